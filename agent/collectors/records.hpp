@@ -1,0 +1,109 @@
+// What collectors produce: plain records, one kind per data source family. The model (agent/model)
+// turns them into TR-181; collectors never know TR-181 paths. Absent data is std::nullopt, never 0.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/mac.hpp"
+
+namespace cpe::agent {
+
+struct Lease {                 // dnsmasq /tmp/dhcp.leases, busybox udhcpd leases file
+    MacAddress mac;
+    std::string ip;            // dotted IPv4
+    std::string hostname;      // "" when the client sent none ("*" in dnsmasq)
+    int64_t expires_epoch = 0; // absolute UNIX time the lease ends; 0 = infinite
+    std::string client_id;     // dnsmasq only; "" otherwise
+};
+
+struct Neighbour {             // /proc/net/arp
+    std::string ip;
+    MacAddress mac;
+    std::string device;        // "br0"
+    bool complete = false;     // ATF_COM (0x2) set: the entry resolved
+};
+
+struct NetInterface {          // /sys/class/net/<if>/
+    std::string name;
+    MacAddress mac;
+    std::string operstate;     // "up", "down", "unknown", "lowerlayerdown", …
+    bool carrier = false;
+    std::optional<int> speed_mbps;   // absent when unknown or -1
+    std::string duplex;        // "full", "half" or "" when unknown
+    uint64_t rx_bytes = 0, tx_bytes = 0, rx_packets = 0, tx_packets = 0;
+    uint64_t rx_errors = 0, tx_errors = 0, rx_dropped = 0, tx_dropped = 0;
+};
+
+struct Station {               // a Wi-Fi client of one of this device's radios (iw, wl, Realtek sta_info)
+    MacAddress mac;
+    std::string interface;     // "ra0", "wl0", "wlan0"
+    std::optional<int> signal_dbm;
+    std::optional<int> noise_dbm;
+    std::optional<uint32_t> downlink_kbps;  // AP → station (iw "tx bitrate")
+    std::optional<uint32_t> uplink_kbps;    // station → AP (iw "rx bitrate")
+    std::optional<uint32_t> connected_s;
+    std::optional<uint32_t> inactive_ms;
+    std::optional<uint64_t> rx_bytes, tx_bytes, rx_packets, tx_packets;
+    std::string standard;      // "n", "ac", "ax" or "" when unknown
+};
+
+struct MeshStation {
+    MacAddress mac;
+    std::optional<int> rcpi;                 // 0..255; dBm ≈ rcpi/2 − 110
+    std::optional<uint32_t> downlink_kbps, uplink_kbps;
+    std::optional<uint32_t> association_s;   // seconds since association
+    std::optional<uint32_t> last_seen_ms;
+    std::optional<uint64_t> rx_bytes, tx_bytes;
+    std::string standard;
+    std::string hostname;                    // as the controller knows it, "" when unknown
+    std::string ipv4;
+};
+
+struct MeshBss {
+    MacAddress bssid;
+    std::string ssid;
+    std::vector<MeshStation> stations;
+};
+
+struct MeshRadio {
+    MacAddress id;             // radio unique identifier (its MAC)
+    std::string band;          // "2.4GHz", "5GHz", "6GHz"
+    std::optional<int> channel;
+    std::optional<int> noise_rcpi;
+    std::vector<MeshBss> bss;
+};
+
+struct MeshNode {              // one EasyMesh/MultiAP device (the controller itself or a satellite)
+    MacAddress id;             // AL MAC
+    std::string name;          // user-given location, "basement"
+    std::string role;          // "controller" or "agent"
+    std::string model, serial, software_version;
+    std::string backhaul;      // "ethernet", "wifi" or "" for the controller
+    std::optional<MacAddress> backhaul_parent;
+    std::optional<int> backhaul_rcpi;
+    std::optional<uint32_t> backhaul_rate_kbps;
+    std::vector<MeshRadio> radios;
+};
+
+struct OpticalReading {        // Econet /proc/pon_phy, Realtek `diag pon get transceiver`, TP-Link config
+    std::optional<double> rx_dbm, tx_dbm;
+    std::optional<double> temperature_c;
+    std::optional<double> voltage_v;
+    std::optional<double> bias_ma;
+    std::optional<bool> los;           // loss of signal
+    std::string onu_state;             // "O1".."O9" or ""
+    std::string pon_type;              // "GPON", "XGS-PON" or ""
+    std::string gpon_serial;           // "TPLGC4160688" or ""
+};
+
+struct SystemStatus {          // /proc/uptime, /proc/meminfo, /proc/stat, /proc/loadavg
+    std::optional<uint64_t> uptime_s;
+    std::optional<uint64_t> mem_total_kib, mem_free_kib, mem_available_kib;
+    std::optional<unsigned> cpu_percent;  // busy share since the previous sample (or since boot)
+    std::optional<double> load1;
+};
+
+}  // namespace cpe::agent

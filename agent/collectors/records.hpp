@@ -107,3 +107,37 @@ struct SystemStatus {          // /proc/uptime, /proc/meminfo, /proc/stat, /proc
 };
 
 }  // namespace cpe::agent
+
+namespace cpe::agent {
+
+struct Identity {              // Device.DeviceInfo identity: profile literals, files or command output
+    std::string manufacturer, manufacturer_oui, model_name, product_class, serial_number;
+    std::string hardware_version, software_version, description;
+};
+
+// Everything one refresh of the board's collectors produced. Each collector fills its own part;
+// a failed collector leaves its part empty (and its parameters disappear from the model).
+struct BoardData {
+    Identity identity;
+    SystemStatus system;
+    std::vector<Lease> leases;
+    std::vector<Neighbour> neighbours;
+    std::vector<NetInterface> interfaces;
+    std::vector<Station> stations;
+    std::vector<MeshNode> mesh;
+    std::optional<OpticalReading> optical;
+};
+
+// What a parser could not use. Parsers keep every record they could read and note the rest here
+// (bounded: the first kMaxKept messages are kept, the others only counted).
+struct ParseNotes {
+    static constexpr size_t kMaxKept = 8;
+    std::vector<std::string> messages;
+    size_t skipped = 0;
+    void add(std::string message) {
+        ++skipped;
+        if (messages.size() < kMaxKept) messages.push_back(std::move(message));
+    }
+};
+
+}  // namespace cpe::agent

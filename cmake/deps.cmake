@@ -12,9 +12,9 @@ if(CMAKE_TOOLCHAIN_FILE)
     get_filename_component(_deps_toolchain "${CMAKE_TOOLCHAIN_FILE}" ABSOLUTE)
 endif()
 set(_deps_env "")
-if(CPE_CROSS_PREFIX AND NOT CPE_TARGET STREQUAL "host")
-    # a vendor SDK prefix/sysroot given on our command line reaches the library builds through the toolchain file
-    list(APPEND _deps_env "CPE_DEPS_CMAKE_ARGS=-DCPE_CROSS_PREFIX=${CPE_CROSS_PREFIX};-DCPE_SYSROOT=${CPE_SYSROOT}")
+if(NOT CPE_TARGET STREQUAL "host" AND (CPE_SYSROOT OR NOT CPE_CROSS_PREFIX STREQUAL CPE_DEFAULT_PREFIX))
+    # a vendor SDK's prefix/sysroot given on our command line reaches the library builds too ('|'-separated)
+    set(_deps_env "CPE_DEPS_CMAKE_ARGS=-DCPE_CROSS_PREFIX=${CPE_CROSS_PREFIX}|-DCPE_SYSROOT=${CPE_SYSROOT}")
 endif()
 execute_process(
     COMMAND ${CMAKE_COMMAND} -E env ${_deps_env}

@@ -87,6 +87,9 @@ build_target() {
     [ -n "$prefix" ] || die "build: missing prefix"
     mkdir -p "$prefix"
     prefix=$(cd "$prefix" && pwd)
+    # Two configures of the same target (two presets, two shells) must not build into one prefix at once.
+    exec 9>"$prefix/.lock"
+    flock 9
     local stamp="$prefix/.deps-stamp"
     local want="target=$target toolchain=$(basename "${toolchain:-none}") extra=${CPE_DEPS_CMAKE_ARGS:-} packages=${SOURCE_PACKAGES[*]} script=$(sha1sum "$here/deps.sh" | cut -c1-12)"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
@@ -105,10 +108,10 @@ build_target() {
     if [ -n "$toolchain" ]; then
         common+=(-DCMAKE_TOOLCHAIN_FILE="$toolchain")
     fi
-    # CMake passes a vendor SDK's -DCPE_CROSS_PREFIX=… -DCPE_SYSROOT=… here (';'-separated)
+    # CMake passes a vendor SDK's -DCPE_CROSS_PREFIX=… -DCPE_SYSROOT=… here ('|'-separated)
     if [ -n "${CPE_DEPS_CMAKE_ARGS:-}" ]; then
         local extra
-        IFS=';' read -r -a extra <<<"$CPE_DEPS_CMAKE_ARGS"
+        IFS='|' read -r -a extra <<<"$CPE_DEPS_CMAKE_ARGS"
         common+=("${extra[@]}")
     fi
     local opt="-O2"

@@ -2,6 +2,19 @@
 
 #include <string>
 
+#include "collectors/identity.hpp"
+#include "collectors/system.hpp"
+#include "collectors/leases_dnsmasq.hpp"
+#include "collectors/leases_udhcpd.hpp"
+#include "collectors/arp.hpp"
+#include "collectors/sysfs_net.hpp"
+#include "collectors/iw_station.hpp"
+#include "collectors/wl_broadcom.hpp"
+#include "collectors/realtek_wlan.hpp"
+#include "collectors/mesh.hpp"
+#include "collectors/econet_pon.hpp"
+#include "collectors/realtek_pon.hpp"
+
 namespace cpe::agent {
 namespace {
 
@@ -10,9 +23,19 @@ struct Entry {
     CollectorFactory factory;
 };
 
-// Filled as the collectors land (lead integrates).
 constexpr Entry kCollectors[] = {
-    {"", nullptr},
+    {"identity", make_identity_collector},
+    {"system", make_system_collector},
+    {"leases_dnsmasq", make_leases_dnsmasq_collector},
+    {"leases_udhcpd", make_leases_udhcpd_collector},
+    {"arp", make_arp_collector},
+    {"sysfs_net", make_sysfs_net_collector},
+    {"iw_station", make_iw_station_collector},
+    {"wl_broadcom", make_wl_broadcom_collector},
+    {"realtek_wlan", make_realtek_wlan_collector},
+    {"mesh", make_mesh_collector},
+    {"econet_pon", make_econet_pon_collector},
+    {"realtek_pon", make_realtek_pon_collector},
 };
 
 }  // namespace

@@ -1,0 +1,190 @@
+#include "cli.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "json/json.hpp"
+#include "log/log.hpp"
+#include "model/board.hpp"
+
+namespace cpe::agent {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: cpe-agent --board <dir> [--root <rootfs>] [--now <unix-time>] [--json] [--strict] <command>\n"
+    "commands:\n"
+    "  get <path>...              values of full, partial ('Device.Hosts.') or wildcard paths\n"
+    "  instances <path> [--first-level]   instances of the multi-instance objects under <path>\n"
+    "  schema                     the supported data model\n"
+    "options:\n"
+    "  --board <dir>      board folder holding profile.json (boards/tplink-xx230v)\n"
+    "  --root <rootfs>    read a captured fixture rootfs instead of this device\n"
+    "  --now <unix-time>  the clock for lease expiry and association times (fixtures)\n"
+    "  --max-depth <n>    with get: object levels below each path (0 = all)\n"
+    "  --json             JSON output\n"
+    "  --strict           exit 3 if any collector failed\n";
+
+int usage_error(const std::string& message) {
+    fprintf(stderr, "cpe-agent: %s\n%s", message.c_str(), kUsage);
+    return 2;
+}
+
+// One line per value; a value's newlines are escaped so each parameter stays on its own line.
+void print_text(const std::string& path, const std::string& value) {
+    std::string v;
+    for (char c : value) {
+        if (c == '\n') v += "\\n";
+        else if (c == '\\') v += "\\\\";
+        else v += c;
+    }
+    printf("%s = %s\n", path.c_str(), v.c_str());
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+    std::string board_dir, root, command;
+    int64_t now = 0;
+    bool json_out = false, strict = false, first_level = false;
+    unsigned max_depth = 0;
+    std::vector<std::string> args;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&](const char* flag) -> const char* {
+            if (i + 1 >= argc) return nullptr;
+            (void)flag;
+            return argv[++i];
+        };
+        if (a == "--help" || a == "-h") {
+            fputs(kUsage, stdout);
+            return 0;
+        } else if (a == "--version") {
+            puts("cpe-agent 0.1.0");
+            return 0;
+        } else if (a == "--board" || a == "--root" || a == "--now" || a == "--max-depth") {
+            const char* v = value(a.c_str());
+            if (!v) return usage_error(a + " needs a value");
+            if (a == "--board") board_dir = v;
+            else if (a == "--root") root = v;
+            else {
+                char* end = nullptr;
+                errno = 0;
+                long long n = strtoll(v, &end, 10);
+                if (errno || !end || *end || n < 0)
+                    return usage_error(a + ": '" + v + "' is not a non-negative integer");
+                if (a == "--now") now = n;
+                else max_depth = static_cast<unsigned>(n);
+            }
+        } else if (a == "--json") {
+            json_out = true;
+        } else if (a == "--strict") {
+            strict = true;
+        } else if (a == "--first-level") {
+            first_level = true;
+        } else if (a.size() > 1 && a[0] == '-' && a[1] == '-') {
+            return usage_error("unknown option " + a);
+        } else if (command.empty()) {
+            command = a;
+        } else {
+            args.push_back(a);
+        }
+    }
+    if (command.empty()) return usage_error("no command given");
+    if (command != "get" && command != "instances" && command != "schema")
+        return usage_error("unknown command '" + command + "'");
+
+    if (command == "schema") {
+        fputs(device_model_text(), stdout);
+        return 0;
+    }
+    if (board_dir.empty()) return usage_error("--board is required");
+    if (args.empty()) return usage_error(command + " needs at least one path");
+
+    std::vector<tr181::Path> paths;
+    for (const std::string& text : args) {
+        auto path = tr181::Path::parse(text);
+        if (!path) return usage_error(path.error().message);
+        if (Status known = device_schema().check(*path); !known) {
+            fprintf(stderr, "cpe-agent: %s\n", known.error().message.c_str());
+            return 1;
+        }
+        paths.push_back(std::move(*path));
+    }
+
+    auto board = Board::open(board_dir, root);
+    if (!board) {
+        fprintf(stderr, "cpe-agent: %s\n", board.error().message.c_str());
+        return 2;
+    }
+    if (now == 0) now = static_cast<int64_t>(time(nullptr));
+    const tr181::Tree& tree = (*board)->refresh(now);
+    int rc = 0;
+    json::Ptr out = json::make_array();
+
+    if (command == "get") {
+        for (const tr181::Path& path : paths) {
+            auto entries = tree.get(path, max_depth);
+            if (!entries) {
+                fprintf(stderr, "cpe-agent: %s\n", entries.error().message.c_str());
+                rc = 1;
+                continue;
+            }
+            for (const tr181::ParamEntry& e : *entries) {
+                if (json_out) {
+                    json::Ptr item = json::make_object();
+                    json::add_string(item.get(), "path", e.path);
+                    json::add_string(item.get(), "value", e.value->to_string());
+                    json::add_string(item.get(), "type", tr181::type_name(e.value->type()));
+                    json::append(out.get(), std::move(item));
+                } else {
+                    print_text(e.path, e.value->to_string());
+                }
+            }
+        }
+    } else {
+        for (const tr181::Path& path : paths) {
+            auto entries = tree.instances(path, first_level);
+            if (!entries) {
+                fprintf(stderr, "cpe-agent: %s\n", entries.error().message.c_str());
+                rc = 1;
+                continue;
+            }
+            for (const tr181::InstanceEntry& e : *entries) {
+                // The unique keys declared for this table in the supported model.
+                auto parsed = tr181::Path::parse(e.path);
+                const tr181::ObjectDef* def = parsed ? device_schema().object(parsed->supported_form()) : nullptr;
+                json::Ptr keys = json::make_object();
+                std::string key_text;
+                if (def) {
+                    for (const std::string& k : def->unique_keys) {
+                        if (const tr181::Value* v = e.object->param(k)) {
+                            json::add_string(keys.get(), k.c_str(), v->to_string());
+                            key_text += " " + k + "=" + v->to_string();
+                        }
+                    }
+                }
+                if (json_out) {
+                    json::Ptr item = json::make_object();
+                    json::add_string(item.get(), "path", e.path);
+                    json::add(item.get(), "unique_keys", std::move(keys));
+                    json::append(out.get(), std::move(item));
+                } else {
+                    printf("%s%s\n", e.path.c_str(), key_text.c_str());
+                }
+            }
+        }
+    }
+    if (json_out) printf("%s\n", json::print(out.get(), true).c_str());
+    if (strict && !(*board)->failures().empty()) {
+        for (const CollectorFailure& f : (*board)->failures())
+            fprintf(stderr, "cpe-agent: collector %s failed: %s\n", f.collector.c_str(), f.error.message.c_str());
+        return 3;
+    }
+    return rc;
+}
+
+}  // namespace cpe::agent

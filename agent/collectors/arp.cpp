@@ -1,0 +1,99 @@
+#include "collectors/arp.hpp"
+
+#include "collectors/sys_util.hpp"
+
+namespace cpe::agent {
+namespace {
+
+using sysutil::quote;
+constexpr size_t kMaxLine = 512;
+constexpr uint64_t kAtfCom = 0x2;
+
+bool plausible_device(std::string_view name) {
+    if (name.empty() || name.size() > 15) return false;  // IFNAMSIZ − 1
+    for (char c : name)
+        if (c == '/' || static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
+    return true;
+}
+
+class ArpCollector final : public Collector {
+public:
+    explicit ArpCollector(std::string file) : file_(std::move(file)) {}
+    const char* type() const override { return "arp"; }
+    Status collect(SourceReader& source, BoardData& out) override {
+        auto text = source.read_file(file_);
+        if (!text) return text.error().with_context("arp");
+        ParseNotes notes;
+        size_t unresolved = 0;
+        std::vector<Neighbour> found = parse_proc_net_arp(*text, notes, &unresolved);
+        // Unresolved entries are normal (a host that went away); only malformed lines are worth a log line.
+        if (notes.skipped > unresolved) sysutil::log_notes(type(), file_, notes);
+        out.neighbours = std::move(found);
+        return {};
+    }
+
+private:
+    std::string file_;
+};
+
+}  // namespace
+
+std::vector<Neighbour> parse_proc_net_arp(std::string_view text, ParseNotes& notes, size_t* unresolved) {
+    std::vector<Neighbour> out;
+    if (unresolved) *unresolved = 0;
+    size_t n = 0;
+    for (std::string_view line : sysutil::split_lines(text)) {
+        ++n;
+        const std::string at = "line " + std::to_string(n);
+        if (line.size() > kMaxLine) {
+            notes.add(at + ": longer than " + std::to_string(kMaxLine) + " bytes");
+            continue;
+        }
+        if (n == 1 && line.substr(0, 10) == "IP address") continue;  // the header
+        auto f = sysutil::split_fields(line);
+        if (f.empty()) continue;
+        if (f.size() != 6) {
+            notes.add(at + ": expected 6 fields, found " + std::to_string(f.size()));
+            continue;
+        }
+        if (!sysutil::is_ipv4(f[0])) {
+            notes.add(at + ": address " + quote(f[0]) + " is not an IPv4 address");
+            continue;
+        }
+        auto flags = sysutil::parse_hex(f[2]);
+        if (!flags || f[2].substr(0, 2) != "0x") {
+            notes.add(at + ": flags " + quote(f[2]) + " are not hexadecimal");
+            continue;
+        }
+        if (!plausible_device(f[5])) {
+            notes.add(at + ": device " + quote(f[5]) + " is not an interface name");
+            continue;
+        }
+        if (!(*flags & kAtfCom)) {
+            notes.add(at + ": " + std::string(f[0]) + " on " + std::string(f[5]) + " unresolved");
+            if (unresolved) ++*unresolved;
+            continue;
+        }
+        auto mac = MacAddress::parse(f[3]);
+        if (!mac) {
+            notes.add(at + ": hardware address " + quote(f[3]) + " is not an Ethernet address");
+            continue;
+        }
+        Neighbour nb;
+        nb.ip = std::string(f[0]);
+        nb.mac = *mac;
+        nb.device = std::string(f[5]);
+        nb.complete = true;
+        out.push_back(std::move(nb));
+    }
+    return out;
+}
+
+Result<std::unique_ptr<Collector>> make_arp_collector(const cJSON* spec, std::string_view where) {
+    if (auto st = sysutil::check_keys(spec, where, {"file"}); !st) return st.error();
+    auto file = sysutil::string_option(spec, "file", where, "/proc/net/arp");
+    if (!file) return file.error();
+    return std::unique_ptr<Collector>(std::make_unique<ArpCollector>(std::move(*file)));
+}
+
+}  // namespace cpe::agent

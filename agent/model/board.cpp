@@ -1,0 +1,45 @@
+#include "model/board.hpp"
+
+#include <cstdlib>
+
+#include "log/log.hpp"
+
+namespace cpe::agent {
+
+Result<std::unique_ptr<Board>> Board::open(const std::string& board_dir, const std::string& root) {
+    auto profile = load_profile(board_dir);
+    if (!profile) return profile.error();
+    auto reader = root.empty() ? make_live_reader() : make_fixture_reader(root);
+    return std::unique_ptr<Board>(new Board(std::move(*profile), std::move(reader)));  // NOLINT: private constructor
+}
+
+const tr181::Tree& Board::refresh(int64_t now) {
+    BoardData fresh;
+    failures_.clear();
+    for (auto& collector : profile_.collectors) {
+        Status st = collector->collect(*reader_, fresh);
+        if (!st) {
+            LOG_LIMITED(log::Level::warn, 4, 300, "collector", "%s: %s", collector->type(), st.error().message.c_str());
+            failures_.push_back({collector->type(), st.error()});
+        }
+    }
+    data_ = std::move(fresh);
+    BuildContext ctx{profile_, numbers_, now, endpoint_id_};
+    tree_ = build_model(data_, ctx);
+    return tree_;
+}
+
+const tr181::Schema& device_schema() {
+    static const tr181::Schema schema = [] {
+        auto parsed = tr181::Schema::parse(device_model_text(), "device.tr181");
+        if (!parsed) {
+            // The model text is compiled in and checked by the tests: failing here is a build defect.
+            LOG_ERROR("model", "%s", parsed.error().message.c_str());
+            abort();
+        }
+        return std::move(*parsed);
+    }();
+    return schema;
+}
+
+}  // namespace cpe::agent

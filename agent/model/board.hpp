@@ -1,0 +1,52 @@
+// A board at run time: its profile, the reader its collectors use (live device or fixture rootfs),
+// and the model rebuilt from them on each refresh with stable instance numbers.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "collectors/source.hpp"
+#include "model/builder.hpp"
+#include "model/profile.hpp"
+#include "tr181/instances.hpp"
+#include "tr181/schema.hpp"
+#include "tr181/tree.hpp"
+
+namespace cpe::agent {
+
+struct CollectorFailure {
+    std::string collector;
+    Error error;
+};
+
+class Board {
+public:
+    // root empty: the live device; otherwise a fixture rootfs.
+    static Result<std::unique_ptr<Board>> open(const std::string& board_dir, const std::string& root);
+
+    // Runs every collector and rebuilds the model. A failing collector is logged (rate-limited) and
+    // only its parameters are missing; the failures of the last refresh are kept for inspection.
+    const tr181::Tree& refresh(int64_t now);
+    const tr181::Tree& model() const { return tree_; }
+    const BoardData& data() const { return data_; }
+    const Profile& profile() const { return profile_; }
+    const std::vector<CollectorFailure>& failures() const { return failures_; }
+    void set_endpoint_id(std::string id) { endpoint_id_ = std::move(id); }
+
+private:
+    Board(Profile profile, std::unique_ptr<SourceReader> reader)
+        : profile_(std::move(profile)), reader_(std::move(reader)) {}
+
+    Profile profile_;
+    std::unique_ptr<SourceReader> reader_;
+    tr181::InstanceNumbers numbers_;
+    BoardData data_;
+    tr181::Tree tree_;
+    std::vector<CollectorFailure> failures_;
+    std::string endpoint_id_;
+};
+
+// The compiled-in supported model, parsed once.
+const tr181::Schema& device_schema();
+
+}  // namespace cpe::agent

@@ -1,0 +1,476 @@
+#include "model/builder.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+
+#include "util/units.hpp"
+
+namespace cpe::agent {
+namespace {
+
+using tr181::Object;
+using tr181::Table;
+using tr181::Value;
+
+constexpr const char* kAgentVersion = "0.1.0";
+
+std::string ethernet_status(const std::string& operstate) {
+    if (operstate == "up") return "Up";
+    if (operstate == "down") return "Down";
+    if (operstate == "dormant") return "Dormant";
+    if (operstate == "lowerlayerdown") return "LowerLayerDown";
+    if (operstate == "notpresent") return "NotPresent";
+    if (operstate == "testing") return "Testing";
+    return "Unknown";
+}
+
+const NetInterface* find_interface(const BoardData& data, const std::string& name) {
+    for (const NetInterface& i : data.interfaces)
+        if (i.name == name) return &i;
+    return nullptr;
+}
+
+uint32_t clamp_u32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(v); }
+
+void build_device_info(const BoardData& data, Object& root) {
+    Object& info = root.child("DeviceInfo");
+    const Identity& id = data.identity;
+    auto set_if = [&](const char* name, const std::string& v) {
+        if (!v.empty()) info.set(name, Value::string(v));
+    };
+    set_if("Manufacturer", id.manufacturer);
+    set_if("ManufacturerOUI", id.manufacturer_oui);
+    set_if("ModelName", id.model_name);
+    set_if("ProductClass", id.product_class);
+    set_if("SerialNumber", id.serial_number);
+    set_if("HardwareVersion", id.hardware_version);
+    set_if("SoftwareVersion", id.software_version);
+    set_if("Description", id.description);
+    const SystemStatus& sys = data.system;
+    if (sys.uptime_s) info.set("UpTime", Value::uint32(clamp_u32(*sys.uptime_s)));
+    if (sys.mem_total_kib) info.child("MemoryStatus").set("Total", Value::uint32(clamp_u32(*sys.mem_total_kib)));
+    // "Free" is what a new process could get: MemAvailable where the kernel reports it (3.14+), else MemFree.
+    if (auto free = sys.mem_available_kib ? sys.mem_available_kib : sys.mem_free_kib)
+        info.child("MemoryStatus").set("Free", Value::uint32(clamp_u32(*free)));
+    if (sys.cpu_percent) info.child("ProcessStatus").set("CPUUsage", Value::uint32(*sys.cpu_percent));
+}
+
+void set_stats(Object& stats, const NetInterface& i) {
+    stats.set("BytesSent", Value::uint64(i.tx_bytes));
+    stats.set("BytesReceived", Value::uint64(i.rx_bytes));
+    stats.set("PacketsSent", Value::uint64(i.tx_packets));
+    stats.set("PacketsReceived", Value::uint64(i.rx_packets));
+    stats.set("ErrorsSent", Value::uint32(clamp_u32(i.tx_errors)));
+    stats.set("ErrorsReceived", Value::uint32(clamp_u32(i.rx_errors)));
+    stats.set("DiscardPacketsSent", Value::uint32(clamp_u32(i.tx_dropped)));
+    stats.set("DiscardPacketsReceived", Value::uint32(clamp_u32(i.rx_dropped)));
+}
+
+// Returns the Ethernet.Interface instance of each port name.
+std::map<std::string, uint32_t> build_ethernet(const BoardData& data, BuildContext& ctx, Object& root) {
+    std::map<std::string, uint32_t> numbers;
+    Object& eth = root.child("Ethernet");
+    Table& table = eth.table("Interface");
+    for (const std::string& port : ctx.profile.lan_ports) {
+        const NetInterface* i = find_interface(data, port);
+        if (!i) continue;  // its sysfs source failed: the row disappears, not a row of zeros
+        const uint32_t n = ctx.numbers.number("Device.Ethernet.Interface.", port);
+        numbers[port] = n;
+        Object& row = table.add(n);
+        row.set("Name", Value::string(port));
+        const std::string status = ethernet_status(i->operstate);
+        row.set("Status", Value::string(status));
+        row.set("MACAddress", Value::string(i->mac.str()));
+        row.set("Upstream", Value::boolean(false));
+        row.set("MaxBitRate", Value::int32(-1));  // auto-negotiation
+        row.set("DuplexMode", Value::string("Auto"));
+        if (status == "Up" && i->speed_mbps) row.set("CurrentBitRate", Value::uint32(static_cast<uint32_t>(*i->speed_mbps)));
+        if (status == "Up")
+            row.set("CurrentDuplexMode", Value::string(i->duplex == "full" ? "Full" : i->duplex == "half" ? "Half" : "Unknown"));
+        set_stats(row.child("Stats"), *i);
+    }
+    eth.set("InterfaceNumberOfEntries", Value::uint32(static_cast<uint32_t>(table.size())));
+    return numbers;
+}
+
+uint32_t build_ip(const BoardData& data, BuildContext& ctx, Object& root) {
+    Object& ip = root.child("IP");
+    Table& table = ip.table("Interface");
+    uint32_t lan_number = 0;
+    auto add = [&](const std::string& name) -> uint32_t {
+        const NetInterface* i = find_interface(data, name);
+        const uint32_t n = ctx.numbers.number("Device.IP.Interface.", name);
+        Object& row = table.add(n);
+        row.set("Name", Value::string(name));
+        row.set("Status", Value::string(i ? ethernet_status(i->operstate) : "Unknown"));
+        row.set("LowerLayers", Value::string(""));
+        row.set("IPv4AddressNumberOfEntries", Value::uint32(0));
+        return n;
+    };
+    if (!ctx.profile.lan_bridge.empty()) lan_number = add(ctx.profile.lan_bridge);
+    if (!ctx.profile.wan_interface.empty()) add(ctx.profile.wan_interface);
+    ip.set("InterfaceNumberOfEntries", Value::uint32(static_cast<uint32_t>(table.size())));
+    return lan_number;
+}
+
+struct WifiPaths {
+    // interface name → "Device.WiFi.SSID.{i}." and AccessPoint instance
+    std::map<std::string, std::string> ssid_path;
+    std::map<std::string, uint32_t> ap_number;
+    // station MAC → its AssociatedDevice path on this device's own radios
+    std::map<MacAddress, std::string> station_path;
+    std::map<MacAddress, std::string> station_ssid;
+};
+
+std::optional<int64_t> association_time(int64_t now, std::optional<uint32_t> seconds) {
+    if (!seconds || now <= 0) return std::nullopt;
+    return now - static_cast<int64_t>(*seconds);
+}
+
+WifiPaths build_wifi(const BoardData& data, BuildContext& ctx, Object& root) {
+    WifiPaths paths;
+    Object& wifi = root.child("WiFi");
+    Table& radios = wifi.table("Radio");
+    Table& ssids = wifi.table("SSID");
+    Table& aps = wifi.table("AccessPoint");
+    uint32_t index = 0;
+    for (const WifiInterface& w : ctx.profile.wifi) {
+        ++index;  // Radio/SSID/AccessPoint rows follow the profile order: they are configuration, not discoveries
+        Object& radio = radios.add(index);
+        radio.set("Name", Value::string(w.interface));
+        radio.set("OperatingFrequencyBand", Value::string(w.band));
+        Object& ssid = ssids.add(index);
+        ssid.set("Name", Value::string(w.interface));
+        ssid.set("SSID", Value::string(w.ssid));
+        ssid.set("LowerLayers", Value::string("Device.WiFi.Radio." + std::to_string(index) + "."));
+        if (const NetInterface* i = find_interface(data, w.interface)) {
+            ssid.set("Status", Value::string(ethernet_status(i->operstate)));
+            ssid.set("MACAddress", Value::string(i->mac.str()));
+        }
+        const std::string ssid_path = "Device.WiFi.SSID." + std::to_string(index) + ".";
+        paths.ssid_path[w.interface] = ssid_path;
+        paths.ap_number[w.interface] = index;
+        Object& ap = aps.add(index);
+        ap.set("SSIDReference", Value::string(ssid_path));
+        Table& assoc = ap.table("AssociatedDevice");
+        const std::string table_path = "Device.WiFi.AccessPoint." + std::to_string(index) + ".AssociatedDevice.";
+        for (const Station& s : data.stations) {
+            if (s.interface != w.interface) continue;
+            const uint32_t n = ctx.numbers.number(table_path, s.mac.str());
+            Object& row = assoc.add(n);
+            row.set("MACAddress", Value::string(s.mac.str()));
+            row.set("Active", Value::boolean(true));
+            if (!s.standard.empty()) row.set("OperatingStandard", Value::string(s.standard));
+            if (s.signal_dbm) row.set("SignalStrength", Value::int32(*s.signal_dbm));
+            if (s.noise_dbm) row.set("Noise", Value::int32(*s.noise_dbm));
+            if (s.signal_dbm && s.noise_dbm) row.set("SNR", Value::int32(*s.signal_dbm - *s.noise_dbm));
+            if (s.downlink_kbps) row.set("LastDataDownlinkRate", Value::uint32(*s.downlink_kbps));
+            if (s.uplink_kbps) row.set("LastDataUplinkRate", Value::uint32(*s.uplink_kbps));
+            if (auto t = association_time(ctx.now, s.connected_s)) row.set("AssociationTime", Value::date_time(*t));
+            if (s.tx_bytes || s.rx_bytes || s.tx_packets || s.rx_packets) {
+                Object& stats = row.child("Stats");
+                if (s.tx_bytes) stats.set("BytesSent", Value::uint64(*s.tx_bytes));
+                if (s.rx_bytes) stats.set("BytesReceived", Value::uint64(*s.rx_bytes));
+                if (s.tx_packets) stats.set("PacketsSent", Value::uint64(*s.tx_packets));
+                if (s.rx_packets) stats.set("PacketsReceived", Value::uint64(*s.rx_packets));
+            }
+            paths.station_path[s.mac] = table_path + std::to_string(n) + ".";
+            paths.station_ssid[s.mac] = ssid_path;
+        }
+        ap.set("AssociatedDeviceNumberOfEntries", Value::uint32(static_cast<uint32_t>(assoc.size())));
+    }
+    wifi.set("RadioNumberOfEntries", Value::uint32(static_cast<uint32_t>(radios.size())));
+    wifi.set("SSIDNumberOfEntries", Value::uint32(static_cast<uint32_t>(ssids.size())));
+    wifi.set("AccessPointNumberOfEntries", Value::uint32(static_cast<uint32_t>(aps.size())));
+    return paths;
+}
+
+struct MeshStationRef {
+    const MeshStation* station;
+    std::string path;  // its MultiAP AssociatedDevice path
+};
+
+std::map<MacAddress, MeshStationRef> build_mesh(const BoardData& data, BuildContext& ctx, Object& root) {
+    std::map<MacAddress, MeshStationRef> refs;
+    if (data.mesh.empty()) return refs;
+    Object& wifi = root.child("WiFi");
+    Object& multiap = wifi.child("MultiAP");
+    Table& devices = multiap.table("APDevice");
+    Object& network = wifi.child("DataElements").child("Network");
+    Table& de_devices = network.table("Device");
+    for (const MeshNode& node : data.mesh) {
+        const std::string key = node.id.str();
+        const uint32_t dn = ctx.numbers.number("Device.WiFi.MultiAP.APDevice.", key);
+        const uint32_t de_n = ctx.numbers.number("Device.WiFi.DataElements.Network.Device.", key);
+        if (node.role == "controller") network.set("ControllerID", Value::string(key));
+        Object& dev = devices.add(dn);
+        Object& de = de_devices.add(de_n);
+        dev.set("MACAddress", Value::string(key));
+        de.set("ID", Value::string(key));
+        if (!node.model.empty() || !data.identity.manufacturer.empty())
+            dev.set("Manufacturer", Value::string(data.identity.manufacturer));
+        if (!node.serial.empty()) {
+            dev.set("SerialNumber", Value::string(node.serial));
+            de.set("SerialNumber", Value::string(node.serial));
+        }
+        if (!node.software_version.empty()) {
+            dev.set("SoftwareVersion", Value::string(node.software_version));
+            de.set("SoftwareVersion", Value::string(node.software_version));
+        }
+        if (!node.name.empty()) dev.set("X_CPE_Name", Value::string(node.name));
+        if (!node.role.empty()) dev.set("X_CPE_Role", Value::string(node.role));
+        Object& backhaul = de.child("MultiAPDevice").child("Backhaul");
+        if (!node.backhaul.empty()) {
+            const std::string type = node.backhaul == "wifi" ? "Wi-Fi" : node.backhaul == "ethernet" ? "Ethernet" : node.backhaul;
+            dev.set("BackhaulLinkType", Value::string(type));
+            backhaul.set("LinkType", Value::string(type));
+        }
+        if (node.backhaul_parent) {
+            dev.set("BackhaulMACAddress", Value::string(node.backhaul_parent->str()));
+            backhaul.set("BackhaulMACAddress", Value::string(node.backhaul_parent->str()));
+        }
+        if (node.backhaul_rcpi) {
+            dev.set("BackhaulSignalStrength", Value::uint32(static_cast<uint32_t>(*node.backhaul_rcpi)));
+            backhaul.child("Stats").set("SignalStrength", Value::uint32(static_cast<uint32_t>(*node.backhaul_rcpi)));
+        }
+        if (node.backhaul_rate_kbps) {
+            dev.set("X_CPE_BackhaulLinkRate", Value::uint32(*node.backhaul_rate_kbps));
+            backhaul.child("Stats").set("LastDataDownlinkRate", Value::uint32(*node.backhaul_rate_kbps));
+        }
+        const std::string dev_path = "Device.WiFi.MultiAP.APDevice." + std::to_string(dn) + ".";
+        const std::string de_path = "Device.WiFi.DataElements.Network.Device." + std::to_string(de_n) + ".";
+        Table& radios = dev.table("Radio");
+        Table& de_radios = de.table("Radio");
+        for (const MeshRadio& radio : node.radios) {
+            const uint32_t rn = ctx.numbers.number(dev_path + "Radio.", radio.id.str());
+            const uint32_t de_rn = ctx.numbers.number(de_path + "Radio.", radio.id.str());
+            Object& r = radios.add(rn);
+            Object& dr = de_radios.add(de_rn);
+            r.set("MACAddress", Value::string(radio.id.str()));
+            dr.set("ID", Value::string(radio.id.str()));
+            if (!radio.band.empty()) r.set("OperatingFrequencyBand", Value::string(radio.band));
+            if (radio.channel && *radio.channel >= 0) r.set("Channel", Value::uint32(static_cast<uint32_t>(*radio.channel)));
+            const std::string radio_path = dev_path + "Radio." + std::to_string(rn) + ".";
+            const std::string de_radio_path = de_path + "Radio." + std::to_string(de_rn) + ".";
+            Table& bss_table = r.table("AP");
+            Table& de_bss_table = dr.table("BSS");
+            for (const MeshBss& bss : radio.bss) {
+                const uint32_t bn = ctx.numbers.number(radio_path + "AP.", bss.bssid.str());
+                const uint32_t de_bn = ctx.numbers.number(de_radio_path + "BSS.", bss.bssid.str());
+                Object& ap = bss_table.add(bn);
+                Object& dbss = de_bss_table.add(de_bn);
+                ap.set("BSSID", Value::string(bss.bssid.str()));
+                ap.set("SSID", Value::string(bss.ssid));
+                dbss.set("BSSID", Value::string(bss.bssid.str()));
+                dbss.set("SSID", Value::string(bss.ssid));
+                const std::string assoc_path = radio_path + "AP." + std::to_string(bn) + ".AssociatedDevice.";
+                const std::string sta_path = de_radio_path + "BSS." + std::to_string(de_bn) + ".STA.";
+                Table& assoc = ap.table("AssociatedDevice");
+                Table& stas = dbss.table("STA");
+                for (const MeshStation& s : bss.stations) {
+                    const uint32_t sn = ctx.numbers.number(assoc_path, s.mac.str());
+                    const uint32_t de_sn = ctx.numbers.number(sta_path, s.mac.str());
+                    Object& a = assoc.add(sn);
+                    Object& st = stas.add(de_sn);
+                    a.set("MACAddress", Value::string(s.mac.str()));
+                    a.set("Active", Value::boolean(true));
+                    st.set("MACAddress", Value::string(s.mac.str()));
+                    if (auto t = association_time(ctx.now, s.association_s)) a.set("AssociationTime", Value::date_time(*t));
+                    if (s.association_s) st.set("LastConnectTime", Value::uint32(*s.association_s));
+                    if (s.downlink_kbps) {
+                        a.set("LastDataDownlinkRate", Value::uint32(*s.downlink_kbps));
+                        st.set("LastDataDownlinkRate", Value::uint32(*s.downlink_kbps));
+                        st.set("EstMACDataRateDownlink", Value::uint32(*s.downlink_kbps / 1000));
+                    }
+                    if (s.uplink_kbps) {
+                        a.set("LastDataUplinkRate", Value::uint32(*s.uplink_kbps));
+                        st.set("LastDataUplinkRate", Value::uint32(*s.uplink_kbps));
+                    }
+                    if (s.rcpi) {
+                        a.set("SignalStrength", Value::uint32(static_cast<uint32_t>(*s.rcpi)));
+                        st.set("SignalStrength", Value::uint32(static_cast<uint32_t>(*s.rcpi)));
+                    }
+                    if (!s.standard.empty()) a.set("OperatingStandard", Value::string(s.standard));
+                    if (!s.hostname.empty()) {
+                        a.set("X_CPE_HostName", Value::string(s.hostname));
+                        st.set("Hostname", Value::string(s.hostname));
+                    }
+                    if (!s.ipv4.empty()) {
+                        a.set("X_CPE_IPAddress", Value::string(s.ipv4));
+                        st.set("IPV4Address", Value::string(s.ipv4));
+                    }
+                    if (s.tx_bytes) {
+                        a.child("Stats").set("BytesSent", Value::uint64(*s.tx_bytes));
+                        st.set("BytesSent", Value::uint64(*s.tx_bytes));
+                    }
+                    if (s.rx_bytes) {
+                        a.child("Stats").set("BytesReceived", Value::uint64(*s.rx_bytes));
+                        st.set("BytesReceived", Value::uint64(*s.rx_bytes));
+                    }
+                    refs[s.mac] = {&s, assoc_path + std::to_string(sn) + "."};
+                }
+                ap.set("AssociatedDeviceNumberOfEntries", Value::uint32(static_cast<uint32_t>(assoc.size())));
+                dbss.set("STANumberOfEntries", Value::uint32(static_cast<uint32_t>(stas.size())));
+            }
+            r.set("APNumberOfEntries", Value::uint32(static_cast<uint32_t>(bss_table.size())));
+            dr.set("BSSNumberOfEntries", Value::uint32(static_cast<uint32_t>(de_bss_table.size())));
+        }
+        dev.set("RadioNumberOfEntries", Value::uint32(static_cast<uint32_t>(radios.size())));
+        de.set("RadioNumberOfEntries", Value::uint32(static_cast<uint32_t>(de_radios.size())));
+    }
+    multiap.set("APDeviceNumberOfEntries", Value::uint32(static_cast<uint32_t>(devices.size())));
+    network.set("DeviceNumberOfEntries", Value::uint32(static_cast<uint32_t>(de_devices.size())));
+    return refs;
+}
+
+// Device.DHCPv4.Server.Pool.1 on the LAN bridge; returns client paths by MAC.
+std::map<MacAddress, std::string> build_dhcp(const BoardData& data, BuildContext& ctx, Object& root) {
+    std::map<MacAddress, std::string> clients;
+    if (data.leases.empty()) return clients;
+    Object& server = root.child("DHCPv4").child("Server");
+    Table& pools = server.table("Pool");
+    Object& pool = pools.add(1);
+    pool.set("Interface", Value::string(ctx.profile.lan_bridge.empty() ? "" : "Device.IP.Interface.1."));
+    Table& table = pool.table("Client");
+    const std::string table_path = "Device.DHCPv4.Server.Pool.1.Client.";
+    for (const Lease& lease : data.leases) {
+        const uint32_t n = ctx.numbers.number(table_path, lease.mac.str());
+        Object& client = table.add(n);
+        client.set("Chaddr", Value::string(lease.mac.str()));
+        const bool current = lease.expires_epoch == 0 || lease.expires_epoch > ctx.now;
+        client.set("Active", Value::boolean(current));
+        Object& addr = client.table("IPv4Address").add(1);
+        addr.set("IPAddress", Value::string(lease.ip));
+        addr.set("LeaseTimeRemaining",
+                 Value::date_time(lease.expires_epoch == 0 ? tr181::kInfiniteTime : lease.expires_epoch));
+        client.set("IPv4AddressNumberOfEntries", Value::uint32(1));
+        clients[lease.mac] = table_path + std::to_string(n) + ".";
+    }
+    pool.set("ClientNumberOfEntries", Value::uint32(static_cast<uint32_t>(table.size())));
+    server.set("PoolNumberOfEntries", Value::uint32(1));
+    return clients;
+}
+
+void build_hosts(const BoardData& data, BuildContext& ctx, Object& root, const WifiPaths& wifi,
+                 const std::map<MacAddress, MeshStationRef>& mesh, const std::map<MacAddress, std::string>& dhcp,
+                 uint32_t lan_ip_number) {
+    struct HostFacts {
+        const Lease* lease = nullptr;
+        const Neighbour* neighbour = nullptr;
+        bool station = false;
+        const MeshStationRef* mesh = nullptr;
+    };
+    std::map<MacAddress, HostFacts> hosts;  // ordered by MAC: new instance numbers are assigned deterministically
+    for (const Lease& l : data.leases) hosts[l.mac].lease = &l;
+    const std::string& lan = ctx.profile.lan_bridge;
+    for (const Neighbour& n : data.neighbours) {
+        // Neighbours on the WAN side (the OLT's gateway) are not LAN hosts.
+        if (!lan.empty() && n.device != lan) continue;
+        if (n.complete && !n.mac.is_zero() && !n.mac.is_multicast()) hosts[n.mac].neighbour = &n;
+    }
+    for (const Station& s : data.stations) hosts[s.mac].station = true;
+    for (const auto& [mac, ref] : mesh) hosts[mac].mesh = &ref;
+
+    Object& obj = root.child("Hosts");
+    Table& table = obj.table("Host");
+    for (const auto& [mac, facts] : hosts) {
+        const bool lease_current =
+            facts.lease && (facts.lease->expires_epoch == 0 || facts.lease->expires_epoch > ctx.now);
+        // A lease that ran out, for a device seen nowhere else, is history, not a host.
+        if (facts.lease && !lease_current && !facts.neighbour && !facts.station && !facts.mesh) continue;
+        const uint32_t n = ctx.numbers.number("Device.Hosts.Host.", mac.str());
+        Object& host = table.add(n);
+        host.set("PhysAddress", Value::string(mac.str()));
+        std::string ip;
+        if (facts.lease) ip = facts.lease->ip;
+        else if (facts.neighbour) ip = facts.neighbour->ip;
+        else if (facts.mesh) ip = facts.mesh->station->ipv4;
+        host.set("IPAddress", Value::string(ip));
+        std::string name = facts.lease ? facts.lease->hostname : "";
+        if (name.empty() && facts.mesh) name = facts.mesh->station->hostname;
+        host.set("HostName", Value::string(name));
+        const bool wireless = facts.station || facts.mesh;
+        host.set("Active", Value::boolean(facts.neighbour || wireless));
+        host.set("AddressSource", Value::string(facts.lease ? "DHCP" : "Static"));
+        host.set("InterfaceType", Value::string(wireless ? "Wi-Fi" : "Ethernet"));
+        std::string layer1, assoc;
+        if (auto it = wifi.station_path.find(mac); it != wifi.station_path.end()) {
+            assoc = it->second;
+            layer1 = wifi.station_ssid.at(mac);
+        } else if (facts.mesh) {
+            assoc = facts.mesh->path;  // attached to a satellite: its MultiAP row says which one
+        }
+        host.set("Layer1Interface", Value::string(layer1));
+        host.set("Layer3Interface",
+                 Value::string(lan_ip_number ? "Device.IP.Interface." + std::to_string(lan_ip_number) + "." : ""));
+        host.set("AssociatedDevice", Value::string(assoc));
+        auto client = dhcp.find(mac);
+        host.set("DHCPClient", Value::string(client == dhcp.end() ? "" : client->second));
+        if (!ip.empty()) host.table("IPv4Address").add(1).set("IPAddress", Value::string(ip));
+        host.set("IPv4AddressNumberOfEntries", Value::uint32(ip.empty() ? 0 : 1));
+    }
+    obj.set("HostNumberOfEntries", Value::uint32(static_cast<uint32_t>(table.size())));
+}
+
+void build_optical(const BoardData& data, BuildContext& ctx, Object& root) {
+    if (!data.optical) return;
+    const OpticalReading& o = *data.optical;
+    const std::string name = ctx.profile.wan_interface.empty() ? "pon0" : ctx.profile.wan_interface;
+    Object& optical = root.child("Optical");
+    Object& iface = optical.table("Interface").add(1);
+    iface.set("Name", Value::string(name));
+    const bool dark = o.los.value_or(false) || !o.rx_dbm;
+    iface.set("Status", Value::string(dark ? "Down" : "Up"));
+    if (o.rx_dbm) iface.set("OpticalSignalLevel", Value::dbm1000(units::dbm_to_dbm1000(*o.rx_dbm)));
+    if (o.tx_dbm) iface.set("TransmitOpticalLevel", Value::dbm1000(units::dbm_to_dbm1000(*o.tx_dbm)));
+    optical.set("InterfaceNumberOfEntries", Value::uint32(1));
+
+    Object& xpon = root.child("XPON");
+    Object& onu = xpon.table("ONU").add(1);
+    onu.set("Name", Value::string(name));
+    onu.set("PONMode", Value::string(o.pon_type.empty() ? "GPON" : o.pon_type));
+    Object& ani = onu.table("ANI").add(1);
+    ani.set("Name", Value::string(name));
+    ani.set("Status", Value::string(dark ? "Down" : "Up"));
+    Object& activation = ani.child("TC").child("ONUActivation");
+    if (!o.onu_state.empty()) activation.set("ONUState", Value::string(o.onu_state));
+    if (!o.gpon_serial.empty()) activation.set("SerialNumber", Value::string(o.gpon_serial));
+    Object& xcvr = ani.table("Transceiver").add(1);
+    xcvr.set("ID", Value::uint32(1));
+    // XPON transceiver units (TR-181 2.16): power in 0.1 dBm, voltage in mV, bias in µA, temperature in °C.
+    if (o.rx_dbm) xcvr.set("RxPower", Value::int32(static_cast<int32_t>(std::lround(*o.rx_dbm * 10))));
+    if (o.tx_dbm) xcvr.set("TxPower", Value::int32(static_cast<int32_t>(std::lround(*o.tx_dbm * 10))));
+    if (o.voltage_v) xcvr.set("Voltage", Value::uint32(static_cast<uint32_t>(std::lround(*o.voltage_v * 1000))));
+    if (o.bias_ma) xcvr.set("Bias", Value::uint32(static_cast<uint32_t>(std::lround(*o.bias_ma * 1000))));
+    if (o.temperature_c) xcvr.set("Temperature", Value::int32(static_cast<int32_t>(std::lround(*o.temperature_c))));
+    xpon.set("ONUNumberOfEntries", Value::uint32(1));
+}
+
+}  // namespace
+
+std::string default_endpoint_id(const Identity& identity) {
+    return "os::" + identity.manufacturer_oui + "-" + identity.serial_number;
+}
+
+tr181::Tree build_model(const BoardData& data, BuildContext& ctx) {
+    ctx.numbers.begin_refresh();
+    tr181::Tree tree;
+    Object& root = tree.root();
+    root.set("RootDataModelVersion", Value::string("2.19"));
+    build_device_info(data, root);
+    build_ethernet(data, ctx, root);
+    const uint32_t lan_ip = build_ip(data, ctx, root);
+    const WifiPaths wifi = build_wifi(data, ctx, root);
+    const auto mesh = build_mesh(data, ctx, root);
+    const auto dhcp = build_dhcp(data, ctx, root);
+    build_hosts(data, ctx, root, wifi, mesh, dhcp, lan_ip);
+    build_optical(data, ctx, root);
+    Object& agent = root.child("LocalAgent");
+    agent.set("EndpointID", Value::string(ctx.endpoint_id.empty() ? default_endpoint_id(data.identity) : ctx.endpoint_id));
+    agent.set("SoftwareVersion", Value::string(kAgentVersion));
+    return tree;
+}
+
+}  // namespace cpe::agent

@@ -1,0 +1,269 @@
+"""Renderers for the files a CPE exposes: each function returns the exact bytes (or text) of one file.
+
+Standard formats follow the Linux kernel, busybox and dnsmasq; the radio, mesh and optical formats follow
+docs/sources-radio.md. Nothing here is random: every value comes from the caller.
+"""
+
+import json
+import math
+import struct
+
+
+def mac_str(mac_bytes):
+    return ":".join("%02x" % b for b in mac_bytes)
+
+
+def mac_plain(mac_bytes):
+    return "".join("%02x" % b for b in mac_bytes)
+
+
+# ---------------------------------------------------------------- DHCP leases
+
+def udhcpd_leases(written_at, leases):
+    """busybox udhcpd lease file (networking/udhcp/files.c write_leases): 8-byte big-endian written-at time,
+    then struct dyn_lease {u32 BE seconds remaining (clamped at 0), u32 IPv4 network order, u8 mac[6],
+    char hostname[20] NUL-padded, u8 pad[2]} = 36 bytes each."""
+    out = bytearray(struct.pack(">q", written_at))
+    for lease in leases:
+        remaining = max(0, lease["expires"] - written_at)
+        ip = bytes(int(p) for p in lease["ip"].split("."))
+        name = lease["hostname"].encode("ascii")
+        assert len(name) <= 19, name  # udhcpd keeps at most 19 characters and a NUL
+        out += struct.pack(">I", remaining) + ip + bytes(lease["mac"]) + name.ljust(20, b"\0") + b"\0\0"
+    return bytes(out)
+
+
+def udhcpd_hostname(name):
+    """What udhcpd stores for a client's option 12 (add_lease): at most 19 characters, characters other than
+    [0-9A-Za-z_-] become '.', a leading '-' becomes '.'."""
+    name = name[:19]
+    out = "".join(c if (c.isascii() and c.isalnum()) or c in "-_" else "." for c in name)
+    if out.startswith("-"):
+        out = "." + out[1:]
+    return out
+
+
+def dnsmasq_leases(leases):
+    """dnsmasq lease file: '<expiry epoch|0> <mac> <ip> <hostname|*> <client-id|*>' per line."""
+    lines = []
+    for lease in leases:
+        lines.append("%d %s %s %s %s\n" % (lease["expires"], mac_str(lease["mac"]), lease["ip"],
+                                           lease["hostname"] or "*", lease.get("client_id") or "*"))
+    return "".join(lines)
+
+
+# ---------------------------------------------------------------- /proc
+
+def proc_net_arp(entries):
+    """Kernel net/ipv4/arp.c: header, then '%-16s 0x%-10x0x%-10x%-17s     %-8s %s'."""
+    out = ["IP address       HW type     Flags       HW address            Mask     Device\n"]
+    for e in entries:
+        flags = 0x2 if e["complete"] else 0x0
+        mac = mac_str(e["mac"]) if e["complete"] else "00:00:00:00:00:00"
+        out.append("%-16s 0x%-10x0x%-10x%-17s     %-8s %s\n" % (e["ip"], 0x1, flags, mac, "*", e["device"]))
+    return "".join(out)
+
+
+def proc_uptime(uptime_cs, idle_cs):
+    return "%d.%02d %d.%02d\n" % (uptime_cs // 100, uptime_cs % 100, idle_cs // 100, idle_cs % 100)
+
+
+def proc_loadavg(load, running, total, last_pid):
+    return "%.2f %.2f %.2f %d/%d %d\n" % (load[0], load[1], load[2], running, total, last_pid)
+
+
+def proc_meminfo(fields):
+    """fields: list of (name, kB). Kernel layout: name and colon padded to 16 columns, value right-aligned in 8."""
+    return "".join("%-16s%8d kB\n" % (name + ":", value) for name, value in fields)
+
+
+def proc_stat(cpus, fields, intr, ctxt, btime, processes, running, blocked, softirq):
+    """cpus: list of per-CPU tick lists (USER_HZ=100) in kernel field order; `fields` = how many columns the
+    kernel prints (10 since 2.6.33 with guest_nice, 9 before)."""
+    total = [sum(c[i] for c in cpus) for i in range(fields)]
+    lines = ["cpu  " + " ".join(str(v) for v in total) + "\n"]
+    for n, c in enumerate(cpus):
+        lines.append("cpu%d " % n + " ".join(str(v) for v in c[:fields]) + "\n")
+    lines.append("intr %d " % sum(intr) + " ".join(str(v) for v in intr) + "\n")
+    lines.append("ctxt %d\n" % ctxt)
+    lines.append("btime %d\n" % btime)
+    lines.append("processes %d\n" % processes)
+    lines.append("procs_running %d\n" % running)
+    lines.append("procs_blocked %d\n" % blocked)
+    if softirq is not None:
+        lines.append("softirq %d " % sum(softirq) + " ".join(str(v) for v in softirq) + "\n")
+    return "".join(lines)
+
+
+# ---------------------------------------------------------------- Wi-Fi rates
+
+# Bit rates exactly as the kernel computes them (net/wireless/util.c cfg80211_calculate_bitrate_*), in units
+# of 100 kbit/s, which is what iw prints as "%d.%d MBit/s".
+_HE_DIVISORS = [102399, 51201, 34134, 25599, 17067, 12801, 11377, 10239, 8532, 7680, 6828, 6144]
+_HE_BASE = {20: 114711111, 40: 229411111, 80: 480388888}  # GI 0.8 us
+_VHT_BASE = {
+    20: [6500000, 13000000, 19500000, 26000000, 39000000, 52000000, 58500000, 65000000, 78000000, 86700000],
+    40: [13500000, 27000000, 40500000, 54000000, 81000000, 108000000, 121500000, 135000000, 162000000, 180000000],
+    80: [29300000, 58500000, 87800000, 117000000, 175500000, 234000000, 263300000, 292500000, 351000000, 390000000],
+}
+
+
+def _he_100k(width, mcs, nss):
+    result = _HE_BASE[width] * 6144 // _HE_DIVISORS[mcs]
+    return (result * nss // 8) // 10000
+
+
+def _vht_100k(width, mcs, nss, sgi):
+    bitrate = _VHT_BASE[width][mcs] * nss
+    if sgi:
+        bitrate = bitrate // 9 * 10
+    return (bitrate + 50000) // 100000
+
+
+def _ht_100k(width, index, sgi):
+    modulation, streams = index & 7, (index >> 3) + 1
+    bitrate = 13500000 if width == 40 else 6500000
+    bitrate *= (modulation + 1) if modulation < 4 else (modulation + 2) if modulation == 4 else (modulation + 3)
+    bitrate *= streams
+    if sgi:
+        bitrate = bitrate // 9 * 10
+    return (bitrate + 50000) // 100000
+
+
+def rate(standard, width, mcs, nss, sgi=True):
+    """A rate as a dict: kbps, the iw 'MBit/s …' text and the Realtek current_tx_rate text.
+    standard: 'ax', 'ac', 'n', or legacy 'g' (then mcs is the rate in Mbit/s)."""
+    if standard == "ax":
+        r = _he_100k(width, mcs, nss)
+        iw = "%d.%d MBit/s%s HE-MCS %d HE-NSS %d HE-GI 0 HE-DCM 0" % (
+            r // 10, r % 10, "" if width == 20 else " %dMHz" % width, mcs, nss)
+        rtk = "HE NSS%d-MCS%d %d.%d" % (nss, mcs, r // 10, r % 10)
+    elif standard == "ac":
+        r = _vht_100k(width, mcs, nss, True)
+        iw = "%d.%d MBit/s VHT-MCS %d %dMHz short GI VHT-NSS %d" % (r // 10, r % 10, mcs, width, nss)
+        rtk = "VHT NSS%d-MCS%d %d.%d" % (nss, mcs, r // 10, r % 10)
+    elif standard == "n":
+        index = mcs + 8 * (nss - 1)
+        r = _ht_100k(width, index, sgi)
+        iw = "%d.%d MBit/s MCS %d%s%s" % (r // 10, r % 10, index, " 40MHz" if width == 40 else "",
+                                         " short GI" if sgi else "")
+        rtk = "MCS%d %d.%d" % (index, r // 10, r % 10)
+    else:
+        r = int(mcs * 10)
+        iw = "%d.%d MBit/s" % (r // 10, r % 10)
+        rtk = "%g" % mcs
+    return {"mbps": r / 10.0, "kbps": r * 100, "iw": iw, "rtk": rtk, "standard": standard}
+
+
+# ---------------------------------------------------------------- iw station dump
+
+def iw_station_dump(interface, stations, now, uptime_s):
+    """iw's station.c print_sta_handler layout (iw 5.19), including its quirks ('beacon interval:100')."""
+    out = []
+    for s in stations:
+        assoc_boot = uptime_s - s["connected_s"]
+        out.append("Station %s (on %s)\n" % (mac_str(s["mac"]), interface))
+        out.append("\tinactive time:\t%d ms\n" % s["inactive_ms"])
+        out.append("\trx bytes:\t%d\n" % s["rx_bytes"])
+        out.append("\trx packets:\t%d\n" % s["rx_packets"])
+        out.append("\ttx bytes:\t%d\n" % s["tx_bytes"])
+        out.append("\ttx packets:\t%d\n" % s["tx_packets"])
+        out.append("\ttx retries:\t%d\n" % s["tx_retries"])
+        out.append("\ttx failed:\t%d\n" % s["tx_failed"])
+        out.append("\trx drop misc:\t%d\n" % s["rx_drop"])
+        chains = ", ".join(str(s["signal"] - d) for d in s["chain_delta"])
+        out.append("\tsignal:  \t%d [%s] dBm\n" % (s["signal"], chains))
+        out.append("\tsignal avg:\t%d [%s] dBm\n" % (s["signal"] + 1, ", ".join(
+            str(s["signal"] + 1 - d) for d in s["chain_delta"])))
+        out.append("\ttx bitrate:\t%s\n" % s["tx_rate"]["iw"])
+        out.append("\ttx duration:\t%d us\n" % s["tx_duration_us"])
+        out.append("\trx bitrate:\t%s\n" % s["rx_rate"]["iw"])
+        out.append("\trx duration:\t%d us\n" % s["rx_duration_us"])
+        out.append("\tairtime weight: 256\n")
+        out.append("\tauthorized:\tyes\n")
+        out.append("\tauthenticated:\tyes\n")
+        out.append("\tassociated:\tyes\n")
+        out.append("\tpreamble:\tshort\n")
+        out.append("\tWMM/WME:\tyes\n")
+        out.append("\tMFP:\t\tno\n")
+        out.append("\tTDLS peer:\tno\n")
+        out.append("\tDTIM period:\t2\n")
+        out.append("\tbeacon interval:100\n")
+        out.append("\tshort slot time:yes\n")
+        out.append("\tconnected time:\t%d seconds\n" % s["connected_s"])
+        out.append("\tassociated at [boottime]:\t%d.%03ds\n" % (assoc_boot, s["assoc_ms_frac"]))
+        out.append("\tassociated at:\t%d ms\n" % ((now - s["connected_s"]) * 1000 + s["assoc_ms_frac"]))
+        out.append("\tcurrent time:\t%d ms\n" % (now * 1000 + 412))
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- Realtek /proc/wlanN/sta_info
+
+def realtek_sta_info(stations):
+    """rtl8192cd 8192cd_proc.c layout as given in docs/sources-radio.md §3."""
+    out = ["-- STA info table -- (active: %d)\n" % len(stations)]
+    for n, s in enumerate(stations, 1):
+        pct = max(0, min(100, 100 + s["signal"]))
+        c1, c2 = max(0, pct - s["chain_delta"][0]), max(0, pct - s["chain_delta"][1])
+        t = s["connected_s"]
+        d, rem = divmod(t, 86400)
+        h, rem = divmod(rem, 3600)
+        m, sec = divmod(rem, 60)
+        link = ("%d day " % d if d else "") + ("%d hr " % h if d or h else "") + \
+               ("%d min " % m if d or h or m else "") + "%d sec" % sec
+        out.append(" %d: stat_info...\n" % n)
+        out.append("    state: 20b\n")
+        out.append("    AuthAlgrthm: 0\n")
+        out.append("    ieee8021x_ctrlport: 1\n")
+        out.append("    hwaddr: %s\n" % mac_plain(s["mac"]))
+        out.append("    aid: %d\n" % n)
+        out.append("    tx_bytes: %d\n" % s["tx_bytes"])
+        out.append("    rx_bytes: %d\n" % s["rx_bytes"])
+        out.append("    tx_pkts: %d\n" % s["tx_packets"])
+        out.append("    rx_pkts: %d\n" % s["rx_packets"])
+        out.append("    tx_fail: %d\n" % s["tx_failed"])
+        out.append("    rssi: %d (%d %d)\n" % (pct, c1, c2))
+        out.append("    expired_time: %d\n" % s["expired_time"])
+        out.append("    sleep: %s\n" % ("yes" if s["inactive_ms"] > 5000 else "no"))
+        out.append("    current_tx_rate: %s\n" % s["tx_rate"]["rtk"])
+        out.append("    current_rx_rate: %s\n" % s["rx_rate"]["rtk"])
+        out.append("    rx_bw: %s\n" % s["rx_bw"])
+        out.append("    Chip Vendor: --\n")
+        out.append("    link_time: %s\n" % link)
+        out.append("    ht_cap: %s\n" % ("none" if s["tx_rate"]["standard"] in ("a", "g") else "yes"))
+        out.append("\n")
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- Optical
+
+def dbm_to_tenth_uw(dbm):
+    return int(round(10 ** (dbm / 10.0) * 1e4))  # mW → 0.1 µW
+
+
+def tenth_uw_to_dbm(v):
+    return 10 * math.log10(v * 1e-4)
+
+
+def econet_pon_info(o):
+    """docs/sources-radio.md §5 (a format we define; SFF-8472 units)."""
+    return ("PonType: %s\nOnuState: %s\nGponSn: %s\nTemperature: 0x%04x\nVoltage: 0x%04x\n"
+            "BiasCurrent: 0x%04x\nTxPower: 0x%04x\nRxPower: 0x%04x\n") % (
+        o["pon_type"], o["onu_state"], o["gpon_sn"], o["temperature_raw"], o["voltage_raw"], o["bias_raw"],
+        o["tx_raw"], o["rx_raw"])
+
+
+def realtek_diag(label, value, unit):
+    return "%s: %s %s\n" % (label, value, unit)
+
+
+# ---------------------------------------------------------------- JSON
+
+def json_text(obj):
+    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+
+
+def captured_name(argv):
+    """agent/collectors/source.hpp captured_name(): argv joined by '_', chars outside [A-Za-z0-9._:-] → '-'."""
+    joined = "_".join(argv)
+    return "".join(c if (c.isascii() and (c.isalnum() or c in "._:-")) else "-" for c in joined) + ".out"

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs what the tests need, builds every preset the suite uses and runs the whole test suite:
+#   host       unit, golden, integration tests (hub, bridge, agent ↔ hub over USP, snmpd, chromium)
+#   armv7/mips the cross-built static agent: golden tests under qemu-user
+#   fuzz       every libFuzzer target, briefly
+#   host-asan  unit tests under AddressSanitizer + UBSan
+# Usage: tools/test-all.sh [--no-install] [preset…]   (default: all of the above)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+install=1
+presets=()
+for a in "$@"; do
+    case "$a" in
+        --no-install) install=0 ;;
+        -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+        *) presets+=("$a") ;;
+    esac
+done
+[ ${#presets[@]} -gt 0 ] || presets=(host armv7 mips fuzz host-asan)
+
+if [ "$install" = 1 ]; then
+    toolchains/deps.sh install test
+fi
+
+jobs=$(nproc)
+declare -A summary
+status=0
+for preset in "${presets[@]}"; do
+    echo "=== $preset: configure + build"
+    start=$(date +%s)
+    cmake --preset "$preset" >"build-$preset.log" 2>&1 || { cat "build-$preset.log"; exit 1; }
+    rm -f "build-$preset.log"
+    target=()
+    [ "$preset" = fuzz ] && target=(--target fuzz_all)
+    cmake --build --preset "$preset" -j "$jobs" "${target[@]}"
+    echo "=== $preset: test"
+    label=()
+    case "$preset" in
+        fuzz) label=(-L fuzz) ;;
+        host-asan) label=(-L unit) ;;
+    esac
+    if ctest --preset "$preset" "${label[@]}" -j "$jobs"; then
+        summary[$preset]="passed"
+    else
+        summary[$preset]="FAILED"
+        status=1
+    fi
+    summary[$preset]+=" ($(( $(date +%s) - start )) s)"
+done
+echo "=== summary"
+for preset in "${presets[@]}"; do echo "$preset: ${summary[$preset]}"; done
+exit $status

@@ -11,6 +11,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # One source package set for every target: same versions everywhere.
 SOURCE_PACKAGES=(mbedtls libwebsockets cjson protobuf-c)
+# Bump when build_target's options change: prefixes built by an older recipe are rebuilt.
+BUILD_RECIPE=1
 
 die() { echo "deps.sh: $*" >&2; exit 1; }
 
@@ -36,7 +38,7 @@ install_packages() {
                 python3)
     local test=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev qemu-user-static
                 g++-arm-linux-gnueabihf g++-mips-linux-gnu g++-mipsel-linux-gnu g++-aarch64-linux-gnu
-                valgrind mosquitto chromium nodejs npm xxd)
+                valgrind mosquitto chromium xxd)
     local pkgs=("${base[@]}")
     case "$what" in
         run) ;;
@@ -54,7 +56,11 @@ install_packages() {
         echo "deps.sh: installing ${missing[*]}"
         as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
-    # node + chromium are only needed by the browser tests; npm packages are installed by tests/browser.
+    # Node.js + npm for the browser tests (npm packages are installed by the tests themselves): a machine
+    # that already has a node/npm (another distribution's) keeps it; Debian's would conflict with it.
+    if [ "$what" != run ] && ! command -v npm >/dev/null 2>&1; then
+        as_root apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+    fi
 }
 
 fetch_sources() {
@@ -91,7 +97,7 @@ build_target() {
     exec 9>"$prefix/.lock"
     flock 9
     local stamp="$prefix/.deps-stamp"
-    local want="target=$target toolchain=$(basename "${toolchain:-none}") extra=${CPE_DEPS_CMAKE_ARGS:-} packages=${SOURCE_PACKAGES[*]} script=$(sha1sum "$here/deps.sh" | cut -c1-12)"
+    local want="target=$target toolchain=$(basename "${toolchain:-none}") extra=${CPE_DEPS_CMAKE_ARGS:-} packages=${SOURCE_PACKAGES[*]} recipe=$BUILD_RECIPE"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         return 0
     fi

@@ -48,6 +48,12 @@ add_library(cpe::protobuf-c ALIAS cpe_dep_protobuf_c)
 find_package(Threads REQUIRED)
 cpe_import_static(cpe_dep_websockets libwebsockets.a)
 set_property(TARGET cpe_dep_websockets PROPERTY INTERFACE_LINK_LIBRARIES cpe_dep_mbedtls Threads::Threads ${CMAKE_DL_LIBS})
+# lws links libcap where its configure found it (the host has it, the CPE sysroots do not).
+file(STRINGS "${CPE_DEPS_PREFIX}/include/lws_config.h" _lws_has_cap REGEX "^#define LWS_HAVE_LIBCAP")
+if(_lws_has_cap)
+    find_library(CPE_LIBCAP NAMES cap REQUIRED)
+    set_property(TARGET cpe_dep_websockets APPEND PROPERTY INTERFACE_LINK_LIBRARIES ${CPE_LIBCAP})
+endif()
 add_library(cpe::websockets ALIAS cpe_dep_websockets)
 
 # protoc-c runs on the build machine whatever the target.

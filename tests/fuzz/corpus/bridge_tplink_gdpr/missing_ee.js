@@ -1,0 +1,1 @@
+var nn="ab"; var seq="1";

@@ -1,0 +1,1 @@
+var nn = 'ab12' ;var ee= '3'; var seq = 42;

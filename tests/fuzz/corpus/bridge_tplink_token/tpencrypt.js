@@ -1,0 +1,2 @@
+var rsaEncrypt = $.rsa.encryptOAEP;
+var aesMode = "GCM";

@@ -1,0 +1,526 @@
+#include <filesystem>
+#include <fstream>
+
+#include "json/json.hpp"
+#include "net_test_util.hpp"
+
+using namespace cpe::net;
+using cpe::Result;
+using cpe::net::test::body_of;
+using cpe::net::test::RawSocket;
+using cpe::net::test::status_of;
+
+namespace {
+
+cpe::json::Ptr parse(const std::string& text) {
+    auto j = cpe::json::parse(text, "response");
+    EXPECT_TRUE(j.ok()) << text;
+    return j.ok() ? std::move(j).value() : cpe::json::make_object();
+}
+
+std::string str(const cJSON* obj, const char* key) { return cpe::json::opt_string(obj, key).value_or("<missing>"); }
+
+class HttpServerTest : public cpe::net::test::NetFixture {};
+
+}  // namespace
+
+TEST_F(HttpServerTest, RouteParamsQueryHeadersAndPeer) {
+    make();
+    Request seen;
+    server->route("GET", "/devices/:id/hosts", [&](const Request& req, Responder res) {
+        seen = req;
+        res.json(200, "{\"ok\":true}");
+    });
+    start();
+    HttpRequest r;
+    r.url = url("/devices/TPLG%20C41/hosts?refresh&topic=a&topic=b%26c&name=J%C3%A9r%C3%B4me+X&empty=");
+    r.headers = {{"X-Authentik-Email", "tech@example.net"},
+                 {"X-Authentik-Groups", "staff|noc"},
+                 {"Authorization", "token abc:def"}};
+    auto got = fetch(r);
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    EXPECT_EQ(got->status, 200);
+    EXPECT_EQ(got->header("content-type").value_or(""), "application/json");
+    EXPECT_EQ(seen.method, "GET");
+    EXPECT_EQ(seen.path, "/devices/TPLG C41/hosts");
+    EXPECT_EQ(seen.param("id"), "TPLG C41");
+    EXPECT_TRUE(seen.has_query("refresh"));
+    EXPECT_EQ(seen.query_value("refresh").value_or("x"), "");
+    EXPECT_EQ(seen.query_values("topic"), (std::vector<std::string>{"a", "b&c"}));
+    EXPECT_EQ(seen.query_value("name").value_or(""), "J\xC3\xA9r\xC3\xB4me X");
+    EXPECT_EQ(seen.query_value("empty").value_or("x"), "");
+    EXPECT_FALSE(seen.has_query("absent"));
+    EXPECT_EQ(seen.header("x-authentik-email").value_or(""), "tech@example.net");
+    EXPECT_EQ(seen.header("X-Authentik-Groups").value_or(""), "staff|noc");
+    EXPECT_EQ(seen.header("authorization").value_or(""), "token abc:def");
+    EXPECT_TRUE(seen.header("host").has_value());
+    EXPECT_FALSE(seen.header("x-not-sent").has_value());
+    EXPECT_EQ(seen.peer, "127.0.0.1");
+}
+
+TEST_F(HttpServerTest, PostBodyReachesTheHandler) {
+    make();
+    server->route("POST", "/devices/:id/tasks", [](const Request& req, Responder res) {
+        auto obj = cpe::json::make_object();
+        cpe::json::add_string(obj.get(), "id", req.param("id"));
+        cpe::json::add_string(obj.get(), "body", req.body);
+        res.json(201, cpe::json::print(obj.get()));
+    });
+    start();
+    HttpRequest r;
+    r.method = "POST";
+    r.url = url("/devices/42/tasks");
+    r.body = std::string(50000, 'x') + "{\"task\":\"reboot\"}";
+    r.headers = {{"Content-Type", "application/json"}};
+    auto got = fetch(r);
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    EXPECT_EQ(got->status, 201);
+    auto j = parse(got->body);
+    EXPECT_EQ(str(j.get(), "id"), "42");
+    EXPECT_EQ(str(j.get(), "body"), r.body);
+
+    // An empty POST is a request too.
+    r.body.clear();
+    got = fetch(r);
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    EXPECT_EQ(got->status, 201);
+    EXPECT_EQ(str(parse(got->body).get(), "body"), "");
+}
+
+TEST_F(HttpServerTest, OversizedBodyGets413NamingTheLimitAndServerCarriesOn) {
+    HttpServerOptions o;
+    o.max_body_bytes = 1024;
+    make(o);
+    int calls = 0;
+    server->route("POST", "/upload", [&](const Request&, Responder res) {
+        ++calls;
+        res.json(200, "{}");
+    });
+    start();
+    HttpRequest r;
+    r.method = "POST";
+    r.url = url("/upload");
+    r.body = std::string(64 * 1024, 'a');
+    auto got = fetch(r);
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    EXPECT_EQ(got->status, 413);
+    auto j = parse(got->body);
+    EXPECT_NE(str(j.get(), "error").find("1024"), std::string::npos) << got->body;
+    EXPECT_EQ(cpe::json::opt_int(j.get(), "status").value_or(0), 413);
+    EXPECT_EQ(calls, 0);
+
+    r.body = std::string(1024, 'a');  // exactly the limit is fine
+    got = fetch(r);
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    EXPECT_EQ(got->status, 200);
+    EXPECT_EQ(calls, 1);
+}
+
+TEST_F(HttpServerTest, HugeDeclaredBodyIsRefusedWithoutReadingIt) {
+    HttpServerOptions o;
+    o.max_body_bytes = 1024;
+    make(o);
+    server->route("POST", "/upload", [](const Request&, Responder res) { res.json(200, "{}"); });
+    start();
+    std::string raw;
+    with_client_thread([&] {
+        RawSocket s(server->port());
+        ASSERT_TRUE(s.connected());
+        s.send_all("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\npartial");
+        s.read_to_eof(raw);
+    });
+    EXPECT_EQ(status_of(raw), 413) << raw;
+    EXPECT_NE(body_of(raw).find("1024"), std::string::npos) << raw;
+}
+
+TEST_F(HttpServerTest, NotFoundAndMethodNotAllowedAreJsonErrors) {
+    make();
+    server->route("GET", "/health", [](const Request&, Responder res) { res.json(200, "{\"ok\":true}"); });
+    server->route("DELETE", "/health", [](const Request&, Responder res) { res.json(200, "{}"); });
+    start();
+    auto nf = get("/nothing/here");
+    ASSERT_TRUE(nf.ok()) << nf.error().message;
+    EXPECT_EQ(nf->status, 404);
+    auto j = parse(nf->body);
+    EXPECT_NE(str(j.get(), "error").find("/nothing/here"), std::string::npos) << nf->body;
+    EXPECT_EQ(cpe::json::opt_int(j.get(), "status").value_or(0), 404);
+
+    HttpRequest r;
+    r.method = "PUT";
+    r.url = url("/health");
+    r.body = "{}";
+    auto na = fetch(r);
+    ASSERT_TRUE(na.ok()) << na.error().message;
+    EXPECT_EQ(na->status, 405);
+    EXPECT_EQ(na->header("allow").value_or(""), "GET, DELETE");
+    EXPECT_EQ(cpe::json::opt_int(parse(na->body).get(), "status").value_or(0), 405);
+}
+
+TEST_F(HttpServerTest, HandlerErrorsAndExceptionsBecomeJson) {
+    make();
+    server->route("GET", "/denied", [](const Request&, Responder res) { res.error(401, "no session"); });
+    server->route("GET", "/bad", [](const Request&, Responder res) { res.error(400, "serial missing"); });
+    server->route("GET", "/throws", [](const Request&, Responder) { throw std::runtime_error("boom"); });
+    start();
+    auto d = get("/denied");
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d->status, 401);
+    EXPECT_EQ(str(parse(d->body).get(), "error"), "no session");
+    auto b = get("/bad");
+    ASSERT_TRUE(b.ok());
+    EXPECT_EQ(b->status, 400);
+    auto t = get("/throws");
+    ASSERT_TRUE(t.ok());
+    EXPECT_EQ(t->status, 500);
+    EXPECT_EQ(cpe::json::opt_int(parse(t->body).get(), "status").value_or(0), 500);
+}
+
+TEST_F(HttpServerTest, MalformedRequestsDoNotHurtTheServer) {
+    make();
+    server->route("GET", "/health", [](const Request&, Responder res) { res.json(200, "{\"ok\":true}"); });
+    server->route("POST", "/x", [](const Request&, Responder res) { res.json(200, "{}"); });
+    start();
+    std::string garbage, bad_length, chunked;
+    with_client_thread([&] {
+        {
+            RawSocket s(server->port());
+            s.send_all("\x01\x02 NONSENSE \xff\r\n\r\n");
+            s.read_to_eof(garbage);
+        }
+        {
+            RawSocket s(server->port());
+            s.send_all("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 12abc\r\n\r\n");
+            s.read_to_eof(bad_length);
+        }
+        {
+            RawSocket s(server->port());
+            s.send_all("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+            s.read_to_eof(chunked);
+        }
+    });
+    // Garbage: lws answers 4xx or just closes; either way not a 2xx.
+    EXPECT_TRUE(garbage.empty() || (status_of(garbage) >= 400 && status_of(garbage) < 500)) << garbage;
+    // A Content-Length lws cannot parse is refused (by lws itself or by us), never handled.
+    EXPECT_GE(status_of(bad_length), 400) << bad_length;
+    EXPECT_LT(status_of(bad_length), 500) << bad_length;
+    EXPECT_EQ(status_of(chunked), 411) << chunked;
+    EXPECT_NE(body_of(chunked).find("Content-Length"), std::string::npos) << chunked;
+    auto h = get("/health");
+    ASSERT_TRUE(h.ok()) << h.error().message;
+    EXPECT_EQ(h->status, 200);
+}
+
+TEST_F(HttpServerTest, AsyncResponderAnswersLater) {
+    make();
+    server->route("GET", "/slow", [&](const Request& req, Responder res) {
+        EXPECT_TRUE(res.pending());
+        std::string id = req.query_value("id").value_or("");
+        loop->add_timer(30, [res, id] { res.json(200, "{\"id\":\"" + id + "\"}"); });
+    });
+    start();
+    auto got = get("/slow?id=7");
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    EXPECT_EQ(got->status, 200);
+    EXPECT_EQ(str(parse(got->body).get(), "id"), "7");
+}
+
+TEST_F(HttpServerTest, ResponderFromAnotherThreadIsPostedToTheLoop) {
+    make();
+    std::thread worker;
+    server->route("GET", "/threaded", [&](const Request&, Responder res) {
+        worker = std::thread([res] { res.json(200, "{\"from\":\"worker\"}"); });
+    });
+    start();
+    auto got = get("/threaded");
+    worker.join();
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    EXPECT_EQ(str(parse(got->body).get(), "from"), "worker");
+}
+
+TEST_F(HttpServerTest, ClientGoneBeforeAsyncAnswerIsHarmless) {
+    make();
+    std::optional<Responder> held;
+    bool arrived = false;
+    server->route("GET", "/held", [&](const Request&, Responder res) {
+        held = res;
+        arrived = true;
+    });
+    server->route("GET", "/health", [](const Request&, Responder res) { res.json(200, "{}"); });
+    start();
+    with_client_thread([&] {
+        RawSocket s(server->port());
+        s.send_all("GET /held HTTP/1.1\r\nHost: x\r\n\r\n");
+        // wait until the loop has the request, then leave without reading
+        std::atomic<bool> seen{false};
+        while (!seen) {
+            loop->post([&] { seen = arrived; });
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        s.close();
+    });
+    ASSERT_TRUE(arrived);
+    ASSERT_TRUE(held.has_value());
+    // lws does not read a connection while its request is being handled, so it learns of the close when the
+    // late answer is written: that must end the exchange quietly.
+    held->json(200, "{\"late\":true}");
+    held->json(200, "{\"twice\":true}");  // second answer ignored
+    for (int i = 0; i < 50 && server->open_connections() > 0; ++i) ASSERT_TRUE(get("/health").ok());
+    EXPECT_EQ(server->open_connections(), 0u);
+    EXPECT_FALSE(held->pending());
+    auto again = get("/health");
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->status, 200);
+}
+
+TEST_F(HttpServerTest, HandlerThatNeverAnswersGets504) {
+    HttpServerOptions o;
+    o.handler_timeout_ms = 100;
+    make(o);
+    server->route("GET", "/never", [](const Request&, Responder) {});
+    start();
+    auto got = get("/never");
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    EXPECT_EQ(got->status, 504);
+    EXPECT_NE(str(parse(got->body).get(), "error").find("100 ms"), std::string::npos) << got->body;
+}
+
+TEST_F(HttpServerTest, KeepAliveConnectionServesSeveralRequests) {
+    make();
+    int n = 0;
+    server->route("GET", "/count", [&](const Request&, Responder res) { res.json(200, std::to_string(++n)); });
+    start();
+    std::string raw;
+    with_client_thread([&] {
+        RawSocket s(server->port());
+        s.send_all("GET /count HTTP/1.1\r\nHost: x\r\n\r\n");
+        s.read_until(raw, [](const std::string& b) { return b.find("\r\n\r\n1") != std::string::npos; });
+        s.send_all("GET /count HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        s.read_to_eof(raw);
+    });
+    EXPECT_EQ(n, 2);
+    EXPECT_NE(raw.find("\r\n\r\n2"), std::string::npos) << raw;
+}
+
+// ---------------------------------------------------------------- static files
+
+class StaticFiles : public HttpServerTest {
+protected:
+    void SetUp() override {
+        root = std::filesystem::temp_directory_path() / ("cpe-net-static-" + std::to_string(::getpid()));
+        std::filesystem::remove_all(root);
+        std::filesystem::create_directories(root / "www" / "css");
+        write(root / "www" / "index.html", "<html>hello</html>");
+        write(root / "www" / "app.js", "console.log(1)");
+        write(root / "www" / "css" / "site.css", "body{}");
+        write(root / "www" / "data.bin", "\x01\x02");
+        write(root / "secret.txt", "TOP-SECRET");
+        std::filesystem::create_symlink(root / "secret.txt", root / "www" / "link.txt");
+        make();
+        server->route("GET", "/health", [](const Request&, Responder res) { res.json(200, "{}"); });
+        server->serve_static("/", (root / "www").string());
+        start();
+    }
+    void TearDown() override {
+        HttpServerTest::TearDown();
+        std::filesystem::remove_all(root);
+    }
+    static void write(const std::filesystem::path& p, const std::string& text) { std::ofstream(p) << text; }
+    std::filesystem::path root;
+};
+
+TEST_F(StaticFiles, ServesFilesWithContentTypes) {
+    auto index = get("/");
+    ASSERT_TRUE(index.ok()) << index.error().message;
+    EXPECT_EQ(index->status, 200);
+    EXPECT_EQ(index->body, "<html>hello</html>");
+    EXPECT_EQ(index->header("content-type").value_or(""), "text/html; charset=utf-8");
+    auto js = get("/app.js");
+    ASSERT_TRUE(js.ok());
+    EXPECT_EQ(js->header("content-type").value_or(""), "text/javascript; charset=utf-8");
+    auto css = get("/css/site.css");
+    ASSERT_TRUE(css.ok());
+    EXPECT_EQ(css->status, 200);
+    EXPECT_EQ(css->header("content-type").value_or(""), "text/css; charset=utf-8");
+    auto bin = get("/data.bin");
+    ASSERT_TRUE(bin.ok());
+    EXPECT_EQ(bin->header("content-type").value_or(""), "application/octet-stream");
+    auto missing = get("/nope.html");
+    ASSERT_TRUE(missing.ok());
+    EXPECT_EQ(missing->status, 404);
+    auto routed = get("/health");  // routes win over files
+    ASSERT_TRUE(routed.ok());
+    EXPECT_EQ(routed->body, "{}");
+}
+
+TEST_F(StaticFiles, TraversalIsRefused) {
+    const char* attempts[] = {
+        "GET /../secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "GET /%2e%2e/secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "GET /css/..%2f..%2fsecret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "GET /css/%2E%2E/%2E%2E/secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "GET /..\\secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "GET /link.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    };
+    std::vector<std::string> answers;
+    with_client_thread([&] {
+        for (const char* a : attempts) {
+            RawSocket s(server->port());
+            std::string raw;
+            s.send_all(a);
+            s.read_to_eof(raw);
+            answers.push_back(raw);
+        }
+    });
+    ASSERT_EQ(answers.size(), std::size(attempts));
+    for (size_t i = 0; i < answers.size(); ++i) {
+        EXPECT_EQ(answers[i].find("TOP-SECRET"), std::string::npos) << attempts[i] << answers[i];
+        EXPECT_GE(status_of(answers[i]), 400) << attempts[i] << answers[i];
+    }
+}
+
+// ---------------------------------------------------------------- server-sent events
+
+TEST_F(HttpServerTest, SseDeliversEventsToARealSocket) {
+    make();
+    std::shared_ptr<SseStream> stream;
+    std::string topic;
+    server->sse("/sse", [&](const Request& req, std::shared_ptr<SseStream> s) {
+        topic = req.query_value("topics").value_or("");
+        stream = s;
+        s->send("hello", "{\"n\":1}");
+        s->send("", "line one\nline two");
+    });
+    start();
+    std::string raw;
+    bool got_all = false;
+    std::atomic<bool> first_read{false};
+    with_client_thread([&] {
+        RawSocket s(server->port());
+        s.send_all("GET /sse?topics=customer:C-1 HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n");
+        s.read_until(raw, [](const std::string& b) { return b.find("data: line two\n\n") != std::string::npos; });
+        first_read = true;
+        // A later event, sent from the loop, then a clean close from the server side.
+        loop->post([&] {
+            stream->send("update", "{\"n\":2}");
+            stream->close();
+        });
+        got_all = s.read_to_eof(raw);
+    });
+    EXPECT_TRUE(got_all) << raw;
+    EXPECT_EQ(topic, "customer:C-1");
+    EXPECT_EQ(status_of(raw), 200) << raw;
+    EXPECT_NE(raw.find("content-type: text/event-stream"), std::string::npos) << raw;
+    EXPECT_NE(raw.find("event: hello\ndata: {\"n\":1}\n\n"), std::string::npos) << raw;
+    EXPECT_NE(raw.find("data: line one\ndata: line two\n\n"), std::string::npos) << raw;
+    EXPECT_NE(raw.find("event: update\ndata: {\"n\":2}\n\n"), std::string::npos) << raw;
+    EXPECT_FALSE(stream->is_open());
+    EXPECT_FALSE(stream->send("late", "x"));
+}
+
+TEST_F(HttpServerTest, SseSlowClientDropsOldestAndCounts) {
+    HttpServerOptions o;
+    o.sse_queue_limit = 4;
+    make(o);
+    std::shared_ptr<SseStream> stream;
+    server->sse("/sse", [&](const Request&, std::shared_ptr<SseStream> s) {
+        stream = s;
+        // Nothing is written while this callback runs, so the queue overflows deterministically.
+        for (int i = 0; i < 100; ++i) s->send("n", std::to_string(i));
+        s->close();
+    });
+    start();
+    std::string raw;
+    with_client_thread([&] {
+        RawSocket s(server->port());
+        s.send_all("GET /sse HTTP/1.1\r\nHost: x\r\n\r\n");
+        s.read_to_eof(raw);
+    });
+    ASSERT_TRUE(stream);
+    EXPECT_EQ(stream->dropped(), 96u);
+    EXPECT_EQ(raw.find("data: 95\n"), std::string::npos) << raw;
+    for (int i = 96; i < 100; ++i) EXPECT_NE(raw.find("data: " + std::to_string(i) + "\n"), std::string::npos) << raw;
+}
+
+TEST_F(HttpServerTest, SseKeepAliveAndClientDisconnect) {
+    HttpServerOptions o;
+    o.sse_keepalive_ms = 30;
+    make(o);
+    std::shared_ptr<SseStream> stream;
+    bool closed = false;
+    server->sse("/sse", [&](const Request&, std::shared_ptr<SseStream> s) {
+        stream = s;
+        s->on_close([&] { closed = true; });
+    });
+    server->route("GET", "/health", [](const Request&, Responder res) { res.json(200, "{}"); });
+    start();
+    std::string raw;
+    bool got_comment = false;
+    with_client_thread([&] {
+        RawSocket s(server->port());
+        s.send_all("GET /sse HTTP/1.1\r\nHost: x\r\n\r\n");
+        got_comment = s.read_until(raw, [](const std::string& b) { return b.find(": keep-alive\n\n") != std::string::npos; });
+        s.close();
+    });
+    EXPECT_TRUE(got_comment) << raw;
+    // The next keep-alive writes find the connection gone; on_close stops the loop.
+    stream->on_close([&] {
+        closed = true;
+        loop->stop();
+    });
+    run_until_stopped();
+    EXPECT_TRUE(closed);
+    ASSERT_TRUE(stream);
+    EXPECT_FALSE(stream->is_open());
+    EXPECT_FALSE(stream->send("x", "y"));
+}
+
+TEST_F(HttpServerTest, SseStreamsEndCleanlyWhenTheServerGoes) {
+    make();
+    std::shared_ptr<SseStream> stream;
+    bool closed = false;
+    server->sse("/sse", [&](const Request&, std::shared_ptr<SseStream> s) {
+        stream = s;
+        s->on_close([&] { closed = true; });
+        s->send("hi", "1");
+    });
+    start();
+    std::string raw;
+    bool eof = false;
+    with_client_thread([&] {
+        RawSocket s(server->port());
+        s.send_all("GET /sse HTTP/1.1\r\nHost: x\r\n\r\n");
+        s.read_until(raw, [](const std::string& b) { return b.find("data: 1\n\n") != std::string::npos; });
+        loop->post([&] { server.reset(); });
+        eof = s.read_to_eof(raw);
+    });
+    EXPECT_TRUE(eof);
+    EXPECT_TRUE(closed);
+    EXPECT_FALSE(stream->send("x", "y"));
+}
+
+TEST(HttpServerStart, BusyPortIsAnErrorNamingTheAddress) {
+    auto loop = EventLoop::create();
+    ASSERT_TRUE(loop.ok());
+    HttpServer first(**loop, {});
+    ASSERT_TRUE(first.start().ok());
+    HttpServerOptions o;
+    o.name = "second";
+    o.bind_address = "127.0.0.1";
+    o.port = first.port();
+    // lws shares a listener between vhosts on the same address+port, so use a foreign socket holder instead.
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
+    ::listen(fd, 1);
+    socklen_t sl = sizeof(sa);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &sl);
+    o.port = ntohs(sa.sin_port);
+    HttpServer second(**loop, o);
+    auto st = second.start();
+    ::close(fd);
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.error().message.find("second"), std::string::npos) << st.error().message;
+    EXPECT_NE(st.error().message.find(std::to_string(o.port)), std::string::npos) << st.error().message;
+}

@@ -106,7 +106,8 @@ Result<Schema> Schema::parse(std::string_view text, std::string_view what) {
             if (!path) return fail(path.error().message);
             if (kind == "command" ? !path->is_command() : !path->is_event())
                 return fail(std::string(words[1]) + " is not a " + std::string(kind) + " path");
-            auto [parent, name] = split_last(path->supported_form());
+            const std::string form = path->supported_form();  // split_last returns views into it
+            auto [parent, name] = split_last(form);
             ObjectDef* owner = nullptr;
             for (ObjectDef& o : schema.objects_)
                 if (o.path == parent) owner = &o;

@@ -73,6 +73,11 @@ size_t on_header(char* data, size_t size, size_t nmemb, void* user) {
     std::string_view line(data, n);
     if (line.rfind("HTTP/", 0) == 0) {
         t->response.headers.clear();  // a new response (after 100 Continue or a redirect)
+        // "HTTP/1.1 202 Task faulted\r\n": the reason is what follows the status code.
+        t->response.reason.clear();
+        size_t code = line.find(' ');
+        size_t reason = code == std::string_view::npos ? code : line.find(' ', code + 1);
+        if (reason != std::string_view::npos) t->response.reason = std::string(trim(line.substr(reason + 1)).substr(0, 200));
         return n;
     }
     size_t colon = line.find(':');

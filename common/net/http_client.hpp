@@ -30,6 +30,7 @@ struct HttpRequest {
 
 struct HttpResponse {
     long status = 0;
+    std::string reason;  // the status line's reason phrase ("Task faulted"): GenieACS answers carry meaning there
     HeaderList headers;  // names as sent by the server
     std::string body;
     std::optional<std::string> header(std::string_view name) const;  // any case

@@ -1,0 +1,331 @@
+#include "sources/genieacs_client.hpp"
+
+#include <cstdlib>
+
+#include "json/json.hpp"
+#include "log/log.hpp"
+#include "sources/call.hpp"
+#include "sources/url.hpp"
+
+namespace cpe::hub::sources {
+
+namespace {
+
+constexpr const char* kSource = "genieacs";
+const char* kIdentity[] = {"_deviceId", "_lastInform", "_lastBoot", "_registered", "_tags"};
+
+bool source_fault(const Error& e) {
+    switch (e.code) {
+        case Errc::timeout:
+        case Errc::unavailable:
+        case Errc::io_error:
+        case Errc::parse_error:
+        case Errc::too_large:
+            return true;
+        default:
+            return false;
+    }
+}
+
+std::string snippet(const std::string& body) {
+    std::string s = body.substr(0, 200);
+    for (char& c : s)
+        if (c == '\n' || c == '\r') c = ' ';
+    return s;
+}
+
+Error status_error(const net::HttpResponse& r, const std::string& what) {
+    if (r.status >= 500)
+        return make_error(Errc::unavailable, what + ": GenieACS server error " + std::to_string(r.status));
+    if (r.status == 400)
+        return make_error(Errc::invalid_argument, what + ": GenieACS refused the request (400): " + snippet(r.body));
+    return make_error(Errc::io_error, what + ": unexpected GenieACS answer " + std::to_string(r.status));
+}
+
+Status validate_serial(const std::string& s) {
+    if (s.empty() || s.size() > 64) return make_error(Errc::invalid_argument, "serial must be 1 to 64 characters");
+    for (size_t i = 0; i < s.size(); ++i) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+              c == '.' || c == ':'))
+            return make_error(Errc::invalid_argument, "serial '" + s.substr(0, 64) +
+                                                          "' has a character not allowed at byte " + std::to_string(i));
+    }
+    return {};
+}
+
+std::string regex_query(const std::vector<std::pair<std::string, std::string>>& key_regex) {
+    auto root = json::make_object();
+    auto any = json::make_array();
+    for (const auto& [key, re] : key_regex) {
+        auto cond = json::make_object();
+        json::add_string(cond.get(), "$regex", re);
+        json::add_string(cond.get(), "$options", "i");
+        auto term = json::make_object();
+        json::add(term.get(), key.c_str(), std::move(cond));
+        json::append(any.get(), std::move(term));
+    }
+    json::add(root.get(), "$or", std::move(any));
+    return json::print(root.get());
+}
+
+}  // namespace
+
+const char* lookup_method_name(LookupMethod m) {
+    switch (m) {
+        case LookupMethod::none: return "none";
+        case LookupMethod::serial: return "serial";
+        case LookupMethod::gpon_suffix: return "gpon_suffix";
+        case LookupMethod::id_contains: return "id_contains";
+    }
+    return "none";
+}
+
+GenieAcsClient::GenieAcsClient(net::EventLoop& loop, net::HttpClient& http, GenieAcsOptions options)
+    : loop_(loop), http_(http), options_(std::move(options)), breaker_(options_.breaker, options_.clock),
+      alive_(std::make_shared<int>(0)) {
+    options_.base_url = trim_base_url(options_.base_url);
+}
+
+GenieAcsClient::~GenieAcsClient() = default;
+
+bool GenieAcsClient::refuse_if_open(const std::function<void(Error)>& fail) {
+    if (breaker_.allow()) return false;
+    Error e = make_error(Errc::unavailable, "GenieACS: " + breaker_.refusal_message());
+    std::weak_ptr<int> alive = alive_;
+    loop_.post([alive, fail, e] {
+        if (!alive.expired()) fail(e);
+    });
+    return true;
+}
+
+void GenieAcsClient::note(const Error* e) {
+    if (!e) {
+        breaker_.record_success();
+    } else if (source_fault(*e)) {
+        breaker_.record_failure(e->message);
+        LOG_LIMITED(cpe::log::Level::warn, 10, 60, "genieacs", "%s", e->message.c_str());
+    }
+}
+
+void GenieAcsClient::run_query(const std::shared_ptr<Call>& call, const std::string& query_json,
+                               const std::vector<std::string>& projection,
+                               std::function<void(Result<DeviceLookup>)> next) {
+    std::string proj;
+    for (const char* k : kIdentity) proj += std::string(proj.empty() ? "" : ",") + k;
+    for (const auto& p : projection) proj += "," + p;
+    net::HttpRequest r;
+    r.method = "GET";
+    r.url = options_.base_url + "/devices/?query=" + url_component(query_json) + "&projection=" +
+            url_component(proj) + "&limit=" + std::to_string(options_.max_matches);
+    std::string what = call->what();
+    call->send(std::move(r), [next = std::move(next), what](Result<net::HttpResponse> res) {
+        if (!res) return next(res.error().with_context(what));
+        if (res->status != 200) return next(status_error(*res, what));
+        auto devs = parse_device_list(res->body);
+        if (!devs) return next(devs.error().with_context(what));
+        DeviceLookup l;
+        l.devices = std::move(*devs);
+        auto total = res->header("total");
+        l.total = total ? std::strtol(total->c_str(), nullptr, 10) : static_cast<long>(l.devices.size());
+        next(std::move(l));
+    });
+}
+
+void GenieAcsClient::query(const std::string& query_json, std::vector<std::string> projection,
+                           Callback<DeviceLookup> done) {
+    auto deliver = [done](Error e) { done(Fetched<DeviceLookup>::failure(kSource, e)); };
+    auto fail = [this, deliver](Error e) {
+        note(&e);
+        deliver(e);
+    };
+    if (refuse_if_open(deliver)) return;
+    auto call = Call::start(loop_, http_, alive_, options_.query_budget_ms, options_.connect_timeout_ms,
+                            "GenieACS query", fail);
+    run_query(call, query_json, projection, [this, call, done](Result<DeviceLookup> r) {
+        if (!r) return call->fail(r.error());
+        if (!call->finish()) return;
+        note(nullptr);
+        done(Fetched<DeviceLookup>::good(kSource, std::move(*r)));
+    });
+}
+
+void GenieAcsClient::find_by_serial(const std::string& serial, std::vector<std::string> projection,
+                                    Callback<DeviceLookup> done) {
+    if (auto st = validate_serial(serial); !st) {
+        Error e = st.error().with_context("GenieACS lookup");
+        std::weak_ptr<int> alive = alive_;
+        loop_.post([alive, done, e] {
+            if (!alive.expired()) done(Fetched<DeviceLookup>::failure(kSource, e));
+        });
+        return;
+    }
+    auto deliver = [done](Error e) { done(Fetched<DeviceLookup>::failure(kSource, e)); };
+    auto fail = [this, deliver](Error e) {
+        note(&e);
+        deliver(e);
+    };
+    if (refuse_if_open(deliver)) return;
+    auto call = Call::start(loop_, http_, alive_, options_.query_budget_ms, options_.connect_timeout_ms,
+                            "GenieACS lookup of serial " + serial, fail);
+
+    // The three steps, each a query; the first with a match wins.
+    std::vector<std::pair<LookupMethod, std::string>> steps;
+    {
+        auto q = json::make_object();
+        json::add_string(q.get(), "_deviceId._SerialNumber", serial);
+        steps.emplace_back(LookupMethod::serial, json::print(q.get()));
+    }
+    if (serial.size() >= 8) {
+        std::vector<std::pair<std::string, std::string>> terms;
+        for (const auto& p : options_.gpon_serial_paths)
+            terms.emplace_back(p, regex_escape(serial.substr(serial.size() - 8)) + "$");
+        if (!terms.empty()) steps.emplace_back(LookupMethod::gpon_suffix, regex_query(terms));
+    }
+    {
+        auto cond = json::make_object();
+        json::add_string(cond.get(), "$regex", regex_escape(genieacs_id_part(serial)));
+        auto q = json::make_object();
+        json::add(q.get(), "_id", std::move(cond));
+        steps.emplace_back(LookupMethod::id_contains, json::print(q.get()));
+    }
+    auto shared_steps = std::make_shared<decltype(steps)>(std::move(steps));
+    auto proj = std::make_shared<std::vector<std::string>>(std::move(projection));
+    auto run = std::make_shared<std::function<void(size_t)>>();
+    std::weak_ptr<std::function<void(size_t)>> weak_run = run;
+    *run = [this, call, shared_steps, proj, done, weak_run](size_t i) {
+        if (i >= shared_steps->size()) {
+            if (!call->finish()) return;
+            note(nullptr);
+            return done(Fetched<DeviceLookup>::good(kSource, DeviceLookup{}));
+        }
+        auto [method, q] = (*shared_steps)[i];
+        auto self_run = weak_run.lock();
+        run_query(call, q, *proj, [this, call, done, method, i, self_run](Result<DeviceLookup> r) {
+            if (!r) return call->fail(r.error());
+            if (r->devices.empty()) return (*self_run)(i + 1);
+            if (!call->finish()) return;
+            note(nullptr);
+            r->method = method;
+            done(Fetched<DeviceLookup>::good(kSource, std::move(*r)));
+        });
+    };
+    (*run)(0);
+}
+
+void GenieAcsClient::get_device(const std::string& id, std::vector<std::string> projection,
+                                Callback<std::optional<GenieDevice>> done) {
+    auto q = json::make_object();
+    json::add_string(q.get(), "_id", id);
+    query(json::print(q.get()), std::move(projection), [done](Fetched<DeviceLookup> f) {
+        Fetched<std::optional<GenieDevice>> out;
+        out.provenance = f.provenance;
+        if (f.ok() && !f.value.devices.empty()) out.value = std::move(f.value.devices.front());
+        done(std::move(out));
+    });
+}
+
+void GenieAcsClient::post_task(const std::string& device_id, const Task& task, TaskOptions topt,
+                               Callback<TaskResult> done) {
+    auto deliver = [done](Error e) { done(Fetched<TaskResult>::failure(kSource, e)); };
+    auto fail = [this, deliver](Error e) {
+        note(&e);
+        deliver(e);
+    };
+    if (device_id.empty()) {
+        std::weak_ptr<int> alive = alive_;
+        loop_.post([alive, fail] {
+            if (!alive.expired()) fail(make_error(Errc::invalid_argument, "GenieACS task: empty device id"));
+        });
+        return;
+    }
+    if (refuse_if_open(deliver)) return;
+    std::string what = "GenieACS task " + task.name() + " for " + device_id;
+    auto call = Call::start(loop_, http_, alive_, options_.task_budget_ms, options_.connect_timeout_ms, what, fail);
+    net::HttpRequest r;
+    r.method = "POST";
+    r.url = options_.base_url + "/devices/" + url_component(device_id) + "/tasks";
+    if (topt.connection_request)
+        r.url += "?connection_request&timeout=" + std::to_string(options_.connection_request_timeout_ms);
+    r.headers = {{"Content-Type", "application/json"}};
+    r.body = task.json();
+    call->send(std::move(r), [this, call, done, device_id, what](Result<net::HttpResponse> res) {
+        if (!res) return call->fail(res.error().with_context(what));
+        if (res->status == 400 || res->status >= 500 || (res->status != 200 && res->status != 202 && res->status != 404))
+            return call->fail(status_error(*res, what));
+        auto outcome = task_outcome_from(res->status, res->reason);
+        if (!outcome) return call->fail(outcome.error().with_context(what));
+        TaskResult tr;
+        tr.outcome = *outcome;
+        if (auto body = json::parse(res->body, "task answer"))
+            tr.task_id = json::opt_string(body->get(), "_id").value_or("");
+        if (res->status == 404) tr.reason = "No such device";
+        if (!res->reason.empty() && res->status == 202) tr.reason = res->reason;
+        // The reason phrase tells the 202s apart; a faulted task's fault is fetched for its message, and
+        // an answer whose phrase was lost on the way (a proxy) is decided by the fault list.
+        if (res->status != 202 || (tr.outcome != TaskOutcome::faulted && !res->reason.empty())) {
+            if (!call->finish()) return;
+            note(nullptr);
+            return done(Fetched<TaskResult>::good(kSource, std::move(tr)));
+        }
+        resolve_202(call, device_id, std::move(tr), done);
+    });
+}
+
+void GenieAcsClient::resolve_202(const std::shared_ptr<Call>& call, const std::string& device_id, TaskResult tr,
+                                 Callback<TaskResult> done) {
+    if (tr.task_id.empty()) {
+        if (!call->finish()) return;
+        note(nullptr);
+        tr.reason = "202 without a task id";
+        return done(Fetched<TaskResult>::good(kSource, std::move(tr)));
+    }
+    auto q = json::make_object();
+    json::add_string(q.get(), "_id", device_id + ":task_" + tr.task_id);
+    net::HttpRequest r;
+    r.url = options_.base_url + "/faults/?query=" + url_component(json::print(q.get()));
+    std::string what = call->what() + " (fault check)";
+    call->send(std::move(r), [this, call, done, tr, what](Result<net::HttpResponse> res) mutable {
+        if (!res) return call->fail(res.error().with_context(what));
+        if (res->status != 200) return call->fail(status_error(*res, what));
+        auto faults = json::parse(res->body, what);
+        if (!faults || !cJSON_IsArray(faults->get()))
+            return call->fail(make_error(Errc::parse_error, what + ": expected a JSON array"));
+        if (const cJSON* f = faults->get()->child) {
+            tr.outcome = TaskOutcome::faulted;
+            tr.reason = "Task faulted";
+            tr.fault = json::opt_string(f, "message").value_or("") ;
+            if (auto code = json::opt_string(f, "code")) tr.fault = *code + ": " + tr.fault;
+        } else if (tr.reason.empty()) {
+            tr.reason = "202: queued or device offline (the reason phrase is not available)";
+        }
+        if (!call->finish()) return;
+        note(nullptr);
+        done(Fetched<TaskResult>::good(kSource, std::move(tr)));
+    });
+}
+
+void GenieAcsClient::delete_task(const std::string& task_id, Callback<bool> done) {
+    auto deliver = [done](Error e) { done(Fetched<bool>::failure(kSource, e)); };
+    auto fail = [this, deliver](Error e) {
+        note(&e);
+        deliver(e);
+    };
+    if (refuse_if_open(deliver)) return;
+    std::string what = "GenieACS delete task " + task_id;
+    auto call = Call::start(loop_, http_, alive_, options_.query_budget_ms, options_.connect_timeout_ms, what, fail);
+    net::HttpRequest r;
+    r.method = "DELETE";
+    r.url = options_.base_url + "/tasks/" + url_component(task_id);
+    call->send(std::move(r), [this, call, done, what](Result<net::HttpResponse> res) {
+        if (!res) return call->fail(res.error().with_context(what));
+        if (res->status == 503)  // the doc: deletes answer 503 while the device is in session
+            return call->fail(make_error(Errc::unavailable, what + ": the device is in session; retry later"));
+        if (res->status != 200 && res->status != 404) return call->fail(status_error(*res, what));
+        if (!call->finish()) return;
+        note(nullptr);
+        done(Fetched<bool>::good(kSource, res->status == 200));
+    });
+}
+
+}  // namespace cpe::hub::sources

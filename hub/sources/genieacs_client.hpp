@@ -1,0 +1,104 @@
+// The hub's client of the GenieACS NBI (shared reference/genieacs-nbi.md): device lookups with the three serial
+// fallbacks, devices with a projection of only the fields used, and validated tasks. Asynchronous on
+// cpe_net_http's HttpClient; call from the loop thread, callbacks run there. Every call has a time budget and goes
+// through a circuit breaker; every result carries its provenance. docs/sources-hub.md.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/event_loop.hpp"
+#include "net/http_client.hpp"
+#include "sources/circuit_breaker.hpp"
+#include "sources/genieacs_document.hpp"
+#include "sources/genieacs_task.hpp"
+#include "sources/provenance.hpp"
+
+namespace cpe::hub::sources {
+
+struct GenieAcsOptions {
+    std::string base_url = "http://127.0.0.1:7557";
+    uint64_t connect_timeout_ms = 2000;
+    uint64_t query_budget_ms = 8000;     // a whole lookup, all fallbacks included
+    // A task with a connection request: the NBI waits up to `timeout` for the session start, then up to 120 s
+    // for the session (the doc); past this budget the call reports a timeout and the task may still run.
+    uint64_t task_budget_ms = 30000;
+    uint64_t connection_request_timeout_ms = 4000;  // `timeout=` sent to the NBI
+    BreakerOptions breaker;
+    CircuitBreaker::Clock clock;                    // monotonic ms for the breaker (tests); default steady clock
+    // Leaves holding the GPON serial, by data model (XX230v TR-181; HT803G TR-098 — that name is unconfirmed).
+    std::vector<std::string> gpon_serial_paths = {
+        "Device.Optical.Interface.1.GponAuth.GponSn",
+        "InternetGatewayDevice.WANDevice.1.X_CT-COM_GponInterfaceConfig.GponSn",
+    };
+    size_t max_matches = 10;                        // devices returned per lookup step
+};
+
+enum class LookupMethod { none, serial, gpon_suffix, id_contains };
+const char* lookup_method_name(LookupMethod m);
+
+struct DeviceLookup {
+    LookupMethod method = LookupMethod::none;  // which fallback found it (none: not found)
+    std::vector<GenieDevice> devices;          // the matches of that step (usually one)
+    long total = 0;                            // the NBI's `total` header for that step
+};
+
+struct TaskResult {
+    TaskOutcome outcome = TaskOutcome::queued;
+    std::string task_id;      // _id of the task in GenieACS ("" for no_such_device)
+    std::string reason;       // the reason phrase when known, or how the outcome was determined
+    std::string fault;        // the fault message when faulted and found under /faults
+};
+
+struct TaskOptions {
+    bool connection_request = true;
+};
+
+class GenieAcsClient {
+public:
+    template <typename T>
+    using Callback = std::function<void(Fetched<T>)>;
+
+    GenieAcsClient(net::EventLoop& loop, net::HttpClient& http, GenieAcsOptions options);
+    ~GenieAcsClient();
+    GenieAcsClient(const GenieAcsClient&) = delete;
+    GenieAcsClient& operator=(const GenieAcsClient&) = delete;
+
+    // Exact `_deviceId._SerialNumber`, then a GPON serial ending with the last 8 characters, then an id containing
+    // the serial. `projection`: the parameter paths to return (the identity fields always come).
+    void find_by_serial(const std::string& serial, std::vector<std::string> projection, Callback<DeviceLookup> done);
+    // One device by its id as stored; value nullopt when there is no such device.
+    void get_device(const std::string& id, std::vector<std::string> projection,
+                    Callback<std::optional<GenieDevice>> done);
+    // Any NBI query (Mongo JSON, built with cJSON by the caller).
+    void query(const std::string& query_json, std::vector<std::string> projection, Callback<DeviceLookup> done);
+    // POST /devices/<id>/tasks. The id is URL-encoded once more for the path (the NBI decodes once).
+    void post_task(const std::string& device_id, const Task& task, TaskOptions options, Callback<TaskResult> done);
+    // DELETE /tasks/<id>; value true if it existed.
+    void delete_task(const std::string& task_id, Callback<bool> done);
+
+    BreakerSnapshot health() const { return breaker_.snapshot(); }
+
+private:
+    struct Step;
+    void run_query(const std::shared_ptr<class Call>& call, const std::string& query_json,
+                   const std::vector<std::string>& projection,
+                   std::function<void(Result<DeviceLookup>)> next);
+    void resolve_202(const std::shared_ptr<class Call>& call, const std::string& device_id, TaskResult r,
+                     Callback<TaskResult> done);
+    // Open breaker: delivers the refusal (posted, not counted as a failure) and returns true.
+    bool refuse_if_open(const std::function<void(Error)>& deliver);
+    void note(const Error* e);
+
+    net::EventLoop& loop_;
+    net::HttpClient& http_;
+    GenieAcsOptions options_;
+    CircuitBreaker breaker_;
+    std::shared_ptr<int> alive_;
+};
+
+}  // namespace cpe::hub::sources

@@ -1,0 +1,65 @@
+#include "sources/url.hpp"
+
+#include <cstring>
+
+namespace cpe::hub::sources {
+
+std::string url_component(std::string_view text) {
+    static const char* hex = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(text.size() * 3);
+    for (unsigned char c : text) {
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            std::strchr("-_.!~*'()", c) != nullptr) {
+            if (c != 0) {
+                out.push_back(static_cast<char>(c));
+                continue;
+            }
+        }
+        out.push_back('%');
+        out.push_back(hex[c >> 4]);
+        out.push_back(hex[c & 15]);
+    }
+    return out;
+}
+
+std::string regex_escape(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        if (std::strchr("\\^$.|?*+()[]{}/", c) != nullptr && c != 0) out.push_back('\\');
+        out.push_back(c);
+    }
+    return out;
+}
+
+std::string trim_base_url(std::string_view url) {
+    while (!url.empty() && url.back() == '/') url.remove_suffix(1);
+    return std::string(url);
+}
+
+}  // namespace cpe::hub::sources
+
+namespace cpe::hub::sources {
+
+std::string genieacs_id_part(std::string_view part) {
+    static const char* hex = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : part) {
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') {
+            out.push_back(static_cast<char>(c));
+        } else {
+            out.push_back('%');
+            out.push_back(hex[c >> 4]);
+            out.push_back(hex[c & 15]);
+        }
+    }
+    return out;
+}
+
+std::string genieacs_device_id(std::string_view oui, std::string_view product_class, std::string_view serial) {
+    std::string id = genieacs_id_part(oui) + "-";
+    if (!product_class.empty()) id += genieacs_id_part(product_class) + "-";
+    return id + genieacs_id_part(serial);
+}
+
+}  // namespace cpe::hub::sources

@@ -1,0 +1,19 @@
+// GenieACS /devices answers → GenieDevice records (hub/sources/genieacs_document.hpp), and task JSON validation.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "sources/genieacs_document.hpp"
+#include "sources/genieacs_task.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    std::string_view text(reinterpret_cast<const char*>(data), size);
+    cpe::hub::sources::GenieParseLimits limits;
+    limits.max_params = 5000;
+    auto devices = cpe::hub::sources::parse_device_list(text, limits);
+    if (devices)
+        for (const auto& d : *devices)
+            for (const auto& [path, p] : d.params) (void)cpe::hub::sources::validate_parameter_path(path);
+    (void)cpe::hub::sources::Task::from_json(text);
+    return 0;
+}

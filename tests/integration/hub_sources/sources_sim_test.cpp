@@ -1,0 +1,588 @@
+// GenieAcsClient and ErpNextClient end to end: the simulators as processes on free loopback ports, real curl
+// through HttpClient, a fleet generated at test time. No assertion on times: a slow source is checked by order
+// (the call ends, failed, long before the simulator would answer).
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "json/json.hpp"
+#include "net/event_loop.hpp"
+#include "net/http_client.hpp"
+#include "sources/erpnext_client.hpp"
+#include "sources/genieacs_client.hpp"
+
+namespace cpe::hub::sources {
+namespace {
+
+const std::string kSimDir = HUB_SOURCES_SIM_DIR;
+
+int run_command(std::vector<std::string> args) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+class Sim {
+public:
+    static std::unique_ptr<Sim> start(std::vector<std::string> args) {
+        int out[2];
+        if (pipe(out) != 0) return nullptr;
+        pid_t pid = fork();
+        if (pid == 0) {
+            dup2(out[1], 1);
+            close(out[0]);
+            close(out[1]);
+            std::vector<char*> argv;
+            for (auto& a : args) argv.push_back(a.data());
+            argv.push_back(nullptr);
+            execv(argv[0], argv.data());
+            _exit(127);
+        }
+        close(out[1]);
+        std::unique_ptr<Sim> sim(new Sim(pid, out[0]));
+        std::string line;
+        while (line.find('\n') == std::string::npos) {
+            pollfd p{out[0], POLLIN, 0};
+            if (::poll(&p, 1, 60000) <= 0) return nullptr;  // a bound, not a timing assertion
+            char buf[128];
+            ssize_t n = read(out[0], buf, sizeof buf);
+            if (n <= 0) return nullptr;
+            line.append(buf, static_cast<size_t>(n));
+        }
+        if (line.rfind("READY ", 0) != 0) return nullptr;
+        sim->port = std::stoi(line.substr(6));
+        return sim;
+    }
+    ~Sim() {
+        kill(pid_, SIGTERM);
+        int st;
+        waitpid(pid_, &st, 0);
+        close(fd_);
+    }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
+    int port = 0;
+
+private:
+    Sim(pid_t pid, int fd) : pid_(pid), fd_(fd) {}
+    pid_t pid_;
+    int fd_;
+};
+
+// The fleet and both simulators, shared by all tests of the suite (started once).
+struct World {
+    std::string dir;
+    std::string fleet_path;
+    json::Ptr fleet;
+    std::string key, secret;
+    std::unique_ptr<Sim> nbi, frappe;
+};
+World* g_world = nullptr;
+
+std::string random_hex(size_t n) {
+    std::random_device rd;
+    std::string s;
+    for (size_t i = 0; i < n; ++i) s += "0123456789abcdef"[rd() % 16];
+    return s;
+}
+
+class SourcesEnv : public ::testing::Environment {
+public:
+    void SetUp() override {
+        g_world = new World;
+        char tmpl[] = "/tmp/hub-sources-XXXXXX";
+        ASSERT_NE(mkdtemp(tmpl), nullptr);
+        g_world->dir = tmpl;
+        g_world->fleet_path = g_world->dir + "/fleet.json";
+        ASSERT_EQ(run_command({HUB_SOURCES_PYTHON, kSimDir + "/fleet/make_fleet.py", "--count", "60", "--seed", "7",
+                               "--out", g_world->fleet_path}),
+                  0);
+        auto f = json::parse_file(g_world->fleet_path, 8 << 20);
+        ASSERT_TRUE(f) << f.error().message;
+        g_world->fleet = std::move(*f);
+        g_world->key = "test-key-" + random_hex(8);  // made at test time
+        g_world->secret = random_hex(24);
+        g_world->nbi = Sim::start({HUB_SOURCES_PYTHON, kSimDir + "/genieacs/nbi_sim.py", "--fleet", g_world->fleet_path});
+        ASSERT_TRUE(g_world->nbi) << "nbi_sim did not start";
+        g_world->frappe = Sim::start({HUB_SOURCES_PYTHON, kSimDir + "/erpnext/frappe_sim.py", "--fleet",
+                                      g_world->fleet_path, "--api-key", g_world->key, "--api-secret", g_world->secret});
+        ASSERT_TRUE(g_world->frappe) << "frappe_sim did not start";
+    }
+    void TearDown() override {
+        if (!g_world) return;
+        std::string dir = g_world->dir;
+        delete g_world;
+        g_world = nullptr;
+        std::remove((dir + "/fleet.json").c_str());
+        rmdir(dir.c_str());
+    }
+};
+const auto* g_env = ::testing::AddGlobalTestEnvironment(new SourcesEnv);
+
+// A device of the fleet matching `pred`.
+template <typename Pred>
+const cJSON* fleet_device(Pred pred) {
+    const cJSON* devs = cJSON_GetObjectItemCaseSensitive(g_world->fleet.get(), "devices");
+    for (const cJSON* d = devs ? devs->child : nullptr; d; d = d->next)
+        if (pred(d)) return d;
+    return nullptr;
+}
+std::string str(const cJSON* d, const char* k) { return json::opt_string(d, k).value_or(""); }
+bool flag(const cJSON* d, const char* k) { return json::opt_bool(d, k).value_or(false); }
+size_t fleet_count(const char* table, const char* field = nullptr, const char* value = nullptr) {
+    size_t n = 0;
+    const cJSON* t = cJSON_GetObjectItemCaseSensitive(g_world->fleet.get(), table);
+    for (const cJSON* d = t ? t->child : nullptr; d; d = d->next)
+        if (!field || str(d, field) == value) ++n;
+    return n;
+}
+
+class SourcesTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_NE(g_world, nullptr);
+        auto l = net::EventLoop::create();
+        ASSERT_TRUE(l) << l.error().message;
+        loop = std::move(*l);
+        net::HttpClientOptions ho;
+        ho.proxy = "";
+        http = std::make_unique<net::HttpClient>(*loop, ho);
+        control(g_world->nbi->url() + "/__sim/reset", "{}");
+        control(g_world->frappe->url() + "/__sim/reset", "{}");
+    }
+    void TearDown() override {
+        genie.reset();
+        erp.reset();
+        http.reset();
+        loop.reset();
+    }
+
+    GenieAcsClient& make_genie(GenieAcsOptions o = {}) {
+        o.base_url = g_world->nbi->url();
+        if (!o.clock) o.clock = [this] { return now_ms; };
+        genie = std::make_unique<GenieAcsClient>(*loop, *http, o);
+        return *genie;
+    }
+    ErpNextClient& make_erp(ErpNextOptions o = {}) {
+        o.base_url = g_world->frappe->url();
+        if (o.credentials.api_key.empty()) o.credentials = {g_world->key, g_world->secret};
+        if (!o.clock) o.clock = [this] { return now_ms; };
+        erp = std::make_unique<ErpNextClient>(*loop, *http, o);
+        return *erp;
+    }
+
+    // Runs the loop until `done` is set; a 60 s bound stops a hung test (then `done` stays false).
+    void run_until(bool& done) {
+        auto bound = loop->add_timer(60000, [this] { loop->stop(); });
+        while (!done && !bound_hit) {
+            loop->post([] {});
+            loop->run();
+            if (!done && !bound.pending()) bound_hit = true;
+        }
+        bound.cancel();
+        ASSERT_TRUE(done) << "the call never completed";
+    }
+    template <typename T, typename Start>
+    Fetched<T> wait(Start start) {
+        std::optional<Fetched<T>> out;
+        bool done = false;
+        start([&](Fetched<T> f) {
+            out = std::move(f);
+            done = true;
+            loop->stop();
+        });
+        run_until(done);
+        return out ? std::move(*out) : Fetched<T>{};
+    }
+
+    // Plain HTTP with curl through HttpClient (control endpoints, raw requests).
+    net::HttpResponse raw(net::HttpRequest r) {
+        std::optional<Result<net::HttpResponse>> res;
+        bool done = false;
+        http->request(std::move(r), [&](Result<net::HttpResponse> x) {
+            res = std::move(x);
+            done = true;
+            loop->stop();
+        });
+        run_until(done);
+        if (!res || !*res) return {};
+        return std::move(**res);
+    }
+    void control(const std::string& url, const std::string& body) {
+        net::HttpRequest r;
+        r.method = "POST";
+        r.url = url;
+        r.body = body;
+        EXPECT_EQ(raw(std::move(r)).status, 200) << url;
+    }
+    int64_t stat(Sim& sim, const char* key) {
+        net::HttpRequest r;
+        r.url = sim.url() + "/__sim/stats";
+        auto doc = json::parse(raw(std::move(r)).body, "stats");
+        return doc ? json::opt_int(doc->get(), key).value_or(-1) : -1;
+    }
+
+    std::unique_ptr<net::EventLoop> loop;
+    std::unique_ptr<net::HttpClient> http;
+    std::unique_ptr<GenieAcsClient> genie;
+    std::unique_ptr<ErpNextClient> erp;
+    int64_t now_ms = 1000000;
+    bool bound_hit = false;
+};
+
+const std::string kRx = "Device.Optical.Interface.1.X_TP_GPON_Config.RXPower";
+const std::string kSn = "Device.Optical.Interface.1.GponAuth.GponSn";
+
+// ---------------------------------------------------------------------------------------------------------- GenieACS
+
+TEST_F(SourcesTest, GenieFindsByExactSerialWithProjection) {
+    const cJSON* d = fleet_device([](const cJSON* x) {
+        return str(x, "model") == "XX230v" && str(x, "serial") == str(x, "tr069_serial") && flag(x, "online");
+    });
+    ASSERT_NE(d, nullptr);
+    auto& g = make_genie();
+    auto f = wait<DeviceLookup>([&](auto cb) { g.find_by_serial(str(d, "serial"), {kRx, "Device.Hosts"}, cb); });
+    ASSERT_TRUE(f.ok()) << f.provenance.error;
+    EXPECT_EQ(f.provenance.source, "genieacs");
+    EXPECT_EQ(f.provenance.freshness, Freshness::ok);
+    EXPECT_EQ(f.value.method, LookupMethod::serial);
+    ASSERT_EQ(f.value.devices.size(), 1u);
+    const auto& dev = f.value.devices[0];
+    EXPECT_EQ(dev.id, str(d, "genieacs_id"));
+    EXPECT_EQ(dev.product_class, "Device2");
+    EXPECT_EQ(dev.value(kRx), std::to_string(json::opt_int(d, "rx_power").value_or(-1)));
+    EXPECT_EQ(dev.find(kSn), nullptr) << "not projected";
+    EXPECT_NE(dev.find("Device.Hosts.HostNumberOfEntries"), nullptr);
+    EXPECT_FALSE(dev.last_inform.empty());
+}
+
+TEST_F(SourcesTest, GenieFallsBackToGponSuffix) {
+    const cJSON* d = fleet_device([](const cJSON* x) {
+        return str(x, "model") == "XX230v" && str(x, "serial") != str(x, "tr069_serial");
+    });
+    ASSERT_NE(d, nullptr) << "the fleet has XX230v units reporting a factory serial";
+    auto& g = make_genie();
+    auto f = wait<DeviceLookup>([&](auto cb) { g.find_by_serial(str(d, "serial"), {kSn}, cb); });
+    ASSERT_TRUE(f.ok()) << f.provenance.error;
+    EXPECT_EQ(f.value.method, LookupMethod::gpon_suffix);
+    ASSERT_EQ(f.value.devices.size(), 1u);
+    EXPECT_EQ(f.value.devices[0].id, str(d, "genieacs_id"));
+    EXPECT_EQ(f.value.devices[0].value(kSn), str(d, "gpon_serial"));
+}
+
+TEST_F(SourcesTest, GenieFallsBackToIdContains) {
+    const cJSON* d = fleet_device([](const cJSON* x) {
+        return str(x, "model") == "XX230v" && str(x, "serial") != str(x, "tr069_serial");
+    });
+    ASSERT_NE(d, nullptr);
+    std::string partial = str(d, "tr069_serial").substr(3);  // a partial factory serial
+    auto& g = make_genie();
+    auto f = wait<DeviceLookup>([&](auto cb) { g.find_by_serial(partial, {}, cb); });
+    ASSERT_TRUE(f.ok()) << f.provenance.error;
+    EXPECT_EQ(f.value.method, LookupMethod::id_contains);
+    ASSERT_GE(f.value.devices.size(), 1u);
+    EXPECT_EQ(f.value.devices[0].id, str(d, "genieacs_id"));
+}
+
+TEST_F(SourcesTest, GenieNotFoundAndBadSerial) {
+    auto& g = make_genie();
+    auto f = wait<DeviceLookup>([&](auto cb) { g.find_by_serial("ZZZZ-not-a-serial", {}, cb); });
+    ASSERT_TRUE(f.ok()) << f.provenance.error;
+    EXPECT_EQ(f.value.method, LookupMethod::none);
+    EXPECT_TRUE(f.value.devices.empty());
+
+    int64_t before = stat(*g_world->nbi, "device_queries");
+    auto bad = wait<DeviceLookup>([&](auto cb) { g.find_by_serial("TPLG\"}", {}, cb); });
+    EXPECT_FALSE(bad.ok());
+    EXPECT_EQ(bad.provenance.errc, Errc::invalid_argument);
+    EXPECT_NE(bad.provenance.error.find("byte 4"), std::string::npos) << bad.provenance.error;
+    EXPECT_EQ(stat(*g_world->nbi, "device_queries"), before) << "refused before sending";
+}
+
+TEST_F(SourcesTest, GenieTaskOnEscapedIdAndDoubleEncodedId) {
+    const cJSON* d = fleet_device([](const cJSON* x) { return str(x, "model") == "HT803G" && flag(x, "online"); });
+    ASSERT_NE(d, nullptr);
+    std::string id = str(d, "genieacs_id");
+    ASSERT_NE(id.find("%2D"), std::string::npos) << id;
+    auto& g = make_genie();
+    auto task = Task::get_parameter_values({"InternetGatewayDevice.WANDevice.1.X_CT-COM_GponInterfaceConfig.RXPower"});
+    ASSERT_TRUE(task) << task.error().message;
+    auto ok = wait<TaskResult>([&](auto cb) { g.post_task(id, *task, {}, cb); });
+    ASSERT_TRUE(ok.ok()) << ok.provenance.error;
+    EXPECT_EQ(ok.value.outcome, TaskOutcome::done);
+    EXPECT_FALSE(ok.value.task_id.empty());
+
+    // The id of an XX230v, already URL-encoded by mistake: the NBI decodes once and finds no such device.
+    const cJSON* x = fleet_device([](const cJSON* y) { return str(y, "model") == "XX230v"; });
+    std::string plain = str(x, "genieacs_id");
+    std::string encoded = "1C61B4%2D" + plain.substr(7);
+    auto nf = wait<TaskResult>([&](auto cb) { g.post_task(encoded, *Task::reboot(), {}, cb); });
+    ASSERT_TRUE(nf.ok()) << nf.provenance.error;
+    EXPECT_EQ(nf.value.outcome, TaskOutcome::no_such_device);
+
+    auto dev = wait<std::optional<GenieDevice>>([&](auto cb) { g.get_device(id, {}, cb); });
+    ASSERT_TRUE(dev.ok());
+    ASSERT_TRUE(dev.value.has_value());
+    EXPECT_EQ(dev.value->id, id);
+}
+
+TEST_F(SourcesTest, GenieBadTaskRefusedBeforeSending) {
+    auto t1 = Task::get_parameter_values({"Device.Hosts.Host."});
+    ASSERT_FALSE(t1);
+    EXPECT_NE(t1.error().message.find("Device.Hosts.Host."), std::string::npos);
+    auto t2 = Task::from_json(R"({"name":"getParameterValues"})");
+    ASSERT_FALSE(t2);
+    auto t3 = Task::from_json(R"({"name":"setParameterValues","parameterValues":["Device.X"]})");
+    ASSERT_FALSE(t3);
+    EXPECT_EQ(stat(*g_world->nbi, "tasks_posted"), 0);
+    EXPECT_EQ(stat(*g_world->nbi, "invalid_tasks"), 0);
+}
+
+TEST_F(SourcesTest, GenieTask202Outcomes) {
+    const cJSON* on = fleet_device([](const cJSON* x) { return str(x, "model") == "XX230v" && flag(x, "online"); });
+    const cJSON* off = fleet_device([](const cJSON* x) { return !flag(x, "online"); });
+    ASSERT_NE(on, nullptr);
+    ASSERT_NE(off, nullptr);
+    auto& g = make_genie();
+    // A name the device does not have: the session faults it (202 "Task faulted").
+    auto faulted = wait<TaskResult>([&](auto cb) {
+        g.post_task(str(on, "genieacs_id"), *Task::get_parameter_values({"Device.NoSuchObject.Leaf"}), {}, cb);
+    });
+    ASSERT_TRUE(faulted.ok()) << faulted.provenance.error;
+    EXPECT_EQ(faulted.value.outcome, TaskOutcome::faulted);
+    EXPECT_NE(faulted.value.fault.find("Device.NoSuchObject.Leaf"), std::string::npos) << faulted.value.fault;
+
+    auto offline = wait<TaskResult>([&](auto cb) { g.post_task(str(off, "genieacs_id"), *Task::reboot(), {}, cb); });
+    ASSERT_TRUE(offline.ok()) << offline.provenance.error;
+    EXPECT_EQ(offline.value.outcome, TaskOutcome::offline);  // from the reason phrase "Device is offline"
+    EXPECT_EQ(offline.value.reason, "Device is offline");
+    EXPECT_FALSE(offline.value.task_id.empty());
+
+    auto queued = wait<TaskResult>([&](auto cb) {
+        g.post_task(str(on, "genieacs_id"), *Task::refresh_object("Device.Hosts"), {.connection_request = false}, cb);
+    });
+    ASSERT_TRUE(queued.ok());
+    EXPECT_EQ(queued.value.outcome, TaskOutcome::queued);
+    EXPECT_EQ(queued.value.reason, "Task queued but not processed");
+    auto del = wait<bool>([&](auto cb) { g.delete_task(queued.value.task_id, cb); });
+    ASSERT_TRUE(del.ok()) << del.provenance.error;
+    EXPECT_TRUE(del.value);
+    auto again = wait<bool>([&](auto cb) { g.delete_task(queued.value.task_id, cb); });
+    ASSERT_TRUE(again.ok());
+    EXPECT_FALSE(again.value);
+}
+
+TEST_F(SourcesTest, GenieSlowSourceFailsWithinBudget) {
+    control(g_world->nbi->url() + "/__sim/fault", R"({"delay_ms": 30000, "count": 1})");
+    GenieAcsOptions o;
+    o.query_budget_ms = 300;
+    auto& g = make_genie(o);
+    // Ordering, not time: the lookup must end (failed) before a timer far shorter than the sim's delay fires.
+    bool marker = false;
+    auto t = loop->add_timer(15000, [&] { marker = true; });
+    auto f = wait<DeviceLookup>([&](auto cb) { g.find_by_serial("TPLG12345678", {}, cb); });
+    EXPECT_FALSE(marker) << "the call waited for the slow source";
+    t.cancel();
+    EXPECT_FALSE(f.ok());
+    EXPECT_EQ(f.provenance.freshness, Freshness::failed);
+    EXPECT_EQ(f.provenance.errc, Errc::timeout) << f.provenance.error;
+    EXPECT_EQ(g.health().consecutive_failures, 1u);
+}
+
+TEST_F(SourcesTest, GenieServerErrorAndMalformedJson) {
+    auto& g = make_genie();
+    control(g_world->nbi->url() + "/__sim/fault", R"({"status": 503, "count": 1})");
+    auto f = wait<DeviceLookup>([&](auto cb) { g.find_by_serial("TPLG12345678", {}, cb); });
+    EXPECT_FALSE(f.ok());
+    EXPECT_EQ(f.provenance.errc, Errc::unavailable);
+    EXPECT_NE(f.provenance.error.find("503"), std::string::npos) << f.provenance.error;
+
+    control(g_world->nbi->url() + "/__sim/fault", R"({"malformed": true, "count": 1})");
+    auto m = wait<DeviceLookup>([&](auto cb) { g.find_by_serial("TPLG12345678", {}, cb); });
+    EXPECT_FALSE(m.ok());
+    EXPECT_EQ(m.provenance.errc, Errc::parse_error) << m.provenance.error;
+    EXPECT_EQ(g.health().consecutive_failures, 2u);
+
+    auto ok = wait<DeviceLookup>([&](auto cb) { g.find_by_serial("TPLG12345678", {}, cb); });
+    EXPECT_TRUE(ok.ok()) << ok.provenance.error;
+    EXPECT_EQ(g.health().consecutive_failures, 0u);
+}
+
+TEST_F(SourcesTest, GenieBreakerOpensAndHalfOpens) {
+    GenieAcsOptions o;
+    o.breaker = {.failure_threshold = 2, .cool_down_ms = 10000};
+    auto& g = make_genie(o);
+    control(g_world->nbi->url() + "/__sim/fault", R"({"status": 500})");
+    for (int i = 0; i < 2; ++i) {
+        auto f = wait<DeviceLookup>([&](auto cb) { g.find_by_serial("TPLG12345678", {}, cb); });
+        EXPECT_FALSE(f.ok());
+    }
+    EXPECT_EQ(g.health().state, BreakerState::open);
+    int64_t before = stat(*g_world->nbi, "requests");
+    now_ms += 5000;  // within the cool-down: refused, and the refusal does not restart the cool-down
+    auto refused = wait<DeviceLookup>([&](auto cb) { g.find_by_serial("TPLG12345678", {}, cb); });
+    EXPECT_FALSE(refused.ok());
+    EXPECT_NE(refused.provenance.error.find("circuit open"), std::string::npos) << refused.provenance.error;
+    EXPECT_EQ(stat(*g_world->nbi, "requests"), before) << "an open breaker does not contact the source";
+
+    EXPECT_EQ(g.health().consecutive_failures, 2u);
+    now_ms += 5000;  // cool-down over: one probe; it fails → open again
+    auto probe = wait<DeviceLookup>([&](auto cb) { g.find_by_serial("TPLG12345678", {}, cb); });
+    EXPECT_FALSE(probe.ok());
+    EXPECT_EQ(stat(*g_world->nbi, "requests"), before + 1);
+    EXPECT_EQ(g.health().state, BreakerState::open);
+
+    control(g_world->nbi->url() + "/__sim/fault", "{}");
+    now_ms += 10000;
+    auto healed = wait<DeviceLookup>([&](auto cb) { g.find_by_serial("TPLG12345678", {}, cb); });
+    EXPECT_TRUE(healed.ok()) << healed.provenance.error;
+    EXPECT_EQ(g.health().state, BreakerState::closed);
+}
+
+// ----------------------------------------------------------------------------------------------------------- ERPNext
+
+TEST_F(SourcesTest, ErpSubscriberBySerialAndMac) {
+    const cJSON* d = fleet_device([](const cJSON*) { return true; });
+    auto& e = make_erp();
+    auto f = wait<ErpSubscriber>([&](auto cb) { e.subscriber_by_serial(str(d, "serial"), cb); });
+    ASSERT_TRUE(f.ok()) << f.provenance.error;
+    EXPECT_EQ(f.provenance.source, "erpnext");
+    ASSERT_EQ(f.value.equipment.size(), 1u);
+    EXPECT_EQ(f.value.equipment[0].equipment_type, "ONT");
+    ASSERT_TRUE(f.value.location);
+    EXPECT_EQ(f.value.location->name, str(d, "service_location"));
+    EXPECT_FALSE(f.value.location->olt_port.empty());
+    ASSERT_TRUE(f.value.customer);
+    EXPECT_EQ(f.value.customer->name, str(d, "customer"));
+    EXPECT_FALSE(f.value.customer->mobile_no.empty());
+
+    std::string mac = str(d, "mac");
+    for (char& c : mac) c = c == ':' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto m = wait<ErpSubscriber>([&](auto cb) { e.subscriber_by_mac(mac, cb); });
+    ASSERT_TRUE(m.ok()) << m.provenance.error;
+    ASSERT_EQ(m.value.equipment.size(), 1u);
+    EXPECT_EQ(m.value.equipment[0].serial_number, str(d, "serial"));
+
+    auto none = wait<ErpSubscriber>([&](auto cb) { e.subscriber_by_serial("TPLG00000000", cb); });
+    ASSERT_TRUE(none.ok());
+    EXPECT_TRUE(none.value.equipment.empty());
+    EXPECT_FALSE(none.value.customer);
+
+    auto bad = wait<ErpSubscriber>([&](auto cb) { e.subscriber_by_mac("not-a-mac", cb); });
+    EXPECT_FALSE(bad.ok());
+    EXPECT_EQ(bad.provenance.errc, Errc::invalid_argument);
+}
+
+TEST_F(SourcesTest, ErpListPagesPastTheDefault20Rows) {
+    ErpNextOptions o;
+    o.page_size = 7;
+    auto& e = make_erp(o);
+    size_t all = fleet_count("service_equipment");
+    ASSERT_GT(all, 20u);
+    auto f = wait<std::vector<FrappeRecord>>([&](auto cb) { e.list("Service Equipment", {}, {"name"}, cb); });
+    ASSERT_TRUE(f.ok()) << f.provenance.error;
+    EXPECT_EQ(f.value.size(), all);
+
+    FrappeFilters onts;
+    onts.add("equipment_type", "=", "ONT");
+    auto o2 = wait<std::vector<FrappeRecord>>(
+        [&](auto cb) { e.list("Service Equipment", onts, {"name", "equipment_type"}, cb); });
+    ASSERT_TRUE(o2.ok()) << o2.provenance.error;
+    EXPECT_EQ(o2.value.size(), fleet_count("service_equipment", "equipment_type", "ONT"));
+    for (const auto& r : o2.value) EXPECT_EQ(r.at("equipment_type"), "ONT");
+}
+
+TEST_F(SourcesTest, ErpAuthFailureAndNotFound) {
+    ErpNextOptions o;
+    o.credentials = {g_world->key, "wrong-" + random_hex(6)};
+    auto& e = make_erp(o);
+    auto f = wait<ErpSubscriber>([&](auto cb) { e.subscriber_by_serial("TPLG12345678", cb); });
+    EXPECT_FALSE(f.ok());
+    EXPECT_EQ(f.provenance.errc, Errc::denied);
+    EXPECT_NE(f.provenance.error.find("401 AuthenticationError"), std::string::npos) << f.provenance.error;
+    EXPECT_EQ(f.provenance.error.find(o.credentials.api_secret), std::string::npos) << "no secret in errors";
+    EXPECT_EQ(e.health().consecutive_failures, 0u) << "a refused key is not a source failure";
+
+    auto& good = make_erp();
+    auto nf = wait<std::optional<FrappeRecord>>([&](auto cb) { good.get("Customer", "CUST-99999", cb); });
+    ASSERT_TRUE(nf.ok()) << nf.provenance.error;
+    EXPECT_FALSE(nf.value.has_value());
+    auto found = wait<std::optional<FrappeRecord>>([&](auto cb) { good.get("Service Location", "LOC-00002", cb); });
+    ASSERT_TRUE(found.ok()) << found.provenance.error;
+    ASSERT_TRUE(found.value.has_value());
+    EXPECT_EQ(found.value->at("name"), "LOC-00002");
+}
+
+TEST_F(SourcesTest, ErpBadOperatorRefusedLocallyAndServer417Mapped) {
+    auto& e = make_erp();
+    FrappeFilters bad;
+    bad.add("serial_number", "~", "x");
+    int64_t before = stat(*g_world->frappe, "list_calls");
+    auto f = wait<std::vector<FrappeRecord>>([&](auto cb) { e.list("Service Equipment", bad, {}, cb); });
+    EXPECT_FALSE(f.ok());
+    EXPECT_EQ(f.provenance.errc, Errc::invalid_argument);
+    EXPECT_EQ(stat(*g_world->frappe, "list_calls"), before);
+
+    // What ERPNext answers when a bad operator does reach it, and how the client words it.
+    net::HttpRequest r;
+    r.url = g_world->frappe->url() + "/api/resource/Service%20Equipment?filters=" +
+            "%5B%5B%22serial_number%22%2C%22~%22%2C%22x%22%5D%5D";
+    r.headers = {{"Authorization", "token " + g_world->key + ":" + g_world->secret}};
+    auto resp = raw(r);
+    EXPECT_EQ(resp.status, 417);
+    Error err = frappe_status_error(resp.status, resp.body, std::nullopt, "Service Equipment list");
+    EXPECT_EQ(err.code, Errc::invalid_argument);
+    EXPECT_NE(err.message.find("ValidationError): Operator must be one of"), std::string::npos) << err.message;
+
+    // A field that does not exist: the server's 417, through the client.
+    FrappeFilters unknown;
+    unknown.add("no_such_field", "=", "x");
+    auto u = wait<std::vector<FrappeRecord>>([&](auto cb) { e.list("Service Equipment", unknown, {}, cb); });
+    EXPECT_FALSE(u.ok());
+    EXPECT_NE(u.provenance.error.find("417"), std::string::npos) << u.provenance.error;
+}
+
+TEST_F(SourcesTest, ErpRateLimitSlowAndMalformed) {
+    ErpNextOptions o;
+    o.budget_ms = 300;
+    auto& e = make_erp(o);
+    control(g_world->frappe->url() + "/__sim/fault", R"({"rate_limit": true, "retry_after": 7, "count": 1})");
+    auto rl = wait<ErpSubscriber>([&](auto cb) { e.subscriber_by_serial("TPLG12345678", cb); });
+    EXPECT_FALSE(rl.ok());
+    EXPECT_EQ(rl.provenance.errc, Errc::unavailable);
+    EXPECT_NE(rl.provenance.error.find("retry after 7 s"), std::string::npos) << rl.provenance.error;
+
+    control(g_world->frappe->url() + "/__sim/fault", R"({"malformed": true, "count": 1})");
+    auto mf = wait<ErpSubscriber>([&](auto cb) { e.subscriber_by_serial("TPLG12345678", cb); });
+    EXPECT_FALSE(mf.ok());
+    EXPECT_EQ(mf.provenance.errc, Errc::parse_error) << mf.provenance.error;
+
+    control(g_world->frappe->url() + "/__sim/fault", R"({"delay_ms": 30000, "count": 1})");
+    bool marker = false;
+    auto t = loop->add_timer(15000, [&] { marker = true; });
+    auto slow = wait<ErpSubscriber>([&](auto cb) { e.subscriber_by_serial("TPLG12345678", cb); });
+    EXPECT_FALSE(marker) << "the call waited for the slow source";
+    t.cancel();
+    EXPECT_EQ(slow.provenance.errc, Errc::timeout) << slow.provenance.error;
+    EXPECT_EQ(e.health().consecutive_failures, 3u);
+}
+
+}  // namespace
+}  // namespace cpe::hub::sources

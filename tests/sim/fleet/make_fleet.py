@@ -1,0 +1,193 @@
+#!/usr/bin/python3
+"""Simulated fleet generator: one deterministic JSON file that the GenieACS and ERPNext simulators (and later the
+hub demo and the agent fleet launcher) read, so every source agrees on the same devices.
+
+    /usr/bin/python3 make_fleet.py --count 200 --seed 1 --out fleet.json
+
+Standard library only. The same (count, seed) always gives the same file. Format: docs/sources-hub.md.
+Facts it follows (shared reference/boards.md, operator-system.md):
+- XX230v: OUI 1C61B4, ProductClass Device2, GenieACS id 1C61B4-Device2-<serial>, serial like TPLGC4160688;
+  the GPON serial leaf GponAuth.GponSn holds the vendor id as hex ("TPLG" = 54504C47) + 8 hex digits, as in the
+  real dump (54504C47B4FB2AC8). Some units report a factory serial (like the dump's 22275A7000395) as their TR-069
+  SerialNumber: those are found only by the GPON-suffix fallback.
+- HT803G: TR-098 data model, GPON serial prefix RCMG; hardware "N.00" = rev N (firmware 5.00.21), else rev T (3.20).
+- ERPNext: Customer, Service Location LOC-#####, Service Equipment EQP-##### (type ONT/Router/..., status
+  Active/Inactive/En stock/Defectueux/Retourne).
+"""
+
+import argparse
+import json
+import random
+import sys
+
+MAX_DEVICES = 10000
+XX230V_OUI = "1C61B4"
+XX230V_CLASS = "Device2"
+XX230V_FIRMWARE = "0.6.0 3.0.0 v6066.0 Build 220630 Rel.56119n"  # the real dump's SoftwareVersion
+# Raisecom's IEEE OUI; ProductClass as the fleet's HT803G units are assumed to report it (unconfirmed).
+HT803G_OUI = "000E5E"
+HT803G_CLASSES = ["HT803G-W", "HT803G-WS2"]  # boards.md variants; the '-' exercises GenieACS id escaping
+HT803G_REVS = [("N.00", "5.00.21"), ("T", "3.20")]  # boards.md
+
+FIRST_NAMES = ["Marie", "Jean", "Sophie", "Luc", "Isabelle", "Pierre", "Julie", "Marc", "Nathalie", "Andre",
+               "Chantal", "Michel", "Genevieve", "Francois", "Catherine", "Yves", "Emilie", "Louis", "Ines", "Sami"]
+LAST_NAMES = ["Tremblay", "Gagnon", "Roy", "Cote", "Bouchard", "Gauthier", "Morin", "Lavoie", "Fortin", "Gagne",
+              "Ouellet", "Pelletier", "Belanger", "Levesque", "Bergeron", "Leblanc", "Paquette", "Girard", "Simard"]
+STREETS = ["rue Principale", "chemin du Lac", "rang Saint-Joseph", "boulevard des Erables", "rue de l'Eglise",
+           "avenue du Parc", "route 132", "rue des Pins", "montee Sainte-Julie", "rue Notre-Dame"]
+CITIES = [("Rimouski", 48.449, -68.523), ("Matane", 48.849, -67.533), ("Amqui", 48.464, -67.431),
+          ("Mont-Joli", 48.580, -68.192), ("Trois-Pistoles", 48.121, -69.179), ("Sainte-Flavie", 48.610, -68.235)]
+HOSTNAMES = ["iPhone", "Galaxy-S21", "MBP-de-{}", "DESKTOP-{}", "Chromecast", "HP-Printer", "iPad-de-{}",
+             "LG-TV", "Nintendo-Switch", "Pixel-7", "android-{}", "Echo-Dot"]
+HOST_VENDORS = ["Apple", "Samsung", "Google", "HP", "LG", "Nintendo", "Amazon", "Intel", ""]
+
+
+def escape_id_part(part):
+    """GenieACS lib/util.ts generateDeviceId: every char outside [A-Za-z0-9_] becomes %XX (UTF-8 bytes)."""
+    out = []
+    for ch in part:
+        if ch.isascii() and (ch.isalnum() or ch == "_"):
+            out.append(ch)
+        else:
+            out.extend("%%%02X" % b for b in ch.encode("utf-8"))
+    return "".join(out)
+
+
+def generate_device_id(oui, product_class, serial):
+    """'OUI-ProductClass-Serial' (or 'OUI-Serial' without a product class); the separators stay literal '-'."""
+    parts = [oui] + ([product_class] if product_class else []) + [serial]
+    return "-".join(escape_id_part(p) for p in parts)
+
+
+def mac(rng, oui):
+    tail = [rng.randrange(256) for _ in range(3)]
+    return ":".join([oui[0:2], oui[2:4], oui[4:6]] + ["%02X" % b for b in tail])
+
+
+def iso(ts):
+    import datetime
+    return datetime.datetime.fromtimestamp(ts, tz=datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + \
+        "%03dZ" % (int(ts * 1000) % 1000)
+
+
+def make_fleet(count, seed, base_time):
+    if not 1 <= count <= MAX_DEVICES:
+        raise ValueError("--count must be between 1 and %d, got %d" % (MAX_DEVICES, count))
+    rng = random.Random(seed)
+    used_serials = set()
+    devices, customers, locations, equipment = [], [], [], []
+    eqp_no = 0
+    for i in range(count):
+        roll = rng.random()
+        # Mix: mostly XX230v; a share of HT803G; some of each without the agent (TR-069 only).
+        model = "XX230v" if roll < 0.7 else "HT803G"
+        agent = rng.random() < 0.6
+        while True:
+            tail = "%08X" % rng.getrandbits(32)
+            if tail not in used_serials:
+                used_serials.add(tail)
+                break
+        vendor = "TPLG" if model == "XX230v" else "RCMG"
+        serial = vendor + tail
+        gpon_serial = vendor.encode().hex().upper() + tail
+        if model == "XX230v":
+            oui, pclass = XX230V_OUI, XX230V_CLASS
+            # 1 in 5 reports a factory serial in TR-069 (like the real dump's 22275A7000395).
+            tr069_serial = serial if rng.random() >= 0.2 else "22275%s%07d" % (rng.choice("ABC"), rng.randrange(10**7))
+            firmware, hardware = XX230V_FIRMWARE, "XX230v v1.0 00000000"
+            board = "boards/tplink-xx230v" if agent else None
+            lan_mac = "1C:61:B4:" + ":".join(tail[j:j + 2] for j in (2, 4, 6))
+        else:
+            oui, pclass = HT803G_OUI, rng.choice(HT803G_CLASSES)
+            tr069_serial = serial
+            hardware, firmware = rng.choice(HT803G_REVS)
+            board = "boards/raisecom-ht803g" if agent else None
+            lan_mac = mac(rng, oui)
+        city, lat, lon = rng.choice(CITIES)
+        cust_name = "CUST-%05d" % (i + 1)
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        customers.append({
+            "name": cust_name, "customer_name": "%s %s" % (first, last),
+            "mobile_no": "+1418555%04d" % rng.randrange(10000),
+            "legacy_account_id": "ACC%06d" % (100000 + i), "customer_type": "Individual",
+        })
+        loc_name = "LOC-%05d" % (i + 1)
+        olt = {"olt": "OLT-%02d" % (1 + i // 2048), "slot": 1 + (i // 128) % 16, "port": 1 + (i // 16) % 8,
+               "onu": 1 + i % 16}
+        locations.append({
+            "name": loc_name, "address": "%d %s" % (rng.randrange(1, 2000), rng.choice(STREETS)), "city": city,
+            "gps": "%.5f,%.5f" % (lat + rng.uniform(-0.05, 0.05), lon + rng.uniform(-0.05, 0.05)),
+            "connection_type": "FTTH", "olt_port": "%d/%d/%d" % (olt["slot"], olt["port"], olt["onu"]),
+            "olt_name": olt["olt"], "vlan": 100 + olt["slot"], "customer": cust_name,
+        })
+        online = rng.random() < 0.9
+        eqp_no += 1
+        ont_eqp = "EQP-%05d" % eqp_no
+        ip = "10.%d.%d.%d" % (64 + i // 65536, (i // 256) % 256, i % 256)
+        equipment.append({
+            "name": ont_eqp, "equipment_type": "ONT", "serial_number": serial, "mac_address": lan_mac,
+            "status": "Active", "ip_address": ip, "firmware": firmware, "model": model,
+            "service_location": loc_name, "customer": cust_name,
+        })
+        eqps = [ont_eqp]
+        if rng.random() < 0.15:  # a separate router or AP at some locations
+            eqp_no += 1
+            eqps.append("EQP-%05d" % eqp_no)
+            equipment.append({
+                "name": eqps[-1], "equipment_type": rng.choice(["Router", "AP"]),
+                "serial_number": "Y%011d" % rng.randrange(10**11), "mac_address": mac(rng, "F4F26D"),
+                "status": rng.choice(["Active", "Active", "Inactive"]), "ip_address": "", "firmware": "",
+                "model": "", "service_location": loc_name, "customer": cust_name,
+            })
+        hosts = []
+        for h in range(rng.randrange(0, 6)):
+            name = rng.choice(HOSTNAMES)
+            hosts.append({
+                "mac": mac(rng, "%06X" % rng.getrandbits(24) if rng.random() < 0.5 else "3C0630"),
+                "ip": "192.168.1.%d" % (100 + h), "hostname": name.format(first) if "{}" in name else name,
+                "active": rng.random() < 0.7, "wifi": rng.random() < 0.6, "vendor": rng.choice(HOST_VENDORS),
+                "lease_remaining": rng.randrange(0, 86400),
+            })
+        last_inform = base_time - (rng.randrange(30, 300) if online else rng.randrange(3600, 30 * 86400))
+        devices.append({
+            "index": i, "model": model, "agent": agent, "board": board,
+            "serial": serial, "tr069_serial": tr069_serial, "gpon_serial": gpon_serial,
+            "genieacs_id": generate_device_id(oui, pclass, tr069_serial),
+            "oui": oui, "product_class": pclass, "hardware_version": hardware, "software_version": firmware,
+            "mac": lan_mac, "wan_mac": mac(rng, oui), "online": online,
+            "last_inform": iso(last_inform), "last_boot": iso(last_inform - rng.randrange(3600, 90 * 86400)),
+            "registered": iso(base_time - rng.randrange(90 * 86400, 900 * 86400)),
+            "rx_power": rng.randrange(300, 9000), "tx_power": rng.randrange(9000, 20000),  # 0.1 uW
+            "temperature": rng.randrange(8000, 14000), "voltage": rng.randrange(3200, 3350),
+            "bias_current": rng.randrange(6000, 11000),
+            "olt": olt, "hosts": hosts, "mesh_nodes": rng.randrange(0, 3) if model == "XX230v" else 0,
+            "customer": cust_name, "service_location": loc_name, "equipment": eqps,
+        })
+    return {"version": 1, "seed": seed, "count": count, "generated_at": iso(base_time),
+            "devices": devices, "customers": customers, "service_locations": locations,
+            "service_equipment": equipment}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--count", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--base-time", type=int, default=1764000000, help="epoch seconds that 'now' means in the file")
+    ap.add_argument("--out", default="-")
+    a = ap.parse_args()
+    try:
+        fleet = make_fleet(a.count, a.seed, a.base_time)
+    except ValueError as e:
+        print("make_fleet: %s" % e, file=sys.stderr)
+        return 2
+    text = json.dumps(fleet, indent=1, sort_keys=True)
+    if a.out == "-":
+        sys.stdout.write(text + "\n")
+    else:
+        with open(a.out, "w") as f:
+            f.write(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

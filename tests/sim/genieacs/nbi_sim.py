@@ -1,0 +1,689 @@
+#!/usr/bin/python3
+"""GenieACS NBI (v1.2.16) simulator for the hub's GenieACS client tests and demos. Standard library only.
+
+Every behaviour follows shared reference/genieacs-nbi.md ("the doc" below) unless marked "sim:" (a choice of
+this simulator where the real NBI would crash, hang or where the doc is silent).
+
+    /usr/bin/python3 nbi_sim.py --fleet fleet.json [--port 0] [--dump tplink-xx230v-tr181-dump.csv]
+
+Prints "READY <port>" on stdout once listening, then serves until killed. Devices come from the fleet file
+(tests/sim/fleet/make_fleet.py): XX230v units are built from the real XX230v dump (GenieACS CSV export) with
+per-device serial, GPON serial, MACs, optical levels and hosts; HT803G units get a TR-098 tree.
+
+Test-only control endpoints (same port):
+  GET  /__sim/stats                 counters: requests, device_queries, tasks_posted, invalid_tasks, ...
+  POST /__sim/fault {"delay_ms":N, "status":503, "malformed":true, "count":K, "paths":"/devices"}
+                                    the next K matching requests (-1 = all) are delayed / answered with `status` /
+                                    get a truncated JSON body; {} clears
+  POST /__sim/online {"id":"<device id>", "online":false}
+  POST /__sim/reset                 clears faults, counters, tasks
+"""
+
+import argparse
+import copy
+import csv
+import datetime
+import json
+import os
+import re
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "fleet"))
+from make_fleet import generate_device_id  # noqa: E402  (same id rules for the generator and the sim)
+
+DEFAULT_DUMP = os.path.join(HERE, "..", "..", "..", "..", "shared", "data", "tplink-xx230v-tr181-dump.csv")
+MISSING = object()
+
+# ---------------------------------------------------------------------------------------------------------------
+# Device trees: a flat map path -> leaf/object attributes. Leaves: {"value": (v, type) or absent, "ts", "writable"};
+# objects: {"object": True, "ts", "writable"}. XX230v devices share one template (the dump) plus per-device overrides.
+
+
+def typed(value, vtype):
+    if vtype == "xsd:boolean":
+        return value.lower() == "true"
+    if vtype in ("xsd:int", "xsd:unsignedInt", "xsd:long", "xsd:unsignedLong"):
+        try:
+            return int(value)
+        except ValueError:
+            return value
+    return value  # strings; dateTime is an ISO string in NBI output
+
+
+def load_dump(path):
+    tree = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            p = row["Parameter"]
+            if row["Object"] == "true":
+                tree[p] = {"object": True, "ts": row["Object timestamp"], "writable": row["Writable"] == "true"}
+            else:
+                leaf = {"object": False, "ts": row["Object timestamp"], "writable": row["Writable"] == "true"}
+                if row["Value type"]:  # never-fetched leaves have no _value (the doc)
+                    leaf["value"] = (typed(row["Value"], row["Value type"]), row["Value type"])
+                    leaf["ts"] = row["Value timestamp"] or leaf["ts"]
+                tree[p] = leaf
+    return tree
+
+
+TEMPLATE_SERIAL = "22275A7000395"
+TEMPLATE_MAC_RE = re.compile(r"([0-9A-F]{2}):61:B4:FB:2A:([0-9A-F]{2})")
+TEMPLATE_MAC_PLAIN_RE = re.compile(r"([0-9A-F]{2})61B4FB2A([0-9A-F]{2})")
+HOST_RE = re.compile(r"^Device\.Hosts\.Host\.(\d+)(\.|$)")
+
+
+def leaf(value, vtype, ts, writable=False):
+    return {"object": False, "value": (value, vtype), "ts": ts, "writable": writable}
+
+
+def obj(ts, writable=False):
+    return {"object": True, "ts": ts, "writable": writable}
+
+
+_VARYING = {}
+
+
+def template_varying(template):
+    """The dump's entries that differ per device (hosts, serial, MACs), computed once per template."""
+    key = id(template)
+    if key not in _VARYING:
+        out = []
+        for p, a in template.items():
+            v = a.get("value")
+            if HOST_RE.match(p) or (v and isinstance(v[0], str) and
+                                    (TEMPLATE_SERIAL in v[0] or "FB:2A" in v[0] or "FB2A" in v[0])):
+                out.append((p, a))
+        _VARYING[key] = out
+    return _VARYING[key]
+
+
+class Device:
+    def __init__(self, spec, template):
+        self.spec = spec
+        self.id = generate_device_id(spec["oui"], spec["product_class"], spec["tr069_serial"])
+        self.online = spec["online"]
+        self.last_inform = spec["last_inform"]
+        self.last_boot = spec["last_boot"]
+        self.registered = spec["registered"]
+        self.tags = ["agent"] if spec.get("agent") else []
+        self.template = template if spec["model"] == "XX230v" else {}
+        self.over = self.build_xx230v() if spec["model"] == "XX230v" else self.build_ht803g()
+
+    def mac_sub(self, text):
+        d = [int(x, 16) for x in self.spec["mac"].split(":")]
+
+        def sub(m, sep):
+            last = (d[5] + int(m.group(2), 16) - 0xC8) % 256
+            octets = [m.group(1), "61", "B4", "%02X" % d[3], "%02X" % d[4], "%02X" % last]
+            return sep.join(octets)
+        text = TEMPLATE_MAC_RE.sub(lambda m: sub(m, ":"), text)
+        return TEMPLATE_MAC_PLAIN_RE.sub(lambda m: sub(m, ""), text)
+
+    def build_xx230v(self):
+        s, ts = self.spec, self.spec["last_inform"]
+        over = {}
+        for p, a in template_varying(self.template):
+            if HOST_RE.match(p):
+                over[p] = None  # the dump's hosts are replaced by this device's hosts below
+                continue
+            v = a.get("value")
+            if v and isinstance(v[0], str) and (TEMPLATE_SERIAL in v[0] or "FB:2A" in v[0] or "FB2A" in v[0]):
+                b = dict(a)
+                b["value"] = (self.mac_sub(v[0].replace(TEMPLATE_SERIAL, s["tr069_serial"])), v[1])
+                over[p] = b
+        gp = "Device.Optical.Interface.1."
+        over[gp + "GponAuth.GponSn"] = leaf(s["gpon_serial"], "xsd:string", ts, True)
+        g = gp + "X_TP_GPON_Config."
+        for k, f in (("RXPower", "rx_power"), ("TXPower", "tx_power"), ("TransceiverTemperature", "temperature"),
+                     ("SupplyVottage", "voltage"), ("BiasCurrent", "bias_current")):
+            over[g + k] = leaf(s[f] if s["online"] else 0, "xsd:int", ts)
+        over["Device.DeviceInfo.SoftwareVersion"] = leaf(s["software_version"], "xsd:string", ts)
+        shape = {p[len("Device.Hosts.Host.1."):]: a for p, a in self.template.items()
+                 if p.startswith("Device.Hosts.Host.1.")}
+        for i, h in enumerate(s["hosts"], start=1):
+            base = "Device.Hosts.Host.%d" % i
+            over[base] = obj(ts, True)
+            vals = {"PhysAddress": h["mac"], "IPAddress": h["ip"], "HostName": h["hostname"], "Active": h["active"],
+                    "X_TP_LanConnType": 0 if h["wifi"] else 5, "X_TP_Vendor": h["vendor"],
+                    "X_TP_LanConnDev": "Unknown", "LeaseTimeRemaining": h["lease_remaining"],
+                    "AddressSource": "DHCP"}
+            for name, a in shape.items():
+                b = dict(a)
+                b["ts"] = ts
+                if name in vals and "value" in a:
+                    b["value"] = (vals[name], a["value"][1])
+                over[base + "." + name] = b
+        over["Device.Hosts.HostNumberOfEntries"] = leaf(len(s["hosts"]), "xsd:unsignedInt", ts)
+        return over
+
+    def build_ht803g(self):
+        s, ts = self.spec, self.spec["last_inform"]
+        r = "InternetGatewayDevice."
+        t = {r[:-1]: obj(ts)}
+        for p in ("DeviceInfo", "ManagementServer", "WANDevice", "WANDevice.1", "WANDevice.1.X_CT-COM_GponInterfaceConfig",
+                  "LANDevice", "LANDevice.1", "LANDevice.1.Hosts", "LANDevice.1.Hosts.Host"):
+            t[r + p] = obj(ts)
+        di = r + "DeviceInfo."
+        for k, v in (("Manufacturer", "Raisecom"), ("ManufacturerOUI", s["oui"]), ("ModelName", "HT803G"),
+                     ("ProductClass", s["product_class"]), ("SerialNumber", s["tr069_serial"]),
+                     ("HardwareVersion", s["hardware_version"]), ("SoftwareVersion", s["software_version"])):
+            t[di + k] = leaf(v, "xsd:string", ts)
+        t[di + "UpTime"] = leaf(86400, "xsd:unsignedInt", ts)
+        t[r + "ManagementServer.ConnectionRequestURL"] = leaf("http://10.0.0.1:7547/", "xsd:string", ts)
+        # boards.md: X_CT-COM_GponInterfaceConfig.RXPower/TXPower in 0.1 uW. sim: the GponSn leaf name here is an
+        # assumption (unconfirmed for the HT803G); the client's GPON-serial paths are configurable.
+        g = r + "WANDevice.1.X_CT-COM_GponInterfaceConfig."
+        for k, f in (("RXPower", "rx_power"), ("TXPower", "tx_power"), ("TransceiverTemperature", "temperature"),
+                     ("SupplyVoltage", "voltage"), ("BiasCurrent", "bias_current")):
+            t[g + k] = leaf(s[f] if s["online"] else 0, "xsd:int", ts)
+        t[g + "GponSn"] = leaf(s["gpon_serial"], "xsd:string", ts)
+        t[g + "Status"] = leaf("Up" if s["online"] else "Down", "xsd:string", ts)
+        rev_t = s["hardware_version"] != "N.00"
+        for i, h in enumerate(s["hosts"], start=1):
+            b = r + "LANDevice.1.Hosts.Host.%d" % i
+            t[b] = obj(ts)
+            t[b + ".MACAddress"] = leaf(h["mac"], "xsd:string", ts)
+            t[b + ".IPAddress"] = leaf(h["ip"], "xsd:string", ts)
+            t[b + ".HostName"] = leaf(h["hostname"], "xsd:string", ts)
+            t[b + ".Active"] = leaf(h["active"], "xsd:boolean", ts)
+            # boards.md: on rev T, InterfaceType "802.11" means Wi-Fi.
+            t[b + ".InterfaceType"] = leaf("802.11" if h["wifi"] and rev_t else ("WLAN" if h["wifi"] else "Ethernet"),
+                                           "xsd:string", ts)
+        t[r + "LANDevice.1.Hosts.HostNumberOfEntries"] = leaf(len(s["hosts"]), "xsd:unsignedInt", ts)
+        return t
+
+    def attr(self, path):
+        if path in self.over:
+            return self.over[path]  # may be None (removed)
+        return self.template.get(path)
+
+    def paths(self):
+        seen = set()
+        for p, a in self.over.items():
+            seen.add(p)
+            if a is not None:
+                yield p, a
+        for p, a in self.template.items():
+            if p not in seen:
+                yield p, a
+
+    def resolve(self, key):
+        """A query key (after rewriting) -> its value in this document, or MISSING."""
+        if key == "_id":
+            return self.id
+        if key in ("_lastInform", "_lastBoot", "_registered"):
+            return {"_lastInform": self.last_inform, "_lastBoot": self.last_boot, "_registered": self.registered}[key]
+        if key == "_tags":
+            return self.tags
+        if key.startswith("_deviceId."):
+            d = {"_Manufacturer": "TP-Link" if self.spec["model"] == "XX230v" else "Raisecom",
+                 "_OUI": self.spec["oui"], "_ProductClass": self.spec["product_class"],
+                 "_SerialNumber": self.spec["tr069_serial"]}
+            return d.get(key[len("_deviceId."):], MISSING)
+        head, _, attr = key.rpartition(".")
+        a = self.attr(head)
+        if a is None:
+            return MISSING
+        if attr == "_value":
+            return a["value"][0] if "value" in a else MISSING
+        if attr == "_timestamp":
+            return a["ts"]
+        if attr == "_writable":
+            return a["writable"]
+        if attr == "_object":
+            return a["object"]
+        return MISSING
+
+    def document(self, projection):
+        """The device as the NBI returns it, limited to the projected paths (None = everything)."""
+        doc = {"_id": self.id}
+        top = {"_deviceId": {"_Manufacturer": self.resolve("_deviceId._Manufacturer"), "_OUI": self.spec["oui"],
+                             "_ProductClass": self.spec["product_class"],
+                             "_SerialNumber": self.spec["tr069_serial"]},
+               "_lastInform": self.last_inform, "_lastBoot": self.last_boot, "_registered": self.registered,
+               "_tags": list(self.tags)}
+
+        def wanted(p):
+            if projection is None:
+                return True
+            return any(p == q or p.startswith(q + ".") for q in projection)
+
+        for k, v in top.items():
+            if projection is None or any(q == k or q.startswith(k + ".") for q in projection):
+                if k == "_deviceId" and projection is not None and "_deviceId" not in projection:
+                    v = {f: x for f, x in v.items() if "_deviceId." + f in projection}
+                doc[k] = v
+        for p, a in self.paths():
+            if not wanted(p):
+                continue
+            node = doc
+            parts = p.split(".")
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            n = node.setdefault(parts[-1], {})
+            if a["object"]:
+                n.update({"_object": True, "_timestamp": a["ts"], "_writable": a["writable"]})
+            else:
+                n.update({"_object": False, "_timestamp": a["ts"], "_writable": a["writable"]})
+                if "value" in a:
+                    n["_value"], n["_type"] = a["value"]
+        return doc
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Queries: the doc's rewriting, then a small MongoDB matcher.
+
+class QueryError(Exception):
+    pass
+
+
+def expand_value(v):
+    """the doc: a string also matches its number/date forms, "/re/flags" is a regex, '*' is a wildcard."""
+    if not isinstance(v, str):
+        return [v]
+    m = re.fullmatch(r"/(.*)/([imsx]*)", v, re.S)
+    if m:
+        flags = 0
+        for c in m.group(2):
+            flags |= {"i": re.I, "m": re.M, "s": re.S, "x": re.X}[c]
+        try:
+            return [re.compile(m.group(1), flags)]
+        except re.error as e:
+            raise QueryError("bad regular expression %r: %s" % (v, e))
+    out = [v]
+    if "*" in v:
+        out = [re.compile("^" + ".*".join(re.escape(x) for x in v.split("*")) + "$")]
+    try:
+        out.append(int(v))
+    except ValueError:
+        try:
+            out.append(float(v))
+        except ValueError:
+            pass
+    return out
+
+
+def rewrite_key(key):
+    last = key.rsplit(".", 1)[-1]
+    return key if last.startswith("_") else key + "._value"
+
+
+def values_match(actual, expected):
+    if actual is MISSING:
+        return expected is None
+    if isinstance(actual, list) and not isinstance(expected, list):
+        return any(values_match(a, expected) for a in actual)
+    if isinstance(expected, re.Pattern):
+        return isinstance(actual, str) and expected.search(actual) is not None
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return type(expected) is type(actual) and expected == actual
+    return actual == expected
+
+
+def compare(actual, op, expected):
+    if actual is MISSING or isinstance(actual, bool):
+        return False
+    for e in expand_value(expected):
+        if isinstance(e, re.Pattern):
+            continue
+        if isinstance(actual, str) != isinstance(e, str):
+            continue
+        if (op == "$gt" and actual > e) or (op == "$gte" and actual >= e) or (op == "$lt" and actual < e) or \
+                (op == "$lte" and actual <= e):
+            return True
+    return False
+
+
+def match(dev, q):
+    if not isinstance(q, dict):
+        raise QueryError("query must be a JSON object")
+    for k, cond in q.items():
+        if k in ("$or", "$and"):
+            if not isinstance(cond, list) or not cond:
+                raise QueryError("%s needs a non-empty array" % k)
+            res = [match(dev, sub) for sub in cond]
+            if (k == "$or" and not any(res)) or (k == "$and" and not all(res)):
+                return False
+            continue
+        if k.startswith("$"):
+            raise QueryError("unknown top-level operator %s" % k)
+        actual = dev.resolve(rewrite_key(k))
+        if isinstance(cond, dict) and cond and all(c.startswith("$") for c in cond):
+            if not match_ops(actual, cond):
+                return False
+        elif not any(values_match(actual, e) for e in expand_value(cond)):
+            return False
+    return True
+
+
+def match_ops(actual, ops):
+    for op, v in ops.items():
+        if op == "$regex":
+            flags = re.I if "i" in ops.get("$options", "") else 0
+            try:
+                ok = isinstance(actual, str) and re.search(v, actual, flags) is not None
+            except (re.error, TypeError) as e:
+                raise QueryError("bad $regex %r: %s" % (v, e))
+        elif op == "$options":
+            continue
+        elif op == "$exists":
+            ok = (actual is not MISSING) == bool(v)
+        elif op in ("$in", "$nin"):
+            if not isinstance(v, list):
+                raise QueryError("%s needs an array" % op)
+            hit = any(values_match(actual, e) for x in v for e in expand_value(x))
+            ok = hit if op == "$in" else not hit
+        elif op == "$ne":
+            ok = not any(values_match(actual, e) for e in expand_value(v))
+        elif op == "$eq":
+            ok = any(values_match(actual, e) for e in expand_value(v))
+        elif op in ("$gt", "$gte", "$lt", "$lte"):
+            ok = compare(actual, op, v)
+        elif op == "$not":
+            ok = not match_ops(actual, v if isinstance(v, dict) else {"$regex": v})
+        else:
+            raise QueryError("unknown operator %s" % op)  # sim: MongoDB rejects it; the NBI's answer is untested
+        if not ok:
+            return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tasks
+
+TASK_NAMES = {"getParameterValues", "setParameterValues", "refreshObject", "addObject", "deleteObject", "download",
+              "reboot", "factoryReset"}
+
+
+def validate_task(t):
+    """Shapes the real NBI needs; the real one crashes its worker on a bad shape (the doc), the sim answers 400."""
+    if not isinstance(t, dict):
+        return "task must be a JSON object"
+    name = t.get("name")
+    if name not in TASK_NAMES:
+        return "unknown task name %r" % (name,)
+    if name == "getParameterValues":
+        pn = t.get("parameterNames")
+        if not isinstance(pn, list) or not pn or not all(isinstance(x, str) and x for x in pn):
+            return "getParameterValues needs parameterNames: a non-empty array of strings"
+    if name == "setParameterValues":
+        pv = t.get("parameterValues")
+        if not isinstance(pv, list) or not pv or not all(
+                isinstance(x, list) and 2 <= len(x) <= 3 and isinstance(x[0], str) for x in pv):
+            return "setParameterValues needs parameterValues: [[path, value, type?], ...]"
+    if name in ("refreshObject", "addObject", "deleteObject"):
+        if not isinstance(t.get("objectName"), str) or not t["objectName"]:
+            return "%s needs objectName: a string" % name
+    if name == "download":
+        if not isinstance(t.get("file"), str) and not (isinstance(t.get("fileType"), str) and
+                                                       isinstance(t.get("fileName"), str)):
+            return "download needs file, or fileType and fileName"
+    return None
+
+
+def now_iso():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class State:
+    def __init__(self, devices):
+        self.devices = {d.id: d for d in devices}
+        self.order = [d.id for d in devices]
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        self.tasks = {}
+        self.faults = {}
+        self.fault = {}
+        self.task_seq = 0
+        self.stats = {"requests": 0, "device_queries": 0, "tasks_posted": 0, "invalid_tasks": 0, "faulted_tasks": 0,
+                      "injected_faults": 0, "last_device_query": ""}
+
+    def take_fault(self, path):
+        with self.lock:
+            f = self.fault
+            if not f or not path.startswith(f.get("paths", "/")):
+                return None
+            c = f.get("count", -1)
+            if c == 0:
+                return None
+            if c > 0:
+                f["count"] = c - 1
+            self.stats["injected_faults"] += 1
+            return dict(f)
+
+    def run_task(self, dev, task):
+        """A connection-request session of an online device: 'done' or a fault message."""
+        name = task["name"]
+        if name == "getParameterValues":
+            for p in task["parameterNames"]:
+                if p.endswith("."):
+                    return "Invalid parameter path %s" % p  # the doc: 1.2.16 rejects a trailing dot
+                if dev.attr(p) is None and not any(q.startswith(p + ".") for q, _ in dev.paths()):
+                    return "Invalid parameter name %s" % p
+        if name in ("refreshObject", "addObject", "deleteObject"):
+            p = task["objectName"]
+            if p.endswith(".") and name == "refreshObject":
+                return "Invalid parameter path %s" % p
+        if name == "setParameterValues":
+            for p in task["parameterValues"]:
+                a = dev.attr(p[0])
+                if a is None or a["object"]:
+                    return "Invalid parameter name %s" % p[0]
+                if not a["writable"]:
+                    return "Parameter %s is not writable" % p[0]
+        if name == "reboot":
+            dev.last_boot = now_iso()
+        dev.last_inform = now_iso()
+        return None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# HTTP
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "GenieACS-sim/1.2.16"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def send(self, status, body=b"", reason=None, ctype="application/json", headers=()):
+        if isinstance(body, str):
+            body = body.encode()
+        self.send_response(status, reason)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def handle_any(self, method):
+        st = self.server.state
+        url = urlsplit(self.path)
+        raw_path = url.path
+        if raw_path.startswith("/__sim/"):
+            return self.control(method, raw_path)
+        with st.lock:
+            st.stats["requests"] += 1
+        f = st.take_fault(raw_path)
+        if f:
+            if f.get("delay_ms"):
+                time.sleep(f["delay_ms"] / 1000.0)
+            if f.get("status"):
+                return self.send(f["status"], "sim: injected failure\n", ctype="text/plain")
+        segs = raw_path.split("/")[1:]
+        # the doc: the NBI decodes a path segment once
+        segs = [unquote(s) for s in segs]
+        q = dict(parse_qsl(url.query, keep_blank_values=True))
+        if method == "GET" and segs[0] in ("devices", "tasks", "faults") and (len(segs) == 1 or segs[1:] == [""]):
+            return self.list_collection(segs[0], q, f)
+        if method == "POST" and len(segs) == 3 and segs[0] == "devices" and segs[2] == "tasks":
+            return self.post_task(segs[1], q)
+        if method == "DELETE" and len(segs) == 2 and segs[0] == "tasks":
+            with st.lock:
+                t = st.tasks.pop(segs[1], None)
+            return self.send(200 if t else 404, "" if t else "Task not found", ctype="text/plain")
+        return self.send(404, "Not found", ctype="text/plain")
+
+    def list_collection(self, coll, q, f):
+        st = self.server.state
+        try:
+            query = json.loads(q.get("query") or "{}")
+        except ValueError as e:
+            return self.send(400, "Invalid query: %s" % e, ctype="text/plain")
+        try:
+            sort = json.loads(q["sort"]) if q.get("sort") else None
+            skip = int(q.get("skip") or 0)
+            limit = int(q.get("limit") or 0)
+        except ValueError as e:
+            return self.send(400, "Invalid sort/skip/limit: %s" % e, ctype="text/plain")
+        projection = [p for p in q["projection"].split(",") if p] if q.get("projection") else None
+        try:
+            if coll == "devices":
+                with st.lock:
+                    st.stats["device_queries"] += 1
+                    st.stats["last_device_query"] = q.get("query", "")
+                devs = [st.devices[i] for i in st.order]
+                hits = [d for d in devs if match(d, query)]
+                if sort:
+                    for k, direction in reversed(list(sort.items())):
+                        hits.sort(key=lambda d: str(d.resolve(rewrite_key(k))), reverse=direction < 0)
+                total = len(hits)
+                hits = hits[skip:skip + limit] if limit else hits[skip:]
+                docs = [d.document(projection) for d in hits]
+            else:
+                with st.lock:
+                    items = list((st.tasks if coll == "tasks" else st.faults).values())
+                docs = [x for x in items if all(x.get(k) == v for k, v in query.items())]
+                total = len(docs)
+                docs = docs[skip:skip + limit] if limit else docs[skip:]
+        except QueryError as e:
+            return self.send(400, "Invalid query: %s" % e, ctype="text/plain")
+        # the doc: a streamed JSON array (Node writes it chunked) with a `total` header
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("total", str(total))
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunks = [b"["] + [(b"," if i else b"") + json.dumps(d).encode() for i, d in enumerate(docs)] + [b"]"]
+        if f and f.get("malformed"):
+            chunks = [b"[", b'{"_id": "broken", "_deviceId": {"_Serial']  # a stream cut mid-document
+        for c in chunks:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(c), c))
+        self.wfile.write(b"0\r\n\r\n")
+
+    def post_task(self, dev_id, q):
+        st = self.server.state
+        raw = self.body()
+        try:
+            task = json.loads(raw or b"null")
+        except ValueError as e:
+            return self.send(400, "Invalid JSON: %s" % e, ctype="text/plain")
+        err = validate_task(task)
+        with st.lock:
+            st.stats["tasks_posted"] += 1
+            if err:
+                st.stats["invalid_tasks"] += 1
+        if err:
+            # sim: the real NBI's worker crashes here and the client hangs (the doc); 400 lets tests see it happened
+            return self.send(400, "sim: invalid task (the real NBI would crash): %s" % err, ctype="text/plain")
+        dev = st.devices.get(dev_id)
+        if dev is None:
+            return self.send(404, "No such device", reason="No such device", ctype="text/plain")
+        with st.lock:
+            st.task_seq += 1
+            tid = "%024x" % (0x5f0000000000000000000000 + st.task_seq)
+            task = dict(task, _id=tid, device=dev_id, timestamp=now_iso())
+            st.tasks[tid] = task
+        if "connection_request" not in q:
+            return self.send(202, json.dumps(task), reason="Task queued but not processed")
+        if not dev.online:
+            return self.send(202, json.dumps(task), reason="Device is offline")
+        fault = st.run_task(dev, task)
+        if fault:
+            with st.lock:
+                st.stats["faulted_tasks"] += 1
+                ch = "task_" + tid
+                st.faults[dev_id + ":" + ch] = {"_id": dev_id + ":" + ch, "device": dev_id, "channel": ch,
+                                                "code": "cwmp.9005", "message": fault, "detail": None,
+                                                "timestamp": now_iso(), "retries": 0}
+            return self.send(202, json.dumps(task), reason="Task faulted")
+        with st.lock:
+            st.tasks.pop(tid, None)
+        return self.send(200, json.dumps(task))
+
+    def control(self, method, path):
+        st = self.server.state
+        if method == "GET" and path == "/__sim/stats":
+            with st.lock:
+                return self.send(200, json.dumps(st.stats))
+        try:
+            body = json.loads(self.body() or b"{}")
+        except ValueError:
+            return self.send(400, '{"error":"bad json"}')
+        if method == "POST" and path == "/__sim/fault":
+            with st.lock:
+                st.fault = body
+            return self.send(200, "{}")
+        if method == "POST" and path == "/__sim/online":
+            d = st.devices.get(body.get("id", ""))
+            if not d:
+                return self.send(404, '{"error":"no such device"}')
+            d.online = bool(body.get("online"))
+            return self.send(200, "{}")
+        if method == "POST" and path == "/__sim/reset":
+            with st.lock:
+                st.reset()
+            return self.send(200, "{}")
+        return self.send(404, '{"error":"no such control endpoint"}')
+
+    def do_GET(self):
+        self.handle_any("GET")
+
+    def do_POST(self):
+        self.handle_any("POST")
+
+    def do_DELETE(self):
+        self.handle_any("DELETE")
+
+
+def main():
+    ap = argparse.ArgumentParser(description="GenieACS NBI simulator")
+    ap.add_argument("--fleet", required=True, help="fleet JSON from tests/sim/fleet/make_fleet.py")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--bind", default="127.0.0.1")
+    ap.add_argument("--dump", default=DEFAULT_DUMP, help="the XX230v GenieACS CSV export")
+    a = ap.parse_args()
+    try:
+        with open(a.fleet) as f:
+            fleet = json.load(f)
+        template = load_dump(a.dump) if any(d["model"] == "XX230v" for d in fleet["devices"]) else {}
+        devices = [Device(d, template) for d in fleet["devices"]]
+    except (OSError, ValueError, KeyError) as e:
+        print("nbi_sim: cannot load %s: %s" % (a.fleet, e), file=sys.stderr)
+        return 2
+    srv = ThreadingHTTPServer((a.bind, a.port), Handler)
+    srv.daemon_threads = True
+    srv.state = State(devices)
+    print("READY %d" % srv.server_address[1], flush=True)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,11 +1,12 @@
 #include "collectors/arp.hpp"
 
-#include "collectors/sys_util.hpp"
+#include "collectors/spec.hpp"
+#include "collectors/text.hpp"
 
 namespace cpe::agent {
 namespace {
 
-using sysutil::quote;
+using text::quote;
 constexpr size_t kMaxLine = 512;
 constexpr uint64_t kAtfCom = 0x2;
 
@@ -27,7 +28,7 @@ public:
         size_t unresolved = 0;
         std::vector<Neighbour> found = parse_proc_net_arp(*text, notes, &unresolved);
         // Unresolved entries are normal (a host that went away); only malformed lines are worth a log line.
-        if (notes.skipped > unresolved) sysutil::log_notes(type(), file_, notes);
+        if (notes.skipped > unresolved) spec::log_notes(type(), file_, notes, spec::Wording::system);
         out.neighbours = std::move(found);
         return {};
     }
@@ -42,7 +43,7 @@ std::vector<Neighbour> parse_proc_net_arp(std::string_view text, ParseNotes& not
     std::vector<Neighbour> out;
     if (unresolved) *unresolved = 0;
     size_t n = 0;
-    for (std::string_view line : sysutil::split_lines(text)) {
+    for (std::string_view line : text::split_lines(text)) {
         ++n;
         const std::string at = "line " + std::to_string(n);
         if (line.size() > kMaxLine) {
@@ -50,17 +51,17 @@ std::vector<Neighbour> parse_proc_net_arp(std::string_view text, ParseNotes& not
             continue;
         }
         if (n == 1 && line.substr(0, 10) == "IP address") continue;  // the header
-        auto f = sysutil::split_fields(line);
+        auto f = text::split_fields(line);
         if (f.empty()) continue;
         if (f.size() != 6) {
             notes.add(at + ": expected 6 fields, found " + std::to_string(f.size()));
             continue;
         }
-        if (!sysutil::is_ipv4(f[0])) {
+        if (!text::is_ipv4(f[0])) {
             notes.add(at + ": address " + quote(f[0]) + " is not an IPv4 address");
             continue;
         }
-        auto flags = sysutil::parse_hex(f[2]);
+        auto flags = text::parse_hex(f[2]);
         if (!flags || f[2].substr(0, 2) != "0x") {
             notes.add(at + ": flags " + quote(f[2]) + " are not hexadecimal");
             continue;
@@ -90,8 +91,7 @@ std::vector<Neighbour> parse_proc_net_arp(std::string_view text, ParseNotes& not
 }
 
 Result<std::unique_ptr<Collector>> make_arp_collector(const cJSON* spec, std::string_view where) {
-    if (auto st = sysutil::check_keys(spec, where, {"file"}); !st) return st.error();
-    auto file = sysutil::string_option(spec, "file", where, "/proc/net/arp");
+    auto file = spec::file_only_spec(spec, where, "/proc/net/arp");
     if (!file) return file.error();
     return std::unique_ptr<Collector>(std::make_unique<ArpCollector>(std::move(*file)));
 }

@@ -2,13 +2,16 @@
 
 #include <cmath>
 
-#include "collectors/radio_text.hpp"
+#include "collectors/radio.hpp"
+#include "collectors/spec.hpp"
+#include "collectors/text.hpp"
 #include "util/units.hpp"
 
 namespace cpe::agent {
 namespace {
 
 using namespace radio;
+using namespace text;
 
 constexpr double kNoLightDbm = -40.0;  // below any GPON class sensitivity: a reading this low is no light
 
@@ -49,7 +52,7 @@ public:
         if (reading.los && *reading.los && reading.rx_dbm && *reading.rx_dbm > kNoLightDbm)
             notes.add("LOS asserted while RX power reads " + std::to_string(*reading.rx_dbm) +
                       " dBm: check los_active_value for this board");
-        log_notes(type(), dir_, notes);
+        spec::log_notes(type(), dir_, notes, spec::Wording::radio);
         merge_optical(out.optical, reading);
         return {};
     }
@@ -69,10 +72,8 @@ void parse_econet_pon_info(std::string_view text, const EconetPonOptions& option
         ++line_no;
         std::string_view line = trim(raw);
         if (line.empty()) continue;
-        size_t sep = line.find_first_of(":=");
-        if (sep == std::string_view::npos) continue;
-        std::string_view key = trim(line.substr(0, sep));
-        std::string_view value = trim(line.substr(sep + 1));
+        std::string_view key, value;
+        if (!split_key_value(line, ":=", key, value)) continue;
         auto bad = [&] {
             notes.add("info line " + std::to_string(line_no) + ": unreadable " + clip(key) + " '" + clip(value) + "'");
         };
@@ -84,7 +85,7 @@ void parse_econet_pon_info(std::string_view text, const EconetPonOptions& option
             out.onu_state = onu_state_of(value);
             if (out.onu_state.empty()) bad();
         } else if (iequals(key, "Temperature")) {
-            auto raw_value = parse_u64_auto(value);
+            auto raw_value = token_u64_auto(value);
             if (!raw_value || *raw_value > 0xffff) {
                 bad();
                 continue;
@@ -93,7 +94,7 @@ void parse_econet_pon_info(std::string_view text, const EconetPonOptions& option
             auto as_signed = static_cast<int16_t>(static_cast<uint16_t>(*raw_value));
             out.temperature_c = as_signed / 256.0;
         } else if (iequals(key, "Voltage") || iequals(key, "BiasCurrent")) {
-            auto raw_value = parse_u64_auto(value);
+            auto raw_value = token_u64_auto(value);
             if (!raw_value || *raw_value > 0xffffffffu) {
                 bad();
                 continue;
@@ -101,7 +102,7 @@ void parse_econet_pon_info(std::string_view text, const EconetPonOptions& option
             if (iequals(key, "Voltage")) out.voltage_v = static_cast<double>(*raw_value) * options.voltage_lsb_v;
             else out.bias_ma = static_cast<double>(*raw_value) * options.bias_lsb_ma;
         } else if (iequals(key, "TxPower") || iequals(key, "RxPower")) {
-            auto raw_value = parse_u64_auto(value);
+            auto raw_value = token_u64_auto(value);
             if (!raw_value || *raw_value > 0xffffffffu) {
                 bad();
                 continue;
@@ -113,7 +114,7 @@ void parse_econet_pon_info(std::string_view text, const EconetPonOptions& option
 }
 
 std::optional<double> parse_econet_rssi(std::string_view text, ParseNotes& notes) {
-    auto raw_value = parse_u64_auto(text);
+    auto raw_value = token_u64_auto(text);
     if (!raw_value || *raw_value > 0xffffffffu) {
         notes.add("RSSICurrent: not a number: '" + clip(trim(text)) + "'");
         return std::nullopt;
@@ -122,7 +123,7 @@ std::optional<double> parse_econet_rssi(std::string_view text, ParseNotes& notes
 }
 
 std::optional<bool> parse_econet_los(std::string_view text, const EconetPonOptions& options, ParseNotes& notes) {
-    auto v = parse_i64(text);
+    auto v = token_i64(text);
     if (!v) {
         notes.add("los_status: not an integer: '" + clip(trim(text)) + "'");
         return std::nullopt;
@@ -131,14 +132,17 @@ std::optional<bool> parse_econet_los(std::string_view text, const EconetPonOptio
 }
 
 Result<std::unique_ptr<Collector>> make_econet_pon_collector(const cJSON* spec, std::string_view where) {
-    if (auto ok = check_keys(spec, {"dir", "los_file", "los_active_value", "voltage_lsb_v", "bias_lsb_ma"}, where); !ok)
+    if (auto ok = spec::check_keys(spec, where,
+                                   {"dir", "los_file", "los_active_value", "voltage_lsb_v", "bias_lsb_ma"},
+                                   spec::Wording::radio);
+        !ok)
         return ok.error();
-    auto dir = opt_string(spec, "dir", where);
+    auto dir = spec::opt_string(spec, "dir", where);
     if (!dir) return dir.error();
-    auto los_file = opt_string(spec, "los_file", where);
+    auto los_file = spec::opt_string(spec, "los_file", where);
     if (!los_file) return los_file.error();
     EconetPonOptions options;
-    auto los_value = opt_number(spec, "los_active_value", where);
+    auto los_value = spec::opt_number(spec, "los_active_value", where);
     if (!los_value) return los_value.error();
     if (*los_value) {
         double v = **los_value;
@@ -147,7 +151,7 @@ Result<std::unique_ptr<Collector>> make_econet_pon_collector(const cJSON* spec, 
         options.los_active_value = static_cast<int64_t>(v);
     }
     for (auto [key, field] : {std::pair{"voltage_lsb_v", &options.voltage_lsb_v}, std::pair{"bias_lsb_ma", &options.bias_lsb_ma}}) {
-        auto v = opt_number(spec, key, where);
+        auto v = spec::opt_number(spec, key, where);
         if (!v) return v.error();
         if (*v) {
             if (!(**v > 0) || **v > 1000)

@@ -1,6 +1,7 @@
 #include "collectors/identity.hpp"
 
-#include "collectors/sys_util.hpp"
+#include "collectors/spec.hpp"
+#include "collectors/text.hpp"
 #include "log/log.hpp"
 
 namespace cpe::agent {
@@ -71,7 +72,7 @@ private:
 
 std::string identity_first_line(std::string_view text) {
     size_t nl = text.find('\n');
-    std::string_view line = sysutil::trim(text.substr(0, nl));
+    std::string_view line = text::trim(text.substr(0, nl));
     if (line.size() > kMaxValueBytes) line = line.substr(0, kMaxValueBytes);
     std::string out;
     out.reserve(line.size());
@@ -116,14 +117,14 @@ Result<std::vector<IdentityValue>> parse_identity_spec(const cJSON* identity, st
             const cJSON* command = cJSON_GetObjectItemCaseSensitive(item, "command");
             if ((file != nullptr) == (command != nullptr))
                 return make_error(Errc::invalid_argument, at + ": needs exactly one of \"file\" or \"command\"");
-            if (auto st = sysutil::check_keys(item, at, {"file", "command"}); !st) return st.error();
+            if (auto st = spec::check_keys(item, at, {"file", "command"}); !st) return st.error();
             if (file) {
-                auto path = sysutil::string_option(item, "file", at, "");
+                auto path = spec::string_option(item, "file", at, "");
                 if (!path) return path.error();
                 v.kind = IdentityValue::Kind::file;
                 v.text = *path;
             } else {
-                auto argv = sysutil::string_list_option(item, "command", at, 1);
+                auto argv = spec::string_list_option(item, "command", at, 1);
                 if (!argv) return argv.error();
                 v.kind = IdentityValue::Kind::command;
                 v.argv = std::move(**argv);
@@ -140,7 +141,7 @@ Result<std::vector<IdentityValue>> parse_identity_spec(const cJSON* identity, st
 }
 
 Result<std::unique_ptr<Collector>> make_identity_collector(const cJSON* spec, std::string_view where) {
-    if (auto st = sysutil::check_keys(spec, where, {"identity"}); !st) return st.error();
+    if (auto st = spec::check_keys(spec, where, {"identity"}); !st) return st.error();
     const cJSON* identity = cJSON_GetObjectItemCaseSensitive(spec, "identity");
     if (!identity)
         return make_error(Errc::invalid_argument, std::string(where) + ".identity: missing (the profile's identity block)");

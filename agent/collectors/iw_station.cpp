@@ -1,11 +1,14 @@
 #include "collectors/iw_station.hpp"
 
-#include "collectors/radio_text.hpp"
+#include "collectors/radio.hpp"
+#include "collectors/spec.hpp"
+#include "collectors/text.hpp"
 
 namespace cpe::agent {
 namespace {
 
 using namespace radio;
+using namespace text;
 
 // The generation named by an iw bitrate line's modulation tokens.
 std::string standard_of_bitrate(std::string_view rest) {
@@ -34,7 +37,7 @@ public:
         if (!text) return text.error().with_context("iw_station " + interface_);
         ParseNotes notes;
         std::vector<Station> stations = parse_iw_station_dump(*text, interface_, notes);
-        log_notes(type(), interface_, notes);
+        spec::log_notes(type(), interface_, notes, spec::Wording::radio);
         out.stations.insert(out.stations.end(), stations.begin(), stations.end());
         return {};
     }
@@ -82,29 +85,27 @@ std::vector<Station> parse_iw_station_dump(std::string_view text, const std::str
             }
             continue;
         }
-        size_t colon = line.find(':');
-        if (colon == std::string_view::npos) continue;
-        std::string_view key = trim(line.substr(0, colon));
-        std::string_view value = trim(line.substr(colon + 1));
+        std::string_view key, value;
+        if (!split_key_value(line, ":", key, value)) continue;
         Station& s = *current;
         bool bad = false;
         if (key == "inactive time") {
-            s.inactive_ms = to_u32(parse_u64(first_token(value)));
+            s.inactive_ms = to_u32(token_u64(first_token(value)));
             bad = !s.inactive_ms;
         } else if (key == "connected time") {
-            s.connected_s = to_u32(parse_u64(first_token(value)));
+            s.connected_s = to_u32(token_u64(first_token(value)));
             bad = !s.connected_s;
         } else if (key == "rx bytes") {
-            s.rx_bytes = parse_u64(value);
+            s.rx_bytes = token_u64(value);
             bad = !s.rx_bytes;
         } else if (key == "tx bytes") {
-            s.tx_bytes = parse_u64(value);
+            s.tx_bytes = token_u64(value);
             bad = !s.tx_bytes;
         } else if (key == "rx packets") {
-            s.rx_packets = parse_u64(value);
+            s.rx_packets = token_u64(value);
             bad = !s.rx_packets;
         } else if (key == "tx packets") {
-            s.tx_packets = parse_u64(value);
+            s.tx_packets = token_u64(value);
             bad = !s.tx_packets;
         } else if (key == "signal" || (key == "signal avg" && !s.signal_dbm)) {
             auto dbm = leading_int_in(value, -200, 0);
@@ -125,10 +126,11 @@ std::vector<Station> parse_iw_station_dump(std::string_view text, const std::str
 }
 
 Result<std::unique_ptr<Collector>> make_iw_station_collector(const cJSON* spec, std::string_view where) {
-    if (auto ok = check_keys(spec, {"interface", "command"}, where); !ok) return ok.error();
-    auto interface = interface_name(spec, "interface", where);
+    if (auto ok = spec::check_keys(spec, where, {"interface", "command"}, spec::Wording::radio); !ok)
+        return ok.error();
+    auto interface = spec::interface_name(spec, "interface", where);
     if (!interface) return interface.error();
-    auto argv = opt_argv(spec, "command", where);
+    auto argv = spec::opt_argv(spec, "command", where);
     if (!argv) return argv.error();
     std::vector<std::string> command =
         argv->value_or(std::vector<std::string>{"iw", "dev", *interface, "station", "dump"});

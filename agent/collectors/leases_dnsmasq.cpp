@@ -1,11 +1,13 @@
 #include "collectors/leases_dnsmasq.hpp"
 
-#include "collectors/sys_util.hpp"
+#include "collectors/lease_file.hpp"
+#include "collectors/spec.hpp"
+#include "collectors/text.hpp"
 
 namespace cpe::agent {
 namespace {
 
-using sysutil::quote;
+using text::quote;
 constexpr size_t kMaxLine = 1024;  // 5 fields; a client-id is at most 255 bytes, printed as hex with colons
 
 // Host names as dnsmasq stores them: letters, digits, '-', '_' and '.' (it drops names with other characters).
@@ -28,39 +30,20 @@ bool plausible_client_id(std::string_view id) {
     return true;
 }
 
-class LeasesDnsmasqCollector final : public Collector {
-public:
-    explicit LeasesDnsmasqCollector(std::string file) : file_(std::move(file)) {}
-    const char* type() const override { return "leases_dnsmasq"; }
-    Status collect(SourceReader& source, BoardData& out) override {
-        auto text = source.read_file(file_);
-        if (!text) return text.error().with_context("leases_dnsmasq");
-        ParseNotes notes;
-        std::vector<Lease> leases = parse_dnsmasq_leases(*text, notes);
-        sysutil::log_notes(type(), file_, notes);
-        out.leases.insert(out.leases.end(), std::make_move_iterator(leases.begin()),
-                          std::make_move_iterator(leases.end()));
-        return {};
-    }
-
-private:
-    std::string file_;
-};
-
 }  // namespace
 
 std::vector<Lease> parse_dnsmasq_leases(std::string_view text, ParseNotes& notes) {
     std::vector<Lease> leases;
     bool v6_section = false;
     size_t n = 0;
-    for (std::string_view line : sysutil::split_lines(text)) {
+    for (std::string_view line : text::split_lines(text)) {
         ++n;
         const std::string at = "line " + std::to_string(n);
         if (line.size() > kMaxLine) {
             notes.add(at + ": longer than " + std::to_string(kMaxLine) + " bytes");
             continue;
         }
-        auto f = sysutil::split_fields(line);
+        auto f = text::split_fields(line);
         if (f.empty()) continue;
         if (f[0] == "duid") {  // the DHCPv6 server DUID; the leases after it are DHCPv6 leases
             v6_section = true;
@@ -72,7 +55,7 @@ std::vector<Lease> parse_dnsmasq_leases(std::string_view text, ParseNotes& notes
         }
         if (v6_section && f[2].find(':') != std::string_view::npos) continue;  // a DHCPv6 lease
         Lease lease;
-        auto expiry = sysutil::parse_u64(f[0]);
+        auto expiry = text::parse_u64(f[0]);
         if (!expiry || *expiry > static_cast<uint64_t>(INT64_MAX)) {
             notes.add(at + ": expiry " + quote(f[0]) + " is not a UNIX time");
             continue;
@@ -88,7 +71,7 @@ std::vector<Lease> parse_dnsmasq_leases(std::string_view text, ParseNotes& notes
             continue;
         }
         lease.mac = *mac;
-        if (!sysutil::is_ipv4(f[2])) {
+        if (!text::is_ipv4(f[2])) {
             notes.add(at + ": address " + quote(f[2]) + " is not an IPv4 address");
             continue;
         }
@@ -113,10 +96,9 @@ std::vector<Lease> parse_dnsmasq_leases(std::string_view text, ParseNotes& notes
 }
 
 Result<std::unique_ptr<Collector>> make_leases_dnsmasq_collector(const cJSON* spec, std::string_view where) {
-    if (auto st = sysutil::check_keys(spec, where, {"file"}); !st) return st.error();
-    auto file = sysutil::string_option(spec, "file", where, "/tmp/dhcp.leases");
+    auto file = spec::file_only_spec(spec, where, "/tmp/dhcp.leases");
     if (!file) return file.error();
-    return std::unique_ptr<Collector>(std::make_unique<LeasesDnsmasqCollector>(std::move(*file)));
+    return make_lease_file_collector("leases_dnsmasq", std::move(*file), parse_dnsmasq_leases);
 }
 
 }  // namespace cpe::agent

@@ -1,6 +1,7 @@
 #include "collectors/leases_udhcpd.hpp"
 
-#include "collectors/sys_util.hpp"
+#include "collectors/lease_file.hpp"
+#include "collectors/spec.hpp"
 
 namespace cpe::agent {
 namespace {
@@ -13,25 +14,6 @@ uint32_t be32(const unsigned char* p) {
     return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 | static_cast<uint32_t>(p[2]) << 8 |
            static_cast<uint32_t>(p[3]);
 }
-
-class LeasesUdhcpdCollector final : public Collector {
-public:
-    explicit LeasesUdhcpdCollector(std::string file) : file_(std::move(file)) {}
-    const char* type() const override { return "leases_udhcpd"; }
-    Status collect(SourceReader& source, BoardData& out) override {
-        auto data = source.read_file(file_);
-        if (!data) return data.error().with_context("leases_udhcpd");
-        ParseNotes notes;
-        std::vector<Lease> leases = parse_udhcpd_leases(*data, notes);
-        sysutil::log_notes(type(), file_, notes);
-        out.leases.insert(out.leases.end(), std::make_move_iterator(leases.begin()),
-                          std::make_move_iterator(leases.end()));
-        return {};
-    }
-
-private:
-    std::string file_;
-};
 
 }  // namespace
 
@@ -90,10 +72,9 @@ std::vector<Lease> parse_udhcpd_leases(std::string_view data, ParseNotes& notes)
 }
 
 Result<std::unique_ptr<Collector>> make_leases_udhcpd_collector(const cJSON* spec, std::string_view where) {
-    if (auto st = sysutil::check_keys(spec, where, {"file"}); !st) return st.error();
-    auto file = sysutil::string_option(spec, "file", where, "/var/lib/misc/udhcpd.leases");
+    auto file = spec::file_only_spec(spec, where, "/var/lib/misc/udhcpd.leases");
     if (!file) return file.error();
-    return std::unique_ptr<Collector>(std::make_unique<LeasesUdhcpdCollector>(std::move(*file)));
+    return make_lease_file_collector("leases_udhcpd", std::move(*file), parse_udhcpd_leases);
 }
 
 }  // namespace cpe::agent

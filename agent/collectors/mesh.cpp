@@ -2,13 +2,14 @@
 
 #include <cmath>
 
-#include "collectors/radio_text.hpp"
+#include "collectors/spec.hpp"
+#include "collectors/text.hpp"
 #include "json/json.hpp"
 
 namespace cpe::agent {
 namespace {
 
-using namespace radio;
+using namespace text;
 
 constexpr double kMaxSafeInteger = 9007199254740992.0;  // 2^53: beyond it a JSON number is not exact
 
@@ -208,7 +209,7 @@ public:
         ParseNotes notes;
         auto nodes = parse_mesh_json(*text, notes);
         if (!nodes) return nodes.error().with_context("mesh " + file_);
-        log_notes(type(), file_, notes);
+        spec::log_notes(type(), file_, notes, spec::Wording::radio);
         out.mesh.insert(out.mesh.end(), nodes->begin(), nodes->end());
         return {};
     }
@@ -236,8 +237,8 @@ Result<std::vector<MeshNode>> parse_mesh_json(std::string_view text, ParseNotes&
 }
 
 Result<std::unique_ptr<Collector>> make_mesh_collector(const cJSON* spec, std::string_view where) {
-    if (auto ok = check_keys(spec, {"file"}, where); !ok) return ok.error();
-    auto file = opt_string(spec, "file", where);
+    if (auto ok = spec::check_keys(spec, where, {"file"}, spec::Wording::radio); !ok) return ok.error();
+    auto file = spec::opt_string(spec, "file", where);
     if (!file) return file.error();
     return std::unique_ptr<Collector>(std::make_unique<MeshCollector>(file->value_or("/tmp/cpe-mesh.json")));
 }

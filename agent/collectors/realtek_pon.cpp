@@ -3,12 +3,15 @@
 #include <cctype>
 #include <vector>
 
-#include "collectors/radio_text.hpp"
+#include "collectors/radio.hpp"
+#include "collectors/spec.hpp"
+#include "collectors/text.hpp"
 
 namespace cpe::agent {
 namespace {
 
 using namespace radio;
+using namespace text;
 
 constexpr double kNoLightDbm = -60.0;
 
@@ -86,7 +89,7 @@ public:
         }
         if (failures == 6)
             return make_error(Errc::unavailable, "realtek_pon: every diag command failed (last: " + last_error + ")");
-        log_notes(type(), command_.front(), notes);
+        spec::log_notes(type(), command_.front(), notes, spec::Wording::radio);
         merge_optical(out.optical, reading);
         return {};
     }
@@ -182,10 +185,11 @@ std::string parse_realtek_onu_state(std::string_view text, ParseNotes& notes) {
 }
 
 Result<std::unique_ptr<Collector>> make_realtek_pon_collector(const cJSON* spec, std::string_view where) {
-    if (auto ok = check_keys(spec, {"command", "state_command"}, where); !ok) return ok.error();
-    auto command = opt_argv(spec, "command", where);
+    if (auto ok = spec::check_keys(spec, where, {"command", "state_command"}, spec::Wording::radio); !ok)
+        return ok.error();
+    auto command = spec::opt_argv(spec, "command", where);
     if (!command) return command.error();
-    auto state = opt_argv(spec, "state_command", where);
+    auto state = spec::opt_argv(spec, "state_command", where);
     if (!state) return state.error();
     return std::unique_ptr<Collector>(std::make_unique<RealtekPonCollector>(
         command->value_or(std::vector<std::string>{"diag", "pon", "get", "transceiver"}),

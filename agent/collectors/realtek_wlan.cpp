@@ -1,16 +1,19 @@
 #include "collectors/realtek_wlan.hpp"
 
-#include "collectors/radio_text.hpp"
+#include "collectors/radio.hpp"
+#include "collectors/spec.hpp"
+#include "collectors/text.hpp"
 
 namespace cpe::agent {
 namespace {
 
 using namespace radio;
+using namespace text;
 
 // " 12: stat_info..." → true.
 bool is_block_header(std::string_view line) {
     size_t colon = line.find(':');
-    if (colon == 0 || colon == std::string_view::npos || !parse_u64(line.substr(0, colon))) return false;
+    if (colon == 0 || colon == std::string_view::npos || !token_u64(line.substr(0, colon))) return false;
     return trim(line.substr(colon + 1)).substr(0, 9) == "stat_info";
 }
 
@@ -24,7 +27,7 @@ std::optional<uint32_t> parse_rate(std::string_view value, std::string& standard
         if (istarts_with(token, "VHT")) found = newer_standard(found, "ac");
         else if (istarts_with(token, "HE")) found = newer_standard(found, "ax");
         else if (istarts_with(token, "MCS")) found = newer_standard(found, "n");
-        if (auto v = parse_double(token)) last = v;
+        if (auto v = token_double(token)) last = v;
     }
     if (!last) return std::nullopt;
     standard = newer_standard(standard, found);
@@ -37,7 +40,7 @@ std::optional<uint32_t> parse_link_time(std::string_view value) {
     bool any = false;
     std::string_view rest = value;
     while (!trim(rest).empty()) {
-        auto n = parse_u64(first_token(rest, &rest));
+        auto n = token_u64(first_token(rest, &rest));
         std::string_view unit = first_token(rest, &rest);
         if (!n || *n > UINT32_MAX) return std::nullopt;
         uint64_t scale;
@@ -64,7 +67,7 @@ public:
         if (!text) return text.error().with_context("realtek_wlan " + interface_);
         ParseNotes notes;
         std::vector<Station> stations = parse_realtek_sta_info(*text, interface_, notes);
-        log_notes(type(), file_, notes);
+        spec::log_notes(type(), file_, notes, spec::Wording::radio);
         out.stations.insert(out.stations.end(), stations.begin(), stations.end());
         return {};
     }
@@ -101,10 +104,8 @@ std::vector<Station> parse_realtek_sta_info(std::string_view text, const std::st
             continue;
         }
         if (!current) continue;
-        size_t colon = line.find(':');
-        if (colon == std::string_view::npos) continue;
-        std::string_view key = trim(line.substr(0, colon));
-        std::string_view value = trim(line.substr(colon + 1));
+        std::string_view key, value;
+        if (!split_key_value(line, ":", key, value)) continue;
         Station& s = *current;
         bool bad = false;
         if (key == "hwaddr") {
@@ -116,16 +117,16 @@ std::vector<Station> parse_realtek_sta_info(std::string_view text, const std::st
                 notes.add("block at line " + std::to_string(block_line) + ": invalid hwaddr '" + clip(value) + "'");
             }
         } else if (key == "tx_bytes") {
-            s.tx_bytes = parse_u64(value);
+            s.tx_bytes = token_u64(value);
             bad = !s.tx_bytes;
         } else if (key == "rx_bytes") {
-            s.rx_bytes = parse_u64(value);
+            s.rx_bytes = token_u64(value);
             bad = !s.rx_bytes;
         } else if (key == "tx_pkts") {
-            s.tx_packets = parse_u64(value);
+            s.tx_packets = token_u64(value);
             bad = !s.tx_packets;
         } else if (key == "rx_pkts") {
-            s.rx_packets = parse_u64(value);
+            s.rx_packets = token_u64(value);
             bad = !s.rx_packets;
         } else if (key == "rssi") {
             // A 0-100 percentage; the driver maps −100..0 dBm to it as 100 + dBm.
@@ -151,10 +152,11 @@ std::vector<Station> parse_realtek_sta_info(std::string_view text, const std::st
 }
 
 Result<std::unique_ptr<Collector>> make_realtek_wlan_collector(const cJSON* spec, std::string_view where) {
-    if (auto ok = check_keys(spec, {"interface", "file"}, where); !ok) return ok.error();
-    auto interface = interface_name(spec, "interface", where);
+    if (auto ok = spec::check_keys(spec, where, {"interface", "file"}, spec::Wording::radio); !ok)
+        return ok.error();
+    auto interface = spec::interface_name(spec, "interface", where);
     if (!interface) return interface.error();
-    auto file = opt_string(spec, "file", where);
+    auto file = spec::opt_string(spec, "file", where);
     if (!file) return file.error();
     std::string path = file->value_or("/proc/" + *interface + "/sta_info");
     return std::unique_ptr<Collector>(std::make_unique<RealtekWlanCollector>(*interface, std::move(path)));

@@ -1,11 +1,12 @@
 #include "collectors/sysfs_net.hpp"
 
-#include "collectors/sys_util.hpp"
+#include "collectors/spec.hpp"
+#include "collectors/text.hpp"
 
 namespace cpe::agent {
 namespace {
 
-using sysutil::quote;
+using text::quote;
 constexpr size_t kMaxAttrBytes = 4096;  // a sysfs attribute is at most one page
 
 bool valid_ifname(std::string_view name) {
@@ -16,7 +17,9 @@ bool valid_ifname(std::string_view name) {
 }
 
 // The attribute's single value: the first line, trimmed.
-std::string_view value_of(const std::string& text) { return sysutil::trim(std::string_view(text).substr(0, text.find('\n'))); }
+std::string_view value_of(const std::string& text) {
+    return text::trim(std::string_view(text).substr(0, text.find('\n')));
+}
 
 class SysfsNetCollector final : public Collector {
 public:
@@ -61,7 +64,7 @@ public:
                 files.stats[i] = read(std::string("statistics/") + kSysfsNetStats[i]);
             found.push_back(parse_sysfs_interface(name, files, notes));
         }
-        sysutil::log_notes(type(), dir_, notes);
+        spec::log_notes(type(), dir_, notes, spec::Wording::system);
         if (found.empty() && !names.empty())
             return make_error(Errc::not_found, "sysfs_net: none of the interfaces found under " + dir_);
         out.interfaces = std::move(found);
@@ -103,7 +106,7 @@ NetInterface parse_sysfs_interface(std::string_view name, const SysfsNetFiles& f
     }
     if (files.speed) {
         std::string_view v = value_of(*files.speed);
-        auto mbps = sysutil::parse_i64(v);
+        auto mbps = text::parse_i64(v);
         if (!mbps) notes.add(who + ": speed " + quote(v) + " is not a number");
         else if (*mbps > 0 && *mbps <= 10'000'000) nic.speed_mbps = static_cast<int>(*mbps);
         // -1 (SPEED_UNKNOWN, printed by kernels ≥ 4.x for a down link), 0 and the unsigned form
@@ -119,18 +122,18 @@ NetInterface parse_sysfs_interface(std::string_view name, const SysfsNetFiles& f
     for (size_t i = 0; i < kSysfsNetStats.size(); ++i) {
         if (!files.stats[i]) continue;
         std::string_view v = value_of(*files.stats[i]);
-        if (auto n = sysutil::parse_u64(v)) *counters[i] = *n;
+        if (auto n = text::parse_u64(v)) *counters[i] = *n;
         else notes.add(who + ": " + kSysfsNetStats[i] + " " + quote(v) + " is not a counter");
     }
     return nic;
 }
 
 Result<std::unique_ptr<Collector>> make_sysfs_net_collector(const cJSON* spec, std::string_view where) {
-    if (auto st = sysutil::check_keys(spec, where, {"dir", "interfaces"}); !st) return st.error();
-    auto dir = sysutil::string_option(spec, "dir", where, "/sys/class/net");
+    if (auto st = spec::check_keys(spec, where, {"dir", "interfaces"}); !st) return st.error();
+    auto dir = spec::string_option(spec, "dir", where, "/sys/class/net");
     if (!dir) return dir.error();
     while (dir->size() > 1 && dir->back() == '/') dir->pop_back();
-    auto interfaces = sysutil::string_list_option(spec, "interfaces", where, 1);
+    auto interfaces = spec::string_list_option(spec, "interfaces", where, 1);
     if (!interfaces) return interfaces.error();
     if (*interfaces) {
         for (size_t i = 0; i < (*interfaces)->size(); ++i)

@@ -2,13 +2,14 @@
 
 #include <cmath>
 
-#include "collectors/sys_util.hpp"
+#include "collectors/spec.hpp"
+#include "collectors/text.hpp"
 #include "log/log.hpp"
 
 namespace cpe::agent {
 namespace {
 
-using sysutil::quote;
+using text::quote;
 constexpr size_t kMaxLine = 4096;
 constexpr size_t kMaxProcBytes = 1024 * 1024;  // /proc/stat grows with CPUs and IRQ lines
 
@@ -42,7 +43,7 @@ public:
         } else {
             ParseNotes notes;
             MemInfo m = parse_meminfo(*text, notes);
-            sysutil::log_notes("system", meminfo_, notes);
+            spec::log_notes("system", meminfo_, notes, spec::Wording::system);
             if (!m.total_kib && !m.free_kib && !m.available_kib) {
                 fail(make_error(Errc::parse_error, meminfo_ + ": no MemTotal, MemFree or MemAvailable line"));
             } else {
@@ -89,9 +90,9 @@ std::string_view first_line(std::string_view text) { return text.substr(0, text.
 Result<uint64_t> parse_uptime(std::string_view text) {
     std::string_view line = first_line(text);
     if (line.size() > kMaxLine) return make_error(Errc::parse_error, "uptime line longer than 4096 bytes");
-    auto fields = sysutil::split_fields(sysutil::trim(line));
+    auto fields = text::split_fields(text::trim(line));
     if (fields.empty()) return make_error(Errc::parse_error, "empty uptime");
-    auto v = sysutil::parse_decimal(fields[0]);
+    auto v = text::parse_decimal(fields[0]);
     if (!v) return make_error(Errc::parse_error, "uptime " + quote(fields[0]) + " is not a number of seconds");
     if (*v >= 1e18) return make_error(Errc::parse_error, "uptime " + quote(fields[0]) + " out of range");
     return static_cast<uint64_t>(std::floor(*v));
@@ -100,26 +101,26 @@ Result<uint64_t> parse_uptime(std::string_view text) {
 MemInfo parse_meminfo(std::string_view text, ParseNotes& notes) {
     MemInfo m;
     size_t n = 0;
-    for (std::string_view line : sysutil::split_lines(text)) {
+    for (std::string_view line : text::split_lines(text)) {
         ++n;
         const std::string at = "line " + std::to_string(n);
         if (line.size() > kMaxLine) {
             notes.add(at + ": longer than 4096 bytes");
             continue;
         }
-        if (sysutil::trim(line).empty()) continue;
+        if (text::trim(line).empty()) continue;
         size_t colon = line.find(':');
         if (colon == std::string_view::npos || colon == 0) {
             notes.add(at + ": no '<name>:' in " + quote(line));
             continue;
         }
         std::string_view name = line.substr(0, colon);
-        auto fields = sysutil::split_fields(line.substr(colon + 1));
+        auto fields = text::split_fields(line.substr(colon + 1));
         if (fields.empty() || fields.size() > 2 || (fields.size() == 2 && fields[1] != "kB")) {
             notes.add(at + ": " + quote(name) + " value is not '<number> [kB]'");
             continue;
         }
-        auto v = sysutil::parse_u64(fields[0]);
+        auto v = text::parse_u64(fields[0]);
         if (!v) {
             notes.add(at + ": " + quote(name) + " value " + quote(fields[0]) + " is not a number");
             continue;
@@ -140,16 +141,16 @@ MemInfo parse_meminfo(std::string_view text, ParseNotes& notes) {
 
 Result<CpuTimes> parse_proc_stat(std::string_view text) {
     size_t n = 0;
-    for (std::string_view line : sysutil::split_lines(text)) {
+    for (std::string_view line : text::split_lines(text)) {
         ++n;
         if (line.size() > kMaxLine || line.substr(0, 4) != "cpu ") continue;
         const std::string at = "line " + std::to_string(n) + " (cpu)";
-        auto fields = sysutil::split_fields(line);
+        auto fields = text::split_fields(line);
         // user nice system idle [iowait irq softirq [steal [guest [guest_nice]]]]: older kernels print fewer.
         if (fields.size() < 5) return make_error(Errc::parse_error, at + ": fewer than 4 counters");
         uint64_t values[8] = {};
         for (size_t i = 1; i < fields.size() && i <= 8; ++i) {
-            auto v = sysutil::parse_u64(fields[i]);
+            auto v = text::parse_u64(fields[i]);
             if (!v) return make_error(Errc::parse_error, at + ": counter " + std::to_string(i) + " " + quote(fields[i]) +
                                                              " is not a number");
             values[i - 1] = *v;
@@ -172,9 +173,9 @@ Result<CpuTimes> parse_proc_stat(std::string_view text) {
 Result<double> parse_loadavg(std::string_view text) {
     std::string_view line = first_line(text);
     if (line.size() > kMaxLine) return make_error(Errc::parse_error, "loadavg line longer than 4096 bytes");
-    auto fields = sysutil::split_fields(sysutil::trim(line));
+    auto fields = text::split_fields(text::trim(line));
     if (fields.empty()) return make_error(Errc::parse_error, "empty loadavg");
-    auto v = sysutil::parse_decimal(fields[0]);
+    auto v = text::parse_decimal(fields[0]);
     if (!v || *v > 1e9) return make_error(Errc::parse_error, "1-minute load " + quote(fields[0]) + " is not a number");
     return *v;
 }
@@ -192,14 +193,15 @@ std::optional<unsigned> cpu_percent(const std::optional<CpuTimes>& previous, con
 }
 
 Result<std::unique_ptr<Collector>> make_system_collector(const cJSON* spec, std::string_view where) {
-    if (auto st = sysutil::check_keys(spec, where, {"uptime", "meminfo", "stat", "loadavg"}); !st) return st.error();
-    auto uptime = sysutil::string_option(spec, "uptime", where, "/proc/uptime");
+    if (auto st = spec::check_keys(spec, where, {"uptime", "meminfo", "stat", "loadavg"}); !st)
+        return st.error();
+    auto uptime = spec::string_option(spec, "uptime", where, "/proc/uptime");
     if (!uptime) return uptime.error();
-    auto meminfo = sysutil::string_option(spec, "meminfo", where, "/proc/meminfo");
+    auto meminfo = spec::string_option(spec, "meminfo", where, "/proc/meminfo");
     if (!meminfo) return meminfo.error();
-    auto stat = sysutil::string_option(spec, "stat", where, "/proc/stat");
+    auto stat = spec::string_option(spec, "stat", where, "/proc/stat");
     if (!stat) return stat.error();
-    auto loadavg = sysutil::string_option(spec, "loadavg", where, "/proc/loadavg");
+    auto loadavg = spec::string_option(spec, "loadavg", where, "/proc/loadavg");
     if (!loadavg) return loadavg.error();
     return std::unique_ptr<Collector>(
         std::make_unique<SystemCollector>(std::move(*uptime), std::move(*meminfo), std::move(*stat), std::move(*loadavg)));

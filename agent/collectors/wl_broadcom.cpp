@@ -2,12 +2,15 @@
 
 #include <cmath>
 
-#include "collectors/radio_text.hpp"
+#include "collectors/radio.hpp"
+#include "collectors/spec.hpp"
+#include "collectors/text.hpp"
 
 namespace cpe::agent {
 namespace {
 
 using namespace radio;
+using namespace text;
 
 // Mean of the non-zero dBm values of a per-antenna list ("-51 -54 0 0"); 0 marks an absent antenna.
 std::optional<int> mean_nonzero_dbm(std::string_view list, bool& bad) {
@@ -16,7 +19,7 @@ std::optional<int> mean_nonzero_dbm(std::string_view list, bool& bad) {
     std::string_view rest = list;
     while (!trim(rest).empty()) {
         std::string_view token = first_token(rest, &rest);
-        auto v = parse_i64(token);
+        auto v = token_i64(token);
         if (!v || *v < -200 || *v > 0) {
             bad = true;
             return std::nullopt;
@@ -52,7 +55,7 @@ public:
             }
             stations.push_back(parse_wl_sta_info(*info, assoc.mac, interface_, notes));
         }
-        log_notes(type(), interface_, notes);
+        spec::log_notes(type(), interface_, notes, spec::Wording::radio);
         out.stations.insert(out.stations.end(), stations.begin(), stations.end());
         return {};
     }
@@ -113,13 +116,13 @@ Station parse_wl_sta_info(std::string_view text, const MacAddress& mac, const st
             continue;
         }
         if (line.substr(0, 5) == "idle ") {
-            auto v = to_u32(parse_u64(first_token(line.substr(5))));
+            auto v = to_u32(token_u64(first_token(line.substr(5))));
             if (v && *v <= UINT32_MAX / 1000) s.inactive_ms = *v * 1000;
             else bad_value("idle", line.substr(5));
             continue;
         }
         if (line.substr(0, 11) == "in network ") {
-            s.connected_s = to_u32(parse_u64(first_token(line.substr(11))));
+            s.connected_s = to_u32(token_u64(first_token(line.substr(11))));
             if (!s.connected_s) bad_value("in network", line.substr(11));
             continue;
         }
@@ -135,12 +138,10 @@ Station parse_wl_sta_info(std::string_view text, const MacAddress& mac, const st
             }
             continue;
         }
-        size_t colon = line.find(':');
-        if (colon == std::string_view::npos) continue;
-        std::string_view key = trim(line.substr(0, colon));
-        std::string_view value = trim(line.substr(colon + 1));
+        std::string_view key, value;
+        if (!split_key_value(line, ":", key, value)) continue;
         auto counter = [&](std::optional<uint64_t>& field) {
-            field = parse_u64(value);
+            field = token_u64(value);
             if (!field) bad_value(key, value);
         };
         if (key == "tx total bytes") counter(s.tx_bytes);
@@ -153,7 +154,7 @@ Station parse_wl_sta_info(std::string_view text, const MacAddress& mac, const st
         else if (key == "rx data pkts") counter(rx_data_pkts);
         else if (key == "rate of last tx pkt" || key == "rate of last rx pkt") {
             std::string_view unit;
-            auto kbps = parse_u64(first_token(value, &unit));
+            auto kbps = token_u64(first_token(value, &unit));
             std::optional<uint32_t> rate = unit == "kbps" ? to_u32(kbps) : std::nullopt;
             if (!rate) bad_value(key, value);
             (key == "rate of last tx pkt" ? s.downlink_kbps : s.uplink_kbps) = rate;
@@ -181,10 +182,11 @@ Station parse_wl_sta_info(std::string_view text, const MacAddress& mac, const st
 }
 
 Result<std::unique_ptr<Collector>> make_wl_broadcom_collector(const cJSON* spec, std::string_view where) {
-    if (auto ok = check_keys(spec, {"interface", "tool"}, where); !ok) return ok.error();
-    auto interface = interface_name(spec, "interface", where);
+    if (auto ok = spec::check_keys(spec, where, {"interface", "tool"}, spec::Wording::radio); !ok)
+        return ok.error();
+    auto interface = spec::interface_name(spec, "interface", where);
     if (!interface) return interface.error();
-    auto tool = opt_string(spec, "tool", where);
+    auto tool = spec::opt_string(spec, "tool", where);
     if (!tool) return tool.error();
     return std::unique_ptr<Collector>(std::make_unique<WlBroadcomCollector>(*interface, tool->value_or("wl")));
 }

@@ -9,6 +9,7 @@
 
 #include "json/json.hpp"
 #include "log/log.hpp"
+#include "daemon.hpp"
 #include "model/board.hpp"
 
 namespace cpe::agent {
@@ -20,12 +21,14 @@ constexpr const char* kUsage =
     "  get <path>...              values of full, partial ('Device.Hosts.') or wildcard paths\n"
     "  instances <path> [--first-level]   instances of the multi-instance objects under <path>\n"
     "  schema                     the supported data model\n"
+    "  run --config <file>        serve USP (TR-369) to the controller in <file> until SIGTERM/SIGINT\n"
     "options:\n"
     "  --board <dir>      board folder holding profile.json (boards/tplink-xx230v)\n"
     "  --root <rootfs>    read a captured fixture rootfs instead of this device\n"
     "  --now <unix-time>  the clock for lease expiry and association times (fixtures)\n"
     "  --max-depth <n>    with get: object levels below each path (0 = all)\n"
     "  --json             JSON output\n"
+    "  --config <file>    with run: the agent's JSON configuration (docs/usp.md)\n"
     "  --strict           exit 3 if any collector failed\n";
 
 int usage_error(const std::string& message) {
@@ -47,7 +50,7 @@ void print_text(const std::string& path, const std::string& value) {
 }  // namespace
 
 int run_cli(int argc, char** argv) {
-    std::string board_dir, root, command;
+    std::string board_dir, root, command, config_path;
     int64_t now = 0;
     bool json_out = false, strict = false, first_level = false;
     unsigned max_depth = 0;
@@ -65,11 +68,12 @@ int run_cli(int argc, char** argv) {
         } else if (a == "--version") {
             puts("cpe-agent 0.1.0");
             return 0;
-        } else if (a == "--board" || a == "--root" || a == "--now" || a == "--max-depth") {
+        } else if (a == "--board" || a == "--root" || a == "--now" || a == "--max-depth" || a == "--config") {
             const char* v = value(a.c_str());
             if (!v) return usage_error(a + " needs a value");
             if (a == "--board") board_dir = v;
             else if (a == "--root") root = v;
+            else if (a == "--config") config_path = v;
             else {
                 char* end = nullptr;
                 errno = 0;
@@ -94,8 +98,14 @@ int run_cli(int argc, char** argv) {
         }
     }
     if (command.empty()) return usage_error("no command given");
-    if (command != "get" && command != "instances" && command != "schema")
+    if (command != "get" && command != "instances" && command != "schema" && command != "run")
         return usage_error("unknown command '" + command + "'");
+    if (command == "run") {
+        if (board_dir.empty()) return usage_error("--board is required");
+        if (config_path.empty()) return usage_error("run needs --config <file>");
+        if (!args.empty()) return usage_error("run takes no paths");
+        return run_daemon({board_dir, root, config_path, now});
+    }
 
     if (command == "schema") {
         fputs(device_model_text(), stdout);

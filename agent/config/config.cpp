@@ -1,0 +1,188 @@
+#include "config/config.hpp"
+
+#include <cstring>
+#include <initializer_list>
+
+#include "json/json.hpp"
+
+namespace cpe::agent::config {
+namespace {
+
+Error bad(const std::string& key, const std::string& why) {
+    return make_error(Errc::invalid_argument, "config." + key + ": " + why);
+}
+
+Status check_keys(const cJSON* obj, const std::string& where, std::initializer_list<const char*> allowed) {
+    for (const cJSON* item = obj->child; item; item = item->next) {
+        const char* name = item->string ? item->string : "";
+        bool known = false;
+        for (const char* a : allowed) known = known || std::strcmp(name, a) == 0;
+        if (!known) {
+            std::string list;
+            for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+            return bad(where.empty() ? std::string(name) : where + "." + name, "unknown key (known: " + list + ")");
+        }
+    }
+    return {};
+}
+
+Status get_string(const cJSON* obj, const char* key, const std::string& where, std::string& out) {
+    const cJSON* item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!item) return {};
+    const std::string name = where.empty() ? std::string(key) : where + "." + key;
+    if (!cJSON_IsString(item)) return bad(name, "must be a string");
+    out = item->valuestring;
+    if (out.size() > 4096) return bad(name, "longer than 4096 characters");
+    return {};
+}
+
+template <typename T>
+Status get_uint(const cJSON* obj, const char* key, const std::string& where, T& out, uint64_t min, uint64_t max) {
+    const cJSON* item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!item) return {};
+    const std::string name = where.empty() ? std::string(key) : where + "." + key;
+    if (!cJSON_IsNumber(item)) return bad(name, "must be a number");
+    const double v = item->valuedouble;
+    if (v != static_cast<double>(static_cast<int64_t>(v)) || v < static_cast<double>(min) || v > static_cast<double>(max))
+        return bad(name, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    out = static_cast<T>(v);
+    return {};
+}
+
+bool valid_port(std::string_view text, int& port) {
+    if (text.empty() || text.size() > 5) return false;
+    int v = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') return false;
+        v = v * 10 + (c - '0');
+    }
+    if (v < 1 || v > 65535) return false;
+    port = v;
+    return true;
+}
+
+}  // namespace
+
+Result<WsUrl> parse_ws_url(std::string_view text) {
+    WsUrl url;
+    std::string_view rest;
+    if (text.starts_with("ws://")) {
+        rest = text.substr(5);
+    } else if (text.starts_with("wss://")) {
+        url.tls = true;
+        rest = text.substr(6);
+    } else {
+        return make_error(Errc::invalid_argument, "must be a ws:// or wss:// URL");
+    }
+    for (char c : text)
+        if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f)
+            return make_error(Errc::invalid_argument, "must be a ws:// or wss:// URL (no spaces or control characters)");
+    size_t slash = rest.find_first_of("/?");
+    std::string_view authority = rest.substr(0, slash);
+    std::string_view path = slash == std::string_view::npos ? std::string_view("/") : rest.substr(slash);
+    if (authority.find('@') != std::string_view::npos)
+        return make_error(Errc::invalid_argument, "must be a ws:// or wss:// URL without user information");
+    std::string_view port_text;
+    if (authority.starts_with("[")) {
+        size_t close = authority.find(']');
+        if (close == std::string_view::npos) return make_error(Errc::invalid_argument, "unterminated IPv6 address");
+        url.host = std::string(authority.substr(1, close - 1));
+        std::string_view after = authority.substr(close + 1);
+        if (!after.empty()) {
+            if (after[0] != ':') return make_error(Errc::invalid_argument, "unexpected text after the IPv6 address");
+            port_text = after.substr(1);
+            if (port_text.empty()) return make_error(Errc::invalid_argument, "empty port");
+        }
+    } else {
+        size_t colon = authority.find(':');
+        url.host = std::string(authority.substr(0, colon));
+        if (colon != std::string_view::npos) {
+            port_text = authority.substr(colon + 1);
+            if (port_text.empty()) return make_error(Errc::invalid_argument, "empty port");
+        }
+    }
+    if (url.host.empty()) return make_error(Errc::invalid_argument, "must be a ws:// or wss:// URL with a host");
+    url.port = url.tls ? 443 : 80;
+    if (!port_text.empty() && !valid_port(port_text, url.port))
+        return make_error(Errc::invalid_argument, "port '" + std::string(port_text) + "' is not a number from 1 to 65535");
+    url.path = path.starts_with("?") ? "/" + std::string(path) : std::string(path);
+    if (url.path.find('#') != std::string::npos) return make_error(Errc::invalid_argument, "a fragment ('#') is not allowed");
+    return url;
+}
+
+Result<Config> parse(std::string_view text, std::string_view what) {
+    auto doc = json::parse(text, what);
+    if (!doc) return doc.error();
+    const cJSON* root = doc->get();
+    Config c;
+    auto in_file = [&](Error e) { return e.with_context(std::string(what)); };
+    if (!cJSON_IsObject(root)) return in_file(make_error(Errc::invalid_argument, "config: must be a JSON object"));
+    Status st = check_keys(root, "", {"endpoint_id", "controller", "refresh_interval_s", "periodic_interval_s",
+                                      "ping_interval_s", "state_dir", "reboot_command", "reconnect",
+                                      "max_record_bytes"});
+    if (!st) return in_file(st.error());
+    for (Status s : {get_string(root, "endpoint_id", "", c.endpoint_id),
+                     get_uint(root, "refresh_interval_s", "", c.refresh_interval_s, 1, 86400),
+                     get_uint(root, "periodic_interval_s", "", c.periodic_interval_s, 1, 86400 * 7),
+                     get_uint(root, "ping_interval_s", "", c.ping_interval_s, 1, 3600),
+                     get_string(root, "state_dir", "", c.state_dir),
+                     get_string(root, "reboot_command", "", c.reboot_command),
+                     get_uint(root, "max_record_bytes", "", c.max_record_bytes, 1024, 1u << 20)}) {
+        if (!s) return in_file(s.error());
+    }
+    if (cJSON_GetObjectItemCaseSensitive(root, "endpoint_id") && c.endpoint_id.empty())
+        return in_file(bad("endpoint_id", "must not be empty (leave it out for os::<OUI>-<serial>)"));
+    if (c.reboot_command.find_first_not_of(' ') == std::string::npos)
+        return in_file(bad("reboot_command", "must name a program"));
+
+    const cJSON* ctl = cJSON_GetObjectItemCaseSensitive(root, "controller");
+    if (!ctl) return in_file(bad("controller", "missing (needs at least \"url\")"));
+    if (!cJSON_IsObject(ctl)) return in_file(bad("controller", "must be an object"));
+    st = check_keys(ctl, "controller", {"url", "endpoint_id", "ca_file", "cert_file", "key_file"});
+    if (!st) return in_file(st.error());
+    Controller& k = c.controller;
+    for (Status s : {get_string(ctl, "url", "controller", k.url), get_string(ctl, "endpoint_id", "controller", k.endpoint_id),
+                     get_string(ctl, "ca_file", "controller", k.ca_file),
+                     get_string(ctl, "cert_file", "controller", k.cert_file),
+                     get_string(ctl, "key_file", "controller", k.key_file)}) {
+        if (!s) return in_file(s.error());
+    }
+    if (k.url.empty()) return in_file(bad("controller.url", "missing: must be a ws:// or wss:// URL"));
+    if (k.endpoint_id.empty())
+        return in_file(bad("controller.endpoint_id", "missing: the controller's USP endpoint id (e.g. \"self::cpe-hub\")"));
+    auto url = parse_ws_url(k.url);
+    if (!url) return in_file(bad("controller.url", url.error().message));
+    k.parsed = *url;
+    if (k.parsed.tls && k.ca_file.empty())
+        return in_file(bad("controller.ca_file", "required for a wss:// URL (the CA the controller's certificate is checked against)"));
+    if (!k.parsed.tls && (!k.ca_file.empty() || !k.cert_file.empty() || !k.key_file.empty()))
+        return in_file(bad("controller.url", "certificates are configured but the URL is ws:// (use wss://)"));
+    if (k.cert_file.empty() != k.key_file.empty())
+        return in_file(bad(k.cert_file.empty() ? "controller.cert_file" : "controller.key_file",
+                           "cert_file and key_file go together (mutual TLS)"));
+
+    if (const cJSON* rc = cJSON_GetObjectItemCaseSensitive(root, "reconnect")) {
+        if (!cJSON_IsObject(rc)) return in_file(bad("reconnect", "must be an object"));
+        st = check_keys(rc, "reconnect", {"min_ms", "base_ms", "cap_ms", "stable_s"});
+        if (!st) return in_file(st.error());
+        Reconnect& r = c.reconnect;
+        for (Status s : {get_uint(rc, "min_ms", "reconnect", r.min_ms, 0, 3600000),
+                         get_uint(rc, "base_ms", "reconnect", r.base_ms, 1, 3600000),
+                         get_uint(rc, "cap_ms", "reconnect", r.cap_ms, 1, 3600000),
+                         get_uint(rc, "stable_s", "reconnect", r.stable_s, 1, 86400)}) {
+            if (!s) return in_file(s.error());
+        }
+        if (r.min_ms > r.cap_ms) return in_file(bad("reconnect.min_ms", "must not exceed reconnect.cap_ms"));
+        if (r.base_ms > r.cap_ms) return in_file(bad("reconnect.base_ms", "must not exceed reconnect.cap_ms"));
+    }
+    return c;
+}
+
+Result<Config> load(const std::string& path) {
+    auto doc = json::parse_file(path, 64 * 1024);
+    if (!doc) return doc.error();
+    std::string text = json::print(doc->get());
+    return parse(text, path);
+}
+
+}  // namespace cpe::agent::config

@@ -1,0 +1,55 @@
+// The agent's run-time configuration (`cpe-agent run --config <file>`): one JSON object, every key checked.
+// Unknown keys and wrong types are errors naming the key ("config.controller.url: must be a ws:// or wss:// URL").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "util/result.hpp"
+
+namespace cpe::agent::config {
+
+// A WebSocket URL taken apart: ws[s]://host[:port][/path][?query]. IPv6 hosts are written in brackets.
+struct WsUrl {
+    bool tls = false;
+    std::string host;  // without brackets
+    int port = 0;      // 80 / 443 when absent
+    std::string path;  // starts with '/', includes any query
+};
+// The error says what is wrong with the text ("no host", "port 99999 out of range").
+Result<WsUrl> parse_ws_url(std::string_view text);
+
+struct Controller {
+    std::string url;
+    WsUrl parsed;
+    std::string endpoint_id;  // the controller's USP endpoint id, e.g. "self::cpe-hub" (records from others are dropped)
+    std::string ca_file;      // required for wss://
+    std::string cert_file;    // client certificate for mutual TLS (with key_file)
+    std::string key_file;
+};
+
+struct Reconnect {  // exponential back-off with full jitter (common/net/backoff.hpp)
+    uint64_t min_ms = 500;
+    uint64_t base_ms = 2000;
+    uint64_t cap_ms = 300000;
+    uint64_t stable_s = 60;  // a connection up this long resets the back-off
+};
+
+struct Config {
+    std::string endpoint_id;  // "" = os::<OUI>-<serial> from the board identity
+    Controller controller;
+    uint32_t refresh_interval_s = 30;
+    uint32_t periodic_interval_s = 300;
+    uint32_t ping_interval_s = 30;
+    std::string state_dir;        // where Reboot() requests and the boot cause are kept; "" = none
+    std::string reboot_command = "reboot";  // argv split on spaces, run without a shell (live device only)
+    Reconnect reconnect;
+    uint32_t max_record_bytes = 64 * 1024;  // larger records from the controller close the connection (1003)
+};
+
+// `what` names the text in errors (the file name).
+Result<Config> parse(std::string_view text, std::string_view what);
+Result<Config> load(const std::string& path);
+
+}  // namespace cpe::agent::config

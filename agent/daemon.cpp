@@ -1,0 +1,276 @@
+#include "daemon.hpp"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <thread>
+
+#include "config/config.hpp"
+#include "json/json.hpp"
+#include "log/log.hpp"
+#include "model/board.hpp"
+#include "mtp/ws_client.hpp"
+#include "net/event_loop.hpp"
+#include "usp/record.hpp"
+#include "usp/usp_agent.hpp"
+
+extern char** environ;
+
+namespace cpe::agent {
+namespace {
+
+constexpr const char* kRebootKeyFile = "reboot-command-key";  // written before a Reboot(), read at the next boot
+constexpr const char* kRebootLogFile = "reboot-requests.log";  // fixture mode: what a reboot would have done
+constexpr uint64_t kNotifyRetryMs = 60000;                     // unacknowledged notifications are sent again
+constexpr uint64_t kStopGraceMs = 3000;
+
+std::string state_file(const std::string& dir, const char* name) { return dir + "/" + name; }
+
+std::string read_small_file(const std::string& path) {
+    FILE* f = fopen(path.c_str(), "rb");
+    if (!f) return {};
+    char buf[256];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    std::string s(buf, n);
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    return s;
+}
+
+Status write_file(const std::string& path, const std::string& text, bool append) {
+    FILE* f = fopen(path.c_str(), append ? "ab" : "wb");
+    if (!f) return make_error(Errc::io_error, path + ": cannot open for writing");
+    const bool ok = fwrite(text.data(), 1, text.size(), f) == text.size();
+    if (fclose(f) != 0 || !ok) return make_error(Errc::io_error, path + ": write failed");
+    return {};
+}
+
+// Runs the reboot command without a shell (argv split on spaces).
+Status spawn_command(const std::string& command) {
+    std::vector<std::string> words;
+    size_t start = 0;
+    while (start < command.size()) {
+        size_t space = command.find(' ', start);
+        if (space == std::string::npos) space = command.size();
+        if (space > start) words.push_back(command.substr(start, space - start));
+        start = space + 1;
+    }
+    if (words.empty()) return make_error(Errc::invalid_argument, "reboot command is empty");
+    std::vector<char*> argv;
+    for (std::string& w : words) argv.push_back(w.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    if (int rc = posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ); rc != 0)
+        return make_error(Errc::io_error, "cannot run '" + command + "': " + strerror(rc));
+    return {};
+}
+
+std::string param_text(const tr181::Tree& tree, const char* path) {
+    auto p = tr181::Path::parse(path);
+    if (!p) return {};
+    auto entries = tree.get(*p, 0);
+    return entries && !entries->empty() ? (*entries)[0].value->to_string() : std::string();
+}
+
+// Signals arrive on a thread of their own (sigwait) and are turned into work on the loop.
+class SignalThread {
+public:
+    explicit SignalThread(net::EventLoop& loop, std::function<void(int)> on_signal) {
+        sigemptyset(&set_);
+        sigaddset(&set_, SIGINT);
+        sigaddset(&set_, SIGTERM);
+        sigaddset(&set_, SIGUSR2);  // ours: ends the thread
+        pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+        thread_ = std::thread([this, &loop, on_signal = std::move(on_signal)] {
+            while (true) {
+                int sig = 0;
+                if (sigwait(&set_, &sig) != 0) continue;
+                if (sig == SIGUSR2) return;
+                loop.post([on_signal, sig] { on_signal(sig); });
+            }
+        });
+    }
+    ~SignalThread() {
+        pthread_kill(thread_.native_handle(), SIGUSR2);
+        thread_.join();
+    }
+    SignalThread(const SignalThread&) = delete;
+    SignalThread& operator=(const SignalThread&) = delete;
+
+private:
+    sigset_t set_;
+    std::thread thread_;
+};
+
+}  // namespace
+
+int run_daemon(const DaemonArgs& args) {
+    auto cfg = config::load(args.config_path);
+    if (!cfg) {
+        fprintf(stderr, "cpe-agent: %s\n", cfg.error().message.c_str());
+        return 2;
+    }
+    auto board = Board::open(args.board_dir, args.root);
+    if (!board) {
+        fprintf(stderr, "cpe-agent: %s\n", board.error().message.c_str());
+        return 2;
+    }
+    if (!cfg->state_dir.empty()) {
+        struct stat st{};
+        if (stat(cfg->state_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "cpe-agent: %s: config.state_dir: '%s' is not a directory\n", args.config_path.c_str(),
+                    cfg->state_dir.c_str());
+            return 2;
+        }
+    }
+    signal(SIGPIPE, SIG_IGN);
+    Board& b = **board;
+    auto clock = [&args] { return args.now ? args.now : static_cast<int64_t>(time(nullptr)); };
+    if (!cfg->endpoint_id.empty()) b.set_endpoint_id(cfg->endpoint_id);
+    const tr181::Tree& first = b.refresh(clock());
+    const std::string endpoint_id = param_text(first, "Device.LocalAgent.EndpointID");
+    const bool fixture = !args.root.empty();
+
+    auto loop = net::EventLoop::create();
+    if (!loop) {
+        fprintf(stderr, "cpe-agent: %s\n", loop.error().message.c_str());
+        return 1;
+    }
+    net::EventLoop& ev = **loop;
+
+    // Boot! arguments: a Reboot() we carried out leaves its CommandKey in the state directory.
+    usp::BootInfo boot;
+    if (!cfg->state_dir.empty()) {
+        const std::string key_file = state_file(cfg->state_dir, kRebootKeyFile);
+        if (access(key_file.c_str(), F_OK) == 0) {
+            boot.cause = "RemoteReboot";
+            boot.command_key = read_small_file(key_file);
+            unlink(key_file.c_str());
+        }
+    }
+    {
+        json::Ptr map = json::make_object();
+        for (const char* p : {"Device.DeviceInfo.SoftwareVersion", "Device.DeviceInfo.SerialNumber"})
+            json::add_string(map.get(), p, param_text(first, p));
+        boot.parameter_map = json::print(map.get());
+    }
+
+    usp::Hooks hooks;
+    net::TimerHandle periodic_timer;
+    std::function<void()> schedule_periodic;
+    hooks.reboot = [&](const std::string& command_key) -> Status {
+        if (!cfg->state_dir.empty()) {
+            Status st = write_file(state_file(cfg->state_dir, kRebootKeyFile), command_key + "\n", false);
+            if (!st) return st;
+        }
+        if (fixture) {
+            LOG_INFO("agent", "Device.Reboot() (CommandKey '%s'): fixture mode, recorded, not executed", command_key.c_str());
+            if (!cfg->state_dir.empty())
+                return write_file(state_file(cfg->state_dir, kRebootLogFile),
+                                  std::to_string(static_cast<long long>(time(nullptr))) + " Device.Reboot() CommandKey=" +
+                                      command_key + "\n",
+                                  true);
+            return {};
+        }
+        LOG_INFO("agent", "Device.Reboot() (CommandKey '%s'): running '%s' in 2 s", command_key.c_str(),
+                 cfg->reboot_command.c_str());
+        ev.add_timer(2000, [&] {
+            if (Status st = spawn_command(cfg->reboot_command); !st) LOG_ERROR("agent", "%s", st.error().message.c_str());
+        });
+        return {};
+    };
+    hooks.periodic_interval_changed = [&](uint32_t) {
+        periodic_timer.cancel();
+        schedule_periodic();
+    };
+    usp::UspAgent agent(device_schema(), endpoint_id, cfg->controller.endpoint_id, hooks);
+    agent.set_periodic_interval_s(cfg->periodic_interval_s);
+    agent.update_model(first);
+    agent.queue_boot(boot);
+
+    mtp::WsClientOptions wo;
+    wo.url = cfg->controller.parsed;
+    wo.endpoint_id = endpoint_id;
+    wo.ca_file = cfg->controller.ca_file;
+    wo.cert_file = cfg->controller.cert_file;
+    wo.key_file = cfg->controller.key_file;
+    wo.ping_interval_s = cfg->ping_interval_s;
+    wo.max_record_bytes = cfg->max_record_bytes;
+    wo.reconnect = cfg->reconnect;
+
+    std::unique_ptr<mtp::WsClient> client;
+    auto flush = [&] {
+        if (!client || !client->connected()) return;
+        for (usp::Bytes& rec : agent.take_due_records()) client->send(std::move(rec));
+    };
+    mtp::WsClientCallbacks cb;
+    cb.connected = [&] {
+        // TR-369 WebSocket binding: the first record on a new connection is a WebSocketConnectRecord.
+        client->send(cpe::usp::encode_websocket_connect_record(cfg->controller.endpoint_id, endpoint_id));
+        agent.connection_up();
+        flush();
+    };
+    cb.record = [&](std::span<const uint8_t> bytes) -> mtp::Verdict {
+        usp::RecordAction a = agent.handle_record(bytes, cfg->max_record_bytes);
+        if (a.kind == usp::RecordAction::Kind::close_unsupported) return {true, a.reason};
+        if (a.kind == usp::RecordAction::Kind::reply) client->send(std::move(a.reply));
+        flush();
+        return {};
+    };
+    client = std::make_unique<mtp::WsClient>(ev, wo, cb);
+    if (Status st = client->start(); !st) {
+        fprintf(stderr, "cpe-agent: %s\n", st.error().message.c_str());
+        return 2;
+    }
+    LOG_INFO("agent", "%s: USP agent %s, controller %s at %s", args.board_dir.c_str(), endpoint_id.c_str(),
+             cfg->controller.endpoint_id.c_str(), client->url_text().c_str());
+
+    // Repeating timers: model refresh, Periodic!, notification retry.
+    std::function<void()> schedule_refresh = [&] {
+        ev.add_timer(uint64_t{cfg->refresh_interval_s} * 1000, [&] {
+            agent.update_model(b.refresh(clock()));
+            flush();
+            schedule_refresh();
+        });
+    };
+    schedule_periodic = [&] {
+        periodic_timer = ev.add_timer(uint64_t{agent.periodic_interval_s()} * 1000, [&] {
+            agent.periodic();
+            flush();
+            schedule_periodic();
+        });
+    };
+    std::function<void()> schedule_retry = [&] {
+        ev.add_timer(kNotifyRetryMs, [&] {
+            if (agent.unacknowledged()) {
+                agent.resend_unacknowledged();
+                flush();
+            }
+            schedule_retry();
+        });
+    };
+    schedule_refresh();
+    schedule_periodic();
+    schedule_retry();
+
+    bool stopping = false;
+    SignalThread signals(ev, [&](int sig) {
+        if (stopping) return;
+        stopping = true;
+        LOG_INFO("agent", "signal %d: closing the connection and stopping", sig);
+        client->stop([&] { ev.stop(); });
+        ev.add_timer(kStopGraceMs, [&] { ev.stop(); });
+    });
+    ev.run();
+    LOG_INFO("agent", "stopped");
+    return 0;
+}
+
+}  // namespace cpe::agent

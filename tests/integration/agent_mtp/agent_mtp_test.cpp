@@ -1,0 +1,421 @@
+// The real cpe-agent (`run`, TP-Link fixture) against the in-process test controller: the WebSocket MTP as
+// TR-369 describes it (subprotocol v1.usp, ?eid=, WebSocketConnectRecord first, then Boot!), a Get answered
+// from the fixture, TLS and mutual TLS with certificates made here by the openssl CLI, reconnect back-off
+// bounds, 1003 on a malformed record, and a clean close on SIGTERM.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "test_controller.hpp"
+#include "usp/msg.hpp"
+#include "usp/record.hpp"
+
+extern char** environ;
+
+using cpe::test::ControllerEvent;
+using cpe::test::ControllerTls;
+using cpe::test::TestController;
+namespace u = cpe::usp;
+namespace fs = std::filesystem;
+using Kind = ControllerEvent::Kind;
+
+namespace {
+
+const std::string kBoard = std::string(CPE_SOURCE_DIR) + "/boards/tplink-xx230v";
+const std::string kAgentId = "os::1C61B4-TPLGB43E91D4";
+const std::string kController = "self::test-controller";
+constexpr const char* kNow = "1795000000";  // the golden tests' clock
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// The cpe-agent process, its stderr in a file; stopped with SIGTERM (then SIGKILL if it hangs).
+class AgentProcess {
+public:
+    AgentProcess(const fs::path& dir, const std::string& config_json) : log_(dir / "agent.log") {
+        const fs::path config = dir / "agent.json";
+        std::ofstream(config) << config_json;
+        std::vector<std::string> args = {CPE_AGENT, "--board", kBoard, "--root", kBoard + "/fixtures/rootfs",
+                                         "--now", kNow, "run", "--config", config.string()};
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 2, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+        if (posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
+        posix_spawn_file_actions_destroy(&fa);
+    }
+    ~AgentProcess() { stop(); }
+    bool running() const { return pid_ > 0; }
+    // Exit status after SIGTERM (-1 if it had to be killed).
+    int stop() { return finish(true); }
+    // Exit status of a process that ends by itself.
+    int wait_exit() { return finish(false); }
+    int finish(bool terminate) {
+        if (pid_ <= 0) return status_;
+        if (terminate) kill(pid_, SIGTERM);
+        for (int i = 0; i < 150; ++i) {  // up to 15 s for a clean stop
+            int st = 0;
+            if (waitpid(pid_, &st, WNOHANG) == pid_) {
+                pid_ = -1;
+                status_ = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+                return status_;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+        status_ = -1;
+        return status_;
+    }
+    std::string log() const { return slurp(log_); }
+    // Waits until the log has `count` lines matching `re` (or the time limit: a hang fails, never passes).
+    bool wait_log(const std::regex& re, size_t count, int timeout_s = 30) const {
+        for (int i = 0; i < timeout_s * 10; ++i) {
+            const std::string text = log();
+            size_t n = std::distance(std::sregex_iterator(text.begin(), text.end(), re), std::sregex_iterator());
+            if (n >= count) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return false;
+    }
+
+private:
+    fs::path log_;
+    pid_t pid_ = -1;
+    int status_ = -1;
+};
+
+class AgentMtpTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        certs() = fs::temp_directory_path() / ("cpe-agent-mtp-certs-" + std::to_string(getpid()));
+        fs::remove_all(certs());
+        fs::create_directories(certs());
+        const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes ";
+        const std::string o = CPE_OPENSSL;
+        // mbedTLS 2.x checks the host name against DNS names only: the controller is "localhost".
+        std::ofstream(certs() / "server.ext") << "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n"
+                                                  "extendedKeyUsage=serverAuth\n";
+        std::ofstream(certs() / "client.ext") << "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n";
+        auto ca = [&](const std::string& name) {
+            return o + " req -x509" + ec + "-keyout " + name + ".key -out " + name + ".pem -days 2 -subj /CN=" + name +
+                   " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign && ";
+        };
+        auto leaf = [&](const std::string& name, const std::string& cn, const std::string& by, const std::string& ext) {
+            return o + " req" + ec + "-keyout " + name + ".key -out " + name + ".csr -subj /CN=" + cn + " && " + o +
+                   " x509 -req -in " + name + ".csr -CA " + by + ".pem -CAkey " + by + ".key -CAcreateserial -out " +
+                   name + ".pem -days 2 -extfile " + ext;
+        };
+        const std::string script = "cd '" + certs().string() + "' && " + ca("ca") + ca("rogue-ca") +
+                                   leaf("server", "localhost", "ca", "server.ext") + " && " +
+                                   leaf("client", kAgentId, "ca", "client.ext") + " && " +
+                                   leaf("rogue", "rogue", "rogue-ca", "client.ext");
+        made() = std::system(("(" + script + ") >/dev/null 2>&1").c_str()) == 0;
+    }
+    static void TearDownTestSuite() { fs::remove_all(certs()); }
+    static fs::path& certs() {
+        static fs::path d;
+        return d;
+    }
+    static bool& made() {
+        static bool m = false;
+        return m;
+    }
+    static std::string cert(const char* name) { return (certs() / name).string(); }
+
+    void SetUp() override {
+        dir = fs::temp_directory_path() /
+              ("cpe-agent-mtp-" + std::to_string(getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir);
+        fs::create_directories(dir / "state");
+    }
+    void TearDown() override {
+        agent.reset();
+        if (!HasFailure()) fs::remove_all(dir);
+    }
+
+    std::string config(const std::string& url, const std::string& tls_keys = "", const std::string& extra = "") {
+        return R"({"controller": {"url": ")" + url + R"(", "endpoint_id": ")" + kController + "\"" + tls_keys +
+               R"(}, "state_dir": ")" + (dir / "state").string() +
+               R"(", "reconnect": {"min_ms": 20, "base_ms": 200, "cap_ms": 800, "stable_s": 3600})" + extra + "}";
+    }
+    void start(const std::string& cfg) {
+        agent = std::make_unique<AgentProcess>(dir, cfg);
+        ASSERT_TRUE(agent->running());
+    }
+
+    // The next record of the controller, decoded; the test fails if none comes.
+    u::Record record(TestController& ctl, int* conn = nullptr) {
+        auto e = ctl.next_of(Kind::record);
+        EXPECT_TRUE(e) << "no record from the agent; its log:\n" << (agent ? agent->log() : "");
+        if (!e) return u::decode_record(u::encode_websocket_connect_record("none", "none")).value();
+        if (conn) *conn = e->conn;
+        auto r = u::decode_record(e->data);
+        EXPECT_TRUE(r) << r.error().message;
+        return std::move(*r);
+    }
+    u::Msg msg_of(const u::Record& r) {
+        auto m = u::decode_msg(*r.payload());
+        EXPECT_TRUE(m) << m.error().message;
+        return std::move(*m);
+    }
+    // Accepts a connection: checks ?eid=, the WebSocketConnectRecord and Boot! (acknowledged). Returns the conn.
+    int handshake(TestController& ctl, bool expect_boot = true, u::Notify* boot_out = nullptr) {
+        auto open = ctl.next_of(Kind::open);
+        EXPECT_TRUE(open) << "the agent did not connect; its log:\n" << agent->log();
+        if (!open) return 0;
+        EXPECT_EQ(open->eid, kAgentId);
+        int conn = 0;
+        u::Record first = record(ctl, &conn);
+        EXPECT_EQ(first.type(), u::RecordType::websocket_connect);
+        EXPECT_EQ(first.to_id(), kController);
+        EXPECT_EQ(first.from_id(), kAgentId);
+        if (expect_boot) {
+            u::Record second = record(ctl);
+            EXPECT_EQ(second.type(), u::RecordType::no_session_context);
+            u::Msg m = msg_of(second);
+            EXPECT_EQ(m.type(), u::MsgType::notify);
+            auto n = m.notify();
+            EXPECT_TRUE(n);
+            if (n) {
+                EXPECT_TRUE(n->send_resp);
+                const auto& ev = std::get<u::Notify::Event>(n->notification);
+                EXPECT_EQ(ev.obj_path, "Device.");
+                EXPECT_EQ(ev.event_name, "Boot!");
+                if (boot_out) *boot_out = *n;
+                ctl.send(conn, u::encode_no_session_record(kAgentId, kController,
+                                                           u::encode_msg(m.msg_id(), u::NotifyResp{n->subscription_id})));
+            }
+        }
+        return conn;
+    }
+    u::GetResp get(TestController& ctl, int conn, std::vector<std::string> paths, const std::string& id = "get-1") {
+        ctl.send(conn, u::encode_no_session_record(kAgentId, kController, u::encode_msg(id, u::Get{std::move(paths), 0})));
+        u::Record r = record(ctl);
+        EXPECT_EQ(r.to_id(), kController);
+        u::Msg m = msg_of(r);
+        EXPECT_EQ(m.msg_id(), id);
+        auto resp = m.get_resp();
+        EXPECT_TRUE(resp) << resp.error().message;
+        return resp ? *resp : u::GetResp{};
+    }
+
+    fs::path dir;
+    std::unique_ptr<AgentProcess> agent;
+};
+
+// "path = value" lines of a GetResp, sorted: the form of the golden dumps.
+std::vector<std::string> lines_of(const u::GetResp& resp) {
+    std::vector<std::string> out;
+    for (const auto& r : resp.req_path_results)
+        for (const auto& res : r.resolved_path_results)
+            for (const auto& [k, v] : res.result_params) out.push_back(res.resolved_path + k + " = " + v);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::vector<std::string> golden_lines(const std::string& file) {
+    std::vector<std::string> out;
+    std::istringstream in(slurp(std::string(CPE_SOURCE_DIR) + "/tests/golden/expected/" + file));
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty()) out.push_back(line);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+TEST_F(AgentMtpTest, ConnectBootAndGetHosts) {
+    TestController ctl;
+    ASSERT_TRUE(ctl.ok());
+    start(config("ws://127.0.0.1:" + std::to_string(ctl.port()) + "/usp"));
+    u::Notify boot;
+    const int conn = handshake(ctl, true, &boot);
+    ASSERT_NE(conn, 0);
+    const auto& ev = std::get<u::Notify::Event>(boot.notification);
+    EXPECT_EQ(ev.params.at("Cause"), "LocalReboot");
+    EXPECT_EQ(ev.params.at("FirmwareUpdated"), "false");
+    EXPECT_NE(ev.params.at("ParameterMap").find("TPLGB43E91D4"), std::string::npos);
+
+    // the fixture's hosts, exactly as the golden dump of `cpe-agent get Device.Hosts.Host.` has them
+    u::GetResp resp = get(ctl, conn, {"Device.Hosts.Host."});
+    ASSERT_EQ(resp.req_path_results.size(), 1u);
+    EXPECT_EQ(resp.req_path_results[0].err_code, 0u);
+    EXPECT_EQ(lines_of(resp), golden_lines("tplink-xx230v.Device.Hosts.Host.txt"));
+
+    // errors per path, and a record for another endpoint is dropped without an answer
+    ctl.send(conn, u::encode_no_session_record("os::000000-SOMEONE", kController,
+                                               u::encode_msg("lost", u::Get{{"Device."}, 0})));
+    u::GetResp errs = get(ctl, conn, {"Device.Hosts.Host.999.", "Device.Bogus."}, "get-2");
+    ASSERT_EQ(errs.req_path_results.size(), 2u);
+    EXPECT_EQ(errs.req_path_results[0].err_code, 7016u);
+    EXPECT_EQ(errs.req_path_results[1].err_code, 7026u);
+
+    EXPECT_EQ(agent->stop(), 0);
+    auto closed = ctl.next_of(Kind::closed);
+    ASSERT_TRUE(closed);
+    EXPECT_EQ(closed->close_code, 1000);
+    EXPECT_NE(agent->log().find("dropped a record for 'os::000000-SOMEONE'"), std::string::npos) << agent->log();
+}
+
+TEST_F(AgentMtpTest, ReconnectBackoffStaysInBounds) {
+    TestController ctl;
+    ASSERT_TRUE(ctl.ok());
+    constexpr int kClosed = 5;
+    ctl.close_first_connections(kClosed);
+    start(config("ws://127.0.0.1:" + std::to_string(ctl.port()) + "/usp"));
+    // the agent comes back after each close; connection 6 is kept and served normally, and Boot! (never
+    // acknowledged before) is sent again on it
+    std::optional<ControllerEvent> open;
+    while ((open = ctl.next_of(Kind::open)) && open->conn <= kClosed) {
+    }
+    ASSERT_TRUE(open) << agent->log();
+    EXPECT_EQ(open->conn, kClosed + 1);
+    int conn = 0;
+    EXPECT_EQ(record(ctl, &conn).type(), u::RecordType::websocket_connect);
+    ASSERT_EQ(conn, kClosed + 1);
+    EXPECT_EQ(msg_of(record(ctl)).type(), u::MsgType::notify);
+    u::GetResp resp = get(ctl, conn, {"Device.DeviceInfo.SerialNumber"});
+    EXPECT_EQ(resp.req_path_results.at(0).resolved_path_results.at(0).result_params.at("SerialNumber"), "TPLGB43E91D4");
+
+    const std::regex line(R"(reconnecting in (\d+) ms \(attempt (\d+), ceiling (\d+) ms\))");
+    const std::string text = agent->log();
+    unsigned expected_attempt = 1;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), line); it != std::sregex_iterator(); ++it) {
+        const uint64_t delay = std::stoull((*it)[1]), attempt = std::stoull((*it)[2]), ceiling = std::stoull((*it)[3]);
+        EXPECT_EQ(attempt, expected_attempt++);
+        // full jitter under a doubling ceiling: base 200, cap 800, never below min 20
+        EXPECT_EQ(ceiling, std::min<uint64_t>(800, 200ull << (attempt - 1))) << it->str();
+        EXPECT_LE(delay, ceiling) << it->str();
+        EXPECT_GE(delay, 20u) << it->str();
+    }
+    EXPECT_EQ(expected_attempt, kClosed + 1u) << "one back-off per closed connection:\n" << text;
+}
+
+TEST_F(AgentMtpTest, MalformedRecordClosesWith1003AndTheAgentComesBack) {
+    TestController ctl;
+    ASSERT_TRUE(ctl.ok());
+    start(config("ws://127.0.0.1:" + std::to_string(ctl.port()) + "/usp"));
+    const int conn = handshake(ctl);
+    ASSERT_NE(conn, 0);
+    ctl.send(conn, cpe::test::Bytes{0x0a, 0xff, 0x01, 0x02});  // a length running past the end
+    auto closed = ctl.next_of(Kind::closed);
+    ASSERT_TRUE(closed) << agent->log();
+    EXPECT_EQ(closed->close_code, 1003);
+
+    // the process lives on and reconnects (no new Boot!: the first was acknowledged)
+    const int again = handshake(ctl, false);
+    ASSERT_NE(again, 0);
+    u::GetResp resp = get(ctl, again, {"Device.LocalAgent.EndpointID"});
+    EXPECT_EQ(resp.req_path_results.at(0).resolved_path_results.at(0).result_params.at("EndpointID"), kAgentId);
+    const std::string log = agent->log();
+    EXPECT_NE(log.find("undecodable record"), std::string::npos) << log;
+}
+
+TEST_F(AgentMtpTest, TlsWithCaVerification) {
+    ASSERT_TRUE(made()) << "openssl could not make the test certificates";
+    TestController ctl(ControllerTls{cert("server.pem"), cert("server.key"), cert("ca.pem"), false});
+    ASSERT_TRUE(ctl.ok());
+    start(config("wss://localhost:" + std::to_string(ctl.port()) + "/usp", R"(, "ca_file": ")" + cert("ca.pem") + "\""));
+    const int conn = handshake(ctl);
+    ASSERT_NE(conn, 0);
+    u::GetResp resp = get(ctl, conn, {"Device.DeviceInfo.ModelName"});
+    EXPECT_EQ(resp.req_path_results.at(0).resolved_path_results.at(0).result_params.at("ModelName"), "XX230v");
+}
+
+TEST_F(AgentMtpTest, TlsRefusesAControllerSignedByAnotherCa) {
+    ASSERT_TRUE(made()) << "openssl could not make the test certificates";
+    TestController ctl(ControllerTls{cert("server.pem"), cert("server.key"), cert("ca.pem"), false});
+    ASSERT_TRUE(ctl.ok());
+    start(config("wss://localhost:" + std::to_string(ctl.port()) + "/usp", R"(, "ca_file": ")" + cert("rogue-ca.pem") + "\""));
+    ASSERT_TRUE(agent->wait_log(std::regex("connection failed"), 2)) << agent->log();
+    EXPECT_EQ(ctl.opens_seen(), 0u);
+}
+
+TEST_F(AgentMtpTest, MutualTls) {
+    ASSERT_TRUE(made()) << "openssl could not make the test certificates";
+    TestController ctl(ControllerTls{cert("server.pem"), cert("server.key"), cert("ca.pem"), true});
+    ASSERT_TRUE(ctl.ok());
+    start(config("wss://localhost:" + std::to_string(ctl.port()) + "/usp",
+                 R"(, "ca_file": ")" + cert("ca.pem") + R"(", "cert_file": ")" + cert("client.pem") +
+                     R"(", "key_file": ")" + cert("client.key") + "\""));
+    auto open = ctl.next_of(Kind::open);
+    ASSERT_TRUE(open) << agent->log();
+    EXPECT_TRUE(open->cert_verified);
+    EXPECT_EQ(open->cert_cn, kAgentId);
+    int conn = 0;
+    EXPECT_EQ(record(ctl, &conn).type(), u::RecordType::websocket_connect);
+    EXPECT_EQ(record(ctl).type(), u::RecordType::no_session_context);  // Boot!
+    u::GetResp resp = get(ctl, conn, {"Device.DeviceInfo.SerialNumber"});
+    EXPECT_EQ(resp.req_path_results.at(0).resolved_path_results.at(0).result_params.at("SerialNumber"), "TPLGB43E91D4");
+}
+
+TEST_F(AgentMtpTest, MutualTlsWithAnUntrustedClientCertificateIsRejected) {
+    ASSERT_TRUE(made()) << "openssl could not make the test certificates";
+    TestController ctl(ControllerTls{cert("server.pem"), cert("server.key"), cert("ca.pem"), true});
+    ASSERT_TRUE(ctl.ok());
+    start(config("wss://localhost:" + std::to_string(ctl.port()) + "/usp",
+                 R"(, "ca_file": ")" + cert("ca.pem") + R"(", "cert_file": ")" + cert("rogue.pem") +
+                     R"(", "key_file": ")" + cert("rogue.key") + "\""));
+    // whether the handshake or our check refuses it, no connection is ever verified, and the agent retries
+    ASSERT_TRUE(agent->wait_log(std::regex("reconnecting in"), 2)) << agent->log();
+    for (int i = 0; i < 1000; ++i) {  // what has arrived so far (the agent keeps retrying meanwhile)
+        auto e = ctl.next(0);
+        if (!e) break;
+        if (e->kind == Kind::open) {
+            EXPECT_FALSE(e->cert_verified);
+        }
+        EXPECT_NE(e->kind, Kind::record) << "an unverified agent must not get to send records";
+    }
+}
+
+TEST_F(AgentMtpTest, RebootIsRecordedAndTheNextBootSaysSo) {
+    TestController ctl;
+    ASSERT_TRUE(ctl.ok());
+    const std::string cfg = config("ws://127.0.0.1:" + std::to_string(ctl.port()) + "/usp");
+    start(cfg);
+    const int conn = handshake(ctl);
+    ASSERT_NE(conn, 0);
+    ctl.send(conn, u::encode_no_session_record(kAgentId, kController,
+                                               u::encode_msg("op-1", u::Operate{"Device.Reboot()", "cmdkey-42", true, {}})));
+    u::Msg m = msg_of(record(ctl));
+    ASSERT_EQ(m.type(), u::MsgType::operate_resp);
+    EXPECT_EQ(m.operate_resp()->operation_results.at(0).executed_command, "Device.Reboot()");
+    EXPECT_EQ(agent->stop(), 0);
+    EXPECT_NE(slurp(dir / "state" / "reboot-requests.log").find("CommandKey=cmdkey-42"), std::string::npos);
+
+    // the "rebooted" agent reports why it booted
+    start(cfg);
+    u::Notify boot;
+    ASSERT_NE(handshake(ctl, true, &boot), 0);
+    const auto& ev = std::get<u::Notify::Event>(boot.notification);
+    EXPECT_EQ(ev.params.at("Cause"), "RemoteReboot");
+    EXPECT_EQ(ev.params.at("CommandKey"), "cmdkey-42");
+}
+
+TEST_F(AgentMtpTest, BadConfigNamesTheKey) {
+    start(R"({"controller": {"url": "http://nowhere", "endpoint_id": "self::x"}})");
+    EXPECT_EQ(agent->wait_exit(), 2);
+    EXPECT_NE(agent->log().find("config.controller.url: must be a ws:// or wss:// URL"), std::string::npos) << agent->log();
+}
+
+}  // namespace

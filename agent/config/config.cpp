@@ -163,13 +163,14 @@ Result<Config> parse(std::string_view text, std::string_view what) {
 
     if (const cJSON* rc = cJSON_GetObjectItemCaseSensitive(root, "reconnect")) {
         if (!cJSON_IsObject(rc)) return in_file(bad("reconnect", "must be an object"));
-        st = check_keys(rc, "reconnect", {"min_ms", "base_ms", "cap_ms", "stable_s"});
+        st = check_keys(rc, "reconnect", {"min_ms", "base_ms", "cap_ms", "stable_s", "initial_jitter_ms"});
         if (!st) return in_file(st.error());
         Reconnect& r = c.reconnect;
         for (Status s : {get_uint(rc, "min_ms", "reconnect", r.min_ms, 0, 3600000),
                          get_uint(rc, "base_ms", "reconnect", r.base_ms, 1, 3600000),
                          get_uint(rc, "cap_ms", "reconnect", r.cap_ms, 1, 3600000),
-                         get_uint(rc, "stable_s", "reconnect", r.stable_s, 1, 86400)}) {
+                         get_uint(rc, "stable_s", "reconnect", r.stable_s, 1, 86400),
+                         get_uint(rc, "initial_jitter_ms", "reconnect", r.initial_jitter_ms, 0, 3600000)}) {
             if (!s) return in_file(s.error());
         }
         if (r.min_ms > r.cap_ms) return in_file(bad("reconnect.min_ms", "must not exceed reconnect.cap_ms"));

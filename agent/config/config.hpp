@@ -34,6 +34,7 @@ struct Reconnect {  // exponential back-off with full jitter (common/net/backoff
     uint64_t base_ms = 2000;
     uint64_t cap_ms = 300000;
     uint64_t stable_s = 60;  // a connection up this long resets the back-off
+    uint64_t initial_jitter_ms = 0;  // first connection after start delayed uniformly in [0, this]
 };
 
 struct Config {

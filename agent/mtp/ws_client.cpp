@@ -100,7 +100,20 @@ Status WsClient::start() {
         return vh.error().with_context("USP WebSocket client" + (files.empty() ? std::string() : " (TLS files " + files + ")"));
     }
     vhost_ = *vh;
-    connect();
+    const uint64_t spread_ms = options_.reconnect.initial_jitter_ms;
+    if (spread_ms == 0) {
+        connect();
+        return {};
+    }
+    // Agents that power up together (a neighbourhood's power coming back) must not reach the controller in
+    // the same second: the first attempt waits a uniform random time in [0, initial_jitter_ms].
+    net::Backoff spread({spread_ms, spread_ms, 0});
+    const uint64_t delay = spread.next_ms();
+    LOG_INFO("mtp", "%s: first connection in %llu ms", url_text_.c_str(), static_cast<unsigned long long>(delay));
+    auto anchor = anchor_;
+    reconnect_timer_ = loop_.add_timer(delay, [anchor] {
+        if (anchor->self) anchor->self->connect();
+    });
     return {};
 }
 

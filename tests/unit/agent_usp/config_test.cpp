@@ -24,7 +24,8 @@ TEST(AgentConfig, MinimalAndFull) {
 
     auto f = parse(R"({"endpoint_id": "os::000000-X", "refresh_interval_s": 10, "periodic_interval_s": 600,
                       "ping_interval_s": 20, "state_dir": "/var/lib/cpe-agent", "reboot_command": "reboot -f",
-                      "reconnect": {"min_ms": 100, "base_ms": 1000, "cap_ms": 60000, "stable_s": 30},
+                      "reconnect": {"min_ms": 100, "base_ms": 1000, "cap_ms": 60000, "stable_s": 30,
+                                    "initial_jitter_ms": 30000},
                       "controller": {"url": "wss://[::1]/usp?x=1", "endpoint_id": "self::h", "ca_file": "ca.pem",
                                      "cert_file": "c.pem", "key_file": "c.key"}})",
                    "b.json");
@@ -34,6 +35,8 @@ TEST(AgentConfig, MinimalAndFull) {
     EXPECT_EQ(f->controller.parsed.path, "/usp?x=1");
     EXPECT_TRUE(f->controller.parsed.tls);
     EXPECT_EQ(f->reconnect.cap_ms, 60000u);
+    EXPECT_EQ(f->reconnect.initial_jitter_ms, 30000u);
+    EXPECT_EQ(c->reconnect.initial_jitter_ms, 0u);
 }
 
 TEST(AgentConfig, ErrorsNameTheKey) {
@@ -62,6 +65,9 @@ TEST(AgentConfig, ErrorsNameTheKey) {
     EXPECT_NE(error_of(R"({"controller": )").find("agent.json"), std::string::npos);
     EXPECT_EQ(error_of(R"({"controller": {"url": "ws://x", "endpoint_id": "self::h"}, "reconnect": {"min_ms": 9, "cap_ms": 5}})"),
               "agent.json: config.reconnect.min_ms: must not exceed reconnect.cap_ms");
+    EXPECT_EQ(error_of(R"({"controller": {"url": "ws://x", "endpoint_id": "self::h"}, "reconnect": {"initial_jitter_ms": -1}})")
+                  .rfind("agent.json: config.reconnect.initial_jitter_ms: must be", 0),
+              0u);
 }
 
 TEST(AgentConfig, Urls) {

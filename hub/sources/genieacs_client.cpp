@@ -199,7 +199,9 @@ void GenieAcsClient::find_by_serial(const std::string& serial, std::vector<std::
             note(nullptr);
             return done(Fetched<DeviceLookup>::good(kSource, DeviceLookup{}));
         }
-        auto [method, q] = (*shared_steps)[i];
+        // Named copies, not a structured binding: lambdas below capture them (clang 14 refuses bindings there).
+        const auto method = (*shared_steps)[i].first;
+        const auto q = (*shared_steps)[i].second;
         auto self_run = weak_run.lock();
         run_query(call, q, *proj, [this, call, done, method, i, self_run](Result<DeviceLookup> r) {
             if (!r) return call->fail(r.error());

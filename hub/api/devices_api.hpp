@@ -1,0 +1,122 @@
+// The hub's device API ("Diagnostiquer"): GET /devices/lookup, /devices/summary, /devices/:id/hosts,
+// POST /devices/:id/tasks, GET /health/devices; the access middleware for device data; the poller.
+// Paths and shapes: docs/api.md (the operator's ops app calls them, shared reference operator-system.md).
+//
+// Wiring (hub/main.cpp, after Hub::create and before Hub::start):
+//   auto dc = cpe::hub::api::devices_config_from_env();        // HUB_DEVICES_CONFIG, HUB_SERVICE_TOKEN, ERP_SERVICE_TOKEN
+//   if (!dc) { LOG_ERROR("hub", "%s", dc.error().message.c_str()); return 2; }
+//   auto devices = cpe::hub::api::install(**hub, std::move(dc).value());
+//   if (!devices) { LOG_ERROR("hub", "%s", devices.error().message.c_str()); return 1; }
+//   … run the loop …; then devices->reset() before hub->reset().
+// Loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "api/devices_config.hpp"
+#include "api/parse.hpp"
+#include "api/source_clients.hpp"
+#include "app/hub.hpp"
+#include "diag/consolidate.hpp"
+#include "diag/history.hpp"
+#include "diag/params.hpp"
+#include "net/http_client.hpp"
+
+namespace cpe::hub::api {
+
+class DevicesApi {
+public:
+    DevicesApi(app::Hub& hub, DevicesConfig config, diag::OpticalHistory history);
+    ~DevicesApi();
+    DevicesApi(const DevicesApi&) = delete;
+    DevicesApi& operator=(const DevicesApi&) = delete;
+
+    // Registers the middleware, the routes and the controller/registry listeners; starts the poller.
+    void start();
+    // {"agent": {…}, "genieacs": {…}, "erpnext": {…}, "bridge": {…}, "poll": {…}}: states, circuit breakers, the
+    // last poll. No device data.
+    std::string health_json() const;
+
+    struct Snapshot {
+        diag::Params params;
+        int64_t time_ms = 0;
+    };
+    // A device's small summary kept for every known device (fleet statistics).
+    struct Brief {
+        std::string serial, gpon_serial, model, firmware;
+        std::optional<double> rx_dbm;
+        int64_t time_ms = 0;
+        bool online = false;
+    };
+
+private:
+    struct Lookup;
+    friend struct Lookup;
+
+    void lookup(const net::Request& req, net::Responder res);
+    void hosts(const net::Request& req, net::Responder res);
+    void summary(const net::Request& req, net::Responder res);
+    void tasks(const net::Request& req, net::Responder res);
+
+    // Agent side.
+    void agent_get(const std::string& ep, const std::vector<std::string>& paths, uint64_t timeout_ms,
+                   std::function<void(Result<diag::Params>)> done);
+    void remember(const std::string& ep, diag::Params params, int64_t time_ms, bool full);
+    const Snapshot* snapshot(const std::string& ep) const;
+    void record_optical(const std::string& device_id, const diag::Params& params, int64_t time_ms, const char* source);
+    std::vector<diag::Reading> history_of(const std::string& device_id);
+    void on_notification(const controller::Notification& n);
+
+    // Poller.
+    void schedule_poll(uint64_t delay_ms);
+    void poll();
+    void pump();
+
+    app::Hub& hub_;
+    DevicesConfig config_;
+    diag::OpticalHistory history_;
+    net::HttpClient http_;
+    GenieAcs genieacs_;
+    ErpNext erpnext_;
+    Bridge bridge_;
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+
+    // Full snapshots (bounded, least recently used dropped) and briefs for every device.
+    std::list<std::string> lru_;
+    std::unordered_map<std::string, std::pair<Snapshot, std::list<std::string>::iterator>> snapshots_;
+    size_t max_snapshots_ = 500;
+    std::map<std::string, Brief> agent_briefs_;   // by endpoint id
+    std::map<std::string, Brief> genie_briefs_;   // by GenieACS id (from the poller's NBI projection)
+    int64_t genie_fleet_ms_ = 0;
+    std::string genie_fleet_error_;
+
+    // Poller state.
+    std::deque<std::string> queue_;
+    std::set<std::string> queued_;
+    unsigned running_ = 0;
+    net::TimerHandle poll_timer_;
+    std::mt19937 rng_{std::random_device{}()};
+    struct PollStats {
+        int64_t started_ms = 0, finished_ms = 0;
+        unsigned agents_due = 0, agents_polled = 0, agents_failed = 0, agents_fresh = 0;
+        unsigned genieacs_devices = 0;
+        std::string genieacs_error;
+        bool running = false;
+    } poll_, last_poll_;
+    unsigned genie_pending_ = 0;
+};
+
+// Opens the optical history (in the hub's store file unless config.history_path), builds and starts the API.
+Result<std::unique_ptr<DevicesApi>> install(app::Hub& hub, DevicesConfig config);
+
+}  // namespace cpe::hub::api

@@ -1,0 +1,202 @@
+#include "api/devices_config.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "json/json.hpp"
+
+namespace cpe::hub::api {
+
+namespace {
+struct Reader {
+    std::string what;
+    Error bad(const std::string& key, const std::string& why) const {
+        return make_error(Errc::invalid_argument, what + ": " + key + ": " + why);
+    }
+    Status only(const cJSON* obj, const std::string& where, std::initializer_list<const char*> keys) const {
+        for (const cJSON* c = obj->child; c; c = c->next) {
+            bool known = false;
+            for (const char* k : keys) known = known || (c->string && std::strcmp(c->string, k) == 0);
+            if (!known) return bad(where.empty() ? std::string(c->string) : where + "." + c->string, "unknown field");
+        }
+        return {};
+    }
+    const cJSON* object(const cJSON* obj, const char* key, const std::string& where, Status& st) const {
+        const cJSON* c = cJSON_GetObjectItemCaseSensitive(obj, key);
+        if (!c) return nullptr;
+        if (!cJSON_IsObject(c)) st = bad(where + key, "expected an object");
+        return cJSON_IsObject(c) ? c : nullptr;
+    }
+    Status str(const cJSON* obj, const char* key, const std::string& where, std::string& out) const {
+        const cJSON* c = cJSON_GetObjectItemCaseSensitive(obj, key);
+        if (!c) return {};
+        if (!cJSON_IsString(c)) return bad(where + key, "expected a string");
+        out = c->valuestring;
+        return {};
+    }
+    template <typename T>
+    Status uint(const cJSON* obj, const char* key, const std::string& where, T& out, double lo, double hi) const {
+        const cJSON* c = cJSON_GetObjectItemCaseSensitive(obj, key);
+        if (!c) return {};
+        if (!cJSON_IsNumber(c) || c->valuedouble != static_cast<double>(static_cast<long long>(c->valuedouble)) ||
+            c->valuedouble < lo || c->valuedouble > hi) {
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "expected an integer in %.0f..%.0f", lo, hi);
+            return bad(where + key, buf);
+        }
+        out = static_cast<T>(c->valuedouble);
+        return {};
+    }
+    Status real(const cJSON* obj, const char* key, const std::string& where, double& out, double lo, double hi) const {
+        const cJSON* c = cJSON_GetObjectItemCaseSensitive(obj, key);
+        if (!c) return {};
+        if (!cJSON_IsNumber(c) || c->valuedouble < lo || c->valuedouble > hi)
+            return bad(where + key, "expected a number in " + std::to_string(lo) + ".." + std::to_string(hi));
+        out = c->valuedouble;
+        return {};
+    }
+    Status boolean(const cJSON* obj, const char* key, const std::string& where, bool& out) const {
+        const cJSON* c = cJSON_GetObjectItemCaseSensitive(obj, key);
+        if (!c) return {};
+        if (!cJSON_IsBool(c)) return bad(where + key, "expected true or false");
+        out = cJSON_IsTrue(c);
+        return {};
+    }
+    Status strings(const cJSON* obj, const char* key, const std::string& where, std::vector<std::string>& out) const {
+        const cJSON* c = cJSON_GetObjectItemCaseSensitive(obj, key);
+        if (!c) return {};
+        if (!cJSON_IsArray(c)) return bad(where + key, "expected an array of strings");
+        out.clear();
+        int i = 0;
+        for (const cJSON* e = c->child; e; e = e->next, ++i) {
+            if (!cJSON_IsString(e)) return bad(where + key + "[" + std::to_string(i) + "]", "expected a string");
+            out.push_back(e->valuestring);
+        }
+        return {};
+    }
+};
+
+Status url_ok(const Reader& r, const std::string& key, const std::string& url) {
+    if (url.empty() || url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0) return {};
+    return r.bad(key, "expected an http:// or https:// URL");
+}
+
+#define TRY(expr)                     \
+    do {                              \
+        if (auto st_ = (expr); !st_) return st_.error(); \
+    } while (0)
+}  // namespace
+
+Result<DevicesConfig> parse_devices_config(std::string_view text, std::string_view what) {
+    auto doc = json::parse(text, what);
+    if (!doc) return doc.error();
+    const cJSON* root = doc->get();
+    Reader r{std::string(what)};
+    if (!cJSON_IsObject(root)) return r.bad("(root)", "expected an object");
+    DevicesConfig c;
+    TRY(r.only(root, "", {"access", "genieacs", "erpnext", "bridge", "agent_budget_ms", "lookup_budget_ms", "optical",
+                          "history", "poller", "breaker"}));
+    Status st;
+    if (const cJSON* a = r.object(root, "access", "", st)) {
+        TRY(r.only(a, "access", {"trusted_proxies", "staff_groups", "protected_prefixes"}));
+        TRY(r.strings(a, "trusted_proxies", "access.", c.access.trusted_proxies));
+        TRY(r.strings(a, "staff_groups", "access.", c.access.staff_groups));
+        TRY(r.strings(a, "protected_prefixes", "access.", c.access.protected_prefixes));
+        for (const auto& p : c.access.protected_prefixes)
+            if (p.empty() || p[0] != '/') return r.bad("access.protected_prefixes", "each prefix must start with '/'");
+    }
+    if (const cJSON* g = r.object(root, "genieacs", "", st)) {
+        TRY(r.only(g, "genieacs", {"url", "budget_ms", "task_timeout_ms", "online_window_s", "gpon_paths"}));
+        TRY(r.str(g, "url", "genieacs.", c.genieacs.url));
+        TRY(url_ok(r, "genieacs.url", c.genieacs.url));
+        TRY(r.uint(g, "budget_ms", "genieacs.", c.genieacs.budget_ms, 100, 60000));
+        TRY(r.uint(g, "task_timeout_ms", "genieacs.", c.genieacs.task_timeout_ms, 0, 60000));
+        TRY(r.uint(g, "online_window_s", "genieacs.", c.genieacs.online_window_s, 60, 604800));
+        TRY(r.strings(g, "gpon_paths", "genieacs.", c.genieacs.gpon_paths));
+    }
+    if (const cJSON* e = r.object(root, "erpnext", "", st)) {
+        TRY(r.only(e, "erpnext", {"url", "budget_ms"}));
+        TRY(r.str(e, "url", "erpnext.", c.erpnext.url));
+        TRY(url_ok(r, "erpnext.url", c.erpnext.url));
+        TRY(r.uint(e, "budget_ms", "erpnext.", c.erpnext.budget_ms, 100, 60000));
+    }
+    if (const cJSON* b = r.object(root, "bridge", "", st)) {
+        TRY(r.only(b, "bridge", {"url", "budget_ms"}));
+        TRY(r.str(b, "url", "bridge.", c.bridge.url));
+        TRY(url_ok(r, "bridge.url", c.bridge.url));
+        TRY(r.uint(b, "budget_ms", "bridge.", c.bridge.budget_ms, 100, 60000));
+    }
+    TRY(r.uint(root, "agent_budget_ms", "", c.agent_budget_ms, 100, 60000));
+    TRY(r.uint(root, "lookup_budget_ms", "", c.lookup_budget_ms, 200, 120000));
+    if (const cJSON* o = r.object(root, "optical", "", st)) {
+        TRY(r.only(o, "optical", {"too_high_above_dbm", "good_min_dbm", "warning_min_dbm", "no_signal_at_or_below_dbm",
+                                  "trend_readings", "trend_min_readings", "stable_db_per_day"}));
+        auto& t = c.optical;
+        TRY(r.real(o, "too_high_above_dbm", "optical.", t.too_high_above_dbm, -60, 20));
+        TRY(r.real(o, "good_min_dbm", "optical.", t.good_min_dbm, -60, 20));
+        TRY(r.real(o, "warning_min_dbm", "optical.", t.warning_min_dbm, -60, 20));
+        TRY(r.real(o, "no_signal_at_or_below_dbm", "optical.", t.no_signal_at_or_below_dbm, -100, 0));
+        TRY(r.uint(o, "trend_readings", "optical.", t.trend_readings, 2, 10000));
+        TRY(r.uint(o, "trend_min_readings", "optical.", t.trend_min_readings, 2, 10000));
+        TRY(r.real(o, "stable_db_per_day", "optical.", t.stable_db_per_day, 0, 100));
+        if (!(t.no_signal_at_or_below_dbm < t.warning_min_dbm && t.warning_min_dbm <= t.good_min_dbm &&
+              t.good_min_dbm <= t.too_high_above_dbm))
+            return r.bad("optical", "thresholds must satisfy no_signal_at_or_below < warning_min <= good_min <= too_high_above");
+    }
+    if (const cJSON* h = r.object(root, "history", "", st)) {
+        TRY(r.only(h, "history", {"keep", "min_interval_s", "path"}));
+        TRY(r.uint(h, "keep", "history.", c.history_keep, 2, 100000));
+        TRY(r.uint(h, "min_interval_s", "history.", c.history_min_interval_s, 0, 86400));
+        TRY(r.str(h, "path", "history.", c.history_path));
+    }
+    if (const cJSON* p = r.object(root, "poller", "", st)) {
+        TRY(r.only(p, "poller", {"enabled", "interval_s", "stale_after_s", "concurrency", "jitter_ms", "genieacs_limit"}));
+        TRY(r.boolean(p, "enabled", "poller.", c.poller.enabled));
+        TRY(r.uint(p, "interval_s", "poller.", c.poller.interval_s, 1, 86400));
+        TRY(r.uint(p, "stale_after_s", "poller.", c.poller.stale_after_s, 1, 604800));
+        TRY(r.uint(p, "concurrency", "poller.", c.poller.concurrency, 1, 256));
+        TRY(r.uint(p, "jitter_ms", "poller.", c.poller.jitter_ms, 0, 600000));
+        TRY(r.uint(p, "genieacs_limit", "poller.", c.poller.genieacs_limit, 1, 100000));
+    }
+    if (const cJSON* b = r.object(root, "breaker", "", st)) {
+        TRY(r.only(b, "breaker", {"failures", "open_s"}));
+        TRY(r.uint(b, "failures", "breaker.", c.breaker_failures, 1, 1000));
+        TRY(r.uint(b, "open_s", "breaker.", c.breaker_open_s, 1, 86400));
+    }
+    if (!st) return st.error();
+    return c;
+}
+
+Result<DevicesConfig> devices_config_from_env() {
+    DevicesConfig c;
+    if (const char* path = std::getenv("HUB_DEVICES_CONFIG"); path && *path) {
+        std::ifstream f(path, std::ios::binary);
+        if (!f) return make_error(Errc::not_found, std::string("HUB_DEVICES_CONFIG: cannot open '") + path + "'");
+        std::ostringstream ss;
+        ss << f.rdbuf();
+        if (ss.str().size() > (1 << 20)) return make_error(Errc::too_large, std::string(path) + ": larger than 1 MiB");
+        auto parsed = parse_devices_config(ss.str(), path);
+        if (!parsed) return parsed.error();
+        c = std::move(parsed).value();
+    }
+    if (const char* t = std::getenv("HUB_SERVICE_TOKEN"); t && *t) {
+        c.access.service_token = t;
+        if (c.access.service_token.size() < 16)
+            return make_error(Errc::invalid_argument, "HUB_SERVICE_TOKEN: too short (at least 16 characters)");
+    }
+    if (const char* t = std::getenv("ERP_SERVICE_TOKEN"); t && *t) {
+        c.erpnext.token = t;
+    } else {
+        // h11's names (docs/sources-hub.md) work too.
+        const char* k = std::getenv("ERPNEXT_API_KEY");
+        const char* s = std::getenv("ERPNEXT_API_SECRET");
+        if (k && *k && s && *s) c.erpnext.token = std::string(k) + ":" + s;
+    }
+    if (!c.erpnext.token.empty() && c.erpnext.token.find(':') == std::string::npos)
+        return make_error(Errc::invalid_argument, "ERP_SERVICE_TOKEN: expected '<api key>:<api secret>'");
+    return c;
+}
+
+}  // namespace cpe::hub::api

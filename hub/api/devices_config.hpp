@@ -1,0 +1,63 @@
+// Configuration of the device API (GET /devices/…): sources, budgets, access, optical thresholds, poller.
+// A JSON file (every key checked; unknown keys are errors naming the key), named by the environment variable
+// HUB_DEVICES_CONFIG; secrets come only from the environment: HUB_SERVICE_TOKEN (service access to the
+// API) and ERP_SERVICE_TOKEN ("<api key>:<api secret>" for ERPNext; or ERPNEXT_API_KEY + ERPNEXT_API_SECRET,
+// h11's names). Example and
+// every key: docs/api.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/access.hpp"
+#include "diag/optical.hpp"
+#include "util/result.hpp"
+
+namespace cpe::hub::api {
+
+struct DevicesConfig {
+    AccessConfig access;
+    struct Genieacs {
+        std::string url;               // NBI base, e.g. http://genieacs:7557 ; "" = off
+        uint64_t budget_ms = 2500;     // per NBI call
+        uint64_t task_timeout_ms = 3000;  // connection-request wait for tasks (?timeout=)
+        unsigned online_window_s = 900;   // _lastInform newer than this = online
+        // GPON serial leaves by data model: XX230v (TR-181, the real dump); HT803G (TR-098, leaf name unconfirmed).
+        std::vector<std::string> gpon_paths = {"Device.Optical.Interface.1.GponAuth.GponSn",
+                                               "InternetGatewayDevice.WANDevice.1.X_CT-COM_GponInterfaceConfig.GponSn"};
+    } genieacs;
+    struct Erpnext {
+        std::string url;               // e.g. http://erpnext:8000 ; "" = off
+        std::string token;             // from ERP_SERVICE_TOKEN
+        uint64_t budget_ms = 2500;     // per call (a lookup makes at most two in sequence)
+    } erpnext;
+    struct Bridge {
+        std::string url;               // e.g. http://bridge:3301 ; "" = off
+        uint64_t budget_ms = 2000;
+    } bridge;
+    uint64_t agent_budget_ms = 3000;   // live USP Get
+    uint64_t lookup_budget_ms = 6000;  // whole lookup: the answer is sent by then, whatever is missing
+    diag::OpticalThresholds optical;
+    unsigned history_keep = 288;       // readings per device
+    unsigned history_min_interval_s = 60;
+    struct Poller {
+        bool enabled = true;
+        unsigned interval_s = 60;
+        unsigned stale_after_s = 300;  // agent snapshot older than this is polled
+        unsigned concurrency = 4;
+        unsigned jitter_ms = 2000;
+        unsigned genieacs_limit = 5000; // devices read per poll through NBI projections
+    } poller;
+    std::string history_path;          // "" = the hub's store file
+    unsigned breaker_failures = 3;     // consecutive failures that open a source's circuit
+    unsigned breaker_open_s = 30;
+};
+
+// `what` names the text in errors. Environment values are not read here.
+Result<DevicesConfig> parse_devices_config(std::string_view text, std::string_view what);
+// HUB_DEVICES_CONFIG (optional: defaults when unset) + HUB_SERVICE_TOKEN + ERP_SERVICE_TOKEN.
+Result<DevicesConfig> devices_config_from_env();
+
+}  // namespace cpe::hub::api

@@ -1,0 +1,35 @@
+// The device API's parsers of network input, apart from the clients and routes so they build (and fuzz) without
+// the network stack: the lookup serial, the task body, the bridge's optical answer, a GenieACS device → TR-181
+// values. Errors name what was wrong.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "diag/params.hpp"
+#include "json/json.hpp"
+#include "net/http_types.hpp"
+#include "sources/genieacs_document.hpp"
+#include "util/result.hpp"
+
+namespace cpe::hub::api {
+
+// The serial in ?serial=: 1..64 characters of [A-Za-z0-9._:-]; the error names the parameter.
+Result<std::string> parse_serial_query(const net::Request& req);
+// {"task": "reboot"|"refresh"|"refreshHosts"} ("name" accepted too); the error names what was wrong.
+Result<std::string> parse_task_body(std::string_view body);
+// The bridge's GET /modems/:id/optical answer → {rxDbm, txDbm, oltRxDbm} (numbers only).
+Result<json::Ptr> parse_bridge_optical(std::string_view body);
+
+// A GenieACS device as the device view uses it.
+struct GenieHit {
+    std::string id;
+    std::string match;  // serial, gpon_suffix, id_contains, id
+    diag::Params params;
+    std::optional<int64_t> last_inform_ms;
+};
+// h11's parsed device → the view's TR-181 values (leaves with a value, "_deviceId._SerialNumber", "_id", …).
+GenieHit hit_from_device(const sources::GenieDevice& d);
+
+}  // namespace cpe::hub::api

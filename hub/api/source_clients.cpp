@@ -1,0 +1,307 @@
+#include "api/source_clients.hpp"
+
+#include <chrono>
+#include <cmath>
+
+#include "diag/hosts.hpp"
+
+namespace cpe::hub::api {
+
+int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string url_encode(std::string_view text) {
+    static const char* hex = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : text) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
+        else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
+
+// ---- Breaker -----------------------------------------------------------------------------------
+
+bool Breaker::allow(int64_t now) {
+    ++calls_;
+    if (consecutive_ >= threshold_ && now < open_until_) {
+        ++rejected_;
+        return false;
+    }
+    return true;
+}
+void Breaker::success(int64_t now) {
+    consecutive_ = 0;
+    last_ok_ms_ = now;
+}
+void Breaker::failure(const std::string& error, int64_t now) {
+    ++failures_;
+    last_error_ = error;
+    if (++consecutive_ >= threshold_) open_until_ = now + open_ms_;
+}
+std::string Breaker::refusal(int64_t now) const {
+    return "circuit open after " + std::to_string(consecutive_) + " consecutive failures (last: " + last_error_ +
+           "); retry in " + std::to_string(std::max<int64_t>(0, open_until_ - now)) + " ms";
+}
+json::Ptr Breaker::json(int64_t now) const {
+    auto o = json::make_object();
+    bool open = consecutive_ >= threshold_;
+    json::add_string(o.get(), "circuit", open ? (now < open_until_ ? "open" : "half_open") : "closed");
+    json::add_number(o.get(), "consecutive_failures", consecutive_);
+    json::add_number(o.get(), "failures", static_cast<double>(failures_));
+    json::add_number(o.get(), "rejected", static_cast<double>(rejected_));
+    json::add_number(o.get(), "calls", static_cast<double>(calls_));
+    // last_error is left out: /health/devices is open and it can name a device (the modem id).
+    if (last_ok_ms_) json::add_number(o.get(), "last_ok_age_s", static_cast<double>((now - last_ok_ms_) / 1000));
+    return o;
+}
+
+namespace {
+template <typename T>
+void fail_later(net::EventLoop& loop, std::function<void(Result<T>)> done, Error e) {
+    loop.post([done = std::move(done), e = std::move(e)] { done(e); });
+}
+
+}  // namespace
+
+// ---- GenieACS (h11's client) -------------------------------------------------------------------
+
+namespace {
+Error error_of(const sources::Provenance& p) {
+    return make_error(p.errc.value_or(Errc::unavailable), p.error.empty() ? "GenieACS: no answer" : p.error);
+}
+
+json::Ptr breaker_json(const sources::BreakerSnapshot& s, bool configured) {
+    auto o = json::make_object();
+    json::add_bool(o.get(), "configured", configured);
+    json::add_string(o.get(), "circuit", sources::breaker_state_name(s.state));
+    json::add_number(o.get(), "consecutive_failures", s.consecutive_failures);
+    json::add_number(o.get(), "failures", static_cast<double>(s.total_failures));
+    json::add_number(o.get(), "rejected", static_cast<double>(s.rejected));
+    if (s.retry_in_ms > 0) json::add_number(o.get(), "retry_in_ms", static_cast<double>(s.retry_in_ms));
+    // last_error is left out: /health/devices is open and the source's messages can name a device (serial, id).
+    return o;
+}
+}  // namespace
+
+
+GenieAcs::GenieAcs(net::EventLoop& loop, net::HttpClient& http, std::string base_url, SourceLimits limits,
+                   std::vector<std::string> gpon_paths, uint64_t task_timeout_ms, unsigned fleet_limit)
+    : loop_(loop) {
+    if (base_url.empty()) return;
+    sources::GenieAcsOptions o;
+    o.base_url = base_url;
+    o.connect_timeout_ms = std::min<uint64_t>(limits.budget_ms, 2000);
+    o.query_budget_ms = limits.budget_ms;
+    o.connection_request_timeout_ms = task_timeout_ms;
+    o.task_budget_ms = limits.budget_ms + task_timeout_ms;
+    o.breaker = {limits.breaker_failures, limits.breaker_open_ms};
+    o.gpon_serial_paths = std::move(gpon_paths);
+    o.max_matches = 2;
+    lookup_ = std::make_unique<sources::GenieAcsClient>(loop, http, o);
+    o.max_matches = fleet_limit;
+    o.query_budget_ms = limits.budget_ms * 4;
+    fleet_ = std::make_unique<sources::GenieAcsClient>(loop, http, o);
+}
+
+json::Ptr GenieAcs::health(int64_t) const {
+    if (!lookup_) return breaker_json({}, false);
+    auto o = breaker_json(lookup_->health(), true);
+    json::add(o.get(), "fleet", breaker_json(fleet_->health(), true));
+    return o;
+}
+
+void GenieAcs::find(const std::string& serial, const std::vector<std::string>& projection,
+                    std::function<void(Result<std::optional<GenieHit>>)> done) {
+    if (!lookup_) {
+        loop_.post([done] { done(make_error(Errc::unavailable, "GenieACS is not configured")); });
+        return;
+    }
+    lookup_->find_by_serial(serial, projection, [done](sources::Fetched<sources::DeviceLookup> f) {
+        if (!f.ok()) return done(error_of(f.provenance));
+        if (f.value.method == sources::LookupMethod::none || f.value.devices.empty()) return done(std::optional<GenieHit>{});
+        GenieHit h = hit_from_device(f.value.devices.front());
+        h.match = sources::lookup_method_name(f.value.method);
+        done(std::optional<GenieHit>(std::move(h)));
+    });
+}
+
+void GenieAcs::get(const std::string& id, const std::vector<std::string>& projection,
+                   std::function<void(Result<std::optional<GenieHit>>)> done) {
+    if (!lookup_) {
+        loop_.post([done] { done(make_error(Errc::unavailable, "GenieACS is not configured")); });
+        return;
+    }
+    lookup_->get_device(id, projection, [done](sources::Fetched<std::optional<sources::GenieDevice>> f) {
+        if (!f.ok()) return done(error_of(f.provenance));
+        if (!f.value) return done(std::optional<GenieHit>{});
+        GenieHit h = hit_from_device(*f.value);
+        h.match = "id";
+        done(std::optional<GenieHit>(std::move(h)));
+    });
+}
+
+void GenieAcs::list(const std::vector<std::string>& projection, std::function<void(Result<std::vector<GenieHit>>)> done) {
+    if (!fleet_) {
+        loop_.post([done] { done(make_error(Errc::unavailable, "GenieACS is not configured")); });
+        return;
+    }
+    fleet_->query("{}", projection, [done](sources::Fetched<sources::DeviceLookup> f) {
+        if (!f.ok()) return done(error_of(f.provenance));
+        std::vector<GenieHit> out;
+        out.reserve(f.value.devices.size());
+        for (const auto& d : f.value.devices) out.push_back(hit_from_device(d));
+        done(std::move(out));
+    });
+}
+
+void GenieAcs::task(const std::string& id, const sources::Task& task,
+                    std::function<void(Result<std::pair<long, std::string>>)> done) {
+    if (!lookup_) {
+        loop_.post([done] { done(make_error(Errc::unavailable, "GenieACS is not configured")); });
+        return;
+    }
+    lookup_->post_task(id, task, sources::TaskOptions{true}, [id, done](sources::Fetched<sources::TaskResult> f) {
+        if (!f.ok()) return done(error_of(f.provenance));
+        using O = sources::TaskOutcome;
+        const auto& r = f.value;
+        std::string why = sources::task_outcome_name(r.outcome) + (r.reason.empty() ? "" : ": " + r.reason) +
+                          (r.fault.empty() ? "" : " (" + r.fault + ")");
+        switch (r.outcome) {
+        case O::done: return done(std::pair<long, std::string>{200, why});
+        case O::no_such_device: return done(make_error(Errc::not_found, "GenieACS: no such device '" + id + "'"));
+        default: return done(std::pair<long, std::string>{202, why});
+        }
+    });
+}
+
+// ---- ERPNext (h11's client) --------------------------------------------------------------------
+
+ErpNext::ErpNext(net::EventLoop& loop, net::HttpClient& http, std::string base_url, const std::string& token,
+                 SourceLimits limits) {
+    if (base_url.empty()) return;
+    sources::ErpNextOptions o;
+    o.base_url = std::move(base_url);
+    size_t colon = token.find(':');
+    if (colon != std::string::npos) o.credentials = {token.substr(0, colon), token.substr(colon + 1)};
+    o.connect_timeout_ms = std::min<uint64_t>(limits.budget_ms, 2000);
+    o.budget_ms = limits.budget_ms;
+    o.page_size = 5;
+    o.max_rows = 50;
+    o.breaker = {limits.breaker_failures, limits.breaker_open_ms};
+    client_ = std::make_unique<sources::ErpNextClient>(loop, http, o);
+}
+
+json::Ptr ErpNext::health(int64_t) const { return client_ ? breaker_json(client_->health(), true) : breaker_json({}, false); }
+
+namespace {
+json::Ptr to_json(const sources::ServiceEquipment& e) {
+    auto o = json::make_object();
+    for (auto [k, v] : {std::pair{"name", &e.name}, {"equipment_type", &e.equipment_type}, {"serial_number", &e.serial_number},
+                        {"mac_address", &e.mac_address}, {"status", &e.status}, {"ip_address", &e.ip_address},
+                        {"firmware", &e.firmware}, {"service_location", &e.service_location}, {"customer", &e.customer}})
+        json::add_string(o.get(), k, *v);
+    return o;
+}
+json::Ptr to_json(const sources::ServiceLocation& l) {
+    auto o = json::make_object();
+    for (auto [k, v] : {std::pair{"name", &l.name}, {"address", &l.address}, {"city", &l.city}, {"gps", &l.gps},
+                        {"connection_type", &l.connection_type}, {"olt_name", &l.olt_name}, {"olt_port", &l.olt_port},
+                        {"vlan", &l.vlan}, {"customer", &l.customer}})
+        json::add_string(o.get(), k, *v);
+    return o;
+}
+json::Ptr to_json(const sources::Customer& c) {
+    auto o = json::make_object();
+    for (auto [k, v] : {std::pair{"name", &c.name}, {"customer_name", &c.customer_name}, {"mobile_no", &c.mobile_no},
+                        {"legacy_account_id", &c.legacy_account_id}})
+        json::add_string(o.get(), k, *v);
+    return o;
+}
+ErpData to_data(const sources::ErpSubscriber& s) {
+    ErpData d;
+    // The first Active row (the location/customer h11's client followed are that row's), else the first.
+    const sources::ServiceEquipment* pick = &s.equipment.front();
+    for (const auto& e : s.equipment)
+        if (e.status == "Active") {
+            pick = &e;
+            break;
+        }
+    d.equipment = to_json(*pick);
+    if (s.location) d.location = to_json(*s.location);
+    if (s.customer) d.customer = to_json(*s.customer);
+    return d;
+}
+}  // namespace
+
+void ErpNext::equipment(const std::string& serial, const std::vector<std::string>& macs,
+                        std::function<void(Result<std::optional<ErpData>>)> done) {
+    if (!client_) return done(make_error(Errc::unavailable, "ERPNext is not configured"));
+    sources::ErpNextClient* c = client_.get();
+    std::string mac = macs.empty() ? "" : macs.front();
+    c->subscriber_by_serial(serial, [c, mac, done](sources::Fetched<sources::ErpSubscriber> f) {
+        if (!f.ok()) return done(make_error(f.provenance.errc.value_or(Errc::unavailable), f.provenance.error));
+        if (!f.value.equipment.empty()) return done(std::optional<ErpData>(to_data(f.value)));
+        if (mac.empty()) return done(std::optional<ErpData>{});
+        c->subscriber_by_mac(mac, [done](sources::Fetched<sources::ErpSubscriber> g) {
+            if (!g.ok()) return done(make_error(g.provenance.errc.value_or(Errc::unavailable), g.provenance.error));
+            if (g.value.equipment.empty()) return done(std::optional<ErpData>{});
+            done(std::optional<ErpData>(to_data(g.value)));
+        });
+    });
+}
+
+
+// ---- Bridge ------------------------------------------------------------------------------------
+
+Bridge::Bridge(net::EventLoop& loop, net::HttpClient& http, std::string base_url, uint64_t budget_ms, Breaker breaker)
+    : loop_(loop), http_(http), base_(std::move(base_url)), budget_ms_(budget_ms), breaker_(breaker) {
+    while (!base_.empty() && base_.back() == '/') base_.pop_back();
+}
+
+json::Ptr Bridge::health(int64_t now) const {
+    auto o = breaker_.json(now);
+    json::add_bool(o.get(), "configured", configured());
+    return o;
+}
+
+void Bridge::optical(const std::string& modem_id, std::function<void(Result<std::optional<json::Ptr>>)> done) {
+    using R = std::optional<json::Ptr>;
+    if (!configured()) return fail_later<R>(loop_, std::move(done), make_error(Errc::unavailable, "the bridge is not configured"));
+    if (!breaker_.allow(now_ms()))
+        return fail_later<R>(loop_, std::move(done), make_error(Errc::unavailable, "bridge: " + breaker_.refusal(now_ms())));
+    net::HttpRequest r;
+    r.url = base_ + "/modems/" + url_encode(modem_id) + "/optical";
+    r.total_timeout_ms = budget_ms_;
+    r.connect_timeout_ms = std::min<uint64_t>(budget_ms_, 2000);
+    http_.request(r, [this, done = std::move(done)](Result<net::HttpResponse> res) {
+        if (!res) {
+            breaker_.failure(res.error().message, now_ms());
+            return done(res.error().with_context("bridge"));
+        }
+        if (res->status == 404) {
+            breaker_.success(now_ms());
+            return done(R{});
+        }
+        if (res->status != 200) {
+            breaker_.failure("HTTP " + std::to_string(res->status), now_ms());
+            return done(make_error(Errc::unavailable, "bridge: HTTP " + std::to_string(res->status)));
+        }
+        auto out = parse_bridge_optical(res->body);
+        if (!out) {
+            breaker_.failure(out.error().message, now_ms());
+            return done(out.error());
+        }
+        breaker_.success(now_ms());
+        done(R(std::move(out).value()));
+    });
+}
+
+}  // namespace cpe::hub::api

@@ -1,0 +1,115 @@
+// The sources as the device API sees them: GenieACS and ERPNext through h11's clients (hub/sources: a time
+// budget per call, a circuit breaker, provenance), converted to what the consolidation reads (TR-181 values,
+// ERPNext records as JSON); the bridge through a thin client of its REST API (docs/bridge.md). Loop thread only.
+#pragma once
+
+#include <cJSON.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/parse.hpp"
+#include "diag/params.hpp"
+#include "json/json.hpp"
+#include "net/event_loop.hpp"
+#include "net/http_client.hpp"
+#include "sources/circuit_breaker.hpp"
+#include "sources/erpnext_client.hpp"
+#include "sources/genieacs_client.hpp"
+#include "sources/genieacs_document.hpp"
+#include "util/result.hpp"
+
+namespace cpe::hub::api {
+
+// For the bridge (h11's breaker is for their clients): consecutive failures open the circuit for open_ms.
+class Breaker {
+public:
+    Breaker(unsigned failures, int64_t open_ms) : threshold_(failures), open_ms_(open_ms) {}
+    bool allow(int64_t now_ms);
+    void success(int64_t now_ms);
+    void failure(const std::string& error, int64_t now_ms);
+    json::Ptr json(int64_t now_ms) const;  // {circuit, consecutive_failures, failures, rejected, calls, last_error, last_ok_age_s}
+    std::string refusal(int64_t now_ms) const;
+
+private:
+    unsigned threshold_;
+    int64_t open_ms_;
+    unsigned consecutive_ = 0;
+    uint64_t failures_ = 0, rejected_ = 0, calls_ = 0;
+    int64_t open_until_ = 0;
+    int64_t last_ok_ms_ = 0;
+    std::string last_error_;
+};
+
+
+struct SourceLimits {
+    uint64_t budget_ms = 2500;
+    unsigned breaker_failures = 3;
+    uint64_t breaker_open_ms = 30000;
+};
+
+class GenieAcs {
+public:
+    GenieAcs(net::EventLoop& loop, net::HttpClient& http, std::string base_url, SourceLimits limits,
+             std::vector<std::string> gpon_paths, uint64_t task_timeout_ms, unsigned fleet_limit);
+    bool configured() const { return lookup_ != nullptr; }
+    // Exact serial, GPON serial suffix, id containing it (h11's find_by_serial); nullopt: none matched.
+    void find(const std::string& serial, const std::vector<std::string>& projection,
+              std::function<void(Result<std::optional<GenieHit>>)> done);
+    void get(const std::string& id, const std::vector<std::string>& projection,
+             std::function<void(Result<std::optional<GenieHit>>)> done);
+    // The fleet (at most fleet_limit devices) with a small projection, for the summary.
+    void list(const std::vector<std::string>& projection, std::function<void(Result<std::vector<GenieHit>>)> done);
+    // A validated task (h11's Task builders) with a connection request. Value: 200 done, 202 queued/offline/faulted.
+    void task(const std::string& id, const sources::Task& task, std::function<void(Result<std::pair<long, std::string>>)> done);
+    json::Ptr health(int64_t now_ms) const;
+
+private:
+    net::EventLoop& loop_;
+    std::unique_ptr<sources::GenieAcsClient> lookup_;  // small result sets
+    std::unique_ptr<sources::GenieAcsClient> fleet_;   // the poller's projection of the whole fleet
+};
+
+struct ErpData {
+    json::Ptr equipment, location, customer;  // null when absent
+};
+
+class ErpNext {
+public:
+    // token: "<api key>:<api secret>" (ERP_SERVICE_TOKEN).
+    ErpNext(net::EventLoop& loop, net::HttpClient& http, std::string base_url, const std::string& token, SourceLimits limits);
+    bool configured() const { return client_ != nullptr; }
+    // Service Equipment by serial (then by the first MAC) → its Service Location and Customer. nullopt: unknown.
+    void equipment(const std::string& serial, const std::vector<std::string>& macs,
+                   std::function<void(Result<std::optional<ErpData>>)> done);
+    json::Ptr health(int64_t now_ms) const;
+
+private:
+    std::unique_ptr<sources::ErpNextClient> client_;
+};
+
+class Bridge {
+public:
+    Bridge(net::EventLoop& loop, net::HttpClient& http, std::string base_url, uint64_t budget_ms, Breaker breaker);
+    bool configured() const { return !base_.empty(); }
+    // GET /modems/<id>/optical → {rxDbm, txDbm} (also accepts rx_dbm/tx_dbm). Value nullopt: 404.
+    void optical(const std::string& modem_id, std::function<void(Result<std::optional<json::Ptr>>)> done);
+    json::Ptr health(int64_t now_ms) const;
+
+private:
+    net::EventLoop& loop_;
+    net::HttpClient& http_;
+    std::string base_;
+    uint64_t budget_ms_;
+    Breaker breaker_;
+};
+
+
+int64_t now_ms();
+std::string url_encode(std::string_view text);
+
+}  // namespace cpe::hub::api

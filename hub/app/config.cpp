@@ -1,0 +1,212 @@
+#include "app/config.hpp"
+
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "json/json.hpp"
+
+namespace cpe::hub::app {
+
+namespace {
+struct Reader {
+    std::string what;
+    std::string base_dir;
+
+    Error bad(const std::string& field, const std::string& why) const {
+        return make_error(Errc::invalid_argument, what + ": " + field + ": " + why);
+    }
+
+    // Unknown keys are errors: a typo must not silently fall back to a default.
+    Status only(const cJSON* obj, const std::string& where, std::initializer_list<const char*> keys) const {
+        for (const cJSON* c = obj ? obj->child : nullptr; c; c = c->next) {
+            bool known = false;
+            for (const char* k : keys) known = known || (c->string && std::strcmp(c->string, k) == 0);
+            if (!known) return bad(where.empty() ? std::string(c->string) : where + "." + c->string, "unknown field");
+        }
+        return {};
+    }
+
+    Result<const cJSON*> object(const cJSON* parent, const char* key, const std::string& field) const {
+        const cJSON* v = cJSON_GetObjectItemCaseSensitive(parent, key);
+        if (!v) return static_cast<const cJSON*>(nullptr);
+        if (!cJSON_IsObject(v)) return bad(field, "expected an object");
+        return v;
+    }
+
+    Status str(const cJSON* obj, const char* key, const std::string& field, std::string& out) const {
+        const cJSON* v = cJSON_GetObjectItemCaseSensitive(obj, key);
+        if (!v) return {};
+        if (!cJSON_IsString(v)) return bad(field, "expected a string");
+        out = v->valuestring;
+        return {};
+    }
+
+    Status path(const cJSON* obj, const char* key, const std::string& field, std::string& out) const {
+        if (auto st = str(obj, key, field, out); !st) return st;
+        if (!out.empty() && out.front() != '/' && !base_dir.empty()) out = base_dir + "/" + out;
+        return {};
+    }
+
+    Status boolean(const cJSON* obj, const char* key, const std::string& field, bool& out) const {
+        const cJSON* v = cJSON_GetObjectItemCaseSensitive(obj, key);
+        if (!v) return {};
+        if (!cJSON_IsBool(v)) return bad(field, "expected true or false");
+        out = cJSON_IsTrue(v);
+        return {};
+    }
+
+    template <typename T>
+    Status integer(const cJSON* obj, const char* key, const std::string& field, T& out, int64_t lo, int64_t hi) const {
+        const cJSON* v = cJSON_GetObjectItemCaseSensitive(obj, key);
+        if (!v) return {};
+        const std::string range = "expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi);
+        if (!cJSON_IsNumber(v)) return bad(field, range);
+        double d = v->valuedouble;
+        if (d != static_cast<double>(static_cast<int64_t>(d)) || d < static_cast<double>(lo) ||
+            d > static_cast<double>(hi))
+            return bad(field, range);
+        out = static_cast<T>(d);
+        return {};
+    }
+};
+
+Result<log::Level> level_named(const std::string& name) {
+    if (name == "debug") return log::Level::debug;
+    if (name == "info") return log::Level::info;
+    if (name == "warn") return log::Level::warn;
+    if (name == "error") return log::Level::error;
+    if (name == "off") return log::Level::off;
+    return make_error(Errc::invalid_argument, "'" + name + "' is not one of debug, info, warn, error, off");
+}
+}  // namespace
+
+Result<HubConfig> parse_config(std::string_view text, std::string_view what, const std::string& base_dir) {
+    auto doc = json::parse(text, what);
+    if (!doc) return doc.error();
+    Reader r{std::string(what), base_dir};
+    const cJSON* root = doc->get();
+    if (!cJSON_IsObject(root)) return make_error(Errc::invalid_argument, r.what + ": expected a JSON object");
+    HubConfig c;
+    if (auto st = r.only(root, "", {"http", "usp", "store", "log"}); !st) return st.error();
+
+    auto http = r.object(root, "http", "http");
+    if (!http) return http.error();
+    if (*http) {
+        if (auto st = r.only(*http, "http", {"bind", "port"}); !st) return st.error();
+        if (auto st = r.str(*http, "bind", "http.bind", c.http.bind); !st) return st.error();
+        if (auto st = r.integer(*http, "port", "http.port", c.http.port, 0, 65535); !st) return st.error();
+    }
+
+    auto usp = r.object(root, "usp", "usp");
+    if (!usp) return usp.error();
+    if (*usp) {
+        const cJSON* u = *usp;
+        if (auto st = r.only(u, "usp",
+                             {"enabled", "bind", "port", "tls", "endpoint_id", "request_timeout_ms", "max_record_bytes",
+                              "notifications_per_endpoint", "identify", "subscribe", "subscriptions"});
+            !st)
+            return st.error();
+        if (auto st = r.boolean(u, "enabled", "usp.enabled", c.usp.enabled); !st) return st.error();
+        if (auto st = r.str(u, "bind", "usp.bind", c.usp.bind); !st) return st.error();
+        if (auto st = r.integer(u, "port", "usp.port", c.usp.port, 0, 65535); !st) return st.error();
+        if (auto st = r.str(u, "endpoint_id", "usp.endpoint_id", c.usp.endpoint_id); !st) return st.error();
+        if (c.usp.endpoint_id.empty()) return r.bad("usp.endpoint_id", "must not be empty");
+        if (auto st = r.integer(u, "request_timeout_ms", "usp.request_timeout_ms", c.usp.request_timeout_ms, 1,
+                                3600000);
+            !st)
+            return st.error();
+        if (auto st = r.integer(u, "max_record_bytes", "usp.max_record_bytes", c.usp.max_record_bytes, 1024,
+                                64 << 20);
+            !st)
+            return st.error();
+        if (auto st = r.integer(u, "notifications_per_endpoint", "usp.notifications_per_endpoint",
+                                c.usp.notifications_per_endpoint, 0, 100000);
+            !st)
+            return st.error();
+        if (auto st = r.boolean(u, "identify", "usp.identify", c.usp.identify); !st) return st.error();
+        if (auto st = r.boolean(u, "subscribe", "usp.subscribe", c.usp.subscribe); !st) return st.error();
+        auto tls = r.object(u, "tls", "usp.tls");
+        if (!tls) return tls.error();
+        if (*tls) {
+            if (auto st = r.only(*tls, "usp.tls", {"cert", "key", "ca", "require_client_cert"}); !st) return st.error();
+            if (auto st = r.path(*tls, "cert", "usp.tls.cert", c.usp.tls.cert); !st) return st.error();
+            if (auto st = r.path(*tls, "key", "usp.tls.key", c.usp.tls.key); !st) return st.error();
+            if (auto st = r.path(*tls, "ca", "usp.tls.ca", c.usp.tls.ca); !st) return st.error();
+            if (auto st = r.boolean(*tls, "require_client_cert", "usp.tls.require_client_cert",
+                                    c.usp.tls.require_client_cert);
+                !st)
+                return st.error();
+            if (c.usp.tls.cert.empty() != c.usp.tls.key.empty())
+                return r.bad(c.usp.tls.cert.empty() ? "usp.tls.cert" : "usp.tls.key",
+                             "TLS needs both a certificate and a key");
+            if (c.usp.tls.require_client_cert && (c.usp.tls.cert.empty() || c.usp.tls.ca.empty()))
+                return r.bad("usp.tls.require_client_cert", "needs usp.tls.cert, usp.tls.key and usp.tls.ca");
+        }
+        const cJSON* subs = cJSON_GetObjectItemCaseSensitive(u, "subscriptions");
+        if (subs) {
+            if (!cJSON_IsArray(subs)) return r.bad("usp.subscriptions", "expected an array");
+            c.usp.subscriptions.clear();
+            std::set<std::string> ids;
+            int i = 0;
+            for (const cJSON* s = subs->child; s; s = s->next, ++i) {
+                const std::string f = "usp.subscriptions[" + std::to_string(i) + "]";
+                if (!cJSON_IsObject(s)) return r.bad(f, "expected an object");
+                if (auto st = r.only(s, f, {"id", "notif_type", "reference_list"}); !st) return st.error();
+                controller::SubscriptionSpec spec;
+                if (auto st = r.str(s, "id", f + ".id", spec.id); !st) return st.error();
+                if (auto st = r.str(s, "notif_type", f + ".notif_type", spec.notif_type); !st) return st.error();
+                if (auto st = r.str(s, "reference_list", f + ".reference_list", spec.reference_list); !st)
+                    return st.error();
+                if (spec.id.empty()) return r.bad(f + ".id", "must not be empty");
+                if (!ids.insert(spec.id).second) return r.bad(f + ".id", "'" + spec.id + "' is used twice");
+                static const std::set<std::string> kinds = {"ValueChange", "ObjectCreation", "ObjectDeletion",
+                                                            "Event", "OperationComplete"};
+                if (!kinds.count(spec.notif_type))
+                    return r.bad(f + ".notif_type", "'" + spec.notif_type +
+                                                        "' is not ValueChange, ObjectCreation, ObjectDeletion, "
+                                                        "Event or OperationComplete");
+                if (spec.reference_list.rfind("Device.", 0) != 0)
+                    return r.bad(f + ".reference_list", "expected a path starting with 'Device.'");
+                c.usp.subscriptions.push_back(std::move(spec));
+            }
+        }
+    }
+
+    auto store = r.object(root, "store", "store");
+    if (!store) return store.error();
+    if (*store) {
+        if (auto st = r.only(*store, "store", {"path"}); !st) return st.error();
+        if (auto st = r.path(*store, "path", "store.path", c.store.path); !st) return st.error();
+        if (c.store.path.empty()) return r.bad("store.path", "must not be empty");
+    } else if (!base_dir.empty()) {
+        c.store.path = base_dir + "/" + c.store.path;
+    }
+
+    auto lg = r.object(root, "log", "log");
+    if (!lg) return lg.error();
+    if (*lg) {
+        if (auto st = r.only(*lg, "log", {"level"}); !st) return st.error();
+        std::string level = "info";
+        if (auto st = r.str(*lg, "level", "log.level", level); !st) return st.error();
+        auto lv = level_named(level);
+        if (!lv) return r.bad("log.level", lv.error().message);
+        c.log_level = *lv;
+    }
+    return c;
+}
+
+Result<HubConfig> load_config(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error(Errc::not_found, "config '" + path + "': cannot open");
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (text.str().size() > (1 << 20)) return make_error(Errc::too_large, "config '" + path + "': over 1 MiB");
+    std::string dir;
+    auto slash = path.rfind('/');
+    dir = slash == std::string::npos ? std::string(".") : path.substr(0, slash == 0 ? 1 : slash);
+    return parse_config(text.str(), path, dir);
+}
+
+}  // namespace cpe::hub::app

@@ -1,0 +1,50 @@
+// The hub's configuration file (JSON; hub/config/hub.example.json). Parsed in one place; an error names
+// the file and the field ("hub.json: usp.port: expected an integer in 0..65535"). Relative file paths
+// are taken relative to the directory of the config file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "controller/controller.hpp"
+#include "log/log.hpp"
+#include "util/result.hpp"
+
+namespace cpe::hub::app {
+
+struct HubConfig {
+    struct Http {
+        std::string bind = "127.0.0.1";
+        int port = 3300;
+    } http;
+    struct Tls {
+        std::string cert;
+        std::string key;
+        std::string ca;
+        bool require_client_cert = false;
+    };
+    struct Usp {
+        bool enabled = true;  // the operator's switch: off = no USP listener, /usp routes answer 503
+        std::string bind = "0.0.0.0";
+        int port = 8080;
+        Tls tls;
+        std::string endpoint_id = "self::cpe-hub";
+        uint64_t request_timeout_ms = 10000;
+        size_t max_record_bytes = 1 << 20;
+        unsigned notifications_per_endpoint = 100;
+        bool identify = true;
+        bool subscribe = true;
+        std::vector<controller::SubscriptionSpec> subscriptions = controller::ControllerOptions{}.subscriptions;
+    } usp;
+    struct Store {
+        std::string path = "cpe-hub.db";
+    } store;
+    log::Level log_level = log::Level::info;
+};
+
+// `what` names the text in errors (usually the file name); `base_dir` resolves relative paths ("" = as is).
+Result<HubConfig> parse_config(std::string_view text, std::string_view what, const std::string& base_dir = "");
+Result<HubConfig> load_config(const std::string& path);
+
+}  // namespace cpe::hub::app

@@ -1,0 +1,119 @@
+// cpe-hub: loads the config, raises the open-file limit (one descriptor per agent), runs the hub until
+// SIGINT/SIGTERM.
+#include <sys/resource.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "api/devices_api.hpp"
+#include "app/config.hpp"
+#include "app/hub.hpp"
+#include "log/log.hpp"
+#include "net/event_loop.hpp"
+
+namespace {
+volatile std::sig_atomic_t g_stop = 0;
+void on_signal(int) { g_stop = 1; }
+
+const char* kUsage =
+    "usage: cpe-hub --config <file.json> [--web <dir>] [--check]\n"
+    "  --config <file>  the hub configuration (see hub/config/hub.example.json)\n"
+    "  --web <dir>      serve the CSR page (hub/web) at / (docs/demo.md)\n"
+    "  --check          parse the configuration, print what is wrong, and exit\n"
+    "environment: HUB_DEVICES_CONFIG, HUB_SERVICE_TOKEN, ERP_SERVICE_TOKEN (docs/api.md)\n";
+
+// lws sizes its descriptor table from RLIMIT_NOFILE when the context is created: raise it first.
+void raise_fd_limit() {
+    rlimit rl{};
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    getrlimit(RLIMIT_NOFILE, &rl);
+    LOG_INFO("hub", "open file limit %llu", static_cast<unsigned long long>(rl.rlim_cur));
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string config_path;
+    std::string web_dir;
+    bool check_only = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--help" || a == "-h") {
+            std::fputs(kUsage, stdout);
+            return 0;
+        } else if (a == "--config" && i + 1 < argc) {
+            config_path = argv[++i];
+        } else if (a == "--web" && i + 1 < argc) {
+            web_dir = argv[++i];
+        } else if (a == "--check") {
+            check_only = true;
+        } else {
+            std::fprintf(stderr, "cpe-hub: unknown argument '%s'\n%s", a.c_str(), kUsage);
+            return 2;
+        }
+    }
+    if (config_path.empty()) {
+        std::fprintf(stderr, "cpe-hub: --config is required\n%s", kUsage);
+        return 2;
+    }
+    auto config = cpe::hub::app::load_config(config_path);
+    if (!config) {
+        std::fprintf(stderr, "cpe-hub: %s\n", config.error().message.c_str());
+        return 2;
+    }
+    if (check_only) {
+        std::printf("cpe-hub: %s is valid\n", config_path.c_str());
+        return 0;
+    }
+    cpe::log::set_level(config->log_level);
+    raise_fd_limit();
+
+    auto loop = cpe::net::EventLoop::create();
+    if (!loop) {
+        LOG_ERROR("hub", "%s", loop.error().message.c_str());
+        return 1;
+    }
+    auto hub = cpe::hub::app::Hub::create(**loop, std::move(config).value());
+    if (!hub) {
+        LOG_ERROR("hub", "%s", hub.error().message.c_str());
+        return 1;
+    }
+    auto dc = cpe::hub::api::devices_config_from_env();
+    if (!dc) {
+        LOG_ERROR("hub", "%s", dc.error().message.c_str());
+        return 2;
+    }
+    auto devices = cpe::hub::api::install(**hub, std::move(dc).value());
+    if (!devices) {
+        LOG_ERROR("hub", "%s", devices.error().message.c_str());
+        return 1;
+    }
+    if (!web_dir.empty()) (*hub)->http().serve_static("/", web_dir);  // after the routes; open (no device data)
+    if (auto st = (*hub)->start(); !st) {
+        LOG_ERROR("hub", "%s", st.error().message.c_str());
+        return 1;
+    }
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    std::signal(SIGPIPE, SIG_IGN);
+    // Signals only set a flag; a timer turns it into stop() on the loop thread.
+    std::function<void()> poll;
+    poll = [&] {
+        if (g_stop) {
+            (*loop)->stop();
+            return;
+        }
+        (*loop)->add_timer(200, poll);
+    };
+    (*loop)->add_timer(200, poll);
+    (*loop)->run();
+    LOG_INFO("hub", "stopping");
+    devices->reset();
+    hub->reset();
+    return 0;
+}

@@ -1,0 +1,172 @@
+// The CSR page in a real Chromium, through the auth proxy, against the demo's real processes (tools/demo/demo.py:
+// GenieACS and ERPNext simulators, snmpd OLT, cpe-bridge, cpe-hub, cpe-agents). Expectations come from the fleet
+// file, the ERPNext simulator and the hub's own JSON, never from constants.
+//
+//   node csr_page.test.mjs --bin-dir <build dir> --work-dir <scratch dir> [--screenshot-dir <dir>]
+//
+// Exit 0 = every check passed. Every process started is stopped (the demo launcher stops its children).
+import {spawn, execFileSync} from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import assert from 'node:assert/strict';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..', '..');
+const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
+const binDir = path.resolve(arg('--bin-dir', path.join(repo, 'build', 'host')));
+const workDir = path.resolve(arg('--work-dir', path.join(binDir, 'browser-test')));
+const shotDir = path.resolve(arg('--screenshot-dir', workDir));
+const CHROMIUM = '/usr/bin/chromium';
+
+if (!fs.existsSync(path.join(here, 'node_modules', 'playwright-core'))) {
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], {cwd: here, stdio: 'inherit',
+    env: {...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1'}});
+}
+const {chromium} = await import('playwright-core');
+
+let demo = null, browser = null;
+const failures = [];
+function check(name, fn) {
+  try { fn(); console.log(`ok   ${name}`); } catch (e) { failures.push(name); console.log(`FAIL ${name}\n     ${e.message.split('\n').join('\n     ')}`); }
+}
+
+function startDemo() {
+  fs.mkdirSync(workDir, {recursive: true});
+  return new Promise((resolve, reject) => {
+    // Port 0: a demo already running on 3300 does not disturb the test. Fewer agents: two shared cores.
+    demo = spawn('/usr/bin/python3', [path.join(repo, 'tools/demo/demo.py'), '--bin-dir', binDir, '--state-dir',
+      path.join(workDir, 'demo'), '--port', '0', '--devices', '24', '--max-agents', '8'], {stdio: ['ignore', 'pipe', 'pipe']});
+    let out = '', err = '';
+    const timer = setTimeout(() => reject(new Error(`demo not ready after 180 s\n${err}`)), 180000);
+    demo.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/DEMO READY (.+)\n/);
+      if (m) { clearTimeout(timer); resolve(JSON.parse(fs.readFileSync(m[1].trim(), 'utf8'))); }
+    });
+    demo.stderr.on('data', (d) => { err += d; process.stderr.write(d); });
+    demo.on('exit', (code) => { clearTimeout(timer); reject(new Error(`demo exited (${code}) before it was ready\n${err}`)); });
+  });
+}
+
+async function stopDemo() {
+  if (!demo || demo.exitCode !== null) return;
+  const done = new Promise((r) => demo.once('exit', r));
+  demo.kill('SIGTERM');
+  const t = setTimeout(() => demo.kill('SIGKILL'), 20000);
+  await done;
+  clearTimeout(t);
+}
+
+async function json(url, headers = {}) {
+  const r = await fetch(url, {headers});
+  const body = await r.text();
+  assert.equal(r.status, 200, `${url}: HTTP ${r.status} ${body.slice(0, 300)}`);
+  return JSON.parse(body);
+}
+
+async function main() {
+  const info = await startDemo();
+  const fleet = JSON.parse(fs.readFileSync(info.fleet, 'utf8'));
+  const creds = fs.readFileSync(info.erpnext_credentials_file, 'utf8').trim();
+  const base = info.public_url.replace('localhost', '127.0.0.1').replace(/\/$/, '');
+
+  // The device: the first XX230v agent the demo started (mesh → several node groups).
+  const dev = fleet.devices.find((d) => d.model === 'XX230v' && info.agents.includes(d.serial));
+  assert.ok(dev, 'the fleet has an XX230v agent device');
+  // ERPNext's records for it (the simulator, not the fleet file: what the hub had to read).
+  const erpAuth = {Authorization: `token ${creds}`};
+  const filters = encodeURIComponent(JSON.stringify([['serial_number', '=', dev.serial]]));
+  const eq = (await json(`${info.erpnext_url}/api/resource/Service%20Equipment?filters=${filters}&fields=${encodeURIComponent('["*"]')}`, erpAuth)).data[0];
+  const cust = (await json(`${info.erpnext_url}/api/resource/Customer/${encodeURIComponent(eq.customer)}`, erpAuth)).data;
+
+  browser = await chromium.launch({executablePath: CHROMIUM, headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+           '--disable-component-update', '--disable-sync']});
+  const page = await browser.newPage({viewport: {width: 1280, height: 900}, locale: 'fr-CA'});
+  await page.goto(info.public_url, {waitUntil: 'load'});
+  await page.fill('#serial', dev.serial);
+  // The answers the page itself receives (through the proxy): what it must render.
+  const lookupResp = page.waitForResponse((r) => new URL(r.url()).pathname === '/devices/lookup', {timeout: 60000});
+  const hostsResp = page.waitForResponse((r) => /^\/devices\/.+\/hosts$/.test(new URL(r.url()).pathname), {timeout: 60000});
+  await page.click('#diagnose');
+  const apiSeen = {};
+  for (const [k, pr] of [['lookup', lookupResp], ['hosts', hostsResp]]) {
+    const r = await pr;
+    apiSeen[k] = {status: r.status(), body: await r.json().catch(() => null)};
+  }
+  await page.waitForSelector('[data-field=serial]', {timeout: 60000});
+  await page.waitForSelector('#hosts details.node, #hosts-error:not([hidden])', {timeout: 60000});
+  await page.screenshot({path: path.join(shotDir, 'csr_page.png'), fullPage: true});
+
+  const text = async (sel) => (await page.textContent(sel) || '').trim();
+  const view = apiSeen.lookup && apiSeen.lookup.body;
+  const hosts = apiSeen.hosts && apiSeen.hosts.body;
+  check('the page got the lookup and hosts answers (200) through the auth proxy', () => {
+    assert.equal(apiSeen.lookup && apiSeen.lookup.status, 200);
+    assert.equal(apiSeen.hosts && apiSeen.hosts.status, 200);
+  });
+  const shown = {
+    serial: await text('[data-field=serial]'),
+    model: await text('[data-field=model]'), customerId: await text('[data-field=customer-id]'),
+    customerName: await text('[data-field=customer-name]'), location: await text('[data-field=location-id]'),
+    grade: await page.getAttribute('[data-grade]', 'data-grade'),
+    groups: await page.$$eval('#hosts details.node', (els) => els.map((e) => ({node: e.dataset.node, count: Number(e.dataset.count),
+      rows: e.querySelectorAll('tbody tr').length, label: e.querySelector('summary').textContent.trim()}))),
+  };
+  check('serial shown = the fleet device searched', () => assert.equal(shown.serial, dev.serial));
+  check('model shown = the fleet file', () => assert.equal(shown.model, dev.model));
+  check('customer shown = ERPNext (id and name)', () => {
+    assert.equal(shown.customerId, eq.customer);
+    assert.equal(shown.customerId, dev.customer);
+    assert.equal(shown.customerName, cust.customer_name);
+  });
+  check('service location shown = ERPNext', () => assert.equal(shown.location, eq.service_location));
+  check('optical grade shown = the API', () => {
+    assert.ok(view && view.opticalStatus && view.opticalStatus.grade, 'the API gave a grade');
+    assert.equal(shown.grade, view.opticalStatus.grade);
+  });
+  check('hosts grouped by node, counts = the API', () => {
+    const want = hosts.nodes.filter((n) => n.count > 0).map((n) => ({node: n.name, count: n.count}));
+    assert.ok(want.length >= 2, `the device has hosts on several nodes (${JSON.stringify(hosts.nodes)})`);
+    assert.deepEqual(shown.groups.map((g) => ({node: g.node, count: g.count})), want);
+    for (const g of shown.groups) {
+      assert.equal(g.rows, g.count, `rows under ${g.node}`);
+      const perApi = hosts.hosts.filter((x) => x.attachedNode === g.node).length;
+      assert.equal(g.rows, perApi, `hosts of ${g.node} in the API`);
+      assert.match(g.label, new RegExp(`\\(${g.count}\\)$`));
+    }
+    assert.equal(shown.groups.reduce((s, g) => s + g.count, 0), hosts.total);
+    const wired = shown.groups.findIndex((g) => g.node === 'wired/other');
+    if (wired >= 0) assert.equal(wired, shown.groups.length - 1, 'wired/other comes last');
+  });
+
+  // Unknown serial → "appareil introuvable".
+  await page.fill('#serial', 'NOSUCHDEVICE123');
+  await page.click('#diagnose');
+  await page.waitForSelector('#error:not([hidden])', {timeout: 60000});
+  const notFound = await text('#error-text');
+  check('unknown serial → "Appareil introuvable"', () => assert.match(notFound, /Appareil introuvable/));
+
+  // The hub itself, without the proxy's identity headers: the page explains the 401.
+  const direct = await browser.newPage();
+  await direct.goto(`${info.hub_url}/#${encodeURIComponent(dev.serial)}`, {waitUntil: 'load'});
+  await direct.waitForSelector('#error:not([hidden])', {timeout: 60000});
+  const denied = (await direct.textContent('#error-text')) || '';
+  check('without the proxy (no identity) → the 401 explained', () => assert.match(denied, /401/));
+  await direct.close();
+}
+
+let rc = 0;
+try {
+  await main();
+  if (failures.length) rc = 1;
+} catch (e) {
+  console.error(`FAIL ${e.stack || e}`);
+  rc = 1;
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  await stopDemo();
+}
+console.log(rc === 0 ? 'csr_page: all checks passed' : `csr_page: FAILED (${failures.join('; ') || 'see above'})`);
+process.exit(rc);

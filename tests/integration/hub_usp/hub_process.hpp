@@ -1,0 +1,88 @@
+// Test helpers: a temp directory, the real cpe-hub as a child process (ports read from its log lines),
+// blocking HTTP through libcurl, an SSE reader on a raw socket, and test certificates made by openssl.
+#pragma once
+
+#include <string>
+#include <thread>
+#include <vector>
+#include <mutex>
+#include <optional>
+
+namespace cpe::hub::test {
+
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    const std::string& path() const { return path_; }
+    std::string file(const std::string& name) const { return path_ + "/" + name; }
+    void write(const std::string& name, const std::string& text) const;
+
+private:
+    std::string path_;
+};
+
+// The service token every HubProcess gets (HUB_SERVICE_TOKEN: the access middleware of hub/api protects
+// /usp and /sse) and that http() and SseReader send as "Authorization: Bearer …".
+extern const char* const kServiceToken;
+
+struct HttpResult {
+    long status = 0;  // 0: no response (error holds why)
+    std::string body;
+    std::string error;
+};
+HttpResult http(const std::string& method, const std::string& url, const std::string& body = "", long timeout_s = 20,
+                bool with_token = true);
+
+class HubProcess {
+public:
+    // Starts `binary --config <dir>/hub.json` after writing `config_json` there.
+    HubProcess(const std::string& binary, const TempDir& dir, const std::string& config_json);
+    ~HubProcess();
+    bool started() const { return http_port_ > 0; }
+    int http_port() const { return http_port_; }
+    int usp_port() const { return usp_port_; }
+    int pid() const { return pid_; }
+    std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(http_port_) + path; }
+    // SIGTERM and wait; returns the exit status (or -1).
+    int stop();
+    std::vector<std::string> log_lines();
+    size_t count_lines(const std::string& needle);
+
+private:
+    int pid_ = -1;
+    int err_fd_ = -1;
+    std::thread reader_;
+    std::mutex mutex_;
+    std::vector<std::string> lines_;
+    int http_port_ = 0;
+    int usp_port_ = 0;
+};
+
+// Reads an SSE stream: connects, sends the GET, collects text until `needle` appears (bounded wait).
+class SseReader {
+public:
+    SseReader(int port, const std::string& path_and_query);
+    ~SseReader();
+    bool wait_for(const std::string& needle, int timeout_ms = 10000);
+    const std::string& text() const { return buffer_; }
+
+private:
+    int fd_ = -1;
+    std::string buffer_;
+};
+
+// openssl CLI: a CA, a server certificate for 127.0.0.1 and client certificates with the given CN
+// (and optional SAN URI): <name>.crt, <name>.key and <name>.pem (key + certificate in one file, which is
+// what libwebsockets 4.1 with mbedTLS reads for a client certificate). Returns false with a message on failure.
+struct TestPki {
+    std::string ca_cert, ca_key, server_cert, server_key;
+};
+bool make_ca_and_server(const TempDir& dir, TestPki& pki, std::string& error);
+bool make_client_cert(const TempDir& dir, const TestPki& pki, const std::string& name, const std::string& cn,
+                      const std::string& san_uri, std::string& error);
+
+std::string slurp(const std::string& path);
+int run_command(const std::string& command, std::string* output = nullptr);
+
+}  // namespace cpe::hub::test

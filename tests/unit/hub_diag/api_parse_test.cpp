@@ -1,0 +1,89 @@
+#include <gtest/gtest.h>
+
+#include "api/devices_api.hpp"
+#include "api/devices_config.hpp"
+#include "api/source_clients.hpp"
+
+using namespace cpe::hub::api;
+
+TEST(DevicesConfig, ParsesAndNamesBadKeys) {
+    auto c = parse_devices_config(R"({"genieacs":{"url":"http://acs:7557","budget_ms":1500},
+        "optical":{"good_min_dbm":-24},"poller":{"interval_s":30},"access":{"trusted_proxies":["10.0.0.5"]}})", "d.json");
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->genieacs.budget_ms, 1500u);
+    EXPECT_DOUBLE_EQ(c->optical.good_min_dbm, -24);
+    EXPECT_EQ(c->poller.interval_s, 30u);
+
+    auto typo = parse_devices_config(R"({"genieacs":{"urll":"x"}})", "d.json");
+    ASSERT_FALSE(typo.ok());
+    EXPECT_EQ(typo.error().message, "d.json: genieacs.urll: unknown field");
+    auto range = parse_devices_config(R"({"poller":{"concurrency":0}})", "d.json");
+    ASSERT_FALSE(range.ok());
+    EXPECT_NE(range.error().message.find("poller.concurrency"), std::string::npos);
+    auto order = parse_devices_config(R"({"optical":{"good_min_dbm":-30}})", "d.json");
+    ASSERT_FALSE(order.ok());
+    EXPECT_NE(order.error().message.find("optical"), std::string::npos);
+    EXPECT_FALSE(parse_devices_config(R"({"erpnext":{"url":"ftp://x"}})", "d.json").ok());
+    EXPECT_FALSE(parse_devices_config("[", "d.json").ok());
+}
+
+TEST(DevicesApiParse, SerialQuery) {
+    cpe::net::Request r;
+    EXPECT_FALSE(parse_serial_query(r).ok());
+    r.query = {{"serial", " TPLGC4160688 "}};
+    EXPECT_EQ(*parse_serial_query(r), "TPLGC4160688");
+    r.query = {{"serial", "a\"b"}};
+    auto bad = parse_serial_query(r);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message.find("'serial'"), std::string::npos);
+    r.query = {{"serial", std::string(65, 'A')}};
+    EXPECT_FALSE(parse_serial_query(r).ok());
+}
+
+TEST(DevicesApiParse, TaskBody) {
+    EXPECT_EQ(*parse_task_body(R"({"task":"reboot"})"), "reboot");
+    EXPECT_EQ(*parse_task_body(R"({"name":"refresh"})"), "refresh");
+    EXPECT_FALSE(parse_task_body(R"({"task":"factoryReset"})").ok());
+    EXPECT_FALSE(parse_task_body(R"({"task":1})").ok());
+    EXPECT_FALSE(parse_task_body("not json").ok());
+    EXPECT_FALSE(parse_task_body("[]").ok());
+}
+
+TEST(SourceParse, GenieDeviceToViewValuesAndBridgeOptical) {
+    auto list = cpe::hub::sources::parse_device_list(
+        R"([{"_id":"A-B-C","_deviceId":{"_SerialNumber":"C","_ProductClass":"B"},"_lastInform":"2026-01-01T00:00:00.000Z",
+            "Device":{"_object":true,"DeviceInfo":{"_object":true,"UpTime":{"_value":42,"_type":"xsd:unsignedInt"},
+            "Never":{"_type":"xsd:string"}}}}])");
+    ASSERT_TRUE(list.ok()) << list.error().message;
+    ASSERT_EQ(list->size(), 1u);
+    GenieHit h = hit_from_device(list->front());
+    EXPECT_EQ(h.id, "A-B-C");
+    EXPECT_EQ(h.params.at("_deviceId._SerialNumber"), "C");
+    EXPECT_EQ(h.params.at("_deviceId._ProductClass"), "B");
+    EXPECT_EQ(h.params.at("Device.DeviceInfo.UpTime"), "42");
+    EXPECT_EQ(h.params.count("Device.DeviceInfo.Never"), 0u);
+    ASSERT_TRUE(h.last_inform_ms);
+
+    auto opt = parse_bridge_optical(R"({"rxDbm":-21.5,"tx_dbm":2.1,"rxRaw":123})");
+    ASSERT_TRUE(opt.ok());
+    EXPECT_DOUBLE_EQ(cJSON_GetObjectItem(opt->get(), "rxDbm")->valuedouble, -21.5);
+    EXPECT_DOUBLE_EQ(cJSON_GetObjectItem(opt->get(), "txDbm")->valuedouble, 2.1);
+    EXPECT_FALSE(cJSON_GetObjectItem(opt->get(), "rxRaw"));
+    EXPECT_FALSE(parse_bridge_optical("[1]").ok());
+    EXPECT_FALSE(parse_bridge_optical("{").ok());
+}
+
+TEST(SourceBreaker, OpensAfterConsecutiveFailuresAndRecovers) {
+    Breaker b(2, 1000);
+    EXPECT_TRUE(b.allow(0));
+    b.failure("boom", 0);
+    EXPECT_TRUE(b.allow(1));
+    b.failure("boom", 1);
+    EXPECT_FALSE(b.allow(2));
+    EXPECT_NE(b.refusal(2).find("boom"), std::string::npos);
+    EXPECT_TRUE(b.allow(1002));  // after the open period, a probe goes through
+    b.success(1002);
+    EXPECT_TRUE(b.allow(1003));
+}
+
+TEST(SourceUrl, Encode) { EXPECT_EQ(url_encode("1C61B4-W5%2D2100G-X"), "1C61B4-W5%252D2100G-X"); }

@@ -1,0 +1,546 @@
+#!/usr/bin/python3
+"""The hub with a simulated fleet, on loopback (docs/demo.md). Standard library only.
+
+Starts, in this order, each as a real process on 127.0.0.1:
+  1. the fleet file (tests/sim/fleet/make_fleet.py): tens of devices, agents of both boards + TR-069-only ones;
+  2. the GenieACS NBI simulator and the ERPNext (Frappe) simulator on that fleet;
+  3. the TP-Link web-UI simulator for a few XX230v modems, the real snmpd serving the Raisecom OLT simulator,
+     and cpe-bridge configured for both;
+  4. cpe-hub (embedded defaults: SQLite in the state dir) pointed at the simulators and the bridge, serving the
+     CSR page (hub/web);
+  5. the auth proxy (tests/sim/authproxy, Traefik + Authentik stand-in) on the public port, forwarding to the hub;
+  6. one cpe-agent per online agent device of the fleet, each on its own copy of its board's fixture rootfs with
+     the serial, MACs and optical level rewritten to the fleet's identity, connected to the hub over USP WebSocket.
+
+    demo.py --bin-dir build/host --state-dir build/demo [--port 3300] [--devices 24] [--seed 7] [--check]
+
+Foreground until SIGINT/SIGTERM, then stops everything it started. --check: start, check one ERPNext serial's
+consolidated view through the public port (and its hosts, and the page), print it, stop, exit 0/1.
+Secrets (service token, ERPNext key, modem password, SNMPv3 passphrases) are generated per run in the state dir.
+"""
+import argparse
+import ctypes
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable  # Debian's, with python3-cryptography
+LOOP = "127.0.0.1"
+
+
+def log(msg):
+    print("demo: " + msg, file=sys.stderr, flush=True)
+
+
+class DemoError(Exception):
+    pass
+
+
+# ---- processes --------------------------------------------------------------------------------------------
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _child_setup():
+    # Own session (a Ctrl-C reaches only the launcher, which stops children in order) and, if the launcher dies
+    # without cleaning up (SIGKILL), the kernel sends the child SIGTERM (PR_SET_PDEATHSIG = 1).
+    os.setsid()
+    _libc.prctl(1, signal.SIGTERM, 0, 0, 0)
+
+
+class Procs:
+    def __init__(self, logdir):
+        self.logdir = logdir
+        self.items = []  # (name, Popen, log path), in start order
+
+    def start(self, name, argv, env=None, cwd=None):
+        path = os.path.join(self.logdir, name + ".log")
+        out = open(path, "wb")
+        e = dict(os.environ)
+        e.update(env or {})
+        p = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=e, cwd=cwd,
+                             preexec_fn=_child_setup, close_fds=True)
+        out.close()
+        self.items.append((name, p, path))
+        return p, path
+
+    def wait_line(self, name, p, path, prefix, timeout=30.0):
+        """The rest of the first line starting with `prefix` (anywhere in a line) in the process's log."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with open(path, "rb") as f:
+                    text = f.read().decode("utf-8", "replace")
+            except OSError:
+                text = ""
+            for line in text.splitlines():
+                at = line.find(prefix)
+                if at >= 0:
+                    return line[at + len(prefix):].strip()
+            if p.poll() is not None:
+                raise DemoError("%s exited (status %s) before '%s':\n%s" % (name, p.returncode, prefix, tail(path)))
+            time.sleep(0.05)
+        raise DemoError("%s: no '%s' within %d s:\n%s" % (name, prefix, timeout, tail(path)))
+
+    def check_alive(self):
+        for name, p, path in self.items:
+            if p.poll() is not None:
+                raise DemoError("%s exited (status %s):\n%s" % (name, p.returncode, tail(path)))
+
+    def stop_all(self):
+        # Reverse start order: agents first, the simulators last.
+        for name, p, _ in reversed(self.items):
+            if p.poll() is None:
+                try:
+                    p.terminate()
+                except OSError:
+                    pass
+        deadline = time.monotonic() + 5
+        for name, p, _ in reversed(self.items):
+            try:
+                p.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log("%s did not stop on SIGTERM: SIGKILL" % name)
+                p.kill()
+                p.wait()
+        self.items.clear()
+
+
+def tail(path, n=25):
+    try:
+        with open(path, "rb") as f:
+            lines = f.read().decode("utf-8", "replace").splitlines()
+        return "\n".join("    " + l for l in lines[-n:])
+    except OSError:
+        return "    (no log)"
+
+
+# ---- HTTP helper ------------------------------------------------------------------------------------------
+
+_no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def http(method, url, headers=None, body=None, timeout=30):
+    req = urllib.request.Request(url, method=method, headers=headers or {}, data=body)
+    try:
+        with _no_proxy.open(req, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def port_free(port):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind((LOOP, port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def write_secret(path, text):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+
+
+# ---- agents' rootfs ---------------------------------------------------------------------------------------
+
+def mac_add(mac, off):
+    n = int(mac.replace(":", ""), 16) + off
+    return ":".join("%02x" % ((n >> s) & 0xFF) for s in range(40, -8, -8))
+
+
+def make_device(board_dir, dest_board, dest, dev):
+    """Copies the board's profile and fixture rootfs and gives them the fleet device's identity: serial, base MAC
+    (and the addresses derived from it), SSID suffix."""
+    src = os.path.join(board_dir, "fixtures", "rootfs")
+    shutil.copytree(src, dest, symlinks=True)
+    os.makedirs(dest_board)
+    shutil.copy(os.path.join(board_dir, "profile.json"), os.path.join(dest_board, "profile.json"))  # SSIDs
+    profile = json.load(open(os.path.join(board_dir, "profile.json")))
+    serial_rel = find_serial_file(profile)
+    old_serial = open(os.path.join(src, serial_rel.lstrip("/"))).read().strip()
+    old_mac = open(os.path.join(src, "sys/class/net/br0/address")).read().strip().lower()
+    new_mac = dev["mac"].lower()
+    repl = [(old_serial, dev["serial"])]
+    for off in range(-4, 9):
+        a, b = mac_add(old_mac, off), mac_add(new_mac, off)
+        repl += [(a, b), (a.upper(), b.upper())]
+    suffix_old = old_mac.replace(":", "")[-4:].upper()
+    suffix_new = new_mac.replace(":", "")[-4:].upper()
+    repl.append(("_" + suffix_old, "_" + suffix_new))
+    for root, _, files in [(dest_board, None, ["profile.json"])] + list(os.walk(dest)):
+        for name in files:
+            path = os.path.join(root, name)
+            if os.path.islink(path):
+                continue
+            try:
+                text = open(path, encoding="utf-8").read()
+            except (UnicodeDecodeError, OSError):
+                continue  # binary (udhcpd leases): host MACs only
+            new = text
+            for a, b in repl:
+                new = new.replace(a, b)
+            if new != text:
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(new)
+    # The optical level stays the board fixture's (XX230v −19 dBm, HT803G −25.6 dBm): the fleet's rx_power
+    # (GenieACS) is mostly above −8 dBm, so the agents keep the fixtures' realistic levels (docs/demo.md).
+
+
+def find_serial_file(profile):
+    """The file the board's identity reads SerialNumber from (profile.json: {... "serial": {"file": …}})."""
+    stack = [profile]
+    while stack:
+        o = stack.pop()
+        if isinstance(o, dict):
+            for k, v in o.items():
+                if "serial" in k.lower() and isinstance(v, dict) and isinstance(v.get("file"), str):
+                    return v["file"]
+                stack.append(v)
+        elif isinstance(o, list):
+            stack.extend(o)
+    raise DemoError("profile.json: no serial file in the identity section")
+
+
+# ---- the demo ---------------------------------------------------------------------------------------------
+
+class Demo:
+    def __init__(self, a):
+        self.a = a
+        self.state = os.path.abspath(a.state_dir)
+        self.bin = os.path.abspath(a.bin_dir)
+        self.procs = None
+        self.info = {}
+
+    def exe(self, rel):
+        p = os.path.join(self.bin, rel)
+        if not os.access(p, os.X_OK):
+            raise DemoError("%s not built (expected %s)" % (os.path.basename(rel), p))
+        return p
+
+    def prepare(self):
+        # The state dir is recreated on every run, except the hub's SQLite file (its optical history survives).
+        os.makedirs(self.state, exist_ok=True)
+        for name in os.listdir(self.state):
+            if name.startswith("hub.db"):
+                continue
+            path = os.path.join(self.state, name)
+            shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.unlink(path)
+        for d in ("logs", "secrets", "agents", "bridge-state", "snmp"):
+            os.makedirs(os.path.join(self.state, d))
+        os.chmod(os.path.join(self.state, "secrets"), 0o700)
+        self.procs = Procs(os.path.join(self.state, "logs"))
+
+    def run(self):
+        a, st = self.a, self.state
+        hub_bin, agent_bin, bridge_bin = self.exe("hub/cpe-hub"), self.exe("agent/cpe-agent"), self.exe("bridge/api/cpe-bridge")
+        if a.port and not port_free(a.port):
+            raise DemoError("port %d on %s is in use (another demo running?); stop it or use --port" % (a.port, LOOP))
+        self.prepare()
+        token = "demo-" + secrets.token_hex(16)
+        erp_key, erp_secret = secrets.token_hex(8), secrets.token_hex(12)
+        sec = lambda name: os.path.join(st, "secrets", name)
+
+        # 1. fleet
+        fleet_path = os.path.join(st, "fleet.json")
+        subprocess.run([PY, os.path.join(REPO, "tests/sim/fleet/make_fleet.py"), "--count", str(a.devices), "--seed",
+                        str(a.seed), "--base-time", str(int(time.time())), "--out", fleet_path], check=True,
+                       stdout=subprocess.DEVNULL)
+        fleet = json.load(open(fleet_path))
+        devices = fleet["devices"]
+        log("fleet: %d devices (%d with an agent) in %s" % (len(devices), sum(1 for d in devices if d["agent"]), fleet_path))
+
+        # 2. GenieACS NBI + ERPNext simulators
+        p, path = self.procs.start("genieacs-nbi", [PY, os.path.join(REPO, "tests/sim/genieacs/nbi_sim.py"), "--fleet",
+                                                    fleet_path, "--port", "0"])
+        nbi_url = "http://%s:%s" % (LOOP, self.procs.wait_line("genieacs-nbi", p, path, "READY "))
+        p, path = self.procs.start("erpnext", [PY, os.path.join(REPO, "tests/sim/erpnext/frappe_sim.py"), "--fleet", fleet_path,
+                                               "--api-key", erp_key, "--api-secret", erp_secret, "--port", "0"])
+        erp_url = "http://%s:%s" % (LOOP, self.procs.wait_line("erpnext", p, path, "READY "))
+
+        # 3. TP-Link modems (XX230v without an agent: the bridge is how the hub reads them), OLT on snmpd, bridge
+        modem_pw = secrets.token_hex(10)
+        write_secret(sec("modem.password"), modem_pw + "\n")
+        bridged = [d for d in devices if d["model"] == "XX230v" and not d["agent"]][: a.modems]
+        modems = []
+        if bridged:
+            p, path = self.procs.start("tplink-sim", [PY, os.path.join(REPO, "tests/sim/tplink/tplink_sim.py"), "--host", LOOP,
+                                                      "--port", "0", "--count", str(len(bridged)), "--password-file",
+                                                      sec("modem.password"), "--fixture",
+                                                      os.path.join(REPO, "boards/tplink-xx230v/fixtures")])
+            ports = self.procs.wait_line("tplink-sim", p, path, "READY ").split()
+            for d, port in zip(bridged, ports):
+                write_secret(sec(d["equipment"][0] + ".secret"), "user=user\npassword=%s\n" % modem_pw)
+                modems.append({"id": d["equipment"][0], "host": "%s:%s" % (LOOP, port),
+                               "secret_file": sec(d["equipment"][0] + ".secret")})
+        olt = self.start_olt(devices, sec)
+        bridge_cfg = {"http": {"bind": LOOP, "port": 0}, "state_dir": os.path.join(st, "bridge-state"),
+                      "cache_max_age_s": 30, "log_level": "info", "modems": modems, "olts": [olt] if olt else []}
+        json.dump(bridge_cfg, open(os.path.join(st, "bridge.json"), "w"), indent=2)
+        p, path = self.procs.start("cpe-bridge", [bridge_bin, "--config", os.path.join(st, "bridge.json")])
+        bport = self.procs.wait_line("cpe-bridge", p, path, "LISTENING ").split()[-1]
+        bridge_url = "http://%s:%s" % (LOOP, bport)
+
+        # 4. the hub
+        hub_cfg = {"log": {"level": "info"}, "http": {"bind": LOOP, "port": 0},
+                   "usp": {"enabled": True, "bind": LOOP, "port": 0, "request_timeout_ms": 5000},
+                   "store": {"path": os.path.join(st, "hub.db")}}
+        # Budgets a little above the defaults: two shared cores may run the demo next to a test suite.
+        dev_cfg = {"access": {"trusted_proxies": [LOOP]},
+                   "genieacs": {"url": nbi_url, "budget_ms": 4000}, "erpnext": {"url": erp_url, "budget_ms": 4000},
+                   "bridge": {"url": bridge_url, "budget_ms": 4000}, "agent_budget_ms": 4000, "lookup_budget_ms": 8000,
+                   "poller": {"interval_s": 30, "stale_after_s": 120}}
+        json.dump(hub_cfg, open(os.path.join(st, "hub.json"), "w"), indent=2)
+        json.dump(dev_cfg, open(os.path.join(st, "devices.json"), "w"), indent=2)
+        write_secret(sec("hub-service-token"), token + "\n")
+        p, path = self.procs.start("cpe-hub", [hub_bin, "--config", os.path.join(st, "hub.json"), "--web",
+                                               os.path.join(REPO, "hub/web")],
+                                   env={"HUB_DEVICES_CONFIG": os.path.join(st, "devices.json"), "HUB_SERVICE_TOKEN": token,
+                                        "ERP_SERVICE_TOKEN": "%s:%s" % (erp_key, erp_secret)})
+        hub_port = self.procs.wait_line("cpe-hub", p, path, "HTTP API on %s:" % LOOP).split()[0].rstrip(",;")
+        usp_port = self.procs.wait_line("cpe-hub", p, path, "USP WebSocket server on %s:" % LOOP)
+        usp_port = "".join(ch for ch in usp_port.split()[0] if ch.isdigit())
+        hub_url = "http://%s:%s" % (LOOP, "".join(ch for ch in hub_port if ch.isdigit()))
+
+        # 5. the auth proxy on the public port
+        p, path = self.procs.start("authproxy", [PY, os.path.join(REPO, "tests/sim/authproxy/authproxy.py"), "--upstream",
+                                                 hub_url, "--bind", LOOP, "--port", str(a.port), "--email", a.email,
+                                                 "--groups", a.groups])
+        public_port = int(self.procs.wait_line("authproxy", p, path, "READY "))
+        public_url = "http://localhost:%d/" % public_port
+
+        # 6. agents
+        agents = [d for d in devices if d["agent"] and d["online"]][: a.max_agents]
+        for d in agents:
+            name = "agent-%s" % d["serial"]
+            root = os.path.join(st, "agents", d["serial"])
+            board = os.path.join(root, "board")
+            make_device(os.path.join(REPO, d["board"]), board, os.path.join(root, "rootfs"), d)
+            cfg = {"controller": {"url": "ws://%s:%s/usp" % (LOOP, usp_port), "endpoint_id": "self::cpe-hub"},
+                   "periodic_interval_s": 300}
+            json.dump(cfg, open(os.path.join(root, "agent.json"), "w"))
+            self.procs.start(name, [agent_bin, "--board", board, "--root", os.path.join(root, "rootfs"), "run", "--config",
+                                    os.path.join(root, "agent.json")])
+        auth = {"Authorization": "Bearer " + token}
+        want = {d["serial"] for d in agents}
+        deadline = time.monotonic() + 60
+        online = set()
+        while time.monotonic() < deadline:
+            self.procs.check_alive()
+            st_, body = http("GET", hub_url + "/usp/endpoints?online=true", auth)
+            if st_ == 200:
+                online = {e.get("serial") for e in json.loads(body).get("endpoints", []) if e.get("online")}
+                if want <= online:
+                    break
+            time.sleep(0.3)
+        if not want <= online:
+            raise DemoError("agents not online after 60 s: %s" % ", ".join(sorted(want - online)))
+        log("%d agents online" % len(want))
+
+        self.info = {"public_url": public_url, "public_port": public_port, "hub_url": hub_url, "usp_port": int(usp_port),
+                     "bridge_url": bridge_url, "genieacs_url": nbi_url, "erpnext_url": erp_url, "fleet": fleet_path,
+                     "state_dir": st, "token_file": sec("hub-service-token"),
+                     "erpnext_credentials_file": sec("erpnext.credentials"),
+                     "agents": sorted(want), "bridged": [d["serial"] for d in bridged],
+                     "samples": self.samples(devices, agents, bridged)}
+        write_secret(sec("erpnext.credentials"), "%s:%s\n" % (erp_key, erp_secret))
+        json.dump(self.info, open(os.path.join(st, "demo.json"), "w"), indent=2)
+        return self.info
+
+    def start_olt(self, devices, sec):
+        snmpd = shutil.which("snmpd") or ("/usr/sbin/snmpd" if os.path.exists("/usr/sbin/snmpd") else None)
+        if not snmpd:
+            log("snmpd not found: no OLT (toolchains/deps.sh install run installs it)")
+            return None
+        pons = {}
+        for d in devices:
+            o = d.get("olt") or {}
+            if o.get("olt") == "OLT-01":
+                key = (o["slot"], o["port"])
+                pons[key] = max(pons.get(key, 0), o["onu"])
+        if not pons:
+            return None
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind((LOOP, 0))
+        port = s.getsockname()[1]
+        s.close()
+        user, auth_pw, priv_pw = "demo", secrets.token_hex(12), secrets.token_hex(12)
+        conf = open(os.path.join(REPO, "tests/sim/olt/snmpd.conf.in")).read()
+        sim_args = " ".join("--pon %d/%d/%d" % (sl, po, n) for (sl, po), n in sorted(pons.items()))
+        for k, v in {"@COMMUNITY@": secrets.token_hex(8), "@V3_USER@": user, "@AUTH_PASS@": auth_pw, "@PRIV_PASS@": priv_pw,
+                     "@PYTHON3@": PY, "@SIM_SCRIPT@": os.path.join(REPO, "tests/sim/olt/raisecom_olt_sim.py"),
+                     "@SIM_ARGS@": sim_args}.items():
+            conf = conf.replace(k, v)
+        snmp_dir = os.path.join(self.state, "snmp")
+        write_secret(os.path.join(snmp_dir, "snmpd.conf"), conf)
+        p, path = self.procs.start("snmpd-olt", [snmpd, "-f", "-Lf", os.path.join(snmp_dir, "snmpd.log"), "-C", "-c",
+                                                 os.path.join(snmp_dir, "snmpd.conf"), "-p", os.path.join(snmp_dir, "snmpd.pid"),
+                                                 "-I", "-smux", "udp:%s:%d" % (LOOP, port)],
+                                   env={"SNMP_PERSISTENT_DIR": snmp_dir})
+        # snmpd logs its version line once it listens.
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            text = open(os.path.join(snmp_dir, "snmpd.log")).read() if os.path.exists(os.path.join(snmp_dir, "snmpd.log")) else ""
+            if "NET-SNMP version" in text:
+                break
+            if p.poll() is not None or "Error opening specified endpoint" in text:
+                raise DemoError("snmpd did not start:\n" + text)
+            time.sleep(0.05)
+        else:
+            raise DemoError("snmpd did not come up within 15 s")
+        write_secret(sec("olt-01.v3"), "user = %s\nauth = SHA\nauth_passphrase = %s\npriv = AES\npriv_passphrase = %s\n"
+                     % (user, auth_pw, priv_pw))
+        return {"id": "OLT-01", "host": LOOP, "port": port, "v3_file": sec("olt-01.v3"),
+                "pons": [{"slot": sl, "port": po} for (sl, po) in sorted(pons)]}
+
+    @staticmethod
+    def samples(devices, agents, bridged):
+        out = []
+        pick = lambda cond, why: next(((d, why) for d in devices if cond(d) and d["serial"] not in {x[0]["serial"] for x in out}), None)
+        agent_serials = {d["serial"] for d in agents}
+        for cond, why in [
+            (lambda d: d["serial"] in agent_serials and d["model"] == "XX230v", "XX230v with agent (mesh, USP live)"),
+            (lambda d: d["serial"] in agent_serials and d["model"] == "HT803G", "HT803G with agent (weak-signal board)"),
+            (lambda d: d in bridged, "XX230v TR-069 only, read by cpe-bridge"),
+            (lambda d: not d["agent"] and d["model"] == "HT803G", "HT803G TR-069 only"),
+            (lambda d: d["serial"] != d["tr069_serial"], "factory TR-069 serial: found by GPON suffix"),
+        ]:
+            s = pick(cond, why)
+            if s:
+                out.append(s)
+        return [{"serial": d["serial"], "model": d["model"], "customer": d["customer"], "what": why} for d, why in out]
+
+    def check(self):
+        """One serial from the simulated ERPNext → its consolidated view through the public port."""
+        info = self.info
+        creds = open(info["erpnext_credentials_file"]).read().strip()
+        q = urllib.parse.urlencode({"fields": json.dumps(["name", "serial_number", "customer", "service_location"]),
+                                    "filters": json.dumps([["equipment_type", "=", "ONT"], ["status", "=", "Active"]]),
+                                    "limit_page_length": 0})
+        st_, body = http("GET", info["erpnext_url"] + "/api/resource/Service%20Equipment?" + q,
+                         {"Authorization": "token " + creds})
+        if st_ != 200:
+            raise DemoError("ERPNext simulator: %s %s" % (st_, body[:200]))
+        rows = {r["serial_number"]: r for r in json.loads(body)["data"]}
+        serial = next((s for s in info["agents"] if s in rows), None) or next(iter(sorted(rows)))
+        erp = rows[serial]
+        base = "http://%s:%d" % (LOOP, info["public_port"])
+        st_, body = http("GET", base + "/devices/lookup?serial=" + urllib.parse.quote(serial), timeout=30)
+        print(body.decode("utf-8", "replace"))
+        problems = []
+        view = json.loads(body) if st_ == 200 else {}
+        if st_ != 200:
+            problems.append("lookup %s through %s: HTTP %d" % (serial, base, st_))
+        if view.get("serial") != serial:
+            problems.append("serial %r, expected %r" % (view.get("serial"), serial))
+        if (view.get("customer") or {}).get("name") != erp["customer"]:
+            problems.append("customer %r, ERPNext says %r" % ((view.get("customer") or {}).get("name"), erp["customer"]))
+        if (view.get("location") or {}).get("name") != erp["service_location"]:
+            problems.append("location %r, ERPNext says %r" % ((view.get("location") or {}).get("name"), erp["service_location"]))
+        if view:
+            st_, hb = http("GET", base + "/devices/%s/hosts" % urllib.parse.quote(view["id"], safe=""), timeout=30)
+            hosts = json.loads(hb) if st_ == 200 else {}
+            if st_ != 200:
+                problems.append("hosts: HTTP %d %s" % (st_, hb[:200]))
+            elif sum(n.get("count", 0) for n in hosts.get("nodes", [])) != hosts.get("total"):
+                problems.append("hosts: node counts do not add up to total %s" % hosts.get("total"))
+            else:
+                print("hosts: %d, by node: %s" % (hosts["total"], ", ".join("%s (%d)" % (n["name"], n["count"])
+                                                                            for n in hosts["nodes"])))
+        st_, olts = http("GET", info["bridge_url"] + "/olts")
+        pons = [(o["id"], p["slot"], p["port"]) for o in (json.loads(olts).get("olts", []) if st_ == 200 else []) for p in o["pons"]]
+        if pons:  # the OLT (snmpd) through cpe-bridge
+            st_, t = http("GET", info["bridge_url"] + "/olts/%s/pons/%d/%d" % pons[0])
+            onus = json.loads(t).get("onus", []) if st_ == 200 else []
+            if not onus:
+                problems.append("bridge OLT %s PON %d/%d: HTTP %d, %d ONUs" % (pons[0] + (st_, len(onus))))
+            else:
+                print("OLT %s PON %d/%d via cpe-bridge: %d ONUs" % (pons[0] + (len(onus),)))
+        st_, page = http("GET", base + "/")
+        if st_ != 200 or b"Diagnostiquer" not in page:
+            problems.append("the page at %s/: HTTP %d" % (base, st_))
+        st_, _ = http("GET", info["hub_url"] + "/devices/lookup?serial=" + urllib.parse.quote(serial))
+        if st_ != 401:
+            problems.append("the hub without identity answered %d, expected 401" % st_)
+        for p in problems:
+            log("CHECK FAILED: " + p)
+        if not problems:
+            log("check ok: %s → %s, customer %s (%s), optical %s" % (
+                serial, view.get("id"), erp["customer"], (view.get("customer") or {}).get("customer_name"),
+                (view.get("opticalStatus") or {}).get("grade")))
+        return not problems
+
+
+def main():
+    ap = argparse.ArgumentParser(description="cpe-hub with a simulated fleet (docs/demo.md)")
+    ap.add_argument("--bin-dir", default=os.path.join(REPO, "build", "host"), help="build dir with hub/, agent/, bridge/")
+    ap.add_argument("--state-dir", default=os.path.join(REPO, "build", "demo"))
+    ap.add_argument("--port", type=int, default=3300, help="public port (the auth proxy); 0 = any free port")
+    ap.add_argument("--devices", type=int, default=24)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--max-agents", type=int, default=16)
+    ap.add_argument("--modems", type=int, default=3, help="TP-Link modems behind cpe-bridge")
+    ap.add_argument("--email", default="csr@example.net", help="the signed-in user the proxy announces")
+    ap.add_argument("--groups", default="support,staff")
+    ap.add_argument("--check", action="store_true", help="start, check one serial end to end, stop")
+    a = ap.parse_args()
+
+    demo = Demo(a)
+    stopping = []
+
+    def on_signal(sig, _):
+        for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(s, signal.SIG_IGN)  # the clean-up below must not be interrupted
+        stopping.append(sig)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    rc = 0
+    try:
+        info = demo.run()
+        if a.check:
+            rc = 0 if demo.check() else 1
+        else:
+            print("\nCPE hub demo: open %s" % info["public_url"])
+            print("  (through the auth proxy as %s; the hub itself is on %s, USP on port %d)" % (a.email, info["hub_url"],
+                                                                                                 info["usp_port"]))
+            print("  serials to try:")
+            for s in info["samples"]:
+                print("    %-14s %-7s %-11s %s" % (s["serial"], s["model"], s["customer"], s["what"]))
+            print("  logs: %s/logs   fleet: %s" % (info["state_dir"], info["fleet"]))
+            print("DEMO READY %s" % os.path.join(info["state_dir"], "demo.json"), flush=True)
+            print("Ctrl-C stops everything.", flush=True)
+            while True:
+                time.sleep(1)
+                demo.procs.check_alive()
+    except KeyboardInterrupt:
+        rc = 0 if stopping else 130
+    except (DemoError, subprocess.CalledProcessError, OSError, ValueError) as e:
+        log("error: %s" % e)
+        rc = 1
+    finally:
+        if demo.procs:
+            demo.procs.stop_all()
+        log("stopped")
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

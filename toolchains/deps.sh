@@ -35,8 +35,8 @@ install_packages() {
     local what=${1:-all}
     local base=(build-essential cmake ninja-build pkg-config git ca-certificates dpkg-dev
                 protobuf-c-compiler libsqlite3-dev sqlite3 libcurl4-openssl-dev libsnmp-dev snmpd snmp openssl
-                python3 python3-cryptography)
-    local test=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev qemu-user-static
+                python3 python3-cryptography libgtest-dev libgmock-dev libbenchmark-dev)
+    local test=(clang libclang-rt-14-dev qemu-user-static
                 g++-arm-linux-gnueabihf g++-mips-linux-gnu g++-mipsel-linux-gnu g++-aarch64-linux-gnu
                 valgrind mosquitto chromium xxd)
     local pkgs=("${base[@]}")

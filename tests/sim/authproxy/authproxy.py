@@ -31,6 +31,7 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authoriza
 class Proxy(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "authproxy"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes: no delayed-ACK stall
 
     def log_message(self, fmt, *args):  # one short line per request on stderr
         sys.stderr.write("authproxy: %s %s\n" % (self.address_string(), fmt % args))

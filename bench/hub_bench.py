@@ -263,7 +263,7 @@ def part_lookup(a):
         print("      two tasks, simulator                                p50 %7.1f ms   p95 %7.1f ms   (%d pairs, HTTP %s)"
               % (b50, b95, len(base), ", ".join("%d×%d" % (k, v) for k, v in sorted(base_codes.items()))))
         print("      two tasks, real GenieACS NBI: ~1060 ms — it polls for the session start every 500 ms, ~520 ms per task\n"
-              "      (/work/shared/reference/genieacs-nbi.md \"Measured here\"; the simulator answers without that wait)")
+              "      (shared/reference/genieacs-nbi.md beside the repository, \"Measured here\"; the simulator answers without that wait)")
         print("    ratio lookup p50 / GenieACS path p50: simulator %.2f, real NBI %.3f   goal p95 ≤ 100 ms on loopback: %s"
               % (p50 / b50, p50 / 1060.0, "met" if p95 <= 100 else "NOT met"))
     finally:

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <map>
 #include <memory>
 #include <thread>
 
@@ -17,6 +18,8 @@
 #include "log/log.hpp"
 #include "model/board.hpp"
 #include "mtp/ws_client.hpp"
+#include "mtp/ws_server.hpp"
+#include "usp/msg.hpp"
 #include "net/event_loop.hpp"
 #include "usp/record.hpp"
 #include "usp/usp_agent.hpp"
@@ -206,31 +209,128 @@ int run_daemon(const DaemonArgs& args) {
     wo.reconnect = cfg->reconnect;
 
     std::unique_ptr<mtp::WsClient> client;
+    std::unique_ptr<mtp::WsServer> server;
+    // Server mode: which controller created each subscription (by its ID), so that its Notify goes to that
+    // controller's connection. Subscriptions we did not see created (the factory "boot" one, the outgoing
+    // controller's) go to the outgoing controller, or to every connected controller when there is none.
+    std::map<std::string, std::string> sub_owner;
+    auto route = [&](usp::Bytes rec) {
+        if (!server) {
+            client->send(std::move(rec));
+            return;
+        }
+        auto r = cpe::usp::decode_record(rec);
+        if (!r) return;
+        auto payload = r->payload();
+        if (!payload) return;
+        std::string owner;
+        if (auto m = cpe::usp::decode_msg(*payload); m && m->type() == cpe::usp::MsgType::notify)
+            if (auto n = m->notify()) {
+                auto it = sub_owner.find(n->subscription_id);
+                if (it != sub_owner.end()) owner = it->second;
+            }
+        if (!owner.empty()) {
+            if (server->connected(owner))
+                server->send(owner, cpe::usp::encode_no_session_record(owner, endpoint_id, *payload));
+            return;  // a Notify waiting for its NotifyResp is sent again when the owner comes back
+        }
+        if (client) {
+            if (client->connected()) client->send(std::move(rec));
+            return;
+        }
+        for (const std::string& id : server->controllers())
+            server->send(id, cpe::usp::encode_no_session_record(id, endpoint_id, *payload));
+    };
     auto flush = [&] {
-        if (!client || !client->connected()) return;
-        for (usp::Bytes& rec : agent.take_due_records()) client->send(std::move(rec));
+        const bool any = (client && client->connected()) || (server && !server->controllers().empty());
+        if (!any) return;
+        for (usp::Bytes& rec : agent.take_due_records()) route(std::move(rec));
     };
-    mtp::WsClientCallbacks cb;
-    cb.connected = [&] {
-        // TR-369 WebSocket binding: the first record on a new connection is a WebSocketConnectRecord.
-        client->send(cpe::usp::encode_websocket_connect_record(cfg->controller.endpoint_id, endpoint_id));
-        agent.connection_up();
-        flush();
-    };
-    cb.record = [&](std::span<const uint8_t> bytes) -> mtp::Verdict {
-        usp::RecordAction a = agent.handle_record(bytes, cfg->max_record_bytes);
-        if (a.kind == usp::RecordAction::Kind::close_unsupported) return {true, a.reason};
-        if (a.kind == usp::RecordAction::Kind::reply) client->send(std::move(a.reply));
-        flush();
-        return {};
-    };
-    client = std::make_unique<mtp::WsClient>(ev, wo, cb);
-    if (Status st = client->start(); !st) {
-        fprintf(stderr, "cpe-agent: %s\n", st.error().message.c_str());
-        return 2;
+    if (!cfg->controller.url.empty()) {
+        mtp::WsClientCallbacks cb;
+        cb.connected = [&] {
+            // TR-369 WebSocket binding: the first record on a new connection is a WebSocketConnectRecord.
+            client->send(cpe::usp::encode_websocket_connect_record(cfg->controller.endpoint_id, endpoint_id));
+            agent.connection_up();
+            flush();
+        };
+        cb.record = [&](std::span<const uint8_t> bytes) -> mtp::Verdict {
+            usp::RecordAction a = agent.handle_record(bytes, cfg->max_record_bytes);
+            if (a.kind == usp::RecordAction::Kind::close_unsupported) return {true, a.reason};
+            if (a.kind == usp::RecordAction::Kind::reply) client->send(std::move(a.reply));
+            flush();
+            return {};
+        };
+        client = std::make_unique<mtp::WsClient>(ev, wo, cb);
+        if (Status st = client->start(); !st) {
+            fprintf(stderr, "cpe-agent: %s\n", st.error().message.c_str());
+            return 2;
+        }
+        LOG_INFO("agent", "%s: USP agent %s, controller %s at %s", args.board_dir.c_str(), endpoint_id.c_str(),
+                 cfg->controller.endpoint_id.c_str(), client->url_text().c_str());
     }
-    LOG_INFO("agent", "%s: USP agent %s, controller %s at %s", args.board_dir.c_str(), endpoint_id.c_str(),
-             cfg->controller.endpoint_id.c_str(), client->url_text().c_str());
+    if (cfg->server.enabled) {
+        const config::Server& sc = cfg->server;
+        mtp::WsServerOptions so;
+        so.bind = sc.bind;
+        so.port = sc.port;
+        so.path = sc.path;
+        so.cert_file = sc.tls.cert_file;
+        so.key_file = sc.tls.key_file;
+        so.ca_file = sc.tls.ca_file;
+        so.require_client_cert = sc.tls.require_client_cert;
+        so.allowed_controllers = sc.allowed_controllers;
+        so.agent_id = endpoint_id;
+        so.max_connections = sc.max_connections;
+        so.max_record_bytes = cfg->max_record_bytes;
+        mtp::WsServerCallbacks sb;
+        sb.connected = [&](const std::string& id) {
+            // TR-369 asks the agent for a WebSocketConnectRecord first on every WebSocket connection, whichever
+            // side opened it: the controller learns our endpoint id and supported versions the same way.
+            server->send(id, cpe::usp::encode_websocket_connect_record(id, endpoint_id));
+            agent.connection_up();
+            flush();
+        };
+        sb.record = [&](const std::string& id, std::span<const uint8_t> bytes) -> mtp::ServerVerdict {
+            auto rec = cpe::usp::decode_record(bytes, {cfg->max_record_bytes});
+            if (!rec) return {1003, rec.error().message};
+            if (rec->from_id() != id) return {1008, "record from_id is not the connection's ?eid="};
+            if (rec->to_id() != endpoint_id) {
+                LOG_LIMITED(log::Level::warn, 5, 300, "usp", "controller '%s': dropped a record for another endpoint",
+                            id.c_str());
+                return {};
+            }
+            if (rec->type() != cpe::usp::RecordType::no_session_context) {
+                if (rec->type() == cpe::usp::RecordType::session_context)
+                    LOG_LIMITED(log::Level::warn, 5, 300, "usp", "controller '%s': session context records are not supported",
+                                id.c_str());
+                return {};  // connect and disconnect records need no answer
+            }
+            auto payload = rec->payload();
+            if (!payload) return {1003, payload.error().message};
+            if (auto reply = agent.handle_msg(*payload, id)) {
+                if (auto m = cpe::usp::decode_msg(*reply); m && m->type() == cpe::usp::MsgType::add_resp)
+                    if (auto a = m->add_resp())
+                        for (const auto& r : a->created_obj_results)
+                            if (auto* ok = std::get_if<cpe::usp::AddResp::Success>(&r.oper_status))
+                                if (ok->instantiated_path.starts_with("Device.LocalAgent.Subscription.") &&
+                                    ok->unique_keys.count("ID")) {
+                                    if (sub_owner.size() >= 64) sub_owner.erase(sub_owner.begin());
+                                    sub_owner[ok->unique_keys.at("ID")] = id;
+                                }
+                server->send(id, cpe::usp::encode_no_session_record(id, endpoint_id, *reply));
+            }
+            flush();
+            return {};
+        };
+        server = std::make_unique<mtp::WsServer>(ev, so, sb);
+        if (Status st = server->start(); !st) {
+            fprintf(stderr, "cpe-agent: %s\n", st.error().message.c_str());
+            return 2;
+        }
+        LOG_INFO("agent", "USP agent %s: server listening on %s port %d path %s%s", endpoint_id.c_str(), sc.bind.c_str(),
+                 server->port(), sc.path.c_str(), sc.tls.cert_file.empty() ? "" : " (TLS)");
+    }
 
     // Repeating timers: model refresh, Periodic!, notification retry.
     std::function<void()> schedule_refresh = [&] {
@@ -265,7 +365,13 @@ int run_daemon(const DaemonArgs& args) {
         if (stopping) return;
         stopping = true;
         LOG_INFO("agent", "signal %d: closing the connection and stopping", sig);
-        client->stop([&] { ev.stop(); });
+        auto pending = std::make_shared<int>((client ? 1 : 0) + (server ? 1 : 0));
+        auto one_done = [&ev, pending] {
+            if (--*pending == 0) ev.stop();
+        };
+        if (client) client->stop(one_done);
+        if (server) server->stop(one_done);
+        if (!client && !server) ev.stop();
         ev.add_timer(kStopGraceMs, [&] { ev.stop(); });
     });
     ev.run();

@@ -49,6 +49,66 @@ Status get_uint(const cJSON* obj, const char* key, const std::string& where, T& 
     return {};
 }
 
+Status get_bool(const cJSON* obj, const char* key, const std::string& where, bool& out) {
+    const cJSON* item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!item) return {};
+    if (!cJSON_IsBool(item)) return bad(where + "." + key, "must be true or false");
+    out = cJSON_IsTrue(item);
+    return {};
+}
+
+Status parse_server(const cJSON* root, Server& sv) {
+    const cJSON* obj = cJSON_GetObjectItemCaseSensitive(root, "server");
+    if (!obj) return {};
+    if (!cJSON_IsObject(obj)) return bad("server", "must be an object");
+    Status st = check_keys(obj, "server", {"enabled", "bind", "port", "path", "tls", "allowed_controllers",
+                                           "max_connections"});
+    if (!st) return st;
+    const bool has_port = cJSON_GetObjectItemCaseSensitive(obj, "port") != nullptr;
+    for (Status s : {get_bool(obj, "enabled", "server", sv.enabled), get_string(obj, "bind", "server", sv.bind),
+                     get_uint(obj, "port", "server", sv.port, 0, 65535), get_string(obj, "path", "server", sv.path),
+                     get_uint(obj, "max_connections", "server", sv.max_connections, 1, 16)}) {
+        if (!s) return s;
+    }
+    if (!sv.path.starts_with("/") || sv.path.find_first_of("?# ") != std::string::npos)
+        return bad("server.path", "must start with '/' and have no query, fragment or space");
+    if (const cJSON* tls = cJSON_GetObjectItemCaseSensitive(obj, "tls")) {
+        if (!cJSON_IsObject(tls)) return bad("server.tls", "must be an object");
+        st = check_keys(tls, "server.tls", {"cert_file", "key_file", "ca_file", "require_client_cert"});
+        if (!st) return st;
+        ServerTls& t = sv.tls;
+        for (Status s : {get_string(tls, "cert_file", "server.tls", t.cert_file),
+                         get_string(tls, "key_file", "server.tls", t.key_file),
+                         get_string(tls, "ca_file", "server.tls", t.ca_file),
+                         get_bool(tls, "require_client_cert", "server.tls", t.require_client_cert)}) {
+            if (!s) return s;
+        }
+        if (t.cert_file.empty() != t.key_file.empty())
+            return bad(t.cert_file.empty() ? "server.tls.cert_file" : "server.tls.key_file",
+                       "cert_file and key_file go together (the server's certificate)");
+        if (t.cert_file.empty() && (!t.ca_file.empty() || t.require_client_cert))
+            return bad("server.tls.cert_file", "missing: ca_file / require_client_cert need the server's own certificate");
+        if (t.require_client_cert && t.ca_file.empty())
+            return bad("server.tls.ca_file", "required with require_client_cert (the CA controllers' certificates chain to)");
+    }
+    if (const cJSON* list = cJSON_GetObjectItemCaseSensitive(obj, "allowed_controllers")) {
+        if (!cJSON_IsArray(list)) return bad("server.allowed_controllers", "must be an array of endpoint ids");
+        int i = 0;
+        for (const cJSON* item = list->child; item; item = item->next, ++i) {
+            const std::string name = "server.allowed_controllers[" + std::to_string(i) + "]";
+            if (!cJSON_IsString(item) || !*item->valuestring) return bad(name, "must be a non-empty string");
+            if (i >= 32) return bad("server.allowed_controllers", "more than 32 entries");
+            sv.allowed_controllers.emplace_back(item->valuestring);
+        }
+    }
+    if (sv.enabled) {
+        if (sv.bind.empty())
+            return bad("server.bind", "missing: the LAN address or interface to listen on (e.g. \"br-lan\")");
+        if (!has_port) return bad("server.port", "missing: the port to listen on (0 = any free port)");
+    }
+    return {};
+}
+
 bool valid_port(std::string_view text, int& port) {
     if (text.empty() || text.size() > 5) return false;
     int v = 0;
@@ -119,7 +179,7 @@ Result<Config> parse(std::string_view text, std::string_view what) {
     if (!cJSON_IsObject(root)) return in_file(make_error(Errc::invalid_argument, "config: must be a JSON object"));
     Status st = check_keys(root, "", {"endpoint_id", "controller", "refresh_interval_s", "periodic_interval_s",
                                       "ping_interval_s", "state_dir", "reboot_command", "reconnect",
-                                      "max_record_bytes"});
+                                      "max_record_bytes", "server"});
     if (!st) return in_file(st.error());
     for (Status s : {get_string(root, "endpoint_id", "", c.endpoint_id),
                      get_uint(root, "refresh_interval_s", "", c.refresh_interval_s, 1, 86400),
@@ -135,7 +195,24 @@ Result<Config> parse(std::string_view text, std::string_view what) {
     if (c.reboot_command.find_first_not_of(' ') == std::string::npos)
         return in_file(bad("reboot_command", "must name a program"));
 
+    if (const cJSON* rc = cJSON_GetObjectItemCaseSensitive(root, "reconnect")) {
+        if (!cJSON_IsObject(rc)) return in_file(bad("reconnect", "must be an object"));
+        st = check_keys(rc, "reconnect", {"min_ms", "base_ms", "cap_ms", "stable_s", "initial_jitter_ms"});
+        if (!st) return in_file(st.error());
+        Reconnect& r = c.reconnect;
+        for (Status s : {get_uint(rc, "min_ms", "reconnect", r.min_ms, 0, 3600000),
+                         get_uint(rc, "base_ms", "reconnect", r.base_ms, 1, 3600000),
+                         get_uint(rc, "cap_ms", "reconnect", r.cap_ms, 1, 3600000),
+                         get_uint(rc, "stable_s", "reconnect", r.stable_s, 1, 86400),
+                         get_uint(rc, "initial_jitter_ms", "reconnect", r.initial_jitter_ms, 0, 3600000)}) {
+            if (!s) return in_file(s.error());
+        }
+        if (r.min_ms > r.cap_ms) return in_file(bad("reconnect.min_ms", "must not exceed reconnect.cap_ms"));
+        if (r.base_ms > r.cap_ms) return in_file(bad("reconnect.base_ms", "must not exceed reconnect.cap_ms"));
+    }
+    if (Status s = parse_server(root, c.server); !s) return in_file(s.error());
     const cJSON* ctl = cJSON_GetObjectItemCaseSensitive(root, "controller");
+    if (!ctl && c.server.enabled) return c;  // server mode only: controllers connect in
     if (!ctl) return in_file(bad("controller", "missing (needs at least \"url\")"));
     if (!cJSON_IsObject(ctl)) return in_file(bad("controller", "must be an object"));
     st = check_keys(ctl, "controller", {"url", "endpoint_id", "ca_file", "cert_file", "key_file"});
@@ -161,21 +238,6 @@ Result<Config> parse(std::string_view text, std::string_view what) {
         return in_file(bad(k.cert_file.empty() ? "controller.cert_file" : "controller.key_file",
                            "cert_file and key_file go together (mutual TLS)"));
 
-    if (const cJSON* rc = cJSON_GetObjectItemCaseSensitive(root, "reconnect")) {
-        if (!cJSON_IsObject(rc)) return in_file(bad("reconnect", "must be an object"));
-        st = check_keys(rc, "reconnect", {"min_ms", "base_ms", "cap_ms", "stable_s", "initial_jitter_ms"});
-        if (!st) return in_file(st.error());
-        Reconnect& r = c.reconnect;
-        for (Status s : {get_uint(rc, "min_ms", "reconnect", r.min_ms, 0, 3600000),
-                         get_uint(rc, "base_ms", "reconnect", r.base_ms, 1, 3600000),
-                         get_uint(rc, "cap_ms", "reconnect", r.cap_ms, 1, 3600000),
-                         get_uint(rc, "stable_s", "reconnect", r.stable_s, 1, 86400),
-                         get_uint(rc, "initial_jitter_ms", "reconnect", r.initial_jitter_ms, 0, 3600000)}) {
-            if (!s) return in_file(s.error());
-        }
-        if (r.min_ms > r.cap_ms) return in_file(bad("reconnect.min_ms", "must not exceed reconnect.cap_ms"));
-        if (r.base_ms > r.cap_ms) return in_file(bad("reconnect.base_ms", "must not exceed reconnect.cap_ms"));
-    }
     return c;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/result.hpp"
 
@@ -37,9 +38,28 @@ struct Reconnect {  // exponential back-off with full jitter (common/net/backoff
     uint64_t initial_jitter_ms = 0;  // first connection after start delayed uniformly in [0, this]
 };
 
+// The WebSocket MTP server mode (LAN side, off by default): controllers connect in.
+struct ServerTls {
+    std::string cert_file;  // ours (with key_file): set = wss
+    std::string key_file;
+    std::string ca_file;    // the CA controllers' certificates must chain to
+    bool require_client_cert = false;  // and its CN must equal the controller's ?eid=
+};
+
+struct Server {
+    bool enabled = false;
+    std::string bind;  // a LAN address or interface name; required when enabled (never "all addresses")
+    int port = 0;      // required when enabled; 0 = ephemeral (the bound port is logged)
+    std::string path = "/usp";
+    ServerTls tls;
+    std::vector<std::string> allowed_controllers;  // empty = any endpoint id
+    uint32_t max_connections = 2;
+};
+
 struct Config {
     std::string endpoint_id;  // "" = os::<OUI>-<serial> from the board identity
-    Controller controller;
+    Controller controller;    // url empty = no outgoing connection (allowed only with server.enabled)
+    Server server;
     uint32_t refresh_interval_s = 30;
     uint32_t periodic_interval_s = 300;
     uint32_t ping_interval_s = 30;

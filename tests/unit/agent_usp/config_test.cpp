@@ -81,4 +81,66 @@ TEST(AgentConfig, Urls) {
     EXPECT_EQ(u->path, "/?eid=1");
 }
 
+TEST(AgentConfig, ServerModeDefaultsAndFull) {
+    auto c = parse(R"({"controller": {"url": "ws://x", "endpoint_id": "self::h"}})", "a.json");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_FALSE(c->server.enabled);  // nothing listens unless asked
+    EXPECT_EQ(c->server.max_connections, 2u);
+    EXPECT_EQ(c->server.path, "/usp");
+    // Server only: no controller block needed.
+    auto s = parse(R"({"server": {"enabled": true, "bind": "br-lan", "port": 8443, "path": "/lan-usp",
+                       "max_connections": 3, "allowed_controllers": ["self::a", "self::b"],
+                       "tls": {"cert_file": "s.pem", "key_file": "s.key", "ca_file": "ca.pem",
+                               "require_client_cert": true}}})",
+                   "a.json");
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_TRUE(s->server.enabled);
+    EXPECT_TRUE(s->controller.url.empty());
+    EXPECT_EQ(s->server.bind, "br-lan");
+    EXPECT_EQ(s->server.port, 8443);
+    EXPECT_EQ(s->server.path, "/lan-usp");
+    EXPECT_EQ(s->server.max_connections, 3u);
+    EXPECT_EQ(s->server.allowed_controllers, (std::vector<std::string>{"self::a", "self::b"}));
+    EXPECT_EQ(s->server.tls.ca_file, "ca.pem");
+    EXPECT_TRUE(s->server.tls.require_client_cert);
+    // Both: the outgoing connection and the LAN server.
+    auto b = parse(R"({"controller": {"url": "ws://x", "endpoint_id": "self::h"},
+                       "server": {"enabled": true, "bind": "127.0.0.1", "port": 0}})", "a.json");
+    ASSERT_TRUE(b) << b.error().message;
+    EXPECT_EQ(b->controller.parsed.host, "x");
+    EXPECT_EQ(b->server.port, 0);
+}
+
+TEST(AgentConfig, ServerErrorsNameTheKey) {
+    const std::string ctl = R"("controller": {"url": "ws://x", "endpoint_id": "self::h"}, )";
+    auto server = [&](const std::string& body) { return error_of("{" + ctl + R"("server": )" + body + "}"); };
+    EXPECT_EQ(server("[]"), "agent.json: config.server: must be an object");
+    EXPECT_EQ(server(R"({"enabled": true, "bind": "lo", "port": 1, "listen": 2})").rfind(
+                  "agent.json: config.server.listen: unknown key (known: enabled, bind, port, path, tls, ", 0),
+              0u);
+    EXPECT_EQ(server(R"({"enabled": "yes"})"), "agent.json: config.server.enabled: must be true or false");
+    EXPECT_EQ(server(R"({"enabled": true, "port": 1})").rfind("agent.json: config.server.bind: missing", 0), 0u);
+    EXPECT_EQ(server(R"({"enabled": true, "bind": "br-lan"})").rfind("agent.json: config.server.port: missing", 0), 0u);
+    EXPECT_EQ(server(R"({"enabled": true, "bind": "br-lan", "port": 70000})"),
+              "agent.json: config.server.port: must be an integer from 0 to 65535");
+    EXPECT_EQ(server(R"({"bind": 5})"), "agent.json: config.server.bind: must be a string");
+    EXPECT_EQ(server(R"({"path": "usp"})"),
+              "agent.json: config.server.path: must start with '/' and have no query, fragment or space");
+    EXPECT_EQ(server(R"({"max_connections": 0})"), "agent.json: config.server.max_connections: must be an integer from 1 to 16");
+    EXPECT_EQ(server(R"({"allowed_controllers": "self::a"})"),
+              "agent.json: config.server.allowed_controllers: must be an array of endpoint ids");
+    EXPECT_EQ(server(R"({"allowed_controllers": ["self::a", 3]})"),
+              "agent.json: config.server.allowed_controllers[1]: must be a non-empty string");
+    EXPECT_EQ(server(R"({"tls": {"cert_file": "a"}})"),
+              "agent.json: config.server.tls.key_file: cert_file and key_file go together (the server's certificate)");
+    EXPECT_EQ(server(R"({"tls": {"cert_file": "a", "key_file": "b", "require_client_cert": true}})").rfind(
+                  "agent.json: config.server.tls.ca_file: required with require_client_cert", 0),
+              0u);
+    EXPECT_EQ(server(R"({"tls": {"require_client_cert": 1}})"),
+              "agent.json: config.server.tls.require_client_cert: must be true or false");
+    EXPECT_EQ(server(R"({"tls": {"pin": 1}})").rfind("agent.json: config.server.tls.pin: unknown key", 0), 0u);
+    // Without the server enabled, the controller block is still required.
+    EXPECT_EQ(error_of(R"({"server": {"enabled": false}})"), "agent.json: config.controller: missing (needs at least \"url\")");
+}
+
 }  // namespace

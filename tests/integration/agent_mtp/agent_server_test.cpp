@@ -1,0 +1,325 @@
+// The real cpe-agent (`run`, TP-Link fixture) in WebSocket server mode (config "server", loopback, ephemeral
+// port read from its log line) with a controller inside the test acting as the WebSocket client (an lws
+// client vhost on its own EventLoop thread, records made and read with our codec): ?eid= and v1.usp, the
+// agent's WebSocketConnectRecord first, a Get answered from the fixture, a controller outside
+// allowed_controllers refused, and 1003 for an undecodable record.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "net/event_loop.hpp"
+#include "usp/msg.hpp"
+#include "usp/record.hpp"
+
+extern char** environ;
+
+namespace u = cpe::usp;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kBoard = std::string(CPE_SOURCE_DIR) + "/boards/tplink-xx230v";
+const std::string kAgentId = "os::1C61B4-TPLGB43E91D4";
+constexpr const char* kNow = "1795000000";
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+class AgentProcess {
+public:
+    AgentProcess(const fs::path& dir, const std::string& config_json) : log_(dir / "agent.log") {
+        const fs::path config = dir / "agent.json";
+        std::ofstream(config) << config_json;
+        std::vector<std::string> args = {CPE_AGENT, "--board", kBoard, "--root", kBoard + "/fixtures/rootfs",
+                                         "--now", kNow, "run", "--config", config.string()};
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 2, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+        if (posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
+        posix_spawn_file_actions_destroy(&fa);
+    }
+    ~AgentProcess() { stop(); }
+    int stop() {
+        if (pid_ <= 0) return status_;
+        kill(pid_, SIGTERM);
+        for (int i = 0; i < 150; ++i) {
+            int st = 0;
+            if (waitpid(pid_, &st, WNOHANG) == pid_) {
+                pid_ = -1;
+                status_ = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+                return status_;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+        return status_ = -1;
+    }
+    std::string log() const { return slurp(log_); }
+    // The first capture of `re` in the log, waiting up to `timeout_s`.
+    std::optional<std::string> wait_match(const std::regex& re, int timeout_s = 30) const {
+        for (int i = 0; i < timeout_s * 10; ++i) {
+            const std::string text = log();
+            std::smatch m;
+            if (std::regex_search(text, m, re)) return m.size() > 1 ? m[1].str() : m[0].str();
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return std::nullopt;
+    }
+    bool running() const { return pid_ > 0; }
+
+private:
+    fs::path log_;
+    pid_t pid_ = -1;
+    int status_ = -1;
+};
+
+// A controller that connects in: one lws client connection on its own loop thread.
+class TestClient {
+public:
+    struct Event {
+        enum class Kind { open, record, closed, refused } kind = Kind::open;
+        std::vector<uint8_t> data;
+        int close_code = 0;  // closed: the agent's close frame code
+    };
+
+    TestClient(int port, const std::string& eid) : path_("/usp?eid=" + eid) {
+        auto loop = cpe::net::EventLoop::create();
+        if (!loop) return;
+        loop_ = std::move(*loop);
+        cpe::net::VhostOptions vo;
+        vo.name = "test-client";
+        lws_protocols p{};
+        p.name = "v1.usp";
+        p.callback = &TestClient::callback;
+        p.user = this;
+        vo.protocols.push_back(p);
+        auto vh = loop_->create_vhost(vo);
+        if (!vh) return;
+        vhost_ = *vh;
+        loop_->post([this, port] {
+            lws_client_connect_info ci{};
+            ci.context = loop_->context();
+            ci.vhost = vhost_;
+            ci.address = "127.0.0.1";
+            ci.port = port;
+            ci.path = path_.c_str();
+            ci.host = ci.address;
+            ci.origin = ci.address;
+            ci.protocol = "v1.usp";
+            ci.local_protocol_name = "v1.usp";
+            ci.pwsi = &wsi_;
+            if (!lws_client_connect_via_info(&ci)) push({Event::Kind::refused, {}, 0});
+        });
+        thread_ = std::thread([this] { loop_->run(); });
+    }
+    ~TestClient() {
+        if (loop_) {
+            loop_->stop();
+            if (thread_.joinable()) thread_.join();
+            loop_.reset();
+        }
+    }
+    void send(std::vector<uint8_t> record) {
+        loop_->post([this, record = std::move(record)]() mutable {
+            out_.push_back(std::move(record));
+            if (wsi_) lws_callback_on_writable(wsi_);
+        });
+    }
+    std::optional<Event> next(int timeout_s = 30) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        if (!cv_.wait_for(lock, std::chrono::seconds(timeout_s), [&] { return !events_.empty(); })) return std::nullopt;
+        Event e = std::move(events_.front());
+        events_.pop_front();
+        return e;
+    }
+
+private:
+    void push(Event e) {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            events_.push_back(std::move(e));
+        }
+        cv_.notify_all();
+    }
+    static int callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+        const lws_protocols* proto = lws_get_protocol(wsi);
+        auto* self = proto ? static_cast<TestClient*>(proto->user) : nullptr;
+        if (!self) return lws_callback_http_dummy(wsi, reason, user, in, len);
+        switch (reason) {
+            case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+                self->wsi_ = nullptr;
+                self->push({Event::Kind::refused, {}, 0});
+                return 0;
+            case LWS_CALLBACK_CLIENT_ESTABLISHED:
+                self->wsi_ = wsi;
+                self->push({Event::Kind::open, {}, 0});
+                if (!self->out_.empty()) lws_callback_on_writable(wsi);
+                return 0;
+            case LWS_CALLBACK_CLIENT_RECEIVE: {
+                const auto* p = static_cast<const uint8_t*>(in);
+                if (lws_is_first_fragment(wsi)) self->rx_.clear();
+                self->rx_.insert(self->rx_.end(), p, p + len);
+                if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
+                    self->push({Event::Kind::record, self->rx_, 0});
+                    self->rx_.clear();
+                }
+                return 0;
+            }
+            case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
+                const auto* p = static_cast<const uint8_t*>(in);
+                self->peer_close_ = len >= 2 ? (p[0] << 8 | p[1]) : 0;
+                return 0;
+            }
+            case LWS_CALLBACK_CLIENT_WRITEABLE: {
+                if (self->out_.empty()) return 0;
+                std::vector<uint8_t> buf(LWS_PRE + self->out_.front().size());
+                std::copy(self->out_.front().begin(), self->out_.front().end(), buf.begin() + LWS_PRE);
+                const size_t n = self->out_.front().size();
+                self->out_.pop_front();
+                if (lws_write(wsi, buf.data() + LWS_PRE, n, LWS_WRITE_BINARY) < static_cast<int>(n)) return -1;
+                if (!self->out_.empty()) lws_callback_on_writable(wsi);
+                return 0;
+            }
+            case LWS_CALLBACK_CLIENT_CLOSED:
+                self->wsi_ = nullptr;
+                self->push({Event::Kind::closed, {}, self->peer_close_});
+                return 0;
+            default:
+                return 0;
+        }
+    }
+
+    std::string path_;
+    std::unique_ptr<cpe::net::EventLoop> loop_;
+    lws_vhost* vhost_ = nullptr;
+    std::thread thread_;
+    lws* wsi_ = nullptr;                    // loop thread
+    std::deque<std::vector<uint8_t>> out_;  // loop thread
+    std::vector<uint8_t> rx_;               // loop thread
+    int peer_close_ = 0;                    // loop thread
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::deque<Event> events_;
+};
+
+using EK = TestClient::Event::Kind;
+
+class AgentServerTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir = fs::temp_directory_path() /
+              ("cpe-agent-server-" + std::to_string(getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+        agent = std::make_unique<AgentProcess>(
+            dir, R"({"server": {"enabled": true, "bind": "127.0.0.1", "port": 0, "allowed_controllers": ["self::test"]}})");
+        ASSERT_TRUE(agent->running());
+        auto p = agent->wait_match(std::regex("server listening on 127\\.0\\.0\\.1 port ([0-9]+)"));
+        ASSERT_TRUE(p) << "no listening line; agent log:\n" << agent->log();
+        port = std::stoi(*p);
+        ASSERT_GT(port, 0);
+    }
+    void TearDown() override {
+        if (agent) {
+            EXPECT_EQ(agent->stop(), 0) << agent->log();
+        }
+        agent.reset();
+        if (!HasFailure()) fs::remove_all(dir);
+    }
+    // Connects as self::test and checks the agent's WebSocketConnectRecord.
+    void open(TestClient& c) {
+        auto e = c.next();
+        ASSERT_TRUE(e && e->kind == EK::open) << agent->log();
+        auto r = c.next();
+        ASSERT_TRUE(r && r->kind == EK::record) << agent->log();
+        auto rec = u::decode_record(r->data);
+        ASSERT_TRUE(rec) << rec.error().message;
+        EXPECT_EQ(rec->type(), u::RecordType::websocket_connect);
+        EXPECT_EQ(rec->to_id(), "self::test");
+        EXPECT_EQ(rec->from_id(), kAgentId);
+    }
+
+    fs::path dir;
+    std::unique_ptr<AgentProcess> agent;
+    int port = 0;
+};
+
+TEST_F(AgentServerTest, ControllerConnectsInAndGets) {
+    TestClient c(port, "self::test");
+    open(c);
+    u::Get get;
+    get.param_paths = {"Device.DeviceInfo.ModelName"};
+    c.send(u::encode_no_session_record(kAgentId, "self::test", u::encode_msg("get-1", get)));
+    // Boot! (and anything else due) may come first: wait for the answer to get-1.
+    for (int i = 0; i < 10; ++i) {
+        auto e = c.next();
+        ASSERT_TRUE(e && e->kind == EK::record) << agent->log();
+        auto rec = u::decode_record(e->data);
+        ASSERT_TRUE(rec) << rec.error().message;
+        EXPECT_EQ(rec->to_id(), "self::test");
+        EXPECT_EQ(rec->from_id(), kAgentId);
+        auto m = u::decode_msg(*rec->payload());
+        ASSERT_TRUE(m) << m.error().message;
+        if (m->msg_id() != "get-1") continue;
+        auto resp = m->get_resp();
+        ASSERT_TRUE(resp) << resp.error().message;
+        ASSERT_EQ(resp->req_path_results.size(), 1u);
+        ASSERT_EQ(resp->req_path_results[0].resolved_path_results.size(), 1u);
+        EXPECT_EQ(resp->req_path_results[0].resolved_path_results[0].result_params.at("ModelName"), "XX230v");
+        return;
+    }
+    FAIL() << "no GetResp for get-1";
+}
+
+TEST_F(AgentServerTest, ControllerNotAllowedIsRefused) {
+    TestClient c(port, "self::intruder");
+    auto e = c.next();
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->kind, EK::refused);
+    EXPECT_TRUE(agent->wait_match(std::regex("'self::intruder' is not in server.allowed_controllers"))) << agent->log();
+}
+
+TEST_F(AgentServerTest, GarbageRecordCloses1003) {
+    TestClient c(port, "self::test");
+    open(c);
+    c.send({0xff, 0xff, 0xff, 0x01, 0x02});
+    for (int i = 0; i < 10; ++i) {
+        auto e = c.next();
+        ASSERT_TRUE(e) << agent->log();
+        if (e->kind == EK::record) continue;  // Boot!
+        EXPECT_EQ(e->kind, EK::closed);
+        EXPECT_EQ(e->close_code, 1003);
+        break;
+    }
+    EXPECT_TRUE(agent->wait_match(std::regex("controller 'self::test': .*closing \\(1003\\)"))) << agent->log();
+    // The agent still serves: the same controller connects again.
+    TestClient again(port, "self::test");
+    open(again);
+}
+
+}  // namespace

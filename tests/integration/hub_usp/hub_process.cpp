@@ -215,8 +215,12 @@ SseReader::~SseReader() {
 }
 
 bool SseReader::wait_for(const std::string& needle, int timeout_ms) {
+    return wait_until([&](const std::string& text) { return text.find(needle) != std::string::npos; }, timeout_ms);
+}
+
+bool SseReader::wait_until(const std::function<bool(const std::string&)>& done, int timeout_ms) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (buffer_.find(needle) == std::string::npos) {
+    while (!done(buffer_)) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return false;
         pollfd p{fd_, POLLIN, 0};

@@ -2,6 +2,7 @@
 // blocking HTTP through libcurl, an SSE reader on a raw socket, and test certificates made by openssl.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -65,6 +66,8 @@ public:
     SseReader(int port, const std::string& path_and_query);
     ~SseReader();
     bool wait_for(const std::string& needle, int timeout_ms = 10000);
+    // Reads until `done(text so far)` is true (bounded wait); false on timeout or when the stream ends.
+    bool wait_until(const std::function<bool(const std::string&)>& done, int timeout_ms = 10000);
     const std::string& text() const { return buffer_; }
 
 private:

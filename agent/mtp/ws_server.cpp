@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "log/log.hpp"
+#include "net/ws_util.hpp"
 
 namespace cpe::agent::mtp {
 namespace {
@@ -11,43 +12,6 @@ constexpr const char* kSubprotocol = "v1.usp";
 constexpr uint16_t kCloseNormal = 1000;
 constexpr uint16_t kCloseUnsupportedData = 1003;
 
-std::string header(lws* wsi, lws_token_indexes token) {
-    const int n = lws_hdr_total_length(wsi, token);
-    if (n <= 0 || n > 1024) return {};
-    std::string out(static_cast<size_t>(n) + 1, '\0');
-    const int got = lws_hdr_copy(wsi, out.data(), n + 1, token);
-    if (got < 0) return {};
-    out.resize(static_cast<size_t>(got));
-    return out;
-}
-
-bool list_has_token(const std::string& list, std::string_view token) {
-    size_t start = 0;
-    while (start <= list.size()) {
-        size_t end = list.find_first_of(",;", start);
-        if (end == std::string::npos) end = list.size();
-        std::string_view item(list.data() + start, end - start);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-        if (item == token) return true;
-        start = end + 1;
-    }
-    return false;
-}
-
-std::string peer_of(lws* wsi) {
-    char buf[64] = {0};
-    lws_get_peer_simple(wsi, buf, sizeof buf);
-    return buf;
-}
-
-// Ids come from the network: anything unprintable is replaced so a hostile id cannot forge log lines.
-std::string printable(std::string_view s, size_t max = 96) {
-    std::string out;
-    for (char c : s.substr(0, max)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
-    if (s.size() > max) out += "...";
-    return out;
-}
 
 }  // namespace
 
@@ -103,7 +67,7 @@ bool WsServer::send(const std::string& controller_id, std::vector<uint8_t> recor
     if (s.close_code) return false;
     if (s.out.size() >= options_.max_send_queue) {
         LOG_LIMITED(log::Level::warn, 5, 300, "mtp", "controller '%s': send queue full (%zu records): dropped one",
-                    printable(s.id).c_str(), s.out.size());
+                    net::printable(s.id, 96).c_str(), s.out.size());
         return false;
     }
     std::vector<uint8_t> frame(LWS_PRE + record.size());
@@ -132,7 +96,7 @@ void WsServer::stop(std::function<void()> done) {
 }
 
 void WsServer::refuse(lws* wsi, const std::string& why) {
-    LOG_LIMITED(log::Level::warn, 10, 60, "mtp", "USP server: refused a connection from %s: %s", peer_of(wsi).c_str(),
+    LOG_LIMITED(log::Level::warn, 10, 60, "mtp", "USP server: refused a connection from %s: %s", net::peer_address(wsi).c_str(),
                 why.c_str());
 }
 
@@ -186,12 +150,12 @@ int WsServer::on_event(lws* wsi, lws_callback_reasons reason, void* in, size_t l
                 close_session(prev, kCloseNormal, "replaced by a newer connection of the same controller");
                 by_id_.erase(old);
                 LOG_LIMITED(log::Level::info, 10, 60, "mtp", "controller '%s' reconnected: old connection closed",
-                            printable(s.id).c_str());
+                            net::printable(s.id, 96).c_str());
                 if (callbacks_.disconnected) callbacks_.disconnected(s.id);
             }
             s.current = true;
             by_id_[s.id] = &s;
-            LOG_INFO("mtp", "USP server: controller '%s' connected from %s", printable(s.id).c_str(), peer_of(wsi).c_str());
+            LOG_INFO("mtp", "USP server: controller '%s' connected from %s", net::printable(s.id, 96).c_str(), net::peer_address(wsi).c_str());
             if (callbacks_.connected) callbacks_.connected(s.id);
             return 0;
         }
@@ -217,14 +181,14 @@ int WsServer::on_event(lws* wsi, lws_callback_reasons reason, void* in, size_t l
 int WsServer::on_filter(lws* wsi, const char* subprotocols) {
     if (stopping_) return -1;
     const std::string offered = subprotocols ? subprotocols : "";
-    if (!list_has_token(offered, kSubprotocol)) {
-        refuse(wsi, "no 'v1.usp' in Sec-WebSocket-Protocol ('" + printable(offered) + "')");
+    if (!net::header_list_has(offered, kSubprotocol)) {
+        refuse(wsi, "no 'v1.usp' in Sec-WebSocket-Protocol ('" + net::printable(offered, 96) + "')");
         return -1;
     }
-    std::string path = header(wsi, WSI_TOKEN_GET_URI);
+    std::string path = net::header_value(wsi, WSI_TOKEN_GET_URI, 1024);
     path = path.substr(0, path.find('?'));
     if (path != options_.path) {
-        refuse(wsi, "path '" + printable(path) + "' is not " + options_.path);
+        refuse(wsi, "path '" + net::printable(path, 96) + "' is not " + options_.path);
         return -1;
     }
     char buf[512];
@@ -236,7 +200,7 @@ int WsServer::on_filter(lws* wsi, const char* subprotocols) {
     std::string id(eid);
     for (char c : id) {
         if (static_cast<unsigned char>(c) < 0x21 || c == 0x7f) {
-            refuse(wsi, "endpoint id '" + printable(id) + "' has a control character or space");
+            refuse(wsi, "endpoint id '" + net::printable(id, 96) + "' has a control character or space");
             return -1;
         }
     }
@@ -244,39 +208,39 @@ int WsServer::on_filter(lws* wsi, const char* subprotocols) {
         bool allowed = false;
         for (const std::string& a : options_.allowed_controllers) allowed = allowed || a == id;
         if (!allowed) {
-            refuse(wsi, "controller '" + printable(id) + "' is not in server.allowed_controllers");
+            refuse(wsi, "controller '" + net::printable(id, 96) + "' is not in server.allowed_controllers");
             return -1;
         }
     }
     if (options_.require_client_cert) {
         if (!lws_is_ssl(wsi) || !net::peer_certificate_verified(wsi)) {
-            refuse(wsi, "controller '" + printable(id) + "': no client certificate signed by server.tls.ca_file");
+            refuse(wsi, "controller '" + net::printable(id, 96) + "': no client certificate signed by server.tls.ca_file");
             return -1;
         }
         const std::string cn = net::peer_certificate_cn(wsi).value_or("");
         if (cn != id) {
-            refuse(wsi, "controller '" + printable(id) + "' does not match its certificate (CN '" + printable(cn) + "')");
+            refuse(wsi, "controller '" + net::printable(id, 96) + "' does not match its certificate (CN '" + net::printable(cn, 96) + "')");
             return -1;
         }
     }
     // The same id reconnecting replaces its old connection, so it does not count against the limit.
     const size_t others = sessions_.size() - (by_id_.count(id) ? 1 : 0);
     if (others >= options_.max_connections) {
-        refuse(wsi, "controller '" + printable(id) + "': already " + std::to_string(sessions_.size()) +
+        refuse(wsi, "controller '" + net::printable(id, 96) + "': already " + std::to_string(sessions_.size()) +
                         " connections (server.max_connections)");
         return -1;
     }
     auto s = std::make_unique<Session>();
     s->wsi = wsi;
     s->id = std::move(id);
-    s->offered_extension = list_has_token(header(wsi, WSI_TOKEN_EXTENSIONS), "bbf-usp-protocol");
+    s->offered_extension = net::header_list_has(net::header_value(wsi, WSI_TOKEN_EXTENSIONS, 1024), "bbf-usp-protocol");
     sessions_[wsi] = std::move(s);
     return 0;
 }
 
 int WsServer::on_receive(lws* wsi, Session& s, const void* in, size_t len) {
     auto close_bad = [&](uint16_t code, const std::string& why) {
-        LOG_LIMITED(log::Level::warn, 10, 60, "mtp", "controller '%s': %s: closing (%u)", printable(s.id).c_str(),
+        LOG_LIMITED(log::Level::warn, 10, 60, "mtp", "controller '%s': %s: closing (%u)", net::printable(s.id, 96).c_str(),
                     why.c_str(), code);
         std::string reason = why.substr(0, 120);
         lws_close_reason(wsi, static_cast<lws_close_status>(code), reinterpret_cast<unsigned char*>(reason.data()),
@@ -321,7 +285,7 @@ void WsServer::on_closed(lws* wsi) {
     sessions_.erase(it);
     if (s->current) {
         by_id_.erase(s->id);
-        LOG_INFO("mtp", "USP server: controller '%s' disconnected", printable(s->id).c_str());
+        LOG_INFO("mtp", "USP server: controller '%s' disconnected", net::printable(s->id, 96).c_str());
         if (callbacks_.disconnected) callbacks_.disconnected(s->id);
     }
     if (stopping_ && sessions_.empty() && stopped_) {

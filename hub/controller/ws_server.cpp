@@ -4,6 +4,7 @@
 
 #include "controller/cert_match.hpp"
 #include "log/log.hpp"
+#include "net/ws_util.hpp"
 #include "usp/record.hpp"
 
 namespace cpe::hub::controller {
@@ -36,43 +37,6 @@ constexpr uint16_t kCloseUnsupportedData = 1003;  // RFC 6455 "cannot accept thi
 constexpr uint16_t kClosePolicy = 1008;
 constexpr uint16_t kCloseNormal = 1000;
 
-std::string header(lws* wsi, lws_token_indexes token) {
-    int n = lws_hdr_total_length(wsi, token);
-    if (n <= 0) return {};
-    std::string out(static_cast<size_t>(n) + 1, '\0');
-    int got = lws_hdr_copy(wsi, out.data(), n + 1, token);
-    if (got < 0) return {};
-    out.resize(static_cast<size_t>(got));
-    return out;
-}
-
-bool list_has_token(const std::string& list, std::string_view token) {
-    size_t start = 0;
-    while (start <= list.size()) {
-        size_t end = list.find_first_of(",;", start);
-        if (end == std::string::npos) end = list.size();
-        std::string_view item(list.data() + start, end - start);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-        if (item == token) return true;
-        start = end + 1;
-    }
-    return false;
-}
-
-std::string peer_of(lws* wsi) {
-    char buf[64] = {0};
-    lws_get_peer_simple(wsi, buf, sizeof buf);
-    return buf;
-}
-
-// Endpoint ids are printable; anything else in a log line is replaced so a hostile id cannot forge lines.
-std::string printable(std::string_view s, size_t max = 128) {
-    std::string out;
-    for (char c : s.substr(0, max)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
-    if (s.size() > max) out += "...";
-    return out;
-}
 }  // namespace
 
 UspWsServer::UspWsServer(net::EventLoop& loop, UspWsOptions options, TransportSink& sink)
@@ -137,7 +101,7 @@ Status UspWsServer::queue(WsSession& s, usp::Bytes record) {
 
 void UspWsServer::refuse_log(lws* wsi, const std::string& why) {
     ++stats_.refused;
-    LOG_LIMITED(log::Level::warn, 10, 60, "usp-ws", "refused connection from %s: %s", peer_of(wsi).c_str(),
+    LOG_LIMITED(log::Level::warn, 10, 60, "usp-ws", "refused connection from %s: %s", net::peer_address(wsi).c_str(),
                 why.c_str());
 }
 
@@ -193,7 +157,7 @@ int UspWsServer::on_callback(lws* wsi, lws_callback_reasons reason, void* in, si
             lws_callback_on_writable(prev.wsi);
             ++stats_.replaced;
             LOG_LIMITED(log::Level::info, 10, 60, "usp-ws", "endpoint '%s' reconnected from %s: old connection closed",
-                        printable(s.endpoint_id).c_str(), s.info.peer.c_str());
+                        net::printable(s.endpoint_id, 128).c_str(), s.info.peer.c_str());
             by_endpoint_.erase(old);
             sink_.on_disconnected(s.endpoint_id);
         }
@@ -224,8 +188,8 @@ int UspWsServer::on_callback(lws* wsi, lws_callback_reasons reason, void* in, si
 
 int UspWsServer::on_filter(lws* wsi, const char* subprotocols) {
     std::string offered = subprotocols ? subprotocols : "";
-    if (!list_has_token(offered, kSubprotocol)) {
-        refuse_log(wsi, "no 'v1.usp' in Sec-WebSocket-Protocol ('" + printable(offered) + "')");
+    if (!net::header_list_has(offered, kSubprotocol)) {
+        refuse_log(wsi, "no 'v1.usp' in Sec-WebSocket-Protocol ('" + net::printable(offered, 128) + "')");
         return -1;
     }
     char buf[512];
@@ -237,17 +201,17 @@ int UspWsServer::on_filter(lws* wsi, const char* subprotocols) {
     std::string endpoint_id(eid);
     for (char c : endpoint_id) {
         if (static_cast<unsigned char>(c) < 0x21 || c == 0x7f) {
-            refuse_log(wsi, "endpoint id '" + printable(endpoint_id) + "' has a control character or space");
+            refuse_log(wsi, "endpoint id '" + net::printable(endpoint_id, 128) + "' has a control character or space");
             return -1;
         }
     }
     ConnectionInfo info;
-    info.peer = peer_of(wsi);
+    info.peer = net::peer_address(wsi);
     info.tls = lws_is_ssl(wsi) != 0;
     if (info.tls && net::peer_certificate_verified(wsi)) info.cert_cn = net::peer_certificate_cn(wsi).value_or("");
     if (options_.require_client_cert) {
         if (!info.tls || !net::peer_certificate_verified(wsi)) {
-            refuse_log(wsi, "endpoint '" + printable(endpoint_id) + "': no client certificate signed by the CA");
+            refuse_log(wsi, "endpoint '" + net::printable(endpoint_id, 128) + "': no client certificate signed by the CA");
             return -1;
         }
         // Our libwebsockets (4.1, mbedTLS) exposes only the subject CN of the peer certificate; SAN entries
@@ -255,8 +219,8 @@ int UspWsServer::on_filter(lws* wsi, const char* subprotocols) {
         CertIdentity cert;
         cert.cn = info.cert_cn;
         if (!endpoint_matches_cert(endpoint_id, cert)) {
-            refuse_log(wsi, "endpoint '" + printable(endpoint_id) + "' does not match its certificate (" +
-                                printable(describe(cert)) + ")");
+            refuse_log(wsi, "endpoint '" + net::printable(endpoint_id, 128) + "' does not match its certificate (" +
+                                net::printable(describe(cert), 128) + ")");
             return -1;
         }
     }
@@ -264,7 +228,7 @@ int UspWsServer::on_filter(lws* wsi, const char* subprotocols) {
     s->wsi = wsi;
     s->endpoint_id = std::move(endpoint_id);
     s->info = std::move(info);
-    s->offered_extension = list_has_token(header(wsi, WSI_TOKEN_EXTENSIONS), "bbf-usp-protocol");
+    s->offered_extension = net::header_list_has(net::header_value(wsi, WSI_TOKEN_EXTENSIONS), "bbf-usp-protocol");
     sessions_[wsi] = std::move(s);
     return 0;
 }
@@ -273,7 +237,7 @@ int UspWsServer::on_receive(lws* wsi, WsSession& s, const void* in, size_t len) 
     auto close_bad = [&](uint16_t code, const std::string& why) {
         ++stats_.bad_records;
         LOG_LIMITED(log::Level::warn, 10, 60, "usp-ws", "endpoint '%s' (%s): closing (%u): %s",
-                    printable(s.endpoint_id).c_str(), s.info.peer.c_str(), code, why.c_str());
+                    net::printable(s.endpoint_id, 128).c_str(), s.info.peer.c_str(), code, why.c_str());
         std::string reason = why.substr(0, 120);  // a close frame carries at most 123 bytes of reason
         lws_close_reason(wsi, static_cast<lws_close_status>(code),
                          reinterpret_cast<unsigned char*>(reason.data()), reason.size());
@@ -293,11 +257,11 @@ int UspWsServer::on_receive(lws* wsi, WsSession& s, const void* in, size_t len) 
     auto rec = usp::decode_record(data, usp::DecodeLimits{options_.max_record_bytes});
     if (!rec) return close_bad(kCloseUnsupportedData, rec.error().message);
     if (rec->from_id() != s.endpoint_id)
-        return close_bad(kClosePolicy, "record from_id '" + printable(rec->from_id()) +
+        return close_bad(kClosePolicy, "record from_id '" + net::printable(rec->from_id(), 128) +
                                            "' is not the connection's endpoint id");
     if (!rec->to_id().empty() && rec->to_id() != options_.controller_id) {
         LOG_LIMITED(log::Level::warn, 5, 60, "usp-ws", "endpoint '%s': record for '%s' dropped (this is '%s')",
-                    printable(s.endpoint_id).c_str(), printable(rec->to_id()).c_str(), options_.controller_id.c_str());
+                    net::printable(s.endpoint_id, 128).c_str(), net::printable(rec->to_id(), 128).c_str(), options_.controller_id.c_str());
         return 0;
     }
     switch (rec->type()) {
@@ -305,8 +269,8 @@ int UspWsServer::on_receive(lws* wsi, WsSession& s, const void* in, size_t len) 
         return 0;
     case usp::RecordType::disconnect:
         LOG_LIMITED(log::Level::info, 10, 60, "usp-ws", "endpoint '%s' disconnects: %u %s",
-                    printable(s.endpoint_id).c_str(), rec->disconnect_reason_code(),
-                    printable(rec->disconnect_reason()).c_str());
+                    net::printable(s.endpoint_id, 128).c_str(), rec->disconnect_reason_code(),
+                    net::printable(rec->disconnect_reason(), 128).c_str());
         lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, nullptr, 0);
         return -1;
     case usp::RecordType::no_session_context: {
@@ -318,7 +282,7 @@ int UspWsServer::on_receive(lws* wsi, WsSession& s, const void* in, size_t len) 
     }
     default:
         LOG_LIMITED(log::Level::warn, 5, 60, "usp-ws", "endpoint '%s': %s record ignored (not supported here)",
-                    printable(s.endpoint_id).c_str(), usp::record_type_name(rec->type()));
+                    net::printable(s.endpoint_id, 128).c_str(), usp::record_type_name(rec->type()));
         return 0;
     }
 }

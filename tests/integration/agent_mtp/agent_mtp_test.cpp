@@ -20,91 +20,23 @@
 #include <thread>
 
 #include "test_controller.hpp"
+#include "agent_process.hpp"
 #include "usp/msg.hpp"
 #include "usp/record.hpp"
-
-extern char** environ;
 
 using cpe::test::ControllerEvent;
 using cpe::test::ControllerTls;
 using cpe::test::TestController;
 namespace u = cpe::usp;
 namespace fs = std::filesystem;
+using cpe::test::AgentProcess;
+using cpe::test::kAgentId;
+using cpe::test::slurp;
 using Kind = ControllerEvent::Kind;
 
 namespace {
 
-const std::string kBoard = std::string(CPE_SOURCE_DIR) + "/boards/tplink-xx230v";
-const std::string kAgentId = "os::1C61B4-TPLGB43E91D4";
 const std::string kController = "self::test-controller";
-constexpr const char* kNow = "1795000000";  // the golden tests' clock
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-// The cpe-agent process, its stderr in a file; stopped with SIGTERM (then SIGKILL if it hangs).
-class AgentProcess {
-public:
-    AgentProcess(const fs::path& dir, const std::string& config_json) : log_(dir / "agent.log") {
-        const fs::path config = dir / "agent.json";
-        std::ofstream(config) << config_json;
-        std::vector<std::string> args = {CPE_AGENT, "--board", kBoard, "--root", kBoard + "/fixtures/rootfs",
-                                         "--now", kNow, "run", "--config", config.string()};
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 2, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-        if (posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
-        posix_spawn_file_actions_destroy(&fa);
-    }
-    ~AgentProcess() { stop(); }
-    bool running() const { return pid_ > 0; }
-    // Exit status after SIGTERM (-1 if it had to be killed).
-    int stop() { return finish(true); }
-    // Exit status of a process that ends by itself.
-    int wait_exit() { return finish(false); }
-    int finish(bool terminate) {
-        if (pid_ <= 0) return status_;
-        if (terminate) kill(pid_, SIGTERM);
-        for (int i = 0; i < 150; ++i) {  // up to 15 s for a clean stop
-            int st = 0;
-            if (waitpid(pid_, &st, WNOHANG) == pid_) {
-                pid_ = -1;
-                status_ = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-                return status_;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
-        pid_ = -1;
-        status_ = -1;
-        return status_;
-    }
-    std::string log() const { return slurp(log_); }
-    // Waits until the log has `count` lines matching `re` (or the time limit: a hang fails, never passes).
-    bool wait_log(const std::regex& re, size_t count, int timeout_s = 30) const {
-        for (int i = 0; i < timeout_s * 10; ++i) {
-            const std::string text = log();
-            size_t n = std::distance(std::sregex_iterator(text.begin(), text.end(), re), std::sregex_iterator());
-            if (n >= count) return true;
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        return false;
-    }
-
-private:
-    fs::path log_;
-    pid_t pid_ = -1;
-    int status_ = -1;
-};
 
 class AgentMtpTest : public ::testing::Test {
 protected:

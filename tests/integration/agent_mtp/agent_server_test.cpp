@@ -23,80 +23,17 @@
 #include <thread>
 
 #include "net/event_loop.hpp"
+#include "agent_process.hpp"
 #include "usp/msg.hpp"
 #include "usp/record.hpp"
 
-extern char** environ;
-
 namespace u = cpe::usp;
 namespace fs = std::filesystem;
+using cpe::test::AgentProcess;
+using cpe::test::kAgentId;
 
 namespace {
 
-const std::string kBoard = std::string(CPE_SOURCE_DIR) + "/boards/tplink-xx230v";
-const std::string kAgentId = "os::1C61B4-TPLGB43E91D4";
-constexpr const char* kNow = "1795000000";
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-class AgentProcess {
-public:
-    AgentProcess(const fs::path& dir, const std::string& config_json) : log_(dir / "agent.log") {
-        const fs::path config = dir / "agent.json";
-        std::ofstream(config) << config_json;
-        std::vector<std::string> args = {CPE_AGENT, "--board", kBoard, "--root", kBoard + "/fixtures/rootfs",
-                                         "--now", kNow, "run", "--config", config.string()};
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 2, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-        if (posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
-        posix_spawn_file_actions_destroy(&fa);
-    }
-    ~AgentProcess() { stop(); }
-    int stop() {
-        if (pid_ <= 0) return status_;
-        kill(pid_, SIGTERM);
-        for (int i = 0; i < 150; ++i) {
-            int st = 0;
-            if (waitpid(pid_, &st, WNOHANG) == pid_) {
-                pid_ = -1;
-                status_ = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-                return status_;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
-        pid_ = -1;
-        return status_ = -1;
-    }
-    std::string log() const { return slurp(log_); }
-    // The first capture of `re` in the log, waiting up to `timeout_s`.
-    std::optional<std::string> wait_match(const std::regex& re, int timeout_s = 30) const {
-        for (int i = 0; i < timeout_s * 10; ++i) {
-            const std::string text = log();
-            std::smatch m;
-            if (std::regex_search(text, m, re)) return m.size() > 1 ? m[1].str() : m[0].str();
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        return std::nullopt;
-    }
-    bool running() const { return pid_ > 0; }
-
-private:
-    fs::path log_;
-    pid_t pid_ = -1;
-    int status_ = -1;
-};
 
 // A controller that connects in: one lws client connection on its own loop thread.
 class TestClient {

@@ -83,6 +83,17 @@ function treeKiB(root) {  // RSS and PSS summed over a process and its descendan
   }
   return { rss, pss };
 }
+function rssByMapping(pid, top = 8) {  // where a process's resident pages are: [KiB, mapping] largest first
+  const by = new Map();
+  let name = "";
+  for (const l of fs.readFileSync("/proc/" + pid + "/smaps", "utf8").split("\n")) {
+    const head = l.match(/^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/);
+    if (head) { name = path.basename(head[1] || "[anon]"); continue; }
+    const r = l.match(/^Rss:\s+(\d+)/);
+    if (r) by.set(name, (by.get(name) || 0) + Number(r[1]));
+  }
+  return [...by.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
+}
 async function get(url) {
   const r = await fetch(url);
   const body = await r.text();
@@ -115,6 +126,7 @@ async function oneModem() {
   }
   const bridgeRss = procStatus(br.pid, "VmHWM");
   const bridgePss = treeKiB(br.pid).pss;
+  const bridgeMaps = rssByMapping(br.pid);
   br.child.kill("SIGTERM");
 
   const { launch, readOnce } = require("./chromium-reader/reader.js");
@@ -147,6 +159,8 @@ async function oneModem() {
   console.log(`1. one modem (simulator cbc-raw, ${READS} reads each; login + 8 reads + logout per read; both read hosts=${sample.hosts}, rxDbm=${sample.rxDbm})`);
   line("peak RSS, cpe-bridge vs Chromium tree", bridgeRss / 1024, peak.rss / 1024, "MiB", "1/100");
   line("  (PSS, shared pages split)", bridgePss / 1024, peak.pss / 1024, "MiB");
+  console.log("    cpe-bridge resident after the reads, largest mappings: " +
+              bridgeMaps.map(([n, k]) => `${n} ${k} KiB`).join(", "));
   line("median read latency", median(bridgeLat), median(chromeLat), "ms", "1/10");
   line("worst read latency", Math.max(...bridgeLat), Math.max(...chromeLat), "ms");
   console.log(`  (Chromium start-up, not counted above: ${fmt(startMs)} ms; RSS of Chromium = browser + its child processes, the Node/Playwright driver excluded)`);

@@ -37,6 +37,14 @@ struct NetInterface {          // /sys/class/net/<if>/
     uint64_t rx_errors = 0, tx_errors = 0, rx_dropped = 0, tx_dropped = 0;
 };
 
+struct InterfaceAddress {      // `ip -o -4 addr show`
+    std::string interface;     // "br0", "ppp0"
+    std::string address;       // dotted IPv4
+    int prefix_len = 32;       // of the address, or of the peer on a point-to-point link
+    std::string peer;          // point-to-point peer ("" when none)
+    std::string scope;         // "global", "host", "link" or "" when not given
+};
+
 struct Station {               // a Wi-Fi client of one of this device's radios (iw, wl, Realtek sta_info)
     MacAddress mac;
     std::string interface;     // "ra0", "wl0", "wlan0"
@@ -123,6 +131,7 @@ struct BoardData {
     std::vector<Lease> leases;
     std::vector<Neighbour> neighbours;
     std::vector<NetInterface> interfaces;
+    std::vector<InterfaceAddress> addresses;
     std::vector<Station> stations;
     std::vector<MeshNode> mesh;
     std::optional<OpticalReading> optical;

@@ -8,6 +8,7 @@
 #include "collectors/leases_udhcpd.hpp"
 #include "collectors/arp.hpp"
 #include "collectors/sysfs_net.hpp"
+#include "collectors/ip_addr.hpp"
 #include "collectors/iw_station.hpp"
 #include "collectors/wl_broadcom.hpp"
 #include "collectors/realtek_wlan.hpp"
@@ -30,6 +31,7 @@ constexpr Entry kCollectors[] = {
     {"leases_udhcpd", make_leases_udhcpd_collector},
     {"arp", make_arp_collector},
     {"sysfs_net", make_sysfs_net_collector},
+    {"ip_addr", make_ip_addr_collector},
     {"iw_station", make_iw_station_collector},
     {"wl_broadcom", make_wl_broadcom_collector},
     {"realtek_wlan", make_realtek_wlan_collector},

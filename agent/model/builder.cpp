@@ -95,22 +95,49 @@ std::map<std::string, uint32_t> build_ethernet(const BoardData& data, BuildConte
     return numbers;
 }
 
+std::string subnet_mask(int prefix_len) {
+    const uint32_t m = prefix_len <= 0 ? 0 : prefix_len >= 32 ? 0xffffffffu : ~((1u << (32 - prefix_len)) - 1);
+    return std::to_string(m >> 24) + "." + std::to_string((m >> 16) & 0xff) + "." + std::to_string((m >> 8) & 0xff) +
+           "." + std::to_string(m & 0xff);
+}
+
+// IP.Interface rows: the LAN bridge and the WAN interface of the profile (always), then every other interface
+// holding a global IPv4 address (the PPP or VLAN interface that carries the WAN address, a management VLAN).
 uint32_t build_ip(const BoardData& data, BuildContext& ctx, Object& root) {
     Object& ip = root.child("IP");
     Table& table = ip.table("Interface");
     uint32_t lan_number = 0;
-    auto add = [&](const std::string& name) -> uint32_t {
+    std::vector<std::string> names;
+    auto want = [&](const std::string& name) {
+        if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    };
+    want(ctx.profile.lan_bridge);
+    want(ctx.profile.wan_interface);
+    for (const InterfaceAddress& a : data.addresses)
+        if (a.scope != "host" && a.interface != "lo") want(a.interface);
+    for (const std::string& name : names) {
         const NetInterface* i = find_interface(data, name);
         const uint32_t n = ctx.numbers.number("Device.IP.Interface.", name);
         Object& row = table.add(n);
         row.set("Name", Value::string(name));
         row.set("Status", Value::string(i ? ethernet_status(i->operstate) : "Unknown"));
         row.set("LowerLayers", Value::string(""));
-        row.set("IPv4AddressNumberOfEntries", Value::uint32(0));
-        return n;
-    };
-    if (!ctx.profile.lan_bridge.empty()) lan_number = add(ctx.profile.lan_bridge);
-    if (!ctx.profile.wan_interface.empty()) add(ctx.profile.wan_interface);
+        const std::string prefix = "Device.IP.Interface." + std::to_string(n) + ".IPv4Address.";
+        Table& addresses = row.table("IPv4Address");
+        for (const InterfaceAddress& a : data.addresses) {
+            if (a.interface != name) continue;
+            Object& addr = addresses.add(ctx.numbers.number(prefix, a.address));
+            addr.set("Enable", Value::boolean(true));
+            addr.set("Status", Value::string("Enabled"));
+            addr.set("IPAddress", Value::string(a.address));
+            addr.set("SubnetMask", Value::string(subnet_mask(a.prefix_len)));
+            // What the agent can tell: a point-to-point address came over PPP (IPCP); the LAN bridge's is configured.
+            if (!a.peer.empty() || name.rfind("ppp", 0) == 0) addr.set("AddressingType", Value::string("IPCP"));
+            else if (name == ctx.profile.lan_bridge) addr.set("AddressingType", Value::string("Static"));
+        }
+        row.set("IPv4AddressNumberOfEntries", Value::uint32(static_cast<uint32_t>(addresses.size())));
+        if (name == ctx.profile.lan_bridge) lan_number = n;
+    }
     ip.set("InterfaceNumberOfEntries", Value::uint32(static_cast<uint32_t>(table.size())));
     return lan_number;
 }

@@ -267,3 +267,14 @@ def captured_name(argv):
     """agent/collectors/source.hpp captured_name(): argv joined by '_', chars outside [A-Za-z0-9._:-] → '-'."""
     joined = "_".join(argv)
     return "".join(c if (c.isascii() and (c.isalnum() or c in "._:-")) else "-" for c in joined) + ".out"
+
+
+def ip_addr_oneline(entries):
+    """`ip -o -4 addr show` (iproute2 ip/ipaddress.c, oneline): entries of (index, ifname, address, prefix, peer, brd,
+    scope); a point-to-point address prints "peer <peer>/<prefix>" and no prefix of its own."""
+    out = []
+    for index, name, address, prefix, peer, brd, scope in entries:
+        where = "%s peer %s/%d" % (address, peer, prefix) if peer else "%s/%d" % (address, prefix)
+        out.append("%d: %-6s inet %s%s scope %s %s\\       valid_lft forever preferred_lft forever\n"
+                   % (index, name, where, " brd " + brd if brd else "", scope, name))
+    return "".join(out)

@@ -484,6 +484,12 @@ def xx230v(seed, counts, uptime_s):
     wan_rx = g.r.randint(4 * 10 ** 11, 9 * 10 ** 11)
     files.update(sysfs_iface("pon0", pon0, "up", 1, None, None, traffic_stats(g, wan_rx, wan_rx // 9)))
 
+    # IPv4 addresses: the LAN bridge and the PPPoE WAN, as in shared/data's XX230v dump (Device.IP.Interface.1 and .6)
+    files["captured/" + F.captured_name(["ip", "-o", "-4", "addr", "show"])] = F.ip_addr_oneline([
+        (1, "lo", "127.0.0.1", 8, None, None, "host"),
+        (7, "br0", "192.168.1.1", 24, None, "192.168.1.255", "global"),
+        (14, "ppp0", "192.168.89.137", 32, "192.168.89.1", None, "global")])
+
     # stations of the main node, from iw
     for name in ("ra0", "rai0"):
         files["captured/" + F.captured_name(["iw", "dev", name, "station", "dump"])] = \
@@ -553,6 +559,7 @@ def xx230v(seed, counts, uptime_s):
             {"collector": "arp", "file": "/proc/net/arp"},
             {"collector": "sysfs_net", "dir": "/sys/class/net",
              "interfaces": ["br0"] + lan_ports + ["ra0", "rai0", "pon0"]},
+            {"collector": "ip_addr", "command": ["ip", "-o", "-4", "addr", "show"]},
             {"collector": "iw_station", "interface": "ra0", "command": ["iw", "dev", "ra0", "station", "dump"]},
             {"collector": "iw_station", "interface": "rai0", "command": ["iw", "dev", "rai0", "station", "dump"]},
             {"collector": "mesh", "file": "/tmp/cpe-mesh.json"},
@@ -622,6 +629,12 @@ def ht803g():
     files.update(sysfs_iface("nas0", nas0, "up", 1, None, None, traffic_stats(g, wan_rx, wan_rx // 7, errors=True)))
     for name in ("wlan0", "wlan1"):
         files["proc/%s/sta_info" % name] = F.realtek_sta_info(st[name])
+    # IPv4: LAN bridge, the IPoE WAN on nas0_0 (Realtek SDK naming) and a TR-069 management VLAN
+    files["captured/" + F.captured_name(["ip", "-o", "-4", "addr", "show"])] = F.ip_addr_oneline([
+        (1, "lo", "127.0.0.1", 8, None, None, "host"),
+        (9, "br0", "192.168.1.1", 24, None, "192.168.1.255", "global"),
+        (12, "nas0_0", "100.71.18.204", 22, None, "100.71.19.255", "global"),
+        (13, "nas0_1", "10.40.3.77", 24, None, "10.40.3.255", "global")])
     # optical: the weak unit (rx -25.6 dBm)
     diag = [("rx-power", "Rx Power", "-25.6", "dBm"), ("tx-power", "Tx Power", "2.1", "dBm"),
             ("temperature", "Temperature", "52.3", "C"), ("voltage", "Voltage", "3.28", "V"),
@@ -654,6 +667,7 @@ def ht803g():
             {"collector": "arp", "file": "/proc/net/arp"},
             {"collector": "sysfs_net", "dir": "/sys/class/net",
              "interfaces": ["br0"] + lan_ports + ["wlan0", "wlan1", "nas0"]},
+            {"collector": "ip_addr", "command": ["ip", "-o", "-4", "addr", "show"]},
             {"collector": "realtek_wlan", "interface": "wlan0", "file": "/proc/wlan0/sta_info"},
             {"collector": "realtek_wlan", "interface": "wlan1", "file": "/proc/wlan1/sta_info"},
             {"collector": "realtek_pon", "command": ["diag", "pon", "get", "transceiver"]},
@@ -711,6 +725,11 @@ def openwrt():
     files["tmp/sysinfo/board_name"] = "linksys,e8450-ubi\n"
     files["captured/" + F.captured_name(["fw_printenv", "-n", "serial#"])] = "22A10C6C115538\n"
     files["tmp/dhcp.leases"] = F.dnsmasq_leases(leases)
+    # IPv4: OpenWrt's br-lan and a DHCP WAN
+    files["captured/" + F.captured_name(["ip", "-o", "-4", "addr", "show"])] = F.ip_addr_oneline([
+        (1, "lo", "127.0.0.1", 8, None, None, "host"),
+        (6, "wan", "100.64.211.38", 20, None, "100.64.223.255", "global"),
+        (9, "br-lan", "192.168.1.1", 24, None, "192.168.1.255", "global")])
     files["proc/net/arp"] = F.proc_net_arp(arp)
     lan_rx = sum(s["rx_bytes"] for v in st.values() for s in v)
     files.update(sysfs_iface("br-lan", base, "up", 1, None, None, traffic_stats(g, lan_rx * 2, lan_rx * 8)))
@@ -753,6 +772,7 @@ def openwrt():
             {"collector": "arp", "file": "/proc/net/arp"},
             {"collector": "sysfs_net", "dir": "/sys/class/net",
              "interfaces": ["br-lan"] + lan_ports + ["wan", "phy0-ap0", "phy1-ap0"]},
+            {"collector": "ip_addr", "command": ["ip", "-o", "-4", "addr", "show"]},
             {"collector": "iw_station", "interface": "phy0-ap0",
              "command": ["iw", "dev", "phy0-ap0", "station", "dump"]},
             {"collector": "iw_station", "interface": "phy1-ap0",

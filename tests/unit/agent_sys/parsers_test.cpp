@@ -4,6 +4,7 @@
 #include <string>
 
 #include "collectors/arp.hpp"
+#include "collectors/ip_addr.hpp"
 #include "collectors/identity.hpp"
 #include "collectors/leases_dnsmasq.hpp"
 #include "collectors/leases_udhcpd.hpp"
@@ -449,6 +450,61 @@ TEST(ParseIdentitySpec, GoodAndBad) {
         EXPECT_EQ(r.error().code, Errc::invalid_argument);
         EXPECT_NE(r.error().message.find(where), std::string::npos) << r.error().message;
     }
+}
+
+
+// ---- ip_addr -------------------------------------------------------------------------------------------
+
+TEST(ParseIpAddrOneline, AddressesPeersAndScopes) {
+    ParseNotes notes;
+    auto a = parse_ip_addr_oneline(
+        "1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n"
+        "7: br0    inet 192.168.1.1/24 brd 192.168.1.255 scope global br0\\       valid_lft forever preferred_lft forever\n"
+        "7: br0    inet 192.168.1.2/24 scope global secondary br0:1\n"
+        "9: eth0.6@eth0    inet 100.71.18.204/22 brd 100.71.19.255 scope global dynamic eth0.6\n"
+        "14: ppp0    inet 192.168.89.137 peer 192.168.89.1/32 scope global ppp0\n"
+        "7: br0    inet6 fe80::1/64 scope link \\       valid_lft forever preferred_lft forever\n",
+        notes);
+    ASSERT_EQ(a.size(), 5u);
+    EXPECT_EQ(a[0].interface, "lo");
+    EXPECT_EQ(a[0].scope, "host");
+    EXPECT_EQ(a[1].interface, "br0");
+    EXPECT_EQ(a[1].address, "192.168.1.1");
+    EXPECT_EQ(a[1].prefix_len, 24);
+    EXPECT_EQ(a[1].scope, "global");
+    EXPECT_EQ(a[2].address, "192.168.1.2");
+    EXPECT_EQ(a[3].interface, "eth0.6");
+    EXPECT_EQ(a[3].prefix_len, 22);
+    EXPECT_EQ(a[4].interface, "ppp0");
+    EXPECT_EQ(a[4].address, "192.168.89.137");
+    EXPECT_EQ(a[4].peer, "192.168.89.1");
+    EXPECT_EQ(a[4].prefix_len, 32);
+    EXPECT_EQ(notes.skipped, 0u);
+}
+
+TEST(ParseIpAddrOneline, MalformedLinesAreNotedAndSkipped) {
+    ParseNotes notes;
+    auto a = parse_ip_addr_oneline(
+        "garbage\n"
+        "x: br0 inet 192.168.1.1/24 scope global br0\n"
+        "2: br0 inet 192.168.1.300/24 scope global br0\n"
+        "3: br0 inet 192.168.1.1/33 scope global br0\n"
+        "4: a/b inet 10.0.0.1/8 scope global a/b\n"
+        "5: ppp0 inet 10.0.0.2 peer nope scope global ppp0\n"
+        "6: eth1 inet 10.0.0.3/8 scope global eth1\n"
+        "6: eth1 inet",
+        notes);
+    ASSERT_EQ(a.size(), 1u);
+    EXPECT_EQ(a[0].address, "10.0.0.3");
+    EXPECT_EQ(notes.skipped, 7u);
+    ASSERT_FALSE(notes.messages.empty());
+    EXPECT_NE(notes.messages[2].find("192.168.1.300/24"), std::string::npos) << notes.messages[2];
+}
+
+TEST(ParseIpAddrOneline, EmptyIsNothing) {
+    ParseNotes notes;
+    EXPECT_TRUE(parse_ip_addr_oneline("", notes).empty());
+    EXPECT_EQ(notes.skipped, 0u);
 }
 
 }  // namespace

@@ -10,13 +10,6 @@ using text::quote;
 constexpr size_t kMaxLine = 512;
 constexpr uint64_t kAtfCom = 0x2;
 
-bool plausible_device(std::string_view name) {
-    if (name.empty() || name.size() > 15) return false;  // IFNAMSIZ − 1
-    for (char c : name)
-        if (c == '/' || static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
-    return true;
-}
-
 class ArpCollector final : public Collector {
 public:
     explicit ArpCollector(std::string file) : file_(std::move(file)) {}
@@ -66,7 +59,7 @@ std::vector<Neighbour> parse_proc_net_arp(std::string_view text, ParseNotes& not
             notes.add(at + ": flags " + quote(f[2]) + " are not hexadecimal");
             continue;
         }
-        if (!plausible_device(f[5])) {
+        if (!text::is_interface_name(f[5])) {
             notes.add(at + ": device " + quote(f[5]) + " is not an interface name");
             continue;
         }

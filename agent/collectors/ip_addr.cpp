@@ -10,13 +10,6 @@ using text::quote;
 constexpr size_t kMaxLine = 512;
 constexpr size_t kMaxAddresses = 64;
 
-bool plausible_interface(std::string_view name) {
-    if (name.empty() || name.size() > 15) return false;  // IFNAMSIZ − 1
-    for (char c : name)
-        if (c == '/' || c == ':' || static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
-    return true;
-}
-
 // "a.b.c.d[/n]" → address and prefix (32 when absent); false when either part is not valid.
 bool split_prefix(std::string_view text, std::string_view& address, int& prefix) {
     size_t slash = text.find('/');
@@ -70,7 +63,7 @@ std::vector<InterfaceAddress> parse_ip_addr_oneline(std::string_view text, Parse
         }
         if (f[2] != "inet") continue;  // inet6, link: not this collector's
         std::string_view name = f[1].substr(0, f[1].find('@'));
-        if (!plausible_interface(name)) {
+        if (!text::is_interface_name(name)) {
             notes.add(at + ": " + quote(f[1]) + " is not an interface name");
             continue;
         }

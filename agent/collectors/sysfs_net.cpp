@@ -9,13 +9,6 @@ namespace {
 using text::quote;
 constexpr size_t kMaxAttrBytes = 4096;  // a sysfs attribute is at most one page
 
-bool valid_ifname(std::string_view name) {
-    if (name.empty() || name.size() > 15 || name == "." || name == "..") return false;  // IFNAMSIZ − 1
-    for (char c : name)
-        if (c == '/' || static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
-    return true;
-}
-
 // The attribute's single value: the first line, trimmed.
 std::string_view value_of(const std::string& text) {
     return text::trim(std::string_view(text).substr(0, text.find('\n')));
@@ -39,7 +32,7 @@ public:
         ParseNotes notes;
         std::vector<NetInterface> found;
         for (const std::string& name : names) {
-            if (!valid_ifname(name)) {
+            if (!text::is_interface_name(name)) {
                 notes.add(quote(name) + ": not an interface name");
                 continue;
             }
@@ -137,7 +130,7 @@ Result<std::unique_ptr<Collector>> make_sysfs_net_collector(const cJSON* spec, s
     if (!interfaces) return interfaces.error();
     if (*interfaces) {
         for (size_t i = 0; i < (*interfaces)->size(); ++i)
-            if (!valid_ifname((**interfaces)[i]))
+            if (!text::is_interface_name((**interfaces)[i]))
                 return make_error(Errc::invalid_argument, std::string(where) + ".interfaces[" + std::to_string(i) +
                                                               "]: " + quote((**interfaces)[i]) + " is not an interface name");
     }

@@ -252,4 +252,11 @@ std::string clip(std::string_view s, size_t max) {
     return out;
 }
 
+bool is_interface_name(std::string_view name) {
+    if (name.empty() || name.size() > 15 || name == "." || name == "..") return false;
+    for (char c : name)
+        if (c == '/' || c == ':' || static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
+    return true;
+}
+
 }  // namespace cpe::agent::text

@@ -38,6 +38,9 @@ std::optional<uint64_t> parse_hex(std::string_view text);
 std::optional<double> parse_decimal(std::string_view text);
 // Dotted-quad IPv4 ("192.168.1.10"), each part 0..255 without leading zeros beyond "0".
 bool is_ipv4(std::string_view text);
+// A network interface name as the kernel accepts one (dev_valid_name, net/core/dev.c): 1..15 bytes
+// (IFNAMSIZ − 1), not "." or "..", no '/', ':', blank or control character.
+bool is_interface_name(std::string_view name);
 
 // Token parsers: surrounding blanks allowed, nothing else.
 std::optional<uint64_t> token_u64(std::string_view s);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
+#include <unordered_set>
 
 #include "diag/hosts.hpp"
 #include "json/json.hpp"
@@ -66,6 +68,8 @@ DevicesApi::Brief brief_of(const diag::Params& p, int64_t time_ms) {
     b.model = diag::get(p, "Device.DeviceInfo.ModelName")
                   .value_or(diag::get(p, "InternetGatewayDevice.DeviceInfo.ModelName").value_or(diag::get(p, "_deviceId._ProductClass").value_or("")));
     b.firmware = diag::get(p, "Device.DeviceInfo.SoftwareVersion").value_or(diag::get(p, "InternetGatewayDevice.DeviceInfo.SoftwareVersion").value_or(""));
+    b.variant = diag::model_variant(b.model, diag::get(p, "_deviceId._ProductClass").value_or(""));
+    b.macs = diag::identity_of(p).macs;
     b.rx_dbm = diag::optical_levels(p).rx_dbm;
     b.time_ms = time_ms;
     return b;
@@ -83,11 +87,15 @@ DevicesApi::DevicesApi(app::Hub& hub, DevicesConfig config, diag::OpticalHistory
       http_(hub.loop(), client_options()),
       genieacs_(hub.loop(), http_, config_.genieacs.url,
                 SourceLimits{config_.genieacs.budget_ms, config_.breaker_failures, config_.breaker_open_s * 1000ULL},
-                config_.genieacs.gpon_paths, config_.genieacs.task_timeout_ms, config_.poller.genieacs_limit),
+                config_.genieacs.gpon_paths, config_.genieacs.task_timeout_ms, config_.poller.genieacs_limit,
+                config_.poller.genieacs_page_size),
       erpnext_(hub.loop(), http_, config_.erpnext.url, config_.erpnext.token,
                SourceLimits{config_.erpnext.budget_ms, config_.breaker_failures, config_.breaker_open_s * 1000ULL}),
       bridge_(hub.loop(), http_, config_.bridge.url, config_.bridge.budget_ms,
-              Breaker(config_.breaker_failures, config_.breaker_open_s * 1000LL)) {}
+              Breaker(config_.breaker_failures, config_.breaker_open_s * 1000LL)),
+      cache_(CacheWindows{config_.cache.agent_s * 1000LL, config_.cache.genieacs_s * 1000LL,
+                          config_.cache.erpnext_s * 1000LL, config_.cache.bridge_s * 1000LL, config_.cache.max_devices,
+                          static_cast<size_t>(config_.cache.genieacs_max_mb) << 20}) {}
 
 DevicesApi::~DevicesApi() { poll_timer_.cancel(); }
 
@@ -113,7 +121,14 @@ void DevicesApi::start() {
     hub_.route("GET", "/devices/summary", [this](const net::Request& q, net::Responder r) { summary(q, std::move(r)); });
     hub_.route("GET", "/devices/:id/hosts", [this](const net::Request& q, net::Responder r) { hosts(q, std::move(r)); });
     hub_.route("POST", "/devices/:id/tasks", [this](const net::Request& q, net::Responder r) { tasks(q, std::move(r)); });
-    hub_.route("GET", "/health/devices", [this](const net::Request&, net::Responder r) { r.json(200, health_json()); });
+    // GET /health (the Hub's, open) carries each source's state; /health/devices is the same document (older name).
+    // An authenticated caller (service token, staff through the proxy) also gets each source's last error text.
+    AccessConfig health_access = config_.access;
+    health_access.protected_prefixes = {"/health"};
+    hub_.add_health([this, health_access](cJSON* health, const net::Request& req) {
+        add_health(health, !check_access(health_access, req).has_value());
+    });
+    hub_.route("GET", "/health/devices", [this](const net::Request& q, net::Responder r) { r.json(200, hub_.health_json(q)); });
 
     std::weak_ptr<int> alive = alive_;
     if (auto* c = hub_.controller()) {
@@ -130,6 +145,13 @@ void DevicesApi::start() {
                 pump();
             }
         }
+    });
+    // The lookup cache: an endpoint that (re)connects, goes away or changes identity may change what a query
+    // resolves to and its "online": rendered answers go; a reconnect may follow a reboot: its snapshot too.
+    hub_.registry().listen([this, alive](const controller::Endpoint& e, controller::EndpointChange change) {
+        if (alive.expired()) return;
+        cache_.drop_answers();
+        if (change != controller::EndpointChange::identified) cache_.agent_changed(e.record.endpoint_id, now_ms());
     });
     if (config_.poller.enabled) schedule_poll(1000);
 }
@@ -161,6 +183,8 @@ void DevicesApi::remember(const std::string& ep, diag::Params params, int64_t ti
     Brief b = brief_of(params, time_ms);
     if (const auto* e = hub_.registry().find(ep)) b.online = e->record.online;
     agent_briefs_[ep] = b;
+    seen_agent_.ok(time_ms);
+    cache_.drop_answers_of(ep);  // its snapshot changes
     record_optical(ep, params, time_ms, "agent");
     if (!full) {
         // Merge into an existing full snapshot without making it look fresher than it is.
@@ -193,18 +217,42 @@ void DevicesApi::record_optical(const std::string& device_id, const diag::Params
     if (!lv.rx_dbm) return;
     auto r = history_.add(device_id, time_ms, *lv.rx_dbm, lv.tx_dbm, source);
     if (!r) LOG_LIMITED(log::Level::warn, 5, 60, "devices", "%s", r.error().message.c_str());
+    if (r && *r) {  // a reading was added: the trend changes
+        cache_.drop_history(device_id);
+        cache_.drop_answers_of(device_id);
+    }
 }
 
 std::vector<diag::Reading> DevicesApi::history_of(const std::string& device_id) {
+    if (const auto* cached = cache_.history(device_id)) return *cached;  // unchanged since read (record_optical)
     auto r = history_.recent(device_id, config_.optical.trend_readings);
     if (!r) {
         LOG_LIMITED(log::Level::warn, 5, 60, "devices", "%s", r.error().message.c_str());
         return {};
     }
+    cache_.put_history(device_id, *r);
     return std::move(r).value();
 }
 
+void DevicesApi::invalidate(const std::string& device_id, bool agent_changed) {
+    if (agent_changed) cache_.agent_changed(device_id, now_ms());
+    cache_.drop_answers_of(device_id);
+}
+
+void DevicesApi::forget_genieacs(const std::string& genieacs_id) {
+    cache_.drop_genieacs_if([&](const GenieHit& h) { return h.id == genieacs_id; });
+    cache_.drop_answers_of(genieacs_id);
+}
+
+diag::DeviceIdentity DevicesApi::agent_identity(const controller::Endpoint& e) const {
+    auto it = agent_briefs_.find(e.record.endpoint_id);
+    return diag::make_identity(e.record.serial, it == agent_briefs_.end() ? "" : it->second.gpon_serial, e.record.macs);
+}
+
 void DevicesApi::on_notification(const controller::Notification& n) {
+    // Anything but Periodic! says the device changed: the next lookup asks the agent again.
+    const auto* periodic = std::get_if<usp::Notify::Event>(&n.notify.notification);
+    if (!periodic || periodic->event_name != "Periodic!") invalidate(n.endpoint_id, true);
     if (const auto* vc = std::get_if<usp::Notify::ValueChange>(&n.notify.notification)) {
         auto it = snapshots_.find(n.endpoint_id);
         if (it != snapshots_.end()) it->second.first.params[vc->param_path] = vc->param_value;
@@ -231,20 +279,30 @@ void DevicesApi::on_notification(const controller::Notification& n) {
 
 // ---- lookup ------------------------------------------------------------------------------------
 
+namespace {
+json::Ptr dup(const json::Ptr& p) { return p ? json::Ptr(cJSON_Duplicate(p.get(), 1)) : json::Ptr(); }
+}  // namespace
+
 struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
     DevicesApi* api = nullptr;
     std::weak_ptr<int> alive;
     net::Responder res;
     std::string serial;
+    bool refresh = false;  // ?refresh: ask every source whatever the cache holds (and refill it)
     net::TimerHandle deadline;
     bool answered = false;
     bool phase2 = false;
+    // The rendered answer may be reused (LookupCache::answer) only when every source's part came from the cache
+    // (so each one's "cached" flag is true) and none failed; until `expires_ms` (a cached answer leaves its window).
+    bool reusable = true;
+    int64_t expires_ms = std::numeric_limits<int64_t>::max();
 
     std::string ep;  // matched agent endpoint ("" = none)
     int ep_level = 0;
-    std::optional<GenieHit> genie;
+    std::shared_ptr<const GenieHit> genie;
+    bool genie_cached = false;
     bool genie_pending = false, agent_pending = false, erp_pending = false, bridge_pending = false;
-    std::string bridge_fallback_id;
+    std::string bridge_fallback_id, erp_key, bridge_key;
     diag::DeviceInputs in;
 
     Lookup(net::Responder r) : res(std::move(r)) {}
@@ -253,6 +311,9 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
         return level == 1 ? "serial" : level == 2 ? "gpon_suffix" : level == 3 ? "id_contains" : "none";
     }
     static int level_of(const std::string& m) { return m == "serial" ? 1 : m == "gpon_suffix" ? 2 : m == "id_contains" ? 3 : 4; }
+
+    void keep_until(int64_t t) { expires_ms = std::min(expires_ms, t); }
+    void fetched_live() { reusable = false; }  // this answer shows live data: the next lookup renders from the cache
 
     void start() {
         auto self = shared_from_this();
@@ -281,34 +342,67 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
                 ep_level = level;
             }
         }
-        // 2. GenieACS (TR-069), in parallel; an exact agent match does not wait for it.
+        // 2. GenieACS (TR-069), in parallel; an exact agent match does not wait for it. Its last answer to this
+        //    query is reused within cache.genieacs_s.
         if (api->genieacs_.configured()) {
-            genie_pending = true;
-            api->genieacs_.find(serial, kGenieFull, [self](Result<std::optional<GenieHit>> r) {
-                if (self->alive.expired() || self->answered) return;
-                self->genie_pending = false;
-                auto& st = self->in.genieacs_status;
-                if (!r) {
-                    st.state = diag::SourceState::failed;
-                    st.error = r.error().message;
-                } else if (!*r) {
-                    st.state = diag::SourceState::not_found;
-                } else {
-                    self->genie = std::move(**r);
-                }
-                self->resolved();
-            });
+            const SourceAnswer<GenieHit>* c = refresh ? nullptr : api->cache_.genieacs(serial, now);
+            if (c) {
+                genie_cached = true;
+                genie = c->value;
+                in.genieacs_status.cached = true;
+                keep_until(c->fetched_ms + api->cache_.windows().genieacs_ms);
+            } else {
+                genie_pending = true;
+                fetched_live();
+                api->genieacs_.find(serial, kGenieFull, [self](Result<std::optional<GenieHit>> r) {
+                    if (self->alive.expired()) return;
+                    int64_t t = now_ms();
+                    std::shared_ptr<const GenieHit> hit;
+                    if (r && *r) hit = std::make_shared<const GenieHit>(std::move(**r));
+                    // Kept for the next lookups even when this one has already answered.
+                    if (r) {
+                        self->api->cache_.put_genieacs(self->serial, hit, t);
+                        self->api->seen_genie_.ok(t);
+                    } else {
+                        self->api->seen_genie_.failed(t, r.error().message);
+                    }
+                    if (self->answered) return;
+                    self->genie_pending = false;
+                    auto& st = self->in.genieacs_status;
+                    if (!r) {
+                        st.state = diag::SourceState::failed;
+                        st.error = r.error().message;
+                    } else if (!hit) {
+                        st.state = diag::SourceState::not_found;
+                    } else {
+                        self->genie = std::move(hit);
+                    }
+                    self->resolved();
+                });
+            }
         }
         if (ep_level == 1 || !genie_pending) resolved();
     }
 
+    diag::DeviceIdentity genie_identity() const { return diag::identity_of(genie->params); }
+
     // Called when the device may be identified: starts phase 2 once, merges late GenieACS data.
     void resolved() {
         if (genie && (!ep_level || (!phase2 && level_of(genie->match) < ep_level))) {
-            // GenieACS matched better: a TR-069 device (or an agent device found by its GenieACS record).
-            std::string gserial = diag::get(genie->params, "_deviceId._SerialNumber").value_or("");
-            for (const auto* e : api->hub_.registry().list())
-                if (!gserial.empty() && upper(e->record.serial) == upper(gserial)) ep = e->record.endpoint_id;
+            // GenieACS matched better: a TR-069 device, or an agent device found through its GenieACS record
+            // (same serial, GPON serial or MAC: its TR-069 serial may be a factory one).
+            diag::DeviceIdentity gid = genie_identity();
+            std::string found;
+            bool found_online = false;
+            for (const auto* e : api->hub_.registry().list()) {
+                if (!diag::same_device(api->agent_identity(*e), gid)) continue;
+                if (found.empty() || (e->record.online && !found_online)) {
+                    found = e->record.endpoint_id;
+                    found_online = e->record.online;
+                }
+            }
+            ep = found;
+            ep_level = level_of(genie->match);
         }
         if (genie && (ep.empty() || sameDevice())) {
             in.genieacs = genie->params;
@@ -331,13 +425,12 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
 
     bool sameDevice() const {
         const auto* e = api->hub_.registry().find(ep);
-        std::string gs = upper(diag::get(genie->params, "_deviceId._SerialNumber").value_or(""));
-        std::string gg = upper(diag::gpon_serial(genie->params));
-        return e && (upper(e->record.serial) == gs || (!gg.empty() && upper(e->record.serial) == gg));
+        return e && diag::same_device(api->agent_identity(*e), genie_identity());
     }
 
     void start_phase2() {
         auto self = shared_from_this();
+        int64_t now = now_ms();
         const controller::Endpoint* e = ep.empty() ? nullptr : api->hub_.registry().find(ep);
         in.id = e ? ep : genie->id;
         in.kind = e ? "usp" : "tr069";
@@ -356,80 +449,204 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
                 if (!mac.empty()) macs.push_back(mac);
                 start = end + 1;
             }
-            // Agent: live Get within its budget; the last snapshot otherwise.
-            if (e->record.online && api->hub_.controller()) {
+            // Agent: its last full snapshot within cache.agent_s (and no notification since); else a live Get
+            // within its budget; the last snapshot, stale, if that fails.
+            const Snapshot* snap = api->snapshot(ep);
+            if (e->record.online && api->hub_.controller() && !refresh && snap &&
+                api->cache_.agent_fresh(ep, snap->time_ms, now)) {
+                in.agent = snap->params;
+                in.agent_status.state = diag::SourceState::fresh;
+                in.agent_status.data_ms = snap->time_ms;
+                in.agent_status.error.clear();
+                in.agent_status.cached = true;
+                keep_until(snap->time_ms + api->cache_.windows().agent_ms);
+            } else if (e->record.online && api->hub_.controller()) {
                 agent_pending = true;
+                fetched_live();
                 uint64_t budget = std::min(api->config_.agent_budget_ms, api->config_.lookup_budget_ms);
                 api->agent_get(ep, kFullPaths, budget, [self](Result<diag::Params> r) {
                     if (self->alive.expired()) return;
-                    int64_t now = now_ms();
-                    if (r) self->api->remember(self->ep, *r, now, true);
+                    int64_t t = now_ms();
+                    if (r) self->api->remember(self->ep, *r, t, true);
                     if (self->answered) return;
                     self->agent_pending = false;
                     if (r) {
                         self->in.agent = std::move(r).value();
-                        self->in.agent_status = {diag::SourceState::fresh, now, ""};
+                        self->in.agent_status.state = diag::SourceState::fresh;
+                        self->in.agent_status.data_ms = t;
+                        self->in.agent_status.error.clear();
                     } else {
-                        self->use_snapshot(r.error().message);
+                        self->use_snapshot(r.error().message, true);
                     }
                     self->maybe_answer();
                 });
             } else {
-                use_snapshot("agent is offline");
+                use_snapshot("agent is offline", false);
             }
         } else {
-            in.online = genie->last_inform_ms && now_ms() - *genie->last_inform_ms < api->config_.genieacs.online_window_s * 1000LL;
+            in.online = genie->last_inform_ms && now - *genie->last_inform_ms < api->config_.genieacs.online_window_s * 1000LL;
             in.last_seen_ms = genie->last_inform_ms;
             dev_serial = diag::get(genie->params, "_deviceId._SerialNumber").value_or(serial);
+            // ERPNext knows the sticker serial; a factory TR-069 serial is not it: its MACs are the fallback.
+            macs = diag::identity_of(genie->params).macs;
         }
-        if (api->erpnext_.configured()) {
-            erp_pending = true;
-            api->erpnext_.equipment(dev_serial, macs, [self](Result<std::optional<ErpData>> r) {
-                if (self->alive.expired() || self->answered) return;
-                self->erp_pending = false;
-                auto& st = self->in.erpnext_status;
-                if (!r) {
-                    st = {diag::SourceState::failed, std::nullopt, r.error().message};
-                } else if (!*r) {
-                    st = {diag::SourceState::not_found, now_ms(), ""};
-                } else {
-                    st = {diag::SourceState::fresh, now_ms(), ""};
-                    self->in.equipment = std::move((*r)->equipment);
-                    self->in.location = std::move((*r)->location);
-                    self->in.customer = std::move((*r)->customer);
-                }
-                if (self->bridge_pending) {
-                    const cJSON* name = self->in.equipment ? cJSON_GetObjectItemCaseSensitive(self->in.equipment.get(), "name") : nullptr;
-                    self->start_bridge(cJSON_IsString(name) ? name->valuestring : self->bridge_fallback_id);
-                }
-                self->maybe_answer();
-            });
-        }
-        // The bridge knows modems by their ERPNext equipment name (docs/bridge.md): ask it once ERPNext answered.
-        if (api->bridge_.configured()) {
-            bridge_pending = true;
-            if (!api->erpnext_.configured()) start_bridge(dev_serial);
-        }
+        // The bridge knows modems by their ERPNext equipment name (docs/bridge.md): asked once ERPNext answered.
         bridge_fallback_id = dev_serial;
+        bridge_pending = api->bridge_.configured();
+        if (api->erpnext_.configured()) {
+            erp_key = dev_serial + "\n" + (macs.empty() ? std::string() : macs.front());
+            const SourceAnswer<ErpData>* c = refresh ? nullptr : api->cache_.erpnext(erp_key, now);
+            if (c) {
+                use_erp(c->value, c->fetched_ms, true);
+            } else {
+                erp_pending = true;
+                fetched_live();
+                api->erpnext_.equipment(dev_serial, macs, [self](Result<std::optional<ErpData>> r) {
+                    if (self->alive.expired()) return;
+                    int64_t t = now_ms();
+                    std::shared_ptr<const ErpData> data;
+                    if (r && *r) data = std::make_shared<const ErpData>(std::move(**r));
+                    if (r) {
+                        self->api->cache_.put_erpnext(self->erp_key, data, t);
+                        self->api->seen_erp_.ok(t);
+                    } else {
+                        self->api->seen_erp_.failed(t, r.error().message);
+                    }
+                    if (self->answered) return;
+                    self->erp_pending = false;
+                    if (r) {
+                        self->use_erp(data, t, false);
+                    } else {
+                        self->in.erpnext_status = {diag::SourceState::failed, std::nullopt, r.error().message};
+                        self->reusable = false;
+                        if (self->bridge_pending) self->start_bridge(self->bridge_fallback_id);
+                    }
+                    self->maybe_answer();
+                });
+            }
+        } else if (bridge_pending) {
+            start_bridge(dev_serial);
+        }
     }
+
+    // ERPNext's answer (null: it does not know the device); then the bridge, by the equipment name.
+    void use_erp(const std::shared_ptr<const ErpData>& data, int64_t fetched_ms, bool cached) {
+        erp_pending = false;
+        auto& st = in.erpnext_status;
+        st = {data ? diag::SourceState::fresh : diag::SourceState::not_found, fetched_ms, ""};
+        st.cached = cached;
+        if (data) {
+            in.equipment = dup(data->equipment);
+            in.location = dup(data->location);
+            in.customer = dup(data->customer);
+        }
+        keep_until(fetched_ms + api->cache_.windows().erpnext_ms);
+        if (bridge_pending) {
+            const cJSON* name = in.equipment ? cJSON_GetObjectItemCaseSensitive(in.equipment.get(), "name") : nullptr;
+            start_bridge(cJSON_IsString(name) ? name->valuestring : bridge_fallback_id);
+        }
+    }
+
+    // The bridge: the modem's own optical levels (GET /modems/<equipment>/optical, TP-Link modems it logs into) and
+    // the OLT's row for the device's position (GET /olts/<olt_name>/pons/<slot>/<port>, from the Service Location's
+    // olt_name and olt_port "<slot>/<port>/<onu>"), merged into one reading: oltRxDbm, onuStatus, distanceM, and
+    // the ONU's rx/tx where the modem gave none.
+    struct BridgeRead {
+        int pending = 0;
+        std::optional<json::Ptr> modem, onu;
+        std::string error;
+        bool any_ok = false;
+    };
 
     void start_bridge(const std::string& modem_id) {
-        auto self = shared_from_this();
-        api->bridge_.optical(modem_id, [self](Result<std::optional<json::Ptr>> r) {
-            if (self->alive.expired() || self->answered) return;
-            self->bridge_pending = false;
-            auto& st = self->in.bridge_status;
-            if (!r) st = {diag::SourceState::failed, std::nullopt, r.error().message};
-            else if (!*r) st = {diag::SourceState::not_found, now_ms(), ""};
-            else {
-                st = {diag::SourceState::fresh, now_ms(), ""};
-                self->in.bridge = std::move(**r);
+        std::string olt;
+        std::optional<OltPosition> pos;
+        if (in.location) {
+            const cJSON* name = cJSON_GetObjectItemCaseSensitive(in.location.get(), "olt_name");
+            const cJSON* port = cJSON_GetObjectItemCaseSensitive(in.location.get(), "olt_port");
+            if (cJSON_IsString(name) && *name->valuestring && cJSON_IsString(port)) {
+                pos = parse_olt_port(port->valuestring);
+                if (pos) olt = name->valuestring;
             }
-            self->maybe_answer();
+        }
+        bridge_key = modem_id;
+        if (pos) bridge_key += "\n" + olt + "/" + std::to_string(pos->slot) + "/" + std::to_string(pos->port) + "/" +
+                              std::to_string(pos->onu);
+        const SourceAnswer<json::Ptr>* c = refresh ? nullptr : api->cache_.bridge(bridge_key, now_ms());
+        if (c) return use_bridge(c->value, c->fetched_ms, true);
+        fetched_live();
+        auto self = shared_from_this();
+        auto read = std::make_shared<BridgeRead>();
+        read->pending = pos ? 2 : 1;
+        auto done = [self, read](const char* what, Result<std::optional<json::Ptr>> r, std::optional<json::Ptr>& slot) {
+            if (!r) read->error += std::string(read->error.empty() ? "" : "; ") + what + ": " + r.error().message;
+            else {
+                read->any_ok = true;
+                slot = std::move(*r);
+            }
+            if (--read->pending == 0) self->bridge_answered(*read);
+        };
+        api->bridge_.optical(modem_id, [self, read, done](Result<std::optional<json::Ptr>> r) {
+            if (self->alive.expired()) return;
+            done("modem", std::move(r), read->modem);
         });
+        if (pos)
+            api->bridge_.onu(olt, pos->slot, pos->port, pos->onu, [self, read, done](Result<std::optional<json::Ptr>> r) {
+                if (self->alive.expired()) return;
+                done("OLT", std::move(r), read->onu);
+            });
     }
 
-    void use_snapshot(const std::string& why) {
+    void bridge_answered(BridgeRead& read) {
+        int64_t t = now_ms();
+        std::shared_ptr<const json::Ptr> reading;
+        if (read.modem || read.onu) {
+            json::Ptr merged = read.modem ? std::move(*read.modem) : json::make_object();
+            if (read.onu) {
+                for (const cJSON* v = read.onu->get()->child; v; v = v->next) {
+                    // the modem's own levels first; the OLT's view of the ONU otherwise
+                    if (cJSON_GetObjectItemCaseSensitive(merged.get(), v->string)) continue;
+                    json::add(merged.get(), v->string, json::Ptr(cJSON_Duplicate(v, true)));
+                }
+            }
+            reading = std::make_shared<const json::Ptr>(std::move(merged));
+        }
+        if (read.any_ok && read.error.empty()) {
+            api->cache_.put_bridge(bridge_key, reading, t);
+            api->seen_bridge_.ok(t);
+        } else if (!read.error.empty()) {
+            api->seen_bridge_.failed(t, read.error);
+        }
+        if (answered) return;
+        if (read.any_ok) {
+            use_bridge(reading, t, false);
+            if (!read.error.empty()) {
+                in.bridge_status.error = read.error;  // half of the reading: say which half is missing
+                reusable = false;
+            }
+        } else {
+            bridge_pending = false;
+            in.bridge_status = {diag::SourceState::failed, std::nullopt, read.error};
+            reusable = false;
+        }
+        maybe_answer();
+    }
+
+    void use_bridge(const std::shared_ptr<const json::Ptr>& reading, int64_t fetched_ms, bool cached) {
+        bridge_pending = false;
+        auto& st = in.bridge_status;
+        st = {reading ? diag::SourceState::fresh : diag::SourceState::not_found, fetched_ms, ""};
+        st.cached = cached;
+        if (reading) in.bridge = dup(*reading);
+        keep_until(fetched_ms + api->cache_.windows().bridge_ms);
+    }
+
+    // The last snapshot, stale. `retry`: a live Get failed (the next lookup asks again); else the agent is offline.
+    void use_snapshot(const std::string& why, bool retry) {
+        if (retry) {
+            reusable = false;
+            api->seen_agent_.failed(now_ms(), why);
+        }
         if (const auto* s = api->snapshot(ep)) {
             in.agent = s->params;
             in.agent_status = {diag::SourceState::stale, s->time_ms, why};
@@ -447,6 +664,9 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
         if (answered || alive.expired()) return;
         answered = true;
         deadline.cancel();
+        // Nothing matched: the next search asks GenieACS again (a device just installed must not stay unknown
+        // for a whole window; "not found" is kept only when the query found an agent).
+        api->cache_.drop_genieacs(serial);
         auto o = json::make_object();
         bool genie_failed = in.genieacs_status.state == diag::SourceState::failed;
         int status = genie_failed ? 503 : 404;
@@ -458,6 +678,7 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
         for (auto [name, st] : {std::pair{"agent", &in.agent_status}, {"genieacs", &in.genieacs_status}}) {
             auto s = json::make_object();
             json::add_string(s.get(), "state", diag::state_name(st->state));
+            if (st->cached) json::add_bool(s.get(), "cached", true);
             if (!st->error.empty()) json::add_string(s.get(), "error", st->error);
             json::add(src.get(), name, std::move(s));
         }
@@ -472,6 +693,7 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
                 in.genieacs_status = {diag::SourceState::failed, std::nullopt,
                                       "no answer within the lookup budget of " + std::to_string(api->config_.lookup_budget_ms) + " ms"};
                 genie_pending = false;
+                reusable = false;
                 if (ep.empty()) return finish_not_found();
                 phase2 = true;
                 start_phase2();
@@ -483,18 +705,29 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
         answered = true;
         deadline.cancel();
         std::string late = "no answer within the lookup budget of " + std::to_string(api->config_.lookup_budget_ms) + " ms";
-        if (agent_pending) use_snapshot(late);
+        if (agent_pending) use_snapshot(late, true);
         if (genie_pending) in.genieacs_status = {diag::SourceState::failed, std::nullopt, late};
         if (erp_pending) in.erpnext_status = {diag::SourceState::failed, std::nullopt, late};
         if (bridge_pending) in.bridge_status = {diag::SourceState::failed, std::nullopt, late};
-        // Optical history: the current reading first (TR-069 devices too), then the trend.
-        if (in.genieacs && in.kind == "tr069")
+        if (genie_pending || erp_pending || bridge_pending) reusable = false;
+        // Optical history: the current reading first (TR-069 devices too; a cached document adds nothing new),
+        // then the trend.
+        if (in.genieacs && in.kind == "tr069" && !genie_cached)
             api->record_optical(in.id, *in.genieacs, in.genieacs_status.data_ms.value_or(in.now_ms), "genieacs");
         in.optical_history = api->history_of(in.id);
+        in.now_ms = now_ms();  // every age as of this answer
         std::string body = diag::device_view_json(in);
         // The fallback that found it.
         body.pop_back();
         body += ",\"match\":" + quote(level_name(ep_level && in.kind == "usp" ? ep_level : (genie ? level_of(genie->match) : 0))) + "}";
+        if (reusable && !refresh) {
+            int64_t until = expires_ms;
+            for (const diag::SourceStatus* st : {&in.agent_status, &in.genieacs_status, &in.erpnext_status, &in.bridge_status})
+                if (st->data_ms) until = std::min(until, next_age_change(in.now_ms, *st->data_ms));
+            if (in.kind == "tr069" && in.online && in.last_seen_ms)  // "online" flips when the inform gets too old
+                until = std::min(until, *in.last_seen_ms + static_cast<int64_t>(api->config_.genieacs.online_window_s) * 1000);
+            if (until > in.now_ms) api->cache_.put_answer(serial, in.id, body, until);
+        }
         res.json(200, std::move(body));
     }
 };
@@ -502,10 +735,15 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
 void DevicesApi::lookup(const net::Request& req, net::Responder res) {
     auto serial = parse_serial_query(req);
     if (!serial) return res.json(400, error_body(400, serial.error().message));
+    bool refresh = req.has_query("refresh");
+    if (!refresh) {
+        if (const std::string* body = cache_.answer(*serial, now_ms())) return res.json(200, *body);
+    }
     auto l = std::make_shared<Lookup>(std::move(res));
     l->api = this;
     l->alive = alive_;
     l->serial = *serial;
+    l->refresh = refresh;
     l->start();
 }
 
@@ -567,8 +805,9 @@ void DevicesApi::hosts(const net::Request& req, net::Responder res) {
     // ?refresh on a TR-069 device: one validated refreshObject task (connection request), then read.
     auto task = sources::Task::refresh_object("Device.Hosts");  // no trailing dot (genieacs-nbi.md)
     if (!task) return res.json(500, error_body(500, task.error().message));
-    genieacs_.task(id, *task, [alive, fetch](Result<std::pair<long, std::string>> r) {
+    genieacs_.task(id, *task, [this, alive, id, fetch](Result<std::pair<long, std::string>> r) {
         if (alive.expired()) return;
+        forget_genieacs(id);  // the device's hosts may have changed in GenieACS
         if (!r) return fetch("refresh failed: " + r.error().message);
         fetch(r->first == 200 ? "" : "refresh task not run now (" + r->second + ")");
     });
@@ -579,41 +818,50 @@ void DevicesApi::hosts(const net::Request& req, net::Responder res) {
 void DevicesApi::summary(const net::Request&, net::Responder res) {
     struct Counts {
         unsigned total = 0, online = 0;
+        std::map<std::string, unsigned> variants;  // the names the devices report
     };
-    std::map<std::string, Counts> by_model;
+    std::map<std::string, Counts> by_model;  // by family (diag::model_family)
     std::map<std::string, unsigned> by_firmware;
     std::map<std::string, unsigned> grades;
     for (const char* g : {"good", "warning", "critical", "too_high", "no_signal", "unknown"}) grades[g] = 0;
     unsigned total = 0, online = 0, usp = 0, tr069 = 0;
-    std::set<std::string> serials;
+    auto count = [&](const std::string& model, const std::string& variant, const std::string& fw, bool on,
+                     std::optional<double> rx) {
+        ++total;
+        online += on;
+        auto& m = by_model[diag::model_family(model)];
+        ++m.total;
+        m.online += on;
+        ++m.variants[variant.empty() ? "unknown" : variant];
+        ++by_firmware[fw.empty() ? "unknown" : fw];
+        ++grades[diag::grade_name(diag::grade_rx(rx, config_.optical))];
+    };
+    // A TR-069 record of an agent device is the same device (serial, GPON serial or MAC, as the lookup matches):
+    // counted once, as the agent.
+    std::unordered_set<std::string> agent_ids, agent_macs;  // serials and GPON serials; MACs
     for (const auto* e : hub_.registry().list()) {
         const auto& r = e->record;
         auto b = agent_briefs_.find(r.endpoint_id);
-        std::string model = !r.model.empty() ? r.model : (b != agent_briefs_.end() ? b->second.model : "");
-        std::string fw = !r.firmware.empty() ? r.firmware : (b != agent_briefs_.end() ? b->second.firmware : "");
-        std::optional<double> rx = b != agent_briefs_.end() ? b->second.rx_dbm : std::nullopt;
-        ++total;
+        bool has_brief = b != agent_briefs_.end();
+        std::string model = !r.model.empty() ? r.model : (has_brief ? b->second.model : "");
+        std::string fw = !r.firmware.empty() ? r.firmware : (has_brief ? b->second.firmware : "");
         ++usp;
-        online += r.online;
-        auto& m = by_model[model.empty() ? "unknown" : model];
-        ++m.total;
-        m.online += r.online;
-        ++by_firmware[fw.empty() ? "unknown" : fw];
-        ++grades[diag::grade_name(diag::grade_rx(rx, config_.optical))];
-        if (!r.serial.empty()) serials.insert(upper(r.serial));
+        count(model, model, fw, r.online, has_brief ? b->second.rx_dbm : std::nullopt);
+        diag::DeviceIdentity id = agent_identity(*e);
+        for (const std::string* k : {&id.serial, &id.gpon_serial})
+            if (!k->empty()) agent_ids.insert(*k);
+        agent_macs.insert(id.macs.begin(), id.macs.end());
+    }
+    for (const auto& [gid, b] : genie_briefs_) {
+        (void)gid;
+        bool agent = (!b.serial.empty() && agent_ids.count(upper(b.serial))) ||
+                     (!b.gpon_serial.empty() && agent_ids.count(upper(b.gpon_serial))) ||
+                     std::any_of(b.macs.begin(), b.macs.end(), [&](const std::string& m) { return agent_macs.count(m) > 0; });
+        if (agent) continue;  // counted as an agent device
+        ++tr069;
+        count(b.model, b.variant, b.firmware, b.online, b.rx_dbm);
     }
     int64_t now = now_ms();
-    for (const auto& [id, b] : genie_briefs_) {
-        if (!b.serial.empty() && serials.count(upper(b.serial))) continue;  // counted as an agent device
-        ++total;
-        ++tr069;
-        online += b.online;
-        auto& m = by_model[b.model.empty() ? "unknown" : b.model];
-        ++m.total;
-        m.online += b.online;
-        ++by_firmware[b.firmware.empty() ? "unknown" : b.firmware];
-        ++grades[diag::grade_name(diag::grade_rx(b.rx_dbm, config_.optical))];
-    }
     auto o = json::make_object();
     json::add_number(o.get(), "total", total);
     json::add_number(o.get(), "online", online);
@@ -627,6 +875,9 @@ void DevicesApi::summary(const net::Request&, net::Responder res) {
         auto e = json::make_object();
         json::add_number(e.get(), "total", c.total);
         json::add_number(e.get(), "online", c.online);
+        auto v = json::make_object();
+        for (const auto& [name, n] : c.variants) json::add_number(v.get(), name.c_str(), n);
+        json::add(e.get(), "variants", std::move(v));
         json::add(models.get(), m.c_str(), std::move(e));
     }
     json::add(o.get(), "byModel", std::move(models));
@@ -669,7 +920,7 @@ void DevicesApi::tasks(const net::Request& req, net::Responder res) {
             op.command = "Device.Reboot()";
             op.command_key = "cpe-hub-" + std::to_string(now_ms());
             op.send_resp = true;
-            hub_.controller()->request(id, op, [alive, res, reply](Result<usp::Msg> r) {
+            hub_.controller()->request(id, op, [this, alive, id, res, reply](Result<usp::Msg> r) {
                 if (alive.expired()) return;
                 if (!r) return res.json(status_for(r.error()), error_body(status_for(r.error()), r.error().message));
                 auto resp = r->operate_resp();
@@ -677,6 +928,11 @@ void DevicesApi::tasks(const net::Request& req, net::Responder res) {
                 for (const auto& result : resp->operation_results)
                     if (const auto* f = std::get_if<usp::CommandFailure>(&result.operation_resp))
                         return res.json(502, error_body(502, "Device.Reboot() failed: " + f->err_msg));
+                invalidate(id, true);  // rebooting: nothing cached about it stands
+                if (const auto* ep = hub_.registry().find(id)) {
+                    diag::DeviceIdentity me = agent_identity(*ep);
+                    cache_.drop_genieacs_if([&](const GenieHit& h) { return diag::same_device(me, diag::identity_of(h.params)); });
+                }
                 reply(202, "reboot", "accepted", "USP Operate Device.Reboot()");
             }, config_.agent_budget_ms);
             return;
@@ -695,9 +951,10 @@ void DevicesApi::tasks(const net::Request& req, net::Responder res) {
     auto t = *task == "reboot" ? sources::Task::reboot()
                                : sources::Task::refresh_object(*task == "refresh" ? "Device.DeviceInfo" : "Device.Hosts");
     if (!t) return res.json(500, error_body(500, t.error().message));
-    genieacs_.task(id, *t, [alive, res, reply, tk = *task](Result<std::pair<long, std::string>> r) {
+    genieacs_.task(id, *t, [this, alive, id, res, reply, tk = *task](Result<std::pair<long, std::string>> r) {
         if (alive.expired()) return;
         if (!r) return res.json(status_for(r.error()), error_body(status_for(r.error()), r.error().message));
+        forget_genieacs(id);  // done or queued: the next lookup reads the device again
         if (r->first == 200) return reply(200, tk, "done", "GenieACS task: " + r->second);
         reply(202, tk, "queued", "GenieACS task: " + r->second);
     });
@@ -732,30 +989,98 @@ void DevicesApi::poll() {
     }
     if (genieacs_.configured()) {
         ++genie_pending_;
-        std::vector<std::string> proj = {"Device.DeviceInfo.SoftwareVersion", "Device.DeviceInfo.ModelName",
-                                         "Device.DeviceInfo.SerialNumber", "Device.Optical.Interface.1.OpticalSignalLevel",
-                                         "Device.Optical.Interface.1.X_TP_GPON_Config.RXPower",
-                                         "InternetGatewayDevice.DeviceInfo.SoftwareVersion",
-                                         "InternetGatewayDevice.DeviceInfo.ModelName",
-                                         "InternetGatewayDevice.WANDevice.1.X_CT-COM_GponInterfaceConfig.RXPower"};
+        genie_seen_.clear();
+        // Only what the summary's brief (brief_of) and the optical history (diag::optical_levels) read; the
+        // serial is the identity's _deviceId._SerialNumber, the reading's time the leaves' _timestamp.
+        static const std::vector<std::string> proj = {
+            "Device.DeviceInfo.SoftwareVersion", "Device.DeviceInfo.ModelName",
+            "Device.Optical.Interface.1.OpticalSignalLevel", "Device.Optical.Interface.1.TransmitOpticalLevel",
+            "Device.Optical.Interface.1.X_TP_GPON_Config.RXPower", "Device.Optical.Interface.1.X_TP_GPON_Config.TXPower",
+            "Device.XPON.ONU.1.ANI.1.Transceiver.1.RxPower", "Device.XPON.ONU.1.ANI.1.Transceiver.1.TxPower",
+            "InternetGatewayDevice.DeviceInfo.SoftwareVersion", "InternetGatewayDevice.DeviceInfo.ModelName",
+            "InternetGatewayDevice.WANDevice.1.X_CT-COM_GponInterfaceConfig.RXPower",
+            "InternetGatewayDevice.WANDevice.1.X_CT-COM_GponInterfaceConfig.TXPower",
+            // The identity the summary matches agents on (diag::identity_of: GPON serial, first Ethernet MAC).
+            "Device.Optical.Interface.1.GponAuth.GponSn", "InternetGatewayDevice.WANDevice.1.X_CT-COM_GponInterfaceConfig.GponSn",
+            "Device.Ethernet.Interface.1.MACAddress", "InternetGatewayDevice.LANDevice.1.LANEthernetInterfaceConfig.1.MACAddress"};
         std::weak_ptr<int> alive = alive_;
-        genieacs_.list(proj, [this, alive](Result<std::vector<GenieHit>> r) {
+        // Pages are folded in as they arrive (one page of documents in memory at a time).
+        auto on_page = [this, alive](std::vector<FleetDevice> page, std::vector<std::string> invalid_ids) {
+            if (alive.expired()) return;
+            int64_t now = now_ms();
+            for (auto& d : page) {
+                const GenieHit& h = d.hit;
+                Brief b = brief_of(h.params, h.last_inform_ms.value_or(0));
+                b.online = h.last_inform_ms && now - *h.last_inform_ms < config_.genieacs.online_window_s * 1000LL;
+                // GenieACS refreshes values only in a session, which moves _lastInform: the same inform time as
+                // at the last poll means the same reading, already in the history.
+                auto prev = genie_briefs_.find(h.id);
+                bool same = prev != genie_briefs_.end() && prev->second.time_ms == b.time_ms && b.time_ms != 0;
+                if (auto t = d.optical_ms ? d.optical_ms : h.last_inform_ms; t && !same)
+                    record_optical(h.id, h.params, *t, "genieacs");
+                genie_seen_.insert(h.id);
+                if (prev != genie_briefs_.end()) prev->second = std::move(b);
+                else genie_briefs_.emplace(h.id, std::move(b));
+            }
+            for (auto& id : invalid_ids) genie_seen_.insert(std::move(id));  // kept as they were
+            poll_.genieacs_devices += static_cast<unsigned>(page.size());
+            poll_.genieacs_invalid += static_cast<unsigned>(invalid_ids.size());
+            ++poll_.genieacs_pages;
+        };
+        genieacs_.list(proj, on_page, [this, alive](Result<sources::WalkResult> r) {
             if (alive.expired()) return;
             --genie_pending_;
-            int64_t now = now_ms();
+            poll_.genieacs_ms = now_ms() - poll_.started_ms;
+            // Two wordings: genie_fleet_error_ (the protected summary, the log) may name devices; poll_'s goes
+            // to the open /health/devices and says only what failed and how many.
             if (!r) {
-                poll_.genieacs_error = genie_fleet_error_ = r.error().message;
+                // Not one page could be read: every brief stays as it was (the summary says stale, with why).
+                genie_fleet_error_ = r.error().message;
+                poll_.genieacs_kept = static_cast<unsigned>(genie_briefs_.size());
+                poll_.genieacs_error = std::string("the GenieACS fleet read failed (") + errc_name(r.error().code) +
+                                       "); every device kept from the previous poll";
             } else {
-                genie_fleet_error_.clear();
-                genie_fleet_ms_ = now;
-                genie_briefs_.clear();
-                for (auto& h : *r) {
-                    Brief b = brief_of(h.params, h.last_inform_ms.value_or(0));
-                    b.online = h.last_inform_ms && now - *h.last_inform_ms < config_.genieacs.online_window_s * 1000LL;
-                    genie_briefs_[h.id] = std::move(b);
+                const sources::WalkResult& w = *r;
+                poll_.genieacs_requests = w.requests;
+                poll_.genieacs_retries = w.retries;
+                poll_.genieacs_failed_pages = w.failed_pages;
+                poll_.genieacs_total = w.first_total;
+                poll_.genieacs_truncated = w.truncated;
+                // A device not read this time is gone from GenieACS, unless its id lies where a page failed.
+                for (auto it = genie_briefs_.begin(); it != genie_briefs_.end();) {
+                    bool seen = genie_seen_.count(it->first) > 0;
+                    bool unread = !seen && std::any_of(w.skipped.begin(), w.skipped.end(),
+                                                       [&](const sources::SkippedRange& s) { return s.contains(it->first); });
+                    if (unread) ++poll_.genieacs_kept;
+                    if (seen || unread) {
+                        ++it;
+                    } else {
+                        ++poll_.genieacs_dropped;
+                        it = genie_briefs_.erase(it);
+                    }
                 }
-                poll_.genieacs_devices = static_cast<unsigned>(r->size());
+                std::string why, detail;
+                auto both = [&](const std::string& plain, const std::string& more) {
+                    why += (why.empty() ? "" : "; ") + plain;
+                    detail += (detail.empty() ? "" : "; ") + plain + more;
+                };
+                if (w.failed_pages)
+                    both(std::to_string(w.failed_pages) + " page(s) of the GenieACS fleet read failed" +
+                             (w.stopped ? " and the read stopped" : "") + " (" + errc_name(w.errc.value_or(Errc::unavailable)) +
+                             "); " + std::to_string(poll_.genieacs_kept) + " device(s) kept from the previous poll",
+                         " — last: " + w.error);
+                if (w.invalid_devices)
+                    both(std::to_string(w.invalid_devices) + " device document(s) could not be read, their previous data kept",
+                         w.invalid.empty() ? "" : " — " + w.invalid.front());
+                if (w.truncated)
+                    both("more than poller.genieacs_limit (" + std::to_string(config_.poller.genieacs_limit) +
+                             ") devices: the rest was not read", "");
+                poll_.genieacs_error = why;
+                genie_fleet_error_ = detail;
+                if (!detail.empty()) LOG_LIMITED(log::Level::warn, 5, 300, "devices", "poll: %s", detail.c_str());
+                genie_fleet_ms_ = now_ms();
             }
+            genie_seen_.clear();
             pump();
         });
     }
@@ -768,6 +1093,7 @@ void DevicesApi::pump() {
         std::string ep = queue_.front();
         queue_.pop_front();
         ++running_;
+        poll_.agents_max_running = std::max(poll_.agents_max_running, running_);
         uint64_t jitter = config_.poller.jitter_ms ? std::uniform_int_distribution<uint64_t>(0, config_.poller.jitter_ms)(rng_) : 0;
         hub_.loop().add_timer(jitter, [this, alive, ep] {
             if (alive.expired()) return;
@@ -799,18 +1125,47 @@ void DevicesApi::pump() {
     }
 }
 
-std::string DevicesApi::health_json() const {
-    int64_t now = now_ms();
+std::string DevicesApi::health_json(bool detailed) const {
     auto o = json::make_object();
+    add_health(o.get(), detailed);
+    return json::print(o.get());
+}
+
+void DevicesApi::add_health(cJSON* health, bool detailed) const {
+    int64_t now = now_ms();
+    // Each source: "state" off | ok | failing (its last call failed) | open (circuit open: calls refused for now),
+    // the breaker's counters, the age of the last success and of the last failure; the failure's text only for
+    // an authenticated caller (it can name a device).
+    auto source = [&](const char* name, json::Ptr o, bool configured, const SourceSeen& seen, int64_t ok_ms) {
+        ok_ms = std::max(ok_ms, seen.ok_ms);
+        const cJSON* circuit = cJSON_GetObjectItemCaseSensitive(o.get(), "circuit");
+        bool open = cJSON_IsString(circuit) && std::string(circuit->valuestring) == "open";
+        const char* state = !configured ? "off" : open ? "open" : seen.error_ms > ok_ms ? "failing" : "ok";
+        cJSON_DeleteItemFromObjectCaseSensitive(o.get(), "last_ok_age_s");
+        json::add_string(o.get(), "state", state);
+        if (ok_ms) json::add_number(o.get(), "last_ok_age_s", static_cast<double>(std::max<int64_t>(0, now - ok_ms) / 1000));
+        if (seen.error_ms) {
+            json::add_number(o.get(), "last_error_age_s", static_cast<double>(std::max<int64_t>(0, now - seen.error_ms) / 1000));
+            if (detailed) json::add_string(o.get(), "last_error", seen.error);
+        }
+        json::add(health, name, std::move(o));
+    };
     auto agent = json::make_object();
+    json::add_bool(agent.get(), "configured", hub_.controller() != nullptr);
     json::add_bool(agent.get(), "enabled", hub_.controller() != nullptr);
     json::add_number(agent.get(), "endpoints", static_cast<double>(hub_.registry().size()));
     json::add_number(agent.get(), "online", static_cast<double>(hub_.registry().online_count()));
     json::add_number(agent.get(), "snapshots", static_cast<double>(snapshots_.size()));
-    json::add(o.get(), "agent", std::move(agent));
-    json::add(o.get(), "genieacs", genieacs_.health(now));
-    json::add(o.get(), "erpnext", erpnext_.health(now));
-    json::add(o.get(), "bridge", bridge_.health(now));
+    source("agent", std::move(agent), hub_.controller() != nullptr, seen_agent_, 0);
+    source("genieacs", genieacs_.health(now), genieacs_.configured(), seen_genie_,
+           genie_fleet_error_.empty() ? genie_fleet_ms_ : 0);
+    source("erpnext", erpnext_.health(now), erpnext_.configured(), seen_erp_, 0);
+    const cJSON* bridge_ok = nullptr;
+    json::Ptr bridge = bridge_.health(now);
+    bridge_ok = cJSON_GetObjectItemCaseSensitive(bridge.get(), "last_ok_age_s");
+    int64_t bridge_ok_ms = cJSON_IsNumber(bridge_ok) ? now - static_cast<int64_t>(bridge_ok->valuedouble) * 1000 : 0;
+    source("bridge", std::move(bridge), bridge_.configured(), seen_bridge_, bridge_ok_ms);
+    json::add(health, "cache", cache_.stats_json());
     auto p = json::make_object();
     json::add_bool(p.get(), "enabled", config_.poller.enabled);
     json::add_number(p.get(), "interval_s", config_.poller.interval_s);
@@ -825,12 +1180,24 @@ std::string DevicesApi::health_json() const {
         json::add_number(l.get(), "agents_fresh", last_poll_.agents_fresh);
         json::add_number(l.get(), "agents_polled", last_poll_.agents_polled);
         json::add_number(l.get(), "agents_failed", last_poll_.agents_failed);
+        json::add_number(l.get(), "agents_max_running", last_poll_.agents_max_running);
         json::add_number(l.get(), "genieacs_devices", last_poll_.genieacs_devices);
+        if (genieacs_.configured()) {  // the fleet read's pages (poller section of docs/api.md)
+            json::add_number(l.get(), "genieacs_total", static_cast<double>(last_poll_.genieacs_total));
+            json::add_number(l.get(), "genieacs_ms", static_cast<double>(last_poll_.genieacs_ms));
+            json::add_number(l.get(), "genieacs_pages", last_poll_.genieacs_pages);
+            json::add_number(l.get(), "genieacs_requests", last_poll_.genieacs_requests);
+            json::add_number(l.get(), "genieacs_retries", last_poll_.genieacs_retries);
+            json::add_number(l.get(), "genieacs_failed_pages", last_poll_.genieacs_failed_pages);
+            json::add_number(l.get(), "genieacs_invalid", last_poll_.genieacs_invalid);
+            json::add_number(l.get(), "genieacs_kept", last_poll_.genieacs_kept);
+            json::add_number(l.get(), "genieacs_dropped", last_poll_.genieacs_dropped);
+            json::add_bool(l.get(), "genieacs_truncated", last_poll_.genieacs_truncated);
+        }
         if (!last_poll_.genieacs_error.empty()) json::add_string(l.get(), "genieacs_error", last_poll_.genieacs_error);
         json::add(p.get(), "last", std::move(l));
     }
-    json::add(o.get(), "poll", std::move(p));
-    return json::print(o.get());
+    json::add(health, "poll", std::move(p));
 }
 
 }  // namespace cpe::hub::api

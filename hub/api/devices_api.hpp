@@ -21,14 +21,17 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "api/devices_config.hpp"
+#include "api/lookup_cache.hpp"
 #include "api/parse.hpp"
 #include "api/source_clients.hpp"
 #include "app/hub.hpp"
 #include "diag/consolidate.hpp"
 #include "diag/history.hpp"
+#include "diag/identity.hpp"
 #include "diag/params.hpp"
 #include "net/http_client.hpp"
 
@@ -43,9 +46,11 @@ public:
 
     // Registers the middleware, the routes and the controller/registry listeners; starts the poller.
     void start();
-    // {"agent": {…}, "genieacs": {…}, "erpnext": {…}, "bridge": {…}, "poll": {…}}: states, circuit breakers, the
-    // last poll. No device data.
-    std::string health_json() const;
+    // {"agent": {…}, "genieacs": {…}, "erpnext": {…}, "bridge": {…}, "poll": {…}, "cache": {…}}: states, circuit
+    // breakers, the last poll, the lookup cache. No device data; with `detailed` (an authenticated caller) each
+    // source's last error text too (it can name a device). GET /health carries these members.
+    std::string health_json(bool detailed = false) const;
+    void add_health(cJSON* health, bool detailed) const;
 
     struct Snapshot {
         diag::Params params;
@@ -54,6 +59,8 @@ public:
     // A device's small summary kept for every known device (fleet statistics).
     struct Brief {
         std::string serial, gpon_serial, model, firmware;
+        std::string variant;            // the most precise model name reported (diag::model_variant)
+        std::vector<std::string> macs;  // TR-069 devices: the Ethernet MACs of the NBI projection
         std::optional<double> rx_dbm;
         int64_t time_ms = 0;
         bool online = false;
@@ -76,6 +83,10 @@ private:
     void record_optical(const std::string& device_id, const diag::Params& params, int64_t time_ms, const char* source);
     std::vector<diag::Reading> history_of(const std::string& device_id);
     void on_notification(const controller::Notification& n);
+    // The device's data changed (notification, task, registry): cached answers and the agent's window are void.
+    void invalidate(const std::string& device_id, bool agent_changed);
+    void forget_genieacs(const std::string& genieacs_id);  // its GenieACS answers and rendered views
+    diag::DeviceIdentity agent_identity(const controller::Endpoint& e) const;
 
     // Poller.
     void schedule_poll(uint64_t delay_ms);
@@ -89,6 +100,18 @@ private:
     GenieAcs genieacs_;
     ErpNext erpnext_;
     Bridge bridge_;
+    LookupCache cache_;
+    // Last success / failure of each source as the lookups saw it (GET /health).
+    struct SourceSeen {
+        int64_t ok_ms = 0, error_ms = 0;
+        std::string error;
+        void ok(int64_t now) { ok_ms = now; }
+        void failed(int64_t now, std::string e) {
+            error_ms = now;
+            error = std::move(e);
+        }
+    };
+    SourceSeen seen_agent_, seen_genie_, seen_erp_, seen_bridge_;
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 
     // Full snapshots (bounded, least recently used dropped) and briefs for every device.
@@ -109,11 +132,20 @@ private:
     struct PollStats {
         int64_t started_ms = 0, finished_ms = 0;
         unsigned agents_due = 0, agents_polled = 0, agents_failed = 0, agents_fresh = 0;
-        unsigned genieacs_devices = 0;
+        unsigned agents_max_running = 0;      // the most agent Gets in flight at once (≤ concurrency)
+        unsigned genieacs_devices = 0;        // read this poll
+        unsigned genieacs_pages = 0, genieacs_requests = 0, genieacs_retries = 0, genieacs_failed_pages = 0;
+        unsigned genieacs_invalid = 0;        // documents that did not parse (their brief kept)
+        unsigned genieacs_kept = 0;           // briefs kept from an earlier poll: their ids could not be read now
+        unsigned genieacs_dropped = 0;        // briefs dropped: no longer in GenieACS
+        long genieacs_total = -1;             // the NBI's `total` at the first page
+        int64_t genieacs_ms = 0;              // the fleet read's wall time
+        bool genieacs_truncated = false;      // the fleet is larger than poller.genieacs_limit
         std::string genieacs_error;
         bool running = false;
     } poll_, last_poll_;
     unsigned genie_pending_ = 0;
+    std::unordered_set<std::string> genie_seen_;  // GenieACS ids read by the running poll
 };
 
 // Opens the optical history (in the hub's store file unless config.history_path), builds and starts the API.

@@ -97,7 +97,7 @@ Result<DevicesConfig> parse_devices_config(std::string_view text, std::string_vi
     if (!cJSON_IsObject(root)) return r.bad("(root)", "expected an object");
     DevicesConfig c;
     TRY(r.only(root, "", {"access", "genieacs", "erpnext", "bridge", "agent_budget_ms", "lookup_budget_ms", "optical",
-                          "history", "poller", "breaker"}));
+                          "history", "poller", "breaker", "cache"}));
     Status st;
     if (const cJSON* a = r.object(root, "access", "", st)) {
         TRY(r.only(a, "access", {"trusted_proxies", "staff_groups", "protected_prefixes"}));
@@ -152,13 +152,24 @@ Result<DevicesConfig> parse_devices_config(std::string_view text, std::string_vi
         TRY(r.str(h, "path", "history.", c.history_path));
     }
     if (const cJSON* p = r.object(root, "poller", "", st)) {
-        TRY(r.only(p, "poller", {"enabled", "interval_s", "stale_after_s", "concurrency", "jitter_ms", "genieacs_limit"}));
+        TRY(r.only(p, "poller", {"enabled", "interval_s", "stale_after_s", "concurrency", "jitter_ms", "genieacs_limit",
+                                 "genieacs_page_size"}));
         TRY(r.boolean(p, "enabled", "poller.", c.poller.enabled));
         TRY(r.uint(p, "interval_s", "poller.", c.poller.interval_s, 1, 86400));
         TRY(r.uint(p, "stale_after_s", "poller.", c.poller.stale_after_s, 1, 604800));
         TRY(r.uint(p, "concurrency", "poller.", c.poller.concurrency, 1, 256));
         TRY(r.uint(p, "jitter_ms", "poller.", c.poller.jitter_ms, 0, 600000));
         TRY(r.uint(p, "genieacs_limit", "poller.", c.poller.genieacs_limit, 1, 100000));
+        TRY(r.uint(p, "genieacs_page_size", "poller.", c.poller.genieacs_page_size, 1, 1000));
+    }
+    if (const cJSON* k = r.object(root, "cache", "", st)) {
+        TRY(r.only(k, "cache", {"agent_s", "genieacs_s", "erpnext_s", "bridge_s", "max_devices", "genieacs_max_mb"}));
+        TRY(r.uint(k, "agent_s", "cache.", c.cache.agent_s, 0, 3600));
+        TRY(r.uint(k, "genieacs_s", "cache.", c.cache.genieacs_s, 0, 86400));
+        TRY(r.uint(k, "erpnext_s", "cache.", c.cache.erpnext_s, 0, 86400));
+        TRY(r.uint(k, "bridge_s", "cache.", c.cache.bridge_s, 0, 3600));
+        TRY(r.uint(k, "max_devices", "cache.", c.cache.max_devices, 1, 1000000));
+        TRY(r.uint(k, "genieacs_max_mb", "cache.", c.cache.genieacs_max_mb, 1, 65536));
     }
     if (const cJSON* b = r.object(root, "breaker", "", st)) {
         TRY(r.only(b, "breaker", {"failures", "open_s"}));

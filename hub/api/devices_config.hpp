@@ -49,7 +49,16 @@ struct DevicesConfig {
         unsigned concurrency = 4;
         unsigned jitter_ms = 2000;
         unsigned genieacs_limit = 5000; // devices read per poll through NBI projections
+        unsigned genieacs_page_size = 200;  // devices per NBI page (sorted by _id; 1…1000)
     } poller;
+    struct Cache {                     // lookup freshness windows per source (0 = always ask); docs/api.md "Cache"
+        unsigned agent_s = 5;          // the agent's last full Get (void once it sends a notification)
+        unsigned genieacs_s = 60;      // the NBI document (its age stays the device's last inform)
+        unsigned erpnext_s = 300;      // Service Equipment → Location → Customer
+        unsigned bridge_s = 30;        // the bridge's optical reading (cpe-bridge caches modem reads 30 s too)
+        unsigned max_devices = 1000;   // entries per source (LRU)
+        unsigned genieacs_max_mb = 64; // GenieACS documents in memory (approximate; ~0.4 MB per XX230v)
+    } cache;
     std::string history_path;          // "" = the hub's store file
     unsigned breaker_failures = 3;     // consecutive failures that open a source's circuit
     unsigned breaker_open_s = 30;

@@ -52,6 +52,52 @@ Result<json::Ptr> parse_bridge_optical(std::string_view body) {
     return out;
 }
 
+std::optional<OltPosition> parse_olt_port(std::string_view text) {
+    int v[3] = {0, 0, 0};
+    size_t part = 0, digits = 0;
+    for (char c : text) {
+        if (c == '/') {
+            if (!digits || ++part > 2) return std::nullopt;
+            digits = 0;
+        } else if (c >= '0' && c <= '9') {
+            if (++digits > 3) return std::nullopt;
+            v[part] = v[part] * 10 + (c - '0');
+        } else {
+            return std::nullopt;
+        }
+    }
+    if (part != 2 || !digits || v[0] > 99 || v[1] > 99 || v[2] < 1 || v[2] > 128) return std::nullopt;
+    return OltPosition{v[0], v[1], v[2]};
+}
+
+Result<std::optional<json::Ptr>> parse_bridge_onu(std::string_view body, int onu) {
+    auto doc = json::parse(body, "bridge PON answer");
+    if (!doc) return doc.error();
+    const cJSON* onus = cJSON_IsObject(doc->get()) ? cJSON_GetObjectItemCaseSensitive(doc->get(), "onus") : nullptr;
+    if (!cJSON_IsArray(onus)) return make_error(Errc::parse_error, "bridge PON answer: expected an object with an \"onus\" array");
+    const cJSON* row = nullptr;
+    const cJSON* r = nullptr;
+    cJSON_ArrayForEach(r, onus) {
+        const cJSON* n = cJSON_GetObjectItemCaseSensitive(r, "onu");
+        if (cJSON_IsNumber(n) && n->valuedouble == onu) {
+            row = r;
+            break;
+        }
+    }
+    if (!row) return std::optional<json::Ptr>{};
+    auto out = json::make_object();
+    for (auto [from, to] : {std::pair{"olt_rx_dbm", "oltRxDbm"}, {"rx_dbm", "rxDbm"}, {"tx_dbm", "txDbm"},
+                            {"distance_m", "distanceM"}}) {
+        const cJSON* v = cJSON_GetObjectItemCaseSensitive(row, from);
+        if (cJSON_IsNumber(v) && std::isfinite(v->valuedouble)) json::add_number(out.get(), to, v->valuedouble);
+    }
+    for (auto [from, to] : {std::pair{"status", "onuStatus"}, {"serial", "onuSerial"}}) {
+        const cJSON* v = cJSON_GetObjectItemCaseSensitive(row, from);
+        if (cJSON_IsString(v)) json::add_string(out.get(), to, std::string(v->valuestring).substr(0, 64));
+    }
+    return std::optional<json::Ptr>(std::move(out));
+}
+
 GenieHit hit_from_device(const sources::GenieDevice& d) {
     GenieHit h;
     h.id = d.id;

@@ -22,6 +22,17 @@ Result<std::string> parse_task_body(std::string_view body);
 // The bridge's GET /modems/:id/optical answer → {rxDbm, txDbm, oltRxDbm} (numbers only).
 Result<json::Ptr> parse_bridge_optical(std::string_view body);
 
+// A Service Location's "olt_port" ("<slot>/<port>/<onu>", ERPNext, operator-system.md) → its three numbers;
+// nullopt when it is not three integers in the bridge's ranges (slot, port 0..99; ONU 1..128).
+struct OltPosition {
+    int slot = 0, port = 0, onu = 0;
+};
+std::optional<OltPosition> parse_olt_port(std::string_view text);
+// The bridge's GET /olts/:id/pons/:slot/:port answer (docs/bridge-olt.md) → the row of ONU `onu` as
+// {oltRxDbm, rxDbm, txDbm, onuStatus, distanceM, onuSerial} (what the row has); nullopt when the PON has no such
+// ONU. An answer that is not that table is an error naming what was wrong.
+Result<std::optional<json::Ptr>> parse_bridge_onu(std::string_view body, int onu);
+
 // A GenieACS device as the device view uses it.
 struct GenieHit {
     std::string id;

@@ -1,5 +1,6 @@
 #include "api/source_clients.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -93,7 +94,8 @@ json::Ptr breaker_json(const sources::BreakerSnapshot& s, bool configured) {
 
 
 GenieAcs::GenieAcs(net::EventLoop& loop, net::HttpClient& http, std::string base_url, SourceLimits limits,
-                   std::vector<std::string> gpon_paths, uint64_t task_timeout_ms, unsigned fleet_limit)
+                   std::vector<std::string> gpon_paths, uint64_t task_timeout_ms, unsigned fleet_limit,
+                   unsigned fleet_page_size)
     : loop_(loop) {
     if (base_url.empty()) return;
     sources::GenieAcsOptions o;
@@ -106,9 +108,12 @@ GenieAcs::GenieAcs(net::EventLoop& loop, net::HttpClient& http, std::string base
     o.gpon_serial_paths = std::move(gpon_paths);
     o.max_matches = 2;
     lookup_ = std::make_unique<sources::GenieAcsClient>(loop, http, o);
-    o.max_matches = fleet_limit;
-    o.query_budget_ms = limits.budget_ms * 4;
+    // The fleet read has its own breaker: a failing walk does not refuse lookups. Each page is one NBI call
+    // within the source's budget.
     fleet_ = std::make_unique<sources::GenieAcsClient>(loop, http, o);
+    fleet_walk_.page_size = std::clamp<size_t>(fleet_page_size, 1, 1000);
+    fleet_walk_.max_devices = std::max(1u, fleet_limit);
+    fleet_walk_.page_budget_ms = limits.budget_ms;
 }
 
 json::Ptr GenieAcs::health(int64_t) const {
@@ -148,18 +153,41 @@ void GenieAcs::get(const std::string& id, const std::vector<std::string>& projec
     });
 }
 
-void GenieAcs::list(const std::vector<std::string>& projection, std::function<void(Result<std::vector<GenieHit>>)> done) {
+namespace {
+// The newest _timestamp among the leaves a receive level is read from (diag::optical_levels' leaves).
+std::optional<int64_t> optical_time(const sources::GenieDevice& d) {
+    std::optional<int64_t> out;
+    for (const auto& [path, p] : d.params) {
+        if (!p.has_value || p.timestamp.empty()) continue;
+        auto dot = path.rfind('.');
+        std::string_view leaf = std::string_view(path).substr(dot == std::string::npos ? 0 : dot + 1);
+        if (leaf != "OpticalSignalLevel" && leaf != "RXPower" && leaf != "RxPower") continue;
+        if (auto t = diag::parse_iso8601_ms(p.timestamp); t && (!out || *t > *out)) out = t;
+    }
+    return out;
+}
+}  // namespace
+
+void GenieAcs::list(const std::vector<std::string>& projection,
+                    std::function<void(std::vector<FleetDevice>, std::vector<std::string>)> on_page,
+                    std::function<void(Result<sources::WalkResult>)> done) {
     if (!fleet_) {
         loop_.post([done] { done(make_error(Errc::unavailable, "GenieACS is not configured")); });
         return;
     }
-    fleet_->query("{}", projection, [done](sources::Fetched<sources::DeviceLookup> f) {
-        if (!f.ok()) return done(error_of(f.provenance));
-        std::vector<GenieHit> out;
-        out.reserve(f.value.devices.size());
-        for (const auto& d : f.value.devices) out.push_back(hit_from_device(d));
-        done(std::move(out));
-    });
+    fleet_->walk(
+        "{}", projection, fleet_walk_,
+        [on_page](sources::WalkPage page) {
+            std::vector<FleetDevice> out;
+            out.reserve(page.devices.size());
+            for (const auto& d : page.devices) out.push_back({hit_from_device(d), optical_time(d)});
+            page.devices.clear();  // the parsed documents go before the caller runs: one page of them at a time
+            on_page(std::move(out), std::move(page.invalid_ids));
+        },
+        [done](sources::Fetched<sources::WalkResult> f) {
+            if (!f.ok()) return done(error_of(f.provenance));
+            done(std::move(f.value));
+        });
 }
 
 void GenieAcs::task(const std::string& id, const sources::Task& task,
@@ -273,15 +301,32 @@ json::Ptr Bridge::health(int64_t now) const {
 }
 
 void Bridge::optical(const std::string& modem_id, std::function<void(Result<std::optional<json::Ptr>>)> done) {
+    fetch("/modems/" + url_encode(modem_id) + "/optical",
+          [](std::string_view body) -> Result<std::optional<json::Ptr>> {
+              auto out = parse_bridge_optical(body);
+              if (!out) return out.error();
+              return std::optional<json::Ptr>(std::move(out).value());
+          },
+          std::move(done));
+}
+
+void Bridge::onu(const std::string& olt, int slot, int port, int onu,
+                 std::function<void(Result<std::optional<json::Ptr>>)> done) {
+    fetch("/olts/" + url_encode(olt) + "/pons/" + std::to_string(slot) + "/" + std::to_string(port),
+          [onu](std::string_view body) { return parse_bridge_onu(body, onu); }, std::move(done));
+}
+
+void Bridge::fetch(std::string path, std::function<Result<std::optional<json::Ptr>>(std::string_view body)> parse,
+                   std::function<void(Result<std::optional<json::Ptr>>)> done) {
     using R = std::optional<json::Ptr>;
     if (!configured()) return fail_later<R>(loop_, std::move(done), make_error(Errc::unavailable, "the bridge is not configured"));
     if (!breaker_.allow(now_ms()))
         return fail_later<R>(loop_, std::move(done), make_error(Errc::unavailable, "bridge: " + breaker_.refusal(now_ms())));
     net::HttpRequest r;
-    r.url = base_ + "/modems/" + url_encode(modem_id) + "/optical";
+    r.url = base_ + path;
     r.total_timeout_ms = budget_ms_;
     r.connect_timeout_ms = std::min<uint64_t>(budget_ms_, 2000);
-    http_.request(r, [this, done = std::move(done)](Result<net::HttpResponse> res) {
+    http_.request(r, [this, parse = std::move(parse), done = std::move(done)](Result<net::HttpResponse> res) {
         if (!res) {
             breaker_.failure(res.error().message, now_ms());
             return done(res.error().with_context("bridge"));
@@ -294,13 +339,13 @@ void Bridge::optical(const std::string& modem_id, std::function<void(Result<std:
             breaker_.failure("HTTP " + std::to_string(res->status), now_ms());
             return done(make_error(Errc::unavailable, "bridge: HTTP " + std::to_string(res->status)));
         }
-        auto out = parse_bridge_optical(res->body);
+        auto out = parse(res->body);
         if (!out) {
             breaker_.failure(out.error().message, now_ms());
             return done(out.error());
         }
         breaker_.success(now_ms());
-        done(R(std::move(out).value()));
+        done(std::move(out));
     });
 }
 

@@ -52,18 +52,31 @@ struct SourceLimits {
     uint64_t breaker_open_ms = 30000;
 };
 
+// A device of the poller's fleet read.
+struct FleetDevice {
+    GenieHit hit;
+    std::optional<int64_t> optical_ms;  // the newest _timestamp of its receive-level leaves: when they were read
+};
+
 class GenieAcs {
 public:
+    // fleet_limit: devices read per poll; fleet_page_size: devices per NBI page (1…1000).
     GenieAcs(net::EventLoop& loop, net::HttpClient& http, std::string base_url, SourceLimits limits,
-             std::vector<std::string> gpon_paths, uint64_t task_timeout_ms, unsigned fleet_limit);
+             std::vector<std::string> gpon_paths, uint64_t task_timeout_ms, unsigned fleet_limit,
+             unsigned fleet_page_size = 200);
     bool configured() const { return lookup_ != nullptr; }
     // Exact serial, GPON serial suffix, id containing it (h11's find_by_serial); nullopt: none matched.
     void find(const std::string& serial, const std::vector<std::string>& projection,
               std::function<void(Result<std::optional<GenieHit>>)> done);
     void get(const std::string& id, const std::vector<std::string>& projection,
              std::function<void(Result<std::optional<GenieHit>>)> done);
-    // The fleet (at most fleet_limit devices) with a small projection, for the summary.
-    void list(const std::vector<std::string>& projection, std::function<void(Result<std::vector<GenieHit>>)> done);
+    // The fleet (at most fleet_limit devices) with a small projection, for the summary: pages of fleet_page_size
+    // sorted by _id (h11's GenieAcsClient::walk), each within the source's budget and the fleet client's breaker.
+    // `on_page` gets each page as it arrives (the devices that parsed, and the ids of those that did not); `done`
+    // the walk's account (skipped ranges, retries) or an error when not one page could be read.
+    void list(const std::vector<std::string>& projection,
+              std::function<void(std::vector<FleetDevice>, std::vector<std::string> invalid_ids)> on_page,
+              std::function<void(Result<sources::WalkResult>)> done);
     // A validated task (h11's Task builders) with a connection request. Value: 200 done, 202 queued/offline/faulted.
     void task(const std::string& id, const sources::Task& task, std::function<void(Result<std::pair<long, std::string>>)> done);
     json::Ptr health(int64_t now_ms) const;
@@ -72,6 +85,7 @@ private:
     net::EventLoop& loop_;
     std::unique_ptr<sources::GenieAcsClient> lookup_;  // small result sets
     std::unique_ptr<sources::GenieAcsClient> fleet_;   // the poller's projection of the whole fleet
+    sources::WalkOptions fleet_walk_;
 };
 
 struct ErpData {
@@ -98,9 +112,15 @@ public:
     bool configured() const { return !base_.empty(); }
     // GET /modems/<id>/optical → {rxDbm, txDbm} (also accepts rx_dbm/tx_dbm). Value nullopt: 404.
     void optical(const std::string& modem_id, std::function<void(Result<std::optional<json::Ptr>>)> done);
+    // GET /olts/<olt>/pons/<slot>/<port> → the row of ONU `onu` (parse_bridge_onu). Value nullopt: the bridge
+    // does not know that OLT/PON (404) or the PON has no such ONU.
+    void onu(const std::string& olt, int slot, int port, int onu, std::function<void(Result<std::optional<json::Ptr>>)> done);
     json::Ptr health(int64_t now_ms) const;
 
 private:
+    void fetch(std::string path, std::function<Result<std::optional<json::Ptr>>(std::string_view body)> parse,
+               std::function<void(Result<std::optional<json::Ptr>>)> done);
+
     net::EventLoop& loop_;
     net::HttpClient& http_;
     std::string base_;

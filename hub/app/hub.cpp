@@ -183,25 +183,28 @@ void Hub::usp_call(const net::Request& req, const net::Responder& res,
     send(ep);
 }
 
+std::string Hub::health_json(const net::Request& request) const {
+    auto o = json::make_object();
+    json::add_string(o.get(), "status", "ok");
+    auto u = json::make_object();
+    json::add_bool(u.get(), "enabled", controller_ != nullptr);
+    json::add_number(u.get(), "endpoints", static_cast<double>(registry_->size()));
+    json::add_number(u.get(), "online", static_cast<double>(registry_->online_count()));
+    if (controller_) json::add_number(u.get(), "pending_requests", static_cast<double>(controller_->pending()));
+    if (ws_) {
+        const auto& s = ws_->stats();
+        json::add_number(u.get(), "accepted", static_cast<double>(s.accepted));
+        json::add_number(u.get(), "refused", static_cast<double>(s.refused));
+        json::add_number(u.get(), "bad_records", static_cast<double>(s.bad_records));
+    }
+    json::add(o.get(), "usp", std::move(u));
+    json::add_number(o.get(), "sse_clients", static_cast<double>(events_.clients()));
+    for (const auto& part : health_parts_) part(o.get(), request);
+    return json::print(o.get());
+}
+
 void Hub::add_usp_routes() {
-    route("GET", "/health", [this](const net::Request&, net::Responder res) {
-        auto o = json::make_object();
-        json::add_string(o.get(), "status", "ok");
-        auto u = json::make_object();
-        json::add_bool(u.get(), "enabled", controller_ != nullptr);
-        json::add_number(u.get(), "endpoints", static_cast<double>(registry_->size()));
-        json::add_number(u.get(), "online", static_cast<double>(registry_->online_count()));
-        if (controller_) json::add_number(u.get(), "pending_requests", static_cast<double>(controller_->pending()));
-        if (ws_) {
-            const auto& s = ws_->stats();
-            json::add_number(u.get(), "accepted", static_cast<double>(s.accepted));
-            json::add_number(u.get(), "refused", static_cast<double>(s.refused));
-            json::add_number(u.get(), "bad_records", static_cast<double>(s.bad_records));
-        }
-        json::add(o.get(), "usp", std::move(u));
-        json::add_number(o.get(), "sse_clients", static_cast<double>(events_.clients()));
-        res.json(200, json::print(o.get()));
-    });
+    route("GET", "/health", [this](const net::Request& req, net::Responder res) { res.json(200, health_json(req)); });
 
     route("GET", "/usp/endpoints", [this](const net::Request& req, net::Responder res) {
         auto online_only = req.query_value("online");

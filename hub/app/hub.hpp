@@ -8,6 +8,8 @@
 // Loop thread only.
 #pragma once
 
+#include <cJSON.h>
+
 #include <functional>
 #include <memory>
 #include <optional>
@@ -43,6 +45,12 @@ public:
     void add_middleware(Middleware middleware) { middlewares_.push_back(std::move(middleware)); }
     void route(const std::string& method, const std::string& pattern, net::HttpServer::Handler handler);
     void sse(const std::string& pattern, net::HttpServer::SseHandler handler);
+    // GET /health (open: a liveness check): {"status": "ok", "usp": {…}, "sse_clients": N} plus the members each
+    // part adds (the device API: its sources, poller and lookup cache), in the order added. A part sees the
+    // request so it can add more for an authenticated caller; it must never add device data.
+    using HealthPart = std::function<void(cJSON* health, const net::Request& request)>;
+    void add_health(HealthPart part) { health_parts_.push_back(std::move(part)); }
+    std::string health_json(const net::Request& request) const;
 
     net::HttpServer& http() { return *http_; }
     EventStream& events() { return events_; }
@@ -73,6 +81,7 @@ private:
     EventStream events_;
     std::unique_ptr<net::HttpServer> http_;
     std::vector<Middleware> middlewares_;
+    std::vector<HealthPart> health_parts_;
 };
 
 }  // namespace cpe::hub::app

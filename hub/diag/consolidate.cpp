@@ -104,6 +104,7 @@ json::Ptr source_json(const SourceStatus& st, int64_t now_ms) {
     json::add_string(o.get(), "state", state_name(st.state));
     if (st.data_ms) json::add_number(o.get(), "age_s", static_cast<double>(std::max<int64_t>(0, (now_ms - *st.data_ms) / 1000)));
     else json::add(o.get(), "age_s", json::Ptr(cJSON_CreateNull()));
+    if (st.cached) json::add_bool(o.get(), "cached", true);
     if (!st.error.empty()) json::add_string(o.get(), "error", st.error);
     return o;
 }
@@ -118,6 +119,9 @@ std::string ip_role(const std::string& name_text, const std::string& address) {
     auto has = [&](const char* w) { return n.find(w) != std::string::npos; };
     if (has("mgmt") || has("manage") || has("tr069") || has("cwmp") || has("acs") || has("oam")) return "management";
     if (has("iptv") || has("voip") || has("voice") || has("video") || has("service")) return "service";
+    // The WAN by its interface name first: a PPPoE WAN address can be private too (192.168.89.137 on ppp0 in
+    // shared/data's XX230v dump).
+    if (n.rfind("ppp", 0) == 0 || n.rfind("wan", 0) == 0 || has("pppoe") || has("ipoe")) return "internet";
     if (n.rfind("br", 0) == 0 || has("lan") || address.rfind("192.168.", 0) == 0) return "lan";
     return "internet";
 }
@@ -368,6 +372,19 @@ std::string device_view_json(const DeviceInputs& in) {
     add_opt_number(optical.get(), "rxDbm", lv.rx_dbm);
     add_opt_number(optical.get(), "txDbm", lv.tx_dbm);
     add_opt_number(optical.get(), "oltRxDbm", olt_rx);
+    // The OLT's view of this ONU (the bridge's PON table at the Service Location's position).
+    std::optional<std::string> onu_status;
+    std::optional<double> distance_m;
+    if (in.bridge && in.bridge_status.state != SourceState::failed) {
+        const cJSON* st = cJSON_GetObjectItemCaseSensitive(in.bridge.get(), "onuStatus");
+        const cJSON* d = cJSON_GetObjectItemCaseSensitive(in.bridge.get(), "distanceM");
+        if (cJSON_IsString(st)) onu_status = st->valuestring;
+        if (cJSON_IsNumber(d)) distance_m = d->valuedouble;
+        if (onu_status) b.note("opticalStatus.onuStatus", "bridge", in.bridge_status);
+        if (distance_m) b.note("opticalStatus.distanceM", "bridge", in.bridge_status);
+    }
+    add_opt_string(optical.get(), "onuStatus", onu_status);
+    add_opt_number(optical.get(), "distanceM", distance_m);
     json::add_string(optical.get(), "grade", grade_name(grade_rx(lv.rx_dbm, in.thresholds)));
     Trend tr = trend_of(in.optical_history, in.thresholds);
     json::add_string(optical.get(), "trend", tr.direction);

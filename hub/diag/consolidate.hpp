@@ -28,6 +28,7 @@ struct SourceStatus {
     SourceState state = SourceState::off;
     std::optional<int64_t> data_ms;  // when the data shown was produced (for age_s)
     std::string error;               // why it is stale/failed
+    bool cached = false;             // taken from the hub's lookup cache, not asked for this answer
 };
 
 struct DeviceInputs {

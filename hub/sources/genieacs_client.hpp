@@ -58,6 +58,56 @@ struct TaskOptions {
     bool connection_request = true;
 };
 
+// A read of many devices, page by page (the poller's fleet projection): GET /devices/ sorted by {"_id":1}, `limit`
+// = page_size, each page asking for the ids after the last one of the previous page ({"_id":{"$gt":last}}, and-ed
+// with the caller's query). Keyset pages, not skip: a device added or removed while the walk runs does not shift
+// the pages (skip would repeat or miss a device), and the NBI walks MongoDB's _id index from the cursor instead of
+// skipping from the start (lib/nbi.ts passes sort/limit to MongoDB; lib/query.ts leaves _id and its $gt as is).
+// One page in flight; each page is one call with its own budget through the client's breaker. A failed page is
+// asked again (page_retries), then skipped with skip=page_size from the same cursor (the ids it held are reported
+// in `skipped`, so the caller keeps what it knew of them); max_failed_pages in a row stop the walk.
+struct WalkOptions {
+    size_t page_size = 200;               // limit= per page (1…1000); also the page's parse limit
+    size_t max_devices = 10000;           // the walk stops (truncated) once this many ids have been read
+    unsigned page_retries = 1;            // a failed page is asked again this many times…
+    uint64_t retry_delay_ms = 500;        // …after this pause…
+    unsigned max_failed_pages = 3;        // …then skipped; this many failed pages in a row stop the walk
+    uint64_t page_budget_ms = 0;          // each page's time budget (0: query_budget_ms)
+    size_t max_params_per_device = 1000;  // a document with more parameters is left out (invalid)
+    std::vector<std::string> identity = {"_deviceId", "_lastInform"};  // projected besides the caller's paths
+};
+
+struct WalkPage {
+    unsigned index = 0;                    // 0 = the first page read
+    std::string after;                     // the page holds ids after this one ("" = from the start)
+    std::vector<GenieDevice> devices;      // ascending _id
+    std::vector<std::string> invalid_ids;  // documents that did not parse, left out (keep what you knew of them)
+    long total = -1;                       // the NBI's `total` header: matches after `after` (-1: absent)
+};
+
+// Ids between `after` and `before` (both excluded; "" = from the start / to the end) that the walk did not read.
+struct SkippedRange {
+    std::string after, before;
+    std::string error;
+    bool contains(const std::string& id) const;
+};
+
+struct WalkResult {
+    size_t devices = 0;            // documents delivered
+    size_t invalid_devices = 0;    // documents left out
+    unsigned pages = 0;            // pages read
+    unsigned requests = 0;         // NBI requests, retries included
+    unsigned retries = 0;
+    unsigned failed_pages = 0;     // pages given up (skipped, or the one the walk stopped at)
+    long first_total = -1;         // `total` of the first page read: the fleet when the walk started
+    bool truncated = false;        // stopped at max_devices: the ids after the last page were not asked for
+    bool stopped = false;          // stopped by errors: skipped.back() runs to the end
+    std::vector<SkippedRange> skipped;
+    std::vector<std::string> invalid;  // why documents were left out (the first few)
+    std::string error;                 // the last page error ("" = none)
+    std::optional<Errc> errc;          // its code
+};
+
 class GenieAcsClient {
 public:
     template <typename T>
@@ -80,11 +130,20 @@ public:
     void post_task(const std::string& device_id, const Task& task, TaskOptions options, Callback<TaskResult> done);
     // DELETE /tasks/<id>; value true if it existed.
     void delete_task(const std::string& task_id, Callback<bool> done);
+    // Every device matching `query_json` (Mongo JSON; "{}" = all), page by page (WalkOptions). `on_page` runs for
+    // each page read, as it arrives; then `done` once: failed when the query or the options are refused, or when
+    // not one page could be read (the breaker, or every page failed); otherwise ok with what was skipped.
+    void walk(const std::string& query_json, std::vector<std::string> projection, WalkOptions options,
+              std::function<void(WalkPage)> on_page, Callback<WalkResult> done);
 
     BreakerSnapshot health() const { return breaker_.snapshot(); }
 
 private:
     struct Step;
+    struct Walk;
+    void walk_page(const std::shared_ptr<Walk>& w);
+    void walk_failed(const std::shared_ptr<Walk>& w, const Error& e);
+    void walk_end(const std::shared_ptr<Walk>& w);
     void run_query(const std::shared_ptr<class Call>& call, const std::string& query_json,
                    const std::vector<std::string>& projection,
                    std::function<void(Result<DeviceLookup>)> next);

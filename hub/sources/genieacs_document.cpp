@@ -46,17 +46,22 @@ struct Walker {
             const char* k = c->string ? c->string : "";
             if (k[0] == '_') {
                 has_attr = true;
-                std::string attr_where = where + ": " + path + "." + k;
+                // Named only when something is wrong (built for every attribute, it cost more than the parse).
+                auto attr_where = [&] { return where + ": " + path + "." + k; };
                 if (std::string_view(k) == "_object") {
-                    if (!cJSON_IsBool(c)) return make_error(Errc::parse_error, attr_where + ": expected a boolean");
+                    if (!cJSON_IsBool(c)) return make_error(Errc::parse_error, attr_where() + ": expected a boolean");
                     p.object = cJSON_IsTrue(c);
                 } else if (std::string_view(k) == "_value") {
-                    auto t = scalar_text(c, attr_where);
-                    if (!t) return t.error();
-                    p.value = std::move(*t);
+                    if (cJSON_IsString(c)) {
+                        p.value = c->valuestring;
+                    } else {
+                        auto t = scalar_text(c, attr_where());
+                        if (!t) return t.error();
+                        p.value = std::move(*t);
+                    }
                     p.has_value = true;
                 } else if (std::string_view(k) == "_type") {
-                    if (!cJSON_IsString(c)) return make_error(Errc::parse_error, attr_where + ": expected a string");
+                    if (!cJSON_IsString(c)) return make_error(Errc::parse_error, attr_where() + ": expected a string");
                     p.type = c->valuestring;
                 } else if (std::string_view(k) == "_timestamp") {
                     if (cJSON_IsString(c)) p.timestamp = c->valuestring;
@@ -150,6 +155,34 @@ Result<std::vector<GenieDevice>> parse_device_list(std::string_view body, const 
         out.push_back(std::move(*dev));
     }
     return out;
+}
+
+Result<GeniePage> parse_device_page(std::string_view body, const GenieParseLimits& limits) {
+    const std::string what = "GenieACS /devices page";
+    auto root = json::parse(body, what);
+    if (!root) return root.error();
+    if (!cJSON_IsArray(root->get())) return make_error(Errc::parse_error, what + ": expected a JSON array");
+    GeniePage page;
+    size_t i = 0;
+    for (const cJSON* d = root->get()->child; d; d = d->next, ++i) {
+        if (page.ids.size() >= limits.max_devices)
+            return make_error(Errc::too_large, what + ": more than " + std::to_string(limits.max_devices) +
+                                                   " devices (the limit asked for)");
+        const cJSON* id = cJSON_IsObject(d) ? cJSON_GetObjectItemCaseSensitive(d, "_id") : nullptr;
+        if (!cJSON_IsString(id) || !*id->valuestring)
+            return make_error(Errc::parse_error, what + "[" + std::to_string(i) + "]: " +
+                                                     (cJSON_IsObject(d) ? "missing or non-string _id"
+                                                                        : "expected a device object"));
+        page.ids.emplace_back(id->valuestring);
+        auto dev = parse_device(d, what + "[" + std::to_string(i) + "]", limits);
+        if (!dev) {
+            page.invalid_ids.push_back(page.ids.back());
+            if (page.invalid.size() < GeniePage::kMaxInvalidMessages) page.invalid.push_back(dev.error().message);
+            continue;
+        }
+        page.devices.push_back(std::move(*dev));
+    }
+    return page;
 }
 
 }  // namespace cpe::hub::sources

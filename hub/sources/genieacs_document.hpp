@@ -48,4 +48,17 @@ Result<GenieDevice> parse_device(const cJSON* doc, std::string_view where, const
 // The body of GET /devices: a JSON array of device objects.
 Result<std::vector<GenieDevice>> parse_device_list(std::string_view body, const GenieParseLimits& limits = {});
 
+// One page of a fleet read (GET /devices/ sorted by _id). Unlike parse_device_list, a device document that cannot
+// be parsed does not spoil the page: it is left out and named in `invalid` (its _id is still in `ids`, so a pager
+// can go past it). The page itself fails when the body is not a JSON array, has more than limits.max_devices
+// entries, or has an entry without a non-empty string _id (nothing to page after).
+struct GeniePage {
+    std::vector<GenieDevice> devices;       // the documents that parsed, in answer order
+    std::vector<std::string> ids;           // every entry's _id, in answer order
+    std::vector<std::string> invalid_ids;   // entries left out
+    std::vector<std::string> invalid;       // why (the first few: kMaxInvalidMessages)
+    static constexpr size_t kMaxInvalidMessages = 5;
+};
+Result<GeniePage> parse_device_page(std::string_view body, const GenieParseLimits& limits);
+
 }  // namespace cpe::hub::sources

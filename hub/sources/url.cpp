@@ -62,4 +62,17 @@ std::string genieacs_device_id(std::string_view oui, std::string_view product_cl
     return id + genieacs_id_part(serial);
 }
 
+std::string genieacs_id_fragment_regex(std::string_view text) {
+    std::string out;
+    size_t start = 0;
+    while (true) {
+        size_t dash = text.find('-', start);
+        out += regex_escape(genieacs_id_part(text.substr(start, dash == std::string_view::npos ? dash : dash - start)));
+        if (dash == std::string_view::npos) break;
+        out += "(-|%2D)";
+        start = dash + 1;
+    }
+    return out;
+}
+
 }  // namespace cpe::hub::sources

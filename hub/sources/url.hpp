@@ -21,4 +21,8 @@ namespace cpe::hub::sources {
 std::string genieacs_id_part(std::string_view part);
 // "OUI-ProductClass-Serial", or "OUI-Serial" when the product class is empty.
 std::string genieacs_device_id(std::string_view oui, std::string_view product_class, std::string_view serial);
+// A regular expression for ids containing `text`, which may span parts ("Device2-TPLG…", "HT803G-W"): each
+// '-'-separated piece escaped like an id part, each '-' matching either the separator or an escaped '-' (%2D)
+// inside a part. "HT803G-W" → "HT803G(-|%2D)W"; "a.b" → "a%2Eb".
+std::string genieacs_id_fragment_regex(std::string_view text);
 }  // namespace cpe::hub::sources

@@ -158,7 +158,8 @@ function renderSources(v) {
         return h('tr', {data: {source: n, state: x.state}},
           h('th', {}, SOURCE_NAME[n] || n),
           h('td', {}, badge(SOURCE_STATE[x.state] || x.state, `src-${x.state}`)),
-          h('td', {class: 'muted'}, x.state === 'fresh' || x.state === 'stale' ? age(x.age_s) : ''),
+          h('td', {class: 'muted'}, (x.state === 'fresh' || x.state === 'stale' ? age(x.age_s) : '') +
+                                    (x.cached ? ' (cache du hub)' : '')),
           h('td', {class: 'muted small'}, x.error || ''));
       }))));
 }
@@ -194,6 +195,8 @@ function renderOptical(v) {
     h('dl', {},
       row('Émission (Tx)', dbm(o.txDbm), 'tx'),
       row('Réception à l’OLT', dbm(o.oltRxDbm), 'olt-rx'),
+      o.onuStatus ? row('État ONU (OLT)', o.onuStatus, 'onu-status') : null,
+      typeof o.distanceM === 'number' ? row('Distance OLT', `${(o.distanceM / 1000).toFixed(2)} km`, 'olt-distance') : null,
       h('div', {class: 'kv'}, h('dt', {}, 'Tendance'),
         h('dd', {data: {field: 'optical-trend', trend: o.trend || 'unknown'}},
           `${TREND[o.trend] || show(o.trend)}${slope}`,
@@ -330,7 +333,8 @@ async function diagnose(serial, refresh) {
     $('refresh').hidden = true;
   }
   try {
-    const view = await getJsonRetry(`devices/lookup?serial=${encodeURIComponent(serial)}`);
+    // Actualiser: ?refresh asks every source again instead of the hub's few-seconds lookup cache.
+    const view = await getJsonRetry(`devices/lookup?serial=${encodeURIComponent(serial)}${refresh ? '&refresh' : ''}`);
     if (gen !== generation) return;
     current = {serial, id: view.id};
     renderView(view);

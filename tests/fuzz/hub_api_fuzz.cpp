@@ -45,6 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     case 1:
         (void)api::parse_bridge_optical(body);
+        (void)api::parse_bridge_onu(body, 1);
+        (void)api::parse_olt_port(body);
         break;
     case 2:
         (void)api::parse_task_body(body);

@@ -1,4 +1,5 @@
-// GenieACS /devices answers → GenieDevice records (hub/sources/genieacs_document.hpp), and task JSON validation.
+// GenieACS /devices answers → GenieDevice records (hub/sources/genieacs_document.hpp), fleet pages
+// (parse_device_page: the poller's paged read), and task JSON validation.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -14,6 +15,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (devices)
         for (const auto& d : *devices)
             for (const auto& [path, p] : d.params) (void)cpe::hub::sources::validate_parameter_path(path);
+    // The poller's fleet pages: bad documents left out, the rest kept; ids for paging.
+    limits.max_devices = 200;
+    limits.max_params = 1000;
+    if (auto page = cpe::hub::sources::parse_device_page(text, limits)) {
+        if (page->ids.size() != page->devices.size() + page->invalid_ids.size()) __builtin_trap();
+        if (page->invalid.size() > cpe::hub::sources::GeniePage::kMaxInvalidMessages) __builtin_trap();
+    }
     (void)cpe::hub::sources::Task::from_json(text);
     return 0;
 }

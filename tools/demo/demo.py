@@ -471,6 +471,47 @@ class Demo:
                 problems.append("bridge OLT %s PON %d/%d: HTTP %d, %d ONUs" % (pons[0] + (st_, len(onus))))
             else:
                 print("OLT %s PON %d/%d via cpe-bridge: %d ONUs" % (pons[0] + (len(onus),)))
+        # The bridge in the consolidated view: for a device whose ONU is online in the OLT's table (its Service
+        # Location's olt_name/olt_port), the view's oltRxDbm and onuStatus equal the bridge's own PON table.
+        q = urllib.parse.urlencode({"fields": json.dumps(["name", "olt_name", "olt_port"]), "limit_page_length": 0})
+        st_, body = http("GET", info["erpnext_url"] + "/api/resource/Service%20Location?" + q,
+                         {"Authorization": "token " + creds})
+        locs = {l["name"]: l for l in (json.loads(body)["data"] if st_ == 200 else [])}
+        tables, olt_checked = {}, False
+        for r in sorted(rows.values(), key=lambda r: r["serial_number"]):
+            loc = locs.get(r.get("service_location")) or {}
+            pos = (loc.get("olt_port") or "").split("/")
+            if not loc.get("olt_name") or len(pos) != 3 or not pons:
+                continue
+            key = (loc["olt_name"], int(pos[0]), int(pos[1]))
+            if key not in tables:
+                st_, t = http("GET", info["bridge_url"] + "/olts/%s/pons/%d/%d" % key)
+                tables[key] = {o.get("onu"): o for o in (json.loads(t).get("onus", []) if st_ == 200 else [])}
+            row = tables[key].get(int(pos[2])) or {}
+            if row.get("olt_rx_dbm") is None:
+                continue
+            st_, body = http("GET", base + "/devices/lookup?serial=" + urllib.parse.quote(r["serial_number"]), timeout=30)
+            o = (json.loads(body).get("opticalStatus") or {}) if st_ == 200 else {}
+            if st_ != 200 or o.get("oltRxDbm") != row["olt_rx_dbm"] or o.get("onuStatus") != row.get("status"):
+                problems.append("%s at %s %s: HTTP %d, view oltRxDbm %r onuStatus %r; the bridge's PON table: %r %r" % (
+                    r["serial_number"], loc["olt_name"], loc["olt_port"], st_, o.get("oltRxDbm"), o.get("onuStatus"),
+                    row["olt_rx_dbm"], row.get("status")))
+            else:
+                print("OLT reading of %s at %s %s: %r dBm, %s" % (r["serial_number"], loc["olt_name"], loc["olt_port"],
+                                                               o["oltRxDbm"], o["onuStatus"]))
+            olt_checked = True
+            break
+        if pons and not olt_checked:
+            problems.append("no device of the fleet sits on an online ONU of the simulated OLT")
+        for modem in info["bridged"][:1]:
+            st_, body = http("GET", base + "/devices/lookup?serial=" + urllib.parse.quote(modem), timeout=30)
+            mv = json.loads(body) if st_ == 200 else {}
+            bst = ((mv.get("sources") or {}).get("bridge") or {}).get("state")
+            if st_ != 200 or bst != "fresh" or (mv.get("opticalStatus") or {}).get("rxDbm") is None:
+                problems.append("bridged modem %s: HTTP %d, bridge source %r, rxDbm %r" % (
+                    modem, st_, bst, (mv.get("opticalStatus") or {}).get("rxDbm")))
+            else:
+                print("bridged modem %s: bridge source fresh, rxDbm %r" % (modem, mv["opticalStatus"]["rxDbm"]))
         st_, page = http("GET", base + "/")
         if st_ != 200 or b"Diagnostiquer" not in page:
             problems.append("the page at %s/: HTTP %d" % (base, st_))

@@ -30,6 +30,7 @@ using cpe::json::Ptr;
 namespace {
 
 const std::string kToken = "itest-service-token-0123456789";
+constexpr const char* kFixtureNow = "1795000000";  // the fixtures' fixed clock (tests/golden/CMakeLists.txt)
 
 struct Proc {
     pid_t pid = -1;
@@ -194,24 +195,24 @@ struct Env {
                                             << R"(","budget_ms":1500},"erpnext":{"url":")" << erp_url
                                             << R"(","budget_ms":1500},"access":{"trusted_proxies":["127.0.0.1"]},
             "agent_budget_ms":3000,"lookup_budget_ms":3500,"poller":{"interval_s":1,"stale_after_s":60,"jitter_ms":200},
-            "breaker":{"failures":50,"open_s":1}})";
+            "breaker":{"failures":50,"open_s":1},
+            "cache":{"agent_s":300,"genieacs_s":300,"erpnext_s":300,"bridge_s":300,"max_devices":100}})";
         hub = spawn({CPE_HUB, "--config", (dir / "hub.json").string()}, (dir / "hub.log").string(),
                     {"HUB_DEVICES_CONFIG=" + (dir / "devices.json").string(), "HUB_SERVICE_TOKEN=" + kToken,
                      "ERP_SERVICE_TOKEN=k:s"},
                     dir.string());
         std::string http_port = wait_for(hub, "HTTP API on 127.0.0.1:");
-        std::string usp_port = wait_for(hub, "USP WebSocket server on 127.0.0.1:");
-        if (http_port.empty() || usp_port.empty()) return void(why = "hub did not start: " + slurp(hub.out));
-        usp_port = usp_port.substr(0, usp_port.find_first_not_of("0123456789"));
+        std::string usp_text = wait_for(hub, "USP WebSocket server on 127.0.0.1:");
+        if (http_port.empty() || usp_text.empty()) return void(why = "hub did not start: " + slurp(hub.out));
+        usp_port = usp_text.substr(0, usp_text.find_first_not_of("0123456789"));
         hub_url = "http://127.0.0.1:" + http_port;
 
         // The agent: the fixture rootfs with the fleet device's serial.
         fs::copy(src + "/boards/tplink-xx230v/fixtures/rootfs", dir / "rootfs", fs::copy_options::recursive);
         std::ofstream(dir / "rootfs" / "etc" / "serial_number", std::ios::trunc) << str(agent_dev, {"serial"}) << "\n";
-        std::ofstream(dir / "agent.json") << R"({"controller":{"url":"ws://127.0.0.1:)" << usp_port
-                                          << R"(/usp","endpoint_id":"self::cpe-hub"},"periodic_interval_s":60})";
-        agent = spawn({CPE_AGENT, "--board", src + "/boards/tplink-xx230v", "--root", (dir / "rootfs").string(), "run",
-                       "--config", (dir / "agent.json").string()},
+        std::ofstream(dir / "agent.json") << agent_config();
+        agent = spawn({CPE_AGENT, "--board", src + "/boards/tplink-xx230v", "--root", (dir / "rootfs").string(), "--now",
+                       kFixtureNow, "run", "--config", (dir / "agent.json").string()},
                       (dir / "agent.log").string());
         for (int i = 0; i < 200 && endpoint_id.empty(); ++i) {
             auto r = request("GET", hub_url + "/usp/endpoints?online=true", {auth()});
@@ -228,6 +229,13 @@ struct Env {
     void sim_fault(const std::string& base, const std::string& body) {
         request("POST", base + "/__sim/fault", {}, body);
     }
+    // The agent's configuration: the fixture's clock is fixed (--now), so its data only changes when a test
+    // changes the rootfs; it re-reads the rootfs every second.
+    std::string agent_config() const {
+        return R"({"controller":{"url":"ws://127.0.0.1:)" + usp_port +
+               R"(/usp","endpoint_id":"self::cpe-hub"},"periodic_interval_s":60,"refresh_interval_s":1})";
+    }
+    std::string usp_port;
 
     ~Env() {
         stop(agent);
@@ -251,8 +259,10 @@ protected:
         env_ = nullptr;
     }
     void SetUp() override { ASSERT_TRUE(env_->ready) << env_->why; }
-    static Ptr lookup(const std::string& serial, long* status = nullptr) {
-        auto r = request("GET", env_->hub_url + "/devices/lookup?serial=" + serial, {env_->auth()});
+    // refresh: ?refresh, every source asked whatever the lookup cache holds.
+    static Ptr lookup(const std::string& serial, long* status = nullptr, bool refresh = false) {
+        auto r = request("GET", env_->hub_url + "/devices/lookup?serial=" + serial + (refresh ? "&refresh" : ""),
+                         {env_->auth()});
         if (status) *status = r.status;
         return parse(r.body);
     }
@@ -299,6 +309,9 @@ TEST_F(HubDevices, LookupByGponSerialSuffix) {
     ASSERT_EQ(status, 200) << cpe::json::print(v.get());
     EXPECT_EQ(str(v.get(), {"match"}), "gpon_suffix");
     EXPECT_NE(str(v.get(), {"id"}).find(str(env_->factory_dev, {"tr069_serial"})), std::string::npos);
+    // ERPNext knows the sticker serial, not the factory one: the record's Ethernet MAC finds the equipment.
+    EXPECT_EQ(str(v.get(), {"sources", "erpnext", "state"}), "fresh") << cpe::json::print(at(v.get(), {"sources"}));
+    EXPECT_EQ(str(v.get(), {"location", "name"}), str(env_->factory_dev, {"service_location"}));
 }
 
 TEST_F(HubDevices, LookupByIdContaining) {
@@ -426,7 +439,7 @@ TEST_F(HubDevices, Tr069HostsFromGenieAcsForBothDataModels) {
 TEST_F(HubDevices, SlowGenieAcsLookupAnswersWithinBudgetMarkedFailed) {
     env_->sim_fault(env_->nbi_url, R"({"delay_ms":8000,"count":-1})");
     long status = 0;
-    auto v = lookup(str(env_->agent_dev, {"serial"}), &status);
+    auto v = lookup(str(env_->agent_dev, {"serial"}), &status, true);
     env_->sim_fault(env_->nbi_url, "{}");
     ASSERT_EQ(status, 200) << cpe::json::print(v.get());
     EXPECT_EQ(str(v.get(), {"sources", "genieacs", "state"}), "failed");
@@ -436,7 +449,7 @@ TEST_F(HubDevices, SlowGenieAcsLookupAnswersWithinBudgetMarkedFailed) {
 
     // A TR-069-only device cannot be found while GenieACS is that slow: 503 naming GenieACS, not a hang.
     env_->sim_fault(env_->nbi_url, R"({"delay_ms":8000,"count":-1})");
-    auto t = lookup(str(env_->tr069_dev, {"serial"}), &status);
+    auto t = lookup(str(env_->tr069_dev, {"serial"}), &status, true);
     env_->sim_fault(env_->nbi_url, "{}");
     EXPECT_EQ(status, 503) << cpe::json::print(t.get());
     EXPECT_NE(str(t.get(), {"error"}).find("GenieACS"), std::string::npos);
@@ -445,7 +458,7 @@ TEST_F(HubDevices, SlowGenieAcsLookupAnswersWithinBudgetMarkedFailed) {
 TEST_F(HubDevices, ErpNextServerErrorAndMalformedJson) {
     env_->sim_fault(env_->erp_url, R"({"status":503,"count":-1})");
     long status = 0;
-    auto v = lookup(str(env_->tr069_dev, {"serial"}), &status);
+    auto v = lookup(str(env_->tr069_dev, {"serial"}), &status, true);
     ASSERT_EQ(status, 200) << cpe::json::print(v.get());
     EXPECT_EQ(str(v.get(), {"sources", "erpnext", "state"}), "failed");
     EXPECT_NE(str(v.get(), {"sources", "erpnext", "error"}).find("503"), std::string::npos);
@@ -453,7 +466,7 @@ TEST_F(HubDevices, ErpNextServerErrorAndMalformedJson) {
     EXPECT_EQ(str(v.get(), {"sources", "genieacs", "state"}), "fresh");  // the rest still answers
 
     env_->sim_fault(env_->erp_url, R"({"malformed":true,"count":-1})");
-    v = lookup(str(env_->tr069_dev, {"serial"}), &status);
+    v = lookup(str(env_->tr069_dev, {"serial"}), &status, true);
     env_->sim_fault(env_->erp_url, "{}");
     ASSERT_EQ(status, 200);
     EXPECT_EQ(str(v.get(), {"sources", "erpnext", "state"}), "failed");
@@ -543,6 +556,256 @@ TEST_F(HubDevices, Tasks) {
     EXPECT_TRUE(reboot.status == 200 || reboot.status == 202) << reboot.status << " " << reboot.body;
     auto unknown = request("POST", u + "/devices/NO-SUCH-DEVICE/tasks", {env_->auth()}, R"({"task":"reboot"})");
     EXPECT_EQ(unknown.status, 404) << unknown.body;
+}
+
+// ---- the lookup cache (docs/api.md "Cache"; windows of 300 s here: only ?refresh or a change asks again) ----
+
+namespace {
+double num(const cJSON* o, std::initializer_list<const char*> keys) {
+    const cJSON* v = at(o, keys);
+    return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+bool cached(const cJSON* view, const char* source) { return cJSON_IsTrue(at(view, {"sources", source, "cached"})); }
+double sim_requests(const std::string& base) {
+    auto s = parse(request("GET", base + "/__sim/stats").body);
+    return num(s.get(), {"requests"});
+}
+// Clears the simulators' faults when a test ends, whatever happened.
+struct ClearFaults {
+    Env* env;
+    ~ClearFaults() {
+        env->sim_fault(env->nbi_url, "{}");
+        env->sim_fault(env->erp_url, "{}");
+    }
+};
+std::string encode_id(const std::string& id) {
+    std::string enc;
+    for (char c : id) {
+        if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') enc += c;
+        else {
+            char b[4];
+            std::snprintf(b, sizeof b, "%%%02X", static_cast<unsigned char>(c));
+            enc += b;
+        }
+    }
+    return enc;
+}
+void write_atomically(const fs::path& file, const std::string& text) {
+    fs::path tmp = file;
+    tmp += ".new";
+    std::ofstream(tmp, std::ios::binary) << text;
+    fs::rename(tmp, file);
+}
+}  // namespace
+
+TEST_F(HubDevices, RepeatedLookupIsAnsweredFromTheCacheWithRealAges) {
+    ClearFaults clear{env_};
+    const std::string serial = str(env_->agent_dev, {"serial"});
+    long status = 0;
+    auto first = lookup(serial, &status, true);  // every source asked; the cache filled
+    ASSERT_EQ(status, 200) << cpe::json::print(first.get());
+    for (const char* s : {"agent", "genieacs", "erpnext"}) {
+        EXPECT_EQ(str(first.get(), {"sources", s, "state"}), "fresh") << s;
+        EXPECT_FALSE(cached(first.get(), s)) << s;
+    }
+    // From now on GenieACS and ERPNext fail: a lookup within the windows does not notice, it does not ask them.
+    env_->sim_fault(env_->nbi_url, R"({"status":503,"count":-1})");
+    env_->sim_fault(env_->erp_url, R"({"status":503,"count":-1})");
+    const double erp_before = sim_requests(env_->erp_url);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // ages are whole seconds: let one pass
+    auto again = lookup(serial, &status);
+    ASSERT_EQ(status, 200) << cpe::json::print(again.get());
+    EXPECT_EQ(sim_requests(env_->erp_url), erp_before) << "ERPNext was asked again";
+    for (const char* s : {"agent", "genieacs", "erpnext"}) {
+        EXPECT_EQ(str(again.get(), {"sources", s, "state"}), "fresh") << s;
+        EXPECT_TRUE(cached(again.get(), s)) << s << ": " << cpe::json::print(at(again.get(), {"sources"}));
+    }
+    // Ages are the data's, not the answer's: they grew.
+    EXPECT_GE(num(again.get(), {"sources", "agent", "age_s"}), 1);
+    EXPECT_GE(num(again.get(), {"sources", "erpnext", "age_s"}), 1);
+    EXPECT_GE(num(again.get(), {"provenance", "firmware", "age_s"}), 1);
+    EXPECT_GE(num(again.get(), {"sources", "genieacs", "age_s"}), num(first.get(), {"sources", "genieacs", "age_s"}));
+    EXPECT_EQ(str(again.get(), {"firmware"}), str(first.get(), {"firmware"}));
+    EXPECT_EQ(str(again.get(), {"customer", "name"}), str(env_->agent_dev, {"customer"}));
+
+    // ?refresh asks every source again: the failures show, the agent's data is new.
+    auto fresh = lookup(serial, &status, true);
+    ASSERT_EQ(status, 200) << cpe::json::print(fresh.get());
+    EXPECT_GT(sim_requests(env_->erp_url), erp_before);
+    EXPECT_EQ(str(fresh.get(), {"sources", "erpnext", "state"}), "failed");
+    EXPECT_EQ(str(fresh.get(), {"sources", "genieacs", "state"}), "failed");
+    EXPECT_EQ(str(fresh.get(), {"sources", "agent", "state"}), "fresh");
+    EXPECT_FALSE(cached(fresh.get(), "agent"));
+    EXPECT_EQ(num(fresh.get(), {"sources", "agent", "age_s"}), 0);
+    // A failure replaces nothing: the next lookup shows the earlier answer again, with its real age.
+    auto back = lookup(serial, &status);
+    ASSERT_EQ(status, 200);
+    EXPECT_EQ(str(back.get(), {"sources", "erpnext", "state"}), "fresh");
+    EXPECT_TRUE(cached(back.get(), "erpnext"));
+    EXPECT_GE(num(back.get(), {"sources", "erpnext", "age_s"}), 1);
+    EXPECT_EQ(str(back.get(), {"customer", "name"}), str(env_->agent_dev, {"customer"}));
+}
+
+TEST_F(HubDevices, AgentNotificationVoidsItsCachedData) {
+    const std::string serial = str(env_->agent_dev, {"serial"});
+    long status = 0;
+    auto first = lookup(serial, &status, true);
+    ASSERT_EQ(status, 200);
+    auto second = lookup(serial, &status);
+    ASSERT_EQ(status, 200);
+    ASSERT_TRUE(cached(second.get(), "agent")) << cpe::json::print(at(second.get(), {"sources"}));
+    const double hosts_before = num(second.get(), {"wifi", "hosts"});
+
+    // A client appears on the device (an ARP entry): the agent sends ObjectCreation (the hub subscribes to
+    // Device.Hosts.Host. by default).
+    const fs::path arp = env_->dir / "rootfs" / "proc" / "net" / "arp";
+    const std::string arp_before = slurp(arp.string());
+    write_atomically(arp, arp_before + "192.168.1.250    0x1         0x2         02:11:22:33:44:55     *        br0\n");
+    bool notified = false;
+    for (int i = 0; i < 200 && !notified; ++i) {  // bounded wait: the agent re-reads its rootfs every second
+        auto n = request("GET", env_->hub_url + "/usp/" + encode_id(env_->endpoint_id) + "/notifications", {env_->auth()});
+        notified = n.body.find("object_creation") != std::string::npos;
+        if (!notified) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    auto after = lookup(serial, &status);
+    write_atomically(arp, arp_before);
+    ASSERT_TRUE(notified) << slurp(env_->agent.out);
+    ASSERT_EQ(status, 200);
+    EXPECT_EQ(str(after.get(), {"sources", "agent", "state"}), "fresh");
+    EXPECT_FALSE(cached(after.get(), "agent")) << "the agent's cached data outlived its notification";
+    EXPECT_EQ(num(after.get(), {"wifi", "hosts"}), hosts_before + 1);
+    EXPECT_TRUE(cached(after.get(), "erpnext"));  // what did not change is still the cache's
+}
+
+TEST_F(HubDevices, TaskVoidsTheCachedGenieAcsAnswer) {
+    ClearFaults clear{env_};
+    const std::string serial = str(env_->tr069_dev, {"serial"});
+    long status = 0;
+    auto first = lookup(serial, &status, true);
+    ASSERT_EQ(status, 200);
+    auto second = lookup(serial, &status);
+    ASSERT_EQ(status, 200);
+    ASSERT_TRUE(cached(second.get(), "genieacs"));
+    auto task = request("POST", env_->hub_url + "/devices/" + encode_id(str(first.get(), {"id"})) + "/tasks", {env_->auth()},
+                        R"({"task":"refresh"})");
+    ASSERT_TRUE(task.status == 200 || task.status == 202) << task.status << " " << task.body;
+    // GenieACS is now down: a lookup that still used the cached document would answer 200.
+    env_->sim_fault(env_->nbi_url, R"({"status":503,"count":-1})");
+    auto after = lookup(serial, &status);
+    EXPECT_EQ(status, 503) << "the task did not void the cached GenieACS answer: " << cpe::json::print(after.get());
+}
+
+TEST_F(HubDevices, NothingFoundIsNotKept) {
+    // A device installed a moment ago must not stay unknown for a cache window: a 404 keeps nothing.
+    ClearFaults clear{env_};
+    long status = 0;
+    lookup("NOSUCHDEVICE42", &status);
+    ASSERT_EQ(status, 404);
+    env_->sim_fault(env_->nbi_url, R"({"status":503,"count":-1})");
+    auto again = lookup("NOSUCHDEVICE42", &status);
+    EXPECT_EQ(status, 503) << "GenieACS was not asked again: " << cpe::json::print(again.get());
+}
+
+TEST_F(HubDevices, LookupByIdContainingAcrossParts) {
+    // "ProductClass-Serial": the '-' is the id's separator. The factory-serial XX230v's last 8 characters are not
+    // its GPON serial's, so only the id matches.
+    const std::string q1 = str(env_->factory_dev, {"product_class"}) + "-" + str(env_->factory_dev, {"tr069_serial"});
+    long status = 0;
+    auto v = lookup(q1, &status);
+    ASSERT_EQ(status, 200) << q1 << ": " << cpe::json::print(v.get());
+    EXPECT_EQ(str(v.get(), {"match"}), "id_contains");
+    EXPECT_EQ(str(v.get(), {"id"}), str(env_->factory_dev, {"genieacs_id"}));
+
+    // "OUI-ProductClass" of an HT803G: its product class has a '-' of its own, escaped in the id (%2D).
+    const cJSON* ht = nullptr;
+    for (const cJSON* d = at(env_->fleet.get(), {"devices"})->child; d && !ht; d = d->next)
+        if (str(d, {"model"}) == "HT803G" && !cJSON_IsTrue(at(d, {"agent"}))) ht = d;
+    ASSERT_TRUE(ht) << "the fleet has no TR-069-only HT803G";
+    const std::string pc = str(ht, {"product_class"});
+    const std::string q2 = str(ht, {"oui"}) + "-" + pc;
+    ASSERT_NE(pc.find('-'), std::string::npos) << pc;
+    auto w = lookup(q2, &status);
+    ASSERT_EQ(status, 200) << q2 << ": " << cpe::json::print(w.get());
+    EXPECT_EQ(str(w.get(), {"match"}), "id_contains");
+    std::string escaped = str(ht, {"oui"}) + "-" + pc.substr(0, pc.find('-')) + "%2D" + pc.substr(pc.find('-') + 1) + "-";
+    EXPECT_EQ(str(w.get(), {"id"}).rfind(escaped, 0), 0u) << str(w.get(), {"id"});
+}
+
+TEST_F(HubDevices, SummaryCountsAnAgentDeviceOnceWhenItsTr069SerialDiffers) {
+    // A second agent plays the XX230v whose GenieACS record carries a factory serial: the same device reaches the
+    // hub twice (USP with the sticker serial, TR-069 with the factory one), matched by its GPON serial.
+    const std::string src = CPE_SOURCE_DIR;
+    const fs::path root = env_->dir / "rootfs2";
+    fs::copy(src + "/boards/tplink-xx230v/fixtures/rootfs", root, fs::copy_options::recursive);
+    std::ofstream(root / "etc" / "serial_number", std::ios::trunc) << str(env_->factory_dev, {"serial"}) << "\n";
+    std::ofstream(env_->dir / "agent2.json") << env_->agent_config();
+    Proc second = spawn({CPE_AGENT, "--board", src + "/boards/tplink-xx230v", "--root", root.string(), "--now", kFixtureNow,
+                         "run", "--config", (env_->dir / "agent2.json").string()},
+                        (env_->dir / "agent2.log").string());
+    struct Stop {
+        Proc& p;
+        ~Stop() { stop(p); }
+    } stop_second{second};
+    const int fleet_count = cJSON_GetArraySize(at(env_->fleet.get(), {"devices"}));
+    Ptr v;
+    for (int i = 0; i < 150; ++i) {  // bounded: the agent connects, the poller reads GenieACS every second
+        v = parse(request("GET", env_->hub_url + "/devices/summary", {env_->auth()}).body);
+        if (num(v.get(), {"byKind", "usp"}) == 2 && str(v.get(), {"sources", "genieacs", "state"}) == "fresh" &&
+            num(v.get(), {"total"}) == fleet_count)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_EQ(num(v.get(), {"byKind", "usp"}), 2) << cpe::json::print(v.get()) << slurp(second.out);
+    EXPECT_EQ(num(v.get(), {"total"}), fleet_count) << cpe::json::print(v.get());
+    EXPECT_EQ(num(v.get(), {"byKind", "tr069"}), fleet_count - 2);
+
+    // Models by family: the agents report "XX230v", GenieACS's HT803G records "HT803G" with the variant in the
+    // product class; one entry per model, its variants beside.
+    std::map<std::string, int> fleet_models;
+    for (const cJSON* d = at(env_->fleet.get(), {"devices"})->child; d; d = d->next) ++fleet_models[str(d, {"model"})];
+    const cJSON* by_model = at(v.get(), {"byModel"});
+    EXPECT_EQ(cJSON_GetArraySize(by_model), static_cast<int>(fleet_models.size())) << cpe::json::print(by_model);
+    for (const auto& [model, n] : fleet_models) {
+        EXPECT_EQ(num(by_model, {model.c_str(), "total"}), n) << model;
+        double variants = 0;
+        for (const cJSON* x = at(by_model, {model.c_str(), "variants"})->child; x; x = x->next) variants += x->valuedouble;
+        EXPECT_EQ(variants, n) << model;
+    }
+    EXPECT_FALSE(at(by_model, {"HT803G-W"}));
+}
+
+TEST_F(HubDevices, HealthCarriesEachSourceWithoutDeviceData) {
+    ClearFaults clear{env_};
+    const std::string serial = str(env_->tr069_dev, {"serial"});
+    env_->sim_fault(env_->erp_url, R"({"status":503,"count":-1})");
+    long status = 0;
+    lookup(serial, &status, true);
+    ASSERT_EQ(status, 200);
+    for (const char* path : {"/health", "/health/devices"}) {
+        auto open = request("GET", env_->hub_url + path);
+        ASSERT_EQ(open.status, 200) << path;
+        auto h = parse(open.body);
+        EXPECT_EQ(str(h.get(), {"status"}), "ok") << path;
+        EXPECT_EQ(str(h.get(), {"agent", "state"}), "ok") << open.body;
+        EXPECT_EQ(num(h.get(), {"agent", "online"}), 1);
+        EXPECT_EQ(str(h.get(), {"genieacs", "state"}), "ok") << open.body;
+        EXPECT_EQ(str(h.get(), {"genieacs", "circuit"}), "closed");
+        EXPECT_GE(num(h.get(), {"genieacs", "last_ok_age_s"}), 0);
+        EXPECT_EQ(str(h.get(), {"erpnext", "state"}), "failing") << open.body;
+        EXPECT_GE(num(h.get(), {"erpnext", "last_error_age_s"}), 0);
+        EXPECT_EQ(str(h.get(), {"bridge", "state"}), "off");
+        EXPECT_TRUE(at(h.get(), {"poll", "interval_s"}));
+        EXPECT_TRUE(at(h.get(), {"cache", "windows_s"}));
+        // Open: no error text (it can name a device), no serial anywhere.
+        EXPECT_FALSE(at(h.get(), {"erpnext", "last_error"})) << open.body;
+        EXPECT_EQ(open.body.find(serial), std::string::npos);
+    }
+    // An authenticated caller also gets the error text.
+    auto detailed = parse(request("GET", env_->hub_url + "/health", {env_->auth()}).body);
+    EXPECT_NE(str(detailed.get(), {"erpnext", "last_error"}).find("503"), std::string::npos)
+        << cpe::json::print(detailed.get());
+    auto wrong = parse(request("GET", env_->hub_url + "/health", {"Authorization: Bearer wrong-token-0123456789"}).body);
+    EXPECT_FALSE(at(wrong.get(), {"erpnext", "last_error"}));
 }
 
 }  // namespace

@@ -7,11 +7,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -454,6 +456,248 @@ TEST_F(SourcesTest, GenieBreakerOpensAndHalfOpens) {
     auto healed = wait<DeviceLookup>([&](auto cb) { g.find_by_serial("TPLG12345678", {}, cb); });
     EXPECT_TRUE(healed.ok()) << healed.provenance.error;
     EXPECT_EQ(g.health().state, BreakerState::closed);
+}
+
+// ------------------------------------------------------------------------------------------- GenieACS fleet walk
+
+// Every page of a walk and its result.
+struct Walked {
+    std::vector<WalkPage> pages;
+    Fetched<WalkResult> result;
+    std::vector<std::string> ids() const {
+        std::vector<std::string> out;
+        for (const auto& p : pages)
+            for (const auto& d : p.devices) out.push_back(d.id);
+        return out;
+    }
+};
+
+std::vector<std::string> fleet_ids_sorted() {
+    std::vector<std::string> ids;
+    const cJSON* devs = cJSON_GetObjectItemCaseSensitive(g_world->fleet.get(), "devices");
+    for (const cJSON* d = devs ? devs->child : nullptr; d; d = d->next) ids.push_back(str(d, "genieacs_id"));
+    std::sort(ids.begin(), ids.end());  // byte order, as MongoDB compares strings
+    return ids;
+}
+
+class WalkTest : public SourcesTest {
+protected:
+    Walked walk(WalkOptions o, const std::string& query = "{}") {
+        Walked w;
+        o.retry_delay_ms = 10;
+        w.result = wait<WalkResult>([&](auto cb) {
+            genie->walk(query, {kRx, "InternetGatewayDevice.DeviceInfo.ModelName"}, o,
+                        [&](WalkPage p) { w.pages.push_back(std::move(p)); }, cb);
+        });
+        return w;
+    }
+};
+
+TEST_F(WalkTest, ReadsTheFleetInPagesSortedById) {
+    make_genie();
+    WalkOptions o;
+    o.page_size = 7;
+    auto w = walk(o);
+    ASSERT_TRUE(w.result.ok()) << w.result.provenance.error;
+    auto all = fleet_ids_sorted();
+    EXPECT_EQ(w.ids(), all) << "every device once, in _id order";
+    const WalkResult& r = w.result.value;
+    EXPECT_EQ(r.pages, (all.size() + 6) / 7);
+    EXPECT_EQ(r.requests, r.pages);
+    EXPECT_EQ(r.first_total, static_cast<long>(all.size()));
+    EXPECT_FALSE(r.truncated);
+    EXPECT_FALSE(r.stopped);
+    EXPECT_TRUE(r.skipped.empty());
+    EXPECT_EQ(r.devices, all.size());
+    for (size_t i = 1; i < w.pages.size(); ++i) {
+        EXPECT_EQ(w.pages[i].after, w.pages[i - 1].devices.back().id);
+        EXPECT_LE(w.pages[i].devices.size(), 7u);
+    }
+    EXPECT_EQ(w.pages[0].after, "");
+    EXPECT_EQ(stat(*g_world->nbi, "devices_returned"), static_cast<int64_t>(all.size())) << "nothing read twice";
+    // Only the projection and the walk's identity came.
+    const GenieDevice& d = w.pages[0].devices[0];
+    EXPECT_FALSE(d.serial.empty());
+    EXPECT_FALSE(d.last_inform.empty());
+    EXPECT_TRUE(d.registered.empty()) << "not projected";
+    for (const auto& [path, p] : d.params)
+        EXPECT_TRUE(path.rfind("Device", 0) == 0 || path.rfind("InternetGatewayDevice", 0) == 0) << path;
+}
+
+TEST_F(WalkTest, StopsAtMaxDevicesAndKeepsTheCallersQuery) {
+    make_genie();
+    WalkOptions o;
+    o.page_size = 7;
+    o.max_devices = 20;
+    auto w = walk(o);
+    ASSERT_TRUE(w.result.ok()) << w.result.provenance.error;
+    auto all = fleet_ids_sorted();
+    EXPECT_EQ(w.ids(), std::vector<std::string>(all.begin(), all.begin() + 20));
+    EXPECT_TRUE(w.result.value.truncated);
+
+    // A query of the caller's, and-ed with the cursor on every page: only the XX230v units.
+    o.max_devices = 10000;
+    auto x = walk(o, R"({"_deviceId._ProductClass":"Device2"})");
+    ASSERT_TRUE(x.result.ok()) << x.result.provenance.error;
+    std::vector<std::string> want;
+    for (const auto& id : all)
+        if (id.rfind("1C61B4-Device2-", 0) == 0) want.push_back(id);
+    EXPECT_EQ(x.ids(), want);
+    EXPECT_GT(x.result.value.pages, 1u);
+
+    auto bad = walk(o, R"({"_id": )");
+    EXPECT_FALSE(bad.result.ok());
+    EXPECT_EQ(bad.result.provenance.errc, Errc::invalid_argument) << bad.result.provenance.error;
+    o.page_size = 0;
+    auto zero = walk(o);
+    EXPECT_EQ(zero.result.provenance.errc, Errc::invalid_argument) << zero.result.provenance.error;
+}
+
+TEST_F(WalkTest, AFailedPageIsAskedAgain) {
+    make_genie();
+    // The third request fails once (503), then answers.
+    control(g_world->nbi->url() + "/__sim/fault", R"({"status": 503, "count": 1, "after": 2, "paths": "/devices"})");
+    WalkOptions o;
+    o.page_size = 7;
+    auto w = walk(o);
+    ASSERT_TRUE(w.result.ok()) << w.result.provenance.error;
+    EXPECT_EQ(w.ids(), fleet_ids_sorted());
+    EXPECT_EQ(w.result.value.retries, 1u);
+    EXPECT_EQ(w.result.value.failed_pages, 0u);
+    EXPECT_TRUE(w.result.value.skipped.empty());
+    EXPECT_EQ(w.result.value.requests, w.result.value.pages + 1);
+}
+
+TEST_F(WalkTest, APageThatKeepsFailingIsSkippedAndNamed) {
+    make_genie();
+    // The third page fails twice (first ask and its retry): skipped, the walk goes on past it.
+    control(g_world->nbi->url() + "/__sim/fault", R"({"status": 503, "count": 2, "after": 2, "paths": "/devices"})");
+    WalkOptions o;
+    o.page_size = 7;
+    auto w = walk(o);
+    ASSERT_TRUE(w.result.ok()) << w.result.provenance.error;
+    const WalkResult& r = w.result.value;
+    EXPECT_EQ(r.failed_pages, 1u);
+    EXPECT_FALSE(r.stopped);
+    EXPECT_NE(r.error.find("503"), std::string::npos) << r.error;
+    auto all = fleet_ids_sorted();
+    std::vector<std::string> want(all.begin(), all.begin() + 14);
+    want.insert(want.end(), all.begin() + 21, all.end());
+    EXPECT_EQ(w.ids(), want);
+    ASSERT_EQ(r.skipped.size(), 1u);
+    EXPECT_EQ(r.skipped[0].after, all[13]);
+    EXPECT_EQ(r.skipped[0].before, all[21]);
+    for (size_t i = 0; i < all.size(); ++i)
+        EXPECT_EQ(r.skipped[0].contains(all[i]), i >= 14 && i < 21) << all[i];
+    EXPECT_NE(r.skipped[0].error.find("503"), std::string::npos);
+}
+
+TEST_F(WalkTest, MalformedPagesAndABadDocument) {
+    make_genie();
+    // The second page is cut mid-document twice: skipped like a failing page (a parse error).
+    control(g_world->nbi->url() + "/__sim/fault", R"({"malformed": true, "count": 2, "after": 1, "paths": "/devices"})");
+    WalkOptions o;
+    o.page_size = 7;
+    auto w = walk(o);
+    ASSERT_TRUE(w.result.ok()) << w.result.provenance.error;
+    EXPECT_EQ(w.result.value.failed_pages, 1u);
+    EXPECT_EQ(w.result.value.errc, Errc::parse_error) << w.result.value.error;
+    auto all = fleet_ids_sorted();
+    EXPECT_EQ(w.ids().size(), all.size() - 7);
+    ASSERT_EQ(w.result.value.skipped.size(), 1u);
+    EXPECT_EQ(w.result.value.skipped[0].after, all[6]);
+
+    // One document of the second page is broken: left out and named, the rest of the page is read.
+    control(g_world->nbi->url() + "/__sim/reset", "{}");
+    control(g_world->nbi->url() + "/__sim/fault", R"({"corrupt": true, "count": 1, "after": 1, "paths": "/devices"})");
+    auto c = walk(o);
+    ASSERT_TRUE(c.result.ok()) << c.result.provenance.error;
+    EXPECT_EQ(c.result.value.failed_pages, 0u);
+    EXPECT_EQ(c.result.value.invalid_devices, 1u);
+    ASSERT_EQ(c.pages.size(), (all.size() + 6) / 7);
+    EXPECT_EQ(c.pages[1].invalid_ids, std::vector<std::string>{all[7]});
+    ASSERT_EQ(c.result.value.invalid.size(), 1u);
+    EXPECT_NE(c.result.value.invalid[0].find(all[7]), std::string::npos) << c.result.value.invalid[0];
+    EXPECT_EQ(c.ids().size(), all.size() - 1);
+}
+
+TEST_F(WalkTest, AFleetThatChangesBetweenPages) {
+    make_genie();
+    auto all = fleet_ids_sorted();
+    ASSERT_GT(all.size(), 30u);
+    // After the first page: one device already read and one still ahead are removed; two are added, one behind
+    // the cursor (an HT803G-W id with serial 00000001 sorts first) and one ahead of it (…-ZZZZ0001 sorts last).
+    const cJSON* xx = fleet_device([](const cJSON* x) { return str(x, "model") == "XX230v"; });
+    const cJSON* ht = fleet_device([](const cJSON* x) { return str(x, "product_class") == "HT803G-W"; });
+    ASSERT_NE(xx, nullptr);
+    ASSERT_NE(ht, nullptr);
+    std::string change = R"({"after_queries": 1, "remove": [")" + all[2] + R"(", ")" + all[25] + R"("],
+        "clone": [{"from": ")" + str(ht, "genieacs_id") + R"(", "tr069_serial": "00000001"},
+                  {"from": ")" + str(xx, "genieacs_id") + R"(", "tr069_serial": "ZZZZ0001"}]})";
+    control(g_world->nbi->url() + "/__sim/fleet", change);
+    WalkOptions o;
+    o.page_size = 7;
+    auto w = walk(o);
+    ASSERT_TRUE(w.result.ok()) << w.result.provenance.error;
+    std::string added_behind = "000E5E-HT803G%2DW-00000001", added_ahead = "1C61B4-Device2-ZZZZ0001";
+    ASSERT_LT(added_behind, all[6]) << "sorts before the cursor after the first page";
+    ASSERT_GT(added_ahead, all.back());
+    auto ids = w.ids();
+    std::set<std::string> got(ids.begin(), ids.end());
+    EXPECT_EQ(got.size(), ids.size()) << "no device twice";
+    EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+    for (size_t i = 0; i < all.size(); ++i) {
+        if (i == 25) continue;
+        EXPECT_TRUE(got.count(all[i])) << "present all along (or read before it went): " << all[i];
+    }
+    EXPECT_FALSE(got.count(all[25])) << "removed before its page";
+    EXPECT_TRUE(got.count(added_ahead)) << "added ahead of the cursor: read";
+    EXPECT_FALSE(got.count(added_behind)) << "added behind the cursor: read by the next walk";
+    EXPECT_EQ(w.result.value.first_total, static_cast<long>(all.size()));
+    EXPECT_EQ(w.pages[1].total, static_cast<long>(all.size()) - 7 - 1 + 1) << "the total after the change";
+    EXPECT_TRUE(w.result.value.skipped.empty());
+
+    auto next = walk(o);
+    ASSERT_TRUE(next.result.ok());
+    auto ids2 = next.ids();
+    EXPECT_EQ(ids2.size(), all.size() - 2 + 2);
+    EXPECT_TRUE(std::count(ids2.begin(), ids2.end(), added_behind));
+}
+
+TEST_F(WalkTest, AllPagesFailingStopsTheWalkAndOpensTheBreaker) {
+    GenieAcsOptions go;
+    go.breaker = {.failure_threshold = 3, .cool_down_ms = 30000};
+    make_genie(go);
+    control(g_world->nbi->url() + "/__sim/fault", R"({"status": 500, "paths": "/devices"})");
+    WalkOptions o;
+    o.page_size = 7;
+    auto w = walk(o);
+    EXPECT_FALSE(w.result.ok());
+    EXPECT_EQ(w.result.provenance.errc, Errc::unavailable) << w.result.provenance.error;
+    EXPECT_NE(w.result.provenance.error.find("no page could be read"), std::string::npos) << w.result.provenance.error;
+    EXPECT_EQ(genie->health().state, BreakerState::open);
+    EXPECT_EQ(stat(*g_world->nbi, "requests"), 3) << "page 1 twice, page 2 once; then the breaker refuses";
+    // While open: refused at once, nothing sent.
+    auto again = walk(o);
+    EXPECT_FALSE(again.result.ok());
+    EXPECT_NE(again.result.provenance.error.find("circuit open"), std::string::npos) << again.result.provenance.error;
+    EXPECT_EQ(stat(*g_world->nbi, "requests"), 3);
+}
+
+TEST_F(WalkTest, ASlowPageFailsWithinItsBudget) {
+    make_genie();
+    control(g_world->nbi->url() + "/__sim/fault", R"({"delay_ms": 30000, "count": 1, "after": 1, "paths": "/devices"})");
+    WalkOptions o;
+    o.page_size = 7;
+    o.page_budget_ms = 300;
+    bool marker = false;
+    auto t = loop->add_timer(15000, [&] { marker = true; });
+    auto w = walk(o);
+    EXPECT_FALSE(marker) << "the walk waited for the slow page";
+    t.cancel();
+    ASSERT_TRUE(w.result.ok()) << w.result.provenance.error;
+    EXPECT_EQ(w.result.value.retries, 1u);
+    EXPECT_EQ(w.ids(), fleet_ids_sorted());
 }
 
 // ----------------------------------------------------------------------------------------------------------- ERPNext

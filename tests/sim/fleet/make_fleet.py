@@ -13,12 +13,21 @@ Facts it follows (shared reference/boards.md, operator-system.md):
 - HT803G: TR-098 data model, GPON serial prefix RCMG; hardware "N.00" = rev N (firmware 5.00.21), else rev T (3.20).
 - ERPNext: Customer, Service Location LOC-#####, Service Equipment EQP-##### (type ONT/Router/..., status
   Active/Inactive/En stock/Defectueux/Retourne).
+- Optical levels (shared reference/tr181.md "Optical grading (GPON class B+)", boards.md): both models report
+  RXPower/TXPower in 0.1 uW (XX230v X_TP_GPON_Config, HT803G X_CT-COM_GponInterfaceConfig; dBm = 10*log10(v*1e-4);
+  the real XX230v dump has RXPower 5624 = -7.5 dBm and TXPower 14880 = +1.7 dBm). ONT receive window -8..-27 dBm,
+  transmit +0.5..+5 dBm (ITU-T G.984.2). The fleet: mostly good, some marginal and bad links, a few too hot (no
+  attenuator) and a few without light (offline: an ONT without light cannot inform; rx_power 0). `optical_grade`
+  is the grade of the reported value with the class B+ defaults the hub uses (good >= -25, warning >= -27,
+  critical below, too_high above -8, no_signal <= -40; docs/api.md "optical").
 """
 
 import argparse
 import json
+import math
 import random
 import sys
+from statistics import NormalDist
 
 MAX_DEVICES = 10000
 XX230V_OUI = "1C61B4"
@@ -62,6 +71,60 @@ def generate_device_id(oui, product_class, serial):
 def mac(rng, oui):
     tail = [rng.randrange(256) for _ in range(3)]
     return ":".join([oui[0:2], oui[2:4], oui[4:6]] + ["%02X" % b for b in tail])
+
+
+# Online links, as (share, grade, how the level is drawn from a uniform u in [0, 1)): the class B+ window with its
+# warning band (tr181.md). A spread an operator sees on a healthy PON: most links between -15 and -24 dBm.
+RX_MIX = [
+    (0.87, "good", lambda u: min(-8.3, max(-24.8, NormalDist(-19.5, 2.4).inv_cdf(0.001 + 0.998 * u)))),
+    (0.07, "warning", lambda u: -25.2 - 1.7 * u),
+    (0.04, "critical", lambda u: -27.3 - 2.7 * u),
+    (0.02, "too_high", lambda u: -7.6 + 2.6 * u),
+]
+NO_LIGHT_SHARE_OF_OFFLINE = 0.12  # about 1 % of the fleet (10 % is offline)
+
+
+def tenth_uw(dbm):
+    """dBm -> the integer 0.1 uW the ONT reports (boards.md)."""
+    return max(1, int(round(10 ** ((dbm + 40.0) / 10.0))))
+
+
+def dbm_of_tenth_uw(v):
+    return 10.0 * math.log10(v * 1e-4) if v > 0 else None
+
+
+def grade_of(dbm):
+    """The hub's class B+ defaults (docs/api.md optical.*): what the summary shows for this value."""
+    if dbm is None:
+        return "no_signal"
+    if dbm <= -40:
+        return "no_signal"
+    if dbm > -8:
+        return "too_high"
+    if dbm >= -25:
+        return "good"
+    if dbm >= -27:
+        return "warning"
+    return "critical"
+
+
+def optical(u_rx, u_tx, online):
+    """Two uniform draws -> (rx_power, tx_power in 0.1 uW, grade). An offline unit keeps its last level unless it
+    is offline for lack of light (rx 0: no light)."""
+    if not online and u_rx < NO_LIGHT_SHARE_OF_OFFLINE:
+        rx = 0
+    else:
+        u = (u_rx - NO_LIGHT_SHARE_OF_OFFLINE) / (1 - NO_LIGHT_SHARE_OF_OFFLINE) if not online else u_rx
+        acc = 0.0
+        for share, _, level in RX_MIX:
+            if u < acc + share:
+                rx = tenth_uw(level((u - acc) / share))
+                break
+            acc += share
+        else:
+            rx = tenth_uw(RX_MIX[0][2](0.5))
+    tx = tenth_uw(min(4.8, max(0.6, NormalDist(2.2, 0.7).inv_cdf(0.001 + 0.998 * u_tx))))
+    return rx, tx, ("no_signal" if rx == 0 else grade_of(dbm_of_tenth_uw(rx)))
 
 
 def iso(ts):
@@ -149,15 +212,20 @@ def make_fleet(count, seed, base_time):
                 "lease_remaining": rng.randrange(0, 86400),
             })
         last_inform = base_time - (rng.randrange(30, 300) if online else rng.randrange(3600, 30 * 86400))
+        wan_mac = mac(rng, oui)
+        last_boot = iso(last_inform - rng.randrange(3600, 90 * 86400))
+        registered = iso(base_time - rng.randrange(90 * 86400, 900 * 86400))
+        # Two draws in the same place as the generator's earlier uniform rx/tx draws, so a seed keeps its identities.
+        u_rx, u_tx = (rng.randrange(300, 9000) - 300) / 8700.0, (rng.randrange(9000, 20000) - 9000) / 11000.0
+        rx_power, tx_power, grade = optical(u_rx, u_tx, online)
         devices.append({
             "index": i, "model": model, "agent": agent, "board": board,
             "serial": serial, "tr069_serial": tr069_serial, "gpon_serial": gpon_serial,
             "genieacs_id": generate_device_id(oui, pclass, tr069_serial),
             "oui": oui, "product_class": pclass, "hardware_version": hardware, "software_version": firmware,
-            "mac": lan_mac, "wan_mac": mac(rng, oui), "online": online,
-            "last_inform": iso(last_inform), "last_boot": iso(last_inform - rng.randrange(3600, 90 * 86400)),
-            "registered": iso(base_time - rng.randrange(90 * 86400, 900 * 86400)),
-            "rx_power": rng.randrange(300, 9000), "tx_power": rng.randrange(9000, 20000),  # 0.1 uW
+            "mac": lan_mac, "wan_mac": wan_mac, "online": online,
+            "last_inform": iso(last_inform), "last_boot": last_boot, "registered": registered,
+            "rx_power": rx_power, "tx_power": tx_power, "optical_grade": grade,  # 0.1 uW
             "temperature": rng.randrange(8000, 14000), "voltage": rng.randrange(3200, 3350),
             "bias_current": rng.randrange(6000, 11000),
             "olt": olt, "hosts": hosts, "mesh_nodes": rng.randrange(0, 3) if model == "XX230v" else 0,

@@ -11,15 +11,35 @@ Prints "READY <port>" on stdout once listening, then serves until killed. Device
 per-device serial, GPON serial, MACs, optical levels and hosts; HT803G units get a TR-098 tree.
 
 Test-only control endpoints (same port):
-  GET  /__sim/stats                 counters: requests, device_queries, tasks_posted, invalid_tasks, ...
-  POST /__sim/fault {"delay_ms":N, "status":503, "malformed":true, "count":K, "paths":"/devices"}
-                                    the next K matching requests (-1 = all) are delayed / answered with `status` /
-                                    get a truncated JSON body; {} clears
+  GET  /__sim/stats                 counters: requests, device_queries, devices_returned, tasks_posted, ...
+  POST /__sim/fault {"delay_ms":N, "status":503, "malformed":true, "corrupt":true, "count":K, "after":A,
+                     "paths":"/devices", "ids":["<device id>", ...]}
+                                    after A matching requests pass untouched, the next K (-1 = all) are delayed /
+                                    answered with `status` / get a truncated JSON body / get their first device
+                                    document with a parameter that is not an object; {} clears. With "ids": only
+                                    /devices answers holding one of those devices fail (every time: count and after
+                                    are not used), and "corrupt" spoils those devices' documents
   POST /__sim/online {"id":"<device id>", "online":false}
-  POST /__sim/reset                 clears faults, counters, tasks
+  POST /__sim/fleet {"remove":["<id>", ...], "clone":[{"from":"<id>", "tr069_serial":"..."}], "after_queries":N}
+                                    removes / adds devices (a clone gets the new serial and the id made from it),
+                                    now or once N more device queries have been answered (a fleet that changes
+                                    while a client pages through it)
+  POST /__sim/reset                 clears faults, counters, tasks, pending fleet changes; the fleet file's devices
+                                    again
+
+Paging (GenieACS lib/nbi.ts and lib/query.ts, read for behaviour): `sort` keys are rewritten like query keys, then
+MongoDB applies sort, `skip`, `limit` (0 = no limit); the `total` header is the query's count, skip and limit
+ignored; `_id` is never rewritten and `{"_id": {"$gt": "<id>"}}` compares strings (the number/date forms GenieACS
+adds for a string never match a string _id: MongoDB compares values of one type).
+
+Speed (the doc: "Only `_id` is indexed: parameter queries scan the collection"): a query on `_id` alone (equality,
+$gt/$gte/$lt/$lte, and $and of those) sorted by `_id` or unsorted is answered from a sorted index of ids, like
+MongoDB's _id index; other queries scan every device. A device's document for a projection is built once and kept
+until the device changes (a task, /__sim/online, /__sim/fleet).
 """
 
 import argparse
+import bisect
 import copy
 import csv
 import datetime
@@ -102,9 +122,28 @@ def template_varying(template):
     return _VARYING[key]
 
 
+_SORTED_KEYS = {}
+
+
+def sorted_keys(template):
+    key = id(template)
+    if key not in _SORTED_KEYS:
+        _SORTED_KEYS[key] = sorted(template)
+    return _SORTED_KEYS[key]
+
+
+def prefix_range(keys, prefix):
+    """The slice of sorted `keys` starting with `prefix` ('.' + 1 is '/': the first string after the subtree)."""
+    lo = bisect.bisect_left(keys, prefix)
+    hi = bisect.bisect_left(keys, prefix[:-1] + chr(ord(prefix[-1]) + 1), lo)
+    return keys[lo:hi]
+
+
 class Device:
     def __init__(self, spec, template):
         self.spec = spec
+        self.docs = {}  # projection (tuple, None = all) -> encoded document; cleared when the device changes
+        self.over_keys = None
         self.id = generate_device_id(spec["oui"], spec["product_class"], spec["tr069_serial"])
         self.online = spec["online"]
         self.last_inform = spec["last_inform"]
@@ -202,6 +241,33 @@ class Device:
             return self.over[path]  # may be None (removed)
         return self.template.get(path)
 
+    def changed(self):
+        self.docs.clear()
+
+    def subtree(self, q):
+        """(path, attributes) of `q` itself and every path under it, the device's own entries over the template's."""
+        a = self.attr(q)
+        if a is not None:
+            yield q, a
+        if self.over_keys is None:
+            self.over_keys = sorted(self.over)
+        for p in prefix_range(self.over_keys, q + "."):
+            if self.over[p] is not None:
+                yield p, self.over[p]
+        if self.template:
+            for p in prefix_range(sorted_keys(self.template), q + "."):
+                if p not in self.over:
+                    yield p, self.template[p]
+
+    def document_json(self, projection):
+        key = tuple(projection) if projection is not None else None
+        doc = self.docs.get(key)
+        if doc is None:
+            if len(self.docs) >= 8:  # sim: a bound on what is kept per device
+                self.docs.clear()
+            doc = self.docs[key] = json.dumps(self.document(projection)).encode()
+        return doc
+
     def paths(self):
         seen = set()
         for p, a in self.over.items():
@@ -248,19 +314,23 @@ class Device:
                "_lastInform": self.last_inform, "_lastBoot": self.last_boot, "_registered": self.registered,
                "_tags": list(self.tags)}
 
-        def wanted(p):
-            if projection is None:
-                return True
-            return any(p == q or p.startswith(q + ".") for q in projection)
-
         for k, v in top.items():
             if projection is None or any(q == k or q.startswith(k + ".") for q in projection):
                 if k == "_deviceId" and projection is not None and "_deviceId" not in projection:
                     v = {f: x for f, x in v.items() if "_deviceId." + f in projection}
                 doc[k] = v
-        for p, a in self.paths():
-            if not wanted(p):
-                continue
+        if projection is None:
+            entries = self.paths()
+        else:
+            seen, entries = set(), []
+            for q in projection:
+                if q.startswith("_"):
+                    continue
+                for p, a in self.subtree(q):
+                    if p not in seen:
+                        seen.add(p)
+                        entries.append((p, a))
+        for p, a in entries:
             node = doc
             parts = p.split(".")
             for part in parts[:-1]:
@@ -337,6 +407,59 @@ def compare(actual, op, expected):
                 (op == "$lte" and actual <= e):
             return True
     return False
+
+
+def id_bounds(q):
+    """A query on `_id` alone -> (low, low inclusive, high, high inclusive, exact or None); None for anything else.
+    lib/query.ts leaves `_id` as is (its last segment starts with '_') and expands only the value: a string's number
+    and date forms never match a string _id (MongoDB compares values of one type), so only the string counts."""
+    lo, lo_inc, hi, hi_inc, exact = None, False, None, False, None
+    terms = []
+    if not isinstance(q, dict):
+        return None
+    for k, v in q.items():
+        if k == "$and" and isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            for x in v:
+                terms.extend(x.items())
+        else:
+            terms.append((k, v))
+    for k, v in terms:
+        if k != "_id":
+            return None
+        if isinstance(v, str):
+            if "*" in v or re.fullmatch(r"/(.*)/([imsx]*)", v, re.S):
+                return None
+            v = {"$eq": v}
+        if not isinstance(v, dict) or not v:
+            return None
+        for op, x in v.items():
+            if not isinstance(x, str):
+                return None
+            if op == "$eq":
+                if exact is not None and exact != x:
+                    return ("", False, "", False, None)  # nothing
+                exact = x
+            elif op in ("$gt", "$gte"):
+                if lo is None or x > lo or (x == lo and op == "$gt"):
+                    lo, lo_inc = x, op == "$gte"
+            elif op in ("$lt", "$lte"):
+                if hi is None or x < hi or (x == hi and op == "$lt"):
+                    hi, hi_inc = x, op == "$lte"
+            else:
+                return None
+    return (lo, lo_inc, hi, hi_inc, exact)
+
+
+def id_slice(ids, bounds):
+    lo, lo_inc, hi, hi_inc, exact = bounds
+    if exact is not None:
+        ok = (lo is None or exact > lo or (lo_inc and exact == lo)) and \
+             (hi is None or exact < hi or (hi_inc and exact == hi))
+        i = bisect.bisect_left(ids, exact)
+        return [exact] if ok and i < len(ids) and ids[i] == exact else []
+    a = 0 if lo is None else (bisect.bisect_left(ids, lo) if lo_inc else bisect.bisect_right(ids, lo))
+    b = len(ids) if hi is None else (bisect.bisect_right(ids, hi) if hi_inc else bisect.bisect_left(ids, hi))
+    return ids[a:b] if a < b else []
 
 
 def match(dev, q):
@@ -431,24 +554,66 @@ def now_iso():
 
 
 class State:
-    def __init__(self, devices):
-        self.devices = {d.id: d for d in devices}
-        self.order = [d.id for d in devices]
+    def __init__(self, devices, template):
+        self.template = template
+        self.loaded = list(devices)
         self.lock = threading.Lock()
         self.reset()
 
     def reset(self):
+        """Back to the fleet file's devices (tasks, faults, counters and pending changes cleared)."""
+        self.devices = {d.id: d for d in self.loaded}
+        self.order = [d.id for d in self.loaded]  # insertion order: MongoDB's natural order without a sort
+        self.ids = sorted(self.devices)           # the _id index
         self.tasks = {}
         self.faults = {}
         self.fault = {}
         self.task_seq = 0
-        self.stats = {"requests": 0, "device_queries": 0, "tasks_posted": 0, "invalid_tasks": 0, "faulted_tasks": 0,
-                      "injected_faults": 0, "last_device_query": ""}
+        self.fleet_changes = []
+        self.stats = {"requests": 0, "device_queries": 0, "devices_returned": 0, "tasks_posted": 0,
+                      "invalid_tasks": 0, "faulted_tasks": 0, "injected_faults": 0, "fleet_changes": 0,
+                      "last_device_query": ""}
+
+    def change_fleet(self, change):
+        """Applies {"remove": [...], "clone": [...]} (lock held)."""
+        for i in change.get("remove", []):
+            if self.devices.pop(i, None) is not None:
+                self.order.remove(i)
+                self.ids.remove(i)
+        for c in change.get("clone", []):
+            src = self.devices.get(c.get("from", ""))
+            if src is None or not c.get("tr069_serial"):
+                continue
+            spec = dict(src.spec, tr069_serial=c["tr069_serial"], serial=c.get("serial", c["tr069_serial"]))
+            d = Device(spec, self.template)
+            if d.id in self.devices:
+                continue
+            self.devices[d.id] = d
+            self.order.append(d.id)
+            bisect.insort(self.ids, d.id)
+        self.stats["fleet_changes"] += 1
+
+    def device_query_done(self):
+        """Counts a device query and applies the fleet changes that were waiting for it (lock held)."""
+        self.stats["device_queries"] += 1
+        keep = []
+        for c in self.fleet_changes:
+            c["after_queries"] = c.get("after_queries", 0) - 1
+            if c["after_queries"] <= 0:
+                self.change_fleet(c)
+            else:
+                keep.append(c)
+        self.fleet_changes = keep
 
     def take_fault(self, path):
         with self.lock:
             f = self.fault
             if not f or not path.startswith(f.get("paths", "/")):
+                return None
+            if f.get("ids"):
+                return dict(f)  # decided by the answer's devices (list_collection)
+            if f.get("after", 0) > 0:
+                f["after"] -= 1
                 return None
             c = f.get("count", -1)
             if c == 0:
@@ -478,9 +643,11 @@ class State:
                     return "Invalid parameter name %s" % p[0]
                 if not a["writable"]:
                     return "Parameter %s is not writable" % p[0]
-        if name == "reboot":
-            dev.last_boot = now_iso()
-        dev.last_inform = now_iso()
+        with self.lock:
+            if name == "reboot":
+                dev.last_boot = now_iso()
+            dev.last_inform = now_iso()
+            dev.changed()
         return None
 
 
@@ -521,7 +688,7 @@ class Handler(BaseHTTPRequestHandler):
         with st.lock:
             st.stats["requests"] += 1
         f = st.take_fault(raw_path)
-        if f:
+        if f and not f.get("ids"):
             if f.get("delay_ms"):
                 time.sleep(f["delay_ms"] / 1000.0)
             if f.get("status"):
@@ -545,47 +712,94 @@ class Handler(BaseHTTPRequestHandler):
         try:
             query = json.loads(q.get("query") or "{}")
         except ValueError as e:
-            return self.send(400, "Invalid query: %s" % e, ctype="text/plain")
+            return self.send(400, "Invalid query: %s" % e, ctype="text/plain")  # the doc: bad JSON -> 400
         try:
+            # lib/nbi.ts: a sort that is not JSON -> 400. sim: skip/limit that are not integers >= 0 -> 400 (the real
+            # NBI passes parseInt's result to MongoDB, which refuses a negative skip; untested there).
             sort = json.loads(q["sort"]) if q.get("sort") else None
+            if sort is not None and not isinstance(sort, dict):
+                raise ValueError("sort must be a JSON object")
             skip = int(q.get("skip") or 0)
             limit = int(q.get("limit") or 0)
+            if skip < 0 or limit < 0:
+                raise ValueError("skip and limit must not be negative")
         except ValueError as e:
             return self.send(400, "Invalid sort/skip/limit: %s" % e, ctype="text/plain")
-        projection = [p for p in q["projection"].split(",") if p] if q.get("projection") else None
+        projection = [p.strip() for p in q["projection"].split(",") if p.strip()] if q.get("projection") else None
         try:
             if coll == "devices":
                 with st.lock:
-                    st.stats["device_queries"] += 1
                     st.stats["last_device_query"] = q.get("query", "")
-                devs = [st.devices[i] for i in st.order]
-                hits = [d for d in devs if match(d, query)]
-                if sort:
-                    for k, direction in reversed(list(sort.items())):
-                        hits.sort(key=lambda d: str(d.resolve(rewrite_key(k))), reverse=direction < 0)
-                total = len(hits)
-                hits = hits[skip:skip + limit] if limit else hits[skip:]
-                docs = [d.document(projection) for d in hits]
+                    total, ids, docs = self.device_page(query, sort, skip, limit, projection)
+                    broken = [i for i, x in enumerate(ids) if f and x in f.get("ids", ())]
+                    if broken and not f.get("corrupt"):
+                        st.stats["injected_faults"] += 1
+                    else:
+                        st.stats["devices_returned"] += len(docs)
+                    st.device_query_done()
+                if broken and f.get("delay_ms"):
+                    time.sleep(f["delay_ms"] / 1000.0)
+                if broken and f.get("status"):
+                    return self.send(f["status"], "sim: injected failure\n", ctype="text/plain")
+                if broken and f.get("corrupt"):
+                    for i in broken:
+                        d = json.loads(docs[i])
+                        d["Device"] = 5  # sim: a parameter that is not an object
+                        docs[i] = json.dumps(d).encode()
             else:
                 with st.lock:
                     items = list((st.tasks if coll == "tasks" else st.faults).values())
                 docs = [x for x in items if all(x.get(k) == v for k, v in query.items())]
                 total = len(docs)
                 docs = docs[skip:skip + limit] if limit else docs[skip:]
+                docs = [json.dumps(d).encode() for d in docs]
         except QueryError as e:
             return self.send(400, "Invalid query: %s" % e, ctype="text/plain")
-        # the doc: a streamed JSON array (Node writes it chunked) with a `total` header
+        if f and f.get("corrupt") and docs and not f.get("ids"):
+            # sim: a device document whose parameter is not an object (a broken record), first of the page
+            d = json.loads(docs[0])
+            d["Device"] = 5
+            docs[0] = json.dumps(d).encode()
+        # lib/nbi.ts: header `total` (the count of the query, skip and limit ignored), then the array streamed as
+        # "[\n", documents separated by ",\n", "\n]" (Node writes it chunked)
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("total", str(total))
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        chunks = [b"["] + [(b"," if i else b"") + json.dumps(d).encode() for i, d in enumerate(docs)] + [b"]"]
+        body = b"[\n" + b",\n".join(docs) + b"\n]"
         if f and f.get("malformed"):
-            chunks = [b"[", b'{"_id": "broken", "_deviceId": {"_Serial']  # a stream cut mid-document
-        for c in chunks:
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(c), c))
-        self.wfile.write(b"0\r\n\r\n")
+            body = b'[\n{"_id": "broken", "_deviceId": {"_Serial'  # a stream cut mid-document
+        out = []
+        for i in range(0, len(body), 65536):
+            c = body[i:i + 65536]
+            out.append(b"%x\r\n%s\r\n" % (len(c), c))
+        out.append(b"0\r\n\r\n")
+        self.wfile.write(b"".join(out))
+
+    def device_page(self, query, sort, skip, limit, projection):
+        """(total, ids, encoded documents) of a device query (lock held)."""
+        st = self.server.state
+        bounds = id_bounds(query)
+        id_sort = sort is None or (list(sort) == ["_id"] and sort["_id"] in (1, -1))
+        if bounds is not None and id_sort:
+            ids = id_slice(st.ids, bounds)
+            if sort is None:  # natural order
+                wanted = set(ids)
+                ids = [i for i in st.order if i in wanted] if len(ids) != len(st.ids) else list(st.order)
+            elif sort["_id"] < 0:
+                ids = ids[::-1]
+            total = len(ids)
+            ids = ids[skip:skip + limit] if limit else ids[skip:]
+            hits = [st.devices[i] for i in ids]
+        else:
+            hits = [st.devices[i] for i in st.order if match(st.devices[i], query)]
+            if sort:
+                for k, direction in reversed(list(sort.items())):
+                    hits.sort(key=lambda d: str(d.resolve(rewrite_key(k))), reverse=direction < 0)
+            total = len(hits)
+            hits = hits[skip:skip + limit] if limit else hits[skip:]
+        return total, [d.id for d in hits], [d.document_json(projection) for d in hits]
 
     def post_task(self, dev_id, q):
         st = self.server.state
@@ -641,11 +855,21 @@ class Handler(BaseHTTPRequestHandler):
                 st.fault = body
             return self.send(200, "{}")
         if method == "POST" and path == "/__sim/online":
-            d = st.devices.get(body.get("id", ""))
-            if not d:
-                return self.send(404, '{"error":"no such device"}')
-            d.online = bool(body.get("online"))
+            with st.lock:
+                d = st.devices.get(body.get("id", ""))
+                if not d:
+                    return self.send(404, '{"error":"no such device"}')
+                d.online = bool(body.get("online"))
+                d.changed()
             return self.send(200, "{}")
+        if method == "POST" and path == "/__sim/fleet":
+            with st.lock:
+                if body.get("after_queries", 0) > 0:
+                    st.fleet_changes.append(body)
+                else:
+                    st.change_fleet(body)
+                n = len(st.devices)
+            return self.send(200, json.dumps({"devices": n}))
         if method == "POST" and path == "/__sim/reset":
             with st.lock:
                 st.reset()
@@ -679,7 +903,7 @@ def main():
         return 2
     srv = ThreadingHTTPServer((a.bind, a.port), Handler)
     srv.daemon_threads = True
-    srv.state = State(devices)
+    srv.state = State(devices, template)
     print("READY %d" % srv.server_address[1], flush=True)
     try:
         srv.serve_forever()

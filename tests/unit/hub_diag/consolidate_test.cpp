@@ -100,6 +100,29 @@ TEST(Consolidate, Tr069OnlyDeviceFromGenieAcsLeaves) {
     EXPECT_TRUE(cJSON_IsNull(at(v.get(), {"customer"})));
 }
 
+TEST(Consolidate, PrivateWanOnPppIsTheInternetAddressAndTheOltRowIsShown) {
+    DeviceInputs in;
+    in.id = "ep-1";
+    in.kind = "usp";
+    in.now_ms = 2'000'000;
+    // as the agent's ip_addr collector reports shared/data's XX230v: a PPPoE WAN with a 192.168 address
+    in.agent = Params{{"Device.IP.Interface.1.Name", "br0"},
+                      {"Device.IP.Interface.1.IPv4Address.1.IPAddress", "192.168.1.1"},
+                      {"Device.IP.Interface.3.Name", "ppp0"},
+                      {"Device.IP.Interface.3.IPv4Address.1.IPAddress", "192.168.89.137"}};
+    in.agent_status = {SourceState::fresh, in.now_ms, ""};
+    in.bridge = Ptr(cJSON_Parse(R"({"oltRxDbm":-23.7,"rxDbm":-19.4,"onuStatus":"online","distanceM":1830})"));
+    in.bridge_status = {SourceState::fresh, in.now_ms - 1000, ""};
+    auto v = parse(device_view_json(in));
+    EXPECT_EQ(str(v.get(), {"ip", "lan"}), "192.168.1.1");
+    EXPECT_EQ(str(v.get(), {"ip", "internet"}), "192.168.89.137");
+    EXPECT_NEAR(at(v.get(), {"opticalStatus", "oltRxDbm"})->valuedouble, -23.7, 1e-9);
+    EXPECT_NEAR(at(v.get(), {"opticalStatus", "rxDbm"})->valuedouble, -19.4, 1e-9);
+    EXPECT_EQ(str(v.get(), {"opticalStatus", "onuStatus"}), "online");
+    EXPECT_EQ(at(v.get(), {"opticalStatus", "distanceM"})->valuedouble, 1830);
+    EXPECT_EQ(str(v.get(), {"provenance", "opticalStatus.oltRxDbm", "source"}), "bridge");
+}
+
 TEST(Params, FromGenieAcsDocumentAndGetResp) {
     auto doc = Ptr(cJSON_Parse(R"({"_id":"X-Y-Z","_deviceId":{"_SerialNumber":"S1","_OUI":"1C61B4"},
         "_lastInform":"2026-01-01T00:00:00.000Z",

@@ -72,6 +72,51 @@ TEST(GenieDocument, LimitsAreEnforced) {
     EXPECT_EQ(two.error().code, Errc::too_large);
 }
 
+// A fleet page: a bad document is left out and named, the page goes on; what a pager cannot go past fails it.
+TEST(GeniePage, LeavesOutBadDocumentsKeepsTheirIds) {
+    GenieParseLimits lim;
+    lim.max_devices = 3;
+    lim.max_params = 2;
+    auto p = parse_device_page(R"([
+      {"_id":"a","_lastInform":"2026-11-24T10:00:00.000Z","Device":{"DeviceInfo":{"ModelName":{"_value":"XX230v"}}}},
+      {"_id":"b","Device":5},
+      {"_id":"c","Device":{"X":{"_value":1},"Y":{"_value":2},"Z":{"_value":3}}}])", lim);
+    ASSERT_TRUE(p) << p.error().message;
+    EXPECT_EQ(p->ids, (std::vector<std::string>{"a", "b", "c"}));
+    ASSERT_EQ(p->devices.size(), 1u);
+    EXPECT_EQ(p->devices[0].value("Device.DeviceInfo.ModelName"), "XX230v");
+    EXPECT_EQ(p->invalid_ids, (std::vector<std::string>{"b", "c"}));
+    ASSERT_EQ(p->invalid.size(), 2u);
+    EXPECT_NE(p->invalid[0].find("device b: Device: expected an object"), std::string::npos) << p->invalid[0];
+    EXPECT_NE(p->invalid[1].find("more than 2 parameters"), std::string::npos) << p->invalid[1];
+
+    auto empty = parse_device_page("[\n\n]", lim);  // the NBI's empty answer
+    ASSERT_TRUE(empty) << empty.error().message;
+    EXPECT_TRUE(empty->ids.empty());
+}
+
+TEST(GeniePage, FailsWhatAPagerCannotGoPast) {
+    GenieParseLimits lim;
+    lim.max_devices = 2;
+    auto many = parse_device_page(R"([{"_id":"a"},{"_id":"b"},{"_id":"c"}])", lim);
+    ASSERT_FALSE(many);
+    EXPECT_EQ(many.error().code, Errc::too_large);
+    EXPECT_NE(many.error().message.find("more than 2 devices"), std::string::npos) << many.error().message;
+    auto noid = parse_device_page(R"([{"_id":"a"},{"_deviceId":{}}])", lim);
+    ASSERT_FALSE(noid);
+    EXPECT_EQ(noid.error().code, Errc::parse_error);
+    EXPECT_NE(noid.error().message.find("[1]: missing or non-string _id"), std::string::npos) << noid.error().message;
+    auto notobj = parse_device_page(R"(["a"])", lim);
+    ASSERT_FALSE(notobj);
+    EXPECT_NE(notobj.error().message.find("[0]: expected a device object"), std::string::npos);
+    auto truncated = parse_device_page(R"([{"_id":"a"},{"_id":"b","_deviceId":{"_Serial)", lim);
+    ASSERT_FALSE(truncated);
+    EXPECT_EQ(truncated.error().code, Errc::parse_error);
+    auto object = parse_device_page(R"({"_id":"a"})", lim);
+    ASSERT_FALSE(object);
+    EXPECT_NE(object.error().message.find("expected a JSON array"), std::string::npos);
+}
+
 TEST(GenieIds, EscapedLikeGenieAcs) {
     EXPECT_EQ(genieacs_device_id("1C61B4", "Device2", "TPLGC4160688"), "1C61B4-Device2-TPLGC4160688");
     EXPECT_EQ(genieacs_device_id("000E5E", "HT803G-W", "RCMG0001"), "000E5E-HT803G%2DW-RCMG0001");
@@ -79,6 +124,15 @@ TEST(GenieIds, EscapedLikeGenieAcs) {
     EXPECT_EQ(url_component("000E5E-HT803G%2DW-RCMG0001"), "000E5E-HT803G%252DW-RCMG0001");
     EXPECT_EQ(url_component("1C61B4-Device2-230001"), "1C61B4-Device2-230001");
     EXPECT_EQ(regex_escape("a.b$"), "a\\.b\\$");
+}
+
+// The id-contains fallback: a text with '-' matches across an id's parts and inside an escaped part.
+TEST(GenieIds, FragmentRegexSpansParts) {
+    EXPECT_EQ(genieacs_id_fragment_regex("TPLGC4160688"), "TPLGC4160688");
+    EXPECT_EQ(genieacs_id_fragment_regex("HT803G-W"), "HT803G(-|%2D)W");
+    EXPECT_EQ(genieacs_id_fragment_regex("Device2-TPLG"), "Device2(-|%2D)TPLG");
+    EXPECT_EQ(genieacs_id_fragment_regex("a.b:c"), "a%2Eb%3Ac");
+    EXPECT_EQ(genieacs_id_fragment_regex("-x-"), "(-|%2D)x(-|%2D)");
 }
 
 }  // namespace

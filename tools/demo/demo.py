@@ -198,8 +198,8 @@ def make_device(board_dir, dest_board, dest, dev):
             if new != text:
                 with open(path, "w", encoding="utf-8") as f:
                     f.write(new)
-    # The optical level stays the board fixture's (XX230v −19 dBm, HT803G −25.6 dBm): the fleet's rx_power
-    # (GenieACS) is mostly above −8 dBm, so the agents keep the fixtures' realistic levels (docs/demo.md).
+    # The optical level stays the board fixture's (XX230v −19 dBm, HT803G −25.6 dBm), not the fleet's rx_power
+    # (that one is what GenieACS shows for the device; docs/demo.md).
 
 
 def find_serial_file(profile):

@@ -1,6 +1,7 @@
 # Builds (once per target) and imports the four C libraries every program links from source:
-# mbedTLS, libwebsockets, cJSON, protobuf-c — see toolchains/deps.sh. The prefix lives in the build
-# tree (build/deps/<target>) and is shared by every preset of that target.
+# mbedTLS, libwebsockets, cJSON, protobuf-c — and, for the host programs (hub, bridge), libcurl and
+# net-snmp — see toolchains/deps.sh. The prefix lives in the build tree (build/deps/<target>) and is
+# shared by every preset of that target.
 if(NOT CPE_TARGET)
     set(CPE_TARGET host)
 endif()
@@ -55,6 +56,26 @@ if(_lws_has_cap)
     set_property(TARGET cpe_dep_websockets APPEND PROPERTY INTERFACE_LINK_LIBRARIES ${CPE_LIBCAP})
 endif()
 add_library(cpe::websockets ALIAS cpe_dep_websockets)
+
+if(CPE_TARGET STREQUAL "host")
+    # libcurl (HTTP/HTTPS on the mbedTLS above): one curl for every host program. find_package(CURL) anywhere
+    # in the tree resolves to it too (FindCURL keeps an existing CURL::libcurl and these two variables), so no
+    # program links Debian's libcurl and the tree of shared libraries behind it.
+    cpe_import_static(cpe_dep_curl libcurl.a)
+    set_property(TARGET cpe_dep_curl PROPERTY INTERFACE_LINK_LIBRARIES cpe_dep_mbedtls Threads::Threads)
+    set_property(TARGET cpe_dep_curl PROPERTY INTERFACE_COMPILE_DEFINITIONS CURL_STATICLIB)
+    add_library(cpe::curl ALIAS cpe_dep_curl)
+    add_library(CURL::libcurl ALIAS cpe_dep_curl)
+    set(CURL_NO_CURL_CMAKE ON)
+    set(CURL_INCLUDE_DIR "${CPE_DEPS_PREFIX}/include" CACHE INTERNAL "our static libcurl (cmake/deps.cmake)")
+    set(CURL_LIBRARY "${CPE_DEPS_PREFIX}/lib/libcurl.a" CACHE INTERNAL "our static libcurl (cmake/deps.cmake)")
+
+    # net-snmp's client library, OpenSSL's libcrypto.a (its SNMPv3 crypto) linked inside with its symbols local:
+    # the bridge maps no libcrypto.so (toolchains/deps.sh).
+    cpe_import_static(cpe_dep_netsnmp libnetsnmp.a)
+    set_property(TARGET cpe_dep_netsnmp PROPERTY INTERFACE_LINK_LIBRARIES Threads::Threads ${CMAKE_DL_LIBS} m)
+    add_library(cpe::netsnmp ALIAS cpe_dep_netsnmp)
+endif()
 
 # protoc-c runs on the build machine whatever the target.
 find_program(CPE_PROTOC_C protoc-c)

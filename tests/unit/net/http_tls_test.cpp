@@ -1,4 +1,4 @@
-// HTTPS on the lws server (mbedTLS) against the curl client (OpenSSL), with certificates made at test time
+// HTTPS on the lws server (mbedTLS) against the curl client (mbedTLS too), with certificates made at test time
 // by the openssl command-line tool.
 #include <cstdlib>
 #include <filesystem>

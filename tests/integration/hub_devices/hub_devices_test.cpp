@@ -22,123 +22,15 @@
 #include <vector>
 
 #include "json/json.hpp"
+#include "kit/hub_kit.hpp"
 
-extern char** environ;
 namespace fs = std::filesystem;
-using cpe::json::Ptr;
+using namespace cpe::testkit;
 
 namespace {
 
 const std::string kToken = "itest-service-token-0123456789";
 constexpr const char* kFixtureNow = "1795000000";  // the fixtures' fixed clock (tests/golden/CMakeLists.txt)
-
-struct Proc {
-    pid_t pid = -1;
-    std::string out;  // file with stdout+stderr
-};
-
-Proc spawn(const std::vector<std::string>& argv, const std::string& out, const std::vector<std::string>& env_extra = {},
-           const std::string& cwd = "") {
-    Proc p;
-    p.out = out;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
-    std::vector<std::string> env;
-    for (char** e = environ; *e; ++e) env.push_back(*e);
-    for (const auto& e : env_extra) env.push_back(e);
-    std::vector<char*> a, en;
-    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    for (const auto& s : env) en.push_back(const_cast<char*>(s.c_str()));
-    en.push_back(nullptr);
-    if (posix_spawn(&p.pid, a[0], &fa, nullptr, a.data(), en.data()) != 0) p.pid = -1;
-    posix_spawn_file_actions_destroy(&fa);
-    return p;
-}
-
-void stop(Proc& p) {
-    if (p.pid <= 0) return;
-    kill(p.pid, SIGTERM);
-    for (int i = 0; i < 50; ++i) {
-        if (waitpid(p.pid, nullptr, WNOHANG) == p.pid) {
-            p.pid = -1;
-            return;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    kill(p.pid, SIGKILL);
-    waitpid(p.pid, nullptr, 0);
-    p.pid = -1;
-}
-
-std::string slurp(const std::string& path) {
-    std::ifstream f(path);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
-// Waits (bounded) until `needle` appears in the process output; returns the text after it up to the line end.
-std::string wait_for(const Proc& p, const std::string& needle, int seconds = 30) {
-    for (int i = 0; i < seconds * 10; ++i) {
-        std::string s = slurp(p.out);
-        size_t at = s.find(needle);
-        if (at != std::string::npos) {
-            size_t end = s.find('\n', at);
-            if (end != std::string::npos) return s.substr(at + needle.size(), end - at - needle.size());
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return "";
-}
-
-struct Http {
-    long status = 0;
-    std::string body;
-};
-
-size_t collect(char* data, size_t size, size_t n, void* user) {
-    static_cast<std::string*>(user)->append(data, size * n);
-    return size * n;
-}
-
-Http request(const std::string& method, const std::string& url, const std::vector<std::string>& headers = {},
-             const std::string& body = "", const std::string& source_ip = "") {
-    Http r;
-    CURL* c = curl_easy_init();
-    curl_slist* h = nullptr;
-    for (const auto& x : headers) h = curl_slist_append(h, x.c_str());
-    if (!body.empty() || method == "POST") h = curl_slist_append(h, "Content-Type: application/json");
-    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
-    if (method == "POST") curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-    if (!source_ip.empty()) curl_easy_setopt(c, CURLOPT_INTERFACE, source_ip.c_str());
-    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-    return r;
-}
-
-Ptr parse(const std::string& s) {
-    auto r = cpe::json::parse(s, "answer");
-    return r ? std::move(r).value() : Ptr(cJSON_CreateNull());
-}
-const cJSON* at(const cJSON* o, std::initializer_list<const char*> keys) {
-    for (const char* k : keys) o = o ? cJSON_GetObjectItemCaseSensitive(o, k) : nullptr;
-    return o;
-}
-std::string str(const cJSON* o, std::initializer_list<const char*> keys) {
-    const cJSON* v = at(o, keys);
-    return cJSON_IsString(v) ? v->valuestring : "<absent>";
-}
 
 // Everything started once per test process (ctest runs each test in its own process).
 struct Env {
@@ -561,10 +453,6 @@ TEST_F(HubDevices, Tasks) {
 // ---- the lookup cache (docs/api.md "Cache"; windows of 300 s here: only ?refresh or a change asks again) ----
 
 namespace {
-double num(const cJSON* o, std::initializer_list<const char*> keys) {
-    const cJSON* v = at(o, keys);
-    return cJSON_IsNumber(v) ? v->valuedouble : -1;
-}
 bool cached(const cJSON* view, const char* source) { return cJSON_IsTrue(at(view, {"sources", source, "cached"})); }
 double sim_requests(const std::string& base) {
     auto s = parse(request("GET", base + "/__sim/stats").body);

@@ -35,14 +35,10 @@ private:
 std::vector<Neighbour> parse_proc_net_arp(std::string_view text, ParseNotes& notes, size_t* unresolved) {
     std::vector<Neighbour> out;
     if (unresolved) *unresolved = 0;
-    size_t n = 0;
-    for (std::string_view line : text::split_lines(text)) {
-        ++n;
-        const std::string at = "line " + std::to_string(n);
-        if (line.size() > kMaxLine) {
-            notes.add(at + ": longer than " + std::to_string(kMaxLine) + " bytes");
-            continue;
-        }
+    for (const text::NumberedLine& numbered : text::BoundedLines(text, kMaxLine, notes)) {
+        std::string_view line = numbered.text;
+        const size_t n = numbered.number;
+        const std::string& at = numbered.where;
         if (n == 1 && line.substr(0, 10) == "IP address") continue;  // the header
         auto f = text::split_fields(line);
         if (f.empty()) continue;

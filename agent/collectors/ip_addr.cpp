@@ -46,14 +46,9 @@ private:
 
 std::vector<InterfaceAddress> parse_ip_addr_oneline(std::string_view text, ParseNotes& notes) {
     std::vector<InterfaceAddress> out;
-    size_t n = 0;
-    for (std::string_view line : text::split_lines(text)) {
-        ++n;
-        const std::string at = "line " + std::to_string(n);
-        if (line.size() > kMaxLine) {
-            notes.add(at + ": longer than " + std::to_string(kMaxLine) + " bytes");
-            continue;
-        }
+    for (const text::NumberedLine& numbered : text::BoundedLines(text, kMaxLine, notes)) {
+        std::string_view line = numbered.text;
+        const std::string& at = numbered.where;
         if (size_t cont = line.find('\\'); cont != std::string_view::npos) line = line.substr(0, cont);
         auto f = text::split_fields(line);
         if (f.empty()) continue;

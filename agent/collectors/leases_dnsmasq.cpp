@@ -35,14 +35,9 @@ bool plausible_client_id(std::string_view id) {
 std::vector<Lease> parse_dnsmasq_leases(std::string_view text, ParseNotes& notes) {
     std::vector<Lease> leases;
     bool v6_section = false;
-    size_t n = 0;
-    for (std::string_view line : text::split_lines(text)) {
-        ++n;
-        const std::string at = "line " + std::to_string(n);
-        if (line.size() > kMaxLine) {
-            notes.add(at + ": longer than " + std::to_string(kMaxLine) + " bytes");
-            continue;
-        }
+    for (const text::NumberedLine& numbered : text::BoundedLines(text, kMaxLine, notes)) {
+        std::string_view line = numbered.text;
+        const std::string& at = numbered.where;
         auto f = text::split_fields(line);
         if (f.empty()) continue;
         if (f[0] == "duid") {  // the DHCPv6 server DUID; the leases after it are DHCPv6 leases

@@ -259,4 +259,34 @@ bool is_interface_name(std::string_view name) {
     return true;
 }
 
+BoundedLines::BoundedLines(std::string_view text, size_t max_len, ParseNotes& notes)
+    : lines_(split_lines(text)), max_len_(max_len), notes_(notes) {}
+
+BoundedLines::Iterator& BoundedLines::Iterator::operator++() {
+    while (next_ < owner_->lines_.size()) {
+        std::string_view line = owner_->lines_[next_++];
+        std::string where = "line " + std::to_string(next_);
+        if (line.size() > owner_->max_len_) {
+            owner_->notes_.add(where + ": longer than " + std::to_string(owner_->max_len_) + " bytes");
+            continue;
+        }
+        current_ = {next_, line, std::move(where)};
+        return *this;
+    }
+    done_ = true;
+    return *this;
+}
+
+BoundedLines::Iterator BoundedLines::begin() const {
+    Iterator it(this, 0);
+    ++it;
+    return it;
+}
+
+BoundedLines::Iterator BoundedLines::end() const {
+    Iterator it(this, lines_.size());
+    it.done_ = true;
+    return it;
+}
+
 }  // namespace cpe::agent::text

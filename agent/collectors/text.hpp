@@ -9,10 +9,46 @@
 #include <string_view>
 #include <vector>
 
+#include "collectors/records.hpp"
+
 namespace cpe::agent::text {
 
 // Lines up to the next '\n' (one trailing '\r' per line is dropped); a final line without '\n' is included.
 std::vector<std::string_view> split_lines(std::string_view text);
+// A line of a device file as the line-oriented parsers see it: its number (from 1) and "line N" for messages.
+struct NumberedLine {
+    size_t number = 0;
+    std::string_view text;
+    std::string where;
+};
+// split_lines, numbered, without the lines longer than max_len: each of those is noted ("line N: longer than M
+// bytes") when the loop reaches it, so notes stay in line order and a parser only sees lines it can afford to read.
+//   for (const text::NumberedLine& line : text::BoundedLines(text, kMaxLine, notes)) …
+class BoundedLines {
+public:
+    BoundedLines(std::string_view text, size_t max_len, ParseNotes& notes);
+    class Iterator {
+    public:
+        const NumberedLine& operator*() const { return current_; }
+        Iterator& operator++();
+        bool operator!=(const Iterator& other) const { return next_ != other.next_ || done_ != other.done_; }
+
+    private:
+        friend class BoundedLines;
+        Iterator(const BoundedLines* owner, size_t next) : owner_(owner), next_(next) {}
+        const BoundedLines* owner_;
+        size_t next_;
+        bool done_ = false;
+        NumberedLine current_;
+    };
+    Iterator begin() const;
+    Iterator end() const;
+
+private:
+    std::vector<std::string_view> lines_;
+    size_t max_len_;
+    ParseNotes& notes_;
+};
 // Without the surrounding blanks (space, \t, \r, \n, \v, \f).
 std::string_view trim(std::string_view text);
 // Fields separated by runs of spaces and tabs.

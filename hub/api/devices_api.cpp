@@ -28,6 +28,10 @@ const std::vector<std::string> kGenieFull = {
     "InternetGatewayDevice.WANDevice.1.X_CT-COM_GponInterfaceConfig"};
 const std::vector<std::string> kGenieHosts = {"Device.Hosts", "Device.WiFi", "Device.DHCPv4.Server.Pool",
                                               "InternetGatewayDevice.LANDevice.1.Hosts"};
+// The hosts projection plus what ERPNext is asked by (diag::identity_of: Ethernet MACs; the serial is _deviceId's).
+const std::vector<std::string> kGenieHostsIdentity = {
+    "Device.Hosts", "Device.WiFi", "Device.DHCPv4.Server.Pool", "InternetGatewayDevice.LANDevice.1.Hosts",
+    "Device.Ethernet.Interface", "InternetGatewayDevice.LANDevice.1.LANEthernetInterfaceConfig"};
 
 std::string upper(std::string s) {
     for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -751,15 +755,18 @@ void DevicesApi::lookup(const net::Request& req, net::Responder res) {
 
 namespace {
 std::string with_source(std::string hosts_body, const char* source, diag::SourceState state, std::optional<int64_t> data_ms,
-                        const std::string& error, const std::string& id) {
+                        const std::string& error, const std::string& id, const std::string& modem = "") {
     auto s = json::make_object();
     json::add_string(s.get(), "name", source);
     json::add_string(s.get(), "state", diag::state_name(state));
     if (data_ms) json::add_number(s.get(), "age_s", static_cast<double>(std::max<int64_t>(0, (now_ms() - *data_ms) / 1000)));
+    if (!modem.empty()) json::add_string(s.get(), "modem", modem);
     if (!error.empty()) json::add_string(s.get(), "error", error);
     hosts_body.pop_back();
     return hosts_body + ",\"id\":" + quote(id) + ",\"source\":" + json::print(s.get()) + "}";
 }
+
+std::string join(const std::string& a, const std::string& b) { return a.empty() ? b : b.empty() ? a : a + "; " + b; }
 }  // namespace
 
 void DevicesApi::hosts(const net::Request& req, net::Responder res) {
@@ -791,17 +798,122 @@ void DevicesApi::hosts(const net::Request& req, net::Responder res) {
         return;
     }
     if (!genieacs_.configured()) return res.json(404, error_body(404, "device '" + id + "' is not known"));
-    auto fetch = [this, alive, id, res](const std::string& task_error) {
-        genieacs_.get(id, kGenieHosts, [alive, id, res, task_error](Result<std::optional<GenieHit>> r) {
+    if (!bridge_.configured() || !erpnext_.configured()) return hosts_genieacs(id, refresh, "", nullptr, std::move(res));
+    hosts_tr069(id, refresh, std::move(res));
+}
+
+// The bridge knows TP-Link modems by their ERPNext equipment name (docs/bridge.md), as the lookup asks it: the
+// device's serial and first MAC (the poller's brief, else one GenieACS read that also carries its hosts) → ERPNext
+// (the lookup cache's entry when fresh) → GET /modems/<name>/hosts. Any miss or failure falls back to GenieACS
+// with the reason in source.error; the whole attempt is bounded by lookup_budget_ms.
+void DevicesApi::hosts_tr069(const std::string& id, bool refresh, net::Responder res) {
+    struct Attempt {
+        bool done = false;
+        net::TimerHandle deadline;
+        std::shared_ptr<const GenieHit> doc;
+    };
+    auto at = std::make_shared<Attempt>();
+    std::weak_ptr<int> alive = alive_;
+    // Ends the attempt once: true when the caller is the one to answer.
+    auto claim = [alive, at]() {
+        if (alive.expired() || at->done) return false;
+        at->done = true;
+        at->deadline.cancel();
+        return true;
+    };
+    auto fallback = [this, id, refresh, res, at, claim](const std::string& why) {
+        if (claim()) hosts_genieacs(id, refresh, "bridge not used: " + why, at->doc, res);
+    };
+    at->deadline = hub_.loop().add_timer(
+        config_.lookup_budget_ms,
+        [fallback, late = "no answer within the lookup budget of " + std::to_string(config_.lookup_budget_ms) + " ms"] {
+            fallback(late);
+        });
+
+    auto ask_bridge = [this, alive, id, refresh, res, claim, fallback](const std::string& modem) {
+        bridge_.hosts(modem, refresh, [this, alive, id, res, claim, fallback, modem](Result<std::optional<BridgeHosts>> r) {
             if (alive.expired()) return;
-            if (!r) return res.json(status_for(r.error()), error_body(status_for(r.error()), "hosts of '" + id + "': " + r.error().message));
-            if (!*r) return res.json(404, error_body(404, "device '" + id + "' is not known"));
-            std::string body = diag::hosts_json(diag::hosts_view((*r)->params, now_ms()));
-            auto state = task_error.empty() ? diag::SourceState::fresh : diag::SourceState::stale;
-            res.json(200, with_source(std::move(body), "genieacs", state, (*r)->last_inform_ms, task_error, id));
+            int64_t t = now_ms();
+            if (r) seen_bridge_.ok(t);
+            else seen_bridge_.failed(t, r.error().message);
+            if (!r) return fallback(r.error().message);
+            if (!*r) return fallback("the bridge does not know modem '" + modem + "'");
+            if (!claim()) return;
+            res.json(200, with_source(diag::hosts_json((*r)->view), "bridge", diag::SourceState::fresh, (*r)->data_ms, "",
+                                      id, modem));
         });
     };
-    if (!refresh) return fetch("");
+    auto use_erp = [at, ask_bridge, fallback](const std::shared_ptr<const ErpData>& data, const std::string& asked) {
+        if (at->done) return;
+        if (!data || !data->equipment) return fallback("ERPNext knows no equipment for " + asked);
+        const cJSON* name = cJSON_GetObjectItemCaseSensitive(data->equipment.get(), "name");
+        if (!cJSON_IsString(name) || !*name->valuestring) return fallback("ERPNext's equipment for " + asked + " has no name");
+        ask_bridge(name->valuestring);
+    };
+    // The equipment name changes far less often than hosts: ?refresh reuses a fresh ERPNext entry too.
+    auto ask_erp = [this, alive, use_erp, fallback](const std::string& serial, const std::vector<std::string>& macs) {
+        std::string mac = macs.empty() ? std::string() : macs.front();
+        std::string asked = "serial '" + serial + "'" + (mac.empty() ? "" : " or MAC " + mac);
+        if (serial.empty() && mac.empty()) return fallback("the device has no serial or MAC to ask ERPNext by");
+        std::string key = serial + "\n" + mac;  // the lookup's key (Lookup::start_phase2)
+        if (const SourceAnswer<ErpData>* c = cache_.erpnext(key, now_ms())) return use_erp(c->value, asked);
+        erpnext_.equipment(serial, macs, [this, alive, use_erp, fallback, key, asked](Result<std::optional<ErpData>> r) {
+            if (alive.expired()) return;
+            int64_t t = now_ms();
+            std::shared_ptr<const ErpData> data;
+            if (r && *r) data = std::make_shared<const ErpData>(std::move(**r));
+            if (r) {
+                cache_.put_erpnext(key, data, t);
+                seen_erp_.ok(t);
+            } else {
+                seen_erp_.failed(t, r.error().message);
+                return fallback("ERPNext: " + r.error().message);
+            }
+            use_erp(data, asked);
+        });
+    };
+
+    auto b = genie_briefs_.find(id);
+    if (b != genie_briefs_.end() && !b->second.serial.empty()) return ask_erp(b->second.serial, b->second.macs);
+    // Not polled yet: one GenieACS read gives the identity and, for the fallback, the hosts.
+    genieacs_.get(id, kGenieHostsIdentity, [alive, id, res, at, claim, ask_erp](Result<std::optional<GenieHit>> r) {
+        if (alive.expired() || at->done) return;
+        if (!r) {
+            if (claim())
+                res.json(status_for(r.error()), error_body(status_for(r.error()), "hosts of '" + id + "': " + r.error().message));
+            return;
+        }
+        if (!*r) {
+            if (claim()) res.json(404, error_body(404, "device '" + id + "' is not known"));
+            return;
+        }
+        at->doc = std::make_shared<const GenieHit>(std::move(**r));
+        ask_erp(diag::get(at->doc->params, "_deviceId._SerialNumber").value_or(""), diag::identity_of(at->doc->params).macs);
+    });
+}
+
+void DevicesApi::hosts_genieacs(const std::string& id, bool refresh, const std::string& why,
+                                std::shared_ptr<const GenieHit> doc, net::Responder res) {
+    std::weak_ptr<int> alive = alive_;
+    auto answer = [id, res, why](const GenieHit& hit, const std::string& task_error) {
+        std::string body = diag::hosts_json(diag::hosts_view(hit.params, now_ms()));
+        auto state = task_error.empty() ? diag::SourceState::fresh : diag::SourceState::stale;
+        res.json(200, with_source(std::move(body), "genieacs", state, hit.last_inform_ms, join(why, task_error), id));
+    };
+    auto fetch = [this, alive, id, res, why, answer](const std::string& task_error) {
+        genieacs_.get(id, kGenieHosts, [alive, id, res, why, answer, task_error](Result<std::optional<GenieHit>> r) {
+            if (alive.expired()) return;
+            if (!r)
+                return res.json(status_for(r.error()), error_body(status_for(r.error()), "hosts of '" + id + "': " +
+                                                                                              join(r.error().message, why)));
+            if (!*r) return res.json(404, error_body(404, "device '" + id + "' is not known"));
+            answer(**r, task_error);
+        });
+    };
+    if (!refresh) {
+        if (doc) return answer(*doc, "");
+        return fetch("");
+    }
     // ?refresh on a TR-069 device: one validated refreshObject task (connection request), then read.
     auto task = sources::Task::refresh_object("Device.Hosts");  // no trailing dot (genieacs-nbi.md)
     if (!task) return res.json(500, error_body(500, task.error().message));

@@ -72,6 +72,12 @@ private:
 
     void lookup(const net::Request& req, net::Responder res);
     void hosts(const net::Request& req, net::Responder res);
+    // A TR-069 device's hosts: from the bridge when it manages the modem (ERPNext equipment name), else GenieACS.
+    void hosts_tr069(const std::string& id, bool refresh, net::Responder res);
+    // GenieACS's hosts (?refresh: a refreshObject task first). `why`: why the bridge was not used ("" = not tried);
+    // `doc`: a document already read with the hosts projection (used when no refresh).
+    void hosts_genieacs(const std::string& id, bool refresh, const std::string& why, std::shared_ptr<const GenieHit> doc,
+                        net::Responder res);
     void summary(const net::Request& req, net::Responder res);
     void tasks(const net::Request& req, net::Responder res);
 

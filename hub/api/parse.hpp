@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "diag/hosts.hpp"
 #include "diag/params.hpp"
 #include "json/json.hpp"
 #include "net/http_types.hpp"
@@ -32,6 +33,15 @@ std::optional<OltPosition> parse_olt_port(std::string_view text);
 // {oltRxDbm, rxDbm, txDbm, onuStatus, distanceM, onuSerial} (what the row has); nullopt when the PON has no such
 // ONU. An answer that is not that table is an error naming what was wrong.
 Result<std::optional<json::Ptr>> parse_bridge_onu(std::string_view body, int onu);
+
+// The bridge's GET /modems/:id/hosts answer (docs/bridge.md: {"total":N,"hosts":[{name, ip, mac, band, guest, active,
+// lease?}]}) → the hosts view of GET /devices/:id/hosts. A bridged modem reports no mesh data, so the view has one
+// node, the modem (`node_name`), holding its active Wi-Fi clients; wired, unknown-band and inactive clients are
+// under wired/other (as hosts_view places them). Bands "2.4G"/"5G"/"6G" → "2.4GHz"/"5GHz"/"6GHz", "wired" → ""
+// (interfaceType Ethernet); `guest` is kept. At most kMaxBridgeHosts hosts; "total" must equal the list's length.
+// Errors name what was wrong ("bridge hosts answer: hosts[3].mac: …").
+inline constexpr size_t kMaxBridgeHosts = 1024;
+Result<diag::HostsView> parse_bridge_hosts(std::string_view body, const std::string& node_name);
 
 // A GenieACS device as the device view uses it.
 struct GenieHit {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 
 #include "diag/hosts.hpp"
 
@@ -300,25 +301,23 @@ json::Ptr Bridge::health(int64_t now) const {
     return o;
 }
 
-void Bridge::optical(const std::string& modem_id, std::function<void(Result<std::optional<json::Ptr>>)> done) {
-    fetch("/modems/" + url_encode(modem_id) + "/optical",
-          [](std::string_view body) -> Result<std::optional<json::Ptr>> {
-              auto out = parse_bridge_optical(body);
-              if (!out) return out.error();
-              return std::optional<json::Ptr>(std::move(out).value());
-          },
-          std::move(done));
+namespace {
+// The bridge's own words for a failed call ({"error": "..."}, docs/bridge.md), bounded; "" when it gave none.
+std::string bridge_error_text(const net::HttpResponse& res) {
+    auto doc = json::parse(res.body, "bridge error");
+    if (!doc) return "";
+    const cJSON* e = cJSON_GetObjectItemCaseSensitive(doc->get(), "error");
+    if (!cJSON_IsString(e)) return "";
+    std::string text = e->valuestring;
+    if (text.size() > 300) text = text.substr(0, 300) + "…";
+    return text;
 }
+}  // namespace
 
-void Bridge::onu(const std::string& olt, int slot, int port, int onu,
-                 std::function<void(Result<std::optional<json::Ptr>>)> done) {
-    fetch("/olts/" + url_encode(olt) + "/pons/" + std::to_string(slot) + "/" + std::to_string(port),
-          [onu](std::string_view body) { return parse_bridge_onu(body, onu); }, std::move(done));
-}
-
-void Bridge::fetch(std::string path, std::function<Result<std::optional<json::Ptr>>(std::string_view body)> parse,
-                   std::function<void(Result<std::optional<json::Ptr>>)> done) {
-    using R = std::optional<json::Ptr>;
+template <typename T>
+void Bridge::fetch(std::string path, std::function<Result<std::optional<T>>(const net::HttpResponse&)> parse,
+                   std::function<void(Result<std::optional<T>>)> done) {
+    using R = std::optional<T>;
     if (!configured()) return fail_later<R>(loop_, std::move(done), make_error(Errc::unavailable, "the bridge is not configured"));
     if (!breaker_.allow(now_ms()))
         return fail_later<R>(loop_, std::move(done), make_error(Errc::unavailable, "bridge: " + breaker_.refusal(now_ms())));
@@ -336,10 +335,12 @@ void Bridge::fetch(std::string path, std::function<Result<std::optional<json::Pt
             return done(R{});
         }
         if (res->status != 200) {
+            std::string text = bridge_error_text(*res);
+            std::string msg = "bridge: HTTP " + std::to_string(res->status) + (text.empty() ? "" : ": " + text);
             breaker_.failure("HTTP " + std::to_string(res->status), now_ms());
-            return done(make_error(Errc::unavailable, "bridge: HTTP " + std::to_string(res->status)));
+            return done(make_error(res->status == 504 ? Errc::timeout : Errc::unavailable, msg));
         }
-        auto out = parse(res->body);
+        auto out = parse(*res);
         if (!out) {
             breaker_.failure(out.error().message, now_ms());
             return done(out.error());
@@ -347,6 +348,45 @@ void Bridge::fetch(std::string path, std::function<Result<std::optional<json::Pt
         breaker_.success(now_ms());
         done(std::move(out));
     });
+}
+
+void Bridge::optical(const std::string& modem_id, std::function<void(Result<std::optional<json::Ptr>>)> done) {
+    fetch<json::Ptr>("/modems/" + url_encode(modem_id) + "/optical",
+                     [](const net::HttpResponse& res) -> Result<std::optional<json::Ptr>> {
+                         auto out = parse_bridge_optical(res.body);
+                         if (!out) return out.error();
+                         return std::optional<json::Ptr>(std::move(out).value());
+                     },
+                     std::move(done));
+}
+
+void Bridge::onu(const std::string& olt, int slot, int port, int onu,
+                 std::function<void(Result<std::optional<json::Ptr>>)> done) {
+    fetch<json::Ptr>("/olts/" + url_encode(olt) + "/pons/" + std::to_string(slot) + "/" + std::to_string(port),
+                     [onu](const net::HttpResponse& res) { return parse_bridge_onu(res.body, onu); }, std::move(done));
+}
+
+void Bridge::hosts(const std::string& modem_id, bool refresh, std::function<void(Result<std::optional<BridgeHosts>>)> done) {
+    fetch<BridgeHosts>(
+        "/modems/" + url_encode(modem_id) + "/hosts" + (refresh ? "?refresh=1" : ""),
+        [modem_id](const net::HttpResponse& res) -> Result<std::optional<BridgeHosts>> {
+            auto view = parse_bridge_hosts(res.body, modem_id);
+            if (!view) return view.error().with_context("modem '" + modem_id + "'");
+            BridgeHosts out;
+            out.view = std::move(view).value();
+            // Age: seconds since the bridge read the modem (its cache); leases count down from that read.
+            int64_t age_s = 0;
+            if (auto a = res.header("Age")) {
+                char* end = nullptr;
+                long long v = std::strtoll(a->c_str(), &end, 10);
+                if (end != a->c_str() && *end == '\0' && v > 0 && v < 86400LL * 366) age_s = v;
+            }
+            out.data_ms = now_ms() - age_s * 1000;
+            for (auto& h : out.view.hosts)
+                if (h.lease_s) h.lease_s = std::max<int64_t>(0, *h.lease_s - age_s);
+            return std::optional<BridgeHosts>(std::move(out));
+        },
+        std::move(done));
 }
 
 }  // namespace cpe::hub::api

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/parse.hpp"
+#include "diag/hosts.hpp"
 #include "diag/params.hpp"
 #include "json/json.hpp"
 #include "net/event_loop.hpp"
@@ -106,6 +107,13 @@ private:
     std::unique_ptr<sources::ErpNextClient> client_;
 };
 
+// A modem's hosts as the bridge read them: the view (parse_bridge_hosts, leases as of now) and when the bridge read
+// the modem (now − its Age header).
+struct BridgeHosts {
+    diag::HostsView view;
+    int64_t data_ms = 0;
+};
+
 class Bridge {
 public:
     Bridge(net::EventLoop& loop, net::HttpClient& http, std::string base_url, uint64_t budget_ms, Breaker breaker);
@@ -115,11 +123,18 @@ public:
     // GET /olts/<olt>/pons/<slot>/<port> → the row of ONU `onu` (parse_bridge_onu). Value nullopt: the bridge
     // does not know that OLT/PON (404) or the PON has no such ONU.
     void onu(const std::string& olt, int slot, int port, int onu, std::function<void(Result<std::optional<json::Ptr>>)> done);
+    // GET /modems/<id>/hosts[?refresh=1] (docs/bridge.md) → the hosts view with one node named `modem_id`. refresh:
+    // the bridge reads the modem now instead of answering from its cache. Value nullopt: the bridge does not know
+    // the modem (404). Errors carry the bridge's own error text.
+    void hosts(const std::string& modem_id, bool refresh, std::function<void(Result<std::optional<BridgeHosts>>)> done);
     json::Ptr health(int64_t now_ms) const;
 
 private:
-    void fetch(std::string path, std::function<Result<std::optional<json::Ptr>>(std::string_view body)> parse,
-               std::function<void(Result<std::optional<json::Ptr>>)> done);
+    // One GET within the budget and the breaker; 404 → nullopt; another status than 200 → an error with the
+    // bridge's text. Defined and instantiated in source_clients.cpp.
+    template <typename T>
+    void fetch(std::string path, std::function<Result<std::optional<T>>(const net::HttpResponse&)> parse,
+               std::function<void(Result<std::optional<T>>)> done);
 
     net::EventLoop& loop_;
     net::HttpClient& http_;

@@ -287,6 +287,7 @@ std::string hosts_json(const HostsView& view) {
         if (h.lease_s) json::add_number(e.get(), "lease", static_cast<double>(*h.lease_s));
         else json::add(e.get(), "lease", json::Ptr(cJSON_CreateNull()));
         json::add_bool(e.get(), "active", h.active);
+        if (h.guest) json::add_bool(e.get(), "guest", *h.guest);
         json::add_string(e.get(), "interfaceType", h.interface_type);
         json::add_string(e.get(), "attachedNode", h.attached_node.empty() ? kWiredOther : h.attached_node);
         json::add_string(e.get(), "attachedNodeMac", h.attached_node_mac);

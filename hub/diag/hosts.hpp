@@ -26,6 +26,7 @@ struct HostEntry {
     std::optional<int> signal_dbm;   // Wi-Fi only
     std::optional<double> rate_mbps; // last downlink rate
     std::optional<int64_t> lease_s;  // DHCP lease time remaining
+    std::optional<bool> guest;       // on a guest network, when the source says (the bridge's TP-Link modems)
     bool active = false;
     std::string interface_type;      // Ethernet, Wi-Fi, … as reported
     std::string attached_node;       // mesh node name; "" = wired/other
@@ -48,7 +49,7 @@ inline constexpr const char* kWiredOther = "wired/other";
 
 // now_ms resolves dateTime lease expiries into seconds remaining.
 HostsView hosts_view(const Params& params, int64_t now_ms);
-// {total, hosts:[…], nodes:[…]} (docs/api.md).
+// {total, hosts:[…], nodes:[…]} (docs/api.md); a host's "guest" only when known.
 std::string hosts_json(const HostsView& view);
 
 // "aa-bb-cc-dd-ee-ff" / "aabbccddeeff" / "AA:BB:…" → "AA:BB:CC:DD:EE:FF"; "" when not a MAC.

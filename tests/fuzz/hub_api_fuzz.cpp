@@ -43,11 +43,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
         break;
     }
-    case 1:
+    case 1: {
         (void)api::parse_bridge_optical(body);
         (void)api::parse_bridge_onu(body, 1);
         (void)api::parse_olt_port(body);
+        // The bridge's modem hosts: what parses is bounded, its node counts add up, and its JSON parses back.
+        auto hosts = api::parse_bridge_hosts(body, "modem-1");
+        if (hosts) {
+            if (hosts->hosts.size() > api::kMaxBridgeHosts) __builtin_trap();
+            size_t counted = 0;
+            for (const auto& n : hosts->nodes) counted += n.count;
+            if (counted != hosts->hosts.size()) __builtin_trap();
+            check_json(diag::hosts_json(*hosts));
+        }
         break;
+    }
     case 2:
         (void)api::parse_task_body(body);
         break;

@@ -512,6 +512,20 @@ class Demo:
                     modem, st_, bst, (mv.get("opticalStatus") or {}).get("rxDbm")))
             else:
                 print("bridged modem %s: bridge source fresh, rxDbm %r" % (modem, mv["opticalStatus"]["rxDbm"]))
+            # Its hosts come from the bridge too (GET /modems/<equipment name>/hosts): same count as the bridge's own.
+            if st_ == 200:
+                st_, hb = http("GET", base + "/devices/%s/hosts" % urllib.parse.quote(mv["id"], safe=""), timeout=30)
+                hv = json.loads(hb) if st_ == 200 else {}
+                src = hv.get("source") or {}
+                name = src.get("modem", "")
+                bst_, bh = http("GET", info["bridge_url"] + "/modems/%s/hosts" % urllib.parse.quote(name, safe=""))
+                btotal = json.loads(bh).get("total") if bst_ == 200 else None
+                if st_ != 200 or src.get("name") != "bridge" or btotal is None or hv.get("total") != btotal:
+                    problems.append("bridged modem %s hosts: HTTP %d, source %r (%s), %r hosts; the bridge's /modems/%s/hosts: "
+                                    "HTTP %d, %r hosts" % (modem, st_, src.get("name"), src.get("error", ""), hv.get("total"),
+                                                          name, bst_, btotal))
+                else:
+                    print("bridged modem %s hosts: %d from the bridge (modem %s)" % (modem, hv["total"], name))
         st_, page = http("GET", base + "/")
         if st_ != 200 or b"Diagnostiquer" not in page:
             problems.append("the page at %s/: HTTP %d" % (base, st_))

@@ -52,14 +52,9 @@ struct Env {
         if (!mkdtemp(tmpl)) return void(why = "mkdtemp failed");
         dir = tmpl;
         const std::string src = CPE_SOURCE_DIR;
-        std::string fleet_path = (dir / "fleet.json").string();
-        Proc gen = spawn({CPE_PYTHON3, src + "/tests/sim/fleet/make_fleet.py", "--count", "40", "--seed", "12", "--out", fleet_path},
-                         (dir / "gen.log").string());
-        int st = 0;
-        waitpid(gen.pid, &st, 0);
-        fleet = parse(slurp(fleet_path));
+        fleet = generate_fleet(CPE_PYTHON3, src, dir.string(), 40, 12, {}, why);
+        if (!why.empty()) return;
         const cJSON* devices = at(fleet.get(), {"devices"});
-        if (!cJSON_IsArray(devices)) return void(why = "no fleet: " + slurp((dir / "gen.log").string()));
         for (const cJSON* d = devices->child; d; d = d->next) {
             bool agent = cJSON_IsTrue(at(d, {"agent"}));
             bool xx = str(d, {"model"}) == "XX230v";
@@ -70,9 +65,9 @@ struct Env {
         }
         if (!agent_dev || !tr069_dev || !factory_dev) return void(why = "fleet lacks the device kinds the tests need");
 
-        nbi = spawn({CPE_PYTHON3, src + "/tests/sim/genieacs/nbi_sim.py", "--fleet", fleet_path, "--port", "0"},
+        nbi = spawn({CPE_PYTHON3, src + "/tests/sim/genieacs/nbi_sim.py", "--fleet", (dir / "fleet.json").string(), "--port", "0"},
                     (dir / "nbi.log").string());
-        erp = spawn({CPE_PYTHON3, src + "/tests/sim/erpnext/frappe_sim.py", "--fleet", fleet_path, "--api-key", "k",
+        erp = spawn({CPE_PYTHON3, src + "/tests/sim/erpnext/frappe_sim.py", "--fleet", (dir / "fleet.json").string(), "--api-key", "k",
                      "--api-secret", "s", "--port", "0"},
                     (dir / "erp.log").string());
         std::string nbi_port = wait_for(nbi, "READY ");

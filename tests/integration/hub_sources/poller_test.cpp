@@ -52,19 +52,15 @@ struct Env {
         if (!mkdtemp(tmpl)) return fail("mkdtemp failed");
         dir = tmpl;
         const std::string src = CPE_SOURCE_DIR;
-        std::string fleet_path = (dir / "fleet.json").string();
         // Base time now: the fleet's online devices informed minutes ago, as the summary counts them.
-        Proc gen = spawn({CPE_PYTHON3, src + "/tests/sim/fleet/make_fleet.py", "--count", std::to_string(kFleet), "--seed",
-                          "5", "--base-time", std::to_string(std::time(nullptr)), "--out", fleet_path},
-                         (dir / "gen.log").string());
-        int st = 0;
-        waitpid(gen.pid, &st, 0);
-        fleet = parse(slurp(fleet_path));
+        std::string why_not;
+        fleet = generate_fleet(CPE_PYTHON3, src, dir.string(), kFleet, 5, {"--base-time", std::to_string(std::time(nullptr))},
+                               why_not);
+        if (!why_not.empty()) return fail(why_not);
         const cJSON* devices = at(fleet.get(), {"devices"});
-        if (!cJSON_IsArray(devices)) return fail("no fleet: " + slurp((dir / "gen.log").string()));
         for (const cJSON* d = devices->child; d; d = d->next) ids.push_back(str(d, {"genieacs_id"}));
         std::sort(ids.begin(), ids.end());
-        nbi = spawn({CPE_PYTHON3, src + "/tests/sim/genieacs/nbi_sim.py", "--fleet", fleet_path, "--port", "0"},
+        nbi = spawn({CPE_PYTHON3, src + "/tests/sim/genieacs/nbi_sim.py", "--fleet", (dir / "fleet.json").string(), "--port", "0"},
                     (dir / "nbi.log").string());
         std::string nbi_port = wait_for(nbi, "READY ", 60);
         if (nbi_port.empty()) return fail("nbi_sim did not start: " + slurp(nbi.out));

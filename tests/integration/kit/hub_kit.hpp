@@ -134,6 +134,22 @@ inline std::string str(const cJSON* o, std::initializer_list<const char*> keys) 
     return cJSON_IsString(v) ? v->valuestring : "<absent>";
 }
 
+// A fleet from tests/sim/fleet/make_fleet.py written to <dir>/fleet.json (its log in <dir>/gen.log), parsed; `extra`
+// are more generator options. On failure the value has no "devices" array and `why` says what the generator said.
+inline Ptr generate_fleet(const std::string& python, const std::string& source_dir, const std::string& dir, int count,
+                          int seed, const std::vector<std::string>& extra, std::string& why) {
+    const std::string fleet_path = dir + "/fleet.json";
+    std::vector<std::string> argv = {python, source_dir + "/tests/sim/fleet/make_fleet.py", "--count",
+                                     std::to_string(count), "--seed", std::to_string(seed), "--out", fleet_path};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    Proc gen = spawn(argv, dir + "/gen.log");
+    int st = 0;
+    if (gen.pid > 0) waitpid(gen.pid, &st, 0);
+    Ptr fleet = parse(slurp(fleet_path));
+    if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(fleet.get(), "devices"))) why = "no fleet: " + slurp(dir + "/gen.log");
+    return fleet;
+}
+
 // A number at `keys`, -1 when absent or not a number.
 inline double num(const cJSON* o, std::initializer_list<const char*> keys) {
     const cJSON* v = at(o, keys);

@@ -67,4 +67,23 @@ void Call::fail(Error e) {
     if (owner_alive() && on_fail_) on_fail_(std::move(e));
 }
 
+bool refuse_if_open(CircuitBreaker& breaker, net::EventLoop& loop, const std::weak_ptr<int>& alive,
+                    const char* source, const std::function<void(Error)>& fail) {
+    if (breaker.allow()) return false;
+    Error e = make_error(Errc::unavailable, std::string(source) + ": " + breaker.refusal_message());
+    loop.post([alive, fail, e] {
+        if (!alive.expired()) fail(e);
+    });
+    return true;
+}
+
+void note_outcome(CircuitBreaker& breaker, log::RateLimit& limit, const char* tag, const Error* e, bool source_fault) {
+    if (!e) {
+        breaker.record_success();
+    } else if (source_fault) {
+        breaker.record_failure(e->message);
+        if (log::enabled(log::Level::warn)) log::write_limited(limit, log::Level::warn, tag, "%s", e->message.c_str());
+    }
+}
+
 }  // namespace cpe::hub::sources

@@ -8,8 +8,10 @@
 #include <memory>
 #include <string>
 
+#include "log/log.hpp"
 #include "net/event_loop.hpp"
 #include "net/http_client.hpp"
+#include "sources/circuit_breaker.hpp"
 #include "util/result.hpp"
 
 namespace cpe::hub::sources {
@@ -50,5 +52,13 @@ private:
 };
 
 int64_t steady_ms();
+
+// The circuit-breaker gate every source client puts in front of a call: while `breaker` refuses, `fail` gets
+// "<source>: <refusal>" (Errc::unavailable) on the loop, if the client (`alive`) still exists; true = refused.
+bool refuse_if_open(CircuitBreaker& breaker, net::EventLoop& loop, const std::weak_ptr<int>& alive,
+                    const char* source, const std::function<void(Error)>& fail);
+// A call's outcome into the breaker: none (`e` null) is a success; an error the client counts as the source's
+// fault is a failure, logged under `tag` through `limit` (the client's own rate limit); other errors are neither.
+void note_outcome(CircuitBreaker& breaker, log::RateLimit& limit, const char* tag, const Error* e, bool source_fault);
 
 }  // namespace cpe::hub::sources

@@ -82,22 +82,12 @@ ErpNextClient::ErpNextClient(net::EventLoop& loop, net::HttpClient& http, ErpNex
 ErpNextClient::~ErpNextClient() = default;
 
 bool ErpNextClient::refuse_if_open(const std::function<void(Error)>& fail) {
-    if (breaker_.allow()) return false;
-    Error e = make_error(Errc::unavailable, "ERPNext: " + breaker_.refusal_message());
-    std::weak_ptr<int> alive = alive_;
-    loop_.post([alive, fail, e] {
-        if (!alive.expired()) fail(e);
-    });
-    return true;
+    return sources::refuse_if_open(breaker_, loop_, alive_, "ERPNext", fail);
 }
 
 void ErpNextClient::note(const Error* e) {
-    if (!e) {
-        breaker_.record_success();
-    } else if (source_fault(*e)) {
-        breaker_.record_failure(e->message);
-        LOG_LIMITED(cpe::log::Level::warn, 10, 60, "erpnext", "%s", e->message.c_str());
-    }
+    static log::RateLimit limit(10, 60);  // one for every ERPNext client, as before
+    note_outcome(breaker_, limit, "erpnext", e, e && source_fault(*e));
 }
 
 std::shared_ptr<Call> ErpNextClient::start(const std::string& what, std::function<void(Error)> fail) {

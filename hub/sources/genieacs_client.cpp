@@ -91,22 +91,12 @@ GenieAcsClient::GenieAcsClient(net::EventLoop& loop, net::HttpClient& http, Geni
 GenieAcsClient::~GenieAcsClient() = default;
 
 bool GenieAcsClient::refuse_if_open(const std::function<void(Error)>& fail) {
-    if (breaker_.allow()) return false;
-    Error e = make_error(Errc::unavailable, "GenieACS: " + breaker_.refusal_message());
-    std::weak_ptr<int> alive = alive_;
-    loop_.post([alive, fail, e] {
-        if (!alive.expired()) fail(e);
-    });
-    return true;
+    return sources::refuse_if_open(breaker_, loop_, alive_, "GenieACS", fail);
 }
 
 void GenieAcsClient::note(const Error* e) {
-    if (!e) {
-        breaker_.record_success();
-    } else if (source_fault(*e)) {
-        breaker_.record_failure(e->message);
-        LOG_LIMITED(cpe::log::Level::warn, 10, 60, "genieacs", "%s", e->message.c_str());
-    }
+    static log::RateLimit limit(10, 60);  // one for every GenieACS client, as before
+    note_outcome(breaker_, limit, "genieacs", e, e && source_fault(*e));
 }
 
 void GenieAcsClient::run_query(const std::shared_ptr<Call>& call, const std::string& query_json,

@@ -56,7 +56,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fleet"))
 from make_fleet import generate_device_id  # noqa: E402  (same id rules for the generator and the sim)
 
-DEFAULT_DUMP = os.path.join(HERE, "..", "..", "..", "..", "shared", "data", "tplink-xx230v-tr181-dump.csv")
+DEFAULT_DUMP = os.path.join(HERE, "..", "data", "tplink-xx230v-tr181-dump.csv")
 MISSING = object()
 
 # ---------------------------------------------------------------------------------------------------------------

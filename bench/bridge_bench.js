@@ -157,8 +157,10 @@ async function oneModem() {
   if (csample.hosts !== sample.hosts || Math.abs(csample.rxDbm - sample.rxDbm) > 0.01)
     throw new Error("readers disagree: bridge " + JSON.stringify(sample) + " chromium " + JSON.stringify(csample));
   console.log(`1. one modem (simulator cbc-raw, ${READS} reads each; login + 8 reads + logout per read; both read hosts=${sample.hosts}, rxDbm=${sample.rxDbm})`);
-  line("peak RSS, cpe-bridge vs Chromium tree", bridgeRss / 1024, peak.rss / 1024, "MiB", "1/100");
-  line("  (PSS, shared pages split)", bridgePss / 1024, peak.pss / 1024, "MiB");
+  // PSS is the goal: cpe-bridge links Debian's shared libraries (libcurl, OpenSSL, net-snmp, libwebsockets), whose
+  // pages every other process using them shares; RSS counts them whole.
+  line("PSS, cpe-bridge vs Chromium tree", bridgePss / 1024, peak.pss / 1024, "MiB", "1/50");
+  line("  (peak RSS, shared pages whole)", bridgeRss / 1024, peak.rss / 1024, "MiB");
   console.log("    cpe-bridge resident after the reads, largest mappings: " +
               bridgeMaps.map(([n, k]) => `${n} ${k} KiB`).join(", "));
   line("median read latency", median(bridgeLat), median(chromeLat), "ms", "1/10");

@@ -2,30 +2,69 @@
 # The project's one dependency script.
 #
 #   toolchains/deps.sh install [run|test|all]   apt-get what the host needs (as root; adds deb-src if missing)
+#   toolchains/deps.sh check                    says which required command or header is missing, one per line
 #   toolchains/deps.sh build <target> <prefix> [toolchain-file]
-#        builds static mbedTLS, libwebsockets (mbedTLS backend), cJSON and protobuf-c from Debian source
-#        packages into <prefix>, and for the host also libcurl (HTTP/HTTPS on that mbedTLS) and net-snmp's
-#        client library (the hub and the bridge); a stamp makes the next call a no-op. <target> is host,
-#        armv7, mips, mipsel or aarch64 (CMake calls this at configure time; see cmake/deps.cmake).
+#        builds static, -Os mbedTLS, libwebsockets (mbedTLS backend), cJSON and protobuf-c from Debian source
+#        packages into <prefix>, for the CPE agent; a stamp makes the next call a no-op. <target> is host (the
+#        host-cpe preset), armv7, mips, mipsel or aarch64 (CMake calls this at configure time: cmake/deps.cmake).
+#
+# Host programs (hub, bridge, cpectl, the tests) link Debian's packaged libraries, which 'install' puts there:
+# Debian's security updates to libcurl, OpenSSL, net-snmp and libwebsockets reach them. Nothing is built from
+# source for them, and no build reads anything this script did not install.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# One source package set for every target: same versions everywhere.
+# One source package set for every CPE target: same versions everywhere.
 SOURCE_PACKAGES=(mbedtls libwebsockets cjson protobuf-c)
-# The host programs' libraries (hub, bridge): built for the host target only.
-HOST_SOURCE_PACKAGES=(curl net-snmp)
 # Bump when build_target's options or toolchains/patches change: prefixes built by an older recipe are rebuilt.
-# (2: mbedTLS iPAddress SAN patch; the host's curl and net-snmp.)
-BUILD_RECIPE=2
+# (2: mbedTLS iPAddress SAN patch; 3: CPE libraries only, libwebsockets never links libcap.)
+BUILD_RECIPE=3
+
+# What each set needs. The host programs' libraries are Debian's: libwebsockets (OpenSSL) with its libuv
+# event-library plugin, cJSON, protobuf-c, libcurl on OpenSSL, net-snmp, mbedTLS (the bridge's TP-Link crypto
+# and the hub's certificate reader), SQLite.
+RUN_PACKAGES=(build-essential cmake ninja-build pkg-config git ca-certificates dpkg-dev patch file
+              protobuf-c-compiler libsqlite3-dev sqlite3 libssl-dev openssl snmpd snmp
+              libwebsockets-dev libwebsockets-evlib-uv libcjson-dev libprotobuf-c-dev libcurl4-openssl-dev
+              libsnmp-dev libmbedtls-dev
+              python3 python3-cryptography libgtest-dev libgmock-dev libbenchmark-dev iproute2 procps)
+TEST_PACKAGES=(clang libclang-rt-14-dev qemu-user-static
+               g++-arm-linux-gnueabihf g++-mips-linux-gnu g++-mipsel-linux-gnu g++-aarch64-linux-gnu
+               valgrind mosquitto chromium xxd)
 
 die() { echo "deps.sh: $*" >&2; exit 1; }
 
-BACKGROUND_PID=
-stop_background() { [ -z "$BACKGROUND_PID" ] || kill -- "-$BACKGROUND_PID" 2>/dev/null || true; }
-trap stop_background EXIT
-trap 'stop_background; exit 130' INT TERM
-
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# step "what" command…: runs a long step with its output in a log, says what it is doing every 20 s (no silent
+# minutes) and how long it took; on failure it shows the end of the log and stops.
+step() {
+    local what=$1
+    shift
+    local log t0=$SECONDS pid rc=0
+    log=$(mktemp "${TMPDIR:-/tmp}/deps-step.XXXXXX")
+    echo "deps.sh: $what"
+    "$@" >"$log" 2>&1 &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+        local i
+        for i in $(seq 20); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 1
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            echo "deps.sh:   … $((SECONDS - t0)) s: $(tail -n 1 "$log" | tr -d '\r' | cut -c1-110)"
+        fi
+    done
+    wait "$pid" || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        tail -n 30 "$log" >&2
+        rm -f "$log"
+        die "$what failed (exit $rc)"
+    fi
+    rm -f "$log"
+    echo "deps.sh:   done in $((SECONDS - t0)) s"
+}
 
 enable_deb_src() {
     local changed=0 f
@@ -42,34 +81,57 @@ enable_deb_src() {
 
 install_packages() {
     local what=${1:-all}
-    local base=(build-essential cmake ninja-build pkg-config git ca-certificates dpkg-dev
-                protobuf-c-compiler libsqlite3-dev sqlite3 libssl-dev snmpd snmp openssl
-                python3 python3-cryptography libgtest-dev libgmock-dev libbenchmark-dev)
-    local test=(clang libclang-rt-14-dev qemu-user-static
-                g++-arm-linux-gnueabihf g++-mips-linux-gnu g++-mipsel-linux-gnu g++-aarch64-linux-gnu
-                valgrind mosquitto chromium xxd)
-    local pkgs=("${base[@]}")
+    local pkgs=("${RUN_PACKAGES[@]}")
     case "$what" in
         run) ;;
-        test|all) pkgs+=("${test[@]}") ;;
+        test|all) pkgs+=("${TEST_PACKAGES[@]}") ;;
         *) die "install: unknown set '$what' (run, test or all)" ;;
     esac
+    command -v apt-get >/dev/null 2>&1 || die "apt-get not found: this script installs Debian packages (Debian 12)"
+    if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
+        die "not root and no sudo: run 'toolchains/deps.sh install' as root"
+    fi
     enable_deb_src || true
     export DEBIAN_FRONTEND=noninteractive
-    as_root apt-get update -qq
-    local missing=()
+    step "apt-get update" as_root apt-get update
+    local missing=() p
     for p in "${pkgs[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
     done
-    if [ ${#missing[@]} -gt 0 ]; then
-        echo "deps.sh: installing ${missing[*]}"
-        as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    fi
     # Node.js + npm for the browser tests (npm packages are installed by the tests themselves): a machine
     # that already has a node/npm (another distribution's) keeps it; Debian's would conflict with it.
     if [ "$what" != run ] && ! command -v npm >/dev/null 2>&1; then
-        as_root apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+        missing+=(nodejs npm)
     fi
+    if [ ${#missing[@]} -gt 0 ]; then
+        step "apt-get install: ${#missing[@]} packages (${missing[*]})" \
+            as_root apt-get install -y --no-install-recommends "${missing[@]}"
+    else
+        echo "deps.sh: every package of the '$what' set is installed"
+    fi
+    check_installed
+}
+
+# One line per missing command or header, naming the package and the command that fixes it; exit 1 if any.
+check_installed() {
+    local bad=0 c h
+    local -A commands=([cmake]=cmake [ninja]=ninja-build [pkg-config]=pkg-config [g++]=g++ [protoc-c]=protobuf-c-compiler
+                       [dpkg-source]=dpkg-dev [python3]=python3 [snmpd]=snmpd [openssl]=openssl)
+    for c in "${!commands[@]}"; do
+        command -v "$c" >/dev/null 2>&1 ||
+            { echo "deps.sh: missing command $c: apt-get install ${commands[$c]} (or run 'toolchains/deps.sh install')" >&2; bad=1; }
+    done
+    local -A headers=([libwebsockets.h]=libwebsockets-dev [cjson/cJSON.h]=libcjson-dev
+                      [protobuf-c/protobuf-c.h]=libprotobuf-c-dev [curl/curl.h]=libcurl4-openssl-dev
+                      [net-snmp/net-snmp-includes.h]=libsnmp-dev [mbedtls/ssl.h]=libmbedtls-dev
+                      [sqlite3.h]=libsqlite3-dev [gtest/gtest.h]=libgtest-dev [benchmark/benchmark.h]=libbenchmark-dev)
+    local multiarch
+    multiarch=$(gcc -print-multiarch 2>/dev/null || true)
+    for h in "${!headers[@]}"; do
+        [ -f "/usr/include/$h" ] || { [ -n "$multiarch" ] && [ -f "/usr/include/$multiarch/$h" ]; } ||
+            { echo "deps.sh: missing header $h: apt-get install ${headers[$h]} (or run 'toolchains/deps.sh install')" >&2; bad=1; }
+    done
+    return $bad
 }
 
 fetch_sources() {
@@ -106,29 +168,43 @@ apply_patches() {
     done
 }
 
+# cmake configure + build + install of one library, one progress line per library.
+build_library() {
+    local name=$1 srcdir=$2 bindir=$3 jobs=$4
+    shift 4
+    local t0=$SECONDS
+    cmake -S "$srcdir" -B "$bindir" "$@" >"$bindir.log" 2>&1 &&
+        cmake --build "$bindir" -j "$jobs" >>"$bindir.log" 2>&1 &&
+        cmake --install "$bindir" >>"$bindir.log" 2>&1 ||
+        { tail -n 30 "$bindir.log" >&2; die "building $name failed (log: $bindir.log)"; }
+    echo "deps.sh:   $name built in $((SECONDS - t0)) s"
+}
+
 build_target() {
     local target=$1 prefix=$2 toolchain=${3:-}
     case "$target" in host|armv7|mips|mipsel|aarch64) ;; *) die "unknown target '$target'";; esac
     [ -n "$prefix" ] || die "build: missing prefix"
+    command -v dpkg-source >/dev/null 2>&1 || die "dpkg-source not found: run 'toolchains/deps.sh install' (package dpkg-dev)"
+    command -v cmake >/dev/null 2>&1 || die "cmake not found: run 'toolchains/deps.sh install'"
     mkdir -p "$prefix"
     prefix=$(cd "$prefix" && pwd)
     # Two configures of the same target (two presets, two shells) must not build into one prefix at once.
     exec 9>"$prefix/.lock"
     flock 9
     local packages=("${SOURCE_PACKAGES[@]}")
-    [ "$target" != host ] || packages+=("${HOST_SOURCE_PACKAGES[@]}")
     local stamp="$prefix/.deps-stamp"
     local want="target=$target toolchain=$(basename "${toolchain:-none}") extra=${CPE_DEPS_CMAKE_ARGS:-} packages=${packages[*]} recipe=$BUILD_RECIPE"
-    # net-snmp carries a copy of OpenSSL's libcrypto.a (below): a libssl-dev update rebuilds the host prefix.
-    [ "$target" != host ] || want+=" libssl-dev=$(dpkg-query -W -f='${Version}' libssl-dev 2>/dev/null || echo none)"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         return 0
     fi
     local src
     src=$(dirname "$prefix")/src
+    echo "deps.sh: fetching Debian sources of ${packages[*]}"
     fetch_sources "$src" "${packages[@]}"
+    # A prefix of an older recipe is removed whole: nothing of it may leak into this one.
+    find "$prefix" -mindepth 1 -maxdepth 1 ! -name .lock -exec rm -rf {} +
     local work="$prefix/.work"
-    rm -rf "$work" && mkdir -p "$work"
+    mkdir -p "$work"
     local jobs
     jobs=$(nproc)
     local common=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix"
@@ -143,38 +219,27 @@ build_target() {
         IFS='|' read -r -a extra <<<"$CPE_DEPS_CMAKE_ARGS"
         common+=("${extra[@]}")
     fi
-    local opt="-O2"
-    [ "$target" = host ] || opt="-Os -ffunction-sections -fdata-sections"
-    common+=(-DCMAKE_C_FLAGS_RELEASE="$opt -DNDEBUG")
+    common+=(-DCMAKE_C_FLAGS_RELEASE="-Os -ffunction-sections -fdata-sections -DNDEBUG")
 
     local d
     echo "deps.sh: building static libraries for $target into $prefix"
-    if [ "$target" = host ]; then
-        # net-snmp needs nothing built here, and its configure runs on one core for most of a minute: overlap it
-        # with the rest. Its own process group (set -m), stopped as a whole if this script stops first.
-        set -m
-        build_netsnmp "$src" "$work" "$prefix" "$jobs" >"$work/net-snmp.log" 2>&1 &
-        BACKGROUND_PID=$!
-        set +m
-    fi
     d=$(unpack "$src" "$work" mbedtls)
     apply_patches "$d" mbedtls
-    cmake -S "$d" -B "$work/b-mbedtls" "${common[@]}" -DENABLE_TESTING=OFF -DENABLE_PROGRAMS=OFF \
-        -DUSE_SHARED_MBEDTLS_LIBRARY=OFF -DUSE_STATIC_MBEDTLS_LIBRARY=ON -DMBEDTLS_FATAL_WARNINGS=OFF >/dev/null
-    cmake --build "$work/b-mbedtls" -j "$jobs" >/dev/null && cmake --install "$work/b-mbedtls" >/dev/null
+    build_library mbedTLS "$d" "$work/b-mbedtls" "$jobs" "${common[@]}" -DENABLE_TESTING=OFF -DENABLE_PROGRAMS=OFF \
+        -DUSE_SHARED_MBEDTLS_LIBRARY=OFF -DUSE_STATIC_MBEDTLS_LIBRARY=ON -DMBEDTLS_FATAL_WARNINGS=OFF
 
     d=$(unpack "$src" "$work" cjson)
-    cmake -S "$d" -B "$work/b-cjson" "${common[@]}" -DENABLE_CJSON_TEST=OFF -DENABLE_CJSON_UTILS=OFF \
-        -DENABLE_CUSTOM_COMPILER_FLAGS=OFF -DCJSON_BUILD_SHARED_LIBS=OFF -DENABLE_TARGET_EXPORT=OFF >/dev/null
-    cmake --build "$work/b-cjson" -j "$jobs" >/dev/null && cmake --install "$work/b-cjson" >/dev/null
+    build_library cJSON "$d" "$work/b-cjson" "$jobs" "${common[@]}" -DENABLE_CJSON_TEST=OFF -DENABLE_CJSON_UTILS=OFF \
+        -DENABLE_CUSTOM_COMPILER_FLAGS=OFF -DCJSON_BUILD_SHARED_LIBS=OFF -DENABLE_TARGET_EXPORT=OFF
 
     d=$(unpack "$src" "$work" protobuf-c)
-    cmake -S "$d/build-cmake" -B "$work/b-protobuf-c" "${common[@]}" -DBUILD_PROTOC=OFF -DBUILD_TESTS=OFF >/dev/null
-    cmake --build "$work/b-protobuf-c" -j "$jobs" >/dev/null && cmake --install "$work/b-protobuf-c" >/dev/null
+    build_library protobuf-c "$d/build-cmake" "$work/b-protobuf-c" "$jobs" "${common[@]}" -DBUILD_PROTOC=OFF -DBUILD_TESTS=OFF
 
     d=$(unpack "$src" "$work" libwebsockets)
     local tls="$prefix/lib/libmbedtls.a;$prefix/lib/libmbedx509.a;$prefix/lib/libmbedcrypto.a"
-    cmake -S "$d" -B "$work/b-lws" "${common[@]}" -DLWS_WITH_MBEDTLS=ON -DLWS_WITH_SSL=ON \
+    # LWS_HAVE_LIBCAP=0: lws would link libcap wherever the build machine happens to have libcap-dev (Debian's
+    # libwebsockets-dev pulls it in), and a static program cannot link its shared library.
+    build_library libwebsockets "$d" "$work/b-lws" "$jobs" "${common[@]}" -DLWS_WITH_MBEDTLS=ON -DLWS_WITH_SSL=ON \
         -DLWS_MBEDTLS_INCLUDE_DIRS="$prefix/include" -DLWS_MBEDTLS_LIBRARIES="$tls" \
         -DCMAKE_REQUIRED_INCLUDES="$prefix/include" \
         -DLWS_WITH_SHARED=OFF -DLWS_WITH_STATIC=ON -DLWS_WITHOUT_TESTAPPS=ON -DLWS_WITH_MINIMAL_EXAMPLES=OFF \
@@ -183,20 +248,8 @@ build_target() {
         -DLWS_WITH_LEJP=OFF -DLWS_WITH_STRUCT_JSON=OFF -DLWS_WITH_SYS_SMD=OFF -DLWS_IPV6=ON \
         -DLWS_WITH_EXTERNAL_POLL=OFF -DLWS_WITH_DIR=OFF -DLWS_WITH_LWSAC=ON -DLWS_ROLE_MQTT=OFF \
         -DLWS_WITH_SYS_ASYNC_DNS=OFF -DLWS_WITH_CUSTOM_HEADERS=ON -DLWS_WITH_HTTP_STREAM_COMPRESSION=OFF \
-        -DDISABLE_WERROR=ON >/dev/null
-    cmake --build "$work/b-lws" -j "$jobs" >/dev/null && cmake --install "$work/b-lws" >/dev/null
-
-    if [ "$target" = host ]; then
-        build_curl "$src" "$work" "$prefix" "$jobs" "${common[@]}"
-        local rc=0
-        wait "$BACKGROUND_PID" || rc=$?
-        BACKGROUND_PID=
-        if [ "$rc" -ne 0 ]; then
-            tail -n 30 "$work/net-snmp.log" >&2
-            die "net-snmp build failed (log: $work/net-snmp.log)"
-        fi
-        bundle_netsnmp_crypto "$work" "$prefix"
-    fi
+        -DLWS_HAVE_LIBCAP=0 -DDISABLE_WERROR=ON
+    grep -q '^#define LWS_HAVE_LIBCAP' "$prefix/include/lws_config.h" && die "libwebsockets found libcap despite LWS_HAVE_LIBCAP=0"
 
     rm -rf "$work"
     local p
@@ -207,71 +260,10 @@ build_target() {
     echo "deps.sh: $target done ($(tr '\n' ' ' <"$prefix/VERSIONS"))"
 }
 
-# libcurl and net-snmp for the hub and the bridge (host programs): static and lean, so that a host program maps
-# no Debian libcurl (GnuTLS, LDAP, Kerberos, ssh, rtmp…) and no libnetsnmp.so (OpenSSL's whole libcrypto.so).
-
-# libcurl: HTTP and HTTPS only, TLS on the mbedTLS above, threaded resolver, nothing else linked.
-build_curl() {
-    local src=$1 work=$2 prefix=$3 jobs=$4
-    shift 4
-    local common=("$@") d
-    d=$(unpack "$src" "$work" curl)
-    cmake -S "$d" -B "$work/b-curl" "${common[@]}" -DBUILD_CURL_EXE=OFF -DBUILD_TESTING=OFF -DENABLE_MANUAL=OFF \
-        -DPICKY_COMPILER=OFF -DCURL_ENABLE_SSL=ON -DCURL_USE_MBEDTLS=ON -DCURL_USE_OPENSSL=OFF \
-        -DMBEDTLS_INCLUDE_DIRS="$prefix/include" -DMBEDTLS_LIBRARY="$prefix/lib/libmbedtls.a" \
-        -DMBEDX509_LIBRARY="$prefix/lib/libmbedx509.a" -DMBEDCRYPTO_LIBRARY="$prefix/lib/libmbedcrypto.a" \
-        -DCURL_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt -DCURL_CA_PATH=none \
-        -DENABLE_THREADED_RESOLVER=ON -DENABLE_ARES=OFF -DENABLE_IPV6=ON -DENABLE_UNIX_SOCKETS=OFF \
-        -DHTTP_ONLY=ON -DCURL_DISABLE_ALTSVC=ON -DCURL_DISABLE_HSTS=ON -DCURL_DISABLE_NTLM=ON -DCURL_DISABLE_NETRC=ON \
-        -DCURL_DISABLE_DOH=ON -DCURL_DISABLE_MIME=ON -DCURL_ZLIB=OFF -DCURL_BROTLI=OFF -DCURL_ZSTD=OFF \
-        -DUSE_LIBIDN2=OFF -DCURL_USE_LIBPSL=OFF -DCURL_USE_LIBSSH2=OFF -DCURL_USE_LIBSSH=OFF -DCURL_USE_GSSAPI=OFF \
-        -DUSE_NGHTTP2=OFF >/dev/null
-    cmake --build "$work/b-curl" -j "$jobs" >/dev/null && cmake --install "$work/b-curl" >/dev/null
-}
-
-# net-snmp: the client library only (no agent, applications, MIB files or MIB parser, perl or python), UDP
-# transports and USM. Its USM crypto (SHA/MD5 auth, AES/DES priv) is OpenSSL's (bundle_netsnmp_crypto).
-# Autoconf, not CMake: configure in the source copy. Runs in the background: its output goes to a log.
-build_netsnmp() {
-    local src=$1 work=$2 prefix=$3 jobs=$4 d
-    d=$(unpack "$src" "$work" net-snmp)
-    cd "$d"
-    # Debian's patches touch configure.ac; the shipped configure is what we want (NOAUTODEPS: no autoconf).
-    ./configure --prefix="$prefix" --libdir="$prefix/lib" --disable-shared --enable-static --with-pic \
-        --disable-agent --disable-applications --disable-manuals --disable-scripts --disable-mibs \
-        --disable-mib-loading --disable-debugging --disable-deprecated --disable-snmptrapd-subagent \
-        --without-perl-modules --disable-embedded-perl --without-python-modules --disable-perl-cc-checks \
-        --without-rpm --without-pcre --without-nl --without-libwrap --without-systemd --without-mysql \
-        --without-kmem-usage --with-openssl --with-security-modules=usm \
-        --with-transports="UDP UDPIPv6" --with-out-transports="TCP TCPIPv6 Unix Alias Callback" \
-        --with-defaults --with-logfile=none --with-persistent-directory=/var/lib/snmp \
-        CFLAGS="-O2 -DNDEBUG" || return 1
-    make NOAUTODEPS=1 -j "$jobs" -C snmplib || return 1
-    make NOAUTODEPS=1 installheaders && make NOAUTODEPS=1 -C snmplib installlibs || return 1
-    rm -f "$prefix/lib/libnetsnmp.la"
-}
-
-bundle_netsnmp_crypto() {
-    local work=$1 prefix=$2
-    # OpenSSL's libcrypto.a goes inside libnetsnmp.a with its symbols made local: libwebsockets' mbedTLS
-    # back-end defines OpenSSL-compatible names (ERR_error_string_n, X509_new, …) that would otherwise clash
-    # with libcrypto's own at link time. One relocatable object: all of net-snmp plus the libcrypto members it
-    # needs; only net-snmp's global symbols stay global.
-    local crypto
-    crypto=$(cc -print-file-name=libcrypto.a)
-    [ -f "$crypto" ] ||
-        die "OpenSSL's static libcrypto.a not found (net-snmp's SNMPv3 crypto): apt-get install libssl-dev"
-    nm --defined-only -g "$prefix/lib/libnetsnmp.a" | awk 'NF == 3 { print $3 }' | sort -u >"$work/netsnmp.syms"
-    cc -r -nostdlib -o "$work/netsnmp-crypto.o" -Wl,--whole-archive "$prefix/lib/libnetsnmp.a" \
-        -Wl,--no-whole-archive "$crypto" || die "prelinking net-snmp with $crypto failed"
-    objcopy --keep-global-symbols="$work/netsnmp.syms" "$work/netsnmp-crypto.o" || die "objcopy failed"
-    rm -f "$prefix/lib/libnetsnmp.a"
-    ar rcs "$prefix/lib/libnetsnmp.a" "$work/netsnmp-crypto.o"
-}
-
 cmd=${1:-}
 case "$cmd" in
     install) install_packages "${2:-all}" ;;
+    check) check_installed ;;
     build) shift; build_target "$@" ;;
-    *) die "usage: deps.sh install [run|test|all] | deps.sh build <target> <prefix> [toolchain-file]" ;;
+    *) die "usage: deps.sh install [run|test|all] | deps.sh check | deps.sh build <target> <prefix> [toolchain-file]" ;;
 esac

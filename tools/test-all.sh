@@ -32,7 +32,12 @@ status=0
 for preset in "${presets[@]}"; do
     echo "=== $preset: configure + build"
     start=$(date +%s)
-    cmake --preset "$preset" >"build-$preset.log" 2>&1 || { cat "build-$preset.log"; exit 1; }
+    # The configure's own lines go to a log; the dependency builds' progress lines (deps.sh) are shown as they come.
+    set +e
+    cmake --preset "$preset" 2>&1 | tee "build-$preset.log" | grep --line-buffered '^deps.sh'
+    rc=${PIPESTATUS[0]}
+    set -e
+    [ "$rc" = 0 ] || { cat "build-$preset.log"; exit 1; }
     rm -f "build-$preset.log"
     target=()
     [ "$preset" = fuzz ] && target=(--target fuzz_all)
@@ -56,6 +61,6 @@ for preset in "${presets[@]}"; do
     fi
     summary[$preset]+=" ($(( seconds[$preset] + $(date +%s) - start )) s)"
 done
-echo "=== summary"
+echo "=== summary ($(( SECONDS / 60 )) min $(( SECONDS % 60 )) s in all)"
 for preset in "${presets[@]}"; do echo "$preset: ${summary[$preset]}"; done
 exit $status

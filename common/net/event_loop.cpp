@@ -182,6 +182,9 @@ Result<lws_vhost*> EventLoop::create_vhost(VhostOptions options) {
         info.ssl_cert_filepath = o.tls_cert_path.c_str();
         info.ssl_private_key_filepath = o.tls_key_path.c_str();
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        // HTTP/1.1 only: a libwebsockets built with HTTP/2 (Debian's) would otherwise offer h2 in ALPN, and our
+        // servers (SSE, WebSocket upgrade, header checks) are written for HTTP/1.1.
+        info.alpn = "http/1.1";
     }
     if (!o.tls_ca_path.empty()) info.ssl_ca_filepath = o.tls_ca_path.c_str();
     if (o.require_client_cert) {

@@ -441,6 +441,52 @@ TEST_F(HubUspTls, RealAgentOverMutualTls) {
     EXPECT_NE(r.body.find("TPLGB43E91D4"), std::string::npos) << r.body;
 }
 
+// The two TLS stacks: the hub links Debian's libwebsockets on OpenSSL (TLS 1.3), the CPE agent a static
+// libwebsockets on mbedTLS 2.28 (TLS 1.2 at most). The hub offers TLS 1.3 to a client that has it, and the
+// cross-built ARMv7 agent (under qemu-user) still registers and answers over mutual TLS.
+TEST_F(HubUspTls, HubSpeaksTls13AndTheMbedtlsCpeAgentConnectsOverMutualTls) {
+    const std::string eid = "os::1C61B4-TPLGB43E91D4";  // the XX230v fixture's identity
+    std::string err;
+    ASSERT_TRUE(make_client_cert(dir, pki, "agent", eid, "", err)) << err;
+    start(tls_config(true));
+    const std::string port = std::to_string(hub->usp_port());
+
+    std::string s_client;
+    run_command("openssl s_client -connect 127.0.0.1:" + port + " -tls1_3 -CAfile " + pki.ca_cert + " -cert " +
+                    dir.file("agent.crt") + " -key " + dir.file("agent.key") + " </dev/null 2>&1",
+                &s_client);
+    EXPECT_NE(s_client.find("TLSv1.3"), std::string::npos) << s_client;
+
+    const std::string binary = std::string(CPE_SOURCE_DIR) + "/build/armv7/agent/cpe-agent";
+    if (access(binary.c_str(), X_OK) != 0)
+        GTEST_SKIP() << binary << " is not built (tools/test-all.sh builds every preset before the host tests)";
+    std::string qemu;
+    if (run_command("command -v qemu-arm-static", &qemu) != 0 || qemu.empty())
+        GTEST_SKIP() << "qemu-arm-static is not on PATH (package qemu-user-static)";
+    while (!qemu.empty() && (qemu.back() == '\n' || qemu.back() == ' ')) qemu.pop_back();
+    dir.write("agent.json", R"({"controller": {"url": "wss://localhost:)" + port +
+                                R"(/usp", "endpoint_id": "self::cpe-hub", "ca_file": ")" + pki.ca_cert +
+                                R"(", "cert_file": ")" + dir.file("agent.crt") + R"(", "key_file": ")" +
+                                dir.file("agent.key") + R"("}})");
+    const std::string board = std::string(CPE_SOURCE_DIR) + "/boards/tplink-xx230v";
+    const pid_t pid = fork();
+    if (pid == 0) {
+        const std::string cmd = "exec " + qemu + " " + binary + " --board " + board + " --root " + board +
+                                "/fixtures/rootfs run --config " + dir.file("agent.json") + " 2>" +
+                                dir.file("agent.log");
+        execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    ASSERT_GT(pid, 0);
+    const bool online = eventually([&] { return endpoint_state(*hub, eid, true, "XX230v"); }, 900);  // qemu: slow
+    std::string serial;
+    if (online) serial = http("GET", hub->url("/usp/" + encoded(eid) + "/get?path=Device.DeviceInfo.SerialNumber"), "", 40).body;
+    kill(pid, SIGTERM);
+    waitpid(pid, nullptr, 0);
+    ASSERT_TRUE(online) << "hub log:\n" << join(hub->log_lines()) << "agent log:\n" << slurp(dir.file("agent.log"));
+    EXPECT_NE(serial.find("TPLGB43E91D4"), std::string::npos) << serial;
+}
+
 TEST_F(HubUspTls, RealAgentWithSomeoneElsesCertificateIsRefused) {
     if (!real_agent_available()) GTEST_SKIP() << "no cpe-agent with 'run --config' in this build";
     std::string err;

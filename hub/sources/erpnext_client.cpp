@@ -267,10 +267,12 @@ void ErpNextClient::subscriber_by_mac(const std::string& mac, Callback<ErpSubscr
     for (char c : want)
         if (c != ':') bare.push_back(c);
     for (char c : want) any_sep.push_back(c == ':' ? '_' : c);  // '_' matches one character: ':' '-' '.' ' '
-    // "1C_61_B4_FB_2A_C8" finds 1C:61:…, 1c-61-…, "1C 61 …"; "1C61B4FB2AC8" the bare form; ILIKE ignores case.
+    // "1C_61_B4_FB_2A_C8" finds 1C:61:…, 1c-61-…, "1C 61 …"; "1C61B4FB2AC8" the bare form; "1C61_B4FB_2AC8" the
+    // dotted one (1C61.B4FB.2AC8); ILIKE ignores case and the '%' at both ends a stray space.
+    std::string dotted = bare.substr(0, 4) + "_" + bare.substr(4, 4) + "_" + bare.substr(8, 4);
     const std::string field = options_.fields.equipment.field("mac_address");
     FrappeFilters any;
-    any.add(field, "like", "%" + any_sep + "%").add(field, "like", "%" + bare + "%");
+    any.add(field, "like", "%" + any_sep + "%").add(field, "like", "%" + bare + "%").add(field, "like", "%" + dotted + "%");
     subscriber("ERPNext subscriber by MAC " + want, FrappeFilters{}, std::move(any),
                [want](const ServiceEquipment& e) { return canonical_mac(e.mac_address) == want; }, std::move(done));
 }

@@ -80,7 +80,7 @@ public:
     // PostgreSQL — then each candidate verified) → its Service Location → its Customer.
     void subscriber_by_serial(const std::string& serial, Callback<ErpSubscriber> done);
     // Same by MAC in any common notation, as asked and as stored (':' '-' '.', bare, any case, stray spaces):
-    // or_filters of two `like` patterns, then each candidate's stored MAC normalised and compared.
+    // or_filters of three `like` patterns, then each candidate's stored MAC normalised and compared.
     void subscriber_by_mac(const std::string& mac, Callback<ErpSubscriber> done);
     // Each DocType of the field map: its fields exist and the API user can read it. A failure: ERPNext could not be
     // asked (unreachable, key rejected, …); problems of a DocType are in the value.

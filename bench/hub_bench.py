@@ -246,7 +246,8 @@ def part_lookup(a):
             t, _, _ = timed(nconn, "GET", "/devices/?" + q, {})
             parts[keys[1]].append(t)
             tot = 0.0
-            eq = urllib.parse.urlencode({"fields": '["*"]', "filters": json.dumps([["serial_number", "=", d["serial"]]])})
+            # what the hub asks: like (ILIKE on PostgreSQL), the fleet storing serials in any case (docs/erpnext.md)
+            eq = urllib.parse.urlencode({"fields": '["*"]', "filters": json.dumps([["serial_number", "like", "%" + d["serial"] + "%"]])})
             t, _, _ = timed(econn, "GET", "/api/resource/Service%20Equipment?" + eq, {"Authorization": env.erp_auth})
             tot += t
             t, _, _ = timed(econn, "GET", "/api/resource/Service%20Location/" + urllib.parse.quote(d["service_location"]),

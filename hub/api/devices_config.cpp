@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "json/json.hpp"
+#include "sources/erpnext_client.hpp"
 
 namespace cpe::hub::api {
 
@@ -117,10 +118,29 @@ Result<DevicesConfig> parse_devices_config(std::string_view text, std::string_vi
         TRY(r.strings(g, "gpon_paths", "genieacs.", c.genieacs.gpon_paths));
     }
     if (const cJSON* e = r.object(root, "erpnext", "", st)) {
-        TRY(r.only(e, "erpnext", {"url", "budget_ms"}));
+        TRY(r.only(e, "erpnext", {"url", "budget_ms", "fields"}));
         TRY(r.str(e, "url", "erpnext.", c.erpnext.url));
         TRY(url_ok(r, "erpnext.url", c.erpnext.url));
         TRY(r.uint(e, "budget_ms", "erpnext.", c.erpnext.budget_ms, 100, 60000));
+        if (const cJSON* fm = r.object(e, "fields", "erpnext.", st)) {
+            TRY(r.only(fm, "erpnext.fields", {"equipment", "location", "customer"}));
+            auto& f = c.erpnext.fields;
+            for (sources::ErpDocTypeMap* m : {&f.equipment, &f.location, &f.customer}) {
+                std::string where = "erpnext.fields." + m->config_key;
+                const cJSON* d = r.object(fm, m->config_key.c_str(), "erpnext.fields.", st);
+                if (!d) continue;
+                for (const cJSON* k = d->child; k; k = k->next) {
+                    std::string key = k->string ? k->string : "";
+                    if (!cJSON_IsString(k))
+                        return r.bad(where + "." + key, "expected a string (a fieldname, or \"\" not to read it)");
+                    if (key == "doctype")
+                        m->doctype = k->valuestring;
+                    else if (!m->set(key, k->valuestring))
+                        return r.bad(where + "." + key, "unknown field");
+                }
+            }
+            if (auto v = f.validate(); !v) return make_error(Errc::invalid_argument, r.what + ": " + v.error().message);
+        }
     }
     if (const cJSON* b = r.object(root, "bridge", "", st)) {
         TRY(r.only(b, "bridge", {"url", "budget_ms"}));
@@ -197,16 +217,16 @@ Result<DevicesConfig> devices_config_from_env() {
         if (c.access.service_token.size() < 16)
             return make_error(Errc::invalid_argument, "HUB_SERVICE_TOKEN: too short (at least 16 characters)");
     }
+    // Trimmed and checked here: "key: secret" would reach Frappe as a three-part header, read as Guest (403).
     if (const char* t = std::getenv("ERP_SERVICE_TOKEN"); t && *t) {
-        c.erpnext.token = t;
-    } else {
-        // h11's names (docs/sources-hub.md) work too.
-        const char* k = std::getenv("ERPNEXT_API_KEY");
-        const char* s = std::getenv("ERPNEXT_API_SECRET");
-        if (k && *k && s && *s) c.erpnext.token = std::string(k) + ":" + s;
+        auto cred = sources::parse_erp_token(t, "ERP_SERVICE_TOKEN");
+        if (!cred) return cred.error();
+        c.erpnext.token = cred->api_key + ":" + cred->api_secret;
+    } else if (auto cred = sources::load_erp_credentials(); cred) {  // h11's ERPNEXT_API_KEY/_SECRET, trimmed
+        c.erpnext.token = cred->api_key + ":" + cred->api_secret;
+    } else if (cred.error().code != Errc::not_found) {
+        return cred.error();
     }
-    if (!c.erpnext.token.empty() && c.erpnext.token.find(':') == std::string::npos)
-        return make_error(Errc::invalid_argument, "ERP_SERVICE_TOKEN: expected '<api key>:<api secret>'");
     return c;
 }
 

@@ -13,6 +13,7 @@
 
 #include "api/access.hpp"
 #include "diag/optical.hpp"
+#include "sources/frappe_document.hpp"
 #include "util/result.hpp"
 
 namespace cpe::hub::api {
@@ -30,8 +31,11 @@ struct DevicesConfig {
     } genieacs;
     struct Erpnext {
         std::string url;               // e.g. http://erpnext:8000 ; "" = off
-        std::string token;             // from ERP_SERVICE_TOKEN
+        std::string token;             // from ERP_SERVICE_TOKEN, trimmed and checked (sources::parse_erp_token)
         uint64_t budget_ms = 2500;     // per call (a lookup makes at most two in sequence)
+        // DocType and field names (erpnext.fields.{equipment,location,customer}: {"doctype": …, <key>: <fieldname>});
+        // checked against ERPNext at start-up (docs/sources-hub.md "ERPNext field map").
+        sources::ErpFieldMap fields;
     } erpnext;
     struct Bridge {
         std::string url;               // e.g. http://bridge:3301 ; "" = off

@@ -6,6 +6,8 @@
 #include <cstdlib>
 
 #include "diag/hosts.hpp"
+#include "log/log.hpp"
+#include "sources/call.hpp"
 
 namespace cpe::hub::api {
 
@@ -214,21 +216,64 @@ void GenieAcs::task(const std::string& id, const sources::Task& task,
 // ---- ERPNext (h11's client) --------------------------------------------------------------------
 
 ErpNext::ErpNext(net::EventLoop& loop, net::HttpClient& http, std::string base_url, const std::string& token,
-                 SourceLimits limits) {
+                 SourceLimits limits, sources::ErpFieldMap fields)
+    : loop_(&loop) {
     if (base_url.empty()) return;
     sources::ErpNextOptions o;
     o.base_url = std::move(base_url);
-    size_t colon = token.find(':');
-    if (colon != std::string::npos) o.credentials = {token.substr(0, colon), token.substr(colon + 1)};
+    // devices_config_from_env has trimmed and checked it; an unchecked one is parsed the same way here.
+    if (auto cred = sources::parse_erp_token(token, "ERP_SERVICE_TOKEN")) o.credentials = *cred;
     o.connect_timeout_ms = std::min<uint64_t>(limits.budget_ms, 2000);
     o.budget_ms = limits.budget_ms;
     o.page_size = 5;
     o.max_rows = 50;
     o.breaker = {limits.breaker_failures, limits.breaker_open_ms};
+    o.fields = std::move(fields);
     client_ = std::make_unique<sources::ErpNextClient>(loop, http, o);
+    check(0);  // at start-up
 }
 
-json::Ptr ErpNext::health(int64_t) const { return client_ ? breaker_json(client_->health(), true) : breaker_json({}, false); }
+void ErpNext::check(int64_t now_ms) const {
+    if (!client_ || check_->running) return;
+    if (check_->checked_ms && now_ms - check_->checked_ms < 60000) return;
+    check_->running = true;
+    std::weak_ptr<Check> weak = check_;
+    client_->check_schema([weak](sources::Fetched<std::vector<sources::ErpDocTypeCheck>> f) {
+        auto c = weak.lock();
+        if (!c) return;
+        c->running = false;
+        c->checked_ms = sources::steady_ms();
+        if (!f.ok()) return;  // ERPNext not reached: the last answer stands, the next /health or lookup asks again
+        c->doctypes = std::move(f.value);
+        c->problem.clear();
+        for (const auto& d : c->doctypes)
+            if (!d.problem.empty()) {
+                c->problem = d.problem;
+                break;
+            }
+        if (!c->problem.empty())
+            log::write(log::Level::error, "erpnext", "%s", c->problem.c_str());
+    });
+}
+
+json::Ptr ErpNext::health(int64_t) const {
+    if (!client_) return breaker_json({}, false);
+    auto o = breaker_json(client_->health(), true);
+    check(sources::steady_ms());
+    auto d = json::make_object();
+    const auto& f = client_->fields();
+    for (const auto* m : {&f.equipment, &f.location, &f.customer}) {
+        std::string state = "unchecked";
+        for (const auto& c : check_->doctypes)
+            if (c.doctype == m->doctype) state = c.problem.empty() ? "ok" : c.problem;
+        json::add_string(d.get(), m->doctype.c_str(), state);
+    }
+    json::add(o.get(), "doctypes", std::move(d));
+    if (check_->checked_ms)
+        json::add_number(o.get(), "doctypes_age_s",
+                         static_cast<double>(std::max<int64_t>(0, sources::steady_ms() - check_->checked_ms) / 1000));
+    return o;
+}
 
 namespace {
 json::Ptr to_json(const sources::ServiceEquipment& e) {
@@ -273,6 +318,12 @@ ErpData to_data(const sources::ErpSubscriber& s) {
 void ErpNext::equipment(const std::string& serial, const std::vector<std::string>& macs,
                         std::function<void(Result<std::optional<ErpData>>)> done) {
     if (!client_) return done(make_error(Errc::unavailable, "ERPNext is not configured"));
+    check(sources::steady_ms());
+    if (!check_->problem.empty()) {  // a misconfigured field map fails every lookup: say why, not "not found"
+        Error e = make_error(Errc::invalid_argument, check_->problem);
+        loop_->post([done, e] { done(e); });
+        return;
+    }
     sources::ErpNextClient* c = client_.get();
     std::string mac = macs.empty() ? "" : macs.front();
     c->subscriber_by_serial(serial, [c, mac, done](sources::Fetched<sources::ErpSubscriber> f) {

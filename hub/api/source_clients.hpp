@@ -95,16 +95,31 @@ struct ErpData {
 
 class ErpNext {
 public:
-    // token: "<api key>:<api secret>" (ERP_SERVICE_TOKEN).
-    ErpNext(net::EventLoop& loop, net::HttpClient& http, std::string base_url, const std::string& token, SourceLimits limits);
+    // token: "<api key>:<api secret>" (ERP_SERVICE_TOKEN). The field map is checked against ERPNext at once (each
+    // DocType's fields and the API user's read access) and again, at most once a minute, when /health asks.
+    ErpNext(net::EventLoop& loop, net::HttpClient& http, std::string base_url, const std::string& token, SourceLimits limits,
+            sources::ErpFieldMap fields = {});
     bool configured() const { return client_ != nullptr; }
     // Service Equipment by serial (then by the first MAC) → its Service Location and Customer. nullopt: unknown.
+    // While the DocType check has found a problem (a missing field, no read access), a failure naming it.
     void equipment(const std::string& serial, const std::vector<std::string>& macs,
                    std::function<void(Result<std::optional<ErpData>>)> done);
+    // The breaker's state and "doctypes": {<DocType>: "ok" | the problem | "unchecked"}, "doctypes_age_s".
     json::Ptr health(int64_t now_ms) const;
 
+    struct Check {
+        bool running = false;
+        int64_t checked_ms = 0;                           // when the last check ended (0: never)
+        std::vector<sources::ErpDocTypeCheck> doctypes;   // of the last check that reached ERPNext
+        std::string problem;                              // the first DocType problem ("" = none)
+    };
+
 private:
+    void check(int64_t now_ms) const;
+
+    net::EventLoop* loop_ = nullptr;
     std::unique_ptr<sources::ErpNextClient> client_;
+    std::shared_ptr<Check> check_ = std::make_shared<Check>();
 };
 
 // A modem's hosts as the bridge read them: the view (parse_bridge_hosts, leases as of now) and when the bridge read

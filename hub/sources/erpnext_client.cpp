@@ -36,10 +36,44 @@ std::string fields_json(const std::vector<std::string>& fields) {
 
 }  // namespace
 
+namespace {
+std::string_view trim(std::string_view t) {
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.remove_suffix(1);
+    return t;
+}
+bool clean(std::string_view t) {
+    for (char c : t)
+        if (std::isspace(static_cast<unsigned char>(c)) || std::iscntrl(static_cast<unsigned char>(c))) return false;
+    return !t.empty();
+}
+}  // namespace
+
+Result<ErpCredentials> parse_erp_token(std::string_view text, std::string_view where) {
+    std::string_view t = trim(text);
+    std::string w(where);
+    size_t colon = t.find(':');
+    if (t.empty()) return make_error(Errc::invalid_argument, "ERPNext credentials (" + w + "): empty");
+    if (colon == std::string_view::npos || t.find(':', colon + 1) != std::string_view::npos)
+        return make_error(Errc::invalid_argument, "ERPNext credentials (" + w +
+                                                      "): malformed: expected one 'key:secret' with exactly one ':'");
+    std::string_view key = t.substr(0, colon), secret = t.substr(colon + 1);
+    if (key.empty() || secret.empty())
+        return make_error(Errc::invalid_argument, "ERPNext credentials (" + w + "): malformed: the " +
+                                                      (key.empty() ? "key" : "secret") + " before/after ':' is empty");
+    if (!clean(key) || !clean(secret))
+        return make_error(Errc::invalid_argument, "ERPNext credentials (" + w + "): malformed: whitespace inside the " +
+                                                      (clean(key) ? "secret" : "key") +
+                                                      " (Frappe would read the request as Guest)");
+    return ErpCredentials{std::string(key), std::string(secret)};
+}
+
 Result<ErpCredentials> load_erp_credentials(const std::string& file, const char* env_key, const char* env_secret) {
     const char* k = std::getenv(env_key);
     const char* s = std::getenv(env_secret);
-    if (k && *k && s && *s) return ErpCredentials{k, s};
+    if (k && *k && s && *s)
+        return parse_erp_token(std::string(trim(k)) + ":" + std::string(trim(s)),
+                               std::string(env_key) + "/" + env_secret);
     if (file.empty())
         return make_error(Errc::not_found, std::string("ERPNext credentials: ") + env_key + "/" + env_secret +
                                                " not set and no credentials file configured");
@@ -49,12 +83,9 @@ Result<ErpCredentials> load_erp_credentials(const std::string& file, const char*
     size_t n = std::fread(buf, 1, sizeof buf - 1, f);
     std::fclose(f);
     std::string text(buf, n);
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
-    size_t colon = text.find(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 >= text.size() ||
-        text.find_first_of("\r\n") != std::string::npos)
-        return make_error(Errc::parse_error, "ERPNext credentials: " + file + " must hold one line 'key:secret'");
-    return ErpCredentials{text.substr(0, colon), text.substr(colon + 1)};
+    if (std::string(trim(text)).find_first_of("\r\n") != std::string::npos)
+        return make_error(Errc::invalid_argument, "ERPNext credentials (" + file + "): malformed: must hold one line 'key:secret'");
+    return parse_erp_token(text, file);
 }
 
 Result<std::string> normalise_mac(const std::string& mac) {
@@ -162,9 +193,11 @@ void ErpNextClient::fetch_doc(const std::shared_ptr<Call>& call, const std::stri
                               std::function<void(Result<std::optional<FrappeRecord>>)> next) {
     std::string url = options_.base_url + "/api/resource/" + url_component(doctype) + "/" + url_component(name);
     std::string what = "ERPNext " + doctype + " " + name;
-    call->send(request(url), [next, what](Result<net::HttpResponse> res) {
+    call->send(request(url), [next, what, doctype](Result<net::HttpResponse> res) {
         if (!res) return next(res.error().with_context(what));
-        if (res->status == 404) return next(std::optional<FrappeRecord>{});
+        // Only Frappe's own "no such document" means absent; a proxy's HTML 404, a wrong prefix, an unknown site or
+        // a missing DocType is a failure that says so (frappe_status_error).
+        if (frappe_document_absent(res->status, res->body, doctype)) return next(std::optional<FrappeRecord>{});
         if (res->status != 200) return next(frappe_status_error(res->status, res->body, res->header("Retry-After"), what));
         auto doc = parse_frappe_doc(res->body);
         if (!doc) return next(doc.error().with_context(what));
@@ -189,40 +222,85 @@ void ErpNextClient::get(const std::string& doctype, const std::string& name,
     });
 }
 
-void ErpNextClient::subscriber_by_serial(const std::string& serial, Callback<ErpSubscriber> done) {
-    FrappeFilters f;
-    f.add("serial_number", "=", serial);
-    subscriber("ERPNext subscriber by serial " + serial.substr(0, 64), std::move(f), std::move(done));
-}
+namespace {
+// The request's own words in a `like` pattern: Frappe doubles backslashes and passes '%' and '_' on as wildcards
+// (v15 frappe/model/db_query.py prepare_filter_condition), so they cannot be escaped through the REST API. They
+// only widen the candidates; every candidate is verified.
+constexpr const char* kUnescapable = "%_";
+}  // namespace
 
-void ErpNextClient::subscriber_by_mac(const std::string& mac, Callback<ErpSubscriber> done) {
-    auto m = normalise_mac(mac);
-    if (!m) {
-        Error e = m.error().with_context("ERPNext subscriber by MAC");
+void ErpNextClient::subscriber_by_serial(const std::string& serial, Callback<ErpSubscriber> done) {
+    std::string want = canonical_serial(serial);
+    if (want.empty() || want.find_first_not_of(kUnescapable) == std::string::npos) {
+        Error e = make_error(Errc::invalid_argument, "ERPNext subscriber by serial: the serial '" + serial.substr(0, 40) +
+                                                         "' is empty or only wildcards");
         std::weak_ptr<int> alive = alive_;
         loop_.post([alive, done, e] {
             if (!alive.expired()) done(Fetched<ErpSubscriber>::failure(kSource, e));
         });
         return;
     }
-    std::string lower = *m;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    // PostgreSQL's '=' is exact in case and format; Frappe turns `like` into ILIKE there (v15 db_query.py), so one
+    // pattern finds the serial in any case; '%' at both ends lets a stray space before or after through.
     FrappeFilters f;
-    f.add_in("mac_address", {*m, lower});
-    subscriber("ERPNext subscriber by MAC " + *m, std::move(f), std::move(done));
+    f.add(options_.fields.equipment.field("serial_number"), "like", "%" + want + "%");
+    subscriber("ERPNext subscriber by serial " + want.substr(0, 64), std::move(f), FrappeFilters{},
+               [want](const ServiceEquipment& e) { return canonical_serial(e.serial_number) == want; }, std::move(done));
 }
 
-void ErpNextClient::subscriber(const std::string& what, FrappeFilters filters, Callback<ErpSubscriber> done) {
+void ErpNextClient::subscriber_by_mac(const std::string& mac, Callback<ErpSubscriber> done) {
+    auto m = canonical_mac(mac);
+    if (!m) {
+        // canonical_mac accepts all normalise_mac does (and stray spaces): its refusal has normalise_mac's words.
+        auto strict = normalise_mac(mac);
+        Error e = strict ? make_error(Errc::invalid_argument, "MAC address '" + mac.substr(0, 40) + "' is not valid")
+                         : strict.error();
+        e = e.with_context("ERPNext subscriber by MAC");
+        std::weak_ptr<int> alive = alive_;
+        loop_.post([alive, done, e] {
+            if (!alive.expired()) done(Fetched<ErpSubscriber>::failure(kSource, e));
+        });
+        return;
+    }
+    std::string want = *m;
+    std::string bare, any_sep;
+    for (char c : want)
+        if (c != ':') bare.push_back(c);
+    for (char c : want) any_sep.push_back(c == ':' ? '_' : c);  // '_' matches one character: ':' '-' '.' ' '
+    // "1C_61_B4_FB_2A_C8" finds 1C:61:…, 1c-61-…, "1C 61 …"; "1C61B4FB2AC8" the bare form; "1C61_B4FB_2AC8" the
+    // dotted one (1C61.B4FB.2AC8); ILIKE ignores case and the '%' at both ends a stray space.
+    std::string dotted = bare.substr(0, 4) + "_" + bare.substr(4, 4) + "_" + bare.substr(8, 4);
+    const std::string field = options_.fields.equipment.field("mac_address");
+    FrappeFilters any;
+    any.add(field, "like", "%" + any_sep + "%").add(field, "like", "%" + bare + "%").add(field, "like", "%" + dotted + "%");
+    subscriber("ERPNext subscriber by MAC " + want, FrappeFilters{}, std::move(any),
+               [want](const ServiceEquipment& e) { return canonical_mac(e.mac_address) == want; }, std::move(done));
+}
+
+void ErpNextClient::subscriber(const std::string& what, FrappeFilters filters, FrappeFilters or_filters,
+                               std::function<bool(const ServiceEquipment&)> verify, Callback<ErpSubscriber> done) {
     auto deliver = [done](Error e) { done(Fetched<ErpSubscriber>::failure(kSource, e)); };
     auto fail = [this, deliver](Error e) {
         note(&e);
         deliver(e);
     };
+    for (const FrappeFilters* f : {&filters, &or_filters})
+        if (auto st = f->status(); !st) {
+            Error e = st.error().with_context(what);
+            std::weak_ptr<int> alive = alive_;
+            loop_.post([alive, deliver, e] {
+                if (!alive.expired()) deliver(e);
+            });
+            return;
+        }
     if (refuse_if_open(deliver)) return;
     auto call = start(what, fail);
-    std::string base = options_.base_url + "/api/resource/" + url_component("Service Equipment") +
-                       "?fields=" + url_component(fields_json(kEquipmentFields)) + "&order_by=" +
-                       url_component("name asc") + "&filters=" + url_component(filters.json());
+    const ErpFieldMap& fm = options_.fields;
+    std::string base = options_.base_url + "/api/resource/" + url_component(fm.equipment.doctype) +
+                       "?fields=" + url_component(fields_json(fm.equipment.query_fields())) + "&order_by=" +
+                       url_component("name asc");
+    if (!filters.empty()) base += "&filters=" + url_component(filters.json());
+    if (!or_filters.empty()) base += "&or_filters=" + url_component(or_filters.json());
     auto acc = std::make_shared<std::vector<FrappeRecord>>();
     auto result = std::make_shared<ErpSubscriber>();
     auto finish = [this, call, done, result] {
@@ -230,9 +308,12 @@ void ErpNextClient::subscriber(const std::string& what, FrappeFilters filters, C
         note(nullptr);
         done(Fetched<ErpSubscriber>::good(kSource, std::move(*result)));
     };
-    page(call, base, 0, acc, [this, call, acc, result, finish](Result<bool> r) {
+    page(call, base, 0, acc, [this, call, acc, result, finish, verify](Result<bool> r) {
         if (!r) return call->fail(r.error());
-        for (const auto& row : *acc) result->equipment.push_back(to_equipment(row));
+        const ErpFieldMap& fields = options_.fields;
+        // A `like` match is a candidate, never the answer: each stored value is normalised and compared.
+        for (const auto& row : *acc)
+            if (auto e = to_equipment(row, fields.equipment); verify(e)) result->equipment.push_back(std::move(e));
         if (result->equipment.empty()) return finish();
         const ServiceEquipment* pick = &result->equipment.front();
         for (const auto& e : result->equipment)
@@ -243,23 +324,89 @@ void ErpNextClient::subscriber(const std::string& what, FrappeFilters filters, C
         std::string loc = pick->service_location, cust = pick->customer;
         auto get_customer = [this, call, result, finish](std::string name) {
             if (name.empty()) return finish();
-            fetch_doc(call, "Customer", name, [call, result, finish](Result<std::optional<FrappeRecord>> c) {
+            fetch_doc(call, options_.fields.customer.doctype, name, [this, call, result, finish](Result<std::optional<FrappeRecord>> c) {
                 if (!c) return call->fail(c.error());
-                if (*c) result->customer = to_customer(**c);
+                if (*c) result->customer = to_customer(**c, options_.fields.customer);
                 finish();
             });
         };
         if (loc.empty()) return get_customer(cust);
-        fetch_doc(call, "Service Location", loc,
-                  [call, result, cust, get_customer](Result<std::optional<FrappeRecord>> l) {
+        fetch_doc(call, fields.location.doctype, loc,
+                  [this, call, result, cust, get_customer](Result<std::optional<FrappeRecord>> l) {
                       if (!l) return call->fail(l.error());
                       std::string c = cust;
                       if (*l) {
-                          result->location = to_location(**l);
+                          result->location = to_location(**l, options_.fields.location);
                           if (c.empty()) c = result->location->customer;
                       }
                       get_customer(c);
                   });
+    });
+}
+
+void ErpNextClient::check_schema(Callback<std::vector<ErpDocTypeCheck>> done) {
+    auto deliver = [done](Error e) { done(Fetched<std::vector<ErpDocTypeCheck>>::failure(kSource, e)); };
+    auto fail = [this, deliver](Error e) {
+        note(&e);
+        deliver(e);
+    };
+    if (refuse_if_open(deliver)) return;
+    auto call = start("ERPNext DocType check", fail);
+    auto out = std::make_shared<std::vector<ErpDocTypeCheck>>();
+    check_one(call, 0, out, [this, call, out, done] {
+        if (!call->finish()) return;
+        note(nullptr);
+        done(Fetched<std::vector<ErpDocTypeCheck>>::good(kSource, std::move(*out)));
+    });
+}
+
+void ErpNextClient::check_one(const std::shared_ptr<Call>& call, size_t i,
+                              std::shared_ptr<std::vector<ErpDocTypeCheck>> out, std::function<void()> next) {
+    const ErpDocTypeMap* maps[] = {&options_.fields.equipment, &options_.fields.location, &options_.fields.customer};
+    if (i >= 3) return next();
+    const ErpDocTypeMap& m = *maps[i];
+    std::string what = "ERPNext DocType " + m.doctype;
+    auto record = [this, call, i, out, next](std::string doctype, std::string problem) {
+        out->push_back({std::move(doctype), std::move(problem)});
+        check_one(call, i + 1, out, next);
+    };
+    // Its fields, custom ones included (the form's own description: GET …getdoctype?doctype=…).
+    std::string url = options_.base_url + "/api/method/frappe.desk.form.load.getdoctype?doctype=" + url_component(m.doctype);
+    call->send(request(url), [this, call, &m, what, record](Result<net::HttpResponse> res) {
+        if (!res) return call->fail(res.error().with_context(what));
+        if (res->status == 401) return call->fail(frappe_status_error(res->status, res->body, std::nullopt, what));
+        if (res->status != 200) {
+            Error e = frappe_status_error(res->status, res->body, res->header("Retry-After"), what + " description");
+            if (res->status >= 500 || res->status == 429) return call->fail(e);
+            return record(m.doctype, e.message);
+        }
+        auto fields = parse_frappe_doctype_fields(res->body, m.doctype);
+        if (!fields) return call->fail(fields.error().with_context(what));
+        if (auto st = m.check_present(*fields); !st) return record(m.doctype, st.error().message);
+        // Read access: a list of one row with every mapped field. A 403 is a missing role; a field the API user may
+        // not read (above its permission level) is dropped from the row silently, so its absence is checked too.
+        std::string list = options_.base_url + "/api/resource/" + url_component(m.doctype) +
+                           "?fields=" + url_component(fields_json(m.query_fields())) + "&limit_page_length=1";
+        auto perm = std::make_shared<std::map<std::string, int>>(std::move(*fields));
+        call->send(request(list), [call, &m, what, record, perm](Result<net::HttpResponse> r2) {
+            if (!r2) return call->fail(r2.error().with_context(what));
+            if (r2->status != 200) {
+                Error e = frappe_status_error(r2->status, r2->body, r2->header("Retry-After"), what + " read");
+                if (r2->status >= 500 || r2->status == 429 || r2->status == 401) return call->fail(e);
+                return record(m.doctype, e.message);
+            }
+            auto rows = parse_frappe_list(r2->body);
+            if (!rows) return call->fail(rows.error().with_context(what));
+            if (!rows->empty())
+                for (const auto& f : m.query_fields())
+                    if (!rows->front().count(f)) {
+                        auto p = perm->find(f);
+                        return record(m.doctype, "ERPNext DocType '" + m.doctype + "': the API user cannot read field '" +
+                                                     f + "' (permission level " +
+                                                     std::to_string(p == perm->end() ? 0 : p->second) + ")");
+                    }
+            record(m.doctype, "");
+        });
     });
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "net/event_loop.hpp"
@@ -23,8 +24,13 @@ struct ErpCredentials {
     std::string api_key;
     std::string api_secret;
 };
-// From the environment (ERPNEXT_API_KEY / ERPNEXT_API_SECRET), else from `file` (one line "key:secret"; may be
-// empty to skip). The error names where it looked, never the values.
+// "key:secret" (ERP_SERVICE_TOKEN, a credentials file's line): surrounding whitespace trimmed, then exactly one ':'
+// with a non-empty key and secret and no whitespace inside. Frappe splits the header on ' ' and the token on ':'
+// and treats anything else as Guest (v15 frappe/auth.py validate_auth_via_api_keys), so "key: secret" would be a
+// 403 far from its cause: it is reported here as malformed. `where` names the source; values are never in errors.
+Result<ErpCredentials> parse_erp_token(std::string_view text, std::string_view where);
+// From the environment (ERPNEXT_API_KEY / ERPNEXT_API_SECRET, each trimmed), else from `file` (one line
+// "key:secret"; may be empty to skip). The error names where it looked, never the values.
 Result<ErpCredentials> load_erp_credentials(const std::string& file = "", const char* env_key = "ERPNEXT_API_KEY",
                                             const char* env_secret = "ERPNEXT_API_SECRET");
 
@@ -35,6 +41,7 @@ struct ErpNextOptions {
     uint64_t budget_ms = 8000;      // a whole call, every page or hop included
     size_t page_size = 100;         // always sent: Frappe's default page is 20 rows
     size_t max_rows = 10000;        // a paged list stops (failed, too_large) beyond this
+    ErpFieldMap fields;             // DocType and field names (configuration: erpnext.fields)
     BreakerOptions breaker;
     CircuitBreaker::Clock clock;
 };
@@ -44,6 +51,12 @@ struct ErpSubscriber {
     std::vector<ServiceEquipment> equipment;       // all rows that matched (usually one)
     std::optional<ServiceLocation> location;       // of the first Active match (else the first)
     std::optional<Customer> customer;
+};
+
+// One DocType's fitness for the hub: its fields exist (getdoctype) and the API user can read it (a list of one).
+struct ErpDocTypeCheck {
+    std::string doctype;
+    std::string problem;  // "" = fine; else what is wrong, naming the field or the permission
 };
 
 class ErpNextClient {
@@ -59,18 +72,28 @@ public:
     // Every matching row of `doctype` (paged with limit_start/limit_page_length, de-duplicated by name).
     void list(const std::string& doctype, const FrappeFilters& filters, std::vector<std::string> fields,
               Callback<std::vector<FrappeRecord>> done, const std::string& order_by = "name asc");
-    // One document; value nullopt when ERPNext answers 404.
+    // One document; value nullopt only when ERPNext answers that it does not exist (JSON DoesNotExistError);
+    // any other 404 is a failure naming what it was.
     void get(const std::string& doctype, const std::string& name, Callback<std::optional<FrappeRecord>> done);
 
-    // Service Equipment whose serial_number is `serial` → its Service Location → its Customer.
+    // Service Equipment whose serial number is `serial` in any case, whitespace ignored (a `like` — ILIKE on
+    // PostgreSQL — then each candidate verified) → its Service Location → its Customer.
     void subscriber_by_serial(const std::string& serial, Callback<ErpSubscriber> done);
-    // Same by MAC (any case, ':' '-' or bare hex accepted; matched in upper and lower case).
+    // Same by MAC in any common notation, as asked and as stored (':' '-' '.', bare, any case, stray spaces):
+    // or_filters of three `like` patterns, then each candidate's stored MAC normalised and compared.
     void subscriber_by_mac(const std::string& mac, Callback<ErpSubscriber> done);
+    // Each DocType of the field map: its fields exist and the API user can read it. A failure: ERPNext could not be
+    // asked (unreachable, key rejected, …); problems of a DocType are in the value.
+    void check_schema(Callback<std::vector<ErpDocTypeCheck>> done);
+    const ErpFieldMap& fields() const { return options_.fields; }
 
     BreakerSnapshot health() const { return breaker_.snapshot(); }
 
 private:
-    void subscriber(const std::string& what, FrappeFilters filters, Callback<ErpSubscriber> done);
+    void subscriber(const std::string& what, FrappeFilters filters, FrappeFilters or_filters,
+                    std::function<bool(const ServiceEquipment&)> verify, Callback<ErpSubscriber> done);
+    void check_one(const std::shared_ptr<class Call>& call, size_t i, std::shared_ptr<std::vector<ErpDocTypeCheck>> out,
+                   std::function<void()> next);
     // Open breaker: delivers the refusal (posted, not counted as a failure) and returns true.
     bool refuse_if_open(const std::function<void(Error)>& deliver);
     void note(const Error* e);

@@ -436,7 +436,9 @@ class Demo:
                          {"Authorization": "token " + creds})
         if st_ != 200:
             raise DemoError("ERPNext simulator: %s %s" % (st_, body[:200]))
-        rows = {r["serial_number"]: r for r in json.loads(body)["data"]}
+        # The fleet stores serials as people typed them (case, spaces): key the rows by the serial itself.
+        rows = {"".join(r["serial_number"].split()).upper(): dict(r, serial_number="".join(r["serial_number"].split()).upper())
+                for r in json.loads(body)["data"]}
         serial = next((s for s in info["agents"] if s in rows), None) or next(iter(sorted(rows)))
         erp = rows[serial]
         base = "http://%s:%d" % (LOOP, info["public_port"])

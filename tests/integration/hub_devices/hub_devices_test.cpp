@@ -676,6 +676,9 @@ TEST_F(HubDevices, HealthCarriesEachSourceWithoutDeviceData) {
         EXPECT_GE(num(h.get(), {"genieacs", "last_ok_age_s"}), 0);
         EXPECT_EQ(str(h.get(), {"erpnext", "state"}), "failing") << open.body;
         EXPECT_GE(num(h.get(), {"erpnext", "last_error_age_s"}), 0);
+        // The field map was checked against the DocTypes at start-up (docs/erpnext.md); a 503 since keeps that.
+        for (const char* dt : {"Service Equipment", "Service Location", "Customer"})
+            EXPECT_EQ(str(h.get(), {"erpnext", "doctypes", dt}), "ok") << open.body;
         EXPECT_EQ(str(h.get(), {"bridge", "state"}), "off");
         EXPECT_TRUE(at(h.get(), {"poll", "interval_s"}));
         EXPECT_TRUE(at(h.get(), {"cache", "windows_s"}));

@@ -22,6 +22,7 @@
 #include "net/http_client.hpp"
 #include "sources/erpnext_client.hpp"
 #include "sources/genieacs_client.hpp"
+#include "sources/url.hpp"
 
 namespace cpe::hub::sources {
 namespace {
@@ -722,7 +723,7 @@ TEST_F(SourcesTest, ErpSubscriberBySerialAndMac) {
     auto m = wait<ErpSubscriber>([&](auto cb) { e.subscriber_by_mac(mac, cb); });
     ASSERT_TRUE(m.ok()) << m.provenance.error;
     ASSERT_EQ(m.value.equipment.size(), 1u);
-    EXPECT_EQ(m.value.equipment[0].serial_number, str(d, "serial"));
+    EXPECT_EQ(canonical_serial(m.value.equipment[0].serial_number), str(d, "serial"));
 
     auto none = wait<ErpSubscriber>([&](auto cb) { e.subscriber_by_serial("TPLG00000000", cb); });
     ASSERT_TRUE(none.ok());
@@ -760,7 +761,8 @@ TEST_F(SourcesTest, ErpAuthFailureAndNotFound) {
     auto f = wait<ErpSubscriber>([&](auto cb) { e.subscriber_by_serial("TPLG12345678", cb); });
     EXPECT_FALSE(f.ok());
     EXPECT_EQ(f.provenance.errc, Errc::denied);
-    EXPECT_NE(f.provenance.error.find("401 AuthenticationError"), std::string::npos) << f.provenance.error;
+    EXPECT_NE(f.provenance.error.find("API key or secret rejected (401 AuthenticationError)"), std::string::npos)
+        << f.provenance.error;
     EXPECT_EQ(f.provenance.error.find(o.credentials.api_secret), std::string::npos) << "no secret in errors";
     EXPECT_EQ(e.health().consecutive_failures, 0u) << "a refused key is not a source failure";
 
@@ -800,7 +802,8 @@ TEST_F(SourcesTest, ErpBadOperatorRefusedLocallyAndServer417Mapped) {
     unknown.add("no_such_field", "=", "x");
     auto u = wait<std::vector<FrappeRecord>>([&](auto cb) { e.list("Service Equipment", unknown, {}, cb); });
     EXPECT_FALSE(u.ok());
-    EXPECT_NE(u.provenance.error.find("417"), std::string::npos) << u.provenance.error;
+    EXPECT_NE(u.provenance.error.find("417 DataError): Field not permitted in query: no_such_field"), std::string::npos)
+        << u.provenance.error;
 }
 
 TEST_F(SourcesTest, ErpRateLimitSlowAndMalformed) {
@@ -826,6 +829,317 @@ TEST_F(SourcesTest, ErpRateLimitSlowAndMalformed) {
     t.cancel();
     EXPECT_EQ(slow.provenance.errc, Errc::timeout) << slow.provenance.error;
     EXPECT_EQ(e.health().consecutive_failures, 3u);
+}
+
+// ---------------------------------------------------------------------- ERPNext as it answers on PostgreSQL (issue 19)
+
+// The fleet's Service Equipment rows of ONTs, with the device each belongs to (the device's own serial and MAC are
+// canonical; the rows hold them as people typed them).
+struct EquipmentRow {
+    const cJSON* row;
+    const cJSON* device;
+};
+std::vector<EquipmentRow> ont_rows() {
+    std::vector<EquipmentRow> out;
+    const cJSON* t = cJSON_GetObjectItemCaseSensitive(g_world->fleet.get(), "service_equipment");
+    for (const cJSON* r = t ? t->child : nullptr; r; r = r->next) {
+        if (str(r, "equipment_type") != "ONT") continue;
+        const cJSON* d = fleet_device([&](const cJSON* x) { return str(x, "customer") == str(r, "customer"); });
+        if (d) out.push_back({r, d});
+    }
+    return out;
+}
+std::string lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+TEST_F(SourcesTest, ErpFleetStoresMixedNotations) {
+    // The simulator's data is what makes the tests below mean something: not one canonical spelling.
+    std::set<std::string> kinds;
+    for (const auto& [r, d] : ont_rows()) {
+        std::string m = str(r, "mac_address"), s = str(r, "serial_number");
+        if (m == str(d, "mac")) kinds.insert("mac canonical");
+        if (m.find('-') != std::string::npos) kinds.insert("mac dashes");
+        if (m.size() == 12) kinds.insert("mac bare");
+        if (m != lower(m) && m.find(' ') != std::string::npos) kinds.insert("mac spaces");
+        if (m == lower(m)) kinds.insert("mac lower");
+        if (s != str(d, "serial") && canonical_serial(s) == str(d, "serial")) kinds.insert("serial typed");
+    }
+    EXPECT_EQ(kinds.size(), 6u) << "kinds seen: " << kinds.size();
+}
+
+TEST_F(SourcesTest, ErpMacInAnyNotationFindsTheCustomer) {
+    auto& e = make_erp();
+    auto rows = ont_rows();
+    ASSERT_GE(rows.size(), 16u);
+    size_t checked = 0;
+    for (size_t i = 0; i < 16; ++i) {
+        const auto& [r, d] = rows[i];
+        std::string mac = str(d, "mac");  // "1C:61:B4:FB:2A:C8" as the device reports it
+        std::string bare;
+        for (char c : mac)
+            if (c != ':') bare.push_back(c);
+        // The sticker's notation varies too: colon, dash, bare, lower, spaces around.
+        std::string asked[] = {mac, lower(bare), " " + lower(mac) + " "};
+        for (const auto& a : asked) {
+            auto f = wait<ErpSubscriber>([&](auto cb) { e.subscriber_by_mac(a, cb); });
+            ASSERT_TRUE(f.ok()) << a << ": " << f.provenance.error;
+            ASSERT_EQ(f.value.equipment.size(), 1u) << "'" << a << "' stored as '" << str(r, "mac_address") << "'";
+            EXPECT_EQ(f.value.equipment[0].name, str(r, "name"));
+            ASSERT_TRUE(f.value.customer) << a;
+            EXPECT_EQ(f.value.customer->name, str(d, "customer"));
+            ++checked;
+        }
+    }
+    EXPECT_EQ(checked, 48u);
+    // A like pattern is a candidate only: a MAC one digit off is nobody's.
+    std::string off = str(rows[0].device, "mac");
+    off.back() = off.back() == '0' ? '1' : '0';
+    auto none = wait<ErpSubscriber>([&](auto cb) { e.subscriber_by_mac(off, cb); });
+    ASSERT_TRUE(none.ok()) << none.provenance.error;
+    EXPECT_TRUE(none.value.equipment.empty());
+}
+
+TEST_F(SourcesTest, ErpSerialInAnyCaseFindsTheCustomer) {
+    auto& e = make_erp();
+    auto rows = ont_rows();
+    ASSERT_GE(rows.size(), 8u);
+    for (size_t i = 0; i < 8; ++i) {
+        const auto& [r, d] = rows[i];
+        std::string serial = str(d, "serial");
+        for (const std::string& asked : {serial, lower(serial), " " + serial + "\t"}) {
+            auto f = wait<ErpSubscriber>([&](auto cb) { e.subscriber_by_serial(asked, cb); });
+            ASSERT_TRUE(f.ok()) << asked << ": " << f.provenance.error;
+            ASSERT_EQ(f.value.equipment.size(), 1u) << "'" << asked << "' stored as '" << str(r, "serial_number") << "'";
+            EXPECT_EQ(f.value.equipment[0].name, str(r, "name"));
+            ASSERT_TRUE(f.value.customer);
+            EXPECT_EQ(f.value.customer->name, str(d, "customer"));
+        }
+    }
+    // '_' and '%' are wildcards Frappe cannot escape: they widen the candidates, the verification keeps none.
+    std::string serial = str(rows[0].device, "serial");
+    std::string wild = serial.substr(0, 4) + "_" + serial.substr(5);
+    auto w = wait<ErpSubscriber>([&](auto cb) { e.subscriber_by_serial(wild, cb); });
+    ASSERT_TRUE(w.ok()) << w.provenance.error;
+    EXPECT_TRUE(w.value.equipment.empty()) << "'" << wild << "' is not '" << serial << "'";
+    auto pct = wait<ErpSubscriber>([&](auto cb) { e.subscriber_by_serial("%", cb); });
+    EXPECT_EQ(pct.provenance.errc, Errc::invalid_argument) << pct.provenance.error;
+}
+
+TEST_F(SourcesTest, ErpFieldMapCheckedAgainstTheDocTypes) {
+    auto& good = make_erp();
+    auto ok = wait<std::vector<ErpDocTypeCheck>>([&](auto cb) { good.check_schema(cb); });
+    ASSERT_TRUE(ok.ok()) << ok.provenance.error;
+    ASSERT_EQ(ok.value.size(), 3u);
+    for (const auto& c : ok.value) EXPECT_EQ(c.problem, "") << c.doctype;
+
+    // A field the DocType does not have: named, with where it is configured.
+    ErpNextOptions o;
+    o.fields.customer.set("legacy_account_id", "custom_legacy_account_id");
+    auto& e = make_erp(o);
+    auto bad = wait<std::vector<ErpDocTypeCheck>>([&](auto cb) { e.check_schema(cb); });
+    ASSERT_TRUE(bad.ok()) << bad.provenance.error;
+    ASSERT_EQ(bad.value.size(), 3u);
+    EXPECT_EQ(bad.value[0].problem, "");
+    EXPECT_EQ(bad.value[2].doctype, "Customer");
+    EXPECT_EQ(bad.value[2].problem, "ERPNext DocType 'Customer' has no field 'custom_legacy_account_id' "
+                                    "(erpnext.fields.customer.legacy_account_id; a field added in the UI is named custom_…)");
+    // The lookup itself, with that map: ERPNext's 417 DataError names the field.
+    o.fields = {};
+    o.fields.equipment.set("serial_number", "serial_no");
+    auto& wrong = make_erp(o);
+    auto w = wait<ErpSubscriber>([&](auto cb) { wrong.subscriber_by_serial("TPLG12345678", cb); });
+    EXPECT_FALSE(w.ok());
+    EXPECT_NE(w.provenance.error.find("417 DataError): Field not permitted in query: serial_no"), std::string::npos)
+        << w.provenance.error;
+
+    // A field above the API user's permission level is dropped from lists silently: the check says so.
+    ErpNextOptions p;
+    p.fields.customer.set("legacy_account_id", "stripe_id");
+    auto& level = make_erp(p);
+    auto lv = wait<std::vector<ErpDocTypeCheck>>([&](auto cb) { level.check_schema(cb); });
+    ASSERT_TRUE(lv.ok()) << lv.provenance.error;
+    EXPECT_EQ(lv.value[2].problem, "ERPNext DocType 'Customer': the API user cannot read field 'stripe_id' (permission level 1)");
+
+    // A custom field (custom_…) in the map: the sticker's label MAC finds the customer through it.
+    ErpNextOptions c;
+    c.fields.equipment.set("mac_address", "custom_label_mac");
+    auto& custom = make_erp(c);
+    auto cc = wait<std::vector<ErpDocTypeCheck>>([&](auto cb) { custom.check_schema(cb); });
+    ASSERT_TRUE(cc.ok()) << cc.provenance.error;
+    for (const auto& x : cc.value) EXPECT_EQ(x.problem, "") << x.doctype;
+    const auto& [r, d] = ont_rows()[1];
+    auto f = wait<ErpSubscriber>([&](auto cb) { custom.subscriber_by_mac(str(d, "label_mac"), cb); });
+    ASSERT_TRUE(f.ok()) << f.provenance.error;
+    ASSERT_EQ(f.value.equipment.size(), 1u) << str(r, "custom_label_mac");
+    ASSERT_TRUE(f.value.customer);
+    EXPECT_EQ(f.value.customer->name, str(d, "customer"));
+}
+
+TEST_F(SourcesTest, ErpOnlyDoesNotExistErrorMeansAbsent) {
+    auto& e = make_erp();
+    auto nf = wait<std::optional<FrappeRecord>>([&](auto cb) { e.get("Customer", "CUST-99999", cb); });
+    ASSERT_TRUE(nf.ok()) << nf.provenance.error;
+    EXPECT_FALSE(nf.value);
+
+    // A wrong prefix (or a proxy, an unknown site): an HTML 404 is a failure saying what it was.
+    ErpNextOptions o;
+    o.base_url = g_world->frappe->url() + "/erp";
+    o.credentials = {g_world->key, g_world->secret};
+    o.clock = [this] { return now_ms; };
+    erp = std::make_unique<ErpNextClient>(*loop, *http, o);
+    auto html = wait<std::optional<FrappeRecord>>([&](auto cb) { erp->get("Customer", "CUST-00001", cb); });
+    EXPECT_FALSE(html.ok());
+    EXPECT_EQ(html.provenance.errc, Errc::io_error);
+    EXPECT_NE(html.provenance.error.find("404 without Frappe's JSON error"), std::string::npos) << html.provenance.error;
+
+    // A missing DocType (the map names one that is not there): its DoesNotExistError is no "absent".
+    ErpNextOptions m;
+    m.fields.location.doctype = "Service Locations";
+    auto& miss = make_erp(m);
+    auto d = fleet_device([](const cJSON*) { return true; });
+    auto f = wait<ErpSubscriber>([&](auto cb) { miss.subscriber_by_serial(str(d, "serial"), cb); });
+    EXPECT_FALSE(f.ok()) << "a location silently dropped";
+    EXPECT_NE(f.provenance.error.find("DocType Service Locations not found"), std::string::npos) << f.provenance.error;
+}
+
+TEST_F(SourcesTest, ErpCredentialsTrimmedAndMalformedNamed) {
+    auto t = parse_erp_token("  key123:secret456 \n", "ERP_SERVICE_TOKEN");
+    ASSERT_TRUE(t) << t.error().message;
+    EXPECT_EQ(t->api_key, "key123");
+    EXPECT_EQ(t->api_secret, "secret456");
+    for (const char* bad : {"key123: secret456", "key123 :secret456", "key123", "key123:secret:456", ":secret", "key:", ""}) {
+        auto b = parse_erp_token(bad, "ERP_SERVICE_TOKEN");
+        ASSERT_FALSE(b) << bad;
+        EXPECT_NE(b.error().message.find("ERPNext credentials (ERP_SERVICE_TOKEN)"), std::string::npos) << b.error().message;
+        EXPECT_EQ(b.error().message.find("secret456"), std::string::npos) << "no secret in errors";
+    }
+    EXPECT_NE(parse_erp_token("key123: secret456", "f").error().message.find("malformed: whitespace inside the secret"),
+              std::string::npos);
+
+    // A credentials file with spaces around the line still works against the simulator.
+    std::string path = g_world->dir + "/erp.credentials";
+    FILE* fp = std::fopen(path.c_str(), "w");
+    ASSERT_NE(fp, nullptr);
+    std::fprintf(fp, "  %s:%s  \n", g_world->key.c_str(), g_world->secret.c_str());
+    std::fclose(fp);
+    auto c = load_erp_credentials(path, "HUB_TEST_UNSET_KEY", "HUB_TEST_UNSET_SECRET");
+    std::remove(path.c_str());
+    ASSERT_TRUE(c) << c.error().message;
+    ErpNextOptions o;
+    o.credentials = *c;
+    auto& e = make_erp(o);
+    auto d = fleet_device([](const cJSON*) { return true; });
+    auto f = wait<ErpSubscriber>([&](auto cb) { e.subscriber_by_serial(str(d, "serial"), cb); });
+    ASSERT_TRUE(f.ok()) << f.provenance.error;
+    EXPECT_EQ(f.value.equipment.size(), 1u);
+
+    // What an untrimmed "key: secret" does at Frappe: three header parts → Guest → 403, far from its cause.
+    net::HttpRequest r;
+    r.url = g_world->frappe->url() + "/api/resource/Customer";
+    r.headers = {{"Authorization", "token " + g_world->key + ": " + g_world->secret}};
+    EXPECT_EQ(raw(r).status, 403);
+}
+
+// A second simulator: the API user lacks a role for Service Location and is limited by User Permissions.
+class ErpRestricted : public SourcesTest {
+protected:
+    void SetUp() override {
+        SourcesTest::SetUp();
+        fleet = g_world->dir + "/restricted.json";
+        ASSERT_EQ(run_command({HUB_SOURCES_PYTHON, kSimDir + "/fleet/make_fleet.py", "--count", "12", "--seed", "7",
+                               "--hidden-customers", "2", "--out", fleet}),
+                  0);
+        sim = Sim::start({HUB_SOURCES_PYTHON, kSimDir + "/erpnext/frappe_sim.py", "--fleet", fleet, "--api-key",
+                          g_world->key, "--api-secret", g_world->secret, "--deny-read", "Service Location"});
+        ASSERT_TRUE(sim);
+    }
+    void TearDown() override {
+        SourcesTest::TearDown();
+        sim.reset();
+        std::remove(fleet.c_str());
+    }
+    ErpNextClient& restricted() {
+        ErpNextOptions o;
+        o.base_url = sim->url();
+        o.credentials = {g_world->key, g_world->secret};
+        o.clock = [this] { return now_ms; };
+        erp = std::make_unique<ErpNextClient>(*loop, *http, o);
+        return *erp;
+    }
+    std::string fleet;
+    std::unique_ptr<Sim> sim;
+};
+
+TEST_F(ErpRestricted, ReadAccessCheckedAndPermissionDetailRead) {
+    auto& e = restricted();
+    auto c = wait<std::vector<ErpDocTypeCheck>>([&](auto cb) { e.check_schema(cb); });
+    ASSERT_TRUE(c.ok()) << c.provenance.error;
+    ASSERT_EQ(c.value.size(), 3u);
+    EXPECT_EQ(c.value[0].problem, "");
+    EXPECT_EQ(c.value[1].doctype, "Service Location");
+    EXPECT_NE(c.value[1].problem.find("not permitted"), std::string::npos) << c.value[1].problem;
+    EXPECT_NE(c.value[1].problem.find("(403 PermissionError): Insufficient Permission for Service Location"),
+              std::string::npos) << c.value[1].problem;
+    EXPECT_EQ(c.value[2].problem, "");
+}
+
+TEST_F(ErpRestricted, UserPermissionsHideRowsSilently) {
+    auto& e = restricted();
+    auto doc = json::parse_file(fleet, 8 << 20);
+    ASSERT_TRUE(doc);
+    const cJSON* devs = cJSON_GetObjectItemCaseSensitive(doc->get(), "devices");
+    const cJSON* last = cJSON_GetArrayItem(devs, cJSON_GetArraySize(devs) - 1);
+    // Hidden by a User Permission: the list is empty, not an error — why docs/sources-hub.md lists the API user's
+    // permissions, and why an empty answer is no proof of absence.
+    auto f = wait<std::vector<FrappeRecord>>([&](auto cb) {
+        FrappeFilters by;
+        by.add("customer", "=", str(last, "customer"));
+        e.list("Service Equipment", by, {"name"}, cb);
+    });
+    ASSERT_TRUE(f.ok()) << f.provenance.error;
+    EXPECT_TRUE(f.value.empty());
+    auto g = wait<std::optional<FrappeRecord>>([&](auto cb) { e.get("Customer", str(last, "customer"), cb); });
+    EXPECT_FALSE(g.ok());
+    EXPECT_EQ(g.provenance.errc, Errc::denied) << g.provenance.error;
+}
+
+TEST_F(SourcesTest, ErpSimulatorFollowsPostgresAndFrappeRouting) {
+    auto get = [&](const std::string& path) {
+        net::HttpRequest r;
+        r.url = g_world->frappe->url() + path;
+        r.headers = {{"Authorization", "token " + g_world->key + ":" + g_world->secret}};
+        return raw(r);
+    };
+    auto count = [](const net::HttpResponse& r) {
+        auto l = parse_frappe_list(r.body);
+        return l ? static_cast<int>(l->size()) : -1;
+    };
+    // '=' exact in case; 'like' is ILIKE; 'not like' stays case-sensitive; 'in' values stripped.
+    EXPECT_EQ(count(get("/api/resource/Service%20Equipment?filters=" +
+                        url_component(R"([["status","=","active"]])"))), 0);
+    EXPECT_GT(count(get("/api/resource/Service%20Equipment?filters=" +
+                        url_component(R"([["status","like","active"]])"))), 0);
+    EXPECT_EQ(count(get("/api/resource/Service%20Equipment?limit_page_length=0&filters=" +
+                        url_component(R"([["status","not like","active"]])"))),
+              static_cast<int>(fleet_count("service_equipment")));
+    EXPECT_GT(count(get("/api/resource/Service%20Equipment?filters=" +
+                        url_component(R"([["status","in",[" Active "]]])"))), 0);
+    // A trailing slash and a raw '/' in a name are routed, not refused.
+    EXPECT_EQ(get("/api/resource/Customer/CUST-00001/").status, 200);
+    EXPECT_EQ(get("/api/resource/Customer/").status, 200);
+    auto slash = get("/api/resource/Customer/CUST/00001");
+    EXPECT_EQ(slash.status, 404);
+    EXPECT_NE(parse_frappe_error(slash.body).message.find("Customer CUST/00001 not found"), std::string::npos) << slash.body;
+    // A 401 carries no message (frappe/auth.py raises a bare AuthenticationError).
+    net::HttpRequest r;
+    r.url = g_world->frappe->url() + "/api/resource/Customer";
+    r.headers = {{"Authorization", "token " + g_world->key + ":nope"}};
+    auto a = raw(r);
+    EXPECT_EQ(a.status, 401);
+    EXPECT_EQ(parse_frappe_error(a.body).exc_type, "AuthenticationError");
+    EXPECT_EQ(parse_frappe_error(a.body).message, "");
 }
 
 }  // namespace

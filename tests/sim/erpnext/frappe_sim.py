@@ -1,11 +1,14 @@
 #!/usr/bin/python3
 """ERPNext (Frappe REST v1) simulator for the hub's ERPNext client tests and demos. Standard library only.
 
-Every behaviour follows shared reference/erpnext-twilio.md ("the doc" below) unless marked "sim:" (a choice where
-the doc is silent). Data comes from the fleet file (tests/sim/fleet/make_fleet.py): Customer, Service Location,
-Service Equipment.
+Every behaviour follows shared reference/erpnext-twilio.md ("the doc" below), or Frappe v15's own source where
+named (frappe/model/db_query.py, frappe/api/v1.py, frappe/auth.py, frappe/app.py, frappe/utils/response.py, as read
+for issue 19; read, not copied), unless marked "sim:" (a choice where both are silent). The database behind it is
+PostgreSQL, as the operator runs it (operator-system.md): '=' and 'in' exact, 'like' → ILIKE, 'not like' exact.
+Data comes from the fleet file (tests/sim/fleet/make_fleet.py): Customer, Service Location, Service Equipment, the
+DocTypes' fields ("doctypes") and the API user's User Permissions ("user_permissions").
 
-    /usr/bin/python3 frappe_sim.py --fleet fleet.json --api-key K --api-secret S [--port 0]
+    /usr/bin/python3 frappe_sim.py --fleet fleet.json --api-key K --api-secret S [--port 0] [--deny-read DOCTYPE]...
 
 Prints "READY <port>" on stdout once listening. Test-only control endpoints (no auth, same port):
   GET  /__sim/stats
@@ -26,14 +29,43 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 # the doc: the operators Frappe accepts (plus tree/time operators, not simulated: they fail like unknown ones)
 OPERATORS = ["=", "!=", ">", "<", ">=", "<=", "like", "not like", "in", "not in", "is", "between"]
 
-EXC_STATUS = {"ValidationError": 417, "AuthenticationError": 401, "PermissionError": 403, "DoesNotExistError": 404,
-              "DuplicateEntryError": 409, "TooManyRequestsError": 429}
+# the doc's status map; DataError is a ValidationError (frappe/exceptions.py), 417 too
+EXC_STATUS = {"ValidationError": 417, "DataError": 417, "AuthenticationError": 401, "PermissionError": 403,
+              "DoesNotExistError": 404, "DuplicateEntryError": 409, "TooManyRequestsError": 429}
+
+# Columns every DocType's table has (Frappe's standard fields, frappe/model/__init__.py default_fields).
+STANDARD_FIELDS = ["name", "owner", "creation", "modified", "modified_by", "docstatus", "idx"]
+API_USER = "api-user"
 
 
 class FrappeError(Exception):
-    def __init__(self, exc_type, message, title="Message"):
+    def __init__(self, exc_type, message, title="Message", error_message=None):
         super().__init__(message)
         self.exc_type, self.message, self.title = exc_type, message, title
+        self.error_message = error_message  # frappe.flags.error_message → "_error_message" (v15 frappe/app.py)
+
+
+def no_read(doctype):
+    # v15 frappe/model/db_query.py execute(): without read permission, frappe.flags.error_message is set to
+    # "Insufficient Permission for <b>DocType</b>" (frappe.bold) and a bare PermissionError raised; frappe/app.py
+    # handle_exception sends the flag as _error_message with the 403.
+    return FrappeError("PermissionError", None, error_message="Insufficient Permission for <strong>%s</strong>" % doctype)
+
+
+def load_meta(fleet, docs):
+    """DocType → [{fieldname, fieldtype, permlevel}] from the fleet's "doctypes"; sim: derived from the rows' keys
+    when the fleet has none (older fleet files)."""
+    meta = {}
+    for dt, rows in docs.items():
+        fields = (fleet.get("doctypes") or {}).get(dt)
+        if fields is None:
+            keys = []
+            for d in rows.values():
+                keys += [k for k in d if k not in keys]
+            fields = [{"fieldname": k, "fieldtype": "Data", "permlevel": 0} for k in keys if k not in STANDARD_FIELDS
+                      and k != "doctype"]
+        meta[dt] = fields
+    return meta
 
 
 def load_docs(fleet):
@@ -53,19 +85,32 @@ def load_docs(fleet):
     return docs
 
 
-def like_to_regex(pattern):
-    out = []
-    for ch in pattern:
+def like_to_regex(value, case_insensitive):
+    """A Frappe `like` value as PostgreSQL matches it. v15 frappe/model/db_query.py prepare_filter_condition doubles
+    each backslash of the value ("like uses backslash for escaping") and passes '%' and '_' on as wildcards; on
+    PostgreSQL it turns `like` (only `like`, not `not like`) into ILIKE. PostgreSQL's LIKE: '_' one character, '%'
+    any run, backslash escapes the next character."""
+    pattern = value.replace("\\", "\\\\")
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
         out.append(".*" if ch == "%" else "." if ch == "_" else re.escape(ch))
-    return re.compile("^" + "".join(out) + "$", re.I | re.S)  # sim: case-insensitive, as ILIKE on PostgreSQL
+        i += 1
+    return re.compile("^" + "".join(out) + "$", (re.I if case_insensitive else 0) | re.S)
 
 
 def as_list(v):
-    if isinstance(v, list):
-        return v
+    """`in` values: a list, or a string split on ',' (v15 db_query.py prepare_filter_condition); each value is
+    stripped (cstr(v).strip()) before it is quoted, so "in [' X ']" finds "X"."""
     if isinstance(v, str):
-        return [x.strip() for x in v.split(",") if x.strip()]
-    return [v]
+        v = v.split(",")
+    if not isinstance(v, list):
+        v = [v]
+    return [("" if x is None else str(x)).strip() for x in v]
 
 
 def cmp_val(a, b):
@@ -81,13 +126,15 @@ def cmp_val(a, b):
 
 def test_condition(doc, field, op, value, doctype, fields_known):
     if field not in fields_known:
-        # sim: Frappe answers with a database error text here; kept as a clear 417
-        raise FrappeError("ValidationError", "Field not permitted in query: %s" % field)
+        # v15 db_query.py: a field that is not the DocType's is refused with frappe.DataError (417), the query
+        # never reaching the database
+        raise FrappeError("DataError", "Field not permitted in query: %s" % field)
     actual = doc.get(field)
     op = op.lower().strip() if isinstance(op, str) else op
     if op not in OPERATORS:
         raise FrappeError("ValidationError", "Operator must be one of %s" % ", ".join(OPERATORS))
     if op in ("=", "!="):
+        # PostgreSQL compares text exactly: case, spaces and separators count
         a, b = cmp_val(actual if actual is not None else "", value if value is not None else "")
         return (a == b) == (op == "=")
     if op in (">", "<", ">=", "<="):
@@ -97,11 +144,11 @@ def test_condition(doc, field, op, value, doctype, fields_known):
         except TypeError:
             return False
     if op in ("like", "not like"):
-        hit = like_to_regex(str(value)).match(str(actual if actual is not None else "")) is not None
+        hit = like_to_regex(str(value), op == "like").match(str(actual if actual is not None else "")) is not None
         return hit == (op == "like")
     if op in ("in", "not in"):
-        vals = [str(x) for x in as_list(value)]
-        return (str(actual) in vals) == (op == "in")
+        vals = as_list(value)  # stripped; the comparison itself is exact (PostgreSQL IN)
+        return (str(actual if actual is not None else "") in vals) == (op == "in")
     if op == "is":
         if value not in ("set", "not set"):
             raise FrappeError("ValidationError", "Value for 'is' must be 'set' or 'not set'")
@@ -148,8 +195,11 @@ def normalise_filters(raw, doctype, what):
 
 
 class State:
-    def __init__(self, docs, key, secret):
-        self.docs, self.key, self.secret = docs, key, secret
+    def __init__(self, docs, meta, key, secret, deny_read=(), user_permissions=None):
+        self.docs, self.meta, self.key, self.secret = docs, meta, key, secret
+        self.deny_read = set(deny_read)
+        # User Permissions of the API user: {"Customer": [names it may see]} (Frappe's User Permission DocType)
+        self.user_permissions = user_permissions or {}
         self.lock = threading.Lock()
         self.reset()
 
@@ -157,6 +207,31 @@ class State:
         self.fault = {}
         self.stats = {"requests": 0, "list_calls": 0, "get_calls": 0, "auth_failures": 0, "injected_faults": 0,
                       "last_query": ""}
+
+    def can_read(self, user, doctype):
+        return user != "Guest" and doctype not in self.deny_read
+
+    def visible(self, doctype, d):
+        """User Permissions (frappe/permissions.py has_user_permission; applied to lists by v15
+        frappe/model/db_query.py add_user_permissions): once the user has User Permissions for Customer, a Customer
+        outside them, and every document whose Customer link points outside them, is not the user's to see. Lists
+        leave such rows out silently."""
+        allowed = self.user_permissions.get("Customer")
+        if allowed is None:
+            return True
+        if doctype == "Customer":
+            return d["name"] in allowed
+        link = d.get("customer")
+        return not link or link in allowed
+
+    def readable_fields(self, doctype):
+        """Fields the API user may read: permission level 0 only (sim: its roles have no higher level).
+        Frappe drops the others from a list's fields without a word (v15 frappe/model/db_query.py, through
+        frappe.model.get_permitted_fields)."""
+        return set(STANDARD_FIELDS) | {f["fieldname"] for f in self.meta[doctype] if not f.get("permlevel")}
+
+    def known_fields(self, doctype):
+        return set(STANDARD_FIELDS) | {f["fieldname"] for f in self.meta[doctype]}
 
     def take_fault(self):
         with self.lock:
@@ -193,32 +268,56 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def send_exc(self, e, headers=()):
-        # the doc: exc_type always; _server_messages is a string holding a JSON array of JSON strings
-        msg = json.dumps({"message": e.message, "title": e.title, "indicator": "red", "raise_exception": 1})
-        self.send_json(EXC_STATUS.get(e.exc_type, 500),
-                       {"exc_type": e.exc_type, "_server_messages": json.dumps([msg])}, headers)
+        # the doc: exc_type always; _server_messages is a string holding a JSON array of JSON strings, present only
+        # when something was frappe.throw()n or msgprint()ed — a bare raise (AuthenticationError in frappe/auth.py,
+        # db_query's PermissionError) has none (v15 frappe/utils/response.py report_error, build_response)
+        body = {"exc_type": e.exc_type}
+        if e.message is not None:
+            msg = json.dumps({"message": e.message, "title": e.title, "indicator": "red", "raise_exception": 1})
+            body["_server_messages"] = json.dumps([msg])
+        if e.error_message:
+            body["_error_message"] = e.error_message
+        self.send_json(EXC_STATUS.get(e.exc_type, 500), body, headers)
+
+    def send_html_404(self):
+        """Anything outside /api/ is the website's: an unknown page is its HTML 404 (v15 frappe/app.py: only
+        /api/ answers JSON errors), as is a reverse proxy's 404 in front of a wrong prefix."""
+        body = b"<!DOCTYPE html><html><head><title>Not Found</title></head><body><h1>Page Not Found</h1></body></html>"
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def authenticate(self):
-        """Returns the user, 'Guest' without a header; raises on bad credentials (the doc)."""
+        """Returns the user: 'Guest' without usable credentials; raises on rejected ones. v15 frappe/auth.py
+        validate_auth: the header is split on ' '; only a two-part header is tried (oauth, then api keys); in
+        validate_auth_via_api_keys the token is split on ':' into exactly (key, secret), any other shape raising a
+        ValueError that is passed over; a two-part header that leaves the user Guest raises a bare
+        AuthenticationError (401, no message). So "token key: secret" (three parts) is simply Guest."""
         st = self.server.state
-        h = self.headers.get("Authorization")
-        if not h:
+        parts = self.headers.get("Authorization", "").split(" ")
+        if len(parts) != 2:
             return "Guest"
-        scheme, _, cred = h.strip().partition(" ")
-        scheme = scheme.lower()
-        if scheme == "basic":
-            try:
-                cred = base64.b64decode(cred.strip(), validate=True).decode()
-            except (ValueError, UnicodeDecodeError):
-                raise FrappeError("ValidationError", "Invalid Basic authorization header")  # the doc: 400
-        elif scheme != "token":
-            raise FrappeError("AuthenticationError", "Invalid authorization scheme")
-        key, _, secret = cred.strip().partition(":")
-        if key != st.key or secret != st.secret:
+        scheme, cred = parts
+        user = "Guest"
+        if scheme.lower() in ("token", "basic"):
+            if scheme.lower() == "basic":
+                try:
+                    cred = base64.b64decode(cred, validate=True).decode()
+                except (ValueError, UnicodeDecodeError):
+                    # frappe/auth.py: binascii.Error → frappe.throw(…, InvalidAuthorizationToken); the doc: 400
+                    raise FrappeError("InvalidAuthorizationToken",
+                                      "Failed to decode token, please provide a valid base64-encoded token.")
+            pieces = cred.split(":")
+            if len(pieces) == 2:
+                if pieces[0] == st.key and pieces[1] == st.secret:
+                    user = API_USER
+        if user == "Guest":
             with st.lock:
                 st.stats["auth_failures"] += 1
-            raise FrappeError("AuthenticationError", "Invalid API key or secret", "Not permitted")
-        return "api-user"
+            raise FrappeError("AuthenticationError", None)
+        return user
 
     def do_GET(self):
         st = self.server.state
@@ -244,6 +343,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(200, None, raw=b'{"data": [{"name": "EQP-0')
         if path.startswith("/api/v1/"):
             path = "/api/" + path[len("/api/v1/"):]  # the doc: /api/v1/... from v15
+        if not path.startswith("/api/"):
+            return self.send_html_404()
         try:
             if path == "/api/method/ping":
                 return self.send_json(200, {"message": "pong"})
@@ -252,36 +353,65 @@ class Handler(BaseHTTPRequestHandler):
                 if user == "Guest":
                     raise FrappeError("AuthenticationError", "Not logged in")  # sim: message text
                 return self.send_json(200, {"message": user})
+            if path == "/api/method/frappe.desk.form.load.getdoctype":
+                return self.getdoctype(user, dict(parse_qsl(url.query, keep_blank_values=True)).get("doctype", ""))
+            # v15 frappe/api/v1.py: Rule("/resource/<doctype>") and Rule("/resource/<doctype>/<path:name>") in a
+            # Map with strict_slashes=False (frappe/api/__init__.py): a trailing slash is tolerated and a name may
+            # hold a raw '/'.
+            if path.endswith("/") and path.count("/") > 3:
+                path = path[:-1]
             segs = path.split("/")
-            if len(segs) in (4, 5) and segs[1] == "api" and segs[2] == "resource":
+            if len(segs) >= 4 and segs[1] == "api" and segs[2] == "resource" and segs[3]:
                 doctype = unquote(segs[3])
                 if doctype not in st.docs:
+                    # frappe.get_meta of an unknown DocType: DoesNotExistError, thrown with its message
                     raise FrappeError("DoesNotExistError", "DocType %s not found" % doctype)
-                if user == "Guest":
-                    raise FrappeError("PermissionError", "Not permitted", "Not permitted")  # the doc: Guest → 403
-                if len(segs) == 5:
-                    name = unquote(segs[4])
+                if not st.can_read(user, doctype):
+                    raise no_read(doctype)  # the doc: Guest → 403
+                if len(segs) >= 5:
+                    name = unquote("/".join(segs[4:]))
                     with st.lock:
                         st.stats["get_calls"] += 1
                     d = st.docs[doctype].get(name)
                     if d is None:
+                        # frappe/model/document.py load_from_db: frappe.throw("<DocType> <name> not found",
+                        # DoesNotExistError) → 404 with the message (the doc)
                         raise FrappeError("DoesNotExistError", "%s %s not found" % (doctype, name))
-                    return self.send_json(200, {"data": d})
+                    if not st.visible(doctype, d):
+                        # a document a User Permission hides: has_permission fails → 403 (frappe/permissions.py)
+                        raise FrappeError("PermissionError", "No permission for %s %s" % (doctype, name),
+                                          "Not permitted")
+                    readable = st.readable_fields(doctype)
+                    return self.send_json(200, {"data": {k: v for k, v in d.items() if k in readable or k == "doctype"}})
                 return self.list(doctype, dict(parse_qsl(url.query, keep_blank_values=True)))
             raise FrappeError("DoesNotExistError", "Page not found")  # sim
         except FrappeError as e:
-            if e.message == "Invalid Basic authorization header":
-                return self.send_json(400, {"exc_type": "ValidationError", "_server_messages": json.dumps(
+            if e.exc_type == "InvalidAuthorizationToken":
+                return self.send_json(400, {"exc_type": e.exc_type, "_server_messages": json.dumps(
                     [json.dumps({"message": e.message})])})
             return self.send_exc(e)
+
+    def getdoctype(self, user, doctype):
+        """GET /api/method/frappe.desk.form.load.getdoctype?doctype=X → {"docs": [the DocType with its fields,
+        custom fields merged in (frappe.get_meta)]} (frappe/desk/form/load.py sets frappe.response.docs).
+        sim: without read permission on X, the same 403 as a list."""
+        st = self.server.state
+        if doctype not in st.docs:
+            raise FrappeError("DoesNotExistError", "DocType %s not found" % doctype)
+        if not st.can_read(user, doctype):
+            raise no_read(doctype)
+        fields = [dict(f, parent=doctype, idx=i + 1) for i, f in enumerate(st.meta[doctype])]
+        return self.send_json(200, {"docs": [{"doctype": "DocType", "name": doctype, "module": "Selfcare",
+                                              "custom": 0, "fields": fields}]})
 
     def list(self, doctype, q):
         st = self.server.state
         with st.lock:
             st.stats["list_calls"] += 1
             st.stats["last_query"] = json.dumps(q, sort_keys=True)
-        docs = list(st.docs[doctype].values())
-        known = set(docs[0].keys()) if docs else {"name"}
+        docs = [d for d in st.docs[doctype].values() if st.visible(doctype, d)]
+        known = st.known_fields(doctype)
+        readable = st.readable_fields(doctype)
         try:
             fields = json.loads(q["fields"]) if q.get("fields") else ["name"]
             filters = normalise_filters(json.loads(q["filters"]) if q.get("filters") else None, doctype, "filters")
@@ -308,17 +438,19 @@ class Handler(BaseHTTPRequestHandler):
             words = part.replace("`", "").split()
             fl = words[0].split(".")[-1]
             if fl not in known:
-                raise FrappeError("ValidationError", "Invalid field in order_by: %s" % fl)
+                raise FrappeError("DataError", "Invalid field in order_by: %s" % fl)
             desc = len(words) > 1 and words[1].lower() == "desc"
             hits.sort(key=lambda d: str(d.get(fl, "")), reverse=desc)
         hits = hits[start:start + page] if page > 0 else hits[start:]
         if "*" in fields:
-            out = [dict(d) for d in hits]
+            out = [{k: v for k, v in d.items() if k in readable} for d in hits]
         else:
             for fl in fields:
                 base = fl.split(" as ")[0].strip()
                 if base not in known:
-                    raise FrappeError("ValidationError", "Field not permitted in query: %s" % base)
+                    # v15 db_query.py: a field that is not the DocType's → frappe.DataError (417)
+                    raise FrappeError("DataError", "Field not permitted in query: %s" % base)
+            fields = [fl for fl in fields if fl.split(" as ")[0].strip() in readable]  # dropped silently
             out = [{fl: d.get(fl) for fl in fields} for d in hits]
         return self.send_json(200, {"data": out})
 
@@ -348,16 +480,21 @@ def main():
     ap.add_argument("--bind", default="127.0.0.1")
     ap.add_argument("--api-key", required=True)
     ap.add_argument("--api-secret", required=True)
+    ap.add_argument("--deny-read", action="append", default=[],
+                    help="a DocType the API user has no role to read (403 on lists, documents and its description)")
     a = ap.parse_args()
     try:
         with open(a.fleet) as f:
-            docs = load_docs(json.load(f))
+            fleet = json.load(f)
+        docs = load_docs(fleet)
+        meta = load_meta(fleet, docs)
+        ups = fleet.get("user_permissions") or {}
     except (OSError, ValueError, KeyError) as e:
         print("frappe_sim: cannot load %s: %s" % (a.fleet, e), file=sys.stderr)
         return 2
     srv = ThreadingHTTPServer((a.bind, a.port), Handler)
     srv.daemon_threads = True
-    srv.state = State(docs, a.api_key, a.api_secret)
+    srv.state = State(docs, meta, a.api_key, a.api_secret, a.deny_read, ups)
     print("READY %d" % srv.server_address[1], flush=True)
     try:
         srv.serve_forever()

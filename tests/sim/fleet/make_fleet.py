@@ -12,7 +12,15 @@ Facts it follows (shared reference/boards.md, operator-system.md):
   SerialNumber: those are found only by the GPON-suffix fallback.
 - HT803G: TR-098 data model, GPON serial prefix RCMG; hardware "N.00" = rev N (firmware 5.00.21), else rev T (3.20).
 - ERPNext: Customer, Service Location LOC-#####, Service Equipment EQP-##### (type ONT/Router/..., status
-  Active/Inactive/En stock/Defectueux/Retourne).
+  Active/Inactive/En stock/Defectueux/Retourne). Their fields are listed under "doctypes" (what Frappe's
+  getdoctype describes): a field added through Customize Form is named custom_… (Frappe's custom_field.py:
+  fieldname = "custom_" + scrubbed label), so the equipment's label MAC is custom_label_mac; Customer's stripe_id
+  (operator-system.md) sits at permission level 1, which an API user without that level does not read.
+- Service Equipment rows are typed by people: serial numbers and MACs are stored in mixed notations (upper/lower
+  case, ':' '-' '.' or bare, stray spaces), which PostgreSQL's exact '=' does not match (issue 19). The devices'
+  own serial/mac (what GenieACS and the agent report) stay canonical.
+- --hidden-customers N: the API user gets User Permissions for every Customer but the last N ("user_permissions"),
+  so those customers, their locations and equipment are left out of its lists silently (Frappe's User Permission).
 - Optical levels (shared reference/tr181.md "Optical grading (GPON class B+)", boards.md): both models report
   RXPower/TXPower in 0.1 uW (XX230v X_TP_GPON_Config, HT803G X_CT-COM_GponInterfaceConfig; dBm = 10*log10(v*1e-4);
   the real XX230v dump has RXPower 5624 = -7.5 dBm and TXPower 14880 = +1.7 dBm). ONT receive window -8..-27 dBm,
@@ -66,6 +74,12 @@ def generate_device_id(oui, product_class, serial):
     """'OUI-ProductClass-Serial' (or 'OUI-Serial' without a product class); the separators stay literal '-'."""
     parts = [oui] + ([product_class] if product_class else []) + [serial]
     return "-".join(escape_id_part(p) for p in parts)
+
+
+def wan_mac_of(lan_mac):
+    """The label MAC a sticker shows: the LAN MAC + 1 in its last byte (sim: an assumption, not a vendor fact)."""
+    head, last = lan_mac[:-2], int(lan_mac[-2:], 16)
+    return head + "%02X" % ((last + 1) % 256)
 
 
 def mac(rng, oui):
@@ -127,13 +141,45 @@ def optical(u_rx, u_tx, online):
     return rx, tx, ("no_signal" if rx == 0 else grade_of(dbm_of_tenth_uw(rx)))
 
 
+def typed_mac(mac_colon, i):
+    """A MAC as a person might have typed it (deterministic by row index, no draw from the generator)."""
+    bare = mac_colon.replace(":", "")
+    forms = [mac_colon, mac_colon.lower().replace(":", "-"), bare, mac_colon.lower() + " ", mac_colon.replace(":", "-"),
+             " ".join(mac_colon.split(":")), "%s.%s.%s" % (bare[0:4], bare[4:8], bare[8:12]), bare.lower()]
+    return forms[i % len(forms)]
+
+
+def typed_serial(serial, i):
+    forms = [serial, serial.lower(), serial + " ", " " + serial[:4].lower() + serial[4:]]
+    return forms[(i // 2) % len(forms)]
+
+
+def doctypes():
+    """The three DocTypes' fields as getdoctype describes them (fieldname, fieldtype, permlevel)."""
+    def f(name, ftype="Data", permlevel=0, options=None):
+        d = {"fieldname": name, "fieldtype": ftype, "permlevel": permlevel}
+        if options:
+            d["options"] = options
+        return d
+    return {
+        "Customer": [f("customer_name"), f("customer_type", "Select"), f("mobile_no"), f("legacy_account_id"),
+                     f("stripe_id", permlevel=1)],
+        "Service Location": [f("address"), f("city"), f("gps"), f("connection_type", "Select"), f("olt_name"),
+                             f("olt_port"), f("vlan", "Int"), f("customer", "Link", options="Customer")],
+        "Service Equipment": [f("equipment_type", "Select"), f("serial_number"), f("mac_address"),
+                              f("custom_label_mac"), f("status", "Select"), f("ip_address"), f("firmware"),
+                              f("model"), f("service_location", "Link", options="Service Location"),
+                              f("customer", "Link", options="Customer")],
+    }
+
+
 def iso(ts):
     import datetime
     return datetime.datetime.fromtimestamp(ts, tz=datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + \
         "%03dZ" % (int(ts * 1000) % 1000)
 
 
-def make_fleet(count, seed, base_time):
+def make_fleet(count, seed, base_time, hidden_customers=0):
     if not 1 <= count <= MAX_DEVICES:
         raise ValueError("--count must be between 1 and %d, got %d" % (MAX_DEVICES, count))
     rng = random.Random(seed)
@@ -173,6 +219,7 @@ def make_fleet(count, seed, base_time):
             "name": cust_name, "customer_name": "%s %s" % (first, last),
             "mobile_no": "+1418555%04d" % rng.randrange(10000),
             "legacy_account_id": "ACC%06d" % (100000 + i), "customer_type": "Individual",
+            "stripe_id": "cus_%014d" % (i + 1),
         })
         loc_name = "LOC-%05d" % (i + 1)
         olt = {"olt": "OLT-%02d" % (1 + i // 2048), "slot": 1 + (i // 128) % 16, "port": 1 + (i // 16) % 8,
@@ -188,7 +235,8 @@ def make_fleet(count, seed, base_time):
         ont_eqp = "EQP-%05d" % eqp_no
         ip = "10.%d.%d.%d" % (64 + i // 65536, (i // 256) % 256, i % 256)
         equipment.append({
-            "name": ont_eqp, "equipment_type": "ONT", "serial_number": serial, "mac_address": lan_mac,
+            "name": ont_eqp, "equipment_type": "ONT", "serial_number": typed_serial(serial, i),
+            "mac_address": typed_mac(lan_mac, i), "custom_label_mac": typed_mac(wan_mac_of(lan_mac), i + 3),
             "status": "Active", "ip_address": ip, "firmware": firmware, "model": model,
             "service_location": loc_name, "customer": cust_name,
         })
@@ -198,7 +246,8 @@ def make_fleet(count, seed, base_time):
             eqps.append("EQP-%05d" % eqp_no)
             equipment.append({
                 "name": eqps[-1], "equipment_type": rng.choice(["Router", "AP"]),
-                "serial_number": "Y%011d" % rng.randrange(10**11), "mac_address": mac(rng, "F4F26D"),
+                "serial_number": "Y%011d" % rng.randrange(10**11), "mac_address": typed_mac(mac(rng, "F4F26D"), i + 1),
+                "custom_label_mac": "",
                 "status": rng.choice(["Active", "Active", "Inactive"]), "ip_address": "", "firmware": "",
                 "model": "", "service_location": loc_name, "customer": cust_name,
             })
@@ -223,7 +272,7 @@ def make_fleet(count, seed, base_time):
             "serial": serial, "tr069_serial": tr069_serial, "gpon_serial": gpon_serial,
             "genieacs_id": generate_device_id(oui, pclass, tr069_serial),
             "oui": oui, "product_class": pclass, "hardware_version": hardware, "software_version": firmware,
-            "mac": lan_mac, "wan_mac": wan_mac, "online": online,
+            "mac": lan_mac, "wan_mac": wan_mac, "label_mac": wan_mac_of(lan_mac), "online": online,
             "last_inform": iso(last_inform), "last_boot": last_boot, "registered": registered,
             "rx_power": rx_power, "tx_power": tx_power, "optical_grade": grade,  # 0.1 uW
             "temperature": rng.randrange(8000, 14000), "voltage": rng.randrange(3200, 3350),
@@ -231,9 +280,12 @@ def make_fleet(count, seed, base_time):
             "olt": olt, "hosts": hosts, "mesh_nodes": rng.randrange(0, 3) if model == "XX230v" else 0,
             "customer": cust_name, "service_location": loc_name, "equipment": eqps,
         })
-    return {"version": 1, "seed": seed, "count": count, "generated_at": iso(base_time),
-            "devices": devices, "customers": customers, "service_locations": locations,
-            "service_equipment": equipment}
+    fleet = {"version": 1, "seed": seed, "count": count, "generated_at": iso(base_time),
+             "devices": devices, "customers": customers, "service_locations": locations,
+             "service_equipment": equipment, "doctypes": doctypes()}
+    if hidden_customers:
+        fleet["user_permissions"] = {"Customer": [c["name"] for c in customers[:max(0, count - hidden_customers)]]}
+    return fleet
 
 
 def main():
@@ -242,9 +294,11 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--base-time", type=int, default=1764000000, help="epoch seconds that 'now' means in the file")
     ap.add_argument("--out", default="-")
+    ap.add_argument("--hidden-customers", type=int, default=0,
+                    help="the last N customers are outside the API user's User Permissions")
     a = ap.parse_args()
     try:
-        fleet = make_fleet(a.count, a.seed, a.base_time)
+        fleet = make_fleet(a.count, a.seed, a.base_time, a.hidden_customers)
     except ValueError as e:
         print("make_fleet: %s" % e, file=sys.stderr)
         return 2

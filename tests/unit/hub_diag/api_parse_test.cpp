@@ -27,6 +27,32 @@ TEST(DevicesConfig, ParsesAndNamesBadKeys) {
     EXPECT_FALSE(parse_devices_config("[", "d.json").ok());
 }
 
+TEST(DevicesConfig, ErpNextFieldMap) {
+    auto d = parse_devices_config(R"({"erpnext":{"url":"http://erp:8000"}})", "d.json");
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    EXPECT_EQ(d->erpnext.fields.equipment.doctype, "Service Equipment");  // the operator's DocTypes by default
+    EXPECT_EQ(d->erpnext.fields.customer.field("legacy_account_id"), "legacy_account_id");
+    auto c = parse_devices_config(R"({"erpnext":{"url":"http://erp:8000","fields":{
+        "equipment":{"doctype":"CPE","mac_address":"custom_label_mac"},"customer":{"legacy_account_id":""}}}})", "d.json");
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->erpnext.fields.equipment.doctype, "CPE");
+    EXPECT_EQ(c->erpnext.fields.equipment.field("mac_address"), "custom_label_mac");
+    EXPECT_EQ(c->erpnext.fields.equipment.field("serial_number"), "serial_number");
+    EXPECT_EQ(c->erpnext.fields.customer.field("legacy_account_id"), "");
+    auto typo = parse_devices_config(R"({"erpnext":{"fields":{"equipment":{"mac_adress":"x"}}}})", "d.json");
+    ASSERT_FALSE(typo.ok());
+    EXPECT_EQ(typo.error().message, "d.json: erpnext.fields.equipment.mac_adress: unknown field");
+    auto req = parse_devices_config(R"({"erpnext":{"fields":{"equipment":{"serial_number":""}}}})", "d.json");
+    ASSERT_FALSE(req.ok());
+    EXPECT_EQ(req.error().message, "d.json: erpnext.fields.equipment.serial_number: required (the lookup needs it)");
+    auto bad = parse_devices_config(R"({"erpnext":{"fields":{"customer":{"mobile_no":"mobile no"}}}})", "d.json");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message.find("erpnext.fields.customer.mobile_no: 'mobile no' is not a fieldname"),
+              std::string::npos) << bad.error().message;
+    EXPECT_FALSE(parse_devices_config(R"({"erpnext":{"fields":{"site":{}}}})", "d.json").ok());
+    EXPECT_FALSE(parse_devices_config(R"({"erpnext":{"fields":{"customer":{"mobile_no":1}}}})", "d.json").ok());
+}
+
 TEST(DevicesApiParse, SerialQuery) {
     cpe::net::Request r;
     EXPECT_FALSE(parse_serial_query(r).ok());

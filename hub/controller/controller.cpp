@@ -174,11 +174,13 @@ void Controller::on_connected(const std::string& endpoint_id, const ConnectionIn
     identified_here_.erase(endpoint_id);
     subscribed_here_.erase(endpoint_id);
     registry_.connected(endpoint_id, info);
+    // Every connection is identified again: what an earlier connection of this id reported (perhaps someone
+    // else's, before the id was proven) is not what this one is.
+    if (options_.identify) {
+        identified_here_.insert(endpoint_id);
+        identify(endpoint_id);
+    }
     if (!identified) {
-        if (options_.identify) {
-            identified_here_.insert(endpoint_id);
-            identify(endpoint_id);
-        }
         if (options_.subscribe) {
             subscribed_here_.insert(endpoint_id);
             subscribe(endpoint_id);
@@ -264,6 +266,12 @@ void Controller::on_notify(const std::string& endpoint_id, const usp::Msg& msg) 
         return;
     }
     if (n->send_resp) reply(endpoint_id, usp::encode_msg(msg.msg_id(), usp::NotifyResp{n->subscription_id}));
+    const Endpoint* from = registry_.find(endpoint_id);
+    if (!from || !from->admitted) {
+        // Not admitted yet: answered, neither stored nor passed on. A Boot! still asks for the identity.
+        if (is_boot(*n) && options_.identify) identify(endpoint_id);
+        return;
+    }
 
     Notification out;
     out.endpoint_id = endpoint_id;
@@ -273,7 +281,7 @@ void Controller::on_notify(const std::string& endpoint_id, const usp::Msg& msg) 
     out.notify = std::move(n).value();
     if (auto* st = registry_.store(); st && options_.notifications_per_endpoint > 0) {
         auto saved = st->add_notification({0, endpoint_id, out.time_ms, out.kind, out.json},
-                                          options_.notifications_per_endpoint);
+                                          options_.notifications_per_endpoint, options_.notification_bytes_per_endpoint);
         if (!saved)
             LOG_LIMITED(log::Level::error, 5, 60, "controller", "endpoint '%s': %s", endpoint_id.c_str(),
                         saved.error().message.c_str());
@@ -313,19 +321,27 @@ void Controller::identify_with(const std::string& endpoint_id, std::vector<std::
             if (!c.identifying_.count(endpoint_id)) c.identify_with(endpoint_id, {"Device.DeviceInfo."}, false);
             return;
         }
+        // An endpoint that cannot be identified is not admitted: its connection goes (it costs nothing kept).
+        auto drop_unadmitted = [&c, &endpoint_id](const std::string& why) {
+            const Endpoint* e = c.registry_.find(endpoint_id);
+            if (e && !e->admitted) c.transport_.close(endpoint_id, "not identified: " + why);
+        };
         if (!r) {
             // A disconnect is not news (connections are logged by the transport); anything else is.
             if (r.error().code != Errc::unavailable)
                 LOG_LIMITED(log::Level::warn, 5, 60, "controller", "identify: %s", r.error().message.c_str());
+            if (r.error().code != Errc::unavailable) drop_unadmitted(errc_name(r.error().code));
             return;
         }
         auto resp = r->get_resp();
         if (!resp) {
             LOG_LIMITED(log::Level::warn, 5, 60, "controller", "identify: endpoint '%s': %s", endpoint_id.c_str(),
                         resp.error().message.c_str());
+            drop_unadmitted("bad GetResp");
             return;
         }
         c.registry_.identify(endpoint_id, *resp);
+        drop_unadmitted("no serial number");
     });
     identifying_[endpoint_id] = *my_id;
 }

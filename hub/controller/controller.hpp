@@ -35,6 +35,7 @@ struct ControllerOptions {
     uint64_t request_timeout_ms = 10000;
     size_t max_pending_per_endpoint = 64;   // more concurrent requests to one endpoint fail with too_large
     unsigned notifications_per_endpoint = 100;
+    size_t notification_bytes_per_endpoint = 256 << 10;  // stored notifications' JSON, newest kept (0 = no bound)
     bool identify = true;                   // Get Device.DeviceInfo. on Boot! and for never-identified endpoints
     bool subscribe = true;                  // Add the subscriptions below on Boot! and for new endpoints
     std::vector<SubscriptionSpec> subscriptions = {

@@ -122,7 +122,7 @@ void Registry::admit(Endpoint& e) {
         if (auto st = store_->mark_seen(e.record.endpoint_id, e.record.last_seen_ms, e.record.online); !st)
             log_store_error(st.error());
     }
-    LOG_LIMITED(log::Level::info, 10, 60, "registry", "endpoint '%s' admitted (%s)", e.record.endpoint_id.c_str(),
+    LOG_DEBUG("registry", "endpoint '%s' admitted (%s)", e.record.endpoint_id.c_str(),
              options_.admission == Admission::allow_list ? "on the allow-list" : "identified");
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -152,6 +153,36 @@ TEST_F(HubIdentity, PlainWebSocketOnlyOnLoopback) {
     HubProcess open_to_all(CPE_HUB_BIN, dir, config("", "\"bind\": \"0.0.0.0\", "));
     EXPECT_FALSE(open_to_all.started());
     EXPECT_TRUE(eventually([&] { return open_to_all.count_lines("usp.bind: '0.0.0.0' is reachable from other hosts") == 1; }));
+}
+
+// The first IPv4 address of this machine that is not loopback ("" if none).
+std::string other_local_address() {
+    ifaddrs* list = nullptr;
+    if (getifaddrs(&list) != 0) return {};
+    std::string found;
+    for (ifaddrs* i = list; i && found.empty(); i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
+        char text[INET_ADDRSTRLEN] = {};
+        inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, text, sizeof text);
+        if (std::string(text).rfind("127.", 0) != 0) found = text;
+    }
+    freeifaddrs(list);
+    return found;
+}
+
+// Item 3: an agent reaching the plain-ws listener through another address of the machine is not served: the
+// TCP connection is refused (the listener is bound to loopback) or, if it got through, the unproven id is
+// refused because the peer is not loopback. Either way nothing is registered.
+TEST_F(HubIdentity, UnprovenIdFromAnotherAddressIsRefused) {
+    const std::string other = other_local_address();
+    if (other.empty()) GTEST_SKIP() << "this machine has no non-loopback IPv4 address";
+    start(config());
+    auto o = agent_options("os::0C8063-REMOTE01");
+    o.host = other;
+    FakeAgent remote(o);
+    EXPECT_FALSE(remote.wait_connected(5000)) << "connected through " << other << "; log:\n" << log();
+    EXPECT_EQ(endpoint(*hub, "os::0C8063-REMOTE01"), nullptr);
+    EXPECT_EQ(hub->count_lines("os::0C8063-REMOTE01' is in use"), 0u);
 }
 
 // Item 3: an impostor using a live agent's endpoint id is refused; the agent keeps its connection and identity.

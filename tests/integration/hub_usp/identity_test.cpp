@@ -352,6 +352,44 @@ TEST_F(HubIdentity, StoredNotificationsAreBoundedInBytes) {
     EXPECT_NE(r.body.find("Device.X.39"), std::string::npos);  // the newest is kept
 }
 
+// Item 3, under mutual TLS: the same device reconnecting with its own certificate replaces its old connection
+// (a half-open one the hub still holds); the same id with another certificate of the CA is refused.
+TEST_F(HubIdentity, OnlyTheSameCertificateReplacesALiveConnection) {
+    TestPki pki;
+    std::string err;
+    ASSERT_TRUE(make_ca_and_server(dir, pki, err)) << err;
+    ASSERT_TRUE(make_client_cert(dir, pki, "real", kEid, "", err)) << err;
+    ASSERT_TRUE(make_client_cert(dir, pki, "twin", kEid, "", err)) << err;  // same CN, another key
+    start(config(R"(, "tls": {"cert": "server.crt", "key": "server.key", "ca": "ca.crt", "require_client_cert": true})"));
+    auto tls = [&](const std::string& name) {
+        auto o = agent_options(kEid);
+        o.tls = true;
+        o.ca_path = pki.ca_cert;
+        o.cert_path = dir.file(name + ".pem");
+        o.key_path = dir.file(name + ".key");
+        return o;
+    };
+    FakeAgent first(tls("real"));
+    ASSERT_TRUE(first.wait_connected()) << first.error() << log();
+    ASSERT_TRUE(eventually([&] { return online_with_model(*hub, kEid, "FakeModel"); })) << log();
+
+    FakeAgent twin(tls("twin"), model_with("EvilModel", "FAKE0001"));
+    if (twin.wait_connected(5000)) {
+        ASSERT_TRUE(twin.wait_closed());
+        EXPECT_EQ(twin.close_code(), 1008);
+    }
+    ASSERT_TRUE(eventually([&] { return hub->count_lines("in use by a live connection") >= 1; })) << log();
+    EXPECT_FALSE(first.closed());
+
+    FakeAgent again(tls("real"));
+    ASSERT_TRUE(again.wait_connected()) << again.error() << log();
+    ASSERT_TRUE(first.wait_closed()) << log();
+    EXPECT_EQ(first.close_code(), 1000);
+    ASSERT_TRUE(eventually([&] { return online_with_model(*hub, kEid, "FakeModel"); })) << log();
+    auto r = http("GET", hub->url("/usp/" + encoded(kEid) + "/get?path=Device.DeviceInfo.ModelName"));
+    EXPECT_EQ(r.status, 200) << r.body;
+}
+
 // Item 4, under mutual TLS: an agent whose certificate names one device but which reports another's serial is
 // quarantined: shown as such, its claim not believed by the lookup.
 TEST_F(HubIdentity, MutualTlsIdentityMustMatchTheCertificate) {

@@ -174,7 +174,12 @@ void Registry::identify(const std::string& endpoint_id, const usp::GetResp& resp
     auto it = endpoints_.find(endpoint_id);
     if (it == endpoints_.end()) return;
     Endpoint& e = it->second;
-    store::EndpointRecord rec = e.record;
+    // A fresh identity: nothing an earlier connection of this id reported survives this answer.
+    store::EndpointRecord rec;
+    rec.endpoint_id = e.record.endpoint_id;
+    rec.first_seen_ms = e.record.first_seen_ms;
+    rec.last_seen_ms = e.record.last_seen_ms;
+    rec.online = e.record.online;
     identity_from_get_resp(resp, rec);
     rec.device_info_ms = now_();
     const std::string mismatch = certificate_mismatch(e, rec);

@@ -26,7 +26,8 @@ const std::string kEid = "os::0C8063-FAKE0001";
 
 std::string config(const std::string& extra_usp = "", const std::string& bind = "\"bind\": \"127.0.0.1\", ") {
     return R"({"http": {"port": 0}, "log": {"level": "info"}, "store": {"path": "hub.db"},
-              "usp": {)" + bind + R"("port": 0, "request_timeout_ms": 3000)" + extra_usp + "}}";
+              "usp": {)" +
+           bind + R"("port": 0, "request_timeout_ms": 3000)" + extra_usp + "}}";
 }
 
 bool eventually(const std::function<bool()>& fn, int tries = 300) {
@@ -68,7 +69,8 @@ cpe::json::Ptr endpoint(HubProcess& hub, const std::string& eid) {
 
 bool online_with_model(HubProcess& hub, const std::string& eid, const std::string& model) {
     auto e = endpoint(hub, eid);
-    return e && cpe::json::opt_bool(e.get(), "online") == true && cpe::json::opt_string(e.get(), "model") == model;
+    return e && cpe::json::opt_bool(e.get(), "online") == true &&
+           cpe::json::opt_string(e.get(), "model") == model;
 }
 
 std::string encoded(const std::string& eid) {
@@ -77,7 +79,8 @@ std::string encoded(const std::string& eid) {
     return out;
 }
 
-FakeAgent::Model model_with(const std::string& model_name, const std::string& serial, const std::string& oui = "0C8063") {
+FakeAgent::Model model_with(const std::string& model_name, const std::string& serial,
+                            const std::string& oui = "0C8063") {
     auto m = FakeAgent::default_model();
     m["Device.DeviceInfo."]["ModelName"] = model_name;
     m["Device.DeviceInfo."]["SerialNumber"] = serial;
@@ -85,8 +88,8 @@ FakeAgent::Model model_with(const std::string& model_name, const std::string& se
     return m;
 }
 
-// A WebSocket handshake as a throw-away client makes it (RFC 6455 §4.1), on a plain socket; returns the socket
-// when the hub answered 101, else -1. The client never answers anything.
+// A WebSocket handshake as a throw-away client makes it (RFC 6455 §4.1), on a plain socket; returns the
+// socket when the hub answered 101, else -1. The client never answers anything.
 int raw_usp_connect(int port, const std::string& eid) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) return -1;
@@ -123,7 +126,7 @@ int raw_usp_connect(int port, const std::string& eid) {
 }
 
 class HubIdentity : public ::testing::Test {
-protected:
+  protected:
     void start(const std::string& cfg) {
         hub = std::make_unique<HubProcess>(CPE_HUB_BIN, dir, cfg);
         ASSERT_TRUE(hub->started()) << "cpe-hub did not start; log:\n" << log();
@@ -152,7 +155,8 @@ TEST_F(HubIdentity, PlainWebSocketOnlyOnLoopback) {
     EXPECT_EQ(hub->stop(), 0);
     HubProcess open_to_all(CPE_HUB_BIN, dir, config("", "\"bind\": \"0.0.0.0\", "));
     EXPECT_FALSE(open_to_all.started());
-    EXPECT_TRUE(eventually([&] { return open_to_all.count_lines("usp.bind: '0.0.0.0' is reachable from other hosts") == 1; }));
+    EXPECT_TRUE(eventually(
+        [&] { return open_to_all.count_lines("usp.bind: '0.0.0.0' is reachable from other hosts") == 1; }));
 }
 
 // The first IPv4 address of this machine that is not loopback ("" if none).
@@ -185,7 +189,8 @@ TEST_F(HubIdentity, UnprovenIdFromAnotherAddressIsRefused) {
     EXPECT_EQ(hub->count_lines("os::0C8063-REMOTE01' is in use"), 0u);
 }
 
-// Item 3: an impostor using a live agent's endpoint id is refused; the agent keeps its connection and identity.
+// Item 3: an impostor using a live agent's endpoint id is refused; the agent keeps its connection and
+// identity.
 TEST_F(HubIdentity, SecondConnectionOfALiveEndpointIsRefused) {
     start(config());
     FakeAgent real(agent_options());
@@ -296,12 +301,17 @@ TEST_F(HubIdentity, ThrowAwayEndpointIdsLeaveNothingAndDoNotStallThePoller) {
     const double before = number(h0.get(), {"poll", "finished"});
     ASSERT_GE(before, 0) << cpe::json::print(h0.get());
     cpe::json::Ptr h;
-    // (With stale_after_s = interval_s the real agent is due at one poll, still fresh at the next: wait for one
-    // where it was due.)
-    ASSERT_TRUE(eventually([&] {
-        h = health();
-        return number(h.get(), {"poll", "finished"}) >= before + 2 && number(h.get(), {"poll", "last", "agents_due"}) == 1;
-    }, 600)) << "no poll of the real agent while throw-away endpoints were connected; log:\n" << log();
+    // (With stale_after_s = interval_s the real agent is due at one poll, still fresh at the next: wait for
+    // one where it was due.)
+    ASSERT_TRUE(eventually(
+        [&] {
+            h = health();
+            return number(h.get(), {"poll", "finished"}) >= before + 2 &&
+                   number(h.get(), {"poll", "last", "agents_due"}) == 1;
+        },
+        600))
+        << "no poll of the real agent while throw-away endpoints were connected; log:\n"
+        << log();
     EXPECT_EQ(number(h.get(), {"poll", "last", "agents_fresh"}), 0) << cpe::json::print(h.get());
     EXPECT_EQ(number(h.get(), {"poll", "last", "agents_polled"}), 1) << cpe::json::print(h.get());
     EXPECT_EQ(number(h.get(), {"poll", "last", "agents_failed"}), 0) << cpe::json::print(h.get());
@@ -342,7 +352,8 @@ TEST_F(HubIdentity, StoredNotificationsAreBoundedInBytes) {
         n.notification = cpe::usp::Notify::ValueChange{"Device.X." + std::to_string(i), big};
         agent.send_notify(n, "n-" + std::to_string(i));
     }
-    ASSERT_TRUE(agent.wait_for([](const ReceivedMsg& m) { return m.type == cpe::usp::MsgType::notify_resp && m.msg_id == "n-39"; }));
+    ASSERT_TRUE(agent.wait_for(
+        [](const ReceivedMsg& m) { return m.type == cpe::usp::MsgType::notify_resp && m.msg_id == "n-39"; }));
     auto r = http("GET", hub->url("/usp/" + encoded(kEid) + "/notifications?limit=1000"));
     ASSERT_EQ(r.status, 200);
     auto doc = parse(r.body);
@@ -362,7 +373,8 @@ TEST_F(HubIdentity, OnlyTheSameCertificateReplacesALiveConnection) {
     ASSERT_TRUE(make_ca_and_server(dir, pki, err)) << err;
     ASSERT_TRUE(make_client_cert(dir, pki, "real", kEid, "", err)) << err;
     ASSERT_TRUE(make_client_cert(dir, pki, "twin", kEid, "", err)) << err;  // same CN, another key
-    start(config(R"(, "tls": {"cert": "server.crt", "key": "server.key", "ca": "ca.crt", "require_client_cert": true})"));
+    start(config(
+        R"(, "tls": {"cert": "server.crt", "key": "server.key", "ca": "ca.crt", "require_client_cert": true})"));
     auto tls = [&](const std::string& name) {
         auto o = agent_options(kEid);
         o.tls = true;
@@ -401,7 +413,8 @@ TEST_F(HubIdentity, MutualTlsIdentityMustMatchTheCertificate) {
     const std::string shadow = "os::0C8063-SHADOW02";
     ASSERT_TRUE(make_client_cert(dir, pki, "real", kEid, "", err)) << err;
     ASSERT_TRUE(make_client_cert(dir, pki, "shadow", shadow, "", err)) << err;
-    start(config(R"(, "tls": {"cert": "server.crt", "key": "server.key", "ca": "ca.crt", "require_client_cert": true})"));
+    start(config(
+        R"(, "tls": {"cert": "server.crt", "key": "server.key", "ca": "ca.crt", "require_client_cert": true})"));
     auto tls = [&](const std::string& eid, const std::string& name) {
         auto o = agent_options(eid);
         o.tls = true;
@@ -421,7 +434,8 @@ TEST_F(HubIdentity, MutualTlsIdentityMustMatchTheCertificate) {
     })) << log();
     auto e = endpoint(*hub, shadow);
     EXPECT_EQ(cpe::json::opt_string(e.get(), "serial"), "");
-    EXPECT_NE(cpe::json::opt_string(e.get(), "quarantine_reason").value_or("").find("FAKE0001"), std::string::npos);
+    EXPECT_NE(cpe::json::opt_string(e.get(), "quarantine_reason").value_or("").find("FAKE0001"),
+              std::string::npos);
     // The real device's lookup is the real device, not a conflict and never the impostor.
     auto r = http("GET", hub->url("/devices/lookup?serial=FAKE0001"));
     EXPECT_EQ(r.status, 200) << r.body;

@@ -12,9 +12,12 @@ using namespace cpe::hub::controller;
 namespace {
 cpe::usp::GetResp identity(const std::string& serial, const std::string& oui = "0C8063") {
     cpe::usp::GetResp resp;
-    resp.req_path_results.push_back({"Device.DeviceInfo.", 0, "",
-                                     {{"Device.DeviceInfo.",
-                                       {{"ModelName", "XX230v"}, {"SerialNumber", serial}, {"ManufacturerOUI", oui}}}}});
+    resp.req_path_results.push_back(
+        {"Device.DeviceInfo.",
+         0,
+         "",
+         {{"Device.DeviceInfo.",
+           {{"ModelName", "XX230v"}, {"SerialNumber", serial}, {"ManufacturerOUI", oui}}}}});
     return resp;
 }
 
@@ -66,7 +69,8 @@ TEST(HubRegistry, IdentifiedEndpointIsAdmitted) {
 TEST(HubRegistry, AllowListAdmitsOnConnect) {
     RegistryOptions o;
     o.admission = Admission::allow_list;
-    Registry r(nullptr, [] { return int64_t{1000}; }, o);
+    Registry r(
+        nullptr, [] { return int64_t{1000}; }, o);
     r.connected("os::0C8063-X", {});
     EXPECT_EQ(r.size(), 1u);
     EXPECT_EQ(r.online_count(), 1u);

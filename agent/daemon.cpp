@@ -282,6 +282,12 @@ int run_daemon(const DaemonArgs& args) {
         so.allowed_controllers = sc.allowed_controllers;
         so.agent_id = endpoint_id;
         so.max_connections = sc.max_connections;
+        so.first_record_timeout_s = sc.first_record_timeout_s;
+        if (!sc.authenticated())
+            LOG_WARN("mtp", "USP server on %s:%d runs with server.insecure_lan: %s: any host on that network can call "
+                            "this agent (Device.Reboot() included)",
+                     sc.bind.c_str(), sc.port,
+                     sc.tls.require_client_cert ? "no allowed_controllers" : "no TLS client certificates");
         so.max_record_bytes = cfg->max_record_bytes;
         mtp::WsServerCallbacks sb;
         sb.connected = [&](const std::string& id) {

@@ -62,12 +62,14 @@ Status parse_server(const cJSON* root, Server& sv) {
     if (!obj) return {};
     if (!cJSON_IsObject(obj)) return bad("server", "must be an object");
     Status st = check_keys(obj, "server", {"enabled", "bind", "port", "path", "tls", "allowed_controllers",
-                                           "max_connections"});
+                                           "max_connections", "first_record_timeout_s", "insecure_lan"});
     if (!st) return st;
     const bool has_port = cJSON_GetObjectItemCaseSensitive(obj, "port") != nullptr;
     for (Status s : {get_bool(obj, "enabled", "server", sv.enabled), get_string(obj, "bind", "server", sv.bind),
                      get_uint(obj, "port", "server", sv.port, 0, 65535), get_string(obj, "path", "server", sv.path),
-                     get_uint(obj, "max_connections", "server", sv.max_connections, 1, 16)}) {
+                     get_uint(obj, "max_connections", "server", sv.max_connections, 1, 16),
+                     get_uint(obj, "first_record_timeout_s", "server", sv.first_record_timeout_s, 1, 3600),
+                     get_bool(obj, "insecure_lan", "server", sv.insecure_lan)}) {
         if (!s) return s;
     }
     if (!sv.path.starts_with("/") || sv.path.find_first_of("?# ") != std::string::npos)
@@ -105,6 +107,10 @@ Status parse_server(const cJSON* root, Server& sv) {
         if (sv.bind.empty())
             return bad("server.bind", "missing: the LAN address or interface to listen on (e.g. \"br-lan\")");
         if (!has_port) return bad("server.port", "missing: the port to listen on (0 = any free port)");
+        if (!sv.authenticated() && !sv.insecure_lan)
+            return bad("server", "refusing server mode without authentication: set tls.require_client_cert (with "
+                                 "tls.cert_file, key_file, ca_file) and allowed_controllers, or \"insecure_lan\": true "
+                                 "to accept any controller on the LAN");
     }
     return {};
 }

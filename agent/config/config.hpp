@@ -54,6 +54,11 @@ struct Server {
     ServerTls tls;
     std::vector<std::string> allowed_controllers;  // empty = any endpoint id
     uint32_t max_connections = 2;
+    uint32_t first_record_timeout_s = 10;  // a connection silent this long after its handshake is closed
+    // Without TLS client certificates (tls.require_client_cert) and an allow-list, anyone on the LAN can call
+    // Device.Reboot(): the config is refused unless this says the operator accepts it (a warning each start).
+    bool insecure_lan = false;
+    bool authenticated() const { return tls.require_client_cert && !allowed_controllers.empty(); }
 };
 
 struct Config {

@@ -155,6 +155,9 @@ int WsServer::on_event(lws* wsi, lws_callback_reasons reason, void* in, size_t l
             }
             s.current = true;
             by_id_[s.id] = &s;
+            // Until its first valid record the connection holds a slot on credit only.
+            if (options_.first_record_timeout_s)
+                lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, static_cast<int>(options_.first_record_timeout_s));
             LOG_INFO("mtp", "USP server: controller '%s' connected from %s", net::printable(s.id, 96).c_str(), net::peer_address(wsi).c_str());
             if (callbacks_.connected) callbacks_.connected(s.id);
             return 0;
@@ -260,6 +263,11 @@ int WsServer::on_receive(lws* wsi, Session& s, const void* in, size_t len) {
     const std::string id = s.id;  // the callback may send, which must not see a moved session
     ServerVerdict v = callbacks_.record ? callbacks_.record(id, record) : ServerVerdict{};
     if (v.close_code) return close_bad(v.close_code, v.reason);
+    auto still = sessions_.find(wsi);
+    if (still != sessions_.end() && !still->second->proven) {
+        still->second->proven = true;
+        lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+    }
     return 0;
 }
 

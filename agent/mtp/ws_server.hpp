@@ -2,7 +2,9 @@
 // on the LAN address that controllers connect to. Each connection must ask for subprotocol "v1.usp", be made
 // on the configured path and name the controller in "?eid="; with a non-empty allowed list only those ids
 // are accepted; with require_client_cert the verified certificate's CN must be the same id. At most
-// max_connections controllers at once (a second connection of the same id replaces the first). Records are
+// max_connections controllers at once (a second connection of the same id replaces the first); a connection
+// that has sent no valid record within first_record_timeout_s is closed, so idle connections cannot hold the
+// slots. Records are
 // binary frames of at most max_record_bytes; larger ones, text frames and records the owner rejects close
 // the connection (1003, or the owner's code) with one rate-limited log line. Loop thread only.
 #pragma once
@@ -34,6 +36,7 @@ struct WsServerOptions {
     size_t max_connections = 2;
     size_t max_record_bytes = 64 * 1024;
     size_t max_send_queue = 64;
+    unsigned first_record_timeout_s = 10;  // from the handshake to the first record the owner accepts
 };
 
 struct ServerVerdict {
@@ -72,6 +75,7 @@ private:
         std::string id;
         bool offered_extension = false;
         bool current = false;  // established and the id's live connection
+        bool proven = false;   // has sent a record the owner accepted (the first-record timeout is off)
         std::vector<uint8_t> rx;
         std::deque<std::vector<uint8_t>> out;  // each with LWS_PRE bytes of headroom
         uint16_t close_code = 0;               // close at the next WRITEABLE

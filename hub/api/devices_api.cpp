@@ -347,6 +347,17 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
                 ep_level = level;
             }
         }
+        // Two live agents claiming the serial: neither is believed; a quarantined match is shown as such
+        // (docs/security-identity.md).
+        std::vector<std::string> claimants;
+        for (const auto* e : api->hub_.registry().list())
+            if (e->record.online && !e->record.serial.empty() && upper(e->record.serial) == su)
+                claimants.push_back(e->record.endpoint_id);
+        if (claimants.size() >= 2)
+            return finish_identity("conflict", claimants,
+                                   std::to_string(claimants.size()) + " connected agents claim serial '" + serial + "'");
+        if (const auto* e = ep.empty() ? nullptr : api->hub_.registry().find(ep); e && e->quarantined)
+            return finish_identity("quarantined", {ep}, "agent '" + ep + "' is quarantined: " + e->quarantine_reason);
         // 2. GenieACS (TR-069), in parallel; an exact agent match does not wait for it. Its last answer to this
         //    query is reused within cache.genieacs_s.
         if (api->genieacs_.configured()) {
@@ -665,6 +676,21 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
         answer(false);
     }
 
+    // 409: the identity cannot be trusted ("conflict", "quarantined"); the endpoints involved are named.
+    void finish_identity(const std::string& identity, const std::vector<std::string>& endpoints, const std::string& msg) {
+        if (answered || alive.expired()) return;
+        answered = true;
+        deadline.cancel();
+        auto o = json::make_object();
+        json::add_string(o.get(), "error", msg);
+        json::add_number(o.get(), "status", 409);
+        json::add_string(o.get(), "identity", identity);
+        auto list = json::make_array();
+        for (const auto& id : endpoints) json::append(list.get(), json::Ptr(cJSON_CreateString(id.c_str())));
+        json::add(o.get(), "endpoints", std::move(list));
+        res.json(409, json::print(o.get()));
+    }
+
     void finish_not_found() {
         if (answered || alive.expired()) return;
         answered = true;
@@ -774,7 +800,7 @@ void DevicesApi::hosts(const net::Request& req, net::Responder res) {
     const std::string id = req.param("id");
     bool refresh = req.has_query("refresh");
     std::weak_ptr<int> alive = alive_;
-    if (const auto* e = hub_.registry().find(id)) {
+    if (const auto* e = hub_.registry().find(id); e && e->admitted) {
         const Snapshot* s = snapshot(id);
         bool has_hosts = s && s->params.lower_bound("Device.Hosts.") != s->params.end();
         bool fresh_enough = has_hosts && now_ms() - s->time_ms < config_.poller.stale_after_s * 1000LL;
@@ -1025,7 +1051,7 @@ void DevicesApi::tasks(const net::Request& req, net::Responder res) {
         if (!detail.empty()) json::add_string(o.get(), "detail", detail);
         res.json(status, json::print(o.get()));
     };
-    if (const auto* e = hub_.registry().find(id)) {
+    if (const auto* e = hub_.registry().find(id); e && e->admitted) {
         if (!e->record.online || !hub_.controller())
             return res.json(409, error_body(409, "device '" + id + "' is offline: the task cannot be sent"));
         if (*task == "reboot") {
@@ -1091,7 +1117,7 @@ void DevicesApi::poll() {
     poll_.started_ms = now_ms();
     int64_t stale = config_.poller.stale_after_s * 1000LL;
     for (const auto* e : hub_.registry().list()) {
-        if (!e->record.online) continue;
+        if (!e->record.online || e->quarantined) continue;
         auto it = agent_briefs_.find(e->record.endpoint_id);
         if (it != agent_briefs_.end() && poll_.started_ms - it->second.time_ms < stale) {
             ++poll_.agents_fresh;
@@ -1205,6 +1231,12 @@ void DevicesApi::pump() {
     while (running_ < config_.poller.concurrency && !queue_.empty()) {
         std::string ep = queue_.front();
         queue_.pop_front();
+        // Checked before the jitter wait too: an endpoint gone (or quarantined) takes no slot (no head-of-line wait).
+        if (const auto* e = hub_.registry().find(ep); !e || !e->admitted || !e->record.online || e->quarantined ||
+                                                       !hub_.controller()) {
+            queued_.erase(ep);
+            continue;
+        }
         ++running_;
         poll_.agents_max_running = std::max(poll_.agents_max_running, running_);
         uint64_t jitter = config_.poller.jitter_ms ? std::uniform_int_distribution<uint64_t>(0, config_.poller.jitter_ms)(rng_) : 0;
@@ -1235,6 +1267,7 @@ void DevicesApi::pump() {
         poll_.running = false;
         poll_.finished_ms = now_ms();
         last_poll_ = poll_;
+        ++polls_finished_;
     }
 }
 
@@ -1285,6 +1318,7 @@ void DevicesApi::add_health(cJSON* health, bool detailed) const {
     json::add_number(p.get(), "stale_after_s", config_.poller.stale_after_s);
     json::add_bool(p.get(), "running", poll_.running);
     json::add_number(p.get(), "queued", static_cast<double>(queue_.size()));
+    json::add_number(p.get(), "finished", static_cast<double>(polls_finished_));  // polls since the hub started
     if (last_poll_.finished_ms) {
         auto l = json::make_object();
         json::add_number(l.get(), "age_s", static_cast<double>((now - last_poll_.finished_ms) / 1000));

@@ -135,6 +135,7 @@ private:
     unsigned running_ = 0;
     net::TimerHandle poll_timer_;
     std::mt19937 rng_{std::random_device{}()};
+    uint64_t polls_finished_ = 0;
     struct PollStats {
         int64_t started_ms = 0, finished_ms = 0;
         unsigned agents_due = 0, agents_polled = 0, agents_failed = 0, agents_fresh = 0;

@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "controller/ws_server.hpp"
 #include "json/json.hpp"
 
 namespace cpe::hub::app {
@@ -105,7 +106,8 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
         const cJSON* u = *usp;
         if (auto st = r.only(u, "usp",
                              {"enabled", "bind", "port", "tls", "endpoint_id", "request_timeout_ms", "max_record_bytes",
-                              "notifications_per_endpoint", "identify", "subscribe", "subscriptions"});
+                              "notifications_per_endpoint", "notification_bytes_per_endpoint", "admission", "identify",
+                              "subscribe", "subscriptions"});
             !st)
             return st.error();
         if (auto st = r.boolean(u, "enabled", "usp.enabled", c.usp.enabled); !st) return st.error();
@@ -125,6 +127,38 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
                                 c.usp.notifications_per_endpoint, 0, 100000);
             !st)
             return st.error();
+        if (auto st = r.integer(u, "notification_bytes_per_endpoint", "usp.notification_bytes_per_endpoint",
+                                c.usp.notification_bytes_per_endpoint, 0, 1LL << 30);
+            !st)
+            return st.error();
+        auto adm = r.object(u, "admission", "usp.admission");
+        if (!adm) return adm.error();
+        if (*adm) {
+            if (auto st = r.only(*adm, "usp.admission", {"mode", "allow", "unidentified_ttl_s"}); !st) return st.error();
+            std::string mode = "identified";
+            if (auto st = r.str(*adm, "mode", "usp.admission.mode", mode); !st) return st.error();
+            if (mode == "identified") c.usp.admission.mode = controller::Admission::identified;
+            else if (mode == "allow_list") c.usp.admission.mode = controller::Admission::allow_list;
+            else return r.bad("usp.admission.mode", "'" + mode + "' is not one of identified, allow_list");
+            const cJSON* allow = cJSON_GetObjectItemCaseSensitive(*adm, "allow");
+            if (allow) {
+                if (!cJSON_IsArray(allow)) return r.bad("usp.admission.allow", "expected an array of endpoint ids");
+                int i = 0;
+                for (const cJSON* a = allow->child; a; a = a->next, ++i) {
+                    const std::string f = "usp.admission.allow[" + std::to_string(i) + "]";
+                    if (!cJSON_IsString(a) || !*a->valuestring) return r.bad(f, "expected a non-empty endpoint id");
+                    c.usp.admission.allow.insert(a->valuestring);
+                }
+            }
+            if (c.usp.admission.mode == controller::Admission::allow_list && c.usp.admission.allow.empty())
+                return r.bad("usp.admission.allow", "mode allow_list needs at least one endpoint id");
+            if (c.usp.admission.mode != controller::Admission::allow_list && !c.usp.admission.allow.empty())
+                return r.bad("usp.admission.allow", "only used with mode allow_list");
+            if (auto st = r.integer(*adm, "unidentified_ttl_s", "usp.admission.unidentified_ttl_s",
+                                    c.usp.admission.unidentified_ttl_s, 0, 365LL * 86400);
+                !st)
+                return st.error();
+        }
         if (auto st = r.boolean(u, "identify", "usp.identify", c.usp.identify); !st) return st.error();
         if (auto st = r.boolean(u, "subscribe", "usp.subscribe", c.usp.subscribe); !st) return st.error();
         auto tls = r.object(u, "tls", "usp.tls");
@@ -144,6 +178,11 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
             if (c.usp.tls.require_client_cert && (c.usp.tls.cert.empty() || c.usp.tls.ca.empty()))
                 return r.bad("usp.tls.require_client_cert", "needs usp.tls.cert, usp.tls.key and usp.tls.ca");
         }
+        if (c.usp.enabled && !controller::is_loopback_address(c.usp.bind) && !c.usp.tls.require_client_cert)
+            return r.bad("usp.bind", "'" + c.usp.bind +
+                                         "' is reachable from other hosts: without usp.tls.require_client_cert nothing "
+                                         "proves an agent's endpoint id there; bind 127.0.0.1 (or ::1) or require "
+                                         "client certificates");
         const cJSON* subs = cJSON_GetObjectItemCaseSensitive(u, "subscriptions");
         if (subs) {
             if (!cJSON_IsArray(subs)) return r.bad("usp.subscriptions", "expected an array");

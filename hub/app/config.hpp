@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,13 +27,21 @@ struct HubConfig {
     };
     struct Usp {
         bool enabled = true;  // the operator's switch: off = no USP listener, /usp routes answer 503
-        std::string bind = "0.0.0.0";
+        // Loopback by default. A bind any other host can reach needs tls.require_client_cert: without a client
+        // certificate nothing proves an endpoint id (docs/security-identity.md).
+        std::string bind = "127.0.0.1";
         int port = 8080;
         Tls tls;
         std::string endpoint_id = "self::cpe-hub";
         uint64_t request_timeout_ms = 10000;
         size_t max_record_bytes = 1 << 20;
         unsigned notifications_per_endpoint = 100;
+        size_t notification_bytes_per_endpoint = 256 << 10;
+        struct Admission {
+            controller::Admission mode = controller::Admission::identified;
+            std::set<std::string> allow;       // mode allow_list: the endpoint ids that may connect
+            int64_t unidentified_ttl_s = 86400;
+        } admission;
         bool identify = true;
         bool subscribe = true;
         std::vector<controller::SubscriptionSpec> subscriptions = controller::ControllerOptions{}.subscriptions;

@@ -40,11 +40,16 @@ std::string endpoint_json(const controller::Endpoint& e, bool with_snapshot, con
         start = end + 1;
     }
     json::add(o.get(), "macs", std::move(macs));
+    if (e.quarantined) {
+        json::add_bool(o.get(), "quarantined", true);
+        json::add_string(o.get(), "quarantine_reason", e.quarantine_reason);
+    }
     json::add_number(o.get(), "first_seen_ms", static_cast<double>(r.first_seen_ms));
     json::add_number(o.get(), "last_seen_ms", static_cast<double>(r.last_seen_ms));
     if (r.online) {
         json::add_string(o.get(), "peer", e.connection.peer);
         json::add_bool(o.get(), "tls", e.connection.tls);
+        json::add_bool(o.get(), "id_proven", e.connection.proven);
         json::add_number(o.get(), "connected_since_ms", static_cast<double>(e.connected_since_ms));
     }
     if (with_snapshot) {
@@ -72,7 +77,10 @@ Result<std::unique_ptr<Hub>> Hub::create(net::EventLoop& loop, HubConfig config)
     auto st = store::Store::open(hub->config_.store.path);
     if (!st) return st.error().with_context("store.path");
     hub->store_ = std::make_unique<store::Store>(std::move(st).value());
-    hub->registry_ = std::make_unique<controller::Registry>(hub->store_.get());
+    controller::RegistryOptions ro;
+    ro.admission = hub->config_.usp.admission.mode;
+    ro.unidentified_ttl_ms = hub->config_.usp.admission.unidentified_ttl_s * 1000;
+    hub->registry_ = std::make_unique<controller::Registry>(hub->store_.get(), nullptr, ro);
     if (auto loaded = hub->registry_->load(); !loaded) return loaded.error();
 
     net::HttpServerOptions ho;
@@ -94,11 +102,14 @@ Result<std::unique_ptr<Hub>> Hub::create(net::EventLoop& loop, HubConfig config)
         wo.require_client_cert = u.tls.require_client_cert;
         wo.controller_id = u.endpoint_id;
         wo.max_record_bytes = u.max_record_bytes;
+        wo.use_allow_list = u.admission.mode == controller::Admission::allow_list;
+        wo.allow_list = u.admission.allow;
         hub->ws_ = std::make_unique<controller::UspWsServer>(loop, wo, *hub->sink_);
         controller::ControllerOptions co;
         co.endpoint_id = u.endpoint_id;
         co.request_timeout_ms = u.request_timeout_ms;
         co.notifications_per_endpoint = u.notifications_per_endpoint;
+        co.notification_bytes_per_endpoint = u.notification_bytes_per_endpoint;
         co.identify = u.identify;
         co.subscribe = u.subscribe;
         co.subscriptions = u.subscriptions;
@@ -178,7 +189,7 @@ void Hub::usp_call(const net::Request& req, const net::Responder& res,
         return res.json(503, error_json(503, make_error(Errc::unavailable,
                                                         "USP is disabled in this hub's configuration (usp.enabled)"),
                                         ep));
-    if (!registry_->find(ep))
+    if (!known(ep))
         return res.json(404, error_json(404, make_error(Errc::not_found, "endpoint '" + ep + "' is not known"), ep));
     send(ep);
 }
@@ -190,12 +201,16 @@ std::string Hub::health_json(const net::Request& request) const {
     json::add_bool(u.get(), "enabled", controller_ != nullptr);
     json::add_number(u.get(), "endpoints", static_cast<double>(registry_->size()));
     json::add_number(u.get(), "online", static_cast<double>(registry_->online_count()));
+    json::add_number(u.get(), "not_admitted", static_cast<double>(registry_->waiting()));
     if (controller_) json::add_number(u.get(), "pending_requests", static_cast<double>(controller_->pending()));
     if (ws_) {
         const auto& s = ws_->stats();
         json::add_number(u.get(), "accepted", static_cast<double>(s.accepted));
         json::add_number(u.get(), "refused", static_cast<double>(s.refused));
         json::add_number(u.get(), "bad_records", static_cast<double>(s.bad_records));
+        json::add_number(u.get(), "refused_id_in_use", static_cast<double>(s.id_in_use));
+        json::add_number(u.get(), "refused_unproven", static_cast<double>(s.unproven));
+        json::add_number(u.get(), "refused_not_allowed", static_cast<double>(s.not_allowed));
     }
     json::add(o.get(), "usp", std::move(u));
     json::add_number(o.get(), "sse_clients", static_cast<double>(events_.clients()));
@@ -224,14 +239,14 @@ void Hub::add_usp_routes() {
 
     route("GET", "/usp/:ep", [this](const net::Request& req, net::Responder res) {
         const std::string& ep = req.param("ep");
-        const auto* e = registry_->find(ep);
+        const auto* e = known(ep) ? registry_->find(ep) : nullptr;
         if (!e) return res.json(404, error_json(404, make_error(Errc::not_found, "endpoint '" + ep + "' is not known"), ep));
         res.json(200, endpoint_json(*e, true, registry_->device_info(ep)));
     });
 
     route("GET", "/usp/:ep/notifications", [this](const net::Request& req, net::Responder res) {
         const std::string& ep = req.param("ep");
-        if (!registry_->find(ep))
+        if (!known(ep))
             return res.json(404, error_json(404, make_error(Errc::not_found, "endpoint '" + ep + "' is not known"), ep));
         unsigned limit = 100;
         if (auto l = req.query_value("limit")) {

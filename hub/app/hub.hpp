@@ -66,6 +66,11 @@ private:
     struct Sink;
     std::optional<net::Response> check(const net::Request& request) const;
     void add_usp_routes();
+    // An admitted endpoint (the others are not shown: docs/security-identity.md).
+    bool known(const std::string& endpoint_id) const {
+        const auto* e = registry_->find(endpoint_id);
+        return e && e->admitted;
+    }
     void usp_call(const net::Request& req, const net::Responder& res,
                   const std::function<void(const std::string& endpoint_id)>& send);
 

@@ -174,11 +174,13 @@ void Controller::on_connected(const std::string& endpoint_id, const ConnectionIn
     identified_here_.erase(endpoint_id);
     subscribed_here_.erase(endpoint_id);
     registry_.connected(endpoint_id, info);
+    // Every connection is identified again: what an earlier connection of this id reported (perhaps someone
+    // else's, before the id was proven) is not what this one is.
+    if (options_.identify) {
+        identified_here_.insert(endpoint_id);
+        identify(endpoint_id);
+    }
     if (!identified) {
-        if (options_.identify) {
-            identified_here_.insert(endpoint_id);
-            identify(endpoint_id);
-        }
         if (options_.subscribe) {
             subscribed_here_.insert(endpoint_id);
             subscribe(endpoint_id);
@@ -201,6 +203,7 @@ void Controller::on_disconnected(const std::string& endpoint_id) {
     }
     identified_here_.erase(endpoint_id);
     subscribed_here_.erase(endpoint_id);
+    held_.erase(endpoint_id);
     identifying_.erase(endpoint_id);
     subscribing_.erase(endpoint_id);
     registry_.disconnected(endpoint_id);
@@ -264,26 +267,48 @@ void Controller::on_notify(const std::string& endpoint_id, const usp::Msg& msg) 
         return;
     }
     if (n->send_resp) reply(endpoint_id, usp::encode_msg(msg.msg_id(), usp::NotifyResp{n->subscription_id}));
-
     Notification out;
     out.endpoint_id = endpoint_id;
     out.time_ms = registry_.now_ms();
     out.kind = notification_kind(*n);
     out.json = notification_json(endpoint_id, out.time_ms, *n);
     out.notify = std::move(n).value();
-    if (auto* st = registry_.store(); st && options_.notifications_per_endpoint > 0) {
-        auto saved = st->add_notification({0, endpoint_id, out.time_ms, out.kind, out.json},
-                                          options_.notifications_per_endpoint);
-        if (!saved)
-            LOG_LIMITED(log::Level::error, 5, 60, "controller", "endpoint '%s': %s", endpoint_id.c_str(),
-                        saved.error().message.c_str());
+    const Endpoint* from = registry_.find(endpoint_id);
+    if (!from || !from->admitted) {
+        // Not admitted yet (its identify is in flight): held in memory, a few, until it is; dropped if it leaves
+        // or is not admitted.
+        auto& held = held_[endpoint_id];
+        size_t bytes = out.json.size();
+        for (const auto& h : held) bytes += h.json.size();
+        if (held.size() < kHeldNotifications && bytes <= kHeldBytes) held.push_back(std::move(out));
+        return;
     }
-    const bool boot = is_boot(out.notify);
-    for (const auto& l : listeners_) l(out);
-    if (boot) {
+    deliver(out);
+    if (is_boot(out.notify)) {
         if (options_.identify && identified_here_.insert(endpoint_id).second) identify(endpoint_id);
         if (options_.subscribe && subscribed_here_.insert(endpoint_id).second) subscribe(endpoint_id);
     }
+}
+
+void Controller::deliver(const Notification& out) {
+    if (auto* st = registry_.store(); st && options_.notifications_per_endpoint > 0) {
+        auto saved = st->add_notification({0, out.endpoint_id, out.time_ms, out.kind, out.json},
+                                          options_.notifications_per_endpoint, options_.notification_bytes_per_endpoint);
+        if (!saved)
+            LOG_LIMITED(log::Level::error, 5, 60, "controller", "endpoint '%s': %s", out.endpoint_id.c_str(),
+                        saved.error().message.c_str());
+    }
+    for (const auto& l : listeners_) l(out);
+}
+
+void Controller::release_held(const std::string& endpoint_id) {
+    auto it = held_.find(endpoint_id);
+    if (it == held_.end()) return;
+    std::vector<Notification> held = std::move(it->second);
+    held_.erase(it);
+    const Endpoint* e = registry_.find(endpoint_id);
+    if (!e || !e->admitted) return;
+    for (const auto& n : held) deliver(n);
 }
 
 void Controller::done_with(std::map<std::string, std::string>& in_flight, const std::string& endpoint_id,
@@ -313,19 +338,28 @@ void Controller::identify_with(const std::string& endpoint_id, std::vector<std::
             if (!c.identifying_.count(endpoint_id)) c.identify_with(endpoint_id, {"Device.DeviceInfo."}, false);
             return;
         }
+        // An endpoint that cannot be identified is not admitted: its connection goes (it costs nothing kept).
+        auto drop_unadmitted = [&c, &endpoint_id](const std::string& why) {
+            const Endpoint* e = c.registry_.find(endpoint_id);
+            if (e && !e->admitted) c.transport_.close(endpoint_id, "not identified: " + why);
+        };
         if (!r) {
             // A disconnect is not news (connections are logged by the transport); anything else is.
             if (r.error().code != Errc::unavailable)
                 LOG_LIMITED(log::Level::warn, 5, 60, "controller", "identify: %s", r.error().message.c_str());
+            if (r.error().code != Errc::unavailable) drop_unadmitted(errc_name(r.error().code));
             return;
         }
         auto resp = r->get_resp();
         if (!resp) {
             LOG_LIMITED(log::Level::warn, 5, 60, "controller", "identify: endpoint '%s': %s", endpoint_id.c_str(),
                         resp.error().message.c_str());
+            drop_unadmitted("bad GetResp");
             return;
         }
         c.registry_.identify(endpoint_id, *resp);
+        c.release_held(endpoint_id);
+        drop_unadmitted("no serial number");
     });
     identifying_[endpoint_id] = *my_id;
 }

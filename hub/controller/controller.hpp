@@ -35,6 +35,7 @@ struct ControllerOptions {
     uint64_t request_timeout_ms = 10000;
     size_t max_pending_per_endpoint = 64;   // more concurrent requests to one endpoint fail with too_large
     unsigned notifications_per_endpoint = 100;
+    size_t notification_bytes_per_endpoint = 256 << 10;  // stored notifications' JSON, newest kept (0 = no bound)
     bool identify = true;                   // Get Device.DeviceInfo. on Boot! and for never-identified endpoints
     bool subscribe = true;                  // Add the subscriptions below on Boot! and for new endpoints
     std::vector<SubscriptionSpec> subscriptions = {
@@ -124,6 +125,12 @@ private:
     static void done_with(std::map<std::string, std::string>& in_flight, const std::string& endpoint_id,
                           const std::string& msg_id);
     void reply(const std::string& endpoint_id, usp::Bytes msg);
+    void deliver(const Notification& n);  // store + listeners
+    // The notifications an endpoint sent before it was admitted (Boot! usually comes before the identify
+    // answer), delivered once it is; dropped otherwise.
+    void release_held(const std::string& endpoint_id);
+    static constexpr size_t kHeldNotifications = 8;
+    static constexpr size_t kHeldBytes = 64 << 10;  // of notification JSON per endpoint
 
     net::EventLoop& loop_;
     ControllerOptions options_;
@@ -143,6 +150,7 @@ private:
     // connect (the usual order after a reboot) does not repeat the work.
     std::set<std::string> identified_here_;
     std::set<std::string> subscribed_here_;
+    std::map<std::string, std::vector<Notification>> held_;  // endpoints not admitted yet
 };
 
 // The USP error code carried by an Error from Controller::request (Errc::io_error), if any.

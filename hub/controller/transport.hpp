@@ -14,6 +14,7 @@ struct ConnectionInfo {
     std::string peer;       // remote IP address
     bool tls = false;
     std::string cert_cn;    // subject CN of a verified client certificate, "" without one
+    bool proven = false;    // a verified client certificate names the endpoint id (cert_match.hpp)
 };
 
 // Implemented by the controller; called by a transport on the loop thread.
@@ -34,6 +35,8 @@ public:
     // Errc::unavailable (not connected), Errc::too_large (the endpoint's send queue is full).
     virtual Status send(const std::string& endpoint_id, usp::Bytes msg) = 0;
     virtual bool is_connected(const std::string& endpoint_id) const = 0;
+    // Closes the endpoint's connection (policy violation), if it has one; on_disconnected follows.
+    virtual void close(const std::string& /*endpoint_id*/, const std::string& /*why*/) {}
 };
 
 }  // namespace cpe::hub::controller

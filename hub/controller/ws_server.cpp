@@ -21,6 +21,7 @@ struct WsSession {
     bool offered_extension = false;  // the client sent Sec-WebSocket-Extensions: bbf-usp-protocol
     bool established = false;
     bool current = false;            // the endpoint's live connection (not replaced)
+    std::string cert_key;            // the verified client certificate's public key (opaque), "" without one
     uint16_t close_code = 0;         // set: close at the next WRITEABLE
     std::string close_reason;
     std::vector<uint8_t> rx;         // fragments of the record being received
@@ -37,7 +38,23 @@ constexpr uint16_t kCloseUnsupportedData = 1003;  // RFC 6455 "cannot accept thi
 constexpr uint16_t kClosePolicy = 1008;
 constexpr uint16_t kCloseNormal = 1000;
 
+// The public key of the peer's certificate as lws's TLS backend represents it ("" without one): compared only
+// with another connection's, in this process.
+std::string peer_public_key(lws* wsi) {
+    std::vector<char> big(sizeof(lws_tls_cert_info_results) + 4096);
+    auto* res = reinterpret_cast<lws_tls_cert_info_results*>(big.data());
+    if (lws_tls_peer_cert_info(wsi, LWS_TLS_CERT_INFO_OPAQUE_PUBLIC_KEY, res, 4096) != 0 || res->ns.len <= 0)
+        return {};
+    return std::string(res->ns.name, static_cast<size_t>(res->ns.len));
+}
+
 }  // namespace
+
+bool is_loopback_address(std::string_view a) {
+    if (a == "localhost" || a == "::1" || a == "0:0:0:0:0:0:0:1") return true;
+    if (a.starts_with("::ffff:")) a.remove_prefix(7);
+    return a.starts_with("127.");
+}
 
 UspWsServer::UspWsServer(net::EventLoop& loop, UspWsOptions options, TransportSink& sink)
     : loop_(loop), options_(std::move(options)), sink_(sink), anchor_(std::make_shared<detail::WsAnchor>()) {
@@ -99,6 +116,27 @@ Status UspWsServer::queue(WsSession& s, usp::Bytes record) {
     return {};
 }
 
+std::string UspWsServer::may_take_over(const WsSession& s) const {
+    auto it = by_endpoint_.find(s.endpoint_id);
+    if (it == by_endpoint_.end()) return {};
+    const WsSession& live = *it->second;
+    if (s.info.proven && live.info.proven && !s.cert_key.empty() && s.cert_key == live.cert_key &&
+        s.info.cert_cn == live.info.cert_cn)
+        return {};
+    return "endpoint '" + net::printable(s.endpoint_id, 128) + "' is in use by a live connection from " + live.info.peer +
+           (s.info.proven ? " with another certificate" : "") + ": refused while it lives";
+}
+
+void UspWsServer::close(const std::string& endpoint_id, const std::string& why) {
+    auto it = by_endpoint_.find(endpoint_id);
+    if (it == by_endpoint_.end()) return;
+    WsSession& s = *it->second;
+    if (s.close_code) return;
+    s.close_code = kClosePolicy;
+    s.close_reason = why.substr(0, 120);
+    lws_callback_on_writable(s.wsi);
+}
+
 void UspWsServer::refuse_log(lws* wsi, const std::string& why) {
     ++stats_.refused;
     LOG_LIMITED(log::Level::warn, 10, 60, "usp-ws", "refused connection from %s: %s", net::peer_address(wsi).c_str(),
@@ -150,13 +188,23 @@ int UspWsServer::on_callback(lws* wsi, lws_callback_reasons reason, void* in, si
         s.established = true;
         auto old = by_endpoint_.find(s.endpoint_id);
         if (old != by_endpoint_.end()) {
+            // Two handshakes of one id may both pass on_filter; the first to finish owns the id.
+            if (std::string why = may_take_over(s); !why.empty()) {
+                ++stats_.id_in_use;
+                refuse_log(wsi, why);
+                s.close_code = kClosePolicy;
+                s.close_reason = "endpoint id in use by a live connection";
+                lws_callback_on_writable(wsi);
+                return 0;
+            }
             WsSession& prev = *old->second;
             prev.current = false;
             prev.close_code = kCloseNormal;
             prev.close_reason = "replaced by a newer connection of the same endpoint";
             lws_callback_on_writable(prev.wsi);
             ++stats_.replaced;
-            LOG_LIMITED(log::Level::info, 10, 60, "usp-ws", "endpoint '%s' reconnected from %s: old connection closed",
+            LOG_LIMITED(log::Level::info, 10, 60, "usp-ws",
+                        "endpoint '%s' reconnected from %s with the same certificate: old connection closed",
                         net::printable(s.endpoint_id, 128).c_str(), s.info.peer.c_str());
             by_endpoint_.erase(old);
             sink_.on_disconnected(s.endpoint_id);
@@ -205,29 +253,52 @@ int UspWsServer::on_filter(lws* wsi, const char* subprotocols) {
             return -1;
         }
     }
+    const std::string shown = net::printable(endpoint_id, 128);
+    if (options_.use_allow_list && !options_.allow_list.count(endpoint_id)) {
+        ++stats_.not_allowed;
+        refuse_log(wsi, "endpoint '" + shown + "' is not on the allow-list (usp.admission.allow)");
+        return -1;
+    }
     ConnectionInfo info;
     info.peer = net::peer_address(wsi);
     info.tls = lws_is_ssl(wsi) != 0;
-    if (info.tls && net::peer_certificate_verified(wsi)) info.cert_cn = net::peer_certificate_cn(wsi).value_or("");
-    if (options_.require_client_cert) {
-        if (!info.tls || !net::peer_certificate_verified(wsi)) {
-            refuse_log(wsi, "endpoint '" + net::printable(endpoint_id, 128) + "': no client certificate signed by the CA");
-            return -1;
-        }
+    const bool verified = info.tls && net::peer_certificate_verified(wsi);
+    if (verified) info.cert_cn = net::peer_certificate_cn(wsi).value_or("");
+    if (options_.require_client_cert && !verified) {
+        refuse_log(wsi, "endpoint '" + shown + "': no client certificate signed by the CA");
+        return -1;
+    }
+    if (verified) {
         // Our libwebsockets (4.1, mbedTLS) exposes only the subject CN of the peer certificate; SAN entries
-        // are matched by cert_match.hpp when a DER copy is available (see docs/usp.md "The hub").
+        // are matched by cert_match.hpp when a DER copy is available (see docs/usp.md "The hub"). A presented,
+        // verified certificate must name the endpoint even where certificates are optional.
         CertIdentity cert;
         cert.cn = info.cert_cn;
         if (!endpoint_matches_cert(endpoint_id, cert)) {
-            refuse_log(wsi, "endpoint '" + net::printable(endpoint_id, 128) + "' does not match its certificate (" +
+            refuse_log(wsi, "endpoint '" + shown + "' does not match its certificate (" +
                                 net::printable(describe(cert), 128) + ")");
             return -1;
         }
+        info.proven = true;
+    } else if (!is_loopback_address(info.peer)) {
+        ++stats_.unproven;
+        refuse_log(wsi, "endpoint '" + shown +
+                            "': no client certificate proves the endpoint id, and unproven ids are accepted only "
+                            "from loopback");
+        return -1;
     }
     auto s = std::make_unique<WsSession>();
     s->wsi = wsi;
     s->endpoint_id = std::move(endpoint_id);
     s->info = std::move(info);
+    if (s->info.proven) s->cert_key = peer_public_key(wsi);
+    if (by_endpoint_.count(s->endpoint_id)) {
+        if (std::string why = may_take_over(*s); !why.empty()) {
+            ++stats_.id_in_use;
+            refuse_log(wsi, why);
+            return -1;
+        }
+    }
     s->offered_extension = net::header_list_has(net::header_value(wsi, WSI_TOKEN_EXTENSIONS), "bbf-usp-protocol");
     sessions_[wsi] = std::move(s);
     return 0;

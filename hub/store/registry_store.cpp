@@ -12,6 +12,7 @@ enum Slot : int {
     kAddNote,
     kTrimNotes,
     kNotes,
+    kTrimNoteBytes,
     kSlotCount,
 };
 
@@ -150,7 +151,13 @@ Result<std::vector<EndpointRecord>> Store::list() {
     return out;
 }
 
-Status Store::add_notification(const StoredNotification& n, unsigned keep) {
+Result<int64_t> Store::expire_unidentified(int64_t before_ms) {
+    auto st = db_->exec("DELETE FROM endpoints WHERE device_info_ms = 0 AND last_seen_ms < " + std::to_string(before_ms));
+    if (!st) return st.error();
+    return db_->changes();
+}
+
+Status Store::add_notification(const StoredNotification& n, unsigned keep, size_t keep_bytes) {
     auto& add = cached(kAddNote, "INSERT INTO notifications (endpoint_id, time_ms, kind, json) VALUES (?1, ?2, ?3, ?4)");
     if (!add) return add.error();
     if (auto st = add->bind(1, n.endpoint_id).bind(2, n.time_ms).bind(3, n.kind).bind(4, n.json).run(); !st) return st;
@@ -158,7 +165,13 @@ Status Store::add_notification(const StoredNotification& n, unsigned keep) {
                         "DELETE FROM notifications WHERE endpoint_id = ?1 AND id <= (SELECT id FROM notifications "
                         "WHERE endpoint_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)");
     if (!trim) return trim.error();
-    return trim->bind(1, n.endpoint_id).bind(2, int64_t{keep}).run();
+    if (auto st = trim->bind(1, n.endpoint_id).bind(2, int64_t{keep}).run(); !st || keep_bytes == 0) return st;
+    // Newest first, a running total of their sizes: the rows past the budget go.
+    auto& bytes = cached(kTrimNoteBytes,
+                         "DELETE FROM notifications WHERE id IN (SELECT id FROM (SELECT id, SUM(length(CAST(json AS "
+                         "BLOB))) OVER (ORDER BY id DESC) AS run FROM notifications WHERE endpoint_id = ?1) WHERE run > ?2)");
+    if (!bytes) return bytes.error();
+    return bytes->bind(1, n.endpoint_id).bind(2, static_cast<int64_t>(keep_bytes)).run();
 }
 
 Result<std::vector<StoredNotification>> Store::notifications(const std::string& endpoint_id, unsigned limit) {

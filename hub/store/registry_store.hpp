@@ -52,8 +52,13 @@ public:
     Result<std::optional<EndpointRecord>> get(const std::string& endpoint_id);
     Result<std::vector<EndpointRecord>> list();
 
-    // Appends a notification and keeps only the newest `keep` for that endpoint.
-    Status add_notification(const StoredNotification& n, unsigned keep);
+    // Drops the rows of endpoints never identified (device_info_ms = 0) last seen before `before_ms`, with their
+    // notifications. Returns how many went.
+    Result<int64_t> expire_unidentified(int64_t before_ms);
+
+    // Appends a notification and keeps only the newest `keep` for that endpoint, and of those only the newest
+    // whose JSON texts add up to at most `keep_bytes` (0 = no byte bound).
+    Status add_notification(const StoredNotification& n, unsigned keep, size_t keep_bytes = 0);
     // Newest first, at most `limit`.
     Result<std::vector<StoredNotification>> notifications(const std::string& endpoint_id, unsigned limit);
 

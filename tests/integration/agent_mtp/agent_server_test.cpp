@@ -174,7 +174,8 @@ protected:
         fs::remove_all(dir);
         fs::create_directories(dir);
         agent = std::make_unique<AgentProcess>(
-            dir, R"({"server": {"enabled": true, "bind": "127.0.0.1", "port": 0, "allowed_controllers": ["self::test"]}})");
+            dir, R"({"server": {"enabled": true, "bind": "127.0.0.1", "port": 0, "allowed_controllers": ["self::test",
+                        "self::idle1", "self::idle2"], "insecure_lan": true, "first_record_timeout_s": 2}})");
         ASSERT_TRUE(agent->running());
         auto p = agent->wait_match(std::regex("server listening on 127\\.0\\.0\\.1 port ([0-9]+)"));
         ASSERT_TRUE(p) << "no listening line; agent log:\n" << agent->log();
@@ -257,6 +258,42 @@ TEST_F(AgentServerTest, GarbageRecordCloses1003) {
     // The agent still serves: the same controller connects again.
     TestClient again(port, "self::test");
     open(again);
+}
+
+// Issue 10, item 9: without TLS client certificates and an allow-list the agent does not serve unless the
+// operator says insecure_lan (the fixture above does): then it warns at every start.
+TEST_F(AgentServerTest, ServerModeWithoutAuthenticationRefusesToStart) {
+    EXPECT_TRUE(agent->wait_match(std::regex("runs with server.insecure_lan: no TLS client certificates"))) << agent->log();
+    const fs::path plain = dir / "plain";
+    fs::create_directories(plain);
+    AgentProcess refused(plain, R"({"server": {"enabled": true, "bind": "127.0.0.1", "port": 0,
+                                      "allowed_controllers": ["self::test"]}})");
+    ASSERT_TRUE(refused.running());
+    EXPECT_NE(refused.wait_exit(), 0) << refused.log();
+    EXPECT_NE(refused.log().find("refusing server mode without authentication"), std::string::npos) << refused.log();
+    EXPECT_EQ(refused.log().find("server listening"), std::string::npos) << refused.log();
+}
+
+// Issue 10, item 9: connections that never send a record do not hold the two slots (max_connections) forever:
+// they are closed first_record_timeout_s after their handshake, and the controller gets in.
+TEST_F(AgentServerTest, IdleConnectionsDoNotHoldTheSlots) {
+    TestClient idle1(port, "self::idle1");
+    TestClient idle2(port, "self::idle2");
+    for (TestClient* c : {&idle1, &idle2}) {
+        auto e = c->next();
+        ASSERT_TRUE(e && e->kind == EK::open) << agent->log();
+    }
+    for (TestClient* c : {&idle1, &idle2}) {
+        bool closed = false;
+        for (int i = 0; i < 10 && !closed; ++i) {
+            auto e = c->next();
+            ASSERT_TRUE(e) << "an idle connection was kept; agent log:\n" << agent->log();
+            closed = e->kind == EK::closed;  // records first (WebSocketConnect, Boot!)
+        }
+        EXPECT_TRUE(closed);
+    }
+    TestClient later(port, "self::test");
+    open(later);
 }
 
 }  // namespace

@@ -105,10 +105,26 @@ TEST(AgentConfig, ServerModeDefaultsAndFull) {
     EXPECT_TRUE(s->server.tls.require_client_cert);
     // Both: the outgoing connection and the LAN server.
     auto b = parse(R"({"controller": {"url": "ws://x", "endpoint_id": "self::h"},
-                       "server": {"enabled": true, "bind": "127.0.0.1", "port": 0}})", "a.json");
+                       "server": {"enabled": true, "bind": "127.0.0.1", "port": 0, "insecure_lan": true}})", "a.json");
     ASSERT_TRUE(b) << b.error().message;
+    EXPECT_TRUE(b->server.insecure_lan);
     EXPECT_EQ(b->controller.parsed.host, "x");
     EXPECT_EQ(b->server.port, 0);
+}
+
+TEST(AgentConfig, ServerModeWithoutAuthenticationNeedsInsecureLan) {
+    const std::string msg = "agent.json: config.server: refusing server mode without authentication";
+    // No TLS, no allow-list; an allow-list without client certificates (the ?eid= is only a claim); client
+    // certificates without an allow-list: each refused unless insecure_lan says so.
+    for (const std::string& extra : {std::string(), std::string(R"(, "allowed_controllers": ["self::a"])"),
+                                    std::string(R"(, "tls": {"cert_file": "s.pem", "key_file": "s.key", "ca_file": "ca.pem",
+                                                   "require_client_cert": true})")}) {
+        EXPECT_EQ(error_of(R"({"server": {"enabled": true, "bind": "br-lan", "port": 1)" + extra + "}}").rfind(msg, 0), 0u)
+            << extra;
+        auto ok = parse(R"({"server": {"enabled": true, "bind": "br-lan", "port": 1, "insecure_lan": true)" + extra + "}}",
+                        "a.json");
+        EXPECT_TRUE(ok) << extra;
+    }
 }
 
 TEST(AgentConfig, ServerErrorsNameTheKey) {

@@ -48,3 +48,33 @@ TEST(HubConfig, ErrorsNameTheField) {
     ASSERT_FALSE(missing.ok());
     EXPECT_NE(missing.error().message.find("/nonexistent/hub.json"), std::string::npos);
 }
+
+// Issue 10, item 3 and 5: the USP listener is loopback unless client certificates prove the endpoint ids;
+// admission modes.
+TEST(HubConfig, UspListenerAndAdmission) {
+    auto c = parse_config("{}", "hub.json");
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->usp.bind, "127.0.0.1");
+    EXPECT_EQ(c->usp.admission.mode, cpe::hub::controller::Admission::identified);
+    EXPECT_EQ(c->usp.notification_bytes_per_endpoint, 256u << 10);
+    EXPECT_EQ(error_of(R"({"usp": {"bind": "0.0.0.0"}})").rfind("hub.json: usp.bind: '0.0.0.0' is reachable from other hosts", 0), 0u);
+    EXPECT_EQ(error_of(R"({"usp": {"bind": ""}})").rfind("hub.json: usp.bind: '' is reachable", 0), 0u);
+    EXPECT_EQ(error_of(R"({"usp": {"bind": "::1"}})"), "(parsed)");
+    EXPECT_EQ(error_of(R"({"usp": {"bind": "0.0.0.0", "tls": {"cert": "a", "key": "b", "ca": "c", "require_client_cert": true}}})"),
+              "(parsed)");
+    EXPECT_EQ(error_of(R"({"usp": {"enabled": false, "bind": "0.0.0.0"}})"), "(parsed)");
+    auto a = parse_config(R"({"usp": {"admission": {"mode": "allow_list", "allow": ["os::1-A", "os::1-B"], "unidentified_ttl_s": 60}}})",
+                          "hub.json");
+    ASSERT_TRUE(a.ok()) << a.error().message;
+    EXPECT_EQ(a->usp.admission.mode, cpe::hub::controller::Admission::allow_list);
+    EXPECT_EQ(a->usp.admission.allow.size(), 2u);
+    EXPECT_EQ(a->usp.admission.unidentified_ttl_s, 60);
+    EXPECT_EQ(error_of(R"({"usp": {"admission": {"mode": "everyone"}}})"),
+              "hub.json: usp.admission.mode: 'everyone' is not one of identified, allow_list");
+    EXPECT_EQ(error_of(R"({"usp": {"admission": {"mode": "allow_list"}}})"),
+              "hub.json: usp.admission.allow: mode allow_list needs at least one endpoint id");
+    EXPECT_EQ(error_of(R"({"usp": {"admission": {"allow": ["os::1-A"]}}})"),
+              "hub.json: usp.admission.allow: only used with mode allow_list");
+    EXPECT_EQ(error_of(R"({"usp": {"admission": {"allow": [""], "mode": "allow_list"}}})"),
+              "hub.json: usp.admission.allow[0]: expected a non-empty endpoint id");
+}

@@ -30,7 +30,10 @@ class HubControllerTest : public ::testing::Test {
 protected:
     void SetUp() override {
         loop = std::move(net::EventLoop::create()).value();
-        registry = std::make_unique<Registry>(nullptr, [] { return int64_t{1234}; });
+        // Admitted on connect (allow-list mode): these tests are about correlation, not admission.
+        RegistryOptions ro;
+        ro.admission = Admission::allow_list;
+        registry = std::make_unique<Registry>(nullptr, [] { return int64_t{1234}; }, ro);
         ControllerOptions o;
         o.request_timeout_ms = 50;
         o.identify = false;
@@ -241,10 +244,12 @@ TEST_F(HubControllerTest, BootTriggersOneIdentifyAndSubscriptions) {
     // Another Boot! on the same connection: already done here.
     controller->on_message("os::A", b);
     EXPECT_EQ(transport.sent.size(), 2u);
-    // The agent rebooted: new connection (identified before, so nothing on connect), then Boot! → both again.
+    // The agent rebooted: a new connection is identified again (not its subscriptions: it was identified
+    // before), then Boot! → the subscriptions, not a second identify.
     controller->on_disconnected("os::A");
     controller->on_connected("os::A", {});
-    EXPECT_EQ(transport.sent.size(), 2u);
+    ASSERT_EQ(transport.sent.size(), 3u);
+    EXPECT_EQ(transport.decoded(2).type(), usp::MsgType::get);
     controller->on_message("os::A", b);
     ASSERT_EQ(transport.sent.size(), 4u);
     EXPECT_EQ(transport.decoded(2).type(), usp::MsgType::get);

@@ -105,3 +105,40 @@ TEST(HubStore, NewerSchemaIsRefused) {
     ASSERT_FALSE(s.ok());
     EXPECT_NE(s.error().message.find("schema version 99"), std::string::npos);
 }
+
+TEST(HubStore, NotificationsAreBoundedInBytesNewestKept) {
+    TempDb t;
+    auto s = Store::open(t.path);
+    ASSERT_TRUE(s.ok());
+    ASSERT_TRUE(s->mark_seen("os::A-1", 1, true).ok());
+    const std::string body(100, 'x');  // 100 bytes of JSON text each
+    for (int i = 0; i < 10; ++i)
+        ASSERT_TRUE(s->add_notification({0, "os::A-1", i, "event", body + std::to_string(i)}, 100, 350).ok());
+    auto notes = s->notifications("os::A-1", 100);
+    ASSERT_TRUE(notes.ok());
+    ASSERT_EQ(notes->size(), 3u);  // 3 × 101 bytes fit in 350, 4 do not
+    EXPECT_EQ((*notes)[0].json, body + "9");
+    EXPECT_EQ((*notes)[2].json, body + "7");
+}
+
+TEST(HubStore, NeverIdentifiedEndpointsExpire) {
+    TempDb t;
+    auto s = Store::open(t.path);
+    ASSERT_TRUE(s.ok());
+    ASSERT_TRUE(s->mark_seen("os::A-old", 1000, false).ok());   // never identified, old
+    ASSERT_TRUE(s->mark_seen("os::A-new", 9000, false).ok());   // never identified, recent
+    ASSERT_TRUE(s->mark_seen("os::A-known", 1000, false).ok());  // identified, old
+    EndpointRecord id;
+    id.endpoint_id = "os::A-known";
+    id.serial = "S";
+    id.device_info_ms = 1000;
+    ASSERT_TRUE(s->update_identity(id).ok());
+    auto gone = s->expire_unidentified(5000);
+    ASSERT_TRUE(gone.ok()) << gone.error().message;
+    EXPECT_EQ(*gone, 1);
+    auto all = s->list();
+    ASSERT_TRUE(all.ok());
+    ASSERT_EQ(all->size(), 2u);
+    EXPECT_EQ((*all)[0].endpoint_id, "os::A-known");
+    EXPECT_EQ((*all)[1].endpoint_id, "os::A-new");
+}

@@ -55,7 +55,23 @@ struct Station {               // a Wi-Fi client of one of this device's radios 
     std::optional<uint32_t> connected_s;
     std::optional<uint32_t> inactive_ms;
     std::optional<uint64_t> rx_bytes, tx_bytes, rx_packets, tx_packets;
+    std::optional<uint32_t> tx_retries, tx_failed;  // iw "tx retries" / "tx failed"
+    std::optional<bool> authenticated;              // iw "authenticated: yes|no"
     std::string standard;      // "n", "ac", "ax" or "" when unknown
+};
+
+struct WifiIfaceInfo {         // `iw dev <if> info`: what the radio's interface is configured and running with
+    std::string interface;     // "ra0"
+    std::string ssid;          // "" when the interface carries none (not up, or not an AP)
+    std::string type;          // "AP", "managed", … ("" when not given)
+    std::optional<int> channel;
+    std::optional<int> frequency_mhz;
+    std::optional<int> width_mhz;
+};
+
+struct FdbEntry {              // one learned MAC of the LAN bridge's forwarding database
+    MacAddress mac;
+    std::string port;          // the bridge port it was learned on ("eth0.2", "ra0")
 };
 
 struct MeshStation {
@@ -133,6 +149,9 @@ struct BoardData {
     std::vector<NetInterface> interfaces;
     std::vector<InterfaceAddress> addresses;
     std::vector<Station> stations;
+    std::vector<WifiIfaceInfo> wifi_info;
+    std::vector<FdbEntry> fdb;
+    bool fdb_known = false;    // a bridge FDB source ran: a MAC absent from it is on no bridge port
     std::vector<MeshNode> mesh;
     std::optional<OpticalReading> optical;
 };

@@ -29,6 +29,22 @@ const tr181::Tree& Board::refresh(int64_t now) {
     return tree_;
 }
 
+Result<int64_t> fixture_capture_time(const std::string& root) {
+    auto reader = make_fixture_reader(root);
+    auto text = reader->read_file("/.capture-time", 64);
+    if (!text) return text.error();
+    std::string_view v = *text;
+    while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.remove_suffix(1);
+    int64_t n = 0;
+    bool ok = !v.empty() && v.size() <= 12;
+    for (char c : v) {
+        if (c < '0' || c > '9') ok = false;
+        else if (ok) n = n * 10 + (c - '0');
+    }
+    if (!ok) return make_error(Errc::parse_error, root + "/.capture-time: expected UNIX seconds, got '" + std::string(v.substr(0, 24)) + "'");
+    return n;
+}
+
 const tr181::Schema& device_schema() {
     static const tr181::Schema schema = [] {
         auto parsed = tr181::Schema::parse(device_model_text(), "device.tr181");

@@ -46,6 +46,10 @@ private:
     std::string endpoint_id_;
 };
 
+// The capture time a fixture rootfs records in <root>/.capture-time (UNIX seconds, one line). Errc::not_found
+// when the fixture has none; Errc::parse_error naming the file when it is not a plain non-negative number.
+Result<int64_t> fixture_capture_time(const std::string& root);
+
 // The compiled-in supported model, parsed once.
 const tr181::Schema& device_schema();
 

@@ -368,3 +368,43 @@ TEST(Tr181Doc, TableMatchesTheSchemaAndTheEmittedTrees) {
         }
     }
 }
+
+// An agent restart (a new Board on the same state file) keeps every host's instance number, even when the host
+// that came first in MAC order is gone and a fresh numbering would shift all the others.
+TEST(Model, InstanceNumbersSurviveARestart) {
+    TempRoot root("generic-openwrt");
+    const fs::path state = root.path().parent_path() / ("cpe-model-test-" + std::to_string(getpid()) + "-numbers");
+    fs::remove(state);
+    std::map<std::string, uint32_t> before;
+    {
+        auto b = Board::open(board_dir("generic-openwrt"), root.path());
+        ASSERT_TRUE(b.ok());
+        ASSERT_TRUE((*b)->keep_instance_numbers(state.string()).ok());
+        before = host_numbers((*b)->refresh(kNow));
+    }
+    ASSERT_TRUE(fs::exists(state));
+    // The lowest wired MAC leaves (out of the leases, ARP and the bridge FDB): a fresh numbering in MAC order would
+    // move every host after it.
+    std::string first;
+    const std::string stations = read(root.path() / "captured/iw_dev_phy0-ap0_station_dump.out") +
+                                 read(root.path() / "captured/iw_dev_phy1-ap0_station_dump.out");
+    for (const auto& [mac, n] : before)
+        if (first.empty() && stations.find(mac) == std::string::npos) first = mac;
+    ASSERT_FALSE(first.empty());
+    ASSERT_NE(first, before.rbegin()->first);
+    for (const char* f : {"tmp/dhcp.leases", "proc/net/arp", "captured/bridge_fdb_show_br_br-lan.out"})
+        drop_lines(root.path() / f, first);
+    auto b = Board::open(board_dir("generic-openwrt"), root.path());
+    ASSERT_TRUE(b.ok());
+    ASSERT_TRUE((*b)->keep_instance_numbers(state.string()).ok());
+    const auto after = host_numbers((*b)->refresh(kNow));
+    fs::remove(state);
+    EXPECT_EQ(after.count(first), 0u);
+    ASSERT_EQ(after.size(), before.size() - 1);
+    for (const auto& [mac, n] : after) EXPECT_EQ(n, before.at(mac)) << mac;
+    // An unwritable place is an error naming it.
+    auto c = Board::open(board_dir("generic-openwrt"), root.path());
+    auto st = (*c)->keep_instance_numbers((root.path() / "no/such/dir/numbers").string());
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.error().message.find("no/such/dir"), std::string::npos);
+}

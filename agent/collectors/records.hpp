@@ -19,6 +19,12 @@ struct Lease {                 // dnsmasq /tmp/dhcp.leases, busybox udhcpd lease
     std::string client_id;     // dnsmasq only; "" otherwise
 };
 
+struct DhcpPoolConfig {         // the DHCP server's configured pool: udhcpd.conf, dnsmasq dhcp-range
+    std::string min_address, max_address;  // dotted IPv4
+    std::string subnet_mask;               // "" when not configured
+    std::optional<int64_t> lease_time_s;   // -1 = infinite
+};
+
 struct Neighbour {             // /proc/net/arp
     std::string ip;
     MacAddress mac;
@@ -145,6 +151,7 @@ struct BoardData {
     Identity identity;
     SystemStatus system;
     std::vector<Lease> leases;
+    std::optional<DhcpPoolConfig> dhcp_pool;
     std::vector<Neighbour> neighbours;
     std::vector<NetInterface> interfaces;
     std::vector<InterfaceAddress> addresses;

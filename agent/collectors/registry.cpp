@@ -17,6 +17,7 @@
 #include "collectors/realtek_pon.hpp"
 #include "collectors/wifi_info.hpp"
 #include "collectors/bridge_fdb.hpp"
+#include "collectors/dhcp_config.hpp"
 
 namespace cpe::agent {
 namespace {
@@ -42,6 +43,7 @@ constexpr Entry kCollectors[] = {
     {"realtek_pon", make_realtek_pon_collector},
     {"wifi_info", make_wifi_info_collector},
     {"bridge_fdb", make_bridge_fdb_collector},
+    {"dhcp_config", make_dhcp_config_collector},
 };
 
 }  // namespace

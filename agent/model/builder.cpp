@@ -413,6 +413,14 @@ std::map<MacAddress, std::string> build_dhcp(const BoardData& data, BuildContext
     Table& pools = server.table("Pool");
     Object& pool = pools.add(1);
     pool.set("Interface", Value::string(ctx.profile.lan_bridge.empty() ? "" : "Device.IP.Interface.1."));
+    if (const auto& cfg = data.dhcp_pool) {  // the server's configuration (dhcp_config), when read
+        pool.set("MinAddress", Value::string(cfg->min_address));
+        pool.set("MaxAddress", Value::string(cfg->max_address));
+        if (!cfg->subnet_mask.empty()) pool.set("SubnetMask", Value::string(cfg->subnet_mask));
+        if (cfg->lease_time_s)
+            pool.set("LeaseTime", Value::int32(*cfg->lease_time_s > INT32_MAX ? INT32_MAX
+                                                                              : static_cast<int32_t>(*cfg->lease_time_s)));
+    }
     Table& table = pool.table("Client");
     const std::string table_path = "Device.DHCPv4.Server.Pool.1.Client.";
     for (const Lease& lease : data.leases) {

@@ -322,3 +322,24 @@ def bridge_fdb_show(entries):
     """iproute2 `bridge fdb show br <br>`: entries = [(mac, dev, extra)] with extra the rest of the line
     ("master br-lan", "vlan 1 master br-lan permanent", "self permanent")."""
     return "".join("%s dev %s %s\n" % (mac_str(mac), dev, extra) for mac, dev, extra in entries)
+
+
+def udhcpd_conf(start, end, interface, lease_s, subnet, router, lease_file):
+    """BusyBox udhcpd.conf (keywords of networking/udhcp/files.c; the layout of BusyBox's examples/udhcp/udhcpd.conf)."""
+    return ("# udhcpd configuration\nstart\t\t%s\nend\t\t%s\ninterface\t%s\nmax_leases\t%d\n"
+            "lease_file\t%s\nopt\tdns\t%s\noption\tsubnet\t%s\nopt\trouter\t%s\noption\tlease\t%d\t# seconds\n"
+            % (start, end, interface, 254, lease_file, router, subnet, router, lease_s))
+
+
+def dnsmasq_conf(lan_dev, start, end, netmask, lease):
+    """The dnsmasq configuration OpenWrt's /etc/init.d/dnsmasq writes (/var/etc/dnsmasq.conf.<section id>):
+    a few global lines and one dhcp-range per DHCP-enabled interface ("set:<network>,<start>,<end>,<netmask>,
+    <leasetime>")."""
+    return ("# auto-generated config file from /etc/config/dhcp\nconf-file=/etc/dnsmasq.conf\n"
+            "dhcp-authoritative\ndomain-needed\nlocalise-queries\nread-ethers\nenable-ubus=dnsmasq\n"
+            "expand-hosts\nbind-dynamic\nlocal-service\nedns-packet-max=1232\ndomain=lan\nlocal=/lan/\n"
+            "addn-hosts=/tmp/hosts\ndhcp-leasefile=/tmp/dhcp.leases\nresolv-file=/tmp/resolv.conf.d/resolv.conf.auto\n"
+            "stop-dns-rebind\nrebind-localhost-ok\ndhcp-broadcast=tag:needs-broadcast\n"
+            "dhcp-ignore-names=tag:dhcp_bogus_hostname\nconf-dir=/tmp/dnsmasq.d\nuser=dnsmasq\ngroup=dnsmasq\n\n"
+            "dhcp-ignore-names=tag:dhcp_bogus_hostname\n\n\nbogus-priv\nconf-file=/usr/share/dnsmasq/rfc6761.conf\n"
+            "dhcp-range=set:lan,%s,%s,%s,%s\nno-dhcp-interface=wan\n" % (start, end, netmask, lease))

@@ -495,6 +495,8 @@ def xx230v(seed, counts, uptime_s):
     files["etc/serial_number"] = unit_serial + "\n"
     files["etc/fw_version"] = fw + "\n"
     files["etc/udhcpd.leases"] = F.udhcpd_leases(written_at, leases)
+    files["etc/udhcpd.conf"] = F.udhcpd_conf("192.168.1.%d" % net["pool"][0], "192.168.1.%d" % net["pool"][1], "br0",
+                                             7200, "255.255.255.0", "192.168.1.1", "/etc/udhcpd.leases")
     files["proc/net/arp"] = F.proc_net_arp(arp)
 
     # sysfs: two ports up at 1000/full, one at 100/full, one without link
@@ -609,6 +611,7 @@ def xx230v(seed, counts, uptime_s):
             {"collector": "system", "uptime": "/proc/uptime", "meminfo": "/proc/meminfo", "stat": "/proc/stat",
              "loadavg": "/proc/loadavg"},
             {"collector": "leases_udhcpd", "file": "/etc/udhcpd.leases"},
+            {"collector": "dhcp_config", "file": "/etc/udhcpd.conf", "format": "udhcpd"},
             {"collector": "arp", "file": "/proc/net/arp"},
             {"collector": "sysfs_net", "dir": "/sys/class/net",
              "interfaces": ["br0"] + lan_ports + ["ra0", "rai0", "pon0"]},
@@ -669,6 +672,9 @@ def ht803g():
     files["etc/version"] = fw + "\n"
     files["var/config/serial_number"] = serial + "\n"
     files["var/udhcpd/udhcpd.leases"] = F.udhcpd_leases(written_at, leases)
+    files["var/udhcpd/udhcpd.conf"] = F.udhcpd_conf("192.168.1.%d" % net["pool"][0], "192.168.1.%d" % net["pool"][1],
+                                                    "br0", 86400, "255.255.255.0", "192.168.1.1",
+                                                    "/var/udhcpd/udhcpd.leases")
     files["proc/net/arp"] = F.proc_net_arp(arp)
     lan_rx = sum(s["rx_bytes"] for v in st.values() for s in v)
     files.update(sysfs_iface("br0", base, "up", 1, None, None, traffic_stats(g, lan_rx * 3, lan_rx * 11)))
@@ -733,6 +739,7 @@ def ht803g():
             {"collector": "system", "uptime": "/proc/uptime", "meminfo": "/proc/meminfo", "stat": "/proc/stat",
              "loadavg": "/proc/loadavg"},
             {"collector": "leases_udhcpd", "file": "/var/udhcpd/udhcpd.leases"},
+            {"collector": "dhcp_config", "file": "/var/udhcpd/udhcpd.conf", "format": "udhcpd"},
             {"collector": "arp", "file": "/proc/net/arp"},
             {"collector": "sysfs_net", "dir": "/sys/class/net",
              "interfaces": ["br0"] + lan_ports + ["wlan0", "wlan1", "nas0"]},
@@ -798,6 +805,8 @@ def openwrt():
     files["tmp/sysinfo/board_name"] = "linksys,e8450-ubi\n"
     files["captured/" + F.captured_name(["fw_printenv", "-n", "serial#"])] = "22A10C6C115538\n"
     files["tmp/dhcp.leases"] = F.dnsmasq_leases(leases)
+    files["var/etc/dnsmasq.conf.cfg01411c"] = F.dnsmasq_conf("br-lan", "192.168.1.%d" % net["pool"][0],
+                                                             "192.168.1.%d" % net["pool"][1], "255.255.255.0", "12h")
     # IPv4: OpenWrt's br-lan and a DHCP WAN
     files["captured/" + F.captured_name(["ip", "-o", "-4", "addr", "show"])] = F.ip_addr_oneline([
         (1, "lo", "127.0.0.1", 8, None, None, "host"),
@@ -850,6 +859,7 @@ def openwrt():
             {"collector": "system", "uptime": "/proc/uptime", "meminfo": "/proc/meminfo", "stat": "/proc/stat",
              "loadavg": "/proc/loadavg"},
             {"collector": "leases_dnsmasq", "file": "/tmp/dhcp.leases"},
+            {"collector": "dhcp_config", "file": "/var/etc/dnsmasq.conf.cfg01411c", "format": "dnsmasq"},
             {"collector": "arp", "file": "/proc/net/arp"},
             {"collector": "sysfs_net", "dir": "/sys/class/net",
              "interfaces": ["br-lan"] + lan_ports + ["wan", "phy0-ap0", "phy1-ap0"]},

@@ -25,6 +25,10 @@ SOURCES = [
     ("Device.DeviceInfo.ProcessStatus.", "system"),
     ("Device.Hosts.", "leases, arp, stations, mesh, bridge_fdb"),
     ("Device.DHCPv4.", "leases_dnsmasq / leases_udhcpd (+ presence: arp, stations, mesh)"),
+    ("Device.DHCPv4.Server.Pool.{i}.MinAddress", "dhcp_config"),
+    ("Device.DHCPv4.Server.Pool.{i}.MaxAddress", "dhcp_config"),
+    ("Device.DHCPv4.Server.Pool.{i}.SubnetMask", "dhcp_config"),
+    ("Device.DHCPv4.Server.Pool.{i}.LeaseTime", "dhcp_config"),
     ("Device.Ethernet.", "sysfs_net"),
     ("Device.IP.", "ip_addr, sysfs_net"),
     ("Device.WiFi.", "profile (names, bands), sysfs_net"),
@@ -47,7 +51,7 @@ UNITS = {
     "SignalStrength@mesh": "RCPI 0–255", "BackhaulSignalStrength": "RCPI 0–255", "X_CPE_BackhaulLinkRate": "kbps",
     "LastConnectTime": "s", "OpticalSignalLevel": "dBm/1000", "TransmitOpticalLevel": "dBm/1000",
     "RxPower": "0.1 dBm", "TxPower": "0.1 dBm", "Voltage": "mV", "Bias": "µA", "Temperature": "°C",
-    "Device.LocalAgent.PeriodicNotifInterval": "s", "NotifExpiration": "s", "TimeToLive": "s",
+    "Device.LocalAgent.PeriodicNotifInterval": "s", "Device.DHCPv4.Server.Pool.{i}.LeaseTime": "s (−1 infinite)", "NotifExpiration": "s", "TimeToLive": "s",
     "BytesSent": "bytes", "BytesReceived": "bytes", "PacketsSent": "packets", "PacketsReceived": "packets",
 }
 

@@ -408,3 +408,22 @@ TEST(Model, InstanceNumbersSurviveARestart) {
     ASSERT_FALSE(st.ok());
     EXPECT_NE(st.error().message.find("no/such/dir"), std::string::npos);
 }
+
+// The DHCP pool's range and lease time are the server's configuration (dhcp_config), on every board.
+TEST(Model, DhcpPoolRangeAndLeaseTimeFromTheServerConfiguration) {
+    struct Case {
+        const char* board;
+        const char* min;
+        const char* max;
+        const char* lease;
+    } cases[] = {{"tplink-xx230v", "192.168.1.2", "192.168.1.249", "7200"},
+                 {"raisecom-ht803g", "192.168.1.2", "192.168.1.199", "86400"},
+                 {"generic-openwrt", "192.168.1.100", "192.168.1.249", "43200"}};
+    for (const Case& c : cases) {
+        auto v = board_values(c.board, "Device.DHCPv4.Server.Pool.1.");
+        EXPECT_EQ(v["Device.DHCPv4.Server.Pool.1.MinAddress"], c.min) << c.board;
+        EXPECT_EQ(v["Device.DHCPv4.Server.Pool.1.MaxAddress"], c.max) << c.board;
+        EXPECT_EQ(v["Device.DHCPv4.Server.Pool.1.SubnetMask"], "255.255.255.0") << c.board;
+        EXPECT_EQ(v["Device.DHCPv4.Server.Pool.1.LeaseTime"], c.lease) << c.board;
+    }
+}

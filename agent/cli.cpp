@@ -25,7 +25,8 @@ constexpr const char* kUsage =
     "options:\n"
     "  --board <dir>      board folder holding profile.json (boards/tplink-xx230v)\n"
     "  --root <rootfs>    read a captured fixture rootfs instead of this device\n"
-    "  --now <unix-time>  the clock for lease expiry and association times (fixtures)\n"
+    "  --now <unix-time>  the clock for lease expiry and association times (default with --root: the\n"
+    "                     fixture's capture time, <rootfs>/.capture-time; else the system clock)\n"
     "  --max-depth <n>    with get: object levels below each path (0 = all)\n"
     "  --json             JSON output\n"
     "  --config <file>    with run: the agent's JSON configuration (docs/usp.md)\n"
@@ -129,6 +130,15 @@ int run_cli(int argc, char** argv) {
     if (!board) {
         fprintf(stderr, "cpe-agent: %s\n", board.error().message.c_str());
         return 2;
+    }
+    if (now == 0 && !root.empty()) {
+        // A fixture is judged at the time it was captured, not today: its leases and associations are of that moment.
+        auto captured = fixture_capture_time(root);
+        if (!captured && captured.error().code != Errc::not_found) {
+            fprintf(stderr, "cpe-agent: %s\n", captured.error().message.c_str());
+            return 2;
+        }
+        if (captured) now = *captured;
     }
     if (now == 0) now = static_cast<int64_t>(time(nullptr));
     const tr181::Tree& tree = (*board)->refresh(now);

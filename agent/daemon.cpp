@@ -31,6 +31,7 @@ namespace {
 
 constexpr const char* kRebootKeyFile = "reboot-command-key";  // written before a Reboot(), read at the next boot
 constexpr const char* kRebootLogFile = "reboot-requests.log";  // fixture mode: what a reboot would have done
+constexpr const char* kInstanceNumbersFile = "instance-numbers";  // MAC → instance number maps (Board)
 constexpr uint64_t kNotifyRetryMs = 60000;                     // unacknowledged notifications are sent again
 constexpr uint64_t kStopGraceMs = 3000;
 
@@ -135,6 +136,13 @@ int run_daemon(const DaemonArgs& args) {
     }
     signal(SIGPIPE, SIG_IGN);
     Board& b = **board;
+    // Instance numbers survive a restart: a controller's Hosts.Host.N keeps meaning the same MAC.
+    if (!cfg->state_dir.empty()) {
+        if (Status st = b.keep_instance_numbers(state_file(cfg->state_dir, kInstanceNumbersFile)); !st) {
+            fprintf(stderr, "cpe-agent: %s\n", st.error().message.c_str());
+            return 2;
+        }
+    }
     auto clock = [&args] { return args.now ? args.now : static_cast<int64_t>(time(nullptr)); };
     if (!cfg->endpoint_id.empty()) b.set_endpoint_id(cfg->endpoint_id);
     const tr181::Tree& first = b.refresh(clock());

@@ -54,6 +54,7 @@ std::vector<Station> parse_iw_station_dump(std::string_view text, const std::str
     std::optional<Station> current;
     bool skipping = false;   // inside a block whose header was unusable
     bool noted_preamble = false;
+    bool have_avg = false;   // the current station's SignalStrength came from "signal avg"
     auto finish = [&] {
         if (current) out.push_back(std::move(*current));
         current.reset();
@@ -74,6 +75,7 @@ std::vector<Station> parse_iw_station_dump(std::string_view text, const std::str
             }
             skipping = false;
             current.emplace();
+            have_avg = false;
             current->mac = *mac;
             current->interface = interface;
             continue;
@@ -107,10 +109,22 @@ std::vector<Station> parse_iw_station_dump(std::string_view text, const std::str
         } else if (key == "tx packets") {
             s.tx_packets = token_u64(value);
             bad = !s.tx_packets;
-        } else if (key == "signal" || (key == "signal avg" && !s.signal_dbm)) {
+        } else if (key == "signal avg" || (key == "signal" && !have_avg)) {
+            // TR-181 SignalStrength is an average over the recent past: iw's "signal avg" where it prints one,
+            // else the last frame's "signal".
             auto dbm = leading_int_in(value, -200, 0);
             if (dbm) s.signal_dbm = static_cast<int>(*dbm);
+            if (dbm && key == "signal avg") have_avg = true;
             bad = !dbm;
+        } else if (key == "tx retries") {
+            s.tx_retries = to_u32(token_u64(value));
+            bad = !s.tx_retries;
+        } else if (key == "tx failed") {
+            s.tx_failed = to_u32(token_u64(value));
+            bad = !s.tx_failed;
+        } else if (key == "authenticated") {
+            if (value == "yes" || value == "no") s.authenticated = value == "yes";
+            bad = !s.authenticated;
         } else if (key == "tx bitrate") {
             s.downlink_kbps = parse_bitrate(value, s.standard);
             bad = !s.downlink_kbps;

@@ -19,6 +19,12 @@ struct Lease {                 // dnsmasq /tmp/dhcp.leases, busybox udhcpd lease
     std::string client_id;     // dnsmasq only; "" otherwise
 };
 
+struct DhcpPoolConfig {         // the DHCP server's configured pool: udhcpd.conf, dnsmasq dhcp-range
+    std::string min_address, max_address;  // dotted IPv4
+    std::string subnet_mask;               // "" when not configured
+    std::optional<int64_t> lease_time_s;   // -1 = infinite
+};
+
 struct Neighbour {             // /proc/net/arp
     std::string ip;
     MacAddress mac;
@@ -55,7 +61,23 @@ struct Station {               // a Wi-Fi client of one of this device's radios 
     std::optional<uint32_t> connected_s;
     std::optional<uint32_t> inactive_ms;
     std::optional<uint64_t> rx_bytes, tx_bytes, rx_packets, tx_packets;
+    std::optional<uint32_t> tx_retries, tx_failed;  // iw "tx retries" / "tx failed"
+    std::optional<bool> authenticated;              // iw "authenticated: yes|no"
     std::string standard;      // "n", "ac", "ax" or "" when unknown
+};
+
+struct WifiIfaceInfo {         // `iw dev <if> info`: what the radio's interface is configured and running with
+    std::string interface;     // "ra0"
+    std::string ssid;          // "" when the interface carries none (not up, or not an AP)
+    std::string type;          // "AP", "managed", … ("" when not given)
+    std::optional<int> channel;
+    std::optional<int> frequency_mhz;
+    std::optional<int> width_mhz;
+};
+
+struct FdbEntry {              // one learned MAC of the LAN bridge's forwarding database
+    MacAddress mac;
+    std::string port;          // the bridge port it was learned on ("eth0.2", "ra0")
 };
 
 struct MeshStation {
@@ -129,10 +151,14 @@ struct BoardData {
     Identity identity;
     SystemStatus system;
     std::vector<Lease> leases;
+    std::optional<DhcpPoolConfig> dhcp_pool;
     std::vector<Neighbour> neighbours;
     std::vector<NetInterface> interfaces;
     std::vector<InterfaceAddress> addresses;
     std::vector<Station> stations;
+    std::vector<WifiIfaceInfo> wifi_info;
+    std::vector<FdbEntry> fdb;
+    bool fdb_known = false;    // a bridge FDB source ran: a MAC absent from it is on no bridge port
     std::vector<MeshNode> mesh;
     std::optional<OpticalReading> optical;
 };

@@ -15,6 +15,9 @@
 #include "collectors/mesh.hpp"
 #include "collectors/econet_pon.hpp"
 #include "collectors/realtek_pon.hpp"
+#include "collectors/wifi_info.hpp"
+#include "collectors/bridge_fdb.hpp"
+#include "collectors/dhcp_config.hpp"
 
 namespace cpe::agent {
 namespace {
@@ -38,6 +41,9 @@ constexpr Entry kCollectors[] = {
     {"mesh", make_mesh_collector},
     {"econet_pon", make_econet_pon_collector},
     {"realtek_pon", make_realtek_pon_collector},
+    {"wifi_info", make_wifi_info_collector},
+    {"bridge_fdb", make_bridge_fdb_collector},
+    {"dhcp_config", make_dhcp_config_collector},
 };
 
 }  // namespace

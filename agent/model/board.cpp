@@ -1,10 +1,26 @@
 #include "model/board.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "log/log.hpp"
 
 namespace cpe::agent {
+namespace {
+
+constexpr size_t kMaxNumbersFileBytes = 1 << 20;
+
+Status write_numbers(const std::string& path, const std::string& text) {
+    const std::string tmp = path + ".tmp";
+    FILE* f = fopen(tmp.c_str(), "wb");
+    if (!f) return make_error(Errc::io_error, tmp + ": cannot open for writing");
+    const bool ok = fwrite(text.data(), 1, text.size(), f) == text.size();
+    if (fclose(f) != 0 || !ok || rename(tmp.c_str(), path.c_str()) != 0)
+        return make_error(Errc::io_error, path + ": cannot write the instance numbers");
+    return {};
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Board>> Board::open(const std::string& board_dir, const std::string& root) {
     auto profile = load_profile(board_dir);
@@ -26,7 +42,46 @@ const tr181::Tree& Board::refresh(int64_t now) {
     data_ = std::move(fresh);
     BuildContext ctx{profile_, numbers_, now, endpoint_id_};
     tree_ = build_model(data_, ctx);
+    if (!numbers_file_.empty() && numbers_.changed()) {
+        if (Status st = write_numbers(numbers_file_, numbers_.save()); !st)
+            LOG_LIMITED(log::Level::warn, 4, 300, "model", "%s", st.error().message.c_str());
+    }
     return tree_;
+}
+
+Status Board::keep_instance_numbers(std::string path) {
+    numbers_file_ = std::move(path);
+    FILE* f = fopen(numbers_file_.c_str(), "rb");
+    if (f) {
+        std::string text;
+        char buf[4096];
+        size_t n = 0;
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0 && text.size() <= kMaxNumbersFileBytes) text.append(buf, n);
+        fclose(f);
+        Status st = text.size() > kMaxNumbersFileBytes
+                        ? Status(make_error(Errc::too_large, "longer than " + std::to_string(kMaxNumbersFileBytes) + " bytes"))
+                        : numbers_.load(text);
+        if (!st) LOG_WARN("model", "%s: %s; numbering starts afresh", numbers_file_.c_str(), st.error().message.c_str());
+        return {};
+    }
+    // Nothing kept yet: check now that the place is writable rather than at the first refresh.
+    return write_numbers(numbers_file_, numbers_.save());
+}
+
+Result<int64_t> fixture_capture_time(const std::string& root) {
+    auto reader = make_fixture_reader(root);
+    auto text = reader->read_file("/.capture-time", 64);
+    if (!text) return text.error();
+    std::string_view v = *text;
+    while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.remove_suffix(1);
+    int64_t n = 0;
+    bool ok = !v.empty() && v.size() <= 12;
+    for (char c : v) {
+        if (c < '0' || c > '9') ok = false;
+        else if (ok) n = n * 10 + (c - '0');
+    }
+    if (!ok) return make_error(Errc::parse_error, root + "/.capture-time: expected UNIX seconds, got '" + std::string(v.substr(0, 24)) + "'");
+    return n;
 }
 
 const tr181::Schema& device_schema() {

@@ -32,6 +32,10 @@ public:
     const Profile& profile() const { return profile_; }
     const std::vector<CollectorFailure>& failures() const { return failures_; }
     void set_endpoint_id(std::string id) { endpoint_id_ = std::move(id); }
+    // Keeps the instance numbers (Hosts.Host by MAC, …) in `path` across restarts: loads it now (absent: a fresh
+    // start; unreadable or garbled: logged, a fresh start) and rewrites it (temporary file + rename) after each
+    // refresh that assigned or forgot a number. Only an unwritable location is an error.
+    Status keep_instance_numbers(std::string path);
 
 private:
     Board(Profile profile, std::unique_ptr<SourceReader> reader)
@@ -44,7 +48,12 @@ private:
     tr181::Tree tree_;
     std::vector<CollectorFailure> failures_;
     std::string endpoint_id_;
+    std::string numbers_file_;
 };
+
+// The capture time a fixture rootfs records in <root>/.capture-time (UNIX seconds, one line). Errc::not_found
+// when the fixture has none; Errc::parse_error naming the file when it is not a plain non-negative number.
+Result<int64_t> fixture_capture_time(const std::string& root);
 
 // The compiled-in supported model, parsed once.
 const tr181::Schema& device_schema();

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "util/units.hpp"
 
@@ -73,7 +74,15 @@ std::map<std::string, uint32_t> build_ethernet(const BoardData& data, BuildConte
     std::map<std::string, uint32_t> numbers;
     Object& eth = root.child("Ethernet");
     Table& table = eth.table("Interface");
-    for (const std::string& port : ctx.profile.lan_ports) {
+    // The LAN ports of the profile, then the WAN interface when it is an Ethernet port: the kernel reports link
+    // settings (sysfs speed/duplex) only for devices with ethtool link settings, so a PON (pon0, nas0) or PPP
+    // interface is not listed here.
+    std::vector<std::pair<std::string, bool>> ports;  // name, upstream
+    for (const std::string& port : ctx.profile.lan_ports) ports.emplace_back(port, false);
+    if (const NetInterface* wan = find_interface(data, ctx.profile.wan_interface);
+        wan && (wan->speed_mbps || !wan->duplex.empty()))
+        ports.emplace_back(ctx.profile.wan_interface, true);
+    for (const auto& [port, upstream] : ports) {
         const NetInterface* i = find_interface(data, port);
         if (!i) continue;  // its sysfs source failed: the row disappears, not a row of zeros
         const uint32_t n = ctx.numbers.number("Device.Ethernet.Interface.", port);
@@ -83,7 +92,7 @@ std::map<std::string, uint32_t> build_ethernet(const BoardData& data, BuildConte
         const std::string status = ethernet_status(i->operstate);
         row.set("Status", Value::string(status));
         row.set("MACAddress", Value::string(i->mac.str()));
-        row.set("Upstream", Value::boolean(false));
+        row.set("Upstream", Value::boolean(upstream));
         row.set("MaxBitRate", Value::int32(-1));  // auto-negotiation
         row.set("DuplexMode", Value::string("Auto"));
         if (status == "Up" && i->speed_mbps) row.set("CurrentBitRate", Value::uint32(static_cast<uint32_t>(*i->speed_mbps)));
@@ -101,8 +110,10 @@ std::string subnet_mask(int prefix_len) {
            "." + std::to_string(m & 0xff);
 }
 
-// IP.Interface rows: the LAN bridge and the WAN interface of the profile (always), then every other interface
-// holding a global IPv4 address (the PPP or VLAN interface that carries the WAN address, a management VLAN).
+// IP.Interface rows: the LAN bridge of the profile (always), then every interface holding a global IPv4 address
+// (the PPP or VLAN interface that carries the WAN address, a management VLAN). A layer-1 WAN device without an
+// address (pon0, nas0) is not an IP interface. Status comes from sysfs and is left out for an interface sysfs was
+// not read for; LowerLayers is left out: the agent does not model the Bridging/Ethernet.Link/PPP layers under them.
 uint32_t build_ip(const BoardData& data, BuildContext& ctx, Object& root) {
     Object& ip = root.child("IP");
     Table& table = ip.table("Interface");
@@ -112,7 +123,6 @@ uint32_t build_ip(const BoardData& data, BuildContext& ctx, Object& root) {
         if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
     };
     want(ctx.profile.lan_bridge);
-    want(ctx.profile.wan_interface);
     for (const InterfaceAddress& a : data.addresses)
         if (a.scope != "host" && a.interface != "lo") want(a.interface);
     for (const std::string& name : names) {
@@ -120,8 +130,7 @@ uint32_t build_ip(const BoardData& data, BuildContext& ctx, Object& root) {
         const uint32_t n = ctx.numbers.number("Device.IP.Interface.", name);
         Object& row = table.add(n);
         row.set("Name", Value::string(name));
-        row.set("Status", Value::string(i ? ethernet_status(i->operstate) : "Unknown"));
-        row.set("LowerLayers", Value::string(""));
+        if (i) row.set("Status", Value::string(ethernet_status(i->operstate)));
         const std::string prefix = "Device.IP.Interface." + std::to_string(n) + ".IPv4Address.";
         Table& addresses = row.table("IPv4Address");
         for (const InterfaceAddress& a : data.addresses) {
@@ -140,6 +149,23 @@ uint32_t build_ip(const BoardData& data, BuildContext& ctx, Object& root) {
     }
     ip.set("InterfaceNumberOfEntries", Value::uint32(static_cast<uint32_t>(table.size())));
     return lan_number;
+}
+
+const WifiIfaceInfo* find_wifi_info(const BoardData& data, const std::string& name) {
+    for (const WifiIfaceInfo& w : data.wifi_info)
+        if (w.interface == name) return &w;
+    return nullptr;
+}
+
+// Base64 of a MAC's 6 bytes: the type of DataElements' Radio.ID (TR-181: Base64, 6 bytes).
+std::string mac_base64(const MacAddress& mac) {
+    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    for (size_t i = 0; i < 6; i += 3) {
+        const uint32_t v = (uint32_t{mac.bytes[i]} << 16) | (uint32_t{mac.bytes[i + 1]} << 8) | mac.bytes[i + 2];
+        for (int shift = 18; shift >= 0; shift -= 6) out += kAlphabet[(v >> shift) & 0x3f];
+    }
+    return out;
 }
 
 struct WifiPaths {
@@ -168,13 +194,18 @@ WifiPaths build_wifi(const BoardData& data, BuildContext& ctx, Object& root) {
         Object& radio = radios.add(index);
         radio.set("Name", Value::string(w.interface));
         radio.set("OperatingFrequencyBand", Value::string(w.band));
+        const NetInterface* net = find_interface(data, w.interface);
+        const WifiIfaceInfo* info = find_wifi_info(data, w.interface);
+        if (net) radio.set("Status", Value::string(ethernet_status(net->operstate)));
+        if (info && info->channel) radio.set("Channel", Value::uint32(static_cast<uint32_t>(*info->channel)));
         Object& ssid = ssids.add(index);
         ssid.set("Name", Value::string(w.interface));
-        ssid.set("SSID", Value::string(w.ssid));
+        // The SSID the interface runs with, as the device reports it (wifi_info); absent when it did not say.
+        if (info && !info->ssid.empty()) ssid.set("SSID", Value::string(info->ssid));
         ssid.set("LowerLayers", Value::string("Device.WiFi.Radio." + std::to_string(index) + "."));
-        if (const NetInterface* i = find_interface(data, w.interface)) {
-            ssid.set("Status", Value::string(ethernet_status(i->operstate)));
-            ssid.set("MACAddress", Value::string(i->mac.str()));
+        if (net) {
+            ssid.set("Status", Value::string(ethernet_status(net->operstate)));
+            ssid.set("MACAddress", Value::string(net->mac.str()));
         }
         const std::string ssid_path = "Device.WiFi.SSID." + std::to_string(index) + ".";
         paths.ssid_path[w.interface] = ssid_path;
@@ -195,13 +226,16 @@ WifiPaths build_wifi(const BoardData& data, BuildContext& ctx, Object& root) {
             if (s.signal_dbm && s.noise_dbm) row.set("SNR", Value::int32(*s.signal_dbm - *s.noise_dbm));
             if (s.downlink_kbps) row.set("LastDataDownlinkRate", Value::uint32(*s.downlink_kbps));
             if (s.uplink_kbps) row.set("LastDataUplinkRate", Value::uint32(*s.uplink_kbps));
+            if (s.authenticated) row.set("AuthenticationState", Value::boolean(*s.authenticated));
             if (auto t = association_time(ctx.now, s.connected_s)) row.set("AssociationTime", Value::date_time(*t));
-            if (s.tx_bytes || s.rx_bytes || s.tx_packets || s.rx_packets) {
+            if (s.tx_bytes || s.rx_bytes || s.tx_packets || s.rx_packets || s.tx_retries || s.tx_failed) {
                 Object& stats = row.child("Stats");
                 if (s.tx_bytes) stats.set("BytesSent", Value::uint64(*s.tx_bytes));
                 if (s.rx_bytes) stats.set("BytesReceived", Value::uint64(*s.rx_bytes));
                 if (s.tx_packets) stats.set("PacketsSent", Value::uint64(*s.tx_packets));
                 if (s.rx_packets) stats.set("PacketsReceived", Value::uint64(*s.rx_packets));
+                if (s.tx_retries) stats.set("RetransCount", Value::uint32(*s.tx_retries));
+                if (s.tx_failed) stats.set("FailedRetransCount", Value::uint32(*s.tx_failed));
             }
             paths.station_path[s.mac] = table_path + std::to_string(n) + ".";
             paths.station_ssid[s.mac] = ssid_path;
@@ -236,8 +270,11 @@ std::map<MacAddress, MeshStationRef> build_mesh(const BoardData& data, BuildCont
         Object& de = de_devices.add(de_n);
         dev.set("MACAddress", Value::string(key));
         de.set("ID", Value::string(key));
-        if (!node.model.empty() || !data.identity.manufacturer.empty())
+        // This device's own node: its identity is what the device reported. A satellite's manufacturer is not in
+        // the mesh source; its model is (DataElements ManufacturerModel), never a copy of the gateway's.
+        if (node.role == "controller" && !data.identity.manufacturer.empty())
             dev.set("Manufacturer", Value::string(data.identity.manufacturer));
+        if (!node.model.empty()) de.set("ManufacturerModel", Value::string(node.model));
         if (!node.serial.empty()) {
             dev.set("SerialNumber", Value::string(node.serial));
             de.set("SerialNumber", Value::string(node.serial));
@@ -276,7 +313,7 @@ std::map<MacAddress, MeshStationRef> build_mesh(const BoardData& data, BuildCont
             Object& r = radios.add(rn);
             Object& dr = de_radios.add(de_rn);
             r.set("MACAddress", Value::string(radio.id.str()));
-            dr.set("ID", Value::string(radio.id.str()));
+            dr.set("ID", *Value::parse(tr181::Type::base64, mac_base64(radio.id)));
             if (!radio.band.empty()) r.set("OperatingFrequencyBand", Value::string(radio.band));
             if (radio.channel && *radio.channel >= 0) r.set("Channel", Value::uint32(static_cast<uint32_t>(*radio.channel)));
             const std::string radio_path = dev_path + "Radio." + std::to_string(rn) + ".";
@@ -352,22 +389,45 @@ std::map<MacAddress, MeshStationRef> build_mesh(const BoardData& data, BuildCont
     return refs;
 }
 
-// Device.DHCPv4.Server.Pool.1 on the LAN bridge; returns client paths by MAC.
-std::map<MacAddress, std::string> build_dhcp(const BoardData& data, BuildContext& ctx, Object& root) {
+// The MACs present on the LAN now: a complete ARP entry on the LAN bridge, a station of one of this device's radios
+// or a station of a mesh node.
+std::set<MacAddress> present_on_lan(const BoardData& data, const BuildContext& ctx,
+                                    const std::map<MacAddress, MeshStationRef>& mesh) {
+    std::set<MacAddress> present;
+    const std::string& lan = ctx.profile.lan_bridge;
+    for (const Neighbour& n : data.neighbours)
+        if ((lan.empty() || n.device == lan) && n.complete && !n.mac.is_zero() && !n.mac.is_multicast())
+            present.insert(n.mac);
+    for (const Station& s : data.stations) present.insert(s.mac);
+    for (const auto& [mac, ref] : mesh) present.insert(mac);
+    return present;
+}
+
+// Device.DHCPv4.Server.Pool.1 on the LAN bridge; returns client paths by MAC. A Client row is a lease the server
+// holds; its Active is TR-181's "present on the LAN", not "the lease has not run out".
+std::map<MacAddress, std::string> build_dhcp(const BoardData& data, BuildContext& ctx, Object& root,
+                                             const std::set<MacAddress>& present) {
     std::map<MacAddress, std::string> clients;
     if (data.leases.empty()) return clients;
     Object& server = root.child("DHCPv4").child("Server");
     Table& pools = server.table("Pool");
     Object& pool = pools.add(1);
     pool.set("Interface", Value::string(ctx.profile.lan_bridge.empty() ? "" : "Device.IP.Interface.1."));
+    if (const auto& cfg = data.dhcp_pool) {  // the server's configuration (dhcp_config), when read
+        pool.set("MinAddress", Value::string(cfg->min_address));
+        pool.set("MaxAddress", Value::string(cfg->max_address));
+        if (!cfg->subnet_mask.empty()) pool.set("SubnetMask", Value::string(cfg->subnet_mask));
+        if (cfg->lease_time_s)
+            pool.set("LeaseTime", Value::int32(*cfg->lease_time_s > INT32_MAX ? INT32_MAX
+                                                                              : static_cast<int32_t>(*cfg->lease_time_s)));
+    }
     Table& table = pool.table("Client");
     const std::string table_path = "Device.DHCPv4.Server.Pool.1.Client.";
     for (const Lease& lease : data.leases) {
         const uint32_t n = ctx.numbers.number(table_path, lease.mac.str());
         Object& client = table.add(n);
         client.set("Chaddr", Value::string(lease.mac.str()));
-        const bool current = lease.expires_epoch == 0 || lease.expires_epoch > ctx.now;
-        client.set("Active", Value::boolean(current));
+        client.set("Active", Value::boolean(present.count(lease.mac) != 0));
         Object& addr = client.table("IPv4Address").add(1);
         addr.set("IPAddress", Value::string(lease.ip));
         addr.set("LeaseTimeRemaining",
@@ -382,7 +442,7 @@ std::map<MacAddress, std::string> build_dhcp(const BoardData& data, BuildContext
 
 void build_hosts(const BoardData& data, BuildContext& ctx, Object& root, const WifiPaths& wifi,
                  const std::map<MacAddress, MeshStationRef>& mesh, const std::map<MacAddress, std::string>& dhcp,
-                 uint32_t lan_ip_number) {
+                 uint32_t lan_ip_number, const std::map<std::string, uint32_t>& ethernet) {
     struct HostFacts {
         const Lease* lease = nullptr;
         const Neighbour* neighbour = nullptr;
@@ -399,6 +459,10 @@ void build_hosts(const BoardData& data, BuildContext& ctx, Object& root, const W
     }
     for (const Station& s : data.stations) hosts[s.mac].station = true;
     for (const auto& [mac, ref] : mesh) hosts[mac].mesh = &ref;
+    std::map<MacAddress, const FdbEntry*> fdb;
+    for (const FdbEntry& e : data.fdb) fdb[e.mac] = &e;
+    std::set<std::string> wifi_ports;  // every Wi-Fi interface of the profile
+    for (const WifiInterface& w : ctx.profile.wifi) wifi_ports.insert(w.interface);
 
     Object& obj = root.child("Hosts");
     Table& table = obj.table("Host");
@@ -420,15 +484,29 @@ void build_hosts(const BoardData& data, BuildContext& ctx, Object& root, const W
         host.set("HostName", Value::string(name));
         const bool wireless = facts.station || facts.mesh;
         host.set("Active", Value::boolean(facts.neighbour || wireless));
-        host.set("AddressSource", Value::string(facts.lease ? "DHCP" : "Static"));
-        host.set("InterfaceType", Value::string(wireless ? "Wi-Fi" : "Ethernet"));
-        std::string layer1, assoc;
+        // How the host is attached, from what the device knows: a station list says Wi-Fi; else the bridge's
+        // forwarding database names the port (a LAN port: Ethernet; one of the radios: Wi-Fi; anything else, such
+        // as a mesh backhaul: unknown). Unknown leaves InterfaceType out ("unknown" is not one of its values) and
+        // Layer1Interface empty.
+        std::string type, layer1, assoc;
         if (auto it = wifi.station_path.find(mac); it != wifi.station_path.end()) {
             assoc = it->second;
             layer1 = wifi.station_ssid.at(mac);
+            type = "Wi-Fi";
         } else if (facts.mesh) {
             assoc = facts.mesh->path;  // attached to a satellite: its MultiAP row says which one
+            type = "Wi-Fi";
+        } else if (auto f = fdb.find(mac); f != fdb.end()) {
+            const std::string& port = f->second->port;
+            if (auto eth = ethernet.find(port); eth != ethernet.end()) {
+                type = "Ethernet";
+                layer1 = "Device.Ethernet.Interface." + std::to_string(eth->second) + ".";
+            } else if (wifi_ports.count(port)) {
+                type = "Wi-Fi";
+                if (auto ssid = wifi.ssid_path.find(port); ssid != wifi.ssid_path.end()) layer1 = ssid->second;
+            }
         }
+        if (!type.empty()) host.set("InterfaceType", Value::string(type));
         host.set("Layer1Interface", Value::string(layer1));
         host.set("Layer3Interface",
                  Value::string(lan_ip_number ? "Device.IP.Interface." + std::to_string(lan_ip_number) + "." : ""));
@@ -439,6 +517,20 @@ void build_hosts(const BoardData& data, BuildContext& ctx, Object& root, const W
         host.set("IPv4AddressNumberOfEntries", Value::uint32(ip.empty() ? 0 : 1));
     }
     obj.set("HostNumberOfEntries", Value::uint32(static_cast<uint32_t>(table.size())));
+}
+
+// The device's name of its PON type → TR-181 XPON PONMode ("G-PON", "XGS-PON", …); "" when unknown.
+std::string pon_mode(const std::string& type) {
+    std::string t;
+    for (char c : type)
+        if (c != '-' && c != '_' && c != ' ') t += static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    if (t == "GPON") return "G-PON";
+    if (t == "XGPON" || t == "XGPON1") return "XG-PON";
+    if (t == "XGSPON") return "XGS-PON";
+    if (t == "NGPON2") return "NG-PON2";
+    if (t == "EPON") return "E-PON";
+    if (t == "10GEPON") return "10G-EPON";
+    return "";
 }
 
 void build_optical(const BoardData& data, BuildContext& ctx, Object& root) {
@@ -457,15 +549,20 @@ void build_optical(const BoardData& data, BuildContext& ctx, Object& root) {
     Object& xpon = root.child("XPON");
     Object& onu = xpon.table("ONU").add(1);
     onu.set("Name", Value::string(name));
-    onu.set("PONMode", Value::string(o.pon_type.empty() ? "GPON" : o.pon_type));
+    onu.set("ANINumberOfEntries", Value::uint32(1));
     Object& ani = onu.table("ANI").add(1);
     ani.set("Name", Value::string(name));
     ani.set("Status", Value::string(dark ? "Down" : "Up"));
+    // PONMode is the ANI's (and its transceiver's), as TR-181's enumeration spells it; only what the device said.
+    const std::string mode = pon_mode(o.pon_type);
+    if (!mode.empty()) ani.set("PONMode", Value::string(mode));
+    ani.set("TransceiverNumberOfEntries", Value::uint32(1));
     Object& activation = ani.child("TC").child("ONUActivation");
     if (!o.onu_state.empty()) activation.set("ONUState", Value::string(o.onu_state));
     if (!o.gpon_serial.empty()) activation.set("SerialNumber", Value::string(o.gpon_serial));
     Object& xcvr = ani.table("Transceiver").add(1);
     xcvr.set("ID", Value::uint32(1));
+    if (!mode.empty()) xcvr.set("PONMode", Value::string(mode));
     // XPON transceiver units (TR-181 2.16): power in 0.1 dBm, voltage in mV, bias in µA, temperature in °C.
     if (o.rx_dbm) xcvr.set("RxPower", Value::int32(static_cast<int32_t>(std::lround(*o.rx_dbm * 10))));
     if (o.tx_dbm) xcvr.set("TxPower", Value::int32(static_cast<int32_t>(std::lround(*o.tx_dbm * 10))));
@@ -485,14 +582,16 @@ tr181::Tree build_model(const BoardData& data, BuildContext& ctx) {
     ctx.numbers.begin_refresh();
     tr181::Tree tree;
     Object& root = tree.root();
-    root.set("RootDataModelVersion", Value::string("2.19"));
+    // 2.17: the last version that still has WiFi.MultiAP (deprecated 2.15, deleted 2.18), which XX230v firmware and
+    // the controllers reading it use; everything else emitted exists in 2.17 (docs/tr181.md).
+    root.set("RootDataModelVersion", Value::string(kRootDataModelVersion));
     build_device_info(data, root);
-    build_ethernet(data, ctx, root);
+    const auto ethernet = build_ethernet(data, ctx, root);
     const uint32_t lan_ip = build_ip(data, ctx, root);
     const WifiPaths wifi = build_wifi(data, ctx, root);
     const auto mesh = build_mesh(data, ctx, root);
-    const auto dhcp = build_dhcp(data, ctx, root);
-    build_hosts(data, ctx, root, wifi, mesh, dhcp, lan_ip);
+    const auto dhcp = build_dhcp(data, ctx, root, present_on_lan(data, ctx, mesh));
+    build_hosts(data, ctx, root, wifi, mesh, dhcp, lan_ip, ethernet);
     build_optical(data, ctx, root);
     Object& agent = root.child("LocalAgent");
     agent.set("EndpointID", Value::string(ctx.endpoint_id.empty() ? default_endpoint_id(data.identity) : ctx.endpoint_id));

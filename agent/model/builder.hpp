@@ -13,6 +13,9 @@
 
 namespace cpe::agent {
 
+// Device.RootDataModelVersion the agent declares (TR-181 Device:2.17; docs/tr181.md says why not 2.19).
+inline constexpr const char* kRootDataModelVersion = "2.17";
+
 struct BuildContext {
     const Profile& profile;
     tr181::InstanceNumbers& numbers;

@@ -63,7 +63,11 @@ Result<Profile> parse_profile(std::string_view text, std::string_view what) {
             if (!band) return band.error();
             if (*band != "2.4GHz" && *band != "5GHz" && *band != "6GHz")
                 return make_error(Errc::invalid_argument, w + ".band: must be 2.4GHz, 5GHz or 6GHz, not '" + *band + "'");
-            profile.wifi.push_back({*iface, *band, json::opt_string(item, "ssid").value_or("")});
+            // The SSID is configuration the device holds (read by the wifi_info collector), not board data.
+            if (cJSON_GetObjectItemCaseSensitive(item, "ssid"))
+                return make_error(Errc::invalid_argument,
+                                  w + ".ssid: SSIDs are read from the device (a \"wifi_info\" source), not the profile");
+            profile.wifi.push_back({*iface, *band});
         }
     }
 

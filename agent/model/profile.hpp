@@ -15,7 +15,6 @@ namespace cpe::agent {
 struct WifiInterface {
     std::string interface;  // "ra0"
     std::string band;       // "2.4GHz", "5GHz", "6GHz"
-    std::string ssid;
 };
 
 struct Profile {

@@ -2,13 +2,16 @@
 // PhysAddress, AssociatedDevice by MACAddress, …): an entry that leaves and comes back keeps its
 // number while the process runs. Numbers are never reused within a table. Memory is bounded: per
 // table at most `max_keys` remembered keys (absent ones are forgotten oldest-first), and tables
-// not touched for `max_idle_refreshes` refreshes are dropped.
+// not touched for `max_idle_refreshes` refreshes are dropped. save()/load() carry the numbers across process
+// restarts (the agent keeps them in its state directory), so a controller's references do not jump.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
+
+#include "util/result.hpp"
 
 namespace cpe::tr181 {
 
@@ -24,6 +27,15 @@ public:
     uint32_t number(std::string_view table_path, std::string_view key);
 
     size_t table_count() const { return tables_.size(); }
+    // True when a number was assigned or forgotten since the last save() (or load()).
+    bool changed() const { return changed_; }
+    // Text form of every table's keys and next number ("cpe-instance-numbers 1" header, then
+    // "N\t<table>\t<next>" and "K\t<table>\t<number>\t<key>" lines); clears changed().
+    std::string save();
+    // Replaces the state with `text` as save() wrote it. A malformed line is an error naming its line number,
+    // and leaves the state untouched; at most max_keys per table and kMaxTables tables are taken.
+    Status load(std::string_view text);
+    static constexpr size_t kMaxTables = 256;
     size_t key_count(std::string_view table_path) const;
 
 private:
@@ -40,6 +52,7 @@ private:
 
     std::map<std::string, TableState, std::less<>> tables_;
     uint64_t generation_ = 1;
+    bool changed_ = false;
     size_t max_keys_;
     uint64_t max_idle_;
 };

@@ -278,3 +278,68 @@ def ip_addr_oneline(entries):
         out.append("%d: %-6s inet %s%s scope %s %s\\       valid_lft forever preferred_lft forever\n"
                    % (index, name, where, " brd " + brd if brd else "", scope, name))
     return "".join(out)
+
+
+def iw_info(interface, ifindex, mac, ssid, channel, width):
+    """`iw dev <if> info` of an AP interface (iw interface.c print_iface_handler; channel line from
+    print_channel: "channel <n> (<freq> MHz), width: <w> MHz, center1: <c> MHz"). SSID bytes escaped as iw's
+    print_ssid_escaped does (non-printable, backslash, and a space at either end as \\xNN)."""
+    freq = 2407 + 5 * channel if channel <= 14 else 5000 + 5 * channel
+    if width <= 20:
+        center = freq
+    elif channel <= 14:
+        center = freq - 10  # HT40-: the fixtures' 2.4 GHz radios sit at the top of the band
+    elif width == 80:  # the 80 MHz blocks of 5 GHz by their centre channel (IEEE 802.11ac, Annex E)
+        center = 5000 + 5 * next(c for c in (42, 58, 106, 122, 138, 155, 171) if abs(channel - c) <= 6)
+    else:  # 40 MHz: pairs 36+40, 44+48, …, 149+153, …
+        center = freq + (10 if (channel // 4) % 2 == 1 else -10)
+    escaped = ""
+    raw = ssid.encode("utf-8")
+    for i, b in enumerate(raw):
+        c = chr(b)
+        if 32 < b < 127 and c != "\\":
+            escaped += c
+        elif c == " " and 0 < i < len(raw) - 1:
+            escaped += " "
+        else:
+            escaped += "\\x%.2x" % b
+    return ("Interface %s\n\tifindex %d\n\twdev 0x%x\n\taddr %s\n\tssid %s\n\ttype AP\n\twiphy %d\n"
+            "\tchannel %d (%d MHz), width: %d MHz, center1: %d MHz\n\ttxpower 20.00 dBm\n"
+            % (interface, ifindex, ifindex - 7, mac_str(mac), escaped, 0 if channel <= 14 else 1, channel, freq,
+               width, center))
+
+
+def brctl_showmacs(entries):
+    """`brctl showmacs <br>` (bridge-utils brctl_cmd.c / BusyBox brctl.c): entries = [(port_no, mac, local,
+    ageing_s)], printed sorted by port then MAC as both tools do (they sort the kernel's fdb records)."""
+    out = ["port no\tmac addr\t\tis local?\tageing timer\n"]
+    for port, mac, local, age in sorted(entries, key=lambda e: (e[0], e[1])):
+        out.append("%3i\t%s\t%s\t\t%7.2f\n" % (port, mac_str(mac), "yes" if local else "no", age))
+    return "".join(out)
+
+
+def bridge_fdb_show(entries):
+    """iproute2 `bridge fdb show br <br>`: entries = [(mac, dev, extra)] with extra the rest of the line
+    ("master br-lan", "vlan 1 master br-lan permanent", "self permanent")."""
+    return "".join("%s dev %s %s\n" % (mac_str(mac), dev, extra) for mac, dev, extra in entries)
+
+
+def udhcpd_conf(start, end, interface, lease_s, subnet, router, lease_file):
+    """BusyBox udhcpd.conf (keywords of networking/udhcp/files.c; the layout of BusyBox's examples/udhcp/udhcpd.conf)."""
+    return ("# udhcpd configuration\nstart\t\t%s\nend\t\t%s\ninterface\t%s\nmax_leases\t%d\n"
+            "lease_file\t%s\nopt\tdns\t%s\noption\tsubnet\t%s\nopt\trouter\t%s\noption\tlease\t%d\t# seconds\n"
+            % (start, end, interface, 254, lease_file, router, subnet, router, lease_s))
+
+
+def dnsmasq_conf(lan_dev, start, end, netmask, lease):
+    """The dnsmasq configuration OpenWrt's /etc/init.d/dnsmasq writes (/var/etc/dnsmasq.conf.<section id>):
+    a few global lines and one dhcp-range per DHCP-enabled interface ("set:<network>,<start>,<end>,<netmask>,
+    <leasetime>")."""
+    return ("# auto-generated config file from /etc/config/dhcp\nconf-file=/etc/dnsmasq.conf\n"
+            "dhcp-authoritative\ndomain-needed\nlocalise-queries\nread-ethers\nenable-ubus=dnsmasq\n"
+            "expand-hosts\nbind-dynamic\nlocal-service\nedns-packet-max=1232\ndomain=lan\nlocal=/lan/\n"
+            "addn-hosts=/tmp/hosts\ndhcp-leasefile=/tmp/dhcp.leases\nresolv-file=/tmp/resolv.conf.d/resolv.conf.auto\n"
+            "stop-dns-rebind\nrebind-localhost-ok\ndhcp-broadcast=tag:needs-broadcast\n"
+            "dhcp-ignore-names=tag:dhcp_bogus_hostname\nconf-dir=/tmp/dnsmasq.d\nuser=dnsmasq\ngroup=dnsmasq\n\n"
+            "dhcp-ignore-names=tag:dhcp_bogus_hostname\n\n\nbogus-priv\nconf-file=/usr/share/dnsmasq/rfc6761.conf\n"
+            "dhcp-range=set:lan,%s,%s,%s,%s\nno-dhcp-interface=wan\n" % (start, end, netmask, lease))

@@ -403,6 +403,34 @@ def station_totals(stations):
     return sum(s["rx_bytes"] for s in stations), sum(s["tx_bytes"] for s in stations)
 
 
+# ---------------------------------------------------------------- bridge FDB and Wi-Fi configuration
+
+def fdb_ports(seed, hosts, port_of):
+    """The bridge port each present host was learned on: port_of(host) gives it or a list to pick from (a separate
+    random source, so adding the FDB did not move any other generated value). Returns [(mac, port, ageing_s)]
+    and records h["port"]."""
+    r = random.Random(seed + "/fdb")
+    out = []
+    for h in hosts:
+        port = port_of(h) if h["kind"] in ("wifi", "wired", "agent", "static") else None
+        if isinstance(port, list):
+            port = r.choice(port)
+        h["port"] = port
+        if port:
+            out.append((h["mac"], port, round(r.uniform(0.2, 280.0), 2)))
+    return out
+
+
+def brctl_fixture(bridge, ports, learned, local):
+    """sysfs brif/<port>/port_no files and `brctl showmacs <bridge>` for ports (in port-number order), learned
+    [(mac, port, age)] and local [(mac, port)]."""
+    number = {p: i + 1 for i, p in enumerate(ports)}
+    files = {"sys/class/net/%s/brif/%s/port_no" % (bridge, p): "%#x\n" % n for p, n in number.items()}
+    rows = [(number[p], m, False, a) for m, p, a in learned] + [(number[p], m, True, 0.0) for m, p in local]
+    files["captured/" + F.captured_name(["brctl", "showmacs", bridge])] = F.brctl_showmacs(rows)
+    return files
+
+
 # ---------------------------------------------------------------- truth
 
 def host_truth(h, stations_by_radio):
@@ -413,7 +441,7 @@ def host_truth(h, stations_by_radio):
     return {
         "mac": F.mac_str(h["mac"]), "ip": h["ip"], "hostname": h.get("lease_hostname", h["hostname"]),
         "kind": h["kind"], "device": h["template"], "where": h["where"] if isinstance(h["where"], str) else None,
-        "lease_expires": h.get("lease_expires"), "arp": h.get("arp"), "station_of": on,
+        "lease_expires": h.get("lease_expires"), "arp": h.get("arp"), "station_of": on, "bridge_port": h.get("port"),
     }
 
 
@@ -423,6 +451,9 @@ def xx230v(seed, counts, uptime_s):
     """TP-Link XX230v: Econet EN7529 + MediaTek Wi-Fi, EasyMesh controller with two agents."""
     g = Gen(seed)
     base = [0x1c, 0x61, 0xb4, 0x3e, 0x91, 0xd4]  # LAN/2.4 GHz MAC; the real unit's pattern: 5 GHz = base + 2
+    # Two serials, as on the real unit (shared/data's XX230v dump: DeviceInfo.SerialNumber 22275A7000395, GponSn
+    # TPLG…): the unit's own serial (label, TR-069 id) and the GPON ONU serial the OLT knows.
+    unit_serial = "22275A7000412"
     serial = "TPLG" + "".join("%02X" % b for b in base[2:])
     fw = "0.6.0 3.0.0 v6066.0 Build 220630 Rel.56119n"
     ssid = "TP-Link_%02X%02X" % (base[4], base[5])
@@ -461,9 +492,11 @@ def xx230v(seed, counts, uptime_s):
         "tasks": (2, 118, 4127),
         "mem": meminfo(494312, 118544, 241820, 9412, 104208)})
     files.update(sysfiles)
-    files["etc/serial_number"] = serial + "\n"
+    files["etc/serial_number"] = unit_serial + "\n"
     files["etc/fw_version"] = fw + "\n"
     files["etc/udhcpd.leases"] = F.udhcpd_leases(written_at, leases)
+    files["etc/udhcpd.conf"] = F.udhcpd_conf("192.168.1.%d" % net["pool"][0], "192.168.1.%d" % net["pool"][1], "br0",
+                                             7200, "255.255.255.0", "192.168.1.1", "/etc/udhcpd.leases")
     files["proc/net/arp"] = F.proc_net_arp(arp)
 
     # sysfs: two ports up at 1000/full, one at 100/full, one without link
@@ -494,6 +527,29 @@ def xx230v(seed, counts, uptime_s):
     for name in ("ra0", "rai0"):
         files["captured/" + F.captured_name(["iw", "dev", name, "station", "dump"])] = \
             F.iw_station_dump(name, st[name], NOW, uptime_s)
+    # what each radio runs with (SSID, channel), from iw
+    for ifindex, (name, mac, name_ssid) in enumerate((("ra0", ra0, ssid), ("rai0", rai0, ssid + "_5G")), start=9):
+        r = radios[name]
+        files["captured/" + F.captured_name(["iw", "dev", name, "info"])] = \
+            F.iw_info(name, ifindex, mac, name_ssid, r["channel"], r["width"])
+
+    # the LAN bridge's FDB: the Ethernet-backhauled satellite and what hangs behind it on eth0.2, the Wi-Fi-
+    # backhauled one (and its clients) on the 5 GHz backhaul BSS rai1, the main radios' stations on ra0/rai0
+    behind = {"soussol-2g": "eth0.2", "soussol-5g": "eth0.2", "chambre-2g": "rai1", "chambre-5g": "rai1"}
+
+    def xx_port(h):
+        if h["kind"] == "wifi":
+            return behind.get(h["where"], h["where"])
+        if h["kind"] == "agent":
+            return "eth0.2" if h["where"] == "Sous-sol" else "rai1"
+        if h["kind"] == "wired" and h["where"] == "Sous-sol":
+            return "eth0.2"
+        return ["eth0.1", "eth0.3"]
+
+    learned = fdb_ports(seed, hosts, xx_port)
+    files.update(brctl_fixture("br0", ["eth0.1", "eth0.2", "eth0.3", "eth0.4", "ra0", "rai0", "rai1"], learned,
+                               [(base, "eth0.1"), (rai0, "rai0"), (add_mac(rai0, 1), "rai1")]))
+    files[".capture-time"] = "%d\n" % NOW
 
     # mesh topology
     by_mac = {tuple(h["mac"]): h for h in hosts}
@@ -514,7 +570,7 @@ def xx230v(seed, counts, uptime_s):
                 "bss": [{"bssid": F.mac_str(rid), "ssid": ssid if band == "2.4GHz" else ssid + "_5G",
                          "stations": mesh_stations(key)}]}
 
-    devices = [{"id": F.mac_str(base), "name": "Salon", "role": "controller", "model": "XX230v", "serial": serial,
+    devices = [{"id": F.mac_str(base), "name": "Salon", "role": "controller", "model": "XX230v", "serial": unit_serial,
                 "software_version": fw, "backhaul": None,
                 "radios": [radio(ra0, "ra0", "2.4GHz", 10, 40), radio(rai0, "rai0", "5GHz", 153, 30)]}]
     for a in agents:
@@ -548,27 +604,33 @@ def xx230v(seed, counts, uptime_s):
             "SoftwareVersion": {"file": "/etc/fw_version"}, "Description": "AX1800 Dual Band Wi-Fi 6 GPON Router",
         },
         "lan": {"bridge": "br0", "ports": lan_ports},
-        "wifi": [{"interface": "ra0", "band": "2.4GHz", "ssid": ssid},
-                 {"interface": "rai0", "band": "5GHz", "ssid": ssid + "_5G"}],
+        "wifi": [{"interface": "ra0", "band": "2.4GHz"}, {"interface": "rai0", "band": "5GHz"}],
         "wan": {"interface": "pon0"},
         "sources": [
             {"collector": "identity"},
             {"collector": "system", "uptime": "/proc/uptime", "meminfo": "/proc/meminfo", "stat": "/proc/stat",
              "loadavg": "/proc/loadavg"},
             {"collector": "leases_udhcpd", "file": "/etc/udhcpd.leases"},
+            {"collector": "dhcp_config", "file": "/etc/udhcpd.conf", "format": "udhcpd"},
             {"collector": "arp", "file": "/proc/net/arp"},
             {"collector": "sysfs_net", "dir": "/sys/class/net",
              "interfaces": ["br0"] + lan_ports + ["ra0", "rai0", "pon0"]},
             {"collector": "ip_addr", "command": ["ip", "-o", "-4", "addr", "show"]},
             {"collector": "iw_station", "interface": "ra0", "command": ["iw", "dev", "ra0", "station", "dump"]},
             {"collector": "iw_station", "interface": "rai0", "command": ["iw", "dev", "rai0", "station", "dump"]},
+            {"collector": "wifi_info", "interface": "ra0", "command": ["iw", "dev", "ra0", "info"]},
+            {"collector": "wifi_info", "interface": "rai0", "command": ["iw", "dev", "rai0", "info"]},
+            {"collector": "bridge_fdb", "bridge": "br0", "format": "brctl", "command": ["brctl", "showmacs", "br0"],
+             "dir": "/sys/class/net"},
             {"collector": "mesh", "file": "/tmp/cpe-mesh.json"},
             {"collector": "econet_pon", "dir": "/proc/pon_phy", "los_file": "/proc/tc3162/los_status"},
         ],
     }
     truth = {
         "now": NOW, "board": "tplink-xx230v", "leases_written_at": written_at,
-        "identity": {"SerialNumber": serial, "SoftwareVersion": fw},
+        "identity": {"SerialNumber": unit_serial, "SoftwareVersion": fw},
+        "wifi": {"ra0": {"ssid": ssid, "channel": radios["ra0"]["channel"]},
+                 "rai0": {"ssid": ssid + "_5G", "channel": radios["rai0"]["channel"]}},
         "system": sys_expected,
         "optical": {"rx_dbm": round(F.tenth_uw_to_dbm(optical["rx_raw"]), 3),
                     "tx_dbm": round(F.tenth_uw_to_dbm(optical["tx_raw"]), 3),
@@ -610,6 +672,9 @@ def ht803g():
     files["etc/version"] = fw + "\n"
     files["var/config/serial_number"] = serial + "\n"
     files["var/udhcpd/udhcpd.leases"] = F.udhcpd_leases(written_at, leases)
+    files["var/udhcpd/udhcpd.conf"] = F.udhcpd_conf("192.168.1.%d" % net["pool"][0], "192.168.1.%d" % net["pool"][1],
+                                                    "br0", 86400, "255.255.255.0", "192.168.1.1",
+                                                    "/var/udhcpd/udhcpd.leases")
     files["proc/net/arp"] = F.proc_net_arp(arp)
     lan_rx = sum(s["rx_bytes"] for v in st.values() for s in v)
     files.update(sysfs_iface("br0", base, "up", 1, None, None, traffic_stats(g, lan_rx * 3, lan_rx * 11)))
@@ -629,6 +694,17 @@ def ht803g():
     files.update(sysfs_iface("nas0", nas0, "up", 1, None, None, traffic_stats(g, wan_rx, wan_rx // 7, errors=True)))
     for name in ("wlan0", "wlan1"):
         files["proc/%s/sta_info" % name] = F.realtek_sta_info(st[name])
+    # SSID and channel: `iw dev wlanN info` (assumed: rtl8192cd built with its cfg80211 support, RTK_NL80211)
+    channels = {"wlan0": 6, "wlan1": 44}
+    for ifindex, (name, mac, name_ssid) in enumerate((("wlan0", wlan0, ssid), ("wlan1", wlan1, ssid + "_5G")),
+                                                     start=5):
+        files["captured/" + F.captured_name(["iw", "dev", name, "info"])] = \
+            F.iw_info(name, ifindex, mac, name_ssid, channels[name], radios[name]["width"])
+    learned = fdb_ports("raisecom-ht803g/1", hosts,
+                        lambda h: h["where"] if h["kind"] == "wifi" else ["eth0.2", "eth0.3", "eth0.5"])
+    files.update(brctl_fixture("br0", ["eth0.2", "eth0.3", "eth0.4", "eth0.5", "wlan0", "wlan1"], learned,
+                               [(base, "eth0.2"), (wlan0, "wlan0"), (wlan1, "wlan1")]))
+    files[".capture-time"] = "%d\n" % NOW
     # IPv4: LAN bridge, the IPoE WAN on nas0_0 (Realtek SDK naming) and a TR-069 management VLAN
     files["captured/" + F.captured_name(["ip", "-o", "-4", "addr", "show"])] = F.ip_addr_oneline([
         (1, "lo", "127.0.0.1", 8, None, None, "host"),
@@ -656,20 +732,24 @@ def ht803g():
             "Description": "GPON ONT HT803G-W",
         },
         "lan": {"bridge": "br0", "ports": lan_ports},
-        "wifi": [{"interface": "wlan0", "band": "2.4GHz", "ssid": ssid},
-                 {"interface": "wlan1", "band": "5GHz", "ssid": ssid + "_5G"}],
+        "wifi": [{"interface": "wlan0", "band": "2.4GHz"}, {"interface": "wlan1", "band": "5GHz"}],
         "wan": {"interface": "nas0"},
         "sources": [
             {"collector": "identity"},
             {"collector": "system", "uptime": "/proc/uptime", "meminfo": "/proc/meminfo", "stat": "/proc/stat",
              "loadavg": "/proc/loadavg"},
             {"collector": "leases_udhcpd", "file": "/var/udhcpd/udhcpd.leases"},
+            {"collector": "dhcp_config", "file": "/var/udhcpd/udhcpd.conf", "format": "udhcpd"},
             {"collector": "arp", "file": "/proc/net/arp"},
             {"collector": "sysfs_net", "dir": "/sys/class/net",
              "interfaces": ["br0"] + lan_ports + ["wlan0", "wlan1", "nas0"]},
             {"collector": "ip_addr", "command": ["ip", "-o", "-4", "addr", "show"]},
             {"collector": "realtek_wlan", "interface": "wlan0", "file": "/proc/wlan0/sta_info"},
             {"collector": "realtek_wlan", "interface": "wlan1", "file": "/proc/wlan1/sta_info"},
+            {"collector": "wifi_info", "interface": "wlan0", "command": ["iw", "dev", "wlan0", "info"]},
+            {"collector": "wifi_info", "interface": "wlan1", "command": ["iw", "dev", "wlan1", "info"]},
+            {"collector": "bridge_fdb", "bridge": "br0", "format": "brctl", "command": ["brctl", "showmacs", "br0"],
+             "dir": "/sys/class/net"},
             {"collector": "realtek_pon", "command": ["diag", "pon", "get", "transceiver"]},
         ],
     }
@@ -725,6 +805,8 @@ def openwrt():
     files["tmp/sysinfo/board_name"] = "linksys,e8450-ubi\n"
     files["captured/" + F.captured_name(["fw_printenv", "-n", "serial#"])] = "22A10C6C115538\n"
     files["tmp/dhcp.leases"] = F.dnsmasq_leases(leases)
+    files["var/etc/dnsmasq.conf.cfg01411c"] = F.dnsmasq_conf("br-lan", "192.168.1.%d" % net["pool"][0],
+                                                             "192.168.1.%d" % net["pool"][1], "255.255.255.0", "12h")
     # IPv4: OpenWrt's br-lan and a DHCP WAN
     files["captured/" + F.captured_name(["ip", "-o", "-4", "addr", "show"])] = F.ip_addr_oneline([
         (1, "lo", "127.0.0.1", 8, None, None, "host"),
@@ -749,6 +831,15 @@ def openwrt():
                                  traffic_stats(g, rx + g.r.randint(10 ** 6, 10 ** 8), tx + g.r.randint(10 ** 7, 10 ** 9))))
         files["captured/" + F.captured_name(["iw", "dev", name, "station", "dump"])] = \
             F.iw_station_dump(name, st[name], NOW, uptime_s)
+        # OpenWrt's default wireless config: SSID "OpenWrt" on every radio (/etc/config/wireless, wifi-iface)
+        files["captured/" + F.captured_name(["iw", "dev", name, "info"])] = \
+            F.iw_info(name, 12 + n, mac, "OpenWrt", (1, 36)[n], radios[name]["width"])
+    learned = fdb_ports("generic-openwrt/1", hosts, lambda h: h["where"] if h["kind"] == "wifi" else ["lan1", "lan2"])
+    fdb = [(m, p, "master br-lan") for m, p, _ in learned]
+    fdb += [(base, "lan1", "vlan 1 master br-lan permanent"), (base, "lan1", "master br-lan permanent"),
+            ([0x33, 0x33, 0, 0, 0, 1], "lan1", "self permanent"), ([0x01, 0, 0x5e, 0, 0, 1], "lan1", "self permanent")]
+    files["captured/" + F.captured_name(["bridge", "fdb", "show", "br", "br-lan"])] = F.bridge_fdb_show(fdb)
+    files[".capture-time"] = "%d\n" % NOW
     lan_ports = ["lan1", "lan2", "lan3", "lan4"]
     profile = {
         "board": "generic-openwrt",
@@ -761,14 +852,14 @@ def openwrt():
             "SoftwareVersion": {"file": "/etc/openwrt_version"}, "Description": "OpenWrt router",
         },
         "lan": {"bridge": "br-lan", "ports": lan_ports},
-        "wifi": [{"interface": "phy0-ap0", "band": "2.4GHz", "ssid": "OpenWrt"},
-                 {"interface": "phy1-ap0", "band": "5GHz", "ssid": "OpenWrt-5G"}],
+        "wifi": [{"interface": "phy0-ap0", "band": "2.4GHz"}, {"interface": "phy1-ap0", "band": "5GHz"}],
         "wan": {"interface": "wan"},
         "sources": [
             {"collector": "identity"},
             {"collector": "system", "uptime": "/proc/uptime", "meminfo": "/proc/meminfo", "stat": "/proc/stat",
              "loadavg": "/proc/loadavg"},
             {"collector": "leases_dnsmasq", "file": "/tmp/dhcp.leases"},
+            {"collector": "dhcp_config", "file": "/var/etc/dnsmasq.conf.cfg01411c", "format": "dnsmasq"},
             {"collector": "arp", "file": "/proc/net/arp"},
             {"collector": "sysfs_net", "dir": "/sys/class/net",
              "interfaces": ["br-lan"] + lan_ports + ["wan", "phy0-ap0", "phy1-ap0"]},
@@ -777,6 +868,10 @@ def openwrt():
              "command": ["iw", "dev", "phy0-ap0", "station", "dump"]},
             {"collector": "iw_station", "interface": "phy1-ap0",
              "command": ["iw", "dev", "phy1-ap0", "station", "dump"]},
+            {"collector": "wifi_info", "interface": "phy0-ap0", "command": ["iw", "dev", "phy0-ap0", "info"]},
+            {"collector": "wifi_info", "interface": "phy1-ap0", "command": ["iw", "dev", "phy1-ap0", "info"]},
+            {"collector": "bridge_fdb", "bridge": "br-lan", "format": "bridge",
+             "command": ["bridge", "fdb", "show", "br", "br-lan"]},
         ],
     }
     truth = {

@@ -186,7 +186,7 @@ TEST_F(AgentMtpTest, ConnectBootAndGetHosts) {
     const auto& ev = std::get<u::Notify::Event>(boot.notification);
     EXPECT_EQ(ev.params.at("Cause"), "LocalReboot");
     EXPECT_EQ(ev.params.at("FirmwareUpdated"), "false");
-    EXPECT_NE(ev.params.at("ParameterMap").find("TPLGB43E91D4"), std::string::npos);
+    EXPECT_NE(ev.params.at("ParameterMap").find("22275A7000412"), std::string::npos);
 
     // the fixture's hosts, exactly as the golden dump of `cpe-agent get Device.Hosts.Host.` has them
     u::GetResp resp = get(ctl, conn, {"Device.Hosts.Host."});
@@ -227,7 +227,7 @@ TEST_F(AgentMtpTest, ReconnectBackoffStaysInBounds) {
     ASSERT_EQ(conn, kClosed + 1);
     EXPECT_EQ(msg_of(record(ctl)).type(), u::MsgType::notify);
     u::GetResp resp = get(ctl, conn, {"Device.DeviceInfo.SerialNumber"});
-    EXPECT_EQ(resp.req_path_results.at(0).resolved_path_results.at(0).result_params.at("SerialNumber"), "TPLGB43E91D4");
+    EXPECT_EQ(resp.req_path_results.at(0).resolved_path_results.at(0).result_params.at("SerialNumber"), "22275A7000412");
 
     const std::regex line(R"(reconnecting in (\d+) ms \(attempt (\d+), ceiling (\d+) ms\))");
     const std::string text = agent->log();
@@ -298,7 +298,7 @@ TEST_F(AgentMtpTest, MutualTls) {
     EXPECT_EQ(record(ctl, &conn).type(), u::RecordType::websocket_connect);
     EXPECT_EQ(record(ctl).type(), u::RecordType::no_session_context);  // Boot!
     u::GetResp resp = get(ctl, conn, {"Device.DeviceInfo.SerialNumber"});
-    EXPECT_EQ(resp.req_path_results.at(0).resolved_path_results.at(0).result_params.at("SerialNumber"), "TPLGB43E91D4");
+    EXPECT_EQ(resp.req_path_results.at(0).resolved_path_results.at(0).result_params.at("SerialNumber"), "22275A7000412");
 }
 
 TEST_F(AgentMtpTest, MutualTlsWithAnUntrustedClientCertificateIsRejected) {

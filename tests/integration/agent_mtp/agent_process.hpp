@@ -23,7 +23,7 @@ extern char** environ;
 namespace cpe::test {
 
 inline const std::string kBoard = std::string(CPE_SOURCE_DIR) + "/boards/tplink-xx230v";
-inline const std::string kAgentId = "os::1C61B4-TPLGB43E91D4";
+inline const std::string kAgentId = "os::1C61B4-22275A7000412";
 inline constexpr const char* kNow = "1795000000";  // the golden tests' clock
 
 inline std::string slurp(const std::filesystem::path& p) {

@@ -426,7 +426,7 @@ bool real_agent_available() {
 
 TEST_F(HubUspTls, RealAgentOverMutualTls) {
     if (!real_agent_available()) GTEST_SKIP() << "no cpe-agent with 'run --config' in this build";
-    const std::string eid = "os::1C61B4-TPLGB43E91D4";  // the XX230v fixture's identity
+    const std::string eid = "os::1C61B4-22275A7000412";  // the XX230v fixture's identity
     std::string err;
     ASSERT_TRUE(make_client_cert(dir, pki, "agent", eid, "", err)) << err;
     start(tls_config(true));
@@ -438,7 +438,7 @@ TEST_F(HubUspTls, RealAgentOverMutualTls) {
         << "hub log:\n" << join(hub->log_lines()) << "agent log:\n" << slurp(dir.file("agent.log"));
     auto r = http("GET", hub->url("/usp/" + encoded(eid) + "/get?path=Device.DeviceInfo.SerialNumber"));
     EXPECT_EQ(r.status, 200);
-    EXPECT_NE(r.body.find("TPLGB43E91D4"), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("22275A7000412"), std::string::npos) << r.body;
 }
 
 // The two TLS stacks: the hub links Debian's libwebsockets on OpenSSL (TLS 1.3), the CPE agent a static
@@ -498,7 +498,7 @@ TEST_F(HubUspTls, RealAgentWithSomeoneElsesCertificateIsRefused) {
                                 dir.file("other.key") + R"("}})");
     ASSERT_TRUE(eventually([&] { return hub->count_lines("does not match its certificate") >= 1; }, 400))
         << "hub log:\n" << join(hub->log_lines()) << "agent log:\n" << slurp(dir.file("agent.log"));
-    EXPECT_FALSE(endpoint_state(*hub, "os::1C61B4-TPLGB43E91D4", true));
+    EXPECT_FALSE(endpoint_state(*hub, "os::1C61B4-22275A7000412", true));
 }
 
 TEST_F(HubUsp, CpectlAgainstTheRunningHub) {
@@ -581,7 +581,7 @@ TEST_F(HubUsp, RealAgentRegistersAndAnswers) {
     auto list = parse(http("GET", hub->url("/usp/endpoints")).body);
     const cJSON* e = find_endpoint(list.get(), eid);
     ASSERT_NE(e, nullptr);
-    EXPECT_EQ(cpe::json::opt_string(e, "serial"), "TPLGB43E91D4");
+    EXPECT_EQ(cpe::json::opt_string(e, "serial"), "22275A7000412");
     // Its Boot! reached the SSE stream, and the hub's subscriptions exist on the agent.
     EXPECT_TRUE(sse.wait_for("Boot!")) << sse.text();
     ASSERT_TRUE(eventually([&] {

@@ -194,7 +194,7 @@ protected:
                      "--config", agent_config(30)},
                     dir.file("agent.log"));
         const std::string eid = wait_registered(900);  // qemu-user is slow on a loaded machine: up to 90 s
-        ASSERT_EQ(eid, "os::1C61B4-TPLGB43E91D4") << logs();
+        ASSERT_EQ(eid, "os::1C61B4-22275A7000412") << logs();
         auto r = http("GET", hub->url("/usp/" + encoded(eid) + "/get?path=Device.Hosts.Host."), "", 40);
         ASSERT_EQ(r.status, 200) << r.body << "\n" << logs();
         const auto lines = get_lines(r.body);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "model/board.hpp"
@@ -175,4 +176,254 @@ TEST(Model, MissingAndGarbledSourcesDropOnlyTheirOwnParameters) {
         EXPECT_EQ(full.at(path), value) << path;
     }
     EXPECT_EQ(partial.at("Device.DeviceInfo.ModelName"), "XX230v");
+}
+
+// ---- issue 18: TR-181 as the standard and the real unit say -------------------------------------------------
+
+namespace {
+
+std::map<std::string, std::string> board_values(const std::string& board, const std::string& path,
+                                                 const std::string& root = "") {
+    auto b = Board::open(board_dir(board), root.empty() ? board_dir(board) + "/fixtures/rootfs" : root);
+    EXPECT_TRUE(b.ok()) << b.error().message;
+    if (!b) return {};
+    return values((*b)->refresh(kNow), path);
+}
+
+}  // namespace
+
+TEST(Model, SsidIsWhatTheDeviceRunsWithNeverTheProfile) {
+    TempRoot root("tplink-xx230v");
+    const fs::path info = root.path() / "captured/iw_dev_ra0_info.out";
+    std::string text = read(info);
+    const size_t at = text.find("ssid TP-Link_91D4");
+    ASSERT_NE(at, std::string::npos);
+    text.replace(at, std::string("ssid TP-Link_91D4").size(), "ssid Chez Nous");
+    write(info, text);
+    auto v = board_values("tplink-xx230v", "Device.WiFi.", root.path().string());
+    EXPECT_EQ(v["Device.WiFi.SSID.1.SSID"], "Chez Nous");
+    EXPECT_EQ(v["Device.WiFi.SSID.2.SSID"], "TP-Link_91D4_5G");
+    EXPECT_EQ(v["Device.WiFi.Radio.1.Channel"], "10");
+    EXPECT_EQ(v["Device.WiFi.Radio.2.Channel"], "153");
+    EXPECT_EQ(v["Device.WiFi.Radio.1.Status"], "Up");
+    // Without the device's answer there is no SSID at all, not a default.
+    fs::remove(info);
+    auto none = board_values("tplink-xx230v", "Device.WiFi.", root.path().string());
+    EXPECT_EQ(none.count("Device.WiFi.SSID.1.SSID"), 0u);
+    EXPECT_EQ(none.count("Device.WiFi.Radio.1.Channel"), 0u);
+}
+
+TEST(Model, UnitSerialInDeviceInfoGponSerialOnTheAni) {
+    auto v = board_values("tplink-xx230v", "Device.");
+    EXPECT_EQ(v["Device.DeviceInfo.SerialNumber"], "22275A7000412");
+    EXPECT_EQ(v["Device.XPON.ONU.1.ANI.1.TC.ONUActivation.SerialNumber"], "TPLGB43E91D4");
+    EXPECT_EQ(v["Device.LocalAgent.EndpointID"], "os::1C61B4-22275A7000412");
+}
+
+TEST_P(EveryBoard, DhcpClientActiveMeansPresentOnTheLan) {
+    const std::string board = GetParam();
+    auto b = Board::open(board_dir(board), board_dir(board) + "/fixtures/rootfs");
+    ASSERT_TRUE(b.ok());
+    const tr181::Tree& tree = (*b)->refresh(kNow);
+    auto clients = values(tree, "Device.DHCPv4.Server.Pool.1.Client.");
+    auto hosts = values(tree, "Device.Hosts.Host.");
+    std::map<std::string, std::string> host_active;  // MAC → Host Active
+    for (const auto& [path, value] : hosts)
+        if (path.size() > 12 && path.compare(path.size() - 12, 12, ".PhysAddress") == 0)
+            host_active[value] = hosts[path.substr(0, path.size() - 12) + ".Active"];
+    size_t departed = 0;
+    for (const auto& [path, value] : clients) {
+        if (path.size() < 7 || path.compare(path.size() - 7, 7, ".Chaddr") != 0) continue;
+        const std::string active = clients[path.substr(0, path.size() - 7) + ".Active"];
+        auto h = host_active.find(value);
+        if (h == host_active.end()) {
+            EXPECT_EQ(active, "false") << value << ": a lease of a device seen nowhere";
+        } else {
+            EXPECT_EQ(active, h->second) << value;
+        }
+        if (active == "false") ++departed;
+    }
+    EXPECT_GE(departed, 2u);  // the departed hosts with a lease still running, and the expired one
+}
+
+TEST(Model, XponPonModeOnTheAniAsTr181SpellsIt) {
+    auto v = board_values("tplink-xx230v", "Device.XPON.");
+    EXPECT_EQ(v["Device.XPON.ONU.1.ANI.1.PONMode"], "G-PON");
+    EXPECT_EQ(v["Device.XPON.ONU.1.ANI.1.Transceiver.1.PONMode"], "G-PON");
+    EXPECT_EQ(v["Device.XPON.ONU.1.ANINumberOfEntries"], "1");
+    EXPECT_EQ(v["Device.XPON.ONU.1.ANI.1.TransceiverNumberOfEntries"], "1");
+    EXPECT_EQ(v.count("Device.XPON.ONU.1.PONMode"), 0u);
+    // Realtek: the GPON subsystem's "diag gpon get onu-state" answered, so the ANI is G-PON.
+    auto ht = board_values("raisecom-ht803g", "Device.XPON.");
+    EXPECT_EQ(ht["Device.XPON.ONU.1.ANI.1.PONMode"], "G-PON");
+    // A PON type the device does not name gives no PONMode at all, not a default.
+    TempRoot root("tplink-xx230v");
+    const fs::path info = root.path() / "proc/pon_phy/info";
+    drop_lines(info, "PonType");
+    auto unnamed = board_values("tplink-xx230v", "Device.XPON.", root.path().string());
+    EXPECT_EQ(unnamed.count("Device.XPON.ONU.1.ANI.1.PONMode"), 0u);
+    EXPECT_EQ(unnamed["Device.XPON.ONU.1.ANINumberOfEntries"], "1");
+}
+
+TEST(Model, HostAttachmentFromTheBridgeFdb) {
+    auto v = board_values("tplink-xx230v", "Device.Hosts.Host.");
+    auto host_of = [&](const std::string& mac) {
+        for (const auto& [path, value] : v)
+            if (value == mac && path.find(".PhysAddress") != std::string::npos)
+                return path.substr(0, path.size() - std::string("PhysAddress").size());
+        return std::string();
+    };
+    // The Wi-Fi-backhauled satellite (Chambre) sits behind the backhaul BSS rai1: neither a station list nor a LAN
+    // port: unknown, not "Ethernet".
+    const std::string chambre = host_of("1c:61:b4:52:11:e6");
+    ASSERT_FALSE(chambre.empty());
+    EXPECT_EQ(v.count(chambre + "InterfaceType"), 0u);
+    EXPECT_EQ(v[chambre + "Layer1Interface"], "");
+    // The Ethernet-backhauled satellite (Sous-sol) is behind eth0.2 = Ethernet.Interface.2.
+    const std::string soussol = host_of("1c:61:b4:52:07:3a");
+    ASSERT_FALSE(soussol.empty());
+    EXPECT_EQ(v[soussol + "InterfaceType"], "Ethernet");
+    EXPECT_EQ(v[soussol + "Layer1Interface"], "Device.Ethernet.Interface.2.");
+    // Every host with InterfaceType Ethernet names its port; no host has AddressSource (deleted in 2.15).
+    size_t wired = 0;
+    for (const auto& [path, value] : v) {
+        EXPECT_EQ(path.find("AddressSource"), std::string::npos) << path;
+        if (path.find(".InterfaceType") == std::string::npos || value != "Ethernet") continue;
+        ++wired;
+        const std::string host = path.substr(0, path.size() - std::string("InterfaceType").size());
+        EXPECT_EQ(v[host + "Layer1Interface"].rfind("Device.Ethernet.Interface.", 0), 0u) << host;
+    }
+    EXPECT_GE(wired, 6u);
+}
+
+TEST_P(EveryBoard, DeclaresARootVersionThatHasEverythingItEmits) {
+    auto v = board_values(GetParam(), "Device.");
+    EXPECT_EQ(v["Device.RootDataModelVersion"], "2.17");
+    for (const auto& [path, value] : v) {
+        EXPECT_EQ(path.find("AddressSource"), std::string::npos) << path;   // deleted in 2.15
+        EXPECT_EQ(path.find("Hosts.Host.") != std::string::npos && path.find("LeaseTimeRemaining") != std::string::npos,
+                  false) << path;                                           // deleted from Hosts in 2.15
+        EXPECT_NE(value, "Unknown") << path;  // nothing the device did not say
+    }
+}
+
+TEST(Model, MeshSatelliteIsNotGivenTheGatewaysManufacturer) {
+    auto v = board_values("tplink-xx230v", "Device.WiFi.");
+    for (int i = 1; i <= 3; ++i) {
+        const std::string dev = "Device.WiFi.MultiAP.APDevice." + std::to_string(i) + ".";
+        const std::string role = v[dev + "X_CPE_Role"];
+        ASSERT_FALSE(role.empty());
+        EXPECT_EQ(v.count(dev + "Manufacturer"), role == "controller" ? 1u : 0u) << dev;
+    }
+    EXPECT_EQ(v["Device.WiFi.DataElements.Network.Device.2.ManufacturerModel"], "HX220");
+    // DataElements Radio.ID is base64 of the radio's 6 MAC bytes (1C:61:B4:3E:91:D4).
+    EXPECT_EQ(v["Device.WiFi.DataElements.Network.Device.1.Radio.1.ID"], "HGG0PpHU");
+}
+
+TEST(Model, EthernetWanPortIsUpstream) {
+    auto v = board_values("generic-openwrt", "Device.Ethernet.");
+    EXPECT_EQ(v["Device.Ethernet.Interface.5.Name"], "wan");
+    EXPECT_EQ(v["Device.Ethernet.Interface.5.Upstream"], "true");
+    EXPECT_EQ(v["Device.Ethernet.Interface.1.Upstream"], "false");
+    auto ip = board_values("tplink-xx230v", "Device.IP.");
+    for (const auto& [path, value] : ip) EXPECT_NE(value, "pon0") << path;  // a PON device is no IP interface
+}
+
+TEST(Model, FixtureCarriesItsCaptureTime) {
+    for (const char* board : {"tplink-xx230v", "raisecom-ht803g", "generic-openwrt"}) {
+        auto t = fixture_capture_time(board_dir(board) + "/fixtures/rootfs");
+        ASSERT_TRUE(t.ok()) << board << ": " << t.error().message;
+        EXPECT_EQ(*t, kNow) << board;
+    }
+    TempRoot root("generic-openwrt");
+    write(root.path() / ".capture-time", "yesterday\n");
+    auto bad = fixture_capture_time(root.path().string());
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message.find(".capture-time"), std::string::npos);
+    fs::remove(root.path() / ".capture-time");
+    EXPECT_EQ(fixture_capture_time(root.path().string()).error().code, Errc::not_found);
+}
+
+// docs/tr181.md's table (tools/tr181doc/generate.py) lists exactly the schema's parameters, and every parameter a
+// board's fixture tree emits is in it: the documentation cannot drift from the model.
+TEST(Tr181Doc, TableMatchesTheSchemaAndTheEmittedTrees) {
+    std::set<std::string> documented;
+    std::istringstream doc(read(fs::path(CPE_SOURCE_DIR) / "docs/tr181.md"));
+    std::string line;
+    while (std::getline(doc, line)) {
+        if (line.rfind("| `Device.", 0) != 0) continue;
+        const size_t end = line.find('`', 3);
+        ASSERT_NE(end, std::string::npos) << line;
+        documented.insert(line.substr(3, end - 3));
+    }
+    std::set<std::string> declared;
+    for (const tr181::ObjectDef& o : device_schema().objects())
+        for (const tr181::ParamDef& p : o.params) declared.insert(o.path + p.name);
+    EXPECT_EQ(documented, declared);
+    for (const char* board : {"tplink-xx230v", "raisecom-ht803g", "generic-openwrt"}) {
+        for (const auto& [path, value] : board_values(board, "Device.")) {
+            auto parsed = tr181::Path::parse(path);
+            ASSERT_TRUE(parsed.ok()) << path;
+            EXPECT_EQ(documented.count(parsed->supported_form()), 1u) << board << ": " << path << " is not in docs/tr181.md";
+        }
+    }
+}
+
+// An agent restart (a new Board on the same state file) keeps every host's instance number, even when the host
+// that came first in MAC order is gone and a fresh numbering would shift all the others.
+TEST(Model, InstanceNumbersSurviveARestart) {
+    TempRoot root("generic-openwrt");
+    const fs::path state = root.path().parent_path() / ("cpe-model-test-" + std::to_string(getpid()) + "-numbers");
+    fs::remove(state);
+    std::map<std::string, uint32_t> before;
+    {
+        auto b = Board::open(board_dir("generic-openwrt"), root.path());
+        ASSERT_TRUE(b.ok());
+        ASSERT_TRUE((*b)->keep_instance_numbers(state.string()).ok());
+        before = host_numbers((*b)->refresh(kNow));
+    }
+    ASSERT_TRUE(fs::exists(state));
+    // The lowest wired MAC leaves (out of the leases, ARP and the bridge FDB): a fresh numbering in MAC order would
+    // move every host after it.
+    std::string first;
+    const std::string stations = read(root.path() / "captured/iw_dev_phy0-ap0_station_dump.out") +
+                                 read(root.path() / "captured/iw_dev_phy1-ap0_station_dump.out");
+    for (const auto& [mac, n] : before)
+        if (first.empty() && stations.find(mac) == std::string::npos) first = mac;
+    ASSERT_FALSE(first.empty());
+    ASSERT_NE(first, before.rbegin()->first);
+    for (const char* f : {"tmp/dhcp.leases", "proc/net/arp", "captured/bridge_fdb_show_br_br-lan.out"})
+        drop_lines(root.path() / f, first);
+    auto b = Board::open(board_dir("generic-openwrt"), root.path());
+    ASSERT_TRUE(b.ok());
+    ASSERT_TRUE((*b)->keep_instance_numbers(state.string()).ok());
+    const auto after = host_numbers((*b)->refresh(kNow));
+    fs::remove(state);
+    EXPECT_EQ(after.count(first), 0u);
+    ASSERT_EQ(after.size(), before.size() - 1);
+    for (const auto& [mac, n] : after) EXPECT_EQ(n, before.at(mac)) << mac;
+    // An unwritable place is an error naming it.
+    auto c = Board::open(board_dir("generic-openwrt"), root.path());
+    auto st = (*c)->keep_instance_numbers((root.path() / "no/such/dir/numbers").string());
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.error().message.find("no/such/dir"), std::string::npos);
+}
+
+// The DHCP pool's range and lease time are the server's configuration (dhcp_config), on every board.
+TEST(Model, DhcpPoolRangeAndLeaseTimeFromTheServerConfiguration) {
+    struct Case {
+        const char* board;
+        const char* min;
+        const char* max;
+        const char* lease;
+    } cases[] = {{"tplink-xx230v", "192.168.1.2", "192.168.1.249", "7200"},
+                 {"raisecom-ht803g", "192.168.1.2", "192.168.1.199", "86400"},
+                 {"generic-openwrt", "192.168.1.100", "192.168.1.249", "43200"}};
+    for (const Case& c : cases) {
+        auto v = board_values(c.board, "Device.DHCPv4.Server.Pool.1.");
+        EXPECT_EQ(v["Device.DHCPv4.Server.Pool.1.MinAddress"], c.min) << c.board;
+        EXPECT_EQ(v["Device.DHCPv4.Server.Pool.1.MaxAddress"], c.max) << c.board;
+        EXPECT_EQ(v["Device.DHCPv4.Server.Pool.1.SubnetMask"], "255.255.255.0") << c.board;
+        EXPECT_EQ(v["Device.DHCPv4.Server.Pool.1.LeaseTime"], c.lease) << c.board;
+    }
 }

@@ -41,7 +41,7 @@ TEST(IwStation, ParsesEveryFieldOfTwoStations) {
     EXPECT_EQ(a.rx_packets, 10250u);
     EXPECT_EQ(a.tx_bytes, 54545803u);
     EXPECT_EQ(a.tx_packets, 67694u);
-    EXPECT_EQ(a.signal_dbm, -52);
+    EXPECT_EQ(a.signal_dbm, -51);  // "signal avg" (TR-181 SignalStrength is an average), not the last frame
     EXPECT_FALSE(a.noise_dbm.has_value());
     EXPECT_EQ(a.downlink_kbps, 1200900u);
     EXPECT_EQ(a.uplink_kbps, 864800u);
@@ -71,7 +71,7 @@ TEST(IwStation, BadMacSkipsOnlyThatStation) {
     EXPECT_EQ(notes.skipped, 1u);
     ASSERT_FALSE(notes.messages.empty());
     EXPECT_NE(notes.messages[0].find("invalid MAC"), std::string::npos);
-    EXPECT_EQ(stations[0].signal_dbm, -52);  // the bad block's signal did not leak into the next station
+    EXPECT_EQ(stations[0].signal_dbm, -51);  // the bad block's signal did not leak into the next station
 }
 
 TEST(IwStation, GarbageValuesAreAbsentAndNoted) {
@@ -99,7 +99,7 @@ TEST(IwStation, TruncatedInputKeepsWhatWasRead) {
     ParseNotes notes;
     auto stations = parse_iw_station_dump(text, "rai0", notes);
     ASSERT_EQ(stations.size(), 1u);
-    EXPECT_EQ(stations[0].signal_dbm, -52);
+    EXPECT_EQ(stations[0].signal_dbm, -51);
     EXPECT_EQ(stations[0].tx_bytes, 54545803u);
     EXPECT_FALSE(stations[0].downlink_kbps.has_value());  // "12" without its MBit/s unit is not a rate
 }

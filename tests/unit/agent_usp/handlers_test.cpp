@@ -53,7 +53,7 @@ TEST_F(HandlersTest, GetPartialPathGroupsParametersPerObject) {
     EXPECT_EQ(r.err_code, 0u);
     const auto* info = find(r, "Device.DeviceInfo.");
     ASSERT_NE(info, nullptr);
-    EXPECT_EQ(info->result_params.at("SerialNumber"), "TPLGB43E91D4");
+    EXPECT_EQ(info->result_params.at("SerialNumber"), "22275A7000412");
     EXPECT_EQ(info->result_params.at("ManufacturerOUI"), "1C61B4");
     EXPECT_EQ(info->result_params.count("MemoryStatus.Total"), 0u);  // names are relative to their own object
     const auto* mem = find(r, "Device.DeviceInfo.MemoryStatus.");

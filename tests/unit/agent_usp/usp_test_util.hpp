@@ -20,7 +20,7 @@ namespace cpe::agent::usp::test {
 
 inline constexpr int64_t kNow = 1795000000;  // the fixtures' "now" (docs/boards.md)
 inline const std::string kBoard = std::string(CPE_SOURCE_DIR) + "/boards/tplink-xx230v";
-inline const std::string kAgentId = "os::1C61B4-TPLGB43E91D4";
+inline const std::string kAgentId = "os::1C61B4-22275A7000412";
 inline const std::string kController = "self::test-controller";
 
 // A writable copy of the board's fixture rootfs, removed at the end of the test.

@@ -445,7 +445,7 @@ TEST_F(HubUspTls, RealAgentOverMutualTls) {
 // libwebsockets on mbedTLS 2.28 (TLS 1.2 at most). The hub offers TLS 1.3 to a client that has it, and the
 // cross-built ARMv7 agent (under qemu-user) still registers and answers over mutual TLS.
 TEST_F(HubUspTls, HubSpeaksTls13AndTheMbedtlsCpeAgentConnectsOverMutualTls) {
-    const std::string eid = "os::1C61B4-TPLGB43E91D4";  // the XX230v fixture's identity
+    const std::string eid = "os::1C61B4-22275A7000412";  // the XX230v fixture's identity
     std::string err;
     ASSERT_TRUE(make_client_cert(dir, pki, "agent", eid, "", err)) << err;
     start(tls_config(true));
@@ -484,7 +484,7 @@ TEST_F(HubUspTls, HubSpeaksTls13AndTheMbedtlsCpeAgentConnectsOverMutualTls) {
     kill(pid, SIGTERM);
     waitpid(pid, nullptr, 0);
     ASSERT_TRUE(online) << "hub log:\n" << join(hub->log_lines()) << "agent log:\n" << slurp(dir.file("agent.log"));
-    EXPECT_NE(serial.find("TPLGB43E91D4"), std::string::npos) << serial;
+    EXPECT_NE(serial.find("22275A7000412"), std::string::npos) << serial;
 }
 
 TEST_F(HubUspTls, RealAgentWithSomeoneElsesCertificateIsRefused) {

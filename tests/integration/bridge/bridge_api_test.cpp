@@ -395,7 +395,8 @@ TEST_F(BridgeApi, OltPonTableWithOfflineOnus) {
         SCOPED_TRACE("ONU " + std::to_string(cJSON_GetObjectItem(w, "onu")->valueint));
         EXPECT_EQ(json::opt_int(g, "onu"), json::opt_int(w, "onu"));
         EXPECT_EQ(json::opt_string(g, "serial"), json::opt_string(w, "serial"));
-        for (const char* key : {"rx_dbm", "tx_dbm", "olt_rx_dbm"}) {
+        EXPECT_EQ(json::opt_string(g, "status"), json::opt_string(w, "status"));
+        for (const char* key : {"rx_dbm", "tx_dbm", "olt_rx_dbm", "temperature_c", "voltage_v", "distance_m"}) {
             const cJSON* wv = cJSON_GetObjectItem(w, key);
             const cJSON* gv = cJSON_GetObjectItem(g, key);
             if (cJSON_IsNull(wv)) {
@@ -410,9 +411,16 @@ TEST_F(BridgeApi, OltPonTableWithOfflineOnus) {
             const cJSON* reason = cJSON_GetObjectItem(g, "offline_reason");
             ASSERT_TRUE(cJSON_IsObject(reason));
             EXPECT_EQ(json::opt_int(reason, "code"), cJSON_GetObjectItem(w, "offline_reason")->valueint);
+        } else {
+            EXPECT_TRUE(cJSON_IsNull(cJSON_GetObjectItem(g, "offline_reason")));  // online: a stale cause is not shown
         }
     }
-    EXPECT_EQ(offline, 2);  // ONUs 5 (LOS) and 11 (dying gasp)
+    EXPECT_EQ(offline, 2);  // ONU 5 (offline, deactivated) and 11 (pending, after a branch fibre cut)
+    EXPECT_EQ(json::opt_string(cJSON_GetArrayItem(onus, 4), "status"), "offline");
+    EXPECT_EQ(json::opt_string(cJSON_GetObjectItem(cJSON_GetArrayItem(onus, 4), "offline_reason"), "text"), "deactivated");
+    EXPECT_EQ(json::opt_string(cJSON_GetArrayItem(onus, 10), "status"), "pending");
+    EXPECT_EQ(json::opt_string(doc.get(), "index_scheme"), "type2id");
+    EXPECT_EQ(json::opt_string(doc.get(), "index_scheme_source"), "detected");
     auto small = parse(b->get("/olts/olt1/pons/1/3"));
     EXPECT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(small.get(), "onus")), 4);
     auto not_configured = b->get("/olts/olt1/pons/1/4");

@@ -2,8 +2,8 @@
 // the same nine columns with net-snmp's own snmpbulkwalk (one process per column, same max-repetitions)
 // as the baseline measured in the same run. Once per ONU-table index scheme (type2id, legacy); the reader
 // probes the scheme as an unconfigured OLT would have it do, and walks the optical table over its two index
-// ranges (ONUs 1..99, ONUs 100..128 under the (3<<28) prefix). Prints wall times and the ratio (ours/baseline);
-// asserts nothing about time.
+// ranges (ONUs 1..99, ONUs 100..128 under the (3<<28) prefix). Prints wall times and the ratio
+// (ours/baseline); asserts nothing about time.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -81,9 +81,10 @@ int run(const char* scheme, int rounds) {
         base.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
     }
     const double o = median(ours), b = median(base);
-    std::printf("olt_pon_bench [%s index]: one PON, %d ONUs x %zu columns, GETBULK max-repetitions %d, %d rounds "
-                "(median), %zu requests\n",
-                scheme, onus, kColumnCount, reps, rounds, requests);
+    std::printf(
+        "olt_pon_bench [%s index]: one PON, %d ONUs x %zu columns, GETBULK max-repetitions %d, %d rounds "
+        "(median), %zu requests\n",
+        scheme, onus, kColumnCount, reps, rounds, requests);
     std::printf("  cpe bridge/olt (probe + one multi-column walk): %8.2f ms\n", o);
     std::printf("  snmpbulkwalk x %zu columns (baseline):           %8.2f ms\n", kColumnCount, b);
     std::printf("  ratio ours/baseline: %.2fx (baseline/ours %.2fx)\n", o / b, b / o);

@@ -99,7 +99,8 @@ Result<ModemEntry> parse_modem(const cJSON* m, const std::string& where, const s
 
 Result<OltEntry> parse_olt(const cJSON* o, const std::string& where, const std::string& base) {
     if (!cJSON_IsObject(o)) return field_error(where, "must be an object");
-    if (auto st = known_keys(o, where, {"id", "host", "port", "community_file", "v3_file", "pons", "max_onu", "firmware"});
+    if (auto st = known_keys(
+            o, where, {"id", "host", "port", "community_file", "v3_file", "pons", "max_onu", "firmware"});
         !st)
         return st.error();
     OltEntry e;

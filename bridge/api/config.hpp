@@ -34,7 +34,8 @@ struct OltEntry {
     std::string v3_file;
     std::vector<PonRef> pons;
     int max_onu = 0;  // 0 = the reader's default (128)
-    // "firmware": the ONU table's index scheme (docs/bridge-olt.md); nothing = probe the OLT ("auto", the default)
+    // "firmware": the ONU table's index scheme (docs/bridge-olt.md); nothing = probe the OLT ("auto", the
+    // default)
     std::optional<olt::IndexScheme> scheme;
 };
 

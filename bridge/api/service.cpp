@@ -302,7 +302,8 @@ void BridgeService::run_pon(const std::string& key) {
             auto doc = olt::to_json(*table);
             json::add_string(doc.get(), "oltId", p.olt);
             if (!scheme_configured)  // probed by this read or an earlier one
-                cJSON_ReplaceItemInObjectCaseSensitive(doc.get(), "index_scheme_source", cJSON_CreateString("detected"));
+                cJSON_ReplaceItemInObjectCaseSensitive(doc.get(), "index_scheme_source",
+                                                       cJSON_CreateString("detected"));
             p.table_json = std::make_shared<const std::string>(json::print(doc.get()));
             p.table_at = p.last.at_mono;
             p.last.ok = true;

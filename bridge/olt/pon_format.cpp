@@ -88,9 +88,10 @@ std::string to_text(const PonTable& t) {
     for (const auto& r : t.onus) online += r.status == OnuStatus::online;
     std::string out;
     char line[256];
-    std::snprintf(line, sizeof line, "%s slot %d port %d: %zu ONUs (%zu online), %s, %zu requests, %s index (%s)\n",
-                  t.olt.c_str(), t.slot, t.port, t.onus.size(), online, t.complete() ? "complete" : "INCOMPLETE",
-                  t.requests, scheme_name(t.scheme), t.scheme_detected ? "detected" : "configured");
+    std::snprintf(
+        line, sizeof line, "%s slot %d port %d: %zu ONUs (%zu online), %s, %zu requests, %s index (%s)\n",
+        t.olt.c_str(), t.slot, t.port, t.onus.size(), online, t.complete() ? "complete" : "INCOMPLETE",
+        t.requests, scheme_name(t.scheme), t.scheme_detected ? "detected" : "configured");
     out += line;
     if (t.error) out += "  error: " + t.error->message + "\n";
     for (size_t c = 0; c < kColumnCount; ++c) {
@@ -99,8 +100,9 @@ std::string to_text(const PonTable& t) {
                outcome_name(t.columns[c].outcome) + " (" + t.columns[c].detail + ")\n";
     }
     for (const auto& w : t.warnings) out += "  warning: " + w + "\n";
-    std::snprintf(line, sizeof line, "%4s %-16s %-8s %8s %7s %6s %5s %8s %7s  %s\n", "onu", "serial", "status",
-                  "rx_dbm", "tx_dbm", "temp_c", "volt", "olt_rx", "dist_m", "offline_reason / missing");
+    std::snprintf(line, sizeof line, "%4s %-16s %-8s %8s %7s %6s %5s %8s %7s  %s\n", "onu", "serial",
+                  "status", "rx_dbm", "tx_dbm", "temp_c", "volt", "olt_rx", "dist_m",
+                  "offline_reason / missing");
     out += line;
     for (const auto& r : t.onus) {
         std::string reason = r.offline_reason ? r.offline_reason->text + " (" + std::to_string(r.offline_reason->code) + ")"
@@ -112,7 +114,8 @@ std::string to_text(const PonTable& t) {
                       fmt(r.rx_dbm, "%.2f").c_str(), fmt(r.tx_dbm, "%.2f").c_str(),
                       fmt(r.temperature_c, "%.1f").c_str(), fmt(r.voltage_v, "%.2f").c_str(),
                       fmt(r.olt_rx_dbm, "%.1f").c_str(),
-                      r.distance_m ? std::to_string(*r.distance_m).c_str() : "-", reason.c_str(), missing.c_str());
+                      r.distance_m ? std::to_string(*r.distance_m).c_str() : "-", reason.c_str(),
+                      missing.c_str());
         out += line;
     }
     return out;

@@ -15,9 +15,10 @@ namespace cpe::bridge::olt {
 // The last down cause of an ONU that is not online (an online ONU's code is stale and never reported).
 struct OfflineReason {
     int64_t code = 0;
-    std::string text;    // what the CSR page / customer portal shows: "fibre cut", "power off", "deactivated", …
-    std::string detail;  // which cause: "branch (drop) fibre cut", "dying gasp: the ONU lost power", …
-    bool sourced = true; // false: a code our sources do not name (text "other")
+    std::string
+        text;  // what the CSR page / customer portal shows: "fibre cut", "power off", "deactivated", …
+    std::string detail;   // which cause: "branch (drop) fibre cut", "dying gasp: the ONU lost power", …
+    bool sourced = true;  // false: a code our sources do not name (text "other")
 };
 
 struct OnuRow {

@@ -61,7 +61,8 @@ PonWalk::PonWalk(std::string olt, PonQuery query, int bulk_repetitions)
       max_requests_((static_cast<size_t>(std::clamp(query.max_onu, 1, kMaxOnu)) + 4) * kColumnCount + 16) {
     if (auto st = validate_pon(query.slot, query.port, query.max_onu, query.scheme); !st) {
         error_ = st.error();  // the caller should have refused it: a walk of nothing
-        for (size_t c = 0; c < kColumnCount; ++c) finish_column(c, ColumnOutcome::incomplete, st.error().message);
+        for (size_t c = 0; c < kColumnCount; ++c)
+            finish_column(c, ColumnOutcome::incomplete, st.error().message);
         return;
     }
     if (query.scheme) {
@@ -134,7 +135,8 @@ void PonWalk::on_probe(std::span<const VarBind> varbinds) {
     scheme_detected_ = found.has_value();
     if (!found)
         warnings_.push_back("no ONU-table row of slot " + std::to_string(query_.slot) + " port " +
-                            std::to_string(query_.port) + " in either index scheme; read as type2id (firmware 2.x/3.x)");
+                            std::to_string(query_.port) +
+                            " in either index scheme; read as type2id (firmware 2.x/3.x)");
     start_columns(found.value_or(IndexScheme::type2id));
 }
 
@@ -245,7 +247,8 @@ void PonWalk::on_error_status(int64_t error_status, int64_t error_index) {
     if (probing_ && probe_in_flight_) {
         probe_in_flight_ = false;
         std::string what = "the OLT answered the index-scheme probe with error-status " +
-                           std::string(error_status_name(error_status)) + " (" + std::to_string(error_status) + ")";
+                           std::string(error_status_name(error_status)) + " (" +
+                           std::to_string(error_status) + ")";
         error_ = make_error(Errc::unavailable, what);
         fail_active(what);
         return;
@@ -295,9 +298,10 @@ PonTable PonWalk::finish() const {
         const auto& rx_cell = cells[static_cast<size_t>(Column::onu_rx)];
         std::optional<OnuStatus> status;
         if (status_cell && numeric(*status_cell)) status = status_from_code(status_cell->integer);
-        // Not online: offline or pending; without a status, an ONU whose Rx reads "no light" is taken as not online.
-        const bool not_online = status ? *status != OnuStatus::online
-                                       : (rx_cell && numeric(*rx_cell) && rx_cell->integer == 0);
+        // Not online: offline or pending; without a status, an ONU whose Rx reads "no light" is taken as not
+        // online.
+        const bool not_online =
+            status ? *status != OnuStatus::online : (rx_cell && numeric(*rx_cell) && rx_cell->integer == 0);
         for (size_t c = 0; c < kColumnCount; ++c) {
             const Column col = static_cast<Column>(c);
             const ColumnSpec& s = spec(col);
@@ -331,12 +335,16 @@ PonTable PonWalk::finish() const {
                 }
                 case Encoding::tenth_dbm: r.olt_rx_dbm = dbm_from_tenths(raw); break;
                 case Encoding::celsius_256:
-                    if (!signed16(raw)) out_of_range();
-                    else if (!(raw == 0 && not_online)) r.temperature_c = celsius_from_256(raw);
+                    if (!signed16(raw))
+                        out_of_range();
+                    else if (!(raw == 0 && not_online))
+                        r.temperature_c = celsius_from_256(raw);
                     break;
                 case Encoding::volts_002:
-                    if (!volts_from_002(raw)) out_of_range();
-                    else if (!(raw == 0 && not_online)) r.voltage_v = volts_from_002(raw);
+                    if (!volts_from_002(raw))
+                        out_of_range();
+                    else if (!(raw == 0 && not_online))
+                        r.voltage_v = volts_from_002(raw);
                     break;
                 case Encoding::metres:
                     if (!(raw == 0 && not_online)) r.distance_m = raw;

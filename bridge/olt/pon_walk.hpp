@@ -47,15 +47,15 @@ struct PonQuery {
 
 class PonWalk {
 public:
-    // A query that fails validate_pon(slot, port, max_onu, scheme) gives a walk that is done, with that error.
-    PonWalk(std::string olt, PonQuery query, int bulk_repetitions);
+  // A query that fails validate_pon(slot, port, max_onu, scheme) gives a walk that is done, with that error.
+  PonWalk(std::string olt, PonQuery query, int bulk_repetitions);
 
-    bool done() const { return !probing_ && active_.empty(); }
+  bool done() const { return !probing_ && active_.empty(); }
 
-    // The varbinds of the next GETBULK (one per column still being walked) and its max-repetitions.
-    struct Request {
-        std::vector<Oid> oids;
-        int bulk_repetitions = 0;
+  // The varbinds of the next GETBULK (one per column still being walked) and its max-repetitions.
+  struct Request {
+      std::vector<Oid> oids;
+      int bulk_repetitions = 0;
     };
     Request next_request();
 
@@ -96,7 +96,7 @@ private:
     PonQuery query_;
     int bulk_repetitions_;
     IndexScheme scheme_ = IndexScheme::type2id;
-    bool probing_ = false;          // the scheme probe is the next/outstanding request
+    bool probing_ = false;  // the scheme probe is the next/outstanding request
     bool probe_in_flight_ = false;
     bool scheme_detected_ = false;
     std::vector<IndexScheme> probe_schemes_;  // the schemes the probe asks about, in varbind order

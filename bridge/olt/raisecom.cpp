@@ -13,11 +13,14 @@ namespace {
 constexpr std::array<ColumnSpec, kColumnCount> kColumns{{
     {Column::serial, "serial", ".1.3.6.1.4.1.8886.18.3.1.3.1.1.2", Encoding::text, IndexTable::onu},
     {Column::status, "status", ".1.3.6.1.4.1.8886.18.3.1.3.1.1.17", Encoding::status_code, IndexTable::onu},
-    {Column::onu_rx, "rx_dbm", ".1.3.6.1.4.1.8886.18.3.6.3.1.1.16", Encoding::dbm_15000_500, IndexTable::optical},
-    {Column::onu_tx, "tx_dbm", ".1.3.6.1.4.1.8886.18.3.6.3.1.1.17", Encoding::dbm_15000_500, IndexTable::optical},
+    {Column::onu_rx, "rx_dbm", ".1.3.6.1.4.1.8886.18.3.6.3.1.1.16", Encoding::dbm_15000_500,
+     IndexTable::optical},
+    {Column::onu_tx, "tx_dbm", ".1.3.6.1.4.1.8886.18.3.6.3.1.1.17", Encoding::dbm_15000_500,
+     IndexTable::optical},
     {Column::temperature, "temperature_c", ".1.3.6.1.4.1.8886.18.3.6.3.1.1.18", Encoding::celsius_256,
      IndexTable::optical},
-    {Column::voltage, "voltage_v", ".1.3.6.1.4.1.8886.18.3.6.3.1.1.19", Encoding::volts_002, IndexTable::optical},
+    {Column::voltage, "voltage_v", ".1.3.6.1.4.1.8886.18.3.6.3.1.1.19", Encoding::volts_002,
+     IndexTable::optical},
     {Column::olt_rx, "olt_rx_dbm", ".1.3.6.1.4.1.8886.18.3.1.3.3.1.1", Encoding::tenth_dbm, IndexTable::onu},
     {Column::distance, "distance_m", ".1.3.6.1.4.1.8886.18.3.1.3.1.1.16", Encoding::metres, IndexTable::onu},
     {Column::offline_reason, "offline_reason", ".1.3.6.1.4.1.8886.18.3.1.3.1.1.15", Encoding::reason_code,
@@ -114,9 +117,13 @@ std::string format_oid(std::span<const uint32_t> oid) {
 std::span<const ColumnSpec> column_specs() { return kColumns; }
 const ColumnSpec& spec(Column column) { return kColumns[static_cast<size_t>(column)]; }
 const Oid& column_oid(Column column) { return parsed().oids[static_cast<size_t>(column)]; }
-const char* column_key(Column column) { return spec(column).key; }
+const char* column_key(Column column) {
+    return spec(column).key;
+}
 
-const char* scheme_name(IndexScheme scheme) { return scheme == IndexScheme::type2id ? "type2id" : "legacy"; }
+const char* scheme_name(IndexScheme scheme) {
+    return scheme == IndexScheme::type2id ? "type2id" : "legacy";
+}
 
 Result<std::optional<IndexScheme>> scheme_from_firmware(std::string_view firmware) {
     if (firmware.empty() || firmware == "auto") return std::optional<IndexScheme>{};
@@ -192,8 +199,9 @@ std::optional<OnuAddress> decode_optical_index(uint64_t index) {
     if (index > 0xFFFFFFFFull || index < 1) return std::nullopt;
     int high = 0;
     if (index >= kHighOnuTag + 1) {
-        // Plain indexes stop at 99·10^7 + 99·10^5 + 99·1000 + 1 < (3<<28) + 10^9; tagged ones start at (3<<28) + 1.
-        // Both forms overlap in value, but (3<<28) is not a multiple of 1000, so at most one has the ·1000 + 1 form.
+        // Plain indexes stop at 99·10^7 + 99·10^5 + 99·1000 + 1 < (3<<28) + 10^9; tagged ones start at
+        // (3<<28) + 1. Both forms overlap in value, but (3<<28) is not a multiple of 1000, so at most one has
+        // the ·1000 + 1 form.
         uint64_t t = index - kHighOnuTag;
         if ((t - 1) % 1000 == 0 && t / kSlotMul <= static_cast<uint64_t>(kMaxSlot)) {
             index = t;
@@ -229,7 +237,8 @@ std::optional<OnuAddress> decode_onu_index(IndexScheme scheme, uint64_t index) {
     return OnuAddress{static_cast<int>(slot), static_cast<int>(port), static_cast<int>(onu)};
 }
 
-std::optional<int> onu_in_pon(IndexTable table, IndexScheme scheme, uint64_t index, int slot, int port, int max_onu) {
+std::optional<int> onu_in_pon(IndexTable table, IndexScheme scheme, uint64_t index, int slot, int port,
+                              int max_onu) {
     auto a = table == IndexTable::optical ? decode_optical_index(index) : decode_onu_index(scheme, index);
     if (!a || a->slot != slot || a->port != port || a->onu < 1 || a->onu > max_onu) return std::nullopt;
     return a->onu;
@@ -264,18 +273,25 @@ std::optional<double> volts_from_002(int64_t raw) {
 
 std::optional<OnuStatus> status_from_code(int64_t code) {
     switch (code) {
-        case 1: return OnuStatus::online;
-        case 2: return OnuStatus::pending;
-        case 3: return OnuStatus::offline;
-        default: return std::nullopt;
+        case 1:
+            return OnuStatus::online;
+        case 2:
+            return OnuStatus::pending;
+        case 3:
+            return OnuStatus::offline;
+        default:
+            return std::nullopt;
     }
 }
 
 const char* status_name(OnuStatus status) {
     switch (status) {
-        case OnuStatus::online: return "online";
-        case OnuStatus::pending: return "pending";
-        case OnuStatus::offline: return "offline";
+        case OnuStatus::online:
+            return "online";
+        case OnuStatus::pending:
+            return "pending";
+        case OnuStatus::offline:
+            return "offline";
     }
     return "?";
 }
@@ -284,7 +300,8 @@ std::optional<OfflineCause> offline_cause(int64_t code) {
     if (code == 0) return std::nullopt;
     for (const CauseEntry& e : kCauses)
         if (e.code == code) return e.cause;
-    if (code >= 1 && code <= kMaxCauseCode) return OfflineCause{"other", "a cause our sources do not name", false};
+    if (code >= 1 && code <= kMaxCauseCode)
+        return OfflineCause{"other", "a cause our sources do not name", false};
     return OfflineCause{"other", "a code outside the documented 1..28", false};
 }
 

@@ -1,8 +1,8 @@
 // Fuzzes what bridge/olt does with network input: arbitrary varbinds (OIDs with any suffix, any type and
 // value, in any order and count) fed to a PON walk, the index math on them, and the formatting of the
 // resulting table. A leading 'T' switches to the text parsers (OIDs, credential files).
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -86,9 +86,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Reader in{data, size};
     PonQuery q{in.byte() % (kMaxSlot + 1), in.byte() % (kMaxPort + 1), 1 + in.byte() % kMaxOnu};
     switch (in.byte() % 3) {  // configured type2id, configured legacy, or probed
-        case 0: q.scheme = IndexScheme::type2id; break;
-        case 1: q.scheme = IndexScheme::legacy; break;
-        default: break;
+        case 0:
+            q.scheme = IndexScheme::type2id;
+            break;
+        case 1:
+            q.scheme = IndexScheme::legacy;
+            break;
+        default:
+            break;
     }
     if (!validate_pon(q.slot, q.port, q.max_onu, q.scheme)) return 0;
     (void)decode_optical_index(in.u32());
@@ -96,7 +101,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)decode_onu_index(IndexScheme::legacy, in.u32());
     (void)onu_in_pon(IndexTable::optical, IndexScheme::type2id, in.u32(), q.slot, q.port, q.max_onu);
     (void)onu_in_pon(IndexTable::onu, IndexScheme::legacy, in.u32(), q.slot, q.port, q.max_onu);
-    (void)scheme_from_firmware(std::string_view(reinterpret_cast<const char*>(in.p), std::min<size_t>(in.n, 8)));
+    (void)scheme_from_firmware(
+        std::string_view(reinterpret_cast<const char*>(in.p), std::min<size_t>(in.n, 8)));
     PonWalk walk("fuzz", q, 1 + in.byte() % 32);
     while (in.n > 0 && !walk.done()) {
         auto req = walk.next_request();

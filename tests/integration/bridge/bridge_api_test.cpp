@@ -396,7 +396,8 @@ TEST_F(BridgeApi, OltPonTableWithOfflineOnus) {
         EXPECT_EQ(json::opt_int(g, "onu"), json::opt_int(w, "onu"));
         EXPECT_EQ(json::opt_string(g, "serial"), json::opt_string(w, "serial"));
         EXPECT_EQ(json::opt_string(g, "status"), json::opt_string(w, "status"));
-        for (const char* key : {"rx_dbm", "tx_dbm", "olt_rx_dbm", "temperature_c", "voltage_v", "distance_m"}) {
+        for (const char* key :
+             {"rx_dbm", "tx_dbm", "olt_rx_dbm", "temperature_c", "voltage_v", "distance_m"}) {
             const cJSON* wv = cJSON_GetObjectItem(w, key);
             const cJSON* gv = cJSON_GetObjectItem(g, key);
             if (cJSON_IsNull(wv)) {
@@ -412,12 +413,14 @@ TEST_F(BridgeApi, OltPonTableWithOfflineOnus) {
             ASSERT_TRUE(cJSON_IsObject(reason));
             EXPECT_EQ(json::opt_int(reason, "code"), cJSON_GetObjectItem(w, "offline_reason")->valueint);
         } else {
-            EXPECT_TRUE(cJSON_IsNull(cJSON_GetObjectItem(g, "offline_reason")));  // online: a stale cause is not shown
+            EXPECT_TRUE(cJSON_IsNull(
+                cJSON_GetObjectItem(g, "offline_reason")));  // online: a stale cause is not shown
         }
     }
     EXPECT_EQ(offline, 2);  // ONU 5 (offline, deactivated) and 11 (pending, after a branch fibre cut)
     EXPECT_EQ(json::opt_string(cJSON_GetArrayItem(onus, 4), "status"), "offline");
-    EXPECT_EQ(json::opt_string(cJSON_GetObjectItem(cJSON_GetArrayItem(onus, 4), "offline_reason"), "text"), "deactivated");
+    EXPECT_EQ(json::opt_string(cJSON_GetObjectItem(cJSON_GetArrayItem(onus, 4), "offline_reason"), "text"),
+              "deactivated");
     EXPECT_EQ(json::opt_string(cJSON_GetArrayItem(onus, 10), "status"), "pending");
     EXPECT_EQ(json::opt_string(doc.get(), "index_scheme"), "type2id");
     EXPECT_EQ(json::opt_string(doc.get(), "index_scheme_source"), "detected");
@@ -469,12 +472,15 @@ TEST(BridgeConfig, BadConfigExitsNonZeroNamingTheField) {
         {"not json", "{", "bridge.json"},
         {"no state_dir", "{\"modems\":[" + m + "]}", "state_dir"},
         {"unknown key", R"({"state_dir":"s","modemz":[]})", "modemz"},
-        {"missing secret_file", R"({"state_dir":"s","modems":[{"id":"m1","host":"h"}]})", "modems[0].secret_file"},
+        {"missing secret_file", R"({"state_dir":"s","modems":[{"id":"m1","host":"h"}]})",
+         "modems[0].secret_file"},
         {"secret file absent", R"({"state_dir":"s","modems":[{"id":"m1","host":"h","secret_file":"none"}]})",
          "modems[0].secret_file"},
-        {"bad variant", R"({"state_dir":"s","modems":[{"id":"m1","host":"h","secret_file":"ok.secret","variant":"x"}]})",
+        {"bad variant",
+         R"({"state_dir":"s","modems":[{"id":"m1","host":"h","secret_file":"ok.secret","variant":"x"}]})",
          "modems[0].variant"},
-        {"bad id", R"({"state_dir":"s","modems":[{"id":"a/b","host":"h","secret_file":"ok.secret"}]})", "modems[0].id"},
+        {"bad id", R"({"state_dir":"s","modems":[{"id":"a/b","host":"h","secret_file":"ok.secret"}]})",
+         "modems[0].id"},
         {"duplicate id", "{\"state_dir\":\"s\",\"modems\":[" + m + "," + m + "]}", "modems[1].id"},
         {"port range", "{\"state_dir\":\"s\",\"http\":{\"port\":70000},\"modems\":[" + m + "]}", "http.port"},
         {"slot range",
@@ -489,7 +495,8 @@ TEST(BridgeConfig, BadConfigExitsNonZeroNamingTheField) {
         {"two credentials",
          R"({"state_dir":"s","olts":[{"id":"o","host":"h","community_file":"c","v3_file":"v","pons":[{"slot":1,"port":1}]}]})",
          "olts[0]"},
-        {"timeouts type", "{\"state_dir\":\"s\",\"timeouts\":{\"modem_total_ms\":\"10\"},\"modems\":[" + m + "]}",
+        {"timeouts type",
+         "{\"state_dir\":\"s\",\"timeouts\":{\"modem_total_ms\":\"10\"},\"modems\":[" + m + "]}",
          "timeouts.modem_total_ms"},
         {"nothing to serve", R"({"state_dir":"s"})", "modems"},
     };

@@ -115,9 +115,9 @@ TEST(OltSnmp, FullPonOverV3AuthPriv) {
     expect_matches_dump(*t, 2, 7, 16);
 }
 
-// Issue 17: against an OLT of either firmware, every ONU of a full 128-ONU PON (its neighbour port full too) reads
-// with its serial, status, distance, OLT-side Rx, signed Rx/Tx, temperature, voltage and, when not online, its
-// cause — whether the index scheme is configured or probed.
+// Issue 17: against an OLT of either firmware, every ONU of a full 128-ONU PON (its neighbour port full too)
+// reads with its serial, status, distance, OLT-side Rx, signed Rx/Tx, temperature, voltage and, when not
+// online, its cause — whether the index scheme is configured or probed.
 void full_gpon(const std::string& scheme, std::optional<IndexScheme> configured) {
     auto sim = start_sim({"--pon", "1/1/128", "--pon", "1/2/128", "--pon", "2/1/3", "--scheme", scheme});
     ASSERT_TRUE(sim);
@@ -136,10 +136,18 @@ void full_gpon(const std::string& scheme, std::optional<IndexScheme> configured)
     }
 }
 
-TEST(OltSnmp, FullGponType2idDetected) { full_gpon("type2id", std::nullopt); }
-TEST(OltSnmp, FullGponType2idConfigured) { full_gpon("type2id", IndexScheme::type2id); }
-TEST(OltSnmp, FullGponLegacyDetected) { full_gpon("legacy", std::nullopt); }
-TEST(OltSnmp, FullGponLegacyConfigured) { full_gpon("legacy", IndexScheme::legacy); }
+TEST(OltSnmp, FullGponType2idDetected) {
+    full_gpon("type2id", std::nullopt);
+}
+TEST(OltSnmp, FullGponType2idConfigured) {
+    full_gpon("type2id", IndexScheme::type2id);
+}
+TEST(OltSnmp, FullGponLegacyDetected) {
+    full_gpon("legacy", std::nullopt);
+}
+TEST(OltSnmp, FullGponLegacyConfigured) {
+    full_gpon("legacy", IndexScheme::legacy);
+}
 
 TEST(OltSnmp, EachStatusAndCauseInWords) {
     for (const char* scheme : {"type2id", "legacy"}) {
@@ -148,15 +156,17 @@ TEST(OltSnmp, EachStatusAndCauseInWords) {
         ASSERT_TRUE(sim);
         auto t = read_pon(v2c_target(*sim), PonQuery{1, 1});
         ASSERT_TRUE(t.ok()) << t.error().message;
-        // The simulator's offline ONUs 5, 21, … take causes 2, 6, 12, 13, 1, 3, 4, 24 in turn; 11, 43, … are pending.
-        const std::pair<int, const char*> want[] = {{5, "deactivated"}, {21, "power off"}, {37, "fibre cut"},
-                                                    {53, "fibre cut"},   {69, "unknown"},    {85, "deregistered"},
-                                                    {101, "alarm"},      {117, "other"}};
+        // The simulator's offline ONUs 5, 21, … take causes 2, 6, 12, 13, 1, 3, 4, 24 in turn; 11, 43, … are
+        // pending.
+        const std::pair<int, const char*> want[] = {
+            {5, "deactivated"}, {21, "power off"},    {37, "fibre cut"}, {53, "fibre cut"},
+            {69, "unknown"},    {85, "deregistered"}, {101, "alarm"},    {117, "other"}};
         for (auto [onu, word] : want) {
             const OnuRow* r = find_onu(*t, onu);
             ASSERT_TRUE(r) << onu;
             EXPECT_EQ(r->status, OnuStatus::offline) << onu;
-            EXPECT_FALSE(r->rx_dbm || r->tx_dbm || r->temperature_c || r->voltage_v || r->olt_rx_dbm || r->distance_m);
+            EXPECT_FALSE(r->rx_dbm || r->tx_dbm || r->temperature_c || r->voltage_v || r->olt_rx_dbm ||
+                         r->distance_m);
             EXPECT_TRUE(r->missing.empty()) << onu;  // absent because offline, not missing
             ASSERT_TRUE(r->offline_reason.has_value()) << onu;
             EXPECT_EQ(r->offline_reason->text, word) << onu;
@@ -284,8 +294,8 @@ TEST(OltSnmp, SnmpdStoppedGivesTimeoutNotHang) {
 }
 
 TEST(OltSnmp, AgentGoingSilentMidWalkKeepsRowsRead) {
-    // The scheme probe is 2 getnext calls, then 9 columns × 4 repetitions = 36 per GETBULK: the second GETBULK
-    // never gets an answer.
+    // The scheme probe is 2 getnext calls, then 9 columns × 4 repetitions = 36 per GETBULK: the second
+    // GETBULK never gets an answer.
     auto sim = start_sim({"--pon", "1/1/16", "--hang-after", "40"});
     ASSERT_TRUE(sim);
     ReaderOptions opts;
@@ -352,6 +362,7 @@ TEST(OltSnmp, CliPrintsJsonTable) {
     ASSERT_EQ(cJSON_GetArraySize(onus), 6);
     const cJSON* onu5 = cJSON_GetArrayItem(onus, 4);
     EXPECT_TRUE(cJSON_IsNull(cJSON_GetObjectItem(onu5, "rx_dbm")));  // offline: null, never 0
-    EXPECT_STREQ(cJSON_GetObjectItem(cJSON_GetObjectItem(onu5, "offline_reason"), "text")->valuestring, "deactivated");
+    EXPECT_STREQ(cJSON_GetObjectItem(cJSON_GetObjectItem(onu5, "offline_reason"), "text")->valuestring,
+                 "deactivated");
     EXPECT_STREQ(cJSON_GetObjectItem(table, "index_scheme")->valuestring, "type2id");
 }

@@ -40,10 +40,10 @@ struct FakeAgent {
         put_text(Column::serial, slot, port, onu, "RCMG" + std::to_string(1000 * port + onu));
         put(Column::status, slot, port, onu, status);
         put(Column::onu_rx, slot, port, onu, online ? 5000 - 10 * port : 0);  // -20 dBm (port 0)
-        put(Column::onu_tx, slot, port, onu, online ? 16000 : 0);            // +2 dBm
-        put(Column::temperature, slot, port, onu, online ? 41 * 256 : 0);    // 41 °C
-        put(Column::voltage, slot, port, onu, online ? 165 : 0);             // 3.3 V
-        put(Column::olt_rx, slot, port, onu, online ? -215 : 0);             // -21.5 dBm
+        put(Column::onu_tx, slot, port, onu, online ? 16000 : 0);             // +2 dBm
+        put(Column::temperature, slot, port, onu, online ? 41 * 256 : 0);     // 41 °C
+        put(Column::voltage, slot, port, onu, online ? 165 : 0);              // 3.3 V
+        put(Column::olt_rx, slot, port, onu, online ? -215 : 0);              // -21.5 dBm
         put(Column::distance, slot, port, onu, online ? 1200 + onu : 0);
         put(Column::offline_reason, slot, port, onu, reason);
     }
@@ -321,10 +321,18 @@ void check_full_pon(IndexScheme scheme, std::optional<IndexScheme> configured_sc
     }
 }
 
-TEST(PonWalk, FullGponType2idConfigured) { check_full_pon(IndexScheme::type2id, IndexScheme::type2id); }
-TEST(PonWalk, FullGponType2idDetected) { check_full_pon(IndexScheme::type2id, std::nullopt); }
-TEST(PonWalk, FullGponLegacyConfigured) { check_full_pon(IndexScheme::legacy, IndexScheme::legacy); }
-TEST(PonWalk, FullGponLegacyDetected) { check_full_pon(IndexScheme::legacy, std::nullopt); }
+TEST(PonWalk, FullGponType2idConfigured) {
+    check_full_pon(IndexScheme::type2id, IndexScheme::type2id);
+}
+TEST(PonWalk, FullGponType2idDetected) {
+    check_full_pon(IndexScheme::type2id, std::nullopt);
+}
+TEST(PonWalk, FullGponLegacyConfigured) {
+    check_full_pon(IndexScheme::legacy, IndexScheme::legacy);
+}
+TEST(PonWalk, FullGponLegacyDetected) {
+    check_full_pon(IndexScheme::legacy, std::nullopt);
+}
 
 TEST(PonWalk, OnusAbove99AreNotTheNextPortsAndNeedNoWarning) {
     FakeAgent agent;
@@ -373,9 +381,9 @@ TEST(PonWalk, SlotsBeyondType2idAreReadAsLegacyWithoutAProbe) {
 TEST(PonWalk, SignedLevelsAndTemperature) {
     FakeAgent agent;
     agent.put_onu(1, 1, 1, true);
-    agent.put(Column::onu_rx, 1, 1, 1, 65036);                // -31 dBm as its unsigned 16-bit pattern
-    agent.put(Column::onu_tx, 1, 1, 1, -500);                 // the same, sent signed
-    agent.put(Column::temperature, 1, 1, 1, 65536 - 1408);    // -5.5 °C
+    agent.put(Column::onu_rx, 1, 1, 1, 65036);              // -31 dBm as its unsigned 16-bit pattern
+    agent.put(Column::onu_tx, 1, 1, 1, -500);               // the same, sent signed
+    agent.put(Column::temperature, 1, 1, 1, 65536 - 1408);  // -5.5 °C
     PonTable t = walk_all(agent, configured(1, 1));
     const OnuRow& r = t.onus[0];
     EXPECT_DOUBLE_EQ(*r.rx_dbm, -31.0);

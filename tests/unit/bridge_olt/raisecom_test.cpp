@@ -39,10 +39,12 @@ TEST(RaisecomTable, OneEntryPerColumnInOrder) {
 }
 
 TEST(RaisecomTable, EachColumnUsesItsTablesIndex) {
-    // Issue 17 / tr181.md: the optical table has its own index; the ONU table and the OLT-side Rx use the ONU id.
+    // Issue 17 / tr181.md: the optical table has its own index; the ONU table and the OLT-side Rx use the ONU
+    // id.
     for (Column c : {Column::onu_rx, Column::onu_tx, Column::temperature, Column::voltage})
         EXPECT_EQ(spec(c).table, IndexTable::optical) << column_key(c);
-    for (Column c : {Column::serial, Column::status, Column::distance, Column::offline_reason, Column::olt_rx})
+    for (Column c :
+         {Column::serial, Column::status, Column::distance, Column::offline_reason, Column::olt_rx})
         EXPECT_EQ(spec(c).table, IndexTable::onu) << column_key(c);
     EXPECT_EQ(format_oid(column_oid(Column::voltage)), ".1.3.6.1.4.1.8886.18.3.6.3.1.1.19");
 }
@@ -56,7 +58,8 @@ TEST(RaisecomIndex, OpticalIndexOfOnus1To99) {
 TEST(RaisecomIndex, OpticalIndexOfOnus100To128UnderThe3Shl28Prefix) {
     EXPECT_EQ(optical_index(1, 1, 100), (3u << 28) + 10100001u);
     EXPECT_EQ(optical_index(1, 1, 128), (3u << 28) + 10128001u);
-    EXPECT_EQ(optical_index(kMaxSlot, kMaxPort, 128), (3u << 28) + 99u * 10000000 + 99u * 100000 + 28u * 1000 + 1);
+    EXPECT_EQ(optical_index(kMaxSlot, kMaxPort, 128),
+              (3u << 28) + 99u * 10000000 + 99u * 100000 + 28u * 1000 + 1);
     // Never the next port's ONU 1..28 (what the single-layout reader reported as 101..128).
     EXPECT_NE(optical_index(1, 1, 101), optical_index(1, 2, 1));
 }
@@ -83,31 +86,35 @@ TEST(RaisecomIndex, DecodeInvertsEncodeForEveryOnu) {
                     EXPECT_EQ(a->slot, slot);
                     EXPECT_EQ(a->port, port);
                     EXPECT_EQ(a->onu, onu);
-                    EXPECT_EQ(onu_in_pon(IndexTable::onu, s, onu_index(s, slot, port, onu), slot, port, kMaxOnu), onu);
+                    EXPECT_EQ(
+                        onu_in_pon(IndexTable::onu, s, onu_index(s, slot, port, onu), slot, port, kMaxOnu),
+                        onu);
                 }
-                EXPECT_EQ(onu_in_pon(IndexTable::optical, IndexScheme::type2id, optical_index(slot, port, onu), slot,
-                                     port, kMaxOnu),
+                EXPECT_EQ(onu_in_pon(IndexTable::optical, IndexScheme::type2id,
+                                     optical_index(slot, port, onu), slot, port, kMaxOnu),
                           onu);
             }
-    EXPECT_FALSE(decode_optical_index(10101002).has_value());  // not onu·1000 + 1
-    EXPECT_FALSE(decode_optical_index(10100001).has_value());  // ONU 0
+    EXPECT_FALSE(decode_optical_index(10101002).has_value());                // not onu·1000 + 1
+    EXPECT_FALSE(decode_optical_index(10100001).has_value());                // ONU 0
     EXPECT_FALSE(decode_optical_index((3u << 28) + 10129001u).has_value());  // "ONU 129"
     EXPECT_FALSE(decode_optical_index(0).has_value());
     EXPECT_FALSE(decode_optical_index(0xFFFFFFFFull * 4).has_value());
     EXPECT_FALSE(decode_onu_index(IndexScheme::type2id, 10100001u).has_value());  // no (1<<28) tag
     EXPECT_FALSE(decode_onu_index(IndexScheme::type2id, (1u << 28) | (1u << 16)).has_value());  // ONU 0
-    EXPECT_FALSE(decode_onu_index(IndexScheme::legacy, 10100129u).has_value());  // ONU 129
+    EXPECT_FALSE(decode_onu_index(IndexScheme::legacy, 10100129u).has_value());                 // ONU 129
 }
 
 TEST(RaisecomIndex, OnuInPonRejectsOtherRows) {
     const auto opt = IndexTable::optical;
     const auto t2 = IndexScheme::type2id;
     EXPECT_FALSE(onu_in_pon(opt, t2, optical_index(1, 1, 5) + 1, 1, 1, 128).has_value());
-    EXPECT_FALSE(onu_in_pon(opt, t2, optical_index(1, 0, 5), 1, 1, 128).has_value());   // the port before
+    EXPECT_FALSE(onu_in_pon(opt, t2, optical_index(1, 0, 5), 1, 1, 128).has_value());  // the port before
     EXPECT_FALSE(onu_in_pon(opt, t2, optical_index(1, 1, 64), 1, 1, 63).has_value());  // beyond max_onu
-    EXPECT_EQ(onu_in_pon(opt, t2, optical_index(1, 2, 3), 1, 1, 128), std::nullopt);   // next port's ONU 3, not 103
+    EXPECT_EQ(onu_in_pon(opt, t2, optical_index(1, 2, 3), 1, 1, 128),
+              std::nullopt);  // next port's ONU 3, not 103
     EXPECT_FALSE(onu_in_pon(IndexTable::onu, t2, onu_index(t2, 1, 2, 3), 1, 1, 128).has_value());
-    EXPECT_FALSE(onu_in_pon(IndexTable::onu, t2, onu_index(IndexScheme::legacy, 1, 1, 3), 1, 1, 128).has_value());
+    EXPECT_FALSE(
+        onu_in_pon(IndexTable::onu, t2, onu_index(IndexScheme::legacy, 1, 1, 3), 1, 1, 128).has_value());
 }
 
 TEST(RaisecomIndex, PonRangesPerTable) {

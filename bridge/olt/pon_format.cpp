@@ -28,6 +28,7 @@ json::Ptr to_json(const PonTable& t) {
     json::add_bool(root.get(), "complete", t.complete());
     json::add_string(root.get(), "index_scheme", scheme_name(t.scheme));
     json::add_string(root.get(), "index_scheme_source", t.scheme_detected ? "detected" : "configured");
+    json::add_number(root.get(), "requests", static_cast<double>(t.requests));
     if (t.error) json::add_string(root.get(), "error", t.error->message);
     json::Ptr warnings = json::make_array();
     for (const auto& w : t.warnings) {

@@ -8,7 +8,7 @@
 
 namespace cpe::bridge::olt {
 
-// {"olt","slot","port","complete","index_scheme","index_scheme_source","error"?,"warnings":[],
+// {"olt","slot","port","complete","index_scheme","index_scheme_source","requests","error"?,"warnings":[],
 //  "columns":{key:{"outcome","rows","detail"?}},
 //  "onus":[{"onu","serial","status","rx_dbm","tx_dbm","temperature_c","voltage_v","olt_rx_dbm","distance_m",
 //           "offline_reason":{"code","text","detail","sourced"},"missing":[keys],"problems":[…]}]}

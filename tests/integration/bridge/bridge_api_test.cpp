@@ -25,6 +25,7 @@ struct OltSpec {
     uint16_t port;
     std::string community;
     std::vector<std::pair<int, int>> pons;
+    std::string firmware = {};  // olts[].firmware; empty: not in the config (auto)
 };
 
 class Bridge {
@@ -48,7 +49,8 @@ public:
             const auto& o = olts[i];
             write_file(b->dir + "/" + o.id + ".community", o.community + "\n");
             cfg += std::string(i ? "," : "") + "{\"id\":\"" + o.id + "\",\"host\":\"127.0.0.1\",\"port\":" +
-                   std::to_string(o.port) + ",\"community_file\":\"" + o.id + ".community\",\"pons\":[";
+                   std::to_string(o.port) + ",\"community_file\":\"" + o.id + ".community\"" +
+                   (o.firmware.empty() ? "" : ",\"firmware\":\"" + o.firmware + "\"") + ",\"pons\":[";
             for (size_t j = 0; j < o.pons.size(); ++j)
                 cfg += std::string(j ? "," : "") + "{\"slot\":" + std::to_string(o.pons[j].first) +
                        ",\"port\":" + std::to_string(o.pons[j].second) + "}";
@@ -437,6 +439,31 @@ TEST_F(BridgeApi, OltPonTableWithOfflineOnus) {
     EXPECT_EQ(json::opt_int(p0, "onus"), 16);
     auto olt_text = b->get("/olts").body + b->get("/health").body + answer.body + b->log();
     EXPECT_EQ(olt_text.find((*olt)->community()), std::string::npos);
+}
+
+TEST_F(BridgeApi, OltFirmwareConfiguredOrProbedOnce) {
+    // A legacy-firmware OLT (issue 17): configured as such, or probed once and then read without probing.
+    auto olt = SnmpdSim::start({{"--pon", "1/1/128", "--pon", "1/2/128", "--scheme", "legacy"}, ""});
+    ASSERT_TRUE(olt) << olt.error().message;
+    auto b = Bridge::start({}, {{"old", (*olt)->port(), (*olt)->community(), {{1, 1}}, "1.8"},
+                                {"auto", (*olt)->port(), (*olt)->community(), {{1, 1}, {1, 2}}}});
+    ASSERT_TRUE(b);
+    auto configured = parse(b->get("/olts/old/pons/1/1"));
+    EXPECT_EQ(json::opt_bool(configured.get(), "complete"), true);
+    EXPECT_EQ(json::opt_string(configured.get(), "index_scheme"), "legacy");
+    EXPECT_EQ(json::opt_string(configured.get(), "index_scheme_source"), "configured");
+    EXPECT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(configured.get(), "onus")), 128);
+    auto first = parse(b->get("/olts/auto/pons/1/1"));
+    auto second = parse(b->get("/olts/auto/pons/1/2"));
+    for (const auto* doc : {&first, &second}) {
+        EXPECT_EQ(json::opt_bool(doc->get(), "complete"), true);
+        EXPECT_EQ(json::opt_string(doc->get(), "index_scheme"), "legacy");
+        EXPECT_EQ(json::opt_string(doc->get(), "index_scheme_source"), "detected");
+        EXPECT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(doc->get(), "onus")), 128);
+    }
+    // Same-sized PONs: the second read is the first without its probe.
+    EXPECT_EQ(json::opt_int(second.get(), "requests"), json::opt_int(first.get(), "requests").value_or(0) - 1);
+    EXPECT_EQ(json::opt_int(configured.get(), "requests"), json::opt_int(second.get(), "requests"));
 }
 
 TEST_F(BridgeApi, OltThatDoesNotAnswerGives504) {

@@ -99,7 +99,9 @@ Result<ModemEntry> parse_modem(const cJSON* m, const std::string& where, const s
 
 Result<OltEntry> parse_olt(const cJSON* o, const std::string& where, const std::string& base) {
     if (!cJSON_IsObject(o)) return field_error(where, "must be an object");
-    if (auto st = known_keys(o, where, {"id", "host", "port", "community_file", "v3_file", "pons", "max_onu"}); !st)
+    if (auto st = known_keys(
+            o, where, {"id", "host", "port", "community_file", "v3_file", "pons", "max_onu", "firmware"});
+        !st)
         return st.error();
     OltEntry e;
     auto id = req_str(o, "id", where);
@@ -121,6 +123,13 @@ Result<OltEntry> parse_olt(const cJSON* o, const std::string& where, const std::
     if ((*community && (*community)->empty()) || (*v3 && (*v3)->empty()))
         return field_error(where + (*community ? ".community_file" : ".v3_file"), "must not be empty");
     if (auto st = opt_num(o, "max_onu", where, 1, 128, e.max_onu); !st) return st.error();
+    auto firmware = opt_str(o, "firmware", where);
+    if (!firmware) return firmware.error();
+    if (*firmware) {
+        auto scheme = olt::scheme_from_firmware(**firmware);
+        if (!scheme) return field_error(where + ".firmware", scheme.error().message);
+        e.scheme = *scheme;
+    }
     const cJSON* pons = cJSON_GetObjectItemCaseSensitive(o, "pons");
     if (!pons) return field_error(where + ".pons", "missing");
     if (!cJSON_IsArray(pons) || cJSON_GetArraySize(pons) == 0)
@@ -137,6 +146,10 @@ Result<OltEntry> parse_olt(const cJSON* o, const std::string& where, const std::
         if (auto st = opt_num(p, "slot", pw, 0, 99, r.slot); !st) return st.error();
         if (auto st = opt_num(p, "port", pw, 0, 99, r.port); !st) return st.error();
         if (!seen.insert({r.slot, r.port}).second) return field_error(pw, "PON listed twice");
+        if (e.scheme) {
+            if (auto st = olt::validate_pon(r.slot, r.port, olt::kMaxOnu, e.scheme); !st)
+                return field_error(pw, st.error().message);
+        }
         e.pons.push_back(r);
     }
     return e;

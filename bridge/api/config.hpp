@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "protocol.hpp"
+#include "raisecom.hpp"
 #include "util/result.hpp"
 
 namespace cpe::bridge::api {
@@ -32,7 +33,10 @@ struct OltEntry {
     std::string community_file;  // exactly one of community_file / v3_file
     std::string v3_file;
     std::vector<PonRef> pons;
-    int max_onu = 0;  // 0 = the reader's default (99)
+    int max_onu = 0;  // 0 = the reader's default (128)
+    // "firmware": the ONU table's index scheme (docs/bridge-olt.md); nothing = probe the OLT ("auto", the
+    // default)
+    std::optional<olt::IndexScheme> scheme;
 };
 
 struct Timeouts {

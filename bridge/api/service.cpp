@@ -271,6 +271,7 @@ void BridgeService::pon(const std::string& olt_id, int slot, int port, bool refr
 void BridgeService::run_pon(const std::string& key) {
     olt::Target target;
     olt::PonQuery q;
+    bool scheme_configured = false;
     {
         std::lock_guard lock(mu_);
         const PonState& p = pons_.at(key);
@@ -279,6 +280,8 @@ void BridgeService::run_pon(const std::string& key) {
         q.slot = p.ref.slot;
         q.port = p.ref.port;
         if (o.entry.max_onu > 0) q.max_onu = o.entry.max_onu;
+        q.scheme = o.entry.scheme ? o.entry.scheme : o.detected;  // probed once, then reused
+        scheme_configured = o.entry.scheme.has_value();
     }
     olt::ReaderOptions ro;
     ro.deadline = std::chrono::milliseconds(config_.timeouts.olt_deadline_ms);
@@ -298,10 +301,14 @@ void BridgeService::run_pon(const std::string& key) {
         if (table) {
             auto doc = olt::to_json(*table);
             json::add_string(doc.get(), "oltId", p.olt);
+            if (!scheme_configured)  // probed by this read or an earlier one
+                cJSON_ReplaceItemInObjectCaseSensitive(doc.get(), "index_scheme_source",
+                                                       cJSON_CreateString("detected"));
             p.table_json = std::make_shared<const std::string>(json::print(doc.get()));
             p.table_at = p.last.at_mono;
             p.last.ok = true;
             p.last_complete = table->complete();
+            if (table->scheme_detected) olts_.at(p.olt).detected = table->scheme;
             p.onus = table->onus.size();
             p.last.error = table->error ? table->error->message : "";
             answer = net::Response::json(200, *p.table_json);

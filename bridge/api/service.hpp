@@ -75,6 +75,7 @@ private:
     struct OltState {
         OltEntry entry;
         olt::Target target;
+        std::optional<olt::IndexScheme> detected;  // the scheme a probe found (entry.scheme unset)
     };
 
     BridgeService(const BridgeConfig& config, std::unique_ptr<tplink::ModemScheduler> sched);

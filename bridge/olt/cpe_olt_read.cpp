@@ -20,8 +20,9 @@ void usage(FILE* out) {
     std::fputs(
         "usage: cpe-olt-read --host HOST [--port UDP_PORT] (--community-file FILE | --v3-file FILE)\n"
         "                    --slot S --port-no N [--port-no N…] [--max-onu M] [--timeout-ms T] [--retries R]\n"
-        "                    [--max-repetitions K] [--json]\n"
-        "  --max-onu: highest ONU number read (default 99; up to 128, see docs/bridge-olt.md)\n"
+        "                    [--max-repetitions K] [--firmware auto|type2id|legacy|VERSION] [--json]\n"
+        "  --max-onu: highest ONU number read (default and most 128)\n"
+        "  --firmware: the ONU table's index: 2.x/3.x type2id, older legacy; auto (default) probes the OLT\n"
         "  --community-file: first non-comment line is the SNMPv2c community (file mode 600)\n"
         "  --v3-file: 'key = value' lines: user, auth (SHA|SHA-256), auth_passphrase, priv (AES), priv_passphrase\n",
         out);
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
     std::string host, community_file, v3_file;
     long port = 161, slot = -1, max_onu = kDefaultMaxOnu, timeout_ms = 1000, retries = 1, reps = 16;
     std::vector<int> pon_ports;
+    std::optional<IndexScheme> scheme;
     bool as_json = false;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
@@ -70,6 +72,14 @@ int main(int argc, char** argv) {
         else if (a == "--port") { if (!(n = number("--port", v, 1, 65535))) return 2; port = *n; }
         else if (a == "--slot") { if (!(n = number("--slot", v, 0, kMaxSlot))) return 2; slot = *n; }
         else if (a == "--port-no") { if (!(n = number("--port-no", v, 0, kMaxPort))) return 2; pon_ports.push_back(static_cast<int>(*n)); }
+        else if (a == "--firmware") {
+            auto sc = scheme_from_firmware(v);
+            if (!sc) {
+                std::fprintf(stderr, "cpe-olt-read: --firmware: %s\n", sc.error().message.c_str());
+                return 2;
+            }
+            scheme = *sc;
+        }
         else if (a == "--max-onu") { if (!(n = number("--max-onu", v, 1, kMaxOnu))) return 2; max_onu = *n; }
         else if (a == "--timeout-ms") { if (!(n = number("--timeout-ms", v, 1, 60000))) return 2; timeout_ms = *n; }
         else if (a == "--retries") { if (!(n = number("--retries", v, 0, 10))) return 2; retries = *n; }
@@ -94,7 +104,7 @@ int main(int argc, char** argv) {
     Target target{host, static_cast<uint16_t>(port), std::move(creds.value()), std::chrono::milliseconds(timeout_ms),
                   static_cast<int>(retries)};
     std::vector<ReadRequest> requests;
-    for (int p : pon_ports) requests.push_back({0, PonQuery{static_cast<int>(slot), p, static_cast<int>(max_onu)}});
+    for (int p : pon_ports) requests.push_back({0, PonQuery{static_cast<int>(slot), p, static_cast<int>(max_onu), scheme}});
     ReaderOptions options;
     options.bulk_repetitions = static_cast<int>(reps);
     auto results = read_pons(std::span<const Target>(&target, 1), requests, options);

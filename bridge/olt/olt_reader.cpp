@@ -98,7 +98,7 @@ std::vector<Result<PonTable>> read_pons(std::span<const Target> targets, std::sp
         if (r.target >= targets.size()) {
             job->setup_error = make_error(Errc::invalid_argument, "request names OLT #" + std::to_string(r.target) +
                                                                       " of " + std::to_string(targets.size()));
-        } else if (auto st = validate_pon(r.pon.slot, r.pon.port, r.pon.max_onu); !st) {
+        } else if (auto st = validate_pon(r.pon.slot, r.pon.port, r.pon.max_onu, r.pon.scheme); !st) {
             job->setup_error = st.error().with_context(olt);
         } else {
             job->target_info = &targets[r.target];

@@ -12,9 +12,13 @@
 
 namespace cpe::bridge::olt {
 
+// The last down cause of an ONU that is not online (an online ONU's code is stale and never reported).
 struct OfflineReason {
     int64_t code = 0;
-    std::string text;  // "LOS", "dying gasp", "unknown"
+    std::string
+        text;  // what the CSR page / customer portal shows: "fibre cut", "power off", "deactivated", …
+    std::string detail;   // which cause: "branch (drop) fibre cut", "dying gasp: the ONU lost power", …
+    bool sourced = true;  // false: a code our sources do not name (text "other")
 };
 
 struct OnuRow {
@@ -24,6 +28,7 @@ struct OnuRow {
     std::optional<double> rx_dbm;         // at the ONU
     std::optional<double> tx_dbm;         // at the ONU
     std::optional<double> temperature_c;  // ONU transceiver
+    std::optional<double> voltage_v;      // ONU transceiver supply
     std::optional<double> olt_rx_dbm;     // at the OLT, from this ONU
     std::optional<int64_t> distance_m;
     std::optional<OfflineReason> offline_reason;
@@ -51,6 +56,8 @@ struct PonTable {
     std::string olt;  // "host:port" as given
     int slot = 0;
     int port = 0;
+    IndexScheme scheme = IndexScheme::type2id;  // the ONU table's index this read used
+    bool scheme_detected = false;               // probed on the OLT (else configured)
     std::vector<OnuRow> onus;  // ascending ONU number; an ONU is listed if any column had a row for it
     std::array<ColumnReport, kColumnCount> columns{};
     std::optional<Error> error;  // the walk stopped early (timeout, agent error): the rows are what was read

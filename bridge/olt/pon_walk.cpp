@@ -58,23 +58,86 @@ PonWalk::PonWalk(std::string olt, PonQuery query, int bulk_repetitions)
     : olt_(std::move(olt)),
       query_(query),
       bulk_repetitions_(std::clamp(bulk_repetitions, 1, 1000)),
-      end_index_(encode_index(query.slot, query.port, query.max_onu)),
-      max_requests_((static_cast<size_t>(query.max_onu) + 2) * kColumnCount + 16) {
-    uint32_t start = encode_index(query.slot, query.port, 0);  // "ONU 0": just before ONU 1's row
+      max_requests_((static_cast<size_t>(std::clamp(query.max_onu, 1, kMaxOnu)) + 4) * kColumnCount + 16) {
+    if (auto st = validate_pon(query.slot, query.port, query.max_onu, query.scheme); !st) {
+        error_ = st.error();  // the caller should have refused it: a walk of nothing
+        for (size_t c = 0; c < kColumnCount; ++c)
+            finish_column(c, ColumnOutcome::incomplete, st.error().message);
+        return;
+    }
+    if (query.scheme) {
+        start_columns(*query.scheme);
+        return;
+    }
+    for (IndexScheme s : {IndexScheme::type2id, IndexScheme::legacy})
+        if (scheme_fits(s, query.slot, query.port)) probe_schemes_.push_back(s);
+    if (probe_schemes_.size() == 1) {
+        start_columns(probe_schemes_.front());
+        return;
+    }
+    probing_ = true;
+}
+
+void PonWalk::start_columns(IndexScheme scheme) {
+    scheme_ = scheme;
+    probing_ = false;
+    active_.clear();
     for (size_t c = 0; c < kColumnCount; ++c) {
-        columns_[c].last = column_oid(static_cast<Column>(c));
-        columns_[c].last.push_back(start);
+        ColumnWalk& w = columns_[c];
+        const ColumnSpec& s = spec(static_cast<Column>(c));
+        w.ranges = pon_ranges(s.table, scheme, query_.slot, query_.port, query_.max_onu);
+        w.range = 0;
+        w.last = column_oid(s.column);
+        w.last.push_back(w.ranges.front().first - 1);  // just before the first row
         active_.push_back(c);
     }
 }
 
 PonWalk::Request PonWalk::next_request() {
     Request r;
+    ++requests_;
+    if (probing_) {
+        // One row of each scheme: the status cell of the first ONU at or after this PON's ONU 1.
+        r.bulk_repetitions = 1;
+        last_request_.clear();
+        probe_in_flight_ = true;
+        for (IndexScheme s : probe_schemes_) {
+            Oid o = column_oid(Column::status);
+            o.push_back(onu_index(s, query_.slot, query_.port, 1) - 1);
+            r.oids.push_back(std::move(o));
+        }
+        return r;
+    }
     r.bulk_repetitions = bulk_repetitions_;
     last_request_ = active_;
-    for (size_t c : active_) r.oids.push_back(columns_[c].last);
-    ++requests_;
+    for (size_t c : active_) {
+        ColumnWalk& w = columns_[c];
+        if (!w.resume.empty()) {
+            if (std::lexicographical_compare(w.last.begin(), w.last.end(), w.resume.begin(), w.resume.end()))
+                w.last = w.resume;
+            w.resume.clear();
+        }
+        r.oids.push_back(w.last);
+    }
     return r;
+}
+
+void PonWalk::on_probe(std::span<const VarBind> varbinds) {
+    probing_ = false;
+    const Oid& prefix = column_oid(Column::status);
+    std::optional<IndexScheme> found;
+    for (size_t i = 0; i < varbinds.size() && i < probe_schemes_.size() && !found; ++i) {
+        const VarBind& vb = varbinds[i];
+        if (vb.name.size() != prefix.size() + 1 || !starts_with(vb.name, prefix)) continue;
+        if (onu_in_pon(IndexTable::onu, probe_schemes_[i], vb.name.back(), query_.slot, query_.port, kMaxOnu))
+            found = probe_schemes_[i];
+    }
+    scheme_detected_ = found.has_value();
+    if (!found)
+        warnings_.push_back("no ONU-table row of slot " + std::to_string(query_.slot) + " port " +
+                            std::to_string(query_.port) +
+                            " in either index scheme; read as type2id (firmware 2.x/3.x)");
+    start_columns(found.value_or(IndexScheme::type2id));
 }
 
 void PonWalk::finish_column(size_t col, ColumnOutcome outcome, std::string detail) {
@@ -89,12 +152,28 @@ void PonWalk::finish_column(size_t col, ColumnOutcome outcome, std::string detai
 }
 
 void PonWalk::fail_active(const std::string& detail) {
+    if (probing_) {
+        probing_ = false;
+        probe_in_flight_ = false;
+        for (size_t c = 0; c < kColumnCount; ++c) active_.push_back(c);
+    }
     for (size_t c : active_) finish_column(c, ColumnOutcome::incomplete, detail);
     active_.clear();
     last_request_.clear();
 }
 
 void PonWalk::on_response(std::span<const VarBind> varbinds) {
+    if (probing_) {
+        if (!probe_in_flight_) return;  // no request outstanding: a stray answer
+        probe_in_flight_ = false;
+        if (varbinds.empty()) {
+            warnings_.push_back("the OLT answered a GETBULK with no varbinds");
+            fail_active("empty GETBULK response");
+            return;
+        }
+        on_probe(varbinds);
+        return;
+    }
     const size_t n = last_request_.size();
     if (n == 0) return;  // no request outstanding: a stray answer
     if (varbinds.empty()) {
@@ -103,13 +182,13 @@ void PonWalk::on_response(std::span<const VarBind> varbinds) {
         return;
     }
     bool progress = false;
-    bool warned_ambiguous = false;
     for (size_t i = 0; i < varbinds.size(); ++i) {
         const size_t c = last_request_[i % n];
         ColumnWalk& w = columns_[c];
         if (w.finished) continue;
         const VarBind& vb = varbinds[i];
-        const Oid& prefix = column_oid(static_cast<Column>(c));
+        const ColumnSpec& s = spec(static_cast<Column>(c));
+        const Oid& prefix = column_oid(s.column);
         progress = true;
         if (vb.type == VarType::end_of_mib_view || vb.type == VarType::no_such_object ||
             vb.type == VarType::no_such_instance) {
@@ -126,28 +205,30 @@ void PonWalk::on_response(std::span<const VarBind> varbinds) {
                               " (OIDs not increasing)");
             continue;
         }
+        w.last = vb.name;
         const uint32_t index = vb.name[prefix.size()];
-        if (index > end_index_) {
+        while (w.range < w.ranges.size() && index > w.ranges[w.range].last) ++w.range;
+        if (w.range == w.ranges.size()) {
             finish_column(c, ColumnOutcome::complete, "");
             continue;
         }
-        w.last = vb.name;
-        if (vb.name.size() != prefix.size() + 1) continue;  // not a row of the assumed form
-        auto onu = onu_in_pon(index, query_.slot, query_.port, query_.max_onu);
+        const IndexRange& range = w.ranges[w.range];
+        if (index < range.first) {
+            // Rows of other PONs between two of ours: continue at our next range, not through them.
+            Oid resume = prefix;
+            resume.push_back(range.first - 1);
+            if (std::lexicographical_compare(vb.name.begin(), vb.name.end(), resume.begin(), resume.end()))
+                w.resume = std::move(resume);
+            continue;
+        }
+        if (vb.name.size() != prefix.size() + 1) continue;  // not a row of the documented form
+        auto onu = onu_in_pon(s.table, scheme_, index, query_.slot, query_.port, query_.max_onu);
         if (!onu) continue;
         auto& cell = rows_[*onu][c];
         if (cell) continue;
         cell = Cell{vb.type, vb.integer, vb.bytes};
         ++w.rows;
         ++cells_received_;
-        if (*onu > max_unambiguous_onu() && !warned_ambiguous) {
-            warned_ambiguous = true;
-            std::string msg = "ONU numbers above " + std::to_string(max_unambiguous_onu()) +
-                              " share row indexes with slot " + std::to_string(query_.slot) + " port " +
-                              std::to_string(query_.port + 1) +
-                              " in the assumed index layout: their values are right only if that port is unused";
-            if (std::find(warnings_.begin(), warnings_.end(), msg) == warnings_.end()) warnings_.push_back(msg);
-        }
     }
     last_request_.clear();
     active_.erase(std::remove_if(active_.begin(), active_.end(), [&](size_t c) { return columns_[c].finished; }),
@@ -163,6 +244,15 @@ void PonWalk::on_response(std::span<const VarBind> varbinds) {
 }
 
 void PonWalk::on_error_status(int64_t error_status, int64_t error_index) {
+    if (probing_ && probe_in_flight_) {
+        probe_in_flight_ = false;
+        std::string what = "the OLT answered the index-scheme probe with error-status " +
+                           std::string(error_status_name(error_status)) + " (" +
+                           std::to_string(error_status) + ")";
+        error_ = make_error(Errc::unavailable, what);
+        fail_active(what);
+        return;
+    }
     if (last_request_.empty()) return;
     if (error_status == 1 && bulk_repetitions_ > 1) {  // tooBig: ask for fewer rows
         bulk_repetitions_ = std::max(1, bulk_repetitions_ / 2);
@@ -190,11 +280,13 @@ PonTable PonWalk::finish() const {
     t.requests = requests_;
     t.error = error_;
     t.warnings = warnings_;
+    t.scheme = scheme_;
+    t.scheme_detected = scheme_detected_;
     for (size_t c = 0; c < kColumnCount; ++c) {
         const ColumnWalk& w = columns_[c];
         t.columns[c].rows = w.rows;
         t.columns[c].outcome = w.finished ? w.outcome : ColumnOutcome::incomplete;
-        t.columns[c].detail = w.finished ? w.detail : "not walked to the end";
+        t.columns[c].detail = w.finished ? w.detail : (w.detail.empty() ? "not walked to the end" : w.detail);
     }
     auto numeric = [](const Cell& cell) {
         return cell.type == VarType::integer || cell.type == VarType::unsigned_int;
@@ -206,8 +298,10 @@ PonTable PonWalk::finish() const {
         const auto& rx_cell = cells[static_cast<size_t>(Column::onu_rx)];
         std::optional<OnuStatus> status;
         if (status_cell && numeric(*status_cell)) status = status_from_code(status_cell->integer);
-        const bool offline = status ? *status == OnuStatus::offline
-                                    : (rx_cell && numeric(*rx_cell) && rx_cell->integer == 0);
+        // Not online: offline or pending; without a status, an ONU whose Rx reads "no light" is taken as not
+        // online.
+        const bool not_online =
+            status ? *status != OnuStatus::online : (rx_cell && numeric(*rx_cell) && rx_cell->integer == 0);
         for (size_t c = 0; c < kColumnCount; ++c) {
             const Column col = static_cast<Column>(c);
             const ColumnSpec& s = spec(col);
@@ -224,26 +318,47 @@ PonTable PonWalk::finish() const {
                 continue;
             }
             const int64_t raw = cell->integer;
+            auto out_of_range = [&] {
+                r.missing.push_back(col);
+                r.problems.push_back(std::string(s.key) + ": raw value " + std::to_string(raw) +
+                                     " does not fit 16 bits");
+            };
             switch (s.encoding) {
                 case Encoding::text: r.serial = serial_from_bytes(cell->bytes); break;
                 case Encoding::dbm_15000_500: {
-                    auto v = dbm_from_15000_500(raw);
-                    (col == Column::onu_rx ? r.rx_dbm : r.tx_dbm) = v;
+                    if (!signed16(raw)) {
+                        out_of_range();
+                        break;
+                    }
+                    (col == Column::onu_rx ? r.rx_dbm : r.tx_dbm) = dbm_from_15000_500(raw);
                     break;
                 }
                 case Encoding::tenth_dbm: r.olt_rx_dbm = dbm_from_tenths(raw); break;
-                case Encoding::celsius:
-                    if (!(raw == 0 && offline)) r.temperature_c = static_cast<double>(raw);
+                case Encoding::celsius_256:
+                    if (!signed16(raw))
+                        out_of_range();
+                    else if (!(raw == 0 && not_online))
+                        r.temperature_c = celsius_from_256(raw);
+                    break;
+                case Encoding::volts_002:
+                    if (!volts_from_002(raw))
+                        out_of_range();
+                    else if (!(raw == 0 && not_online))
+                        r.voltage_v = volts_from_002(raw);
                     break;
                 case Encoding::metres:
-                    if (!(raw == 0 && offline)) r.distance_m = raw;
+                    if (!(raw == 0 && not_online)) r.distance_m = raw;
                     break;
                 case Encoding::status_code:
                     r.status = status_from_code(raw);
                     if (!r.status) r.problems.push_back("status: unknown code " + std::to_string(raw));
                     break;
                 case Encoding::reason_code:
-                    if (const char* text = offline_reason_text(raw)) r.offline_reason = OfflineReason{raw, text};
+                    // The last down cause: stale while the ONU is online, unknowable without its status.
+                    if (status && *status != OnuStatus::online) {
+                        if (auto cause = offline_cause(raw))
+                            r.offline_reason = OfflineReason{raw, cause->word, cause->detail, cause->sourced};
+                    }
                     break;
             }
         }

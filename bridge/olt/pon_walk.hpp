@@ -1,5 +1,8 @@
 // One PON's multi-column GETBULK walk as a state machine, free of net-snmp types so that it can be
 // unit-tested and fuzzed: the session layer turns PDUs into VarBinds and feeds them here.
+// Each column is walked over its own table's index range(s) for the PON (the optical table and the ONU table
+// are indexed differently, and ONUs 100..128 of the optical table sit in a second range); rows are joined by
+// ONU number. With no index scheme given, the first request probes one ONU-table row of each scheme.
 #pragma once
 
 #include <array>
@@ -38,19 +41,21 @@ struct PonQuery {
     int slot = 0;
     int port = 0;
     int max_onu = kDefaultMaxOnu;
+    // The ONU table's index (olts[].firmware); nothing = probe one row of each scheme first.
+    std::optional<IndexScheme> scheme = std::nullopt;
 };
 
 class PonWalk {
 public:
-    // The query must have passed validate_pon().
-    PonWalk(std::string olt, PonQuery query, int bulk_repetitions);
+  // A query that fails validate_pon(slot, port, max_onu, scheme) gives a walk that is done, with that error.
+  PonWalk(std::string olt, PonQuery query, int bulk_repetitions);
 
-    bool done() const { return active_.empty(); }
+  bool done() const { return !probing_ && active_.empty(); }
 
-    // The varbinds of the next GETBULK (one per column still being walked) and its max-repetitions.
-    struct Request {
-        std::vector<Oid> oids;
-        int bulk_repetitions = 0;
+  // The varbinds of the next GETBULK (one per column still being walked) and its max-repetitions.
+  struct Request {
+      std::vector<Oid> oids;
+      int bulk_repetitions = 0;
     };
     Request next_request();
 
@@ -72,20 +77,29 @@ private:
         std::string bytes;
     };
     struct ColumnWalk {
-        Oid last;  // the OID the next request continues from
+        Oid last;    // the last OID requested or received: the next request continues from it
+        Oid resume;  // when past `last`: where the next request continues (the start of the next range)
+        std::vector<IndexRange> ranges;
+        size_t range = 0;  // the range being walked
         ColumnOutcome outcome = ColumnOutcome::incomplete;
         std::string detail;
         size_t rows = 0;
         bool finished = false;
     };
 
+    void start_columns(IndexScheme scheme);
+    void on_probe(std::span<const VarBind> varbinds);
     void finish_column(size_t col, ColumnOutcome outcome, std::string detail);
     void fail_active(const std::string& detail);
 
     std::string olt_;
     PonQuery query_;
     int bulk_repetitions_;
-    uint32_t end_index_;
+    IndexScheme scheme_ = IndexScheme::type2id;
+    bool probing_ = false;  // the scheme probe is the next/outstanding request
+    bool probe_in_flight_ = false;
+    bool scheme_detected_ = false;
+    std::vector<IndexScheme> probe_schemes_;  // the schemes the probe asks about, in varbind order
     std::array<ColumnWalk, kColumnCount> columns_;
     std::vector<size_t> active_;        // columns still walking, in request order
     std::vector<size_t> last_request_;  // columns of the request in flight, in varbind order

@@ -1,28 +1,54 @@
 #include "raisecom.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cassert>
 #include <cstdio>
 
 namespace cpe::bridge::olt {
 
 namespace {
 
-// Vendor facts from shared reference tr181.md ("Raisecom OLT SNMP, unconfirmed by the vendor").
+// Shared reference tr181.md ("Raisecom OLT SNMP (enterprise 8886)") and issue 17.
 constexpr std::array<ColumnSpec, kColumnCount> kColumns{{
-    {Column::serial, "serial", ".1.3.6.1.4.1.8886.18.3.1.3.1.1.2", Encoding::text},
-    {Column::status, "status", ".1.3.6.1.4.1.8886.18.3.1.3.1.1.17", Encoding::status_code},
-    {Column::onu_rx, "rx_dbm", ".1.3.6.1.4.1.8886.18.3.6.3.1.1.16", Encoding::dbm_15000_500},
-    {Column::onu_tx, "tx_dbm", ".1.3.6.1.4.1.8886.18.3.6.3.1.1.17", Encoding::dbm_15000_500},
-    {Column::temperature, "temperature_c", ".1.3.6.1.4.1.8886.18.3.6.3.1.1.18", Encoding::celsius},
-    {Column::olt_rx, "olt_rx_dbm", ".1.3.6.1.4.1.8886.18.3.1.3.3.1.1", Encoding::tenth_dbm},
-    {Column::distance, "distance_m", ".1.3.6.1.4.1.8886.18.3.1.3.1.1.16", Encoding::metres},
-    {Column::offline_reason, "offline_reason", ".1.3.6.1.4.1.8886.18.3.1.3.1.1.15", Encoding::reason_code},
+    {Column::serial, "serial", ".1.3.6.1.4.1.8886.18.3.1.3.1.1.2", Encoding::text, IndexTable::onu},
+    {Column::status, "status", ".1.3.6.1.4.1.8886.18.3.1.3.1.1.17", Encoding::status_code, IndexTable::onu},
+    {Column::onu_rx, "rx_dbm", ".1.3.6.1.4.1.8886.18.3.6.3.1.1.16", Encoding::dbm_15000_500,
+     IndexTable::optical},
+    {Column::onu_tx, "tx_dbm", ".1.3.6.1.4.1.8886.18.3.6.3.1.1.17", Encoding::dbm_15000_500,
+     IndexTable::optical},
+    {Column::temperature, "temperature_c", ".1.3.6.1.4.1.8886.18.3.6.3.1.1.18", Encoding::celsius_256,
+     IndexTable::optical},
+    {Column::voltage, "voltage_v", ".1.3.6.1.4.1.8886.18.3.6.3.1.1.19", Encoding::volts_002,
+     IndexTable::optical},
+    {Column::olt_rx, "olt_rx_dbm", ".1.3.6.1.4.1.8886.18.3.1.3.3.1.1", Encoding::tenth_dbm, IndexTable::onu},
+    {Column::distance, "distance_m", ".1.3.6.1.4.1.8886.18.3.1.3.1.1.16", Encoding::metres, IndexTable::onu},
+    {Column::offline_reason, "offline_reason", ".1.3.6.1.4.1.8886.18.3.1.3.1.1.15", Encoding::reason_code,
+     IndexTable::onu},
 }};
 
-constexpr IndexLayout kLayout{10'000'000, 100'000, 1000, 1};
+// Decimal layouts: slot·10^7 + port·10^5 + onu·onu_mul + offset.
+constexpr uint64_t kSlotMul = 10'000'000;
+constexpr uint64_t kPortMul = 100'000;
 
 constexpr int64_t kDbmRawOffset = 15000;
 constexpr double kDbmRawPerDb = 500.0;
+
+// rcGponONUOfflineReason codes named by tr181.md / issue 17 (1..28 exist; the others are not in our sources).
+struct CauseEntry {
+    int64_t code;
+    OfflineCause cause;
+};
+constexpr std::array<CauseEntry, 7> kCauses{{
+    {1, {"unknown", "cause unknown to the OLT", true}},
+    {2, {"deactivated", "deactivated from the OLT command line", true}},
+    {3, {"deregistered", "deregistered at the OLT host's request", true}},
+    {4, {"alarm", "ONU alarm", true}},
+    {6, {"power off", "dying gasp: the ONU lost power", true}},
+    {12, {"fibre cut", "backbone (feeder) fibre cut", true}},
+    {13, {"fibre cut", "branch (drop) fibre cut", true}},
+}};
+constexpr int64_t kMaxCauseCode = 28;
 
 struct ParsedOids {
     std::array<Oid, kColumnCount> oids;
@@ -40,6 +66,14 @@ const ParsedOids& parsed() {
         return p;
     }();
     return table;
+}
+
+uint64_t decimal_base(int slot, int port) {
+    return static_cast<uint64_t>(slot) * kSlotMul + static_cast<uint64_t>(port) * kPortMul;
+}
+
+uint64_t type2id_base(int slot, int port) {
+    return kType2idTag | (static_cast<uint64_t>(slot) << 23) | (static_cast<uint64_t>(port) << 16);
 }
 
 }  // namespace
@@ -83,10 +117,38 @@ std::string format_oid(std::span<const uint32_t> oid) {
 std::span<const ColumnSpec> column_specs() { return kColumns; }
 const ColumnSpec& spec(Column column) { return kColumns[static_cast<size_t>(column)]; }
 const Oid& column_oid(Column column) { return parsed().oids[static_cast<size_t>(column)]; }
-const char* column_key(Column column) { return spec(column).key; }
-const IndexLayout& layout() { return kLayout; }
+const char* column_key(Column column) {
+    return spec(column).key;
+}
 
-Status validate_pon(int slot, int port, int max_onu) {
+const char* scheme_name(IndexScheme scheme) {
+    return scheme == IndexScheme::type2id ? "type2id" : "legacy";
+}
+
+Result<std::optional<IndexScheme>> scheme_from_firmware(std::string_view firmware) {
+    if (firmware.empty() || firmware == "auto") return std::optional<IndexScheme>{};
+    if (firmware == "type2id") return std::optional<IndexScheme>{IndexScheme::type2id};
+    if (firmware == "legacy") return std::optional<IndexScheme>{IndexScheme::legacy};
+    size_t i = 0;
+    if (firmware[0] == 'v' || firmware[0] == 'V') i = 1;
+    uint64_t major = 0;
+    size_t digits = 0;
+    for (; i < firmware.size() && firmware[i] >= '0' && firmware[i] <= '9' && digits < 6; ++i, ++digits)
+        major = major * 10 + static_cast<uint64_t>(firmware[i] - '0');
+    const bool ends_ok = i == firmware.size() || firmware[i] == '.';
+    if (digits == 0 || !ends_ok)
+        return make_error(Errc::invalid_argument,
+                          "firmware '" + std::string(firmware.substr(0, 40)) +
+                              "': expected \"auto\", \"type2id\", \"legacy\" or a version such as \"3.1\"");
+    return std::optional<IndexScheme>{major >= 2 ? IndexScheme::type2id : IndexScheme::legacy};
+}
+
+bool scheme_fits(IndexScheme scheme, int slot, int port) {
+    if (scheme == IndexScheme::legacy) return true;
+    return slot >= 0 && slot <= kMaxType2idSlot && port >= 0 && port <= kMaxType2idPort;
+}
+
+Status validate_pon(int slot, int port, int max_onu, std::optional<IndexScheme> scheme) {
     if (slot < 0 || slot > kMaxSlot)
         return make_error(Errc::invalid_argument, "slot " + std::to_string(slot) + " out of range 0.." +
                                                       std::to_string(kMaxSlot));
@@ -96,45 +158,101 @@ Status validate_pon(int slot, int port, int max_onu) {
     if (max_onu < 1 || max_onu > kMaxOnu)
         return make_error(Errc::invalid_argument, "max ONU " + std::to_string(max_onu) + " out of range 1.." +
                                                       std::to_string(kMaxOnu));
+    if (scheme && !scheme_fits(*scheme, slot, port))
+        return make_error(Errc::invalid_argument, "slot " + std::to_string(slot) + " out of range 0.." +
+                                                      std::to_string(kMaxType2idSlot) +
+                                                      " of the type2id index (firmware 2.x/3.x)");
     return {};
 }
 
-uint32_t encode_index(int slot, int port, int onu) {
-    uint64_t v = static_cast<uint64_t>(slot) * kLayout.slot_mul + static_cast<uint64_t>(port) * kLayout.port_mul +
-                 static_cast<uint64_t>(onu) * kLayout.onu_mul + kLayout.offset;
+uint32_t optical_index(int slot, int port, int onu) {
+    uint64_t v = decimal_base(slot, port) + static_cast<uint64_t>(onu % 100) * 1000 + 1;
+    if (onu >= 100) v += kHighOnuTag;
     assert(v <= 0xFFFFFFFFull);
     return static_cast<uint32_t>(v);
 }
 
-int max_unambiguous_onu() {
-    return static_cast<int>((kLayout.port_mul - kLayout.offset - 1) / kLayout.onu_mul);
+uint32_t onu_index(IndexScheme scheme, int slot, int port, int onu) {
+    uint64_t v = (scheme == IndexScheme::type2id ? type2id_base(slot, port) : decimal_base(slot, port)) +
+                 static_cast<uint64_t>(onu);
+    assert(v <= 0xFFFFFFFFull);
+    return static_cast<uint32_t>(v);
 }
 
-std::optional<OnuAddress> decode_index(uint64_t index) {
-    if (index < kLayout.offset) return std::nullopt;
-    uint64_t v = index - kLayout.offset;
-    if (v % kLayout.onu_mul != 0) return std::nullopt;
-    uint64_t slot = v / kLayout.slot_mul;
-    uint64_t port = (v % kLayout.slot_mul) / kLayout.port_mul;
-    uint64_t onu = (v % kLayout.port_mul) / kLayout.onu_mul;
+uint32_t row_index(IndexTable table, IndexScheme scheme, int slot, int port, int onu) {
+    return table == IndexTable::optical ? optical_index(slot, port, onu) : onu_index(scheme, slot, port, onu);
+}
+
+std::vector<IndexRange> pon_ranges(IndexTable table, IndexScheme scheme, int slot, int port, int max_onu) {
+    std::vector<IndexRange> out;
+    if (max_onu < 1) return out;
+    if (table == IndexTable::onu) {
+        out.push_back({onu_index(scheme, slot, port, 1), onu_index(scheme, slot, port, max_onu)});
+        return out;
+    }
+    out.push_back({optical_index(slot, port, 1), optical_index(slot, port, std::min(max_onu, 99))});
+    if (max_onu >= 100) out.push_back({optical_index(slot, port, 100), optical_index(slot, port, max_onu)});
+    return out;
+}
+
+std::optional<OnuAddress> decode_optical_index(uint64_t index) {
+    if (index > 0xFFFFFFFFull || index < 1) return std::nullopt;
+    int high = 0;
+    if (index >= kHighOnuTag + 1) {
+        // Plain indexes stop at 99·10^7 + 99·10^5 + 99·1000 + 1 < (3<<28) + 10^9; tagged ones start at
+        // (3<<28) + 1. Both forms overlap in value, but (3<<28) is not a multiple of 1000, so at most one has
+        // the ·1000 + 1 form.
+        uint64_t t = index - kHighOnuTag;
+        if ((t - 1) % 1000 == 0 && t / kSlotMul <= static_cast<uint64_t>(kMaxSlot)) {
+            index = t;
+            high = 100;
+        }
+    }
+    uint64_t v = index - 1;
+    if (v % 1000 != 0) return std::nullopt;
+    uint64_t slot = v / kSlotMul;
+    uint64_t port = (v % kSlotMul) / kPortMul;
+    uint64_t onu = (v % kPortMul) / 1000;
     if (slot > static_cast<uint64_t>(kMaxSlot)) return std::nullopt;
+    if (high ? onu > static_cast<uint64_t>(kMaxOnu - 100) : onu == 0) return std::nullopt;
+    return OnuAddress{static_cast<int>(slot), static_cast<int>(port), static_cast<int>(onu) + high};
+}
+
+std::optional<OnuAddress> decode_onu_index(IndexScheme scheme, uint64_t index) {
+    if (index > 0xFFFFFFFFull) return std::nullopt;
+    uint64_t slot, port, onu;
+    if (scheme == IndexScheme::type2id) {
+        if ((index >> 28) != 1) return std::nullopt;
+        slot = (index >> 23) & 0x1F;
+        port = (index >> 16) & 0x7F;
+        onu = index & 0xFFFF;
+    } else {
+        slot = index / kSlotMul;
+        port = (index % kSlotMul) / kPortMul;
+        onu = index % kPortMul;
+        if (slot > static_cast<uint64_t>(kMaxSlot)) return std::nullopt;
+    }
+    if (onu < 1 || onu > static_cast<uint64_t>(kMaxOnu) || port > static_cast<uint64_t>(kMaxPort))
+        return std::nullopt;
     return OnuAddress{static_cast<int>(slot), static_cast<int>(port), static_cast<int>(onu)};
 }
 
-std::optional<int> onu_in_pon(uint64_t index, int slot, int port, int max_onu) {
-    uint64_t base = static_cast<uint64_t>(slot) * kLayout.slot_mul + static_cast<uint64_t>(port) * kLayout.port_mul +
-                    kLayout.offset;
-    if (index < base) return std::nullopt;
-    uint64_t d = index - base;
-    if (d % kLayout.onu_mul != 0) return std::nullopt;
-    uint64_t onu = d / kLayout.onu_mul;
-    if (onu < 1 || onu > static_cast<uint64_t>(max_onu)) return std::nullopt;
-    return static_cast<int>(onu);
+std::optional<int> onu_in_pon(IndexTable table, IndexScheme scheme, uint64_t index, int slot, int port,
+                              int max_onu) {
+    auto a = table == IndexTable::optical ? decode_optical_index(index) : decode_onu_index(scheme, index);
+    if (!a || a->slot != slot || a->port != port || a->onu < 1 || a->onu > max_onu) return std::nullopt;
+    return a->onu;
+}
+
+std::optional<int64_t> signed16(int64_t raw) {
+    if (raw < -32768 || raw > 65535) return std::nullopt;
+    return raw >= 32768 ? raw - 65536 : raw;
 }
 
 std::optional<double> dbm_from_15000_500(int64_t raw) {
-    if (raw == 0) return std::nullopt;
-    return static_cast<double>(raw - kDbmRawOffset) / kDbmRawPerDb;
+    auto v = signed16(raw);
+    if (!v || *v == 0) return std::nullopt;
+    return static_cast<double>(*v - kDbmRawOffset) / kDbmRawPerDb;
 }
 
 std::optional<double> dbm_from_tenths(int64_t raw) {
@@ -142,21 +260,49 @@ std::optional<double> dbm_from_tenths(int64_t raw) {
     return static_cast<double>(raw) / 10.0;
 }
 
-std::optional<OnuStatus> status_from_code(int64_t code) {
-    if (code == 1) return OnuStatus::online;
-    if (code == 3) return OnuStatus::offline;
-    return std::nullopt;
+std::optional<double> celsius_from_256(int64_t raw) {
+    auto v = signed16(raw);
+    if (!v) return std::nullopt;
+    return static_cast<double>(*v) / 256.0;
 }
 
-const char* status_name(OnuStatus status) { return status == OnuStatus::online ? "online" : "offline"; }
+std::optional<double> volts_from_002(int64_t raw) {
+    if (raw < 0 || raw > 65535) return std::nullopt;
+    return static_cast<double>(raw) * 0.02;
+}
 
-const char* offline_reason_text(int64_t code) {
+std::optional<OnuStatus> status_from_code(int64_t code) {
     switch (code) {
-        case 0: return nullptr;
-        case 2: return "LOS";
-        case 6: return "dying gasp";
-        default: return "unknown";
+        case 1:
+            return OnuStatus::online;
+        case 2:
+            return OnuStatus::pending;
+        case 3:
+            return OnuStatus::offline;
+        default:
+            return std::nullopt;
     }
+}
+
+const char* status_name(OnuStatus status) {
+    switch (status) {
+        case OnuStatus::online:
+            return "online";
+        case OnuStatus::pending:
+            return "pending";
+        case OnuStatus::offline:
+            return "offline";
+    }
+    return "?";
+}
+
+std::optional<OfflineCause> offline_cause(int64_t code) {
+    if (code == 0) return std::nullopt;
+    for (const CauseEntry& e : kCauses)
+        if (e.code == code) return e.cause;
+    if (code >= 1 && code <= kMaxCauseCode)
+        return OfflineCause{"other", "a cause our sources do not name", false};
+    return OfflineCause{"other", "a code outside the documented 1..28", false};
 }
 
 std::optional<std::string> serial_from_bytes(std::string_view bytes) {

@@ -96,6 +96,17 @@ Result<std::optional<json::Ptr>> parse_bridge_onu(std::string_view body, int onu
         const cJSON* v = cJSON_GetObjectItemCaseSensitive(row, from);
         if (cJSON_IsString(v)) json::add_string(out.get(), to, std::string(v->valuestring).substr(0, 64));
     }
+    // The last down cause, in words ("fibre cut", "power off", "deactivated", …): only for an ONU not online
+    // (the bridge sends none for an online ONU, whose recorded cause is stale).
+    const cJSON* status = cJSON_GetObjectItemCaseSensitive(row, "status");
+    const cJSON* reason = cJSON_GetObjectItemCaseSensitive(row, "offline_reason");
+    if (cJSON_IsString(status) && std::string_view(status->valuestring) != "online" &&
+        cJSON_IsObject(reason)) {
+        for (auto [from, to] : {std::pair{"text", "onuOfflineReason"}, {"detail", "onuOfflineDetail"}}) {
+            const cJSON* v = cJSON_GetObjectItemCaseSensitive(reason, from);
+            if (cJSON_IsString(v)) json::add_string(out.get(), to, std::string(v->valuestring).substr(0, 80));
+        }
+    }
     return std::optional<json::Ptr>(std::move(out));
 }
 

@@ -30,7 +30,8 @@ struct OltPosition {
 };
 std::optional<OltPosition> parse_olt_port(std::string_view text);
 // The bridge's GET /olts/:id/pons/:slot/:port answer (docs/bridge-olt.md) → the row of ONU `onu` as
-// {oltRxDbm, rxDbm, txDbm, onuStatus, distanceM, onuSerial} (what the row has); nullopt when the PON has no such
+// {oltRxDbm, rxDbm, txDbm, onuStatus ("online"/"pending"/"offline"), distanceM, onuSerial, and for an ONU not
+// online onuOfflineReason/onuOfflineDetail} (what the row has); nullopt when the PON has no such
 // ONU. An answer that is not that table is an error naming what was wrong.
 Result<std::optional<json::Ptr>> parse_bridge_onu(std::string_view body, int onu);
 

@@ -373,17 +373,22 @@ std::string device_view_json(const DeviceInputs& in) {
     add_opt_number(optical.get(), "txDbm", lv.tx_dbm);
     add_opt_number(optical.get(), "oltRxDbm", olt_rx);
     // The OLT's view of this ONU (the bridge's PON table at the Service Location's position).
-    std::optional<std::string> onu_status;
+    std::optional<std::string> onu_status, offline_reason;
     std::optional<double> distance_m;
     if (in.bridge && in.bridge_status.state != SourceState::failed) {
         const cJSON* st = cJSON_GetObjectItemCaseSensitive(in.bridge.get(), "onuStatus");
         const cJSON* d = cJSON_GetObjectItemCaseSensitive(in.bridge.get(), "distanceM");
+        const cJSON* why = cJSON_GetObjectItemCaseSensitive(in.bridge.get(), "onuOfflineReason");
         if (cJSON_IsString(st)) onu_status = st->valuestring;
         if (cJSON_IsNumber(d)) distance_m = d->valuedouble;
+        // "Offline because …" only for an ONU the OLT does not see online (pending or offline).
+        if (onu_status && *onu_status != "online" && cJSON_IsString(why)) offline_reason = why->valuestring;
         if (onu_status) b.note("opticalStatus.onuStatus", "bridge", in.bridge_status);
         if (distance_m) b.note("opticalStatus.distanceM", "bridge", in.bridge_status);
+        if (offline_reason) b.note("opticalStatus.onuOfflineReason", "bridge", in.bridge_status);
     }
     add_opt_string(optical.get(), "onuStatus", onu_status);
+    add_opt_string(optical.get(), "onuOfflineReason", offline_reason);
     add_opt_number(optical.get(), "distanceM", distance_m);
     json::add_string(optical.get(), "grade", grade_name(grade_rx(lv.rx_dbm, in.thresholds)));
     Trend tr = trend_of(in.optical_history, in.thresholds);

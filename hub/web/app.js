@@ -196,6 +196,7 @@ function renderOptical(v) {
       row('Émission (Tx)', dbm(o.txDbm), 'tx'),
       row('Réception à l’OLT', dbm(o.oltRxDbm), 'olt-rx'),
       o.onuStatus ? row('État ONU (OLT)', o.onuStatus, 'onu-status') : null,
+      o.onuOfflineReason ? row('Hors ligne parce que', o.onuOfflineReason, 'onu-offline-reason') : null,
       typeof o.distanceM === 'number' ? row('Distance OLT', `${(o.distanceM / 1000).toFixed(2)} km`, 'olt-distance') : null,
       h('div', {class: 'kv'}, h('dt', {}, 'Tendance'),
         h('dd', {data: {field: 'optical-trend', trend: o.trend || 'unknown'}},

@@ -1,6 +1,7 @@
 // Fuzzes what bridge/olt does with network input: arbitrary varbinds (OIDs with any suffix, any type and
 // value, in any order and count) fed to a PON walk, the index math on them, and the formatting of the
 // resulting table. A leading 'T' switches to the text parsers (OIDs, credential files).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -47,10 +48,17 @@ VarBind make_varbind(Reader& in, const PonQuery& q, const std::vector<Oid>& requ
             for (uint8_t i = 0; i < len; ++i) vb.name.push_back(in.u32());
             break;
         }
-        default:
-            vb.name = column_oid(static_cast<Column>(in.byte() % kColumnCount));
-            vb.name.push_back(encode_index(q.slot, q.port, in.byte() % (kMaxOnu + 1)) + (in.byte() % 3) - 1);
+        default: {  // a row of this PON (or next to one) in either table and either scheme
+            const Column c = static_cast<Column>(in.byte() % kColumnCount);
+            const IndexScheme s = in.byte() & 1 ? IndexScheme::legacy : IndexScheme::type2id;
+            const int onu = 1 + in.byte() % kMaxOnu;
+            vb.name = column_oid(c);
+            uint32_t index = scheme_fits(s, q.slot, q.port) || spec(c).table == IndexTable::optical
+                                 ? row_index(spec(c).table, s, q.slot, q.port, onu)
+                                 : onu;
+            vb.name.push_back(index + (in.byte() % 3) - 1);
             break;
+        }
     }
     if (sel & 0x10) vb.name.push_back(in.u32());
     if (sel & 0x20) vb.name.push_back(in.byte());
@@ -70,15 +78,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size > 0 && data[0] == 'T') {
         std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
         (void)parse_oid(text);
+        (void)scheme_from_firmware(text);
         (void)parse_community(text, "fuzz");
         (void)parse_v3(text, "fuzz");
         return 0;
     }
     Reader in{data, size};
     PonQuery q{in.byte() % (kMaxSlot + 1), in.byte() % (kMaxPort + 1), 1 + in.byte() % kMaxOnu};
-    if (!validate_pon(q.slot, q.port, q.max_onu)) return 0;
-    (void)decode_index(in.u32());
-    (void)onu_in_pon(in.u32(), q.slot, q.port, q.max_onu);
+    switch (in.byte() % 3) {  // configured type2id, configured legacy, or probed
+        case 0:
+            q.scheme = IndexScheme::type2id;
+            break;
+        case 1:
+            q.scheme = IndexScheme::legacy;
+            break;
+        default:
+            break;
+    }
+    if (!validate_pon(q.slot, q.port, q.max_onu, q.scheme)) return 0;
+    (void)decode_optical_index(in.u32());
+    (void)decode_onu_index(IndexScheme::type2id, in.u32());
+    (void)decode_onu_index(IndexScheme::legacy, in.u32());
+    (void)onu_in_pon(IndexTable::optical, IndexScheme::type2id, in.u32(), q.slot, q.port, q.max_onu);
+    (void)onu_in_pon(IndexTable::onu, IndexScheme::legacy, in.u32(), q.slot, q.port, q.max_onu);
+    (void)scheme_from_firmware(
+        std::string_view(reinterpret_cast<const char*>(in.p), std::min<size_t>(in.n, 8)));
     PonWalk walk("fuzz", q, 1 + in.byte() % 32);
     while (in.n > 0 && !walk.done()) {
         auto req = walk.next_request();

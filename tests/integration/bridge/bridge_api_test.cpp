@@ -25,6 +25,7 @@ struct OltSpec {
     uint16_t port;
     std::string community;
     std::vector<std::pair<int, int>> pons;
+    std::string firmware = {};  // olts[].firmware; empty: not in the config (auto)
 };
 
 class Bridge {
@@ -48,7 +49,8 @@ public:
             const auto& o = olts[i];
             write_file(b->dir + "/" + o.id + ".community", o.community + "\n");
             cfg += std::string(i ? "," : "") + "{\"id\":\"" + o.id + "\",\"host\":\"127.0.0.1\",\"port\":" +
-                   std::to_string(o.port) + ",\"community_file\":\"" + o.id + ".community\",\"pons\":[";
+                   std::to_string(o.port) + ",\"community_file\":\"" + o.id + ".community\"" +
+                   (o.firmware.empty() ? "" : ",\"firmware\":\"" + o.firmware + "\"") + ",\"pons\":[";
             for (size_t j = 0; j < o.pons.size(); ++j)
                 cfg += std::string(j ? "," : "") + "{\"slot\":" + std::to_string(o.pons[j].first) +
                        ",\"port\":" + std::to_string(o.pons[j].second) + "}";
@@ -395,7 +397,9 @@ TEST_F(BridgeApi, OltPonTableWithOfflineOnus) {
         SCOPED_TRACE("ONU " + std::to_string(cJSON_GetObjectItem(w, "onu")->valueint));
         EXPECT_EQ(json::opt_int(g, "onu"), json::opt_int(w, "onu"));
         EXPECT_EQ(json::opt_string(g, "serial"), json::opt_string(w, "serial"));
-        for (const char* key : {"rx_dbm", "tx_dbm", "olt_rx_dbm"}) {
+        EXPECT_EQ(json::opt_string(g, "status"), json::opt_string(w, "status"));
+        for (const char* key :
+             {"rx_dbm", "tx_dbm", "olt_rx_dbm", "temperature_c", "voltage_v", "distance_m"}) {
             const cJSON* wv = cJSON_GetObjectItem(w, key);
             const cJSON* gv = cJSON_GetObjectItem(g, key);
             if (cJSON_IsNull(wv)) {
@@ -410,9 +414,18 @@ TEST_F(BridgeApi, OltPonTableWithOfflineOnus) {
             const cJSON* reason = cJSON_GetObjectItem(g, "offline_reason");
             ASSERT_TRUE(cJSON_IsObject(reason));
             EXPECT_EQ(json::opt_int(reason, "code"), cJSON_GetObjectItem(w, "offline_reason")->valueint);
+        } else {
+            EXPECT_TRUE(cJSON_IsNull(
+                cJSON_GetObjectItem(g, "offline_reason")));  // online: a stale cause is not shown
         }
     }
-    EXPECT_EQ(offline, 2);  // ONUs 5 (LOS) and 11 (dying gasp)
+    EXPECT_EQ(offline, 2);  // ONU 5 (offline, deactivated) and 11 (pending, after a branch fibre cut)
+    EXPECT_EQ(json::opt_string(cJSON_GetArrayItem(onus, 4), "status"), "offline");
+    EXPECT_EQ(json::opt_string(cJSON_GetObjectItem(cJSON_GetArrayItem(onus, 4), "offline_reason"), "text"),
+              "deactivated");
+    EXPECT_EQ(json::opt_string(cJSON_GetArrayItem(onus, 10), "status"), "pending");
+    EXPECT_EQ(json::opt_string(doc.get(), "index_scheme"), "type2id");
+    EXPECT_EQ(json::opt_string(doc.get(), "index_scheme_source"), "detected");
     auto small = parse(b->get("/olts/olt1/pons/1/3"));
     EXPECT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(small.get(), "onus")), 4);
     auto not_configured = b->get("/olts/olt1/pons/1/4");
@@ -426,6 +439,31 @@ TEST_F(BridgeApi, OltPonTableWithOfflineOnus) {
     EXPECT_EQ(json::opt_int(p0, "onus"), 16);
     auto olt_text = b->get("/olts").body + b->get("/health").body + answer.body + b->log();
     EXPECT_EQ(olt_text.find((*olt)->community()), std::string::npos);
+}
+
+TEST_F(BridgeApi, OltFirmwareConfiguredOrProbedOnce) {
+    // A legacy-firmware OLT (issue 17): configured as such, or probed once and then read without probing.
+    auto olt = SnmpdSim::start({{"--pon", "1/1/128", "--pon", "1/2/128", "--scheme", "legacy"}, ""});
+    ASSERT_TRUE(olt) << olt.error().message;
+    auto b = Bridge::start({}, {{"old", (*olt)->port(), (*olt)->community(), {{1, 1}}, "1.8"},
+                                {"auto", (*olt)->port(), (*olt)->community(), {{1, 1}, {1, 2}}}});
+    ASSERT_TRUE(b);
+    auto configured = parse(b->get("/olts/old/pons/1/1"));
+    EXPECT_EQ(json::opt_bool(configured.get(), "complete"), true);
+    EXPECT_EQ(json::opt_string(configured.get(), "index_scheme"), "legacy");
+    EXPECT_EQ(json::opt_string(configured.get(), "index_scheme_source"), "configured");
+    EXPECT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(configured.get(), "onus")), 128);
+    auto first = parse(b->get("/olts/auto/pons/1/1"));
+    auto second = parse(b->get("/olts/auto/pons/1/2"));
+    for (const auto* doc : {&first, &second}) {
+        EXPECT_EQ(json::opt_bool(doc->get(), "complete"), true);
+        EXPECT_EQ(json::opt_string(doc->get(), "index_scheme"), "legacy");
+        EXPECT_EQ(json::opt_string(doc->get(), "index_scheme_source"), "detected");
+        EXPECT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(doc->get(), "onus")), 128);
+    }
+    // Same-sized PONs: the second read is the first without its probe.
+    EXPECT_EQ(json::opt_int(second.get(), "requests"), json::opt_int(first.get(), "requests").value_or(0) - 1);
+    EXPECT_EQ(json::opt_int(configured.get(), "requests"), json::opt_int(second.get(), "requests"));
 }
 
 TEST_F(BridgeApi, OltThatDoesNotAnswerGives504) {
@@ -461,21 +499,31 @@ TEST(BridgeConfig, BadConfigExitsNonZeroNamingTheField) {
         {"not json", "{", "bridge.json"},
         {"no state_dir", "{\"modems\":[" + m + "]}", "state_dir"},
         {"unknown key", R"({"state_dir":"s","modemz":[]})", "modemz"},
-        {"missing secret_file", R"({"state_dir":"s","modems":[{"id":"m1","host":"h"}]})", "modems[0].secret_file"},
+        {"missing secret_file", R"({"state_dir":"s","modems":[{"id":"m1","host":"h"}]})",
+         "modems[0].secret_file"},
         {"secret file absent", R"({"state_dir":"s","modems":[{"id":"m1","host":"h","secret_file":"none"}]})",
          "modems[0].secret_file"},
-        {"bad variant", R"({"state_dir":"s","modems":[{"id":"m1","host":"h","secret_file":"ok.secret","variant":"x"}]})",
+        {"bad variant",
+         R"({"state_dir":"s","modems":[{"id":"m1","host":"h","secret_file":"ok.secret","variant":"x"}]})",
          "modems[0].variant"},
-        {"bad id", R"({"state_dir":"s","modems":[{"id":"a/b","host":"h","secret_file":"ok.secret"}]})", "modems[0].id"},
+        {"bad id", R"({"state_dir":"s","modems":[{"id":"a/b","host":"h","secret_file":"ok.secret"}]})",
+         "modems[0].id"},
         {"duplicate id", "{\"state_dir\":\"s\",\"modems\":[" + m + "," + m + "]}", "modems[1].id"},
         {"port range", "{\"state_dir\":\"s\",\"http\":{\"port\":70000},\"modems\":[" + m + "]}", "http.port"},
         {"slot range",
          R"({"state_dir":"s","olts":[{"id":"o","host":"h","community_file":"c.community","pons":[{"slot":100,"port":1}]}]})",
          "olts[0].pons[0].slot"},
+        {"bad firmware",
+         R"({"state_dir":"s","olts":[{"id":"o","host":"h","community_file":"c.community","firmware":"newest","pons":[{"slot":1,"port":1}]}]})",
+         "olts[0].firmware"},
+        {"slot beyond type2id",
+         R"({"state_dir":"s","olts":[{"id":"o","host":"h","community_file":"c.community","firmware":"3.1","pons":[{"slot":40,"port":1}]}]})",
+         "olts[0].pons[0]"},
         {"two credentials",
          R"({"state_dir":"s","olts":[{"id":"o","host":"h","community_file":"c","v3_file":"v","pons":[{"slot":1,"port":1}]}]})",
          "olts[0]"},
-        {"timeouts type", "{\"state_dir\":\"s\",\"timeouts\":{\"modem_total_ms\":\"10\"},\"modems\":[" + m + "]}",
+        {"timeouts type",
+         "{\"state_dir\":\"s\",\"timeouts\":{\"modem_total_ms\":\"10\"},\"modems\":[" + m + "]}",
          "timeouts.modem_total_ms"},
         {"nothing to serve", R"({"state_dir":"s"})", "modems"},
     };

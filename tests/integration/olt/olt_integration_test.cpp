@@ -1,6 +1,7 @@
 // The OLT reader against the real snmpd serving tests/sim/olt (pass_persist), started by each test.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -63,9 +64,8 @@ void expect_matches_dump(const PonTable& t, int slot, int port, int count) {
         SCOPED_TRACE("ONU " + std::to_string(onu));
         EXPECT_TRUE(r->missing.empty());
         EXPECT_EQ(r->serial.value_or("?"), cJSON_GetObjectItem(e, "serial")->valuestring);
-        const bool online = cJSON_IsTrue(cJSON_GetObjectItem(e, "online"));
         ASSERT_TRUE(r->status.has_value());
-        EXPECT_EQ(*r->status, online ? OnuStatus::online : OnuStatus::offline);
+        EXPECT_STREQ(status_name(*r->status), cJSON_GetObjectItem(e, "status")->valuestring);
         auto check = [&](const char* key, const std::optional<double>& got) {
             const cJSON* want = cJSON_GetObjectItem(e, key);
             if (cJSON_IsNull(want)) {
@@ -78,6 +78,7 @@ void expect_matches_dump(const PonTable& t, int slot, int port, int count) {
         check("rx_dbm", r->rx_dbm);
         check("tx_dbm", r->tx_dbm);
         check("temperature_c", r->temperature_c);
+        check("voltage_v", r->voltage_v);
         check("olt_rx_dbm", r->olt_rx_dbm);
         check("distance_m", r->distance_m ? std::optional<double>(static_cast<double>(*r->distance_m)) : std::nullopt);
         const cJSON* reason = cJSON_GetObjectItem(e, "offline_reason");
@@ -86,6 +87,7 @@ void expect_matches_dump(const PonTable& t, int slot, int port, int count) {
         } else {
             ASSERT_TRUE(r->offline_reason.has_value());
             EXPECT_EQ(r->offline_reason->code, reason->valueint);
+            EXPECT_FALSE(r->offline_reason->text.empty());
         }
     }
 }
@@ -113,24 +115,83 @@ TEST(OltSnmp, FullPonOverV3AuthPriv) {
     expect_matches_dump(*t, 2, 7, 16);
 }
 
-TEST(OltSnmp, OfflineOnusHaveAbsentValuesAndReasons) {
-    auto sim = start_sim({"--pon", "1/1/12"});
+// Issue 17: against an OLT of either firmware, every ONU of a full 128-ONU PON (its neighbour port full too)
+// reads with its serial, status, distance, OLT-side Rx, signed Rx/Tx, temperature, voltage and, when not
+// online, its cause — whether the index scheme is configured or probed.
+void full_gpon(const std::string& scheme, std::optional<IndexScheme> configured) {
+    auto sim = start_sim({"--pon", "1/1/128", "--pon", "1/2/128", "--pon", "2/1/3", "--scheme", scheme});
     ASSERT_TRUE(sim);
-    auto t = read_pon(v2c_target(*sim), PonQuery{1, 1});
+    auto t = read_pon(v2c_target(*sim), PonQuery{1, 1, kMaxOnu, configured});
     ASSERT_TRUE(t.ok()) << t.error().message;
-    const OnuRow* los = find_onu(*t, 5);
-    const OnuRow* gasp = find_onu(*t, 11);
-    ASSERT_TRUE(los && gasp);
-    for (const OnuRow* r : {los, gasp}) {
-        EXPECT_EQ(r->status, OnuStatus::offline);
-        EXPECT_FALSE(r->rx_dbm || r->tx_dbm || r->temperature_c || r->olt_rx_dbm || r->distance_m);
-        EXPECT_TRUE(r->missing.empty());  // absent because offline, not missing
-        ASSERT_TRUE(r->offline_reason.has_value());
+    EXPECT_TRUE(t->complete());
+    EXPECT_TRUE(t->warnings.empty());
+    EXPECT_STREQ(scheme_name(t->scheme), scheme.c_str());
+    EXPECT_EQ(t->scheme_detected, !configured);
+    for (const auto& c : t->columns) EXPECT_EQ(c.rows, 128u);
+    expect_matches_dump(*t, 1, 1, 128);
+    for (const auto& r : t->onus) {  // slot 1 port 1's own ONU, never port 2's or slot 2's
+        char want[16];
+        std::snprintf(want, sizeof want, "RCMG0101%04X", 0xA000 + r.onu);
+        EXPECT_EQ(r.serial, want);
     }
-    EXPECT_EQ(los->offline_reason->text, "LOS");
-    EXPECT_EQ(gasp->offline_reason->text, "dying gasp");
-    EXPECT_EQ(find_onu(*t, 4)->status, OnuStatus::online);
-    EXPECT_FALSE(find_onu(*t, 4)->offline_reason.has_value());
+}
+
+TEST(OltSnmp, FullGponType2idDetected) {
+    full_gpon("type2id", std::nullopt);
+}
+TEST(OltSnmp, FullGponType2idConfigured) {
+    full_gpon("type2id", IndexScheme::type2id);
+}
+TEST(OltSnmp, FullGponLegacyDetected) {
+    full_gpon("legacy", std::nullopt);
+}
+TEST(OltSnmp, FullGponLegacyConfigured) {
+    full_gpon("legacy", IndexScheme::legacy);
+}
+
+TEST(OltSnmp, EachStatusAndCauseInWords) {
+    for (const char* scheme : {"type2id", "legacy"}) {
+        SCOPED_TRACE(scheme);
+        auto sim = start_sim({"--pon", "1/1/128", "--scheme", scheme});
+        ASSERT_TRUE(sim);
+        auto t = read_pon(v2c_target(*sim), PonQuery{1, 1});
+        ASSERT_TRUE(t.ok()) << t.error().message;
+        // The simulator's offline ONUs 5, 21, … take causes 2, 6, 12, 13, 1, 3, 4, 24 in turn; 11, 43, … are
+        // pending.
+        const std::pair<int, const char*> want[] = {
+            {5, "deactivated"}, {21, "power off"},    {37, "fibre cut"}, {53, "fibre cut"},
+            {69, "unknown"},    {85, "deregistered"}, {101, "alarm"},    {117, "other"}};
+        for (auto [onu, word] : want) {
+            const OnuRow* r = find_onu(*t, onu);
+            ASSERT_TRUE(r) << onu;
+            EXPECT_EQ(r->status, OnuStatus::offline) << onu;
+            EXPECT_FALSE(r->rx_dbm || r->tx_dbm || r->temperature_c || r->voltage_v || r->olt_rx_dbm ||
+                         r->distance_m);
+            EXPECT_TRUE(r->missing.empty()) << onu;  // absent because offline, not missing
+            ASSERT_TRUE(r->offline_reason.has_value()) << onu;
+            EXPECT_EQ(r->offline_reason->text, word) << onu;
+        }
+        EXPECT_NE(find_onu(*t, 37)->offline_reason->detail.find("backbone"), std::string::npos);
+        EXPECT_NE(find_onu(*t, 53)->offline_reason->detail.find("branch"), std::string::npos);
+        EXPECT_FALSE(find_onu(*t, 117)->offline_reason->sourced);
+        const OnuRow* pending = find_onu(*t, 107);
+        ASSERT_TRUE(pending);
+        EXPECT_EQ(pending->status, OnuStatus::pending);
+        ASSERT_TRUE(pending->offline_reason.has_value());
+        EXPECT_EQ(pending->offline_reason->text, "fibre cut");
+        const OnuRow* online = find_onu(*t, 3);  // served with a stale cause 6
+        ASSERT_TRUE(online);
+        EXPECT_EQ(online->status, OnuStatus::online);
+        EXPECT_FALSE(online->offline_reason.has_value());
+        // Signed values: the simulator's ONU levels go down to −33 dBm and temperatures to −10 °C.
+        double min_rx = 0, min_temp = 100;
+        for (const auto& r : t->onus) {
+            if (r.rx_dbm) min_rx = std::min(min_rx, *r.rx_dbm);
+            if (r.temperature_c) min_temp = std::min(min_temp, *r.temperature_c);
+        }
+        EXPECT_LT(min_rx, -30.0);
+        EXPECT_LT(min_temp, 0.0);
+    }
 }
 
 TEST(OltSnmp, WrongCommunityIsAClearTimeout) {
@@ -233,7 +294,8 @@ TEST(OltSnmp, SnmpdStoppedGivesTimeoutNotHang) {
 }
 
 TEST(OltSnmp, AgentGoingSilentMidWalkKeepsRowsRead) {
-    // 8 columns × 4 repetitions = 32 getnext calls per GETBULK: the second GETBULK never gets an answer.
+    // The scheme probe is 2 getnext calls, then 9 columns × 4 repetitions = 36 per GETBULK: the second
+    // GETBULK never gets an answer.
     auto sim = start_sim({"--pon", "1/1/16", "--hang-after", "40"});
     ASSERT_TRUE(sim);
     ReaderOptions opts;
@@ -275,17 +337,6 @@ TEST(OltSnmp, ManyPonsAndOltsConcurrentlyOneDead) {
     EXPECT_NE(results[5].error().message.find("PON port 200"), std::string::npos);
 }
 
-TEST(OltSnmp, FullGponOf128WarnsAboutTheAssumedIndexLayout) {
-    auto sim = start_sim({"--pon", "1/1/128"});
-    ASSERT_TRUE(sim);
-    auto t = read_pon(v2c_target(*sim), PonQuery{1, 1, kMaxOnu});
-    ASSERT_TRUE(t.ok()) << t.error().message;
-    EXPECT_TRUE(t->complete());
-    EXPECT_EQ(t->onus.size(), 128u);
-    ASSERT_EQ(t->warnings.size(), 1u);
-    EXPECT_NE(t->warnings[0].find("above 99"), std::string::npos);
-}
-
 TEST(OltSnmp, CliPrintsJsonTable) {
     auto sim = start_sim({"--pon", "1/5/6"});
     ASSERT_TRUE(sim);
@@ -311,5 +362,7 @@ TEST(OltSnmp, CliPrintsJsonTable) {
     ASSERT_EQ(cJSON_GetArraySize(onus), 6);
     const cJSON* onu5 = cJSON_GetArrayItem(onus, 4);
     EXPECT_TRUE(cJSON_IsNull(cJSON_GetObjectItem(onu5, "rx_dbm")));  // offline: null, never 0
-    EXPECT_STREQ(cJSON_GetObjectItem(cJSON_GetObjectItem(onu5, "offline_reason"), "text")->valuestring, "LOS");
+    EXPECT_STREQ(cJSON_GetObjectItem(cJSON_GetObjectItem(onu5, "offline_reason"), "text")->valuestring,
+                 "deactivated");
+    EXPECT_STREQ(cJSON_GetObjectItem(table, "index_scheme")->valuestring, "type2id");
 }

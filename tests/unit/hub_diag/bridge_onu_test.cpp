@@ -29,7 +29,9 @@ TEST(OltPort, RefusesWhatIsNotThreeNumbersInRange) {
 
 constexpr const char* kPon = R"({"olt":"127.0.0.1:161","slot":1,"port":2,"complete":false,"error":"timeout",
   "onus":[{"onu":1,"serial":"RCMG00000001","status":"online","rx_dbm":-19.4,"tx_dbm":2.1,"olt_rx_dbm":-23.7,"distance_m":1830},
-          {"onu":2,"status":"offline","offline_reason":{"code":2,"text":"LOS"}}],"oltId":"OLT-01"})";
+          {"onu":2,"status":"offline","offline_reason":{"code":6,"text":"power off","detail":"dying gasp"}},
+          {"onu":4,"status":"pending","offline_reason":{"code":13,"text":"fibre cut","detail":"branch fibre cut"}},
+          {"onu":5,"status":"online","offline_reason":{"code":6,"text":"power off"}}],"oltId":"OLT-01"})";
 
 TEST(BridgeOnu, PicksTheRowOfThatOnu) {
     auto r = parse_bridge_onu(kPon, 1);
@@ -50,6 +52,18 @@ TEST(BridgeOnu, AnOfflineOnuHasNoLevels) {
     ASSERT_TRUE(r->has_value());
     EXPECT_FALSE(cJSON_GetObjectItem(r->value().get(), "oltRxDbm"));
     EXPECT_STREQ(cJSON_GetObjectItem(r->value().get(), "onuStatus")->valuestring, "offline");
+    EXPECT_STREQ(cJSON_GetObjectItem(r->value().get(), "onuOfflineReason")->valuestring, "power off");
+    EXPECT_STREQ(cJSON_GetObjectItem(r->value().get(), "onuOfflineDetail")->valuestring, "dying gasp");
+}
+
+TEST(BridgeOnu, PendingHasItsCauseOnlineNever) {
+    auto p = parse_bridge_onu(kPon, 4);
+    ASSERT_TRUE(p.ok() && p->has_value());
+    EXPECT_STREQ(cJSON_GetObjectItem(p->value().get(), "onuStatus")->valuestring, "pending");
+    EXPECT_STREQ(cJSON_GetObjectItem(p->value().get(), "onuOfflineReason")->valuestring, "fibre cut");
+    auto o = parse_bridge_onu(kPon, 5);
+    ASSERT_TRUE(o.ok() && o->has_value());
+    EXPECT_EQ(cJSON_GetObjectItem(o->value().get(), "onuOfflineReason"), nullptr);
 }
 
 TEST(BridgeOnu, AbsentOnuIsNotAnError) {

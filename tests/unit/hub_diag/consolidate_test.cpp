@@ -121,6 +121,23 @@ TEST(Consolidate, PrivateWanOnPppIsTheInternetAddressAndTheOltRowIsShown) {
     EXPECT_EQ(str(v.get(), {"opticalStatus", "onuStatus"}), "online");
     EXPECT_EQ(at(v.get(), {"opticalStatus", "distanceM"})->valuedouble, 1830);
     EXPECT_EQ(str(v.get(), {"provenance", "opticalStatus.oltRxDbm", "source"}), "bridge");
+    EXPECT_TRUE(cJSON_IsNull(at(v.get(), {"opticalStatus", "onuOfflineReason"})));
+}
+
+TEST(Consolidate, OfflineReasonOnlyForAnOnuNotOnline) {
+    DeviceInputs in;
+    in.id = "ep-1";
+    in.kind = "usp";
+    in.now_ms = 2'000'000;
+    in.bridge = Ptr(cJSON_Parse(R"({"onuStatus":"pending","onuOfflineReason":"fibre cut"})"));
+    in.bridge_status = {SourceState::fresh, in.now_ms - 1000, ""};
+    auto v = parse(device_view_json(in));
+    EXPECT_EQ(str(v.get(), {"opticalStatus", "onuStatus"}), "pending");
+    EXPECT_EQ(str(v.get(), {"opticalStatus", "onuOfflineReason"}), "fibre cut");
+    EXPECT_EQ(str(v.get(), {"provenance", "opticalStatus.onuOfflineReason", "source"}), "bridge");
+    in.bridge = Ptr(cJSON_Parse(R"({"onuStatus":"online","onuOfflineReason":"power off"})"));
+    auto w = parse(device_view_json(in));
+    EXPECT_TRUE(cJSON_IsNull(at(w.get(), {"opticalStatus", "onuOfflineReason"})));
 }
 
 TEST(Params, FromGenieAcsDocumentAndGetResp) {

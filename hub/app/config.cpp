@@ -105,7 +105,8 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
         const cJSON* u = *usp;
         if (auto st = r.only(u, "usp",
                              {"enabled", "bind", "port", "tls", "endpoint_id", "request_timeout_ms", "max_record_bytes",
-                              "notifications_per_endpoint", "identify", "subscribe", "subscriptions"});
+                              "notifications_per_endpoint", "max_connections_per_address", "descriptor_reserve",
+                              "identify", "subscribe", "subscriptions"});
             !st)
             return st.error();
         if (auto st = r.boolean(u, "enabled", "usp.enabled", c.usp.enabled); !st) return st.error();
@@ -123,6 +124,13 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
             return st.error();
         if (auto st = r.integer(u, "notifications_per_endpoint", "usp.notifications_per_endpoint",
                                 c.usp.notifications_per_endpoint, 0, 100000);
+            !st)
+            return st.error();
+        if (auto st = r.integer(u, "max_connections_per_address", "usp.max_connections_per_address",
+                                c.usp.max_connections_per_address, 0, 1000000);
+            !st)
+            return st.error();
+        if (auto st = r.integer(u, "descriptor_reserve", "usp.descriptor_reserve", c.usp.descriptor_reserve, 0, 100000);
             !st)
             return st.error();
         if (auto st = r.boolean(u, "identify", "usp.identify", c.usp.identify); !st) return st.error();

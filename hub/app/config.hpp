@@ -33,6 +33,10 @@ struct HubConfig {
         uint64_t request_timeout_ms = 10000;
         size_t max_record_bytes = 1 << 20;
         unsigned notifications_per_endpoint = 100;
+        // Admission on the USP port: connections one peer address may hold (0 = no limit), and descriptors it
+        // may never take (kept for the HTTP API and outgoing work).
+        unsigned max_connections_per_address = 64;
+        unsigned descriptor_reserve = 256;
         bool identify = true;
         bool subscribe = true;
         std::vector<controller::SubscriptionSpec> subscriptions = controller::ControllerOptions{}.subscriptions;

@@ -71,8 +71,8 @@ Result<std::unique_ptr<BridgeService>> BridgeService::create(const BridgeConfig&
     if (created) std::filesystem::permissions(config.state_dir, std::filesystem::perms::owner_all, ec);
     const auto state_file = std::filesystem::path(config.state_dir) / "tplink-state.json";
     if (std::filesystem::exists(state_file, ec))
-        std::filesystem::permissions(state_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                                     ec);
+        std::filesystem::permissions(
+            state_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
     tplink::SchedulerOptions so;
     so.policy.base_backoff_s = config.backoff_base_s;
     so.policy.max_backoff_s = config.backoff_max_s;

@@ -3,8 +3,8 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -116,7 +116,8 @@ Status check_bound_as_configured(const std::string& configured, const SocketAddr
     }
     // An interface name: lws picked one of its addresses; anything but a wildcard is that interface's.
     if (!bound.wildcard) return {};
-    return make_error(Errc::internal, "configured for interface " + configured + " but bound to " + bound.text());
+    return make_error(Errc::internal,
+                      "configured for interface " + configured + " but bound to " + bound.text());
 }
 
 bool peer_certificate_verified(lws* wsi) {
@@ -155,9 +156,11 @@ Result<std::unique_ptr<EventLoop>> EventLoop::create(const LoopOptions& options)
     loop->loop_thread_ = std::this_thread::get_id();
 
     loop->options_ = options;
-    for (int t = 0; t < WSI_TOKEN_COUNT; ++t) loop->token_limits_.token_limit[t] = options.max_header_value_bytes;
-    for (auto t : {WSI_TOKEN_GET_URI, WSI_TOKEN_POST_URI, WSI_TOKEN_OPTIONS_URI, WSI_TOKEN_PUT_URI, WSI_TOKEN_PATCH_URI,
-                   WSI_TOKEN_DELETE_URI, WSI_TOKEN_HEAD_URI, WSI_TOKEN_CONNECT, WSI_TOKEN_HTTP_URI_ARGS})
+    for (int t = 0; t < WSI_TOKEN_COUNT; ++t)
+        loop->token_limits_.token_limit[t] = options.max_header_value_bytes;
+    for (auto t : {WSI_TOKEN_GET_URI, WSI_TOKEN_POST_URI, WSI_TOKEN_OPTIONS_URI, WSI_TOKEN_PUT_URI,
+                   WSI_TOKEN_PATCH_URI, WSI_TOKEN_DELETE_URI, WSI_TOKEN_HEAD_URI, WSI_TOKEN_CONNECT,
+                   WSI_TOKEN_HTTP_URI_ARGS})
         loop->token_limits_.token_limit[t] = options.max_target_bytes;
 
     lws_context_creation_info info{};
@@ -300,8 +303,10 @@ Result<lws_vhost*> EventLoop::create_vhost(VhostOptions options) {
     const bool listens = o.port != VhostOptions::kNoListen;
     const std::set<int> before = listens ? listening_sockets() : std::set<int>{};
     record->per_address = o.max_connections_per_address.value_or(options_.max_connections_per_address);
-    if (listens && (record->per_address > 0 || (options_.descriptor_reserve > 0 && !o.use_descriptor_reserve))) {
-        // lws asks protocols[0] whether to keep each accepted socket (LWS_CALLBACK_FILTER_NETWORK_CONNECTION).
+    if (listens &&
+        (record->per_address > 0 || (options_.descriptor_reserve > 0 && !o.use_descriptor_reserve))) {
+        // lws asks protocols[0] whether to keep each accepted socket
+        // (LWS_CALLBACK_FILTER_NETWORK_CONNECTION).
         record->first_callback = o.protocols[0].callback;
         o.protocols[0].callback = &EventLoop::admission_callback;
     }
@@ -332,11 +337,13 @@ Result<lws_vhost*> EventLoop::create_vhost(VhostOptions options) {
         for (int fd : now) {
             if (!bound.empty()) break;
             auto a = SocketAddress::of_socket(fd);
-            if (a.ok() && a->port == port && check_bound_as_configured(o.bind_address, *a)) bound.push_back(*a);
+            if (a.ok() && a->port == port && check_bound_as_configured(o.bind_address, *a))
+                bound.push_back(*a);
         }
-        Status verdict = bound.empty() ? make_error(Errc::internal, "no listening socket found for port " +
-                                                                        std::to_string(port))
-                                       : Status{};
+        Status verdict =
+            bound.empty()
+                ? make_error(Errc::internal, "no listening socket found for port " + std::to_string(port))
+                : Status{};
         for (const auto& b : bound) {
             if (!verdict) break;
             verdict = check_bound_as_configured(o.bind_address, b);
@@ -401,10 +408,11 @@ bool EventLoop::admit(VhostRecord& record, int fd) {
         rlimit rl{};
         if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
             static_cast<rlim_t>(fd) + options_.descriptor_reserve >= rl.rlim_cur) {
-            LOG_LIMITED(cpe::log::Level::warn, 5, 60, "net",
-                        "%s: refused a connection from %s: descriptor %d of %llu, the last %u are kept for the API",
-                        name.c_str(), peer.c_str(), fd, static_cast<unsigned long long>(rl.rlim_cur),
-                        options_.descriptor_reserve);
+            LOG_LIMITED(
+                cpe::log::Level::warn, 5, 60, "net",
+                "%s: refused a connection from %s: descriptor %d of %llu, the last %u are kept for the API",
+                name.c_str(), peer.c_str(), fd, static_cast<unsigned long long>(rl.rlim_cur),
+                options_.descriptor_reserve);
             return false;
         }
     }
@@ -414,7 +422,8 @@ bool EventLoop::admit(VhostRecord& record, int fd) {
         list.erase(std::remove_if(list.begin(), list.end(),
                                   [&](const std::pair<int, int>& e) {
                                       int port = 0;
-                                      return e.first == fd || peer_of(e.first, &port) != address || port != e.second;
+                                      return e.first == fd || peer_of(e.first, &port) != address ||
+                                             port != e.second;
                                   }),
                    list.end());
     };
@@ -427,8 +436,9 @@ bool EventLoop::admit(VhostRecord& record, int fd) {
     auto& open = record.accepted[peer];
     prune(peer, open);
     if (open.size() >= record.per_address) {
-        LOG_LIMITED(cpe::log::Level::warn, 5, 60, "net", "%s: refused a connection from %s: it already holds %zu",
-                    name.c_str(), peer.c_str(), open.size());
+        LOG_LIMITED(cpe::log::Level::warn, 5, 60, "net",
+                    "%s: refused a connection from %s: it already holds %zu", name.c_str(), peer.c_str(),
+                    open.size());
         return false;
     }
     open.emplace_back(fd, peer_port);

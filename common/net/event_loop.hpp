@@ -37,9 +37,9 @@ struct LoopOptions {
     unsigned short max_header_buffer_bytes = 8192;
     unsigned short max_target_bytes = 4096;
     unsigned short max_header_value_bytes = 4096;
-    // Descriptors kept for the listeners that may use them (VhostOptions::use_descriptor_reserve: the HTTP API)
-    // and for outgoing work: other listeners refuse a connection once fewer than this many are left below
-    // RLIMIT_NOFILE. 0 = no reserve.
+    // Descriptors kept for the listeners that may use them (VhostOptions::use_descriptor_reserve: the HTTP
+    // API) and for outgoing work: other listeners refuse a connection once fewer than this many are left
+    // below RLIMIT_NOFILE. 0 = no reserve.
     unsigned descriptor_reserve = 0;
     // Connections one peer address may hold open on a listener that does not set its own limit; 0 = no limit.
     unsigned max_connections_per_address = 0;
@@ -68,8 +68,9 @@ struct VhostOptions {
     unsigned keepalive_timeout_s = 0;   // idle HTTP keep-alive; 0 = lws default (5 s)
     uint64_t extra_lws_options = 0;     // LWS_SERVER_OPTION_* bits
     // Listener admission (checked as lws accepts, before any byte is read; a refused socket is just closed):
-    // the most connections one peer address may hold open (nullopt = LoopOptions::max_connections_per_address,
-    // 0 = no limit), and whether this listener may use LoopOptions::descriptor_reserve.
+    // the most connections one peer address may hold open (nullopt =
+    // LoopOptions::max_connections_per_address, 0 = no limit), and whether this listener may use
+    // LoopOptions::descriptor_reserve.
     std::optional<unsigned> max_connections_per_address;
     bool use_descriptor_reserve = false;
 };
@@ -83,15 +84,15 @@ std::optional<std::string> peer_certificate_cn(lws* wsi);
 
 // The local address of a socket as the kernel reports it (getsockname).
 struct SocketAddress {
-    int family = 0;          // AF_INET or AF_INET6
-    std::string address;     // "127.0.0.1", "::1"
+    int family = 0;       // AF_INET or AF_INET6
+    std::string address;  // "127.0.0.1", "::1"
     int port = 0;
-    bool wildcard = false;   // 0.0.0.0 or ::
+    bool wildcard = false;  // 0.0.0.0 or ::
     static Result<SocketAddress> of_socket(int fd);
     std::string text() const;  // "127.0.0.1:8080", "[::1]:8080"
 };
-// Whether `bound` is exactly what `configured` asked for: "" = a wildcard; an IPv4/IPv6 literal = that address
-// in that family; an interface name = not a wildcard. The error names both.
+// Whether `bound` is exactly what `configured` asked for: "" = a wildcard; an IPv4/IPv6 literal = that
+// address in that family; an interface name = not a wildcard. The error names both.
 Status check_bound_as_configured(const std::string& configured, const SocketAddress& bound);
 
 class EventLoop;

@@ -377,10 +377,12 @@ int HttpServer::on_request(lws* wsi, std::string path) {
     RequestHeadFacts facts;
     facts.version = copy_header(wsi, WSI_TOKEN_HTTP);
 #if defined(LWS_ROLE_H2)
-    facts.h2 = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COLON_PATH) > 0;  // an HTTP/2 stream has no request line
+    facts.h2 =
+        lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COLON_PATH) > 0;  // an HTTP/2 stream has no request line
 #endif
     for (const auto& m : kMethods)
-        facts.target_truncated = facts.target_truncated || lws_hdr_total_length(wsi, m.token) >= limits.max_target_bytes;
+        facts.target_truncated =
+            facts.target_truncated || lws_hdr_total_length(wsi, m.token) >= limits.max_target_bytes;
     for (const auto& [k, v] : req.query)
         facts.target_truncated = facts.target_truncated || k.size() + v.size() + 1 >= limits.max_target_bytes;
     for (int t = 0; t < WSI_TOKEN_COUNT; ++t) {
@@ -392,7 +394,8 @@ int HttpServer::on_request(lws* wsi, std::string path) {
         if (lws_hdr_total_length(wsi, token) <= 0) continue;
         std::string key(name, nlen - 1);
         for (int frag = 0; lws_hdr_fragment_length(wsi, token, frag) > 0; ++frag) {
-            if (lws_hdr_fragment_length(wsi, token, frag) >= limits.max_header_value_bytes) facts.truncated_header = key;
+            if (lws_hdr_fragment_length(wsi, token, frag) >= limits.max_header_value_bytes)
+                facts.truncated_header = key;
             if (token == WSI_TOKEN_HTTP_CONTENT_LENGTH) ++facts.content_length_fields;
         }
         if (token == WSI_TOKEN_HTTP_TRANSFER_ENCODING) facts.transfer_encoding = true;
@@ -424,8 +427,9 @@ int HttpServer::on_request(lws* wsi, std::string path) {
     if (auto cn = peer_certificate_cn(wsi); cn && peer_certificate_verified(wsi)) req.client_cert_cn = *cn;
 
     if (auto refused = check_request_head(req, facts)) {
-        LOG_LIMITED(cpe::log::Level::warn, 10, 60, kTag, "%s: refused a request from %s: %d %s", options_.name.c_str(),
-                    req.peer.c_str(), refused->status, printable(refused->body, 200).c_str());
+        LOG_LIMITED(cpe::log::Level::warn, 10, 60, kTag, "%s: refused a request from %s: %d %s",
+                    options_.name.c_str(), req.peer.c_str(), refused->status,
+                    printable(refused->body, 200).c_str());
         ex->close_after = true;
         respond(*ex, std::move(*refused));
         return 0;

@@ -42,8 +42,8 @@ struct HttpServerOptions {
     size_t sse_max_queued_bytes = 1 << 20;  // per client; a client that lets more pile up is disconnected
     uint64_t sse_keepalive_ms = 15000;    // a ": keep-alive" comment when idle this long
     size_t max_static_file_bytes = 8 << 20;
-    // Admission (see VhostOptions): connections per peer address (0 = no limit: an API behind a proxy sees one
-    // address), and whether this server may use the loop's descriptor reserve (the API: yes).
+    // Admission (see VhostOptions): connections per peer address (0 = no limit: an API behind a proxy sees
+    // one address), and whether this server may use the loop's descriptor reserve (the API: yes).
     unsigned max_connections_per_address = 0;
     bool use_descriptor_reserve = true;
 };

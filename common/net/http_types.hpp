@@ -47,10 +47,10 @@ struct Response {
 
 // What the HTTP parser (lws) reports about a request head beyond the Request itself.
 struct RequestHeadFacts {
-    std::string version;              // "HTTP/1.1"; "" when the request line had none
-    bool h2 = false;                  // an HTTP/2 stream (no request line)
-    bool target_truncated = false;    // the request target reached the parser's limit and was cut
-    std::string truncated_header;     // a header whose value reached the parser's limit ("" = none)
+    std::string version;            // "HTTP/1.1"; "" when the request line had none
+    bool h2 = false;                // an HTTP/2 stream (no request line)
+    bool target_truncated = false;  // the request target reached the parser's limit and was cut
+    std::string truncated_header;   // a header whose value reached the parser's limit ("" = none)
     unsigned content_length_fields = 0;
     bool transfer_encoding = false;
 };

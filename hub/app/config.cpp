@@ -104,9 +104,9 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
     if (*usp) {
         const cJSON* u = *usp;
         if (auto st = r.only(u, "usp",
-                             {"enabled", "bind", "port", "tls", "endpoint_id", "request_timeout_ms", "max_record_bytes",
-                              "notifications_per_endpoint", "max_connections_per_address", "descriptor_reserve",
-                              "identify", "subscribe", "subscriptions"});
+                             {"enabled", "bind", "port", "tls", "endpoint_id", "request_timeout_ms",
+                              "max_record_bytes", "notifications_per_endpoint", "max_connections_per_address",
+                              "descriptor_reserve", "identify", "subscribe", "subscriptions"});
             !st)
             return st.error();
         if (auto st = r.boolean(u, "enabled", "usp.enabled", c.usp.enabled); !st) return st.error();
@@ -130,7 +130,8 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
                                 c.usp.max_connections_per_address, 0, 1000000);
             !st)
             return st.error();
-        if (auto st = r.integer(u, "descriptor_reserve", "usp.descriptor_reserve", c.usp.descriptor_reserve, 0, 100000);
+        if (auto st = r.integer(u, "descriptor_reserve", "usp.descriptor_reserve", c.usp.descriptor_reserve,
+                                0, 100000);
             !st)
             return st.error();
         if (auto st = r.boolean(u, "identify", "usp.identify", c.usp.identify); !st) return st.error();

@@ -328,7 +328,8 @@ void Hub::add_usp_routes() {
     sse("/sse", [this](const net::Request& req, std::shared_ptr<net::SseStream> stream) {
         auto topics = EventStream::topics_of(req);
         if (topics.empty()) {
-            return stream->refuse(net::Response::error(400, "query parameter 'topics' is required (e.g. topics=devices)"));
+            return stream->refuse(
+                net::Response::error(400, "query parameter 'topics' is required (e.g. topics=devices)"));
         }
         events_.subscribe(topics, stream);
         stream->comment("subscribed");

@@ -33,7 +33,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     facts.transfer_encoding = flags & 8;
     facts.content_length_fields = (flags >> 4) & 3;
     bool control = false;
-    auto has_control = [](std::string_view s) { return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos; };
+    auto has_control = [](std::string_view s) {
+        return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+    };
     control = has_control(req.path);
     for (const auto& [k, v] : req.query) control = control || has_control(k) || has_control(v);
     while (!in.empty()) {
@@ -44,7 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         std::string value(line.substr(colon + 1));
         req.headers[name] = value;  // a repeated name: the last one, as the check sees it
     }
-    for (const auto& [name, value] : req.headers) control = control || has_control(name) || has_control(value);
+    for (const auto& [name, value] : req.headers)
+        control = control || has_control(name) || has_control(value);
     auto refused = cpe::net::check_request_head(req, facts);
     if (control && !refused) std::abort();  // a control byte reached "a handler"
     if (refused && (refused->status < 400 || refused->status > 499)) std::abort();

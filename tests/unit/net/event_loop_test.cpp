@@ -300,7 +300,8 @@ TEST(EventLoop, BoundAddressCheckNamesBothSides) {
     cpe::net::SocketAddress lo6{AF_INET6, "::1", 8080, false};
     auto wrong = cpe::net::check_bound_as_configured("127.0.0.1", any6);
     ASSERT_FALSE(wrong.ok());
-    EXPECT_NE(wrong.error().message.find("configured for 127.0.0.1 but bound to [::]:8080"), std::string::npos)
+    EXPECT_NE(wrong.error().message.find("configured for 127.0.0.1 but bound to [::]:8080"),
+              std::string::npos)
         << wrong.error().message;
     EXPECT_TRUE(cpe::net::check_bound_as_configured("127.0.0.1", lo4).ok());
     EXPECT_FALSE(cpe::net::check_bound_as_configured("127.0.0.2", lo4).ok());

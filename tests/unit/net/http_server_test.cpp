@@ -576,8 +576,8 @@ TEST_F(HttpServerTest, ControlBytesInTheTargetNeverReachAHandler) {
     });
     ASSERT_EQ(answers.size(), bad.size());
     for (size_t i = 0; i < bad.size(); ++i) {
-        // A decoded NUL in the target makes lws itself drop the connection (its URI decoder fails on it, before
-        // any callback): no status, and no handler either.
+        // A decoded NUL in the target makes lws itself drop the connection (its URI decoder fails on it,
+        // before any callback): no status, and no handler either.
         const int expected = i == 3 ? 0 : 400;
         EXPECT_EQ(status_of(answers[i]), expected) << i << ": " << answers[i];
     }
@@ -591,8 +591,10 @@ TEST_F(HttpServerTest, OversizedTargetAndHeaderGetStatusesNotASilentClose) {
     start();
     std::string long_target, long_header;
     with_client_thread([&] {
-        long_target = exchange(server->port(), "GET /x?q=" + std::string(5000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
-        long_header = exchange(server->port(), "GET /x HTTP/1.1\r\nHost: x\r\nCookie: " + std::string(5000, 'c') + "\r\n\r\n");
+        long_target =
+            exchange(server->port(), "GET /x?q=" + std::string(5000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        long_header = exchange(
+            server->port(), "GET /x HTTP/1.1\r\nHost: x\r\nCookie: " + std::string(5000, 'c') + "\r\n\r\n");
     });
     EXPECT_EQ(status_of(long_target), 414) << long_target;
     EXPECT_EQ(status_of(long_header), 431) << long_header;
@@ -609,9 +611,12 @@ TEST_F(HttpServerTest, ContentLengthWithChunkedOrTwiceIsRefused) {
     start();
     std::string both, twice, good;
     with_client_thread([&] {
-        both = exchange(server->port(), "POST /t HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
-                                        "0\r\n\r\n");
-        twice = exchange(server->port(), "POST /t HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 4\r\n\r\nabcd");
+        both =
+            exchange(server->port(),
+                     "POST /t HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     "0\r\n\r\n");
+        twice = exchange(server->port(),
+                         "POST /t HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 4\r\n\r\nabcd");
         good = exchange(server->port(), "POST /t HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}");
     });
     EXPECT_EQ(status_of(both), 400) << both;
@@ -623,7 +628,8 @@ TEST_F(HttpServerTest, ContentLengthWithChunkedOrTwiceIsRefused) {
 
 TEST_F(HttpServerTest, HeadOnAGetRouteAnswersHeadersWithoutBody) {
     make();
-    server->route("GET", "/doc", [](const Request&, Responder res) { res.json(200, "{\"body\":\"not for HEAD\"}"); });
+    server->route("GET", "/doc",
+                  [](const Request&, Responder res) { res.json(200, "{\"body\":\"not for HEAD\"}"); });
     start();
     std::string head, after;
     with_client_thread([&] {
@@ -783,7 +789,8 @@ TEST(HttpServerAdmission, DescriptorReserveKeepsTheApiReachable) {
     uo.use_descriptor_reserve = false;
     HttpServer usp(*loop, uo);
     HttpServer api(*loop, {});
-    for (auto* s : {&usp, &api}) s->route("GET", "/health", [](const Request&, Responder res) { res.json(200, "{}"); });
+    for (auto* s : {&usp, &api})
+        s->route("GET", "/health", [](const Request&, Responder res) { res.json(200, "{}"); });
     ASSERT_TRUE(usp.start().ok());
     ASSERT_TRUE(api.start().ok());
 
@@ -801,8 +808,10 @@ TEST(HttpServerAdmission, DescriptorReserveKeepsTheApiReachable) {
         for (int i = 0; i < 40 && refused_at < 0; ++i) {
             held.push_back(std::make_unique<RawSocket>(usp.port()));
             if (!held.back()->connected()) break;  // this process ran out of descriptors itself
-            if (get_on(*held.back(), "/health") == 200) ++served;
-            else refused_at = i;
+            if (get_on(*held.back(), "/health") == 200)
+                ++served;
+            else
+                refused_at = i;
         }
         held.pop_back();  // the refused one
         RawSocket a(api.port());

@@ -364,12 +364,13 @@ Result<lws_vhost*> EventLoop::create_vhost(VhostOptions options) {
 
 int EventLoop::admission_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
     auto* self = static_cast<EventLoop*>(lws_context_user(lws_get_context(wsi)));
-    VhostRecord* record = self ? self->creating_ : nullptr;
-    if (self && !record) {
-        const lws_vhost* vh = lws_get_vhost(wsi);
-        for (const auto& r : self->vhosts_)
-            if (r->vhost == vh) record = r.get();
-    }
+    if (!self) return 0;
+    VhostRecord* record = nullptr;
+    const lws_vhost* vh = lws_get_vhost(wsi);
+    for (const auto& r : self->vhosts_)
+        if (vh && r->vhost == vh) record = r.get();
+    // While lws_create_vhost runs (PROTOCOL_INIT, the listener), the record does not know its vhost yet.
+    if (!record && self->creating_ && self->creating_->first_callback) record = self->creating_;
     if (!record || !record->first_callback) return 0;
     if (reason == LWS_CALLBACK_FILTER_NETWORK_CONNECTION &&
         !self->admit(*record, static_cast<int>(reinterpret_cast<intptr_t>(in))))

@@ -1,5 +1,7 @@
 // cpe-hub: loads the config, raises the open-file limit (one descriptor per agent), runs the hub until
 // SIGINT/SIGTERM.
+#include <sys/stat.h>
+
 #include <sys/resource.h>
 
 #include <csignal>
@@ -38,6 +40,8 @@ void raise_fd_limit() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // State (the database and its -wal/-shm, state files, their directories) is the owner's only: 0600/0700.
+    ::umask(077);
     std::string config_path;
     std::string web_dir;
     bool check_only = false;
@@ -73,7 +77,12 @@ int main(int argc, char** argv) {
     cpe::log::set_level(config->log_level);
     raise_fd_limit();
 
-    auto loop = cpe::net::EventLoop::create();
+    // Admission: the USP listener (no limit of its own) gets the per-address limit and cannot take the
+    // descriptor reserve; the HTTP API (HttpServer) has no per-address limit and may use the reserve.
+    cpe::net::LoopOptions loop_options;
+    loop_options.max_connections_per_address = config->usp.max_connections_per_address;
+    loop_options.descriptor_reserve = config->usp.descriptor_reserve;
+    auto loop = cpe::net::EventLoop::create(loop_options);
     if (!loop) {
         LOG_ERROR("hub", "%s", loop.error().message.c_str());
         return 1;

@@ -1,4 +1,6 @@
 // cpe-bridge: REST API over the native TP-Link web-UI client and the OLT SNMP reader (docs/bridge.md).
+#include <sys/stat.h>
+
 #include <pthread.h>
 #include <signal.h>
 
@@ -33,6 +35,8 @@ cpe::log::Level level_from(const std::string& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // State (the database and its -wal/-shm, state files, their directories) is the owner's only: 0600/0700.
+    ::umask(077);
     using namespace cpe::bridge::api;
     std::string config_path;
     bool check = false;

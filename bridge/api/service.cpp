@@ -65,8 +65,14 @@ json::Ptr outcome_json(const auto& last) {
 
 Result<std::unique_ptr<BridgeService>> BridgeService::create(const BridgeConfig& config) {
     std::error_code ec;
-    std::filesystem::create_directories(config.state_dir, ec);
+    const bool created = std::filesystem::create_directories(config.state_dir, ec);
     if (ec) return make_error(Errc::io_error, "state_dir " + config.state_dir + ": cannot create: " + ec.message());
+    // Owner only: a directory made here 0700 (an existing one is the operator's choice), the state file 0600.
+    if (created) std::filesystem::permissions(config.state_dir, std::filesystem::perms::owner_all, ec);
+    const auto state_file = std::filesystem::path(config.state_dir) / "tplink-state.json";
+    if (std::filesystem::exists(state_file, ec))
+        std::filesystem::permissions(
+            state_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
     tplink::SchedulerOptions so;
     so.policy.base_backoff_s = config.backoff_base_s;
     so.policy.max_backoff_s = config.backoff_max_s;

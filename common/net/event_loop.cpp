@@ -1,6 +1,16 @@
 #include "net/event_loop.hpp"
 
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <set>
 
 #include "log/log.hpp"
 
@@ -28,7 +38,87 @@ void lws_log_to_ours(int level, const char* line) {
         LOG_LIMITED(cpe::log::Level::warn, 20, 60, "lws", "%s", text.c_str());
     }
 }
+// Every listening TCP socket of this process (its descriptor numbers), read from /proc/self/fd, or by trying
+// the low descriptors where /proc is not mounted.
+std::set<int> listening_sockets() {
+    std::set<int> fds;
+    auto consider = [&fds](int fd) {
+        struct stat st {};
+        if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) return;
+        int listening = 0;
+        socklen_t len = sizeof(listening);
+        if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 && listening) fds.insert(fd);
+    };
+    if (DIR* dir = opendir("/proc/self/fd")) {
+        while (dirent* e = readdir(dir)) {
+            if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+            const int fd = std::atoi(e->d_name);
+            if (fd != dirfd(dir)) consider(fd);
+        }
+        closedir(dir);
+    } else {
+        for (int fd = 0; fd < 4096; ++fd) consider(fd);
+    }
+    return fds;
+}
+
 }  // namespace
+
+Result<SocketAddress> SocketAddress::of_socket(int fd) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof(ss);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0)
+        return make_error(Errc::internal, "getsockname failed on descriptor " + std::to_string(fd));
+    SocketAddress out;
+    char text[INET6_ADDRSTRLEN] = {0};
+    if (ss.ss_family == AF_INET) {
+        const auto* sa = reinterpret_cast<const sockaddr_in*>(&ss);
+        inet_ntop(AF_INET, &sa->sin_addr, text, sizeof(text));
+        out.port = ntohs(sa->sin_port);
+        out.wildcard = sa->sin_addr.s_addr == htonl(INADDR_ANY);
+    } else if (ss.ss_family == AF_INET6) {
+        const auto* sa = reinterpret_cast<const sockaddr_in6*>(&ss);
+        inet_ntop(AF_INET6, &sa->sin6_addr, text, sizeof(text));
+        out.port = ntohs(sa->sin6_port);
+        out.wildcard = IN6_IS_ADDR_UNSPECIFIED(&sa->sin6_addr);
+    } else {
+        return make_error(Errc::internal, "descriptor " + std::to_string(fd) + " is not an IP socket");
+    }
+    out.family = ss.ss_family;
+    out.address = text;
+    return out;
+}
+
+std::string SocketAddress::text() const {
+    return (family == AF_INET6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
+}
+
+Status check_bound_as_configured(const std::string& configured, const SocketAddress& bound) {
+    in_addr v4{};
+    in6_addr v6{};
+    if (configured.empty()) {
+        if (bound.wildcard) return {};
+        return make_error(Errc::internal, "configured for all addresses but bound to " + bound.text());
+    }
+    if (inet_pton(AF_INET, configured.c_str(), &v4) == 1) {
+        in_addr got{};
+        if (bound.family == AF_INET && inet_pton(AF_INET, bound.address.c_str(), &got) == 1 &&
+            got.s_addr == v4.s_addr)
+            return {};
+        return make_error(Errc::internal, "configured for " + configured + " but bound to " + bound.text());
+    }
+    if (inet_pton(AF_INET6, configured.c_str(), &v6) == 1) {
+        in6_addr got{};
+        if (bound.family == AF_INET6 && inet_pton(AF_INET6, bound.address.c_str(), &got) == 1 &&
+            std::memcmp(&got, &v6, sizeof(got)) == 0)
+            return {};
+        return make_error(Errc::internal, "configured for " + configured + " but bound to " + bound.text());
+    }
+    // An interface name: lws picked one of its addresses; anything but a wildcard is that interface's.
+    if (!bound.wildcard) return {};
+    return make_error(Errc::internal,
+                      "configured for interface " + configured + " but bound to " + bound.text());
+}
 
 bool peer_certificate_verified(lws* wsi) {
     if (!lws_is_ssl(wsi)) return false;  // lws would dereference a null TLS session
@@ -65,11 +155,21 @@ Result<std::unique_ptr<EventLoop>> EventLoop::create(const LoopOptions& options)
     loop->timers_ = std::make_shared<detail::TimerCore>();
     loop->loop_thread_ = std::this_thread::get_id();
 
+    loop->options_ = options;
+    for (int t = 0; t < WSI_TOKEN_COUNT; ++t)
+        loop->token_limits_.token_limit[t] = options.max_header_value_bytes;
+    for (auto t : {WSI_TOKEN_GET_URI, WSI_TOKEN_POST_URI, WSI_TOKEN_OPTIONS_URI, WSI_TOKEN_PUT_URI,
+                   WSI_TOKEN_PATCH_URI, WSI_TOKEN_DELETE_URI, WSI_TOKEN_HEAD_URI, WSI_TOKEN_CONNECT,
+                   WSI_TOKEN_HTTP_URI_ARGS})
+        loop->token_limits_.token_limit[t] = options.max_target_bytes;
+
     lws_context_creation_info info{};
     info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.user = loop.get();
     info.timeout_secs = options.io_timeout_s;
+    info.max_http_header_data = options.max_header_buffer_bytes;
+    info.token_limits = &loop->token_limits_;
     loop->ctx_.reset(lws_create_context(&info));
     if (!loop->ctx_) return make_error(Errc::internal, "event loop: lws_create_context failed");
 
@@ -175,6 +275,11 @@ Result<lws_vhost*> EventLoop::create_vhost(VhostOptions options) {
     info.user = o.user;
     info.keepalive_timeout = static_cast<int>(o.keepalive_timeout_s);
     info.options = o.extra_lws_options | LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
+    // lws 4.1 on an IPv6-enabled vhost parses an IPv4 literal `iface` into the wrong field of a sockaddr_in6
+    // and binds "::" (every address). An IPv4 listener is an IPv4 socket.
+    in_addr v4{};
+    if (!o.bind_address.empty() && inet_pton(AF_INET, o.bind_address.c_str(), &v4) == 1)
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     const bool server_tls = !o.tls_cert_path.empty() || !o.tls_key_path.empty();
     if (server_tls) {
         if (o.tls_cert_path.empty() || o.tls_key_path.empty())
@@ -198,7 +303,19 @@ Result<lws_vhost*> EventLoop::create_vhost(VhostOptions options) {
     if (!o.client_key_path.empty()) info.client_ssl_private_key_filepath = o.client_key_path.c_str();
     if (!o.client_ca_path.empty() || !o.client_cert_path.empty()) info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 
+    const bool listens = o.port != VhostOptions::kNoListen;
+    const std::set<int> before = listens ? listening_sockets() : std::set<int>{};
+    record->per_address = o.max_connections_per_address.value_or(options_.max_connections_per_address);
+    if (listens &&
+        (record->per_address > 0 || (options_.descriptor_reserve > 0 && !o.use_descriptor_reserve))) {
+        // lws asks protocols[0] whether to keep each accepted socket
+        // (LWS_CALLBACK_FILTER_NETWORK_CONNECTION).
+        record->first_callback = o.protocols[0].callback;
+        o.protocols[0].callback = &EventLoop::admission_callback;
+    }
+    creating_ = record.get();
     lws_vhost* vh = lws_create_vhost(ctx_.get(), &info);
+    creating_ = nullptr;
     if (!vh) {
         std::string where = o.port == VhostOptions::kNoListen
                                 ? std::string("(no listener)")
@@ -208,8 +325,134 @@ Result<lws_vhost*> EventLoop::create_vhost(VhostOptions options) {
                                                  ": lws_create_vhost failed (address in use, bad address or "
                                                  "unreadable TLS files)");
     }
+    if (listens) {
+        // What the kernel bound, not what we asked for: the new listening socket(s) of this vhost.
+        const std::string wanted = o.bind_address.empty() ? std::string("*") : o.bind_address;
+        const int port = lws_get_vhost_listen_port(vh);
+        std::vector<SocketAddress> bound;
+        const std::set<int> now = listening_sockets();
+        for (int fd : now) {
+            if (before.count(fd)) continue;
+            auto a = SocketAddress::of_socket(fd);
+            if (a.ok() && a->port == port) bound.push_back(*a);
+        }
+        // lws shares one listener between vhosts on the same address and port: then it is an older socket.
+        for (int fd : now) {
+            if (!bound.empty()) break;
+            auto a = SocketAddress::of_socket(fd);
+            if (a.ok() && a->port == port && check_bound_as_configured(o.bind_address, *a))
+                bound.push_back(*a);
+        }
+        Status verdict =
+            bound.empty()
+                ? make_error(Errc::internal, "no listening socket found for port " + std::to_string(port))
+                : Status{};
+        for (const auto& b : bound) {
+            if (!verdict) break;
+            verdict = check_bound_as_configured(o.bind_address, b);
+        }
+        if (!verdict) {
+            lws_vhost_destroy(vh);
+            vhosts_.push_back(std::move(record));  // lws frees the vhost later; its strings must outlive that
+            return verdict.error().with_context("vhost '" + o.name + "' (bind " + wanted + ":" +
+                                                std::to_string(o.port) + ")");
+        }
+        for (const auto& b : bound) LOG_INFO("net", "%s listening on %s", o.name.c_str(), b.text().c_str());
+        record->bound = bound.front();
+    }
+    record->vhost = vh;
     vhosts_.push_back(std::move(record));
     return vh;
+}
+
+int EventLoop::admission_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+    auto* self = static_cast<EventLoop*>(lws_context_user(lws_get_context(wsi)));
+    if (!self) return 0;
+    VhostRecord* record = nullptr;
+    const lws_vhost* vh = lws_get_vhost(wsi);
+    for (const auto& r : self->vhosts_)
+        if (vh && r->vhost == vh) record = r.get();
+    // While lws_create_vhost runs (PROTOCOL_INIT, the listener), the record does not know its vhost yet.
+    if (!record && self->creating_ && self->creating_->first_callback) record = self->creating_;
+    if (!record || !record->first_callback) return 0;
+    if (reason == LWS_CALLBACK_FILTER_NETWORK_CONNECTION &&
+        !self->admit(*record, static_cast<int>(reinterpret_cast<intptr_t>(in))))
+        return 1;  // lws closes the socket
+    return record->first_callback(wsi, reason, user, in, len);
+}
+
+namespace {
+// The peer of a connected socket ("" when it is not connected any more).
+std::string peer_of(int fd, int* port) {
+    sockaddr_storage ss{};
+    socklen_t sl = sizeof(ss);
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &sl) != 0) return {};
+    char text[INET6_ADDRSTRLEN] = {0};
+    if (ss.ss_family == AF_INET) {
+        const auto* sa = reinterpret_cast<const sockaddr_in*>(&ss);
+        inet_ntop(AF_INET, &sa->sin_addr, text, sizeof(text));
+        *port = ntohs(sa->sin_port);
+    } else if (ss.ss_family == AF_INET6) {
+        const auto* sa = reinterpret_cast<const sockaddr_in6*>(&ss);
+        inet_ntop(AF_INET6, &sa->sin6_addr, text, sizeof(text));
+        *port = ntohs(sa->sin6_port);
+    } else {
+        return {};
+    }
+    return text;
+}
+}  // namespace
+
+bool EventLoop::admit(VhostRecord& record, int fd) {
+    const std::string& name = record.options.name;
+    int peer_port = 0;
+    std::string peer = peer_of(fd, &peer_port);
+    if (peer.empty()) peer = "?";
+    if (options_.descriptor_reserve > 0 && !record.options.use_descriptor_reserve) {
+        rlimit rl{};
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+            static_cast<rlim_t>(fd) + options_.descriptor_reserve >= rl.rlim_cur) {
+            LOG_LIMITED(
+                cpe::log::Level::warn, 5, 60, "net",
+                "%s: refused a connection from %s: descriptor %d of %llu, the last %u are kept for the API",
+                name.c_str(), peer.c_str(), fd, static_cast<unsigned long long>(rl.rlim_cur),
+                options_.descriptor_reserve);
+            return false;
+        }
+    }
+    if (record.per_address == 0) return true;
+    // Sockets still connected to the peer they were accepted from (a closed descriptor may have been reused).
+    auto prune = [fd](const std::string& address, std::vector<std::pair<int, int>>& list) {
+        list.erase(std::remove_if(list.begin(), list.end(),
+                                  [&](const std::pair<int, int>& e) {
+                                      int port = 0;
+                                      return e.first == fd || peer_of(e.first, &port) != address ||
+                                             port != e.second;
+                                  }),
+                   list.end());
+    };
+    if (record.accepted.size() > 1024) {
+        for (auto it = record.accepted.begin(); it != record.accepted.end();) {
+            prune(it->first, it->second);
+            it = it->second.empty() ? record.accepted.erase(it) : std::next(it);
+        }
+    }
+    auto& open = record.accepted[peer];
+    prune(peer, open);
+    if (open.size() >= record.per_address) {
+        LOG_LIMITED(cpe::log::Level::warn, 5, 60, "net",
+                    "%s: refused a connection from %s: it already holds %zu", name.c_str(), peer.c_str(),
+                    open.size());
+        return false;
+    }
+    open.emplace_back(fd, peer_port);
+    return true;
+}
+
+std::optional<SocketAddress> EventLoop::bound_address(const lws_vhost* vhost) const {
+    for (const auto& r : vhosts_)
+        if (r->vhost == vhost && r->bound) return r->bound;
+    return std::nullopt;
 }
 
 }  // namespace cpe::net

@@ -31,6 +31,18 @@ struct LoopOptions {
     int lws_log_mask = LLL_ERR | LLL_WARN;
     // Seconds lws waits for headers/body before dropping an idle connection.
     unsigned io_timeout_s = 10;
+    // lws's per-connection buffer for a request's headers; a request head larger than this is dropped by lws
+    // without a status. Below it, a request target longer than max_target_bytes is cut there (servers answer
+    // 414) and a header value longer than max_header_value_bytes likewise (431).
+    unsigned short max_header_buffer_bytes = 8192;
+    unsigned short max_target_bytes = 4096;
+    unsigned short max_header_value_bytes = 4096;
+    // Descriptors kept for the listeners that may use them (VhostOptions::use_descriptor_reserve: the HTTP
+    // API) and for outgoing work: other listeners refuse a connection once fewer than this many are left
+    // below RLIMIT_NOFILE. 0 = no reserve.
+    unsigned descriptor_reserve = 0;
+    // Connections one peer address may hold open on a listener that does not set its own limit; 0 = no limit.
+    unsigned max_connections_per_address = 0;
 };
 
 // A vhost for a server (port >= 0) or for client connections (port = kNoListen).
@@ -55,6 +67,12 @@ struct VhostOptions {
     std::shared_ptr<void> keep_alive;   // held until the context is destroyed (lws frees vhosts late)
     unsigned keepalive_timeout_s = 0;   // idle HTTP keep-alive; 0 = lws default (5 s)
     uint64_t extra_lws_options = 0;     // LWS_SERVER_OPTION_* bits
+    // Listener admission (checked as lws accepts, before any byte is read; a refused socket is just closed):
+    // the most connections one peer address may hold open (nullopt =
+    // LoopOptions::max_connections_per_address, 0 = no limit), and whether this listener may use
+    // LoopOptions::descriptor_reserve.
+    std::optional<unsigned> max_connections_per_address;
+    bool use_descriptor_reserve = false;
 };
 
 // The peer of a TLS connection presented a certificate that verified against the vhost's CA.
@@ -63,6 +81,19 @@ struct VhostOptions {
 bool peer_certificate_verified(lws* wsi);
 // The Common Name of the peer's certificate (whether or not it verified); nullopt without one.
 std::optional<std::string> peer_certificate_cn(lws* wsi);
+
+// The local address of a socket as the kernel reports it (getsockname).
+struct SocketAddress {
+    int family = 0;       // AF_INET or AF_INET6
+    std::string address;  // "127.0.0.1", "::1"
+    int port = 0;
+    bool wildcard = false;  // 0.0.0.0 or ::
+    static Result<SocketAddress> of_socket(int fd);
+    std::string text() const;  // "127.0.0.1:8080", "[::1]:8080"
+};
+// Whether `bound` is exactly what `configured` asked for: "" = a wildcard; an IPv4/IPv6 literal = that
+// address in that family; an interface name = not a wildcard. The error names both.
+Status check_bound_as_configured(const std::string& configured, const SocketAddress& bound);
 
 class EventLoop;
 
@@ -111,9 +142,14 @@ public:
     TimerHandle add_timer(uint64_t ms, std::function<void()> fn);
 
     // Loop thread: adds a vhost. The strings, protocol table and keep_alive live as long as the context.
+    // A listening vhost is checked after the bind: the address its socket got (getsockname) must be the one
+    // configured (an error otherwise, and the vhost is destroyed); it is logged from the socket.
     Result<lws_vhost*> create_vhost(VhostOptions options);
+    // The address a listening vhost made here is bound to; nullopt for others.
+    std::optional<SocketAddress> bound_address(const lws_vhost* vhost) const;
 
     lws_context* context() const { return ctx_.get(); }
+    const LoopOptions& options() const { return options_; }
 
     // Wraps fn so it runs only while `target` is alive: for timers and posted work that outlive objects.
     template <typename T, typename Fn>
@@ -131,8 +167,19 @@ private:
 
     struct VhostRecord {
         VhostOptions options;
+        lws_vhost* vhost = nullptr;
+        std::optional<SocketAddress> bound;
+        lws_callback_function* first_callback = nullptr;  // protocols[0]'s own, when admission wraps it
+        unsigned per_address = 0;
+        // Accepted sockets per peer address: (descriptor, peer port), pruned of closed ones at each accept.
+        std::unordered_map<std::string, std::vector<std::pair<int, int>>> accepted;
     };
+    static int admission_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
+    bool admit(VhostRecord& record, int fd);
+    VhostRecord* creating_ = nullptr;
 
+    LoopOptions options_;
+    lws_token_limits token_limits_{};  // the context keeps a pointer to it
     LwsContextPtr ctx_;
     std::vector<std::unique_ptr<VhostRecord>> vhosts_;
     std::vector<lws_protocols> loop_protocols_;

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "log/log.hpp"
+#include "net/ws_util.hpp"
 
 namespace cpe::net {
 
@@ -26,6 +27,7 @@ struct Exchange {
     bool too_large = false;
     bool responded = false;
     bool close_after = false;  // close the connection after the response (unread body left)
+    bool head = false;         // a HEAD request: headers only
     // response in progress
     Response response;
     bool headers_sent = false;
@@ -159,12 +161,42 @@ bool Responder::pending() const {
 bool SseStream::enqueue(std::string message) {
     if (!is_open()) return false;
     if (limit_ && queue_.size() >= limit_) {
+        queued_bytes_ -= queue_.front().size();
         queue_.pop_front();
         ++dropped_;
     }
+    if (byte_limit_ && queued_bytes_ + message.size() > byte_limit_) {
+        // A client that does not read: drop it rather than hold its backlog (the socket is not writeable, so
+        // lws is asked to kill the connection, not to flush it).
+        auto ex = ex_.lock();
+        LOG_LIMITED(cpe::log::Level::warn, 10, 60, kTag,
+                    "SSE client %s dropped: more than %zu bytes queued unread (%zu events)",
+                    ex ? ex->request.peer.c_str() : "?", byte_limit_, queue_.size());
+        overrun_ = true;
+        open_ = false;
+        queue_.clear();
+        queued_bytes_ = 0;
+        keepalive_.cancel();
+        if (ex) lws_set_timeout(ex->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+        return false;
+    }
+    queued_bytes_ += message.size();
     queue_.push_back(std::move(message));
     wake();
     return true;
+}
+
+void SseStream::refuse(Response response) {
+    if (!is_open()) return;
+    if (started_) {
+        send("error", response.body);
+        close();
+        return;
+    }
+    refusal_ = std::move(response);
+    closing_ = true;
+    keepalive_.cancel();
+    wake();
 }
 
 void SseStream::wake() {
@@ -233,6 +265,8 @@ Status HttpServer::start() {
     vo.tls_key_path = options_.tls_key_path;
     vo.tls_ca_path = options_.tls_ca_path;
     vo.require_client_cert = options_.require_client_cert;
+    vo.max_connections_per_address = options_.max_connections_per_address;
+    vo.use_descriptor_reserve = options_.use_descriptor_reserve;
     lws_protocols proto{};
     proto.name = "http";
     proto.callback = &HttpServer::callback;
@@ -339,6 +373,18 @@ int HttpServer::on_request(lws* wsi, std::string path) {
         }
     }
 
+    const LoopOptions& limits = loop_.options();
+    RequestHeadFacts facts;
+    facts.version = copy_header(wsi, WSI_TOKEN_HTTP);
+#if defined(LWS_ROLE_H2)
+    facts.h2 =
+        lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COLON_PATH) > 0;  // an HTTP/2 stream has no request line
+#endif
+    for (const auto& m : kMethods)
+        facts.target_truncated =
+            facts.target_truncated || lws_hdr_total_length(wsi, m.token) >= limits.max_target_bytes;
+    for (const auto& [k, v] : req.query)
+        facts.target_truncated = facts.target_truncated || k.size() + v.size() + 1 >= limits.max_target_bytes;
     for (int t = 0; t < WSI_TOKEN_COUNT; ++t) {
         auto token = static_cast<lws_token_indexes>(t);
         const char* name = reinterpret_cast<const char*>(lws_token_to_string(token));
@@ -346,17 +392,28 @@ int HttpServer::on_request(lws* wsi, std::string path) {
         size_t nlen = std::strlen(name);
         if (nlen < 2 || name[0] == ':' || name[nlen - 1] != ':') continue;  // methods, pseudo headers
         if (lws_hdr_total_length(wsi, token) <= 0) continue;
-        req.headers[std::string(name, nlen - 1)] = trim(copy_header(wsi, token));
+        std::string key(name, nlen - 1);
+        for (int frag = 0; lws_hdr_fragment_length(wsi, token, frag) > 0; ++frag) {
+            if (lws_hdr_fragment_length(wsi, token, frag) >= limits.max_header_value_bytes)
+                facts.truncated_header = key;
+            if (token == WSI_TOKEN_HTTP_CONTENT_LENGTH) ++facts.content_length_fields;
+        }
+        if (token == WSI_TOKEN_HTTP_TRANSFER_ENCODING) facts.transfer_encoding = true;
+        req.headers[key] = trim(copy_header(wsi, token));
     }
     for (const auto& name : options_.capture_headers) {
         std::string key = name + ":";
         int len = lws_hdr_custom_length(wsi, key.c_str(), static_cast<int>(key.size()));
         if (len < 0) continue;
+        if (len >= limits.max_header_value_bytes) facts.truncated_header = name;
         std::string value(static_cast<size_t>(len) + 1, '\0');
         int n = lws_hdr_custom_copy(wsi, value.data(), len + 1, key.c_str(), static_cast<int>(key.size()));
         if (n < 0) continue;
         value.resize(static_cast<size_t>(n));
-        req.headers[name] = trim(std::move(value));
+        // As sent, untrimmed first: a control byte inside must be seen by the check below.
+        req.headers[name] = value.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos
+                                ? trim(std::move(value))
+                                : std::move(value);
     }
     char peer[64] = {0};
     if (lws_get_peer_simple(wsi, peer, sizeof(peer))) req.peer = peer;
@@ -369,6 +426,14 @@ int HttpServer::on_request(lws* wsi, std::string path) {
     }
     if (auto cn = peer_certificate_cn(wsi); cn && peer_certificate_verified(wsi)) req.client_cert_cn = *cn;
 
+    if (auto refused = check_request_head(req, facts)) {
+        LOG_LIMITED(cpe::log::Level::warn, 10, 60, kTag, "%s: refused a request from %s: %d %s",
+                    options_.name.c_str(), req.peer.c_str(), refused->status,
+                    printable(refused->body, 200).c_str());
+        ex->close_after = true;
+        respond(*ex, std::move(*refused));
+        return 0;
+    }
     if (req.method.empty()) {
         ex->close_after = true;
         respond(*ex, Response::error(405, "unsupported HTTP method"));
@@ -415,15 +480,22 @@ void HttpServer::dispatch(const std::shared_ptr<Exchange>& ex) {
     lws_set_timeout(ex->wsi, NO_PENDING_TIMEOUT, 0);  // our own handler timeout applies from here
     Request& req = ex->request;
     const auto segments = split_path(req.path);
+    // HEAD is GET without the body (RFC 9110 9.3.2): the handler runs as for GET, on_writeable sends no body.
+    ex->head = req.method == "HEAD";
+    const std::string& method = ex->head ? std::string("GET") : req.method;
     std::string allowed;
     for (const auto& r : routes_) {
         std::map<std::string, std::string> params;
         if (!match(r.segments, segments, params)) continue;
-        if (r.method != req.method) {
+        if (r.method != method) {
             if (allowed.find(r.method) == std::string::npos) allowed += (allowed.empty() ? "" : ", ") + r.method;
             continue;
         }
         req.params = std::move(params);
+        if (r.sse_handler && ex->head) {
+            respond(*ex, Response::text(200, "", "text/event-stream"));
+            return;
+        }
         if (r.sse_handler) {
             start_sse(ex, r);
             return;
@@ -444,7 +516,7 @@ void HttpServer::dispatch(const std::shared_ptr<Exchange>& ex) {
         }
         return;
     }
-    if (allowed.empty() && req.method == "GET") {
+    if (allowed.empty() && method == "GET") {
         for (const auto& m : mounts_) {
             if (req.path.rfind(m.prefix, 0) == 0 || req.path + "/" == m.prefix) {
                 if (serve_file(ex, m)) return;
@@ -528,6 +600,7 @@ void HttpServer::start_sse(const std::shared_ptr<Exchange>& ex, const Route& rou
     auto stream = std::make_shared<SseStream>();
     stream->ex_ = ex;
     stream->limit_ = options_.sse_queue_limit;
+    stream->byte_limit_ = options_.sse_max_queued_bytes;
     ex->sse = stream;
     lws_callback_on_writable(ex->wsi);  // headers
     arm_keepalive(stream);
@@ -559,6 +632,16 @@ int HttpServer::on_writeable(lws* wsi) {
 
     if (ex->phase == Phase::closing) return -1;
 
+    if (ex->phase == Phase::sse && !ex->headers_sent && ex->sse->refusal_) {
+        // Refused before the stream opened: an ordinary HTTP error response instead.
+        SseStream& s = *ex->sse;
+        ex->response = std::move(*s.refusal_);
+        s.refusal_.reset();
+        s.queue_.clear();
+        s.queued_bytes_ = 0;
+        ex->phase = Phase::sending;
+        ex->close_after = true;
+    }
     if (ex->phase == Phase::sse) {
         SseStream& s = *ex->sse;
         if (!ex->headers_sent) {
@@ -571,6 +654,7 @@ int HttpServer::on_writeable(lws* wsi) {
                 lws_finalize_write_http_header(wsi, start, &p, end))
                 return -1;
             ex->headers_sent = true;
+            s.started_ = true;
             // Long-lived: give the header buffer back to lws's pool (what lws_http_mark_sse does on h1, without
             // its h2-only complaint in the log).
             lws_http_headers_detach(wsi);
@@ -581,10 +665,14 @@ int HttpServer::on_writeable(lws* wsi) {
         if (!s.queue_.empty()) {
             std::string msg = std::move(s.queue_.front());
             s.queue_.pop_front();
+            s.queued_bytes_ -= msg.size();
             // An event larger than the scratch buffer goes out in pieces over several writeable callbacks.
             size_t n = std::min(msg.size(), kChunk);
             std::memcpy(start, msg.data(), n);
-            if (n < msg.size()) s.queue_.push_front(msg.substr(n));
+            if (n < msg.size()) {
+                s.queue_.push_front(msg.substr(n));
+                s.queued_bytes_ += msg.size() - n;
+            }
             if (lws_write(wsi, start, n, LWS_WRITE_HTTP) != static_cast<int>(n)) return -1;
             if (!s.queue_.empty() || s.closing_) lws_callback_on_writable(wsi);
             return 0;
@@ -618,7 +706,7 @@ int HttpServer::on_writeable(lws* wsi) {
             return -1;
         if (lws_finalize_write_http_header(wsi, hs, &p, he)) return -1;
         ex->headers_sent = true;
-        if (!r.body.empty()) {
+        if (!r.body.empty() && !ex->head) {
             lws_callback_on_writable(wsi);
             return 0;
         }
@@ -660,6 +748,7 @@ void HttpServer::finish_closed(Exchange& ex) {
         stream->keepalive_.cancel();
         stream->open_ = false;
         stream->queue_.clear();
+        stream->queued_bytes_ = 0;
         if (auto fn = std::move(stream->on_close_)) fn();
     }
 }

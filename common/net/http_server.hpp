@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -38,8 +39,13 @@ struct HttpServerOptions {
     std::vector<std::string> capture_headers = {"x-authentik-email", "x-authentik-groups", "x-authentik-username",
                                                 "x-authentik-uid", "x-request-id", "x-api-key"};
     size_t sse_queue_limit = 256;         // per client; when full the oldest event is dropped
+    size_t sse_max_queued_bytes = 1 << 20;  // per client; a client that lets more pile up is disconnected
     uint64_t sse_keepalive_ms = 15000;    // a ": keep-alive" comment when idle this long
     size_t max_static_file_bytes = 8 << 20;
+    // Admission (see VhostOptions): connections per peer address (0 = no limit: an API behind a proxy sees
+    // one address), and whether this server may use the loop's descriptor reserve (the API: yes).
+    unsigned max_connections_per_address = 0;
+    bool use_descriptor_reserve = true;
 };
 
 // Completes one request. Copyable; the first send() wins. After the client went away (or the handler
@@ -68,10 +74,16 @@ public:
     bool comment(std::string_view text);
     // Sends what is queued, then closes the connection.
     void close();
+    // Before the first event: answers the request with this response (an HTTP error status) instead of
+    // opening the stream. Later (the stream is already 200): an "error" event with its body, then close().
+    void refuse(Response response);
     bool is_open() const { return open_ && !closing_; }
     // Events dropped because this client read too slowly.
     uint64_t dropped() const { return dropped_; }
     size_t queued() const { return queue_.size(); }
+    size_t queued_bytes() const { return queued_bytes_; }
+    // The client was disconnected because more than the byte limit piled up unread.
+    bool overrun() const { return overrun_; }
     // Called once when the connection ends (client left, close(), or server shutdown).
     void on_close(std::function<void()> fn) { on_close_ = std::move(fn); }
 
@@ -82,6 +94,11 @@ private:
 
     std::weak_ptr<detail::Exchange> ex_;
     std::deque<std::string> queue_;
+    size_t queued_bytes_ = 0;
+    size_t byte_limit_ = 0;
+    bool overrun_ = false;
+    bool started_ = false;  // the 200 headers went out
+    std::optional<Response> refusal_;
     size_t limit_ = 0;
     uint64_t dropped_ = 0;
     bool open_ = true;

@@ -173,4 +173,33 @@ std::string redact_url(std::string_view url) {
     return out;
 }
 
+namespace {
+bool has_control_break(std::string_view s) {
+    return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+}  // namespace
+
+std::optional<Response> check_request_head(const Request& req, const RequestHeadFacts& facts) {
+    if (facts.target_truncated) return Response::error(414, "request target too long");
+    if (!facts.truncated_header.empty())
+        return Response::error(431, "request header '" + facts.truncated_header + "' too large");
+    bool bad_target = has_control_break(req.path);
+    for (const auto& [k, v] : req.query)
+        bad_target = bad_target || has_control_break(k) || has_control_break(v);
+    if (bad_target) return Response::error(400, "request target holds CR, LF or NUL after decoding");
+    if (!facts.h2 && facts.version != "HTTP/1.1" && facts.version != "HTTP/1.0")
+        return Response::error(400,
+                               facts.version.empty()
+                                   ? "request line without an HTTP version (a line break inside the target?)"
+                                   : "unsupported HTTP version");
+    for (const auto& [name, value] : req.headers) {
+        if (has_control_break(name) || has_control_break(value))
+            return Response::error(400, "request header '" + name + "' holds CR, LF or NUL");
+    }
+    if (facts.content_length_fields > 1) return Response::error(400, "more than one Content-Length header");
+    if (facts.transfer_encoding && facts.content_length_fields > 0)
+        return Response::error(400, "Content-Length together with Transfer-Encoding is refused");
+    return std::nullopt;
+}
+
 }  // namespace cpe::net

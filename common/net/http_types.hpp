@@ -45,6 +45,22 @@ struct Response {
     static Response error(int status, std::string_view message);
 };
 
+// What the HTTP parser (lws) reports about a request head beyond the Request itself.
+struct RequestHeadFacts {
+    std::string version;            // "HTTP/1.1"; "" when the request line had none
+    bool h2 = false;                // an HTTP/2 stream (no request line)
+    bool target_truncated = false;  // the request target reached the parser's limit and was cut
+    std::string truncated_header;   // a header whose value reached the parser's limit ("" = none)
+    unsigned content_length_fields = 0;
+    bool transfer_encoding = false;
+};
+// The checks every request passes before any handler sees it; the refusal (414, 431 or 400, naming what was
+// wrong) or nullopt. Refused: a target or header that was cut; CR, LF or NUL anywhere in the decoded path,
+// query or header values (a "%0a" in the target ends the request line inside lws's parser, so what follows
+// it would become a header: such a request has no HTTP version); a request line without "HTTP/1.0" or
+// "HTTP/1.1"; repeated Content-Length; Content-Length together with Transfer-Encoding (request smuggling).
+std::optional<Response> check_request_head(const Request& req, const RequestHeadFacts& facts);
+
 // "%41+b" → "A b" (plus as space when `plus_is_space`). Malformed escapes are kept literally.
 std::string percent_decode(std::string_view text, bool plus_is_space);
 // Splits "a=1&b=2&a=3" into decoded pairs; a key without '=' gets an empty value.

@@ -80,6 +80,11 @@ std::optional<net::Response> check_access(const AccessConfig& config, const net:
         bool trusted = std::find(config.trusted_proxies.begin(), config.trusted_proxies.end(), peer) !=
                        config.trusted_proxies.end();
         if (!trusted) return refuse("staff headers are accepted only through the SSO proxy (untrusted peer " + peer + ")");
+        // One address, as the proxy sends it: a list (two headers folded into one, or an appended copy) is
+        // refused.
+        const std::string one = trim(*email);
+        if (one.find_first_of(",; \t\r\n") != std::string::npos || one.find('\0') != std::string::npos)
+            return net::Response::error(400, "X-Authentik-Email must hold exactly one address");
         if (!config.staff_groups.empty()) {
             std::string groups = req.header("x-authentik-groups").value_or("");
             bool member = false;

@@ -106,8 +106,9 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
         const cJSON* u = *usp;
         if (auto st = r.only(u, "usp",
                              {"enabled", "bind", "port", "tls", "endpoint_id", "request_timeout_ms", "max_record_bytes",
-                              "notifications_per_endpoint", "notification_bytes_per_endpoint", "admission", "identify",
-                              "subscribe", "subscriptions"});
+                              "notifications_per_endpoint", "notification_bytes_per_endpoint", "admission",
+                              "max_connections_per_address", "descriptor_reserve", "identify", "subscribe",
+                              "subscriptions"});
             !st)
             return st.error();
         if (auto st = r.boolean(u, "enabled", "usp.enabled", c.usp.enabled); !st) return st.error();
@@ -159,6 +160,14 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
                 !st)
                 return st.error();
         }
+        if (auto st = r.integer(u, "max_connections_per_address", "usp.max_connections_per_address",
+                                c.usp.max_connections_per_address, 0, 1000000);
+            !st)
+            return st.error();
+        if (auto st = r.integer(u, "descriptor_reserve", "usp.descriptor_reserve", c.usp.descriptor_reserve,
+                                0, 100000);
+            !st)
+            return st.error();
         if (auto st = r.boolean(u, "identify", "usp.identify", c.usp.identify); !st) return st.error();
         if (auto st = r.boolean(u, "subscribe", "usp.subscribe", c.usp.subscribe); !st) return st.error();
         auto tls = r.object(u, "tls", "usp.tls");

@@ -42,6 +42,10 @@ struct HubConfig {
             std::set<std::string> allow;       // mode allow_list: the endpoint ids that may connect
             int64_t unidentified_ttl_s = 86400;
         } admission;
+        // Admission on the USP port: connections one peer address may hold (0 = no limit), and descriptors it
+        // may never take (kept for the HTTP API and outgoing work).
+        unsigned max_connections_per_address = 64;
+        unsigned descriptor_reserve = 256;
         bool identify = true;
         bool subscribe = true;
         std::vector<controller::SubscriptionSpec> subscriptions = controller::ControllerOptions{}.subscriptions;

@@ -173,11 +173,7 @@ void Hub::route(const std::string& method, const std::string& pattern, net::Http
 void Hub::sse(const std::string& pattern, net::HttpServer::SseHandler handler) {
     http_->sse(pattern, [this, handler = std::move(handler)](const net::Request& req,
                                                              std::shared_ptr<net::SseStream> stream) {
-        if (auto refused = check(req)) {
-            stream->send("error", refused->body);
-            stream->close();
-            return;
-        }
+        if (auto refused = check(req)) return stream->refuse(std::move(*refused));  // the 401/403 as such
         handler(req, std::move(stream));
     });
 }
@@ -347,9 +343,8 @@ void Hub::add_usp_routes() {
     sse("/sse", [this](const net::Request& req, std::shared_ptr<net::SseStream> stream) {
         auto topics = EventStream::topics_of(req);
         if (topics.empty()) {
-            stream->send("error", R"j({"error":"query parameter 'topics' is required (e.g. topics=devices)"})j");
-            stream->close();
-            return;
+            return stream->refuse(
+                net::Response::error(400, "query parameter 'topics' is required (e.g. topics=devices)"));
         }
         events_.subscribe(topics, stream);
         stream->comment("subscribed");

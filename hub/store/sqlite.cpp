@@ -1,8 +1,27 @@
 #include "store/sqlite.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cerrno>
+#include <cstring>
+
 namespace cpe::hub::store {
 
 Result<Db> Db::open(const std::string& path) {
+    // The database is the owner's only, whatever the umask: SQLite gives -wal and -shm the main file's mode,
+    // so the main file is created 0600 here (and an older 0644 one, with its companions, tightened).
+    if (path != ":memory:" && !path.empty()) {
+        int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return make_error(Errc::io_error, "store '" + path + "': cannot open: " + std::strerror(errno));
+        const bool tightened = ::fchmod(fd, 0600) == 0;
+        ::close(fd);
+        if (!tightened)
+            return make_error(Errc::io_error,
+                              "store '" + path + "': cannot make it 0600: " + std::strerror(errno));
+        for (const char* companion : {"-wal", "-shm", "-journal"}) ::chmod((path + companion).c_str(), 0600);
+    }
     sqlite3* raw = nullptr;
     int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                              nullptr);

@@ -245,6 +245,11 @@ TEST_F(BridgeApi, WrongPasswordGives502ThenBacksOffWithoutASecondLogin) {
         EXPECT_EQ(text->find(secret), std::string::npos) << *text;
     EXPECT_EQ(b->log().find(secret), std::string::npos);
     EXPECT_EQ(read_text(b->dir + "/state/tplink-state.json").find(secret), std::string::npos);
+    // Issue 10 item 10: the state is the owner's only.
+    namespace fs = std::filesystem;
+    EXPECT_EQ(fs::status(b->dir + "/state/tplink-state.json").permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_EQ(fs::status(b->dir + "/state").permissions() & fs::perms::all, fs::perms::owner_all);
 }
 
 // The back-off survives a restart of cpe-bridge (state_dir): the new process does not log in either.

@@ -97,3 +97,20 @@ TEST(Access, ConstantTimeCompare) {
     EXPECT_FALSE(constant_time_equal("", "a"));
     EXPECT_TRUE(constant_time_equal("", ""));
 }
+
+// Issue 10 item 2: the proxy's e-mail header is one address; a folded or appended list is refused.
+TEST(Access, StaffEmailMustBeOneAddress) {
+    auto c = config();
+    for (std::string bad : std::vector<std::string>{
+             "a@example.org, b@example.org", "a@example.org;b@example.org", "a@example.org b@example.org",
+             std::string("a@example.org\nb@example.org")}) {
+        auto r = req("/devices/summary", "10.0.0.5");
+        r.headers["x-authentik-email"] = bad;
+        auto refused = check_access(c, r);
+        ASSERT_TRUE(refused) << bad;
+        EXPECT_EQ(refused->status, 400) << bad;
+    }
+    auto r = req("/devices/summary", "10.0.0.5");
+    r.headers["x-authentik-email"] = "tech@example.org";
+    EXPECT_FALSE(check_access(c, r));
+}

@@ -23,6 +23,14 @@ TEST(HubConfig, DefaultsAndRelativePaths) {
     EXPECT_EQ(c->usp.tls.cert, "/etc/hub/a.crt");
     EXPECT_EQ(c->usp.tls.key, "/abs/a.key");
     EXPECT_EQ(c->usp.subscriptions.size(), 3u);
+    EXPECT_EQ(c->http.bind, "127.0.0.1");
+    EXPECT_EQ(c->usp.max_connections_per_address, 64u);
+    EXPECT_EQ(c->usp.descriptor_reserve, 256u);
+    auto limits =
+        parse_config(R"({"usp": {"max_connections_per_address": 0, "descriptor_reserve": 32}})", "hub.json");
+    ASSERT_TRUE(limits.ok()) << limits.error().message;
+    EXPECT_EQ(limits->usp.max_connections_per_address, 0u);
+    EXPECT_EQ(limits->usp.descriptor_reserve, 32u);
 }
 
 TEST(HubConfig, ErrorsNameTheField) {

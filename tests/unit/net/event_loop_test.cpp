@@ -230,3 +230,85 @@ TEST(EventLoop, VhostOptionsAreChecked) {
     ASSERT_FALSE(half.ok());
     EXPECT_NE(half.error().message.find("key"), std::string::npos) << half.error().message;
 }
+
+namespace {
+
+// connect() to addr:port; the errno (0 = connected).
+int connect_errno(const char* addr, int port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, addr, &sa.sin_addr);
+    int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0 ? 0 : errno;
+    ::close(fd);
+    return rc;
+}
+
+cpe::net::VhostOptions listener(const std::string& bind) {
+    cpe::net::VhostOptions vo;
+    vo.name = "probe";
+    vo.port = 0;
+    vo.bind_address = bind;
+    lws_protocols p{};
+    p.name = "http";
+    p.callback = lws_callback_http_dummy;
+    vo.protocols.push_back(p);
+    return vo;
+}
+
+}  // namespace
+
+// Issue 10 item 1: lws 4.1 bound "::" for an IPv4 literal on an IPv6-enabled vhost. 127.0.0.2 is another
+// loopback address on Linux: a listener on 127.0.0.1 must refuse it.
+TEST(EventLoop, Ipv4BindListensOnThatAddressOnly) {
+    auto loop = make_loop();
+    auto vh = loop->create_vhost(listener("127.0.0.1"));
+    ASSERT_TRUE(vh.ok()) << vh.error().message;
+    const int port = lws_get_vhost_listen_port(*vh);
+    auto bound = loop->bound_address(*vh);
+    ASSERT_TRUE(bound.has_value());
+    EXPECT_EQ(bound->family, AF_INET);
+    EXPECT_EQ(bound->address, "127.0.0.1");
+    EXPECT_EQ(bound->port, port);
+    EXPECT_EQ(bound->text(), "127.0.0.1:" + std::to_string(port));
+    EXPECT_EQ(connect_errno("127.0.0.1", port), 0);
+    EXPECT_EQ(connect_errno("127.0.0.2", port), ECONNREFUSED);
+}
+
+TEST(EventLoop, Ipv6LiteralAndWildcardBindsAreWhatWasAsked) {
+    auto loop = make_loop();
+    auto v6 = loop->create_vhost(listener("::1"));
+    if (v6.ok()) {  // a machine without IPv6 loopback cannot bind ::1 at all
+        auto bound = loop->bound_address(*v6);
+        ASSERT_TRUE(bound.has_value());
+        EXPECT_EQ(bound->family, AF_INET6);
+        EXPECT_EQ(bound->address, "::1");
+        EXPECT_EQ(connect_errno("127.0.0.1", bound->port), ECONNREFUSED);
+    }
+    auto any = loop->create_vhost(listener(""));
+    ASSERT_TRUE(any.ok()) << any.error().message;
+    auto bound = loop->bound_address(*any);
+    ASSERT_TRUE(bound.has_value());
+    EXPECT_TRUE(bound->wildcard);
+    EXPECT_EQ(connect_errno("127.0.0.2", bound->port), 0);
+}
+
+TEST(EventLoop, BoundAddressCheckNamesBothSides) {
+    cpe::net::SocketAddress any6{AF_INET6, "::", 8080, true};
+    cpe::net::SocketAddress lo4{AF_INET, "127.0.0.1", 8080, false};
+    cpe::net::SocketAddress lo6{AF_INET6, "::1", 8080, false};
+    auto wrong = cpe::net::check_bound_as_configured("127.0.0.1", any6);
+    ASSERT_FALSE(wrong.ok());
+    EXPECT_NE(wrong.error().message.find("configured for 127.0.0.1 but bound to [::]:8080"),
+              std::string::npos)
+        << wrong.error().message;
+    EXPECT_TRUE(cpe::net::check_bound_as_configured("127.0.0.1", lo4).ok());
+    EXPECT_FALSE(cpe::net::check_bound_as_configured("127.0.0.2", lo4).ok());
+    EXPECT_TRUE(cpe::net::check_bound_as_configured("::1", lo6).ok());
+    EXPECT_FALSE(cpe::net::check_bound_as_configured("::1", lo4).ok());
+    EXPECT_TRUE(cpe::net::check_bound_as_configured("", any6).ok());
+    EXPECT_FALSE(cpe::net::check_bound_as_configured("", lo4).ok());
+    EXPECT_TRUE(cpe::net::check_bound_as_configured("lo", lo4).ok());
+    EXPECT_FALSE(cpe::net::check_bound_as_configured("lo", any6).ok());
+}

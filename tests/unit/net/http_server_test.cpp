@@ -1,5 +1,11 @@
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "json/json.hpp"
 #include "net_test_util.hpp"
@@ -523,4 +529,306 @@ TEST(HttpServerStart, BusyPortIsAnErrorNamingTheAddress) {
     ASSERT_FALSE(st.ok());
     EXPECT_NE(st.error().message.find("second"), std::string::npos) << st.error().message;
     EXPECT_NE(st.error().message.find(std::to_string(o.port)), std::string::npos) << st.error().message;
+}
+
+// ---------------------------------------------------------------- issue 10: request-head checks
+
+namespace {
+// One raw request on a fresh connection; the whole answer (the server closes after a refusal).
+std::string exchange(int port, const std::string& request) {
+    RawSocket s(port);
+    EXPECT_TRUE(s.connected());
+    s.send_all(request);
+    std::string raw;
+    s.read_until(raw, [](const std::string& b) {
+        size_t h = b.find("\r\n\r\n");
+        if (h == std::string::npos) return false;
+        size_t cl = b.find("content-length: ");
+        return cl != std::string::npos && b.size() >= h + 4 + std::strtoul(b.c_str() + cl + 16, nullptr, 10);
+    });
+    return raw;
+}
+}  // namespace
+
+TEST_F(HttpServerTest, ControlBytesInTheTargetNeverReachAHandler) {
+    make();
+    int calls = 0;
+    Request seen;
+    server->route("GET", "/who", [&](const Request& req, Responder res) {
+        ++calls;
+        seen = req;
+        res.json(200, "{}");
+    });
+    start();
+    std::vector<std::string> bad = {
+        "GET /who?x=%0aX-Authentik-Groups:noc, HTTP/1.1\r\nHost: x\r\n\r\n",  // the probe's injection
+        "GET /who?x=%0dX-Authentik-Groups:noc, HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /who%0aX-Forged:1 HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /who?x=a%00b HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /who HTTP/1.1\r\nHost: x\r\nX-Authentik-Email: a\0b@example.org\r\n\r\n",
+        "GET /who\r\nHost: x\r\n\r\n",  // no HTTP version at all
+    };
+    bad[4] = std::string("GET /who HTTP/1.1\r\nHost: x\r\nX-Authentik-Email: a") + std::string(1, '\0') +
+             "b@example.org\r\n\r\n";
+    std::vector<std::string> answers;
+    with_client_thread([&] {
+        for (const auto& r : bad) answers.push_back(exchange(server->port(), r));
+    });
+    ASSERT_EQ(answers.size(), bad.size());
+    for (size_t i = 0; i < bad.size(); ++i) {
+        // A decoded NUL in the target makes lws itself drop the connection (its URI decoder fails on it,
+        // before any callback): no status, and no handler either.
+        const int expected = i == 3 ? 0 : 400;
+        EXPECT_EQ(status_of(answers[i]), expected) << i << ": " << answers[i];
+    }
+    EXPECT_EQ(calls, 0) << "a handler saw header " << seen.header("x-authentik-groups").value_or("(none)");
+    EXPECT_NE(answers[0].find("HTTP version"), std::string::npos) << answers[0];
+}
+
+TEST_F(HttpServerTest, OversizedTargetAndHeaderGetStatusesNotASilentClose) {
+    make();
+    server->route("GET", "/x", [](const Request&, Responder res) { res.json(200, "{}"); });
+    start();
+    std::string long_target, long_header;
+    with_client_thread([&] {
+        long_target =
+            exchange(server->port(), "GET /x?q=" + std::string(5000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        long_header = exchange(
+            server->port(), "GET /x HTTP/1.1\r\nHost: x\r\nCookie: " + std::string(5000, 'c') + "\r\n\r\n");
+    });
+    EXPECT_EQ(status_of(long_target), 414) << long_target;
+    EXPECT_EQ(status_of(long_header), 431) << long_header;
+    EXPECT_NE(long_header.find("cookie"), std::string::npos) << long_header;
+}
+
+TEST_F(HttpServerTest, ContentLengthWithChunkedOrTwiceIsRefused) {
+    make();
+    int calls = 0;
+    server->route("POST", "/t", [&](const Request&, Responder res) {
+        ++calls;
+        res.json(201, "{}");
+    });
+    start();
+    std::string both, twice, good;
+    with_client_thread([&] {
+        both =
+            exchange(server->port(),
+                     "POST /t HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     "0\r\n\r\n");
+        twice = exchange(server->port(),
+                         "POST /t HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 4\r\n\r\nabcd");
+        good = exchange(server->port(), "POST /t HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}");
+    });
+    EXPECT_EQ(status_of(both), 400) << both;
+    EXPECT_NE(both.find("Transfer-Encoding"), std::string::npos) << both;
+    EXPECT_EQ(status_of(twice), 400) << twice;
+    EXPECT_EQ(status_of(good), 201) << good;
+    EXPECT_EQ(calls, 1);
+}
+
+TEST_F(HttpServerTest, HeadOnAGetRouteAnswersHeadersWithoutBody) {
+    make();
+    server->route("GET", "/doc",
+                  [](const Request&, Responder res) { res.json(200, "{\"body\":\"not for HEAD\"}"); });
+    start();
+    std::string head, after;
+    with_client_thread([&] {
+        RawSocket s(server->port());
+        s.send_all("HEAD /doc HTTP/1.1\r\nHost: x\r\n\r\n");
+        s.read_until(head, [](const std::string& b) { return b.find("\r\n\r\n") != std::string::npos; });
+        // The same connection carries on: the next answer starts right after the HEAD headers.
+        s.send_all("GET /doc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        s.read_to_eof(after);
+    });
+    EXPECT_EQ(status_of(head), 200) << head;
+    EXPECT_NE(head.find("content-length: 23"), std::string::npos) << head;
+    EXPECT_EQ(body_of(head), "") << head;
+    EXPECT_EQ(status_of(after), 200) << after;
+    EXPECT_EQ(body_of(after), "{\"body\":\"not for HEAD\"}") << after;
+}
+
+TEST_F(HttpServerTest, SseRefusalIsAnHttpErrorStatus) {
+    make();
+    server->sse("/sse", [](const Request&, std::shared_ptr<SseStream> s) {
+        s->refuse(Response::error(403, "not in an allowed group"));
+    });
+    start();
+    std::string raw;
+    with_client_thread([&] {
+        RawSocket s(server->port());
+        s.send_all("GET /sse HTTP/1.1\r\nHost: x\r\n\r\n");
+        s.read_to_eof(raw);
+    });
+    EXPECT_EQ(status_of(raw), 403) << raw;
+    EXPECT_EQ(raw.find("text/event-stream"), std::string::npos) << raw;
+    EXPECT_NE(raw.find("not in an allowed group"), std::string::npos) << raw;
+}
+
+// Issue 10 item 6: a client that never reads is disconnected once its backlog passes the byte limit.
+TEST_F(HttpServerTest, SseClientThatNeverReadsIsDroppedAtTheByteLimit) {
+    HttpServerOptions o;
+    o.sse_queue_limit = 1000000;  // only the byte limit applies
+    o.sse_max_queued_bytes = 256 * 1024;
+    make(o);
+    std::shared_ptr<SseStream> stream;
+    bool closed = false;
+    size_t sent_bytes = 0;
+    const std::string payload(64 * 1024, 'p');
+    std::function<void()> pump = [&] {
+        // Until the server gives up on the client, or a hang guard's worth of data (256 MB) went out.
+        if (!stream || !stream->is_open() || sent_bytes > (256u << 20)) return;
+        for (int i = 0; i < 16 && stream->send("blob", payload); ++i) sent_bytes += payload.size();
+        loop->add_timer(1, pump);
+    };
+    server->sse("/sse", [&](const Request&, std::shared_ptr<SseStream> s) {
+        stream = s;
+        s->on_close([&] {
+            closed = true;
+            loop->stop();
+        });
+        loop->add_timer(1, pump);
+    });
+    start();
+    RawSocket client(server->port());  // sends its request, then never reads
+    ASSERT_TRUE(client.send_all("GET /sse HTTP/1.1\r\nHost: x\r\n\r\n"));
+    run_until_stopped();
+    ASSERT_TRUE(stream);
+    EXPECT_TRUE(closed);
+    EXPECT_TRUE(stream->overrun());
+    EXPECT_FALSE(stream->is_open());
+    EXPECT_EQ(stream->queued_bytes(), 0u);
+    EXPECT_LT(sent_bytes, 256u << 20);
+}
+
+TEST(RequestHeadCheck, NamesWhatWasWrong) {
+    Request req;
+    req.method = "GET";
+    req.path = "/a";
+    RequestHeadFacts facts;
+    facts.version = "HTTP/1.1";
+    EXPECT_FALSE(check_request_head(req, facts).has_value());
+    facts.h2 = true;
+    facts.version = "";
+    EXPECT_FALSE(check_request_head(req, facts).has_value());
+    facts.h2 = false;
+    EXPECT_EQ(check_request_head(req, facts)->status, 400);
+    facts.version = "HTTP/1.0";
+    req.query.emplace_back("x", "a\nb");
+    EXPECT_EQ(check_request_head(req, facts)->status, 400);
+    req.query.clear();
+    req.headers["x-authentik-email"] = std::string("a\rb");
+    auto h = check_request_head(req, facts);
+    ASSERT_TRUE(h);
+    EXPECT_NE(h->body.find("x-authentik-email"), std::string::npos) << h->body;
+    req.headers.clear();
+    facts.truncated_header = "cookie";
+    EXPECT_EQ(check_request_head(req, facts)->status, 431);
+    facts.target_truncated = true;
+    EXPECT_EQ(check_request_head(req, facts)->status, 414);
+    facts = RequestHeadFacts{};
+    facts.version = "HTTP/1.1";
+    facts.content_length_fields = 1;
+    facts.transfer_encoding = true;
+    EXPECT_EQ(check_request_head(req, facts)->status, 400);
+}
+
+// ---------------------------------------------------------------- issue 10 item 7: admission
+
+namespace {
+// A GET on an open connection (keep-alive); the status, 0 when the server closed instead.
+int get_on(RawSocket& s, const std::string& path) {
+    if (!s.send_all("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n")) return 0;
+    std::string raw;
+    s.read_until(raw, [](const std::string& b) {
+        size_t h = b.find("\r\n\r\n");
+        size_t cl = b.find("content-length: ");
+        return h != std::string::npos && cl != std::string::npos &&
+               b.size() >= h + 4 + std::strtoul(b.c_str() + cl + 16, nullptr, 10);
+    });
+    return status_of(raw);
+}
+}  // namespace
+
+TEST_F(HttpServerTest, ConnectionsPerAddressAreLimited) {
+    HttpServerOptions o;
+    o.max_connections_per_address = 2;
+    make(o);
+    server->route("GET", "/health", [](const Request&, Responder res) { res.json(200, "{}"); });
+    start();
+    int first = 0, second = 0, third = 0, after_one_left = 0;
+    with_client_thread([&] {
+        auto a = std::make_unique<RawSocket>(server->port());
+        RawSocket b(server->port());
+        first = get_on(*a, "/health");
+        second = get_on(b, "/health");
+        {
+            RawSocket c(server->port());  // TCP connects (backlog), then the server closes it unread
+            third = get_on(c, "/health");
+        }
+        a.reset();  // one leaves: a new connection is admitted once the server has seen it go
+        for (int i = 0; i < 100 && after_one_left != 200; ++i) {
+            RawSocket d(server->port());
+            after_one_left = get_on(d, "/health");
+            if (after_one_left != 200) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    });
+    EXPECT_EQ(first, 200);
+    EXPECT_EQ(second, 200);
+    EXPECT_EQ(third, 0) << "a third connection from the same address was served";
+    EXPECT_EQ(after_one_left, 200);
+}
+
+TEST(HttpServerAdmission, DescriptorReserveKeepsTheApiReachable) {
+    cpe::net::LoopOptions lo;
+    lo.descriptor_reserve = 16;
+    auto l = EventLoop::create(lo);
+    ASSERT_TRUE(l.ok());
+    auto loop = std::move(l).value();
+    HttpServerOptions uo;
+    uo.name = "usp-like";
+    uo.use_descriptor_reserve = false;
+    HttpServer usp(*loop, uo);
+    HttpServer api(*loop, {});
+    for (auto* s : {&usp, &api})
+        s->route("GET", "/health", [](const Request&, Responder res) { res.json(200, "{}"); });
+    ASSERT_TRUE(usp.start().ok());
+    ASSERT_TRUE(api.start().ok());
+
+    rlimit saved{};
+    ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    const int probe = ::dup(0);
+    ::close(probe);
+    rlimit tight = saved;
+    tight.rlim_cur = static_cast<rlim_t>(probe) + 40;  // room for a few connections, then the reserve
+    ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &tight), 0);
+
+    int served = 0, refused_at = -1, api_status = 0;
+    std::thread t([&] {
+        std::vector<std::unique_ptr<RawSocket>> held;
+        for (int i = 0; i < 40 && refused_at < 0; ++i) {
+            held.push_back(std::make_unique<RawSocket>(usp.port()));
+            if (!held.back()->connected()) break;  // this process ran out of descriptors itself
+            if (get_on(*held.back(), "/health") == 200)
+                ++served;
+            else
+                refused_at = i;
+        }
+        held.pop_back();  // the refused one
+        RawSocket a(api.port());
+        api_status = get_on(a, "/health");
+        loop->post([&] { loop->stop(); });
+    });
+    bool hung = false;
+    auto guard = loop->add_timer(20000, [&] {
+        hung = true;
+        loop->stop();
+    });
+    loop->run();
+    guard.cancel();
+    t.join();
+    setrlimit(RLIMIT_NOFILE, &saved);
+    EXPECT_FALSE(hung);
+    EXPECT_GT(served, 0);
+    EXPECT_GE(refused_at, 0) << "the restricted listener took descriptors from the reserve";
+    EXPECT_EQ(api_status, 200) << "the API could not be reached with the USP-like listener full";
 }

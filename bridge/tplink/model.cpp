@@ -52,10 +52,45 @@ void apply_dev_info(Snapshot& s, const ActReply& r) {
     s.software_version = field(it, "softwareVersion");
 }
 
+namespace {
+
+bool has_ipv4(const std::string& ip) { return !ip.empty() && ip != "0.0.0.0"; }
+
+bool says_up(const ActItem& it) {
+    // The status field's name in the web-UI object is not confirmed (assumption: one of these, TR-181 words).
+    for (const char* key : {"status", "connStatus", "connectionStatus"}) {
+        std::string v = field(it, key);
+        if (v == "Up" || v == "Connected" || v == "up" || v == "connected") return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+const ActItem* pick_wan(const ActReply& r) {
+    // The live connection among the instances: enabled and up; else enabled with an address; else enabled;
+    // else the first. The real XX230v dump has four WAN IP interfaces, all enabled, the live one (ppp0,
+    // IP interface 6) last.
+    const ActItem* best = nullptr;
+    int best_rank = -1;
+    for (const auto& it : r.items) {
+        bool enabled = !it.get("enable") || truthy(field(it, "enable"));
+        bool up = says_up(it), addressed = has_ipv4(field(it, "connIPv4Address"));
+        int rank = !enabled ? 0 : up && addressed ? 4 : up ? 3 : addressed ? 2 : 1;
+        if (rank > best_rank) {
+            best = &it;
+            best_rank = rank;
+        }
+    }
+    return best;
+}
+
 void apply_wan(Snapshot& s, const ActReply& r) {
-    if (r.items.empty()) return;
-    const auto& it = r.items.front();
+    const ActItem* picked = pick_wan(r);
+    if (picked == nullptr) return;
+    const auto& it = *picked;
     s.wan.enabled = truthy(field(it, "enable"));
+    s.wan.name = field(it, "name");
     s.wan.mac = field(it, "MACAddr");
     s.wan.ipv4 = field(it, "connIPv4Address");
     s.wan.gateway = field(it, "connIPv4Gateway");
@@ -65,7 +100,14 @@ void apply_wan(Snapshot& s, const ActReply& r) {
 
 void apply_lan(Snapshot& s, const ActReply& r) {
     if (r.items.empty()) return;
-    const auto& it = r.items.front();
+    // The first instance with an address (the bridge br0 on the XX230v); the first one otherwise.
+    const ActItem* picked = &r.items.front();
+    for (const auto& it : r.items)
+        if (has_ipv4(field(it, "IPAddress"))) {
+            picked = &it;
+            break;
+        }
+    const auto& it = *picked;
     s.lan.mac = field(it, "MACAddress");
     s.lan.ipv4 = field(it, "IPAddress");
     s.lan.netmask = field(it, "IPSubnetMask");
@@ -160,6 +202,7 @@ json::Ptr to_json(const Snapshot& s) {
 
     auto wan = json::make_object();
     json::add_bool(wan.get(), "enabled", s.wan.enabled);
+    json::add_string(wan.get(), "name", s.wan.name);
     json::add_string(wan.get(), "mac", s.wan.mac);
     json::add_string(wan.get(), "ipv4", s.wan.ipv4);
     json::add_string(wan.get(), "gateway", s.wan.gateway);

@@ -40,6 +40,7 @@ struct Snapshot {
     std::string model, hardware_version, software_version;
     struct {
         bool enabled = false;
+        std::string name;  // the connection's name as the modem gives it, e.g. "pppoe_gpon_2_1"
         std::string mac, ipv4, gateway, netmask, dns;
     } wan;
     struct {
@@ -63,6 +64,9 @@ struct Snapshot {
 // Fillers from act answers; each tolerates absent fields (an absent value stays empty/absent) and says
 // what was malformed in `warnings`.
 void apply_dev_info(Snapshot& s, const ActReply& r);
+// DEV2_ADT_WAN is a list: the live instance (enabled and up, else enabled with an address, else enabled,
+// else the first); nullptr for an empty list.
+const ActItem* pick_wan(const ActReply& r);
 void apply_wan(Snapshot& s, const ActReply& r);
 void apply_lan(Snapshot& s, const ActReply& r);
 void apply_wifi(Snapshot& s, const ActReply& r);

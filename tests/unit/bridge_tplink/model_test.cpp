@@ -76,6 +76,35 @@ TEST(TplinkModel, OpticalLevelsInDbm) {
     EXPECT_EQ(param(to_tr181(dark), "Device.Optical.Interface.1.OpticalSignalLevel"), "<absent>");
 }
 
+// DEV2_ADT_WAN is a list; on the real XX230v dump the live connection is ppp0 (IP interface 6), the last of
+// four enabled instances — not the first (issue 16 item 2). Items as the simulator builds them from the dump.
+TEST(TplinkModel, WanPicksTheLiveInstanceNotTheFirst) {
+    const char* wan = R"({"data":[
+        {"stack":"1,0,0,0,0,0","enable":"1","name":"usb_ppp3g","connIPv4Address":"0.0.0.0","MACAddr":""},
+        {"stack":"2,0,0,0,0,0","enable":"0","name":"off","connIPv4Address":"10.9.9.9","MACAddr":""},
+        {"stack":"3,0,0,0,0,0","enable":"1","name":"ipoe_0_0_d","connIPv4Address":"0.0.0.0","MACAddr":"1C:61:B4:FB:2A:CA"},
+        {"stack":"4,0,0,0,0,0","enable":"1","name":"pppoe_gpon_2_1","connIPv4Address":"192.168.89.137",
+         "connIPv4Gateway":"192.168.89.1","MACAddr":"1C:61:B4:FB:2A:CB"}],"success":true})";
+    Snapshot s;
+    apply_wan(s, reply(wan));
+    EXPECT_EQ(s.wan.ipv4, "192.168.89.137");
+    EXPECT_EQ(s.wan.name, "pppoe_gpon_2_1");
+    EXPECT_EQ(s.wan.gateway, "192.168.89.1");
+    EXPECT_TRUE(s.wan.enabled);
+    // A status field, when the modem gives one, wins over the mere presence of an address.
+    Snapshot t;
+    apply_wan(t, reply(R"({"data":[{"enable":"1","connIPv4Address":"10.0.0.2","status":"Down"},
+                                   {"enable":"1","connIPv4Address":"100.64.0.9","status":"Up"}],"success":true})"));
+    EXPECT_EQ(t.wan.ipv4, "100.64.0.9");
+    Snapshot empty;
+    apply_wan(empty, reply(R"({"data":[],"success":true})"));
+    EXPECT_EQ(empty.wan.ipv4, "");
+    Snapshot lan;
+    apply_lan(lan, reply(R"({"data":[{"IPAddress":"","MACAddress":"x"},{"IPAddress":"192.168.1.1","MACAddress":"1C:61:B4:FB:2A:C8","DHCPv4Enable":"1"}],"success":true})"));
+    EXPECT_EQ(lan.lan.ipv4, "192.168.1.1");
+    EXPECT_EQ(lan.lan.mac, "1C:61:B4:FB:2A:C8");
+}
+
 TEST(TplinkModel, DeviceWifiMemory) {
     Snapshot s;
     apply_dev_info(s, reply(R"({"data":{"modelName":"XX230v","hardwareVersion":"XX230v v1.0","softwareVersion":"0.6.0"},"success":true})"));

@@ -142,8 +142,12 @@ net::Response BridgeService::render(const ModemState& m, ModemPart part, bool fr
             out = json::make_object();
             json::add(out.get(), "radios", json::Ptr(cJSON_DetachItemFromObjectCaseSensitive(doc.get(), "wifi")));
             break;
+        case ModemPart::mesh:
+            out.reset(cJSON_DetachItemFromObjectCaseSensitive(doc.get(), "mesh"));
+            break;
         case ModemPart::status:
             cJSON_DeleteItemFromObjectCaseSensitive(doc.get(), "hosts");
+            cJSON_DeleteItemFromObjectCaseSensitive(doc.get(), "mesh");
             cJSON_DeleteItemFromObjectCaseSensitive(doc.get(), "wifi");
             cJSON_DeleteItemFromObjectCaseSensitive(doc.get(), "optical");
             cJSON_AddItemToObject(doc.get(), "hostCount", cJSON_CreateNumber(static_cast<double>(m.snap->hosts.size())));

@@ -195,7 +195,11 @@ namespace {
 // is returned separately, so a marker in a comment counts for nothing and one in a string only as a value.
 struct ScriptText {
     std::string code;                  // comments → spaces, string contents → spaces
-    std::vector<std::pair<size_t, std::string>> strings;  // offset of the opening quote in `code`, contents
+    struct Literal {
+        size_t end;  // offset just past the closing quote (or the end of the line/text when unterminated)
+        std::string text;
+    };
+    std::vector<Literal> strings;
 };
 
 ScriptText strip_script(std::string_view js) {
@@ -211,7 +215,7 @@ ScriptText strip_script(std::string_view js) {
             end = end == std::string_view::npos ? js.size() : end + 2;
             for (; i < end; ++i) out.code[i] = js[i] == '\n' ? '\n' : ' ';
         } else if (c == '"' || c == '\'' || c == '`') {
-            size_t open = i++;
+            ++i;
             std::string text;
             while (i < js.size() && js[i] != c && js[i] != '\n') {
                 if (js[i] == '\\' && i + 1 < js.size()) {
@@ -220,8 +224,8 @@ ScriptText strip_script(std::string_view js) {
                 text.push_back(js[i]);
                 out.code[i++] = ' ';
             }
-            out.strings.emplace_back(open, std::move(text));
-            if (i < js.size()) ++i;
+            if (i < js.size() && js[i] == c) ++i;
+            out.strings.push_back({i, std::move(text)});
         } else {
             ++i;
         }
@@ -281,10 +285,10 @@ bool identifier_used(std::string_view code, std::string_view marker) {
 // A string literal whose whole text names `mode` (e.g. aesMode = "GCM") and is used as a value: assigned,
 // passed or compared to — not a key of an object literal ("GCM": …).
 bool mode_value_used(const ScriptText& s, std::string_view mode) {
-    for (const auto& [open, text] : s.strings) {
-        std::string_view t = trim(text);
+    for (const auto& lit : s.strings) {
+        std::string_view t = trim(lit.text);
         if (t.size() != mode.size() || !contains_ci(t, mode)) continue;
-        size_t after = skip_space(s.code, open + text.size() + 2);
+        size_t after = skip_space(s.code, lit.end);
         if (after < s.code.size() && s.code[after] == ':') continue;
         return true;
     }

@@ -208,7 +208,7 @@ bool TplinkSession::sign_unread() const {
 }
 
 Result<ActReply> TplinkSession::act(std::string_view op, std::string_view oid, std::string_view stack,
-                                    const std::vector<std::string>& attrs) {
+                                    const std::vector<std::string>& attrs, bool allow_refusal) {
     std::string where = config_.host + " " + std::string(op) + " " + std::string(oid);
     if (!crypto_) return make_error(Errc::invalid_argument, where + ": not logged in");
     session_lost_ = false;
@@ -226,7 +226,7 @@ Result<ActReply> TplinkSession::act(std::string_view op, std::string_view oid, s
     if (!text) return text.error().with_context(where);
     auto reply = parse_act_reply(*text);
     if (!reply) return reply.error().with_context(where);
-    if (!reply->success)
+    if (!reply->success && !allow_refusal)
         return make_error(Errc::unavailable, where + ": modem answered success=false, errorcode " + std::to_string(reply->errorcode));
     return reply;
 }
@@ -253,6 +253,18 @@ Result<Snapshot> TplinkSession::read_all() {
         auto reply = act(r.op, r.oid, r.stack);
         if (!reply) return reply.error();
         r.apply(s, *reply);
+    }
+    // The mesh (EasyMesh nodes, then the Wi-Fi clients per node). Object names are an ASSUMPTION (no public
+    // capture of an EX web UI reading its mesh; they follow the DEV2_ naming of TR-181's
+    // Device.WiFi.MultiAP.APDevice.{i} and …AssociatedDevice.{i}, whose fields the real XX230v dump shows).
+    // A modem that does not serve them (success=false) simply has no mesh in the snapshot.
+    auto nodes = act("gl", "DEV2_MULTIAP_APDEVICE", kStack0, {}, true);
+    if (!nodes) return nodes.error();
+    if (nodes->success) {
+        apply_mesh_nodes(s, *nodes);
+        auto clients = act("gl", "DEV2_MULTIAP_ASSOCDEV", kStack0, {}, true);
+        if (!clients) return clients.error();
+        if (clients->success) apply_mesh_clients(s, *clients);
     }
     return s;
 }

@@ -37,9 +37,11 @@ public:
     // Logs in. `candidates` empty = detect: /js/tpEncrypt.js hints first, then the other variants while the
     // modem answers with a dropped connection or 71234 (its answer to a sign it cannot read).
     Status login(std::vector<Variant> candidates);
+    // `allow_refusal`: a success=false answer is returned (reply.success false) instead of an error.
     Result<ActReply> act(std::string_view op, std::string_view oid, std::string_view stack = "0,0,0,0,0,0",
-                         const std::vector<std::string>& attrs = {});
-    // DEV2_DEV_INFO, _ADT_WAN, _ADT_LAN, _ADT_WIFI_COMMON, _HOST_ENTRY, _OPTC_GPON_CFG, _MEM_STATUS, _PROC_STATUS.
+                         const std::vector<std::string>& attrs = {}, bool allow_refusal = false);
+    // DEV2_DEV_INFO, _ADT_WAN, _ADT_LAN, _ADT_WIFI_COMMON, _HOST_ENTRY, _OPTC_GPON_CFG, _MEM_STATUS, _PROC_STATUS,
+    // then the mesh: _MULTIAP_APDEVICE and _MULTIAP_ASSOCDEV (optional: absent objects leave the mesh empty).
     Result<Snapshot> read_all();
     Status logout();
 

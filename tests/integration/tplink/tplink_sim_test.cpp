@@ -144,6 +144,26 @@ void expect_full_snapshot(const Snapshot& s) {
     EXPECT_NEAR(*s.optical.rx_dbm, -2.4995, 1e-3);
     EXPECT_EQ(s.mem_total_kib, 212544);
     EXPECT_EQ(s.cpu_percent, 3);
+    // The mesh: the dump's controller and the simulator's two (assumed) satellites, a tree.
+    ASSERT_TRUE(s.mesh_supported);
+    ASSERT_EQ(s.mesh.size(), 3u);
+    EXPECT_EQ(s.mesh[0].role, "controller");
+    EXPECT_EQ(s.mesh[0].mac, "1c:61:b4:fb:2a:c8");
+    EXPECT_EQ(s.mesh[0].name, "XX230v_2AC8");
+    EXPECT_EQ(s.mesh[0].backhaul, "");
+    EXPECT_EQ(s.mesh[1].role, "satellite");
+    EXPECT_EQ(s.mesh[1].backhaul, "wired");
+    EXPECT_EQ(s.mesh[1].parent_mac, s.mesh[0].mac);
+    EXPECT_EQ(s.mesh[2].backhaul, "wifi");
+    EXPECT_EQ(s.mesh[2].parent_mac, s.mesh[1].mac);
+    EXPECT_EQ(s.mesh[2].signal, 162);
+    EXPECT_EQ(s.mesh[2].link_rate, 1201);
+    for (const auto& n : s.mesh) EXPECT_EQ(n.clients.size(), 1u) << n.mac;
+    EXPECT_EQ(s.mesh[0].clients[0].mac, "3c:06:30:2d:42:fb");
+    EXPECT_EQ(s.hosts[0].node_mac, s.mesh[0].mac);   // hosts grouped by node
+    EXPECT_EQ(s.hosts[1].node_mac, s.mesh[1].mac);
+    EXPECT_EQ(s.hosts[3].node_mac, s.mesh[2].mac);
+    EXPECT_EQ(s.hosts[2].node_mac, "");              // wired: no Wi-Fi node
 }
 
 // ---------------------------------------------------------------- variants
@@ -186,7 +206,7 @@ TEST_P(TplinkVariants, LoginReadsLogout) {
     EXPECT_EQ(sim->stat("logins_ok"), 1);
     EXPECT_EQ(sim->stat("logins_failed"), 0);
     EXPECT_EQ(sim->stat("logouts"), 1);
-    EXPECT_EQ(sim->stat("acts"), 9);  // 8 reads + logout
+    EXPECT_EQ(sim->stat("acts"), 11);  // 8 reads + 2 mesh reads + logout
     expect_session_closed(*sim);
     EXPECT_EQ(sched->guard_record(sim->host()).variant, c.sim_variant);
     // The remembered variant is used next time: no new detection (no new bad signs).
@@ -424,6 +444,20 @@ TEST(TplinkSim, SimulatorRefusesASecondSession) {
     auto refused = sched->poll(modem_for(*sim, kCbcRaw));
     ASSERT_FALSE(refused);
     EXPECT_EQ(sim->stat("logins_refused_busy"), 1);
+}
+
+// A firmware without the mesh objects: the reads still succeed, with no mesh.
+TEST(TplinkSim, NoMeshObjectsIsNoMesh) {
+    auto sim = Sim::start({"--no-mesh"});
+    ASSERT_TRUE(sim);
+    FakeClock clock;
+    auto sched = scheduler(clock);
+    auto snap = sched->poll(modem_for(*sim, kCbcRaw));
+    ASSERT_TRUE(snap) << snap.error().message;
+    EXPECT_FALSE(snap->mesh_supported);
+    EXPECT_TRUE(snap->mesh.empty());
+    EXPECT_EQ(snap->hosts.size(), 6u);
+    EXPECT_EQ(sim->stat("open_sessions"), 0);
 }
 
 // ---------------------------------------------------------------- login guard (issue 10 item 8)

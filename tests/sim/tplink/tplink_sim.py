@@ -47,7 +47,8 @@ DUMP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "t
 # Objects the web UI reads with `gl` (multi-instance). WAN and LAN: real captures and the independent client
 # tplinkrouterc6u (its EX client lists DEV2_ADT_WAN / DEV2_ADT_LAN and skips disabled items); Wi-Fi and hosts:
 # the doc's table.
-LIST_OBJECTS = ("DEV2_ADT_WAN", "DEV2_ADT_LAN", "DEV2_ADT_WIFI_COMMON", "DEV2_HOST_ENTRY")
+LIST_OBJECTS = ("DEV2_ADT_WAN", "DEV2_ADT_LAN", "DEV2_ADT_WIFI_COMMON", "DEV2_HOST_ENTRY", "DEV2_MULTIAP_APDEVICE",
+                "DEV2_MULTIAP_ASSOCDEV")
 ERR_REFUSED = 9003  # assumption: the error code a modem gives for a refused act (`go` on a list, a bare logout)
 
 
@@ -108,11 +109,56 @@ def wan_lan_from_dump(dump):
     return wan, lan
 
 
+def mesh_from_dump(dump, host_macs):
+    """DEV2_MULTIAP_APDEVICE / DEV2_MULTIAP_ASSOCDEV: a controller with two satellites.
+
+    The object names are an ASSUMPTION (no public capture of an EX web UI reading its mesh); they follow the DEV2_
+    naming of Device.WiFi.MultiAP.APDevice.{i} and its AssociatedDevice.{i}, and the field names are those TR-181
+    parameters as the real XX230v dump shows them (first letter lowered for standard names, as DEV2_HOST_ENTRY
+    does with physAddress/hostName; X_TP_ names kept). The controller is the dump's APDevice.1 (its values); the
+    dump has no satellite, so the two satellites are ASSUMED: the same field set, one wired to the controller,
+    one on a Wi-Fi backhaul through the first (a tree, as EasyMesh allows). Clients: the dump's associated
+    device (MBP-de-Gaspare on the controller's 5 GHz AP) plus two of the built-in hosts, one per satellite."""
+    ap = "Device.WiFi.MultiAP.APDevice.1."
+    controller_mac = dump.get(ap + "MACAddress", "1C:61:B4:FB:2A:C8")
+    sat1, sat2 = "1C:61:B4:FB:3B:10", "1C:61:B4:FB:4C:20"  # assumption: TP-Link OUI, invented tails
+
+    def node(mac, name, ip, controller, link, parent, signal, rate, up):
+        return {"MACAddress": mac, "X_TP_HostName": name, "X_TP_ModelName": dump.get(ap + "X_TP_ModelName", ""),
+                "softwareVersion": dump.get(ap + "SoftwareVersion", ""), "X_TP_IPAddress": ip,
+                "X_TP_IsController": "true" if controller else "false", "X_TP_Active": "true",
+                "backhaulLinkType": link, "backhaulMACAddress": parent, "backhaulSignalStrength": str(signal),
+                "X_TP_LinkRate": str(rate), "X_TP_UpTime": str(up)}
+
+    nodes = [
+        node(controller_mac, dump.get(ap + "X_TP_HostName", ""), dump.get(ap + "X_TP_IPAddress", ""), True,
+             dump.get(ap + "BackhaulLinkType", ""), dump.get(ap + "BackhaulMACAddress", ""),
+             dump.get(ap + "BackhaulSignalStrength", "0"), dump.get(ap + "X_TP_LinkRate", "0"),
+             dump.get(ap + "X_TP_UpTime", "0")),
+        node(sat1, "XX230v_3B10", "192.168.1.3", False, "Ethernet", controller_mac, 0, 1000, 4000),
+        node(sat2, "XX230v_4C20", "192.168.1.4", False, "Wi-Fi", sat1, 162, 1201, 3900),
+    ]
+    for i, n in enumerate(nodes):
+        n["stack"] = "%d,0,0,0,0,0" % (i + 1)
+    assoc = "Device.WiFi.MultiAP.APDevice.1.Radio.2.AP.2.AssociatedDevice.1."
+    clients = [{"MACAddress": dump.get(assoc + "MACAddress", ""), "X_TP_ApDeviceMac": dump.get(assoc + "X_TP_ApDeviceMac", ""),
+                "X_TP_HostName": dump.get(assoc + "X_TP_HostName", ""), "active": "1",
+                "signalStrength": dump.get(assoc + "SignalStrength", ""),
+                "lastDataDownlinkRate": dump.get(assoc + "LastDataDownlinkRate", "")}]
+    for mac, sat, signal in ((host_macs[1], sat1, 150), (host_macs[3], sat2, 120)):
+        clients.append({"MACAddress": mac, "X_TP_ApDeviceMac": sat, "X_TP_HostName": "", "active": "1",
+                        "signalStrength": str(signal), "lastDataDownlinkRate": "286000"})
+    for i, c in enumerate(clients):
+        c["stack"] = "1,%d,0,0,0,0" % (i + 1)
+    return nodes, clients
+
+
 def builtin_board(index):
     """Fallback when the board fixture is absent: values from the real XX230v dump in shared data
     (model, firmware, optical and memory values)."""
     mac_tail = 0x10 + index
-    wan, lan = wan_lan_from_dump(load_dump())
+    dump = load_dump()
+    wan, lan = wan_lan_from_dump(dump)
     hosts = [
         # name, ip, mac, X_TP_LanConnType (0 wired, 1 2.4G, 2 guest 2.4G, 3 5G, 4 guest 5G), active, lease
         ("MBP-de-Gaspare", "192.168.1.2", "3C:06:30:2D:42:FB", "3", "1", "4006"),
@@ -122,6 +168,7 @@ def builtin_board(index):
         ("ipad-guest", "192.168.1.102", "62:AA:BB:CC:DD:EE", "4", "0", "120"),
         ("printer", "192.168.1.50", "00:1B:A9:10:20:30", "0", "0", "0"),
     ]
+    mesh = mesh_from_dump(dump, [h[2] for h in hosts])
     return {
         "DEV2_DEV_INFO": {"hardwareVersion": "XX230v v1.0 00000000", "modelName": "XX230v",
                           "softwareVersion": "0.6.0 3.0.0 v6066.0 Build 220630 Rel.56119n"},
@@ -142,6 +189,8 @@ def builtin_board(index):
         "DEV2_OPTC_GPON_CFG": {"RXPower": "5624", "TXPower": "14880"},
         "DEV2_MEM_STATUS": {"total": "212544", "free": "73940"},
         "DEV2_PROC_STATUS": {"CPUUsage": "3"},
+        "DEV2_MULTIAP_APDEVICE": mesh[0],
+        "DEV2_MULTIAP_ASSOCDEV": mesh[1],
     }
 
 
@@ -662,6 +711,7 @@ def main():
     ap.add_argument("--fixture", default=FIXTURE_DIR,
                     help="board fixture dir with truth.json (default: boards/tplink-xx230v/fixtures); '' = built-in data")
     ap.add_argument("--no-encrypt-js", action="store_true", help="no /js/tpEncrypt.js: clients must probe")
+    ap.add_argument("--no-mesh", action="store_true", help="serve no mesh objects (a firmware without them)")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
     args.password = "password"
@@ -680,6 +730,9 @@ def main():
         srv.daemon_threads = True
         srv.args = args
         srv.modem = Modem(i, args)
+        if args.no_mesh:
+            srv.modem.board.pop("DEV2_MULTIAP_APDEVICE", None)
+            srv.modem.board.pop("DEV2_MULTIAP_ASSOCDEV", None)
         servers.append(srv)
         threading.Thread(target=srv.serve_forever, daemon=True).start()
     print("READY " + " ".join(str(s.server_address[1]) for s in servers), flush=True)

@@ -305,6 +305,18 @@ json::Ptr to_json(const Snapshot& s) {
         json::append(list.get(), std::move(o));
     }
     json::add(hosts.get(), "hosts", std::move(list));
+    if (!s.mesh.empty()) {
+        // The mesh nodes a host's "node" names, so the hosts answer alone can be grouped by node.
+        auto nodes = json::make_array();
+        for (const auto& n : s.mesh) {
+            auto o = json::make_object();
+            json::add_string(o.get(), "mac", n.mac);
+            json::add_string(o.get(), "name", n.name);
+            json::add_string(o.get(), "role", n.role);
+            json::append(nodes.get(), std::move(o));
+        }
+        json::add(hosts.get(), "nodes", std::move(nodes));
+    }
     json::add(root.get(), "hosts", std::move(hosts));
 
     auto mesh = json::make_object();

@@ -138,6 +138,35 @@ Result<diag::HostsView> parse_bridge_hosts(std::string_view body, const std::str
     diag::HostsView view;
     diag::NodeEntry modem{node_name, "", "", 0};
     diag::NodeEntry wired{diag::kWiredOther, "", "", 0};
+    // Mesh nodes (optional, docs/bridge-tplink.md Mesh): a host's "node" (MAC) names one of them.
+    std::vector<diag::NodeEntry> mesh;
+    if (const cJSON* nodes = cJSON_GetObjectItemCaseSensitive(doc->get(), "nodes"); nodes && !cJSON_IsNull(nodes)) {
+        if (!cJSON_IsArray(nodes)) return make_error(Errc::parse_error, what + ": \"nodes\" must be an array");
+        if (cJSON_GetArraySize(nodes) > 64) return make_error(Errc::parse_error, what + ": more than 64 mesh nodes");
+        int k = 0;
+        for (const cJSON* nd = nodes->child; nd; nd = nd->next, ++k) {
+            const std::string where = what + ": nodes[" + std::to_string(k) + "]";
+            if (!cJSON_IsObject(nd)) return make_error(Errc::parse_error, where + ": expected an object");
+            auto mac = string_member(nd, "mac", where, true, 64);
+            if (!mac) return mac.error();
+            auto name = string_member(nd, "name", where, false, 256);
+            if (!name) return name.error();
+            auto role = string_member(nd, "role", where, false, 32);
+            if (!role) return role.error();
+            diag::NodeEntry e{name->value_or(""), diag::normalize_mac(**mac), role->value_or(""), 0};
+            if (e.mac.empty()) return make_error(Errc::parse_error, where + ".mac: '" + **mac + "' is not a MAC address");
+            if (e.name.empty()) e.name = e.mac;
+            mesh.push_back(std::move(e));
+        }
+    }
+    auto node_index = [&](const std::string& mac) -> int {
+        for (size_t k = 0; k < mesh.size(); ++k)
+            if (mesh[k].mac == mac) return static_cast<int>(k);
+        return -1;
+    };
+    int controller = -1;
+    for (size_t k = 0; k < mesh.size() && controller < 0; ++k)
+        if (mesh[k].role == "controller") controller = static_cast<int>(k);
     int i = 0;
     for (const cJSON* h = list->child; h; h = h->next, ++i) {
         const std::string where = what + ": hosts[" + std::to_string(i) + "]";
@@ -184,8 +213,21 @@ Result<diag::HostsView> parse_bridge_hosts(std::string_view body, const std::str
                 return make_error(Errc::parse_error, where + ".lease: expected whole seconds from 0 to 31622400");
             e.lease_s = static_cast<int64_t>(lease->valuedouble);
         }
-        // No mesh data: the modem's own radios carry its active Wi-Fi clients.
-        if (!e.band.empty() && e.active) {
+        int at = -1;
+        if (auto node = string_member(h, "node", where, false, 64); !node) {
+            return node.error();
+        } else if (node->has_value() && !(*node)->empty()) {
+            std::string mac_of_node = diag::normalize_mac(**node);
+            at = node_index(mac_of_node);
+            if (at < 0) return make_error(Errc::parse_error, where + ".node: '" + **node + "' is not one of \"nodes\"");
+        }
+        if (at < 0 && !e.band.empty() && e.active) at = controller;  // a Wi-Fi client no node lists: the modem's own
+        if (at >= 0 && e.active) {
+            e.attached_node = mesh[static_cast<size_t>(at)].name;
+            e.attached_node_mac = mesh[static_cast<size_t>(at)].mac;
+            ++mesh[static_cast<size_t>(at)].count;
+        } else if (!e.band.empty() && e.active) {
+            // No mesh data: the modem's own radios carry its active Wi-Fi clients.
             e.attached_node = node_name;
             ++modem.count;
         } else {
@@ -193,12 +235,20 @@ Result<diag::HostsView> parse_bridge_hosts(std::string_view body, const std::str
         }
         view.hosts.push_back(std::move(e));
     }
-    std::stable_sort(view.hosts.begin(), view.hosts.end(), [](const diag::HostEntry& a, const diag::HostEntry& b) {
-        if (a.attached_node.empty() != b.attached_node.empty()) return !a.attached_node.empty();
+    // By node (mesh nodes in the bridge's order, then the modem), wired/other last; active first, then by name.
+    auto rank = [&](const diag::HostEntry& h) -> size_t {
+        if (h.attached_node.empty()) return mesh.size() + 1;
+        if (h.attached_node_mac.empty()) return mesh.size();
+        int k = node_index(h.attached_node_mac);
+        return k < 0 ? mesh.size() : static_cast<size_t>(k);
+    };
+    std::stable_sort(view.hosts.begin(), view.hosts.end(), [&](const diag::HostEntry& a, const diag::HostEntry& b) {
+        if (rank(a) != rank(b)) return rank(a) < rank(b);
         if (a.active != b.active) return a.active;
         return a.name < b.name;
     });
-    view.nodes.push_back(std::move(modem));
+    for (auto& m : mesh) view.nodes.push_back(std::move(m));
+    if (view.nodes.empty() || modem.count > 0) view.nodes.push_back(std::move(modem));
     view.nodes.push_back(std::move(wired));
     return view;
 }

@@ -35,9 +35,11 @@ std::optional<OltPosition> parse_olt_port(std::string_view text);
 Result<std::optional<json::Ptr>> parse_bridge_onu(std::string_view body, int onu);
 
 // The bridge's GET /modems/:id/hosts answer (docs/bridge.md: {"total":N,"hosts":[{name, ip, mac, band, guest, active,
-// lease?}]}) → the hosts view of GET /devices/:id/hosts. A bridged modem reports no mesh data, so the view has one
-// node, the modem (`node_name`), holding its active Wi-Fi clients; wired, unknown-band and inactive clients are
-// under wired/other (as hosts_view places them). Bands "2.4G"/"5G"/"6G" → "2.4GHz"/"5GHz"/"6GHz", "wired" → ""
+// lease?, node?}], nodes?:[{mac, name, role}]}) → the hosts view of GET /devices/:id/hosts. With mesh nodes (a
+// TP-Link modem whose EasyMesh the bridge reads) each active host goes under the node its "node" MAC names (an
+// active Wi-Fi client without one under the controller); without them the view has one node, the modem
+// (`node_name`), holding its active Wi-Fi clients. Wired, unknown-band and inactive clients are under wired/other
+// (as hosts_view places them). Bands "2.4G"/"5G"/"6G" → "2.4GHz"/"5GHz"/"6GHz", "wired" → ""
 // (interfaceType Ethernet); `guest` is kept. At most kMaxBridgeHosts hosts; "total" must equal the list's length.
 // Errors name what was wrong ("bridge hosts answer: hosts[3].mac: …").
 inline constexpr size_t kMaxBridgeHosts = 1024;

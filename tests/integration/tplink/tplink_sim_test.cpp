@@ -596,6 +596,22 @@ TEST(TplinkSim, ReadsMatchTheBoardFixtureTruth) {
     }
     const cJSON* system = cJSON_GetObjectItem(truth->get(), "system");
     EXPECT_EQ(snap->mem_total_kib, json::opt_int(system, "mem_total_kib"));
+    // The mesh: the fixture's nodes, each with as many clients as the truth counts stations on it.
+    const cJSON* nodes = cJSON_GetObjectItem(truth->get(), "mesh_nodes");
+    if (cJSON_IsArray(nodes)) {
+        ASSERT_EQ(snap->mesh.size(), static_cast<size_t>(cJSON_GetArraySize(nodes)));
+        size_t k = 0;
+        for (const cJSON* n = nodes->child; n != nullptr; n = n->next, ++k) {
+            const MeshNode& got = snap->mesh[k];
+            EXPECT_EQ(got.mac, json::opt_string(n, "id").value_or(""));
+            EXPECT_EQ(got.name, json::opt_string(n, "name").value_or(""));
+            EXPECT_EQ(got.role, json::opt_string(n, "role") == "controller" ? "controller" : "satellite");
+            EXPECT_EQ(static_cast<int64_t>(got.clients.size()), json::opt_int(n, "stations").value_or(-1)) << got.name;
+            size_t on_node = 0;
+            for (const Host& h : snap->hosts) on_node += h.node_mac == got.mac;
+            EXPECT_EQ(on_node, got.clients.size()) << got.name;
+        }
+    }
 }
 
 // ---------------------------------------------------------------- the CLI

@@ -238,7 +238,57 @@ def board_from_truth(truth, index):
                       "X_TP_Layer2Interface": h.get("where") or "",
                       "addressSource": "Static" if kind == "static" else "DHCP"})
     board["DEV2_HOST_ENTRY"] = hosts
+    if truth.get("mesh_nodes"):
+        board["DEV2_MULTIAP_APDEVICE"], board["DEV2_MULTIAP_ASSOCDEV"] = mesh_from_truth(truth, board, hosts)
     return board
+
+
+def squash(text):
+    return "".join(c for c in (text or "").lower() if c.isalnum())
+
+
+def mesh_from_truth(truth, board, hosts):
+    """The board fixture's mesh (truth.json mesh_nodes: a controller and its agents, each Wi-Fi host's `where`
+    naming the node's radio: ra*/rai* the controller's own, "<node>-2g"/"<node>-5g" a satellite's) as the
+    mesh objects. Node fields other than MAC, name and role copy the controller's (dump) template; backhauls are
+    an ASSUMPTION (the fixture does not record them): the first satellite wired, the others on Wi-Fi through
+    the controller."""
+    template = board["DEV2_MULTIAP_APDEVICE"][0]
+    nodes, by_name, controller = [], {}, None
+    satellites = 0
+    for n in truth.get("mesh_nodes") or []:
+        item = dict(template)
+        item["MACAddress"] = (n.get("id") or "").upper()
+        item["X_TP_HostName"] = n.get("name") or ""
+        is_controller = n.get("role") == "controller"
+        item["X_TP_IsController"] = "true" if is_controller else "false"
+        if is_controller:
+            controller = item["MACAddress"]
+            item.update({"backhaulLinkType": "", "backhaulMACAddress": "", "backhaulSignalStrength": "0",
+                         "X_TP_LinkRate": "0"})
+        else:
+            satellites += 1
+            wired = satellites == 1
+            item.update({"backhaulLinkType": "Ethernet" if wired else "Wi-Fi", "backhaulSignalStrength":
+                         "0" if wired else "150", "X_TP_LinkRate": "1000" if wired else "866"})
+        item["stack"] = "%d,0,0,0,0,0" % (len(nodes) + 1)
+        nodes.append(item)
+        by_name[squash(n.get("name"))] = item["MACAddress"]
+    for item in nodes:
+        if item["X_TP_IsController"] == "false":
+            item["backhaulMACAddress"] = controller or ""
+    clients = []
+    for h in hosts:
+        if h["interfaceType"] != "802.11" or h["active"] != "1":
+            continue
+        where = h["X_TP_Layer2Interface"].lower()
+        node = controller if where.startswith("ra") else by_name.get(squash(where.rsplit("-", 1)[0]))
+        if not node:
+            continue
+        clients.append({"stack": "1,%d,0,0,0,0" % (len(clients) + 1), "MACAddress": h["physAddress"],
+                        "X_TP_ApDeviceMac": node, "X_TP_HostName": h["hostName"], "active": "1",
+                        "signalStrength": "", "lastDataDownlinkRate": ""})
+    return nodes, clients
 
 
 def load_board(index, fixture_dir):

@@ -494,6 +494,9 @@ TEST(BridgeConfig, BadConfigExitsNonZeroNamingTheField) {
         {"timeouts type", "{\"state_dir\":\"s\",\"timeouts\":{\"modem_total_ms\":\"10\"},\"modems\":[" + m + "]}",
          "timeouts.modem_total_ms"},
         {"nothing to serve", R"({"state_dir":"s"})", "modems"},
+        {"reserve not below max",
+         "{\"state_dir\":\"s\",\"backoff\":{\"modem_max_attempts\":3,\"reserve_attempts\":3},\"modems\":[" + m + "]}",
+         "backoff.reserve_attempts"},
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.name);

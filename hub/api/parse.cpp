@@ -71,6 +71,62 @@ std::optional<OltPosition> parse_olt_port(std::string_view text) {
     return OltPosition{v[0], v[1], v[2]};
 }
 
+namespace {
+Result<std::optional<std::string>> string_member(const cJSON* o, const char* key, const std::string& where, bool required,
+                                                 size_t max_len);
+}  // namespace
+
+Result<std::optional<json::Ptr>> parse_bridge_mesh(std::string_view body) {
+    const std::string what = "bridge mesh answer";
+    auto doc = json::parse(body, what);
+    if (!doc) return doc.error();
+    if (!cJSON_IsObject(doc->get())) return make_error(Errc::parse_error, what + ": expected an object");
+    const cJSON* nodes = cJSON_GetObjectItemCaseSensitive(doc->get(), "nodes");
+    if (!cJSON_IsArray(nodes)) return make_error(Errc::parse_error, what + ": \"nodes\" must be an array");
+    if (cJSON_GetArraySize(nodes) > 64) return make_error(Errc::parse_error, what + ": more than 64 mesh nodes");
+    if (cJSON_GetArraySize(nodes) == 0) return std::optional<json::Ptr>{};
+    auto out = json::make_array();
+    int k = 0;
+    for (const cJSON* n = nodes->child; n; n = n->next, ++k) {
+        const std::string where = what + ": nodes[" + std::to_string(k) + "]";
+        if (!cJSON_IsObject(n)) return make_error(Errc::parse_error, where + ": expected an object");
+        auto mac = string_member(n, "mac", where, true, 64);
+        if (!mac) return mac.error();
+        std::string m = diag::normalize_mac(**mac);
+        if (m.empty()) return make_error(Errc::parse_error, where + ".mac: '" + **mac + "' is not a MAC address");
+        auto o = json::make_object();
+        auto name = string_member(n, "name", where, false, 256);
+        if (!name) return name.error();
+        json::add_string(o.get(), "name", name->value_or("").empty() ? m : **name);
+        json::add_string(o.get(), "mac", m);
+        for (const char* key : {"role", "firmware", "parent"}) {
+            auto v = string_member(n, key, where, false, 128);
+            if (!v) return v.error();
+            if (v->has_value() && !(*v)->empty())
+                json::add_string(o.get(), key, std::string(key) == "parent" ? diag::normalize_mac(**v) : **v);
+        }
+        auto bh = json::make_object();
+        if (const cJSON* b = cJSON_GetObjectItemCaseSensitive(n, "backhaul"); b && !cJSON_IsNull(b)) {
+            if (!cJSON_IsObject(b)) return make_error(Errc::parse_error, where + ".backhaul: expected an object");
+            auto type = string_member(b, "type", where + ".backhaul", false, 32);
+            if (!type) return type.error();
+            if (type->has_value()) json::add_string(bh.get(), "type", **type);
+            for (const char* key : {"signal", "linkRate"}) {
+                const cJSON* v = cJSON_GetObjectItemCaseSensitive(b, key);
+                if (v && !cJSON_IsNull(v) && (!cJSON_IsNumber(v) || !std::isfinite(v->valuedouble)))
+                    return make_error(Errc::parse_error, where + ".backhaul." + key + ": expected a number");
+                if (v && cJSON_IsNumber(v)) json::add_number(bh.get(), key, v->valuedouble);
+            }
+        }
+        json::add(o.get(), "backhaul", std::move(bh));
+        const cJSON* clients = cJSON_GetObjectItemCaseSensitive(n, "clients");
+        if (clients && !cJSON_IsArray(clients)) return make_error(Errc::parse_error, where + ".clients: expected an array");
+        json::add_number(o.get(), "clients", clients ? cJSON_GetArraySize(clients) : 0);
+        json::append(out.get(), std::move(o));
+    }
+    return std::optional<json::Ptr>(std::move(out));
+}
+
 Result<std::optional<json::Ptr>> parse_bridge_onu(std::string_view body, int onu) {
     auto doc = json::parse(body, "bridge PON answer");
     if (!doc) return doc.error();

@@ -23,6 +23,11 @@ Result<std::string> parse_task_body(std::string_view body);
 // The bridge's GET /modems/:id/optical answer → {rxDbm, txDbm, oltRxDbm} (numbers only).
 Result<json::Ptr> parse_bridge_optical(std::string_view body);
 
+// The bridge's GET /modems/:id/mesh answer (docs/bridge.md) → the consolidated view's mesh nodes:
+// [{name, mac, role, firmware, backhaul:{type, signal?, linkRate?}, parent?, clients: <count>}]; at most 64 nodes;
+// nullopt when the bridge read no mesh (supported false or no nodes). Errors name what was wrong.
+Result<std::optional<json::Ptr>> parse_bridge_mesh(std::string_view body);
+
 // A Service Location's "olt_port" ("<slot>/<port>/<onu>", ERPNext, operator-system.md) → its three numbers;
 // nullopt when it is not three integers in the bridge's ranges (slot, port 0..99; ONU 1..128).
 struct OltPosition {

@@ -203,6 +203,18 @@ TEST_F(HubBridge, HostsOfABridgedModemComeFromTheBridge) {
                   cJSON_GetArraySize(at(cJSON_GetArrayItem(mesh, k), {"clients"})));
     }
     EXPECT_EQ(str(cJSON_GetArrayItem(nodes, cJSON_GetArraySize(mesh)), {"name"}), "wired/other");
+
+    // The consolidated view's mesh[] is the bridge's read of the modem's mesh.
+    auto lookup = request("GET", env_->hub_url + "/devices/lookup?serial=" + str(env_->bridged, {"serial"}) + "&refresh",
+                          {env_->auth()});
+    ASSERT_EQ(lookup.status, 200) << lookup.body;
+    auto view = parse(lookup.body);
+    const cJSON* vmesh = at(view.get(), {"mesh"});
+    ASSERT_EQ(cJSON_GetArraySize(vmesh), cJSON_GetArraySize(mesh)) << lookup.body;
+    EXPECT_EQ(str(view.get(), {"provenance", "mesh", "source"}), "bridge");
+    for (int k = 0; k < cJSON_GetArraySize(mesh); ++k)
+        EXPECT_EQ(num(cJSON_GetArrayItem(vmesh, k), {"clients"}),
+                  cJSON_GetArraySize(at(cJSON_GetArrayItem(mesh, k), {"clients"})));
 }
 
 TEST_F(HubBridge, RefreshReadsTheModemThroughTheBridgeWithoutAGenieAcsTask) {

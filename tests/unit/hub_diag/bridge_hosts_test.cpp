@@ -153,3 +153,34 @@ TEST(BridgeHosts, GroupsByMeshNodeWhenTheBridgeReadsTheMesh) {
     EXPECT_NE(error_of(bad).find("hosts[1].node"), std::string::npos) << error_of(bad);
     EXPECT_NE(error_of(R"({"total":0,"hosts":[],"nodes":{}})").find("\"nodes\" must be an array"), std::string::npos);
 }
+
+// The bridge's GET /modems/:id/mesh answer → the consolidated view's mesh nodes.
+TEST(BridgeMesh, NodesWithBackhaulParentAndClientCounts) {
+    auto r = api::parse_bridge_mesh(R"({"supported":true,"nodes":[
+ {"name":"XX230v_2AC8","mac":"1c:61:b4:fb:2a:c8","role":"controller","model":"XX230v","firmware":"0.6.0","ip":"192.168.1.1",
+  "active":true,"clients":[{"mac":"3c:06:30:2d:42:fb","name":"MBP"}]},
+ {"name":"","mac":"1c-61-b4-fb-4c-20","role":"satellite","parent":"1c:61:b4:fb:3b:10",
+  "backhaul":{"type":"wifi","signal":162,"linkRate":1201},"clients":[]}]})");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_TRUE(r->has_value());
+    const cJSON* nodes = r->value().get();
+    ASSERT_EQ(cJSON_GetArraySize(nodes), 2);
+    const cJSON* c = cJSON_GetArrayItem(nodes, 0);
+    EXPECT_EQ(cpe::json::opt_string(c, "mac"), "1C:61:B4:FB:2A:C8");
+    EXPECT_EQ(cpe::json::opt_int(c, "clients"), 1);
+    const cJSON* s = cJSON_GetArrayItem(nodes, 1);
+    EXPECT_EQ(cpe::json::opt_string(s, "name"), "1C:61:B4:FB:4C:20");  // unnamed: its MAC
+    EXPECT_EQ(cpe::json::opt_string(s, "parent"), "1C:61:B4:FB:3B:10");
+    EXPECT_EQ(cpe::json::opt_string(cJSON_GetObjectItem(s, "backhaul"), "type"), "wifi");
+    EXPECT_EQ(cpe::json::opt_int(cJSON_GetObjectItem(s, "backhaul"), "signal"), 162);
+
+    auto none = api::parse_bridge_mesh(R"({"supported":false,"nodes":[]})");
+    ASSERT_TRUE(none.ok());
+    EXPECT_FALSE(none->has_value());
+    auto bad = api::parse_bridge_mesh(R"({"nodes":[{"mac":"xyz"}]})");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message.find("nodes[0].mac"), std::string::npos) << bad.error().message;
+    auto bad_rate = api::parse_bridge_mesh(R"({"nodes":[{"mac":"1c:61:b4:fb:2a:c8","backhaul":{"linkRate":"fast"}}]})");
+    ASSERT_FALSE(bad_rate.ok());
+    EXPECT_NE(bad_rate.error().message.find("backhaul.linkRate"), std::string::npos) << bad_rate.error().message;
+}

@@ -201,10 +201,18 @@ Result<BridgeConfig> parse_config(std::string_view text, std::string_view what, 
     }
     if (const cJSON* b = cJSON_GetObjectItemCaseSensitive(root, "backoff")) {
         if (!cJSON_IsObject(b)) return ctx(field_error("backoff", "must be an object"));
-        if (auto st = known_keys(b, "backoff", {"base_s", "max_s"}); !st) return ctx(st.error());
+        if (auto st = known_keys(b, "backoff", {"base_s", "max_s", "modem_max_attempts", "reserve_attempts",
+                                                "stop_window_s"});
+            !st)
+            return ctx(st.error());
         if (auto st = opt_num(b, "base_s", "backoff", 1, 7 * 86400, c.backoff_base_s); !st) return ctx(st.error());
         if (auto st = opt_num(b, "max_s", "backoff", 1, 30 * 86400, c.backoff_max_s); !st) return ctx(st.error());
         if (c.backoff_max_s < c.backoff_base_s) return ctx(field_error("backoff.max_s", "must be >= backoff.base_s"));
+        if (auto st = opt_num(b, "modem_max_attempts", "backoff", 1, 100, c.modem_max_attempts); !st) return ctx(st.error());
+        if (auto st = opt_num(b, "reserve_attempts", "backoff", 0, 99, c.reserve_attempts); !st) return ctx(st.error());
+        if (c.reserve_attempts >= c.modem_max_attempts)
+            return ctx(field_error("backoff.reserve_attempts", "must be < backoff.modem_max_attempts"));
+        if (auto st = opt_num(b, "stop_window_s", "backoff", 0, 365 * 86400, c.stop_window_s); !st) return ctx(st.error());
     }
     if (const cJSON* t = cJSON_GetObjectItemCaseSensitive(root, "timeouts")) {
         if (!cJSON_IsObject(t)) return ctx(field_error("timeouts", "must be an object"));

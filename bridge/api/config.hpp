@@ -60,6 +60,9 @@ struct BridgeConfig {
     size_t max_queue = 1024;  // reads waiting for a worker; beyond that: 503
     int64_t backoff_base_s = 300;
     int64_t backoff_max_s = 6 * 3600;
+    int64_t modem_max_attempts = 5;   // login guard: the modem's presumed lockout threshold
+    int64_t reserve_attempts = 2;     // stop logging in with this many attempts left (tplink/safety.hpp)
+    int64_t stop_window_s = 86400;    // after a stop, wait this long (or an operator clears it)
     std::string log_level = "info";
 };
 

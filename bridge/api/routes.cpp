@@ -28,6 +28,7 @@ void add_routes(net::HttpServer& server, BridgeService& service) {
     modem_route(server, service, "hosts", ModemPart::hosts);
     modem_route(server, service, "optical", ModemPart::optical);
     modem_route(server, service, "wifi", ModemPart::wifi);
+    modem_route(server, service, "mesh", ModemPart::mesh);
     server.route("GET", "/olts/:id/pons/:slot/:port", [&service](const net::Request& req, net::Responder res) {
         auto slot = parse_pon_number(req.param("slot"), "slot");
         if (!slot) return res.error(400, slot.error().message);

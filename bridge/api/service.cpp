@@ -76,6 +76,9 @@ Result<std::unique_ptr<BridgeService>> BridgeService::create(const BridgeConfig&
     tplink::SchedulerOptions so;
     so.policy.base_backoff_s = config.backoff_base_s;
     so.policy.max_backoff_s = config.backoff_max_s;
+    so.policy.modem_max_attempts = config.modem_max_attempts;
+    so.policy.reserve_attempts = config.reserve_attempts;
+    so.policy.stop_window_s = config.stop_window_s;
     so.state_file = (std::filesystem::path(config.state_dir) / "tplink-state.json").string();
     auto sched = tplink::ModemScheduler::create(so);
     if (!sched) return sched.error().with_context("state_dir");
@@ -145,8 +148,12 @@ net::Response BridgeService::render(const ModemState& m, ModemPart part, bool fr
             out = json::make_object();
             json::add(out.get(), "radios", json::Ptr(cJSON_DetachItemFromObjectCaseSensitive(doc.get(), "wifi")));
             break;
+        case ModemPart::mesh:
+            out.reset(cJSON_DetachItemFromObjectCaseSensitive(doc.get(), "mesh"));
+            break;
         case ModemPart::status:
             cJSON_DeleteItemFromObjectCaseSensitive(doc.get(), "hosts");
+            cJSON_DeleteItemFromObjectCaseSensitive(doc.get(), "mesh");
             cJSON_DeleteItemFromObjectCaseSensitive(doc.get(), "wifi");
             cJSON_DeleteItemFromObjectCaseSensitive(doc.get(), "optical");
             cJSON_AddItemToObject(doc.get(), "hostCount", cJSON_CreateNumber(static_cast<double>(m.snap->hosts.size())));
@@ -218,6 +225,7 @@ void BridgeService::run_modem(const std::string& id) {
             if (rep.held_back || rep.lockout) {
                 status = 503;
                 retry = std::max<int64_t>(1, sched_->guard_record(id).blocked_until - epoch_now());
+                if (rep.needs_operator) retry = 3600;  // nothing changes until an operator clears the guard
             } else if (status == 503) {
                 retry = 1;
             }
@@ -347,6 +355,7 @@ net::Response BridgeService::health() const {
         tplink::GuardRecord g = sched_->guard_record(id);
         std::string state = !m.last.done ? "unknown" : m.last.ok ? "ok" : "error";
         if (g.blocked_until > now) state = g.locked ? "locked_out" : "backing_off";
+        if (g.stopped && (g.blocked_until > now || sched_->guard_check(id).needs_operator)) state = "login_stopped";
         if (state != "ok" && state != "unknown") all_ok = false;
         json::add_string(o.get(), "state", state);
         json::add_string(o.get(), "variant", m.entry.variant ? tplink::variant_name(*m.entry.variant) : g.variant);
@@ -359,6 +368,8 @@ net::Response BridgeService::health() const {
         json::add_number(b.get(), "failedLogins", g.failures);
         json::add_number(b.get(), "retryAfterS", static_cast<double>(std::max<int64_t>(0, g.blocked_until - now)));
         json::add_bool(b.get(), "lockedOut", g.locked && g.blocked_until > now);
+        json::add_bool(b.get(), "stopped", g.stopped);
+        json::add_number(b.get(), "attemptsUsed", static_cast<double>(g.attempts_used));
         if (!g.last_failure.empty()) json::add_string(b.get(), "lastFailure", g.last_failure);
         json::add_bool(b.get(), "sessionTakenOver", m.report.taken_over);
         json::add(o.get(), "backoff", std::move(b));

@@ -20,7 +20,7 @@
 
 namespace cpe::bridge::api {
 
-enum class ModemPart { status, hosts, optical, wifi };
+enum class ModemPart { status, hosts, optical, wifi, mesh };
 
 class BridgeService {
 public:

@@ -52,10 +52,45 @@ void apply_dev_info(Snapshot& s, const ActReply& r) {
     s.software_version = field(it, "softwareVersion");
 }
 
+namespace {
+
+bool has_ipv4(const std::string& ip) { return !ip.empty() && ip != "0.0.0.0"; }
+
+bool says_up(const ActItem& it) {
+    // The status field's name in the web-UI object is not confirmed (assumption: one of these, TR-181 words).
+    for (const char* key : {"status", "connStatus", "connectionStatus"}) {
+        std::string v = field(it, key);
+        if (v == "Up" || v == "Connected" || v == "up" || v == "connected") return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+const ActItem* pick_wan(const ActReply& r) {
+    // The live connection among the instances: enabled and up; else enabled with an address; else enabled;
+    // else the first. The real XX230v dump has four WAN IP interfaces, all enabled, the live one (ppp0,
+    // IP interface 6) last.
+    const ActItem* best = nullptr;
+    int best_rank = -1;
+    for (const auto& it : r.items) {
+        bool enabled = !it.get("enable") || truthy(field(it, "enable"));
+        bool up = says_up(it), addressed = has_ipv4(field(it, "connIPv4Address"));
+        int rank = !enabled ? 0 : up && addressed ? 4 : up ? 3 : addressed ? 2 : 1;
+        if (rank > best_rank) {
+            best = &it;
+            best_rank = rank;
+        }
+    }
+    return best;
+}
+
 void apply_wan(Snapshot& s, const ActReply& r) {
-    if (r.items.empty()) return;
-    const auto& it = r.items.front();
+    const ActItem* picked = pick_wan(r);
+    if (picked == nullptr) return;
+    const auto& it = *picked;
     s.wan.enabled = truthy(field(it, "enable"));
+    s.wan.name = field(it, "name");
     s.wan.mac = field(it, "MACAddr");
     s.wan.ipv4 = field(it, "connIPv4Address");
     s.wan.gateway = field(it, "connIPv4Gateway");
@@ -65,7 +100,14 @@ void apply_wan(Snapshot& s, const ActReply& r) {
 
 void apply_lan(Snapshot& s, const ActReply& r) {
     if (r.items.empty()) return;
-    const auto& it = r.items.front();
+    // The first instance with an address (the bridge br0 on the XX230v); the first one otherwise.
+    const ActItem* picked = &r.items.front();
+    for (const auto& it : r.items)
+        if (has_ipv4(field(it, "IPAddress"))) {
+            picked = &it;
+            break;
+        }
+    const auto& it = *picked;
     s.lan.mac = field(it, "MACAddress");
     s.lan.ipv4 = field(it, "IPAddress");
     s.lan.netmask = field(it, "IPSubnetMask");
@@ -122,6 +164,61 @@ void apply_proc(Snapshot& s, const ActReply& r) {
     s.cpu_percent = to_int(field(r.items.front(), "CPUUsage"));
 }
 
+namespace {
+
+std::string canonical_mac(const std::string& text) {
+    auto mac = MacAddress::parse(text);
+    return mac ? mac->str() : std::string();
+}
+
+}  // namespace
+
+void apply_mesh_nodes(Snapshot& s, const ActReply& r) {
+    s.mesh.clear();
+    s.mesh_supported = true;
+    for (const auto& it : r.items) {
+        MeshNode n;
+        n.mac = canonical_mac(field(it, "MACAddress"));
+        if (n.mac.empty()) continue;  // a node without a usable MAC cannot carry clients or children
+        n.name = field(it, "X_TP_HostName");
+        n.model = field(it, "X_TP_ModelName");
+        n.firmware = field(it, "softwareVersion");
+        n.ip = field(it, "X_TP_IPAddress");
+        n.active = truthy(field(it, "X_TP_Active"));
+        n.role = truthy(field(it, "X_TP_IsController")) ? "controller" : "satellite";
+        std::string link = field(it, "backhaulLinkType");  // TR-181 BackhaulLinkType: Wi-Fi, Ethernet, …, None
+        if (n.role == "controller" || link.empty() || link == "None") n.backhaul = "";
+        else if (link == "Ethernet") n.backhaul = "wired";
+        else if (link == "Wi-Fi") n.backhaul = "wifi";
+        else n.backhaul = link;
+        if (n.role != "controller") n.parent_mac = canonical_mac(field(it, "backhaulMACAddress"));
+        if (!n.backhaul.empty()) {
+            n.signal = to_int(field(it, "backhaulSignalStrength"));
+            n.link_rate = to_int(field(it, "X_TP_LinkRate"));
+        }
+        s.mesh.push_back(std::move(n));
+    }
+}
+
+void apply_mesh_clients(Snapshot& s, const ActReply& r) {
+    for (const auto& it : r.items) {
+        std::string node = canonical_mac(field(it, "X_TP_ApDeviceMac"));
+        std::string mac = canonical_mac(field(it, "MACAddress"));
+        if (node.empty() || mac.empty() || (it.get("active") && !truthy(field(it, "active")))) continue;
+        for (auto& n : s.mesh) {
+            if (n.mac != node) continue;
+            MeshNode::Client c;
+            c.mac = mac;
+            c.name = field(it, "X_TP_HostName");
+            c.signal = to_int(field(it, "signalStrength"));
+            c.downlink_kbps = to_int(field(it, "lastDataDownlinkRate"));
+            n.clients.push_back(std::move(c));
+        }
+        for (auto& h : s.hosts)
+            if (h.mac && h.mac->str() == mac) h.node_mac = node;
+    }
+}
+
 std::vector<std::pair<std::string, std::string>> to_tr181(const Snapshot& s) {
     std::vector<std::pair<std::string, std::string>> out;
     auto put = [&](std::string name, std::string value) { out.emplace_back(std::move(name), std::move(value)); };
@@ -160,6 +257,7 @@ json::Ptr to_json(const Snapshot& s) {
 
     auto wan = json::make_object();
     json::add_bool(wan.get(), "enabled", s.wan.enabled);
+    json::add_string(wan.get(), "name", s.wan.name);
     json::add_string(wan.get(), "mac", s.wan.mac);
     json::add_string(wan.get(), "ipv4", s.wan.ipv4);
     json::add_string(wan.get(), "gateway", s.wan.gateway);
@@ -203,10 +301,58 @@ json::Ptr to_json(const Snapshot& s) {
         json::add_bool(o.get(), "guest", h.band.guest);
         json::add_bool(o.get(), "active", h.active);
         if (h.lease_s) json::add_number(o.get(), "lease", static_cast<double>(*h.lease_s));
+        if (!h.node_mac.empty()) json::add_string(o.get(), "node", h.node_mac);
         json::append(list.get(), std::move(o));
     }
     json::add(hosts.get(), "hosts", std::move(list));
+    if (!s.mesh.empty()) {
+        // The mesh nodes a host's "node" names, so the hosts answer alone can be grouped by node.
+        auto nodes = json::make_array();
+        for (const auto& n : s.mesh) {
+            auto o = json::make_object();
+            json::add_string(o.get(), "mac", n.mac);
+            json::add_string(o.get(), "name", n.name);
+            json::add_string(o.get(), "role", n.role);
+            json::append(nodes.get(), std::move(o));
+        }
+        json::add(hosts.get(), "nodes", std::move(nodes));
+    }
     json::add(root.get(), "hosts", std::move(hosts));
+
+    auto mesh = json::make_object();
+    json::add_bool(mesh.get(), "supported", s.mesh_supported);
+    auto nodes = json::make_array();
+    for (const auto& n : s.mesh) {
+        auto o = json::make_object();
+        json::add_string(o.get(), "name", n.name);
+        json::add_string(o.get(), "mac", n.mac);
+        json::add_string(o.get(), "role", n.role);
+        json::add_string(o.get(), "model", n.model);
+        json::add_string(o.get(), "firmware", n.firmware);
+        json::add_string(o.get(), "ip", n.ip);
+        json::add_bool(o.get(), "active", n.active);
+        if (!n.backhaul.empty()) {
+            auto b = json::make_object();
+            json::add_string(b.get(), "type", n.backhaul);
+            if (n.signal) json::add_number(b.get(), "signal", static_cast<double>(*n.signal));
+            if (n.link_rate) json::add_number(b.get(), "linkRate", static_cast<double>(*n.link_rate));
+            json::add(o.get(), "backhaul", std::move(b));
+        }
+        if (!n.parent_mac.empty()) json::add_string(o.get(), "parent", n.parent_mac);
+        auto clients = json::make_array();
+        for (const auto& c : n.clients) {
+            auto co = json::make_object();
+            json::add_string(co.get(), "mac", c.mac);
+            json::add_string(co.get(), "name", c.name);
+            if (c.signal) json::add_number(co.get(), "signal", static_cast<double>(*c.signal));
+            if (c.downlink_kbps) json::add_number(co.get(), "downlinkKbps", static_cast<double>(*c.downlink_kbps));
+            json::append(clients.get(), std::move(co));
+        }
+        json::add(o.get(), "clients", std::move(clients));
+        json::append(nodes.get(), std::move(o));
+    }
+    json::add(mesh.get(), "nodes", std::move(nodes));
+    json::add(root.get(), "mesh", std::move(mesh));
 
     if (s.mem_total_kib || s.mem_free_kib) {
         auto mem = json::make_object();

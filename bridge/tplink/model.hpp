@@ -28,6 +28,24 @@ struct Host {
     bool active = false;
     std::optional<int64_t> lease_s;  // seconds left; absent for static/unknown
     std::string interface_type;      // as the modem reports it
+    std::string node_mac;            // the mesh node (APDevice) a Wi-Fi client is associated with, when known
+};
+
+// One EasyMesh node (Device.WiFi.MultiAP.APDevice.{i} as the web UI serves it; docs/bridge-tplink.md, Mesh).
+struct MeshNode {
+    std::string name, mac, model, firmware, ip;
+    std::string role;        // "controller" or "satellite"
+    bool active = false;
+    std::string backhaul;    // "wired", "wifi", "" (the controller has none) or the modem's word
+    std::string parent_mac;  // the node it uplinks through (BackhaulMACAddress); "" for the controller
+    std::optional<int64_t> signal;     // backhaul signal as the modem gives it (RCPI-like 0..220 in TR-181)
+    std::optional<int64_t> link_rate;  // backhaul link rate as the modem gives it (X_TP_LinkRate)
+    struct Client {
+        std::string mac, name;
+        std::optional<int64_t> signal;        // SignalStrength as given
+        std::optional<int64_t> downlink_kbps; // LastDataDownlinkRate
+    };
+    std::vector<Client> clients;  // Wi-Fi clients associated with this node
 };
 
 struct Optical {
@@ -40,6 +58,7 @@ struct Snapshot {
     std::string model, hardware_version, software_version;
     struct {
         bool enabled = false;
+        std::string name;  // the connection's name as the modem gives it, e.g. "pppoe_gpon_2_1"
         std::string mac, ipv4, gateway, netmask, dns;
     } wan;
     struct {
@@ -56,6 +75,9 @@ struct Snapshot {
     std::optional<int64_t> mem_total_kib, mem_free_kib;
     std::optional<int64_t> cpu_percent;
 
+    std::vector<MeshNode> mesh;         // empty: no mesh, or the modem does not serve the objects
+    bool mesh_supported = false;        // the modem answered the mesh reads
+
     std::string variant;                // firmware variant used
     bool session_taken_over = false;    // someone logged into the web UI during our reads; we re-logged once
 };
@@ -63,6 +85,9 @@ struct Snapshot {
 // Fillers from act answers; each tolerates absent fields (an absent value stays empty/absent) and says
 // what was malformed in `warnings`.
 void apply_dev_info(Snapshot& s, const ActReply& r);
+// DEV2_ADT_WAN is a list: the live instance (enabled and up, else enabled with an address, else enabled,
+// else the first); nullptr for an empty list.
+const ActItem* pick_wan(const ActReply& r);
 void apply_wan(Snapshot& s, const ActReply& r);
 void apply_lan(Snapshot& s, const ActReply& r);
 void apply_wifi(Snapshot& s, const ActReply& r);
@@ -70,12 +95,16 @@ void apply_hosts(Snapshot& s, const ActReply& r);
 void apply_optical(Snapshot& s, const ActReply& r);
 void apply_mem(Snapshot& s, const ActReply& r);
 void apply_proc(Snapshot& s, const ActReply& r);
+// DEV2_MULTIAP_APDEVICE (nodes) then DEV2_MULTIAP_ASSOCDEV (Wi-Fi clients per node); both lists.
+void apply_mesh_nodes(Snapshot& s, const ActReply& r);
+void apply_mesh_clients(Snapshot& s, const ActReply& r);
 
 // TR-181 names (Device.DeviceInfo.*, Device.Hosts.Host.{i}.*, Device.Optical.Interface.1.* as Dbm1000, …)
 std::vector<std::pair<std::string, std::string>> to_tr181(const Snapshot& s);
 
 // {device:{…}, wan:{…}, lan:{…}, wifi:[…], optical:{rxDbm,txDbm}, hosts:{total, hosts:[{name, ip, mac, band,
-// guest, active, lease}]}, memory, cpu, variant, sessionTakenOver}
+// guest, active, lease, node}]}, mesh:{supported, nodes:[{name, mac, role, model, firmware, ip, active,
+// backhaul:{type, signal, linkRate}, parent, clients:[…]}]}, memory, cpu, variant, sessionTakenOver}
 json::Ptr to_json(const Snapshot& s);
 
 }  // namespace cpe::tplink

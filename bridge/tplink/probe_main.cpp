@@ -15,7 +15,10 @@ void usage() {
         "usage: cpe-bridge-tplink-probe --host HOST[:PORT] --secret-file FILE [--user NAME]\n"
         "         [--variant auto|cbc-raw|cbc-oaep|gcm|gcm-oaep] [--state-file FILE] [--timeout-ms N]\n"
         "         [--backoff-s N] [--tr181] [--verbose]\n"
-        "The secret file holds 'password=…' (and optionally 'user=…'); the default user is 'user'.\n",
+        "       cpe-bridge-tplink-probe --clear-guard MODEM_ID --state-file FILE\n"
+        "The secret file holds 'password=…' (and optionally 'user=…'); the default user is 'user'.\n"
+        "--clear-guard is the operator's action after the bridge stopped logging in to a modem (wrong password):\n"
+        "it clears that modem's login guard in the state file; a running cpe-bridge picks the change up.\n",
         stderr);
 }
 
@@ -23,7 +26,7 @@ void usage() {
 
 int main(int argc, char** argv) {
     using namespace cpe::tplink;
-    std::string host, secret_file, user, variant = "auto", state_file;
+    std::string host, secret_file, user, variant = "auto", state_file, clear_id;
     long timeout_ms = 10000;
     long backoff_s = 300;
     bool tr181 = false;
@@ -44,6 +47,7 @@ int main(int argc, char** argv) {
         else if (a == "--state-file") state_file = next("--state-file");
         else if (a == "--timeout-ms") timeout_ms = std::strtol(next("--timeout-ms"), nullptr, 10);
         else if (a == "--backoff-s") backoff_s = std::strtol(next("--backoff-s"), nullptr, 10);
+        else if (a == "--clear-guard") clear_id = next("--clear-guard");
         else if (a == "--tr181") tr181 = true;
         else if (a == "--verbose") cpe::log::set_level(cpe::log::Level::debug);
         else if (a == "--help" || a == "-h") { usage(); return 0; }
@@ -52,6 +56,25 @@ int main(int argc, char** argv) {
             usage();
             return 2;
         }
+    }
+    if (!clear_id.empty()) {
+        if (state_file.empty()) {
+            std::fputs("cpe-bridge-tplink-probe: --clear-guard needs --state-file\n", stderr);
+            return 2;
+        }
+        SchedulerOptions opts;
+        opts.state_file = state_file;
+        auto sched = ModemScheduler::create(opts);
+        if (!sched) {
+            std::fprintf(stderr, "cpe-bridge-tplink-probe: %s\n", sched.error().message.c_str());
+            return 1;
+        }
+        if (auto st = (*sched)->clear_guard(clear_id); !st) {
+            std::fprintf(stderr, "cpe-bridge-tplink-probe: %s\n", st.error().message.c_str());
+            return 1;
+        }
+        std::printf("login guard of %s cleared in %s\n", clear_id.c_str(), state_file.c_str());
+        return 0;
     }
     if (host.empty() || secret_file.empty()) {
         usage();

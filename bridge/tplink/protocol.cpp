@@ -189,10 +189,121 @@ Result<std::string> parse_token_page(std::string_view html) {
     return *token;
 }
 
+namespace {
+
+// The script with comments and the text inside string literals blanked out; each literal keeps its quotes and
+// is returned separately, so a marker in a comment counts for nothing and one in a string only as a value.
+struct ScriptText {
+    std::string code;                  // comments → spaces, string contents → spaces
+    struct Literal {
+        size_t end;  // offset just past the closing quote (or the end of the line/text when unterminated)
+        std::string text;
+    };
+    std::vector<Literal> strings;
+};
+
+ScriptText strip_script(std::string_view js) {
+    ScriptText out;
+    out.code.assign(js.begin(), js.end());
+    size_t i = 0;
+    while (i < js.size()) {
+        char c = js[i];
+        if (c == '/' && i + 1 < js.size() && js[i + 1] == '/') {
+            while (i < js.size() && js[i] != '\n') out.code[i++] = ' ';
+        } else if (c == '/' && i + 1 < js.size() && js[i + 1] == '*') {
+            size_t end = js.find("*/", i + 2);
+            end = end == std::string_view::npos ? js.size() : end + 2;
+            for (; i < end; ++i) out.code[i] = js[i] == '\n' ? '\n' : ' ';
+        } else if (c == '"' || c == '\'' || c == '`') {
+            ++i;
+            std::string text;
+            while (i < js.size() && js[i] != c && js[i] != '\n') {
+                if (js[i] == '\\' && i + 1 < js.size()) {
+                    out.code[i++] = ' ';
+                }
+                text.push_back(js[i]);
+                out.code[i++] = ' ';
+            }
+            if (i < js.size() && js[i] == c) ++i;
+            out.strings.push_back({i, std::move(text)});
+        } else {
+            ++i;
+        }
+    }
+    return out;
+}
+
+size_t skip_space(std::string_view s, size_t i) {
+    while (i < s.size() && is_space(s[i])) ++i;
+    return i;
+}
+
+size_t skip_space_back(std::string_view s, size_t i) {  // index of the last non-space before i, or npos
+    while (i > 0 && is_space(s[i - 1])) --i;
+    return i == 0 ? std::string_view::npos : i - 1;
+}
+
+// An identifier containing `marker` (case-insensitive) used, not just defined: `function xOAEP(`, `xOAEP:`
+// (an object member) and `xOAEP = function` / `= (…) =>` define; anything else (a call, a reference on the
+// right of '=', an argument) uses.
+bool identifier_used(std::string_view code, std::string_view marker) {
+    for (size_t i = 0; i < code.size();) {
+        if (!ident_char(code[i])) {
+            ++i;
+            continue;
+        }
+        size_t start = i;
+        while (i < code.size() && ident_char(code[i])) ++i;
+        std::string_view word = code.substr(start, i - start);
+        if (!contains_ci(word, marker)) continue;
+        // Defined by `function <word>` …
+        if (size_t p = skip_space_back(code, start); p != std::string_view::npos && p + 1 >= 8 &&
+                                                     code.substr(p + 1 - 8, 8) == "function")
+            continue;
+        size_t next = skip_space(code, i);
+        if (next < code.size() && code[next] == ':') continue;  // … or as an object member …
+        if (next + 1 < code.size() && code[next] == '=' && code[next + 1] != '=') {
+            size_t rhs = skip_space(code, next + 1);
+            if (code.substr(rhs, 8) == "function" || code.substr(rhs, 1) == "(") continue;  // … or assigned a function
+        }
+        if (next < code.size() && code[next] == '(') {
+            // `xOAEP(a, b) {` is a method definition in a class or object literal; `xOAEP(a, b);` is a call.
+            int depth = 0;
+            size_t j = next;
+            for (; j < code.size(); ++j) {
+                if (code[j] == '(') ++depth;
+                else if (code[j] == ')' && --depth == 0) break;
+            }
+            size_t after = skip_space(code, j + 1);
+            if (after < code.size() && code[after] == '{') continue;
+        }
+        return true;
+    }
+    return false;
+}
+
+// A string literal whose whole text names `mode` (e.g. aesMode = "GCM") and is used as a value: assigned,
+// passed or compared to — not a key of an object literal ("GCM": …).
+bool mode_value_used(const ScriptText& s, std::string_view mode) {
+    for (const auto& lit : s.strings) {
+        std::string_view t = trim(lit.text);
+        if (t.size() != mode.size() || !contains_ci(t, mode)) continue;
+        size_t after = skip_space(s.code, lit.end);
+        if (after < s.code.size() && s.code[after] == ':') continue;
+        return true;
+    }
+    return false;
+}
+
+}  // namespace
+
 VariantHint parse_encrypt_js(std::string_view js) {
     VariantHint h;
-    h.oaep = contains_ci(js, "encryptOAEP") || contains_ci(js, "OAEP");
-    h.gcm = contains_ci(js, "GCM");
+    if (js.size() > 4 * kMaxText) return h;
+    ScriptText s = strip_script(js);
+    // EX920 0.8.0 sets `rsaEncrypt = $.rsa.encryptOAEP` (docs/bridge-tplink.md): the OAEP helper referenced.
+    h.oaep = identifier_used(s.code, "OAEP");
+    h.gcm = identifier_used(s.code, "GCM") || mode_value_used(s, "GCM");
     return h;
 }
 
@@ -300,7 +411,13 @@ std::string act_payload(std::string_view op, std::string_view oid, std::string_v
 }
 
 std::string logout_payload() {
+    // With the data member, as the independent client tplinkrouterc6u sends it (its EX client's act for
+    // /cgi/logout): a modem that refuses the bare form would keep the single admin session open.
+    auto data = json::make_object();
+    json::add_string(data.get(), "stack", "0,0,0,0,0,0");
+    json::add_string(data.get(), "pstack", "0,0,0,0,0,0");
     auto root = json::make_object();
+    json::add(root.get(), "data", std::move(data));
     json::add_string(root.get(), "operation", "cgi");
     json::add_string(root.get(), "oid", "/cgi/logout");
     return json::print(root.get());
@@ -323,7 +440,15 @@ Result<std::string> SessionCrypto::seal_request(std::string_view payload, bool l
         tag_b64 = base64_encode(enc->tag);
     }
     std::string sign;
-    if (login) sign = "key=" + key_iv_.key + "&iv=" + key_iv_.iv + "&";
+    if (login) {
+        // GCM firmwares take the key and nonce base64-encoded in the sign (the independent client tplinkrouterc6u,
+        // EncryptionWrapperMRGCM; the EX920 capture's 640-hex OAEP sign is 5 blocks of 22 bytes, which only the
+        // longer base64 form fills); CBC firmwares take the digits as they are.
+        if (variant_.cipher == Cipher::gcm)
+            sign = "key=" + base64_encode(key_iv_.key) + "&iv=" + base64_encode(key_iv_.iv) + "&";
+        else
+            sign = "key=" + key_iv_.key + "&iv=" + key_iv_.iv + "&";
+    }
     sign += "h=" + hash_ + "&s=" + std::to_string(seq_ + data_b64.size());
     auto sign_hex = key_.encrypt_hex(sign, variant_.rsa, &rng);
     if (!sign_hex) return sign_hex.error().with_context("sign");

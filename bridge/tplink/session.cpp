@@ -13,6 +13,8 @@ namespace cpe::tplink {
 namespace {
 
 constexpr const char* kTag = "tplink";
+constexpr const char* kStack0 = "0,0,0,0,0,0";
+constexpr const char* kStack1 = "1,0,0,0,0,0";
 
 std::string trim_line(std::string s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
@@ -90,6 +92,8 @@ Result<TplinkSession> TplinkSession::open(const ModemConfig& config) {
 Status TplinkSession::login(std::vector<Variant> candidates) {
     failure_.reset();
     forbid_s_.reset();
+    auth_times_.reset();
+    sign_unread_ = false;
     session_lost_ = false;
     crypto_.reset();
     http_.reset_session();
@@ -116,6 +120,7 @@ Status TplinkSession::login(std::vector<Variant> candidates) {
 
 Status TplinkSession::login_once(Variant v, bool more_to_try, std::string& notes) {
     const std::string name = variant_name(v);
+    sign_unread_ = false;
     auto fail = [&](LoginFailure kind, Error err) -> Status {
         failure_ = kind;
         notes += (notes.empty() ? "" : "; ") + name + ": " + err.message;
@@ -153,18 +158,23 @@ Status TplinkSession::login_once(Variant v, bool more_to_try, std::string& notes
         if (more_to_try) LOG_INFO(kTag, "%s: %s login not answered; trying the next variant", config_.host.c_str(), name.c_str());
         return fail(LoginFailure::no_answer, resp.error());
     }
-    if (resp->status != 200)
+    if (resp->status != 200) {
+        sign_unread_ = true;
         return fail(LoginFailure::bad_request, make_error(Errc::unavailable, "HTTP " + std::to_string(resp->status)));
+    }
     if (auto plain = plain_ret_code(resp->body); plain && *plain != 0) {
         // An unencrypted code: the modem could not read our request.
         LoginFailure kind = *plain == kRetBadCredentials ? LoginFailure::bad_credentials : LoginFailure::bad_request;
+        sign_unread_ = kind == LoginFailure::bad_request;
         return fail(kind, make_error(kind == LoginFailure::bad_credentials ? Errc::denied : Errc::parse_error,
                                      "$.ret=" + std::to_string(*plain)));
     }
     auto text = crypto.open_response(resp->body);
     if (!text) return fail(LoginFailure::bad_request, text.error());
+    // From here on the modem read our sign (its answer decrypts with our key): no other variant is tried.
     auto reply = parse_login_reply(*text);
     if (!reply) return fail(LoginFailure::bad_request, reply.error());
+    auth_times_ = reply->auth_times;
     if (reply->locked || reply->ret != kRetOk) {
         if (reply->locked) {
             forbid_s_ = reply->forbid_seconds;
@@ -193,12 +203,12 @@ Status TplinkSession::login_once(Variant v, bool more_to_try, std::string& notes
 }
 
 bool TplinkSession::sign_unread() const {
-    return failure_ == LoginFailure::bad_request ||
+    return (failure_ == LoginFailure::bad_request && sign_unread_) ||
            (failure_ == LoginFailure::no_answer && http_.last_transport() == Transport::dropped);
 }
 
 Result<ActReply> TplinkSession::act(std::string_view op, std::string_view oid, std::string_view stack,
-                                    const std::vector<std::string>& attrs) {
+                                    const std::vector<std::string>& attrs, bool allow_refusal) {
     std::string where = config_.host + " " + std::string(op) + " " + std::string(oid);
     if (!crypto_) return make_error(Errc::invalid_argument, where + ": not logged in");
     session_lost_ = false;
@@ -216,7 +226,7 @@ Result<ActReply> TplinkSession::act(std::string_view op, std::string_view oid, s
     if (!text) return text.error().with_context(where);
     auto reply = parse_act_reply(*text);
     if (!reply) return reply.error().with_context(where);
-    if (!reply->success)
+    if (!reply->success && !allow_refusal)
         return make_error(Errc::unavailable, where + ": modem answered success=false, errorcode " + std::to_string(reply->errorcode));
     return reply;
 }
@@ -225,20 +235,36 @@ Result<Snapshot> TplinkSession::read_all() {
     struct Read {
         const char* op;
         const char* oid;
+        const char* stack;
         void (*apply)(Snapshot&, const ActReply&);
     };
+    // DEV2_ADT_WAN and DEV2_ADT_LAN are multi-instance (one item per WAN connection / LAN interface): read as
+    // lists with stack 1,0,0,0,0,0 as the web UI does (issue 16; tplinkrouterc6u's EX client also lists them),
+    // and the mapping picks the live instance.
     static const Read reads[] = {
-        {"go", "DEV2_DEV_INFO", apply_dev_info},         {"go", "DEV2_ADT_WAN", apply_wan},
-        {"go", "DEV2_ADT_LAN", apply_lan},               {"gl", "DEV2_ADT_WIFI_COMMON", apply_wifi},
-        {"gl", "DEV2_HOST_ENTRY", apply_hosts},          {"go", "DEV2_OPTC_GPON_CFG", apply_optical},
-        {"go", "DEV2_MEM_STATUS", apply_mem},            {"go", "DEV2_PROC_STATUS", apply_proc},
+        {"go", "DEV2_DEV_INFO", kStack0, apply_dev_info},        {"gl", "DEV2_ADT_WAN", kStack1, apply_wan},
+        {"gl", "DEV2_ADT_LAN", kStack1, apply_lan},              {"gl", "DEV2_ADT_WIFI_COMMON", kStack0, apply_wifi},
+        {"gl", "DEV2_HOST_ENTRY", kStack0, apply_hosts},         {"go", "DEV2_OPTC_GPON_CFG", kStack0, apply_optical},
+        {"go", "DEV2_MEM_STATUS", kStack0, apply_mem},           {"go", "DEV2_PROC_STATUS", kStack0, apply_proc},
     };
     Snapshot s;
     s.variant = variant_name(variant());
     for (const Read& r : reads) {
-        auto reply = act(r.op, r.oid);
+        auto reply = act(r.op, r.oid, r.stack);
         if (!reply) return reply.error();
         r.apply(s, *reply);
+    }
+    // The mesh (EasyMesh nodes, then the Wi-Fi clients per node). Object names are an ASSUMPTION (no public
+    // capture of an EX web UI reading its mesh; they follow the DEV2_ naming of TR-181's
+    // Device.WiFi.MultiAP.APDevice.{i} and …AssociatedDevice.{i}, whose fields the real XX230v dump shows).
+    // A modem that does not serve them (success=false) simply has no mesh in the snapshot.
+    auto nodes = act("gl", "DEV2_MULTIAP_APDEVICE", kStack0, {}, true);
+    if (!nodes) return nodes.error();
+    if (nodes->success) {
+        apply_mesh_nodes(s, *nodes);
+        auto clients = act("gl", "DEV2_MULTIAP_ASSOCDEV", kStack0, {}, true);
+        if (!clients) return clients.error();
+        if (clients->success) apply_mesh_clients(s, *clients);
     }
     return s;
 }

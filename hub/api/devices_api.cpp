@@ -569,7 +569,7 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
     // the ONU's rx/tx where the modem gave none.
     struct BridgeRead {
         int pending = 0;
-        std::optional<json::Ptr> modem, onu;
+        std::optional<json::Ptr> modem, onu, mesh;
         std::string error;
         bool any_ok = false;
     };
@@ -593,7 +593,7 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
         fetched_live();
         auto self = shared_from_this();
         auto read = std::make_shared<BridgeRead>();
-        read->pending = pos ? 2 : 1;
+        read->pending = pos ? 3 : 2;
         auto done = [self, read](const char* what, Result<std::optional<json::Ptr>> r, std::optional<json::Ptr>& slot) {
             if (!r) read->error += std::string(read->error.empty() ? "" : "; ") + what + ": " + r.error().message;
             else {
@@ -605,6 +605,11 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
         api->bridge_.optical(modem_id, [self, read, done](Result<std::optional<json::Ptr>> r) {
             if (self->alive.expired()) return;
             done("modem", std::move(r), read->modem);
+        });
+        // The modem's mesh nodes (issue 16): the same cached read at the bridge, no second modem login.
+        api->bridge_.mesh(modem_id, [self, read, done](Result<std::optional<json::Ptr>> r) {
+            if (self->alive.expired()) return;
+            done("mesh", std::move(r), read->mesh);
         });
         if (pos)
             api->bridge_.onu(olt, pos->slot, pos->port, pos->onu, [self, read, done](Result<std::optional<json::Ptr>> r) {
@@ -625,6 +630,7 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
                     json::add(merged.get(), v->string, json::Ptr(cJSON_Duplicate(v, true)));
                 }
             }
+            if (read.mesh) json::add(merged.get(), "mesh", std::move(*read.mesh));
             reading = std::make_shared<const json::Ptr>(std::move(merged));
         }
         if (read.any_ok && read.error.empty()) {

@@ -417,6 +417,11 @@ void Bridge::onu(const std::string& olt, int slot, int port, int onu,
                      [onu](const net::HttpResponse& res) { return parse_bridge_onu(res.body, onu); }, std::move(done));
 }
 
+void Bridge::mesh(const std::string& modem_id, std::function<void(Result<std::optional<json::Ptr>>)> done) {
+    fetch<json::Ptr>("/modems/" + url_encode(modem_id) + "/mesh",
+                     [](const net::HttpResponse& res) { return parse_bridge_mesh(res.body); }, std::move(done));
+}
+
 void Bridge::hosts(const std::string& modem_id, bool refresh, std::function<void(Result<std::optional<BridgeHosts>>)> done) {
     fetch<BridgeHosts>(
         "/modems/" + url_encode(modem_id) + "/hosts" + (refresh ? "?refresh=1" : ""),

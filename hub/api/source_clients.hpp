@@ -135,6 +135,8 @@ public:
     bool configured() const { return !base_.empty(); }
     // GET /modems/<id>/optical → {rxDbm, txDbm} (also accepts rx_dbm/tx_dbm). Value nullopt: 404.
     void optical(const std::string& modem_id, std::function<void(Result<std::optional<json::Ptr>>)> done);
+    // GET /modems/<id>/mesh → the mesh nodes (parse_bridge_mesh). Value nullopt: 404 or no mesh read.
+    void mesh(const std::string& modem_id, std::function<void(Result<std::optional<json::Ptr>>)> done);
     // GET /olts/<olt>/pons/<slot>/<port> → the row of ONU `onu` (parse_bridge_onu). Value nullopt: the bridge
     // does not know that OLT/PON (404) or the PON has no such ONU.
     void onu(const std::string& olt, int slot, int port, int onu, std::function<void(Result<std::optional<json::Ptr>>)> done);

@@ -287,7 +287,20 @@ std::string device_view_json(const DeviceInputs& in) {
 
     // Mesh nodes.
     auto mesh = json::make_array();
-    if (const Src* s = b.with_table("Device.WiFi.MultiAP.APDevice.")) {
+    // The agent's own table first (live, on the CPE); then the bridge's live read of a TP-Link modem's mesh
+    // (docs/bridge-tplink.md, Mesh); then GenieACS's last inform.
+    const Src* mesh_src = b.with_table("Device.WiFi.MultiAP.APDevice.");
+    const cJSON* bridge_mesh = in.bridge && in.bridge_status.state != SourceState::failed
+                                   ? cJSON_GetObjectItemCaseSensitive(in.bridge.get(), "mesh")
+                                   : nullptr;
+    bool use_bridge_mesh = cJSON_IsArray(bridge_mesh) && cJSON_GetArraySize(bridge_mesh) > 0 &&
+                           !(mesh_src && std::string(mesh_src->name) == "agent");
+    if (use_bridge_mesh) {
+        // Nodes as the bridge gave them (hub/api/parse.cpp parse_bridge_mesh), clients counted by the bridge;
+        // backhaul signal/linkRate as the modem reports them (not dBm/Mbps).
+        b.note("mesh", "bridge", in.bridge_status);
+        mesh.reset(cJSON_Duplicate(bridge_mesh, true));
+    } else if (const Src* s = mesh_src) {
         b.note("mesh", s->name, *s->status);
         for (const auto& [i, d] : instances(*s->params, "Device.WiFi.MultiAP.APDevice.")) {
             (void)i;

@@ -46,7 +46,7 @@ struct DeviceInputs {
     json::Ptr location;   // ERPNext Service Location
     json::Ptr equipment;  // ERPNext Service Equipment
     SourceStatus erpnext_status;
-    json::Ptr bridge;     // {"rxDbm", "txDbm", "oltRxDbm"?} from the bridge, or null
+    json::Ptr bridge;     // {"rxDbm", "txDbm", "oltRxDbm"?, "mesh"?:[…]} from the bridge, or null
     SourceStatus bridge_status;
 
     std::vector<Reading> optical_history;  // including the current reading when there is one

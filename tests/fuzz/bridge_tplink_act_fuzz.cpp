@@ -22,6 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         apply_optical(s, *reply);
         apply_mem(s, *reply);
         apply_proc(s, *reply);
+        apply_mesh_nodes(s, *reply);
+        apply_mesh_clients(s, *reply);
         (void)to_tr181(s);
         (void)cpe::json::print(to_json(s).get());
     }

@@ -46,6 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 1: {
         (void)api::parse_bridge_optical(body);
         (void)api::parse_bridge_onu(body, 1);
+        if (auto mesh = api::parse_bridge_mesh(body); mesh && *mesh) check_json(cpe::json::print(mesh->value().get()));
         (void)api::parse_olt_port(body);
         // The bridge's modem hosts: what parses is bounded, its node counts add up, and its JSON parses back.
         auto hosts = api::parse_bridge_hosts(body, "modem-1");

@@ -153,7 +153,22 @@ TEST_F(BridgeApi, ReturnsHostsAndOpticalLevelsOfAModem) {
     auto wifi = b->get("/modems/m1/wifi");
     ASSERT_EQ(wifi.status, 200);
     EXPECT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(parse(wifi).get(), "radios")), 2);
-    // All four answers came from one session (the cache), and the session was closed.
+    EXPECT_EQ(json::opt_string(cJSON_GetObjectItem(st.get(), "wan"), "ipv4"), "192.168.89.137");  // ppp0
+    // The mesh: a controller and two satellites, with their backhaul, parent and clients.
+    auto mesh = b->get("/modems/m1/mesh");
+    ASSERT_EQ(mesh.status, 200) << mesh.body;
+    auto me = parse(mesh);
+    EXPECT_EQ(json::opt_bool(me.get(), "supported"), true);
+    const cJSON* nodes = cJSON_GetObjectItem(me.get(), "nodes");
+    ASSERT_EQ(cJSON_GetArraySize(nodes), 3) << mesh.body;
+    EXPECT_EQ(json::opt_string(cJSON_GetArrayItem(nodes, 0), "role"), "controller");
+    const cJSON* sat = cJSON_GetArrayItem(nodes, 2);
+    EXPECT_EQ(json::opt_string(sat, "role"), "satellite");
+    EXPECT_EQ(json::opt_string(cJSON_GetObjectItem(sat, "backhaul"), "type"), "wifi");
+    EXPECT_EQ(json::opt_string(sat, "parent"), json::opt_string(cJSON_GetArrayItem(nodes, 1), "mac"));
+    EXPECT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(sat, "clients")), 1);
+    EXPECT_EQ(json::opt_string(first, "node"), json::opt_string(cJSON_GetArrayItem(nodes, 0), "mac"));
+    // All answers came from one session (the cache), and the session was closed.
     EXPECT_EQ(s->stat("logins_ok"), 1);
     EXPECT_EQ(s->stat("logouts"), 1);
     auto list_answer = b->get("/modems");
@@ -315,7 +330,8 @@ TEST_F(BridgeApi, ConcurrentRequestsForOneModemAreSerialised) {
         EXPECT_GE(s->stat("logins_ok", i), 1);
         EXPECT_LE(s->stat("logins_ok", i), 5);
         EXPECT_EQ(s->stat("max_in_flight", i), 1);
-        EXPECT_EQ(s->stat("logins_while_active", i), 0);
+        EXPECT_EQ(s->stat("logins_refused_busy", i), 0);  // every session closed before the next login
+        EXPECT_EQ(s->stat("open_sessions", i), 0);
         EXPECT_EQ(s->stat("stale_session", i), 0);
         EXPECT_EQ(s->stat("logins_ok", i), s->stat("logouts", i));
     }
@@ -531,6 +547,9 @@ TEST(BridgeConfig, BadConfigExitsNonZeroNamingTheField) {
          "{\"state_dir\":\"s\",\"timeouts\":{\"modem_total_ms\":\"10\"},\"modems\":[" + m + "]}",
          "timeouts.modem_total_ms"},
         {"nothing to serve", R"({"state_dir":"s"})", "modems"},
+        {"reserve not below max",
+         "{\"state_dir\":\"s\",\"backoff\":{\"modem_max_attempts\":3,\"reserve_attempts\":3},\"modems\":[" + m + "]}",
+         "backoff.reserve_attempts"},
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.name);

@@ -181,7 +181,7 @@ TEST_F(HubBridge, HostsOfABridgedModemComeFromTheBridge) {
     EXPECT_GE(num(v.get(), {"source", "age_s"}), 0);
     EXPECT_EQ(str(v.get(), {"id"}), id);
 
-    // The same hosts as the bridge's own answer for that modem; one node, the modem, then wired/other.
+    // The same hosts as the bridge's own answer for that modem, grouped by its mesh nodes, then wired/other.
     auto b = request("GET", env_->bridge_url + "/modems/" + env_->modem + "/hosts");
     ASSERT_EQ(b.status, 200) << b.body;
     auto bv = parse(b.body);
@@ -190,9 +190,31 @@ TEST_F(HubBridge, HostsOfABridgedModemComeFromTheBridge) {
     EXPECT_EQ(macs_of(at(v.get(), {"hosts"})), macs_of(at(bv.get(), {"hosts"})));
     EXPECT_EQ(node_sum(v.get()), num(v.get(), {"total"}));
     const cJSON* nodes = at(v.get(), {"nodes"});
-    ASSERT_EQ(cJSON_GetArraySize(nodes), 2);
-    EXPECT_EQ(str(cJSON_GetArrayItem(nodes, 0), {"name"}), env_->modem);
-    EXPECT_EQ(str(cJSON_GetArrayItem(nodes, 1), {"name"}), "wired/other");
+    auto m = request("GET", env_->bridge_url + "/modems/" + env_->modem + "/mesh");
+    ASSERT_EQ(m.status, 200) << m.body;
+    auto mv = parse(m.body);
+    const cJSON* mesh = at(mv.get(), {"nodes"});
+    ASSERT_EQ(cJSON_GetArraySize(mesh), 3) << m.body;  // the simulator's controller and two satellites
+    ASSERT_EQ(cJSON_GetArraySize(nodes), cJSON_GetArraySize(mesh) + 1) << cpe::json::print(v.get());
+    for (int k = 0; k < cJSON_GetArraySize(mesh); ++k) {
+        EXPECT_EQ(str(cJSON_GetArrayItem(nodes, k), {"name"}), str(cJSON_GetArrayItem(mesh, k), {"name"}));
+        EXPECT_EQ(str(cJSON_GetArrayItem(nodes, k), {"role"}), str(cJSON_GetArrayItem(mesh, k), {"role"}));
+        EXPECT_EQ(num(cJSON_GetArrayItem(nodes, k), {"count"}),
+                  cJSON_GetArraySize(at(cJSON_GetArrayItem(mesh, k), {"clients"})));
+    }
+    EXPECT_EQ(str(cJSON_GetArrayItem(nodes, cJSON_GetArraySize(mesh)), {"name"}), "wired/other");
+
+    // The consolidated view's mesh[] is the bridge's read of the modem's mesh.
+    auto lookup = request("GET", env_->hub_url + "/devices/lookup?serial=" + str(env_->bridged, {"serial"}) + "&refresh",
+                          {env_->auth()});
+    ASSERT_EQ(lookup.status, 200) << lookup.body;
+    auto view = parse(lookup.body);
+    const cJSON* vmesh = at(view.get(), {"mesh"});
+    ASSERT_EQ(cJSON_GetArraySize(vmesh), cJSON_GetArraySize(mesh)) << lookup.body;
+    EXPECT_EQ(str(view.get(), {"provenance", "mesh", "source"}), "bridge");
+    for (int k = 0; k < cJSON_GetArraySize(mesh); ++k)
+        EXPECT_EQ(num(cJSON_GetArrayItem(vmesh, k), {"clients"}),
+                  cJSON_GetArraySize(at(cJSON_GetArrayItem(mesh, k), {"clients"})));
 }
 
 TEST_F(HubBridge, RefreshReadsTheModemThroughTheBridgeWithoutAGenieAcsTask) {

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <sys/stat.h>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -129,8 +130,12 @@ std::unique_ptr<ModemScheduler> scheduler(FakeClock& clock, std::string state_fi
 void expect_full_snapshot(const Snapshot& s) {
     EXPECT_EQ(s.model, "XX230v");
     EXPECT_NE(s.software_version.find("Build 220630"), std::string::npos);
-    EXPECT_FALSE(s.wan.ipv4.empty());
+    // The live WAN of the real XX230v dump: ppp0 (IP interface 6), the last of four enabled instances.
+    EXPECT_EQ(s.wan.ipv4, "192.168.89.137");
+    EXPECT_EQ(s.wan.name, "pppoe_gpon_2_1");
+    EXPECT_EQ(s.wan.gateway, "192.168.89.1");
     EXPECT_EQ(s.lan.ipv4, "192.168.1.1");
+    EXPECT_EQ(s.lan.mac, "1C:61:B4:FB:2A:C8");
     EXPECT_EQ(s.wifi.size(), 2u);
     ASSERT_EQ(s.hosts.size(), 6u);
     EXPECT_EQ(s.hosts[0].band.name, "5G");
@@ -139,6 +144,26 @@ void expect_full_snapshot(const Snapshot& s) {
     EXPECT_NEAR(*s.optical.rx_dbm, -2.4995, 1e-3);
     EXPECT_EQ(s.mem_total_kib, 212544);
     EXPECT_EQ(s.cpu_percent, 3);
+    // The mesh: the dump's controller and the simulator's two (assumed) satellites, a tree.
+    ASSERT_TRUE(s.mesh_supported);
+    ASSERT_EQ(s.mesh.size(), 3u);
+    EXPECT_EQ(s.mesh[0].role, "controller");
+    EXPECT_EQ(s.mesh[0].mac, "1c:61:b4:fb:2a:c8");
+    EXPECT_EQ(s.mesh[0].name, "XX230v_2AC8");
+    EXPECT_EQ(s.mesh[0].backhaul, "");
+    EXPECT_EQ(s.mesh[1].role, "satellite");
+    EXPECT_EQ(s.mesh[1].backhaul, "wired");
+    EXPECT_EQ(s.mesh[1].parent_mac, s.mesh[0].mac);
+    EXPECT_EQ(s.mesh[2].backhaul, "wifi");
+    EXPECT_EQ(s.mesh[2].parent_mac, s.mesh[1].mac);
+    EXPECT_EQ(s.mesh[2].signal, 162);
+    EXPECT_EQ(s.mesh[2].link_rate, 1201);
+    for (const auto& n : s.mesh) EXPECT_EQ(n.clients.size(), 1u) << n.mac;
+    EXPECT_EQ(s.mesh[0].clients[0].mac, "3c:06:30:2d:42:fb");
+    EXPECT_EQ(s.hosts[0].node_mac, s.mesh[0].mac);   // hosts grouped by node
+    EXPECT_EQ(s.hosts[1].node_mac, s.mesh[1].mac);
+    EXPECT_EQ(s.hosts[3].node_mac, s.mesh[2].mac);
+    EXPECT_EQ(s.hosts[2].node_mac, "");              // wired: no Wi-Fi node
 }
 
 // ---------------------------------------------------------------- variants
@@ -147,7 +172,16 @@ struct VariantCase {
     const char* sim_variant;
     bool auto_detect;
     bool hide_js;
+    bool gcm_joined = false;  // answers as base64(cipher || tag) (VX220, tplinkrouterc6u PR #143)
 };
+
+// After a read cycle the modem holds no session of ours, and nothing was refused on the way.
+void expect_session_closed(Sim& sim) {
+    EXPECT_EQ(sim.stat("open_sessions"), 0);
+    EXPECT_EQ(sim.stat("logouts_refused"), 0);
+    EXPECT_EQ(sim.stat("go_on_list"), 0);
+    EXPECT_EQ(sim.stat("logins_refused_busy"), 0);
+}
 
 void PrintTo(const VariantCase& c, std::ostream* os) { *os << c.sim_variant << (c.auto_detect ? " auto" : " explicit"); }
 
@@ -157,6 +191,7 @@ TEST_P(TplinkVariants, LoginReadsLogout) {
     const VariantCase& c = GetParam();
     std::vector<std::string> args = {"--variant", c.sim_variant};
     if (c.hide_js) args.push_back("--no-encrypt-js");
+    if (c.gcm_joined) args.push_back("--gcm-joined");
     auto sim = Sim::start(args);
     ASSERT_TRUE(sim);
     FakeClock clock;
@@ -171,7 +206,8 @@ TEST_P(TplinkVariants, LoginReadsLogout) {
     EXPECT_EQ(sim->stat("logins_ok"), 1);
     EXPECT_EQ(sim->stat("logins_failed"), 0);
     EXPECT_EQ(sim->stat("logouts"), 1);
-    EXPECT_EQ(sim->stat("acts"), 9);  // 8 reads + logout
+    EXPECT_EQ(sim->stat("acts"), 11);  // 8 reads + 2 mesh reads + logout
+    expect_session_closed(*sim);
     EXPECT_EQ(sched->guard_record(sim->host()).variant, c.sim_variant);
     // The remembered variant is used next time: no new detection (no new bad signs).
     int64_t bad_signs = sim->stat("bad_signs");
@@ -179,17 +215,21 @@ TEST_P(TplinkVariants, LoginReadsLogout) {
     ASSERT_TRUE(again) << again.error().message;
     EXPECT_EQ(sim->stat("bad_signs"), bad_signs);
     EXPECT_EQ(sim->stat("logins_ok"), 2);
+    expect_session_closed(*sim);
 }
 
 INSTANTIATE_TEST_SUITE_P(Sim, TplinkVariants,
                          ::testing::Values(VariantCase{"cbc-raw", false, false}, VariantCase{"cbc-oaep", false, false},
                                            VariantCase{"gcm", false, false}, VariantCase{"gcm-oaep", false, false},
                                            VariantCase{"cbc-raw", true, false}, VariantCase{"cbc-oaep", true, false},
-                                           VariantCase{"gcm", true, false}, VariantCase{"gcm-oaep", true, true}),
+                                           VariantCase{"gcm", true, false}, VariantCase{"gcm-oaep", true, true},
+                                           VariantCase{"gcm", false, false, true},
+                                           VariantCase{"gcm-oaep", false, false, true}),
                          [](const auto& param_info) {
                              std::string n = std::string(param_info.param.sim_variant) +
                                              (param_info.param.auto_detect ? "_auto" : "_explicit") +
-                                             (param_info.param.hide_js ? "_probing" : "");
+                                             (param_info.param.hide_js ? "_probing" : "") +
+                                             (param_info.param.gcm_joined ? "_joined_tag" : "");
                              for (char& ch : n) if (ch == '-') ch = '_';
                              return n;
                          });
@@ -304,7 +344,8 @@ TEST(TplinkSim, ConcurrentPollsOfOneModemAreSerialised) {
     EXPECT_EQ(ok.load(), 6);
     for (size_t i = 0; i < 2; ++i) {
         EXPECT_EQ(sim->stat("logins_ok", i), 3);
-        EXPECT_EQ(sim->stat("logins_while_active", i), 0);  // no login ever kicked out another bridge session
+        EXPECT_EQ(sim->stat("logins_refused_busy", i), 0);  // every session was closed before the next login
+        EXPECT_EQ(sim->stat("open_sessions", i), 0);
         EXPECT_EQ(sim->stat("stale_session", i), 0);
         EXPECT_EQ(sim->stat("max_in_flight", i), 1);
     }
@@ -358,9 +399,137 @@ TEST_P(TplinkFaults, AreClearErrorsAndTheNextPollWorks) {
     EXPECT_EQ(r.error().code, GetParam().code) << r.error().message;
     EXPECT_NE(r.error().message.find(GetParam().words), std::string::npos) << r.error().message;
     EXPECT_EQ(sim->stat("faults_applied"), 1);
-    if (std::string(GetParam().body).find("login") != std::string::npos) clock.now += 3600;  // after the back-off
+    if (std::string(GetParam().body).find("login") != std::string::npos) {
+        // The modem accepted the login whose answer we lost: its session stays open until the modem's idle
+        // timeout (simulated) — the one session the bridge cannot close itself. Then the back-off passes.
+        sim->control("/__sim/expire_sessions", "{}");
+        clock.now += 3600;
+    } else {
+        EXPECT_EQ(sim->stat("open_sessions"), 0);  // a failed read still logs out
+    }
     auto next = sched->poll(m);
     EXPECT_TRUE(next) << next.error().message;
+    EXPECT_EQ(sim->stat("open_sessions"), 0);
+}
+
+// Every read cycle ends with a logout the modem accepts: the simulator refuses a second admin session while one
+// is open, so five polls in a row only work if each one closed its session.
+TEST(TplinkSim, SessionIsClosedAfterEveryReadCycle) {
+    for (const char* variant : {"cbc-raw", "gcm", "gcm-oaep"}) {
+        auto sim = Sim::start({"--variant", variant});
+        ASSERT_TRUE(sim);
+        FakeClock clock;
+        auto sched = scheduler(clock);
+        for (int i = 1; i <= 5; ++i) {
+            auto snap = sched->poll(modem_for(*sim, *parse_variant(variant)));
+            ASSERT_TRUE(snap) << variant << " poll " << i << ": " << snap.error().message;
+            EXPECT_EQ(sim->stat("open_sessions"), 0) << variant << " poll " << i;
+            EXPECT_EQ(sim->stat("logouts"), i) << variant;
+        }
+        expect_session_closed(*sim);
+    }
+}
+
+// A session left open (here: a login whose answer was lost) makes the modem refuse the next login: the
+// simulator would have caught a bridge that never logs out.
+TEST(TplinkSim, SimulatorRefusesASecondSession) {
+    auto sim = Sim::start({});
+    ASSERT_TRUE(sim);
+    FakeClock clock;
+    auto sched = scheduler(clock);
+    sim->control("/__sim/fault", R"({"kind":"drop","target":"login"})");
+    ASSERT_FALSE(sched->poll(modem_for(*sim, kCbcRaw)));
+    EXPECT_EQ(sim->stat("open_sessions"), 1);
+    clock.now += 3600;
+    auto refused = sched->poll(modem_for(*sim, kCbcRaw));
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(sim->stat("logins_refused_busy"), 1);
+}
+
+// A firmware without the mesh objects: the reads still succeed, with no mesh.
+TEST(TplinkSim, NoMeshObjectsIsNoMesh) {
+    auto sim = Sim::start({"--no-mesh"});
+    ASSERT_TRUE(sim);
+    FakeClock clock;
+    auto sched = scheduler(clock);
+    auto snap = sched->poll(modem_for(*sim, kCbcRaw));
+    ASSERT_TRUE(snap) << snap.error().message;
+    EXPECT_FALSE(snap->mesh_supported);
+    EXPECT_TRUE(snap->mesh.empty());
+    EXPECT_EQ(snap->hosts.size(), 6u);
+    EXPECT_EQ(sim->stat("open_sessions"), 0);
+}
+
+// ---------------------------------------------------------------- login guard (issue 10 item 8)
+
+// The modem says nothing about attempts (the EX lockout answer is unconfirmed) and locks for good after 5: the
+// bridge stops with attempts to spare, whatever the clock does, until an operator clears the guard.
+TEST(TplinkSim, SilentModemIsNeverLockedOut) {
+    auto sim = Sim::start({"--lockout-answer", "none", "--max-failures", "5", "--forbid-seconds", "1e9"});
+    ASSERT_TRUE(sim);
+    std::string state = ::testing::TempDir() + "/tplink_silent_state.json";
+    std::remove(state.c_str());
+    FakeClock clock;
+    auto sched = scheduler(clock, state);
+    ModemConfig m = modem_for(*sim, kCbcRaw);
+    m.credentials.password = "wrong";
+    PollReport rep;
+    for (int step = 0; step < 60; ++step) {  // 60 fake days, polled every 12 h
+        (void)sched->poll(m, &rep);
+        (void)sched->poll(m, &rep);
+        clock.now += 86400;
+    }
+    EXPECT_EQ(sim->stat("logins_failed"), 4);  // 5 − reserve 2, plus the one after the stop window
+    EXPECT_EQ(sim->stat("locked"), 0);
+    EXPECT_TRUE(rep.held_back);
+    EXPECT_TRUE(rep.needs_operator);
+    // The operator fixes the password and clears the guard with the CLI while this scheduler keeps running.
+    std::string cmd = std::string(TPLINK_PROBE) + " --clear-guard " + m.host + " --state-file " + state;
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    m.credentials.password = "password";
+    auto snap = sched->poll(m, &rep);
+    ASSERT_TRUE(snap) << snap.error().message;
+    struct stat st {};
+    ASSERT_EQ(stat(state.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    std::remove(state.c_str());
+}
+
+// The modem's own count (currAuthTimes, MR shape) is honoured: failures by someone else bring the stop closer.
+TEST(TplinkSim, ModemAttemptCountIsHonoured) {
+    auto sim = Sim::start({"--max-failures", "5", "--forbid-seconds", "1e9"});
+    ASSERT_TRUE(sim);
+    FakeClock clock;
+    ModemConfig m = modem_for(*sim, kCbcRaw);
+    m.credentials.password = "wrong";
+    auto other = scheduler(clock);  // a person, or another tool, with a wrong password
+    ASSERT_FALSE(other->poll(m));
+    ASSERT_FALSE(other->poll(m));  // held back: one attempt only
+    auto sched = scheduler(clock);
+    ASSERT_FALSE(sched->poll(m));  // the modem now says 2 used
+    clock.now += 3600;
+    PollReport rep;
+    ASSERT_FALSE(sched->poll(m, &rep));  // 3 used: 2 left = the reserve → stopped after 2 of our own
+    EXPECT_TRUE(sched->guard_record(m.host).stopped);
+    clock.now += 3600;
+    ASSERT_FALSE(sched->poll(m, &rep));
+    EXPECT_TRUE(rep.held_back);
+    EXPECT_EQ(sim->stat("logins_failed"), 3);
+}
+
+// An empty state file (a crash before the data reached the disk) does not reset the guard: no login is sent.
+TEST(TplinkSim, EmptyStateFileDoesNotResetTheGuard) {
+    auto sim = Sim::start({});
+    ASSERT_TRUE(sim);
+    std::string state = ::testing::TempDir() + "/tplink_empty_state.json";
+    { FILE* f = std::fopen(state.c_str(), "w"); ASSERT_NE(f, nullptr); std::fclose(f); }
+    FakeClock clock;
+    auto sched = scheduler(clock, state);
+    PollReport rep;
+    ASSERT_FALSE(sched->poll(modem_for(*sim, kCbcRaw), &rep));
+    EXPECT_TRUE(rep.held_back);
+    EXPECT_EQ(sim->stat("gdpr_parm"), 0);
+    std::remove(state.c_str());
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -427,6 +596,22 @@ TEST(TplinkSim, ReadsMatchTheBoardFixtureTruth) {
     }
     const cJSON* system = cJSON_GetObjectItem(truth->get(), "system");
     EXPECT_EQ(snap->mem_total_kib, json::opt_int(system, "mem_total_kib"));
+    // The mesh: the fixture's nodes, each with as many clients as the truth counts stations on it.
+    const cJSON* nodes = cJSON_GetObjectItem(truth->get(), "mesh_nodes");
+    if (cJSON_IsArray(nodes)) {
+        ASSERT_EQ(snap->mesh.size(), static_cast<size_t>(cJSON_GetArraySize(nodes)));
+        size_t k = 0;
+        for (const cJSON* n = nodes->child; n != nullptr; n = n->next, ++k) {
+            const MeshNode& got = snap->mesh[k];
+            EXPECT_EQ(got.mac, json::opt_string(n, "id").value_or(""));
+            EXPECT_EQ(got.name, json::opt_string(n, "name").value_or(""));
+            EXPECT_EQ(got.role, json::opt_string(n, "role") == "controller" ? "controller" : "satellite");
+            EXPECT_EQ(static_cast<int64_t>(got.clients.size()), json::opt_int(n, "stations").value_or(-1)) << got.name;
+            size_t on_node = 0;
+            for (const Host& h : snap->hosts) on_node += h.node_mac == got.mac;
+            EXPECT_EQ(on_node, got.clients.size()) << got.name;
+        }
+    }
 }
 
 // ---------------------------------------------------------------- the CLI

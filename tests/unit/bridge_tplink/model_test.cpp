@@ -76,6 +76,74 @@ TEST(TplinkModel, OpticalLevelsInDbm) {
     EXPECT_EQ(param(to_tr181(dark), "Device.Optical.Interface.1.OpticalSignalLevel"), "<absent>");
 }
 
+// DEV2_ADT_WAN is a list; on the real XX230v dump the live connection is ppp0 (IP interface 6), the last of
+// four enabled instances — not the first (issue 16 item 2). Items as the simulator builds them from the dump.
+TEST(TplinkModel, WanPicksTheLiveInstanceNotTheFirst) {
+    const char* wan = R"({"data":[
+        {"stack":"1,0,0,0,0,0","enable":"1","name":"usb_ppp3g","connIPv4Address":"0.0.0.0","MACAddr":""},
+        {"stack":"2,0,0,0,0,0","enable":"0","name":"off","connIPv4Address":"10.9.9.9","MACAddr":""},
+        {"stack":"3,0,0,0,0,0","enable":"1","name":"ipoe_0_0_d","connIPv4Address":"0.0.0.0","MACAddr":"1C:61:B4:FB:2A:CA"},
+        {"stack":"4,0,0,0,0,0","enable":"1","name":"pppoe_gpon_2_1","connIPv4Address":"192.168.89.137",
+         "connIPv4Gateway":"192.168.89.1","MACAddr":"1C:61:B4:FB:2A:CB"}],"success":true})";
+    Snapshot s;
+    apply_wan(s, reply(wan));
+    EXPECT_EQ(s.wan.ipv4, "192.168.89.137");
+    EXPECT_EQ(s.wan.name, "pppoe_gpon_2_1");
+    EXPECT_EQ(s.wan.gateway, "192.168.89.1");
+    EXPECT_TRUE(s.wan.enabled);
+    // A status field, when the modem gives one, wins over the mere presence of an address.
+    Snapshot t;
+    apply_wan(t, reply(R"({"data":[{"enable":"1","connIPv4Address":"10.0.0.2","status":"Down"},
+                                   {"enable":"1","connIPv4Address":"100.64.0.9","status":"Up"}],"success":true})"));
+    EXPECT_EQ(t.wan.ipv4, "100.64.0.9");
+    Snapshot empty;
+    apply_wan(empty, reply(R"({"data":[],"success":true})"));
+    EXPECT_EQ(empty.wan.ipv4, "");
+    Snapshot lan;
+    apply_lan(lan, reply(R"({"data":[{"IPAddress":"","MACAddress":"x"},{"IPAddress":"192.168.1.1","MACAddress":"1C:61:B4:FB:2A:C8","DHCPv4Enable":"1"}],"success":true})"));
+    EXPECT_EQ(lan.lan.ipv4, "192.168.1.1");
+    EXPECT_EQ(lan.lan.mac, "1C:61:B4:FB:2A:C8");
+}
+
+// Mesh nodes and their clients (object and field names: an assumption, see docs/bridge-tplink.md, Mesh).
+TEST(TplinkModel, MeshNodesBackhaulParentAndClients) {
+    Snapshot s;
+    apply_hosts(s, reply(R"({"data":[{"physAddress":"3C:06:30:2D:42:FB","X_TP_LanConnType":"3","active":"1"},
+                                     {"physAddress":"A8:9C:ED:11:22:10","X_TP_LanConnType":"1","active":"1"}],"success":true})"));
+    apply_mesh_nodes(s, reply(R"({"data":[
+        {"MACAddress":"1C:61:B4:FB:2A:C8","X_TP_HostName":"XX230v_2AC8","X_TP_IsController":"true","X_TP_Active":"true",
+         "backhaulLinkType":"","softwareVersion":"0.6.0","X_TP_ModelName":"XX230v"},
+        {"MACAddress":"1C:61:B4:FB:3B:10","X_TP_IsController":"false","backhaulLinkType":"Ethernet",
+         "backhaulMACAddress":"1C:61:B4:FB:2A:C8","X_TP_LinkRate":"1000"},
+        {"MACAddress":"1C:61:B4:FB:4C:20","X_TP_IsController":"false","backhaulLinkType":"Wi-Fi",
+         "backhaulMACAddress":"1c-61-b4-fb-3b-10","backhaulSignalStrength":"162","X_TP_LinkRate":"1201"},
+        {"MACAddress":"not a mac"}],"success":true})"));
+    apply_mesh_clients(s, reply(R"({"data":[
+        {"MACAddress":"3C:06:30:2D:42:FB","X_TP_ApDeviceMac":"1C:61:B4:FB:2A:C8","signalStrength":"100","lastDataDownlinkRate":"960000"},
+        {"MACAddress":"A8:9C:ED:11:22:10","X_TP_ApDeviceMac":"1C:61:B4:FB:4C:20","active":"1"},
+        {"MACAddress":"00:11:22:33:44:55","X_TP_ApDeviceMac":"1C:61:B4:FB:4C:20","active":"0"},
+        {"MACAddress":"00:11:22:33:44:66","X_TP_ApDeviceMac":"00:00:00:00:00:99"}],"success":true})"));
+    ASSERT_TRUE(s.mesh_supported);
+    ASSERT_EQ(s.mesh.size(), 3u);  // the node without a MAC is left out
+    EXPECT_EQ(s.mesh[0].role, "controller");
+    EXPECT_EQ(s.mesh[0].backhaul, "");
+    EXPECT_EQ(s.mesh[0].parent_mac, "");
+    EXPECT_EQ(s.mesh[1].backhaul, "wired");
+    EXPECT_EQ(s.mesh[1].parent_mac, "1c:61:b4:fb:2a:c8");
+    EXPECT_EQ(s.mesh[2].backhaul, "wifi");
+    EXPECT_EQ(s.mesh[2].parent_mac, "1c:61:b4:fb:3b:10");
+    EXPECT_EQ(s.mesh[2].signal, 162);
+    ASSERT_EQ(s.mesh[0].clients.size(), 1u);
+    EXPECT_EQ(s.mesh[0].clients[0].downlink_kbps, 960000);
+    EXPECT_EQ(s.mesh[2].clients.size(), 1u);  // the inactive one is not counted
+    EXPECT_EQ(s.hosts[0].node_mac, "1c:61:b4:fb:2a:c8");
+    EXPECT_EQ(s.hosts[1].node_mac, "1c:61:b4:fb:4c:20");
+    auto doc = to_json(s);
+    const cJSON* nodes = cJSON_GetObjectItem(cJSON_GetObjectItem(doc.get(), "mesh"), "nodes");
+    ASSERT_EQ(cJSON_GetArraySize(nodes), 3);
+    EXPECT_EQ(json::opt_string(cJSON_GetArrayItem(nodes, 2), "parent"), "1c:61:b4:fb:3b:10");
+}
+
 TEST(TplinkModel, DeviceWifiMemory) {
     Snapshot s;
     apply_dev_info(s, reply(R"({"data":{"modelName":"XX230v","hardwareVersion":"XX230v v1.0","softwareVersion":"0.6.0"},"success":true})"));

@@ -114,7 +114,9 @@ TEST(TplinkProtocol, Payloads) {
               R"({"data":{"UserName":"dXNlcg==","Passwd":"cGFzc3dvcmQ=","Action":"1","stack":"0,0,0,0,0,0","pstack":"0,0,0,0,0,0"},"operation":"cgi","oid":"/cgi/login"})");
     EXPECT_EQ(act_payload("gl", "DEV2_HOST_ENTRY", "0,0,0,0,0,0", {"IPAddress"}),
               R"({"data":{"stack":"0,0,0,0,0,0","pstack":"0,0,0,0,0,0","IPAddress":""},"operation":"gl","oid":"DEV2_HOST_ENTRY"})");
-    EXPECT_EQ(logout_payload(), R"({"operation":"cgi","oid":"/cgi/logout"})");
+    // With the data member, as the independent client sends it (issue 16 item 3).
+    EXPECT_EQ(logout_payload(),
+              R"({"data":{"stack":"0,0,0,0,0,0","pstack":"0,0,0,0,0,0"},"operation":"cgi","oid":"/cgi/logout"})");
 }
 
 TEST(TplinkProtocol, VariantNames) {
@@ -130,6 +132,26 @@ TEST(TplinkProtocol, VariantNames) {
     EXPECT_TRUE(hint.oaep && hint.gcm);
     auto none = parse_encrypt_js("var rsaEncrypt = $.rsa.encrypt; var aesMode = \"CBC\";");
     EXPECT_FALSE(none.oaep || none.gcm);
+}
+
+// Only real use counts: helpers defined but not called, comments and object keys say nothing (issue 16 item 5).
+TEST(TplinkProtocol, EncryptJsHintsCountOnlyUse) {
+    const char* defined_only =
+        "/* encryptOAEP and GCM helpers */\n"
+        "$.rsa = { encrypt: function (m) { return m; }, encryptOAEP: function (m) { return m; } };\n"
+        "function aesGcmEncrypt(k, iv, m) { return m; }\n"
+        "$.rsa.decryptOAEP = function (m) { return m; };\n"
+        "var modes = { \"GCM\": 1, \"CBC\": 2 };  // GCM later\n"
+        "var rsaEncrypt = $.rsa.encrypt; var aesMode = \"CBC\";\n";
+    auto h = parse_encrypt_js(defined_only);
+    EXPECT_FALSE(h.oaep);
+    EXPECT_FALSE(h.gcm);
+    auto used = parse_encrypt_js(std::string(defined_only) + "rsaEncrypt = $.rsa.encryptOAEP;\naesMode = 'GCM';\n");
+    EXPECT_TRUE(used.oaep);
+    EXPECT_TRUE(used.gcm);
+    auto called = parse_encrypt_js("function f(m) { return aesGcmEncrypt(k, iv, m); }");
+    EXPECT_TRUE(called.gcm);
+    EXPECT_FALSE(called.oaep);
 }
 
 class SealTest : public ::testing::TestWithParam<Variant> {};
@@ -148,10 +170,16 @@ TEST_P(SealTest, BodyShapeAndSignLengthFollowTheDoc) {
     size_t data_at = body->find("\r\ndata=");
     ASSERT_NE(data_at, std::string::npos);
     std::string sign = body->substr(5, data_at - 5);
-    // Sign: key=16&iv=16|12&h=32&s=N — raw: 2 blocks (256 hex); OAEP: ceil(len/22) blocks of 128 hex.
-    size_t sign_len = 4 + 16 + 4 + kiv.iv.size() + 3 + 32 + 3 + 4;
+    // Sign: key=K&iv=I&h=32&s=N. CBC: K, I the 16 digits; GCM: base64 of the 16 key digits (24) and of the
+    // 12-digit nonce (16) — tplinkrouterc6u's GCM wrapper. Raw: 2 blocks (256 hex); OAEP: ceil(len/22) blocks.
+    bool gcm = v.cipher == Cipher::gcm;
+    size_t sign_len = 4 + (gcm ? 24 : 16) + 4 + (gcm ? 16 : kiv.iv.size()) + 3 + 32 + 3 + 4;
     size_t blocks = v.rsa == RsaPadding::none ? 2 : (sign_len + 21) / 22;
     EXPECT_EQ(sign.size(), blocks * 128) << variant_name(v);
+    // The EX920 0.8.0 browser capture (GCM + OAEP) has a 640-hex login sign: 5 OAEP blocks.
+    if (v == kGcmOaep) {
+        EXPECT_EQ(sign.size(), 640u);
+    }
     size_t tag_at = body->find("\r\ntag=");
     EXPECT_EQ(tag_at != std::string::npos, v.cipher == Cipher::gcm);
     EXPECT_EQ(body->substr(body->size() - 2), "\r\n");

@@ -116,3 +116,71 @@ TEST(BridgeHosts, BoundsTheNumberOfHosts) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().message, "bridge hosts answer: 1025 hosts, more than the 1024 accepted");
 }
+
+// A bridge-read TP-Link modem with an EasyMesh: hosts grouped by the node the bridge names (issue 16).
+TEST(BridgeHosts, GroupsByMeshNodeWhenTheBridgeReadsTheMesh) {
+    const char* body = R"({"total":4,"hosts":[
+ {"name":"tv","ip":"192.168.1.40","mac":"f4:f5:d8:aa:01:02","band":"wired","active":true},
+ {"name":"phone","ip":"192.168.1.23","mac":"a8:9c:ed:11:22:10","band":"2.4G","active":true,"node":"1c:61:b4:fb:3b:10"},
+ {"name":"laptop","ip":"192.168.1.2","mac":"3c:06:30:2d:42:fb","band":"5G","active":true,"node":"1c:61:b4:fb:2a:c8"},
+ {"name":"tablet","ip":"192.168.1.5","mac":"62:aa:bb:cc:dd:ee","band":"5G","active":true}],
+ "nodes":[{"mac":"1c:61:b4:fb:2a:c8","name":"XX230v_2AC8","role":"controller"},
+          {"mac":"1c:61:b4:fb:3b:10","name":"XX230v_3B10","role":"satellite"},
+          {"mac":"1c:61:b4:fb:4c:20","name":"","role":"satellite"}]})";
+    auto r = api::parse_bridge_hosts(body, "EQ-0001");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    const diag::HostsView& v = *r;
+    ASSERT_EQ(v.nodes.size(), 4u);  // three mesh nodes and wired/other; no separate modem entry
+    EXPECT_EQ(v.nodes[0].name, "XX230v_2AC8");
+    EXPECT_EQ(v.nodes[0].role, "controller");
+    EXPECT_EQ(v.nodes[0].count, 2u);  // laptop (named) and tablet (no node: the controller's own radio)
+    EXPECT_EQ(v.nodes[1].name, "XX230v_3B10");
+    EXPECT_EQ(v.nodes[1].count, 1u);
+    EXPECT_EQ(v.nodes[2].name, "1C:61:B4:FB:4C:20");  // unnamed: its MAC
+    EXPECT_EQ(v.nodes[2].count, 0u);
+    EXPECT_EQ(v.nodes[3].name, diag::kWiredOther);
+    EXPECT_EQ(v.nodes[3].count, 1u);
+    ASSERT_EQ(v.hosts.size(), 4u);
+    EXPECT_EQ(v.hosts[0].name, "laptop");
+    EXPECT_EQ(v.hosts[0].attached_node_mac, "1C:61:B4:FB:2A:C8");
+    EXPECT_EQ(v.hosts[1].name, "tablet");
+    EXPECT_EQ(v.hosts[2].name, "phone");
+    EXPECT_EQ(v.hosts[2].attached_node, "XX230v_3B10");
+    EXPECT_EQ(v.hosts[3].name, "tv");
+    // A host naming a node the answer does not list is an error that says so.
+    std::string bad = std::string(body);
+    bad.replace(bad.find("1c:61:b4:fb:3b:10\"},"), 17, "02:00:00:00:00:01");
+    EXPECT_NE(error_of(bad).find("hosts[1].node"), std::string::npos) << error_of(bad);
+    EXPECT_NE(error_of(R"({"total":0,"hosts":[],"nodes":{}})").find("\"nodes\" must be an array"), std::string::npos);
+}
+
+// The bridge's GET /modems/:id/mesh answer → the consolidated view's mesh nodes.
+TEST(BridgeMesh, NodesWithBackhaulParentAndClientCounts) {
+    auto r = api::parse_bridge_mesh(R"({"supported":true,"nodes":[
+ {"name":"XX230v_2AC8","mac":"1c:61:b4:fb:2a:c8","role":"controller","model":"XX230v","firmware":"0.6.0","ip":"192.168.1.1",
+  "active":true,"clients":[{"mac":"3c:06:30:2d:42:fb","name":"MBP"}]},
+ {"name":"","mac":"1c-61-b4-fb-4c-20","role":"satellite","parent":"1c:61:b4:fb:3b:10",
+  "backhaul":{"type":"wifi","signal":162,"linkRate":1201},"clients":[]}]})");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_TRUE(r->has_value());
+    const cJSON* nodes = r->value().get();
+    ASSERT_EQ(cJSON_GetArraySize(nodes), 2);
+    const cJSON* c = cJSON_GetArrayItem(nodes, 0);
+    EXPECT_EQ(cpe::json::opt_string(c, "mac"), "1C:61:B4:FB:2A:C8");
+    EXPECT_EQ(cpe::json::opt_int(c, "clients"), 1);
+    const cJSON* s = cJSON_GetArrayItem(nodes, 1);
+    EXPECT_EQ(cpe::json::opt_string(s, "name"), "1C:61:B4:FB:4C:20");  // unnamed: its MAC
+    EXPECT_EQ(cpe::json::opt_string(s, "parent"), "1C:61:B4:FB:3B:10");
+    EXPECT_EQ(cpe::json::opt_string(cJSON_GetObjectItem(s, "backhaul"), "type"), "wifi");
+    EXPECT_EQ(cpe::json::opt_int(cJSON_GetObjectItem(s, "backhaul"), "signal"), 162);
+
+    auto none = api::parse_bridge_mesh(R"({"supported":false,"nodes":[]})");
+    ASSERT_TRUE(none.ok());
+    EXPECT_FALSE(none->has_value());
+    auto bad = api::parse_bridge_mesh(R"({"nodes":[{"mac":"xyz"}]})");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message.find("nodes[0].mac"), std::string::npos) << bad.error().message;
+    auto bad_rate = api::parse_bridge_mesh(R"({"nodes":[{"mac":"1c:61:b4:fb:2a:c8","backhaul":{"linkRate":"fast"}}]})");
+    ASSERT_FALSE(bad_rate.ok());
+    EXPECT_NE(bad_rate.error().message.find("backhaul.linkRate"), std::string::npos) << bad_rate.error().message;
+}

@@ -140,6 +140,33 @@ TEST(Consolidate, OfflineReasonOnlyForAnOnuNotOnline) {
     EXPECT_TRUE(cJSON_IsNull(at(w.get(), {"opticalStatus", "onuOfflineReason"})));
 }
 
+// A TR-069 TP-Link modem the bridge reads: its EasyMesh nodes (parse_bridge_mesh's shape) fill mesh[], before
+// GenieACS's older table; an agent's own table would win over both.
+TEST(Consolidate, BridgeMeshFillsMeshForABridgeReadModem) {
+    DeviceInputs in;
+    in.id = "dev-1";
+    in.kind = "tr069";
+    in.now_ms = 2'000'000;
+    in.genieacs = Params{{"Device.WiFi.MultiAP.APDevice.1.MACAddress", "1C:61:B4:FB:2A:C8"}};
+    in.genieacs_status = {SourceState::fresh, in.now_ms - 60'000, ""};
+    in.bridge = Ptr(cJSON_Parse(R"({"rxDbm":-19.4,"mesh":[
+        {"name":"XX230v_2AC8","mac":"1C:61:B4:FB:2A:C8","role":"controller","backhaul":{},"clients":1},
+        {"name":"XX230v_3B10","mac":"1C:61:B4:FB:3B:10","role":"satellite","parent":"1C:61:B4:FB:2A:C8",
+         "backhaul":{"type":"wired","linkRate":1000},"clients":1}]})"));
+    in.bridge_status = {SourceState::fresh, in.now_ms - 1000, ""};
+    auto v = parse(device_view_json(in));
+    const cJSON* mesh = at(v.get(), {"mesh"});
+    ASSERT_EQ(cJSON_GetArraySize(mesh), 2);
+    EXPECT_EQ(str(cJSON_GetArrayItem(mesh, 1), {"parent"}), "1C:61:B4:FB:2A:C8");
+    EXPECT_EQ(str(cJSON_GetArrayItem(mesh, 1), {"backhaul", "type"}), "wired");
+    EXPECT_EQ(str(v.get(), {"provenance", "mesh", "source"}), "bridge");
+    // A failed bridge read leaves GenieACS's table.
+    in.bridge_status = {SourceState::failed, std::nullopt, "timeout"};
+    auto g = parse(device_view_json(in));
+    EXPECT_EQ(cJSON_GetArraySize(at(g.get(), {"mesh"})), 1);
+    EXPECT_EQ(str(g.get(), {"provenance", "mesh", "source"}), "genieacs");
+}
+
 TEST(Params, FromGenieAcsDocumentAndGetResp) {
     auto doc = Ptr(cJSON_Parse(R"({"_id":"X-Y-Z","_deviceId":{"_SerialNumber":"S1","_OUI":"1C61B4"},
         "_lastInform":"2026-01-01T00:00:00.000Z",

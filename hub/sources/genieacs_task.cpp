@@ -113,16 +113,37 @@ Status validate_task(const cJSON* task) {
         if (!by_id && !by_name)
             return make_error(Errc::invalid_argument, "task download: needs 'file', or 'fileType' and 'fileName'");
     }
-    if (const cJSON* ex = cJSON_GetObjectItemCaseSensitive(task, "expiry"); ex && !cJSON_IsNumber(ex))
-        return make_error(Errc::invalid_argument, "task: 'expiry' must be a number of seconds");
+    if (const cJSON* ex = cJSON_GetObjectItemCaseSensitive(task, "expiry");
+        ex && (!cJSON_IsNumber(ex) || ex->valuedouble < 1 || ex->valuedouble > 604800))
+        return make_error(Errc::invalid_argument, "task: 'expiry' must be a number of seconds (1 to 604800)");
     return {};
+}
+
+std::string task_target(const cJSON* task) {
+    if (auto o = json::opt_string(task, "objectName")) return *o;
+    std::string out;
+    if (const cJSON* pn = cJSON_GetObjectItemCaseSensitive(task, "parameterNames"))
+        for (const cJSON* p = pn->child; p; p = p->next) out += (out.empty() ? "" : ",") + std::string(p->valuestring);
+    if (auto f = json::opt_string(task, "file")) out = *f;
+    return out;
 }
 
 Result<Task> Task::from_json(std::string_view text) {
     auto node = json::parse(text, "task");
     if (!node) return Error{Errc::invalid_argument, node.error().message};
     if (auto st = validate_task(node->get()); !st) return st.error();
-    return Task(cJSON_GetObjectItemCaseSensitive(node->get(), "name")->valuestring, json::print(node->get()));
+    return Task(cJSON_GetObjectItemCaseSensitive(node->get(), "name")->valuestring, json::print(node->get()),
+                task_target(node->get()));
+}
+
+Result<Task> Task::with_expiry(uint32_t seconds) const {
+    if (seconds < 1 || seconds > 604800)
+        return make_error(Errc::invalid_argument, "task expiry must be 1 to 604800 seconds, got " + std::to_string(seconds));
+    auto node = json::parse(json_, "task");
+    if (!node) return node.error();
+    cJSON_DeleteItemFromObjectCaseSensitive(node->get(), "expiry");
+    json::add_number(node->get(), "expiry", seconds);
+    return from_json(json::print(node->get()));
 }
 
 Result<Task> Task::get_parameter_values(const std::vector<std::string>& names) {

@@ -3,6 +3,7 @@
 // A Task can only be made by these builders or by Task::from_json, which run the same checks.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,14 +36,27 @@ public:
     // Any task as JSON (e.g. from an operator tool), checked with validate_task.
     static Result<Task> from_json(std::string_view text);
 
+    // The same task with `expiry` (seconds, 1…604800): GenieACS drops it unrun once that long has passed
+    // (GenieACS NBI docs, "expiry"; lib/nbi.ts turns it into an absolute time), so a task queued for a device
+    // that stays offline does not run days later.
+    Result<Task> with_expiry(uint32_t seconds) const;
+
     const std::string& name() const { return name_; }
     const std::string& json() const { return json_; }
+    // What the task acts on: objectName, the parameter names (comma-joined), or "" (reboot, factoryReset).
+    // Two tasks with the same name() and target() for a device are duplicates.
+    const std::string& target() const { return target_; }
 
 private:
-    Task(std::string name, std::string json) : name_(std::move(name)), json_(std::move(json)) {}
+    Task(std::string name, std::string json, std::string target)
+        : name_(std::move(name)), json_(std::move(json)), target_(std::move(target)) {}
     std::string name_;
     std::string json_;
+    std::string target_;
 };
+
+// What a task JSON acts on (Task::target()).
+std::string task_target(const cJSON* task);
 
 // The shape checks the NBI does not do for itself.
 Status validate_task(const cJSON* task);

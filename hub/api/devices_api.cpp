@@ -1111,13 +1111,10 @@ void DevicesApi::tasks(const net::Request& req, net::Responder res) {
         if (!r) return res.json(status_for(r.error()), error_body(status_for(r.error()), "task for '" + id + "': " + r.error().message));
         if (!*r) return res.json(404, error_body(404, "device '" + id + "' is not known"));
         const GenieHit& doc = **r;
-        bool online = doc.last_inform_ms && now_ms() - *doc.last_inform_ms < config_.genieacs.online_window_s * 1000LL;
         // A reboot never waits in a queue for a device that is offline: it would run whenever the device comes
-        // back, long after the CSR asked. ?schedule asks for exactly that (the task keeps its expiry).
-        if (kind == "reboot" && !online && !schedule)
-            return res.json(409, error_body(409, "device offline: '" + id + "' has not informed GenieACS for " +
-                                                     std::to_string(config_.genieacs.online_window_s) +
-                                                     " s; the reboot was not sent (?schedule queues it for its next session)"));
+        // back, long after the CSR asked. The NBI says whether it reached the device (202 "Device is offline",
+        // "Connection request error"): then the task is deleted and the answer is 409 "device offline", unless
+        // ?schedule asked to queue it (it keeps its expiry).
         run_genie_task(id, kind, schedule, doc, [res, this](const TrackedTask& t) { res.json(t.http, tracked_json(t)); });
     });
 }
@@ -1280,7 +1277,11 @@ void DevicesApi::run_genie_task(const std::string& id, const std::string& kind, 
                 return end("failed", 404);
             default:
                 t.reason = tr.reason;
-                if (kind == "reboot" && !schedule) return end("offline", 409);
+                if (kind == "reboot" && !schedule) {
+                    t.error = "device offline (" + tr.reason + "): the reboot was deleted from GenieACS, not left to run "
+                              "whenever the device comes back; ?schedule queues it for its next session";
+                    return end("offline", 409);
+                }
                 return end("queued", 202);
             }
         });

@@ -303,14 +303,12 @@ void GenieAcsClient::post_task(const std::string& device_id, const Task& task, T
     call->send(std::move(r), [this, call, device_id, task, topt, done, w](Result<net::HttpResponse> res) {
         if (!res) return call->fail(res.error().with_context(w));
         if (res->status != 200) return call->fail(status_error(*res, w));
-        auto list = json::parse(res->body, w);
-        if (!list || !cJSON_IsArray(list->get())) return call->fail(make_error(Errc::parse_error, w + ": expected a JSON array"));
-        for (const cJSON* t = list->get()->child; t; t = t->next) {
-            auto tid = json::opt_string(t, "_id");
-            if (!tid || task_target(t) != task.target()) continue;
+        auto dup = find_duplicate_task(res->body, task);
+        if (!dup) return call->fail(dup.error().with_context(w));
+        if (*dup) {
             TaskResult tr;
             tr.outcome = TaskOutcome::queued;
-            tr.task_id = *tid;
+            tr.task_id = **dup;
             tr.duplicate = true;
             tr.reason = "a " + task.name() + " task for this device is already pending in GenieACS: not posted again";
             if (!call->finish()) return;
@@ -365,14 +363,13 @@ void GenieAcsClient::resolve_202(const std::shared_ptr<Call>& call, const std::s
     call->send(std::move(r), [this, call, device_id, done, tr, topt, what](Result<net::HttpResponse> res) mutable {
         if (!res) return call->fail(res.error().with_context(what));
         if (res->status != 200) return call->fail(status_error(*res, what));
-        auto faults = json::parse(res->body, what);
-        if (!faults || !cJSON_IsArray(faults->get()))
-            return call->fail(make_error(Errc::parse_error, what + ": expected a JSON array"));
-        if (const cJSON* f = faults->get()->child) {
+        auto fault = parse_task_fault(res->body);
+        if (!fault) return call->fail(fault.error().with_context(what));
+        if (*fault) {
             tr.outcome = TaskOutcome::faulted;
             tr.reason = "Task faulted";
-            tr.fault_message = json::opt_string(f, "message").value_or("");
-            tr.fault_code = json::opt_string(f, "code").value_or("");
+            tr.fault_code = (*fault)->code;
+            tr.fault_message = (*fault)->message;
             tr.fault = tr.fault_code.empty() ? tr.fault_message : tr.fault_code + ": " + tr.fault_message;
         } else if (tr.reason.empty()) {
             tr.reason = "202: queued or device offline (the reason phrase is not available)";

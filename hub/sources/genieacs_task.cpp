@@ -119,11 +119,39 @@ Status validate_task(const cJSON* task) {
     return {};
 }
 
+Result<std::optional<std::string>> find_duplicate_task(std::string_view body, const Task& task) {
+    auto list = json::parse(body, "GenieACS tasks answer");
+    if (!list) return make_error(Errc::parse_error, list.error().message);
+    if (!cJSON_IsArray(list->get())) return make_error(Errc::parse_error, "GenieACS tasks answer: expected a JSON array");
+    for (const cJSON* t = list->get()->child; t; t = t->next) {
+        if (!cJSON_IsObject(t)) return make_error(Errc::parse_error, "GenieACS tasks answer: an entry is not an object");
+        auto id = json::opt_string(t, "_id");
+        auto name = json::opt_string(t, "name");
+        if (!id || !name || *name != task.name()) continue;
+        if (validate_task(t) && task_target(t) == task.target()) return std::optional<std::string>(*id);
+    }
+    return std::optional<std::string>{};
+}
+
+Result<std::optional<TaskFault>> parse_task_fault(std::string_view body) {
+    auto list = json::parse(body, "GenieACS faults answer");
+    if (!list) return make_error(Errc::parse_error, list.error().message);
+    if (!cJSON_IsArray(list->get())) return make_error(Errc::parse_error, "GenieACS faults answer: expected a JSON array");
+    const cJSON* f = list->get()->child;
+    if (!f) return std::optional<TaskFault>{};
+    if (!cJSON_IsObject(f)) return make_error(Errc::parse_error, "GenieACS faults answer: the fault is not an object");
+    TaskFault out;
+    out.code = json::opt_string(f, "code").value_or("");
+    out.message = json::opt_string(f, "message").value_or("");
+    return std::optional<TaskFault>(std::move(out));
+}
+
 std::string task_target(const cJSON* task) {
     if (auto o = json::opt_string(task, "objectName")) return *o;
     std::string out;
     if (const cJSON* pn = cJSON_GetObjectItemCaseSensitive(task, "parameterNames"))
-        for (const cJSON* p = pn->child; p; p = p->next) out += (out.empty() ? "" : ",") + std::string(p->valuestring);
+        for (const cJSON* p = pn->child; p; p = p->next)
+            if (cJSON_IsString(p)) out += (out.empty() ? "" : ",") + std::string(p->valuestring);
     if (auto f = json::opt_string(task, "file")) out = *f;
     return out;
 }

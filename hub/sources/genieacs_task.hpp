@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +55,17 @@ private:
     std::string json_;
     std::string target_;
 };
+
+// The NBI's GET /tasks/ answer (a JSON array of tasks): the _id of the first one with the same name and target as
+// `task` (nullopt: none). Network input (fuzzed); the error names what was wrong.
+Result<std::optional<std::string>> find_duplicate_task(std::string_view body, const Task& task);
+
+struct TaskFault {
+    std::string code;     // "cwmp.9002", …
+    std::string message;
+};
+// The NBI's GET /faults/ answer (a JSON array): its first fault (nullopt: none). Network input (fuzzed).
+Result<std::optional<TaskFault>> parse_task_fault(std::string_view body);
 
 // What a task JSON acts on (Task::target()).
 std::string task_target(const cJSON* task);

@@ -204,7 +204,7 @@ void GenieAcsClient::find_by_serial(const std::string& serial, std::vector<std::
         auto finish_none = [this, s, done, who] {
             if (s->first_error) {
                 Error e = *s->first_error;
-                e.message = who + ": no step found the device and " + e.message;
+                e.message = "no lookup step found the device; " + e.message;
                 note(&e);  // one outcome per lookup for the breaker
                 return done(Fetched<DeviceLookup>::failure(kSource, e));
             }

@@ -37,8 +37,13 @@ const std::vector<std::string> kGenieModelProbe = {"Device.DeviceInfo.SoftwareVe
                                                    "Device.WiFi.DataElements.Network.ID"};
 // The hosts projection plus what ERPNext is asked by (diag::identity_of: Ethernet MACs; the serial is _deviceId's).
 const std::vector<std::string> kGenieHostsIdentity = {
-    "Device.Hosts", "Device.WiFi", "Device.DHCPv4.Server.Pool", "InternetGatewayDevice.LANDevice.1.Hosts",
-    "InternetGatewayDevice.LANDevice.1.WLANConfiguration", "Device.Ethernet.Interface", "InternetGatewayDevice.LANDevice.1.LANEthernetInterfaceConfig"};
+    "Device.Hosts",
+    "Device.WiFi",
+    "Device.DHCPv4.Server.Pool",
+    "InternetGatewayDevice.LANDevice.1.Hosts",
+    "InternetGatewayDevice.LANDevice.1.WLANConfiguration",
+    "Device.Ethernet.Interface",
+    "InternetGatewayDevice.LANDevice.1.LANEthernetInterfaceConfig"};
 
 std::string upper(std::string s) {
     for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -315,7 +320,8 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
     std::shared_ptr<const GenieHit> genie;
     bool genie_cached = false;
     bool genie_pending = false, agent_pending = false, erp_pending = false, bridge_pending = false;
-    Errc genie_errc = Errc::unavailable;  // why GenieACS failed: the same status as every endpoint gives it (status_for)
+    Errc genie_errc =
+        Errc::unavailable;  // why GenieACS failed: the same status as every endpoint gives it (status_for)
     std::string bridge_fallback_id, erp_key, bridge_key;
     diag::DeviceInputs in;
 
@@ -422,8 +428,8 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
         if (genie && (ep.empty() || sameDevice())) {
             in.genieacs = genie->params;
             in.genieacs_status.state = diag::SourceState::fresh;
-            // The age of the values shown (their _timestamp), DeviceInfo and optical by the record's data model;
-            // _lastInform only when none has a timestamp.
+            // The age of the values shown (their _timestamp), DeviceInfo and optical by the record's data
+            // model; _lastInform only when none has a timestamp.
             const auto& mp = sources::model_paths(sources::model_of(genie->params));
             in.genieacs_status.data_ms = oldest_value_ms(*genie, {mp.device_info, mp.optical});
             if (!in.genieacs_status.data_ms) in.genieacs_status.data_ms = genie->last_inform_ms;
@@ -913,37 +919,44 @@ void DevicesApi::hosts_genieacs(const std::string& id, bool refresh, const std::
     std::weak_ptr<int> alive = alive_;
     // The age shown is the age of the values shown: the oldest _timestamp of the hosts and association leaves
     // (the record's own paths, by its data model), not _lastInform (an inform does not re-read them).
-    auto answer = [id, res, why](const GenieHit& hit, const std::string& task_error, const std::string& task_json) {
+    auto answer = [id, res, why](const GenieHit& hit, const std::string& task_error,
+                                 const std::string& task_json) {
         const auto& mp = sources::model_paths(sources::model_of(hit.params));
         std::vector<std::string> shown = {mp.hosts};
         for (const auto& a : mp.associations) shown.push_back(a);
         for (const auto& m : mp.mesh_if_present) shown.push_back(m);
         std::string body = diag::hosts_json(diag::hosts_view(hit.params, now_ms()));
         auto state = task_error.empty() ? diag::SourceState::fresh : diag::SourceState::stale;
-        std::string out = with_source(std::move(body), "genieacs", state, oldest_value_ms(hit, shown), join(why, task_error), id);
+        std::string out = with_source(std::move(body), "genieacs", state, oldest_value_ms(hit, shown),
+                                      join(why, task_error), id);
         if (!task_json.empty()) {
             out.pop_back();
             out += ",\"task\":" + task_json + "}";
         }
         res.json(200, out);
     };
-    auto fetch = [this, alive, id, res, why, answer](const std::string& task_error, const std::string& task_json) {
-        genieacs_.get(id, kGenieHosts, [alive, id, res, why, answer, task_error, task_json](Result<std::optional<GenieHit>> r) {
-            if (alive.expired()) return;
-            if (!r)
-                return res.json(status_for(r.error()), error_body(status_for(r.error()), "hosts of '" + id + "': " +
-                                                                                              join(r.error().message, why)));
-            if (!*r) return res.json(404, error_body(404, "device '" + id + "' is not known"));
-            answer(**r, task_error, task_json);
-        });
+    auto fetch = [this, alive, id, res, why, answer](const std::string& task_error,
+                                                     const std::string& task_json) {
+        genieacs_.get(
+            id, kGenieHosts,
+            [alive, id, res, why, answer, task_error, task_json](Result<std::optional<GenieHit>> r) {
+                if (alive.expired()) return;
+                if (!r)
+                    return res.json(status_for(r.error()),
+                                    error_body(status_for(r.error()),
+                                               "hosts of '" + id + "': " + join(r.error().message, why)));
+                if (!*r) return res.json(404, error_body(404, "device '" + id + "' is not known"));
+                answer(**r, task_error, task_json);
+            });
     };
     if (!refresh) {
         if (doc) return answer(*doc, "", "");
         return fetch("", "");
     }
-    // ?refresh on a TR-069 device: the record first (its data model and whether it has DataElements), then the
-    // refreshObject tasks of its hosts and Wi-Fi/mesh associations (run_genie_task), then read. A task still
-    // running at genieacs.task_answer_ms: the hosts as GenieACS holds them now, with the task to follow.
+    // ?refresh on a TR-069 device: the record first (its data model and whether it has DataElements), then
+    // the refreshObject tasks of its hosts and Wi-Fi/mesh associations (run_genie_task), then read. A task
+    // still running at genieacs.task_answer_ms: the hosts as GenieACS holds them now, with the task to
+    // follow.
     auto run = [this, alive, id, fetch](const GenieHit& record) {
         run_genie_task(id, "refreshHosts", false, record, [this, alive, fetch](const TrackedTask& t) {
             if (alive.expired()) return;
@@ -958,7 +971,9 @@ void DevicesApi::hosts_genieacs(const std::string& id, bool refresh, const std::
     };
     genieacs_.get(id, kGenieModelProbe, [alive, id, res, run](Result<std::optional<GenieHit>> r) {
         if (alive.expired()) return;
-        if (!r) return res.json(status_for(r.error()), error_body(status_for(r.error()), "hosts of '" + id + "': " + r.error().message));
+        if (!r)
+            return res.json(status_for(r.error()),
+                            error_body(status_for(r.error()), "hosts of '" + id + "': " + r.error().message));
         if (!*r) return res.json(404, error_body(404, "device '" + id + "' is not known"));
         run(**r);
     });
@@ -1098,32 +1113,41 @@ void DevicesApi::tasks(const net::Request& req, net::Responder res) {
         return;
     }
     if (!genieacs_.configured()) return res.json(404, error_body(404, "device '" + id + "' is not known"));
-    // TR-069: the device's record first (its data model chooses the task's paths; its last inform says online),
-    // then only tasks built here, validated by construction (genieacs-nbi.md: a bad shape crashes the NBI).
+    // TR-069: the device's record first (its data model chooses the task's paths; its last inform says
+    // online), then only tasks built here, validated by construction (genieacs-nbi.md: a bad shape crashes
+    // the NBI).
     bool schedule = req.has_query("schedule");
     auto key = tracked_running_.find(id + "\n" + *task);
     if (key != tracked_running_.end()) {  // a retry while it runs: the same task, never a second one
         const TrackedTask& t = tracked_.at(key->second);
         return res.json(t.http, tracked_json(t));
     }
-    genieacs_.get(id, kGenieModelProbe, [this, alive, id, res, schedule, kind = *task](Result<std::optional<GenieHit>> r) {
-        if (alive.expired()) return;
-        if (!r) return res.json(status_for(r.error()), error_body(status_for(r.error()), "task for '" + id + "': " + r.error().message));
-        if (!*r) return res.json(404, error_body(404, "device '" + id + "' is not known"));
-        const GenieHit& doc = **r;
-        // A reboot never waits in a queue for a device that is offline: it would run whenever the device comes
-        // back, long after the CSR asked. The NBI says whether it reached the device (202 "Device is offline",
-        // "Connection request error"): then the task is deleted and the answer is 409 "device offline", unless
-        // ?schedule asked to queue it (it keeps its expiry).
-        run_genie_task(id, kind, schedule, doc, [res, this](const TrackedTask& t) { res.json(t.http, tracked_json(t)); });
-    });
+    genieacs_.get(id, kGenieModelProbe,
+                  [this, alive, id, res, schedule, kind = *task](Result<std::optional<GenieHit>> r) {
+                      if (alive.expired()) return;
+                      if (!r)
+                          return res.json(status_for(r.error()),
+                                          error_body(status_for(r.error()),
+                                                     "task for '" + id + "': " + r.error().message));
+                      if (!*r) return res.json(404, error_body(404, "device '" + id + "' is not known"));
+                      const GenieHit& doc = **r;
+                      // A reboot never waits in a queue for a device that is offline: it would run whenever
+                      // the device comes back, long after the CSR asked. The NBI says whether it reached the
+                      // device (202 "Device is offline", "Connection request error"): then the task is
+                      // deleted and the answer is 409 "device offline", unless ?schedule asked to queue it
+                      // (it keeps its expiry).
+                      run_genie_task(id, kind, schedule, doc, [res, this](const TrackedTask& t) {
+                          res.json(t.http, tracked_json(t));
+                      });
+                  });
 }
 
 void DevicesApi::task_status(const net::Request& req, net::Responder res) {
     auto it = tracked_.find(req.param("taskId"));
     if (it == tracked_.end() || it->second.device != req.param("id"))
-        return res.json(404, error_body(404, "task '" + req.param("taskId") + "' of device '" + req.param("id") +
-                                                 "' is not known (the hub keeps its last tasks only)"));
+        return res.json(404,
+                        error_body(404, "task '" + req.param("taskId") + "' of device '" + req.param("id") +
+                                            "' is not known (the hub keeps its last tasks only)"));
     res.json(200, tracked_json(it->second));
 }
 
@@ -1142,28 +1166,31 @@ std::string DevicesApi::tracked_json(const TrackedTask& t) const {
     }
     if (!t.error.empty()) json::add_string(o.get(), "error", t.error);
     auto ids = json::make_array();
-    for (const auto& g : t.genieacs_task_ids) json::append(ids.get(), json::Ptr(cJSON_CreateString(g.c_str())));
+    for (const auto& g : t.genieacs_task_ids)
+        json::append(ids.get(), json::Ptr(cJSON_CreateString(g.c_str())));
     json::add(o.get(), "genieacs_task_ids", std::move(ids));
     auto steps = json::make_array();
     for (const auto& g : t.steps) json::append(steps.get(), json::Ptr(cJSON_CreateString(g.c_str())));
     json::add(o.get(), "steps", std::move(steps));
     int64_t end = t.ended_ms ? t.ended_ms : now_ms();
     json::add_number(o.get(), "elapsed_ms", static_cast<double>(end - t.started_ms));
-    std::string detail = t.status == "running" ? "still running in GenieACS: follow GET /devices/:id/tasks/" + t.task_id +
-                                                     " or SSE topic device:<id> (event task)"
-                         : t.status == "done"   ? "GenieACS task: done"
-                         : t.status == "queued" ? "GenieACS task: queued (" + t.reason + ")"
+    std::string detail = t.status == "running" ? "still running in GenieACS: follow GET /devices/:id/tasks/" +
+                                                     t.task_id + " or SSE topic device:<id> (event task)"
+                         : t.status == "done"    ? "GenieACS task: done"
+                         : t.status == "queued"  ? "GenieACS task: queued (" + t.reason + ")"
                          : t.status == "offline" ? "device offline: " + t.reason
-                         : t.status == "faulted" ? "GenieACS task faulted: " + t.fault_code + " " + t.fault_message
-                                                 : "GenieACS task failed: " + t.error;
+                         : t.status == "faulted"
+                             ? "GenieACS task faulted: " + t.fault_code + " " + t.fault_message
+                             : "GenieACS task failed: " + t.error;
     json::add_string(o.get(), "detail", detail);
     return json::print(o.get());
 }
 
-void DevicesApi::run_genie_task(const std::string& id, const std::string& kind, bool schedule, const GenieHit& doc,
-                                std::function<void(const TrackedTask&)> answer) {
+void DevicesApi::run_genie_task(const std::string& id, const std::string& kind, bool schedule,
+                                const GenieHit& doc, std::function<void(const TrackedTask&)> answer) {
     const std::string key = id + "\n" + kind;
-    if (auto k = tracked_running_.find(key); k != tracked_running_.end()) return answer(tracked_.at(k->second));
+    if (auto k = tracked_running_.find(key); k != tracked_running_.end())
+        return answer(tracked_.at(k->second));
     // Every path from the device's data model (sources/genieacs_model: TR-181 Device. or TR-098
     // InternetGatewayDevice.); object names without a trailing dot (genieacs-nbi.md).
     const auto& mp = sources::model_paths(sources::model_of(doc.params));
@@ -1217,8 +1244,9 @@ void DevicesApi::run_genie_task(const std::string& id, const std::string& kind, 
     auto run = std::make_shared<Run>();
     run->list = std::move(list);
     std::weak_ptr<int> alive = alive_;
-    uint64_t answer_ms = config_.genieacs.task_answer_ms ? config_.genieacs.task_answer_ms
-                                                          : config_.genieacs.budget_ms + config_.genieacs.task_timeout_ms;
+    uint64_t answer_ms = config_.genieacs.task_answer_ms
+                             ? config_.genieacs.task_answer_ms
+                             : config_.genieacs.budget_ms + config_.genieacs.task_timeout_ms;
     run->timer = hub_.loop().add_timer(answer_ms, [this, alive, run, tid, answer] {
         if (alive.expired() || run->answered) return;
         run->answered = true;
@@ -1226,7 +1254,8 @@ void DevicesApi::run_genie_task(const std::string& id, const std::string& kind, 
     });
     auto end = [this, alive, run, tid, key, id, answer](std::string status, int http) {
         if (alive.expired()) return;
-        hub_.loop().post([run] { run->step = nullptr; });  // breaks the cycle step → run (not from inside step)
+        hub_.loop().post(
+            [run] { run->step = nullptr; });  // breaks the cycle step → run (not from inside step)
         tracked_running_.erase(key);
         forget_genieacs(id);  // done or queued: the next lookup reads the device again
         auto it = tracked_.find(tid);
@@ -1247,44 +1276,48 @@ void DevicesApi::run_genie_task(const std::string& id, const std::string& kind, 
         if (run->next >= run->list.size()) return end("done", 200);
         const sources::Task& task = run->list[run->next++];
         std::string what = task.name() + (task.target().empty() ? "" : " " + task.target());
-        genieacs_.task(id, task, opt, [this, alive, run, tid, kind, schedule, end, what](Result<sources::TaskResult> r) {
-            if (alive.expired()) return;
-            auto it = tracked_.find(tid);
-            if (it == tracked_.end()) return;
-            TrackedTask& t = it->second;
-            if (!r) {
-                t.error = r.error().message;
-                t.steps.push_back(what + ": failed (" + r.error().message + ")");
-                return end("failed", status_for(r.error()));
-            }
-            const sources::TaskResult& tr = *r;
-            if (!tr.task_id.empty()) t.genieacs_task_ids.push_back(tr.task_id);
-            using O = sources::TaskOutcome;
-            t.steps.push_back(what + ": " + sources::task_outcome_name(tr.outcome) + (tr.reason.empty() ? "" : " (" + tr.reason + ")") +
-                              (tr.removed ? ", deleted from GenieACS" : "") +
-                              (tr.cleanup_error.empty() ? "" : ", cleanup failed: " + tr.cleanup_error));
-            switch (tr.outcome) {
-            case O::done:
-                if (run->step) run->step();
-                return;
-            case O::faulted:
-                t.reason = tr.reason;
-                t.fault_code = tr.fault_code;
-                t.fault_message = tr.fault_message;
-                return end("faulted", 502);
-            case O::no_such_device:
-                t.error = "GenieACS: no such device";
-                return end("failed", 404);
-            default:
-                t.reason = tr.reason;
-                if (kind == "reboot" && !schedule) {
-                    t.error = "device offline (" + tr.reason + "): the reboot was deleted from GenieACS, not left to run "
-                              "whenever the device comes back; ?schedule queues it for its next session";
-                    return end("offline", 409);
+        genieacs_.task(
+            id, task, opt, [this, alive, run, tid, kind, schedule, end, what](Result<sources::TaskResult> r) {
+                if (alive.expired()) return;
+                auto it = tracked_.find(tid);
+                if (it == tracked_.end()) return;
+                TrackedTask& t = it->second;
+                if (!r) {
+                    t.error = r.error().message;
+                    t.steps.push_back(what + ": failed (" + r.error().message + ")");
+                    return end("failed", status_for(r.error()));
                 }
-                return end("queued", 202);
-            }
-        });
+                const sources::TaskResult& tr = *r;
+                if (!tr.task_id.empty()) t.genieacs_task_ids.push_back(tr.task_id);
+                using O = sources::TaskOutcome;
+                t.steps.push_back(what + ": " + sources::task_outcome_name(tr.outcome) +
+                                  (tr.reason.empty() ? "" : " (" + tr.reason + ")") +
+                                  (tr.removed ? ", deleted from GenieACS" : "") +
+                                  (tr.cleanup_error.empty() ? "" : ", cleanup failed: " + tr.cleanup_error));
+                switch (tr.outcome) {
+                    case O::done:
+                        if (run->step) run->step();
+                        return;
+                    case O::faulted:
+                        t.reason = tr.reason;
+                        t.fault_code = tr.fault_code;
+                        t.fault_message = tr.fault_message;
+                        return end("faulted", 502);
+                    case O::no_such_device:
+                        t.error = "GenieACS: no such device";
+                        return end("failed", 404);
+                    default:
+                        t.reason = tr.reason;
+                        if (kind == "reboot" && !schedule) {
+                            t.error =
+                                "device offline (" + tr.reason +
+                                "): the reboot was deleted from GenieACS, not left to run "
+                                "whenever the device comes back; ?schedule queues it for its next session";
+                            return end("offline", 409);
+                        }
+                        return end("queued", 202);
+                }
+            });
     };
     run->step();
 }

@@ -228,8 +228,8 @@ std::optional<int64_t> oldest_value_ms(const GenieHit& hit, const std::vector<st
     std::optional<int64_t> out;
     for (const auto& o : objects) {
         std::string prefix = o + ".";
-        for (auto it = hit.value_ms.lower_bound(prefix); it != hit.value_ms.end() && it->first.compare(0, prefix.size(), prefix) == 0;
-             ++it)
+        for (auto it = hit.value_ms.lower_bound(prefix);
+             it != hit.value_ms.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
             if (!out || it->second < *out) out = it->second;
     }
     return out;

@@ -104,7 +104,8 @@ GenieAcs::GenieAcs(net::EventLoop& loop, net::HttpClient& http, std::string base
     o.connect_timeout_ms = std::min<uint64_t>(limits.budget_ms, 2000);
     o.query_budget_ms = limits.budget_ms;
     o.connection_request_timeout_ms = task_timeout_ms;
-    o.task_budget_ms = 0;  // follow a task to its end (timeout + 125 s); the device API answers its caller sooner
+    o.task_budget_ms =
+        0;  // follow a task to its end (timeout + 125 s); the device API answers its caller sooner
     o.breaker = {limits.breaker_failures, limits.breaker_open_ms};
     o.gpon_serial_paths = std::move(gpon_paths);
     o.max_matches = 2;

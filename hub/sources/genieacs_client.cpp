@@ -155,9 +155,9 @@ void GenieAcsClient::find_by_serial(const std::string& serial, std::vector<std::
     if (refuse_if_open(deliver)) return;
 
     // The three steps, each a query; the first with a match wins. Serials are compared case-insensitively in
-    // every step (a CSR types "22275a7000395" for "22275A7000395"): an anchored regex with the "i" option (MongoDB
-    // $regex/$options, passed through by lib/query.ts). Only _id is indexed (the doc), so the exact-serial step
-    // scans as an equality would.
+    // every step (a CSR types "22275a7000395" for "22275A7000395"): an anchored regex with the "i" option
+    // (MongoDB $regex/$options, passed through by lib/query.ts). Only _id is indexed (the doc), so the
+    // exact-serial step scans as an equality would.
     std::vector<std::pair<LookupMethod, std::string>> steps;
     {
         auto cond = json::make_object();
@@ -181,8 +181,9 @@ void GenieAcsClient::find_by_serial(const std::string& serial, std::vector<std::
         json::add(q.get(), "_id", std::move(cond));
         steps.emplace_back(LookupMethod::id_contains, json::print(q.get()));
     }
-    // Each step is its own call: its own budget (step_budget_ms, never past the lookup's deadline), so a slow step
-    // fails alone and the next still runs. A failed step and no match later: the lookup fails (not "not found").
+    // Each step is its own call: its own budget (step_budget_ms, never past the lookup's deadline), so a slow
+    // step fails alone and the next still runs. A failed step and no match later: the lookup fails (not "not
+    // found").
     struct State {
         std::vector<std::pair<LookupMethod, std::string>> steps;
         std::vector<std::string> projection;
@@ -195,7 +196,8 @@ void GenieAcsClient::find_by_serial(const std::string& serial, std::vector<std::
     state->steps = std::move(steps);
     state->projection = std::move(projection);
     state->deadline = steady_ms() + static_cast<int64_t>(options_.query_budget_ms);
-    uint64_t step_budget = options_.step_budget_ms ? options_.step_budget_ms : std::max<uint64_t>(1, options_.query_budget_ms / 3);
+    uint64_t step_budget = options_.step_budget_ms ? options_.step_budget_ms
+                                                   : std::max<uint64_t>(1, options_.query_budget_ms / 3);
     std::weak_ptr<State> weak = state;
     std::string who = "GenieACS lookup of serial " + serial;
     state->run = [this, weak, done, step_budget, who](size_t i) {
@@ -219,7 +221,8 @@ void GenieAcsClient::find_by_serial(const std::string& serial, std::vector<std::
         int64_t left = s->deadline - steady_ms();
         if (left <= 0) {
             for (size_t k = i; k < s->steps.size(); ++k)
-                s->notes.push_back(std::string(lookup_method_name(s->steps[k].first)) + ": not run (the lookup's budget of " +
+                s->notes.push_back(std::string(lookup_method_name(s->steps[k].first)) +
+                                   ": not run (the lookup's budget of " +
                                    std::to_string(options_.query_budget_ms) + " ms is spent)");
             if (!s->first_error) s->first_error = make_error(Errc::timeout, "the lookup's budget is spent");
             return finish_none();
@@ -248,8 +251,8 @@ void GenieAcsClient::find_by_serial(const std::string& serial, std::vector<std::
             }
             s->notes.push_back(std::string(lookup_method_name(method)) + ": found");
             for (size_t k = i + 1; k < s->steps.size(); ++k)
-                s->notes.push_back(std::string(lookup_method_name(s->steps[k].first)) + ": skipped (found by " +
-                                   lookup_method_name(method) + ")");
+                s->notes.push_back(std::string(lookup_method_name(s->steps[k].first)) +
+                                   ": skipped (found by " + lookup_method_name(method) + ")");
             note(nullptr);
             r->method = method;
             r->steps = s->notes;
@@ -289,11 +292,12 @@ void GenieAcsClient::post_task(const std::string& device_id, const Task& task, T
     }
     if (refuse_if_open(deliver)) return;
     std::string what = "GenieACS task " + task.name() + " for " + device_id;
-    uint64_t budget = options_.task_budget_ms ? options_.task_budget_ms : options_.connection_request_timeout_ms + 125000;
+    uint64_t budget =
+        options_.task_budget_ms ? options_.task_budget_ms : options_.connection_request_timeout_ms + 125000;
     auto call = Call::start(loop_, http_, alive_, budget, options_.connect_timeout_ms, what, fail);
     if (!topt.dedupe) return send_task(call, device_id, task, topt, done);
-    // GET /tasks?query={"device":<id>,"name":<name>}: tasks still in GenieACS have not run (done tasks are deleted,
-    // lib/nbi.ts) — pending, or faulted (then their fault says so).
+    // GET /tasks?query={"device":<id>,"name":<name>}: tasks still in GenieACS have not run (done tasks are
+    // deleted, lib/nbi.ts) — pending, or faulted (then their fault says so).
     auto q = json::make_object();
     json::add_string(q.get(), "device", device_id);
     json::add_string(q.get(), "name", task.name());
@@ -310,7 +314,8 @@ void GenieAcsClient::post_task(const std::string& device_id, const Task& task, T
             tr.outcome = TaskOutcome::queued;
             tr.task_id = **dup;
             tr.duplicate = true;
-            tr.reason = "a " + task.name() + " task for this device is already pending in GenieACS: not posted again";
+            tr.reason =
+                "a " + task.name() + " task for this device is already pending in GenieACS: not posted again";
             if (!call->finish()) return;
             note(nullptr);
             return done(Fetched<TaskResult>::good(kSource, std::move(tr)));
@@ -319,8 +324,8 @@ void GenieAcsClient::post_task(const std::string& device_id, const Task& task, T
     });
 }
 
-void GenieAcsClient::send_task(const std::shared_ptr<Call>& call, const std::string& device_id, const Task& task,
-                               TaskOptions topt, Callback<TaskResult> done) {
+void GenieAcsClient::send_task(const std::shared_ptr<Call>& call, const std::string& device_id,
+                               const Task& task, TaskOptions topt, Callback<TaskResult> done) {
     net::HttpRequest r;
     r.method = "POST";
     r.url = options_.base_url + "/devices/" + url_component(device_id) + "/tasks";
@@ -341,16 +346,16 @@ void GenieAcsClient::send_task(const std::shared_ptr<Call>& call, const std::str
             tr.task_id = json::opt_string(body->get(), "_id").value_or("");
         if (res->status == 404) tr.reason = "No such device";
         if (!res->reason.empty() && res->status == 202) tr.reason = res->reason;
-        // The reason phrase tells the 202s apart; a faulted task's fault is fetched for its code and message, and
-        // an answer whose phrase was lost on the way (a proxy) is decided by the fault list.
+        // The reason phrase tells the 202s apart; a faulted task's fault is fetched for its code and message,
+        // and an answer whose phrase was lost on the way (a proxy) is decided by the fault list.
         if (res->status != 202 || (tr.outcome != TaskOutcome::faulted && !res->reason.empty()))
             return finish_task(call, device_id, std::move(tr), topt, done);
         resolve_202(call, device_id, std::move(tr), topt, done);
     });
 }
 
-void GenieAcsClient::resolve_202(const std::shared_ptr<Call>& call, const std::string& device_id, TaskResult tr,
-                                 TaskOptions topt, Callback<TaskResult> done) {
+void GenieAcsClient::resolve_202(const std::shared_ptr<Call>& call, const std::string& device_id,
+                                 TaskResult tr, TaskOptions topt, Callback<TaskResult> done) {
     if (tr.task_id.empty()) {
         tr.reason = "202 without a task id";
         return finish_task(call, device_id, std::move(tr), topt, done);
@@ -360,47 +365,55 @@ void GenieAcsClient::resolve_202(const std::shared_ptr<Call>& call, const std::s
     net::HttpRequest r;
     r.url = options_.base_url + "/faults/?query=" + url_component(json::print(q.get()));
     std::string what = call->what() + " (fault check)";
-    call->send(std::move(r), [this, call, device_id, done, tr, topt, what](Result<net::HttpResponse> res) mutable {
-        if (!res) return call->fail(res.error().with_context(what));
-        if (res->status != 200) return call->fail(status_error(*res, what));
-        auto fault = parse_task_fault(res->body);
-        if (!fault) return call->fail(fault.error().with_context(what));
-        if (*fault) {
-            tr.outcome = TaskOutcome::faulted;
-            tr.reason = "Task faulted";
-            tr.fault_code = (*fault)->code;
-            tr.fault_message = (*fault)->message;
-            tr.fault = tr.fault_code.empty() ? tr.fault_message : tr.fault_code + ": " + tr.fault_message;
-        } else if (tr.reason.empty()) {
-            tr.reason = "202: queued or device offline (the reason phrase is not available)";
-        }
-        finish_task(call, device_id, std::move(tr), topt, done);
-    });
+    call->send(
+        std::move(r), [this, call, device_id, done, tr, topt, what](Result<net::HttpResponse> res) mutable {
+            if (!res) return call->fail(res.error().with_context(what));
+            if (res->status != 200) return call->fail(status_error(*res, what));
+            auto fault = parse_task_fault(res->body);
+            if (!fault) return call->fail(fault.error().with_context(what));
+            if (*fault) {
+                tr.outcome = TaskOutcome::faulted;
+                tr.reason = "Task faulted";
+                tr.fault_code = (*fault)->code;
+                tr.fault_message = (*fault)->message;
+                tr.fault = tr.fault_code.empty() ? tr.fault_message : tr.fault_code + ": " + tr.fault_message;
+            } else if (tr.reason.empty()) {
+                tr.reason = "202: queued or device offline (the reason phrase is not available)";
+            }
+            finish_task(call, device_id, std::move(tr), topt, done);
+        });
 }
 
-void GenieAcsClient::finish_task(const std::shared_ptr<Call>& call, const std::string& device_id, TaskResult tr,
-                                 TaskOptions topt, Callback<TaskResult> done) {
+void GenieAcsClient::finish_task(const std::shared_ptr<Call>& call, const std::string& device_id,
+                                 TaskResult tr, TaskOptions topt, Callback<TaskResult> done) {
     auto end = [this, call, done](TaskResult t) {
         if (!call->finish()) return;
         note(nullptr);
         done(Fetched<TaskResult>::good(kSource, std::move(t)));
     };
     bool faulted = tr.outcome == TaskOutcome::faulted && topt.clean_faults;
-    bool give_up = !topt.keep_queued && (tr.outcome == TaskOutcome::queued || tr.outcome == TaskOutcome::offline ||
-                                         tr.outcome == TaskOutcome::connection_request_error);
+    bool give_up =
+        !topt.keep_queued && (tr.outcome == TaskOutcome::queued || tr.outcome == TaskOutcome::offline ||
+                              tr.outcome == TaskOutcome::connection_request_error);
     if (tr.task_id.empty() || (!faulted && !give_up)) return end(std::move(tr));
     // The task first (a faulted task is retried at the device's next session, and re-faults), then its fault.
     auto shared = std::make_shared<TaskResult>(std::move(tr));
-    std::string fault_path = faulted ? "/faults/" + url_component(device_id + ":task_" + shared->task_id) : "";
-    delete_one(call, "/tasks/" + url_component(shared->task_id), [this, call, shared, fault_path, end](Result<bool> r) {
-        if (r) shared->removed = true;
-        else shared->cleanup_error = r.error().message;
-        if (fault_path.empty()) return end(std::move(*shared));
-        delete_one(call, fault_path, [shared, end](Result<bool> f) {
-            if (!f) shared->cleanup_error += (shared->cleanup_error.empty() ? "" : "; ") + f.error().message;
-            end(std::move(*shared));
-        });
-    });
+    std::string fault_path =
+        faulted ? "/faults/" + url_component(device_id + ":task_" + shared->task_id) : "";
+    delete_one(call, "/tasks/" + url_component(shared->task_id),
+               [this, call, shared, fault_path, end](Result<bool> r) {
+                   if (r)
+                       shared->removed = true;
+                   else
+                       shared->cleanup_error = r.error().message;
+                   if (fault_path.empty()) return end(std::move(*shared));
+                   delete_one(call, fault_path, [shared, end](Result<bool> f) {
+                       if (!f)
+                           shared->cleanup_error +=
+                               (shared->cleanup_error.empty() ? "" : "; ") + f.error().message;
+                       end(std::move(*shared));
+                   });
+               });
 }
 
 void GenieAcsClient::delete_one(const std::shared_ptr<Call>& call, const std::string& path,

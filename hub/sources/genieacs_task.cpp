@@ -122,9 +122,11 @@ Status validate_task(const cJSON* task) {
 Result<std::optional<std::string>> find_duplicate_task(std::string_view body, const Task& task) {
     auto list = json::parse(body, "GenieACS tasks answer");
     if (!list) return make_error(Errc::parse_error, list.error().message);
-    if (!cJSON_IsArray(list->get())) return make_error(Errc::parse_error, "GenieACS tasks answer: expected a JSON array");
+    if (!cJSON_IsArray(list->get()))
+        return make_error(Errc::parse_error, "GenieACS tasks answer: expected a JSON array");
     for (const cJSON* t = list->get()->child; t; t = t->next) {
-        if (!cJSON_IsObject(t)) return make_error(Errc::parse_error, "GenieACS tasks answer: an entry is not an object");
+        if (!cJSON_IsObject(t))
+            return make_error(Errc::parse_error, "GenieACS tasks answer: an entry is not an object");
         auto id = json::opt_string(t, "_id");
         auto name = json::opt_string(t, "name");
         if (!id || !name || *name != task.name()) continue;
@@ -136,10 +138,12 @@ Result<std::optional<std::string>> find_duplicate_task(std::string_view body, co
 Result<std::optional<TaskFault>> parse_task_fault(std::string_view body) {
     auto list = json::parse(body, "GenieACS faults answer");
     if (!list) return make_error(Errc::parse_error, list.error().message);
-    if (!cJSON_IsArray(list->get())) return make_error(Errc::parse_error, "GenieACS faults answer: expected a JSON array");
+    if (!cJSON_IsArray(list->get()))
+        return make_error(Errc::parse_error, "GenieACS faults answer: expected a JSON array");
     const cJSON* f = list->get()->child;
     if (!f) return std::optional<TaskFault>{};
-    if (!cJSON_IsObject(f)) return make_error(Errc::parse_error, "GenieACS faults answer: the fault is not an object");
+    if (!cJSON_IsObject(f))
+        return make_error(Errc::parse_error, "GenieACS faults answer: the fault is not an object");
     TaskFault out;
     out.code = json::opt_string(f, "code").value_or("");
     out.message = json::opt_string(f, "message").value_or("");
@@ -166,7 +170,8 @@ Result<Task> Task::from_json(std::string_view text) {
 
 Result<Task> Task::with_expiry(uint32_t seconds) const {
     if (seconds < 1 || seconds > 604800)
-        return make_error(Errc::invalid_argument, "task expiry must be 1 to 604800 seconds, got " + std::to_string(seconds));
+        return make_error(Errc::invalid_argument,
+                          "task expiry must be 1 to 604800 seconds, got " + std::to_string(seconds));
     auto node = json::parse(json_, "task");
     if (!node) return node.error();
     cJSON_DeleteItemFromObjectCaseSensitive(node->get(), "expiry");

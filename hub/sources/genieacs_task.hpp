@@ -48,7 +48,7 @@ public:
     // Two tasks with the same name() and target() for a device are duplicates.
     const std::string& target() const { return target_; }
 
-private:
+  private:
     Task(std::string name, std::string json, std::string target)
         : name_(std::move(name)), json_(std::move(json)), target_(std::move(target)) {}
     std::string name_;
@@ -56,12 +56,12 @@ private:
     std::string target_;
 };
 
-// The NBI's GET /tasks/ answer (a JSON array of tasks): the _id of the first one with the same name and target as
-// `task` (nullopt: none). Network input (fuzzed); the error names what was wrong.
+// The NBI's GET /tasks/ answer (a JSON array of tasks): the _id of the first one with the same name and
+// target as `task` (nullopt: none). Network input (fuzzed); the error names what was wrong.
 Result<std::optional<std::string>> find_duplicate_task(std::string_view body, const Task& task);
 
 struct TaskFault {
-    std::string code;     // "cwmp.9002", …
+    std::string code;  // "cwmp.9002", …
     std::string message;
 };
 // The NBI's GET /faults/ answer (a JSON array): its first fault (nullopt: none). Network input (fuzzed).

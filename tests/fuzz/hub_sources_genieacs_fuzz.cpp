@@ -1,6 +1,6 @@
 // GenieACS /devices answers → GenieDevice records (hub/sources/genieacs_document.hpp), fleet pages
-// (parse_device_page: the poller's paged read), task JSON validation, and the /tasks and /faults answers a task
-// call reads (find_duplicate_task, parse_task_fault).
+// (parse_device_page: the poller's paged read), task JSON validation, and the /tasks and /faults answers a
+// task call reads (find_duplicate_task, parse_task_fault).
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

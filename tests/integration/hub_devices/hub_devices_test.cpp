@@ -336,8 +336,8 @@ TEST_F(HubDevices, SlowGenieAcsLookupAnswersWithinBudgetMarkedFailed) {
     EXPECT_EQ(str(v.get(), {"sources", "agent", "state"}), "fresh");
     EXPECT_EQ(str(v.get(), {"serial"}), str(env_->agent_dev, {"serial"}));
 
-    // A TR-069-only device cannot be found while GenieACS is that slow: 504 (too slow, as hosts and tasks say it)
-    // naming GenieACS, not a hang.
+    // A TR-069-only device cannot be found while GenieACS is that slow: 504 (too slow, as hosts and tasks say
+    // it) naming GenieACS, not a hang.
     env_->sim_fault(env_->nbi_url, R"({"delay_ms":8000,"count":-1})");
     auto t = lookup(str(env_->tr069_dev, {"serial"}), &status, true);
     env_->sim_fault(env_->nbi_url, "{}");
@@ -694,17 +694,20 @@ TEST_F(HubDevices, HealthCarriesEachSourceWithoutDeviceData) {
     EXPECT_FALSE(at(wrong.get(), {"erpnext", "last_error"}));
 }
 
-
-// ---- issue 11: GenieACS tasks as the NBI behaves (each test runs in its own process: a fresh simulator) ----
+// ---- issue 11: GenieACS tasks as the NBI behaves (each test runs in its own process: a fresh simulator)
+// ----
 
 const cJSON* fleet_pick(const cJSON* fleet, const std::function<bool(const cJSON*)>& pred) {
     for (const cJSON* d = at(fleet, {"devices"})->child; d; d = d->next)
         if (pred(d)) return d;
     return nullptr;
 }
-bool is_true(const cJSON* d, const char* key) { return cJSON_IsTrue(at(d, {key})); }
+bool is_true(const cJSON* d, const char* key) {
+    return cJSON_IsTrue(at(d, {key}));
+}
 const cJSON* host_named(const cJSON* hosts_answer, const std::string& name) {
-    for (const cJSON* h = at(hosts_answer, {"hosts"}) ? at(hosts_answer, {"hosts"})->child : nullptr; h; h = h->next)
+    for (const cJSON* h = at(hosts_answer, {"hosts"}) ? at(hosts_answer, {"hosts"})->child : nullptr; h;
+         h = h->next)
         if (str(h, {"name"}) == name) return h;
     return nullptr;
 }
@@ -733,25 +736,30 @@ TEST_F(HubDevices, Tr098HostsRefreshReadsTheTr098Hosts) {
     ASSERT_EQ(r.status, 200) << r.body;
     auto after = parse(r.body);
     EXPECT_EQ(str(after.get(), {"task", "status"}), "done") << r.body;
-    EXPECT_NE(host_named(after.get(), "new-phone"), nullptr) << "the refresh did not read InternetGatewayDevice hosts: " << r.body;
+    EXPECT_NE(host_named(after.get(), "new-phone"), nullptr)
+        << "the refresh did not read InternetGatewayDevice hosts: " << r.body;
     EXPECT_EQ(at(after.get(), {"total"})->valueint, at(before.get(), {"total"})->valueint + 1);
-    EXPECT_NE(r.body.find("refreshObject InternetGatewayDevice.LANDevice.1.Hosts: done"), std::string::npos) << r.body;
-    EXPECT_EQ(r.body.find("Device.Hosts:"), std::string::npos) << "a TR-181 task on a TR-098 device: " << r.body;
+    EXPECT_NE(r.body.find("refreshObject InternetGatewayDevice.LANDevice.1.Hosts: done"), std::string::npos)
+        << r.body;
+    EXPECT_EQ(r.body.find("Device.Hosts:"), std::string::npos)
+        << "a TR-181 task on a TR-098 device: " << r.body;
 }
 
 TEST_F(HubDevices, HostsRefreshReadsTheMeshAssociations) {
-    // A new Wi-Fi client on a satellite node: the CPE has it in Device.Hosts and in MultiAP; only a refresh of
-    // both puts it on its node (the hosts alone put it on the gateway's).
+    // A new Wi-Fi client on a satellite node: the CPE has it in Device.Hosts and in MultiAP; only a refresh
+    // of both puts it on its node (the hosts alone put it on the gateway's).
     const std::string id = str(env_->tr069_dev, {"genieacs_id"});
     const std::string mac = "02:11:22:33:44:55";
     std::string h = "Device.Hosts.Host.40.";
     std::string ap = "Device.WiFi.MultiAP.APDevice.2.";
-    std::string body = R"({"id":")" + id + R"(","params":{")" + h + R"(PhysAddress":[")" + mac + R"(","xsd:string"],")" + h +
-                       R"(HostName":["mesh-laptop","xsd:string"],")" + h + R"(Active":[true,"xsd:boolean"],")" + h +
-                       R"(InterfaceType":["Wi-Fi","xsd:string"],")" + ap + R"(MACAddress":["A0:00:00:00:00:02","xsd:string"],")" +
-                       ap + R"(Radio.1.OperatingFrequencyBand":["5GHz","xsd:string"],")" + ap +
-                       R"(Radio.1.AP.1.AssociatedDevice.1.MACAddress":[")" + mac + R"(","xsd:string"],")" + ap +
-                       R"(Radio.1.AP.1.AssociatedDevice.1.Active":[true,"xsd:boolean"]}})";
+    std::string body = R"({"id":")" + id + R"(","params":{")" + h + R"(PhysAddress":[")" + mac +
+                       R"(","xsd:string"],")" + h + R"(HostName":["mesh-laptop","xsd:string"],")" + h +
+                       R"(Active":[true,"xsd:boolean"],")" + h +
+                       R"(InterfaceType":["Wi-Fi","xsd:string"],")" + ap +
+                       R"(MACAddress":["A0:00:00:00:00:02","xsd:string"],")" + ap +
+                       R"(Radio.1.OperatingFrequencyBand":["5GHz","xsd:string"],")" + ap +
+                       R"(Radio.1.AP.1.AssociatedDevice.1.MACAddress":[")" + mac + R"(","xsd:string"],")" +
+                       ap + R"(Radio.1.AP.1.AssociatedDevice.1.Active":[true,"xsd:boolean"]}})";
     ASSERT_EQ(request("POST", env_->nbi_url + "/__sim/cpe", {}, body).status, 200);
     auto r = request("GET", env_->hub_url + "/devices/" + encode_id(id) + "/hosts?refresh", {env_->auth()});
     ASSERT_EQ(r.status, 200) << r.body;
@@ -760,7 +768,8 @@ TEST_F(HubDevices, HostsRefreshReadsTheMeshAssociations) {
     ASSERT_NE(host, nullptr) << r.body;
     const cJSON* first = at(v.get(), {"nodes"}) ? at(v.get(), {"nodes"})->child : nullptr;
     ASSERT_NE(first, nullptr) << r.body;
-    EXPECT_NE(str(host, {"attachedNode"}), str(first, {"name"})) << "the client stayed on the gateway's node: " << r.body;
+    EXPECT_NE(str(host, {"attachedNode"}), str(first, {"name"}))
+        << "the client stayed on the gateway's node: " << r.body;
     EXPECT_NE(str(host, {"attachedNode"}), "<absent>") << r.body;
     EXPECT_NE(r.body.find("refreshObject Device.WiFi.MultiAP: done"), std::string::npos) << r.body;
 }
@@ -768,7 +777,8 @@ TEST_F(HubDevices, HostsRefreshReadsTheMeshAssociations) {
 TEST_F(HubDevices, HostsAgeIsTheAgeOfTheValuesNotOfTheLastInform) {
     // A refresh of DeviceInfo makes the device inform now; its hosts were read when the fleet file says.
     const std::string id = str(env_->tr069_dev, {"genieacs_id"});
-    auto t = request("POST", env_->hub_url + "/devices/" + encode_id(id) + "/tasks", {env_->auth()}, R"({"task":"refresh"})");
+    auto t = request("POST", env_->hub_url + "/devices/" + encode_id(id) + "/tasks", {env_->auth()},
+                     R"({"task":"refresh"})");
     ASSERT_EQ(t.status, 200) << t.body;
     auto r = request("GET", env_->hub_url + "/devices/" + encode_id(id) + "/hosts", {env_->auth()});
     ASSERT_EQ(r.status, 200) << r.body;
@@ -781,8 +791,11 @@ TEST_F(HubDevices, HostsAgeIsTheAgeOfTheValuesNotOfTheLastInform) {
 TEST_F(HubDevices, AFaultedTaskShowsItsFaultAndIsCleanedUp) {
     const std::string id = str(env_->tr069_dev, {"genieacs_id"});
     ASSERT_EQ(request("POST", env_->nbi_url + "/__sim/session_fault", {},
-                      R"({"id":")" + id + R"(","code":"cwmp.9002","message":"Internal error"})").status, 200);
-    auto r = request("POST", env_->hub_url + "/devices/" + encode_id(id) + "/tasks", {env_->auth()}, R"({"task":"refresh"})");
+                      R"({"id":")" + id + R"(","code":"cwmp.9002","message":"Internal error"})")
+                  .status,
+              200);
+    auto r = request("POST", env_->hub_url + "/devices/" + encode_id(id) + "/tasks", {env_->auth()},
+                     R"({"task":"refresh"})");
     EXPECT_EQ(r.status, 502) << r.body;
     auto v = parse(r.body);
     EXPECT_EQ(str(v.get(), {"status"}), "faulted") << r.body;
@@ -793,7 +806,8 @@ TEST_F(HubDevices, AFaultedTaskShowsItsFaultAndIsCleanedUp) {
 }
 
 TEST_F(HubDevices, ARebootOfAnOfflineDeviceIsRefusedUnlessScheduled) {
-    const cJSON* d = fleet_pick(env_->fleet.get(), [](const cJSON* x) { return !is_true(x, {"agent"}) && !is_true(x, {"online"}); });
+    const cJSON* d = fleet_pick(
+        env_->fleet.get(), [](const cJSON* x) { return !is_true(x, {"agent"}) && !is_true(x, {"online"}); });
     ASSERT_NE(d, nullptr);
     const std::string id = str(d, {"genieacs_id"});
     const std::string url = env_->hub_url + "/devices/" + encode_id(id) + "/tasks";
@@ -814,9 +828,13 @@ TEST_F(HubDevices, ARebootOfAnOfflineDeviceIsRefusedUnlessScheduled) {
 }
 
 TEST_F(HubDevices, ATaskLongerThanTheAnswerBudgetIsFollowedAndNeverPostedTwice) {
-    // The session takes longer than the hub's answer budget (genieacs budget_ms + task_timeout_ms = 4.5 s here).
+    // The session takes longer than the hub's answer budget (genieacs budget_ms + task_timeout_ms = 4.5 s
+    // here).
     const std::string id = str(env_->tr069_dev, {"genieacs_id"});
-    ASSERT_EQ(request("POST", env_->nbi_url + "/__sim/online", {}, R"({"id":")" + id + R"(","session_ms":8000})").status, 200);
+    ASSERT_EQ(
+        request("POST", env_->nbi_url + "/__sim/online", {}, R"({"id":")" + id + R"(","session_ms":8000})")
+            .status,
+        200);
     const std::string url = env_->hub_url + "/devices/" + encode_id(id) + "/tasks";
     auto r = request("POST", url, {env_->auth()}, R"({"task":"reboot"})");
     ASSERT_EQ(r.status, 202) << r.body;
@@ -828,7 +846,10 @@ TEST_F(HubDevices, ATaskLongerThanTheAnswerBudgetIsFollowedAndNeverPostedTwice) 
     std::string status = "running";
     for (int i = 0; i < 300 && status == "running"; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        status = str(parse(request("GET", env_->hub_url + "/devices/" + encode_id(id) + "/tasks/" + tid, {env_->auth()}).body).get(),
+        status = str(parse(request("GET", env_->hub_url + "/devices/" + encode_id(id) + "/tasks/" + tid,
+                                   {env_->auth()})
+                               .body)
+                         .get(),
                      {"status"});
     }
     EXPECT_EQ(status, "done");

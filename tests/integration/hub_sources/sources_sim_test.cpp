@@ -438,7 +438,7 @@ TEST_F(SourcesTest, GenieSlowLookupStepFailsAloneWithinItsOwnBudget) {
 }
 
 class GenieTaskTest : public SourcesTest {
-protected:
+  protected:
     // GET /tasks or /faults of the NBI for one device (its own query: {"device": id}).
     size_t pending(const char* coll, const std::string& id) {
         auto q = json::make_object();
@@ -451,13 +451,15 @@ protected:
 };
 
 TEST_F(GenieTaskTest, AFaultedTaskGivesTheFaultsCodeAndMessageAndIsCleanedUp) {
-    const cJSON* on = fleet_device([](const cJSON* x) { return str(x, "model") == "XX230v" && flag(x, "online"); });
+    const cJSON* on =
+        fleet_device([](const cJSON* x) { return str(x, "model") == "XX230v" && flag(x, "online"); });
     ASSERT_NE(on, nullptr);
     std::string id = str(on, "genieacs_id");
     control(g_world->nbi->url() + "/__sim/session_fault",
             R"({"id":")" + id + R"(","code":"cwmp.9002","message":"Internal error"})");
     auto& g = make_genie();
-    auto f = wait<TaskResult>([&](auto cb) { g.post_task(id, *Task::refresh_object("Device.Hosts"), {}, cb); });
+    auto f =
+        wait<TaskResult>([&](auto cb) { g.post_task(id, *Task::refresh_object("Device.Hosts"), {}, cb); });
     ASSERT_TRUE(f.ok()) << f.provenance.error;
     EXPECT_EQ(f.value.outcome, TaskOutcome::faulted);
     EXPECT_EQ(f.value.fault_code, "cwmp.9002");
@@ -473,9 +475,8 @@ TEST_F(GenieTaskTest, AnOfflineRebootIsNotLeftQueued) {
     ASSERT_NE(off, nullptr);
     std::string id = str(off, "genieacs_id");
     auto& g = make_genie();
-    auto f = wait<TaskResult>([&](auto cb) {
-        g.post_task(id, *Task::reboot()->with_expiry(600), {.keep_queued = false}, cb);
-    });
+    auto f = wait<TaskResult>(
+        [&](auto cb) { g.post_task(id, *Task::reboot()->with_expiry(600), {.keep_queued = false}, cb); });
     ASSERT_TRUE(f.ok()) << f.provenance.error;
     EXPECT_EQ(f.value.outcome, TaskOutcome::offline);
     EXPECT_EQ(f.value.reason, "Device is offline");
@@ -488,14 +489,16 @@ TEST_F(GenieTaskTest, AnOfflineRebootIsNotLeftQueued) {
 }
 
 TEST_F(GenieTaskTest, ADuplicateOfAPendingTaskIsNotPosted) {
-    const cJSON* on = fleet_device([](const cJSON* x) { return str(x, "model") == "HT803G" && flag(x, "online"); });
+    const cJSON* on =
+        fleet_device([](const cJSON* x) { return str(x, "model") == "HT803G" && flag(x, "online"); });
     ASSERT_NE(on, nullptr);
     std::string id = str(on, "genieacs_id");
     auto& g = make_genie();
     auto task = Task::refresh_object("InternetGatewayDevice.LANDevice.1.Hosts")->with_expiry(900);
     ASSERT_TRUE(task) << task.error().message;
     EXPECT_NE(task->json().find("\"expiry\":900"), std::string::npos) << task->json();
-    auto first = wait<TaskResult>([&](auto cb) { g.post_task(id, *task, {.connection_request = false}, cb); });
+    auto first =
+        wait<TaskResult>([&](auto cb) { g.post_task(id, *task, {.connection_request = false}, cb); });
     ASSERT_TRUE(first.ok()) << first.provenance.error;
     EXPECT_EQ(first.value.outcome, TaskOutcome::queued);
     EXPECT_FALSE(first.value.duplicate);
@@ -507,7 +510,8 @@ TEST_F(GenieTaskTest, ADuplicateOfAPendingTaskIsNotPosted) {
     EXPECT_EQ(pending("tasks", id), 1u);
     // Another object is not a duplicate.
     auto other = wait<TaskResult>([&](auto cb) {
-        g.post_task(id, *Task::refresh_object("InternetGatewayDevice.DeviceInfo"), {.connection_request = false}, cb);
+        g.post_task(id, *Task::refresh_object("InternetGatewayDevice.DeviceInfo"),
+                    {.connection_request = false}, cb);
     });
     ASSERT_TRUE(other.ok());
     EXPECT_FALSE(other.value.duplicate);
@@ -515,14 +519,16 @@ TEST_F(GenieTaskTest, ADuplicateOfAPendingTaskIsNotPosted) {
 }
 
 TEST_F(GenieTaskTest, ASessionLongerThanTheConnectionRequestTimeoutIsFollowedToItsEnd) {
-    const cJSON* on = fleet_device([](const cJSON* x) { return str(x, "model") == "XX230v" && flag(x, "online"); });
+    const cJSON* on =
+        fleet_device([](const cJSON* x) { return str(x, "model") == "XX230v" && flag(x, "online"); });
     ASSERT_NE(on, nullptr);
     std::string id = str(on, "genieacs_id");
     control(g_world->nbi->url() + "/__sim/online", R"({"id":")" + id + R"(","session_ms":1500})");
     GenieAcsOptions o;
     o.connection_request_timeout_ms = 200;  // the session starts within it, and lasts longer
     auto& g = make_genie(o);
-    auto f = wait<TaskResult>([&](auto cb) { g.post_task(id, *Task::refresh_object("Device.DeviceInfo"), {}, cb); });
+    auto f = wait<TaskResult>(
+        [&](auto cb) { g.post_task(id, *Task::refresh_object("Device.DeviceInfo"), {}, cb); });
     ASSERT_TRUE(f.ok()) << f.provenance.error;
     EXPECT_EQ(f.value.outcome, TaskOutcome::done);
 }

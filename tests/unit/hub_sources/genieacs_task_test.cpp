@@ -85,7 +85,8 @@ TEST(GenieTask, DuplicatesByNameAndTarget) {
     EXPECT_EQ(hosts->target(), "Device.Hosts");
     auto d = find_duplicate_task(
         R"([{"_id":"a","name":"refreshObject","objectName":"Device.DeviceInfo"},
-            {"_id":"b","name":"refreshObject","objectName":"Device.Hosts","expiry":900}])", *hosts);
+            {"_id":"b","name":"refreshObject","objectName":"Device.Hosts","expiry":900}])",
+        *hosts);
     ASSERT_TRUE(d) << d.error().message;
     ASSERT_TRUE(*d);
     EXPECT_EQ(**d, "b");
@@ -109,7 +110,8 @@ TEST(GenieTask, FaultOfATask) {
 }
 
 TEST(GenieModel, OneTableByDataModel) {
-    std::map<std::string, std::string> tr098 = {{"InternetGatewayDevice.DeviceInfo.SoftwareVersion", "1"}, {"_id", "x"}};
+    std::map<std::string, std::string> tr098 = {{"InternetGatewayDevice.DeviceInfo.SoftwareVersion", "1"},
+                                                {"_id", "x"}};
     std::map<std::string, std::string> tr181 = {{"Device.DeviceInfo.SoftwareVersion", "1"}, {"_id", "x"}};
     EXPECT_EQ(model_of(tr098), DataModel::tr098);
     EXPECT_EQ(model_of(tr181), DataModel::tr181);

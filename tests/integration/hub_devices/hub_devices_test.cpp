@@ -17,6 +17,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -835,6 +836,58 @@ TEST_F(HubDevices, ATaskLongerThanTheAnswerBudgetIsFollowedAndNeverPostedTwice) 
         request("POST", env_->nbi_url + "/__sim/online", {}, R"({"id":")" + id + R"(","session_ms":8000})")
             .status,
         200);
+    // The task's end on SSE (topic device:<id>, event task): a reader from before the task is posted.
+    struct Sse {
+        std::mutex m;
+        std::string text;
+        bool stop = false;
+    } sse;
+    std::thread reader([&] {
+        CURL* c = curl_easy_init();
+        char* topic = curl_easy_escape(c, ("device:" + id).c_str(), 0);
+        std::string u = env_->hub_url + "/sse?topics=" + topic;
+        curl_free(topic);
+        curl_slist* h = curl_slist_append(nullptr, env_->auth().c_str());
+        curl_easy_setopt(c, CURLOPT_URL, u.c_str());
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);  // a bound, not an expectation
+        curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &sse);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, +[](char* d, size_t sz, size_t n, void* user) -> size_t {
+            auto* s = static_cast<Sse*>(user);
+            std::lock_guard<std::mutex> lock(s->m);
+            s->text.append(d, sz * n);
+            return s->stop || s->text.find("event: task") != std::string::npos ? 0 : sz * n;
+        });
+        // Stops within about a second of `stop`, data or not (the progress callback runs while idle too).
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, &sse);
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, +[](void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> int {
+            auto* s = static_cast<Sse*>(user);
+            std::lock_guard<std::mutex> lock(s->m);
+            return s->stop ? 1 : 0;
+        });
+        curl_easy_perform(c);
+        curl_slist_free_all(h);
+        curl_easy_cleanup(c);
+    });
+    struct Join {  // an early ASSERT return still stops and joins the reader
+        Sse& s;
+        std::thread& t;
+        ~Join() {
+            {
+                std::lock_guard<std::mutex> lock(s.m);
+                s.stop = true;
+            }
+            if (t.joinable()) t.join();
+        }
+    } join{sse, reader};
+    auto sse_text = [&] {
+        std::lock_guard<std::mutex> lock(sse.m);
+        return sse.text;
+    };
+    for (int i = 0; i < 100 && sse_text().find("subscribed") == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const std::string url = env_->hub_url + "/devices/" + encode_id(id) + "/tasks";
     auto r = request("POST", url, {env_->auth()}, R"({"task":"reboot"})");
     ASSERT_EQ(r.status, 202) << r.body;
@@ -855,6 +908,12 @@ TEST_F(HubDevices, ATaskLongerThanTheAnswerBudgetIsFollowedAndNeverPostedTwice) 
     EXPECT_EQ(status, "done");
     auto stats = parse(request("GET", env_->nbi_url + "/__sim/stats").body);
     EXPECT_EQ(at(stats.get(), {"reboots"})->valueint, 1) << "one reboot, whatever the retries";
+    for (int i = 0; i < 100 && sse_text().find("event: task") == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::string events = sse_text();
+    EXPECT_NE(events.find("event: task"), std::string::npos) << events;
+    EXPECT_NE(events.find("\"task_id\":\"" + tid + "\""), std::string::npos) << events;
+    EXPECT_NE(events.find("\"status\":\"done\""), std::string::npos) << events;
 }
 
 TEST_F(HubDevices, ASlowGenieAcsGivesTheSameStatusInLookupAndHosts) {

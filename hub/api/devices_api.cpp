@@ -745,7 +745,13 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
         std::string body = diag::device_view_json(in);
         // The fallback that found it.
         body.pop_back();
-        body += ",\"match\":" + quote(level_name(ep_level && in.kind == "usp" ? ep_level : (genie ? level_of(genie->match) : 0))) + "}";
+        body += ",\"match\":" + quote(level_name(ep_level && in.kind == "usp" ? ep_level : (genie ? level_of(genie->match) : 0)));
+        if (genie && !genie->steps.empty()) {  // the GenieACS lookup's steps: which found it, which were skipped
+            auto steps = json::make_array();
+            for (const auto& st : genie->steps) json::append(steps.get(), json::Ptr(cJSON_CreateString(st.c_str())));
+            body += ",\"genieacs_steps\":" + json::print(steps.get());
+        }
+        body += "}";
         if (reusable && !refresh) {
             int64_t until = expires_ms;
             for (const diag::SourceStatus* st : {&in.agent_status, &in.genieacs_status, &in.erpnext_status, &in.bridge_status})

@@ -53,6 +53,7 @@ struct GenieHit {
     diag::Params params;
     std::optional<int64_t> last_inform_ms;
     std::map<std::string, int64_t> value_ms;  // each leaf's _timestamp (when GenieACS read that value)
+    std::vector<std::string> steps;           // what each lookup step did ("serial: found", "…: skipped (…)")
 };
 // The oldest _timestamp among the leaves of `hit` under any of `objects` ("Device.Hosts" → "Device.Hosts.…"):
 // the age of the values an answer shows. nullopt: none of them has a timestamp.

@@ -136,6 +136,7 @@ void GenieAcs::find(const std::string& serial, const std::vector<std::string>& p
         if (f.value.method == sources::LookupMethod::none || f.value.devices.empty()) return done(std::optional<GenieHit>{});
         GenieHit h = hit_from_device(f.value.devices.front());
         h.match = sources::lookup_method_name(f.value.method);
+        h.steps = f.value.steps;
         done(std::optional<GenieHit>(std::move(h)));
     });
 }

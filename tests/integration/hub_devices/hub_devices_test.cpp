@@ -185,6 +185,12 @@ TEST_F(HubDevices, LookupTr069OnlyDeviceByExactSerial) {
     EXPECT_EQ(str(v.get(), {"kind"}), "tr069");
     EXPECT_EQ(str(v.get(), {"match"}), "serial");
     EXPECT_NE(str(v.get(), {"id"}).find(str(env_->tr069_dev, {"serial"})), std::string::npos);
+    // Found by the first GenieACS step: the GPON-suffix and id steps were not run, and the answer says so.
+    const cJSON* steps = at(v.get(), {"genieacs_steps"});
+    ASSERT_TRUE(cJSON_IsArray(steps)) << cpe::json::print(v.get());
+    ASSERT_EQ(cJSON_GetArraySize(steps), 3);
+    EXPECT_STREQ(cJSON_GetArrayItem(steps, 0)->valuestring, "serial: found");
+    EXPECT_STREQ(cJSON_GetArrayItem(steps, 1)->valuestring, "gpon_suffix: skipped (found by serial)");
     EXPECT_EQ(str(v.get(), {"sources", "genieacs", "state"}), "fresh");
     EXPECT_EQ(str(v.get(), {"sources", "agent", "state"}), "not_found");
     EXPECT_EQ(str(v.get(), {"provenance", "firmware", "source"}), "genieacs");

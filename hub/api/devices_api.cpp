@@ -1235,10 +1235,16 @@ void DevicesApi::run_genie_task(const std::string& id, const std::string& kind, 
     const std::string tid = fresh.task_id;
     tracked_[tid] = fresh;
     tracked_running_[key] = tid;
-    // The ended ones beyond the last 200 go (oldest first: ids grow).
+    // Beyond 200 kept, the task that ended first goes (running ones stay).
     constexpr size_t kMaxTracked = 200;
-    for (auto it = tracked_.begin(); tracked_.size() > kMaxTracked && it != tracked_.end();)
-        it = it->second.status != "running" ? tracked_.erase(it) : std::next(it);
+    while (tracked_.size() > kMaxTracked) {
+        auto oldest = tracked_.end();
+        for (auto it = tracked_.begin(); it != tracked_.end(); ++it)
+            if (it->second.ended_ms && (oldest == tracked_.end() || it->second.ended_ms < oldest->second.ended_ms))
+                oldest = it;
+        if (oldest == tracked_.end()) break;
+        tracked_.erase(oldest);
+    }
 
     struct Run {
         bool answered = false;

@@ -739,6 +739,20 @@ TEST_F(HubDevices, Tr098HostsRefreshReadsTheTr098Hosts) {
     auto before = parse(request("GET", path, {env_->auth()}).body);
     ASSERT_NE(at(before.get(), {"total"}), nullptr) << cpe::json::print(before.get());
     EXPECT_EQ(host_named(before.get(), "new-phone"), nullptr);
+    // The CPE also lists it as a Wi-Fi client of its 5 GHz WLANConfiguration (TR-098 names).
+    std::string mac;
+    for (const cJSON* p = at(d, {"cpe_params"})->child; p; p = p->next) {
+        std::string k = p->string;
+        if (k.size() > 11 && k.compare(k.size() - 11, 11, ".MACAddress") == 0) mac = cJSON_GetArrayItem(p, 0)->valuestring;
+    }
+    ASSERT_FALSE(mac.empty());
+    const std::string w = "InternetGatewayDevice.LANDevice.1.WLANConfiguration.2.";
+    ASSERT_EQ(request("POST", env_->nbi_url + "/__sim/cpe", {},
+                      R"({"id":")" + str(d, {"genieacs_id"}) + R"(","params":{")" + w +
+                          R"(OperatingFrequencyBand":["5GHz","xsd:string"],")" + w +
+                          R"(AssociatedDevice.1.AssociatedDeviceMACAddress":[")" + mac + R"(","xsd:string"]}})")
+                  .status,
+              200);
     auto r = request("GET", path + "?refresh", {env_->auth()});
     ASSERT_EQ(r.status, 200) << r.body;
     auto after = parse(r.body);
@@ -746,6 +760,12 @@ TEST_F(HubDevices, Tr098HostsRefreshReadsTheTr098Hosts) {
     EXPECT_NE(host_named(after.get(), "new-phone"), nullptr)
         << "the refresh did not read InternetGatewayDevice hosts: " << r.body;
     EXPECT_EQ(at(after.get(), {"total"})->valueint, at(before.get(), {"total"})->valueint + 1);
+    if (const cJSON* phone = host_named(after.get(), "new-phone")) {
+        EXPECT_EQ(str(phone, {"attachedNode"}), "gateway") << "a TR-098 Wi-Fi client shown as wired/other: " << r.body;
+        EXPECT_EQ(str(phone, {"band"}), "5GHz") << r.body;
+    }
+    EXPECT_NE(r.body.find("refreshObject InternetGatewayDevice.LANDevice.1.WLANConfiguration: done"), std::string::npos)
+        << r.body;
     EXPECT_NE(r.body.find("refreshObject InternetGatewayDevice.LANDevice.1.Hosts: done"), std::string::npos)
         << r.body;
     EXPECT_EQ(r.body.find("Device.Hosts:"), std::string::npos)

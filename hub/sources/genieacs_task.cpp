@@ -130,7 +130,8 @@ Result<std::optional<std::string>> find_duplicate_task(std::string_view body, co
         auto id = json::opt_string(t, "_id");
         auto name = json::opt_string(t, "name");
         if (!id || !name || *name != task.name()) continue;
-        if (validate_task(t) && task_target(t) == task.target()) return std::optional<std::string>(*id);
+        // Not validate_task: GenieACS lists `expiry` and `timestamp` as dates (lib/api-functions.ts).
+        if (task_target(t) == task.target()) return std::optional<std::string>(*id);
     }
     return std::optional<std::string>{};
 }

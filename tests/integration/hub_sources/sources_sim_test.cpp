@@ -384,7 +384,7 @@ TEST_F(SourcesTest, GenieTask202Outcomes) {
     });
     ASSERT_TRUE(queued.ok());
     EXPECT_EQ(queued.value.outcome, TaskOutcome::queued);
-    EXPECT_EQ(queued.value.reason, "Task queued but not processed");
+    EXPECT_EQ(queued.value.reason, "Accepted");  // lib/nbi.ts: a plain 202 without connection_request
     auto del = wait<bool>([&](auto cb) { g.delete_task(queued.value.task_id, cb); });
     ASSERT_TRUE(del.ok()) << del.provenance.error;
     EXPECT_TRUE(del.value);

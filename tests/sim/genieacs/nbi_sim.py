@@ -178,10 +178,11 @@ class Device:
                 self.staged[parent] = obj(ts, True)
 
     def read(self, path):
-        """A session reads `path` (refreshObject / getParameterValues, lib/session.ts declares it with the current
-        time): what the CPE holds under it comes into the document with _timestamp now. False: no such path on
-        the device (GenieACS 1.2.16 answers 200 to a refreshObject of a path the CPE does not have and reads
-        nothing — shared reference/genieacs-nbi.md notes and issue 11's test against a real 1.2.16)."""
+        """A session reads `path` (refreshObject / getParameterValues): what the CPE holds under it comes into the
+        document with _timestamp now (the doc: leaves carry the _timestamp of their read). False: no such path on
+        the device; the task still ends without fault — a refreshObject of Device.Hosts on a TR-098 device answered
+        200 and read nothing in a test against a real GenieACS 1.2.16 (issue 11); sim (assumption): the same for
+        any path the device lacks."""
         now = now_iso()
         found = False
         for p in [p for p in self.staged if p == path or p.startswith(path + ".")]:
@@ -709,14 +710,14 @@ class State:
         return None
 
     def expired(self, task):
-        """GenieACS NBI docs: a task's `expiry` (seconds) is how long it may wait for the device; lib/nbi.ts keeps it
-        as an absolute time (task timestamp + expiry). sim (assumption): an expired task is dropped when it is next
-        looked at (listed, or due at a session) instead of by GenieACS's own clean-up."""
+        """GenieACS NBI docs: a task's `expiry` (seconds) is how long it may wait for the device; lib/api-functions.ts
+        (sanitizeTask) stores it as a date, timestamp + expiry. sim (assumption): an expired task is dropped when it
+        is next looked at (listed, or due at a session) instead of by GenieACS's own clean-up."""
         e = task.get("expiry")
-        if not isinstance(e, (int, float)):
+        if not isinstance(e, str):
             return False
-        t0 = datetime.datetime.strptime(task["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
-        return datetime.datetime.now(datetime.timezone.utc) > t0 + datetime.timedelta(seconds=e)
+        t = datetime.datetime.strptime(e, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
+        return datetime.datetime.now(datetime.timezone.utc) > t
 
     def drop_expired(self):
         """(lock held)"""
@@ -725,8 +726,9 @@ class State:
             self.stats["expired_tasks"] += 1
 
     def run_queued(self, dev):
-        """The device's next session runs its queued tasks, oldest first (GenieACS runs pending tasks at every
-        session: lib/cwmp.ts); a task that faults stays with its fault (sim: no retry here)."""
+        """The device's next session runs its queued tasks, oldest first (the doc: a queued task runs when the device
+        next informs; issue 11 saw a reboot queued while offline run when the CPE came back). sim (assumption):
+        oldest first; a task that faults stays with its fault, no retry here."""
         with self.lock:
             self.drop_expired()
             due = [t for t in self.tasks.values() if t["device"] == dev.id]
@@ -787,18 +789,23 @@ class Handler(BaseHTTPRequestHandler):
         if method == "POST" and len(segs) == 3 and segs[0] == "devices" and segs[2] == "tasks":
             return self.post_task(segs[1], q)
         if method == "DELETE" and len(segs) == 2 and segs[0] == "tasks":
+            # lib/nbi.ts: DELETE /tasks/<id> deletes the task and its fault (<device>:task_<id>)
             with st.lock:
                 t = st.tasks.pop(segs[1], None)
-            if t:
-                with st.lock:
+                if t:
                     st.stats["tasks_deleted"] += 1
+                    st.faults.pop(t["device"] + ":task_" + segs[1], None)
             return self.send(200 if t else 404, "" if t else "Task not found", ctype="text/plain")
         if method == "DELETE" and len(segs) == 2 and segs[0] == "faults":
-            # the doc: DELETE /faults/<device id>:<channel> (a task's channel is task_<task id>)
+            # the doc: DELETE /faults/<device id>:<channel>; lib/nbi.ts: a task's fault (channel task_<task id>)
+            # takes its task with it
             with st.lock:
                 x = st.faults.pop(segs[1], None)
                 if x:
                     st.stats["faults_deleted"] += 1
+                    ch = segs[1].split(":", 1)[1] if ":" in segs[1] else ""
+                    if ch.startswith("task_"):
+                        st.tasks.pop(ch[5:], None)
             return self.send(200 if x else 404, "" if x else "Fault not found", ctype="text/plain")
         return self.send(404, "Not found", ctype="text/plain")
 
@@ -919,9 +926,15 @@ class Handler(BaseHTTPRequestHandler):
             st.task_seq += 1
             tid = "%024x" % (0x5f0000000000000000000000 + st.task_seq)
             task = dict(task, _id=tid, device=dev_id, timestamp=now_iso())
+            if isinstance(task.get("expiry"), (int, float)):
+                # lib/api-functions.ts sanitizeTask: expiry (seconds) becomes the date timestamp + expiry
+                t0 = datetime.datetime.now(datetime.timezone.utc)
+                task["expiry"] = (t0 + datetime.timedelta(seconds=task["expiry"])).strftime(
+                    "%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
             st.tasks[tid] = task
         if "connection_request" not in q:
-            return self.send(202, json.dumps(task), reason="Task queued but not processed")
+            # lib/nbi.ts: without connection_request the answer is a plain 202 (Node's phrase "Accepted")
+            return self.send(202, json.dumps(task), reason="Accepted")
         if not dev.online:
             return self.send(202, json.dumps(task), reason="Device is offline")
         if dev.session_ms:
@@ -930,8 +943,8 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(dev.session_ms / 1000.0)
         with st.lock:
             injected, dev.next_fault = dev.next_fault, None
-        # A CPE's SOAP fault becomes the task's fault "cwmp.<FaultCode>" (GenieACS lib/session.ts; fault codes:
-        # TR-069 Amendment 6 A.5.1, 9002 Internal error, 9005 Invalid parameter name)
+        # A CPE's SOAP fault becomes the task's fault, code "cwmp.<FaultCode>" (issue 11 saw `cwmp.9002` from a real
+        # GenieACS; fault codes: TR-069 Amendment 6 A.5.1, 9002 Internal error, 9005 Invalid parameter name)
         fault = injected["message"] if injected else st.run_task(dev, task)
         code = injected["code"] if injected else "cwmp.9005"
         if fault:

@@ -85,7 +85,7 @@ TEST(GenieTask, DuplicatesByNameAndTarget) {
     EXPECT_EQ(hosts->target(), "Device.Hosts");
     auto d = find_duplicate_task(
         R"([{"_id":"a","name":"refreshObject","objectName":"Device.DeviceInfo"},
-            {"_id":"b","name":"refreshObject","objectName":"Device.Hosts","expiry":900}])",
+            {"_id":"b","name":"refreshObject","objectName":"Device.Hosts","expiry":"2026-12-06T18:00:00.000Z"}])",
         *hosts);
     ASSERT_TRUE(d) << d.error().message;
     ASSERT_TRUE(*d);

@@ -8,6 +8,7 @@
 #include "diag/hosts.hpp"
 #include "json/json.hpp"
 #include "log/log.hpp"
+#include "sources/genieacs_model.hpp"
 
 namespace cpe::hub::api {
 
@@ -27,11 +28,22 @@ const std::vector<std::string> kGenieFull = {
     "InternetGatewayDevice.DeviceInfo", "InternetGatewayDevice.LANDevice.1.Hosts",
     "InternetGatewayDevice.WANDevice.1.X_CT-COM_GponInterfaceConfig"};
 const std::vector<std::string> kGenieHosts = {"Device.Hosts", "Device.WiFi", "Device.DHCPv4.Server.Pool",
-                                              "InternetGatewayDevice.LANDevice.1.Hosts"};
+                                              "InternetGatewayDevice.LANDevice.1.Hosts",
+                                              "InternetGatewayDevice.LANDevice.1.WLANConfiguration"};
+// A device's data model and last inform (the identity always comes): its DeviceInfo under either root, and
+// whether it has DataElements (refreshed with the hosts where present).
+const std::vector<std::string> kGenieModelProbe = {"Device.DeviceInfo.SoftwareVersion",
+                                                   "InternetGatewayDevice.DeviceInfo.SoftwareVersion",
+                                                   "Device.WiFi.DataElements.Network.ID"};
 // The hosts projection plus what ERPNext is asked by (diag::identity_of: Ethernet MACs; the serial is _deviceId's).
 const std::vector<std::string> kGenieHostsIdentity = {
-    "Device.Hosts", "Device.WiFi", "Device.DHCPv4.Server.Pool", "InternetGatewayDevice.LANDevice.1.Hosts",
-    "Device.Ethernet.Interface", "InternetGatewayDevice.LANDevice.1.LANEthernetInterfaceConfig"};
+    "Device.Hosts",
+    "Device.WiFi",
+    "Device.DHCPv4.Server.Pool",
+    "InternetGatewayDevice.LANDevice.1.Hosts",
+    "InternetGatewayDevice.LANDevice.1.WLANConfiguration",
+    "Device.Ethernet.Interface",
+    "InternetGatewayDevice.LANDevice.1.LANEthernetInterfaceConfig"};
 
 std::string upper(std::string s) {
     for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -126,6 +138,8 @@ void DevicesApi::start() {
     hub_.route("GET", "/devices/summary", [this](const net::Request& q, net::Responder r) { summary(q, std::move(r)); });
     hub_.route("GET", "/devices/:id/hosts", [this](const net::Request& q, net::Responder r) { hosts(q, std::move(r)); });
     hub_.route("POST", "/devices/:id/tasks", [this](const net::Request& q, net::Responder r) { tasks(q, std::move(r)); });
+    hub_.route("GET", "/devices/:id/tasks/:taskId",
+               [this](const net::Request& q, net::Responder r) { task_status(q, std::move(r)); });
     // GET /health (the Hub's, open) carries each source's state; /health/devices is the same document (older name).
     // An authenticated caller (service token, staff through the proxy) also gets each source's last error text.
     AccessConfig health_access = config_.access;
@@ -307,6 +321,8 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
     std::shared_ptr<const GenieHit> genie;
     bool genie_cached = false;
     bool genie_pending = false, agent_pending = false, erp_pending = false, bridge_pending = false;
+    Errc genie_errc =
+        Errc::unavailable;  // why GenieACS failed: the same status as every endpoint gives it (status_for)
     std::string bridge_fallback_id, erp_key, bridge_key;
     diag::DeviceInputs in;
 
@@ -388,6 +404,7 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
                     if (!r) {
                         st.state = diag::SourceState::failed;
                         st.error = r.error().message;
+                        self->genie_errc = r.error().code;
                     } else if (!hit) {
                         st.state = diag::SourceState::not_found;
                     } else {
@@ -423,7 +440,11 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
         if (genie && (ep.empty() || sameDevice())) {
             in.genieacs = genie->params;
             in.genieacs_status.state = diag::SourceState::fresh;
-            in.genieacs_status.data_ms = genie->last_inform_ms;
+            // The age of the values shown (their _timestamp), DeviceInfo and optical by the record's data
+            // model; _lastInform only when none has a timestamp.
+            const auto& mp = sources::model_paths(sources::model_of(genie->params));
+            in.genieacs_status.data_ms = oldest_value_ms(*genie, {mp.device_info, mp.optical});
+            if (!in.genieacs_status.data_ms) in.genieacs_status.data_ms = genie->last_inform_ms;
         } else if (genie) {
             in.genieacs_status.state = diag::SourceState::not_found;
             in.genieacs_status.error = "GenieACS matched another device (" + genie->id + ")";
@@ -706,7 +727,7 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
         api->cache_.drop_genieacs(serial);
         auto o = json::make_object();
         bool genie_failed = in.genieacs_status.state == diag::SourceState::failed;
-        int status = genie_failed ? 503 : 404;
+        int status = genie_failed ? status_for(make_error(genie_errc, "")) : 404;
         std::string msg = "no device matches serial '" + serial + "' (exact serial, GPON serial suffix, id containing it)";
         if (genie_failed) msg += "; GenieACS could not be asked: " + in.genieacs_status.error;
         json::add_string(o.get(), "error", msg);
@@ -729,6 +750,7 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
             if (at_deadline) {
                 in.genieacs_status = {diag::SourceState::failed, std::nullopt,
                                       "no answer within the lookup budget of " + std::to_string(api->config_.lookup_budget_ms) + " ms"};
+                genie_errc = Errc::timeout;
                 genie_pending = false;
                 reusable = false;
                 if (ep.empty()) return finish_not_found();
@@ -756,7 +778,13 @@ struct DevicesApi::Lookup : std::enable_shared_from_this<Lookup> {
         std::string body = diag::device_view_json(in);
         // The fallback that found it.
         body.pop_back();
-        body += ",\"match\":" + quote(level_name(ep_level && in.kind == "usp" ? ep_level : (genie ? level_of(genie->match) : 0))) + "}";
+        body += ",\"match\":" + quote(level_name(ep_level && in.kind == "usp" ? ep_level : (genie ? level_of(genie->match) : 0)));
+        if (genie && !genie->steps.empty()) {  // the GenieACS lookup's steps: which found it, which were skipped
+            auto steps = json::make_array();
+            for (const auto& st : genie->steps) json::append(steps.get(), json::Ptr(cJSON_CreateString(st.c_str())));
+            body += ",\"genieacs_steps\":" + json::print(steps.get());
+        }
+        body += "}";
         if (reusable && !refresh) {
             int64_t until = expires_ms;
             for (const diag::SourceStatus* st : {&in.agent_status, &in.genieacs_status, &in.erpnext_status, &in.bridge_status})
@@ -928,33 +956,65 @@ void DevicesApi::hosts_tr069(const std::string& id, bool refresh, net::Responder
 void DevicesApi::hosts_genieacs(const std::string& id, bool refresh, const std::string& why,
                                 std::shared_ptr<const GenieHit> doc, net::Responder res) {
     std::weak_ptr<int> alive = alive_;
-    auto answer = [id, res, why](const GenieHit& hit, const std::string& task_error) {
+    // The age shown is the age of the values shown: the oldest _timestamp of the hosts and association leaves
+    // (the record's own paths, by its data model), not _lastInform (an inform does not re-read them).
+    auto answer = [id, res, why](const GenieHit& hit, const std::string& task_error,
+                                 const std::string& task_json) {
+        const auto& mp = sources::model_paths(sources::model_of(hit.params));
+        std::vector<std::string> shown = {mp.hosts};
+        for (const auto& a : mp.associations) shown.push_back(a);
+        for (const auto& m : mp.mesh_if_present) shown.push_back(m);
         std::string body = diag::hosts_json(diag::hosts_view(hit.params, now_ms()));
         auto state = task_error.empty() ? diag::SourceState::fresh : diag::SourceState::stale;
-        res.json(200, with_source(std::move(body), "genieacs", state, hit.last_inform_ms, join(why, task_error), id));
+        std::string out = with_source(std::move(body), "genieacs", state, oldest_value_ms(hit, shown),
+                                      join(why, task_error), id);
+        if (!task_json.empty()) {
+            out.pop_back();
+            out += ",\"task\":" + task_json + "}";
+        }
+        res.json(200, out);
     };
-    auto fetch = [this, alive, id, res, why, answer](const std::string& task_error) {
-        genieacs_.get(id, kGenieHosts, [alive, id, res, why, answer, task_error](Result<std::optional<GenieHit>> r) {
-            if (alive.expired()) return;
-            if (!r)
-                return res.json(status_for(r.error()), error_body(status_for(r.error()), "hosts of '" + id + "': " +
-                                                                                              join(r.error().message, why)));
-            if (!*r) return res.json(404, error_body(404, "device '" + id + "' is not known"));
-            answer(**r, task_error);
-        });
+    auto fetch = [this, alive, id, res, why, answer](const std::string& task_error,
+                                                     const std::string& task_json) {
+        genieacs_.get(
+            id, kGenieHosts,
+            [alive, id, res, why, answer, task_error, task_json](Result<std::optional<GenieHit>> r) {
+                if (alive.expired()) return;
+                if (!r)
+                    return res.json(status_for(r.error()),
+                                    error_body(status_for(r.error()),
+                                               "hosts of '" + id + "': " + join(r.error().message, why)));
+                if (!*r) return res.json(404, error_body(404, "device '" + id + "' is not known"));
+                answer(**r, task_error, task_json);
+            });
     };
     if (!refresh) {
-        if (doc) return answer(*doc, "");
-        return fetch("");
+        if (doc) return answer(*doc, "", "");
+        return fetch("", "");
     }
-    // ?refresh on a TR-069 device: one validated refreshObject task (connection request), then read.
-    auto task = sources::Task::refresh_object("Device.Hosts");  // no trailing dot (genieacs-nbi.md)
-    if (!task) return res.json(500, error_body(500, task.error().message));
-    genieacs_.task(id, *task, [this, alive, id, fetch](Result<std::pair<long, std::string>> r) {
+    // ?refresh on a TR-069 device: the record first (its data model and whether it has DataElements), then
+    // the refreshObject tasks of its hosts and Wi-Fi/mesh associations (run_genie_task), then read. A task
+    // still running at genieacs.task_answer_ms: the hosts as GenieACS holds them now, with the task to
+    // follow.
+    auto run = [this, alive, id, fetch](const GenieHit& record) {
+        run_genie_task(id, "refreshHosts", false, record, [this, alive, fetch](const TrackedTask& t) {
+            if (alive.expired()) return;
+            std::string tj = tracked_json(t);
+            if (t.status == "done") return fetch("", tj);
+            if (t.status == "running") return fetch("refresh still running (task " + t.task_id + ")", tj);
+            if (t.status == "faulted")
+                return fetch("refresh faulted: " + t.fault_code + " " + t.fault_message, tj);
+            if (t.status == "queued") return fetch("refresh task not run now (" + t.reason + ")", tj);
+            fetch("refresh failed: " + t.error, tj);
+        });
+    };
+    genieacs_.get(id, kGenieModelProbe, [alive, id, res, run](Result<std::optional<GenieHit>> r) {
         if (alive.expired()) return;
-        forget_genieacs(id);  // the device's hosts may have changed in GenieACS
-        if (!r) return fetch("refresh failed: " + r.error().message);
-        fetch(r->first == 200 ? "" : "refresh task not run now (" + r->second + ")");
+        if (!r)
+            return res.json(status_for(r.error()),
+                            error_body(status_for(r.error()), "hosts of '" + id + "': " + r.error().message));
+        if (!*r) return res.json(404, error_body(404, "device '" + id + "' is not known"));
+        run(**r);
     });
 }
 
@@ -1092,17 +1152,219 @@ void DevicesApi::tasks(const net::Request& req, net::Responder res) {
         return;
     }
     if (!genieacs_.configured()) return res.json(404, error_body(404, "device '" + id + "' is not known"));
-    // TR-069: only tasks built here, validated by construction (genieacs-nbi.md: a bad shape crashes the NBI).
-    auto t = *task == "reboot" ? sources::Task::reboot()
-                               : sources::Task::refresh_object(*task == "refresh" ? "Device.DeviceInfo" : "Device.Hosts");
-    if (!t) return res.json(500, error_body(500, t.error().message));
-    genieacs_.task(id, *t, [this, alive, id, res, reply, tk = *task](Result<std::pair<long, std::string>> r) {
-        if (alive.expired()) return;
-        if (!r) return res.json(status_for(r.error()), error_body(status_for(r.error()), r.error().message));
-        forget_genieacs(id);  // done or queued: the next lookup reads the device again
-        if (r->first == 200) return reply(200, tk, "done", "GenieACS task: " + r->second);
-        reply(202, tk, "queued", "GenieACS task: " + r->second);
+    // TR-069: the device's record first (its data model chooses the task's paths; its last inform says
+    // online), then only tasks built here, validated by construction (genieacs-nbi.md: a bad shape crashes
+    // the NBI).
+    bool schedule = req.has_query("schedule");
+    auto key = tracked_running_.find(id + "\n" + *task);
+    if (key != tracked_running_.end()) {  // a retry while it runs: the same task, never a second one
+        const TrackedTask& t = tracked_.at(key->second);
+        return res.json(t.http, tracked_json(t));
+    }
+    genieacs_.get(id, kGenieModelProbe,
+                  [this, alive, id, res, schedule, kind = *task](Result<std::optional<GenieHit>> r) {
+                      if (alive.expired()) return;
+                      if (!r)
+                          return res.json(status_for(r.error()),
+                                          error_body(status_for(r.error()),
+                                                     "task for '" + id + "': " + r.error().message));
+                      if (!*r) return res.json(404, error_body(404, "device '" + id + "' is not known"));
+                      const GenieHit& doc = **r;
+                      // A reboot never waits in a queue for a device that is offline: it would run whenever
+                      // the device comes back, long after the CSR asked. The NBI says whether it reached the
+                      // device (202 "Device is offline", "Connection request error"): then the task is
+                      // deleted and the answer is 409 "device offline", unless ?schedule asked to queue it
+                      // (it keeps its expiry).
+                      run_genie_task(id, kind, schedule, doc, [res, this](const TrackedTask& t) {
+                          res.json(t.http, tracked_json(t));
+                      });
+                  });
+}
+
+void DevicesApi::task_status(const net::Request& req, net::Responder res) {
+    auto it = tracked_.find(req.param("taskId"));
+    if (it == tracked_.end() || it->second.device != req.param("id"))
+        return res.json(404,
+                        error_body(404, "task '" + req.param("taskId") + "' of device '" + req.param("id") +
+                                            "' is not known (the hub keeps its last tasks only)"));
+    res.json(200, tracked_json(it->second));
+}
+
+std::string DevicesApi::tracked_json(const TrackedTask& t) const {
+    auto o = json::make_object();
+    json::add_string(o.get(), "id", t.device);
+    json::add_string(o.get(), "task", t.kind);
+    json::add_string(o.get(), "task_id", t.task_id);
+    json::add_string(o.get(), "status", t.status);
+    if (!t.reason.empty()) json::add_string(o.get(), "reason", t.reason);
+    if (!t.fault_code.empty() || !t.fault_message.empty()) {
+        auto f = json::make_object();
+        json::add_string(f.get(), "code", t.fault_code);
+        json::add_string(f.get(), "message", t.fault_message);
+        json::add(o.get(), "fault", std::move(f));
+    }
+    if (!t.error.empty()) json::add_string(o.get(), "error", t.error);
+    auto ids = json::make_array();
+    for (const auto& g : t.genieacs_task_ids)
+        json::append(ids.get(), json::Ptr(cJSON_CreateString(g.c_str())));
+    json::add(o.get(), "genieacs_task_ids", std::move(ids));
+    auto steps = json::make_array();
+    for (const auto& g : t.steps) json::append(steps.get(), json::Ptr(cJSON_CreateString(g.c_str())));
+    json::add(o.get(), "steps", std::move(steps));
+    int64_t end = t.ended_ms ? t.ended_ms : now_ms();
+    json::add_number(o.get(), "elapsed_ms", static_cast<double>(end - t.started_ms));
+    std::string detail = t.status == "running" ? "still running in GenieACS: follow GET /devices/:id/tasks/" +
+                                                     t.task_id + " or SSE topic device:<id> (event task)"
+                         : t.status == "done"    ? "GenieACS task: done"
+                         : t.status == "queued"  ? "GenieACS task: queued (" + t.reason + ")"
+                         : t.status == "offline" ? "device offline: " + t.reason
+                         : t.status == "faulted"
+                             ? "GenieACS task faulted: " + t.fault_code + " " + t.fault_message
+                             : "GenieACS task failed: " + t.error;
+    json::add_string(o.get(), "detail", detail);
+    return json::print(o.get());
+}
+
+void DevicesApi::run_genie_task(const std::string& id, const std::string& kind, bool schedule,
+                                const GenieHit& doc, std::function<void(const TrackedTask&)> answer) {
+    const std::string key = id + "\n" + kind;
+    if (auto k = tracked_running_.find(key); k != tracked_running_.end())
+        return answer(tracked_.at(k->second));
+    // Every path from the device's data model (sources/genieacs_model: TR-181 Device. or TR-098
+    // InternetGatewayDevice.); object names without a trailing dot (genieacs-nbi.md).
+    const auto& mp = sources::model_paths(sources::model_of(doc.params));
+    std::vector<std::string> objects;
+    if (kind == "refresh") {
+        objects = {mp.device_info, mp.optical};
+    } else if (kind == "refreshHosts") {
+        objects = {mp.hosts};
+        for (const auto& a : mp.associations) objects.push_back(a);
+        for (const auto& m : mp.mesh_if_present)
+            if (sources::has_subtree(doc.params, m)) objects.push_back(m);
+    }
+    std::vector<sources::Task> list;
+    if (kind == "reboot") {
+        list.push_back(*sources::Task::reboot());
+    } else {
+        for (const auto& o : objects) {
+            auto t = sources::Task::refresh_object(o);
+            if (!t) {
+                TrackedTask bad;
+                bad.device = id;
+                bad.kind = kind;
+                bad.status = "failed";
+                bad.http = 500;
+                bad.error = t.error().message;
+                return answer(bad);
+            }
+            list.push_back(*t);
+        }
+    }
+    TrackedTask fresh;
+    fresh.task_id = "t" + std::to_string(++task_seq_) + "-" + std::to_string(now_ms() % 100000);
+    fresh.device = id;
+    fresh.kind = kind;
+    fresh.started_ms = now_ms();
+    const std::string tid = fresh.task_id;
+    tracked_[tid] = fresh;
+    tracked_running_[key] = tid;
+    // Beyond 200 kept, the task that ended first goes (running ones stay).
+    constexpr size_t kMaxTracked = 200;
+    while (tracked_.size() > kMaxTracked) {
+        auto oldest = tracked_.end();
+        for (auto it = tracked_.begin(); it != tracked_.end(); ++it)
+            if (it->second.ended_ms && (oldest == tracked_.end() || it->second.ended_ms < oldest->second.ended_ms))
+                oldest = it;
+        if (oldest == tracked_.end()) break;
+        tracked_.erase(oldest);
+    }
+
+    struct Run {
+        bool answered = false;
+        net::TimerHandle timer;
+        std::vector<sources::Task> list;
+        size_t next = 0;
+        std::function<void()> step;
+    };
+    auto run = std::make_shared<Run>();
+    run->list = std::move(list);
+    std::weak_ptr<int> alive = alive_;
+    uint64_t answer_ms = config_.genieacs.task_answer_ms
+                             ? config_.genieacs.task_answer_ms
+                             : config_.genieacs.budget_ms + config_.genieacs.task_timeout_ms;
+    run->timer = hub_.loop().add_timer(answer_ms, [this, alive, run, tid, answer] {
+        if (alive.expired() || run->answered) return;
+        run->answered = true;
+        answer(tracked_.at(tid));
     });
+    auto end = [this, alive, run, tid, key, id, answer](std::string status, int http) {
+        if (alive.expired()) return;
+        hub_.loop().post(
+            [run] { run->step = nullptr; });  // breaks the cycle step → run (not from inside step)
+        tracked_running_.erase(key);
+        forget_genieacs(id);  // done or queued: the next lookup reads the device again
+        auto it = tracked_.find(tid);
+        if (it == tracked_.end()) return;
+        it->second.status = std::move(status);
+        it->second.http = http;
+        it->second.ended_ms = now_ms();
+        std::string body = tracked_json(it->second);
+        hub_.events().publish({"device:" + id, "tasks"}, "task", body);
+        if (run->answered) return;
+        run->answered = true;
+        run->timer.cancel();
+        answer(it->second);
+    };
+    sources::TaskOptions opt;
+    opt.keep_queued = kind != "reboot" || schedule;  // a reboot the NBI could not run now is deleted
+    run->step = [this, alive, run, tid, id, kind, schedule, opt, end] {
+        if (run->next >= run->list.size()) return end("done", 200);
+        const sources::Task& task = run->list[run->next++];
+        std::string what = task.name() + (task.target().empty() ? "" : " " + task.target());
+        genieacs_.task(
+            id, task, opt, [this, alive, run, tid, kind, schedule, end, what](Result<sources::TaskResult> r) {
+                if (alive.expired()) return;
+                auto it = tracked_.find(tid);
+                if (it == tracked_.end()) return;
+                TrackedTask& t = it->second;
+                if (!r) {
+                    t.error = r.error().message;
+                    t.steps.push_back(what + ": failed (" + r.error().message + ")");
+                    return end("failed", status_for(r.error()));
+                }
+                const sources::TaskResult& tr = *r;
+                if (!tr.task_id.empty()) t.genieacs_task_ids.push_back(tr.task_id);
+                using O = sources::TaskOutcome;
+                t.steps.push_back(what + ": " + sources::task_outcome_name(tr.outcome) +
+                                  (tr.reason.empty() ? "" : " (" + tr.reason + ")") +
+                                  (tr.removed ? ", deleted from GenieACS" : "") +
+                                  (tr.cleanup_error.empty() ? "" : ", cleanup failed: " + tr.cleanup_error));
+                switch (tr.outcome) {
+                    case O::done:
+                        if (run->step) run->step();
+                        return;
+                    case O::faulted:
+                        t.reason = tr.reason;
+                        t.fault_code = tr.fault_code;
+                        t.fault_message = tr.fault_message;
+                        return end("faulted", 502);
+                    case O::no_such_device:
+                        t.error = "GenieACS: no such device";
+                        return end("failed", 404);
+                    default:
+                        t.reason = tr.reason;
+                        if (kind == "reboot" && !schedule) {
+                            t.error =
+                                "device offline (" + tr.reason +
+                                "): the reboot was deleted from GenieACS, not left to run "
+                                "whenever the device comes back; ?schedule queues it for its next session";
+                            return end("offline", 409);
+                        }
+                        return end("queued", 202);
+                }
+            });
+    };
+    run->step();
 }
 
 // ---- poller ------------------------------------------------------------------------------------

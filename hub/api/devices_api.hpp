@@ -80,6 +80,30 @@ private:
                         net::Responder res);
     void summary(const net::Request& req, net::Responder res);
     void tasks(const net::Request& req, net::Responder res);
+    void task_status(const net::Request& req, net::Responder res);  // GET /devices/:id/tasks/:taskId
+
+    // GenieACS tasks the hub follows to their end (POST /devices/:id/tasks, hosts?refresh), by the hub's task
+    // id.
+    struct TrackedTask {
+        std::string task_id, device, kind;  // kind: reboot, refresh, refreshHosts
+        std::string status = "running";     // running, done, queued, offline, faulted, failed
+        std::string reason, fault_code, fault_message, error;
+        std::vector<std::string> genieacs_task_ids;
+        std::vector<std::string> steps;  // each GenieACS task and how it ended
+        int http = 202;                  // the status an answer about it gets
+        int64_t started_ms = 0, ended_ms = 0;
+    };
+    // Runs the GenieACS tasks of `kind` for device `id` — chosen for its data model (sources::model_paths of
+    // `doc`, its record) — and follows them to their end; or, when one of that kind is already running for
+    // the device, that one (nothing posted again). `answer` runs once: at the end, or at
+    // genieacs.task_answer_ms with the task still running. `schedule`: a reboot of an offline device stays
+    // queued in GenieACS (else refused).
+    void run_genie_task(const std::string& id, const std::string& kind, bool schedule, const GenieHit& doc,
+                        std::function<void(const TrackedTask&)> answer);
+    std::string tracked_json(const TrackedTask& t) const;
+    std::map<std::string, TrackedTask> tracked_;          // by task id (the last kMaxTracked ended ones kept)
+    std::map<std::string, std::string> tracked_running_;  // device id + "\n" + kind → task id
+    uint64_t task_seq_ = 0;
 
     // Agent side.
     void agent_get(const std::string& ep, const std::vector<std::string>& paths, uint64_t timeout_ms,

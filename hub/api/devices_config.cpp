@@ -109,11 +109,14 @@ Result<DevicesConfig> parse_devices_config(std::string_view text, std::string_vi
             if (p.empty() || p[0] != '/') return r.bad("access.protected_prefixes", "each prefix must start with '/'");
     }
     if (const cJSON* g = r.object(root, "genieacs", "", st)) {
-        TRY(r.only(g, "genieacs", {"url", "budget_ms", "task_timeout_ms", "online_window_s", "gpon_paths"}));
+        TRY(r.only(
+            g, "genieacs",
+            {"url", "budget_ms", "task_timeout_ms", "task_answer_ms", "online_window_s", "gpon_paths"}));
         TRY(r.str(g, "url", "genieacs.", c.genieacs.url));
         TRY(url_ok(r, "genieacs.url", c.genieacs.url));
         TRY(r.uint(g, "budget_ms", "genieacs.", c.genieacs.budget_ms, 100, 60000));
         TRY(r.uint(g, "task_timeout_ms", "genieacs.", c.genieacs.task_timeout_ms, 0, 60000));
+        TRY(r.uint(g, "task_answer_ms", "genieacs.", c.genieacs.task_answer_ms, 0, 600000));
         TRY(r.uint(g, "online_window_s", "genieacs.", c.genieacs.online_window_s, 60, 604800));
         TRY(r.strings(g, "gpon_paths", "genieacs.", c.genieacs.gpon_paths));
     }

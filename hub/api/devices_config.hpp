@@ -24,6 +24,9 @@ struct DevicesConfig {
         std::string url;               // NBI base, e.g. http://genieacs:7557 ; "" = off
         uint64_t budget_ms = 2500;     // per NBI call
         uint64_t task_timeout_ms = 3000;  // connection-request wait for tasks (?timeout=)
+        // A task's HTTP answer is sent by then (0: budget_ms + task_timeout_ms); a task still running is
+        // followed to its end (GET /devices/:id/tasks/:taskId, SSE "task" on device:<id>).
+        uint64_t task_answer_ms = 0;
         unsigned online_window_s = 900;   // _lastInform newer than this = online
         // GPON serial leaves by data model: XX230v (TR-181, the real dump); HT803G (TR-098, leaf name unconfirmed).
         std::vector<std::string> gpon_paths = {"Device.Optical.Interface.1.GponAuth.GponSn",

@@ -324,7 +324,11 @@ GenieHit hit_from_device(const sources::GenieDevice& d) {
     GenieHit h;
     h.id = d.id;
     for (const auto& [path, p] : d.params)
-        if (!p.object && p.has_value) h.params[path] = p.value;
+        if (!p.object && p.has_value) {
+            h.params[path] = p.value;
+            if (!p.timestamp.empty())
+                if (auto t = diag::parse_iso8601_ms(p.timestamp)) h.value_ms[path] = *t;
+        }
     h.params["_id"] = d.id;
     if (!d.serial.empty()) h.params["_deviceId._SerialNumber"] = d.serial;
     if (!d.product_class.empty()) h.params["_deviceId._ProductClass"] = d.product_class;
@@ -335,6 +339,17 @@ GenieHit hit_from_device(const sources::GenieDevice& d) {
         h.last_inform_ms = diag::parse_iso8601_ms(d.last_inform);
     }
     return h;
+}
+
+std::optional<int64_t> oldest_value_ms(const GenieHit& hit, const std::vector<std::string>& objects) {
+    std::optional<int64_t> out;
+    for (const auto& o : objects) {
+        std::string prefix = o + ".";
+        for (auto it = hit.value_ms.lower_bound(prefix);
+             it != hit.value_ms.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
+            if (!out || it->second < *out) out = it->second;
+    }
+    return out;
 }
 
 }  // namespace cpe::hub::api

@@ -3,9 +3,12 @@
 // values. Errors name what was wrong.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "diag/hosts.hpp"
 #include "diag/params.hpp"
@@ -57,7 +60,12 @@ struct GenieHit {
     std::string match;  // serial, gpon_suffix, id_contains, id
     diag::Params params;
     std::optional<int64_t> last_inform_ms;
+    std::map<std::string, int64_t> value_ms;  // each leaf's _timestamp (when GenieACS read that value)
+    std::vector<std::string> steps;           // what each lookup step did ("serial: found", "…: skipped (…)")
 };
+// The oldest _timestamp among the leaves of `hit` under any of `objects` ("Device.Hosts" → "Device.Hosts.…"):
+// the age of the values an answer shows. nullopt: none of them has a timestamp.
+std::optional<int64_t> oldest_value_ms(const GenieHit& hit, const std::vector<std::string>& objects);
 // h11's parsed device → the view's TR-181 values (leaves with a value, "_deviceId._SerialNumber", "_id", …).
 GenieHit hit_from_device(const sources::GenieDevice& d);
 

@@ -106,7 +106,8 @@ GenieAcs::GenieAcs(net::EventLoop& loop, net::HttpClient& http, std::string base
     o.connect_timeout_ms = std::min<uint64_t>(limits.budget_ms, 2000);
     o.query_budget_ms = limits.budget_ms;
     o.connection_request_timeout_ms = task_timeout_ms;
-    o.task_budget_ms = limits.budget_ms + task_timeout_ms;
+    o.task_budget_ms =
+        0;  // follow a task to its end (timeout + 125 s); the device API answers its caller sooner
     o.breaker = {limits.breaker_failures, limits.breaker_open_ms};
     o.gpon_serial_paths = std::move(gpon_paths);
     o.max_matches = 2;
@@ -137,6 +138,7 @@ void GenieAcs::find(const std::string& serial, const std::vector<std::string>& p
         if (f.value.method == sources::LookupMethod::none || f.value.devices.empty()) return done(std::optional<GenieHit>{});
         GenieHit h = hit_from_device(f.value.devices.front());
         h.match = sources::lookup_method_name(f.value.method);
+        h.steps = f.value.steps;
         done(std::optional<GenieHit>(std::move(h)));
     });
 }
@@ -193,23 +195,23 @@ void GenieAcs::list(const std::vector<std::string>& projection,
         });
 }
 
-void GenieAcs::task(const std::string& id, const sources::Task& task,
-                    std::function<void(Result<std::pair<long, std::string>>)> done) {
+void GenieAcs::task(const std::string& id, const sources::Task& task, sources::TaskOptions options,
+                    std::function<void(Result<sources::TaskResult>)> done) {
     if (!lookup_) {
         loop_.post([done] { done(make_error(Errc::unavailable, "GenieACS is not configured")); });
         return;
     }
-    lookup_->post_task(id, task, sources::TaskOptions{true}, [id, done](sources::Fetched<sources::TaskResult> f) {
+    // Every task carries an expiry: one the device never picks up is dropped by GenieACS, not run days later.
+    auto t = task.with_expiry(kTaskExpiryS);
+    if (!t) {
+        loop_.post([done, e = t.error()] { done(e); });
+        return;
+    }
+    lookup_->post_task(id, *t, options, [id, done](sources::Fetched<sources::TaskResult> f) {
         if (!f.ok()) return done(error_of(f.provenance));
-        using O = sources::TaskOutcome;
-        const auto& r = f.value;
-        std::string why = sources::task_outcome_name(r.outcome) + (r.reason.empty() ? "" : ": " + r.reason) +
-                          (r.fault.empty() ? "" : " (" + r.fault + ")");
-        switch (r.outcome) {
-        case O::done: return done(std::pair<long, std::string>{200, why});
-        case O::no_such_device: return done(make_error(Errc::not_found, "GenieACS: no such device '" + id + "'"));
-        default: return done(std::pair<long, std::string>{202, why});
-        }
+        if (f.value.outcome == sources::TaskOutcome::no_such_device)
+            return done(make_error(Errc::not_found, "GenieACS: no such device '" + id + "'"));
+        done(std::move(f.value));
     });
 }
 

@@ -78,8 +78,13 @@ public:
     void list(const std::vector<std::string>& projection,
               std::function<void(std::vector<FleetDevice>, std::vector<std::string> invalid_ids)> on_page,
               std::function<void(Result<sources::WalkResult>)> done);
-    // A validated task (h11's Task builders) with a connection request. Value: 200 done, 202 queued/offline/faulted.
-    void task(const std::string& id, const sources::Task& task, std::function<void(Result<std::pair<long, std::string>>)> done);
+    // A validated task (h11's Task builders) with a connection request and an expiry (kTaskExpiryS), followed
+    // to its end (the NBI's session, up to timeout + 120 s): value = the NBI's outcome (done, queued with the
+    // reason, offline, faulted with the fault's code and message; pending duplicates are not posted again).
+    // Error not_found: no such device.
+    static constexpr uint32_t kTaskExpiryS = 900;
+    void task(const std::string& id, const sources::Task& task, sources::TaskOptions options,
+              std::function<void(Result<sources::TaskResult>)> done);
     json::Ptr health(int64_t now_ms) const;
 
 private:

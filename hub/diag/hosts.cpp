@@ -169,6 +169,29 @@ HostsView hosts_view(const Params& params, int64_t now_ms) {
             }
         }
     }
+    // TR-098 (HT803G): InternetGatewayDevice.LANDevice.1.WLANConfiguration.{i}.AssociatedDevice.{j}
+    // .AssociatedDeviceMACAddress (TR-098 Amendment 2): the gateway's Wi-Fi clients. The band from the
+    // WLANConfiguration's OperatingFrequencyBand when it has one, else its Standard ("a"/"ac" = 5 GHz, "b"/"g" =
+    // 2.4 GHz; "n" says neither). Which of these the HT803G reports is unconfirmed.
+    const std::string wlan = "InternetGatewayDevice.LANDevice.1.WLANConfiguration.";
+    for (const auto& [w, conf] : instances(params, wlan)) {
+        std::string band = band_name(str(conf, "OperatingFrequencyBand"));
+        std::string standard = str(conf, "Standard");
+        if (band.empty() && (standard == "a" || standard == "ac")) band = "5GHz";
+        if (band.empty() && (standard == "b" || standard == "g")) band = "2.4GHz";
+        for (const auto& [d, sta] : instances(params, wlan + std::to_string(w) + ".AssociatedDevice.")) {
+            (void)d;
+            std::string mac = normalize_mac(str(sta, "AssociatedDeviceMACAddress"));
+            if (mac.empty()) continue;
+            auto& st = stations[mac];
+            if (st.node_name.empty()) {
+                st.node_name = nodes.empty() ? "gateway" : nodes.front().name;
+                st.node_mac = nodes.empty() ? "" : nodes.front().mac;
+            }
+            if (st.band.empty()) st.band = band;
+            if (st.ip.empty()) st.ip = str(sta, "AssociatedDeviceIPAddress");
+        }
+    }
     // Leases by MAC.
     std::map<std::string, std::optional<int64_t>> leases;
     for (const auto& [p, pool] : instances(params, "Device.DHCPv4.Server.Pool.")) {

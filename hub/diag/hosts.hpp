@@ -5,7 +5,8 @@
 //     .Radio.{r}.AP.{a}.AssociatedDevice.{d}      which node each Wi-Fi client is on (signal RCPI → dBm ≈ RCPI/2 − 110)
 //   Device.WiFi.AccessPoint.{i}.AssociatedDevice  signal (dBm) and rate when MultiAP does not list the client
 //   Device.DHCPv4.Server.Pool.{i}.Client.{i}      lease time remaining
-// TR-098 devices (InternetGatewayDevice.LANDevice.1.Hosts.Host.{i}) give hosts without mesh data.
+// TR-098 devices (InternetGatewayDevice.LANDevice.1.Hosts.Host.{i}) give hosts without mesh data; their Wi-Fi
+// clients (LANDevice.1.WLANConfiguration.{i}.AssociatedDevice.{j}) are on the gateway, with the band.
 // Hosts are ordered by node (in APDevice order), wired/other last; `nodes` counts each node's clients.
 #pragma once
 

@@ -152,19 +152,19 @@ void GenieAcsClient::find_by_serial(const std::string& serial, std::vector<std::
         return;
     }
     auto deliver = [done](Error e) { done(Fetched<DeviceLookup>::failure(kSource, e)); };
-    auto fail = [this, deliver](Error e) {
-        note(&e);
-        deliver(e);
-    };
     if (refuse_if_open(deliver)) return;
-    auto call = Call::start(loop_, http_, alive_, options_.query_budget_ms, options_.connect_timeout_ms,
-                            "GenieACS lookup of serial " + serial, fail);
 
-    // The three steps, each a query; the first with a match wins.
+    // The three steps, each a query; the first with a match wins. Serials are compared case-insensitively in
+    // every step (a CSR types "22275a7000395" for "22275A7000395"): an anchored regex with the "i" option
+    // (MongoDB $regex/$options, passed through by lib/query.ts). Only _id is indexed (the doc), so the
+    // exact-serial step scans as an equality would.
     std::vector<std::pair<LookupMethod, std::string>> steps;
     {
+        auto cond = json::make_object();
+        json::add_string(cond.get(), "$regex", "^" + regex_escape(serial) + "$");
+        json::add_string(cond.get(), "$options", "i");
         auto q = json::make_object();
-        json::add_string(q.get(), "_deviceId._SerialNumber", serial);
+        json::add(q.get(), "_deviceId._SerialNumber", std::move(cond));
         steps.emplace_back(LookupMethod::serial, json::print(q.get()));
     }
     if (serial.size() >= 8) {
@@ -176,34 +176,92 @@ void GenieAcsClient::find_by_serial(const std::string& serial, std::vector<std::
     {
         auto cond = json::make_object();
         json::add_string(cond.get(), "$regex", genieacs_id_fragment_regex(serial));
+        json::add_string(cond.get(), "$options", "i");
         auto q = json::make_object();
         json::add(q.get(), "_id", std::move(cond));
         steps.emplace_back(LookupMethod::id_contains, json::print(q.get()));
     }
-    auto shared_steps = std::make_shared<decltype(steps)>(std::move(steps));
-    auto proj = std::make_shared<std::vector<std::string>>(std::move(projection));
-    auto run = std::make_shared<std::function<void(size_t)>>();
-    std::weak_ptr<std::function<void(size_t)>> weak_run = run;
-    *run = [this, call, shared_steps, proj, done, weak_run](size_t i) {
-        if (i >= shared_steps->size()) {
-            if (!call->finish()) return;
+    // Each step is its own call: its own budget (step_budget_ms, never past the lookup's deadline), so a slow
+    // step fails alone and the next still runs. A failed step and no match later: the lookup fails (not "not
+    // found").
+    struct State {
+        std::vector<std::pair<LookupMethod, std::string>> steps;
+        std::vector<std::string> projection;
+        std::vector<std::string> notes;
+        std::optional<Error> first_error;
+        int64_t deadline = 0;
+        std::function<void(size_t)> run;
+    };
+    auto state = std::make_shared<State>();
+    state->steps = std::move(steps);
+    state->projection = std::move(projection);
+    state->deadline = steady_ms() + static_cast<int64_t>(options_.query_budget_ms);
+    uint64_t step_budget = options_.step_budget_ms ? options_.step_budget_ms
+                                                   : std::max<uint64_t>(1, options_.query_budget_ms / 3);
+    std::weak_ptr<State> weak = state;
+    std::string who = "GenieACS lookup of serial " + serial;
+    state->run = [this, weak, done, step_budget, who](size_t i) {
+        auto s = weak.lock();
+        if (!s) return;
+        auto finish_none = [this, s, done, who] {
+            if (s->first_error) {
+                Error e = *s->first_error;
+                e.message = "no lookup step found the device; " + e.message;
+                note(&e);  // one outcome per lookup for the breaker
+                return done(Fetched<DeviceLookup>::failure(kSource, e));
+            }
             note(nullptr);
-            return done(Fetched<DeviceLookup>::good(kSource, DeviceLookup{}));
+            DeviceLookup l;
+            l.steps = s->notes;
+            done(Fetched<DeviceLookup>::good(kSource, std::move(l)));
+        };
+        if (i >= s->steps.size()) return finish_none();
+        const auto method = s->steps[i].first;
+        const auto q = s->steps[i].second;
+        int64_t left = s->deadline - steady_ms();
+        if (left <= 0) {
+            for (size_t k = i; k < s->steps.size(); ++k)
+                s->notes.push_back(std::string(lookup_method_name(s->steps[k].first)) +
+                                   ": not run (the lookup's budget of " +
+                                   std::to_string(options_.query_budget_ms) + " ms is spent)");
+            if (!s->first_error) s->first_error = make_error(Errc::timeout, "the lookup's budget is spent");
+            return finish_none();
         }
-        // Named copies, not a structured binding: lambdas below capture them (clang 14 refuses bindings there).
-        const auto method = (*shared_steps)[i].first;
-        const auto q = (*shared_steps)[i].second;
-        auto self_run = weak_run.lock();
-        run_query(call, q, *proj, [this, call, done, method, i, self_run](Result<DeviceLookup> r) {
+        uint64_t budget = std::min<uint64_t>(step_budget, static_cast<uint64_t>(left));
+        std::string what = who + " (" + lookup_method_name(method) + ", " + std::to_string(budget) + " ms)";
+        auto step_fail = [this, s, method, i](Error e) {
+            s->notes.push_back(std::string(lookup_method_name(method)) + ": failed (" + e.message + ")");
+            if (!s->first_error) s->first_error = e;
+            // Only a slow step (its budget spent) lets the next run: a server error, a refused query or a
+            // connection failure would be the next step's answer too.
+            if (e.code != Errc::timeout) {
+                for (size_t k = i + 1; k < s->steps.size(); ++k)
+                    s->notes.push_back(std::string(lookup_method_name(s->steps[k].first)) + ": not run");
+                return s->run(s->steps.size());
+            }
+            s->run(i + 1);
+        };
+        auto call = Call::start(loop_, http_, alive_, budget, options_.connect_timeout_ms, what, step_fail);
+        run_query(call, q, s->projection, [this, call, s, done, method, i](Result<DeviceLookup> r) {
             if (!r) return call->fail(r.error());
-            if (r->devices.empty()) return (*self_run)(i + 1);
             if (!call->finish()) return;
+            if (r->devices.empty()) {
+                s->notes.push_back(std::string(lookup_method_name(method)) + ": no match");
+                return s->run(i + 1);
+            }
+            s->notes.push_back(std::string(lookup_method_name(method)) + ": found");
+            for (size_t k = i + 1; k < s->steps.size(); ++k)
+                s->notes.push_back(std::string(lookup_method_name(s->steps[k].first)) +
+                                   ": skipped (found by " + lookup_method_name(method) + ")");
             note(nullptr);
             r->method = method;
+            r->steps = s->notes;
             done(Fetched<DeviceLookup>::good(kSource, std::move(*r)));
         });
     };
-    (*run)(0);
+    // The state lives as long as a step is in flight: each step's callbacks hold `s`.
+    auto keep = state;
+    loop_.post([keep] { keep->run(0); });
 }
 
 void GenieAcsClient::get_device(const std::string& id, std::vector<std::string> projection,
@@ -234,7 +292,40 @@ void GenieAcsClient::post_task(const std::string& device_id, const Task& task, T
     }
     if (refuse_if_open(deliver)) return;
     std::string what = "GenieACS task " + task.name() + " for " + device_id;
-    auto call = Call::start(loop_, http_, alive_, options_.task_budget_ms, options_.connect_timeout_ms, what, fail);
+    uint64_t budget =
+        options_.task_budget_ms ? options_.task_budget_ms : options_.connection_request_timeout_ms + 125000;
+    auto call = Call::start(loop_, http_, alive_, budget, options_.connect_timeout_ms, what, fail);
+    if (!topt.dedupe) return send_task(call, device_id, task, topt, done);
+    // GET /tasks?query={"device":<id>,"name":<name>}: tasks still in GenieACS have not run (done tasks are
+    // deleted, lib/nbi.ts) — pending, or faulted (then their fault says so).
+    auto q = json::make_object();
+    json::add_string(q.get(), "device", device_id);
+    json::add_string(q.get(), "name", task.name());
+    net::HttpRequest r;
+    r.url = options_.base_url + "/tasks/?query=" + url_component(json::print(q.get()));
+    std::string w = what + " (pending tasks)";
+    call->send(std::move(r), [this, call, device_id, task, topt, done, w](Result<net::HttpResponse> res) {
+        if (!res) return call->fail(res.error().with_context(w));
+        if (res->status != 200) return call->fail(status_error(*res, w));
+        auto dup = find_duplicate_task(res->body, task);
+        if (!dup) return call->fail(dup.error().with_context(w));
+        if (*dup) {
+            TaskResult tr;
+            tr.outcome = TaskOutcome::queued;
+            tr.task_id = **dup;
+            tr.duplicate = true;
+            tr.reason =
+                "a " + task.name() + " task for this device is already pending in GenieACS: not posted again";
+            if (!call->finish()) return;
+            note(nullptr);
+            return done(Fetched<TaskResult>::good(kSource, std::move(tr)));
+        }
+        send_task(call, device_id, task, topt, done);
+    });
+}
+
+void GenieAcsClient::send_task(const std::shared_ptr<Call>& call, const std::string& device_id,
+                               const Task& task, TaskOptions topt, Callback<TaskResult> done) {
     net::HttpRequest r;
     r.method = "POST";
     r.url = options_.base_url + "/devices/" + url_component(device_id) + "/tasks";
@@ -242,7 +333,8 @@ void GenieAcsClient::post_task(const std::string& device_id, const Task& task, T
         r.url += "?connection_request&timeout=" + std::to_string(options_.connection_request_timeout_ms);
     r.headers = {{"Content-Type", "application/json"}};
     r.body = task.json();
-    call->send(std::move(r), [this, call, done, device_id, what](Result<net::HttpResponse> res) {
+    std::string what = call->what();
+    call->send(std::move(r), [this, call, done, device_id, what, topt](Result<net::HttpResponse> res) {
         if (!res) return call->fail(res.error().with_context(what));
         if (res->status == 400 || res->status >= 500 || (res->status != 200 && res->status != 202 && res->status != 404))
             return call->fail(status_error(*res, what));
@@ -254,47 +346,88 @@ void GenieAcsClient::post_task(const std::string& device_id, const Task& task, T
             tr.task_id = json::opt_string(body->get(), "_id").value_or("");
         if (res->status == 404) tr.reason = "No such device";
         if (!res->reason.empty() && res->status == 202) tr.reason = res->reason;
-        // The reason phrase tells the 202s apart; a faulted task's fault is fetched for its message, and
-        // an answer whose phrase was lost on the way (a proxy) is decided by the fault list.
-        if (res->status != 202 || (tr.outcome != TaskOutcome::faulted && !res->reason.empty())) {
-            if (!call->finish()) return;
-            note(nullptr);
-            return done(Fetched<TaskResult>::good(kSource, std::move(tr)));
-        }
-        resolve_202(call, device_id, std::move(tr), done);
+        // The reason phrase tells the 202s apart; a faulted task's fault is fetched for its code and message,
+        // and an answer whose phrase was lost on the way (a proxy) is decided by the fault list.
+        if (res->status != 202 || (tr.outcome != TaskOutcome::faulted && !res->reason.empty()))
+            return finish_task(call, device_id, std::move(tr), topt, done);
+        resolve_202(call, device_id, std::move(tr), topt, done);
     });
 }
 
-void GenieAcsClient::resolve_202(const std::shared_ptr<Call>& call, const std::string& device_id, TaskResult tr,
-                                 Callback<TaskResult> done) {
+void GenieAcsClient::resolve_202(const std::shared_ptr<Call>& call, const std::string& device_id,
+                                 TaskResult tr, TaskOptions topt, Callback<TaskResult> done) {
     if (tr.task_id.empty()) {
-        if (!call->finish()) return;
-        note(nullptr);
         tr.reason = "202 without a task id";
-        return done(Fetched<TaskResult>::good(kSource, std::move(tr)));
+        return finish_task(call, device_id, std::move(tr), topt, done);
     }
     auto q = json::make_object();
     json::add_string(q.get(), "_id", device_id + ":task_" + tr.task_id);
     net::HttpRequest r;
     r.url = options_.base_url + "/faults/?query=" + url_component(json::print(q.get()));
     std::string what = call->what() + " (fault check)";
-    call->send(std::move(r), [this, call, done, tr, what](Result<net::HttpResponse> res) mutable {
-        if (!res) return call->fail(res.error().with_context(what));
-        if (res->status != 200) return call->fail(status_error(*res, what));
-        auto faults = json::parse(res->body, what);
-        if (!faults || !cJSON_IsArray(faults->get()))
-            return call->fail(make_error(Errc::parse_error, what + ": expected a JSON array"));
-        if (const cJSON* f = faults->get()->child) {
-            tr.outcome = TaskOutcome::faulted;
-            tr.reason = "Task faulted";
-            tr.fault = json::opt_string(f, "message").value_or("") ;
-            if (auto code = json::opt_string(f, "code")) tr.fault = *code + ": " + tr.fault;
-        } else if (tr.reason.empty()) {
-            tr.reason = "202: queued or device offline (the reason phrase is not available)";
-        }
+    call->send(
+        std::move(r), [this, call, device_id, done, tr, topt, what](Result<net::HttpResponse> res) mutable {
+            if (!res) return call->fail(res.error().with_context(what));
+            if (res->status != 200) return call->fail(status_error(*res, what));
+            auto fault = parse_task_fault(res->body);
+            if (!fault) return call->fail(fault.error().with_context(what));
+            if (*fault) {
+                tr.outcome = TaskOutcome::faulted;
+                tr.reason = "Task faulted";
+                tr.fault_code = (*fault)->code;
+                tr.fault_message = (*fault)->message;
+                tr.fault = tr.fault_code.empty() ? tr.fault_message : tr.fault_code + ": " + tr.fault_message;
+            } else if (tr.reason.empty()) {
+                tr.reason = "202: queued or device offline (the reason phrase is not available)";
+            }
+            finish_task(call, device_id, std::move(tr), topt, done);
+        });
+}
+
+void GenieAcsClient::finish_task(const std::shared_ptr<Call>& call, const std::string& device_id,
+                                 TaskResult tr, TaskOptions topt, Callback<TaskResult> done) {
+    auto end = [this, call, done](TaskResult t) {
         if (!call->finish()) return;
         note(nullptr);
-        done(Fetched<TaskResult>::good(kSource, std::move(tr)));
+        done(Fetched<TaskResult>::good(kSource, std::move(t)));
+    };
+    bool faulted = tr.outcome == TaskOutcome::faulted && topt.clean_faults;
+    bool give_up =
+        !topt.keep_queued && (tr.outcome == TaskOutcome::queued || tr.outcome == TaskOutcome::offline ||
+                              tr.outcome == TaskOutcome::connection_request_error);
+    if (tr.task_id.empty() || (!faulted && !give_up)) return end(std::move(tr));
+    // The task first (a faulted task is retried at the device's next session, and re-faults), then its fault.
+    auto shared = std::make_shared<TaskResult>(std::move(tr));
+    std::string fault_path =
+        faulted ? "/faults/" + url_component(device_id + ":task_" + shared->task_id) : "";
+    delete_one(call, "/tasks/" + url_component(shared->task_id),
+               [this, call, shared, fault_path, end](Result<bool> r) {
+                   if (r)
+                       shared->removed = true;
+                   else
+                       shared->cleanup_error = r.error().message;
+                   if (fault_path.empty()) return end(std::move(*shared));
+                   delete_one(call, fault_path, [shared, end](Result<bool> f) {
+                       if (!f)
+                           shared->cleanup_error +=
+                               (shared->cleanup_error.empty() ? "" : "; ") + f.error().message;
+                       end(std::move(*shared));
+                   });
+               });
+}
+
+void GenieAcsClient::delete_one(const std::shared_ptr<Call>& call, const std::string& path,
+                                std::function<void(Result<bool>)> next) {
+    net::HttpRequest r;
+    r.method = "DELETE";
+    r.url = options_.base_url + path;
+    std::string what = "GenieACS DELETE " + path;
+    call->send(std::move(r), [next = std::move(next), what](Result<net::HttpResponse> res) {
+        if (!res) return next(res.error().with_context(what));
+        if (res->status == 503)  // the doc: deletes answer 503 while the device is in session
+            return next(make_error(Errc::unavailable, what + ": the device is in session; retry later"));
+        if (res->status != 200 && res->status != 404) return next(status_error(*res, what));
+        next(res->status == 200);
     });
 }
 
@@ -305,19 +438,30 @@ void GenieAcsClient::delete_task(const std::string& task_id, Callback<bool> done
         deliver(e);
     };
     if (refuse_if_open(deliver)) return;
-    std::string what = "GenieACS delete task " + task_id;
-    auto call = Call::start(loop_, http_, alive_, options_.query_budget_ms, options_.connect_timeout_ms, what, fail);
-    net::HttpRequest r;
-    r.method = "DELETE";
-    r.url = options_.base_url + "/tasks/" + url_component(task_id);
-    call->send(std::move(r), [this, call, done, what](Result<net::HttpResponse> res) {
-        if (!res) return call->fail(res.error().with_context(what));
-        if (res->status == 503)  // the doc: deletes answer 503 while the device is in session
-            return call->fail(make_error(Errc::unavailable, what + ": the device is in session; retry later"));
-        if (res->status != 200 && res->status != 404) return call->fail(status_error(*res, what));
+    auto call = Call::start(loop_, http_, alive_, options_.query_budget_ms, options_.connect_timeout_ms,
+                            "GenieACS delete task " + task_id, fail);
+    delete_one(call, "/tasks/" + url_component(task_id), [this, call, done](Result<bool> r) {
+        if (!r) return call->fail(r.error());
         if (!call->finish()) return;
         note(nullptr);
-        done(Fetched<bool>::good(kSource, res->status == 200));
+        done(Fetched<bool>::good(kSource, *r));
+    });
+}
+
+void GenieAcsClient::delete_fault(const std::string& fault_id, Callback<bool> done) {
+    auto deliver = [done](Error e) { done(Fetched<bool>::failure(kSource, e)); };
+    auto fail = [this, deliver](Error e) {
+        note(&e);
+        deliver(e);
+    };
+    if (refuse_if_open(deliver)) return;
+    auto call = Call::start(loop_, http_, alive_, options_.query_budget_ms, options_.connect_timeout_ms,
+                            "GenieACS delete fault " + fault_id, fail);
+    delete_one(call, "/faults/" + url_component(fault_id), [this, call, done](Result<bool> r) {
+        if (!r) return call->fail(r.error());
+        if (!call->finish()) return;
+        note(nullptr);
+        done(Fetched<bool>::good(kSource, *r));
     });
 }
 

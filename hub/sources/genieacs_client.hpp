@@ -24,9 +24,14 @@ struct GenieAcsOptions {
     std::string base_url = "http://127.0.0.1:7557";
     uint64_t connect_timeout_ms = 2000;
     uint64_t query_budget_ms = 8000;     // a whole lookup, all fallbacks included
+    // Each lookup step (exact serial, GPON suffix, id) within the lookup's budget: a slow step fails alone
+    // and the next one still runs (0: query_budget_ms / 3).
+    uint64_t step_budget_ms = 0;
     // A task with a connection request: the NBI waits up to `timeout` for the session start, then up to 120 s
-    // for the session (the doc); past this budget the call reports a timeout and the task may still run.
-    uint64_t task_budget_ms = 30000;
+    // for the session (the doc: client timeouts must exceed timeout + 120 s). 0:
+    // connection_request_timeout_ms + 125 s, so the call follows the task to its end; a caller with a shorter
+    // budget answers its own caller first and keeps waiting for this one (the device API's task tracker).
+    uint64_t task_budget_ms = 0;
     uint64_t connection_request_timeout_ms = 4000;  // `timeout=` sent to the NBI
     BreakerOptions breaker;
     CircuitBreaker::Clock clock;                    // monotonic ms for the breaker (tests); default steady clock
@@ -45,17 +50,34 @@ struct DeviceLookup {
     LookupMethod method = LookupMethod::none;  // which fallback found it (none: not found)
     std::vector<GenieDevice> devices;          // the matches of that step (usually one)
     long total = 0;                            // the NBI's `total` header for that step
+    // Each step as it went: "serial: found", "gpon_suffix: skipped (found by serial)", "id_contains: failed
+    // (…)".
+    std::vector<std::string> steps;
 };
 
 struct TaskResult {
     TaskOutcome outcome = TaskOutcome::queued;
     std::string task_id;      // _id of the task in GenieACS ("" for no_such_device)
     std::string reason;       // the reason phrase when known, or how the outcome was determined
-    std::string fault;        // the fault message when faulted and found under /faults
+    std::string fault;        // "<code>: <message>" when faulted and found under /faults
+    std::string fault_code, fault_message;
+    bool duplicate = false;  // not posted: a task of the same kind was already pending (task_id is that one)
+    bool removed = false;    // the hub deleted the task from GenieACS (gave up on it, or it faulted)
+    std::string cleanup_error;  // a DELETE of the task or its fault that failed ("" = none needed or done)
 };
 
 struct TaskOptions {
     bool connection_request = true;
+    // A task the NBI could not run now (202: offline, connection request error, queued): true leaves it
+    // queued in GenieACS (it runs at the device's next session, until its expiry); false deletes it (DELETE
+    // /tasks/<id>).
+    bool keep_queued = true;
+    // Before posting, look for a pending task of the same name and target for the device (GET /tasks); if
+    // there is one, it is returned (duplicate) and nothing is posted.
+    bool dedupe = true;
+    // A faulted task: delete its fault and the task (GenieACS keeps both, and retries the task at every
+    // session).
+    bool clean_faults = true;
 };
 
 // A read of many devices, page by page (the poller's fleet projection): GET /devices/ sorted by {"_id":1}, `limit`
@@ -130,6 +152,8 @@ public:
     void post_task(const std::string& device_id, const Task& task, TaskOptions options, Callback<TaskResult> done);
     // DELETE /tasks/<id>; value true if it existed.
     void delete_task(const std::string& task_id, Callback<bool> done);
+    // DELETE /faults/<id> (id "<device id>:<channel>"); value true if it existed.
+    void delete_fault(const std::string& fault_id, Callback<bool> done);
     // Every device matching `query_json` (Mongo JSON; "{}" = all), page by page (WalkOptions). `on_page` runs for
     // each page read, as it arrives; then `done` once: failed when the query or the options are refused, or when
     // not one page could be read (the breaker, or every page failed); otherwise ok with what was skipped.
@@ -148,7 +172,14 @@ private:
                    const std::vector<std::string>& projection,
                    std::function<void(Result<DeviceLookup>)> next);
     void resolve_202(const std::shared_ptr<class Call>& call, const std::string& device_id, TaskResult r,
-                     Callback<TaskResult> done);
+                     TaskOptions options, Callback<TaskResult> done);
+    void send_task(const std::shared_ptr<class Call>& call, const std::string& device_id, const Task& task,
+                   TaskOptions options, Callback<TaskResult> done);
+    // The end of a task call: the cleanups `options` ask for (each a DELETE within the call), then `done`.
+    void finish_task(const std::shared_ptr<class Call>& call, const std::string& device_id, TaskResult r,
+                     TaskOptions options, Callback<TaskResult> done);
+    void delete_one(const std::shared_ptr<class Call>& call, const std::string& path,
+                    std::function<void(Result<bool>)> next);
     // Open breaker: delivers the refusal (posted, not counted as a failure) and returns true.
     bool refuse_if_open(const std::function<void(Error)>& deliver);
     void note(const Error* e);

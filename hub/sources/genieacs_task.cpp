@@ -113,16 +113,71 @@ Status validate_task(const cJSON* task) {
         if (!by_id && !by_name)
             return make_error(Errc::invalid_argument, "task download: needs 'file', or 'fileType' and 'fileName'");
     }
-    if (const cJSON* ex = cJSON_GetObjectItemCaseSensitive(task, "expiry"); ex && !cJSON_IsNumber(ex))
-        return make_error(Errc::invalid_argument, "task: 'expiry' must be a number of seconds");
+    if (const cJSON* ex = cJSON_GetObjectItemCaseSensitive(task, "expiry");
+        ex && (!cJSON_IsNumber(ex) || ex->valuedouble < 1 || ex->valuedouble > 604800))
+        return make_error(Errc::invalid_argument, "task: 'expiry' must be a number of seconds (1 to 604800)");
     return {};
+}
+
+Result<std::optional<std::string>> find_duplicate_task(std::string_view body, const Task& task) {
+    auto list = json::parse(body, "GenieACS tasks answer");
+    if (!list) return make_error(Errc::parse_error, list.error().message);
+    if (!cJSON_IsArray(list->get()))
+        return make_error(Errc::parse_error, "GenieACS tasks answer: expected a JSON array");
+    for (const cJSON* t = list->get()->child; t; t = t->next) {
+        if (!cJSON_IsObject(t))
+            return make_error(Errc::parse_error, "GenieACS tasks answer: an entry is not an object");
+        auto id = json::opt_string(t, "_id");
+        auto name = json::opt_string(t, "name");
+        if (!id || !name || *name != task.name()) continue;
+        // Not validate_task: GenieACS lists `expiry` and `timestamp` as dates (lib/api-functions.ts).
+        if (task_target(t) == task.target()) return std::optional<std::string>(*id);
+    }
+    return std::optional<std::string>{};
+}
+
+Result<std::optional<TaskFault>> parse_task_fault(std::string_view body) {
+    auto list = json::parse(body, "GenieACS faults answer");
+    if (!list) return make_error(Errc::parse_error, list.error().message);
+    if (!cJSON_IsArray(list->get()))
+        return make_error(Errc::parse_error, "GenieACS faults answer: expected a JSON array");
+    const cJSON* f = list->get()->child;
+    if (!f) return std::optional<TaskFault>{};
+    if (!cJSON_IsObject(f))
+        return make_error(Errc::parse_error, "GenieACS faults answer: the fault is not an object");
+    TaskFault out;
+    out.code = json::opt_string(f, "code").value_or("");
+    out.message = json::opt_string(f, "message").value_or("");
+    return std::optional<TaskFault>(std::move(out));
+}
+
+std::string task_target(const cJSON* task) {
+    if (auto o = json::opt_string(task, "objectName")) return *o;
+    std::string out;
+    if (const cJSON* pn = cJSON_GetObjectItemCaseSensitive(task, "parameterNames"))
+        for (const cJSON* p = pn->child; p; p = p->next)
+            if (cJSON_IsString(p)) out += (out.empty() ? "" : ",") + std::string(p->valuestring);
+    if (auto f = json::opt_string(task, "file")) out = *f;
+    return out;
 }
 
 Result<Task> Task::from_json(std::string_view text) {
     auto node = json::parse(text, "task");
     if (!node) return Error{Errc::invalid_argument, node.error().message};
     if (auto st = validate_task(node->get()); !st) return st.error();
-    return Task(cJSON_GetObjectItemCaseSensitive(node->get(), "name")->valuestring, json::print(node->get()));
+    return Task(cJSON_GetObjectItemCaseSensitive(node->get(), "name")->valuestring, json::print(node->get()),
+                task_target(node->get()));
+}
+
+Result<Task> Task::with_expiry(uint32_t seconds) const {
+    if (seconds < 1 || seconds > 604800)
+        return make_error(Errc::invalid_argument,
+                          "task expiry must be 1 to 604800 seconds, got " + std::to_string(seconds));
+    auto node = json::parse(json_, "task");
+    if (!node) return node.error();
+    cJSON_DeleteItemFromObjectCaseSensitive(node->get(), "expiry");
+    json::add_number(node->get(), "expiry", seconds);
+    return from_json(json::print(node->get()));
 }
 
 Result<Task> Task::get_parameter_values(const std::vector<std::string>& names) {

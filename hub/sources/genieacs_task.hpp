@@ -3,6 +3,8 @@
 // A Task can only be made by these builders or by Task::from_json, which run the same checks.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,14 +37,38 @@ public:
     // Any task as JSON (e.g. from an operator tool), checked with validate_task.
     static Result<Task> from_json(std::string_view text);
 
+    // The same task with `expiry` (seconds, 1…604800): GenieACS drops it unrun once that long has passed
+    // (GenieACS NBI docs, "expiry"; lib/nbi.ts turns it into an absolute time), so a task queued for a device
+    // that stays offline does not run days later.
+    Result<Task> with_expiry(uint32_t seconds) const;
+
     const std::string& name() const { return name_; }
     const std::string& json() const { return json_; }
+    // What the task acts on: objectName, the parameter names (comma-joined), or "" (reboot, factoryReset).
+    // Two tasks with the same name() and target() for a device are duplicates.
+    const std::string& target() const { return target_; }
 
-private:
-    Task(std::string name, std::string json) : name_(std::move(name)), json_(std::move(json)) {}
+  private:
+    Task(std::string name, std::string json, std::string target)
+        : name_(std::move(name)), json_(std::move(json)), target_(std::move(target)) {}
     std::string name_;
     std::string json_;
+    std::string target_;
 };
+
+// The NBI's GET /tasks/ answer (a JSON array of tasks): the _id of the first one with the same name and
+// target as `task` (nullopt: none). Network input (fuzzed); the error names what was wrong.
+Result<std::optional<std::string>> find_duplicate_task(std::string_view body, const Task& task);
+
+struct TaskFault {
+    std::string code;  // "cwmp.9002", …
+    std::string message;
+};
+// The NBI's GET /faults/ answer (a JSON array): its first fault (nullopt: none). Network input (fuzzed).
+Result<std::optional<TaskFault>> parse_task_fault(std::string_view body);
+
+// What a task JSON acts on (Task::target()).
+std::string task_target(const cJSON* task);
 
 // The shape checks the NBI does not do for itself.
 Status validate_task(const cJSON* task);

@@ -270,8 +270,9 @@ function renderHosts(data) {
   order.sort((a, b) => (a === WIRED) - (b === WIRED));
   $('hosts-total').textContent = `(${typeof data.total === 'number' ? data.total : hosts.length})`;
   const src = data.source || {};
-  $('hosts-status').textContent = src.name
-    ? `Source : ${SOURCE_NAME[src.name] || src.name}, ${SOURCE_STATE[src.state] || src.state || ''} ${age(src.age_s)}` : '';
+  $('hosts-status').textContent = [src.name
+    ? `Source : ${SOURCE_NAME[src.name] || src.name}, ${SOURCE_STATE[src.state] || src.state || ''} ${age(src.age_s)}` : '',
+    taskText(data.task)].filter(Boolean).join(' — ');
   const groups = order.map((node) => {
     const list = hosts.filter((x) => (x.attachedNode || WIRED) === node);
     if (!list.length) return null;
@@ -289,6 +290,39 @@ function renderHosts(data) {
   });
   $('hosts').replaceChildren(...groups.filter(Boolean));
   if (!hosts.length) $('hosts').replaceChildren(h('p', {class: 'muted'}, 'Aucun appareil connecté.'));
+}
+
+// A refresh task as the hub reports it (POST /devices/:id/tasks, hosts?refresh): what GenieACS said.
+function taskText(t) {
+  if (!t) return '';
+  switch (t.status) {
+    case 'done': return 'Actualisation terminée';
+    case 'running': return `Actualisation en cours dans GenieACS (tâche ${t.task_id})…`;
+    case 'queued': return `Actualisation en attente dans GenieACS${t.reason ? ` (${t.reason})` : ''} : faite à la prochaine session de l’appareil`;
+    case 'offline': return 'Appareil hors ligne : rien n’a été envoyé';
+    case 'faulted': return `Actualisation en échec : ${(t.fault || {}).code || ''} ${(t.fault || {}).message || ''}`.trim();
+    default: return `Actualisation impossible${t.error ? ` : ${t.error}` : ''}`;
+  }
+}
+
+// A task still running: asked again every 2 s (at most 3 min); at its end the hosts are read again (no refresh).
+async function followTask(id, taskId, gen) {
+  for (let i = 0; i < 90; ++i) {
+    await new Promise((r) => setTimeout(r, 2000));
+    if (gen !== generation) return;
+    let t;
+    try {
+      t = await getJsonRetry(`devices/${encodeURIComponent(id)}/tasks/${encodeURIComponent(taskId)}`);
+    } catch (e) {
+      return;
+    }
+    if (gen !== generation) return;
+    if (t.status !== 'running') {
+      await loadHosts(id, false, gen);
+      if (gen === generation) $('hosts-status').textContent += ` — ${taskText(t)}`;
+      return;
+    }
+  }
 }
 
 // ---- flow ------------------------------------------------------------------------------------------------
@@ -313,6 +347,7 @@ async function loadHosts(id, refresh, gen) {
     const data = await getJsonRetry(`devices/${encodeURIComponent(id)}/hosts${refresh ? '?refresh' : ''}`);
     if (gen !== generation) return;
     renderHosts(data);
+    if (data.task && data.task.status === 'running') followTask(id, data.task.task_id, gen);
   } catch (e) {
     if (gen !== generation) return;
     $('hosts-status').textContent = '';

@@ -141,6 +141,35 @@ async function main() {
     if (wired >= 0) assert.equal(wired, shown.groups.length - 1, 'wired/other comes last');
   });
 
+  // A TR-098 (HT803G) TR-069-only unit: "Actualiser" runs its hosts refresh through InternetGatewayDevice paths;
+  // the client GenieACS had not read (the fleet's cpe_params) appears, and the status line says what the task did.
+  const tr098 = fleet.devices.find((d) => d.model === 'HT803G' && !d.agent && d.online && d.cpe_params &&
+                                          Object.keys(d.cpe_params).length);
+  if (tr098) {
+    await page.fill('#serial', tr098.serial);
+    await page.click('#diagnose');
+    await page.waitForSelector('#hosts details.node, #hosts p.muted, #hosts-error:not([hidden])', {timeout: 60000});
+    const before = await page.$$eval('#hosts tr[data-mac]', (els) => els.length);
+    const refreshed = page.waitForResponse((r) => /^\/devices\/.+\/hosts$/.test(new URL(r.url()).pathname) &&
+                                                   new URL(r.url()).search.includes('refresh'), {timeout: 60000});
+    await page.click('#refresh');
+    const rr = await refreshed;
+    const answer = await rr.json().catch(() => null);
+    await page.waitForFunction(() => /Actualisation/.test(document.querySelector('#hosts-status').textContent || '') &&
+                                     !document.querySelector('#hosts-section').hasAttribute('aria-busy'), null, {timeout: 60000});
+    const status = await text('#hosts-status');
+    const names = await page.$$eval('#hosts tr[data-mac] td:first-child', (els) => els.map((e) => e.textContent));
+    check('TR-098 hosts refresh: the task is done and the new client shows', () => {
+      assert.equal(rr.status(), 200);
+      assert.equal(answer && answer.task && answer.task.status, 'done', JSON.stringify(answer && answer.task));
+      assert.match(status, /Actualisation terminée/);
+      assert.ok(names.includes('new-phone'), `rows: ${names.join(', ')}`);
+      assert.equal(names.length, before + 1);
+    });
+  } else {
+    check('the fleet has a TR-098 unit with a client GenieACS has not read', () => assert.fail('none in the fleet'));
+  }
+
   // Unknown serial → "appareil introuvable".
   await page.fill('#serial', 'NOSUCHDEVICE123');
   await page.click('#diagnose');

@@ -1,5 +1,6 @@
 // GenieACS /devices answers → GenieDevice records (hub/sources/genieacs_document.hpp), fleet pages
-// (parse_device_page: the poller's paged read), and task JSON validation.
+// (parse_device_page: the poller's paged read), task JSON validation, and the /tasks and /faults answers a
+// task call reads (find_duplicate_task, parse_task_fault).
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -23,5 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (page->invalid.size() > cpe::hub::sources::GeniePage::kMaxInvalidMessages) __builtin_trap();
     }
     (void)cpe::hub::sources::Task::from_json(text);
+    static const auto refresh = cpe::hub::sources::Task::refresh_object("Device.Hosts");
+    (void)cpe::hub::sources::find_duplicate_task(text, *refresh);
+    (void)cpe::hub::sources::parse_task_fault(text);
     return 0;
 }

@@ -528,6 +528,24 @@ class Demo:
                                                           name, bst_, btotal))
                 else:
                     print("bridged modem %s hosts: %d from the bridge (modem %s)" % (modem, hv["total"], name))
+        # A TR-098 (HT803G) TR-069-only unit: its hosts refresh reads InternetGatewayDevice.LANDevice.1.Hosts, and
+        # the client GenieACS had not read yet (the fleet's cpe_params) is on the page afterwards.
+        tr098 = next((d for d in json.load(open(info["fleet"]))["devices"]
+                      if d["model"] == "HT803G" and not d["agent"] and d["online"] and d.get("cpe_params")), None)
+        if tr098:
+            path = base + "/devices/%s/hosts" % urllib.parse.quote(tr098["genieacs_id"], safe="")
+            st0, h0 = http("GET", path, timeout=30)
+            st1, h1 = http("GET", path + "?refresh", timeout=60)
+            before = json.loads(h0) if st0 == 200 else {}
+            after = json.loads(h1) if st1 == 200 else {}
+            names = [x.get("name") for x in after.get("hosts", [])]
+            if st0 != 200 or st1 != 200 or after.get("total") != (before.get("total") or 0) + 1 or "new-phone" not in names:
+                problems.append("TR-098 %s hosts refresh: HTTP %d → %d, %r → %r hosts, task %r" % (
+                    tr098["serial"], st0, st1, before.get("total"), after.get("total"),
+                    (after.get("task") or {}).get("steps")))
+            else:
+                print("TR-098 %s hosts refresh: %d → %d hosts (task %s)" % (tr098["serial"], before["total"], after["total"],
+                                                                         after["task"]["status"]))
         st_, page = http("GET", base + "/")
         if st_ != 200 or b"Diagnostiquer" not in page:
             problems.append("the page at %s/: HTTP %d" % (base, st_))

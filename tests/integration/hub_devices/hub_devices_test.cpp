@@ -10,11 +10,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -182,6 +185,12 @@ TEST_F(HubDevices, LookupTr069OnlyDeviceByExactSerial) {
     EXPECT_EQ(str(v.get(), {"kind"}), "tr069");
     EXPECT_EQ(str(v.get(), {"match"}), "serial");
     EXPECT_NE(str(v.get(), {"id"}).find(str(env_->tr069_dev, {"serial"})), std::string::npos);
+    // Found by the first GenieACS step: the GPON-suffix and id steps were not run, and the answer says so.
+    const cJSON* steps = at(v.get(), {"genieacs_steps"});
+    ASSERT_TRUE(cJSON_IsArray(steps)) << cpe::json::print(v.get());
+    ASSERT_EQ(cJSON_GetArraySize(steps), 3);
+    EXPECT_STREQ(cJSON_GetArrayItem(steps, 0)->valuestring, "serial: found");
+    EXPECT_STREQ(cJSON_GetArrayItem(steps, 1)->valuestring, "gpon_suffix: skipped (found by serial)");
     EXPECT_EQ(str(v.get(), {"sources", "genieacs", "state"}), "fresh");
     EXPECT_EQ(str(v.get(), {"sources", "agent", "state"}), "not_found");
     EXPECT_EQ(str(v.get(), {"provenance", "firmware", "source"}), "genieacs");
@@ -334,11 +343,12 @@ TEST_F(HubDevices, SlowGenieAcsLookupAnswersWithinBudgetMarkedFailed) {
     EXPECT_EQ(str(v.get(), {"sources", "agent", "state"}), "fresh");
     EXPECT_EQ(str(v.get(), {"serial"}), str(env_->agent_dev, {"serial"}));
 
-    // A TR-069-only device cannot be found while GenieACS is that slow: 503 naming GenieACS, not a hang.
+    // A TR-069-only device cannot be found while GenieACS is that slow: 504 (too slow, as hosts and tasks say
+    // it) naming GenieACS, not a hang.
     env_->sim_fault(env_->nbi_url, R"({"delay_ms":8000,"count":-1})");
     auto t = lookup(str(env_->tr069_dev, {"serial"}), &status, true);
     env_->sim_fault(env_->nbi_url, "{}");
-    EXPECT_EQ(status, 503) << cpe::json::print(t.get());
+    EXPECT_EQ(status, 504) << cpe::json::print(t.get());
     EXPECT_NE(str(t.get(), {"error"}).find("GenieACS"), std::string::npos);
 }
 
@@ -692,6 +702,268 @@ TEST_F(HubDevices, HealthCarriesEachSourceWithoutDeviceData) {
         << cpe::json::print(detailed.get());
     auto wrong = parse(request("GET", env_->hub_url + "/health", {"Authorization: Bearer wrong-token-0123456789"}).body);
     EXPECT_FALSE(at(wrong.get(), {"erpnext", "last_error"}));
+}
+
+// ---- issue 11: GenieACS tasks as the NBI behaves (each test runs in its own process: a fresh simulator)
+// ----
+
+const cJSON* fleet_pick(const cJSON* fleet, const std::function<bool(const cJSON*)>& pred) {
+    for (const cJSON* d = at(fleet, {"devices"})->child; d; d = d->next)
+        if (pred(d)) return d;
+    return nullptr;
+}
+bool is_true(const cJSON* d, const char* key) {
+    return cJSON_IsTrue(at(d, {key}));
+}
+const cJSON* host_named(const cJSON* hosts_answer, const std::string& name) {
+    for (const cJSON* h = at(hosts_answer, {"hosts"}) ? at(hosts_answer, {"hosts"})->child : nullptr; h;
+         h = h->next)
+        if (str(h, {"name"}) == name) return h;
+    return nullptr;
+}
+size_t sim_count(const std::string& nbi, const char* coll, const std::string& id) {
+    auto q = cpe::json::make_object();
+    cpe::json::add_string(q.get(), "device", id);
+    std::string qs = cpe::json::print(q.get());
+    char* esc = curl_easy_escape(nullptr, qs.c_str(), static_cast<int>(qs.size()));
+    auto r = request("GET", nbi + "/" + coll + "/?query=" + esc);
+    curl_free(esc);
+    auto doc = parse(r.body);
+    return cJSON_IsArray(doc.get()) ? static_cast<size_t>(cJSON_GetArraySize(doc.get())) : 999;
+}
+
+TEST_F(HubDevices, Tr098HostsRefreshReadsTheTr098Hosts) {
+    const cJSON* d = fleet_pick(env_->fleet.get(), [](const cJSON* x) {
+        return str(x, {"model"}) == "HT803G" && !is_true(x, {"agent"}) && is_true(x, {"online"}) &&
+               at(x, {"cpe_params"}) && at(x, {"cpe_params"})->child;
+    });
+    ASSERT_NE(d, nullptr) << "the fleet has an online TR-069-only HT803G";
+    std::string path = env_->hub_url + "/devices/" + encode_id(str(d, {"genieacs_id"})) + "/hosts";
+    auto before = parse(request("GET", path, {env_->auth()}).body);
+    ASSERT_NE(at(before.get(), {"total"}), nullptr) << cpe::json::print(before.get());
+    EXPECT_EQ(host_named(before.get(), "new-phone"), nullptr);
+    // The CPE also lists it as a Wi-Fi client of its 5 GHz WLANConfiguration (TR-098 names).
+    std::string mac;
+    for (const cJSON* p = at(d, {"cpe_params"})->child; p; p = p->next) {
+        std::string k = p->string;
+        if (k.size() > 11 && k.compare(k.size() - 11, 11, ".MACAddress") == 0) mac = cJSON_GetArrayItem(p, 0)->valuestring;
+    }
+    ASSERT_FALSE(mac.empty());
+    const std::string w = "InternetGatewayDevice.LANDevice.1.WLANConfiguration.2.";
+    ASSERT_EQ(request("POST", env_->nbi_url + "/__sim/cpe", {},
+                      R"({"id":")" + str(d, {"genieacs_id"}) + R"(","params":{")" + w +
+                          R"(OperatingFrequencyBand":["5GHz","xsd:string"],")" + w +
+                          R"(AssociatedDevice.1.AssociatedDeviceMACAddress":[")" + mac + R"(","xsd:string"]}})")
+                  .status,
+              200);
+    auto r = request("GET", path + "?refresh", {env_->auth()});
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto after = parse(r.body);
+    EXPECT_EQ(str(after.get(), {"task", "status"}), "done") << r.body;
+    EXPECT_NE(host_named(after.get(), "new-phone"), nullptr)
+        << "the refresh did not read InternetGatewayDevice hosts: " << r.body;
+    EXPECT_EQ(at(after.get(), {"total"})->valueint, at(before.get(), {"total"})->valueint + 1);
+    if (const cJSON* phone = host_named(after.get(), "new-phone")) {
+        EXPECT_EQ(str(phone, {"attachedNode"}), "gateway") << "a TR-098 Wi-Fi client shown as wired/other: " << r.body;
+        EXPECT_EQ(str(phone, {"band"}), "5GHz") << r.body;
+    }
+    EXPECT_NE(r.body.find("refreshObject InternetGatewayDevice.LANDevice.1.WLANConfiguration: done"), std::string::npos)
+        << r.body;
+    EXPECT_NE(r.body.find("refreshObject InternetGatewayDevice.LANDevice.1.Hosts: done"), std::string::npos)
+        << r.body;
+    EXPECT_EQ(r.body.find("Device.Hosts:"), std::string::npos)
+        << "a TR-181 task on a TR-098 device: " << r.body;
+}
+
+TEST_F(HubDevices, HostsRefreshReadsTheMeshAssociations) {
+    // A new Wi-Fi client on a satellite node: the CPE has it in Device.Hosts and in MultiAP; only a refresh
+    // of both puts it on its node (the hosts alone put it on the gateway's).
+    const std::string id = str(env_->tr069_dev, {"genieacs_id"});
+    const std::string mac = "02:11:22:33:44:55";
+    std::string h = "Device.Hosts.Host.40.";
+    std::string ap = "Device.WiFi.MultiAP.APDevice.2.";
+    std::string body = R"({"id":")" + id + R"(","params":{")" + h + R"(PhysAddress":[")" + mac +
+                       R"(","xsd:string"],")" + h + R"(HostName":["mesh-laptop","xsd:string"],")" + h +
+                       R"(Active":[true,"xsd:boolean"],")" + h +
+                       R"(InterfaceType":["Wi-Fi","xsd:string"],")" + ap +
+                       R"(MACAddress":["A0:00:00:00:00:02","xsd:string"],")" + ap +
+                       R"(Radio.1.OperatingFrequencyBand":["5GHz","xsd:string"],")" + ap +
+                       R"(Radio.1.AP.1.AssociatedDevice.1.MACAddress":[")" + mac + R"(","xsd:string"],")" +
+                       ap + R"(Radio.1.AP.1.AssociatedDevice.1.Active":[true,"xsd:boolean"]}})";
+    ASSERT_EQ(request("POST", env_->nbi_url + "/__sim/cpe", {}, body).status, 200);
+    auto r = request("GET", env_->hub_url + "/devices/" + encode_id(id) + "/hosts?refresh", {env_->auth()});
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto v = parse(r.body);
+    const cJSON* host = host_named(v.get(), "mesh-laptop");
+    ASSERT_NE(host, nullptr) << r.body;
+    const cJSON* first = at(v.get(), {"nodes"}) ? at(v.get(), {"nodes"})->child : nullptr;
+    ASSERT_NE(first, nullptr) << r.body;
+    EXPECT_NE(str(host, {"attachedNode"}), str(first, {"name"}))
+        << "the client stayed on the gateway's node: " << r.body;
+    EXPECT_NE(str(host, {"attachedNode"}), "<absent>") << r.body;
+    EXPECT_NE(r.body.find("refreshObject Device.WiFi.MultiAP: done"), std::string::npos) << r.body;
+}
+
+TEST_F(HubDevices, HostsAgeIsTheAgeOfTheValuesNotOfTheLastInform) {
+    // A refresh of DeviceInfo makes the device inform now; its hosts were read when the fleet file says.
+    const std::string id = str(env_->tr069_dev, {"genieacs_id"});
+    auto t = request("POST", env_->hub_url + "/devices/" + encode_id(id) + "/tasks", {env_->auth()},
+                     R"({"task":"refresh"})");
+    ASSERT_EQ(t.status, 200) << t.body;
+    auto r = request("GET", env_->hub_url + "/devices/" + encode_id(id) + "/hosts", {env_->auth()});
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto v = parse(r.body);
+    const cJSON* age = at(v.get(), {"source", "age_s"});
+    ASSERT_TRUE(cJSON_IsNumber(age)) << r.body;
+    EXPECT_GT(age->valuedouble, 86400) << "hosts read months ago shown as fresh: " << r.body;
+}
+
+TEST_F(HubDevices, AFaultedTaskShowsItsFaultAndIsCleanedUp) {
+    const std::string id = str(env_->tr069_dev, {"genieacs_id"});
+    ASSERT_EQ(request("POST", env_->nbi_url + "/__sim/session_fault", {},
+                      R"({"id":")" + id + R"(","code":"cwmp.9002","message":"Internal error"})")
+                  .status,
+              200);
+    auto r = request("POST", env_->hub_url + "/devices/" + encode_id(id) + "/tasks", {env_->auth()},
+                     R"({"task":"refresh"})");
+    EXPECT_EQ(r.status, 502) << r.body;
+    auto v = parse(r.body);
+    EXPECT_EQ(str(v.get(), {"status"}), "faulted") << r.body;
+    EXPECT_EQ(str(v.get(), {"fault", "code"}), "cwmp.9002");
+    EXPECT_EQ(str(v.get(), {"fault", "message"}), "Internal error");
+    EXPECT_EQ(sim_count(env_->nbi_url, "tasks", id), 0u);
+    EXPECT_EQ(sim_count(env_->nbi_url, "faults", id), 0u);
+}
+
+TEST_F(HubDevices, ARebootOfAnOfflineDeviceIsRefusedUnlessScheduled) {
+    const cJSON* d = fleet_pick(
+        env_->fleet.get(), [](const cJSON* x) { return !is_true(x, {"agent"}) && !is_true(x, {"online"}); });
+    ASSERT_NE(d, nullptr);
+    const std::string id = str(d, {"genieacs_id"});
+    const std::string url = env_->hub_url + "/devices/" + encode_id(id) + "/tasks";
+    auto r = request("POST", url, {env_->auth()}, R"({"task":"reboot"})");
+    EXPECT_EQ(r.status, 409) << r.body;
+    EXPECT_NE(r.body.find("device offline"), std::string::npos) << r.body;
+    EXPECT_EQ(sim_count(env_->nbi_url, "tasks", id), 0u) << "a reboot waits in GenieACS for the device";
+    auto s = request("POST", url + "?schedule", {env_->auth()}, R"({"task":"reboot"})");
+    EXPECT_EQ(s.status, 202) << s.body;
+    auto v = parse(s.body);
+    EXPECT_EQ(str(v.get(), {"status"}), "queued") << s.body;
+    EXPECT_EQ(str(v.get(), {"reason"}), "Device is offline") << s.body;
+    ASSERT_TRUE(cJSON_IsArray(at(v.get(), {"genieacs_task_ids"})));
+    EXPECT_EQ(cJSON_GetArraySize(at(v.get(), {"genieacs_task_ids"})), 1);
+    auto tasks = parse(request("GET", env_->nbi_url + "/tasks/").body);
+    ASSERT_TRUE(cJSON_IsArray(tasks.get()) && tasks->child) << "scheduled: kept in GenieACS";
+    EXPECT_TRUE(cJSON_IsString(at(tasks->child, {"expiry"}))) << "every task carries an expiry (GenieACS lists a date)";
+}
+
+TEST_F(HubDevices, ATaskLongerThanTheAnswerBudgetIsFollowedAndNeverPostedTwice) {
+    // The session takes longer than the hub's answer budget (genieacs budget_ms + task_timeout_ms = 4.5 s
+    // here).
+    const std::string id = str(env_->tr069_dev, {"genieacs_id"});
+    ASSERT_EQ(
+        request("POST", env_->nbi_url + "/__sim/online", {}, R"({"id":")" + id + R"(","session_ms":8000})")
+            .status,
+        200);
+    // The task's end on SSE (topic device:<id>, event task): a reader from before the task is posted.
+    struct Sse {
+        std::mutex m;
+        std::string text;
+        bool stop = false;
+    } sse;
+    std::thread reader([&] {
+        CURL* c = curl_easy_init();
+        char* topic = curl_easy_escape(c, ("device:" + id).c_str(), 0);
+        std::string u = env_->hub_url + "/sse?topics=" + topic;
+        curl_free(topic);
+        curl_slist* h = curl_slist_append(nullptr, env_->auth().c_str());
+        curl_easy_setopt(c, CURLOPT_URL, u.c_str());
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);  // a bound, not an expectation
+        curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &sse);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, +[](char* d, size_t sz, size_t n, void* user) -> size_t {
+            auto* s = static_cast<Sse*>(user);
+            std::lock_guard<std::mutex> lock(s->m);
+            s->text.append(d, sz * n);
+            return s->stop || s->text.find("event: task") != std::string::npos ? 0 : sz * n;
+        });
+        // Stops within about a second of `stop`, data or not (the progress callback runs while idle too).
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, &sse);
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, +[](void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> int {
+            auto* s = static_cast<Sse*>(user);
+            std::lock_guard<std::mutex> lock(s->m);
+            return s->stop ? 1 : 0;
+        });
+        curl_easy_perform(c);
+        curl_slist_free_all(h);
+        curl_easy_cleanup(c);
+    });
+    struct Join {  // an early ASSERT return still stops and joins the reader
+        Sse& s;
+        std::thread& t;
+        ~Join() {
+            {
+                std::lock_guard<std::mutex> lock(s.m);
+                s.stop = true;
+            }
+            if (t.joinable()) t.join();
+        }
+    } join{sse, reader};
+    auto sse_text = [&] {
+        std::lock_guard<std::mutex> lock(sse.m);
+        return sse.text;
+    };
+    for (int i = 0; i < 100 && sse_text().find("subscribed") == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const std::string url = env_->hub_url + "/devices/" + encode_id(id) + "/tasks";
+    auto r = request("POST", url, {env_->auth()}, R"({"task":"reboot"})");
+    ASSERT_EQ(r.status, 202) << r.body;
+    auto v = parse(r.body);
+    ASSERT_EQ(str(v.get(), {"status"}), "running") << r.body;
+    const std::string tid = str(v.get(), {"task_id"});
+    auto again = parse(request("POST", url, {env_->auth()}, R"({"task":"reboot"})").body);
+    EXPECT_EQ(str(again.get(), {"task_id"}), tid) << "a retry while it runs is the same task";
+    std::string status = "running";
+    for (int i = 0; i < 300 && status == "running"; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        status = str(parse(request("GET", env_->hub_url + "/devices/" + encode_id(id) + "/tasks/" + tid,
+                                   {env_->auth()})
+                               .body)
+                         .get(),
+                     {"status"});
+    }
+    EXPECT_EQ(status, "done");
+    auto stats = parse(request("GET", env_->nbi_url + "/__sim/stats").body);
+    EXPECT_EQ(at(stats.get(), {"reboots"})->valueint, 1) << "one reboot, whatever the retries";
+    for (int i = 0; i < 100 && sse_text().find("event: task") == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::string events = sse_text();
+    EXPECT_NE(events.find("event: task"), std::string::npos) << events;
+    EXPECT_NE(events.find("\"task_id\":\"" + tid + "\""), std::string::npos) << events;
+    EXPECT_NE(events.find("\"status\":\"done\""), std::string::npos) << events;
+}
+
+TEST_F(HubDevices, ASlowGenieAcsGivesTheSameStatusInLookupAndHosts) {
+    ClearFaults clear{env_};
+    const std::string id = str(env_->tr069_dev, {"genieacs_id"});
+    env_->sim_fault(env_->nbi_url, R"({"delay_ms":20000,"count":-1})");
+    long status = 0;
+    lookup("NOSUCHSERIAL77", &status, true);
+    auto h = request("GET", env_->hub_url + "/devices/" + encode_id(id) + "/hosts", {env_->auth()});
+    EXPECT_EQ(status, 504);
+    EXPECT_EQ(h.status, 504) << h.body;
+}
+
+TEST_F(HubDevices, AgentSerialMatchesInAnyCase) {
+    std::string lower = str(env_->agent_dev, {"serial"});
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    long status = 0;
+    auto v = lookup(lower, &status);
+    ASSERT_EQ(status, 200) << cpe::json::print(v.get());
+    EXPECT_EQ(str(v.get(), {"id"}), env_->endpoint_id);
+    EXPECT_EQ(str(v.get(), {"match"}), "serial");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -383,13 +384,153 @@ TEST_F(SourcesTest, GenieTask202Outcomes) {
     });
     ASSERT_TRUE(queued.ok());
     EXPECT_EQ(queued.value.outcome, TaskOutcome::queued);
-    EXPECT_EQ(queued.value.reason, "Task queued but not processed");
+    EXPECT_EQ(queued.value.reason, "Accepted");  // lib/nbi.ts: a plain 202 without connection_request
     auto del = wait<bool>([&](auto cb) { g.delete_task(queued.value.task_id, cb); });
     ASSERT_TRUE(del.ok()) << del.provenance.error;
     EXPECT_TRUE(del.value);
     auto again = wait<bool>([&](auto cb) { g.delete_task(queued.value.task_id, cb); });
     ASSERT_TRUE(again.ok());
     EXPECT_FALSE(again.value);
+}
+
+// ---- issue 11: serials in any case, a budget per lookup step, task outcomes and clean-up ----
+
+TEST_F(SourcesTest, GenieSerialMatchesInAnyCaseAndLaterStepsAreSkipped) {
+    const cJSON* d = fleet_device([](const cJSON* x) {
+        return str(x, "model") == "XX230v" && str(x, "serial") != str(x, "tr069_serial");
+    });
+    ASSERT_NE(d, nullptr);
+    std::string lower = str(d, "tr069_serial");  // the factory serial, e.g. 22275A7000395
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    ASSERT_NE(lower, str(d, "tr069_serial")) << "the serial has letters";
+    auto& g = make_genie();
+    auto f = wait<DeviceLookup>([&](auto cb) { g.find_by_serial(lower, {}, cb); });
+    ASSERT_TRUE(f.ok()) << f.provenance.error;
+    EXPECT_EQ(f.value.method, LookupMethod::serial);
+    ASSERT_EQ(f.value.devices.size(), 1u);
+    EXPECT_EQ(f.value.devices[0].id, str(d, "genieacs_id"));
+    ASSERT_EQ(f.value.steps.size(), 3u);
+    EXPECT_EQ(f.value.steps[0], "serial: found");
+    EXPECT_EQ(f.value.steps[1], "gpon_suffix: skipped (found by serial)");
+    EXPECT_EQ(f.value.steps[2], "id_contains: skipped (found by serial)");
+}
+
+TEST_F(SourcesTest, GenieSlowLookupStepFailsAloneWithinItsOwnBudget) {
+    // The exact-serial step hangs; the GPON-suffix step (its own budget) still finds the device. One shared
+    // budget would have been spent by the first step.
+    const cJSON* d = fleet_device([](const cJSON* x) {
+        return str(x, "model") == "XX230v" && str(x, "serial") != str(x, "tr069_serial");
+    });
+    ASSERT_NE(d, nullptr);
+    control(g_world->nbi->url() + "/__sim/fault", R"({"delay_ms": 30000, "count": 1, "paths": "/devices"})");
+    GenieAcsOptions o;
+    o.query_budget_ms = 20000;
+    o.step_budget_ms = 500;
+    auto& g = make_genie(o);
+    auto f = wait<DeviceLookup>([&](auto cb) { g.find_by_serial(str(d, "serial"), {kSn}, cb); });
+    ASSERT_TRUE(f.ok()) << f.provenance.error;
+    EXPECT_EQ(f.value.method, LookupMethod::gpon_suffix);
+    ASSERT_EQ(f.value.devices.size(), 1u);
+    EXPECT_EQ(f.value.devices[0].id, str(d, "genieacs_id"));
+    ASSERT_GE(f.value.steps.size(), 2u);
+    EXPECT_EQ(f.value.steps[0].rfind("serial: failed", 0), 0u) << f.value.steps[0];
+    EXPECT_EQ(f.value.steps[1], "gpon_suffix: found");
+}
+
+class GenieTaskTest : public SourcesTest {
+  protected:
+    // GET /tasks or /faults of the NBI for one device (its own query: {"device": id}).
+    size_t pending(const char* coll, const std::string& id) {
+        auto q = json::make_object();
+        json::add_string(q.get(), "device", id);
+        net::HttpRequest r;
+        r.url = g_world->nbi->url() + "/" + coll + "/?query=" + url_component(json::print(q.get()));
+        auto doc = json::parse(raw(std::move(r)).body, coll);
+        return doc && cJSON_IsArray(doc->get()) ? static_cast<size_t>(cJSON_GetArraySize(doc->get())) : 999;
+    }
+};
+
+TEST_F(GenieTaskTest, AFaultedTaskGivesTheFaultsCodeAndMessageAndIsCleanedUp) {
+    const cJSON* on =
+        fleet_device([](const cJSON* x) { return str(x, "model") == "XX230v" && flag(x, "online"); });
+    ASSERT_NE(on, nullptr);
+    std::string id = str(on, "genieacs_id");
+    control(g_world->nbi->url() + "/__sim/session_fault",
+            R"({"id":")" + id + R"(","code":"cwmp.9002","message":"Internal error"})");
+    auto& g = make_genie();
+    auto f =
+        wait<TaskResult>([&](auto cb) { g.post_task(id, *Task::refresh_object("Device.Hosts"), {}, cb); });
+    ASSERT_TRUE(f.ok()) << f.provenance.error;
+    EXPECT_EQ(f.value.outcome, TaskOutcome::faulted);
+    EXPECT_EQ(f.value.fault_code, "cwmp.9002");
+    EXPECT_EQ(f.value.fault_message, "Internal error");
+    EXPECT_TRUE(f.value.removed);
+    EXPECT_EQ(f.value.cleanup_error, "");
+    EXPECT_EQ(pending("tasks", id), 0u) << "the faulted task stayed in GenieACS";
+    EXPECT_EQ(pending("faults", id), 0u) << "its fault stayed in GenieACS";
+}
+
+TEST_F(GenieTaskTest, AnOfflineRebootIsNotLeftQueued) {
+    const cJSON* off = fleet_device([](const cJSON* x) { return !flag(x, "online"); });
+    ASSERT_NE(off, nullptr);
+    std::string id = str(off, "genieacs_id");
+    auto& g = make_genie();
+    auto f = wait<TaskResult>(
+        [&](auto cb) { g.post_task(id, *Task::reboot()->with_expiry(600), {.keep_queued = false}, cb); });
+    ASSERT_TRUE(f.ok()) << f.provenance.error;
+    EXPECT_EQ(f.value.outcome, TaskOutcome::offline);
+    EXPECT_EQ(f.value.reason, "Device is offline");
+    EXPECT_TRUE(f.value.removed);
+    EXPECT_EQ(pending("tasks", id), 0u);
+    // The device comes back: no reboot runs.
+    control(g_world->nbi->url() + "/__sim/online", R"({"id":")" + id + R"(","online":true})");
+    EXPECT_EQ(stat(*g_world->nbi, "reboots"), 0);
+    control(g_world->nbi->url() + "/__sim/online", R"({"id":")" + id + R"(","online":false})");
+}
+
+TEST_F(GenieTaskTest, ADuplicateOfAPendingTaskIsNotPosted) {
+    const cJSON* on =
+        fleet_device([](const cJSON* x) { return str(x, "model") == "HT803G" && flag(x, "online"); });
+    ASSERT_NE(on, nullptr);
+    std::string id = str(on, "genieacs_id");
+    auto& g = make_genie();
+    auto task = Task::refresh_object("InternetGatewayDevice.LANDevice.1.Hosts")->with_expiry(900);
+    ASSERT_TRUE(task) << task.error().message;
+    EXPECT_NE(task->json().find("\"expiry\":900"), std::string::npos) << task->json();
+    auto first =
+        wait<TaskResult>([&](auto cb) { g.post_task(id, *task, {.connection_request = false}, cb); });
+    ASSERT_TRUE(first.ok()) << first.provenance.error;
+    EXPECT_EQ(first.value.outcome, TaskOutcome::queued);
+    EXPECT_FALSE(first.value.duplicate);
+    auto second = wait<TaskResult>([&](auto cb) { g.post_task(id, *task, {}, cb); });
+    ASSERT_TRUE(second.ok()) << second.provenance.error;
+    EXPECT_TRUE(second.value.duplicate);
+    EXPECT_EQ(second.value.task_id, first.value.task_id);
+    EXPECT_EQ(stat(*g_world->nbi, "tasks_posted"), 1);
+    EXPECT_EQ(pending("tasks", id), 1u);
+    // Another object is not a duplicate.
+    auto other = wait<TaskResult>([&](auto cb) {
+        g.post_task(id, *Task::refresh_object("InternetGatewayDevice.DeviceInfo"),
+                    {.connection_request = false}, cb);
+    });
+    ASSERT_TRUE(other.ok());
+    EXPECT_FALSE(other.value.duplicate);
+    EXPECT_EQ(stat(*g_world->nbi, "tasks_posted"), 2);
+}
+
+TEST_F(GenieTaskTest, ASessionLongerThanTheConnectionRequestTimeoutIsFollowedToItsEnd) {
+    const cJSON* on =
+        fleet_device([](const cJSON* x) { return str(x, "model") == "XX230v" && flag(x, "online"); });
+    ASSERT_NE(on, nullptr);
+    std::string id = str(on, "genieacs_id");
+    control(g_world->nbi->url() + "/__sim/online", R"({"id":")" + id + R"(","session_ms":1500})");
+    GenieAcsOptions o;
+    o.connection_request_timeout_ms = 200;  // the session starts within it, and lasts longer
+    auto& g = make_genie(o);
+    auto f = wait<TaskResult>(
+        [&](auto cb) { g.post_task(id, *Task::refresh_object("Device.DeviceInfo"), {}, cb); });
+    ASSERT_TRUE(f.ok()) << f.provenance.error;
+    EXPECT_EQ(f.value.outcome, TaskOutcome::done);
 }
 
 TEST_F(SourcesTest, GenieSlowSourceFailsWithinBudget) {

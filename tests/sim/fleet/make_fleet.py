@@ -267,8 +267,23 @@ def make_fleet(count, seed, base_time, hidden_customers=0):
         # Two draws in the same place as the generator's earlier uniform rx/tx draws, so a seed keeps its identities.
         u_rx, u_tx = (rng.randrange(300, 9000) - 300) / 8700.0, (rng.randrange(9000, 20000) - 9000) / 11000.0
         rx_power, tx_power, grade = optical(u_rx, u_tx, online)
+        # A TR-098 (HT803G) unit has a client GenieACS has not read yet: it shows once a hosts refresh reads
+        # InternetGatewayDevice.LANDevice.1.Hosts (tests/sim/genieacs/nbi_sim.py, /__sim/cpe). Not drawn from `rng`,
+        # so a seed keeps every other value.
+        cpe_params = {}
+        if model == "HT803G" and not agent:
+            b = "InternetGatewayDevice.LANDevice.1.Hosts.Host.%d" % (len(hosts) + 1)
+            cpe_params = {
+                b: None,
+                b + ".MACAddress": ["02:5E:%02X:%02X:00:01" % (i // 256 % 256, i % 256), "xsd:string"],
+                b + ".IPAddress": ["192.168.1.%d" % (100 + len(hosts)), "xsd:string"],
+                b + ".HostName": ["new-phone", "xsd:string"],
+                b + ".Active": [True, "xsd:boolean"],
+                b + ".InterfaceType": ["802.11", "xsd:string"],
+                "InternetGatewayDevice.LANDevice.1.Hosts.HostNumberOfEntries": [len(hosts) + 1, "xsd:unsignedInt"],
+            }
         devices.append({
-            "index": i, "model": model, "agent": agent, "board": board,
+            "index": i, "model": model, "agent": agent, "board": board, "cpe_params": cpe_params,
             "serial": serial, "tr069_serial": tr069_serial, "gpon_serial": gpon_serial,
             "genieacs_id": generate_device_id(oui, pclass, tr069_serial),
             "oui": oui, "product_class": pclass, "hardware_version": hardware, "software_version": firmware,

@@ -19,7 +19,15 @@ Test-only control endpoints (same port):
                                     document with a parameter that is not an object; {} clears. With "ids": only
                                     /devices answers holding one of those devices fail (every time: count and after
                                     are not used), and "corrupt" spoils those devices' documents
-  POST /__sim/online {"id":"<device id>", "online":false}
+  POST /__sim/online {"id":"<device id>", "online":false, "session_ms":N}
+                                    online=true also runs the device's queued tasks that have not expired (its next
+                                    session); session_ms: how long each connection-request session takes
+  POST /__sim/session_fault {"id":"<device id>", "code":"cwmp.9002", "message":"Internal error"}
+                                    the device's next session answers its task with that CWMP fault
+  POST /__sim/cpe {"id":"<device id>", "params":{"<path>":[value, "xsd:type"] | null, ...}}
+                                    values the CPE has now but GenieACS has not read yet (null: an object or
+                                    instance); a task that reads a path (refreshObject / getParameterValues of it or
+                                    of an object above it) brings them into the device's document
   POST /__sim/fleet {"remove":["<id>", ...], "clone":[{"from":"<id>", "tr069_serial":"..."}], "after_queries":N}
                                     removes / adds devices (a clone gets the new serial and the id made from it),
                                     now or once N more device queries have been answered (a fleet that changes
@@ -152,6 +160,45 @@ class Device:
         self.tags = ["agent"] if spec.get("agent") else []
         self.template = template if spec["model"] == "XX230v" else {}
         self.over = self.build_xx230v() if spec["model"] == "XX230v" else self.build_ht803g()
+        self.session_ms = 0
+        self.next_fault = None
+        # What the CPE holds that GenieACS has not read yet (path -> attributes): GenieACS's document holds the
+        # values of its last read, each with its _timestamp (the doc: leaves {_value,_type,_timestamp,...}); a
+        # value changes there only when a session reads it. The fleet file may list some (cpe_params).
+        self.staged = {}
+        for p, v in (spec.get("cpe_params") or {}).items():
+            self.stage(p, v, spec["last_inform"])
+
+    def stage(self, path, v, ts):
+        self.staged[path] = obj(ts, True) if v is None else leaf(v[0], v[1], ts)
+        parts = path.split(".")
+        for i in range(1, len(parts)):  # the instances and objects above it
+            parent = ".".join(parts[:i])
+            if parent not in self.staged and self.attr(parent) is None:
+                self.staged[parent] = obj(ts, True)
+
+    def read(self, path):
+        """A session reads `path` (refreshObject / getParameterValues): what the CPE holds under it comes into the
+        document with _timestamp now (the doc: leaves carry the _timestamp of their read). False: no such path on
+        the device; the task still ends without fault — a refreshObject of Device.Hosts on a TR-098 device answered
+        200 and read nothing in a test against a real GenieACS 1.2.16 (issue 11); sim (assumption): the same for
+        any path the device lacks."""
+        now = now_iso()
+        found = False
+        for p in [p for p in self.staged if p == path or p.startswith(path + ".")]:
+            a = self.staged.pop(p)
+            a["ts"] = now
+            self.over[p] = a
+            found = True
+        self.over_keys = None
+        for p, a in list(self.subtree(path)):
+            b = dict(a)
+            b["ts"] = now
+            self.over[p] = b
+            found = True
+        self.over_keys = None
+        self.changed()
+        return found
 
     def mac_sub(self, text):
         d = [int(x, 16) for x in self.spec["mac"].split(":")]
@@ -546,6 +593,8 @@ def validate_task(t):
         if not isinstance(t.get("file"), str) and not (isinstance(t.get("fileType"), str) and
                                                        isinstance(t.get("fileName"), str)):
             return "download needs file, or fileType and fileName"
+    if "expiry" in t and (not isinstance(t["expiry"], (int, float)) or isinstance(t["expiry"], bool)):
+        return "expiry must be a number of seconds"  # GenieACS NBI docs: expiry in seconds
     return None
 
 
@@ -563,6 +612,9 @@ class State:
     def reset(self):
         """Back to the fleet file's devices (tasks, faults, counters and pending changes cleared)."""
         self.devices = {d.id: d for d in self.loaded}
+        for d in self.loaded:
+            d.session_ms = 0
+            d.next_fault = None
         self.order = [d.id for d in self.loaded]  # insertion order: MongoDB's natural order without a sort
         self.ids = sorted(self.devices)           # the _id index
         self.tasks = {}
@@ -572,6 +624,7 @@ class State:
         self.fleet_changes = []
         self.stats = {"requests": 0, "device_queries": 0, "devices_returned": 0, "tasks_posted": 0,
                       "invalid_tasks": 0, "faulted_tasks": 0, "injected_faults": 0, "fleet_changes": 0,
+                      "reboots": 0, "expired_tasks": 0, "tasks_deleted": 0, "faults_deleted": 0,
                       "last_device_query": ""}
 
     def change_fleet(self, change):
@@ -646,9 +699,43 @@ class State:
         with self.lock:
             if name == "reboot":
                 dev.last_boot = now_iso()
+                self.stats["reboots"] += 1
+            if name == "refreshObject":
+                dev.read(task["objectName"])
+            if name == "getParameterValues":
+                for p in task["parameterNames"]:
+                    dev.read(p)
             dev.last_inform = now_iso()
             dev.changed()
         return None
+
+    def expired(self, task):
+        """GenieACS NBI docs: a task's `expiry` (seconds) is how long it may wait for the device; lib/api-functions.ts
+        (sanitizeTask) stores it as a date, timestamp + expiry. sim (assumption): an expired task is dropped when it
+        is next looked at (listed, or due at a session) instead of by GenieACS's own clean-up."""
+        e = task.get("expiry")
+        if not isinstance(e, str):
+            return False
+        t = datetime.datetime.strptime(e, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
+        return datetime.datetime.now(datetime.timezone.utc) > t
+
+    def drop_expired(self):
+        """(lock held)"""
+        for tid in [tid for tid, t in self.tasks.items() if self.expired(t)]:
+            del self.tasks[tid]
+            self.stats["expired_tasks"] += 1
+
+    def run_queued(self, dev):
+        """The device's next session runs its queued tasks, oldest first (the doc: a queued task runs when the device
+        next informs; issue 11 saw a reboot queued while offline run when the CPE came back). sim (assumption):
+        oldest first; a task that faults stays with its fault, no retry here."""
+        with self.lock:
+            self.drop_expired()
+            due = [t for t in self.tasks.values() if t["device"] == dev.id]
+        for t in sorted(due, key=lambda x: x["_id"]):
+            if self.run_task(dev, t) is None:
+                with self.lock:
+                    self.tasks.pop(t["_id"], None)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -702,9 +789,24 @@ class Handler(BaseHTTPRequestHandler):
         if method == "POST" and len(segs) == 3 and segs[0] == "devices" and segs[2] == "tasks":
             return self.post_task(segs[1], q)
         if method == "DELETE" and len(segs) == 2 and segs[0] == "tasks":
+            # lib/nbi.ts: DELETE /tasks/<id> deletes the task and its fault (<device>:task_<id>)
             with st.lock:
                 t = st.tasks.pop(segs[1], None)
+                if t:
+                    st.stats["tasks_deleted"] += 1
+                    st.faults.pop(t["device"] + ":task_" + segs[1], None)
             return self.send(200 if t else 404, "" if t else "Task not found", ctype="text/plain")
+        if method == "DELETE" and len(segs) == 2 and segs[0] == "faults":
+            # the doc: DELETE /faults/<device id>:<channel>; lib/nbi.ts: a task's fault (channel task_<task id>)
+            # takes its task with it
+            with st.lock:
+                x = st.faults.pop(segs[1], None)
+                if x:
+                    st.stats["faults_deleted"] += 1
+                    ch = segs[1].split(":", 1)[1] if ":" in segs[1] else ""
+                    if ch.startswith("task_"):
+                        st.tasks.pop(ch[5:], None)
+            return self.send(200 if x else 404, "" if x else "Fault not found", ctype="text/plain")
         return self.send(404, "Not found", ctype="text/plain")
 
     def list_collection(self, coll, q, f):
@@ -748,6 +850,7 @@ class Handler(BaseHTTPRequestHandler):
                         docs[i] = json.dumps(d).encode()
             else:
                 with st.lock:
+                    st.drop_expired()
                     items = list((st.tasks if coll == "tasks" else st.faults).values())
                 docs = [x for x in items if all(x.get(k) == v for k, v in query.items())]
                 total = len(docs)
@@ -823,18 +926,33 @@ class Handler(BaseHTTPRequestHandler):
             st.task_seq += 1
             tid = "%024x" % (0x5f0000000000000000000000 + st.task_seq)
             task = dict(task, _id=tid, device=dev_id, timestamp=now_iso())
+            if isinstance(task.get("expiry"), (int, float)):
+                # lib/api-functions.ts sanitizeTask: expiry (seconds) becomes the date timestamp + expiry
+                t0 = datetime.datetime.now(datetime.timezone.utc)
+                task["expiry"] = (t0 + datetime.timedelta(seconds=task["expiry"])).strftime(
+                    "%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
             st.tasks[tid] = task
         if "connection_request" not in q:
-            return self.send(202, json.dumps(task), reason="Task queued but not processed")
+            # lib/nbi.ts: without connection_request the answer is a plain 202 (Node's phrase "Accepted")
+            return self.send(202, json.dumps(task), reason="Accepted")
         if not dev.online:
             return self.send(202, json.dumps(task), reason="Device is offline")
-        fault = st.run_task(dev, task)
+        if dev.session_ms:
+            # the doc: `timeout` only bounds the wait for the session to start; the NBI then waits for the session
+            # to end (up to 120 s), however long the CPE's RPCs take
+            time.sleep(dev.session_ms / 1000.0)
+        with st.lock:
+            injected, dev.next_fault = dev.next_fault, None
+        # A CPE's SOAP fault becomes the task's fault, code "cwmp.<FaultCode>" (issue 11 saw `cwmp.9002` from a real
+        # GenieACS; fault codes: TR-069 Amendment 6 A.5.1, 9002 Internal error, 9005 Invalid parameter name)
+        fault = injected["message"] if injected else st.run_task(dev, task)
+        code = injected["code"] if injected else "cwmp.9005"
         if fault:
             with st.lock:
                 st.stats["faulted_tasks"] += 1
                 ch = "task_" + tid
                 st.faults[dev_id + ":" + ch] = {"_id": dev_id + ":" + ch, "device": dev_id, "channel": ch,
-                                                "code": "cwmp.9005", "message": fault, "detail": None,
+                                                "code": code, "message": fault, "detail": None,
                                                 "timestamp": now_iso(), "retries": 0}
             return self.send(202, json.dumps(task), reason="Task faulted")
         with st.lock:
@@ -859,8 +977,27 @@ class Handler(BaseHTTPRequestHandler):
                 d = st.devices.get(body.get("id", ""))
                 if not d:
                     return self.send(404, '{"error":"no such device"}')
-                d.online = bool(body.get("online"))
+                was = d.online
+                d.online = bool(body.get("online", d.online))
+                d.session_ms = int(body.get("session_ms", d.session_ms))
                 d.changed()
+            if d.online and not was:
+                st.run_queued(d)  # its first session back runs what was queued for it
+            return self.send(200, "{}")
+        if method == "POST" and path == "/__sim/session_fault":
+            with st.lock:
+                d = st.devices.get(body.get("id", ""))
+                if not d:
+                    return self.send(404, '{"error":"no such device"}')
+                d.next_fault = {"code": body.get("code", "cwmp.9002"), "message": body.get("message", "Internal error")}
+            return self.send(200, "{}")
+        if method == "POST" and path == "/__sim/cpe":
+            with st.lock:
+                d = st.devices.get(body.get("id", ""))
+                if not d:
+                    return self.send(404, '{"error":"no such device"}')
+                for p, v in (body.get("params") or {}).items():
+                    d.stage(p, v, now_iso())
             return self.send(200, "{}")
         if method == "POST" and path == "/__sim/fleet":
             with st.lock:

@@ -99,6 +99,24 @@ TEST(SourceParse, GenieDeviceToViewValuesAndBridgeOptical) {
     EXPECT_FALSE(parse_bridge_optical("{").ok());
 }
 
+TEST(ApiParse, AgeOfTheValuesShownIsTheirOldestTimestamp) {
+    auto list = cpe::hub::sources::parse_device_list(R"([{"_id":"A-B-C","_lastInform":"2026-01-02T00:00:00.000Z",
+        "Device":{"_object":true,"Hosts":{"_object":true,
+          "Host":{"_object":true,"1":{"_object":true,
+            "HostName":{"_value":"pc","_type":"xsd:string","_timestamp":"2025-11-01T00:00:00.000Z"},
+            "Active":{"_value":true,"_type":"xsd:boolean","_timestamp":"2025-12-01T00:00:00.000Z"}}}},
+          "DeviceInfo":{"_object":true,
+            "UpTime":{"_value":42,"_type":"xsd:unsignedInt","_timestamp":"2026-01-02T00:00:00.000Z"}}}}])");
+    ASSERT_TRUE(list.ok()) << list.error().message;
+    GenieHit h = hit_from_device(list->front());
+    auto hosts = oldest_value_ms(h, {"Device.Hosts"});
+    ASSERT_TRUE(hosts);
+    EXPECT_EQ(*hosts, *cpe::hub::diag::parse_iso8601_ms("2025-11-01T00:00:00.000Z"));  // not _lastInform
+    EXPECT_EQ(*oldest_value_ms(h, {"Device.DeviceInfo"}), *h.last_inform_ms);
+    EXPECT_FALSE(oldest_value_ms(h, {"Device.WiFi"}));
+    EXPECT_FALSE(oldest_value_ms(h, {"Device.Host"})) << "a prefix of a segment is not the object";
+}
+
 TEST(SourceBreaker, OpensAfterConsecutiveFailuresAndRecovers) {
     Breaker b(2, 1000);
     EXPECT_TRUE(b.allow(0));

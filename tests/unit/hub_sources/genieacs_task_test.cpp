@@ -1,7 +1,12 @@
 #include <gtest/gtest.h>
 
 #include "json/json.hpp"
+#include "sources/genieacs_model.hpp"
 #include "sources/genieacs_task.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
 
 namespace cpe::hub::sources {
 namespace {
@@ -63,6 +68,72 @@ TEST(GenieTask, OutcomeFromStatusAndReason) {
     EXPECT_EQ(*task_outcome_from(202, ""), TaskOutcome::queued);
     EXPECT_EQ(*task_outcome_from(404, "No such device"), TaskOutcome::no_such_device);
     EXPECT_FALSE(task_outcome_from(500, "Internal Server Error"));
+}
+
+TEST(GenieTask, ExpiryIsAddedAndChecked) {
+    auto t = Task::reboot()->with_expiry(900);
+    ASSERT_TRUE(t) << t.error().message;
+    EXPECT_NE(t->json().find("\"expiry\":900"), std::string::npos) << t->json();
+    EXPECT_FALSE(Task::reboot()->with_expiry(0));
+    EXPECT_FALSE(Task::from_json(R"({"name":"reboot","expiry":"soon"})"));
+    EXPECT_FALSE(Task::from_json(R"({"name":"reboot","expiry":-5})"));
+}
+
+TEST(GenieTask, DuplicatesByNameAndTarget) {
+    auto hosts = Task::refresh_object("Device.Hosts");
+    ASSERT_TRUE(hosts);
+    EXPECT_EQ(hosts->target(), "Device.Hosts");
+    auto d = find_duplicate_task(
+        R"([{"_id":"a","name":"refreshObject","objectName":"Device.DeviceInfo"},
+            {"_id":"b","name":"refreshObject","objectName":"Device.Hosts","expiry":"2026-12-06T18:00:00.000Z"}])",
+        *hosts);
+    ASSERT_TRUE(d) << d.error().message;
+    ASSERT_TRUE(*d);
+    EXPECT_EQ(**d, "b");
+    auto none = find_duplicate_task(R"([{"_id":"a","name":"reboot"}])", *hosts);
+    ASSERT_TRUE(none);
+    EXPECT_FALSE(*none);
+    EXPECT_FALSE(find_duplicate_task("{}", *hosts));
+    EXPECT_FALSE(find_duplicate_task("[1]", *hosts));
+}
+
+TEST(GenieTask, FaultOfATask) {
+    auto f = parse_task_fault(R"([{"_id":"X:task_1","code":"cwmp.9002","message":"Internal error"}])");
+    ASSERT_TRUE(f) << f.error().message;
+    ASSERT_TRUE(*f);
+    EXPECT_EQ((*f)->code, "cwmp.9002");
+    EXPECT_EQ((*f)->message, "Internal error");
+    auto none = parse_task_fault("[]");
+    ASSERT_TRUE(none);
+    EXPECT_FALSE(*none);
+    EXPECT_FALSE(parse_task_fault("[\"x\"]"));
+}
+
+TEST(GenieModel, OneTableByDataModel) {
+    std::map<std::string, std::string> tr098 = {{"InternetGatewayDevice.DeviceInfo.SoftwareVersion", "1"},
+                                                {"_id", "x"}};
+    std::map<std::string, std::string> tr181 = {{"Device.DeviceInfo.SoftwareVersion", "1"}, {"_id", "x"}};
+    EXPECT_EQ(model_of(tr098), DataModel::tr098);
+    EXPECT_EQ(model_of(tr181), DataModel::tr181);
+    const auto& m098 = model_paths(model_of(tr098));
+    EXPECT_EQ(m098.hosts, "InternetGatewayDevice.LANDevice.1.Hosts");
+    EXPECT_EQ(m098.device_info, "InternetGatewayDevice.DeviceInfo");
+    ASSERT_EQ(m098.associations.size(), 1u);
+    EXPECT_EQ(m098.associations[0], "InternetGatewayDevice.LANDevice.1.WLANConfiguration");
+    const auto& m181 = model_paths(DataModel::tr181);
+    EXPECT_EQ(m181.hosts, "Device.Hosts");
+    EXPECT_EQ(m181.associations.at(0), "Device.WiFi.MultiAP");
+    EXPECT_EQ(m181.mesh_if_present.at(0), "Device.WiFi.DataElements");
+    // Every path of the table is one the NBI accepts (no trailing dot).
+    for (const auto* m : {&m098, &m181}) {
+        std::vector<std::string> all = {m->device_info, m->optical, m->hosts};
+        all.insert(all.end(), m->associations.begin(), m->associations.end());
+        all.insert(all.end(), m->mesh_if_present.begin(), m->mesh_if_present.end());
+        for (const auto& p : all) EXPECT_TRUE(Task::refresh_object(p)) << p;
+    }
+    std::map<std::string, std::string> de = {{"Device.WiFi.DataElements.Network.ID", "n"}};
+    EXPECT_TRUE(has_subtree(de, "Device.WiFi.DataElements"));
+    EXPECT_FALSE(has_subtree(tr181, "Device.WiFi.DataElements"));
 }
 
 }  // namespace

@@ -192,9 +192,12 @@ int main(int argc, char** argv) {
     }
 
     TempDir dir;
+    // The simulated agents share a few loopback source addresses, where a real fleet has one address per CPE: the
+    // hub's per-address connection limit (usp.max_connections_per_address) is lifted for them.
     HubProcess hub(CPE_HUB_BIN, dir,
                    R"({"http": {"port": 0}, "log": {"level": "info"}, "store": {"path": "hub.db"},
-                       "usp": {"bind": "127.0.0.1", "port": 0, "subscribe": false}})");
+                       "usp": {"bind": "127.0.0.1", "port": 0, "subscribe": false,
+                               "max_connections_per_address": 0}})");
     if (!hub.started()) {
         std::fprintf(stderr, "usp_load_bench: cpe-hub did not start\n");
         return 1;

@@ -81,6 +81,37 @@ int free_port() {
     return ntohs(sa.sin_port);
 }
 
+// The head of the hub's answer to a WebSocket upgrade sent on a plain socket (a client that offers
+// bbf-usp-protocol: libwebsockets built with extensions, as Debian's is, refuses an extension it does not itself
+// implement in the answer, so this check does not go through the FakeAgent).
+std::string raw_upgrade_answer(int port, const std::string& eid) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return "";
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(static_cast<uint16_t>(port));
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval tv{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string head;
+    if (connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0) {
+        const std::string req = "GET /usp?eid=" + eid + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                                "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: v1.usp\r\n"
+                                "Sec-WebSocket-Extensions: bbf-usp-protocol; eid=\"" + eid + "\"\r\n\r\n";
+        if (send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+            char buf[4096];
+            while (head.find("\r\n\r\n") == std::string::npos) {
+                const ssize_t n = recv(fd, buf, sizeof buf, 0);
+                if (n <= 0) break;
+                head.append(buf, static_cast<size_t>(n));
+            }
+        }
+    }
+    close(fd);
+    return head.substr(0, head.find("\r\n\r\n"));
+}
+
 class HubUsp : public ::testing::Test {
 protected:
     void start(const std::string& config, bool usp = true) {
@@ -113,8 +144,12 @@ TEST_F(HubUsp, BootRegistersIdentifiesAndGetReturnsHosts) {
     auto resp = agent.wait_for([](const ReceivedMsg& m) { return m.type == cpe::usp::MsgType::notify_resp; });
     ASSERT_TRUE(resp.has_value());
     EXPECT_EQ(resp->msg_id, "boot-1");
-    // We offered bbf-usp-protocol, so the hub names itself in the extension header.
-    EXPECT_EQ(agent.server_extensions(), "bbf-usp-protocol; eid=\"self::cpe-hub\"");
+    // A client that offers bbf-usp-protocol gets the hub's own endpoint id in the extension header (TR-369 WebSocket
+    // MTP); one that does not (the FakeAgent) gets none.
+    EXPECT_EQ(agent.server_extensions(), "");
+    const std::string head = raw_upgrade_answer(hub->usp_port(), "os::0C8063-RAWPEEK");
+    EXPECT_NE(head.find("HTTP/1.1 101"), std::string::npos) << head;
+    EXPECT_NE(head.find("Sec-WebSocket-Extensions: bbf-usp-protocol; eid=\"self::cpe-hub\""), std::string::npos) << head;
     // Registered and identified from Device.DeviceInfo.
     ASSERT_TRUE(eventually([&] { return endpoint_state(*hub, kEid, true, "FakeModel"); }));
     auto list = parse(http("GET", hub->url("/usp/endpoints")).body);

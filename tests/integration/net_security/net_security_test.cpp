@@ -206,7 +206,8 @@ TEST(NetSecurity, AgentServerModeRefusesAnotherLoopbackAddress) {
     fs::path dir = temp_dir("agent");
     const std::string board = std::string(CPE_SOURCE_DIR) + "/boards/tplink-xx230v";
     std::ofstream(dir / "agent.json")
-        << R"({"server": {"enabled": true, "bind": "127.0.0.1", "port": 0, "allowed_controllers": ["self::test"]}})";
+        << R"({"server": {"enabled": true, "bind": "127.0.0.1", "port": 0, "allowed_controllers": ["self::test"],
+                       "insecure_lan": true}})";  // plain ws: server mode needs the explicit flag (docs/security-identity.md)
     Proc agent = spawn({CPE_AGENT, "--board", board, "--root", board + "/fixtures/rootfs", "run", "--config",
                         (dir / "agent.json").string()},
                        (dir / "agent.log").string(), {}, dir.string());

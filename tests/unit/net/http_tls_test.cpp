@@ -106,9 +106,14 @@ TEST_F(TlsTest, MutualTlsNeedsAClientCertificate) {
     make_tls(true);
     auto without = tls_client(true, false);
     auto refused = fetch(health(), without.get());
-    ASSERT_TRUE(refused.ok()) << refused.error().message;
-    EXPECT_EQ(refused->status, 401) << refused->body;
-    EXPECT_NE(refused->body.find("client certificate"), std::string::npos) << refused->body;
+    if (refused.ok()) {
+        // libwebsockets on mbedTLS lets the handshake finish: the server itself answers 401.
+        EXPECT_EQ(refused->status, 401) << refused->body;
+        EXPECT_NE(refused->body.find("client certificate"), std::string::npos) << refused->body;
+    } else {
+        // On OpenSSL (Debian's libwebsockets) TLS 1.3 refuses in the handshake: a "certificate required" alert.
+        EXPECT_NE(refused.error().message.find("certificate required"), std::string::npos) << refused.error().message;
+    }
 
     auto rogue = tls_client(true, true, "rogue");
     auto refused_rogue = fetch(health(), rogue.get());

@@ -86,6 +86,10 @@ if compgen -G "/etc/apt/sources.list.d/*.sources" >/dev/null; then
 fi
 [ ! -f /etc/apt/sources.list ] || cp /etc/apt/sources.list "$root/etc/apt/sources.list"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+# What the Debian installer writes and debootstrap does not: a host name and /etc/hosts (localhost).
+echo cpe-fresh-root >"$root/etc/hostname"
+printf '127.0.0.1\tlocalhost\n127.0.1.1\tcpe-fresh-root\n::1\tlocalhost ip6-localhost ip6-loopback\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n' \
+    >"$root/etc/hosts"
 cp -ln "$cache"/debs/*.deb "$root/var/cache/apt/archives/" 2>/dev/null || true
 # The repository as a clone would have it: tracked and untracked files, no build trees or installed modules.
 mkdir -p "$root/src"

@@ -86,6 +86,10 @@ if compgen -G "/etc/apt/sources.list.d/*.sources" >/dev/null; then
 fi
 [ ! -f /etc/apt/sources.list ] || cp /etc/apt/sources.list "$root/etc/apt/sources.list"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+# The machine's own network trust: local CA certificates (a registry reached through a TLS-inspecting egress needs
+# them; on a machine without any this copies nothing). ca-certificates, when deps.sh installs it, adds them.
+mkdir -p "$root/usr/local/share/ca-certificates"
+cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/" 2>/dev/null || true
 # What the Debian installer writes and debootstrap does not: a host name and /etc/hosts (localhost).
 echo cpe-fresh-root >"$root/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\tcpe-fresh-root\n::1\tlocalhost ip6-localhost ip6-loopback\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n' \

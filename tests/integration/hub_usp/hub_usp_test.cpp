@@ -414,9 +414,13 @@ TEST_F(HubUspTls, MutualTlsChecksTheEndpointIdAgainstTheCertificate) {
     EXPECT_FALSE(wrong.wait_connected());
     FakeAgent none(tls_agent("os::0C8063-NOCERT", ""));
     EXPECT_FALSE(none.wait_connected());
-    ASSERT_TRUE(eventually([&] { return hub->count_lines("refused connection") >= 2; })) << join(hub->log_lines());
+    // The wrong certificate passes TLS (the CA signed it) and is refused by the hub for its name. No certificate:
+    // OpenSSL (Debian's libwebsockets) refuses it in the TLS 1.3 handshake, before the hub sees a request;
+    // libwebsockets on mbedTLS lets the handshake finish and the hub refuses it ("no client certificate").
+    ASSERT_TRUE(eventually([&] { return hub->count_lines("does not match its certificate") >= 1; }))
+        << join(hub->log_lines());
     EXPECT_EQ(hub->count_lines("does not match its certificate"), 1u);
-    EXPECT_EQ(hub->count_lines("no client certificate"), 1u);
+    EXPECT_LE(hub->count_lines("no client certificate"), 1u);
     // The good agent is still served.
     auto r = http("GET", hub->url("/usp/" + encoded(kEid) + "/get?path=Device.Hosts.Host."));
     EXPECT_EQ(r.status, 200);

@@ -120,7 +120,7 @@ std::string ip_role(const std::string& name_text, const std::string& address) {
     if (has("mgmt") || has("manage") || has("tr069") || has("cwmp") || has("acs") || has("oam")) return "management";
     if (has("iptv") || has("voip") || has("voice") || has("video") || has("service")) return "service";
     // The WAN by its interface name first: a PPPoE WAN address can be private too (192.168.89.137 on ppp0 in
-    // shared/data's XX230v dump).
+    // the real XX230v dump (tests/sim/data)).
     if (n.rfind("ppp", 0) == 0 || n.rfind("wan", 0) == 0 || has("pppoe") || has("ipoe")) return "internet";
     if (n.rfind("br", 0) == 0 || has("lan") || address.rfind("192.168.", 0) == 0) return "lan";
     return "internet";

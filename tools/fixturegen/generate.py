@@ -451,7 +451,7 @@ def xx230v(seed, counts, uptime_s):
     """TP-Link XX230v: Econet EN7529 + MediaTek Wi-Fi, EasyMesh controller with two agents."""
     g = Gen(seed)
     base = [0x1c, 0x61, 0xb4, 0x3e, 0x91, 0xd4]  # LAN/2.4 GHz MAC; the real unit's pattern: 5 GHz = base + 2
-    # Two serials, as on the real unit (shared/data's XX230v dump: DeviceInfo.SerialNumber 22275A7000395, GponSn
+    # Two serials, as on the real unit (the real XX230v dump (tests/sim/data): DeviceInfo.SerialNumber 22275A7000395, GponSn
     # TPLG…): the unit's own serial (label, TR-069 id) and the GPON ONU serial the OLT knows.
     unit_serial = "22275A7000412"
     serial = "TPLG" + "".join("%02X" % b for b in base[2:])
@@ -517,7 +517,7 @@ def xx230v(seed, counts, uptime_s):
     wan_rx = g.r.randint(4 * 10 ** 11, 9 * 10 ** 11)
     files.update(sysfs_iface("pon0", pon0, "up", 1, None, None, traffic_stats(g, wan_rx, wan_rx // 9)))
 
-    # IPv4 addresses: the LAN bridge and the PPPoE WAN, as in shared/data's XX230v dump (Device.IP.Interface.1 and .6)
+    # IPv4 addresses: the LAN bridge and the PPPoE WAN, as in the real XX230v dump (tests/sim/data) (Device.IP.Interface.1 and .6)
     files["captured/" + F.captured_name(["ip", "-o", "-4", "addr", "show"])] = F.ip_addr_oneline([
         (1, "lo", "127.0.0.1", 8, None, None, "host"),
         (7, "br0", "192.168.1.1", 24, None, "192.168.1.255", "global"),

@@ -105,7 +105,7 @@ TEST(Consolidate, PrivateWanOnPppIsTheInternetAddressAndTheOltRowIsShown) {
     in.id = "ep-1";
     in.kind = "usp";
     in.now_ms = 2'000'000;
-    // as the agent's ip_addr collector reports shared/data's XX230v: a PPPoE WAN with a 192.168 address
+    // as the agent's ip_addr collector reports the real XX230v dump (tests/sim/data): a PPPoE WAN with a 192.168 address
     in.agent = Params{{"Device.IP.Interface.1.Name", "br0"},
                       {"Device.IP.Interface.1.IPv4Address.1.IPAddress", "192.168.1.1"},
                       {"Device.IP.Interface.3.Name", "ppp0"},

@@ -132,6 +132,7 @@ int FakeAgent::on_callback(lws* wsi, lws_callback_reasons reason, void* in, size
         {
             std::lock_guard<std::mutex> lock(mutex_);
             connected_ = true;
+            ever_connected_ = true;
         }
         cv_.notify_all();
         return 0;
@@ -334,7 +335,7 @@ usp::Bytes FakeAgent::answer(const usp::Msg& msg) {
 bool FakeAgent::wait_connected(int timeout_ms) {
     std::unique_lock<std::mutex> lock(mutex_);
     return cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return connected_ || closed_; }) &&
-           connected_;
+           ever_connected_;
 }
 
 bool FakeAgent::wait_closed(int timeout_ms) {

@@ -57,6 +57,7 @@ public:
     FakeAgent& operator=(const FakeAgent&) = delete;
 
     // Waits (bounded) for the handshake to finish / the connection to end.
+    // True once the WebSocket was established, even when the hub closed it before this call saw it open.
     bool wait_connected(int timeout_ms = 10000);
     bool wait_closed(int timeout_ms = 10000);
     bool connected() const { return connected_; }
@@ -105,6 +106,7 @@ private:
     std::string server_ext_;
     std::string error_;
     std::atomic<bool> connected_{false};
+    std::atomic<bool> ever_connected_{false};  // reached ESTABLISHED, even if the hub closed it right after
     std::atomic<bool> closed_{false};
     std::atomic<int> close_code_{0};
     std::atomic<size_t> gets_answered_{0};

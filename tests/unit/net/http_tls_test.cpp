@@ -111,8 +111,13 @@ TEST_F(TlsTest, MutualTlsNeedsAClientCertificate) {
         EXPECT_EQ(refused->status, 401) << refused->body;
         EXPECT_NE(refused->body.find("client certificate"), std::string::npos) << refused->body;
     } else {
-        // On OpenSSL (Debian's libwebsockets) TLS 1.3 refuses in the handshake: a "certificate required" alert.
-        EXPECT_NE(refused.error().message.find("certificate required"), std::string::npos) << refused.error().message;
+        // On OpenSSL (Debian's libwebsockets) TLS 1.3 refuses in the handshake: the client sees the "certificate
+        // required" alert or, when the server has already closed, a dropped connection. Nothing was served.
+        const std::string& why = refused.error().message;
+        EXPECT_TRUE(why.find("certificate required") != std::string::npos ||
+                    why.find("not connected") != std::string::npos || why.find("reset") != std::string::npos ||
+                    why.find("SSL") != std::string::npos)
+            << why;
     }
 
     auto rogue = tls_client(true, true, "rogue");

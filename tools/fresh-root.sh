@@ -77,6 +77,7 @@ cleanup() {
     exit $rc
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT  # so that a stopped run still removes its root
 t0=$SECONDS
 tar -C "$root" -xf "$base"
 # The apt sources of a fresh Debian 12 machine: this machine's (the same mirror), nothing else of it.

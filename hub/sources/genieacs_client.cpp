@@ -432,32 +432,22 @@ void GenieAcsClient::delete_one(const std::shared_ptr<Call>& call, const std::st
 }
 
 void GenieAcsClient::delete_task(const std::string& task_id, Callback<bool> done) {
-    auto deliver = [done](Error e) { done(Fetched<bool>::failure(kSource, e)); };
-    auto fail = [this, deliver](Error e) {
-        note(&e);
-        deliver(e);
-    };
-    if (refuse_if_open(deliver)) return;
-    auto call = Call::start(loop_, http_, alive_, options_.query_budget_ms, options_.connect_timeout_ms,
-                            "GenieACS delete task " + task_id, fail);
-    delete_one(call, "/tasks/" + url_component(task_id), [this, call, done](Result<bool> r) {
-        if (!r) return call->fail(r.error());
-        if (!call->finish()) return;
-        note(nullptr);
-        done(Fetched<bool>::good(kSource, *r));
-    });
+    delete_document("GenieACS delete task " + task_id, "/tasks/" + url_component(task_id), std::move(done));
 }
 
 void GenieAcsClient::delete_fault(const std::string& fault_id, Callback<bool> done) {
+    delete_document("GenieACS delete fault " + fault_id, "/faults/" + url_component(fault_id), std::move(done));
+}
+
+void GenieAcsClient::delete_document(const std::string& what, const std::string& path, Callback<bool> done) {
     auto deliver = [done](Error e) { done(Fetched<bool>::failure(kSource, e)); };
     auto fail = [this, deliver](Error e) {
         note(&e);
         deliver(e);
     };
     if (refuse_if_open(deliver)) return;
-    auto call = Call::start(loop_, http_, alive_, options_.query_budget_ms, options_.connect_timeout_ms,
-                            "GenieACS delete fault " + fault_id, fail);
-    delete_one(call, "/faults/" + url_component(fault_id), [this, call, done](Result<bool> r) {
+    auto call = Call::start(loop_, http_, alive_, options_.query_budget_ms, options_.connect_timeout_ms, what, fail);
+    delete_one(call, path, [this, call, done](Result<bool> r) {
         if (!r) return call->fail(r.error());
         if (!call->finish()) return;
         note(nullptr);

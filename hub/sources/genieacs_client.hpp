@@ -178,6 +178,8 @@ private:
     // The end of a task call: the cleanups `options` ask for (each a DELETE within the call), then `done`.
     void finish_task(const std::shared_ptr<class Call>& call, const std::string& device_id, TaskResult r,
                      TaskOptions options, Callback<TaskResult> done);
+    // DELETE of one NBI document (a task, a fault) as its own budgeted call; true when it existed.
+    void delete_document(const std::string& what, const std::string& path, Callback<bool> done);
     void delete_one(const std::shared_ptr<class Call>& call, const std::string& path,
                     std::function<void(Result<bool>)> next);
     // Open breaker: delivers the refusal (posted, not counted as a failure) and returns true.

@@ -92,15 +92,10 @@ else()
     cpe_import_static(cpe_dep_protobuf_c libprotobuf-c.a)
     add_library(cpe::protobuf-c ALIAS cpe_dep_protobuf_c)
 
-    # deps.sh configures libwebsockets with libcap detection off: what a build links never depends on what else
-    # happens to be installed on the build machine.
+    # deps.sh configures libwebsockets with libcap detection off (and stops if it was found anyway; a prefix of an
+    # older recipe is rebuilt): what a build links never depends on what else is installed on the build machine.
     cpe_import_static(cpe_dep_websockets libwebsockets.a)
     set_property(TARGET cpe_dep_websockets PROPERTY INTERFACE_LINK_LIBRARIES cpe_dep_mbedtls Threads::Threads ${CMAKE_DL_LIBS})
-    file(STRINGS "${CPE_DEPS_PREFIX}/include/lws_config.h" _lws_has_cap REGEX "^#define LWS_HAVE_LIBCAP")
-    if(_lws_has_cap)
-        message(FATAL_ERROR "${CPE_DEPS_PREFIX} holds a libwebsockets built with libcap (an older recipe): "
-                            "remove ${CPE_DEPS_PREFIX} and configure again")
-    endif()
     add_library(cpe::websockets ALIAS cpe_dep_websockets)
 endif()
 

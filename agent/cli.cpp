@@ -30,6 +30,8 @@ constexpr const char* kUsage =
     "  --max-depth <n>    with get: object levels below each path (0 = all)\n"
     "  --json             JSON output\n"
     "  --config <file>    with run: the agent's JSON configuration (docs/usp.md)\n"
+    "  --vendor-prefix <X_..._>  with get/instances/schema: the operator's TR-106 prefix of the agent's\n"
+    "                     extension parameters (with run: the config's vendor_prefix); default: none offered\n"
     "  --strict           exit 3 if any collector failed\n";
 
 int usage_error(const std::string& message) {
@@ -51,7 +53,7 @@ void print_text(const std::string& path, const std::string& value) {
 }  // namespace
 
 int run_cli(int argc, char** argv) {
-    std::string board_dir, root, command, config_path;
+    std::string board_dir, root, command, config_path, prefix;
     int64_t now = 0;
     bool json_out = false, strict = false, first_level = false;
     unsigned max_depth = 0;
@@ -69,12 +71,14 @@ int run_cli(int argc, char** argv) {
         } else if (a == "--version") {
             puts("cpe-agent 0.1.0");
             return 0;
-        } else if (a == "--board" || a == "--root" || a == "--now" || a == "--max-depth" || a == "--config") {
+        } else if (a == "--board" || a == "--root" || a == "--now" || a == "--max-depth" || a == "--config" ||
+                   a == "--vendor-prefix") {
             const char* v = value(a.c_str());
             if (!v) return usage_error(a + " needs a value");
             if (a == "--board") board_dir = v;
             else if (a == "--root") root = v;
             else if (a == "--config") config_path = v;
+            else if (a == "--vendor-prefix") prefix = v;
             else {
                 char* end = nullptr;
                 errno = 0;
@@ -105,11 +109,13 @@ int run_cli(int argc, char** argv) {
         if (board_dir.empty()) return usage_error("--board is required");
         if (config_path.empty()) return usage_error("run needs --config <file>");
         if (!args.empty()) return usage_error("run takes no paths");
+        if (!prefix.empty()) return usage_error("run takes the vendor prefix from its config (vendor_prefix)");
         return run_daemon({board_dir, root, config_path, now});
     }
 
+    if (Status st = set_vendor_prefix(prefix, "--vendor-prefix"); !st) return usage_error(st.error().message);
     if (command == "schema") {
-        fputs(device_model_text(), stdout);
+        fputs(device_model_text_with_prefix().c_str(), stdout);
         return 0;
     }
     if (board_dir.empty()) return usage_error("--board is required");

@@ -121,6 +121,10 @@ int run_daemon(const DaemonArgs& args) {
         fprintf(stderr, "cpe-agent: %s\n", cfg.error().message.c_str());
         return 2;
     }
+    if (Status st = set_vendor_prefix(cfg->vendor_prefix, args.config_path + ": vendor_prefix"); !st) {
+        fprintf(stderr, "cpe-agent: %s\n", st.error().message.c_str());
+        return 2;
+    }
     auto board = Board::open(args.board_dir, args.root);
     if (!board) {
         fprintf(stderr, "cpe-agent: %s\n", board.error().message.c_str());

@@ -11,6 +11,7 @@
 
 #include "api/devices_api.hpp"
 #include "app/config.hpp"
+#include "diag/vendor.hpp"
 #include "app/hub.hpp"
 #include "log/log.hpp"
 #include "net/event_loop.hpp"
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     cpe::log::set_level(config->log_level);
+    cpe::hub::diag::set_vendor_prefix(config->usp.vendor_prefix);
     raise_fd_limit();
 
     // Admission: the USP listener (no limit of its own) gets the per-address limit and cannot take the

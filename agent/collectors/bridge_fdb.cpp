@@ -36,13 +36,22 @@ public:
         if (!text) return text.error().with_context("bridge_fdb " + bridge_);
         ParseNotes notes;
         std::vector<FdbEntry> found;
-        if (brctl_) {
-            const std::string brif = dir_ + "/" + bridge_ + "/brif";
-            auto names = source.list_dir(brif);
-            if (!names) return names.error().with_context("bridge_fdb " + bridge_);
-            std::map<unsigned, std::string> ports;
+        // The bridge's member ports: brctl's port numbers are mapped through them; for the interface stack
+        // (Bridging.Bridge.1.Port) they are read with either format, and are unknown when brif is absent there.
+        const std::string brif = dir_ + "/" + bridge_ + "/brif";
+        auto names = source.list_dir(brif);
+        if (!names && brctl_) return names.error().with_context("bridge_fdb " + bridge_);
+        if (names) {
+            out.bridge_ports.clear();
             for (const std::string& name : *names) {
-                if (ports.size() == kMaxPorts) break;
+                if (out.bridge_ports.size() == kMaxPorts) break;
+                out.bridge_ports.push_back(name);
+            }
+            out.bridge_ports_known = true;
+        }
+        if (brctl_) {
+            std::map<unsigned, std::string> ports;
+            for (const std::string& name : out.bridge_ports) {
                 auto number = source.read_file(brif + "/" + name + "/port_no", 64);
                 if (!number) return number.error().with_context("bridge_fdb " + bridge_);
                 auto n = token_u64_auto(*number);

@@ -159,6 +159,8 @@ struct BoardData {
     std::vector<WifiIfaceInfo> wifi_info;
     std::vector<FdbEntry> fdb;
     bool fdb_known = false;    // a bridge FDB source ran: a MAC absent from it is on no bridge port
+    std::vector<std::string> bridge_ports;  // the LAN bridge's member interfaces (/sys/class/net/<br>/brif/*)
+    bool bridge_ports_known = false;        // brif was read (else the bridge's ports are not known)
     std::vector<MeshNode> mesh;
     std::optional<OpticalReading> optical;
 };

@@ -4,6 +4,7 @@
 #include <initializer_list>
 
 #include "json/json.hpp"
+#include "tr181/vendor.hpp"
 
 namespace cpe::agent::config {
 namespace {
@@ -185,7 +186,7 @@ Result<Config> parse(std::string_view text, std::string_view what) {
     if (!cJSON_IsObject(root)) return in_file(make_error(Errc::invalid_argument, "config: must be a JSON object"));
     Status st = check_keys(root, "", {"endpoint_id", "controller", "refresh_interval_s", "periodic_interval_s",
                                       "ping_interval_s", "state_dir", "reboot_command", "reconnect",
-                                      "max_record_bytes", "server"});
+                                      "max_record_bytes", "server", "vendor_prefix"});
     if (!st) return in_file(st.error());
     for (Status s : {get_string(root, "endpoint_id", "", c.endpoint_id),
                      get_uint(root, "refresh_interval_s", "", c.refresh_interval_s, 1, 86400),
@@ -193,11 +194,14 @@ Result<Config> parse(std::string_view text, std::string_view what) {
                      get_uint(root, "ping_interval_s", "", c.ping_interval_s, 1, 3600),
                      get_string(root, "state_dir", "", c.state_dir),
                      get_string(root, "reboot_command", "", c.reboot_command),
+                     get_string(root, "vendor_prefix", "", c.vendor_prefix),
                      get_uint(root, "max_record_bytes", "", c.max_record_bytes, 1024, 1u << 20)}) {
         if (!s) return in_file(s.error());
     }
     if (cJSON_GetObjectItemCaseSensitive(root, "endpoint_id") && c.endpoint_id.empty())
         return in_file(bad("endpoint_id", "must not be empty (leave it out for os::<OUI>-<serial>)"));
+    if (!c.vendor_prefix.empty())
+        if (Status vp = tr181::check_vendor_prefix(c.vendor_prefix, "vendor_prefix"); !vp) return in_file(vp.error());
     if (c.reboot_command.find_first_not_of(' ') == std::string::npos)
         return in_file(bad("reboot_command", "must name a program"));
 

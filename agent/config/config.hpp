@@ -68,6 +68,9 @@ struct Config {
     uint32_t refresh_interval_s = 30;
     uint32_t periodic_interval_s = 300;
     uint32_t ping_interval_s = 30;
+    // The operator's TR-106 prefix for the agent's extension parameters (X_<OUI>_ or X_<DOMAIN>_, tr181/vendor.hpp);
+    // "" = the extensions are not offered.
+    std::string vendor_prefix;
     std::string state_dir;        // where Reboot() requests and the boot cause are kept; "" = none
     std::string reboot_command = "reboot";  // argv split on spaces, run without a shell (live device only)
     Reconnect reconnect;

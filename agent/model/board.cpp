@@ -1,9 +1,11 @@
 #include "model/board.hpp"
 
 #include <cstdio>
+#include <map>
 #include <cstdlib>
 
 #include "log/log.hpp"
+#include "tr181/vendor.hpp"
 
 namespace cpe::agent {
 namespace {
@@ -40,7 +42,7 @@ const tr181::Tree& Board::refresh(int64_t now) {
         }
     }
     data_ = std::move(fresh);
-    BuildContext ctx{profile_, numbers_, now, endpoint_id_};
+    BuildContext ctx{profile_, numbers_, now, endpoint_id_, vendor_prefix()};
     tree_ = build_model(data_, ctx);
     if (!numbers_file_.empty() && numbers_.changed()) {
         if (Status st = write_numbers(numbers_file_, numbers_.save()); !st)
@@ -84,17 +86,36 @@ Result<int64_t> fixture_capture_time(const std::string& root) {
     return n;
 }
 
+namespace {
+std::string& vendor_prefix_slot() {
+    static std::string prefix;
+    return prefix;
+}
+}  // namespace
+
+Status set_vendor_prefix(const std::string& prefix, const std::string& what) {
+    if (!prefix.empty())
+        if (Status st = tr181::check_vendor_prefix(prefix, what); !st) return st;
+    vendor_prefix_slot() = prefix;
+    return {};
+}
+
+const std::string& vendor_prefix() { return vendor_prefix_slot(); }
+
+std::string device_model_text_with_prefix() { return tr181::apply_vendor_prefix(device_model_text(), vendor_prefix()); }
+
 const tr181::Schema& device_schema() {
-    static const tr181::Schema schema = [] {
-        auto parsed = tr181::Schema::parse(device_model_text(), "device.tr181");
-        if (!parsed) {
-            // The model text is compiled in and checked by the tests: failing here is a build defect.
-            LOG_ERROR("model", "%s", parsed.error().message.c_str());
-            abort();
-        }
-        return std::move(*parsed);
-    }();
-    return schema;
+    // One parse per prefix (a process sets one; the tests try several).
+    static std::map<std::string, tr181::Schema> schemas;
+    auto it = schemas.find(vendor_prefix());
+    if (it != schemas.end()) return it->second;
+    auto parsed = tr181::Schema::parse(device_model_text_with_prefix(), "device.tr181");
+    if (!parsed) {
+        // The model text is compiled in and checked by the tests: failing here is a build defect.
+        LOG_ERROR("model", "%s", parsed.error().message.c_str());
+        abort();
+    }
+    return schemas.emplace(vendor_prefix(), std::move(*parsed)).first->second;
 }
 
 }  // namespace cpe::agent

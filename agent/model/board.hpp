@@ -55,7 +55,14 @@ private:
 // when the fixture has none; Errc::parse_error naming the file when it is not a plain non-negative number.
 Result<int64_t> fixture_capture_time(const std::string& root);
 
-// The compiled-in supported model, parsed once.
+// The operator's TR-106 prefix of the agent's extension parameters (tr181/vendor.hpp): "" (the default) offers
+// none. Set at start; a bad prefix is refused with the reason.
+Status set_vendor_prefix(const std::string& prefix, const std::string& what);
+const std::string& vendor_prefix();
+
+// The compiled-in supported model with the vendor prefix applied, parsed once.
 const tr181::Schema& device_schema();
+// Its text (`cpe-agent schema`).
+std::string device_model_text_with_prefix();
 
 }  // namespace cpe::agent

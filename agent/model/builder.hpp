@@ -21,6 +21,7 @@ struct BuildContext {
     tr181::InstanceNumbers& numbers;
     int64_t now = 0;                 // UNIX time of this refresh
     std::string endpoint_id;         // Device.LocalAgent.EndpointID ("" to derive os::<OUI>-<serial>)
+    std::string vendor_prefix;       // the operator's TR-106 prefix of our extensions ("" = none emitted)
 };
 
 tr181::Tree build_model(const BoardData& data, BuildContext& ctx);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "controller/ws_server.hpp"
+#include "tr181/vendor.hpp"
 #include "json/json.hpp"
 
 namespace cpe::hub::app {
@@ -108,7 +109,7 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
                              {"enabled", "bind", "port", "tls", "endpoint_id", "request_timeout_ms", "max_record_bytes",
                               "notifications_per_endpoint", "notification_bytes_per_endpoint", "admission",
                               "max_connections_per_address", "descriptor_reserve", "identify", "subscribe",
-                              "subscriptions"});
+                              "subscriptions", "vendor_prefix"});
             !st)
             return st.error();
         if (auto st = r.boolean(u, "enabled", "usp.enabled", c.usp.enabled); !st) return st.error();
@@ -116,6 +117,11 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
         if (auto st = r.integer(u, "port", "usp.port", c.usp.port, 0, 65535); !st) return st.error();
         if (auto st = r.str(u, "endpoint_id", "usp.endpoint_id", c.usp.endpoint_id); !st) return st.error();
         if (c.usp.endpoint_id.empty()) return r.bad("usp.endpoint_id", "must not be empty");
+        if (auto st = r.str(u, "vendor_prefix", "usp.vendor_prefix", c.usp.vendor_prefix); !st) return st.error();
+        if (!c.usp.vendor_prefix.empty())
+            if (auto st = tr181::check_vendor_prefix(c.usp.vendor_prefix, std::string(what) + ": usp.vendor_prefix");
+                !st)
+                return st.error();
         if (auto st = r.integer(u, "request_timeout_ms", "usp.request_timeout_ms", c.usp.request_timeout_ms, 1,
                                 3600000);
             !st)

@@ -33,6 +33,9 @@ struct HubConfig {
         int port = 8080;
         Tls tls;
         std::string endpoint_id = "self::cpe-hub";
+        // The operator's TR-106 prefix of the agents' extension parameters (the agents' vendor_prefix, the same
+        // value); "" = the hub reads none (mesh node names fall back to MAC addresses).
+        std::string vendor_prefix;
         uint64_t request_timeout_ms = 10000;
         size_t max_record_bytes = 1 << 20;
         unsigned notifications_per_endpoint = 100;

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "diag/hosts.hpp"
+#include "diag/vendor.hpp"
 
 namespace cpe::hub::diag {
 
@@ -306,18 +307,18 @@ std::string device_view_json(const DeviceInputs& in) {
             (void)i;
             auto n = json::make_object();
             std::string mac = normalize_mac(get(d, "MACAddress").value_or(""));
-            std::string name = get(d, "X_CPE_Name").value_or(mac);
+            std::string name = get(d, vendor_param("Name")).value_or(mac);
             json::add_string(n.get(), "name", name);
             json::add_string(n.get(), "mac", mac);
-            add_opt_string(n.get(), "role", get(d, "X_CPE_Role"));
+            add_opt_string(n.get(), "role", get(d, vendor_param("Role")));
             add_opt_string(n.get(), "serial", get(d, "SerialNumber"));
             add_opt_string(n.get(), "firmware", get(d, "SoftwareVersion"));
             auto bh = json::make_object();
             add_opt_string(bh.get(), "type", get(d, "BackhaulLinkType"));
             auto rcpi = num(get(d, "BackhaulSignalStrength"));
             add_opt_number(bh.get(), "signalDbm", rcpi ? (rcpi_to_dbm(static_cast<long long>(*rcpi)) ? std::optional<double>(*rcpi_to_dbm(static_cast<long long>(*rcpi))) : std::nullopt) : std::nullopt);
-            // X_CPE_BackhaulLinkRate is in kbps like the other TR-181 Wi-Fi rates.
-            auto rate_kbps = num(get(d, "X_CPE_BackhaulLinkRate"));
+            // <prefix>BackhaulLinkRate is in kbps like the other TR-181 Wi-Fi rates.
+            auto rate_kbps = num(get(d, vendor_param("BackhaulLinkRate")));
             add_opt_number(bh.get(), "rateMbps", rate_kbps ? std::optional<double>(*rate_kbps / 1000.0) : std::nullopt);
             json::add(n.get(), "backhaul", std::move(bh));
             unsigned count = 0;

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <map>
 
+#include "diag/vendor.hpp"
 #include "json/json.hpp"
 
 namespace cpe::hub::diag {
@@ -110,9 +111,9 @@ HostsView hosts_view(const Params& params, int64_t now_ms) {
     for (const auto& [i, dev] : instances(params, "Device.WiFi.MultiAP.APDevice.")) {
         NodeEntry node;
         node.mac = normalize_mac(str(dev, "MACAddress"));
-        node.name = str(dev, "X_CPE_Name");
+        node.name = str(dev, vendor_param("Name"));
         if (node.name.empty()) node.name = node.mac.empty() ? "node " + std::to_string(i) : node.mac;
-        node.role = str(dev, "X_CPE_Role");
+        node.role = str(dev, vendor_param("Role"));
         std::string prefix = "Device.WiFi.MultiAP.APDevice." + std::to_string(i) + ".Radio.";
         for (const auto& [r, radio] : instances(params, prefix)) {
             std::string band = band_name(str(radio, "OperatingFrequencyBand"));
@@ -127,8 +128,8 @@ HostsView hosts_view(const Params& params, int64_t now_ms) {
                     Station s{node.name, node.mac, band, "", "", std::nullopt, std::nullopt};
                     if (auto rcpi = to_int(sta, "SignalStrength")) s.signal = rcpi_to_dbm(*rcpi);
                     if (auto kbps = to_int(sta, "LastDataDownlinkRate")) s.rate = static_cast<double>(*kbps) / 1000.0;
-                    s.hostname = str(sta, "X_CPE_HostName");
-                    s.ip = str(sta, "X_CPE_IPAddress");
+                    s.hostname = str(sta, vendor_param("HostName"));
+                    s.ip = str(sta, vendor_param("IPAddress"));
                     stations[mac] = s;
                 }
             }

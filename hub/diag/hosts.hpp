@@ -1,7 +1,7 @@
 // The hosts view: every client of a device with the mesh node it is attached to. Built from the device's
 // TR-181 values (Params), so the agent's live Get and a GenieACS document give the same result:
 //   Device.Hosts.Host.{i}                         name, IP, MAC, active, interface type
-//   Device.WiFi.MultiAP.APDevice.{i}              mesh nodes (name from X_CPE_Name), and under
+//   Device.WiFi.MultiAP.APDevice.{i}              mesh nodes (name from <vendor prefix>Name), and under
 //     .Radio.{r}.AP.{a}.AssociatedDevice.{d}      which node each Wi-Fi client is on (signal RCPI → dBm ≈ RCPI/2 − 110)
 //   Device.WiFi.AccessPoint.{i}.AssociatedDevice  signal (dBm) and rate when MultiAP does not list the client
 //   Device.DHCPv4.Server.Pool.{i}.Client.{i}      lease time remaining
@@ -37,7 +37,7 @@ struct HostEntry {
 struct NodeEntry {
     std::string name;  // "wired/other" for the last group
     std::string mac;
-    std::string role;  // X_CPE_Role when reported
+    std::string role;  // <vendor prefix>Role when reported
     unsigned count = 0;
 };
 

@@ -36,6 +36,8 @@ import urllib.request
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable  # Debian's, with python3-cryptography
 LOOP = "127.0.0.1"
+# The operator's TR-106 prefix of the agents' extension parameters (docs/tr181.md): the documentation domain here.
+VENDOR_PREFIX = "X_EXAMPLE-NET_"
 
 
 def log(msg):
@@ -298,7 +300,8 @@ class Demo:
 
         # 4. the hub
         hub_cfg = {"log": {"level": "info"}, "http": {"bind": LOOP, "port": 0},
-                   "usp": {"enabled": True, "bind": LOOP, "port": 0, "request_timeout_ms": 5000},
+                   "usp": {"enabled": True, "bind": LOOP, "port": 0, "request_timeout_ms": 5000,
+                           "vendor_prefix": VENDOR_PREFIX},
                    "store": {"path": os.path.join(st, "hub.db")}}
         # Budgets a little above the defaults: two shared cores may run the demo next to a test suite.
         dev_cfg = {"access": {"trusted_proxies": [LOOP]},
@@ -332,6 +335,7 @@ class Demo:
             board = os.path.join(root, "board")
             make_device(os.path.join(REPO, d["board"]), board, os.path.join(root, "rootfs"), d)
             cfg = {"controller": {"url": "ws://%s:%s/usp" % (LOOP, usp_port), "endpoint_id": "self::cpe-hub"},
+                   "vendor_prefix": VENDOR_PREFIX,
                    "periodic_interval_s": 300}
             json.dump(cfg, open(os.path.join(root, "agent.json"), "w"))
             self.procs.start(name, [agent_bin, "--board", board, "--root", os.path.join(root, "rootfs"), "run", "--config",

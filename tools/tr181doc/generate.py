@@ -14,6 +14,8 @@ import sys
 
 REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 SCHEMA = os.path.join(REPO, "agent", "model", "device.tr181")
+# The operator's TR-106 prefix replaces the schema's X_VENDOR_ at run time; the table shows the documentation one.
+EXAMPLE_PREFIX = "X_EXAMPLE-NET_"
 DOC = os.path.join(REPO, "docs", "tr181.md")
 
 # Source collector by path prefix (longest match wins).
@@ -30,6 +32,10 @@ SOURCES = [
     ("Device.DHCPv4.Server.Pool.{i}.SubnetMask", "dhcp_config"),
     ("Device.DHCPv4.Server.Pool.{i}.LeaseTime", "dhcp_config"),
     ("Device.Ethernet.", "sysfs_net"),
+    ("Device.Ethernet.Link.", "ip_addr, sysfs_net, bridge_fdb (brif)"),
+    ("Device.Bridging.", "bridge_fdb (brif), sysfs_net"),
+    ("Device.PPP.", "ip_addr, sysfs_net"),
+    ("Device.IP.Interface.{i}.LowerLayers", "ip_addr, bridge_fdb (brif)"),
     ("Device.IP.", "ip_addr, sysfs_net"),
     ("Device.WiFi.", "profile (names, bands), sysfs_net"),
     ("Device.WiFi.Radio.{i}.Channel", "wifi_info"),
@@ -48,10 +54,11 @@ UNITS = {
     "Device.Ethernet.Interface.{i}.MaxBitRate": "Mbps", "Device.Ethernet.Interface.{i}.CurrentBitRate": "Mbps",
     "SignalStrength@AccessPoint": "dBm", "Noise": "dBm", "SNR": "dB",
     "LastDataDownlinkRate": "kbps", "LastDataUplinkRate": "kbps", "EstMACDataRateDownlink": "Mbps",
-    "SignalStrength@mesh": "RCPI 0–255", "BackhaulSignalStrength": "RCPI 0–255", "X_CPE_BackhaulLinkRate": "kbps",
+    "SignalStrength@mesh": "RCPI 0–255", "BackhaulSignalStrength": "RCPI 0–255", "X_EXAMPLE-NET_BackhaulLinkRate": "kbps",
     "LastConnectTime": "s", "OpticalSignalLevel": "dBm/1000", "TransmitOpticalLevel": "dBm/1000",
     "RxPower": "0.1 dBm", "TxPower": "0.1 dBm", "Voltage": "mV", "Bias": "µA", "Temperature": "°C",
     "Device.LocalAgent.PeriodicNotifInterval": "s", "Device.DHCPv4.Server.Pool.{i}.LeaseTime": "s (−1 infinite)", "NotifExpiration": "s", "TimeToLive": "s",
+    "Device.Ethernet.LinkNumberOfEntries": "",
     "BytesSent": "bytes", "BytesReceived": "bytes", "PacketsSent": "packets", "PacketsReceived": "packets",
 }
 
@@ -61,7 +68,7 @@ def rows():
     obj = None
     with open(SCHEMA, encoding="utf-8") as f:
         for line in f:
-            t = line.split("#", 1)[0].strip()
+            t = line.split("#", 1)[0].strip().replace("X_VENDOR_", EXAMPLE_PREFIX)
             if t.startswith("object "):
                 obj = t.split()[1]
             elif t.startswith("param ") and obj:

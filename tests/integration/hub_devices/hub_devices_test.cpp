@@ -80,7 +80,7 @@ struct Env {
         erp_url = "http://127.0.0.1:" + erp_port;
 
         std::ofstream(dir / "hub.json") << R"({"log":{"level":"info"},"http":{"bind":"127.0.0.1","port":0},
-            "usp":{"enabled":true,"bind":"127.0.0.1","port":0,"request_timeout_ms":5000},"store":{"path":"hub.db"}})";
+            "usp":{"enabled":true,"bind":"127.0.0.1","port":0,"request_timeout_ms":5000,"vendor_prefix":"X_EXAMPLE-NET_"},"store":{"path":"hub.db"}})";
         std::ofstream(dir / "devices.json") << R"({"genieacs":{"url":")" << nbi_url
                                             << R"(","budget_ms":1500},"erpnext":{"url":")" << erp_url
                                             << R"(","budget_ms":1500},"access":{"trusted_proxies":["127.0.0.1"]},
@@ -123,7 +123,8 @@ struct Env {
     // changes the rootfs; it re-reads the rootfs every second.
     std::string agent_config() const {
         return R"({"controller":{"url":"ws://127.0.0.1:)" + usp_port +
-               R"(/usp","endpoint_id":"self::cpe-hub"},"periodic_interval_s":60,"refresh_interval_s":1})";
+               R"(/usp","endpoint_id":"self::cpe-hub"},"periodic_interval_s":60,"refresh_interval_s":1,)"
+               R"("vendor_prefix":"X_EXAMPLE-NET_"})";
     }
     std::string usp_port;
 
@@ -229,7 +230,8 @@ TEST_F(HubDevices, HostsGroupedByMeshNode) {
     // What the agent reports (the same binary and rootfs, through its CLI): client MAC → node name.
     std::string out = (env_->dir / "multiap.txt").string();
     Proc cli = spawn({CPE_AGENT, "--board", std::string(CPE_SOURCE_DIR) + "/boards/tplink-xx230v", "--root",
-                      (env_->dir / "rootfs").string(), "get", "Device.WiFi.MultiAP.APDevice."},
+                      (env_->dir / "rootfs").string(), "--vendor-prefix", "X_EXAMPLE-NET_", "get",
+                      "Device.WiFi.MultiAP.APDevice."},
                      out);
     waitpid(cli.pid, nullptr, 0);
     std::map<std::string, std::string> node_name, node_of;  // "Device.WiFi.MultiAP.APDevice.N" → name; MAC → name
@@ -239,7 +241,7 @@ TEST_F(HubDevices, HostsGroupedByMeshNode) {
         size_t eq = line.find(" = ");
         if (eq == std::string::npos) continue;
         std::string path = line.substr(0, eq), value = line.substr(eq + 3);
-        if (path.size() > 11 && path.compare(path.size() - 11, 11, ".X_CPE_Name") == 0) node_name[path.substr(0, path.size() - 11)] = value;
+        if (path.size() > 19 && path.compare(path.size() - 19, 19, ".X_EXAMPLE-NET_Name") == 0) node_name[path.substr(0, path.size() - 19)] = value;
         if (path.find(".AssociatedDevice.") != std::string::npos && path.size() > 11 &&
             path.compare(path.size() - 11, 11, ".MACAddress") == 0)
             macs.push_back({path.substr(0, path.find(".Radio.")), value});

@@ -307,11 +307,33 @@ TEST_P(EveryBoard, DeclaresARootVersionThatHasEverythingItEmits) {
     }
 }
 
+// The operator's vendor prefix for the extensions, for one test.
+struct WithVendorPrefix {
+    explicit WithVendorPrefix(const std::string& p) { EXPECT_TRUE(set_vendor_prefix(p, "test").ok()); }
+    ~WithVendorPrefix() { (void)set_vendor_prefix("", "test"); }
+};
+
+TEST(Model, ExtensionsCarryTheOperatorsPrefixOrAreNotEmitted) {
+    {
+        WithVendorPrefix prefix("X_00D09E_");
+        auto v = board_values("tplink-xx230v", "Device.WiFi.");
+        EXPECT_EQ(v["Device.WiFi.MultiAP.APDevice.1.X_00D09E_Role"], "controller");
+        for (const auto& [path, value] : v)
+            if (path.find(".X_") != std::string::npos) {
+                EXPECT_NE(path.find(".X_00D09E_"), std::string::npos) << path;
+            }
+    }
+    auto none = board_values("tplink-xx230v", "Device.");
+    for (const auto& [path, value] : none) EXPECT_EQ(path.find(".X_"), std::string::npos) << path;
+    EXPECT_FALSE(set_vendor_prefix("X_CPE_", "vendor_prefix").ok());  // not a TR-106 prefix
+}
+
 TEST(Model, MeshSatelliteIsNotGivenTheGatewaysManufacturer) {
+    WithVendorPrefix prefix("X_EXAMPLE-NET_");
     auto v = board_values("tplink-xx230v", "Device.WiFi.");
     for (int i = 1; i <= 3; ++i) {
         const std::string dev = "Device.WiFi.MultiAP.APDevice." + std::to_string(i) + ".";
-        const std::string role = v[dev + "X_CPE_Role"];
+        const std::string role = v[dev + "X_EXAMPLE-NET_Role"];
         ASSERT_FALSE(role.empty());
         EXPECT_EQ(v.count(dev + "Manufacturer"), role == "controller" ? 1u : 0u) << dev;
     }
@@ -347,6 +369,7 @@ TEST(Model, FixtureCarriesItsCaptureTime) {
 // docs/tr181.md's table (tools/tr181doc/generate.py) lists exactly the schema's parameters, and every parameter a
 // board's fixture tree emits is in it: the documentation cannot drift from the model.
 TEST(Tr181Doc, TableMatchesTheSchemaAndTheEmittedTrees) {
+    WithVendorPrefix prefix("X_EXAMPLE-NET_");  // the table's example prefix
     std::set<std::string> documented;
     std::istringstream doc(read(fs::path(CPE_SOURCE_DIR) / "docs/tr181.md"));
     std::string line;
@@ -426,4 +449,51 @@ TEST(Model, DhcpPoolRangeAndLeaseTimeFromTheServerConfiguration) {
         EXPECT_EQ(v["Device.DHCPv4.Server.Pool.1.SubnetMask"], "255.255.255.0") << c.board;
         EXPECT_EQ(v["Device.DHCPv4.Server.Pool.1.LeaseTime"], c.lease) << c.board;
     }
+}
+
+// Every LowerLayers names objects that exist, and the LAN bridge's IP interface goes down the stack the real
+// XX230v dump shows: IP.Interface → Ethernet.Link → Bridging management port → member ports → Ethernet/Wi-Fi.
+TEST_P(EveryBoard, InterfaceStackNamesOnlyObjectsThatExist) {
+    auto v = board_values(GetParam(), "Device.");
+    auto exists = [&](const std::string& object) {
+        for (const auto& [path, value] : v)
+            if (path.rfind(object, 0) == 0) return true;
+        return false;
+    };
+    size_t checked = 0;
+    for (const auto& [path, value] : v) {
+        if (path.size() < 12 || path.compare(path.size() - 12, 12, ".LowerLayers") != 0) continue;
+        ASSERT_FALSE(value.empty()) << path << ": an empty LowerLayers claims nothing is below";
+        std::istringstream list(value);
+        for (std::string ref; std::getline(list, ref, ',');) {
+            EXPECT_TRUE(exists(ref)) << path << " names " << ref << ", which is not in the tree";
+            ++checked;
+        }
+    }
+    EXPECT_GT(checked, 0u);
+    const std::string link = v["Device.IP.Interface.1.LowerLayers"];
+    ASSERT_EQ(link.rfind("Device.Ethernet.Link.", 0), 0u) << link;
+    const std::string mgmt = v[link + "LowerLayers"];
+    ASSERT_EQ(mgmt.rfind("Device.Bridging.Bridge.1.Port.", 0), 0u) << mgmt;
+    EXPECT_EQ(v[mgmt + "ManagementPort"], "true");
+    EXPECT_EQ(v[mgmt + "Name"], v["Device.IP.Interface.1.Name"]);
+    // Each LAN port of the Ethernet table is a bridge member one step below the management port.
+    std::set<std::string> below_members;
+    std::istringstream members(v[mgmt + "LowerLayers"]);
+    for (std::string port; std::getline(members, port, ',');) below_members.insert(v[port + "LowerLayers"]);
+    for (const auto& [path, value] : v) {
+        const std::string suffix = ".Upstream";
+        if (path.rfind("Device.Ethernet.Interface.", 0) != 0 || path.size() < suffix.size() ||
+            path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0 || value != "false")
+            continue;
+        EXPECT_EQ(below_members.count(path.substr(0, path.size() - suffix.size() + 1)), 1u) << path;
+    }
+}
+
+TEST(Model, PppWanSitsOnAPppInterface) {
+    auto v = board_values("tplink-xx230v", "Device.");
+    EXPECT_EQ(v["Device.IP.Interface.2.Name"], "ppp0");
+    EXPECT_EQ(v["Device.IP.Interface.2.LowerLayers"], "Device.PPP.Interface.1.");
+    EXPECT_EQ(v["Device.PPP.Interface.1.Name"], "ppp0");
+    EXPECT_EQ(v.count("Device.PPP.Interface.1.LowerLayers"), 0u);  // the link under the session is not read
 }

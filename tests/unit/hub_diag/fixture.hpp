@@ -5,8 +5,12 @@
 #include <string>
 
 #include "diag/params.hpp"
+#include "diag/vendor.hpp"
 
 namespace cpe::hub::diag::test {
+
+// The fixtures' extension parameters carry the documentation prefix (docs/tr181.md), as the hub configured so.
+inline const bool kVendorPrefixSet = (set_vendor_prefix("X_EXAMPLE-NET_"), true);
 
 inline Params load_params(const std::string& file) {
     Params p;

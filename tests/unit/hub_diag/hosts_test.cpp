@@ -18,7 +18,7 @@ std::map<std::string, std::string> node_of_from_fixture(const Params& p) {
         if (path.rfind("Device.WiFi.MultiAP.APDevice.", 0) != 0 || path.find(".AssociatedDevice.") == std::string::npos) continue;
         if (path.size() < suffix.size() || path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
         std::string dev = path.substr(0, path.find(".Radio."));
-        out[normalize_mac(value)] = p.at(dev + ".X_CPE_Name");
+        out[normalize_mac(value)] = p.at(dev + ".X_EXAMPLE-NET_Name");
     }
     return out;
 }
@@ -68,7 +68,7 @@ TEST(HostsView, EveryClientOnItsMeshNodeFromTheXx230vFixture) {
 TEST(HostsView, SmallHandMadeTree) {
     Params p = {
         {"Device.WiFi.MultiAP.APDevice.1.MACAddress", "aa:aa:aa:aa:aa:01"},
-        {"Device.WiFi.MultiAP.APDevice.1.X_CPE_Name", "basement"},
+        {"Device.WiFi.MultiAP.APDevice.1.X_EXAMPLE-NET_Name", "basement"},
         {"Device.WiFi.MultiAP.APDevice.1.Radio.1.OperatingFrequencyBand", "5GHz"},
         {"Device.WiFi.MultiAP.APDevice.1.Radio.1.AP.1.AssociatedDevice.1.MACAddress", "bb:bb:bb:bb:bb:01"},
         {"Device.WiFi.MultiAP.APDevice.1.Radio.1.AP.1.AssociatedDevice.1.SignalStrength", "100"},  // RCPI → −60 dBm
@@ -117,4 +117,21 @@ TEST(HostsView, HelpersRejectBadInput) {
     EXPECT_FALSE(parse_iso8601_ms("2026-13-01T00:00:00Z"));
     EXPECT_EQ(band_name("2.4GHz"), "2.4GHz");
     EXPECT_EQ(band_name("weird"), "");
+}
+
+// Without usp.vendor_prefix the hub reads no extension: nodes are named by their MAC, never by a guess.
+TEST(HostsView, WithoutAVendorPrefixNodesAreNamedByMac) {
+    Params p = test::load_params("xx230v_agent.txt");
+    ASSERT_FALSE(p.empty());
+    set_vendor_prefix("");
+    HostsView view = hosts_view(p, 0);
+    set_vendor_prefix("X_EXAMPLE-NET_");
+    ASSERT_FALSE(view.nodes.empty());
+    size_t mesh_nodes = 0;
+    for (const auto& node : view.nodes) {
+        if (node.mac.empty()) continue;  // the "wired/other" group
+        EXPECT_EQ(node.name, node.mac);
+        ++mesh_nodes;
+    }
+    EXPECT_EQ(mesh_nodes, 3u);
 }

@@ -122,9 +122,17 @@ def dark_rows_cols(img, threshold=128):
     return rows, cols
 
 
-def quiet_zone_ok(img, module_px):
+def transpose(img):
+    w, h, px = img
+    return h, w, bytes(px[y * w + x] for x in range(w) for y in range(h))
+
+
+def quiet_zone_ok(img, module_px, text_right=False):
     """The first band of dark rows from the top is the symbol; 4 modules of white must separate it from the label's
-    edge (left, right, top) and from the text below."""
+    edge (left, right, top) and from the text below. With the text on the right, the same on the transposed image
+    (left becomes top)."""
+    if text_right:
+        img = transpose(img)
     w, h, px = img
     rows, _ = dark_rows_cols(img)
     top = next((y for y in range(h) if rows[y]), None)
@@ -164,7 +172,7 @@ def pages_of(pdf, stem):
     return sorted(glob.glob(stem + "-*.pgm"), key=lambda p: int(re.search(r"-(\d+)\.pgm$", p).group(1)))
 
 
-def check_sheet(name, pages, layout, expect, skip, module_mm, work):
+def check_sheet(name, pages, layout, expect, skip, module_mm, work, text_right=False):
     """pages: PGM paths in page order; expect: [(serial, hex, colon)] in label order."""
     per_page = layout["cols"] * layout["rows"]
     k = DPI / 72.0
@@ -194,7 +202,7 @@ def check_sheet(name, pages, layout, expect, skip, module_mm, work):
                 print("     %s page %d slot %d: decoded %r, expected %r" % (name, p + 1, slot, got, want))
             decoded_all += got
             if want:
-                ok, detail = quiet_zone_ok(img, module_px)
+                ok, detail = quiet_zone_ok(img, module_px, text_right)
                 if not ok and quiet_ok:
                     quiet_ok, quiet_detail = False, "page %d slot %d: %s" % (p + 1, slot, detail)
     check("%s: every position holds its device's code (or none)" % name, slot_ok)
@@ -238,6 +246,16 @@ def main():
     text = run(["pdftotext", "-layout", pdf, "-"]).stdout
     check("letter pdf: every serial and MAC printed", all(("S/N " + e[0]) in text and e[2] in text for e in expect),
           [e for e in expect if ("S/N " + e[0]) not in text or e[2] not in text][:3])
+
+    # 1b. The same stock with the text beside the code (the "right" placement).
+    side = os.path.join(a.work, "side.pdf")
+    r = run([a.bin, "--input", csv, "--hub", HUB, "--output", side, "--layout", "avery-5160-side"])
+    s = parse_summary(r.stdout)
+    check("letter side pdf: 35 labels on 2 pages", r.returncode == 0 and s and s[:3] == (35, 2, "avery-5160-side"),
+          r.stdout + r.stderr)
+    if s:
+        check_sheet("side-pdf", pages_of(side, os.path.join(a.work, "side")), layouts["avery-5160-side"], expect, 0,
+                    s[3], a.work, text_right=True)
 
     # 2. A4 21-up as SVG with 3 positions skipped: 38 positions → two page files, rendered by librsvg.
     svg = os.path.join(a.work, "a4.svg")

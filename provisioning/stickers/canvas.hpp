@@ -1,5 +1,5 @@
-// cairo wrapped once: a vector document (a PDF of one or more pages, or one SVG page) written to a file, with its
-// drawing context; cairo's sticky error status turned into values.
+// cairo wrapped once: a vector document (a PDF of one or more pages, or one SVG page) written to a file, with
+// its drawing context; cairo's sticky error status turned into values.
 #pragma once
 
 #include <cairo.h>
@@ -12,7 +12,7 @@
 namespace cpe::stickers {
 
 class Canvas {
-public:
+  public:
     enum class Kind { pdf, svg };
 
     // A document of pages `width` × `height` points at `path` (created or truncated now).
@@ -24,14 +24,15 @@ public:
     // Writes everything out and closes the file; an I/O or drawing error of any earlier call shows here.
     Status finish();
 
-private:
+  private:
     struct SurfaceFree {
         void operator()(cairo_surface_t* s) const { cairo_surface_destroy(s); }
     };
     struct ContextFree {
         void operator()(cairo_t* c) const { cairo_destroy(c); }
     };
-    Canvas(cairo_surface_t* surface, cairo_t* cr, std::string path) : surface_(surface), cr_(cr), path_(std::move(path)) {}
+    Canvas(cairo_surface_t* surface, cairo_t* cr, std::string path)
+        : surface_(surface), cr_(cr), path_(std::move(path)) {}
     Status check(const char* doing) const;
 
     std::unique_ptr<cairo_surface_t, SurfaceFree> surface_;

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <optional>
-#include <unordered_map>
 
 namespace cpe::stickers {
 namespace {
@@ -15,7 +14,9 @@ int hex_value(char c) {
     return -1;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t';
+}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
@@ -54,12 +55,17 @@ Result<MacAddress> parse_mac(std::string_view input) {
         if (hex_value(c) >= 0) continue;
         if (c != ':' && c != '-' && c != '.') {
             char buf[8];
-            std::snprintf(buf, sizeof buf, static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f
-                                               ? "\\x%02x" : "%c", static_cast<unsigned char>(c));
-            return bad_mac(input, std::string("'") + buf + "' is neither a hex digit nor a separator (: - .)");
+            std::snprintf(buf, sizeof buf,
+                          static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f
+                              ? "\\x%02x"
+                              : "%c",
+                          static_cast<unsigned char>(c));
+            return bad_mac(input,
+                           std::string("'") + buf + "' is neither a hex digit nor a separator (: - .)");
         }
         if (sep == 0) sep = c;
-        if (c != sep) return bad_mac(input, std::string("mixes the separators '") + sep + "' and '" + c + "'");
+        if (c != sep)
+            return bad_mac(input, std::string("mixes the separators '") + sep + "' and '" + c + "'");
     }
     std::vector<std::string_view> groups;
     if (sep == 0) {
@@ -68,7 +74,8 @@ Result<MacAddress> parse_mac(std::string_view input) {
         size_t start = 0;
         while (true) {
             size_t end = text.find(sep, start);
-            groups.push_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+            groups.push_back(
+                text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
             if (end == std::string_view::npos) break;
             start = end + 1;
         }
@@ -76,7 +83,8 @@ Result<MacAddress> parse_mac(std::string_view input) {
     // The groupings in use: 6 × 1–2 digits, 3 × 4, 2 × 6, 1 × 12.
     bool shape_ok = false;
     if (groups.size() == 6) {
-        shape_ok = std::all_of(groups.begin(), groups.end(), [](auto g) { return g.size() == 1 || g.size() == 2; });
+        shape_ok =
+            std::all_of(groups.begin(), groups.end(), [](auto g) { return g.size() == 1 || g.size() == 2; });
     } else if (groups.size() == 3) {
         shape_ok = std::all_of(groups.begin(), groups.end(), [](auto g) { return g.size() == 4; });
     } else if (groups.size() == 2) {
@@ -92,9 +100,10 @@ Result<MacAddress> parse_mac(std::string_view input) {
         }
         std::string sizes;
         for (auto g : groups) sizes += (sizes.empty() ? "" : ",") + std::to_string(g.size());
-        return bad_mac(input, std::to_string(digits) + " hex digits in groups of " + sizes +
-                                  ": expected 6 groups of 2 (aa:bb:cc:dd:ee:ff), 3 of 4 (aabb.ccdd.eeff), 2 of 6 or "
-                                  "12 digits in a row");
+        return bad_mac(input,
+                       std::to_string(digits) + " hex digits in groups of " + sizes +
+                           ": expected 6 groups of 2 (aa:bb:cc:dd:ee:ff), 3 of 4 (aabb.ccdd.eeff), 2 of 6 or "
+                           "12 digits in a row");
     }
     // Concatenate as 12 digits (a 1-digit group of six is one byte with a leading zero).
     std::string hex;
@@ -108,9 +117,10 @@ Result<MacAddress> parse_mac(std::string_view input) {
     }
     if (mac.is_zero()) return bad_mac(input, "the all-zero address is no device's");
     if (mac.is_multicast()) {
-        return bad_mac(input, std::all_of(mac.bytes.begin(), mac.bytes.end(), [](uint8_t b) { return b == 0xff; })
-                                  ? "the broadcast address is no device's"
-                                  : "a multicast address (first byte odd) is no device's");
+        return bad_mac(input,
+                       std::all_of(mac.bytes.begin(), mac.bytes.end(), [](uint8_t b) { return b == 0xff; })
+                           ? "the broadcast address is no device's"
+                           : "a multicast address (first byte odd) is no device's");
     }
     return mac;
 }
@@ -166,7 +176,8 @@ Result<std::string> parse_hub_url(std::string_view text) {
     }
     if (host.empty() || host == "[]") return bad("has no host");
     if (host.front() != '[' &&
-        host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != std::string_view::npos) {
+        host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+            std::string_view::npos) {
         return bad("the host may hold letters, digits, '.' and '-' only");
     }
     if (!port.empty()) {
@@ -180,7 +191,9 @@ Result<std::string> parse_hub_url(std::string_view text) {
     return out;
 }
 
-std::string sticker_url(const std::string& hub, const MacAddress& mac) { return hub + "/q/" + mac_url_form(mac); }
+std::string sticker_url(const std::string& hub, const MacAddress& mac) {
+    return hub + "/q/" + mac_url_form(mac);
+}
 
 namespace {
 
@@ -189,10 +202,10 @@ struct Record {
     size_t line = 0;  // where the record starts
 };
 
-// Splits RFC 4180 CSV into records. A malformed record (an unterminated quote, text after a closing quote) gives an
-// error instead; its line is skipped up to the next line break outside quotes.
+// Splits RFC 4180 CSV into records. A malformed record (an unterminated quote, text after a closing quote)
+// gives an error instead; its line is skipped up to the next line break outside quotes.
 class CsvReader {
-public:
+  public:
     explicit CsvReader(std::string_view text) : text_(text) {
         if (text_.substr(0, 3) == "\xEF\xBB\xBF") text_.remove_prefix(3);  // a spreadsheet's UTF-8 BOM
     }
@@ -238,8 +251,9 @@ public:
             if (after_quote) {
                 if (is_space(c)) continue;
                 skip_line();
-                return make_error(Errc::parse_error, "text after a closing quote (a quote inside a quoted field "
-                                                     "is written \"\")");
+                return make_error(Errc::parse_error,
+                                  "text after a closing quote (a quote inside a quoted field "
+                                  "is written \"\")");
             }
             if (c == '"' && trim(field).empty()) {
                 field.clear();
@@ -248,12 +262,13 @@ public:
             }
             field += c;
         }
-        if (quoted) return make_error(Errc::parse_error, "a quoted field is not closed before the end of the file");
+        if (quoted)
+            return make_error(Errc::parse_error, "a quoted field is not closed before the end of the file");
         rec.fields.push_back(std::move(field));
         return rec;
     }
 
-private:
+  private:
     void skip_line() {
         while (pos_ < text_.size() && text_[pos_] != '\n') ++pos_;
         if (pos_ < text_.size()) {
@@ -268,7 +283,8 @@ private:
 };
 
 bool blank(const Record& r) {
-    return std::all_of(r.fields.begin(), r.fields.end(), [](const std::string& f) { return trim(f).empty(); });
+    return std::all_of(r.fields.begin(), r.fields.end(),
+                       [](const std::string& f) { return trim(f).empty(); });
 }
 
 std::string lower(std::string_view s) {
@@ -279,15 +295,59 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
+void DeviceCollector::fail(const std::string& where, const std::string& why) {
+    if (out_.errors.size() >= limits_.max_errors) {
+        ++out_.errors_not_listed;
+        return;
+    }
+    out_.errors.push_back(where + ": " + why);
+}
+
+bool DeviceCollector::add(std::string_view serial_in, std::string_view mac_text, const std::string& where,
+                          size_t line) {
+    std::string_view serial = trim(serial_in);
+    if (serial.empty()) {
+        fail(where, "empty serial");
+        return false;
+    }
+    if (serial.size() > limits_.max_serial_length) {
+        fail(where, "serial '" + shown(serial) + "' is " + std::to_string(serial.size()) +
+                        " characters long (at most " + std::to_string(limits_.max_serial_length) + ")");
+        return false;
+    }
+    auto odd = std::find_if(serial.begin(), serial.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f;
+    });
+    if (odd != serial.end()) {
+        fail(where, "serial '" + shown(serial) + "' holds a control or non-ASCII character at position " +
+                        std::to_string(odd - serial.begin() + 1) + " (serials are printable ASCII)");
+        return false;
+    }
+    auto mac = parse_mac(mac_text);
+    if (!mac) {
+        fail(where, mac.error().message);
+        return false;
+    }
+    std::string key = mac_url_form(*mac);
+    if (auto it = mac_seen_.find(key); it != mac_seen_.end()) {
+        fail(where, "MAC " + mac->str() + " is already on " + it->second);
+        return false;
+    }
+    if (auto it = serial_seen_.find(std::string(serial)); it != serial_seen_.end()) {
+        fail(where, "serial '" + std::string(serial) + "' is already on " + it->second);
+        return false;
+    }
+    std::string first = line ? "line " + std::to_string(line) : where;
+    mac_seen_.emplace(std::move(key), first);
+    serial_seen_.emplace(std::string(serial), first);
+    out_.devices.push_back(Device{std::string(serial), *mac, line, where});
+    return true;
+}
+
 DeviceList parse_device_csv(std::string_view text, std::string_view what, const CsvLimits& limits) {
-    DeviceList out;
-    auto fail = [&](size_t line, const std::string& why) {
-        if (out.errors.size() >= limits.max_errors) {
-            ++out.errors_not_listed;
-            return;
-        }
-        out.errors.push_back(std::string(what) + ":" + std::to_string(line) + ": " + why);
-    };
+    DeviceCollector out(limits);
+    auto where = [&](size_t line) { return std::string(what) + ":" + std::to_string(line); };
+    auto fail = [&](size_t line, const std::string& why) { out.fail(where(line), why); };
     CsvReader reader(text);
     size_t line = 1;
     // The header: the first record that is not blank.
@@ -296,7 +356,7 @@ DeviceList parse_device_csv(std::string_view text, std::string_view what, const 
         auto rec = reader.next(line);
         if (!rec) {
             fail(line, rec.error().message);
-            return out;
+            return out.take();
         }
         if (!blank(*rec)) {
             header = std::move(*rec);
@@ -305,7 +365,7 @@ DeviceList parse_device_csv(std::string_view text, std::string_view what, const 
     }
     if (!header) {
         fail(line, "no header: the file is empty (expected a first line naming the columns: serial,mac)");
-        return out;
+        return out.take();
     }
     int serial_col = -1, mac_col = -1;
     for (size_t i = 0; i < header->fields.size(); ++i) {
@@ -314,21 +374,20 @@ DeviceList parse_device_csv(std::string_view text, std::string_view what, const 
         if (!col) continue;
         if (*col >= 0) {
             fail(header->line, "the header names the column '" + name + "' twice");
-            return out;
+            return out.take();
         }
         *col = static_cast<int>(i);
     }
     if (serial_col < 0 || mac_col < 0) {
         bool looks_like_data = std::any_of(header->fields.begin(), header->fields.end(),
                                            [](const std::string& f) { return parse_mac(f).ok(); });
-        fail(header->line, looks_like_data
-                               ? "no header: the first line must name the columns (serial,mac), it holds a MAC"
-                               : std::string("the header has no '") + (serial_col < 0 ? "serial" : "mac") +
-                                     "' column (expected the columns serial,mac)");
-        return out;
+        fail(header->line,
+             looks_like_data ? "no header: the first line must name the columns (serial,mac), it holds a MAC"
+                             : std::string("the header has no '") + (serial_col < 0 ? "serial" : "mac") +
+                                   "' column (expected the columns serial,mac)");
+        return out.take();
     }
     const size_t needed = static_cast<size_t>(std::max(serial_col, mac_col)) + 1;
-    std::unordered_map<std::string, size_t> serial_seen, mac_seen;
     size_t rows = 0;
     while (!reader.done()) {
         auto rec = reader.next(line);
@@ -339,53 +398,20 @@ DeviceList parse_device_csv(std::string_view text, std::string_view what, const 
         if (blank(*rec)) continue;
         if (++rows > limits.max_rows) {
             fail(rec->line, "more than " + std::to_string(limits.max_rows) + " devices in one run");
-            return out;
+            return out.take();
         }
         if (rec->fields.size() < needed) {
-            fail(rec->line, std::string("no ") + (static_cast<size_t>(serial_col) >= rec->fields.size() ? "serial"
-                                                                                                       : "mac") +
+            fail(rec->line, std::string("no ") +
+                                (static_cast<size_t>(serial_col) >= rec->fields.size() ? "serial" : "mac") +
                                 " field (the row has " + std::to_string(rec->fields.size()) + " field" +
                                 (rec->fields.size() == 1 ? "" : "s") + ", the header " +
                                 std::to_string(header->fields.size()) + ")");
             continue;
         }
-        std::string_view serial = trim(rec->fields[static_cast<size_t>(serial_col)]);
-        if (serial.empty()) {
-            fail(rec->line, "empty serial");
-            continue;
-        }
-        if (serial.size() > limits.max_serial_length) {
-            fail(rec->line, "serial '" + shown(serial) + "' is " + std::to_string(serial.size()) +
-                                " characters long (at most " + std::to_string(limits.max_serial_length) + ")");
-            continue;
-        }
-        auto odd = std::find_if(serial.begin(), serial.end(), [](char c) {
-            return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f;
-        });
-        if (odd != serial.end()) {
-            fail(rec->line, "serial '" + shown(serial) + "' holds a control or non-ASCII character at position " +
-                                std::to_string(odd - serial.begin() + 1) + " (serials are printable ASCII)");
-            continue;
-        }
-        auto mac = parse_mac(rec->fields[static_cast<size_t>(mac_col)]);
-        if (!mac) {
-            fail(rec->line, mac.error().message);
-            continue;
-        }
-        std::string key = mac_url_form(*mac);
-        if (auto it = mac_seen.find(key); it != mac_seen.end()) {
-            fail(rec->line, "MAC " + mac->str() + " is already on line " + std::to_string(it->second));
-            continue;
-        }
-        if (auto it = serial_seen.find(std::string(serial)); it != serial_seen.end()) {
-            fail(rec->line, "serial '" + std::string(serial) + "' is already on line " + std::to_string(it->second));
-            continue;
-        }
-        mac_seen.emplace(std::move(key), rec->line);
-        serial_seen.emplace(std::string(serial), rec->line);
-        out.devices.push_back(Device{std::string(serial), *mac, rec->line});
+        out.add(rec->fields[static_cast<size_t>(serial_col)], rec->fields[static_cast<size_t>(mac_col)],
+                where(rec->line), rec->line);
     }
-    return out;
+    return out.take();
 }
 
 }  // namespace cpe::stickers

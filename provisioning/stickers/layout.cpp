@@ -22,7 +22,7 @@ std::string num(double v) {
 }
 
 class Reader {
-public:
+  public:
     Reader(const cJSON* obj, std::string where) : obj_(obj), where_(std::move(where)) {}
 
     Error fail(const std::string& key, const std::string& why) const {
@@ -63,7 +63,7 @@ public:
     const cJSON* has(const char* key) const { return cJSON_GetObjectItemCaseSensitive(obj_, key); }
     const std::string& where() const { return where_; }
 
-private:
+  private:
     const cJSON* obj_;
     std::string where_;
 };
@@ -98,9 +98,9 @@ Result<Layout> parse_one(const cJSON* obj, const std::string& where_index) {
         double* a;
         double* b;
     };
-    for (auto [key, a, b] : {PairKey{"page", &l.page_w, &l.page_h}, PairKey{"label", &l.label_w, &l.label_h},
-                             PairKey{"margin", &l.margin_left, &l.margin_top},
-                             PairKey{"pitch", &l.pitch_x, &l.pitch_y}}) {
+    for (auto [key, a, b] :
+         {PairKey{"page", &l.page_w, &l.page_h}, PairKey{"label", &l.label_w, &l.label_h},
+          PairKey{"margin", &l.margin_left, &l.margin_top}, PairKey{"pitch", &l.pitch_x, &l.pitch_y}}) {
         auto p = n.pair(key);
         if (!p) return p.error();
         if (p->first < 0 || p->second < 0) return n.fail(key, "negative");
@@ -139,19 +139,22 @@ Result<Layout> parse_one(const cJSON* obj, const std::string& where_index) {
     // Geometry: the sizes make sense, labels do not overlap and stay on the page.
     if (l.page_w <= 0 || l.page_h <= 0) return n.fail("page", "width and height must be positive");
     if (l.label_w <= 0 || l.label_h <= 0) return n.fail("label", "width and height must be positive");
-    if (l.columns > 1 && l.pitch_x + kEpsilon < l.label_w) return n.fail("pitch", "x is smaller than the label width");
-    if (l.rows > 1 && l.pitch_y + kEpsilon < l.label_h) return n.fail("pitch", "y is smaller than the label height");
+    if (l.columns > 1 && l.pitch_x + kEpsilon < l.label_w)
+        return n.fail("pitch", "x is smaller than the label width");
+    if (l.rows > 1 && l.pitch_y + kEpsilon < l.label_h)
+        return n.fail("pitch", "y is smaller than the label height");
     const double right = l.margin_left + (l.columns - 1) * l.pitch_x + l.label_w;
     const double bottom = l.margin_top + (l.rows - 1) * l.pitch_y + l.label_h;
     if (right > l.page_w + kEpsilon) {
-        return n.fail("grid", "the last column ends at " + num(right / scale) + " " + *unit + ", past the page width " +
-                                  num(l.page_w / scale));
+        return n.fail("grid", "the last column ends at " + num(right / scale) + " " + *unit +
+                                  ", past the page width " + num(l.page_w / scale));
     }
     if (bottom > l.page_h + kEpsilon) {
-        return n.fail("grid", "the last row ends at " + num(bottom / scale) + " " + *unit + ", past the page height " +
-                                  num(l.page_h / scale));
+        return n.fail("grid", "the last row ends at " + num(bottom / scale) + " " + *unit +
+                                  ", past the page height " + num(l.page_h / scale));
     }
-    if (2 * l.padding >= std::min(l.label_w, l.label_h)) return n.fail("padding", "leaves no room on the label");
+    if (2 * l.padding >= std::min(l.label_w, l.label_h))
+        return n.fail("padding", "leaves no room on the label");
     return l;
 }
 
@@ -172,13 +175,14 @@ Result<std::vector<Layout>> parse_layouts(std::string_view json_text, std::strin
         if (!l) return l.error();
         for (const auto& seen : out) {
             if (seen.name == l->name) {
-                return make_error(Errc::parse_error, std::string(what) + ": the layout name '" + l->name +
-                                                         "' is used twice");
+                return make_error(Errc::parse_error,
+                                  std::string(what) + ": the layout name '" + l->name + "' is used twice");
             }
         }
         out.push_back(std::move(*l));
     }
-    if (out.empty()) return make_error(Errc::parse_error, std::string(what) + ": the \"layouts\" list is empty");
+    if (out.empty())
+        return make_error(Errc::parse_error, std::string(what) + ": the \"layouts\" list is empty");
     return out;
 }
 

@@ -1,4 +1,5 @@
-// Label stock as data: page size, label size, grid, margins and pitch, read from JSON (layouts.json is built in;
+// Label stock as data: page size, label size, grid, margins and pitch, read from JSON (layouts.json is built
+// in;
 // --layouts adds more). All lengths in PDF points (1/72 in) once parsed. docs/stickers.md.
 #pragma once
 
@@ -15,7 +16,7 @@ enum class TextPlacement { below, right };
 struct Layout {
     std::string name;
     std::string description;
-    double page_w = 0, page_h = 0;          // points
+    double page_w = 0, page_h = 0;  // points
     double label_w = 0, label_h = 0;
     double margin_left = 0, margin_top = 0;  // the first label's corner
     double pitch_x = 0, pitch_y = 0;         // corner to corner
@@ -30,9 +31,9 @@ struct Layout {
     double label_y(int index) const { return margin_top + (index / columns) * pitch_y; }
 };
 
-// {"layouts": [ {name, description, unit ("mm"|"in"), page, label, grid, margin, pitch, padding, text, font_pt} ]}.
-// Each layout is checked: positive sizes, labels that do not overlap (pitch ≥ label) and lie on the page,
-// padding smaller than half the label. Errors name `what`, the layout and the key.
+// {"layouts": [ {name, description, unit ("mm"|"in"), page, label, grid, margin, pitch, padding, text,
+// font_pt} ]}. Each layout is checked: positive sizes, labels that do not overlap (pitch ≥ label) and lie on
+// the page, padding smaller than half the label. Errors name `what`, the layout and the key.
 Result<std::vector<Layout>> parse_layouts(std::string_view json_text, std::string_view what);
 
 // The layouts of provisioning/stickers/layouts.json, compiled in.

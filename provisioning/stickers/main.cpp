@@ -18,9 +18,12 @@ using namespace cpe::stickers;
 
 const char* kUsage =
     "usage: cpe-stickers --input devices.csv --hub https://<hub> --output sheet.pdf|sheet.svg [options]\n"
-    "  --input FILE      CSV with a header naming the columns serial,mac (other columns ignored; '-' = stdin)\n"
-    "  --hub URL         the hub's public base URL; each code encodes <URL>/q/<mac as 12 lower-case hex digits>\n"
-    "  --output FILE     .pdf (all pages in one file) or .svg (one file a page: FILE-1.svg, FILE-2.svg, … when\n"
+    "  --input FILE      CSV with a header naming the columns serial,mac (other columns ignored; '-' = "
+    "stdin)\n"
+    "  --hub URL         the hub's public base URL; each code encodes <URL>/q/<mac as 12 lower-case hex "
+    "digits>\n"
+    "  --output FILE     .pdf (all pages in one file) or .svg (one file a page: FILE-1.svg, FILE-2.svg, … "
+    "when\n"
     "                    the list needs more than one page)\n"
     "  --layout NAME     label stock (default a4-21); --list-layouts shows them\n"
     "  --layouts FILE    more layouts (JSON, the format of provisioning/stickers/layouts.json)\n"
@@ -93,7 +96,8 @@ int main(int argc, char** argv) {
             if (!value(n)) return usage("--skip needs a number");
             char* end = nullptr;
             long v = std::strtol(n.c_str(), &end, 10);
-            if (n.empty() || *end || v < 0 || v > 10000) return usage("--skip '" + n + "' is not a label count");
+            if (n.empty() || *end || v < 0 || v > 10000)
+                return usage("--skip '" + n + "' is not a label count");
             skip = static_cast<int>(v);
         } else if (a == "--outline") {
             outline = true;
@@ -150,8 +154,10 @@ int main(int argc, char** argv) {
     }
     const size_t bad = list_in.errors.size() + list_in.errors_not_listed;
     if (bad && !skip_bad) {
-        std::fprintf(stderr, "cpe-stickers: %zu bad row%s: nothing written (fix them, or --skip-bad to print the "
-                             "%zu good ones)\n", bad, bad == 1 ? "" : "s", list_in.devices.size());
+        std::fprintf(stderr,
+                     "cpe-stickers: %zu bad row%s: nothing written (fix them, or --skip-bad to print the "
+                     "%zu good ones)\n",
+                     bad, bad == 1 ? "" : "s", list_in.devices.size());
         return 1;
     }
     if (list_in.devices.empty()) return fail(input + " lists no device: nothing written");
@@ -167,8 +173,9 @@ int main(int argc, char** argv) {
     auto res = render_sheets(req);
     if (!res) return fail(res.error().message + ": nothing written");
     std::printf("%zu label%s on %d page%s (%s; QR modules %.2f mm, text %.1f pt)%s\n", req.devices.size(),
-                req.devices.size() == 1 ? "" : "s", res->pages, res->pages == 1 ? "" : "s", layout->name.c_str(),
-                res->module_mm, res->font_pt, bad ? (", " + std::to_string(bad) + " bad rows skipped").c_str() : "");
+                req.devices.size() == 1 ? "" : "s", res->pages, res->pages == 1 ? "" : "s",
+                layout->name.c_str(), res->module_mm, res->font_pt,
+                bad ? (", " + std::to_string(bad) + " bad rows skipped").c_str() : "");
     for (const auto& f : res->files) std::printf("%s\n", f.c_str());
     return 0;
 }

@@ -13,8 +13,8 @@ Result<QrCode> QrCode::encode(std::string_view text) {
                                                " bytes do not fit one symbol at level M (at most 2331)");
     }
     errno = 0;
-    QRcode* code = QRcode_encodeData(static_cast<int>(text.size()), reinterpret_cast<const unsigned char*>(text.data()),
-                                     0, QR_ECLEVEL_M);
+    QRcode* code = QRcode_encodeData(static_cast<int>(text.size()),
+                                     reinterpret_cast<const unsigned char*>(text.data()), 0, QR_ECLEVEL_M);
     if (!code) {
         int e = errno;
         return make_error(e == ERANGE ? Errc::too_large : Errc::internal,

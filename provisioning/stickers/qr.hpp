@@ -11,7 +11,7 @@
 namespace cpe::stickers {
 
 class QrCode {
-public:
+  public:
     // Byte mode, error correction level M, the smallest version that holds `text` (at most 2,331 bytes at M).
     static Result<QrCode> encode(std::string_view text);
 
@@ -19,7 +19,7 @@ public:
     int width() const { return code_->width; }  // modules per side, without the quiet zone
     bool dark(int x, int y) const { return (code_->data[y * code_->width + x] & 1) != 0; }
 
-private:
+  private:
     struct Free {
         void operator()(QRcode* code) const { QRcode_free(code); }
     };

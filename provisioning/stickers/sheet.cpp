@@ -13,9 +13,10 @@
 namespace cpe::stickers {
 namespace {
 
-constexpr double kMinFontPt = 3.5;      // smaller text is not readable on a label
-constexpr double kMinModuleMm = 0.25;   // smaller modules are unreliable for phone cameras and 300 dpi printers
-constexpr double kLineSpacing = 1.25;   // line height / font size
+constexpr double kMinFontPt = 3.5;  // smaller text is not readable on a label
+constexpr double kMinModuleMm =
+    0.25;  // smaller modules are unreliable for phone cameras and 300 dpi printers
+constexpr double kLineSpacing = 1.25;              // line height / font size
 constexpr const char* kFont = "DejaVu Sans Mono";  // fonts-dejavu-core; fontconfig substitutes if absent
 
 std::string lower_ext(const std::string& path) {
@@ -27,27 +28,29 @@ std::string lower_ext(const std::string& path) {
     return ext;
 }
 
-std::string serial_line(const Device& d) { return "S/N " + d.serial; }
+std::string serial_line(const Device& d) {
+    return "S/N " + d.serial;
+}
 
 // Removes the temporary files unless released.
 class TempFiles {
-public:
+  public:
     ~TempFiles() {
         for (auto& f : files_) ::unlink(f.c_str());
     }
     void add(const std::string& f) { files_.push_back(f); }
     void release() { files_.clear(); }
 
-private:
+  private:
     std::vector<std::string> files_;
 };
 
 struct Geometry {
     double font_pt = 0;
-    double ascent = 0;     // of the font at font_pt
-    double qr_side = 0;    // the symbol with its quiet zone, square
-    double module = 0;     // one module, points
-    double text_w = 0;     // width of the text column
+    double ascent = 0;   // of the font at font_pt
+    double qr_side = 0;  // the symbol with its quiet zone, square
+    double module = 0;   // one module, points
+    double text_w = 0;   // width of the text column
 };
 
 void select_font(cairo_t* cr, double size) {
@@ -89,9 +92,9 @@ Result<Geometry> plan(cairo_t* cr, const SheetRequest& req, int qr_width) {
     if (g.font_pt < kMinFontPt) {
         char buf[64];
         std::snprintf(buf, sizeof buf, "%.1f pt", g.font_pt);
-        return make_error(Errc::invalid_argument, "line " + std::to_string(widest_device->line) + ": serial '" +
-                                                      widest_device->serial + "' fits a label of layout " + l.name +
-                                                      " only at " + buf + " (at least 3.5 pt)");
+        return make_error(Errc::invalid_argument, widest_device->where + ": serial '" +
+                                                      widest_device->serial + "' fits a label of layout " +
+                                                      l.name + " only at " + buf + " (at least 3.5 pt)");
     }
     g.module = g.qr_side / (qr_width + 2 * kQuietZoneModules);
     const double module_mm = g.module * 25.4 / 72.0;
@@ -99,8 +102,9 @@ Result<Geometry> plan(cairo_t* cr, const SheetRequest& req, int qr_width) {
         char buf[96];
         std::snprintf(buf, sizeof buf, "%.2f mm (at least %.2f mm)", module_mm, kMinModuleMm);
         return make_error(Errc::invalid_argument, "the QR code of " + std::to_string(qr_width) +
-                                                      " modules would print its modules at " + buf + " on layout " +
-                                                      l.name + ": the hub URL is too long for this label size");
+                                                      " modules would print its modules at " + buf +
+                                                      " on layout " + l.name +
+                                                      ": the hub URL is too long for this label size");
     }
     select_font(cr, g.font_pt);
     cairo_font_extents_t fe;
@@ -196,8 +200,9 @@ Result<SheetResult> render_sheets(const SheetRequest& req) {
     const Layout& l = req.layout;
     if (req.devices.empty()) return make_error(Errc::invalid_argument, "no devices to print");
     if (req.skip < 0 || req.skip >= l.per_page()) {
-        return make_error(Errc::invalid_argument, "skip " + std::to_string(req.skip) + ": layout " + l.name + " has " +
-                                                      std::to_string(l.per_page()) + " labels a page (0-" +
+        return make_error(Errc::invalid_argument, "skip " + std::to_string(req.skip) + ": layout " + l.name +
+                                                      " has " + std::to_string(l.per_page()) +
+                                                      " labels a page (0-" +
                                                       std::to_string(l.per_page() - 1) + ")");
     }
     // Every symbol first: an encoding problem stops the run before a file is opened.
@@ -206,7 +211,7 @@ Result<SheetResult> render_sheets(const SheetRequest& req) {
     int widest = 0;
     for (const auto& d : req.devices) {
         auto qr = QrCode::encode(sticker_url(req.hub, d.mac));
-        if (!qr) return qr.error().with_context("line " + std::to_string(d.line));
+        if (!qr) return qr.error().with_context(d.where);
         widest = std::max(widest, qr->width());
         codes.push_back(std::move(*qr));
     }
@@ -244,7 +249,8 @@ Result<SheetResult> render_sheets(const SheetRequest& req) {
             out.module_mm = g->module * 25.4 / 72.0;
             out.font_pt = g->font_pt;
         }
-        for (int slot = page == 0 ? req.skip : 0; slot < l.per_page() && next < req.devices.size(); ++slot, ++next) {
+        for (int slot = page == 0 ? req.skip : 0; slot < l.per_page() && next < req.devices.size();
+             ++slot, ++next) {
             draw_label(canvas->cr(), req, *geometry, req.devices[next], codes[next], slot);
         }
     }

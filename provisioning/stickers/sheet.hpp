@@ -1,6 +1,6 @@
-// Sticker sheets: one label per device on a layout's grid, pages as needed, as a PDF or SVG file. Each label: the
-// QR code of <hub>/q/<mac> (level M, its 4-module quiet zone kept clear), under (or beside) it the serial and the
-// MAC as aa:bb:cc:dd:ee:ff. docs/stickers.md.
+// Sticker sheets: one label per device on a layout's grid, pages as needed, as a PDF or SVG file. Each label:
+// the QR code of <hub>/q/<mac> (level M, its 4-module quiet zone kept clear), under (or beside) it the serial
+// and the MAC as aa:bb:cc:dd:ee:ff. docs/stickers.md.
 #pragma once
 
 #include <string>

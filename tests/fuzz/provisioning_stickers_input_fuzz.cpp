@@ -1,6 +1,6 @@
-// cpe-stickers' input (provisioning/stickers/device_list.hpp, layout.hpp): a device CSV, then each line as a MAC and
-// as a hub URL, then the whole input as a layouts file. Checks what the parsers promise: each device's MAC
-// round-trips through its printed forms, errors name a line of the input, bounded output.
+// cpe-stickers' input (provisioning/stickers/device_list.hpp, layout.hpp): a device CSV, then each line as a
+// MAC and as a hub URL, then the whole input as a layouts file. Checks what the parsers promise: each
+// device's MAC round-trips through its printed forms, errors name a line of the input, bounded output.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -29,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t start = 0;
     while (start <= text.size()) {
         size_t end = text.find('\n', start);
-        std::string_view line = text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+        std::string_view line =
+            text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
         if (auto mac = parse_mac(line)) {
             if (mac->is_zero() || mac->is_multicast()) std::abort();
         }

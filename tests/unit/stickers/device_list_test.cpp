@@ -15,9 +15,9 @@ std::string norm(const char* text) {
 }
 
 TEST(ParseMac, EveryCommonNotationGivesTheSameAddress) {
-    for (const char* text : {"1c:61:b4:fb:2a:c8", "1C:61:B4:FB:2A:C8", "1c-61-b4-fb-2a-c8", "1c61.b4fb.2ac8",
-                             "1C61-B4FB-2AC8", "1c61b4-fb2ac8", "1c61b4:fb2ac8", "1c61b4fb2ac8", "1C61B4FB2AC8",
-                             "  1c:61:b4:fb:2a:c8\t"}) {
+    for (const char* text :
+         {"1c:61:b4:fb:2a:c8", "1C:61:B4:FB:2A:C8", "1c-61-b4-fb-2a-c8", "1c61.b4fb.2ac8", "1C61-B4FB-2AC8",
+          "1c61b4-fb2ac8", "1c61b4:fb2ac8", "1c61b4fb2ac8", "1C61B4FB2AC8", "  1c:61:b4:fb:2a:c8\t"}) {
         EXPECT_EQ(norm(text), "1c61b4fb2ac8") << text;
     }
     EXPECT_EQ(norm("0:1:2:a:b:c"), "0001020a0b0c");  // leading zeros dropped, as BSD arp prints
@@ -29,7 +29,8 @@ TEST(ParseMac, ErrorsSayWhatWasWrong) {
     EXPECT_NE(norm("1c:61:b4:fb:2a").find("10 hex digits in groups of 2,2,2,2,2"), std::string::npos);
     EXPECT_NE(norm("1c61b4fb2a").find("10 hex digits where a MAC has 12"), std::string::npos);
     EXPECT_NE(norm("1c61b4fb2ac8aa").find("14 hex digits"), std::string::npos);
-    EXPECT_NE(norm("1g:61:b4:fb:2a:c8").find("'g' is neither a hex digit nor a separator"), std::string::npos);
+    EXPECT_NE(norm("1g:61:b4:fb:2a:c8").find("'g' is neither a hex digit nor a separator"),
+              std::string::npos);
     EXPECT_NE(norm("1c:61-b4:fb:2a:c8").find("mixes the separators ':' and '-'"), std::string::npos);
     EXPECT_NE(norm("1c::61:b4:fb:2a").find("groups of"), std::string::npos);
     EXPECT_NE(norm("1c:61:b4:fb:2a:c8:"), norm("1c:61:b4:fb:2a:c8"));
@@ -65,11 +66,14 @@ TEST(HubUrl, AcceptsBaseUrlsAndRefusesTheRest) {
     }
 }
 
-DeviceList csv(const std::string& text) { return parse_device_csv(text, "d.csv"); }
+DeviceList csv(const std::string& text) {
+    return parse_device_csv(text, "d.csv");
+}
 
 TEST(DeviceCsv, ReadsRowsInAnyColumnOrderWithQuotesAndCrlf) {
-    auto l = csv("\xEF\xBB\xBFMAC,Site,Serial\r\n1C-61-B4-FB-2A-C8,\"Paris, 3e\",\"SN \"\"1\"\"\"\r\n\r\n"
-                 "aabb.ccdd.ee00,x,SN2\n,,\n");
+    auto l =
+        csv("\xEF\xBB\xBFMAC,Site,Serial\r\n1C-61-B4-FB-2A-C8,\"Paris, 3e\",\"SN \"\"1\"\"\"\r\n\r\n"
+            "aabb.ccdd.ee00,x,SN2\n,,\n");
     EXPECT_TRUE(l.errors.empty()) << l.errors.front();
     ASSERT_EQ(l.devices.size(), 2u);
     EXPECT_EQ(l.devices[0].serial, "SN \"1\"");
@@ -90,15 +94,17 @@ TEST(DeviceCsv, QuotedLineBreaksKeepLineNumbersRight) {
 }
 
 TEST(DeviceCsv, EachBadRowIsNamedAndTheGoodOnesKept) {
-    auto l = csv("serial,mac\n"
-                 "S1,1c:61:b4:00:00:01\n"         // 2 good
-                 "S2\n"                           // 3 no mac field
-                 "S3,1c:61:b4:00:00\n"            // 4 short MAC
-                 ",1c:61:b4:00:00:05\n"           // 5 empty serial
-                 "S6,1C61B4000001\n"              // 6 duplicate MAC
-                 "S1,1c:61:b4:00:00:07\n"         // 7 duplicate serial
-                 "S\x01" "8,1c:61:b4:00:00:08\n"  // 8 control character
-                 "\"S9,1c:61:b4:00:00:09\n");     // 9 unterminated quote
+    auto l =
+        csv("serial,mac\n"
+            "S1,1c:61:b4:00:00:01\n"  // 2 good
+            "S2\n"                    // 3 no mac field
+            "S3,1c:61:b4:00:00\n"     // 4 short MAC
+            ",1c:61:b4:00:00:05\n"    // 5 empty serial
+            "S6,1C61B4000001\n"       // 6 duplicate MAC
+            "S1,1c:61:b4:00:00:07\n"  // 7 duplicate serial
+            "S\x01"
+            "8,1c:61:b4:00:00:08\n"       // 8 control character
+            "\"S9,1c:61:b4:00:00:09\n");  // 9 unterminated quote
     ASSERT_EQ(l.devices.size(), 1u);
     ASSERT_EQ(l.errors.size(), 7u);
     EXPECT_EQ(l.errors[0], "d.csv:3: no mac field (the row has 1 field, the header 2)");
@@ -106,15 +112,17 @@ TEST(DeviceCsv, EachBadRowIsNamedAndTheGoodOnesKept) {
     EXPECT_EQ(l.errors[2], "d.csv:5: empty serial");
     EXPECT_EQ(l.errors[3], "d.csv:6: MAC 1c:61:b4:00:00:01 is already on line 2");
     EXPECT_EQ(l.errors[4], "d.csv:7: serial 'S1' is already on line 2");
-    EXPECT_NE(l.errors[5].find("d.csv:8: serial 'S\\x018' holds a control or non-ASCII character at position 2"),
-              std::string::npos)
+    EXPECT_NE(
+        l.errors[5].find("d.csv:8: serial 'S\\x018' holds a control or non-ASCII character at position 2"),
+        std::string::npos)
         << l.errors[5];
     EXPECT_EQ(l.errors[6], "d.csv:9: a quoted field is not closed before the end of the file");
 }
 
 TEST(DeviceCsv, HeaderProblems) {
-    EXPECT_EQ(csv("").errors.at(0), "d.csv:1: no header: the file is empty (expected a first line naming the "
-                                    "columns: serial,mac)");
+    EXPECT_EQ(csv("").errors.at(0),
+              "d.csv:1: no header: the file is empty (expected a first line naming the "
+              "columns: serial,mac)");
     EXPECT_EQ(csv("1c:61:b4:00:00:01,S1\n").errors.at(0),
               "d.csv:1: no header: the first line must name the columns (serial,mac), it holds a MAC");
     EXPECT_EQ(csv("serial,address\nS,1c:61:b4:00:00:01\n").errors.at(0),
@@ -148,7 +156,7 @@ TEST(Layouts, BuiltInLayoutsMatchTheirLabelStock) {
     }
     ASSERT_TRUE(letter && a4);
     EXPECT_EQ(letter->per_page(), 30);
-    EXPECT_NEAR(letter->page_w, 612, 0.01);  // 8.5 in
+    EXPECT_NEAR(letter->page_w, 612, 0.01);   // 8.5 in
     EXPECT_NEAR(letter->label_w, 189, 0.01);  // 2 5/8 in
     EXPECT_NEAR(letter->label_h, 72, 0.01);
     EXPECT_EQ(a4->per_page(), 21);

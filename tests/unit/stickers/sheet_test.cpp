@@ -1,4 +1,5 @@
-// cpe-stickers' drawing side: the QR symbol's parameters, output naming, and that a failed run leaves no file.
+// cpe-stickers' drawing side: the QR symbol's parameters, output naming, and that a failed run leaves no
+// file.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -37,12 +38,14 @@ TEST(QrCode, LevelMSmallestVersion) {
 TEST(Format, FromTheExtension) {
     EXPECT_EQ(*format_of("a/sheet.PDF"), Format::pdf);
     EXPECT_EQ(*format_of("sheet.svg"), Format::svg);
-    EXPECT_EQ(format_of("sheet.png").error().message, "output 'sheet.png': the name must end in .pdf or .svg (not .png)");
-    EXPECT_EQ(format_of("dir.pdf/sheet").error().message, "output 'dir.pdf/sheet': the name must end in .pdf or .svg");
+    EXPECT_EQ(format_of("sheet.png").error().message,
+              "output 'sheet.png': the name must end in .pdf or .svg (not .png)");
+    EXPECT_EQ(format_of("dir.pdf/sheet").error().message,
+              "output 'dir.pdf/sheet': the name must end in .pdf or .svg");
 }
 
 class Sheets : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() / ("stickers-test-" + std::to_string(::getpid()));
         fs::create_directories(dir_);
@@ -54,7 +57,8 @@ protected:
         for (int i = 0; i < n; ++i) {
             MacAddress mac;
             mac.bytes = {0x1c, 0x61, 0xb4, 0, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)};
-            r.devices.push_back(Device{"SN" + std::to_string(i), mac, static_cast<size_t>(i + 2)});
+            const size_t line = static_cast<size_t>(i + 2);
+            r.devices.push_back(Device{"SN" + std::to_string(i), mac, line, "t.csv:" + std::to_string(line)});
         }
         for (const auto& l : builtin_layouts()) {
             if (l.name == layout) r.layout = l;
@@ -101,7 +105,8 @@ TEST_F(Sheets, SvgWritesOneFilePerPage) {
 TEST_F(Sheets, FailuresLeaveNothingBehind) {
     auto bad_skip = request(3, "avery-5160", "s.pdf");
     bad_skip.skip = 30;
-    EXPECT_EQ(render_sheets(bad_skip).error().message, "skip 30: layout avery-5160 has 30 labels a page (0-29)");
+    EXPECT_EQ(render_sheets(bad_skip).error().message,
+              "skip 30: layout avery-5160 has 30 labels a page (0-29)");
     // a hub URL too long for a 1-inch label: modules below 0.25 mm
     auto long_hub = request(3, "avery-5160", "s.pdf");
     long_hub.hub = "https://" + std::string(200, 'h') + ".example.net";

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "device_list.hpp"
+#include "erpnext_source.hpp"
 #include "layout.hpp"
 #include "sheet.hpp"
 
@@ -17,14 +18,18 @@ using namespace cpe;
 using namespace cpe::stickers;
 
 const char* kUsage =
-    "usage: cpe-stickers --input devices.csv --hub https://<hub> --output sheet.pdf|sheet.svg [options]\n"
-    "  --input FILE      CSV with a header naming the columns serial,mac (other columns ignored; '-' = "
-    "stdin)\n"
-    "  --hub URL         the hub's public base URL; each code encodes <URL>/q/<mac as 12 lower-case hex "
-    "digits>\n"
-    "  --output FILE     .pdf (all pages in one file) or .svg (one file a page: FILE-1.svg, FILE-2.svg, … "
-    "when\n"
-    "                    the list needs more than one page)\n"
+    "usage: cpe-stickers (--input devices.csv | --erpnext URL [query]) --hub https://<hub>\n"
+    "                    --output sheet.pdf|sheet.svg [options]\n"
+    "  --input FILE      CSV with a header naming the columns serial,mac (others ignored; '-' = stdin)\n"
+    "  --erpnext URL     or the devices of ERPNext's Service Equipment; API key and secret from\n"
+    "                    $ERPNEXT_API_KEY / $ERPNEXT_API_SECRET, else --erpnext-credentials FILE "
+    "(key:secret)\n"
+    "    --status S      only equipment of this status (e.g. Active, \"En stock\")\n"
+    "    --type T        only equipment of this type (e.g. ONT)\n"
+    "    --serial-from A --serial-to B   only serials from A to B (inclusive, compared in upper case)\n"
+    "  --hub URL         the hub's public base URL; each code holds <URL>/q/<MAC as 12 lower-case hex>\n"
+    "  --output FILE     .pdf (every page in one file) or .svg (one file a page: FILE-1.svg, FILE-2.svg,\n"
+    "                    … when the list needs more than one page)\n"
     "  --layout NAME     label stock (default a4-21); --list-layouts shows them\n"
     "  --layouts FILE    more layouts (JSON, the format of provisioning/stickers/layouts.json)\n"
     "  --skip N          leave the first N labels of the first page blank (a partly used sheet)\n"
@@ -72,6 +77,8 @@ void print_layouts(const std::vector<Layout>& layouts) {
 
 int main(int argc, char** argv) {
     std::string input, hub_arg, output, layout_name = "a4-21", layouts_file;
+    std::string erp_url, erp_credentials;
+    ErpQuery erp;
     int skip = 0;
     bool outline = false, skip_bad = false, list = false;
     for (int i = 1; i < argc; ++i) {
@@ -99,6 +106,18 @@ int main(int argc, char** argv) {
             if (n.empty() || *end || v < 0 || v > 10000)
                 return usage("--skip '" + n + "' is not a label count");
             skip = static_cast<int>(v);
+        } else if (a == "--erpnext") {
+            if (!value(erp_url)) return usage("--erpnext needs a URL");
+        } else if (a == "--erpnext-credentials") {
+            if (!value(erp_credentials)) return usage("--erpnext-credentials needs a file");
+        } else if (a == "--status") {
+            if (!value(erp.status)) return usage("--status needs a value");
+        } else if (a == "--type") {
+            if (!value(erp.type)) return usage("--type needs a value");
+        } else if (a == "--serial-from") {
+            if (!value(erp.serial_from)) return usage("--serial-from needs a serial");
+        } else if (a == "--serial-to") {
+            if (!value(erp.serial_to)) return usage("--serial-to needs a serial");
         } else if (a == "--outline") {
             outline = true;
         } else if (a == "--skip-bad") {
@@ -128,7 +147,13 @@ int main(int argc, char** argv) {
         print_layouts(layouts);
         return 0;
     }
-    if (input.empty()) return usage("--input is required");
+    if (input.empty() == erp_url.empty()) return usage("give either --input or --erpnext");
+    const bool query =
+        !erp.status.empty() || !erp.type.empty() || !erp.serial_from.empty() || !erp.serial_to.empty();
+    if (erp_url.empty() && (query || !erp_credentials.empty())) {
+        return usage(
+            "--status, --type, --serial-from, --serial-to and --erpnext-credentials go with --erpnext");
+    }
     if (hub_arg.empty()) return usage("--hub is required");
     if (output.empty()) return usage("--output is required");
     auto hub = parse_hub_url(hub_arg);
@@ -145,9 +170,25 @@ int main(int argc, char** argv) {
         return usage("no layout '" + layout_name + "' (there are: " + names + ")");
     }
 
-    auto text = read_input(input);
-    if (!text) return fail(text.error().message);
-    DeviceList list_in = parse_device_csv(*text, input == "-" ? "stdin" : input);
+    DeviceList list_in;
+    std::string source;
+    if (!erp_url.empty()) {
+        erp.base_url = erp_url;
+        auto creds = hub::sources::load_erp_credentials(erp_credentials);
+        if (!creds) return fail(creds.error().message);
+        erp.credentials = std::move(*creds);
+        erp.serial_from = hub::sources::canonical_serial(erp.serial_from);
+        erp.serial_to = hub::sources::canonical_serial(erp.serial_to);
+        auto fetched = fetch_erp_devices(erp);
+        if (!fetched) return fail(fetched.error().message + ": nothing written");
+        list_in = std::move(*fetched);
+        source = "ERPNext (" + erp_url + ")";
+    } else {
+        auto text = read_input(input);
+        if (!text) return fail(text.error().message);
+        source = input == "-" ? "stdin" : input;
+        list_in = parse_device_csv(*text, source);
+    }
     for (const auto& e : list_in.errors) std::fprintf(stderr, "cpe-stickers: %s\n", e.c_str());
     if (list_in.errors_not_listed) {
         std::fprintf(stderr, "cpe-stickers: … and %zu more errors\n", list_in.errors_not_listed);
@@ -160,7 +201,7 @@ int main(int argc, char** argv) {
                      bad, bad == 1 ? "" : "s", list_in.devices.size());
         return 1;
     }
-    if (list_in.devices.empty()) return fail(input + " lists no device: nothing written");
+    if (list_in.devices.empty()) return fail(source + " lists no device: nothing written");
 
     SheetRequest req;
     req.devices = std::move(list_in.devices);

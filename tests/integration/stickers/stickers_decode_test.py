@@ -222,6 +222,8 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("--layouts", required=True)
     ap.add_argument("--work", required=True)
+    ap.add_argument("--make-fleet", help="tests/sim/fleet/make_fleet.py: with --frappe-sim, the ERPNext source")
+    ap.add_argument("--frappe-sim", help="tests/sim/erpnext/frappe_sim.py")
     a = ap.parse_args()
     for tool in ("pdftoppm", "pdftotext", "zbarimg", "rsvg-convert"):
         if not shutil.which(tool):
@@ -295,8 +297,70 @@ def main():
     check("--skip-bad: the sheet holds the good rows' codes",
           sorted(sum((decode(p) for p in pages), [])) == [HUB + "/q/1c61b4000001", HUB + "/q/1c61b4000005"], got)
 
+    if a.make_fleet and a.frappe_sim:
+        erpnext_source(a, layouts)
+
     print("%d failure(s)" % len(failures))
     return 1 if failures else 0
+
+
+def canonical_mac(stored):
+    bare = re.sub(r"[:\-. ]", "", stored.strip()).lower()
+    return bare if re.fullmatch(r"[0-9a-f]{12}", bare) else None
+
+
+def erpnext_source(a, layouts):
+    """4. Devices from the ERPNext simulator: Active ONTs in a serial range; the sheet holds exactly those."""
+    fleet_path = os.path.join(a.work, "fleet.json")
+    r = run([sys.executable, a.make_fleet, "--count", "60", "--seed", "7", "--out", fleet_path])
+    if not check("make_fleet", r.returncode == 0, r.stderr):
+        return
+    with open(fleet_path) as f:
+        fleet = json.load(f)
+    rows = [e for e in fleet["service_equipment"] if e["status"] == "Active" and e["equipment_type"] == "ONT"]
+    serials = sorted("".join(e["serial_number"].split()).upper() for e in rows)
+    lo, hi = serials[5], serials[30]
+    want = sorted(canonical_mac(e["mac_address"]) for e in rows
+                  if lo <= "".join(e["serial_number"].split()).upper() <= hi)
+    check("fleet: the range holds 26 Active ONTs with readable MACs", len(want) == 26 and None not in want, want)
+    sim = subprocess.Popen([sys.executable, a.frappe_sim, "--fleet", fleet_path, "--api-key", "stickers-key",
+                            "--api-secret", "stickers-secret"], stdout=subprocess.PIPE, text=True)
+    try:
+        line = sim.stdout.readline()
+        if not check("frappe_sim started", line.startswith("READY "), line):
+            return
+        url = "http://127.0.0.1:%s" % line.split()[1]
+        env = dict(os.environ, ERPNEXT_API_KEY="stickers-key", ERPNEXT_API_SECRET="stickers-secret")
+        out = os.path.join(a.work, "erp.pdf")
+        # the range given in lower case: compared as the hub compares serials (upper case)
+        r = run([a.bin, "--erpnext", url, "--status", "Active", "--type", "ONT", "--serial-from", lo.lower(),
+                 "--serial-to", hi, "--hub", HUB, "--output", out, "--layout", "a4-21"], env=env)
+        s = parse_summary(r.stdout)
+        check("erpnext: 26 labels on 2 pages", r.returncode == 0 and s and s[:2] == (26, 2), r.stdout + r.stderr)
+        got = []
+        if s:
+            pages = pages_of(out, os.path.join(a.work, "erp"))
+            layout = layouts["a4-21"]
+            k = DPI / 72.0
+            for path in pages:
+                page = read_pgm(path)
+                for slot in range(layout["cols"] * layout["rows"]):
+                    x = layout["margin"][0] + (slot % layout["cols"]) * layout["pitch"][0]
+                    y = layout["margin"][1] + (slot // layout["cols"]) * layout["pitch"][1]
+                    cut = os.path.join(a.work, "erp-%s-%02d.pgm" % (os.path.basename(path), slot))
+                    write_pgm(cut, crop(page, int(x * k), int(y * k), int(layout["label"][0] * k),
+                                        int(layout["label"][1] * k)))
+                    got += decode(cut)
+        check("erpnext: the sheet holds exactly the range's Active ONTs",
+              sorted(got) == [HUB + "/q/" + m for m in want], "%d decoded" % len(got))
+        bad_env = dict(env, ERPNEXT_API_SECRET="wrong")
+        out2 = os.path.join(a.work, "erp-denied.pdf")
+        r = run([a.bin, "--erpnext", url, "--hub", HUB, "--output", out2], env=bad_env)
+        check("erpnext: a rejected key fails clearly and writes nothing",
+              r.returncode == 1 and "API key or secret rejected" in r.stderr and not os.path.exists(out2), r.stderr)
+    finally:
+        sim.terminate()
+        sim.wait(timeout=10)
 
 
 if __name__ == "__main__":

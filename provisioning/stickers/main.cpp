@@ -69,7 +69,7 @@ Result<std::string> read_input(const std::string& path) {
 
 void print_layouts(const std::vector<Layout>& layouts) {
     for (const auto& l : layouts) {
-        std::printf("%-14s %3d labels a page  %s\n", l.name.c_str(), l.per_page(), l.description.c_str());
+        std::printf("%-16s %3d labels a page  %s\n", l.name.c_str(), l.per_page(), l.description.c_str());
     }
 }
 

@@ -610,8 +610,8 @@ def main():
             print("  serials to try:")
             for s in info["samples"]:
                 print("    %-14s %-7s %-11s %s" % (s["serial"], s["model"], s["customer"], s["what"]))
-            print("  sticker sheet: %s (%s)" % (info["stickers"], info["stickers_summary"]))
             print("  logs: %s/logs   fleet: %s" % (info["state_dir"], info["fleet"]))
+            print("  sticker sheet: %s (%s)" % (info["stickers"], info["stickers_summary"]))
             print("DEMO READY %s" % os.path.join(info["state_dir"], "demo.json"), flush=True)
             print("Ctrl-C stops everything.", flush=True)
             while True:

@@ -1,7 +1,8 @@
 # The C libraries every program links, as cpe::<name> targets:
 #   host programs (hub, bridge, cpectl, the host-built agent and the tests: the host target, not CPE_STATIC) link
 #     Debian's packaged libraries (toolchains/deps.sh install puts them there): libwebsockets (OpenSSL), cJSON,
-#     protobuf-c, libcurl (OpenSSL), net-snmp, mbedTLS. The operator's security updates reach them.
+#     protobuf-c, libcurl (OpenSSL), net-snmp, mbedTLS, libqrencode and cairo (cpe-stickers). The operator's
+#     security updates reach them.
 #   CPE programs (armv7, mips, mipsel, aarch64, and host-cpe: CPE_STATIC) link static -Os builds of mbedTLS,
 #     libwebsockets (mbedTLS), cJSON and protobuf-c made from Debian source packages by toolchains/deps.sh build,
 #     into build/deps/<target>, shared by every preset of that target.
@@ -35,6 +36,8 @@ if(CPE_DEPS_FROM_SYSTEM)
     cpe_system_library(protobuf-c libprotobuf-c libprotobuf-c-dev)
     cpe_system_library(curl libcurl libcurl4-openssl-dev)
     cpe_system_library(netsnmp netsnmp libsnmp-dev)
+    cpe_system_library(qrencode libqrencode libqrencode-dev)  # cpe-stickers (provisioning/stickers)
+    cpe_system_library(cairo cairo libcairo2-dev)             # its PDF and SVG sheets
     if(NOT TARGET CURL::libcurl)
         add_library(CURL::libcurl ALIAS PkgConfig::CPE_PC_curl)
     endif()

@@ -22,13 +22,14 @@ BUILD_RECIPE=3
 
 # What each set needs. The host programs' libraries are Debian's: libwebsockets (OpenSSL) with its libuv
 # event-library plugin, cJSON, protobuf-c, libcurl on OpenSSL, net-snmp, mbedTLS (the bridge's TP-Link crypto
-# and the hub's certificate reader), SQLite.
+# and the hub's certificate reader), SQLite; libqrencode, cairo and a font for cpe-stickers' sheets. The tests
+# decode those sheets back with poppler (pdftoppm), librsvg (rsvg-convert) and zbar (zbarimg).
 RUN_PACKAGES=(build-essential cmake ninja-build pkg-config git ca-certificates dpkg-dev patch file
               protobuf-c-compiler libsqlite3-dev sqlite3 libssl-dev openssl snmpd snmp
               libwebsockets-dev libwebsockets-evlib-uv libcjson-dev libprotobuf-c-dev libcurl4-openssl-dev
-              libsnmp-dev libmbedtls-dev
+              libsnmp-dev libmbedtls-dev libqrencode-dev libcairo2-dev fonts-dejavu-core
               python3 python3-cryptography libgtest-dev libgmock-dev libbenchmark-dev iproute2 procps)
-TEST_PACKAGES=(clang libclang-rt-14-dev qemu-user-static
+TEST_PACKAGES=(clang libclang-rt-14-dev qemu-user-static poppler-utils zbar-tools librsvg2-bin
                g++-arm-linux-gnueabihf g++-mips-linux-gnu g++-mipsel-linux-gnu g++-aarch64-linux-gnu
                valgrind mosquitto chromium xxd)
 
@@ -124,7 +125,8 @@ check_installed() {
     local -A headers=([libwebsockets.h]=libwebsockets-dev [cjson/cJSON.h]=libcjson-dev
                       [protobuf-c/protobuf-c.h]=libprotobuf-c-dev [curl/curl.h]=libcurl4-openssl-dev
                       [net-snmp/net-snmp-includes.h]=libsnmp-dev [mbedtls/ssl.h]=libmbedtls-dev
-                      [sqlite3.h]=libsqlite3-dev [gtest/gtest.h]=libgtest-dev [benchmark/benchmark.h]=libbenchmark-dev)
+                      [sqlite3.h]=libsqlite3-dev [gtest/gtest.h]=libgtest-dev [benchmark/benchmark.h]=libbenchmark-dev
+                      [qrencode.h]=libqrencode-dev [cairo/cairo-pdf.h]=libcairo2-dev)
     local multiarch
     multiarch=$(gcc -print-multiarch 2>/dev/null || true)
     for h in "${!headers[@]}"; do

@@ -28,7 +28,7 @@ if [ "$install" = 1 ]; then
     "$repo/toolchains/deps.sh" install run
 fi
 if [ "$build" = 1 ]; then
-    (cd "$repo" && cmake --preset host >/dev/null && cmake --build --preset host --target cpe-hub cpe-agent cpe-bridge)
+    (cd "$repo" && cmake --preset host >/dev/null && cmake --build --preset host --target cpe-hub cpe-agent cpe-bridge cpe-stickers)
 fi
 # exec: the launcher gets the terminal's signals directly and cleans up after itself.
 exec /usr/bin/python3 "$here/demo/demo.py" --bin-dir "$repo/build/host" --state-dir "$repo/build/demo" "${args[@]}"

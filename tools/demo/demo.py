@@ -363,6 +363,17 @@ class Demo:
                      "agents": sorted(want), "bridged": [d["serial"] for d in bridged],
                      "samples": self.samples(devices, agents, bridged)}
         write_secret(sec("erpnext.credentials"), "%s:%s\n" % (erp_key, erp_secret))
+        # QR stickers for the fleet's active ONTs, read from ERPNext as ops would print them (docs/stickers.md)
+        stickers = os.path.join(st, "stickers.pdf")
+        r = subprocess.run([self.exe("provisioning/stickers/cpe-stickers"), "--erpnext", erp_url, "--erpnext-credentials",
+                            sec("erpnext.credentials"), "--status", "Active", "--type", "ONT", "--hub", public_url,
+                            "--output", stickers, "--layout", "a4-21", "--skip-bad"],
+                           capture_output=True, text=True, env=dict(os.environ, ERPNEXT_API_KEY="", ERPNEXT_API_SECRET=""))
+        if r.returncode != 0:
+            raise DemoError("cpe-stickers failed: %s" % r.stderr.strip())
+        self.info["stickers"] = stickers
+        self.info["stickers_summary"] = r.stdout.splitlines()[0]
+        log("sticker sheet: %s" % r.stdout.splitlines()[0])
         json.dump(self.info, open(os.path.join(st, "demo.json"), "w"), indent=2)
         return self.info
 
@@ -604,6 +615,7 @@ def main():
             for s in info["samples"]:
                 print("    %-14s %-7s %-11s %s" % (s["serial"], s["model"], s["customer"], s["what"]))
             print("  logs: %s/logs   fleet: %s" % (info["state_dir"], info["fleet"]))
+            print("  sticker sheet: %s (%s)" % (info["stickers"], info["stickers_summary"]))
             print("DEMO READY %s" % os.path.join(info["state_dir"], "demo.json"), flush=True)
             print("Ctrl-C stops everything.", flush=True)
             while True:

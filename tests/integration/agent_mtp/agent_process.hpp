@@ -35,11 +35,18 @@ inline std::string slurp(const std::filesystem::path& p) {
 
 class AgentProcess {
 public:
-    AgentProcess(const std::filesystem::path& dir, const std::string& config_json) : log_(dir / "agent.log") {
+    // The XX230v fixture board.
+    AgentProcess(const std::filesystem::path& dir, const std::string& config_json)
+        : AgentProcess(dir, config_json, {"--board", kBoard, "--root", kBoard + "/fixtures/rootfs", "--now", kNow}) {}
+    // Another board: `board_args` come before `run` ("--board", dir; no "--root": the live reader).
+    AgentProcess(const std::filesystem::path& dir, const std::string& config_json, std::vector<std::string> board_args)
+        : log_(dir / "agent.log") {
         const std::filesystem::path config = dir / "agent.json";
         std::ofstream(config) << config_json;
-        std::vector<std::string> args = {CPE_AGENT, "--board", kBoard, "--root", kBoard + "/fixtures/rootfs",
-                                         "--now", kNow, "run", "--config", config.string()};
+        std::vector<std::string> args = {CPE_AGENT};
+        args.insert(args.end(), board_args.begin(), board_args.end());
+        for (const char* a : {"run", "--config"}) args.push_back(a);
+        args.push_back(config.string());
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         argv.push_back(nullptr);

@@ -63,7 +63,7 @@ protected:
                                    leaf("server", "localhost", "ca", "server.ext") + " && " +
                                    leaf("client", kAgentId, "ca", "client.ext") + " && " +
                                    leaf("rogue", "rogue", "rogue-ca", "client.ext");
-        made() = std::system(("(" + script + ") >/dev/null 2>&1").c_str()) == 0;
+        made() = cpe::testkit::shell(script) == 0;
     }
     static void TearDownTestSuite() { fs::remove_all(certs()); }
     static fs::path& certs() {

@@ -554,16 +554,10 @@ TEST(BridgeConfig, BadConfigExitsNonZeroNamingTheField) {
     for (const auto& c : cases) {
         SCOPED_TRACE(c.name);
         write_file(dir + "/bridge.json", c.config, 0644);
-        std::string cmd = std::string(CPE_BRIDGE) + " --config " + dir + "/bridge.json 2>&1";
-        FILE* p = ::popen(cmd.c_str(), "r");
-        ASSERT_NE(p, nullptr);
         std::string out;
-        char buf[4096];
-        size_t n;
-        while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-        int rc = ::pclose(p);
-        ASSERT_TRUE(WIFEXITED(rc));
-        EXPECT_NE(WEXITSTATUS(rc), 0) << out;
+        const int rc = cpe::testkit::capture({CPE_BRIDGE, "--config", dir + "/bridge.json"}, out);
+        ASSERT_TRUE(rc >= 0 && rc < 128) << "not an exit of its own: " << rc << "\n" << out;
+        EXPECT_NE(rc, 0) << out;
         EXPECT_EQ(out.find("LISTENING"), std::string::npos) << out;
         EXPECT_NE(out.find(c.must_name), std::string::npos) << out;
     }

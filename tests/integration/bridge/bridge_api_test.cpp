@@ -105,17 +105,11 @@ const cJSON* find_by_id(const cJSON* array, const std::string& id) {
 
 class BridgeApi : public ::testing::Test {
 protected:
-    void SetUp() override { dir = make_temp_dir("cpe-bridge-sim"); }
-    void TearDown() override {
-        std::error_code ec;
-        std::filesystem::remove_all(dir, ec);
-    }
     std::unique_ptr<TplinkSim> sim(std::vector<std::string> args) {
-        auto s = TplinkSim::start(std::move(args), dir);
+        auto s = TplinkSim::start(std::move(args));
         EXPECT_TRUE(s) << s.error().message;
         return s ? std::move(*s) : nullptr;
     }
-    std::string dir;
 };
 
 // The "done when": cpe-bridge against the simulator returns a modem's hosts and optical levels.

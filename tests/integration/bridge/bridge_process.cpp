@@ -36,14 +36,13 @@ Result<std::unique_ptr<Child>> Child::start(std::vector<std::string> argv, const
     return c;
 }
 
-Result<std::unique_ptr<TplinkSim>> TplinkSim::start(std::vector<std::string> args, const std::string& dir) {
+Result<std::unique_ptr<TplinkSim>> TplinkSim::start(std::vector<std::string> args) {
     std::vector<std::string> argv = {CPE_PYTHON3, TPLINK_SIM, "--port", "0"};
     if (std::find(args.begin(), args.end(), "--fixture") == args.end()) {
         argv.push_back("--fixture");  // built-in board data unless the test asks for the board fixture
         argv.push_back("");
     }
     argv.insert(argv.end(), args.begin(), args.end());
-    (void)dir;  // the kit gives the simulator a directory of its own
     std::string why;
     auto process = testkit::SimProcess::start(argv, 30, &why);
     if (!process) return make_error(Errc::unavailable, "the TP-Link simulator did not start: " + why);

@@ -34,7 +34,8 @@ private:
 
 class TplinkSim {
 public:
-    static Result<std::unique_ptr<TplinkSim>> start(std::vector<std::string> args, const std::string& dir);
+    // Its output goes to a directory of its own (testkit::SimProcess).
+    static Result<std::unique_ptr<TplinkSim>> start(std::vector<std::string> args);
     std::string host(size_t i = 0) const { return "127.0.0.1:" + std::to_string(ports.at(i)); }
     int64_t stat(const char* key, size_t i = 0) const;  // from /__sim/stats; -1 if unreadable
     std::vector<int> ports;

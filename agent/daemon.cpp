@@ -13,6 +13,7 @@
 #include <memory>
 #include <thread>
 
+#include "collectors/worker.hpp"
 #include "config/config.hpp"
 #include "json/json.hpp"
 #include "log/log.hpp"
@@ -350,12 +351,25 @@ int run_daemon(const DaemonArgs& args) {
                  server->port(), sc.path.c_str(), sc.tls.cert_file.empty() ? "" : " (TLS)");
     }
 
+    // The collectors (files, commands with their time limits) run on the worker thread: the loop goes on
+    // answering USP from the last model meanwhile. The board belongs to the worker from the submit until the
+    // completion runs here; the next refresh is scheduled only from that completion, so they never overlap.
+    Worker worker([&ev](std::function<void()> fn) { ev.post(std::move(fn)); });
+
     // Repeating timers: model refresh, Periodic!, notification retry.
     std::function<void()> schedule_refresh = [&] {
         ev.add_timer(uint64_t{cfg->refresh_interval_s} * 1000, [&] {
-            agent.update_model(b.refresh(clock()));
-            flush();
-            schedule_refresh();
+            const bool queued = worker.submit<bool>(
+                [&] {
+                    b.refresh(clock(), [&worker] { return worker.stopping(); });
+                    return true;
+                },
+                [&](bool) {
+                    agent.update_model(b.model());
+                    flush();
+                    schedule_refresh();
+                });
+            if (!queued) schedule_refresh();
         });
     };
     schedule_periodic = [&] {

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -14,6 +15,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+
+extern char** environ;
 
 namespace cpe::agent {
 namespace {
@@ -44,6 +47,22 @@ public:
 
 private:
     int fd_ = -1;
+};
+
+// posix_spawn's file actions and attributes, destroyed once.
+struct SpawnSetup {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    bool actions_ok = posix_spawn_file_actions_init(&actions) == 0;
+    bool attr_ok = posix_spawnattr_init(&attr) == 0;
+    SpawnSetup() = default;
+    SpawnSetup(const SpawnSetup&) = delete;
+    SpawnSetup& operator=(const SpawnSetup&) = delete;
+    ~SpawnSetup() {
+        if (actions_ok) posix_spawn_file_actions_destroy(&actions);
+        if (attr_ok) posix_spawnattr_destroy(&attr);
+    }
+    bool ok() const { return actions_ok && attr_ok; }
 };
 
 class Dir {
@@ -173,52 +192,32 @@ Result<std::string> run_command(const std::vector<std::string>& argv, int timeou
     int out_pipe[2];
     if (::pipe2(out_pipe, O_CLOEXEC) != 0) return make_error(Errc::io_error, shown + ": pipe: " + errno_text(errno));
     Fd out_read(out_pipe[0]), out_write(out_pipe[1]);
-    // The child reports a failed exec (its errno) through this pipe; a successful exec closes it (O_CLOEXEC).
-    int err_pipe[2];
-    if (::pipe2(err_pipe, O_CLOEXEC) != 0) return make_error(Errc::io_error, shown + ": pipe: " + errno_text(errno));
-    Fd err_read(err_pipe[0]), err_write(err_pipe[1]);
-    Fd dev_null(::open("/dev/null", O_RDWR | O_CLOEXEC));
-    if (dev_null.get() < 0) return make_error(Errc::io_error, shown + ": open /dev/null: " + errno_text(errno));
 
-    pid_t pid = ::fork();
-    if (pid < 0) return make_error(Errc::io_error, shown + ": fork: " + errno_text(errno));
-    if (pid == 0) {
-        // Child: only async-signal-safe calls from here on.
-        ::setpgid(0, 0);
-        ::signal(SIGPIPE, SIG_DFL);
-        sigset_t none;
-        ::sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);  // a mask the agent uses for its own loop is not inherited
-        if (::dup2(dev_null.get(), 0) < 0 || ::dup2(out_write.get(), 1) < 0 || ::dup2(dev_null.get(), 2) < 0) {
-            int e = errno;
-            ssize_t ignored = ::write(err_write.get(), &e, sizeof e);
-            (void)ignored;
-            ::_exit(127);
-        }
-        ::execvp(cargv[0], cargv.data());
-        int e = errno;
-        ssize_t ignored = ::write(err_write.get(), &e, sizeof e);
-        (void)ignored;
-        ::_exit(127);
-    }
-    ::setpgid(pid, pid);  // also from the parent, so kill(-pid) works whoever runs first
+    // posix_spawnp rather than fork: the agent runs commands from its worker thread, and a spawn (vfork-like
+    // on glibc and musl) neither copies the agent's page tables nor runs our code in a forked copy of a
+    // threaded process; it also reports a failed exec (ENOENT: not found) as its return value.
+    SpawnSetup setup;
+    if (!setup.ok()) return make_error(Errc::io_error, shown + ": cannot prepare the spawn");
+    posix_spawn_file_actions_addopen(&setup.actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&setup.actions, out_write.get(), 1);
+    posix_spawn_file_actions_addopen(&setup.actions, 2, "/dev/null", O_WRONLY, 0);
+    // Its own process group (it may start helpers that hold stdout open: kill(-pid) reaches them), default
+    // SIGPIPE, and no inherited signal mask (the agent blocks signals on its threads for sigwait).
+    sigset_t none, pipe_default;
+    ::sigemptyset(&none);
+    ::sigemptyset(&pipe_default);
+    ::sigaddset(&pipe_default, SIGPIPE);
+    posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setpgroup(&setup.attr, 0);
+    posix_spawnattr_setsigmask(&setup.attr, &none);
+    posix_spawnattr_setsigdefault(&setup.attr, &pipe_default);
+
+    pid_t pid = -1;
+    const int spawn_err = ::posix_spawnp(&pid, cargv[0], &setup.actions, &setup.attr, cargv.data(), environ);
     out_write.reset();
-    err_write.reset();
-    dev_null.reset();
-
-    int exec_errno = 0;
-    for (;;) {
-        ssize_t n = ::read(err_read.get(), &exec_errno, sizeof exec_errno);
-        if (n < 0 && errno == EINTR) continue;
-        if (n != static_cast<ssize_t>(sizeof exec_errno)) exec_errno = 0;
-        break;
-    }
-    err_read.reset();
-    if (exec_errno != 0) {
-        while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-        }
-        if (exec_errno == ENOENT) return make_error(Errc::not_found, shown + ": command not found");
-        return make_error(Errc::io_error, shown + ": cannot execute: " + errno_text(exec_errno));
+    if (spawn_err != 0) {
+        if (spawn_err == ENOENT) return make_error(Errc::not_found, shown + ": command not found");
+        return make_error(Errc::io_error, shown + ": cannot execute: " + errno_text(spawn_err));
     }
 
     const int64_t deadline = monotonic_ms() + std::max(timeout_ms, 0);

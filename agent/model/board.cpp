@@ -31,10 +31,11 @@ Result<std::unique_ptr<Board>> Board::open(const std::string& board_dir, const s
     return std::unique_ptr<Board>(new Board(std::move(*profile), std::move(reader)));  // NOLINT: private constructor
 }
 
-const tr181::Tree& Board::refresh(int64_t now) {
+const tr181::Tree& Board::refresh(int64_t now, const std::function<bool()>& stop_requested) {
     BoardData fresh;
     failures_.clear();
     for (auto& collector : profile_.collectors) {
+        if (stop_requested && stop_requested()) return tree_;
         Status st = collector->collect(*reader_, fresh);
         if (!st) {
             LOG_LIMITED(log::Level::warn, 4, 300, "collector", "%s: %s", collector->type(), st.error().message.c_str());

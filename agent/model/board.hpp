@@ -2,6 +2,7 @@
 // and the model rebuilt from them on each refresh with stable instance numbers.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -26,11 +27,15 @@ public:
 
     // Runs every collector and rebuilds the model. A failing collector is logged (rate-limited) and
     // only its parameters are missing; the failures of the last refresh are kept for inspection.
-    const tr181::Tree& refresh(int64_t now);
+    // `stop_requested` (checked between collectors) cuts a refresh short: the model stays as it was.
+    // The daemon calls this on its Worker thread (collectors/worker.hpp), never on the event loop.
+    const tr181::Tree& refresh(int64_t now, const std::function<bool()>& stop_requested = nullptr);
     const tr181::Tree& model() const { return tree_; }
     const BoardData& data() const { return data_; }
     const Profile& profile() const { return profile_; }
     const std::vector<CollectorFailure>& failures() const { return failures_; }
+    // What the collectors read through (stateless: an AsyncCommandRunner may share it).
+    SourceReader& reader() { return *reader_; }
     void set_endpoint_id(std::string id) { endpoint_id_ = std::move(id); }
     // Keeps the instance numbers (Hosts.Host by MAC, …) in `path` across restarts: loads it now (absent: a fresh
     // start; unreadable or garbled: logged, a fresh start) and rewrites it (temporary file + rename) after each

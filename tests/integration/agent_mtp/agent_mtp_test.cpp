@@ -63,7 +63,7 @@ protected:
                                    leaf("server", "localhost", "ca", "server.ext") + " && " +
                                    leaf("client", kAgentId, "ca", "client.ext") + " && " +
                                    leaf("rogue", "rogue", "rogue-ca", "client.ext");
-        made() = std::system(("(" + script + ") >/dev/null 2>&1").c_str()) == 0;
+        made() = cpe::testkit::shell(script) == 0;
     }
     static void TearDownTestSuite() { fs::remove_all(certs()); }
     static fs::path& certs() {
@@ -207,6 +207,58 @@ TEST_F(AgentMtpTest, ConnectBootAndGetHosts) {
     ASSERT_TRUE(closed);
     EXPECT_EQ(closed->close_code, 1000);
     EXPECT_NE(agent->log().find("dropped a record for 'os::000000-SOMEONE'"), std::string::npos) << agent->log();
+}
+
+// The collectors run off the event loop: a Get arriving while a collector command is still running is answered
+// at once, from the model of the last finished refresh. The board here is the live reader with one command
+// collector whose command is a script that logs "start", sleeps 2 s, prints the fixture's `ip` output and logs
+// "end"; the agent refreshes every second. The Get goes out once a refresh after the first (which runs before
+// the agent connects) has started, and its answer must arrive before that run's "end": a loop that waited for
+// the collector would answer only after it.
+TEST_F(AgentMtpTest, AGetIsAnsweredWhileACollectorCommandStillRuns) {
+    const fs::path board = dir / "slow-board";
+    fs::create_directories(board);
+    const fs::path script = board / "slow-ip", runs = dir / "collector-runs.log";
+    std::ofstream(script) << "#!/bin/sh\necho start >> \"$1\"\nsleep 2\ncat \"$2\"\necho end >> \"$1\"\n";
+    fs::permissions(script, fs::perms::owner_all);
+    const std::string captured = cpe::test::kBoard + "/fixtures/rootfs/captured/ip_-o_-4_addr_show.out";
+    std::ofstream(board / "profile.json")
+        << R"({"board": "slow-collector", "identity": {"Manufacturer": "Test", "ManufacturerOUI": "1C61B4",
+                "SerialNumber": "22275A7000412"},
+               "sources": [{"collector": "identity"},
+                           {"collector": "ip_addr", "command": [")"
+        << script.string() << R"(", ")" << runs.string() << R"(", ")" << captured << R"("]}]})";
+    auto count = [&runs](const std::string& word) {
+        std::istringstream in(slurp(runs));
+        size_t n = 0;
+        for (std::string line; std::getline(in, line);) n += line == word;
+        return n;
+    };
+
+    TestController ctl;
+    ASSERT_TRUE(ctl.ok());
+    agent = std::make_unique<AgentProcess>(
+        dir, config("ws://127.0.0.1:" + std::to_string(ctl.port()) + "/usp", "", R"(, "refresh_interval_s": 1)"),
+        std::vector<std::string>{"--board", board.string()});
+    ASSERT_TRUE(agent->running());
+    const int conn = handshake(ctl);
+    ASSERT_NE(conn, 0);
+    // The first refresh (before the agent connected) has ended; wait (bounded) for the next one to start.
+    bool second_started = false;
+    for (int i = 0; i < 300 && !second_started; ++i) {
+        second_started = count("start") >= 2;
+        if (!second_started) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_TRUE(second_started) << "runs:\n" << slurp(runs) << "agent log:\n" << agent->log();
+
+    u::GetResp resp = get(ctl, conn, {"Device.IP.Interface.1.IPv4Address.1.IPAddress"});
+    const size_t starts = count("start"), ends = count("end");
+    EXPECT_LT(ends, starts) << "the Get was answered only after the collector command ended; runs:\n" << slurp(runs);
+    ASSERT_EQ(resp.req_path_results.size(), 1u);
+    ASSERT_EQ(resp.req_path_results[0].resolved_path_results.size(), 1u);
+    // The last finished refresh's value (the fixture's br0 address, read by the first run).
+    EXPECT_EQ(resp.req_path_results[0].resolved_path_results[0].result_params.at("IPAddress"), "192.168.1.1");
+    EXPECT_EQ(agent->stop(), 0);
 }
 
 TEST_F(AgentMtpTest, ReconnectBackoffStaysInBounds) {

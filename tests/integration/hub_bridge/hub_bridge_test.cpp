@@ -4,6 +4,7 @@
 // each by its ERPNext equipment name (the fleet device's equipment[0]). Only the first one is in the bridge's
 // config; the second is a TR-069 XX230v the bridge does not know. Expectations come from the bridge's own answer
 // and the simulators' counters. Every wait is bounded; no test asserts a time.
+#include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 

@@ -233,7 +233,7 @@ TEST_F(HubDevices, HostsGroupedByMeshNode) {
                       (env_->dir / "rootfs").string(), "--vendor-prefix", "X_EXAMPLE-NET_", "get",
                       "Device.WiFi.MultiAP.APDevice."},
                      out);
-    waitpid(cli.pid, nullptr, 0);
+    wait_exit(cli);
     std::map<std::string, std::string> node_name, node_of;  // "Device.WiFi.MultiAP.APDevice.N" → name; MAC → name
     std::istringstream lines(slurp(out));
     std::vector<std::pair<std::string, std::string>> macs;
@@ -634,13 +634,9 @@ TEST_F(HubDevices, SummaryCountsAnAgentDeviceOnceWhenItsTr069SerialDiffers) {
     fs::copy(src + "/boards/tplink-xx230v/fixtures/rootfs", root, fs::copy_options::recursive);
     std::ofstream(root / "etc" / "serial_number", std::ios::trunc) << str(env_->factory_dev, {"serial"}) << "\n";
     std::ofstream(env_->dir / "agent2.json") << env_->agent_config();
-    Proc second = spawn({CPE_AGENT, "--board", src + "/boards/tplink-xx230v", "--root", root.string(), "--now", kFixtureNow,
-                         "run", "--config", (env_->dir / "agent2.json").string()},
-                        (env_->dir / "agent2.log").string());
-    struct Stop {
-        Proc& p;
-        ~Stop() { stop(p); }
-    } stop_second{second};
+    ScopedProc second(spawn({CPE_AGENT, "--board", src + "/boards/tplink-xx230v", "--root", root.string(), "--now",
+                             kFixtureNow, "run", "--config", (env_->dir / "agent2.json").string()},
+                            (env_->dir / "agent2.log").string()));
     const int fleet_count = cJSON_GetArraySize(at(env_->fleet.get(), {"devices"}));
     Ptr v;
     for (int i = 0; i < 150; ++i) {  // bounded: the agent connects, the poller reads GenieACS every second
@@ -650,7 +646,7 @@ TEST_F(HubDevices, SummaryCountsAnAgentDeviceOnceWhenItsTr069SerialDiffers) {
             break;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    ASSERT_EQ(num(v.get(), {"byKind", "usp"}), 2) << cpe::json::print(v.get()) << slurp(second.out);
+    ASSERT_EQ(num(v.get(), {"byKind", "usp"}), 2) << cpe::json::print(v.get()) << slurp(second->out);
     EXPECT_EQ(num(v.get(), {"total"}), fleet_count) << cpe::json::print(v.get());
     EXPECT_EQ(num(v.get(), {"byKind", "tr069"}), fleet_count - 2);
 

@@ -62,17 +62,7 @@ struct Env {
 };
 
 // Waits (bounded) for the process to exit; its exit status, or -1 if it is still running.
-int exit_status(Proc& p) {
-    for (int i = 0; i < 300; ++i) {
-        int st = 0;
-        if (waitpid(p.pid, &st, WNOHANG) == p.pid) {
-            p.pid = -1;
-            return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return -1;
-}
+int exit_status(Proc& p) { return wait_exit(p, 30000).value_or(-1); }
 
 class HubErpNext : public ::testing::Test {
 protected:

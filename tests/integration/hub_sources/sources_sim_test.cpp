@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "json/json.hpp"
+#include "kit/kit.hpp"
 #include "net/event_loop.hpp"
 #include "net/http_client.hpp"
 #include "sources/erpnext_client.hpp"
@@ -30,65 +31,13 @@ namespace {
 
 const std::string kSimDir = HUB_SOURCES_SIM_DIR;
 
-int run_command(std::vector<std::string> args) {
-    pid_t pid = fork();
-    if (pid == 0) {
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        execv(argv[0], argv.data());
-        _exit(127);
-    }
-    int st = 0;
-    waitpid(pid, &st, 0);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+// Runs a helper (the fleet generator) to its end through the kit; its status.
+int run_command(const std::vector<std::string>& args) {
+    std::string output;
+    return testkit::capture(args, output);
 }
 
-class Sim {
-public:
-    static std::unique_ptr<Sim> start(std::vector<std::string> args) {
-        int out[2];
-        if (pipe(out) != 0) return nullptr;
-        pid_t pid = fork();
-        if (pid == 0) {
-            dup2(out[1], 1);
-            close(out[0]);
-            close(out[1]);
-            std::vector<char*> argv;
-            for (auto& a : args) argv.push_back(a.data());
-            argv.push_back(nullptr);
-            execv(argv[0], argv.data());
-            _exit(127);
-        }
-        close(out[1]);
-        std::unique_ptr<Sim> sim(new Sim(pid, out[0]));
-        std::string line;
-        while (line.find('\n') == std::string::npos) {
-            pollfd p{out[0], POLLIN, 0};
-            if (::poll(&p, 1, 60000) <= 0) return nullptr;  // a bound, not a timing assertion
-            char buf[128];
-            ssize_t n = read(out[0], buf, sizeof buf);
-            if (n <= 0) return nullptr;
-            line.append(buf, static_cast<size_t>(n));
-        }
-        if (line.rfind("READY ", 0) != 0) return nullptr;
-        sim->port = std::stoi(line.substr(6));
-        return sim;
-    }
-    ~Sim() {
-        kill(pid_, SIGTERM);
-        int st;
-        waitpid(pid_, &st, 0);
-        close(fd_);
-    }
-    std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
-    int port = 0;
-
-private:
-    Sim(pid_t pid, int fd) : pid_(pid), fd_(fd) {}
-    pid_t pid_;
-    int fd_;
-};
+using Sim = testkit::SimProcess;
 
 // The fleet and both simulators, shared by all tests of the suite (started once).
 struct World {

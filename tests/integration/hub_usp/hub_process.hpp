@@ -9,19 +9,16 @@
 #include <mutex>
 #include <optional>
 
+#include "kit/kit.hpp"
+
 namespace cpe::hub::test {
 
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    const std::string& path() const { return path_; }
-    std::string file(const std::string& name) const { return path_ + "/" + name; }
-    void write(const std::string& name, const std::string& text) const;
-
-private:
-    std::string path_;
-};
+// Files, processes, waits and HTTP come from the integration kit (tests/integration/kit).
+using testkit::eventually;
+using testkit::parse;
+using testkit::shell;
+using testkit::slurp;
+using testkit::TempDir;
 
 // The service token every HubProcess gets (HUB_SERVICE_TOKEN: the access middleware of hub/api protects
 // /usp and /sse) and that http() and SseReader send as "Authorization: Bearer …".
@@ -37,25 +34,24 @@ HttpResult http(const std::string& method, const std::string& url, const std::st
 
 class HubProcess {
 public:
-    // Starts `binary --config <dir>/hub.json` after writing `config_json` there.
+    // Starts `binary --config <dir>/hub.json` after writing `config_json` there; its output goes to a log file of
+    // its own in `dir`. Waits (bounded) for the line naming its HTTP port.
     HubProcess(const std::string& binary, const TempDir& dir, const std::string& config_json);
     ~HubProcess();
+    HubProcess(const HubProcess&) = delete;
+    HubProcess& operator=(const HubProcess&) = delete;
     bool started() const { return http_port_ > 0; }
     int http_port() const { return http_port_; }
-    int usp_port() const { return usp_port_; }
-    int pid() const { return pid_; }
+    int usp_port();  // from its log line (0 while it has not written it)
+    int pid() const { return proc_.pid; }
     std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(http_port_) + path; }
     // SIGTERM and wait; returns the exit status (or -1).
     int stop();
-    std::vector<std::string> log_lines();
-    size_t count_lines(const std::string& needle);
+    std::vector<std::string> log_lines() const;
+    size_t count_lines(const std::string& needle) const;
 
 private:
-    int pid_ = -1;
-    int err_fd_ = -1;
-    std::thread reader_;
-    std::mutex mutex_;
-    std::vector<std::string> lines_;
+    testkit::Proc proc_;
     int http_port_ = 0;
     int usp_port_ = 0;
 };
@@ -64,14 +60,13 @@ private:
 class SseReader {
 public:
     SseReader(int port, const std::string& path_and_query);
-    ~SseReader();
     bool wait_for(const std::string& needle, int timeout_ms = 10000);
     // Reads until `done(text so far)` is true (bounded wait); false on timeout or when the stream ends.
     bool wait_until(const std::function<bool(const std::string&)>& done, int timeout_ms = 10000);
     const std::string& text() const { return buffer_; }
 
 private:
-    int fd_ = -1;
+    testkit::Socket socket_;
     std::string buffer_;
 };
 
@@ -85,7 +80,7 @@ bool make_ca_and_server(const TempDir& dir, TestPki& pki, std::string& error);
 bool make_client_cert(const TempDir& dir, const TestPki& pki, const std::string& name, const std::string& cn,
                       const std::string& san_uri, std::string& error);
 
-std::string slurp(const std::string& path);
-int run_command(const std::string& command, std::string* output = nullptr);
+// A shell command line's status, its stdout and stderr in `output` (the kit's shell()).
+inline int run_command(const std::string& command, std::string* output = nullptr) { return shell(command, output); }
 
 }  // namespace cpe::hub::test

@@ -30,20 +30,6 @@ std::string base_config(const std::string& extra_usp = "", int usp_port = 0) {
            std::to_string(usp_port) + R"(, "request_timeout_ms": 3000)" + extra_usp + "}}";
 }
 
-// Polls `fn` until it returns true or ~10 s pass (no assertion on how long it took).
-bool eventually(const std::function<bool()>& fn, int tries = 200) {
-    for (int i = 0; i < tries; ++i) {
-        if (fn()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-}
-
-cpe::json::Ptr parse(const std::string& body) {
-    auto doc = cpe::json::parse(body, "response");
-    return doc ? std::move(doc).value() : cpe::json::Ptr();
-}
-
 // The endpoint's entry in GET /usp/endpoints, or nullptr.
 const cJSON* find_endpoint(const cJSON* doc, const std::string& eid) {
     const cJSON* list = cJSON_GetObjectItemCaseSensitive(doc, "endpoints");
@@ -85,30 +71,13 @@ int free_port() {
 // bbf-usp-protocol: libwebsockets built with extensions, as Debian's is, refuses an extension it does not itself
 // implement in the answer, so this check does not go through the FakeAgent).
 std::string raw_upgrade_answer(int port, const std::string& eid) {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return "";
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(static_cast<uint16_t>(port));
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    timeval tv{5, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    cpe::testkit::Socket s = cpe::testkit::connect_loopback(port, 5);
     std::string head;
-    if (connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0) {
-        const std::string req = "GET /usp?eid=" + eid + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                                "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                                "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: v1.usp\r\n"
-                                "Sec-WebSocket-Extensions: bbf-usp-protocol; eid=\"" + eid + "\"\r\n\r\n";
-        if (send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
-            char buf[4096];
-            while (head.find("\r\n\r\n") == std::string::npos) {
-                const ssize_t n = recv(fd, buf, sizeof buf, 0);
-                if (n <= 0) break;
-                head.append(buf, static_cast<size_t>(n));
-            }
-        }
-    }
-    close(fd);
+    const std::string req = "GET /usp?eid=" + eid + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: v1.usp\r\n"
+                            "Sec-WebSocket-Extensions: bbf-usp-protocol; eid=\"" + eid + "\"\r\n\r\n";
+    if (s && cpe::testkit::send_all(s.fd(), req)) head = cpe::testkit::read_head(s.fd());
     return head.substr(0, head.find("\r\n\r\n"));
 }
 
@@ -428,28 +397,18 @@ TEST_F(HubUspTls, MutualTlsChecksTheEndpointIdAgainstTheCertificate) {
 
 // Starts the real agent on the XX230v fixture with `agent_json`; stops it when the returned guard goes.
 struct AgentProcess {
-    pid_t pid = -1;
+    cpe::testkit::ScopedProc proc;
     AgentProcess(const TempDir& dir, const std::string& agent_json) {
 #ifdef CPE_AGENT_BIN
         dir.write("agent.json", agent_json);
         const std::string board = std::string(CPE_SOURCE_DIR) + "/boards/tplink-xx230v";
-        const std::string cmd = std::string(CPE_AGENT_BIN) + " --board " + board + " --root " + board +
-                                "/fixtures/rootfs run --config " + dir.file("agent.json") + " 2>" + dir.file("agent.log");
-        pid = fork();
-        if (pid == 0) {
-            execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
-            _exit(127);
-        }
+        proc = cpe::testkit::spawn({CPE_AGENT_BIN, "--board", board, "--root", board + "/fixtures/rootfs", "run", "--config",
+                               dir.file("agent.json")},
+                              dir.file("agent.log"));
 #else
         (void)dir;
         (void)agent_json;
 #endif
-    }
-    ~AgentProcess() {
-        if (pid > 0) {
-            kill(pid, SIGTERM);
-            waitpid(pid, nullptr, 0);
-        }
     }
 };
 
@@ -473,7 +432,7 @@ TEST_F(HubUspTls, RealAgentOverMutualTls) {
     AgentProcess agent(dir, R"({"controller": {"url": ")" + url + R"(", "endpoint_id": "self::cpe-hub", "ca_file": ")" +
                                 pki.ca_cert + R"(", "cert_file": ")" + dir.file("agent.crt") + R"(", "key_file": ")" +
                                 dir.file("agent.key") + R"("}})");
-    ASSERT_TRUE(eventually([&] { return endpoint_state(*hub, eid, true, "XX230v"); }, 400))
+    ASSERT_TRUE(eventually([&] { return endpoint_state(*hub, eid, true, "XX230v"); }, 20000))
         << "hub log:\n" << join(hub->log_lines()) << "agent log:\n" << slurp(dir.file("agent.log"));
     auto r = http("GET", hub->url("/usp/" + encoded(eid) + "/get?path=Device.DeviceInfo.SerialNumber"));
     EXPECT_EQ(r.status, 200);
@@ -508,20 +467,14 @@ TEST_F(HubUspTls, HubSpeaksTls13AndTheMbedtlsCpeAgentConnectsOverMutualTls) {
                                 R"(", "cert_file": ")" + dir.file("agent.crt") + R"(", "key_file": ")" +
                                 dir.file("agent.key") + R"("}})");
     const std::string board = std::string(CPE_SOURCE_DIR) + "/boards/tplink-xx230v";
-    const pid_t pid = fork();
-    if (pid == 0) {
-        const std::string cmd = "exec " + qemu + " " + binary + " --board " + board + " --root " + board +
-                                "/fixtures/rootfs run --config " + dir.file("agent.json") + " 2>" +
-                                dir.file("agent.log");
-        execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-        _exit(127);
-    }
-    ASSERT_GT(pid, 0);
-    const bool online = eventually([&] { return endpoint_state(*hub, eid, true, "XX230v"); }, 900);  // qemu: slow
+    cpe::testkit::Proc agent = cpe::testkit::spawn({qemu, binary, "--board", board, "--root", board + "/fixtures/rootfs", "run",
+                                          "--config", dir.file("agent.json")},
+                                         dir.file("agent.log"));
+    ASSERT_GT(agent.pid, 0);
+    const bool online = eventually([&] { return endpoint_state(*hub, eid, true, "XX230v"); }, 45000);  // qemu: slow
     std::string serial;
     if (online) serial = http("GET", hub->url("/usp/" + encoded(eid) + "/get?path=Device.DeviceInfo.SerialNumber"), "", 40).body;
-    kill(pid, SIGTERM);
-    waitpid(pid, nullptr, 0);
+    cpe::testkit::stop(agent);
     ASSERT_TRUE(online) << "hub log:\n" << join(hub->log_lines()) << "agent log:\n" << slurp(dir.file("agent.log"));
     EXPECT_NE(serial.find("22275A7000412"), std::string::npos) << serial;
 }
@@ -535,7 +488,7 @@ TEST_F(HubUspTls, RealAgentWithSomeoneElsesCertificateIsRefused) {
     AgentProcess agent(dir, R"({"controller": {"url": ")" + url + R"(", "endpoint_id": "self::cpe-hub", "ca_file": ")" +
                                 pki.ca_cert + R"(", "cert_file": ")" + dir.file("other.crt") + R"(", "key_file": ")" +
                                 dir.file("other.key") + R"("}})");
-    ASSERT_TRUE(eventually([&] { return hub->count_lines("does not match its certificate") >= 1; }, 400))
+    ASSERT_TRUE(eventually([&] { return hub->count_lines("does not match its certificate") >= 1; }, 20000))
         << "hub log:\n" << join(hub->log_lines()) << "agent log:\n" << slurp(dir.file("agent.log"));
     EXPECT_FALSE(endpoint_state(*hub, "os::1C61B4-22275A7000412", true));
 }
@@ -586,21 +539,9 @@ TEST_F(HubUsp, RealAgentRegistersAndAnswers) {
     dir.write("agent.json", R"({"controller": {"url": "ws://127.0.0.1:)" + std::to_string(usp_port) +
                                 R"(/usp", "endpoint_id": "self::cpe-hub"}})");
     const std::string board = std::string(CPE_SOURCE_DIR) + "/boards/tplink-xx230v";
-    const std::string agent_cmd = std::string(CPE_AGENT_BIN) + " --board " + board + " --root " + board +
-                                  "/fixtures/rootfs run --config " + dir.file("agent.json");
-    pid_t pid = fork();
-    if (pid == 0) {
-        execl("/bin/sh", "sh", "-c", ("exec " + agent_cmd + " 2>" + dir.file("agent.log")).c_str(),
-              static_cast<char*>(nullptr));
-        _exit(127);
-    }
-    struct Reaper {
-        pid_t pid;
-        ~Reaper() {
-            kill(pid, SIGTERM);
-            waitpid(pid, nullptr, 0);
-        }
-    } reaper{pid};
+    cpe::testkit::ScopedProc agent(cpe::testkit::spawn({CPE_AGENT_BIN, "--board", board, "--root", board + "/fixtures/rootfs", "run",
+                                              "--config", dir.file("agent.json")},
+                                             dir.file("agent.log")));
     std::string eid;
     ASSERT_TRUE(eventually([&] {
         auto r = http("GET", hub->url("/usp/endpoints"));
@@ -613,7 +554,7 @@ TEST_F(HubUsp, RealAgentRegistersAndAnswers) {
             }
         }
         return false;
-    }, 400)) << "hub log:\n" << join(hub->log_lines()) << "agent log:\n" << slurp(dir.file("agent.log"));
+    }, 20000)) << "hub log:\n" << join(hub->log_lines()) << "agent log:\n" << slurp(dir.file("agent.log"));
     auto r = http("GET", hub->url("/usp/" + encoded(eid) + "/get?path=Device.Hosts.Host."));
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_NE(r.body.find("DiskStation"), std::string::npos);  // boards/tplink-xx230v fixture's first host
@@ -633,7 +574,7 @@ TEST_F(HubUsp, RealAgentRegistersAndAnswers) {
     EXPECT_EQ(hub->stop(), 0);
     start(base_config("", usp_port));
     EXPECT_TRUE(endpoint_state(*hub, eid, false, "XX230v"));
-    EXPECT_TRUE(eventually([&] { return endpoint_state(*hub, eid, true, "XX230v"); }, 1200))
+    EXPECT_TRUE(eventually([&] { return endpoint_state(*hub, eid, true, "XX230v"); }, 60000))
         << "agent log:\n" << slurp(dir.file("agent.log"));
 #endif
 }

@@ -27,19 +27,6 @@ namespace {
 
 constexpr const char* kNow = "1795000000";  // the fixtures' fixed clock (tests/golden/CMakeLists.txt)
 
-bool eventually(const std::function<bool()>& fn, int tries, int step_ms = 100) {
-    for (int i = 0; i < tries; ++i) {
-        if (fn()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(step_ms));
-    }
-    return false;
-}
-
-cpe::json::Ptr parse(const std::string& body) {
-    auto doc = cpe::json::parse(body, "response");
-    return doc ? std::move(doc).value() : cpe::json::Ptr();
-}
-
 std::string encoded(const std::string& eid) {
     std::string out;
     for (char c : eid) out += c == ':' ? std::string("%3A") : std::string(1, c);
@@ -62,37 +49,6 @@ std::string find_on_path(const std::string& name) {
     }
     return "";
 }
-
-// A child process (argv[0] looked up as given), stderr to `log`; SIGTERM then a bounded wait when it goes.
-class Child {
-public:
-    Child(const std::vector<std::string>& argv, const std::string& log) {
-        pid_ = fork();
-        if (pid_ == 0) {
-            if (FILE* f = std::fopen(log.c_str(), "w")) dup2(fileno(f), 2);
-            std::vector<char*> args;
-            for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-            args.push_back(nullptr);
-            execv(args[0], args.data());
-            _exit(127);
-        }
-    }
-    ~Child() {
-        if (pid_ <= 0) return;
-        kill(pid_, SIGTERM);
-        for (int i = 0; i < 100; ++i) {
-            if (waitpid(pid_, nullptr, WNOHANG) == pid_) return;
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
-    }
-    Child(const Child&) = delete;
-    Child& operator=(const Child&) = delete;
-
-private:
-    pid_t pid_ = -1;
-};
 
 // "path = value" lines of the hub's /get answer, sorted: the form of the golden dumps.
 std::vector<std::string> get_lines(const std::string& body) {
@@ -133,7 +89,7 @@ std::vector<cpe::json::Ptr> notifications(const std::string& stream) {
             if (line.rfind("data: ", 0) == 0) data += line.substr(6);
         }
         if (event != "notification") continue;
-        if (auto doc = parse(data)) out.push_back(std::move(doc));
+        if (auto doc = parse(data); cJSON_IsObject(doc.get())) out.push_back(std::move(doc));
     }
     return out;
 }
@@ -169,7 +125,7 @@ protected:
                 }
                 return false;
             },
-            tries);
+            tries * 100);
         return eid;
     }
     std::string logs() { return "hub log:\n" + join(hub->log_lines()) + "agent log:\n" + slurp(dir.file("agent.log")); }
@@ -190,9 +146,9 @@ protected:
             << "`\n" << help;
         start_hub();
         const std::string board = std::string(CPE_SOURCE_DIR) + "/boards/tplink-xx230v";
-        Child agent({qemu, binary, "--board", board, "--root", board + "/fixtures/rootfs", "--now", kNow, "run",
+        cpe::testkit::ScopedProc agent(cpe::testkit::spawn({qemu, binary, "--board", board, "--root", board + "/fixtures/rootfs", "--now", kNow, "run",
                      "--config", agent_config(30)},
-                    dir.file("agent.log"));
+                    dir.file("agent.log")));
         const std::string eid = wait_registered(900);  // qemu-user is slow on a loaded machine: up to 90 s
         ASSERT_EQ(eid, "os::1C61B4-22275A7000412") << logs();
         auto r = http("GET", hub->url("/usp/" + encoded(eid) + "/get?path=Device.Hosts.Host."), "", 40);
@@ -233,9 +189,9 @@ TEST_F(RealAgent, HostJoiningAndLeavingTheFixtureReachesSse) {
     const fs::path root = fs::path(dir.path()) / "rootfs";
     fs::copy(board + "/fixtures/rootfs", root, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
     start_hub();
-    Child agent({CPE_AGENT_BIN, "--board", board, "--root", root.string(), "--now", kNow, "run", "--config",
+    cpe::testkit::ScopedProc agent(cpe::testkit::spawn({CPE_AGENT_BIN, "--board", board, "--root", root.string(), "--now", kNow, "run", "--config",
                  agent_config(1)},
-                dir.file("agent.log"));
+                dir.file("agent.log")));
     const std::string eid = wait_registered(300);
     ASSERT_FALSE(eid.empty()) << logs();
     // The hub's default subscriptions (ObjectCreation/ObjectDeletion on Device.Hosts.Host.) exist on the agent.
@@ -245,7 +201,7 @@ TEST_F(RealAgent, HostJoiningAndLeavingTheFixtureReachesSse) {
             return subs.body.find("\"ObjectCreation\"") != std::string::npos &&
                    subs.body.find("\"ObjectDeletion\"") != std::string::npos;
         },
-        300))
+        30000))
         << logs();
     SseReader sse(hub->http_port(), "/sse?topics=device:" + eid);
     ASSERT_TRUE(sse.wait_for("subscribed")) << sse.text();

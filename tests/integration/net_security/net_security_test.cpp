@@ -27,41 +27,6 @@ namespace {
 
 const std::string kToken = "net-security-test-token-0123456789";
 
-// connect() to addr:port: 0 when it connected, else errno.
-int connect_errno(const char* addr, int port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(static_cast<uint16_t>(port));
-    inet_pton(AF_INET, addr, &sa.sin_addr);
-    int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0 ? 0 : errno;
-    ::close(fd);
-    return rc;
-}
-
-// Sends `request` on a fresh connection to 127.0.0.1:port and reads the answer to EOF (bounded by a timeout).
-std::string raw_exchange(int port, const std::string& request, bool read_all = true) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    timeval tv{10, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(static_cast<uint16_t>(port));
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    std::string out;
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0 &&
-        ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
-        char buf[4096];
-        ssize_t n;
-        while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) {
-            out.append(buf, static_cast<size_t>(n));
-            if (!read_all && out.find("\r\n\r\n") != std::string::npos) break;
-        }
-    }
-    ::close(fd);
-    return out;
-}
-
 int status_of(const std::string& raw) {
     return raw.rfind("HTTP/1.", 0) == 0 && raw.size() > 12 ? std::atoi(raw.c_str() + 9) : 0;
 }

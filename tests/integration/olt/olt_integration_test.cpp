@@ -8,6 +8,7 @@
 
 #include "json/json.hpp"
 #include "olt_reader.hpp"
+#include "kit/process.hpp"
 #include "snmpd_sim.hpp"
 
 using namespace cpe::bridge::olt;
@@ -343,15 +344,12 @@ TEST(OltSnmp, CliPrintsJsonTable) {
     const std::string v3 = sim->write_secret("v3.conf", "# test user\nuser = " + sim->v3_user() +
                                                             "\nauth = SHA\nauth_passphrase = " + sim->auth_pass() +
                                                             "\npriv = AES\npriv_passphrase = " + sim->priv_pass() + "\n");
-    const std::string cmd = std::string(CPE_OLT_READ) + " --host 127.0.0.1 --port " + std::to_string(sim->port()) +
-                            " --v3-file " + v3 + " --slot 1 --port-no 5 --json 2>&1";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    ASSERT_NE(p, nullptr);
     std::string out;
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    EXPECT_EQ(::pclose(p), 0) << out;
+    EXPECT_EQ(cpe::testkit::capture({CPE_OLT_READ, "--host", "127.0.0.1", "--port", std::to_string(sim->port()),
+                                     "--v3-file", v3, "--slot", "1", "--port-no", "5", "--json"},
+                                    out),
+              0)
+        << out;
     EXPECT_EQ(out.find(sim->auth_pass()), std::string::npos);
     auto parsed = cpe::json::parse(out, "cpe-olt-read output");
     ASSERT_TRUE(parsed.ok()) << parsed.error().message << "\n" << out;

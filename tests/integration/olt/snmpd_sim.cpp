@@ -19,35 +19,16 @@
 #include <sstream>
 #include <thread>
 
+#include "kit/kit.hpp"
+
 namespace cpe::test {
 
 namespace {
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using testkit::slurp;
 
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
     for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) s.replace(pos, from.size(), to);
-}
-
-uint16_t free_udp_port() {
-    int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-    if (fd < 0) return 0;
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    socklen_t len = sizeof a;
-    uint16_t port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-        port = ntohs(a.sin_port);
-    ::close(fd);
-    return port;
 }
 
 }  // namespace
@@ -83,10 +64,10 @@ Result<std::unique_ptr<SnmpdSim>> SnmpdSim::start(const SimOptions& options) {
 
 Status SnmpdSim::launch(const SimOptions& options) {
     stop();
-    port_ = free_udp_port();
+    port_ = static_cast<uint16_t>(testkit::free_port(SOCK_DGRAM));
     if (port_ == 0) return make_error(Errc::io_error, "no free UDP port on 127.0.0.1");
     const std::string src = CPE_SOURCE_DIR;
-    std::string conf = read_file(src + "/tests/sim/olt/snmpd.conf.in");
+    std::string conf = slurp(src + "/tests/sim/olt/snmpd.conf.in");
     if (conf.empty()) return make_error(Errc::not_found, "tests/sim/olt/snmpd.conf.in missing");
     std::string args;
     for (const auto& a : options.sim_args) args += (args.empty() ? "" : " ") + a;
@@ -107,53 +88,26 @@ Status SnmpdSim::launch(const SimOptions& options) {
     write_secret("snmpd.conf", conf);
     const std::string listen = "udp:127.0.0.1:" + std::to_string(port_);
 
-    pid_t pid = ::fork();
-    if (pid < 0) return make_error(Errc::io_error, "fork failed");
-    if (pid == 0) {
-        int null_fd = ::open("/dev/null", O_RDONLY);
-        if (null_fd >= 0) ::dup2(null_fd, 0);
-        ::setenv("SNMP_PERSISTENT_DIR", persist.c_str(), 1);
-        ::setenv("SNMPCONFPATH", dir_.c_str(), 1);
-        ::setenv("MIBS", "", 1);
-        ::setenv("MIBDIRS", "", 1);
-        const char* argv[] = {CPE_SNMPD, "-f", "-Lf", log_path.c_str(), "-C", "-c", conf_path.c_str(),
-                              "-p", pid_path.c_str(), "-I", "-smux", listen.c_str(), nullptr};
-        ::execv(CPE_SNMPD, const_cast<char* const*>(argv));
-        ::_exit(127);
-    }
-    pid_ = pid;
+    proc_ = testkit::spawn({CPE_SNMPD, "-f", "-Lf", log_path, "-C", "-c", conf_path, "-p", pid_path, "-I", "-smux", listen},
+                           dir_ + "/snmpd.out",
+                           {"SNMP_PERSISTENT_DIR=" + persist, "SNMPCONFPATH=" + dir_, "MIBS=", "MIBDIRS="});
+    if (proc_.pid <= 0) return make_error(Errc::io_error, "cannot start snmpd");
     // snmpd logs its version line once it listens; "Error opening specified endpoint" if the port is taken.
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    while (std::chrono::steady_clock::now() < until) {
-        std::string log = read_file(log_path);
-        if (log.find("NET-SNMP version") != std::string::npos) return {};
-        int status = 0;
-        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-            pid_ = -1;
-            return make_error(Errc::unavailable, "snmpd exited at start: " + log);
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    bool ended = false;
+    if (testkit::eventually(
+            [&] {
+                ended = testkit::exited(proc_);
+                return ended || slurp(log_path).find("NET-SNMP version") != std::string::npos;
+            },
+            15000, 20)) {
+        if (!ended) return {};
+        return make_error(Errc::unavailable, "snmpd exited at start: " + slurp(log_path));
     }
     stop();
     return make_error(Errc::timeout, "snmpd did not come up within 15 s");
 }
 
-void SnmpdSim::stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-    int status = 0;
-    while (std::chrono::steady_clock::now() < until) {
-        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-            pid_ = -1;
-            return;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-}
+void SnmpdSim::stop() { testkit::stop(proc_, 3000); }
 
 SnmpdSim::~SnmpdSim() {
     stop();
@@ -165,26 +119,16 @@ SnmpdSim::~SnmpdSim() {
 
 std::string SnmpdSim::write_secret(const std::string& name, const std::string& text) const {
     const std::string path = dir_ + "/" + name;
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd >= 0) {
-        ssize_t n = ::write(fd, text.data(), text.size());
-        (void)n;
-        ::close(fd);
-    }
+    testkit::write_file(path, text, 0600);
     return path;
 }
 
 Result<std::string> sim_dump(const std::vector<std::string>& pon_args) {
-    std::string cmd = std::string(CPE_PYTHON3) + " " + CPE_SOURCE_DIR + "/tests/sim/olt/raisecom_olt_sim.py --dump";
-    for (const auto& a : pon_args) cmd += " " + a;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return make_error(Errc::io_error, "cannot run the simulator's --dump");
+    std::vector<std::string> argv = {CPE_PYTHON3, std::string(CPE_SOURCE_DIR) + "/tests/sim/olt/raisecom_olt_sim.py",
+                                     "--dump"};
+    argv.insert(argv.end(), pon_args.begin(), pon_args.end());
     std::string out;
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    int rc = ::pclose(p);
-    if (rc != 0) return make_error(Errc::io_error, "simulator --dump failed");
+    if (testkit::capture(argv, out, 120000, false) != 0) return make_error(Errc::io_error, "simulator --dump failed");
     return out;
 }
 

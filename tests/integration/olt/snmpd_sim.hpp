@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "kit/process.hpp"
 #include "util/result.hpp"
 
 namespace cpe::test {
@@ -25,7 +26,7 @@ public:
     SnmpdSim& operator=(const SnmpdSim&) = delete;
 
     void stop();  // SIGTERM, then SIGKILL if snmpd has not exited within 3 s; idempotent
-    bool running() const { return pid_ > 0; }
+    bool running() const { return proc_.pid > 0; }
 
     uint16_t port() const { return port_; }
     const std::string& community() const { return community_; }
@@ -41,7 +42,7 @@ private:
     Status launch(const SimOptions& options);
 
     std::string dir_;
-    pid_t pid_ = -1;
+    testkit::Proc proc_;
     uint16_t port_ = 0;
     std::string community_, v3_user_, auth_pass_, priv_pass_;
 };

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "kit/kit.hpp"
 #include "scheduler.hpp"
 
 namespace cpe::tplink {
@@ -26,50 +27,17 @@ namespace {
 class Sim {
 public:
     static std::unique_ptr<Sim> start(std::vector<std::string> extra) {
-        int out[2];
-        if (pipe(out) != 0) return nullptr;
         std::vector<std::string> args = {TPLINK_PYTHON, TPLINK_SIM};
         if (std::find(extra.begin(), extra.end(), "--fixture") == extra.end()) {
             args.push_back("--fixture");  // built-in data unless a test asks for the board fixture
             args.push_back("");
         }
         args.insert(args.end(), extra.begin(), extra.end());
-        pid_t pid = fork();
-        if (pid == 0) {
-            dup2(out[1], 1);
-            close(out[0]);
-            close(out[1]);
-            std::vector<char*> argv;
-            for (auto& a : args) argv.push_back(a.data());
-            argv.push_back(nullptr);
-            execv(argv[0], argv.data());
-            _exit(127);
-        }
-        close(out[1]);
-        auto sim = std::unique_ptr<Sim>(new Sim(pid, out[0]));
-        std::string line;
-        while (line.find('\n') == std::string::npos) {
-            pollfd p{out[0], POLLIN, 0};
-            if (::poll(&p, 1, 30000) <= 0) return nullptr;  // a bound, not a timing assertion
-            char buf[256];
-            ssize_t n = read(out[0], buf, sizeof buf);
-            if (n <= 0) return nullptr;
-            line.append(buf, static_cast<size_t>(n));
-        }
-        if (line.rfind("READY ", 0) != 0) return nullptr;
-        size_t pos = 6;
-        while (pos < line.size() && line[pos] != '\n') {
-            size_t end = line.find_first_of(" \n", pos);
-            sim->ports.push_back(std::stoi(line.substr(pos, end - pos)));
-            pos = line[end] == ' ' ? end + 1 : end;
-        }
+        auto process = testkit::SimProcess::start(args, 30);
+        if (!process) return nullptr;
+        auto sim = std::unique_ptr<Sim>(new Sim(std::move(process)));
+        sim->ports = sim->process_->ports();
         return sim;
-    }
-    ~Sim() {
-        kill(pid_, SIGTERM);
-        int st;
-        waitpid(pid_, &st, 0);
-        close(fd_);
     }
     std::string host(size_t i = 0) const { return "127.0.0.1:" + std::to_string(ports.at(i)); }
 
@@ -93,9 +61,8 @@ public:
     std::vector<int> ports;
 
 private:
-    Sim(pid_t pid, int fd) : pid_(pid), fd_(fd) {}
-    pid_t pid_;
-    int fd_;
+    explicit Sim(std::unique_ptr<testkit::SimProcess> process) : process_(std::move(process)) {}
+    std::unique_ptr<testkit::SimProcess> process_;
 };
 
 ModemConfig modem_for(const Sim& sim, std::optional<Variant> variant = std::nullopt, size_t i = 0) {
@@ -484,8 +451,9 @@ TEST(TplinkSim, SilentModemIsNeverLockedOut) {
     EXPECT_TRUE(rep.held_back);
     EXPECT_TRUE(rep.needs_operator);
     // The operator fixes the password and clears the guard with the CLI while this scheduler keeps running.
-    std::string cmd = std::string(TPLINK_PROBE) + " --clear-guard " + m.host + " --state-file " + state;
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    std::string probe_out;
+    ASSERT_EQ(testkit::capture({TPLINK_PROBE, "--clear-guard", m.host, "--state-file", state}, probe_out, 120000, false), 0)
+        << probe_out;
     m.credentials.password = "password";
     auto snap = sched->poll(m, &rep);
     ASSERT_TRUE(snap) << snap.error().message;
@@ -627,15 +595,8 @@ TEST(TplinkProbe, PrintsHostsAndOpticalLevelsAsJson) {
         std::fclose(f);
         chmod(secret.c_str(), 0600);
     }
-    std::string cmd = std::string(TPLINK_PROBE) + " --host " + sim->host() + " --secret-file " + secret;
-    FILE* p = popen(cmd.c_str(), "r");
-    ASSERT_NE(p, nullptr);
-    std::string out;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    int rc = pclose(p);
-    EXPECT_EQ(rc, 0);
+    std::string out;  // stdout only: the probe's JSON (its log lines go to stderr)
+    EXPECT_EQ(testkit::capture({TPLINK_PROBE, "--host", sim->host(), "--secret-file", secret}, out, 120000, false), 0);
     auto doc = json::parse(out, "probe output");
     ASSERT_TRUE(doc) << out;
     const cJSON* hosts = cJSON_GetObjectItem(doc->get(), "hosts");

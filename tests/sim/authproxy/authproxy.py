@@ -19,19 +19,19 @@ P without identity headers: the browser test uses it to see the hub's own 401 th
 """
 import argparse
 import http.client
-import socketserver
+import os
 import sys
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import simkit  # noqa: E402  (the simulators' shared HTTP plumbing)
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "host", "content-length"}
 
 
-class Proxy(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Proxy(simkit.SimHandler):
     server_version = "authproxy"
-    disable_nagle_algorithm = True  # headers and body go out in separate writes: no delayed-ACK stall
 
     def log_message(self, fmt, *args):  # one short line per request on stderr
         sys.stderr.write("authproxy: %s %s\n" % (self.address_string(), fmt % args))
@@ -61,13 +61,8 @@ class Proxy(BaseHTTPRequestHandler):
             resp = conn.getresponse()
         except OSError as e:
             conn.close()
-            msg = ('{"error": "proxy: hub unreachable (%s)", "status": 502}' % str(e).replace('"', "'")).encode()
-            self.send_response(502)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(msg)))
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(msg)
+            msg = '{"error": "proxy: hub unreachable (%s)", "status": 502}' % str(e).replace('"', "'")
+            self.send_body(502, msg, headers=[("Connection", "close")])
             return
         self.send_response(resp.status, resp.reason)
         for k, v in resp.getheaders():
@@ -91,30 +86,17 @@ class Proxy(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _forward
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
 def main():
     ap = argparse.ArgumentParser(description="Traefik + Authentik ForwardAuth stand-in for cpe-hub")
     ap.add_argument("--upstream", required=True, help="the hub, e.g. http://127.0.0.1:43300")
-    ap.add_argument("--bind", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=3300, help="0 = any free port")
+    simkit.add_listen_args(ap, port_default=3300)
     ap.add_argument("--email", default="csr@example.net")
     ap.add_argument("--groups", default="support,staff")
     ap.add_argument("--anonymous-prefix", action="append", default=[])
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the hub")
     cfg = ap.parse_args()
-    srv = Server((cfg.bind, cfg.port), Proxy)
-    srv.cfg = cfg
-    print("READY %d" % srv.server_address[1], flush=True)
-    try:
-        srv.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    return simkit.serve(simkit.make_server(cfg.bind, cfg.port, Proxy, cfg=cfg))
 
 
 if __name__ == "__main__":
-    socketserver.TCPServer.allow_reuse_address = True
-    main()
+    sys.exit(main())

@@ -19,12 +19,15 @@ Prints "READY <port>" on stdout once listening. Test-only control endpoints (no 
 import argparse
 import base64
 import json
+import os
 import re
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import simkit  # noqa: E402  (the simulators' shared HTTP plumbing)
 
 # the doc: the operators Frappe accepts (plus tree/time operators, not simulated: they fail like unknown ones)
 OPERATORS = ["=", "!=", ">", "<", ">=", "<=", "like", "not like", "in", "not in", "is", "between"]
@@ -235,37 +238,14 @@ class State:
 
     def take_fault(self):
         with self.lock:
-            f = self.fault
-            if not f:
-                return None
-            c = f.get("count", -1)
-            if c == 0:
-                return None
-            if c > 0:
-                f["count"] = c - 1
-            self.stats["injected_faults"] += 1
-            return dict(f)
+            return simkit.spend_fault(self.fault, self.stats) if self.fault else None
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body leave in separate writes: with Nagle on, the body waits for the client's delayed ACK
-    # (~40 ms per answer on loopback). Real servers send them together; so does this one with TCP_NODELAY.
-    disable_nagle_algorithm = True
+class Handler(simkit.SimHandler):
     server_version = "frappe-sim"
 
-    def log_message(self, fmt, *args):
-        pass
-
     def send_json(self, status, obj, headers=(), raw=None):
-        body = raw if raw is not None else json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_body(status, raw if raw is not None else json.dumps(obj), "application/json", headers)
 
     def send_exc(self, e, headers=()):
         # the doc: exc_type always; _server_messages is a string holding a JSON array of JSON strings, present only
@@ -283,11 +263,7 @@ class Handler(BaseHTTPRequestHandler):
         """Anything outside /api/ is the website's: an unknown page is its HTML 404 (v15 frappe/app.py: only
         /api/ answers JSON errors), as is a reverse proxy's 404 in front of a wrong prefix."""
         body = b"<!DOCTYPE html><html><head><title>Not Found</title></head><body><h1>Page Not Found</h1></body></html>"
-        self.send_response(404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_body(404, body, "text/html; charset=utf-8")
 
     def authenticate(self):
         """Returns the user: 'Guest' without usable credentials; raises on rejected ones. v15 frappe/auth.py
@@ -456,8 +432,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         st = self.server.state
-        n = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(n) if n else b""
+        raw = self.read_body()
         if self.path == "/__sim/fault":
             try:
                 body = json.loads(raw or b"{}")
@@ -476,31 +451,22 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     ap = argparse.ArgumentParser(description="ERPNext / Frappe REST simulator")
     ap.add_argument("--fleet", required=True)
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--bind", default="127.0.0.1")
+    simkit.add_listen_args(ap)
     ap.add_argument("--api-key", required=True)
     ap.add_argument("--api-secret", required=True)
     ap.add_argument("--deny-read", action="append", default=[],
                     help="a DocType the API user has no role to read (403 on lists, documents and its description)")
     a = ap.parse_args()
+    fleet = simkit.load_json_file(a.fleet, "frappe_sim")
     try:
-        with open(a.fleet) as f:
-            fleet = json.load(f)
         docs = load_docs(fleet)
         meta = load_meta(fleet, docs)
         ups = fleet.get("user_permissions") or {}
     except (OSError, ValueError, KeyError) as e:
         print("frappe_sim: cannot load %s: %s" % (a.fleet, e), file=sys.stderr)
         return 2
-    srv = ThreadingHTTPServer((a.bind, a.port), Handler)
-    srv.daemon_threads = True
-    srv.state = State(docs, meta, a.api_key, a.api_secret, a.deny_read, ups)
-    print("READY %d" % srv.server_address[1], flush=True)
-    try:
-        srv.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return simkit.serve(simkit.make_server(a.bind, a.port, Handler,
+                                           state=State(docs, meta, a.api_key, a.api_secret, a.deny_read, ups)))
 
 
 if __name__ == "__main__":

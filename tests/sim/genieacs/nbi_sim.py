@@ -57,12 +57,13 @@ import re
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fleet"))
 from make_fleet import generate_device_id  # noqa: E402  (same id rules for the generator and the sim)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import simkit  # noqa: E402  (the simulators' shared HTTP plumbing)
 
 DEFAULT_DUMP = os.path.join(HERE, "..", "data", "tplink-xx230v-tr181-dump.csv")
 MISSING = object()
@@ -668,13 +669,7 @@ class State:
             if f.get("after", 0) > 0:
                 f["after"] -= 1
                 return None
-            c = f.get("count", -1)
-            if c == 0:
-                return None
-            if c > 0:
-                f["count"] = c - 1
-            self.stats["injected_faults"] += 1
-            return dict(f)
+            return simkit.spend_fault(f, self.stats)
 
     def run_task(self, dev, task):
         """A connection-request session of an online device: 'done' or a fault message."""
@@ -741,30 +736,11 @@ class State:
 # ---------------------------------------------------------------------------------------------------------------
 # HTTP
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body leave in separate writes: with Nagle on, the body waits for the client's delayed ACK
-    # (~40 ms per answer on loopback). Real servers send them together; so does this one with TCP_NODELAY.
-    disable_nagle_algorithm = True
+class Handler(simkit.SimHandler):
     server_version = "GenieACS-sim/1.2.16"
 
-    def log_message(self, fmt, *args):
-        pass
-
     def send(self, status, body=b"", reason=None, ctype="application/json", headers=()):
-        if isinstance(body, str):
-            body = body.encode()
-        self.send_response(status, reason)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n else b""
+        self.send_body(status, body, ctype, headers, reason)
 
     def handle_any(self, method):
         st = self.server.state
@@ -906,7 +882,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def post_task(self, dev_id, q):
         st = self.server.state
-        raw = self.body()
+        raw = self.read_body()
         try:
             task = json.loads(raw or b"null")
         except ValueError as e:
@@ -965,7 +941,7 @@ class Handler(BaseHTTPRequestHandler):
             with st.lock:
                 return self.send(200, json.dumps(st.stats))
         try:
-            body = json.loads(self.body() or b"{}")
+            body = json.loads(self.read_body() or b"{}")
         except ValueError:
             return self.send(400, '{"error":"bad json"}')
         if method == "POST" and path == "/__sim/fault":
@@ -1026,27 +1002,17 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     ap = argparse.ArgumentParser(description="GenieACS NBI simulator")
     ap.add_argument("--fleet", required=True, help="fleet JSON from tests/sim/fleet/make_fleet.py")
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--bind", default="127.0.0.1")
+    simkit.add_listen_args(ap)
     ap.add_argument("--dump", default=DEFAULT_DUMP, help="the XX230v GenieACS CSV export")
     a = ap.parse_args()
+    fleet = simkit.load_json_file(a.fleet, "nbi_sim")
     try:
-        with open(a.fleet) as f:
-            fleet = json.load(f)
         template = load_dump(a.dump) if any(d["model"] == "XX230v" for d in fleet["devices"]) else {}
         devices = [Device(d, template) for d in fleet["devices"]]
     except (OSError, ValueError, KeyError) as e:
         print("nbi_sim: cannot load %s: %s" % (a.fleet, e), file=sys.stderr)
         return 2
-    srv = ThreadingHTTPServer((a.bind, a.port), Handler)
-    srv.daemon_threads = True
-    srv.state = State(devices, template)
-    print("READY %d" % srv.server_address[1], flush=True)
-    try:
-        srv.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return simkit.serve(simkit.make_server(a.bind, a.port, Handler, state=State(devices, template)))
 
 
 if __name__ == "__main__":

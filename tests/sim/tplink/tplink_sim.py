@@ -25,7 +25,6 @@ import socket
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import hashes, padding as sympad
@@ -33,6 +32,9 @@ from cryptography.hazmat.primitives.asymmetric import padding as asympad
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import simkit  # noqa: E402  (the simulators' shared HTTP plumbing)
 
 RET_OK = 0
 RET_BAD_CREDENTIALS = 71233  # the doc, Login step 5
@@ -408,11 +410,7 @@ class Modem:
 
 # ----------------------------------------------------------------------------------------------- HTTP
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body leave in separate writes: with Nagle on, the body waits for the client's delayed ACK
-    # (~40 ms per answer on loopback). Real servers send them together; so does this one with TCP_NODELAY.
-    disable_nagle_algorithm = True
+class Handler(simkit.SimHandler):
     server_version = "Boa/0.94"  # what these modems announce; harmless
     sys_version = ""
 
@@ -440,15 +438,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def send(self, status, body, ctype="text/plain", cookie=None):
         self.leave()
-        if isinstance(body, str):
-            body = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        if cookie:
-            self.send_header("Set-Cookie", "JSESSIONID=%s; Path=/; HttpOnly" % cookie)
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_body(status, body, ctype, [("Set-Cookie", "JSESSIONID=%s; Path=/; HttpOnly" % cookie)] if cookie else ())
 
     def drop(self):
         self.leave()
@@ -746,8 +736,7 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=0, help="first port; 0 = any free port for each modem")
+    simkit.add_listen_args(ap, host_flag="--host", port_help="first port; 0 = any free port for each modem")
     ap.add_argument("--count", type=int, default=1, help="number of modems (consecutive ports from --port)")
     ap.add_argument("--variant", default="cbc-raw", choices=["cbc-raw", "cbc-oaep", "gcm", "gcm-oaep"])
     ap.add_argument("--gcm-joined", action="store_true", help="GCM answers as base64(cipher||tag) (VX220)")
@@ -776,22 +765,13 @@ def main():
     servers = []
     for i in range(args.count):
         port = args.port + i if args.port else 0
-        srv = ThreadingHTTPServer((args.host, port), Handler)
-        srv.daemon_threads = True
-        srv.args = args
-        srv.modem = Modem(i, args)
+        srv = simkit.make_server(args.host, port, Handler, args=args, modem=Modem(i, args))
         if args.no_mesh:
             srv.modem.board.pop("DEV2_MULTIAP_APDEVICE", None)
             srv.modem.board.pop("DEV2_MULTIAP_ASSOCDEV", None)
         servers.append(srv)
-        threading.Thread(target=srv.serve_forever, daemon=True).start()
-    print("READY " + " ".join(str(s.server_address[1]) for s in servers), flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+    return simkit.serve(*servers)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

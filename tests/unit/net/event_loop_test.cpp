@@ -11,7 +11,10 @@
 #include <thread>
 #include <vector>
 
+#include "kit/net.hpp"
+
 using cpe::net::EventLoop;
+using cpe::testkit::connect_errno;
 using cpe::net::TimerHandle;
 
 namespace {
@@ -232,18 +235,6 @@ TEST(EventLoop, VhostOptionsAreChecked) {
 }
 
 namespace {
-
-// connect() to addr:port; the errno (0 = connected).
-int connect_errno(const char* addr, int port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(static_cast<uint16_t>(port));
-    inet_pton(AF_INET, addr, &sa.sin_addr);
-    int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0 ? 0 : errno;
-    ::close(fd);
-    return rc;
-}
 
 cpe::net::VhostOptions listener(const std::string& bind) {
     cpe::net::VhostOptions vo;

@@ -3,6 +3,7 @@
 #include "api/devices_api.hpp"
 #include "api/devices_config.hpp"
 #include "api/source_clients.hpp"
+#include "sources/url.hpp"
 
 using namespace cpe::hub::api;
 
@@ -117,17 +118,5 @@ TEST(ApiParse, AgeOfTheValuesShownIsTheirOldestTimestamp) {
     EXPECT_FALSE(oldest_value_ms(h, {"Device.Host"})) << "a prefix of a segment is not the object";
 }
 
-TEST(SourceBreaker, OpensAfterConsecutiveFailuresAndRecovers) {
-    Breaker b(2, 1000);
-    EXPECT_TRUE(b.allow(0));
-    b.failure("boom", 0);
-    EXPECT_TRUE(b.allow(1));
-    b.failure("boom", 1);
-    EXPECT_FALSE(b.allow(2));
-    EXPECT_NE(b.refusal(2).find("boom"), std::string::npos);
-    EXPECT_TRUE(b.allow(1002));  // after the open period, a probe goes through
-    b.success(1002);
-    EXPECT_TRUE(b.allow(1003));
-}
-
-TEST(SourceUrl, Encode) { EXPECT_EQ(url_encode("1C61B4-W5%2D2100G-X"), "1C61B4-W5%252D2100G-X"); }
+// The bridge client encodes path segments with sources::url_component (a GenieACS-style id keeps its %2D).
+TEST(SourceUrl, Encode) { EXPECT_EQ(cpe::hub::sources::url_component("1C61B4-W5%2D2100G-X"), "1C61B4-W5%252D2100G-X"); }

@@ -7,7 +7,7 @@
 // health.cpp (GET /health's source members).
 //
 // Wiring (hub/main.cpp, after Hub::create and before Hub::start):
-//   auto dc = cpe::hub::api::devices_config_from_env();        // HUB_DEVICES_CONFIG, HUB_SERVICE_TOKEN, ERP_SERVICE_TOKEN
+//   auto dc = cpe::hub::api::devices_config_from_env(config->devices, config->devices_given);  // + tokens
 //   if (!dc) { LOG_ERROR("hub", "%s", dc.error().message.c_str()); return 2; }
 //   auto devices = cpe::hub::api::install(**hub, std::move(dc).value());
 //   if (!devices) { LOG_ERROR("hub", "%s", devices.error().message.c_str()); return 1; }

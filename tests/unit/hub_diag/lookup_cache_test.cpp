@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "api/devices_config.hpp"
+#include "app/config.hpp"
 #include "api/lookup_cache.hpp"
 
 using namespace cpe::hub::api;
@@ -248,11 +249,30 @@ TEST(HubCacheConfig, CacheWindowsDefaultsAndErrors) {
 }
 
 TEST(HubCacheConfig, TheExampleFileParses) {
-    std::ifstream f(std::string(CPE_SOURCE_DIR) + "/hub/config/devices.example.json");
-    ASSERT_TRUE(f) << "hub/config/devices.example.json";
+    std::ifstream f(std::string(CPE_SOURCE_DIR) + "/hub/config/hub.example.json");
+    ASSERT_TRUE(f) << "hub/config/hub.example.json";
     std::stringstream ss;
     ss << f.rdbuf();
-    auto c = parse_devices_config(ss.str(), "devices.example.json");
+    auto c = cpe::hub::app::parse_config(ss.str(), "hub.example.json");
     ASSERT_TRUE(c.ok()) << c.error().message;
-    EXPECT_EQ(c->cache.agent_s, 5u);
+    ASSERT_TRUE(c->devices_given);
+    EXPECT_EQ(c->devices.cache.agent_s, 5u);
+    EXPECT_EQ(c->devices.genieacs.url, "http://genieacs:7557");
+}
+
+// The device API's settings are a section of the hub configuration; its errors name the key under "devices".
+TEST(HubCacheConfig, DevicesSectionOfTheHubConfiguration) {
+    auto c = cpe::hub::app::parse_config(R"({"devices":{"cache":{"agent_s":7},"bridge":{"url":"http://b:3301"}}})", "hub.json");
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_TRUE(c->devices_given);
+    EXPECT_EQ(c->devices.cache.agent_s, 7u);
+    EXPECT_EQ(c->devices.bridge.url, "http://b:3301");
+    auto typo = cpe::hub::app::parse_config(R"({"devices":{"cache":{"agent":5}}})", "hub.json");
+    ASSERT_FALSE(typo.ok());
+    EXPECT_NE(typo.error().message.find("hub.json: devices.cache.agent: unknown field"), std::string::npos)
+        << typo.error().message;
+    EXPECT_FALSE(cpe::hub::app::parse_config(R"({"devices":5})", "hub.json").ok());
+    auto none = cpe::hub::app::parse_config("{}", "hub.json");
+    ASSERT_TRUE(none.ok());
+    EXPECT_FALSE(none->devices_given);
 }

@@ -25,7 +25,7 @@ const char* kUsage =
     "  --config <file>  the hub configuration (see hub/config/hub.example.json)\n"
     "  --web <dir>      serve the CSR page (hub/web) at / (docs/demo.md)\n"
     "  --check          parse the configuration, print what is wrong, and exit\n"
-    "environment: HUB_DEVICES_CONFIG, HUB_SERVICE_TOKEN, ERP_SERVICE_TOKEN (docs/api.md)\n";
+    "environment: HUB_SERVICE_TOKEN, ERP_SERVICE_TOKEN; HUB_DEVICES_CONFIG (deprecated: the \"devices\" section) (docs/api.md)\n";
 
 // lws sizes its descriptor table from RLIMIT_NOFILE when the context is created: raise it first.
 void raise_fd_limit() {
@@ -89,15 +89,16 @@ int main(int argc, char** argv) {
         LOG_ERROR("hub", "%s", loop.error().message.c_str());
         return 1;
     }
+    // The "devices" section (or the older HUB_DEVICES_CONFIG file, with a warning) and the secrets.
+    auto dc = cpe::hub::api::devices_config_from_env(config->devices, config->devices_given);
+    if (!dc) {
+        LOG_ERROR("hub", "%s", dc.error().message.c_str());
+        return 2;
+    }
     auto hub = cpe::hub::app::Hub::create(**loop, std::move(config).value());
     if (!hub) {
         LOG_ERROR("hub", "%s", hub.error().message.c_str());
         return 1;
-    }
-    auto dc = cpe::hub::api::devices_config_from_env();
-    if (!dc) {
-        LOG_ERROR("hub", "%s", dc.error().message.c_str());
-        return 2;
     }
     auto devices = cpe::hub::api::install(**hub, std::move(dc).value());
     if (!devices) {

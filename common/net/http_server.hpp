@@ -35,9 +35,9 @@ struct HttpServerOptions {
     std::string tls_key_path;
     std::string tls_ca_path;
     bool require_client_cert = false;
-    // Standard headers are always captured; non-standard ones only if listed here (lower-case).
-    std::vector<std::string> capture_headers = {"x-authentik-email", "x-authentik-groups", "x-authentik-username",
-                                                "x-authentik-uid", "x-request-id", "x-api-key"};
+    // Standard headers are always captured; non-standard ones only if listed here (lower-case): each program
+    // names the ones it reads (the hub: its http.capture_headers).
+    std::vector<std::string> capture_headers;
     size_t sse_queue_limit = 256;         // per client; when full the oldest event is dropped
     size_t sse_max_queued_bytes = 1 << 20;  // per client; a client that lets more pile up is disconnected
     uint64_t sse_keepalive_ms = 15000;    // a ": keep-alive" comment when idle this long

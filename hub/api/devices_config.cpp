@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "json/json.hpp"
+#include "log/log.hpp"
 #include "sources/erpnext_client.hpp"
 
 namespace cpe::hub::api {
@@ -13,8 +14,9 @@ namespace cpe::hub::api {
 namespace {
 struct Reader {
     std::string what;
+    std::string prefix;  // "devices." in the hub configuration, "" in the older file of its own
     Error bad(const std::string& key, const std::string& why) const {
-        return make_error(Errc::invalid_argument, what + ": " + key + ": " + why);
+        return make_error(Errc::invalid_argument, what + ": " + prefix + key + ": " + why);
     }
     Status only(const cJSON* obj, const std::string& where, std::initializer_list<const char*> keys) const {
         for (const cJSON* c = obj->child; c; c = c->next) {
@@ -93,12 +95,15 @@ Status url_ok(const Reader& r, const std::string& key, const std::string& url) {
 Result<DevicesConfig> parse_devices_config(std::string_view text, std::string_view what) {
     auto doc = json::parse(text, what);
     if (!doc) return doc.error();
-    const cJSON* root = doc->get();
-    Reader r{std::string(what)};
+    return parse_devices_section(doc->get(), what, "");
+}
+
+Result<DevicesConfig> parse_devices_section(const cJSON* root, std::string_view what, std::string_view prefix) {
+    Reader r{std::string(what), std::string(prefix)};
     if (!cJSON_IsObject(root)) return r.bad("(root)", "expected an object");
     DevicesConfig c;
     TRY(r.only(root, "", {"access", "genieacs", "erpnext", "bridge", "agent_budget_ms", "lookup_budget_ms", "optical",
-                          "history", "poller", "breaker", "cache"}));
+                          "history", "poller", "breaker", "cache", "model_families"}));
     Status st;
     if (const cJSON* a = r.object(root, "access", "", st)) {
         TRY(r.only(a, "access", {"trusted_proxies", "staff_groups", "protected_prefixes"}));
@@ -199,13 +204,26 @@ Result<DevicesConfig> parse_devices_config(std::string_view text, std::string_vi
         TRY(r.uint(b, "failures", "breaker.", c.breaker_failures, 1, 1000));
         TRY(r.uint(b, "open_s", "breaker.", c.breaker_open_s, 1, 86400));
     }
+    TRY(r.strings(root, "model_families", "", c.model_families));
+    for (size_t i = 0; i < c.model_families.size(); ++i)
+        if (c.model_families[i].empty())
+            return r.bad("model_families[" + std::to_string(i) + "]", "expected a model name");
     if (!st) return st.error();
     return c;
 }
 
-Result<DevicesConfig> devices_config_from_env() {
-    DevicesConfig c;
+Result<DevicesConfig> devices_config_from_env() { return devices_config_from_env(DevicesConfig{}, false); }
+
+Result<DevicesConfig> devices_config_from_env(DevicesConfig c, bool from_hub_config) {
     if (const char* path = std::getenv("HUB_DEVICES_CONFIG"); path && *path) {
+        if (from_hub_config)
+            return make_error(Errc::invalid_argument,
+                              std::string("HUB_DEVICES_CONFIG names '") + path +
+                                  "' while the hub configuration has a \"devices\" section: keep the section only");
+        log::write(log::Level::warn, "hub",
+                   "HUB_DEVICES_CONFIG ('%s') is deprecated: put its keys under \"devices\" in the hub configuration "
+                   "(cpe-hub --config; hub/config/hub.example.json)",
+                   path);
         std::ifstream f(path, std::ios::binary);
         if (!f) return make_error(Errc::not_found, std::string("HUB_DEVICES_CONFIG: cannot open '") + path + "'");
         std::ostringstream ss;

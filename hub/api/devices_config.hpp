@@ -1,10 +1,13 @@
 // Configuration of the device API (GET /devices/…): sources, budgets, access, optical thresholds, poller.
-// A JSON file (every key checked; unknown keys are errors naming the key), named by the environment variable
-// HUB_DEVICES_CONFIG; secrets come only from the environment: HUB_SERVICE_TOKEN (service access to the
+// The "devices" section of the hub configuration (hub/app/config.hpp parses it with parse_devices_section; every
+// key checked, unknown keys are errors naming the key). The older file of its own named by HUB_DEVICES_CONFIG is
+// still read, with a warning naming the new section. Secrets come only from the environment: HUB_SERVICE_TOKEN (service access to the
 // API) and ERP_SERVICE_TOKEN ("<api key>:<api secret>" for ERPNext; or ERPNEXT_API_KEY + ERPNEXT_API_SECRET,
 // h11's names). Example and
 // every key: docs/api.md.
 #pragma once
+
+#include <cJSON.h>
 
 #include <cstdint>
 #include <string>
@@ -69,11 +72,20 @@ struct DevicesConfig {
     std::string history_path;          // "" = the hub's store file
     unsigned breaker_failures = 3;     // consecutive failures that open a source's circuit
     unsigned breaker_open_s = 30;
+    // Models sold in variants named by a suffix: the fleet summary counts HT803G-W, HT803G-WS2, … under the family
+    // (diag::model_family). Board data: boards.md "Raisecom HT803G (GPON ONT; HT803G-W, HT803G-WS2, 1GE
+    // variants)"; the XX230v has none.
+    std::vector<std::string> model_families = {"HT803G"};
 };
 
 // `what` names the text in errors. Environment values are not read here.
 Result<DevicesConfig> parse_devices_config(std::string_view text, std::string_view what);
-// HUB_DEVICES_CONFIG (optional: defaults when unset) + HUB_SERVICE_TOKEN + ERP_SERVICE_TOKEN.
-Result<DevicesConfig> devices_config_from_env();
+// The section object (`prefix` before each key in errors: "devices.").
+Result<DevicesConfig> parse_devices_section(const cJSON* section, std::string_view what, std::string_view prefix);
+// `base` (the hub configuration's "devices" section, or defaults) + HUB_SERVICE_TOKEN + ERP_SERVICE_TOKEN. The
+// older HUB_DEVICES_CONFIG file replaces `base` with a warning; with `from_hub_config` (the section was given)
+// it is an error to name one.
+Result<DevicesConfig> devices_config_from_env(DevicesConfig base, bool from_hub_config);
+Result<DevicesConfig> devices_config_from_env();  // defaults as the base
 
 }  // namespace cpe::hub::api

@@ -1,6 +1,6 @@
 // The sources as the device API sees them: GenieACS and ERPNext through h11's clients (hub/sources: a time
 // budget per call, a circuit breaker, provenance), converted to what the consolidation reads (TR-181 values,
-// ERPNext records as JSON); the bridge through a thin client of its REST API (docs/bridge.md). Loop thread only.
+// ERPNext records as JSON). The bridge's client is sources/bridge_client.hpp. Loop thread only.
 #pragma once
 
 #include <cJSON.h>
@@ -25,27 +25,6 @@
 #include "util/result.hpp"
 
 namespace cpe::hub::api {
-
-// For the bridge (h11's breaker is for their clients): consecutive failures open the circuit for open_ms.
-class Breaker {
-public:
-    Breaker(unsigned failures, int64_t open_ms) : threshold_(failures), open_ms_(open_ms) {}
-    bool allow(int64_t now_ms);
-    void success(int64_t now_ms);
-    void failure(const std::string& error, int64_t now_ms);
-    json::Ptr json(int64_t now_ms) const;  // {circuit, consecutive_failures, failures, rejected, calls, last_error, last_ok_age_s}
-    std::string refusal(int64_t now_ms) const;
-
-private:
-    unsigned threshold_;
-    int64_t open_ms_;
-    unsigned consecutive_ = 0;
-    uint64_t failures_ = 0, rejected_ = 0, calls_ = 0;
-    int64_t open_until_ = 0;
-    int64_t last_ok_ms_ = 0;
-    std::string last_error_;
-};
-
 
 struct SourceLimits {
     uint64_t budget_ms = 2500;
@@ -127,46 +106,7 @@ private:
     std::shared_ptr<Check> check_ = std::make_shared<Check>();
 };
 
-// A modem's hosts as the bridge read them: the view (parse_bridge_hosts, leases as of now) and when the bridge read
-// the modem (now − its Age header).
-struct BridgeHosts {
-    diag::HostsView view;
-    int64_t data_ms = 0;
-};
-
-class Bridge {
-public:
-    Bridge(net::EventLoop& loop, net::HttpClient& http, std::string base_url, uint64_t budget_ms, Breaker breaker);
-    bool configured() const { return !base_.empty(); }
-    // GET /modems/<id>/optical → {rxDbm, txDbm} (also accepts rx_dbm/tx_dbm). Value nullopt: 404.
-    void optical(const std::string& modem_id, std::function<void(Result<std::optional<json::Ptr>>)> done);
-    // GET /modems/<id>/mesh → the mesh nodes (parse_bridge_mesh). Value nullopt: 404 or no mesh read.
-    void mesh(const std::string& modem_id, std::function<void(Result<std::optional<json::Ptr>>)> done);
-    // GET /olts/<olt>/pons/<slot>/<port> → the row of ONU `onu` (parse_bridge_onu). Value nullopt: the bridge
-    // does not know that OLT/PON (404) or the PON has no such ONU.
-    void onu(const std::string& olt, int slot, int port, int onu, std::function<void(Result<std::optional<json::Ptr>>)> done);
-    // GET /modems/<id>/hosts[?refresh=1] (docs/bridge.md) → the hosts view with one node named `modem_id`. refresh:
-    // the bridge reads the modem now instead of answering from its cache. Value nullopt: the bridge does not know
-    // the modem (404). Errors carry the bridge's own error text.
-    void hosts(const std::string& modem_id, bool refresh, std::function<void(Result<std::optional<BridgeHosts>>)> done);
-    json::Ptr health(int64_t now_ms) const;
-
-private:
-    // One GET within the budget and the breaker; 404 → nullopt; another status than 200 → an error with the
-    // bridge's text. Defined and instantiated in source_clients.cpp.
-    template <typename T>
-    void fetch(std::string path, std::function<Result<std::optional<T>>(const net::HttpResponse&)> parse,
-               std::function<void(Result<std::optional<T>>)> done);
-
-    net::EventLoop& loop_;
-    net::HttpClient& http_;
-    std::string base_;
-    uint64_t budget_ms_;
-    Breaker breaker_;
-};
-
-
+// Wall-clock milliseconds (the device view's ages).
 int64_t now_ms();
-std::string url_encode(std::string_view text);
 
 }  // namespace cpe::hub::api

@@ -1,5 +1,6 @@
 #include "app/config.hpp"
 
+#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -91,14 +92,29 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
     const cJSON* root = doc->get();
     if (!cJSON_IsObject(root)) return make_error(Errc::invalid_argument, r.what + ": expected a JSON object");
     HubConfig c;
-    if (auto st = r.only(root, "", {"http", "usp", "store", "log"}); !st) return st.error();
+    if (auto st = r.only(root, "", {"http", "usp", "store", "log", "devices"}); !st) return st.error();
 
     auto http = r.object(root, "http", "http");
     if (!http) return http.error();
     if (*http) {
-        if (auto st = r.only(*http, "http", {"bind", "port"}); !st) return st.error();
+        if (auto st = r.only(*http, "http", {"bind", "port", "capture_headers"}); !st) return st.error();
         if (auto st = r.str(*http, "bind", "http.bind", c.http.bind); !st) return st.error();
         if (auto st = r.integer(*http, "port", "http.port", c.http.port, 0, 65535); !st) return st.error();
+        if (const cJSON* h = cJSON_GetObjectItemCaseSensitive(*http, "capture_headers")) {
+            if (!cJSON_IsArray(h)) return r.bad("http.capture_headers", "expected an array of header names");
+            c.http.capture_headers.clear();
+            int i = 0;
+            for (const cJSON* e = h->child; e; e = e->next, ++i) {
+                const std::string f = "http.capture_headers[" + std::to_string(i) + "]";
+                if (!cJSON_IsString(e) || !*e->valuestring) return r.bad(f, "expected a header name");
+                std::string name = e->valuestring;
+                for (char ch : name)
+                    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_'))
+                        return r.bad(f, "'" + name + "' is not a header name");
+                for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+                c.http.capture_headers.push_back(std::move(name));
+            }
+        }
     }
 
     auto usp = r.object(root, "usp", "usp");
@@ -236,6 +252,15 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
         if (c.store.path.empty()) return r.bad("store.path", "must not be empty");
     } else if (!base_dir.empty()) {
         c.store.path = base_dir + "/" + c.store.path;
+    }
+
+    auto devices = r.object(root, "devices", "devices");
+    if (!devices) return devices.error();
+    if (*devices) {
+        auto d = api::parse_devices_section(*devices, r.what, "devices.");
+        if (!d) return d.error();
+        c.devices = std::move(d).value();
+        c.devices_given = true;
     }
 
     auto lg = r.object(root, "log", "log");

@@ -1,4 +1,5 @@
-// The hub's configuration file (JSON; hub/config/hub.example.json). Parsed in one place; an error names
+// The hub's configuration file (JSON; hub/config/hub.example.json), the device API's settings included (its
+// "devices" section). Parsed in one place; an error names
 // the file and the field ("hub.json: usp.port: expected an integer in 0..65535"). Relative file paths
 // are taken relative to the directory of the config file.
 #pragma once
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "api/devices_config.hpp"
 #include "controller/controller.hpp"
 #include "log/log.hpp"
 #include "util/result.hpp"
@@ -18,6 +20,10 @@ struct HubConfig {
     struct Http {
         std::string bind = "127.0.0.1";
         int port = 3300;
+        // Non-standard request headers the API reads (lower-case): the SSO proxy's staff headers (access.cpp reads
+        // x-authentik-email and x-authentik-groups), the request id, the service key. Others never reach a handler.
+        std::vector<std::string> capture_headers = {"x-authentik-email", "x-authentik-groups", "x-authentik-username",
+                                                    "x-authentik-uid", "x-request-id", "x-api-key"};
     } http;
     struct Tls {
         std::string cert;
@@ -57,6 +63,9 @@ struct HubConfig {
         std::string path = "cpe-hub.db";
     } store;
     log::Level log_level = log::Level::info;
+    // The device API (GET /devices/…): the "devices" section (api/devices_config.hpp; docs/api.md).
+    api::DevicesConfig devices;
+    bool devices_given = false;  // the file has a "devices" section
 };
 
 // `what` names the text in errors (usually the file name); `base_dir` resolves relative paths ("" = as is).

@@ -88,6 +88,7 @@ Result<std::unique_ptr<Hub>> Hub::create(net::EventLoop& loop, HubConfig config)
     ho.bind_address = hub->config_.http.bind;
     ho.port = hub->config_.http.port;
     ho.handler_timeout_ms = hub->config_.usp.request_timeout_ms + 5000;
+    ho.capture_headers = hub->config_.http.capture_headers;
     hub->http_ = std::make_unique<net::HttpServer>(loop, ho);
 
     const auto& u = hub->config_.usp;

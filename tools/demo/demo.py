@@ -308,12 +308,12 @@ class Demo:
                    "genieacs": {"url": nbi_url, "budget_ms": 4000}, "erpnext": {"url": erp_url, "budget_ms": 4000},
                    "bridge": {"url": bridge_url, "budget_ms": 4000}, "agent_budget_ms": 4000, "lookup_budget_ms": 8000,
                    "poller": {"interval_s": 30, "stale_after_s": 120}}
+        hub_cfg["devices"] = dev_cfg  # the device API's section of the hub configuration
         json.dump(hub_cfg, open(os.path.join(st, "hub.json"), "w"), indent=2)
-        json.dump(dev_cfg, open(os.path.join(st, "devices.json"), "w"), indent=2)
         write_secret(sec("hub-service-token"), token + "\n")
         p, path = self.procs.start("cpe-hub", [hub_bin, "--config", os.path.join(st, "hub.json"), "--web",
                                                os.path.join(REPO, "hub/web")],
-                                   env={"HUB_DEVICES_CONFIG": os.path.join(st, "devices.json"), "HUB_SERVICE_TOKEN": token,
+                                   env={"HUB_SERVICE_TOKEN": token,
                                         "ERP_SERVICE_TOKEN": "%s:%s" % (erp_key, erp_secret)})
         hub_port = self.procs.wait_line("cpe-hub", p, path, "HTTP API on %s:" % LOOP).split()[0].rstrip(",;")
         usp_port = self.procs.wait_line("cpe-hub", p, path, "USP WebSocket server on %s:" % LOOP)

@@ -3,6 +3,7 @@
 #include "api/devices_api.hpp"
 #include "api/devices_config.hpp"
 #include "api/source_clients.hpp"
+#include "sources/url.hpp"
 
 using namespace cpe::hub::api;
 
@@ -117,17 +118,17 @@ TEST(ApiParse, AgeOfTheValuesShownIsTheirOldestTimestamp) {
     EXPECT_FALSE(oldest_value_ms(h, {"Device.Host"})) << "a prefix of a segment is not the object";
 }
 
-TEST(SourceBreaker, OpensAfterConsecutiveFailuresAndRecovers) {
-    Breaker b(2, 1000);
-    EXPECT_TRUE(b.allow(0));
-    b.failure("boom", 0);
-    EXPECT_TRUE(b.allow(1));
-    b.failure("boom", 1);
-    EXPECT_FALSE(b.allow(2));
-    EXPECT_NE(b.refusal(2).find("boom"), std::string::npos);
-    EXPECT_TRUE(b.allow(1002));  // after the open period, a probe goes through
-    b.success(1002);
-    EXPECT_TRUE(b.allow(1003));
-}
+// The bridge client encodes path segments with sources::url_component (a GenieACS-style id keeps its %2D).
+TEST(SourceUrl, Encode) { EXPECT_EQ(cpe::hub::sources::url_component("1C61B4-W5%2D2100G-X"), "1C61B4-W5%252D2100G-X"); }
 
-TEST(SourceUrl, Encode) { EXPECT_EQ(url_encode("1C61B4-W5%2D2100G-X"), "1C61B4-W5%252D2100G-X"); }
+// The board fact "HT803G is sold in variants" is configuration data with a built-in default table.
+TEST(DevicesConfig, ModelFamilies) {
+    EXPECT_EQ(DevicesConfig{}.model_families, std::vector<std::string>{"HT803G"});
+    auto c = parse_devices_config(R"({"model_families":["XX230v"]})", "d.json");
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->model_families, std::vector<std::string>{"XX230v"});
+    auto bad = parse_devices_config(R"({"model_families":[""]})", "d.json");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message.find("model_families[0]"), std::string::npos) << bad.error().message;
+    EXPECT_FALSE(parse_devices_config(R"({"model_families":"HT803G"})", "d.json").ok());
+}

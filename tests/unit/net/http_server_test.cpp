@@ -31,7 +31,9 @@ class HttpServerTest : public cpe::net::test::NetFixture {};
 }  // namespace
 
 TEST_F(HttpServerTest, RouteParamsQueryHeadersAndPeer) {
-    make();
+    HttpServerOptions o;
+    o.capture_headers = {"x-authentik-email", "x-authentik-groups"};  // as the hub configures them
+    make(o);
     Request seen;
     server->route("GET", "/devices/:id/hosts", [&](const Request& req, Responder res) {
         seen = req;
@@ -550,8 +552,29 @@ std::string exchange(int port, const std::string& request) {
 }
 }  // namespace
 
-TEST_F(HttpServerTest, ControlBytesInTheTargetNeverReachAHandler) {
+// The core names no program's headers: a non-standard header reaches a handler only when the program lists it.
+TEST_F(HttpServerTest, NonStandardHeadersOnlyWhenListed) {
     make();
+    Request seen;
+    server->route("GET", "/who", [&](const Request& req, Responder res) {
+        seen = req;
+        res.json(200, "{}");
+    });
+    start();
+    HttpRequest r;
+    r.url = url("/who");
+    r.headers = {{"X-Authentik-Email", "tech@example.net"}, {"X-Api-Key", "k"}};
+    auto got = fetch(r);
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    EXPECT_EQ(got->status, 200);
+    EXPECT_FALSE(seen.header("x-authentik-email"));
+    EXPECT_FALSE(seen.header("x-api-key"));
+}
+
+TEST_F(HttpServerTest, ControlBytesInTheTargetNeverReachAHandler) {
+    HttpServerOptions o;
+    o.capture_headers = {"x-authentik-email", "x-authentik-groups"};
+    make(o);
     int calls = 0;
     Request seen;
     server->route("GET", "/who", [&](const Request& req, Responder res) {

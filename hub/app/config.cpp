@@ -90,7 +90,7 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
     const cJSON* root = doc->get();
     if (!cJSON_IsObject(root)) return make_error(Errc::invalid_argument, r.what + ": expected a JSON object");
     HubConfig c;
-    if (auto st = r.only(root, "", {"http", "usp", "store", "log"}); !st) return st.error();
+    if (auto st = r.only(root, "", {"http", "usp", "store", "log", "qr"}); !st) return st.error();  // qr: hub/qr reads it
 
     auto http = r.object(root, "http", "http");
     if (!http) return http.error();

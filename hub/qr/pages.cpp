@@ -9,7 +9,8 @@ header a{color:#fff}main{max-width:560px;margin:0 auto;padding:16px}h1{font-size
 .card{background:#fff;border-radius:12px;padding:16px;margin:0 0 14px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 button,.btn{display:block;width:100%;padding:14px;font-size:1.05rem;border:0;border-radius:10px;background:#0b6fb0;color:#fff;text-align:center;text-decoration:none;cursor:pointer}
 button.secondary{background:#e3e8ee;color:#1b1f24}button.danger{background:#b3261e}
-input[type=text]{width:100%;font-size:1.6rem;letter-spacing:.35em;text-align:center;padding:12px;border:1px solid #9aa5b1;border-radius:10px;margin:0 0 12px}
+input[type=text]{width:100%;font-size:1.1rem;padding:12px;border:1px solid #9aa5b1;border-radius:10px;margin:0 0 12px}#code{font-size:1.6rem;letter-spacing:.35em;text-align:center}
+hr{border:0;border-top:1px solid #eef1f4;margin:14px 0}
 .err{color:#b3261e;font-weight:600}.ok{color:#1e7b34;font-weight:600}.muted{color:#5b6670;font-size:.92rem}
 .pill{display:inline-block;padding:2px 10px;border-radius:99px;font-weight:600}.on{background:#d7f2de;color:#1e7b34}.off{background:#fbdcda;color:#b3261e}
 ul{padding-left:0;list-style:none}li{padding:6px 0;border-bottom:1px solid #eef1f4}li:last-child{border:0}
@@ -19,13 +20,13 @@ ul{padding-left:0;list-style:none}li{padding:6px 0;border-bottom:1px solid #eef1
 }  // namespace
 
 std::string page_html(Lang l, std::string_view title, std::string_view body, std::string_view self,
-                      std::string_view script) {
+                      std::string_view script, std::string_view brand) {
     std::string other = l == Lang::en ? "fr" : "en";
     std::string h = "<!doctype html><html lang=\"";
     h += lang_code(l);
     h += "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">";
     h += "<meta name=\"robots\" content=\"noindex\"><title>" + html_escape(title) + "</title><style>" + kStyle +
-         "</style></head><body><header><strong>" + tr(l, "Mon modem", "My modem") + "</strong><a id=\"lang\" href=\"" +
+         "</style></head><body><header><strong>" + (brand.empty() ? std::string(tr(l, "Mon modem", "My modem")) : html_escape(brand)) + "</strong><a id=\"lang\" href=\"" +
          html_escape(self) + "?lang=" + other + "\">" + (l == Lang::en ? "Français" : "English") +
          "</a></header><main>";
     h += body;

@@ -12,9 +12,10 @@ namespace cpe::hub::qr {
 
 inline const char* tr(Lang l, const char* fr, const char* en) { return l == Lang::en ? en : fr; }
 
-// A whole page: <title>, the language switch (links to `self` with ?lang=), `body` (already HTML).
+// A whole page: <title>, the language switch (links to `self` with ?lang=), `body` (already HTML); `brand` the
+// header's name ("" = "Mon modem" / "My modem").
 std::string page_html(Lang lang, std::string_view title, std::string_view body, std::string_view self,
-                      std::string_view script = "");
+                      std::string_view script = "", std::string_view brand = "");
 // A text/html response with no-store, a strict CSP, no referrer (a /t/ token must never leave in a Referer), and
 // the qr_lang cookie when the request chose a language with ?lang=.
 net::Response html_response(int status, std::string body, const net::Request& req);

@@ -9,6 +9,7 @@
 #include "json/json.hpp"
 #include "log/log.hpp"
 #include "qr/pages.hpp"
+#include "qr/qr_internal.hpp"
 #include "sources/provenance.hpp"
 
 namespace cpe::hub::qr {
@@ -152,24 +153,10 @@ Result<QrConfig> qr_config_from_file(const std::string& path) {
     return parse_qr_config(ss.str(), path);
 }
 
-struct QrApi::Viewer {
-    enum Kind { nobody, tech, customer } kind = nobody;
-    std::string who;  // tech: "token:<id> (<tech>)" or "staff:<email>"; customer: "otp" or "sso:<email>"
-};
-
-struct QrApi::DeviceData {
-    bool erp_ok = false;
-    std::string erp_error;
-    sources::ErpSubscriber sub;
-    bool known = false;       // ERPNext has equipment with this MAC
-    json::Ptr view;           // the consolidated view (GET /devices/lookup)
-    std::string view_error;
-    json::Ptr hosts;          // GET /devices/:id/hosts
-};
-
 QrApi::QrApi(app::Hub& hub, QrConfig config, const api::DevicesConfig& devices, std::unique_ptr<QrStore> store)
     : hub_(hub),
       config_(std::move(config)),
+      api_access_(devices.access),
       staff_access_(devices.access),
       service_token_(devices.access.service_token),
       store_(std::move(store)),
@@ -177,6 +164,7 @@ QrApi::QrApi(app::Hub& hub, QrConfig config, const api::DevicesConfig& devices, 
       sms_(http_, config_.sms) {
     staff_access_.service_token.clear();  // on /q/ only the SSO headers make a technician, never a bearer token
     staff_access_.protected_prefixes = {"/q"};
+    api_access_.protected_prefixes = {"/qr"};
     if (devices.erpnext.url.empty()) {
         erp_error_ = "ERPNext is not configured (erpnext.url)";
     } else {
@@ -186,6 +174,7 @@ QrApi::QrApi(app::Hub& hub, QrConfig config, const api::DevicesConfig& devices, 
         o.budget_ms = devices.erpnext.budget_ms;
         auto creds = sources::parse_erp_token(devices.erpnext.token, "ERP_SERVICE_TOKEN");
         if (creds) o.credentials = *creds;
+        writer_ = std::make_unique<ErpWriter>(http_, devices.erpnext.url, o.credentials, devices.erpnext.budget_ms);
         erp_ = std::make_unique<sources::ErpNextClient>(hub.loop(), http_, std::move(o));
     }
     if (config_.session_key.empty()) {
@@ -212,6 +201,12 @@ void QrApi::start() {
     hub_.route("GET", "/q/:mac/portal", bind(&QrApi::page_portal));
     hub_.route("GET", "/q/:mac/status", bind(&QrApi::get_status));
     hub_.route("POST", "/q/:mac/restart", bind(&QrApi::post_restart));
+    hub_.route("POST", "/q/:mac/bind", bind(&QrApi::post_bind));
+    hub_.route("POST", "/q/:mac/check", bind(&QrApi::post_check));
+    hub_.route("GET", "/t/:token", bind(&QrApi::page_token));
+    hub_.route("POST", "/qr/tokens", bind(&QrApi::post_token));
+    hub_.route("GET", "/qr/tokens", bind(&QrApi::list_tokens));
+    hub_.route("DELETE", "/qr/tokens/:id", bind(&QrApi::delete_token));
 }
 
 // ---- who is asking -----------------------------------------------------------------------------------------
@@ -234,6 +229,7 @@ QrApi::Viewer QrApi::viewer(const net::Request& req, const std::string& mac) {
             if (tok && *tok && !(*tok)->revoked_ms && (*tok)->expires_ms > now_ms()) {
                 v.kind = Viewer::tech;
                 v.who = "token:" + (*tok)->id + " (" + (*tok)->tech + ")";
+                v.tech_id = (*tok)->tech;
                 return v;
             }
         }
@@ -343,7 +339,7 @@ void QrApi::page_q(const net::Request& req, net::Responder res) {
     if (!mac) return res.send(html_response(404, not_found_page(l, req.path), req));
     if (!canonical_or_redirect(req, *mac, "", res)) return;
     Viewer v = viewer(req, *mac);
-    if (v.kind == Viewer::tech) return tech_page(req, *mac, v.who, std::move(res));
+    if (v.kind == Viewer::tech) return tech_page(req, *mac, v, std::move(res));
     if (v.kind == Viewer::customer) return res.send(redirect("/q/" + *mac + "/portal"));
     res.send(html_response(200, customer_start_page(l, *mac), req));
 }
@@ -583,12 +579,6 @@ void QrApi::post_restart(const net::Request& req, net::Responder res) {
                      res.error(r->status == 409 ? 409 : 503, "the modem could not be restarted now");
                  });
     });
-}
-
-void QrApi::tech_page(const net::Request& req, const std::string& mac, const std::string& tech, net::Responder res) {
-    // Until the technician view lands: the customer page (a technician signs in like a customer).
-    (void)tech;
-    res.send(html_response(200, customer_start_page(page_lang(req), mac), req));
 }
 
 Result<std::unique_ptr<QrApi>> install(app::Hub& hub, QrConfig config, const api::DevicesConfig& devices) {

@@ -18,6 +18,7 @@
 #include "api/devices_config.hpp"
 #include "app/hub.hpp"
 #include "net/http_client.hpp"
+#include "qr/erp_write.hpp"
 #include "qr/qr_core.hpp"
 #include "qr/qr_store.hpp"
 #include "qr/sms.hpp"
@@ -73,7 +74,7 @@ private:
     void post_token(const net::Request& req, net::Responder res);
     void list_tokens(const net::Request& req, net::Responder res);
     void delete_token(const net::Request& req, net::Responder res);
-    void tech_page(const net::Request& req, const std::string& mac, const std::string& tech, net::Responder res);
+    void tech_page(const net::Request& req, const std::string& mac, const Viewer& tech, net::Responder res);
     void post_bind(const net::Request& req, net::Responder res);
     void post_check(const net::Request& req, net::Responder res);
 
@@ -84,14 +85,20 @@ private:
     void hub_call(const std::string& method, const std::string& path, std::string body,
                   std::function<void(Result<net::HttpResponse>)> done);
 
+    // The technician's bind: `job`'s location gets this device (created, updated, or moved with `move`).
+    void bind(const net::Request& req, const std::string& mac, const Viewer& tech, const std::string& job, bool move,
+              const std::string& serial, net::Responder res);
+
     app::Hub& hub_;
     QrConfig config_;
-    api::AccessConfig staff_access_;
+    api::AccessConfig api_access_;    // /qr/tokens: the device API's access rules (service token or staff SSO)
+    api::AccessConfig staff_access_;  // /q/: staff SSO headers only
     std::string service_token_;
     std::unique_ptr<QrStore> store_;
     net::HttpClient http_;
     SmsClient sms_;
     std::unique_ptr<sources::ErpNextClient> erp_;
+    std::unique_ptr<ErpWriter> writer_;
     std::string erp_error_;  // why ERPNext is off ("" = configured)
     std::set<std::string> sending_;  // MACs with an SMS in flight: a second request waits for the first
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);

@@ -1,4 +1,5 @@
-// The QR sticker flow (/q/<mac>, docs/qr.md) in a real Chromium at a phone's size (390×844), against the demo's real
+// The QR sticker flow (/q/<mac>, docs/qr.md) in a real Chromium at a phone's size (390×844), customers and technicians
+// (token link, staff SSO through the auth proxy), against the demo's real
 // processes (tools/demo/demo.py: ERPNext, GenieACS and Twilio simulators, cpe-bridge, cpe-hub, cpe-agents). Codes
 // are read from the Twilio simulator (what the hub really sent); expectations come from the fleet file and the
 // simulators, never from constants.
@@ -85,9 +86,22 @@ async function main() {
   // Distinct phones, so the per-phone limit of one check never touches another.
   const used = new Set([phoneOf(main)]);
   const pick = () => { const d = others.find((x) => !used.has(phoneOf(x))); used.add(phoneOf(d)); others.splice(others.indexOf(d), 1); return d; };
-  const [brute, enumKnown, limited, smsDown, erpDown] = [pick(), pick(), pick(), pick(), pick()];
-  let unknown = '02a0c0ffee01';
-  while (fleet.devices.some((d) => bare(d.mac) === unknown)) unknown = unknown.slice(0, 10) + (parseInt(unknown.slice(10), 16) + 1).toString(16).padStart(2, '0');
+  const [brute, enumKnown, limited, smsDown, erpDown, mover] = [pick(), pick(), pick(), pick(), pick(), pick()];
+  const freeMac = (start) => {
+    let m = start;
+    while (fleet.devices.some((d) => bare(d.mac) === m)) m = m.slice(0, 10) + (parseInt(m.slice(10), 16) + 1).toString(16).padStart(2, '0');
+    return m;
+  };
+  const unknown = freeMac('02a0c0ffee01'), newDevice = freeMac('02a0c0ffee80');
+  // ERPNext (the simulator, with the demo's API key): what the hub had to read and what it wrote.
+  const erpAuth = {Authorization: `token ${fs.readFileSync(info.erpnext_credentials_file, 'utf8').trim()}`};
+  const erp = async (doctype, query = '') => {
+    const r = await fetch(`${info.erpnext_url}/api/resource/${encodeURIComponent(doctype)}${query}`, {headers: erpAuth});
+    assert.equal(r.status, 200, `ERPNext ${doctype}${query}: HTTP ${r.status}`);
+    return (await r.json()).data;
+  };
+  const erpList = (doctype, filters) => erp(doctype, `?fields=${encodeURIComponent('["*"]')}&limit_page_length=0&filters=${encodeURIComponent(JSON.stringify(filters))}`);
+  const serviceToken = fs.readFileSync(info.token_file, 'utf8').trim();
 
   browser = await chromium.launch({executablePath: CHROMIUM, headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -259,6 +273,143 @@ async function main() {
     await ctx.close();
   });
 
+
+  // ---- technicians: token link → scan → jobs → bind → install check recorded in ERPNext ------------------------
+  const issue = await fetch(`${hub}/qr/tokens`, {method: 'POST', headers: {Authorization: `Bearer ${serviceToken}`, 'content-type': 'application/json'},
+                                                body: JSON.stringify({tech: 'DT-00001'})});
+  const link = await issue.json();
+  await check('tech: token links are issued only with staff or service credentials', async () => {
+    assert.equal(issue.status, 201);
+    assert.match(link.token, /^[A-Za-z0-9_-]{43}$/);
+    const anon = await fetch(`${hub}/qr/tokens`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({tech: 'x'})});
+    assert.equal(anon.status, 401);
+    const listed = await (await fetch(`${hub}/qr/tokens`, {headers: {Authorization: `Bearer ${serviceToken}`}})).json();
+    assert.ok(listed.tokens.some((t) => t.id === link.id));
+    assert.ok(!JSON.stringify(listed).includes(link.token), 'the token itself is never listed');
+  });
+  const ctxT = await phoneCtx();
+  const tp = await ctxT.newPage();
+  await check('tech: the token link gives an HttpOnly technician session', async () => {
+    const r = await tp.goto(`${hub}/t/${link.token}`);
+    assert.equal(r.status(), 200);
+    await tp.waitForSelector('#tech-ready');
+    const c = (await ctxT.cookies()).find((k) => k.name === 'qr_t');
+    assert.ok(c && c.httpOnly && c.sameSite === 'Strict');
+    await shot(tp, 'tech_token');
+    const bad = await fetch(`${hub}/t/${link.token.slice(0, -2)}xx`);
+    assert.equal(bad.status, 404);
+  });
+  const mainJobs = await erpList('Dispatch Job', [['customer', '=', main.customer]]);
+  const mainEq = (await erpList('Service Equipment', [['name', '=', main.equipment[0]]]))[0];
+  await check("tech: scanning shows the device, its customer and location, and the customer's open Dispatch Jobs", async () => {
+    await tp.goto(`${hub}/q/${mac}`);
+    await tp.waitForSelector('#jobs');
+    assert.match(await tp.textContent('#tech-who'), new RegExp(link.id));
+    assert.equal((await tp.textContent('#serial')).trim(), main.serial);
+    const cust = fleet.customers.find((c) => c.name === main.customer);
+    assert.match(await tp.textContent('#customer-name'), new RegExp(cust.customer_name));
+    assert.equal((await tp.textContent('#location')).trim(), main.service_location);
+    const shown = await tp.$$eval('#jobs .job', (els) => els.map((e) => e.dataset.job));
+    assert.ok(mainJobs.length > 0, 'the simulator has a job for this customer');
+    assert.deepEqual(shown.sort(), mainJobs.filter((j) => ['Open', 'Scheduled', 'In Progress'].includes(j.status)).map((j) => j.name).sort());
+    await shot(tp, 'tech_device');
+  });
+  const job = mainJobs.find((j) => j.service_location === main.service_location);
+  await check('tech: bind to the job of the same location changes nothing (idempotent, twice)', async () => {
+    for (let i = 0; i < 2; i++) {
+      await tp.goto(`${hub}/q/${mac}`);
+      await tp.click(`.job[data-job="${job.name}"] button.bind`);
+      await tp.waitForSelector('#bound');
+      assert.match(await tp.textContent('#message'), /rien n’a changé/);
+    }
+    const after = (await erpList('Service Equipment', [['name', '=', main.equipment[0]]]))[0];
+    assert.equal(after.modified, mainEq.modified);
+    assert.equal((await erpList('Version', [['docname', '=', main.equipment[0]]])).length, 0);
+  });
+  await check('tech: install check gives one verdict with reasons, recorded on the Dispatch Job (fields + comment)', async () => {
+    await tp.goto(`${hub}/q/${mac}`);
+    await tp.click(`.job[data-job="${job.name}"] button.check`);
+    await tp.waitForSelector('#verdict', {timeout: 60000});
+    const verdict = await tp.getAttribute('#verdict', 'data-verdict');
+    assert.ok(['pass', 'pass_with_warnings', 'fail'].includes(verdict));
+    await tp.waitForSelector('#recorded');
+    const keys = await tp.$$eval('#items li[data-key]', (els) => els.map((e) => [e.dataset.key, e.dataset.state]));
+    const k = Object.fromEntries(keys);
+    for (const want of ['online', 'wan', 'dns', 'optical', 'speedtest']) assert.ok(want in k, `item ${want}`);
+    assert.equal(k.dns, 'pending');
+    assert.equal(k.speedtest, 'pending');
+    assert.ok(keys.some(([key]) => key.startsWith('mesh:')), 'mesh nodes checked (XX230v fixture: 3 nodes)');
+    const dj = (await erpList('Dispatch Job', [['name', '=', job.name]]))[0];
+    assert.equal(dj.custom_install_verdict, verdict);
+    assert.equal(dj.custom_install_equipment, main.equipment[0]);
+    assert.match(dj.custom_install_checked_by, new RegExp(link.id));
+    const comments = await erpList('Comment', [['reference_doctype', '=', 'Dispatch Job'], ['reference_name', '=', job.name]]);
+    assert.equal(comments.length, 1);
+    assert.match(comments[0].content, new RegExp(`Install check: ${verdict}`));
+    await shot(tp, 'tech_check');
+  });
+  await check('tech: a device bound elsewhere needs an explicit move, which ERPNext records (Version + comment)', async () => {
+    const m = bare(mover.mac);
+    const target = (await erpList('Dispatch Job', [['service_location', '!=', mover.service_location]]))[0];
+    await tp.goto(`${hub}/q/${m}`);
+    await tp.fill('#other-job-name', target.name);
+    const resp = tp.waitForResponse((r) => r.request().method() === 'POST');
+    await tp.click('#other-bind');
+    assert.equal((await resp).status(), 409);
+    await tp.waitForSelector('#elsewhere');
+    assert.match(await tp.textContent('#message'), new RegExp(mover.service_location));
+    const unchanged = (await erpList('Service Equipment', [['name', '=', mover.equipment[0]]]))[0];
+    assert.equal(unchanged.service_location, mover.service_location, 'nothing moved before the confirmation');
+    await shot(tp, 'tech_move');
+    await tp.click('#move');
+    await tp.waitForSelector('#bound');
+    const eq = (await erpList('Service Equipment', [['name', '=', mover.equipment[0]]]))[0];
+    assert.equal(eq.service_location, target.service_location);
+    assert.equal(eq.status, 'Active');
+    const versions = await erpList('Version', [['ref_doctype', '=', 'Service Equipment'], ['docname', '=', mover.equipment[0]]]);
+    assert.equal(versions.length, 1);
+    assert.deepEqual(JSON.parse(versions[0].data).changed.find((c) => c[0] === 'service_location'),
+                     ['service_location', mover.service_location, target.service_location]);
+    const notes = await erpList('Comment', [['reference_doctype', '=', 'Service Equipment'], ['reference_name', '=', mover.equipment[0]]]);
+    assert.match(notes[0].content, new RegExp(`Moved from ${mover.service_location} to ${target.service_location}`));
+  });
+  await check('tech: a new device (not in ERPNext) is created on the job\'s location; scanning again changes nothing', async () => {
+    await tp.goto(`${hub}/q/${newDevice}`);
+    await tp.waitForSelector('#unbound');
+    const first = await tp.$eval('#jobs .job', (e) => e.dataset.job);
+    const jobDoc = (await erpList('Dispatch Job', [['name', '=', first]]))[0];
+    await tp.fill(`.job[data-job="${first}"] input.serial`, 'TPLGNEW00001');
+    await tp.click(`.job[data-job="${first}"] button.bind`);
+    await tp.waitForSelector('#bound');
+    const colon = newDevice.match(/../g).join(':').toUpperCase();
+    const created = await erpList('Service Equipment', [['mac_address', '=', colon]]);
+    assert.equal(created.length, 1);
+    assert.equal(created[0].serial_number, 'TPLGNEW00001');
+    assert.equal(created[0].status, 'Active');
+    assert.equal(created[0].service_location, jobDoc.service_location);
+    await tp.goto(`${hub}/q/${newDevice}`);
+    await tp.click(`.job[data-job="${first}"] button.bind`);
+    await tp.waitForSelector('#bound');
+    assert.match(await tp.textContent('#message'), /rien n’a changé/);
+    assert.equal((await erpList('Service Equipment', [['mac_address', '=', colon]])).length, 1);
+  });
+  await check('tech: staff SSO headers through the auth proxy give the tech view', async () => {
+    const ctx = await phoneCtx();
+    const p = await ctx.newPage();
+    await p.goto(info.qr.staff_url.replace('localhost', '127.0.0.1'));
+    await p.waitForSelector('#jobs');
+    assert.match(await p.textContent('#tech-who'), /^staff:/);
+    await ctx.close();
+  });
+  await check('tech: a revoked token link no longer makes a technician (the page is the customer\'s)', async () => {
+    const r = await fetch(`${hub}/qr/tokens/${link.id}`, {method: 'DELETE', headers: {Authorization: `Bearer ${serviceToken}`}});
+    assert.equal(r.status, 200);
+    await tp.goto(`${hub}/q/${mac}`);
+    assert.match(await tp.textContent('h1'), /Diagnostic de votre modem/);
+    assert.equal(await tp.$('#jobs'), null);
+    assert.equal((await fetch(`${hub}/t/${link.token}`)).status, 404);
+  });
+
   // ---- rate limits, provider down, ERPNext down --------------------------------------------------------------
   await check('customer: new codes limited per device (the 4th within the hour refused with the time to wait)', async () => {
     const m = bare(limited.mac);
@@ -325,6 +476,18 @@ async function main() {
     assert.equal(r.status, 503);
     assert.match(await r.text(), /Réessayez un peu plus tard ; aucun code n’a été envoyé/);
     assert.equal((await allSms()).length, before);
+    await fetch(`${info.erpnext_url}/__sim/fault`, {method: 'POST', body: JSON.stringify({count: 0})});
+  });
+  await check('tech: ERPNext down → "ERPNext unreachable" with a retry', async () => {
+    await fetch(`${info.erpnext_url}/__sim/fault`, {method: 'POST', body: JSON.stringify({status: 503, count: 20})});
+    const ctx = await phoneCtx();
+    const p = await ctx.newPage();
+    const r = await p.goto(info.qr.staff_url.replace('localhost', '127.0.0.1'));
+    assert.equal(r.status(), 503);
+    assert.match(await p.textContent('#erp-down'), /ERPNext injoignable/);
+    assert.ok(await p.$('#retry'));
+    await shot(p, 'tech_erp_down');
+    await ctx.close();
     await fetch(`${info.erpnext_url}/__sim/fault`, {method: 'POST', body: JSON.stringify({count: 0})});
   });
 }

@@ -1,10 +1,13 @@
-// First byte picks the parser; the rest is what a browser (or anyone) can send to /q/ and /t/. Whatever parses
+// First byte picks the parser; the rest is what a browser (or anyone) can send to /q/ and /t/ (and, 6, a device view
+// for the install check). Whatever parses
 // must be in its canonical form; a session must never verify unless it is exactly what sign_session wrote.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "json/json.hpp"
+#include "qr/install_check.hpp"
 #include "qr/pages.hpp"
 #include "qr/qr_core.hpp"
 
@@ -12,7 +15,7 @@ using namespace cpe::hub::qr;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size < 1) return 0;
-    const uint8_t selector = data[0] % 6;
+    const uint8_t selector = data[0] % 7;
     std::string_view in(reinterpret_cast<const char*>(data + 1), size - 1);
     static const std::string key(32, 'k');
     switch (selector) {
@@ -59,6 +62,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         std::string esc = html_escape(in);
         if (esc.find_first_of("<>\"'") != std::string::npos) __builtin_trap();
         if (auto d = base64url_decode(in); d && d->size() > in.size()) __builtin_trap();
+        break;
+    }
+    case 6: {
+        // A consolidated view of any shape: the install check always ends in one of its three verdicts.
+        auto doc = cpe::json::parse(in, "view");
+        if (!doc) break;
+        auto c = evaluate_install(doc->get());
+        if (c.verdict != "pass" && c.verdict != "pass_with_warnings" && c.verdict != "fail") __builtin_trap();
+        if (!cpe::json::parse(install_check_json(c), "check")) __builtin_trap();
         break;
     }
     }

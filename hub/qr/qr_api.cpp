@@ -129,10 +129,16 @@ Result<QrConfig> parse_qr_config(std::string_view text, std::string_view what) {
         }
         QR_TRY(st);
         if (const cJSON* s = r.object(qr, "customer_sso", "", st)) {
-            QR_TRY(r.only(s, "customer_sso", {"trusted_proxies", "header"}));
+            QR_TRY(r.only(s, "customer_sso", {"trusted_proxies", "header", "field"}));
             QR_TRY(r.strings(s, "trusted_proxies", "customer_sso.", c.customer_sso.trusted_proxies));
             QR_TRY(r.str(s, "header", "customer_sso.", c.customer_sso.header));
+            QR_TRY(r.str(s, "field", "customer_sso.", c.customer_sso.field));
             for (auto& ch : c.customer_sso.header) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            // Only headers the HTTP server captures (net::HttpServerOptions::capture_headers of the hub).
+            if (c.customer_sso.header != "x-authentik-email" && c.customer_sso.header != "x-authentik-username" &&
+                c.customer_sso.header != "x-authentik-uid")
+                return r.bad("customer_sso.header", "expected x-authentik-email, x-authentik-username or x-authentik-uid");
+            if (c.customer_sso.field.empty()) return r.bad("customer_sso.field", "expected a Customer field name");
         }
         QR_TRY(st);
     }
@@ -341,7 +347,29 @@ void QrApi::page_q(const net::Request& req, net::Responder res) {
     Viewer v = viewer(req, *mac);
     if (v.kind == Viewer::tech) return tech_page(req, *mac, v, std::move(res));
     if (v.kind == Viewer::customer) return res.send(redirect("/q/" + *mac + "/portal"));
-    res.send(html_response(200, customer_start_page(l, *mac), req));
+    auto sso = customer_sso_identity(req, config_.customer_sso.trusted_proxies, config_.customer_sso.header);
+    if (!sso || !erp_) return res.send(html_response(200, customer_start_page(l, *mac), req));
+    // A customer signed in through the customer SSO: no code when that identity owns the device (its Customer's
+    // field equals it); otherwise the same start page as anyone.
+    std::weak_ptr<int> alive = alive_;
+    erp_->subscriber_by_mac(colon_mac(*mac), [this, alive, req, res, l, mac = *mac, id = *sso](sources::Fetched<sources::ErpSubscriber> f) {
+        if (alive.expired()) return;
+        auto start = [&] { res.send(html_response(200, customer_start_page(l, mac), req)); };
+        if (!f.ok() || !f.value.customer) return start();
+        erp_->get(erp_->fields().customer.doctype, f.value.customer->name,
+                  [this, alive, req, res, l, mac, id](sources::Fetched<std::optional<sources::FrappeRecord>> c) {
+            if (alive.expired()) return;
+            if (!c.ok() || !c.value || !sso_owns((*c.value)[config_.customer_sso.field], id))
+                return res.send(html_response(200, customer_start_page(l, mac), req));
+            Session s{'c', "sso", mac, now_ms() + int64_t{config_.customer_session_s} * 1000};
+            net::Response r = redirect("/q/" + mac + "/portal");
+            r.headers.push_back({"Set-Cookie", "qr_c=" + sign_session(config_.session_key, s) + "; Path=/q/" + mac +
+                                                   "; Max-Age=" + std::to_string(config_.customer_session_s) +
+                                                   "; HttpOnly; SameSite=Strict" + (config_.cookie_secure ? "; Secure" : "")});
+            LOG_INFO("qr", "/q/%s: customer signed in through the customer SSO", mac.c_str());
+            res.send(std::move(r));
+        });
+    });
 }
 
 void QrApi::post_code(const net::Request& req, net::Responder res) {
@@ -582,6 +610,11 @@ void QrApi::post_restart(const net::Request& req, net::Responder res) {
 }
 
 Result<std::unique_ptr<QrApi>> install(app::Hub& hub, QrConfig config, const api::DevicesConfig& devices) {
+    for (const auto& p : config.customer_sso.trusted_proxies)
+        for (const auto& staff : devices.access.trusted_proxies)
+            if (p == staff)
+                return make_error(Errc::invalid_argument, "qr.customer_sso.trusted_proxies: " + p +
+                                                              " is also a staff proxy (access.trusted_proxies): the two lists must be separate");
     auto store = QrStore::open(hub.config().store.path, config.otp);
     if (!store) return store.error();
     auto api = std::make_unique<QrApi>(hub, std::move(config), devices, std::move(store).value());

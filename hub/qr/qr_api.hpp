@@ -42,7 +42,8 @@ struct QrConfig {
     std::string session_key;             // QR_SESSION_KEY (≥ 32 characters); random per start when unset
     struct CustomerSso {                 // a second trusted proxy list: the customer portal's SSO
         std::vector<std::string> trusted_proxies;
-        std::string header = "x-authentik-email";
+        std::string header = "x-authentik-email";  // one the HTTP server captures: x-authentik-email/-username/-uid
+        std::string field = "email_id";            // the Customer field that must equal the identity
     } customer_sso;
 };
 

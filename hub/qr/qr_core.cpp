@@ -319,4 +319,30 @@ std::string html_escape(std::string_view text) {
     return out;
 }
 
+std::optional<std::string> customer_sso_identity(const net::Request& request, const std::vector<std::string>& proxies,
+                                                 const std::string& header) {
+    std::string peer = api::normalize_peer(request.peer);
+    bool trusted = false;
+    for (const auto& p : proxies) trusted = trusted || p == peer;
+    if (!trusted) return std::nullopt;
+    auto v = request.header(header);
+    if (!v) return std::nullopt;
+    std::string_view s = *v;
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    if (s.empty() || s.size() > 254) return std::nullopt;
+    for (char c : s)
+        if (static_cast<unsigned char>(c) <= ' ' || c == ',' || c == ';' || c == 0x7f) return std::nullopt;
+    return std::string(s);
+}
+
+bool sso_owns(std::string_view field, std::string_view identity) {
+    while (!field.empty() && field.front() == ' ') field.remove_prefix(1);
+    while (!field.empty() && field.back() == ' ') field.remove_suffix(1);
+    if (field.empty() || field.size() != identity.size()) return false;
+    for (size_t i = 0; i < field.size(); ++i)
+        if (lower(field[i]) != lower(identity[i])) return false;
+    return true;
+}
+
 }  // namespace cpe::hub::qr

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "net/http_types.hpp"
 #include "util/result.hpp"
@@ -66,5 +67,14 @@ const char* lang_code(Lang lang);
 const char* signal_grade(double dbm);
 
 std::string html_escape(std::string_view text);
+
+// The customer SSO identity of a request: the value of `header` when the request's peer is one of `proxies` (the
+// customer portal's SSO proxy, a list separate from the staff one) and it holds exactly one value (no list, no
+// control or space characters, at most 254 characters); nullopt otherwise.
+std::optional<std::string> customer_sso_identity(const net::Request& request, const std::vector<std::string>& proxies,
+                                                 const std::string& header);
+// The identity owns the device when it equals the Customer's field, case-insensitively (surrounding spaces
+// ignored); an empty field owns nothing.
+bool sso_owns(std::string_view customer_field_value, std::string_view identity);
 
 }  // namespace cpe::hub::qr

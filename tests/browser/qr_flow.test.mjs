@@ -8,6 +8,7 @@
 //
 // Exit 0 = every check passed. Every process started is stopped (the demo launcher stops its children).
 import {spawn, execFileSync} from 'node:child_process';
+import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -189,6 +190,41 @@ async function main() {
     assert.equal((await page.textContent('h1')).trim(), 'My modem');
     assert.equal((await page.textContent('#online')).trim(), 'Online');
     await page.click('#lang');  // back to French for the rest
+  });
+
+  // ---- the customer SSO: its own proxy (127.0.0.2 in the demo's config), separate from the staff one -------------
+  await check('customer: the customer SSO skips the code when its identity owns the device, only from its proxy', async () => {
+    let who = main.customer;
+    const proxy = http.createServer((req, resp) => {
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !k.startsWith('x-authentik-')));
+      headers['x-authentik-username'] = who;
+      const up = http.request({host: '127.0.0.1', port: new URL(hub).port, localAddress: '127.0.0.2', method: req.method,
+                               path: req.url, headers}, (r) => { resp.writeHead(r.statusCode, r.headers); r.pipe(resp); });
+      up.on('error', () => { resp.writeHead(502); resp.end(); });
+      req.pipe(up);
+    });
+    await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
+    const via = `http://127.0.0.1:${proxy.address().port}`;
+    try {
+      const ctx = await phoneCtx();
+      const p = await ctx.newPage();
+      await p.goto(`${via}/q/${mac}`);
+      await p.waitForURL(`**/q/${mac}/portal`);
+      await p.waitForSelector('#data:not(.hidden)', {timeout: 60000});
+      await ctx.close();
+      who = fleet.customers.find((c) => c.name !== main.customer).name;  // signed in, but not this device's customer
+      const ctx2 = await phoneCtx();
+      const p2 = await ctx2.newPage();
+      await p2.goto(`${via}/q/${mac}`);
+      assert.equal(new URL(p2.url()).pathname, `/q/${mac}`);
+      assert.ok(await p2.$('#send'), 'the code page as for anyone');
+      await ctx2.close();
+      // The owner's identity sent straight to the hub (not from the customer proxy) is nobody.
+      const direct = await fetch(`${hub}/q/${mac}`, {redirect: 'manual', headers: {'x-authentik-username': main.customer}});
+      assert.equal(direct.status, 200);
+    } finally {
+      proxy.close();
+    }
   });
 
   // ---- one device's cookie never opens another ---------------------------------------------------------------

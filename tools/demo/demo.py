@@ -305,7 +305,11 @@ class Demo:
         hub_cfg = {"log": {"level": "info"}, "http": {"bind": LOOP, "port": 0},
                    "usp": {"enabled": True, "bind": LOOP, "port": 0, "request_timeout_ms": 5000},
                    "store": {"path": os.path.join(st, "hub.db")},
-                   "qr": {"cookie_secure": False, "sms": {"url": twilio_url}, "otp": {"per_address_per_hour": 100}}}
+                   # The customer portal's SSO proxy would come from 127.0.0.2 (the browser test plays it), its
+                   # username being the ERPNext Customer id: separate from the staff proxy (127.0.0.1).
+                   "qr": {"cookie_secure": False, "sms": {"url": twilio_url}, "otp": {"per_address_per_hour": 100},
+                          "customer_sso": {"trusted_proxies": ["127.0.0.2"], "header": "x-authentik-username",
+                                           "field": "name"}}}
         # Budgets a little above the defaults: two shared cores may run the demo next to a test suite.
         dev_cfg = {"access": {"trusted_proxies": [LOOP]},
                    "genieacs": {"url": nbi_url, "budget_ms": 4000}, "erpnext": {"url": erp_url, "budget_ms": 4000},

@@ -133,3 +133,21 @@ TEST(QrCore, SignalInWords) {
 }
 
 TEST(QrCore, HtmlEscaped) { EXPECT_EQ(html_escape("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"); }
+
+TEST(QrCore, CustomerSsoIdentityOnlyFromTheCustomerProxy) {
+    cpe::net::Request r;
+    r.peer = "10.0.0.9";
+    r.headers["x-authentik-username"] = " CUST-00001 ";
+    EXPECT_EQ(customer_sso_identity(r, {"10.0.0.9"}, "x-authentik-username"), "CUST-00001");
+    EXPECT_FALSE(customer_sso_identity(r, {"10.0.0.8"}, "x-authentik-username").has_value());  // another peer
+    EXPECT_FALSE(customer_sso_identity(r, {"10.0.0.9"}, "x-authentik-email").has_value());     // no such header
+    r.peer = "::ffff:10.0.0.9";
+    EXPECT_TRUE(customer_sso_identity(r, {"10.0.0.9"}, "x-authentik-username").has_value());
+    for (const char* bad : {"a,b", "a b", "a;b", ""}) {
+        r.headers["x-authentik-username"] = bad;
+        EXPECT_FALSE(customer_sso_identity(r, {"10.0.0.9"}, "x-authentik-username").has_value()) << bad;
+    }
+    EXPECT_TRUE(sso_owns("Jane@Example.net ", "jane@example.net"));
+    EXPECT_FALSE(sso_owns("", ""));
+    EXPECT_FALSE(sso_owns("jane@example.net", "jane@example.ne"));
+}

@@ -378,7 +378,8 @@ void QrApi::post_code(const net::Request& req, net::Responder res) {
     if (!mac) return res.send(html_response(404, not_found_page(l, req.path), req));
     const std::string self = "/q/" + *mac;
     const std::string address = api::normalize_peer(req.peer);
-    auto refuse = [&, l](const Refusal& why) {
+    // By value: it also runs from the asynchronous callbacks below, after this function returned.
+    auto refuse = [req, res, l, self](const Refusal& why) {
         std::string wait = std::to_string((why.retry_after_s + 59) / 60);
         std::string text = why.limit == "locked"
                                ? std::string(tr(l, "Trop d’essais pour ce code. Vous pourrez demander un nouveau code dans ",

@@ -109,8 +109,24 @@ Result<std::optional<Refusal>> QrStore::may_send(const std::string& mac, const s
     return std::optional<Refusal>();
 }
 
+Status QrStore::purge(int64_t now_ms) {
+    // Windows last a day at most, codes ten minutes (a locked one until it expires): older rows count for nothing.
+    auto q = db_.prepare("DELETE FROM qr_rate WHERE window_start_ms < ?1");
+    if (!q) return q.error();
+    q->bind(1, now_ms - kDay);
+    if (auto st = q->run(); !st) return st;
+    auto o = db_.prepare("DELETE FROM qr_otp WHERE expires_ms < ?1");
+    if (!o) return o.error();
+    o->bind(1, now_ms);
+    return o->run();
+}
+
 Status QrStore::record_send(const std::string& mac, const std::string& phone, const std::string& address,
                             const std::string& code_hash, const std::string& masked, int64_t now_ms) {
+    if (now_ms - last_purge_ms_ >= kHour) {
+        last_purge_ms_ = now_ms;
+        if (auto st = purge(now_ms); !st) return st;
+    }
     return store::transaction(db_, [&]() -> Status {
         if (auto st = bump("otp:mac:" + mac, kHour, now_ms); !st) return st;
         if (auto st = bump("otp:addr:" + address, kHour, now_ms); !st) return st;

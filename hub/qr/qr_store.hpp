@@ -70,6 +70,10 @@ public:
     // (the hit is then not counted), else nullopt.
     Result<std::optional<int64_t>> hit(const std::string& key, int64_t window_ms, unsigned limit, int64_t now_ms);
 
+    // Drops the counters of windows that ended (every window is at most a day) and expired codes, so the tables stay
+    // bounded whatever the number of devices and addresses seen. record_send runs it at most once an hour.
+    Status purge(int64_t now_ms);
+
     // Technicians' token links: only the SHA-256 of the token is kept.
     Status add_token(const TechToken& token, const std::string& token_hash);
     Result<std::optional<TechToken>> token_by_hash(const std::string& token_hash, int64_t now_ms);
@@ -84,6 +88,7 @@ private:
 
     store::Db db_;
     OtpLimits limits_;
+    int64_t last_purge_ms_ = 0;
 };
 
 }  // namespace cpe::hub::qr

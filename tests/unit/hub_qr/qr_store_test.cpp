@@ -147,3 +147,14 @@ TEST(QrStore, TokensStoredHashedRevocable) {
     }
     EXPECT_EQ(file.find("secret-token"), std::string::npos);
 }
+
+TEST(QrStore, PurgeKeepsTheTablesBounded) {
+    TempDb t;
+    auto s = QrStore::open(t.path, OtpLimits{});
+    ASSERT_TRUE((*s)->record_send(kMac, "+14185559922", "10.0.0.1", h("123456"), "••22", kT0).ok());
+    EXPECT_FALSE((*s)->hit("restart:m", 600'000, 1, kT0)->has_value());
+    // A day and a bit later: the old windows and the expired code are gone, so nothing refuses or remains.
+    ASSERT_TRUE((*s)->purge(kT0 + 86'400'000 + 1).ok());
+    EXPECT_FALSE((*s)->pending(kMac, kT0 + 1)->has_value()) << "the code row was dropped";
+    EXPECT_FALSE((*s)->hit("restart:m", 600'000'000, 1, kT0 + 2)->has_value()) << "the counter row was dropped";
+}

@@ -567,6 +567,9 @@ class Handler(BaseHTTPRequestHandler):
             doctype = unquote(segs[3])
             if doctype not in st.docs:
                 raise FrappeError("DoesNotExistError", "DocType %s not found" % doctype)
+            if user == "Guest":
+                # the doc: no credentials → Guest; Guest may not write (frappe/permissions.py) → 403
+                raise no_read(doctype)
             if doctype not in WRITABLE:
                 raise FrappeError("PermissionError", "No permission for %s" % doctype, "Not permitted")  # sim: role
             try:

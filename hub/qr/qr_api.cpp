@@ -530,7 +530,6 @@ void QrApi::get_status(const net::Request& req, net::Responder res) {
     auto mac = parse_sticker_mac(req.param("mac"));
     if (!mac) return res.error(404, "not a sticker MAC");
     if (viewer(req, *mac).kind != Viewer::customer) return res.error(401, "sign in with a code first");
-    std::weak_ptr<int> alive = alive_;
     device_data(*mac, true, [res](std::shared_ptr<DeviceData> d) {
         if (!d->erp_ok || !d->known || !d->view) return res.error(503, "the modem's state cannot be read right now");
         // Only what the customer may see: no account, no OLT, no ids, no addresses.

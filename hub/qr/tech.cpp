@@ -162,7 +162,7 @@ void QrApi::tech_page(const net::Request& req, const std::string& mac, const Vie
         else if (!tech.tech_id.empty())
             f.add("technician", "=", tech.tech_id);
         f.add_in("status", {"Open", "Scheduled", "In Progress"});
-        auto render = [this, req, res, l, mac, self, tech, d, customer](std::vector<sources::FrappeRecord> jobs, std::string jobs_error) {
+        auto render = [req, res, l, mac, self, tech, d](std::vector<sources::FrappeRecord> jobs, std::string jobs_error) {
             std::string b = std::string("<h1>") + tr(l, "Appareil", "Device") + " " + e(colon_mac(mac)) + "</h1>";
             b += "<p class=\"muted\" id=\"tech-who\">" + e(tech.who) + "</p>";
             // Device.
@@ -233,7 +233,6 @@ void QrApi::tech_page(const net::Request& req, const std::string& mac, const Vie
                 b += "<input type=\"text\" class=\"serial\" name=\"serial\" placeholder=\"" + std::string(tr(l, "N° de série (autocollant)", "Serial (sticker)")) + "\" required>";
             b += "<button type=\"submit\" id=\"other-bind\">" + std::string(tr(l, "Lier à cette intervention", "Bind to this job")) + "</button></form>";
             b += "</div>";
-            (void)customer;
             res.send(html_response(200, page_html(l, tr(l, "Technicien", "Technician"), b, self, "", tr(l, "Technicien", "Technician")), req));
         };
         if (!f.status()) return render({}, f.status().error().message);

@@ -430,6 +430,21 @@ async function main() {
     assert.match(await tp.textContent('#message'), /rien n’a changé/);
     assert.equal((await erpList('Service Equipment', [['mac_address', '=', colon]])).length, 1);
   });
+  await check('tech: a TR-069-only device gets the same check from what GenieACS gives, recorded on its job', async () => {
+    const tr = others.find((d) => !d.agent && d.online) || fleet.devices.find((d) => !d.agent && d.online && d !== mover);
+    assert.ok(tr, 'the fleet has an online TR-069-only device');
+    const trJob = (await erpList('Dispatch Job', [['service_location', '=', tr.service_location]]))[0];
+    await tp.goto(`${hub}/q/${bare(tr.mac)}`);
+    await tp.waitForSelector('#jobs');
+    assert.match(await tp.textContent('#device'), /TR-069/);
+    await tp.click(`.job[data-job="${trJob.name}"] button.check`);
+    await tp.waitForSelector('#verdict', {timeout: 60000});
+    const verdict = await tp.getAttribute('#verdict', 'data-verdict');
+    const keys = await tp.$$eval('#items li[data-key]', (els) => els.map((e) => e.dataset.key));
+    for (const want of ['online', 'wan', 'optical']) assert.ok(keys.includes(want), `item ${want}`);
+    const dj = (await erpList('Dispatch Job', [['name', '=', trJob.name]]))[0];
+    assert.equal(dj.custom_install_verdict, verdict);
+  });
   await check('tech: staff SSO headers through the auth proxy give the tech view', async () => {
     const ctx = await phoneCtx();
     const p = await ctx.newPage();

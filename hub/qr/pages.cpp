@@ -8,7 +8,7 @@ header{display:flex;justify-content:space-between;align-items:center;padding:12p
 header a{color:#fff}main{max-width:560px;margin:0 auto;padding:16px}h1{font-size:1.35rem;margin:.2em 0 .6em}
 .card{background:#fff;border-radius:12px;padding:16px;margin:0 0 14px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 button,.btn{display:block;width:100%;padding:14px;font-size:1.05rem;border:0;border-radius:10px;background:#0b6fb0;color:#fff;text-align:center;text-decoration:none;cursor:pointer}
-button.secondary{background:#e3e8ee;color:#1b1f24}button.danger{background:#b3261e}
+button.secondary,.btn.secondary{background:#e3e8ee;color:#1b1f24}button.danger{background:#b3261e}#reason:empty{display:none}
 input[type=text]{width:100%;font-size:1.1rem;padding:12px;border:1px solid #9aa5b1;border-radius:10px;margin:0 0 12px}#code{font-size:1.6rem;letter-spacing:.35em;text-align:center}
 hr{border:0;border-top:1px solid #eef1f4;margin:14px 0}
 .err{color:#b3261e;font-weight:600}.ok{color:#1e7b34;font-weight:600}.muted{color:#5b6670;font-size:.92rem}

@@ -53,6 +53,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         r.headers["accept-language"] = std::string(in);
         r.headers["cookie"] = std::string(in);
         (void)page_lang(r);
+        r.peer = "10.0.0.9";
+        r.headers["x-authentik-username"] = std::string(in);
+        if (auto id = customer_sso_identity(r, {"10.0.0.9"}, "x-authentik-username"))
+            if (id->empty() || id->find_first_of(" ,;\t\r\n") != std::string::npos || !sso_owns(*id, *id)) __builtin_trap();
         auto e = e164(in);
         if (e && (e->size() < 9 || e->size() > 16 || (*e)[0] != '+')) __builtin_trap();
         (void)mask_phone(in);

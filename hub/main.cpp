@@ -15,6 +15,7 @@
 #include "app/hub.hpp"
 #include "log/log.hpp"
 #include "net/event_loop.hpp"
+#include "qr/qr_api.hpp"
 
 namespace {
 volatile std::sig_atomic_t g_stop = 0;
@@ -25,7 +26,10 @@ const char* kUsage =
     "  --config <file>  the hub configuration (see hub/config/hub.example.json)\n"
     "  --web <dir>      serve the CSR page (hub/web) at / (docs/demo.md)\n"
     "  --check          parse the configuration, print what is wrong, and exit\n"
-    "environment: HUB_SERVICE_TOKEN, ERP_SERVICE_TOKEN; HUB_DEVICES_CONFIG (deprecated: the \"devices\" section) (docs/api.md)\n";
+    "environment: HUB_SERVICE_TOKEN, ERP_SERVICE_TOKEN; HUB_DEVICES_CONFIG (deprecated: the \"devices\" section) (docs/api.md);
+"
+    "  QR_SESSION_KEY, QR_TWILIO_ACCOUNT_SID, QR_TWILIO_AUTH_TOKEN, QR_TWILIO_FROM (docs/qr.md)
+";
 
 // lws sizes its descriptor table from RLIMIT_NOFILE when the context is created: raise it first.
 void raise_fd_limit() {
@@ -71,6 +75,11 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "cpe-hub: %s\n", config.error().message.c_str());
         return 2;
     }
+    auto qr_config = cpe::hub::qr::qr_config_from_file(config_path);
+    if (!qr_config) {
+        std::fprintf(stderr, "cpe-hub: %s\n", qr_config.error().message.c_str());
+        return 2;
+    }
     if (check_only) {
         std::printf("cpe-hub: %s is valid\n", config_path.c_str());
         return 0;
@@ -100,6 +109,11 @@ int main(int argc, char** argv) {
         LOG_ERROR("hub", "%s", hub.error().message.c_str());
         return 1;
     }
+    auto qr = cpe::hub::qr::install(**hub, std::move(qr_config).value(), *dc);  // the /q/ sticker flow (docs/qr.md)
+    if (!qr) {
+        LOG_ERROR("hub", "%s", qr.error().message.c_str());
+        return 1;
+    }
     auto devices = cpe::hub::api::install(**hub, std::move(dc).value());
     if (!devices) {
         LOG_ERROR("hub", "%s", devices.error().message.c_str());
@@ -125,6 +139,7 @@ int main(int argc, char** argv) {
     (*loop)->add_timer(200, poll);
     (*loop)->run();
     LOG_INFO("hub", "stopping");
+    qr->reset();
     devices->reset();
     hub->reset();
     return 0;

@@ -25,6 +25,9 @@ const char* kUsage =
     "  operate <ep> <command> [<arg>=<value>…]   e.g. operate os::1C61B4-X 'Device.Reboot()'\n"
     "  notifications <ep>                 the endpoint's recent notifications\n"
     "  health\n"
+    "  tech-link <technician> [<days>]    a technician's /t/ token link (QR flow, docs/qr.md); the token is shown once\n"
+    "  tech-links                         the token links issued (never their tokens)\n"
+    "  tech-revoke <id>                   revoke a token link (its sessions end at once)\n"
     "  --hub URL      the hub (default $CPE_HUB or http://127.0.0.1:3300)\n"
     "  the service token, if the hub asks for one, is read from $CPE_HUB_TOKEN (sent as a Bearer token)\n"
     "  --timeout S    seconds to wait for the hub (default 30)\n";
@@ -88,6 +91,7 @@ int call(const std::string& hub, long timeout_s, const std::string& method, cons
     curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT, 5L);
     curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(curl.get(), CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
+    if (method == "DELETE") curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, "DELETE");
     if (method == "POST") {
         add_header("Content-Type: application/json");
         curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.c_str());
@@ -196,6 +200,22 @@ int main(int argc, char** argv) {
         }
         cpe::json::add(body.get(), "args", std::move(in));
         rc = call(hub, timeout_s, "POST", "/usp/" + escape(args[1]) + "/operate", cpe::json::print(body.get()));
+    } else if (cmd == "tech-link") {
+        if (args.size() != 2 && args.size() != 3) return usage("tech-link needs a technician and optionally a number of days");
+        auto body = cpe::json::make_object();
+        cpe::json::add_string(body.get(), "tech", args[1]);
+        if (args.size() == 3) {
+            if (args[2].empty() || args[2].size() > 3 || args[2].find_first_not_of("0123456789") != std::string::npos)
+                return usage("tech-link: days '" + args[2] + "' is not a number of days (1..366)");
+            cpe::json::add_number(body.get(), "days", std::atoi(args[2].c_str()));
+        }
+        rc = call(hub, timeout_s, "POST", "/qr/tokens", cpe::json::print(body.get()));
+    } else if (cmd == "tech-links") {
+        if (args.size() != 1) return usage("tech-links takes no arguments");
+        rc = call(hub, timeout_s, "GET", "/qr/tokens", "");
+    } else if (cmd == "tech-revoke") {
+        if (args.size() != 2) return usage("tech-revoke needs a token link id");
+        rc = call(hub, timeout_s, "DELETE", "/qr/tokens/" + escape(args[1]), "");
     } else {
         return usage("unknown command '" + cmd + "'");
     }

@@ -6,7 +6,8 @@ Starts, in this order, each as a real process on 127.0.0.1:
   2. the GenieACS NBI simulator and the ERPNext (Frappe) simulator on that fleet;
   3. the TP-Link web-UI simulator for a few XX230v modems, the real snmpd serving the Raisecom OLT simulator,
      and cpe-bridge configured for both;
-  4. cpe-hub (embedded defaults: SQLite in the state dir) pointed at the simulators and the bridge, serving the
+  4. the Twilio SMS simulator (tests/sim/twilio) and cpe-hub (embedded defaults: SQLite in the state dir) pointed
+     at the simulators and the bridge, with the /q/ QR flow (docs/qr.md), serving the
      CSR page (hub/web);
   5. the auth proxy (tests/sim/authproxy, Traefik + Authentik stand-in) on the public port, forwarding to the hub;
   6. one cpe-agent per online agent device of the fleet, each on its own copy of its board's fixture rootfs with
@@ -298,11 +299,20 @@ class Demo:
         bport = self.procs.wait_line("cpe-bridge", p, path, "LISTENING ").split()[-1]
         bridge_url = "http://%s:%s" % (LOOP, bport)
 
-        # 4. the hub
+        # 4. the SMS provider (Twilio simulator) and the hub; the /q/ flow's cookies without Secure: plain HTTP here
+        twilio_sid, twilio_token = "AC" + secrets.token_hex(16), secrets.token_hex(16)
+        p, path = self.procs.start("twilio", [PY, os.path.join(REPO, "tests/sim/twilio/twilio_sim.py"), "--account-sid",
+                                              twilio_sid, "--auth-token", twilio_token, "--port", "0"])
+        twilio_url = "http://%s:%s" % (LOOP, self.procs.wait_line("twilio", p, path, "READY "))
         hub_cfg = {"log": {"level": "info"}, "http": {"bind": LOOP, "port": 0},
                    "usp": {"enabled": True, "bind": LOOP, "port": 0, "request_timeout_ms": 5000,
                            "vendor_prefix": VENDOR_PREFIX},
-                   "store": {"path": os.path.join(st, "hub.db")}}
+                   "store": {"path": os.path.join(st, "hub.db")},
+                   # The customer portal's SSO proxy would come from 127.0.0.2 (the browser test plays it), its
+                   # username being the ERPNext Customer id: separate from the staff proxy (127.0.0.1).
+                   "qr": {"cookie_secure": False, "sms": {"url": twilio_url}, "otp": {"per_address_per_hour": 100},
+                          "customer_sso": {"trusted_proxies": ["127.0.0.2"], "header": "x-authentik-username",
+                                           "field": "name"}}}
         # Budgets a little above the defaults: two shared cores may run the demo next to a test suite.
         dev_cfg = {"access": {"trusted_proxies": [LOOP]},
                    "genieacs": {"url": nbi_url, "budget_ms": 4000}, "erpnext": {"url": erp_url, "budget_ms": 4000},
@@ -314,7 +324,9 @@ class Demo:
         p, path = self.procs.start("cpe-hub", [hub_bin, "--config", os.path.join(st, "hub.json"), "--web",
                                                os.path.join(REPO, "hub/web")],
                                    env={"HUB_SERVICE_TOKEN": token,
-                                        "ERP_SERVICE_TOKEN": "%s:%s" % (erp_key, erp_secret)})
+                                        "ERP_SERVICE_TOKEN": "%s:%s" % (erp_key, erp_secret),
+                                        "QR_SESSION_KEY": secrets.token_hex(32), "QR_TWILIO_ACCOUNT_SID": twilio_sid,
+                                        "QR_TWILIO_AUTH_TOKEN": twilio_token, "QR_TWILIO_FROM": "+15005550006"})
         hub_port = self.procs.wait_line("cpe-hub", p, path, "HTTP API on %s:" % LOOP).split()[0].rstrip(",;")
         usp_port = self.procs.wait_line("cpe-hub", p, path, "USP WebSocket server on %s:" % LOOP)
         usp_port = "".join(ch for ch in usp_port.split()[0] if ch.isdigit())
@@ -361,7 +373,14 @@ class Demo:
                      "state_dir": st, "token_file": sec("hub-service-token"),
                      "erpnext_credentials_file": sec("erpnext.credentials"),
                      "agents": sorted(want), "bridged": [d["serial"] for d in bridged],
-                     "samples": self.samples(devices, agents, bridged)}
+                     "samples": self.samples(devices, agents, bridged), "twilio_url": twilio_url}
+        # A sticker to scan: an XX230v with an agent (its MAC as the sticker encodes it); staff through the proxy,
+        # customers straight to the hub (in production /q/ is outside the staff ForwardAuth).
+        sticker = next((d for d in devices if d["serial"] in want and d["model"] == "XX230v"), agents[0] if agents else None)
+        if sticker:
+            bare = sticker["mac"].replace(":", "").lower()
+            self.info["qr"] = {"serial": sticker["serial"], "mac": bare, "staff_url": public_url + "q/" + bare,
+                               "customer_url": hub_url + "/q/" + bare}
         write_secret(sec("erpnext.credentials"), "%s:%s\n" % (erp_key, erp_secret))
         # QR stickers for the fleet's active ONTs, read from ERPNext as ops would print them (docs/stickers.md)
         stickers = os.path.join(st, "stickers.pdf")
@@ -614,6 +633,10 @@ def main():
             print("  serials to try:")
             for s in info["samples"]:
                 print("    %-14s %-7s %-11s %s" % (s["serial"], s["model"], s["customer"], s["what"]))
+            if info.get("qr"):
+                print("  QR sticker of %s: staff %s" % (info["qr"]["serial"], info["qr"]["staff_url"]))
+                print("                          customer %s (SMS codes: %s/__sim/messages)" % (info["qr"]["customer_url"],
+                                                                                               info["twilio_url"]))
             print("  logs: %s/logs   fleet: %s" % (info["state_dir"], info["fleet"]))
             print("  sticker sheet: %s (%s)" % (info["stickers"], info["stickers_summary"]))
             print("DEMO READY %s" % os.path.join(info["state_dir"], "demo.json"), flush=True)

@@ -10,6 +10,15 @@ DocTypes' fields ("doctypes") and the API user's User Permissions ("user_permiss
 
     /usr/bin/python3 frappe_sim.py --fleet fleet.json --api-key K --api-secret S [--port 0] [--deny-read DOCTYPE]...
 
+Writes (issue 13, the QR flow's technicians): POST /api/resource/<DocType> creates, PUT /api/resource/<DocType>/<name>
+updates, for Service Equipment, Dispatch Job and Comment; Version records are written for tracked DocTypes. Sources
+for these, besides the above: [CRUD] Frappe docs "Creating, Updating & Deleting"
+(https://docs.frappe.io/framework-git/rest-api/creating-updating), [REST] Frappe v15 REST API guide
+(https://docs.frappe.io/framework/v15/user/en/guides/integration/rest_api), [AUDIT] Frappe docs "Audit Trail"
+(https://docs.frappe.io/framework-git/security/audit-trail). Dispatch Job (DJ-#####: customer, service location,
+technician, schedule, equipment items) is the operator's custom DocType (operator-system.md); its other fields
+here are the hub's (docs/qr.md "Install check on the Dispatch Job"); the jobs generated at start are "sim:".
+
 Prints "READY <port>" on stdout once listening. Test-only control endpoints (no auth, same port):
   GET  /__sim/stats
   POST /__sim/fault {"delay_ms":N, "status":503, "malformed":true, "rate_limit":true, "retry_after":7, "count":K}
@@ -86,6 +95,62 @@ def load_docs(fleet):
             d["idx"] = base - i
             docs[dt][d["name"]] = d
     return docs
+
+
+# Naming series of the DocTypes the sim creates (operator-system.md: EQP-#####, DJ-#####); Comment and Version are
+# named by hash in Frappe (sim: a counter in hex, same shape).
+SERIES = {"Service Equipment": "EQP-%05d", "Dispatch Job": "DJ-%05d"}
+# DocTypes with "Track Changes" on ([AUDIT]: off by default; the operator's two are assumed tracked, an assumption).
+TRACKED = {"Service Equipment", "Dispatch Job"}
+# Mandatory fields per DocType (sim: the operator's DocTypes' reqd flags are unknown; these are what the hub sends).
+MANDATORY = {"Service Equipment": ["equipment_type", "serial_number"], "Comment": ["comment_type", "reference_doctype"],
+             "Dispatch Job": ["customer"]}
+# Link fields checked on save (frappe/model/document.py _validate_links: "Could not find <DocType>: <name>",
+# LinkValidationError, a ValidationError → 417).
+LINKS = {"Service Equipment": {"service_location": "Service Location", "customer": "Customer"},
+         "Dispatch Job": {"service_location": "Service Location", "customer": "Customer"}}
+WRITABLE = {"Service Equipment", "Dispatch Job", "Comment"}
+
+
+def extra_meta():
+    """Fields of the DocTypes the fleet file does not describe (getdoctype, list field checks)."""
+    def f(name, ftype="Data", options=None):
+        d = {"fieldname": name, "fieldtype": ftype, "permlevel": 0}
+        if options:
+            d["options"] = options
+        return d
+    return {
+        "Dispatch Job": [f("customer", "Link", "Customer"), f("service_location", "Link", "Service Location"),
+                         f("technician"), f("job_type", "Select"), f("status", "Select"), f("scheduled_date", "Date"),
+                         f("custom_install_verdict", "Select"), f("custom_install_checked_at", "Datetime"),
+                         f("custom_install_checked_by"), f("custom_install_equipment", "Link", "Service Equipment")],
+        # frappe/core/doctype/comment/comment.json (the fields a timeline comment carries)
+        "Comment": [f("comment_type", "Select"), f("reference_doctype", "Link", "DocType"),
+                    f("reference_name", "Dynamic Link"), f("content", "HTML Editor"), f("comment_email"),
+                    f("comment_by")],
+        # [AUDIT]: ref_doctype, docname, data (a JSON diff)
+        "Version": [f("ref_doctype", "Link", "DocType"), f("docname", "Data"), f("data", "Code")],
+    }
+
+
+def dispatch_jobs(docs):
+    """sim: one open installation job per service location, technician DT-00001, so every demo device has a job."""
+    jobs = {}
+    for i, loc in enumerate(sorted(docs["Service Location"].values(), key=lambda d: d["name"])):
+        name = SERIES["Dispatch Job"] % (i + 1)
+        jobs[name] = {"name": name, "doctype": "Dispatch Job", "customer": loc.get("customer", ""),
+                      "service_location": loc["name"], "technician": "DT-00001", "job_type": "Installation",
+                      "status": "Open", "scheduled_date": "2026-12-07", "custom_install_verdict": "",
+                      "custom_install_checked_at": "", "custom_install_checked_by": "",
+                      "custom_install_equipment": "", "modified": "2025-11-01 00:00:00.000000",
+                      "creation": "2025-11-01 00:00:00.000000", "owner": "Administrator", "docstatus": 0,
+                      "idx": 0}
+    return jobs
+
+
+def now_text():
+    t = time.time()
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t)) + ".%06d" % int((t % 1) * 1e6)
 
 
 def like_to_regex(value, case_insensitive):
@@ -204,6 +269,7 @@ class State:
         # User Permissions of the API user: {"Customer": [names it may see]} (Frappe's User Permission DocType)
         self.user_permissions = user_permissions or {}
         self.lock = threading.Lock()
+        self.counters = {}
         self.reset()
 
     def reset(self):
@@ -445,7 +511,118 @@ class Handler(simkit.SimHandler):
             with st.lock:
                 st.reset()
             return self.send_json(200, {})
-        return self.send_exc(FrappeError("PermissionError", "sim: writes are not simulated", "Not permitted"))
+        return self.write("POST", raw)
+
+    def do_PUT(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.write("PUT", self.rfile.read(n) if n else b"")
+
+    def write(self, method, raw):
+        """[CRUD]/[REST]: POST /api/resource/<DocType> creates (body: the fields; `doctype` comes from the URL) and
+        answers the whole document with the server-set name, owner, creation; PUT /api/resource/<DocType>/<name> is a
+        partial update (only the fields sent change) answering the whole document. [AUDIT]: a tracked DocType's
+        save that changed something writes a Version {ref_doctype, docname, data: {"changed": [[field, old, new]]}}."""
+        st = self.server.state
+        with st.lock:
+            st.stats["requests"] += 1
+            st.stats["writes"] = st.stats.get("writes", 0) + 1
+        f = st.take_fault()
+        if f and f.get("status"):
+            return self.send_json(f["status"], None, raw=b"<html><body>sim: injected failure</body></html>")
+        path = urlsplit(self.path).path
+        if path.startswith("/api/v1/"):
+            path = "/api/" + path[len("/api/v1/"):]
+        if not path.startswith("/api/"):
+            return self.send_html_404()
+        try:
+            user = self.authenticate()
+            segs = path.rstrip("/").split("/")
+            if len(segs) < 4 or segs[1] != "api" or segs[2] != "resource" or not segs[3]:
+                raise FrappeError("DoesNotExistError", "Page not found")
+            doctype = unquote(segs[3])
+            if doctype not in st.docs:
+                raise FrappeError("DoesNotExistError", "DocType %s not found" % doctype)
+            if user == "Guest":
+                # the doc: no credentials → Guest; Guest may not write (frappe/permissions.py) → 403
+                raise no_read(doctype)
+            if doctype not in WRITABLE:
+                raise FrappeError("PermissionError", "No permission for %s" % doctype, "Not permitted")  # sim: role
+            try:
+                body = json.loads(raw or b"{}")
+            except ValueError:
+                raise FrappeError("ValidationError", "sim: the body is not JSON")
+            if isinstance(body, dict) and isinstance(body.get("data"), (dict, str)):
+                body = body["data"] if isinstance(body["data"], dict) else json.loads(body["data"])  # frappe accepts {"data": …}
+            if not isinstance(body, dict):
+                raise FrappeError("ValidationError", "sim: the body must be a JSON object")
+            known = st.known_fields(doctype)
+            # Unknown keys are not columns: they do not reach the database (frappe/model/base_document.py
+            # get_valid_dict keeps only the DocType's fields).
+            values = {k: v for k, v in body.items() if k in known and k not in ("name", "owner", "creation",
+                                                                                 "modified", "modified_by", "doctype")}
+            with st.lock:
+                if method == "POST":
+                    if len(segs) != 4:
+                        raise FrappeError("DoesNotExistError", "Page not found")
+                    d = {k: "" for k in known}
+                    d.update(values)
+                    self.validate(st, doctype, d)
+                    # A naming series continues from the highest number used (frappe/model/naming.py keeps the
+                    # series' current value in tabSeries).
+                    if doctype not in st.counters:
+                        nums = [int(m.group(1)) for m in (re.match(r"^[A-Z]+-(\d+)$", k) for k in st.docs[doctype]) if m]
+                        st.counters[doctype] = max(nums, default=len(st.docs[doctype]))
+                    st.counters[doctype] += 1
+                    name = (SERIES[doctype] % st.counters[doctype]) if doctype in SERIES else "%010x" % st.counters[doctype]
+                    if name in st.docs[doctype]:
+                        raise FrappeError("DuplicateEntryError", "%s %s already exists" % (doctype, name))
+                    d.update({"name": name, "doctype": doctype, "owner": user, "modified_by": user, "docstatus": 0,
+                              "idx": 0, "creation": now_text()})
+                    d["modified"] = d["creation"]
+                    st.docs[doctype][name] = d
+                    out = dict(d)
+                else:
+                    if len(segs) < 5:
+                        raise FrappeError("DoesNotExistError", "Page not found")
+                    name = unquote("/".join(segs[4:]))
+                    d = st.docs[doctype].get(name)
+                    if d is None:
+                        raise FrappeError("DoesNotExistError", "%s %s not found" % (doctype, name))
+                    new = dict(d)
+                    new.update(values)
+                    self.validate(st, doctype, new)
+                    changed = [[k, d.get(k), v] for k, v in values.items() if d.get(k) != v]
+                    if changed:
+                        new["modified"] = now_text()
+                        new["modified_by"] = user
+                        st.docs[doctype][name] = new
+                        if doctype in TRACKED:
+                            st.counters["Version"] = st.counters.get("Version", len(st.docs["Version"])) + 1
+                            vname = "%010x" % st.counters["Version"]
+                            st.docs["Version"][vname] = {
+                                "name": vname, "doctype": "Version", "ref_doctype": doctype, "docname": name,
+                                "data": json.dumps({"changed": changed, "added": [], "removed": [], "row_changed": []}),
+                                "owner": user, "creation": new["modified"], "modified": new["modified"],
+                                "docstatus": 0, "idx": 0}
+                    out = dict(st.docs[doctype][name])
+            return self.send_json(200, {"data": out})
+        except FrappeError as e:
+            return self.send_exc(e)
+
+    @staticmethod
+    def validate(st, doctype, d):
+        for k in MANDATORY.get(doctype, []):
+            if d.get(k) in (None, ""):
+                # frappe/model/base_document.py _get_missing_mandatory_fields → MandatoryError (417)
+                raise FrappeError("ValidationError", "Error: Value missing for %s: %s" % (doctype, k),
+                                  "Missing Fields")
+        links = dict(LINKS.get(doctype, {}))
+        if doctype == "Comment" and d.get("reference_doctype"):
+            links["reference_name"] = d["reference_doctype"]  # Dynamic Link: validated against its DocType
+        for k, target in links.items():
+            v = d.get(k)
+            if v and (target not in st.docs or v not in st.docs[target]):
+                raise FrappeError("ValidationError", "Could not find %s: %s" % (target, v))
 
 
 def main():
@@ -461,6 +638,9 @@ def main():
     try:
         docs = load_docs(fleet)
         meta = load_meta(fleet, docs)
+        meta.update(extra_meta())
+        docs["Dispatch Job"] = dispatch_jobs(docs)
+        docs["Comment"], docs["Version"] = {}, {}
         ups = fleet.get("user_permissions") or {}
     except (OSError, ValueError, KeyError) as e:
         print("frappe_sim: cannot load %s: %s" % (a.fleet, e), file=sys.stderr)

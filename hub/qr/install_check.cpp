@@ -1,0 +1,130 @@
+#include "qr/install_check.hpp"
+
+#include <cmath>
+
+#include "json/json.hpp"
+#include "qr/qr_core.hpp"
+
+namespace cpe::hub::qr {
+
+const char* item_state_name(ItemState s) {
+    switch (s) {
+        case ItemState::pass: return "pass";
+        case ItemState::warn: return "warn";
+        case ItemState::fail: return "fail";
+        case ItemState::pending: return "pending";
+    }
+    return "pending";
+}
+
+namespace {
+const cJSON* member(const cJSON* o, const char* k) { return o ? cJSON_GetObjectItemCaseSensitive(o, k) : nullptr; }
+std::string text(const cJSON* o, const char* k) {
+    const cJSON* v = member(o, k);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+std::string num(double v, int decimals) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+}  // namespace
+
+InstallCheck evaluate_install(const cJSON* view) {
+    InstallCheck out;
+    auto add = [&](std::string key, ItemState st, std::string reason) { out.items.push_back({std::move(key), st, std::move(reason)}); };
+    if (!view || !cJSON_IsObject(view)) {
+        add("device", ItemState::fail, "the device's view could not be read (hub device API)");
+    } else {
+        const bool online = cJSON_IsTrue(member(view, "online"));
+        std::string kind = text(view, "kind");
+        add("online", online ? ItemState::pass : ItemState::fail,
+            online ? (kind == "usp" ? "agent connected" : "informed GenieACS recently") : "device offline");
+
+        // WAN: an IP interface with the internet role that is Up, and its address.
+        std::string wan_addr = text(member(view, "ip"), "internet");
+        std::string wan_name, wan_status;
+        for (const cJSON* i = member(view, "interfaces") ? member(view, "interfaces")->child : nullptr; i; i = i->next) {
+            if (text(i, "type") == "ip" && text(i, "role") == "internet" && (wan_name.empty() || text(i, "status") == "Up")) {
+                wan_name = text(i, "name");
+                wan_status = text(i, "status");
+            }
+        }
+        if (wan_addr.empty())
+            add("wan", ItemState::fail, wan_name.empty() ? "no internet interface reported" : "WAN " + wan_name + " has no address");
+        else if (wan_status == "Up")
+            add("wan", ItemState::pass, "WAN " + wan_name + " up, address " + wan_addr);
+        else if (wan_status.empty())
+            add("wan", ItemState::warn, "WAN " + (wan_name.empty() ? std::string("address") : wan_name) + " " + wan_addr +
+                                            ", its status is not reported by the device");
+        else
+            add("wan", ItemState::fail, "WAN " + wan_name + " is " + wan_status + " (address " + wan_addr + ")");
+
+        add("dns", ItemState::pending, "DNS resolution from the CPE needs the CPE diagnostics (issue 14): not run");
+
+        const cJSON* opt = member(view, "opticalStatus");
+        const cJSON* rx = member(opt, "rxDbm");
+        std::string grade = text(opt, "grade");
+        std::string level = cJSON_IsNumber(rx) ? num(rx->valuedouble, 1) + " dBm" : "no level";
+        if (grade == "good")
+            add("optical", ItemState::pass, "receive level " + level + " (good)");
+        else if (grade == "warning")
+            add("optical", ItemState::warn, "receive level " + level + " (low: clean or check the connectors)");
+        else if (grade == "critical" || grade == "too_high")
+            add("optical", ItemState::fail, "receive level " + level + " (" + (grade == "too_high" ? "too strong" : "too weak") + ")");
+        else
+            add("optical", ItemState::warn, "no optical level reported by this device");
+
+        const cJSON* mesh = member(view, "mesh");
+        int nodes = 0;
+        for (const cJSON* n = mesh ? mesh->child : nullptr; n; n = n->next) {
+            ++nodes;
+            std::string name = text(n, "name");
+            if (name.empty()) name = text(n, "mac");
+            const cJSON* clients = member(n, "clients");
+            std::string cl = cJSON_IsNumber(clients) ? std::to_string(static_cast<long>(clients->valuedouble)) + " clients" : "clients unknown";
+            std::string role = text(n, "role");
+            const cJSON* bh = member(n, "backhaul");
+            std::string type = text(bh, "type");
+            const cJSON* sig = member(bh, "signalDbm");
+            if (role == "controller") {
+                add("mesh:" + name, ItemState::pass, "controller, " + cl);
+            } else if (type == "Ethernet" || type == "wired" || type == "MoCA") {
+                add("mesh:" + name, ItemState::pass, "wired backhaul, " + cl);
+            } else if (cJSON_IsNumber(sig)) {
+                std::string g = signal_grade(sig->valuedouble);
+                add("mesh:" + name, g == "weak" ? ItemState::warn : ItemState::pass,
+                    "Wi-Fi backhaul " + num(sig->valuedouble, 0) + " dBm (" + g + "), " + cl);
+            } else {
+                add("mesh:" + name, ItemState::warn, "backhaul level not reported, " + cl);
+            }
+        }
+        if (nodes == 0) add("mesh", ItemState::pass, "no mesh nodes reported (single unit)");
+    }
+    add("speedtest", ItemState::pending, "speed test from the CPE needs the CPE diagnostics (issue 14): not run");
+
+    bool fail = false, warn = false;
+    for (const auto& i : out.items) {
+        fail = fail || i.state == ItemState::fail;
+        warn = warn || i.state == ItemState::warn;
+    }
+    out.verdict = fail ? "fail" : warn ? "pass_with_warnings" : "pass";
+    return out;
+}
+
+std::string install_check_json(const InstallCheck& c) {
+    auto o = json::make_object();
+    json::add_string(o.get(), "verdict", c.verdict);
+    auto items = json::make_array();
+    for (const auto& i : c.items) {
+        auto e = json::make_object();
+        json::add_string(e.get(), "key", i.key);
+        json::add_string(e.get(), "state", item_state_name(i.state));
+        json::add_string(e.get(), "reason", i.reason);
+        json::append(items.get(), std::move(e));
+    }
+    json::add(o.get(), "items", std::move(items));
+    return json::print(o.get());
+}
+
+}  // namespace cpe::hub::qr

@@ -1,0 +1,625 @@
+#include "qr/qr_api.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "api/access.hpp"
+#include "json/json.hpp"
+#include "log/log.hpp"
+#include "qr/pages.hpp"
+#include "qr/qr_internal.hpp"
+#include "sources/provenance.hpp"
+
+namespace cpe::hub::qr {
+
+namespace {
+int64_t now_ms() { return sources::wall_clock_ms(); }
+
+std::string env(const char* name) {
+    const char* v = std::getenv(name);
+    std::string s = v ? v : "";
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+    size_t i = 0;
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+    return s.substr(i);
+}
+
+// Config reader: unknown keys are errors naming the key.
+struct Reader {
+    std::string what;
+    Error bad(const std::string& field, const std::string& why) const {
+        return make_error(Errc::invalid_argument, what + ": qr." + field + ": " + why);
+    }
+    Status only(const cJSON* obj, const std::string& where, std::initializer_list<const char*> keys) const {
+        for (const cJSON* c = obj->child; c; c = c->next) {
+            bool known = false;
+            for (const char* k : keys) known = known || (c->string && std::string(c->string) == k);
+            if (!known) return bad(where.empty() ? std::string(c->string) : where + "." + c->string, "unknown field");
+        }
+        return Status();
+    }
+    Status boolean(const cJSON* obj, const char* key, const std::string& where, bool& out) const {
+        const cJSON* c = cJSON_GetObjectItemCaseSensitive(obj, key);
+        if (!c) return Status();
+        if (!cJSON_IsBool(c)) return bad(where + key, "expected true or false");
+        out = cJSON_IsTrue(c);
+        return Status();
+    }
+    Status uint(const cJSON* obj, const char* key, const std::string& where, unsigned& out, unsigned lo, unsigned hi) const {
+        const cJSON* c = cJSON_GetObjectItemCaseSensitive(obj, key);
+        if (!c) return Status();
+        if (!cJSON_IsNumber(c) || c->valuedouble != static_cast<double>(static_cast<long long>(c->valuedouble)) ||
+            c->valuedouble < lo || c->valuedouble > hi)
+            return bad(where + key, "expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
+        out = static_cast<unsigned>(c->valuedouble);
+        return Status();
+    }
+    Status str(const cJSON* obj, const char* key, const std::string& where, std::string& out) const {
+        const cJSON* c = cJSON_GetObjectItemCaseSensitive(obj, key);
+        if (!c) return Status();
+        if (!cJSON_IsString(c)) return bad(where + key, "expected a string");
+        out = c->valuestring;
+        return Status();
+    }
+    Status strings(const cJSON* obj, const char* key, const std::string& where, std::vector<std::string>& out) const {
+        const cJSON* c = cJSON_GetObjectItemCaseSensitive(obj, key);
+        if (!c) return Status();
+        if (!cJSON_IsArray(c)) return bad(where + key, "expected an array of strings");
+        out.clear();
+        for (const cJSON* e = c->child; e; e = e->next) {
+            if (!cJSON_IsString(e)) return bad(where + key, "expected an array of strings");
+            out.push_back(e->valuestring);
+        }
+        return Status();
+    }
+    const cJSON* object(const cJSON* obj, const char* key, const std::string& where, Status& st) const {
+        const cJSON* c = cJSON_GetObjectItemCaseSensitive(obj, key);
+        if (c && !cJSON_IsObject(c)) st = bad(where + key, "expected an object");
+        return cJSON_IsObject(c) ? c : nullptr;
+    }
+};
+
+#define QR_TRY(expr)                          \
+    do {                                      \
+        if (auto _st = (expr); !_st) return _st.error(); \
+    } while (0)
+}  // namespace
+
+Result<QrConfig> parse_qr_config(std::string_view text, std::string_view what) {
+    QrConfig c;
+    auto doc = json::parse(text, what);
+    if (!doc) return doc.error();
+    Reader r{std::string(what)};
+    const cJSON* qr = cJSON_GetObjectItemCaseSensitive(doc->get(), "qr");
+    if (qr) {
+        if (!cJSON_IsObject(qr)) return r.bad("", "expected an object");
+        QR_TRY(r.only(qr, "", {"enabled", "cookie_secure", "otp", "customer_session_s", "tech_session_s", "token_days",
+                               "restart_min_interval_s", "public_url", "hub_url", "budget_ms", "sms", "customer_sso"}));
+        QR_TRY(r.boolean(qr, "enabled", "", c.enabled));
+        QR_TRY(r.boolean(qr, "cookie_secure", "", c.cookie_secure));
+        QR_TRY(r.uint(qr, "customer_session_s", "", c.customer_session_s, 60, 86400));
+        QR_TRY(r.uint(qr, "tech_session_s", "", c.tech_session_s, 60, 7 * 86400));
+        QR_TRY(r.uint(qr, "token_days", "", c.token_days, 1, 366));
+        QR_TRY(r.uint(qr, "restart_min_interval_s", "", c.restart_min_interval_s, 0, 86400));
+        unsigned budget = static_cast<unsigned>(c.budget_ms);
+        QR_TRY(r.uint(qr, "budget_ms", "", budget, 500, 60000));
+        c.budget_ms = budget;
+        QR_TRY(r.str(qr, "public_url", "", c.public_url));
+        QR_TRY(r.str(qr, "hub_url", "", c.hub_url));
+        Status st;
+        if (const cJSON* o = r.object(qr, "otp", "", st)) {
+            QR_TRY(r.only(o, "otp", {"ttl_s", "max_tries", "per_mac_per_hour", "per_phone_per_day", "per_address_per_hour",
+                                     "global_per_day"}));
+            QR_TRY(r.uint(o, "ttl_s", "otp.", c.otp.ttl_s, 60, 3600));
+            QR_TRY(r.uint(o, "max_tries", "otp.", c.otp.max_tries, 1, 10));
+            QR_TRY(r.uint(o, "per_mac_per_hour", "otp.", c.otp.per_mac_per_hour, 1, 100));
+            QR_TRY(r.uint(o, "per_phone_per_day", "otp.", c.otp.per_phone_per_day, 1, 100));
+            QR_TRY(r.uint(o, "per_address_per_hour", "otp.", c.otp.per_address_per_hour, 1, 10000));
+            QR_TRY(r.uint(o, "global_per_day", "otp.", c.otp.global_per_day, 1, 1000000));
+        }
+        QR_TRY(st);
+        if (const cJSON* s = r.object(qr, "sms", "", st)) {
+            QR_TRY(r.only(s, "sms", {"url", "budget_ms"}));
+            QR_TRY(r.str(s, "url", "sms.", c.sms.base_url));
+            unsigned b = static_cast<unsigned>(c.sms.budget_ms);
+            QR_TRY(r.uint(s, "budget_ms", "sms.", b, 500, 60000));
+            c.sms.budget_ms = b;
+        }
+        QR_TRY(st);
+        if (const cJSON* s = r.object(qr, "customer_sso", "", st)) {
+            QR_TRY(r.only(s, "customer_sso", {"trusted_proxies", "header", "field"}));
+            QR_TRY(r.strings(s, "trusted_proxies", "customer_sso.", c.customer_sso.trusted_proxies));
+            QR_TRY(r.str(s, "header", "customer_sso.", c.customer_sso.header));
+            QR_TRY(r.str(s, "field", "customer_sso.", c.customer_sso.field));
+            for (auto& ch : c.customer_sso.header) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            // Only headers the HTTP server captures (net::HttpServerOptions::capture_headers of the hub).
+            if (c.customer_sso.header != "x-authentik-email" && c.customer_sso.header != "x-authentik-username" &&
+                c.customer_sso.header != "x-authentik-uid")
+                return r.bad("customer_sso.header", "expected x-authentik-email, x-authentik-username or x-authentik-uid");
+            if (c.customer_sso.field.empty()) return r.bad("customer_sso.field", "expected a Customer field name");
+        }
+        QR_TRY(st);
+    }
+    c.sms.account_sid = env("QR_TWILIO_ACCOUNT_SID");
+    c.sms.auth_token = env("QR_TWILIO_AUTH_TOKEN");
+    c.sms.from = env("QR_TWILIO_FROM");
+    c.session_key = env("QR_SESSION_KEY");
+    if (!c.session_key.empty() && c.session_key.size() < 32)
+        return make_error(Errc::invalid_argument, "QR_SESSION_KEY: expected at least 32 characters");
+    return c;
+}
+
+Result<QrConfig> qr_config_from_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return make_error(Errc::io_error, path + ": cannot read");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return parse_qr_config(ss.str(), path);
+}
+
+QrApi::QrApi(app::Hub& hub, QrConfig config, const api::DevicesConfig& devices, std::unique_ptr<QrStore> store)
+    : hub_(hub),
+      config_(std::move(config)),
+      api_access_(devices.access),
+      staff_access_(devices.access),
+      service_token_(devices.access.service_token),
+      store_(std::move(store)),
+      http_(hub.loop()),
+      sms_(http_, config_.sms) {
+    staff_access_.service_token.clear();  // on /q/ only the SSO headers make a technician, never a bearer token
+    staff_access_.protected_prefixes = {"/q"};
+    api_access_.protected_prefixes = {"/qr"};
+    if (devices.erpnext.url.empty()) {
+        erp_error_ = "ERPNext is not configured (erpnext.url)";
+    } else {
+        sources::ErpNextOptions o;
+        o.base_url = devices.erpnext.url;
+        o.fields = devices.erpnext.fields;
+        o.budget_ms = devices.erpnext.budget_ms;
+        auto creds = sources::parse_erp_token(devices.erpnext.token, "ERP_SERVICE_TOKEN");
+        if (creds) o.credentials = *creds;
+        writer_ = std::make_unique<ErpWriter>(http_, devices.erpnext.url, o.credentials, devices.erpnext.budget_ms);
+        erp_ = std::make_unique<sources::ErpNextClient>(hub.loop(), http_, std::move(o));
+    }
+    if (config_.session_key.empty()) {
+        auto k = random_bytes(32);
+        config_.session_key = k ? *k : std::string(32, 'x');
+        LOG_WARN("qr", "QR_SESSION_KEY is not set: a random key for this run (sessions end at restart)");
+    }
+    if (!sms_.configured()) LOG_WARN("qr", "SMS provider not configured: customers cannot get a code");
+}
+
+QrApi::~QrApi() = default;
+
+void QrApi::start() {
+    auto bind = [this](void (QrApi::*fn)(const net::Request&, net::Responder)) {
+        return [this, fn](const net::Request& req, net::Responder res) { (this->*fn)(req, std::move(res)); };
+    };
+    hub_.route("GET", "/q/:mac", bind(&QrApi::page_q));
+    hub_.route("POST", "/q/:mac/code", bind(&QrApi::post_code));
+    hub_.route("GET", "/q/:mac/code", [](const net::Request& req, net::Responder res) {
+        res.send(redirect("/q/" + req.param("mac")));
+    });
+    hub_.route("GET", "/q/:mac/verify", bind(&QrApi::page_verify));
+    hub_.route("POST", "/q/:mac/verify", bind(&QrApi::post_verify));
+    hub_.route("GET", "/q/:mac/portal", bind(&QrApi::page_portal));
+    hub_.route("GET", "/q/:mac/status", bind(&QrApi::get_status));
+    hub_.route("POST", "/q/:mac/restart", bind(&QrApi::post_restart));
+    hub_.route("POST", "/q/:mac/bind", bind(&QrApi::post_bind));
+    hub_.route("POST", "/q/:mac/check", bind(&QrApi::post_check));
+    hub_.route("GET", "/t/:token", bind(&QrApi::page_token));
+    hub_.route("POST", "/qr/tokens", bind(&QrApi::post_token));
+    hub_.route("GET", "/qr/tokens", bind(&QrApi::list_tokens));
+    hub_.route("DELETE", "/qr/tokens/:id", bind(&QrApi::delete_token));
+}
+
+// ---- who is asking -----------------------------------------------------------------------------------------
+
+QrApi::Viewer QrApi::viewer(const net::Request& req, const std::string& mac) {
+    Viewer v;
+    // Staff SSO headers, only from the staff proxy (api::check_access: the same rules as the device API).
+    if (req.header("x-authentik-email")) {
+        api::Principal p;
+        if (!api::check_access(staff_access_, req, &p) && p.who.rfind("staff:", 0) == 0) {
+            v.kind = Viewer::tech;
+            v.who = p.who;
+            return v;
+        }
+    }
+    auto cookies = req.header("cookie").value_or("");
+    if (auto t = cookie_value(cookies, "qr_t")) {
+        if (auto s = verify_session(config_.session_key, *t, now_ms()); s && s->kind == 't') {
+            auto tok = store_->token_by_id(s->subject);
+            if (tok && *tok && !(*tok)->revoked_ms && (*tok)->expires_ms > now_ms()) {
+                v.kind = Viewer::tech;
+                v.who = "token:" + (*tok)->id + " (" + (*tok)->tech + ")";
+                v.tech_id = (*tok)->tech;
+                return v;
+            }
+        }
+    }
+    if (auto c = cookie_value(cookies, "qr_c")) {
+        if (auto s = verify_session(config_.session_key, *c, now_ms()); s && s->kind == 'c' && s->mac == mac) {
+            v.kind = Viewer::customer;
+            v.who = s->subject;
+            return v;
+        }
+    }
+    return v;
+}
+
+// ---- data --------------------------------------------------------------------------------------------------
+
+void QrApi::hub_call(const std::string& method, const std::string& path, std::string body,
+                     std::function<void(Result<net::HttpResponse>)> done) {
+    std::string base = config_.hub_url;
+    if (base.empty()) {
+        std::string host = hub_.config().http.bind;
+        if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+        if (host == "::") host = "[::1]";
+        base = "http://" + host + ":" + std::to_string(hub_.http().port());
+    }
+    net::HttpRequest r;
+    r.method = method;
+    r.url = base + path;
+    r.headers = {{"Authorization", "Bearer " + service_token_}, {"Accept", "application/json"}};
+    if (!body.empty()) r.headers.push_back({"Content-Type", "application/json"});
+    r.body = std::move(body);
+    r.total_timeout_ms = config_.budget_ms;
+    r.connect_timeout_ms = 2000;
+    http_.request(std::move(r), std::move(done));
+}
+
+void QrApi::device_data(const std::string& mac, bool with_hosts, std::function<void(std::shared_ptr<DeviceData>)> done) {
+    auto d = std::make_shared<DeviceData>();
+    if (!erp_) {
+        d->erp_error = erp_error_;
+        done(d);
+        return;
+    }
+    std::weak_ptr<int> alive = alive_;
+    erp_->subscriber_by_mac(colon_mac(mac), [this, alive, d, with_hosts, done](sources::Fetched<sources::ErpSubscriber> f) {
+        if (alive.expired()) return;
+        if (!f.ok()) {
+            d->erp_error = f.provenance.error;
+            done(d);
+            return;
+        }
+        d->erp_ok = true;
+        d->sub = std::move(f.value);
+        d->known = !d->sub.equipment.empty();
+        if (!d->known) {
+            done(d);
+            return;
+        }
+        std::string serial;
+        for (char c : d->sub.equipment.front().serial_number)
+            if (!std::isspace(static_cast<unsigned char>(c))) serial += c;
+        hub_call("GET", "/devices/lookup?serial=" + pct_encode(serial), "",
+                 [this, alive, d, with_hosts, done](Result<net::HttpResponse> r) {
+                     if (alive.expired()) return;
+                     if (!r) {
+                         d->view_error = r.error().message;
+                         done(d);
+                         return;
+                     }
+                     auto doc = json::parse(r->body, "device view");
+                     if (r->status != 200 || !doc) {
+                         d->view_error = "device API: HTTP " + std::to_string(r->status);
+                         done(d);
+                         return;
+                     }
+                     d->view = std::move(doc).value();
+                     auto id = json::opt_string(d->view.get(), "id");
+                     if (!with_hosts || !id) {
+                         done(d);
+                         return;
+                     }
+                     hub_call("GET", "/devices/" + pct_encode(*id) + "/hosts", "",
+                              [alive, d, done](Result<net::HttpResponse> h) {
+                                  if (alive.expired()) return;
+                                  if (h && h->status == 200)
+                                      if (auto hd = json::parse(h->body, "hosts"); hd) d->hosts = std::move(hd).value();
+                                  done(d);
+                              });
+                 });
+    });
+}
+
+// ---- customer pages ----------------------------------------------------------------------------------------
+
+namespace {
+// The canonical path for a MAC typed another way (the session cookie's Path is /q/<bare mac>).
+bool canonical_or_redirect(const net::Request& req, const std::string& mac, const std::string& rest, const net::Responder& res) {
+    if (req.param("mac") == mac) return true;
+    res.send(redirect("/q/" + mac + rest));
+    return false;
+}
+}  // namespace
+
+void QrApi::page_q(const net::Request& req, net::Responder res) {
+    Lang l = page_lang(req);
+    auto mac = parse_sticker_mac(req.param("mac"));
+    if (!mac) return res.send(html_response(404, not_found_page(l, req.path), req));
+    if (!canonical_or_redirect(req, *mac, "", res)) return;
+    Viewer v = viewer(req, *mac);
+    if (v.kind == Viewer::tech) return tech_page(req, *mac, v, std::move(res));
+    if (v.kind == Viewer::customer) return res.send(redirect("/q/" + *mac + "/portal"));
+    auto sso = customer_sso_identity(req, config_.customer_sso.trusted_proxies, config_.customer_sso.header);
+    if (!sso || !erp_) return res.send(html_response(200, customer_start_page(l, *mac), req));
+    // A customer signed in through the customer SSO: no code when that identity owns the device (its Customer's
+    // field equals it); otherwise the same start page as anyone.
+    std::weak_ptr<int> alive = alive_;
+    erp_->subscriber_by_mac(colon_mac(*mac), [this, alive, req, res, l, mac = *mac, id = *sso](sources::Fetched<sources::ErpSubscriber> f) {
+        if (alive.expired()) return;
+        auto start = [&] { res.send(html_response(200, customer_start_page(l, mac), req)); };
+        if (!f.ok() || !f.value.customer) return start();
+        erp_->get(erp_->fields().customer.doctype, f.value.customer->name,
+                  [this, alive, req, res, l, mac, id](sources::Fetched<std::optional<sources::FrappeRecord>> c) {
+            if (alive.expired()) return;
+            if (!c.ok() || !c.value || !sso_owns((*c.value)[config_.customer_sso.field], id))
+                return res.send(html_response(200, customer_start_page(l, mac), req));
+            Session s{'c', "sso", mac, now_ms() + int64_t{config_.customer_session_s} * 1000};
+            net::Response r = redirect("/q/" + mac + "/portal");
+            r.headers.push_back({"Set-Cookie", "qr_c=" + sign_session(config_.session_key, s) + "; Path=/q/" + mac +
+                                                   "; Max-Age=" + std::to_string(config_.customer_session_s) +
+                                                   "; HttpOnly; SameSite=Strict" + (config_.cookie_secure ? "; Secure" : "")});
+            LOG_INFO("qr", "/q/%s: customer signed in through the customer SSO", mac.c_str());
+            res.send(std::move(r));
+        });
+    });
+}
+
+void QrApi::post_code(const net::Request& req, net::Responder res) {
+    Lang l = page_lang(req);
+    auto mac = parse_sticker_mac(req.param("mac"));
+    if (!mac) return res.send(html_response(404, not_found_page(l, req.path), req));
+    const std::string self = "/q/" + *mac;
+    const std::string address = api::normalize_peer(req.peer);
+    // By value: it also runs from the asynchronous callbacks below, after this function returned.
+    auto refuse = [req, res, l, self](const Refusal& why) {
+        std::string wait = std::to_string((why.retry_after_s + 59) / 60);
+        std::string text = why.limit == "locked"
+                               ? std::string(tr(l, "Trop d’essais pour ce code. Vous pourrez demander un nouveau code dans ",
+                                                "Too many tries for this code. You can ask for a new code in ")) + wait + " min."
+                               : std::string(tr(l, "Trop de codes ont été demandés. Réessayez dans ",
+                                                "Too many codes were asked for. Try again in ")) + wait + " min.";
+        net::Response r = html_response(429, message_page(l, tr(l, "Veuillez patienter", "Please wait"), text, self,
+                                                          tr(l, "Retour", "Back"), self), req);
+        r.headers.push_back({"Retry-After", std::to_string(why.retry_after_s)});
+        res.send(std::move(r));
+    };
+    // Counted limits that need no ERPNext answer first: a flood never reaches ERPNext.
+    auto pre = store_->may_send(*mac, "", address, now_ms());
+    if (!pre) {
+        LOG_ERROR("qr", "%s", pre.error().message.c_str());
+        return res.send(html_response(500, message_page(l, tr(l, "Erreur", "Error"), tr(l, "Réessayez plus tard.", "Try again later."), self, tr(l, "Retour", "Back"), self), req));
+    }
+    if (*pre) return refuse(**pre);
+    if (sending_.count(*mac)) return refuse(Refusal{"mac", 10});
+    sending_.insert(*mac);
+    std::weak_ptr<int> alive = alive_;
+    device_data(*mac, false, [this, alive, req, res, l, mac = *mac, self, address, refuse](std::shared_ptr<DeviceData> d) {
+        if (alive.expired()) return;
+        auto later = [&](const char* why) {
+            sending_.erase(mac);
+            LOG_WARN("qr", "/q/%s: no code sent: %s", mac.c_str(), why);
+            res.send(html_response(503, message_page(l, tr(l, "Service momentanément indisponible", "Service temporarily unavailable"),
+                                                     tr(l, "Nous ne pouvons pas vous envoyer de code pour le moment. Réessayez un peu plus tard ; aucun code n’a été envoyé.",
+                                                        "We cannot send you a code right now. Please try again a little later; no code was sent."),
+                                                     self, tr(l, "Réessayer", "Try again"), self), req));
+        };
+        if (!d->erp_ok) return later(d->erp_error.c_str());
+        std::optional<std::string> phone;
+        if (d->known && d->sub.customer) phone = e164(d->sub.customer->mobile_no);
+        if (!phone) {
+            // Unknown device (or no usable phone): the same next page as for a known one, with stable digits derived
+            // from the MAC, and no SMS. The code stored can never match (a random hash).
+            std::string h = hmac_sha256(config_.session_key, "decoy:" + mac);
+            std::string masked = "\u2022\u2022" + std::to_string(static_cast<unsigned char>(h[0]) % 10) +
+                                 std::to_string(static_cast<unsigned char>(h[1]) % 10);
+            auto rnd = random_bytes(32);
+            auto st = store_->record_send(mac, "", address, hex(rnd ? *rnd : h), masked, now_ms());
+            sending_.erase(mac);
+            if (!st) LOG_ERROR("qr", "%s", st.error().message.c_str());
+            return res.send(redirect(self + "/verify"));
+        }
+        auto limit = store_->may_send(mac, *phone, address, now_ms());
+        if (!limit || *limit) {
+            sending_.erase(mac);
+            if (!limit) return later(limit.error().message.c_str());
+            return refuse(**limit);
+        }
+        auto code = random_code();
+        if (!code) return later(code.error().message.c_str());
+        std::string body = std::string(tr(l, "Votre code pour le diagnostic de votre modem : ", "Your modem check-up code: ")) + *code +
+                           tr(l, " (valide 10 min). Ne le communiquez à personne.", " (valid 10 min). Do not share it.");
+        std::string hash = hex(hmac_sha256(config_.session_key, mac + ":" + *code));
+        std::string masked = mask_phone(*phone);
+        sms_.send(*phone, body, [this, alive, req, res, l, mac, self, address, phone = *phone, hash, masked](Result<SmsSent> s) {
+            if (alive.expired()) return;
+            sending_.erase(mac);
+            if (!s) {
+                LOG_WARN("qr", "/q/%s: SMS not sent: %s", mac.c_str(), s.error().message.c_str());
+                return res.send(html_response(
+                    503,
+                    message_page(l, tr(l, "SMS non envoyé", "Text message not sent"),
+                                 tr(l, "Nous n’avons pas pu envoyer le SMS pour le moment. Aucun code n’a été utilisé : réessayez dans quelques minutes.",
+                                    "We could not send the text message right now. No code was used: try again in a few minutes."),
+                                 self, tr(l, "Réessayer", "Try again"), self),
+                    req));
+            }
+            if (auto st = store_->record_send(mac, phone, address, hash, masked, now_ms()); !st)
+                LOG_ERROR("qr", "%s", st.error().message.c_str());
+            LOG_INFO("qr", "/q/%s: code sent (%s)", mac.c_str(), s->sid.c_str());
+            res.send(redirect(self + "/verify"));
+        });
+    });
+}
+
+void QrApi::page_verify(const net::Request& req, net::Responder res) {
+    Lang l = page_lang(req);
+    auto mac = parse_sticker_mac(req.param("mac"));
+    if (!mac) return res.send(html_response(404, not_found_page(l, req.path), req));
+    if (!canonical_or_redirect(req, *mac, "/verify", res)) return;
+    auto p = store_->pending(*mac, now_ms());
+    if (!p || !*p) return res.send(redirect("/q/" + *mac));
+    res.send(html_response(200, customer_code_page(l, *mac, (*p)->masked, ""), req));
+}
+
+void QrApi::post_verify(const net::Request& req, net::Responder res) {
+    Lang l = page_lang(req);
+    auto mac = parse_sticker_mac(req.param("mac"));
+    if (!mac) return res.send(html_response(404, not_found_page(l, req.path), req));
+    const std::string self = "/q/" + *mac;
+    auto p = store_->pending(*mac, now_ms());
+    if (!p || !*p) return res.send(redirect(self));
+    std::string typed = req.body.size() <= 4096 ? form_value(req.body, "code").value_or("") : "";
+    auto code = parse_code(typed);
+    if (!code)
+        return res.send(html_response(400, customer_code_page(l, *mac, (*p)->masked,
+                                                              tr(l, "Le code a 6 chiffres.", "The code has 6 digits.")), req));
+    auto v = store_->verify(*mac, hex(hmac_sha256(config_.session_key, *mac + ":" + *code)), now_ms());
+    if (!v) {
+        LOG_ERROR("qr", "%s", v.error().message.c_str());
+        return res.send(html_response(500, customer_code_page(l, *mac, (*p)->masked, tr(l, "Réessayez.", "Try again.")), req));
+    }
+    switch (v->verdict) {
+        case Verdict::ok: {
+            Session s{'c', "otp", *mac, now_ms() + int64_t{config_.customer_session_s} * 1000};
+            net::Response r = redirect(self + "/portal");
+            r.headers.push_back({"Set-Cookie", "qr_c=" + sign_session(config_.session_key, s) + "; Path=" + self +
+                                                   "; Max-Age=" + std::to_string(config_.customer_session_s) +
+                                                   "; HttpOnly; SameSite=Strict" + (config_.cookie_secure ? "; Secure" : "")});
+            LOG_INFO("qr", "/q/%s: customer signed in with a code", mac->c_str());
+            return res.send(std::move(r));
+        }
+        case Verdict::wrong:
+            return res.send(html_response(
+                401,
+                customer_code_page(l, *mac, (*p)->masked,
+                                   std::string(tr(l, "Code incorrect. Essais restants : ", "Wrong code. Tries left: ")) +
+                                       std::to_string(v->tries_left)),
+                req));
+        case Verdict::locked:
+            return res.send(html_response(
+                429,
+                customer_code_page(l, *mac, (*p)->masked,
+                                   std::string(tr(l, "Trop d’essais : ce code est bloqué. Demandez un nouveau code dans ",
+                                                  "Too many tries: this code is locked. Ask for a new code in ")) +
+                                       std::to_string((v->wait_s + 59) / 60) + " min."),
+                req));
+        case Verdict::expired:
+        case Verdict::none:
+            return res.send(redirect(self));
+    }
+}
+
+void QrApi::page_portal(const net::Request& req, net::Responder res) {
+    Lang l = page_lang(req);
+    auto mac = parse_sticker_mac(req.param("mac"));
+    if (!mac) return res.send(html_response(404, not_found_page(l, req.path), req));
+    if (!canonical_or_redirect(req, *mac, "/portal", res)) return;
+    if (viewer(req, *mac).kind != Viewer::customer) return res.send(redirect("/q/" + *mac));
+    res.send(html_response(200, customer_portal_page(l, *mac), req));
+}
+
+void QrApi::get_status(const net::Request& req, net::Responder res) {
+    auto mac = parse_sticker_mac(req.param("mac"));
+    if (!mac) return res.error(404, "not a sticker MAC");
+    if (viewer(req, *mac).kind != Viewer::customer) return res.error(401, "sign in with a code first");
+    device_data(*mac, true, [res](std::shared_ptr<DeviceData> d) {
+        if (!d->erp_ok || !d->known || !d->view) return res.error(503, "the modem's state cannot be read right now");
+        // Only what the customer may see: no account, no OLT, no ids, no addresses.
+        const cJSON* v = d->view.get();
+        auto out = json::make_object();
+        json::add_bool(out.get(), "online", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "online")));
+        const cJSON* opt = cJSON_GetObjectItemCaseSensitive(v, "opticalStatus");
+        auto grade = json::opt_string(opt, "grade");
+        json::add_string(out.get(), "opticalGrade", grade.value_or("unknown"));
+        auto onu = json::opt_string(opt, "onuStatus");
+        auto reason = json::opt_string(opt, "onuOfflineReason");
+        if (onu && *onu != "online" && reason)
+            json::add_string(out.get(), "offlineReason", *reason);
+        else
+            cJSON_AddNullToObject(out.get(), "offlineReason");
+        if (auto model = json::opt_string(v, "model")) json::add_string(out.get(), "model", *model);
+        cJSON_AddNullToObject(out.get(), "speedTest");  // the CPE speed test (issue 14) is not there yet
+        auto nodes = json::make_array();
+        std::vector<std::pair<std::string, json::Ptr>> by_node;
+        const cJSON* hosts = d->hosts ? cJSON_GetObjectItemCaseSensitive(d->hosts.get(), "hosts") : nullptr;
+        for (const cJSON* h = hosts ? hosts->child : nullptr; h; h = h->next) {
+            auto type = json::opt_string(h, "interfaceType").value_or("");
+            auto band = json::opt_string(h, "band").value_or("");
+            if (type != "Wi-Fi" && band.empty()) continue;
+            if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "active"))) continue;
+            std::string node = json::opt_string(h, "attachedNode").value_or("");
+            if (node.empty() || node == "wired/other") node = "Modem";
+            auto it = std::find_if(by_node.begin(), by_node.end(), [&](auto& p) { return p.first == node; });
+            if (it == by_node.end()) {
+                by_node.emplace_back(node, json::make_array());
+                it = by_node.end() - 1;
+            }
+            auto c = json::make_object();
+            json::add_string(c.get(), "name", json::opt_string(h, "name").value_or(""));
+            const cJSON* sig = cJSON_GetObjectItemCaseSensitive(h, "signal");
+            json::add_string(c.get(), "signal", cJSON_IsNumber(sig) ? signal_grade(sig->valuedouble) : "unknown");
+            json::add_string(c.get(), "band", band);
+            json::append(it->second.get(), std::move(c));
+        }
+        for (auto& [name, clients] : by_node) {
+            auto n = json::make_object();
+            json::add_string(n.get(), "name", name);
+            json::add(n.get(), "clients", std::move(clients));
+            json::append(nodes.get(), std::move(n));
+        }
+        json::add(out.get(), "nodes", std::move(nodes));
+        net::Response r = net::Response::json(200, json::print(out.get()));
+        r.headers.push_back({"Cache-Control", "no-store"});
+        res.send(std::move(r));
+    });
+}
+
+void QrApi::post_restart(const net::Request& req, net::Responder res) {
+    auto mac = parse_sticker_mac(req.param("mac"));
+    if (!mac) return res.error(404, "not a sticker MAC");
+    if (viewer(req, *mac).kind != Viewer::customer) return res.error(401, "sign in with a code first");
+    auto wait = store_->hit("restart:" + *mac, int64_t{config_.restart_min_interval_s} * 1000, 1, now_ms());
+    if (!wait) return res.error(500, "restart limit could not be read");
+    if (*wait) {
+        net::Response r = net::Response::json(429, "{\"error\":\"a restart was asked for recently\",\"status\":429,\"retryAfterS\":" +
+                                                       std::to_string(**wait) + "}");
+        r.headers.push_back({"Retry-After", std::to_string(**wait)});
+        return res.send(std::move(r));
+    }
+    std::weak_ptr<int> alive = alive_;
+    device_data(*mac, false, [this, alive, res, mac = *mac](std::shared_ptr<DeviceData> d) {
+        if (alive.expired()) return;
+        auto id = d->view ? json::opt_string(d->view.get(), "id") : std::nullopt;
+        if (!id) return res.error(503, "the modem cannot be reached right now");
+        hub_call("POST", "/devices/" + pct_encode(*id) + "/tasks", "{\"task\":\"reboot\"}",
+                 [res, mac](Result<net::HttpResponse> r) {
+                     if (!r) return res.error(503, "the restart could not be asked for");
+                     LOG_INFO("qr", "/q/%s: customer restart: HTTP %ld", mac.c_str(), r->status);
+                     if (r->status == 200 || r->status == 202) return res.json(202, "{\"status\":\"restarting\"}");
+                     res.error(r->status == 409 ? 409 : 503, "the modem could not be restarted now");
+                 });
+    });
+}
+
+Result<std::unique_ptr<QrApi>> install(app::Hub& hub, QrConfig config, const api::DevicesConfig& devices) {
+    for (const auto& p : config.customer_sso.trusted_proxies)
+        for (const auto& staff : devices.access.trusted_proxies)
+            if (p == staff)
+                return make_error(Errc::invalid_argument, "qr.customer_sso.trusted_proxies: " + p +
+                                                              " is also a staff proxy (access.trusted_proxies): the two lists must be separate");
+    auto store = QrStore::open(hub.config().store.path, config.otp);
+    if (!store) return store.error();
+    auto api = std::make_unique<QrApi>(hub, std::move(config), devices, std::move(store).value());
+    if (api->enabled()) api->start();
+    return api;
+}
+
+}  // namespace cpe::hub::qr

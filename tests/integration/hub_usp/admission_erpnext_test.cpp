@@ -194,4 +194,12 @@ TEST_F(HubAdmissionErpNext, WhileErpNextIsDownTheEndpointStaysOutUntilItIsBack) 
     EXPECT_FALSE(good.closed());
 }
 
+TEST_F(HubAdmissionErpNext, WithoutAnErpNextSourceTheHubDoesNotStart) {
+    HubProcess h(CPE_HUB_BIN, dir,
+                 R"({"http": {"port": 0}, "store": {"path": "hub.db"},
+                     "usp": {"bind": "127.0.0.1", "port": 0, "admission": {"mode": "erpnext"}}})");
+    EXPECT_FALSE(h.started());
+    EXPECT_TRUE(eventually([&] { return h.count_lines("usp.admission.mode 'erpnext' needs the ERPNext source") == 1; }));
+}
+
 }  // namespace

@@ -128,10 +128,10 @@ class Env:
                 dev_cfg.setdefault(k, {}).update(v)
             else:
                 dev_cfg[k] = v
+        hub_cfg["devices"] = dev_cfg  # the device API's section of the hub configuration
         json.dump(hub_cfg, open(os.path.join(st, "hub.json"), "w"), indent=2)
-        json.dump(dev_cfg, open(os.path.join(st, "devices.json"), "w"), indent=2)
         p, path = self.procs.start("cpe-hub", [hub_bin, "--config", os.path.join(st, "hub.json")],
-                                   env={"HUB_DEVICES_CONFIG": os.path.join(st, "devices.json"), "HUB_SERVICE_TOKEN": self.token,
+                                   env={"HUB_SERVICE_TOKEN": self.token,
                                         "ERP_SERVICE_TOKEN": "%s:%s" % (erp_key, erp_secret)})
         self.hub_pid = p.pid
         self.cpu_ready["cpe-hub"] = cpu_s(p.pid)

@@ -33,12 +33,14 @@ struct DeviceBrief {
     int64_t time_ms = 0;
     bool online = false;
 };
-// The brief of TR-181 values (an agent's Get or a GenieACS document; TR-098 names too).
-DeviceBrief brief_of(const diag::Params& p, int64_t time_ms);
+// The brief of TR-181 values (an agent's Get or a GenieACS document; TR-098 names too). `families`:
+// DevicesConfig::model_families (diag::model_variant).
+DeviceBrief brief_of(const diag::Params& p, int64_t time_ms, const std::vector<std::string>& families);
 
 class AgentCache {
 public:
-    explicit AgentCache(size_t max_snapshots = 500) : max_snapshots_(max_snapshots) {}
+    explicit AgentCache(std::vector<std::string> model_families, size_t max_snapshots = 500)
+        : families_(std::move(model_families)), max_snapshots_(max_snapshots) {}
     // The brief always. `full`: the snapshot is replaced (most recent); else the values are merged into an
     // existing snapshot without making it look fresher than it is.
     void remember(const std::string& ep, diag::Params params, int64_t time_ms, bool full, bool online);
@@ -52,6 +54,7 @@ public:
     size_t snapshots() const { return snapshots_.size(); }
 
 private:
+    std::vector<std::string> families_;
     std::list<std::string> lru_;
     std::unordered_map<std::string, std::pair<AgentSnapshot, std::list<std::string>::iterator>> snapshots_;
     size_t max_snapshots_;

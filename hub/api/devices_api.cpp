@@ -44,6 +44,7 @@ DevicesApi::DevicesApi(app::Hub& hub, DevicesConfig config, diag::OpticalHistory
       cache_(CacheWindows{config_.cache.agent_s * 1000LL, config_.cache.genieacs_s * 1000LL,
                           config_.cache.erpnext_s * 1000LL, config_.cache.bridge_s * 1000LL, config_.cache.max_devices,
                           static_cast<size_t>(config_.cache.genieacs_max_mb) << 20}),
+      agents_(config_.model_families),
       tasks_(hub.loop(), genieacs_, hub.events(), task_answer_ms(config_),
              [this](const std::string& id) { forget_genieacs(id); }),
       poller_(hub, config_, genieacs_, agents_,
@@ -132,7 +133,7 @@ void DevicesApi::lookup(const net::Request& req, net::Responder res) {
 void DevicesApi::summary(const net::Request&, net::Responder res) {
     FleetState fleet{poller_.genie_briefs(), genieacs_.configured(), poller_.genie_fleet_ms(),
                      poller_.genie_fleet_error()};
-    res.json(200, summary_json(hub_.registry(), agents_, fleet, config_.optical, now_ms()));
+    res.json(200, summary_json(hub_.registry(), agents_, fleet, config_.optical, config_.model_families, now_ms()));
 }
 
 // ---- agent data --------------------------------------------------------------------------------

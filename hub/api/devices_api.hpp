@@ -2,7 +2,7 @@
 // POST /devices/:id/tasks, GET /health/devices; the access middleware for device data; the poller.
 // Paths and shapes: docs/api.md (the operator's ops app calls them, shared reference operator-system.md).
 // This class is the wiring: the sources' clients, the caches and the listeners; each concern has its own file —
-// lookup.* (the lookup's state machine), hosts.cpp, summary.*, tasks.* + task_routes.cpp (GenieACS tasks
+// lookup.* + lookup_bridge.cpp (the lookup's state machine), hosts.cpp, summary.*, tasks.* + task_routes.cpp (GenieACS tasks
 // followed to their end), poller.* (and its health document), agent_cache.* (agent snapshots and briefs),
 // health.cpp (GET /health's source members).
 //

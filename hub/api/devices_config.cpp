@@ -103,7 +103,7 @@ Result<DevicesConfig> parse_devices_section(const cJSON* root, std::string_view 
     if (!cJSON_IsObject(root)) return r.bad("(root)", "expected an object");
     DevicesConfig c;
     TRY(r.only(root, "", {"access", "genieacs", "erpnext", "bridge", "agent_budget_ms", "lookup_budget_ms", "optical",
-                          "history", "poller", "breaker", "cache"}));
+                          "history", "poller", "breaker", "cache", "model_families"}));
     Status st;
     if (const cJSON* a = r.object(root, "access", "", st)) {
         TRY(r.only(a, "access", {"trusted_proxies", "staff_groups", "protected_prefixes"}));
@@ -204,6 +204,10 @@ Result<DevicesConfig> parse_devices_section(const cJSON* root, std::string_view 
         TRY(r.uint(b, "failures", "breaker.", c.breaker_failures, 1, 1000));
         TRY(r.uint(b, "open_s", "breaker.", c.breaker_open_s, 1, 86400));
     }
+    TRY(r.strings(root, "model_families", "", c.model_families));
+    for (size_t i = 0; i < c.model_families.size(); ++i)
+        if (c.model_families[i].empty())
+            return r.bad("model_families[" + std::to_string(i) + "]", "expected a model name");
     if (!st) return st.error();
     return c;
 }

@@ -72,6 +72,10 @@ struct DevicesConfig {
     std::string history_path;          // "" = the hub's store file
     unsigned breaker_failures = 3;     // consecutive failures that open a source's circuit
     unsigned breaker_open_s = 30;
+    // Models sold in variants named by a suffix: the fleet summary counts HT803G-W, HT803G-WS2, … under the family
+    // (diag::model_family). Board data: boards.md "Raisecom HT803G (GPON ONT; HT803G-W, HT803G-WS2, 1GE
+    // variants)"; the XX230v has none.
+    std::vector<std::string> model_families = {"HT803G"};
 };
 
 // `what` names the text in errors. Environment values are not read here.

@@ -67,7 +67,7 @@ void Poller::read_fleet() {
         int64_t now = now_ms();
         for (auto& d : page) {
             const GenieHit& h = d.hit;
-            DeviceBrief b = brief_of(h.params, h.last_inform_ms.value_or(0));
+            DeviceBrief b = brief_of(h.params, h.last_inform_ms.value_or(0), config_.model_families);
             b.online = h.last_inform_ms && now - *h.last_inform_ms < config_.genieacs.online_window_s * 1000LL;
             // GenieACS refreshes values only in a session, which moves _lastInform: the same inform time as
             // at the last poll means the same reading, already in the history.

@@ -41,6 +41,8 @@ std::string upper(std::string s) {
     return s;
 }
 
+json::Ptr json_copy(const json::Ptr& p) { return p ? json::Ptr(cJSON_Duplicate(p.get(), 1)) : json::Ptr(); }
+
 std::string quote(const std::string& s) { return json::print(json::Ptr(cJSON_CreateString(s.c_str())).get()); }
 
 std::string error_body(int status, const std::string& message) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "diag/consolidate.hpp"
+#include "json/json.hpp"
 #include "util/result.hpp"
 
 namespace cpe::hub::api {
@@ -26,6 +27,7 @@ extern const std::vector<std::string> kGenieModelProbe;
 extern const std::vector<std::string> kGenieHostsIdentity;
 
 std::string upper(std::string s);
+json::Ptr json_copy(const json::Ptr& p);  // a deep copy (null stays null)
 std::string quote(const std::string& s);  // a JSON string
 // {"error": message, "status": status}
 std::string error_body(int status, const std::string& message);

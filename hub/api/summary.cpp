@@ -10,7 +10,8 @@
 namespace cpe::hub::api {
 
 std::string summary_json(const controller::Registry& registry, const AgentCache& agents, const FleetState& fleet,
-                         const diag::OpticalThresholds& optical, int64_t now) {
+                         const diag::OpticalThresholds& optical, const std::vector<std::string>& families,
+                         int64_t now) {
     struct Counts {
         unsigned total = 0, online = 0;
         std::map<std::string, unsigned> variants;  // the names the devices report
@@ -24,7 +25,7 @@ std::string summary_json(const controller::Registry& registry, const AgentCache&
                      std::optional<double> rx) {
         ++total;
         online += on;
-        auto& m = by_model[diag::model_family(model)];
+        auto& m = by_model[diag::model_family(model, families)];
         ++m.total;
         m.online += on;
         ++m.variants[variant.empty() ? "unknown" : variant];

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "api/agent_cache.hpp"
 #include "controller/registry.hpp"
@@ -21,7 +22,9 @@ struct FleetState {
 };
 
 // {total, online, offline, byKind, byModel, byFirmware, opticalGrades, sources: {genieacs}}
+// `families`: DevicesConfig::model_families (the byModel keys).
 std::string summary_json(const controller::Registry& registry, const AgentCache& agents, const FleetState& fleet,
-                         const diag::OpticalThresholds& optical, int64_t now_ms);
+                         const diag::OpticalThresholds& optical, const std::vector<std::string>& families,
+                         int64_t now_ms);
 
 }  // namespace cpe::hub::api

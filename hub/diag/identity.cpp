@@ -29,13 +29,10 @@ void finish(std::vector<std::string>& macs) {
     macs.erase(std::unique(macs.begin(), macs.end()), macs.end());
 }
 
-// boards.md: "Raisecom HT803G (GPON ONT; HT803G-W, HT803G-WS2, 1GE variants)": one model sold in variants
-// named by a suffix. The XX230v has no variants there.
-constexpr std::string_view kFamilies[] = {"HT803G"};
-
-std::string_view family_of(std::string_view model) {
-    for (std::string_view f : kFamilies)
-        if (model.size() > f.size() && model.compare(0, f.size(), f) == 0 && model[f.size()] == '-') return f;
+std::string_view family_of(std::string_view model, const std::vector<std::string>& families) {
+    for (std::string_view f : families)
+        if (!f.empty() && model.size() > f.size() && model.compare(0, f.size(), f) == 0 && model[f.size()] == '-')
+            return f;
     return {};
 }
 }  // namespace
@@ -95,14 +92,16 @@ bool same_device(const DeviceIdentity& a, const DeviceIdentity& b) {
     return false;
 }
 
-std::string model_family(std::string_view model) {
+std::string model_family(std::string_view model, const std::vector<std::string>& families) {
     if (model.empty()) return "unknown";
-    std::string_view f = family_of(model);
+    std::string_view f = family_of(model, families);
     return std::string(f.empty() ? model : f);
 }
 
-std::string model_variant(std::string_view model_name, std::string_view product_class) {
-    if (!model_name.empty() && family_of(model_name).empty() && family_of(product_class) == model_name)
+std::string model_variant(std::string_view model_name, std::string_view product_class,
+                          const std::vector<std::string>& families) {
+    if (!model_name.empty() && family_of(model_name, families).empty() &&
+        family_of(product_class, families) == model_name)
         return std::string(product_class);
     return std::string(model_name.empty() ? product_class : model_name);
 }

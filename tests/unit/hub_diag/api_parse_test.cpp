@@ -120,3 +120,15 @@ TEST(ApiParse, AgeOfTheValuesShownIsTheirOldestTimestamp) {
 
 // The bridge client encodes path segments with sources::url_component (a GenieACS-style id keeps its %2D).
 TEST(SourceUrl, Encode) { EXPECT_EQ(cpe::hub::sources::url_component("1C61B4-W5%2D2100G-X"), "1C61B4-W5%252D2100G-X"); }
+
+// The board fact "HT803G is sold in variants" is configuration data with a built-in default table.
+TEST(DevicesConfig, ModelFamilies) {
+    EXPECT_EQ(DevicesConfig{}.model_families, std::vector<std::string>{"HT803G"});
+    auto c = parse_devices_config(R"({"model_families":["XX230v"]})", "d.json");
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->model_families, std::vector<std::string>{"XX230v"});
+    auto bad = parse_devices_config(R"({"model_families":[""]})", "d.json");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message.find("model_families[0]"), std::string::npos) << bad.error().message;
+    EXPECT_FALSE(parse_devices_config(R"({"model_families":"HT803G"})", "d.json").ok());
+}

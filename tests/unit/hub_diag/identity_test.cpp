@@ -48,16 +48,24 @@ TEST(HubIdentity, SameDeviceBySerialGponSerialOrMac) {
 }
 
 TEST(HubIdentity, ModelFamiliesFromBoardsMd) {
-    EXPECT_EQ(model_family("HT803G"), "HT803G");
-    EXPECT_EQ(model_family("HT803G-W"), "HT803G");
-    EXPECT_EQ(model_family("HT803G-WS2"), "HT803G");
-    EXPECT_EQ(model_family("HT803GX"), "HT803GX");  // not a variant suffix
-    EXPECT_EQ(model_family("XX230v"), "XX230v");
-    EXPECT_EQ(model_family(""), "unknown");
+    const std::vector<std::string> families = {"HT803G"};  // devices.model_families' default (api_parse_test)
+    EXPECT_EQ(model_family("HT803G", families), "HT803G");
+    EXPECT_EQ(model_family("HT803G-W", families), "HT803G");
+    EXPECT_EQ(model_family("HT803G-WS2", families), "HT803G");
+    EXPECT_EQ(model_family("HT803GX", families), "HT803GX");  // not a variant suffix
+    EXPECT_EQ(model_family("XX230v", families), "XX230v");
+    EXPECT_EQ(model_family("", families), "unknown");
     // The agent reports the variant as ModelName; GenieACS (TR-098) the family, the variant in ProductClass.
-    EXPECT_EQ(model_variant("HT803G-W", "HT803G-W"), "HT803G-W");
-    EXPECT_EQ(model_variant("HT803G", "HT803G-WS2"), "HT803G-WS2");
-    EXPECT_EQ(model_variant("XX230v", "Device2"),
+    EXPECT_EQ(model_variant("HT803G-W", "HT803G-W", families), "HT803G-W");
+    EXPECT_EQ(model_variant("HT803G", "HT803G-WS2", families), "HT803G-WS2");
+    EXPECT_EQ(model_variant("XX230v", "Device2", families),
               "XX230v");  // boards.md: match on ModelName, not ProductClass
-    EXPECT_EQ(model_variant("", "Device2"), "Device2");
+    EXPECT_EQ(model_variant("", "Device2", families), "Device2");
+}
+
+// The families are data (devices.model_families), not code: another table, other families.
+TEST(HubIdentity, ModelFamiliesComeFromTheTableGiven) {
+    EXPECT_EQ(model_family("HT803G-W", {}), "HT803G-W");
+    EXPECT_EQ(model_variant("HT803G", "HT803G-WS2", {}), "HT803G");
+    EXPECT_EQ(model_family("XX230v-EU", {"XX230v"}), "XX230v");
 }

@@ -2,11 +2,16 @@
 // of a rendered answer; and its configuration (devices.json "cache"). Time is passed in: no clock, no sleeps.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "api/devices_config.hpp"
 #include "app/config.hpp"
+#include "log/log.hpp"
 #include "api/lookup_cache.hpp"
 
 using namespace cpe::hub::api;
@@ -275,4 +280,36 @@ TEST(HubCacheConfig, DevicesSectionOfTheHubConfiguration) {
     auto none = cpe::hub::app::parse_config("{}", "hub.json");
     ASSERT_TRUE(none.ok());
     EXPECT_FALSE(none->devices_given);
+}
+
+// The older HUB_DEVICES_CONFIG file is still read, with a warning naming the new section; naming one while the
+// hub configuration has the section is an error (which one would win is not guessed).
+TEST(HubCacheConfig, OldDevicesFileStillReadWithAWarning) {
+    auto dir = std::filesystem::temp_directory_path() / ("cpe-hub-devcfg-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const std::string file = (dir / "devices.json").string();
+    std::ofstream(file) << R"({"cache":{"agent_s":9}})";
+    static std::vector<std::string> lines;
+    lines.clear();
+    cpe::log::set_sink([](cpe::log::Level, const char* line, void*) { lines.emplace_back(line); }, nullptr);
+    ::setenv("HUB_DEVICES_CONFIG", file.c_str(), 1);
+    auto old = devices_config_from_env(DevicesConfig{}, false);
+    DevicesConfig section;
+    section.cache.agent_s = 3;
+    auto both = devices_config_from_env(section, true);
+    ::unsetenv("HUB_DEVICES_CONFIG");
+    auto only_section = devices_config_from_env(section, true);
+    cpe::log::set_sink(nullptr, nullptr);
+    std::filesystem::remove_all(dir);
+
+    ASSERT_TRUE(old.ok()) << old.error().message;
+    EXPECT_EQ(old->cache.agent_s, 9u);
+    bool warned = false;
+    for (const auto& l : lines) warned = warned || (l.find("HUB_DEVICES_CONFIG") != std::string::npos &&
+                                                    l.find("\"devices\"") != std::string::npos);
+    EXPECT_TRUE(warned) << "no warning naming the \"devices\" section";
+    ASSERT_FALSE(both.ok());
+    EXPECT_NE(both.error().message.find("HUB_DEVICES_CONFIG"), std::string::npos) << both.error().message;
+    ASSERT_TRUE(only_section.ok()) << only_section.error().message;
+    EXPECT_EQ(only_section->cache.agent_s, 3u);
 }

@@ -21,7 +21,8 @@ bool same_status(std::string_view a, std::string_view b) {
 }
 }  // namespace
 
-controller::Vetting admission_verdict(const std::string& serial, const std::vector<sources::ServiceEquipment>& rows,
+controller::Vetting admission_verdict(const std::string& serial,
+                                      const std::vector<sources::ServiceEquipment>& rows,
                                       const std::vector<std::string>& refused_statuses) {
     if (rows.empty()) return {false, "ERPNext holds no Service Equipment with serial '" + serial + "'"};
     for (const auto& e : rows) {
@@ -33,20 +34,22 @@ controller::Vetting admission_verdict(const std::string& serial, const std::vect
     }
     std::string names;
     for (const auto& e : rows) names += (names.empty() ? "" : ", ") + e.name + " (" + e.status + ")";
-    return {false, "ERPNext Service Equipment with serial '" + serial + "' has only refused statuses: " + names +
-                       " (usp.admission.refused_statuses)"};
+    return {false, "ERPNext Service Equipment with serial '" + serial +
+                       "' has only refused statuses: " + names + " (usp.admission.refused_statuses)"};
 }
 
 controller::Vetter erpnext_vetter(ErpNext& erpnext, std::vector<std::string> refused_statuses,
                                   std::weak_ptr<const int> alive) {
     ErpNext* erp = &erpnext;
-    return [erp, refused = std::move(refused_statuses), alive](const std::string& serial, controller::VetDone done) {
+    return [erp, refused = std::move(refused_statuses), alive](const std::string& serial,
+                                                               controller::VetDone done) {
         if (alive.expired()) return;
-        erp->equipment_by_serial(serial, [done, refused, serial, alive](Result<std::vector<sources::ServiceEquipment>> r) {
-            if (alive.expired()) return;
-            if (!r) return done(r.error().with_context("ERPNext admission check"));
-            done(admission_verdict(serial, *r, refused));
-        });
+        erp->equipment_by_serial(
+            serial, [done, refused, serial, alive](Result<std::vector<sources::ServiceEquipment>> r) {
+                if (alive.expired()) return;
+                if (!r) return done(r.error().with_context("ERPNext admission check"));
+                done(admission_verdict(serial, *r, refused));
+            });
     };
 }
 

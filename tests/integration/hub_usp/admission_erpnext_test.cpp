@@ -1,8 +1,8 @@
-// usp.admission.mode erpnext against the real cpe-hub, the ERPNext simulator (tests/sim/erpnext, a fleet made by
-// tests/sim/fleet/make_fleet.py) and FakeAgents over loopback (docs/security-identity.md "Admission"): a serial
-// ERPNext holds is admitted and listed; one it does not hold, or holds only as returned, is never listed and
-// leaves no row; while ERPNext is unreachable an endpoint stays out (connected, asked again) until it is back.
-// Every wait is bounded; no test asserts a time.
+// usp.admission.mode erpnext against the real cpe-hub, the ERPNext simulator (tests/sim/erpnext, a fleet made
+// by tests/sim/fleet/make_fleet.py) and FakeAgents over loopback (docs/security-identity.md "Admission"): a
+// serial ERPNext holds is admitted and listed; one it does not hold, or holds only as returned, is never
+// listed and leaves no row; while ERPNext is unreachable an endpoint stays out (connected, asked again) until
+// it is back. Every wait is bounded; no test asserts a time.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -39,7 +39,8 @@ bool eventually(const std::function<bool()>& fn, int tries = 400) {
 std::string canonical(const std::string& s) {
     std::string out;
     for (char c : s)
-        if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (!std::isspace(static_cast<unsigned char>(c)))
+            out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return out;
 }
 
@@ -59,7 +60,7 @@ int free_port() {
 }
 
 class HubAdmissionErpNext : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         setenv("ERP_SERVICE_TOKEN", "k:s", 1);  // the hub child inherits it
         std::string why;
@@ -88,9 +89,10 @@ protected:
     }
     // The ERPNext simulator on `port` (0: any); false when it did not start.
     bool start_erpnext(int port) {
-        erp = tk::spawn({CPE_PYTHON3, std::string(CPE_SOURCE_DIR) + "/tests/sim/erpnext/frappe_sim.py", "--fleet",
-                         dir.file("fleet.json"), "--api-key", "k", "--api-secret", "s", "--port", std::to_string(port)},
-                        dir.file("erp-" + std::to_string(++erp_runs) + ".log"));
+        erp = tk::spawn(
+            {CPE_PYTHON3, std::string(CPE_SOURCE_DIR) + "/tests/sim/erpnext/frappe_sim.py", "--fleet",
+             dir.file("fleet.json"), "--api-key", "k", "--api-secret", "s", "--port", std::to_string(port)},
+            dir.file("erp-" + std::to_string(++erp_runs) + ".log"));
         std::string p = tk::wait_for(erp, "READY ", 60);
         if (p.empty()) return false;
         erp_port = std::stoi(p);
@@ -164,7 +166,9 @@ TEST_F(HubAdmissionErpNext, KnownSerialIsAdmittedUnknownAndReturnedNeverAre) {
     EXPECT_GE(hub->count_lines("has only refused statuses"), 1u) << log();
     EXPECT_EQ(listed("os::0C8063-NOSUCH0001"), nullptr);
     EXPECT_EQ(listed("os::0C8063-" + returned), nullptr);
-    EXPECT_EQ(cpe::hub::test::http("GET", hub->url("/usp/" + std::string("os%3A%3A0C8063-NOSUCH0001"))).status, 404);
+    EXPECT_EQ(
+        cpe::hub::test::http("GET", hub->url("/usp/" + std::string("os%3A%3A0C8063-NOSUCH0001"))).status,
+        404);
 
     // Nothing permanent: after a restart the store holds the known device alone.
     EXPECT_EQ(hub->stop(), 0);
@@ -181,8 +185,9 @@ TEST_F(HubAdmissionErpNext, WhileErpNextIsDownTheEndpointStaysOutUntilItIsBack) 
     FakeAgent good(agent(known), model(known));
     ASSERT_TRUE(good.wait_connected()) << good.error();
     // Asked, failed, asked again (back-off): never admitted meanwhile, and still connected.
-    ASSERT_TRUE(eventually([&] { return hub->count_lines("admission check of serial '" + known + "' failed") >= 3; }))
-        << log();
+    ASSERT_TRUE(eventually([&] {
+        return hub->count_lines("admission check of serial '" + known + "' failed") >= 3;
+    })) << log();
     EXPECT_EQ(listed("os::0C8063-" + known), nullptr);
     EXPECT_EQ(health({"usp", "endpoints"}), 0);
     EXPECT_EQ(health({"usp", "admission_checks"}), 1);
@@ -199,7 +204,8 @@ TEST_F(HubAdmissionErpNext, WithoutAnErpNextSourceTheHubDoesNotStart) {
                  R"({"http": {"port": 0}, "store": {"path": "hub.db"},
                      "usp": {"bind": "127.0.0.1", "port": 0, "admission": {"mode": "erpnext"}}})");
     EXPECT_FALSE(h.started());
-    EXPECT_TRUE(eventually([&] { return h.count_lines("usp.admission.mode 'erpnext' needs the ERPNext source") == 1; }));
+    EXPECT_TRUE(eventually(
+        [&] { return h.count_lines("usp.admission.mode 'erpnext' needs the ERPNext source") == 1; }));
 }
 
 }  // namespace

@@ -37,7 +37,8 @@ TEST(HubAdmission, ReturnedAndDefectiveAreRefusedInAnyCase) {
         auto v = admission_verdict("S1", {row("EQP-00001", s)}, kRefused);
         EXPECT_FALSE(v.admitted) << s;
     }
-    auto v = admission_verdict("S1", {row("EQP-00001", "Retourne"), row("EQP-00002", "Defectueux")}, kRefused);
+    auto v =
+        admission_verdict("S1", {row("EQP-00001", "Retourne"), row("EQP-00002", "Defectueux")}, kRefused);
     EXPECT_EQ(v.reason,
               "ERPNext Service Equipment with serial 'S1' has only refused statuses: EQP-00001 (Retourne), "
               "EQP-00002 (Defectueux) (usp.admission.refused_statuses)");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "api/admission.hpp"
 #include "api/lookup.hpp"
 #include "api/reply.hpp"
 #include "api/summary.hpp"
@@ -62,6 +63,11 @@ DevicesApi::DevicesApi(app::Hub& hub, DevicesConfig config, diag::OpticalHistory
 DevicesApi::~DevicesApi() = default;
 
 Result<std::unique_ptr<DevicesApi>> install(app::Hub& hub, DevicesConfig config) {
+    if (hub.config().usp.enabled && hub.config().usp.admission.mode == controller::Admission::erpnext &&
+        config.erpnext.url.empty())
+        return make_error(Errc::invalid_argument,
+                          "usp.admission.mode 'erpnext' needs the ERPNext source: set devices.erpnext.url (and "
+                          "ERP_SERVICE_TOKEN)");
     std::string path = config.history_path.empty() ? hub.config().store.path : config.history_path;
     auto h = diag::OpticalHistory::open(path, config.history_keep, config.history_min_interval_s * 1000LL);
     if (!h) return h.error().with_context("devices");
@@ -96,6 +102,10 @@ void DevicesApi::start() {
 
     if (auto* c = hub_.controller())
         c->listen(lifetime_.bind([this](const controller::Notification& n) { on_notification(n); }));
+    // usp.admission.mode erpnext: the registry asks this API's ERPNext source (api/admission.hpp).
+    if (hub_.config().usp.admission.mode == controller::Admission::erpnext)
+        hub_.registry().set_vetter(
+            erpnext_vetter(erpnext_, hub_.config().usp.admission.refused_statuses, lifetime_.token()));
     hub_.registry().listen(lifetime_.bind([this](const controller::Endpoint& e, controller::EndpointChange change) {
         if (change == controller::EndpointChange::connected) poll_if_stale(e.record.endpoint_id, false);
     }));

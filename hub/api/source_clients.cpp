@@ -281,5 +281,29 @@ void ErpNext::equipment(const std::string& serial, const std::vector<std::string
     });
 }
 
+void ErpNext::equipment_by_serial(const std::string& serial,
+                                  std::function<void(Result<std::vector<sources::ServiceEquipment>>)> done) {
+    auto later = [this, done](Error e) { loop_->post([done, e] { done(e); }); };
+    if (!client_) return later(make_error(Errc::unavailable, "ERPNext is not configured (devices.erpnext.url)"));
+    check(sources::steady_ms());
+    if (!check_->problem.empty()) return later(make_error(Errc::invalid_argument, check_->problem));
+    const std::string want = sources::canonical_serial(serial);
+    if (want.empty() || want.find_first_not_of("%_") == std::string::npos)
+        return later(make_error(Errc::invalid_argument, "serial '" + serial.substr(0, 40) + "' is empty or only wildcards"));
+    const auto& map = client_->fields().equipment;
+    sources::FrappeFilters f;
+    // Frappe's `like` is ILIKE on PostgreSQL (as subscriber_by_serial); each candidate is verified below.
+    f.add(map.field("serial_number"), "like", "%" + want + "%");
+    client_->list(map.doctype, f, map.query_fields(),
+                  [done, want, map](sources::Fetched<std::vector<sources::FrappeRecord>> rows) {
+                      if (!rows.ok())
+                          return done(make_error(rows.provenance.errc.value_or(Errc::unavailable), rows.provenance.error));
+                      std::vector<sources::ServiceEquipment> out;
+                      for (const auto& row : rows.value)
+                          if (auto e = sources::to_equipment(row, map); sources::canonical_serial(e.serial_number) == want)
+                              out.push_back(std::move(e));
+                      done(std::move(out));
+                  });
+}
 
 }  // namespace cpe::hub::api

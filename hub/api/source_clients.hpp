@@ -88,6 +88,10 @@ public:
     // While the DocType check has found a problem (a missing field, no read access), a failure naming it.
     void equipment(const std::string& serial, const std::vector<std::string>& macs,
                    std::function<void(Result<std::optional<ErpData>>)> done);
+    // The Service Equipment rows whose serial number is `serial` (case and whitespace ignored; the USP admission
+    // check, api/admission.hpp): the equipment alone, no location or customer. Always answers later, never within.
+    void equipment_by_serial(const std::string& serial,
+                             std::function<void(Result<std::vector<sources::ServiceEquipment>>)> done);
     // The breaker's state and "doctypes": {<DocType>: "ok" | the problem | "unchecked"}, "doctypes_age_s".
     json::Ptr health(int64_t now_ms) const;
 

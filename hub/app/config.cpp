@@ -158,12 +158,46 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
         auto adm = r.object(u, "admission", "usp.admission");
         if (!adm) return adm.error();
         if (*adm) {
-            if (auto st = r.only(*adm, "usp.admission", {"mode", "allow", "unidentified_ttl_s"}); !st) return st.error();
+            if (auto st = r.only(*adm, "usp.admission",
+                                 {"mode", "allow", "unidentified_ttl_s", "refused_statuses", "check_timeout_ms",
+                                  "check_cache_s", "retry_min_ms", "retry_max_s"});
+                !st)
+                return st.error();
             std::string mode = "identified";
             if (auto st = r.str(*adm, "mode", "usp.admission.mode", mode); !st) return st.error();
             if (mode == "identified") c.usp.admission.mode = controller::Admission::identified;
             else if (mode == "allow_list") c.usp.admission.mode = controller::Admission::allow_list;
-            else return r.bad("usp.admission.mode", "'" + mode + "' is not one of identified, allow_list");
+            else if (mode == "erpnext") c.usp.admission.mode = controller::Admission::erpnext;
+            else if (mode == "provisioning") c.usp.admission.mode = controller::Admission::provisioning;
+            else
+                return r.bad("usp.admission.mode",
+                              "'" + mode + "' is not one of identified, allow_list, erpnext, provisioning");
+            if (const cJSON* rs = cJSON_GetObjectItemCaseSensitive(*adm, "refused_statuses")) {
+                if (!cJSON_IsArray(rs)) return r.bad("usp.admission.refused_statuses", "expected an array of statuses");
+                c.usp.admission.refused_statuses.clear();
+                int i = 0;
+                for (const cJSON* a = rs->child; a; a = a->next, ++i) {
+                    const std::string f = "usp.admission.refused_statuses[" + std::to_string(i) + "]";
+                    if (!cJSON_IsString(a) || !*a->valuestring) return r.bad(f, "expected a non-empty status");
+                    c.usp.admission.refused_statuses.push_back(a->valuestring);
+                }
+            }
+            if (auto st = r.integer(*adm, "check_timeout_ms", "usp.admission.check_timeout_ms",
+                                    c.usp.admission.check_timeout_ms, 100, 600000);
+                !st)
+                return st.error();
+            if (auto st = r.integer(*adm, "check_cache_s", "usp.admission.check_cache_s", c.usp.admission.check_cache_s,
+                                    0, 7 * 86400);
+                !st)
+                return st.error();
+            if (auto st = r.integer(*adm, "retry_min_ms", "usp.admission.retry_min_ms", c.usp.admission.retry_min_ms,
+                                    10, 3600000);
+                !st)
+                return st.error();
+            if (auto st = r.integer(*adm, "retry_max_s", "usp.admission.retry_max_s", c.usp.admission.retry_max_s, 1,
+                                    86400);
+                !st)
+                return st.error();
             const cJSON* allow = cJSON_GetObjectItemCaseSensitive(*adm, "allow");
             if (allow) {
                 if (!cJSON_IsArray(allow)) return r.bad("usp.admission.allow", "expected an array of endpoint ids");
@@ -210,6 +244,9 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
             if (c.usp.tls.require_client_cert && (c.usp.tls.cert.empty() || c.usp.tls.ca.empty()))
                 return r.bad("usp.tls.require_client_cert", "needs usp.tls.cert, usp.tls.key and usp.tls.ca");
         }
+        if (c.usp.admission.mode == controller::Admission::provisioning && !c.usp.tls.require_client_cert)
+            return r.bad("usp.admission.mode", "provisioning admits the endpoints whose client certificate names them: "
+                                                "it needs usp.tls.require_client_cert");
         if (c.usp.enabled && !controller::is_loopback_address(c.usp.bind) && !c.usp.tls.require_client_cert)
             return r.bad("usp.bind", "'" + c.usp.bind +
                                          "' is reachable from other hosts: without usp.tls.require_client_cert nothing "

@@ -50,6 +50,13 @@ struct HubConfig {
             controller::Admission mode = controller::Admission::identified;
             std::set<std::string> allow;       // mode allow_list: the endpoint ids that may connect
             int64_t unidentified_ttl_s = 86400;
+            // Mode erpnext (the device API's devices.erpnext source): a Service Equipment with the serial and a
+            // status not in refused_statuses admits; one check's bound, the verdicts' cache, the retry back-off.
+            std::vector<std::string> refused_statuses = {"Defectueux", "Défectueux", "Retourne", "Retourné"};
+            uint64_t check_timeout_ms = 10000;
+            int64_t check_cache_s = 600;
+            uint64_t retry_min_ms = 1000;
+            uint64_t retry_max_s = 60;
         } admission;
         // Admission on the USP port: connections one peer address may hold (0 = no limit), and descriptors it
         // may never take (kept for the HTTP API and outgoing work).

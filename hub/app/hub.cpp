@@ -80,7 +80,16 @@ Result<std::unique_ptr<Hub>> Hub::create(net::EventLoop& loop, HubConfig config)
     controller::RegistryOptions ro;
     ro.admission = hub->config_.usp.admission.mode;
     ro.unidentified_ttl_ms = hub->config_.usp.admission.unidentified_ttl_s * 1000;
+    ro.check_timeout_ms = hub->config_.usp.admission.check_timeout_ms;
+    ro.check_cache_ms = hub->config_.usp.admission.check_cache_s * 1000;
+    ro.retry_min_ms = hub->config_.usp.admission.retry_min_ms;
+    ro.retry_max_ms = hub->config_.usp.admission.retry_max_s * 1000;
     hub->registry_ = std::make_unique<controller::Registry>(hub->store_.get(), nullptr, ro);
+    net::EventLoop* lp = &loop;
+    hub->registry_->set_scheduler([lp](uint64_t ms, std::function<void()> fn) -> std::function<void()> {
+        auto handle = std::make_shared<net::TimerHandle>(lp->add_timer(ms, std::move(fn)));
+        return [handle] { handle->cancel(); };
+    });
     if (auto loaded = hub->registry_->load(); !loaded) return loaded.error();
 
     net::HttpServerOptions ho;
@@ -199,6 +208,8 @@ std::string Hub::health_json(const net::Request& request) const {
     json::add_number(u.get(), "endpoints", static_cast<double>(registry_->size()));
     json::add_number(u.get(), "online", static_cast<double>(registry_->online_count()));
     json::add_number(u.get(), "not_admitted", static_cast<double>(registry_->waiting()));
+    json::add_string(u.get(), "admission", controller::admission_name(config_.usp.admission.mode));
+    json::add_number(u.get(), "admission_checks", static_cast<double>(registry_->checking()));
     if (controller_) json::add_number(u.get(), "pending_requests", static_cast<double>(controller_->pending()));
     if (ws_) {
         const auto& s = ws_->stats();

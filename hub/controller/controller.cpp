@@ -104,6 +104,19 @@ Controller::Controller(net::EventLoop& loop, ControllerOptions options, Registry
     char prefix[32];
     std::snprintf(prefix, sizeof prefix, "hub-%llx-", static_cast<unsigned long long>(boot));
     id_prefix_ = prefix;
+    // An endpoint admitted later (its admission check answered after the identify): what it sent meanwhile is
+    // delivered; one refused then loses its connection.
+    std::weak_ptr<Controller*> weak = alive_;
+    registry_.listen([weak](const Endpoint& e, EndpointChange change) {
+        if (auto self = weak.lock(); self && change == EndpointChange::connected)
+            (*self)->release_held(e.record.endpoint_id);
+    });
+    registry_.on_refused([weak](const std::string& endpoint_id, const std::string& why) {
+        auto self = weak.lock();
+        if (!self) return;
+        (*self)->held_.erase(endpoint_id);
+        (*self)->transport_.close(endpoint_id, "not admitted: " + why);
+    });
 }
 
 Controller::~Controller() {
@@ -341,7 +354,7 @@ void Controller::identify_with(const std::string& endpoint_id, std::vector<std::
         // An endpoint that cannot be identified is not admitted: its connection goes (it costs nothing kept).
         auto drop_unadmitted = [&c, &endpoint_id](const std::string& why) {
             const Endpoint* e = c.registry_.find(endpoint_id);
-            if (e && !e->admitted) c.transport_.close(endpoint_id, "not identified: " + why);
+            if (e && !e->admitted && !e->vetting) c.transport_.close(endpoint_id, "not admitted: " + why);
         };
         if (!r) {
             // A disconnect is not news (connections are logged by the transport); anything else is.
@@ -359,7 +372,10 @@ void Controller::identify_with(const std::string& endpoint_id, std::vector<std::
         }
         c.registry_.identify(endpoint_id, *resp);
         c.release_held(endpoint_id);
-        drop_unadmitted("no serial number");
+        drop_unadmitted(c.registry_.options().admission == Admission::identified
+                            ? std::string("no serial number")
+                            : std::string("no serial number, or refused by usp.admission.mode ") +
+                                  admission_name(c.registry_.options().admission));
     });
     identifying_[endpoint_id] = *my_id;
 }

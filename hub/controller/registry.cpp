@@ -1,6 +1,7 @@
 #include "controller/registry.hpp"
 
 #include <cctype>
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -89,8 +90,33 @@ std::string certificate_mismatch(const Endpoint& e, const store::EndpointRecord&
 }
 }  // namespace
 
+const char* admission_name(Admission a) {
+    switch (a) {
+    case Admission::identified: return "identified";
+    case Admission::allow_list: return "allow_list";
+    case Admission::erpnext: return "erpnext";
+    case Admission::provisioning: return "provisioning";
+    }
+    return "unknown";
+}
+
+namespace {
+// A serial as a source compares it: whitespace removed, upper case.
+std::string serial_key(std::string_view s) {
+    std::string out;
+    for (char c : s)
+        if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+}
+}  // namespace
+
 Registry::Registry(store::Store* store, std::function<int64_t()> now_ms, RegistryOptions options)
     : store_(store), now_(now_ms ? std::move(now_ms) : std::function<int64_t()>(system_now_ms)), options_(options) {}
+
+Registry::~Registry() {
+    for (auto& [id, c] : checks_)
+        if (c.cancel) c.cancel();
+}
 
 Status Registry::load() {
     if (!store_) return {};
@@ -123,7 +149,7 @@ void Registry::admit(Endpoint& e) {
             log_store_error(st.error());
     }
     LOG_DEBUG("registry", "endpoint '%s' admitted (%s)", e.record.endpoint_id.c_str(),
-             options_.admission == Admission::allow_list ? "on the allow-list" : "identified");
+              admission_name(options_.admission));
 }
 
 void Registry::connected(const std::string& endpoint_id, const ConnectionInfo& info) {
@@ -141,7 +167,12 @@ void Registry::connected(const std::string& endpoint_id, const ConnectionInfo& i
     e.connection = info;
     e.connected_since_ms = now;
     e.identified_now = false;
-    if (!e.admitted && options_.admission == Admission::allow_list) admit(e);  // the transport checked the list
+    e.connection_seq = ++next_seq_;
+    if (e.vetting) drop_check(endpoint_id);  // a check for the connection this one replaces
+    // allow_list: the transport checked the list; provisioning: a verified certificate names the id.
+    const bool on_connect = options_.admission == Admission::allow_list ||
+                            (options_.admission == Admission::provisioning && info.proven);
+    if (!e.admitted && on_connect) admit(e);
     else if (e.admitted) ++online_;
     if (!e.admitted) return;  // nothing stored, nobody told, until it identifies
     if (store_) {
@@ -155,6 +186,7 @@ void Registry::disconnected(const std::string& endpoint_id) {
     if (it == endpoints_.end() || !it->second.record.online) return;
     Endpoint& e = it->second;
     if (!e.admitted) {  // never identified: it leaves no trace
+        if (e.vetting) drop_check(endpoint_id);
         endpoints_.erase(it);
         --waiting_;
         return;
@@ -199,7 +231,53 @@ void Registry::identify(const std::string& endpoint_id, const usp::GetResp& resp
                         endpoint_id.c_str());
             return;
         }
+        if (options_.admission == Admission::provisioning) {
+            // Admitted on connect when its certificate names it; an unproven connection (loopback) never is.
+            LOG_LIMITED(log::Level::info, 10, 60, "registry",
+                        "endpoint '%s' has no verified certificate naming it: not admitted (mode provisioning)",
+                        endpoint_id.c_str());
+            return;
+        }
+        if (options_.admission == Admission::erpnext) {
+            // The serial the operator's records would hold: the reported one, or under a certificate the one
+            // the certificate names (a quarantined endpoint's report is not believed).
+            std::string serial = rec.serial, oui;
+            if (e.quarantined) oui_serial_of(endpoint_id, oui, serial);
+            if (serial_key(serial).empty()) return;
+            auto [ct, fresh] = checks_.try_emplace(endpoint_id);
+            Check& c = ct->second;
+            c.identity = std::move(rec);
+            if (!fresh && c.serial == serial && c.seq == e.connection_seq) return;  // its check is under way
+            if (c.cancel) c.cancel();
+            c.cancel = nullptr;
+            c.serial = serial;
+            c.seq = e.connection_seq;
+            c.backoff_ms = 0;
+            e.vetting = true;
+            if (const Vetting* v = cached(serial)) {
+                // Known verdict: decided here (a refusal leaves it unadmitted; the caller closes it).
+                Vetting verdict = *v;
+                store::EndpointRecord identity = std::move(c.identity);
+                drop_check(endpoint_id);
+                if (!verdict.admitted) {
+                    LOG_LIMITED(log::Level::info, 10, 60, "registry", "endpoint '%s' not admitted: %s",
+                                endpoint_id.c_str(), verdict.reason.c_str());
+                    return;
+                }
+                return apply_identity(e, std::move(identity), true);
+            }
+            start_check(endpoint_id);
+            return;
+        }
+        return apply_identity(e, std::move(rec), true);
+    }
+    apply_identity(e, std::move(rec), false);
+}
+
+void Registry::apply_identity(Endpoint& e, store::EndpointRecord rec, bool admitting) {
+    if (admitting) {
         e.record.last_seen_ms = now_();
+        rec.last_seen_ms = e.record.last_seen_ms;
         admit(e);
         notify(e, EndpointChange::connected);
     }
@@ -210,6 +288,120 @@ void Registry::identify(const std::string& endpoint_id, const usp::GetResp& resp
     e.record = std::move(rec);
     e.identified_now = true;
     notify(e, EndpointChange::identified);
+}
+
+std::function<void()> Registry::after(uint64_t ms, std::function<void()> fn) {
+    if (!schedule_) return nullptr;  // no timers (a test without a scheduler): no timeout, no retry
+    return schedule_(ms, std::move(fn));
+}
+
+void Registry::drop_check(const std::string& endpoint_id) {
+    auto it = checks_.find(endpoint_id);
+    if (it != checks_.end()) {
+        if (it->second.cancel) it->second.cancel();
+        checks_.erase(it);
+    }
+    auto e = endpoints_.find(endpoint_id);
+    if (e != endpoints_.end()) e->second.vetting = false;
+}
+
+void Registry::start_check(const std::string& endpoint_id) {
+    auto it = checks_.find(endpoint_id);
+    if (it == checks_.end()) return;
+    Check& c = it->second;
+    const uint64_t attempt = ++next_attempt_;
+    c.attempt = attempt;
+    std::weak_ptr<Registry*> weak = alive_;
+    const std::string serial = c.serial;
+    const uint64_t timeout = options_.check_timeout_ms;
+    c.cancel = after(timeout, [weak, endpoint_id, attempt, serial, timeout] {
+        if (auto self = weak.lock())
+            (*self)->check_answer(endpoint_id, attempt, serial,
+                                  make_error(Errc::timeout, "no answer within " + std::to_string(timeout) + " ms"));
+    });
+    if (!vetter_) {
+        if (c.cancel) c.cancel();
+        c.cancel = after(0, [weak, endpoint_id, attempt, serial] {
+            if (auto s = weak.lock())
+                (*s)->check_answer(endpoint_id, attempt, serial,
+                                   make_error(Errc::unavailable, "no admission source is configured"));
+        });
+        return;
+    }
+    vetter_(serial, [weak, endpoint_id, attempt, serial](Result<Vetting> r) {
+        if (auto self = weak.lock()) (*self)->check_answer(endpoint_id, attempt, serial, std::move(r));
+    });
+}
+
+void Registry::check_answer(const std::string& endpoint_id, uint64_t attempt, const std::string& serial,
+                            Result<Vetting> r) {
+    // A verdict is kept for the serial whoever asked; an error decides nothing.
+    if (r) remember(serial, *r);
+    auto it = checks_.find(endpoint_id);
+    if (it == checks_.end() || it->second.attempt != attempt) return;  // gone, or an older attempt's answer
+    Check& c = it->second;
+    if (c.cancel) c.cancel();
+    c.cancel = nullptr;
+    auto e = endpoints_.find(endpoint_id);
+    if (e == endpoints_.end() || e->second.connection_seq != c.seq || e->second.admitted) {
+        drop_check(endpoint_id);
+        return;
+    }
+    if (!r) {
+        // The source could not say: the endpoint stays unadmitted and connected, and is asked about again.
+        c.backoff_ms = c.backoff_ms ? std::min(c.backoff_ms * 2, options_.retry_max_ms)
+                                    : std::max<uint64_t>(options_.retry_min_ms, 1);
+        LOG_LIMITED(log::Level::warn, 5, 60, "registry",
+                    "endpoint '%s': admission check of serial '%s' failed (%s): not admitted, asked again in %llu ms",
+                    endpoint_id.c_str(), serial.c_str(), r.error().message.c_str(),
+                    static_cast<unsigned long long>(c.backoff_ms));
+        std::weak_ptr<Registry*> weak = alive_;
+        c.cancel = after(c.backoff_ms, [weak, endpoint_id, attempt] {
+            auto self = weak.lock();
+            if (!self) return;
+            auto ct = (*self)->checks_.find(endpoint_id);
+            if (ct == (*self)->checks_.end() || ct->second.attempt != attempt) return;
+            (*self)->start_check(endpoint_id);
+        });
+        return;
+    }
+    store::EndpointRecord identity = std::move(c.identity);
+    drop_check(endpoint_id);
+    if (!r->admitted) {
+        LOG_LIMITED(log::Level::info, 10, 60, "registry", "endpoint '%s' not admitted: %s", endpoint_id.c_str(),
+                    r->reason.c_str());
+        if (refused_) refused_(endpoint_id, r->reason);
+        return;
+    }
+    LOG_INFO("registry", "endpoint '%s' admitted: %s", endpoint_id.c_str(), r->reason.c_str());
+    apply_identity(e->second, std::move(identity), true);
+}
+
+void Registry::remember(const std::string& serial, const Vetting& v) {
+    if (options_.check_cache_ms <= 0) return;
+    const int64_t now = now_();
+    if (verdicts_.size() >= options_.check_cache_entries) {
+        for (auto it = verdicts_.begin(); it != verdicts_.end();)
+            it = it->second.until_ms <= now ? verdicts_.erase(it) : std::next(it);
+        while (verdicts_.size() >= options_.check_cache_entries && !verdicts_.empty()) {
+            auto oldest = verdicts_.begin();
+            for (auto it = verdicts_.begin(); it != verdicts_.end(); ++it)
+                if (it->second.until_ms < oldest->second.until_ms) oldest = it;
+            verdicts_.erase(oldest);
+        }
+    }
+    if (options_.check_cache_entries == 0) return;
+    verdicts_[serial_key(serial)] = {v, now + options_.check_cache_ms};
+}
+
+const Vetting* Registry::cached(const std::string& serial) {
+    auto it = verdicts_.find(serial_key(serial));
+    if (it == verdicts_.end()) return nullptr;
+    if (it->second.until_ms <= now_()) {
+        verdicts_.erase(it);
+        return nullptr;
+    }
+    return &it->second.vetting;
 }
 
 const Endpoint* Registry::find(const std::string& endpoint_id) const {

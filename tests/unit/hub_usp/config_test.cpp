@@ -78,7 +78,22 @@ TEST(HubConfig, UspListenerAndAdmission) {
     EXPECT_EQ(a->usp.admission.allow.size(), 2u);
     EXPECT_EQ(a->usp.admission.unidentified_ttl_s, 60);
     EXPECT_EQ(error_of(R"({"usp": {"admission": {"mode": "everyone"}}})"),
-              "hub.json: usp.admission.mode: 'everyone' is not one of identified, allow_list");
+              "hub.json: usp.admission.mode: 'everyone' is not one of identified, allow_list, erpnext, provisioning");
+    auto erp = parse_config(R"({"usp": {"admission": {"mode": "erpnext", "refused_statuses": ["Retourne"],
+                                 "check_timeout_ms": 2000, "check_cache_s": 30, "retry_min_ms": 50, "retry_max_s": 5}}})",
+                            "hub.json");
+    ASSERT_TRUE(erp.ok()) << erp.error().message;
+    EXPECT_EQ(erp->usp.admission.mode, cpe::hub::controller::Admission::erpnext);
+    EXPECT_EQ(erp->usp.admission.refused_statuses, std::vector<std::string>{"Retourne"});
+    EXPECT_EQ(erp->usp.admission.check_timeout_ms, 2000u);
+    EXPECT_EQ(erp->usp.admission.check_cache_s, 30);
+    EXPECT_EQ(erp->usp.admission.retry_min_ms, 50u);
+    EXPECT_EQ(erp->usp.admission.retry_max_s, 5u);
+    EXPECT_EQ(error_of(R"({"usp": {"admission": {"mode": "erpnext", "refused_statuses": "Retourne"}}})"),
+              "hub.json: usp.admission.refused_statuses: expected an array of statuses");
+    EXPECT_EQ(error_of(R"({"usp": {"admission": {"mode": "provisioning"}}})"),
+              "hub.json: usp.admission.mode: provisioning admits the endpoints whose client certificate names them: "
+              "it needs usp.tls.require_client_cert");
     EXPECT_EQ(error_of(R"({"usp": {"admission": {"mode": "allow_list"}}})"),
               "hub.json: usp.admission.allow: mode allow_list needs at least one endpoint id");
     EXPECT_EQ(error_of(R"({"usp": {"admission": {"allow": ["os::1-A"]}}})"),

@@ -26,10 +26,8 @@ const char* kUsage =
     "  --config <file>  the hub configuration (see hub/config/hub.example.json)\n"
     "  --web <dir>      serve the CSR page (hub/web) at / (docs/demo.md)\n"
     "  --check          parse the configuration, print what is wrong, and exit\n"
-    "environment: HUB_SERVICE_TOKEN, ERP_SERVICE_TOKEN; HUB_DEVICES_CONFIG (deprecated: the \"devices\" section) (docs/api.md);
-"
-    "  QR_SESSION_KEY, QR_TWILIO_ACCOUNT_SID, QR_TWILIO_AUTH_TOKEN, QR_TWILIO_FROM (docs/qr.md)
-";
+    "environment: HUB_SERVICE_TOKEN, ERP_SERVICE_TOKEN; HUB_DEVICES_CONFIG (deprecated: the \"devices\" section) (docs/api.md);\n"
+    "  QR_SESSION_KEY, QR_TWILIO_ACCOUNT_SID, QR_TWILIO_AUTH_TOKEN, QR_TWILIO_FROM (docs/qr.md)\n";
 
 // lws sizes its descriptor table from RLIMIT_NOFILE when the context is created: raise it first.
 void raise_fd_limit() {

@@ -12,6 +12,7 @@
 #include "api/devices_api.hpp"
 #include "app/config.hpp"
 #include "app/hub.hpp"
+#include "diagnostics/diagnostics.hpp"
 #include "log/log.hpp"
 #include "net/event_loop.hpp"
 
@@ -97,11 +98,23 @@ int main(int argc, char** argv) {
         LOG_ERROR("hub", "%s", dc.error().message.c_str());
         return 2;
     }
+    // Diagnostics (hub/diagnostics): the same access control (the device API's middleware) and GenieACS.
+    cpe::hub::diagnostics::DiagnosticsOptions diag_options;
+    diag_options.store_path = (*hub)->config().store.path;
+    diag_options.genieacs_url = dc->genieacs.url;
+    diag_options.genieacs_budget_ms = dc->genieacs.budget_ms;
+    diag_options.genieacs_connection_request_ms = dc->genieacs.task_timeout_ms;
+    auto diagnostics = cpe::hub::diagnostics::Diagnostics::create(**hub, std::move(diag_options));
+    if (!diagnostics) {
+        LOG_ERROR("hub", "%s", diagnostics.error().message.c_str());
+        return 1;
+    }
     auto devices = cpe::hub::api::install(**hub, std::move(dc).value());
     if (!devices) {
         LOG_ERROR("hub", "%s", devices.error().message.c_str());
         return 1;
     }
+    (*diagnostics)->start();
     if (!web_dir.empty()) (*hub)->http().serve_static("/", web_dir);  // after the routes; open (no device data)
     if (auto st = (*hub)->start(); !st) {
         LOG_ERROR("hub", "%s", st.error().message.c_str());
@@ -122,6 +135,7 @@ int main(int argc, char** argv) {
     (*loop)->add_timer(200, poll);
     (*loop)->run();
     LOG_INFO("hub", "stopping");
+    diagnostics->reset();
     devices->reset();
     hub->reset();
     return 0;

@@ -32,6 +32,10 @@ Test-only control endpoints (same port):
                                     removes / adds devices (a clone gets the new serial and the id made from it),
                                     now or once N more device queries have been answered (a fleet that changes
                                     while a client pages through it)
+  POST /__sim/diagnostics {"id":"<device id>", "delay_ms":N, "success":S, "failure":F, "avg_ms":A, "min_ms":m,
+                     "max_ms":M, "state":"Complete", "inform":true}
+                                    how the device's next IP ping diagnostic ends (see "Diagnostics" below); "inform":
+                                    false: the CPE never sends its 8 DIAGNOSTICS COMPLETE inform
   POST /__sim/reset                 clears faults, counters, tasks, pending fleet changes; the fleet file's devices
                                     again
 
@@ -39,6 +43,17 @@ Paging (GenieACS lib/nbi.ts and lib/query.ts, read for behaviour): `sort` keys a
 MongoDB applies sort, `skip`, `limit` (0 = no limit); the `total` header is the query's count, skip and limit
 ignored; `_id` is never rewritten and `{"_id": {"$gt": "<id>"}}` compares strings (the number/date forms GenieACS
 adds for a string never match a string _id: MongoDB compares values of one type).
+
+Diagnostics (issue 14). TR-069 Amendment 6 (3.2.1 / Table 7, and Annex B DiagnosticsState): an ACS starts a
+diagnostic by setting the diagnostics object's parameters with DiagnosticsState = "Requested"; once the session
+ends, the CPE runs it, sets DiagnosticsState to "Complete" (or an Error_… value) with the results, and opens a new
+session whose Inform carries the event "8 DIAGNOSTICS COMPLETE". GenieACS keeps each inform's event codes in the
+device document as Events.<code with spaces as '_'> (the XX230v export in tests/sim/data holds Events.0_BOOTSTRAP,
+Events.Inform, Events.Registered), so here: Events.8_DIAGNOSTICS_COMPLETE gets the inform's time (assumption: the
+name follows that rule; not seen in a captured document) and _lastInform too; the results stay on the CPE until a
+task reads them (GenieACS does not read them by itself without a provision). A setParameterValues that the CPE
+accepts updates the document's values (GenieACS writes the values it set). sim: the ping's outcome is what
+/__sim/diagnostics said (default: 4 of 4 replies, 12/10/15 ms), after delay_ms (default 300).
 
 Speed (the doc: "Only `_id` is indexed: parameter queries scan the collection"): a query on `_id` alone (equality,
 $gt/$gte/$lt/$lte, and $and of those) sorted by `_id` or unsorted is answered from a sorted index of ids, like
@@ -162,6 +177,7 @@ class Device:
         self.over = self.build_xx230v() if spec["model"] == "XX230v" else self.build_ht803g()
         self.session_ms = 0
         self.next_fault = None
+        self.ping_outcome = {}  # /__sim/diagnostics
         # What the CPE holds that GenieACS has not read yet (path -> attributes): GenieACS's document holds the
         # values of its last read, each with its _timestamp (the doc: leaves {_value,_type,_timestamp,...}); a
         # value changes there only when a session reads it. The fleet file may list some (cpe_params).
@@ -281,6 +297,18 @@ class Device:
             t[b + ".InterfaceType"] = leaf("802.11" if h["wifi"] and rev_t else ("WLAN" if h["wifi"] else "Ethernet"),
                                            "xsd:string", ts)
         t[r + "LANDevice.1.Hosts.HostNumberOfEntries"] = leaf(len(s["hosts"]), "xsd:unsignedInt", ts)
+        # TR-098 InternetGatewayDevice.IPPingDiagnostics (TR-098 Amendment 2): the input leaves writable.
+        d = r + "IPPingDiagnostics"
+        t[d] = obj(ts)
+        for k, v, vt, w in (("DiagnosticsState", "None", "xsd:string", True), ("Interface", "", "xsd:string", True),
+                            ("Host", "", "xsd:string", True), ("NumberOfRepetitions", 1, "xsd:unsignedInt", True),
+                            ("Timeout", 1000, "xsd:unsignedInt", True), ("DataBlockSize", 56, "xsd:unsignedInt", True),
+                            ("DSCP", 0, "xsd:unsignedInt", True), ("SuccessCount", 0, "xsd:unsignedInt", False),
+                            ("FailureCount", 0, "xsd:unsignedInt", False),
+                            ("AverageResponseTime", 0, "xsd:unsignedInt", False),
+                            ("MinimumResponseTime", 0, "xsd:unsignedInt", False),
+                            ("MaximumResponseTime", 0, "xsd:unsignedInt", False)):
+            t[d + "." + k] = leaf(v, vt, ts, w)
         return t
 
     def attr(self, path):
@@ -615,6 +643,7 @@ class State:
         for d in self.loaded:
             d.session_ms = 0
             d.next_fault = None
+            d.ping_outcome = {}
         self.order = [d.id for d in self.loaded]  # insertion order: MongoDB's natural order without a sort
         self.ids = sorted(self.devices)           # the _id index
         self.tasks = {}
@@ -705,9 +734,49 @@ class State:
             if name == "getParameterValues":
                 for p in task["parameterNames"]:
                     dev.read(p)
+            ping = None
+            if name == "setParameterValues":
+                now = now_iso()
+                for p in task["parameterValues"]:
+                    a = dict(dev.attr(p[0]))
+                    old = a.get("value", ("", "xsd:string"))
+                    a["value"] = (typed(str(p[1]), p[2] if len(p) > 2 else old[1]), p[2] if len(p) > 2 else old[1])
+                    a["ts"] = now
+                    dev.over[p[0]] = a
+                    if p[0].endswith(("IPPing.DiagnosticsState", "IPPingDiagnostics.DiagnosticsState")) and \
+                            str(p[1]) == "Requested":
+                        ping = p[0][:-len("DiagnosticsState")]
+                dev.over_keys = None
             dev.last_inform = now_iso()
             dev.changed()
+        if ping:
+            self.start_ping(dev, ping)
         return None
+
+    def start_ping(self, dev, base):
+        """The CPE runs the ping after the session, then informs with 8 DIAGNOSTICS COMPLETE (see "Diagnostics")."""
+        o = dict(dev.ping_outcome)
+
+        def complete():
+            with self.lock:
+                now = now_iso()
+                ok = o.get("success", 4)
+                for k, v, vt in (("DiagnosticsState", o.get("state", "Complete"), "xsd:string"),
+                                 ("SuccessCount", ok, "xsd:unsignedInt"),
+                                 ("FailureCount", o.get("failure", 0), "xsd:unsignedInt"),
+                                 ("AverageResponseTime", o.get("avg_ms", 12 if ok else 0), "xsd:unsignedInt"),
+                                 ("MinimumResponseTime", o.get("min_ms", 10 if ok else 0), "xsd:unsignedInt"),
+                                 ("MaximumResponseTime", o.get("max_ms", 15 if ok else 0), "xsd:unsignedInt")):
+                    dev.stage(base + k, [v, vt], now)
+                if o.get("inform", True) and dev.online:
+                    dev.over["Events.8_DIAGNOSTICS_COMPLETE"] = leaf(now, "xsd:dateTime", now)
+                    dev.over_keys = None
+                    dev.last_inform = now
+                    dev.changed()
+                self.stats["diagnostics_completed"] = self.stats.get("diagnostics_completed", 0) + 1
+        t = threading.Timer(o.get("delay_ms", 300) / 1000.0, complete)
+        t.daemon = True
+        t.start()
 
     def expired(self, task):
         """GenieACS NBI docs: a task's `expiry` (seconds) is how long it may wait for the device; lib/api-functions.ts
@@ -990,6 +1059,13 @@ class Handler(BaseHTTPRequestHandler):
                 if not d:
                     return self.send(404, '{"error":"no such device"}')
                 d.next_fault = {"code": body.get("code", "cwmp.9002"), "message": body.get("message", "Internal error")}
+            return self.send(200, "{}")
+        if method == "POST" and path == "/__sim/diagnostics":
+            with st.lock:
+                d = st.devices.get(body.get("id", ""))
+                if not d:
+                    return self.send(404, '{"error":"no such device"}')
+                d.ping_outcome = {k: v for k, v in body.items() if k != "id"}
             return self.send(200, "{}")
         if method == "POST" and path == "/__sim/cpe":
             with st.lock:

@@ -12,6 +12,7 @@
 #include "api/devices_api.hpp"
 #include "app/config.hpp"
 #include "app/hub.hpp"
+#include "diagnostics/config.hpp"
 #include "diagnostics/diagnostics.hpp"
 #include "log/log.hpp"
 #include "net/event_loop.hpp"
@@ -25,7 +26,7 @@ const char* kUsage =
     "  --config <file>  the hub configuration (see hub/config/hub.example.json)\n"
     "  --web <dir>      serve the CSR page (hub/web) at / (docs/demo.md)\n"
     "  --check          parse the configuration, print what is wrong, and exit\n"
-    "environment: HUB_DEVICES_CONFIG, HUB_SERVICE_TOKEN, ERP_SERVICE_TOKEN (docs/api.md)\n";
+    "environment: HUB_DEVICES_CONFIG, HUB_DIAGNOSTICS_CONFIG, HUB_SERVICE_TOKEN, ERP_SERVICE_TOKEN (docs/api.md)\n";
 
 // lws sizes its descriptor table from RLIMIT_NOFILE when the context is created: raise it first.
 void raise_fd_limit() {
@@ -99,7 +100,12 @@ int main(int argc, char** argv) {
         return 2;
     }
     // Diagnostics (hub/diagnostics): the same access control (the device API's middleware) and GenieACS.
-    cpe::hub::diagnostics::DiagnosticsOptions diag_options;
+    auto diag_config = cpe::hub::diagnostics::diagnostics_config_from_env();  // HUB_DIAGNOSTICS_CONFIG
+    if (!diag_config) {
+        LOG_ERROR("hub", "%s", diag_config.error().message.c_str());
+        return 2;
+    }
+    cpe::hub::diagnostics::DiagnosticsOptions diag_options = std::move(diag_config).value();
     diag_options.store_path = (*hub)->config().store.path;
     diag_options.genieacs_url = dc->genieacs.url;
     diag_options.genieacs_budget_ms = dc->genieacs.budget_ms;

@@ -120,7 +120,10 @@ int main(int argc, char** argv) {
         LOG_ERROR("hub", "%s", devices.error().message.c_str());
         return 1;
     }
-    (*diagnostics)->start();
+    if (auto st = (*diagnostics)->start(); !st) {
+        LOG_ERROR("hub", "%s", st.error().message.c_str());
+        return 1;
+    }
     if (!web_dir.empty()) (*hub)->http().serve_static("/", web_dir);  // after the routes; open (no device data)
     if (auto st = (*hub)->start(); !st) {
         LOG_ERROR("hub", "%s", st.error().message.c_str());

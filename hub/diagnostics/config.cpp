@@ -52,7 +52,7 @@ Result<DiagnosticsOptions> parse_diagnostics_config(std::string_view text, std::
     Reader r{std::string(what)};
     if (!cJSON_IsObject(root)) return r.bad("(top)", "expected a JSON object");
     if (auto st = r.only(root, "", {"keep_per_device", "margin_ms", "min_budget_ms", "max_budget_ms", "max_running",
-                                    "usp_request_ms", "genieacs_poll_ms", "default_url"});
+                                    "usp_request_ms", "genieacs_poll_ms", "default_url", "tr143"});
         !st)
         return st.error();
     for (auto st : {r.uint(root, "keep_per_device", "", o.keep_per_device, 1, 1000),
@@ -64,6 +64,31 @@ Result<DiagnosticsOptions> parse_diagnostics_config(std::string_view text, std::
                     r.uint(root, "genieacs_poll_ms", "", o.genieacs_poll_ms, 100, 600000),
                     r.str(root, "default_url", "", o.default_url)})
         if (!st) return st.error();
+    if (const cJSON* t = cJSON_GetObjectItemCaseSensitive(root, "tr143")) {
+        if (!cJSON_IsObject(t)) return r.bad("tr143", "expected an object");
+        if (auto st = r.only(t, "tr143.", {"enabled", "bind", "port", "max_download_bytes", "max_upload_bytes",
+                                           "max_connections", "max_connections_per_address", "public_url",
+                                           "default_download_bytes"});
+            !st)
+            return st.error();
+        auto& x = o.tr143;
+        if (const cJSON* e = cJSON_GetObjectItemCaseSensitive(t, "enabled")) {
+            if (!cJSON_IsBool(e)) return r.bad("tr143.enabled", "expected true or false");
+            x.enabled = cJSON_IsTrue(e);
+        }
+        for (auto st : {r.str(t, "bind", "tr143.", x.bind), r.uint(t, "port", "tr143.", x.port, 0, 65535),
+                        r.uint(t, "max_download_bytes", "tr143.", x.max_download_bytes, 1, 1e12),
+                        r.uint(t, "max_upload_bytes", "tr143.", x.max_upload_bytes, 1, 1e12),
+                        r.uint(t, "max_connections", "tr143.", x.max_connections, 1, 10000),
+                        r.uint(t, "max_connections_per_address", "tr143.", x.max_connections_per_address, 0, 10000),
+                        r.str(t, "public_url", "tr143.", x.public_url),
+                        r.uint(t, "default_download_bytes", "tr143.", x.default_download_bytes, 1, 1e12)})
+            if (!st) return st.error();
+        if (!x.public_url.empty() && !valid_url(x.public_url))
+            return r.bad("tr143.public_url", "expected an http:// URL with a host");
+        if (x.default_download_bytes > x.max_download_bytes)
+            return r.bad("tr143.default_download_bytes", "larger than tr143.max_download_bytes");
+    }
     if (o.min_budget_ms > o.max_budget_ms) return r.bad("min_budget_ms", "larger than max_budget_ms");
     if (!o.default_url.empty() && !valid_url(o.default_url))
         return r.bad("default_url", "expected an http:// or https:// URL");

@@ -89,7 +89,17 @@ Result<std::unique_ptr<Diagnostics>> Diagnostics::create(app::Hub& hub, Diagnost
     return d;
 }
 
-void Diagnostics::start() {
+Status Diagnostics::start() {
+    if (options_.tr143.enabled) {
+        tr143_ = std::make_unique<Tr143Server>(hub_.loop(), options_.tr143);
+        if (auto st = tr143_->start(); !st) return st;
+        LOG_INFO("diagnostics", "TR-143 endpoints on %s:%d (devices reach them as %s)",
+                 options_.tr143.bind.empty() ? "*" : options_.tr143.bind.c_str(), tr143_->port(),
+                 tr143_->base_url().c_str());
+        if (options_.default_url.empty())
+            options_.default_url =
+                tr143_->base_url() + "/tr143/download?bytes=" + std::to_string(options_.tr143.default_download_bytes);
+    }
     hub_.route("POST", "/devices/:id/diagnostics", [this](const net::Request& q, net::Responder r) { post(q, std::move(r)); });
     hub_.route("GET", "/devices/:id/diagnostics", [this](const net::Request& q, net::Responder r) { list(q, std::move(r)); });
     hub_.route("GET", "/devices/:id/diagnostics/:did",
@@ -105,6 +115,23 @@ void Diagnostics::start() {
         if (alive.expired() || change == controller::EndpointChange::identified) return;
         subscribed_.erase(e.record.endpoint_id);
     });
+    hub_.add_health([this](cJSON* health, const net::Request&) {
+        auto o = json::make_object();
+        json::add_number(o.get(), "running", static_cast<double>(runs_.size()));
+        if (tr143_) {
+            const auto& s = tr143_->stats();
+            auto t = json::make_object();
+            json::add_number(t.get(), "active", s.active);
+            json::add_number(t.get(), "downloads", static_cast<double>(s.downloads));
+            json::add_number(t.get(), "uploads", static_cast<double>(s.uploads));
+            json::add_number(t.get(), "bytes_sent", static_cast<double>(s.bytes_sent));
+            json::add_number(t.get(), "bytes_received", static_cast<double>(s.bytes_received));
+            json::add_number(t.get(), "refused", static_cast<double>(s.refused));
+            json::add(o.get(), "tr143", std::move(t));
+        }
+        json::add(health, "diagnostics", std::move(o));
+    });
+    return {};
 }
 
 // ---- records --------------------------------------------------------------------------------------

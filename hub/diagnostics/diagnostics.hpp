@@ -24,6 +24,7 @@
 #include "app/hub.hpp"
 #include "diagnostics/request.hpp"
 #include "diagnostics/store.hpp"
+#include "diagnostics/tr143.hpp"
 #include "net/http_client.hpp"
 #include "sources/genieacs_client.hpp"
 
@@ -37,8 +38,11 @@ struct DiagnosticsOptions {
     uint64_t max_budget_ms = 180000;
     unsigned max_running = 64;            // diagnostics running at once, hub-wide (more: 503)
     uint64_t usp_request_ms = 10000;      // the Operate and the subscription Add
-    std::string default_url;              // download/upload without "url" (the hub's TR-143 endpoint; "" = none)
+    // download/upload without "url": this URL ("" = the hub's own TR-143 download of tr143.default_download_bytes
+    // when tr143.enabled, else "url" is required).
+    std::string default_url;
     Limits limits;
+    Tr143Options tr143;
     // TR-069 route (GenieACS NBI; "" = off).
     std::string genieacs_url;
     uint64_t genieacs_budget_ms = 2500;
@@ -53,8 +57,9 @@ public:
     Diagnostics(const Diagnostics&) = delete;
     Diagnostics& operator=(const Diagnostics&) = delete;
 
-    // Routes and listeners (the routes pass the hub's middlewares: the device API's access control).
-    void start();
+    // Routes and listeners (the routes pass the hub's middlewares: the device API's access control); starts the
+    // TR-143 listener when enabled (the error names its address).
+    Status start();
     size_t running() const { return runs_.size(); }
 
 private:
@@ -85,6 +90,7 @@ private:
     DiagnosticsStore store_;
     std::unique_ptr<net::HttpClient> http_;
     std::unique_ptr<sources::GenieAcsClient> genie_;
+    std::unique_ptr<Tr143Server> tr143_;
     std::map<std::string, std::shared_ptr<Run>> runs_;   // running, by diagnostic id
     std::map<std::string, std::string> busy_;            // device + "\n" + type → running diagnostic id
     std::set<std::string> subscribed_;                   // endpoints subscribed on their current connection

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "config/config.hpp"
+#include "diag/ping.hpp"
 #include "json/json.hpp"
 #include "log/log.hpp"
 #include "model/board.hpp"
@@ -32,6 +33,7 @@ namespace {
 constexpr const char* kRebootKeyFile = "reboot-command-key";  // written before a Reboot(), read at the next boot
 constexpr const char* kRebootLogFile = "reboot-requests.log";  // fixture mode: what a reboot would have done
 constexpr const char* kInstanceNumbersFile = "instance-numbers";  // MAC → instance number maps (Board)
+constexpr const char* kRunningCommandsFile = "running-commands";  // diagnostics running (CommandRunner)
 constexpr uint64_t kNotifyRetryMs = 60000;                     // unacknowledged notifications are sent again
 constexpr uint64_t kStopGraceMs = 3000;
 
@@ -201,10 +203,15 @@ int run_daemon(const DaemonArgs& args) {
         periodic_timer.cancel();
         schedule_periodic();
     };
+    // Diagnostics run on worker threads of the runner; completions come back to this loop.
+    usp::CommandRunner runner([&ev](std::function<void()> fn) { ev.post(std::move(fn)); },
+                              cfg->state_dir.empty() ? "" : state_file(cfg->state_dir, kRunningCommandsFile));
+    runner.add(diag::ipping_command(diag::resolve_literal));
     usp::UspAgent agent(device_schema(), endpoint_id, cfg->controller.endpoint_id, hooks);
     agent.set_periodic_interval_s(cfg->periodic_interval_s);
     agent.update_model(first);
     agent.queue_boot(boot);
+    agent.attach_commands(runner);
 
     mtp::WsClientOptions wo;
     wo.url = cfg->controller.parsed;
@@ -254,6 +261,10 @@ int run_daemon(const DaemonArgs& args) {
         if (!any) return;
         for (usp::Bytes& rec : agent.take_due_records()) route(std::move(rec));
     };
+    runner.on_done([&](const usp::RequestInfo& info, const usp::Completion& result) {
+        agent.operation_complete(info, result);
+        flush();
+    });
     if (!cfg->controller.url.empty()) {
         mtp::WsClientCallbacks cb;
         cb.connected = [&] {

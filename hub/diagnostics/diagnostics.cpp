@@ -24,8 +24,10 @@ std::string error_body(int status, const std::string& message) {
 }
 
 constexpr const char* kSubscriptionId = "cpe-hub-diagnostics";
-// The objects whose commands the hub runs (TR-181): OperationComplete of any command under them.
-constexpr const char* kSubscriptionRefs = "Device.IP.Diagnostics.,Device.DNS.Diagnostics.,Device.WiFi.";
+// OperationComplete of any command (TR-369: a ReferenceList entry names a command or an object above it). "Device."
+// rather than the diagnostics objects: an agent refuses a ReferenceList naming an object its data model lacks
+// (cpe-agent checks each entry against its schema), and the hub tells its diagnostics apart by CommandKey.
+constexpr const char* kSubscriptionRefs = "Device.";
 
 // The TR-069 IPPing object and its leaves, by data model (TR-181 Device.IP.Diagnostics.IPPing; TR-098
 // InternetGatewayDevice.IPPingDiagnostics, TR-098 Amendment 2 — the same leaf names).
@@ -343,6 +345,11 @@ void Diagnostics::run_agent(const std::shared_ptr<Run>& run) {
                 // answered; its OperationComplete reaches us if the subscription is there.
                 LOG_INFO("diagnostics", "'%s': subscription not added: %s", cur->device.c_str(),
                          r.error().message.c_str());
+            } else if (auto resp = r->add_resp()) {
+                for (const auto& res : resp->created_obj_results)
+                    if (const auto* f = std::get_if<usp::OperFailure>(&res.oper_status))
+                        LOG_INFO("diagnostics", "'%s': subscription not created: %u %s", cur->device.c_str(),
+                                 f->err_code, f->err_msg.c_str());
             }
             subscribed_.insert(cur->device);
             operate(cur);

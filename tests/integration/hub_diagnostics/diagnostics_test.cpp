@@ -176,7 +176,7 @@ TEST_F(UspDiagnostics, PingRunsAsOperateAndEndsWithOperationComplete) {
         return m.type == cpe::usp::MsgType::add && m.args.count("NotifType") && m.args.at("NotifType") == "OperationComplete";
     });
     ASSERT_TRUE(add);
-    EXPECT_NE(add->args.at("ReferenceList").find("Device.IP.Diagnostics."), std::string::npos);
+    EXPECT_EQ(add->args.at("ReferenceList"), "Device.");
     auto op = operate_of(did);
     ASSERT_TRUE(op) << tk::slurp(hub.proc.out);
     EXPECT_EQ(op->command, "Device.IP.Diagnostics.IPPing()");
@@ -329,6 +329,53 @@ TEST_F(UspDiagnostics, ARunningDiagnosticIsFailedWhenTheHubRestarts) {
     EXPECT_EQ(tk::str(rec.get(), {"status"}), "failed") << cpe::json::print(rec.get());
     EXPECT_EQ(tk::str(rec.get(), {"reason"}), "the hub stopped while the diagnostic ran");
 }
+
+// ---- the real agent ---------------------------------------------------------------------------------
+
+#ifdef CPE_AGENT
+TEST(RealAgentDiagnostics, PingFromTheXx230vFixtureThroughTheHub) {
+    TempDir tmp;
+    Hub hub;
+    hub.start(tmp.path, R"({"min_budget_ms": 20000})");
+    ASSERT_TRUE(hub.why.empty()) << hub.why;
+    const std::string src = CPE_SOURCE_DIR;
+    fs::create_directories(tmp.path / "state");
+    std::ofstream(tmp.path / "agent.json") << R"({"controller":{"url":"ws://127.0.0.1:)" << hub.usp_port
+                                           << R"(/usp","endpoint_id":"self::cpe-hub"},"state_dir":")"
+                                           << (tmp.path / "state").string() << R"("})";
+    tk::Proc agent = tk::spawn({CPE_AGENT, "--board", src + "/boards/tplink-xx230v", "--root",
+                                src + "/boards/tplink-xx230v/fixtures/rootfs", "--now", "1795000000", "run", "--config",
+                                (tmp.path / "agent.json").string()},
+                               (tmp.path / "agent.log").string());
+    std::string eid;
+    ASSERT_TRUE(eventually([&] {
+        auto j = tk::parse(tk::request("GET", hub.url + "/usp/endpoints?online=true", {auth()}).body);
+        const cJSON* eps = tk::at(j.get(), {"endpoints"});
+        if (!cJSON_IsArray(eps) || !eps->child || tk::str(eps->child, {"model"}).empty()) return false;
+        eid = tk::str(eps->child, {"endpoint_id"});
+        return true;
+    })) << tk::slurp(agent.out) << tk::slurp(hub.proc.out);
+
+    auto r = hub.post(eid, R"({"type":"ping","host":"127.0.0.1","count":3,"timeoutMs":1000})");
+    ASSERT_EQ(r.status, 202) << r.body;
+    auto end = hub.wait_end(eid, tk::str(tk::parse(r.body).get(), {"id"}));
+    EXPECT_EQ(tk::str(end.get(), {"status"}), "complete") << cpe::json::print(end.get()) << tk::slurp(agent.out);
+    EXPECT_EQ(tk::str(end.get(), {"result", "status"}), "Complete");
+    EXPECT_EQ(tk::num(end.get(), {"result", "sent"}), 3);
+    EXPECT_EQ(tk::num(end.get(), {"result", "received"}), 3);
+    EXPECT_EQ(tk::num(end.get(), {"result", "lossPercent"}), 0);
+    EXPECT_EQ(tk::str(end.get(), {"outputs", "IPAddressUsed"}), "127.0.0.1");
+    // A test the device could not run (an IPv4 literal asked over IPv6): it completes with the TR-181 Status.
+    r = hub.post(eid, R"({"type":"ping","host":"127.0.0.1","protocol":"IPv6"})");
+    ASSERT_EQ(r.status, 202) << r.body;
+    end = hub.wait_end(eid, tk::str(tk::parse(r.body).get(), {"id"}));
+    EXPECT_EQ(tk::str(end.get(), {"status"}), "complete") << cpe::json::print(end.get());
+    EXPECT_FALSE(cJSON_IsTrue(tk::at(end.get(), {"result", "ok"})));
+    EXPECT_EQ(tk::str(end.get(), {"result", "summary"}), tk::str(end.get(), {"outputs", "Status"}));
+    EXPECT_NE(tk::str(end.get(), {"result", "status"}), "Complete");
+    tk::stop(agent);
+}
+#endif
 
 // ---- TR-143 endpoints ----------------------------------------------------------------------------
 

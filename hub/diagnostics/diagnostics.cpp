@@ -180,6 +180,15 @@ std::shared_ptr<Diagnostics::Run> Diagnostics::begin(const std::string& device, 
     run->budget = hub_.loop().add_timer(run->budget_ms, [this, alive, weak] {
         auto r = weak.lock();
         if (alive.expired() || !r) return;
+        // The agent's Request is still running: cancel it (TR-181 Device.LocalAgent.Request.{i}.Cancel()), so the
+        // device does not go on testing for nobody. Its answer is not waited for.
+        if (!r->request_path.empty() && hub_.controller()) {
+            usp::Operate cancel;
+            cancel.command = r->request_path + "Cancel()";
+            cancel.command_key = r->id + "-cancel";
+            cancel.send_resp = true;
+            hub_.controller()->request(r->device, cancel, [](Result<usp::Msg>) {}, options_.usp_request_ms);
+        }
         finish(r, false, "no result within the hub's budget of " + std::to_string(r->budget_ms / 1000) + " s (" +
                              (r->progress.empty() ? std::string("no answer") : "last step: " + r->progress) + ")");
     });
@@ -376,7 +385,10 @@ void Diagnostics::operate(const std::shared_ptr<Run>& run) {
                 auto code = controller::usp_error_code(r.error());
                 if (code && *code == 7005)
                     return finish(cur, false, "the device is busy with another diagnostic of this kind (USP 7005)");
-                return finish(cur, false, r.error().message);
+                // The controller's text names the endpoint and msg_id first; the device's own words are enough.
+                const std::string& m = r.error().message;
+                size_t at = code ? m.find("USP error") : std::string::npos;
+                return finish(cur, false, at == std::string::npos ? m : "the device answered " + m.substr(at));
             }
             auto resp = r->operate_resp();
             if (!resp) return finish(cur, false, resp.error().message);

@@ -372,6 +372,11 @@ function diagWords(d) {
   }
 }
 
+function clock(ms) {
+  const t = new Date(ms), p = (n) => String(n).padStart(2, '0');
+  return `${p(t.getHours())}:${p(t.getMinutes())}:${p(t.getSeconds())}`;
+}
+
 function hopList(r) {
   const hops = r.hops || [];
   if (!hops.length) return null;
@@ -447,7 +452,7 @@ function renderDiag(d) {
     h('h3', {}, h('span', {class: d.status === 'running' ? 'running-dot' : ''}, diagTitle(d)),
       badge(d.status === 'running' ? 'en cours' : failed ? 'échec' : 'terminé',
             d.status === 'running' ? 'src-stale' : failed ? 'bad' : 'ok'),
-      h('span', {class: 'muted small'}, new Date(d.created_ms).toLocaleTimeString('fr-CA'),
+      h('span', {class: 'muted small'}, clock(d.created_ms),
         d.route === 'genieacs' ? ' · via GenieACS' : '')),
     h('p', {class: 'words', data: {field: 'diag-words'}}, diagWords(d)),
   ];
@@ -586,6 +591,7 @@ async function diagnose(serial, refresh) {
   if (!refresh) {
     $('result').hidden = true;
     $('hosts-section').hidden = true;
+    $('hosts').replaceChildren();  // never the previous device's clients while this one's load
     $('diag-section').hidden = true;
     $('refresh').hidden = true;
   }

@@ -141,6 +141,45 @@ async function main() {
     if (wired >= 0) assert.equal(wired, shown.groups.length - 1, 'wired/other comes last');
   });
 
+  // ---- the Diagnostics card (POST devices/:id/diagnostics) on the agent device ----
+  const token = fs.readFileSync(info.token_file, 'utf8').trim();
+  const record = (id, did) => json(`${info.hub_url}/devices/${encodeURIComponent(id)}/diagnostics/${encodeURIComponent(did)}`,
+                                   {Authorization: `Bearer ${token}`});
+  const fr1 = (v) => v.toLocaleString('fr-CA', {minimumFractionDigits: 1, maximumFractionDigits: 1});
+  // Runs one from the card: returns {did, words, status, rec} once the card shows its end.
+  async function runFromCard(deviceId, type, target) {
+    if (target !== undefined) await page.fill('#diag-target', target);
+    const posted = page.waitForResponse((r) => r.request().method() === 'POST' &&
+                                               /^\/devices\/.+\/diagnostics$/.test(new URL(r.url()).pathname), {timeout: 60000});
+    await page.click(`#diag-form button[data-type=${type}]`);
+    const resp = await posted;
+    const started = await resp.json().catch(() => null);
+    assert.equal(resp.status(), 202, `POST ${type}: ${JSON.stringify(started)}`);
+    const did = started.id;
+    const sel = `#diag-list li[data-id="${did}"]`;
+    await page.waitForSelector(`${sel}:not([data-status=running])`, {timeout: 120000});
+    return {did, words: (await page.textContent(`${sel} [data-field=diag-words]`) || '').trim(),
+            status: await page.getAttribute(sel, 'data-status'), sel, rec: await record(deviceId, did)};
+  }
+  const cardShown = await page.isVisible('#diag-section');
+  check('the Diagnostics card is shown with the device', () => assert.ok(cardShown));
+  const ping = await runFromCard(view.id, 'ping', '127.0.0.1');
+  check('ping from the card: the real agent pinged, the words are the hub\'s result', () => {
+    assert.equal(ping.rec.status, 'complete', JSON.stringify(ping.rec));
+    assert.equal(ping.rec.route, 'usp');
+    assert.equal(ping.rec.result.received, 10);
+    assert.equal(ping.status, 'complete');
+    assert.ok(ping.words.startsWith(`Perte ${fr1(ping.rec.result.lossPercent)} % (${ping.rec.result.received}/` +
+                                    `${ping.rec.result.sent} reçus) · latence moyenne ${fr1(ping.rec.result.avgMs)} ms`), ping.words);
+  });
+  // A command this agent does not have yet: the failure is in words, with the agent's reason.
+  const trace = await runFromCard(view.id, 'traceroute', '127.0.0.1');
+  check('a diagnostic that fails shows "Échec" and the hub\'s reason', () => {
+    assert.equal(trace.rec.status, 'failed', JSON.stringify(trace.rec));
+    assert.equal(trace.words, `Échec : ${trace.rec.reason}`);
+  });
+  await page.locator('#diag-section').screenshot({path: path.join(shotDir, 'diagnostics_card.png')});
+
   // A TR-098 (HT803G) TR-069-only unit: "Actualiser" runs its hosts refresh through InternetGatewayDevice paths;
   // the client GenieACS had not read (the fleet's cpe_params) appears, and the status line says what the task did.
   const tr098 = fleet.devices.find((d) => d.model === 'HT803G' && !d.agent && d.online && d.cpe_params &&
@@ -166,6 +205,18 @@ async function main() {
       assert.ok(names.includes('new-phone'), `rows: ${names.join(', ')}`);
       assert.equal(names.length, before + 1);
     });
+    // Ping through GenieACS (InternetGatewayDevice.IPPingDiagnostics; the NBI simulator plays the CPE's answer).
+    const trView = await json(`${info.hub_url}/devices/lookup?serial=${encodeURIComponent(tr098.serial)}`,
+                              {Authorization: `Bearer ${token}`});
+    const tping = await runFromCard(trView.id, 'ping', '192.0.2.1');
+    check('TR-069 ping from the card goes through GenieACS and shows its result', () => {
+      assert.equal(tping.rec.status, 'complete', JSON.stringify(tping.rec));
+      assert.equal(tping.rec.route, 'genieacs');
+      assert.equal(tping.rec.command, 'InternetGatewayDevice.IPPingDiagnostics');
+      assert.ok(tping.words.startsWith(`Perte ${fr1(tping.rec.result.lossPercent)} % (${tping.rec.result.received}/` +
+                                       `${tping.rec.result.sent} reçus)`), tping.words);
+    });
+    await page.locator('#diag-section').screenshot({path: path.join(shotDir, 'diagnostics_card_tr069.png')});
   } else {
     check('the fleet has a TR-098 unit with a client GenieACS has not read', () => assert.fail('none in the fleet'));
   }

@@ -307,10 +307,14 @@ class Demo:
                    "poller": {"interval_s": 30, "stale_after_s": 120}}
         json.dump(hub_cfg, open(os.path.join(st, "hub.json"), "w"), indent=2)
         json.dump(dev_cfg, open(os.path.join(st, "devices.json"), "w"), indent=2)
+        # Diagnostics from the page (docs/api.md "Diagnostics"): the hub's own TR-143 endpoints for speed tests.
+        json.dump({"tr143": {"enabled": True, "bind": LOOP, "port": 0}},
+                  open(os.path.join(st, "diagnostics.json"), "w"), indent=2)
         write_secret(sec("hub-service-token"), token + "\n")
         p, path = self.procs.start("cpe-hub", [hub_bin, "--config", os.path.join(st, "hub.json"), "--web",
                                                os.path.join(REPO, "hub/web")],
                                    env={"HUB_DEVICES_CONFIG": os.path.join(st, "devices.json"), "HUB_SERVICE_TOKEN": token,
+                                        "HUB_DIAGNOSTICS_CONFIG": os.path.join(st, "diagnostics.json"),
                                         "ERP_SERVICE_TOKEN": "%s:%s" % (erp_key, erp_secret)})
         hub_port = self.procs.wait_line("cpe-hub", p, path, "HTTP API on %s:" % LOOP).split()[0].rstrip(",;")
         usp_port = self.procs.wait_line("cpe-hub", p, path, "USP WebSocket server on %s:" % LOOP)

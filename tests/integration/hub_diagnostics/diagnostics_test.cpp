@@ -275,6 +275,12 @@ TEST_F(UspDiagnostics, NoOperationCompleteEndsAsFailedAtTheBudget) {
     auto end = hub.wait_end(kEid, did);
     EXPECT_EQ(tk::str(end.get(), {"status"}), "failed");
     EXPECT_NE(tk::str(end.get(), {"reason"}).find("budget"), std::string::npos) << cpe::json::print(end.get());
+    // The agent's Request is cancelled (Device.LocalAgent.Request.{i}.Cancel()).
+    auto cancel = agent->wait_for([](const ReceivedMsg& m) {
+        return m.type == cpe::usp::MsgType::operate && m.command.starts_with("Device.LocalAgent.Request.") &&
+               m.command.ends_with(".Cancel()");
+    });
+    EXPECT_TRUE(cancel);
     // A late OperationComplete changes nothing.
     complete(did, "IPPing()", {{"Status", "Complete"}, {"SuccessCount", "1"}, {"FailureCount", "0"}});
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -289,6 +295,15 @@ TEST_F(UspDiagnostics, AgentErrorsAndARestartEndTheDiagnosticAsFailed) {
     auto end = hub.wait_end(kEid, tk::str(tk::parse(r.body).get(), {"id"}));
     EXPECT_EQ(tk::str(end.get(), {"status"}), "failed");
     EXPECT_NE(tk::str(end.get(), {"reason"}).find("7005"), std::string::npos) << cpe::json::print(end.get());
+    // Another USP error: the device's words, without the controller's endpoint/msg_id prefix.
+    agent.reset();
+    start_agent({{"Device.IP.Diagnostics.TraceRoute()", 7026}});
+    r = hub.post(kEid, R"({"type":"traceroute","host":"192.0.2.1"})");
+    ASSERT_EQ(r.status, 202) << r.body;
+    end = hub.wait_end(kEid, tk::str(tk::parse(r.body).get(), {"id"}));
+    EXPECT_EQ(tk::str(end.get(), {"status"}), "failed");
+    EXPECT_EQ(tk::str(end.get(), {"reason"}).rfind("the device answered USP error 7026", 0), 0u)
+        << cpe::json::print(end.get());
 
     // A Boot! while a download runs: the agent restarted, the diagnostic is over.
     r = hub.post(kEid, R"({"type":"download","url":"http://192.0.2.1/f"})");
@@ -320,6 +335,11 @@ TEST_F(UspDiagnostics, ARunningDiagnosticIsFailedWhenTheHubRestarts) {
     ASSERT_EQ(r.status, 202) << r.body;
     std::string did = tk::str(tk::parse(r.body).get(), {"id"});
     ASSERT_TRUE(operate_of(did));
+    // Running on the device (the OperateResp reached the hub), then the hub stops.
+    ASSERT_TRUE(eventually([&] {
+        return tk::str(tk::parse(hub.get(kEid, did).body).get(), {"progress"}).find("Device.LocalAgent.Request.") !=
+               std::string::npos;
+    }));
     agent.reset();
     hub.stop();
     Hub again;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
+#include <vector>
 
 #include "json/json.hpp"
 #include "log/log.hpp"
@@ -29,14 +31,54 @@ constexpr const char* kSubscriptionId = "cpe-hub-diagnostics";
 // (cpe-agent checks each entry against its schema), and the hub tells its diagnostics apart by CommandKey.
 constexpr const char* kSubscriptionRefs = "Device.";
 
-// The TR-069 IPPing object and its leaves, by data model (TR-181 Device.IP.Diagnostics.IPPing; TR-098
-// InternetGatewayDevice.IPPingDiagnostics, TR-098 Amendment 2 — the same leaf names).
-std::string ping_object(sources::DataModel m) {
-    return m == sources::DataModel::tr098 ? "InternetGatewayDevice.IPPingDiagnostics"
-                                          : "Device.IP.Diagnostics.IPPing";
+// A diagnostic as a TR-069 CPE has it: an object whose writable leaves are the inputs and DiagnosticsState =
+// "Requested" starts it (TR-069 Amendment 6, Annex "Diagnostics"). By data model: TR-181 Device.IP.Diagnostics.*,
+// Device.DNS.Diagnostics.NSLookupDiagnostics, Device.WiFi.NeighboringWiFiDiagnostic (the XX230v's GenieACS export
+// in tests/sim/data has each, with these leaves); TR-098 InternetGatewayDevice.IPPingDiagnostics,
+// TraceRouteDiagnostics (TR-098 Amendment 2), DownloadDiagnostics, UploadDiagnostics (TR-143); TR-098 has no
+// standard NSLookup or neighbouring-Wi-Fi object (nullopt: 501). ProtocolVersion is not sent: older objects lack
+// it (the XX230v's IPPing has none) and setting a missing leaf faults the whole task.
+struct GenieSpec {
+    std::string object;
+    std::vector<const char*> inputs;  // TR-181 input argument names = the object's leaf names
+};
+std::optional<GenieSpec> genie_spec(Kind kind, sources::DataModel m) {
+    const bool tr098 = m == sources::DataModel::tr098;
+    switch (kind) {
+    case Kind::ping:
+        return GenieSpec{tr098 ? "InternetGatewayDevice.IPPingDiagnostics" : "Device.IP.Diagnostics.IPPing",
+                         {"Host", "NumberOfRepetitions", "Timeout", "DataBlockSize", "DSCP"}};
+    case Kind::traceroute:
+        return GenieSpec{tr098 ? "InternetGatewayDevice.TraceRouteDiagnostics" : "Device.IP.Diagnostics.TraceRoute",
+                         {"Host", "NumberOfTries", "Timeout", "MaxHopCount", "DSCP"}};
+    case Kind::download:
+        if (tr098) return GenieSpec{"InternetGatewayDevice.DownloadDiagnostics", {"DownloadURL", "DSCP"}};
+        return GenieSpec{"Device.IP.Diagnostics.DownloadDiagnostics",
+                         {"DownloadURL", "NumberOfConnections", "TimeBasedTestDuration", "DSCP"}};
+    case Kind::upload:
+        if (tr098) return GenieSpec{"InternetGatewayDevice.UploadDiagnostics", {"UploadURL", "TestFileLength", "DSCP"}};
+        return GenieSpec{"Device.IP.Diagnostics.UploadDiagnostics",
+                         {"UploadURL", "TestFileLength", "NumberOfConnections", "TimeBasedTestDuration", "DSCP"}};
+    case Kind::nslookup:
+        if (tr098) return std::nullopt;
+        return GenieSpec{"Device.DNS.Diagnostics.NSLookupDiagnostics", {"HostName", "DNSServer", "NumberOfRepetitions", "Timeout"}};
+    case Kind::wifi_scan:
+        if (tr098) return std::nullopt;
+        return GenieSpec{"Device.WiFi.NeighboringWiFiDiagnostic", {}};
+    }
+    return std::nullopt;
 }
-const char* const kPingResults[] = {"DiagnosticsState",    "SuccessCount",        "FailureCount",
-                                    "AverageResponseTime", "MinimumResponseTime", "MaximumResponseTime"};
+bool string_input(std::string_view name) {
+    return name == "Host" || name == "DownloadURL" || name == "UploadURL" || name == "HostName" || name == "DNSServer";
+}
+// TR-098's TraceRouteDiagnostics names its hop leaves HopHost, HopHostAddress, HopErrorCode, HopRTTimes; the result
+// reads TR-181's names.
+std::string output_name(std::string rel) {
+    if (!rel.starts_with("RouteHops.")) return rel;
+    size_t dot = rel.rfind('.');
+    if (dot != std::string::npos && rel.compare(dot + 1, 3, "Hop") == 0) rel.erase(dot + 1, 3);
+    return rel;
+}
 // GenieACS stores each inform's event codes as Events.<code, spaces as '_'> (dateTime of the last one): the
 // XX230v's GenieACS export (tests/sim/data) has Events.0_BOOTSTRAP, Events.Inform, Events.Registered. The name
 // for "8 DIAGNOSTICS COMPLETE" (TR-069 Amendment 6, Table 7) follows that rule (assumption: not seen in a dump).
@@ -57,6 +99,7 @@ struct Diagnostics::Run {
     std::string msg_id;          // USP request in flight
     std::string request_path;    // Device.LocalAgent.Request.{i} of an asynchronous command
     std::string genie_object;    // TR-069: the diagnostics object
+    std::vector<const char*> genie_inputs;  // TR-069: the object's input leaves
     std::string event_before;    // TR-069: Events.8_DIAGNOSTICS_COMPLETE when the diagnostic was asked for
     bool reading = false;
 };
@@ -259,9 +302,6 @@ void Diagnostics::post(const net::Request& req, net::Responder res) {
         return run_agent(run);
     }
     if (!genie_) return res.json(404, error_body(404, "device '" + id + "' is not known"));
-    if (parsed->kind != Kind::ping)
-        return res.json(501, error_body(501, std::string("'type': ") + kind_name(parsed->kind) +
-                                                 " is not available for TR-069 devices through GenieACS (ping only)"));
     auto request = std::make_shared<Request>(std::move(parsed).value());
     std::weak_ptr<int> alive = alive_;
     genie_->get_device(id, {"InternetGatewayDevice.DeviceInfo.SoftwareVersion", "Device.DeviceInfo.SoftwareVersion",
@@ -274,8 +314,16 @@ void Diagnostics::post(const net::Request& req, net::Responder res) {
                            std::string key = id + "\n" + kind_name(request->kind);
                            if (busy_.count(key))
                                return res.json(409, error_body(409, "a diagnostic of this kind is already running"));
+                           auto model = sources::model_of(f.value->params);
+                           auto spec = genie_spec(request->kind, model);
+                           if (!spec)
+                               return res.json(501, error_body(501, std::string("'type': ") + kind_name(request->kind) +
+                                                                        " has no standard object in a " +
+                                                                        sources::data_model_name(model) +
+                                                                        " device's data model (TR-069 through GenieACS)"));
                            auto run = begin(id, std::move(*request), "genieacs");
-                           run->genie_object = ping_object(sources::model_of(f.value->params));
+                           run->genie_object = spec->object;
+                           run->genie_inputs = spec->inputs;
                            res.json(202, record_json(*run));
                            run_genieacs(run, *f.value);
                        });
@@ -434,10 +482,10 @@ void Diagnostics::run_genieacs(const std::shared_ptr<Run>& run, const sources::G
     run->event_before = doc.value(kDiagEvent);
     const std::string base = run->genie_object + ".";
     std::vector<sources::Task::SetValue> values;
-    for (const char* k : {"Host", "NumberOfRepetitions", "Timeout", "DataBlockSize", "DSCP"}) {
+    for (const char* k : run->genie_inputs) {
         auto it = run->request.inputs.find(k);
         if (it == run->request.inputs.end()) continue;
-        values.push_back({base + k, it->second, std::string(k) == "Host" ? "xsd:string" : "xsd:unsignedInt"});
+        values.push_back({base + k, it->second, string_input(k) ? "xsd:string" : "xsd:unsignedInt"});
     }
     values.push_back({base + "DiagnosticsState", "Requested", "xsd:string"});
     auto task = sources::Task::set_parameter_values(values);
@@ -464,7 +512,7 @@ void Diagnostics::run_genieacs(const std::shared_ptr<Run>& run, const sources::G
                                           sources::task_outcome_name(t.outcome) +
                                           (t.reason.empty() ? "" : ": " + t.reason) + ")");
         }
-        progress(cur, "the CPE runs the ping; waiting for its 8 DIAGNOSTICS COMPLETE inform");
+        progress(cur, "the CPE runs the diagnostic; waiting for its 8 DIAGNOSTICS COMPLETE inform");
         genie_poll(cur);
     });
 }
@@ -488,10 +536,9 @@ void Diagnostics::genie_poll(const std::shared_ptr<Run>& run) {
 }
 
 void Diagnostics::genie_read(const std::shared_ptr<Run>& run) {
-    const std::string base = run->genie_object + ".";
-    std::vector<std::string> names;
-    for (const char* k : kPingResults) names.push_back(base + k);
-    auto task = sources::Task::get_parameter_values(names);
+    // The whole object (its result tables too: TraceRoute.RouteHops, NSLookupDiagnostics.Result, …): a refreshObject
+    // reads it from the CPE, instances gone included.
+    auto task = sources::Task::refresh_object(run->genie_object);
     if (!task) return finish(run, false, task.error().message);
     progress(run, "8 DIAGNOSTICS COMPLETE received; reading the results");
     sources::TaskOptions opt;
@@ -499,7 +546,7 @@ void Diagnostics::genie_read(const std::shared_ptr<Run>& run) {
     opt.dedupe = false;
     std::weak_ptr<int> alive = alive_;
     std::weak_ptr<Run> weak = run;
-    genie_->post_task(run->device, *task, opt, [this, alive, weak, names](sources::Fetched<sources::TaskResult> f) {
+    genie_->post_task(run->device, *task, opt, [this, alive, weak](sources::Fetched<sources::TaskResult> f) {
         auto cur = weak.lock();
         if (alive.expired() || !cur || cur->status != "running") return;
         if (!f.ok()) return finish(cur, false, "GenieACS: " + f.provenance.error);
@@ -507,7 +554,7 @@ void Diagnostics::genie_read(const std::shared_ptr<Run>& run) {
             return finish(cur, false, std::string("reading the results: ") +
                                           sources::task_outcome_name(f.value.outcome) +
                                           (f.value.fault.empty() ? "" : ": " + f.value.fault));
-        genie_->get_device(cur->device, names,
+        genie_->get_device(cur->device, {cur->genie_object},
                            [this, alive, weak](sources::Fetched<std::optional<sources::GenieDevice>> doc) {
                                auto inner = weak.lock();
                                if (alive.expired() || !inner || inner->status != "running") return;
@@ -515,10 +562,13 @@ void Diagnostics::genie_read(const std::shared_ptr<Run>& run) {
                                if (!doc.value) return finish(inner, false, "GenieACS: the device is gone");
                                std::map<std::string, std::string> out;
                                const std::string object = inner->genie_object + ".";
-                               for (const char* k : kPingResults) {
-                                   const auto* p = doc.value->find(object + k);
-                                   if (p && p->has_value) out[k] = p->value;
-                               }
+                               constexpr size_t kMaxOutputs = 4096;
+                               for (auto it = doc.value->params.lower_bound(object);
+                                    it != doc.value->params.end() && it->first.starts_with(object) &&
+                                    out.size() < kMaxOutputs;
+                                    ++it)
+                                   if (!it->second.object && it->second.has_value)
+                                       out[output_name(it->first.substr(object.size()))] = it->second.value;
                                std::string state = out.count("DiagnosticsState") ? out["DiagnosticsState"] : "";
                                if (state == "Requested" || state.empty())
                                    return finish(inner, false, "the CPE reported 8 DIAGNOSTICS COMPLETE but "

@@ -6,10 +6,10 @@
 // An agent device (an admitted USP endpoint of that id) gets the TR-181 command through USP Operate; the hub
 // subscribes to its OperationComplete notifications first (Device.LocalAgent.Subscription, ID
 // "cpe-hub-diagnostics") and ends the diagnostic when the one with its command key arrives. Any other id is a
-// TR-069 device in GenieACS: ping only, by setting the IPPing object's parameters (TR-181 Device.IP.Diagnostics.IPPing
-// or TR-098 InternetGatewayDevice.IPPingDiagnostics, from the device's data model) with DiagnosticsState
-// Requested, then waiting for the CPE's "8 DIAGNOSTICS COMPLETE" inform (GenieACS records it as
-// Events.8_DIAGNOSTICS_COMPLETE) and reading the results with a getParameterValues task.
+// TR-069 device in GenieACS: the diagnostics object of its data model (TR-181 Device.IP.Diagnostics.IPPing, …;
+// TR-098 InternetGatewayDevice.IPPingDiagnostics, …) gets its inputs and DiagnosticsState = Requested, then the
+// hub waits for the CPE's "8 DIAGNOSTICS COMPLETE" inform (GenieACS records it as Events.8_DIAGNOSTICS_COMPLETE)
+// and reads the object with a refreshObject task.
 // Every diagnostic has a budget (what its arguments let the device take, plus a margin, within [min, max]): past
 // it the diagnostic ends as failed with the reason. Records are kept in the hub's SQLite file (DiagnosticsStore).
 // Loop thread only.

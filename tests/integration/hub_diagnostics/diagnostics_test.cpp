@@ -587,6 +587,50 @@ TEST_F(Tr069Diagnostics, PingOnATr098DeviceUsesIPPingDiagnostics) {
     EXPECT_EQ(tk::num(end.get(), {"result", "lossPercent"}), 0);
 }
 
+TEST_F(Tr069Diagnostics, EveryKindOnATr181DeviceThroughItsDiagnosticsObject) {
+    auto run = [&](const std::string& body) {
+        auto r = hub.post(xx, body);
+        EXPECT_EQ(r.status, 202) << body << " " << r.body;
+        return hub.wait_end(xx, tk::str(tk::parse(r.body).get(), {"id"}));
+    };
+    // TraceRoute: the CPE's three hops replace the nine of the export's last run.
+    auto t = run(R"({"type":"traceroute","host":"198.51.100.9","maxHops":10})");
+    ASSERT_EQ(tk::str(t.get(), {"status"}), "complete") << cpe::json::print(t.get());
+    EXPECT_EQ(tk::str(t.get(), {"command"}), "Device.IP.Diagnostics.TraceRoute");
+    const cJSON* hops = tk::at(t.get(), {"result", "hops"});
+    ASSERT_EQ(cJSON_GetArraySize(hops), 3) << cpe::json::print(t.get());
+    EXPECT_EQ(tk::str(cJSON_GetArrayItem(hops, 2), {"address"}), "198.51.100.9");
+    EXPECT_EQ(tk::str(t.get(), {"result", "summary"}), "3 hops, last 198.51.100.9");
+    // Download: 12.5 MB between BOMTime and EOMTime one second apart.
+    auto d = run(R"({"type":"download","url":"http://192.0.2.1/file"})");
+    ASSERT_EQ(tk::str(d.get(), {"status"}), "complete") << cpe::json::print(d.get());
+    EXPECT_EQ(tk::str(d.get(), {"outputs", "DownloadURL"}), "http://192.0.2.1/file");
+    EXPECT_NEAR(tk::num(d.get(), {"result", "mbps"}), 100, 1);
+    // Upload: the TestFileLength the hub set is what the CPE sent.
+    auto u = run(R"({"type":"upload","url":"http://192.0.2.1/up","bytes":5000000})");
+    ASSERT_EQ(tk::str(u.get(), {"status"}), "complete") << cpe::json::print(u.get());
+    EXPECT_EQ(tk::num(u.get(), {"result", "bytes"}), 5000000);
+    // NSLookup and the neighbouring Wi-Fi scan (our own SSID among them).
+    auto n = run(R"({"type":"nslookup","hostName":"acs.example.net","dnsServer":"192.0.2.53"})");
+    ASSERT_EQ(tk::str(n.get(), {"status"}), "complete") << cpe::json::print(n.get());
+    EXPECT_EQ(tk::str(n.get(), {"result", "summary"}), "resolves to 192.0.2.10");
+    auto w = run(R"({"type":"wifiScan"})");
+    ASSERT_EQ(tk::str(w.get(), {"status"}), "complete") << cpe::json::print(w.get());
+    EXPECT_EQ(cJSON_GetArraySize(tk::at(w.get(), {"result", "networks"})), 4);
+}
+
+TEST_F(Tr069Diagnostics, TracerouteOnATr098DeviceReadsItsHopLeaves) {
+    auto r = hub.post(ht, R"({"type":"traceroute","host":"203.0.113.5"})");
+    ASSERT_EQ(r.status, 202) << r.body;
+    auto end = hub.wait_end(ht, tk::str(tk::parse(r.body).get(), {"id"}));
+    ASSERT_EQ(tk::str(end.get(), {"status"}), "complete") << cpe::json::print(end.get());
+    EXPECT_EQ(tk::str(end.get(), {"command"}), "InternetGatewayDevice.TraceRouteDiagnostics");
+    const cJSON* hops = tk::at(end.get(), {"result", "hops"});
+    ASSERT_EQ(cJSON_GetArraySize(hops), 3) << cpe::json::print(end.get());
+    EXPECT_EQ(tk::str(cJSON_GetArrayItem(hops, 0), {"address"}), "10.0.0.1");  // HopHostAddress
+    EXPECT_EQ(tk::num(cJSON_GetArrayItem(hops, 0), {"errorCode"}), 0);
+}
+
 TEST_F(Tr069Diagnostics, FailuresOfTheTr069Route) {
     // The CPE never sends its 8 DIAGNOSTICS COMPLETE inform: the budget ends it.
     sim("diagnostics", R"({"id":")" + xx + R"(","inform":false})");
@@ -603,9 +647,20 @@ TEST_F(Tr069Diagnostics, FailuresOfTheTr069Route) {
     end = hub.wait_end(ht, tk::str(tk::parse(r.body).get(), {"id"}));
     EXPECT_EQ(tk::str(end.get(), {"status"}), "failed");
     EXPECT_NE(tk::str(end.get(), {"reason"}).find("offline"), std::string::npos) << cpe::json::print(end.get());
-    // Only ping goes through GenieACS; unknown devices are 404.
-    r = hub.post(xx, R"({"type":"traceroute","host":"192.0.2.1"})");
+    // No standard object for it in TR-098: 501 naming the data model; unknown devices are 404.
+    r = hub.post(ht, R"({"type":"nslookup","hostName":"acs.example.net"})");
     EXPECT_EQ(r.status, 501) << r.body;
+    EXPECT_NE(r.body.find("tr098"), std::string::npos) << r.body;
+    r = hub.post(ht, R"({"type":"wifiScan"})");
+    EXPECT_EQ(r.status, 501) << r.body;
+    // An object the CPE does not have: it faults the setParameterValues, the reason says so.
+    sim("online", R"({"id":")" + ht + R"(","online":true})");
+    r = hub.post(ht, R"({"type":"download","url":"http://192.0.2.1/f"})");
+    ASSERT_EQ(r.status, 202) << r.body;
+    end = hub.wait_end(ht, tk::str(tk::parse(r.body).get(), {"id"}));
+    EXPECT_EQ(tk::str(end.get(), {"status"}), "failed");
+    EXPECT_NE(tk::str(end.get(), {"reason"}).find("refused the parameters"), std::string::npos)
+        << cpe::json::print(end.get());
     r = hub.post("000000-Nothing-NOSUCH", R"({"type":"ping","host":"192.0.2.1"})");
     EXPECT_EQ(r.status, 404) << r.body;
 }

@@ -201,8 +201,14 @@ class Device:
         any path the device lacks."""
         now = now_iso()
         found = False
-        for p in [p for p in self.staged if p == path or p.startswith(path + ".")]:
+        for p in sorted(p for p in self.staged if p == path or p.startswith(path + ".")):
             a = self.staged.pop(p)
+            if a.get("removed"):  # an instance the CPE no longer has: the read drops it and what is under it
+                for q, _ in list(self.subtree(p)):
+                    self.over[q] = None
+                self.over_keys = None
+                found = True
+                continue
             a["ts"] = now
             self.over[p] = a
             found = True
@@ -308,6 +314,17 @@ class Device:
                             ("AverageResponseTime", 0, "xsd:unsignedInt", False),
                             ("MinimumResponseTime", 0, "xsd:unsignedInt", False),
                             ("MaximumResponseTime", 0, "xsd:unsignedInt", False)):
+            t[d + "." + k] = leaf(v, vt, ts, w)
+        # sim (assumption): TR-098 TraceRouteDiagnostics (TR-098 Amendment 2) too; no Download/UploadDiagnostics
+        # (TR-143 objects the HT803G's data model is not known to have: setting them faults, as on a CPE without them).
+        d = r + "TraceRouteDiagnostics"
+        t[d] = obj(ts)
+        t[d + ".RouteHops"] = obj(ts)
+        for k, v, vt, w in (("DiagnosticsState", "None", "xsd:string", True), ("Host", "", "xsd:string", True),
+                            ("NumberOfTries", 3, "xsd:unsignedInt", True), ("Timeout", 5000, "xsd:unsignedInt", True),
+                            ("DataBlockSize", 38, "xsd:unsignedInt", True), ("DSCP", 0, "xsd:unsignedInt", True),
+                            ("MaxHopCount", 30, "xsd:unsignedInt", True), ("ResponseTime", 0, "xsd:unsignedInt", False),
+                            ("RouteHopsNumberOfEntries", 0, "xsd:unsignedInt", False)):
             t[d + "." + k] = leaf(v, vt, ts, w)
         return t
 
@@ -626,6 +643,86 @@ def validate_task(t):
     return None
 
 
+DIAGNOSTIC_OBJECTS = {
+    "Device.IP.Diagnostics.IPPing": "ping", "InternetGatewayDevice.IPPingDiagnostics": "ping",
+    "Device.IP.Diagnostics.TraceRoute": "traceroute", "InternetGatewayDevice.TraceRouteDiagnostics": "traceroute",
+    "Device.IP.Diagnostics.DownloadDiagnostics": "download", "InternetGatewayDevice.DownloadDiagnostics": "download",
+    "Device.IP.Diagnostics.UploadDiagnostics": "upload", "InternetGatewayDevice.UploadDiagnostics": "upload",
+    "Device.DNS.Diagnostics.NSLookupDiagnostics": "nslookup", "Device.WiFi.NeighboringWiFiDiagnostic": "wifi",
+}
+
+
+def diagnostic_kind(obj):
+    return DIAGNOSTIC_OBJECTS.get(obj)
+
+
+def iso_after(seconds):
+    t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
+
+
+def diagnostic_results(kind, o, value_of, dev):
+    """sim: what the CPE's test found ({leaf: [value, type]}). Leaf names: TR-181 (the XX230v export's objects) and
+    TR-098 / TR-143 for InternetGatewayDevice (TraceRoute hops as HopHost, HopHostAddress, HopErrorCode,
+    HopRTTimes). The numbers are this simulator's (assumptions), overridable with /__sim/diagnostics."""
+    u = "xsd:unsignedInt"
+    tr098 = dev.spec["model"] != "XX230v"
+    if kind == "ping":
+        ok = o.get("success", 4)
+        r = {"SuccessCount": [ok, u], "FailureCount": [o.get("failure", 0), u]}
+        for k, key, dflt in (("Average", "avg_ms", 12), ("Minimum", "min_ms", 10), ("Maximum", "max_ms", 15)):
+            ms = o.get(key, dflt if ok else 0)
+            r[k + "ResponseTime"] = [ms, u]
+            if value_of(k + "ResponseTimeDetailed") is not None:  # the µs form, where the object has it (XX230v)
+                r[k + "ResponseTimeDetailed"] = [ms * 1000, u]
+        return r
+    if kind == "traceroute":
+        host = value_of("Host") or "192.0.2.1"
+        hops = o.get("hops", ["10.0.0.1", "100.64.0.1", host])
+        pre = "Hop" if tr098 else ""
+        r = {"ResponseTime": [len(hops) * 3, u], "RouteHopsNumberOfEntries": [len(hops), u]}
+        for i, a in enumerate(hops, start=1):
+            b = "RouteHops.%d." % i
+            r[b + pre + "Host"] = [a, "xsd:string"]
+            r[b + pre + "HostAddress"] = [a, "xsd:string"]
+            r[b + pre + "ErrorCode"] = [0, u]
+            r[b + pre + "RTTimes"] = ["%d,%d,%d" % (i, i + 1, i), "xsd:string"]
+        return r
+    if kind in ("download", "upload"):
+        nbytes = o.get("bytes", 12500000) if kind == "download" else int(value_of("TestFileLength") or 0)
+        secs = o.get("seconds", 1.0)
+        r = {"ROMTime": [iso_after(0), "xsd:dateTime"], "BOMTime": [iso_after(0), "xsd:dateTime"],
+             "EOMTime": [iso_after(secs), "xsd:dateTime"]}
+        if kind == "download":
+            r.update({"TestBytesReceived": [nbytes, u], "TotalBytesReceived": [nbytes + 4000, u]})
+        else:
+            r.update({"TestBytesSent": [nbytes, u], "TotalBytesSent": [nbytes + 4000, u]})
+        return r
+    if kind == "nslookup":
+        name = value_of("HostName") or "example.net"
+        return {"SuccessCount": [1, u], "ResultNumberOfEntries": [1, u],
+                "Result.1.Status": ["Success", "xsd:string"], "Result.1.AnswerType": ["Authoritative", "xsd:string"],
+                "Result.1.HostNameReturned": [name, "xsd:string"],
+                "Result.1.IPAddresses": [o.get("addresses", "192.0.2.10"), "xsd:string"],
+                "Result.1.DNSServerIP": [value_of("DNSServer") or "192.0.2.53", "xsd:string"],
+                "Result.1.ResponseTime": [7, u]}
+    if kind == "wifi":
+        own = (dev.attr("Device.WiFi.SSID.3.SSID") or {}).get("value", ("",))[0]
+        # sim: three neighbours and, on 5 GHz, the device's own SSID as a mesh satellite hears it
+        nets = o.get("networks") or [
+            ("Voisin-2G", "2.4GHz", 1, -48, "20MHz"), ("Bell123", "2.4GHz", 6, -71, "20MHz"),
+            ("Cafe-Wifi", "5GHz", 36, -80, "80MHz"), (own, "5GHz", 44, -55, "80MHz")]
+        r = {"ResultNumberOfEntries": [len(nets), u]}
+        for i, (ssid, band, ch, sig, bw) in enumerate(nets, start=1):
+            b = "Result.%d." % i
+            r.update({b + "SSID": [ssid, "xsd:string"], b + "BSSID": ["02:00:00:00:00:%02X" % i, "xsd:string"],
+                      b + "OperatingFrequencyBand": [band, "xsd:string"], b + "Channel": [ch, u],
+                      b + "SignalStrength": [sig, "xsd:int"], b + "OperatingChannelBandwidth": [bw, "xsd:string"],
+                      b + "SecurityModeEnabled": ["WPA2-Personal", "xsd:string"], b + "Noise": [-95, "xsd:int"]})
+        return r
+    return {}
+
+
 def now_iso():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
@@ -743,31 +840,38 @@ class State:
                     a["value"] = (typed(str(p[1]), p[2] if len(p) > 2 else old[1]), p[2] if len(p) > 2 else old[1])
                     a["ts"] = now
                     dev.over[p[0]] = a
-                    if p[0].endswith(("IPPing.DiagnosticsState", "IPPingDiagnostics.DiagnosticsState")) and \
-                            str(p[1]) == "Requested":
+                    if p[0].endswith(".DiagnosticsState") and str(p[1]) == "Requested" and \
+                            diagnostic_kind(p[0][:-len(".DiagnosticsState")]):
                         ping = p[0][:-len("DiagnosticsState")]
                 dev.over_keys = None
             dev.last_inform = now_iso()
             dev.changed()
         if ping:
-            self.start_ping(dev, ping)
+            self.start_diagnostic(dev, ping)
         return None
 
-    def start_ping(self, dev, base):
-        """The CPE runs the ping after the session, then informs with 8 DIAGNOSTICS COMPLETE (see "Diagnostics")."""
+    def start_diagnostic(self, dev, base):
+        """The CPE runs the diagnostic after the session, then informs with 8 DIAGNOSTICS COMPLETE ("Diagnostics")."""
         o = dict(dev.ping_outcome)
+        kind = diagnostic_kind(base[:-1])
+
+        def value_of(leaf_name):
+            a = dev.attr(base + leaf_name)
+            return a["value"][0] if a and "value" in a else None
 
         def complete():
             with self.lock:
                 now = now_iso()
-                ok = o.get("success", 4)
-                for k, v, vt in (("DiagnosticsState", o.get("state", "Complete"), "xsd:string"),
-                                 ("SuccessCount", ok, "xsd:unsignedInt"),
-                                 ("FailureCount", o.get("failure", 0), "xsd:unsignedInt"),
-                                 ("AverageResponseTime", o.get("avg_ms", 12 if ok else 0), "xsd:unsignedInt"),
-                                 ("MinimumResponseTime", o.get("min_ms", 10 if ok else 0), "xsd:unsignedInt"),
-                                 ("MaximumResponseTime", o.get("max_ms", 15 if ok else 0), "xsd:unsignedInt")):
-                    dev.stage(base + k, [v, vt], now)
+                state = o.get("state", "Complete")
+                results = diagnostic_results(kind, o, value_of, dev)
+                results.update(o.get("results") or {})
+                fresh = {".".join(k.split(".")[:2]) for k in results if re.match(r"^(RouteHops|Result)\.\d+\.", k)}
+                for p in [q for q, _ in dev.subtree(base[:-1]) if re.match(r"^(RouteHops|Result)\.\d+$", q[len(base):])]:
+                    if p[len(base):] not in fresh:
+                        dev.staged[p] = {"removed": True}  # rows of the last run the CPE no longer has
+                for k, v in results.items():
+                    dev.stage(base + k, v, now)
+                dev.stage(base + "DiagnosticsState", [state, "xsd:string"], now)
                 if o.get("inform", True) and dev.online:
                     dev.over["Events.8_DIAGNOSTICS_COMPLETE"] = leaf(now, "xsd:dateTime", now)
                     dev.over_keys = None

@@ -333,6 +333,7 @@ const DIAG_NAME = {ping: 'Ping', traceroute: 'Traceroute', download: 'Débit des
 const nf1 = (v) => (typeof v === 'number' ? v.toLocaleString('fr-CA', {minimumFractionDigits: 1, maximumFractionDigits: 1}) : DASH);
 
 const diag = {id: null, ours: new Set(), items: new Map(), source: null, poll: null, gen: 0};
+let chartSeq = 0;
 
 function diagTitle(d) {
   const a = d.args || {};
@@ -386,10 +387,11 @@ function hopList(r) {
 }
 
 const BANDS = [
-  {name: '2,4 GHz', test: (b, c) => /^2\.4/.test(b) || (!b && c <= 14), lo: 0, hi: 14, ticks: [1, 6, 11, 13]},
-  {name: '5 GHz', test: (b, c) => /^5/.test(b) || (!b && c >= 32 && c <= 177), lo: 30, hi: 170,
+  // lo/hi: the channels shown, with room for a 40 MHz arc at the band's edges.
+  {name: '2,4 GHz', test: (b, c) => /^2\.4/.test(b) || (!b && c <= 14), lo: -3, hi: 17, ticks: [1, 6, 11, 13]},
+  {name: '5 GHz', test: (b, c) => /^5/.test(b) || (!b && c >= 32 && c <= 177), lo: 28, hi: 173,
    ticks: [36, 52, 64, 100, 116, 132, 149, 165]},
-  {name: '6 GHz', test: (b) => /^6/.test(b), lo: 0, hi: 234, ticks: [1, 37, 69, 101, 133, 165, 197, 229]},
+  {name: '6 GHz', test: (b) => /^6/.test(b), lo: -7, hi: 241, ticks: [1, 37, 69, 101, 133, 165, 197, 229]},
 ];
 
 // One chart per band: each network as an arc over the channels its bandwidth covers (channel numbers are 5 MHz
@@ -411,6 +413,12 @@ function channelCharts(networks, ours) {
     const y = (dbmv) => T + ((-20 - Math.max(-100, Math.min(-20, dbmv))) * (H - T - B)) / 80;
     const svg = el('svg', {viewBox: `0 0 ${W} ${H}`, class: 'chan-chart', role: 'img',
                            'aria-label': `Canaux ${band.name} : ${nets.length} réseau(x)`, 'data-band': band.name});
+    // Arcs stay inside the plot (a 160 MHz network at a band edge would cross the axis labels).
+    const clipId = `clip-${++chartSeq}`;
+    const clip = el('clipPath', {id: clipId});
+    clip.append(el('rect', {x: L, y: 0, width: W - L - R, height: H - B}));
+    svg.append(clip);
+    const plot = el('g', {'clip-path': `url(#${clipId})`});
     svg.append(el('line', {x1: L, y1: H - B, x2: W - R, y2: H - B, class: 'axis'}));
     for (const d of [-30, -50, -70, -90]) {
       svg.append(el('line', {x1: L, y1: y(d), x2: W - R, y2: y(d), class: 'axis'}));
@@ -423,12 +431,13 @@ function channelCharts(networks, ours) {
       const half = bw / 10;
       const top = y(typeof n.signalDbm === 'number' ? n.signalDbm : -95);
       const x0 = x(n.channel - half), x1 = x(n.channel + half), base = H - B;
-      svg.append(el('path', {d: `M${x0.toFixed(1)},${base} Q${x(n.channel).toFixed(1)},${(2 * top - base).toFixed(1)} ` +
-                                `${x1.toFixed(1)},${base}`, class: `net${mine ? ' ours' : ''}`,
-                             'data-ssid': n.ssid || '', 'data-channel': n.channel}));
-      svg.append(el('text', {x: x(n.channel) - 12, y: Math.max(T + 8, top - 3), class: mine ? 'ours' : ''},
+      plot.append(el('path', {d: `M${x0.toFixed(1)},${base} Q${x(n.channel).toFixed(1)},${(2 * top - base).toFixed(1)} ` +
+                                 `${x1.toFixed(1)},${base}`, class: `net${mine ? ' ours' : ''}`,
+                              'data-ssid': n.ssid || '', 'data-channel': n.channel}));
+      plot.append(el('text', {x: x(n.channel) - 12, y: Math.max(T + 8, top - 3), class: mine ? 'ours' : ''},
                     `${mine ? '★ ' : ''}${n.ssid || '(masqué)'}`));
     }
+    svg.append(plot);
     out.push(h('div', {class: 'chan-band'}, h('p', {class: 'small muted'}, `${band.name} — dBm par canal`), svg));
   }
   return out;
@@ -445,7 +454,8 @@ function wifiTable(networks, ours) {
       h('td', {}, show(n.bandwidth)), h('td', {}, show(n.security))))));
 }
 
-function renderDiag(d) {
+// `full`: the newest of its type: its hops, chart and table are drawn (older ones keep their words).
+function renderDiag(d, full) {
   const r = d.result || {};
   const failed = d.status === 'failed' || r.ok === false;
   const kids = [
@@ -456,8 +466,8 @@ function renderDiag(d) {
         d.route === 'genieacs' ? ' · via GenieACS' : '')),
     h('p', {class: 'words', data: {field: 'diag-words'}}, diagWords(d)),
   ];
-  if (d.status === 'complete' && d.type === 'traceroute') kids.push(hopList(r));
-  if (d.status === 'complete' && d.type === 'wifiScan') {
+  if (full && d.status === 'complete' && d.type === 'traceroute') kids.push(hopList(r));
+  if (full && d.status === 'complete' && d.type === 'wifiScan') {
     kids.push(...channelCharts(r.networks || [], diag.ours));
     kids.push(wifiTable(r.networks || [], diag.ours));
   }
@@ -467,7 +477,12 @@ function renderDiag(d) {
 
 function drawDiagnostics() {
   const list = [...diag.items.values()].sort((a, b) => b.created_ms - a.created_ms).slice(0, 10);
-  $('diag-list').replaceChildren(...list.map(renderDiag));
+  const seen = new Set();
+  $('diag-list').replaceChildren(...list.map((d) => {
+    const full = !seen.has(d.type);
+    seen.add(d.type);
+    return renderDiag(d, full);
+  }));
   if (!list.length) $('diag-list').replaceChildren(h('li', {class: 'muted'}, 'Aucun diagnostic récent.'));
 }
 

@@ -221,6 +221,47 @@ async function main() {
     check('the fleet has a TR-098 unit with a client GenieACS has not read', () => assert.fail('none in the fleet'));
   }
 
+  // A TR-069-only XX230v: every diagnostic through GenieACS (the NBI simulator plays the CPE). The Wi-Fi scan is drawn
+  // as a channel chart per band with the device's own SSIDs (the hub's view of it) marked.
+  const tr181 = fleet.devices.find((d) => d.model === 'XX230v' && !d.agent && d.online && d.serial === d.tr069_serial);
+  if (tr181) {
+    await page.fill('#serial', tr181.serial);
+    const looked = page.waitForResponse((r) => new URL(r.url()).pathname === '/devices/lookup', {timeout: 60000});
+    await page.click('#diagnose');
+    const tv = await (await looked).json();
+    await page.waitForSelector('#diag-section:not([hidden])', {timeout: 60000});
+    const tr = await runFromCard(tv.id, 'traceroute', '198.51.100.20');
+    const hopsShown = await page.$$eval(`${tr.sel} ol.hops li`, (els) => els.map((e) => e.textContent));
+    check('TR-069 traceroute: the hops listed are the hub\'s, in order', () => {
+      assert.equal(tr.rec.status, 'complete', JSON.stringify(tr.rec));
+      assert.equal(hopsShown.length, tr.rec.result.hops.length);
+      tr.rec.result.hops.forEach((x, i) => assert.ok(hopsShown[i].startsWith(x.address), `${hopsShown[i]} / ${x.address}`));
+    });
+    const dl = await runFromCard(tv.id, 'download');
+    check('TR-069 download: Mb/s in words, the URL the hub\'s own TR-143 endpoint', () => {
+      assert.equal(dl.rec.status, 'complete', JSON.stringify(dl.rec));
+      assert.match(dl.rec.outputs.DownloadURL, /\/tr143\/download\?bytes=\d+$/);
+      assert.ok(dl.words.startsWith(`${fr1(dl.rec.result.mbps)} Mb/s en descente`), dl.words);
+    });
+    const ws = await runFromCard(tv.id, 'wifiScan');
+    const ours = new Set(((tv.wifi || {}).ssids || []).map((x) => x.ssid).filter(Boolean));
+    const drawn = await page.$$eval(`${ws.sel} svg.chan-chart path.net`, (els) =>
+      els.map((e) => ({ssid: e.dataset.ssid, ours: e.classList.contains('ours'), band: e.closest('svg').dataset.band})));
+    check('Wi-Fi scan: one arc per network, per band, ours marked', () => {
+      assert.equal(ws.rec.status, 'complete', JSON.stringify(ws.rec));
+      const nets = ws.rec.result.networks;
+      assert.equal(drawn.length, nets.length);
+      assert.ok(new Set(drawn.map((d) => d.band)).size >= 2, JSON.stringify(drawn));
+      for (const d of drawn) assert.equal(d.ours, ours.has(d.ssid), `${d.ssid} (ours: ${[...ours].join(', ')})`);
+      assert.ok(drawn.some((d) => d.ours), `one of ours among ${JSON.stringify(drawn)} (ours: ${[...ours].join(', ')})`);
+    });
+    // The header is sticky: out of the way for a picture of the card alone (docs/diagnostics-card.png is this one).
+    await page.addStyleTag({content: 'header { position: static !important; }'});
+    await page.locator('#diag-section').screenshot({path: path.join(shotDir, 'diagnostics_card_wifi.png')});
+  } else {
+    check('the fleet has an online TR-069-only XX230v', () => assert.fail('none in the fleet'));
+  }
+
   // Unknown serial → "appareil introuvable".
   await page.fill('#serial', 'NOSUCHDEVICE123');
   await page.click('#diagnose');

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "config/config.hpp"
+#include "diag/nslookup.hpp"
 #include "diag/ping.hpp"
 #include "json/json.hpp"
 #include "log/log.hpp"
@@ -206,7 +207,9 @@ int run_daemon(const DaemonArgs& args) {
     // Diagnostics run on worker threads of the runner; completions come back to this loop.
     usp::CommandRunner runner([&ev](std::function<void()> fn) { ev.post(std::move(fn)); },
                               cfg->state_dir.empty() ? "" : state_file(cfg->state_dir, kRunningCommandsFile));
-    runner.add(diag::ipping_command(diag::resolve_literal));
+    // Names resolve through our DNS client to the board's resolv.conf servers (a fixture's own file in fixture mode).
+    runner.add(diag::ipping_command(diag::dns_resolver(args.root)));
+    runner.add(diag::nslookup_command(args.root));
     usp::UspAgent agent(device_schema(), endpoint_id, cfg->controller.endpoint_id, hooks);
     agent.set_periodic_interval_s(cfg->periodic_interval_s);
     agent.update_model(first);

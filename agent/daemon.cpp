@@ -16,6 +16,7 @@
 #include "config/config.hpp"
 #include "diag/nslookup.hpp"
 #include "diag/ping.hpp"
+#include "diag/traceroute.hpp"
 #include "json/json.hpp"
 #include "log/log.hpp"
 #include "model/board.hpp"
@@ -210,6 +211,7 @@ int run_daemon(const DaemonArgs& args) {
     // Names resolve through our DNS client to the board's resolv.conf servers (a fixture's own file in fixture mode).
     runner.add(diag::ipping_command(diag::dns_resolver(args.root)));
     runner.add(diag::nslookup_command(args.root));
+    runner.add(diag::traceroute_command(diag::dns_resolver(args.root)));
     usp::UspAgent agent(device_schema(), endpoint_id, cfg->controller.endpoint_id, hooks);
     agent.set_periodic_interval_s(cfg->periodic_interval_s);
     agent.update_model(first);

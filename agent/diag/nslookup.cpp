@@ -54,33 +54,33 @@ usp::Args run_nslookup(const std::string& root, const usp::RunContext& ctx) {
         uint32_t response_ms = 0;
         size_t count = 0;
         bool any_answer = false, authoritative = true;
+        std::string failure;  // the first query's failure, used when no address came back at all
         for (uint16_t type : {net::dns::kTypeA, net::dns::kTypeAaaa}) {
+            if (ctx.stop_now()) break;
             auto r = net::dns::query(server, host, type, timeout_ms, stop, 53, device);
+            std::string f;
             if (!r) {
-                if (r.error().code == Errc::invalid_argument) status = "Error_HostNameNotResolved";
-                else if (r.error().code == Errc::timeout) status = any_answer ? status : "Error_Timeout";
-                else if (r.error().code == Errc::unavailable) status = "Error_DNSServerNotAvailable";
-                else status = "Error_Other";
-                break;
+                if (r.error().code == Errc::invalid_argument) f = "Error_HostNameNotResolved";
+                else if (r.error().code == Errc::timeout) f = "Error_Timeout";
+                else if (r.error().code == Errc::unavailable) f = "Error_DNSServerNotAvailable";
+                else f = "Error_Other";
+            } else {
+                if (!any_answer) response_ms = (r->response_us + 500) / 1000;
+                any_answer = true;
+                authoritative = authoritative && r->response.authoritative;
+                if (r->response.rcode == 3) f = "Error_HostNameNotResolved";
+                else if (r->response.rcode != 0) f = "Error_Other";
+                for (const net::dns::Record& rec : r->response.answers) {
+                    if (rec.type != type || rec.data.empty() || count >= kMaxAddresses) continue;
+                    addresses += (count++ ? "," : "") + rec.data;
+                    returned = rec.name;
+                }
             }
-            if (type == net::dns::kTypeA) response_ms = (r->response_us + 500) / 1000;
-            any_answer = true;
-            authoritative = authoritative && r->response.authoritative;
-            if (r->response.rcode == 3) {
-                status = "Error_HostNameNotResolved";
-                break;
-            }
-            if (r->response.rcode != 0) {
-                status = "Error_Other";
-                break;
-            }
-            for (const net::dns::Record& rec : r->response.answers) {
-                if (rec.type != type || rec.data.empty() || count >= kMaxAddresses) continue;
-                addresses += (count++ ? "," : "") + rec.data;
-                returned = rec.name;
-            }
+            if (failure.empty()) failure = f;
+            // No answer at all from the server: the AAAA query would only wait as long again.
+            if (!r && type == net::dns::kTypeA) break;
         }
-        if (status == "Success" && count == 0) status = "Error_HostNameNotResolved";
+        status = count ? "Success" : (failure.empty() ? "Error_HostNameNotResolved" : failure);
         if (status == "Success") {
             ++ok;
             answer_type = authoritative ? "Authoritative" : "NonAuthoritative";

@@ -26,7 +26,7 @@ protected:
                      R"(/usp", "endpoint_id": ")" + kDiagController + R"("}, "state_dir": ")" + (dir / "state").string() +
                      R"("})");
         ASSERT_TRUE(agent->running());
-        client = std::make_unique<DiagClient>(ctl, *agent);
+        client = std::make_unique<DiagClient>(ctl, [this] { return agent->log(); });
         ASSERT_TRUE(client->connect());
     }
     void TearDown() override {

@@ -17,6 +17,7 @@
 #include "diag/nslookup.hpp"
 #include "diag/ping.hpp"
 #include "diag/traceroute.hpp"
+#include "diag/transfer.hpp"
 #include "json/json.hpp"
 #include "log/log.hpp"
 #include "model/board.hpp"
@@ -212,6 +213,8 @@ int run_daemon(const DaemonArgs& args) {
     runner.add(diag::ipping_command(diag::dns_resolver(args.root)));
     runner.add(diag::nslookup_command(args.root));
     runner.add(diag::traceroute_command(diag::dns_resolver(args.root)));
+    runner.add(diag::download_command(diag::dns_resolver(args.root)));
+    runner.add(diag::upload_command(diag::dns_resolver(args.root)));
     usp::UspAgent agent(device_schema(), endpoint_id, cfg->controller.endpoint_id, hooks);
     agent.set_periodic_interval_s(cfg->periodic_interval_s);
     agent.update_model(first);

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -75,7 +76,7 @@ struct Net {
     std::string prefix;
     std::string why_not;  // set when the network could not be made
     fs::path dir;
-    std::unique_ptr<Child> relay, dnsmasq, agent;
+    std::unique_ptr<Child> relay, dnsmasq, agent, http;
     std::unique_ptr<TestController> ctl;
     std::unique_ptr<DiagClient> client;
     std::string ns(const char* n) const { return prefix + "-" + n; }
@@ -143,6 +144,15 @@ protected:
                                      "--bind-interfaces", "--user=root", "--pid-file=" + (n.dir / "dnsmasq.pid").string(),
                                      "--address=/speedtest.diag.test/10.77.3.2", "--log-queries", "--log-facility=-"},
             n.dir / "dnsmasq.log");
+        // The HTTP server the transfers use, and the 20 Mbit/s bottleneck: tbf on the server's egress.
+        n.http = std::make_unique<Child>(
+            std::vector<std::string>{"ip", "netns", "exec", srv, "python3",
+                                     std::string(CPE_SOURCE_DIR) + "/tests/integration/agent_diag/tr143_server.py",
+                                     "10.77.3.2", "8080"},
+            n.dir / "http.log");
+        if (!n.http->wait_log("ready", 10)) return void(n.why_not = "the test HTTP server did not start: " + n.http->log());
+        if (sh("ip netns exec " + srv + " tc qdisc add dev " + p + "d root tbf rate 20mbit burst 32kb latency 100ms", &out) != 0)
+            return void(n.why_not = "cannot add a tbf qdisc: " + out);
         // The agent's board root: the fixture with a resolv.conf naming the server's dnsmasq.
         fs::copy(std::string(CPE_SOURCE_DIR) + "/boards/tplink-xx230v/fixtures/rootfs", n.dir / "rootfs",
                  fs::copy_options::recursive);
@@ -175,6 +185,7 @@ protected:
         n.ctl.reset();
         n.relay.reset();
         n.dnsmasq.reset();
+        n.http.reset();
         n.agent.reset();
         for (const char* s : {"cpe", "r1", "r2", "srv"}) sh("ip netns del " + n.ns(s));
         fs::remove_all(n.dir);
@@ -260,6 +271,38 @@ TEST_F(NetnsDiagTest, NsLookupGetsTheAddressDnsmasqWasGiven) {
     auto none = run("Device.DNS.Diagnostics.NSLookupDiagnostics()",
                     {{"HostName", "speedtest.diag.test"}, {"DNSServer", "10.77.2.2"}, {"Timeout", "500"}});
     EXPECT_EQ(none["Result.1.Status"], "Error_DNSServerNotAvailable");
+}
+
+// Mb/s of a TR-143 result: body bytes over BOM → EOM (TR-143's throughput definition).
+double mbps(const cpe::usp::StrMap& out, const char* bytes_key) {
+    auto us = [](const std::string& t) {  // "YYYY-MM-DDThh:mm:ss.ffffffZ" → µs of the day (tests stay within a day)
+        return ((std::stoll(t.substr(11, 2)) * 60 + std::stoll(t.substr(14, 2))) * 60 + std::stoll(t.substr(17, 2))) *
+                   1000000 + std::stoll(t.substr(20, 6));
+    };
+    const double secs = static_cast<double>(us(out.at("EOMTime")) - us(out.at("BOMTime"))) / 1e6;
+    return static_cast<double>(std::stoull(out.at(bytes_key))) * 8 / secs / 1e6;
+}
+
+TEST_F(NetnsDiagTest, DownloadThroughATwentyMegabitLink) {
+    relay(0, 0, 0, 0);
+    auto out = run("Device.IP.Diagnostics.DownloadDiagnostics()",
+                   {{"DownloadURL", "http://speedtest.diag.test:8080/bytes/1000000000"},
+                    {"NumberOfConnections", "4"},
+                    {"TimeBasedTestDuration", "5"}});
+    ASSERT_EQ(out["Status"], "Complete");
+    EXPECT_EQ(out["IPAddressUsed"], "10.77.1.2");
+    const double rate = mbps(out, "TestBytesReceived");
+    std::printf("download: %s bytes, %.2f Mb/s through tbf 20mbit\n", out["TestBytesReceived"].c_str(), rate);
+    EXPECT_GE(rate, 15.0) << "the link was shaped to 20 Mbit/s";
+    EXPECT_LE(rate, 21.0) << "the link was shaped to 20 Mbit/s";
+    // A file-based upload (no shaping upstream) reaches the server whole.
+    auto up = run("Device.IP.Diagnostics.UploadDiagnostics()",
+                  {{"UploadURL", "http://10.77.3.2:8080/up"}, {"TestFileLength", "5000000"}});
+    EXPECT_EQ(up["Status"], "Complete");
+    EXPECT_EQ(up["TestBytesSent"], "5000000");
+    // A port where nothing listens: TR-143's Error_InitConnectionFailed.
+    auto refused = run("Device.IP.Diagnostics.DownloadDiagnostics()", {{"DownloadURL", "http://10.77.3.2:8081/bytes/1"}});
+    EXPECT_EQ(refused["Status"], "Error_InitConnectionFailed");
 }
 
 }  // namespace

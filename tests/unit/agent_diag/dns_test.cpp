@@ -1,6 +1,6 @@
 // Our DNS client (common/net/dns.*): the query it builds, the parser on hand-made answers (compression,
 // CNAME chains, pointers that loop or run off the end), resolv.conf, and real queries to a responder in the
-// test (UDP on 127.0.0.77:53) — also NSLookupDiagnostics() and IPPing() of a name through it.
+// test (UDP on 127.0.0.77:53 and 127.0.0.80:53) — also NSLookupDiagnostics() and IPPing() of a name through it.
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -95,14 +95,14 @@ TEST(DnsResolvConf, NameserversOnly) {
 // A DNS responder for the tests: "host.test" → 10.20.30.40 (A) and nothing else (NXDOMAIN), authoritative.
 class Responder {
 public:
-    Responder() {
+    explicit Responder(const char* address) : address_(address) {
         fd_ = socket(AF_INET, SOCK_DGRAM, 0);
         sockaddr_in a{};
         a.sin_family = AF_INET;
         a.sin_port = htons(53);
-        inet_pton(AF_INET, "127.0.0.77", &a.sin_addr);
+        inet_pton(AF_INET, address, &a.sin_addr);
         if (bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
-            why_ = std::string("cannot bind 127.0.0.77:53: ") + strerror(errno);
+            why_ = "cannot bind " + address_ + ":53: " + strerror(errno);
             return;
         }
         timeval tv{0, 100000};
@@ -141,6 +141,7 @@ private:
             sendto(fd_, out.data(), out.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
         }
     }
+    std::string address_;
     int fd_ = -1;
     std::string why_;
     std::atomic<bool> stop_{false};
@@ -149,7 +150,7 @@ private:
 };
 
 TEST(DnsClient, QueriesAndResolves) {
-    Responder r;
+    Responder r("127.0.0.77");
     if (!r.why_not().empty()) GTEST_SKIP() << r.why_not();
     auto a = dns::query("127.0.0.77", "host.test", dns::kTypeA, 2000);
     ASSERT_TRUE(a) << a.error().message;
@@ -178,11 +179,11 @@ usp::Args run(const usp::CommandSpec& spec, usp::Args args) {
 }
 
 TEST(NsLookup, AnswersAndFailuresPerRepetition) {
-    Responder r;
+    Responder r("127.0.0.80");
     if (!r.why_not().empty()) GTEST_SKIP() << r.why_not();
     const fs::path root = fs::temp_directory_path() / ("cpe-dns-root-" + std::to_string(getpid()));
     fs::create_directories(root / "etc");
-    std::ofstream(root / "etc/resolv.conf") << "nameserver 127.0.0.77\n";
+    std::ofstream(root / "etc/resolv.conf") << "nameserver 127.0.0.80\n";
     auto spec = cpe::agent::diag::nslookup_command(root.string());
     auto out = run(spec, {{"HostName", "host.test"}, {"NumberOfRepetitions", "2"}});
     EXPECT_EQ(out["Status"], "Complete");
@@ -191,11 +192,11 @@ TEST(NsLookup, AnswersAndFailuresPerRepetition) {
     EXPECT_EQ(out["Result.1.IPAddresses"], "10.20.30.40");
     EXPECT_EQ(out["Result.1.AnswerType"], "Authoritative");
     EXPECT_EQ(out["Result.1.HostNameReturned"], "host.test");
-    EXPECT_EQ(out["Result.2.DNSServerIP"], "127.0.0.77");
-    auto missing = run(spec, {{"HostName", "nothing.test"}, {"DNSServer", "127.0.0.77"}});
+    EXPECT_EQ(out["Result.2.DNSServerIP"], "127.0.0.80");
+    auto missing = run(spec, {{"HostName", "nothing.test"}, {"DNSServer", "127.0.0.80"}});
     EXPECT_EQ(missing["SuccessCount"], "0");
     EXPECT_EQ(missing["Result.1.Status"], "Error_HostNameNotResolved");
-    auto down = run(spec, {{"HostName", "host.test"}, {"DNSServer", "127.0.0.78"}});
+    auto down = run(spec, {{"HostName", "host.test"}, {"DNSServer", "127.0.0.81"}});
     EXPECT_EQ(down["Result.1.Status"], "Error_DNSServerNotAvailable");
     auto unnamed = run(spec, {{"HostName", "host.test"}, {"DNSServer", "dns.nowhere.test"}});
     EXPECT_EQ(unnamed["Status"], "Error_DNSServerNotResolved");

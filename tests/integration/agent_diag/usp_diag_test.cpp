@@ -74,4 +74,13 @@ TEST_F(UspDiagTest, BadArgumentIsNamedAndASecondOfAKindIsRefused) {
     EXPECT_EQ(f->err_code, cpe::usp::err::command_canceled);
 }
 
+TEST_F(UspDiagTest, SiteSurveyOfTheFixturesRadios) {
+    // The XX230v fixture: its iw scan dumps for ra0 and rai0 (captured/iw_dev_*_scan_dump.out).
+    auto out = client->run("Device.WiFi.NeighboringWiFiDiagnostic()", {}, 30);
+    EXPECT_EQ(out["Status"], "Complete");
+    EXPECT_EQ(out["ResultNumberOfEntries"], "6");
+    EXPECT_EQ(out["Result.5.Radio"], "Device.WiFi.Radio.2.");
+    EXPECT_EQ(out["Result.5.OperatingFrequencyBand"], "5GHz");
+}
+
 }  // namespace

@@ -14,7 +14,11 @@
 #include <thread>
 
 #include "config/config.hpp"
+#include "diag/nslookup.hpp"
 #include "diag/ping.hpp"
+#include "diag/site_survey.hpp"
+#include "diag/traceroute.hpp"
+#include "diag/transfer.hpp"
 #include "json/json.hpp"
 #include "log/log.hpp"
 #include "model/board.hpp"
@@ -206,7 +210,24 @@ int run_daemon(const DaemonArgs& args) {
     // Diagnostics run on worker threads of the runner; completions come back to this loop.
     usp::CommandRunner runner([&ev](std::function<void()> fn) { ev.post(std::move(fn)); },
                               cfg->state_dir.empty() ? "" : state_file(cfg->state_dir, kRunningCommandsFile));
-    runner.add(diag::ipping_command(diag::resolve_literal));
+    // Names resolve through our DNS client to the board's resolv.conf servers (a fixture's own file in fixture mode).
+    runner.add(diag::ipping_command(diag::dns_resolver(args.root)));
+    runner.add(diag::nslookup_command(args.root));
+    runner.add(diag::traceroute_command(diag::dns_resolver(args.root)));
+    runner.add(diag::download_command(diag::dns_resolver(args.root)));
+    runner.add(diag::upload_command(diag::dns_resolver(args.root)));
+    {
+        // The site survey's tool follows the board's station collector (its radio family).
+        diag::RadioFamily family = diag::RadioFamily::iw;
+        for (const auto& c : b.profile().collectors) {
+            const std::string type = c->type();
+            if (type == "wl_broadcom") family = diag::RadioFamily::wl;
+            else if (type == "realtek_wlan") family = diag::RadioFamily::realtek;
+        }
+        std::vector<diag::SurveyRadio> radios;
+        for (const auto& w : b.profile().wifi) radios.push_back({w.interface, w.band, family});
+        runner.add(diag::neighboring_wifi_command(std::move(radios), args.root));
+    }
     usp::UspAgent agent(device_schema(), endpoint_id, cfg->controller.endpoint_id, hooks);
     agent.set_periodic_interval_s(cfg->periodic_interval_s);
     agent.update_model(first);

@@ -10,14 +10,6 @@
 
 namespace cpe::agent::diag {
 
-Result<Address> resolve_literal(const std::string& host, const std::string& version) {
-    auto a = Address::parse(host);
-    if (!a) return make_error(Errc::not_found, "'" + host + "' is not an IP address");
-    if ((version == "IPv4" && a->family() != AF_INET) || (version == "IPv6" && a->family() != AF_INET6))
-        return make_error(Errc::not_found, host + " is not an " + version + " address");
-    return *a;
-}
-
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -41,7 +33,7 @@ usp::Args failed(const std::string& status) {
 usp::Args run_ping(const Resolver& resolver, const usp::RunContext& ctx) {
     const usp::Args& a = ctx.args;
     const std::string host = a.at("Host");
-    auto to = resolver(host, a.at("ProtocolVersion"));
+    auto to = resolver(host, a.at("ProtocolVersion"), [&ctx] { return ctx.stop_now(); });
     if (!to) return failed(to.error().code == Errc::not_found ? "Error_CannotResolveHostName" : "Error_Internal");
     const uint32_t reps = static_cast<uint32_t>(std::stoul(a.at("NumberOfRepetitions")));
     const int timeout_ms = static_cast<int>(std::stoul(a.at("Timeout")));

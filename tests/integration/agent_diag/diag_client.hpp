@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 
 #include "agent_process.hpp"
@@ -17,13 +18,13 @@ inline const std::string kDiagController = "self::test-controller";
 
 class DiagClient {
 public:
-    DiagClient(TestController& ctl, AgentProcess& agent) : ctl_(ctl), agent_(agent) {}
+    DiagClient(TestController& ctl, std::function<std::string()> agent_log) : ctl_(ctl), log_(std::move(agent_log)) {}
 
     // Accepts the agent's connection (WebSocketConnectRecord, Boot! acknowledged) and subscribes to
     // OperationComplete of every command. False (with a test failure) when the agent does not connect.
     bool connect() {
         auto open = ctl_.next_of(ControllerEvent::Kind::open, 60);
-        EXPECT_TRUE(open) << "the agent did not connect; its log:\n" << agent_.log();
+        EXPECT_TRUE(open) << "the agent did not connect; its log:\n" << log_();
         if (!open) return false;
         conn_ = open->conn;
         if (!ctl_.next_of(ControllerEvent::Kind::record, 30)) return false;  // WebSocketConnectRecord
@@ -67,7 +68,7 @@ public:
             << (resp && resp->type() == cpe::usp::MsgType::error ? resp->error()->err_msg : "no response");
         if (!resp || resp->type() != cpe::usp::MsgType::operate_resp) return {};
         auto oc = completion(key, timeout_s);
-        EXPECT_TRUE(oc) << "no OperationComplete for " << command << "; agent log:\n" << agent_.log();
+        EXPECT_TRUE(oc) << "no OperationComplete for " << command << "; agent log:\n" << log_();
         if (!oc) return {};
         auto* out = std::get_if<cpe::usp::OutputArgs>(&oc->operation_resp);
         EXPECT_TRUE(out) << std::get<cpe::usp::CommandFailure>(oc->operation_resp).err_msg;
@@ -93,7 +94,7 @@ private:
     }
 
     TestController& ctl_;
-    AgentProcess& agent_;
+    std::function<std::string()> log_;
     int conn_ = 0;
     int keys_ = 0;
     std::string agent_id_;

@@ -26,7 +26,7 @@ protected:
                      R"(/usp", "endpoint_id": ")" + kDiagController + R"("}, "state_dir": ")" + (dir / "state").string() +
                      R"("})");
         ASSERT_TRUE(agent->running());
-        client = std::make_unique<DiagClient>(ctl, *agent);
+        client = std::make_unique<DiagClient>(ctl, [this] { return agent->log(); });
         ASSERT_TRUE(client->connect());
     }
     void TearDown() override {
@@ -72,6 +72,15 @@ TEST_F(UspDiagTest, BadArgumentIsNamedAndASecondOfAKindIsRefused) {
     auto* f = std::get_if<u::CommandFailure>(&oc->operation_resp);
     ASSERT_NE(f, nullptr);
     EXPECT_EQ(f->err_code, cpe::usp::err::command_canceled);
+}
+
+TEST_F(UspDiagTest, SiteSurveyOfTheFixturesRadios) {
+    // The XX230v fixture: its iw scan dumps for ra0 and rai0 (captured/iw_dev_*_scan_dump.out).
+    auto out = client->run("Device.WiFi.NeighboringWiFiDiagnostic()", {}, 30);
+    EXPECT_EQ(out["Status"], "Complete");
+    EXPECT_EQ(out["ResultNumberOfEntries"], "6");
+    EXPECT_EQ(out["Result.5.Radio"], "Device.WiFi.Radio.2.");
+    EXPECT_EQ(out["Result.5.OperatingFrequencyBand"], "5GHz");
 }
 
 }  // namespace

@@ -6,12 +6,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <thread>
 #include <fstream>
 #include <vector>
 
 #include "diag/icmp.hpp"
 #include "diag/ping.hpp"
+#include "diag/traceroute.hpp"
 
 using namespace cpe::agent::diag;
 namespace usp = cpe::agent::usp;
@@ -126,6 +129,34 @@ TEST(IpPing, CancelStopsWithinAProbe) {
     auto out = spec.run(ctx);
     t.join();
     EXPECT_LT(std::stoul(out.at("SuccessCount")), 1000u);  // stopped early, not after 100 s
+}
+
+}  // namespace
+
+namespace {
+
+TEST(TraceRoute, LoopbackIsOneHopAway) {
+    auto spec = traceroute_command(resolve_literal);
+    auto out = run(spec, {{"Host", "127.0.0.1"}, {"NumberOfTries", "2"}, {"Timeout", "1000"}, {"MaxHopCount", "5"}});
+    EXPECT_EQ(out.at("Status"), "Complete");
+    EXPECT_EQ(out.at("IPAddressUsed"), "127.0.0.1");
+    EXPECT_EQ(out.at("RouteHops.1.HostAddress"), "127.0.0.1");
+    EXPECT_EQ(out.at("RouteHops.1.ErrorCode"), "0");
+    EXPECT_EQ(out.count("RouteHops.2.HostAddress"), 0u);
+    // Two tries, two round-trip times.
+    EXPECT_EQ(std::count(out.at("RouteHops.1.RTTimes").begin(), out.at("RouteHops.1.RTTimes").end(), ','), 1);
+}
+
+TEST(TraceRoute, BoundsAreCheckedBeforeItRuns) {
+    auto spec = traceroute_command(resolve_literal);
+    usp::Args a{{"Host", "127.0.0.1"}, {"NumberOfTries", "4"}};
+    auto e = usp::validate_args(spec, a);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->arg, "NumberOfTries");
+    usp::Args slow{{"Host", "127.0.0.1"}, {"MaxHopCount", "64"}, {"NumberOfTries", "3"}, {"Timeout", "30000"}};
+    auto s = usp::validate_args(spec, slow);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->arg, "Timeout");
 }
 
 }  // namespace

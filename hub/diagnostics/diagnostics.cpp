@@ -285,6 +285,20 @@ void Diagnostics::post(const net::Request& req, net::Responder res) {
         int status = parsed.error().code == Errc::too_large ? 413 : 400;
         return res.json(status, error_body(status, parsed.error().message));
     }
+    // A test its arguments let run longer than the hub ever waits would only end at the budget: refused now.
+    if (parsed->expected_ms > options_.max_budget_ms) {
+        static const std::map<Kind, const char*> kWhat = {
+            {Kind::ping, "'count' × 'timeoutMs'"},
+            {Kind::traceroute, "'maxHops' × 'tries' × 'timeoutMs'"},
+            {Kind::nslookup, "'count' × 'timeoutMs'"},
+            {Kind::download, "'durationS'"},
+            {Kind::upload, "'durationS'"},
+            {Kind::wifi_scan, "the scan"}};
+        return res.json(400, error_body(400, std::string(kWhat.at(parsed->kind)) + " may take " +
+                                                 std::to_string(parsed->expected_ms / 1000) +
+                                                 " s, more than the hub waits for a diagnostic (" +
+                                                 std::to_string(options_.max_budget_ms / 1000) + " s)"));
+    }
     std::string busy_key = id + "\n" + kind_name(parsed->kind);
     if (auto b = busy_.find(busy_key); b != busy_.end())
         return res.json(409, error_body(409, std::string("a ") + kind_name(parsed->kind) + " diagnostic of '" + id +

@@ -172,12 +172,33 @@ async function main() {
     assert.ok(ping.words.startsWith(`Perte ${fr1(ping.rec.result.lossPercent)} % (${ping.rec.result.received}/` +
                                     `${ping.rec.result.sent} reçus) · latence moyenne ${fr1(ping.rec.result.avgMs)} ms`), ping.words);
   });
-  // A command this agent does not have yet: the failure is in words, with the agent's reason.
+  // Traceroute to loopback through the real agent: the hops listed are the record's.
   const trace = await runFromCard(view.id, 'traceroute', '127.0.0.1');
-  check('a diagnostic that fails shows "Échec" and the hub\'s reason', () => {
-    assert.equal(trace.rec.status, 'failed', JSON.stringify(trace.rec));
-    assert.equal(trace.words, `Échec : ${trace.rec.reason}`);
+  const traceHops = await page.$$eval(`${trace.sel} ol.hops li`, (els) => els.map((e) => e.textContent));
+  check('traceroute from the card: the agent\'s hops, listed in order', () => {
+    assert.equal(trace.rec.status, 'complete', JSON.stringify(trace.rec));
+    assert.ok(trace.rec.result.hops.length >= 1);
+    assert.equal(traceHops.length, trace.rec.result.hops.length);
+    trace.rec.result.hops.forEach((x, i) => assert.ok(traceHops[i].startsWith(x.address || '*'), traceHops[i]));
   });
+  // A DNS lookup the demo's agent cannot do (its fixture root has no resolv.conf and no DNS server runs): the words
+  // say how it ended, from the record.
+  const ns = await runFromCard(view.id, 'nslookup', 'example.net');
+  check('a diagnostic that does not succeed says so in words (the record\'s status or reason)', () => {
+    assert.ok(ns.rec.status === 'failed' || (ns.rec.result && ns.rec.result.ok === false), JSON.stringify(ns.rec));
+    assert.equal(ns.words, ns.rec.status === 'failed' ? `Échec : ${ns.rec.reason}`
+                                                       : `Terminé avec l’état ${ns.rec.result.status}`);
+  });
+  // The agent's site survey (the fixture board's scan dump): one arc per network.
+  const scan = await runFromCard(view.id, 'wifiScan');
+  const arcs = await page.$$eval(`${scan.sel} svg.chan-chart path.net`, (els) => els.length);
+  check('Wi-Fi scan from the agent: one arc per network', () => {
+    assert.equal(scan.rec.status, 'complete', JSON.stringify(scan.rec));
+    assert.ok(scan.rec.result.networks.length > 0);
+    assert.equal(arcs, scan.rec.result.networks.filter((n) => typeof n.channel === 'number').length);
+  });
+  // The header is sticky: out of the way for pictures of the card alone (docs/diagnostics-card*.png are these).
+  await page.addStyleTag({content: 'header { position: static !important; }'});
   await page.locator('#diag-section').screenshot({path: path.join(shotDir, 'diagnostics_card.png')});
 
   // A TR-098 (HT803G) TR-069-only unit: "Actualiser" runs its hosts refresh through InternetGatewayDevice paths;
@@ -255,8 +276,6 @@ async function main() {
       for (const d of drawn) assert.equal(d.ours, ours.has(d.ssid), `${d.ssid} (ours: ${[...ours].join(', ')})`);
       assert.ok(drawn.some((d) => d.ours), `one of ours among ${JSON.stringify(drawn)} (ours: ${[...ours].join(', ')})`);
     });
-    // The header is sticky: out of the way for a picture of the card alone (docs/diagnostics-card.png is this one).
-    await page.addStyleTag({content: 'header { position: static !important; }'});
     await page.locator('#diag-section').screenshot({path: path.join(shotDir, 'diagnostics_card_wifi.png')});
   } else {
     check('the fleet has an online TR-069-only XX230v', () => assert.fail('none in the fleet'));

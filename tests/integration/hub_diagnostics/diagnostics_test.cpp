@@ -257,6 +257,10 @@ TEST_F(UspDiagnostics, BadArgumentsAreRefusedNamingThem) {
     EXPECT_NE(r.body.find("'type'"), std::string::npos) << r.body;
     r = hub.post("os::NOSUCHDEVICE", R"({"type":"ping","host":"192.0.2.1"})");
     EXPECT_EQ(r.status, 404) << r.body;
+    // Longer than the hub would wait (this test's max_budget_ms is 8 s): refused, naming the arguments.
+    r = hub.post(kEid, R"({"type":"traceroute","host":"192.0.2.1","maxHops":30,"tries":3,"timeoutMs":1000})");
+    EXPECT_EQ(r.status, 400);
+    EXPECT_NE(r.body.find("'maxHops' × 'tries' × 'timeoutMs' may take 90 s"), std::string::npos) << r.body;
     // Without credentials, like every /devices route.
     auto anon = tk::request("POST", hub.url + "/devices/" + path_encode(kEid) + "/diagnostics", {},
                             R"({"type":"ping","host":"192.0.2.1"})");
@@ -353,10 +357,11 @@ TEST_F(UspDiagnostics, ARunningDiagnosticIsFailedWhenTheHubRestarts) {
 // ---- the real agent ---------------------------------------------------------------------------------
 
 #ifdef CPE_AGENT
-TEST(RealAgentDiagnostics, PingFromTheXx230vFixtureThroughTheHub) {
+TEST(RealAgentDiagnostics, EveryCommandOfTheXx230vFixtureThroughTheHub) {
     TempDir tmp;
     Hub hub;
-    hub.start(tmp.path, R"({"min_budget_ms": 20000})");
+    hub.start(tmp.path, R"({"min_budget_ms": 20000, "max_budget_ms": 60000,
+                             "tr143": {"enabled": true, "bind": "127.0.0.1", "port": 0, "default_download_bytes": 3000000}})");
     ASSERT_TRUE(hub.why.empty()) << hub.why;
     const std::string src = CPE_SOURCE_DIR;
     fs::create_directories(tmp.path / "state");
@@ -393,6 +398,44 @@ TEST(RealAgentDiagnostics, PingFromTheXx230vFixtureThroughTheHub) {
     EXPECT_FALSE(cJSON_IsTrue(tk::at(end.get(), {"result", "ok"})));
     EXPECT_EQ(tk::str(end.get(), {"result", "summary"}), tk::str(end.get(), {"outputs", "Status"}));
     EXPECT_NE(tk::str(end.get(), {"result", "status"}), "Complete");
+
+    // TraceRoute to loopback: one hop, the address itself.
+    r = hub.post(eid, R"({"type":"traceroute","host":"127.0.0.1","maxHops":5,"tries":1,"timeoutMs":1000})");
+    ASSERT_EQ(r.status, 202) << r.body;
+    end = hub.wait_end(eid, tk::str(tk::parse(r.body).get(), {"id"}));
+    ASSERT_EQ(tk::str(end.get(), {"status"}), "complete") << cpe::json::print(end.get()) << tk::slurp(agent.out);
+    const cJSON* hops = tk::at(end.get(), {"result", "hops"});
+    ASSERT_GE(cJSON_GetArraySize(hops), 1) << cpe::json::print(end.get());
+    EXPECT_EQ(tk::str(cJSON_GetArrayItem(hops, cJSON_GetArraySize(hops) - 1), {"address"}), "127.0.0.1");
+
+    // A speed test with no URL: the agent fetches the hub's own TR-143 download, then sends to its upload.
+    r = hub.post(eid, R"({"type":"download","connections":2})");
+    ASSERT_EQ(r.status, 202) << r.body;
+    end = hub.wait_end(eid, tk::str(tk::parse(r.body).get(), {"id"}));
+    ASSERT_EQ(tk::str(end.get(), {"status"}), "complete") << cpe::json::print(end.get()) << tk::slurp(agent.out);
+    EXPECT_EQ(tk::str(end.get(), {"result", "status"}), "Complete") << cpe::json::print(end.get());
+    // TR-143: each of the NumberOfConnections connections fetches the whole URL.
+    EXPECT_EQ(tk::num(end.get(), {"result", "bytes"}), 2 * 3000000) << cpe::json::print(end.get());
+    EXPECT_GT(tk::num(end.get(), {"result", "mbps"}), 0) << cpe::json::print(end.get());
+    r = hub.post(eid, R"({"type":"upload","bytes":2000000})");
+    ASSERT_EQ(r.status, 202) << r.body;
+    end = hub.wait_end(eid, tk::str(tk::parse(r.body).get(), {"id"}));
+    ASSERT_EQ(tk::str(end.get(), {"status"}), "complete") << cpe::json::print(end.get()) << tk::slurp(agent.out);
+    EXPECT_EQ(tk::str(end.get(), {"result", "status"}), "Complete") << cpe::json::print(end.get());
+    EXPECT_EQ(tk::num(end.get(), {"result", "bytes"}), 2000000) << cpe::json::print(end.get());
+    // The hub's TR-143 listener saw both (its counters on /health).
+    auto health = tk::parse(tk::request("GET", hub.url + "/health").body);
+    EXPECT_GE(tk::num(health.get(), {"diagnostics", "tr143", "bytes_sent"}), 2 * 3000000);
+    EXPECT_GE(tk::num(health.get(), {"diagnostics", "tr143", "bytes_received"}), 2000000);
+
+    // The site survey from the fixture board's scan dump.
+    r = hub.post(eid, R"({"type":"wifiScan"})");
+    ASSERT_EQ(r.status, 202) << r.body;
+    end = hub.wait_end(eid, tk::str(tk::parse(r.body).get(), {"id"}));
+    ASSERT_EQ(tk::str(end.get(), {"status"}), "complete") << cpe::json::print(end.get()) << tk::slurp(agent.out);
+    const cJSON* nets = tk::at(end.get(), {"result", "networks"});
+    ASSERT_GT(cJSON_GetArraySize(nets), 0) << cpe::json::print(end.get());
+    EXPECT_GT(tk::num(cJSON_GetArrayItem(nets, 0), {"channel"}), 0);
     tk::stop(agent);
 }
 #endif

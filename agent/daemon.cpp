@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <map>
@@ -121,6 +123,60 @@ private:
 
 }  // namespace
 
+std::vector<usp::CommandSpec> diagnostic_commands(const Board& b, const std::string& root) {
+    std::vector<usp::CommandSpec> out;
+    // Names resolve through our DNS client to the board's resolv.conf servers (a fixture's own file in fixture mode).
+    out.push_back(diag::ipping_command(diag::dns_resolver(root)));
+    out.push_back(diag::nslookup_command(root));
+    out.push_back(diag::traceroute_command(diag::dns_resolver(root)));
+    out.push_back(diag::download_command(diag::dns_resolver(root)));
+    out.push_back(diag::upload_command(diag::dns_resolver(root)));
+    // The site survey's tool follows the board's station collector (its radio family).
+    diag::RadioFamily family = diag::RadioFamily::iw;
+    for (const auto& c : b.profile().collectors) {
+        const std::string type = c->type();
+        if (type == "wl_broadcom") family = diag::RadioFamily::wl;
+        else if (type == "realtek_wlan") family = diag::RadioFamily::realtek;
+    }
+    std::vector<diag::SurveyRadio> radios;
+    for (const auto& w : b.profile().wifi) radios.push_back({w.interface, w.band, family});
+    out.push_back(diag::neighboring_wifi_command(std::move(radios), root));
+    return out;
+}
+
+int run_diag_command(const std::string& board_dir, const std::string& root, const std::string& command,
+                     const std::vector<std::string>& args) {
+    auto board = Board::open(board_dir, root);
+    if (!board) {
+        fprintf(stderr, "cpe-agent: %s\n", board.error().message.c_str());
+        return 2;
+    }
+    for (const usp::CommandSpec& spec : diagnostic_commands(**board, root)) {
+        if (spec.path != command) continue;
+        usp::Args in;
+        for (const std::string& a : args) {
+            const size_t eq = a.find('=');
+            if (eq == std::string::npos || eq == 0) {
+                fprintf(stderr, "cpe-agent: diag: '%s' is not Name=Value\n", a.c_str());
+                return 2;
+            }
+            in[a.substr(0, eq)] = a.substr(eq + 1);
+        }
+        if (auto bad = usp::validate_args(spec, in)) {
+            fprintf(stderr, "cpe-agent: %s: argument %s: %s\n", command.c_str(), bad->arg.c_str(), bad->message.c_str());
+            return 2;
+        }
+        std::atomic<bool> cancelled{false};
+        usp::RunContext ctx{in, cancelled, std::chrono::steady_clock::now() + std::chrono::seconds(spec.max_seconds)};
+        for (const auto& [k, v] : spec.run(ctx)) printf("%s = %s\n", k.c_str(), v.c_str());
+        return 0;
+    }
+    std::string names;
+    for (const usp::CommandSpec& spec : diagnostic_commands(**board, root)) names += " " + spec.path;
+    fprintf(stderr, "cpe-agent: diag: unknown command '%s' (one of:%s)\n", command.c_str(), names.c_str());
+    return 2;
+}
+
 int run_daemon(const DaemonArgs& args) {
     auto cfg = config::load(args.config_path);
     if (!cfg) {
@@ -210,24 +266,7 @@ int run_daemon(const DaemonArgs& args) {
     // Diagnostics run on worker threads of the runner; completions come back to this loop.
     usp::CommandRunner runner([&ev](std::function<void()> fn) { ev.post(std::move(fn)); },
                               cfg->state_dir.empty() ? "" : state_file(cfg->state_dir, kRunningCommandsFile));
-    // Names resolve through our DNS client to the board's resolv.conf servers (a fixture's own file in fixture mode).
-    runner.add(diag::ipping_command(diag::dns_resolver(args.root)));
-    runner.add(diag::nslookup_command(args.root));
-    runner.add(diag::traceroute_command(diag::dns_resolver(args.root)));
-    runner.add(diag::download_command(diag::dns_resolver(args.root)));
-    runner.add(diag::upload_command(diag::dns_resolver(args.root)));
-    {
-        // The site survey's tool follows the board's station collector (its radio family).
-        diag::RadioFamily family = diag::RadioFamily::iw;
-        for (const auto& c : b.profile().collectors) {
-            const std::string type = c->type();
-            if (type == "wl_broadcom") family = diag::RadioFamily::wl;
-            else if (type == "realtek_wlan") family = diag::RadioFamily::realtek;
-        }
-        std::vector<diag::SurveyRadio> radios;
-        for (const auto& w : b.profile().wifi) radios.push_back({w.interface, w.band, family});
-        runner.add(diag::neighboring_wifi_command(std::move(radios), args.root));
-    }
+    for (usp::CommandSpec& spec : diagnostic_commands(b, args.root)) runner.add(std::move(spec));
     usp::UspAgent agent(device_schema(), endpoint_id, cfg->controller.endpoint_id, hooks);
     agent.set_periodic_interval_s(cfg->periodic_interval_s);
     agent.update_model(first);

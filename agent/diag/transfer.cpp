@@ -200,7 +200,7 @@ int callback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in, si
             return 0;
         }
         case LWS_CALLBACK_RECEIVE_CLIENT_HTTP: {
-            char buffer[4096 + LWS_PRE];
+            char buffer[32768 + LWS_PRE];
             char* px = buffer + LWS_PRE;
             int lenx = sizeof(buffer) - LWS_PRE;
             if (lws_http_client_read(wsi, &px, &lenx) < 0) return -1;
@@ -254,6 +254,8 @@ usp::Args run_transfer(bool upload, const Resolver& resolver, const usp::RunCont
     net::LoopOptions lo;
     lo.lws_log_mask = LLL_ERR;
     lo.io_timeout_s = 10;  // a connection that stays silent this long fails (Error_NoResponse / TransferFailed)
+    lo.fd_limit = 32;             // 8 connections and lws's own descriptors
+    lo.serv_buf_bytes = 32768;    // each read takes up to 32 KiB (fewer system calls than lws's 4 KiB)
     auto loop = net::EventLoop::create(lo);
     if (!loop) return failed("Error_Internal");
     t.loop = loop->get();

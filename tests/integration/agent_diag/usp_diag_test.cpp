@@ -83,4 +83,26 @@ TEST_F(UspDiagTest, SiteSurveyOfTheFixturesRadios) {
     EXPECT_EQ(out["Result.5.OperatingFrequencyBand"], "5GHz");
 }
 
+// An agent stopped in the middle of a diagnostic reports it as failed after its restart (state_dir).
+TEST_F(UspDiagTest, ARestartMidTestIsReportedAsAFailure) {
+    auto first = client->operate("Device.IP.Diagnostics.IPPing()",
+                                 {{"Host", "127.0.0.1"}, {"NumberOfRepetitions", "100"}}, "interrupted");
+    ASSERT_TRUE(first);
+    ASSERT_EQ(first->type(), u::MsgType::operate_resp);
+    client.reset();
+    EXPECT_EQ(agent->stop(), 0);
+    ASSERT_TRUE(fs::exists(dir / "state" / "running-commands"));
+    agent = std::make_unique<AgentProcess>(
+        dir, R"({"controller": {"url": "ws://127.0.0.1:)" + std::to_string(ctl.port()) + R"(/usp", "endpoint_id": ")" +
+                 kDiagController + R"("}, "state_dir": ")" + (dir / "state").string() + R"("})");
+    client = std::make_unique<DiagClient>(ctl, [this] { return agent->log(); });
+    ASSERT_TRUE(client->connect());  // subscribes to OperationComplete on Device.
+    auto oc = client->completion("interrupted", 10);
+    ASSERT_TRUE(oc) << agent->log();
+    auto* f = std::get_if<u::CommandFailure>(&oc->operation_resp);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->err_code, cpe::usp::err::command_failure);
+    EXPECT_NE(f->err_msg.find("restart"), std::string::npos) << f->err_msg;
+}
+
 }  // namespace

@@ -22,6 +22,8 @@ constexpr const char* kUsage =
     "  instances <path> [--first-level]   instances of the multi-instance objects under <path>\n"
     "  schema                     the supported data model\n"
     "  run --config <file>        serve USP (TR-369) to the controller in <file> until SIGTERM/SIGINT\n"
+    "  diag <Command()> [Name=Value]...   run one diagnostic (Device.IP.Diagnostics.IPPing(), …) and print\n"
+    "                             its output arguments (docs/diagnostics.md)\n"
     "options:\n"
     "  --board <dir>      board folder holding profile.json (boards/tplink-xx230v)\n"
     "  --root <rootfs>    read a captured fixture rootfs instead of this device\n"
@@ -103,7 +105,7 @@ int run_cli(int argc, char** argv) {
         }
     }
     if (command.empty()) return usage_error("no command given");
-    if (command != "get" && command != "instances" && command != "schema" && command != "run")
+    if (command != "get" && command != "instances" && command != "schema" && command != "run" && command != "diag")
         return usage_error("unknown command '" + command + "'");
     if (command == "run") {
         if (board_dir.empty()) return usage_error("--board is required");
@@ -113,6 +115,11 @@ int run_cli(int argc, char** argv) {
         return run_daemon({board_dir, root, config_path, now});
     }
 
+    if (command == "diag") {
+        if (board_dir.empty()) return usage_error("--board is required");
+        if (args.empty()) return usage_error("diag needs a command (Device.IP.Diagnostics.IPPing())");
+        return run_diag_command(board_dir, root, args[0], std::vector<std::string>(args.begin() + 1, args.end()));
+    }
     if (Status st = set_vendor_prefix(prefix, "--vendor-prefix"); !st) return usage_error(st.error().message);
     if (command == "schema") {
         fputs(device_model_text_with_prefix().c_str(), stdout);

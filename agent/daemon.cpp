@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <map>
@@ -15,6 +17,11 @@
 
 #include "collectors/worker.hpp"
 #include "config/config.hpp"
+#include "diag/nslookup.hpp"
+#include "diag/ping.hpp"
+#include "diag/site_survey.hpp"
+#include "diag/traceroute.hpp"
+#include "diag/transfer.hpp"
 #include "json/json.hpp"
 #include "log/log.hpp"
 #include "model/board.hpp"
@@ -33,6 +40,7 @@ namespace {
 constexpr const char* kRebootKeyFile = "reboot-command-key";  // written before a Reboot(), read at the next boot
 constexpr const char* kRebootLogFile = "reboot-requests.log";  // fixture mode: what a reboot would have done
 constexpr const char* kInstanceNumbersFile = "instance-numbers";  // MAC → instance number maps (Board)
+constexpr const char* kRunningCommandsFile = "running-commands";  // diagnostics running (CommandRunner)
 constexpr uint64_t kNotifyRetryMs = 60000;                     // unacknowledged notifications are sent again
 constexpr uint64_t kStopGraceMs = 3000;
 
@@ -115,6 +123,60 @@ private:
 };
 
 }  // namespace
+
+std::vector<usp::CommandSpec> diagnostic_commands(const Board& b, const std::string& root) {
+    std::vector<usp::CommandSpec> out;
+    // Names resolve through our DNS client to the board's resolv.conf servers (a fixture's own file in fixture mode).
+    out.push_back(diag::ipping_command(diag::dns_resolver(root)));
+    out.push_back(diag::nslookup_command(root));
+    out.push_back(diag::traceroute_command(diag::dns_resolver(root)));
+    out.push_back(diag::download_command(diag::dns_resolver(root)));
+    out.push_back(diag::upload_command(diag::dns_resolver(root)));
+    // The site survey's tool follows the board's station collector (its radio family).
+    diag::RadioFamily family = diag::RadioFamily::iw;
+    for (const auto& c : b.profile().collectors) {
+        const std::string type = c->type();
+        if (type == "wl_broadcom") family = diag::RadioFamily::wl;
+        else if (type == "realtek_wlan") family = diag::RadioFamily::realtek;
+    }
+    std::vector<diag::SurveyRadio> radios;
+    for (const auto& w : b.profile().wifi) radios.push_back({w.interface, w.band, family});
+    out.push_back(diag::neighboring_wifi_command(std::move(radios), root));
+    return out;
+}
+
+int run_diag_command(const std::string& board_dir, const std::string& root, const std::string& command,
+                     const std::vector<std::string>& args) {
+    auto board = Board::open(board_dir, root);
+    if (!board) {
+        fprintf(stderr, "cpe-agent: %s\n", board.error().message.c_str());
+        return 2;
+    }
+    for (const usp::CommandSpec& spec : diagnostic_commands(**board, root)) {
+        if (spec.path != command) continue;
+        usp::Args in;
+        for (const std::string& a : args) {
+            const size_t eq = a.find('=');
+            if (eq == std::string::npos || eq == 0) {
+                fprintf(stderr, "cpe-agent: diag: '%s' is not Name=Value\n", a.c_str());
+                return 2;
+            }
+            in[a.substr(0, eq)] = a.substr(eq + 1);
+        }
+        if (auto bad = usp::validate_args(spec, in)) {
+            fprintf(stderr, "cpe-agent: %s: argument %s: %s\n", command.c_str(), bad->arg.c_str(), bad->message.c_str());
+            return 2;
+        }
+        std::atomic<bool> cancelled{false};
+        usp::RunContext ctx{in, cancelled, std::chrono::steady_clock::now() + std::chrono::seconds(spec.max_seconds)};
+        for (const auto& [k, v] : spec.run(ctx)) printf("%s = %s\n", k.c_str(), v.c_str());
+        return 0;
+    }
+    std::string names;
+    for (const usp::CommandSpec& spec : diagnostic_commands(**board, root)) names += " " + spec.path;
+    fprintf(stderr, "cpe-agent: diag: unknown command '%s' (one of:%s)\n", command.c_str(), names.c_str());
+    return 2;
+}
 
 int run_daemon(const DaemonArgs& args) {
     auto cfg = config::load(args.config_path);
@@ -206,10 +268,15 @@ int run_daemon(const DaemonArgs& args) {
         periodic_timer.cancel();
         schedule_periodic();
     };
+    // Diagnostics run on worker threads of the runner; completions come back to this loop.
+    usp::CommandRunner runner([&ev](std::function<void()> fn) { ev.post(std::move(fn)); },
+                              cfg->state_dir.empty() ? "" : state_file(cfg->state_dir, kRunningCommandsFile));
+    for (usp::CommandSpec& spec : diagnostic_commands(b, args.root)) runner.add(std::move(spec));
     usp::UspAgent agent(device_schema(), endpoint_id, cfg->controller.endpoint_id, hooks);
     agent.set_periodic_interval_s(cfg->periodic_interval_s);
     agent.update_model(first);
     agent.queue_boot(boot);
+    agent.attach_commands(runner);
 
     mtp::WsClientOptions wo;
     wo.url = cfg->controller.parsed;
@@ -259,6 +326,10 @@ int run_daemon(const DaemonArgs& args) {
         if (!any) return;
         for (usp::Bytes& rec : agent.take_due_records()) route(std::move(rec));
     };
+    runner.on_done([&](const usp::RequestInfo& info, const usp::Completion& result) {
+        agent.operation_complete(info, result);
+        flush();
+    });
     if (!cfg->controller.url.empty()) {
         mtp::WsClientCallbacks cb;
         cb.connected = [&] {

@@ -13,6 +13,8 @@
 #include "app/config.hpp"
 #include "diag/vendor.hpp"
 #include "app/hub.hpp"
+#include "diagnostics/config.hpp"
+#include "diagnostics/diagnostics.hpp"
 #include "log/log.hpp"
 #include "net/event_loop.hpp"
 #include "qr/qr_api.hpp"
@@ -78,6 +80,11 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "cpe-hub: %s\n", qr_config.error().message.c_str());
         return 2;
     }
+    auto diag_config = cpe::hub::diagnostics::diagnostics_config(config_path);  // hub.json "diagnostics"
+    if (!diag_config) {
+        std::fprintf(stderr, "cpe-hub: %s\n", diag_config.error().message.c_str());
+        return 2;
+    }
     if (check_only) {
         std::printf("cpe-hub: %s is valid\n", config_path.c_str());
         return 0;
@@ -112,9 +119,24 @@ int main(int argc, char** argv) {
         LOG_ERROR("hub", "%s", qr.error().message.c_str());
         return 1;
     }
+    // Diagnostics (hub/diagnostics): the same access control (the device API's middleware) and GenieACS.
+    cpe::hub::diagnostics::DiagnosticsOptions diag_options = std::move(diag_config).value();
+    diag_options.store_path = (*hub)->config().store.path;
+    diag_options.genieacs_url = dc->genieacs.url;
+    diag_options.genieacs_budget_ms = dc->genieacs.budget_ms;
+    diag_options.genieacs_connection_request_ms = dc->genieacs.task_timeout_ms;
+    auto diagnostics = cpe::hub::diagnostics::Diagnostics::create(**hub, std::move(diag_options));
+    if (!diagnostics) {
+        LOG_ERROR("hub", "%s", diagnostics.error().message.c_str());
+        return 1;
+    }
     auto devices = cpe::hub::api::install(**hub, std::move(dc).value());
     if (!devices) {
         LOG_ERROR("hub", "%s", devices.error().message.c_str());
+        return 1;
+    }
+    if (auto st = (*diagnostics)->start(); !st) {
+        LOG_ERROR("hub", "%s", st.error().message.c_str());
         return 1;
     }
     if (!web_dir.empty()) (*hub)->http().serve_static("/", web_dir);  // after the routes; open (no device data)
@@ -137,6 +159,7 @@ int main(int argc, char** argv) {
     (*loop)->add_timer(200, poll);
     (*loop)->run();
     LOG_INFO("hub", "stopping");
+    diagnostics->reset();
     qr->reset();
     devices->reset();
     hub->reset();

@@ -31,7 +31,7 @@ RUN_PACKAGES=(build-essential cmake ninja-build pkg-config git ca-certificates d
               python3 python3-cryptography libgtest-dev libgmock-dev libbenchmark-dev iproute2 procps)
 TEST_PACKAGES=(clang libclang-rt-14-dev qemu-user-static poppler-utils zbar-tools librsvg2-bin
                g++-arm-linux-gnueabihf g++-mips-linux-gnu g++-mipsel-linux-gnu g++-aarch64-linux-gnu
-               valgrind mosquitto chromium xxd)
+               valgrind mosquitto chromium xxd dnsmasq-base curl)
 
 die() { echo "deps.sh: $*" >&2; exit 1; }
 

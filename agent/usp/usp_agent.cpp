@@ -40,7 +40,17 @@ void UspAgent::overlay() {
     tr181::Object& agent = model_.root().child("LocalAgent");
     agent.set("PeriodicNotifInterval", tr181::Value::uint32(state_.periodic_interval_s));
     agent.set("SubscriptionNumberOfEntries", tr181::Value::uint32(static_cast<uint32_t>(state_.subs.size())));
-    agent.set("RequestNumberOfEntries", tr181::Value::uint32(0));
+    const auto requests = runner_ ? runner_->requests() : std::map<uint32_t, RequestInfo>{};
+    agent.set("RequestNumberOfEntries", tr181::Value::uint32(static_cast<uint32_t>(requests.size())));
+    tr181::Table& req_table = agent.table("Request");
+    req_table = tr181::Table{};
+    for (const auto& [n, r] : requests) {
+        tr181::Object& o = req_table.add(n);
+        o.set("Originator", tr181::Value::string(r.originator));
+        o.set("Command", tr181::Value::string(r.command));
+        o.set("CommandKey", tr181::Value::string(r.command_key));
+        o.set("Status", tr181::Value::string("Active"));
+    }
     tr181::Table& table = agent.table("Subscription");
     table = tr181::Table{};
     for (const auto& [n, s] : state_.subs) {
@@ -178,7 +188,7 @@ std::optional<Bytes> UspAgent::handle_msg(std::span<const uint8_t> bytes, std::s
         case MsgType::operate: {
             auto r = msg->operate();
             if (!r) return invalid(r.error());
-            return on_operate(id, *r);
+            return on_operate(id, *r, from_id);
         }
         case MsgType::notify_resp: {
             for (auto it = outbox_.begin(); it != outbox_.end(); ++it) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "tr181/schema.hpp"
+#include "usp/commands.hpp"
 #include "tr181/tree.hpp"
 #include "usp/msg.hpp"
 #include "usp/types.hpp"
@@ -96,6 +97,15 @@ public:
     }
     size_t subscription_count() const { return state_.subs.size(); }
 
+    // Asynchronous commands (diagnostics): Operate on a command `runner` knows starts it as a
+    // Device.LocalAgent.Request.{i}. (cancelled by its Cancel()); completion goes as OperationComplete to the
+    // subscriptions that refer to the command. Requests the previous run left unfinished are reported as
+    // failed (7022, "interrupted by an agent restart") to the OperationComplete subscriptions that exist now
+    // and, until one has received it, to each one enabled later. `runner` must outlive this agent.
+    void attach_commands(CommandRunner& runner);
+    // The completion of a request (called by the runner on the loop thread).
+    void operation_complete(const RequestInfo& info, const Completion& result);
+
 private:
     struct Sub {
         bool enable = false;
@@ -133,7 +143,10 @@ private:
     Bytes on_set(std::string_view id, const cpe::usp::Set& req);
     Bytes on_add(std::string_view id, const cpe::usp::Add& req, std::string_view from_id);
     Bytes on_delete(std::string_view id, const cpe::usp::Delete& req);
-    std::optional<Bytes> on_operate(std::string_view id, const cpe::usp::Operate& req);
+    std::optional<Bytes> on_operate(std::string_view id, const cpe::usp::Operate& req, std::string_view from_id);
+    std::optional<Bytes> on_async_command(std::string_view id, const cpe::usp::Operate& req, const CommandSpec& spec,
+                                          std::string_view from_id);
+    void deliver_interrupted();
 
     // Validates and applies one parameter of an object of ours; nullopt on success.
     std::optional<ParamFailure> set_param(const std::string& object_path, const std::string& name,
@@ -161,6 +174,8 @@ private:
     uint64_t next_msg_ = 1;
     uint64_t dropped_ = 0;
     std::string msg_prefix_;
+    CommandRunner* runner_ = nullptr;
+    std::vector<RequestInfo> interrupted_;  // not yet reported to any subscription
 };
 
 }  // namespace cpe::agent::usp

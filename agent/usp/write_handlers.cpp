@@ -201,6 +201,7 @@ Bytes UspAgent::on_set(std::string_view id, const cpe::usp::Set& req) {
         hooks_.periodic_interval_changed(state_.periodic_interval_s);
     for (auto& [n, sub] : state_.subs)
         if (sub.enable && !sub.primed) prime(sub);
+    deliver_interrupted();
     overlay();
     return cpe::usp::encode_msg(id, resp);
 }
@@ -274,6 +275,7 @@ Bytes UspAgent::on_add(std::string_view id, const cpe::usp::Add& req, std::strin
         overlay();
         return cpe::usp::encode_msg(id, failure);
     }
+    deliver_interrupted();
     overlay();
     return cpe::usp::encode_msg(id, resp);
 }
@@ -326,13 +328,30 @@ Bytes UspAgent::on_delete(std::string_view id, const cpe::usp::Delete& req) {
     return cpe::usp::encode_msg(id, resp);
 }
 
-std::optional<Bytes> UspAgent::on_operate(std::string_view id, const cpe::usp::Operate& req) {
+std::optional<Bytes> UspAgent::on_operate(std::string_view id, const cpe::usp::Operate& req, std::string_view from_id) {
     auto path = tr181::Path::parse(req.command);
     if (!path) return cpe::usp::encode_error(id, err::invalid_path, path.error().message);
     if (!path->is_command())
         return cpe::usp::encode_error(id, err::invalid_path, "path " + req.command + " does not name a command (no '()')");
     if (Status known = schema_.check(*path); !known) return cpe::usp::encode_error(id, err::invalid_path, known.error().message);
-    if (path->supported_form() != "Device.Reboot()" || !hooks_.reboot)
+    const std::string form = path->supported_form();
+    if (form == "Device.LocalAgent.Request.{i}.Cancel()") {
+        // Synchronous: asks the request to stop; its OperationComplete (7023 command canceled) follows.
+        const std::string object = req.command.substr(0, req.command.size() - std::string("Cancel()").size());
+        uint32_t n = 0;
+        const std::string prefix = "Device.LocalAgent.Request.";
+        if (object.starts_with(prefix) && object.size() > prefix.size() + 1)
+            n = static_cast<uint32_t>(std::strtoul(object.c_str() + prefix.size(), nullptr, 10));
+        if (!runner_ || !n || !runner_->cancel(n))
+            return cpe::usp::encode_error(id, err::object_does_not_exist, "object " + object + " does not exist");
+        if (!req.send_resp) return std::nullopt;
+        OperateResp resp;
+        resp.operation_results.push_back({req.command, cpe::usp::OutputArgs{}});
+        return cpe::usp::encode_msg(id, resp);
+    }
+    if (runner_)
+        if (const CommandSpec* spec = runner_->find(form)) return on_async_command(id, req, *spec, from_id);
+    if (form != "Device.Reboot()" || !hooks_.reboot)
         return cpe::usp::encode_error(id, err::command_failure, "command " + req.command + " is not available");
     if (!req.input_args.empty())
         return cpe::usp::encode_error(id, err::invalid_command_arguments, "Device.Reboot() takes no input arguments");
@@ -356,6 +375,110 @@ std::optional<Bytes> UspAgent::on_operate(std::string_view id, const cpe::usp::O
     }
     if (!done) LOG_LIMITED(log::Level::warn, 3, 300, "usp", "Device.Reboot(): %s", done.error().message.c_str());
     return out;
+}
+
+std::optional<Bytes> UspAgent::on_async_command(std::string_view id, const cpe::usp::Operate& req,
+                                                const CommandSpec& spec, std::string_view from_id) {
+    Args args = req.input_args;
+    // Interface is a reference to a Device.IP.Interface.{i}. of the model: the run gets its Linux name.
+    if (auto it = args.find("Interface"); it != args.end() && !it->second.empty()) {
+        std::string name;
+        if (it->second.starts_with("Device.IP.Interface.") && it->second.ends_with(".")) {
+            if (auto p = tr181::Path::parse(it->second + "Name"))
+                if (auto e = model_.get(*p, 0); e && e->size() == 1) name = (*e)[0].value->to_string();
+        }
+        if (name.empty()) {
+            cpe::usp::ErrorMsg e{err::invalid_command_arguments,
+                                 "Interface '" + it->second + "' is not a Device.IP.Interface.{i}. of this device", {}};
+            e.param_errs.push_back({req.command + ".Interface", err::invalid_value, e.err_msg});
+            return cpe::usp::encode_msg(id, e);
+        }
+        it->second = name;
+    }
+    RequestInfo info;
+    info.command = req.command;
+    info.command_key = req.command_key;
+    info.originator = std::string(from_id);
+    auto started = runner_->start(spec, std::move(info), std::move(args));
+    if (auto* refused = std::get_if<CommandRunner::Refused>(&started)) {
+        LOG_LIMITED(log::Level::info, 10, 60, "usp", "%s refused: %s", req.command.c_str(), refused->message.c_str());
+        cpe::usp::ErrorMsg e;
+        if (refused->arg) {
+            // TR-369: the Error names the argument in param_errs; the message-level code is 7027.
+            e.err_code = err::invalid_command_arguments;
+            e.err_msg = refused->message;
+            e.param_errs.push_back({req.command + "." + refused->arg->arg, refused->arg->code, refused->arg->message});
+        } else {
+            e.err_code = refused->code;
+            e.err_msg = refused->message;
+        }
+        return cpe::usp::encode_msg(id, e);
+    }
+    const RequestInfo& running = std::get<RequestInfo>(started);
+    overlay();
+    if (!req.send_resp) return std::nullopt;
+    OperateResp resp;
+    resp.operation_results.push_back(
+        {req.command, OperateResp::ReqObjPath{"Device.LocalAgent.Request." + std::to_string(running.instance) + "."}});
+    return cpe::usp::encode_msg(id, resp);
+}
+
+void UspAgent::attach_commands(CommandRunner& runner) {
+    runner_ = &runner;
+    runner.on_done([this](const RequestInfo& info, const Completion& result) { operation_complete(info, result); });
+    interrupted_ = runner.take_interrupted();
+    for (const RequestInfo& r : interrupted_)
+        LOG_WARN("usp", "%s (CommandKey '%s') was interrupted by an agent restart: reported as failed", r.command.c_str(),
+                 r.command_key.c_str());
+    deliver_interrupted();
+    overlay();
+}
+
+namespace {
+// "Device.IP.Diagnostics.IPPing()" → {"Device.IP.Diagnostics.", "IPPing()"}
+std::pair<std::string, std::string> split_command(const std::string& command) {
+    size_t dot = command.rfind('.', command.size() - 1);
+    if (dot == std::string::npos) return {"", command};
+    return {command.substr(0, dot + 1), command.substr(dot + 1)};
+}
+}  // namespace
+
+void UspAgent::operation_complete(const RequestInfo& info, const Completion& result) {
+    auto [obj, name] = split_command(info.command);
+    auto form = tr181::Path::parse(info.command);
+    const std::string supported = form ? form->supported_form() : info.command;
+    for (const auto& [n, sub] : state_.subs) {
+        if (!sub.enable || sub.notif_type != "OperationComplete") continue;
+        if (!refers_to_event(sub, info.command) && !refers_to_event(sub, supported)) continue;
+        cpe::usp::Notify::OperationComplete oc;
+        oc.obj_path = obj;
+        oc.command_name = name;
+        oc.command_key = info.command_key;
+        if (auto* out = std::get_if<cpe::usp::OutputArgs>(&result)) oc.operation_resp = *out;
+        else oc.operation_resp = std::get<cpe::usp::CommandFailure>(result);
+        notify(sub, oc);
+    }
+    overlay();
+}
+
+void UspAgent::deliver_interrupted() {
+    for (auto it = interrupted_.begin(); it != interrupted_.end();) {
+        bool delivered = false;
+        for (const auto& [n, sub] : state_.subs) {
+            if (!sub.enable || sub.notif_type != "OperationComplete") continue;
+            if (!refers_to_event(sub, it->command)) continue;
+            auto [obj, name] = split_command(it->command);
+            cpe::usp::Notify::OperationComplete oc;
+            oc.obj_path = obj;
+            oc.command_name = name;
+            oc.command_key = it->command_key;
+            oc.operation_resp = cpe::usp::CommandFailure{err::command_failure,
+                                                         it->command + " was interrupted by an agent restart"};
+            notify(sub, oc, true);
+            delivered = true;
+        }
+        it = delivered ? interrupted_.erase(it) : it + 1;
+    }
 }
 
 }  // namespace cpe::agent::usp

@@ -170,6 +170,8 @@ Result<std::unique_ptr<EventLoop>> EventLoop::create(const LoopOptions& options)
     info.timeout_secs = options.io_timeout_s;
     info.max_http_header_data = options.max_header_buffer_bytes;
     info.token_limits = &loop->token_limits_;
+    if (options.fd_limit) info.fd_limit_per_thread = options.fd_limit;
+    if (options.serv_buf_bytes) info.pt_serv_buf_size = options.serv_buf_bytes;
     loop->ctx_.reset(lws_create_context(&info));
     if (!loop->ctx_) return make_error(Errc::internal, "event loop: lws_create_context failed");
 

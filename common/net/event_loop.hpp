@@ -43,6 +43,10 @@ struct LoopOptions {
     unsigned descriptor_reserve = 0;
     // Connections one peer address may hold open on a listener that does not set its own limit; 0 = no limit.
     unsigned max_connections_per_address = 0;
+    // lws's per-thread limits: descriptors it makes room for (0 = the process's limit) and the buffer each
+    // read goes through (0 = lws's 4096). A small client-only loop (the agent's speed test) sets both.
+    unsigned fd_limit = 0;
+    unsigned serv_buf_bytes = 0;
 };
 
 // A vhost for a server (port >= 0) or for client connections (port = kNoListen).

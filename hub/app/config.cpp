@@ -92,8 +92,9 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
     const cJSON* root = doc->get();
     if (!cJSON_IsObject(root)) return make_error(Errc::invalid_argument, r.what + ": expected a JSON object");
     HubConfig c;
-    // devices: the device API's section (api::parse_devices_section); qr: hub/qr reads it (qr_config_from_file).
-    if (auto st = r.only(root, "", {"http", "usp", "store", "log", "devices", "qr"}); !st) return st.error();
+    // devices: the device API's section (api::parse_devices_section); qr, diagnostics: hub/qr and hub/diagnostics
+    // read theirs (qr_config_from_file, diagnostics_config).
+    if (auto st = r.only(root, "", {"http", "usp", "store", "log", "devices", "qr", "diagnostics"}); !st) return st.error();
 
     auto http = r.object(root, "http", "http");
     if (!http) return http.error();

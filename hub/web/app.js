@@ -1,4 +1,5 @@
-// CSR page: serial → GET devices/lookup → consolidated view, then GET devices/:id/hosts → clients by mesh node.
+// CSR page: serial → GET devices/lookup → consolidated view, then GET devices/:id/hosts → clients by mesh node;
+// the Diagnostics card runs POST devices/:id/diagnostics and follows them (SSE, GET).
 // No framework; every value is put in the page with textContent (never as HTML). docs/demo.md, docs/api.md.
 'use strict';
 
@@ -325,6 +326,244 @@ async function followTask(id, taskId, gen) {
   }
 }
 
+// ---- diagnostics (POST devices/:id/diagnostics, progress on SSE and GET …/diagnostics/:did) -------------------
+
+const DIAG_NAME = {ping: 'Ping', traceroute: 'Traceroute', download: 'Débit descendant', upload: 'Débit montant',
+                   nslookup: 'Résolution DNS', wifiScan: 'Scan Wi-Fi'};
+const nf1 = (v) => (typeof v === 'number' ? v.toLocaleString('fr-CA', {minimumFractionDigits: 1, maximumFractionDigits: 1}) : DASH);
+
+const diag = {id: null, ours: new Set(), items: new Map(), source: null, poll: null, gen: 0};
+let chartSeq = 0;
+
+function diagTitle(d) {
+  const a = d.args || {};
+  const what = a.host || a.hostName || '';
+  return `${DIAG_NAME[d.type] || d.type}${what ? ` ${what}` : ''}`;
+}
+
+// The result in words (the hub's "result": docs/api.md "Diagnostics").
+function diagWords(d) {
+  const r = d.result || {};
+  if (d.status === 'running') return d.progress ? `En cours : ${d.progress}` : 'En cours…';
+  if (d.status === 'failed') return `Échec : ${d.reason || 'raison inconnue'}`;
+  if (r.ok === false) return `Terminé avec l’état ${r.status || '?'}`;
+  switch (d.type) {
+    case 'ping':
+      if (typeof r.sent !== 'number') return r.summary || 'Terminé';
+      return `Perte ${nf1(r.lossPercent)} % (${r.received}/${r.sent} reçus)` +
+             (typeof r.avgMs === 'number' && r.received > 0
+               ? ` · latence moyenne ${nf1(r.avgMs)} ms (min ${nf1(r.minMs)}, max ${nf1(r.maxMs)})` : '');
+    case 'traceroute': {
+      const hops = r.hops || [];
+      return `${hops.length} saut(s)${hops.length ? ` jusqu’à ${hops[hops.length - 1].address || hops[hops.length - 1].host || '?'}` : ''}`;
+    }
+    case 'download':
+    case 'upload':
+      return typeof r.mbps === 'number'
+        ? `${nf1(r.mbps)} Mb/s ${d.type === 'download' ? 'en descente' : 'en montée'} (${nf1(r.bytes / 1e6)} Mo en ${nf1(r.seconds)} s)`
+        : r.summary || 'Terminé';
+    case 'nslookup': {
+      const ok = (r.answers || []).find((x) => x.status === 'Success');
+      return ok ? `${ok.name || (d.args || {}).hostName} → ${(ok.addresses || []).join(', ')}` +
+                  (ok.server ? ` (serveur ${ok.server}${typeof ok.ms === 'number' ? `, ${ok.ms} ms` : ''})` : '')
+                : 'Aucune adresse';
+    }
+    case 'wifiScan': return `${(r.networks || []).length} réseau(x) voisin(s)`;
+    default: return r.summary || 'Terminé';
+  }
+}
+
+function clock(ms) {
+  const t = new Date(ms), p = (n) => String(n).padStart(2, '0');
+  return `${p(t.getHours())}:${p(t.getMinutes())}:${p(t.getSeconds())}`;
+}
+
+function hopList(r) {
+  const hops = r.hops || [];
+  if (!hops.length) return null;
+  return h('ol', {class: 'hops'}, hops.map((x) => h('li', {data: {hop: String(x.hop)}},
+    `${x.address || '*'}${x.host && x.host !== x.address ? ` (${x.host})` : ''} — ` +
+    ((x.rttMs || []).length ? `${x.rttMs.join(' / ')} ms` : 'pas de réponse'))));
+}
+
+const BANDS = [
+  // lo/hi: the channels shown, with room for a 40 MHz arc at the band's edges.
+  {name: '2,4 GHz', test: (b, c) => /^2\.4/.test(b) || (!b && c <= 14), lo: -3, hi: 17, ticks: [1, 6, 11, 13]},
+  {name: '5 GHz', test: (b, c) => /^5/.test(b) || (!b && c >= 32 && c <= 177), lo: 28, hi: 173,
+   ticks: [36, 52, 64, 100, 116, 132, 149, 165]},
+  {name: '6 GHz', test: (b) => /^6/.test(b), lo: -7, hi: 241, ticks: [1, 37, 69, 101, 133, 165, 197, 229]},
+];
+
+// One chart per band: each network as an arc over the channels its bandwidth covers (channel numbers are 5 MHz
+// apart in every band), as high as its signal; ours (an SSID of this device) drawn in the accent colour.
+function channelCharts(networks, ours) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const el = (tag, attrs, text) => {
+    const e = document.createElementNS(ns, tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+  const out = [];
+  for (const band of BANDS) {
+    const nets = networks.filter((n) => typeof n.channel === 'number' && band.test(n.band || '', n.channel));
+    if (!nets.length) continue;
+    const W = 600, H = 170, L = 34, R = 8, T = 10, B = 22;
+    const x = (c) => L + ((c - band.lo) * (W - L - R)) / (band.hi - band.lo);
+    const y = (dbmv) => T + ((-20 - Math.max(-100, Math.min(-20, dbmv))) * (H - T - B)) / 80;
+    const svg = el('svg', {viewBox: `0 0 ${W} ${H}`, class: 'chan-chart', role: 'img',
+                           'aria-label': `Canaux ${band.name} : ${nets.length} réseau(x)`, 'data-band': band.name});
+    // Arcs stay inside the plot (a 160 MHz network at a band edge would cross the axis labels).
+    const clipId = `clip-${++chartSeq}`;
+    const clip = el('clipPath', {id: clipId});
+    clip.append(el('rect', {x: L, y: 0, width: W - L - R, height: H - B}));
+    svg.append(clip);
+    const plot = el('g', {'clip-path': `url(#${clipId})`});
+    svg.append(el('line', {x1: L, y1: H - B, x2: W - R, y2: H - B, class: 'axis'}));
+    for (const d of [-30, -50, -70, -90]) {
+      svg.append(el('line', {x1: L, y1: y(d), x2: W - R, y2: y(d), class: 'axis'}));
+      svg.append(el('text', {x: 2, y: y(d) + 3}, `${d}`));
+    }
+    for (const c of band.ticks) svg.append(el('text', {x: x(c) - 5, y: H - 6}, String(c)));
+    for (const n of [...nets].sort((a, b) => (ours.has(a.ssid)) - (ours.has(b.ssid)))) {
+      const mine = ours.has(n.ssid);
+      const bw = parseInt(n.bandwidth, 10) || 20;
+      const half = bw / 10;
+      const top = y(typeof n.signalDbm === 'number' ? n.signalDbm : -95);
+      const x0 = x(n.channel - half), x1 = x(n.channel + half), base = H - B;
+      plot.append(el('path', {d: `M${x0.toFixed(1)},${base} Q${x(n.channel).toFixed(1)},${(2 * top - base).toFixed(1)} ` +
+                                 `${x1.toFixed(1)},${base}`, class: `net${mine ? ' ours' : ''}`,
+                              'data-ssid': n.ssid || '', 'data-channel': n.channel}));
+      plot.append(el('text', {x: x(n.channel) - 12, y: Math.max(T + 8, top - 3), class: mine ? 'ours' : ''},
+                    `${mine ? '★ ' : ''}${n.ssid || '(masqué)'}`));
+    }
+    svg.append(plot);
+    out.push(h('div', {class: 'chan-band'}, h('p', {class: 'small muted'}, `${band.name} — dBm par canal`), svg));
+  }
+  return out;
+}
+
+function wifiTable(networks, ours) {
+  if (!networks.length) return null;
+  const sorted = [...networks].sort((a, b) => (b.signalDbm ?? -200) - (a.signalDbm ?? -200));
+  return h('table', {class: 'small'},
+    h('thead', {}, h('tr', {}, ['SSID', 'Bande', 'Canal', 'Signal', 'Largeur', 'Sécurité'].map((t) => h('th', {}, t)))),
+    h('tbody', {}, sorted.map((n) => h('tr', {class: ours.has(n.ssid) ? 'ours' : '', data: {bssid: n.bssid || ''}},
+      h('td', {}, `${ours.has(n.ssid) ? '★ ' : ''}${n.ssid || '(masqué)'}`), h('td', {}, show(n.band)),
+      h('td', {}, show(n.channel)), h('td', {}, typeof n.signalDbm === 'number' ? `${n.signalDbm} dBm` : DASH),
+      h('td', {}, show(n.bandwidth)), h('td', {}, show(n.security))))));
+}
+
+// `full`: the newest of its type: its hops, chart and table are drawn (older ones keep their words).
+function renderDiag(d, full) {
+  const r = d.result || {};
+  const failed = d.status === 'failed' || r.ok === false;
+  const kids = [
+    h('h3', {}, h('span', {class: d.status === 'running' ? 'running-dot' : ''}, diagTitle(d)),
+      badge(d.status === 'running' ? 'en cours' : failed ? 'échec' : 'terminé',
+            d.status === 'running' ? 'src-stale' : failed ? 'bad' : 'ok'),
+      h('span', {class: 'muted small'}, clock(d.created_ms),
+        d.route === 'genieacs' ? ' · via GenieACS' : '')),
+    h('p', {class: 'words', data: {field: 'diag-words'}}, diagWords(d)),
+  ];
+  if (full && d.status === 'complete' && d.type === 'traceroute') kids.push(hopList(r));
+  if (full && d.status === 'complete' && d.type === 'wifiScan') {
+    kids.push(...channelCharts(r.networks || [], diag.ours));
+    kids.push(wifiTable(r.networks || [], diag.ours));
+  }
+  return h('li', {class: `diag-item ${failed ? 'failed' : d.status}`, data: {id: d.id, type: d.type, status: d.status}},
+           ...kids);
+}
+
+function drawDiagnostics() {
+  const list = [...diag.items.values()].sort((a, b) => b.created_ms - a.created_ms).slice(0, 10);
+  const seen = new Set();
+  $('diag-list').replaceChildren(...list.map((d) => {
+    const full = !seen.has(d.type);
+    seen.add(d.type);
+    return renderDiag(d, full);
+  }));
+  if (!list.length) $('diag-list').replaceChildren(h('li', {class: 'muted'}, 'Aucun diagnostic récent.'));
+}
+
+function takeDiag(d) {
+  if (!d || !d.id || d.device !== diag.id) return;
+  diag.items.set(d.id, d);
+  drawDiagnostics();
+}
+
+// Progress arrives on SSE (event "diagnostic" on topic device:<id>); while one runs the records are also read
+// every 2 s, so a proxy that buffers the stream only slows the page down.
+function followDiagnostics(gen) {
+  if (diag.source) diag.source.close();
+  diag.source = null;
+  if (typeof EventSource === 'function') {
+    diag.source = new EventSource(`sse?topics=${encodeURIComponent(`device:${diag.id}`)}`);
+    diag.source.addEventListener('diagnostic', (ev) => {
+      if (gen !== diag.gen) return;
+      try { takeDiag(JSON.parse(ev.data)); } catch (e) { /* not JSON: ignored */ }
+    });
+  }
+  clearInterval(diag.poll);
+  diag.poll = setInterval(async () => {
+    if (gen !== diag.gen) return;
+    for (const d of [...diag.items.values()].filter((x) => x.status === 'running')) {
+      try {
+        takeDiag(await getJson(`devices/${encodeURIComponent(diag.id)}/diagnostics/${encodeURIComponent(d.id)}`));
+      } catch (e) { /* the next round asks again */ }
+    }
+  }, 2000);
+}
+
+async function initDiagnostics(view) {
+  const gen = ++diag.gen;
+  diag.id = view.id;
+  diag.items.clear();
+  diag.ours = new Set(((view.wifi || {}).ssids || []).map((s) => s.ssid).filter(Boolean));
+  $('diag-section').hidden = false;
+  setError('diag-error', '');
+  drawDiagnostics();
+  followDiagnostics(gen);
+  try {
+    const data = await getJson(`devices/${encodeURIComponent(view.id)}/diagnostics?limit=10`);
+    if (gen !== diag.gen) return;
+    for (const d of data.diagnostics || []) if (!diag.items.has(d.id)) diag.items.set(d.id, d);
+    drawDiagnostics();
+  } catch (e) { /* no history: the card still runs new ones */ }
+}
+
+async function runDiagnostic(type) {
+  if (!diag.id) return;
+  const target = $('diag-target').value.trim();
+  const body = {type};
+  if (type === 'ping' || type === 'traceroute') body.host = target;
+  if (type === 'nslookup') body.hostName = target;
+  if (type === 'ping') body.count = 10;
+  setError('diag-error', '');
+  try {
+    const res = await fetch(`devices/${encodeURIComponent(diag.id)}/diagnostics`, {
+      method: 'POST', credentials: 'same-origin', cache: 'no-store',
+      headers: {'Content-Type': 'application/json', Accept: 'application/json'}, body: JSON.stringify(body)});
+    let answer = null;
+    try { answer = await res.json(); } catch (e) { answer = null; }
+    if (res.status !== 202 || !answer) {
+      const msg = answer && answer.error ? answer.error : res.statusText;
+      const text = res.status === 409 ? `Impossible maintenant (409) : ${msg}`
+        : res.status === 400 ? `Demande refusée (400) : ${msg}`
+        : res.status === 501 ? `Non disponible pour cet appareil (501) : ${msg}`
+        : explain(new ApiError(res.status, msg, false), 'diagnostic');
+      return setError('diag-error', text);
+    }
+    takeDiag(answer);
+  } catch (e) {
+    setError('diag-error', 'Réseau indisponible : le diagnostic n’a pas été demandé.');
+  }
+}
+
+$('diag-form').addEventListener('submit', (ev) => { ev.preventDefault(); runDiagnostic('ping'); });
+for (const b of $('diag-form').querySelectorAll('button[type=button]'))
+  b.addEventListener('click', () => runDiagnostic(b.dataset.type));
+
 // ---- flow ------------------------------------------------------------------------------------------------
 
 let current = null;   // {serial, id}
@@ -333,7 +572,8 @@ let generation = 0;   // a newer search makes older answers irrelevant
 function setError(box, text, retry) {
   $(box).hidden = !text;
   $(`${box}-text`).textContent = text || '';
-  const btn = box === 'error' ? $('retry') : $('hosts-retry');
+  const btn = box === 'error' ? $('retry') : box === 'hosts-error' ? $('hosts-retry') : null;
+  if (!btn) return;
   btn.hidden = !retry;
   btn.onclick = retry || null;
 }
@@ -366,6 +606,8 @@ async function diagnose(serial, refresh) {
   if (!refresh) {
     $('result').hidden = true;
     $('hosts-section').hidden = true;
+    $('hosts').replaceChildren();  // never the previous device's clients while this one's load
+    $('diag-section').hidden = true;
     $('refresh').hidden = true;
   }
   try {
@@ -374,6 +616,7 @@ async function diagnose(serial, refresh) {
     if (gen !== generation) return;
     current = {serial, id: view.id};
     renderView(view);
+    if (!refresh || diag.id !== view.id) initDiagnostics(view);
     $('refresh').hidden = false;
     $('status').textContent = `Résultat pour ${serial} à ${new Date().toLocaleTimeString('fr-CA')}`;
     await loadHosts(view.id, refresh, gen);

@@ -141,6 +141,66 @@ async function main() {
     if (wired >= 0) assert.equal(wired, shown.groups.length - 1, 'wired/other comes last');
   });
 
+  // ---- the Diagnostics card (POST devices/:id/diagnostics) on the agent device ----
+  const token = fs.readFileSync(info.token_file, 'utf8').trim();
+  const record = (id, did) => json(`${info.hub_url}/devices/${encodeURIComponent(id)}/diagnostics/${encodeURIComponent(did)}`,
+                                   {Authorization: `Bearer ${token}`});
+  const fr1 = (v) => v.toLocaleString('fr-CA', {minimumFractionDigits: 1, maximumFractionDigits: 1});
+  // Runs one from the card: returns {did, words, status, rec} once the card shows its end.
+  async function runFromCard(deviceId, type, target) {
+    if (target !== undefined) await page.fill('#diag-target', target);
+    const posted = page.waitForResponse((r) => r.request().method() === 'POST' &&
+                                               /^\/devices\/.+\/diagnostics$/.test(new URL(r.url()).pathname), {timeout: 60000});
+    await page.click(`#diag-form button[data-type=${type}]`);
+    const resp = await posted;
+    const started = await resp.json().catch(() => null);
+    assert.equal(resp.status(), 202, `POST ${type}: ${JSON.stringify(started)}`);
+    const did = started.id;
+    const sel = `#diag-list li[data-id="${did}"]`;
+    await page.waitForSelector(`${sel}:not([data-status=running])`, {timeout: 120000});
+    return {did, words: (await page.textContent(`${sel} [data-field=diag-words]`) || '').trim(),
+            status: await page.getAttribute(sel, 'data-status'), sel, rec: await record(deviceId, did)};
+  }
+  const cardShown = await page.isVisible('#diag-section');
+  check('the Diagnostics card is shown with the device', () => assert.ok(cardShown));
+  const ping = await runFromCard(view.id, 'ping', '127.0.0.1');
+  check('ping from the card: the real agent pinged, the words are the hub\'s result', () => {
+    assert.equal(ping.rec.status, 'complete', JSON.stringify(ping.rec));
+    assert.equal(ping.rec.route, 'usp');
+    assert.equal(ping.rec.result.received, 10);
+    assert.equal(ping.status, 'complete');
+    assert.ok(ping.words.startsWith(`Perte ${fr1(ping.rec.result.lossPercent)} % (${ping.rec.result.received}/` +
+                                    `${ping.rec.result.sent} reçus) · latence moyenne ${fr1(ping.rec.result.avgMs)} ms`), ping.words);
+  });
+  // Traceroute to loopback through the real agent: the hops listed are the record's.
+  const trace = await runFromCard(view.id, 'traceroute', '127.0.0.1');
+  const traceHops = await page.$$eval(`${trace.sel} ol.hops li`, (els) => els.map((e) => e.textContent));
+  check('traceroute from the card: the agent\'s hops, listed in order', () => {
+    assert.equal(trace.rec.status, 'complete', JSON.stringify(trace.rec));
+    assert.ok(trace.rec.result.hops.length >= 1);
+    assert.equal(traceHops.length, trace.rec.result.hops.length);
+    trace.rec.result.hops.forEach((x, i) => assert.ok(traceHops[i].startsWith(x.address || '*'), traceHops[i]));
+  });
+  // A DNS lookup the demo's agent cannot do (its fixture root has no resolv.conf and no DNS server runs): the words
+  // say how it ended, from the record.
+  const ns = await runFromCard(view.id, 'nslookup', 'example.net');
+  check('a diagnostic that does not succeed says so in words (the record\'s status or reason)', () => {
+    assert.ok(ns.rec.status === 'failed' || (ns.rec.result && ns.rec.result.ok === false), JSON.stringify(ns.rec));
+    assert.equal(ns.words, ns.rec.status === 'failed' ? `Échec : ${ns.rec.reason}`
+                                                       : `Terminé avec l’état ${ns.rec.result.status}`);
+  });
+  // The agent's site survey (the fixture board's scan dump): one arc per network.
+  const scan = await runFromCard(view.id, 'wifiScan');
+  const arcs = await page.$$eval(`${scan.sel} svg.chan-chart path.net`, (els) => els.length);
+  check('Wi-Fi scan from the agent: one arc per network', () => {
+    assert.equal(scan.rec.status, 'complete', JSON.stringify(scan.rec));
+    assert.ok(scan.rec.result.networks.length > 0);
+    assert.equal(arcs, scan.rec.result.networks.filter((n) => typeof n.channel === 'number').length);
+  });
+  // The header is sticky: out of the way for pictures of the card alone (docs/diagnostics-card*.png are these).
+  await page.addStyleTag({content: 'header { position: static !important; }'});
+  await page.locator('#diag-section').screenshot({path: path.join(shotDir, 'diagnostics_card.png')});
+
   // A TR-098 (HT803G) TR-069-only unit: "Actualiser" runs its hosts refresh through InternetGatewayDevice paths;
   // the client GenieACS had not read (the fleet's cpe_params) appears, and the status line says what the task did.
   const tr098 = fleet.devices.find((d) => d.model === 'HT803G' && !d.agent && d.online && d.cpe_params &&
@@ -166,8 +226,59 @@ async function main() {
       assert.ok(names.includes('new-phone'), `rows: ${names.join(', ')}`);
       assert.equal(names.length, before + 1);
     });
+    // Ping through GenieACS (InternetGatewayDevice.IPPingDiagnostics; the NBI simulator plays the CPE's answer).
+    const trView = await json(`${info.hub_url}/devices/lookup?serial=${encodeURIComponent(tr098.serial)}`,
+                              {Authorization: `Bearer ${token}`});
+    const tping = await runFromCard(trView.id, 'ping', '192.0.2.1');
+    check('TR-069 ping from the card goes through GenieACS and shows its result', () => {
+      assert.equal(tping.rec.status, 'complete', JSON.stringify(tping.rec));
+      assert.equal(tping.rec.route, 'genieacs');
+      assert.equal(tping.rec.command, 'InternetGatewayDevice.IPPingDiagnostics');
+      assert.ok(tping.words.startsWith(`Perte ${fr1(tping.rec.result.lossPercent)} % (${tping.rec.result.received}/` +
+                                       `${tping.rec.result.sent} reçus)`), tping.words);
+    });
+    await page.locator('#diag-section').screenshot({path: path.join(shotDir, 'diagnostics_card_tr069.png')});
   } else {
     check('the fleet has a TR-098 unit with a client GenieACS has not read', () => assert.fail('none in the fleet'));
+  }
+
+  // A TR-069-only XX230v: every diagnostic through GenieACS (the NBI simulator plays the CPE). The Wi-Fi scan is drawn
+  // as a channel chart per band with the device's own SSIDs (the hub's view of it) marked.
+  const tr181 = fleet.devices.find((d) => d.model === 'XX230v' && !d.agent && d.online && d.serial === d.tr069_serial);
+  if (tr181) {
+    await page.fill('#serial', tr181.serial);
+    const looked = page.waitForResponse((r) => new URL(r.url()).pathname === '/devices/lookup', {timeout: 60000});
+    await page.click('#diagnose');
+    const tv = await (await looked).json();
+    await page.waitForSelector('#diag-section:not([hidden])', {timeout: 60000});
+    const tr = await runFromCard(tv.id, 'traceroute', '198.51.100.20');
+    const hopsShown = await page.$$eval(`${tr.sel} ol.hops li`, (els) => els.map((e) => e.textContent));
+    check('TR-069 traceroute: the hops listed are the hub\'s, in order', () => {
+      assert.equal(tr.rec.status, 'complete', JSON.stringify(tr.rec));
+      assert.equal(hopsShown.length, tr.rec.result.hops.length);
+      tr.rec.result.hops.forEach((x, i) => assert.ok(hopsShown[i].startsWith(x.address), `${hopsShown[i]} / ${x.address}`));
+    });
+    const dl = await runFromCard(tv.id, 'download');
+    check('TR-069 download: Mb/s in words, the URL the hub\'s own TR-143 endpoint', () => {
+      assert.equal(dl.rec.status, 'complete', JSON.stringify(dl.rec));
+      assert.match(dl.rec.outputs.DownloadURL, /\/tr143\/download\?bytes=\d+$/);
+      assert.ok(dl.words.startsWith(`${fr1(dl.rec.result.mbps)} Mb/s en descente`), dl.words);
+    });
+    const ws = await runFromCard(tv.id, 'wifiScan');
+    const ours = new Set(((tv.wifi || {}).ssids || []).map((x) => x.ssid).filter(Boolean));
+    const drawn = await page.$$eval(`${ws.sel} svg.chan-chart path.net`, (els) =>
+      els.map((e) => ({ssid: e.dataset.ssid, ours: e.classList.contains('ours'), band: e.closest('svg').dataset.band})));
+    check('Wi-Fi scan: one arc per network, per band, ours marked', () => {
+      assert.equal(ws.rec.status, 'complete', JSON.stringify(ws.rec));
+      const nets = ws.rec.result.networks;
+      assert.equal(drawn.length, nets.length);
+      assert.ok(new Set(drawn.map((d) => d.band)).size >= 2, JSON.stringify(drawn));
+      for (const d of drawn) assert.equal(d.ours, ours.has(d.ssid), `${d.ssid} (ours: ${[...ours].join(', ')})`);
+      assert.ok(drawn.some((d) => d.ours), `one of ours among ${JSON.stringify(drawn)} (ours: ${[...ours].join(', ')})`);
+    });
+    await page.locator('#diag-section').screenshot({path: path.join(shotDir, 'diagnostics_card_wifi.png')});
+  } else {
+    check('the fleet has an online TR-069-only XX230v', () => assert.fail('none in the fleet'));
   }
 
   // Unknown serial → "appareil introuvable".

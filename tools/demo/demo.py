@@ -319,6 +319,8 @@ class Demo:
                    "bridge": {"url": bridge_url, "budget_ms": 4000}, "agent_budget_ms": 4000, "lookup_budget_ms": 8000,
                    "poller": {"interval_s": 30, "stale_after_s": 120}}
         hub_cfg["devices"] = dev_cfg  # the device API's section of the hub configuration
+        # Diagnostics from the page (docs/api.md "Diagnostics"): the hub's own TR-143 endpoints for speed tests.
+        hub_cfg["diagnostics"] = {"tr143": {"enabled": True, "bind": LOOP, "port": 0}}
         json.dump(hub_cfg, open(os.path.join(st, "hub.json"), "w"), indent=2)
         write_secret(sec("hub-service-token"), token + "\n")
         p, path = self.procs.start("cpe-hub", [hub_bin, "--config", os.path.join(st, "hub.json"), "--web",

@@ -343,3 +343,64 @@ def dnsmasq_conf(lan_dev, start, end, netmask, lease):
             "dhcp-ignore-names=tag:dhcp_bogus_hostname\nconf-dir=/tmp/dnsmasq.d\nuser=dnsmasq\ngroup=dnsmasq\n\n"
             "dhcp-ignore-names=tag:dhcp_bogus_hostname\n\n\nbogus-priv\nconf-file=/usr/share/dnsmasq/rfc6761.conf\n"
             "dhcp-range=set:lan,%s,%s,%s,%s\nno-dhcp-interface=wan\n" % (start, end, netmask, lease))
+
+
+# ---- site survey (agent/diag/site_survey.cpp) ---------------------------------------------------------------
+
+def iw_scan_dump(ifname, bsses):
+    """`iw dev <if> scan dump`: iw scan.c print_bss_handler with the IE printers (RSN/WPA print_rsn_ie,
+    HT/VHT operation print_ht_op/print_vht_oper, HE capabilities). bsses: dicts mac, freq, signal, ssid, sec
+    ("wpa2", "wpa3t" PSK+SAE, "mixed" WPA+WPA2 TKIP/CCMP, "" open), ht_off, vht_width, he, ch."""
+    out = []
+    for b in bsses:
+        two = b["freq"] < 3000
+        privacy = b["sec"] != ""
+        out += ["BSS %s(on %s)" % (b["mac"], ifname),
+                "\tlast seen: 431876.512s [boottime]",
+                "\tTSF: 89123456789 usec (1d, 00:45:23)",
+                "\tfreq: %d.0" % b["freq"],
+                "\tbeacon interval: 100 TUs",
+                "\tcapability: ESS Privacy ShortSlotTime RadioMeasure (0x1411)" if privacy
+                else "\tcapability: ESS ShortSlotTime (0x0401)",
+                "\tsignal: %d.00 dBm" % b["signal"],
+                "\tlast seen: 1240 ms ago",
+                "\tSSID: %s" % b["ssid"],
+                "\tSupported rates: 1.0* 2.0* 5.5* 11.0* 6.0 9.0 12.0 18.0 " if two
+                else "\tSupported rates: 6.0* 9.0 12.0* 18.0 24.0* 36.0 48.0 54.0 ",
+                "\tDS Parameter set: channel %d" % b["ch"]]
+        if two:
+            out.append("\tExtended supported rates: 24.0 36.0 48.0 54.0 ")
+        if b["sec"] == "wpa2":
+            out += ["\tRSN:\t * Version: 1", "\t\t * Group cipher: CCMP", "\t\t * Pairwise ciphers: CCMP",
+                    "\t\t * Authentication suites: PSK", "\t\t * Capabilities: 1-PTKSA-RC 1-GTKSA-RC (0x0000)"]
+        elif b["sec"] == "wpa3t":
+            out += ["\tRSN:\t * Version: 1", "\t\t * Group cipher: CCMP", "\t\t * Pairwise ciphers: CCMP",
+                    "\t\t * Authentication suites: PSK SAE",
+                    "\t\t * Capabilities: 1-PTKSA-RC 1-GTKSA-RC MFP-capable (0x0080)"]
+        elif b["sec"] == "mixed":
+            out += ["\tRSN:\t * Version: 1", "\t\t * Group cipher: TKIP", "\t\t * Pairwise ciphers: TKIP CCMP",
+                    "\t\t * Authentication suites: PSK", "\t\t * Capabilities: 16-PTKSA-RC 1-GTKSA-RC (0x000c)",
+                    "\tWPA:\t * Version: 1", "\t\t * Group cipher: TKIP", "\t\t * Pairwise ciphers: TKIP CCMP",
+                    "\t\t * Authentication suites: PSK"]
+        out += ["\tHT capabilities:", "\t\tCapabilities: 0x1ad", "\t\t\tRX LDPC", "\t\t\tHT20",
+                "\t\tMaximum RX AMPDU length 65535 bytes (exponent: 0x003)",
+                "\tHT operation:", "\t\t * primary channel: %d" % b["ch"],
+                "\t\t * secondary channel offset: %s" % (b.get("ht_off") or "no secondary"),
+                "\t\t * STA channel width: " + ("any" if b.get("ht_off") else "20 MHz")]
+        if b.get("vht_width"):
+            out += ["\tVHT capabilities:", "\t\tVHT Capabilities (0x0f8b69b1):", "\t\t\tMax MPDU length: 7991",
+                    "\tVHT operation:", "\t\t * channel width: %s" % b["vht_width"],
+                    "\t\t * center freq segment 1: %d" % (b["ch"] + 6), "\t\t * center freq segment 2: 0"]
+        if b.get("he"):
+            out += ["\tHE capabilities:", "\t\tHE MAC Capabilities (0x000801185018):", "\t\t\t+HTC HE Supported"]
+    return "\n".join(out) + "\n"
+
+
+def realtek_ss_result(rows):
+    """/proc/<if>/SS_Result of Realtek's rtl8192cd: ASSUMED layout (no capture): a header line, then per network
+    SSID, BSSID, channel, RSSI in dBm and the encryption words. rows: (ssid, mac, ch, rssi, enc)."""
+    out = [" SSID                             BSSID              Ch  RSSI  Encrypt"]
+    for ssid, mac, ch, rssi, enc in rows:
+        out.append(" %-32s %s  %-3d %-5d %s" % (ssid, mac, ch, rssi, enc))
+    return "\n".join(out) + "\n"
+

@@ -145,6 +145,28 @@ class Gen:
         return pattern
 
 
+
+# Neighbouring networks the radios hear (site survey fixtures, agent/diag/site_survey.cpp): the same street
+# for every board; values are ours.
+NEIGHBOURS_24 = [
+    dict(mac="a0:ab:1b:5e:22:10", freq=2437, ch=6, signal=-48, ssid="Bbox-5E2210", sec="wpa2"),
+    dict(mac="e4:9e:12:30:aa:01", freq=2462, ch=11, signal=-67, ssid="Freebox-30AA01", sec="mixed", ht_off="below"),
+    dict(mac="9c:c7:a6:11:02:03", freq=2412, ch=1, signal=-80, ssid="Livebox-0203", sec="wpa3t", ht_off="above", he=True),
+    dict(mac="02:1a:11:f0:00:42", freq=2437, ch=6, signal=-88, ssid="FreeWifi_secure", sec=""),
+]
+NEIGHBOURS_5 = [
+    dict(mac="a0:ab:1b:5e:22:14", freq=5180, ch=36, signal=-61, ssid="Bbox-5E2210-5G", sec="wpa2", ht_off="above",
+         vht_width="1 (80 MHz)", he=True),
+    dict(mac="e4:9e:12:30:aa:05", freq=5500, ch=100, signal=-74, ssid="Freebox-30AA01-5G", sec="wpa3t", ht_off="above",
+         vht_width="1 (80 MHz)", he=True),
+]
+REALTEK_24 = [("Bbox-5E2210", "a0:ab:1b:5e:22:10", 6, -52, "WPA2 AES"),
+              ("Freebox-30AA01", "e4:9e:12:30:aa:01", 11, -70, "WPA/WPA2 TKIP AES"),
+              ("Maison Dupont", "3c:84:6a:00:11:22", 1, -83, "WPA2 AES"),
+              ("FreeWifi_secure", "02:1a:11:f0:00:42", 6, -86, "none")]
+REALTEK_5 = [("Bbox-5E2210-5G", "a0:ab:1b:5e:22:14", 36, -63, "WPA2 AES"),
+             ("Freebox-30AA01-5G", "e4:9e:12:30:aa:05", 100, -77, "WPA3 SAE AES")]
+
 def add_mac(mac, n):
     v = int("".join("%02x" % b for b in mac), 16) + n
     return [(v >> (8 * (5 - i))) & 0xFF for i in range(6)]
@@ -527,6 +549,9 @@ def xx230v(seed, counts, uptime_s):
     for name in ("ra0", "rai0"):
         files["captured/" + F.captured_name(["iw", "dev", name, "station", "dump"])] = \
             F.iw_station_dump(name, st[name], NOW, uptime_s)
+    # the site survey: what each radio hears (iw scan dump; as the station dumps, assumed on the stock firmware)
+    for name, heard in (("ra0", NEIGHBOURS_24), ("rai0", NEIGHBOURS_5)):
+        files["captured/" + F.captured_name(["iw", "dev", name, "scan", "dump"])] = F.iw_scan_dump(name, heard)
     # what each radio runs with (SSID, channel), from iw
     for ifindex, (name, mac, name_ssid) in enumerate((("ra0", ra0, ssid), ("rai0", rai0, ssid + "_5G")), start=9):
         r = radios[name]
@@ -694,6 +719,9 @@ def ht803g():
     files.update(sysfs_iface("nas0", nas0, "up", 1, None, None, traffic_stats(g, wan_rx, wan_rx // 7, errors=True)))
     for name in ("wlan0", "wlan1"):
         files["proc/%s/sta_info" % name] = F.realtek_sta_info(st[name])
+    # the site survey (assumed layout, docs/boards.md)
+    files["proc/wlan0/SS_Result"] = F.realtek_ss_result(REALTEK_24)
+    files["proc/wlan1/SS_Result"] = F.realtek_ss_result(REALTEK_5)
     # SSID and channel: `iw dev wlanN info` (assumed: rtl8192cd built with its cfg80211 support, RTK_NL80211)
     channels = {"wlan0": 6, "wlan1": 44}
     for ifindex, (name, mac, name_ssid) in enumerate((("wlan0", wlan0, ssid), ("wlan1", wlan1, ssid + "_5G")),
@@ -831,6 +859,8 @@ def openwrt():
                                  traffic_stats(g, rx + g.r.randint(10 ** 6, 10 ** 8), tx + g.r.randint(10 ** 7, 10 ** 9))))
         files["captured/" + F.captured_name(["iw", "dev", name, "station", "dump"])] = \
             F.iw_station_dump(name, st[name], NOW, uptime_s)
+        files["captured/" + F.captured_name(["iw", "dev", name, "scan", "dump"])] = \
+            F.iw_scan_dump(name, (NEIGHBOURS_24, NEIGHBOURS_5)[n])
         # OpenWrt's default wireless config: SSID "OpenWrt" on every radio (/etc/config/wireless, wifi-iface)
         files["captured/" + F.captured_name(["iw", "dev", name, "info"])] = \
             F.iw_info(name, 12 + n, mac, "OpenWrt", (1, 36)[n], radios[name]["width"])

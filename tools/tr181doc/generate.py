@@ -84,11 +84,34 @@ def rows():
     return out
 
 
-def render(doc):
-    start, end = "<!-- table -->", "<!-- /table -->"
-    head = "| parameter | status in 2.17 | type | unit | source |\n|---|---|---|---|---|\n"
-    table = start + "\n" + head + "\n".join(rows()) + "\n" + end
+def command_rows():
+    out = []
+    with open(SCHEMA, encoding="utf-8") as f:
+        for line in f:
+            t = line.split("#", 1)[0].strip()
+            if not t.startswith("command "):
+                continue
+            parts = t.split()
+            attrs = {"in": "", "out": ""}
+            for w in parts[2:]:
+                if "=" in w:
+                    k, v = w.split("=", 1)
+                    attrs[k] = ", ".join(v.split(","))
+            out.append("| `%s` | %s | %s | %s |" % (parts[1], "async" if "async" in parts[2:] else "sync",
+                                                     attrs["in"] or "—", attrs["out"] or "—"))
+    return out
+
+
+def replace_block(doc, start, end, head, lines):
+    table = start + "\n" + head + "\n".join(lines) + "\n" + end
     return re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: table, doc, flags=re.S)
+
+
+def render(doc):
+    doc = replace_block(doc, "<!-- table -->", "<!-- /table -->",
+                        "| parameter | status in 2.17 | type | unit | source |\n|---|---|---|---|---|\n", rows())
+    return replace_block(doc, "<!-- commands -->", "<!-- /commands -->",
+                         "| command | kind | input arguments | output arguments |\n|---|---|---|---|\n", command_rows())
 
 
 def main(argv):

@@ -220,6 +220,17 @@ void FakeAgent::handle(const std::vector<uint8_t>& bytes) {
             r.err_msg = e->err_msg;
         }
     }
+    if (r.type == usp::MsgType::operate) {
+        if (auto op = msg->operate()) {
+            r.command = op->command;
+            r.command_key = op->command_key;
+            r.args = op->input_args;
+        }
+    }
+    if (r.type == usp::MsgType::add) {
+        if (auto add = msg->add(); add && !add->create_objs.empty())
+            for (const auto& ps : add->create_objs.front().param_settings) r.args[ps.param] = ps.value;
+    }
     if (msg->is_request() && !silent_) {
         usp::Bytes reply = answer(*msg);
         if (!reply.empty())
@@ -313,6 +324,15 @@ usp::Bytes FakeAgent::answer(const usp::Msg& msg) {
     case usp::MsgType::operate: {
         auto op = msg.operate();
         if (!op) return usp::encode_error(id, 7004, op.error().message);
+        if (auto e = options_.command_errors.find(op->command); e != options_.command_errors.end())
+            return usp::encode_error(id, e->second, "fake agent: " + op->command + " refused");
+        for (const auto& c : options_.async_commands) {
+            if (c != op->command) continue;
+            usp::OperateResp resp;
+            resp.operation_results.push_back(
+                {op->command, usp::OperateResp::ReqObjPath{"Device.LocalAgent.Request." + std::to_string(next_id_++) + "."}});
+            return usp::encode_msg(id, resp);
+        }
         if (op->command != "Device.Reboot()") return usp::encode_error(id, 7026, "unknown command " + op->command);
         usp::OperateResp resp;
         resp.operation_results.push_back({op->command, usp::OutputArgs{{{"Status", "Rebooting"}}}});

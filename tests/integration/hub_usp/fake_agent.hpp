@@ -38,6 +38,11 @@ struct FakeAgentOptions {
     bool tls = false;
     std::string ca_path, cert_path, key_path;
     std::string source_address;          // bind the client socket here (load generator)
+    // Operate of these commands is answered as an asynchronous command (TR-369: OperateResp with req_obj_path
+    // "Device.LocalAgent.Request.<n>."); the test sends the OperationComplete itself (send_notify).
+    std::vector<std::string> async_commands;
+    // Operate of these commands is answered with a USP Error of that code (e.g. 7005 resources exceeded).
+    std::map<std::string, uint32_t> command_errors;
 };
 
 struct ReceivedMsg {
@@ -45,6 +50,9 @@ struct ReceivedMsg {
     std::string msg_id;
     uint32_t err_code = 0;  // for Error messages
     std::string err_msg;
+    // Operate requests: the command, its key and input arguments. Add requests: the first object's parameters.
+    std::string command, command_key;
+    usp::StrMap args;
 };
 
 class FakeAgent {

@@ -32,6 +32,10 @@ Test-only control endpoints (same port):
                                     removes / adds devices (a clone gets the new serial and the id made from it),
                                     now or once N more device queries have been answered (a fleet that changes
                                     while a client pages through it)
+  POST /__sim/diagnostics {"id":"<device id>", "delay_ms":N, "success":S, "failure":F, "avg_ms":A, "min_ms":m,
+                     "max_ms":M, "state":"Complete", "inform":true}
+                                    how the device's next IP ping diagnostic ends (see "Diagnostics" below); "inform":
+                                    false: the CPE never sends its 8 DIAGNOSTICS COMPLETE inform
   POST /__sim/reset                 clears faults, counters, tasks, pending fleet changes; the fleet file's devices
                                     again
 
@@ -39,6 +43,17 @@ Paging (GenieACS lib/nbi.ts and lib/query.ts, read for behaviour): `sort` keys a
 MongoDB applies sort, `skip`, `limit` (0 = no limit); the `total` header is the query's count, skip and limit
 ignored; `_id` is never rewritten and `{"_id": {"$gt": "<id>"}}` compares strings (the number/date forms GenieACS
 adds for a string never match a string _id: MongoDB compares values of one type).
+
+Diagnostics (issue 14). TR-069 Amendment 6 (3.2.1 / Table 7, and Annex B DiagnosticsState): an ACS starts a
+diagnostic by setting the diagnostics object's parameters with DiagnosticsState = "Requested"; once the session
+ends, the CPE runs it, sets DiagnosticsState to "Complete" (or an Error_… value) with the results, and opens a new
+session whose Inform carries the event "8 DIAGNOSTICS COMPLETE". GenieACS keeps each inform's event codes in the
+device document as Events.<code with spaces as '_'> (the XX230v export in tests/sim/data holds Events.0_BOOTSTRAP,
+Events.Inform, Events.Registered), so here: Events.8_DIAGNOSTICS_COMPLETE gets the inform's time (assumption: the
+name follows that rule; not seen in a captured document) and _lastInform too; the results stay on the CPE until a
+task reads them (GenieACS does not read them by itself without a provision). A setParameterValues that the CPE
+accepts updates the document's values (GenieACS writes the values it set). sim: the ping's outcome is what
+/__sim/diagnostics said (default: 4 of 4 replies, 12/10/15 ms), after delay_ms (default 300).
 
 Speed (the doc: "Only `_id` is indexed: parameter queries scan the collection"): a query on `_id` alone (equality,
 $gt/$gte/$lt/$lte, and $and of those) sorted by `_id` or unsorted is answered from a sorted index of ids, like
@@ -163,6 +178,7 @@ class Device:
         self.over = self.build_xx230v() if spec["model"] == "XX230v" else self.build_ht803g()
         self.session_ms = 0
         self.next_fault = None
+        self.ping_outcome = {}  # /__sim/diagnostics
         # What the CPE holds that GenieACS has not read yet (path -> attributes): GenieACS's document holds the
         # values of its last read, each with its _timestamp (the doc: leaves {_value,_type,_timestamp,...}); a
         # value changes there only when a session reads it. The fleet file may list some (cpe_params).
@@ -186,8 +202,14 @@ class Device:
         any path the device lacks."""
         now = now_iso()
         found = False
-        for p in [p for p in self.staged if p == path or p.startswith(path + ".")]:
+        for p in sorted(p for p in self.staged if p == path or p.startswith(path + ".")):
             a = self.staged.pop(p)
+            if a.get("removed"):  # an instance the CPE no longer has: the read drops it and what is under it
+                for q, _ in list(self.subtree(p)):
+                    self.over[q] = None
+                self.over_keys = None
+                found = True
+                continue
             a["ts"] = now
             self.over[p] = a
             found = True
@@ -282,6 +304,29 @@ class Device:
             t[b + ".InterfaceType"] = leaf("802.11" if h["wifi"] and rev_t else ("WLAN" if h["wifi"] else "Ethernet"),
                                            "xsd:string", ts)
         t[r + "LANDevice.1.Hosts.HostNumberOfEntries"] = leaf(len(s["hosts"]), "xsd:unsignedInt", ts)
+        # TR-098 InternetGatewayDevice.IPPingDiagnostics (TR-098 Amendment 2): the input leaves writable.
+        d = r + "IPPingDiagnostics"
+        t[d] = obj(ts)
+        for k, v, vt, w in (("DiagnosticsState", "None", "xsd:string", True), ("Interface", "", "xsd:string", True),
+                            ("Host", "", "xsd:string", True), ("NumberOfRepetitions", 1, "xsd:unsignedInt", True),
+                            ("Timeout", 1000, "xsd:unsignedInt", True), ("DataBlockSize", 56, "xsd:unsignedInt", True),
+                            ("DSCP", 0, "xsd:unsignedInt", True), ("SuccessCount", 0, "xsd:unsignedInt", False),
+                            ("FailureCount", 0, "xsd:unsignedInt", False),
+                            ("AverageResponseTime", 0, "xsd:unsignedInt", False),
+                            ("MinimumResponseTime", 0, "xsd:unsignedInt", False),
+                            ("MaximumResponseTime", 0, "xsd:unsignedInt", False)):
+            t[d + "." + k] = leaf(v, vt, ts, w)
+        # sim (assumption): TR-098 TraceRouteDiagnostics (TR-098 Amendment 2) too; no Download/UploadDiagnostics
+        # (TR-143 objects the HT803G's data model is not known to have: setting them faults, as on a CPE without them).
+        d = r + "TraceRouteDiagnostics"
+        t[d] = obj(ts)
+        t[d + ".RouteHops"] = obj(ts)
+        for k, v, vt, w in (("DiagnosticsState", "None", "xsd:string", True), ("Host", "", "xsd:string", True),
+                            ("NumberOfTries", 3, "xsd:unsignedInt", True), ("Timeout", 5000, "xsd:unsignedInt", True),
+                            ("DataBlockSize", 38, "xsd:unsignedInt", True), ("DSCP", 0, "xsd:unsignedInt", True),
+                            ("MaxHopCount", 30, "xsd:unsignedInt", True), ("ResponseTime", 0, "xsd:unsignedInt", False),
+                            ("RouteHopsNumberOfEntries", 0, "xsd:unsignedInt", False)):
+            t[d + "." + k] = leaf(v, vt, ts, w)
         return t
 
     def attr(self, path):
@@ -599,6 +644,86 @@ def validate_task(t):
     return None
 
 
+DIAGNOSTIC_OBJECTS = {
+    "Device.IP.Diagnostics.IPPing": "ping", "InternetGatewayDevice.IPPingDiagnostics": "ping",
+    "Device.IP.Diagnostics.TraceRoute": "traceroute", "InternetGatewayDevice.TraceRouteDiagnostics": "traceroute",
+    "Device.IP.Diagnostics.DownloadDiagnostics": "download", "InternetGatewayDevice.DownloadDiagnostics": "download",
+    "Device.IP.Diagnostics.UploadDiagnostics": "upload", "InternetGatewayDevice.UploadDiagnostics": "upload",
+    "Device.DNS.Diagnostics.NSLookupDiagnostics": "nslookup", "Device.WiFi.NeighboringWiFiDiagnostic": "wifi",
+}
+
+
+def diagnostic_kind(obj):
+    return DIAGNOSTIC_OBJECTS.get(obj)
+
+
+def iso_after(seconds):
+    t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
+
+
+def diagnostic_results(kind, o, value_of, dev):
+    """sim: what the CPE's test found ({leaf: [value, type]}). Leaf names: TR-181 (the XX230v export's objects) and
+    TR-098 / TR-143 for InternetGatewayDevice (TraceRoute hops as HopHost, HopHostAddress, HopErrorCode,
+    HopRTTimes). The numbers are this simulator's (assumptions), overridable with /__sim/diagnostics."""
+    u = "xsd:unsignedInt"
+    tr098 = dev.spec["model"] != "XX230v"
+    if kind == "ping":
+        ok = o.get("success", 4)
+        r = {"SuccessCount": [ok, u], "FailureCount": [o.get("failure", 0), u]}
+        for k, key, dflt in (("Average", "avg_ms", 12), ("Minimum", "min_ms", 10), ("Maximum", "max_ms", 15)):
+            ms = o.get(key, dflt if ok else 0)
+            r[k + "ResponseTime"] = [ms, u]
+            if value_of(k + "ResponseTimeDetailed") is not None:  # the µs form, where the object has it (XX230v)
+                r[k + "ResponseTimeDetailed"] = [ms * 1000, u]
+        return r
+    if kind == "traceroute":
+        host = value_of("Host") or "192.0.2.1"
+        hops = o.get("hops", ["10.0.0.1", "100.64.0.1", host])
+        pre = "Hop" if tr098 else ""
+        r = {"ResponseTime": [len(hops) * 3, u], "RouteHopsNumberOfEntries": [len(hops), u]}
+        for i, a in enumerate(hops, start=1):
+            b = "RouteHops.%d." % i
+            r[b + pre + "Host"] = [a, "xsd:string"]
+            r[b + pre + "HostAddress"] = [a, "xsd:string"]
+            r[b + pre + "ErrorCode"] = [0, u]
+            r[b + pre + "RTTimes"] = ["%d,%d,%d" % (i, i + 1, i), "xsd:string"]
+        return r
+    if kind in ("download", "upload"):
+        nbytes = o.get("bytes", 12500000) if kind == "download" else int(value_of("TestFileLength") or 0)
+        secs = o.get("seconds", 1.0)
+        r = {"ROMTime": [iso_after(0), "xsd:dateTime"], "BOMTime": [iso_after(0), "xsd:dateTime"],
+             "EOMTime": [iso_after(secs), "xsd:dateTime"]}
+        if kind == "download":
+            r.update({"TestBytesReceived": [nbytes, u], "TotalBytesReceived": [nbytes + 4000, u]})
+        else:
+            r.update({"TestBytesSent": [nbytes, u], "TotalBytesSent": [nbytes + 4000, u]})
+        return r
+    if kind == "nslookup":
+        name = value_of("HostName") or "example.net"
+        return {"SuccessCount": [1, u], "ResultNumberOfEntries": [1, u],
+                "Result.1.Status": ["Success", "xsd:string"], "Result.1.AnswerType": ["Authoritative", "xsd:string"],
+                "Result.1.HostNameReturned": [name, "xsd:string"],
+                "Result.1.IPAddresses": [o.get("addresses", "192.0.2.10"), "xsd:string"],
+                "Result.1.DNSServerIP": [value_of("DNSServer") or "192.0.2.53", "xsd:string"],
+                "Result.1.ResponseTime": [7, u]}
+    if kind == "wifi":
+        own = (dev.attr("Device.WiFi.SSID.3.SSID") or {}).get("value", ("",))[0]
+        # sim: three neighbours and, on 5 GHz, the device's own SSID as a mesh satellite hears it
+        nets = o.get("networks") or [
+            ("Voisin-2G", "2.4GHz", 1, -48, "20MHz"), ("Bell123", "2.4GHz", 6, -71, "20MHz"),
+            ("Cafe-Wifi", "5GHz", 36, -80, "80MHz"), (own, "5GHz", 44, -55, "80MHz")]
+        r = {"ResultNumberOfEntries": [len(nets), u]}
+        for i, (ssid, band, ch, sig, bw) in enumerate(nets, start=1):
+            b = "Result.%d." % i
+            r.update({b + "SSID": [ssid, "xsd:string"], b + "BSSID": ["02:00:00:00:00:%02X" % i, "xsd:string"],
+                      b + "OperatingFrequencyBand": [band, "xsd:string"], b + "Channel": [ch, u],
+                      b + "SignalStrength": [sig, "xsd:int"], b + "OperatingChannelBandwidth": [bw, "xsd:string"],
+                      b + "SecurityModeEnabled": ["WPA2-Personal", "xsd:string"], b + "Noise": [-95, "xsd:int"]})
+        return r
+    return {}
+
+
 def now_iso():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
@@ -616,6 +741,7 @@ class State:
         for d in self.loaded:
             d.session_ms = 0
             d.next_fault = None
+            d.ping_outcome = {}
         self.order = [d.id for d in self.loaded]  # insertion order: MongoDB's natural order without a sort
         self.ids = sorted(self.devices)           # the _id index
         self.tasks = {}
@@ -700,9 +826,56 @@ class State:
             if name == "getParameterValues":
                 for p in task["parameterNames"]:
                     dev.read(p)
+            ping = None
+            if name == "setParameterValues":
+                now = now_iso()
+                for p in task["parameterValues"]:
+                    a = dict(dev.attr(p[0]))
+                    old = a.get("value", ("", "xsd:string"))
+                    a["value"] = (typed(str(p[1]), p[2] if len(p) > 2 else old[1]), p[2] if len(p) > 2 else old[1])
+                    a["ts"] = now
+                    dev.over[p[0]] = a
+                    if p[0].endswith(".DiagnosticsState") and str(p[1]) == "Requested" and \
+                            diagnostic_kind(p[0][:-len(".DiagnosticsState")]):
+                        ping = p[0][:-len("DiagnosticsState")]
+                dev.over_keys = None
             dev.last_inform = now_iso()
             dev.changed()
+        if ping:
+            self.start_diagnostic(dev, ping)
         return None
+
+    def start_diagnostic(self, dev, base):
+        """The CPE runs the diagnostic after the session, then informs with 8 DIAGNOSTICS COMPLETE ("Diagnostics")."""
+        o = dict(dev.ping_outcome)
+        kind = diagnostic_kind(base[:-1])
+
+        def value_of(leaf_name):
+            a = dev.attr(base + leaf_name)
+            return a["value"][0] if a and "value" in a else None
+
+        def complete():
+            with self.lock:
+                now = now_iso()
+                state = o.get("state", "Complete")
+                results = diagnostic_results(kind, o, value_of, dev)
+                results.update(o.get("results") or {})
+                fresh = {".".join(k.split(".")[:2]) for k in results if re.match(r"^(RouteHops|Result)\.\d+\.", k)}
+                for p in [q for q, _ in dev.subtree(base[:-1]) if re.match(r"^(RouteHops|Result)\.\d+$", q[len(base):])]:
+                    if p[len(base):] not in fresh:
+                        dev.staged[p] = {"removed": True}  # rows of the last run the CPE no longer has
+                for k, v in results.items():
+                    dev.stage(base + k, v, now)
+                dev.stage(base + "DiagnosticsState", [state, "xsd:string"], now)
+                if o.get("inform", True) and dev.online:
+                    dev.over["Events.8_DIAGNOSTICS_COMPLETE"] = leaf(now, "xsd:dateTime", now)
+                    dev.over_keys = None
+                    dev.last_inform = now
+                    dev.changed()
+                self.stats["diagnostics_completed"] = self.stats.get("diagnostics_completed", 0) + 1
+        t = threading.Timer(o.get("delay_ms", 300) / 1000.0, complete)
+        t.daemon = True
+        t.start()
 
     def expired(self, task):
         """GenieACS NBI docs: a task's `expiry` (seconds) is how long it may wait for the device; lib/api-functions.ts
@@ -966,6 +1139,13 @@ class Handler(simkit.SimHandler):
                 if not d:
                     return self.send(404, '{"error":"no such device"}')
                 d.next_fault = {"code": body.get("code", "cwmp.9002"), "message": body.get("message", "Internal error")}
+            return self.send(200, "{}")
+        if method == "POST" and path == "/__sim/diagnostics":
+            with st.lock:
+                d = st.devices.get(body.get("id", ""))
+                if not d:
+                    return self.send(404, '{"error":"no such device"}')
+                d.ping_outcome = {k: v for k, v in body.items() if k != "id"}
             return self.send(200, "{}")
         if method == "POST" and path == "/__sim/cpe":
             with st.lock:

@@ -370,19 +370,23 @@ TEST(Model, FixtureCarriesItsCaptureTime) {
 // board's fixture tree emits is in it: the documentation cannot drift from the model.
 TEST(Tr181Doc, TableMatchesTheSchemaAndTheEmittedTrees) {
     WithVendorPrefix prefix("X_EXAMPLE-NET_");  // the table's example prefix
-    std::set<std::string> documented;
+    std::set<std::string> documented, documented_commands;
     std::istringstream doc(read(fs::path(CPE_SOURCE_DIR) / "docs/tr181.md"));
     std::string line;
     while (std::getline(doc, line)) {
         if (line.rfind("| `Device.", 0) != 0) continue;
         const size_t end = line.find('`', 3);
         ASSERT_NE(end, std::string::npos) << line;
-        documented.insert(line.substr(3, end - 3));
+        const std::string path = line.substr(3, end - 3);
+        (path.ends_with("()") ? documented_commands : documented).insert(path);
     }
-    std::set<std::string> declared;
-    for (const tr181::ObjectDef& o : device_schema().objects())
+    std::set<std::string> declared, declared_commands;
+    for (const tr181::ObjectDef& o : device_schema().objects()) {
         for (const tr181::ParamDef& p : o.params) declared.insert(o.path + p.name);
+        for (const tr181::CommandDef& c : o.commands) declared_commands.insert(o.path + c.name);
+    }
     EXPECT_EQ(documented, declared);
+    EXPECT_EQ(documented_commands, declared_commands);
     for (const char* board : {"tplink-xx230v", "raisecom-ht803g", "generic-openwrt"}) {
         for (const auto& [path, value] : board_values(board, "Device.")) {
             auto parsed = tr181::Path::parse(path);

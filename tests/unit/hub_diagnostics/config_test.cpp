@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include <unistd.h>
 
 namespace cpe::hub::diagnostics {
 namespace {
@@ -24,6 +28,29 @@ TEST(DiagnosticsConfig, TheExampleParsesWithEveryKey) {
     EXPECT_EQ(c->tr143.port, 3310);
     EXPECT_EQ(c->tr143.public_url, "http://hub.example.net:3310");
     EXPECT_EQ(c->keep_per_device, 20u);
+}
+
+// One configuration file for the hub: the "diagnostics" section; the older HUB_DIAGNOSTICS_CONFIG file only without
+// it, and never both.
+TEST(DiagnosticsConfig, TheHubFilesSectionOrTheOlderFileNeverBoth) {
+    const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("diag-cfg-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "hub.json") << R"({"usp": {}, "diagnostics": {"keep_per_device": 7}})";
+    std::ofstream(dir / "old.json") << R"({"keep_per_device": 9})";
+    std::ofstream(dir / "plain.json") << R"({"usp": {}})";
+    unsetenv("HUB_DIAGNOSTICS_CONFIG");
+    auto c = diagnostics_config((dir / "hub.json").string());
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->keep_per_device, 7u);
+    setenv("HUB_DIAGNOSTICS_CONFIG", (dir / "old.json").c_str(), 1);
+    auto old = diagnostics_config((dir / "plain.json").string());
+    ASSERT_TRUE(old) << old.error().message;
+    EXPECT_EQ(old->keep_per_device, 9u);
+    auto both = diagnostics_config((dir / "hub.json").string());
+    ASSERT_FALSE(both);
+    EXPECT_NE(both.error().message.find("given twice"), std::string::npos) << both.error().message;
+    unsetenv("HUB_DIAGNOSTICS_CONFIG");
+    std::filesystem::remove_all(dir);
 }
 
 TEST(DiagnosticsConfig, DefaultsWhenEmpty) {

@@ -11,8 +11,6 @@
 namespace cpe::hub::controller {
 
 namespace {
-constexpr const char* kUspErrorMarker = "USP error ";
-
 cpe::json::Ptr str_map(const usp::StrMap& m) {
     auto obj = json::make_object();
     for (const auto& [k, v] : m) json::add_string(obj.get(), k.c_str(), v);
@@ -24,17 +22,6 @@ bool is_boot(const usp::Notify& n) {
     return ev && ev->event_name == "Boot!" && (ev->obj_path == "Device." || ev->obj_path == "Device");
 }
 }  // namespace
-
-std::optional<uint32_t> usp_error_code(const Error& error) {
-    if (error.code != Errc::io_error) return std::nullopt;
-    auto p = error.message.find(kUspErrorMarker);
-    if (p == std::string::npos) return std::nullopt;
-    const char* start = error.message.c_str() + p + std::char_traits<char>::length(kUspErrorMarker);
-    char* end = nullptr;
-    unsigned long code = std::strtoul(start, &end, 10);
-    if (end == start || code > 0xffffffffUL) return std::nullopt;
-    return static_cast<uint32_t>(code);
-}
 
 std::string notification_kind(const usp::Notify& n) {
     switch (n.notification.index()) {
@@ -245,12 +232,12 @@ void Controller::on_response(const std::string& endpoint_id, usp::Msg msg) {
     if (msg.is_error()) {
         auto e = msg.error();
         if (!e) return p->done(e.error().with_context(what));
-        std::string text = what + ": " + kUspErrorMarker + std::to_string(e->err_code) + " (" +
+        std::string text = what + ": USP error " + std::to_string(e->err_code) + " (" +
                            usp::err::name(e->err_code) + ")";
         if (!e->err_msg.empty()) text += ": " + e->err_msg;
         for (const auto& pe : e->param_errs)
             text += "; " + pe.param_path + ": " + std::to_string(pe.err_code) + " " + pe.err_msg;
-        return p->done(make_error(Errc::io_error, text));
+        return p->done(make_error(Errc::io_error, text).with_usp_error(e->err_code));
     }
     if (msg.type() != p->expect)
         return p->done(make_error(Errc::parse_error, what + ": answered with " + usp::msg_type_name(msg.type()) +
@@ -333,7 +320,7 @@ void Controller::identify_with(const std::string& endpoint_id, std::vector<std::
         if (!self) return;
         Controller& c = **self;
         done_with(c.identifying_, endpoint_id, *my_id);
-        if (!r && retry_plain && usp_error_code(r.error())) {
+        if (!r && retry_plain && r.error().usp_error()) {
             // An agent that refuses the whole Get (no search paths): ask for DeviceInfo alone.
             if (!c.identifying_.count(endpoint_id)) c.identify_with(endpoint_id, {"Device.DeviceInfo."}, false);
             return;

@@ -71,7 +71,7 @@ public:
     //   Errc::unavailable  offline, or disconnected before answering
     //   Errc::timeout      no answer within timeout_ms (0: options().request_timeout_ms)
     //   Errc::too_large    too many requests in flight to that endpoint, or its send queue is full
-    //   Errc::io_error     the agent answered with a USP Error (usp_error_code() reads its code)
+    //   Errc::io_error     the agent answered with a USP Error (Error::usp_error() holds its code)
     //   Errc::parse_error  the answer was not the matching response type
     template <typename Body>
     std::string request(const std::string& endpoint_id, const Body& body, Callback done, uint64_t timeout_ms = 0) {
@@ -153,8 +153,6 @@ private:
     std::map<std::string, std::vector<Notification>> held_;  // endpoints not admitted yet
 };
 
-// The USP error code carried by an Error from Controller::request (Errc::io_error), if any.
-std::optional<uint32_t> usp_error_code(const Error& error);
 
 // "event", "value_change", … for the notification's oneof.
 std::string notification_kind(const usp::Notify& notify);

@@ -8,6 +8,7 @@
 
 #include "log/log.hpp"
 #include "net/ws_util.hpp"
+#include "util/text.hpp"
 
 namespace cpe::net {
 
@@ -45,12 +46,6 @@ namespace {
 
 constexpr size_t kChunk = 16 * 1024;
 constexpr const char* kTag = "http";
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 std::vector<std::string> split_path(std::string_view path) {
     std::vector<std::string> out;
@@ -101,13 +96,6 @@ std::string copy_header(lws* wsi, lws_token_indexes token) {
     if (n < 0) return {};
     out.resize(static_cast<size_t>(n));
     return out;
-}
-
-std::string trim(std::string s) {
-    size_t b = s.find_first_not_of(" \t");
-    size_t e = s.find_last_not_of(" \t\r\n");
-    if (b == std::string::npos) return {};
-    return s.substr(b, e - b + 1);
 }
 
 // "event: x\ndata: line1\ndata: line2\n\n"; CR/LF inside the event name would break framing and are dropped.
@@ -225,7 +213,7 @@ void SseStream::close() {
 HttpServer::HttpServer(EventLoop& loop, HttpServerOptions options)
     : loop_(loop), options_(std::move(options)), anchor_(std::make_shared<detail::ServerAnchor>()) {
     anchor_->server = this;
-    for (auto& h : options_.capture_headers) h = lower(h);
+    for (auto& h : options_.capture_headers) h = text::lower(h);
     scratch_.resize(LWS_PRE + kChunk);
 }
 
@@ -399,7 +387,7 @@ int HttpServer::on_request(lws* wsi, std::string path) {
             if (token == WSI_TOKEN_HTTP_CONTENT_LENGTH) ++facts.content_length_fields;
         }
         if (token == WSI_TOKEN_HTTP_TRANSFER_ENCODING) facts.transfer_encoding = true;
-        req.headers[key] = trim(copy_header(wsi, token));
+        req.headers[key] = std::string(text::trim(copy_header(wsi, token), " \t\r\n"));
     }
     for (const auto& name : options_.capture_headers) {
         std::string key = name + ":";
@@ -412,7 +400,7 @@ int HttpServer::on_request(lws* wsi, std::string path) {
         value.resize(static_cast<size_t>(n));
         // As sent, untrimmed first: a control byte inside must be seen by the check below.
         req.headers[name] = value.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos
-                                ? trim(std::move(value))
+                                ? std::string(text::trim(value, " \t"))
                                 : std::move(value);
     }
     char peer[64] = {0};
@@ -694,7 +682,7 @@ int HttpServer::on_writeable(lws* wsi) {
                                         static_cast<lws_filepos_t>(r.body.size()), &p, he))
             return -1;
         for (const auto& [k, v] : r.headers) {
-            std::string name = lower(k) + ":";
+            std::string name = text::lower(k) + ":";
             if (lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>(name.c_str()),
                                             reinterpret_cast<const unsigned char*>(v.data()), static_cast<int>(v.size()),
                                             &p, he))

@@ -81,8 +81,7 @@ Controller::Controller(net::EventLoop& loop, ControllerOptions options, Registry
     : loop_(loop),
       options_(std::move(options)),
       registry_(registry),
-      transport_(transport),
-      alive_(std::make_shared<Controller*>(this)) {
+      transport_(transport) {
     // msg_ids stay unique across hub restarts, so a late answer to a previous run's request is not taken
     // for one of ours.
     auto boot = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -100,10 +99,7 @@ Controller::~Controller() {
 std::string Controller::next_msg_id() { return id_prefix_ + std::to_string(next_id_++); }
 
 void Controller::fail_later(Callback done, Error error) {
-    std::weak_ptr<Controller*> weak = alive_;
-    loop_.post([weak, done = std::move(done), error = std::move(error)]() mutable {
-        if (weak.lock()) done(std::move(error));
-    });
+    loop_.post(life_.guard([done = std::move(done), error = std::move(error)]() mutable { done(std::move(error)); }));
 }
 
 void Controller::send_request(const std::string& endpoint_id, const std::string& msg_id, usp::MsgType expect,
@@ -127,14 +123,11 @@ void Controller::send_request(const std::string& endpoint_id, const std::string&
     p.endpoint_id = endpoint_id;
     p.expect = expect;
     p.done = std::move(done);
-    std::weak_ptr<Controller*> weak = alive_;
-    p.timer = loop_.add_timer(ms, [weak, msg_id, what, ms] {
-        auto self = weak.lock();
-        if (!self) return;
-        auto taken = (*self)->take(msg_id);
+    p.timer = loop_.add_timer(ms, life_.guard([this, msg_id, what, ms] {
+        auto taken = take(msg_id);
         if (!taken) return;
         taken->done(make_error(Errc::timeout, what + ": no answer within " + std::to_string(ms) + " ms"));
-    });
+    }));
     mine.insert(msg_id);
     pending_.emplace(msg_id, std::move(p));
 }
@@ -313,12 +306,9 @@ void Controller::identify(const std::string& endpoint_id) {
 void Controller::identify_with(const std::string& endpoint_id, std::vector<std::string> paths, bool retry_plain) {
     usp::Get get;
     get.param_paths = std::move(paths);
-    std::weak_ptr<Controller*> weak = alive_;
     auto my_id = std::make_shared<std::string>();
-    *my_id = request(endpoint_id, get, [weak, endpoint_id, my_id, retry_plain](Result<usp::Msg> r) {
-        auto self = weak.lock();
-        if (!self) return;
-        Controller& c = **self;
+    *my_id = request(endpoint_id, get, life_.guard([this, endpoint_id, my_id, retry_plain](Result<usp::Msg> r) {
+        Controller& c = *this;
         done_with(c.identifying_, endpoint_id, *my_id);
         if (!r && retry_plain && r.error().usp_error()) {
             // An agent that refuses the whole Get (no search paths): ask for DeviceInfo alone.
@@ -347,7 +337,7 @@ void Controller::identify_with(const std::string& endpoint_id, std::vector<std::
         c.registry_.identify(endpoint_id, *resp);
         c.release_held(endpoint_id);
         drop_unadmitted("no serial number");
-    });
+    }));
     identifying_[endpoint_id] = *my_id;
 }
 
@@ -366,10 +356,10 @@ void Controller::subscribe(const std::string& endpoint_id) {
                               {"Persistent", "false", false}};
         add.create_objs.push_back(std::move(obj));
     }
-    std::weak_ptr<Controller*> weak = alive_;
+    std::weak_ptr<void> alive = life_.token();
     auto my_id = std::make_shared<std::string>();
-    *my_id = request(endpoint_id, add, [weak, endpoint_id, my_id](Result<usp::Msg> r) {
-        if (auto self = weak.lock()) done_with((*self)->subscribing_, endpoint_id, *my_id);
+    *my_id = request(endpoint_id, add, [this, alive, endpoint_id, my_id](Result<usp::Msg> r) {
+        if (!alive.expired()) done_with(subscribing_, endpoint_id, *my_id);
         if (!r) {
             if (r.error().code != Errc::unavailable)
                 LOG_LIMITED(log::Level::warn, 5, 60, "controller", "subscriptions: %s", r.error().message.c_str());

@@ -19,6 +19,7 @@
 #include "controller/transport.hpp"
 #include "net/event_loop.hpp"
 #include "usp/msg.hpp"
+#include "util/lifetime.hpp"
 #include "util/result.hpp"
 
 namespace cpe::hub::controller {
@@ -136,7 +137,7 @@ private:
     ControllerOptions options_;
     Registry& registry_;
     Transport& transport_;
-    std::shared_ptr<Controller*> alive_;  // weak references from timers and posted work
+    Lifetime life_;  // guards timers, posted work and answers handed out (kept alive through member teardown)
     std::string id_prefix_;
     uint64_t next_id_ = 1;
     std::unordered_map<std::string, Pending> pending_;                        // by msg_id

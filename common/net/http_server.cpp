@@ -15,7 +15,7 @@ namespace cpe::net {
 namespace detail {
 
 struct ServerAnchor {
-    HttpServer* server = nullptr;  // null once the server is gone; lws may still call while it frees the vhost
+    HttpServer* self = nullptr;  // null once the server is gone; lws may still call while it frees the vhost
 };
 
 enum class Phase { reading_body, handling, sending, closing, sse };
@@ -135,8 +135,8 @@ void Responder::send(Response response) const {
     auto ex = ex_.lock();
     if (!ex || ex->responded) return;
     auto* anchor = static_cast<detail::ServerAnchor*>(lws_get_protocol(ex->wsi)->user);
-    if (!anchor || !anchor->server) return;
-    anchor->server->respond(*ex, std::move(response));
+    if (!anchor || !anchor->self) return;
+    anchor->self->respond(*ex, std::move(response));
 }
 
 bool Responder::pending() const {
@@ -212,13 +212,13 @@ void SseStream::close() {
 
 HttpServer::HttpServer(EventLoop& loop, HttpServerOptions options)
     : loop_(loop), options_(std::move(options)), anchor_(std::make_shared<detail::ServerAnchor>()) {
-    anchor_->server = this;
+    anchor_->self = this;
     for (auto& h : options_.capture_headers) h = text::lower(h);
     scratch_.resize(LWS_PRE + kChunk);
 }
 
 HttpServer::~HttpServer() {
-    anchor_->server = nullptr;
+    anchor_->self = nullptr;
     auto exchanges = std::move(exchanges_);
     exchanges_.clear();
     for (auto& [wsi, ex] : exchanges) {
@@ -270,21 +270,8 @@ Status HttpServer::start() {
 }
 
 int HttpServer::callback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in, size_t len) {
-    const lws_protocols* proto = lws_get_protocol(wsi);
-    auto* anchor = proto ? static_cast<detail::ServerAnchor*>(proto->user) : nullptr;
-    if (!anchor || !anchor->server) {
-        // The server is gone: end whatever connection lws still reports.
-        switch (reason) {
-        case LWS_CALLBACK_HTTP:
-        case LWS_CALLBACK_HTTP_BODY:
-        case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        case LWS_CALLBACK_HTTP_WRITEABLE:
-            return -1;
-        default:
-            return 0;
-        }
-    }
-    return anchor->server->on_callback(wsi, reason, in, len);
+    return dispatch_to_owner<detail::ServerAnchor>(
+        wsi, reason, [&](HttpServer& self) { return self.on_callback(wsi, reason, in, len); });
 }
 
 int HttpServer::on_callback(lws* wsi, lws_callback_reasons reason, void* in, size_t len) {

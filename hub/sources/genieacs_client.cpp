@@ -36,11 +36,14 @@ std::string snippet(const std::string& body) {
 }
 
 Error status_error(const net::HttpResponse& r, const std::string& what) {
+    Error e;
     if (r.status >= 500)
-        return make_error(Errc::unavailable, what + ": GenieACS server error " + std::to_string(r.status));
-    if (r.status == 400)
-        return make_error(Errc::invalid_argument, what + ": GenieACS refused the request (400): " + snippet(r.body));
-    return make_error(Errc::io_error, what + ": unexpected GenieACS answer " + std::to_string(r.status));
+        e = make_error(Errc::unavailable, what + ": GenieACS server error " + std::to_string(r.status));
+    else if (r.status == 400)
+        e = make_error(Errc::invalid_argument, what + ": GenieACS refused the request (400): " + snippet(r.body));
+    else
+        e = make_error(Errc::io_error, what + ": unexpected GenieACS answer " + std::to_string(r.status));
+    return e.with_http_status(r.status);
 }
 
 Status validate_serial(const std::string& s) {

@@ -4,7 +4,6 @@
 
 #include <sys/resource.h>
 
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -18,11 +17,9 @@
 #include "log/log.hpp"
 #include "net/event_loop.hpp"
 #include "qr/qr_api.hpp"
+#include "net/stop_signals.hpp"
 
 namespace {
-volatile std::sig_atomic_t g_stop = 0;
-void on_signal(int) { g_stop = 1; }
-
 const char* kUsage =
     "usage: cpe-hub --config <file.json> [--web <dir>] [--check]\n"
     "  --config <file>  the hub configuration (see hub/config/hub.example.json)\n"
@@ -47,6 +44,7 @@ void raise_fd_limit() {
 int main(int argc, char** argv) {
     // State (the database and its -wal/-shm, state files, their directories) is the owner's only: 0600/0700.
     ::umask(077);
+    cpe::net::block_stop_signals();  // before any thread exists
     std::string config_path;
     std::string web_dir;
     bool check_only = false;
@@ -144,19 +142,7 @@ int main(int argc, char** argv) {
         LOG_ERROR("hub", "%s", st.error().message.c_str());
         return 1;
     }
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
-    std::signal(SIGPIPE, SIG_IGN);
-    // Signals only set a flag; a timer turns it into stop() on the loop thread.
-    std::function<void()> poll;
-    poll = [&] {
-        if (g_stop) {
-            (*loop)->stop();
-            return;
-        }
-        (*loop)->add_timer(200, poll);
-    };
-    (*loop)->add_timer(200, poll);
+    cpe::net::StopSignals signals(**loop, [&](int) { (*loop)->stop(); });
     (*loop)->run();
     LOG_INFO("hub", "stopping");
     diagnostics->reset();

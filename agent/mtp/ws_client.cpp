@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "log/log.hpp"
+#include "util/text.hpp"
 
 namespace cpe::agent::mtp {
 namespace {
@@ -14,20 +15,7 @@ namespace {
 constexpr const char* kSubprotocol = "v1.usp";
 
 // Query-string escaping for the endpoint id: unreserved characters and ':' (as in "os::…") stay.
-std::string escape_query(const std::string& text) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == ':') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
+std::string escape_query(const std::string& text) { return cpe::text::percent_encode(text, "-._~:"); }
 
 Result<std::string> read_pem(const std::string& path) {
     FILE* f = fopen(path.c_str(), "rb");

@@ -9,18 +9,14 @@
 // the connection (1003, or the owner's code) with one rate-limited log line. Loop thread only.
 #pragma once
 
-#include <libwebsockets.h>
-
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <map>
-#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "net/event_loop.hpp"
+#include "net/usp_ws_server.hpp"
 #include "util/result.hpp"
 
 namespace cpe::agent::mtp {
@@ -50,56 +46,33 @@ struct WsServerCallbacks {
     std::function<void(const std::string& controller_id)> disconnected;
 };
 
-class WsServer {
+// The agent's rule on the common server (net/usp_ws_server.hpp): the allow-list, and with require_client_cert a
+// verified certificate whose CN is the controller's id.
+class WsServer : private net::UspWsRule {
 public:
     WsServer(net::EventLoop& loop, WsServerOptions options, WsServerCallbacks callbacks);
-    ~WsServer();
+    ~WsServer() override;
     WsServer(const WsServer&) = delete;
     WsServer& operator=(const WsServer&) = delete;
 
     Status start();  // creates the listening vhost; the error names the address and the TLS files
-    int port() const { return port_; }
+    int port() const { return server_.port(); }
     // Queues one record for the controller's connection; false when it is not connected or its queue is full.
     bool send(const std::string& controller_id, std::vector<uint8_t> record);
-    bool connected(const std::string& controller_id) const { return by_id_.count(controller_id) != 0; }
-    std::vector<std::string> controllers() const;
+    bool connected(const std::string& controller_id) const { return server_.is_connected(controller_id); }
+    std::vector<std::string> controllers() const { return server_.ids(); }
     // Closes every connection with 1000; `done` runs once all are closed (at once if none).
     void stop(std::function<void()> done);
 
 private:
-    struct Anchor {
-        WsServer* self = nullptr;
-    };
-    struct Session {
-        lws* wsi = nullptr;
-        std::string id;
-        bool offered_extension = false;
-        bool current = false;  // established and the id's live connection
-        bool proven = false;   // has sent a record the owner accepted (the first-record timeout is off)
-        std::vector<uint8_t> rx;
-        std::deque<std::vector<uint8_t>> out;  // each with LWS_PRE bytes of headroom
-        uint16_t close_code = 0;               // close at the next WRITEABLE
-        std::string close_reason;
-    };
-    static int callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
-    int on_event(lws* wsi, lws_callback_reasons reason, void* in, size_t len);
-    int on_filter(lws* wsi, const char* subprotocols);
-    int on_receive(lws* wsi, Session& s, const void* in, size_t len);
-    int on_writeable(lws* wsi, Session& s);
-    void on_closed(lws* wsi);
-    void refuse(lws* wsi, const std::string& why);
-    void close_session(Session& s, uint16_t code, std::string reason);
+    std::string admit(lws* wsi, net::UspWsSession& s) override;
+    void connected(const net::UspWsSession& s) override;
+    net::UspWsVerdict record(const std::string& id, std::span<const uint8_t> bytes) override;
+    void disconnected(const std::string& id) override;
 
-    net::EventLoop& loop_;
     WsServerOptions options_;
     WsServerCallbacks callbacks_;
-    std::shared_ptr<Anchor> anchor_;
-    lws_vhost* vhost_ = nullptr;
-    int port_ = 0;
-    std::map<lws*, std::unique_ptr<Session>> sessions_;
-    std::map<std::string, Session*> by_id_;
-    bool stopping_ = false;
-    std::function<void()> stopped_;
+    net::UspWsServer server_;
 };
 
 }  // namespace cpe::agent::mtp

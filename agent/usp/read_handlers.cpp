@@ -13,12 +13,10 @@ using cpe::usp::GetSupportedDMResp;
 
 namespace {
 
-// The USP error for a path the tree could not resolve: a missing object instance is 7016, anything else
-// (a missing parameter, a parameter path naming an object, a table without an instance) is an invalid path.
-uint32_t resolve_error_code(const Error& e) {
-    if (e.code == Errc::not_found && e.message.starts_with("object ")) return err::object_does_not_exist;
-    return err::invalid_path;
-}
+// The USP error for a path the tree could not resolve: a missing object instance carries 7016 from the tree,
+// anything else (a missing parameter, a parameter path naming an object, a table without an instance) is an
+// invalid path.
+uint32_t resolve_error_code(const Error& e) { return e.usp_error().value_or(err::invalid_path); }
 
 GetSupportedDMResp::ValueType value_type(tr181::Type t) {
     using V = GetSupportedDMResp::ValueType;

@@ -1,18 +1,15 @@
 // cpe-bridge: REST API over the native TP-Link web-UI client and the OLT SNMP reader (docs/bridge.md).
 #include <sys/stat.h>
 
-#include <pthread.h>
-#include <signal.h>
-
 #include <cstdio>
 #include <cstring>
 #include <string>
-#include <thread>
 
 #include "config.hpp"
 #include "log/log.hpp"
 #include "net/event_loop.hpp"
 #include "net/http_server.hpp"
+#include "net/stop_signals.hpp"
 #include "routes.hpp"
 #include "service.hpp"
 
@@ -62,14 +59,9 @@ int main(int argc, char** argv) {
     }
     cpe::log::set_level(level_from(config->log_level));
 
-    // SIGINT/SIGTERM are taken by a thread of ours (sigwait), which stops the loop; block them before any
-    // other thread exists so every thread inherits the mask.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-    signal(SIGPIPE, SIG_IGN);
+    // SIGINT/SIGTERM are taken by a thread of ours (sigwait), which stops the loop; blocked before any other
+    // thread exists so every thread inherits the mask.
+    cpe::net::block_stop_signals();
 
     auto service = BridgeService::create(*config);
     if (!service) {
@@ -105,15 +97,12 @@ int main(int argc, char** argv) {
              config->modems.size(), config->olts.size());
 
     cpe::net::EventLoop* lp = loop->get();
-    std::thread signals([lp, stop_signals] {
-        int sig = 0;
-        sigwait(&stop_signals, &sig);
+    cpe::net::StopSignals signals(*lp, [lp](int sig) {
         LOG_INFO("bridge", "signal %d: stopping", sig);
         lp->stop();
     });
     (*loop)->run();
     (*service)->stop();  // workers finish their current read; queued reads are dropped
     server.reset();
-    signals.join();
     return 0;
 }

@@ -5,15 +5,13 @@
 #include <cstdio>
 #include <memory>
 
+#include "util/text.hpp"
+
 namespace cpe::bridge::olt {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-    return s;
-}
+std::string_view trim(std::string_view s) { return text::trim(s, " \t\r"); }
 
 struct FileCloser {
     void operator()(FILE* f) const { std::fclose(f); }

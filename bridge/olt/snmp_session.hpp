@@ -21,6 +21,7 @@
 #include "credentials.hpp"
 #include "target.hpp"
 #include "pon_walk.hpp"
+#include "util/c_handle.hpp"
 #include "util/result.hpp"
 
 namespace cpe::bridge::olt {
@@ -28,10 +29,7 @@ namespace cpe::bridge::olt {
 // Initialises net-snmp once per process for client use: no configuration files, no persistent state.
 void init_library();
 
-struct PduDeleter {
-    void operator()(netsnmp_pdu* pdu) const { snmp_free_pdu(pdu); }
-};
-using PduPtr = std::unique_ptr<netsnmp_pdu, PduDeleter>;
+using PduPtr = CHandle<netsnmp_pdu, snmp_free_pdu>;
 
 // Called by the library with op NETSNMP_CALLBACK_OP_*; the PDU (response or request) belongs to the library.
 using SnmpCallback = int (*)(int op, netsnmp_session* session, int reqid, netsnmp_pdu* pdu, void* magic);
@@ -71,12 +69,9 @@ public:
     bool is_v3() const { return v3_; }
 
 private:
-    struct Closer {
-        void operator()(void* handle) const { snmp_sess_close(handle); }
-    };
     Session(void* handle, std::string name, bool v3) : handle_(handle), name_(std::move(name)), v3_(v3) {}
 
-    std::unique_ptr<void, Closer> handle_;
+    CHandle<void, snmp_sess_close> handle_;
     std::string name_;
     bool v3_ = false;
 };

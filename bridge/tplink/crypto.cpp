@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "util/c_handle.hpp"
+
 namespace cpe::tplink {
 
 namespace {
@@ -33,29 +35,9 @@ bool is_hex(std::string_view s) {
     return true;
 }
 
-struct Mpi {
-    mbedtls_mpi v;
-    Mpi() { mbedtls_mpi_init(&v); }
-    ~Mpi() { mbedtls_mpi_free(&v); }
-    Mpi(const Mpi&) = delete;
-    Mpi& operator=(const Mpi&) = delete;
-};
-
-struct Aes {
-    mbedtls_aes_context c;
-    Aes() { mbedtls_aes_init(&c); }
-    ~Aes() { mbedtls_aes_free(&c); }
-    Aes(const Aes&) = delete;
-    Aes& operator=(const Aes&) = delete;
-};
-
-struct Gcm {
-    mbedtls_gcm_context c;
-    Gcm() { mbedtls_gcm_init(&c); }
-    ~Gcm() { mbedtls_gcm_free(&c); }
-    Gcm(const Gcm&) = delete;
-    Gcm& operator=(const Gcm&) = delete;
-};
+using Mpi = CStruct<mbedtls_mpi, mbedtls_mpi_init, mbedtls_mpi_free>;
+using Aes = CStruct<mbedtls_aes_context, mbedtls_aes_init, mbedtls_aes_free>;
+using Gcm = CStruct<mbedtls_gcm_context, mbedtls_gcm_init, mbedtls_gcm_free>;
 
 }  // namespace
 
@@ -249,9 +231,9 @@ Result<std::string> aes_cbc_encrypt(std::string_view key, std::string_view iv, s
     unsigned char ivb[16];
     std::copy(iv.begin(), iv.end(), ivb);
     Aes aes;
-    int rc = mbedtls_aes_setkey_enc(&aes.c, u8(key), 128);
+    int rc = mbedtls_aes_setkey_enc(aes.get(), u8(key), 128);
     if (rc == 0)
-        rc = mbedtls_aes_crypt_cbc(&aes.c, MBEDTLS_AES_ENCRYPT, in.size(), ivb, u8(in),
+        rc = mbedtls_aes_crypt_cbc(aes.get(), MBEDTLS_AES_ENCRYPT, in.size(), ivb, u8(in),
                                    reinterpret_cast<unsigned char*>(out.data()));
     if (rc != 0) return make_error(Errc::internal, mbed_err("AES-CBC encrypt", rc));
     return out;
@@ -266,9 +248,9 @@ Result<std::string> aes_cbc_decrypt(std::string_view key, std::string_view iv, s
     unsigned char ivb[16];
     std::copy(iv.begin(), iv.end(), ivb);
     Aes aes;
-    int rc = mbedtls_aes_setkey_dec(&aes.c, u8(key), 128);
+    int rc = mbedtls_aes_setkey_dec(aes.get(), u8(key), 128);
     if (rc == 0)
-        rc = mbedtls_aes_crypt_cbc(&aes.c, MBEDTLS_AES_DECRYPT, cipher.size(), ivb, u8(cipher),
+        rc = mbedtls_aes_crypt_cbc(aes.get(), MBEDTLS_AES_DECRYPT, cipher.size(), ivb, u8(cipher),
                                    reinterpret_cast<unsigned char*>(out.data()));
     if (rc != 0) return make_error(Errc::internal, mbed_err("AES-CBC decrypt", rc));
     unsigned pad = static_cast<unsigned char>(out.back());
@@ -285,9 +267,9 @@ Result<GcmSealed> aes_gcm_encrypt(std::string_view key, std::string_view nonce, 
     if (nonce.empty()) return make_error(Errc::invalid_argument, "AES-GCM nonce is empty");
     Gcm gcm;
     GcmSealed out{std::string(plain.size(), '\0'), std::string(16, '\0')};
-    int rc = mbedtls_gcm_setkey(&gcm.c, MBEDTLS_CIPHER_ID_AES, u8(key), 128);
+    int rc = mbedtls_gcm_setkey(gcm.get(), MBEDTLS_CIPHER_ID_AES, u8(key), 128);
     if (rc == 0)
-        rc = mbedtls_gcm_crypt_and_tag(&gcm.c, MBEDTLS_GCM_ENCRYPT, plain.size(), u8(nonce), nonce.size(), nullptr, 0,
+        rc = mbedtls_gcm_crypt_and_tag(gcm.get(), MBEDTLS_GCM_ENCRYPT, plain.size(), u8(nonce), nonce.size(), nullptr, 0,
                                        u8(plain), reinterpret_cast<unsigned char*>(out.cipher.data()), 16,
                                        reinterpret_cast<unsigned char*>(out.tag.data()));
     if (rc != 0) return make_error(Errc::internal, mbed_err("AES-GCM encrypt", rc));
@@ -301,9 +283,9 @@ Result<std::string> aes_gcm_decrypt(std::string_view key, std::string_view nonce
     if (tag.size() != 16) return make_error(Errc::parse_error, "AES-GCM tag is " + std::to_string(tag.size()) + " bytes, not 16");
     Gcm gcm;
     std::string out(cipher.size(), '\0');
-    int rc = mbedtls_gcm_setkey(&gcm.c, MBEDTLS_CIPHER_ID_AES, u8(key), 128);
+    int rc = mbedtls_gcm_setkey(gcm.get(), MBEDTLS_CIPHER_ID_AES, u8(key), 128);
     if (rc != 0) return make_error(Errc::internal, mbed_err("AES-GCM key setup", rc));
-    rc = mbedtls_gcm_auth_decrypt(&gcm.c, cipher.size(), u8(nonce), nonce.size(), nullptr, 0, u8(tag), tag.size(),
+    rc = mbedtls_gcm_auth_decrypt(gcm.get(), cipher.size(), u8(nonce), nonce.size(), nullptr, 0, u8(tag), tag.size(),
                                   u8(cipher), reinterpret_cast<unsigned char*>(out.data()));
     if (rc == MBEDTLS_ERR_GCM_AUTH_FAILED)
         return make_error(Errc::parse_error, "AES-GCM: tag does not authenticate the data (wrong key or altered)");

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <mutex>
 
+#include "net/curl_handle.hpp"
+
 namespace cpe::tplink {
 
 namespace {
@@ -17,11 +19,6 @@ void global_init() {
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
-
-struct SlistDeleter {
-    void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
 
 struct Sink {
     std::string body;
@@ -52,10 +49,7 @@ bool valid_host(std::string_view host) {
 }  // namespace
 
 struct HttpClient::Handle {
-    struct Deleter {
-        void operator()(CURL* c) const { curl_easy_cleanup(c); }
-    };
-    std::unique_ptr<CURL, Deleter> curl;
+    net::CurlEasy curl;
 };
 
 uint64_t now_ms() {
@@ -110,8 +104,8 @@ Result<HttpResponse> HttpClient::perform(std::string_view path, const std::strin
     CURL* c = h_->curl.get();
     std::string url = "http://" + host_ + std::string(path);
     std::string referer = "Referer: http://" + host_ + "/";
-    Slist headers;
-    auto add = [&](const std::string& line) { headers.reset(curl_slist_append(headers.release(), line.c_str())); };
+    net::CurlSlist headers;
+    auto add = [&](const std::string& line) { net::append(headers, line.c_str()); };
     add(referer);
     add("Accept: */*");
     if (!token_.empty()) add("TokenID: " + token_);

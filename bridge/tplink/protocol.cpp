@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "util/text.hpp"
+
 namespace cpe::tplink {
 
 namespace {
@@ -12,11 +14,7 @@ constexpr size_t kMaxText = 1 << 20;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    return s;
-}
+std::string_view trim(std::string_view s) { return text::trim(s, " \t\r\n"); }
 
 bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$'; }
 

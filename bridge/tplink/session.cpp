@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "log/log.hpp"
+#include "util/text.hpp"
 
 namespace cpe::tplink {
 
@@ -16,12 +17,7 @@ constexpr const char* kTag = "tplink";
 constexpr const char* kStack0 = "0,0,0,0,0,0";
 constexpr const char* kStack1 = "1,0,0,0,0,0";
 
-std::string trim_line(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
-    size_t i = 0;
-    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
-    return s.substr(i);
-}
+std::string trim_line(std::string_view s) { return std::string(text::trim(s, " \t\r\n")); }
 
 std::string ms_query() { return "?_=" + std::to_string(now_ms()); }
 

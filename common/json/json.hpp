@@ -10,14 +10,12 @@
 #include <string>
 #include <string_view>
 
+#include "util/c_handle.hpp"
 #include "util/result.hpp"
 
 namespace cpe::json {
 
-struct Deleter {
-    void operator()(cJSON* node) const { cJSON_Delete(node); }
-};
-using Ptr = std::unique_ptr<cJSON, Deleter>;
+using Ptr = CHandle<cJSON, cJSON_Delete>;
 
 // Parses `text` (not necessarily NUL-terminated). `what` names the input in the error ("profile.json").
 Result<Ptr> parse(std::string_view text, std::string_view what);

@@ -17,14 +17,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "util/c_handle.hpp"
 #include "util/result.hpp"
 
 namespace cpe::net {
 
-struct LwsContextDeleter {
-    void operator()(lws_context* ctx) const { lws_context_destroy(ctx); }
-};
-using LwsContextPtr = std::unique_ptr<lws_context, LwsContextDeleter>;
+using LwsContextPtr = CHandle<lws_context, lws_context_destroy>;
 
 struct LoopOptions {
     // libwebsockets' own log lines (LLL_* mask); errors and warnings by default.

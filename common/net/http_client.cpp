@@ -10,45 +10,22 @@
 #include <vector>
 
 #include "log/log.hpp"
+#include "net/curl_handle.hpp"
+#include "util/lifetime.hpp"
+#include "util/text.hpp"
 
 namespace cpe::net {
 
 namespace {
 
-struct CurlEasyDeleter {
-    void operator()(CURL* h) const { curl_easy_cleanup(h); }
-};
-struct CurlMultiDeleter {
-    void operator()(CURLM* h) const { curl_multi_cleanup(h); }
-};
-struct CurlSlistDeleter {
-    void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-using CurlEasyPtr = std::unique_ptr<CURL, CurlEasyDeleter>;
-using CurlMultiPtr = std::unique_ptr<CURLM, CurlMultiDeleter>;
-using CurlSlistPtr = std::unique_ptr<curl_slist, CurlSlistDeleter>;
-
 std::once_flag g_curl_init;
-
-std::string trim(std::string_view s) {
-    size_t b = s.find_first_not_of(" \t");
-    size_t e = s.find_last_not_of(" \t\r\n");
-    if (b == std::string_view::npos) return {};
-    return std::string(s.substr(b, e - b + 1));
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 struct Transfer {
     uint64_t id = 0;
     HttpRequest request;
     HttpClient::Completion done;
-    CurlEasyPtr easy;
-    CurlSlistPtr header_list;
+    CurlEasy easy;
+    CurlSlist header_list;
     HttpResponse response;
     size_t limit = 0;
     bool too_large = false;
@@ -77,12 +54,13 @@ size_t on_header(char* data, size_t size, size_t nmemb, void* user) {
         t->response.reason.clear();
         size_t code = line.find(' ');
         size_t reason = code == std::string_view::npos ? code : line.find(' ', code + 1);
-        if (reason != std::string_view::npos) t->response.reason = std::string(trim(line.substr(reason + 1)).substr(0, 200));
+        if (reason != std::string_view::npos) t->response.reason = std::string(text::trim(line.substr(reason + 1), " \t\r\n").substr(0, 200));
         return n;
     }
     size_t colon = line.find(':');
     if (colon != std::string_view::npos && t->response.headers.size() < 200)
-        t->response.headers.emplace_back(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
+        t->response.headers.emplace_back(text::trim(line.substr(0, colon), " \t\r\n"),
+                                          text::trim(line.substr(colon + 1), " \t\r\n"));
     return n;
 }
 
@@ -90,7 +68,7 @@ size_t on_header(char* data, size_t size, size_t nmemb, void* user) {
 
 std::optional<std::string> HttpResponse::header(std::string_view name) const {
     for (const auto& [k, v] : headers)
-        if (iequals(k, name)) return v;
+        if (text::iequals(k, name)) return v;
     return std::nullopt;
 }
 
@@ -99,8 +77,8 @@ struct HttpClient::Impl {
 
     EventLoop& loop;
     HttpClientOptions options;
-    std::shared_ptr<int> alive = std::make_shared<int>(0);  // posted completions check it
-    CurlMultiPtr multi;
+    Lifetime alive;  // posted completions check it
+    CurlMulti multi;
 
     mutable std::mutex mutex;  // guards the members down to `worker`
     std::deque<std::unique_ptr<Transfer>> queued;
@@ -119,15 +97,14 @@ struct HttpClient::Impl {
 };
 
 void HttpClient::Impl::deliver(uint64_t id, Completion done, Result<HttpResponse> result) {
-    std::weak_ptr<int> weak = alive;
-    loop.post([this, weak, id, done = std::move(done), result = std::move(result)]() mutable {
-        if (!weak.lock()) return;  // the client is gone
+    // Worker thread: the guard's token is copied here, checked on the loop thread (the client is gone: nothing).
+    loop.post(alive.guard([this, id, done = std::move(done), result = std::move(result)]() mutable {
         {
             std::lock_guard<std::mutex> lock(mutex);
             if (live.erase(id) == 0) return;  // cancelled
         }
         if (done) done(std::move(result));
-    });
+    }));
 }
 
 Status HttpClient::Impl::start(Transfer& t) {
@@ -169,15 +146,7 @@ Status HttpClient::Impl::start(Transfer& t) {
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, r.body.data());
     }
 
-    auto add = [&](const std::string& line) -> bool {
-        curl_slist* head = curl_slist_append(t.header_list.get(), line.c_str());
-        if (!head) return false;  // the list so far stays owned by t.header_list
-        if (head != t.header_list.get()) {
-            (void)t.header_list.release();  // was null: the first append returns the new head
-            t.header_list.reset(head);
-        }
-        return true;
-    };
+    auto add = [&](const std::string& line) { return append(t.header_list, line.c_str()); };
     for (const auto& [k, v] : r.headers) {
         if (k.find_first_of("\r\n:") != std::string::npos || v.find_first_of("\r\n") != std::string::npos)
             return make_error(Errc::invalid_argument, t.what + ": header '" + k + "' contains a line break or colon");
@@ -314,8 +283,7 @@ HttpClient::~HttpClient() {
     }
     if (impl_->multi) curl_multi_wakeup(impl_->multi.get());
     if (impl_->worker.joinable()) impl_->worker.join();
-    impl_->alive.reset();
-}
+}  // impl_ and its Lifetime go last: completions posted before now find it expired
 
 uint64_t HttpClient::request(HttpRequest request, Completion done) {
     auto t = std::make_unique<Transfer>();

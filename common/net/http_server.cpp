@@ -8,13 +8,14 @@
 
 #include "log/log.hpp"
 #include "net/ws_util.hpp"
+#include "util/text.hpp"
 
 namespace cpe::net {
 
 namespace detail {
 
 struct ServerAnchor {
-    HttpServer* server = nullptr;  // null once the server is gone; lws may still call while it frees the vhost
+    HttpServer* self = nullptr;  // null once the server is gone; lws may still call while it frees the vhost
 };
 
 enum class Phase { reading_body, handling, sending, closing, sse };
@@ -45,12 +46,6 @@ namespace {
 
 constexpr size_t kChunk = 16 * 1024;
 constexpr const char* kTag = "http";
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 std::vector<std::string> split_path(std::string_view path) {
     std::vector<std::string> out;
@@ -103,13 +98,6 @@ std::string copy_header(lws* wsi, lws_token_indexes token) {
     return out;
 }
 
-std::string trim(std::string s) {
-    size_t b = s.find_first_not_of(" \t");
-    size_t e = s.find_last_not_of(" \t\r\n");
-    if (b == std::string::npos) return {};
-    return s.substr(b, e - b + 1);
-}
-
 // "event: x\ndata: line1\ndata: line2\n\n"; CR/LF inside the event name would break framing and are dropped.
 std::string format_event(std::string_view event, std::string_view data) {
     std::string out;
@@ -147,8 +135,8 @@ void Responder::send(Response response) const {
     auto ex = ex_.lock();
     if (!ex || ex->responded) return;
     auto* anchor = static_cast<detail::ServerAnchor*>(lws_get_protocol(ex->wsi)->user);
-    if (!anchor || !anchor->server) return;
-    anchor->server->respond(*ex, std::move(response));
+    if (!anchor || !anchor->self) return;
+    anchor->self->respond(*ex, std::move(response));
 }
 
 bool Responder::pending() const {
@@ -224,13 +212,13 @@ void SseStream::close() {
 
 HttpServer::HttpServer(EventLoop& loop, HttpServerOptions options)
     : loop_(loop), options_(std::move(options)), anchor_(std::make_shared<detail::ServerAnchor>()) {
-    anchor_->server = this;
-    for (auto& h : options_.capture_headers) h = lower(h);
+    anchor_->self = this;
+    for (auto& h : options_.capture_headers) h = text::lower(h);
     scratch_.resize(LWS_PRE + kChunk);
 }
 
 HttpServer::~HttpServer() {
-    anchor_->server = nullptr;
+    anchor_->self = nullptr;
     auto exchanges = std::move(exchanges_);
     exchanges_.clear();
     for (auto& [wsi, ex] : exchanges) {
@@ -282,21 +270,8 @@ Status HttpServer::start() {
 }
 
 int HttpServer::callback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in, size_t len) {
-    const lws_protocols* proto = lws_get_protocol(wsi);
-    auto* anchor = proto ? static_cast<detail::ServerAnchor*>(proto->user) : nullptr;
-    if (!anchor || !anchor->server) {
-        // The server is gone: end whatever connection lws still reports.
-        switch (reason) {
-        case LWS_CALLBACK_HTTP:
-        case LWS_CALLBACK_HTTP_BODY:
-        case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        case LWS_CALLBACK_HTTP_WRITEABLE:
-            return -1;
-        default:
-            return 0;
-        }
-    }
-    return anchor->server->on_callback(wsi, reason, in, len);
+    return dispatch_to_owner<detail::ServerAnchor>(
+        wsi, reason, [&](HttpServer& self) { return self.on_callback(wsi, reason, in, len); });
 }
 
 int HttpServer::on_callback(lws* wsi, lws_callback_reasons reason, void* in, size_t len) {
@@ -399,7 +374,7 @@ int HttpServer::on_request(lws* wsi, std::string path) {
             if (token == WSI_TOKEN_HTTP_CONTENT_LENGTH) ++facts.content_length_fields;
         }
         if (token == WSI_TOKEN_HTTP_TRANSFER_ENCODING) facts.transfer_encoding = true;
-        req.headers[key] = trim(copy_header(wsi, token));
+        req.headers[key] = std::string(text::trim(copy_header(wsi, token), " \t\r\n"));
     }
     for (const auto& name : options_.capture_headers) {
         std::string key = name + ":";
@@ -412,7 +387,7 @@ int HttpServer::on_request(lws* wsi, std::string path) {
         value.resize(static_cast<size_t>(n));
         // As sent, untrimmed first: a control byte inside must be seen by the check below.
         req.headers[name] = value.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos
-                                ? trim(std::move(value))
+                                ? std::string(text::trim(value, " \t"))
                                 : std::move(value);
     }
     char peer[64] = {0};
@@ -694,7 +669,7 @@ int HttpServer::on_writeable(lws* wsi) {
                                         static_cast<lws_filepos_t>(r.body.size()), &p, he))
             return -1;
         for (const auto& [k, v] : r.headers) {
-            std::string name = lower(k) + ":";
+            std::string name = text::lower(k) + ":";
             if (lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>(name.c_str()),
                                             reinterpret_cast<const unsigned char*>(v.data()), static_cast<int>(v.size()),
                                             &p, he))

@@ -4,15 +4,11 @@
 #include <cctype>
 
 #include "json/json.hpp"
+#include "util/text.hpp"
 
 namespace cpe::net {
 
 namespace {
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -36,7 +32,7 @@ std::vector<std::string> Request::query_values(std::string_view key) const {
 
 std::optional<std::string> Request::header(std::string_view name) const {
     for (const auto& [k, v] : headers)
-        if (iequals(k, name)) return v;
+        if (text::iequals(k, name)) return v;
     return std::nullopt;
 }
 
@@ -149,7 +145,7 @@ const char* content_type_for(std::string_view filename) {
         return "application/octet-stream";
     std::string_view ext = filename.substr(dot);
     for (const auto& [e, type] : kTypes)
-        if (iequals(ext, e)) return type;
+        if (text::iequals(ext, e)) return type;
     return "application/octet-stream";
 }
 

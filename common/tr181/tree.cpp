@@ -1,5 +1,7 @@
 #include "tr181/tree.hpp"
 
+#include "usp/error_codes.hpp"
+
 namespace cpe::tr181 {
 
 const Value* Object::param(std::string_view name) const {
@@ -64,6 +66,12 @@ void walk(const Object& obj, const std::string& prefix,
 
 Error missing(const std::string& what) { return make_error(Errc::not_found, what + " does not exist"); }
 
+// A missing object instance carries its USP code (7016) so a USP answer need not tell it from a missing parameter
+// by the wording.
+Error missing_object(const std::string& path) {
+    return missing("object " + path).with_usp_error(usp::err::object_does_not_exist);
+}
+
 // Resolves every segment but the last of a parameter path (or all of an object path) into cursors.
 Result<std::vector<Cursor>> resolve(const Object& root, const Path& path, size_t segment_count) {
     std::vector<Cursor> cursors{{&root, nullptr, "Device."}};
@@ -78,7 +86,7 @@ Result<std::vector<Cursor>> resolve(const Object& root, const Path& path, size_t
                     if (const Object* inst = c.table->find(seg.instance)) {
                         next.push_back({inst, nullptr, c.prefix + std::to_string(seg.instance) + "."});
                     } else if (!wildcarded) {
-                        return missing("object " + c.prefix + std::to_string(seg.instance) + ".");
+                        return missing_object(c.prefix + std::to_string(seg.instance) + ".");
                     }
                 } else if (seg.kind == Segment::Kind::wildcard) {
                     for (const auto& [n, inst] : c.table->instances())
@@ -99,7 +107,7 @@ Result<std::vector<Cursor>> resolve(const Object& root, const Path& path, size_t
             } else if (const Table* table = c.object->find_table(seg.name)) {
                 next.push_back({nullptr, table, c.prefix + seg.name + "."});
             } else if (!wildcarded) {
-                return missing("object " + c.prefix + seg.name + ".");
+                return missing_object(c.prefix + seg.name + ".");
             }
         }
         wildcarded = wildcarded || seg.kind == Segment::Kind::wildcard;

@@ -1,13 +1,12 @@
-// An owner's lifetime for callbacks that may run after the owner is gone (timers, HTTP answers, posted work,
-// another object's listeners). bind(fn) returns a callable with fn's arguments that calls fn only while the
-// Lifetime exists; declare it as the owner's last member so it goes first. For a target held by a shared_ptr,
-// EventLoop::guard does the same with the target itself. Loop thread only: a check, not a lock.
+// One lifetime guard for callbacks that may outlive their owner (timers, posted work, HTTP completions): the
+// owner holds a Lifetime; what it hands out is wrapped by guard() and does nothing once the owner is gone.
+// Loop-thread objects only: the check and the call happen on the thread that destroys the owner.
 #pragma once
 
 #include <memory>
 #include <utility>
 
-namespace cpe::util {
+namespace cpe {
 
 class Lifetime {
 public:
@@ -15,17 +14,19 @@ public:
     Lifetime(const Lifetime&) = delete;
     Lifetime& operator=(const Lifetime&) = delete;
 
+    // Expires when the owner (and with it this Lifetime) is destroyed.
+    std::weak_ptr<void> token() const { return token_; }
+
+    // `fn` wrapped to run only while the owner lives; the wrapper takes and forwards any arguments.
     template <typename Fn>
-    auto bind(Fn fn) const {
-        return [token = token(), fn = std::move(fn)](auto&&... args) {
-            if (!token.expired()) fn(std::forward<decltype(args)>(args)...);
+    auto guard(Fn fn) const {
+        return [alive = token(), fn = std::move(fn)](auto&&... args) mutable {
+            if (!alive.expired()) fn(std::forward<decltype(args)>(args)...);
         };
     }
-    // For a holder that checks by itself (a state machine that outlives one callback).
-    std::weak_ptr<const int> token() const { return token_; }
 
 private:
-    std::shared_ptr<const int> token_ = std::make_shared<const int>(0);
+    std::shared_ptr<char> token_ = std::make_shared<char>(0);
 };
 
-}  // namespace cpe::util
+}  // namespace cpe

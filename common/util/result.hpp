@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cassert>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -24,12 +26,44 @@ enum class Errc {
 
 const char* errc_name(Errc code);
 
+// What kind of number an Error carries beside its message (Error::detail).
+enum class Detail : uint8_t {
+    none,
+    usp_error,    // a USP error code (TR-369 "Error Codes", common/usp/error_codes.hpp)
+    http_status,  // the HTTP status a server answered with
+};
+
 struct Error {
     Errc code = Errc::internal;
     std::string message;
+    // A number naming the failure in the peer's own terms, set where the failure starts: callers read it
+    // here, never out of the message text.
+    Detail detail_kind = Detail::none;
+    uint32_t detail = 0;
 
     // "context: message" — used when passing an error up through a layer that adds where it happened.
-    Error with_context(const std::string& context) const { return Error{code, context + ": " + message}; }
+    Error with_context(const std::string& context) const {
+        Error e = *this;
+        e.message = context + ": " + message;
+        return e;
+    }
+    Error with_usp_error(uint32_t usp_code) const { return with_detail(Detail::usp_error, usp_code); }
+    Error with_http_status(int status) const { return with_detail(Detail::http_status, static_cast<uint32_t>(status)); }
+
+    std::optional<uint32_t> usp_error() const {
+        return detail_kind == Detail::usp_error ? std::optional<uint32_t>(detail) : std::nullopt;
+    }
+    std::optional<int> http_status() const {
+        return detail_kind == Detail::http_status ? std::optional<int>(static_cast<int>(detail)) : std::nullopt;
+    }
+
+private:
+    Error with_detail(Detail kind, uint32_t value) const {
+        Error e = *this;
+        e.detail_kind = kind;
+        e.detail = value;
+        return e;
+    }
 };
 
 inline Error make_error(Errc code, std::string message) { return Error{code, std::move(message)}; }

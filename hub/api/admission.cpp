@@ -39,7 +39,7 @@ controller::Vetting admission_verdict(const std::string& serial,
 }
 
 controller::Vetter erpnext_vetter(ErpNext& erpnext, std::vector<std::string> refused_statuses,
-                                  std::weak_ptr<const int> alive) {
+                                  std::weak_ptr<void> alive) {
     ErpNext* erp = &erpnext;
     return [erp, refused = std::move(refused_statuses), alive](const std::string& serial,
                                                                controller::VetDone done) {

@@ -26,6 +26,6 @@ controller::Vetting admission_verdict(const std::string& serial,
 // The vetting hook for the registry. `alive`: the owner's lifetime (after it the hook never answers; the
 // registry's own time bound ends the check).
 controller::Vetter erpnext_vetter(ErpNext& erpnext, std::vector<std::string> refused_statuses,
-                                  std::weak_ptr<const int> alive);
+                                  std::weak_ptr<void> alive);
 
 }  // namespace cpe::hub::api

@@ -101,17 +101,17 @@ void DevicesApi::start() {
     hub_.route("GET", "/health/devices", [this](const net::Request& q, net::Responder r) { r.json(200, hub_.health_json(q)); });
 
     if (auto* c = hub_.controller())
-        c->listen(lifetime_.bind([this](const controller::Notification& n) { on_notification(n); }));
+        c->listen(lifetime_.guard([this](const controller::Notification& n) { on_notification(n); }));
     // usp.admission.mode erpnext: the registry asks this API's ERPNext source (api/admission.hpp).
     if (hub_.config().usp.admission.mode == controller::Admission::erpnext)
         hub_.registry().set_vetter(
             erpnext_vetter(erpnext_, hub_.config().usp.admission.refused_statuses, lifetime_.token()));
-    hub_.registry().listen(lifetime_.bind([this](const controller::Endpoint& e, controller::EndpointChange change) {
+    hub_.registry().listen(lifetime_.guard([this](const controller::Endpoint& e, controller::EndpointChange change) {
         if (change == controller::EndpointChange::connected) poll_if_stale(e.record.endpoint_id, false);
     }));
     // The lookup cache: an endpoint that (re)connects, goes away or changes identity may change what a query
     // resolves to and its "online": rendered answers go; a reconnect may follow a reboot: its snapshot too.
-    hub_.registry().listen(lifetime_.bind([this](const controller::Endpoint& e, controller::EndpointChange change) {
+    hub_.registry().listen(lifetime_.guard([this](const controller::Endpoint& e, controller::EndpointChange change) {
         cache_.drop_answers();
         if (change != controller::EndpointChange::identified) cache_.agent_changed(e.record.endpoint_id, now_ms());
     }));
@@ -147,7 +147,7 @@ void DevicesApi::agent_get(const std::string& ep, const std::vector<std::string>
     }
     usp::Get get;
     get.param_paths = paths;
-    c->request(ep, get, lifetime_.bind([ep, done](Result<usp::Msg> r) {
+    c->request(ep, get, lifetime_.guard([ep, done](Result<usp::Msg> r) {
         if (!r) return done(r.error());
         auto resp = r->get_resp();
         if (!resp) return done(resp.error());

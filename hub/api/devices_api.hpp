@@ -107,7 +107,7 @@ private:
     AgentCache agents_;
     GenieTasks tasks_;
     Poller poller_;
-    util::Lifetime lifetime_;  // last: goes first
+    Lifetime lifetime_;  // last: goes first
 };
 
 // Opens the optical history (in the hub's store file unless config.history_path), builds and starts the API.

@@ -27,7 +27,7 @@ void DevicesApi::hosts(const net::Request& req, net::Responder res) {
             res.json(503, error_body(503, "hosts of '" + id + "': " + why + "; no earlier snapshot"));
         };
         if (!e->record.online || !hub_.controller()) return fallback("agent is offline");
-        agent_get(id, kHostsPaths, config_.agent_budget_ms, lifetime_.bind([this, id, res, fallback](Result<diag::Params> r) {
+        agent_get(id, kHostsPaths, config_.agent_budget_ms, lifetime_.guard([this, id, res, fallback](Result<diag::Params> r) {
             if (!r) return fallback(r.error().message);
             int64_t now = now_ms();
             std::string body = diag::hosts_json(diag::hosts_view(*r, now));
@@ -52,7 +52,7 @@ void DevicesApi::hosts_tr069(const std::string& id, bool refresh, net::Responder
         std::shared_ptr<const GenieHit> doc;
     };
     auto at = std::make_shared<Attempt>();
-    std::weak_ptr<const int> alive = lifetime_.token();
+    std::weak_ptr<void> alive = lifetime_.token();
     // Ends the attempt once: true when the caller is the one to answer.
     auto claim = [alive, at]() {
         if (alive.expired() || at->done) return false;
@@ -70,7 +70,7 @@ void DevicesApi::hosts_tr069(const std::string& id, bool refresh, net::Responder
         });
 
     auto ask_bridge = [this, id, refresh, res, claim, fallback](const std::string& modem) {
-        bridge_.hosts(modem, refresh, lifetime_.bind([this, id, res, claim, fallback, modem](Result<std::optional<sources::BridgeHosts>> r) {
+        bridge_.hosts(modem, refresh, lifetime_.guard([this, id, res, claim, fallback, modem](Result<std::optional<sources::BridgeHosts>> r) {
             int64_t t = now_ms();
             if (r) seen_bridge_.ok(t);
             else seen_bridge_.failed(t, r.error().message);
@@ -95,7 +95,7 @@ void DevicesApi::hosts_tr069(const std::string& id, bool refresh, net::Responder
         if (serial.empty() && mac.empty()) return fallback("the device has no serial or MAC to ask ERPNext by");
         std::string key = serial + "\n" + mac;  // the lookup's key (Lookup::start_phase2)
         if (const SourceAnswer<ErpData>* c = cache_.erpnext(key, now_ms())) return use_erp(c->value, asked);
-        erpnext_.equipment(serial, macs, lifetime_.bind([this, use_erp, fallback, key, asked](Result<std::optional<ErpData>> r) {
+        erpnext_.equipment(serial, macs, lifetime_.guard([this, use_erp, fallback, key, asked](Result<std::optional<ErpData>> r) {
             int64_t t = now_ms();
             std::shared_ptr<const ErpData> data;
             if (r && *r) data = std::make_shared<const ErpData>(std::move(**r));
@@ -154,7 +154,7 @@ void DevicesApi::hosts_genieacs(const std::string& id, bool refresh, const std::
                                                      const std::string& task_json) {
         genieacs_.get(
             id, kGenieHosts,
-            lifetime_.bind([id, res, why, answer, task_error, task_json](Result<std::optional<GenieHit>> r) {
+            lifetime_.guard([id, res, why, answer, task_error, task_json](Result<std::optional<GenieHit>> r) {
                 if (!r)
                     return res.json(status_for(r.error()),
                                     error_body(status_for(r.error()),
@@ -172,7 +172,7 @@ void DevicesApi::hosts_genieacs(const std::string& id, bool refresh, const std::
     // still running at genieacs.task_answer_ms: the hosts as GenieACS holds them now, with the task to
     // follow.
     auto run = [this, id, fetch](const GenieHit& record) {
-        tasks_.run(id, "refreshHosts", false, record, lifetime_.bind([this, fetch](const TrackedTask& t) {
+        tasks_.run(id, "refreshHosts", false, record, lifetime_.guard([this, fetch](const TrackedTask& t) {
             std::string tj = tracked_json(t);
             if (t.status == "done") return fetch("", tj);
             if (t.status == "running") return fetch("refresh still running (task " + t.task_id + ")", tj);
@@ -182,7 +182,7 @@ void DevicesApi::hosts_genieacs(const std::string& id, bool refresh, const std::
             fetch("refresh failed: " + t.error, tj);
         }));
     };
-    genieacs_.get(id, kGenieModelProbe, lifetime_.bind([id, res, run](Result<std::optional<GenieHit>> r) {
+    genieacs_.get(id, kGenieModelProbe, lifetime_.guard([id, res, run](Result<std::optional<GenieHit>> r) {
         if (!r)
             return res.json(status_for(r.error()),
                             error_body(status_for(r.error()), "hosts of '" + id + "': " + r.error().message));

@@ -59,7 +59,7 @@ private:
     void fetched_live() { reusable_ = false; }  // this answer shows live data: the next lookup renders from the cache
 
     DevicesApi& api_;
-    std::weak_ptr<const int> alive_;  // the api's lifetime
+    std::weak_ptr<void> alive_;  // the api's lifetime
     net::Responder res_;
     std::string serial_;
     bool refresh_ = false;  // ?refresh: ask every source whatever the cache holds (and refill it)

@@ -20,7 +20,7 @@ void Poller::enqueue(const std::string& ep) {
 }
 
 void Poller::schedule(uint64_t delay_ms) {
-    timer_ = hub_.loop().add_timer(delay_ms, lifetime_.bind([this] {
+    timer_ = hub_.loop().add_timer(delay_ms, lifetime_.guard([this] {
         poll();
         schedule(config_.poller.interval_s * 1000ULL);
     }));
@@ -63,7 +63,7 @@ void Poller::read_fleet() {
         "Device.Optical.Interface.1.GponAuth.GponSn", "InternetGatewayDevice.WANDevice.1.X_CT-COM_GponInterfaceConfig.GponSn",
         "Device.Ethernet.Interface.1.MACAddress", "InternetGatewayDevice.LANDevice.1.LANEthernetInterfaceConfig.1.MACAddress"};
     // Pages are folded in as they arrive (one page of documents in memory at a time).
-    auto on_page = lifetime_.bind([this](std::vector<FleetDevice> page, std::vector<std::string> invalid_ids) {
+    auto on_page = lifetime_.guard([this](std::vector<FleetDevice> page, std::vector<std::string> invalid_ids) {
         int64_t now = now_ms();
         for (auto& d : page) {
             const GenieHit& h = d.hit;
@@ -83,7 +83,7 @@ void Poller::read_fleet() {
         poll_.genieacs_invalid += static_cast<unsigned>(invalid_ids.size());
         ++poll_.genieacs_pages;
     });
-    genieacs_.list(proj, on_page, lifetime_.bind([this](Result<sources::WalkResult> r) {
+    genieacs_.list(proj, on_page, lifetime_.guard([this](Result<sources::WalkResult> r) {
         --genie_pending_;
         poll_.genieacs_ms = now_ms() - poll_.started_ms;
         // Two wordings: genie_fleet_error_ (the protected summary, the log) may name devices; poll_'s goes
@@ -153,14 +153,14 @@ void Poller::pump() {
         ++running_;
         poll_.agents_max_running = std::max(poll_.agents_max_running, running_);
         uint64_t jitter = config_.poller.jitter_ms ? std::uniform_int_distribution<uint64_t>(0, config_.poller.jitter_ms)(rng_) : 0;
-        hub_.loop().add_timer(jitter, lifetime_.bind([this, ep] {
+        hub_.loop().add_timer(jitter, lifetime_.guard([this, ep] {
             const auto* e = hub_.registry().find(ep);
             if (!e || !e->record.online || !hub_.controller()) {
                 --running_;
                 queued_.erase(ep);
                 return pump();
             }
-            hooks_.agent_get(ep, kBriefPaths, config_.agent_budget_ms, lifetime_.bind([this, ep](Result<diag::Params> r) {
+            hooks_.agent_get(ep, kBriefPaths, config_.agent_budget_ms, lifetime_.guard([this, ep](Result<diag::Params> r) {
                 --running_;
                 queued_.erase(ep);
                 if (r) {

@@ -98,7 +98,7 @@ private:
     } poll_, last_poll_;
     unsigned genie_pending_ = 0;
     std::unordered_set<std::string> genie_seen_;  // GenieACS ids read by the running poll
-    util::Lifetime lifetime_;                     // last: goes first
+    Lifetime lifetime_;                     // last: goes first
 };
 
 }  // namespace cpe::hub::api

@@ -28,7 +28,7 @@ void DevicesApi::tasks(const net::Request& req, net::Responder res) {
             op.command = "Device.Reboot()";
             op.command_key = "cpe-hub-" + std::to_string(now_ms());
             op.send_resp = true;
-            hub_.controller()->request(id, op, lifetime_.bind([this, id, res, reply](Result<usp::Msg> r) {
+            hub_.controller()->request(id, op, lifetime_.guard([this, id, res, reply](Result<usp::Msg> r) {
                 if (!r) return res.json(status_for(r.error()), error_body(status_for(r.error()), r.error().message));
                 auto resp = r->operate_resp();
                 if (!resp) return res.json(502, error_body(502, resp.error().message));
@@ -45,7 +45,7 @@ void DevicesApi::tasks(const net::Request& req, net::Responder res) {
             return;
         }
         const auto& paths = *task == "refresh" ? kFullPaths : kHostsPaths;
-        agent_get(id, paths, config_.agent_budget_ms, lifetime_.bind([this, id, res, reply, t = *task](Result<diag::Params> r) {
+        agent_get(id, paths, config_.agent_budget_ms, lifetime_.guard([this, id, res, reply, t = *task](Result<diag::Params> r) {
             if (!r) return res.json(status_for(r.error()), error_body(status_for(r.error()), r.error().message));
             remember(id, std::move(r).value(), now_ms(), t == "refresh");
             reply(200, t, "done", "USP Get of " + std::string(t == "refresh" ? "the device view" : "hosts and Wi-Fi"));
@@ -60,7 +60,7 @@ void DevicesApi::tasks(const net::Request& req, net::Responder res) {
     if (const TrackedTask* t = tasks_.running(id, *task))  // a retry while it runs: the same task, never a second one
         return res.json(t->http, tracked_json(*t));
     genieacs_.get(id, kGenieModelProbe,
-                  lifetime_.bind([this, id, res, schedule, kind = *task](Result<std::optional<GenieHit>> r) {
+                  lifetime_.guard([this, id, res, schedule, kind = *task](Result<std::optional<GenieHit>> r) {
                       if (!r)
                           return res.json(status_for(r.error()),
                                           error_body(status_for(r.error()),

@@ -120,12 +120,12 @@ void GenieTasks::run(const std::string& id, const std::string& kind, bool schedu
     };
     auto run = std::make_shared<Run>();
     run->list = std::move(list);
-    run->timer = loop_.add_timer(answer_ms_, lifetime_.bind([this, run, tid, answer] {
+    run->timer = loop_.add_timer(answer_ms_, lifetime_.guard([this, run, tid, answer] {
         if (run->answered) return;
         run->answered = true;
         answer(tracked_.at(tid));
     }));
-    auto end = lifetime_.bind([this, run, tid, key, id, answer](std::string status, int http) {
+    auto end = lifetime_.guard([this, run, tid, key, id, answer](std::string status, int http) {
         loop_.post([run] { run->step = nullptr; });  // breaks the cycle step → run (not from inside step)
         running_.erase(key);
         on_end_(id);  // done or queued: the next lookup reads the device again
@@ -148,7 +148,7 @@ void GenieTasks::run(const std::string& id, const std::string& kind, bool schedu
         const sources::Task& task = run->list[run->next++];
         std::string what = task.name() + (task.target().empty() ? "" : " " + task.target());
         genieacs_.task(
-            id, task, opt, lifetime_.bind([this, run, tid, kind, schedule, end, what](Result<sources::TaskResult> r) {
+            id, task, opt, lifetime_.guard([this, run, tid, kind, schedule, end, what](Result<sources::TaskResult> r) {
                 auto it = tracked_.find(tid);
                 if (it == tracked_.end()) return;
                 TrackedTask& t = it->second;

@@ -60,7 +60,7 @@ private:
     std::map<std::string, TrackedTask> tracked_;          // by task id
     std::map<std::string, std::string> running_;          // device id + "\n" + kind → task id
     uint64_t seq_ = 0;
-    util::Lifetime lifetime_;  // last: goes first
+    Lifetime lifetime_;  // last: goes first
 };
 
 }  // namespace cpe::hub::api

@@ -474,7 +474,7 @@ std::string error_json(int status, const Error& error, const std::string& endpoi
     json::add_string(o.get(), "error", error.message);
     json::add_number(o.get(), "status", status);
     if (!endpoint_id.empty()) json::add_string(o.get(), "endpoint_id", endpoint_id);
-    if (auto code = controller::usp_error_code(error)) {
+    if (auto code = error.usp_error()) {
         json::add_number(o.get(), "usp_err_code", *code);
         json::add_string(o.get(), "usp_err_name", usp::err::name(*code));
     }

@@ -6,6 +6,7 @@
 #include <mbedtls/oid.h>
 #include <mbedtls/x509_crt.h>
 
+#include "util/c_handle.hpp"
 
 namespace cpe::hub::controller {
 
@@ -31,14 +32,7 @@ std::string describe(const CertIdentity& cert) {
 }
 
 namespace {
-// mbedtls_x509_crt owned once: init on construction, free on destruction.
-struct Crt {
-    Crt() { mbedtls_x509_crt_init(&crt); }
-    ~Crt() { mbedtls_x509_crt_free(&crt); }
-    Crt(const Crt&) = delete;
-    Crt& operator=(const Crt&) = delete;
-    mbedtls_x509_crt crt;
-};
+using Crt = CStruct<mbedtls_x509_crt, mbedtls_x509_crt_init, mbedtls_x509_crt_free>;
 
 CertIdentity identity_of(const mbedtls_x509_crt& crt) {
     CertIdentity out;
@@ -60,16 +54,16 @@ CertIdentity identity_of(const mbedtls_x509_crt& crt) {
 
 Result<CertIdentity> cert_identity_from_der(const unsigned char* der, size_t len) {
     Crt holder;
-    int rc = mbedtls_x509_crt_parse_der(&holder.crt, der, len);
+    int rc = mbedtls_x509_crt_parse_der(holder.get(), der, len);
     if (rc != 0) return make_error(Errc::parse_error, "certificate: DER parse failed (mbedtls " + std::to_string(rc) + ")");
-    return identity_of(holder.crt);
+    return identity_of(holder.v);
 }
 
 Result<CertIdentity> cert_identity_from_pem(const std::string& pem) {
     Crt holder;
-    int rc = mbedtls_x509_crt_parse(&holder.crt, reinterpret_cast<const unsigned char*>(pem.c_str()), pem.size() + 1);
+    int rc = mbedtls_x509_crt_parse(holder.get(), reinterpret_cast<const unsigned char*>(pem.c_str()), pem.size() + 1);
     if (rc != 0) return make_error(Errc::parse_error, "certificate: PEM parse failed (mbedtls " + std::to_string(rc) + ")");
-    return identity_of(holder.crt);
+    return identity_of(holder.v);
 }
 
 }  // namespace cpe::hub::controller

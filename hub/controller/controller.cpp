@@ -11,8 +11,6 @@
 namespace cpe::hub::controller {
 
 namespace {
-constexpr const char* kUspErrorMarker = "USP error ";
-
 cpe::json::Ptr str_map(const usp::StrMap& m) {
     auto obj = json::make_object();
     for (const auto& [k, v] : m) json::add_string(obj.get(), k.c_str(), v);
@@ -24,17 +22,6 @@ bool is_boot(const usp::Notify& n) {
     return ev && ev->event_name == "Boot!" && (ev->obj_path == "Device." || ev->obj_path == "Device");
 }
 }  // namespace
-
-std::optional<uint32_t> usp_error_code(const Error& error) {
-    if (error.code != Errc::io_error) return std::nullopt;
-    auto p = error.message.find(kUspErrorMarker);
-    if (p == std::string::npos) return std::nullopt;
-    const char* start = error.message.c_str() + p + std::char_traits<char>::length(kUspErrorMarker);
-    char* end = nullptr;
-    unsigned long code = std::strtoul(start, &end, 10);
-    if (end == start || code > 0xffffffffUL) return std::nullopt;
-    return static_cast<uint32_t>(code);
-}
 
 std::string notification_kind(const usp::Notify& n) {
     switch (n.notification.index()) {
@@ -94,8 +81,7 @@ Controller::Controller(net::EventLoop& loop, ControllerOptions options, Registry
     : loop_(loop),
       options_(std::move(options)),
       registry_(registry),
-      transport_(transport),
-      alive_(std::make_shared<Controller*>(this)) {
+      transport_(transport) {
     // msg_ids stay unique across hub restarts, so a late answer to a previous run's request is not taken
     // for one of ours.
     auto boot = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -126,10 +112,7 @@ Controller::~Controller() {
 std::string Controller::next_msg_id() { return id_prefix_ + std::to_string(next_id_++); }
 
 void Controller::fail_later(Callback done, Error error) {
-    std::weak_ptr<Controller*> weak = alive_;
-    loop_.post([weak, done = std::move(done), error = std::move(error)]() mutable {
-        if (weak.lock()) done(std::move(error));
-    });
+    loop_.post(life_.guard([done = std::move(done), error = std::move(error)]() mutable { done(std::move(error)); }));
 }
 
 void Controller::send_request(const std::string& endpoint_id, const std::string& msg_id, usp::MsgType expect,
@@ -153,14 +136,11 @@ void Controller::send_request(const std::string& endpoint_id, const std::string&
     p.endpoint_id = endpoint_id;
     p.expect = expect;
     p.done = std::move(done);
-    std::weak_ptr<Controller*> weak = alive_;
-    p.timer = loop_.add_timer(ms, [weak, msg_id, what, ms] {
-        auto self = weak.lock();
-        if (!self) return;
-        auto taken = (*self)->take(msg_id);
+    p.timer = loop_.add_timer(ms, life_.guard([this, msg_id, what, ms] {
+        auto taken = take(msg_id);
         if (!taken) return;
         taken->done(make_error(Errc::timeout, what + ": no answer within " + std::to_string(ms) + " ms"));
-    });
+    }));
     mine.insert(msg_id);
     pending_.emplace(msg_id, std::move(p));
 }
@@ -258,12 +238,12 @@ void Controller::on_response(const std::string& endpoint_id, usp::Msg msg) {
     if (msg.is_error()) {
         auto e = msg.error();
         if (!e) return p->done(e.error().with_context(what));
-        std::string text = what + ": " + kUspErrorMarker + std::to_string(e->err_code) + " (" +
+        std::string text = what + ": USP error " + std::to_string(e->err_code) + " (" +
                            usp::err::name(e->err_code) + ")";
         if (!e->err_msg.empty()) text += ": " + e->err_msg;
         for (const auto& pe : e->param_errs)
             text += "; " + pe.param_path + ": " + std::to_string(pe.err_code) + " " + pe.err_msg;
-        return p->done(make_error(Errc::io_error, text));
+        return p->done(make_error(Errc::io_error, text).with_usp_error(e->err_code));
     }
     if (msg.type() != p->expect)
         return p->done(make_error(Errc::parse_error, what + ": answered with " + usp::msg_type_name(msg.type()) +
@@ -339,14 +319,11 @@ void Controller::identify(const std::string& endpoint_id) {
 void Controller::identify_with(const std::string& endpoint_id, std::vector<std::string> paths, bool retry_plain) {
     usp::Get get;
     get.param_paths = std::move(paths);
-    std::weak_ptr<Controller*> weak = alive_;
     auto my_id = std::make_shared<std::string>();
-    *my_id = request(endpoint_id, get, [weak, endpoint_id, my_id, retry_plain](Result<usp::Msg> r) {
-        auto self = weak.lock();
-        if (!self) return;
-        Controller& c = **self;
+    *my_id = request(endpoint_id, get, life_.guard([this, endpoint_id, my_id, retry_plain](Result<usp::Msg> r) {
+        Controller& c = *this;
         done_with(c.identifying_, endpoint_id, *my_id);
-        if (!r && retry_plain && usp_error_code(r.error())) {
+        if (!r && retry_plain && r.error().usp_error()) {
             // An agent that refuses the whole Get (no search paths): ask for DeviceInfo alone.
             if (!c.identifying_.count(endpoint_id)) c.identify_with(endpoint_id, {"Device.DeviceInfo."}, false);
             return;
@@ -376,7 +353,7 @@ void Controller::identify_with(const std::string& endpoint_id, std::vector<std::
                             ? std::string("no serial number")
                             : std::string("no serial number, or refused by usp.admission.mode ") +
                                   admission_name(c.registry_.options().admission));
-    });
+    }));
     identifying_[endpoint_id] = *my_id;
 }
 
@@ -395,10 +372,10 @@ void Controller::subscribe(const std::string& endpoint_id) {
                               {"Persistent", "false", false}};
         add.create_objs.push_back(std::move(obj));
     }
-    std::weak_ptr<Controller*> weak = alive_;
+    std::weak_ptr<void> alive = life_.token();
     auto my_id = std::make_shared<std::string>();
-    *my_id = request(endpoint_id, add, [weak, endpoint_id, my_id](Result<usp::Msg> r) {
-        if (auto self = weak.lock()) done_with((*self)->subscribing_, endpoint_id, *my_id);
+    *my_id = request(endpoint_id, add, [this, alive, endpoint_id, my_id](Result<usp::Msg> r) {
+        if (!alive.expired()) done_with(subscribing_, endpoint_id, *my_id);
         if (!r) {
             if (r.error().code != Errc::unavailable)
                 LOG_LIMITED(log::Level::warn, 5, 60, "controller", "subscriptions: %s", r.error().message.c_str());

@@ -19,6 +19,7 @@
 #include "controller/transport.hpp"
 #include "net/event_loop.hpp"
 #include "usp/msg.hpp"
+#include "util/lifetime.hpp"
 #include "util/result.hpp"
 
 namespace cpe::hub::controller {
@@ -71,7 +72,7 @@ public:
     //   Errc::unavailable  offline, or disconnected before answering
     //   Errc::timeout      no answer within timeout_ms (0: options().request_timeout_ms)
     //   Errc::too_large    too many requests in flight to that endpoint, or its send queue is full
-    //   Errc::io_error     the agent answered with a USP Error (usp_error_code() reads its code)
+    //   Errc::io_error     the agent answered with a USP Error (Error::usp_error() holds its code)
     //   Errc::parse_error  the answer was not the matching response type
     template <typename Body>
     std::string request(const std::string& endpoint_id, const Body& body, Callback done, uint64_t timeout_ms = 0) {
@@ -136,7 +137,7 @@ private:
     ControllerOptions options_;
     Registry& registry_;
     Transport& transport_;
-    std::shared_ptr<Controller*> alive_;  // weak references from timers and posted work
+    Lifetime life_;  // guards timers, posted work and answers handed out (kept alive through member teardown)
     std::string id_prefix_;
     uint64_t next_id_ = 1;
     std::unordered_map<std::string, Pending> pending_;                        // by msg_id
@@ -153,8 +154,6 @@ private:
     std::map<std::string, std::vector<Notification>> held_;  // endpoints not admitted yet
 };
 
-// The USP error code carried by an Error from Controller::request (Errc::io_error), if any.
-std::optional<uint32_t> usp_error_code(const Error& error);
 
 // "event", "value_change", … for the notification's oneof.
 std::string notification_kind(const usp::Notify& notify);

@@ -13,16 +13,14 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
-#include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <vector>
 
 #include "controller/transport.hpp"
 #include "net/event_loop.hpp"
+#include "net/usp_ws_server.hpp"
 
 namespace cpe::hub::controller {
 
@@ -52,15 +50,11 @@ struct UspWsStats {
     uint64_t not_allowed = 0;  // refused: not on the allow-list
 };
 
-namespace detail {
-struct WsAnchor;
-struct WsSession;
-}  // namespace detail
-
 // "127.x.y.z", "::1", "::ffff:127.x.y.z" or "localhost": an address only this host reaches.
 bool is_loopback_address(std::string_view address);
 
-class UspWsServer : public Transport {
+// The hub's rule on the common server (net/usp_ws_server.hpp), and the controller's Transport.
+class UspWsServer : public Transport, private net::UspWsRule {
 public:
     UspWsServer(net::EventLoop& loop, UspWsOptions options, TransportSink& sink);
     // Closes every connection (the sink hears nothing more). Loop thread, not from inside a callback.
@@ -69,36 +63,26 @@ public:
     UspWsServer& operator=(const UspWsServer&) = delete;
 
     Status start();
-    int port() const { return port_; }
+    int port() const { return server_.port(); }
 
     Status send(const std::string& endpoint_id, usp::Bytes msg) override;
     bool is_connected(const std::string& endpoint_id) const override;
     void close(const std::string& endpoint_id, const std::string& why) override;
-    size_t connections() const { return by_endpoint_.size(); }
-    const UspWsStats& stats() const { return stats_; }
+    size_t connections() const { return server_.connections(); }
+    const UspWsStats& stats() const;
     const UspWsOptions& options() const { return options_; }
 
 private:
-    static int callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
-    int on_callback(lws* wsi, lws_callback_reasons reason, void* in, size_t len);
-    int on_filter(lws* wsi, const char* subprotocols);
-    int on_receive(lws* wsi, detail::WsSession& s, const void* in, size_t len);
-    int on_writeable(lws* wsi, detail::WsSession& s);
-    void on_closed(lws* wsi);
-    void refuse_log(lws* wsi, const std::string& why);
-    Status queue(detail::WsSession& s, usp::Bytes record);
-    // "" when `s` may take its endpoint id from the live connection holding it; else why not.
-    std::string may_take_over(const detail::WsSession& s) const;
+    std::string admit(lws* wsi, net::UspWsSession& s) override;
+    std::string may_replace(const net::UspWsSession& s, const net::UspWsSession& live) const override;
+    void connected(const net::UspWsSession& s) override;
+    net::UspWsVerdict record(const std::string& id, std::span<const uint8_t> bytes) override;
+    void disconnected(const std::string& id) override;
 
-    net::EventLoop& loop_;
     UspWsOptions options_;
     TransportSink& sink_;
-    std::shared_ptr<detail::WsAnchor> anchor_;
-    lws_vhost* vhost_ = nullptr;
-    int port_ = 0;
-    UspWsStats stats_;
-    std::unordered_map<lws*, std::unique_ptr<detail::WsSession>> sessions_;
-    std::unordered_map<std::string, detail::WsSession*> by_endpoint_;  // established sessions
+    mutable UspWsStats stats_;  // the rule's own counts; the server's are copied in by stats()
+    net::UspWsServer server_;
 };
 
 }  // namespace cpe::hub::controller

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "json/json.hpp"
+#include "net/curl_handle.hpp"
+#include "util/text.hpp"
 
 namespace {
 
@@ -32,27 +34,7 @@ const char* kUsage =
     "  the service token, if the hub asks for one, is read from $CPE_HUB_TOKEN (sent as a Bearer token)\n"
     "  --timeout S    seconds to wait for the hub (default 30)\n";
 
-struct CurlDeleter {
-    void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-struct SlistDeleter {
-    void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-
-std::string escape(const std::string& s) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
+std::string escape(const std::string& s) { return cpe::text::percent_encode(s, cpe::text::kUnreserved); }
 
 size_t collect(char* data, size_t size, size_t n, void* user) {
     static_cast<std::string*>(user)->append(data, size * n);
@@ -66,7 +48,7 @@ int usage(const std::string& why) {
 
 int call(const std::string& hub, long timeout_s, const std::string& method, const std::string& path,
          const std::string& body) {
-    std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+    cpe::net::CurlEasy curl(curl_easy_init());
     if (!curl) {
         std::fprintf(stderr, "cpectl: curl_easy_init failed\n");
         return 3;
@@ -74,13 +56,8 @@ int call(const std::string& hub, long timeout_s, const std::string& method, cons
     std::string url = hub + path;
     std::string response;
     char errbuf[CURL_ERROR_SIZE] = {0};
-    std::unique_ptr<curl_slist, SlistDeleter> headers;
-    auto add_header = [&headers](const std::string& h) {
-        curl_slist* l = curl_slist_append(headers.get(), h.c_str());  // the same head once the list exists
-        if (!l) return;
-        (void)headers.release();
-        headers.reset(l);
-    };
+    cpe::net::CurlSlist headers;
+    auto add_header = [&headers](const std::string& h) { cpe::net::append(headers, h.c_str()); };
     // From the environment, never the command line (visible in ps).
     if (const char* token = std::getenv("CPE_HUB_TOKEN"); token && *token)
         add_header(std::string("Authorization: Bearer ") + token);

@@ -7,6 +7,7 @@
 
 #include "diag/hosts.hpp"
 #include "diag/vendor.hpp"
+#include "util/text.hpp"
 
 namespace cpe::hub::diag {
 
@@ -31,10 +32,7 @@ std::optional<double> num(const std::optional<std::string>& v) {
 }
 
 
-std::string lower(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
+using text::lower;
 
 // One source's values with where they came from.
 struct Src {

@@ -5,18 +5,12 @@
 
 #include "diag/consolidate.hpp"
 #include "diag/hosts.hpp"
+#include "util/text.hpp"
 
 namespace cpe::hub::diag {
 
 namespace {
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    while (!out.empty() && std::isspace(static_cast<unsigned char>(out.back()))) out.pop_back();
-    size_t i = 0;
-    while (i < out.size() && std::isspace(static_cast<unsigned char>(out[i]))) ++i;
-    return out.substr(i);
-}
+std::string upper(std::string_view s) { return text::upper(text::trim(s)); }
 
 void add_mac(std::vector<std::string>& macs, std::string_view text) {
     std::string m = normalize_mac(std::string(text));

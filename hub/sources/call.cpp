@@ -67,7 +67,7 @@ void Call::fail(Error e) {
     if (owner_alive() && on_fail_) on_fail_(std::move(e));
 }
 
-bool refuse_if_open(CircuitBreaker& breaker, net::EventLoop& loop, const std::weak_ptr<int>& alive,
+bool refuse_if_open(CircuitBreaker& breaker, net::EventLoop& loop, const std::weak_ptr<void>& alive,
                     const char* source, const std::function<void(Error)>& fail) {
     if (breaker.allow()) return false;
     Error e = make_error(Errc::unavailable, std::string(source) + ": " + breaker.refusal_message());

@@ -55,7 +55,7 @@ int64_t steady_ms();
 
 // The circuit-breaker gate every source client puts in front of a call: while `breaker` refuses, `fail` gets
 // "<source>: <refusal>" (Errc::unavailable) on the loop, if the client (`alive`) still exists; true = refused.
-bool refuse_if_open(CircuitBreaker& breaker, net::EventLoop& loop, const std::weak_ptr<int>& alive,
+bool refuse_if_open(CircuitBreaker& breaker, net::EventLoop& loop, const std::weak_ptr<void>& alive,
                     const char* source, const std::function<void(Error)>& fail);
 // A call's outcome into the breaker: none (`e` null) is a success; an error the client counts as the source's
 // fault is a failure, logged under `tag` through `limit` (the client's own rate limit); other errors are neither.

@@ -9,6 +9,7 @@
 #include "log/log.hpp"
 #include "sources/call.hpp"
 #include "sources/url.hpp"
+#include "util/text.hpp"
 
 namespace cpe::hub::sources {
 
@@ -37,11 +38,7 @@ std::string fields_json(const std::vector<std::string>& fields) {
 }  // namespace
 
 namespace {
-std::string_view trim(std::string_view t) {
-    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
-    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.remove_suffix(1);
-    return t;
-}
+using text::trim;
 bool clean(std::string_view t) {
     for (char c : t)
         if (std::isspace(static_cast<unsigned char>(c)) || std::iscntrl(static_cast<unsigned char>(c))) return false;
@@ -104,8 +101,7 @@ Result<std::string> normalise_mac(const std::string& mac) {
 }
 
 ErpNextClient::ErpNextClient(net::EventLoop& loop, net::HttpClient& http, ErpNextOptions options)
-    : loop_(loop), http_(http), options_(std::move(options)), breaker_(options_.breaker, options_.clock),
-      alive_(std::make_shared<int>(0)) {
+    : loop_(loop), http_(http), options_(std::move(options)), breaker_(options_.breaker, options_.clock) {
     options_.base_url = trim_base_url(options_.base_url);
     if (options_.page_size == 0) options_.page_size = 100;
 }
@@ -113,7 +109,7 @@ ErpNextClient::ErpNextClient(net::EventLoop& loop, net::HttpClient& http, ErpNex
 ErpNextClient::~ErpNextClient() = default;
 
 bool ErpNextClient::refuse_if_open(const std::function<void(Error)>& fail) {
-    return sources::refuse_if_open(breaker_, loop_, alive_, "ERPNext", fail);
+    return sources::refuse_if_open(breaker_, loop_, life_.token(), "ERPNext", fail);
 }
 
 void ErpNextClient::note(const Error* e) {
@@ -122,7 +118,7 @@ void ErpNextClient::note(const Error* e) {
 }
 
 std::shared_ptr<Call> ErpNextClient::start(const std::string& what, std::function<void(Error)> fail) {
-    return Call::start(loop_, http_, alive_, options_.budget_ms, options_.connect_timeout_ms, what, std::move(fail));
+    return Call::start(loop_, http_, life_.token(), options_.budget_ms, options_.connect_timeout_ms, what, std::move(fail));
 }
 
 net::HttpRequest ErpNextClient::request(const std::string& url) const {
@@ -168,10 +164,7 @@ void ErpNextClient::list(const std::string& doctype, const FrappeFilters& filter
     std::string what = "ERPNext " + doctype + " list";
     if (auto st = filters.status(); !st) {
         Error e = st.error().with_context(what);
-        std::weak_ptr<int> alive = alive_;
-        loop_.post([alive, fail, e] {
-            if (!alive.expired()) fail(e);
-        });
+                loop_.post(life_.guard([fail, e] { fail(e); }));
         return;
     }
     if (refuse_if_open(deliver)) return;
@@ -234,10 +227,7 @@ void ErpNextClient::subscriber_by_serial(const std::string& serial, Callback<Erp
     if (want.empty() || want.find_first_not_of(kUnescapable) == std::string::npos) {
         Error e = make_error(Errc::invalid_argument, "ERPNext subscriber by serial: the serial '" + serial.substr(0, 40) +
                                                          "' is empty or only wildcards");
-        std::weak_ptr<int> alive = alive_;
-        loop_.post([alive, done, e] {
-            if (!alive.expired()) done(Fetched<ErpSubscriber>::failure(kSource, e));
-        });
+                loop_.post(life_.guard([done, e] { done(Fetched<ErpSubscriber>::failure(kSource, e)); }));
         return;
     }
     // PostgreSQL's '=' is exact in case and format; Frappe turns `like` into ILIKE there (v15 db_query.py), so one
@@ -256,10 +246,7 @@ void ErpNextClient::subscriber_by_mac(const std::string& mac, Callback<ErpSubscr
         Error e = strict ? make_error(Errc::invalid_argument, "MAC address '" + mac.substr(0, 40) + "' is not valid")
                          : strict.error();
         e = e.with_context("ERPNext subscriber by MAC");
-        std::weak_ptr<int> alive = alive_;
-        loop_.post([alive, done, e] {
-            if (!alive.expired()) done(Fetched<ErpSubscriber>::failure(kSource, e));
-        });
+                loop_.post(life_.guard([done, e] { done(Fetched<ErpSubscriber>::failure(kSource, e)); }));
         return;
     }
     std::string want = *m;
@@ -287,10 +274,7 @@ void ErpNextClient::subscriber(const std::string& what, FrappeFilters filters, F
     for (const FrappeFilters* f : {&filters, &or_filters})
         if (auto st = f->status(); !st) {
             Error e = st.error().with_context(what);
-            std::weak_ptr<int> alive = alive_;
-            loop_.post([alive, deliver, e] {
-                if (!alive.expired()) deliver(e);
-            });
+                        loop_.post(life_.guard([deliver, e] { deliver(e); }));
             return;
         }
     if (refuse_if_open(deliver)) return;

@@ -17,6 +17,7 @@
 #include "sources/circuit_breaker.hpp"
 #include "sources/frappe_document.hpp"
 #include "sources/provenance.hpp"
+#include "util/lifetime.hpp"
 
 namespace cpe::hub::sources {
 
@@ -108,7 +109,7 @@ private:
     net::HttpClient& http_;
     ErpNextOptions options_;
     CircuitBreaker breaker_;
-    std::shared_ptr<int> alive_;
+    Lifetime life_;  // last: callbacks handed out check it
 };
 
 // "1c-61-b4-fb-2a-c8" / "1C61B4FB2AC8" → "1C:61:B4:FB:2A:C8"; error names the input.

@@ -131,8 +131,9 @@ bool frappe_document_absent(long status, std::string_view body, std::string_view
     return fe.message.rfind("DocType " + std::string(doctype) + " not found", 0) != 0;
 }
 
-Error frappe_status_error(long status, std::string_view body, std::optional<std::string> retry_after,
-                         std::string_view what_in) {
+namespace {
+Error describe_status(long status, std::string_view body, std::optional<std::string> retry_after,
+                      std::string_view what_in) {
     FrappeError fe = parse_frappe_error(body);
     std::string what(what_in);
     std::string detail = " (" + std::to_string(status) + (fe.exc_type.empty() ? "" : " " + fe.exc_type) + ")" +
@@ -157,6 +158,12 @@ Error frappe_status_error(long status, std::string_view body, std::optional<std:
     }
     if (status >= 500) return make_error(Errc::unavailable, what + ": ERPNext server error" + detail);
     return make_error(Errc::io_error, what + ": unexpected ERPNext answer" + detail);
+}
+}  // namespace
+
+Error frappe_status_error(long status, std::string_view body, std::optional<std::string> retry_after,
+                         std::string_view what) {
+    return describe_status(status, body, std::move(retry_after), what).with_http_status(static_cast<int>(status));
 }
 
 Result<std::map<std::string, int>> parse_frappe_doctype_fields(std::string_view body, std::string_view doctype) {

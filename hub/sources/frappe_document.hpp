@@ -41,7 +41,8 @@ FrappeError parse_frappe_error(std::string_view body);
 // message with it); 403 → denied with the detail; 404 → io_error naming what the 404 was (a missing DocType, or not
 // Frappe's JSON at all: a proxy, a wrong URL prefix, an unknown site) — a 404 that means "no such document" is
 // frappe_document_absent's to decide, never this one's; 417 → invalid_argument; 429 → unavailable with
-// Retry-After; 5xx → unavailable. `what` names the call ("Service Equipment list").
+// Retry-After; 5xx → unavailable. `what` names the call ("Service Equipment list"). The status is the Error's
+// http_status().
 Error frappe_status_error(long status, std::string_view body, std::optional<std::string> retry_after,
                          std::string_view what);
 // True only for the answer Frappe gives for a missing document: 404 with JSON exc_type DoesNotExistError, and not

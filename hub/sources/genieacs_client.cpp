@@ -36,11 +36,14 @@ std::string snippet(const std::string& body) {
 }
 
 Error status_error(const net::HttpResponse& r, const std::string& what) {
+    Error e;
     if (r.status >= 500)
-        return make_error(Errc::unavailable, what + ": GenieACS server error " + std::to_string(r.status));
-    if (r.status == 400)
-        return make_error(Errc::invalid_argument, what + ": GenieACS refused the request (400): " + snippet(r.body));
-    return make_error(Errc::io_error, what + ": unexpected GenieACS answer " + std::to_string(r.status));
+        e = make_error(Errc::unavailable, what + ": GenieACS server error " + std::to_string(r.status));
+    else if (r.status == 400)
+        e = make_error(Errc::invalid_argument, what + ": GenieACS refused the request (400): " + snippet(r.body));
+    else
+        e = make_error(Errc::io_error, what + ": unexpected GenieACS answer " + std::to_string(r.status));
+    return e.with_http_status(r.status);
 }
 
 Status validate_serial(const std::string& s) {
@@ -83,15 +86,14 @@ const char* lookup_method_name(LookupMethod m) {
 }
 
 GenieAcsClient::GenieAcsClient(net::EventLoop& loop, net::HttpClient& http, GenieAcsOptions options)
-    : loop_(loop), http_(http), options_(std::move(options)), breaker_(options_.breaker, options_.clock),
-      alive_(std::make_shared<int>(0)) {
+    : loop_(loop), http_(http), options_(std::move(options)), breaker_(options_.breaker, options_.clock) {
     options_.base_url = trim_base_url(options_.base_url);
 }
 
 GenieAcsClient::~GenieAcsClient() = default;
 
 bool GenieAcsClient::refuse_if_open(const std::function<void(Error)>& fail) {
-    return sources::refuse_if_open(breaker_, loop_, alive_, "GenieACS", fail);
+    return sources::refuse_if_open(breaker_, loop_, life_.token(), "GenieACS", fail);
 }
 
 void GenieAcsClient::note(const Error* e) {
@@ -131,7 +133,7 @@ void GenieAcsClient::query(const std::string& query_json, std::vector<std::strin
         deliver(e);
     };
     if (refuse_if_open(deliver)) return;
-    auto call = Call::start(loop_, http_, alive_, options_.query_budget_ms, options_.connect_timeout_ms,
+    auto call = Call::start(loop_, http_, life_.token(), options_.query_budget_ms, options_.connect_timeout_ms,
                             "GenieACS query", fail);
     run_query(call, query_json, projection, [this, call, done](Result<DeviceLookup> r) {
         if (!r) return call->fail(r.error());
@@ -145,10 +147,7 @@ void GenieAcsClient::find_by_serial(const std::string& serial, std::vector<std::
                                     Callback<DeviceLookup> done) {
     if (auto st = validate_serial(serial); !st) {
         Error e = st.error().with_context("GenieACS lookup");
-        std::weak_ptr<int> alive = alive_;
-        loop_.post([alive, done, e] {
-            if (!alive.expired()) done(Fetched<DeviceLookup>::failure(kSource, e));
-        });
+                loop_.post(life_.guard([done, e] { done(Fetched<DeviceLookup>::failure(kSource, e)); }));
         return;
     }
     auto deliver = [done](Error e) { done(Fetched<DeviceLookup>::failure(kSource, e)); };
@@ -241,7 +240,7 @@ void GenieAcsClient::find_by_serial(const std::string& serial, std::vector<std::
             }
             s->run(i + 1);
         };
-        auto call = Call::start(loop_, http_, alive_, budget, options_.connect_timeout_ms, what, step_fail);
+        auto call = Call::start(loop_, http_, life_.token(), budget, options_.connect_timeout_ms, what, step_fail);
         run_query(call, q, s->projection, [this, call, s, done, method, i](Result<DeviceLookup> r) {
             if (!r) return call->fail(r.error());
             if (!call->finish()) return;
@@ -284,17 +283,14 @@ void GenieAcsClient::post_task(const std::string& device_id, const Task& task, T
         deliver(e);
     };
     if (device_id.empty()) {
-        std::weak_ptr<int> alive = alive_;
-        loop_.post([alive, fail] {
-            if (!alive.expired()) fail(make_error(Errc::invalid_argument, "GenieACS task: empty device id"));
-        });
+                loop_.post(life_.guard([fail] { fail(make_error(Errc::invalid_argument, "GenieACS task: empty device id")); }));
         return;
     }
     if (refuse_if_open(deliver)) return;
     std::string what = "GenieACS task " + task.name() + " for " + device_id;
     uint64_t budget =
         options_.task_budget_ms ? options_.task_budget_ms : options_.connection_request_timeout_ms + 125000;
-    auto call = Call::start(loop_, http_, alive_, budget, options_.connect_timeout_ms, what, fail);
+    auto call = Call::start(loop_, http_, life_.token(), budget, options_.connect_timeout_ms, what, fail);
     if (!topt.dedupe) return send_task(call, device_id, task, topt, done);
     // GET /tasks?query={"device":<id>,"name":<name>}: tasks still in GenieACS have not run (done tasks are
     // deleted, lib/nbi.ts) — pending, or faulted (then their fault says so).
@@ -446,7 +442,7 @@ void GenieAcsClient::delete_document(const std::string& what, const std::string&
         deliver(e);
     };
     if (refuse_if_open(deliver)) return;
-    auto call = Call::start(loop_, http_, alive_, options_.query_budget_ms, options_.connect_timeout_ms, what, fail);
+    auto call = Call::start(loop_, http_, life_.token(), options_.query_budget_ms, options_.connect_timeout_ms, what, fail);
     delete_one(call, path, [this, call, done](Result<bool> r) {
         if (!r) return call->fail(r.error());
         if (!call->finish()) return;
@@ -481,11 +477,8 @@ struct GenieAcsClient::Walk {
 
 void GenieAcsClient::walk(const std::string& query_json, std::vector<std::string> projection, WalkOptions options,
                           std::function<void(WalkPage)> on_page, Callback<WalkResult> done) {
-    std::weak_ptr<int> alive = alive_;
-    auto refuse = [this, alive, done](Error e) {
-        loop_.post([alive, done, e] {
-            if (!alive.expired()) done(Fetched<WalkResult>::failure(kSource, e));
-        });
+    auto refuse = [this, done](Error e) {
+        loop_.post(life_.guard([done, e] { done(Fetched<WalkResult>::failure(kSource, e)); }));
     };
     if (options.page_size < 1 || options.page_size > 1000)
         return refuse(make_error(Errc::invalid_argument, "GenieACS fleet read: page_size must be 1 to 1000, got " +
@@ -516,10 +509,7 @@ void GenieAcsClient::walk_page(const std::shared_ptr<Walk>& w) {
         ++w->result.failed_pages;
         w->result.stopped = true;
         w->result.skipped.push_back({w->cursor, "", w->result.error});
-        std::weak_ptr<int> alive = alive_;
-        loop_.post([this, alive, w] {
-            if (!alive.expired()) walk_end(w);
-        });
+                loop_.post(life_.guard([this, w] { walk_end(w); }));
         return;
     }
     // The page's query: the caller's, and-ed with the cursor.
@@ -552,12 +542,12 @@ void GenieAcsClient::walk_page(const std::shared_ptr<Walk>& w) {
                        (w->cursor.empty() ? std::string(" (from the start") : " (after " + w->cursor) +
                        (w->skip ? ", skipping " + std::to_string(w->skip) + ")" : ")");
     ++w->result.requests;
-    auto call = Call::start(loop_, http_, alive_, o.page_budget_ms, options_.connect_timeout_ms, what,
+    auto call = Call::start(loop_, http_, life_.token(), o.page_budget_ms, options_.connect_timeout_ms, what,
                             [this, w](Error e) {
                                 note(&e);
                                 walk_failed(w, e);
                             });
-    std::weak_ptr<int> alive = alive_;
+    std::weak_ptr<void> alive = life_.token();
     call->send(std::move(r), [this, alive, call, w, what, limit](Result<net::HttpResponse> res) {
         if (!res) return call->fail(res.error().with_context(what));
         if (res->status != 200) return call->fail(status_error(*res, what));
@@ -607,11 +597,9 @@ void GenieAcsClient::walk_page(const std::shared_ptr<Walk>& w) {
             last = true;
         }
         w->on_page(std::move(out));
-        if (alive.expired()) return;
+        if (alive.expired()) return;  // the page's receiver may have destroyed this client
         if (last) return walk_end(w);
-        loop_.post([this, alive, w] {
-            if (!alive.expired()) walk_page(w);
-        });
+        loop_.post(life_.guard([this, w] { walk_page(w); }));
     });
 }
 
@@ -620,15 +608,12 @@ void GenieAcsClient::walk_failed(const std::shared_ptr<Walk>& w, const Error& e)
     r.error = e.message;
     r.errc = e.code;
     w->last_errc = e.code;
-    std::weak_ptr<int> alive = alive_;
     // A refused query (400) or key will not get better by asking again.
     bool hopeless = e.code == Errc::invalid_argument || e.code == Errc::denied || w->hopeless;
     if (!hopeless && w->attempt < w->options.page_retries) {
         ++w->attempt;
         ++r.retries;
-        loop_.add_timer(w->options.retry_delay_ms, [this, alive, w] {
-            if (!alive.expired()) walk_page(w);
-        });
+        loop_.add_timer(w->options.retry_delay_ms, life_.guard([this, w] { walk_page(w); }));
         return;
     }
     ++r.failed_pages;
@@ -641,9 +626,7 @@ void GenieAcsClient::walk_failed(const std::shared_ptr<Walk>& w, const Error& e)
     }
     w->skip += std::min(w->options.page_size, w->options.max_devices - w->ids_read);
     w->skipped_error = e.message;
-    loop_.post([this, alive, w] {
-        if (!alive.expired()) walk_page(w);
-    });
+    loop_.post(life_.guard([this, w] { walk_page(w); }));
 }
 
 void GenieAcsClient::walk_end(const std::shared_ptr<Walk>& w) {

@@ -17,6 +17,7 @@
 #include "sources/genieacs_document.hpp"
 #include "sources/genieacs_task.hpp"
 #include "sources/provenance.hpp"
+#include "util/lifetime.hpp"
 
 namespace cpe::hub::sources {
 
@@ -190,7 +191,7 @@ private:
     net::HttpClient& http_;
     GenieAcsOptions options_;
     CircuitBreaker breaker_;
-    std::shared_ptr<int> alive_;
+    Lifetime life_;  // last: callbacks handed out check it
 };
 
 }  // namespace cpe::hub::sources

@@ -2,26 +2,11 @@
 
 #include <cstring>
 
+#include "util/text.hpp"
+
 namespace cpe::hub::sources {
 
-std::string url_component(std::string_view text) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(text.size() * 3);
-    for (unsigned char c : text) {
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            std::strchr("-_.!~*'()", c) != nullptr) {
-            if (c != 0) {
-                out.push_back(static_cast<char>(c));
-                continue;
-            }
-        }
-        out.push_back('%');
-        out.push_back(hex[c >> 4]);
-        out.push_back(hex[c & 15]);
-    }
-    return out;
-}
+std::string url_component(std::string_view text) { return cpe::text::percent_encode(text, cpe::text::kUriComponent); }
 
 std::string regex_escape(std::string_view text) {
     std::string out;
@@ -41,20 +26,7 @@ std::string trim_base_url(std::string_view url) {
 
 namespace cpe::hub::sources {
 
-std::string genieacs_id_part(std::string_view part) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : part) {
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out.push_back('%');
-            out.push_back(hex[c >> 4]);
-            out.push_back(hex[c & 15]);
-        }
-    }
-    return out;
-}
+std::string genieacs_id_part(std::string_view part) { return cpe::text::percent_encode(part, "_"); }
 
 std::string genieacs_device_id(std::string_view oui, std::string_view product_class, std::string_view serial) {
     std::string id = genieacs_id_part(oui) + "-";

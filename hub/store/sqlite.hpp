@@ -10,16 +10,11 @@
 #include <string>
 #include <string_view>
 
+#include "util/c_handle.hpp"
 #include "util/result.hpp"
 
 namespace cpe::hub::store {
 
-struct DbDeleter {
-    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-struct StmtDeleter {
-    void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
-};
 
 class Db;
 
@@ -41,7 +36,7 @@ public:
 private:
     friend class Db;
     Stmt(sqlite3_stmt* stmt, std::string sql) : stmt_(stmt), sql_(std::move(sql)) {}
-    std::unique_ptr<sqlite3_stmt, StmtDeleter> stmt_;
+    CHandle<sqlite3_stmt, sqlite3_finalize> stmt_;
     std::string sql_;
 };
 
@@ -58,7 +53,7 @@ public:
 
 private:
     Db() = default;
-    std::unique_ptr<sqlite3, DbDeleter> db_;
+    CHandle<sqlite3, sqlite3_close_v2> db_;
     std::string path_;
 };
 

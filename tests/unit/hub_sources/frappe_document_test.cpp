@@ -54,6 +54,10 @@ TEST(Frappe, ErrorBodies) {
     EXPECT_EQ(rl.code, Errc::unavailable);
     EXPECT_NE(rl.message.find("retry after 9 s"), std::string::npos);
     EXPECT_EQ(frappe_status_error(502, "", std::nullopt, "x").code, Errc::unavailable);
+    // The status travels as the Error's detail, not only in its text.
+    EXPECT_EQ(frappe_status_error(502, "", std::nullopt, "x").http_status(), 502);
+    EXPECT_EQ(frappe_status_error(417, "{}", std::nullopt, "x").http_status(), 417);
+    EXPECT_FALSE(frappe_status_error(417, "{}", std::nullopt, "x").usp_error().has_value());
     EXPECT_EQ(parse_frappe_error("not json").exc_type, "");
 }
 

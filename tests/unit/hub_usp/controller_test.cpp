@@ -149,7 +149,7 @@ TEST_F(HubControllerTest, UspErrorCarriesItsCode) {
     controller->on_message("os::A", err);
     ASSERT_TRUE(got.has_value());
     ASSERT_FALSE(got->ok());
-    EXPECT_EQ(usp_error_code(got->error()), 7026u);
+    EXPECT_EQ(got->error().usp_error(), 7026u);
     EXPECT_NE(got->error().message.find("no such path"), std::string::npos);
 }
 

@@ -82,9 +82,13 @@ TEST(HubUspParams, StatusMapping) {
     EXPECT_EQ(http_status_for(make_error(Errc::not_found, "x")), 404);
     EXPECT_EQ(http_status_for(make_error(Errc::unavailable, "x")), 503);
     EXPECT_EQ(http_status_for(make_error(Errc::timeout, "x")), 504);
-    Error usp_err = make_error(Errc::io_error, "endpoint 'a' msg 'm': USP error 7016 (object does not exist): gone");
+    Error usp_err =
+        make_error(Errc::io_error, "endpoint 'a' msg 'm': USP error 7016 (object does not exist): gone").with_usp_error(7016);
     EXPECT_EQ(http_status_for(usp_err), 502);
     std::string body = error_json(502, usp_err, "a");
     EXPECT_NE(body.find("\"usp_err_code\":7016"), std::string::npos) << body;
     EXPECT_NE(body.find("\"endpoint_id\":\"a\""), std::string::npos);
+    // The code is the Error's detail, never read back out of its text.
+    std::string prose = error_json(502, make_error(Errc::io_error, "peer said: USP error 7016"), "a");
+    EXPECT_EQ(prose.find("usp_err_code"), std::string::npos) << prose;
 }

@@ -29,6 +29,7 @@
 #include "mtp/ws_server.hpp"
 #include "usp/msg.hpp"
 #include "net/event_loop.hpp"
+#include "net/stop_signals.hpp"
 #include "usp/record.hpp"
 #include "usp/usp_agent.hpp"
 
@@ -92,35 +93,6 @@ std::string param_text(const tr181::Tree& tree, const char* path) {
     return entries && !entries->empty() ? (*entries)[0].value->to_string() : std::string();
 }
 
-// Signals arrive on a thread of their own (sigwait) and are turned into work on the loop.
-class SignalThread {
-public:
-    explicit SignalThread(net::EventLoop& loop, std::function<void(int)> on_signal) {
-        sigemptyset(&set_);
-        sigaddset(&set_, SIGINT);
-        sigaddset(&set_, SIGTERM);
-        sigaddset(&set_, SIGUSR2);  // ours: ends the thread
-        pthread_sigmask(SIG_BLOCK, &set_, nullptr);
-        thread_ = std::thread([this, &loop, on_signal = std::move(on_signal)] {
-            while (true) {
-                int sig = 0;
-                if (sigwait(&set_, &sig) != 0) continue;
-                if (sig == SIGUSR2) return;
-                loop.post([on_signal, sig] { on_signal(sig); });
-            }
-        });
-    }
-    ~SignalThread() {
-        pthread_kill(thread_.native_handle(), SIGUSR2);
-        thread_.join();
-    }
-    SignalThread(const SignalThread&) = delete;
-    SignalThread& operator=(const SignalThread&) = delete;
-
-private:
-    sigset_t set_;
-    std::thread thread_;
-};
 
 }  // namespace
 
@@ -179,6 +151,7 @@ int run_diag_command(const std::string& board_dir, const std::string& root, cons
 }
 
 int run_daemon(const DaemonArgs& args) {
+    net::block_stop_signals();  // before any thread (the collectors' worker) exists
     auto cfg = config::load(args.config_path);
     if (!cfg) {
         fprintf(stderr, "cpe-agent: %s\n", cfg.error().message.c_str());
@@ -464,7 +437,7 @@ int run_daemon(const DaemonArgs& args) {
     schedule_retry();
 
     bool stopping = false;
-    SignalThread signals(ev, [&](int sig) {
+    net::StopSignals signals(ev, [&](int sig) {
         if (stopping) return;
         stopping = true;
         LOG_INFO("agent", "signal %d: closing the connection and stopping", sig);

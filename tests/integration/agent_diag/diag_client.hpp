@@ -1,5 +1,5 @@
 // A USP controller's side of the diagnostics for the tests: subscribe to OperationComplete, Operate a command,
-// wait for its completion. Built on agent_mtp's TestController and AgentProcess.
+// wait for its completion. Built on agent_mtp's TestController.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -7,7 +7,6 @@
 #include <functional>
 #include <string>
 
-#include "agent_process.hpp"
 #include "test_controller.hpp"
 #include "usp/msg.hpp"
 #include "usp/record.hpp"

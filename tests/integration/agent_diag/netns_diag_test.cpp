@@ -29,6 +29,11 @@ using namespace cpe::test;
 
 namespace {
 
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 // A child process with its output in a file; SIGTERM (then SIGKILL) at the end.
 class Child {
 public:

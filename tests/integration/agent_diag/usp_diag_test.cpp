@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "agent_process.hpp"
 #include "diag_client.hpp"
 #include "usp/error_codes.hpp"
 

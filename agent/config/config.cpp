@@ -219,10 +219,11 @@ Result<Config> parse(std::string_view text, std::string_view what) {
     if (Status s = parse_server(root, c.server); !s) return in_file(s.error());
     if (const cJSON* up = cJSON_GetObjectItemCaseSensitive(root, "update")) {
         if (!cJSON_IsObject(up)) return in_file(bad("update", "must be an object"));
-        st = check_keys(up, "update", {"signing_key", "ca_file", "max_bytes", "timeout_s"});
+        st = check_keys(up, "update", {"signing_key", "ca_file", "max_bytes", "timeout_s", "manifest"});
         if (!st) return in_file(st.error());
         for (Status s : {get_string(up, "signing_key", "update", c.update.signing_key),
                          get_string(up, "ca_file", "update", c.update.ca_file),
+                         get_string(up, "manifest", "update", c.update.manifest),
                          get_uint(up, "max_bytes", "update", c.update.max_bytes, 64 * 1024, 64u << 20),
                          get_uint(up, "timeout_s", "update", c.update.timeout_s, 5, 3600)}) {
             if (!s) return in_file(s.error());

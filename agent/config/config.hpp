@@ -67,6 +67,7 @@ struct Update {
     std::string ca_file;            // CA for https:// download URLs ("" = the controller's ca_file)
     uint32_t max_bytes = 8u << 20;  // a larger download is refused (the flash is small)
     uint32_t timeout_s = 300;       // whole download
+    std::string manifest;           // the flashed package's manifest ("" = <program dir>/../lib/cpe-agent/manifest.json)
 };
 
 struct Config {

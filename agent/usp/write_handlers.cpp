@@ -332,7 +332,19 @@ std::optional<Bytes> UspAgent::on_operate(std::string_view id, const cpe::usp::O
     if (!path->is_command())
         return cpe::usp::encode_error(id, err::invalid_path, "path " + req.command + " does not name a command (no '()')");
     if (Status known = schema_.check(*path); !known) return cpe::usp::encode_error(id, err::invalid_path, known.error().message);
-    if (path->supported_form() != "Device.Reboot()" || !hooks_.reboot)
+    const std::string form = path->supported_form();
+    if (form == "Device.SoftwareModules.InstallDU()" || form == "Device.SoftwareModules.DeploymentUnit.{i}.Update()") {
+        if (!hooks_.software_update)
+            return cpe::usp::encode_error(id, err::command_failure, "command " + req.command + " is not available");
+        OperateResp resp;
+        if (auto failure = hooks_.software_update(req.command, req.command_key, req.input_args))
+            resp.operation_results.push_back({req.command, *failure});
+        else
+            resp.operation_results.push_back({req.command, OperateResp::ReqObjPath{"Device.LocalAgent.Request.1."}});
+        if (!req.send_resp) return std::nullopt;
+        return cpe::usp::encode_msg(id, resp);
+    }
+    if (form != "Device.Reboot()" || !hooks_.reboot)
         return cpe::usp::encode_error(id, err::command_failure, "command " + req.command + " is not available");
     if (!req.input_args.empty())
         return cpe::usp::encode_error(id, err::invalid_command_arguments, "Device.Reboot() takes no input arguments");

@@ -9,7 +9,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 "$src/provisioning/signing/make-signing-key.sh" "$t/other" >/dev/null
 "$src/provisioning/certs/make-certs.sh" "$t/ca" hub.example.net >/dev/null
 [ "$(stat -c %a "$t/key/signing.key")" = 600 ] || fail "the signing key is readable by others"
-mk() { "$src/packaging/make-package.sh" --agent "$agent" --board "$src/boards/tplink-xx230v" --arch armv7 \
+# A stripped copy packs quickly (the host build carries debug information); the package does not care.
+strip -o "$t/cpe-agent" "$agent" 2>/dev/null || cp "$agent" "$t/cpe-agent"
+mk() { "$src/packaging/make-package.sh" --agent "$t/cpe-agent" --board "$src/boards/tplink-xx230v" --arch armv7 \
         --opkg-arch arm_cortex-a7_neon-vfpv4 --version 1.2.3 --ca "$t/ca/ca.pem" "$@"; }
 mk --key "$t/key/signing.key" --pub "$t/key/signing.pub" --out "$t/out" >/dev/null
 # A public key that is not the signing key's: refused, nothing signed with the wrong pair.
@@ -67,7 +69,7 @@ check_manifest "$t/ipk/d" usr/lib/cpe-agent openwrt
 mkdir "$t/ov" && tar xzf "$p/cpe-agent_1.2.3_tplink-xx230v-overlay.tar.gz" -C "$t/ov"
 check_manifest "$t/ov" usr/lib/cpe-agent vendor
 [ -x "$t/ov/etc/init.d/S95cpe-agent" ] && [ -x "$t/ov/usr/lib/cpe-agent/supervise" ] || fail "overlay init glue missing"
-cmp -s "$agent" "$t/ov/usr/sbin/cpe-agent" || fail "overlay agent is not the built one"
+cmp -s "$t/cpe-agent" "$t/ov/usr/sbin/cpe-agent" || fail "overlay agent is not the built one"
 mkdir "$t/bench" && tar xzf "$p/cpe-agent_1.2.3_tplink-xx230v-bench.tar.gz" -C "$t/bench"
 check_manifest "$t/bench/root" usr/lib/cpe-agent bench
 [ -x "$t/bench/install.sh" ] || fail "bench bundle has no install.sh"
@@ -78,3 +80,26 @@ check_manifest "$t/upd" . update
 # The bench installer puts the tree where it is told (a rootfs image directory here).
 mkdir "$t/rootfs" && "$t/bench/install.sh" "$t/rootfs" >/dev/null && [ -x "$t/rootfs/usr/sbin/cpe-agent" ] || fail "bench install"
 echo "packaging: ok"
+
+# Identity at provisioning: the agent makes its key and CSR (CN = endpoint id), the fleet CA signs it.
+"$agent" --board "$src/boards/tplink-xx230v" --root "$src/boards/tplink-xx230v/fixtures/rootfs" make-csr \
+    --key "$t/dev.key" --csr "$t/dev.csr" >"$t/id" || fail "make-csr"
+[ "$(cat "$t/id")" = "os::1C61B4-22275A7000412" ] || fail "make-csr endpoint id: $(cat "$t/id")"
+[ "$(stat -c %a "$t/dev.key")" = 600 ] || fail "the device key is readable by others"
+"$src/provisioning/certs/sign-csr.sh" "$t/ca" "$t/dev.csr" "$t/dev.pem" >/dev/null || fail "sign-csr"
+openssl verify -CAfile "$t/ca/ca.pem" "$t/dev.pem" >/dev/null || fail "the signed certificate does not chain to the CA"
+openssl x509 -in "$t/dev.pem" -noout -subject -nameopt RFC2253 | grep -q "CN=os::1C61B4-22275A7000412" || fail "CN"
+openssl x509 -in "$t/dev.pem" -noout -ext subjectAltName | grep -q "URI:os::1C61B4-22275A7000412" || fail "SAN"
+# The certificate is for the device's own key.
+[ "$(openssl x509 -in "$t/dev.pem" -noout -pubkey)" = "$(openssl pkey -in "$t/dev.key" -pubout)" ] || fail "key mismatch"
+# A second make-csr keeps the key (renewal) ...
+cp "$t/dev.key" "$t/dev.key.before"
+"$agent" --board "$src/boards/tplink-xx230v" --root "$src/boards/tplink-xx230v/fixtures/rootfs" make-csr \
+    --key "$t/dev.key" --csr "$t/dev2.csr" >/dev/null || fail "make-csr again"
+cmp -s "$t/dev.key" "$t/dev.key.before" || fail "make-csr replaced an existing key"
+# ... and the CA refuses a CSR whose CN is not an endpoint id.
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$t/x.key" -subj "/CN=hub.example.net" \
+    -out "$t/x.csr" 2>/dev/null
+if "$src/provisioning/certs/sign-csr.sh" "$t/ca" "$t/x.csr" "$t/x.pem" 2>"$t/err"; then fail "signed a non-endpoint CN"; fi
+grep -q "is not CN=os::" "$t/err" || fail "sign-csr refusal: $(cat "$t/err")"
+echo "identity: ok"

@@ -28,7 +28,7 @@ RUN_PACKAGES=(build-essential cmake ninja-build pkg-config git ca-certificates d
               libwebsockets-dev libwebsockets-evlib-uv libcjson-dev libprotobuf-c-dev libcurl4-openssl-dev
               libsnmp-dev libmbedtls-dev
               python3 python3-cryptography libgtest-dev libgmock-dev libbenchmark-dev iproute2 procps)
-TEST_PACKAGES=(clang libclang-rt-14-dev qemu-user-static
+TEST_PACKAGES=(clang libclang-rt-14-dev qemu-user-static qemu-system-arm
                g++-arm-linux-gnueabihf g++-mips-linux-gnu g++-mipsel-linux-gnu g++-aarch64-linux-gnu
                valgrind mosquitto chromium xxd)
 

@@ -13,6 +13,8 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <atomic>
+#include <iostream>
 #include <thread>
 
 #include "test_controller.hpp"
@@ -116,11 +118,12 @@ protected:
 
     // make-package.sh into www/; returns the .update file's name.
     std::string package(const std::string& name, const std::string& agent, const std::string& version,
-                        const std::string& key = "fleet", const std::string& board = "tplink-xx230v") {
+                        const std::string& key = "fleet", const std::string& board = "tplink-xx230v",
+                        const std::string& arch = "host") {
         const fs::path out = dir / ("pkg-" + name);
         const std::string k = (dir / "keys" / key).string();
         EXPECT_TRUE(run(kSrc + "/packaging/make-package.sh --agent " + agent + " --board " + kSrc + "/boards/" + board +
-                        " --arch host --opkg-arch x86_64 --version " + version + " --key " + k + "/signing.key --pub " + k +
+                        " --arch " + arch + " --opkg-arch x86_64 --version " + version + " --key " + k + "/signing.key --pub " + k +
                         "/signing.pub --ca " + (dir / "ca/ca.pem").string() + " --out " + out.string()));
         fs::copy_file(out / board / ("cpe-agent_" + version + "_" + board + ".update"), dir / "www" / (name + ".update"));
         return name + ".update";
@@ -146,7 +149,8 @@ protected:
         }
         ASSERT_GT(http_port, 0) << slurp(log);
     }
-    std::string url(const std::string& name) { return "http://127.0.0.1:" + std::to_string(http_port) + "/" + name; }
+    // The file server as the agent reaches it (the emulated CPE: 10.0.2.2, qemu's address of the host).
+    std::string url(const std::string& name) { return "http://" + http_host + ":" + std::to_string(http_port) + "/" + name; }
 
     void start_supervisor(TestController& ctl) {
         std::ofstream(dir / "etc/agent.json")
@@ -264,6 +268,7 @@ protected:
 
     fs::path dir;
     int http_port = 0;
+    std::string http_host = "127.0.0.1";
     int conn = 0;
     std::unique_ptr<Child> http, supervisor;
 };
@@ -422,6 +427,107 @@ TEST_F(AgentUpdateTest, PowerCutAtEachSwitchStepLeavesAWorkingAgent) {
     }
     reboot("broken slot cut three times", "2.0.0", "stopped 3 times before reaching its controller");
     EXPECT_EQ(current(), id);
+}
+
+// Booted, not just run: Debian's armmp kernel and busybox-static (armhf) in qemu-system-arm's "virt" machine;
+// the vendor-route overlay of the armv7 build unpacked onto the busybox root as the firmware build would; init
+// starts the agent through /etc/init.d/S95cpe-agent; the agent reaches this controller through qemu's user
+// networking (10.0.2.2 = the host's loopback), answers a Get, updates itself to a second build with InstallDU and
+// is rolled back from a broken third one. Prints boot-to-shell and boot-to-first-registration times.
+TEST_F(AgentUpdateTest, EmulatorArmv7BootsRegistersUpdatesAndRollsBack) {
+    const std::string qemu = CPE_QEMU_SYSTEM_ARM, arm_agent = CPE_ARMV7_AGENT;
+    if (qemu.empty() || qemu.ends_with("NOTFOUND"))
+        GTEST_SKIP() << "SKIPPED: qemu-system-arm is not installed (toolchains/deps.sh install)";
+    if (!fs::exists(arm_agent))
+        GTEST_SKIP() << "SKIPPED: no armv7 agent at " << arm_agent << " (cmake --build --preset armv7 first)";
+    const fs::path cache = CPE_EMULATOR_CACHE;
+    const int rc = std::system(("'" + kSrc + "/tests/integration/emulator/fetch-debian.sh' '" + (cache / "armhf").string() +
+                                "' armhf linux-image-armmp 2>'" + (dir / "fetch.log").string() + "'").c_str());
+    if (WIFEXITED(rc) && WEXITSTATUS(rc) == 77) GTEST_SKIP() << slurp(dir / "fetch.log");
+    ASSERT_EQ(rc, 0) << slurp(dir / "fetch.log");
+
+    // Packages of the armv7 build: 1.0.0 flashed (vendor overlay), 2.0.0 a good update, 3.0.0 a broken one.
+    package("factory", arm_agent, "1.0.0", "fleet", "tplink-xx230v", "armv7");
+    fs::copy_file(arm_agent, dir / "bin/arm-v2");
+    std::ofstream(dir / "bin/arm-v2", std::ios::app) << "cpe-agent v2";
+    const std::string good = package("good", (dir / "bin/arm-v2").string(), "2.0.0", "fleet", "tplink-xx230v", "armv7");
+    const std::string broken = package("broken", (dir / "bin/agent-broken").string(), "3.0.0", "fleet", "tplink-xx230v", "armv7");
+    start_http();
+    http_host = "10.0.2.2";
+    TestController ctl;
+    ASSERT_TRUE(ctl.ok());
+
+    const fs::path root = dir / "root";
+    for (const char* d : {"bin", "proc", "sys", "dev", "tmp", "etc", "var/run", "lib/modules", "data"})
+        fs::create_directories(root / d);
+    fs::copy_file(cache / "armhf/busybox/bin/busybox", root / "bin/busybox");
+    for (const auto& e : fs::recursive_directory_iterator(cache / "armhf/kernel/lib/modules"))
+        for (const char* m : {"virtio_mmio.ko", "failover.ko", "net_failover.ko", "virtio_net.ko"})
+            if (e.path().filename() == m) fs::copy_file(e.path(), root / "lib/modules" / m);
+    ASSERT_TRUE(run("tar xzf " + (dir / "pkg-factory/tplink-xx230v/cpe-agent_1.0.0_tplink-xx230v-overlay.tar.gz").string() +
+                    " -C " + root.string()));
+    std::ofstream(root / "etc/serial_number") << "22275A7000412\n";
+    std::ofstream(root / "etc/fw_version") << "emulator\n";
+    std::ofstream(root / "etc/cpe-agent/agent.json", std::ios::trunc)
+        << R"({"controller": {"url": "ws://10.0.2.2:)" << ctl.port() << R"(/usp", "endpoint_id": ")" << kController
+        << R"("}, "state_dir": "/data/cpe-agent", "update": {"signing_key": "/etc/cpe-agent/signing.pub"},
+              "reconnect": {"min_ms": 200, "base_ms": 500, "cap_ms": 2000, "stable_s": 3600}})";
+    std::ofstream(root / "init") << "#!/bin/busybox sh\n"
+                                    "/bin/busybox --install -s /bin\n"
+                                    "export PATH=/bin:/sbin:/usr/bin:/usr/sbin\n"
+                                    "mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev\n"
+                                    "mount -t tmpfs tmp /tmp; mount -t tmpfs data /data; mkdir -p /data/cpe-agent\n"
+                                    "for m in virtio_mmio failover net_failover virtio_net; do insmod /lib/modules/$m.ko; done\n"
+                                    "ip link set lo up; ip link set eth0 up; ip addr add 10.0.2.15/24 dev eth0\n"
+                                    "ip route add default via 10.0.2.2\n"
+                                    "echo cpe-boot: shell ready\n"
+                                    "export CPE_TRIAL_S=40 CPE_POLL_S=1\n"
+                                    "/etc/init.d/S95cpe-agent start\n"
+                                    "while :; do sleep 3600; done\n";
+    fs::permissions(root / "init", fs::perms::owner_all);
+    ASSERT_TRUE(run(std::string(CPE_PYTHON3) + " " + kSrc + "/tests/integration/emulator/mkinitramfs.py " + root.string() +
+                    " " + (dir / "initrd.gz").string()));
+    fs::path kernel;
+    for (const auto& e : fs::directory_iterator(cache / "armhf/kernel/boot"))
+        if (e.path().filename().string().starts_with("vmlinuz-")) kernel = e.path();
+    ASSERT_FALSE(kernel.empty());
+
+    const auto t0 = std::chrono::steady_clock::now();
+    std::atomic<double> shell_s{-1};
+    std::atomic<bool> watching{true};
+    supervisor = std::make_unique<Child>(
+        std::vector<std::string>{qemu, "-M", "virt", "-cpu", "cortex-a15", "-m", "256", "-nographic", "-no-reboot",
+                                 "-kernel", kernel.string(), "-initrd", (dir / "initrd.gz").string(), "-append",
+                                 "console=ttyAMA0 rdinit=/init", "-netdev", "user,id=n0", "-device",
+                                 "virtio-net-device,netdev=n0"},
+        std::vector<std::string>{}, dir / "run.log");
+    std::thread watch([&] {
+        while (watching && shell_s < 0) {
+            if (slurp(dir / "run.log").find("cpe-boot: shell ready") != std::string::npos)
+                shell_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    });
+    connect_and_subscribe(ctl, 240);
+    const double registered_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    watching = false;
+    watch.join();
+    std::cout << "emulator (qemu-system-arm virt, armmp kernel): boot to shell " << shell_s.load()
+              << " s, boot to first USP registration " << registered_s << " s (ratio "
+              << (shell_s > 0 ? registered_s / shell_s : 0) << ")\n";
+    EXPECT_EQ(version(ctl), "1.0.0");
+
+    ASSERT_EQ(install(ctl, good, "emu-v2"), "");
+    connect_and_subscribe(ctl, 120);
+    Outcome o = wait_outcome(ctl, 120);
+    EXPECT_TRUE(o.ok) << o.oc_error;
+    EXPECT_EQ(version(ctl), "2.0.0");
+
+    ASSERT_EQ(install(ctl, broken, "emu-v3"), "");
+    connect_and_subscribe(ctl, 180);
+    o = wait_outcome(ctl, 120);
+    EXPECT_NE(o.oc_error.find("did not reach its controller within 40 s"), std::string::npos) << o.oc_error;
+    EXPECT_EQ(version(ctl), "2.0.0");
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <atomic>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "test_controller.hpp"
@@ -112,6 +113,7 @@ protected:
     void TearDown() override {
         supervisor.reset();
         http.reset();
+        https.clear();
         if (!HasFailure()) fs::remove_all(dir);
         else std::cerr << "supervisor and agent log:\n" << slurp(dir / "run.log");
     }
@@ -149,6 +151,27 @@ protected:
         }
         ASSERT_GT(http_port, 0) << slurp(log);
     }
+    // The same files over HTTPS, with a certificate of the CA in `certs` (make-certs.sh: CN/SAN localhost).
+    void start_https(const std::string& certs) {
+        const fs::path log = dir / ("https-" + certs + ".log");
+        https.push_back(std::make_unique<Child>(
+            std::vector<std::string>{CPE_PYTHON3, kSrc + "/tests/integration/agent_update/https_server.py",
+                                     (dir / "www").string(), (dir / certs / "hub.pem").string(),
+                                     (dir / certs / "hub.key").string()},
+            std::vector<std::string>{}, log));
+        int port = 0;
+        for (int i = 0; i < 100 && port == 0; ++i) {
+            std::smatch m;
+            const std::string text = slurp(log);
+            if (std::regex_search(text, m, std::regex("port ([0-9]+)"))) port = std::stoi(m[1]);
+            else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        ASSERT_GT(port, 0) << slurp(log);
+        https_ports[certs] = port;
+    }
+    std::string https_url(const std::string& certs, const std::string& name) {
+        return "https://localhost:" + std::to_string(https_ports[certs]) + "/" + name;
+    }
     // The file server as the agent reaches it (the emulated CPE: 10.0.2.2, qemu's address of the host).
     std::string url(const std::string& name) { return "http://" + http_host + ":" + std::to_string(http_port) + "/" + name; }
 
@@ -157,6 +180,7 @@ protected:
             << R"({"controller": {"url": "ws://127.0.0.1:)" << ctl.port() << R"(/usp", "endpoint_id": ")" << kController
             << R"("}, "state_dir": ")" << (dir / "state").string() << R"(", "update": {"signing_key": ")"
             << (dir / "keys/fleet/signing.pub").string()
+            << R"(", "ca_file": ")" << (dir / "ca/ca.pem").string()
             << R"(", "manifest": ")" << (dir / "factory-manifest.json").string() << R"(", "max_bytes": 67108864, "timeout_s": 60}, "reconnect": {"min_ms": 20, "base_ms": 200, "cap_ms": 800, "stable_s": 3600}})";
         supervisor = std::make_unique<Child>(
             std::vector<std::string>{"/bin/sh", kSrc + "/packaging/files/supervise"},
@@ -241,8 +265,9 @@ protected:
         EXPECT_TRUE(got_oc && got_tc) << "no OperationComplete/TransferComplete! for the update";
         return o;
     }
-    std::string install(TestController& ctl, const std::string& file, const std::string& key) {
-        send(ctl, "op-" + key, u::Operate{"Device.SoftwareModules.InstallDU()", key, true, {{"URL", url(file)}}});
+    std::string install(TestController& ctl, const std::string& file, const std::string& key, std::string at = "") {
+        if (at.empty()) at = url(file);
+        send(ctl, "op-" + key, u::Operate{"Device.SoftwareModules.InstallDU()", key, true, {{"URL", at}}});
         while (true) {
             auto m = next_msg(ctl);
             if (!m) return "no OperateResp";
@@ -268,6 +293,8 @@ protected:
 
     fs::path dir;
     int http_port = 0;
+    std::vector<std::unique_ptr<Child>> https;
+    std::map<std::string, int> https_ports;
     std::string http_host = "127.0.0.1";
     int conn = 0;
     std::unique_ptr<Child> http, supervisor;
@@ -279,7 +306,10 @@ TEST_F(AgentUpdateTest, RefusesBadPackagesAndKeepsTheRunningVersion) {
     const std::string good = package("good", (dir / "bin/agent-v2").string(), "2.0.0");
     fs::resize_file(dir / "www" / good, fs::file_size(dir / "www" / good) / 2);
     fs::rename(dir / "www" / good, dir / "www/truncated.update");
+    package("good", (dir / "bin/agent-v2").string(), "2.0.0");
+    ASSERT_TRUE(run(kSrc + "/provisioning/certs/make-certs.sh " + (dir / "rogue").string() + " localhost"));
     start_http();
+    start_https("rogue");
     TestController ctl;
     ASSERT_TRUE(ctl.ok());
     start_supervisor(ctl);
@@ -304,6 +334,13 @@ TEST_F(AgentUpdateTest, RefusesBadPackagesAndKeepsTheRunningVersion) {
         EXPECT_FALSE(fs::exists(dir / "state/update/current"));
         EXPECT_EQ(version(ctl), "1.0.0");  // the same agent, still answering
     }
+    // A good package from an HTTPS server whose certificate is not of the configured CA: not downloaded.
+    EXPECT_EQ(install(ctl, "good.update", "k-rogue", https_url("rogue", "good.update")), "");
+    Outcome rogue = wait_outcome(ctl);
+    EXPECT_FALSE(rogue.ok);
+    // (the TLS library's words follow: "connect SSL err …" here on OpenSSL)
+    EXPECT_NE(rogue.oc_error.find("download failed: download from localhost failed"), std::string::npos) << rogue.oc_error;
+    EXPECT_FALSE(fs::exists(dir / "state/update/current"));
     // Input the command cannot use: refused at once in the OperateResp.
     send(ctl, "op-bad", u::Operate{"Device.SoftwareModules.InstallDU()", "x", true, {{"URL", "ftp://h/f"}}});
     std::string refusal;
@@ -321,14 +358,16 @@ TEST_F(AgentUpdateTest, UpdatesToANewBuildThenRollsBackABrokenOne) {
     const std::string good = package("good", (dir / "bin/agent-v2").string(), "2.0.0");
     const std::string broken = package("broken", (dir / "bin/agent-broken").string(), "3.0.0");
     start_http();
+    start_https("ca");
     TestController ctl;
     ASSERT_TRUE(ctl.ok());
     start_supervisor(ctl);
     connect_and_subscribe(ctl);
     EXPECT_EQ(version(ctl), "1.0.0");
 
-    // A good build: installed, switched to, restarted; the new agent reports success once connected.
-    ASSERT_EQ(install(ctl, good, "to-v2"), "");
+    // A good build over HTTPS (the fleet CA's certificate): installed, switched to, restarted; the new agent
+    // reports success once connected.
+    ASSERT_EQ(install(ctl, good, "to-v2", https_url("ca", good)), "");
     connect_and_subscribe(ctl);
     Outcome o = wait_outcome(ctl);
     EXPECT_TRUE(o.ok) << o.oc_error;

@@ -175,15 +175,20 @@ protected:
     // The file server as the agent reaches it (the emulated CPE: 10.0.2.2, qemu's address of the host).
     std::string url(const std::string& name) { return "http://" + http_host + ":" + std::to_string(http_port) + "/" + name; }
 
-    void start_supervisor(TestController& ctl) {
+    // file_limit_kb > 0: the supervisor and the agent run under `ulimit -f` (a flash that fills up).
+    void start_supervisor(TestController& ctl, int file_limit_kb = 0) {
         std::ofstream(dir / "etc/agent.json")
             << R"({"controller": {"url": "ws://127.0.0.1:)" << ctl.port() << R"(/usp", "endpoint_id": ")" << kController
             << R"("}, "state_dir": ")" << (dir / "state").string() << R"(", "update": {"signing_key": ")"
             << (dir / "keys/fleet/signing.pub").string()
             << R"(", "ca_file": ")" << (dir / "ca/ca.pem").string()
             << R"(", "manifest": ")" << (dir / "factory-manifest.json").string() << R"(", "max_bytes": 67108864, "timeout_s": 60}, "reconnect": {"min_ms": 20, "base_ms": 200, "cap_ms": 800, "stable_s": 3600}})";
+        std::vector<std::string> argv{"/bin/sh", kSrc + "/packaging/files/supervise"};
+        if (file_limit_kb > 0)
+            argv = {"/bin/sh", "-c", "ulimit -f " + std::to_string(file_limit_kb) + " && exec /bin/sh '" + kSrc +
+                                         "/packaging/files/supervise'"};
         supervisor = std::make_unique<Child>(
-            std::vector<std::string>{"/bin/sh", kSrc + "/packaging/files/supervise"},
+            argv,
             std::vector<std::string>{"CPE_ETC=" + (dir / "etc").string(), "CPE_FACTORY_AGENT=" CPE_AGENT,
                                      "CPE_FACTORY_MANIFEST=" + (dir / "factory-manifest.json").string(),
                                      "CPE_TRIAL_S=" + std::to_string(kTrialS), "CPE_POLL_S=1",
@@ -352,6 +357,26 @@ TEST_F(AgentUpdateTest, RefusesBadPackagesAndKeepsTheRunningVersion) {
             break;
         }
     EXPECT_NE(refusal.find("http:// or https://"), std::string::npos) << refusal;
+}
+
+// The flash fills up while the update is written (a file size limit makes the writes fail): refused, reported,
+// the running version untouched and still answering.
+TEST_F(AgentUpdateTest, AFullFlashRefusesTheUpdate) {
+    const std::string good = package("good", (dir / "bin/agent-v2").string(), "2.0.0");
+    ASSERT_GT(fs::file_size(dir / "www" / good), 1024u * 1024u);
+    start_http();
+    TestController ctl;
+    ASSERT_TRUE(ctl.ok());
+    start_supervisor(ctl, 1024);
+    connect_and_subscribe(ctl);
+    ASSERT_EQ(install(ctl, good, "full"), "");
+    Outcome o = wait_outcome(ctl);
+    EXPECT_FALSE(o.ok);
+    EXPECT_NE(o.oc_error.find("is the flash full?"), std::string::npos) << o.oc_error;
+    EXPECT_EQ(o.transfer["FaultCode"], "7022");
+    EXPECT_FALSE(fs::exists(dir / "state/update/current"));
+    EXPECT_FALSE(fs::exists(dir / "state/update/download.part"));
+    EXPECT_EQ(version(ctl), "1.0.0");
 }
 
 TEST_F(AgentUpdateTest, UpdatesToANewBuildThenRollsBackABrokenOne) {

@@ -11,6 +11,7 @@
 #include "log/log.hpp"
 #include "daemon.hpp"
 #include "model/board.hpp"
+#include "provision/csr.hpp"
 
 namespace cpe::agent {
 namespace {
@@ -24,6 +25,8 @@ constexpr const char* kUsage =
     "  run --config <file>        serve USP (TR-369) to the controller in <file> until SIGTERM/SIGINT\n"
     "  diag <Command()> [Name=Value]...   run one diagnostic (Device.IP.Diagnostics.IPPing(), …) and print\n"
     "                             its output arguments (docs/diagnostics.md)\n"
+    "  make-csr --key <file> --csr <file>   this device's key (made unless it exists, mode 0600) and a\n"
+    "                             certificate signing request with CN = its USP endpoint id\n"
     "options:\n"
     "  --board <dir>      board folder holding profile.json (boards/tplink-xx230v)\n"
     "  --root <rootfs>    read a captured fixture rootfs instead of this device\n"
@@ -55,7 +58,7 @@ void print_text(const std::string& path, const std::string& value) {
 }  // namespace
 
 int run_cli(int argc, char** argv) {
-    std::string board_dir, root, command, config_path, prefix;
+    std::string board_dir, root, command, config_path, prefix, key_path, csr_path;
     int64_t now = 0;
     bool json_out = false, strict = false, first_level = false;
     unsigned max_depth = 0;
@@ -74,10 +77,12 @@ int run_cli(int argc, char** argv) {
             puts("cpe-agent 0.1.0");
             return 0;
         } else if (a == "--board" || a == "--root" || a == "--now" || a == "--max-depth" || a == "--config" ||
-                   a == "--vendor-prefix") {
+                   a == "--vendor-prefix" || a == "--key" || a == "--csr") {
             const char* v = value(a.c_str());
             if (!v) return usage_error(a + " needs a value");
             if (a == "--board") board_dir = v;
+            else if (a == "--key") key_path = v;
+            else if (a == "--csr") csr_path = v;
             else if (a == "--root") root = v;
             else if (a == "--config") config_path = v;
             else if (a == "--vendor-prefix") prefix = v;
@@ -105,8 +110,28 @@ int run_cli(int argc, char** argv) {
         }
     }
     if (command.empty()) return usage_error("no command given");
-    if (command != "get" && command != "instances" && command != "schema" && command != "run" && command != "diag")
+    if (command != "get" && command != "instances" && command != "schema" && command != "run" && command != "diag" &&
+        command != "make-csr")
         return usage_error("unknown command '" + command + "'");
+    if (command == "make-csr") {
+        if (board_dir.empty()) return usage_error("--board is required");
+        if (key_path.empty() || csr_path.empty()) return usage_error("make-csr needs --key <file> and --csr <file>");
+        auto board = Board::open(board_dir, root);
+        if (!board) {
+            fprintf(stderr, "cpe-agent: %s\n", board.error().message.c_str());
+            return 2;
+        }
+        const tr181::Tree& tree = (*board)->refresh(now ? now : static_cast<int64_t>(time(nullptr)));
+        auto path = tr181::Path::parse("Device.LocalAgent.EndpointID");
+        auto entries = tree.get(*path, 0);
+        const std::string id = entries && !entries->empty() ? (*entries)[0].value->to_string() : std::string();
+        if (Status st = provision::make_csr(key_path, csr_path, id); !st) {
+            fprintf(stderr, "cpe-agent: make-csr: %s\n", st.error().message.c_str());
+            return 1;
+        }
+        printf("%s\n", id.c_str());
+        return 0;
+    }
     if (command == "run") {
         if (board_dir.empty()) return usage_error("--board is required");
         if (config_path.empty()) return usage_error("run needs --config <file>");

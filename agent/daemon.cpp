@@ -32,6 +32,7 @@
 #include "net/stop_signals.hpp"
 #include "usp/record.hpp"
 #include "usp/usp_agent.hpp"
+#include "update/service.hpp"
 
 extern char** environ;
 
@@ -175,6 +176,7 @@ int run_daemon(const DaemonArgs& args) {
         }
     }
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);  // a file size limit makes writes fail (reported), not kill the agent
     Board& b = **board;
     // Instance numbers survive a restart: a controller's Hosts.Host.N keeps meaning the same MAC.
     if (!cfg->state_dir.empty()) {
@@ -245,7 +247,27 @@ int run_daemon(const DaemonArgs& args) {
     usp::CommandRunner runner([&ev](std::function<void()> fn) { ev.post(std::move(fn)); },
                               cfg->state_dir.empty() ? "" : state_file(cfg->state_dir, kRunningCommandsFile));
     for (usp::CommandSpec& spec : diagnostic_commands(b, args.root)) runner.add(std::move(spec));
+    // Self-update (agent/update/): InstallDU() / DeploymentUnit.1.Update(); the DU object laid over the model.
+    std::unique_ptr<update::Service> updater;
+    std::function<void()> shutdown;
+    std::function<void()> send_due;
+    hooks.software_update = [&](const std::string& command, const std::string& key, const cpe::usp::StrMap& in)
+        -> std::optional<cpe::usp::CommandFailure> { return updater->start(command, key, in); };
+    hooks.extend_model = [&](tr181::Object& device) {
+        if (updater) updater->extend(device);
+    };
     usp::UspAgent agent(device_schema(), endpoint_id, cfg->controller.endpoint_id, hooks);
+    {
+        update::ServiceOptions uo;
+        uo.state_dir = cfg->state_dir;
+        uo.update = cfg->update;
+        uo.controller_ca = cfg->controller.ca_file;
+        uo.board = b.profile().board;
+        uo.endpoint_id = endpoint_id;
+        uo.factory_manifest = cfg->update.manifest;
+        uo.send_due = [&] { send_due(); };
+        updater = std::make_unique<update::Service>(ev, agent, uo, [&] { shutdown(); });
+    }
     agent.set_periodic_interval_s(cfg->periodic_interval_s);
     agent.update_model(first);
     agent.queue_boot(boot);
@@ -295,6 +317,7 @@ int run_daemon(const DaemonArgs& args) {
             server->send(id, cpe::usp::encode_no_session_record(id, endpoint_id, *payload));
     };
     auto flush = [&] {
+        updater->try_report();
         const bool any = (client && client->connected()) || (server && !server->controllers().empty());
         if (!any) return;
         for (usp::Bytes& rec : agent.take_due_records()) route(std::move(rec));
@@ -303,12 +326,14 @@ int run_daemon(const DaemonArgs& args) {
         agent.operation_complete(info, result);
         flush();
     });
+    send_due = [&] { flush(); };
     if (!cfg->controller.url.empty()) {
         mtp::WsClientCallbacks cb;
         cb.connected = [&] {
             // TR-369 WebSocket binding: the first record on a new connection is a WebSocketConnectRecord.
             client->send(cpe::usp::encode_websocket_connect_record(cfg->controller.endpoint_id, endpoint_id));
             agent.connection_up();
+            updater->connected();
             flush();
         };
         cb.record = [&](std::span<const uint8_t> bytes) -> mtp::Verdict {
@@ -437,10 +462,9 @@ int run_daemon(const DaemonArgs& args) {
     schedule_retry();
 
     bool stopping = false;
-    net::StopSignals signals(ev, [&](int sig) {
+    shutdown = [&] {
         if (stopping) return;
         stopping = true;
-        LOG_INFO("agent", "signal %d: closing the connection and stopping", sig);
         auto pending = std::make_shared<int>((client ? 1 : 0) + (server ? 1 : 0));
         auto one_done = [&ev, pending] {
             if (--*pending == 0) ev.stop();
@@ -449,6 +473,10 @@ int run_daemon(const DaemonArgs& args) {
         if (server) server->stop(one_done);
         if (!client && !server) ev.stop();
         ev.add_timer(kStopGraceMs, [&] { ev.stop(); });
+    };
+    net::StopSignals signals(ev, [&](int sig) {
+        LOG_INFO("agent", "signal %d: closing the connection and stopping", sig);
+        shutdown();
     });
     ev.run();
     LOG_INFO("agent", "stopped");

@@ -186,7 +186,7 @@ Result<Config> parse(std::string_view text, std::string_view what) {
     if (!cJSON_IsObject(root)) return in_file(make_error(Errc::invalid_argument, "config: must be a JSON object"));
     Status st = check_keys(root, "", {"endpoint_id", "controller", "refresh_interval_s", "periodic_interval_s",
                                       "ping_interval_s", "state_dir", "reboot_command", "reconnect",
-                                      "max_record_bytes", "server", "vendor_prefix"});
+                                      "max_record_bytes", "server", "vendor_prefix", "update"});
     if (!st) return in_file(st.error());
     for (Status s : {get_string(root, "endpoint_id", "", c.endpoint_id),
                      get_uint(root, "refresh_interval_s", "", c.refresh_interval_s, 1, 86400),
@@ -221,6 +221,20 @@ Result<Config> parse(std::string_view text, std::string_view what) {
         if (r.base_ms > r.cap_ms) return in_file(bad("reconnect.base_ms", "must not exceed reconnect.cap_ms"));
     }
     if (Status s = parse_server(root, c.server); !s) return in_file(s.error());
+    if (const cJSON* up = cJSON_GetObjectItemCaseSensitive(root, "update")) {
+        if (!cJSON_IsObject(up)) return in_file(bad("update", "must be an object"));
+        st = check_keys(up, "update", {"signing_key", "ca_file", "max_bytes", "timeout_s", "manifest"});
+        if (!st) return in_file(st.error());
+        for (Status s : {get_string(up, "signing_key", "update", c.update.signing_key),
+                         get_string(up, "ca_file", "update", c.update.ca_file),
+                         get_string(up, "manifest", "update", c.update.manifest),
+                         get_uint(up, "max_bytes", "update", c.update.max_bytes, 64 * 1024, 64u << 20),
+                         get_uint(up, "timeout_s", "update", c.update.timeout_s, 5, 3600)}) {
+            if (!s) return in_file(s.error());
+        }
+        if (c.update.signing_key.empty())
+            return in_file(bad("update.signing_key", "missing: the public key update manifests are signed with"));
+    }
     const cJSON* ctl = cJSON_GetObjectItemCaseSensitive(root, "controller");
     if (!ctl && c.server.enabled) return c;  // server mode only: controllers connect in
     if (!ctl) return in_file(bad("controller", "missing (needs at least \"url\")"));

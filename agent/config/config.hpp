@@ -61,6 +61,15 @@ struct Server {
     bool authenticated() const { return tls.require_client_cert && !allowed_controllers.empty(); }
 };
 
+// Self-update over USP (agent/update/): refused unless signing_key names the key manifests must be signed with.
+struct Update {
+    std::string signing_key;        // PEM public key (ECDSA P-256), e.g. /etc/cpe-agent/signing.pub
+    std::string ca_file;            // CA for https:// download URLs ("" = the controller's ca_file)
+    uint32_t max_bytes = 8u << 20;  // a larger download is refused (the flash is small)
+    uint32_t timeout_s = 300;       // whole download
+    std::string manifest;           // the flashed package's manifest ("" = <program dir>/../lib/cpe-agent/manifest.json)
+};
+
 struct Config {
     std::string endpoint_id;  // "" = os::<OUI>-<serial> from the board identity
     Controller controller;    // url empty = no outgoing connection (allowed only with server.enabled)
@@ -75,6 +84,7 @@ struct Config {
     std::string reboot_command = "reboot";  // argv split on spaces, run without a shell (live device only)
     Reconnect reconnect;
     uint32_t max_record_bytes = 64 * 1024;  // larger records from the controller close the connection (1003)
+    Update update;
 };
 
 // `what` names the text in errors (the file name).

@@ -64,6 +64,7 @@ void UspAgent::overlay() {
         o.set("NotifExpiration", tr181::Value::uint32(s.notif_expiration));
         o.set("TimeToLive", tr181::Value::uint32(s.time_to_live));
     }
+    if (hooks_.extend_model) hooks_.extend_model(model_.root());
 }
 
 void UspAgent::update_model(const tr181::Tree& fresh) {
@@ -259,6 +260,38 @@ bool UspAgent::refers_to_event(const Sub& sub, std::string_view event_path) cons
         start = comma + 1;
     }
     return false;
+}
+
+size_t UspAgent::operation_complete(const std::string& obj_path, const std::string& command_name,
+                                    const std::string& command_key,
+                                    std::variant<cpe::usp::OutputArgs, cpe::usp::CommandFailure> result) {
+    size_t sent = 0;
+    const std::string command_path = obj_path + command_name;
+    auto form = tr181::Path::parse(command_path);
+    const std::string generic = form ? form->supported_form() : command_path;
+    for (const auto& [n, sub] : state_.subs) {
+        if (!sub.enable || sub.notif_type != "OperationComplete") continue;
+        if (!refers_to_event(sub, command_path) && !refers_to_event(sub, generic)) continue;
+        cpe::usp::Notify::OperationComplete oc;
+        oc.obj_path = obj_path;
+        oc.command_name = command_name;
+        oc.command_key = command_key;
+        if (auto* ok = std::get_if<cpe::usp::OutputArgs>(&result)) oc.operation_resp = *ok;
+        else oc.operation_resp = std::get<cpe::usp::CommandFailure>(result);
+        notify(sub, oc, true);
+        ++sent;
+    }
+    return sent;
+}
+
+size_t UspAgent::event(const std::string& obj_path, const std::string& event_name, cpe::usp::StrMap params) {
+    size_t sent = 0;
+    for (const auto& [n, sub] : state_.subs) {
+        if (!sub.enable || sub.notif_type != "Event" || !refers_to_event(sub, obj_path + event_name)) continue;
+        notify(sub, cpe::usp::Notify::Event{obj_path, event_name, params}, true);
+        ++sent;
+    }
+    return sent;
 }
 
 void UspAgent::queue_boot(const BootInfo& info) {

@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "tr181/schema.hpp"
@@ -42,6 +43,14 @@ struct Hooks {
     std::function<Status(const std::string& command_key)> reboot;
     // Device.LocalAgent.PeriodicNotifInterval was set (seconds, >= 1).
     std::function<void(uint32_t seconds)> periodic_interval_changed;
+    // Device.SoftwareModules.InstallDU() / DeploymentUnit.{i}.Update() (agent/update/): starts the
+    // asynchronous update or says at once why not (the OperateResp then carries that failure). Completion is
+    // reported later through operation_complete() and event().
+    std::function<std::optional<cpe::usp::CommandFailure>(const std::string& command, const std::string& command_key,
+                                                          const cpe::usp::StrMap& input_args)>
+        software_update;
+    // Adds objects the agent keeps outside the board's tree (Device.SoftwareModules.) at each overlay.
+    std::function<void(tr181::Object& device)> extend_model;
 };
 
 struct BootInfo {  // the Boot! event's arguments
@@ -89,6 +98,13 @@ public:
     size_t outbox_size() const { return outbox_.size(); }
     size_t unacknowledged() const;
     uint64_t dropped_notifications() const { return dropped_; }
+
+    // An asynchronous command finished: OperationComplete to the subscriptions that asked for it.
+    // Returns how many subscriptions it went to.
+    size_t operation_complete(const std::string& obj_path, const std::string& command_name, const std::string& command_key,
+                              std::variant<cpe::usp::OutputArgs, cpe::usp::CommandFailure> result);
+    // An event (e.g. Device.LocalAgent.TransferComplete!) to its Event subscriptions; returns how many.
+    size_t event(const std::string& obj_path, const std::string& event_name, cpe::usp::StrMap params);
 
     uint32_t periodic_interval_s() const { return state_.periodic_interval_s; }
     void set_periodic_interval_s(uint32_t s) {

@@ -351,6 +351,17 @@ std::optional<Bytes> UspAgent::on_operate(std::string_view id, const cpe::usp::O
     }
     if (runner_)
         if (const CommandSpec* spec = runner_->find(form)) return on_async_command(id, req, *spec, from_id);
+    if (form == "Device.SoftwareModules.InstallDU()" || form == "Device.SoftwareModules.DeploymentUnit.{i}.Update()") {
+        if (!hooks_.software_update)
+            return cpe::usp::encode_error(id, err::command_failure, "command " + req.command + " is not available");
+        OperateResp resp;
+        if (auto failure = hooks_.software_update(req.command, req.command_key, req.input_args))
+            resp.operation_results.push_back({req.command, *failure});
+        else
+            resp.operation_results.push_back({req.command, OperateResp::ReqObjPath{"Device.LocalAgent.Request.1."}});
+        if (!req.send_resp) return std::nullopt;
+        return cpe::usp::encode_msg(id, resp);
+    }
     if (form != "Device.Reboot()" || !hooks_.reboot)
         return cpe::usp::encode_error(id, err::command_failure, "command " + req.command + " is not available");
     if (!req.input_args.empty())

@@ -160,3 +160,20 @@ TEST(AgentConfig, ServerErrorsNameTheKey) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(AgentConfig, UpdateSection) {
+    const std::string ctl = R"("controller": {"url": "ws://x", "endpoint_id": "self::h"})";
+    auto c = parse("{" + ctl + R"(, "update": {"signing_key": "k.pub", "max_bytes": 2000000, "timeout_s": 60}})", "u.json");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->update.signing_key, "k.pub");
+    EXPECT_EQ(c->update.max_bytes, 2000000u);
+    EXPECT_EQ(c->update.timeout_s, 60u);
+    EXPECT_NE(error_of("{" + ctl + R"(, "update": {}})").find("update.signing_key"), std::string::npos);
+    EXPECT_NE(error_of("{" + ctl + R"(, "update": {"signing_key": "k", "url": "x"}})").find("update.url"), std::string::npos);
+    EXPECT_NE(error_of("{" + ctl + R"(, "update": {"signing_key": "k", "max_bytes": 10}})").find("update.max_bytes"),
+              std::string::npos);
+}
+
+}  // namespace

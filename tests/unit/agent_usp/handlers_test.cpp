@@ -160,8 +160,10 @@ TEST_F(HandlersTest, GetSupportedDmFromTheSchema) {
     ASSERT_NE(pni, la->supported_params.end());
     EXPECT_EQ(pni->access, R::ParamAccess::read_write);
     EXPECT_EQ(pni->value_type, R::ValueType::unsigned_int);
-    ASSERT_EQ(la->supported_events.size(), 1u);
+    ASSERT_EQ(la->supported_events.size(), 2u);
     EXPECT_EQ(la->supported_events[0].event_name, "Periodic!");
+    EXPECT_EQ(la->supported_events[1].event_name, "TransferComplete!");  // self-update (agent/update/)
+    EXPECT_EQ(la->supported_events[1].arg_names.size(), 10u);
     EXPECT_EQ(resp->req_obj_results[1].err_code, err::invalid_path);
 
     // Device. first level: the root's command and event, and its direct children only.

@@ -46,6 +46,7 @@ SOURCES = [
     ("Device.Optical.", "econet_pon / realtek_pon"),
     ("Device.XPON.", "econet_pon / realtek_pon"),
     ("Device.LocalAgent.", "agent (USP)"),
+    ("Device.SoftwareModules.", "agent (self-update: agent/update)"),
 ]
 DEPRECATED = ["Device.WiFi.MultiAP."]  # deprecated 2.15, deleted 2.18: present in 2.17
 UNITS = {

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "daemon.hpp"
 #include "json/json.hpp"
 #include "log/log.hpp"
-#include "daemon.hpp"
 #include "model/board.hpp"
 #include "provision/csr.hpp"
 
@@ -36,7 +36,8 @@ constexpr const char* kUsage =
     "  --json             JSON output\n"
     "  --config <file>    with run: the agent's JSON configuration (docs/usp.md)\n"
     "  --vendor-prefix <X_..._>  with get/instances/schema: the operator's TR-106 prefix of the agent's\n"
-    "                     extension parameters (with run: the config's vendor_prefix); default: none offered\n"
+    "                     extension parameters (with run: the config's vendor_prefix); default: none "
+    "offered\n"
     "  --strict           exit 3 if any collector failed\n";
 
 int usage_error(const std::string& message) {
@@ -48,9 +49,12 @@ int usage_error(const std::string& message) {
 void print_text(const std::string& path, const std::string& value) {
     std::string v;
     for (char c : value) {
-        if (c == '\n') v += "\\n";
-        else if (c == '\\') v += "\\\\";
-        else v += c;
+        if (c == '\n')
+            v += "\\n";
+        else if (c == '\\')
+            v += "\\\\";
+        else
+            v += c;
     }
     printf("%s = %s\n", path.c_str(), v.c_str());
 }
@@ -80,20 +84,28 @@ int run_cli(int argc, char** argv) {
                    a == "--vendor-prefix" || a == "--key" || a == "--csr") {
             const char* v = value(a.c_str());
             if (!v) return usage_error(a + " needs a value");
-            if (a == "--board") board_dir = v;
-            else if (a == "--key") key_path = v;
-            else if (a == "--csr") csr_path = v;
-            else if (a == "--root") root = v;
-            else if (a == "--config") config_path = v;
-            else if (a == "--vendor-prefix") prefix = v;
+            if (a == "--board")
+                board_dir = v;
+            else if (a == "--key")
+                key_path = v;
+            else if (a == "--csr")
+                csr_path = v;
+            else if (a == "--root")
+                root = v;
+            else if (a == "--config")
+                config_path = v;
+            else if (a == "--vendor-prefix")
+                prefix = v;
             else {
                 char* end = nullptr;
                 errno = 0;
                 long long n = strtoll(v, &end, 10);
                 if (errno || !end || *end || n < 0)
                     return usage_error(a + ": '" + v + "' is not a non-negative integer");
-                if (a == "--now") now = n;
-                else max_depth = static_cast<unsigned>(n);
+                if (a == "--now")
+                    now = n;
+                else
+                    max_depth = static_cast<unsigned>(n);
             }
         } else if (a == "--json") {
             json_out = true;
@@ -110,12 +122,13 @@ int run_cli(int argc, char** argv) {
         }
     }
     if (command.empty()) return usage_error("no command given");
-    if (command != "get" && command != "instances" && command != "schema" && command != "run" && command != "diag" &&
-        command != "make-csr")
+    if (command != "get" && command != "instances" && command != "schema" && command != "run" &&
+        command != "diag" && command != "make-csr")
         return usage_error("unknown command '" + command + "'");
     if (command == "make-csr") {
         if (board_dir.empty()) return usage_error("--board is required");
-        if (key_path.empty() || csr_path.empty()) return usage_error("make-csr needs --key <file> and --csr <file>");
+        if (key_path.empty() || csr_path.empty())
+            return usage_error("make-csr needs --key <file> and --csr <file>");
         auto board = Board::open(board_dir, root);
         if (!board) {
             fprintf(stderr, "cpe-agent: %s\n", board.error().message.c_str());
@@ -124,7 +137,8 @@ int run_cli(int argc, char** argv) {
         const tr181::Tree& tree = (*board)->refresh(now ? now : static_cast<int64_t>(time(nullptr)));
         auto path = tr181::Path::parse("Device.LocalAgent.EndpointID");
         auto entries = tree.get(*path, 0);
-        const std::string id = entries && !entries->empty() ? (*entries)[0].value->to_string() : std::string();
+        const std::string id =
+            entries && !entries->empty() ? (*entries)[0].value->to_string() : std::string();
         if (Status st = provision::make_csr(key_path, csr_path, id); !st) {
             fprintf(stderr, "cpe-agent: make-csr: %s\n", st.error().message.c_str());
             return 1;
@@ -136,14 +150,16 @@ int run_cli(int argc, char** argv) {
         if (board_dir.empty()) return usage_error("--board is required");
         if (config_path.empty()) return usage_error("run needs --config <file>");
         if (!args.empty()) return usage_error("run takes no paths");
-        if (!prefix.empty()) return usage_error("run takes the vendor prefix from its config (vendor_prefix)");
+        if (!prefix.empty())
+            return usage_error("run takes the vendor prefix from its config (vendor_prefix)");
         return run_daemon({board_dir, root, config_path, now});
     }
 
     if (command == "diag") {
         if (board_dir.empty()) return usage_error("--board is required");
         if (args.empty()) return usage_error("diag needs a command (Device.IP.Diagnostics.IPPing())");
-        return run_diag_command(board_dir, root, args[0], std::vector<std::string>(args.begin() + 1, args.end()));
+        return run_diag_command(board_dir, root, args[0],
+                                std::vector<std::string>(args.begin() + 1, args.end()));
     }
     if (Status st = set_vendor_prefix(prefix, "--vendor-prefix"); !st) return usage_error(st.error().message);
     if (command == "schema") {
@@ -170,7 +186,8 @@ int run_cli(int argc, char** argv) {
         return 2;
     }
     if (now == 0 && !root.empty()) {
-        // A fixture is judged at the time it was captured, not today: its leases and associations are of that moment.
+        // A fixture is judged at the time it was captured, not today: its leases and associations are of that
+        // moment.
         auto captured = fixture_capture_time(root);
         if (!captured && captured.error().code != Errc::not_found) {
             fprintf(stderr, "cpe-agent: %s\n", captured.error().message.c_str());
@@ -214,7 +231,8 @@ int run_cli(int argc, char** argv) {
             for (const tr181::InstanceEntry& e : *entries) {
                 // The unique keys declared for this table in the supported model.
                 auto parsed = tr181::Path::parse(e.path);
-                const tr181::ObjectDef* def = parsed ? device_schema().object(parsed->supported_form()) : nullptr;
+                const tr181::ObjectDef* def =
+                    parsed ? device_schema().object(parsed->supported_form()) : nullptr;
                 json::Ptr keys = json::make_object();
                 std::string key_text;
                 if (def) {
@@ -239,7 +257,8 @@ int run_cli(int argc, char** argv) {
     if (json_out) printf("%s\n", json::print(out.get(), true).c_str());
     if (strict && !(*board)->failures().empty()) {
         for (const CollectorFailure& f : (*board)->failures())
-            fprintf(stderr, "cpe-agent: collector %s failed: %s\n", f.collector.c_str(), f.error.message.c_str());
+            fprintf(stderr, "cpe-agent: collector %s failed: %s\n", f.collector.c_str(),
+                    f.error.message.c_str());
         return 3;
     }
     return rc;

@@ -27,26 +27,29 @@
 #include "model/board.hpp"
 #include "mtp/ws_client.hpp"
 #include "mtp/ws_server.hpp"
-#include "usp/msg.hpp"
 #include "net/event_loop.hpp"
 #include "net/stop_signals.hpp"
+#include "update/service.hpp"
+#include "usp/msg.hpp"
 #include "usp/record.hpp"
 #include "usp/usp_agent.hpp"
-#include "update/service.hpp"
 
 extern char** environ;
 
 namespace cpe::agent {
 namespace {
 
-constexpr const char* kRebootKeyFile = "reboot-command-key";  // written before a Reboot(), read at the next boot
+constexpr const char* kRebootKeyFile =
+    "reboot-command-key";  // written before a Reboot(), read at the next boot
 constexpr const char* kRebootLogFile = "reboot-requests.log";  // fixture mode: what a reboot would have done
 constexpr const char* kInstanceNumbersFile = "instance-numbers";  // MAC → instance number maps (Board)
 constexpr const char* kRunningCommandsFile = "running-commands";  // diagnostics running (CommandRunner)
-constexpr uint64_t kNotifyRetryMs = 60000;                     // unacknowledged notifications are sent again
+constexpr uint64_t kNotifyRetryMs = 60000;  // unacknowledged notifications are sent again
 constexpr uint64_t kStopGraceMs = 3000;
 
-std::string state_file(const std::string& dir, const char* name) { return dir + "/" + name; }
+std::string state_file(const std::string& dir, const char* name) {
+    return dir + "/" + name;
+}
 
 std::string read_small_file(const std::string& path) {
     FILE* f = fopen(path.c_str(), "rb");
@@ -94,12 +97,12 @@ std::string param_text(const tr181::Tree& tree, const char* path) {
     return entries && !entries->empty() ? (*entries)[0].value->to_string() : std::string();
 }
 
-
 }  // namespace
 
 std::vector<usp::CommandSpec> diagnostic_commands(const Board& b, const std::string& root) {
     std::vector<usp::CommandSpec> out;
-    // Names resolve through our DNS client to the board's resolv.conf servers (a fixture's own file in fixture mode).
+    // Names resolve through our DNS client to the board's resolv.conf servers (a fixture's own file in
+    // fixture mode).
     out.push_back(diag::ipping_command(diag::dns_resolver(root)));
     out.push_back(diag::nslookup_command(root));
     out.push_back(diag::traceroute_command(diag::dns_resolver(root)));
@@ -109,8 +112,10 @@ std::vector<usp::CommandSpec> diagnostic_commands(const Board& b, const std::str
     diag::RadioFamily family = diag::RadioFamily::iw;
     for (const auto& c : b.profile().collectors) {
         const std::string type = c->type();
-        if (type == "wl_broadcom") family = diag::RadioFamily::wl;
-        else if (type == "realtek_wlan") family = diag::RadioFamily::realtek;
+        if (type == "wl_broadcom")
+            family = diag::RadioFamily::wl;
+        else if (type == "realtek_wlan")
+            family = diag::RadioFamily::realtek;
     }
     std::vector<diag::SurveyRadio> radios;
     for (const auto& w : b.profile().wifi) radios.push_back({w.interface, w.band, family});
@@ -137,11 +142,13 @@ int run_diag_command(const std::string& board_dir, const std::string& root, cons
             in[a.substr(0, eq)] = a.substr(eq + 1);
         }
         if (auto bad = usp::validate_args(spec, in)) {
-            fprintf(stderr, "cpe-agent: %s: argument %s: %s\n", command.c_str(), bad->arg.c_str(), bad->message.c_str());
+            fprintf(stderr, "cpe-agent: %s: argument %s: %s\n", command.c_str(), bad->arg.c_str(),
+                    bad->message.c_str());
             return 2;
         }
         std::atomic<bool> cancelled{false};
-        usp::RunContext ctx{in, cancelled, std::chrono::steady_clock::now() + std::chrono::seconds(spec.max_seconds)};
+        usp::RunContext ctx{in, cancelled,
+                            std::chrono::steady_clock::now() + std::chrono::seconds(spec.max_seconds)};
         for (const auto& [k, v] : spec.run(ctx)) printf("%s = %s\n", k.c_str(), v.c_str());
         return 0;
     }
@@ -168,10 +175,10 @@ int run_daemon(const DaemonArgs& args) {
         return 2;
     }
     if (!cfg->state_dir.empty()) {
-        struct stat st{};
+        struct stat st {};
         if (stat(cfg->state_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-            fprintf(stderr, "cpe-agent: %s: config.state_dir: '%s' is not a directory\n", args.config_path.c_str(),
-                    cfg->state_dir.c_str());
+            fprintf(stderr, "cpe-agent: %s: config.state_dir: '%s' is not a directory\n",
+                    args.config_path.c_str(), cfg->state_dir.c_str());
             return 2;
         }
     }
@@ -224,18 +231,20 @@ int run_daemon(const DaemonArgs& args) {
             if (!st) return st;
         }
         if (fixture) {
-            LOG_INFO("agent", "Device.Reboot() (CommandKey '%s'): fixture mode, recorded, not executed", command_key.c_str());
+            LOG_INFO("agent", "Device.Reboot() (CommandKey '%s'): fixture mode, recorded, not executed",
+                     command_key.c_str());
             if (!cfg->state_dir.empty())
                 return write_file(state_file(cfg->state_dir, kRebootLogFile),
-                                  std::to_string(static_cast<long long>(time(nullptr))) + " Device.Reboot() CommandKey=" +
-                                      command_key + "\n",
+                                  std::to_string(static_cast<long long>(time(nullptr))) +
+                                      " Device.Reboot() CommandKey=" + command_key + "\n",
                                   true);
             return {};
         }
         LOG_INFO("agent", "Device.Reboot() (CommandKey '%s'): running '%s' in 2 s", command_key.c_str(),
                  cfg->reboot_command.c_str());
         ev.add_timer(2000, [&] {
-            if (Status st = spawn_command(cfg->reboot_command); !st) LOG_ERROR("agent", "%s", st.error().message.c_str());
+            if (Status st = spawn_command(cfg->reboot_command); !st)
+                LOG_ERROR("agent", "%s", st.error().message.c_str());
         });
         return {};
     };
@@ -247,12 +256,15 @@ int run_daemon(const DaemonArgs& args) {
     usp::CommandRunner runner([&ev](std::function<void()> fn) { ev.post(std::move(fn)); },
                               cfg->state_dir.empty() ? "" : state_file(cfg->state_dir, kRunningCommandsFile));
     for (usp::CommandSpec& spec : diagnostic_commands(b, args.root)) runner.add(std::move(spec));
-    // Self-update (agent/update/): InstallDU() / DeploymentUnit.1.Update(); the DU object laid over the model.
+    // Self-update (agent/update/): InstallDU() / DeploymentUnit.1.Update(); the DU object laid over the
+    // model.
     std::unique_ptr<update::Service> updater;
     std::function<void()> shutdown;
     std::function<void()> send_due;
-    hooks.software_update = [&](const std::string& command, const std::string& key, const cpe::usp::StrMap& in)
-        -> std::optional<cpe::usp::CommandFailure> { return updater->start(command, key, in); };
+    hooks.software_update = [&](const std::string& command, const std::string& key,
+                                const cpe::usp::StrMap& in) -> std::optional<cpe::usp::CommandFailure> {
+        return updater->start(command, key, in);
+    };
     hooks.extend_model = [&](tr181::Object& device) {
         if (updater) updater->extend(device);
     };
@@ -348,8 +360,8 @@ int run_daemon(const DaemonArgs& args) {
             fprintf(stderr, "cpe-agent: %s\n", st.error().message.c_str());
             return 2;
         }
-        LOG_INFO("agent", "%s: USP agent %s, controller %s at %s", args.board_dir.c_str(), endpoint_id.c_str(),
-                 cfg->controller.endpoint_id.c_str(), client->url_text().c_str());
+        LOG_INFO("agent", "%s: USP agent %s, controller %s at %s", args.board_dir.c_str(),
+                 endpoint_id.c_str(), cfg->controller.endpoint_id.c_str(), client->url_text().c_str());
     }
     if (cfg->server.enabled) {
         const config::Server& sc = cfg->server;
@@ -366,15 +378,18 @@ int run_daemon(const DaemonArgs& args) {
         so.max_connections = sc.max_connections;
         so.first_record_timeout_s = sc.first_record_timeout_s;
         if (!sc.authenticated())
-            LOG_WARN("mtp", "USP server on %s:%d runs with server.insecure_lan: %s: any host on that network can call "
-                            "this agent (Device.Reboot() included)",
-                     sc.bind.c_str(), sc.port,
-                     sc.tls.require_client_cert ? "no allowed_controllers" : "no TLS client certificates");
+            LOG_WARN(
+                "mtp",
+                "USP server on %s:%d runs with server.insecure_lan: %s: any host on that network can call "
+                "this agent (Device.Reboot() included)",
+                sc.bind.c_str(), sc.port,
+                sc.tls.require_client_cert ? "no allowed_controllers" : "no TLS client certificates");
         so.max_record_bytes = cfg->max_record_bytes;
         mtp::WsServerCallbacks sb;
         sb.connected = [&](const std::string& id) {
-            // TR-369 asks the agent for a WebSocketConnectRecord first on every WebSocket connection, whichever
-            // side opened it: the controller learns our endpoint id and supported versions the same way.
+            // TR-369 asks the agent for a WebSocketConnectRecord first on every WebSocket connection,
+            // whichever side opened it: the controller learns our endpoint id and supported versions the same
+            // way.
             server->send(id, cpe::usp::encode_websocket_connect_record(id, endpoint_id));
             agent.connection_up();
             flush();
@@ -384,14 +399,14 @@ int run_daemon(const DaemonArgs& args) {
             if (!rec) return {1003, rec.error().message};
             if (rec->from_id() != id) return {1008, "record from_id is not the connection's ?eid="};
             if (rec->to_id() != endpoint_id) {
-                LOG_LIMITED(log::Level::warn, 5, 300, "usp", "controller '%s': dropped a record for another endpoint",
-                            id.c_str());
+                LOG_LIMITED(log::Level::warn, 5, 300, "usp",
+                            "controller '%s': dropped a record for another endpoint", id.c_str());
                 return {};
             }
             if (rec->type() != cpe::usp::RecordType::no_session_context) {
                 if (rec->type() == cpe::usp::RecordType::session_context)
-                    LOG_LIMITED(log::Level::warn, 5, 300, "usp", "controller '%s': session context records are not supported",
-                                id.c_str());
+                    LOG_LIMITED(log::Level::warn, 5, 300, "usp",
+                                "controller '%s': session context records are not supported", id.c_str());
                 return {};  // connect and disconnect records need no answer
             }
             auto payload = rec->payload();
@@ -416,8 +431,8 @@ int run_daemon(const DaemonArgs& args) {
             fprintf(stderr, "cpe-agent: %s\n", st.error().message.c_str());
             return 2;
         }
-        LOG_INFO("agent", "USP agent %s: server listening on %s port %d path %s%s", endpoint_id.c_str(), sc.bind.c_str(),
-                 server->port(), sc.path.c_str(), sc.tls.cert_file.empty() ? "" : " (TLS)");
+        LOG_INFO("agent", "USP agent %s: server listening on %s port %d path %s%s", endpoint_id.c_str(),
+                 sc.bind.c_str(), server->port(), sc.path.c_str(), sc.tls.cert_file.empty() ? "" : " (TLS)");
     }
 
     // The collectors (files, commands with their time limits) run on the worker thread: the loop goes on

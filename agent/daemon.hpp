@@ -10,12 +10,13 @@ namespace cpe::agent {
 
 struct DaemonArgs {
     std::string board_dir;
-    std::string root;         // fixture rootfs ("" = the live device); Reboot() is then only recorded
+    std::string root;  // fixture rootfs ("" = the live device); Reboot() is then only recorded
     std::string config_path;
-    int64_t now = 0;          // a fixed clock for fixtures (--now); 0 = the real time
+    int64_t now = 0;  // a fixed clock for fixtures (--now); 0 = the real time
 };
 
-// `cpe-agent diag <Command()> Name=Value…`: runs one diagnostic in the foreground and prints its output arguments
+// `cpe-agent diag <Command()> Name=Value…`: runs one diagnostic in the foreground and prints its output
+// arguments
 // ("Name = value" lines). 2 for a bad board, an unknown command or a bad argument (named).
 int run_diag_command(const std::string& board_dir, const std::string& root, const std::string& command,
                      const std::vector<std::string>& args);

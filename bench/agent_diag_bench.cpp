@@ -1,9 +1,11 @@
-// The agent's TR-143 download (DownloadDiagnostics(), 4 connections, time based) from the tests' HTTP server on
-// loopback, driven over USP like a controller would:
+// The agent's TR-143 download (DownloadDiagnostics(), 4 connections, time based) from the tests' HTTP server
+// on loopback, driven over USP like a controller would:
 //   - memory: the agent's VmRSS peak during the download against its idle VmRSS just before (goal ≤ 256 KiB);
-//   - CPU per Mb/s transferred against curl fetching the same URL (4 curls at once, same duration) in the same
+//   - CPU per Mb/s transferred against curl fetching the same URL (4 curls at once, same duration) in the
+//   same
 //     run (goal ≤ 1.5× curl's).
-//   agent_diag_bench [cpe-agent binary (default: this build's; use the host-cpe static one for the goal)] [seconds=5]
+//   agent_diag_bench [cpe-agent binary (default: this build's; use the host-cpe static one for the goal)]
+//   [seconds=5]
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -11,15 +13,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <string>
 #include <thread>
 #include <vector>
@@ -67,7 +69,9 @@ double cpu_s(pid_t pid) {  // utime + stime of a running process
 }
 
 double us_of_day(const std::string& t) {
-    return ((std::stod(t.substr(11, 2)) * 60 + std::stod(t.substr(14, 2))) * 60 + std::stod(t.substr(17, 2))) * 1e6 +
+    return ((std::stod(t.substr(11, 2)) * 60 + std::stod(t.substr(14, 2))) * 60 +
+            std::stod(t.substr(17, 2))) *
+               1e6 +
            std::stod(t.substr(20, 6));
 }
 
@@ -92,15 +96,16 @@ int main(int argc, char** argv) {
     fs::create_directories(dir / "state");
     const int port = free_port();
     const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/bytes/100000000000";
-    pid_t server = spawn({"python3", std::string(CPE_SOURCE_DIR) + "/tests/integration/agent_diag/tr143_server.py",
-                          "127.0.0.1", std::to_string(port)},
-                         (dir / "server.log").string());
+    pid_t server =
+        spawn({"python3", std::string(CPE_SOURCE_DIR) + "/tests/integration/agent_diag/tr143_server.py",
+               "127.0.0.1", std::to_string(port)},
+              (dir / "server.log").string());
     std::this_thread::sleep_for(std::chrono::milliseconds(800));
 
     TestController ctl;
-    std::ofstream(dir / "agent.json") << R"({"controller": {"url": "ws://127.0.0.1:)" << ctl.port()
-                                      << R"(/usp", "endpoint_id": ")" << kDiagController << R"("}, "state_dir": ")"
-                                      << (dir / "state").string() << R"("})";
+    std::ofstream(dir / "agent.json")
+        << R"({"controller": {"url": "ws://127.0.0.1:)" << ctl.port() << R"(/usp", "endpoint_id": ")"
+        << kDiagController << R"("}, "state_dir": ")" << (dir / "state").string() << R"("})";
     const std::string board = std::string(CPE_SOURCE_DIR) + "/boards/tplink-xx230v";
     pid_t agent = spawn({agent_bin, "--board", board, "--root", board + "/fixtures/rootfs", "run", "--config",
                          (dir / "agent.json").string()},
@@ -125,9 +130,10 @@ int main(int argc, char** argv) {
         }
     });
     const double cpu0 = cpu_s(agent);
-    auto out = client.run("Device.IP.Diagnostics.DownloadDiagnostics()",
-                          {{"DownloadURL", url}, {"NumberOfConnections", "4"}, {"TimeBasedTestDuration", std::to_string(secs)}},
-                          secs + 60);
+    auto out = client.run(
+        "Device.IP.Diagnostics.DownloadDiagnostics()",
+        {{"DownloadURL", url}, {"NumberOfConnections", "4"}, {"TimeBasedTestDuration", std::to_string(secs)}},
+        secs + 60);
     const double cpu1 = cpu_s(agent);
     sampling = false;
     sampler.join();
@@ -144,8 +150,8 @@ int main(int argc, char** argv) {
     std::vector<pid_t> curls;
     const auto c0 = std::chrono::steady_clock::now();
     for (int i = 0; i < 4; ++i)
-        curls.push_back(spawn({"curl", "-s", "-o", "/dev/null", "--max-time", std::to_string(secs), "-w", "%{size_download}",
-                               url},
+        curls.push_back(spawn({"curl", "-s", "-o", "/dev/null", "--max-time", std::to_string(secs), "-w",
+                               "%{size_download}", url},
                               (dir / ("curl" + std::to_string(i) + ".out")).string()));
     double curl_cpu = 0, curl_bytes = 0;
     for (int i = 0; i < 4; ++i) {
@@ -170,11 +176,14 @@ int main(int argc, char** argv) {
 
     const double agent_cost = agent_cpu / agent_mbps, curl_cost = curl_cpu / curl_mbps;
     printf("agent binary: %s\n", agent_bin.c_str());
-    printf("memory: idle VmRSS %ld KiB, peak during the 4-connection download %ld KiB: growth %ld KiB (goal <= 256)\n",
-           idle, peak.load(), peak.load() - idle);
-    printf("agent: %.1f Mb/s over %.2f s, CPU %.3f s -> %.5f CPU-s per Mb/s\n", agent_mbps, agent_secs, agent_cpu, agent_cost);
-    printf("curl (4 at once, same URL): %.1f Mb/s over %.2f s, CPU %.3f s -> %.5f CPU-s per Mb/s\n", curl_mbps, curl_secs,
-           curl_cpu, curl_cost);
+    printf(
+        "memory: idle VmRSS %ld KiB, peak during the 4-connection download %ld KiB: growth %ld KiB (goal <= "
+        "256)\n",
+        idle, peak.load(), peak.load() - idle);
+    printf("agent: %.1f Mb/s over %.2f s, CPU %.3f s -> %.5f CPU-s per Mb/s\n", agent_mbps, agent_secs,
+           agent_cpu, agent_cost);
+    printf("curl (4 at once, same URL): %.1f Mb/s over %.2f s, CPU %.3f s -> %.5f CPU-s per Mb/s\n",
+           curl_mbps, curl_secs, curl_cpu, curl_cost);
     printf("ratio agent/curl CPU per Mb/s: %.2f (goal <= 1.5)\n", agent_cost / curl_cost);
     return 0;
 }

@@ -51,7 +51,7 @@ BENCHMARK(BM_RefreshAndGetDevice)->Unit(benchmark::kMicrosecond);
 
 // Prints "ratio" lines after the table: full refresh / collect-only.
 class RatioReporter : public benchmark::ConsoleReporter {
-public:
+  public:
     void ReportRuns(const std::vector<Run>& runs) override {
         ConsoleReporter::ReportRuns(runs);
         for (const Run& r : runs) times_[r.benchmark_name()] = r.GetAdjustedRealTime();
@@ -62,7 +62,7 @@ public:
         if (base > 0) printf("ratio refresh+get Device. / collect-only: %.2f\n", full / base);
     }
 
-private:
+  private:
     std::map<std::string, double> times_;
 };
 

@@ -1,5 +1,5 @@
-// Baseline for hub_bench.py's throughput figure: the hub's own HTTP stack (common/net EventLoop + HttpServer on
-// libwebsockets) answering one route with a fixed JSON body from memory — no access check, no sources, no
+// Baseline for hub_bench.py's throughput figure: the hub's own HTTP stack (common/net EventLoop + HttpServer
+// on libwebsockets) answering one route with a fixed JSON body from memory — no access check, no sources, no
 // consolidation. What the hub's lookup could at best reach on the same server code.
 //   hub_static_server [body_bytes=2048]    prints "LISTENING 127.0.0.1 <port>", serves until SIGTERM/SIGINT
 #include <csignal>
@@ -13,7 +13,9 @@
 
 namespace {
 volatile std::sig_atomic_t g_stop = 0;
-void on_signal(int) { g_stop = 1; }
+void on_signal(int) {
+    g_stop = 1;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -31,7 +33,8 @@ int main(int argc, char** argv) {
     o.bind_address = "127.0.0.1";
     o.port = 0;
     cpe::net::HttpServer server(**loop, o);
-    server.route("GET", "/devices/lookup", [&body](const cpe::net::Request&, cpe::net::Responder res) { res.json(200, body); });
+    server.route("GET", "/devices/lookup",
+                 [&body](const cpe::net::Request&, cpe::net::Responder res) { res.json(200, body); });
     if (auto st = server.start(); !st) {
         std::fprintf(stderr, "hub_static_server: %s\n", st.error().message.c_str());
         return 1;

@@ -4,13 +4,13 @@
 // probes the scheme as an unconfigured OLT would have it do, and walks the optical table over its two index
 // ranges (ONUs 1..99, ONUs 100..128 under the (3<<28) prefix). Prints wall times and the ratio
 // (ours/baseline); asserts nothing about time.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
-#include <algorithm>
-#include <filesystem>
 
 #include "olt_reader.hpp"
 #include "snmpd_sim.hpp"
@@ -29,9 +29,10 @@ double median(std::vector<double> v) {
 int bulkwalk(const cpe::test::SnmpdSim& sim, const std::string& oid, int reps) {
     std::error_code ec;  // snmpbulkwalk says "Created directory" on stderr otherwise
     std::filesystem::create_directories(sim.dir() + "/client/cert_indexes", ec);
-    const std::string cmd = "SNMP_PERSISTENT_DIR=" + sim.dir() + "/client MIBS= MIBDIRS= SNMPCONFPATH=" + sim.dir() +
-                            "/client " + CPE_SNMPBULKWALK + " -v2c -c " + sim.community() + " -On -Cr" +
-                            std::to_string(reps) + " -t 2 -r 1 127.0.0.1:" + std::to_string(sim.port()) + " " + oid;
+    const std::string cmd =
+        "SNMP_PERSISTENT_DIR=" + sim.dir() + "/client MIBS= MIBDIRS= SNMPCONFPATH=" + sim.dir() + "/client " +
+        CPE_SNMPBULKWALK + " -v2c -c " + sim.community() + " -On -Cr" + std::to_string(reps) +
+        " -t 2 -r 1 127.0.0.1:" + std::to_string(sim.port()) + " " + oid;
     FILE* p = ::popen(cmd.c_str(), "r");
     if (!p) return -1;
     int lines = 0;

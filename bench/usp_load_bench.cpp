@@ -61,66 +61,69 @@ int agent_callback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* 
     auto* a = static_cast<Agent*>(lws_get_opaque_user_data(wsi));
     if (!a) return 0;
     switch (reason) {
-    case LWS_CALLBACK_CLIENT_ESTABLISHED: {
-        a->connected = true;
-        ++g_load.established;
-        queue(*a, usp::encode_websocket_connect_record(g_load.controller, a->eid));
-        usp::Notify boot;
-        boot.notification = usp::Notify::Event{"Device.", "Boot!", {{"Cause", "LocalReboot"}}};
-        queue(*a, usp::encode_no_session_record(g_load.controller, a->eid, usp::encode_msg("boot", boot)));
-        return 0;
-    }
-    case LWS_CALLBACK_CLIENT_RECEIVE: {
-        const auto* b = static_cast<const uint8_t*>(in);
-        a->rx.insert(a->rx.end(), b, b + len);
-        if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) != 0) return 0;
-        std::vector<uint8_t> bytes;
-        bytes.swap(a->rx);
-        auto rec = usp::decode_record(bytes);
-        if (!rec || rec->type() != usp::RecordType::no_session_context) return 0;
-        auto payload = rec->payload();
-        if (!payload) return 0;
-        auto msg = usp::decode_msg(*payload);
-        if (!msg || msg->type() != usp::MsgType::get) return 0;
-        usp::GetResp resp;
-        auto get = msg->get();
-        for (const auto& p : get->param_paths) {
-            usp::GetResp::RequestedPathResult r;
-            r.requested_path = p;
-            r.resolved_path_results.push_back(
-                {"Device.DeviceInfo.",
-                 {{"ModelName", "LoadModel"}, {"SerialNumber", a->eid.substr(a->eid.size() - 8)},
-                  {"ManufacturerOUI", "0C8063"}, {"SoftwareVersion", "1.0"}}});
-            resp.req_path_results.push_back(std::move(r));
+        case LWS_CALLBACK_CLIENT_ESTABLISHED: {
+            a->connected = true;
+            ++g_load.established;
+            queue(*a, usp::encode_websocket_connect_record(g_load.controller, a->eid));
+            usp::Notify boot;
+            boot.notification = usp::Notify::Event{"Device.", "Boot!", {{"Cause", "LocalReboot"}}};
+            queue(*a,
+                  usp::encode_no_session_record(g_load.controller, a->eid, usp::encode_msg("boot", boot)));
+            return 0;
         }
-        ++g_load.gets_answered;
-        queue(*a, usp::encode_no_session_record(g_load.controller, a->eid,
-                                                usp::encode_msg(std::string(msg->msg_id()), resp)));
-        return 0;
-    }
-    case LWS_CALLBACK_CLIENT_WRITEABLE: {
-        if (a->out.empty()) return 0;
-        std::vector<uint8_t> bytes = std::move(a->out.front());
-        a->out.erase(a->out.begin());
-        std::vector<uint8_t> frame(LWS_PRE + bytes.size());
-        std::memcpy(frame.data() + LWS_PRE, bytes.data(), bytes.size());
-        if (lws_write(wsi, frame.data() + LWS_PRE, bytes.size(), LWS_WRITE_BINARY) < static_cast<int>(bytes.size()))
-            return -1;
-        if (!a->out.empty()) lws_callback_on_writable(wsi);
-        return 0;
-    }
-    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-        if (!a->failed) ++g_load.failed;
-        a->failed = true;
-        a->wsi = nullptr;
-        return 0;
-    case LWS_CALLBACK_CLIENT_CLOSED:
-        a->wsi = nullptr;
-        if (a->connected) --g_load.established;
-        a->connected = false;
-        return 0;
-    default:
-        return 0;
+        case LWS_CALLBACK_CLIENT_RECEIVE: {
+            const auto* b = static_cast<const uint8_t*>(in);
+            a->rx.insert(a->rx.end(), b, b + len);
+            if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) != 0) return 0;
+            std::vector<uint8_t> bytes;
+            bytes.swap(a->rx);
+            auto rec = usp::decode_record(bytes);
+            if (!rec || rec->type() != usp::RecordType::no_session_context) return 0;
+            auto payload = rec->payload();
+            if (!payload) return 0;
+            auto msg = usp::decode_msg(*payload);
+            if (!msg || msg->type() != usp::MsgType::get) return 0;
+            usp::GetResp resp;
+            auto get = msg->get();
+            for (const auto& p : get->param_paths) {
+                usp::GetResp::RequestedPathResult r;
+                r.requested_path = p;
+                r.resolved_path_results.push_back({"Device.DeviceInfo.",
+                                                   {{"ModelName", "LoadModel"},
+                                                    {"SerialNumber", a->eid.substr(a->eid.size() - 8)},
+                                                    {"ManufacturerOUI", "0C8063"},
+                                                    {"SoftwareVersion", "1.0"}}});
+                resp.req_path_results.push_back(std::move(r));
+            }
+            ++g_load.gets_answered;
+            queue(*a, usp::encode_no_session_record(g_load.controller, a->eid,
+                                                    usp::encode_msg(std::string(msg->msg_id()), resp)));
+            return 0;
+        }
+        case LWS_CALLBACK_CLIENT_WRITEABLE: {
+            if (a->out.empty()) return 0;
+            std::vector<uint8_t> bytes = std::move(a->out.front());
+            a->out.erase(a->out.begin());
+            std::vector<uint8_t> frame(LWS_PRE + bytes.size());
+            std::memcpy(frame.data() + LWS_PRE, bytes.data(), bytes.size());
+            if (lws_write(wsi, frame.data() + LWS_PRE, bytes.size(), LWS_WRITE_BINARY) <
+                static_cast<int>(bytes.size()))
+                return -1;
+            if (!a->out.empty()) lws_callback_on_writable(wsi);
+            return 0;
+        }
+        case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+            if (!a->failed) ++g_load.failed;
+            a->failed = true;
+            a->wsi = nullptr;
+            return 0;
+        case LWS_CALLBACK_CLIENT_CLOSED:
+            a->wsi = nullptr;
+            if (a->connected) --g_load.established;
+            a->connected = false;
+            return 0;
+        default:
+            return 0;
     }
 }
 
@@ -192,8 +195,8 @@ int main(int argc, char** argv) {
     }
 
     TempDir dir;
-    // The simulated agents share a few loopback source addresses, where a real fleet has one address per CPE: the
-    // hub's per-address connection limit (usp.max_connections_per_address) is lifted for them.
+    // The simulated agents share a few loopback source addresses, where a real fleet has one address per CPE:
+    // the hub's per-address connection limit (usp.max_connections_per_address) is lifted for them.
     HubProcess hub(CPE_HUB_BIN, dir,
                    R"({"http": {"port": 0}, "log": {"level": "info"}, "store": {"path": "hub.db"},
                        "usp": {"bind": "127.0.0.1", "port": 0, "subscribe": false,
@@ -268,22 +271,25 @@ int main(int argc, char** argv) {
     curl_easy_setopt(c.get(), CURLOPT_NOPROXY, "*");
     // The hub's access middleware (hub/api) protects /usp: the same service token the hub was given.
     std::unique_ptr<curl_slist, void (*)(curl_slist*)> auth(
-        curl_slist_append(nullptr, (std::string("Authorization: Bearer ") + kServiceToken).c_str()), curl_slist_free_all);
+        curl_slist_append(nullptr, (std::string("Authorization: Bearer ") + kServiceToken).c_str()),
+        curl_slist_free_all);
     curl_easy_setopt(c.get(), CURLOPT_HTTPHEADER, auth.get());
     const std::string base = "http://127.0.0.1:" + std::to_string(hub.http_port());
     long online = 0;
     auto t_all = t0;
     for (int i = 0; i < 6000; ++i) {  // bounded: 10 minutes
         online = health_online(c.get(), base);
-        if (online >= static_cast<long>(n) || (g_load.failed > 0 && next >= n &&
-                                              online + static_cast<long>(g_load.failed) >= static_cast<long>(n)))
+        if (online >= static_cast<long>(n) ||
+            (g_load.failed > 0 && next >= n &&
+             online + static_cast<long>(g_load.failed) >= static_cast<long>(n)))
             break;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     t_all = std::chrono::steady_clock::now();
     const double secs = std::chrono::duration<double>(t_all - t0).count();
     // Let identify answers land, then measure memory.
-    for (int i = 0; i < 100 && g_load.gets_answered < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (int i = 0; i < 100 && g_load.gets_answered < n; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     const long rss1 = rss_kib(hub_pid);
     const size_t identify_gets = g_load.gets_answered;
@@ -298,18 +304,23 @@ int main(int argc, char** argv) {
     auto hb = timed(c.get(), health, fb);
     auto ug = timed(c.get(), usp_urls, fu);
 
-    std::printf("  connected %ld of %zu (failed %zu) from %zu source addresses in %.2f s: %.0f connections/s\n",
-                online, n, g_load.failed.load(), sources.size(), secs, static_cast<double>(online) / secs);
-    std::printf("  identify Gets answered by the agents: %zu; hub log lines for the whole run: %zu\n", identify_gets,
-                log_lines);
-    std::printf("  hub RSS: %.1f MiB idle -> %.1f MiB with %ld agents: %.1f KiB per connection\n", rss0 / 1024.0,
-                rss1 / 1024.0, online, online > 0 ? static_cast<double>(rss1 - rss0) / static_cast<double>(online) : 0.0);
-    std::printf("  projected for 50,000 agents: %.0f MiB (goal 2048 MiB)\n",
-                (rss0 + (online > 0 ? static_cast<double>(rss1 - rss0) / static_cast<double>(online) * 50000 : 0)) / 1024.0);
-    std::printf("  under load: GET /health p50 %.3f ms p99 %.3f ms; GET /usp/<ep>/get p50 %.3f ms p99 %.3f ms "
-                "(ratio p99 %.2fx, failures %d)\n",
-                percentile(hb, 50), percentile(hb, 99), percentile(ug, 50), percentile(ug, 99),
-                percentile(ug, 99) / percentile(hb, 99), fu);
+    std::printf(
+        "  connected %ld of %zu (failed %zu) from %zu source addresses in %.2f s: %.0f connections/s\n",
+        online, n, g_load.failed.load(), sources.size(), secs, static_cast<double>(online) / secs);
+    std::printf("  identify Gets answered by the agents: %zu; hub log lines for the whole run: %zu\n",
+                identify_gets, log_lines);
+    std::printf("  hub RSS: %.1f MiB idle -> %.1f MiB with %ld agents: %.1f KiB per connection\n",
+                rss0 / 1024.0, rss1 / 1024.0, online,
+                online > 0 ? static_cast<double>(rss1 - rss0) / static_cast<double>(online) : 0.0);
+    std::printf(
+        "  projected for 50,000 agents: %.0f MiB (goal 2048 MiB)\n",
+        (rss0 + (online > 0 ? static_cast<double>(rss1 - rss0) / static_cast<double>(online) * 50000 : 0)) /
+            1024.0);
+    std::printf(
+        "  under load: GET /health p50 %.3f ms p99 %.3f ms; GET /usp/<ep>/get p50 %.3f ms p99 %.3f ms "
+        "(ratio p99 %.2fx, failures %d)\n",
+        percentile(hb, 50), percentile(hb, 99), percentile(ug, 50), percentile(ug, 99),
+        percentile(ug, 99) / percentile(hb, 99), fu);
     int shown = 0;
     for (const auto& line : hub.log_lines()) {
         if (line.find(" INFO ") != std::string::npos || ++shown > 10) continue;

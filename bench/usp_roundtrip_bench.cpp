@@ -2,9 +2,9 @@
 // in the same run: GET /health, answered by the same HTTP server from memory without USP. Both over
 // loopback with one kept-alive curl handle. Prints p50/p99 and the ratio to the baseline.
 //   usp_roundtrip_bench [requests=2000]
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -66,7 +66,8 @@ int main(int argc, char** argv) {
         FakeAgent::Model m = FakeAgent::default_model();
         for (int i = 1; i <= 40; ++i) {
             cpe::usp::StrMap p;
-            for (int k = 0; k < 8; ++k) p["Param" + std::to_string(k)] = "value-" + std::to_string(i * 10 + k);
+            for (int k = 0; k < 8; ++k)
+                p["Param" + std::to_string(k)] = "value-" + std::to_string(i * 10 + k);
             m["Device.Bench.Object." + std::to_string(i) + "."] = p;
         }
         return m;
@@ -81,7 +82,8 @@ int main(int argc, char** argv) {
     curl_easy_setopt(c.get(), CURLOPT_NOPROXY, "*");
     // The hub's access middleware (hub/api) protects /usp: the same service token the hub was given.
     std::unique_ptr<curl_slist, void (*)(curl_slist*)> auth(
-        curl_slist_append(nullptr, (std::string("Authorization: Bearer ") + kServiceToken).c_str()), curl_slist_free_all);
+        curl_slist_append(nullptr, (std::string("Authorization: Bearer ") + kServiceToken).c_str()),
+        curl_slist_free_all);
     curl_easy_setopt(c.get(), CURLOPT_HTTPHEADER, auth.get());
     int fail_base = 0, fail_usp = 0;
     const std::string base = "http://127.0.0.1:" + std::to_string(hub.http_port());
@@ -91,8 +93,10 @@ int main(int argc, char** argv) {
     const double b50 = percentile(baseline, 50), b99 = percentile(baseline, 99);
     const double u50 = percentile(usp, 50), u99 = percentile(usp, 99);
     std::printf("usp_roundtrip_bench: %d requests each, loopback, one connection\n", n);
-    std::printf("  baseline GET /health                 p50 %.3f ms  p99 %.3f ms  failures %d\n", b50, b99, fail_base);
-    std::printf("  GET /usp/<ep>/get?path=Device.       p50 %.3f ms  p99 %.3f ms  failures %d\n", u50, u99, fail_usp);
+    std::printf("  baseline GET /health                 p50 %.3f ms  p99 %.3f ms  failures %d\n", b50, b99,
+                fail_base);
+    std::printf("  GET /usp/<ep>/get?path=Device.       p50 %.3f ms  p99 %.3f ms  failures %d\n", u50, u99,
+                fail_usp);
     std::printf("  ratio to baseline                    p50 %.2fx    p99 %.2fx\n", u50 / b50, u99 / b99);
     std::printf("  goal: p99 < 20 ms -> %s\n", u99 < 20.0 ? "met" : "NOT met");
     curl_global_cleanup();

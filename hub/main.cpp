@@ -10,14 +10,14 @@
 
 #include "api/devices_api.hpp"
 #include "app/config.hpp"
-#include "diag/vendor.hpp"
 #include "app/hub.hpp"
+#include "diag/vendor.hpp"
 #include "diagnostics/config.hpp"
 #include "diagnostics/diagnostics.hpp"
 #include "log/log.hpp"
 #include "net/event_loop.hpp"
-#include "qr/qr_api.hpp"
 #include "net/stop_signals.hpp"
+#include "qr/qr_api.hpp"
 
 namespace {
 const char* kUsage =
@@ -25,7 +25,8 @@ const char* kUsage =
     "  --config <file>  the hub configuration (see hub/config/hub.example.json)\n"
     "  --web <dir>      serve the CSR page (hub/web) at / (docs/demo.md)\n"
     "  --check          parse the configuration, print what is wrong, and exit\n"
-    "environment: HUB_SERVICE_TOKEN, ERP_SERVICE_TOKEN; HUB_DEVICES_CONFIG (deprecated: the \"devices\" section) (docs/api.md);\n"
+    "environment: HUB_SERVICE_TOKEN, ERP_SERVICE_TOKEN; HUB_DEVICES_CONFIG (deprecated: the \"devices\" "
+    "section) (docs/api.md);\n"
     "  QR_SESSION_KEY, QR_TWILIO_ACCOUNT_SID, QR_TWILIO_AUTH_TOKEN, QR_TWILIO_FROM (docs/qr.md)\n";
 
 // lws sizes its descriptor table from RLIMIT_NOFILE when the context is created: raise it first.
@@ -112,7 +113,8 @@ int main(int argc, char** argv) {
         LOG_ERROR("hub", "%s", hub.error().message.c_str());
         return 1;
     }
-    auto qr = cpe::hub::qr::install(**hub, std::move(qr_config).value(), *dc);  // the /q/ sticker flow (docs/qr.md)
+    auto qr =
+        cpe::hub::qr::install(**hub, std::move(qr_config).value(), *dc);  // the /q/ sticker flow (docs/qr.md)
     if (!qr) {
         LOG_ERROR("hub", "%s", qr.error().message.c_str());
         return 1;
@@ -137,7 +139,8 @@ int main(int argc, char** argv) {
         LOG_ERROR("hub", "%s", st.error().message.c_str());
         return 1;
     }
-    if (!web_dir.empty()) (*hub)->http().serve_static("/", web_dir);  // after the routes; open (no device data)
+    if (!web_dir.empty())
+        (*hub)->http().serve_static("/", web_dir);  // after the routes; open (no device data)
     if (auto st = (*hub)->start(); !st) {
         LOG_ERROR("hub", "%s", st.error().message.c_str());
         return 1;

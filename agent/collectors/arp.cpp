@@ -11,7 +11,7 @@ constexpr size_t kMaxLine = 512;
 constexpr uint64_t kAtfCom = 0x2;
 
 class ArpCollector final : public Collector {
-public:
+  public:
     explicit ArpCollector(std::string file) : file_(std::move(file)) {}
     const char* type() const override { return "arp"; }
     Status collect(SourceReader& source, BoardData& out) override {
@@ -26,7 +26,7 @@ public:
         return {};
     }
 
-private:
+  private:
     std::string file_;
 };
 

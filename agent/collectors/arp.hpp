@@ -15,7 +15,8 @@
 namespace cpe::agent {
 
 // `unresolved`, when given, receives how many of the notes were unresolved entries (not malformed lines).
-std::vector<Neighbour> parse_proc_net_arp(std::string_view text, ParseNotes& notes, size_t* unresolved = nullptr);
+std::vector<Neighbour> parse_proc_net_arp(std::string_view text, ParseNotes& notes,
+                                          size_t* unresolved = nullptr);
 
 Result<std::unique_ptr<Collector>> make_arp_collector(const cJSON* spec, std::string_view where);
 

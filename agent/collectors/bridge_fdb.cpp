@@ -10,11 +10,12 @@ namespace {
 
 using namespace text;
 constexpr size_t kMaxLine = 256;
-constexpr size_t kMaxEntries = 1024;  // a home LAN has tens; the bound keeps a flooded table from growing memory
+constexpr size_t kMaxEntries =
+    1024;  // a home LAN has tens; the bound keeps a flooded table from growing memory
 constexpr size_t kMaxPorts = 64;
 
-bool add_entry(std::vector<FdbEntry>& out, const MacAddress& mac, std::string_view port, const std::string& at,
-               ParseNotes& notes) {
+bool add_entry(std::vector<FdbEntry>& out, const MacAddress& mac, std::string_view port,
+               const std::string& at, ParseNotes& notes) {
     if (mac.is_multicast() || mac.is_zero()) return true;
     for (const FdbEntry& e : out)
         if (e.mac == mac) return true;  // the same MAC on several VLANs of one port: once
@@ -27,7 +28,7 @@ bool add_entry(std::vector<FdbEntry>& out, const MacAddress& mac, std::string_vi
 }
 
 class BridgeFdbCollector final : public Collector {
-public:
+  public:
     BridgeFdbCollector(std::string bridge, bool brctl, std::vector<std::string> argv, std::string dir)
         : bridge_(std::move(bridge)), brctl_(brctl), argv_(std::move(argv)), dir_(std::move(dir)) {}
     const char* type() const override { return "bridge_fdb"; }
@@ -37,7 +38,8 @@ public:
         ParseNotes notes;
         std::vector<FdbEntry> found;
         // The bridge's member ports: brctl's port numbers are mapped through them; for the interface stack
-        // (Bridging.Bridge.1.Port) they are read with either format, and are unknown when brif is absent there.
+        // (Bridging.Bridge.1.Port) they are read with either format, and are unknown when brif is absent
+        // there.
         const std::string brif = dir_ + "/" + bridge_ + "/brif";
         auto names = source.list_dir(brif);
         if (!names && brctl_) return names.error().with_context("bridge_fdb " + bridge_);
@@ -57,7 +59,8 @@ public:
                 auto n = token_u64_auto(*number);
                 if (!n || *n == 0 || *n > 1023)
                     return make_error(Errc::parse_error, "bridge_fdb " + bridge_ + ": " + brif + "/" + name +
-                                                             "/port_no: " + quote(trim(*number)) + " is not a port number");
+                                                             "/port_no: " + quote(trim(*number)) +
+                                                             " is not a port number");
                 ports[static_cast<unsigned>(*n)] = name;
             }
             found = parse_brctl_showmacs(*text, ports, notes);
@@ -70,7 +73,7 @@ public:
         return {};
     }
 
-private:
+  private:
     std::string bridge_;
     bool brctl_;
     std::vector<std::string> argv_;
@@ -100,8 +103,8 @@ std::vector<FdbEntry> parse_bridge_fdb(std::string_view text, const std::string&
     return out;
 }
 
-std::vector<FdbEntry> parse_brctl_showmacs(std::string_view text, const std::map<unsigned, std::string>& ports,
-                                           ParseNotes& notes) {
+std::vector<FdbEntry> parse_brctl_showmacs(std::string_view text,
+                                           const std::map<unsigned, std::string>& ports, ParseNotes& notes) {
     std::vector<FdbEntry> out;
     for (const NumberedLine& line : BoundedLines(text, kMaxLine, notes)) {
         auto f = split_fields(line.text);
@@ -129,23 +132,26 @@ std::vector<FdbEntry> parse_brctl_showmacs(std::string_view text, const std::map
 }
 
 Result<std::unique_ptr<Collector>> make_bridge_fdb_collector(const cJSON* spec, std::string_view where) {
-    if (auto ok = spec::check_keys(spec, where, {"bridge", "format", "command", "dir"}); !ok) return ok.error();
+    if (auto ok = spec::check_keys(spec, where, {"bridge", "format", "command", "dir"}); !ok)
+        return ok.error();
     auto bridge = spec::interface_name(spec, "bridge", where);
     if (!bridge) return bridge.error();
     auto format = spec::string_option(spec, "format", where, "bridge");
     if (!format) return format.error();
     if (*format != "bridge" && *format != "brctl")
-        return make_error(Errc::invalid_argument,
-                          std::string(where) + ".format: must be \"bridge\" or \"brctl\", not " + quote(*format));
+        return make_error(
+            Errc::invalid_argument,
+            std::string(where) + ".format: must be \"bridge\" or \"brctl\", not " + quote(*format));
     const bool brctl = *format == "brctl";
     auto argv = spec::string_list_option(spec, "command", where, 1);
     if (!argv) return argv.error();
-    std::vector<std::string> command = argv->value_or(
-        brctl ? std::vector<std::string>{"brctl", "showmacs", *bridge}
-              : std::vector<std::string>{"bridge", "fdb", "show", "br", *bridge});
+    std::vector<std::string> command =
+        argv->value_or(brctl ? std::vector<std::string>{"brctl", "showmacs", *bridge}
+                             : std::vector<std::string>{"bridge", "fdb", "show", "br", *bridge});
     auto dir = spec::string_option(spec, "dir", where, "/sys/class/net");
     if (!dir) return dir.error();
-    return std::unique_ptr<Collector>(std::make_unique<BridgeFdbCollector>(*bridge, brctl, std::move(command), *dir));
+    return std::unique_ptr<Collector>(
+        std::make_unique<BridgeFdbCollector>(*bridge, brctl, std::move(command), *dir));
 }
 
 }  // namespace cpe::agent

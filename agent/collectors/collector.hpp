@@ -17,9 +17,9 @@
 namespace cpe::agent {
 
 class Collector {
-public:
+  public:
     virtual ~Collector() = default;
-    virtual const char* type() const = 0;   // "leases_dnsmasq", …
+    virtual const char* type() const = 0;  // "leases_dnsmasq", …
     // Fills `out`. On error the collector leaves its part of `out` untouched, and the caller logs the
     // error once (rate-limited) and goes on with the other collectors.
     virtual Status collect(SourceReader& source, BoardData& out) = 0;

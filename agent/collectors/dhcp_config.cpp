@@ -11,7 +11,7 @@ constexpr size_t kMaxLine = 512;
 constexpr int64_t kMaxLeaseS = 10LL * 365 * 86400;
 
 class DhcpConfigCollector final : public Collector {
-public:
+  public:
     DhcpConfigCollector(std::string file, bool dnsmasq) : file_(std::move(file)), dnsmasq_(dnsmasq) {}
     const char* type() const override { return "dhcp_config"; }
     Status collect(SourceReader& source, BoardData& out) override {
@@ -25,7 +25,7 @@ public:
         return {};
     }
 
-private:
+  private:
     std::string file_;
     bool dnsmasq_;
 };
@@ -37,15 +37,33 @@ std::optional<int64_t> parse_dnsmasq_lease_time(std::string_view t) {
     if (t.empty()) return std::nullopt;
     int64_t unit = 1;
     switch (t.back()) {
-    case 's': case 'S': unit = 1; break;
-    case 'm': case 'M': unit = 60; break;
-    case 'h': case 'H': unit = 3600; break;
-    case 'd': case 'D': unit = 86400; break;
-    case 'w': case 'W': unit = 7 * 86400; break;
-    default: unit = 0;
+        case 's':
+        case 'S':
+            unit = 1;
+            break;
+        case 'm':
+        case 'M':
+            unit = 60;
+            break;
+        case 'h':
+        case 'H':
+            unit = 3600;
+            break;
+        case 'd':
+        case 'D':
+            unit = 86400;
+            break;
+        case 'w':
+        case 'W':
+            unit = 7 * 86400;
+            break;
+        default:
+            unit = 0;
     }
-    if (unit) t.remove_suffix(1);
-    else unit = 1;
+    if (unit)
+        t.remove_suffix(1);
+    else
+        unit = 1;
     auto n = parse_u64(t);
     if (!n || *n > static_cast<uint64_t>(kMaxLeaseS / unit)) return std::nullopt;
     return static_cast<int64_t>(*n) * unit;
@@ -59,7 +77,8 @@ std::optional<DhcpPoolConfig> parse_udhcpd_conf(std::string_view text, ParseNote
         if (f.empty()) continue;
         if ((f[0] == "start" || f[0] == "end") && f.size() >= 2) {
             if (!is_ipv4(f[1])) {
-                notes.add(line.where + ": " + std::string(f[0]) + " " + quote(f[1]) + " is not an IPv4 address");
+                notes.add(line.where + ": " + std::string(f[0]) + " " + quote(f[1]) +
+                          " is not an IPv4 address");
                 continue;
             }
             (f[0] == "start" ? pool.min_address : pool.max_address) = std::string(f[1]);
@@ -130,8 +149,9 @@ Result<std::unique_ptr<Collector>> make_dhcp_config_collector(const cJSON* spec,
     auto format = spec::string_option(spec, "format", where, "udhcpd");
     if (!format) return format.error();
     if (*format != "udhcpd" && *format != "dnsmasq")
-        return make_error(Errc::invalid_argument,
-                          std::string(where) + ".format: must be \"udhcpd\" or \"dnsmasq\", not " + quote(*format));
+        return make_error(
+            Errc::invalid_argument,
+            std::string(where) + ".format: must be \"udhcpd\" or \"dnsmasq\", not " + quote(*format));
     return std::unique_ptr<Collector>(std::make_unique<DhcpConfigCollector>(*file, *format == "dnsmasq"));
 }
 

@@ -25,7 +25,7 @@ std::string onu_state_of(std::string_view value) {
 }
 
 class EconetPonCollector final : public Collector {
-public:
+  public:
     EconetPonCollector(std::string dir, std::string los_file, EconetPonOptions options)
         : dir_(std::move(dir)), los_file_(std::move(los_file)), options_(options) {}
     const char* type() const override { return "econet_pon"; }
@@ -44,11 +44,14 @@ public:
                 notes.add(rssi.error().message);
             }
         }
-        if (!info && !have_rssi) return info.error().with_context("econet_pon: neither info nor RSSICurrent readable");
+        if (!info && !have_rssi)
+            return info.error().with_context("econet_pon: neither info nor RSSICurrent readable");
         if (!info && info.error().code != Errc::not_found) notes.add(info.error().message);
         auto los = source.read_file(los_file_, 64);
-        if (los) reading.los = parse_econet_los(*los, options_, notes);
-        else if (los.error().code != Errc::not_found) notes.add(los.error().message);
+        if (los)
+            reading.los = parse_econet_los(*los, options_, notes);
+        else if (los.error().code != Errc::not_found)
+            notes.add(los.error().message);
         if (reading.los && *reading.los && reading.rx_dbm && *reading.rx_dbm > kNoLightDbm)
             notes.add("LOS asserted while RX power reads " + std::to_string(*reading.rx_dbm) +
                       " dBm: check los_active_value for this board");
@@ -57,7 +60,7 @@ public:
         return {};
     }
 
-private:
+  private:
     std::string dir_;
     std::string los_file_;
     EconetPonOptions options_;
@@ -75,7 +78,8 @@ void parse_econet_pon_info(std::string_view text, const EconetPonOptions& option
         std::string_view key, value;
         if (!split_key_value(line, ":=", key, value)) continue;
         auto bad = [&] {
-            notes.add("info line " + std::to_string(line_no) + ": unreadable " + clip(key) + " '" + clip(value) + "'");
+            notes.add("info line " + std::to_string(line_no) + ": unreadable " + clip(key) + " '" +
+                      clip(value) + "'");
         };
         if (iequals(key, "PonType")) {
             if (!value.empty()) out.pon_type = clip(value, 32);
@@ -99,8 +103,10 @@ void parse_econet_pon_info(std::string_view text, const EconetPonOptions& option
                 bad();
                 continue;
             }
-            if (iequals(key, "Voltage")) out.voltage_v = static_cast<double>(*raw_value) * options.voltage_lsb_v;
-            else out.bias_ma = static_cast<double>(*raw_value) * options.bias_lsb_ma;
+            if (iequals(key, "Voltage"))
+                out.voltage_v = static_cast<double>(*raw_value) * options.voltage_lsb_v;
+            else
+                out.bias_ma = static_cast<double>(*raw_value) * options.bias_lsb_ma;
         } else if (iequals(key, "TxPower") || iequals(key, "RxPower")) {
             auto raw_value = token_u64_auto(value);
             if (!raw_value || *raw_value > 0xffffffffu) {
@@ -122,7 +128,8 @@ std::optional<double> parse_econet_rssi(std::string_view text, ParseNotes& notes
     return units::tenth_microwatt_to_dbm(static_cast<double>(*raw_value));
 }
 
-std::optional<bool> parse_econet_los(std::string_view text, const EconetPonOptions& options, ParseNotes& notes) {
+std::optional<bool> parse_econet_los(std::string_view text, const EconetPonOptions& options,
+                                     ParseNotes& notes) {
     auto v = token_i64(text);
     if (!v) {
         notes.add("los_status: not an integer: '" + clip(trim(text)) + "'");
@@ -147,15 +154,18 @@ Result<std::unique_ptr<Collector>> make_econet_pon_collector(const cJSON* spec, 
     if (*los_value) {
         double v = **los_value;
         if (v != std::floor(v) || v < -1e9 || v > 1e9)
-            return make_error(Errc::invalid_argument, std::string(where) + ".los_active_value: must be an integer");
+            return make_error(Errc::invalid_argument,
+                              std::string(where) + ".los_active_value: must be an integer");
         options.los_active_value = static_cast<int64_t>(v);
     }
-    for (auto [key, field] : {std::pair{"voltage_lsb_v", &options.voltage_lsb_v}, std::pair{"bias_lsb_ma", &options.bias_lsb_ma}}) {
+    for (auto [key, field] : {std::pair{"voltage_lsb_v", &options.voltage_lsb_v},
+                              std::pair{"bias_lsb_ma", &options.bias_lsb_ma}}) {
         auto v = spec::opt_number(spec, key, where);
         if (!v) return v.error();
         if (*v) {
             if (!(**v > 0) || **v > 1000)
-                return make_error(Errc::invalid_argument, std::string(where) + "." + key + ": must be > 0 and <= 1000");
+                return make_error(Errc::invalid_argument,
+                                  std::string(where) + "." + key + ": must be > 0 and <= 1000");
             *field = **v;
         }
     }

@@ -11,9 +11,9 @@
 namespace cpe::agent {
 
 struct EconetPonOptions {
-    int64_t los_active_value = 1;  // the los_file value that means "loss of signal"
-    double voltage_lsb_v = 0.0001; // SFF-8472: 100 µV per unit
-    double bias_lsb_ma = 0.002;    // SFF-8472: 2 µA per unit
+    int64_t los_active_value = 1;   // the los_file value that means "loss of signal"
+    double voltage_lsb_v = 0.0001;  // SFF-8472: 100 µV per unit
+    double bias_lsb_ma = 0.002;     // SFF-8472: 2 µA per unit
 };
 
 // "Key: value" lines into `out` (only the fields present are set).
@@ -22,7 +22,8 @@ void parse_econet_pon_info(std::string_view text, const EconetPonOptions& option
 // One raw RX value in 0.1 µW (hex or decimal) → dBm; absent for 0 (no light) or garbage (noted).
 std::optional<double> parse_econet_rssi(std::string_view text, ParseNotes& notes);
 // One integer; true when it equals options.los_active_value.
-std::optional<bool> parse_econet_los(std::string_view text, const EconetPonOptions& options, ParseNotes& notes);
+std::optional<bool> parse_econet_los(std::string_view text, const EconetPonOptions& options,
+                                     ParseNotes& notes);
 
 // Spec: {"dir": "/proc/pon_phy", "los_file": "/proc/tc3162/los_status", "los_active_value": 1,
 //        "voltage_lsb_v": 0.0001, "bias_lsb_ma": 0.002} — all optional.

@@ -12,15 +12,19 @@ struct Field {
     std::string Identity::*member;
 };
 constexpr Field kFields[] = {
-    {"Manufacturer", &Identity::manufacturer},     {"ManufacturerOUI", &Identity::manufacturer_oui},
-    {"ModelName", &Identity::model_name},          {"ProductClass", &Identity::product_class},
-    {"SerialNumber", &Identity::serial_number},    {"HardwareVersion", &Identity::hardware_version},
-    {"SoftwareVersion", &Identity::software_version}, {"Description", &Identity::description},
+    {"Manufacturer", &Identity::manufacturer},
+    {"ManufacturerOUI", &Identity::manufacturer_oui},
+    {"ModelName", &Identity::model_name},
+    {"ProductClass", &Identity::product_class},
+    {"SerialNumber", &Identity::serial_number},
+    {"HardwareVersion", &Identity::hardware_version},
+    {"SoftwareVersion", &Identity::software_version},
+    {"Description", &Identity::description},
 };
 constexpr size_t kMaxValueBytes = 256;  // DeviceInfo strings are at most 256 characters (TR-181)
 
 class IdentityCollector final : public Collector {
-public:
+  public:
     explicit IdentityCollector(std::vector<IdentityValue> values) : values_(std::move(values)) {}
     const char* type() const override { return "identity"; }
 
@@ -46,7 +50,7 @@ public:
         return {};
     }
 
-private:
+  private:
     static Result<std::string> read(SourceReader& source, const IdentityValue& v) {
         switch (v.kind) {
             case IdentityValue::Kind::literal:
@@ -116,7 +120,8 @@ Result<std::vector<IdentityValue>> parse_identity_spec(const cJSON* identity, st
             const cJSON* file = cJSON_GetObjectItemCaseSensitive(item, "file");
             const cJSON* command = cJSON_GetObjectItemCaseSensitive(item, "command");
             if ((file != nullptr) == (command != nullptr))
-                return make_error(Errc::invalid_argument, at + ": needs exactly one of \"file\" or \"command\"");
+                return make_error(Errc::invalid_argument,
+                                  at + ": needs exactly one of \"file\" or \"command\"");
             if (auto st = spec::check_keys(item, at, {"file", "command"}); !st) return st.error();
             if (file) {
                 auto path = spec::string_option(item, "file", at, "");
@@ -130,8 +135,9 @@ Result<std::vector<IdentityValue>> parse_identity_spec(const cJSON* identity, st
                 v.argv = std::move(**argv);
             }
         } else {
-            return make_error(Errc::invalid_argument,
-                              at + ": must be a string, {\"file\": \"/path\"} or {\"command\": [\"argv\", ...]}");
+            return make_error(
+                Errc::invalid_argument,
+                at + ": must be a string, {\"file\": \"/path\"} or {\"command\": [\"argv\", ...]}");
         }
         for (const IdentityValue& seen : values)
             if (seen.key == key) return make_error(Errc::invalid_argument, at + ": given twice");
@@ -144,7 +150,8 @@ Result<std::unique_ptr<Collector>> make_identity_collector(const cJSON* spec, st
     if (auto st = spec::check_keys(spec, where, {"identity"}); !st) return st.error();
     const cJSON* identity = cJSON_GetObjectItemCaseSensitive(spec, "identity");
     if (!identity)
-        return make_error(Errc::invalid_argument, std::string(where) + ".identity: missing (the profile's identity block)");
+        return make_error(Errc::invalid_argument,
+                          std::string(where) + ".identity: missing (the profile's identity block)");
     auto values = parse_identity_spec(identity, std::string(where) + ".identity");
     if (!values) return values.error();
     return std::unique_ptr<Collector>(std::make_unique<IdentityCollector>(std::move(*values)));

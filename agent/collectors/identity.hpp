@@ -16,10 +16,10 @@ namespace cpe::agent {
 
 struct IdentityValue {
     enum class Kind { literal, file, command };
-    std::string key;                 // "SerialNumber"
+    std::string key;  // "SerialNumber"
     Kind kind = Kind::literal;
-    std::string text;                // the literal, or the file path
-    std::vector<std::string> argv;   // command
+    std::string text;               // the literal, or the file path
+    std::vector<std::string> argv;  // command
 };
 
 // Validates the "identity" object; keys are the TR-181 DeviceInfo names (Manufacturer, ManufacturerOUI,

@@ -25,7 +25,7 @@ bool split_prefix(std::string_view text, std::string_view& address, int& prefix)
 }
 
 class IpAddrCollector final : public Collector {
-public:
+  public:
     explicit IpAddrCollector(std::vector<std::string> argv) : argv_(std::move(argv)) {}
     const char* type() const override { return "ip_addr"; }
     Status collect(SourceReader& source, BoardData& out) override {
@@ -38,7 +38,7 @@ public:
         return {};
     }
 
-private:
+  private:
     std::vector<std::string> argv_;
 };
 
@@ -52,7 +52,8 @@ std::vector<InterfaceAddress> parse_ip_addr_oneline(std::string_view text, Parse
         if (size_t cont = line.find('\\'); cont != std::string_view::npos) line = line.substr(0, cont);
         auto f = text::split_fields(line);
         if (f.empty()) continue;
-        if (f.size() < 4 || f[0].size() < 2 || f[0].back() != ':' || !text::parse_u64(f[0].substr(0, f[0].size() - 1))) {
+        if (f.size() < 4 || f[0].size() < 2 || f[0].back() != ':' ||
+            !text::parse_u64(f[0].substr(0, f[0].size() - 1))) {
             notes.add(at + ": expected \"<index>: <interface> <family> <address>…\"");
             continue;
         }
@@ -75,7 +76,8 @@ std::vector<InterfaceAddress> parse_ip_addr_oneline(std::string_view text, Parse
             if (f[i] == "peer") {
                 std::string_view peer;
                 if (!split_prefix(f[i + 1], peer, a.prefix_len)) {
-                    notes.add(at + ": peer " + quote(f[i + 1]) + " is not an IPv4 address with an optional /prefix");
+                    notes.add(at + ": peer " + quote(f[i + 1]) +
+                              " is not an IPv4 address with an optional /prefix");
                     ok = false;
                     break;
                 }
@@ -100,7 +102,8 @@ Result<std::unique_ptr<Collector>> make_ip_addr_collector(const cJSON* spec, std
     if (auto ok = spec::check_keys(spec, where, {"command"}); !ok) return ok.error();
     auto argv = spec::string_list_option(spec, "command", where, 1);
     if (!argv) return argv.error();
-    std::vector<std::string> command = argv->value_or(std::vector<std::string>{"ip", "-o", "-4", "addr", "show"});
+    std::vector<std::string> command =
+        argv->value_or(std::vector<std::string>{"ip", "-o", "-4", "addr", "show"});
     return std::unique_ptr<Collector>(std::make_unique<IpAddrCollector>(std::move(command)));
 }
 

@@ -1,5 +1,6 @@
 // "ip_addr": the IPv4 addresses of the device's interfaces, from `ip -o -4 addr show` (option "command",
-// that argv by default). One line per address (iproute2 ip/ipaddress.c with -o, and BusyBox ip's oneline mode):
+// that argv by default). One line per address (iproute2 ip/ipaddress.c with -o, and BusyBox ip's oneline
+// mode):
 //   "<index>: <ifname>[@<link>]    inet <address>[/<prefix>] [peer <address>[/<prefix>]] [brd <address>]
 //    scope <scope> [flags…] [<label>][\ valid_lft …]"
 // A point-to-point address ("peer", ppp links) carries its prefix on the peer. Lines of other families

@@ -28,7 +28,7 @@ std::optional<uint32_t> parse_bitrate(std::string_view value, std::string& stand
 }
 
 class IwStationCollector final : public Collector {
-public:
+  public:
     IwStationCollector(std::string interface, std::vector<std::string> argv)
         : interface_(std::move(interface)), argv_(std::move(argv)) {}
     const char* type() const override { return "iw_station"; }
@@ -42,19 +42,20 @@ public:
         return {};
     }
 
-private:
+  private:
     std::string interface_;
     std::vector<std::string> argv_;
 };
 
 }  // namespace
 
-std::vector<Station> parse_iw_station_dump(std::string_view text, const std::string& interface, ParseNotes& notes) {
+std::vector<Station> parse_iw_station_dump(std::string_view text, const std::string& interface,
+                                           ParseNotes& notes) {
     std::vector<Station> out;
     std::optional<Station> current;
-    bool skipping = false;   // inside a block whose header was unusable
+    bool skipping = false;  // inside a block whose header was unusable
     bool noted_preamble = false;
-    bool have_avg = false;   // the current station's SignalStrength came from "signal avg"
+    bool have_avg = false;  // the current station's SignalStrength came from "signal avg"
     auto finish = [&] {
         if (current) out.push_back(std::move(*current));
         current.reset();
@@ -69,7 +70,8 @@ std::vector<Station> parse_iw_station_dump(std::string_view text, const std::str
             std::string_view mac_text = first_token(line.substr(8));
             auto mac = MacAddress::parse(mac_text);
             if (!mac) {
-                notes.add("line " + std::to_string(line_no) + ": station with invalid MAC '" + clip(mac_text) + "'");
+                notes.add("line " + std::to_string(line_no) + ": station with invalid MAC '" +
+                          clip(mac_text) + "'");
                 skipping = true;
                 continue;
             }
@@ -110,8 +112,8 @@ std::vector<Station> parse_iw_station_dump(std::string_view text, const std::str
             s.tx_packets = token_u64(value);
             bad = !s.tx_packets;
         } else if (key == "signal avg" || (key == "signal" && !have_avg)) {
-            // TR-181 SignalStrength is an average over the recent past: iw's "signal avg" where it prints one,
-            // else the last frame's "signal".
+            // TR-181 SignalStrength is an average over the recent past: iw's "signal avg" where it prints
+            // one, else the last frame's "signal".
             auto dbm = leading_int_in(value, -200, 0);
             if (dbm) s.signal_dbm = static_cast<int>(*dbm);
             if (dbm && key == "signal avg") have_avg = true;
@@ -133,7 +135,8 @@ std::vector<Station> parse_iw_station_dump(std::string_view text, const std::str
             bad = !s.uplink_kbps;
         }
         if (bad)
-            notes.add("station " + s.mac.str() + ": unreadable '" + clip(key) + "' value '" + clip(value) + "'");
+            notes.add("station " + s.mac.str() + ": unreadable '" + clip(key) + "' value '" + clip(value) +
+                      "'");
     }
     finish();
     return out;

@@ -10,12 +10,13 @@ namespace {
 using text::quote;
 constexpr size_t kMaxLine = 1024;  // 5 fields; a client-id is at most 255 bytes, printed as hex with colons
 
-// Host names as dnsmasq stores them: letters, digits, '-', '_' and '.' (it drops names with other characters).
+// Host names as dnsmasq stores them: letters, digits, '-', '_' and '.' (it drops names with other
+// characters).
 bool plausible_hostname(std::string_view name) {
     if (name.empty() || name.size() > 255) return false;
     for (char c : name) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-                  c == '.';
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                  c == '_' || c == '.';
         if (!ok) return false;
     }
     return true;

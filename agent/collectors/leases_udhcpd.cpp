@@ -11,8 +11,8 @@ namespace {
 constexpr int64_t kMaxPlausibleTime = int64_t{1} << 33;
 
 uint32_t be32(const unsigned char* p) {
-    return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 | static_cast<uint32_t>(p[2]) << 8 |
-           static_cast<uint32_t>(p[3]);
+    return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
+           static_cast<uint32_t>(p[2]) << 8 | static_cast<uint32_t>(p[3]);
 }
 
 }  // namespace
@@ -66,8 +66,8 @@ std::vector<Lease> parse_udhcpd_leases(std::string_view data, ParseNotes& notes)
         leases.push_back(std::move(lease));
     }
     if (offset < data.size())
-        notes.add("trailing " + std::to_string(data.size() - offset) + " bytes at byte " + std::to_string(offset) +
-                  ": a partial 36-byte record");
+        notes.add("trailing " + std::to_string(data.size() - offset) + " bytes at byte " +
+                  std::to_string(offset) + ": a partial 36-byte record");
     return leases;
 }
 

@@ -15,8 +15,9 @@ constexpr double kMaxSafeInteger = 9007199254740992.0;  // 2^53: beyond it a JSO
 
 // Typed reads of one object's members; each wrong type or range is noted with its JSON path.
 class Reader {
-public:
-    Reader(const cJSON* obj, std::string path, ParseNotes& notes) : obj_(obj), path_(std::move(path)), notes_(notes) {}
+  public:
+    Reader(const cJSON* obj, std::string path, ParseNotes& notes)
+        : obj_(obj), path_(std::move(path)), notes_(notes) {}
 
     const cJSON* get(const char* key) const {
         const cJSON* item = cJSON_GetObjectItemCaseSensitive(obj_, key);
@@ -102,7 +103,7 @@ public:
     }
     const std::string& path() const { return path_; }
 
-private:
+  private:
     const cJSON* obj_;
     std::string path_;
     ParseNotes& notes_;
@@ -164,7 +165,8 @@ std::optional<MeshRadio> read_radio(const cJSON* obj, const std::string& path, P
         bss.ssid = b.str("ssid");
         each_object(b.array("stations"), bss_path, "stations", notes,
                     [&](const cJSON* sta_obj, const std::string& sta_path) {
-                        if (auto sta = read_station(sta_obj, sta_path, notes)) bss.stations.push_back(std::move(*sta));
+                        if (auto sta = read_station(sta_obj, sta_path, notes))
+                            bss.stations.push_back(std::move(*sta));
                     });
         radio.bss.push_back(std::move(bss));
     });
@@ -193,14 +195,16 @@ std::optional<MeshNode> read_device(const cJSON* obj, const std::string& path, P
             node.backhaul_rate_kbps = b.u32("rate_kbps");
         }
     }
-    each_object(r.array("radios"), path, "radios", notes, [&](const cJSON* radio_obj, const std::string& radio_path) {
-        if (auto radio = read_radio(radio_obj, radio_path, notes)) node.radios.push_back(std::move(*radio));
-    });
+    each_object(r.array("radios"), path, "radios", notes,
+                [&](const cJSON* radio_obj, const std::string& radio_path) {
+                    if (auto radio = read_radio(radio_obj, radio_path, notes))
+                        node.radios.push_back(std::move(*radio));
+                });
     return node;
 }
 
 class MeshCollector final : public Collector {
-public:
+  public:
     explicit MeshCollector(std::string file) : file_(std::move(file)) {}
     const char* type() const override { return "mesh"; }
     Status collect(SourceReader& source, BoardData& out) override {
@@ -214,7 +218,7 @@ public:
         return {};
     }
 
-private:
+  private:
     std::string file_;
 };
 
@@ -223,12 +227,14 @@ private:
 Result<std::vector<MeshNode>> parse_mesh_json(std::string_view text, ParseNotes& notes) {
     auto root = json::parse(text, "mesh JSON");
     if (!root) return root.error();
-    if (!cJSON_IsObject(root->get())) return make_error(Errc::parse_error, "mesh JSON: top level must be an object");
+    if (!cJSON_IsObject(root->get()))
+        return make_error(Errc::parse_error, "mesh JSON: top level must be an object");
     const cJSON* version = cJSON_GetObjectItemCaseSensitive(root->get(), "version");
     if (version && !(cJSON_IsNumber(version) && version->valuedouble == 1.0))
         return make_error(Errc::parse_error, "mesh JSON: version: only 1 is supported");
     const cJSON* devices = cJSON_GetObjectItemCaseSensitive(root->get(), "devices");
-    if (!cJSON_IsArray(devices)) return make_error(Errc::parse_error, "mesh JSON: devices: missing or not an array");
+    if (!cJSON_IsArray(devices))
+        return make_error(Errc::parse_error, "mesh JSON: devices: missing or not an array");
     std::vector<MeshNode> nodes;
     each_object(devices, "", "devices", notes, [&](const cJSON* obj, const std::string& path) {
         if (auto node = read_device(obj, path, notes)) nodes.push_back(std::move(*node));

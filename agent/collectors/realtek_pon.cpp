@@ -24,10 +24,14 @@ struct Unit {
 std::vector<Unit> units_of(RealtekQuantity q) {
     switch (q) {
         case RealtekQuantity::rx_power:
-        case RealtekQuantity::tx_power: return {{"dBm", 1.0}};
-        case RealtekQuantity::temperature: return {{"C", 1.0}, {"°C", 1.0}, {"degC", 1.0}};
-        case RealtekQuantity::voltage: return {{"V", 1.0}, {"mV", 0.001}};
-        case RealtekQuantity::bias_current: return {{"mA", 1.0}, {"uA", 0.001}, {"µA", 0.001}};
+        case RealtekQuantity::tx_power:
+            return {{"dBm", 1.0}};
+        case RealtekQuantity::temperature:
+            return {{"C", 1.0}, {"°C", 1.0}, {"degC", 1.0}};
+        case RealtekQuantity::voltage:
+            return {{"V", 1.0}, {"mV", 0.001}};
+        case RealtekQuantity::bias_current:
+            return {{"mA", 1.0}, {"uA", 0.001}, {"µA", 0.001}};
     }
     return {};
 }
@@ -36,16 +40,20 @@ std::vector<Unit> units_of(RealtekQuantity q) {
 bool plausible(RealtekQuantity q, double v) {
     switch (q) {
         case RealtekQuantity::rx_power:
-        case RealtekQuantity::tx_power: return v >= -100 && v <= 30;
-        case RealtekQuantity::temperature: return v >= -60 && v <= 200;
-        case RealtekQuantity::voltage: return v >= 0 && v <= 20;
-        case RealtekQuantity::bias_current: return v >= 0 && v <= 500;
+        case RealtekQuantity::tx_power:
+            return v >= -100 && v <= 30;
+        case RealtekQuantity::temperature:
+            return v >= -60 && v <= 200;
+        case RealtekQuantity::voltage:
+            return v >= 0 && v <= 20;
+        case RealtekQuantity::bias_current:
+            return v >= 0 && v <= 500;
     }
     return false;
 }
 
 class RealtekPonCollector final : public Collector {
-public:
+  public:
     RealtekPonCollector(std::vector<std::string> command, std::vector<std::string> state_command)
         : command_(std::move(command)), state_command_(std::move(state_command)) {}
     const char* type() const override { return "realtek_pon"; }
@@ -54,8 +62,9 @@ public:
         OpticalReading reading;
         size_t failures = 0;
         std::string last_error;
-        for (RealtekQuantity q : {RealtekQuantity::rx_power, RealtekQuantity::tx_power, RealtekQuantity::temperature,
-                                  RealtekQuantity::voltage, RealtekQuantity::bias_current}) {
+        for (RealtekQuantity q :
+             {RealtekQuantity::rx_power, RealtekQuantity::tx_power, RealtekQuantity::temperature,
+              RealtekQuantity::voltage, RealtekQuantity::bias_current}) {
             std::vector<std::string> argv = command_;
             argv.emplace_back(realtek_quantity_arg(q));
             auto text = source.run(argv);
@@ -72,10 +81,18 @@ public:
                     reading.rx_dbm = v;
                     if (no_light) reading.los = true;
                     break;
-                case RealtekQuantity::tx_power: reading.tx_dbm = v; break;
-                case RealtekQuantity::temperature: reading.temperature_c = v; break;
-                case RealtekQuantity::voltage: reading.voltage_v = v; break;
-                case RealtekQuantity::bias_current: reading.bias_ma = v; break;
+                case RealtekQuantity::tx_power:
+                    reading.tx_dbm = v;
+                    break;
+                case RealtekQuantity::temperature:
+                    reading.temperature_c = v;
+                    break;
+                case RealtekQuantity::voltage:
+                    reading.voltage_v = v;
+                    break;
+                case RealtekQuantity::bias_current:
+                    reading.bias_ma = v;
+                    break;
             }
         }
         auto state = source.run(state_command_);
@@ -88,13 +105,14 @@ public:
             notes.add("onu-state: " + state.error().message);
         }
         if (failures == 6)
-            return make_error(Errc::unavailable, "realtek_pon: every diag command failed (last: " + last_error + ")");
+            return make_error(Errc::unavailable,
+                              "realtek_pon: every diag command failed (last: " + last_error + ")");
         spec::log_notes(type(), command_.front(), notes, spec::Wording::radio);
         merge_optical(out.optical, reading);
         return {};
     }
 
-private:
+  private:
     std::vector<std::string> command_;
     std::vector<std::string> state_command_;
 };
@@ -103,22 +121,32 @@ private:
 
 const char* realtek_quantity_arg(RealtekQuantity q) {
     switch (q) {
-        case RealtekQuantity::rx_power: return "rx-power";
-        case RealtekQuantity::tx_power: return "tx-power";
-        case RealtekQuantity::temperature: return "temperature";
-        case RealtekQuantity::voltage: return "voltage";
-        case RealtekQuantity::bias_current: return "bias-current";
+        case RealtekQuantity::rx_power:
+            return "rx-power";
+        case RealtekQuantity::tx_power:
+            return "tx-power";
+        case RealtekQuantity::temperature:
+            return "temperature";
+        case RealtekQuantity::voltage:
+            return "voltage";
+        case RealtekQuantity::bias_current:
+            return "bias-current";
     }
     return "";
 }
 
 const char* realtek_quantity_label(RealtekQuantity q) {
     switch (q) {
-        case RealtekQuantity::rx_power: return "Rx Power";
-        case RealtekQuantity::tx_power: return "Tx Power";
-        case RealtekQuantity::temperature: return "Temperature";
-        case RealtekQuantity::voltage: return "Voltage";
-        case RealtekQuantity::bias_current: return "Bias Current";
+        case RealtekQuantity::rx_power:
+            return "Rx Power";
+        case RealtekQuantity::tx_power:
+            return "Tx Power";
+        case RealtekQuantity::temperature:
+            return "Temperature";
+        case RealtekQuantity::voltage:
+            return "Voltage";
+        case RealtekQuantity::bias_current:
+            return "Bias Current";
     }
     return "";
 }

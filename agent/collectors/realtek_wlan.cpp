@@ -24,9 +24,12 @@ std::optional<uint32_t> parse_rate(std::string_view value, std::string& standard
     std::string found;
     while (!trim(rest).empty()) {
         std::string_view token = first_token(rest, &rest);
-        if (istarts_with(token, "VHT")) found = newer_standard(found, "ac");
-        else if (istarts_with(token, "HE")) found = newer_standard(found, "ax");
-        else if (istarts_with(token, "MCS")) found = newer_standard(found, "n");
+        if (istarts_with(token, "VHT"))
+            found = newer_standard(found, "ac");
+        else if (istarts_with(token, "HE"))
+            found = newer_standard(found, "ax");
+        else if (istarts_with(token, "MCS"))
+            found = newer_standard(found, "n");
         if (auto v = token_double(token)) last = v;
     }
     if (!last) return std::nullopt;
@@ -44,11 +47,16 @@ std::optional<uint32_t> parse_link_time(std::string_view value) {
         std::string_view unit = first_token(rest, &rest);
         if (!n || *n > UINT32_MAX) return std::nullopt;
         uint64_t scale;
-        if (unit == "day" || unit == "days") scale = 86400;
-        else if (unit == "hr" || unit == "hrs") scale = 3600;
-        else if (unit == "min" || unit == "mins") scale = 60;
-        else if (unit == "sec" || unit == "secs") scale = 1;
-        else return std::nullopt;
+        if (unit == "day" || unit == "days")
+            scale = 86400;
+        else if (unit == "hr" || unit == "hrs")
+            scale = 3600;
+        else if (unit == "min" || unit == "mins")
+            scale = 60;
+        else if (unit == "sec" || unit == "secs")
+            scale = 1;
+        else
+            return std::nullopt;
         total += *n * scale;
         if (total > UINT32_MAX) return std::nullopt;
         any = true;
@@ -58,7 +66,7 @@ std::optional<uint32_t> parse_link_time(std::string_view value) {
 }
 
 class RealtekWlanCollector final : public Collector {
-public:
+  public:
     RealtekWlanCollector(std::string interface, std::string file)
         : interface_(std::move(interface)), file_(std::move(file)) {}
     const char* type() const override { return "realtek_wlan"; }
@@ -72,22 +80,25 @@ public:
         return {};
     }
 
-private:
+  private:
     std::string interface_;
     std::string file_;
 };
 
 }  // namespace
 
-std::vector<Station> parse_realtek_sta_info(std::string_view text, const std::string& interface, ParseNotes& notes) {
+std::vector<Station> parse_realtek_sta_info(std::string_view text, const std::string& interface,
+                                            ParseNotes& notes) {
     std::vector<Station> out;
     std::optional<Station> current;
     bool have_mac = false;
     size_t block_line = 0, line_no = 0;
     auto finish = [&] {
         if (current) {
-            if (have_mac) out.push_back(std::move(*current));
-            else notes.add("block at line " + std::to_string(block_line) + ": no valid hwaddr, skipped");
+            if (have_mac)
+                out.push_back(std::move(*current));
+            else
+                notes.add("block at line " + std::to_string(block_line) + ": no valid hwaddr, skipped");
         }
         current.reset();
         have_mac = false;
@@ -114,7 +125,8 @@ std::vector<Station> parse_realtek_sta_info(std::string_view text, const std::st
                 s.mac = *mac;
                 have_mac = true;
             } else {
-                notes.add("block at line " + std::to_string(block_line) + ": invalid hwaddr '" + clip(value) + "'");
+                notes.add("block at line " + std::to_string(block_line) + ": invalid hwaddr '" + clip(value) +
+                          "'");
             }
         } else if (key == "tx_bytes") {
             s.tx_bytes = token_u64(value);
@@ -144,8 +156,8 @@ std::vector<Station> parse_realtek_sta_info(std::string_view text, const std::st
             bad = !s.connected_s;
         }
         if (bad)
-            notes.add("block at line " + std::to_string(block_line) + ": unreadable '" + clip(key) + "' value '" +
-                      clip(value) + "'");
+            notes.add("block at line " + std::to_string(block_line) + ": unreadable '" + clip(key) +
+                      "' value '" + clip(value) + "'");
     }
     finish();
     return out;

@@ -2,22 +2,22 @@
 
 #include <string>
 
-#include "collectors/identity.hpp"
-#include "collectors/system.hpp"
-#include "collectors/leases_dnsmasq.hpp"
-#include "collectors/leases_udhcpd.hpp"
 #include "collectors/arp.hpp"
-#include "collectors/sysfs_net.hpp"
-#include "collectors/ip_addr.hpp"
-#include "collectors/iw_station.hpp"
-#include "collectors/wl_broadcom.hpp"
-#include "collectors/realtek_wlan.hpp"
-#include "collectors/mesh.hpp"
-#include "collectors/econet_pon.hpp"
-#include "collectors/realtek_pon.hpp"
-#include "collectors/wifi_info.hpp"
 #include "collectors/bridge_fdb.hpp"
 #include "collectors/dhcp_config.hpp"
+#include "collectors/econet_pon.hpp"
+#include "collectors/identity.hpp"
+#include "collectors/ip_addr.hpp"
+#include "collectors/iw_station.hpp"
+#include "collectors/leases_dnsmasq.hpp"
+#include "collectors/leases_udhcpd.hpp"
+#include "collectors/mesh.hpp"
+#include "collectors/realtek_pon.hpp"
+#include "collectors/realtek_wlan.hpp"
+#include "collectors/sysfs_net.hpp"
+#include "collectors/system.hpp"
+#include "collectors/wifi_info.hpp"
+#include "collectors/wl_broadcom.hpp"
 
 namespace cpe::agent {
 namespace {

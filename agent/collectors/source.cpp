@@ -23,7 +23,7 @@ namespace {
 
 // A file descriptor owned once.
 class Fd {
-public:
+  public:
     Fd() = default;
     explicit Fd(int fd) : fd_(fd) {}
     Fd(const Fd&) = delete;
@@ -45,7 +45,7 @@ public:
         fd_ = fd;
     }
 
-private:
+  private:
     int fd_ = -1;
 };
 
@@ -66,7 +66,7 @@ struct SpawnSetup {
 };
 
 class Dir {
-public:
+  public:
     explicit Dir(DIR* dir) : dir_(dir) {}
     Dir(const Dir&) = delete;
     Dir& operator=(const Dir&) = delete;
@@ -75,11 +75,13 @@ public:
     }
     DIR* get() const { return dir_; }
 
-private:
+  private:
     DIR* dir_;
 };
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+    return std::strerror(err);
+}
 
 std::string command_text(const std::vector<std::string>& argv) {
     std::string out;
@@ -99,7 +101,8 @@ Result<std::string> read_path(const std::string& path, size_t max_bytes, const s
         return make_error(Errc::io_error, shown + ": cannot open: " + errno_text(err));
     }
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) return make_error(Errc::io_error, shown + ": fstat: " + errno_text(errno));
+    if (::fstat(fd.get(), &st) != 0)
+        return make_error(Errc::io_error, shown + ": fstat: " + errno_text(errno));
     // FIFOs and devices could block or never end; the sources we read are regular files (procfs and
     // sysfs files are regular files that report a size of 0 or 4096: we read them to EOF).
     if (!S_ISREG(st.st_mode)) return make_error(Errc::invalid_argument, shown + ": not a regular file");
@@ -113,7 +116,8 @@ Result<std::string> read_path(const std::string& path, size_t max_bytes, const s
         }
         if (n == 0) break;
         if (out.size() + static_cast<size_t>(n) > max_bytes)
-            return make_error(Errc::too_large, shown + ": longer than " + std::to_string(max_bytes) + " bytes");
+            return make_error(Errc::too_large,
+                              shown + ": longer than " + std::to_string(max_bytes) + " bytes");
         out.append(buf, static_cast<size_t>(n));
     }
     return out;
@@ -190,7 +194,8 @@ Result<std::string> run_command(const std::vector<std::string>& argv, int timeou
     cargv.push_back(nullptr);
 
     int out_pipe[2];
-    if (::pipe2(out_pipe, O_CLOEXEC) != 0) return make_error(Errc::io_error, shown + ": pipe: " + errno_text(errno));
+    if (::pipe2(out_pipe, O_CLOEXEC) != 0)
+        return make_error(Errc::io_error, shown + ": pipe: " + errno_text(errno));
     Fd out_read(out_pipe[0]), out_write(out_pipe[1]);
 
     // posix_spawnp rather than fork: the agent runs commands from its worker thread, and a spawn (vfork-like
@@ -207,7 +212,8 @@ Result<std::string> run_command(const std::vector<std::string>& argv, int timeou
     ::sigemptyset(&none);
     ::sigemptyset(&pipe_default);
     ::sigaddset(&pipe_default, SIGPIPE);
-    posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setflags(&setup.attr,
+                             POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     posix_spawnattr_setpgroup(&setup.attr, 0);
     posix_spawnattr_setsigmask(&setup.attr, &none);
     posix_spawnattr_setsigdefault(&setup.attr, &pipe_default);
@@ -227,7 +233,8 @@ Result<std::string> run_command(const std::vector<std::string>& argv, int timeou
         int64_t left = deadline - monotonic_ms();
         if (left <= 0) {
             kill_and_reap(pid);
-            return make_error(Errc::timeout, shown + ": no result within " + std::to_string(timeout_ms) + " ms");
+            return make_error(Errc::timeout,
+                              shown + ": no result within " + std::to_string(timeout_ms) + " ms");
         }
         pollfd p{out_read.get(), POLLIN, 0};
         int r = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 60000)));
@@ -248,7 +255,8 @@ Result<std::string> run_command(const std::vector<std::string>& argv, int timeou
         if (n == 0) break;
         if (out.size() + static_cast<size_t>(n) > max_bytes) {
             kill_and_reap(pid);
-            return make_error(Errc::too_large, shown + ": output longer than " + std::to_string(max_bytes) + " bytes");
+            return make_error(Errc::too_large,
+                              shown + ": output longer than " + std::to_string(max_bytes) + " bytes");
         }
         out.append(buf, static_cast<size_t>(n));
     }
@@ -257,29 +265,33 @@ Result<std::string> run_command(const std::vector<std::string>& argv, int timeou
     int status = 0;
     if (!wait_until(pid, deadline, status)) {
         kill_and_reap(pid);
-        return make_error(Errc::timeout, shown + ": did not exit within " + std::to_string(timeout_ms) + " ms");
+        return make_error(Errc::timeout,
+                          shown + ": did not exit within " + std::to_string(timeout_ms) + " ms");
     }
     ::kill(-pid, SIGKILL);  // helpers it left behind in its group
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-        return make_error(Errc::io_error, shown + ": exited with status " + std::to_string(WEXITSTATUS(status)));
+        return make_error(Errc::io_error,
+                          shown + ": exited with status " + std::to_string(WEXITSTATUS(status)));
     if (WIFSIGNALED(status))
         return make_error(Errc::io_error, shown + ": killed by signal " + std::to_string(WTERMSIG(status)));
     return out;
 }
 
 class LiveReader final : public SourceReader {
-public:
+  public:
     Result<std::string> read_file(const std::string& path, size_t max_bytes) override {
         return read_path(path, max_bytes, path);
     }
-    Result<std::vector<std::string>> list_dir(const std::string& path) override { return list_path(path, path); }
+    Result<std::vector<std::string>> list_dir(const std::string& path) override {
+        return list_path(path, path);
+    }
     Result<std::string> run(const std::vector<std::string>& argv, int timeout_ms, size_t max_bytes) override {
         return run_command(argv, timeout_ms, max_bytes);
     }
 };
 
 class FixtureReader final : public SourceReader {
-public:
+  public:
     explicit FixtureReader(std::string root) : root_(std::move(root)) {
         while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
     }
@@ -294,7 +306,8 @@ public:
         if (!full) return full.error();
         return list_path(*full, "fixture " + path);
     }
-    Result<std::string> run(const std::vector<std::string>& argv, int /*timeout_ms*/, size_t max_bytes) override {
+    Result<std::string> run(const std::vector<std::string>& argv, int /*timeout_ms*/,
+                            size_t max_bytes) override {
         if (argv.empty() || argv[0].empty()) return make_error(Errc::invalid_argument, "run: empty command");
         const std::string name = "/captured/" + captured_name(argv);
         auto out = read_file(name, max_bytes);
@@ -303,7 +316,7 @@ public:
         return out;
     }
 
-private:
+  private:
     // Joins `path` under the root, refusing anything that could leave it.
     Result<std::string> resolve(const std::string& path) const {
         if (path.find('\0') != std::string::npos)
@@ -313,7 +326,8 @@ private:
             size_t end = path.find('/', start);
             if (end == std::string::npos) end = path.size();
             if (path.compare(start, end - start, "..") == 0)
-                return make_error(Errc::invalid_argument, "fixture path '" + path + "': '..' segments are refused");
+                return make_error(Errc::invalid_argument,
+                                  "fixture path '" + path + "': '..' segments are refused");
             start = end + 1;
         }
         std::string full = root_;
@@ -327,7 +341,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<SourceReader> make_live_reader() { return std::make_unique<LiveReader>(); }
+std::unique_ptr<SourceReader> make_live_reader() {
+    return std::make_unique<LiveReader>();
+}
 
 std::unique_ptr<SourceReader> make_fixture_reader(const std::string& root) {
     return std::make_unique<FixtureReader>(root);
@@ -338,8 +354,8 @@ std::string captured_name(const std::vector<std::string>& argv) {
     for (size_t i = 0; i < argv.size(); ++i) {
         if (i) out += '_';
         for (char c : argv[i]) {
-            bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-                        c == '_' || c == ':' || c == '-';
+            bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                        c == '.' || c == '_' || c == ':' || c == '-';
             out += keep ? c : '-';
         }
     }

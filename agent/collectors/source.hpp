@@ -15,15 +15,17 @@ constexpr size_t kDefaultMaxSourceBytes = 256 * 1024;
 constexpr int kDefaultCommandTimeoutMs = 3000;
 
 class SourceReader {
-public:
+  public:
     virtual ~SourceReader() = default;
     // Errc::not_found when absent, Errc::too_large when longer than max_bytes (nothing partial is returned).
-    virtual Result<std::string> read_file(const std::string& path, size_t max_bytes = kDefaultMaxSourceBytes) = 0;
+    virtual Result<std::string> read_file(const std::string& path,
+                                          size_t max_bytes = kDefaultMaxSourceBytes) = 0;
     // Names of the entries of a directory, sorted, without "." and "..".
     virtual Result<std::vector<std::string>> list_dir(const std::string& path) = 0;
     // Runs argv[0] (PATH lookup) with the arguments; stdout only. Errc::timeout if it outlives
     // timeout_ms (the process is killed), Errc::too_large past max_bytes, Errc::io_error on a non-zero exit.
-    virtual Result<std::string> run(const std::vector<std::string>& argv, int timeout_ms = kDefaultCommandTimeoutMs,
+    virtual Result<std::string> run(const std::vector<std::string>& argv,
+                                    int timeout_ms = kDefaultCommandTimeoutMs,
                                     size_t max_bytes = kDefaultMaxSourceBytes) = 0;
 };
 

@@ -15,7 +15,7 @@ std::string_view value_of(const std::string& text) {
 }
 
 class SysfsNetCollector final : public Collector {
-public:
+  public:
     SysfsNetCollector(std::string dir, std::optional<std::vector<std::string>> interfaces)
         : dir_(std::move(dir)), interfaces_(std::move(interfaces)) {}
     const char* type() const override { return "sysfs_net"; }
@@ -46,7 +46,8 @@ public:
             files.operstate = read("operstate");
             files.address = read("address");
             if (!files.operstate && !files.address) {
-                // Not an interface directory (e.g. bonding_masters) or a listed interface that does not exist.
+                // Not an interface directory (e.g. bonding_masters) or a listed interface that does not
+                // exist.
                 if (interfaces_) notes.add(name + ": no such interface under " + dir_);
                 continue;
             }
@@ -64,7 +65,7 @@ public:
         return {};
     }
 
-private:
+  private:
     std::string dir_;
     std::optional<std::vector<std::string>> interfaces_;
 };
@@ -79,8 +80,10 @@ NetInterface parse_sysfs_interface(std::string_view name, const SysfsNetFiles& f
         std::string_view v = value_of(*files.address);
         // Interfaces without a link-layer address (tun, ppp) print nothing or a shorter/longer address.
         if (!v.empty()) {
-            if (auto mac = MacAddress::parse(v)) nic.mac = *mac;
-            else notes.add(who + ": address " + quote(v) + " is not an Ethernet address");
+            if (auto mac = MacAddress::parse(v))
+                nic.mac = *mac;
+            else
+                notes.add(who + ": address " + quote(v) + " is not an Ethernet address");
         }
     }
     if (files.operstate) {
@@ -89,34 +92,45 @@ NetInterface parse_sysfs_interface(std::string_view name, const SysfsNetFiles& f
                                                   "testing", "dormant",    "up"};
         bool known = false;
         for (const char* s : kStates) known = known || v == s;
-        if (known) nic.operstate = std::string(v);
-        else notes.add(who + ": operstate " + quote(v) + " is not an RFC 2863 state");
+        if (known)
+            nic.operstate = std::string(v);
+        else
+            notes.add(who + ": operstate " + quote(v) + " is not an RFC 2863 state");
     }
     if (files.carrier) {
         std::string_view v = value_of(*files.carrier);
-        if (v == "1") nic.carrier = true;
-        else if (v != "0") notes.add(who + ": carrier " + quote(v) + " is not 0 or 1");
+        if (v == "1")
+            nic.carrier = true;
+        else if (v != "0")
+            notes.add(who + ": carrier " + quote(v) + " is not 0 or 1");
     }
     if (files.speed) {
         std::string_view v = value_of(*files.speed);
         auto mbps = text::parse_i64(v);
-        if (!mbps) notes.add(who + ": speed " + quote(v) + " is not a number");
-        else if (*mbps > 0 && *mbps <= 10'000'000) nic.speed_mbps = static_cast<int>(*mbps);
+        if (!mbps)
+            notes.add(who + ": speed " + quote(v) + " is not a number");
+        else if (*mbps > 0 && *mbps <= 10'000'000)
+            nic.speed_mbps = static_cast<int>(*mbps);
         // -1 (SPEED_UNKNOWN, printed by kernels ≥ 4.x for a down link), 0 and the unsigned form
         // 4294967295 (older kernels) mean unknown: left absent.
     }
     if (files.duplex) {
         std::string_view v = value_of(*files.duplex);
-        if (v == "full" || v == "half") nic.duplex = std::string(v);
-        else if (v != "unknown" && !v.empty()) notes.add(who + ": duplex " + quote(v) + " is not full/half/unknown");
+        if (v == "full" || v == "half")
+            nic.duplex = std::string(v);
+        else if (v != "unknown" && !v.empty())
+            notes.add(who + ": duplex " + quote(v) + " is not full/half/unknown");
     }
-    uint64_t* counters[kSysfsNetStats.size()] = {&nic.rx_bytes,  &nic.tx_bytes,  &nic.rx_packets, &nic.tx_packets,
-                                                 &nic.rx_errors, &nic.tx_errors, &nic.rx_dropped, &nic.tx_dropped};
+    uint64_t* counters[kSysfsNetStats.size()] = {&nic.rx_bytes,   &nic.tx_bytes,  &nic.rx_packets,
+                                                 &nic.tx_packets, &nic.rx_errors, &nic.tx_errors,
+                                                 &nic.rx_dropped, &nic.tx_dropped};
     for (size_t i = 0; i < kSysfsNetStats.size(); ++i) {
         if (!files.stats[i]) continue;
         std::string_view v = value_of(*files.stats[i]);
-        if (auto n = text::parse_u64(v)) *counters[i] = *n;
-        else notes.add(who + ": " + kSysfsNetStats[i] + " " + quote(v) + " is not a counter");
+        if (auto n = text::parse_u64(v))
+            *counters[i] = *n;
+        else
+            notes.add(who + ": " + kSysfsNetStats[i] + " " + quote(v) + " is not a counter");
     }
     return nic;
 }
@@ -131,10 +145,12 @@ Result<std::unique_ptr<Collector>> make_sysfs_net_collector(const cJSON* spec, s
     if (*interfaces) {
         for (size_t i = 0; i < (*interfaces)->size(); ++i)
             if (!text::is_interface_name((**interfaces)[i]))
-                return make_error(Errc::invalid_argument, std::string(where) + ".interfaces[" + std::to_string(i) +
-                                                              "]: " + quote((**interfaces)[i]) + " is not an interface name");
+                return make_error(Errc::invalid_argument,
+                                  std::string(where) + ".interfaces[" + std::to_string(i) +
+                                      "]: " + quote((**interfaces)[i]) + " is not an interface name");
     }
-    return std::unique_ptr<Collector>(std::make_unique<SysfsNetCollector>(std::move(*dir), std::move(*interfaces)));
+    return std::unique_ptr<Collector>(
+        std::make_unique<SysfsNetCollector>(std::move(*dir), std::move(*interfaces)));
 }
 
 }  // namespace cpe::agent

@@ -14,12 +14,16 @@ constexpr size_t kMaxLine = 4096;
 constexpr size_t kMaxProcBytes = 1024 * 1024;  // /proc/stat grows with CPUs and IRQ lines
 
 class SystemCollector final : public Collector {
-public:
+  public:
     SystemCollector(std::string uptime, std::string meminfo, std::string stat, std::string loadavg)
-        : uptime_(std::move(uptime)), meminfo_(std::move(meminfo)), stat_(std::move(stat)), loadavg_(std::move(loadavg)) {}
+        : uptime_(std::move(uptime)),
+          meminfo_(std::move(meminfo)),
+          stat_(std::move(stat)),
+          loadavg_(std::move(loadavg)) {}
     const char* type() const override { return "system"; }
 
-    // Each file fills its own fields; an unreadable one leaves them absent (logged). Fails when none could be read.
+    // Each file fills its own fields; an unreadable one leaves them absent (logged). Fails when none could be
+    // read.
     Status collect(SourceReader& source, BoardData& out) override {
         SystemStatus st;
         size_t good = 0;
@@ -73,17 +77,20 @@ public:
             ++good;
         }
 
-        if (good == 0) return make_error(Errc::unavailable, "system: no source readable (" + first_error + ")");
+        if (good == 0)
+            return make_error(Errc::unavailable, "system: no source readable (" + first_error + ")");
         out.system = st;
         return {};
     }
 
-private:
+  private:
     std::string uptime_, meminfo_, stat_, loadavg_;
     std::optional<CpuTimes> previous_cpu_;
 };
 
-std::string_view first_line(std::string_view text) { return text.substr(0, text.find('\n')); }
+std::string_view first_line(std::string_view text) {
+    return text.substr(0, text.find('\n'));
+}
 
 }  // namespace
 
@@ -93,7 +100,8 @@ Result<uint64_t> parse_uptime(std::string_view text) {
     auto fields = text::split_fields(text::trim(line));
     if (fields.empty()) return make_error(Errc::parse_error, "empty uptime");
     auto v = text::parse_decimal(fields[0]);
-    if (!v) return make_error(Errc::parse_error, "uptime " + quote(fields[0]) + " is not a number of seconds");
+    if (!v)
+        return make_error(Errc::parse_error, "uptime " + quote(fields[0]) + " is not a number of seconds");
     if (*v >= 1e18) return make_error(Errc::parse_error, "uptime " + quote(fields[0]) + " out of range");
     return static_cast<uint64_t>(std::floor(*v));
 }
@@ -126,9 +134,12 @@ MemInfo parse_meminfo(std::string_view text, ParseNotes& notes) {
             continue;
         }
         std::optional<uint64_t>* slot = nullptr;
-        if (name == "MemTotal") slot = &m.total_kib;
-        else if (name == "MemFree") slot = &m.free_kib;
-        else if (name == "MemAvailable") slot = &m.available_kib;
+        if (name == "MemTotal")
+            slot = &m.total_kib;
+        else if (name == "MemFree")
+            slot = &m.free_kib;
+        else if (name == "MemAvailable")
+            slot = &m.available_kib;
         if (!slot) continue;
         if (fields.size() != 2) {
             notes.add(at + ": " + std::string(name) + " has no kB unit");
@@ -151,8 +162,9 @@ Result<CpuTimes> parse_proc_stat(std::string_view text) {
         uint64_t values[8] = {};
         for (size_t i = 1; i < fields.size() && i <= 8; ++i) {
             auto v = text::parse_u64(fields[i]);
-            if (!v) return make_error(Errc::parse_error, at + ": counter " + std::to_string(i) + " " + quote(fields[i]) +
-                                                             " is not a number");
+            if (!v)
+                return make_error(Errc::parse_error, at + ": counter " + std::to_string(i) + " " +
+                                                         quote(fields[i]) + " is not a number");
             values[i - 1] = *v;
         }
         // guest and guest_nice are already counted in user and nice by the kernel: not added again.
@@ -176,7 +188,8 @@ Result<double> parse_loadavg(std::string_view text) {
     auto fields = text::split_fields(text::trim(line));
     if (fields.empty()) return make_error(Errc::parse_error, "empty loadavg");
     auto v = text::parse_decimal(fields[0]);
-    if (!v || *v > 1e9) return make_error(Errc::parse_error, "1-minute load " + quote(fields[0]) + " is not a number");
+    if (!v || *v > 1e9)
+        return make_error(Errc::parse_error, "1-minute load " + quote(fields[0]) + " is not a number");
     return *v;
 }
 
@@ -203,8 +216,8 @@ Result<std::unique_ptr<Collector>> make_system_collector(const cJSON* spec, std:
     if (!stat) return stat.error();
     auto loadavg = spec::string_option(spec, "loadavg", where, "/proc/loadavg");
     if (!loadavg) return loadavg.error();
-    return std::unique_ptr<Collector>(
-        std::make_unique<SystemCollector>(std::move(*uptime), std::move(*meminfo), std::move(*stat), std::move(*loadavg)));
+    return std::unique_ptr<Collector>(std::make_unique<SystemCollector>(
+        std::move(*uptime), std::move(*meminfo), std::move(*stat), std::move(*loadavg)));
 }
 
 }  // namespace cpe::agent

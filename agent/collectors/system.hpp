@@ -1,5 +1,6 @@
-// "system": uptime, memory, CPU busy share and load from procfs (formats: kernel Documentation/filesystems/proc.rst).
-// Options: "uptime", "meminfo", "stat", "loadavg" — file paths, default /proc/<name>.
+// "system": uptime, memory, CPU busy share and load from procfs (formats: kernel
+// Documentation/filesystems/proc.rst). Options: "uptime", "meminfo", "stat", "loadavg" — file paths, default
+// /proc/<name>.
 #pragma once
 
 #include <cJSON.h>

@@ -21,19 +21,20 @@ struct NumberedLine {
     std::string_view text;
     std::string where;
 };
-// split_lines, numbered, without the lines longer than max_len: each of those is noted ("line N: longer than M
-// bytes") when the loop reaches it, so notes stay in line order and a parser only sees lines it can afford to read.
+// split_lines, numbered, without the lines longer than max_len: each of those is noted ("line N: longer than
+// M bytes") when the loop reaches it, so notes stay in line order and a parser only sees lines it can afford
+// to read.
 //   for (const text::NumberedLine& line : text::BoundedLines(text, kMaxLine, notes)) …
 class BoundedLines {
-public:
+  public:
     BoundedLines(std::string_view text, size_t max_len, ParseNotes& notes);
     class Iterator {
-    public:
+      public:
         const NumberedLine& operator*() const { return current_; }
         Iterator& operator++();
         bool operator!=(const Iterator& other) const { return next_ != other.next_ || done_ != other.done_; }
 
-    private:
+      private:
         friend class BoundedLines;
         Iterator(const BoundedLines* owner, size_t next) : owner_(owner), next_(next) {}
         const BoundedLines* owner_;
@@ -44,7 +45,7 @@ public:
     Iterator begin() const;
     Iterator end() const;
 
-private:
+  private:
     std::vector<std::string_view> lines_;
     size_t max_len_;
     ParseNotes& notes_;

@@ -36,7 +36,7 @@ std::optional<std::string> unescape_ssid(std::string_view s) {
 }
 
 class WifiInfoCollector final : public Collector {
-public:
+  public:
     WifiInfoCollector(std::string interface, std::vector<std::string> argv)
         : interface_(std::move(interface)), argv_(std::move(argv)) {}
     const char* type() const override { return "wifi_info"; }
@@ -46,19 +46,22 @@ public:
         ParseNotes notes;
         std::optional<WifiIfaceInfo> info = parse_iw_info(*text, interface_, notes);
         spec::log_notes(type(), interface_, notes, spec::Wording::radio);
-        if (!info) return make_error(Errc::parse_error, "wifi_info " + interface_ + ": no 'Interface " + interface_ + "' block");
+        if (!info)
+            return make_error(Errc::parse_error,
+                              "wifi_info " + interface_ + ": no 'Interface " + interface_ + "' block");
         out.wifi_info.push_back(std::move(*info));
         return {};
     }
 
-private:
+  private:
     std::string interface_;
     std::vector<std::string> argv_;
 };
 
 }  // namespace
 
-std::optional<WifiIfaceInfo> parse_iw_info(std::string_view text, const std::string& interface, ParseNotes& notes) {
+std::optional<WifiIfaceInfo> parse_iw_info(std::string_view text, const std::string& interface,
+                                           ParseNotes& notes) {
     std::optional<WifiIfaceInfo> found;
     bool inside = false;
     for (const NumberedLine& numbered : BoundedLines(text, kMaxLine, notes)) {
@@ -101,11 +104,13 @@ std::optional<WifiIfaceInfo> parse_iw_info(std::string_view text, const std::str
             }
             info.channel = static_cast<int>(*channel);
             if (fields.size() > 1 && fields[1].size() > 1 && fields[1][0] == '(') {
-                if (auto mhz = token_u64(fields[1].substr(1)); mhz && *mhz < 100000) info.frequency_mhz = static_cast<int>(*mhz);
+                if (auto mhz = token_u64(fields[1].substr(1)); mhz && *mhz < 100000)
+                    info.frequency_mhz = static_cast<int>(*mhz);
             }
             for (size_t i = 0; i + 1 < fields.size(); ++i) {
                 if (fields[i] == "width:") {
-                    if (auto w = token_u64(fields[i + 1]); w && *w <= 320) info.width_mhz = static_cast<int>(*w);
+                    if (auto w = token_u64(fields[i + 1]); w && *w <= 320)
+                        info.width_mhz = static_cast<int>(*w);
                 }
             }
         }
@@ -121,7 +126,8 @@ Result<std::unique_ptr<Collector>> make_wifi_info_collector(const cJSON* spec, s
     if (!interface) return interface.error();
     auto argv = spec::opt_argv(spec, "command", where);
     if (!argv) return argv.error();
-    std::vector<std::string> command = argv->value_or(std::vector<std::string>{"iw", "dev", *interface, "info"});
+    std::vector<std::string> command =
+        argv->value_or(std::vector<std::string>{"iw", "dev", *interface, "info"});
     return std::unique_ptr<Collector>(std::make_unique<WifiInfoCollector>(*interface, std::move(command)));
 }
 

@@ -6,9 +6,9 @@
 //   \tssid TP-Link_91D4
 //   \ttype AP
 //   \tchannel 10 (2457 MHz), width: 40 MHz, center1: 2447 MHz
-// The SSID is printed as iw's print_ssid_escaped does: bytes that are not printable, a backslash, and a space at
-// either end as "\xNN"; those are decoded. One collector per interface; the SSID of WiFi.SSID comes from here,
-// never from the profile. Format and sources: docs/sources-radio.md.
+// The SSID is printed as iw's print_ssid_escaped does: bytes that are not printable, a backslash, and a space
+// at either end as "\xNN"; those are decoded. One collector per interface; the SSID of WiFi.SSID comes from
+// here, never from the profile. Format and sources: docs/sources-radio.md.
 #pragma once
 
 #include <string>
@@ -18,9 +18,10 @@
 
 namespace cpe::agent {
 
-// The "Interface <name>" block of `iw dev <if> info` for `interface`. Lines it cannot read are noted and skipped;
-// no block for that interface gives nullopt (noted).
-std::optional<WifiIfaceInfo> parse_iw_info(std::string_view text, const std::string& interface, ParseNotes& notes);
+// The "Interface <name>" block of `iw dev <if> info` for `interface`. Lines it cannot read are noted and
+// skipped; no block for that interface gives nullopt (noted).
+std::optional<WifiIfaceInfo> parse_iw_info(std::string_view text, const std::string& interface,
+                                           ParseNotes& notes);
 
 // Spec: {"interface": "ra0", "command": [...]} (command defaults to iw dev <interface> info).
 Result<std::unique_ptr<Collector>> make_wifi_info_collector(const cJSON* spec, std::string_view where);

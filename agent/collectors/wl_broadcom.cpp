@@ -34,7 +34,7 @@ std::optional<int> mean_nonzero_dbm(std::string_view list, bool& bad) {
 }
 
 class WlBroadcomCollector final : public Collector {
-public:
+  public:
     WlBroadcomCollector(std::string interface, std::string tool)
         : interface_(std::move(interface)), tool_(std::move(tool)) {}
     const char* type() const override { return "wl_broadcom"; }
@@ -60,7 +60,7 @@ public:
         return {};
     }
 
-private:
+  private:
     std::string interface_;
     std::string tool_;
 };
@@ -78,14 +78,16 @@ std::vector<WlAssociation> parse_wl_assoclist(std::string_view text, ParseNotes&
         if (token == "assoclist") token = first_token(rest, &rest);
         auto mac = MacAddress::parse(token);
         if (!mac || !trim(rest).empty()) {
-            notes.add("assoclist line " + std::to_string(line_no) + ": not 'assoclist <MAC>': '" + clip(raw) + "'");
+            notes.add("assoclist line " + std::to_string(line_no) + ": not 'assoclist <MAC>': '" + clip(raw) +
+                      "'");
             continue;
         }
         bool seen = false;
         for (const WlAssociation& a : out) seen = seen || a.mac == *mac;
         if (seen) continue;
         if (out.size() >= kWlMaxStations) {
-            notes.add("assoclist: more than " + std::to_string(kWlMaxStations) + " stations, the rest ignored");
+            notes.add("assoclist: more than " + std::to_string(kWlMaxStations) +
+                      " stations, the rest ignored");
             break;
         }
         out.push_back({*mac, std::string(token)});
@@ -117,8 +119,10 @@ Station parse_wl_sta_info(std::string_view text, const MacAddress& mac, const st
         }
         if (line.substr(0, 5) == "idle ") {
             auto v = to_u32(token_u64(first_token(line.substr(5))));
-            if (v && *v <= UINT32_MAX / 1000) s.inactive_ms = *v * 1000;
-            else bad_value("idle", line.substr(5));
+            if (v && *v <= UINT32_MAX / 1000)
+                s.inactive_ms = *v * 1000;
+            else
+                bad_value("idle", line.substr(5));
             continue;
         }
         if (line.substr(0, 11) == "in network ") {
@@ -128,13 +132,18 @@ Station parse_wl_sta_info(std::string_view text, const MacAddress& mac, const st
         }
         if (line.substr(0, 6) == "flags ") {
             size_t colon = line.find(':');
-            std::string_view rest = colon == std::string_view::npos ? std::string_view{} : line.substr(colon + 1);
+            std::string_view rest =
+                colon == std::string_view::npos ? std::string_view{} : line.substr(colon + 1);
             while (!trim(rest).empty()) {
                 std::string_view flag = first_token(rest, &rest);
-                if (flag == "EHT_CAP") s.standard = newer_standard(s.standard, "be");
-                else if (flag == "HE_CAP") s.standard = newer_standard(s.standard, "ax");
-                else if (flag == "VHT_CAP") s.standard = newer_standard(s.standard, "ac");
-                else if (flag == "N_CAP") s.standard = newer_standard(s.standard, "n");
+                if (flag == "EHT_CAP")
+                    s.standard = newer_standard(s.standard, "be");
+                else if (flag == "HE_CAP")
+                    s.standard = newer_standard(s.standard, "ax");
+                else if (flag == "VHT_CAP")
+                    s.standard = newer_standard(s.standard, "ac");
+                else if (flag == "N_CAP")
+                    s.standard = newer_standard(s.standard, "n");
             }
             continue;
         }
@@ -144,14 +153,22 @@ Station parse_wl_sta_info(std::string_view text, const MacAddress& mac, const st
             field = token_u64(value);
             if (!field) bad_value(key, value);
         };
-        if (key == "tx total bytes") counter(s.tx_bytes);
-        else if (key == "tx total pkts") counter(s.tx_packets);
-        else if (key == "rx total bytes") counter(s.rx_bytes);
-        else if (key == "rx total pkts") counter(s.rx_packets);
-        else if (key == "tx data bytes") counter(tx_data_bytes);
-        else if (key == "tx data pkts") counter(tx_data_pkts);
-        else if (key == "rx data bytes") counter(rx_data_bytes);
-        else if (key == "rx data pkts") counter(rx_data_pkts);
+        if (key == "tx total bytes")
+            counter(s.tx_bytes);
+        else if (key == "tx total pkts")
+            counter(s.tx_packets);
+        else if (key == "rx total bytes")
+            counter(s.rx_bytes);
+        else if (key == "rx total pkts")
+            counter(s.rx_packets);
+        else if (key == "tx data bytes")
+            counter(tx_data_bytes);
+        else if (key == "tx data pkts")
+            counter(tx_data_pkts);
+        else if (key == "rx data bytes")
+            counter(rx_data_bytes);
+        else if (key == "rx data pkts")
+            counter(rx_data_pkts);
         else if (key == "rate of last tx pkt" || key == "rate of last rx pkt") {
             std::string_view unit;
             auto kbps = token_u64(first_token(value, &unit));
@@ -161,16 +178,21 @@ Station parse_wl_sta_info(std::string_view text, const MacAddress& mac, const st
         } else if (key == "smoothed rssi") {
             auto dbm = leading_int_in(value, -200, 0);
             // 0 is what the driver prints before it has measured anything.
-            if (dbm && *dbm != 0) s.signal_dbm = static_cast<int>(*dbm);
-            else if (!dbm) bad_value(key, value);
-        } else if (key == "per antenna average rssi of rx data frames" || key == "per antenna rssi of last rx data frame" ||
-                   key == "per antenna noise floor") {
+            if (dbm && *dbm != 0)
+                s.signal_dbm = static_cast<int>(*dbm);
+            else if (!dbm)
+                bad_value(key, value);
+        } else if (key == "per antenna average rssi of rx data frames" ||
+                   key == "per antenna rssi of last rx data frame" || key == "per antenna noise floor") {
             bool bad = false;
             auto mean = mean_nonzero_dbm(value, bad);
             if (bad) bad_value(key, value);
-            if (key == "per antenna noise floor") s.noise_dbm = mean;
-            else if (key == "per antenna average rssi of rx data frames") rssi_avg = mean;
-            else rssi_last = mean;
+            if (key == "per antenna noise floor")
+                s.noise_dbm = mean;
+            else if (key == "per antenna average rssi of rx data frames")
+                rssi_avg = mean;
+            else
+                rssi_last = mean;
         }
     }
     if (!s.tx_bytes) s.tx_bytes = tx_data_bytes;
@@ -188,7 +210,8 @@ Result<std::unique_ptr<Collector>> make_wl_broadcom_collector(const cJSON* spec,
     if (!interface) return interface.error();
     auto tool = spec::opt_string(spec, "tool", where);
     if (!tool) return tool.error();
-    return std::unique_ptr<Collector>(std::make_unique<WlBroadcomCollector>(*interface, tool->value_or("wl")));
+    return std::unique_ptr<Collector>(
+        std::make_unique<WlBroadcomCollector>(*interface, tool->value_or("wl")));
 }
 
 }  // namespace cpe::agent

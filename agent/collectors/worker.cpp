@@ -64,7 +64,9 @@ void Worker::run() {
 bool AsyncCommandRunner::run(std::vector<std::string> argv, Done done, int timeout_ms, size_t max_bytes) {
     SourceReader& reader = reader_;
     return worker_.submit<Result<std::string>>(
-        [&reader, argv = std::move(argv), timeout_ms, max_bytes] { return reader.run(argv, timeout_ms, max_bytes); },
+        [&reader, argv = std::move(argv), timeout_ms, max_bytes] {
+            return reader.run(argv, timeout_ms, max_bytes);
+        },
         std::move(done));
 }
 

@@ -1,8 +1,8 @@
-// Work off the event loop. The agent's loop (libwebsockets) must never wait on a device: a collector command may
-// take its full time limit (3 s) and a refresh runs a dozen of them. A Worker is one thread that takes jobs in
-// order and hands each result back through `post` (EventLoop::post in the agent), so the completion runs on the
-// loop thread while the loop went on serving USP meanwhile. AsyncCommandRunner is the small case of it: one
-// command, its output delivered on the loop.
+// Work off the event loop. The agent's loop (libwebsockets) must never wait on a device: a collector command
+// may take its full time limit (3 s) and a refresh runs a dozen of them. A Worker is one thread that takes
+// jobs in order and hands each result back through `post` (EventLoop::post in the agent), so the completion
+// runs on the loop thread while the loop went on serving USP meanwhile. AsyncCommandRunner is the small case
+// of it: one command, its output delivered on the loop.
 //
 // Ownership rule for callers: whatever a job touches belongs to the worker from submit() until its completion
 // runs on the loop; the loop does not touch it in between (the daemon submits the next refresh only from the
@@ -25,12 +25,13 @@
 namespace cpe::agent {
 
 class Worker {
-public:
+  public:
     // Hands a completion to the loop thread; called on the worker thread.
     using Post = std::function<void(std::function<void()>)>;
 
     // Starts the thread (with every signal blocked: the agent's signals go to its sigwait thread, and the
-    // commands it spawns get a clean mask of their own). At most `max_queued` jobs wait behind the running one.
+    // commands it spawns get a clean mask of their own). At most `max_queued` jobs wait behind the running
+    // one.
     explicit Worker(Post post, size_t max_queued = 8);
     // Stops: jobs not started are dropped, the running one ends by itself (its commands keep their time
     // limits; long jobs poll stopping() to cut short), completions not yet posted are not posted.
@@ -54,7 +55,7 @@ public:
     // True once the destructor started: long jobs check it between steps.
     bool stopping() const;
 
-private:
+  private:
     bool enqueue(std::function<void()> job);
     void run();
 
@@ -69,11 +70,11 @@ private:
 };
 
 // Runs one command through a SourceReader (the live device: spawned, watched with its time limit and output
-// bound, killed on timeout, reaped; a fixture: its captured output) on a Worker, and delivers the result on the
-// loop. For commands the loop starts on demand (a Wi-Fi site survey, a diagnostic): the refresh's collectors run
-// their commands on the worker already.
+// bound, killed on timeout, reaped; a fixture: its captured output) on a Worker, and delivers the result on
+// the loop. For commands the loop starts on demand (a Wi-Fi site survey, a diagnostic): the refresh's
+// collectors run their commands on the worker already.
 class AsyncCommandRunner {
-public:
+  public:
     using Done = std::function<void(Result<std::string>)>;
 
     // `reader` is stateless in both implementations and may be shared with the board's collectors; it and
@@ -84,7 +85,7 @@ public:
     bool run(std::vector<std::string> argv, Done done, int timeout_ms = kDefaultCommandTimeoutMs,
              size_t max_bytes = kDefaultMaxSourceBytes);
 
-private:
+  private:
     Worker& worker_;
     SourceReader& reader_;
 };

@@ -21,7 +21,8 @@ Status check_keys(const cJSON* obj, const std::string& where, std::initializer_l
         if (!known) {
             std::string list;
             for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
-            return bad(where.empty() ? std::string(name) : where + "." + name, "unknown key (known: " + list + ")");
+            return bad(where.empty() ? std::string(name) : where + "." + name,
+                       "unknown key (known: " + list + ")");
         }
     }
     return {};
@@ -38,13 +39,15 @@ Status get_string(const cJSON* obj, const char* key, const std::string& where, s
 }
 
 template <typename T>
-Status get_uint(const cJSON* obj, const char* key, const std::string& where, T& out, uint64_t min, uint64_t max) {
+Status get_uint(const cJSON* obj, const char* key, const std::string& where, T& out, uint64_t min,
+                uint64_t max) {
     const cJSON* item = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!item) return {};
     const std::string name = where.empty() ? std::string(key) : where + "." + key;
     if (!cJSON_IsNumber(item)) return bad(name, "must be a number");
     const double v = item->valuedouble;
-    if (v != static_cast<double>(static_cast<int64_t>(v)) || v < static_cast<double>(min) || v > static_cast<double>(max))
+    if (v != static_cast<double>(static_cast<int64_t>(v)) || v < static_cast<double>(min) ||
+        v > static_cast<double>(max))
         return bad(name, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
     out = static_cast<T>(v);
     return {};
@@ -62,15 +65,17 @@ Status parse_server(const cJSON* root, Server& sv) {
     const cJSON* obj = cJSON_GetObjectItemCaseSensitive(root, "server");
     if (!obj) return {};
     if (!cJSON_IsObject(obj)) return bad("server", "must be an object");
-    Status st = check_keys(obj, "server", {"enabled", "bind", "port", "path", "tls", "allowed_controllers",
-                                           "max_connections", "first_record_timeout_s", "insecure_lan"});
+    Status st = check_keys(obj, "server",
+                           {"enabled", "bind", "port", "path", "tls", "allowed_controllers",
+                            "max_connections", "first_record_timeout_s", "insecure_lan"});
     if (!st) return st;
     const bool has_port = cJSON_GetObjectItemCaseSensitive(obj, "port") != nullptr;
-    for (Status s : {get_bool(obj, "enabled", "server", sv.enabled), get_string(obj, "bind", "server", sv.bind),
-                     get_uint(obj, "port", "server", sv.port, 0, 65535), get_string(obj, "path", "server", sv.path),
-                     get_uint(obj, "max_connections", "server", sv.max_connections, 1, 16),
-                     get_uint(obj, "first_record_timeout_s", "server", sv.first_record_timeout_s, 1, 3600),
-                     get_bool(obj, "insecure_lan", "server", sv.insecure_lan)}) {
+    for (Status s :
+         {get_bool(obj, "enabled", "server", sv.enabled), get_string(obj, "bind", "server", sv.bind),
+          get_uint(obj, "port", "server", sv.port, 0, 65535), get_string(obj, "path", "server", sv.path),
+          get_uint(obj, "max_connections", "server", sv.max_connections, 1, 16),
+          get_uint(obj, "first_record_timeout_s", "server", sv.first_record_timeout_s, 1, 3600),
+          get_bool(obj, "insecure_lan", "server", sv.insecure_lan)}) {
         if (!s) return s;
     }
     if (!sv.path.starts_with("/") || sv.path.find_first_of("?# ") != std::string::npos)
@@ -90,12 +95,15 @@ Status parse_server(const cJSON* root, Server& sv) {
             return bad(t.cert_file.empty() ? "server.tls.cert_file" : "server.tls.key_file",
                        "cert_file and key_file go together (the server's certificate)");
         if (t.cert_file.empty() && (!t.ca_file.empty() || t.require_client_cert))
-            return bad("server.tls.cert_file", "missing: ca_file / require_client_cert need the server's own certificate");
+            return bad("server.tls.cert_file",
+                       "missing: ca_file / require_client_cert need the server's own certificate");
         if (t.require_client_cert && t.ca_file.empty())
-            return bad("server.tls.ca_file", "required with require_client_cert (the CA controllers' certificates chain to)");
+            return bad("server.tls.ca_file",
+                       "required with require_client_cert (the CA controllers' certificates chain to)");
     }
     if (const cJSON* list = cJSON_GetObjectItemCaseSensitive(obj, "allowed_controllers")) {
-        if (!cJSON_IsArray(list)) return bad("server.allowed_controllers", "must be an array of endpoint ids");
+        if (!cJSON_IsArray(list))
+            return bad("server.allowed_controllers", "must be an array of endpoint ids");
         int i = 0;
         for (const cJSON* item = list->child; item; item = item->next, ++i) {
             const std::string name = "server.allowed_controllers[" + std::to_string(i) + "]";
@@ -109,9 +117,10 @@ Status parse_server(const cJSON* root, Server& sv) {
             return bad("server.bind", "missing: the LAN address or interface to listen on (e.g. \"br-lan\")");
         if (!has_port) return bad("server.port", "missing: the port to listen on (0 = any free port)");
         if (!sv.authenticated() && !sv.insecure_lan)
-            return bad("server", "refusing server mode without authentication: set tls.require_client_cert (with "
-                                 "tls.cert_file, key_file, ca_file) and allowed_controllers, or \"insecure_lan\": true "
-                                 "to accept any controller on the LAN");
+            return bad("server",
+                       "refusing server mode without authentication: set tls.require_client_cert (with "
+                       "tls.cert_file, key_file, ca_file) and allowed_controllers, or \"insecure_lan\": true "
+                       "to accept any controller on the LAN");
     }
     return {};
 }
@@ -143,7 +152,8 @@ Result<WsUrl> parse_ws_url(std::string_view text) {
     }
     for (char c : text)
         if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f)
-            return make_error(Errc::invalid_argument, "must be a ws:// or wss:// URL (no spaces or control characters)");
+            return make_error(Errc::invalid_argument,
+                              "must be a ws:// or wss:// URL (no spaces or control characters)");
     size_t slash = rest.find_first_of("/?");
     std::string_view authority = rest.substr(0, slash);
     std::string_view path = slash == std::string_view::npos ? std::string_view("/") : rest.substr(slash);
@@ -152,11 +162,13 @@ Result<WsUrl> parse_ws_url(std::string_view text) {
     std::string_view port_text;
     if (authority.starts_with("[")) {
         size_t close = authority.find(']');
-        if (close == std::string_view::npos) return make_error(Errc::invalid_argument, "unterminated IPv6 address");
+        if (close == std::string_view::npos)
+            return make_error(Errc::invalid_argument, "unterminated IPv6 address");
         url.host = std::string(authority.substr(1, close - 1));
         std::string_view after = authority.substr(close + 1);
         if (!after.empty()) {
-            if (after[0] != ':') return make_error(Errc::invalid_argument, "unexpected text after the IPv6 address");
+            if (after[0] != ':')
+                return make_error(Errc::invalid_argument, "unexpected text after the IPv6 address");
             port_text = after.substr(1);
             if (port_text.empty()) return make_error(Errc::invalid_argument, "empty port");
         }
@@ -168,12 +180,15 @@ Result<WsUrl> parse_ws_url(std::string_view text) {
             if (port_text.empty()) return make_error(Errc::invalid_argument, "empty port");
         }
     }
-    if (url.host.empty()) return make_error(Errc::invalid_argument, "must be a ws:// or wss:// URL with a host");
+    if (url.host.empty())
+        return make_error(Errc::invalid_argument, "must be a ws:// or wss:// URL with a host");
     url.port = url.tls ? 443 : 80;
     if (!port_text.empty() && !valid_port(port_text, url.port))
-        return make_error(Errc::invalid_argument, "port '" + std::string(port_text) + "' is not a number from 1 to 65535");
+        return make_error(Errc::invalid_argument,
+                          "port '" + std::string(port_text) + "' is not a number from 1 to 65535");
     url.path = path.starts_with("?") ? "/" + std::string(path) : std::string(path);
-    if (url.path.find('#') != std::string::npos) return make_error(Errc::invalid_argument, "a fragment ('#') is not allowed");
+    if (url.path.find('#') != std::string::npos)
+        return make_error(Errc::invalid_argument, "a fragment ('#') is not allowed");
     return url;
 }
 
@@ -183,10 +198,12 @@ Result<Config> parse(std::string_view text, std::string_view what) {
     const cJSON* root = doc->get();
     Config c;
     auto in_file = [&](Error e) { return e.with_context(std::string(what)); };
-    if (!cJSON_IsObject(root)) return in_file(make_error(Errc::invalid_argument, "config: must be a JSON object"));
-    Status st = check_keys(root, "", {"endpoint_id", "controller", "refresh_interval_s", "periodic_interval_s",
-                                      "ping_interval_s", "state_dir", "reboot_command", "reconnect",
-                                      "max_record_bytes", "server", "vendor_prefix", "update"});
+    if (!cJSON_IsObject(root))
+        return in_file(make_error(Errc::invalid_argument, "config: must be a JSON object"));
+    Status st = check_keys(root, "",
+                           {"endpoint_id", "controller", "refresh_interval_s", "periodic_interval_s",
+                            "ping_interval_s", "state_dir", "reboot_command", "reconnect", "max_record_bytes",
+                            "server", "vendor_prefix", "update"});
     if (!st) return in_file(st.error());
     for (Status s : {get_string(root, "endpoint_id", "", c.endpoint_id),
                      get_uint(root, "refresh_interval_s", "", c.refresh_interval_s, 1, 86400),
@@ -201,7 +218,8 @@ Result<Config> parse(std::string_view text, std::string_view what) {
     if (cJSON_GetObjectItemCaseSensitive(root, "endpoint_id") && c.endpoint_id.empty())
         return in_file(bad("endpoint_id", "must not be empty (leave it out for os::<OUI>-<serial>)"));
     if (!c.vendor_prefix.empty())
-        if (Status vp = tr181::check_vendor_prefix(c.vendor_prefix, "vendor_prefix"); !vp) return in_file(vp.error());
+        if (Status vp = tr181::check_vendor_prefix(c.vendor_prefix, "vendor_prefix"); !vp)
+            return in_file(vp.error());
     if (c.reboot_command.find_first_not_of(' ') == std::string::npos)
         return in_file(bad("reboot_command", "must name a program"));
 
@@ -218,7 +236,8 @@ Result<Config> parse(std::string_view text, std::string_view what) {
             if (!s) return in_file(s.error());
         }
         if (r.min_ms > r.cap_ms) return in_file(bad("reconnect.min_ms", "must not exceed reconnect.cap_ms"));
-        if (r.base_ms > r.cap_ms) return in_file(bad("reconnect.base_ms", "must not exceed reconnect.cap_ms"));
+        if (r.base_ms > r.cap_ms)
+            return in_file(bad("reconnect.base_ms", "must not exceed reconnect.cap_ms"));
     }
     if (Status s = parse_server(root, c.server); !s) return in_file(s.error());
     if (const cJSON* up = cJSON_GetObjectItemCaseSensitive(root, "update")) {
@@ -233,7 +252,8 @@ Result<Config> parse(std::string_view text, std::string_view what) {
             if (!s) return in_file(s.error());
         }
         if (c.update.signing_key.empty())
-            return in_file(bad("update.signing_key", "missing: the public key update manifests are signed with"));
+            return in_file(
+                bad("update.signing_key", "missing: the public key update manifests are signed with"));
     }
     const cJSON* ctl = cJSON_GetObjectItemCaseSensitive(root, "controller");
     if (!ctl && c.server.enabled) return c;  // server mode only: controllers connect in
@@ -242,7 +262,8 @@ Result<Config> parse(std::string_view text, std::string_view what) {
     st = check_keys(ctl, "controller", {"url", "endpoint_id", "ca_file", "cert_file", "key_file"});
     if (!st) return in_file(st.error());
     Controller& k = c.controller;
-    for (Status s : {get_string(ctl, "url", "controller", k.url), get_string(ctl, "endpoint_id", "controller", k.endpoint_id),
+    for (Status s : {get_string(ctl, "url", "controller", k.url),
+                     get_string(ctl, "endpoint_id", "controller", k.endpoint_id),
                      get_string(ctl, "ca_file", "controller", k.ca_file),
                      get_string(ctl, "cert_file", "controller", k.cert_file),
                      get_string(ctl, "key_file", "controller", k.key_file)}) {
@@ -250,14 +271,18 @@ Result<Config> parse(std::string_view text, std::string_view what) {
     }
     if (k.url.empty()) return in_file(bad("controller.url", "missing: must be a ws:// or wss:// URL"));
     if (k.endpoint_id.empty())
-        return in_file(bad("controller.endpoint_id", "missing: the controller's USP endpoint id (e.g. \"self::cpe-hub\")"));
+        return in_file(bad("controller.endpoint_id",
+                           "missing: the controller's USP endpoint id (e.g. \"self::cpe-hub\")"));
     auto url = parse_ws_url(k.url);
     if (!url) return in_file(bad("controller.url", url.error().message));
     k.parsed = *url;
     if (k.parsed.tls && k.ca_file.empty())
-        return in_file(bad("controller.ca_file", "required for a wss:// URL (the CA the controller's certificate is checked against)"));
+        return in_file(
+            bad("controller.ca_file",
+                "required for a wss:// URL (the CA the controller's certificate is checked against)"));
     if (!k.parsed.tls && (!k.ca_file.empty() || !k.cert_file.empty() || !k.key_file.empty()))
-        return in_file(bad("controller.url", "certificates are configured but the URL is ws:// (use wss://)"));
+        return in_file(
+            bad("controller.url", "certificates are configured but the URL is ws:// (use wss://)"));
     if (k.cert_file.empty() != k.key_file.empty())
         return in_file(bad(k.cert_file.empty() ? "controller.cert_file" : "controller.key_file",
                            "cert_file and key_file go together (mutual TLS)"));

@@ -1,5 +1,6 @@
 // The agent's run-time configuration (`cpe-agent run --config <file>`): one JSON object, every key checked.
-// Unknown keys and wrong types are errors naming the key ("config.controller.url: must be a ws:// or wss:// URL").
+// Unknown keys and wrong types are errors naming the key ("config.controller.url: must be a ws:// or wss://
+// URL").
 #pragma once
 
 #include <cstdint>
@@ -24,7 +25,8 @@ Result<WsUrl> parse_ws_url(std::string_view text);
 struct Controller {
     std::string url;
     WsUrl parsed;
-    std::string endpoint_id;  // the controller's USP endpoint id, e.g. "self::cpe-hub" (records from others are dropped)
+    std::string endpoint_id;  // the controller's USP endpoint id, e.g. "self::cpe-hub" (records from others
+                              // are dropped)
     std::string ca_file;      // required for wss://
     std::string cert_file;    // client certificate for mutual TLS (with key_file)
     std::string key_file;
@@ -34,7 +36,7 @@ struct Reconnect {  // exponential back-off with full jitter (common/net/backoff
     uint64_t min_ms = 500;
     uint64_t base_ms = 2000;
     uint64_t cap_ms = 300000;
-    uint64_t stable_s = 60;  // a connection up this long resets the back-off
+    uint64_t stable_s = 60;          // a connection up this long resets the back-off
     uint64_t initial_jitter_ms = 0;  // first connection after start delayed uniformly in [0, this]
 };
 
@@ -42,7 +44,7 @@ struct Reconnect {  // exponential back-off with full jitter (common/net/backoff
 struct ServerTls {
     std::string cert_file;  // ours (with key_file): set = wss
     std::string key_file;
-    std::string ca_file;    // the CA controllers' certificates must chain to
+    std::string ca_file;               // the CA controllers' certificates must chain to
     bool require_client_cert = false;  // and its CN must equal the controller's ?eid=
 };
 
@@ -61,13 +63,15 @@ struct Server {
     bool authenticated() const { return tls.require_client_cert && !allowed_controllers.empty(); }
 };
 
-// Self-update over USP (agent/update/): refused unless signing_key names the key manifests must be signed with.
+// Self-update over USP (agent/update/): refused unless signing_key names the key manifests must be signed
+// with.
 struct Update {
     std::string signing_key;        // PEM public key (ECDSA P-256), e.g. /etc/cpe-agent/signing.pub
     std::string ca_file;            // CA for https:// download URLs ("" = the controller's ca_file)
     uint32_t max_bytes = 8u << 20;  // a larger download is refused (the flash is small)
     uint32_t timeout_s = 300;       // whole download
-    std::string manifest;           // the flashed package's manifest ("" = <program dir>/../lib/cpe-agent/manifest.json)
+    std::string
+        manifest;  // the flashed package's manifest ("" = <program dir>/../lib/cpe-agent/manifest.json)
 };
 
 struct Config {
@@ -77,10 +81,11 @@ struct Config {
     uint32_t refresh_interval_s = 30;
     uint32_t periodic_interval_s = 300;
     uint32_t ping_interval_s = 30;
-    // The operator's TR-106 prefix for the agent's extension parameters (X_<OUI>_ or X_<DOMAIN>_, tr181/vendor.hpp);
+    // The operator's TR-106 prefix for the agent's extension parameters (X_<OUI>_ or X_<DOMAIN>_,
+    // tr181/vendor.hpp);
     // "" = the extensions are not offered.
     std::string vendor_prefix;
-    std::string state_dir;        // where Reboot() requests and the boot cause are kept; "" = none
+    std::string state_dir;                  // where Reboot() requests and the boot cause are kept; "" = none
     std::string reboot_command = "reboot";  // argv split on spaces, run without a shell (live device only)
     Reconnect reconnect;
     uint32_t max_record_bytes = 64 * 1024;  // larger records from the controller close the connection (1003)

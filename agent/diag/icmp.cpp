@@ -55,7 +55,9 @@ uint16_t inet_checksum(std::span<const uint8_t> bytes) {
 
 namespace {
 
-uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+uint16_t be16(const uint8_t* p) {
+    return static_cast<uint16_t>(p[0] << 8 | p[1]);
+}
 
 }  // namespace
 
@@ -134,9 +136,10 @@ Result<IcmpSocket> IcmpSocket::open(int family, const std::string& device, int t
     uint16_t id = 0;
     if (raw && getrandom(&id, sizeof(id), 0) != sizeof(id)) id = static_cast<uint16_t>(getpid());
     IcmpSocket s(fd, raw, family, id);
-    if (!device.empty() &&
-        setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device.c_str(), static_cast<socklen_t>(device.size())) != 0)
-        return make_error(Errc::io_error, "cannot bind the ICMP socket to " + device + ": " + strerror(errno));
+    if (!device.empty() && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device.c_str(),
+                                      static_cast<socklen_t>(device.size())) != 0)
+        return make_error(Errc::io_error,
+                          "cannot bind the ICMP socket to " + device + ": " + strerror(errno));
     if (tclass) {
         const int r = family == AF_INET6 ? setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tclass, sizeof(tclass))
                                          : setsockopt(fd, IPPROTO_IP, IP_TOS, &tclass, sizeof(tclass));
@@ -147,8 +150,10 @@ Result<IcmpSocket> IcmpSocket::open(int family, const std::string& device, int t
 
 Status IcmpSocket::connect(const Address& to) {
     Address a = to;
-    if (a.family() == AF_INET) reinterpret_cast<sockaddr_in*>(&a.sa)->sin_port = 0;
-    else reinterpret_cast<sockaddr_in6*>(&a.sa)->sin6_port = 0;
+    if (a.family() == AF_INET)
+        reinterpret_cast<sockaddr_in*>(&a.sa)->sin_port = 0;
+    else
+        reinterpret_cast<sockaddr_in6*>(&a.sa)->sin6_port = 0;
     if (::connect(fd_, reinterpret_cast<const sockaddr*>(&a.sa), a.len) != 0)
         return make_error(Errc::unavailable, "cannot reach " + to.text() + ": " + strerror(errno));
     if (!raw_) {  // the kernel uses the ping socket's local "port" as the echo identifier
@@ -183,7 +188,8 @@ Status IcmpSocket::send_echo(uint16_t seq, std::span<const uint8_t> payload) {
     }
     if (::send(fd_, pkt.data(), pkt.size(), 0) < 0) {
         // An unreachable network or a refused send (EHOSTUNREACH, ENETUNREACH) is a lost probe, not an error.
-        if (errno == EHOSTUNREACH || errno == ENETUNREACH || errno == ECONNREFUSED || errno == EHOSTDOWN) return {};
+        if (errno == EHOSTUNREACH || errno == ENETUNREACH || errno == ECONNREFUSED || errno == EHOSTDOWN)
+            return {};
         return make_error(Errc::io_error, std::string("send: ") + strerror(errno));
     }
     return {};
@@ -193,7 +199,8 @@ Result<bool> IcmpSocket::wait_reply(uint16_t seq, std::span<const uint8_t> paylo
     const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     std::vector<uint8_t> buf(65536 + 64);
     while (true) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
         if (left.count() <= 0) return false;
         pollfd p{fd_, POLLIN, 0};
         const int r = poll(&p, 1, static_cast<int>(left.count()));
@@ -204,11 +211,12 @@ Result<bool> IcmpSocket::wait_reply(uint16_t seq, std::span<const uint8_t> paylo
             if (errno == EAGAIN || errno == EINTR || errno == ECONNREFUSED || errno == EHOSTUNREACH) continue;
             return make_error(Errc::io_error, std::string("recv: ") + strerror(errno));
         }
-        auto m = parse_icmp(std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)), raw_ && family_ == AF_INET,
-                            family_ == AF_INET6);
+        auto m = parse_icmp(std::span<const uint8_t>(buf.data(), static_cast<size_t>(n)),
+                            raw_ && family_ == AF_INET, family_ == AF_INET6);
         if (!m || m->kind != IcmpMessage::Kind::echo_reply) continue;
         if (m->seq != seq || (raw_ && m->id != id_)) continue;
-        if (m->payload.size() != payload.size() || !std::equal(payload.begin(), payload.end(), m->payload.begin()))
+        if (m->payload.size() != payload.size() ||
+            !std::equal(payload.begin(), payload.end(), m->payload.begin()))
             continue;
         return true;
     }

@@ -31,7 +31,7 @@ struct IcmpMessage {
     enum class Kind { echo_reply, error, other };
     Kind kind = Kind::other;
     uint8_t type = 0, code = 0;
-    uint16_t id = 0, seq = 0;        // echo_reply: of the reply; error: of the echo request it quotes (if any)
+    uint16_t id = 0, seq = 0;  // echo_reply: of the reply; error: of the echo request it quotes (if any)
     std::span<const uint8_t> payload;  // echo_reply: the data after the 8-byte header
 };
 
@@ -44,11 +44,13 @@ std::optional<IcmpMessage> parse_icmp(std::span<const uint8_t> bytes, bool with_
 uint16_t inet_checksum(std::span<const uint8_t> bytes);
 
 class IcmpSocket {
-public:
+  public:
     // An echo socket for `family` (AF_INET/AF_INET6); `device` ("" = any) binds it to an interface; `tclass`
     // is the IP TOS / traffic class byte (DSCP << 2).
     static Result<IcmpSocket> open(int family, const std::string& device, int tclass);
-    IcmpSocket(IcmpSocket&& o) noexcept : fd_(o.fd_), raw_(o.raw_), family_(o.family_), id_(o.id_) { o.fd_ = -1; }
+    IcmpSocket(IcmpSocket&& o) noexcept : fd_(o.fd_), raw_(o.raw_), family_(o.family_), id_(o.id_) {
+        o.fd_ = -1;
+    }
     IcmpSocket& operator=(IcmpSocket&& o) noexcept;
     ~IcmpSocket();
 
@@ -62,7 +64,7 @@ public:
     // skipped. True on a match, false on timeout.
     Result<bool> wait_reply(uint16_t seq, std::span<const uint8_t> payload, int timeout_ms);
 
-private:
+  private:
     IcmpSocket(int fd, bool raw, int family, uint16_t id) : fd_(fd), raw_(raw), family_(family), id_(id) {}
     int fd_ = -1;
     bool raw_ = false;

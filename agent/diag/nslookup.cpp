@@ -60,16 +60,22 @@ usp::Args run_nslookup(const std::string& root, const usp::RunContext& ctx) {
             auto r = net::dns::query(server, host, type, timeout_ms, stop, 53, device);
             std::string f;
             if (!r) {
-                if (r.error().code == Errc::invalid_argument) f = "Error_HostNameNotResolved";
-                else if (r.error().code == Errc::timeout) f = "Error_Timeout";
-                else if (r.error().code == Errc::unavailable) f = "Error_DNSServerNotAvailable";
-                else f = "Error_Other";
+                if (r.error().code == Errc::invalid_argument)
+                    f = "Error_HostNameNotResolved";
+                else if (r.error().code == Errc::timeout)
+                    f = "Error_Timeout";
+                else if (r.error().code == Errc::unavailable)
+                    f = "Error_DNSServerNotAvailable";
+                else
+                    f = "Error_Other";
             } else {
                 if (!any_answer) response_ms = (r->response_us + 500) / 1000;
                 any_answer = true;
                 authoritative = authoritative && r->response.authoritative;
-                if (r->response.rcode == 3) f = "Error_HostNameNotResolved";
-                else if (r->response.rcode != 0) f = "Error_Other";
+                if (r->response.rcode == 3)
+                    f = "Error_HostNameNotResolved";
+                else if (r->response.rcode != 0)
+                    f = "Error_Other";
                 for (const net::dns::Record& rec : r->response.answers) {
                     if (rec.type != type || rec.data.empty() || count >= kMaxAddresses) continue;
                     addresses += (count++ ? "," : "") + rec.data;
@@ -117,8 +123,9 @@ usp::CommandSpec nslookup_command(std::string root) {
         const uint64_t worst = std::stoull(a.at("NumberOfRepetitions")) * std::stoull(a.at("Timeout")) * 2;
         if (worst > uint64_t{kMaxSeconds} * 1000)
             return usp::ArgError{"NumberOfRepetitions", cpe::usp::err::invalid_value,
-                                 "NumberOfRepetitions × Timeout × 2 queries may take " + std::to_string(worst / 1000) +
-                                     " s: at most " + std::to_string(kMaxSeconds) + " s"};
+                                 "NumberOfRepetitions × Timeout × 2 queries may take " +
+                                     std::to_string(worst / 1000) + " s: at most " +
+                                     std::to_string(kMaxSeconds) + " s"};
         return std::nullopt;
     };
     c.run = [root = std::move(root)](const usp::RunContext& ctx) { return run_nslookup(root, ctx); };

@@ -34,7 +34,8 @@ usp::Args run_ping(const Resolver& resolver, const usp::RunContext& ctx) {
     const usp::Args& a = ctx.args;
     const std::string host = a.at("Host");
     auto to = resolver(host, a.at("ProtocolVersion"), [&ctx] { return ctx.stop_now(); });
-    if (!to) return failed(to.error().code == Errc::not_found ? "Error_CannotResolveHostName" : "Error_Internal");
+    if (!to)
+        return failed(to.error().code == Errc::not_found ? "Error_CannotResolveHostName" : "Error_Internal");
     const uint32_t reps = static_cast<uint32_t>(std::stoul(a.at("NumberOfRepetitions")));
     const int timeout_ms = static_cast<int>(std::stoul(a.at("Timeout")));
     const size_t size = std::stoul(a.at("DataBlockSize"));
@@ -60,7 +61,9 @@ usp::Args run_ping(const Resolver& resolver, const usp::RunContext& ctx) {
         // Waits in slices so that a cancel or the deadline is seen within 100 ms.
         bool answered = false;
         while (!answered && !ctx.stop_now()) {
-            const auto left = timeout_ms - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sent).count();
+            const auto left =
+                timeout_ms -
+                std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sent).count();
             if (left <= 0) break;
             auto r = sock->wait_reply(seq, payload, static_cast<int>(std::min<int64_t>(left, 100)));
             if (!r) return failed("Error_Internal");

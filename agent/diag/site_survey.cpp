@@ -63,12 +63,16 @@ std::string printable(std::string_view s) {
     return out;
 }
 
-bool has(std::string_view hay, std::string_view needle) { return hay.find(needle) != std::string_view::npos; }
+bool has(std::string_view hay, std::string_view needle) {
+    return hay.find(needle) != std::string_view::npos;
+}
 
 // TR-181 SecurityModeEnabled from what the beacon carries.
 std::string security_of(bool privacy, bool wpa, bool rsn, bool psk, bool sae, bool eap) {
     if (!wpa && !rsn) return privacy ? "WEP-64" : "None";  // WEP key length is not in the beacon
-    if (eap) return rsn && wpa ? "WPA-WPA2-Enterprise" : (rsn ? (sae ? "WPA3-Enterprise" : "WPA2-Enterprise") : "WPA-Enterprise");
+    if (eap)
+        return rsn && wpa ? "WPA-WPA2-Enterprise"
+                          : (rsn ? (sae ? "WPA3-Enterprise" : "WPA2-Enterprise") : "WPA-Enterprise");
     if (sae) return psk ? "WPA3-Personal-Transition" : "WPA3-Personal";
     if (rsn && wpa) return "WPA-WPA2-Personal";
     return rsn ? "WPA2-Personal" : "WPA-Personal";
@@ -84,10 +88,14 @@ std::string encryption_of(bool tkip, bool aes) {
 uint32_t channel_of(uint32_t mhz, std::string* band) {
     std::string b;
     uint32_t ch = 0;
-    if (mhz == 2484) ch = 14, b = "2.4GHz";
-    else if (mhz >= 2412 && mhz <= 2472 && (mhz - 2407) % 5 == 0) ch = (mhz - 2407) / 5, b = "2.4GHz";
-    else if (mhz >= 5955 && mhz <= 7115 && (mhz - 5950) % 5 == 0) ch = (mhz - 5950) / 5, b = "6GHz";
-    else if (mhz >= 5160 && mhz <= 5885 && (mhz - 5000) % 5 == 0) ch = (mhz - 5000) / 5, b = "5GHz";
+    if (mhz == 2484)
+        ch = 14, b = "2.4GHz";
+    else if (mhz >= 2412 && mhz <= 2472 && (mhz - 2407) % 5 == 0)
+        ch = (mhz - 2407) / 5, b = "2.4GHz";
+    else if (mhz >= 5955 && mhz <= 7115 && (mhz - 5950) % 5 == 0)
+        ch = (mhz - 5950) / 5, b = "6GHz";
+    else if (mhz >= 5160 && mhz <= 5885 && (mhz - 5000) % 5 == 0)
+        ch = (mhz - 5000) / 5, b = "5GHz";
     if (band) *band = b;
     return ch;
 }
@@ -97,14 +105,15 @@ uint32_t channel_of(uint32_t mhz, std::string* band) {
 std::vector<Neighbor> parse_iw_scan(std::string_view text) {
     std::vector<Neighbor> out;
     Neighbor cur;
-    bool in = false, privacy = false, wpa = false, rsn = false, psk = false, sae = false, eap = false, tkip = false,
-         aes = false, ht = false, vht = false, he = false, ofdm = false;
+    bool in = false, privacy = false, wpa = false, rsn = false, psk = false, sae = false, eap = false,
+         tkip = false, aes = false, ht = false, vht = false, he = false, ofdm = false;
     std::string block;  // "RSN", "WPA", "HT", "VHT"
     auto flush = [&] {
         if (in && !cur.bssid.empty() && out.size() < kMaxNeighbors) {
             cur.security = security_of(privacy, wpa, rsn, psk, sae, eap);
             cur.encryption = encryption_of(tkip, aes);
-            std::string std_list = cur.band == "2.4GHz" ? (ofdm ? "b,g" : "b") : (cur.band.empty() ? "" : "a");
+            std::string std_list =
+                cur.band == "2.4GHz" ? (ofdm ? "b,g" : "b") : (cur.band.empty() ? "" : "a");
             if (ht) std_list += ",n";
             if (vht) std_list += ",ac";
             if (he) std_list += ",ax";
@@ -143,7 +152,8 @@ std::vector<Neighbor> parse_iw_scan(std::string_view text) {
         } else if (top && key == "capability") {
             privacy = has(value, "Privacy");
         } else if (top && key == "beacon interval") {
-            if (auto b = number(value); b && *b > 0 && *b < 65536) cur.beacon_period = static_cast<uint32_t>(*b);
+            if (auto b = number(value); b && *b > 0 && *b < 65536)
+                cur.beacon_period = static_cast<uint32_t>(*b);
         } else if (top && (key == "Supported rates" || key == "Extended supported rates")) {
             ofdm = ofdm || has(value, "54.0") || has(value, "6.0");
         } else if (top && key == "RSN") {
@@ -177,8 +187,10 @@ std::vector<Neighbor> parse_iw_scan(std::string_view text) {
             if (value == "above" || value == "below") cur.bandwidth = "40MHz";
         } else if (!top && block == "VHT" && has(key, "channel width")) {
             // "1 (80 MHz)", "2 (160 MHz)"; 0 means the HT width stands
-            if (has(value, "160")) cur.bandwidth = "160MHz";
-            else if (has(value, "80")) cur.bandwidth = "80MHz";
+            if (has(value, "160"))
+                cur.bandwidth = "160MHz";
+            else if (has(value, "80"))
+                cur.bandwidth = "80MHz";
         }
     }
     flush();
@@ -191,8 +203,8 @@ std::vector<Neighbor> parse_iw_scan(std::string_view text) {
 std::vector<Neighbor> parse_wl_scanresults(std::string_view text) {
     std::vector<Neighbor> out;
     Neighbor cur;
-    bool in = false, privacy = false, wpa = false, rsn = false, psk = false, sae = false, eap = false, tkip = false,
-         aes = false, ht = false, vht = false, he = false;
+    bool in = false, privacy = false, wpa = false, rsn = false, psk = false, sae = false, eap = false,
+         tkip = false, aes = false, ht = false, vht = false, he = false;
     std::string block;
     auto flush = [&] {
         if (in && !cur.bssid.empty() && out.size() < kMaxNeighbors) {
@@ -232,17 +244,22 @@ std::vector<Neighbor> parse_wl_scanresults(std::string_view text) {
         if (top) block.clear();
         if (raw.starts_with("Mode:")) {
             if (auto r = field(line, "RSSI:")) {
-                if (auto v = number(r->substr(0, r->find(' '))); v && *v >= -200 && *v <= 0) cur.signal_dbm = static_cast<int>(*v);
+                if (auto v = number(r->substr(0, r->find(' '))); v && *v >= -200 && *v <= 0)
+                    cur.signal_dbm = static_cast<int>(*v);
             }
             if (auto n = field(line, "noise:")) {
-                if (auto v = number(n->substr(0, n->find(' '))); v && *v >= -200 && *v < 0) cur.noise_dbm = static_cast<int>(*v);
+                if (auto v = number(n->substr(0, n->find(' '))); v && *v >= -200 && *v < 0)
+                    cur.noise_dbm = static_cast<int>(*v);
             }
             if (auto c = field(line, "Channel:")) {
                 // "6", "36/80", "6l", "157u"
                 if (auto v = number(*c); v && *v > 0 && *v < 256) cur.channel = static_cast<uint32_t>(*v);
-                if (has(*c, "/80")) cur.bandwidth = "80MHz";
-                else if (has(*c, "/160")) cur.bandwidth = "160MHz";
-                else if (!c->empty() && (c->back() == 'l' || c->back() == 'u')) cur.bandwidth = "40MHz";
+                if (has(*c, "/80"))
+                    cur.bandwidth = "80MHz";
+                else if (has(*c, "/160"))
+                    cur.bandwidth = "160MHz";
+                else if (!c->empty() && (c->back() == 'l' || c->back() == 'u'))
+                    cur.bandwidth = "40MHz";
             }
         } else if (raw.starts_with("BSSID:")) {
             cur.bssid = mac_of(trim(raw.substr(6)));
@@ -273,15 +290,23 @@ std::vector<Neighbor> parse_wl_scanresults(std::string_view text) {
             }
         } else if (!top && block == "HT" && line.starts_with("Chanspec:")) {
             const std::string_view v = trim(line.substr(9));
-            if (has(v, "2.4GHz")) cur.band = "2.4GHz";
-            else if (has(v, "6GHz")) cur.band = "6GHz";
-            else if (has(v, "5GHz")) cur.band = "5GHz";
-            if (has(v, " 160MHz")) cur.bandwidth = "160MHz";
-            else if (has(v, " 80MHz")) cur.bandwidth = "80MHz";
-            else if (has(v, " 40MHz")) cur.bandwidth = "40MHz";
-            else if (has(v, " 20MHz")) cur.bandwidth = "20MHz";
+            if (has(v, "2.4GHz"))
+                cur.band = "2.4GHz";
+            else if (has(v, "6GHz"))
+                cur.band = "6GHz";
+            else if (has(v, "5GHz"))
+                cur.band = "5GHz";
+            if (has(v, " 160MHz"))
+                cur.bandwidth = "160MHz";
+            else if (has(v, " 80MHz"))
+                cur.bandwidth = "80MHz";
+            else if (has(v, " 40MHz"))
+                cur.bandwidth = "40MHz";
+            else if (has(v, " 20MHz"))
+                cur.bandwidth = "20MHz";
         } else if (!top && block == "HT" && line.starts_with("Primary channel:")) {
-            if (auto v = number(line.substr(16)); v && *v > 0 && *v < 256) cur.channel = static_cast<uint32_t>(*v);
+            if (auto v = number(line.substr(16)); v && *v > 0 && *v < 256)
+                cur.channel = static_cast<uint32_t>(*v);
         }
         if (cur.band.empty() && cur.channel) cur.band = cur.channel <= 14 ? "2.4GHz" : "5GHz";
     }
@@ -324,14 +349,19 @@ std::vector<Neighbor> parse_realtek_ss_result(std::string_view text) {
         if (!ch || *ch <= 0 || *ch > 233) continue;
         n.channel = static_cast<uint32_t>(*ch);
         n.band = n.channel <= 14 ? "2.4GHz" : "5GHz";
-        if (rssi) n.signal_dbm = *rssi <= 0 ? static_cast<int>(std::max(*rssi, -200L)) : static_cast<int>(std::min(*rssi, 100L) / 2 - 100);
+        if (rssi)
+            n.signal_dbm = *rssi <= 0 ? static_cast<int>(std::max(*rssi, -200L))
+                                      : static_cast<int>(std::min(*rssi, 100L) / 2 - 100);
         std::string enc;
         for (size_t i = 2; i < words.size(); ++i) enc += std::string(words[i]) + " ";
         const bool wpa2 = has(enc, "WPA2"), wpa3 = has(enc, "WPA3") || has(enc, "SAE"),
                    wpa = has(enc, "WPA ") || has(enc, "WPA-") || has(enc, "WPA/");
-        n.security = wpa3 ? "WPA3-Personal"
-                          : (wpa2 && wpa) ? "WPA-WPA2-Personal"
-                          : wpa2 ? "WPA2-Personal" : wpa ? "WPA-Personal" : has(enc, "WEP") ? "WEP-64" : "None";
+        n.security = wpa3              ? "WPA3-Personal"
+                     : (wpa2 && wpa)   ? "WPA-WPA2-Personal"
+                     : wpa2            ? "WPA2-Personal"
+                     : wpa             ? "WPA-Personal"
+                     : has(enc, "WEP") ? "WEP-64"
+                                       : "None";
         n.encryption = encryption_of(has(enc, "TKIP"), has(enc, "AES") || has(enc, "CCMP") || wpa2 || wpa3);
         if (n.security == "None" || n.security == "WEP-64") n.encryption.clear();
         n.bandwidth = "";
@@ -342,7 +372,8 @@ std::vector<Neighbor> parse_realtek_ss_result(std::string_view text) {
 
 namespace {
 
-usp::Args run_survey(const std::vector<SurveyRadio>& radios, const std::string& root, const usp::RunContext& ctx) {
+usp::Args run_survey(const std::vector<SurveyRadio>& radios, const std::string& root,
+                     const usp::RunContext& ctx) {
     std::unique_ptr<SourceReader> reader = root.empty() ? make_live_reader() : make_fixture_reader(root);
     usp::Args out{{"Status", "Complete"}};
     size_t n = 0, answered = 0;
@@ -351,11 +382,13 @@ usp::Args run_survey(const std::vector<SurveyRadio>& radios, const std::string& 
         std::vector<Neighbor> found;
         bool ok = false;
         auto wait = [&](int ms) {
-            for (int i = 0; i < ms / 100 && !ctx.stop_now(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            for (int i = 0; i < ms / 100 && !ctx.stop_now(); ++i)
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
         };
         if (radio.family == RadioFamily::iw) {
             // A fresh scan where the driver allows it on an AP (ap-force); the dump then holds its results.
-            auto trigger = reader->run({"iw", "dev", radio.interface, "scan", "trigger", "ap-force"}, 3000, 4096);
+            auto trigger =
+                reader->run({"iw", "dev", radio.interface, "scan", "trigger", "ap-force"}, 3000, 4096);
             if (trigger && root.empty()) wait(5000);
             auto text = reader->run({"iw", "dev", radio.interface, "scan", "dump"}, 3000, 512 * 1024);
             if (text) ok = true, found = parse_iw_scan(*text);

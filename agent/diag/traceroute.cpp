@@ -22,7 +22,7 @@ using Clock = std::chrono::steady_clock;
 constexpr uint32_t kMaxSeconds = 600;
 
 class Fd {
-public:
+  public:
     explicit Fd(int fd) : fd_(fd) {}
     ~Fd() {
         if (fd_ >= 0) close(fd_);
@@ -31,13 +31,13 @@ public:
     Fd& operator=(const Fd&) = delete;
     int get() const { return fd_; }
 
-private:
+  private:
     int fd_;
 };
 
 struct ProbeAnswer {
     bool answered = false;
-    bool reached = false;   // the destination itself answered (port unreachable)
+    bool reached = false;  // the destination itself answered (port unreachable)
     uint8_t type = 0, code = 0;
     std::string from;
     uint32_t rtt_us = 0;
@@ -89,7 +89,8 @@ ProbeAnswer wait_error(int fd, bool v6, uint16_t port, Clock::time_point sent, i
             a.type = ee.ee_type;
             a.code = ee.ee_code;
             a.from = from.text();
-            a.rtt_us = static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent).count());
+            a.rtt_us = static_cast<uint32_t>(
+                std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent).count());
             // Port unreachable from the host: arrived. IPv4 3/3, IPv6 1/4.
             a.reached = v6 ? (ee.ee_type == 1 && ee.ee_code == 4) : (ee.ee_type == 3 && ee.ee_code == 3);
             return a;
@@ -120,17 +121,23 @@ usp::Args run_trace(const Resolver& resolver, const usp::RunContext& ctx) {
         return out;
     }
     if (tclass) {
-        if (v6) setsockopt(fd.get(), IPPROTO_IPV6, IPV6_TCLASS, &tclass, sizeof(tclass));
-        else setsockopt(fd.get(), IPPROTO_IP, IP_TOS, &tclass, sizeof(tclass));
+        if (v6)
+            setsockopt(fd.get(), IPPROTO_IPV6, IPV6_TCLASS, &tclass, sizeof(tclass));
+        else
+            setsockopt(fd.get(), IPPROTO_IP, IP_TOS, &tclass, sizeof(tclass));
     }
     if (auto it = a.find("Interface"); it != a.end() && !it->second.empty())
-        setsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, it->second.c_str(), static_cast<socklen_t>(it->second.size()));
-    // The source address the kernel picks for this destination (a connected UDP socket tells, then disconnect).
+        setsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, it->second.c_str(),
+                   static_cast<socklen_t>(it->second.size()));
+    // The source address the kernel picks for this destination (a connected UDP socket tells, then
+    // disconnect).
     {
         Fd probe(socket(to->family(), SOCK_DGRAM | SOCK_CLOEXEC, 0));
         Address dst = *to;
-        if (v6) reinterpret_cast<sockaddr_in6*>(&dst.sa)->sin6_port = htons(kTraceBasePort);
-        else reinterpret_cast<sockaddr_in*>(&dst.sa)->sin_port = htons(kTraceBasePort);
+        if (v6)
+            reinterpret_cast<sockaddr_in6*>(&dst.sa)->sin6_port = htons(kTraceBasePort);
+        else
+            reinterpret_cast<sockaddr_in*>(&dst.sa)->sin_port = htons(kTraceBasePort);
         if (connect(probe.get(), reinterpret_cast<const sockaddr*>(&dst.sa), dst.len) == 0) {
             Address local;
             local.len = sizeof(local.sa);
@@ -147,16 +154,21 @@ usp::Args run_trace(const Resolver& resolver, const usp::RunContext& ctx) {
     uint32_t hops = 0, last_rtt_sum = 0, last_rtt_n = 0;
     for (uint32_t ttl = 1; ttl <= max_hops && !reached && !ctx.stop_now(); ++ttl) {
         const int hop_limit = static_cast<int>(ttl);
-        if (v6) setsockopt(fd.get(), IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hop_limit, sizeof(hop_limit));
-        else setsockopt(fd.get(), IPPROTO_IP, IP_TTL, &hop_limit, sizeof(hop_limit));
+        if (v6)
+            setsockopt(fd.get(), IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hop_limit, sizeof(hop_limit));
+        else
+            setsockopt(fd.get(), IPPROTO_IP, IP_TTL, &hop_limit, sizeof(hop_limit));
         std::string host, rtts;
         uint32_t code = 0, rtt_sum = 0, rtt_n = 0;
         for (uint32_t t = 0; t < tries && !ctx.stop_now(); ++t, ++port) {
             Address dst = *to;
-            if (v6) reinterpret_cast<sockaddr_in6*>(&dst.sa)->sin6_port = htons(port);
-            else reinterpret_cast<sockaddr_in*>(&dst.sa)->sin_port = htons(port);
+            if (v6)
+                reinterpret_cast<sockaddr_in6*>(&dst.sa)->sin6_port = htons(port);
+            else
+                reinterpret_cast<sockaddr_in*>(&dst.sa)->sin_port = htons(port);
             const auto sent = Clock::now();
-            if (sendto(fd.get(), payload.data(), payload.size(), 0, reinterpret_cast<const sockaddr*>(&dst.sa), dst.len) < 0 &&
+            if (sendto(fd.get(), payload.data(), payload.size(), 0,
+                       reinterpret_cast<const sockaddr*>(&dst.sa), dst.len) < 0 &&
                 errno != EHOSTUNREACH && errno != ENETUNREACH && errno != ECONNREFUSED) {
                 out["Status"] = "Error_Internal";
                 return out;
@@ -209,11 +221,13 @@ usp::CommandSpec traceroute_command(Resolver resolver) {
         {"MaxHopCount", Type::unsigned_int, false, "30", 1, 64, 0, {}},
     };
     c.check = [](const usp::Args& a) -> std::optional<usp::ArgError> {
-        const uint64_t worst = std::stoull(a.at("MaxHopCount")) * std::stoull(a.at("NumberOfTries")) * std::stoull(a.at("Timeout"));
+        const uint64_t worst = std::stoull(a.at("MaxHopCount")) * std::stoull(a.at("NumberOfTries")) *
+                               std::stoull(a.at("Timeout"));
         if (worst > uint64_t{kMaxSeconds} * 1000)
             return usp::ArgError{"Timeout", cpe::usp::err::invalid_value,
-                                 "MaxHopCount × NumberOfTries × Timeout may take " + std::to_string(worst / 1000) +
-                                     " s: at most " + std::to_string(kMaxSeconds) + " s"};
+                                 "MaxHopCount × NumberOfTries × Timeout may take " +
+                                     std::to_string(worst / 1000) + " s: at most " +
+                                     std::to_string(kMaxSeconds) + " s"};
         return std::nullopt;
     };
     c.run = [resolver = std::move(resolver)](const usp::RunContext& ctx) { return run_trace(resolver, ctx); };

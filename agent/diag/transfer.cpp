@@ -49,7 +49,8 @@ std::optional<HttpUrl> parse_http_url(const std::string& text) {
     if (u.host.empty()) return std::nullopt;
     if (!authority.empty()) {
         const std::string port = authority.substr(1);
-        if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+        if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
+            return std::nullopt;
         const unsigned long p = std::stoul(port);
         if (p == 0 || p > 65535) return std::nullopt;
         u.port = static_cast<uint16_t>(p);
@@ -65,18 +66,18 @@ std::string format_time_us(int64_t epoch_us) {
     tm t{};
     gmtime_r(&s, &t);
     char buf[64];
-    snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
-             t.tm_hour, t.tm_min, t.tm_sec, static_cast<int>(epoch_us % 1000000));
+    snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", t.tm_year + 1900, t.tm_mon + 1,
+             t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, static_cast<int>(epoch_us % 1000000));
     return buf;
 }
 
 namespace {
 
-constexpr uint32_t kMaxSeconds = 180;            // a file-based test ends with Error_Timeout after this
-constexpr uint64_t kMaxBytes = 4ull << 30;       // download: more than this ends the test (Error_IncorrectSize)
-constexpr uint32_t kMaxUploadBytes = 1u << 30;   // TestFileLength
+constexpr uint32_t kMaxSeconds = 180;       // a file-based test ends with Error_Timeout after this
+constexpr uint64_t kMaxBytes = 4ull << 30;  // download: more than this ends the test (Error_IncorrectSize)
+constexpr uint32_t kMaxUploadBytes = 1u << 30;  // TestFileLength
 constexpr uint32_t kMaxConnections = 8;
-constexpr size_t kChunk = 16384;                 // upload write size
+constexpr size_t kChunk = 16384;  // upload write size
 
 int64_t now_us() {
     timeval tv{};
@@ -105,7 +106,7 @@ struct Transfer {
     net::EventLoop* loop = nullptr;
     const usp::RunContext* ctx = nullptr;
     int64_t time_based_end_us = 0;  // 0 = file based
-    std::string local_address;  // the first connection's source address (IPAddressUsed)
+    std::string local_address;      // the first connection's source address (IPAddressUsed)
     bool stopping = false;
     bool timed_out = false;
     bool too_big = false;
@@ -145,7 +146,8 @@ int callback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in, si
     switch (reason) {
         case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
             c->failed = true;
-            c->error = in ? std::string(static_cast<const char*>(in), strnlen(static_cast<const char*>(in), len ? len : 200))
+            c->error = in ? std::string(static_cast<const char*>(in),
+                                        strnlen(static_cast<const char*>(in), len ? len : 200))
                           : "connection failed";
             t->finished(*c);
             return 0;
@@ -157,7 +159,8 @@ int callback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in, si
             if (fd >= 0 && t->local_address.empty()) {
                 Address local;
                 local.len = sizeof(local.sa);
-                if (getsockname(fd, reinterpret_cast<sockaddr*>(&local.sa), &local.len) == 0) t->local_address = local.text();
+                if (getsockname(fd, reinterpret_cast<sockaddr*>(&local.sa), &local.len) == 0)
+                    t->local_address = local.text();
             }
             if (fd >= 0 && t->tclass) {
                 setsockopt(fd, IPPROTO_IP, IP_TOS, &t->tclass, sizeof(t->tclass));
@@ -186,7 +189,8 @@ int callback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in, si
             }
             const size_t n = static_cast<size_t>(std::min<uint64_t>(c->to_send, kChunk));
             const bool last = n == c->to_send;
-            if (lws_write(wsi, t->zeros.data() + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != static_cast<int>(n))
+            if (lws_write(wsi, t->zeros.data() + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
+                static_cast<int>(n))
                 return -1;
             c->to_send -= n;
             c->test_bytes += n;
@@ -237,7 +241,9 @@ int callback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in, si
     return lws_callback_http_dummy(wsi, reason, nullptr, in, len);
 }
 
-usp::Args failed(const std::string& status) { return {{"Status", status}}; }
+usp::Args failed(const std::string& status) {
+    return {{"Status", status}};
+}
 
 usp::Args run_transfer(bool upload, const Resolver& resolver, const usp::RunContext& ctx) {
     const usp::Args& a = ctx.args;
@@ -248,14 +254,17 @@ usp::Args run_transfer(bool upload, const Resolver& resolver, const usp::RunCont
     t.tclass = static_cast<int>(std::stoul(a.at("DSCP"))) << 2;
     if (upload) t.upload_length = std::stoull(a.at("TestFileLength"));
     auto addr = resolver(t.url.host, a.at("ProtocolVersion"), [&ctx] { return ctx.stop_now(); });
-    if (!addr) return failed(addr.error().code == Errc::not_found ? "Error_CannotResolveHostName" : "Error_Internal");
+    if (!addr)
+        return failed(addr.error().code == Errc::not_found ? "Error_CannotResolveHostName"
+                                                           : "Error_Internal");
     t.address = addr->text();
 
     net::LoopOptions lo;
     lo.lws_log_mask = LLL_ERR;
-    lo.io_timeout_s = 10;  // a connection that stays silent this long fails (Error_NoResponse / TransferFailed)
-    lo.fd_limit = 32;             // 8 connections and lws's own descriptors
-    lo.serv_buf_bytes = 32768;    // each read takes up to 32 KiB (fewer system calls than lws's 4 KiB)
+    lo.io_timeout_s =
+        10;            // a connection that stays silent this long fails (Error_NoResponse / TransferFailed)
+    lo.fd_limit = 32;  // 8 connections and lws's own descriptors
+    lo.serv_buf_bytes = 32768;  // each read takes up to 32 KiB (fewer system calls than lws's 4 KiB)
     auto loop = net::EventLoop::create(lo);
     if (!loop) return failed("Error_Internal");
     t.loop = loop->get();
@@ -329,20 +338,26 @@ usp::Args run_transfer(bool upload, const Resolver& resolver, const usp::RunCont
         const Conn& c = t.conns[i];
         bytes += c.test_bytes;
         headers += c.header_bytes;
-        auto earliest = [](int64_t& acc, int64_t v) { if (v && (!acc || v < acc)) acc = v; };
+        auto earliest = [](int64_t& acc, int64_t v) {
+            if (v && (!acc || v < acc)) acc = v;
+        };
         earliest(rom, c.rom);
         earliest(bom, c.bom);
         earliest(tcp_req, c.tcp_open_request);
         earliest(tcp_resp, c.tcp_open_response);
         eom = std::max(eom, c.eom);
         std::string s;
-        if (c.failed && !t.stopping) s = c.tcp_open_response ? (c.bom ? "Error_TransferFailed" : "Error_NoResponse")
-                                                              : "Error_InitConnectionFailed";
-        else if (c.http_status && (c.http_status < 200 || c.http_status > 299)) s = "Error_TransferFailed";
+        if (c.failed && !t.stopping)
+            s = c.tcp_open_response ? (c.bom ? "Error_TransferFailed" : "Error_NoResponse")
+                                    : "Error_InitConnectionFailed";
+        else if (c.http_status && (c.http_status < 200 || c.http_status > 299))
+            s = "Error_TransferFailed";
         if (!s.empty() && status == "Complete") status = s;
-        if (!c.error.empty()) LOG_INFO("diag", "%s connection %zu: %s", upload ? "upload" : "download", i + 1, c.error.c_str());
+        if (!c.error.empty())
+            LOG_INFO("diag", "%s connection %zu: %s", upload ? "upload" : "download", i + 1, c.error.c_str());
         if (c.http_status && (c.http_status < 200 || c.http_status > 299))
-            LOG_INFO("diag", "%s connection %zu: HTTP status %d", upload ? "upload" : "download", i + 1, c.http_status);
+            LOG_INFO("diag", "%s connection %zu: HTTP status %d", upload ? "upload" : "download", i + 1,
+                     c.http_status);
         if (a.at("EnablePerConnectionResults") == "true") {
             const std::string p = "PerConnectionResult." + std::to_string(i + 1) + ".";
             out[p + "ROMTime"] = format_time_us(c.rom);
@@ -350,7 +365,8 @@ usp::Args run_transfer(bool upload, const Resolver& resolver, const usp::RunCont
             out[p + "EOMTime"] = format_time_us(c.eom);
             out[p + (upload ? "TestBytesSent" : "TestBytesReceived")] = std::to_string(c.test_bytes);
             out[p + "TotalBytesReceived"] = std::to_string(upload ? 0 : c.test_bytes);
-            out[p + "TotalBytesSent"] = std::to_string(upload ? c.test_bytes + c.header_bytes : c.header_bytes);
+            out[p + "TotalBytesSent"] =
+                std::to_string(upload ? c.test_bytes + c.header_bytes : c.header_bytes);
             out[p + "TCPOpenRequestTime"] = format_time_us(c.tcp_open_request);
             out[p + "TCPOpenResponseTime"] = format_time_us(c.tcp_open_response);
         }
@@ -382,7 +398,8 @@ usp::Args run_transfer(bool upload, const Resolver& resolver, const usp::RunCont
 usp::CommandSpec transfer_command(bool upload, Resolver resolver) {
     using tr181::Type;
     usp::CommandSpec c;
-    c.path = upload ? "Device.IP.Diagnostics.UploadDiagnostics()" : "Device.IP.Diagnostics.DownloadDiagnostics()";
+    c.path =
+        upload ? "Device.IP.Diagnostics.UploadDiagnostics()" : "Device.IP.Diagnostics.DownloadDiagnostics()";
     c.kind = upload ? "upload" : "download";
     c.max_seconds = kMaxSeconds;
     const std::string url = upload ? "UploadURL" : "DownloadURL";
@@ -398,23 +415,32 @@ usp::CommandSpec transfer_command(bool upload, Resolver resolver) {
         {"NumberOfConnections", Type::unsigned_int, false, "1", 1, kMaxConnections, 0, {}},
         {"EnablePerConnectionResults", Type::boolean, false, "false", 0, UINT64_MAX, 8, {}},
     };
-    if (upload) c.inputs.push_back({"TestFileLength", Type::unsigned_int, true, "", 1, kMaxUploadBytes, 0, {}});
+    if (upload)
+        c.inputs.push_back({"TestFileLength", Type::unsigned_int, true, "", 1, kMaxUploadBytes, 0, {}});
     c.check = [url](const usp::Args& a) -> std::optional<usp::ArgError> {
         if (!parse_http_url(a.at(url)))
-            return usp::ArgError{url, cpe::usp::err::invalid_value,
-                                 url + " '" + a.at(url) + "' is not an http:// or https:// URL (host, optional port, path)"};
+            return usp::ArgError{
+                url, cpe::usp::err::invalid_value,
+                url + " '" + a.at(url) + "' is not an http:// or https:// URL (host, optional port, path)"};
         if (a.count("Interface") && !a.at("Interface").empty())
-            return usp::ArgError{"Interface", cpe::usp::err::invalid_value,
-                                 "Interface: transfers use the routing table's interface (binding one is not supported)"};
+            return usp::ArgError{
+                "Interface", cpe::usp::err::invalid_value,
+                "Interface: transfers use the routing table's interface (binding one is not supported)"};
         return std::nullopt;
     };
-    c.run = [upload, resolver = std::move(resolver)](const usp::RunContext& ctx) { return run_transfer(upload, resolver, ctx); };
+    c.run = [upload, resolver = std::move(resolver)](const usp::RunContext& ctx) {
+        return run_transfer(upload, resolver, ctx);
+    };
     return c;
 }
 
 }  // namespace
 
-usp::CommandSpec download_command(Resolver resolver) { return transfer_command(false, std::move(resolver)); }
-usp::CommandSpec upload_command(Resolver resolver) { return transfer_command(true, std::move(resolver)); }
+usp::CommandSpec download_command(Resolver resolver) {
+    return transfer_command(false, std::move(resolver));
+}
+usp::CommandSpec upload_command(Resolver resolver) {
+    return transfer_command(true, std::move(resolver));
+}
 
 }  // namespace cpe::agent::diag

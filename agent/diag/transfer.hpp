@@ -2,8 +2,8 @@
 // libwebsockets client the agent already links (no other HTTP or TLS code). Each run makes its own small
 // lws context on the command's worker thread (client only, no listener), opens NumberOfConnections
 // connections to the same URL, counts bytes without keeping them, and reports TR-143's timings
-// (TCPOpenRequest/ResponseTime, ROMTime, BOMTime, EOMTime, microsecond dateTimes) and byte counts, in total and
-// per connection. TimeBasedTestDuration > 0 stops the transfer after that many seconds.
+// (TCPOpenRequest/ResponseTime, ROMTime, BOMTime, EOMTime, microsecond dateTimes) and byte counts, in total
+// and per connection. TimeBasedTestDuration > 0 stops the transfer after that many seconds.
 #pragma once
 
 #include <cstdint>

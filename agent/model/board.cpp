@@ -1,8 +1,8 @@
 #include "model/board.hpp"
 
 #include <cstdio>
-#include <map>
 #include <cstdlib>
+#include <map>
 
 #include "log/log.hpp"
 #include "tr181/vendor.hpp"
@@ -28,7 +28,8 @@ Result<std::unique_ptr<Board>> Board::open(const std::string& board_dir, const s
     auto profile = load_profile(board_dir);
     if (!profile) return profile.error();
     auto reader = root.empty() ? make_live_reader() : make_fixture_reader(root);
-    return std::unique_ptr<Board>(new Board(std::move(*profile), std::move(reader)));  // NOLINT: private constructor
+    return std::unique_ptr<Board>(
+        new Board(std::move(*profile), std::move(reader)));  // NOLINT: private constructor
 }
 
 const tr181::Tree& Board::refresh(int64_t now, const std::function<bool()>& stop_requested) {
@@ -38,7 +39,8 @@ const tr181::Tree& Board::refresh(int64_t now, const std::function<bool()>& stop
         if (stop_requested && stop_requested()) return tree_;
         Status st = collector->collect(*reader_, fresh);
         if (!st) {
-            LOG_LIMITED(log::Level::warn, 4, 300, "collector", "%s: %s", collector->type(), st.error().message.c_str());
+            LOG_LIMITED(log::Level::warn, 4, 300, "collector", "%s: %s", collector->type(),
+                        st.error().message.c_str());
             failures_.push_back({collector->type(), st.error()});
         }
     }
@@ -59,12 +61,16 @@ Status Board::keep_instance_numbers(std::string path) {
         std::string text;
         char buf[4096];
         size_t n = 0;
-        while ((n = fread(buf, 1, sizeof buf, f)) > 0 && text.size() <= kMaxNumbersFileBytes) text.append(buf, n);
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0 && text.size() <= kMaxNumbersFileBytes)
+            text.append(buf, n);
         fclose(f);
         Status st = text.size() > kMaxNumbersFileBytes
-                        ? Status(make_error(Errc::too_large, "longer than " + std::to_string(kMaxNumbersFileBytes) + " bytes"))
+                        ? Status(make_error(Errc::too_large,
+                                            "longer than " + std::to_string(kMaxNumbersFileBytes) + " bytes"))
                         : numbers_.load(text);
-        if (!st) LOG_WARN("model", "%s: %s; numbering starts afresh", numbers_file_.c_str(), st.error().message.c_str());
+        if (!st)
+            LOG_WARN("model", "%s: %s; numbering starts afresh", numbers_file_.c_str(),
+                     st.error().message.c_str());
         return {};
     }
     // Nothing kept yet: check now that the place is writable rather than at the first refresh.
@@ -80,10 +86,14 @@ Result<int64_t> fixture_capture_time(const std::string& root) {
     int64_t n = 0;
     bool ok = !v.empty() && v.size() <= 12;
     for (char c : v) {
-        if (c < '0' || c > '9') ok = false;
-        else if (ok) n = n * 10 + (c - '0');
+        if (c < '0' || c > '9')
+            ok = false;
+        else if (ok)
+            n = n * 10 + (c - '0');
     }
-    if (!ok) return make_error(Errc::parse_error, root + "/.capture-time: expected UNIX seconds, got '" + std::string(v.substr(0, 24)) + "'");
+    if (!ok)
+        return make_error(Errc::parse_error, root + "/.capture-time: expected UNIX seconds, got '" +
+                                                 std::string(v.substr(0, 24)) + "'");
     return n;
 }
 
@@ -101,9 +111,13 @@ Status set_vendor_prefix(const std::string& prefix, const std::string& what) {
     return {};
 }
 
-const std::string& vendor_prefix() { return vendor_prefix_slot(); }
+const std::string& vendor_prefix() {
+    return vendor_prefix_slot();
+}
 
-std::string device_model_text_with_prefix() { return tr181::apply_vendor_prefix(device_model_text(), vendor_prefix()); }
+std::string device_model_text_with_prefix() {
+    return tr181::apply_vendor_prefix(device_model_text(), vendor_prefix());
+}
 
 const tr181::Schema& device_schema() {
     // One parse per prefix (a process sets one; the tests try several).

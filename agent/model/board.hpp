@@ -21,7 +21,7 @@ struct CollectorFailure {
 };
 
 class Board {
-public:
+  public:
     // root empty: the live device; otherwise a fixture rootfs.
     static Result<std::unique_ptr<Board>> open(const std::string& board_dir, const std::string& root);
 
@@ -37,12 +37,12 @@ public:
     // What the collectors read through (stateless: an AsyncCommandRunner may share it).
     SourceReader& reader() { return *reader_; }
     void set_endpoint_id(std::string id) { endpoint_id_ = std::move(id); }
-    // Keeps the instance numbers (Hosts.Host by MAC, …) in `path` across restarts: loads it now (absent: a fresh
-    // start; unreadable or garbled: logged, a fresh start) and rewrites it (temporary file + rename) after each
-    // refresh that assigned or forgot a number. Only an unwritable location is an error.
+    // Keeps the instance numbers (Hosts.Host by MAC, …) in `path` across restarts: loads it now (absent: a
+    // fresh start; unreadable or garbled: logged, a fresh start) and rewrites it (temporary file + rename)
+    // after each refresh that assigned or forgot a number. Only an unwritable location is an error.
     Status keep_instance_numbers(std::string path);
 
-private:
+  private:
     Board(Profile profile, std::unique_ptr<SourceReader> reader)
         : profile_(std::move(profile)), reader_(std::move(reader)) {}
 
@@ -60,8 +60,8 @@ private:
 // when the fixture has none; Errc::parse_error naming the file when it is not a plain non-negative number.
 Result<int64_t> fixture_capture_time(const std::string& root);
 
-// The operator's TR-106 prefix of the agent's extension parameters (tr181/vendor.hpp): "" (the default) offers
-// none. Set at start; a bad prefix is refused with the reason.
+// The operator's TR-106 prefix of the agent's extension parameters (tr181/vendor.hpp): "" (the default)
+// offers none. Set at start; a bad prefix is refused with the reason.
 Status set_vendor_prefix(const std::string& prefix, const std::string& what);
 const std::string& vendor_prefix();
 

@@ -33,7 +33,9 @@ const NetInterface* find_interface(const BoardData& data, const std::string& nam
     return nullptr;
 }
 
-uint32_t clamp_u32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(v); }
+uint32_t clamp_u32(uint64_t v) {
+    return v > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(v);
+}
 
 void build_device_info(const BoardData& data, Object& root) {
     Object& info = root.child("DeviceInfo");
@@ -51,7 +53,8 @@ void build_device_info(const BoardData& data, Object& root) {
     set_if("Description", id.description);
     const SystemStatus& sys = data.system;
     if (sys.uptime_s) info.set("UpTime", Value::uint32(clamp_u32(*sys.uptime_s)));
-    if (sys.mem_total_kib) info.child("MemoryStatus").set("Total", Value::uint32(clamp_u32(*sys.mem_total_kib)));
+    if (sys.mem_total_kib)
+        info.child("MemoryStatus").set("Total", Value::uint32(clamp_u32(*sys.mem_total_kib)));
     // "Free" is what a new process could get: MemAvailable where the kernel reports it (3.14+), else MemFree.
     if (auto free = sys.mem_available_kib ? sys.mem_available_kib : sys.mem_free_kib)
         info.child("MemoryStatus").set("Free", Value::uint32(clamp_u32(*free)));
@@ -74,9 +77,9 @@ std::map<std::string, uint32_t> build_ethernet(const BoardData& data, BuildConte
     std::map<std::string, uint32_t> numbers;
     Object& eth = root.child("Ethernet");
     Table& table = eth.table("Interface");
-    // The LAN ports of the profile, then the WAN interface when it is an Ethernet port: the kernel reports link
-    // settings (sysfs speed/duplex) only for devices with ethtool link settings, so a PON (pon0, nas0) or PPP
-    // interface is not listed here.
+    // The LAN ports of the profile, then the WAN interface when it is an Ethernet port: the kernel reports
+    // link settings (sysfs speed/duplex) only for devices with ethtool link settings, so a PON (pon0, nas0)
+    // or PPP interface is not listed here.
     std::vector<std::pair<std::string, bool>> ports;  // name, upstream
     for (const std::string& port : ctx.profile.lan_ports) ports.emplace_back(port, false);
     if (const NetInterface* wan = find_interface(data, ctx.profile.wan_interface);
@@ -95,9 +98,12 @@ std::map<std::string, uint32_t> build_ethernet(const BoardData& data, BuildConte
         row.set("Upstream", Value::boolean(upstream));
         row.set("MaxBitRate", Value::int32(-1));  // auto-negotiation
         row.set("DuplexMode", Value::string("Auto"));
-        if (status == "Up" && i->speed_mbps) row.set("CurrentBitRate", Value::uint32(static_cast<uint32_t>(*i->speed_mbps)));
+        if (status == "Up" && i->speed_mbps)
+            row.set("CurrentBitRate", Value::uint32(static_cast<uint32_t>(*i->speed_mbps)));
         if (status == "Up")
-            row.set("CurrentDuplexMode", Value::string(i->duplex == "full" ? "Full" : i->duplex == "half" ? "Half" : "Unknown"));
+            row.set("CurrentDuplexMode", Value::string(i->duplex == "full"   ? "Full"
+                                                       : i->duplex == "half" ? "Half"
+                                                                             : "Unknown"));
         set_stats(row.child("Stats"), *i);
     }
     eth.set("InterfaceNumberOfEntries", Value::uint32(static_cast<uint32_t>(table.size())));
@@ -105,22 +111,26 @@ std::map<std::string, uint32_t> build_ethernet(const BoardData& data, BuildConte
 }
 
 std::string subnet_mask(int prefix_len) {
-    const uint32_t m = prefix_len <= 0 ? 0 : prefix_len >= 32 ? 0xffffffffu : ~((1u << (32 - prefix_len)) - 1);
-    return std::to_string(m >> 24) + "." + std::to_string((m >> 16) & 0xff) + "." + std::to_string((m >> 8) & 0xff) +
-           "." + std::to_string(m & 0xff);
+    const uint32_t m = prefix_len <= 0    ? 0
+                       : prefix_len >= 32 ? 0xffffffffu
+                                          : ~((1u << (32 - prefix_len)) - 1);
+    return std::to_string(m >> 24) + "." + std::to_string((m >> 16) & 0xff) + "." +
+           std::to_string((m >> 8) & 0xff) + "." + std::to_string(m & 0xff);
 }
 
-// IP.Interface rows: the LAN bridge of the profile (always), then every interface holding a global IPv4 address
-// (the PPP or VLAN interface that carries the WAN address, a management VLAN). A layer-1 WAN device without an
-// address (pon0, nas0) is not an IP interface. Status comes from sysfs and is left out for an interface sysfs was
-// not read for; LowerLayers is left out: the agent does not model the Bridging/Ethernet.Link/PPP layers under them.
+// IP.Interface rows: the LAN bridge of the profile (always), then every interface holding a global IPv4
+// address (the PPP or VLAN interface that carries the WAN address, a management VLAN). A layer-1 WAN device
+// without an address (pon0, nas0) is not an IP interface. Status comes from sysfs and is left out for an
+// interface sysfs was not read for; LowerLayers is left out: the agent does not model the
+// Bridging/Ethernet.Link/PPP layers under them.
 uint32_t build_ip(const BoardData& data, BuildContext& ctx, Object& root) {
     Object& ip = root.child("IP");
     Table& table = ip.table("Interface");
     uint32_t lan_number = 0;
     std::vector<std::string> names;
     auto want = [&](const std::string& name) {
-        if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+        if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end())
+            names.push_back(name);
     };
     want(ctx.profile.lan_bridge);
     for (const InterfaceAddress& a : data.addresses)
@@ -140,9 +150,12 @@ uint32_t build_ip(const BoardData& data, BuildContext& ctx, Object& root) {
             addr.set("Status", Value::string("Enabled"));
             addr.set("IPAddress", Value::string(a.address));
             addr.set("SubnetMask", Value::string(subnet_mask(a.prefix_len)));
-            // What the agent can tell: a point-to-point address came over PPP (IPCP); the LAN bridge's is configured.
-            if (!a.peer.empty() || name.rfind("ppp", 0) == 0) addr.set("AddressingType", Value::string("IPCP"));
-            else if (name == ctx.profile.lan_bridge) addr.set("AddressingType", Value::string("Static"));
+            // What the agent can tell: a point-to-point address came over PPP (IPCP); the LAN bridge's is
+            // configured.
+            if (!a.peer.empty() || name.rfind("ppp", 0) == 0)
+                addr.set("AddressingType", Value::string("IPCP"));
+            else if (name == ctx.profile.lan_bridge)
+                addr.set("AddressingType", Value::string("Static"));
         }
         row.set("IPv4AddressNumberOfEntries", Value::uint32(static_cast<uint32_t>(addresses.size())));
         if (name == ctx.profile.lan_bridge) lan_number = n;
@@ -162,7 +175,8 @@ std::string mac_base64(const MacAddress& mac) {
     static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string out;
     for (size_t i = 0; i < 6; i += 3) {
-        const uint32_t v = (uint32_t{mac.bytes[i]} << 16) | (uint32_t{mac.bytes[i + 1]} << 8) | mac.bytes[i + 2];
+        const uint32_t v =
+            (uint32_t{mac.bytes[i]} << 16) | (uint32_t{mac.bytes[i + 1]} << 8) | mac.bytes[i + 2];
         for (int shift = 18; shift >= 0; shift -= 6) out += kAlphabet[(v >> shift) & 0x3f];
     }
     return out;
@@ -190,7 +204,8 @@ WifiPaths build_wifi(const BoardData& data, BuildContext& ctx, Object& root) {
     Table& aps = wifi.table("AccessPoint");
     uint32_t index = 0;
     for (const WifiInterface& w : ctx.profile.wifi) {
-        ++index;  // Radio/SSID/AccessPoint rows follow the profile order: they are configuration, not discoveries
+        ++index;  // Radio/SSID/AccessPoint rows follow the profile order: they are configuration, not
+                  // discoveries
         Object& radio = radios.add(index);
         radio.set("Name", Value::string(w.interface));
         radio.set("OperatingFrequencyBand", Value::string(w.band));
@@ -213,7 +228,8 @@ WifiPaths build_wifi(const BoardData& data, BuildContext& ctx, Object& root) {
         Object& ap = aps.add(index);
         ap.set("SSIDReference", Value::string(ssid_path));
         Table& assoc = ap.table("AssociatedDevice");
-        const std::string table_path = "Device.WiFi.AccessPoint." + std::to_string(index) + ".AssociatedDevice.";
+        const std::string table_path =
+            "Device.WiFi.AccessPoint." + std::to_string(index) + ".AssociatedDevice.";
         for (const Station& s : data.stations) {
             if (s.interface != w.interface) continue;
             const uint32_t n = ctx.numbers.number(table_path, s.mac.str());
@@ -227,7 +243,8 @@ WifiPaths build_wifi(const BoardData& data, BuildContext& ctx, Object& root) {
             if (s.downlink_kbps) row.set("LastDataDownlinkRate", Value::uint32(*s.downlink_kbps));
             if (s.uplink_kbps) row.set("LastDataUplinkRate", Value::uint32(*s.uplink_kbps));
             if (s.authenticated) row.set("AuthenticationState", Value::boolean(*s.authenticated));
-            if (auto t = association_time(ctx.now, s.connected_s)) row.set("AssociationTime", Value::date_time(*t));
+            if (auto t = association_time(ctx.now, s.connected_s))
+                row.set("AssociationTime", Value::date_time(*t));
             if (s.tx_bytes || s.rx_bytes || s.tx_packets || s.rx_packets || s.tx_retries || s.tx_failed) {
                 Object& stats = row.child("Stats");
                 if (s.tx_bytes) stats.set("BytesSent", Value::uint64(*s.tx_bytes));
@@ -253,10 +270,10 @@ WifiPaths build_wifi(const BoardData& data, BuildContext& ctx, Object& root) {
 //   brif member) → Ethernet.Interface / WiFi.SSID;
 //   IP.Interface (an Ethernet WAN port) → Ethernet.Link → Ethernet.Interface;
 //   IP.Interface (ppp*) → PPP.Interface.
-// A layer the agent cannot read (which link a PPP session runs over, the PON under a WAN VLAN, a bridge member it
-// does not model) is not named: LowerLayers lists only the known ones and is left out when none is.
-void build_layers(const BoardData& data, BuildContext& ctx, Object& root, const std::map<std::string, uint32_t>& ethernet,
-                  const WifiPaths& wifi) {
+// A layer the agent cannot read (which link a PPP session runs over, the PON under a WAN VLAN, a bridge
+// member it does not model) is not named: LowerLayers lists only the known ones and is left out when none is.
+void build_layers(const BoardData& data, BuildContext& ctx, Object& root,
+                  const std::map<std::string, uint32_t>& ethernet, const WifiPaths& wifi) {
     auto lower_of_member = [&](const std::string& name) -> std::string {
         if (auto it = ethernet.find(name); it != ethernet.end())
             return "Device.Ethernet.Interface." + std::to_string(it->second) + ".";
@@ -280,8 +297,10 @@ void build_layers(const BoardData& data, BuildContext& ctx, Object& root, const 
             Object& port = ports.add(n);
             port.set("Name", Value::string(name));
             port.set("ManagementPort", Value::boolean(false));
-            if (const NetInterface* i = find_interface(data, name)) port.set("Status", Value::string(ethernet_status(i->operstate)));
-            if (std::string lower = lower_of_member(name); !lower.empty()) port.set("LowerLayers", Value::string(lower));
+            if (const NetInterface* i = find_interface(data, name))
+                port.set("Status", Value::string(ethernet_status(i->operstate)));
+            if (std::string lower = lower_of_member(name); !lower.empty())
+                port.set("LowerLayers", Value::string(lower));
             members += (members.empty() ? "" : ",") + ports_key + std::to_string(n) + ".";
         }
         Object& mgmt = ports.add(mgmt_n);
@@ -315,7 +334,8 @@ void build_layers(const BoardData& data, BuildContext& ctx, Object& root, const 
             continue;
         }
         std::string lower;
-        if (name == ctx.profile.lan_bridge) lower = bridge_port_path;
+        if (name == ctx.profile.lan_bridge)
+            lower = bridge_port_path;
         else if (auto it = ethernet.find(name); it != ethernet.end())
             lower = "Device.Ethernet.Interface." + std::to_string(it->second) + ".";
         const uint32_t ln = ctx.numbers.number("Device.Ethernet.Link.", name);
@@ -329,7 +349,9 @@ void build_layers(const BoardData& data, BuildContext& ctx, Object& root, const 
         row.set("LowerLayers", Value::string("Device.Ethernet.Link." + std::to_string(ln) + "."));
     }
     if (links.size()) eth.set("LinkNumberOfEntries", Value::uint32(static_cast<uint32_t>(links.size())));
-    if (ppp_rows) root.child("PPP").set("InterfaceNumberOfEntries", Value::uint32(static_cast<uint32_t>(ppp_rows->size())));
+    if (ppp_rows)
+        root.child("PPP").set("InterfaceNumberOfEntries",
+                              Value::uint32(static_cast<uint32_t>(ppp_rows->size())));
 }
 
 struct MeshStationRef {
@@ -354,8 +376,8 @@ std::map<MacAddress, MeshStationRef> build_mesh(const BoardData& data, BuildCont
         Object& de = de_devices.add(de_n);
         dev.set("MACAddress", Value::string(key));
         de.set("ID", Value::string(key));
-        // This device's own node: its identity is what the device reported. A satellite's manufacturer is not in
-        // the mesh source; its model is (DataElements ManufacturerModel), never a copy of the gateway's.
+        // This device's own node: its identity is what the device reported. A satellite's manufacturer is not
+        // in the mesh source; its model is (DataElements ManufacturerModel), never a copy of the gateway's.
         if (node.role == "controller" && !data.identity.manufacturer.empty())
             dev.set("Manufacturer", Value::string(data.identity.manufacturer));
         if (!node.model.empty()) de.set("ManufacturerModel", Value::string(node.model));
@@ -367,11 +389,15 @@ std::map<MacAddress, MeshStationRef> build_mesh(const BoardData& data, BuildCont
             dev.set("SoftwareVersion", Value::string(node.software_version));
             de.set("SoftwareVersion", Value::string(node.software_version));
         }
-        if (!node.name.empty() && !ctx.vendor_prefix.empty()) dev.set(ctx.vendor_prefix + "Name", Value::string(node.name));
-        if (!node.role.empty() && !ctx.vendor_prefix.empty()) dev.set(ctx.vendor_prefix + "Role", Value::string(node.role));
+        if (!node.name.empty() && !ctx.vendor_prefix.empty())
+            dev.set(ctx.vendor_prefix + "Name", Value::string(node.name));
+        if (!node.role.empty() && !ctx.vendor_prefix.empty())
+            dev.set(ctx.vendor_prefix + "Role", Value::string(node.role));
         Object& backhaul = de.child("MultiAPDevice").child("Backhaul");
         if (!node.backhaul.empty()) {
-            const std::string type = node.backhaul == "wifi" ? "Wi-Fi" : node.backhaul == "ethernet" ? "Ethernet" : node.backhaul;
+            const std::string type = node.backhaul == "wifi"       ? "Wi-Fi"
+                                     : node.backhaul == "ethernet" ? "Ethernet"
+                                                                   : node.backhaul;
             dev.set("BackhaulLinkType", Value::string(type));
             backhaul.set("LinkType", Value::string(type));
         }
@@ -381,10 +407,12 @@ std::map<MacAddress, MeshStationRef> build_mesh(const BoardData& data, BuildCont
         }
         if (node.backhaul_rcpi) {
             dev.set("BackhaulSignalStrength", Value::uint32(static_cast<uint32_t>(*node.backhaul_rcpi)));
-            backhaul.child("Stats").set("SignalStrength", Value::uint32(static_cast<uint32_t>(*node.backhaul_rcpi)));
+            backhaul.child("Stats").set("SignalStrength",
+                                        Value::uint32(static_cast<uint32_t>(*node.backhaul_rcpi)));
         }
         if (node.backhaul_rate_kbps) {
-            if (!ctx.vendor_prefix.empty()) dev.set(ctx.vendor_prefix + "BackhaulLinkRate", Value::uint32(*node.backhaul_rate_kbps));
+            if (!ctx.vendor_prefix.empty())
+                dev.set(ctx.vendor_prefix + "BackhaulLinkRate", Value::uint32(*node.backhaul_rate_kbps));
             backhaul.child("Stats").set("LastDataDownlinkRate", Value::uint32(*node.backhaul_rate_kbps));
         }
         const std::string dev_path = "Device.WiFi.MultiAP.APDevice." + std::to_string(dn) + ".";
@@ -399,7 +427,8 @@ std::map<MacAddress, MeshStationRef> build_mesh(const BoardData& data, BuildCont
             r.set("MACAddress", Value::string(radio.id.str()));
             dr.set("ID", *Value::parse(tr181::Type::base64, mac_base64(radio.id)));
             if (!radio.band.empty()) r.set("OperatingFrequencyBand", Value::string(radio.band));
-            if (radio.channel && *radio.channel >= 0) r.set("Channel", Value::uint32(static_cast<uint32_t>(*radio.channel)));
+            if (radio.channel && *radio.channel >= 0)
+                r.set("Channel", Value::uint32(static_cast<uint32_t>(*radio.channel)));
             const std::string radio_path = dev_path + "Radio." + std::to_string(rn) + ".";
             const std::string de_radio_path = de_path + "Radio." + std::to_string(de_rn) + ".";
             Table& bss_table = r.table("AP");
@@ -425,7 +454,8 @@ std::map<MacAddress, MeshStationRef> build_mesh(const BoardData& data, BuildCont
                     a.set("MACAddress", Value::string(s.mac.str()));
                     a.set("Active", Value::boolean(true));
                     st.set("MACAddress", Value::string(s.mac.str()));
-                    if (auto t = association_time(ctx.now, s.association_s)) a.set("AssociationTime", Value::date_time(*t));
+                    if (auto t = association_time(ctx.now, s.association_s))
+                        a.set("AssociationTime", Value::date_time(*t));
                     if (s.association_s) st.set("LastConnectTime", Value::uint32(*s.association_s));
                     if (s.downlink_kbps) {
                         a.set("LastDataDownlinkRate", Value::uint32(*s.downlink_kbps));
@@ -442,11 +472,13 @@ std::map<MacAddress, MeshStationRef> build_mesh(const BoardData& data, BuildCont
                     }
                     if (!s.standard.empty()) a.set("OperatingStandard", Value::string(s.standard));
                     if (!s.hostname.empty()) {
-                        if (!ctx.vendor_prefix.empty()) a.set(ctx.vendor_prefix + "HostName", Value::string(s.hostname));
+                        if (!ctx.vendor_prefix.empty())
+                            a.set(ctx.vendor_prefix + "HostName", Value::string(s.hostname));
                         st.set("Hostname", Value::string(s.hostname));
                     }
                     if (!s.ipv4.empty()) {
-                        if (!ctx.vendor_prefix.empty()) a.set(ctx.vendor_prefix + "IPAddress", Value::string(s.ipv4));
+                        if (!ctx.vendor_prefix.empty())
+                            a.set(ctx.vendor_prefix + "IPAddress", Value::string(s.ipv4));
                         st.set("IPV4Address", Value::string(s.ipv4));
                     }
                     if (s.tx_bytes) {
@@ -473,8 +505,8 @@ std::map<MacAddress, MeshStationRef> build_mesh(const BoardData& data, BuildCont
     return refs;
 }
 
-// The MACs present on the LAN now: a complete ARP entry on the LAN bridge, a station of one of this device's radios
-// or a station of a mesh node.
+// The MACs present on the LAN now: a complete ARP entry on the LAN bridge, a station of one of this device's
+// radios or a station of a mesh node.
 std::set<MacAddress> present_on_lan(const BoardData& data, const BuildContext& ctx,
                                     const std::map<MacAddress, MeshStationRef>& mesh) {
     std::set<MacAddress> present;
@@ -487,8 +519,8 @@ std::set<MacAddress> present_on_lan(const BoardData& data, const BuildContext& c
     return present;
 }
 
-// Device.DHCPv4.Server.Pool.1 on the LAN bridge; returns client paths by MAC. A Client row is a lease the server
-// holds; its Active is TR-181's "present on the LAN", not "the lease has not run out".
+// Device.DHCPv4.Server.Pool.1 on the LAN bridge; returns client paths by MAC. A Client row is a lease the
+// server holds; its Active is TR-181's "present on the LAN", not "the lease has not run out".
 std::map<MacAddress, std::string> build_dhcp(const BoardData& data, BuildContext& ctx, Object& root,
                                              const std::set<MacAddress>& present) {
     std::map<MacAddress, std::string> clients;
@@ -502,8 +534,9 @@ std::map<MacAddress, std::string> build_dhcp(const BoardData& data, BuildContext
         pool.set("MaxAddress", Value::string(cfg->max_address));
         if (!cfg->subnet_mask.empty()) pool.set("SubnetMask", Value::string(cfg->subnet_mask));
         if (cfg->lease_time_s)
-            pool.set("LeaseTime", Value::int32(*cfg->lease_time_s > INT32_MAX ? INT32_MAX
-                                                                              : static_cast<int32_t>(*cfg->lease_time_s)));
+            pool.set("LeaseTime",
+                     Value::int32(*cfg->lease_time_s > INT32_MAX ? INT32_MAX
+                                                                 : static_cast<int32_t>(*cfg->lease_time_s)));
     }
     Table& table = pool.table("Client");
     const std::string table_path = "Device.DHCPv4.Server.Pool.1.Client.";
@@ -525,15 +558,17 @@ std::map<MacAddress, std::string> build_dhcp(const BoardData& data, BuildContext
 }
 
 void build_hosts(const BoardData& data, BuildContext& ctx, Object& root, const WifiPaths& wifi,
-                 const std::map<MacAddress, MeshStationRef>& mesh, const std::map<MacAddress, std::string>& dhcp,
-                 uint32_t lan_ip_number, const std::map<std::string, uint32_t>& ethernet) {
+                 const std::map<MacAddress, MeshStationRef>& mesh,
+                 const std::map<MacAddress, std::string>& dhcp, uint32_t lan_ip_number,
+                 const std::map<std::string, uint32_t>& ethernet) {
     struct HostFacts {
         const Lease* lease = nullptr;
         const Neighbour* neighbour = nullptr;
         bool station = false;
         const MeshStationRef* mesh = nullptr;
     };
-    std::map<MacAddress, HostFacts> hosts;  // ordered by MAC: new instance numbers are assigned deterministically
+    std::map<MacAddress, HostFacts>
+        hosts;  // ordered by MAC: new instance numbers are assigned deterministically
     for (const Lease& l : data.leases) hosts[l.mac].lease = &l;
     const std::string& lan = ctx.profile.lan_bridge;
     for (const Neighbour& n : data.neighbours) {
@@ -559,9 +594,12 @@ void build_hosts(const BoardData& data, BuildContext& ctx, Object& root, const W
         Object& host = table.add(n);
         host.set("PhysAddress", Value::string(mac.str()));
         std::string ip;
-        if (facts.lease) ip = facts.lease->ip;
-        else if (facts.neighbour) ip = facts.neighbour->ip;
-        else if (facts.mesh) ip = facts.mesh->station->ipv4;
+        if (facts.lease)
+            ip = facts.lease->ip;
+        else if (facts.neighbour)
+            ip = facts.neighbour->ip;
+        else if (facts.mesh)
+            ip = facts.mesh->station->ipv4;
         host.set("IPAddress", Value::string(ip));
         std::string name = facts.lease ? facts.lease->hostname : "";
         if (name.empty() && facts.mesh) name = facts.mesh->station->hostname;
@@ -569,9 +607,9 @@ void build_hosts(const BoardData& data, BuildContext& ctx, Object& root, const W
         const bool wireless = facts.station || facts.mesh;
         host.set("Active", Value::boolean(facts.neighbour || wireless));
         // How the host is attached, from what the device knows: a station list says Wi-Fi; else the bridge's
-        // forwarding database names the port (a LAN port: Ethernet; one of the radios: Wi-Fi; anything else, such
-        // as a mesh backhaul: unknown). Unknown leaves InterfaceType out ("unknown" is not one of its values) and
-        // Layer1Interface empty.
+        // forwarding database names the port (a LAN port: Ethernet; one of the radios: Wi-Fi; anything else,
+        // such as a mesh backhaul: unknown). Unknown leaves InterfaceType out ("unknown" is not one of its
+        // values) and Layer1Interface empty.
         std::string type, layer1, assoc;
         if (auto it = wifi.station_path.find(mac); it != wifi.station_path.end()) {
             assoc = it->second;
@@ -587,13 +625,15 @@ void build_hosts(const BoardData& data, BuildContext& ctx, Object& root, const W
                 layer1 = "Device.Ethernet.Interface." + std::to_string(eth->second) + ".";
             } else if (wifi_ports.count(port)) {
                 type = "Wi-Fi";
-                if (auto ssid = wifi.ssid_path.find(port); ssid != wifi.ssid_path.end()) layer1 = ssid->second;
+                if (auto ssid = wifi.ssid_path.find(port); ssid != wifi.ssid_path.end())
+                    layer1 = ssid->second;
             }
         }
         if (!type.empty()) host.set("InterfaceType", Value::string(type));
         host.set("Layer1Interface", Value::string(layer1));
-        host.set("Layer3Interface",
-                 Value::string(lan_ip_number ? "Device.IP.Interface." + std::to_string(lan_ip_number) + "." : ""));
+        host.set(
+            "Layer3Interface",
+            Value::string(lan_ip_number ? "Device.IP.Interface." + std::to_string(lan_ip_number) + "." : ""));
         host.set("AssociatedDevice", Value::string(assoc));
         auto client = dhcp.find(mac);
         host.set("DHCPClient", Value::string(client == dhcp.end() ? "" : client->second));
@@ -607,7 +647,8 @@ void build_hosts(const BoardData& data, BuildContext& ctx, Object& root, const W
 std::string pon_mode(const std::string& type) {
     std::string t;
     for (char c : type)
-        if (c != '-' && c != '_' && c != ' ') t += static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+        if (c != '-' && c != '_' && c != ' ')
+            t += static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
     if (t == "GPON") return "G-PON";
     if (t == "XGPON" || t == "XGPON1") return "XG-PON";
     if (t == "XGSPON") return "XGS-PON";
@@ -637,7 +678,8 @@ void build_optical(const BoardData& data, BuildContext& ctx, Object& root) {
     Object& ani = onu.table("ANI").add(1);
     ani.set("Name", Value::string(name));
     ani.set("Status", Value::string(dark ? "Down" : "Up"));
-    // PONMode is the ANI's (and its transceiver's), as TR-181's enumeration spells it; only what the device said.
+    // PONMode is the ANI's (and its transceiver's), as TR-181's enumeration spells it; only what the device
+    // said.
     const std::string mode = pon_mode(o.pon_type);
     if (!mode.empty()) ani.set("PONMode", Value::string(mode));
     ani.set("TransceiverNumberOfEntries", Value::uint32(1));
@@ -650,9 +692,11 @@ void build_optical(const BoardData& data, BuildContext& ctx, Object& root) {
     // XPON transceiver units (TR-181 2.16): power in 0.1 dBm, voltage in mV, bias in µA, temperature in °C.
     if (o.rx_dbm) xcvr.set("RxPower", Value::int32(static_cast<int32_t>(std::lround(*o.rx_dbm * 10))));
     if (o.tx_dbm) xcvr.set("TxPower", Value::int32(static_cast<int32_t>(std::lround(*o.tx_dbm * 10))));
-    if (o.voltage_v) xcvr.set("Voltage", Value::uint32(static_cast<uint32_t>(std::lround(*o.voltage_v * 1000))));
+    if (o.voltage_v)
+        xcvr.set("Voltage", Value::uint32(static_cast<uint32_t>(std::lround(*o.voltage_v * 1000))));
     if (o.bias_ma) xcvr.set("Bias", Value::uint32(static_cast<uint32_t>(std::lround(*o.bias_ma * 1000))));
-    if (o.temperature_c) xcvr.set("Temperature", Value::int32(static_cast<int32_t>(std::lround(*o.temperature_c))));
+    if (o.temperature_c)
+        xcvr.set("Temperature", Value::int32(static_cast<int32_t>(std::lround(*o.temperature_c))));
     xpon.set("ONUNumberOfEntries", Value::uint32(1));
 }
 
@@ -666,8 +710,8 @@ tr181::Tree build_model(const BoardData& data, BuildContext& ctx) {
     ctx.numbers.begin_refresh();
     tr181::Tree tree;
     Object& root = tree.root();
-    // 2.17: the last version that still has WiFi.MultiAP (deprecated 2.15, deleted 2.18), which XX230v firmware and
-    // the controllers reading it use; everything else emitted exists in 2.17 (docs/tr181.md).
+    // 2.17: the last version that still has WiFi.MultiAP (deprecated 2.15, deleted 2.18), which XX230v
+    // firmware and the controllers reading it use; everything else emitted exists in 2.17 (docs/tr181.md).
     root.set("RootDataModelVersion", Value::string(kRootDataModelVersion));
     build_device_info(data, root);
     const auto ethernet = build_ethernet(data, ctx, root);
@@ -679,7 +723,8 @@ tr181::Tree build_model(const BoardData& data, BuildContext& ctx) {
     build_hosts(data, ctx, root, wifi, mesh, dhcp, lan_ip, ethernet);
     build_optical(data, ctx, root);
     Object& agent = root.child("LocalAgent");
-    agent.set("EndpointID", Value::string(ctx.endpoint_id.empty() ? default_endpoint_id(data.identity) : ctx.endpoint_id));
+    agent.set("EndpointID",
+              Value::string(ctx.endpoint_id.empty() ? default_endpoint_id(data.identity) : ctx.endpoint_id));
     agent.set("SoftwareVersion", Value::string(kAgentVersion));
     return tree;
 }

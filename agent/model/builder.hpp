@@ -19,9 +19,9 @@ inline constexpr const char* kRootDataModelVersion = "2.17";
 struct BuildContext {
     const Profile& profile;
     tr181::InstanceNumbers& numbers;
-    int64_t now = 0;                 // UNIX time of this refresh
-    std::string endpoint_id;         // Device.LocalAgent.EndpointID ("" to derive os::<OUI>-<serial>)
-    std::string vendor_prefix;       // the operator's TR-106 prefix of our extensions ("" = none emitted)
+    int64_t now = 0;            // UNIX time of this refresh
+    std::string endpoint_id;    // Device.LocalAgent.EndpointID ("" to derive os::<OUI>-<serial>)
+    std::string vendor_prefix;  // the operator's TR-106 prefix of our extensions ("" = none emitted)
 };
 
 tr181::Tree build_model(const BoardData& data, BuildContext& ctx);

@@ -13,7 +13,8 @@ Result<std::vector<std::string>> string_list(const cJSON* parent, const char* ke
         if (required) return make_error(Errc::invalid_argument, where + "." + key + ": missing");
         return out;
     }
-    if (!cJSON_IsArray(list)) return make_error(Errc::invalid_argument, where + "." + key + ": must be an array of strings");
+    if (!cJSON_IsArray(list))
+        return make_error(Errc::invalid_argument, where + "." + key + ": must be an array of strings");
     int i = 0;
     for (const cJSON* item = list->child; item; item = item->next, ++i) {
         if (!cJSON_IsString(item) || item->valuestring[0] == '\0')
@@ -31,7 +32,8 @@ Result<Profile> parse_profile(std::string_view text, std::string_view what) {
     if (!root) return root.error();
     const cJSON* doc = root->get();
     const std::string where = "profile";
-    if (!cJSON_IsObject(doc)) return make_error(Errc::invalid_argument, std::string(what) + ": must be a JSON object");
+    if (!cJSON_IsObject(doc))
+        return make_error(Errc::invalid_argument, std::string(what) + ": must be a JSON object");
 
     Profile profile;
     auto board = json::get_string(doc, "board", where);
@@ -62,11 +64,13 @@ Result<Profile> parse_profile(std::string_view text, std::string_view what) {
             auto band = json::get_string(item, "band", w);
             if (!band) return band.error();
             if (*band != "2.4GHz" && *band != "5GHz" && *band != "6GHz")
-                return make_error(Errc::invalid_argument, w + ".band: must be 2.4GHz, 5GHz or 6GHz, not '" + *band + "'");
+                return make_error(Errc::invalid_argument,
+                                  w + ".band: must be 2.4GHz, 5GHz or 6GHz, not '" + *band + "'");
             // The SSID is configuration the device holds (read by the wifi_info collector), not board data.
             if (cJSON_GetObjectItemCaseSensitive(item, "ssid"))
-                return make_error(Errc::invalid_argument,
-                                  w + ".ssid: SSIDs are read from the device (a \"wifi_info\" source), not the profile");
+                return make_error(
+                    Errc::invalid_argument,
+                    w + ".ssid: SSIDs are read from the device (a \"wifi_info\" source), not the profile");
             profile.wifi.push_back({*iface, *band});
         }
     }
@@ -75,7 +79,8 @@ Result<Profile> parse_profile(std::string_view text, std::string_view what) {
     if (identity && !cJSON_IsObject(identity))
         return make_error(Errc::invalid_argument, "profile.identity: must be an object");
     const cJSON* sources = cJSON_GetObjectItemCaseSensitive(doc, "sources");
-    if (!cJSON_IsArray(sources)) return make_error(Errc::invalid_argument, "profile.sources: missing or not an array");
+    if (!cJSON_IsArray(sources))
+        return make_error(Errc::invalid_argument, "profile.sources: missing or not an array");
     int i = 0;
     for (const cJSON* spec = sources->child; spec; spec = spec->next, ++i) {
         const std::string w = "profile.sources[" + std::to_string(i) + "]";
@@ -84,8 +89,8 @@ Result<Profile> parse_profile(std::string_view text, std::string_view what) {
         if (!type) return type.error();
         CollectorFactory factory = find_collector_factory(*type);
         if (!factory)
-            return make_error(Errc::invalid_argument,
-                              w + ".collector: unknown type '" + *type + "' (known: " + known_collector_types() + ")");
+            return make_error(Errc::invalid_argument, w + ".collector: unknown type '" + *type +
+                                                          "' (known: " + known_collector_types() + ")");
         // The identity collector reads the profile's identity block: hand it a copy inside its spec.
         json::Ptr merged;
         const cJSON* given = spec;

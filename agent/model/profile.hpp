@@ -21,10 +21,10 @@ struct Profile {
     std::string board;
     std::string description;
     std::string target;
-    std::string lan_bridge;               // "br0"
-    std::vector<std::string> lan_ports;   // Ethernet.Interface rows, in order
-    std::vector<WifiInterface> wifi;      // WiFi.Radio/SSID/AccessPoint rows, in order
-    std::string wan_interface;            // "" when the board has none
+    std::string lan_bridge;              // "br0"
+    std::vector<std::string> lan_ports;  // Ethernet.Interface rows, in order
+    std::vector<WifiInterface> wifi;     // WiFi.Radio/SSID/AccessPoint rows, in order
+    std::string wan_interface;           // "" when the board has none
     std::vector<std::unique_ptr<Collector>> collectors;
 };
 

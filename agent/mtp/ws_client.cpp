@@ -15,7 +15,9 @@ namespace {
 constexpr const char* kSubprotocol = "v1.usp";
 
 // Query-string escaping for the endpoint id: unreserved characters and ':' (as in "os::…") stay.
-std::string escape_query(const std::string& text) { return cpe::text::percent_encode(text, "-._~:"); }
+std::string escape_query(const std::string& text) {
+    return cpe::text::percent_encode(text, "-._~:");
+}
 
 Result<std::string> read_pem(const std::string& path) {
     FILE* f = fopen(path.c_str(), "rb");
@@ -31,18 +33,21 @@ Result<std::string> read_pem(const std::string& path) {
 
 }  // namespace
 
-WsClient::WsClient(net::EventLoop& loop, WsClientOptions options, WsClientCallbacks callbacks, net::Backoff::Random random)
+WsClient::WsClient(net::EventLoop& loop, WsClientOptions options, WsClientCallbacks callbacks,
+                   net::Backoff::Random random)
     : loop_(loop),
       options_(std::move(options)),
       callbacks_(std::move(callbacks)),
-      backoff_({options_.reconnect.base_ms, options_.reconnect.cap_ms, options_.reconnect.min_ms}, std::move(random)),
+      backoff_({options_.reconnect.base_ms, options_.reconnect.cap_ms, options_.reconnect.min_ms},
+               std::move(random)),
       anchor_(std::make_shared<Anchor>()) {
     anchor_->self = this;
     const config::WsUrl& u = options_.url;
     const bool v6 = u.host.find(':') != std::string::npos;
     url_text_ = std::string(u.tls ? "wss://" : "ws://") + (v6 ? "[" + u.host + "]" : u.host) + ":" +
                 std::to_string(u.port) + u.path.substr(0, u.path.find('?'));
-    request_path_ = u.path + (u.path.find('?') == std::string::npos ? "?" : "&") + "eid=" + escape_query(options_.endpoint_id);
+    request_path_ = u.path + (u.path.find('?') == std::string::npos ? "?" : "&") +
+                    "eid=" + escape_query(options_.endpoint_id);
 }
 
 WsClient::~WsClient() {
@@ -67,10 +72,12 @@ Status WsClient::start() {
         auto key = read_pem(options_.key_file);
         if (!key) return key.error().with_context("USP WebSocket client key");
         client_pem_fd_ = memfd_create("usp-client-pem", MFD_CLOEXEC);
-        if (client_pem_fd_ < 0) return make_error(Errc::io_error, "USP WebSocket client: memfd_create failed");
+        if (client_pem_fd_ < 0)
+            return make_error(Errc::io_error, "USP WebSocket client: memfd_create failed");
         const std::string pem = *cert + "\n" + *key + "\n";
         if (write(client_pem_fd_, pem.data(), pem.size()) != static_cast<ssize_t>(pem.size()))
-            return make_error(Errc::io_error, "USP WebSocket client: cannot write the certificate memory file");
+            return make_error(Errc::io_error,
+                              "USP WebSocket client: cannot write the certificate memory file");
         vo.client_cert_path = "/proc/self/fd/" + std::to_string(client_pem_fd_);
         vo.client_key_path = vo.client_cert_path;
     }
@@ -85,7 +92,8 @@ Status WsClient::start() {
     if (!vh) {
         std::string files = options_.ca_file;
         if (!options_.cert_file.empty()) files += ", " + options_.cert_file + ", " + options_.key_file;
-        return vh.error().with_context("USP WebSocket client" + (files.empty() ? std::string() : " (TLS files " + files + ")"));
+        return vh.error().with_context("USP WebSocket client" +
+                                       (files.empty() ? std::string() : " (TLS files " + files + ")"));
     }
     vhost_ = *vh;
     const uint64_t spread_ms = options_.reconnect.initial_jitter_ms;
@@ -97,7 +105,8 @@ Status WsClient::start() {
     // the same second: the first attempt waits a uniform random time in [0, initial_jitter_ms].
     net::Backoff spread({spread_ms, spread_ms, 0});
     const uint64_t delay = spread.next_ms();
-    LOG_INFO("mtp", "%s: first connection in %llu ms", url_text_.c_str(), static_cast<unsigned long long>(delay));
+    LOG_INFO("mtp", "%s: first connection in %llu ms", url_text_.c_str(),
+             static_cast<unsigned long long>(delay));
     auto anchor = anchor_;
     reconnect_timer_ = loop_.add_timer(delay, [anchor] {
         if (anchor->self) anchor->self->connect();
@@ -160,8 +169,8 @@ void WsClient::on_ping_timer() {
 bool WsClient::send(Bytes record) {
     if (!wsi_ || !established_ || close_code_) return false;
     if (queue_.size() >= options_.max_send_queue) {
-        LOG_LIMITED(log::Level::warn, 5, 300, "mtp", "%s: send queue full (%zu records): dropped one", url_text_.c_str(),
-                    queue_.size());
+        LOG_LIMITED(log::Level::warn, 5, 300, "mtp", "%s: send queue full (%zu records): dropped one",
+                    url_text_.c_str(), queue_.size());
         return false;
     }
     queue_.push_back(std::move(record));
@@ -213,14 +222,17 @@ int WsClient::on_event(lws* wsi, lws_callback_reasons reason, void* in, size_t l
             if (wsi == wsi_ || !wsi_) wsi_ = nullptr;
             established_ = false;
             queue_.clear();
-            if (stopping_) finish_close();
-            else schedule_reconnect();
+            if (stopping_)
+                finish_close();
+            else
+                schedule_reconnect();
             return 0;
         }
         case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH: {
             // RFC 6455: the server must pick our subprotocol; USP needs exactly "v1.usp".
             char proto[32] = {0};
-            if (lws_hdr_copy(wsi, proto, sizeof(proto), WSI_TOKEN_PROTOCOL) <= 0 || strcmp(proto, kSubprotocol) != 0) {
+            if (lws_hdr_copy(wsi, proto, sizeof(proto), WSI_TOKEN_PROTOCOL) <= 0 ||
+                strcmp(proto, kSubprotocol) != 0) {
                 LOG_LIMITED(log::Level::warn, 5, 300, "mtp", "%s: the server did not accept subprotocol %s",
                             url_text_.c_str(), kSubprotocol);
                 return 1;
@@ -250,16 +262,18 @@ int WsClient::on_event(lws* wsi, lws_callback_reasons reason, void* in, size_t l
                 rx_.clear();
                 rx_discard_ = false;
                 if (!lws_frame_is_binary(wsi)) {
-                    LOG_LIMITED(log::Level::warn, 5, 300, "mtp", "%s: text frame from the controller: closing (1003)",
-                                url_text_.c_str());
-                    lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
-                                     reinterpret_cast<unsigned char*>(const_cast<char*>("binary frames only")), 18);
+                    LOG_LIMITED(log::Level::warn, 5, 300, "mtp",
+                                "%s: text frame from the controller: closing (1003)", url_text_.c_str());
+                    lws_close_reason(
+                        wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
+                        reinterpret_cast<unsigned char*>(const_cast<char*>("binary frames only")), 18);
                     return -1;
                 }
             }
             if (rx_.size() + len > options_.max_record_bytes) {
-                LOG_LIMITED(log::Level::warn, 5, 300, "mtp", "%s: record larger than %zu bytes: closing (1003)",
-                            url_text_.c_str(), options_.max_record_bytes);
+                LOG_LIMITED(log::Level::warn, 5, 300, "mtp",
+                            "%s: record larger than %zu bytes: closing (1003)", url_text_.c_str(),
+                            options_.max_record_bytes);
                 static const char kWhy[] = "record too large";
                 lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
                                  reinterpret_cast<unsigned char*>(const_cast<char*>(kWhy)), sizeof(kWhy) - 1);
@@ -287,7 +301,8 @@ int WsClient::on_event(lws* wsi, lws_callback_reasons reason, void* in, size_t l
         case LWS_CALLBACK_CLIENT_WRITEABLE: {
             if (close_code_) {
                 lws_close_reason(wsi, static_cast<lws_close_status>(close_code_),
-                                 reinterpret_cast<unsigned char*>(close_reason_.data()), close_reason_.size());
+                                 reinterpret_cast<unsigned char*>(close_reason_.data()),
+                                 close_reason_.size());
                 return -1;
             }
             if (want_ping_) {
@@ -324,12 +339,15 @@ int WsClient::on_event(lws* wsi, lws_callback_reasons reason, void* in, size_t l
             close_code_ = 0;
             if (was_up) {
                 const uint64_t up_for = log::monotonic_seconds() - established_at_s_;
-                LOG_INFO("mtp", "%s: disconnected after %llu s", url_text_.c_str(), static_cast<unsigned long long>(up_for));
+                LOG_INFO("mtp", "%s: disconnected after %llu s", url_text_.c_str(),
+                         static_cast<unsigned long long>(up_for));
                 if (up_for >= options_.reconnect.stable_s) backoff_.reset();
                 if (callbacks_.disconnected) callbacks_.disconnected();
             }
-            if (stopping_) finish_close();
-            else schedule_reconnect();
+            if (stopping_)
+                finish_close();
+            else
+                schedule_reconnect();
             return 0;
         }
         default:

@@ -25,9 +25,9 @@ using Bytes = std::vector<uint8_t>;
 
 struct WsClientOptions {
     config::WsUrl url;
-    std::string endpoint_id;   // ours, sent as ?eid=
-    std::string ca_file;       // wss: the CA the controller's certificate must chain to
-    std::string cert_file;     // optional client certificate + key (mutual TLS)
+    std::string endpoint_id;  // ours, sent as ?eid=
+    std::string ca_file;      // wss: the CA the controller's certificate must chain to
+    std::string cert_file;    // optional client certificate + key (mutual TLS)
     std::string key_file;
     uint32_t ping_interval_s = 30;
     size_t max_record_bytes = 64 * 1024;  // a larger incoming record closes the connection with 1003
@@ -37,18 +37,18 @@ struct WsClientOptions {
 
 // What to do with a received record.
 struct Verdict {
-    bool close = false;   // close with 1003 (unsupported data)
-    std::string reason;   // for the close frame and the log line
+    bool close = false;  // close with 1003 (unsupported data)
+    std::string reason;  // for the close frame and the log line
 };
 
 struct WsClientCallbacks {
-    std::function<void()> connected;                          // the WebSocket is open: send the connect record
+    std::function<void()> connected;  // the WebSocket is open: send the connect record
     std::function<Verdict(std::span<const uint8_t>)> record;  // one complete binary message
     std::function<void()> disconnected;
 };
 
 class WsClient {
-public:
+  public:
     WsClient(net::EventLoop& loop, WsClientOptions options, WsClientCallbacks callbacks,
              net::Backoff::Random random = {});
     ~WsClient();
@@ -64,7 +64,7 @@ public:
     bool connected() const { return established_; }
     const std::string& url_text() const { return url_text_; }
 
-private:
+  private:
     struct Anchor {
         WsClient* self = nullptr;
     };
@@ -82,7 +82,7 @@ private:
     net::Backoff backoff_;
     std::shared_ptr<Anchor> anchor_;
     lws_vhost* vhost_ = nullptr;
-    std::string url_text_;   // for log lines (no query)
+    std::string url_text_;  // for log lines (no query)
     std::string request_path_;
 
     lws* wsi_ = nullptr;

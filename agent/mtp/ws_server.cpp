@@ -31,21 +31,28 @@ net::UspWsServerOptions server_options(const WsServerOptions& o) {
 }  // namespace
 
 WsServer::WsServer(net::EventLoop& loop, WsServerOptions options, WsServerCallbacks callbacks)
-    : options_(std::move(options)), callbacks_(std::move(callbacks)), server_(loop, server_options(options_), *this) {}
+    : options_(std::move(options)),
+      callbacks_(std::move(callbacks)),
+      server_(loop, server_options(options_), *this) {}
 
 WsServer::~WsServer() = default;
 
-Status WsServer::start() { return server_.start(); }
+Status WsServer::start() {
+    return server_.start();
+}
 
 bool WsServer::send(const std::string& controller_id, std::vector<uint8_t> record) {
     Status st = server_.send(controller_id, record);
     if (!st && st.error().code == Errc::too_large)
-        LOG_LIMITED(log::Level::warn, 5, 300, "mtp", "controller '%s': send queue full (%zu records): dropped one",
+        LOG_LIMITED(log::Level::warn, 5, 300, "mtp",
+                    "controller '%s': send queue full (%zu records): dropped one",
                     net::printable(controller_id, kShown).c_str(), server_.queued_records(controller_id));
     return st.ok();
 }
 
-void WsServer::stop(std::function<void()> done) { server_.stop("agent stopping", std::move(done)); }
+void WsServer::stop(std::function<void()> done) {
+    server_.stop("agent stopping", std::move(done));
+}
 
 std::string WsServer::admit(lws* /*wsi*/, net::UspWsSession& s) {
     const std::string shown = net::printable(s.id, kShown);
@@ -55,10 +62,11 @@ std::string WsServer::admit(lws* /*wsi*/, net::UspWsSession& s) {
         if (!allowed) return "controller '" + shown + "' is not in server.allowed_controllers";
     }
     if (options_.require_client_cert) {
-        if (!s.cert_verified) return "controller '" + shown + "': no client certificate signed by server.tls.ca_file";
+        if (!s.cert_verified)
+            return "controller '" + shown + "': no client certificate signed by server.tls.ca_file";
         if (s.cert_cn != s.id)
-            return "controller '" + shown + "' does not match its certificate (CN '" + net::printable(s.cert_cn, kShown) +
-                   "')";
+            return "controller '" + shown + "' does not match its certificate (CN '" +
+                   net::printable(s.cert_cn, kShown) + "')";
         s.proven = true;
     }
     return {};

@@ -46,10 +46,10 @@ struct WsServerCallbacks {
     std::function<void(const std::string& controller_id)> disconnected;
 };
 
-// The agent's rule on the common server (net/usp_ws_server.hpp): the allow-list, and with require_client_cert a
-// verified certificate whose CN is the controller's id.
+// The agent's rule on the common server (net/usp_ws_server.hpp): the allow-list, and with require_client_cert
+// a verified certificate whose CN is the controller's id.
 class WsServer : private net::UspWsRule {
-public:
+  public:
     WsServer(net::EventLoop& loop, WsServerOptions options, WsServerCallbacks callbacks);
     ~WsServer() override;
     WsServer(const WsServer&) = delete;
@@ -64,7 +64,7 @@ public:
     // Closes every connection with 1000; `done` runs once all are closed (at once if none).
     void stop(std::function<void()> done);
 
-private:
+  private:
     std::string admit(lws* wsi, net::UspWsSession& s) override;
     void connected(const net::UspWsSession& s) override;
     net::UspWsVerdict record(const std::string& id, std::span<const uint8_t> bytes) override;

@@ -63,8 +63,10 @@ Status write_private(const std::string& path, const char* text, mode_t mode) {
 }  // namespace
 
 Status make_csr(const std::string& key_path, const std::string& csr_path, const std::string& endpoint_id) {
-    if (endpoint_id.empty() || endpoint_id.size() > 64 || endpoint_id.find_first_of(",=+\"\\<>;") != std::string::npos)
-        return make_error(Errc::invalid_argument, "endpoint id '" + endpoint_id + "' cannot be a certificate CN");
+    if (endpoint_id.empty() || endpoint_id.size() > 64 ||
+        endpoint_id.find_first_of(",=+\"\\<>;") != std::string::npos)
+        return make_error(Errc::invalid_argument,
+                          "endpoint id '" + endpoint_id + "' cannot be a certificate CN");
     Rng rng;
     static const char kPers[] = "cpe-agent-csr";
     if (mbedtls_ctr_drbg_seed(&rng.drbg, mbedtls_entropy_func, &rng.entropy,
@@ -76,19 +78,22 @@ Status make_csr(const std::string& key_path, const std::string& csr_path, const 
             return make_error(Errc::parse_error, key_path + ": not a PEM private key");
     } else {
         if (mbedtls_pk_setup(&key.pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) != 0 ||
-            mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(key.pk), mbedtls_ctr_drbg_random, &rng.drbg) != 0)
+            mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(key.pk), mbedtls_ctr_drbg_random,
+                                &rng.drbg) != 0)
             return make_error(Errc::internal, "key generation failed");
         std::vector<unsigned char> pem(2048);
         if (mbedtls_pk_write_key_pem(&key.pk, pem.data(), pem.size()) != 0)
             return make_error(Errc::internal, "cannot write the key as PEM");
-        if (Status st = write_private(key_path, reinterpret_cast<const char*>(pem.data()), 0600); !st) return st;
+        if (Status st = write_private(key_path, reinterpret_cast<const char*>(pem.data()), 0600); !st)
+            return st;
     }
     CsrWriter w;
     mbedtls_x509write_csr_set_md_alg(&w.csr, MBEDTLS_MD_SHA256);
     mbedtls_x509write_csr_set_key(&w.csr, &key.pk);
     const std::string subject = "CN=" + endpoint_id;
     if (mbedtls_x509write_csr_set_subject_name(&w.csr, subject.c_str()) != 0)
-        return make_error(Errc::invalid_argument, "endpoint id '" + endpoint_id + "' cannot be a certificate subject");
+        return make_error(Errc::invalid_argument,
+                          "endpoint id '" + endpoint_id + "' cannot be a certificate subject");
     std::vector<unsigned char> pem(4096);
     if (mbedtls_x509write_csr_pem(&w.csr, pem.data(), pem.size(), mbedtls_ctr_drbg_random, &rng.drbg) != 0)
         return make_error(Errc::internal, "cannot write the CSR");

@@ -25,18 +25,22 @@ Result<HttpUrl> parse_http_url(std::string_view text) {
     }
     if (text.size() > 1024) return make_error(Errc::invalid_argument, "URL is longer than 1024 characters");
     for (char c : text)
-        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return make_error(Errc::invalid_argument, "URL has a space or control character");
+        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+            return make_error(Errc::invalid_argument, "URL has a space or control character");
     const size_t slash = rest.find('/');
     std::string_view authority = rest.substr(0, slash);
     u.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
-    if (authority.find('@') != std::string_view::npos) return make_error(Errc::invalid_argument, "URL must not hold user information");
+    if (authority.find('@') != std::string_view::npos)
+        return make_error(Errc::invalid_argument, "URL must not hold user information");
     std::string_view port_text;
     if (authority.starts_with("[")) {
         const size_t close = authority.find(']');
-        if (close == std::string_view::npos) return make_error(Errc::invalid_argument, "unterminated IPv6 address in URL");
+        if (close == std::string_view::npos)
+            return make_error(Errc::invalid_argument, "unterminated IPv6 address in URL");
         u.host = std::string(authority.substr(1, close - 1));
         if (close + 1 < authority.size()) {
-            if (authority[close + 1] != ':') return make_error(Errc::invalid_argument, "unexpected text after the IPv6 address");
+            if (authority[close + 1] != ':')
+                return make_error(Errc::invalid_argument, "unexpected text after the IPv6 address");
             port_text = authority.substr(close + 2);
         }
     } else {
@@ -47,10 +51,12 @@ Result<HttpUrl> parse_http_url(std::string_view text) {
     if (u.host.empty()) return make_error(Errc::invalid_argument, "URL has no host");
     u.port = u.tls ? 443 : 80;
     if (!port_text.empty() || authority.ends_with(":")) {
-        if (port_text.empty() || port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string_view::npos)
+        if (port_text.empty() || port_text.size() > 5 ||
+            port_text.find_first_not_of("0123456789") != std::string_view::npos)
             return make_error(Errc::invalid_argument, "URL port must be a number from 1 to 65535");
         u.port = std::stoi(std::string(port_text));
-        if (u.port < 1 || u.port > 65535) return make_error(Errc::invalid_argument, "URL port must be a number from 1 to 65535");
+        if (u.port < 1 || u.port > 65535)
+            return make_error(Errc::invalid_argument, "URL port must be a number from 1 to 65535");
     }
     return u;
 }
@@ -71,7 +77,8 @@ Status Download::start() {
     auto u = parse_http_url(options_.url);
     if (!u) return u.error();
     url_ = *u;
-    if (url_.tls && options_.ca_file.empty()) return make_error(Errc::invalid_argument, "an https:// download needs a CA file");
+    if (url_.tls && options_.ca_file.empty())
+        return make_error(Errc::invalid_argument, "an https:// download needs a CA file");
     out_ = fopen(options_.dest_path.c_str(), "wb");
     if (!out_) return make_error(Errc::io_error, options_.dest_path + ": " + strerror(errno));
     net::VhostOptions vo;
@@ -99,14 +106,17 @@ Status Download::start() {
     ci.local_protocol_name = kProtocol;
     ci.ssl_connection = url_.tls ? LCCSCF_USE_SSL : 0;
     ci.pwsi = &wsi_;
-    if (!lws_client_connect_via_info(&ci)) return make_error(Errc::unavailable, "cannot start the download from " + url_.host);
+    if (!lws_client_connect_via_info(&ci))
+        return make_error(Errc::unavailable, "cannot start the download from " + url_.host);
     auto anchor = anchor_;
     timer_ = loop_.add_timer(uint64_t{options_.timeout_s} * 1000, [anchor] {
         if (!anchor->self) return;
         Download* self = anchor->self;
         self->error_ = "no complete answer within " + std::to_string(self->options_.timeout_s) + " s";
-        if (self->wsi_) lws_set_timeout(self->wsi_, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-        else self->finish(make_error(Errc::timeout, self->error_));
+        if (self->wsi_)
+            lws_set_timeout(self->wsi_, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        else
+            self->finish(make_error(Errc::timeout, self->error_));
     });
     return {};
 }
@@ -119,7 +129,8 @@ void Download::finish(Result<uint64_t> r) {
         const bool ok = fflush(out_) == 0 && fsync(fileno(out_)) == 0;
         fclose(out_);
         out_ = nullptr;
-        if (r && !ok) r = make_error(Errc::io_error, options_.dest_path + ": write failed: " + strerror(errno));
+        if (r && !ok)
+            r = make_error(Errc::io_error, options_.dest_path + ": write failed: " + strerror(errno));
     }
     if (!r) unlink(options_.dest_path.c_str());
     auto done = std::move(done_);
@@ -140,7 +151,8 @@ int Download::on_event(lws* wsi, lws_callback_reasons reason, void* in, size_t l
             finish(make_error(Errc::unavailable,
                               !error_.empty() ? error_
                                               : "download from " + url_.host + " failed: " +
-                                                    (in ? std::string(static_cast<const char*>(in), len) : std::string("connection error"))));
+                                                    (in ? std::string(static_cast<const char*>(in), len)
+                                                        : std::string("connection error"))));
             return 0;
         case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP: {
             const unsigned status = lws_http_client_http_response(wsi);
@@ -188,7 +200,9 @@ int Download::on_event(lws* wsi, lws_callback_reasons reason, void* in, size_t l
         case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
             wsi_ = nullptr;
             if (!finished_)
-                finish(make_error(Errc::unavailable, error_.empty() ? "the download connection closed early (truncated)" : error_));
+                finish(make_error(Errc::unavailable, error_.empty()
+                                                         ? "the download connection closed early (truncated)"
+                                                         : error_));
             return 0;
         default:
             break;

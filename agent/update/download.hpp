@@ -28,14 +28,14 @@ Result<HttpUrl> parse_http_url(std::string_view text);
 
 struct DownloadOptions {
     std::string url;
-    std::string ca_file;      // required for https
-    std::string dest_path;    // written from scratch
+    std::string ca_file;    // required for https
+    std::string dest_path;  // written from scratch
     uint64_t max_bytes = 8u << 20;
     uint32_t timeout_s = 300;
 };
 
 class Download {
-public:
+  public:
     // `done` gets the number of bytes written, or why the download failed (the file is then removed).
     Download(net::EventLoop& loop, DownloadOptions options, std::function<void(Result<uint64_t>)> done);
     ~Download();
@@ -43,7 +43,7 @@ public:
     Download& operator=(const Download&) = delete;
     Status start();
 
-private:
+  private:
     struct Anchor {
         Download* self = nullptr;
     };

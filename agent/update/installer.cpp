@@ -21,20 +21,27 @@ struct FileCloser {
 };
 using FilePtr = std::unique_ptr<FILE, FileCloser>;
 
-Error refused(Errc code, const std::string& why) { return make_error(code, "package refused: " + why); }
+Error refused(Errc code, const std::string& why) {
+    return make_error(code, "package refused: " + why);
+}
 
 Status read_exact(FILE* f, uint8_t* out, size_t n, const char* what) {
-    if (fread(out, 1, n, f) != n) return refused(Errc::parse_error, std::string("truncated archive (in ") + what + ")");
+    if (fread(out, 1, n, f) != n)
+        return refused(Errc::parse_error, std::string("truncated archive (in ") + what + ")");
     return {};
 }
 
 Result<std::string> read_entry(FILE* f, const TarHeader& h, const char* expected, size_t max) {
     if (h.end || h.name != expected)
-        return refused(Errc::parse_error, std::string("the archive must start with manifest.json and manifest.sig (found '") +
-                                              h.name + "')");
-    if (h.size > max) return refused(Errc::too_large, std::string(expected) + " is larger than " + std::to_string(max) + " bytes");
+        return refused(Errc::parse_error,
+                       std::string("the archive must start with manifest.json and manifest.sig (found '") +
+                           h.name + "')");
+    if (h.size > max)
+        return refused(Errc::too_large,
+                       std::string(expected) + " is larger than " + std::to_string(max) + " bytes");
     std::string text(h.size, '\0');
-    if (Status st = read_exact(f, reinterpret_cast<uint8_t*>(text.data()), text.size(), expected); !st) return st.error();
+    if (Status st = read_exact(f, reinterpret_cast<uint8_t*>(text.data()), text.size(), expected); !st)
+        return st.error();
     const size_t pad = (kTarBlock - h.size % kTarBlock) % kTarBlock;
     uint8_t skip[kTarBlock];
     if (Status st = read_exact(f, skip, pad, expected); !st) return st.error();
@@ -43,7 +50,8 @@ Result<std::string> read_entry(FILE* f, const TarHeader& h, const char* expected
 
 Result<TarHeader> next_header(FILE* f) {
     uint8_t block[kTarBlock];
-    if (fread(block, 1, kTarBlock, f) != kTarBlock) return refused(Errc::parse_error, "truncated archive (no end block)");
+    if (fread(block, 1, kTarBlock, f) != kTarBlock)
+        return refused(Errc::parse_error, "truncated archive (no end block)");
     auto h = parse_tar_header(block);
     if (!h) return refused(Errc::parse_error, h.error().message);
     return h;
@@ -52,7 +60,8 @@ Result<TarHeader> next_header(FILE* f) {
 Status write_file_entry(FILE* in, const TarHeader& h, const ManifestFile& mf, const fs::path& dest) {
     std::error_code ec;
     fs::create_directories(dest.parent_path(), ec);
-    if (ec) return refused(Errc::io_error, "cannot create " + dest.parent_path().string() + ": " + ec.message());
+    if (ec)
+        return refused(Errc::io_error, "cannot create " + dest.parent_path().string() + ": " + ec.message());
     FilePtr out(fopen(dest.c_str(), "wb"));
     if (!out) return refused(Errc::io_error, "cannot write " + dest.string() + ": " + strerror(errno));
     Sha256 sha;
@@ -63,13 +72,17 @@ Status write_file_entry(FILE* in, const TarHeader& h, const ManifestFile& mf, co
         if (Status st = read_exact(in, buf, n, mf.path.c_str()); !st) return st;
         sha.update({buf, n});
         if (fwrite(buf, 1, n, out.get()) != n)
-            return refused(Errc::io_error, "writing " + mf.path + " failed: " + strerror(errno) + " (is the flash full?)");
+            return refused(Errc::io_error,
+                           "writing " + mf.path + " failed: " + strerror(errno) + " (is the flash full?)");
         left -= n;
     }
     if (fflush(out.get()) != 0 || fsync(fileno(out.get())) != 0)
-        return refused(Errc::io_error, "writing " + mf.path + " failed: " + strerror(errno) + " (is the flash full?)");
+        return refused(Errc::io_error,
+                       "writing " + mf.path + " failed: " + strerror(errno) + " (is the flash full?)");
     out.reset();
-    if (sha.hex() != mf.sha256) return refused(Errc::parse_error, mf.path + ": SHA-256 differs from the manifest (corrupted download)");
+    if (sha.hex() != mf.sha256)
+        return refused(Errc::parse_error,
+                       mf.path + ": SHA-256 differs from the manifest (corrupted download)");
     chmod(dest.c_str(), mf.mode & 0755);
     const size_t pad = (kTarBlock - h.size % kTarBlock) % kTarBlock;
     return read_exact(in, buf, pad, mf.path.c_str());
@@ -119,18 +132,20 @@ Result<Manifest> install_archive(const std::string& archive, const InstallTarget
     if (!h2) return h2.error();
     auto sig = read_entry(f.get(), *h2, "manifest.sig", 200);
     if (!sig) return sig.error();
-    if (Status st = verify_signature(*manifest_text, {reinterpret_cast<const uint8_t*>(sig->data()), sig->size()},
-                                     t.signing_key_pem);
+    if (Status st = verify_signature(
+            *manifest_text, {reinterpret_cast<const uint8_t*>(sig->data()), sig->size()}, t.signing_key_pem);
         !st)
         return refused(st.error().code, st.error().message);
     auto m = parse_manifest(*manifest_text);
     if (!m) return refused(Errc::parse_error, m.error().message);
-    if (m->route != "update") return refused(Errc::unsupported, "a '" + m->route + "' package is not a self-update");
+    if (m->route != "update")
+        return refused(Errc::unsupported, "a '" + m->route + "' package is not a self-update");
     if (m->board != t.board)
-        return refused(Errc::unsupported, "the package is for board '" + m->board + "', this is '" + t.board + "'");
+        return refused(Errc::unsupported,
+                       "the package is for board '" + m->board + "', this is '" + t.board + "'");
     if (m->architecture != t.architecture)
-        return refused(Errc::unsupported, "the package is for architecture '" + m->architecture + "', this agent is '" +
-                                              t.architecture + "'");
+        return refused(Errc::unsupported, "the package is for architecture '" + m->architecture +
+                                              "', this agent is '" + t.architecture + "'");
     bool has_agent = false;
     for (const ManifestFile& mf : m->files) {
         has_agent = has_agent || mf.path == "usr/sbin/cpe-agent";
@@ -157,17 +172,21 @@ Result<Manifest> install_archive(const std::string& archive, const InstallTarget
         auto h = next_header(f.get());
         if (!h) return fail(h.error());
         if (h->end) break;
-        if (h->type != '0' && h->type != '\0') return fail(refused(Errc::parse_error, "'" + h->name + "' is not a regular file"));
+        if (h->type != '0' && h->type != '\0')
+            return fail(refused(Errc::parse_error, "'" + h->name + "' is not a regular file"));
         const ManifestFile* mf = nullptr;
         for (const ManifestFile& x : m->files)
             if (x.path == h->name) mf = &x;
         if (!mf) return fail(refused(Errc::parse_error, "'" + h->name + "' is not in the manifest"));
-        if (!seen.insert(mf->path).second) return fail(refused(Errc::parse_error, "'" + h->name + "' appears twice"));
-        if (h->size != mf->size) return fail(refused(Errc::parse_error, mf->path + ": size differs from the manifest"));
+        if (!seen.insert(mf->path).second)
+            return fail(refused(Errc::parse_error, "'" + h->name + "' appears twice"));
+        if (h->size != mf->size)
+            return fail(refused(Errc::parse_error, mf->path + ": size differs from the manifest"));
         if (Status st = write_file_entry(f.get(), *h, *mf, staging / mf->path); !st) return fail(st.error());
     }
     for (const ManifestFile& mf : m->files)
-        if (!seen.count(mf.path)) return fail(refused(Errc::parse_error, mf.path + " is missing from the archive"));
+        if (!seen.count(mf.path))
+            return fail(refused(Errc::parse_error, mf.path + " is missing from the archive"));
     // The slot keeps its manifest: the Version and build the agent started from it reports.
     if (Status st = write_atomic((staging / "manifest.json").string(), *manifest_text); !st)
         return fail(refused(Errc::io_error, st.error().message + " (is the flash full?)"));
@@ -175,7 +194,8 @@ Result<Manifest> install_archive(const std::string& archive, const InstallTarget
     const fs::path slot = versions / m->build_id;
     fs::remove_all(slot, ec);
     if (rename(staging.c_str(), slot.c_str()) != 0)
-        return fail(refused(Errc::io_error, "cannot rename the staged files to " + slot.string() + ": " + strerror(errno)));
+        return fail(refused(Errc::io_error,
+                            "cannot rename the staged files to " + slot.string() + ": " + strerror(errno)));
     return m;
 }
 

@@ -1,6 +1,7 @@
-// Installing a verified self-update next to the running agent and switching to it (the layout and the protocol
-// with the supervisor are in packaging/files/supervise): slots under <state_dir>/update/versions/<build id>/,
-// small state files each replaced by one rename, so a power cut at any point leaves a slot that runs.
+// Installing a verified self-update next to the running agent and switching to it (the layout and the
+// protocol with the supervisor are in packaging/files/supervise): slots under
+// <state_dir>/update/versions/<build id>/, small state files each replaced by one rename, so a power cut at
+// any point leaves a slot that runs.
 #pragma once
 
 #include <string>
@@ -18,10 +19,10 @@ struct InstallTarget {
 };
 
 // Checks the archive (manifest first, its signature, board, architecture, route "update", then every file's
-// size and SHA-256, nothing unlisted, nothing missing) while unpacking it into versions/.staging, then renames
-// that to versions/<build id>. The running slot is never touched; on any error the staging is removed and the
-// error says why (Errc::denied for a signature, unsupported for another board or architecture, io_error for a
-// write that failed, e.g. a full flash).
+// size and SHA-256, nothing unlisted, nothing missing) while unpacking it into versions/.staging, then
+// renames that to versions/<build id>. The running slot is never touched; on any error the staging is removed
+// and the error says why (Errc::denied for a signature, unsupported for another board or architecture,
+// io_error for a write that failed, e.g. a full flash).
 Result<Manifest> install_archive(const std::string& archive, const InstallTarget& target);
 
 // The slot the supervisor runs: update/current, "factory" when there is none.

@@ -10,17 +10,23 @@
 namespace cpe::agent::update {
 namespace {
 
-Error bad(const std::string& message) { return make_error(Errc::parse_error, "manifest: " + message); }
+Error bad(const std::string& message) {
+    return make_error(Errc::parse_error, "manifest: " + message);
+}
 
-bool all_hex(std::string_view s) { return s.find_first_not_of("0123456789abcdef") == std::string_view::npos; }
+bool all_hex(std::string_view s) {
+    return s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
 
 Result<std::string> text_field(const cJSON* obj, const char* key, size_t max) {
     const cJSON* item = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!cJSON_IsString(item)) return bad(std::string("\"") + key + "\" must be a string");
     std::string v = item->valuestring;
-    if (v.empty() || v.size() > max) return bad(std::string("\"") + key + "\" must be 1 to " + std::to_string(max) + " characters");
+    if (v.empty() || v.size() > max)
+        return bad(std::string("\"") + key + "\" must be 1 to " + std::to_string(max) + " characters");
     for (char c : v)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return bad(std::string("\"") + key + "\" has a control character");
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            return bad(std::string("\"") + key + "\" has a control character");
     return v;
 }
 
@@ -45,7 +51,8 @@ uint64_t octal(std::span<const uint8_t> field, bool& ok) {
     size_t i = 0;
     while (i < field.size() && field[i] == ' ') ++i;
     size_t digits = 0;
-    for (; i < field.size() && field[i] >= '0' && field[i] <= '7'; ++i, ++digits) v = v * 8 + (field[i] - '0');
+    for (; i < field.size() && field[i] >= '0' && field[i] <= '7'; ++i, ++digits)
+        v = v * 8 + (field[i] - '0');
     for (; i < field.size(); ++i)
         if (field[i] != ' ' && field[i] != 0) ok = false;
     if (digits == 0 || digits > 11) ok = false;
@@ -67,9 +74,12 @@ Sha256::Sha256() {
     mbedtls_sha256_init(c);
     mbedtls_sha256_starts_ret(c, 0);
 }
-Sha256::~Sha256() { mbedtls_sha256_free(reinterpret_cast<mbedtls_sha256_context*>(ctx_.data())); }
+Sha256::~Sha256() {
+    mbedtls_sha256_free(reinterpret_cast<mbedtls_sha256_context*>(ctx_.data()));
+}
 void Sha256::update(std::span<const uint8_t> data) {
-    mbedtls_sha256_update_ret(reinterpret_cast<mbedtls_sha256_context*>(ctx_.data()), data.data(), data.size());
+    mbedtls_sha256_update_ret(reinterpret_cast<mbedtls_sha256_context*>(ctx_.data()), data.data(),
+                              data.size());
 }
 std::string Sha256::hex() {
     uint8_t out[32];
@@ -99,7 +109,8 @@ bool safe_relative_path(std::string_view path) {
 }
 
 Result<Manifest> parse_manifest(std::string_view text) {
-    if (text.size() > kMaxManifestBytes) return bad("larger than " + std::to_string(kMaxManifestBytes) + " bytes");
+    if (text.size() > kMaxManifestBytes)
+        return bad("larger than " + std::to_string(kMaxManifestBytes) + " bytes");
     auto doc = json::parse(text, "manifest");
     if (!doc) return doc.error();
     const cJSON* root = doc->get();
@@ -108,18 +119,23 @@ Result<Manifest> parse_manifest(std::string_view text) {
     if (!format) return format.error();
     if (*format != 1) return bad("format " + std::to_string(*format) + " is not supported (1 is)");
     Manifest m;
-    for (auto [key, out] : {std::pair{"board", &m.board}, {"architecture", &m.architecture}, {"version", &m.version},
-                            {"build_id", &m.build_id}, {"route", &m.route}}) {
+    for (auto [key, out] : {std::pair{"board", &m.board},
+                            {"architecture", &m.architecture},
+                            {"version", &m.version},
+                            {"build_id", &m.build_id},
+                            {"route", &m.route}}) {
         auto v = text_field(root, key, 64);
         if (!v) return v.error();
         *out = std::move(*v);
     }
-    if (m.build_id.size() != 16 || !all_hex(m.build_id)) return bad("\"build_id\" must be 16 lowercase hex digits");
+    if (m.build_id.size() != 16 || !all_hex(m.build_id))
+        return bad("\"build_id\" must be 16 lowercase hex digits");
     const cJSON* files = cJSON_GetObjectItemCaseSensitive(root, "files");
     if (!cJSON_IsArray(files)) return bad("\"files\" must be an array");
     const cJSON* f = nullptr;
     cJSON_ArrayForEach(f, files) {
-        if (m.files.size() >= kMaxManifestFiles) return bad("more than " + std::to_string(kMaxManifestFiles) + " files");
+        if (m.files.size() >= kMaxManifestFiles)
+            return bad("more than " + std::to_string(kMaxManifestFiles) + " files");
         if (!cJSON_IsObject(f)) return bad("each entry of \"files\" must be an object");
         ManifestFile mf;
         auto path = text_field(f, "path", 200);
@@ -133,11 +149,13 @@ Result<Manifest> parse_manifest(std::string_view text) {
         mf.size = *size;
         auto mode = text_field(f, "mode", 4);
         if (!mode) return mode.error().with_context(mf.path);
-        if (mode->find_first_not_of("01234567") != std::string::npos) return bad(mf.path + ": \"mode\" must be octal");
+        if (mode->find_first_not_of("01234567") != std::string::npos)
+            return bad(mf.path + ": \"mode\" must be octal");
         mf.mode = static_cast<uint32_t>(std::stoul(*mode, nullptr, 8));
         auto sha = text_field(f, "sha256", 64);
         if (!sha) return sha.error().with_context(mf.path);
-        if (sha->size() != 64 || !all_hex(*sha)) return bad(mf.path + ": \"sha256\" must be 64 lowercase hex digits");
+        if (sha->size() != 64 || !all_hex(*sha))
+            return bad(mf.path + ": \"sha256\" must be 64 lowercase hex digits");
         mf.sha256 = *sha;
         m.files.push_back(std::move(mf));
     }
@@ -148,7 +166,8 @@ Result<Manifest> parse_manifest(std::string_view text) {
 Status verify_signature(std::string_view data, std::span<const uint8_t> sig, std::string_view pem) {
     PkContext key;
     std::string text(pem);  // mbedTLS wants the PEM NUL-terminated and counts the NUL
-    if (mbedtls_pk_parse_public_key(&key.pk, reinterpret_cast<const unsigned char*>(text.c_str()), text.size() + 1) != 0)
+    if (mbedtls_pk_parse_public_key(&key.pk, reinterpret_cast<const unsigned char*>(text.c_str()),
+                                    text.size() + 1) != 0)
         return make_error(Errc::invalid_argument, "the signing key is not a PEM public key");
     if (!mbedtls_pk_can_do(&key.pk, MBEDTLS_PK_ECDSA) && !mbedtls_pk_can_do(&key.pk, MBEDTLS_PK_ECKEY))
         return make_error(Errc::invalid_argument, "the signing key is not an EC key");
@@ -157,7 +176,8 @@ Status verify_signature(std::string_view data, std::span<const uint8_t> sig, std
         return make_error(Errc::internal, "SHA-256 failed");
     if (sig.empty() || sig.size() > 200) return make_error(Errc::denied, "bad signature: wrong length");
     if (mbedtls_pk_verify(&key.pk, MBEDTLS_MD_SHA256, hash, sizeof(hash), sig.data(), sig.size()) != 0)
-        return make_error(Errc::denied, "bad signature: the manifest is not signed by the fleet's signing key");
+        return make_error(Errc::denied,
+                          "bad signature: the manifest is not signed by the fleet's signing key");
     return {};
 }
 
@@ -171,7 +191,8 @@ Result<TarHeader> parse_tar_header(std::span<const uint8_t> block) {
         h.end = true;
         return h;
     }
-    if (std::memcmp(block.data() + 257, "ustar", 5) != 0) return make_error(Errc::parse_error, "tar: not a ustar header");
+    if (std::memcmp(block.data() + 257, "ustar", 5) != 0)
+        return make_error(Errc::parse_error, "tar: not a ustar header");
     bool ok = true;
     uint64_t checksum = octal(block.subspan(148, 8), ok);
     if (!ok) return make_error(Errc::parse_error, "tar: bad checksum field");

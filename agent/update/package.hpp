@@ -15,7 +15,7 @@
 namespace cpe::agent::update {
 
 struct ManifestFile {
-    std::string path;    // relative, no "..", no leading '/'
+    std::string path;  // relative, no "..", no leading '/'
     uint64_t size = 0;
     uint32_t mode = 0;   // octal permission bits
     std::string sha256;  // 64 lowercase hex digits
@@ -40,7 +40,7 @@ Status verify_signature(std::string_view data, std::span<const uint8_t> sig, std
 
 // SHA-256 as 64 lowercase hex digits (incremental for large files).
 class Sha256 {
-public:
+  public:
     Sha256();
     ~Sha256();
     Sha256(const Sha256&) = delete;
@@ -48,17 +48,17 @@ public:
     void update(std::span<const uint8_t> data);
     std::string hex();
 
-private:
+  private:
     alignas(8) std::array<uint8_t, 256> ctx_{};  // mbedtls_sha256_context, kept out of this header
 };
 
 // One ustar header block (512 bytes).
 struct TarHeader {
-    std::string name;   // prefix + "/" + name when the ustar prefix is used
+    std::string name;  // prefix + "/" + name when the ustar prefix is used
     uint64_t size = 0;
     uint32_t mode = 0;
-    char type = '0';    // '0' or '\0' regular file, '5' directory; others are refused by the installer
-    bool end = false;   // an all-zero block: the end of the archive
+    char type = '0';   // '0' or '\0' regular file, '5' directory; others are refused by the installer
+    bool end = false;  // an all-zero block: the end of the archive
 };
 inline constexpr size_t kTarBlock = 512;
 Result<TarHeader> parse_tar_header(std::span<const uint8_t> block);

@@ -28,7 +28,7 @@ constexpr const char* kRequestFile = "request.json";
 
 std::string iso_time(time_t t) {
     char buf[32];
-    struct tm tm{};
+    struct tm tm {};
     gmtime_r(&t, &tm);
     strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;
@@ -54,16 +54,22 @@ std::string default_factory_manifest() {
 
 }  // namespace
 
-const char* agent_architecture() { return CPE_AGENT_ARCH; }
+const char* agent_architecture() {
+    return CPE_AGENT_ARCH;
+}
 
-Service::Service(net::EventLoop& loop, usp::UspAgent& agent, ServiceOptions options, std::function<void()> restart)
+Service::Service(net::EventLoop& loop, usp::UspAgent& agent, ServiceOptions options,
+                 std::function<void()> restart)
     : loop_(loop), agent_(agent), options_(std::move(options)), restart_(std::move(restart)) {
     if (!options_.state_dir.empty()) update_dir_ = options_.state_dir + "/update";
     version_ = "unknown";
     std::string manifest_path;
     const std::string slot = update_dir_.empty() ? "factory" : current_slot(update_dir_);
-    if (slot != "factory") manifest_path = update_dir_ + "/versions/" + slot + "/manifest.json";
-    else manifest_path = options_.factory_manifest.empty() ? default_factory_manifest() : options_.factory_manifest;
+    if (slot != "factory")
+        manifest_path = update_dir_ + "/versions/" + slot + "/manifest.json";
+    else
+        manifest_path =
+            options_.factory_manifest.empty() ? default_factory_manifest() : options_.factory_manifest;
     if (auto m = parse_manifest(read_text(manifest_path, kMaxManifestBytes))) {
         version_ = m->version;
         build_id_ = m->build_id;
@@ -87,31 +93,38 @@ void Service::extend(tr181::Object& device) const {
     du.set("URL", tr181::Value::string(du_url_));
     du.set("Vendor", tr181::Value::string("cpe-fleet"));
     du.set("Version", tr181::Value::string(version_));
-    du.set("Description", tr181::Value::string("USP agent for " + options_.board + " (" + agent_architecture() + ")" +
-                                               (build_id_.empty() ? std::string() : ", build " + build_id_)));
+    du.set("Description",
+           tr181::Value::string("USP agent for " + options_.board + " (" + agent_architecture() + ")" +
+                                (build_id_.empty() ? std::string() : ", build " + build_id_)));
 }
 
-std::optional<cpe::usp::CommandFailure> Service::start(const std::string& command, const std::string& command_key,
+std::optional<cpe::usp::CommandFailure> Service::start(const std::string& command,
+                                                       const std::string& command_key,
                                                        const cpe::usp::StrMap& args) {
     if (update_dir_.empty() || options_.update.signing_key.empty())
-        return cpe::usp::CommandFailure{err::command_failure,
-                                        "self-update is not configured (agent.json needs state_dir and update.signing_key)"};
+        return cpe::usp::CommandFailure{
+            err::command_failure,
+            "self-update is not configured (agent.json needs state_dir and update.signing_key)"};
     if (busy()) return cpe::usp::CommandFailure{err::command_failure, "an update is already in progress"};
     auto cmd = tr181::Path::parse(command);
     if (cmd && cmd->supported_form() == "Device.SoftwareModules.DeploymentUnit.{i}.Update()" &&
         command != std::string(kDuPath) + "Update()")
-        return cpe::usp::CommandFailure{err::object_does_not_exist, "the only deployment unit is " + std::string(kDuPath)};
+        return cpe::usp::CommandFailure{err::object_does_not_exist,
+                                        "the only deployment unit is " + std::string(kDuPath)};
     for (const auto& [k, v] : args)
         if (k != "URL" && k != "UUID" && k != "ExecutionEnvRef" && k != "Username" && k != "Password")
-            return cpe::usp::CommandFailure{err::invalid_command_arguments, "unknown input argument '" + k + "'"};
+            return cpe::usp::CommandFailure{err::invalid_command_arguments,
+                                            "unknown input argument '" + k + "'"};
     auto url_it = args.find("URL");
     std::string url = url_it != args.end() ? url_it->second : std::string();
     if (url.empty() && command.ends_with("Update()")) url = du_url_;
     if (url.empty()) return cpe::usp::CommandFailure{err::invalid_command_arguments, "URL is required"};
-    if (auto u = parse_http_url(url); !u) return cpe::usp::CommandFailure{err::invalid_command_arguments, u.error().message};
+    if (auto u = parse_http_url(url); !u)
+        return cpe::usp::CommandFailure{err::invalid_command_arguments, u.error().message};
     if (args.count("Username") || args.count("Password"))
-        return cpe::usp::CommandFailure{err::invalid_command_arguments,
-                                        "Username/Password are not supported: the download URL is authenticated by TLS"};
+        return cpe::usp::CommandFailure{
+            err::invalid_command_arguments,
+            "Username/Password are not supported: the download URL is authenticated by TLS"};
     std::error_code ec;
     std::filesystem::create_directories(update_dir_ + "/versions", ec);
     if (ec) return cpe::usp::CommandFailure{err::command_failure, update_dir_ + ": " + ec.message()};
@@ -189,8 +202,8 @@ void Service::downloaded(Result<uint64_t> r) {
     }
     (void)write_atomic(update_dir_ + "/url", du_url_ + "\n");  // only the DU URL shown; not needed to run
     switching_ = true;
-    LOG_INFO("update", "build %s (version %s) installed and switched to: restarting into it", m->build_id.c_str(),
-             m->version.c_str());
+    LOG_INFO("update", "build %s (version %s) installed and switched to: restarting into it",
+             m->build_id.c_str(), m->version.c_str());
     restart_timer_ = loop_.add_timer(200, [this] { restart_(); });
 }
 
@@ -223,7 +236,8 @@ void Service::try_report() {
         return;
     }
     if (!build.empty() && build == slot) {
-        if (access((update_dir_ + "/trial").c_str(), F_OK) == 0 && access((update_dir_ + "/connected").c_str(), F_OK) != 0)
+        if (access((update_dir_ + "/trial").c_str(), F_OK) == 0 &&
+            access((update_dir_ + "/connected").c_str(), F_OK) != 0)
             return;  // not yet proven
         report(true, "");
         return;
@@ -233,7 +247,8 @@ void Service::try_report() {
                                        : "build " + build + " was rolled back";
     if (outcome.starts_with("rolled-back ")) {
         const size_t sp = outcome.find(' ', 12);
-        if (sp != std::string::npos) reason = "build " + outcome.substr(12, sp - 12) + " rolled back: " + outcome.substr(sp + 1);
+        if (sp != std::string::npos)
+            reason = "build " + outcome.substr(12, sp - 12) + " rolled back: " + outcome.substr(sp + 1);
     }
     report(false, reason);
 }
@@ -261,8 +276,10 @@ void Service::report(bool ok, const std::string& reason) {
     const std::string obj = cut == std::string::npos ? "Device." : command.substr(0, cut + 1);
     const std::string name = cut == std::string::npos ? command : command.substr(cut + 1);
     std::variant<cpe::usp::OutputArgs, cpe::usp::CommandFailure> result;
-    if (ok) result = cpe::usp::OutputArgs{{{"DeploymentUnitRef", kDuPath}}};
-    else result = cpe::usp::CommandFailure{err::command_failure, reason};
+    if (ok)
+        result = cpe::usp::OutputArgs{{{"DeploymentUnitRef", kDuPath}}};
+    else
+        result = cpe::usp::CommandFailure{err::command_failure, reason};
     const size_t sent = agent_.event("Device.LocalAgent.", "TransferComplete!", tc) +
                         agent_.operation_complete(obj, name, field("command_key"), result);
     if (sent == 0) return;  // nobody subscribed yet: kept for the next try

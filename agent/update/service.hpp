@@ -21,19 +21,21 @@
 namespace cpe::agent::update {
 
 struct ServiceOptions {
-    std::string state_dir;     // "" = updates disabled
-    config::Update update;     // signing_key "" = updates disabled
-    std::string controller_ca; // for https downloads when update.ca_file is empty
-    std::string board;         // profile.json "board"
+    std::string state_dir;      // "" = updates disabled
+    config::Update update;      // signing_key "" = updates disabled
+    std::string controller_ca;  // for https downloads when update.ca_file is empty
+    std::string board;          // profile.json "board"
     std::string endpoint_id;
-    std::string factory_manifest;  // the flashed package's manifest ("" = derived from the program's location)
+    std::string
+        factory_manifest;  // the flashed package's manifest ("" = derived from the program's location)
     std::function<void()> send_due;  // notifications were queued: send them now (posted to the loop)
 };
 
 class Service {
-public:
+  public:
     // `restart` stops the agent (the supervisor starts the slot it switched to).
-    Service(net::EventLoop& loop, usp::UspAgent& agent, ServiceOptions options, std::function<void()> restart);
+    Service(net::EventLoop& loop, usp::UspAgent& agent, ServiceOptions options,
+            std::function<void()> restart);
     ~Service();
     Service(const Service&) = delete;
     Service& operator=(const Service&) = delete;
@@ -49,7 +51,7 @@ public:
     void extend(tr181::Object& device) const;
     bool busy() const { return download_ != nullptr || switching_; }
 
-private:
+  private:
     void downloaded(Result<uint64_t> r);
     void fail(const std::string& reason, uint32_t code);
     void report(bool ok, const std::string& reason);
@@ -61,7 +63,7 @@ private:
     std::string update_dir_;
     std::unique_ptr<Download> download_;
     bool switching_ = false;
-    std::string version_;   // of the running slot
+    std::string version_;  // of the running slot
     std::string build_id_;
     std::string du_url_;
     net::TimerHandle restart_timer_;

@@ -45,7 +45,8 @@ std::optional<ArgError> validate_args(const CommandSpec& spec, Args& in) {
         if (a.type == tr181::Type::unsigned_int || a.type == tr181::Type::unsigned_long) {
             if (v->as_uint() < a.min || v->as_uint() > a.max)
                 return ArgError{a.name, err::invalid_value,
-                                a.name + " " + text + " is outside " + std::to_string(a.min) + ".." + std::to_string(a.max)};
+                                a.name + " " + text + " is outside " + std::to_string(a.min) + ".." +
+                                    std::to_string(a.max)};
         } else if (a.type == tr181::Type::string) {
             if (text.size() > a.max_length)
                 return ArgError{a.name, err::invalid_value,
@@ -58,7 +59,9 @@ std::optional<ArgError> validate_args(const CommandSpec& spec, Args& in) {
                     ok = ok || e == text;
                     list += (list.empty() ? "" : ", ") + e;
                 }
-                if (!ok) return ArgError{a.name, err::invalid_value, a.name + " '" + text + "' is not one of " + list};
+                if (!ok)
+                    return ArgError{a.name, err::invalid_value,
+                                    a.name + " '" + text + "' is not one of " + list};
             }
         }
         it->second = v->to_string();
@@ -105,7 +108,9 @@ CommandRunner::~CommandRunner() {
     // as interrupted at the next start.
 }
 
-void CommandRunner::add(CommandSpec spec) { specs_.push_back(std::move(spec)); }
+void CommandRunner::add(CommandSpec spec) {
+    specs_.push_back(std::move(spec));
+}
 
 const CommandSpec* CommandRunner::find(const std::string& supported_path) const {
     for (const CommandSpec& s : specs_)
@@ -113,10 +118,9 @@ const CommandSpec* CommandRunner::find(const std::string& supported_path) const 
     return nullptr;
 }
 
-std::variant<RequestInfo, CommandRunner::Refused> CommandRunner::start(const CommandSpec& spec, RequestInfo info,
-                                                                     Args args) {
-    if (auto bad = validate_args(spec, args))
-        return Refused{bad->code, bad->message, bad};
+std::variant<RequestInfo, CommandRunner::Refused> CommandRunner::start(const CommandSpec& spec,
+                                                                       RequestInfo info, Args args) {
+    if (auto bad = validate_args(spec, args)) return Refused{bad->code, bad->message, bad};
     for (const auto& [n, a] : active_)
         if (a.kind == spec.kind)
             return Refused{err::resources_exceeded,
@@ -124,8 +128,8 @@ std::variant<RequestInfo, CommandRunner::Refused> CommandRunner::start(const Com
                                ".): one at a time",
                            std::nullopt};
     if (active_.size() >= max_running_)
-        return Refused{err::resources_exceeded, "at most " + std::to_string(max_running_) + " commands run at once",
-                       std::nullopt};
+        return Refused{err::resources_exceeded,
+                       "at most " + std::to_string(max_running_) + " commands run at once", std::nullopt};
     info.instance = next_instance_++;
     Active a;
     a.info = info;
@@ -162,7 +166,9 @@ std::map<uint32_t, RequestInfo> CommandRunner::requests() const {
     return out;
 }
 
-std::vector<RequestInfo> CommandRunner::take_interrupted() { return std::exchange(interrupted_, {}); }
+std::vector<RequestInfo> CommandRunner::take_interrupted() {
+    return std::exchange(interrupted_, {});
+}
 
 void CommandRunner::finish(uint32_t instance, Args out) {
     auto it = active_.find(instance);
@@ -173,8 +179,10 @@ void CommandRunner::finish(uint32_t instance, Args out) {
     active_.erase(it);
     save();
     Completion c;
-    if (cancelled) c = cpe::usp::CommandFailure{err::command_canceled, info.command + " was canceled"};
-    else c = cpe::usp::OutputArgs{std::move(out)};
+    if (cancelled)
+        c = cpe::usp::CommandFailure{err::command_canceled, info.command + " was canceled"};
+    else
+        c = cpe::usp::OutputArgs{std::move(out)};
     LOG_INFO("usp", "%s (Device.LocalAgent.Request.%u.) %s", info.command.c_str(), instance,
              cancelled ? "canceled" : "complete");
     if (done_) done_(info, c);
@@ -193,8 +201,8 @@ void CommandRunner::save() const {
         return;
     }
     for (const auto& [n, a] : active_)
-        fprintf(f, "%u\t%s\t%s\t%s\n", n, one_line(a.info.command).c_str(), one_line(a.info.command_key).c_str(),
-                one_line(a.info.originator).c_str());
+        fprintf(f, "%u\t%s\t%s\t%s\n", n, one_line(a.info.command).c_str(),
+                one_line(a.info.command_key).c_str(), one_line(a.info.originator).c_str());
     const bool ok = fclose(f) == 0;
     if (ok) rename(tmp.c_str(), state_file_.c_str());
 }

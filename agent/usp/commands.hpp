@@ -36,9 +36,9 @@ struct ArgSpec {
     std::string name;
     tr181::Type type = tr181::Type::string;
     bool required = false;
-    std::string fallback;       // the value used when the argument is absent ("" = absent stays absent)
+    std::string fallback;  // the value used when the argument is absent ("" = absent stays absent)
     uint64_t min = 0, max = UINT64_MAX;
-    size_t max_length = 256;    // strings
+    size_t max_length = 256;  // strings
     std::vector<std::string> values;
 };
 
@@ -52,7 +52,8 @@ struct RunContext {
 };
 
 // A request whose arguments are wrong: `arg` is the argument's name, `code` a USP error code
-// (7004 invalid arguments for an unknown argument, 7011 invalid type, 7012 invalid value, 7027 a missing one).
+// (7004 invalid arguments for an unknown argument, 7011 invalid type, 7012 invalid value, 7027 a missing
+// one).
 struct ArgError {
     std::string arg;
     uint32_t code = 0;
@@ -60,8 +61,8 @@ struct ArgError {
 };
 
 struct CommandSpec {
-    std::string path;   // supported form: "Device.IP.Diagnostics.IPPing()"
-    std::string kind;   // one running at a time per kind ("ipping")
+    std::string path;  // supported form: "Device.IP.Diagnostics.IPPing()"
+    std::string kind;  // one running at a time per kind ("ipping")
     std::vector<ArgSpec> inputs;
     uint32_t max_seconds = 120;  // the run's deadline; its arguments are checked to fit in it
     // Extra checks across arguments after the per-argument ones (nullopt = fine).
@@ -84,8 +85,8 @@ struct RequestInfo {
 using Completion = std::variant<cpe::usp::OutputArgs, cpe::usp::CommandFailure>;
 
 class CommandRunner {
-public:
-    using Post = std::function<void(std::function<void()>)>;               // run on the owner's loop
+  public:
+    using Post = std::function<void(std::function<void()>)>;                  // run on the owner's loop
     using Done = std::function<void(const RequestInfo&, const Completion&)>;  // on the loop
 
     // `state_file` ("" = none) records running requests across a restart.
@@ -113,7 +114,7 @@ public:
     // Requests the previous run of the agent left running (read once at start, file removed).
     std::vector<RequestInfo> take_interrupted();
 
-private:
+  private:
     struct Active {
         RequestInfo info;
         std::string kind;

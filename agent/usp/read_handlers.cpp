@@ -16,21 +16,33 @@ namespace {
 // The USP error for a path the tree could not resolve: a missing object instance carries 7016 from the tree,
 // anything else (a missing parameter, a parameter path naming an object, a table without an instance) is an
 // invalid path.
-uint32_t resolve_error_code(const Error& e) { return e.usp_error().value_or(err::invalid_path); }
+uint32_t resolve_error_code(const Error& e) {
+    return e.usp_error().value_or(err::invalid_path);
+}
 
 GetSupportedDMResp::ValueType value_type(tr181::Type t) {
     using V = GetSupportedDMResp::ValueType;
     switch (t) {
-        case tr181::Type::string: return V::string;
-        case tr181::Type::boolean: return V::boolean;
-        case tr181::Type::int_: return V::int_;
-        case tr181::Type::dbm1000: return V::int_;  // Dbm1000 is an int in TR-181
-        case tr181::Type::unsigned_int: return V::unsigned_int;
-        case tr181::Type::long_: return V::long_;
-        case tr181::Type::unsigned_long: return V::unsigned_long;
-        case tr181::Type::date_time: return V::date_time;
-        case tr181::Type::base64: return V::base_64;
-        case tr181::Type::hex_binary: return V::hex_binary;
+        case tr181::Type::string:
+            return V::string;
+        case tr181::Type::boolean:
+            return V::boolean;
+        case tr181::Type::int_:
+            return V::int_;
+        case tr181::Type::dbm1000:
+            return V::int_;  // Dbm1000 is an int in TR-181
+        case tr181::Type::unsigned_int:
+            return V::unsigned_int;
+        case tr181::Type::long_:
+            return V::long_;
+        case tr181::Type::unsigned_long:
+            return V::unsigned_long;
+        case tr181::Type::date_time:
+            return V::date_time;
+        case tr181::Type::base64:
+            return V::base_64;
+        case tr181::Type::hex_binary:
+            return V::hex_binary;
     }
     return V::unknown;
 }
@@ -70,8 +82,8 @@ Bytes UspAgent::on_get(std::string_view id, const cpe::usp::Get& req) {
             r.err_msg = entries.error().message;
         } else if (entries->size() > limits_.max_get_params) {
             r.err_code = err::resources_exceeded;
-            r.err_msg = "path " + text + " matches " + std::to_string(entries->size()) + " parameters (limit " +
-                        std::to_string(limits_.max_get_params) + "): ask for less";
+            r.err_msg = "path " + text + " matches " + std::to_string(entries->size()) +
+                        " parameters (limit " + std::to_string(limits_.max_get_params) + "): ask for less";
         } else {
             // One resolved_path_result per object holding parameters, names relative to it.
             std::map<std::string, size_t, std::less<>> index;
@@ -83,7 +95,8 @@ Bytes UspAgent::on_get(std::string_view id, const cpe::usp::Get& req) {
                     it = index.emplace(object, r.resolved_path_results.size()).first;
                     r.resolved_path_results.push_back({object, {}});
                 }
-                r.resolved_path_results[it->second].result_params[e.path.substr(dot + 1)] = e.value->to_string();
+                r.resolved_path_results[it->second].result_params[e.path.substr(dot + 1)] =
+                    e.value->to_string();
             }
         }
         resp.req_path_results.push_back(std::move(r));
@@ -110,15 +123,17 @@ Bytes UspAgent::on_get_instances(std::string_view id, const cpe::usp::GetInstanc
         auto path = tr181::Path::parse(text);
         if (!path || !path->is_partial()) {
             r.err_code = err::invalid_path;
-            r.err_msg = path ? "path " + text + " is not an object path (it must end with '.')" : path.error().message;
+            r.err_msg = path ? "path " + text + " is not an object path (it must end with '.')"
+                             : path.error().message;
         } else if (Status known = schema_.check(*path); !known) {
             r.err_code = err::invalid_path;
             r.err_msg = known.error().message;
         } else {
             // A path ending in an instance number or '*' names instances: those come first, themselves.
             const auto& segs = path->segments();
-            const bool names_instances = segs.size() > 1 && (segs.back().kind == tr181::Segment::Kind::instance ||
-                                                             segs.back().kind == tr181::Segment::Kind::wildcard);
+            const bool names_instances =
+                segs.size() > 1 && (segs.back().kind == tr181::Segment::Kind::instance ||
+                                    segs.back().kind == tr181::Segment::Kind::wildcard);
             std::vector<tr181::InstanceEntry> found;
             Status st;
             if (names_instances) {
@@ -135,8 +150,10 @@ Bytes UspAgent::on_get_instances(std::string_view id, const cpe::usp::GetInstanc
                 }
             } else {
                 auto all = model_.instances(*path, req.first_level_only);
-                if (!all) st = all.error();
-                else found = std::move(*all);
+                if (!all)
+                    st = all.error();
+                else
+                    found = std::move(*all);
             }
             if (!st) {
                 r.err_code = resolve_error_code(st.error());
@@ -162,11 +179,13 @@ Bytes UspAgent::on_get_supported_dm(std::string_view id, const cpe::usp::GetSupp
         std::string form;
         if (path && path->is_partial()) {
             form = path->supported_form();
-            if (!schema_.object(form) && schema_.object(form + "{i}.")) form += "{i}.";  // "Device.Hosts.Host."
+            if (!schema_.object(form) && schema_.object(form + "{i}."))
+                form += "{i}.";  // "Device.Hosts.Host."
         }
         if (!path || !path->is_partial()) {
             r.err_code = err::invalid_path;
-            r.err_msg = path ? "path " + text + " is not an object path (it must end with '.')" : path.error().message;
+            r.err_msg = path ? "path " + text + " is not an object path (it must end with '.')"
+                             : path.error().message;
             r.data_model_inst_uri.clear();
         } else if (!schema_.object(form)) {
             r.err_code = err::invalid_path;
@@ -183,19 +202,23 @@ Bytes UspAgent::on_get_supported_dm(std::string_view id, const cpe::usp::GetSupp
                 o.access = def.writable ? Resp::ObjAccess::add_delete : Resp::ObjAccess::read_only;
                 if (req.return_params) {
                     for (const tr181::ParamDef& p : def.params)
-                        o.supported_params.push_back({p.name,
-                                                      p.writable ? Resp::ParamAccess::read_write : Resp::ParamAccess::read_only,
-                                                      value_type(p.type), Resp::ValueChange::allowed});
+                        o.supported_params.push_back(
+                            {p.name,
+                             p.writable ? Resp::ParamAccess::read_write : Resp::ParamAccess::read_only,
+                             value_type(p.type), Resp::ValueChange::allowed});
                 }
                 if (req.return_commands) {
                     for (const tr181::CommandDef& c : def.commands)
-                        o.supported_commands.push_back({c.name, c.inputs, c.outputs,
-                                                        c.async ? Resp::CmdType::async : Resp::CmdType::sync});
+                        o.supported_commands.push_back(
+                            {c.name, c.inputs, c.outputs,
+                             c.async ? Resp::CmdType::async : Resp::CmdType::sync});
                 }
                 if (req.return_events) {
-                    for (const tr181::EventDef& e : def.events) o.supported_events.push_back({e.name, e.args});
+                    for (const tr181::EventDef& e : def.events)
+                        o.supported_events.push_back({e.name, e.args});
                 }
-                if (req.return_unique_key_sets && !def.unique_keys.empty()) o.unique_key_sets.push_back(def.unique_keys);
+                if (req.return_unique_key_sets && !def.unique_keys.empty())
+                    o.unique_key_sets.push_back(def.unique_keys);
                 r.supported_objs.push_back(std::move(o));
             }
         }

@@ -12,8 +12,8 @@ namespace err = cpe::usp::err;
 using cpe::usp::MsgType;
 using cpe::usp::Notify;
 
-UspAgent::UspAgent(const tr181::Schema& schema, std::string endpoint_id, std::string controller_id, Hooks hooks,
-                   Limits limits)
+UspAgent::UspAgent(const tr181::Schema& schema, std::string endpoint_id, std::string controller_id,
+                   Hooks hooks, Limits limits)
     : schema_(schema),
       endpoint_id_(std::move(endpoint_id)),
       controller_id_(std::move(controller_id)),
@@ -72,8 +72,10 @@ void UspAgent::update_model(const tr181::Tree& fresh) {
     overlay();
     for (auto& [n, sub] : state_.subs) {
         if (!sub.enable) continue;
-        if (sub.primed) compare(sub);
-        else prime(sub);
+        if (sub.primed)
+            compare(sub);
+        else
+            prime(sub);
     }
 }
 
@@ -89,12 +91,13 @@ RecordAction UspAgent::handle_record(std::span<const uint8_t> bytes, size_t max_
     }
     if (rec->to_id() != endpoint_id_) {
         LOG_LIMITED(log::Level::warn, 5, 300, "usp", "dropped a record for '%.*s' from '%.*s': we are '%s'",
-                    static_cast<int>(rec->to_id().size()), rec->to_id().data(), static_cast<int>(rec->from_id().size()),
-                    rec->from_id().data(), endpoint_id_.c_str());
+                    static_cast<int>(rec->to_id().size()), rec->to_id().data(),
+                    static_cast<int>(rec->from_id().size()), rec->from_id().data(), endpoint_id_.c_str());
         return action;
     }
     if (!controller_id_.empty() && rec->from_id() != controller_id_) {
-        LOG_LIMITED(log::Level::warn, 5, 300, "usp", "dropped a record from '%.*s': only '%s' is our controller",
+        LOG_LIMITED(log::Level::warn, 5, 300, "usp",
+                    "dropped a record from '%.*s': only '%s' is our controller",
                     static_cast<int>(rec->from_id().size()), rec->from_id().data(), controller_id_.c_str());
         return action;
     }
@@ -115,13 +118,13 @@ RecordAction UspAgent::handle_record(std::span<const uint8_t> bytes, size_t max_
         }
         case cpe::usp::RecordType::session_context:
             action.kind = RecordAction::Kind::reply;
-            action.reply = cpe::usp::encode_disconnect_record(from, endpoint_id_, "session context is not supported",
-                                                              err::session_context_not_allowed);
+            action.reply = cpe::usp::encode_disconnect_record(
+                from, endpoint_id_, "session context is not supported", err::session_context_not_allowed);
             return action;
         case cpe::usp::RecordType::disconnect:
-            LOG_LIMITED(log::Level::info, 5, 300, "usp", "controller '%s' sent Disconnect: %.*s (%u)", from.c_str(),
-                        static_cast<int>(rec->disconnect_reason().size()), rec->disconnect_reason().data(),
-                        rec->disconnect_reason_code());
+            LOG_LIMITED(log::Level::info, 5, 300, "usp", "controller '%s' sent Disconnect: %.*s (%u)",
+                        from.c_str(), static_cast<int>(rec->disconnect_reason().size()),
+                        rec->disconnect_reason().data(), rec->disconnect_reason_code());
             return action;
         default:
             return action;  // connect records and other transports' records need no answer
@@ -137,7 +140,9 @@ std::optional<Bytes> UspAgent::handle_msg(std::span<const uint8_t> bytes, std::s
         return std::nullopt;
     }
     const std::string id(msg->msg_id());
-    auto invalid = [&](const Error& e) { return cpe::usp::encode_error(id, err::invalid_arguments, e.message); };
+    auto invalid = [&](const Error& e) {
+        return cpe::usp::encode_error(id, err::invalid_arguments, e.message);
+    };
     auto too_many = [&](size_t n) -> std::optional<Bytes> {
         if (n <= limits_.max_request_items) return std::nullopt;
         return cpe::usp::encode_error(id, err::resources_exceeded,
@@ -217,7 +222,8 @@ std::optional<Bytes> UspAgent::handle_msg(std::span<const uint8_t> bytes, std::s
         default:
             if (msg->is_response()) return std::nullopt;  // we send no other requests
             return cpe::usp::encode_error(id, err::message_not_supported,
-                                          std::string("message type ") + cpe::usp::msg_type_name(msg->type()) +
+                                          std::string("message type ") +
+                                              cpe::usp::msg_type_name(msg->type()) +
                                               " is not supported by this agent");
     }
 }
@@ -228,8 +234,9 @@ void UspAgent::queue(Pending p) {
     if (outbox_.size() >= limits_.max_outbox) {
         outbox_.pop_front();
         ++dropped_;
-        LOG_LIMITED(log::Level::warn, 3, 300, "usp", "outbox full (%zu notifications): dropped the oldest (%llu so far)",
-                    limits_.max_outbox, static_cast<unsigned long long>(dropped_));
+        LOG_LIMITED(log::Level::warn, 3, 300, "usp",
+                    "outbox full (%zu notifications): dropped the oldest (%llu so far)", limits_.max_outbox,
+                    static_cast<unsigned long long>(dropped_));
     }
     outbox_.push_back(std::move(p));
 }
@@ -256,7 +263,8 @@ bool UspAgent::refers_to_event(const Sub& sub, std::string_view event_path) cons
         while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
         while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
         // The event itself, or an object path above it ("Device." covers every event).
-        if (item == event_path || (!item.empty() && item.back() == '.' && event_path.starts_with(item))) return true;
+        if (item == event_path || (!item.empty() && item.back() == '.' && event_path.starts_with(item)))
+            return true;
         start = comma + 1;
     }
     return false;
@@ -276,8 +284,10 @@ size_t UspAgent::operation_complete(const std::string& obj_path, const std::stri
         oc.obj_path = obj_path;
         oc.command_name = command_name;
         oc.command_key = command_key;
-        if (auto* ok = std::get_if<cpe::usp::OutputArgs>(&result)) oc.operation_resp = *ok;
-        else oc.operation_resp = std::get<cpe::usp::CommandFailure>(result);
+        if (auto* ok = std::get_if<cpe::usp::OutputArgs>(&result))
+            oc.operation_resp = *ok;
+        else
+            oc.operation_resp = std::get<cpe::usp::CommandFailure>(result);
         notify(sub, oc, true);
         ++sent;
     }
@@ -287,7 +297,8 @@ size_t UspAgent::operation_complete(const std::string& obj_path, const std::stri
 size_t UspAgent::event(const std::string& obj_path, const std::string& event_name, cpe::usp::StrMap params) {
     size_t sent = 0;
     for (const auto& [n, sub] : state_.subs) {
-        if (!sub.enable || sub.notif_type != "Event" || !refers_to_event(sub, obj_path + event_name)) continue;
+        if (!sub.enable || sub.notif_type != "Event" || !refers_to_event(sub, obj_path + event_name))
+            continue;
         notify(sub, cpe::usp::Notify::Event{obj_path, event_name, params}, true);
         ++sent;
     }
@@ -297,7 +308,8 @@ size_t UspAgent::event(const std::string& obj_path, const std::string& event_nam
 void UspAgent::queue_boot(const BootInfo& info) {
     for (const auto& [n, sub] : state_.subs) {
         if (!sub.enable || sub.notif_type != "Event" || !refers_to_event(sub, "Device.Boot!")) continue;
-        Notify::Event ev{"Device.", "Boot!",
+        Notify::Event ev{"Device.",
+                         "Boot!",
                          {{"Cause", info.cause},
                           {"CommandKey", info.command_key},
                           {"FirmwareUpdated", info.firmware_updated ? "true" : "false"},
@@ -308,7 +320,8 @@ void UspAgent::queue_boot(const BootInfo& info) {
 
 void UspAgent::periodic() {
     for (const auto& [n, sub] : state_.subs) {
-        if (!sub.enable || sub.notif_type != "Event" || !refers_to_event(sub, "Device.LocalAgent.Periodic!")) continue;
+        if (!sub.enable || sub.notif_type != "Event" || !refers_to_event(sub, "Device.LocalAgent.Periodic!"))
+            continue;
         notify(sub, Notify::Event{"Device.LocalAgent.", "Periodic!", {}});
     }
 }
@@ -391,7 +404,8 @@ void UspAgent::compare(Sub& sub) {
     if (sub.notif_type == "ValueChange") {
         for (const auto& [path, value] : values) {
             auto old = sub.values.find(path);
-            if (old != sub.values.end() && old->second != value) notify(sub, Notify::ValueChange{path, value});
+            if (old != sub.values.end() && old->second != value)
+                notify(sub, Notify::ValueChange{path, value});
         }
     } else if (sub.notif_type == "ObjectCreation") {
         for (const auto& [path, keys] : objects)

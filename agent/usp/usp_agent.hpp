@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "tr181/schema.hpp"
-#include "usp/commands.hpp"
 #include "tr181/tree.hpp"
+#include "usp/commands.hpp"
 #include "usp/msg.hpp"
 #include "usp/types.hpp"
 #include "util/result.hpp"
@@ -31,11 +31,11 @@ inline constexpr const char* kDataModelUri = "urn:broadband-forum-org:tr-181-2-1
 
 struct Limits {
     size_t max_subscriptions = 16;
-    size_t max_request_items = 64;           // paths / objects in one request; more → Error 7005
-    size_t max_reference_paths = 16;         // paths in one Subscription.ReferenceList
+    size_t max_request_items = 64;              // paths / objects in one request; more → Error 7005
+    size_t max_reference_paths = 16;            // paths in one Subscription.ReferenceList
     size_t max_watched_per_subscription = 512;  // values / instances one subscription compares
-    size_t max_outbox = 64;                  // notifications waiting for the controller (oldest dropped)
-    size_t max_get_params = 20000;           // parameters in one GetResp; more → 7005 for that path
+    size_t max_outbox = 64;                     // notifications waiting for the controller (oldest dropped)
+    size_t max_get_params = 20000;              // parameters in one GetResp; more → 7005 for that path
 };
 
 struct Hooks {
@@ -46,18 +46,18 @@ struct Hooks {
     // Device.SoftwareModules.InstallDU() / DeploymentUnit.{i}.Update() (agent/update/): starts the
     // asynchronous update or says at once why not (the OperateResp then carries that failure). Completion is
     // reported later through operation_complete() and event().
-    std::function<std::optional<cpe::usp::CommandFailure>(const std::string& command, const std::string& command_key,
-                                                          const cpe::usp::StrMap& input_args)>
+    std::function<std::optional<cpe::usp::CommandFailure>(
+        const std::string& command, const std::string& command_key, const cpe::usp::StrMap& input_args)>
         software_update;
     // Adds objects the agent keeps outside the board's tree (Device.SoftwareModules.) at each overlay.
     std::function<void(tr181::Object& device)> extend_model;
 };
 
-struct BootInfo {  // the Boot! event's arguments
+struct BootInfo {                       // the Boot! event's arguments
     std::string cause = "LocalReboot";  // "RemoteReboot" after our own Reboot(), TR-181 Boot! Cause
     std::string command_key;
     bool firmware_updated = false;
-    std::string parameter_map = "{}";   // JSON object of parameter path → value
+    std::string parameter_map = "{}";  // JSON object of parameter path → value
 };
 
 // What the transport should do with one received record.
@@ -69,9 +69,9 @@ struct RecordAction {
 };
 
 class UspAgent {
-public:
-    UspAgent(const tr181::Schema& schema, std::string endpoint_id, std::string controller_id, Hooks hooks = {},
-             Limits limits = {});
+  public:
+    UspAgent(const tr181::Schema& schema, std::string endpoint_id, std::string controller_id,
+             Hooks hooks = {}, Limits limits = {});
 
     const std::string& endpoint_id() const { return endpoint_id_; }
     const std::string& controller_id() const { return controller_id_; }
@@ -90,8 +90,8 @@ public:
     // Notifications. Boot! goes to every enabled Event subscription on Device.Boot! with send_resp=true and
     // stays in the outbox until the controller's NotifyResp.
     void queue_boot(const BootInfo& info);
-    void periodic();                  // Device.LocalAgent.Periodic! to its Event subscriptions
-    void connection_up();             // everything unacknowledged is due again (a new connection)
+    void periodic();       // Device.LocalAgent.Periodic! to its Event subscriptions
+    void connection_up();  // everything unacknowledged is due again (a new connection)
     void resend_unacknowledged() { connection_up(); }
     // Records for the controller that are due now (each Notify once per connection until acknowledged).
     std::vector<Bytes> take_due_records();
@@ -101,7 +101,8 @@ public:
 
     // An asynchronous command finished: OperationComplete to the subscriptions that asked for it.
     // Returns how many subscriptions it went to.
-    size_t operation_complete(const std::string& obj_path, const std::string& command_name, const std::string& command_key,
+    size_t operation_complete(const std::string& obj_path, const std::string& command_name,
+                              const std::string& command_key,
                               std::variant<cpe::usp::OutputArgs, cpe::usp::CommandFailure> result);
     // An event (e.g. Device.LocalAgent.TransferComplete!) to its Event subscriptions; returns how many.
     size_t event(const std::string& obj_path, const std::string& event_name, cpe::usp::StrMap params);
@@ -122,7 +123,7 @@ public:
     // The completion of a request (called by the runner on the loop thread).
     void operation_complete(const RequestInfo& info, const Completion& result);
 
-private:
+  private:
     struct Sub {
         bool enable = false;
         std::string id;
@@ -134,8 +135,9 @@ private:
         uint32_t time_to_live = 0;
         // compared between refreshes
         bool primed = false;
-        std::map<std::string, std::string> values;      // ValueChange: path → value
-        std::map<std::string, cpe::usp::StrMap> objects;  // ObjectCreation/Deletion: instance path → unique keys
+        std::map<std::string, std::string> values;  // ValueChange: path → value
+        std::map<std::string, cpe::usp::StrMap>
+            objects;  // ObjectCreation/Deletion: instance path → unique keys
     };
     struct State {
         std::map<uint32_t, Sub> subs;
@@ -159,9 +161,10 @@ private:
     Bytes on_set(std::string_view id, const cpe::usp::Set& req);
     Bytes on_add(std::string_view id, const cpe::usp::Add& req, std::string_view from_id);
     Bytes on_delete(std::string_view id, const cpe::usp::Delete& req);
-    std::optional<Bytes> on_operate(std::string_view id, const cpe::usp::Operate& req, std::string_view from_id);
-    std::optional<Bytes> on_async_command(std::string_view id, const cpe::usp::Operate& req, const CommandSpec& spec,
-                                          std::string_view from_id);
+    std::optional<Bytes> on_operate(std::string_view id, const cpe::usp::Operate& req,
+                                    std::string_view from_id);
+    std::optional<Bytes> on_async_command(std::string_view id, const cpe::usp::Operate& req,
+                                          const CommandSpec& spec, std::string_view from_id);
     void deliver_interrupted();
 
     // Validates and applies one parameter of an object of ours; nullopt on success.

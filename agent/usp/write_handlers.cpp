@@ -40,7 +40,8 @@ uint32_t sub_instance(const std::string& object_path) {
 
 }  // namespace
 
-std::optional<UspAgent::ParamFailure> UspAgent::set_sub_param(uint32_t instance, Sub& sub, const std::string& name,
+std::optional<UspAgent::ParamFailure> UspAgent::set_sub_param(uint32_t instance, Sub& sub,
+                                                              const std::string& name,
                                                               const std::string& value, std::string& stored) {
     const tr181::ParamDef* def = schema_.param(std::string(kSubObject) + name);
     if (!def) return ParamFailure{err::unsupported_parameter, "Subscription has no parameter " + name};
@@ -53,22 +54,25 @@ std::optional<UspAgent::ParamFailure> UspAgent::set_sub_param(uint32_t instance,
         sub.enable = v->as_bool();
     } else if (name == "ID") {
         if (value.empty() || value.size() > kMaxIdLength)
-            return ParamFailure{err::invalid_value, "ID must be 1 to " + std::to_string(kMaxIdLength) + " characters"};
+            return ParamFailure{err::invalid_value,
+                                "ID must be 1 to " + std::to_string(kMaxIdLength) + " characters"};
         for (const auto& [n, other] : state_.subs)
             if (n != instance && other.id == value)
-                return ParamFailure{err::unique_key_conflict, "ID '" + value + "' is already used by " + kSubTable +
-                                                                  std::to_string(n) + "."};
+                return ParamFailure{err::unique_key_conflict, "ID '" + value + "' is already used by " +
+                                                                  kSubTable + std::to_string(n) + "."};
         sub.id = value;
     } else if (name == "NotifType") {
         if (!valid_notif_type(value))
-            return ParamFailure{err::invalid_value, "NotifType '" + value +
-                                                        "' is not one of ValueChange, ObjectCreation, ObjectDeletion, "
-                                                        "Event, OperationComplete"};
+            return ParamFailure{err::invalid_value,
+                                "NotifType '" + value +
+                                    "' is not one of ValueChange, ObjectCreation, ObjectDeletion, "
+                                    "Event, OperationComplete"};
         reprime = sub.notif_type != value;
         sub.notif_type = value;
     } else if (name == "ReferenceList") {
         if (value.size() > kMaxReferenceListLength)
-            return ParamFailure{err::invalid_value, "ReferenceList is longer than " + std::to_string(kMaxReferenceListLength)};
+            return ParamFailure{err::invalid_value,
+                                "ReferenceList is longer than " + std::to_string(kMaxReferenceListLength)};
         size_t count = 0, start = 0;
         while (start <= value.size()) {
             size_t comma = value.find(',', start);
@@ -86,8 +90,9 @@ std::optional<UspAgent::ParamFailure> UspAgent::set_sub_param(uint32_t instance,
             if (Status known = schema_.check(*path); !known)
                 return ParamFailure{err::invalid_value, "ReferenceList: " + known.error().message};
             if (++count > limits_.max_reference_paths)
-                return ParamFailure{err::invalid_value, "ReferenceList has more than " +
-                                                            std::to_string(limits_.max_reference_paths) + " paths"};
+                return ParamFailure{
+                    err::invalid_value,
+                    "ReferenceList has more than " + std::to_string(limits_.max_reference_paths) + " paths"};
         }
         reprime = sub.reference_list != value;
         sub.reference_list = value;
@@ -107,22 +112,28 @@ std::optional<UspAgent::ParamFailure> UspAgent::set_sub_param(uint32_t instance,
     return std::nullopt;
 }
 
-std::optional<UspAgent::ParamFailure> UspAgent::set_param(const std::string& object_path, const std::string& name,
-                                                          const std::string& value, std::string& stored) {
+std::optional<UspAgent::ParamFailure> UspAgent::set_param(const std::string& object_path,
+                                                          const std::string& name, const std::string& value,
+                                                          std::string& stored) {
     if (uint32_t n = sub_instance(object_path)) {
         auto it = state_.subs.find(n);
-        if (it == state_.subs.end()) return ParamFailure{err::object_does_not_exist, "object " + object_path + " does not exist"};
+        if (it == state_.subs.end())
+            return ParamFailure{err::object_does_not_exist, "object " + object_path + " does not exist"};
         return set_sub_param(n, it->second, name, value, stored);
     }
     auto parsed = tr181::Path::parse(object_path);
     const std::string form = parsed ? parsed->supported_form() : object_path;
     const tr181::ParamDef* def = schema_.param(form + name);
-    if (!def) return ParamFailure{err::unsupported_parameter, "parameter " + object_path + name + " is not supported"};
-    if (!def->writable) return ParamFailure{err::parameter_read_only, "parameter " + object_path + name + " is read-only"};
+    if (!def)
+        return ParamFailure{err::unsupported_parameter,
+                            "parameter " + object_path + name + " is not supported"};
+    if (!def->writable)
+        return ParamFailure{err::parameter_read_only, "parameter " + object_path + name + " is read-only"};
     auto v = tr181::Value::parse(def->type, value);
     if (!v) return ParamFailure{err::invalid_type, v.error().message};
     if (form == "Device.LocalAgent." && name == "PeriodicNotifInterval") {
-        if (v->as_uint() == 0) return ParamFailure{err::invalid_value, "PeriodicNotifInterval must be at least 1 second"};
+        if (v->as_uint() == 0)
+            return ParamFailure{err::invalid_value, "PeriodicNotifInterval must be at least 1 second"};
         state_.periodic_interval_s = static_cast<uint32_t>(v->as_uint());
         stored = v->to_string();
         return std::nullopt;
@@ -137,7 +148,8 @@ Bytes UspAgent::on_set(std::string_view id, const cpe::usp::Set& req) {
     for (const auto& obj : req.update_objs) {
         SetResp::UpdatedObjectResult result;
         result.requested_path = obj.obj_path;
-        auto fail_object = [&](uint32_t code, std::string message, std::vector<SetResp::UpdatedInstanceFailure> insts = {}) {
+        auto fail_object = [&](uint32_t code, std::string message,
+                               std::vector<SetResp::UpdatedInstanceFailure> insts = {}) {
             if (failure.err_code == 0) {
                 failure.err_code = code;
                 failure.err_msg = message;
@@ -150,13 +162,15 @@ Bytes UspAgent::on_set(std::string_view id, const cpe::usp::Set& req) {
         auto path = tr181::Path::parse(obj.obj_path);
         Status known = path ? schema_.check(*path) : Status(path.error());
         if (!path || !path->is_partial()) {
-            fail_object(err::invalid_path, path ? "path " + obj.obj_path + " is not an object path (it must end with '.')"
-                                                : path.error().message);
+            fail_object(err::invalid_path,
+                        path ? "path " + obj.obj_path + " is not an object path (it must end with '.')"
+                             : path.error().message);
         } else if (!known) {
             fail_object(err::invalid_path, known.error().message);
         } else if (auto objects = model_.resolve_objects(*path); !objects) {
-            fail_object(objects.error().code == Errc::not_found ? err::object_does_not_exist : err::invalid_path,
-                        objects.error().message);
+            fail_object(
+                objects.error().code == Errc::not_found ? err::object_does_not_exist : err::invalid_path,
+                objects.error().message);
         } else {
             const State object_before = state_;  // a failed object changes nothing
             SetResp::Success ok;
@@ -179,8 +193,10 @@ Bytes UspAgent::on_set(std::string_view id, const cpe::usp::Set& req) {
                         inst.updated_params[ps.param] = stored;
                     }
                 }
-                if (required_failed) failed.push_back({target.path, inst.param_errs});
-                else ok.updated_inst_results.push_back(std::move(inst));
+                if (required_failed)
+                    failed.push_back({target.path, inst.param_errs});
+                else
+                    ok.updated_inst_results.push_back(std::move(inst));
             }
             if (!failed.empty()) {
                 state_ = object_before;
@@ -219,22 +235,28 @@ Bytes UspAgent::on_add(std::string_view id, const cpe::usp::Add& req, std::strin
                 failure.err_code = code;
                 failure.err_msg = message;
             }
-            for (const ParamError& pe : params) failure.param_errs.push_back({obj.obj_path + pe.param, pe.err_code, pe.err_msg});
+            for (const ParamError& pe : params)
+                failure.param_errs.push_back({obj.obj_path + pe.param, pe.err_code, pe.err_msg});
             result.oper_status = cpe::usp::OperFailure{code, std::move(message)};
         };
         auto path = tr181::Path::parse(obj.obj_path);
         std::string form = path ? path->supported_form() : std::string();
         const tr181::ObjectDef* table = path && path->is_partial() ? schema_.object(form + "{i}.") : nullptr;
         if (!path || !path->is_partial()) {
-            fail(err::invalid_path, path ? "path " + obj.obj_path + " is not an object path (it must end with '.')"
-                                         : path.error().message);
+            fail(err::invalid_path,
+                 path ? "path " + obj.obj_path + " is not an object path (it must end with '.')"
+                      : path.error().message);
         } else if (!table) {
-            if (schema_.object(form)) fail(err::object_not_a_table, "object " + obj.obj_path + " is not a table");
-            else fail(err::invalid_path, "object " + obj.obj_path + " is not part of the supported data model");
+            if (schema_.object(form))
+                fail(err::object_not_a_table, "object " + obj.obj_path + " is not a table");
+            else
+                fail(err::invalid_path,
+                     "object " + obj.obj_path + " is not part of the supported data model");
         } else if (!table->writable || form != kSubTable) {
             fail(err::object_not_creatable, "instances of " + obj.obj_path + " cannot be added");
         } else if (state_.subs.size() >= limits_.max_subscriptions) {
-            fail(err::resources_exceeded, "at most " + std::to_string(limits_.max_subscriptions) + " subscriptions");
+            fail(err::resources_exceeded,
+                 "at most " + std::to_string(limits_.max_subscriptions) + " subscriptions");
         } else {
             const uint32_t n = state_.next_sub;
             Sub sub;
@@ -300,11 +322,13 @@ Bytes UspAgent::on_delete(std::string_view id, const cpe::usp::Delete& req) {
         const bool names_instances = !segs.empty() && (segs.back().kind == tr181::Segment::Kind::instance ||
                                                        segs.back().kind == tr181::Segment::Kind::wildcard);
         if (!path || !path->is_partial()) {
-            fail(err::invalid_path, path ? "path " + text + " is not an object path (it must end with '.')" : path.error().message);
+            fail(err::invalid_path, path ? "path " + text + " is not an object path (it must end with '.')"
+                                         : path.error().message);
         } else if (Status known = schema_.check(*path); !known) {
             fail(err::invalid_path, known.error().message);
         } else if (!names_instances) {
-            fail(err::object_not_deletable, "path " + text + " does not name instances (add an instance number or '*')");
+            fail(err::object_not_deletable,
+                 "path " + text + " does not name instances (add an instance number or '*')");
         } else if (form != kSubObject) {
             fail(err::object_not_deletable, "instances of " + form + " cannot be deleted");
         } else {
@@ -312,7 +336,8 @@ Bytes UspAgent::on_delete(std::string_view id, const cpe::usp::Delete& req) {
             auto objects = model_.resolve_objects(*path);
             if (objects) {  // TR-369: deleting what does not exist succeeds with no affected paths
                 for (const tr181::InstanceEntry& e : *objects) {
-                    if (uint32_t n = sub_instance(e.path); n && state_.subs.erase(n)) ok.affected_paths.push_back(e.path);
+                    if (uint32_t n = sub_instance(e.path); n && state_.subs.erase(n))
+                        ok.affected_paths.push_back(e.path);
                 }
             }
             result.oper_status = std::move(ok);
@@ -328,12 +353,15 @@ Bytes UspAgent::on_delete(std::string_view id, const cpe::usp::Delete& req) {
     return cpe::usp::encode_msg(id, resp);
 }
 
-std::optional<Bytes> UspAgent::on_operate(std::string_view id, const cpe::usp::Operate& req, std::string_view from_id) {
+std::optional<Bytes> UspAgent::on_operate(std::string_view id, const cpe::usp::Operate& req,
+                                          std::string_view from_id) {
     auto path = tr181::Path::parse(req.command);
     if (!path) return cpe::usp::encode_error(id, err::invalid_path, path.error().message);
     if (!path->is_command())
-        return cpe::usp::encode_error(id, err::invalid_path, "path " + req.command + " does not name a command (no '()')");
-    if (Status known = schema_.check(*path); !known) return cpe::usp::encode_error(id, err::invalid_path, known.error().message);
+        return cpe::usp::encode_error(id, err::invalid_path,
+                                      "path " + req.command + " does not name a command (no '()')");
+    if (Status known = schema_.check(*path); !known)
+        return cpe::usp::encode_error(id, err::invalid_path, known.error().message);
     const std::string form = path->supported_form();
     if (form == "Device.LocalAgent.Request.{i}.Cancel()") {
         // Synchronous: asks the request to stop; its OperationComplete (7023 command canceled) follows.
@@ -343,7 +371,8 @@ std::optional<Bytes> UspAgent::on_operate(std::string_view id, const cpe::usp::O
         if (object.starts_with(prefix) && object.size() > prefix.size() + 1)
             n = static_cast<uint32_t>(std::strtoul(object.c_str() + prefix.size(), nullptr, 10));
         if (!runner_ || !n || !runner_->cancel(n))
-            return cpe::usp::encode_error(id, err::object_does_not_exist, "object " + object + " does not exist");
+            return cpe::usp::encode_error(id, err::object_does_not_exist,
+                                          "object " + object + " does not exist");
         if (!req.send_resp) return std::nullopt;
         OperateResp resp;
         resp.operation_results.push_back({req.command, cpe::usp::OutputArgs{}});
@@ -351,21 +380,26 @@ std::optional<Bytes> UspAgent::on_operate(std::string_view id, const cpe::usp::O
     }
     if (runner_)
         if (const CommandSpec* spec = runner_->find(form)) return on_async_command(id, req, *spec, from_id);
-    if (form == "Device.SoftwareModules.InstallDU()" || form == "Device.SoftwareModules.DeploymentUnit.{i}.Update()") {
+    if (form == "Device.SoftwareModules.InstallDU()" ||
+        form == "Device.SoftwareModules.DeploymentUnit.{i}.Update()") {
         if (!hooks_.software_update)
-            return cpe::usp::encode_error(id, err::command_failure, "command " + req.command + " is not available");
+            return cpe::usp::encode_error(id, err::command_failure,
+                                          "command " + req.command + " is not available");
         OperateResp resp;
         if (auto failure = hooks_.software_update(req.command, req.command_key, req.input_args))
             resp.operation_results.push_back({req.command, *failure});
         else
-            resp.operation_results.push_back({req.command, OperateResp::ReqObjPath{"Device.LocalAgent.Request.1."}});
+            resp.operation_results.push_back(
+                {req.command, OperateResp::ReqObjPath{"Device.LocalAgent.Request.1."}});
         if (!req.send_resp) return std::nullopt;
         return cpe::usp::encode_msg(id, resp);
     }
     if (form != "Device.Reboot()" || !hooks_.reboot)
-        return cpe::usp::encode_error(id, err::command_failure, "command " + req.command + " is not available");
+        return cpe::usp::encode_error(id, err::command_failure,
+                                      "command " + req.command + " is not available");
     if (!req.input_args.empty())
-        return cpe::usp::encode_error(id, err::invalid_command_arguments, "Device.Reboot() takes no input arguments");
+        return cpe::usp::encode_error(id, err::invalid_command_arguments,
+                                      "Device.Reboot() takes no input arguments");
 
     // Asynchronous (TR-181 Reboot() is async): the response names the Request, completion follows as
     // OperationComplete to the subscriptions that asked for it.
@@ -375,16 +409,20 @@ std::optional<Bytes> UspAgent::on_operate(std::string_view id, const cpe::usp::O
     if (req.send_resp) out = cpe::usp::encode_msg(id, resp);
     Status done = hooks_.reboot(req.command_key);
     for (const auto& [n, sub] : state_.subs) {
-        if (!sub.enable || sub.notif_type != "OperationComplete" || !refers_to_event(sub, "Device.Reboot()")) continue;
+        if (!sub.enable || sub.notif_type != "OperationComplete" || !refers_to_event(sub, "Device.Reboot()"))
+            continue;
         cpe::usp::Notify::OperationComplete oc;
         oc.obj_path = "Device.";
         oc.command_name = "Reboot()";
         oc.command_key = req.command_key;
-        if (done) oc.operation_resp = cpe::usp::OutputArgs{};
-        else oc.operation_resp = cpe::usp::CommandFailure{err::command_failure, done.error().message};
+        if (done)
+            oc.operation_resp = cpe::usp::OutputArgs{};
+        else
+            oc.operation_resp = cpe::usp::CommandFailure{err::command_failure, done.error().message};
         notify(sub, oc);
     }
-    if (!done) LOG_LIMITED(log::Level::warn, 3, 300, "usp", "Device.Reboot(): %s", done.error().message.c_str());
+    if (!done)
+        LOG_LIMITED(log::Level::warn, 3, 300, "usp", "Device.Reboot(): %s", done.error().message.c_str());
     return out;
 }
 
@@ -399,8 +437,10 @@ std::optional<Bytes> UspAgent::on_async_command(std::string_view id, const cpe::
                 if (auto e = model_.get(*p, 0); e && e->size() == 1) name = (*e)[0].value->to_string();
         }
         if (name.empty()) {
-            cpe::usp::ErrorMsg e{err::invalid_command_arguments,
-                                 "Interface '" + it->second + "' is not a Device.IP.Interface.{i}. of this device", {}};
+            cpe::usp::ErrorMsg e{
+                err::invalid_command_arguments,
+                "Interface '" + it->second + "' is not a Device.IP.Interface.{i}. of this device",
+                {}};
             e.param_errs.push_back({req.command + ".Interface", err::invalid_value, e.err_msg});
             return cpe::usp::encode_msg(id, e);
         }
@@ -412,13 +452,15 @@ std::optional<Bytes> UspAgent::on_async_command(std::string_view id, const cpe::
     info.originator = std::string(from_id);
     auto started = runner_->start(spec, std::move(info), std::move(args));
     if (auto* refused = std::get_if<CommandRunner::Refused>(&started)) {
-        LOG_LIMITED(log::Level::info, 10, 60, "usp", "%s refused: %s", req.command.c_str(), refused->message.c_str());
+        LOG_LIMITED(log::Level::info, 10, 60, "usp", "%s refused: %s", req.command.c_str(),
+                    refused->message.c_str());
         cpe::usp::ErrorMsg e;
         if (refused->arg) {
             // TR-369: the Error names the argument in param_errs; the message-level code is 7027.
             e.err_code = err::invalid_command_arguments;
             e.err_msg = refused->message;
-            e.param_errs.push_back({req.command + "." + refused->arg->arg, refused->arg->code, refused->arg->message});
+            e.param_errs.push_back(
+                {req.command + "." + refused->arg->arg, refused->arg->code, refused->arg->message});
         } else {
             e.err_code = refused->code;
             e.err_msg = refused->message;
@@ -430,17 +472,19 @@ std::optional<Bytes> UspAgent::on_async_command(std::string_view id, const cpe::
     if (!req.send_resp) return std::nullopt;
     OperateResp resp;
     resp.operation_results.push_back(
-        {req.command, OperateResp::ReqObjPath{"Device.LocalAgent.Request." + std::to_string(running.instance) + "."}});
+        {req.command,
+         OperateResp::ReqObjPath{"Device.LocalAgent.Request." + std::to_string(running.instance) + "."}});
     return cpe::usp::encode_msg(id, resp);
 }
 
 void UspAgent::attach_commands(CommandRunner& runner) {
     runner_ = &runner;
-    runner.on_done([this](const RequestInfo& info, const Completion& result) { operation_complete(info, result); });
+    runner.on_done(
+        [this](const RequestInfo& info, const Completion& result) { operation_complete(info, result); });
     interrupted_ = runner.take_interrupted();
     for (const RequestInfo& r : interrupted_)
-        LOG_WARN("usp", "%s (CommandKey '%s') was interrupted by an agent restart: reported as failed", r.command.c_str(),
-                 r.command_key.c_str());
+        LOG_WARN("usp", "%s (CommandKey '%s') was interrupted by an agent restart: reported as failed",
+                 r.command.c_str(), r.command_key.c_str());
     deliver_interrupted();
     overlay();
 }
@@ -465,8 +509,10 @@ void UspAgent::operation_complete(const RequestInfo& info, const Completion& res
         oc.obj_path = obj;
         oc.command_name = name;
         oc.command_key = info.command_key;
-        if (auto* out = std::get_if<cpe::usp::OutputArgs>(&result)) oc.operation_resp = *out;
-        else oc.operation_resp = std::get<cpe::usp::CommandFailure>(result);
+        if (auto* out = std::get_if<cpe::usp::OutputArgs>(&result))
+            oc.operation_resp = *out;
+        else
+            oc.operation_resp = std::get<cpe::usp::CommandFailure>(result);
         notify(sub, oc);
     }
     overlay();
@@ -483,8 +529,8 @@ void UspAgent::deliver_interrupted() {
             oc.obj_path = obj;
             oc.command_name = name;
             oc.command_key = it->command_key;
-            oc.operation_resp = cpe::usp::CommandFailure{err::command_failure,
-                                                         it->command + " was interrupted by an agent restart"};
+            oc.operation_resp = cpe::usp::CommandFailure{
+                err::command_failure, it->command + " was interrupted by an agent restart"};
             notify(sub, oc, true);
             delivered = true;
         }

@@ -28,7 +28,9 @@ Status known_keys(const cJSON* obj, const std::string& where, std::initializer_l
     return {};
 }
 
-std::string join(const std::string& where, const char* key) { return where.empty() ? key : where + "." + key; }
+std::string join(const std::string& where, const char* key) {
+    return where.empty() ? key : where + "." + key;
+}
 
 Result<std::optional<std::string>> opt_str(const cJSON* obj, const char* key, const std::string& where) {
     const cJSON* v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -46,7 +48,8 @@ Result<std::string> req_str(const cJSON* obj, const char* key, const std::string
 }
 
 // Integers within [lo, hi]; absent = keep `out`.
-Status opt_int(const cJSON* obj, const char* key, const std::string& where, int64_t lo, int64_t hi, int64_t& out) {
+Status opt_int(const cJSON* obj, const char* key, const std::string& where, int64_t lo, int64_t hi,
+               int64_t& out) {
     const cJSON* v = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!v) return {};
     if (!cJSON_IsNumber(v) || std::floor(v->valuedouble) != v->valuedouble)
@@ -160,8 +163,8 @@ Result<OltEntry> parse_olt(const cJSON* o, const std::string& where, const std::
 bool valid_id(std::string_view id) {
     if (id.empty() || id.size() > 64) return false;
     for (char c : id)
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '_' || c == '-'))
             return false;
     return id != "." && id != "..";
 }
@@ -173,8 +176,9 @@ Result<BridgeConfig> parse_config(std::string_view text, std::string_view what, 
     const std::string w(what);
     auto ctx = [&](const Error& e) { return e.with_context(w); };
     if (!cJSON_IsObject(root)) return ctx(field_error("(top level)", "must be an object"));
-    if (auto st = known_keys(root, "", {"http", "state_dir", "modems", "olts", "timeouts", "cache_max_age_s",
-                                         "workers", "max_queue", "backoff", "log_level"});
+    if (auto st = known_keys(root, "",
+                             {"http", "state_dir", "modems", "olts", "timeouts", "cache_max_age_s", "workers",
+                              "max_queue", "backoff", "log_level"});
         !st)
         return ctx(st.error());
     BridgeConfig c;
@@ -189,7 +193,8 @@ Result<BridgeConfig> parse_config(std::string_view text, std::string_view what, 
     auto state = req_str(root, "state_dir", "");
     if (!state) return ctx(state.error());
     c.state_dir = resolve(base_dir, *state);
-    if (auto st = opt_num(root, "cache_max_age_s", "", 0, 86400, c.cache_max_age_s); !st) return ctx(st.error());
+    if (auto st = opt_num(root, "cache_max_age_s", "", 0, 86400, c.cache_max_age_s); !st)
+        return ctx(st.error());
     if (auto st = opt_num(root, "workers", "", 1, 256, c.workers); !st) return ctx(st.error());
     if (auto st = opt_num(root, "max_queue", "", 1, 100000, c.max_queue); !st) return ctx(st.error());
     auto level = opt_str(root, "log_level", "");
@@ -201,23 +206,30 @@ Result<BridgeConfig> parse_config(std::string_view text, std::string_view what, 
     }
     if (const cJSON* b = cJSON_GetObjectItemCaseSensitive(root, "backoff")) {
         if (!cJSON_IsObject(b)) return ctx(field_error("backoff", "must be an object"));
-        if (auto st = known_keys(b, "backoff", {"base_s", "max_s", "modem_max_attempts", "reserve_attempts",
-                                                "stop_window_s"});
+        if (auto st = known_keys(
+                b, "backoff", {"base_s", "max_s", "modem_max_attempts", "reserve_attempts", "stop_window_s"});
             !st)
             return ctx(st.error());
-        if (auto st = opt_num(b, "base_s", "backoff", 1, 7 * 86400, c.backoff_base_s); !st) return ctx(st.error());
-        if (auto st = opt_num(b, "max_s", "backoff", 1, 30 * 86400, c.backoff_max_s); !st) return ctx(st.error());
-        if (c.backoff_max_s < c.backoff_base_s) return ctx(field_error("backoff.max_s", "must be >= backoff.base_s"));
-        if (auto st = opt_num(b, "modem_max_attempts", "backoff", 1, 100, c.modem_max_attempts); !st) return ctx(st.error());
-        if (auto st = opt_num(b, "reserve_attempts", "backoff", 0, 99, c.reserve_attempts); !st) return ctx(st.error());
+        if (auto st = opt_num(b, "base_s", "backoff", 1, 7 * 86400, c.backoff_base_s); !st)
+            return ctx(st.error());
+        if (auto st = opt_num(b, "max_s", "backoff", 1, 30 * 86400, c.backoff_max_s); !st)
+            return ctx(st.error());
+        if (c.backoff_max_s < c.backoff_base_s)
+            return ctx(field_error("backoff.max_s", "must be >= backoff.base_s"));
+        if (auto st = opt_num(b, "modem_max_attempts", "backoff", 1, 100, c.modem_max_attempts); !st)
+            return ctx(st.error());
+        if (auto st = opt_num(b, "reserve_attempts", "backoff", 0, 99, c.reserve_attempts); !st)
+            return ctx(st.error());
         if (c.reserve_attempts >= c.modem_max_attempts)
             return ctx(field_error("backoff.reserve_attempts", "must be < backoff.modem_max_attempts"));
-        if (auto st = opt_num(b, "stop_window_s", "backoff", 0, 365 * 86400, c.stop_window_s); !st) return ctx(st.error());
+        if (auto st = opt_num(b, "stop_window_s", "backoff", 0, 365 * 86400, c.stop_window_s); !st)
+            return ctx(st.error());
     }
     if (const cJSON* t = cJSON_GetObjectItemCaseSensitive(root, "timeouts")) {
         if (!cJSON_IsObject(t)) return ctx(field_error("timeouts", "must be an object"));
-        if (auto st = known_keys(t, "timeouts", {"modem_connect_ms", "modem_total_ms", "olt_request_ms", "olt_retries",
-                                                 "olt_deadline_ms", "http_handler_ms"});
+        if (auto st = known_keys(t, "timeouts",
+                                 {"modem_connect_ms", "modem_total_ms", "olt_request_ms", "olt_retries",
+                                  "olt_deadline_ms", "http_handler_ms"});
             !st)
             return ctx(st.error());
         Timeouts& to = c.timeouts;
@@ -227,7 +239,8 @@ Result<BridgeConfig> parse_config(std::string_view text, std::string_view what, 
                                 std::pair{"olt_deadline_ms", &to.olt_deadline_ms},
                                 std::pair{"http_handler_ms", &to.http_handler_ms}})
             if (auto st = opt_num(t, key, "timeouts", 1, 3600000, *ref); !st) return ctx(st.error());
-        if (auto st = opt_num(t, "olt_retries", "timeouts", 0, 10, to.olt_retries); !st) return ctx(st.error());
+        if (auto st = opt_num(t, "olt_retries", "timeouts", 0, 10, to.olt_retries); !st)
+            return ctx(st.error());
         if (to.modem_connect_ms > to.modem_total_ms)
             return ctx(field_error("timeouts.modem_connect_ms", "must be <= timeouts.modem_total_ms"));
     }
@@ -239,7 +252,8 @@ Result<BridgeConfig> parse_config(std::string_view text, std::string_view what, 
             std::string where = "modems[" + std::to_string(i) + "]";
             auto e = parse_modem(m, where, base_dir);
             if (!e) return ctx(e.error());
-            if (!ids.insert(e->id).second) return ctx(field_error(where + ".id", "'" + e->id + "' used twice"));
+            if (!ids.insert(e->id).second)
+                return ctx(field_error(where + ".id", "'" + e->id + "' used twice"));
             c.modems.push_back(std::move(*e));
         }
     }
@@ -251,11 +265,13 @@ Result<BridgeConfig> parse_config(std::string_view text, std::string_view what, 
             std::string where = "olts[" + std::to_string(i) + "]";
             auto e = parse_olt(o, where, base_dir);
             if (!e) return ctx(e.error());
-            if (!olt_ids.insert(e->id).second) return ctx(field_error(where + ".id", "'" + e->id + "' used twice"));
+            if (!olt_ids.insert(e->id).second)
+                return ctx(field_error(where + ".id", "'" + e->id + "' used twice"));
             c.olts.push_back(std::move(*e));
         }
     }
-    if (c.modems.empty() && c.olts.empty()) return ctx(field_error("modems", "no modems and no olts configured"));
+    if (c.modems.empty() && c.olts.empty())
+        return ctx(field_error("modems", "no modems and no olts configured"));
     return c;
 }
 

@@ -16,8 +16,8 @@ namespace cpe::bridge::api {
 
 struct ModemEntry {
     std::string id;
-    std::string host;         // "192.168.1.1" or "127.0.0.1:8080"
-    std::string secret_file;  // password=… / user=… (bridge/tplink load_secret_file)
+    std::string host;                        // "192.168.1.1" or "127.0.0.1:8080"
+    std::string secret_file;                 // password=… / user=… (bridge/tplink load_secret_file)
     std::optional<tplink::Variant> variant;  // nullopt = detect
 };
 
@@ -41,11 +41,11 @@ struct OltEntry {
 
 struct Timeouts {
     long modem_connect_ms = 3000;
-    long modem_total_ms = 10000;   // per HTTP request to a modem
-    long olt_request_ms = 1000;    // per SNMP attempt
+    long modem_total_ms = 10000;  // per HTTP request to a modem
+    long olt_request_ms = 1000;   // per SNMP attempt
     int olt_retries = 1;
-    long olt_deadline_ms = 60000;  // whole PON walk
-    long http_handler_ms = 120000; // a REST request unanswered by then gets 504
+    long olt_deadline_ms = 60000;   // whole PON walk
+    long http_handler_ms = 120000;  // a REST request unanswered by then gets 504
 };
 
 struct BridgeConfig {
@@ -60,9 +60,9 @@ struct BridgeConfig {
     size_t max_queue = 1024;  // reads waiting for a worker; beyond that: 503
     int64_t backoff_base_s = 300;
     int64_t backoff_max_s = 6 * 3600;
-    int64_t modem_max_attempts = 5;   // login guard: the modem's presumed lockout threshold
-    int64_t reserve_attempts = 2;     // stop logging in with this many attempts left (tplink/safety.hpp)
-    int64_t stop_window_s = 86400;    // after a stop, wait this long (or an operator clears it)
+    int64_t modem_max_attempts = 5;  // login guard: the modem's presumed lockout threshold
+    int64_t reserve_attempts = 2;    // stop logging in with this many attempts left (tplink/safety.hpp)
+    int64_t stop_window_s = 86400;   // after a stop, wait this long (or an operator clears it)
     std::string log_level = "info";
 };
 

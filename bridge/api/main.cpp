@@ -16,10 +16,11 @@
 namespace {
 
 void usage(FILE* out) {
-    std::fputs("usage: cpe-bridge --config FILE [--check]\n"
-               "  --check   validate the configuration and the secret files it names, then exit\n"
-               "See docs/bridge.md for the configuration format and the REST API.\n",
-               out);
+    std::fputs(
+        "usage: cpe-bridge --config FILE [--check]\n"
+        "  --check   validate the configuration and the secret files it names, then exit\n"
+        "See docs/bridge.md for the configuration format and the REST API.\n",
+        out);
 }
 
 cpe::log::Level level_from(const std::string& s) {
@@ -39,10 +40,14 @@ int main(int argc, char** argv) {
     bool check = false;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
-        if (a == "--config" && i + 1 < argc) config_path = argv[++i];
-        else if (a == "--check") check = true;
-        else if (a == "--help" || a == "-h") { usage(stdout); return 0; }
-        else {
+        if (a == "--config" && i + 1 < argc)
+            config_path = argv[++i];
+        else if (a == "--check")
+            check = true;
+        else if (a == "--help" || a == "-h") {
+            usage(stdout);
+            return 0;
+        } else {
             std::fprintf(stderr, "cpe-bridge: unknown or incomplete argument '%s'\n", a.c_str());
             usage(stderr);
             return 2;
@@ -65,12 +70,13 @@ int main(int argc, char** argv) {
 
     auto service = BridgeService::create(*config);
     if (!service) {
-        std::fprintf(stderr, "cpe-bridge: config %s: %s\n", config_path.c_str(), service.error().message.c_str());
+        std::fprintf(stderr, "cpe-bridge: config %s: %s\n", config_path.c_str(),
+                     service.error().message.c_str());
         return 2;
     }
     if (check) {
-        std::printf("cpe-bridge: %s is valid: %zu modem(s), %zu OLT(s)\n", config_path.c_str(), config->modems.size(),
-                    config->olts.size());
+        std::printf("cpe-bridge: %s is valid: %zu modem(s), %zu OLT(s)\n", config_path.c_str(),
+                    config->modems.size(), config->olts.size());
         return 0;
     }
     auto loop = cpe::net::EventLoop::create();

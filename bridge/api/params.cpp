@@ -27,7 +27,8 @@ Result<ReadOptions> parse_read_options(const net::HeaderList& query) {
     ReadOptions o;
     for (const auto& [key, value] : query) {
         if (key != "refresh")
-            return make_error(Errc::invalid_argument, "unknown query parameter '" + printable(key) + "' (known: refresh)");
+            return make_error(Errc::invalid_argument,
+                              "unknown query parameter '" + printable(key) + "' (known: refresh)");
         if (value.empty() || value == "1" || value == "true" || value == "yes") {
             o.refresh = true;
         } else if (value == "0" || value == "false" || value == "no") {

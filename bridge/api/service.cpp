@@ -14,7 +14,9 @@ namespace {
 
 constexpr const char* kTag = "bridge";
 
-int64_t epoch_now() { return static_cast<int64_t>(std::time(nullptr)); }
+int64_t epoch_now() {
+    return static_cast<int64_t>(std::time(nullptr));
+}
 
 int64_t age_s(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t).count();
@@ -38,9 +40,12 @@ net::Response error_response(int status, const std::string& message, int64_t ret
 
 int status_for(const Error& e) {
     switch (e.code) {
-        case Errc::timeout: return 504;
-        case Errc::too_large: return 503;  // the scheduler's per-modem queue is full
-        default: return 502;
+        case Errc::timeout:
+            return 504;
+        case Errc::too_large:
+            return 503;  // the scheduler's per-modem queue is full
+        default:
+            return 502;
     }
 }
 
@@ -66,7 +71,9 @@ json::Ptr outcome_json(const auto& last) {
 Result<std::unique_ptr<BridgeService>> BridgeService::create(const BridgeConfig& config) {
     std::error_code ec;
     const bool created = std::filesystem::create_directories(config.state_dir, ec);
-    if (ec) return make_error(Errc::io_error, "state_dir " + config.state_dir + ": cannot create: " + ec.message());
+    if (ec)
+        return make_error(Errc::io_error,
+                          "state_dir " + config.state_dir + ": cannot create: " + ec.message());
     // Owner only: a directory made here 0700 (an existing one is the operator's choice), the state file 0600.
     if (created) std::filesystem::permissions(config.state_dir, std::filesystem::perms::owner_all, ec);
     const auto state_file = std::filesystem::path(config.state_dir) / "tplink-state.json";
@@ -102,7 +109,8 @@ Result<std::unique_ptr<BridgeService>> BridgeService::create(const BridgeConfig&
         bool v3 = !e.v3_file.empty();
         auto creds = v3 ? olt::load_v3_file(e.v3_file) : olt::load_community_file(e.community_file);
         if (!creds)
-            return creds.error().with_context("olts[" + std::to_string(i) + (v3 ? "].v3_file" : "].community_file"));
+            return creds.error().with_context("olts[" + std::to_string(i) +
+                                              (v3 ? "].v3_file" : "].community_file"));
         OltState st;
         st.entry = e;
         st.target.host = e.host;
@@ -126,7 +134,9 @@ BridgeService::BridgeService(const BridgeConfig& config, std::unique_ptr<tplink:
       sched_(std::move(sched)),
       pool_(std::make_unique<WorkerPool>(static_cast<size_t>(config.workers), config.max_queue)) {}
 
-BridgeService::~BridgeService() { stop(); }
+BridgeService::~BridgeService() {
+    stop();
+}
 
 void BridgeService::stop() {
     if (pool_) pool_->stop();
@@ -146,7 +156,8 @@ net::Response BridgeService::render(const ModemState& m, ModemPart part, bool fr
             break;
         case ModemPart::wifi:
             out = json::make_object();
-            json::add(out.get(), "radios", json::Ptr(cJSON_DetachItemFromObjectCaseSensitive(doc.get(), "wifi")));
+            json::add(out.get(), "radios",
+                      json::Ptr(cJSON_DetachItemFromObjectCaseSensitive(doc.get(), "wifi")));
             break;
         case ModemPart::mesh:
             out.reset(cJSON_DetachItemFromObjectCaseSensitive(doc.get(), "mesh"));
@@ -156,7 +167,8 @@ net::Response BridgeService::render(const ModemState& m, ModemPart part, bool fr
             cJSON_DeleteItemFromObjectCaseSensitive(doc.get(), "mesh");
             cJSON_DeleteItemFromObjectCaseSensitive(doc.get(), "wifi");
             cJSON_DeleteItemFromObjectCaseSensitive(doc.get(), "optical");
-            cJSON_AddItemToObject(doc.get(), "hostCount", cJSON_CreateNumber(static_cast<double>(m.snap->hosts.size())));
+            cJSON_AddItemToObject(doc.get(), "hostCount",
+                                  cJSON_CreateNumber(static_cast<double>(m.snap->hosts.size())));
             out = std::move(doc);
             break;
     }
@@ -239,8 +251,7 @@ void BridgeService::run_modem(const std::string& id) {
             m.last.status = status;
             m.last.error = message;
             ++m.last.failures;
-            if (!rep.held_back)
-                LOG_LIMITED(log::Level::warn, 20, 60, kTag, "%d %s", status, message.c_str());
+            if (!rep.held_back) LOG_LIMITED(log::Level::warn, 20, 60, kTag, "%d %s", status, message.c_str());
             net::Response r = error_response(status, message, retry);
             for (size_t i = 0; i < waiters.size(); ++i) answers.push_back(r);
         }
@@ -261,12 +272,13 @@ void BridgeService::pon(const std::string& olt_id, int slot, int port, bool refr
     if (it == pons_.end()) {
         lock.unlock();
         return reply(error_response(404, "PON " + std::to_string(slot) + "/" + std::to_string(port) +
-                                              " is not configured for OLT '" + olt_id + "'"));
+                                             " is not configured for OLT '" + olt_id + "'"));
     }
     PonState& p = it->second;
     if (p.table_json && !refresh && age_s(p.table_at) <= config_.cache_max_age_s) {
         net::Response r = net::Response::json(200, *p.table_json);
-        r.headers = {{"Cache-Control", "no-store"}, {"Age", std::to_string(age_s(p.table_at))}, {"X-Cache", "hit"}};
+        r.headers = {
+            {"Cache-Control", "no-store"}, {"Age", std::to_string(age_s(p.table_at))}, {"X-Cache", "hit"}};
         lock.unlock();
         return reply(std::move(r));
     }
@@ -333,7 +345,8 @@ void BridgeService::run_pon(const std::string& key) {
             p.last.status = status;
             p.last.error = "OLT " + p.olt + ": " + table.error().message;
             ++p.last.failures;
-            LOG_LIMITED(log::Level::warn, 20, 60, kTag, "%s: %d %s", key.c_str(), status, p.last.error.c_str());
+            LOG_LIMITED(log::Level::warn, 20, 60, kTag, "%s: %d %s", key.c_str(), status,
+                        p.last.error.c_str());
             answer = error_response(status, p.last.error);
         }
     }
@@ -355,10 +368,12 @@ net::Response BridgeService::health() const {
         tplink::GuardRecord g = sched_->guard_record(id);
         std::string state = !m.last.done ? "unknown" : m.last.ok ? "ok" : "error";
         if (g.blocked_until > now) state = g.locked ? "locked_out" : "backing_off";
-        if (g.stopped && (g.blocked_until > now || sched_->guard_check(id).needs_operator)) state = "login_stopped";
+        if (g.stopped && (g.blocked_until > now || sched_->guard_check(id).needs_operator))
+            state = "login_stopped";
         if (state != "ok" && state != "unknown") all_ok = false;
         json::add_string(o.get(), "state", state);
-        json::add_string(o.get(), "variant", m.entry.variant ? tplink::variant_name(*m.entry.variant) : g.variant);
+        json::add_string(o.get(), "variant",
+                         m.entry.variant ? tplink::variant_name(*m.entry.variant) : g.variant);
         json::add(o.get(), "lastRead", outcome_json(m.last));
         json::add_number(o.get(), "reads", static_cast<double>(m.last.reads));
         json::add_number(o.get(), "failedReads", static_cast<double>(m.last.failures));
@@ -366,7 +381,8 @@ net::Response BridgeService::health() const {
         if (m.snap) json::add_number(o.get(), "cacheAgeS", static_cast<double>(age_s(m.snap_at)));
         auto b = json::make_object();
         json::add_number(b.get(), "failedLogins", g.failures);
-        json::add_number(b.get(), "retryAfterS", static_cast<double>(std::max<int64_t>(0, g.blocked_until - now)));
+        json::add_number(b.get(), "retryAfterS",
+                         static_cast<double>(std::max<int64_t>(0, g.blocked_until - now)));
         json::add_bool(b.get(), "lockedOut", g.locked && g.blocked_until > now);
         json::add_bool(b.get(), "stopped", g.stopped);
         json::add_number(b.get(), "attemptsUsed", static_cast<double>(g.attempts_used));
@@ -387,7 +403,10 @@ net::Response BridgeService::health() const {
             auto pj = json::make_object();
             json::add_number(pj.get(), "slot", ref.slot);
             json::add_number(pj.get(), "port", ref.port);
-            std::string state = !p.last.done ? "unknown" : !p.last.ok ? "error" : p.last_complete ? "ok" : "partial";
+            std::string state = !p.last.done      ? "unknown"
+                                : !p.last.ok      ? "error"
+                                : p.last_complete ? "ok"
+                                                  : "partial";
             if (state == "error" || state == "partial") all_ok = false;
             json::add_string(pj.get(), "state", state);
             json::add(pj.get(), "lastRead", outcome_json(p.last));
@@ -416,8 +435,9 @@ net::Response BridgeService::modems() const {
         auto o = json::make_object();
         json::add_string(o.get(), "id", id);
         json::add_string(o.get(), "host", m.entry.host);
-        json::add_string(o.get(), "variant",
-                         m.entry.variant ? tplink::variant_name(*m.entry.variant) : sched_->guard_record(id).variant);
+        json::add_string(
+            o.get(), "variant",
+            m.entry.variant ? tplink::variant_name(*m.entry.variant) : sched_->guard_record(id).variant);
         json::append(list.get(), std::move(o));
     }
     json::add_number(doc.get(), "total", static_cast<double>(modems_.size()));

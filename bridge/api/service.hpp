@@ -1,6 +1,7 @@
 // The bridge's state behind the REST API: modem and OLT reads on the worker pool, a small cache per modem
-// and per PON, callers of the same modem/PON coalesced onto one read, and the last result of each for /health.
-// Thread-safe; answers go through a Reply callback (the HTTP layer passes Responder::send, safe from any thread).
+// and per PON, callers of the same modem/PON coalesced onto one read, and the last result of each for
+// /health. Thread-safe; answers go through a Reply callback (the HTTP layer passes Responder::send, safe from
+// any thread).
 #pragma once
 
 #include <chrono>
@@ -23,7 +24,7 @@ namespace cpe::bridge::api {
 enum class ModemPart { status, hosts, optical, wifi, mesh };
 
 class BridgeService {
-public:
+  public:
     using Reply = std::function<void(net::Response)>;
 
     // Loads every secret file (errors name the config field) and the back-off state in state_dir.
@@ -41,13 +42,13 @@ public:
 
     void stop();  // stops the workers (queued reads are dropped)
 
-private:
+  private:
     struct Outcome {
         bool done = false;
         bool ok = false;
-        int status = 0;            // HTTP status of the last failure
-        std::string error;         // message of the last failure (never credentials)
-        int64_t at = 0;            // epoch s of the last result
+        int status = 0;     // HTTP status of the last failure
+        std::string error;  // message of the last failure (never credentials)
+        int64_t at = 0;     // epoch s of the last result
         std::chrono::steady_clock::time_point at_mono{};
         uint64_t reads = 0, failures = 0;
     };

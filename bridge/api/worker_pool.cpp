@@ -7,7 +7,9 @@ WorkerPool::WorkerPool(size_t threads, size_t max_queue) : max_queue_(max_queue)
     for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
 }
 
-WorkerPool::~WorkerPool() { stop(); }
+WorkerPool::~WorkerPool() {
+    stop();
+}
 
 void WorkerPool::stop() {
     {

@@ -13,7 +13,7 @@
 namespace cpe::bridge::api {
 
 class WorkerPool {
-public:
+  public:
     WorkerPool(size_t threads, size_t max_queue);
     ~WorkerPool();  // finishes the running jobs, drops the queued ones, joins
     WorkerPool(const WorkerPool&) = delete;
@@ -24,7 +24,7 @@ public:
     void stop();
     size_t queued() const;
 
-private:
+  private:
     void run();
 
     mutable std::mutex mu_;

@@ -19,12 +19,14 @@ namespace {
 void usage(FILE* out) {
     std::fputs(
         "usage: cpe-olt-read --host HOST [--port UDP_PORT] (--community-file FILE | --v3-file FILE)\n"
-        "                    --slot S --port-no N [--port-no N…] [--max-onu M] [--timeout-ms T] [--retries R]\n"
+        "                    --slot S --port-no N [--port-no N…] [--max-onu M] [--timeout-ms T] [--retries "
+        "R]\n"
         "                    [--max-repetitions K] [--firmware auto|type2id|legacy|VERSION] [--json]\n"
         "  --max-onu: highest ONU number read (default and most 128)\n"
         "  --firmware: the ONU table's index: 2.x/3.x type2id, older legacy; auto (default) probes the OLT\n"
         "  --community-file: first non-comment line is the SNMPv2c community (file mode 600)\n"
-        "  --v3-file: 'key = value' lines: user, auth (SHA|SHA-256), auth_passphrase, priv (AES), priv_passphrase\n",
+        "  --v3-file: 'key = value' lines: user, auth (SHA|SHA-256), auth_passphrase, priv (AES), "
+        "priv_passphrase\n",
         out);
 }
 
@@ -66,33 +68,51 @@ int main(int argc, char** argv) {
             continue;
         }
         if (!(v = value())) return 2;
-        if (a == "--host") host = v;
-        else if (a == "--community-file") community_file = v;
-        else if (a == "--v3-file") v3_file = v;
-        else if (a == "--port") { if (!(n = number("--port", v, 1, 65535))) return 2; port = *n; }
-        else if (a == "--slot") { if (!(n = number("--slot", v, 0, kMaxSlot))) return 2; slot = *n; }
-        else if (a == "--port-no") { if (!(n = number("--port-no", v, 0, kMaxPort))) return 2; pon_ports.push_back(static_cast<int>(*n)); }
-        else if (a == "--firmware") {
+        if (a == "--host")
+            host = v;
+        else if (a == "--community-file")
+            community_file = v;
+        else if (a == "--v3-file")
+            v3_file = v;
+        else if (a == "--port") {
+            if (!(n = number("--port", v, 1, 65535))) return 2;
+            port = *n;
+        } else if (a == "--slot") {
+            if (!(n = number("--slot", v, 0, kMaxSlot))) return 2;
+            slot = *n;
+        } else if (a == "--port-no") {
+            if (!(n = number("--port-no", v, 0, kMaxPort))) return 2;
+            pon_ports.push_back(static_cast<int>(*n));
+        } else if (a == "--firmware") {
             auto sc = scheme_from_firmware(v);
             if (!sc) {
                 std::fprintf(stderr, "cpe-olt-read: --firmware: %s\n", sc.error().message.c_str());
                 return 2;
             }
             scheme = *sc;
-        }
-        else if (a == "--max-onu") { if (!(n = number("--max-onu", v, 1, kMaxOnu))) return 2; max_onu = *n; }
-        else if (a == "--timeout-ms") { if (!(n = number("--timeout-ms", v, 1, 60000))) return 2; timeout_ms = *n; }
-        else if (a == "--retries") { if (!(n = number("--retries", v, 0, 10))) return 2; retries = *n; }
-        else if (a == "--max-repetitions") { if (!(n = number("--max-repetitions", v, 1, 1000))) return 2; reps = *n; }
-        else {
+        } else if (a == "--max-onu") {
+            if (!(n = number("--max-onu", v, 1, kMaxOnu))) return 2;
+            max_onu = *n;
+        } else if (a == "--timeout-ms") {
+            if (!(n = number("--timeout-ms", v, 1, 60000))) return 2;
+            timeout_ms = *n;
+        } else if (a == "--retries") {
+            if (!(n = number("--retries", v, 0, 10))) return 2;
+            retries = *n;
+        } else if (a == "--max-repetitions") {
+            if (!(n = number("--max-repetitions", v, 1, 1000))) return 2;
+            reps = *n;
+        } else {
             std::fprintf(stderr, "cpe-olt-read: unknown option '%s'\n", a.c_str());
             usage(stderr);
             return 2;
         }
     }
     if (host.empty() || slot < 0 || pon_ports.empty() || community_file.empty() == v3_file.empty()) {
-        std::fputs("cpe-olt-read: --host, --slot, --port-no and exactly one of --community-file/--v3-file are needed\n",
-                   stderr);
+        std::fputs(
+            "cpe-olt-read: --host, --slot, --port-no and exactly one of --community-file/--v3-file are "
+            "needed\n",
+            stderr);
         usage(stderr);
         return 2;
     }
@@ -101,10 +121,11 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "cpe-olt-read: %s\n", creds.error().message.c_str());
         return 2;
     }
-    Target target{host, static_cast<uint16_t>(port), std::move(creds.value()), std::chrono::milliseconds(timeout_ms),
-                  static_cast<int>(retries)};
+    Target target{host, static_cast<uint16_t>(port), std::move(creds.value()),
+                  std::chrono::milliseconds(timeout_ms), static_cast<int>(retries)};
     std::vector<ReadRequest> requests;
-    for (int p : pon_ports) requests.push_back({0, PonQuery{static_cast<int>(slot), p, static_cast<int>(max_onu), scheme}});
+    for (int p : pon_ports)
+        requests.push_back({0, PonQuery{static_cast<int>(slot), p, static_cast<int>(max_onu), scheme}});
     ReaderOptions options;
     options.bulk_repetitions = static_cast<int>(reps);
     auto results = read_pons(std::span<const Target>(&target, 1), requests, options);
@@ -118,8 +139,10 @@ int main(int argc, char** argv) {
             continue;
         }
         if (!r->complete() && rc == 0) rc = 3;
-        if (as_json) cpe::json::append(array.get(), to_json(*r));
-        else std::fputs(to_text(*r).c_str(), stdout);
+        if (as_json)
+            cpe::json::append(array.get(), to_json(*r));
+        else
+            std::fputs(to_text(*r).c_str(), stdout);
     }
     if (as_json) {
         std::string text = cpe::json::print(array.get(), true);

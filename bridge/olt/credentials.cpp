@@ -11,7 +11,9 @@ namespace cpe::bridge::olt {
 
 namespace {
 
-std::string_view trim(std::string_view s) { return text::trim(s, " \t\r"); }
+std::string_view trim(std::string_view s) {
+    return text::trim(s, " \t\r");
+}
 
 struct FileCloser {
     void operator()(FILE* f) const { std::fclose(f); }
@@ -19,10 +21,12 @@ struct FileCloser {
 
 Result<std::string> read_secret_file(const std::string& path) {
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return make_error(Errc::not_found, path + ": cannot stat the secret file");
+    if (::stat(path.c_str(), &st) != 0)
+        return make_error(Errc::not_found, path + ": cannot stat the secret file");
     if (!S_ISREG(st.st_mode)) return make_error(Errc::invalid_argument, path + ": not a regular file");
     if (st.st_mode & (S_IRWXG | S_IRWXO))
-        return make_error(Errc::denied, path + ": secret file is accessible by group or others (chmod 600 it)");
+        return make_error(Errc::denied,
+                          path + ": secret file is accessible by group or others (chmod 600 it)");
     if (st.st_size > 64 * 1024) return make_error(Errc::too_large, path + ": secret file larger than 64 KiB");
     std::unique_ptr<FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
     if (!f) return make_error(Errc::io_error, path + ": cannot open the secret file");
@@ -36,8 +40,8 @@ Result<std::string> read_secret_file(const std::string& path) {
 
 std::string Credentials::describe() const {
     if (const auto* v3 = std::get_if<V3Credentials>(&value)) {
-        return "SNMPv3 authPriv user '" + v3->user + "' " + (v3->auth == AuthProtocol::sha1 ? "SHA" : "SHA-256") +
-               "/AES";
+        return "SNMPv3 authPriv user '" + v3->user + "' " +
+               (v3->auth == AuthProtocol::sha1 ? "SHA" : "SHA-256") + "/AES";
     }
     return "SNMPv2c";
 }
@@ -74,26 +78,36 @@ Result<Credentials> parse_v3(std::string_view text, std::string_view what) {
         if (line.empty() || line.front() == '#') continue;
         const std::string where = w + ":" + std::to_string(line_no);
         size_t eq = line.find('=');
-        if (eq == std::string_view::npos) return make_error(Errc::parse_error, where + ": expected 'key = value'");
+        if (eq == std::string_view::npos)
+            return make_error(Errc::parse_error, where + ": expected 'key = value'");
         std::string_view key = trim(line.substr(0, eq));
         std::string_view val = trim(line.substr(eq + 1));
         if (val.find('\0') != std::string_view::npos)
-            return make_error(Errc::parse_error, where + ": value of '" + std::string(key) + "' contains a NUL byte");
+            return make_error(Errc::parse_error,
+                              where + ": value of '" + std::string(key) + "' contains a NUL byte");
         if (key == "user") {
             if (val.empty() || val.size() > 32)
                 return make_error(Errc::parse_error, where + ": user must be 1..32 bytes");
             v3.user = std::string(val);
             have_user = true;
         } else if (key == "auth") {
-            if (val == "SHA" || val == "SHA1" || val == "SHA-1") v3.auth = AuthProtocol::sha1;
-            else if (val == "SHA-256" || val == "SHA256") v3.auth = AuthProtocol::sha256;
-            else return make_error(Errc::unsupported, where + ": auth must be SHA or SHA-256, not '" + std::string(val) + "'");
+            if (val == "SHA" || val == "SHA1" || val == "SHA-1")
+                v3.auth = AuthProtocol::sha1;
+            else if (val == "SHA-256" || val == "SHA256")
+                v3.auth = AuthProtocol::sha256;
+            else
+                return make_error(Errc::unsupported,
+                                  where + ": auth must be SHA or SHA-256, not '" + std::string(val) + "'");
         } else if (key == "priv") {
-            if (val == "AES" || val == "AES-128" || val == "AES128") v3.priv = PrivProtocol::aes128;
-            else return make_error(Errc::unsupported, where + ": priv must be AES, not '" + std::string(val) + "'");
+            if (val == "AES" || val == "AES-128" || val == "AES128")
+                v3.priv = PrivProtocol::aes128;
+            else
+                return make_error(Errc::unsupported,
+                                  where + ": priv must be AES, not '" + std::string(val) + "'");
         } else if (key == "auth_passphrase" || key == "priv_passphrase") {
             if (val.size() < 8 || val.size() > 1024)
-                return make_error(Errc::parse_error, where + ": " + std::string(key) + " must be 8..1024 characters");
+                return make_error(Errc::parse_error,
+                                  where + ": " + std::string(key) + " must be 8..1024 characters");
             if (key == "auth_passphrase") {
                 v3.auth_passphrase = std::string(val);
                 have_auth_pass = true;

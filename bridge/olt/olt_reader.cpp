@@ -29,7 +29,8 @@ struct Job {
     // struct synch_state when a v3 report ends a request; keep that write off our fields.
     alignas(std::max_align_t) unsigned char synch_state_pad[32] = {};
 
-    Job(std::string olt, const ReadRequest& r, int max_reps) : walk(std::move(olt), r.pon, max_reps), target(r.target) {}
+    Job(std::string olt, const ReadRequest& r, int max_reps)
+        : walk(std::move(olt), r.pon, max_reps), target(r.target) {}
     PonWalk walk;
     size_t target;
     std::optional<Error> setup_error;
@@ -69,18 +70,19 @@ int on_snmp(int op, netsnmp_session* /*session*/, int reqid, netsnmp_pdu* pdu, v
     } else if (op == NETSNMP_CALLBACK_OP_TIMED_OUT) {
         job->walk.on_failure(make_error(Errc::timeout, timeout_message(*job->target_info)));
     } else if (op == NETSNMP_CALLBACK_OP_SEC_ERROR) {
-        job->walk.on_failure(make_error(Errc::denied, olt + ": SNMPv3 security error (wrong user, passphrase or protocol)"));
+        job->walk.on_failure(
+            make_error(Errc::denied, olt + ": SNMPv3 security error (wrong user, passphrase or protocol)"));
     } else {
-        job->walk.on_failure(make_error(Errc::io_error, olt + ": SNMP request failed (net-snmp callback op " +
-                                                            std::to_string(op) + ")"));
+        job->walk.on_failure(make_error(
+            Errc::io_error, olt + ": SNMP request failed (net-snmp callback op " + std::to_string(op) + ")"));
     }
     return 1;
 }
 
 }  // namespace
 
-std::vector<Result<PonTable>> read_pons(std::span<const Target> targets, std::span<const ReadRequest> requests,
-                                        const ReaderOptions& options) {
+std::vector<Result<PonTable>> read_pons(std::span<const Target> targets,
+                                        std::span<const ReadRequest> requests, const ReaderOptions& options) {
     init_library();
     const size_t max_total = std::max<size_t>(1, options.max_in_flight);
     const size_t max_per = std::max<size_t>(1, options.max_in_flight_per_olt);
@@ -96,8 +98,9 @@ std::vector<Result<PonTable>> read_pons(std::span<const Target> targets, std::sp
         auto job = std::make_unique<Job>(olt, r, options.bulk_repetitions);
         job->counters = &counters;
         if (r.target >= targets.size()) {
-            job->setup_error = make_error(Errc::invalid_argument, "request names OLT #" + std::to_string(r.target) +
-                                                                      " of " + std::to_string(targets.size()));
+            job->setup_error =
+                make_error(Errc::invalid_argument, "request names OLT #" + std::to_string(r.target) + " of " +
+                                                       std::to_string(targets.size()));
         } else if (auto st = validate_pon(r.pon.slot, r.pon.port, r.pon.max_onu, r.pon.scheme); !st) {
             job->setup_error = st.error().with_context(olt);
         } else {
@@ -112,8 +115,10 @@ std::vector<Result<PonTable>> read_pons(std::span<const Target> targets, std::sp
     for (size_t t = 0; t < targets.size(); ++t) {
         if (!target_used[t]) continue;
         auto s = Session::open(targets[t]);
-        if (s) sessions[t].emplace(std::move(s.value()));
-        else open_errors[t] = s.error();
+        if (s)
+            sessions[t].emplace(std::move(s.value()));
+        else
+            open_errors[t] = s.error();
     }
     for (auto& job : jobs) {
         if (!job->setup_error && open_errors[job->target]) job->setup_error = open_errors[job->target];
@@ -127,7 +132,8 @@ std::vector<Result<PonTable>> read_pons(std::span<const Target> targets, std::sp
             if (counters.total >= max_total) break;
             if (counters.per_target[job->target] >= max_per) continue;
             auto req = job->walk.next_request();
-            auto id = sessions[job->target]->send_getbulk(req.oids, req.bulk_repetitions, &on_snmp, job.get());
+            auto id =
+                sessions[job->target]->send_getbulk(req.oids, req.bulk_repetitions, &on_snmp, job.get());
             if (!id) {
                 job->walk.on_failure(id.error());
                 continue;
@@ -146,8 +152,9 @@ std::vector<Result<PonTable>> read_pons(std::span<const Target> targets, std::sp
             for (auto& job : jobs) {
                 if (!active(*job)) continue;
                 job->in_flight = false;  // a late callback is ignored
-                job->walk.on_failure(make_error(Errc::timeout, job->target_info->name() + ": read not finished within " +
-                                                                   std::to_string(options.deadline.count()) + " ms"));
+                job->walk.on_failure(
+                    make_error(Errc::timeout, job->target_info->name() + ": read not finished within " +
+                                                  std::to_string(options.deadline.count()) + " ms"));
             }
             break;
         }
@@ -156,7 +163,8 @@ std::vector<Result<PonTable>> read_pons(std::span<const Target> targets, std::sp
         int block = 0;
         auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - now);
         left = std::min(left, std::chrono::microseconds(1'000'000));
-        timeval tv{static_cast<time_t>(left.count() / 1'000'000), static_cast<suseconds_t>(left.count() % 1'000'000)};
+        timeval tv{static_cast<time_t>(left.count() / 1'000'000),
+                   static_cast<suseconds_t>(left.count() % 1'000'000)};
         for (size_t t = 0; t < sessions.size(); ++t) {
             if (sessions[t] && counters.per_target[t] > 0) sessions[t]->add_to_select(nfds, fds, tv, block);
         }
@@ -191,8 +199,8 @@ std::vector<Result<PonTable>> read_pons(std::span<const Target> targets, std::sp
             continue;
         }
         if (table.error)
-            LOG_LIMITED(cpe::log::Level::warn, 5, 60, "olt", "%s slot %d port %d: partial read: %s", table.olt.c_str(),
-                        table.slot, table.port, table.error->message.c_str());
+            LOG_LIMITED(cpe::log::Level::warn, 5, 60, "olt", "%s slot %d port %d: partial read: %s",
+                        table.olt.c_str(), table.slot, table.port, table.error->message.c_str());
         out.emplace_back(std::move(table));
     }
     return out;

@@ -20,16 +20,17 @@ struct ReadRequest {
 };
 
 struct ReaderOptions {
-    size_t max_in_flight = 16;         // requests outstanding over all OLTs
-    size_t max_in_flight_per_olt = 4;  // requests outstanding to one OLT (one per PON walk at most)
-    int bulk_repetitions = 16;          // GETBULK rows per column per request
+    size_t max_in_flight = 16;                  // requests outstanding over all OLTs
+    size_t max_in_flight_per_olt = 4;           // requests outstanding to one OLT (one per PON walk at most)
+    int bulk_repetitions = 16;                  // GETBULK rows per column per request
     std::chrono::milliseconds deadline{60000};  // for the whole call, whatever the per-request timeouts
 };
 
 // One result per request, in order. A request fails (Error) when nothing at all could be read: a bad
 // query, a session that could not open, no answer, authentication refused. A walk that stopped part
 // way returns a PonTable with `error` set and the rows read so far.
-std::vector<Result<PonTable>> read_pons(std::span<const Target> targets, std::span<const ReadRequest> requests,
+std::vector<Result<PonTable>> read_pons(std::span<const Target> targets,
+                                        std::span<const ReadRequest> requests,
                                         const ReaderOptions& options = {});
 
 Result<PonTable> read_pon(const Target& target, const PonQuery& pon, const ReaderOptions& options = {});

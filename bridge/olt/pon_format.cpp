@@ -7,8 +7,10 @@ namespace cpe::bridge::olt {
 namespace {
 
 void add_opt_number(cJSON* obj, const char* key, const std::optional<double>& v) {
-    if (v) json::add_number(obj, key, *v);
-    else cJSON_AddNullToObject(obj, key);
+    if (v)
+        json::add_number(obj, key, *v);
+    else
+        cJSON_AddNullToObject(obj, key);
 }
 
 std::string fmt(const std::optional<double>& v, const char* f) {
@@ -49,17 +51,23 @@ json::Ptr to_json(const PonTable& t) {
     for (const OnuRow& r : t.onus) {
         json::Ptr o = json::make_object();
         json::add_number(o.get(), "onu", r.onu);
-        if (r.serial) json::add_string(o.get(), "serial", *r.serial);
-        else cJSON_AddNullToObject(o.get(), "serial");
-        if (r.status) json::add_string(o.get(), "status", status_name(*r.status));
-        else cJSON_AddNullToObject(o.get(), "status");
+        if (r.serial)
+            json::add_string(o.get(), "serial", *r.serial);
+        else
+            cJSON_AddNullToObject(o.get(), "serial");
+        if (r.status)
+            json::add_string(o.get(), "status", status_name(*r.status));
+        else
+            cJSON_AddNullToObject(o.get(), "status");
         add_opt_number(o.get(), "rx_dbm", r.rx_dbm);
         add_opt_number(o.get(), "tx_dbm", r.tx_dbm);
         add_opt_number(o.get(), "temperature_c", r.temperature_c);
         add_opt_number(o.get(), "voltage_v", r.voltage_v);
         add_opt_number(o.get(), "olt_rx_dbm", r.olt_rx_dbm);
-        if (r.distance_m) json::add_number(o.get(), "distance_m", static_cast<double>(*r.distance_m));
-        else cJSON_AddNullToObject(o.get(), "distance_m");
+        if (r.distance_m)
+            json::add_number(o.get(), "distance_m", static_cast<double>(*r.distance_m));
+        else
+            cJSON_AddNullToObject(o.get(), "distance_m");
         if (r.offline_reason) {
             json::Ptr reason = json::make_object();
             json::add_number(reason.get(), "code", static_cast<double>(r.offline_reason->code));
@@ -75,7 +83,8 @@ json::Ptr to_json(const PonTable& t) {
         json::add(o.get(), "missing", std::move(missing));
         if (!r.problems.empty()) {
             json::Ptr problems = json::make_array();
-            for (const auto& p : r.problems) json::append(problems.get(), json::Ptr(cJSON_CreateString(p.c_str())));
+            for (const auto& p : r.problems)
+                json::append(problems.get(), json::Ptr(cJSON_CreateString(p.c_str())));
             json::add(o.get(), "problems", std::move(problems));
         }
         json::append(onus.get(), std::move(o));
@@ -106,10 +115,12 @@ std::string to_text(const PonTable& t) {
                   "offline_reason / missing");
     out += line;
     for (const auto& r : t.onus) {
-        std::string reason = r.offline_reason ? r.offline_reason->text + " (" + std::to_string(r.offline_reason->code) + ")"
-                                              : std::string("-");
+        std::string reason =
+            r.offline_reason ? r.offline_reason->text + " (" + std::to_string(r.offline_reason->code) + ")"
+                             : std::string("-");
         std::string missing;
-        for (Column c : r.missing) missing += std::string(missing.empty() ? " missing: " : ",") + column_key(c);
+        for (Column c : r.missing)
+            missing += std::string(missing.empty() ? " missing: " : ",") + column_key(c);
         std::snprintf(line, sizeof line, "%4d %-16s %-8s %8s %7s %6s %5s %8s %7s  %s%s\n", r.onu,
                       r.serial ? r.serial->c_str() : "-", r.status ? status_name(*r.status) : "-",
                       fmt(r.rx_dbm, "%.2f").c_str(), fmt(r.tx_dbm, "%.2f").c_str(),

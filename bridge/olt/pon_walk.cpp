@@ -6,9 +6,12 @@ namespace cpe::bridge::olt {
 
 const char* outcome_name(ColumnOutcome outcome) {
     switch (outcome) {
-        case ColumnOutcome::complete: return "complete";
-        case ColumnOutcome::absent: return "absent";
-        case ColumnOutcome::incomplete: return "incomplete";
+        case ColumnOutcome::complete:
+            return "complete";
+        case ColumnOutcome::absent:
+            return "absent";
+        case ColumnOutcome::incomplete:
+            return "incomplete";
     }
     return "?";
 }
@@ -21,14 +24,22 @@ bool PonTable::complete() const {
 
 const char* var_type_name(VarType type) {
     switch (type) {
-        case VarType::integer: return "INTEGER";
-        case VarType::unsigned_int: return "unsigned integer";
-        case VarType::octets: return "OCTET STRING";
-        case VarType::null: return "NULL";
-        case VarType::no_such_object: return "noSuchObject";
-        case VarType::no_such_instance: return "noSuchInstance";
-        case VarType::end_of_mib_view: return "endOfMibView";
-        case VarType::other: return "other type";
+        case VarType::integer:
+            return "INTEGER";
+        case VarType::unsigned_int:
+            return "unsigned integer";
+        case VarType::octets:
+            return "OCTET STRING";
+        case VarType::null:
+            return "NULL";
+        case VarType::no_such_object:
+            return "noSuchObject";
+        case VarType::no_such_instance:
+            return "noSuchInstance";
+        case VarType::end_of_mib_view:
+            return "endOfMibView";
+        case VarType::other:
+            return "other type";
     }
     return "?";
 }
@@ -37,14 +48,22 @@ namespace {
 
 const char* error_status_name(int64_t status) {
     switch (status) {
-        case 1: return "tooBig";
-        case 2: return "noSuchName";
-        case 3: return "badValue";
-        case 4: return "readOnly";
-        case 5: return "genErr";
-        case 6: return "noAccess";
-        case 16: return "authorizationError";
-        default: return "error";
+        case 1:
+            return "tooBig";
+        case 2:
+            return "noSuchName";
+        case 3:
+            return "badValue";
+        case 4:
+            return "readOnly";
+        case 5:
+            return "genErr";
+        case 6:
+            return "noAccess";
+        case 16:
+            return "authorizationError";
+        default:
+            return "error";
     }
 }
 
@@ -231,8 +250,9 @@ void PonWalk::on_response(std::span<const VarBind> varbinds) {
         ++cells_received_;
     }
     last_request_.clear();
-    active_.erase(std::remove_if(active_.begin(), active_.end(), [&](size_t c) { return columns_[c].finished; }),
-                  active_.end());
+    active_.erase(
+        std::remove_if(active_.begin(), active_.end(), [&](size_t c) { return columns_[c].finished; }),
+        active_.end());
     if (!progress) {
         fail_active("the OLT's answer did not advance the walk");
         return;
@@ -259,8 +279,8 @@ void PonWalk::on_error_status(int64_t error_status, int64_t error_index) {
         last_request_.clear();
         return;
     }
-    std::string what = "the OLT answered with error-status " + std::string(error_status_name(error_status)) + " (" +
-                       std::to_string(error_status) + ")";
+    std::string what = "the OLT answered with error-status " + std::string(error_status_name(error_status)) +
+                       " (" + std::to_string(error_status) + ")";
     if (error_index > 0 && static_cast<size_t>(error_index) <= last_request_.size())
         what += std::string(" for column ") + column_key(static_cast<Column>(last_request_[error_index - 1]));
     error_ = make_error(Errc::unavailable, what);
@@ -313,8 +333,9 @@ PonTable PonWalk::finish() const {
             const bool want_text = s.encoding == Encoding::text;
             if (want_text ? cell->type != VarType::octets : !numeric(*cell)) {
                 r.missing.push_back(col);
-                r.problems.push_back(std::string(s.key) + ": expected " + (want_text ? "OCTET STRING" : "INTEGER") +
-                                     ", got " + var_type_name(cell->type));
+                r.problems.push_back(std::string(s.key) + ": expected " +
+                                     (want_text ? "OCTET STRING" : "INTEGER") + ", got " +
+                                     var_type_name(cell->type));
                 continue;
             }
             const int64_t raw = cell->integer;
@@ -324,7 +345,9 @@ PonTable PonWalk::finish() const {
                                      " does not fit 16 bits");
             };
             switch (s.encoding) {
-                case Encoding::text: r.serial = serial_from_bytes(cell->bytes); break;
+                case Encoding::text:
+                    r.serial = serial_from_bytes(cell->bytes);
+                    break;
                 case Encoding::dbm_15000_500: {
                     if (!signed16(raw)) {
                         out_of_range();
@@ -333,7 +356,9 @@ PonTable PonWalk::finish() const {
                     (col == Column::onu_rx ? r.rx_dbm : r.tx_dbm) = dbm_from_15000_500(raw);
                     break;
                 }
-                case Encoding::tenth_dbm: r.olt_rx_dbm = dbm_from_tenths(raw); break;
+                case Encoding::tenth_dbm:
+                    r.olt_rx_dbm = dbm_from_tenths(raw);
+                    break;
                 case Encoding::celsius_256:
                     if (!signed16(raw))
                         out_of_range();

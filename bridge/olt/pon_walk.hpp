@@ -19,14 +19,14 @@
 namespace cpe::bridge::olt {
 
 enum class VarType : uint8_t {
-    integer,          // INTEGER (signed)
-    unsigned_int,     // Gauge32/Unsigned32/Counter32/TimeTicks/Counter64
-    octets,           // OCTET STRING / Opaque / IpAddress
-    null,             // NULL
-    no_such_object,   // v2 exception
+    integer,         // INTEGER (signed)
+    unsigned_int,    // Gauge32/Unsigned32/Counter32/TimeTicks/Counter64
+    octets,          // OCTET STRING / Opaque / IpAddress
+    null,            // NULL
+    no_such_object,  // v2 exception
     no_such_instance,
     end_of_mib_view,
-    other,            // OID values and anything else
+    other,  // OID values and anything else
 };
 const char* var_type_name(VarType type);
 
@@ -46,16 +46,17 @@ struct PonQuery {
 };
 
 class PonWalk {
-public:
-  // A query that fails validate_pon(slot, port, max_onu, scheme) gives a walk that is done, with that error.
-  PonWalk(std::string olt, PonQuery query, int bulk_repetitions);
+  public:
+    // A query that fails validate_pon(slot, port, max_onu, scheme) gives a walk that is done, with that
+    // error.
+    PonWalk(std::string olt, PonQuery query, int bulk_repetitions);
 
-  bool done() const { return !probing_ && active_.empty(); }
+    bool done() const { return !probing_ && active_.empty(); }
 
-  // The varbinds of the next GETBULK (one per column still being walked) and its max-repetitions.
-  struct Request {
-      std::vector<Oid> oids;
-      int bulk_repetitions = 0;
+    // The varbinds of the next GETBULK (one per column still being walked) and its max-repetitions.
+    struct Request {
+        std::vector<Oid> oids;
+        int bulk_repetitions = 0;
     };
     Request next_request();
 
@@ -70,7 +71,7 @@ public:
     bool any_cell() const { return cells_received_ > 0; }
     PonTable finish() const;
 
-private:
+  private:
     struct Cell {
         VarType type = VarType::null;
         int64_t integer = 0;

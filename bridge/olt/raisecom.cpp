@@ -89,7 +89,8 @@ Result<Oid> parse_oid(std::string_view text) {
         while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
             arc = arc * 10 + static_cast<uint64_t>(text[pos] - '0');
             if (arc > 0xFFFFFFFFull)
-                return make_error(Errc::parse_error, "OID arc at byte " + std::to_string(start) + " exceeds 32 bits");
+                return make_error(Errc::parse_error,
+                                  "OID arc at byte " + std::to_string(start) + " exceeds 32 bits");
             ++pos;
         }
         if (pos == start)
@@ -114,9 +115,15 @@ std::string format_oid(std::span<const uint32_t> oid) {
     return s;
 }
 
-std::span<const ColumnSpec> column_specs() { return kColumns; }
-const ColumnSpec& spec(Column column) { return kColumns[static_cast<size_t>(column)]; }
-const Oid& column_oid(Column column) { return parsed().oids[static_cast<size_t>(column)]; }
+std::span<const ColumnSpec> column_specs() {
+    return kColumns;
+}
+const ColumnSpec& spec(Column column) {
+    return kColumns[static_cast<size_t>(column)];
+}
+const Oid& column_oid(Column column) {
+    return parsed().oids[static_cast<size_t>(column)];
+}
 const char* column_key(Column column) {
     return spec(column).key;
 }
@@ -150,8 +157,8 @@ bool scheme_fits(IndexScheme scheme, int slot, int port) {
 
 Status validate_pon(int slot, int port, int max_onu, std::optional<IndexScheme> scheme) {
     if (slot < 0 || slot > kMaxSlot)
-        return make_error(Errc::invalid_argument, "slot " + std::to_string(slot) + " out of range 0.." +
-                                                      std::to_string(kMaxSlot));
+        return make_error(Errc::invalid_argument,
+                          "slot " + std::to_string(slot) + " out of range 0.." + std::to_string(kMaxSlot));
     if (port < 0 || port > kMaxPort)
         return make_error(Errc::invalid_argument, "PON port " + std::to_string(port) + " out of range 0.." +
                                                       std::to_string(kMaxPort));

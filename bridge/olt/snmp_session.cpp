@@ -71,7 +71,9 @@ LargeFdSet::LargeFdSet() {
     netsnmp_large_fd_set_init(&set_, FD_SETSIZE);
     NETSNMP_LARGE_FD_ZERO(&set_);
 }
-LargeFdSet::~LargeFdSet() { netsnmp_large_fd_set_cleanup(&set_); }
+LargeFdSet::~LargeFdSet() {
+    netsnmp_large_fd_set_cleanup(&set_);
+}
 
 Result<Session> Session::open(const Target& target) {
     init_library();
@@ -85,7 +87,8 @@ Result<Session> Session::open(const Target& target) {
     netsnmp_session s;
     snmp_sess_init(&s);
     const bool v6 = target.host.find(':') != std::string::npos;
-    std::string peer = (v6 ? "udp6:[" + target.host + "]" : "udp:" + target.host) + ":" + std::to_string(target.port);
+    std::string peer =
+        (v6 ? "udp6:[" + target.host + "]" : "udp:" + target.host) + ":" + std::to_string(target.port);
     s.peername = peer.data();
     s.timeout = static_cast<long>(target.timeout.count()) * 1000;
     s.retries = target.retries;
@@ -126,8 +129,8 @@ Result<Session> Session::open(const Target& target) {
         if (rc1 != SNMPERR_SUCCESS || rc2 != SNMPERR_SUCCESS) {
             explicit_bzero(s.securityAuthKey, sizeof s.securityAuthKey);
             explicit_bzero(s.securityPrivKey, sizeof s.securityPrivKey);
-            return make_error(Errc::invalid_argument, target.name() + ": cannot derive the SNMPv3 keys of user '" +
-                                                          v3.user + "'");
+            return make_error(Errc::invalid_argument,
+                              target.name() + ": cannot derive the SNMPv3 keys of user '" + v3.user + "'");
         }
         forget_usm_user(v3.user);
         void* handle = snmp_sess_open(&s);
@@ -135,16 +138,18 @@ Result<Session> Session::open(const Target& target) {
         explicit_bzero(s.securityAuthKey, sizeof s.securityAuthKey);
         explicit_bzero(s.securityPrivKey, sizeof s.securityPrivKey);
         if (!handle)
-            return make_error(Errc::unavailable, target.name() + ": SNMPv3 session (engine-ID discovery) failed: " +
-                                                     err + " after " + std::to_string(target.retries + 1) +
-                                                     " tries of " + std::to_string(target.timeout.count()) + " ms");
+            return make_error(Errc::unavailable,
+                              target.name() + ": SNMPv3 session (engine-ID discovery) failed: " + err +
+                                  " after " + std::to_string(target.retries + 1) + " tries of " +
+                                  std::to_string(target.timeout.count()) + " ms");
         LOG_DEBUG("olt", "%s: opened %s", target.name().c_str(), target.credentials.describe().c_str());
         return Session(handle, target.name(), true);
     }
     void* handle = snmp_sess_open(&s);
     explicit_bzero(community.data(), community.size());
     if (!handle)
-        return make_error(Errc::unavailable, target.name() + ": cannot open an SNMP session: " + library_error(&s));
+        return make_error(Errc::unavailable,
+                          target.name() + ": cannot open an SNMP session: " + library_error(&s));
     return Session(handle, target.name(), false);
 }
 
@@ -161,7 +166,8 @@ Result<int> Session::send_getbulk(std::span<const Oid> oids, int bulk_repetition
             return make_error(Errc::internal, name_ + ": cannot add " + format_oid(o) + " to a PDU");
     }
     int reqid = snmp_sess_async_send(handle_.get(), pdu.get(), callback, magic);
-    if (reqid == 0) return make_error(Errc::io_error, name_ + ": cannot send a GETBULK: " + sess_error(handle_.get()));
+    if (reqid == 0)
+        return make_error(Errc::io_error, name_ + ": cannot send a GETBULK: " + sess_error(handle_.get()));
     (void)pdu.release();  // the library owns it now and frees it after the answer or the last retry
     return reqid;
 }
@@ -170,9 +176,13 @@ void Session::add_to_select(int& nfds, LargeFdSet& fds, timeval& timeout, int& b
     snmp_sess_select_info2(handle_.get(), &nfds, fds.get(), &timeout, &block);
 }
 
-void Session::read(LargeFdSet& fds) { snmp_sess_read2(handle_.get(), fds.get()); }
+void Session::read(LargeFdSet& fds) {
+    snmp_sess_read2(handle_.get(), fds.get());
+}
 
-void Session::handle_timeouts() { snmp_sess_timeout(handle_.get()); }
+void Session::handle_timeouts() {
+    snmp_sess_timeout(handle_.get());
+}
 
 std::vector<VarBind> to_varbinds(const netsnmp_pdu& pdu) {
     std::vector<VarBind> out;
@@ -194,7 +204,8 @@ std::vector<VarBind> to_varbinds(const netsnmp_pdu& pdu) {
             case ASN_COUNTER64:
                 vb.type = VarType::unsigned_int;
                 if (v->val.counter64) {
-                    uint64_t u = (static_cast<uint64_t>(v->val.counter64->high) << 32) | v->val.counter64->low;
+                    uint64_t u =
+                        (static_cast<uint64_t>(v->val.counter64->high) << 32) | v->val.counter64->low;
                     vb.integer = u > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(u);
                 }
                 break;
@@ -204,11 +215,21 @@ std::vector<VarBind> to_varbinds(const netsnmp_pdu& pdu) {
                 vb.type = VarType::octets;
                 if (v->val.string) vb.bytes.assign(reinterpret_cast<const char*>(v->val.string), v->val_len);
                 break;
-            case ASN_NULL: vb.type = VarType::null; break;
-            case SNMP_NOSUCHOBJECT: vb.type = VarType::no_such_object; break;
-            case SNMP_NOSUCHINSTANCE: vb.type = VarType::no_such_instance; break;
-            case SNMP_ENDOFMIBVIEW: vb.type = VarType::end_of_mib_view; break;
-            default: vb.type = VarType::other; break;
+            case ASN_NULL:
+                vb.type = VarType::null;
+                break;
+            case SNMP_NOSUCHOBJECT:
+                vb.type = VarType::no_such_object;
+                break;
+            case SNMP_NOSUCHINSTANCE:
+                vb.type = VarType::no_such_instance;
+                break;
+            case SNMP_ENDOFMIBVIEW:
+                vb.type = VarType::end_of_mib_view;
+                break;
+            default:
+                vb.type = VarType::other;
+                break;
         }
         out.push_back(std::move(vb));
     }
@@ -222,18 +243,29 @@ Error report_error(const netsnmp_pdu& pdu, const std::string& olt) {
     if (v && v->name_length >= OID_LENGTH(usm_stats) + 1 &&
         snmp_oid_compare(v->name, OID_LENGTH(usm_stats), usm_stats, OID_LENGTH(usm_stats)) == 0) {
         switch (v->name[OID_LENGTH(usm_stats)]) {
-            case 1: return make_error(Errc::denied, olt + ": the OLT refused the security level (authPriv) for this user");
-            case 2: return make_error(Errc::denied, olt + ": SNMPv3 message outside the time window");
-            case 3: return make_error(Errc::denied, olt + ": unknown SNMPv3 user");
-            case 4: return make_error(Errc::denied, olt + ": unknown SNMPv3 engine ID");
-            case 5: return make_error(Errc::denied, olt + ": SNMPv3 authentication failed (wrong auth passphrase or protocol)");
-            case 6: return make_error(Errc::denied, olt + ": SNMPv3 decryption failed (wrong priv passphrase or protocol)");
-            default: break;
+            case 1:
+                return make_error(Errc::denied,
+                                  olt + ": the OLT refused the security level (authPriv) for this user");
+            case 2:
+                return make_error(Errc::denied, olt + ": SNMPv3 message outside the time window");
+            case 3:
+                return make_error(Errc::denied, olt + ": unknown SNMPv3 user");
+            case 4:
+                return make_error(Errc::denied, olt + ": unknown SNMPv3 engine ID");
+            case 5:
+                return make_error(Errc::denied,
+                                  olt + ": SNMPv3 authentication failed (wrong auth passphrase or protocol)");
+            case 6:
+                return make_error(Errc::denied,
+                                  olt + ": SNMPv3 decryption failed (wrong priv passphrase or protocol)");
+            default:
+                break;
         }
     }
-    return make_error(Errc::denied, olt + ": the OLT answered with an SNMP report" +
-                                        (v ? " " + format_oid(std::vector<uint32_t>(v->name, v->name + v->name_length))
-                                           : std::string()));
+    return make_error(
+        Errc::denied,
+        olt + ": the OLT answered with an SNMP report" +
+            (v ? " " + format_oid(std::vector<uint32_t>(v->name, v->name + v->name_length)) : std::string()));
 }
 
 }  // namespace cpe::bridge::olt

@@ -4,9 +4,9 @@
 // a callback and completed by the caller's select loop (see olt_reader.cpp).
 #pragma once
 
+#include <net-snmp/library/large_fd_set.h>
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
-#include <net-snmp/library/large_fd_set.h>
 // syslog.h (via net-snmp) defines LOG_DEBUG/LOG_INFO as priorities; common/log uses the names for macros.
 #undef LOG_DEBUG
 #undef LOG_INFO
@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "credentials.hpp"
-#include "target.hpp"
 #include "pon_walk.hpp"
+#include "target.hpp"
 #include "util/c_handle.hpp"
 #include "util/result.hpp"
 
@@ -35,19 +35,19 @@ using PduPtr = CHandle<netsnmp_pdu, snmp_free_pdu>;
 using SnmpCallback = int (*)(int op, netsnmp_session* session, int reqid, netsnmp_pdu* pdu, void* magic);
 
 class LargeFdSet {
-public:
+  public:
     LargeFdSet();
     ~LargeFdSet();
     LargeFdSet(const LargeFdSet&) = delete;
     LargeFdSet& operator=(const LargeFdSet&) = delete;
     netsnmp_large_fd_set* get() { return &set_; }
 
-private:
+  private:
     netsnmp_large_fd_set set_{};
 };
 
 class Session {
-public:
+  public:
     // For SNMPv3 this discovers the OLT's engine ID before returning (a blocking exchange bounded by the
     // target's timeout × tries); SNMPv2c opens without traffic.
     static Result<Session> open(const Target& target);
@@ -58,7 +58,8 @@ public:
 
     // Sends a GETBULK (non-repeaters 0) of `oids`; returns the request id. The callback runs from
     // read()/timeout() exactly once per accepted request (answer or final timeout).
-    Result<int> send_getbulk(std::span<const Oid> oids, int bulk_repetitions, SnmpCallback callback, void* magic);
+    Result<int> send_getbulk(std::span<const Oid> oids, int bulk_repetitions, SnmpCallback callback,
+                             void* magic);
 
     // select() integration: adds this session's socket to `fds` and lowers `timeout` to its next retransmit.
     void add_to_select(int& nfds, LargeFdSet& fds, timeval& timeout, int& block);
@@ -68,7 +69,7 @@ public:
     const std::string& name() const { return name_; }
     bool is_v3() const { return v3_; }
 
-private:
+  private:
     Session(void* handle, std::string name, bool v3) : handle_(handle), name_(std::move(name)), v3_(v3) {}
 
     CHandle<void, snmp_sess_close> handle_;

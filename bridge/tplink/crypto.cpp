@@ -24,7 +24,9 @@ std::string mbed_err(const char* what, int rc) {
     return buf;
 }
 
-const unsigned char* u8(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+const unsigned char* u8(std::string_view s) {
+    return reinterpret_cast<const unsigned char*>(s.data());
+}
 
 bool is_hex(std::string_view s) {
     if (s.empty()) return false;
@@ -92,7 +94,9 @@ Result<std::string> Random::digits(size_t count) {
     return out;
 }
 
-void* Random::drbg() { return &state_->drbg; }
+void* Random::drbg() {
+    return &state_->drbg;
+}
 
 // ---------------------------------------------------------------- RSA
 
@@ -112,14 +116,18 @@ RsaPublicKey::~RsaPublicKey() = default;
 Result<RsaPublicKey> RsaPublicKey::from_hex(std::string_view modulus_hex, std::string_view exponent_hex) {
     if (!is_hex(modulus_hex)) return make_error(Errc::parse_error, "RSA modulus (nn) is not a hex number");
     if (!is_hex(exponent_hex)) return make_error(Errc::parse_error, "RSA exponent (ee) is not a hex number");
-    if (modulus_hex.size() > 1024) return make_error(Errc::too_large, "RSA modulus (nn) longer than 4096 bits");
+    if (modulus_hex.size() > 1024)
+        return make_error(Errc::too_large, "RSA modulus (nn) longer than 4096 bits");
     if (exponent_hex.size() > 16) return make_error(Errc::too_large, "RSA exponent (ee) longer than 64 bits");
     Mpi n, e;
     std::string nh(modulus_hex), eh(exponent_hex);
-    if (mbedtls_mpi_read_string(&n.v, 16, nh.c_str()) != 0 || mbedtls_mpi_read_string(&e.v, 16, eh.c_str()) != 0)
+    if (mbedtls_mpi_read_string(&n.v, 16, nh.c_str()) != 0 ||
+        mbedtls_mpi_read_string(&e.v, 16, eh.c_str()) != 0)
         return make_error(Errc::parse_error, "RSA key hex could not be read");
     size_t bits = mbedtls_mpi_bitlen(&n.v);
-    if (bits < 256) return make_error(Errc::unsupported, "RSA modulus (nn) shorter than 256 bits: " + std::to_string(bits));
+    if (bits < 256)
+        return make_error(Errc::unsupported,
+                          "RSA modulus (nn) shorter than 256 bits: " + std::to_string(bits));
     auto ctx = std::make_unique<Ctx>();
     int rc = mbedtls_rsa_import(&ctx->rsa, &n.v, nullptr, nullptr, nullptr, &e.v);
     if (rc == 0) rc = mbedtls_rsa_complete(&ctx->rsa);
@@ -128,7 +136,9 @@ Result<RsaPublicKey> RsaPublicKey::from_hex(std::string_view modulus_hex, std::s
     return RsaPublicKey(std::move(ctx));
 }
 
-size_t RsaPublicKey::size_bytes() const { return mbedtls_rsa_get_len(&ctx_->rsa); }
+size_t RsaPublicKey::size_bytes() const {
+    return mbedtls_rsa_get_len(&ctx_->rsa);
+}
 
 size_t RsaPublicKey::chunk_size(RsaPadding padding) const {
     size_t k = size_bytes();
@@ -136,7 +146,8 @@ size_t RsaPublicKey::chunk_size(RsaPadding padding) const {
     return k - 2 * 20 - 2;
 }
 
-Result<std::string> RsaPublicKey::encrypt_hex(std::string_view message, RsaPadding padding, Random* rng) const {
+Result<std::string> RsaPublicKey::encrypt_hex(std::string_view message, RsaPadding padding,
+                                              Random* rng) const {
     const size_t k = size_bytes();
     const size_t chunk = chunk_size(padding);
     if (padding == RsaPadding::oaep_sha1 && rng == nullptr)
@@ -154,8 +165,9 @@ Result<std::string> RsaPublicKey::encrypt_hex(std::string_view message, RsaPaddi
                 return make_error(Errc::invalid_argument,
                                   mbed_err("raw RSA of a sign block (block not below the modulus?)", rc));
         } else {
-            rc = mbedtls_rsa_rsaes_oaep_encrypt(&ctx_->rsa, mbedtls_ctr_drbg_random, rng->drbg(), MBEDTLS_RSA_PUBLIC,
-                                                nullptr, 0, piece.size(), u8(piece), result.data());
+            rc = mbedtls_rsa_rsaes_oaep_encrypt(&ctx_->rsa, mbedtls_ctr_drbg_random, rng->drbg(),
+                                                MBEDTLS_RSA_PUBLIC, nullptr, 0, piece.size(), u8(piece),
+                                                result.data());
             if (rc != 0) return make_error(Errc::internal, mbed_err("RSA-OAEP of a sign block", rc));
         }
         out += hex_encode(std::string_view(reinterpret_cast<const char*>(result.data()), k));
@@ -188,7 +200,8 @@ std::string base64_encode(std::string_view data) {
     mbedtls_base64_encode(nullptr, 0, &need, u8(data), data.size());
     std::string out(need, '\0');
     size_t written = 0;
-    mbedtls_base64_encode(reinterpret_cast<unsigned char*>(out.data()), out.size(), &written, u8(data), data.size());
+    mbedtls_base64_encode(reinterpret_cast<unsigned char*>(out.data()), out.size(), &written, u8(data),
+                          data.size());
     out.resize(written);
     return out;
 }
@@ -210,11 +223,12 @@ Result<std::string> base64_decode(std::string_view text) {
         clean.push_back(c);
     }
     if (clean.size() % 4 != 0)
-        return make_error(Errc::parse_error, "base64: length " + std::to_string(clean.size()) + " is not a multiple of 4");
+        return make_error(Errc::parse_error,
+                          "base64: length " + std::to_string(clean.size()) + " is not a multiple of 4");
     std::string out(clean.size() / 4 * 3, '\0');
     size_t written = 0;
-    int rc = mbedtls_base64_decode(reinterpret_cast<unsigned char*>(out.data()), out.size(), &written, u8(clean),
-                                   clean.size());
+    int rc = mbedtls_base64_decode(reinterpret_cast<unsigned char*>(out.data()), out.size(), &written,
+                                   u8(clean), clean.size());
     if (rc != 0) return make_error(Errc::parse_error, "base64: misplaced padding");
     out.resize(written);
     return out;
@@ -223,7 +237,8 @@ Result<std::string> base64_decode(std::string_view text) {
 // ---------------------------------------------------------------- AES
 
 Result<std::string> aes_cbc_encrypt(std::string_view key, std::string_view iv, std::string_view plain) {
-    if (key.size() != 16 || iv.size() != 16) return make_error(Errc::invalid_argument, "AES-CBC key and IV must be 16 bytes");
+    if (key.size() != 16 || iv.size() != 16)
+        return make_error(Errc::invalid_argument, "AES-CBC key and IV must be 16 bytes");
     size_t pad = 16 - plain.size() % 16;
     std::string in(plain);
     in.append(pad, static_cast<char>(pad));
@@ -240,10 +255,11 @@ Result<std::string> aes_cbc_encrypt(std::string_view key, std::string_view iv, s
 }
 
 Result<std::string> aes_cbc_decrypt(std::string_view key, std::string_view iv, std::string_view cipher) {
-    if (key.size() != 16 || iv.size() != 16) return make_error(Errc::invalid_argument, "AES-CBC key and IV must be 16 bytes");
+    if (key.size() != 16 || iv.size() != 16)
+        return make_error(Errc::invalid_argument, "AES-CBC key and IV must be 16 bytes");
     if (cipher.empty() || cipher.size() % 16 != 0)
-        return make_error(Errc::parse_error,
-                          "AES-CBC: cipher text of " + std::to_string(cipher.size()) + " bytes is not whole blocks");
+        return make_error(Errc::parse_error, "AES-CBC: cipher text of " + std::to_string(cipher.size()) +
+                                                 " bytes is not whole blocks");
     std::string out(cipher.size(), '\0');
     unsigned char ivb[16];
     std::copy(iv.begin(), iv.end(), ivb);
@@ -254,7 +270,8 @@ Result<std::string> aes_cbc_decrypt(std::string_view key, std::string_view iv, s
                                    reinterpret_cast<unsigned char*>(out.data()));
     if (rc != 0) return make_error(Errc::internal, mbed_err("AES-CBC decrypt", rc));
     unsigned pad = static_cast<unsigned char>(out.back());
-    if (pad == 0 || pad > 16) return make_error(Errc::parse_error, "AES-CBC: bad PKCS#7 padding (wrong key?)");
+    if (pad == 0 || pad > 16)
+        return make_error(Errc::parse_error, "AES-CBC: bad PKCS#7 padding (wrong key?)");
     for (size_t i = out.size() - pad; i < out.size(); ++i)
         if (static_cast<unsigned char>(out[i]) != pad)
             return make_error(Errc::parse_error, "AES-CBC: bad PKCS#7 padding (wrong key?)");
@@ -269,8 +286,9 @@ Result<GcmSealed> aes_gcm_encrypt(std::string_view key, std::string_view nonce, 
     GcmSealed out{std::string(plain.size(), '\0'), std::string(16, '\0')};
     int rc = mbedtls_gcm_setkey(gcm.get(), MBEDTLS_CIPHER_ID_AES, u8(key), 128);
     if (rc == 0)
-        rc = mbedtls_gcm_crypt_and_tag(gcm.get(), MBEDTLS_GCM_ENCRYPT, plain.size(), u8(nonce), nonce.size(), nullptr, 0,
-                                       u8(plain), reinterpret_cast<unsigned char*>(out.cipher.data()), 16,
+        rc = mbedtls_gcm_crypt_and_tag(gcm.get(), MBEDTLS_GCM_ENCRYPT, plain.size(), u8(nonce), nonce.size(),
+                                       nullptr, 0, u8(plain),
+                                       reinterpret_cast<unsigned char*>(out.cipher.data()), 16,
                                        reinterpret_cast<unsigned char*>(out.tag.data()));
     if (rc != 0) return make_error(Errc::internal, mbed_err("AES-GCM encrypt", rc));
     return out;
@@ -280,15 +298,18 @@ Result<std::string> aes_gcm_decrypt(std::string_view key, std::string_view nonce
                                     std::string_view tag) {
     if (key.size() != 16) return make_error(Errc::invalid_argument, "AES-GCM key must be 16 bytes");
     if (nonce.empty()) return make_error(Errc::invalid_argument, "AES-GCM nonce is empty");
-    if (tag.size() != 16) return make_error(Errc::parse_error, "AES-GCM tag is " + std::to_string(tag.size()) + " bytes, not 16");
+    if (tag.size() != 16)
+        return make_error(Errc::parse_error,
+                          "AES-GCM tag is " + std::to_string(tag.size()) + " bytes, not 16");
     Gcm gcm;
     std::string out(cipher.size(), '\0');
     int rc = mbedtls_gcm_setkey(gcm.get(), MBEDTLS_CIPHER_ID_AES, u8(key), 128);
     if (rc != 0) return make_error(Errc::internal, mbed_err("AES-GCM key setup", rc));
-    rc = mbedtls_gcm_auth_decrypt(gcm.get(), cipher.size(), u8(nonce), nonce.size(), nullptr, 0, u8(tag), tag.size(),
-                                  u8(cipher), reinterpret_cast<unsigned char*>(out.data()));
+    rc = mbedtls_gcm_auth_decrypt(gcm.get(), cipher.size(), u8(nonce), nonce.size(), nullptr, 0, u8(tag),
+                                  tag.size(), u8(cipher), reinterpret_cast<unsigned char*>(out.data()));
     if (rc == MBEDTLS_ERR_GCM_AUTH_FAILED)
-        return make_error(Errc::parse_error, "AES-GCM: tag does not authenticate the data (wrong key or altered)");
+        return make_error(Errc::parse_error,
+                          "AES-GCM: tag does not authenticate the data (wrong key or altered)");
     if (rc != 0) return make_error(Errc::internal, mbed_err("AES-GCM decrypt", rc));
     return out;
 }

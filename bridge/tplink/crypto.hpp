@@ -15,7 +15,7 @@ namespace cpe::tplink {
 
 // mbedTLS entropy + CTR-DRBG. Not thread-safe: one per session.
 class Random {
-public:
+  public:
     static Result<Random> create(std::string_view personalisation);
     Random(Random&&) noexcept;
     Random& operator=(Random&&) noexcept;
@@ -25,7 +25,7 @@ public:
     Result<std::string> digits(size_t count);  // `count` ASCII decimal digits, uniformly drawn
     void* drbg();                              // the mbedtls_ctr_drbg_context*, for mbedtls f_rng callbacks
 
-private:
+  private:
     struct State;
     explicit Random(std::unique_ptr<State> state);
     std::unique_ptr<State> state_;
@@ -35,7 +35,7 @@ enum class RsaPadding { none, oaep_sha1 };
 
 // An RSA public key from the modem's hex modulus and exponent.
 class RsaPublicKey {
-public:
+  public:
     static Result<RsaPublicKey> from_hex(std::string_view modulus_hex, std::string_view exponent_hex);
     RsaPublicKey(RsaPublicKey&&) noexcept;
     RsaPublicKey& operator=(RsaPublicKey&&) noexcept;
@@ -48,7 +48,7 @@ public:
     // Each block is printed as 2*size_bytes() lower-case hex digits, all concatenated.
     Result<std::string> encrypt_hex(std::string_view message, RsaPadding padding, Random* rng) const;
 
-private:
+  private:
     struct Ctx;
     explicit RsaPublicKey(std::unique_ptr<Ctx> ctx);
     std::unique_ptr<Ctx> ctx_;

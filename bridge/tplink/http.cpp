@@ -39,8 +39,8 @@ size_t on_data(char* ptr, size_t size, size_t nmemb, void* user) {
 bool valid_host(std::string_view host) {
     if (host.empty() || host.size() > 255) return false;
     for (char c : host) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-                  c == ':' || c == '[' || c == ']';
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                  c == '-' || c == ':' || c == '[' || c == ']';
         if (!ok) return false;
     }
     return true;
@@ -53,8 +53,9 @@ struct HttpClient::Handle {
 };
 
 uint64_t now_ms() {
-    return static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
 }
 
 HttpClient::HttpClient(std::string host, HttpTimeouts timeouts, std::unique_ptr<Handle> h)
@@ -65,7 +66,8 @@ HttpClient::~HttpClient() = default;
 
 Result<HttpClient> HttpClient::create(std::string host, HttpTimeouts timeouts) {
     if (!valid_host(host))
-        return make_error(Errc::invalid_argument, "modem host '" + host + "' is not a host name or address[:port]");
+        return make_error(Errc::invalid_argument,
+                          "modem host '" + host + "' is not a host name or address[:port]");
     if (timeouts.connect_ms <= 0 || timeouts.total_ms <= 0)
         return make_error(Errc::invalid_argument, "HTTP timeouts must be positive");
     global_init();
@@ -77,11 +79,12 @@ Result<HttpClient> HttpClient::create(std::string host, HttpTimeouts timeouts) {
     curl_easy_setopt(c, CURLOPT_COOKIEFILE, "");  // in-memory cookie engine: keeps JSESSIONID
     curl_easy_setopt(c, CURLOPT_USERAGENT, kUserAgent);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    // A new connection per request: curl silently re-sends a request whose reused connection died, and a login
-    // must never be sent twice (each failed one counts towards the modem's lockout).
+    // A new connection per request: curl silently re-sends a request whose reused connection died, and a
+    // login must never be sent twice (each failed one counts towards the modem's lockout).
     curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    // Modems serve self-signed certificates with weak keys (tplink-web-api.md, Pitfalls); plain http is the norm.
+    // Modems serve self-signed certificates with weak keys (tplink-web-api.md, Pitfalls); plain http is the
+    // norm.
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeouts.connect_ms);
@@ -90,15 +93,21 @@ Result<HttpClient> HttpClient::create(std::string host, HttpTimeouts timeouts) {
     return HttpClient(std::move(host), timeouts, std::move(h));
 }
 
-void HttpClient::set_token(std::string token) { token_ = std::move(token); }
+void HttpClient::set_token(std::string token) {
+    token_ = std::move(token);
+}
 
 void HttpClient::reset_session() {
     token_.clear();
     curl_easy_setopt(h_->curl.get(), CURLOPT_COOKIELIST, "ALL");
 }
 
-Result<HttpResponse> HttpClient::get(std::string_view path) { return perform(path, nullptr); }
-Result<HttpResponse> HttpClient::post(std::string_view path, std::string_view body) { return perform(path, &body); }
+Result<HttpResponse> HttpClient::get(std::string_view path) {
+    return perform(path, nullptr);
+}
+Result<HttpResponse> HttpClient::post(std::string_view path, std::string_view body) {
+    return perform(path, &body);
+}
 
 Result<HttpResponse> HttpClient::perform(std::string_view path, const std::string_view* body) {
     CURL* c = h_->curl.get();

@@ -25,7 +25,7 @@ struct HttpResponse {
 enum class Transport { ok, refused, dropped, timeout, too_large, other };
 
 class HttpClient {
-public:
+  public:
     // `host` is "name-or-ip[:port]"; nothing is sent yet.
     static Result<HttpClient> create(std::string host, HttpTimeouts timeouts);
     HttpClient(HttpClient&&) noexcept;
@@ -40,7 +40,7 @@ public:
     Transport last_transport() const { return last_; }
     const std::string& host() const { return host_; }
 
-private:
+  private:
     struct Handle;
     HttpClient(std::string host, HttpTimeouts timeouts, std::unique_ptr<Handle> h);
     Result<HttpResponse> perform(std::string_view path, const std::string_view* body);

@@ -15,7 +15,9 @@ std::string field(const ActItem& it, std::string_view key) {
     return v ? *v : std::string();
 }
 
-bool truthy(const std::string& v) { return v == "1" || v == "true" || v == "True" || v == "on"; }
+bool truthy(const std::string& v) {
+    return v == "1" || v == "true" || v == "True" || v == "on";
+}
 
 std::optional<int64_t> to_int(const std::string& v) {
     if (v.empty() || v.size() > 18) return std::nullopt;
@@ -54,7 +56,9 @@ void apply_dev_info(Snapshot& s, const ActReply& r) {
 
 namespace {
 
-bool has_ipv4(const std::string& ip) { return !ip.empty() && ip != "0.0.0.0"; }
+bool has_ipv4(const std::string& ip) {
+    return !ip.empty() && ip != "0.0.0.0";
+}
 
 bool says_up(const ActItem& it) {
     // The status field's name in the web-UI object is not confirmed (assumption: one of these, TR-181 words).
@@ -186,11 +190,16 @@ void apply_mesh_nodes(Snapshot& s, const ActReply& r) {
         n.ip = field(it, "X_TP_IPAddress");
         n.active = truthy(field(it, "X_TP_Active"));
         n.role = truthy(field(it, "X_TP_IsController")) ? "controller" : "satellite";
-        std::string link = field(it, "backhaulLinkType");  // TR-181 BackhaulLinkType: Wi-Fi, Ethernet, …, None
-        if (n.role == "controller" || link.empty() || link == "None") n.backhaul = "";
-        else if (link == "Ethernet") n.backhaul = "wired";
-        else if (link == "Wi-Fi") n.backhaul = "wifi";
-        else n.backhaul = link;
+        std::string link =
+            field(it, "backhaulLinkType");  // TR-181 BackhaulLinkType: Wi-Fi, Ethernet, …, None
+        if (n.role == "controller" || link.empty() || link == "None")
+            n.backhaul = "";
+        else if (link == "Ethernet")
+            n.backhaul = "wired";
+        else if (link == "Wi-Fi")
+            n.backhaul = "wifi";
+        else
+            n.backhaul = link;
         if (n.role != "controller") n.parent_mac = canonical_mac(field(it, "backhaulMACAddress"));
         if (!n.backhaul.empty()) {
             n.signal = to_int(field(it, "backhaulSignalStrength"));
@@ -221,7 +230,9 @@ void apply_mesh_clients(Snapshot& s, const ActReply& r) {
 
 std::vector<std::pair<std::string, std::string>> to_tr181(const Snapshot& s) {
     std::vector<std::pair<std::string, std::string>> out;
-    auto put = [&](std::string name, std::string value) { out.emplace_back(std::move(name), std::move(value)); };
+    auto put = [&](std::string name, std::string value) {
+        out.emplace_back(std::move(name), std::move(value));
+    };
     put("Device.DeviceInfo.Manufacturer", "TP-Link");
     put("Device.DeviceInfo.ModelName", s.model);
     put("Device.DeviceInfo.HardwareVersion", s.hardware_version);
@@ -231,9 +242,11 @@ std::vector<std::pair<std::string, std::string>> to_tr181(const Snapshot& s) {
     if (s.cpu_percent) put("Device.DeviceInfo.ProcessStatus.CPUUsage", std::to_string(*s.cpu_percent));
     // Optical levels: TR-181 Dbm1000 (thousandths of a dBm); no light leaves the parameter out.
     if (s.optical.rx_dbm)
-        put("Device.Optical.Interface.1.OpticalSignalLevel", std::to_string(units::dbm_to_dbm1000(*s.optical.rx_dbm)));
+        put("Device.Optical.Interface.1.OpticalSignalLevel",
+            std::to_string(units::dbm_to_dbm1000(*s.optical.rx_dbm)));
     if (s.optical.tx_dbm)
-        put("Device.Optical.Interface.1.TransmitOpticalLevel", std::to_string(units::dbm_to_dbm1000(*s.optical.tx_dbm)));
+        put("Device.Optical.Interface.1.TransmitOpticalLevel",
+            std::to_string(units::dbm_to_dbm1000(*s.optical.tx_dbm)));
     put("Device.Hosts.HostNumberOfEntries", std::to_string(s.hosts.size()));
     for (size_t i = 0; i < s.hosts.size(); ++i) {
         const Host& h = s.hosts[i];
@@ -242,7 +255,9 @@ std::vector<std::pair<std::string, std::string>> to_tr181(const Snapshot& s) {
         put(p + "IPAddress", h.ip);
         put(p + "HostName", h.name);
         put(p + "Active", h.active ? "true" : "false");
-        put(p + "InterfaceType", h.band.name == "wired" ? "Ethernet" : h.band.name == "unknown" ? "Other" : "Wi-Fi");
+        put(p + "InterfaceType", h.band.name == "wired"     ? "Ethernet"
+                                 : h.band.name == "unknown" ? "Other"
+                                                            : "Wi-Fi");
     }
     return out;
 }
@@ -345,7 +360,8 @@ json::Ptr to_json(const Snapshot& s) {
             json::add_string(co.get(), "mac", c.mac);
             json::add_string(co.get(), "name", c.name);
             if (c.signal) json::add_number(co.get(), "signal", static_cast<double>(*c.signal));
-            if (c.downlink_kbps) json::add_number(co.get(), "downlinkKbps", static_cast<double>(*c.downlink_kbps));
+            if (c.downlink_kbps)
+                json::add_number(co.get(), "downlinkKbps", static_cast<double>(*c.downlink_kbps));
             json::append(clients.get(), std::move(co));
         }
         json::add(o.get(), "clients", std::move(clients));

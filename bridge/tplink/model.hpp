@@ -34,16 +34,16 @@ struct Host {
 // One EasyMesh node (Device.WiFi.MultiAP.APDevice.{i} as the web UI serves it; docs/bridge-tplink.md, Mesh).
 struct MeshNode {
     std::string name, mac, model, firmware, ip;
-    std::string role;        // "controller" or "satellite"
+    std::string role;  // "controller" or "satellite"
     bool active = false;
-    std::string backhaul;    // "wired", "wifi", "" (the controller has none) or the modem's word
-    std::string parent_mac;  // the node it uplinks through (BackhaulMACAddress); "" for the controller
-    std::optional<int64_t> signal;     // backhaul signal as the modem gives it (RCPI-like 0..220 in TR-181)
+    std::string backhaul;           // "wired", "wifi", "" (the controller has none) or the modem's word
+    std::string parent_mac;         // the node it uplinks through (BackhaulMACAddress); "" for the controller
+    std::optional<int64_t> signal;  // backhaul signal as the modem gives it (RCPI-like 0..220 in TR-181)
     std::optional<int64_t> link_rate;  // backhaul link rate as the modem gives it (X_TP_LinkRate)
     struct Client {
         std::string mac, name;
-        std::optional<int64_t> signal;        // SignalStrength as given
-        std::optional<int64_t> downlink_kbps; // LastDataDownlinkRate
+        std::optional<int64_t> signal;         // SignalStrength as given
+        std::optional<int64_t> downlink_kbps;  // LastDataDownlinkRate
     };
     std::vector<Client> clients;  // Wi-Fi clients associated with this node
 };
@@ -75,11 +75,11 @@ struct Snapshot {
     std::optional<int64_t> mem_total_kib, mem_free_kib;
     std::optional<int64_t> cpu_percent;
 
-    std::vector<MeshNode> mesh;         // empty: no mesh, or the modem does not serve the objects
-    bool mesh_supported = false;        // the modem answered the mesh reads
+    std::vector<MeshNode> mesh;   // empty: no mesh, or the modem does not serve the objects
+    bool mesh_supported = false;  // the modem answered the mesh reads
 
-    std::string variant;                // firmware variant used
-    bool session_taken_over = false;    // someone logged into the web UI during our reads; we re-logged once
+    std::string variant;              // firmware variant used
+    bool session_taken_over = false;  // someone logged into the web UI during our reads; we re-logged once
 };
 
 // Fillers from act answers; each tolerates absent fields (an absent value stays empty/absent) and says

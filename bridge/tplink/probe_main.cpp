@@ -17,7 +17,8 @@ void usage() {
         "         [--backoff-s N] [--tr181] [--verbose]\n"
         "       cpe-bridge-tplink-probe --clear-guard MODEM_ID --state-file FILE\n"
         "The secret file holds 'password=…' (and optionally 'user=…'); the default user is 'user'.\n"
-        "--clear-guard is the operator's action after the bridge stopped logging in to a modem (wrong password):\n"
+        "--clear-guard is the operator's action after the bridge stopped logging in to a modem (wrong "
+        "password):\n"
         "it clears that modem's login guard in the state file; a running cpe-bridge picks the change up.\n",
         stderr);
 }
@@ -40,18 +41,30 @@ int main(int argc, char** argv) {
             }
             return argv[++i];
         };
-        if (a == "--host") host = next("--host");
-        else if (a == "--secret-file") secret_file = next("--secret-file");
-        else if (a == "--user") user = next("--user");
-        else if (a == "--variant") variant = next("--variant");
-        else if (a == "--state-file") state_file = next("--state-file");
-        else if (a == "--timeout-ms") timeout_ms = std::strtol(next("--timeout-ms"), nullptr, 10);
-        else if (a == "--backoff-s") backoff_s = std::strtol(next("--backoff-s"), nullptr, 10);
-        else if (a == "--clear-guard") clear_id = next("--clear-guard");
-        else if (a == "--tr181") tr181 = true;
-        else if (a == "--verbose") cpe::log::set_level(cpe::log::Level::debug);
-        else if (a == "--help" || a == "-h") { usage(); return 0; }
-        else {
+        if (a == "--host")
+            host = next("--host");
+        else if (a == "--secret-file")
+            secret_file = next("--secret-file");
+        else if (a == "--user")
+            user = next("--user");
+        else if (a == "--variant")
+            variant = next("--variant");
+        else if (a == "--state-file")
+            state_file = next("--state-file");
+        else if (a == "--timeout-ms")
+            timeout_ms = std::strtol(next("--timeout-ms"), nullptr, 10);
+        else if (a == "--backoff-s")
+            backoff_s = std::strtol(next("--backoff-s"), nullptr, 10);
+        else if (a == "--clear-guard")
+            clear_id = next("--clear-guard");
+        else if (a == "--tr181")
+            tr181 = true;
+        else if (a == "--verbose")
+            cpe::log::set_level(cpe::log::Level::debug);
+        else if (a == "--help" || a == "-h") {
+            usage();
+            return 0;
+        } else {
             std::fprintf(stderr, "cpe-bridge-tplink-probe: unknown argument '%s'\n", a.c_str());
             usage();
             return 2;

@@ -12,11 +12,17 @@ namespace {
 
 constexpr size_t kMaxText = 1 << 20;
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
-std::string_view trim(std::string_view s) { return text::trim(s, " \t\r\n"); }
+std::string_view trim(std::string_view s) {
+    return text::trim(s, " \t\r\n");
+}
 
-bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$'; }
+bool ident_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
+}
 
 // Parses an optionally signed decimal integer that fits int64.
 std::optional<int64_t> parse_int(std::string_view s) {
@@ -35,7 +41,8 @@ std::optional<int64_t> parse_int(std::string_view s) {
     return neg ? -v : v;
 }
 
-// Finds `<lhs>` as a whole token followed by optional spaces, '=', optional spaces; returns the offset after '='.
+// Finds `<lhs>` as a whole token followed by optional spaces, '=', optional spaces; returns the offset after
+// '='.
 std::optional<size_t> find_assignment(std::string_view text, std::string_view lhs, size_t from = 0) {
     for (size_t pos = text.find(lhs, from); pos != std::string_view::npos; pos = text.find(lhs, pos + 1)) {
         if (pos > 0 && ident_char(text[pos - 1]) && lhs.front() != '$') continue;
@@ -86,8 +93,8 @@ bool contains_ci(std::string_view hay, std::string_view needle) {
     if (needle.size() > hay.size()) return false;
     for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
         size_t k = 0;
-        while (k < needle.size() &&
-               std::tolower(static_cast<unsigned char>(hay[i + k])) == std::tolower(static_cast<unsigned char>(needle[k])))
+        while (k < needle.size() && std::tolower(static_cast<unsigned char>(hay[i + k])) ==
+                                        std::tolower(static_cast<unsigned char>(needle[k])))
             ++k;
         if (k == needle.size()) return true;
     }
@@ -129,8 +136,8 @@ Result<Variant> parse_variant(std::string_view name) {
     if (name == "cbc-oaep") return kCbcOaep;
     if (name == "gcm" || name == "gcm-raw") return kGcmRaw;
     if (name == "gcm-oaep") return kGcmOaep;
-    return make_error(Errc::invalid_argument,
-                      "unknown firmware variant '" + std::string(name) + "' (cbc-raw, cbc-oaep, gcm, gcm-oaep or auto)");
+    return make_error(Errc::invalid_argument, "unknown firmware variant '" + std::string(name) +
+                                                  "' (cbc-raw, cbc-oaep, gcm, gcm-oaep or auto)");
 }
 
 std::optional<std::string> find_js_var(std::string_view js, std::string_view name) {
@@ -154,11 +161,14 @@ Result<GdprParm> parse_gdpr_parm(std::string_view js) {
     if (js.size() > kMaxText) return make_error(Errc::too_large, "getGDPRParm answer larger than 1 MiB");
     GdprParm out;
     auto nn = find_js_var(js, "nn");
-    if (!nn || nn->empty()) return make_error(Errc::parse_error, "getGDPRParm: no 'var nn=\"<hex>\";' (RSA modulus)");
+    if (!nn || nn->empty())
+        return make_error(Errc::parse_error, "getGDPRParm: no 'var nn=\"<hex>\";' (RSA modulus)");
     auto ee = find_js_var(js, "ee");
-    if (!ee || ee->empty()) return make_error(Errc::parse_error, "getGDPRParm: no 'var ee=\"<hex>\";' (RSA exponent)");
+    if (!ee || ee->empty())
+        return make_error(Errc::parse_error, "getGDPRParm: no 'var ee=\"<hex>\";' (RSA exponent)");
     auto seq = find_js_var(js, "seq");
-    if (!seq || seq->empty()) return make_error(Errc::parse_error, "getGDPRParm: no 'var seq=\"<decimal>\";'");
+    if (!seq || seq->empty())
+        return make_error(Errc::parse_error, "getGDPRParm: no 'var seq=\"<decimal>\";'");
     auto seq_v = parse_int(*seq);
     if (!seq_v || *seq_v < 0 || seq->size() > 15)
         return make_error(Errc::parse_error, "getGDPRParm: seq is not a small non-negative decimal number");
@@ -180,7 +190,8 @@ Result<std::string> parse_token_page(std::string_view html) {
     if (html.size() > 4 * kMaxText) return make_error(Errc::too_large, "token page larger than 4 MiB");
     auto token = find_js_var(html, "token");
     if (!token) return make_error(Errc::parse_error, "token page: no 'var token=\"…\";'");
-    if (token->empty() || token->size() > 256) return make_error(Errc::parse_error, "token page: token empty or over 256 chars");
+    if (token->empty() || token->size() > 256)
+        return make_error(Errc::parse_error, "token page: token empty or over 256 chars");
     for (char c : *token)
         if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e)
             return make_error(Errc::parse_error, "token page: token has a non-printable character");
@@ -192,7 +203,7 @@ namespace {
 // The script with comments and the text inside string literals blanked out; each literal keeps its quotes and
 // is returned separately, so a marker in a comment counts for nothing and one in a string only as a value.
 struct ScriptText {
-    std::string code;                  // comments → spaces, string contents → spaces
+    std::string code;  // comments → spaces, string contents → spaces
     struct Literal {
         size_t end;  // offset just past the closing quote (or the end of the line/text when unterminated)
         std::string text;
@@ -255,22 +266,25 @@ bool identifier_used(std::string_view code, std::string_view marker) {
         std::string_view word = code.substr(start, i - start);
         if (!contains_ci(word, marker)) continue;
         // Defined by `function <word>` …
-        if (size_t p = skip_space_back(code, start); p != std::string_view::npos && p + 1 >= 8 &&
-                                                     code.substr(p + 1 - 8, 8) == "function")
+        if (size_t p = skip_space_back(code, start);
+            p != std::string_view::npos && p + 1 >= 8 && code.substr(p + 1 - 8, 8) == "function")
             continue;
         size_t next = skip_space(code, i);
         if (next < code.size() && code[next] == ':') continue;  // … or as an object member …
         if (next + 1 < code.size() && code[next] == '=' && code[next + 1] != '=') {
             size_t rhs = skip_space(code, next + 1);
-            if (code.substr(rhs, 8) == "function" || code.substr(rhs, 1) == "(") continue;  // … or assigned a function
+            if (code.substr(rhs, 8) == "function" || code.substr(rhs, 1) == "(")
+                continue;  // … or assigned a function
         }
         if (next < code.size() && code[next] == '(') {
             // `xOAEP(a, b) {` is a method definition in a class or object literal; `xOAEP(a, b);` is a call.
             int depth = 0;
             size_t j = next;
             for (; j < code.size(); ++j) {
-                if (code[j] == '(') ++depth;
-                else if (code[j] == ')' && --depth == 0) break;
+                if (code[j] == '(')
+                    ++depth;
+                else if (code[j] == ')' && --depth == 0)
+                    break;
             }
             size_t after = skip_space(code, j + 1);
             if (after < code.size() && code[after] == '{') continue;
@@ -350,9 +364,12 @@ Result<ActReply> parse_act_reply(std::string_view text) {
     ActReply r;
     const cJSON* err = cJSON_GetObjectItemCaseSensitive(root, "errorcode");
     if (err != nullptr) {
-        if (cJSON_IsNumber(err)) r.errorcode = static_cast<int64_t>(err->valuedouble);
-        else if (cJSON_IsString(err)) r.errorcode = parse_int(err->valuestring ? err->valuestring : "").value_or(-1);
-        else return make_error(Errc::parse_error, "act answer: errorcode is neither a number nor a string");
+        if (cJSON_IsNumber(err))
+            r.errorcode = static_cast<int64_t>(err->valuedouble);
+        else if (cJSON_IsString(err))
+            r.errorcode = parse_int(err->valuestring ? err->valuestring : "").value_or(-1);
+        else
+            return make_error(Errc::parse_error, "act answer: errorcode is neither a number nor a string");
     }
     const cJSON* ok = cJSON_GetObjectItemCaseSensitive(root, "success");
     const cJSON* data = cJSON_GetObjectItemCaseSensitive(root, "data");
@@ -369,7 +386,8 @@ Result<ActReply> parse_act_reply(std::string_view text) {
             int index = 0;
             for (const cJSON* it = data->child; it != nullptr; it = it->next, ++index) {
                 if (!cJSON_IsObject(it))
-                    return make_error(Errc::parse_error, "act answer: data[" + std::to_string(index) + "] is not an object");
+                    return make_error(Errc::parse_error,
+                                      "act answer: data[" + std::to_string(index) + "] is not an object");
                 r.items.push_back(item_from(it));
             }
         } else if (!cJSON_IsNull(data)) {
@@ -423,7 +441,11 @@ std::string logout_payload() {
 
 SessionCrypto::SessionCrypto(RsaPublicKey key, Variant variant, KeyIv key_iv, std::string credential_hash,
                              uint64_t seq)
-    : key_(std::move(key)), variant_(variant), key_iv_(std::move(key_iv)), hash_(std::move(credential_hash)), seq_(seq) {}
+    : key_(std::move(key)),
+      variant_(variant),
+      key_iv_(std::move(key_iv)),
+      hash_(std::move(credential_hash)),
+      seq_(seq) {}
 
 Result<std::string> SessionCrypto::seal_request(std::string_view payload, bool login, Random& rng) const {
     std::string data_b64, tag_b64;
@@ -439,9 +461,9 @@ Result<std::string> SessionCrypto::seal_request(std::string_view payload, bool l
     }
     std::string sign;
     if (login) {
-        // GCM firmwares take the key and nonce base64-encoded in the sign (the independent client tplinkrouterc6u,
-        // EncryptionWrapperMRGCM; the EX920 capture's 640-hex OAEP sign is 5 blocks of 22 bytes, which only the
-        // longer base64 form fills); CBC firmwares take the digits as they are.
+        // GCM firmwares take the key and nonce base64-encoded in the sign (the independent client
+        // tplinkrouterc6u, EncryptionWrapperMRGCM; the EX920 capture's 640-hex OAEP sign is 5 blocks of 22
+        // bytes, which only the longer base64 form fills); CBC firmwares take the digits as they are.
         if (variant_.cipher == Cipher::gcm)
             sign = "key=" + base64_encode(key_iv_.key) + "&iv=" + base64_encode(key_iv_.iv) + "&";
         else
@@ -480,8 +502,9 @@ Result<std::string> SessionCrypto::open_response(std::string_view body) const {
     }
     auto joined = base64_decode(body);  // base64(cipher || tag)
     if (joined && joined->size() >= 16) {
-        auto plain = aes_gcm_decrypt(key_iv_.key, key_iv_.iv, std::string_view(*joined).substr(0, joined->size() - 16),
-                                     std::string_view(*joined).substr(joined->size() - 16));
+        auto plain =
+            aes_gcm_decrypt(key_iv_.key, key_iv_.iv, std::string_view(*joined).substr(0, joined->size() - 16),
+                            std::string_view(*joined).substr(joined->size() - 16));
         if (plain) return plain;
     }
     return first.with_context("encrypted answer");

@@ -88,7 +88,7 @@ std::string logout_payload();
 
 // One session's crypto state: the modem's key, our AES key/IV, the credential hash and seq.
 class SessionCrypto {
-public:
+  public:
     SessionCrypto(RsaPublicKey key, Variant variant, KeyIv key_iv, std::string credential_hash, uint64_t seq);
 
     // The POST body: sign=<hex>\r\ndata=<b64>\r\n[tag=<b64>\r\n]. `login` puts key and iv in the sign.
@@ -100,7 +100,7 @@ public:
     Variant variant() const { return variant_; }
     const KeyIv& key_iv() const { return key_iv_; }
 
-private:
+  private:
     RsaPublicKey key_;
     Variant variant_;
     KeyIv key_iv_;

@@ -15,10 +15,14 @@ namespace cpe::tplink {
 
 const char* login_failure_name(LoginFailure f) {
     switch (f) {
-        case LoginFailure::bad_credentials: return "bad-credentials";
-        case LoginFailure::locked: return "locked-out";
-        case LoginFailure::bad_request: return "bad-request";
-        case LoginFailure::no_answer: return "no-answer";
+        case LoginFailure::bad_credentials:
+            return "bad-credentials";
+        case LoginFailure::locked:
+            return "locked-out";
+        case LoginFailure::bad_request:
+            return "bad-request";
+        case LoginFailure::no_answer:
+            return "no-answer";
     }
     return "unknown";
 }
@@ -42,7 +46,8 @@ LoginGuard::Decision LoginGuard::check(const std::string& modem, int64_t now) co
     const GuardRecord r = effective(modem);
     const int64_t remaining = attempts_remaining(r);
     std::string counts = " (" + r.last_failure + ", " + std::to_string(r.failures) + " in a row, " +
-                         std::to_string(remaining < 0 ? 0 : remaining) + " attempt(s) left before the modem locks)";
+                         std::to_string(remaining < 0 ? 0 : remaining) +
+                         " attempt(s) left before the modem locks)";
     if (r.stopped && remaining <= 1) {
         // One more failure could lock the modem for good (some never reset): time alone never resumes.
         d.allowed = false;
@@ -69,10 +74,13 @@ void LoginGuard::on_success(const std::string& modem, const std::string& variant
     r.variant = variant.empty() ? keep : variant;
 }
 
-void LoginGuard::clear(const std::string& modem) { on_success(modem, ""); }
+void LoginGuard::clear(const std::string& modem) {
+    on_success(modem, "");
+}
 
 const GuardRecord& LoginGuard::on_failure(const std::string& modem, int64_t now, LoginFailure kind,
-                                          std::optional<int64_t> forbid_s, std::optional<int64_t> auth_times) {
+                                          std::optional<int64_t> forbid_s,
+                                          std::optional<int64_t> auth_times) {
     if (records_.find(modem) == records_.end()) records_[modem] = effective(modem);
     GuardRecord& r = records_[modem];
     if (r.failures < 1000) ++r.failures;
@@ -91,7 +99,8 @@ const GuardRecord& LoginGuard::on_failure(const std::string& modem, int64_t now,
             // Assumption (MR family): the modem's count starts again once its forbid time is over.
             r.attempts_used = 0;
         } else {
-            r.attempts_used = policy_.modem_max_attempts;  // locked for an unknown time: only an operator resumes
+            r.attempts_used =
+                policy_.modem_max_attempts;  // locked for an unknown time: only an operator resumes
         }
     }
     r.stopped = r.locked || attempts_remaining(r) <= policy_.reserve_attempts;
@@ -130,10 +139,12 @@ Result<LoginGuard> LoginGuard::parse(std::string_view text, GuardPolicy policy, 
     auto doc = json::parse(text, what);
     if (!doc) return doc.error();
     LoginGuard g(policy);
-    if (!cJSON_IsObject(doc->get())) return make_error(Errc::parse_error, std::string(what) + ": not a JSON object");
+    if (!cJSON_IsObject(doc->get()))
+        return make_error(Errc::parse_error, std::string(what) + ": not a JSON object");
     g.state_lost_at_ = json::opt_int(doc->get(), "stateLostAt").value_or(0);
     const cJSON* modems = cJSON_GetObjectItemCaseSensitive(doc->get(), "modems");
-    if (!cJSON_IsObject(modems)) return make_error(Errc::parse_error, std::string(what) + ": no \"modems\" object");
+    if (!cJSON_IsObject(modems))
+        return make_error(Errc::parse_error, std::string(what) + ": no \"modems\" object");
     for (const cJSON* m = modems->child; m != nullptr; m = m->next) {
         std::string where = std::string(what) + ": modems." + m->string;
         if (!cJSON_IsObject(m)) return make_error(Errc::parse_error, where + " is not an object");
@@ -156,7 +167,8 @@ Result<LoginGuard> LoginGuard::parse(std::string_view text, GuardPolicy policy, 
     return g;
 }
 
-Result<LoginGuard> LoginGuard::load(const std::string& path, GuardPolicy policy, int64_t now, std::string* warning) {
+Result<LoginGuard> LoginGuard::load(const std::string& path, GuardPolicy policy, int64_t now,
+                                    std::string* warning) {
     FILE* f = std::fopen(path.c_str(), "rb");
     if (f == nullptr) {
         if (errno == ENOENT) return LoginGuard(policy);
@@ -181,16 +193,18 @@ Result<LoginGuard> LoginGuard::load(const std::string& path, GuardPolicy policy,
     // reset the back-off: every modem without a record counts as stopped at the reserve margin from now.
     LoginGuard g(policy);
     g.state_lost_at_ = now;
-    if (warning) *warning = problem + "; treating every modem as stopped at the reserve margin until an operator "
-                                      "clears it or the stop window passes";
+    if (warning)
+        *warning = problem +
+                   "; treating every modem as stopped at the reserve margin until an operator "
+                   "clears it or the stop window passes";
     return g;
 }
 
 Status LoginGuard::save(const std::string& path) const {
     std::string tmp = path + ".tmp";
     auto fail = [&](const char* step) -> Status {
-        Error e = make_error(Errc::io_error, path + ": could not " + step + " the login back-off state: " +
-                                                 std::strerror(errno));
+        Error e = make_error(Errc::io_error, path + ": could not " + step +
+                                                 " the login back-off state: " + std::strerror(errno));
         ::unlink(tmp.c_str());
         return e;
     };
@@ -201,8 +215,10 @@ Status LoginGuard::save(const std::string& path) const {
     for (size_t off = 0; ok && off < text.size();) {
         ssize_t w = ::write(fd, text.data() + off, text.size() - off);
         if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) ok = false;
-        else off += static_cast<size_t>(w);
+        if (w <= 0)
+            ok = false;
+        else
+            off += static_cast<size_t>(w);
     }
     ok = ok && ::fsync(fd) == 0;
     if (::close(fd) != 0) ok = false;

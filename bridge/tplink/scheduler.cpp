@@ -17,16 +17,19 @@ ModemScheduler::ModemScheduler(SchedulerOptions options, LoginGuard guard)
 Result<std::unique_ptr<ModemScheduler>> ModemScheduler::create(SchedulerOptions options) {
     if (!options.clock)
         options.clock = [] {
-            return static_cast<int64_t>(
-                std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+            return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count());
         };
     if (options.policy.base_backoff_s <= 0 || options.policy.max_backoff_s < options.policy.base_backoff_s)
         return make_error(Errc::invalid_argument, "back-off policy: need 0 < base <= max");
     if (options.policy.modem_max_attempts < 1 || options.policy.reserve_attempts < 0 ||
         options.policy.reserve_attempts >= options.policy.modem_max_attempts)
-        return make_error(Errc::invalid_argument, "login guard: need 1 <= modem_max_attempts and "
-                                                  "0 <= reserve_attempts < modem_max_attempts");
-    if (options.policy.stop_window_s < 0) return make_error(Errc::invalid_argument, "login guard: stop_window_s < 0");
+        return make_error(Errc::invalid_argument,
+                          "login guard: need 1 <= modem_max_attempts and "
+                          "0 <= reserve_attempts < modem_max_attempts");
+    if (options.policy.stop_window_s < 0)
+        return make_error(Errc::invalid_argument, "login guard: stop_window_s < 0");
     LoginGuard guard(options.policy);
     std::optional<FileId> id;
     if (!options.state_file.empty()) {
@@ -56,12 +59,14 @@ std::optional<ModemScheduler::FileId> ModemScheduler::file_id(const std::string&
 void ModemScheduler::reload_if_changed_locked() {
     if (options_.state_file.empty()) return;
     auto now_id = file_id(options_.state_file);
-    // A file that disappeared is not an operator's clear: keep what we know (and write it again on the next save).
+    // A file that disappeared is not an operator's clear: keep what we know (and write it again on the next
+    // save).
     if (!now_id || now_id == state_id_) return;
     std::string warning;
     auto loaded = LoginGuard::load(options_.state_file, options_.policy, options_.clock(), &warning);
     if (!loaded) {
-        LOG_LIMITED(log::Level::error, 3, 60, kTag, "login back-off state: %s", loaded.error().message.c_str());
+        LOG_LIMITED(log::Level::error, 3, 60, kTag, "login back-off state: %s",
+                    loaded.error().message.c_str());
         return;
     }
     if (!warning.empty()) LOG_ERROR(kTag, "login back-off state: %s", warning.c_str());
@@ -116,7 +121,8 @@ Result<Snapshot> ModemScheduler::poll(const ModemConfig& modem, PollReport* repo
     {
         std::unique_lock lock(q->m);
         if (q->next_ticket - q->serving >= options_.max_queue_per_modem)
-            return make_error(Errc::too_large, "modem " + id + ": " + std::to_string(options_.max_queue_per_modem) +
+            return make_error(Errc::too_large, "modem " + id + ": " +
+                                                   std::to_string(options_.max_queue_per_modem) +
                                                    " sessions already queued");
         ticket = q->next_ticket++;
         q->cv.wait(lock, [&] { return q->serving == ticket; });
@@ -130,7 +136,8 @@ Result<Snapshot> ModemScheduler::poll(const ModemConfig& modem, PollReport* repo
     return result;
 }
 
-std::optional<LoginFailure> ModemScheduler::note_login(const std::string& id, const TplinkSession& s, bool ok) {
+std::optional<LoginFailure> ModemScheduler::note_login(const std::string& id, const TplinkSession& s,
+                                                       bool ok) {
     std::lock_guard lock(mu_);
     std::optional<LoginFailure> kind;
     if (ok) {
@@ -138,21 +145,27 @@ std::optional<LoginFailure> ModemScheduler::note_login(const std::string& id, co
     } else {
         kind = s.login_failure();
         if (!kind) return kind;  // nothing reached the modem: not a failed login
-        const GuardRecord& r = guard_.on_failure(id, options_.clock(), *kind, s.forbid_seconds(), s.auth_times());
+        const GuardRecord& r =
+            guard_.on_failure(id, options_.clock(), *kind, s.forbid_seconds(), s.auth_times());
         if (r.stopped)
-            LOG_ERROR(kTag, "modem %s: login failed (%s, %u in a row, %lld attempt(s) left before the modem locks); "
-                      "STOPPED logging in: %s", id.c_str(), login_failure_name(*kind), r.failures,
-                      static_cast<long long>(std::max<int64_t>(0, guard_.attempts_remaining(r))),
-                      guard_.check(id, options_.clock()).reason.c_str());
+            LOG_ERROR(
+                kTag,
+                "modem %s: login failed (%s, %u in a row, %lld attempt(s) left before the modem locks); "
+                "STOPPED logging in: %s",
+                id.c_str(), login_failure_name(*kind), r.failures,
+                static_cast<long long>(std::max<int64_t>(0, guard_.attempts_remaining(r))),
+                guard_.check(id, options_.clock()).reason.c_str());
         else
             LOG_WARN(kTag, "modem %s: login failed (%s, %u in a row); no new attempt for %lld s", id.c_str(),
-                     login_failure_name(*kind), r.failures, static_cast<long long>(r.blocked_until - options_.clock()));
+                     login_failure_name(*kind), r.failures,
+                     static_cast<long long>(r.blocked_until - options_.clock()));
     }
     save_locked();
     return kind;
 }
 
-Result<Snapshot> ModemScheduler::poll_locked(const ModemConfig& modem, const std::string& id, PollReport& rep) {
+Result<Snapshot> ModemScheduler::poll_locked(const ModemConfig& modem, const std::string& id,
+                                             PollReport& rep) {
     std::vector<Variant> candidates;
     {
         std::lock_guard lock(mu_);
@@ -176,7 +189,8 @@ Result<Snapshot> ModemScheduler::poll_locked(const ModemConfig& modem, const std
     if (!session) return session.error();
     Status st = session->login(candidates);
     if (!st && candidates.size() == 1 && !modem.variant && session->sign_unread()) {
-        // The remembered variant no longer works (firmware upgrade?): detect afresh, still one attempt sequence.
+        // The remembered variant no longer works (firmware upgrade?): detect afresh, still one attempt
+        // sequence.
         LOG_INFO(kTag, "modem %s: remembered variant not answered; detecting", id.c_str());
         st = session->login({});
     }
@@ -188,18 +202,22 @@ Result<Snapshot> ModemScheduler::poll_locked(const ModemConfig& modem, const std
     rep.variant = variant_name(session->variant());
     auto snap = session->read_all();
     if (!snap && session->session_lost()) {
-        // Someone logged into the web UI (one admin session at a time, tplink-web-api.md Pitfalls): log in once more.
-        LOG_WARN(kTag, "modem %s: session taken over during reads (web-UI login?); logging in once more", id.c_str());
+        // Someone logged into the web UI (one admin session at a time, tplink-web-api.md Pitfalls): log in
+        // once more.
+        LOG_WARN(kTag, "modem %s: session taken over during reads (web-UI login?); logging in once more",
+                 id.c_str());
         rep.taken_over = true;
         Status again = session->login({session->variant()});
         note_login(id, *session, again.ok());
         if (!again) return again.error().with_context("re-login after takeover");
         snap = session->read_all();
         if (!snap && session->session_lost())
-            return make_error(Errc::unavailable, "modem " + id +
-                                                     ": session taken over twice; someone is using the web UI, giving up");
+            return make_error(
+                Errc::unavailable,
+                "modem " + id + ": session taken over twice; someone is using the web UI, giving up");
     }
-    if (auto out = session->logout(); !out) LOG_INFO(kTag, "modem %s: %s", id.c_str(), out.error().message.c_str());
+    if (auto out = session->logout(); !out)
+        LOG_INFO(kTag, "modem %s: %s", id.c_str(), out.error().message.c_str());
     if (!snap) return snap.error();
     snap->session_taken_over = rep.taken_over;
     return snap;

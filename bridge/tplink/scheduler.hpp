@@ -21,7 +21,7 @@ namespace cpe::tplink {
 
 struct SchedulerOptions {
     GuardPolicy policy;
-    std::string state_file;         // "" = keep the back-off state in memory only
+    std::string state_file;  // "" = keep the back-off state in memory only
     size_t max_queue_per_modem = 16;
     std::function<int64_t()> clock;  // epoch seconds; default: system clock
 };
@@ -37,7 +37,7 @@ struct PollReport {
 };
 
 class ModemScheduler {
-public:
+  public:
     static Result<std::unique_ptr<ModemScheduler>> create(SchedulerOptions options);
 
     // login → all reads → logout, queued behind any other session to the same modem.
@@ -48,7 +48,7 @@ public:
     // The operator's action after fixing the password: logins to this modem may start again. Saved at once.
     Status clear_guard(const std::string& modem_id);
 
-private:
+  private:
     explicit ModemScheduler(SchedulerOptions options, LoginGuard guard);
     struct Queue {
         std::mutex m;

@@ -17,9 +17,13 @@ constexpr const char* kTag = "tplink";
 constexpr const char* kStack0 = "0,0,0,0,0,0";
 constexpr const char* kStack1 = "1,0,0,0,0,0";
 
-std::string trim_line(std::string_view s) { return std::string(text::trim(s, " \t\r\n")); }
+std::string trim_line(std::string_view s) {
+    return std::string(text::trim(s, " \t\r\n"));
+}
 
-std::string ms_query() { return "?_=" + std::to_string(now_ms()); }
+std::string ms_query() {
+    return "?_=" + std::to_string(now_ms());
+}
 
 bool looks_like_html(std::string_view body) {
     return body.find("<html") != std::string_view::npos || body.find("<HTML") != std::string_view::npos ||
@@ -69,7 +73,8 @@ Result<Credentials> load_secret_file(const std::string& path) {
             }
         }
     }
-    if (c.password.empty()) return make_error(Errc::parse_error, "secret file " + path + ": no password (password=… line)");
+    if (c.password.empty())
+        return make_error(Errc::parse_error, "secret file " + path + ": no password (password=… line)");
     if (c.user.empty()) return make_error(Errc::parse_error, "secret file " + path + ": empty user= line");
     return c;
 }
@@ -97,8 +102,10 @@ Status TplinkSession::login(std::vector<Variant> candidates) {
         // Detection without a login: the firmware's own crypto script says OAEP/GCM when it uses them
         // (EX920 0.8.0 sets rsaEncrypt = $.rsa.encryptOAEP; see docs/bridge-tplink.md). Not fatal if absent.
         VariantHint hint;
-        if (auto js = http_.get("/js/tpEncrypt.js"); js && js->status == 200) hint = parse_encrypt_js(js->body);
-        Variant first{hint.gcm ? Cipher::gcm : Cipher::cbc, hint.oaep ? RsaPadding::oaep_sha1 : RsaPadding::none};
+        if (auto js = http_.get("/js/tpEncrypt.js"); js && js->status == 200)
+            hint = parse_encrypt_js(js->body);
+        Variant first{hint.gcm ? Cipher::gcm : Cipher::cbc,
+                      hint.oaep ? RsaPadding::oaep_sha1 : RsaPadding::none};
         candidates.push_back(first);
         for (Variant v : {kCbcRaw, kGcmRaw, kCbcOaep, kGcmOaep})
             if (v != first) candidates.push_back(v);
@@ -147,20 +154,25 @@ Status TplinkSession::login_once(Variant v, bool more_to_try, std::string& notes
     if (!key_iv) return key_iv.error();
     SessionCrypto crypto(std::move(*key), v, std::move(*key_iv),
                          md5_hex(config_.credentials.user + config_.credentials.password), parm->seq);
-    auto body = crypto.seal_request(login_payload(config_.credentials.user, config_.credentials.password), true, rng_);
+    auto body = crypto.seal_request(login_payload(config_.credentials.user, config_.credentials.password),
+                                    true, rng_);
     if (!body) return body.error().with_context("login to " + config_.host);
     auto resp = http_.post("/cgi_gdpr?9", *body);
     if (!resp) {
-        if (more_to_try) LOG_INFO(kTag, "%s: %s login not answered; trying the next variant", config_.host.c_str(), name.c_str());
+        if (more_to_try)
+            LOG_INFO(kTag, "%s: %s login not answered; trying the next variant", config_.host.c_str(),
+                     name.c_str());
         return fail(LoginFailure::no_answer, resp.error());
     }
     if (resp->status != 200) {
         sign_unread_ = true;
-        return fail(LoginFailure::bad_request, make_error(Errc::unavailable, "HTTP " + std::to_string(resp->status)));
+        return fail(LoginFailure::bad_request,
+                    make_error(Errc::unavailable, "HTTP " + std::to_string(resp->status)));
     }
     if (auto plain = plain_ret_code(resp->body); plain && *plain != 0) {
         // An unencrypted code: the modem could not read our request.
-        LoginFailure kind = *plain == kRetBadCredentials ? LoginFailure::bad_credentials : LoginFailure::bad_request;
+        LoginFailure kind =
+            *plain == kRetBadCredentials ? LoginFailure::bad_credentials : LoginFailure::bad_request;
         sign_unread_ = kind == LoginFailure::bad_request;
         return fail(kind, make_error(kind == LoginFailure::bad_credentials ? Errc::denied : Errc::parse_error,
                                      "$.ret=" + std::to_string(*plain)));
@@ -176,7 +188,8 @@ Status TplinkSession::login_once(Variant v, bool more_to_try, std::string& notes
             forbid_s_ = reply->forbid_seconds;
             std::string what = "modem reports a login lockout";
             if (reply->forbid_seconds) what += " for " + std::to_string(*reply->forbid_seconds) + " s";
-            if (reply->auth_times) what += " after " + std::to_string(*reply->auth_times) + " failed attempts";
+            if (reply->auth_times)
+                what += " after " + std::to_string(*reply->auth_times) + " failed attempts";
             return fail(LoginFailure::locked, make_error(Errc::denied, what));
         }
         if (reply->ret == kRetBadCredentials) {
@@ -184,7 +197,8 @@ Status TplinkSession::login_once(Variant v, bool more_to_try, std::string& notes
             if (reply->auth_times) what += ", attempt " + std::to_string(*reply->auth_times);
             return fail(LoginFailure::bad_credentials, make_error(Errc::denied, what));
         }
-        return fail(LoginFailure::bad_request, make_error(Errc::parse_error, "$.ret=" + std::to_string(reply->ret)));
+        return fail(LoginFailure::bad_request,
+                    make_error(Errc::parse_error, "$.ret=" + std::to_string(reply->ret)));
     }
     // Logged in. The token comes from the main page.
     auto page = http_.get("/" + ms_query());
@@ -214,16 +228,20 @@ Result<ActReply> TplinkSession::act(std::string_view op, std::string_view oid, s
     if (!resp) return resp.error().with_context(where);
     if (resp->status == 401 || resp->status == 403 || looks_like_html(resp->body)) {
         session_lost_ = true;
-        return make_error(Errc::denied, where + ": session no longer valid (logged out, or taken over by a web-UI login)");
+        return make_error(Errc::denied,
+                          where + ": session no longer valid (logged out, or taken over by a web-UI login)");
     }
-    if (resp->status != 200) return make_error(Errc::unavailable, where + ": HTTP " + std::to_string(resp->status));
-    if (auto plain = plain_ret_code(resp->body)) return make_error(Errc::parse_error, where + ": modem answered $.ret=" + std::to_string(*plain));
+    if (resp->status != 200)
+        return make_error(Errc::unavailable, where + ": HTTP " + std::to_string(resp->status));
+    if (auto plain = plain_ret_code(resp->body))
+        return make_error(Errc::parse_error, where + ": modem answered $.ret=" + std::to_string(*plain));
     auto text = crypto_->open_response(resp->body);
     if (!text) return text.error().with_context(where);
     auto reply = parse_act_reply(*text);
     if (!reply) return reply.error().with_context(where);
     if (!reply->success && !allow_refusal)
-        return make_error(Errc::unavailable, where + ": modem answered success=false, errorcode " + std::to_string(reply->errorcode));
+        return make_error(Errc::unavailable, where + ": modem answered success=false, errorcode " +
+                                                 std::to_string(reply->errorcode));
     return reply;
 }
 
@@ -235,13 +253,17 @@ Result<Snapshot> TplinkSession::read_all() {
         void (*apply)(Snapshot&, const ActReply&);
     };
     // DEV2_ADT_WAN and DEV2_ADT_LAN are multi-instance (one item per WAN connection / LAN interface): read as
-    // lists with stack 1,0,0,0,0,0 as the web UI does (issue 16; tplinkrouterc6u's EX client also lists them),
-    // and the mapping picks the live instance.
+    // lists with stack 1,0,0,0,0,0 as the web UI does (issue 16; tplinkrouterc6u's EX client also lists
+    // them), and the mapping picks the live instance.
     static const Read reads[] = {
-        {"go", "DEV2_DEV_INFO", kStack0, apply_dev_info},        {"gl", "DEV2_ADT_WAN", kStack1, apply_wan},
-        {"gl", "DEV2_ADT_LAN", kStack1, apply_lan},              {"gl", "DEV2_ADT_WIFI_COMMON", kStack0, apply_wifi},
-        {"gl", "DEV2_HOST_ENTRY", kStack0, apply_hosts},         {"go", "DEV2_OPTC_GPON_CFG", kStack0, apply_optical},
-        {"go", "DEV2_MEM_STATUS", kStack0, apply_mem},           {"go", "DEV2_PROC_STATUS", kStack0, apply_proc},
+        {"go", "DEV2_DEV_INFO", kStack0, apply_dev_info},
+        {"gl", "DEV2_ADT_WAN", kStack1, apply_wan},
+        {"gl", "DEV2_ADT_LAN", kStack1, apply_lan},
+        {"gl", "DEV2_ADT_WIFI_COMMON", kStack0, apply_wifi},
+        {"gl", "DEV2_HOST_ENTRY", kStack0, apply_hosts},
+        {"go", "DEV2_OPTC_GPON_CFG", kStack0, apply_optical},
+        {"go", "DEV2_MEM_STATUS", kStack0, apply_mem},
+        {"go", "DEV2_PROC_STATUS", kStack0, apply_proc},
     };
     Snapshot s;
     s.variant = variant_name(variant());
@@ -274,7 +296,8 @@ Status TplinkSession::logout() {
     auto resp = http_.post("/cgi_gdpr?9" + ms_query(), *body);
     http_.reset_session();
     if (!resp) return resp.error().with_context(where);
-    if (resp->status != 200) return make_error(Errc::unavailable, where + ": HTTP " + std::to_string(resp->status));
+    if (resp->status != 200)
+        return make_error(Errc::unavailable, where + ": HTTP " + std::to_string(resp->status));
     return {};
 }
 

@@ -31,7 +31,7 @@ struct ModemConfig {
 };
 
 class TplinkSession {
-public:
+  public:
     static Result<TplinkSession> open(const ModemConfig& config);
 
     // Logs in. `candidates` empty = detect: /js/tpEncrypt.js hints first, then the other variants while the
@@ -40,8 +40,9 @@ public:
     // `allow_refusal`: a success=false answer is returned (reply.success false) instead of an error.
     Result<ActReply> act(std::string_view op, std::string_view oid, std::string_view stack = "0,0,0,0,0,0",
                          const std::vector<std::string>& attrs = {}, bool allow_refusal = false);
-    // DEV2_DEV_INFO, _ADT_WAN, _ADT_LAN, _ADT_WIFI_COMMON, _HOST_ENTRY, _OPTC_GPON_CFG, _MEM_STATUS, _PROC_STATUS,
-    // then the mesh: _MULTIAP_APDEVICE and _MULTIAP_ASSOCDEV (optional: absent objects leave the mesh empty).
+    // DEV2_DEV_INFO, _ADT_WAN, _ADT_LAN, _ADT_WIFI_COMMON, _HOST_ENTRY, _OPTC_GPON_CFG, _MEM_STATUS,
+    // _PROC_STATUS, then the mesh: _MULTIAP_APDEVICE and _MULTIAP_ASSOCDEV (optional: absent objects leave
+    // the mesh empty).
     Result<Snapshot> read_all();
     Status logout();
 
@@ -60,7 +61,7 @@ public:
     bool logged_in() const { return crypto_.has_value(); }
     Variant variant() const { return crypto_ ? crypto_->variant() : Variant{}; }
 
-private:
+  private:
     TplinkSession(ModemConfig config, HttpClient http, Random rng);
     Status login_once(Variant v, bool more_to_try, std::string& notes);
 

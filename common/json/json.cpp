@@ -14,7 +14,8 @@ Result<Ptr> parse(std::string_view text, std::string_view what) {
         size_t line = 1;
         for (size_t i = 0; i < offset; ++i) line += text[i] == '\n';
         return make_error(Errc::parse_error, std::string(what) + ": invalid JSON at byte " +
-                                                 std::to_string(offset) + " (line " + std::to_string(line) + ")");
+                                                 std::to_string(offset) + " (line " + std::to_string(line) +
+                                                 ")");
     }
     return root;
 }
@@ -29,7 +30,8 @@ Result<Ptr> parse_file(const std::string& path, size_t max_bytes) {
         text.append(buf, n);
         if (text.size() > max_bytes) {
             fclose(file);
-            return make_error(Errc::too_large, path + ": larger than " + std::to_string(max_bytes) + " bytes");
+            return make_error(Errc::too_large,
+                              path + ": larger than " + std::to_string(max_bytes) + " bytes");
         }
     }
     fclose(file);
@@ -44,8 +46,12 @@ std::string print(const cJSON* node, bool pretty) {
     return out;
 }
 
-Ptr make_object() { return Ptr(cJSON_CreateObject()); }
-Ptr make_array() { return Ptr(cJSON_CreateArray()); }
+Ptr make_object() {
+    return Ptr(cJSON_CreateObject());
+}
+Ptr make_array() {
+    return Ptr(cJSON_CreateArray());
+}
 
 namespace {
 std::string where_key(std::string_view where, const char* key) {
@@ -59,7 +65,8 @@ std::string where_key(std::string_view where, const char* key) {
 Result<std::string> get_string(const cJSON* obj, const char* key, std::string_view where) {
     const cJSON* item = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!item) return make_error(Errc::invalid_argument, where_key(where, key) + ": missing");
-    if (!cJSON_IsString(item)) return make_error(Errc::invalid_argument, where_key(where, key) + ": must be a string");
+    if (!cJSON_IsString(item))
+        return make_error(Errc::invalid_argument, where_key(where, key) + ": must be a string");
     return std::string(item->valuestring);
 }
 
@@ -74,7 +81,8 @@ Result<int64_t> get_int(const cJSON* obj, const char* key, std::string_view wher
 Result<bool> get_bool(const cJSON* obj, const char* key, std::string_view where) {
     const cJSON* item = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!item) return make_error(Errc::invalid_argument, where_key(where, key) + ": missing");
-    if (!cJSON_IsBool(item)) return make_error(Errc::invalid_argument, where_key(where, key) + ": must be true or false");
+    if (!cJSON_IsBool(item))
+        return make_error(Errc::invalid_argument, where_key(where, key) + ": must be true or false");
     return cJSON_IsTrue(item) != 0;
 }
 
@@ -96,12 +104,20 @@ std::optional<bool> opt_bool(const cJSON* obj, const char* key) {
     return cJSON_IsTrue(item) != 0;
 }
 
-void add(cJSON* obj, const char* key, Ptr child) { cJSON_AddItemToObject(obj, key, child.release()); }
+void add(cJSON* obj, const char* key, Ptr child) {
+    cJSON_AddItemToObject(obj, key, child.release());
+}
 void add_string(cJSON* obj, const char* key, std::string_view value) {
     add(obj, key, Ptr(cJSON_CreateString(std::string(value).c_str())));
 }
-void add_number(cJSON* obj, const char* key, double value) { cJSON_AddNumberToObject(obj, key, value); }
-void add_bool(cJSON* obj, const char* key, bool value) { cJSON_AddBoolToObject(obj, key, value ? 1 : 0); }
-void append(cJSON* array, Ptr child) { cJSON_AddItemToArray(array, child.release()); }
+void add_number(cJSON* obj, const char* key, double value) {
+    cJSON_AddNumberToObject(obj, key, value);
+}
+void add_bool(cJSON* obj, const char* key, bool value) {
+    cJSON_AddBoolToObject(obj, key, value ? 1 : 0);
+}
+void append(cJSON* array, Ptr child) {
+    cJSON_AddItemToArray(array, child.release());
+}
 
 }  // namespace cpe::json

@@ -13,11 +13,16 @@ void* g_sink_user = nullptr;
 
 const char* level_name(Level level) {
     switch (level) {
-        case Level::debug: return "DEBUG";
-        case Level::info: return "INFO";
-        case Level::warn: return "WARN";
-        case Level::error: return "ERROR";
-        case Level::off: break;
+        case Level::debug:
+            return "DEBUG";
+        case Level::info:
+            return "INFO";
+        case Level::warn:
+            return "WARN";
+        case Level::error:
+            return "ERROR";
+        case Level::off:
+            break;
     }
     return "?";
 }
@@ -26,9 +31,15 @@ constexpr size_t kMaxLine = 512;
 
 }  // namespace
 
-void set_level(Level level) { g_level.store(static_cast<int>(level), std::memory_order_relaxed); }
-Level level() { return static_cast<Level>(g_level.load(std::memory_order_relaxed)); }
-bool enabled(Level lvl) { return static_cast<int>(lvl) >= g_level.load(std::memory_order_relaxed); }
+void set_level(Level level) {
+    g_level.store(static_cast<int>(level), std::memory_order_relaxed);
+}
+Level level() {
+    return static_cast<Level>(g_level.load(std::memory_order_relaxed));
+}
+bool enabled(Level lvl) {
+    return static_cast<int>(lvl) >= g_level.load(std::memory_order_relaxed);
+}
 
 void set_sink(Sink sink, void* user) {
     g_sink = sink;

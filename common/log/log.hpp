@@ -29,12 +29,12 @@ void set_sink(Sink sink, void* user);
 // Allows at most `burst` lines per `window_s` seconds; once the window rolls over, the next line
 // written reports how many were suppressed. One static instance per call site (see CPE_LOG_LIMITED).
 class RateLimit {
-public:
+  public:
     RateLimit(unsigned burst, unsigned window_s) : burst_(burst), window_s_(window_s) {}
     // Returns true if a line may be written now; `suppressed` receives the count dropped since the last one.
     bool allow(uint64_t now_s, unsigned& suppressed);
 
-private:
+  private:
     unsigned burst_;
     unsigned window_s_;
     uint64_t window_start_ = 0;
@@ -49,9 +49,9 @@ uint64_t monotonic_seconds();
 
 }  // namespace cpe::log
 
-#define CPE_LOG(lvl, tag, ...)                                                         \
-    do {                                                                               \
-        if (::cpe::log::enabled(lvl)) ::cpe::log::write((lvl), (tag), __VA_ARGS__);    \
+#define CPE_LOG(lvl, tag, ...)                                                      \
+    do {                                                                            \
+        if (::cpe::log::enabled(lvl)) ::cpe::log::write((lvl), (tag), __VA_ARGS__); \
     } while (0)
 
 #if CPE_WITH_DEBUG_LOG
@@ -66,8 +66,8 @@ uint64_t monotonic_seconds();
 #define LOG_ERROR(tag, ...) CPE_LOG(::cpe::log::Level::error, tag, __VA_ARGS__)
 
 // At most `burst` lines per `window_s` seconds from this call site.
-#define LOG_LIMITED(lvl, burst, window_s, tag, ...)                                             \
-    do {                                                                                        \
-        static ::cpe::log::RateLimit cpe_log_limit_((burst), (window_s));                       \
+#define LOG_LIMITED(lvl, burst, window_s, tag, ...)                                                         \
+    do {                                                                                                    \
+        static ::cpe::log::RateLimit cpe_log_limit_((burst), (window_s));                                   \
         if (::cpe::log::enabled(lvl)) ::cpe::log::write_limited(cpe_log_limit_, (lvl), (tag), __VA_ARGS__); \
     } while (0)

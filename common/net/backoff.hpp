@@ -9,14 +9,14 @@
 namespace cpe::net {
 
 class Backoff {
-public:
+  public:
     // Returns a uniformly distributed integer in [0, upper].
     using Random = std::function<uint64_t(uint64_t upper)>;
 
     struct Params {
-        uint64_t base_ms = 1000;     // ceiling after the first failure
-        uint64_t cap_ms = 300000;    // the ceiling never exceeds this
-        uint64_t min_ms = 0;         // never retry sooner than this (must be <= cap_ms)
+        uint64_t base_ms = 1000;   // ceiling after the first failure
+        uint64_t cap_ms = 300000;  // the ceiling never exceeds this
+        uint64_t min_ms = 0;       // never retry sooner than this (must be <= cap_ms)
     };
 
     explicit Backoff(Params params, Random random = {});
@@ -29,7 +29,7 @@ public:
     void reset() { failures_ = 0; }
     unsigned failures() const { return failures_; }
 
-private:
+  private:
     Params params_;
     Random random_;
     unsigned failures_ = 0;

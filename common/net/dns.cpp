@@ -21,9 +21,12 @@ bool label_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
-uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+uint16_t be16(const uint8_t* p) {
+    return static_cast<uint16_t>(p[0] << 8 | p[1]);
+}
 uint32_t be32(const uint8_t* p) {
-    return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 | static_cast<uint32_t>(p[2]) << 8 | p[3];
+    return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
+           static_cast<uint32_t>(p[2]) << 8 | p[3];
 }
 
 // Reads a (possibly compressed) name at `pos`; `pos` moves past it in the message. Pointers must go backwards
@@ -37,9 +40,11 @@ Result<std::string> read_name(std::span<const uint8_t> msg, size_t& pos) {
         if (at >= msg.size()) return make_error(Errc::parse_error, "DNS name runs past the message");
         const uint8_t len = msg[at];
         if ((len & 0xc0) == 0xc0) {
-            if (at + 1 >= msg.size()) return make_error(Errc::parse_error, "DNS compression pointer cut short");
+            if (at + 1 >= msg.size())
+                return make_error(Errc::parse_error, "DNS compression pointer cut short");
             const size_t target = static_cast<size_t>(len & 0x3f) << 8 | msg[at + 1];
-            if (target >= at || hops > 64) return make_error(Errc::parse_error, "DNS compression pointer does not point back");
+            if (target >= at || hops > 64)
+                return make_error(Errc::parse_error, "DNS compression pointer does not point back");
             if (!jumped) pos = at + 2;
             jumped = true;
             at = target;
@@ -50,7 +55,8 @@ Result<std::string> read_name(std::span<const uint8_t> msg, size_t& pos) {
             if (!jumped) pos = at + 1;
             return name;
         }
-        if (at + 1 + len > msg.size()) return make_error(Errc::parse_error, "DNS label runs past the message");
+        if (at + 1 + len > msg.size())
+            return make_error(Errc::parse_error, "DNS label runs past the message");
         wire_len += len + 1;
         if (wire_len > 255) return make_error(Errc::parse_error, "DNS name longer than 255 bytes");
         if (!name.empty()) name += '.';
@@ -67,20 +73,25 @@ Result<std::string> read_name(std::span<const uint8_t> msg, size_t& pos) {
 Result<std::vector<uint8_t>> build_query(uint16_t id, std::string_view name, uint16_t type) {
     if (!name.empty() && name.back() == '.') name.remove_suffix(1);
     if (name.empty()) return make_error(Errc::invalid_argument, "host name is empty");
-    if (name.size() > 253) return make_error(Errc::invalid_argument, "host name is longer than 253 characters");
-    std::vector<uint8_t> q = {static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id), 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+    if (name.size() > 253)
+        return make_error(Errc::invalid_argument, "host name is longer than 253 characters");
+    std::vector<uint8_t> q = {
+        static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id), 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
     size_t start = 0;
     while (start <= name.size()) {
         size_t dot = name.find('.', start);
         if (dot == std::string_view::npos) dot = name.size();
         std::string_view label = name.substr(start, dot - start);
-        if (label.empty()) return make_error(Errc::invalid_argument, "host name '" + std::string(name) + "' has an empty label");
+        if (label.empty())
+            return make_error(Errc::invalid_argument,
+                              "host name '" + std::string(name) + "' has an empty label");
         if (label.size() > 63)
-            return make_error(Errc::invalid_argument, "host name label '" + std::string(label) + "' is longer than 63");
+            return make_error(Errc::invalid_argument,
+                              "host name label '" + std::string(label) + "' is longer than 63");
         for (char c : label)
             if (!label_char(c))
-                return make_error(Errc::invalid_argument,
-                                  "host name '" + std::string(name) + "' has a character DNS names cannot have");
+                return make_error(Errc::invalid_argument, "host name '" + std::string(name) +
+                                                              "' has a character DNS names cannot have");
         q.push_back(static_cast<uint8_t>(label.size()));
         q.insert(q.end(), label.begin(), label.end());
         start = dot + 1;
@@ -124,7 +135,8 @@ Result<Response> parse_response(std::span<const uint8_t> msg) {
         rec.ttl = be32(&msg[pos + 4]);
         const uint16_t rdlen = be16(&msg[pos + 8]);
         pos += 10;
-        if (pos + rdlen > msg.size()) return make_error(Errc::parse_error, "DNS record data runs past the message");
+        if (pos + rdlen > msg.size())
+            return make_error(Errc::parse_error, "DNS record data runs past the message");
         char buf[INET6_ADDRSTRLEN] = {};
         if (cls != 1) {
             // not Internet class: skipped
@@ -166,14 +178,15 @@ std::vector<std::string> parse_resolv_conf(std::string_view text) {
         if (line.empty() || (line.front() != ' ' && line.front() != '\t')) continue;
         line = skip_space(line);
         size_t end = 0;
-        while (end < line.size() && line[end] != ' ' && line[end] != '\t' && line[end] != '\r' && line[end] != '#' &&
-               line[end] != ';')
+        while (end < line.size() && line[end] != ' ' && line[end] != '\t' && line[end] != '\r' &&
+               line[end] != '#' && line[end] != ';')
             ++end;
         std::string addr(line.substr(0, end));
         if (size_t pct = addr.find('%'); pct != std::string::npos) addr.resize(pct);
         in6_addr a6;
         in_addr a4;
-        if (inet_pton(AF_INET, addr.c_str(), &a4) == 1 || inet_pton(AF_INET6, addr.c_str(), &a6) == 1) out.push_back(addr);
+        if (inet_pton(AF_INET, addr.c_str(), &a4) == 1 || inet_pton(AF_INET6, addr.c_str(), &a6) == 1)
+            out.push_back(addr);
     }
     return out;
 }
@@ -181,7 +194,7 @@ std::vector<std::string> parse_resolv_conf(std::string_view text) {
 namespace {
 
 class Fd {
-public:
+  public:
     explicit Fd(int fd) : fd_(fd) {}
     ~Fd() {
         if (fd_ >= 0) close(fd_);
@@ -190,7 +203,7 @@ public:
     Fd& operator=(const Fd&) = delete;
     int get() const { return fd_; }
 
-private:
+  private:
     int fd_;
 };
 
@@ -219,8 +232,8 @@ Result<Answer> query(const std::string& server, std::string_view name, uint16_t 
     if (!q) return q.error();
     Fd fd(socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     if (fd.get() < 0) return make_error(Errc::io_error, std::string("DNS socket: ") + strerror(errno));
-    if (!device.empty() &&
-        setsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, device.c_str(), static_cast<socklen_t>(device.size())) != 0)
+    if (!device.empty() && setsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, device.c_str(),
+                                      static_cast<socklen_t>(device.size())) != 0)
         return make_error(Errc::io_error, "cannot bind the DNS socket to " + device + ": " + strerror(errno));
     // connect(): only the server's datagrams arrive, and a refusal comes back as ECONNREFUSED.
     if (connect(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0)
@@ -232,16 +245,21 @@ Result<Answer> query(const std::string& server, std::string_view name, uint16_t 
     const auto end = t0 + std::chrono::milliseconds(timeout_ms);
     while (true) {
         if (stop && stop()) return make_error(Errc::timeout, "DNS query stopped");
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now()).count();
-        if (left <= 0) return make_error(Errc::timeout, "DNS server " + server + " did not answer in " +
-                                                            std::to_string(timeout_ms) + " ms");
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now())
+                .count();
+        if (left <= 0)
+            return make_error(Errc::timeout, "DNS server " + server + " did not answer in " +
+                                                 std::to_string(timeout_ms) + " ms");
         pollfd p{fd.get(), POLLIN, 0};
         const int r = poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 100)));
-        if (r < 0 && errno != EINTR) return make_error(Errc::io_error, std::string("poll: ") + strerror(errno));
+        if (r < 0 && errno != EINTR)
+            return make_error(Errc::io_error, std::string("poll: ") + strerror(errno));
         if (r <= 0) continue;
         const ssize_t n = recv(fd.get(), buf.data(), buf.size(), MSG_DONTWAIT);
         if (n < 0) {
-            if (errno == ECONNREFUSED) return make_error(Errc::unavailable, "DNS server " + server + " refused the query");
+            if (errno == ECONNREFUSED)
+                return make_error(Errc::unavailable, "DNS server " + server + " refused the query");
             if (errno == EAGAIN || errno == EINTR) continue;
             return make_error(Errc::io_error, std::string("recv: ") + strerror(errno));
         }
@@ -251,17 +269,20 @@ Result<Answer> query(const std::string& server, std::string_view name, uint16_t 
         a.response = std::move(*resp);
         a.server = server;
         a.response_us = static_cast<uint32_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+                .count());
         return a;
     }
 }
 
-Result<std::vector<std::string>> resolve(std::string_view name, const std::vector<std::string>& servers, bool want_v4,
-                                         bool want_v6, int timeout_ms, const std::function<bool()>& stop) {
+Result<std::vector<std::string>> resolve(std::string_view name, const std::vector<std::string>& servers,
+                                         bool want_v4, bool want_v6, int timeout_ms,
+                                         const std::function<bool()>& stop) {
     const std::string literal(name);
     in_addr a4;
     in6_addr a6;
-    if ((want_v4 && inet_pton(AF_INET, literal.c_str(), &a4) == 1) || (want_v6 && inet_pton(AF_INET6, literal.c_str(), &a6) == 1))
+    if ((want_v4 && inet_pton(AF_INET, literal.c_str(), &a4) == 1) ||
+        (want_v6 && inet_pton(AF_INET6, literal.c_str(), &a6) == 1))
         return std::vector<std::string>{literal};
     if (servers.empty()) return make_error(Errc::unavailable, "no DNS server configured");
     Error last = make_error(Errc::unavailable, "no DNS server answered");

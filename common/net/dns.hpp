@@ -23,10 +23,10 @@ inline constexpr size_t kMaxResponseBytes = 4096;  // what we read of one UDP an
 inline constexpr size_t kMaxAnswers = 32;          // records kept from one answer section
 
 struct Record {
-    std::string name;   // owner, without the trailing dot ("www.example.com")
+    std::string name;  // owner, without the trailing dot ("www.example.com")
     uint16_t type = 0;
     uint32_t ttl = 0;
-    std::string data;   // A/AAAA: the address text; CNAME: the target name; others: empty
+    std::string data;  // A/AAAA: the address text; CNAME: the target name; others: empty
 };
 
 struct Response {
@@ -34,8 +34,8 @@ struct Response {
     bool is_response = false;
     bool authoritative = false;
     bool truncated = false;
-    uint8_t rcode = 0;          // 0 no error, 2 server failure, 3 name error (NXDOMAIN), 5 refused
-    std::string question;       // the first question's name
+    uint8_t rcode = 0;     // 0 no error, 2 server failure, 3 name error (NXDOMAIN), 5 refused
+    std::string question;  // the first question's name
     uint16_t question_type = 0;
     std::vector<Record> answers;  // at most kMaxAnswers
 };
@@ -51,7 +51,7 @@ std::vector<std::string> parse_resolv_conf(std::string_view text);
 
 struct Answer {
     Response response;
-    std::string server;     // the address asked
+    std::string server;  // the address asked
     uint32_t response_us = 0;
 };
 
@@ -60,11 +60,13 @@ struct Answer {
 // server refused (ICMP port unreachable), Errc::invalid_argument for a bad name or server address.
 // `device` ("" = any) binds the socket to that interface.
 Result<Answer> query(const std::string& server, std::string_view name, uint16_t type, int timeout_ms,
-                     const std::function<bool()>& stop = {}, uint16_t port = 53, const std::string& device = "");
+                     const std::function<bool()>& stop = {}, uint16_t port = 53,
+                     const std::string& device = "");
 
 // The addresses of `name` from the first of `servers` that answers: A records when `want_v4`, then AAAA when
 // `want_v6`. A literal is returned as it is. Errc::not_found when the name does not exist or has no address.
-Result<std::vector<std::string>> resolve(std::string_view name, const std::vector<std::string>& servers, bool want_v4,
-                                         bool want_v6, int timeout_ms, const std::function<bool()>& stop = {});
+Result<std::vector<std::string>> resolve(std::string_view name, const std::vector<std::string>& servers,
+                                         bool want_v4, bool want_v6, int timeout_ms,
+                                         const std::function<bool()>& stop = {});
 
 }  // namespace cpe::net::dns

@@ -123,7 +123,8 @@ Status check_bound_as_configured(const std::string& configured, const SocketAddr
 bool peer_certificate_verified(lws* wsi) {
     if (!lws_is_ssl(wsi)) return false;  // lws would dereference a null TLS session
     lws_tls_cert_info_results info{};
-    if (lws_tls_peer_cert_info(wsi, LWS_TLS_CERT_INFO_VERIFIED, &info, 0) != 0) return false;  // no certificate
+    if (lws_tls_peer_cert_info(wsi, LWS_TLS_CERT_INFO_VERIFIED, &info, 0) != 0)
+        return false;  // no certificate
     return info.verified != 0;
 }
 
@@ -216,7 +217,9 @@ void EventLoop::post(std::function<void()> fn) {
     lws_cancel_service(ctx_.get());
 }
 
-bool EventLoop::in_loop_thread() const { return loop_thread_.load() == std::this_thread::get_id(); }
+bool EventLoop::in_loop_thread() const {
+    return loop_thread_.load() == std::this_thread::get_id();
+}
 
 void EventLoop::drain() {
     // Only what is queued now: work posted by a task runs on the next wake-up, so a task that re-posts
@@ -266,7 +269,8 @@ Result<lws_vhost*> EventLoop::create_vhost(VhostOptions options) {
     auto record = std::make_unique<VhostRecord>();
     record->options = std::move(options);
     VhostOptions& o = record->options;
-    if (o.protocols.empty()) return make_error(Errc::invalid_argument, "vhost '" + o.name + "': no protocols");
+    if (o.protocols.empty())
+        return make_error(Errc::invalid_argument, "vhost '" + o.name + "': no protocols");
     o.protocols.push_back(lws_protocols{});  // terminator
 
     lws_context_creation_info info{};
@@ -285,25 +289,28 @@ Result<lws_vhost*> EventLoop::create_vhost(VhostOptions options) {
     const bool server_tls = !o.tls_cert_path.empty() || !o.tls_key_path.empty();
     if (server_tls) {
         if (o.tls_cert_path.empty() || o.tls_key_path.empty())
-            return make_error(Errc::invalid_argument, "vhost '" + o.name + "': TLS needs both a certificate and a key");
+            return make_error(Errc::invalid_argument,
+                              "vhost '" + o.name + "': TLS needs both a certificate and a key");
         info.ssl_cert_filepath = o.tls_cert_path.c_str();
         info.ssl_private_key_filepath = o.tls_key_path.c_str();
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-        // HTTP/1.1 only: a libwebsockets built with HTTP/2 (Debian's) would otherwise offer h2 in ALPN, and our
-        // servers (SSE, WebSocket upgrade, header checks) are written for HTTP/1.1.
+        // HTTP/1.1 only: a libwebsockets built with HTTP/2 (Debian's) would otherwise offer h2 in ALPN, and
+        // our servers (SSE, WebSocket upgrade, header checks) are written for HTTP/1.1.
         info.alpn = "http/1.1";
     }
     if (!o.tls_ca_path.empty()) info.ssl_ca_filepath = o.tls_ca_path.c_str();
     if (o.require_client_cert) {
         if (!server_tls || o.tls_ca_path.empty())
-            return make_error(Errc::invalid_argument,
-                              "vhost '" + o.name + "': require_client_cert needs a TLS certificate, key and CA");
+            return make_error(
+                Errc::invalid_argument,
+                "vhost '" + o.name + "': require_client_cert needs a TLS certificate, key and CA");
         info.options |= LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT;
     }
     if (!o.client_ca_path.empty()) info.client_ssl_ca_filepath = o.client_ca_path.c_str();
     if (!o.client_cert_path.empty()) info.client_ssl_cert_filepath = o.client_cert_path.c_str();
     if (!o.client_key_path.empty()) info.client_ssl_private_key_filepath = o.client_key_path.c_str();
-    if (!o.client_ca_path.empty() || !o.client_cert_path.empty()) info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    if (!o.client_ca_path.empty() || !o.client_cert_path.empty())
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 
     const bool listens = o.port != VhostOptions::kNoListen;
     const std::set<int> before = listens ? listening_sockets() : std::set<int>{};
@@ -319,10 +326,10 @@ Result<lws_vhost*> EventLoop::create_vhost(VhostOptions options) {
     lws_vhost* vh = lws_create_vhost(ctx_.get(), &info);
     creating_ = nullptr;
     if (!vh) {
-        std::string where = o.port == VhostOptions::kNoListen
-                                ? std::string("(no listener)")
-                                : (o.bind_address.empty() ? std::string("*") : o.bind_address) + ":" +
-                                      std::to_string(o.port);
+        std::string where =
+            o.port == VhostOptions::kNoListen
+                ? std::string("(no listener)")
+                : (o.bind_address.empty() ? std::string("*") : o.bind_address) + ":" + std::to_string(o.port);
         return make_error(Errc::unavailable, "vhost '" + o.name + "' on " + where +
                                                  ": lws_create_vhost failed (address in use, bad address or "
                                                  "unreadable TLS files)");

@@ -52,8 +52,8 @@ struct VhostOptions {
     static constexpr int kNoListen = CONTEXT_PORT_NO_LISTEN;
 
     std::string name;
-    int port = kNoListen;        // 0 = an ephemeral port (read it back with lws_get_vhost_listen_port)
-    std::string bind_address;    // "" = all addresses; an IP ("127.0.0.1", "::1") or an interface name
+    int port = kNoListen;      // 0 = an ephemeral port (read it back with lws_get_vhost_listen_port)
+    std::string bind_address;  // "" = all addresses; an IP ("127.0.0.1", "::1") or an interface name
     // Server TLS: both set = TLS. tls_ca_path is the CA client certificates are checked against.
     std::string tls_cert_path;
     std::string tls_key_path;
@@ -65,10 +65,10 @@ struct VhostOptions {
     std::string client_key_path;
     // The protocol table; the terminating null entry is added here.
     std::vector<lws_protocols> protocols;
-    void* user = nullptr;               // lws_vhost_user(vhost)
-    std::shared_ptr<void> keep_alive;   // held until the context is destroyed (lws frees vhosts late)
-    unsigned keepalive_timeout_s = 0;   // idle HTTP keep-alive; 0 = lws default (5 s)
-    uint64_t extra_lws_options = 0;     // LWS_SERVER_OPTION_* bits
+    void* user = nullptr;              // lws_vhost_user(vhost)
+    std::shared_ptr<void> keep_alive;  // held until the context is destroyed (lws frees vhosts late)
+    unsigned keepalive_timeout_s = 0;  // idle HTTP keep-alive; 0 = lws default (5 s)
+    uint64_t extra_lws_options = 0;    // LWS_SERVER_OPTION_* bits
     // Listener admission (checked as lws accepts, before any byte is read; a refused socket is just closed):
     // the most connections one peer address may hold open (nullopt =
     // LoopOptions::max_connections_per_address, 0 = no limit), and whether this listener may use
@@ -111,12 +111,12 @@ struct TimerCore;
 // A scheduled timer. Copyable; cancel() on the loop thread. Safe to use after the timer fired or the loop
 // was destroyed (then it does nothing).
 class TimerHandle {
-public:
+  public:
     TimerHandle() = default;
     void cancel();
     bool pending() const;
 
-private:
+  private:
     friend class EventLoop;
     TimerHandle(std::weak_ptr<detail::TimerCore> core, uint64_t id) : core_(std::move(core)), id_(id) {}
     std::weak_ptr<detail::TimerCore> core_;
@@ -124,7 +124,7 @@ private:
 };
 
 class EventLoop {
-public:
+  public:
     static Result<std::unique_ptr<EventLoop>> create(const LoopOptions& options = {});
     ~EventLoop();
     EventLoop(const EventLoop&) = delete;
@@ -161,7 +161,7 @@ public:
         };
     }
 
-private:
+  private:
     EventLoop() = default;
     static int loop_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
     static void timer_fired(lws_sorted_usec_list_t* sul);
@@ -188,7 +188,7 @@ private:
     std::shared_ptr<detail::TimerCore> timers_;
     std::atomic<bool> stop_{false};
     std::atomic<std::thread::id> loop_thread_{};
-    std::mutex mutex_;                              // guards queue_
+    std::mutex mutex_;  // guards queue_
     std::deque<std::function<void()>> queue_;
 };
 

@@ -54,13 +54,14 @@ size_t on_header(char* data, size_t size, size_t nmemb, void* user) {
         t->response.reason.clear();
         size_t code = line.find(' ');
         size_t reason = code == std::string_view::npos ? code : line.find(' ', code + 1);
-        if (reason != std::string_view::npos) t->response.reason = std::string(text::trim(line.substr(reason + 1), " \t\r\n").substr(0, 200));
+        if (reason != std::string_view::npos)
+            t->response.reason = std::string(text::trim(line.substr(reason + 1), " \t\r\n").substr(0, 200));
         return n;
     }
     size_t colon = line.find(':');
     if (colon != std::string_view::npos && t->response.headers.size() < 200)
         t->response.headers.emplace_back(text::trim(line.substr(0, colon), " \t\r\n"),
-                                          text::trim(line.substr(colon + 1), " \t\r\n"));
+                                         text::trim(line.substr(colon + 1), " \t\r\n"));
     return n;
 }
 
@@ -97,7 +98,8 @@ struct HttpClient::Impl {
 };
 
 void HttpClient::Impl::deliver(uint64_t id, Completion done, Result<HttpResponse> result) {
-    // Worker thread: the guard's token is copied here, checked on the loop thread (the client is gone: nothing).
+    // Worker thread: the guard's token is copied here, checked on the loop thread (the client is gone:
+    // nothing).
     loop.post(alive.guard([this, id, done = std::move(done), result = std::move(result)]() mutable {
         {
             std::lock_guard<std::mutex> lock(mutex);
@@ -126,8 +128,10 @@ Status HttpClient::Impl::start(Transfer& t) {
     if (!options.user_agent.empty()) curl_easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str());
     if (options.proxy) curl_easy_setopt(h, CURLOPT_PROXY, options.proxy->c_str());
     if (!options.ca_path.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options.ca_path.c_str());
-    if (!options.client_cert_path.empty()) curl_easy_setopt(h, CURLOPT_SSLCERT, options.client_cert_path.c_str());
-    if (!options.client_key_path.empty()) curl_easy_setopt(h, CURLOPT_SSLKEY, options.client_key_path.c_str());
+    if (!options.client_cert_path.empty())
+        curl_easy_setopt(h, CURLOPT_SSLCERT, options.client_cert_path.c_str());
+    if (!options.client_key_path.empty())
+        curl_easy_setopt(h, CURLOPT_SSLKEY, options.client_key_path.c_str());
     if (!options.verify_tls) {
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -149,10 +153,12 @@ Status HttpClient::Impl::start(Transfer& t) {
     auto add = [&](const std::string& line) { return append(t.header_list, line.c_str()); };
     for (const auto& [k, v] : r.headers) {
         if (k.find_first_of("\r\n:") != std::string::npos || v.find_first_of("\r\n") != std::string::npos)
-            return make_error(Errc::invalid_argument, t.what + ": header '" + k + "' contains a line break or colon");
+            return make_error(Errc::invalid_argument,
+                              t.what + ": header '" + k + "' contains a line break or colon");
         if (!add(k + ": " + v)) return make_error(Errc::internal, t.what + ": out of memory for headers");
     }
-    if (!add("Expect:")) return make_error(Errc::internal, t.what + ": out of memory for headers");  // no 100-continue wait
+    if (!add("Expect:"))
+        return make_error(Errc::internal, t.what + ": out of memory for headers");  // no 100-continue wait
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, t.header_list.get());
 
     CURLMcode mc = curl_multi_add_handle(multi.get(), h);
@@ -177,28 +183,29 @@ void HttpClient::Impl::finish(std::unique_ptr<Transfer> t, CURLcode code) {
         message = t->what + ": response body exceeds the limit of " + std::to_string(t->limit) + " bytes";
     } else {
         switch (code) {
-        case CURLE_OPERATION_TIMEDOUT:
-            errc = Errc::timeout;
-            message = t->what + ": timed out (connect limit " + std::to_string(t->request.connect_timeout_ms) +
-                      " ms, total limit " + std::to_string(t->request.total_timeout_ms) + " ms): " + reason;
-            break;
-        case CURLE_COULDNT_CONNECT:
-        case CURLE_COULDNT_RESOLVE_HOST:
-        case CURLE_COULDNT_RESOLVE_PROXY:
-            errc = Errc::unavailable;
-            break;
-        case CURLE_URL_MALFORMAT:
-        case CURLE_UNSUPPORTED_PROTOCOL:
-            errc = Errc::invalid_argument;
-            break;
-        case CURLE_PEER_FAILED_VERIFICATION:
-        case CURLE_SSL_CONNECT_ERROR:
-        case CURLE_SSL_CERTPROBLEM:
-        case CURLE_SSL_CACERT_BADFILE:
-            errc = Errc::denied;
-            break;
-        default:
-            break;
+            case CURLE_OPERATION_TIMEDOUT:
+                errc = Errc::timeout;
+                message = t->what + ": timed out (connect limit " +
+                          std::to_string(t->request.connect_timeout_ms) + " ms, total limit " +
+                          std::to_string(t->request.total_timeout_ms) + " ms): " + reason;
+                break;
+            case CURLE_COULDNT_CONNECT:
+            case CURLE_COULDNT_RESOLVE_HOST:
+            case CURLE_COULDNT_RESOLVE_PROXY:
+                errc = Errc::unavailable;
+                break;
+            case CURLE_URL_MALFORMAT:
+            case CURLE_UNSUPPORTED_PROTOCOL:
+                errc = Errc::invalid_argument;
+                break;
+            case CURLE_PEER_FAILED_VERIFICATION:
+            case CURLE_SSL_CONNECT_ERROR:
+            case CURLE_SSL_CERTPROBLEM:
+            case CURLE_SSL_CACERT_BADFILE:
+                errc = Errc::denied;
+                break;
+            default:
+                break;
         }
         if (message.empty()) message = t->what + ": " + reason;
     }
@@ -213,7 +220,8 @@ void HttpClient::Impl::run() {
             std::lock_guard<std::mutex> lock(mutex);
             if (shutting_down) break;
             cancels.swap(cancel_requests);
-            while (!queued.empty() && running.size() + to_start.size() < std::max(options.max_concurrent, 1u)) {
+            while (!queued.empty() &&
+                   running.size() + to_start.size() < std::max(options.max_concurrent, 1u)) {
                 to_start.push_back(std::move(queued.front()));
                 queued.pop_front();
             }
@@ -255,7 +263,8 @@ void HttpClient::Impl::run() {
         {
             std::lock_guard<std::mutex> lock(mutex);
             if (shutting_down) break;
-            if (!cancel_requests.empty() || (!queued.empty() && running.size() < std::max(options.max_concurrent, 1u)))
+            if (!cancel_requests.empty() ||
+                (!queued.empty() && running.size() < std::max(options.max_concurrent, 1u)))
                 continue;  // more to do before sleeping
         }
         curl_multi_poll(multi.get(), nullptr, 0, 1000, nullptr);
@@ -298,7 +307,8 @@ uint64_t HttpClient::request(HttpRequest request, Completion done) {
         t->id = id;
         impl_->live.insert(id);
         if (!impl_->multi) {
-            impl_->deliver(id, std::move(t->done), make_error(Errc::internal, t->what + ": no curl multi handle"));
+            impl_->deliver(id, std::move(t->done),
+                           make_error(Errc::internal, t->what + ": no curl multi handle"));
             return id;
         }
         impl_->queued.push_back(std::move(t));
@@ -311,7 +321,8 @@ void HttpClient::cancel(uint64_t id) {
     {
         std::lock_guard<std::mutex> lock(impl_->mutex);
         if (impl_->live.erase(id) == 0) return;
-        auto it = std::find_if(impl_->queued.begin(), impl_->queued.end(), [id](const auto& t) { return t->id == id; });
+        auto it = std::find_if(impl_->queued.begin(), impl_->queued.end(),
+                               [id](const auto& t) { return t->id == id; });
         if (it != impl_->queued.end()) {
             impl_->queued.erase(it);
             return;

@@ -21,34 +21,35 @@ namespace cpe::net {
 struct HttpRequest {
     std::string method = "GET";
     std::string url;
-    HeaderList headers;            // {"Authorization", "token …"}
-    std::string body;              // sent when not empty (or when the method is POST/PUT/PATCH)
+    HeaderList headers;  // {"Authorization", "token …"}
+    std::string body;    // sent when not empty (or when the method is POST/PUT/PATCH)
     uint64_t connect_timeout_ms = 5000;
     uint64_t total_timeout_ms = 30000;
-    size_t max_body_bytes = 0;     // 0 = the client's default
+    size_t max_body_bytes = 0;  // 0 = the client's default
 };
 
 struct HttpResponse {
     long status = 0;
-    std::string reason;  // the status line's reason phrase ("Task faulted"): GenieACS answers carry meaning there
+    std::string
+        reason;  // the status line's reason phrase ("Task faulted"): GenieACS answers carry meaning there
     HeaderList headers;  // names as sent by the server
     std::string body;
     std::optional<std::string> header(std::string_view name) const;  // any case
 };
 
 struct HttpClientOptions {
-    unsigned max_concurrent = 8;            // more requests wait in a queue
-    size_t max_body_bytes = 8 << 20;        // default response body limit
-    std::optional<std::string> proxy;       // nullopt: curl's default (environment); "": no proxy
-    std::string ca_path;                    // extra CA bundle for https (system store otherwise)
-    std::string client_cert_path;           // PEM certificate and key for mutual TLS
+    unsigned max_concurrent = 8;       // more requests wait in a queue
+    size_t max_body_bytes = 8 << 20;   // default response body limit
+    std::optional<std::string> proxy;  // nullopt: curl's default (environment); "": no proxy
+    std::string ca_path;               // extra CA bundle for https (system store otherwise)
+    std::string client_cert_path;      // PEM certificate and key for mutual TLS
     std::string client_key_path;
     bool verify_tls = true;
     std::string user_agent = "cpe-fleet/0.1";
 };
 
 class HttpClient {
-public:
+  public:
     using Completion = std::function<void(Result<HttpResponse>)>;
 
     HttpClient(EventLoop& loop, HttpClientOptions options = {});
@@ -64,7 +65,7 @@ public:
     // Transfers running or queued (any thread).
     size_t in_flight() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -83,8 +83,8 @@ struct MethodToken {
     const char* name;
 };
 const MethodToken kMethods[] = {
-    {WSI_TOKEN_GET_URI, "GET"},       {WSI_TOKEN_POST_URI, "POST"},   {WSI_TOKEN_PUT_URI, "PUT"},
-    {WSI_TOKEN_PATCH_URI, "PATCH"},   {WSI_TOKEN_DELETE_URI, "DELETE"}, {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
+    {WSI_TOKEN_GET_URI, "GET"},     {WSI_TOKEN_POST_URI, "POST"},     {WSI_TOKEN_PUT_URI, "PUT"},
+    {WSI_TOKEN_PATCH_URI, "PATCH"}, {WSI_TOKEN_DELETE_URI, "DELETE"}, {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
     {WSI_TOKEN_HEAD_URI, "HEAD"},
 };
 
@@ -110,7 +110,8 @@ std::string format_event(std::string_view event, std::string_view data) {
     size_t start = 0;
     while (true) {
         size_t nl = data.find('\n', start);
-        std::string_view line = data.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
+        std::string_view line =
+            data.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         out += "data: ";
         out += line;
@@ -129,7 +130,9 @@ std::string format_event(std::string_view event, std::string_view data) {
 void Responder::send(Response response) const {
     if (!loop_) return;
     if (!loop_->in_loop_thread()) {
-        loop_->post([loop = loop_, ex = ex_, r = std::move(response)]() mutable { Responder(loop, ex).send(std::move(r)); });
+        loop_->post([loop = loop_, ex = ex_, r = std::move(response)]() mutable {
+            Responder(loop, ex).send(std::move(r));
+        });
         return;
     }
     auto ex = ex_.lock();
@@ -191,7 +194,9 @@ void SseStream::wake() {
     if (auto ex = ex_.lock()) lws_callback_on_writable(ex->wsi);
 }
 
-bool SseStream::send(std::string_view event, std::string_view data) { return enqueue(format_event(event, data)); }
+bool SseStream::send(std::string_view event, std::string_view data) {
+    return enqueue(format_event(event, data));
+}
 
 bool SseStream::comment(std::string_view text) {
     std::string msg = ": ";
@@ -244,7 +249,8 @@ void HttpServer::serve_static(std::string url_prefix, std::string directory) {
 }
 
 Status HttpServer::start() {
-    if (vhost_) return make_error(Errc::invalid_argument, "http server '" + options_.name + "': already started");
+    if (vhost_)
+        return make_error(Errc::invalid_argument, "http server '" + options_.name + "': already started");
     VhostOptions vo;
     vo.name = options_.name;
     vo.port = options_.port;
@@ -276,43 +282,43 @@ int HttpServer::callback(lws* wsi, lws_callback_reasons reason, void* /*user*/, 
 
 int HttpServer::on_callback(lws* wsi, lws_callback_reasons reason, void* in, size_t len) {
     switch (reason) {
-    case LWS_CALLBACK_HTTP:
-        return on_request(wsi, std::string(static_cast<const char*>(in), len));
-    case LWS_CALLBACK_HTTP_BODY: {
-        auto it = exchanges_.find(wsi);
-        if (it == exchanges_.end()) return -1;
-        Exchange& ex = *it->second;
-        if (!ex.too_large) {
-            if (ex.request.body.size() + len > options_.max_body_bytes) {
-                ex.too_large = true;
-                ex.request.body.clear();
-                ex.request.body.shrink_to_fit();
-            } else {
-                ex.request.body.append(static_cast<const char*>(in), len);
+        case LWS_CALLBACK_HTTP:
+            return on_request(wsi, std::string(static_cast<const char*>(in), len));
+        case LWS_CALLBACK_HTTP_BODY: {
+            auto it = exchanges_.find(wsi);
+            if (it == exchanges_.end()) return -1;
+            Exchange& ex = *it->second;
+            if (!ex.too_large) {
+                if (ex.request.body.size() + len > options_.max_body_bytes) {
+                    ex.too_large = true;
+                    ex.request.body.clear();
+                    ex.request.body.shrink_to_fit();
+                } else {
+                    ex.request.body.append(static_cast<const char*>(in), len);
+                }
             }
+            return 0;
         }
-        return 0;
-    }
-    case LWS_CALLBACK_HTTP_BODY_COMPLETION: {
-        auto it = exchanges_.find(wsi);
-        if (it == exchanges_.end()) return -1;
-        auto ex = it->second;
-        if (ex->phase != Phase::reading_body) return 0;
-        if (ex->too_large) {
-            respond(*ex, Response::error(413, "request body exceeds the limit of " +
-                                                  std::to_string(options_.max_body_bytes) + " bytes"));
-        } else {
-            dispatch(ex);
+        case LWS_CALLBACK_HTTP_BODY_COMPLETION: {
+            auto it = exchanges_.find(wsi);
+            if (it == exchanges_.end()) return -1;
+            auto ex = it->second;
+            if (ex->phase != Phase::reading_body) return 0;
+            if (ex->too_large) {
+                respond(*ex, Response::error(413, "request body exceeds the limit of " +
+                                                      std::to_string(options_.max_body_bytes) + " bytes"));
+            } else {
+                dispatch(ex);
+            }
+            return 0;
         }
-        return 0;
-    }
-    case LWS_CALLBACK_HTTP_WRITEABLE:
-        return on_writeable(wsi);
-    case LWS_CALLBACK_CLOSED_HTTP:
-        on_closed(wsi);
-        return 0;
-    default:
-        return 0;
+        case LWS_CALLBACK_HTTP_WRITEABLE:
+            return on_writeable(wsi);
+        case LWS_CALLBACK_CLOSED_HTTP:
+            on_closed(wsi);
+            return 0;
+        default:
+            return 0;
     }
 }
 
@@ -334,9 +340,11 @@ int HttpServer::on_request(lws* wsi, std::string path) {
     }
 
     // Query: lws has already percent-decoded each fragment and split on unescaped '&'.
-    std::vector<char> buf(static_cast<size_t>(std::max(lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS), 0)) + 1);
+    std::vector<char> buf(
+        static_cast<size_t>(std::max(lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS), 0)) + 1);
     for (int i = 0;; ++i) {
-        int n = lws_hdr_copy_fragment(wsi, buf.data(), static_cast<int>(buf.size()), WSI_TOKEN_HTTP_URI_ARGS, i);
+        int n =
+            lws_hdr_copy_fragment(wsi, buf.data(), static_cast<int>(buf.size()), WSI_TOKEN_HTTP_URI_ARGS, i);
         if (n < 0) break;
         if (n == 0) continue;
         std::string_view frag(buf.data(), static_cast<size_t>(n));
@@ -420,7 +428,8 @@ int HttpServer::on_request(lws* wsi, std::string path) {
     bool explicit_zero = false;
     if (cl) {
         const std::string& v = *cl;
-        if (v.empty() || v.size() > 18 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        if (v.empty() || v.size() > 18 ||
+            !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
             ex->close_after = true;
             respond(*ex, Response::error(400, "invalid Content-Length '" + v.substr(0, 32) + "'"));
             return 0;
@@ -429,12 +438,14 @@ int HttpServer::on_request(lws* wsi, std::string path) {
         explicit_zero = ex->declared_length == 0;
     } else if (req.method == "POST" || req.method == "PUT" || req.method == "PATCH") {
         ex->close_after = true;
-        respond(*ex, Response::error(411, req.method + " needs a Content-Length (chunked bodies are not accepted)"));
+        respond(*ex, Response::error(
+                         411, req.method + " needs a Content-Length (chunked bodies are not accepted)"));
         return 0;
     }
     if (ex->declared_length > options_.max_body_bytes) {
         ex->too_large = true;
-        // Reading (and discarding) a moderately oversized body lets the client see the 413; beyond that, close.
+        // Reading (and discarding) a moderately oversized body lets the client see the 413; beyond that,
+        // close.
         if (ex->declared_length > options_.max_body_bytes * 4 + (1 << 20)) {
             ex->close_after = true;
             respond(*ex, Response::error(413, "request body exceeds the limit of " +
@@ -463,7 +474,8 @@ void HttpServer::dispatch(const std::shared_ptr<Exchange>& ex) {
         std::map<std::string, std::string> params;
         if (!match(r.segments, segments, params)) continue;
         if (r.method != method) {
-            if (allowed.find(r.method) == std::string::npos) allowed += (allowed.empty() ? "" : ", ") + r.method;
+            if (allowed.find(r.method) == std::string::npos)
+                allowed += (allowed.empty() ? "" : ", ") + r.method;
             continue;
         }
         req.params = std::move(params);
@@ -499,8 +511,8 @@ void HttpServer::dispatch(const std::shared_ptr<Exchange>& ex) {
         }
     }
     if (!allowed.empty()) {
-        Response r = Response::error(405, "method " + req.method + " not allowed on " + req.path + " (allowed: " +
-                                              allowed + ")");
+        Response r = Response::error(
+            405, "method " + req.method + " not allowed on " + req.path + " (allowed: " + allowed + ")");
         r.headers.emplace_back("Allow", allowed);
         respond(*ex, std::move(r));
         return;
@@ -582,8 +594,8 @@ void HttpServer::start_sse(const std::shared_ptr<Exchange>& ex, const Route& rou
     try {
         route.sse_handler(ex->request, stream);
     } catch (const std::exception& e) {
-        LOG_LIMITED(cpe::log::Level::error, 10, 60, kTag, "SSE %s: handler threw: %s", ex->request.path.c_str(),
-                    e.what());
+        LOG_LIMITED(cpe::log::Level::error, 10, 60, kTag, "SSE %s: handler threw: %s",
+                    ex->request.path.c_str(), e.what());
         stream->close();
     }
 }
@@ -621,7 +633,8 @@ int HttpServer::on_writeable(lws* wsi) {
         SseStream& s = *ex->sse;
         if (!ex->headers_sent) {
             unsigned char* p = start;
-            if (lws_add_http_common_headers(wsi, 200, "text/event-stream", LWS_ILLEGAL_HTTP_CONTENT_LEN, &p, end) ||
+            if (lws_add_http_common_headers(wsi, 200, "text/event-stream", LWS_ILLEGAL_HTTP_CONTENT_LEN, &p,
+                                            end) ||
                 lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>("cache-control:"),
                                             reinterpret_cast<const unsigned char*>("no-cache"), 8, &p, end) ||
                 lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>("x-accel-buffering:"),
@@ -630,8 +643,8 @@ int HttpServer::on_writeable(lws* wsi) {
                 return -1;
             ex->headers_sent = true;
             s.started_ = true;
-            // Long-lived: give the header buffer back to lws's pool (what lws_http_mark_sse does on h1, without
-            // its h2-only complaint in the log).
+            // Long-lived: give the header buffer back to lws's pool (what lws_http_mark_sse does on h1,
+            // without its h2-only complaint in the log).
             lws_http_headers_detach(wsi);
             lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
             if (!s.queue_.empty() || s.closing_) lws_callback_on_writable(wsi);
@@ -671,8 +684,8 @@ int HttpServer::on_writeable(lws* wsi) {
         for (const auto& [k, v] : r.headers) {
             std::string name = text::lower(k) + ":";
             if (lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>(name.c_str()),
-                                            reinterpret_cast<const unsigned char*>(v.data()), static_cast<int>(v.size()),
-                                            &p, he))
+                                            reinterpret_cast<const unsigned char*>(v.data()),
+                                            static_cast<int>(v.size()), &p, he))
                 return -1;
         }
         if (ex->close_after &&
@@ -690,7 +703,8 @@ int HttpServer::on_writeable(lws* wsi) {
         std::memcpy(start, r.body.data() + ex->body_offset, n);
         ex->body_offset += n;
         const bool last = ex->body_offset >= r.body.size();
-        if (lws_write(wsi, start, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != static_cast<int>(n)) return -1;
+        if (lws_write(wsi, start, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != static_cast<int>(n))
+            return -1;
         if (!last) {
             lws_callback_on_writable(wsi);
             return 0;

@@ -25,12 +25,13 @@ struct ServerAnchor;
 }  // namespace detail
 
 struct HttpServerOptions {
-    std::string name = "http";            // vhost name, also used in log lines
+    std::string name = "http";               // vhost name, also used in log lines
     std::string bind_address = "127.0.0.1";  // "" = all addresses
-    int port = 0;                         // 0 = ephemeral; read port() after start()
-    size_t max_body_bytes = 1 << 20;      // larger request bodies get 413
-    uint64_t handler_timeout_ms = 30000;  // a handler that has not answered by then: 504
-    // TLS: cert + key make it HTTPS; with require_client_cert, clients must present a cert signed by tls_ca_path.
+    int port = 0;                            // 0 = ephemeral; read port() after start()
+    size_t max_body_bytes = 1 << 20;         // larger request bodies get 413
+    uint64_t handler_timeout_ms = 30000;     // a handler that has not answered by then: 504
+    // TLS: cert + key make it HTTPS; with require_client_cert, clients must present a cert signed by
+    // tls_ca_path.
     std::string tls_cert_path;
     std::string tls_key_path;
     std::string tls_ca_path;
@@ -38,9 +39,9 @@ struct HttpServerOptions {
     // Standard headers are always captured; non-standard ones only if listed here (lower-case): each program
     // names the ones it reads (the hub: its http.capture_headers).
     std::vector<std::string> capture_headers;
-    size_t sse_queue_limit = 256;         // per client; when full the oldest event is dropped
+    size_t sse_queue_limit = 256;           // per client; when full the oldest event is dropped
     size_t sse_max_queued_bytes = 1 << 20;  // per client; a client that lets more pile up is disconnected
-    uint64_t sse_keepalive_ms = 15000;    // a ": keep-alive" comment when idle this long
+    uint64_t sse_keepalive_ms = 15000;      // a ": keep-alive" comment when idle this long
     size_t max_static_file_bytes = 8 << 20;
     // Admission (see VhostOptions): connections per peer address (0 = no limit: an API behind a proxy sees
     // one address), and whether this server may use the loop's descriptor reserve (the API: yes).
@@ -51,23 +52,24 @@ struct HttpServerOptions {
 // Completes one request. Copyable; the first send() wins. After the client went away (or the handler
 // timed out) send() does nothing. Any thread: off the loop thread it posts to the loop.
 class Responder {
-public:
+  public:
     void send(Response response) const;
     void json(int status, std::string body) const { send(Response::json(status, std::move(body))); }
     void error(int status, std::string_view message) const { send(Response::error(status, message)); }
     // Loop thread: the client is still connected and no response was sent yet.
     bool pending() const;
 
-private:
+  private:
     friend class HttpServer;
-    Responder(EventLoop* loop, std::weak_ptr<detail::Exchange> exchange) : loop_(loop), ex_(std::move(exchange)) {}
+    Responder(EventLoop* loop, std::weak_ptr<detail::Exchange> exchange)
+        : loop_(loop), ex_(std::move(exchange)) {}
     EventLoop* loop_ = nullptr;
     std::weak_ptr<detail::Exchange> ex_;
 };
 
 // One Server-Sent Events client. Loop thread only.
 class SseStream {
-public:
+  public:
     // Queues "event: <event>\ndata: <line>…\n\n" ("event:" omitted when empty). False once closed.
     bool send(std::string_view event, std::string_view data);
     // Queues ": <text>\n\n".
@@ -87,7 +89,7 @@ public:
     // Called once when the connection ends (client left, close(), or server shutdown).
     void on_close(std::function<void()> fn) { on_close_ = std::move(fn); }
 
-private:
+  private:
     friend class HttpServer;
     bool enqueue(std::string message);
     void wake();
@@ -108,7 +110,7 @@ private:
 };
 
 class HttpServer {
-public:
+  public:
     using Handler = std::function<void(const Request&, Responder)>;
     using SseHandler = std::function<void(const Request&, std::shared_ptr<SseStream>)>;
 
@@ -130,7 +132,7 @@ public:
     int port() const { return port_; }
     size_t open_connections() const { return exchanges_.size(); }
 
-private:
+  private:
     struct Route {
         std::string method;
         std::vector<std::string> segments;
@@ -164,7 +166,8 @@ private:
     int port_ = 0;
     std::vector<Route> routes_;
     std::vector<StaticMount> mounts_;
-    std::unordered_map<lws*, std::shared_ptr<detail::Exchange>> exchanges_;  // the request in progress per connection
+    std::unordered_map<lws*, std::shared_ptr<detail::Exchange>>
+        exchanges_;  // the request in progress per connection
     std::vector<unsigned char> scratch_;
 };
 

@@ -20,8 +20,8 @@ struct Request {
     std::map<std::string, std::string> params;   // ":name" segments of the matched route
     std::map<std::string, std::string> headers;  // names lower-case; a repeated header's values comma-joined
     std::string body;
-    std::string peer;                            // the client's IP address
-    std::string client_cert_cn;                  // TLS: CN of a verified client certificate, else ""
+    std::string peer;            // the client's IP address
+    std::string client_cert_cn;  // TLS: CN of a verified client certificate, else ""
 
     // First value of a query key; nullopt if absent ("?refresh" gives an empty string).
     std::optional<std::string> query_value(std::string_view key) const;
@@ -40,7 +40,8 @@ struct Response {
     HeaderList headers;  // extra headers, e.g. {"Cache-Control", "no-store"}
 
     static Response json(int status, std::string body);
-    static Response text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+    static Response text(int status, std::string body,
+                         std::string content_type = "text/plain; charset=utf-8");
     // {"error": message, "status": status}
     static Response error(int status, std::string_view message);
 };

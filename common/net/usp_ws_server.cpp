@@ -12,7 +12,7 @@ constexpr const char* kSubprotocol = "v1.usp";
 constexpr uint16_t kCloseNormal = 1000;
 constexpr uint16_t kCloseUnsupportedData = 1003;  // RFC 6455 "cannot accept this type of data"
 constexpr uint16_t kClosePolicy = 1008;
-constexpr size_t kCloseReasonMax = 120;           // a close frame carries at most 123 bytes of reason
+constexpr size_t kCloseReasonMax = 120;  // a close frame carries at most 123 bytes of reason
 }  // namespace
 
 UspWsServer::UspWsServer(EventLoop& loop, UspWsServerOptions options, UspWsRule& rule)
@@ -22,13 +22,16 @@ UspWsServer::UspWsServer(EventLoop& loop, UspWsServerOptions options, UspWsRule&
 
 UspWsServer::~UspWsServer() {
     anchor_->self = nullptr;  // lws may still call the protocol while the context closes the connections
-    for (auto& [wsi, s] : sessions_) lws_set_timeout(wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+    for (auto& [wsi, s] : sessions_)
+        lws_set_timeout(wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
     sessions_.clear();
     by_id_.clear();
     if (vhost_) lws_vhost_destroy(vhost_);
 }
 
-std::string UspWsServer::shown(const std::string& id) const { return printable(id, options_.shown_id_max); }
+std::string UspWsServer::shown(const std::string& id) const {
+    return printable(id, options_.shown_id_max);
+}
 
 Status UspWsServer::start() {
     if (vhost_) return make_error(Errc::invalid_argument, "USP WebSocket server: already started");
@@ -50,7 +53,8 @@ Status UspWsServer::start() {
     vo.keep_alive = anchor_;
     auto vh = loop_.create_vhost(std::move(vo));
     if (!vh) {
-        std::string what = "USP WebSocket server on " + options_.bind_address + ":" + std::to_string(options_.port);
+        std::string what =
+            "USP WebSocket server on " + options_.bind_address + ":" + std::to_string(options_.port);
         if (!options_.tls.cert_file.empty())
             what += " (TLS files " + options_.tls.cert_file + ", " + options_.tls.key_file +
                     (options_.tls.ca_file.empty() ? "" : ", " + options_.tls.ca_file) + ")";
@@ -74,9 +78,11 @@ size_t UspWsServer::queued_records(const std::string& id) const {
 
 Status UspWsServer::send(const std::string& id, std::span<const uint8_t> record) {
     auto it = by_id_.find(id);
-    if (it == by_id_.end()) return make_error(Errc::unavailable, options_.peer_noun + " '" + id + "' is not connected");
+    if (it == by_id_.end())
+        return make_error(Errc::unavailable, options_.peer_noun + " '" + id + "' is not connected");
     UspWsSession& s = *it->second;
-    if (s.close_code) return make_error(Errc::unavailable, options_.peer_noun + " '" + id + "': connection closing");
+    if (s.close_code)
+        return make_error(Errc::unavailable, options_.peer_noun + " '" + id + "': connection closing");
     if (options_.max_queue_records && s.out.size() >= options_.max_queue_records)
         return make_error(Errc::too_large, options_.peer_noun + " '" + id + "': send queue full (" +
                                                std::to_string(s.out.size()) + " records waiting)");
@@ -117,54 +123,57 @@ void UspWsServer::stop(std::string reason, std::function<void()> done) {
 
 void UspWsServer::refuse(lws* wsi, const std::string& why) {
     ++counters_.refused;
-    LOG_LIMITED(log::Level::warn, 10, 60, options_.log_tag.c_str(),
-                "refused connection from %s: %s", peer_address(wsi).c_str(), why.c_str());
+    LOG_LIMITED(log::Level::warn, 10, 60, options_.log_tag.c_str(), "refused connection from %s: %s",
+                peer_address(wsi).c_str(), why.c_str());
 }
 
 int UspWsServer::callback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in, size_t len) {
-    return dispatch_to_owner<Anchor>(wsi, reason,
-                                     [&](UspWsServer& self) { return self.on_callback(wsi, reason, in, len); });
+    return dispatch_to_owner<Anchor>(
+        wsi, reason, [&](UspWsServer& self) { return self.on_callback(wsi, reason, in, len); });
 }
 
 int UspWsServer::on_callback(lws* wsi, lws_callback_reasons reason, void* in, size_t len) {
     switch (reason) {
-    case LWS_CALLBACK_HTTP:
-        refuse(wsi, "plain HTTP request (a " + options_.peer_noun + " opens a WebSocket with subprotocol v1.usp)");
-        if (lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST, "USP WebSocket endpoint: upgrade with v1.usp"))
-            return -1;
-        return lws_http_transaction_completed(wsi) ? -1 : 0;
-    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        return on_filter(wsi, static_cast<const char*>(in));
-    case LWS_CALLBACK_ADD_HEADERS: {
-        // TR-369: the server echoes bbf-usp-protocol only when the client offered it.
-        auto it = sessions_.find(wsi);
-        if (it == sessions_.end() || !it->second->offered_extension) return 0;
-        auto* args = static_cast<lws_process_html_args*>(in);
-        const std::string line = "Sec-WebSocket-Extensions: bbf-usp-protocol; eid=\"" + options_.local_id + "\"\r\n";
-        if (args->max_len < 0 || line.size() >= static_cast<size_t>(args->max_len)) return 0;
-        std::memcpy(args->p, line.data(), line.size());
-        args->p += line.size();
-        args->max_len -= static_cast<int>(line.size());
-        return 0;
-    }
-    case LWS_CALLBACK_ESTABLISHED:
-        return on_established(wsi);
-    case LWS_CALLBACK_RECEIVE: {
-        auto it = sessions_.find(wsi);
-        if (it == sessions_.end()) return -1;
-        return on_receive(wsi, *it->second, in, len);
-    }
-    case LWS_CALLBACK_SERVER_WRITEABLE: {
-        auto it = sessions_.find(wsi);
-        if (it == sessions_.end()) return -1;
-        return on_writeable(wsi, *it->second);
-    }
-    case LWS_CALLBACK_CLOSED:
-    case LWS_CALLBACK_WSI_DESTROY:
-        on_closed(wsi);
-        return 0;
-    default:
-        return 0;
+        case LWS_CALLBACK_HTTP:
+            refuse(wsi, "plain HTTP request (a " + options_.peer_noun +
+                            " opens a WebSocket with subprotocol v1.usp)");
+            if (lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST,
+                                       "USP WebSocket endpoint: upgrade with v1.usp"))
+                return -1;
+            return lws_http_transaction_completed(wsi) ? -1 : 0;
+        case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+            return on_filter(wsi, static_cast<const char*>(in));
+        case LWS_CALLBACK_ADD_HEADERS: {
+            // TR-369: the server echoes bbf-usp-protocol only when the client offered it.
+            auto it = sessions_.find(wsi);
+            if (it == sessions_.end() || !it->second->offered_extension) return 0;
+            auto* args = static_cast<lws_process_html_args*>(in);
+            const std::string line =
+                "Sec-WebSocket-Extensions: bbf-usp-protocol; eid=\"" + options_.local_id + "\"\r\n";
+            if (args->max_len < 0 || line.size() >= static_cast<size_t>(args->max_len)) return 0;
+            std::memcpy(args->p, line.data(), line.size());
+            args->p += line.size();
+            args->max_len -= static_cast<int>(line.size());
+            return 0;
+        }
+        case LWS_CALLBACK_ESTABLISHED:
+            return on_established(wsi);
+        case LWS_CALLBACK_RECEIVE: {
+            auto it = sessions_.find(wsi);
+            if (it == sessions_.end()) return -1;
+            return on_receive(wsi, *it->second, in, len);
+        }
+        case LWS_CALLBACK_SERVER_WRITEABLE: {
+            auto it = sessions_.find(wsi);
+            if (it == sessions_.end()) return -1;
+            return on_writeable(wsi, *it->second);
+        }
+        case LWS_CALLBACK_CLOSED:
+        case LWS_CALLBACK_WSI_DESTROY:
+            on_closed(wsi);
+            return 0;
+        default:
+            return 0;
     }
 }
 
@@ -172,7 +181,8 @@ int UspWsServer::on_filter(lws* wsi, const char* subprotocols) {
     if (stopping_) return -1;
     const std::string offered = subprotocols ? subprotocols : "";
     if (!header_list_has(offered, kSubprotocol)) {
-        refuse(wsi, "no 'v1.usp' in Sec-WebSocket-Protocol ('" + printable(offered, options_.shown_id_max) + "')");
+        refuse(wsi,
+               "no 'v1.usp' in Sec-WebSocket-Protocol ('" + printable(offered, options_.shown_id_max) + "')");
         return -1;
     }
     if (!options_.path.empty()) {
@@ -217,8 +227,9 @@ int UspWsServer::on_filter(lws* wsi, const char* subprotocols) {
     // The same id reconnecting replaces its old connection, so it does not count against the limit.
     const size_t others = sessions_.size() - (live != by_id_.end() ? 1 : 0);
     if (options_.max_connections && others >= options_.max_connections) {
-        refuse(wsi, options_.peer_noun + " '" + shown(s->id) + "': already " + std::to_string(sessions_.size()) +
-                        " connections (the limit is " + std::to_string(options_.max_connections) + ")");
+        refuse(wsi, options_.peer_noun + " '" + shown(s->id) + "': already " +
+                        std::to_string(sessions_.size()) + " connections (the limit is " +
+                        std::to_string(options_.max_connections) + ")");
         return -1;
     }
     s->offered_extension = header_list_has(header_value(wsi, WSI_TOKEN_EXTENSIONS), "bbf-usp-protocol");
@@ -256,8 +267,8 @@ int UspWsServer::on_established(lws* wsi) {
     if (options_.first_record_timeout_s)
         lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, static_cast<int>(options_.first_record_timeout_s));
     if (options_.log_connections)
-        LOG_INFO(options_.log_tag.c_str(), "USP server: %s '%s' connected from %s", options_.peer_noun.c_str(),
-                 shown(s.id).c_str(), s.peer.c_str());
+        LOG_INFO(options_.log_tag.c_str(), "USP server: %s '%s' connected from %s",
+                 options_.peer_noun.c_str(), shown(s.id).c_str(), s.peer.c_str());
     rule_.connected(s);
     return 0;
 }
@@ -266,13 +277,14 @@ int UspWsServer::on_receive(lws* wsi, UspWsSession& s, const void* in, size_t le
     auto close_with = [&](const UspWsVerdict& v) {
         if (!v.quiet) {
             ++counters_.bad_records;
-            LOG_LIMITED(log::Level::warn, 10, 60, options_.log_tag.c_str(), "%s '%s': %s (from %s): closing (%u)",
-                        options_.peer_noun.c_str(), shown(s.id).c_str(), v.reason.c_str(), s.peer.c_str(),
-                        v.close_code);
+            LOG_LIMITED(log::Level::warn, 10, 60, options_.log_tag.c_str(),
+                        "%s '%s': %s (from %s): closing (%u)", options_.peer_noun.c_str(),
+                        shown(s.id).c_str(), v.reason.c_str(), s.peer.c_str(), v.close_code);
         }
         std::string reason = v.reason.substr(0, kCloseReasonMax);
         lws_close_reason(wsi, static_cast<lws_close_status>(v.close_code),
-                         reason.empty() ? nullptr : reinterpret_cast<unsigned char*>(reason.data()), reason.size());
+                         reason.empty() ? nullptr : reinterpret_cast<unsigned char*>(reason.data()),
+                         reason.size());
         return -1;
     };
     if (!s.current || s.close_code) return 0;  // replaced or closing: the rest is ignored
@@ -281,7 +293,8 @@ int UspWsServer::on_receive(lws* wsi, UspWsSession& s, const void* in, size_t le
         return close_with({kCloseUnsupportedData, "text frame (USP records are binary)", false});
     if (s.rx.size() + len > options_.max_record_bytes)
         return close_with({kCloseUnsupportedData,
-                           "record over the limit of " + std::to_string(options_.max_record_bytes) + " bytes", false});
+                           "record over the limit of " + std::to_string(options_.max_record_bytes) + " bytes",
+                           false});
     const auto* bytes = static_cast<const uint8_t*>(in);
     s.rx.insert(s.rx.end(), bytes, bytes + len);
     if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) != 0) return 0;

@@ -1,6 +1,5 @@
-// Small helpers for the servers on lws (the USP WebSocket server, the HTTP server): headers, peers, log-safe text,
-// and the one protocol callback trampoline.
-// Loop thread only, like every lws call.
+// Small helpers for the servers on lws (the USP WebSocket server, the HTTP server): headers, peers, log-safe
+// text, and the one protocol callback trampoline. Loop thread only, like every lws call.
 #pragma once
 
 #include <libwebsockets.h>
@@ -23,8 +22,9 @@ std::string printable(std::string_view text, size_t max);
 // connection's traffic, 0 for the rest.
 int owner_gone(lws_callback_reasons reason);
 
-// The one lws protocol trampoline. A protocol's `user` points at an anchor `{T* self}` that the vhost keeps alive
-// (VhostOptions::keep_alive) and the owner nulls when it goes; `fn(*self)` handles the callback while it lives.
+// The one lws protocol trampoline. A protocol's `user` points at an anchor `{T* self}` that the vhost keeps
+// alive (VhostOptions::keep_alive) and the owner nulls when it goes; `fn(*self)` handles the callback while
+// it lives.
 template <typename Anchor, typename Fn>
 int dispatch_to_owner(lws* wsi, lws_callback_reasons reason, Fn&& fn) {
     const lws_protocols* proto = lws_get_protocol(wsi);

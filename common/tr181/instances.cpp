@@ -91,7 +91,8 @@ Status InstanceNumbers::load(std::string_view text) {
     std::map<std::string, TableState, std::less<>> tables;
     size_t line_no = 0;
     auto bad = [&](const char* what) {
-        return make_error(Errc::parse_error, "instance numbers, line " + std::to_string(line_no) + ": " + what);
+        return make_error(Errc::parse_error,
+                          "instance numbers, line " + std::to_string(line_no) + ": " + what);
     };
     while (!text.empty()) {
         size_t nl = text.find('\n');
@@ -106,7 +107,8 @@ Status InstanceNumbers::load(std::string_view text) {
         auto f = fields(line, 4);
         const bool next_line = f[0] == "N" && f.size() == 3;
         const bool key_line = f[0] == "K" && f.size() == 4;
-        if (!next_line && !key_line) return bad("expected 'N<TAB>table<TAB>next' or 'K<TAB>table<TAB>number<TAB>key'");
+        if (!next_line && !key_line)
+            return bad("expected 'N<TAB>table<TAB>next' or 'K<TAB>table<TAB>number<TAB>key'");
         if (f[1].empty() || f[1].back() != '.') return bad("the table path must end with '.'");
         uint32_t n = 0;
         if (!parse_number(f[2], n)) return bad("not an instance number (1..4294967295)");

@@ -16,7 +16,7 @@
 namespace cpe::tr181 {
 
 class InstanceNumbers {
-public:
+  public:
     explicit InstanceNumbers(size_t max_keys_per_table = 512, uint64_t max_idle_refreshes = 64)
         : max_keys_(max_keys_per_table), max_idle_(max_idle_refreshes) {}
 
@@ -38,7 +38,7 @@ public:
     static constexpr size_t kMaxTables = 256;
     size_t key_count(std::string_view table_path) const;
 
-private:
+  private:
     struct Entry {
         uint32_t number;
         uint64_t last_seen;

@@ -5,8 +5,12 @@
 namespace cpe::tr181 {
 namespace {
 
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_alpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 constexpr size_t kMaxPathLength = 1024;
 constexpr size_t kMaxSegments = 32;
@@ -27,7 +31,8 @@ Result<Path> Path::parse(std::string_view text) {
         return make_error(Errc::invalid_argument, "invalid path '" + shown + "': " + why);
     };
     if (text.empty()) return fail("empty path");
-    if (text.size() > kMaxPathLength) return fail("longer than " + std::to_string(kMaxPathLength) + " characters");
+    if (text.size() > kMaxPathLength)
+        return fail("longer than " + std::to_string(kMaxPathLength) + " characters");
 
     Path path;
     path.partial_ = text.back() == '.';
@@ -47,7 +52,8 @@ Result<Path> Path::parse(std::string_view text) {
         } else if (part == "{i}") {
             seg.kind = Segment::Kind::placeholder;
         } else if (is_digit(part[0])) {
-            if (part[0] == '0') return fail(where + " '" + std::string(part) + "' is not a valid instance number");
+            if (part[0] == '0')
+                return fail(where + " '" + std::string(part) + "' is not a valid instance number");
             uint32_t n = 0;
             auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), n);
             if (ec != std::errc() || ptr != part.data() + part.size())
@@ -69,7 +75,8 @@ Result<Path> Path::parse(std::string_view text) {
              seg.kind == Segment::Kind::event) &&
             !is_valid_name(seg.name))
             return fail(where + " '" + std::string(part) + "' is not a valid name");
-        if ((seg.kind == Segment::Kind::command || seg.kind == Segment::Kind::event) && (!last || path.partial_))
+        if ((seg.kind == Segment::Kind::command || seg.kind == Segment::Kind::event) &&
+            (!last || path.partial_))
             return fail(where + " '" + std::string(part) + "': a command or event must be the last segment");
         if (index == 1 && (seg.kind != Segment::Kind::name || seg.name != "Device"))
             return fail("must start with 'Device'");
@@ -99,12 +106,24 @@ std::string render(const std::vector<Segment>& segments, bool partial, bool supp
         const Segment& s = segments[i];
         if (i) out += '.';
         switch (s.kind) {
-            case Segment::Kind::name: out += s.name; break;
-            case Segment::Kind::instance: out += supported ? "{i}" : std::to_string(s.instance); break;
-            case Segment::Kind::wildcard: out += supported ? "{i}" : "*"; break;
-            case Segment::Kind::placeholder: out += "{i}"; break;
-            case Segment::Kind::command: out += s.name + "()"; break;
-            case Segment::Kind::event: out += s.name + "!"; break;
+            case Segment::Kind::name:
+                out += s.name;
+                break;
+            case Segment::Kind::instance:
+                out += supported ? "{i}" : std::to_string(s.instance);
+                break;
+            case Segment::Kind::wildcard:
+                out += supported ? "{i}" : "*";
+                break;
+            case Segment::Kind::placeholder:
+                out += "{i}";
+                break;
+            case Segment::Kind::command:
+                out += s.name + "()";
+                break;
+            case Segment::Kind::event:
+                out += s.name + "!";
+                break;
         }
     }
     if (partial) out += '.';
@@ -112,8 +131,12 @@ std::string render(const std::vector<Segment>& segments, bool partial, bool supp
 }
 }  // namespace
 
-std::string Path::str() const { return render(segments_, partial_, false); }
-std::string Path::supported_form() const { return render(segments_, partial_, true); }
+std::string Path::str() const {
+    return render(segments_, partial_, false);
+}
+std::string Path::supported_form() const {
+    return render(segments_, partial_, true);
+}
 
 std::string instance_path(std::string_view table_path, uint32_t instance) {
     std::string out(table_path);

@@ -23,7 +23,7 @@ struct Segment {
 };
 
 class Path {
-public:
+  public:
     // Parses and validates. The error names the offending segment and its position, e.g.
     // "invalid path 'Device.Hosts..Host': segment 3 is empty".
     static Result<Path> parse(std::string_view text);
@@ -38,7 +38,7 @@ public:
     // The supported-model form: instance numbers and wildcards become "{i}".
     std::string supported_form() const;
 
-private:
+  private:
     std::vector<Segment> segments_;
     bool partial_ = false;
 };

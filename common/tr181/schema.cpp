@@ -61,7 +61,8 @@ Result<Schema> Schema::parse(std::string_view text, std::string_view what) {
         auto words = split_words(line);
         if (words.empty()) continue;
         auto fail = [&](const std::string& why) {
-            return make_error(Errc::parse_error, std::string(what) + ":" + std::to_string(line_no) + ": " + why);
+            return make_error(Errc::parse_error,
+                              std::string(what) + ":" + std::to_string(line_no) + ": " + why);
         };
         const std::string_view kind = words[0];
         if (kind == "object") {
@@ -87,7 +88,8 @@ Result<Schema> Schema::parse(std::string_view text, std::string_view what) {
         } else if (kind == "param") {
             if (!current) return fail("param before any object");
             if (words.size() < 3) return fail("param needs a name and a type");
-            if (!is_valid_name(words[1])) return fail("invalid parameter name '" + std::string(words[1]) + "'");
+            if (!is_valid_name(words[1]))
+                return fail("invalid parameter name '" + std::string(words[1]) + "'");
             auto type = type_from_name(words[2]);
             if (!type) return fail(type.error().message);
             ParamDef p{std::string(words[1]), *type, false};
@@ -98,7 +100,8 @@ Result<Schema> Schema::parse(std::string_view text, std::string_view what) {
                     return fail("unknown param attribute '" + std::string(words[i]) + "'");
                 }
             }
-            if (current->param(p.name)) return fail("param " + p.name + " declared twice in " + current->path);
+            if (current->param(p.name))
+                return fail("param " + p.name + " declared twice in " + current->path);
             current->params.push_back(std::move(p));
         } else if (kind == "command" || kind == "event") {
             if (words.size() < 2) return fail(std::string(kind) + " needs a path");
@@ -111,7 +114,8 @@ Result<Schema> Schema::parse(std::string_view text, std::string_view what) {
             ObjectDef* owner = nullptr;
             for (ObjectDef& o : schema.objects_)
                 if (o.path == parent) owner = &o;
-            if (!owner) return fail("no object " + std::string(parent) + " declared before " + std::string(words[1]));
+            if (!owner)
+                return fail("no object " + std::string(parent) + " declared before " + std::string(words[1]));
             if (kind == "command") {
                 CommandDef c{std::string(name), false, {}, {}};
                 for (size_t i = 2; i < words.size(); ++i) {
@@ -157,11 +161,14 @@ Status Schema::check(const Path& path) const {
         if (object(form)) return {};
         // "Device.Hosts.Host." names the table whose instances are "Device.Hosts.Host.{i}."
         if (object(form + "{i}.")) return {};
-        return make_error(Errc::not_found, "object " + path.str() + " is not part of the supported data model");
+        return make_error(Errc::not_found,
+                          "object " + path.str() + " is not part of the supported data model");
     }
     auto [parent, name] = split_last(form);
     const ObjectDef* obj = object(parent);
-    if (!obj) return make_error(Errc::not_found, "object " + std::string(parent) + " is not part of the supported data model");
+    if (!obj)
+        return make_error(Errc::not_found,
+                          "object " + std::string(parent) + " is not part of the supported data model");
     if (path.is_command()) {
         for (const CommandDef& c : obj->commands)
             if (c.name == std::string(name)) return {};
@@ -173,7 +180,8 @@ Status Schema::check(const Path& path) const {
         return make_error(Errc::not_found, "event " + path.str() + " is not supported");
     }
     if (obj->param(name)) return {};
-    return make_error(Errc::not_found, "parameter " + path.str() + " is not part of the supported data model");
+    return make_error(Errc::not_found,
+                      "parameter " + path.str() + " is not part of the supported data model");
 }
 
 Status Schema::validate(const Tree& tree) const {

@@ -49,7 +49,7 @@ struct ObjectDef {
 };
 
 class Schema {
-public:
+  public:
     // `what` names the text in errors ("device.tr181"); errors give the line number.
     static Result<Schema> parse(std::string_view text, std::string_view what);
 
@@ -62,7 +62,7 @@ public:
     // Every parameter of `tree` is declared with the same type; the error lists the first few that are not.
     Status validate(const Tree& tree) const;
 
-private:
+  private:
     std::vector<ObjectDef> objects_;
 };
 

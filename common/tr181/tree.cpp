@@ -61,13 +61,16 @@ void walk(const Object& obj, const std::string& prefix,
     for (const auto& [name, value] : obj.params()) fn(prefix + name, value);
     for (const auto& [name, child] : obj.children()) walk(child, prefix + name + ".", fn);
     for (const auto& [name, table] : obj.tables())
-        for (const auto& [n, inst] : table.instances()) walk(inst, prefix + name + "." + std::to_string(n) + ".", fn);
+        for (const auto& [n, inst] : table.instances())
+            walk(inst, prefix + name + "." + std::to_string(n) + ".", fn);
 }
 
-Error missing(const std::string& what) { return make_error(Errc::not_found, what + " does not exist"); }
+Error missing(const std::string& what) {
+    return make_error(Errc::not_found, what + " does not exist");
+}
 
-// A missing object instance carries its USP code (7016) so a USP answer need not tell it from a missing parameter
-// by the wording.
+// A missing object instance carries its USP code (7016) so a USP answer need not tell it from a missing
+// parameter by the wording.
 Error missing_object(const std::string& path) {
     return missing("object " + path).with_usp_error(usp::err::object_does_not_exist);
 }
@@ -92,9 +95,10 @@ Result<std::vector<Cursor>> resolve(const Object& root, const Path& path, size_t
                     for (const auto& [n, inst] : c.table->instances())
                         next.push_back({&inst, nullptr, c.prefix + std::to_string(n) + "."});
                 } else {
-                    return make_error(Errc::invalid_argument, "path " + path.str() + ": " + c.prefix +
-                                                                  " is a multi-instance object: expected an instance "
-                                                                  "number or '*' after it");
+                    return make_error(Errc::invalid_argument,
+                                      "path " + path.str() + ": " + c.prefix +
+                                          " is a multi-instance object: expected an instance "
+                                          "number or '*' after it");
                 }
                 continue;
             }
@@ -122,7 +126,8 @@ Result<std::vector<ParamEntry>> Tree::get(const Path& path, unsigned max_depth) 
     std::vector<ParamEntry> out;
     const auto& segs = path.segments();
     if (path.is_command() || path.is_event())
-        return make_error(Errc::invalid_argument, "path " + path.str() + " names a command or event, not a parameter");
+        return make_error(Errc::invalid_argument,
+                          "path " + path.str() + " names a command or event, not a parameter");
     if (path.is_partial()) {
         auto cursors = resolve(root_, path, segs.size());
         if (!cursors) return cursors.error();
@@ -141,15 +146,17 @@ Result<std::vector<ParamEntry>> Tree::get(const Path& path, unsigned max_depth) 
     const std::string& name = segs.back().name;
     for (const Cursor& c : *cursors) {
         if (!c.object) {
-            return make_error(Errc::invalid_argument, "path " + path.str() + ": " + c.prefix +
-                                                          " is a multi-instance object: expected an instance number");
+            return make_error(Errc::invalid_argument,
+                              "path " + path.str() + ": " + c.prefix +
+                                  " is a multi-instance object: expected an instance number");
         }
         if (const Value* v = c.object->param(name)) {
             out.push_back({c.prefix + name, v});
         } else if (!path.has_wildcard()) {
             if (c.object->find_child(name) || c.object->find_table(name))
-                return make_error(Errc::invalid_argument,
-                                  "path " + path.str() + " names an object: end it with '.' to get its parameters");
+                return make_error(
+                    Errc::invalid_argument,
+                    "path " + path.str() + " names an object: end it with '.' to get its parameters");
             return missing("parameter " + c.prefix + name);
         }
     }
@@ -157,7 +164,8 @@ Result<std::vector<ParamEntry>> Tree::get(const Path& path, unsigned max_depth) 
 }
 
 Result<std::vector<InstanceEntry>> Tree::resolve_objects(const Path& path) const {
-    if (!path.is_partial()) return make_error(Errc::invalid_argument, "path " + path.str() + " is not an object path (add '.')");
+    if (!path.is_partial())
+        return make_error(Errc::invalid_argument, "path " + path.str() + " is not an object path (add '.')");
     auto cursors = resolve(root_, path, path.segments().size());
     if (!cursors) return cursors.error();
     std::vector<InstanceEntry> out;
@@ -165,14 +173,16 @@ Result<std::vector<InstanceEntry>> Tree::resolve_objects(const Path& path) const
         if (c.object) {
             out.push_back({c.prefix, c.object});
         } else {
-            for (const auto& [n, inst] : c.table->instances()) out.push_back({c.prefix + std::to_string(n) + ".", &inst});
+            for (const auto& [n, inst] : c.table->instances())
+                out.push_back({c.prefix + std::to_string(n) + ".", &inst});
         }
     }
     return out;
 }
 
 namespace {
-void collect_instances(const Object& obj, const std::string& prefix, bool recurse, std::vector<InstanceEntry>& out) {
+void collect_instances(const Object& obj, const std::string& prefix, bool recurse,
+                       std::vector<InstanceEntry>& out) {
     for (const auto& [name, child] : obj.children())
         if (recurse) collect_instances(child, prefix + name + ".", recurse, out);
     for (const auto& [name, table] : obj.tables()) {
@@ -186,7 +196,8 @@ void collect_instances(const Object& obj, const std::string& prefix, bool recurs
 }  // namespace
 
 Result<std::vector<InstanceEntry>> Tree::instances(const Path& path, bool first_level_only) const {
-    if (!path.is_partial()) return make_error(Errc::invalid_argument, "path " + path.str() + " is not an object path (add '.')");
+    if (!path.is_partial())
+        return make_error(Errc::invalid_argument, "path " + path.str() + " is not an object path (add '.')");
     auto cursors = resolve(root_, path, path.segments().size());
     if (!cursors) return cursors.error();
     std::vector<InstanceEntry> out;

@@ -20,8 +20,10 @@ namespace cpe::tr181 {
 class Table;
 
 class Object {
-public:
-    void set(std::string_view name, Value value) { params_.insert_or_assign(std::string(name), std::move(value)); }
+  public:
+    void set(std::string_view name, Value value) {
+        params_.insert_or_assign(std::string(name), std::move(value));
+    }
     const Value* param(std::string_view name) const;
     Object& child(std::string_view name);
     Table& table(std::string_view name);
@@ -33,35 +35,35 @@ public:
     const std::map<std::string, Table, std::less<>>& tables() const { return tables_; }
     bool empty() const { return params_.empty() && children_.empty() && tables_.empty(); }
 
-private:
+  private:
     std::map<std::string, Value, std::less<>> params_;
     std::map<std::string, Object, std::less<>> children_;
     std::map<std::string, Table, std::less<>> tables_;
 };
 
 class Table {
-public:
+  public:
     Object& add(uint32_t instance) { return instances_[instance]; }
     const Object* find(uint32_t instance) const;
     const std::map<uint32_t, Object>& instances() const { return instances_; }
     size_t size() const { return instances_.size(); }
 
-private:
+  private:
     std::map<uint32_t, Object> instances_;
 };
 
 struct ParamEntry {
-    std::string path;     // full parameter path
-    const Value* value;   // points into the tree: valid while the tree lives unchanged
+    std::string path;    // full parameter path
+    const Value* value;  // points into the tree: valid while the tree lives unchanged
 };
 
 struct InstanceEntry {
-    std::string path;     // "Device.Hosts.Host.3."
+    std::string path;  // "Device.Hosts.Host.3."
     const Object* object;
 };
 
 class Tree {
-public:
+  public:
     Object& root() { return root_; }  // the "Device." object
     const Object& root() const { return root_; }
 
@@ -82,7 +84,7 @@ public:
     // change detection use.
     void for_each_param(const std::function<void(const std::string& path, const Value& value)>& fn) const;
 
-private:
+  private:
     Object root_;
 };
 

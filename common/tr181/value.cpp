@@ -13,10 +13,11 @@ struct TypeName {
     const char* name;
 };
 constexpr TypeName kTypeNames[] = {
-    {Type::string, "string"},      {Type::boolean, "boolean"},           {Type::int_, "int"},
-    {Type::unsigned_int, "unsignedInt"}, {Type::long_, "long"},          {Type::unsigned_long, "unsignedLong"},
-    {Type::date_time, "dateTime"}, {Type::dbm1000, "Dbm1000"},           {Type::base64, "base64"},
-    {Type::hex_binary, "hexBinary"},
+    {Type::string, "string"},      {Type::boolean, "boolean"},
+    {Type::int_, "int"},           {Type::unsigned_int, "unsignedInt"},
+    {Type::long_, "long"},         {Type::unsigned_long, "unsignedLong"},
+    {Type::date_time, "dateTime"}, {Type::dbm1000, "Dbm1000"},
+    {Type::base64, "base64"},      {Type::hex_binary, "hexBinary"},
 };
 
 // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's civil-calendar arithmetic, restated).
@@ -57,8 +58,8 @@ std::string format_date_time(int64_t epoch_s) {
     tm utc{};
     if (!gmtime_r(&t, &utc)) return "0001-01-01T00:00:00Z";
     char buf[64];
-    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
-             utc.tm_hour, utc.tm_min, utc.tm_sec);
+    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", utc.tm_year + 1900, utc.tm_mon + 1,
+             utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
     return buf;
 }
 
@@ -68,7 +69,8 @@ Result<int64_t> parse_date_time(std::string_view text) {
     };
     if (text == "0001-01-01T00:00:00Z") return kUnknownTime;
     if (text == "9999-12-31T23:59:59Z") return kInfiniteTime;
-    if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':')
+    if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+        text[16] != ':')
         return fail();
     int64_t year = 0;
     unsigned mon = 0, day = 0, hh = 0, mm = 0, ss = 0;
@@ -88,7 +90,8 @@ Result<int64_t> parse_date_time(std::string_view text) {
     if (tail == "Z") {
     } else if (tail.size() == 6 && (tail[0] == '+' || tail[0] == '-') && tail[3] == ':') {
         unsigned oh = 0, om = 0;
-        if (!parse_number(tail.substr(1, 2), oh) || !parse_number(tail.substr(4, 2), om) || oh > 23 || om > 59)
+        if (!parse_number(tail.substr(1, 2), oh) || !parse_number(tail.substr(4, 2), om) || oh > 23 ||
+            om > 59)
             return fail();
         offset = (oh * 3600 + om * 60) * (tail[0] == '+' ? 1 : -1);
     } else {
@@ -101,14 +104,19 @@ std::string Value::to_string() const {
     switch (type_) {
         case Type::string:
         case Type::base64:
-        case Type::hex_binary: return std::get<std::string>(data_);
-        case Type::boolean: return std::get<bool>(data_) ? "true" : "false";
+        case Type::hex_binary:
+            return std::get<std::string>(data_);
+        case Type::boolean:
+            return std::get<bool>(data_) ? "true" : "false";
         case Type::int_:
         case Type::long_:
-        case Type::dbm1000: return std::to_string(std::get<int64_t>(data_));
+        case Type::dbm1000:
+            return std::to_string(std::get<int64_t>(data_));
         case Type::unsigned_int:
-        case Type::unsigned_long: return std::to_string(std::get<uint64_t>(data_));
-        case Type::date_time: return format_date_time(std::get<int64_t>(data_));
+        case Type::unsigned_long:
+            return std::to_string(std::get<uint64_t>(data_));
+        case Type::date_time:
+            return format_date_time(std::get<int64_t>(data_));
     }
     return {};
 }
@@ -116,12 +124,15 @@ std::string Value::to_string() const {
 Result<Value> Value::parse(Type type, std::string_view text) {
     auto fail = [&](const char* why) {
         return make_error(Errc::parse_error, std::string("invalid ") + type_name(type) + " '" +
-                                                 std::string(text.substr(0, 40)) + "'" + (why[0] ? ": " : "") + why);
+                                                 std::string(text.substr(0, 40)) + "'" +
+                                                 (why[0] ? ": " : "") + why);
     };
     switch (type) {
-        case Type::string: return Value::string(std::string(text));
+        case Type::string:
+            return Value::string(std::string(text));
         case Type::base64:
-        case Type::hex_binary: return Value(type, std::string(text));
+        case Type::hex_binary:
+            return Value(type, std::string(text));
         case Type::boolean:
             if (text == "true" || text == "1") return Value::boolean(true);
             if (text == "false" || text == "0") return Value::boolean(false);

@@ -10,9 +10,20 @@
 
 namespace cpe::tr181 {
 
-enum class Type : uint8_t { string, boolean, int_, unsigned_int, long_, unsigned_long, date_time, dbm1000, base64, hex_binary };
+enum class Type : uint8_t {
+    string,
+    boolean,
+    int_,
+    unsigned_int,
+    long_,
+    unsigned_long,
+    date_time,
+    dbm1000,
+    base64,
+    hex_binary
+};
 
-const char* type_name(Type type);           // "string", "boolean", "int", "unsignedInt", "long", …, "Dbm1000"
+const char* type_name(Type type);  // "string", "boolean", "int", "unsignedInt", "long", …, "Dbm1000"
 Result<Type> type_from_name(std::string_view name);
 
 // dateTime values are seconds since the UNIX epoch; these two sentinels have fixed TR-106 forms.
@@ -20,7 +31,7 @@ constexpr int64_t kUnknownTime = INT64_MIN;   // "0001-01-01T00:00:00Z"
 constexpr int64_t kInfiniteTime = INT64_MAX;  // "9999-12-31T23:59:59Z"
 
 class Value {
-public:
+  public:
     Value() : type_(Type::string), data_(std::string()) {}
 
     static Value string(std::string s) { return Value(Type::string, std::move(s)); }
@@ -40,13 +51,19 @@ public:
     std::string to_string() const;
 
     bool as_bool() const { return std::get<bool>(data_); }
-    int64_t as_int() const { return std::holds_alternative<int64_t>(data_) ? std::get<int64_t>(data_) : static_cast<int64_t>(std::get<uint64_t>(data_)); }
-    uint64_t as_uint() const { return std::holds_alternative<uint64_t>(data_) ? std::get<uint64_t>(data_) : static_cast<uint64_t>(std::get<int64_t>(data_)); }
+    int64_t as_int() const {
+        return std::holds_alternative<int64_t>(data_) ? std::get<int64_t>(data_)
+                                                      : static_cast<int64_t>(std::get<uint64_t>(data_));
+    }
+    uint64_t as_uint() const {
+        return std::holds_alternative<uint64_t>(data_) ? std::get<uint64_t>(data_)
+                                                       : static_cast<uint64_t>(std::get<int64_t>(data_));
+    }
     const std::string& as_string() const { return std::get<std::string>(data_); }
 
     bool operator==(const Value& other) const = default;
 
-private:
+  private:
     using Data = std::variant<std::string, bool, int64_t, uint64_t>;
     Value(Type type, Data data) : type_(type), data_(std::move(data)) {}
     Type type_;

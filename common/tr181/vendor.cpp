@@ -3,9 +3,15 @@
 namespace cpe::tr181 {
 namespace {
 
-bool upper_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'); }
-bool upper_alnum(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'); }
-bool separator(char c) { return c == '-' || c == '_'; }
+bool upper_hex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+}
+bool upper_alnum(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+}
+bool separator(char c) {
+    return c == '-' || c == '_';
+}
 
 }  // namespace
 
@@ -27,7 +33,8 @@ Status check_vendor_prefix(std::string_view prefix, std::string_view what) {
     for (size_t i = 0; i < vendor.size(); ++i) {
         const char c = vendor[i];
         if (separator(c)) {
-            if (i == 0 || i + 1 == vendor.size() || separator(vendor[i - 1])) return bad("has an empty domain label");
+            if (i == 0 || i + 1 == vendor.size() || separator(vendor[i - 1]))
+                return bad("has an empty domain label");
             has_separator = true;
         } else if (!upper_alnum(c)) {
             if (c >= 'a' && c <= 'z') return bad("must be upper case");
@@ -35,7 +42,8 @@ Status check_vendor_prefix(std::string_view prefix, std::string_view what) {
             return bad(std::string("holds '") + c + "'");
         }
     }
-    if (!has_separator) return bad("is neither an OUI (six hex digits) nor a domain name with its dots replaced");
+    if (!has_separator)
+        return bad("is neither an OUI (six hex digits) nor a domain name with its dots replaced");
     return {};
 }
 

@@ -17,7 +17,7 @@
 namespace cpe::usp::detail {
 
 class Arena {
-public:
+  public:
     template <typename T>
     T* make(void (*init)(T*)) {
         auto node = std::make_shared<T>();
@@ -73,7 +73,7 @@ public:
         return out;
     }
 
-private:
+  private:
     std::vector<std::shared_ptr<void>> keep_;
 };
 
@@ -100,7 +100,9 @@ int enum_value(const E& field) {
     return out;
 }
 
-inline std::string text(const char* s) { return s != nullptr ? std::string(s) : std::string(); }
+inline std::string text(const char* s) {
+    return s != nullptr ? std::string(s) : std::string();
+}
 
 inline std::vector<std::string> texts(char* const* v, size_t n) {
     std::vector<std::string> out;

@@ -7,9 +7,9 @@
 namespace cpe::usp::err {
 
 // Message errors
-inline constexpr uint32_t message_failed = 7000;        // general failure, described in err_msg
-inline constexpr uint32_t message_not_supported = 7001; // message type not understood / not implemented
-inline constexpr uint32_t request_denied = 7002;        // cannot or will not process the message
+inline constexpr uint32_t message_failed = 7000;         // general failure, described in err_msg
+inline constexpr uint32_t message_not_supported = 7001;  // message type not understood / not implemented
+inline constexpr uint32_t request_denied = 7002;         // cannot or will not process the message
 inline constexpr uint32_t internal_error = 7003;
 inline constexpr uint32_t invalid_arguments = 7004;
 inline constexpr uint32_t resources_exceeded = 7005;

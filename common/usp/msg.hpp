@@ -21,7 +21,7 @@ namespace cpe::usp {
 using Bytes = std::vector<uint8_t>;
 
 class Msg {
-public:
+  public:
     struct Deleter {
         void operator()(Usp__Msg* msg) const;
     };
@@ -58,7 +58,7 @@ public:
     // The unpacked protobuf-c message, for what the accessors above do not cover (Register…).
     const Usp__Msg* raw() const { return msg_.get(); }
 
-private:
+  private:
     friend Result<Msg> decode_msg(std::span<const uint8_t>, const DecodeLimits&);
     explicit Msg(Usp__Msg* msg) : msg_(msg) {}
     std::unique_ptr<Usp__Msg, Deleter> msg_;

@@ -57,13 +57,14 @@ Bytes encode_msg(std::string_view msg_id, const ErrorMsg& v) {
     auto* c = a.make(usp__error__init);
     c->err_code = v.err_code;
     c->err_msg = a.str(v.err_msg);
-    c->param_errs = a.each<Usp__Error__ParamError>(v.param_errs, c->n_param_errs, [](Arena& ar, const ErrorMsg::ParamErr& e) {
-        auto* pe = ar.make(usp__error__param_error__init);
-        pe->param_path = ar.str(e.param_path);
-        pe->err_code = e.err_code;
-        pe->err_msg = ar.str(e.err_msg);
-        return pe;
-    });
+    c->param_errs = a.each<Usp__Error__ParamError>(v.param_errs, c->n_param_errs,
+                                                   [](Arena& ar, const ErrorMsg::ParamErr& e) {
+                                                       auto* pe = ar.make(usp__error__param_error__init);
+                                                       pe->param_path = ar.str(e.param_path);
+                                                       pe->err_code = e.err_code;
+                                                       pe->err_msg = ar.str(e.err_msg);
+                                                       return pe;
+                                                   });
     auto* body = a.make(usp__body__init);
     body->msg_body_case = USP__BODY__MSG_BODY_ERROR;
     body->error = c;
@@ -97,9 +98,9 @@ Bytes encode_msg(std::string_view msg_id, const GetResp& v) {
                 [](Arena& ar2, const GetResp::ResolvedPathResult& res) {
                     auto* sc = ar2.make(usp__get_resp__resolved_path_result__init);
                     sc->resolved_path = ar2.str(res.resolved_path);
-                    sc->result_params = ar2.map(res.result_params,
-                                                usp__get_resp__resolved_path_result__result_params_entry__init,
-                                                sc->n_result_params);
+                    sc->result_params = ar2.map(
+                        res.result_params, usp__get_resp__resolved_path_result__result_params_entry__init,
+                        sc->n_result_params);
                     return sc;
                 });
             return rc;
@@ -127,7 +128,8 @@ Bytes encode_msg(std::string_view msg_id, const GetInstancesResp& v) {
     Arena a;
     auto* c = a.make(usp__get_instances_resp__init);
     c->req_path_results = a.each<Usp__GetInstancesResp__RequestedPathResult>(
-        v.req_path_results, c->n_req_path_results, [](Arena& ar, const GetInstancesResp::RequestedPathResult& r) {
+        v.req_path_results, c->n_req_path_results,
+        [](Arena& ar, const GetInstancesResp::RequestedPathResult& r) {
             auto* rc = ar.make(usp__get_instances_resp__requested_path_result__init);
             rc->requested_path = ar.str(r.requested_path);
             rc->err_code = r.err_code;
@@ -136,7 +138,8 @@ Bytes encode_msg(std::string_view msg_id, const GetInstancesResp& v) {
                 r.curr_insts, rc->n_curr_insts, [](Arena& ar2, const GetInstancesResp::CurrInstance& ci) {
                     auto* cc = ar2.make(usp__get_instances_resp__curr_instance__init);
                     cc->instantiated_obj_path = ar2.str(ci.instantiated_obj_path);
-                    cc->unique_keys = ar2.map(ci.unique_keys, usp__get_instances_resp__curr_instance__unique_keys_entry__init,
+                    cc->unique_keys = ar2.map(ci.unique_keys,
+                                              usp__get_instances_resp__curr_instance__unique_keys_entry__init,
                                               cc->n_unique_keys);
                     return cc;
                 });
@@ -183,7 +186,8 @@ Bytes encode_msg(std::string_view msg_id, const GetSupportedDMResp& v) {
                     detail::set_enum(oc->access, o.access);
                     oc->is_multi_instance = o.is_multi_instance;
                     oc->supported_commands = ar2.each<Usp__GetSupportedDMResp__SupportedCommandResult>(
-                        o.supported_commands, oc->n_supported_commands, [](Arena& ar3, const R::SupportedCommand& cmd) {
+                        o.supported_commands, oc->n_supported_commands,
+                        [](Arena& ar3, const R::SupportedCommand& cmd) {
                             auto* cc = ar3.make(usp__get_supported_dmresp__supported_command_result__init);
                             cc->command_name = ar3.str(cmd.command_name);
                             cc->input_arg_names = ar3.strs(cmd.input_arg_names, cc->n_input_arg_names);
@@ -192,14 +196,16 @@ Bytes encode_msg(std::string_view msg_id, const GetSupportedDMResp& v) {
                             return cc;
                         });
                     oc->supported_events = ar2.each<Usp__GetSupportedDMResp__SupportedEventResult>(
-                        o.supported_events, oc->n_supported_events, [](Arena& ar3, const R::SupportedEvent& ev) {
+                        o.supported_events, oc->n_supported_events,
+                        [](Arena& ar3, const R::SupportedEvent& ev) {
                             auto* ec = ar3.make(usp__get_supported_dmresp__supported_event_result__init);
                             ec->event_name = ar3.str(ev.event_name);
                             ec->arg_names = ar3.strs(ev.arg_names, ec->n_arg_names);
                             return ec;
                         });
                     oc->supported_params = ar2.each<Usp__GetSupportedDMResp__SupportedParamResult>(
-                        o.supported_params, oc->n_supported_params, [](Arena& ar3, const R::SupportedParam& p) {
+                        o.supported_params, oc->n_supported_params,
+                        [](Arena& ar3, const R::SupportedParam& p) {
                             auto* pc = ar3.make(usp__get_supported_dmresp__supported_param_result__init);
                             pc->param_name = ar3.str(p.param_name);
                             detail::set_enum(pc->access, p.access);
@@ -209,7 +215,8 @@ Bytes encode_msg(std::string_view msg_id, const GetSupportedDMResp& v) {
                         });
                     oc->divergent_paths = ar2.strs(o.divergent_paths, oc->n_divergent_paths);
                     oc->unique_key_sets = ar2.each<Usp__GetSupportedDMResp__SupportedUniqueKeySet>(
-                        o.unique_key_sets, oc->n_unique_key_sets, [](Arena& ar3, const std::vector<std::string>& keys) {
+                        o.unique_key_sets, oc->n_unique_key_sets,
+                        [](Arena& ar3, const std::vector<std::string>& keys) {
                             auto* kc = ar3.make(usp__get_supported_dmresp__supported_unique_key_set__init);
                             kc->key_names = ar3.strs(keys, kc->n_key_names);
                             return kc;
@@ -252,14 +259,16 @@ Bytes encode_msg(std::string_view msg_id, const Set& v) {
     Arena a;
     auto* c = a.make(usp__set__init);
     c->allow_partial = v.allow_partial;
-    c->update_objs = a.each<Usp__Set__UpdateObject>(v.update_objs, c->n_update_objs, [](Arena& ar, const Set::UpdateObject& o) {
-        auto* oc = ar.make(usp__set__update_object__init);
-        oc->obj_path = ar.str(o.obj_path);
-        oc->param_settings = ar.each<Usp__Set__UpdateParamSetting>(
-            o.param_settings, oc->n_param_settings,
-            [](Arena& ar2, const ParamSetting& s) { return param_setting(ar2, s, usp__set__update_param_setting__init); });
-        return oc;
-    });
+    c->update_objs = a.each<Usp__Set__UpdateObject>(
+        v.update_objs, c->n_update_objs, [](Arena& ar, const Set::UpdateObject& o) {
+            auto* oc = ar.make(usp__set__update_object__init);
+            oc->obj_path = ar.str(o.obj_path);
+            oc->param_settings = ar.each<Usp__Set__UpdateParamSetting>(
+                o.param_settings, oc->n_param_settings, [](Arena& ar2, const ParamSetting& s) {
+                    return param_setting(ar2, s, usp__set__update_param_setting__init);
+                });
+            return oc;
+        });
     auto* req = a.make(usp__request__init);
     req->req_type_case = USP__REQUEST__REQ_TYPE_SET;
     req->set = c;
@@ -269,30 +278,38 @@ Bytes encode_msg(std::string_view msg_id, const Set& v) {
 Bytes encode_msg(std::string_view msg_id, const SetResp& v) {
     Arena a;
     auto* c = a.make(usp__set_resp__init);
-    auto perr = [](Arena& ar, const ParamError& e) { return param_error(ar, e, usp__set_resp__parameter_error__init); };
+    auto perr = [](Arena& ar, const ParamError& e) {
+        return param_error(ar, e, usp__set_resp__parameter_error__init);
+    };
     c->updated_obj_results = a.each<Usp__SetResp__UpdatedObjectResult>(
-        v.updated_obj_results, c->n_updated_obj_results, [&perr](Arena& ar, const SetResp::UpdatedObjectResult& r) {
+        v.updated_obj_results, c->n_updated_obj_results,
+        [&perr](Arena& ar, const SetResp::UpdatedObjectResult& r) {
             auto* rc = ar.make(usp__set_resp__updated_object_result__init);
             rc->requested_path = ar.str(r.requested_path);
             auto* st = ar.make(usp__set_resp__updated_object_result__operation_status__init);
             if (const auto* ok = std::get_if<SetResp::Success>(&r.oper_status)) {
-                auto* sc = ar.make(usp__set_resp__updated_object_result__operation_status__operation_success__init);
+                auto* sc =
+                    ar.make(usp__set_resp__updated_object_result__operation_status__operation_success__init);
                 sc->updated_inst_results = ar.each<Usp__SetResp__UpdatedInstanceResult>(
                     ok->updated_inst_results, sc->n_updated_inst_results,
                     [&perr](Arena& ar2, const SetResp::UpdatedInstanceResult& u) {
                         auto* uc = ar2.make(usp__set_resp__updated_instance_result__init);
                         uc->affected_path = ar2.str(u.affected_path);
-                        uc->param_errs = ar2.each<Usp__SetResp__ParameterError>(u.param_errs, uc->n_param_errs, perr);
-                        uc->updated_params = ar2.map(
-                            u.updated_params, usp__set_resp__updated_instance_result__updated_params_entry__init,
-                            uc->n_updated_params);
+                        uc->param_errs =
+                            ar2.each<Usp__SetResp__ParameterError>(u.param_errs, uc->n_param_errs, perr);
+                        uc->updated_params =
+                            ar2.map(u.updated_params,
+                                    usp__set_resp__updated_instance_result__updated_params_entry__init,
+                                    uc->n_updated_params);
                         return uc;
                     });
-                st->oper_status_case = USP__SET_RESP__UPDATED_OBJECT_RESULT__OPERATION_STATUS__OPER_STATUS_OPER_SUCCESS;
+                st->oper_status_case =
+                    USP__SET_RESP__UPDATED_OBJECT_RESULT__OPERATION_STATUS__OPER_STATUS_OPER_SUCCESS;
                 st->oper_success = sc;
             } else {
                 const auto& bad = std::get<SetResp::Failure>(r.oper_status);
-                auto* fc = ar.make(usp__set_resp__updated_object_result__operation_status__operation_failure__init);
+                auto* fc =
+                    ar.make(usp__set_resp__updated_object_result__operation_status__operation_failure__init);
                 fc->err_code = bad.err_code;
                 fc->err_msg = ar.str(bad.err_msg);
                 fc->updated_inst_failures = ar.each<Usp__SetResp__UpdatedInstanceFailure>(
@@ -300,10 +317,12 @@ Bytes encode_msg(std::string_view msg_id, const SetResp& v) {
                     [&perr](Arena& ar2, const SetResp::UpdatedInstanceFailure& u) {
                         auto* uc = ar2.make(usp__set_resp__updated_instance_failure__init);
                         uc->affected_path = ar2.str(u.affected_path);
-                        uc->param_errs = ar2.each<Usp__SetResp__ParameterError>(u.param_errs, uc->n_param_errs, perr);
+                        uc->param_errs =
+                            ar2.each<Usp__SetResp__ParameterError>(u.param_errs, uc->n_param_errs, perr);
                         return uc;
                     });
-                st->oper_status_case = USP__SET_RESP__UPDATED_OBJECT_RESULT__OPERATION_STATUS__OPER_STATUS_OPER_FAILURE;
+                st->oper_status_case =
+                    USP__SET_RESP__UPDATED_OBJECT_RESULT__OPERATION_STATUS__OPER_STATUS_OPER_FAILURE;
                 st->oper_failure = fc;
             }
             rc->oper_status = st;
@@ -321,14 +340,16 @@ Bytes encode_msg(std::string_view msg_id, const Add& v) {
     Arena a;
     auto* c = a.make(usp__add__init);
     c->allow_partial = v.allow_partial;
-    c->create_objs = a.each<Usp__Add__CreateObject>(v.create_objs, c->n_create_objs, [](Arena& ar, const Add::CreateObject& o) {
-        auto* oc = ar.make(usp__add__create_object__init);
-        oc->obj_path = ar.str(o.obj_path);
-        oc->param_settings = ar.each<Usp__Add__CreateParamSetting>(
-            o.param_settings, oc->n_param_settings,
-            [](Arena& ar2, const ParamSetting& s) { return param_setting(ar2, s, usp__add__create_param_setting__init); });
-        return oc;
-    });
+    c->create_objs = a.each<Usp__Add__CreateObject>(
+        v.create_objs, c->n_create_objs, [](Arena& ar, const Add::CreateObject& o) {
+            auto* oc = ar.make(usp__add__create_object__init);
+            oc->obj_path = ar.str(o.obj_path);
+            oc->param_settings = ar.each<Usp__Add__CreateParamSetting>(
+                o.param_settings, oc->n_param_settings, [](Arena& ar2, const ParamSetting& s) {
+                    return param_setting(ar2, s, usp__add__create_param_setting__init);
+                });
+            return oc;
+        });
     auto* req = a.make(usp__request__init);
     req->req_type_case = USP__REQUEST__REQ_TYPE_ADD;
     req->add = c;
@@ -339,27 +360,34 @@ Bytes encode_msg(std::string_view msg_id, const AddResp& v) {
     Arena a;
     auto* c = a.make(usp__add_resp__init);
     c->created_obj_results = a.each<Usp__AddResp__CreatedObjectResult>(
-        v.created_obj_results, c->n_created_obj_results, [](Arena& ar, const AddResp::CreatedObjectResult& r) {
+        v.created_obj_results, c->n_created_obj_results,
+        [](Arena& ar, const AddResp::CreatedObjectResult& r) {
             auto* rc = ar.make(usp__add_resp__created_object_result__init);
             rc->requested_path = ar.str(r.requested_path);
             auto* st = ar.make(usp__add_resp__created_object_result__operation_status__init);
             if (const auto* ok = std::get_if<AddResp::Success>(&r.oper_status)) {
-                auto* sc = ar.make(usp__add_resp__created_object_result__operation_status__operation_success__init);
+                auto* sc =
+                    ar.make(usp__add_resp__created_object_result__operation_status__operation_success__init);
                 sc->instantiated_path = ar.str(ok->instantiated_path);
-                sc->param_errs = ar.each<Usp__AddResp__ParameterError>(ok->param_errs, sc->n_param_errs, [](Arena& ar2, const ParamError& e) {
-                    return param_error(ar2, e, usp__add_resp__parameter_error__init);
-                });
+                sc->param_errs = ar.each<Usp__AddResp__ParameterError>(
+                    ok->param_errs, sc->n_param_errs, [](Arena& ar2, const ParamError& e) {
+                        return param_error(ar2, e, usp__add_resp__parameter_error__init);
+                    });
                 sc->unique_keys = ar.map(
-                    ok->unique_keys, usp__add_resp__created_object_result__operation_status__operation_success__unique_keys_entry__init,
+                    ok->unique_keys,
+                    usp__add_resp__created_object_result__operation_status__operation_success__unique_keys_entry__init,
                     sc->n_unique_keys);
-                st->oper_status_case = USP__ADD_RESP__CREATED_OBJECT_RESULT__OPERATION_STATUS__OPER_STATUS_OPER_SUCCESS;
+                st->oper_status_case =
+                    USP__ADD_RESP__CREATED_OBJECT_RESULT__OPERATION_STATUS__OPER_STATUS_OPER_SUCCESS;
                 st->oper_success = sc;
             } else {
                 const auto& bad = std::get<OperFailure>(r.oper_status);
-                auto* fc = ar.make(usp__add_resp__created_object_result__operation_status__operation_failure__init);
+                auto* fc =
+                    ar.make(usp__add_resp__created_object_result__operation_status__operation_failure__init);
                 fc->err_code = bad.err_code;
                 fc->err_msg = ar.str(bad.err_msg);
-                st->oper_status_case = USP__ADD_RESP__CREATED_OBJECT_RESULT__OPERATION_STATUS__OPER_STATUS_OPER_FAILURE;
+                st->oper_status_case =
+                    USP__ADD_RESP__CREATED_OBJECT_RESULT__OPERATION_STATUS__OPER_STATUS_OPER_FAILURE;
                 st->oper_failure = fc;
             }
             rc->oper_status = st;
@@ -388,12 +416,14 @@ Bytes encode_msg(std::string_view msg_id, const DeleteResp& v) {
     Arena a;
     auto* c = a.make(usp__delete_resp__init);
     c->deleted_obj_results = a.each<Usp__DeleteResp__DeletedObjectResult>(
-        v.deleted_obj_results, c->n_deleted_obj_results, [](Arena& ar, const DeleteResp::DeletedObjectResult& r) {
+        v.deleted_obj_results, c->n_deleted_obj_results,
+        [](Arena& ar, const DeleteResp::DeletedObjectResult& r) {
             auto* rc = ar.make(usp__delete_resp__deleted_object_result__init);
             rc->requested_path = ar.str(r.requested_path);
             auto* st = ar.make(usp__delete_resp__deleted_object_result__operation_status__init);
             if (const auto* ok = std::get_if<DeleteResp::Success>(&r.oper_status)) {
-                auto* sc = ar.make(usp__delete_resp__deleted_object_result__operation_status__operation_success__init);
+                auto* sc = ar.make(
+                    usp__delete_resp__deleted_object_result__operation_status__operation_success__init);
                 sc->affected_paths = ar.strs(ok->affected_paths, sc->n_affected_paths);
                 sc->unaffected_path_errs = ar.each<Usp__DeleteResp__UnaffectedPathError>(
                     ok->unaffected_path_errs, sc->n_unaffected_path_errs,
@@ -404,14 +434,17 @@ Bytes encode_msg(std::string_view msg_id, const DeleteResp& v) {
                         ec->err_msg = ar2.str(e.err_msg);
                         return ec;
                     });
-                st->oper_status_case = USP__DELETE_RESP__DELETED_OBJECT_RESULT__OPERATION_STATUS__OPER_STATUS_OPER_SUCCESS;
+                st->oper_status_case =
+                    USP__DELETE_RESP__DELETED_OBJECT_RESULT__OPERATION_STATUS__OPER_STATUS_OPER_SUCCESS;
                 st->oper_success = sc;
             } else {
                 const auto& bad = std::get<OperFailure>(r.oper_status);
-                auto* fc = ar.make(usp__delete_resp__deleted_object_result__operation_status__operation_failure__init);
+                auto* fc = ar.make(
+                    usp__delete_resp__deleted_object_result__operation_status__operation_failure__init);
                 fc->err_code = bad.err_code;
                 fc->err_msg = ar.str(bad.err_msg);
-                st->oper_status_case = USP__DELETE_RESP__DELETED_OBJECT_RESULT__OPERATION_STATUS__OPER_STATUS_OPER_FAILURE;
+                st->oper_status_case =
+                    USP__DELETE_RESP__DELETED_OBJECT_RESULT__OPERATION_STATUS__OPER_STATUS_OPER_FAILURE;
                 st->oper_failure = fc;
             }
             rc->oper_status = st;
@@ -450,8 +483,10 @@ Bytes encode_msg(std::string_view msg_id, const OperateResp& v) {
                 rc->req_obj_path = ar.str(path->path);
             } else if (const auto* out = std::get_if<OutputArgs>(&r.operation_resp)) {
                 auto* oc = ar.make(usp__operate_resp__operation_result__output_args__init);
-                oc->output_args = ar.map(out->output_args, usp__operate_resp__operation_result__output_args__output_args_entry__init,
-                                         oc->n_output_args);
+                oc->output_args =
+                    ar.map(out->output_args,
+                           usp__operate_resp__operation_result__output_args__output_args_entry__init,
+                           oc->n_output_args);
                 rc->operation_resp_case = USP__OPERATE_RESP__OPERATION_RESULT__OPERATION_RESP_REQ_OUTPUT_ARGS;
                 rc->req_output_args = oc;
             } else {
@@ -493,7 +528,8 @@ Bytes encode_msg(std::string_view msg_id, const Notify& v) {
     } else if (const auto* oc = std::get_if<Notify::ObjectCreation>(&v.notification)) {
         auto* cc = a.make(usp__notify__object_creation__init);
         cc->obj_path = a.str(oc->obj_path);
-        cc->unique_keys = a.map(oc->unique_keys, usp__notify__object_creation__unique_keys_entry__init, cc->n_unique_keys);
+        cc->unique_keys =
+            a.map(oc->unique_keys, usp__notify__object_creation__unique_keys_entry__init, cc->n_unique_keys);
         c->notification_case = USP__NOTIFY__NOTIFICATION_OBJ_CREATION;
         c->obj_creation = cc;
     } else if (const auto* od = std::get_if<Notify::ObjectDeletion>(&v.notification)) {
@@ -508,8 +544,9 @@ Bytes encode_msg(std::string_view msg_id, const Notify& v) {
         cc->command_key = a.str(done->command_key);
         if (const auto* out = std::get_if<OutputArgs>(&done->operation_resp)) {
             auto* oa = a.make(usp__notify__operation_complete__output_args__init);
-            oa->output_args = a.map(out->output_args, usp__notify__operation_complete__output_args__output_args_entry__init,
-                                    oa->n_output_args);
+            oa->output_args =
+                a.map(out->output_args, usp__notify__operation_complete__output_args__output_args_entry__init,
+                      oa->n_output_args);
             cc->operation_resp_case = USP__NOTIFY__OPERATION_COMPLETE__OPERATION_RESP_REQ_OUTPUT_ARGS;
             cc->req_output_args = oa;
         } else {

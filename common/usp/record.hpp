@@ -36,7 +36,7 @@ const char* record_type_name(RecordType type);  // the .proto field name, e.g. "
 enum class MqttVersion : int { v3_1_1 = 0, v5 = 1 };
 
 class Record {
-public:
+  public:
     struct Deleter {
         void operator()(UspRecord__Record* record) const;
     };
@@ -61,7 +61,7 @@ public:
 
     const UspRecord__Record* raw() const { return rec_.get(); }
 
-private:
+  private:
     friend Result<Record> decode_record(std::span<const uint8_t>, const DecodeLimits&);
     explicit Record(UspRecord__Record* rec) : rec_(rec) {}
     std::unique_ptr<UspRecord__Record, Deleter> rec_;
@@ -78,7 +78,8 @@ Bytes encode_no_session_record(std::string_view to_id, std::string_view from_id,
 Bytes encode_websocket_connect_record(std::string_view to_id, std::string_view from_id,
                                       std::string_view version = kRecordVersion);
 Bytes encode_mqtt_connect_record(std::string_view to_id, std::string_view from_id, MqttVersion mqtt_version,
-                                 std::string_view subscribed_topic, std::string_view version = kRecordVersion);
+                                 std::string_view subscribed_topic,
+                                 std::string_view version = kRecordVersion);
 Bytes encode_uds_connect_record(std::string_view to_id, std::string_view from_id,
                                 std::string_view version = kRecordVersion);
 Bytes encode_disconnect_record(std::string_view to_id, std::string_view from_id, std::string_view reason,

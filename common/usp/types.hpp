@@ -157,8 +157,17 @@ struct GetSupportedDMResp {
     enum class ObjAccess : int { read_only = 0, add_delete = 1, add_only = 2, delete_only = 3 };
     enum class ParamAccess : int { read_only = 0, read_write = 1, write_only = 2 };
     enum class ValueType : int {
-        unknown = 0, base_64 = 1, boolean = 2, date_time = 3, decimal = 4, hex_binary = 5,
-        int_ = 6, long_ = 7, string = 8, unsigned_int = 9, unsigned_long = 10,
+        unknown = 0,
+        base_64 = 1,
+        boolean = 2,
+        date_time = 3,
+        decimal = 4,
+        hex_binary = 5,
+        int_ = 6,
+        long_ = 7,
+        string = 8,
+        unsigned_int = 9,
+        unsigned_long = 10,
     };
     enum class ValueChange : int { unknown = 0, allowed = 1, will_ignore = 2 };
     enum class CmdType : int { unknown = 0, sync = 1, async = 2 };
@@ -382,7 +391,8 @@ struct Notify {
     };
     std::string subscription_id;
     bool send_resp = false;
-    std::variant<Event, ValueChange, ObjectCreation, ObjectDeletion, OperationComplete, OnBoardRequest> notification;
+    std::variant<Event, ValueChange, ObjectCreation, ObjectDeletion, OperationComplete, OnBoardRequest>
+        notification;
     bool operator==(const Notify&) const = default;
 };
 

@@ -5,7 +5,14 @@
 namespace cpe::usp::detail {
 namespace {
 
-enum WireType : unsigned { varint = 0, fixed64 = 1, length_delimited = 2, start_group = 3, end_group = 4, fixed32 = 5 };
+enum WireType : unsigned {
+    varint = 0,
+    fixed64 = 1,
+    length_delimited = 2,
+    start_group = 3,
+    end_group = 4,
+    fixed32 = 5
+};
 
 bool read_varint(const uint8_t*& p, const uint8_t* end, uint64_t& out) {
     out = 0;
@@ -22,14 +29,18 @@ unsigned expected_wire_type(ProtobufCType type) {
     switch (type) {
         case PROTOBUF_C_TYPE_FIXED32:
         case PROTOBUF_C_TYPE_SFIXED32:
-        case PROTOBUF_C_TYPE_FLOAT: return fixed32;
+        case PROTOBUF_C_TYPE_FLOAT:
+            return fixed32;
         case PROTOBUF_C_TYPE_FIXED64:
         case PROTOBUF_C_TYPE_SFIXED64:
-        case PROTOBUF_C_TYPE_DOUBLE: return fixed64;
+        case PROTOBUF_C_TYPE_DOUBLE:
+            return fixed64;
         case PROTOBUF_C_TYPE_STRING:
         case PROTOBUF_C_TYPE_BYTES:
-        case PROTOBUF_C_TYPE_MESSAGE: return length_delimited;
-        default: return varint;
+        case PROTOBUF_C_TYPE_MESSAGE:
+            return length_delimited;
+        default:
+            return varint;
     }
 }
 
@@ -47,8 +58,8 @@ struct Walk {
     }
 
     // Returns false (with `problem` set) at the first fault.
-    bool message(const ProtobufCMessageDescriptor* desc, const uint8_t* p, const uint8_t* end, const std::string& path,
-                 unsigned depth) {
+    bool message(const ProtobufCMessageDescriptor* desc, const uint8_t* p, const uint8_t* end,
+                 const std::string& path, unsigned depth) {
         if (depth > 64) return fail(p, path, "nesting deeper than 64 messages");
         while (p < end) {
             const uint8_t* field_start = p;
@@ -75,22 +86,28 @@ struct Walk {
             switch (wire) {
                 case varint: {
                     uint64_t v = 0;
-                    if (!read_varint(p, end, v)) return fail(field_start, path, "truncated varint in field " + name);
+                    if (!read_varint(p, end, v))
+                        return fail(field_start, path, "truncated varint in field " + name);
                     break;
                 }
                 case fixed64:
-                    if (end - p < 8) return fail(field_start, path, "field " + name + " needs 8 bytes, " +
-                                                                        std::to_string(end - p) + " remain");
+                    if (end - p < 8)
+                        return fail(
+                            field_start, path,
+                            "field " + name + " needs 8 bytes, " + std::to_string(end - p) + " remain");
                     p += 8;
                     break;
                 case fixed32:
-                    if (end - p < 4) return fail(field_start, path, "field " + name + " needs 4 bytes, " +
-                                                                        std::to_string(end - p) + " remain");
+                    if (end - p < 4)
+                        return fail(
+                            field_start, path,
+                            "field " + name + " needs 4 bytes, " + std::to_string(end - p) + " remain");
                     p += 4;
                     break;
                 case length_delimited: {
                     uint64_t len = 0;
-                    if (!read_varint(p, end, len)) return fail(field_start, path, "truncated length of field " + name);
+                    if (!read_varint(p, end, len))
+                        return fail(field_start, path, "truncated length of field " + name);
                     if (len > uint64_t(end - p)) {
                         return fail(field_start, path,
                                     "field " + name + " declares " + std::to_string(len) + " bytes but " +
@@ -108,7 +125,8 @@ struct Walk {
                 case end_group:
                     return fail(field_start, path, "group wire type (field " + name + ") is not supported");
                 default:
-                    return fail(field_start, path, "invalid wire type " + std::to_string(wire) + " (field " + name + ")");
+                    return fail(field_start, path,
+                                "invalid wire type " + std::to_string(wire) + " (field " + name + ")");
             }
         }
         return true;

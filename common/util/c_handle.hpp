@@ -18,8 +18,8 @@ struct FreeWith {
 template <typename T, auto Free>
 using CHandle = std::unique_ptr<T, FreeWith<Free>>;
 
-// A C struct initialised by `Init(&v)` on construction and released by `Free(&v)` on destruction; neither copied
-// nor moved (the library may hold pointers into it).
+// A C struct initialised by `Init(&v)` on construction and released by `Free(&v)` on destruction; neither
+// copied nor moved (the library may hold pointers into it).
 template <typename T, auto Init, auto Free>
 struct CStruct {
     T v;

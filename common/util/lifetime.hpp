@@ -9,7 +9,7 @@
 namespace cpe {
 
 class Lifetime {
-public:
+  public:
     Lifetime() = default;
     Lifetime(const Lifetime&) = delete;
     Lifetime& operator=(const Lifetime&) = delete;
@@ -25,7 +25,7 @@ public:
         };
     }
 
-private:
+  private:
     std::shared_ptr<char> token_ = std::make_shared<char>(0);
 };
 

@@ -48,16 +48,19 @@ struct Error {
         return e;
     }
     Error with_usp_error(uint32_t usp_code) const { return with_detail(Detail::usp_error, usp_code); }
-    Error with_http_status(int status) const { return with_detail(Detail::http_status, static_cast<uint32_t>(status)); }
+    Error with_http_status(int status) const {
+        return with_detail(Detail::http_status, static_cast<uint32_t>(status));
+    }
 
     std::optional<uint32_t> usp_error() const {
         return detail_kind == Detail::usp_error ? std::optional<uint32_t>(detail) : std::nullopt;
     }
     std::optional<int> http_status() const {
-        return detail_kind == Detail::http_status ? std::optional<int>(static_cast<int>(detail)) : std::nullopt;
+        return detail_kind == Detail::http_status ? std::optional<int>(static_cast<int>(detail))
+                                                  : std::nullopt;
     }
 
-private:
+  private:
     Error with_detail(Detail kind, uint32_t value) const {
         Error e = *this;
         e.detail_kind = kind;
@@ -66,43 +69,62 @@ private:
     }
 };
 
-inline Error make_error(Errc code, std::string message) { return Error{code, std::move(message)}; }
+inline Error make_error(Errc code, std::string message) {
+    return Error{code, std::move(message)};
+}
 
 template <typename T>
 class [[nodiscard]] Result {
-public:
-    Result(T value) : data_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
-    Result(Error error) : data_(std::in_place_index<1>, std::move(error)) {}  // NOLINT(google-explicit-constructor)
+  public:
+    Result(T value)
+        : data_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
+    Result(Error error)
+        : data_(std::in_place_index<1>, std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
     bool ok() const { return data_.index() == 0; }
     explicit operator bool() const { return ok(); }
 
-    T& value() & { assert(ok()); return std::get<0>(data_); }
-    const T& value() const& { assert(ok()); return std::get<0>(data_); }
-    T&& value() && { assert(ok()); return std::get<0>(std::move(data_)); }
+    T& value() & {
+        assert(ok());
+        return std::get<0>(data_);
+    }
+    const T& value() const& {
+        assert(ok());
+        return std::get<0>(data_);
+    }
+    T&& value() && {
+        assert(ok());
+        return std::get<0>(std::move(data_));
+    }
     T& operator*() & { return value(); }
     const T& operator*() const& { return value(); }
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
 
-    const Error& error() const { assert(!ok()); return std::get<1>(data_); }
+    const Error& error() const {
+        assert(!ok());
+        return std::get<1>(data_);
+    }
 
     T value_or(T fallback) const { return ok() ? std::get<0>(data_) : std::move(fallback); }
 
-private:
+  private:
     std::variant<T, Error> data_;
 };
 
 template <>
 class [[nodiscard]] Result<void> {
-public:
+  public:
     Result() = default;
     Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT(google-explicit-constructor)
     bool ok() const { return ok_; }
     explicit operator bool() const { return ok_; }
-    const Error& error() const { assert(!ok_); return error_; }
+    const Error& error() const {
+        assert(!ok_);
+        return error_;
+    }
 
-private:
+  private:
     Error error_;
     bool ok_ = true;
 };

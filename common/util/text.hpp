@@ -1,5 +1,6 @@
-// Text and URL helpers shared by every program: ASCII case, trimming, case-blind comparison, percent-encoding.
-// Byte-wise and locale-free (ASCII only): what protocols, header names and device output need.
+// Text and URL helpers shared by every program: ASCII case, trimming, case-blind comparison,
+// percent-encoding. Byte-wise and locale-free (ASCII only): what protocols, header names and device output
+// need.
 #pragma once
 
 #include <string>
@@ -16,8 +17,8 @@ std::string lower(std::string_view s);
 std::string upper(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 
-// Every byte as %XX (upper-case hex) except ASCII letters, digits and the characters in `keep`. Callers name the
-// set their receiver expects, e.g. kUriComponent for a query value or path segment.
+// Every byte as %XX (upper-case hex) except ASCII letters, digits and the characters in `keep`. Callers name
+// the set their receiver expects, e.g. kUriComponent for a query value or path segment.
 std::string percent_encode(std::string_view s, std::string_view keep);
 // RFC 3986 unreserved characters besides letters and digits.
 inline constexpr std::string_view kUnreserved = "-._~";

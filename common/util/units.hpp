@@ -20,7 +20,9 @@ inline std::optional<double> microwatt_to_dbm(double uw) {
 }
 
 // TR-181 Dbm1000: thousandths of a dBm, rounded to nearest.
-inline int32_t dbm_to_dbm1000(double dbm) { return static_cast<int32_t>(std::lround(dbm * 1000.0)); }
+inline int32_t dbm_to_dbm1000(double dbm) {
+    return static_cast<int32_t>(std::lround(dbm * 1000.0));
+}
 
 // EasyMesh RCPI (0..255, IEEE 802.11-2016 §9.4.2.38) to dBm: dBm = RCPI/2 − 110. 255 = not measured.
 inline std::optional<double> rcpi_to_dbm(int rcpi) {

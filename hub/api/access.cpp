@@ -48,9 +48,11 @@ std::string lower(std::string s) {
 }
 }  // namespace
 
-std::optional<net::Response> check_access(const AccessConfig& config, const net::Request& req, Principal* principal) {
+std::optional<net::Response> check_access(const AccessConfig& config, const net::Request& req,
+                                          Principal* principal) {
     bool is_protected = false;
-    for (const auto& p : config.protected_prefixes) is_protected = is_protected || (!p.empty() && under(req.path, p));
+    for (const auto& p : config.protected_prefixes)
+        is_protected = is_protected || (!p.empty() && under(req.path, p));
     if (!is_protected) {
         if (principal) principal->who = "public";
         return std::nullopt;
@@ -79,7 +81,9 @@ std::optional<net::Response> check_access(const AccessConfig& config, const net:
         std::string peer = normalize_peer(req.peer);
         bool trusted = std::find(config.trusted_proxies.begin(), config.trusted_proxies.end(), peer) !=
                        config.trusted_proxies.end();
-        if (!trusted) return refuse("staff headers are accepted only through the SSO proxy (untrusted peer " + peer + ")");
+        if (!trusted)
+            return refuse("staff headers are accepted only through the SSO proxy (untrusted peer " + peer +
+                          ")");
         // One address, as the proxy sends it: a list (two headers folded into one, or an appended copy) is
         // refused.
         const std::string one = trim(*email);
@@ -93,18 +97,22 @@ std::optional<net::Response> check_access(const AccessConfig& config, const net:
                 size_t end = groups.find_first_of(",|", start);
                 if (end == std::string::npos) end = groups.size();
                 std::string g = trim(groups.substr(start, end - start));
-                member = std::find(config.staff_groups.begin(), config.staff_groups.end(), g) != config.staff_groups.end();
+                member = std::find(config.staff_groups.begin(), config.staff_groups.end(), g) !=
+                         config.staff_groups.end();
                 start = end + 1;
             }
             if (!member) {
-                net::Response r = net::Response::error(403, "staff account '" + trim(*email) + "' is not in an allowed group");
+                net::Response r = net::Response::error(
+                    403, "staff account '" + trim(*email) + "' is not in an allowed group");
                 return r;
             }
         }
         if (principal) principal->who = "staff:" + trim(*email);
         return std::nullopt;
     }
-    return refuse("authentication required: 'Authorization: Bearer <service token>' or staff SSO headers through the proxy");
+    return refuse(
+        "authentication required: 'Authorization: Bearer <service token>' or staff SSO headers through the "
+        "proxy");
 }
 
 }  // namespace cpe::hub::api

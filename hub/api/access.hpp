@@ -18,9 +18,9 @@
 namespace cpe::hub::api {
 
 struct AccessConfig {
-    std::string service_token;                  // "" = no service access
-    std::vector<std::string> trusted_proxies;   // peer IPs allowed to send staff headers
-    std::vector<std::string> staff_groups;      // empty = any authenticated staff; else one of these groups
+    std::string service_token;                 // "" = no service access
+    std::vector<std::string> trusted_proxies;  // peer IPs allowed to send staff headers
+    std::vector<std::string> staff_groups;     // empty = any authenticated staff; else one of these groups
     std::vector<std::string> protected_prefixes = {"/devices", "/usp", "/sse"};
 };
 

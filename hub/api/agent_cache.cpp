@@ -7,11 +7,14 @@ namespace cpe::hub::api {
 
 DeviceBrief brief_of(const diag::Params& p, int64_t time_ms, const std::vector<std::string>& families) {
     DeviceBrief b;
-    b.serial = diag::get(p, "Device.DeviceInfo.SerialNumber").value_or(diag::get(p, "_deviceId._SerialNumber").value_or(""));
+    b.serial = diag::get(p, "Device.DeviceInfo.SerialNumber")
+                   .value_or(diag::get(p, "_deviceId._SerialNumber").value_or(""));
     b.gpon_serial = diag::gpon_serial(p);
     b.model = diag::get(p, "Device.DeviceInfo.ModelName")
-                  .value_or(diag::get(p, "InternetGatewayDevice.DeviceInfo.ModelName").value_or(diag::get(p, "_deviceId._ProductClass").value_or("")));
-    b.firmware = diag::get(p, "Device.DeviceInfo.SoftwareVersion").value_or(diag::get(p, "InternetGatewayDevice.DeviceInfo.SoftwareVersion").value_or(""));
+                  .value_or(diag::get(p, "InternetGatewayDevice.DeviceInfo.ModelName")
+                                .value_or(diag::get(p, "_deviceId._ProductClass").value_or("")));
+    b.firmware = diag::get(p, "Device.DeviceInfo.SoftwareVersion")
+                     .value_or(diag::get(p, "InternetGatewayDevice.DeviceInfo.SoftwareVersion").value_or(""));
     b.variant = diag::model_variant(b.model, diag::get(p, "_deviceId._ProductClass").value_or(""), families);
     b.macs = diag::identity_of(p).macs;
     b.rx_dbm = diag::optical_levels(p).rx_dbm;
@@ -19,7 +22,8 @@ DeviceBrief brief_of(const diag::Params& p, int64_t time_ms, const std::vector<s
     return b;
 }
 
-void AgentCache::remember(const std::string& ep, diag::Params params, int64_t time_ms, bool full, bool online) {
+void AgentCache::remember(const std::string& ep, diag::Params params, int64_t time_ms, bool full,
+                          bool online) {
     DeviceBrief b = brief_of(params, time_ms, families_);
     b.online = online;
     briefs_[ep] = b;
@@ -56,7 +60,9 @@ const DeviceBrief* AgentCache::brief(const std::string& ep) const {
     return it == briefs_.end() ? nullptr : &it->second;
 }
 
-DeviceBrief& AgentCache::brief_for(const std::string& ep) { return briefs_[ep]; }
+DeviceBrief& AgentCache::brief_for(const std::string& ep) {
+    return briefs_[ep];
+}
 
 diag::DeviceIdentity AgentCache::identity(const controller::Endpoint& e) const {
     const DeviceBrief* b = brief(e.record.endpoint_id);

@@ -1,6 +1,6 @@
 // What the device API keeps of each agent's answers: the last full snapshot of the devices looked up lately
-// (bounded; the least recently stored goes first) and a small brief of every device an answer came from (fleet
-// statistics, the poller's freshness, the lookup's GPON serial). Loop thread only.
+// (bounded; the least recently stored goes first) and a small brief of every device an answer came from
+// (fleet statistics, the poller's freshness, the lookup's GPON serial). Loop thread only.
 #pragma once
 
 #include <cstddef>
@@ -38,7 +38,7 @@ struct DeviceBrief {
 DeviceBrief brief_of(const diag::Params& p, int64_t time_ms, const std::vector<std::string>& families);
 
 class AgentCache {
-public:
+  public:
     explicit AgentCache(std::vector<std::string> model_families, size_t max_snapshots = 500)
         : families_(std::move(model_families)), max_snapshots_(max_snapshots) {}
     // The brief always. `full`: the snapshot is replaced (most recent); else the values are merged into an
@@ -53,7 +53,7 @@ public:
     diag::DeviceIdentity identity(const controller::Endpoint& e) const;
     size_t snapshots() const { return snapshots_.size(); }
 
-private:
+  private:
     std::vector<std::string> families_;
     std::list<std::string> lru_;
     std::unordered_map<std::string, std::pair<AgentSnapshot, std::list<std::string>::iterator>> snapshots_;

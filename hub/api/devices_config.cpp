@@ -22,7 +22,8 @@ struct Reader {
         for (const cJSON* c = obj->child; c; c = c->next) {
             bool known = false;
             for (const char* k : keys) known = known || (c->string && std::strcmp(c->string, k) == 0);
-            if (!known) return bad(where.empty() ? std::string(c->string) : where + "." + c->string, "unknown field");
+            if (!known)
+                return bad(where.empty() ? std::string(c->string) : where + "." + c->string, "unknown field");
         }
         return {};
     }
@@ -40,10 +41,12 @@ struct Reader {
         return {};
     }
     template <typename T>
-    Status uint(const cJSON* obj, const char* key, const std::string& where, T& out, double lo, double hi) const {
+    Status uint(const cJSON* obj, const char* key, const std::string& where, T& out, double lo,
+                double hi) const {
         const cJSON* c = cJSON_GetObjectItemCaseSensitive(obj, key);
         if (!c) return {};
-        if (!cJSON_IsNumber(c) || c->valuedouble != static_cast<double>(static_cast<long long>(c->valuedouble)) ||
+        if (!cJSON_IsNumber(c) ||
+            c->valuedouble != static_cast<double>(static_cast<long long>(c->valuedouble)) ||
             c->valuedouble < lo || c->valuedouble > hi) {
             char buf[96];
             std::snprintf(buf, sizeof buf, "expected an integer in %.0f..%.0f", lo, hi);
@@ -52,7 +55,8 @@ struct Reader {
         out = static_cast<T>(c->valuedouble);
         return {};
     }
-    Status real(const cJSON* obj, const char* key, const std::string& where, double& out, double lo, double hi) const {
+    Status real(const cJSON* obj, const char* key, const std::string& where, double& out, double lo,
+                double hi) const {
         const cJSON* c = cJSON_GetObjectItemCaseSensitive(obj, key);
         if (!c) return {};
         if (!cJSON_IsNumber(c) || c->valuedouble < lo || c->valuedouble > hi)
@@ -67,14 +71,16 @@ struct Reader {
         out = cJSON_IsTrue(c);
         return {};
     }
-    Status strings(const cJSON* obj, const char* key, const std::string& where, std::vector<std::string>& out) const {
+    Status strings(const cJSON* obj, const char* key, const std::string& where,
+                   std::vector<std::string>& out) const {
         const cJSON* c = cJSON_GetObjectItemCaseSensitive(obj, key);
         if (!c) return {};
         if (!cJSON_IsArray(c)) return bad(where + key, "expected an array of strings");
         out.clear();
         int i = 0;
         for (const cJSON* e = c->child; e; e = e->next, ++i) {
-            if (!cJSON_IsString(e)) return bad(where + key + "[" + std::to_string(i) + "]", "expected a string");
+            if (!cJSON_IsString(e))
+                return bad(where + key + "[" + std::to_string(i) + "]", "expected a string");
             out.push_back(e->valuestring);
         }
         return {};
@@ -86,8 +92,8 @@ Status url_ok(const Reader& r, const std::string& key, const std::string& url) {
     return r.bad(key, "expected an http:// or https:// URL");
 }
 
-#define TRY(expr)                     \
-    do {                              \
+#define TRY(expr)                                        \
+    do {                                                 \
         if (auto st_ = (expr); !st_) return st_.error(); \
     } while (0)
 }  // namespace
@@ -98,12 +104,14 @@ Result<DevicesConfig> parse_devices_config(std::string_view text, std::string_vi
     return parse_devices_section(doc->get(), what, "");
 }
 
-Result<DevicesConfig> parse_devices_section(const cJSON* root, std::string_view what, std::string_view prefix) {
+Result<DevicesConfig> parse_devices_section(const cJSON* root, std::string_view what,
+                                            std::string_view prefix) {
     Reader r{std::string(what), std::string(prefix)};
     if (!cJSON_IsObject(root)) return r.bad("(root)", "expected an object");
     DevicesConfig c;
-    TRY(r.only(root, "", {"access", "genieacs", "erpnext", "bridge", "agent_budget_ms", "lookup_budget_ms", "optical",
-                          "history", "poller", "breaker", "cache", "model_families"}));
+    TRY(r.only(root, "",
+               {"access", "genieacs", "erpnext", "bridge", "agent_budget_ms", "lookup_budget_ms", "optical",
+                "history", "poller", "breaker", "cache", "model_families"}));
     Status st;
     if (const cJSON* a = r.object(root, "access", "", st)) {
         TRY(r.only(a, "access", {"trusted_proxies", "staff_groups", "protected_prefixes"}));
@@ -111,7 +119,8 @@ Result<DevicesConfig> parse_devices_section(const cJSON* root, std::string_view 
         TRY(r.strings(a, "staff_groups", "access.", c.access.staff_groups));
         TRY(r.strings(a, "protected_prefixes", "access.", c.access.protected_prefixes));
         for (const auto& p : c.access.protected_prefixes)
-            if (p.empty() || p[0] != '/') return r.bad("access.protected_prefixes", "each prefix must start with '/'");
+            if (p.empty() || p[0] != '/')
+                return r.bad("access.protected_prefixes", "each prefix must start with '/'");
     }
     if (const cJSON* g = r.object(root, "genieacs", "", st)) {
         TRY(r.only(
@@ -140,14 +149,16 @@ Result<DevicesConfig> parse_devices_section(const cJSON* root, std::string_view 
                 for (const cJSON* k = d->child; k; k = k->next) {
                     std::string key = k->string ? k->string : "";
                     if (!cJSON_IsString(k))
-                        return r.bad(where + "." + key, "expected a string (a fieldname, or \"\" not to read it)");
+                        return r.bad(where + "." + key,
+                                     "expected a string (a fieldname, or \"\" not to read it)");
                     if (key == "doctype")
                         m->doctype = k->valuestring;
                     else if (!m->set(key, k->valuestring))
                         return r.bad(where + "." + key, "unknown field");
                 }
             }
-            if (auto v = f.validate(); !v) return make_error(Errc::invalid_argument, r.what + ": " + v.error().message);
+            if (auto v = f.validate(); !v)
+                return make_error(Errc::invalid_argument, r.what + ": " + v.error().message);
         }
     }
     if (const cJSON* b = r.object(root, "bridge", "", st)) {
@@ -159,8 +170,9 @@ Result<DevicesConfig> parse_devices_section(const cJSON* root, std::string_view 
     TRY(r.uint(root, "agent_budget_ms", "", c.agent_budget_ms, 100, 60000));
     TRY(r.uint(root, "lookup_budget_ms", "", c.lookup_budget_ms, 200, 120000));
     if (const cJSON* o = r.object(root, "optical", "", st)) {
-        TRY(r.only(o, "optical", {"too_high_above_dbm", "good_min_dbm", "warning_min_dbm", "no_signal_at_or_below_dbm",
-                                  "trend_readings", "trend_min_readings", "stable_db_per_day"}));
+        TRY(r.only(o, "optical",
+                   {"too_high_above_dbm", "good_min_dbm", "warning_min_dbm", "no_signal_at_or_below_dbm",
+                    "trend_readings", "trend_min_readings", "stable_db_per_day"}));
         auto& t = c.optical;
         TRY(r.real(o, "too_high_above_dbm", "optical.", t.too_high_above_dbm, -60, 20));
         TRY(r.real(o, "good_min_dbm", "optical.", t.good_min_dbm, -60, 20));
@@ -171,7 +183,9 @@ Result<DevicesConfig> parse_devices_section(const cJSON* root, std::string_view 
         TRY(r.real(o, "stable_db_per_day", "optical.", t.stable_db_per_day, 0, 100));
         if (!(t.no_signal_at_or_below_dbm < t.warning_min_dbm && t.warning_min_dbm <= t.good_min_dbm &&
               t.good_min_dbm <= t.too_high_above_dbm))
-            return r.bad("optical", "thresholds must satisfy no_signal_at_or_below < warning_min <= good_min <= too_high_above");
+            return r.bad(
+                "optical",
+                "thresholds must satisfy no_signal_at_or_below < warning_min <= good_min <= too_high_above");
     }
     if (const cJSON* h = r.object(root, "history", "", st)) {
         TRY(r.only(h, "history", {"keep", "min_interval_s", "path"}));
@@ -180,8 +194,9 @@ Result<DevicesConfig> parse_devices_section(const cJSON* root, std::string_view 
         TRY(r.str(h, "path", "history.", c.history_path));
     }
     if (const cJSON* p = r.object(root, "poller", "", st)) {
-        TRY(r.only(p, "poller", {"enabled", "interval_s", "stale_after_s", "concurrency", "jitter_ms", "genieacs_limit",
-                                 "genieacs_page_size"}));
+        TRY(r.only(p, "poller",
+                   {"enabled", "interval_s", "stale_after_s", "concurrency", "jitter_ms", "genieacs_limit",
+                    "genieacs_page_size"}));
         TRY(r.boolean(p, "enabled", "poller.", c.poller.enabled));
         TRY(r.uint(p, "interval_s", "poller.", c.poller.interval_s, 1, 86400));
         TRY(r.uint(p, "stale_after_s", "poller.", c.poller.stale_after_s, 1, 604800));
@@ -191,7 +206,8 @@ Result<DevicesConfig> parse_devices_section(const cJSON* root, std::string_view 
         TRY(r.uint(p, "genieacs_page_size", "poller.", c.poller.genieacs_page_size, 1, 1000));
     }
     if (const cJSON* k = r.object(root, "cache", "", st)) {
-        TRY(r.only(k, "cache", {"agent_s", "genieacs_s", "erpnext_s", "bridge_s", "max_devices", "genieacs_max_mb"}));
+        TRY(r.only(k, "cache",
+                   {"agent_s", "genieacs_s", "erpnext_s", "bridge_s", "max_devices", "genieacs_max_mb"}));
         TRY(r.uint(k, "agent_s", "cache.", c.cache.agent_s, 0, 3600));
         TRY(r.uint(k, "genieacs_s", "cache.", c.cache.genieacs_s, 0, 86400));
         TRY(r.uint(k, "erpnext_s", "cache.", c.cache.erpnext_s, 0, 86400));
@@ -212,23 +228,29 @@ Result<DevicesConfig> parse_devices_section(const cJSON* root, std::string_view 
     return c;
 }
 
-Result<DevicesConfig> devices_config_from_env() { return devices_config_from_env(DevicesConfig{}, false); }
+Result<DevicesConfig> devices_config_from_env() {
+    return devices_config_from_env(DevicesConfig{}, false);
+}
 
 Result<DevicesConfig> devices_config_from_env(DevicesConfig c, bool from_hub_config) {
     if (const char* path = std::getenv("HUB_DEVICES_CONFIG"); path && *path) {
         if (from_hub_config)
-            return make_error(Errc::invalid_argument,
-                              std::string("HUB_DEVICES_CONFIG names '") + path +
-                                  "' while the hub configuration has a \"devices\" section: keep the section only");
+            return make_error(
+                Errc::invalid_argument,
+                std::string("HUB_DEVICES_CONFIG names '") + path +
+                    "' while the hub configuration has a \"devices\" section: keep the section only");
         log::write(log::Level::warn, "hub",
-                   "HUB_DEVICES_CONFIG ('%s') is deprecated: put its keys under \"devices\" in the hub configuration "
+                   "HUB_DEVICES_CONFIG ('%s') is deprecated: put its keys under \"devices\" in the hub "
+                   "configuration "
                    "(cpe-hub --config; hub/config/hub.example.json)",
                    path);
         std::ifstream f(path, std::ios::binary);
-        if (!f) return make_error(Errc::not_found, std::string("HUB_DEVICES_CONFIG: cannot open '") + path + "'");
+        if (!f)
+            return make_error(Errc::not_found, std::string("HUB_DEVICES_CONFIG: cannot open '") + path + "'");
         std::ostringstream ss;
         ss << f.rdbuf();
-        if (ss.str().size() > (1 << 20)) return make_error(Errc::too_large, std::string(path) + ": larger than 1 MiB");
+        if (ss.str().size() > (1 << 20))
+            return make_error(Errc::too_large, std::string(path) + ": larger than 1 MiB");
         auto parsed = parse_devices_config(ss.str(), path);
         if (!parsed) return parsed.error();
         c = std::move(parsed).value();
@@ -236,7 +258,8 @@ Result<DevicesConfig> devices_config_from_env(DevicesConfig c, bool from_hub_con
     if (const char* t = std::getenv("HUB_SERVICE_TOKEN"); t && *t) {
         c.access.service_token = t;
         if (c.access.service_token.size() < 16)
-            return make_error(Errc::invalid_argument, "HUB_SERVICE_TOKEN: too short (at least 16 characters)");
+            return make_error(Errc::invalid_argument,
+                              "HUB_SERVICE_TOKEN: too short (at least 16 characters)");
     }
     // Trimmed and checked here: "key: secret" would reach Frappe as a three-part header, read as Guest (403).
     if (const char* t = std::getenv("ERP_SERVICE_TOKEN"); t && *t) {

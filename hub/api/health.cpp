@@ -15,9 +15,9 @@ std::string DevicesApi::health_json(bool detailed) const {
 
 void DevicesApi::add_health(cJSON* health, bool detailed) const {
     int64_t now = now_ms();
-    // Each source: "state" off | ok | failing (its last call failed) | open (circuit open: calls refused for now),
-    // the breaker's counters, the age of the last success and of the last failure; the failure's text only for
-    // an authenticated caller (it can name a device).
+    // Each source: "state" off | ok | failing (its last call failed) | open (circuit open: calls refused for
+    // now), the breaker's counters, the age of the last success and of the last failure; the failure's text
+    // only for an authenticated caller (it can name a device).
     auto source = [&](const char* name, json::Ptr o, bool configured, const SourceSeen& seen, int64_t ok_ms) {
         ok_ms = std::max(ok_ms, seen.ok_ms);
         const cJSON* circuit = cJSON_GetObjectItemCaseSensitive(o.get(), "circuit");
@@ -25,9 +25,12 @@ void DevicesApi::add_health(cJSON* health, bool detailed) const {
         const char* state = !configured ? "off" : open ? "open" : seen.error_ms > ok_ms ? "failing" : "ok";
         cJSON_DeleteItemFromObjectCaseSensitive(o.get(), "last_ok_age_s");
         json::add_string(o.get(), "state", state);
-        if (ok_ms) json::add_number(o.get(), "last_ok_age_s", static_cast<double>(std::max<int64_t>(0, now - ok_ms) / 1000));
+        if (ok_ms)
+            json::add_number(o.get(), "last_ok_age_s",
+                             static_cast<double>(std::max<int64_t>(0, now - ok_ms) / 1000));
         if (seen.error_ms) {
-            json::add_number(o.get(), "last_error_age_s", static_cast<double>(std::max<int64_t>(0, now - seen.error_ms) / 1000));
+            json::add_number(o.get(), "last_error_age_s",
+                             static_cast<double>(std::max<int64_t>(0, now - seen.error_ms) / 1000));
             if (detailed) json::add_string(o.get(), "last_error", seen.error);
         }
         json::add(health, name, std::move(o));
@@ -45,7 +48,8 @@ void DevicesApi::add_health(cJSON* health, bool detailed) const {
     const cJSON* bridge_ok = nullptr;
     json::Ptr bridge = bridge_.health();
     bridge_ok = cJSON_GetObjectItemCaseSensitive(bridge.get(), "last_ok_age_s");
-    int64_t bridge_ok_ms = cJSON_IsNumber(bridge_ok) ? now - static_cast<int64_t>(bridge_ok->valuedouble) * 1000 : 0;
+    int64_t bridge_ok_ms =
+        cJSON_IsNumber(bridge_ok) ? now - static_cast<int64_t>(bridge_ok->valuedouble) * 1000 : 0;
     source("bridge", std::move(bridge), bridge_.configured(), seen_bridge_, bridge_ok_ms);
     json::add(health, "cache", cache_.stats_json());
     json::add(health, "poll", poller_.health_json());

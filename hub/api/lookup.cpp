@@ -12,10 +12,14 @@ namespace cpe::hub::api {
 int match_rank(sources::LookupMethod m) {
     using M = sources::LookupMethod;
     switch (m) {
-    case M::serial: return 1;
-    case M::gpon_suffix: return 2;
-    case M::id_contains: return 3;
-    case M::none: break;
+        case M::serial:
+            return 1;
+        case M::gpon_suffix:
+            return 2;
+        case M::id_contains:
+            return 3;
+        case M::none:
+            break;
     }
     return 4;
 }
@@ -28,7 +32,11 @@ sources::LookupMethod lookup_method_named(const std::string& name) {
 }
 
 Lookup::Lookup(DevicesApi& api, net::Responder res, std::string serial, bool refresh)
-    : api_(api), alive_(api.lifetime_.token()), res_(std::move(res)), serial_(std::move(serial)), refresh_(refresh) {}
+    : api_(api),
+      alive_(api.lifetime_.token()),
+      res_(std::move(res)),
+      serial_(std::move(serial)),
+      refresh_(refresh) {}
 
 void Lookup::start() {
     using M = sources::LookupMethod;
@@ -37,9 +45,12 @@ void Lookup::start() {
     in_.now_ms = now;
     in_.thresholds = api_.config_.optical;
     in_.agent_status.state = api_.hub_.controller() ? diag::SourceState::not_found : diag::SourceState::off;
-    in_.genieacs_status.state = api_.genieacs_.configured() ? diag::SourceState::not_found : diag::SourceState::off;
-    in_.erpnext_status.state = api_.erpnext_.configured() ? diag::SourceState::not_found : diag::SourceState::off;
-    in_.bridge_status.state = api_.bridge_.configured() ? diag::SourceState::not_found : diag::SourceState::off;
+    in_.genieacs_status.state =
+        api_.genieacs_.configured() ? diag::SourceState::not_found : diag::SourceState::off;
+    in_.erpnext_status.state =
+        api_.erpnext_.configured() ? diag::SourceState::not_found : diag::SourceState::off;
+    in_.bridge_status.state =
+        api_.bridge_.configured() ? diag::SourceState::not_found : diag::SourceState::off;
     deadline_ = api_.hub_.loop().add_timer(api_.config_.lookup_budget_ms, [self] { self->answer(true); });
 
     // 1. Agents the hub knows, by the three fallbacks.
@@ -50,9 +61,12 @@ void Lookup::start() {
         const auto& id = e->record.endpoint_id;
         std::string gpon;
         if (const DeviceBrief* b = api_.agents_.brief(id)) gpon = upper(b->gpon_serial);
-        if (upper(e->record.serial) == su) level = M::serial;
-        else if (!tail.empty() && gpon.size() >= 8 && gpon.compare(gpon.size() - 8, 8, tail) == 0) level = M::gpon_suffix;
-        else if (upper(id).find(su) != std::string::npos) level = M::id_contains;
+        if (upper(e->record.serial) == su)
+            level = M::serial;
+        else if (!tail.empty() && gpon.size() >= 8 && gpon.compare(gpon.size() - 8, 8, tail) == 0)
+            level = M::gpon_suffix;
+        else if (upper(id).find(su) != std::string::npos)
+            level = M::id_contains;
         if (level != M::none &&
             (match_rank(level) < match_rank(ep_match_) || (level == ep_match_ && e->record.online))) {
             ep_ = id;
@@ -66,10 +80,12 @@ void Lookup::start() {
         if (e->record.online && !e->record.serial.empty() && upper(e->record.serial) == su)
             claimants.push_back(e->record.endpoint_id);
     if (claimants.size() >= 2)
-        return finish_identity("conflict", claimants,
-                               std::to_string(claimants.size()) + " connected agents claim serial_ '" + serial_ + "'");
+        return finish_identity(
+            "conflict", claimants,
+            std::to_string(claimants.size()) + " connected agents claim serial_ '" + serial_ + "'");
     if (const auto* e = ep_.empty() ? nullptr : api_.hub_.registry().find(ep_); e && e->quarantined)
-        return finish_identity("quarantined", {ep_}, "agent '" + ep_ + "' is quarantined: " + e->quarantine_reason);
+        return finish_identity("quarantined", {ep_},
+                               "agent '" + ep_ + "' is quarantined: " + e->quarantine_reason);
     // 2. GenieACS (TR-069), in parallel; an exact agent match does not wait for it. Its last answer to this
     //    query is reused within cache.genieacs_s.
     if (api_.genieacs_.configured()) {
@@ -113,7 +129,9 @@ void Lookup::start() {
     if (ep_match_ == M::serial || !genie_pending_) resolved();
 }
 
-diag::DeviceIdentity Lookup::genie_identity() const { return diag::identity_of(genie_->params); }
+diag::DeviceIdentity Lookup::genie_identity() const {
+    return diag::identity_of(genie_->params);
+}
 
 // Called when the device may be identified: starts phase 2 once, merges late GenieACS data.
 void Lookup::resolved() {
@@ -219,7 +237,8 @@ void Lookup::start_phase2() {
             use_snapshot("agent is offline", false);
         }
     } else {
-        in_.online = genie_->last_inform_ms && now - *genie_->last_inform_ms < api_.config_.genieacs.online_window_s * 1000LL;
+        in_.online = genie_->last_inform_ms &&
+                     now - *genie_->last_inform_ms < api_.config_.genieacs.online_window_s * 1000LL;
         in_.last_seen_ms = genie_->last_inform_ms;
         dev_serial = diag::get(genie_->params, "_deviceId._SerialNumber").value_or(serial_);
         // ERPNext knows the sticker serial; a factory TR-069 serial is not it: its MACs are the fallback.
@@ -277,12 +296,14 @@ void Lookup::use_erp(const std::shared_ptr<const ErpData>& data, int64_t fetched
     }
     keep_until(fetched_ms + api_.cache_.windows().erpnext_ms);
     if (bridge_pending_) {
-        const cJSON* name = in_.equipment ? cJSON_GetObjectItemCaseSensitive(in_.equipment.get(), "name") : nullptr;
+        const cJSON* name =
+            in_.equipment ? cJSON_GetObjectItemCaseSensitive(in_.equipment.get(), "name") : nullptr;
         start_bridge(cJSON_IsString(name) ? name->valuestring : bridge_fallback_id_);
     }
 }
 
-// The last snapshot, stale. `retry`: a live Get failed (the next lookup asks again); else the agent is offline.
+// The last snapshot, stale. `retry`: a live Get failed (the next lookup asks again); else the agent is
+// offline.
 void Lookup::use_snapshot(const std::string& why, bool retry) {
     if (retry) {
         reusable_ = false;
@@ -327,7 +348,8 @@ void Lookup::finish_not_found() {
     auto o = json::make_object();
     bool genie_failed = in_.genieacs_status.state == diag::SourceState::failed;
     int status = genie_failed ? status_for(make_error(genie_errc_, "")) : 404;
-    std::string msg = "no device matches serial_ '" + serial_ + "' (exact serial_, GPON serial_ suffix, id containing it)";
+    std::string msg =
+        "no device matches serial_ '" + serial_ + "' (exact serial_, GPON serial_ suffix, id containing it)";
     if (genie_failed) msg += "; GenieACS could not be asked: " + in_.genieacs_status.error;
     json::add_string(o.get(), "error", msg);
     json::add_number(o.get(), "status", status);
@@ -349,7 +371,8 @@ void Lookup::answer(bool at_deadline) {
     if (!phase2_) {
         if (at_deadline) {
             in_.genieacs_status = {diag::SourceState::failed, std::nullopt,
-                                  "no answer within the lookup budget of " + std::to_string(api_.config_.lookup_budget_ms) + " ms"};
+                                   "no answer within the lookup budget of " +
+                                       std::to_string(api_.config_.lookup_budget_ms) + " ms"};
             genie_errc_ = Errc::timeout;
             genie_pending_ = false;
             reusable_ = false;
@@ -363,7 +386,8 @@ void Lookup::answer(bool at_deadline) {
     }
     answered_ = true;
     deadline_.cancel();
-    std::string late = "no answer within the lookup budget of " + std::to_string(api_.config_.lookup_budget_ms) + " ms";
+    std::string late =
+        "no answer within the lookup budget of " + std::to_string(api_.config_.lookup_budget_ms) + " ms";
     if (agent_pending_) use_snapshot(late, true);
     if (genie_pending_) in_.genieacs_status = {diag::SourceState::failed, std::nullopt, late};
     if (erp_pending_) in_.erpnext_status = {diag::SourceState::failed, std::nullopt, late};
@@ -372,28 +396,34 @@ void Lookup::answer(bool at_deadline) {
     // Optical history: the current reading first (TR-069 devices too; a cached document adds nothing new),
     // then the trend.
     if (in_.genieacs && in_.kind == "tr069" && !genie_cached_)
-        api_.record_optical(in_.id, *in_.genieacs, in_.genieacs_status.data_ms.value_or(in_.now_ms), "genieacs");
+        api_.record_optical(in_.id, *in_.genieacs, in_.genieacs_status.data_ms.value_or(in_.now_ms),
+                            "genieacs");
     in_.optical_history = api_.history_of(in_.id);
     in_.now_ms = now_ms();  // every age as of this answer
     std::string body = diag::device_view_json(in_);
     // The fallback that found it.
     body.pop_back();
     M match = ep_match_ != M::none && in_.kind == "usp" ? ep_match_
-              : genie_                                 ? lookup_method_named(genie_->match)
-                                                       : M::none;
+              : genie_                                  ? lookup_method_named(genie_->match)
+                                                        : M::none;
     body += ",\"match\":" + quote(sources::lookup_method_name(match));
-    if (genie_ && !genie_->steps.empty()) {  // the GenieACS lookup's steps: which found it, which were skipped
+    if (genie_ &&
+        !genie_->steps.empty()) {  // the GenieACS lookup's steps: which found it, which were skipped
         auto steps = json::make_array();
-        for (const auto& st : genie_->steps) json::append(steps.get(), json::Ptr(cJSON_CreateString(st.c_str())));
+        for (const auto& st : genie_->steps)
+            json::append(steps.get(), json::Ptr(cJSON_CreateString(st.c_str())));
         body += ",\"genieacs_steps\":" + json::print(steps.get());
     }
     body += "}";
     if (reusable_ && !refresh_) {
         int64_t until = expires_ms_;
-        for (const diag::SourceStatus* st : {&in_.agent_status, &in_.genieacs_status, &in_.erpnext_status, &in_.bridge_status})
+        for (const diag::SourceStatus* st :
+             {&in_.agent_status, &in_.genieacs_status, &in_.erpnext_status, &in_.bridge_status})
             if (st->data_ms) until = std::min(until, next_age_change(in_.now_ms, *st->data_ms));
-        if (in_.kind == "tr069" && in_.online && in_.last_seen_ms)  // "online" flips when the inform gets too old
-            until = std::min(until, *in_.last_seen_ms + static_cast<int64_t>(api_.config_.genieacs.online_window_s) * 1000);
+        if (in_.kind == "tr069" && in_.online &&
+            in_.last_seen_ms)  // "online" flips when the inform gets too old
+            until = std::min(until, *in_.last_seen_ms +
+                                        static_cast<int64_t>(api_.config_.genieacs.online_window_s) * 1000);
         if (until > in_.now_ms) api_.cache_.put_answer(serial_, in_.id, body, until);
     }
     res_.json(200, std::move(body));

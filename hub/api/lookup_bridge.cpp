@@ -1,5 +1,5 @@
-// The lookup's bridge reads (Lookup::start_bridge…use_bridge): the modem's optical levels and mesh, and the OLT's
-// row of the device's ONU, merged into one reading. The rest of the state machine: lookup.cpp.
+// The lookup's bridge reads (Lookup::start_bridge…use_bridge): the modem's optical levels and mesh, and the
+// OLT's row of the device's ONU, merged into one reading. The rest of the state machine: lookup.cpp.
 #include "api/devices_api.hpp"
 #include "api/lookup.hpp"
 #include "api/reply.hpp"
@@ -7,10 +7,10 @@
 
 namespace cpe::hub::api {
 
-// The bridge: the modem's own optical levels (GET /modems/<equipment>/optical, TP-Link modems it logs into) and
-// the OLT's row for the device's position (GET /olts/<olt_name>/pons/<slot>/<port>, from the Service Location's
-// olt_name and olt_port "<slot>/<port>/<onu>"), merged into one reading: oltRxDbm, onuStatus, distanceM, and
-// the ONU's rx/tx where the modem gave none.
+// The bridge: the modem's own optical levels (GET /modems/<equipment>/optical, TP-Link modems it logs into)
+// and the OLT's row for the device's position (GET /olts/<olt_name>/pons/<slot>/<port>, from the Service
+// Location's olt_name and olt_port "<slot>/<port>/<onu>"), merged into one reading: oltRxDbm, onuStatus,
+// distanceM, and the ONU's rx/tx where the modem gave none.
 struct Lookup::BridgeRead {
     int pending = 0;
     std::optional<json::Ptr> modem, onu, mesh;
@@ -30,16 +30,19 @@ void Lookup::start_bridge(const std::string& modem_id) {
         }
     }
     bridge_key_ = modem_id;
-    if (pos) bridge_key_ += "\n" + olt + "/" + std::to_string(pos->slot) + "/" + std::to_string(pos->port) + "/" +
-                          std::to_string(pos->onu);
+    if (pos)
+        bridge_key_ += "\n" + olt + "/" + std::to_string(pos->slot) + "/" + std::to_string(pos->port) + "/" +
+                       std::to_string(pos->onu);
     const SourceAnswer<json::Ptr>* c = refresh_ ? nullptr : api_.cache_.bridge(bridge_key_, now_ms());
     if (c) return use_bridge(c->value, c->fetched_ms, true);
     fetched_live();
     auto self = shared_from_this();
     auto read = std::make_shared<BridgeRead>();
     read->pending = pos ? 3 : 2;
-    auto done = [self, read](const char* what, Result<std::optional<json::Ptr>> r, std::optional<json::Ptr>& slot) {
-        if (!r) read->error += std::string(read->error.empty() ? "" : "; ") + what + ": " + r.error().message;
+    auto done = [self, read](const char* what, Result<std::optional<json::Ptr>> r,
+                             std::optional<json::Ptr>& slot) {
+        if (!r)
+            read->error += std::string(read->error.empty() ? "" : "; ") + what + ": " + r.error().message;
         else {
             read->any_ok = true;
             slot = std::move(*r);
@@ -56,10 +59,11 @@ void Lookup::start_bridge(const std::string& modem_id) {
         done("mesh", std::move(r), read->mesh);
     });
     if (pos)
-        api_.bridge_.onu(olt, pos->slot, pos->port, pos->onu, [self, read, done](Result<std::optional<json::Ptr>> r) {
-            if (self->alive_.expired()) return;
-            done("OLT", std::move(r), read->onu);
-        });
+        api_.bridge_.onu(olt, pos->slot, pos->port, pos->onu,
+                         [self, read, done](Result<std::optional<json::Ptr>> r) {
+                             if (self->alive_.expired()) return;
+                             done("OLT", std::move(r), read->onu);
+                         });
 }
 
 void Lookup::bridge_answered(BridgeRead& read) {

@@ -10,7 +10,9 @@ namespace cpe::hub::api {
 
 Result<std::string> parse_serial_query(const net::Request& req) {
     auto s = req.query_value("serial");
-    if (!s) return make_error(Errc::invalid_argument, "query parameter 'serial' is required (e.g. /devices/lookup?serial=TPLGC4160688)");
+    if (!s)
+        return make_error(Errc::invalid_argument,
+                          "query parameter 'serial' is required (e.g. /devices/lookup?serial=TPLGC4160688)");
     std::string v = *s;
     while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
     while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.erase(v.begin());
@@ -19,7 +21,8 @@ Result<std::string> parse_serial_query(const net::Request& req) {
     for (size_t i = 0; i < v.size(); ++i) {
         char c = v[i];
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != ':' && c != '-')
-            return make_error(Errc::invalid_argument, "query parameter 'serial': character " + std::to_string(i + 1) +
+            return make_error(Errc::invalid_argument, "query parameter 'serial': character " +
+                                                          std::to_string(i + 1) +
                                                           " is not one of A-Z a-z 0-9 . _ : -");
     }
     return v;
@@ -28,14 +31,17 @@ Result<std::string> parse_serial_query(const net::Request& req) {
 Result<std::string> parse_task_body(std::string_view body) {
     auto doc = json::parse(body, "task request body");
     if (!doc) return doc.error();
-    if (!cJSON_IsObject(doc->get())) return make_error(Errc::invalid_argument, "task request body: expected a JSON object");
+    if (!cJSON_IsObject(doc->get()))
+        return make_error(Errc::invalid_argument, "task request body: expected a JSON object");
     const cJSON* t = cJSON_GetObjectItemCaseSensitive(doc->get(), "task");
     if (!t) t = cJSON_GetObjectItemCaseSensitive(doc->get(), "name");
-    if (!cJSON_IsString(t)) return make_error(Errc::invalid_argument, "task request body: \"task\" must be a string");
+    if (!cJSON_IsString(t))
+        return make_error(Errc::invalid_argument, "task request body: \"task\" must be a string");
     std::string task = t->valuestring;
     if (task != "reboot" && task != "refresh" && task != "refreshHosts")
-        return make_error(Errc::invalid_argument, "task request body: \"task\" must be one of reboot, refresh, refreshHosts (got '" +
-                                                      task.substr(0, 40) + "')");
+        return make_error(Errc::invalid_argument,
+                          "task request body: \"task\" must be one of reboot, refresh, refreshHosts (got '" +
+                              task.substr(0, 40) + "')");
     return task;
 }
 

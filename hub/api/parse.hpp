@@ -1,6 +1,6 @@
-// The device API's parsers of network input, apart from the clients and routes so they build (and fuzz) without
-// the network stack: the lookup serial, the task body, a GenieACS device → TR-181 values (the bridge's answers:
-// sources/bridge_document.hpp). Errors name what was wrong.
+// The device API's parsers of network input, apart from the clients and routes so they build (and fuzz)
+// without the network stack: the lookup serial, the task body, a GenieACS device → TR-181 values (the
+// bridge's answers: sources/bridge_document.hpp). Errors name what was wrong.
 #pragma once
 
 #include <cstdint>
@@ -40,7 +40,7 @@ struct GenieHit {
     diag::Params params;
     std::optional<int64_t> last_inform_ms;
     std::map<std::string, int64_t> value_ms;  // each leaf's _timestamp (when GenieACS read that value)
-    std::vector<std::string> steps;           // what each lookup step did ("serial: found", "…: skipped (…)")
+    std::vector<std::string> steps;  // what each lookup step did ("serial: found", "…: skipped (…)")
 };
 // The oldest _timestamp among the leaves of `hit` under any of `objects` ("Device.Hosts" → "Device.Hosts.…"):
 // the age of the values an answer shows. nullopt: none of them has a timestamp.

@@ -23,7 +23,8 @@ extern const std::vector<std::string> kGenieHosts;
 // A device's data model and last inform (the identity always comes): its DeviceInfo under either root, and
 // whether it has DataElements (refreshed with the hosts where present).
 extern const std::vector<std::string> kGenieModelProbe;
-// The hosts projection plus what ERPNext is asked by (diag::identity_of: Ethernet MACs; the serial is _deviceId's).
+// The hosts projection plus what ERPNext is asked by (diag::identity_of: Ethernet MACs; the serial is
+// _deviceId's).
 extern const std::vector<std::string> kGenieHostsIdentity;
 
 std::string upper(std::string s);

@@ -12,7 +12,8 @@
 namespace cpe::hub::api {
 
 int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -31,11 +32,11 @@ json::Ptr breaker_json(const sources::BreakerSnapshot& s, bool configured) {
     json::add_number(o.get(), "failures", static_cast<double>(s.total_failures));
     json::add_number(o.get(), "rejected", static_cast<double>(s.rejected));
     if (s.retry_in_ms > 0) json::add_number(o.get(), "retry_in_ms", static_cast<double>(s.retry_in_ms));
-    // last_error is left out: /health/devices is open and the source's messages can name a device (serial, id).
+    // last_error is left out: /health/devices is open and the source's messages can name a device (serial,
+    // id).
     return o;
 }
 }  // namespace
-
 
 GenieAcs::GenieAcs(net::EventLoop& loop, net::HttpClient& http, std::string base_url, SourceLimits limits,
                    std::vector<std::string> gpon_paths, uint64_t task_timeout_ms, unsigned fleet_limit,
@@ -76,7 +77,8 @@ void GenieAcs::find(const std::string& serial, const std::vector<std::string>& p
     }
     lookup_->find_by_serial(serial, projection, [done](sources::Fetched<sources::DeviceLookup> f) {
         if (!f.ok()) return done(error_of(f.provenance));
-        if (f.value.method == sources::LookupMethod::none || f.value.devices.empty()) return done(std::optional<GenieHit>{});
+        if (f.value.method == sources::LookupMethod::none || f.value.devices.empty())
+            return done(std::optional<GenieHit>{});
         GenieHit h = hit_from_device(f.value.devices.front());
         h.match = sources::lookup_method_name(f.value.method);
         h.steps = f.value.steps;
@@ -127,7 +129,8 @@ void GenieAcs::list(const std::vector<std::string>& projection,
             std::vector<FleetDevice> out;
             out.reserve(page.devices.size());
             for (const auto& d : page.devices) out.push_back({hit_from_device(d), optical_time(d)});
-            page.devices.clear();  // the parsed documents go before the caller runs: one page of them at a time
+            page.devices
+                .clear();  // the parsed documents go before the caller runs: one page of them at a time
             on_page(std::move(out), std::move(page.invalid_ids));
         },
         [done](sources::Fetched<sources::WalkResult> f) {
@@ -186,7 +189,8 @@ void ErpNext::check(int64_t now_ms) const {
         if (!c) return;
         c->running = false;
         c->checked_ms = sources::steady_ms();
-        if (!f.ok()) return;  // ERPNext not reached: the last answer stands, the next /health or lookup asks again
+        if (!f.ok())
+            return;  // ERPNext not reached: the last answer stands, the next /health or lookup asks again
         c->doctypes = std::move(f.value);
         c->problem.clear();
         for (const auto& d : c->doctypes)
@@ -194,8 +198,7 @@ void ErpNext::check(int64_t now_ms) const {
                 c->problem = d.problem;
                 break;
             }
-        if (!c->problem.empty())
-            log::write(log::Level::error, "erpnext", "%s", c->problem.c_str());
+        if (!c->problem.empty()) log::write(log::Level::error, "erpnext", "%s", c->problem.c_str());
     });
 }
 
@@ -213,31 +216,46 @@ json::Ptr ErpNext::health(int64_t) const {
     }
     json::add(o.get(), "doctypes", std::move(d));
     if (check_->checked_ms)
-        json::add_number(o.get(), "doctypes_age_s",
-                         static_cast<double>(std::max<int64_t>(0, sources::steady_ms() - check_->checked_ms) / 1000));
+        json::add_number(
+            o.get(), "doctypes_age_s",
+            static_cast<double>(std::max<int64_t>(0, sources::steady_ms() - check_->checked_ms) / 1000));
     return o;
 }
 
 namespace {
 json::Ptr to_json(const sources::ServiceEquipment& e) {
     auto o = json::make_object();
-    for (auto [k, v] : {std::pair{"name", &e.name}, {"equipment_type", &e.equipment_type}, {"serial_number", &e.serial_number},
-                        {"mac_address", &e.mac_address}, {"status", &e.status}, {"ip_address", &e.ip_address},
-                        {"firmware", &e.firmware}, {"service_location", &e.service_location}, {"customer", &e.customer}})
+    for (auto [k, v] : {std::pair{"name", &e.name},
+                        {"equipment_type", &e.equipment_type},
+                        {"serial_number", &e.serial_number},
+                        {"mac_address", &e.mac_address},
+                        {"status", &e.status},
+                        {"ip_address", &e.ip_address},
+                        {"firmware", &e.firmware},
+                        {"service_location", &e.service_location},
+                        {"customer", &e.customer}})
         json::add_string(o.get(), k, *v);
     return o;
 }
 json::Ptr to_json(const sources::ServiceLocation& l) {
     auto o = json::make_object();
-    for (auto [k, v] : {std::pair{"name", &l.name}, {"address", &l.address}, {"city", &l.city}, {"gps", &l.gps},
-                        {"connection_type", &l.connection_type}, {"olt_name", &l.olt_name}, {"olt_port", &l.olt_port},
-                        {"vlan", &l.vlan}, {"customer", &l.customer}})
+    for (auto [k, v] : {std::pair{"name", &l.name},
+                        {"address", &l.address},
+                        {"city", &l.city},
+                        {"gps", &l.gps},
+                        {"connection_type", &l.connection_type},
+                        {"olt_name", &l.olt_name},
+                        {"olt_port", &l.olt_port},
+                        {"vlan", &l.vlan},
+                        {"customer", &l.customer}})
         json::add_string(o.get(), k, *v);
     return o;
 }
 json::Ptr to_json(const sources::Customer& c) {
     auto o = json::make_object();
-    for (auto [k, v] : {std::pair{"name", &c.name}, {"customer_name", &c.customer_name}, {"mobile_no", &c.mobile_no},
+    for (auto [k, v] : {std::pair{"name", &c.name},
+                        {"customer_name", &c.customer_name},
+                        {"mobile_no", &c.mobile_no},
                         {"legacy_account_id", &c.legacy_account_id}})
         json::add_string(o.get(), k, *v);
     return o;
@@ -270,11 +288,13 @@ void ErpNext::equipment(const std::string& serial, const std::vector<std::string
     sources::ErpNextClient* c = client_.get();
     std::string mac = macs.empty() ? "" : macs.front();
     c->subscriber_by_serial(serial, [c, mac, done](sources::Fetched<sources::ErpSubscriber> f) {
-        if (!f.ok()) return done(make_error(f.provenance.errc.value_or(Errc::unavailable), f.provenance.error));
+        if (!f.ok())
+            return done(make_error(f.provenance.errc.value_or(Errc::unavailable), f.provenance.error));
         if (!f.value.equipment.empty()) return done(std::optional<ErpData>(to_data(f.value)));
         if (mac.empty()) return done(std::optional<ErpData>{});
         c->subscriber_by_mac(mac, [done](sources::Fetched<sources::ErpSubscriber> g) {
-            if (!g.ok()) return done(make_error(g.provenance.errc.value_or(Errc::unavailable), g.provenance.error));
+            if (!g.ok())
+                return done(make_error(g.provenance.errc.value_or(Errc::unavailable), g.provenance.error));
             if (g.value.equipment.empty()) return done(std::optional<ErpData>{});
             done(std::optional<ErpData>(to_data(g.value)));
         });
@@ -284,12 +304,14 @@ void ErpNext::equipment(const std::string& serial, const std::vector<std::string
 void ErpNext::equipment_by_serial(const std::string& serial,
                                   std::function<void(Result<std::vector<sources::ServiceEquipment>>)> done) {
     auto later = [this, done](Error e) { loop_->post([done, e] { done(e); }); };
-    if (!client_) return later(make_error(Errc::unavailable, "ERPNext is not configured (devices.erpnext.url)"));
+    if (!client_)
+        return later(make_error(Errc::unavailable, "ERPNext is not configured (devices.erpnext.url)"));
     check(sources::steady_ms());
     if (!check_->problem.empty()) return later(make_error(Errc::invalid_argument, check_->problem));
     const std::string want = sources::canonical_serial(serial);
     if (want.empty() || want.find_first_not_of("%_") == std::string::npos)
-        return later(make_error(Errc::invalid_argument, "serial '" + serial.substr(0, 40) + "' is empty or only wildcards"));
+        return later(make_error(Errc::invalid_argument,
+                                "serial '" + serial.substr(0, 40) + "' is empty or only wildcards"));
     const auto& map = client_->fields().equipment;
     sources::FrappeFilters f;
     // Frappe's `like` is ILIKE on PostgreSQL (as subscriber_by_serial); each candidate is verified below.
@@ -297,10 +319,12 @@ void ErpNext::equipment_by_serial(const std::string& serial,
     client_->list(map.doctype, f, map.query_fields(),
                   [done, want, map](sources::Fetched<std::vector<sources::FrappeRecord>> rows) {
                       if (!rows.ok())
-                          return done(make_error(rows.provenance.errc.value_or(Errc::unavailable), rows.provenance.error));
+                          return done(make_error(rows.provenance.errc.value_or(Errc::unavailable),
+                                                 rows.provenance.error));
                       std::vector<sources::ServiceEquipment> out;
                       for (const auto& row : rows.value)
-                          if (auto e = sources::to_equipment(row, map); sources::canonical_serial(e.serial_number) == want)
+                          if (auto e = sources::to_equipment(row, map);
+                              sources::canonical_serial(e.serial_number) == want)
                               out.push_back(std::move(e));
                       done(std::move(out));
                   });

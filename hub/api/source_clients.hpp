@@ -35,11 +35,12 @@ struct SourceLimits {
 // A device of the poller's fleet read.
 struct FleetDevice {
     GenieHit hit;
-    std::optional<int64_t> optical_ms;  // the newest _timestamp of its receive-level leaves: when they were read
+    std::optional<int64_t>
+        optical_ms;  // the newest _timestamp of its receive-level leaves: when they were read
 };
 
 class GenieAcs {
-public:
+  public:
     // fleet_limit: devices read per poll; fleet_page_size: devices per NBI page (1…1000).
     GenieAcs(net::EventLoop& loop, net::HttpClient& http, std::string base_url, SourceLimits limits,
              std::vector<std::string> gpon_paths, uint64_t task_timeout_ms, unsigned fleet_limit,
@@ -50,10 +51,11 @@ public:
               std::function<void(Result<std::optional<GenieHit>>)> done);
     void get(const std::string& id, const std::vector<std::string>& projection,
              std::function<void(Result<std::optional<GenieHit>>)> done);
-    // The fleet (at most fleet_limit devices) with a small projection, for the summary: pages of fleet_page_size
-    // sorted by _id (h11's GenieAcsClient::walk), each within the source's budget and the fleet client's breaker.
-    // `on_page` gets each page as it arrives (the devices that parsed, and the ids of those that did not); `done`
-    // the walk's account (skipped ranges, retries) or an error when not one page could be read.
+    // The fleet (at most fleet_limit devices) with a small projection, for the summary: pages of
+    // fleet_page_size sorted by _id (h11's GenieAcsClient::walk), each within the source's budget and the
+    // fleet client's breaker. `on_page` gets each page as it arrives (the devices that parsed, and the ids of
+    // those that did not); `done` the walk's account (skipped ranges, retries) or an error when not one page
+    // could be read.
     void list(const std::vector<std::string>& projection,
               std::function<void(std::vector<FleetDevice>, std::vector<std::string> invalid_ids)> on_page,
               std::function<void(Result<sources::WalkResult>)> done);
@@ -66,7 +68,7 @@ public:
               std::function<void(Result<sources::TaskResult>)> done);
     json::Ptr health(int64_t now_ms) const;
 
-private:
+  private:
     net::EventLoop& loop_;
     std::unique_ptr<sources::GenieAcsClient> lookup_;  // small result sets
     std::unique_ptr<sources::GenieAcsClient> fleet_;   // the poller's projection of the whole fleet
@@ -78,18 +80,21 @@ struct ErpData {
 };
 
 class ErpNext {
-public:
-    // token: "<api key>:<api secret>" (ERP_SERVICE_TOKEN). The field map is checked against ERPNext at once (each
-    // DocType's fields and the API user's read access) and again, at most once a minute, when /health asks.
-    ErpNext(net::EventLoop& loop, net::HttpClient& http, std::string base_url, const std::string& token, SourceLimits limits,
-            sources::ErpFieldMap fields = {});
+  public:
+    // token: "<api key>:<api secret>" (ERP_SERVICE_TOKEN). The field map is checked against ERPNext at once
+    // (each DocType's fields and the API user's read access) and again, at most once a minute, when /health
+    // asks.
+    ErpNext(net::EventLoop& loop, net::HttpClient& http, std::string base_url, const std::string& token,
+            SourceLimits limits, sources::ErpFieldMap fields = {});
     bool configured() const { return client_ != nullptr; }
-    // Service Equipment by serial (then by the first MAC) → its Service Location and Customer. nullopt: unknown.
-    // While the DocType check has found a problem (a missing field, no read access), a failure naming it.
+    // Service Equipment by serial (then by the first MAC) → its Service Location and Customer. nullopt:
+    // unknown. While the DocType check has found a problem (a missing field, no read access), a failure
+    // naming it.
     void equipment(const std::string& serial, const std::vector<std::string>& macs,
                    std::function<void(Result<std::optional<ErpData>>)> done);
-    // The Service Equipment rows whose serial number is `serial` (case and whitespace ignored; the USP admission
-    // check, api/admission.hpp): the equipment alone, no location or customer. Always answers later, never within.
+    // The Service Equipment rows whose serial number is `serial` (case and whitespace ignored; the USP
+    // admission check, api/admission.hpp): the equipment alone, no location or customer. Always answers
+    // later, never within.
     void equipment_by_serial(const std::string& serial,
                              std::function<void(Result<std::vector<sources::ServiceEquipment>>)> done);
     // The breaker's state and "doctypes": {<DocType>: "ok" | the problem | "unchecked"}, "doctypes_age_s".
@@ -97,12 +102,12 @@ public:
 
     struct Check {
         bool running = false;
-        int64_t checked_ms = 0;                           // when the last check ended (0: never)
-        std::vector<sources::ErpDocTypeCheck> doctypes;   // of the last check that reached ERPNext
-        std::string problem;                              // the first DocType problem ("" = none)
+        int64_t checked_ms = 0;                          // when the last check ended (0: never)
+        std::vector<sources::ErpDocTypeCheck> doctypes;  // of the last check that reached ERPNext
+        std::string problem;                             // the first DocType problem ("" = none)
     };
 
-private:
+  private:
     void check(int64_t now_ms) const;
 
     net::EventLoop* loop_ = nullptr;

@@ -9,9 +9,9 @@
 
 namespace cpe::hub::api {
 
-std::string summary_json(const controller::Registry& registry, const AgentCache& agents, const FleetState& fleet,
-                         const diag::OpticalThresholds& optical, const std::vector<std::string>& families,
-                         int64_t now) {
+std::string summary_json(const controller::Registry& registry, const AgentCache& agents,
+                         const FleetState& fleet, const diag::OpticalThresholds& optical,
+                         const std::vector<std::string>& families, int64_t now) {
     struct Counts {
         unsigned total = 0, online = 0;
         std::map<std::string, unsigned> variants;  // the names the devices report
@@ -32,8 +32,8 @@ std::string summary_json(const controller::Registry& registry, const AgentCache&
         ++by_firmware[fw.empty() ? "unknown" : fw];
         ++grades[diag::grade_name(diag::grade_rx(rx, optical))];
     };
-    // A TR-069 record of an agent device is the same device (serial, GPON serial or MAC, as the lookup matches):
-    // counted once, as the agent.
+    // A TR-069 record of an agent device is the same device (serial, GPON serial or MAC, as the lookup
+    // matches): counted once, as the agent.
     std::unordered_set<std::string> agent_ids, agent_macs;  // serials and GPON serials; MACs
     for (const auto* e : registry.list()) {
         const auto& r = e->record;
@@ -51,7 +51,8 @@ std::string summary_json(const controller::Registry& registry, const AgentCache&
         (void)gid;
         bool agent = (!b.serial.empty() && agent_ids.count(upper(b.serial))) ||
                      (!b.gpon_serial.empty() && agent_ids.count(upper(b.gpon_serial))) ||
-                     std::any_of(b.macs.begin(), b.macs.end(), [&](const std::string& m) { return agent_macs.count(m) > 0; });
+                     std::any_of(b.macs.begin(), b.macs.end(),
+                                 [&](const std::string& m) { return agent_macs.count(m) > 0; });
         if (agent) continue;  // counted as an agent device
         ++tr069;
         count(b.model, b.variant, b.firmware, b.online, b.rx_dbm);
@@ -83,10 +84,12 @@ std::string summary_json(const controller::Registry& registry, const AgentCache&
     json::add(o.get(), "opticalGrades", std::move(gr));
     auto src = json::make_object();
     auto g = json::make_object();
-    json::add_string(g.get(), "state", !fleet.genieacs_configured ? "off"
-                                       : fleet.genie_fleet_ms     ? (fleet.genie_fleet_error.empty() ? "fresh" : "stale")
-                                                                  : "failed");
-    if (fleet.genie_fleet_ms) json::add_number(g.get(), "age_s", static_cast<double>((now - fleet.genie_fleet_ms) / 1000));
+    json::add_string(g.get(), "state",
+                     !fleet.genieacs_configured ? "off"
+                     : fleet.genie_fleet_ms     ? (fleet.genie_fleet_error.empty() ? "fresh" : "stale")
+                                                : "failed");
+    if (fleet.genie_fleet_ms)
+        json::add_number(g.get(), "age_s", static_cast<double>((now - fleet.genie_fleet_ms) / 1000));
     if (!fleet.genie_fleet_error.empty()) json::add_string(g.get(), "error", fleet.genie_fleet_error);
     json::add(src.get(), "genieacs", std::move(g));
     json::add(o.get(), "sources", std::move(src));

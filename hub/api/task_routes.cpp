@@ -12,7 +12,8 @@ void DevicesApi::tasks(const net::Request& req, net::Responder res) {
     const std::string id = req.param("id");
     auto task = parse_task_body(req.body);
     if (!task) return res.json(400, error_body(400, task.error().message));
-    auto reply = [res, id](int status, const std::string& t, const std::string& outcome, const std::string& detail) {
+    auto reply = [res, id](int status, const std::string& t, const std::string& outcome,
+                           const std::string& detail) {
         auto o = json::make_object();
         json::add_string(o.get(), "id", id);
         json::add_string(o.get(), "task", t);
@@ -29,7 +30,9 @@ void DevicesApi::tasks(const net::Request& req, net::Responder res) {
             op.command_key = "cpe-hub-" + std::to_string(now_ms());
             op.send_resp = true;
             hub_.controller()->request(id, op, lifetime_.guard([this, id, res, reply](Result<usp::Msg> r) {
-                if (!r) return res.json(status_for(r.error()), error_body(status_for(r.error()), r.error().message));
+                if (!r)
+                    return res.json(status_for(r.error()),
+                                    error_body(status_for(r.error()), r.error().message));
                 auto resp = r->operate_resp();
                 if (!resp) return res.json(502, error_body(502, resp.error().message));
                 for (const auto& result : resp->operation_results)
@@ -38,18 +41,26 @@ void DevicesApi::tasks(const net::Request& req, net::Responder res) {
                 invalidate(id, true);  // rebooting: nothing cached about it stands
                 if (const auto* ep = hub_.registry().find(id)) {
                     diag::DeviceIdentity me = agents_.identity(*ep);
-                    cache_.drop_genieacs_if([&](const GenieHit& h) { return diag::same_device(me, diag::identity_of(h.params)); });
+                    cache_.drop_genieacs_if([&](const GenieHit& h) {
+                        return diag::same_device(me, diag::identity_of(h.params));
+                    });
                 }
                 reply(202, "reboot", "accepted", "USP Operate Device.Reboot()");
-            }), config_.agent_budget_ms);
+            }),
+                                       config_.agent_budget_ms);
             return;
         }
         const auto& paths = *task == "refresh" ? kFullPaths : kHostsPaths;
-        agent_get(id, paths, config_.agent_budget_ms, lifetime_.guard([this, id, res, reply, t = *task](Result<diag::Params> r) {
-            if (!r) return res.json(status_for(r.error()), error_body(status_for(r.error()), r.error().message));
-            remember(id, std::move(r).value(), now_ms(), t == "refresh");
-            reply(200, t, "done", "USP Get of " + std::string(t == "refresh" ? "the device view" : "hosts and Wi-Fi"));
-        }));
+        agent_get(
+            id, paths, config_.agent_budget_ms,
+            lifetime_.guard([this, id, res, reply, t = *task](Result<diag::Params> r) {
+                if (!r)
+                    return res.json(status_for(r.error()),
+                                    error_body(status_for(r.error()), r.error().message));
+                remember(id, std::move(r).value(), now_ms(), t == "refresh");
+                reply(200, t, "done",
+                      "USP Get of " + std::string(t == "refresh" ? "the device view" : "hosts and Wi-Fi"));
+            }));
         return;
     }
     if (!genieacs_.configured()) return res.json(404, error_body(404, "device '" + id + "' is not known"));
@@ -57,7 +68,8 @@ void DevicesApi::tasks(const net::Request& req, net::Responder res) {
     // online), then only tasks built here, validated by construction (genieacs-nbi.md: a bad shape crashes
     // the NBI).
     bool schedule = req.has_query("schedule");
-    if (const TrackedTask* t = tasks_.running(id, *task))  // a retry while it runs: the same task, never a second one
+    if (const TrackedTask* t =
+            tasks_.running(id, *task))  // a retry while it runs: the same task, never a second one
         return res.json(t->http, tracked_json(*t));
     genieacs_.get(id, kGenieModelProbe,
                   lifetime_.guard([this, id, res, schedule, kind = *task](Result<std::optional<GenieHit>> r) {
@@ -72,9 +84,8 @@ void DevicesApi::tasks(const net::Request& req, net::Responder res) {
                       // device (202 "Device is offline", "Connection request error"): then the task is
                       // deleted and the answer is 409 "device offline", unless ?schedule asked to queue it
                       // (it keeps its expiry).
-                      tasks_.run(id, kind, schedule, doc, [res](const TrackedTask& t) {
-                          res.json(t.http, tracked_json(t));
-                      });
+                      tasks_.run(id, kind, schedule, doc,
+                                 [res](const TrackedTask& t) { res.json(t.http, tracked_json(t)); });
                   }));
 }
 

@@ -105,7 +105,8 @@ void GenieTasks::run(const std::string& id, const std::string& kind, bool schedu
     while (tracked_.size() > kMaxTracked) {
         auto oldest = tracked_.end();
         for (auto it = tracked_.begin(); it != tracked_.end(); ++it)
-            if (it->second.ended_ms && (oldest == tracked_.end() || it->second.ended_ms < oldest->second.ended_ms))
+            if (it->second.ended_ms &&
+                (oldest == tracked_.end() || it->second.ended_ms < oldest->second.ended_ms))
                 oldest = it;
         if (oldest == tracked_.end()) break;
         tracked_.erase(oldest);
@@ -148,7 +149,8 @@ void GenieTasks::run(const std::string& id, const std::string& kind, bool schedu
         const sources::Task& task = run->list[run->next++];
         std::string what = task.name() + (task.target().empty() ? "" : " " + task.target());
         genieacs_.task(
-            id, task, opt, lifetime_.guard([this, run, tid, kind, schedule, end, what](Result<sources::TaskResult> r) {
+            id, task, opt,
+            lifetime_.guard([this, run, tid, kind, schedule, end, what](Result<sources::TaskResult> r) {
                 auto it = tracked_.find(tid);
                 if (it == tracked_.end()) return;
                 TrackedTask& t = it->second;

@@ -1,7 +1,8 @@
-// GenieACS tasks the hub follows to their end (POST /devices/:id/tasks on a TR-069 device, hosts?refresh), by the
-// hub's own task id: the tasks of a kind chosen for the device's data model, run one after the other, each
-// with its outcome; the answer at the end or at genieacs.task_answer_ms with the task still running
-// (GET /devices/:id/tasks/:taskId and the SSE event "task" on device:<id> follow it). docs/api.md. Loop thread only.
+// GenieACS tasks the hub follows to their end (POST /devices/:id/tasks on a TR-069 device, hosts?refresh), by
+// the hub's own task id: the tasks of a kind chosen for the device's data model, run one after the other,
+// each with its outcome; the answer at the end or at genieacs.task_answer_ms with the task still running (GET
+// /devices/:id/tasks/:taskId and the SSE event "task" on device:<id> follow it). docs/api.md. Loop thread
+// only.
 #pragma once
 
 #include <cstdint>
@@ -30,9 +31,9 @@ struct TrackedTask {
 std::string tracked_json(const TrackedTask& t);
 
 class GenieTasks {
-public:
-    // answer_ms: when the HTTP answer goes with the task still running. on_end(device id): a task ended (done,
-    // queued or failed): what is cached about the device is void.
+  public:
+    // answer_ms: when the HTTP answer goes with the task still running. on_end(device id): a task ended
+    // (done, queued or failed): what is cached about the device is void.
     GenieTasks(net::EventLoop& loop, GenieAcs& genieacs, app::EventStream& events, uint64_t answer_ms,
                std::function<void(const std::string&)> on_end);
     GenieTasks(const GenieTasks&) = delete;
@@ -51,14 +52,14 @@ public:
     const TrackedTask* find(const std::string& task_id) const;
     static constexpr size_t kMaxTracked = 200;
 
-private:
+  private:
     net::EventLoop& loop_;
     GenieAcs& genieacs_;
     app::EventStream& events_;
     uint64_t answer_ms_;
     std::function<void(const std::string&)> on_end_;
-    std::map<std::string, TrackedTask> tracked_;          // by task id
-    std::map<std::string, std::string> running_;          // device id + "\n" + kind → task id
+    std::map<std::string, TrackedTask> tracked_;  // by task id
+    std::map<std::string, std::string> running_;  // device id + "\n" + kind → task id
     uint64_t seq_ = 0;
     Lifetime lifetime_;  // last: goes first
 };

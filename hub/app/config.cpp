@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include "controller/ws_server.hpp"
-#include "tr181/vendor.hpp"
 #include "json/json.hpp"
+#include "tr181/vendor.hpp"
 
 namespace cpe::hub::app {
 
@@ -26,7 +26,8 @@ struct Reader {
         for (const cJSON* c = obj ? obj->child : nullptr; c; c = c->next) {
             bool known = false;
             for (const char* k : keys) known = known || (c->string && std::strcmp(c->string, k) == 0);
-            if (!known) return bad(where.empty() ? std::string(c->string) : where + "." + c->string, "unknown field");
+            if (!known)
+                return bad(where.empty() ? std::string(c->string) : where + "." + c->string, "unknown field");
         }
         return {};
     }
@@ -61,7 +62,8 @@ struct Reader {
     }
 
     template <typename T>
-    Status integer(const cJSON* obj, const char* key, const std::string& field, T& out, int64_t lo, int64_t hi) const {
+    Status integer(const cJSON* obj, const char* key, const std::string& field, T& out, int64_t lo,
+                   int64_t hi) const {
         const cJSON* v = cJSON_GetObjectItemCaseSensitive(obj, key);
         if (!v) return {};
         const std::string range = "expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi);
@@ -92,9 +94,10 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
     const cJSON* root = doc->get();
     if (!cJSON_IsObject(root)) return make_error(Errc::invalid_argument, r.what + ": expected a JSON object");
     HubConfig c;
-    // devices: the device API's section (api::parse_devices_section); qr, diagnostics: hub/qr and hub/diagnostics
-    // read theirs (qr_config_from_file, diagnostics_config).
-    if (auto st = r.only(root, "", {"http", "usp", "store", "log", "devices", "qr", "diagnostics"}); !st) return st.error();
+    // devices: the device API's section (api::parse_devices_section); qr, diagnostics: hub/qr and
+    // hub/diagnostics read theirs (qr_config_from_file, diagnostics_config).
+    if (auto st = r.only(root, "", {"http", "usp", "store", "log", "devices", "qr", "diagnostics"}); !st)
+        return st.error();
 
     auto http = r.object(root, "http", "http");
     if (!http) return http.error();
@@ -123,11 +126,12 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
     if (!usp) return usp.error();
     if (*usp) {
         const cJSON* u = *usp;
-        if (auto st = r.only(u, "usp",
-                             {"enabled", "bind", "port", "tls", "endpoint_id", "request_timeout_ms", "max_record_bytes",
-                              "notifications_per_endpoint", "notification_bytes_per_endpoint", "admission",
-                              "max_connections_per_address", "descriptor_reserve", "identify", "subscribe",
-                              "subscriptions", "vendor_prefix"});
+        if (auto st =
+                r.only(u, "usp",
+                       {"enabled", "bind", "port", "tls", "endpoint_id", "request_timeout_ms",
+                        "max_record_bytes", "notifications_per_endpoint", "notification_bytes_per_endpoint",
+                        "admission", "max_connections_per_address", "descriptor_reserve", "identify",
+                        "subscribe", "subscriptions", "vendor_prefix"});
             !st)
             return st.error();
         if (auto st = r.boolean(u, "enabled", "usp.enabled", c.usp.enabled); !st) return st.error();
@@ -135,13 +139,15 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
         if (auto st = r.integer(u, "port", "usp.port", c.usp.port, 0, 65535); !st) return st.error();
         if (auto st = r.str(u, "endpoint_id", "usp.endpoint_id", c.usp.endpoint_id); !st) return st.error();
         if (c.usp.endpoint_id.empty()) return r.bad("usp.endpoint_id", "must not be empty");
-        if (auto st = r.str(u, "vendor_prefix", "usp.vendor_prefix", c.usp.vendor_prefix); !st) return st.error();
+        if (auto st = r.str(u, "vendor_prefix", "usp.vendor_prefix", c.usp.vendor_prefix); !st)
+            return st.error();
         if (!c.usp.vendor_prefix.empty())
-            if (auto st = tr181::check_vendor_prefix(c.usp.vendor_prefix, std::string(what) + ": usp.vendor_prefix");
+            if (auto st = tr181::check_vendor_prefix(c.usp.vendor_prefix,
+                                                     std::string(what) + ": usp.vendor_prefix");
                 !st)
                 return st.error();
-        if (auto st = r.integer(u, "request_timeout_ms", "usp.request_timeout_ms", c.usp.request_timeout_ms, 1,
-                                3600000);
+        if (auto st = r.integer(u, "request_timeout_ms", "usp.request_timeout_ms", c.usp.request_timeout_ms,
+                                1, 3600000);
             !st)
             return st.error();
         if (auto st = r.integer(u, "max_record_bytes", "usp.max_record_bytes", c.usp.max_record_bytes, 1024,
@@ -160,26 +166,32 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
         if (!adm) return adm.error();
         if (*adm) {
             if (auto st = r.only(*adm, "usp.admission",
-                                 {"mode", "allow", "unidentified_ttl_s", "refused_statuses", "check_timeout_ms",
-                                  "check_cache_s", "retry_min_ms", "retry_max_s"});
+                                 {"mode", "allow", "unidentified_ttl_s", "refused_statuses",
+                                  "check_timeout_ms", "check_cache_s", "retry_min_ms", "retry_max_s"});
                 !st)
                 return st.error();
             std::string mode = "identified";
             if (auto st = r.str(*adm, "mode", "usp.admission.mode", mode); !st) return st.error();
-            if (mode == "identified") c.usp.admission.mode = controller::Admission::identified;
-            else if (mode == "allow_list") c.usp.admission.mode = controller::Admission::allow_list;
-            else if (mode == "erpnext") c.usp.admission.mode = controller::Admission::erpnext;
-            else if (mode == "provisioning") c.usp.admission.mode = controller::Admission::provisioning;
+            if (mode == "identified")
+                c.usp.admission.mode = controller::Admission::identified;
+            else if (mode == "allow_list")
+                c.usp.admission.mode = controller::Admission::allow_list;
+            else if (mode == "erpnext")
+                c.usp.admission.mode = controller::Admission::erpnext;
+            else if (mode == "provisioning")
+                c.usp.admission.mode = controller::Admission::provisioning;
             else
                 return r.bad("usp.admission.mode",
-                              "'" + mode + "' is not one of identified, allow_list, erpnext, provisioning");
+                             "'" + mode + "' is not one of identified, allow_list, erpnext, provisioning");
             if (const cJSON* rs = cJSON_GetObjectItemCaseSensitive(*adm, "refused_statuses")) {
-                if (!cJSON_IsArray(rs)) return r.bad("usp.admission.refused_statuses", "expected an array of statuses");
+                if (!cJSON_IsArray(rs))
+                    return r.bad("usp.admission.refused_statuses", "expected an array of statuses");
                 c.usp.admission.refused_statuses.clear();
                 int i = 0;
                 for (const cJSON* a = rs->child; a; a = a->next, ++i) {
                     const std::string f = "usp.admission.refused_statuses[" + std::to_string(i) + "]";
-                    if (!cJSON_IsString(a) || !*a->valuestring) return r.bad(f, "expected a non-empty status");
+                    if (!cJSON_IsString(a) || !*a->valuestring)
+                        return r.bad(f, "expected a non-empty status");
                     c.usp.admission.refused_statuses.push_back(a->valuestring);
                 }
             }
@@ -187,25 +199,27 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
                                     c.usp.admission.check_timeout_ms, 100, 600000);
                 !st)
                 return st.error();
-            if (auto st = r.integer(*adm, "check_cache_s", "usp.admission.check_cache_s", c.usp.admission.check_cache_s,
-                                    0, 7 * 86400);
+            if (auto st = r.integer(*adm, "check_cache_s", "usp.admission.check_cache_s",
+                                    c.usp.admission.check_cache_s, 0, 7 * 86400);
                 !st)
                 return st.error();
-            if (auto st = r.integer(*adm, "retry_min_ms", "usp.admission.retry_min_ms", c.usp.admission.retry_min_ms,
-                                    10, 3600000);
+            if (auto st = r.integer(*adm, "retry_min_ms", "usp.admission.retry_min_ms",
+                                    c.usp.admission.retry_min_ms, 10, 3600000);
                 !st)
                 return st.error();
-            if (auto st = r.integer(*adm, "retry_max_s", "usp.admission.retry_max_s", c.usp.admission.retry_max_s, 1,
-                                    86400);
+            if (auto st = r.integer(*adm, "retry_max_s", "usp.admission.retry_max_s",
+                                    c.usp.admission.retry_max_s, 1, 86400);
                 !st)
                 return st.error();
             const cJSON* allow = cJSON_GetObjectItemCaseSensitive(*adm, "allow");
             if (allow) {
-                if (!cJSON_IsArray(allow)) return r.bad("usp.admission.allow", "expected an array of endpoint ids");
+                if (!cJSON_IsArray(allow))
+                    return r.bad("usp.admission.allow", "expected an array of endpoint ids");
                 int i = 0;
                 for (const cJSON* a = allow->child; a; a = a->next, ++i) {
                     const std::string f = "usp.admission.allow[" + std::to_string(i) + "]";
-                    if (!cJSON_IsString(a) || !*a->valuestring) return r.bad(f, "expected a non-empty endpoint id");
+                    if (!cJSON_IsString(a) || !*a->valuestring)
+                        return r.bad(f, "expected a non-empty endpoint id");
                     c.usp.admission.allow.insert(a->valuestring);
                 }
             }
@@ -231,7 +245,8 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
         auto tls = r.object(u, "tls", "usp.tls");
         if (!tls) return tls.error();
         if (*tls) {
-            if (auto st = r.only(*tls, "usp.tls", {"cert", "key", "ca", "require_client_cert"}); !st) return st.error();
+            if (auto st = r.only(*tls, "usp.tls", {"cert", "key", "ca", "require_client_cert"}); !st)
+                return st.error();
             if (auto st = r.path(*tls, "cert", "usp.tls.cert", c.usp.tls.cert); !st) return st.error();
             if (auto st = r.path(*tls, "key", "usp.tls.key", c.usp.tls.key); !st) return st.error();
             if (auto st = r.path(*tls, "ca", "usp.tls.ca", c.usp.tls.ca); !st) return st.error();
@@ -246,13 +261,15 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
                 return r.bad("usp.tls.require_client_cert", "needs usp.tls.cert, usp.tls.key and usp.tls.ca");
         }
         if (c.usp.admission.mode == controller::Admission::provisioning && !c.usp.tls.require_client_cert)
-            return r.bad("usp.admission.mode", "provisioning admits the endpoints whose client certificate names them: "
-                                                "it needs usp.tls.require_client_cert");
+            return r.bad("usp.admission.mode",
+                         "provisioning admits the endpoints whose client certificate names them: "
+                         "it needs usp.tls.require_client_cert");
         if (c.usp.enabled && !controller::is_loopback_address(c.usp.bind) && !c.usp.tls.require_client_cert)
-            return r.bad("usp.bind", "'" + c.usp.bind +
-                                         "' is reachable from other hosts: without usp.tls.require_client_cert nothing "
-                                         "proves an agent's endpoint id there; bind 127.0.0.1 (or ::1) or require "
-                                         "client certificates");
+            return r.bad("usp.bind",
+                         "'" + c.usp.bind +
+                             "' is reachable from other hosts: without usp.tls.require_client_cert nothing "
+                             "proves an agent's endpoint id there; bind 127.0.0.1 (or ::1) or require "
+                             "client certificates");
         const cJSON* subs = cJSON_GetObjectItemCaseSensitive(u, "subscriptions");
         if (subs) {
             if (!cJSON_IsArray(subs)) return r.bad("usp.subscriptions", "expected an array");
@@ -265,7 +282,8 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
                 if (auto st = r.only(s, f, {"id", "notif_type", "reference_list"}); !st) return st.error();
                 controller::SubscriptionSpec spec;
                 if (auto st = r.str(s, "id", f + ".id", spec.id); !st) return st.error();
-                if (auto st = r.str(s, "notif_type", f + ".notif_type", spec.notif_type); !st) return st.error();
+                if (auto st = r.str(s, "notif_type", f + ".notif_type", spec.notif_type); !st)
+                    return st.error();
                 if (auto st = r.str(s, "reference_list", f + ".reference_list", spec.reference_list); !st)
                     return st.error();
                 if (spec.id.empty()) return r.bad(f + ".id", "must not be empty");
@@ -273,9 +291,10 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
                 static const std::set<std::string> kinds = {"ValueChange", "ObjectCreation", "ObjectDeletion",
                                                             "Event", "OperationComplete"};
                 if (!kinds.count(spec.notif_type))
-                    return r.bad(f + ".notif_type", "'" + spec.notif_type +
-                                                        "' is not ValueChange, ObjectCreation, ObjectDeletion, "
-                                                        "Event or OperationComplete");
+                    return r.bad(f + ".notif_type",
+                                 "'" + spec.notif_type +
+                                     "' is not ValueChange, ObjectCreation, ObjectDeletion, "
+                                     "Event or OperationComplete");
                 if (spec.reference_list.rfind("Device.", 0) != 0)
                     return r.bad(f + ".reference_list", "expected a path starting with 'Device.'");
                 c.usp.subscriptions.push_back(std::move(spec));
@@ -320,7 +339,8 @@ Result<HubConfig> load_config(const std::string& path) {
     if (!in) return make_error(Errc::not_found, "config '" + path + "': cannot open");
     std::ostringstream text;
     text << in.rdbuf();
-    if (text.str().size() > (1 << 20)) return make_error(Errc::too_large, "config '" + path + "': over 1 MiB");
+    if (text.str().size() > (1 << 20))
+        return make_error(Errc::too_large, "config '" + path + "': over 1 MiB");
     std::string dir;
     auto slash = path.rfind('/');
     dir = slash == std::string::npos ? std::string(".") : path.substr(0, slash == 0 ? 1 : slash);

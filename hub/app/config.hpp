@@ -20,10 +20,12 @@ struct HubConfig {
     struct Http {
         std::string bind = "127.0.0.1";
         int port = 3300;
-        // Non-standard request headers the API reads (lower-case): the SSO proxy's staff headers (access.cpp reads
-        // x-authentik-email and x-authentik-groups), the request id, the service key. Others never reach a handler.
-        std::vector<std::string> capture_headers = {"x-authentik-email", "x-authentik-groups", "x-authentik-username",
-                                                    "x-authentik-uid", "x-request-id", "x-api-key"};
+        // Non-standard request headers the API reads (lower-case): the SSO proxy's staff headers (access.cpp
+        // reads x-authentik-email and x-authentik-groups), the request id, the service key. Others never
+        // reach a handler.
+        std::vector<std::string> capture_headers = {"x-authentik-email",    "x-authentik-groups",
+                                                    "x-authentik-username", "x-authentik-uid",
+                                                    "x-request-id",         "x-api-key"};
     } http;
     struct Tls {
         std::string cert;
@@ -33,14 +35,14 @@ struct HubConfig {
     };
     struct Usp {
         bool enabled = true;  // the operator's switch: off = no USP listener, /usp routes answer 503
-        // Loopback by default. A bind any other host can reach needs tls.require_client_cert: without a client
-        // certificate nothing proves an endpoint id (docs/security-identity.md).
+        // Loopback by default. A bind any other host can reach needs tls.require_client_cert: without a
+        // client certificate nothing proves an endpoint id (docs/security-identity.md).
         std::string bind = "127.0.0.1";
         int port = 8080;
         Tls tls;
         std::string endpoint_id = "self::cpe-hub";
-        // The operator's TR-106 prefix of the agents' extension parameters (the agents' vendor_prefix, the same
-        // value); "" = the hub reads none (mesh node names fall back to MAC addresses).
+        // The operator's TR-106 prefix of the agents' extension parameters (the agents' vendor_prefix, the
+        // same value); "" = the hub reads none (mesh node names fall back to MAC addresses).
         std::string vendor_prefix;
         uint64_t request_timeout_ms = 10000;
         size_t max_record_bytes = 1 << 20;
@@ -48,10 +50,11 @@ struct HubConfig {
         size_t notification_bytes_per_endpoint = 256 << 10;
         struct Admission {
             controller::Admission mode = controller::Admission::identified;
-            std::set<std::string> allow;       // mode allow_list: the endpoint ids that may connect
+            std::set<std::string> allow;  // mode allow_list: the endpoint ids that may connect
             int64_t unidentified_ttl_s = 86400;
-            // Mode erpnext (the device API's devices.erpnext source): a Service Equipment with the serial and a
-            // status not in refused_statuses admits; one check's bound, the verdicts' cache, the retry back-off.
+            // Mode erpnext (the device API's devices.erpnext source): a Service Equipment with the serial and
+            // a status not in refused_statuses admits; one check's bound, the verdicts' cache, the retry
+            // back-off.
             std::vector<std::string> refused_statuses = {"Defectueux", "Défectueux", "Retourne", "Retourné"};
             uint64_t check_timeout_ms = 10000;
             int64_t check_cache_s = 600;
@@ -64,7 +67,8 @@ struct HubConfig {
         unsigned descriptor_reserve = 256;
         bool identify = true;
         bool subscribe = true;
-        std::vector<controller::SubscriptionSpec> subscriptions = controller::ControllerOptions{}.subscriptions;
+        std::vector<controller::SubscriptionSpec> subscriptions =
+            controller::ControllerOptions{}.subscriptions;
     } usp;
     struct Store {
         std::string path = "cpe-hub.db";
@@ -76,7 +80,8 @@ struct HubConfig {
 };
 
 // `what` names the text in errors (usually the file name); `base_dir` resolves relative paths ("" = as is).
-Result<HubConfig> parse_config(std::string_view text, std::string_view what, const std::string& base_dir = "");
+Result<HubConfig> parse_config(std::string_view text, std::string_view what,
+                               const std::string& base_dir = "");
 Result<HubConfig> load_config(const std::string& path);
 
 }  // namespace cpe::hub::app

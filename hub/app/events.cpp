@@ -17,7 +17,8 @@ std::vector<std::string> EventStream::topics_of(const net::Request& request) {
     return out;
 }
 
-void EventStream::subscribe(const std::vector<std::string>& topics, const std::shared_ptr<net::SseStream>& stream) {
+void EventStream::subscribe(const std::vector<std::string>& topics,
+                            const std::shared_ptr<net::SseStream>& stream) {
     net::SseStream* key = stream.get();
     Client& c = streams_[key];
     c.stream = stream;
@@ -40,7 +41,8 @@ void EventStream::drop(net::SseStream* stream) {
     streams_.erase(it);
 }
 
-size_t EventStream::publish(const std::vector<std::string>& topics, std::string_view event, std::string_view data) {
+size_t EventStream::publish(const std::vector<std::string>& topics, std::string_view event,
+                            std::string_view data) {
     std::set<net::SseStream*> targets;
     for (const auto& t : topics) {
         auto bt = by_topic_.find(t);

@@ -14,7 +14,7 @@
 namespace cpe::hub::app {
 
 class EventStream {
-public:
+  public:
     // Topics from the request's "topics" query values (comma separated); empty when none given.
     static std::vector<std::string> topics_of(const net::Request& request);
 
@@ -23,7 +23,7 @@ public:
     size_t publish(const std::vector<std::string>& topics, std::string_view event, std::string_view data);
     size_t clients() const { return streams_.size(); }
 
-private:
+  private:
     struct Client {
         std::weak_ptr<net::SseStream> stream;
         std::set<std::string> topics;

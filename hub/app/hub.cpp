@@ -53,7 +53,8 @@ std::string endpoint_json(const controller::Endpoint& e, bool with_snapshot, con
         json::add_number(o.get(), "connected_since_ms", static_cast<double>(e.connected_since_ms));
     }
     if (with_snapshot) {
-        auto snap = snapshot.empty() ? Result<json::Ptr>(json::make_object()) : json::parse(snapshot, "snapshot");
+        auto snap =
+            snapshot.empty() ? Result<json::Ptr>(json::make_object()) : json::parse(snapshot, "snapshot");
         json::add(o.get(), "device_info", snap ? std::move(snap).value() : json::make_object());
         json::add_number(o.get(), "device_info_ms", static_cast<double>(r.device_info_ms));
     }
@@ -62,9 +63,12 @@ std::string endpoint_json(const controller::Endpoint& e, bool with_snapshot, con
 
 std::string change_name(controller::EndpointChange c) {
     switch (c) {
-    case controller::EndpointChange::connected: return "connected";
-    case controller::EndpointChange::disconnected: return "disconnected";
-    case controller::EndpointChange::identified: return "identified";
+        case controller::EndpointChange::connected:
+            return "connected";
+        case controller::EndpointChange::disconnected:
+            return "disconnected";
+        case controller::EndpointChange::identified:
+            return "identified";
     }
     return "unknown";
 }
@@ -138,7 +142,8 @@ Result<std::unique_ptr<Hub>> Hub::create(net::EventLoop& loop, HubConfig config)
         json::add_string(o.get(), "endpoint_id", e.record.endpoint_id);
         json::add_string(o.get(), "change", change_name(change));
         json::add_bool(o.get(), "online", e.record.online);
-        self->events_.publish({"devices", "device:" + e.record.endpoint_id}, "endpoint", json::print(o.get()));
+        self->events_.publish({"devices", "device:" + e.record.endpoint_id}, "endpoint",
+                              json::print(o.get()));
     });
     hub->add_usp_routes();
     return hub;
@@ -156,7 +161,9 @@ Status Hub::start() {
         if (auto st = ws_->start(); !st) return st.error().with_context("usp");
         LOG_INFO("hub", "USP WebSocket server on %s:%d%s as '%s'",
                  config_.usp.bind.empty() ? "*" : config_.usp.bind.c_str(), ws_->port(),
-                 config_.usp.tls.cert.empty() ? "" : (config_.usp.tls.require_client_cert ? " (mutual TLS)" : " (TLS)"),
+                 config_.usp.tls.cert.empty()
+                     ? ""
+                     : (config_.usp.tls.require_client_cert ? " (mutual TLS)" : " (TLS)"),
                  config_.usp.endpoint_id.c_str());
     } else {
         LOG_INFO("hub", "USP is disabled (usp.enabled = false)");
@@ -174,10 +181,11 @@ std::optional<net::Response> Hub::check(const net::Request& request) const {
 }
 
 void Hub::route(const std::string& method, const std::string& pattern, net::HttpServer::Handler handler) {
-    http_->route(method, pattern, [this, handler = std::move(handler)](const net::Request& req, net::Responder res) {
-        if (auto refused = check(req)) return res.send(std::move(*refused));
-        handler(req, std::move(res));
-    });
+    http_->route(method, pattern,
+                 [this, handler = std::move(handler)](const net::Request& req, net::Responder res) {
+                     if (auto refused = check(req)) return res.send(std::move(*refused));
+                     handler(req, std::move(res));
+                 });
 }
 
 void Hub::sse(const std::string& pattern, net::HttpServer::SseHandler handler) {
@@ -192,11 +200,14 @@ void Hub::usp_call(const net::Request& req, const net::Responder& res,
                    const std::function<void(const std::string& endpoint_id)>& send) {
     const std::string& ep = req.param("ep");
     if (!controller_)
-        return res.json(503, error_json(503, make_error(Errc::unavailable,
-                                                        "USP is disabled in this hub's configuration (usp.enabled)"),
-                                        ep));
+        return res.json(503,
+                        error_json(503,
+                                   make_error(Errc::unavailable,
+                                              "USP is disabled in this hub's configuration (usp.enabled)"),
+                                   ep));
     if (!known(ep))
-        return res.json(404, error_json(404, make_error(Errc::not_found, "endpoint '" + ep + "' is not known"), ep));
+        return res.json(
+            404, error_json(404, make_error(Errc::not_found, "endpoint '" + ep + "' is not known"), ep));
     send(ep);
 }
 
@@ -210,7 +221,8 @@ std::string Hub::health_json(const net::Request& request) const {
     json::add_number(u.get(), "not_admitted", static_cast<double>(registry_->waiting()));
     json::add_string(u.get(), "admission", controller::admission_name(config_.usp.admission.mode));
     json::add_number(u.get(), "admission_checks", static_cast<double>(registry_->checking()));
-    if (controller_) json::add_number(u.get(), "pending_requests", static_cast<double>(controller_->pending()));
+    if (controller_)
+        json::add_number(u.get(), "pending_requests", static_cast<double>(controller_->pending()));
     if (ws_) {
         const auto& s = ws_->stats();
         json::add_number(u.get(), "accepted", static_cast<double>(s.accepted));
@@ -227,7 +239,8 @@ std::string Hub::health_json(const net::Request& request) const {
 }
 
 void Hub::add_usp_routes() {
-    route("GET", "/health", [this](const net::Request& req, net::Responder res) { res.json(200, health_json(req)); });
+    route("GET", "/health",
+          [this](const net::Request& req, net::Responder res) { res.json(200, health_json(req)); });
 
     route("GET", "/usp/endpoints", [this](const net::Request& req, net::Responder res) {
         auto online_only = req.query_value("online");
@@ -241,40 +254,48 @@ void Hub::add_usp_routes() {
             body += endpoint_json(*e, false, {});
             ++n;
         }
-        body += "],\"total\":" + std::to_string(n) + ",\"online\":" + std::to_string(registry_->online_count()) + "}";
+        body += "],\"total\":" + std::to_string(n) +
+                ",\"online\":" + std::to_string(registry_->online_count()) + "}";
         res.json(200, std::move(body));
     });
 
     route("GET", "/usp/:ep", [this](const net::Request& req, net::Responder res) {
         const std::string& ep = req.param("ep");
         const auto* e = known(ep) ? registry_->find(ep) : nullptr;
-        if (!e) return res.json(404, error_json(404, make_error(Errc::not_found, "endpoint '" + ep + "' is not known"), ep));
+        if (!e)
+            return res.json(
+                404, error_json(404, make_error(Errc::not_found, "endpoint '" + ep + "' is not known"), ep));
         res.json(200, endpoint_json(*e, true, registry_->device_info(ep)));
     });
 
     route("GET", "/usp/:ep/notifications", [this](const net::Request& req, net::Responder res) {
         const std::string& ep = req.param("ep");
         if (!known(ep))
-            return res.json(404, error_json(404, make_error(Errc::not_found, "endpoint '" + ep + "' is not known"), ep));
+            return res.json(
+                404, error_json(404, make_error(Errc::not_found, "endpoint '" + ep + "' is not known"), ep));
         unsigned limit = 100;
         if (auto l = req.query_value("limit")) {
             if (l->empty() || l->size() > 6 || l->find_first_not_of("0123456789") != std::string::npos)
-                return res.json(400, error_json(400, make_error(Errc::invalid_argument,
-                                                                "query parameter 'limit': expected an integer 0..999999"),
-                                                ep));
+                return res.json(
+                    400, error_json(400,
+                                    make_error(Errc::invalid_argument,
+                                               "query parameter 'limit': expected an integer 0..999999"),
+                                    ep));
             limit = static_cast<unsigned>(std::stoul(*l));
         }
         auto notes = store_->notifications(ep, limit);
         if (!notes) return res.json(500, error_json(500, notes.error(), ep));
-        std::string body = "{\"endpoint_id\":" + json::print(json::Ptr(cJSON_CreateString(ep.c_str())).get()) +
-                           ",\"notifications\":[";
+        std::string body =
+            "{\"endpoint_id\":" + json::print(json::Ptr(cJSON_CreateString(ep.c_str())).get()) +
+            ",\"notifications\":[";
         for (size_t i = 0; i < notes->size(); ++i) body += (i ? "," : "") + (*notes)[i].json;
         body += "]}";
         res.json(200, std::move(body));
     });
 
     // Each USP call: parse the request (400 naming the parameter), send it, map the answer or the error.
-    auto answer = [](const net::Responder& res, const std::string& ep, const Result<usp::Msg>& r, auto render) {
+    auto answer = [](const net::Responder& res, const std::string& ep, const Result<usp::Msg>& r,
+                     auto render) {
         if (!r) {
             int status = http_status_for(r.error());
             return res.json(status, error_json(status, r.error(), ep));

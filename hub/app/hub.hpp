@@ -32,7 +32,7 @@ namespace cpe::hub::app {
 using Middleware = std::function<std::optional<net::Response>(const net::Request&)>;
 
 class Hub {
-public:
+  public:
     // Opens the store (creating/migrating it) and builds everything; listens only after start().
     static Result<std::unique_ptr<Hub>> create(net::EventLoop& loop, HubConfig config);
     ~Hub();
@@ -45,9 +45,9 @@ public:
     void add_middleware(Middleware middleware) { middlewares_.push_back(std::move(middleware)); }
     void route(const std::string& method, const std::string& pattern, net::HttpServer::Handler handler);
     void sse(const std::string& pattern, net::HttpServer::SseHandler handler);
-    // GET /health (open: a liveness check): {"status": "ok", "usp": {…}, "sse_clients": N} plus the members each
-    // part adds (the device API: its sources, poller and lookup cache), in the order added. A part sees the
-    // request so it can add more for an authenticated caller; it must never add device data.
+    // GET /health (open: a liveness check): {"status": "ok", "usp": {…}, "sse_clients": N} plus the members
+    // each part adds (the device API: its sources, poller and lookup cache), in the order added. A part sees
+    // the request so it can add more for an authenticated caller; it must never add device data.
     using HealthPart = std::function<void(cJSON* health, const net::Request& request)>;
     void add_health(HealthPart part) { health_parts_.push_back(std::move(part)); }
     std::string health_json(const net::Request& request) const;
@@ -55,13 +55,13 @@ public:
     net::HttpServer& http() { return *http_; }
     EventStream& events() { return events_; }
     controller::Registry& registry() { return *registry_; }
-    controller::Controller* controller() { return controller_.get(); }      // nullptr when USP is disabled
-    controller::UspWsServer* usp_server() { return ws_.get(); }             // nullptr when USP is disabled
+    controller::Controller* controller() { return controller_.get(); }  // nullptr when USP is disabled
+    controller::UspWsServer* usp_server() { return ws_.get(); }         // nullptr when USP is disabled
     store::Store& store() { return *store_; }
     const HubConfig& config() const { return config_; }
     net::EventLoop& loop() { return loop_; }
 
-private:
+  private:
     Hub(net::EventLoop& loop, HubConfig config);
     struct Sink;
     std::optional<net::Response> check(const net::Request& request) const;

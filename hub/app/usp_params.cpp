@@ -11,15 +11,21 @@
 namespace cpe::hub::app {
 
 namespace {
-Error bad(const std::string& what) { return make_error(Errc::invalid_argument, what); }
+Error bad(const std::string& what) {
+    return make_error(Errc::invalid_argument, what);
+}
 
 Result<bool> flag(const net::HeaderList& query, std::string_view key, bool fallback) {
     bool out = fallback;
     for (const auto& [k, v] : query) {
         if (k != key) continue;
-        if (v.empty() || v == "true" || v == "1") out = true;
-        else if (v == "false" || v == "0") out = false;
-        else return bad("query parameter '" + std::string(key) + "': '" + v.substr(0, 64) + "' is not true or false");
+        if (v.empty() || v == "true" || v == "1")
+            out = true;
+        else if (v == "false" || v == "0")
+            out = false;
+        else
+            return bad("query parameter '" + std::string(key) + "': '" + v.substr(0, 64) +
+                       "' is not true or false");
     }
     return out;
 }
@@ -42,7 +48,8 @@ Result<std::vector<std::string>> paths(const net::HeaderList& query) {
     for (const auto& [k, v] : query) {
         if (k != "path") continue;
         if (auto st = check_path(v, "path"); !st) return st.error();
-        if (out.size() == kMaxPaths) return bad("too many 'path' parameters (at most " + std::to_string(kMaxPaths) + ")");
+        if (out.size() == kMaxPaths)
+            return bad("too many 'path' parameters (at most " + std::to_string(kMaxPaths) + ")");
         out.push_back(v);
     }
     if (out.empty()) return bad("missing query parameter 'path' (e.g. ?path=Device.DeviceInfo.)");
@@ -75,7 +82,9 @@ Status known_fields(const cJSON* obj, const std::string& where, std::initializer
     for (const cJSON* c = obj->child; c; c = c->next) {
         bool known = false;
         for (const char* k : keys) known = known || (c->string && std::strcmp(c->string, k) == 0);
-        if (!known) return bad(where + (where.empty() ? "" : ".") + std::string(c->string ? c->string : "?") + ": unknown field");
+        if (!known)
+            return bad(where + (where.empty() ? "" : ".") + std::string(c->string ? c->string : "?") +
+                       ": unknown field");
     }
     return {};
 }
@@ -103,7 +112,8 @@ Status check_path(std::string_view path, std::string_view field) {
     if (path.empty()) return bad(f + ": empty path");
     if (path.size() > kMaxPathLength)
         return bad(f + ": path longer than " + std::to_string(kMaxPathLength) + " bytes");
-    if (path.substr(0, 7) != "Device.") return bad(f + ": '" + std::string(path.substr(0, 64)) + "' does not start with 'Device.'");
+    if (path.substr(0, 7) != "Device.")
+        return bad(f + ": '" + std::string(path.substr(0, 64)) + "' does not start with 'Device.'");
     for (size_t i = 0; i < path.size(); ++i) {
         auto c = static_cast<unsigned char>(path[i]);
         if (c < 0x20 || c == 0x7f) return bad(f + ": control character at byte " + std::to_string(i));
@@ -120,7 +130,8 @@ Result<usp::Get> parse_get_query(const net::HeaderList& query) {
     for (const auto& [k, v] : query) {
         if (k != "max_depth") continue;
         if (v.empty() || v.size() > 10 || v.find_first_not_of("0123456789") != std::string::npos)
-            return bad("query parameter 'max_depth': '" + v.substr(0, 32) + "' is not an integer in 0..4294967295");
+            return bad("query parameter 'max_depth': '" + v.substr(0, 32) +
+                       "' is not an integer in 0..4294967295");
         unsigned long long n = std::stoull(v);
         if (n > 0xffffffffULL)
             return bad("query parameter 'max_depth': '" + v + "' is not an integer in 0..4294967295");
@@ -142,7 +153,8 @@ Result<usp::GetInstances> parse_instances_query(const net::HeaderList& query) {
 }
 
 Result<usp::GetSupportedDM> parse_supported_query(const net::HeaderList& query) {
-    if (auto st = only(query, {"path", "first_level_only", "commands", "events", "params"}); !st) return st.error();
+    if (auto st = only(query, {"path", "first_level_only", "commands", "events", "params"}); !st)
+        return st.error();
     auto p = paths(query);
     if (!p) return p.error();
     usp::GetSupportedDM dm;
@@ -190,7 +202,8 @@ Result<usp::Set> parse_set_body(std::string_view body) {
                 required = cJSON_IsTrue(rq);
             }
             const cJSON* params = cJSON_GetObjectItemCaseSensitive(o, "params");
-            if (!cJSON_IsObject(params) || !params->child) return bad(f + ".params: expected a non-empty object");
+            if (!cJSON_IsObject(params) || !params->child)
+                return bad(f + ".params: expected a non-empty object");
             usp::Set::UpdateObject uo;
             uo.obj_path = path->valuestring;
             for (const cJSON* p = params->child; p; p = p->next) {
@@ -199,7 +212,8 @@ Result<usp::Set> parse_set_body(std::string_view body) {
                 uo.param_settings.push_back({p->string, *text, required});
             }
             set.update_objs.push_back(std::move(uo));
-            if (set.update_objs.size() > kMaxPaths) return bad("objects: more than " + std::to_string(kMaxPaths));
+            if (set.update_objs.size() > kMaxPaths)
+                return bad("objects: more than " + std::to_string(kMaxPaths));
         }
     }
     if (flat) {
@@ -217,7 +231,8 @@ Result<usp::Set> parse_set_body(std::string_view body) {
             grouped[name.substr(0, dot + 1)].push_back({name.substr(dot + 1), *text, false});
         }
         for (auto& [obj, settings] : grouped) set.update_objs.push_back({obj, std::move(settings)});
-        if (set.update_objs.size() > kMaxPaths) return bad("params: more than " + std::to_string(kMaxPaths) + " objects");
+        if (set.update_objs.size() > kMaxPaths)
+            return bad("params: more than " + std::to_string(kMaxPaths) + " objects");
     }
     if (set.update_objs.empty()) return bad("objects: empty");
     return set;
@@ -297,35 +312,53 @@ std::string instances_resp_json(const std::string& endpoint_id, const usp::GetIn
 namespace {
 const char* access_name(usp::GetSupportedDMResp::ParamAccess a) {
     switch (a) {
-    case usp::GetSupportedDMResp::ParamAccess::read_only: return "read_only";
-    case usp::GetSupportedDMResp::ParamAccess::read_write: return "read_write";
-    case usp::GetSupportedDMResp::ParamAccess::write_only: return "write_only";
+        case usp::GetSupportedDMResp::ParamAccess::read_only:
+            return "read_only";
+        case usp::GetSupportedDMResp::ParamAccess::read_write:
+            return "read_write";
+        case usp::GetSupportedDMResp::ParamAccess::write_only:
+            return "write_only";
     }
     return "unknown";
 }
 const char* obj_access_name(usp::GetSupportedDMResp::ObjAccess a) {
     switch (a) {
-    case usp::GetSupportedDMResp::ObjAccess::read_only: return "read_only";
-    case usp::GetSupportedDMResp::ObjAccess::add_delete: return "add_delete";
-    case usp::GetSupportedDMResp::ObjAccess::add_only: return "add_only";
-    case usp::GetSupportedDMResp::ObjAccess::delete_only: return "delete_only";
+        case usp::GetSupportedDMResp::ObjAccess::read_only:
+            return "read_only";
+        case usp::GetSupportedDMResp::ObjAccess::add_delete:
+            return "add_delete";
+        case usp::GetSupportedDMResp::ObjAccess::add_only:
+            return "add_only";
+        case usp::GetSupportedDMResp::ObjAccess::delete_only:
+            return "delete_only";
     }
     return "unknown";
 }
 const char* type_name(usp::GetSupportedDMResp::ValueType t) {
     using V = usp::GetSupportedDMResp::ValueType;
     switch (t) {
-    case V::base_64: return "base64";
-    case V::boolean: return "boolean";
-    case V::date_time: return "dateTime";
-    case V::decimal: return "decimal";
-    case V::hex_binary: return "hexBinary";
-    case V::int_: return "int";
-    case V::long_: return "long";
-    case V::string: return "string";
-    case V::unsigned_int: return "unsignedInt";
-    case V::unsigned_long: return "unsignedLong";
-    case V::unknown: break;
+        case V::base_64:
+            return "base64";
+        case V::boolean:
+            return "boolean";
+        case V::date_time:
+            return "dateTime";
+        case V::decimal:
+            return "decimal";
+        case V::hex_binary:
+            return "hexBinary";
+        case V::int_:
+            return "int";
+        case V::long_:
+            return "long";
+        case V::string:
+            return "string";
+        case V::unsigned_int:
+            return "unsignedInt";
+        case V::unsigned_long:
+            return "unsignedLong";
+        case V::unknown:
+            break;
     }
     return "unknown";
 }
@@ -460,12 +493,18 @@ std::string operate_resp_json(const std::string& endpoint_id, const usp::Operate
 
 int http_status_for(const Error& error) {
     switch (error.code) {
-    case Errc::not_found: return 404;
-    case Errc::unavailable: return 503;
-    case Errc::too_large: return 503;
-    case Errc::timeout: return 504;
-    case Errc::invalid_argument: return 400;
-    default: return 502;
+        case Errc::not_found:
+            return 404;
+        case Errc::unavailable:
+            return 503;
+        case Errc::too_large:
+            return 503;
+        case Errc::timeout:
+            return 504;
+        case Errc::invalid_argument:
+            return 400;
+        default:
+            return 502;
     }
 }
 

@@ -45,8 +45,10 @@ CertIdentity identity_of(const mbedtls_x509_crt& crt) {
     for (const mbedtls_x509_sequence* s = &crt.subject_alt_names; s && s->buf.p; s = s->next) {
         const int tag = s->buf.tag;
         std::string value(reinterpret_cast<const char*>(s->buf.p), s->buf.len);
-        if (tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 2)) out.dns_names.push_back(std::move(value));
-        else if (tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 6)) out.uris.push_back(std::move(value));
+        if (tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 2))
+            out.dns_names.push_back(std::move(value));
+        else if (tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 6))
+            out.uris.push_back(std::move(value));
     }
     return out;
 }
@@ -55,14 +57,19 @@ CertIdentity identity_of(const mbedtls_x509_crt& crt) {
 Result<CertIdentity> cert_identity_from_der(const unsigned char* der, size_t len) {
     Crt holder;
     int rc = mbedtls_x509_crt_parse_der(holder.get(), der, len);
-    if (rc != 0) return make_error(Errc::parse_error, "certificate: DER parse failed (mbedtls " + std::to_string(rc) + ")");
+    if (rc != 0)
+        return make_error(Errc::parse_error,
+                          "certificate: DER parse failed (mbedtls " + std::to_string(rc) + ")");
     return identity_of(holder.v);
 }
 
 Result<CertIdentity> cert_identity_from_pem(const std::string& pem) {
     Crt holder;
-    int rc = mbedtls_x509_crt_parse(holder.get(), reinterpret_cast<const unsigned char*>(pem.c_str()), pem.size() + 1);
-    if (rc != 0) return make_error(Errc::parse_error, "certificate: PEM parse failed (mbedtls " + std::to_string(rc) + ")");
+    int rc = mbedtls_x509_crt_parse(holder.get(), reinterpret_cast<const unsigned char*>(pem.c_str()),
+                                    pem.size() + 1);
+    if (rc != 0)
+        return make_error(Errc::parse_error,
+                          "certificate: PEM parse failed (mbedtls " + std::to_string(rc) + ")");
     return identity_of(holder.v);
 }
 

@@ -25,12 +25,18 @@ bool is_boot(const usp::Notify& n) {
 
 std::string notification_kind(const usp::Notify& n) {
     switch (n.notification.index()) {
-    case 0: return "event";
-    case 1: return "value_change";
-    case 2: return "object_creation";
-    case 3: return "object_deletion";
-    case 4: return "operation_complete";
-    default: return "on_board_request";
+        case 0:
+            return "event";
+        case 1:
+            return "value_change";
+        case 2:
+            return "object_creation";
+        case 3:
+            return "object_deletion";
+        case 4:
+            return "operation_complete";
+        default:
+            return "on_board_request";
     }
 }
 
@@ -70,18 +76,17 @@ std::string notification_json(const std::string& endpoint_id, int64_t time_ms, c
                 json::add_string(obj, "oui", v.oui);
                 json::add_string(obj, "product_class", v.product_class);
                 json::add_string(obj, "serial_number", v.serial_number);
-                json::add_string(obj, "agent_supported_protocol_versions", v.agent_supported_protocol_versions);
+                json::add_string(obj, "agent_supported_protocol_versions",
+                                 v.agent_supported_protocol_versions);
             }
         },
         n.notification);
     return json::print(o.get());
 }
 
-Controller::Controller(net::EventLoop& loop, ControllerOptions options, Registry& registry, Transport& transport)
-    : loop_(loop),
-      options_(std::move(options)),
-      registry_(registry),
-      transport_(transport) {
+Controller::Controller(net::EventLoop& loop, ControllerOptions options, Registry& registry,
+                       Transport& transport)
+    : loop_(loop), options_(std::move(options)), registry_(registry), transport_(transport) {
     // msg_ids stay unique across hub restarts, so a late answer to a previous run's request is not taken
     // for one of ours.
     auto boot = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -109,19 +114,24 @@ Controller::~Controller() {
     for (auto& [id, p] : pending_) p.timer.cancel();
 }
 
-std::string Controller::next_msg_id() { return id_prefix_ + std::to_string(next_id_++); }
+std::string Controller::next_msg_id() {
+    return id_prefix_ + std::to_string(next_id_++);
+}
 
 void Controller::fail_later(Callback done, Error error) {
-    loop_.post(life_.guard([done = std::move(done), error = std::move(error)]() mutable { done(std::move(error)); }));
+    loop_.post(life_.guard(
+        [done = std::move(done), error = std::move(error)]() mutable { done(std::move(error)); }));
 }
 
 void Controller::send_request(const std::string& endpoint_id, const std::string& msg_id, usp::MsgType expect,
                               usp::Bytes msg, Callback done, uint64_t timeout_ms) {
     const std::string what = "endpoint '" + endpoint_id + "' msg '" + msg_id + "'";
     if (!registry_.find(endpoint_id))
-        return fail_later(std::move(done), make_error(Errc::not_found, "endpoint '" + endpoint_id + "' is not known"));
+        return fail_later(std::move(done),
+                          make_error(Errc::not_found, "endpoint '" + endpoint_id + "' is not known"));
     if (!transport_.is_connected(endpoint_id))
-        return fail_later(std::move(done), make_error(Errc::unavailable, "endpoint '" + endpoint_id + "' is offline"));
+        return fail_later(std::move(done),
+                          make_error(Errc::unavailable, "endpoint '" + endpoint_id + "' is offline"));
     auto& mine = by_endpoint_[endpoint_id];
     if (mine.size() >= options_.max_pending_per_endpoint)
         return fail_later(std::move(done),
@@ -159,7 +169,9 @@ std::optional<Controller::Pending> Controller::take(const std::string& msg_id) {
     return p;
 }
 
-void Controller::cancel(const std::string& msg_id) { (void)take(msg_id); }
+void Controller::cancel(const std::string& msg_id) {
+    (void)take(msg_id);
+}
 
 void Controller::on_connected(const std::string& endpoint_id, const ConnectionInfo& info) {
     const Endpoint* before = registry_.find(endpoint_id);
@@ -189,9 +201,9 @@ void Controller::on_disconnected(const std::string& endpoint_id) {
             auto p = take(id);
             if (!p) continue;
             auto done = std::move(p->done);
-            fail_later(std::move(done), make_error(Errc::unavailable, "endpoint '" + endpoint_id +
-                                                                           "' disconnected before answering msg '" +
-                                                                           id + "'"));
+            fail_later(std::move(done),
+                       make_error(Errc::unavailable, "endpoint '" + endpoint_id +
+                                                         "' disconnected before answering msg '" + id + "'"));
         }
     }
     identified_here_.erase(endpoint_id);
@@ -204,8 +216,8 @@ void Controller::on_disconnected(const std::string& endpoint_id) {
 
 void Controller::reply(const std::string& endpoint_id, usp::Bytes msg) {
     if (auto st = transport_.send(endpoint_id, std::move(msg)); !st)
-        LOG_LIMITED(log::Level::warn, 5, 60, "controller", "endpoint '%s': cannot answer: %s", endpoint_id.c_str(),
-                    st.error().message.c_str());
+        LOG_LIMITED(log::Level::warn, 5, 60, "controller", "endpoint '%s': cannot answer: %s",
+                    endpoint_id.c_str(), st.error().message.c_str());
 }
 
 void Controller::on_message(const std::string& endpoint_id, std::span<const uint8_t> bytes) {
@@ -219,10 +231,11 @@ void Controller::on_message(const std::string& endpoint_id, std::span<const uint
     if (msg->is_response() || msg->is_error()) return on_response(endpoint_id, std::move(msg).value());
     if (type == usp::MsgType::notify) return on_notify(endpoint_id, *msg);
     // Get, Set, Register, …: nothing an agent may ask of this controller.
-    LOG_DEBUG("controller", "endpoint '%s': %s request refused", endpoint_id.c_str(), usp::msg_type_name(type));
+    LOG_DEBUG("controller", "endpoint '%s': %s request refused", endpoint_id.c_str(),
+              usp::msg_type_name(type));
     reply(endpoint_id, usp::encode_error(msg->msg_id(), usp::err::message_not_supported,
-                                         std::string("the controller does not accept ") + usp::msg_type_name(type) +
-                                             " messages"));
+                                         std::string("the controller does not accept ") +
+                                             usp::msg_type_name(type) + " messages"));
 }
 
 void Controller::on_response(const std::string& endpoint_id, usp::Msg msg) {
@@ -238,16 +251,17 @@ void Controller::on_response(const std::string& endpoint_id, usp::Msg msg) {
     if (msg.is_error()) {
         auto e = msg.error();
         if (!e) return p->done(e.error().with_context(what));
-        std::string text = what + ": USP error " + std::to_string(e->err_code) + " (" +
-                           usp::err::name(e->err_code) + ")";
+        std::string text =
+            what + ": USP error " + std::to_string(e->err_code) + " (" + usp::err::name(e->err_code) + ")";
         if (!e->err_msg.empty()) text += ": " + e->err_msg;
         for (const auto& pe : e->param_errs)
             text += "; " + pe.param_path + ": " + std::to_string(pe.err_code) + " " + pe.err_msg;
         return p->done(make_error(Errc::io_error, text).with_usp_error(e->err_code));
     }
     if (msg.type() != p->expect)
-        return p->done(make_error(Errc::parse_error, what + ": answered with " + usp::msg_type_name(msg.type()) +
-                                                         ", expected " + usp::msg_type_name(p->expect)));
+        return p->done(make_error(Errc::parse_error, what + ": answered with " +
+                                                         usp::msg_type_name(msg.type()) + ", expected " +
+                                                         usp::msg_type_name(p->expect)));
     p->done(std::move(msg));
 }
 
@@ -268,8 +282,8 @@ void Controller::on_notify(const std::string& endpoint_id, const usp::Msg& msg) 
     out.notify = std::move(n).value();
     const Endpoint* from = registry_.find(endpoint_id);
     if (!from || !from->admitted) {
-        // Not admitted yet (its identify is in flight): held in memory, a few, until it is; dropped if it leaves
-        // or is not admitted.
+        // Not admitted yet (its identify is in flight): held in memory, a few, until it is; dropped if it
+        // leaves or is not admitted.
         auto& held = held_[endpoint_id];
         size_t bytes = out.json.size();
         for (const auto& h : held) bytes += h.json.size();
@@ -286,7 +300,8 @@ void Controller::on_notify(const std::string& endpoint_id, const usp::Msg& msg) 
 void Controller::deliver(const Notification& out) {
     if (auto* st = registry_.store(); st && options_.notifications_per_endpoint > 0) {
         auto saved = st->add_notification({0, out.endpoint_id, out.time_ms, out.kind, out.json},
-                                          options_.notifications_per_endpoint, options_.notification_bytes_per_endpoint);
+                                          options_.notifications_per_endpoint,
+                                          options_.notification_bytes_per_endpoint);
         if (!saved)
             LOG_LIMITED(log::Level::error, 5, 60, "controller", "endpoint '%s': %s", out.endpoint_id.c_str(),
                         saved.error().message.c_str());
@@ -316,44 +331,49 @@ void Controller::identify(const std::string& endpoint_id) {
     identify_with(endpoint_id, {"Device.DeviceInfo.", "Device.Ethernet.Interface.*.MACAddress"}, true);
 }
 
-void Controller::identify_with(const std::string& endpoint_id, std::vector<std::string> paths, bool retry_plain) {
+void Controller::identify_with(const std::string& endpoint_id, std::vector<std::string> paths,
+                               bool retry_plain) {
     usp::Get get;
     get.param_paths = std::move(paths);
     auto my_id = std::make_shared<std::string>();
-    *my_id = request(endpoint_id, get, life_.guard([this, endpoint_id, my_id, retry_plain](Result<usp::Msg> r) {
-        Controller& c = *this;
-        done_with(c.identifying_, endpoint_id, *my_id);
-        if (!r && retry_plain && r.error().usp_error()) {
-            // An agent that refuses the whole Get (no search paths): ask for DeviceInfo alone.
-            if (!c.identifying_.count(endpoint_id)) c.identify_with(endpoint_id, {"Device.DeviceInfo."}, false);
-            return;
-        }
-        // An endpoint that cannot be identified is not admitted: its connection goes (it costs nothing kept).
-        auto drop_unadmitted = [&c, &endpoint_id](const std::string& why) {
-            const Endpoint* e = c.registry_.find(endpoint_id);
-            if (e && !e->admitted && !e->vetting) c.transport_.close(endpoint_id, "not admitted: " + why);
-        };
-        if (!r) {
-            // A disconnect is not news (connections are logged by the transport); anything else is.
-            if (r.error().code != Errc::unavailable)
-                LOG_LIMITED(log::Level::warn, 5, 60, "controller", "identify: %s", r.error().message.c_str());
-            if (r.error().code != Errc::unavailable) drop_unadmitted(errc_name(r.error().code));
-            return;
-        }
-        auto resp = r->get_resp();
-        if (!resp) {
-            LOG_LIMITED(log::Level::warn, 5, 60, "controller", "identify: endpoint '%s': %s", endpoint_id.c_str(),
-                        resp.error().message.c_str());
-            drop_unadmitted("bad GetResp");
-            return;
-        }
-        c.registry_.identify(endpoint_id, *resp);
-        c.release_held(endpoint_id);
-        drop_unadmitted(c.registry_.options().admission == Admission::identified
-                            ? std::string("no serial number")
-                            : std::string("no serial number, or refused by usp.admission.mode ") +
-                                  admission_name(c.registry_.options().admission));
-    }));
+    *my_id =
+        request(endpoint_id, get, life_.guard([this, endpoint_id, my_id, retry_plain](Result<usp::Msg> r) {
+            Controller& c = *this;
+            done_with(c.identifying_, endpoint_id, *my_id);
+            if (!r && retry_plain && r.error().usp_error()) {
+                // An agent that refuses the whole Get (no search paths): ask for DeviceInfo alone.
+                if (!c.identifying_.count(endpoint_id))
+                    c.identify_with(endpoint_id, {"Device.DeviceInfo."}, false);
+                return;
+            }
+            // An endpoint that cannot be identified is not admitted: its connection goes (it costs nothing
+            // kept).
+            auto drop_unadmitted = [&c, &endpoint_id](const std::string& why) {
+                const Endpoint* e = c.registry_.find(endpoint_id);
+                if (e && !e->admitted && !e->vetting) c.transport_.close(endpoint_id, "not admitted: " + why);
+            };
+            if (!r) {
+                // A disconnect is not news (connections are logged by the transport); anything else is.
+                if (r.error().code != Errc::unavailable)
+                    LOG_LIMITED(log::Level::warn, 5, 60, "controller", "identify: %s",
+                                r.error().message.c_str());
+                if (r.error().code != Errc::unavailable) drop_unadmitted(errc_name(r.error().code));
+                return;
+            }
+            auto resp = r->get_resp();
+            if (!resp) {
+                LOG_LIMITED(log::Level::warn, 5, 60, "controller", "identify: endpoint '%s': %s",
+                            endpoint_id.c_str(), resp.error().message.c_str());
+                drop_unadmitted("bad GetResp");
+                return;
+            }
+            c.registry_.identify(endpoint_id, *resp);
+            c.release_held(endpoint_id);
+            drop_unadmitted(c.registry_.options().admission == Admission::identified
+                                ? std::string("no serial number")
+                                : std::string("no serial number, or refused by usp.admission.mode ") +
+                                      admission_name(c.registry_.options().admission));
+        }));
     identifying_[endpoint_id] = *my_id;
 }
 
@@ -378,15 +398,17 @@ void Controller::subscribe(const std::string& endpoint_id) {
         if (!alive.expired()) done_with(subscribing_, endpoint_id, *my_id);
         if (!r) {
             if (r.error().code != Errc::unavailable)
-                LOG_LIMITED(log::Level::warn, 5, 60, "controller", "subscriptions: %s", r.error().message.c_str());
+                LOG_LIMITED(log::Level::warn, 5, 60, "controller", "subscriptions: %s",
+                            r.error().message.c_str());
             return;
         }
         auto resp = r->add_resp();
         if (!resp) return;
         for (const auto& res : resp->created_obj_results) {
             if (const auto* f = std::get_if<usp::OperFailure>(&res.oper_status))
-                LOG_LIMITED(log::Level::info, 5, 60, "controller", "endpoint '%s': subscription not created: %u %s",
-                            endpoint_id.c_str(), f->err_code, f->err_msg.c_str());
+                LOG_LIMITED(log::Level::info, 5, 60, "controller",
+                            "endpoint '%s': subscription not created: %u %s", endpoint_id.c_str(),
+                            f->err_code, f->err_msg.c_str());
         }
     });
     subscribing_[endpoint_id] = *my_id;

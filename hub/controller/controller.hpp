@@ -34,11 +34,12 @@ struct SubscriptionSpec {
 struct ControllerOptions {
     std::string endpoint_id = "self::cpe-hub";
     uint64_t request_timeout_ms = 10000;
-    size_t max_pending_per_endpoint = 64;   // more concurrent requests to one endpoint fail with too_large
+    size_t max_pending_per_endpoint = 64;  // more concurrent requests to one endpoint fail with too_large
     unsigned notifications_per_endpoint = 100;
-    size_t notification_bytes_per_endpoint = 256 << 10;  // stored notifications' JSON, newest kept (0 = no bound)
-    bool identify = true;                   // Get Device.DeviceInfo. on Boot! and for never-identified endpoints
-    bool subscribe = true;                  // Add the subscriptions below on Boot! and for new endpoints
+    size_t notification_bytes_per_endpoint = 256
+                                             << 10;  // stored notifications' JSON, newest kept (0 = no bound)
+    bool identify = true;   // Get Device.DeviceInfo. on Boot! and for never-identified endpoints
+    bool subscribe = true;  // Add the subscriptions below on Boot! and for new endpoints
     std::vector<SubscriptionSpec> subscriptions = {
         {"cpe-hub-hosts-add", "ObjectCreation", "Device.Hosts.Host."},
         {"cpe-hub-hosts-del", "ObjectDeletion", "Device.Hosts.Host."},
@@ -49,13 +50,14 @@ struct ControllerOptions {
 struct Notification {
     std::string endpoint_id;
     int64_t time_ms = 0;
-    std::string kind;  // event, value_change, object_creation, object_deletion, operation_complete, on_board_request
+    std::string
+        kind;  // event, value_change, object_creation, object_deletion, operation_complete, on_board_request
     usp::Notify notify;
     std::string json;  // {"endpoint_id", "time_ms", "kind", "subscription_id", …kind fields} (docs/usp.md)
 };
 
 class Controller : public TransportSink {
-public:
+  public:
     using Callback = std::function<void(Result<usp::Msg>)>;
     using NotificationListener = std::function<void(const Notification&)>;
 
@@ -75,7 +77,8 @@ public:
     //   Errc::io_error     the agent answered with a USP Error (Error::usp_error() holds its code)
     //   Errc::parse_error  the answer was not the matching response type
     template <typename Body>
-    std::string request(const std::string& endpoint_id, const Body& body, Callback done, uint64_t timeout_ms = 0) {
+    std::string request(const std::string& endpoint_id, const Body& body, Callback done,
+                        uint64_t timeout_ms = 0) {
         std::string msg_id = next_msg_id();
         usp::Bytes msg = usp::encode_msg(msg_id, body);
         send_request(endpoint_id, msg_id, response_type(body), std::move(msg), std::move(done), timeout_ms);
@@ -98,7 +101,7 @@ public:
     void on_message(const std::string& endpoint_id, std::span<const uint8_t> msg) override;
     void on_disconnected(const std::string& endpoint_id) override;
 
-private:
+  private:
     struct Pending {
         std::string endpoint_id;
         usp::MsgType expect = usp::MsgType::get_resp;
@@ -107,12 +110,16 @@ private:
     };
 
     std::string next_msg_id();
-    void send_request(const std::string& endpoint_id, const std::string& msg_id, usp::MsgType expect, usp::Bytes msg,
-                      Callback done, uint64_t timeout_ms);
+    void send_request(const std::string& endpoint_id, const std::string& msg_id, usp::MsgType expect,
+                      usp::Bytes msg, Callback done, uint64_t timeout_ms);
     static usp::MsgType response_type(const usp::Get&) { return usp::MsgType::get_resp; }
     static usp::MsgType response_type(const usp::GetInstances&) { return usp::MsgType::get_instances_resp; }
-    static usp::MsgType response_type(const usp::GetSupportedDM&) { return usp::MsgType::get_supported_dm_resp; }
-    static usp::MsgType response_type(const usp::GetSupportedProtocol&) { return usp::MsgType::get_supported_proto_resp; }
+    static usp::MsgType response_type(const usp::GetSupportedDM&) {
+        return usp::MsgType::get_supported_dm_resp;
+    }
+    static usp::MsgType response_type(const usp::GetSupportedProtocol&) {
+        return usp::MsgType::get_supported_proto_resp;
+    }
     static usp::MsgType response_type(const usp::Set&) { return usp::MsgType::set_resp; }
     static usp::MsgType response_type(const usp::Add&) { return usp::MsgType::add_resp; }
     static usp::MsgType response_type(const usp::Delete&) { return usp::MsgType::delete_resp; }
@@ -140,8 +147,8 @@ private:
     Lifetime life_;  // guards timers, posted work and answers handed out (kept alive through member teardown)
     std::string id_prefix_;
     uint64_t next_id_ = 1;
-    std::unordered_map<std::string, Pending> pending_;                        // by msg_id
-    std::unordered_map<std::string, std::set<std::string>> by_endpoint_;      // endpoint → its pending msg_ids
+    std::unordered_map<std::string, Pending> pending_;                    // by msg_id
+    std::unordered_map<std::string, std::set<std::string>> by_endpoint_;  // endpoint → its pending msg_ids
     std::vector<NotificationListener> listeners_;
     // Endpoint → msg_id of its identify Get / subscription Add in flight (cleared on disconnect; a late
     // failure of an old request does not clear a newer one).
@@ -153,7 +160,6 @@ private:
     std::set<std::string> subscribed_here_;
     std::map<std::string, std::vector<Notification>> held_;  // endpoints not admitted yet
 };
-
 
 // "event", "value_change", … for the notification's oneof.
 std::string notification_kind(const usp::Notify& notify);

@@ -1,7 +1,7 @@
 #include "controller/registry.hpp"
 
-#include <cctype>
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <set>
 
@@ -12,7 +12,8 @@ namespace cpe::hub::controller {
 
 namespace {
 int64_t system_now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -20,7 +21,9 @@ void log_store_error(const Error& e) {
     LOG_LIMITED(log::Level::error, 5, 60, "registry", "%s", e.message.c_str());
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+bool starts_with(std::string_view s, std::string_view prefix) {
+    return s.substr(0, prefix.size()) == prefix;
+}
 }  // namespace
 
 void identity_from_get_resp(const usp::GetResp& resp, store::EndpointRecord& out) {
@@ -32,19 +35,26 @@ void identity_from_get_resp(const usp::GetResp& resp, store::EndpointRecord& out
             const std::string& path = res.resolved_path;
             if (starts_with(path, "Device.DeviceInfo.")) {
                 auto obj = json::make_object();
-                for (const auto& [name, value] : res.result_params) json::add_string(obj.get(), name.c_str(), value);
+                for (const auto& [name, value] : res.result_params)
+                    json::add_string(obj.get(), name.c_str(), value);
                 json::add(snapshot.get(), path.c_str(), std::move(obj));
                 if (path != "Device.DeviceInfo.") continue;
                 for (const auto& [name, value] : res.result_params) {
-                    if (name == "ModelName") out.model = value;
-                    else if (name == "SerialNumber") out.serial = value;
-                    else if (name == "ManufacturerOUI") out.oui = value;
-                    else if (name == "ProductClass") out.product_class = value;
-                    else if (name == "SoftwareVersion") out.firmware = value;
+                    if (name == "ModelName")
+                        out.model = value;
+                    else if (name == "SerialNumber")
+                        out.serial = value;
+                    else if (name == "ManufacturerOUI")
+                        out.oui = value;
+                    else if (name == "ProductClass")
+                        out.product_class = value;
+                    else if (name == "SoftwareVersion")
+                        out.firmware = value;
                 }
             }
             for (const auto& [name, value] : res.result_params) {
-                const bool mac_param = name == "MACAddress" || (name.size() > 11 && name.ends_with(".MACAddress"));
+                const bool mac_param =
+                    name == "MACAddress" || (name.size() > 11 && name.ends_with(".MACAddress"));
                 if (mac_param && !value.empty()) macs.insert(value);
             }
         }
@@ -73,7 +83,8 @@ namespace {
 bool same_ignoring_case(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (size_t i = 0; i < a.size(); ++i)
-        if (std::toupper(static_cast<unsigned char>(a[i])) != std::toupper(static_cast<unsigned char>(b[i]))) return false;
+        if (std::toupper(static_cast<unsigned char>(a[i])) != std::toupper(static_cast<unsigned char>(b[i])))
+            return false;
     return true;
 }
 
@@ -84,18 +95,22 @@ std::string certificate_mismatch(const Endpoint& e, const store::EndpointRecord&
     if (!oui_serial_of(e.record.endpoint_id, oui, serial))
         return "its certificate's endpoint id is not of the form <authority>::<OUI>-<serial>";
     if (reported.serial != serial || !same_ignoring_case(reported.oui, oui))
-        return "it reports OUI '" + reported.oui + "' serial '" + reported.serial + "', its certificate names OUI '" +
-               oui + "' serial '" + serial + "'";
+        return "it reports OUI '" + reported.oui + "' serial '" + reported.serial +
+               "', its certificate names OUI '" + oui + "' serial '" + serial + "'";
     return {};
 }
 }  // namespace
 
 const char* admission_name(Admission a) {
     switch (a) {
-    case Admission::identified: return "identified";
-    case Admission::allow_list: return "allow_list";
-    case Admission::erpnext: return "erpnext";
-    case Admission::provisioning: return "provisioning";
+        case Admission::identified:
+            return "identified";
+        case Admission::allow_list:
+            return "allow_list";
+        case Admission::erpnext:
+            return "erpnext";
+        case Admission::provisioning:
+            return "provisioning";
     }
     return "unknown";
 }
@@ -105,13 +120,16 @@ namespace {
 std::string serial_key(std::string_view s) {
     std::string out;
     for (char c : s)
-        if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (!std::isspace(static_cast<unsigned char>(c)))
+            out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return out;
 }
 }  // namespace
 
 Registry::Registry(store::Store* store, std::function<int64_t()> now_ms, RegistryOptions options)
-    : store_(store), now_(now_ms ? std::move(now_ms) : std::function<int64_t()>(system_now_ms)), options_(options) {}
+    : store_(store),
+      now_(now_ms ? std::move(now_ms) : std::function<int64_t()>(system_now_ms)),
+      options_(options) {}
 
 Registry::~Registry() {
     for (auto& [id, c] : checks_)
@@ -125,7 +143,8 @@ Status Registry::load() {
     auto expired = store_->expire_unidentified(now_() - options_.unidentified_ttl_ms);
     if (!expired) return expired.error();
     if (*expired > 0)
-        LOG_INFO("registry", "%lld never-identified endpoint(s) expired from the store", static_cast<long long>(*expired));
+        LOG_INFO("registry", "%lld never-identified endpoint(s) expired from the store",
+                 static_cast<long long>(*expired));
     auto all = store_->list();
     if (!all) return all.error();
     for (auto& rec : *all) {
@@ -172,8 +191,10 @@ void Registry::connected(const std::string& endpoint_id, const ConnectionInfo& i
     // allow_list: the transport checked the list; provisioning: a verified certificate names the id.
     const bool on_connect = options_.admission == Admission::allow_list ||
                             (options_.admission == Admission::provisioning && info.proven);
-    if (!e.admitted && on_connect) admit(e);
-    else if (e.admitted) ++online_;
+    if (!e.admitted && on_connect)
+        admit(e);
+    else if (e.admitted)
+        ++online_;
     if (!e.admitted) return;  // nothing stored, nobody told, until it identifies
     if (store_) {
         if (auto st = store_->mark_seen(endpoint_id, now, true); !st) log_store_error(st.error());
@@ -196,7 +217,8 @@ void Registry::disconnected(const std::string& endpoint_id) {
     --online_;
     e.record.last_seen_ms = now_();
     if (store_) {
-        if (auto st = store_->set_online(endpoint_id, false, e.record.last_seen_ms); !st) log_store_error(st.error());
+        if (auto st = store_->set_online(endpoint_id, false, e.record.last_seen_ms); !st)
+            log_store_error(st.error());
     }
     notify(e, EndpointChange::disconnected);
     e.connection = {};
@@ -222,20 +244,21 @@ void Registry::identify(const std::string& endpoint_id, const usp::GetResp& resp
         e.quarantine_reason = mismatch;
         rec.serial.clear();
         rec.oui.clear();
-        LOG_LIMITED(log::Level::warn, 10, 60, "registry", "endpoint '%s' quarantined: %s", endpoint_id.c_str(),
-                    mismatch.c_str());
+        LOG_LIMITED(log::Level::warn, 10, 60, "registry", "endpoint '%s' quarantined: %s",
+                    endpoint_id.c_str(), mismatch.c_str());
     }
     if (!e.admitted) {
         if (rec.serial.empty() && !e.quarantined) {
-            LOG_LIMITED(log::Level::info, 10, 60, "registry", "endpoint '%s' reported no serial number: not admitted",
-                        endpoint_id.c_str());
+            LOG_LIMITED(log::Level::info, 10, 60, "registry",
+                        "endpoint '%s' reported no serial number: not admitted", endpoint_id.c_str());
             return;
         }
         if (options_.admission == Admission::provisioning) {
             // Admitted on connect when its certificate names it; an unproven connection (loopback) never is.
-            LOG_LIMITED(log::Level::info, 10, 60, "registry",
-                        "endpoint '%s' has no verified certificate naming it: not admitted (mode provisioning)",
-                        endpoint_id.c_str());
+            LOG_LIMITED(
+                log::Level::info, 10, 60, "registry",
+                "endpoint '%s' has no verified certificate naming it: not admitted (mode provisioning)",
+                endpoint_id.c_str());
             return;
         }
         if (options_.admission == Admission::erpnext) {
@@ -316,8 +339,9 @@ void Registry::start_check(const std::string& endpoint_id) {
     const uint64_t timeout = options_.check_timeout_ms;
     c.cancel = after(timeout, [weak, endpoint_id, attempt, serial, timeout] {
         if (auto self = weak.lock())
-            (*self)->check_answer(endpoint_id, attempt, serial,
-                                  make_error(Errc::timeout, "no answer within " + std::to_string(timeout) + " ms"));
+            (*self)->check_answer(
+                endpoint_id, attempt, serial,
+                make_error(Errc::timeout, "no answer within " + std::to_string(timeout) + " ms"));
     });
     if (!vetter_) {
         if (c.cancel) c.cancel();
@@ -351,10 +375,11 @@ void Registry::check_answer(const std::string& endpoint_id, uint64_t attempt, co
         // The source could not say: the endpoint stays unadmitted and connected, and is asked about again.
         c.backoff_ms = c.backoff_ms ? std::min(c.backoff_ms * 2, options_.retry_max_ms)
                                     : std::max<uint64_t>(options_.retry_min_ms, 1);
-        LOG_LIMITED(log::Level::warn, 5, 60, "registry",
-                    "endpoint '%s': admission check of serial '%s' failed (%s): not admitted, asked again in %llu ms",
-                    endpoint_id.c_str(), serial.c_str(), r.error().message.c_str(),
-                    static_cast<unsigned long long>(c.backoff_ms));
+        LOG_LIMITED(
+            log::Level::warn, 5, 60, "registry",
+            "endpoint '%s': admission check of serial '%s' failed (%s): not admitted, asked again in %llu ms",
+            endpoint_id.c_str(), serial.c_str(), r.error().message.c_str(),
+            static_cast<unsigned long long>(c.backoff_ms));
         std::weak_ptr<Registry*> weak = alive_;
         c.cancel = after(c.backoff_ms, [weak, endpoint_id, attempt] {
             auto self = weak.lock();
@@ -368,8 +393,8 @@ void Registry::check_answer(const std::string& endpoint_id, uint64_t attempt, co
     store::EndpointRecord identity = std::move(c.identity);
     drop_check(endpoint_id);
     if (!r->admitted) {
-        LOG_LIMITED(log::Level::info, 10, 60, "registry", "endpoint '%s' not admitted: %s", endpoint_id.c_str(),
-                    r->reason.c_str());
+        LOG_LIMITED(log::Level::info, 10, 60, "registry", "endpoint '%s' not admitted: %s",
+                    endpoint_id.c_str(), r->reason.c_str());
         if (refused_) refused_(endpoint_id, r->reason);
         return;
     }

@@ -2,15 +2,16 @@
 // restarts; every endpoint starts offline). Store failures are logged (rate-limited) and do not stop the
 // in-memory registry. Loop thread only.
 //
-// Admission (docs/security-identity.md): an endpoint is *admitted* when it is on the allow-list (mode allow_list;
-// the transport refuses the others), in mode provisioning when its connection presents a verified certificate
-// naming its id, in mode identified when it answers the identification with a serial number, and in mode erpnext
-// when, after that, the vetting hook (ERPNext's Service Equipment, wired by the device API) says the serial is
-// the operator's: asynchronous, bounded by check_timeout_ms, verdicts cached per serial, errors retried with
-// back-off while the endpoint stays connected (never admitted on an error). Until then it lives in memory only,
-// for as long as it is connected: it is not stored, not listed, not counted and no listener hears of it. Under mutual TLS the identity reported must be the certificate's
-// (endpoint id "<authority>::<OUI>-<serial>"): otherwise the endpoint is quarantined: listed as such, its
-// reported serial kept apart (not matched by lookups, not polled).
+// Admission (docs/security-identity.md): an endpoint is *admitted* when it is on the allow-list (mode
+// allow_list; the transport refuses the others), in mode provisioning when its connection presents a verified
+// certificate naming its id, in mode identified when it answers the identification with a serial number, and
+// in mode erpnext when, after that, the vetting hook (ERPNext's Service Equipment, wired by the device API)
+// says the serial is the operator's: asynchronous, bounded by check_timeout_ms, verdicts cached per serial,
+// errors retried with back-off while the endpoint stays connected (never admitted on an error). Until then it
+// lives in memory only, for as long as it is connected: it is not stored, not listed, not counted and no
+// listener hears of it. Under mutual TLS the identity reported must be the certificate's (endpoint id
+// "<authority>::<OUI>-<serial>"): otherwise the endpoint is quarantined: listed as such, its reported serial
+// kept apart (not matched by lookups, not polled).
 #pragma once
 
 #include <cstdint>
@@ -33,11 +34,12 @@ struct Endpoint {
     ConnectionInfo connection;     // valid while online
     int64_t connected_since_ms = 0;
     bool admitted = false;
-    bool identified_now = false;   // identified on its current connection
-    bool quarantined = false;      // the reported identity contradicts the certificate (record.serial left empty)
+    bool identified_now = false;  // identified on its current connection
+    bool quarantined = false;  // the reported identity contradicts the certificate (record.serial left empty)
     std::string quarantine_reason;
-    bool vetting = false;          // mode erpnext: identified, its admission check pending (or retried)
-    uint64_t connection_seq = 0;   // which connection of this id (a vetting answer for an older one is dropped)
+    bool vetting = false;  // mode erpnext: identified, its admission check pending (or retried)
+    uint64_t connection_seq =
+        0;  // which connection of this id (a vetting answer for an older one is dropped)
 };
 
 enum class Admission { identified, allow_list, erpnext, provisioning };
@@ -48,8 +50,9 @@ struct RegistryOptions {
     // Stored rows of endpoints never identified (an allow-listed id that never answered, an older hub's rows)
     // are dropped when the registry loads once their last_seen is this old.
     int64_t unidentified_ttl_ms = 24LL * 3600 * 1000;
-    // Mode erpnext: one check's time bound, how long a verdict (admitted or refused) is kept per serial, and the
-    // back-off between checks that failed (doubling from retry_min_ms to retry_max_ms) while the endpoint waits.
+    // Mode erpnext: one check's time bound, how long a verdict (admitted or refused) is kept per serial, and
+    // the back-off between checks that failed (doubling from retry_min_ms to retry_max_ms) while the endpoint
+    // waits.
     uint64_t check_timeout_ms = 10000;
     int64_t check_cache_ms = 600000;
     uint64_t retry_min_ms = 1000;
@@ -75,11 +78,12 @@ bool oui_serial_of(const std::string& endpoint_id, std::string& oui, std::string
 enum class EndpointChange { connected, disconnected, identified };
 
 class Registry {
-public:
+  public:
     using Listener = std::function<void(const Endpoint&, EndpointChange)>;
 
     // `store` may be null (memory only). now_ms() is injectable for tests.
-    explicit Registry(store::Store* store, std::function<int64_t()> now_ms = {}, RegistryOptions options = {});
+    explicit Registry(store::Store* store, std::function<int64_t()> now_ms = {},
+                      RegistryOptions options = {});
 
     // Loads the persisted endpoints and marks them all offline.
     Status load();
@@ -95,7 +99,7 @@ public:
     std::vector<const Endpoint*> list() const;
     size_t size() const { return endpoints_.size() - waiting_; }  // admitted
     size_t online_count() const { return online_; }               // admitted and online
-    size_t waiting() const { return waiting_; }                    // connected, not admitted yet
+    size_t waiting() const { return waiting_; }                   // connected, not admitted yet
     const RegistryOptions& options() const { return options_; }
     // The last DeviceInfo snapshot as JSON ("" if none), from the store.
     std::string device_info(const std::string& endpoint_id) const;
@@ -121,14 +125,14 @@ public:
     Registry(const Registry&) = delete;
     Registry& operator=(const Registry&) = delete;
 
-private:
+  private:
     struct Check {
         store::EndpointRecord identity;  // as reported; stored once admitted
         std::string serial;              // asked of the source
         uint64_t seq = 0;                // the connection it is for
         uint64_t attempt = 0;
         uint64_t backoff_ms = 0;
-        std::function<void()> cancel;    // its timer (answer timeout or retry)
+        std::function<void()> cancel;  // its timer (answer timeout or retry)
     };
     struct Verdict {
         Vetting vetting;
@@ -139,7 +143,8 @@ private:
     // The identity becomes the endpoint's (stored, listeners told).
     void apply_identity(Endpoint& e, store::EndpointRecord rec, bool admitting);
     void start_check(const std::string& endpoint_id);
-    void check_answer(const std::string& endpoint_id, uint64_t attempt, const std::string& serial, Result<Vetting> r);
+    void check_answer(const std::string& endpoint_id, uint64_t attempt, const std::string& serial,
+                      Result<Vetting> r);
     void drop_check(const std::string& endpoint_id);
     void remember(const std::string& serial, const Vetting& v);
     const Vetting* cached(const std::string& serial);

@@ -11,15 +11,15 @@
 namespace cpe::hub::controller {
 
 struct ConnectionInfo {
-    std::string peer;       // remote IP address
+    std::string peer;  // remote IP address
     bool tls = false;
-    std::string cert_cn;    // subject CN of a verified client certificate, "" without one
-    bool proven = false;    // a verified client certificate names the endpoint id (cert_match.hpp)
+    std::string cert_cn;  // subject CN of a verified client certificate, "" without one
+    bool proven = false;  // a verified client certificate names the endpoint id (cert_match.hpp)
 };
 
 // Implemented by the controller; called by a transport on the loop thread.
 class TransportSink {
-public:
+  public:
     virtual ~TransportSink() = default;
     // An endpoint connected and passed the transport's identity checks.
     virtual void on_connected(const std::string& endpoint_id, const ConnectionInfo& info) = 0;
@@ -29,7 +29,7 @@ public:
 };
 
 class Transport {
-public:
+  public:
     virtual ~Transport() = default;
     // Queues a serialized Msg for the endpoint (the transport wraps it in a Record). Errors:
     // Errc::unavailable (not connected), Errc::too_large (the endpoint's send queue is full).

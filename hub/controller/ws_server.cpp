@@ -52,9 +52,13 @@ UspWsServer::UspWsServer(net::EventLoop& loop, UspWsOptions options, TransportSi
 
 UspWsServer::~UspWsServer() = default;
 
-Status UspWsServer::start() { return server_.start(); }
+Status UspWsServer::start() {
+    return server_.start();
+}
 
-bool UspWsServer::is_connected(const std::string& endpoint_id) const { return server_.is_connected(endpoint_id); }
+bool UspWsServer::is_connected(const std::string& endpoint_id) const {
+    return server_.is_connected(endpoint_id);
+}
 
 Status UspWsServer::send(const std::string& endpoint_id, usp::Bytes msg) {
     if (!server_.is_connected(endpoint_id))
@@ -87,30 +91,32 @@ std::string UspWsServer::admit(lws* wsi, net::UspWsSession& s) {
         return "endpoint '" + shown + "': no client certificate signed by the CA";
     if (s.cert_verified) {
         // Our libwebsockets (4.1, mbedTLS) exposes only the subject CN of the peer certificate; SAN entries
-        // are matched by cert_match.hpp when a DER copy is available (see docs/usp.md "The hub"). A presented,
-        // verified certificate must name the endpoint even where certificates are optional.
+        // are matched by cert_match.hpp when a DER copy is available (see docs/usp.md "The hub"). A
+        // presented, verified certificate must name the endpoint even where certificates are optional.
         CertIdentity cert;
         cert.cn = s.cert_cn;
         if (!endpoint_matches_cert(s.id, cert))
-            return "endpoint '" + shown + "' does not match its certificate (" + net::printable(describe(cert), kShown) +
-                   ")";
+            return "endpoint '" + shown + "' does not match its certificate (" +
+                   net::printable(describe(cert), kShown) + ")";
         s.proven = true;
         s.cert_key = peer_public_key(wsi);
     } else if (!is_loopback_address(s.peer)) {
         ++stats_.unproven;
         return "endpoint '" + shown +
-               "': no client certificate proves the endpoint id, and unproven ids are accepted only from loopback";
+               "': no client certificate proves the endpoint id, and unproven ids are accepted only from "
+               "loopback";
     }
     return {};
 }
 
-// An endpoint id belongs to its first live connection; a newer one takes it over only with the same certificate
-// (same CN and public key): a device reconnecting over a half-open connection.
+// An endpoint id belongs to its first live connection; a newer one takes it over only with the same
+// certificate (same CN and public key): a device reconnecting over a half-open connection.
 std::string UspWsServer::may_replace(const net::UspWsSession& s, const net::UspWsSession& live) const {
-    if (s.proven && live.proven && !s.cert_key.empty() && s.cert_key == live.cert_key && s.cert_cn == live.cert_cn)
+    if (s.proven && live.proven && !s.cert_key.empty() && s.cert_key == live.cert_key &&
+        s.cert_cn == live.cert_cn)
         return {};
-    return "endpoint '" + net::printable(s.id, kShown) + "' is in use by a live connection from " + live.peer +
-           (s.proven ? " with another certificate" : "") + ": refused while it lives";
+    return "endpoint '" + net::printable(s.id, kShown) + "' is in use by a live connection from " +
+           live.peer + (s.proven ? " with another certificate" : "") + ": refused while it lives";
 }
 
 void UspWsServer::connected(const net::UspWsSession& s) {
@@ -122,39 +128,44 @@ void UspWsServer::connected(const net::UspWsSession& s) {
     sink_.on_connected(s.id, info);
 }
 
-void UspWsServer::disconnected(const std::string& id) { sink_.on_disconnected(id); }
+void UspWsServer::disconnected(const std::string& id) {
+    sink_.on_disconnected(id);
+}
 
 net::UspWsVerdict UspWsServer::record(const std::string& id, std::span<const uint8_t> bytes) {
     auto rec = usp::decode_record(bytes, usp::DecodeLimits{options_.max_record_bytes});
     if (!rec) return {kCloseUnsupportedData, rec.error().message, false};
     if (rec->from_id() != id)
         return {kClosePolicy,
-                "record from_id '" + net::printable(rec->from_id(), kShown) + "' is not the connection's endpoint id",
+                "record from_id '" + net::printable(rec->from_id(), kShown) +
+                    "' is not the connection's endpoint id",
                 false};
     if (!rec->to_id().empty() && rec->to_id() != options_.controller_id) {
-        LOG_LIMITED(log::Level::warn, 5, 60, "usp-ws", "endpoint '%s': record for '%s' dropped (this is '%s')",
+        LOG_LIMITED(log::Level::warn, 5, 60, "usp-ws",
+                    "endpoint '%s': record for '%s' dropped (this is '%s')",
                     net::printable(id, kShown).c_str(), net::printable(rec->to_id(), kShown).c_str(),
                     options_.controller_id.c_str());
         return {};
     }
     switch (rec->type()) {
-    case usp::RecordType::websocket_connect:
-        return {};
-    case usp::RecordType::disconnect:
-        LOG_LIMITED(log::Level::info, 10, 60, "usp-ws", "endpoint '%s' disconnects: %u %s",
-                    net::printable(id, kShown).c_str(), rec->disconnect_reason_code(),
-                    net::printable(rec->disconnect_reason(), kShown).c_str());
-        return {kCloseNormal, "", true};
-    case usp::RecordType::no_session_context: {
-        auto payload = rec->payload();
-        if (!payload) return {kCloseUnsupportedData, payload.error().message, false};
-        sink_.on_message(id, *payload);
-        return {};
-    }
-    default:
-        LOG_LIMITED(log::Level::warn, 5, 60, "usp-ws", "endpoint '%s': %s record ignored (not supported here)",
-                    net::printable(id, kShown).c_str(), usp::record_type_name(rec->type()));
-        return {};
+        case usp::RecordType::websocket_connect:
+            return {};
+        case usp::RecordType::disconnect:
+            LOG_LIMITED(log::Level::info, 10, 60, "usp-ws", "endpoint '%s' disconnects: %u %s",
+                        net::printable(id, kShown).c_str(), rec->disconnect_reason_code(),
+                        net::printable(rec->disconnect_reason(), kShown).c_str());
+            return {kCloseNormal, "", true};
+        case usp::RecordType::no_session_context: {
+            auto payload = rec->payload();
+            if (!payload) return {kCloseUnsupportedData, payload.error().message, false};
+            sink_.on_message(id, *payload);
+            return {};
+        }
+        default:
+            LOG_LIMITED(log::Level::warn, 5, 60, "usp-ws",
+                        "endpoint '%s': %s record ignored (not supported here)",
+                        net::printable(id, kShown).c_str(), usp::record_type_name(rec->type()));
+            return {};
     }
 }
 

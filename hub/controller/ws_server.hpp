@@ -4,12 +4,12 @@
 // record's from_id must be that endpoint. Undecodable, oversized or text records close the connection with
 // 1003; refusals and bad records are logged one line each, rate-limited.
 //
-// Who may claim an endpoint id (docs/security-identity.md): a verified client certificate naming the id proves
-// it; without one the id is unproven and accepted only from a loopback peer (plain ws is for a hub and agents on
-// one host, or behind a local TLS terminator). An endpoint id belongs to its first live connection: a second one
-// is refused (1008) while the first lives, unless both present the same certificate (same CN and public key):
-// then the newer replaces the older (a device reconnecting over a half-open connection). With an allow-list,
-// ids not on it are refused before the handshake completes. Loop thread only.
+// Who may claim an endpoint id (docs/security-identity.md): a verified client certificate naming the id
+// proves it; without one the id is unproven and accepted only from a loopback peer (plain ws is for a hub and
+// agents on one host, or behind a local TLS terminator). An endpoint id belongs to its first live connection:
+// a second one is refused (1008) while the first lives, unless both present the same certificate (same CN and
+// public key): then the newer replaces the older (a device reconnecting over a half-open connection). With an
+// allow-list, ids not on it are refused before the handshake completes. Loop thread only.
 #pragma once
 
 #include <cstdint>
@@ -35,8 +35,8 @@ struct UspWsOptions {
     std::string controller_id = "self::cpe-hub";
     size_t max_record_bytes = 1 << 20;  // larger records: close 1003
     size_t max_queue_bytes = 4 << 20;   // per connection, records waiting to be written
-    size_t rx_buffer_bytes = 4096;      // lws receive buffer per connection (larger records arrive in fragments)
-    bool use_allow_list = false;        // true: only the ids in allow_list may connect
+    size_t rx_buffer_bytes = 4096;  // lws receive buffer per connection (larger records arrive in fragments)
+    bool use_allow_list = false;    // true: only the ids in allow_list may connect
     std::set<std::string> allow_list;
 };
 
@@ -55,7 +55,7 @@ bool is_loopback_address(std::string_view address);
 
 // The hub's rule on the common server (net/usp_ws_server.hpp), and the controller's Transport.
 class UspWsServer : public Transport, private net::UspWsRule {
-public:
+  public:
     UspWsServer(net::EventLoop& loop, UspWsOptions options, TransportSink& sink);
     // Closes every connection (the sink hears nothing more). Loop thread, not from inside a callback.
     ~UspWsServer() override;
@@ -72,7 +72,7 @@ public:
     const UspWsStats& stats() const;
     const UspWsOptions& options() const { return options_; }
 
-private:
+  private:
     std::string admit(lws* wsi, net::UspWsSession& s) override;
     std::string may_replace(const net::UspWsSession& s, const net::UspWsSession& live) const override;
     void connected(const net::UspWsSession& s) override;

@@ -27,14 +27,17 @@ const char* kUsage =
     "  operate <ep> <command> [<arg>=<value>…]   e.g. operate os::1C61B4-X 'Device.Reboot()'\n"
     "  notifications <ep>                 the endpoint's recent notifications\n"
     "  health\n"
-    "  tech-link <technician> [<days>]    a technician's /t/ token link (QR flow, docs/qr.md); the token is shown once\n"
+    "  tech-link <technician> [<days>]    a technician's /t/ token link (QR flow, docs/qr.md); the token is "
+    "shown once\n"
     "  tech-links                         the token links issued (never their tokens)\n"
     "  tech-revoke <id>                   revoke a token link (its sessions end at once)\n"
     "  --hub URL      the hub (default $CPE_HUB or http://127.0.0.1:3300)\n"
     "  the service token, if the hub asks for one, is read from $CPE_HUB_TOKEN (sent as a Bearer token)\n"
     "  --timeout S    seconds to wait for the hub (default 30)\n";
 
-std::string escape(const std::string& s) { return cpe::text::percent_encode(s, cpe::text::kUnreserved); }
+std::string escape(const std::string& s) {
+    return cpe::text::percent_encode(s, cpe::text::kUnreserved);
+}
 
 size_t collect(char* data, size_t size, size_t n, void* user) {
     static_cast<std::string*>(user)->append(data, size * n);
@@ -124,8 +127,10 @@ int main(int argc, char** argv) {
             } else {
                 if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 9)
                     return usage(a + ": '" + v + "' is not a non-negative integer");
-                if (a == "--timeout") timeout_s = std::atol(v.c_str());
-                else max_depth = v;
+                if (a == "--timeout")
+                    timeout_s = std::atol(v.c_str());
+                else
+                    max_depth = v;
             }
         } else if (a == "--first-level") {
             first_level = true;
@@ -139,23 +144,29 @@ int main(int argc, char** argv) {
     if (args.empty()) return usage("no command given");
     const std::string cmd = args[0];
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    auto need = [&](size_t n, const char* what) { return args.size() >= n ? std::string() : std::string(what); };
+    auto need = [&](size_t n, const char* what) {
+        return args.size() >= n ? std::string() : std::string(what);
+    };
     int rc = 0;
     if (cmd == "endpoints" || cmd == "health") {
         if (args.size() != 1) return usage(cmd + " takes no arguments");
         rc = call(hub, timeout_s, "GET", cmd == "health" ? "/health" : "/usp/endpoints", "");
     } else if (cmd == "endpoint" || cmd == "notifications") {
         if (args.size() != 2) return usage(cmd + " needs exactly one endpoint id");
-        rc = call(hub, timeout_s, "GET", "/usp/" + escape(args[1]) + (cmd == "endpoint" ? "" : "/notifications"), "");
+        rc = call(hub, timeout_s, "GET",
+                  "/usp/" + escape(args[1]) + (cmd == "endpoint" ? "" : "/notifications"), "");
     } else if (cmd == "get" || cmd == "instances" || cmd == "supported") {
-        if (auto e = need(3, "needs an endpoint id and at least one path"); !e.empty()) return usage(cmd + " " + e);
+        if (auto e = need(3, "needs an endpoint id and at least one path"); !e.empty())
+            return usage(cmd + " " + e);
         std::string q;
-        for (size_t i = 2; i < args.size(); ++i) q += (q.empty() ? "?" : "&") + std::string("path=") + escape(args[i]);
+        for (size_t i = 2; i < args.size(); ++i)
+            q += (q.empty() ? "?" : "&") + std::string("path=") + escape(args[i]);
         if (cmd == "get" && !max_depth.empty()) q += "&max_depth=" + max_depth;
         if (cmd != "get" && first_level) q += "&first_level_only=true";
         rc = call(hub, timeout_s, "GET", "/usp/" + escape(args[1]) + "/" + cmd + q, "");
     } else if (cmd == "set") {
-        if (auto e = need(3, "needs an endpoint id and at least one param=value"); !e.empty()) return usage("set " + e);
+        if (auto e = need(3, "needs an endpoint id and at least one param=value"); !e.empty())
+            return usage("set " + e);
         auto body = cpe::json::make_object();
         auto params = cpe::json::make_object();
         for (size_t i = 2; i < args.size(); ++i) {
@@ -172,17 +183,21 @@ int main(int argc, char** argv) {
         auto in = cpe::json::make_object();
         for (size_t i = 3; i < args.size(); ++i) {
             auto eq = args[i].find('=');
-            if (eq == std::string::npos || eq == 0) return usage("operate: '" + args[i] + "' is not arg=value");
+            if (eq == std::string::npos || eq == 0)
+                return usage("operate: '" + args[i] + "' is not arg=value");
             cpe::json::add_string(in.get(), args[i].substr(0, eq).c_str(), args[i].substr(eq + 1));
         }
         cpe::json::add(body.get(), "args", std::move(in));
-        rc = call(hub, timeout_s, "POST", "/usp/" + escape(args[1]) + "/operate", cpe::json::print(body.get()));
+        rc = call(hub, timeout_s, "POST", "/usp/" + escape(args[1]) + "/operate",
+                  cpe::json::print(body.get()));
     } else if (cmd == "tech-link") {
-        if (args.size() != 2 && args.size() != 3) return usage("tech-link needs a technician and optionally a number of days");
+        if (args.size() != 2 && args.size() != 3)
+            return usage("tech-link needs a technician and optionally a number of days");
         auto body = cpe::json::make_object();
         cpe::json::add_string(body.get(), "tech", args[1]);
         if (args.size() == 3) {
-            if (args[2].empty() || args[2].size() > 3 || args[2].find_first_not_of("0123456789") != std::string::npos)
+            if (args[2].empty() || args[2].size() > 3 ||
+                args[2].find_first_not_of("0123456789") != std::string::npos)
                 return usage("tech-link: days '" + args[2] + "' is not a number of days (1..366)");
             cpe::json::add_number(body.get(), "days", std::atoi(args[2].c_str()));
         }

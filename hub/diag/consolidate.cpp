@@ -13,11 +13,16 @@ namespace cpe::hub::diag {
 
 const char* state_name(SourceState s) {
     switch (s) {
-    case SourceState::off: return "off";
-    case SourceState::fresh: return "fresh";
-    case SourceState::stale: return "stale";
-    case SourceState::failed: return "failed";
-    case SourceState::not_found: return "not_found";
+        case SourceState::off:
+            return "off";
+        case SourceState::fresh:
+            return "fresh";
+        case SourceState::stale:
+            return "stale";
+        case SourceState::failed:
+            return "failed";
+        case SourceState::not_found:
+            return "not_found";
     }
     return "off";
 }
@@ -31,7 +36,6 @@ std::optional<double> num(const std::optional<std::string>& v) {
     return d;
 }
 
-
 using text::lower;
 
 // One source's values with where they came from.
@@ -42,7 +46,7 @@ struct Src {
 };
 
 class Builder {
-public:
+  public:
     Builder(const DeviceInputs& in) : in_(in), prov_(json::make_object()) {
         if (in.agent) srcs_.push_back({"agent", &*in.agent, &in.agent_status});
         if (in.genieacs) srcs_.push_back({"genieacs", &*in.genieacs, &in.genieacs_status});
@@ -52,8 +56,11 @@ public:
         if (cJSON_GetObjectItemCaseSensitive(prov_.get(), field.c_str())) return;
         auto p = json::make_object();
         json::add_string(p.get(), "source", source);
-        if (st.data_ms) json::add_number(p.get(), "age_s", static_cast<double>(std::max<int64_t>(0, (in_.now_ms - *st.data_ms) / 1000)));
-        else json::add(p.get(), "age_s", json::Ptr(cJSON_CreateNull()));
+        if (st.data_ms)
+            json::add_number(p.get(), "age_s",
+                             static_cast<double>(std::max<int64_t>(0, (in_.now_ms - *st.data_ms) / 1000)));
+        else
+            json::add(p.get(), "age_s", json::Ptr(cJSON_CreateNull()));
         json::add_string(p.get(), "state", state_name(st.state));
         json::add(prov_.get(), field.c_str(), std::move(p));
     }
@@ -83,26 +90,33 @@ public:
     json::Ptr take_provenance() { return std::move(prov_); }
     const std::vector<Src>& sources() const { return srcs_; }
 
-private:
+  private:
     const DeviceInputs& in_;
     json::Ptr prov_;
     std::vector<Src> srcs_;
 };
 
 void add_opt_string(cJSON* o, const char* key, const std::optional<std::string>& v) {
-    if (v) json::add_string(o, key, *v);
-    else json::add(o, key, json::Ptr(cJSON_CreateNull()));
+    if (v)
+        json::add_string(o, key, *v);
+    else
+        json::add(o, key, json::Ptr(cJSON_CreateNull()));
 }
 void add_opt_number(cJSON* o, const char* key, std::optional<double> v) {
-    if (v) json::add_number(o, key, *v);
-    else json::add(o, key, json::Ptr(cJSON_CreateNull()));
+    if (v)
+        json::add_number(o, key, *v);
+    else
+        json::add(o, key, json::Ptr(cJSON_CreateNull()));
 }
 
 json::Ptr source_json(const SourceStatus& st, int64_t now_ms) {
     auto o = json::make_object();
     json::add_string(o.get(), "state", state_name(st.state));
-    if (st.data_ms) json::add_number(o.get(), "age_s", static_cast<double>(std::max<int64_t>(0, (now_ms - *st.data_ms) / 1000)));
-    else json::add(o.get(), "age_s", json::Ptr(cJSON_CreateNull()));
+    if (st.data_ms)
+        json::add_number(o.get(), "age_s",
+                         static_cast<double>(std::max<int64_t>(0, (now_ms - *st.data_ms) / 1000)));
+    else
+        json::add(o.get(), "age_s", json::Ptr(cJSON_CreateNull()));
     if (st.cached) json::add_bool(o.get(), "cached", true);
     if (!st.error.empty()) json::add_string(o.get(), "error", st.error);
     return o;
@@ -116,7 +130,8 @@ json::Ptr copy(const json::Ptr& p) {
 std::string ip_role(const std::string& name_text, const std::string& address) {
     std::string n = lower(name_text);
     auto has = [&](const char* w) { return n.find(w) != std::string::npos; };
-    if (has("mgmt") || has("manage") || has("tr069") || has("cwmp") || has("acs") || has("oam")) return "management";
+    if (has("mgmt") || has("manage") || has("tr069") || has("cwmp") || has("acs") || has("oam"))
+        return "management";
     if (has("iptv") || has("voip") || has("voice") || has("video") || has("service")) return "service";
     // The WAN by its interface name first: a PPPoE WAN address can be private too (192.168.89.137 on ppp0 in
     // the real XX230v dump (tests/sim/data)).
@@ -129,13 +144,17 @@ std::string ip_role(const std::string& name_text, const std::string& address) {
 OpticalLevels optical_levels(const Params& p) {
     OpticalLevels out;
     auto nonzero = [](std::optional<double> v) { return v && *v != 0.0 ? v : std::nullopt; };
-    if (auto v = get(p, "Device.Optical.Interface.1.OpticalSignalLevel")) out.rx_dbm = nonzero(num(v)) ? std::optional(*num(v) / 1000.0) : std::nullopt;
-    if (auto v = get(p, "Device.Optical.Interface.1.TransmitOpticalLevel")) out.tx_dbm = nonzero(num(v)) ? std::optional(*num(v) / 1000.0) : std::nullopt;
+    if (auto v = get(p, "Device.Optical.Interface.1.OpticalSignalLevel"))
+        out.rx_dbm = nonzero(num(v)) ? std::optional(*num(v) / 1000.0) : std::nullopt;
+    if (auto v = get(p, "Device.Optical.Interface.1.TransmitOpticalLevel"))
+        out.tx_dbm = nonzero(num(v)) ? std::optional(*num(v) / 1000.0) : std::nullopt;
     if (!out.rx_dbm) {
-        if (auto v = nonzero(num(get(p, "Device.XPON.ONU.1.ANI.1.Transceiver.1.RxPower")))) out.rx_dbm = *v / 10.0;
+        if (auto v = nonzero(num(get(p, "Device.XPON.ONU.1.ANI.1.Transceiver.1.RxPower"))))
+            out.rx_dbm = *v / 10.0;
     }
     if (!out.tx_dbm) {
-        if (auto v = nonzero(num(get(p, "Device.XPON.ONU.1.ANI.1.Transceiver.1.TxPower")))) out.tx_dbm = *v / 10.0;
+        if (auto v = nonzero(num(get(p, "Device.XPON.ONU.1.ANI.1.Transceiver.1.TxPower"))))
+            out.tx_dbm = *v / 10.0;
     }
     auto uw10 = [](std::optional<double> v) -> std::optional<double> {  // 0.1 µW → dBm
         if (!v || *v <= 0) return std::nullopt;
@@ -155,7 +174,8 @@ OpticalLevels optical_levels(const Params& p) {
 std::string gpon_serial(const Params& p) {
     if (auto v = get(p, "Device.XPON.ONU.1.ANI.1.TC.ONUActivation.SerialNumber"); v && !v->empty()) return *v;
     auto sn = get(p, "Device.Optical.Interface.1.GponAuth.GponSn");
-    if (!sn || sn->empty()) sn = get(p, "InternetGatewayDevice.WANDevice.1.X_CT-COM_GponInterfaceConfig.GponSn");
+    if (!sn || sn->empty())
+        sn = get(p, "InternetGatewayDevice.WANDevice.1.X_CT-COM_GponInterfaceConfig.GponSn");
     if (!sn || sn->empty()) return "";
     // 16 hex digits: the 4-byte vendor id as hex (54504C47 = "TPLG") + 8 hex digits.
     const std::string& s = *sn;
@@ -179,9 +199,14 @@ std::string device_view_json(const DeviceInputs& in) {
     json::add_string(o.get(), "id", in.id);
     json::add_string(o.get(), "kind", in.kind);
     json::add_bool(o.get(), "online", in.online);
-    add_opt_number(o.get(), "lastSeenMs", in.last_seen_ms ? std::optional<double>(static_cast<double>(*in.last_seen_ms)) : std::nullopt);
+    add_opt_number(
+        o.get(), "lastSeenMs",
+        in.last_seen_ms ? std::optional<double>(static_cast<double>(*in.last_seen_ms)) : std::nullopt);
 
-    add_opt_string(o.get(), "serial", b.pick("serial", {"Device.DeviceInfo.SerialNumber", "InternetGatewayDevice.DeviceInfo.SerialNumber", "_deviceId._SerialNumber"}));
+    add_opt_string(
+        o.get(), "serial",
+        b.pick("serial", {"Device.DeviceInfo.SerialNumber", "InternetGatewayDevice.DeviceInfo.SerialNumber",
+                          "_deviceId._SerialNumber"}));
     std::optional<std::string> gpon;
     for (const auto& s : b.sources()) {
         std::string g = gpon_serial(*s.params);
@@ -192,11 +217,23 @@ std::string device_view_json(const DeviceInputs& in) {
         }
     }
     add_opt_string(o.get(), "gponSerial", gpon);
-    add_opt_string(o.get(), "manufacturer", b.pick("manufacturer", {"Device.DeviceInfo.Manufacturer", "InternetGatewayDevice.DeviceInfo.Manufacturer", "_deviceId._Manufacturer"}));
-    add_opt_string(o.get(), "model", b.pick("model", {"Device.DeviceInfo.ModelName", "InternetGatewayDevice.DeviceInfo.ModelName", "_deviceId._ProductClass"}));
-    add_opt_string(o.get(), "firmware", b.pick("firmware", {"Device.DeviceInfo.SoftwareVersion", "InternetGatewayDevice.DeviceInfo.SoftwareVersion"}));
-    add_opt_string(o.get(), "hardware", b.pick("hardware", {"Device.DeviceInfo.HardwareVersion", "InternetGatewayDevice.DeviceInfo.HardwareVersion"}));
-    add_opt_number(o.get(), "uptime", num(b.pick("uptime", {"Device.DeviceInfo.UpTime", "InternetGatewayDevice.DeviceInfo.UpTime"})));
+    add_opt_string(
+        o.get(), "manufacturer",
+        b.pick("manufacturer", {"Device.DeviceInfo.Manufacturer",
+                                "InternetGatewayDevice.DeviceInfo.Manufacturer", "_deviceId._Manufacturer"}));
+    add_opt_string(
+        o.get(), "model",
+        b.pick("model", {"Device.DeviceInfo.ModelName", "InternetGatewayDevice.DeviceInfo.ModelName",
+                         "_deviceId._ProductClass"}));
+    add_opt_string(o.get(), "firmware",
+                   b.pick("firmware", {"Device.DeviceInfo.SoftwareVersion",
+                                       "InternetGatewayDevice.DeviceInfo.SoftwareVersion"}));
+    add_opt_string(o.get(), "hardware",
+                   b.pick("hardware", {"Device.DeviceInfo.HardwareVersion",
+                                       "InternetGatewayDevice.DeviceInfo.HardwareVersion"}));
+    add_opt_number(
+        o.get(), "uptime",
+        num(b.pick("uptime", {"Device.DeviceInfo.UpTime", "InternetGatewayDevice.DeviceInfo.UpTime"})));
 
     // Interfaces: Ethernet, optical, Wi-Fi SSIDs, IP.
     auto ifaces = json::make_array();
@@ -208,7 +245,8 @@ std::string device_view_json(const DeviceInputs& in) {
         b.note("interfaces", s->name, *s->status);
         for (const auto& [i, e] : instances(*s->params, "Device.Ethernet.Interface.")) {
             auto port = json::make_object();
-            std::string name = get(e, "Name").value_or(get(e, "X_TP_IfNameAlias").value_or("eth" + std::to_string(i)));
+            std::string name =
+                get(e, "Name").value_or(get(e, "X_TP_IfNameAlias").value_or("eth" + std::to_string(i)));
             std::string status = get(e, "Status").value_or("");
             json::add_string(port.get(), "name", name);
             json::add_string(port.get(), "status", status);
@@ -257,7 +295,8 @@ std::string device_view_json(const DeviceInputs& in) {
             (void)a;
             std::string ref = get(ap, "SSIDReference").value_or("");
             while (!ref.empty() && ref.back() == '.') ref.pop_back();
-            clients[ref] += static_cast<long long>(num(get(ap, "AssociatedDeviceNumberOfEntries")).value_or(0));
+            clients[ref] +=
+                static_cast<long long>(num(get(ap, "AssociatedDeviceNumberOfEntries")).value_or(0));
         }
         for (const auto& [i, ss] : instances(*s->params, "Device.WiFi.SSID.")) {
             auto e = json::make_object();
@@ -270,7 +309,8 @@ std::string device_view_json(const DeviceInputs& in) {
                 if (lower_layer.rfind("Device.WiFi.Radio." + std::to_string(r), 0) == 0) band = bn;
             json::add_string(e.get(), "band", band);
             std::string path = "Device.WiFi.SSID." + std::to_string(i);
-            json::add_number(e.get(), "clients", static_cast<double>(clients.count(path) ? clients[path] : 0));
+            json::add_number(e.get(), "clients",
+                             static_cast<double>(clients.count(path) ? clients[path] : 0));
             auto ifc = json::Ptr(cJSON_Duplicate(e.get(), 1));
             json::add_string(ifc.get(), "type", "wifi");
             json::append(ifaces.get(), std::move(ifc));
@@ -314,13 +354,19 @@ std::string device_view_json(const DeviceInputs& in) {
             auto bh = json::make_object();
             add_opt_string(bh.get(), "type", get(d, "BackhaulLinkType"));
             auto rcpi = num(get(d, "BackhaulSignalStrength"));
-            add_opt_number(bh.get(), "signalDbm", rcpi ? (rcpi_to_dbm(static_cast<long long>(*rcpi)) ? std::optional<double>(*rcpi_to_dbm(static_cast<long long>(*rcpi))) : std::nullopt) : std::nullopt);
+            add_opt_number(bh.get(), "signalDbm",
+                           rcpi ? (rcpi_to_dbm(static_cast<long long>(*rcpi))
+                                       ? std::optional<double>(*rcpi_to_dbm(static_cast<long long>(*rcpi)))
+                                       : std::nullopt)
+                                : std::nullopt);
             // <prefix>BackhaulLinkRate is in kbps like the other TR-181 Wi-Fi rates.
             auto rate_kbps = num(get(d, vendor_param("BackhaulLinkRate")));
-            add_opt_number(bh.get(), "rateMbps", rate_kbps ? std::optional<double>(*rate_kbps / 1000.0) : std::nullopt);
+            add_opt_number(bh.get(), "rateMbps",
+                           rate_kbps ? std::optional<double>(*rate_kbps / 1000.0) : std::nullopt);
             json::add(n.get(), "backhaul", std::move(bh));
             unsigned count = 0;
-            for (const auto& node : hv.nodes) if (node.name == name) count = node.count;
+            for (const auto& node : hv.nodes)
+                if (node.name == name) count = node.count;
             json::add_number(n.get(), "clients", count);
             json::append(mesh.get(), std::move(n));
         }
@@ -333,9 +379,12 @@ std::string device_view_json(const DeviceInputs& in) {
         b.note("ip", s->name, *s->status);
         for (const auto& [i, e] : instances(*s->params, "Device.IP.Interface.")) {
             std::string name = get(e, "Name").value_or("");
-            std::string label = name + " " + get(e, "X_TP_ConnName").value_or("") + " " + get(e, "Alias").value_or("");
+            std::string label =
+                name + " " + get(e, "X_TP_ConnName").value_or("") + " " + get(e, "Alias").value_or("");
             for (const auto& [k, v] : e) {
-                if (k.rfind("IPv4Address.", 0) != 0 || k.size() < 10 || k.compare(k.size() - 10, 10, ".IPAddress") != 0) continue;
+                if (k.rfind("IPv4Address.", 0) != 0 || k.size() < 10 ||
+                    k.compare(k.size() - 10, 10, ".IPAddress") != 0)
+                    continue;
                 if (v.empty() || v == "0.0.0.0") continue;
                 std::string role = ip_role(label, v);
                 if (!roles.count(role)) roles[role] = v;
@@ -407,7 +456,8 @@ std::string device_view_json(const DeviceInputs& in) {
     json::add_string(optical.get(), "trend", tr.direction);
     add_opt_number(optical.get(), "slopeDbPerDay", tr.slope_db_per_day);
     json::add_number(optical.get(), "readings", tr.readings);
-    auto history = json::make_array();  // the readings behind the trend, oldest first, for the page's sparkline
+    auto history =
+        json::make_array();  // the readings behind the trend, oldest first, for the page's sparkline
     for (const Reading& r : in.optical_history) {
         auto point = json::make_object();
         json::add_number(point.get(), "t", static_cast<double>(r.time_ms));

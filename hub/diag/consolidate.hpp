@@ -32,8 +32,8 @@ struct SourceStatus {
 };
 
 struct DeviceInputs {
-    std::string id;      // USP endpoint id, or GenieACS device id for TR-069-only devices
-    std::string kind;    // "usp" or "tr069"
+    std::string id;    // USP endpoint id, or GenieACS device id for TR-069-only devices
+    std::string kind;  // "usp" or "tr069"
     bool online = false;
     std::optional<int64_t> last_seen_ms;
     int64_t now_ms = 0;
@@ -46,7 +46,7 @@ struct DeviceInputs {
     json::Ptr location;   // ERPNext Service Location
     json::Ptr equipment;  // ERPNext Service Equipment
     SourceStatus erpnext_status;
-    json::Ptr bridge;     // {"rxDbm", "txDbm", "oltRxDbm"?, "mesh"?:[…]} from the bridge, or null
+    json::Ptr bridge;  // {"rxDbm", "txDbm", "oltRxDbm"?, "mesh"?:[…]} from the bridge, or null
     SourceStatus bridge_status;
 
     std::vector<Reading> optical_history;  // including the current reading when there is one

@@ -33,11 +33,14 @@ Result<bool> OpticalHistory::add(const std::string& device_id, int64_t time_ms, 
 
     Status st = store::transaction(*db_, [&]() -> Status {
         auto ins = db_->prepare(
-            "INSERT INTO diag_optical_history(device_id, time_ms, rx_mdbm, tx_mdbm, source) VALUES(?1, ?2, ?3, ?4, ?5)");
+            "INSERT INTO diag_optical_history(device_id, time_ms, rx_mdbm, tx_mdbm, source) VALUES(?1, ?2, "
+            "?3, ?4, ?5)");
         if (!ins) return ins.error();
         ins->bind(1, device_id).bind(2, time_ms).bind(3, static_cast<int64_t>(std::llround(rx_dbm * 1000)));
-        if (tx_dbm && std::isfinite(*tx_dbm)) ins->bind(4, static_cast<int64_t>(std::llround(*tx_dbm * 1000)));
-        else ins->bind_null(4);
+        if (tx_dbm && std::isfinite(*tx_dbm))
+            ins->bind(4, static_cast<int64_t>(std::llround(*tx_dbm * 1000)));
+        else
+            ins->bind_null(4);
         ins->bind(5, source);
         if (auto r = ins->run(); !r) return r;
         auto trim = db_->prepare(
@@ -53,7 +56,8 @@ Result<bool> OpticalHistory::add(const std::string& device_id, int64_t time_ms, 
 
 Result<std::vector<Reading>> OpticalHistory::recent(const std::string& device_id, unsigned limit) {
     auto q = db_->prepare(
-        "SELECT time_ms, rx_mdbm FROM diag_optical_history WHERE device_id = ?1 ORDER BY time_ms DESC LIMIT ?2");
+        "SELECT time_ms, rx_mdbm FROM diag_optical_history WHERE device_id = ?1 ORDER BY time_ms DESC LIMIT "
+        "?2");
     if (!q) return q.error();
     q->bind(1, device_id).bind(2, static_cast<int64_t>(limit));
     std::vector<Reading> out;

@@ -16,16 +16,17 @@
 namespace cpe::hub::diag {
 
 class OpticalHistory {
-public:
-    static Result<OpticalHistory> open(const std::string& path, unsigned keep = 288, int64_t min_interval_ms = 60000);
+  public:
+    static Result<OpticalHistory> open(const std::string& path, unsigned keep = 288,
+                                       int64_t min_interval_ms = 60000);
 
     // False when the reading was dropped (too close to the previous one).
-    Result<bool> add(const std::string& device_id, int64_t time_ms, double rx_dbm, std::optional<double> tx_dbm,
-                     const std::string& source);
+    Result<bool> add(const std::string& device_id, int64_t time_ms, double rx_dbm,
+                     std::optional<double> tx_dbm, const std::string& source);
     // The newest `limit` readings, oldest first.
     Result<std::vector<Reading>> recent(const std::string& device_id, unsigned limit);
 
-private:
+  private:
     OpticalHistory() = default;
     std::optional<store::Db> db_;
     unsigned keep_ = 288;

@@ -15,8 +15,10 @@ namespace cpe::hub::diag {
 std::string normalize_mac(const std::string& text) {
     std::string hex;
     for (char c : text) {
-        if (std::isxdigit(static_cast<unsigned char>(c))) hex += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        else if (c != ':' && c != '-' && c != '.') return "";
+        if (std::isxdigit(static_cast<unsigned char>(c)))
+            hex += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        else if (c != ':' && c != '-' && c != '.')
+            return "";
         if (hex.size() > 12) return "";
     }
     if (hex.size() != 12) return "";
@@ -43,11 +45,13 @@ std::string band_name(const std::string& b) {
 std::optional<int64_t> parse_iso8601_ms(const std::string& text) {
     int y, mo, d, h, mi, s;
     char z = 0;
-    if (text.size() < 20 || std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) != 6)
+    if (text.size() < 20 ||
+        std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) != 6)
         return std::nullopt;
     z = text.back();
     if (z != 'Z') return std::nullopt;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || y < 1970 || y > 9999) return std::nullopt;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || y < 1970 || y > 9999)
+        return std::nullopt;
     std::tm tm{};
     tm.tm_year = y - 1900;
     tm.tm_mon = mo - 1;
@@ -59,7 +63,9 @@ std::optional<int64_t> parse_iso8601_ms(const std::string& text) {
     size_t dot = text.find('.', 19);
     if (dot == 19) {
         int frac = 0, digits = 0;
-        for (size_t i = 20; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) && digits < 3; ++i, ++digits)
+        for (size_t i = 20;
+             i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) && digits < 3;
+             ++i, ++digits)
             frac = frac * 10 + (text[i] - '0');
         while (digits++ < 3) frac *= 10;
         ms = frac;
@@ -94,8 +100,8 @@ std::optional<int64_t> lease_seconds(const std::string& v, int64_t now_ms) {
         long long n = std::strtoll(v.c_str(), nullptr, 10);
         return n < 0 ? std::nullopt : std::optional<int64_t>(n);
     }
-    if (v.rfind("0001-01-01", 0) == 0) return std::nullopt;   // TR-181 "unknown" dateTime
-    if (v.rfind("9999-12-31", 0) == 0) return std::nullopt;   // infinite lease
+    if (v.rfind("0001-01-01", 0) == 0) return std::nullopt;  // TR-181 "unknown" dateTime
+    if (v.rfind("9999-12-31", 0) == 0) return std::nullopt;  // infinite lease
     auto t = parse_iso8601_ms(v);
     if (!t) return std::nullopt;
     return std::max<int64_t>(0, (*t - now_ms) / 1000);
@@ -120,14 +126,16 @@ HostsView hosts_view(const Params& params, int64_t now_ms) {
             std::string ap_prefix = prefix + std::to_string(r) + ".AP.";
             for (const auto& [a, ap] : instances(params, ap_prefix)) {
                 (void)ap;
-                for (const auto& [d, sta] : instances(params, ap_prefix + std::to_string(a) + ".AssociatedDevice.")) {
+                for (const auto& [d, sta] :
+                     instances(params, ap_prefix + std::to_string(a) + ".AssociatedDevice.")) {
                     (void)d;
                     std::string mac = normalize_mac(str(sta, "MACAddress"));
                     if (mac.empty()) continue;
                     if (str(sta, "Active") == "false" || str(sta, "Active") == "0") continue;
                     Station s{node.name, node.mac, band, "", "", std::nullopt, std::nullopt};
                     if (auto rcpi = to_int(sta, "SignalStrength")) s.signal = rcpi_to_dbm(*rcpi);
-                    if (auto kbps = to_int(sta, "LastDataDownlinkRate")) s.rate = static_cast<double>(*kbps) / 1000.0;
+                    if (auto kbps = to_int(sta, "LastDataDownlinkRate"))
+                        s.rate = static_cast<double>(*kbps) / 1000.0;
                     s.hostname = str(sta, vendor_param("HostName"));
                     s.ip = str(sta, vendor_param("IPAddress"));
                     stations[mac] = s;
@@ -144,13 +152,15 @@ HostsView hosts_view(const Params& params, int64_t now_ms) {
     for (const auto& [s, ssid] : instances(params, "Device.WiFi.SSID.")) {
         std::string lower = str(ssid, "LowerLayers");
         for (const auto& [r, band] : radio_band)
-            if (lower.rfind("Device.WiFi.Radio." + std::to_string(r), 0) == 0) ssid_band["Device.WiFi.SSID." + std::to_string(s)] = band;
+            if (lower.rfind("Device.WiFi.Radio." + std::to_string(r), 0) == 0)
+                ssid_band["Device.WiFi.SSID." + std::to_string(s)] = band;
     }
     for (const auto& [a, ap] : instances(params, "Device.WiFi.AccessPoint.")) {
         std::string ref = str(ap, "SSIDReference");
         while (!ref.empty() && ref.back() == '.') ref.pop_back();
         std::string band = ssid_band.count(ref) ? ssid_band[ref] : "";
-        for (const auto& [d, sta] : instances(params, "Device.WiFi.AccessPoint." + std::to_string(a) + ".AssociatedDevice.")) {
+        for (const auto& [d, sta] :
+             instances(params, "Device.WiFi.AccessPoint." + std::to_string(a) + ".AssociatedDevice.")) {
             (void)d;
             std::string mac = normalize_mac(str(sta, "MACAddress"));
             if (mac.empty()) continue;
@@ -163,17 +173,19 @@ HostsView hosts_view(const Params& params, int64_t now_ms) {
             }
             if (s.band.empty()) s.band = band;
             if (!s.signal) {
-                if (auto dbm = to_int(sta, "SignalStrength"); dbm && *dbm <= 0 && *dbm >= -200) s.signal = static_cast<int>(*dbm);
+                if (auto dbm = to_int(sta, "SignalStrength"); dbm && *dbm <= 0 && *dbm >= -200)
+                    s.signal = static_cast<int>(*dbm);
             }
             if (!s.rate) {
-                if (auto kbps = to_int(sta, "LastDataDownlinkRate")) s.rate = static_cast<double>(*kbps) / 1000.0;
+                if (auto kbps = to_int(sta, "LastDataDownlinkRate"))
+                    s.rate = static_cast<double>(*kbps) / 1000.0;
             }
         }
     }
     // TR-098 (HT803G): InternetGatewayDevice.LANDevice.1.WLANConfiguration.{i}.AssociatedDevice.{j}
     // .AssociatedDeviceMACAddress (TR-098 Amendment 2): the gateway's Wi-Fi clients. The band from the
-    // WLANConfiguration's OperatingFrequencyBand when it has one, else its Standard ("a"/"ac" = 5 GHz, "b"/"g" =
-    // 2.4 GHz; "n" says neither). Which of these the HT803G reports is unconfirmed.
+    // WLANConfiguration's OperatingFrequencyBand when it has one, else its Standard ("a"/"ac" = 5 GHz,
+    // "b"/"g" = 2.4 GHz; "n" says neither). Which of these the HT803G reports is unconfirmed.
     const std::string wlan = "InternetGatewayDevice.LANDevice.1.WLANConfiguration.";
     for (const auto& [w, conf] : instances(params, wlan)) {
         std::string band = band_name(str(conf, "OperatingFrequencyBand"));
@@ -221,9 +233,12 @@ HostsView hosts_view(const Params& params, int64_t now_ms) {
         std::string active = str(h, "Active");
         e.active = active == "true" || active == "1";
         e.interface_type = str(h, "InterfaceType");
-        if (tr098) e.lease_s = lease_seconds(str(h, "LeaseTimeRemaining"), now_ms);
-        else if (auto it = leases.find(e.mac); it != leases.end()) e.lease_s = it->second;
-        else e.lease_s = lease_seconds(str(h, "LeaseTimeRemaining"), now_ms);  // pre-2.15 Host field (TP-Link)
+        if (tr098)
+            e.lease_s = lease_seconds(str(h, "LeaseTimeRemaining"), now_ms);
+        else if (auto it = leases.find(e.mac); it != leases.end())
+            e.lease_s = it->second;
+        else
+            e.lease_s = lease_seconds(str(h, "LeaseTimeRemaining"), now_ms);  // pre-2.15 Host field (TP-Link)
         bool wifi_type = e.interface_type.find("802.11") != std::string::npos ||
                          e.interface_type.find("Wi") != std::string::npos;
         if (auto it = stations.find(e.mac); it != stations.end()) {
@@ -286,8 +301,10 @@ HostsView hosts_view(const Params& params, int64_t now_ms) {
     });
     NodeEntry wired{kWiredOther, "", "", 0};
     for (const auto& h : view.hosts) {
-        if (h.attached_node.empty()) ++wired.count;
-        else ++nodes[order[h.attached_node]].count;
+        if (h.attached_node.empty())
+            ++wired.count;
+        else
+            ++nodes[order[h.attached_node]].count;
     }
     nodes.push_back(wired);
     view.nodes = std::move(nodes);
@@ -304,12 +321,18 @@ std::string hosts_json(const HostsView& view) {
         json::add_string(e.get(), "ip", h.ip);
         json::add_string(e.get(), "mac", h.mac);
         json::add_string(e.get(), "band", h.band);
-        if (h.signal_dbm) json::add_number(e.get(), "signal", *h.signal_dbm);
-        else json::add(e.get(), "signal", json::Ptr(cJSON_CreateNull()));
-        if (h.rate_mbps) json::add_number(e.get(), "rate", *h.rate_mbps);
-        else json::add(e.get(), "rate", json::Ptr(cJSON_CreateNull()));
-        if (h.lease_s) json::add_number(e.get(), "lease", static_cast<double>(*h.lease_s));
-        else json::add(e.get(), "lease", json::Ptr(cJSON_CreateNull()));
+        if (h.signal_dbm)
+            json::add_number(e.get(), "signal", *h.signal_dbm);
+        else
+            json::add(e.get(), "signal", json::Ptr(cJSON_CreateNull()));
+        if (h.rate_mbps)
+            json::add_number(e.get(), "rate", *h.rate_mbps);
+        else
+            json::add(e.get(), "rate", json::Ptr(cJSON_CreateNull()));
+        if (h.lease_s)
+            json::add_number(e.get(), "lease", static_cast<double>(*h.lease_s));
+        else
+            json::add(e.get(), "lease", json::Ptr(cJSON_CreateNull()));
         json::add_bool(e.get(), "active", h.active);
         if (h.guest) json::add_bool(e.get(), "guest", *h.guest);
         json::add_string(e.get(), "interfaceType", h.interface_type);

@@ -2,7 +2,8 @@
 // TR-181 values (Params), so the agent's live Get and a GenieACS document give the same result:
 //   Device.Hosts.Host.{i}                         name, IP, MAC, active, interface type
 //   Device.WiFi.MultiAP.APDevice.{i}              mesh nodes (name from <vendor prefix>Name), and under
-//     .Radio.{r}.AP.{a}.AssociatedDevice.{d}      which node each Wi-Fi client is on (signal RCPI → dBm ≈ RCPI/2 − 110)
+//     .Radio.{r}.AP.{a}.AssociatedDevice.{d}      which node each Wi-Fi client is on (signal RCPI → dBm ≈
+//     RCPI/2 − 110)
 //   Device.WiFi.AccessPoint.{i}.AssociatedDevice  signal (dBm) and rate when MultiAP does not list the client
 //   Device.DHCPv4.Server.Pool.{i}.Client.{i}      lease time remaining
 // TR-098 devices (InternetGatewayDevice.LANDevice.1.Hosts.Host.{i}) give hosts without mesh data; their Wi-Fi
@@ -22,15 +23,15 @@ namespace cpe::hub::diag {
 struct HostEntry {
     std::string name;
     std::string ip;
-    std::string mac;                 // upper case, colon separated
-    std::string band;                // "2.4GHz", "5GHz", "6GHz", "" for wired/unknown
-    std::optional<int> signal_dbm;   // Wi-Fi only
-    std::optional<double> rate_mbps; // last downlink rate
-    std::optional<int64_t> lease_s;  // DHCP lease time remaining
-    std::optional<bool> guest;       // on a guest network, when the source says (the bridge's TP-Link modems)
+    std::string mac;                  // upper case, colon separated
+    std::string band;                 // "2.4GHz", "5GHz", "6GHz", "" for wired/unknown
+    std::optional<int> signal_dbm;    // Wi-Fi only
+    std::optional<double> rate_mbps;  // last downlink rate
+    std::optional<int64_t> lease_s;   // DHCP lease time remaining
+    std::optional<bool> guest;  // on a guest network, when the source says (the bridge's TP-Link modems)
     bool active = false;
-    std::string interface_type;      // Ethernet, Wi-Fi, … as reported
-    std::string attached_node;       // mesh node name; "" = wired/other
+    std::string interface_type;  // Ethernet, Wi-Fi, … as reported
+    std::string attached_node;   // mesh node name; "" = wired/other
     std::string attached_node_mac;
 };
 

@@ -10,7 +10,9 @@
 namespace cpe::hub::diag {
 
 namespace {
-std::string upper(std::string_view s) { return text::upper(text::trim(s)); }
+std::string upper(std::string_view s) {
+    return text::upper(text::trim(s));
+}
 
 void add_mac(std::vector<std::string>& macs, std::string_view text) {
     std::string m = normalize_mac(std::string(text));
@@ -25,7 +27,8 @@ void finish(std::vector<std::string>& macs) {
 
 std::string_view family_of(std::string_view model, const std::vector<std::string>& families) {
     for (std::string_view f : families)
-        if (!f.empty() && model.size() > f.size() && model.compare(0, f.size(), f) == 0 && model[f.size()] == '-')
+        if (!f.empty() && model.size() > f.size() && model.compare(0, f.size(), f) == 0 &&
+            model[f.size()] == '-')
             return f;
     return {};
 }

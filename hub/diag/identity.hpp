@@ -30,10 +30,10 @@ DeviceIdentity make_identity(std::string_view serial, std::string_view gpon_seri
 // share a MAC. Empty values never match.
 bool same_device(const DeviceIdentity& a, const DeviceIdentity& b);
 
-// `families`: models sold in variants named by a suffix ("HT803G" for HT803G-W, HT803G-WS2, …): board data the
-// hub's configuration carries (devices.model_families; api::DevicesConfig has the default table).
-// The model a fleet statistic counts under: the family for a variant name ("HT803G-W" → "HT803G"), any other
-// name unchanged; "" → "unknown".
+// `families`: models sold in variants named by a suffix ("HT803G" for HT803G-W, HT803G-WS2, …): board data
+// the hub's configuration carries (devices.model_families; api::DevicesConfig has the default table). The
+// model a fleet statistic counts under: the family for a variant name ("HT803G-W" → "HT803G"), any other name
+// unchanged; "" → "unknown".
 std::string model_family(std::string_view model, const std::vector<std::string>& families);
 // The most precise name a device reports: its ModelName, or its ProductClass when the ModelName is only the
 // family and the ProductClass names a variant of it (TR-098 HT803G: ModelName "HT803G", ProductClass

@@ -9,12 +9,18 @@ namespace cpe::hub::diag {
 
 const char* grade_name(Grade grade) {
     switch (grade) {
-    case Grade::unknown: return "unknown";
-    case Grade::no_signal: return "no_signal";
-    case Grade::critical: return "critical";
-    case Grade::warning: return "warning";
-    case Grade::good: return "good";
-    case Grade::too_high: return "too_high";
+        case Grade::unknown:
+            return "unknown";
+        case Grade::no_signal:
+            return "no_signal";
+        case Grade::critical:
+            return "critical";
+        case Grade::warning:
+            return "warning";
+        case Grade::good:
+            return "good";
+        case Grade::too_high:
+            return "too_high";
     }
     return "unknown";
 }
@@ -30,8 +36,10 @@ Grade grade_rx(std::optional<double> rx, const OpticalThresholds& t) {
 
 Trend trend_of(std::vector<Reading> readings, const OpticalThresholds& t) {
     Trend out;
-    std::sort(readings.begin(), readings.end(), [](const Reading& a, const Reading& b) { return a.time_ms < b.time_ms; });
-    if (readings.size() > t.trend_readings) readings.erase(readings.begin(), readings.end() - t.trend_readings);
+    std::sort(readings.begin(), readings.end(),
+              [](const Reading& a, const Reading& b) { return a.time_ms < b.time_ms; });
+    if (readings.size() > t.trend_readings)
+        readings.erase(readings.begin(), readings.end() - t.trend_readings);
     out.readings = static_cast<unsigned>(readings.size());
     if (readings.size() < std::max(2u, t.trend_min_readings)) return out;
     // Least squares on (days since the first reading, dBm).
@@ -49,8 +57,10 @@ Trend trend_of(std::vector<Reading> readings, const OpticalThresholds& t) {
     if (!(den > 0)) return out;  // all readings at one instant: no slope
     double slope = (n * sxy - sx * sy) / den;
     out.slope_db_per_day = std::round(slope * 1000.0) / 1000.0;
-    if (std::fabs(slope) < t.stable_db_per_day) out.direction = "stable";
-    else out.direction = slope < 0 ? "degrading" : "improving";
+    if (std::fabs(slope) < t.stable_db_per_day)
+        out.direction = "stable";
+    else
+        out.direction = slope < 0 ? "degrading" : "improving";
     return out;
 }
 

@@ -56,7 +56,8 @@ Params params_from_genieacs(const cJSON* device) {
     if (!cJSON_IsObject(device)) return out;
     if (const cJSON* id = cJSON_GetObjectItemCaseSensitive(device, "_deviceId"); cJSON_IsObject(id)) {
         for (const cJSON* c = id->child; c; c = c->next) {
-            if (c->string && (cJSON_IsString(c) || cJSON_IsNumber(c))) out[std::string("_deviceId.") + c->string] = leaf_text(c);
+            if (c->string && (cJSON_IsString(c) || cJSON_IsNumber(c)))
+                out[std::string("_deviceId.") + c->string] = leaf_text(c);
         }
     }
     for (const char* k : {"_id", "_lastInform", "_lastBoot", "_registered"}) {

@@ -8,8 +8,14 @@ std::string& slot() {
 }
 }  // namespace
 
-void set_vendor_prefix(std::string prefix) { slot() = std::move(prefix); }
-const std::string& vendor_prefix() { return slot(); }
-std::string vendor_param(const char* name) { return slot().empty() ? std::string() : slot() + name; }
+void set_vendor_prefix(std::string prefix) {
+    slot() = std::move(prefix);
+}
+const std::string& vendor_prefix() {
+    return slot();
+}
+std::string vendor_param(const char* name) {
+    return slot().empty() ? std::string() : slot() + name;
+}
 
 }  // namespace cpe::hub::diag

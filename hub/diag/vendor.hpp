@@ -1,5 +1,5 @@
-// The TR-106 prefix of the agents' extension parameters (X_<OUI>_ / X_<DOMAIN>_, common/tr181/vendor.hpp): the
-// operator's, set once at start from hub.json usp.vendor_prefix ("" = the hub reads no extension).
+// The TR-106 prefix of the agents' extension parameters (X_<OUI>_ / X_<DOMAIN>_, common/tr181/vendor.hpp):
+// the operator's, set once at start from hub.json usp.vendor_prefix ("" = the hub reads no extension).
 #pragma once
 
 #include <string>

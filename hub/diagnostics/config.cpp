@@ -23,10 +23,12 @@ struct Reader {
         return {};
     }
     template <typename T>
-    Status uint(const cJSON* obj, const char* key, const std::string& where, T& out, double lo, double hi) const {
+    Status uint(const cJSON* obj, const char* key, const std::string& where, T& out, double lo,
+                double hi) const {
         const cJSON* c = cJSON_GetObjectItemCaseSensitive(obj, key);
         if (!c) return {};
-        if (!cJSON_IsNumber(c) || c->valuedouble != static_cast<double>(static_cast<long long>(c->valuedouble)) ||
+        if (!cJSON_IsNumber(c) ||
+            c->valuedouble != static_cast<double>(static_cast<long long>(c->valuedouble)) ||
             c->valuedouble < lo || c->valuedouble > hi) {
             char buf[96];
             std::snprintf(buf, sizeof buf, "expected an integer in %.0f..%.0f", lo, hi);
@@ -52,8 +54,9 @@ Result<DiagnosticsOptions> parse_diagnostics_config(std::string_view text, std::
     const cJSON* root = doc->get();
     Reader r{std::string(what)};
     if (!cJSON_IsObject(root)) return r.bad("(top)", "expected a JSON object");
-    if (auto st = r.only(root, "", {"keep_per_device", "margin_ms", "min_budget_ms", "max_budget_ms", "max_running",
-                                    "usp_request_ms", "genieacs_poll_ms", "default_url", "tr143"});
+    if (auto st = r.only(root, "",
+                         {"keep_per_device", "margin_ms", "min_budget_ms", "max_budget_ms", "max_running",
+                          "usp_request_ms", "genieacs_poll_ms", "default_url", "tr143"});
         !st)
         return st.error();
     for (auto st : {r.uint(root, "keep_per_device", "", o.keep_per_device, 1, 1000),
@@ -67,9 +70,10 @@ Result<DiagnosticsOptions> parse_diagnostics_config(std::string_view text, std::
         if (!st) return st.error();
     if (const cJSON* t = cJSON_GetObjectItemCaseSensitive(root, "tr143")) {
         if (!cJSON_IsObject(t)) return r.bad("tr143", "expected an object");
-        if (auto st = r.only(t, "tr143.", {"enabled", "bind", "port", "max_download_bytes", "max_upload_bytes",
-                                           "max_connections", "max_connections_per_address", "public_url",
-                                           "default_download_bytes"});
+        if (auto st = r.only(
+                t, "tr143.",
+                {"enabled", "bind", "port", "max_download_bytes", "max_upload_bytes", "max_connections",
+                 "max_connections_per_address", "public_url", "default_download_bytes"});
             !st)
             return st.error();
         auto& x = o.tr143;
@@ -77,13 +81,14 @@ Result<DiagnosticsOptions> parse_diagnostics_config(std::string_view text, std::
             if (!cJSON_IsBool(e)) return r.bad("tr143.enabled", "expected true or false");
             x.enabled = cJSON_IsTrue(e);
         }
-        for (auto st : {r.str(t, "bind", "tr143.", x.bind), r.uint(t, "port", "tr143.", x.port, 0, 65535),
-                        r.uint(t, "max_download_bytes", "tr143.", x.max_download_bytes, 1, 1e12),
-                        r.uint(t, "max_upload_bytes", "tr143.", x.max_upload_bytes, 1, 1e12),
-                        r.uint(t, "max_connections", "tr143.", x.max_connections, 1, 10000),
-                        r.uint(t, "max_connections_per_address", "tr143.", x.max_connections_per_address, 0, 10000),
-                        r.str(t, "public_url", "tr143.", x.public_url),
-                        r.uint(t, "default_download_bytes", "tr143.", x.default_download_bytes, 1, 1e12)})
+        for (auto st :
+             {r.str(t, "bind", "tr143.", x.bind), r.uint(t, "port", "tr143.", x.port, 0, 65535),
+              r.uint(t, "max_download_bytes", "tr143.", x.max_download_bytes, 1, 1e12),
+              r.uint(t, "max_upload_bytes", "tr143.", x.max_upload_bytes, 1, 1e12),
+              r.uint(t, "max_connections", "tr143.", x.max_connections, 1, 10000),
+              r.uint(t, "max_connections_per_address", "tr143.", x.max_connections_per_address, 0, 10000),
+              r.str(t, "public_url", "tr143.", x.public_url),
+              r.uint(t, "default_download_bytes", "tr143.", x.default_download_bytes, 1, 1e12)})
             if (!st) return st.error();
         if (!x.public_url.empty() && !valid_url(x.public_url))
             return r.bad("tr143.public_url", "expected an http:// URL with a host");
@@ -111,17 +116,21 @@ Result<DiagnosticsOptions> diagnostics_config(const std::string& hub_config_path
     const char* env = std::getenv("HUB_DIAGNOSTICS_CONFIG");
     const bool from_env = env && *env;
     if (section && from_env)
-        return make_error(Errc::invalid_argument, hub_config_path +
-                                                      ": diagnostics: given twice (this section and the file named by "
-                                                      "HUB_DIAGNOSTICS_CONFIG): keep the section");
+        return make_error(Errc::invalid_argument,
+                          hub_config_path +
+                              ": diagnostics: given twice (this section and the file named by "
+                              "HUB_DIAGNOSTICS_CONFIG): keep the section");
     if (section) {
         if (!cJSON_IsObject(section))
             return make_error(Errc::invalid_argument, hub_config_path + ": diagnostics: expected an object");
-        return parse_diagnostics_config(json::print(section), hub_config_path + ": diagnostics", std::move(base));
+        return parse_diagnostics_config(json::print(section), hub_config_path + ": diagnostics",
+                                        std::move(base));
     }
     if (from_env)
-        LOG_WARN("hub", "HUB_DIAGNOSTICS_CONFIG (%s) is read for this release: move its keys to the \"diagnostics\" "
-                        "section of %s", env, hub_config_path.c_str());
+        LOG_WARN("hub",
+                 "HUB_DIAGNOSTICS_CONFIG (%s) is read for this release: move its keys to the \"diagnostics\" "
+                 "section of %s",
+                 env, hub_config_path.c_str());
     return diagnostics_config_from_env(std::move(base));
 }
 

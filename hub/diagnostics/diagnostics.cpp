@@ -14,7 +14,8 @@ namespace cpe::hub::diagnostics {
 namespace {
 
 int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -26,18 +27,20 @@ std::string error_body(int status, const std::string& message) {
 }
 
 constexpr const char* kSubscriptionId = "cpe-hub-diagnostics";
-// OperationComplete of any command (TR-369: a ReferenceList entry names a command or an object above it). "Device."
-// rather than the diagnostics objects: an agent refuses a ReferenceList naming an object its data model lacks
-// (cpe-agent checks each entry against its schema), and the hub tells its diagnostics apart by CommandKey.
+// OperationComplete of any command (TR-369: a ReferenceList entry names a command or an object above it).
+// "Device." rather than the diagnostics objects: an agent refuses a ReferenceList naming an object its data
+// model lacks (cpe-agent checks each entry against its schema), and the hub tells its diagnostics apart by
+// CommandKey.
 constexpr const char* kSubscriptionRefs = "Device.";
 
 // A diagnostic as a TR-069 CPE has it: an object whose writable leaves are the inputs and DiagnosticsState =
-// "Requested" starts it (TR-069 Amendment 6, Annex "Diagnostics"). By data model: TR-181 Device.IP.Diagnostics.*,
-// Device.DNS.Diagnostics.NSLookupDiagnostics, Device.WiFi.NeighboringWiFiDiagnostic (the XX230v's GenieACS export
-// in tests/sim/data has each, with these leaves); TR-098 InternetGatewayDevice.IPPingDiagnostics,
-// TraceRouteDiagnostics (TR-098 Amendment 2), DownloadDiagnostics, UploadDiagnostics (TR-143); TR-098 has no
-// standard NSLookup or neighbouring-Wi-Fi object (nullopt: 501). ProtocolVersion is not sent: older objects lack
-// it (the XX230v's IPPing has none) and setting a missing leaf faults the whole task.
+// "Requested" starts it (TR-069 Amendment 6, Annex "Diagnostics"). By data model: TR-181
+// Device.IP.Diagnostics.*, Device.DNS.Diagnostics.NSLookupDiagnostics, Device.WiFi.NeighboringWiFiDiagnostic
+// (the XX230v's GenieACS export in tests/sim/data has each, with these leaves); TR-098
+// InternetGatewayDevice.IPPingDiagnostics, TraceRouteDiagnostics (TR-098 Amendment 2), DownloadDiagnostics,
+// UploadDiagnostics (TR-143); TR-098 has no standard NSLookup or neighbouring-Wi-Fi object (nullopt: 501).
+// ProtocolVersion is not sent: older objects lack it (the XX230v's IPPing has none) and setting a missing
+// leaf faults the whole task.
 struct GenieSpec {
     std::string object;
     std::vector<const char*> inputs;  // TR-181 input argument names = the object's leaf names
@@ -45,34 +48,41 @@ struct GenieSpec {
 std::optional<GenieSpec> genie_spec(Kind kind, sources::DataModel m) {
     const bool tr098 = m == sources::DataModel::tr098;
     switch (kind) {
-    case Kind::ping:
-        return GenieSpec{tr098 ? "InternetGatewayDevice.IPPingDiagnostics" : "Device.IP.Diagnostics.IPPing",
-                         {"Host", "NumberOfRepetitions", "Timeout", "DataBlockSize", "DSCP"}};
-    case Kind::traceroute:
-        return GenieSpec{tr098 ? "InternetGatewayDevice.TraceRouteDiagnostics" : "Device.IP.Diagnostics.TraceRoute",
-                         {"Host", "NumberOfTries", "Timeout", "MaxHopCount", "DSCP"}};
-    case Kind::download:
-        if (tr098) return GenieSpec{"InternetGatewayDevice.DownloadDiagnostics", {"DownloadURL", "DSCP"}};
-        return GenieSpec{"Device.IP.Diagnostics.DownloadDiagnostics",
-                         {"DownloadURL", "NumberOfConnections", "TimeBasedTestDuration", "DSCP"}};
-    case Kind::upload:
-        if (tr098) return GenieSpec{"InternetGatewayDevice.UploadDiagnostics", {"UploadURL", "TestFileLength", "DSCP"}};
-        return GenieSpec{"Device.IP.Diagnostics.UploadDiagnostics",
-                         {"UploadURL", "TestFileLength", "NumberOfConnections", "TimeBasedTestDuration", "DSCP"}};
-    case Kind::nslookup:
-        if (tr098) return std::nullopt;
-        return GenieSpec{"Device.DNS.Diagnostics.NSLookupDiagnostics", {"HostName", "DNSServer", "NumberOfRepetitions", "Timeout"}};
-    case Kind::wifi_scan:
-        if (tr098) return std::nullopt;
-        return GenieSpec{"Device.WiFi.NeighboringWiFiDiagnostic", {}};
+        case Kind::ping:
+            return GenieSpec{
+                tr098 ? "InternetGatewayDevice.IPPingDiagnostics" : "Device.IP.Diagnostics.IPPing",
+                {"Host", "NumberOfRepetitions", "Timeout", "DataBlockSize", "DSCP"}};
+        case Kind::traceroute:
+            return GenieSpec{
+                tr098 ? "InternetGatewayDevice.TraceRouteDiagnostics" : "Device.IP.Diagnostics.TraceRoute",
+                {"Host", "NumberOfTries", "Timeout", "MaxHopCount", "DSCP"}};
+        case Kind::download:
+            if (tr098) return GenieSpec{"InternetGatewayDevice.DownloadDiagnostics", {"DownloadURL", "DSCP"}};
+            return GenieSpec{"Device.IP.Diagnostics.DownloadDiagnostics",
+                             {"DownloadURL", "NumberOfConnections", "TimeBasedTestDuration", "DSCP"}};
+        case Kind::upload:
+            if (tr098)
+                return GenieSpec{"InternetGatewayDevice.UploadDiagnostics",
+                                 {"UploadURL", "TestFileLength", "DSCP"}};
+            return GenieSpec{
+                "Device.IP.Diagnostics.UploadDiagnostics",
+                {"UploadURL", "TestFileLength", "NumberOfConnections", "TimeBasedTestDuration", "DSCP"}};
+        case Kind::nslookup:
+            if (tr098) return std::nullopt;
+            return GenieSpec{"Device.DNS.Diagnostics.NSLookupDiagnostics",
+                             {"HostName", "DNSServer", "NumberOfRepetitions", "Timeout"}};
+        case Kind::wifi_scan:
+            if (tr098) return std::nullopt;
+            return GenieSpec{"Device.WiFi.NeighboringWiFiDiagnostic", {}};
     }
     return std::nullopt;
 }
 bool string_input(std::string_view name) {
-    return name == "Host" || name == "DownloadURL" || name == "UploadURL" || name == "HostName" || name == "DNSServer";
+    return name == "Host" || name == "DownloadURL" || name == "UploadURL" || name == "HostName" ||
+           name == "DNSServer";
 }
-// TR-098's TraceRouteDiagnostics names its hop leaves HopHost, HopHostAddress, HopErrorCode, HopRTTimes; the result
-// reads TR-181's names.
+// TR-098's TraceRouteDiagnostics names its hop leaves HopHost, HopHostAddress, HopErrorCode, HopRTTimes; the
+// result reads TR-181's names.
 std::string output_name(std::string rel) {
     if (!rel.starts_with("RouteHops.")) return rel;
     size_t dot = rel.rfind('.');
@@ -80,8 +90,9 @@ std::string output_name(std::string rel) {
     return rel;
 }
 // GenieACS stores each inform's event codes as Events.<code, spaces as '_'> (dateTime of the last one): the
-// XX230v's GenieACS export (tests/sim/data) has Events.0_BOOTSTRAP, Events.Inform, Events.Registered. The name
-// for "8 DIAGNOSTICS COMPLETE" (TR-069 Amendment 6, Table 7) follows that rule (assumption: not seen in a dump).
+// XX230v's GenieACS export (tests/sim/data) has Events.0_BOOTSTRAP, Events.Inform, Events.Registered. The
+// name for "8 DIAGNOSTICS COMPLETE" (TR-069 Amendment 6, Table 7) follows that rule (assumption: not seen in
+// a dump).
 constexpr const char* kDiagEvent = "Events.8_DIAGNOSTICS_COMPLETE";
 
 }  // namespace
@@ -96,11 +107,11 @@ struct Diagnostics::Run {
     int64_t created_ms = 0, ended_ms = 0;
     uint64_t budget_ms = 0;
     net::TimerHandle budget, poll;
-    std::string msg_id;          // USP request in flight
-    std::string request_path;    // Device.LocalAgent.Request.{i} of an asynchronous command
-    std::string genie_object;    // TR-069: the diagnostics object
+    std::string msg_id;                     // USP request in flight
+    std::string request_path;               // Device.LocalAgent.Request.{i} of an asynchronous command
+    std::string genie_object;               // TR-069: the diagnostics object
     std::vector<const char*> genie_inputs;  // TR-069: the object's input leaves
-    std::string event_before;    // TR-069: Events.8_DIAGNOSTICS_COMPLETE when the diagnostic was asked for
+    std::string event_before;  // TR-069: Events.8_DIAGNOSTICS_COMPLETE when the diagnostic was asked for
     bool reading = false;
 };
 
@@ -142,11 +153,13 @@ Status Diagnostics::start() {
                  options_.tr143.bind.empty() ? "*" : options_.tr143.bind.c_str(), tr143_->port(),
                  tr143_->base_url().c_str());
         if (options_.default_url.empty())
-            options_.default_url =
-                tr143_->base_url() + "/tr143/download?bytes=" + std::to_string(options_.tr143.default_download_bytes);
+            options_.default_url = tr143_->base_url() + "/tr143/download?bytes=" +
+                                   std::to_string(options_.tr143.default_download_bytes);
     }
-    hub_.route("POST", "/devices/:id/diagnostics", [this](const net::Request& q, net::Responder r) { post(q, std::move(r)); });
-    hub_.route("GET", "/devices/:id/diagnostics", [this](const net::Request& q, net::Responder r) { list(q, std::move(r)); });
+    hub_.route("POST", "/devices/:id/diagnostics",
+               [this](const net::Request& q, net::Responder r) { post(q, std::move(r)); });
+    hub_.route("GET", "/devices/:id/diagnostics",
+               [this](const net::Request& q, net::Responder r) { list(q, std::move(r)); });
     hub_.route("GET", "/devices/:id/diagnostics/:did",
                [this](const net::Request& q, net::Responder r) { get_one(q, std::move(r)); });
     std::weak_ptr<int> alive = alive_;
@@ -191,8 +204,9 @@ std::string Diagnostics::record_json(const Run& run) const {
     json::add_string(o.get(), "status", run.status);
     if (!run.progress.empty()) json::add_string(o.get(), "progress", run.progress);
     if (!run.reason.empty()) json::add_string(o.get(), "reason", run.reason);
-    json::add(o.get(), "args", run.request.args ? json::Ptr(cJSON_Duplicate(run.request.args.get(), true))
-                                                : json::make_object());
+    json::add(
+        o.get(), "args",
+        run.request.args ? json::Ptr(cJSON_Duplicate(run.request.args.get(), true)) : json::make_object());
     json::add_number(o.get(), "created_ms", static_cast<double>(run.created_ms));
     if (run.ended_ms) json::add_number(o.get(), "ended_ms", static_cast<double>(run.ended_ms));
     json::add_number(o.get(), "budget_ms", static_cast<double>(run.budget_ms));
@@ -223,19 +237,22 @@ std::shared_ptr<Diagnostics::Run> Diagnostics::begin(const std::string& device, 
     run->budget = hub_.loop().add_timer(run->budget_ms, [this, alive, weak] {
         auto r = weak.lock();
         if (alive.expired() || !r) return;
-        // The agent's Request is still running: cancel it (TR-181 Device.LocalAgent.Request.{i}.Cancel()), so the
-        // device does not go on testing for nobody. Its answer is not waited for.
+        // The agent's Request is still running: cancel it (TR-181 Device.LocalAgent.Request.{i}.Cancel()), so
+        // the device does not go on testing for nobody. Its answer is not waited for.
         if (!r->request_path.empty() && hub_.controller()) {
             usp::Operate cancel;
             cancel.command = r->request_path + "Cancel()";
             cancel.command_key = r->id + "-cancel";
             cancel.send_resp = true;
-            hub_.controller()->request(r->device, cancel, [](Result<usp::Msg>) {}, options_.usp_request_ms);
+            hub_.controller()->request(
+                r->device, cancel, [](Result<usp::Msg>) {}, options_.usp_request_ms);
         }
-        finish(r, false, "no result within the hub's budget of " + std::to_string(r->budget_ms / 1000) + " s (" +
-                             (r->progress.empty() ? std::string("no answer") : "last step: " + r->progress) + ")");
+        finish(r, false,
+               "no result within the hub's budget of " + std::to_string(r->budget_ms / 1000) + " s (" +
+                   (r->progress.empty() ? std::string("no answer") : "last step: " + r->progress) + ")");
     });
-    StoredDiagnostic s{run->id, device, kind_name(run->request.kind), "running", run->created_ms, 0, record_json(*run)};
+    StoredDiagnostic s{run->id, device,           kind_name(run->request.kind), "running", run->created_ms,
+                       0,       record_json(*run)};
     if (auto st = store_.put(s); !st) LOG_WARN("diagnostics", "%s", st.error().message.c_str());
     hub_.events().publish({"device:" + device, "diagnostics"}, "diagnostic", s.json);
     return run;
@@ -265,7 +282,7 @@ void Diagnostics::finish(const std::shared_ptr<Run>& run, bool completed, std::s
         run->progress = "done";
     }
     std::string body = record_json(*run);
-    StoredDiagnostic s{run->id, run->device, kind_name(run->request.kind), run->status, run->created_ms,
+    StoredDiagnostic s{run->id,       run->device, kind_name(run->request.kind), run->status, run->created_ms,
                        run->ended_ms, body};
     if (auto st = store_.put(s); !st) LOG_WARN("diagnostics", "%s", st.error().message.c_str());
     LOG_INFO("diagnostics", "%s %s of '%s': %s%s%s", run->id.c_str(), kind_name(run->request.kind),
@@ -301,16 +318,19 @@ void Diagnostics::post(const net::Request& req, net::Responder res) {
     }
     std::string busy_key = id + "\n" + kind_name(parsed->kind);
     if (auto b = busy_.find(busy_key); b != busy_.end())
-        return res.json(409, error_body(409, std::string("a ") + kind_name(parsed->kind) + " diagnostic of '" + id +
-                                                 "' is already running: " + b->second));
+        return res.json(
+            409, error_body(409, std::string("a ") + kind_name(parsed->kind) + " diagnostic of '" + id +
+                                     "' is already running: " + b->second));
     if (runs_.size() >= options_.max_running)
         return res.json(503, error_body(503, "the hub runs " + std::to_string(runs_.size()) +
                                                  " diagnostics already (its limit): try again later"));
     if (const auto* e = hub_.registry().find(id); e && e->admitted) {
         if (!hub_.controller())
-            return res.json(503, error_body(503, "USP is disabled in this hub's configuration (usp.enabled)"));
+            return res.json(503,
+                            error_body(503, "USP is disabled in this hub's configuration (usp.enabled)"));
         if (!e->record.online)
-            return res.json(409, error_body(409, "device '" + id + "' is offline: the diagnostic cannot be sent"));
+            return res.json(409,
+                            error_body(409, "device '" + id + "' is offline: the diagnostic cannot be sent"));
         auto run = begin(id, std::move(parsed).value(), "usp");
         res.json(202, record_json(*run));
         return run_agent(run);
@@ -318,29 +338,29 @@ void Diagnostics::post(const net::Request& req, net::Responder res) {
     if (!genie_) return res.json(404, error_body(404, "device '" + id + "' is not known"));
     auto request = std::make_shared<Request>(std::move(parsed).value());
     std::weak_ptr<int> alive = alive_;
-    genie_->get_device(id, {"InternetGatewayDevice.DeviceInfo.SoftwareVersion", "Device.DeviceInfo.SoftwareVersion",
-                            kDiagEvent},
-                       [this, alive, id, res, request](sources::Fetched<std::optional<sources::GenieDevice>> f) {
-                           if (alive.expired()) return;
-                           if (!f.ok())
-                               return res.json(502, error_body(502, "GenieACS: " + f.provenance.error));
-                           if (!f.value) return res.json(404, error_body(404, "device '" + id + "' is not known"));
-                           std::string key = id + "\n" + kind_name(request->kind);
-                           if (busy_.count(key))
-                               return res.json(409, error_body(409, "a diagnostic of this kind is already running"));
-                           auto model = sources::model_of(f.value->params);
-                           auto spec = genie_spec(request->kind, model);
-                           if (!spec)
-                               return res.json(501, error_body(501, std::string("'type': ") + kind_name(request->kind) +
-                                                                        " has no standard object in a " +
-                                                                        sources::data_model_name(model) +
-                                                                        " device's data model (TR-069 through GenieACS)"));
-                           auto run = begin(id, std::move(*request), "genieacs");
-                           run->genie_object = spec->object;
-                           run->genie_inputs = spec->inputs;
-                           res.json(202, record_json(*run));
-                           run_genieacs(run, *f.value);
-                       });
+    genie_->get_device(
+        id,
+        {"InternetGatewayDevice.DeviceInfo.SoftwareVersion", "Device.DeviceInfo.SoftwareVersion", kDiagEvent},
+        [this, alive, id, res, request](sources::Fetched<std::optional<sources::GenieDevice>> f) {
+            if (alive.expired()) return;
+            if (!f.ok()) return res.json(502, error_body(502, "GenieACS: " + f.provenance.error));
+            if (!f.value) return res.json(404, error_body(404, "device '" + id + "' is not known"));
+            std::string key = id + "\n" + kind_name(request->kind);
+            if (busy_.count(key))
+                return res.json(409, error_body(409, "a diagnostic of this kind is already running"));
+            auto model = sources::model_of(f.value->params);
+            auto spec = genie_spec(request->kind, model);
+            if (!spec)
+                return res.json(501, error_body(501, std::string("'type': ") + kind_name(request->kind) +
+                                                         " has no standard object in a " +
+                                                         sources::data_model_name(model) +
+                                                         " device's data model (TR-069 through GenieACS)"));
+            auto run = begin(id, std::move(*request), "genieacs");
+            run->genie_object = spec->object;
+            run->genie_inputs = spec->inputs;
+            res.json(202, record_json(*run));
+            run_genieacs(run, *f.value);
+        });
 }
 
 void Diagnostics::get_one(const net::Request& req, net::Responder res) {
@@ -375,8 +395,8 @@ void Diagnostics::list(const net::Request& req, net::Responder res) {
     }
     auto rows = store_.list(id, limit);
     if (!rows) return res.json(500, error_body(500, rows.error().message));
-    std::string body = "{\"device\":" + json::print(json::Ptr(cJSON_CreateString(id.c_str())).get()) +
-                       ",\"diagnostics\":[";
+    std::string body =
+        "{\"device\":" + json::print(json::Ptr(cJSON_CreateString(id.c_str())).get()) + ",\"diagnostics\":[";
     for (size_t i = 0; i < rows->size(); ++i) {
         const auto& r = (*rows)[i];
         auto live = runs_.find(r.id);
@@ -412,8 +432,8 @@ void Diagnostics::run_agent(const std::shared_ptr<Run>& run) {
             if (!r) {
                 if (r.error().code == Errc::unavailable || r.error().code == Errc::timeout)
                     return finish(cur, false, "subscription: " + r.error().message);
-                // A USP error (e.g. the ID exists already from an earlier connection): the Operate may still be
-                // answered; its OperationComplete reaches us if the subscription is there.
+                // A USP error (e.g. the ID exists already from an earlier connection): the Operate may still
+                // be answered; its OperationComplete reaches us if the subscription is there.
                 LOG_INFO("diagnostics", "'%s': subscription not added: %s", cur->device.c_str(),
                          r.error().message.c_str());
             } else if (auto resp = r->add_resp()) {
@@ -446,19 +466,21 @@ void Diagnostics::operate(const std::shared_ptr<Run>& run) {
             if (!r) {
                 auto code = controller::usp_error_code(r.error());
                 if (code && *code == 7005)
-                    return finish(cur, false, "the device is busy with another diagnostic of this kind (USP 7005)");
-                // The controller's text names the endpoint and msg_id first; the device's own words are enough.
+                    return finish(cur, false,
+                                  "the device is busy with another diagnostic of this kind (USP 7005)");
+                // The controller's text names the endpoint and msg_id first; the device's own words are
+                // enough.
                 const std::string& m = r.error().message;
                 size_t at = code ? m.find("USP error") : std::string::npos;
-                return finish(cur, false, at == std::string::npos ? m : "the device answered " + m.substr(at));
+                return finish(cur, false,
+                              at == std::string::npos ? m : "the device answered " + m.substr(at));
             }
             auto resp = r->operate_resp();
             if (!resp) return finish(cur, false, resp.error().message);
             if (resp->operation_results.empty()) return finish(cur, false, "OperateResp without a result");
             const auto& result = resp->operation_results.front();
             if (const auto* f = std::get_if<usp::CommandFailure>(&result.operation_resp))
-                return finish(cur, false,
-                              "USP " + std::to_string(f->err_code) + " " + f->err_msg);
+                return finish(cur, false, "USP " + std::to_string(f->err_code) + " " + f->err_msg);
             if (const auto* out = std::get_if<usp::OutputArgs>(&result.operation_resp)) {
                 std::map<std::string, std::string> o(out->output_args.begin(), out->output_args.end());
                 return finish(cur, true, "", std::move(o));
@@ -516,15 +538,19 @@ void Diagnostics::run_genieacs(const std::shared_ptr<Run>& run, const sources::G
         if (!f.ok()) return finish(cur, false, "GenieACS: " + f.provenance.error);
         const auto& t = f.value;
         switch (t.outcome) {
-        case sources::TaskOutcome::done: break;
-        case sources::TaskOutcome::faulted:
-            return finish(cur, false, "the CPE refused the parameters: " +
-                                          (t.fault.empty() ? t.fault_code + " " + t.fault_message : t.fault));
-        case sources::TaskOutcome::no_such_device: return finish(cur, false, "GenieACS: no such device");
-        default:
-            return finish(cur, false, std::string("the device could not be reached now (") +
-                                          sources::task_outcome_name(t.outcome) +
-                                          (t.reason.empty() ? "" : ": " + t.reason) + ")");
+            case sources::TaskOutcome::done:
+                break;
+            case sources::TaskOutcome::faulted:
+                return finish(cur, false,
+                              "the CPE refused the parameters: " +
+                                  (t.fault.empty() ? t.fault_code + " " + t.fault_message : t.fault));
+            case sources::TaskOutcome::no_such_device:
+                return finish(cur, false, "GenieACS: no such device");
+            default:
+                return finish(cur, false,
+                              std::string("the device could not be reached now (") +
+                                  sources::task_outcome_name(t.outcome) +
+                                  (t.reason.empty() ? "" : ": " + t.reason) + ")");
         }
         progress(cur, "the CPE runs the diagnostic; waiting for its 8 DIAGNOSTICS COMPLETE inform");
         genie_poll(cur);
@@ -541,7 +567,8 @@ void Diagnostics::genie_poll(const std::shared_ptr<Run>& run) {
                            [this, alive, weak](sources::Fetched<std::optional<sources::GenieDevice>> f) {
                                auto inner = weak.lock();
                                if (alive.expired() || !inner || inner->status != "running") return;
-                               if (!f.ok() || !f.value) return genie_poll(inner);  // the budget bounds the retries
+                               if (!f.ok() || !f.value)
+                                   return genie_poll(inner);  // the budget bounds the retries
                                std::string ev = f.value->value(kDiagEvent);
                                if (ev.empty() || ev <= inner->event_before) return genie_poll(inner);
                                genie_read(inner);
@@ -550,8 +577,8 @@ void Diagnostics::genie_poll(const std::shared_ptr<Run>& run) {
 }
 
 void Diagnostics::genie_read(const std::shared_ptr<Run>& run) {
-    // The whole object (its result tables too: TraceRoute.RouteHops, NSLookupDiagnostics.Result, …): a refreshObject
-    // reads it from the CPE, instances gone included.
+    // The whole object (its result tables too: TraceRoute.RouteHops, NSLookupDiagnostics.Result, …): a
+    // refreshObject reads it from the CPE, instances gone included.
     auto task = sources::Task::refresh_object(run->genie_object);
     if (!task) return finish(run, false, task.error().message);
     progress(run, "8 DIAGNOSTICS COMPLETE received; reading the results");
@@ -565,14 +592,15 @@ void Diagnostics::genie_read(const std::shared_ptr<Run>& run) {
         if (alive.expired() || !cur || cur->status != "running") return;
         if (!f.ok()) return finish(cur, false, "GenieACS: " + f.provenance.error);
         if (f.value.outcome != sources::TaskOutcome::done)
-            return finish(cur, false, std::string("reading the results: ") +
-                                          sources::task_outcome_name(f.value.outcome) +
-                                          (f.value.fault.empty() ? "" : ": " + f.value.fault));
+            return finish(cur, false,
+                          std::string("reading the results: ") + sources::task_outcome_name(f.value.outcome) +
+                              (f.value.fault.empty() ? "" : ": " + f.value.fault));
         genie_->get_device(cur->device, {cur->genie_object},
                            [this, alive, weak](sources::Fetched<std::optional<sources::GenieDevice>> doc) {
                                auto inner = weak.lock();
                                if (alive.expired() || !inner || inner->status != "running") return;
-                               if (!doc.ok()) return finish(inner, false, "GenieACS: " + doc.provenance.error);
+                               if (!doc.ok())
+                                   return finish(inner, false, "GenieACS: " + doc.provenance.error);
                                if (!doc.value) return finish(inner, false, "GenieACS: the device is gone");
                                std::map<std::string, std::string> out;
                                const std::string object = inner->genie_object + ".";
@@ -583,10 +611,13 @@ void Diagnostics::genie_read(const std::shared_ptr<Run>& run) {
                                     ++it)
                                    if (!it->second.object && it->second.has_value)
                                        out[output_name(it->first.substr(object.size()))] = it->second.value;
-                               std::string state = out.count("DiagnosticsState") ? out["DiagnosticsState"] : "";
+                               std::string state =
+                                   out.count("DiagnosticsState") ? out["DiagnosticsState"] : "";
                                if (state == "Requested" || state.empty())
-                                   return finish(inner, false, "the CPE reported 8 DIAGNOSTICS COMPLETE but "
-                                                             "DiagnosticsState is '" + state + "'");
+                                   return finish(inner, false,
+                                                 "the CPE reported 8 DIAGNOSTICS COMPLETE but "
+                                                 "DiagnosticsState is '" +
+                                                     state + "'");
                                finish(inner, true, "", std::move(out));
                            });
     });

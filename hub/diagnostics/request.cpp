@@ -12,19 +12,27 @@ namespace cpe::hub::diagnostics {
 
 const char* kind_name(Kind k) {
     switch (k) {
-    case Kind::ping: return "ping";
-    case Kind::traceroute: return "traceroute";
-    case Kind::download: return "download";
-    case Kind::upload: return "upload";
-    case Kind::nslookup: return "nslookup";
-    case Kind::wifi_scan: return "wifiScan";
+        case Kind::ping:
+            return "ping";
+        case Kind::traceroute:
+            return "traceroute";
+        case Kind::download:
+            return "download";
+        case Kind::upload:
+            return "upload";
+        case Kind::nslookup:
+            return "nslookup";
+        case Kind::wifi_scan:
+            return "wifiScan";
     }
     return "unknown";
 }
 
 namespace {
 
-Error bad(const std::string& what) { return make_error(Errc::invalid_argument, what); }
+Error bad(const std::string& what) {
+    return make_error(Errc::invalid_argument, what);
+}
 
 bool valid_ipv4(std::string_view s) {
     int parts = 0;
@@ -46,8 +54,10 @@ bool valid_ipv6(std::string_view s) {
     if (s.size() < 2 || s.size() > 45) return false;
     int colons = 0;
     for (char c : s) {
-        if (c == ':') ++colons;
-        else if (!std::isxdigit(static_cast<unsigned char>(c)) && c != '.') return false;
+        if (c == ':')
+            ++colons;
+        else if (!std::isxdigit(static_cast<unsigned char>(c)) && c != '.')
+            return false;
     }
     return colons >= 2 && colons <= 7;
 }
@@ -84,7 +94,8 @@ struct Args {
     Result<std::optional<std::string>> text(const char* key, size_t max_len) {
         const cJSON* v = member(key);
         if (!v || cJSON_IsNull(v)) return std::optional<std::string>{};
-        if (!cJSON_IsString(v) || !v->valuestring) return bad(std::string("'") + key + "': expected a string");
+        if (!cJSON_IsString(v) || !v->valuestring)
+            return bad(std::string("'") + key + "': expected a string");
         std::string s = v->valuestring;
         if (s.empty()) return bad(std::string("'") + key + "': must not be empty");
         if (s.size() > max_len)
@@ -97,7 +108,8 @@ struct Args {
         uint64_t out = dflt;
         if (v && !cJSON_IsNull(v)) {
             double d = v->valuedouble;
-            if (!cJSON_IsNumber(v) || !std::isfinite(d) || d != std::floor(d) || d < double(lo) || d > double(hi))
+            if (!cJSON_IsNumber(v) || !std::isfinite(d) || d != std::floor(d) || d < double(lo) ||
+                d > double(hi))
                 return bad(std::string("'") + key + "': expected an integer " + std::to_string(lo) + "…" +
                            std::to_string(hi));
             out = static_cast<uint64_t>(d);
@@ -121,7 +133,8 @@ Result<std::string> host_arg(Args& a, const char* key, bool required) {
         if (required) return bad(std::string("'") + key + "' is required");
         return std::string();
     }
-    if (!valid_host(**h)) return bad(std::string("'") + key + "': not a host name or IP address: '" + **h + "'");
+    if (!valid_host(**h))
+        return bad(std::string("'") + key + "': not a host name or IP address: '" + **h + "'");
     return **h;
 }
 
@@ -129,7 +142,8 @@ Status protocol_arg(Args& a, Request& r) {
     auto p = a.text("protocol", 8);
     if (!p) return p.error();
     if (!*p) return {};
-    if (**p != "IPv4" && **p != "IPv6" && **p != "Any") return bad("'protocol': expected \"IPv4\", \"IPv6\" or \"Any\"");
+    if (**p != "IPv4" && **p != "IPv6" && **p != "Any")
+        return bad("'protocol': expected \"IPv4\", \"IPv6\" or \"Any\"");
     r.inputs["ProtocolVersion"] = **p;
     return {};
 }
@@ -145,7 +159,8 @@ Status dscp_arg(Args& a, Request& r) {
     return {};
 }
 
-Status tr143_args(Args& a, Request& r, const Limits& l, const std::string& default_url, const char* url_input) {
+Status tr143_args(Args& a, Request& r, const Limits& l, const std::string& default_url,
+                  const char* url_input) {
     auto u = a.text("url", 1024);
     if (!u) return u.error();
     std::string url = *u ? **u : default_url;
@@ -208,7 +223,8 @@ bool valid_url(std::string_view url) {
 
 Result<Request> parse_request(std::string_view body, const Limits& l, const std::string& default_url) {
     if (body.size() > l.max_body_bytes)
-        return make_error(Errc::too_large, "request body larger than " + std::to_string(l.max_body_bytes) + " bytes");
+        return make_error(Errc::too_large,
+                          "request body larger than " + std::to_string(l.max_body_bytes) + " bytes");
     auto doc = json::parse(body, "request body");
     if (!doc) return bad(doc.error().message);
     if (!cJSON_IsObject(doc->get())) return bad("request body: expected a JSON object {\"type\": …}");
@@ -321,7 +337,8 @@ std::string str(const std::map<std::string, std::string>& o, const std::string& 
 }
 
 // The instance numbers of "<table>.{i}." present in the outputs, ascending (at most `max`).
-std::vector<unsigned> instances(const std::map<std::string, std::string>& o, const std::string& table, size_t max) {
+std::vector<unsigned> instances(const std::map<std::string, std::string>& o, const std::string& table,
+                                size_t max) {
     std::set<unsigned> out;
     std::string prefix = table + ".";
     for (auto it = o.lower_bound(prefix); it != o.end() && it->first.starts_with(prefix); ++it) {
@@ -370,140 +387,141 @@ json::Ptr render_result(Kind kind, const std::map<std::string, std::string>& o) 
     std::string summary;
     constexpr size_t kMaxRows = 256;
     switch (kind) {
-    case Kind::ping: {
-        auto s = num(o, "SuccessCount"), f = num(o, "FailureCount");
-        add_opt(r.get(), "received", s);
-        if (s && f) {
-            double sent = *s + *f;
-            json::add_number(r.get(), "sent", sent);
-            double loss = sent > 0 ? 100.0 * *f / sent : 0;
-            json::add_number(r.get(), "lossPercent", std::round(loss * 10) / 10);
-            summary = fmt(sent, 0) + " sent, " + fmt(*s, 0) + " received, " + fmt(loss, 0) + " % loss";
-        }
-        // The …Detailed forms are in microseconds (TR-181 2.9+); the plain ones in milliseconds.
-        auto pick = [&](const char* detailed, const char* plain) -> std::optional<double> {
-            if (auto d = num(o, detailed)) return *d / 1000.0;
-            return num(o, plain);
-        };
-        auto avg = pick("AverageResponseTimeDetailed", "AverageResponseTime");
-        auto mn = pick("MinimumResponseTimeDetailed", "MinimumResponseTime");
-        auto mx = pick("MaximumResponseTimeDetailed", "MaximumResponseTime");
-        add_opt(r.get(), "avgMs", avg);
-        add_opt(r.get(), "minMs", mn);
-        add_opt(r.get(), "maxMs", mx);
-        if (avg && s && *s > 0) summary += ", latency " + fmt(*avg, 1) + " ms average";
-        if (mn && mx && s && *s > 0) summary += " (" + fmt(*mn, 1) + "–" + fmt(*mx, 1) + " ms)";
-        break;
-    }
-    case Kind::traceroute: {
-        auto hops = json::make_array();
-        auto ids = instances(o, "RouteHops", kMaxRows);
-        std::string last;
-        for (unsigned i : ids) {
-            std::string b = "RouteHops." + std::to_string(i) + ".";
-            auto h = json::make_object();
-            json::add_number(h.get(), "hop", i);
-            json::add_string(h.get(), "host", str(o, b + "Host"));
-            json::add_string(h.get(), "address", str(o, b + "HostAddress"));
-            auto rtts = json::make_array();
-            std::string rt = str(o, b + "RTTimes");
-            size_t start = 0;
-            while (start < rt.size()) {
-                size_t end = rt.find(',', start);
-                if (end == std::string::npos) end = rt.size();
-                std::map<std::string, std::string> one{{"v", rt.substr(start, end - start)}};
-                if (auto v = num(one, "v")) json::append(rtts.get(), json::Ptr(cJSON_CreateNumber(*v)));
-                start = end + 1;
+        case Kind::ping: {
+            auto s = num(o, "SuccessCount"), f = num(o, "FailureCount");
+            add_opt(r.get(), "received", s);
+            if (s && f) {
+                double sent = *s + *f;
+                json::add_number(r.get(), "sent", sent);
+                double loss = sent > 0 ? 100.0 * *f / sent : 0;
+                json::add_number(r.get(), "lossPercent", std::round(loss * 10) / 10);
+                summary = fmt(sent, 0) + " sent, " + fmt(*s, 0) + " received, " + fmt(loss, 0) + " % loss";
             }
-            json::add(h.get(), "rttMs", std::move(rtts));
-            if (auto e = num(o, b + "ErrorCode")) json::add_number(h.get(), "errorCode", *e);
-            last = str(o, b + "HostAddress");
-            json::append(hops.get(), std::move(h));
+            // The …Detailed forms are in microseconds (TR-181 2.9+); the plain ones in milliseconds.
+            auto pick = [&](const char* detailed, const char* plain) -> std::optional<double> {
+                if (auto d = num(o, detailed)) return *d / 1000.0;
+                return num(o, plain);
+            };
+            auto avg = pick("AverageResponseTimeDetailed", "AverageResponseTime");
+            auto mn = pick("MinimumResponseTimeDetailed", "MinimumResponseTime");
+            auto mx = pick("MaximumResponseTimeDetailed", "MaximumResponseTime");
+            add_opt(r.get(), "avgMs", avg);
+            add_opt(r.get(), "minMs", mn);
+            add_opt(r.get(), "maxMs", mx);
+            if (avg && s && *s > 0) summary += ", latency " + fmt(*avg, 1) + " ms average";
+            if (mn && mx && s && *s > 0) summary += " (" + fmt(*mn, 1) + "–" + fmt(*mx, 1) + " ms)";
+            break;
         }
-        summary = std::to_string(ids.size()) + (ids.size() == 1 ? " hop" : " hops");
-        if (!last.empty()) summary += ", last " + last;
-        json::add(r.get(), "hops", std::move(hops));
-        add_opt(r.get(), "responseTimeMs", num(o, "ResponseTime"));
-        break;
-    }
-    case Kind::download:
-    case Kind::upload: {
-        bool down = kind == Kind::download;
-        // TR-143 / TR-181: TestBytesReceived (download) or TestFileLength/TestBytesSent (upload) between BOMTime
-        // and EOMTime (ISO 8601 with microseconds).
-        auto bytes = down ? num(o, "TestBytesReceived") : num(o, "TestBytesSent");
-        if (!bytes && !down) bytes = num(o, "TestFileLength");
-        auto parse_time = [&](const std::string& key) -> std::optional<double> {
-            std::string t = str(o, key);
-            int Y, M, D, h, m;
-            double s;
-            if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf", &Y, &M, &D, &h, &m, &s) != 6) return std::nullopt;
-            // Days from civil (H. Hinnant's algorithm, public domain description).
-            int y = Y - (M <= 2);
-            int era = (y >= 0 ? y : y - 399) / 400;
-            unsigned yoe = static_cast<unsigned>(y - era * 400);
-            unsigned doy = (153 * (M + (M > 2 ? -3 : 9)) + 2) / 5 + static_cast<unsigned>(D) - 1;
-            unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-            double days = era * 146097.0 + doe - 719468.0;
-            return days * 86400.0 + h * 3600.0 + m * 60.0 + s;
-        };
-        auto bom = parse_time("BOMTime"), eom = parse_time("EOMTime");
-        add_opt(r.get(), "bytes", bytes);
-        if (bom && eom && *eom > *bom) {
-            double secs = *eom - *bom;
-            json::add_number(r.get(), "seconds", std::round(secs * 1000) / 1000);
-            if (bytes) {
-                double mbps = *bytes * 8 / secs / 1e6;
-                json::add_number(r.get(), "mbps", std::round(mbps * 100) / 100);
-                summary = fmt(mbps, 1) + " Mb/s " + (down ? "down" : "up") + " (" + fmt(*bytes / 1e6, 1) +
-                          " MB in " + fmt(secs, 1) + " s)";
+        case Kind::traceroute: {
+            auto hops = json::make_array();
+            auto ids = instances(o, "RouteHops", kMaxRows);
+            std::string last;
+            for (unsigned i : ids) {
+                std::string b = "RouteHops." + std::to_string(i) + ".";
+                auto h = json::make_object();
+                json::add_number(h.get(), "hop", i);
+                json::add_string(h.get(), "host", str(o, b + "Host"));
+                json::add_string(h.get(), "address", str(o, b + "HostAddress"));
+                auto rtts = json::make_array();
+                std::string rt = str(o, b + "RTTimes");
+                size_t start = 0;
+                while (start < rt.size()) {
+                    size_t end = rt.find(',', start);
+                    if (end == std::string::npos) end = rt.size();
+                    std::map<std::string, std::string> one{{"v", rt.substr(start, end - start)}};
+                    if (auto v = num(one, "v")) json::append(rtts.get(), json::Ptr(cJSON_CreateNumber(*v)));
+                    start = end + 1;
+                }
+                json::add(h.get(), "rttMs", std::move(rtts));
+                if (auto e = num(o, b + "ErrorCode")) json::add_number(h.get(), "errorCode", *e);
+                last = str(o, b + "HostAddress");
+                json::append(hops.get(), std::move(h));
             }
+            summary = std::to_string(ids.size()) + (ids.size() == 1 ? " hop" : " hops");
+            if (!last.empty()) summary += ", last " + last;
+            json::add(r.get(), "hops", std::move(hops));
+            add_opt(r.get(), "responseTimeMs", num(o, "ResponseTime"));
+            break;
         }
-        auto conns = instances(o, "PerConnectionResult", kMaxRows);
-        if (!conns.empty()) json::add_number(r.get(), "connections", static_cast<double>(conns.size()));
-        break;
-    }
-    case Kind::nslookup: {
-        auto answers = json::make_array();
-        auto ids = instances(o, "Result", kMaxRows);
-        std::string first;
-        for (unsigned i : ids) {
-            std::string b = "Result." + std::to_string(i) + ".";
-            auto a = json::make_object();
-            json::add_string(a.get(), "status", str(o, b + "Status"));
-            json::add_string(a.get(), "answerType", str(o, b + "AnswerType"));
-            json::add_string(a.get(), "name", str(o, b + "HostNameReturned"));
-            json::add(a.get(), "addresses", string_list(str(o, b + "IPAddresses")));
-            json::add_string(a.get(), "server", str(o, b + "DNSServerIP"));
-            add_opt(a.get(), "ms", num(o, b + "ResponseTime"));
-            if (first.empty() && str(o, b + "Status") == "Success") first = str(o, b + "IPAddresses");
-            json::append(answers.get(), std::move(a));
+        case Kind::download:
+        case Kind::upload: {
+            bool down = kind == Kind::download;
+            // TR-143 / TR-181: TestBytesReceived (download) or TestFileLength/TestBytesSent (upload) between
+            // BOMTime and EOMTime (ISO 8601 with microseconds).
+            auto bytes = down ? num(o, "TestBytesReceived") : num(o, "TestBytesSent");
+            if (!bytes && !down) bytes = num(o, "TestFileLength");
+            auto parse_time = [&](const std::string& key) -> std::optional<double> {
+                std::string t = str(o, key);
+                int Y, M, D, h, m;
+                double s;
+                if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf", &Y, &M, &D, &h, &m, &s) != 6)
+                    return std::nullopt;
+                // Days from civil (H. Hinnant's algorithm, public domain description).
+                int y = Y - (M <= 2);
+                int era = (y >= 0 ? y : y - 399) / 400;
+                unsigned yoe = static_cast<unsigned>(y - era * 400);
+                unsigned doy = (153 * (M + (M > 2 ? -3 : 9)) + 2) / 5 + static_cast<unsigned>(D) - 1;
+                unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+                double days = era * 146097.0 + doe - 719468.0;
+                return days * 86400.0 + h * 3600.0 + m * 60.0 + s;
+            };
+            auto bom = parse_time("BOMTime"), eom = parse_time("EOMTime");
+            add_opt(r.get(), "bytes", bytes);
+            if (bom && eom && *eom > *bom) {
+                double secs = *eom - *bom;
+                json::add_number(r.get(), "seconds", std::round(secs * 1000) / 1000);
+                if (bytes) {
+                    double mbps = *bytes * 8 / secs / 1e6;
+                    json::add_number(r.get(), "mbps", std::round(mbps * 100) / 100);
+                    summary = fmt(mbps, 1) + " Mb/s " + (down ? "down" : "up") + " (" + fmt(*bytes / 1e6, 1) +
+                              " MB in " + fmt(secs, 1) + " s)";
+                }
+            }
+            auto conns = instances(o, "PerConnectionResult", kMaxRows);
+            if (!conns.empty()) json::add_number(r.get(), "connections", static_cast<double>(conns.size()));
+            break;
         }
-        json::add(r.get(), "answers", std::move(answers));
-        summary = first.empty() ? "no address" : "resolves to " + first;
-        break;
-    }
-    case Kind::wifi_scan: {
-        auto nets = json::make_array();
-        auto ids = instances(o, "Result", kMaxRows);
-        for (unsigned i : ids) {
-            std::string b = "Result." + std::to_string(i) + ".";
-            auto n = json::make_object();
-            json::add_string(n.get(), "ssid", str(o, b + "SSID"));
-            json::add_string(n.get(), "bssid", str(o, b + "BSSID"));
-            add_opt(n.get(), "channel", num(o, b + "Channel"));
-            json::add_string(n.get(), "band", str(o, b + "OperatingFrequencyBand"));
-            add_opt(n.get(), "signalDbm", num(o, b + "SignalStrength"));
-            json::add_string(n.get(), "bandwidth", str(o, b + "OperatingChannelBandwidth"));
-            json::add_string(n.get(), "security", str(o, b + "SecurityModeEnabled"));
-            add_opt(n.get(), "noiseDbm", num(o, b + "Noise"));
-            json::add_string(n.get(), "radio", str(o, b + "Radio"));
-            json::append(nets.get(), std::move(n));
+        case Kind::nslookup: {
+            auto answers = json::make_array();
+            auto ids = instances(o, "Result", kMaxRows);
+            std::string first;
+            for (unsigned i : ids) {
+                std::string b = "Result." + std::to_string(i) + ".";
+                auto a = json::make_object();
+                json::add_string(a.get(), "status", str(o, b + "Status"));
+                json::add_string(a.get(), "answerType", str(o, b + "AnswerType"));
+                json::add_string(a.get(), "name", str(o, b + "HostNameReturned"));
+                json::add(a.get(), "addresses", string_list(str(o, b + "IPAddresses")));
+                json::add_string(a.get(), "server", str(o, b + "DNSServerIP"));
+                add_opt(a.get(), "ms", num(o, b + "ResponseTime"));
+                if (first.empty() && str(o, b + "Status") == "Success") first = str(o, b + "IPAddresses");
+                json::append(answers.get(), std::move(a));
+            }
+            json::add(r.get(), "answers", std::move(answers));
+            summary = first.empty() ? "no address" : "resolves to " + first;
+            break;
         }
-        json::add(r.get(), "networks", std::move(nets));
-        summary = std::to_string(ids.size()) + " neighbouring network" + (ids.size() == 1 ? "" : "s");
-        break;
-    }
+        case Kind::wifi_scan: {
+            auto nets = json::make_array();
+            auto ids = instances(o, "Result", kMaxRows);
+            for (unsigned i : ids) {
+                std::string b = "Result." + std::to_string(i) + ".";
+                auto n = json::make_object();
+                json::add_string(n.get(), "ssid", str(o, b + "SSID"));
+                json::add_string(n.get(), "bssid", str(o, b + "BSSID"));
+                add_opt(n.get(), "channel", num(o, b + "Channel"));
+                json::add_string(n.get(), "band", str(o, b + "OperatingFrequencyBand"));
+                add_opt(n.get(), "signalDbm", num(o, b + "SignalStrength"));
+                json::add_string(n.get(), "bandwidth", str(o, b + "OperatingChannelBandwidth"));
+                json::add_string(n.get(), "security", str(o, b + "SecurityModeEnabled"));
+                add_opt(n.get(), "noiseDbm", num(o, b + "Noise"));
+                json::add_string(n.get(), "radio", str(o, b + "Radio"));
+                json::append(nets.get(), std::move(n));
+            }
+            json::add(r.get(), "networks", std::move(nets));
+            summary = std::to_string(ids.size()) + " neighbouring network" + (ids.size() == 1 ? "" : "s");
+            break;
+        }
     }
     if (!ok) summary = status;  // the counts of a test that did not run say nothing
     json::add_bool(r.get(), "ok", ok);

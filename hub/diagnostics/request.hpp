@@ -1,9 +1,9 @@
-// Diagnostics requests and results (POST /devices/:id/diagnostics, docs/api.md "Diagnostics"): the request body
-// parsed and every argument checked (the error names the argument), mapped to the TR-181 command and its input
-// arguments (TR-181 2.x: Device.IP.Diagnostics.IPPing(), TraceRoute(), DownloadDiagnostics(),
-// UploadDiagnostics(), Device.DNS.Diagnostics.NSLookupDiagnostics(), Device.WiFi.NeighboringWiFiDiagnostic());
-// and a command's output arguments rendered as the result the page shows. Network input: fuzzed
-// (tests/fuzz/hub_diagnostics_fuzz.cpp). No I/O here.
+// Diagnostics requests and results (POST /devices/:id/diagnostics, docs/api.md "Diagnostics"): the request
+// body parsed and every argument checked (the error names the argument), mapped to the TR-181 command and its
+// input arguments (TR-181 2.x: Device.IP.Diagnostics.IPPing(), TraceRoute(), DownloadDiagnostics(),
+// UploadDiagnostics(), Device.DNS.Diagnostics.NSLookupDiagnostics(),
+// Device.WiFi.NeighboringWiFiDiagnostic()); and a command's output arguments rendered as the result the page
+// shows. Network input: fuzzed (tests/fuzz/hub_diagnostics_fuzz.cpp). No I/O here.
 #pragma once
 
 #include <cJSON.h>
@@ -23,11 +23,11 @@ const char* kind_name(Kind k);  // "ping", "traceroute", "download", "upload", "
 
 struct Limits {
     size_t max_body_bytes = 4096;
-    unsigned max_repetitions = 100;      // ping / nslookup NumberOfRepetitions
-    unsigned max_timeout_ms = 10000;     // per probe
+    unsigned max_repetitions = 100;   // ping / nslookup NumberOfRepetitions
+    unsigned max_timeout_ms = 10000;  // per probe
     unsigned max_hops = 64;
-    unsigned max_connections = 8;        // TR-143 NumberOfConnections
-    unsigned max_duration_s = 60;        // TR-143 TimeBasedTestDuration
+    unsigned max_connections = 8;  // TR-143 NumberOfConnections
+    unsigned max_duration_s = 60;  // TR-143 TimeBasedTestDuration
     uint64_t max_upload_bytes = 1ull << 30;
 };
 
@@ -42,7 +42,8 @@ struct Request {
 
 // `body`: {"type": …, …args} (docs/api.md). Unknown members are errors naming them; `default_url`: the URL a
 // download/upload without "url" uses (the hub's own TR-143 endpoint; "" = url required).
-Result<Request> parse_request(std::string_view body, const Limits& limits = {}, const std::string& default_url = "");
+Result<Request> parse_request(std::string_view body, const Limits& limits = {},
+                              const std::string& default_url = "");
 
 // A host argument: a DNS name (letters, digits, '-', '.', at most 253) or an IPv4/IPv6 literal.
 bool valid_host(std::string_view host);

@@ -31,8 +31,13 @@ Status DiagnosticsStore::put(const StoredDiagnostic& d) {
             "INSERT OR REPLACE INTO diag_diagnostics(id, device, type, status, created_ms, ended_ms, json)"
             " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
         if (!ins) return ins.error();
-        ins->bind(1, d.id).bind(2, d.device).bind(3, d.type).bind(4, d.status).bind(5, d.created_ms)
-            .bind(6, d.ended_ms).bind(7, d.json);
+        ins->bind(1, d.id)
+            .bind(2, d.device)
+            .bind(3, d.type)
+            .bind(4, d.status)
+            .bind(5, d.created_ms)
+            .bind(6, d.ended_ms)
+            .bind(7, d.json);
         if (auto r = ins->run(); !r) return r;
         auto trim = db_->prepare(
             "DELETE FROM diag_diagnostics WHERE device = ?1 AND id NOT IN ("
@@ -59,9 +64,11 @@ StoredDiagnostic row_of(const store::Stmt& q) {
 }
 }  // namespace
 
-Result<std::optional<StoredDiagnostic>> DiagnosticsStore::get(const std::string& device, const std::string& id) {
+Result<std::optional<StoredDiagnostic>> DiagnosticsStore::get(const std::string& device,
+                                                              const std::string& id) {
     auto q = db_->prepare(
-        "SELECT id, device, type, status, created_ms, ended_ms, json FROM diag_diagnostics WHERE device = ?1 AND id = ?2");
+        "SELECT id, device, type, status, created_ms, ended_ms, json FROM diag_diagnostics WHERE device = ?1 "
+        "AND id = ?2");
     if (!q) return q.error();
     q->bind(1, device).bind(2, id);
     auto row = q->step();

@@ -45,7 +45,8 @@ std::optional<std::string> query_value(lws* wsi, const std::string& key) {
     if (total <= 0) return std::nullopt;
     std::vector<char> buf(static_cast<size_t>(total) + 1);
     for (int i = 0;; ++i) {
-        int n = lws_hdr_copy_fragment(wsi, buf.data(), static_cast<int>(buf.size()), WSI_TOKEN_HTTP_URI_ARGS, i);
+        int n =
+            lws_hdr_copy_fragment(wsi, buf.data(), static_cast<int>(buf.size()), WSI_TOKEN_HTTP_URI_ARGS, i);
         if (n < 0) break;
         std::string_view frag(buf.data(), static_cast<size_t>(n));
         if (frag.substr(0, key.size() + 1) == key + "=") return std::string(frag.substr(key.size() + 1));
@@ -54,7 +55,8 @@ std::optional<std::string> query_value(lws* wsi, const std::string& key) {
 }
 
 std::optional<uint64_t> parse_count(const std::string& s) {
-    if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos)
+        return std::nullopt;
     return std::stoull(s);
 }
 
@@ -79,8 +81,8 @@ struct Tr143Server::Conn {
     bool over = false;       // upload: past the limit
     bool headers_sent = false;
     int status = 200;
-    std::string body;        // a short JSON answer (upload result, errors)
-    bool counted = false;    // holds one of max_connections
+    std::string body;      // a short JSON answer (upload result, errors)
+    bool counted = false;  // holds one of max_connections
 };
 
 Tr143Server::Tr143Server(net::EventLoop& loop, Tr143Options options)
@@ -127,11 +129,13 @@ int Tr143Server::callback(lws* wsi, lws_callback_reasons reason, void*, void* in
     auto* anchor = proto ? static_cast<Anchor*>(proto->user) : nullptr;
     if (!anchor || !anchor->server) {
         switch (reason) {
-        case LWS_CALLBACK_HTTP:
-        case LWS_CALLBACK_HTTP_BODY:
-        case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        case LWS_CALLBACK_HTTP_WRITEABLE: return -1;
-        default: return 0;
+            case LWS_CALLBACK_HTTP:
+            case LWS_CALLBACK_HTTP_BODY:
+            case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+            case LWS_CALLBACK_HTTP_WRITEABLE:
+                return -1;
+            default:
+                return 0;
         }
     }
     return anchor->server->on_callback(wsi, reason, in, len);
@@ -146,40 +150,43 @@ void Tr143Server::reply(lws* wsi, Conn& c, int status, std::string body) {
 
 int Tr143Server::on_callback(lws* wsi, lws_callback_reasons reason, void* in, size_t len) {
     switch (reason) {
-    case LWS_CALLBACK_HTTP: return on_request(wsi, std::string(static_cast<const char*>(in), len));
-    case LWS_CALLBACK_HTTP_BODY: {
-        auto it = conns_.find(wsi);
-        if (it == conns_.end()) return -1;
-        Conn& c = *it->second;
-        if (c.kind != Conn::Kind::upload) return 0;  // a body on a download: ignored
-        c.received += len;
-        stats_.bytes_received += len;
-        if (c.received > options_.max_upload_bytes) {
-            // A chunked body past the limit: no more of it is read.
-            ++stats_.refused;
-            return -1;
+        case LWS_CALLBACK_HTTP:
+            return on_request(wsi, std::string(static_cast<const char*>(in), len));
+        case LWS_CALLBACK_HTTP_BODY: {
+            auto it = conns_.find(wsi);
+            if (it == conns_.end()) return -1;
+            Conn& c = *it->second;
+            if (c.kind != Conn::Kind::upload) return 0;  // a body on a download: ignored
+            c.received += len;
+            stats_.bytes_received += len;
+            if (c.received > options_.max_upload_bytes) {
+                // A chunked body past the limit: no more of it is read.
+                ++stats_.refused;
+                return -1;
+            }
+            return 0;
         }
-        return 0;
-    }
-    case LWS_CALLBACK_HTTP_BODY_COMPLETION: {
-        auto it = conns_.find(wsi);
-        if (it == conns_.end()) return -1;
-        Conn& c = *it->second;
-        if (c.kind != Conn::Kind::upload) return 0;
-        ++stats_.uploads;
-        reply(wsi, c, 200, "{\"bytes\":" + std::to_string(c.received) + "}");
-        return 0;
-    }
-    case LWS_CALLBACK_HTTP_WRITEABLE: return on_writeable(wsi);
-    case LWS_CALLBACK_CLOSED_HTTP: {
-        auto it = conns_.find(wsi);
-        if (it != conns_.end()) {
-            if (it->second->counted) --stats_.active;
-            conns_.erase(it);
+        case LWS_CALLBACK_HTTP_BODY_COMPLETION: {
+            auto it = conns_.find(wsi);
+            if (it == conns_.end()) return -1;
+            Conn& c = *it->second;
+            if (c.kind != Conn::Kind::upload) return 0;
+            ++stats_.uploads;
+            reply(wsi, c, 200, "{\"bytes\":" + std::to_string(c.received) + "}");
+            return 0;
         }
-        return 0;
-    }
-    default: return 0;
+        case LWS_CALLBACK_HTTP_WRITEABLE:
+            return on_writeable(wsi);
+        case LWS_CALLBACK_CLOSED_HTTP: {
+            auto it = conns_.find(wsi);
+            if (it != conns_.end()) {
+                if (it->second->counted) --stats_.active;
+                conns_.erase(it);
+            }
+            return 0;
+        }
+        default:
+            return 0;
     }
 }
 
@@ -193,7 +200,9 @@ int Tr143Server::on_request(lws* wsi, const std::string& path) {
     const bool put = lws_hdr_total_length(wsi, WSI_TOKEN_PUT_URI) > 0;
     if (stats_.active >= options_.max_connections) {
         ++stats_.refused;
-        reply(wsi, c, 503, json_error(503, "too many transfers at once (" + std::to_string(options_.max_connections) + ")"));
+        reply(
+            wsi, c, 503,
+            json_error(503, "too many transfers at once (" + std::to_string(options_.max_connections) + ")"));
         return 0;
     }
     if (path == "/tr143/download") {
@@ -202,8 +211,9 @@ int Tr143Server::on_request(lws* wsi, const std::string& path) {
         auto n = text ? parse_count(*text) : std::nullopt;
         if (!n || *n == 0 || *n > options_.max_download_bytes) {
             ++stats_.refused;
-            reply(wsi, c, 400, json_error(400, "query parameter 'bytes': expected an integer 1.." +
-                                                   std::to_string(options_.max_download_bytes)));
+            reply(wsi, c, 400,
+                  json_error(400, "query parameter 'bytes': expected an integer 1.." +
+                                      std::to_string(options_.max_download_bytes)));
             return 0;
         }
         c.kind = Conn::Kind::download;
@@ -221,8 +231,9 @@ int Tr143Server::on_request(lws* wsi, const std::string& path) {
             auto n = parse_count(length);
             if (!n || *n > options_.max_upload_bytes) {
                 ++stats_.refused;
-                reply(wsi, c, 413, json_error(413, "upload larger than " + std::to_string(options_.max_upload_bytes) +
-                                                       " bytes"));
+                reply(wsi, c, 413,
+                      json_error(
+                          413, "upload larger than " + std::to_string(options_.max_upload_bytes) + " bytes"));
                 return 0;
             }
             if (*n == 0) {
@@ -236,7 +247,8 @@ int Tr143Server::on_request(lws* wsi, const std::string& path) {
         ++stats_.active;
         return 0;  // the body follows (LWS_CALLBACK_HTTP_BODY)
     }
-    reply(wsi, c, 404, json_error(404, "not found: the TR-143 endpoints are /tr143/download and /tr143/upload"));
+    reply(wsi, c, 404,
+          json_error(404, "not found: the TR-143 endpoints are /tr143/download and /tr143/upload"));
     return 0;
 }
 
@@ -270,13 +282,15 @@ int Tr143Server::on_writeable(lws* wsi) {
         std::memcpy(out.data() + LWS_PRE, pattern().data(), n);
         c.remaining -= n;
         last = c.remaining == 0;
-        if (lws_write(wsi, out.data() + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != static_cast<int>(n))
+        if (lws_write(wsi, out.data() + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
+            static_cast<int>(n))
             return -1;
         stats_.bytes_sent += n;
     } else {
         std::vector<unsigned char> out(LWS_PRE + c.body.size());
         std::memcpy(out.data() + LWS_PRE, c.body.data(), c.body.size());
-        if (lws_write(wsi, out.data() + LWS_PRE, c.body.size(), LWS_WRITE_HTTP_FINAL) != static_cast<int>(c.body.size()))
+        if (lws_write(wsi, out.data() + LWS_PRE, c.body.size(), LWS_WRITE_HTTP_FINAL) !=
+            static_cast<int>(c.body.size()))
             return -1;
     }
     if (!last) {

@@ -11,12 +11,12 @@ void ErpWriter::create(const std::string& doctype, const std::string& fields_jso
 
 void ErpWriter::update(const std::string& doctype, const std::string& name, const std::string& fields_json,
                        std::function<void(Result<sources::FrappeRecord>)> done) {
-    send("PUT", "/api/resource/" + pct_encode(doctype) + "/" + pct_encode(name), doctype + " " + name + " update",
-         fields_json, std::move(done));
+    send("PUT", "/api/resource/" + pct_encode(doctype) + "/" + pct_encode(name),
+         doctype + " " + name + " update", fields_json, std::move(done));
 }
 
-void ErpWriter::send(const std::string& method, const std::string& path, const std::string& what, const std::string& body,
-                     std::function<void(Result<sources::FrappeRecord>)> done) {
+void ErpWriter::send(const std::string& method, const std::string& path, const std::string& what,
+                     const std::string& body, std::function<void(Result<sources::FrappeRecord>)> done) {
     if (base_.empty()) {
         done(make_error(Errc::unavailable, "ERPNext is not configured (erpnext.url)"));
         return;
@@ -35,7 +35,8 @@ void ErpWriter::send(const std::string& method, const std::string& path, const s
     http_.request(std::move(r), [done = std::move(done), what](Result<net::HttpResponse> res) {
         if (!res) return done(res.error().with_context("ERPNext " + what));
         if (res->status != 200 && res->status != 201)
-            return done(sources::frappe_status_error(res->status, res->body, res->header("Retry-After"), "ERPNext " + what));
+            return done(sources::frappe_status_error(res->status, res->body, res->header("Retry-After"),
+                                                     "ERPNext " + what));
         auto doc = sources::parse_frappe_doc(res->body);
         if (!doc) return done(doc.error().with_context("ERPNext " + what));
         done(std::move(doc).value());

@@ -9,16 +9,22 @@ namespace cpe::hub::qr {
 
 const char* item_state_name(ItemState s) {
     switch (s) {
-        case ItemState::pass: return "pass";
-        case ItemState::warn: return "warn";
-        case ItemState::fail: return "fail";
-        case ItemState::pending: return "pending";
+        case ItemState::pass:
+            return "pass";
+        case ItemState::warn:
+            return "warn";
+        case ItemState::fail:
+            return "fail";
+        case ItemState::pending:
+            return "pending";
     }
     return "pending";
 }
 
 namespace {
-const cJSON* member(const cJSON* o, const char* k) { return o ? cJSON_GetObjectItemCaseSensitive(o, k) : nullptr; }
+const cJSON* member(const cJSON* o, const char* k) {
+    return o ? cJSON_GetObjectItemCaseSensitive(o, k) : nullptr;
+}
 std::string text(const cJSON* o, const char* k) {
     const cJSON* v = member(o, k);
     return cJSON_IsString(v) ? v->valuestring : "";
@@ -32,7 +38,9 @@ std::string num(double v, int decimals) {
 
 InstallCheck evaluate_install(const cJSON* view) {
     InstallCheck out;
-    auto add = [&](std::string key, ItemState st, std::string reason) { out.items.push_back({std::move(key), st, std::move(reason)}); };
+    auto add = [&](std::string key, ItemState st, std::string reason) {
+        out.items.push_back({std::move(key), st, std::move(reason)});
+    };
     if (!view || !cJSON_IsObject(view)) {
         add("device", ItemState::fail, "the device's view could not be read (hub device API)");
     } else {
@@ -44,23 +52,29 @@ InstallCheck evaluate_install(const cJSON* view) {
         // WAN: an IP interface with the internet role that is Up, and its address.
         std::string wan_addr = text(member(view, "ip"), "internet");
         std::string wan_name, wan_status;
-        for (const cJSON* i = member(view, "interfaces") ? member(view, "interfaces")->child : nullptr; i; i = i->next) {
-            if (text(i, "type") == "ip" && text(i, "role") == "internet" && (wan_name.empty() || text(i, "status") == "Up")) {
+        for (const cJSON* i = member(view, "interfaces") ? member(view, "interfaces")->child : nullptr; i;
+             i = i->next) {
+            if (text(i, "type") == "ip" && text(i, "role") == "internet" &&
+                (wan_name.empty() || text(i, "status") == "Up")) {
                 wan_name = text(i, "name");
                 wan_status = text(i, "status");
             }
         }
         if (wan_addr.empty())
-            add("wan", ItemState::fail, wan_name.empty() ? "no internet interface reported" : "WAN " + wan_name + " has no address");
+            add("wan", ItemState::fail,
+                wan_name.empty() ? "no internet interface reported" : "WAN " + wan_name + " has no address");
         else if (wan_status == "Up")
             add("wan", ItemState::pass, "WAN " + wan_name + " up, address " + wan_addr);
         else if (wan_status.empty())
-            add("wan", ItemState::warn, "WAN " + (wan_name.empty() ? std::string("address") : wan_name) + " " + wan_addr +
-                                            ", its status is not reported by the device");
+            add("wan", ItemState::warn,
+                "WAN " + (wan_name.empty() ? std::string("address") : wan_name) + " " + wan_addr +
+                    ", its status is not reported by the device");
         else
-            add("wan", ItemState::fail, "WAN " + wan_name + " is " + wan_status + " (address " + wan_addr + ")");
+            add("wan", ItemState::fail,
+                "WAN " + wan_name + " is " + wan_status + " (address " + wan_addr + ")");
 
-        add("dns", ItemState::pending, "DNS resolution from the CPE needs the CPE diagnostics (issue 14): not run");
+        add("dns", ItemState::pending,
+            "DNS resolution from the CPE needs the CPE diagnostics (issue 14): not run");
 
         const cJSON* opt = member(view, "opticalStatus");
         const cJSON* rx = member(opt, "rxDbm");
@@ -69,9 +83,11 @@ InstallCheck evaluate_install(const cJSON* view) {
         if (grade == "good")
             add("optical", ItemState::pass, "receive level " + level + " (good)");
         else if (grade == "warning")
-            add("optical", ItemState::warn, "receive level " + level + " (low: clean or check the connectors)");
+            add("optical", ItemState::warn,
+                "receive level " + level + " (low: clean or check the connectors)");
         else if (grade == "critical" || grade == "too_high")
-            add("optical", ItemState::fail, "receive level " + level + " (" + (grade == "too_high" ? "too strong" : "too weak") + ")");
+            add("optical", ItemState::fail,
+                "receive level " + level + " (" + (grade == "too_high" ? "too strong" : "too weak") + ")");
         else
             add("optical", ItemState::warn, "no optical level reported by this device");
 
@@ -82,7 +98,9 @@ InstallCheck evaluate_install(const cJSON* view) {
             std::string name = text(n, "name");
             if (name.empty()) name = text(n, "mac");
             const cJSON* clients = member(n, "clients");
-            std::string cl = cJSON_IsNumber(clients) ? std::to_string(static_cast<long>(clients->valuedouble)) + " clients" : "clients unknown";
+            std::string cl = cJSON_IsNumber(clients)
+                                 ? std::to_string(static_cast<long>(clients->valuedouble)) + " clients"
+                                 : "clients unknown";
             std::string role = text(n, "role");
             const cJSON* bh = member(n, "backhaul");
             std::string type = text(bh, "type");
@@ -101,7 +119,8 @@ InstallCheck evaluate_install(const cJSON* view) {
         }
         if (nodes == 0) add("mesh", ItemState::pass, "no mesh nodes reported (single unit)");
     }
-    add("speedtest", ItemState::pending, "speed test from the CPE needs the CPE diagnostics (issue 14): not run");
+    add("speedtest", ItemState::pending,
+        "speed test from the CPE needs the CPE diagnostics (issue 14): not run");
 
     bool fail = false, warn = false;
     for (const auto& i : out.items) {

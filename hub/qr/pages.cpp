@@ -3,7 +3,8 @@
 namespace cpe::hub::qr {
 
 namespace {
-const char* kStyle = R"(*{box-sizing:border-box}body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f24;background:#f4f6f8}
+const char* kStyle =
+    R"(*{box-sizing:border-box}body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f24;background:#f4f6f8}
 header{display:flex;justify-content:space-between;align-items:center;padding:12px 16px;background:#0b4f7c;color:#fff}
 header a{color:#fff}main{max-width:560px;margin:0 auto;padding:16px}h1{font-size:1.35rem;margin:.2em 0 .6em}
 .card{background:#fff;border-radius:12px;padding:16px;margin:0 0 14px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
@@ -24,11 +25,13 @@ std::string page_html(Lang l, std::string_view title, std::string_view body, std
     std::string other = l == Lang::en ? "fr" : "en";
     std::string h = "<!doctype html><html lang=\"";
     h += lang_code(l);
-    h += "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">";
-    h += "<meta name=\"robots\" content=\"noindex\"><title>" + html_escape(title) + "</title><style>" + kStyle +
-         "</style></head><body><header><strong>" + (brand.empty() ? std::string(tr(l, "Mon modem", "My modem")) : html_escape(brand)) + "</strong><a id=\"lang\" href=\"" +
-         html_escape(self) + "?lang=" + other + "\">" + (l == Lang::en ? "Français" : "English") +
-         "</a></header><main>";
+    h += "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+         "content=\"width=device-width,initial-scale=1\">";
+    h += "<meta name=\"robots\" content=\"noindex\"><title>" + html_escape(title) + "</title><style>" +
+         kStyle + "</style></head><body><header><strong>" +
+         (brand.empty() ? std::string(tr(l, "Mon modem", "My modem")) : html_escape(brand)) +
+         "</strong><a id=\"lang\" href=\"" + html_escape(self) + "?lang=" + other + "\">" +
+         (l == Lang::en ? "Français" : "English") + "</a></header><main>";
     h += body;
     h += "</main>";
     if (!script.empty()) {
@@ -46,9 +49,10 @@ net::Response html_response(int status, std::string body, const net::Request& re
     r.headers.push_back({"Referrer-Policy", "no-referrer"});
     r.headers.push_back({"X-Content-Type-Options", "nosniff"});
     r.headers.push_back({"X-Frame-Options", "DENY"});
-    r.headers.push_back({"Content-Security-Policy",
-                         "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; "
-                         "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"});
+    r.headers.push_back(
+        {"Content-Security-Policy",
+         "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; "
+         "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"});
     if (auto q = req.query_value("lang"); q && (*q == "fr" || *q == "en"))
         r.headers.push_back({"Set-Cookie", "qr_lang=" + *q + "; Path=/; Max-Age=31536000; SameSite=Lax"});
     return r;
@@ -62,49 +66,59 @@ net::Response redirect(std::string location) {
 }
 
 std::string not_found_page(Lang l, std::string_view self) {
-    return page_html(l, tr(l, "Page introuvable", "Page not found"),
-                     std::string("<div class=\"card\"><h1>") + tr(l, "Page introuvable", "Page not found") + "</h1><p>" +
-                         tr(l, "Cette adresse ne correspond à aucun autocollant de modem. Vérifiez le code QR ou "
-                               "l’adresse saisie.",
-                            "This address does not match any modem sticker. Check the QR code or the address you "
-                            "typed.") +
-                         "</p></div>",
-                     self);
+    return page_html(
+        l, tr(l, "Page introuvable", "Page not found"),
+        std::string("<div class=\"card\"><h1>") + tr(l, "Page introuvable", "Page not found") + "</h1><p>" +
+            tr(l,
+               "Cette adresse ne correspond à aucun autocollant de modem. Vérifiez le code QR ou "
+               "l’adresse saisie.",
+               "This address does not match any modem sticker. Check the QR code or the address you "
+               "typed.") +
+            "</p></div>",
+        self);
 }
 
 std::string message_page(Lang l, std::string_view title, std::string_view text, std::string_view back,
                          std::string_view back_label, std::string_view self) {
-    std::string b = "<div class=\"card\"><h1>" + html_escape(title) + "</h1><p id=\"message\">" + html_escape(text) + "</p>";
-    if (!back.empty()) b += "<a class=\"btn\" href=\"" + html_escape(back) + "\">" + html_escape(back_label) + "</a>";
+    std::string b = "<div class=\"card\"><h1>" + html_escape(title) + "</h1><p id=\"message\">" +
+                    html_escape(text) + "</p>";
+    if (!back.empty())
+        b += "<a class=\"btn\" href=\"" + html_escape(back) + "\">" + html_escape(back_label) + "</a>";
     b += "</div>";
     return page_html(l, title, b, self);
 }
 
 std::string customer_start_page(Lang l, const std::string& mac) {
     std::string self = "/q/" + mac;
-    std::string b = std::string("<div class=\"card\"><h1>") + tr(l, "Diagnostic de votre modem", "Your modem check-up") +
-                    "</h1><p>" +
-                    tr(l, "Pour protéger vos informations, nous envoyons un code à 6 chiffres par SMS au numéro "
-                          "de mobile inscrit à votre dossier pour ce modem.",
-                       "To protect your information, we text a 6-digit code to the mobile number on file for this "
-                       "modem.") +
-                    "</p><form method=\"post\" action=\"" + self + "/code\"><button id=\"send\" type=\"submit\">" +
-                    tr(l, "M’envoyer un code", "Text me a code") + "</button></form><p class=\"muted\">" +
-                    tr(l, "Technicien ? Ouvrez d’abord votre lien personnel.",
-                       "Technician? Open your personal link first.") +
-                    "</p></div>";
+    std::string b =
+        std::string("<div class=\"card\"><h1>") + tr(l, "Diagnostic de votre modem", "Your modem check-up") +
+        "</h1><p>" +
+        tr(l,
+           "Pour protéger vos informations, nous envoyons un code à 6 chiffres par SMS au numéro "
+           "de mobile inscrit à votre dossier pour ce modem.",
+           "To protect your information, we text a 6-digit code to the mobile number on file for this "
+           "modem.") +
+        "</p><form method=\"post\" action=\"" + self + "/code\"><button id=\"send\" type=\"submit\">" +
+        tr(l, "M’envoyer un code", "Text me a code") + "</button></form><p class=\"muted\">" +
+        tr(l, "Technicien ? Ouvrez d’abord votre lien personnel.",
+           "Technician? Open your personal link first.") +
+        "</p></div>";
     return page_html(l, tr(l, "Diagnostic de votre modem", "Your modem check-up"), b, self);
 }
 
-std::string customer_code_page(Lang l, const std::string& mac, const std::string& masked, std::string_view error) {
+std::string customer_code_page(Lang l, const std::string& mac, const std::string& masked,
+                               std::string_view error) {
     std::string self = "/q/" + mac + "/verify";
-    std::string b = std::string("<div class=\"card\"><h1>") + tr(l, "Entrez votre code", "Enter your code") + "</h1><p id=\"sent\">" +
-                    tr(l, "Un code a été envoyé au numéro se terminant par ", "A code was sent to the number ending in ") +
+    std::string b = std::string("<div class=\"card\"><h1>") + tr(l, "Entrez votre code", "Enter your code") +
+                    "</h1><p id=\"sent\">" +
+                    tr(l, "Un code a été envoyé au numéro se terminant par ",
+                       "A code was sent to the number ending in ") +
                     "<strong>" + html_escape(masked) + "</strong>. " +
                     tr(l, "Il est valide 10 minutes.", "It is valid for 10 minutes.") + "</p>";
     if (!error.empty()) b += "<p class=\"err\" id=\"error\">" + html_escape(error) + "</p>";
     b += "<form method=\"post\" action=\"" + self +
-         "\"><input id=\"code\" name=\"code\" type=\"text\" inputmode=\"numeric\" autocomplete=\"one-time-code\" "
+         "\"><input id=\"code\" name=\"code\" type=\"text\" inputmode=\"numeric\" "
+         "autocomplete=\"one-time-code\" "
          "maxlength=\"9\" required><button id=\"verify\" type=\"submit\">" +
          tr(l, "Valider", "Verify") + "</button></form></div><form method=\"post\" action=\"/q/" + mac +
          "/code\"><button class=\"secondary\" id=\"resend\" type=\"submit\">" +
@@ -114,42 +128,59 @@ std::string customer_code_page(Lang l, const std::string& mac, const std::string
 
 std::string customer_portal_page(Lang l, const std::string& mac) {
     std::string self = "/q/" + mac + "/portal";
-    std::string b = std::string("<h1>") + tr(l, "Mon modem", "My modem") +
-                    "</h1><div class=\"card\" id=\"state\"><p id=\"loading\">" + tr(l, "Chargement…", "Loading…") +
-                    "</p><div id=\"failed\" class=\"hidden\"><p class=\"err\">" +
-                    tr(l, "Impossible de lire l’état du modem pour le moment.", "Could not read the modem's state right now.") +
-                    "</p><button id=\"retry\" class=\"secondary\">" + tr(l, "Réessayer", "Try again") +
-                    "</button></div><div id=\"data\" class=\"hidden\"><div class=\"row\"><span>" +
-                    tr(l, "État", "Status") + "</span><span id=\"online\" class=\"pill\"></span></div><p id=\"reason\" class=\"muted\"></p>"
-                    "<div class=\"row\"><span>" + tr(l, "Signal de la fibre", "Fibre signal") +
-                    "</span><strong id=\"optical\"></strong></div><div class=\"row\"><span>" +
-                    tr(l, "Dernier test de vitesse", "Last speed test") + "</span><span id=\"speed\"></span></div></div></div>"
-                    "<div class=\"card\"><h2>" + tr(l, "Appareils Wi-Fi", "Wi-Fi devices") + "</h2><div id=\"nodes\"></div></div>"
-                    "<div class=\"card\"><button id=\"restart\" class=\"danger\">" + tr(l, "Redémarrer mon modem", "Restart my modem") +
-                    "</button><div id=\"confirm\" class=\"hidden\"><p>" +
-                    tr(l, "Internet sera coupé 2 à 3 minutes. Redémarrer maintenant ?",
-                       "Internet will be down for 2 to 3 minutes. Restart now?") +
-                    "</p><button id=\"confirm-yes\" class=\"danger\">" + tr(l, "Oui, redémarrer", "Yes, restart") +
-                    "</button><p></p><button id=\"confirm-no\" class=\"secondary\">" + tr(l, "Annuler", "Cancel") +
-                    "</button></div><p id=\"restart-result\"></p></div>";
+    std::string b =
+        std::string("<h1>") + tr(l, "Mon modem", "My modem") +
+        "</h1><div class=\"card\" id=\"state\"><p id=\"loading\">" + tr(l, "Chargement…", "Loading…") +
+        "</p><div id=\"failed\" class=\"hidden\"><p class=\"err\">" +
+        tr(l, "Impossible de lire l’état du modem pour le moment.",
+           "Could not read the modem's state right now.") +
+        "</p><button id=\"retry\" class=\"secondary\">" + tr(l, "Réessayer", "Try again") +
+        "</button></div><div id=\"data\" class=\"hidden\"><div class=\"row\"><span>" +
+        tr(l, "État", "Status") +
+        "</span><span id=\"online\" class=\"pill\"></span></div><p id=\"reason\" class=\"muted\"></p>"
+        "<div class=\"row\"><span>" +
+        tr(l, "Signal de la fibre", "Fibre signal") +
+        "</span><strong id=\"optical\"></strong></div><div class=\"row\"><span>" +
+        tr(l, "Dernier test de vitesse", "Last speed test") +
+        "</span><span id=\"speed\"></span></div></div></div>"
+        "<div class=\"card\"><h2>" +
+        tr(l, "Appareils Wi-Fi", "Wi-Fi devices") +
+        "</h2><div id=\"nodes\"></div></div>"
+        "<div class=\"card\"><button id=\"restart\" class=\"danger\">" +
+        tr(l, "Redémarrer mon modem", "Restart my modem") +
+        "</button><div id=\"confirm\" class=\"hidden\"><p>" +
+        tr(l, "Internet sera coupé 2 à 3 minutes. Redémarrer maintenant ?",
+           "Internet will be down for 2 to 3 minutes. Restart now?") +
+        "</p><button id=\"confirm-yes\" class=\"danger\">" + tr(l, "Oui, redémarrer", "Yes, restart") +
+        "</button><p></p><button id=\"confirm-no\" class=\"secondary\">" + tr(l, "Annuler", "Cancel") +
+        "</button></div><p id=\"restart-result\"></p></div>";
     // The words the script shows, in the page's language.
-    std::string words = std::string("{online:'") + tr(l, "En ligne", "Online") + "',offline:'" + tr(l, "Hors ligne", "Offline") +
-                        "',excellent:'" + tr(l, "excellent", "excellent") + "',good:'" + tr(l, "bon", "good") + "',weak:'" +
-                        tr(l, "faible", "weak") + "',unknown:'" + tr(l, "inconnu", "unknown") + "',gradeGood:'" +
-                        tr(l, "bon", "good") + "',gradeWarning:'" + tr(l, "faible (à surveiller)", "low (to watch)") +
-                        "',gradeCritical:'" + tr(l, "très faible", "very low") + "',gradeTooHigh:'" +
-                        tr(l, "trop fort", "too strong") + "',gradeUnknown:'" + tr(l, "non mesuré", "not measured") +
-                        "',powerOff:'" + tr(l, "Le modem semble éteint ou sans courant.", "The modem seems to be switched off or without power.") +
-                        "',fibre:'" + tr(l, "Le signal de la fibre est perdu : vérifiez le câble de fibre ; sinon appelez-nous.",
-                                          "The fibre signal is lost: check the fibre cable; otherwise call us.") +
-                        "',otherReason:'" + tr(l, "Le modem ne répond pas.", "The modem is not answering.") +
-                        "',unnamed:'" + tr(l, "appareil sans nom", "unnamed device") + "',pending:'" + tr(l, "pas encore disponible", "not available yet") + "',none:'" +
-                        tr(l, "Aucun appareil connecté en Wi-Fi.", "No device on Wi-Fi.") + "',restarting:'" +
-                        tr(l, "Redémarrage demandé. Le modem revient d’ici 2 à 3 minutes.", "Restart requested. The modem will be back within 2 to 3 minutes.") +
-                        "',tooSoon:'" + tr(l, "Un redémarrage a déjà été demandé. Réessayez dans ", "A restart was already requested. Try again in ") +
-                        "',minutes:'" + tr(l, " min.", " min.") + "',restartFailed:'" +
-                        tr(l, "Le redémarrage n’a pas pu être demandé. Réessayez plus tard.", "The restart could not be requested. Try again later.") +
-                        "'}";
+    std::string words =
+        std::string("{online:'") + tr(l, "En ligne", "Online") + "',offline:'" +
+        tr(l, "Hors ligne", "Offline") + "',excellent:'" + tr(l, "excellent", "excellent") + "',good:'" +
+        tr(l, "bon", "good") + "',weak:'" + tr(l, "faible", "weak") + "',unknown:'" +
+        tr(l, "inconnu", "unknown") + "',gradeGood:'" + tr(l, "bon", "good") + "',gradeWarning:'" +
+        tr(l, "faible (à surveiller)", "low (to watch)") + "',gradeCritical:'" +
+        tr(l, "très faible", "very low") + "',gradeTooHigh:'" + tr(l, "trop fort", "too strong") +
+        "',gradeUnknown:'" + tr(l, "non mesuré", "not measured") + "',powerOff:'" +
+        tr(l, "Le modem semble éteint ou sans courant.",
+           "The modem seems to be switched off or without power.") +
+        "',fibre:'" +
+        tr(l, "Le signal de la fibre est perdu : vérifiez le câble de fibre ; sinon appelez-nous.",
+           "The fibre signal is lost: check the fibre cable; otherwise call us.") +
+        "',otherReason:'" + tr(l, "Le modem ne répond pas.", "The modem is not answering.") + "',unnamed:'" +
+        tr(l, "appareil sans nom", "unnamed device") + "',pending:'" +
+        tr(l, "pas encore disponible", "not available yet") + "',none:'" +
+        tr(l, "Aucun appareil connecté en Wi-Fi.", "No device on Wi-Fi.") + "',restarting:'" +
+        tr(l, "Redémarrage demandé. Le modem revient d’ici 2 à 3 minutes.",
+           "Restart requested. The modem will be back within 2 to 3 minutes.") +
+        "',tooSoon:'" +
+        tr(l, "Un redémarrage a déjà été demandé. Réessayez dans ",
+           "A restart was already requested. Try again in ") +
+        "',minutes:'" + tr(l, " min.", " min.") + "',restartFailed:'" +
+        tr(l, "Le redémarrage n’a pas pu être demandé. Réessayez plus tard.",
+           "The restart could not be requested. Try again later.") +
+        "'}";
     std::string script = "const W=" + words + ";const base='/q/" + mac + R"(';
 const $=id=>document.getElementById(id);
 function show(d){$('loading').classList.add('hidden');$('failed').classList.add('hidden');$('data').classList.remove('hidden');

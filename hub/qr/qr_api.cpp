@@ -15,7 +15,9 @@
 namespace cpe::hub::qr {
 
 namespace {
-int64_t now_ms() { return sources::wall_clock_ms(); }
+int64_t now_ms() {
+    return sources::wall_clock_ms();
+}
 
 std::string env(const char* name) {
     const char* v = std::getenv(name);
@@ -36,7 +38,8 @@ struct Reader {
         for (const cJSON* c = obj->child; c; c = c->next) {
             bool known = false;
             for (const char* k : keys) known = known || (c->string && std::string(c->string) == k);
-            if (!known) return bad(where.empty() ? std::string(c->string) : where + "." + c->string, "unknown field");
+            if (!known)
+                return bad(where.empty() ? std::string(c->string) : where + "." + c->string, "unknown field");
         }
         return Status();
     }
@@ -47,12 +50,15 @@ struct Reader {
         out = cJSON_IsTrue(c);
         return Status();
     }
-    Status uint(const cJSON* obj, const char* key, const std::string& where, unsigned& out, unsigned lo, unsigned hi) const {
+    Status uint(const cJSON* obj, const char* key, const std::string& where, unsigned& out, unsigned lo,
+                unsigned hi) const {
         const cJSON* c = cJSON_GetObjectItemCaseSensitive(obj, key);
         if (!c) return Status();
-        if (!cJSON_IsNumber(c) || c->valuedouble != static_cast<double>(static_cast<long long>(c->valuedouble)) ||
+        if (!cJSON_IsNumber(c) ||
+            c->valuedouble != static_cast<double>(static_cast<long long>(c->valuedouble)) ||
             c->valuedouble < lo || c->valuedouble > hi)
-            return bad(where + key, "expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
+            return bad(where + key,
+                       "expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
         out = static_cast<unsigned>(c->valuedouble);
         return Status();
     }
@@ -63,7 +69,8 @@ struct Reader {
         out = c->valuestring;
         return Status();
     }
-    Status strings(const cJSON* obj, const char* key, const std::string& where, std::vector<std::string>& out) const {
+    Status strings(const cJSON* obj, const char* key, const std::string& where,
+                   std::vector<std::string>& out) const {
         const cJSON* c = cJSON_GetObjectItemCaseSensitive(obj, key);
         if (!c) return Status();
         if (!cJSON_IsArray(c)) return bad(where + key, "expected an array of strings");
@@ -81,8 +88,8 @@ struct Reader {
     }
 };
 
-#define QR_TRY(expr)                          \
-    do {                                      \
+#define QR_TRY(expr)                                     \
+    do {                                                 \
         if (auto _st = (expr); !_st) return _st.error(); \
     } while (0)
 }  // namespace
@@ -95,8 +102,10 @@ Result<QrConfig> parse_qr_config(std::string_view text, std::string_view what) {
     const cJSON* qr = cJSON_GetObjectItemCaseSensitive(doc->get(), "qr");
     if (qr) {
         if (!cJSON_IsObject(qr)) return r.bad("", "expected an object");
-        QR_TRY(r.only(qr, "", {"enabled", "cookie_secure", "otp", "customer_session_s", "tech_session_s", "token_days",
-                               "restart_min_interval_s", "public_url", "hub_url", "budget_ms", "sms", "customer_sso"}));
+        QR_TRY(
+            r.only(qr, "",
+                   {"enabled", "cookie_secure", "otp", "customer_session_s", "tech_session_s", "token_days",
+                    "restart_min_interval_s", "public_url", "hub_url", "budget_ms", "sms", "customer_sso"}));
         QR_TRY(r.boolean(qr, "enabled", "", c.enabled));
         QR_TRY(r.boolean(qr, "cookie_secure", "", c.cookie_secure));
         QR_TRY(r.uint(qr, "customer_session_s", "", c.customer_session_s, 60, 86400));
@@ -110,8 +119,9 @@ Result<QrConfig> parse_qr_config(std::string_view text, std::string_view what) {
         QR_TRY(r.str(qr, "hub_url", "", c.hub_url));
         Status st;
         if (const cJSON* o = r.object(qr, "otp", "", st)) {
-            QR_TRY(r.only(o, "otp", {"ttl_s", "max_tries", "per_mac_per_hour", "per_phone_per_day", "per_address_per_hour",
-                                     "global_per_day"}));
+            QR_TRY(r.only(o, "otp",
+                          {"ttl_s", "max_tries", "per_mac_per_hour", "per_phone_per_day",
+                           "per_address_per_hour", "global_per_day"}));
             QR_TRY(r.uint(o, "ttl_s", "otp.", c.otp.ttl_s, 60, 3600));
             QR_TRY(r.uint(o, "max_tries", "otp.", c.otp.max_tries, 1, 10));
             QR_TRY(r.uint(o, "per_mac_per_hour", "otp.", c.otp.per_mac_per_hour, 1, 100));
@@ -133,12 +143,15 @@ Result<QrConfig> parse_qr_config(std::string_view text, std::string_view what) {
             QR_TRY(r.strings(s, "trusted_proxies", "customer_sso.", c.customer_sso.trusted_proxies));
             QR_TRY(r.str(s, "header", "customer_sso.", c.customer_sso.header));
             QR_TRY(r.str(s, "field", "customer_sso.", c.customer_sso.field));
-            for (auto& ch : c.customer_sso.header) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            for (auto& ch : c.customer_sso.header)
+                ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
             // Only headers the HTTP server captures (net::HttpServerOptions::capture_headers of the hub).
-            if (c.customer_sso.header != "x-authentik-email" && c.customer_sso.header != "x-authentik-username" &&
-                c.customer_sso.header != "x-authentik-uid")
-                return r.bad("customer_sso.header", "expected x-authentik-email, x-authentik-username or x-authentik-uid");
-            if (c.customer_sso.field.empty()) return r.bad("customer_sso.field", "expected a Customer field name");
+            if (c.customer_sso.header != "x-authentik-email" &&
+                c.customer_sso.header != "x-authentik-username" && c.customer_sso.header != "x-authentik-uid")
+                return r.bad("customer_sso.header",
+                             "expected x-authentik-email, x-authentik-username or x-authentik-uid");
+            if (c.customer_sso.field.empty())
+                return r.bad("customer_sso.field", "expected a Customer field name");
         }
         QR_TRY(st);
     }
@@ -159,7 +172,8 @@ Result<QrConfig> qr_config_from_file(const std::string& path) {
     return parse_qr_config(ss.str(), path);
 }
 
-QrApi::QrApi(app::Hub& hub, QrConfig config, const api::DevicesConfig& devices, std::unique_ptr<QrStore> store)
+QrApi::QrApi(app::Hub& hub, QrConfig config, const api::DevicesConfig& devices,
+             std::unique_ptr<QrStore> store)
     : hub_(hub),
       config_(std::move(config)),
       api_access_(devices.access),
@@ -168,7 +182,8 @@ QrApi::QrApi(app::Hub& hub, QrConfig config, const api::DevicesConfig& devices, 
       store_(std::move(store)),
       http_(hub.loop()),
       sms_(http_, config_.sms) {
-    staff_access_.service_token.clear();  // on /q/ only the SSO headers make a technician, never a bearer token
+    staff_access_.service_token
+        .clear();  // on /q/ only the SSO headers make a technician, never a bearer token
     staff_access_.protected_prefixes = {"/q"};
     api_access_.protected_prefixes = {"/qr"};
     if (devices.erpnext.url.empty()) {
@@ -180,7 +195,8 @@ QrApi::QrApi(app::Hub& hub, QrConfig config, const api::DevicesConfig& devices, 
         o.budget_ms = devices.erpnext.budget_ms;
         auto creds = sources::parse_erp_token(devices.erpnext.token, "ERP_SERVICE_TOKEN");
         if (creds) o.credentials = *creds;
-        writer_ = std::make_unique<ErpWriter>(http_, devices.erpnext.url, o.credentials, devices.erpnext.budget_ms);
+        writer_ =
+            std::make_unique<ErpWriter>(http_, devices.erpnext.url, o.credentials, devices.erpnext.budget_ms);
         erp_ = std::make_unique<sources::ErpNextClient>(hub.loop(), http_, std::move(o));
     }
     if (config_.session_key.empty()) {
@@ -215,7 +231,8 @@ void QrApi::start() {
     hub_.route("DELETE", "/qr/tokens/:id", bind(&QrApi::delete_token));
 }
 
-// ---- who is asking -----------------------------------------------------------------------------------------
+// ---- who is asking
+// -----------------------------------------------------------------------------------------
 
 QrApi::Viewer QrApi::viewer(const net::Request& req, const std::string& mac) {
     Viewer v;
@@ -241,7 +258,8 @@ QrApi::Viewer QrApi::viewer(const net::Request& req, const std::string& mac) {
         }
     }
     if (auto c = cookie_value(cookies, "qr_c")) {
-        if (auto s = verify_session(config_.session_key, *c, now_ms()); s && s->kind == 'c' && s->mac == mac) {
+        if (auto s = verify_session(config_.session_key, *c, now_ms());
+            s && s->kind == 'c' && s->mac == mac) {
             v.kind = Viewer::customer;
             v.who = s->subject;
             return v;
@@ -250,7 +268,8 @@ QrApi::Viewer QrApi::viewer(const net::Request& req, const std::string& mac) {
     return v;
 }
 
-// ---- data --------------------------------------------------------------------------------------------------
+// ---- data
+// --------------------------------------------------------------------------------------------------
 
 void QrApi::hub_call(const std::string& method, const std::string& path, std::string body,
                      std::function<void(Result<net::HttpResponse>)> done) {
@@ -272,7 +291,8 @@ void QrApi::hub_call(const std::string& method, const std::string& path, std::st
     http_.request(std::move(r), std::move(done));
 }
 
-void QrApi::device_data(const std::string& mac, bool with_hosts, std::function<void(std::shared_ptr<DeviceData>)> done) {
+void QrApi::device_data(const std::string& mac, bool with_hosts,
+                        std::function<void(std::shared_ptr<DeviceData>)> done) {
     auto d = std::make_shared<DeviceData>();
     if (!erp_) {
         d->erp_error = erp_error_;
@@ -280,59 +300,63 @@ void QrApi::device_data(const std::string& mac, bool with_hosts, std::function<v
         return;
     }
     std::weak_ptr<int> alive = alive_;
-    erp_->subscriber_by_mac(colon_mac(mac), [this, alive, d, with_hosts, done](sources::Fetched<sources::ErpSubscriber> f) {
-        if (alive.expired()) return;
-        if (!f.ok()) {
-            d->erp_error = f.provenance.error;
-            done(d);
-            return;
-        }
-        d->erp_ok = true;
-        d->sub = std::move(f.value);
-        d->known = !d->sub.equipment.empty();
-        if (!d->known) {
-            done(d);
-            return;
-        }
-        std::string serial;
-        for (char c : d->sub.equipment.front().serial_number)
-            if (!std::isspace(static_cast<unsigned char>(c))) serial += c;
-        hub_call("GET", "/devices/lookup?serial=" + pct_encode(serial), "",
-                 [this, alive, d, with_hosts, done](Result<net::HttpResponse> r) {
-                     if (alive.expired()) return;
-                     if (!r) {
-                         d->view_error = r.error().message;
-                         done(d);
-                         return;
-                     }
-                     auto doc = json::parse(r->body, "device view");
-                     if (r->status != 200 || !doc) {
-                         d->view_error = "device API: HTTP " + std::to_string(r->status);
-                         done(d);
-                         return;
-                     }
-                     d->view = std::move(doc).value();
-                     auto id = json::opt_string(d->view.get(), "id");
-                     if (!with_hosts || !id) {
-                         done(d);
-                         return;
-                     }
-                     hub_call("GET", "/devices/" + pct_encode(*id) + "/hosts", "",
-                              [alive, d, done](Result<net::HttpResponse> h) {
-                                  if (alive.expired()) return;
-                                  if (h && h->status == 200)
-                                      if (auto hd = json::parse(h->body, "hosts"); hd) d->hosts = std::move(hd).value();
-                                  done(d);
-                              });
-                 });
-    });
+    erp_->subscriber_by_mac(
+        colon_mac(mac), [this, alive, d, with_hosts, done](sources::Fetched<sources::ErpSubscriber> f) {
+            if (alive.expired()) return;
+            if (!f.ok()) {
+                d->erp_error = f.provenance.error;
+                done(d);
+                return;
+            }
+            d->erp_ok = true;
+            d->sub = std::move(f.value);
+            d->known = !d->sub.equipment.empty();
+            if (!d->known) {
+                done(d);
+                return;
+            }
+            std::string serial;
+            for (char c : d->sub.equipment.front().serial_number)
+                if (!std::isspace(static_cast<unsigned char>(c))) serial += c;
+            hub_call("GET", "/devices/lookup?serial=" + pct_encode(serial), "",
+                     [this, alive, d, with_hosts, done](Result<net::HttpResponse> r) {
+                         if (alive.expired()) return;
+                         if (!r) {
+                             d->view_error = r.error().message;
+                             done(d);
+                             return;
+                         }
+                         auto doc = json::parse(r->body, "device view");
+                         if (r->status != 200 || !doc) {
+                             d->view_error = "device API: HTTP " + std::to_string(r->status);
+                             done(d);
+                             return;
+                         }
+                         d->view = std::move(doc).value();
+                         auto id = json::opt_string(d->view.get(), "id");
+                         if (!with_hosts || !id) {
+                             done(d);
+                             return;
+                         }
+                         hub_call("GET", "/devices/" + pct_encode(*id) + "/hosts", "",
+                                  [alive, d, done](Result<net::HttpResponse> h) {
+                                      if (alive.expired()) return;
+                                      if (h && h->status == 200)
+                                          if (auto hd = json::parse(h->body, "hosts"); hd)
+                                              d->hosts = std::move(hd).value();
+                                      done(d);
+                                  });
+                     });
+        });
 }
 
-// ---- customer pages ----------------------------------------------------------------------------------------
+// ---- customer pages
+// ----------------------------------------------------------------------------------------
 
 namespace {
 // The canonical path for a MAC typed another way (the session cookie's Path is /q/<bare mac>).
-bool canonical_or_redirect(const net::Request& req, const std::string& mac, const std::string& rest, const net::Responder& res) {
+bool canonical_or_redirect(const net::Request& req, const std::string& mac, const std::string& rest,
+                           const net::Responder& res) {
     if (req.param("mac") == mac) return true;
     res.send(redirect("/q/" + mac + rest));
     return false;
@@ -349,26 +373,30 @@ void QrApi::page_q(const net::Request& req, net::Responder res) {
     if (v.kind == Viewer::customer) return res.send(redirect("/q/" + *mac + "/portal"));
     auto sso = customer_sso_identity(req, config_.customer_sso.trusted_proxies, config_.customer_sso.header);
     if (!sso || !erp_) return res.send(html_response(200, customer_start_page(l, *mac), req));
-    // A customer signed in through the customer SSO: no code when that identity owns the device (its Customer's
-    // field equals it); otherwise the same start page as anyone.
+    // A customer signed in through the customer SSO: no code when that identity owns the device (its
+    // Customer's field equals it); otherwise the same start page as anyone.
     std::weak_ptr<int> alive = alive_;
-    erp_->subscriber_by_mac(colon_mac(*mac), [this, alive, req, res, l, mac = *mac, id = *sso](sources::Fetched<sources::ErpSubscriber> f) {
+    erp_->subscriber_by_mac(colon_mac(*mac), [this, alive, req, res, l, mac = *mac,
+                                              id = *sso](sources::Fetched<sources::ErpSubscriber> f) {
         if (alive.expired()) return;
         auto start = [&] { res.send(html_response(200, customer_start_page(l, mac), req)); };
         if (!f.ok() || !f.value.customer) return start();
-        erp_->get(erp_->fields().customer.doctype, f.value.customer->name,
-                  [this, alive, req, res, l, mac, id](sources::Fetched<std::optional<sources::FrappeRecord>> c) {
-            if (alive.expired()) return;
-            if (!c.ok() || !c.value || !sso_owns((*c.value)[config_.customer_sso.field], id))
-                return res.send(html_response(200, customer_start_page(l, mac), req));
-            Session s{'c', "sso", mac, now_ms() + int64_t{config_.customer_session_s} * 1000};
-            net::Response r = redirect("/q/" + mac + "/portal");
-            r.headers.push_back({"Set-Cookie", "qr_c=" + sign_session(config_.session_key, s) + "; Path=/q/" + mac +
-                                                   "; Max-Age=" + std::to_string(config_.customer_session_s) +
-                                                   "; HttpOnly; SameSite=Strict" + (config_.cookie_secure ? "; Secure" : "")});
-            LOG_INFO("qr", "/q/%s: customer signed in through the customer SSO", mac.c_str());
-            res.send(std::move(r));
-        });
+        erp_->get(
+            erp_->fields().customer.doctype, f.value.customer->name,
+            [this, alive, req, res, l, mac, id](sources::Fetched<std::optional<sources::FrappeRecord>> c) {
+                if (alive.expired()) return;
+                if (!c.ok() || !c.value || !sso_owns((*c.value)[config_.customer_sso.field], id))
+                    return res.send(html_response(200, customer_start_page(l, mac), req));
+                Session s{'c', "sso", mac, now_ms() + int64_t{config_.customer_session_s} * 1000};
+                net::Response r = redirect("/q/" + mac + "/portal");
+                r.headers.push_back(
+                    {"Set-Cookie", "qr_c=" + sign_session(config_.session_key, s) + "; Path=/q/" + mac +
+                                       "; Max-Age=" + std::to_string(config_.customer_session_s) +
+                                       "; HttpOnly; SameSite=Strict" +
+                                       (config_.cookie_secure ? "; Secure" : "")});
+                LOG_INFO("qr", "/q/%s: customer signed in through the customer SSO", mac.c_str());
+                res.send(std::move(r));
+            });
     });
 }
 
@@ -381,13 +409,18 @@ void QrApi::post_code(const net::Request& req, net::Responder res) {
     // By value: it also runs from the asynchronous callbacks below, after this function returned.
     auto refuse = [req, res, l, self](const Refusal& why) {
         std::string wait = std::to_string((why.retry_after_s + 59) / 60);
-        std::string text = why.limit == "locked"
-                               ? std::string(tr(l, "Trop d’essais pour ce code. Vous pourrez demander un nouveau code dans ",
-                                                "Too many tries for this code. You can ask for a new code in ")) + wait + " min."
-                               : std::string(tr(l, "Trop de codes ont été demandés. Réessayez dans ",
-                                                "Too many codes were asked for. Try again in ")) + wait + " min.";
-        net::Response r = html_response(429, message_page(l, tr(l, "Veuillez patienter", "Please wait"), text, self,
-                                                          tr(l, "Retour", "Back"), self), req);
+        std::string text =
+            why.limit == "locked"
+                ? std::string(tr(l, "Trop d’essais pour ce code. Vous pourrez demander un nouveau code dans ",
+                                 "Too many tries for this code. You can ask for a new code in ")) +
+                      wait + " min."
+                : std::string(tr(l, "Trop de codes ont été demandés. Réessayez dans ",
+                                 "Too many codes were asked for. Try again in ")) +
+                      wait + " min.";
+        net::Response r = html_response(429,
+                                        message_page(l, tr(l, "Veuillez patienter", "Please wait"), text,
+                                                     self, tr(l, "Retour", "Back"), self),
+                                        req);
         r.headers.push_back({"Retry-After", std::to_string(why.retry_after_s)});
         res.send(std::move(r));
     };
@@ -395,68 +428,90 @@ void QrApi::post_code(const net::Request& req, net::Responder res) {
     auto pre = store_->may_send(*mac, "", address, now_ms());
     if (!pre) {
         LOG_ERROR("qr", "%s", pre.error().message.c_str());
-        return res.send(html_response(500, message_page(l, tr(l, "Erreur", "Error"), tr(l, "Réessayez plus tard.", "Try again later."), self, tr(l, "Retour", "Back"), self), req));
+        return res.send(html_response(
+            500,
+            message_page(l, tr(l, "Erreur", "Error"), tr(l, "Réessayez plus tard.", "Try again later."), self,
+                         tr(l, "Retour", "Back"), self),
+            req));
     }
     if (*pre) return refuse(**pre);
     if (sending_.count(*mac)) return refuse(Refusal{"mac", 10});
     sending_.insert(*mac);
     std::weak_ptr<int> alive = alive_;
-    device_data(*mac, false, [this, alive, req, res, l, mac = *mac, self, address, refuse](std::shared_ptr<DeviceData> d) {
-        if (alive.expired()) return;
-        auto later = [&](const char* why) {
-            sending_.erase(mac);
-            LOG_WARN("qr", "/q/%s: no code sent: %s", mac.c_str(), why);
-            res.send(html_response(503, message_page(l, tr(l, "Service momentanément indisponible", "Service temporarily unavailable"),
-                                                     tr(l, "Nous ne pouvons pas vous envoyer de code pour le moment. Réessayez un peu plus tard ; aucun code n’a été envoyé.",
-                                                        "We cannot send you a code right now. Please try again a little later; no code was sent."),
-                                                     self, tr(l, "Réessayer", "Try again"), self), req));
-        };
-        if (!d->erp_ok) return later(d->erp_error.c_str());
-        std::optional<std::string> phone;
-        if (d->known && d->sub.customer) phone = e164(d->sub.customer->mobile_no);
-        if (!phone) {
-            // Unknown device (or no usable phone): the same next page as for a known one, with stable digits derived
-            // from the MAC, and no SMS. The code stored can never match (a random hash).
-            std::string h = hmac_sha256(config_.session_key, "decoy:" + mac);
-            std::string masked = "\u2022\u2022" + std::to_string(static_cast<unsigned char>(h[0]) % 10) +
-                                 std::to_string(static_cast<unsigned char>(h[1]) % 10);
-            auto rnd = random_bytes(32);
-            auto st = store_->record_send(mac, "", address, hex(rnd ? *rnd : h), masked, now_ms());
-            sending_.erase(mac);
-            if (!st) LOG_ERROR("qr", "%s", st.error().message.c_str());
-            return res.send(redirect(self + "/verify"));
-        }
-        auto limit = store_->may_send(mac, *phone, address, now_ms());
-        if (!limit || *limit) {
-            sending_.erase(mac);
-            if (!limit) return later(limit.error().message.c_str());
-            return refuse(**limit);
-        }
-        auto code = random_code();
-        if (!code) return later(code.error().message.c_str());
-        std::string body = std::string(tr(l, "Votre code pour le diagnostic de votre modem : ", "Your modem check-up code: ")) + *code +
-                           tr(l, " (valide 10 min). Ne le communiquez à personne.", " (valid 10 min). Do not share it.");
-        std::string hash = hex(hmac_sha256(config_.session_key, mac + ":" + *code));
-        std::string masked = mask_phone(*phone);
-        sms_.send(*phone, body, [this, alive, req, res, l, mac, self, address, phone = *phone, hash, masked](Result<SmsSent> s) {
+    device_data(
+        *mac, false,
+        [this, alive, req, res, l, mac = *mac, self, address, refuse](std::shared_ptr<DeviceData> d) {
             if (alive.expired()) return;
-            sending_.erase(mac);
-            if (!s) {
-                LOG_WARN("qr", "/q/%s: SMS not sent: %s", mac.c_str(), s.error().message.c_str());
-                return res.send(html_response(
+            auto later = [&](const char* why) {
+                sending_.erase(mac);
+                LOG_WARN("qr", "/q/%s: no code sent: %s", mac.c_str(), why);
+                res.send(html_response(
                     503,
-                    message_page(l, tr(l, "SMS non envoyé", "Text message not sent"),
-                                 tr(l, "Nous n’avons pas pu envoyer le SMS pour le moment. Aucun code n’a été utilisé : réessayez dans quelques minutes.",
-                                    "We could not send the text message right now. No code was used: try again in a few minutes."),
-                                 self, tr(l, "Réessayer", "Try again"), self),
+                    message_page(
+                        l, tr(l, "Service momentanément indisponible", "Service temporarily unavailable"),
+                        tr(l,
+                           "Nous ne pouvons pas vous envoyer de code pour le moment. Réessayez un peu plus "
+                           "tard ; aucun code n’a été envoyé.",
+                           "We cannot send you a code right now. Please try again a little later; no code "
+                           "was sent."),
+                        self, tr(l, "Réessayer", "Try again"), self),
                     req));
+            };
+            if (!d->erp_ok) return later(d->erp_error.c_str());
+            std::optional<std::string> phone;
+            if (d->known && d->sub.customer) phone = e164(d->sub.customer->mobile_no);
+            if (!phone) {
+                // Unknown device (or no usable phone): the same next page as for a known one, with stable
+                // digits derived from the MAC, and no SMS. The code stored can never match (a random hash).
+                std::string h = hmac_sha256(config_.session_key, "decoy:" + mac);
+                std::string masked = "\u2022\u2022" + std::to_string(static_cast<unsigned char>(h[0]) % 10) +
+                                     std::to_string(static_cast<unsigned char>(h[1]) % 10);
+                auto rnd = random_bytes(32);
+                auto st = store_->record_send(mac, "", address, hex(rnd ? *rnd : h), masked, now_ms());
+                sending_.erase(mac);
+                if (!st) LOG_ERROR("qr", "%s", st.error().message.c_str());
+                return res.send(redirect(self + "/verify"));
             }
-            if (auto st = store_->record_send(mac, phone, address, hash, masked, now_ms()); !st)
-                LOG_ERROR("qr", "%s", st.error().message.c_str());
-            LOG_INFO("qr", "/q/%s: code sent (%s)", mac.c_str(), s->sid.c_str());
-            res.send(redirect(self + "/verify"));
+            auto limit = store_->may_send(mac, *phone, address, now_ms());
+            if (!limit || *limit) {
+                sending_.erase(mac);
+                if (!limit) return later(limit.error().message.c_str());
+                return refuse(**limit);
+            }
+            auto code = random_code();
+            if (!code) return later(code.error().message.c_str());
+            std::string body =
+                std::string(
+                    tr(l, "Votre code pour le diagnostic de votre modem : ", "Your modem check-up code: ")) +
+                *code +
+                tr(l, " (valide 10 min). Ne le communiquez à personne.", " (valid 10 min). Do not share it.");
+            std::string hash = hex(hmac_sha256(config_.session_key, mac + ":" + *code));
+            std::string masked = mask_phone(*phone);
+            sms_.send(*phone, body,
+                      [this, alive, req, res, l, mac, self, address, phone = *phone, hash,
+                       masked](Result<SmsSent> s) {
+                          if (alive.expired()) return;
+                          sending_.erase(mac);
+                          if (!s) {
+                              LOG_WARN("qr", "/q/%s: SMS not sent: %s", mac.c_str(),
+                                       s.error().message.c_str());
+                              return res.send(html_response(
+                                  503,
+                                  message_page(l, tr(l, "SMS non envoyé", "Text message not sent"),
+                                               tr(l,
+                                                  "Nous n’avons pas pu envoyer le SMS pour le moment. Aucun "
+                                                  "code n’a été utilisé : réessayez dans quelques minutes.",
+                                                  "We could not send the text message right now. No code was "
+                                                  "used: try again in a few minutes."),
+                                               self, tr(l, "Réessayer", "Try again"), self),
+                                  req));
+                          }
+                          if (auto st = store_->record_send(mac, phone, address, hash, masked, now_ms()); !st)
+                              LOG_ERROR("qr", "%s", st.error().message.c_str());
+                          LOG_INFO("qr", "/q/%s: code sent (%s)", mac.c_str(), s->sid.c_str());
+                          res.send(redirect(self + "/verify"));
+                      });
         });
-    });
 }
 
 void QrApi::page_verify(const net::Request& req, net::Responder res) {
@@ -479,37 +534,45 @@ void QrApi::post_verify(const net::Request& req, net::Responder res) {
     std::string typed = req.body.size() <= 4096 ? form_value(req.body, "code").value_or("") : "";
     auto code = parse_code(typed);
     if (!code)
-        return res.send(html_response(400, customer_code_page(l, *mac, (*p)->masked,
-                                                              tr(l, "Le code a 6 chiffres.", "The code has 6 digits.")), req));
+        return res.send(
+            html_response(400,
+                          customer_code_page(l, *mac, (*p)->masked,
+                                             tr(l, "Le code a 6 chiffres.", "The code has 6 digits.")),
+                          req));
     auto v = store_->verify(*mac, hex(hmac_sha256(config_.session_key, *mac + ":" + *code)), now_ms());
     if (!v) {
         LOG_ERROR("qr", "%s", v.error().message.c_str());
-        return res.send(html_response(500, customer_code_page(l, *mac, (*p)->masked, tr(l, "Réessayez.", "Try again.")), req));
+        return res.send(html_response(
+            500, customer_code_page(l, *mac, (*p)->masked, tr(l, "Réessayez.", "Try again.")), req));
     }
     switch (v->verdict) {
         case Verdict::ok: {
             Session s{'c', "otp", *mac, now_ms() + int64_t{config_.customer_session_s} * 1000};
             net::Response r = redirect(self + "/portal");
-            r.headers.push_back({"Set-Cookie", "qr_c=" + sign_session(config_.session_key, s) + "; Path=" + self +
+            r.headers.push_back({"Set-Cookie", "qr_c=" + sign_session(config_.session_key, s) +
+                                                   "; Path=" + self +
                                                    "; Max-Age=" + std::to_string(config_.customer_session_s) +
-                                                   "; HttpOnly; SameSite=Strict" + (config_.cookie_secure ? "; Secure" : "")});
+                                                   "; HttpOnly; SameSite=Strict" +
+                                                   (config_.cookie_secure ? "; Secure" : "")});
             LOG_INFO("qr", "/q/%s: customer signed in with a code", mac->c_str());
             return res.send(std::move(r));
         }
         case Verdict::wrong:
             return res.send(html_response(
                 401,
-                customer_code_page(l, *mac, (*p)->masked,
-                                   std::string(tr(l, "Code incorrect. Essais restants : ", "Wrong code. Tries left: ")) +
-                                       std::to_string(v->tries_left)),
+                customer_code_page(
+                    l, *mac, (*p)->masked,
+                    std::string(tr(l, "Code incorrect. Essais restants : ", "Wrong code. Tries left: ")) +
+                        std::to_string(v->tries_left)),
                 req));
         case Verdict::locked:
             return res.send(html_response(
                 429,
-                customer_code_page(l, *mac, (*p)->masked,
-                                   std::string(tr(l, "Trop d’essais : ce code est bloqué. Demandez un nouveau code dans ",
-                                                  "Too many tries: this code is locked. Ask for a new code in ")) +
-                                       std::to_string((v->wait_s + 59) / 60) + " min."),
+                customer_code_page(
+                    l, *mac, (*p)->masked,
+                    std::string(tr(l, "Trop d’essais : ce code est bloqué. Demandez un nouveau code dans ",
+                                   "Too many tries: this code is locked. Ask for a new code in ")) +
+                        std::to_string((v->wait_s + 59) / 60) + " min."),
                 req));
         case Verdict::expired:
         case Verdict::none:
@@ -531,7 +594,8 @@ void QrApi::get_status(const net::Request& req, net::Responder res) {
     if (!mac) return res.error(404, "not a sticker MAC");
     if (viewer(req, *mac).kind != Viewer::customer) return res.error(401, "sign in with a code first");
     device_data(*mac, true, [res](std::shared_ptr<DeviceData> d) {
-        if (!d->erp_ok || !d->known || !d->view) return res.error(503, "the modem's state cannot be read right now");
+        if (!d->erp_ok || !d->known || !d->view)
+            return res.error(503, "the modem's state cannot be read right now");
         // Only what the customer may see: no account, no OLT, no ids, no addresses.
         const cJSON* v = d->view.get();
         auto out = json::make_object();
@@ -565,7 +629,8 @@ void QrApi::get_status(const net::Request& req, net::Responder res) {
             auto c = json::make_object();
             json::add_string(c.get(), "name", json::opt_string(h, "name").value_or(""));
             const cJSON* sig = cJSON_GetObjectItemCaseSensitive(h, "signal");
-            json::add_string(c.get(), "signal", cJSON_IsNumber(sig) ? signal_grade(sig->valuedouble) : "unknown");
+            json::add_string(c.get(), "signal",
+                             cJSON_IsNumber(sig) ? signal_grade(sig->valuedouble) : "unknown");
             json::add_string(c.get(), "band", band);
             json::append(it->second.get(), std::move(c));
         }
@@ -589,8 +654,9 @@ void QrApi::post_restart(const net::Request& req, net::Responder res) {
     auto wait = store_->hit("restart:" + *mac, int64_t{config_.restart_min_interval_s} * 1000, 1, now_ms());
     if (!wait) return res.error(500, "restart limit could not be read");
     if (*wait) {
-        net::Response r = net::Response::json(429, "{\"error\":\"a restart was asked for recently\",\"status\":429,\"retryAfterS\":" +
-                                                       std::to_string(**wait) + "}");
+        net::Response r = net::Response::json(
+            429, "{\"error\":\"a restart was asked for recently\",\"status\":429,\"retryAfterS\":" +
+                     std::to_string(**wait) + "}");
         r.headers.push_back({"Retry-After", std::to_string(**wait)});
         return res.send(std::move(r));
     }
@@ -603,7 +669,8 @@ void QrApi::post_restart(const net::Request& req, net::Responder res) {
                  [res, mac](Result<net::HttpResponse> r) {
                      if (!r) return res.error(503, "the restart could not be asked for");
                      LOG_INFO("qr", "/q/%s: customer restart: HTTP %ld", mac.c_str(), r->status);
-                     if (r->status == 200 || r->status == 202) return res.json(202, "{\"status\":\"restarting\"}");
+                     if (r->status == 200 || r->status == 202)
+                         return res.json(202, "{\"status\":\"restarting\"}");
                      res.error(r->status == 409 ? 409 : 503, "the modem could not be restarted now");
                  });
     });
@@ -613,8 +680,10 @@ Result<std::unique_ptr<QrApi>> install(app::Hub& hub, QrConfig config, const api
     for (const auto& p : config.customer_sso.trusted_proxies)
         for (const auto& staff : devices.access.trusted_proxies)
             if (p == staff)
-                return make_error(Errc::invalid_argument, "qr.customer_sso.trusted_proxies: " + p +
-                                                              " is also a staff proxy (access.trusted_proxies): the two lists must be separate");
+                return make_error(
+                    Errc::invalid_argument,
+                    "qr.customer_sso.trusted_proxies: " + p +
+                        " is also a staff proxy (access.trusted_proxies): the two lists must be separate");
     auto store = QrStore::open(hub.config().store.path, config.otp);
     if (!store) return store.error();
     auto api = std::make_unique<QrApi>(hub, std::move(config), devices, std::move(store).value());

@@ -3,8 +3,8 @@
 // from the trusted proxy): the device, its customer and location, open Dispatch Jobs, bind and install check.
 //
 // Wiring (hub/main.cpp, after the device API's config is read and before Hub::start):
-//   auto qrc = cpe::hub::qr::qr_config_from_file(config_path);   // the hub config's "qr" section + environment
-//   auto qr = cpe::hub::qr::install(**hub, std::move(qrc).value(), devices_config);
+//   auto qrc = cpe::hub::qr::qr_config_from_file(config_path);   // the hub config's "qr" section +
+//   environment auto qr = cpe::hub::qr::install(**hub, std::move(qrc).value(), devices_config);
 // Loop thread only.
 #pragma once
 
@@ -33,26 +33,28 @@ struct QrConfig {
     OtpLimits otp;
     unsigned customer_session_s = 3600;
     unsigned tech_session_s = 12 * 3600;
-    unsigned token_days = 30;            // a token link's default lifetime
+    unsigned token_days = 30;               // a token link's default lifetime
     unsigned restart_min_interval_s = 600;  // customer restarts per device: one per this many seconds
-    std::string public_url;              // https://hub.example.net: the /t/ links issued say it ("" = path only)
-    std::string hub_url;                 // the hub's own API for the consolidated view ("" = http://127.0.0.1:<http.port>)
-    uint64_t budget_ms = 9000;           // a page's data (ERPNext + the device API) within this
-    SmsOptions sms;                      // sms.url from the file; account, token, sender from the environment
-    std::string session_key;             // QR_SESSION_KEY (≥ 32 characters); random per start when unset
-    struct CustomerSso {                 // a second trusted proxy list: the customer portal's SSO
+    std::string public_url;  // https://hub.example.net: the /t/ links issued say it ("" = path only)
+    std::string hub_url;  // the hub's own API for the consolidated view ("" = http://127.0.0.1:<http.port>)
+    uint64_t budget_ms = 9000;  // a page's data (ERPNext + the device API) within this
+    SmsOptions sms;             // sms.url from the file; account, token, sender from the environment
+    std::string session_key;    // QR_SESSION_KEY (≥ 32 characters); random per start when unset
+    struct CustomerSso {        // a second trusted proxy list: the customer portal's SSO
         std::vector<std::string> trusted_proxies;
-        std::string header = "x-authentik-email";  // one the HTTP server captures: x-authentik-email/-username/-uid
-        std::string field = "email_id";            // the Customer field that must equal the identity
+        std::string header =
+            "x-authentik-email";         // one the HTTP server captures: x-authentik-email/-username/-uid
+        std::string field = "email_id";  // the Customer field that must equal the identity
     } customer_sso;
 };
 
-// The "qr" member of a hub configuration text (every key checked; absent = defaults, enabled), then the environment.
+// The "qr" member of a hub configuration text (every key checked; absent = defaults, enabled), then the
+// environment.
 Result<QrConfig> parse_qr_config(std::string_view text, std::string_view what);
 Result<QrConfig> qr_config_from_file(const std::string& path);
 
 class QrApi {
-public:
+  public:
     QrApi(app::Hub& hub, QrConfig config, const api::DevicesConfig& devices, std::unique_ptr<QrStore> store);
     ~QrApi();
     QrApi(const QrApi&) = delete;
@@ -62,7 +64,7 @@ public:
 
     struct Viewer;  // who asks: a technician, a customer of one device, or nobody yet
 
-private:
+  private:
     Viewer viewer(const net::Request& req, const std::string& mac);
     void page_q(const net::Request& req, net::Responder res);
     void post_code(const net::Request& req, net::Responder res);
@@ -79,20 +81,22 @@ private:
     void post_bind(const net::Request& req, net::Responder res);
     void post_check(const net::Request& req, net::Responder res);
 
-    // The device behind a sticker: ERPNext (MAC → equipment → location → customer), then the hub's consolidated
-    // view by the equipment's serial. `view` null when the device API could not give it (`error` says why).
+    // The device behind a sticker: ERPNext (MAC → equipment → location → customer), then the hub's
+    // consolidated view by the equipment's serial. `view` null when the device API could not give it (`error`
+    // says why).
     struct DeviceData;
-    void device_data(const std::string& mac, bool with_hosts, std::function<void(std::shared_ptr<DeviceData>)> done);
+    void device_data(const std::string& mac, bool with_hosts,
+                     std::function<void(std::shared_ptr<DeviceData>)> done);
     void hub_call(const std::string& method, const std::string& path, std::string body,
                   std::function<void(Result<net::HttpResponse>)> done);
 
     // The technician's bind: `job`'s location gets this device (created, updated, or moved with `move`).
-    void bind(const net::Request& req, const std::string& mac, const Viewer& tech, const std::string& job, bool move,
-              const std::string& serial, net::Responder res);
+    void bind(const net::Request& req, const std::string& mac, const Viewer& tech, const std::string& job,
+              bool move, const std::string& serial, net::Responder res);
 
     app::Hub& hub_;
     QrConfig config_;
-    api::AccessConfig api_access_;    // /qr/tokens: the device API's access rules (service token or staff SSO)
+    api::AccessConfig api_access_;  // /qr/tokens: the device API's access rules (service token or staff SSO)
     api::AccessConfig staff_access_;  // /q/: staff SSO headers only
     std::string service_token_;
     std::unique_ptr<QrStore> store_;
@@ -100,7 +104,7 @@ private:
     SmsClient sms_;
     std::unique_ptr<sources::ErpNextClient> erp_;
     std::unique_ptr<ErpWriter> writer_;
-    std::string erp_error_;  // why ERPNext is off ("" = configured)
+    std::string erp_error_;          // why ERPNext is off ("" = configured)
     std::set<std::string> sending_;  // MACs with an SMS in flight: a second request waits for the first
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };

@@ -12,8 +12,12 @@
 namespace cpe::hub::qr {
 
 namespace {
-bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+bool is_hex(char c) {
+    return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+}
+char lower(char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
 }  // namespace
 
 std::optional<std::string> parse_sticker_mac(std::string_view text) {
@@ -128,15 +132,16 @@ Result<std::string> random_code() {
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
     unsigned char out[32];
-    mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), reinterpret_cast<const unsigned char*>(key.data()),
-                    key.size(), reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);
+    mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256),
+                    reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                    reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);
     return std::string(reinterpret_cast<char*>(out), sizeof out);
 }
 
 std::string sha256_hex(std::string_view data) {
     unsigned char out[32];
-    mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), reinterpret_cast<const unsigned char*>(data.data()),
-               data.size(), out);
+    mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256),
+               reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);
     return hex(std::string_view(reinterpret_cast<char*>(out), sizeof out));
 }
 
@@ -158,7 +163,8 @@ std::string base64url(std::string_view raw) {
     std::string out;
     size_t i = 0;
     for (; i + 2 < raw.size(); i += 3) {
-        uint32_t v = (uint32_t(uint8_t(raw[i])) << 16) | (uint32_t(uint8_t(raw[i + 1])) << 8) | uint8_t(raw[i + 2]);
+        uint32_t v =
+            (uint32_t(uint8_t(raw[i])) << 16) | (uint32_t(uint8_t(raw[i + 1])) << 8) | uint8_t(raw[i + 2]);
         for (int s = 18; s >= 0; s -= 6) out += kB64[(v >> s) & 63];
     }
     if (raw.size() - i == 1) {
@@ -262,7 +268,8 @@ std::optional<std::string> e164(std::string_view phone) {
             return std::nullopt;
         }
     }
-    if (!plus && digits.size() == 10) digits = "1" + digits;  // NANP without country code (sim: the operator's region)
+    if (!plus && digits.size() == 10)
+        digits = "1" + digits;  // NANP without country code (sim: the operator's region)
     if (digits.size() < 8 || digits.size() > 15 || digits[0] == '0') return std::nullopt;
     return "+" + digits;
 }
@@ -295,7 +302,9 @@ Lang page_lang(const net::Request& request) {
     return Lang::fr;
 }
 
-const char* lang_code(Lang lang) { return lang == Lang::en ? "en" : "fr"; }
+const char* lang_code(Lang lang) {
+    return lang == Lang::en ? "en" : "fr";
+}
 
 const char* signal_grade(double dbm) {
     if (dbm >= -60) return "excellent";
@@ -308,18 +317,30 @@ std::string html_escape(std::string_view text) {
     out.reserve(text.size());
     for (char c : text) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
 }
 
-std::optional<std::string> customer_sso_identity(const net::Request& request, const std::vector<std::string>& proxies,
+std::optional<std::string> customer_sso_identity(const net::Request& request,
+                                                 const std::vector<std::string>& proxies,
                                                  const std::string& header) {
     std::string peer = api::normalize_peer(request.peer);
     bool trusted = false;

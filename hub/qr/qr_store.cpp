@@ -35,7 +35,9 @@ CREATE TABLE IF NOT EXISTS qr_tech_token (
 );
 )";
 
-int64_t secs_until(int64_t end_ms, int64_t now_ms) { return std::max<int64_t>(1, (end_ms - now_ms + 999) / 1000); }
+int64_t secs_until(int64_t end_ms, int64_t now_ms) {
+    return std::max<int64_t>(1, (end_ms - now_ms + 999) / 1000);
+}
 }  // namespace
 
 Result<std::unique_ptr<QrStore>> QrStore::open(const std::string& path, OtpLimits limits) {
@@ -45,7 +47,8 @@ Result<std::unique_ptr<QrStore>> QrStore::open(const std::string& path, OtpLimit
     return std::unique_ptr<QrStore>(new QrStore(std::move(db).value(), limits));
 }
 
-Result<int64_t> QrStore::count(const std::string& key, int64_t window_ms, int64_t now_ms, int64_t* window_end) {
+Result<int64_t> QrStore::count(const std::string& key, int64_t window_ms, int64_t now_ms,
+                               int64_t* window_end) {
     auto q = db_.prepare("SELECT window_start_ms, count FROM qr_rate WHERE key = ?1");
     if (!q) return q.error();
     q->bind(1, key);
@@ -64,13 +67,15 @@ Status QrStore::bump(const std::string& key, int64_t window_ms, int64_t now_ms) 
         "INSERT INTO qr_rate(key, window_start_ms, count) VALUES(?1, ?2, 1) "
         "ON CONFLICT(key) DO UPDATE SET "
         "count = CASE WHEN ?2 >= window_start_ms + ?3 OR ?2 < window_start_ms THEN 1 ELSE count + 1 END, "
-        "window_start_ms = CASE WHEN ?2 >= window_start_ms + ?3 OR ?2 < window_start_ms THEN ?2 ELSE window_start_ms END");
+        "window_start_ms = CASE WHEN ?2 >= window_start_ms + ?3 OR ?2 < window_start_ms THEN ?2 ELSE "
+        "window_start_ms END");
     if (!q) return q.error();
     q->bind(1, key).bind(2, now_ms).bind(3, window_ms);
     return q->run();
 }
 
-Result<std::optional<int64_t>> QrStore::hit(const std::string& key, int64_t window_ms, unsigned limit, int64_t now_ms) {
+Result<std::optional<int64_t>> QrStore::hit(const std::string& key, int64_t window_ms, unsigned limit,
+                                            int64_t now_ms) {
     int64_t end = 0;
     auto n = count(key, window_ms, now_ms, &end);
     if (!n) return n.error();
@@ -110,7 +115,8 @@ Result<std::optional<Refusal>> QrStore::may_send(const std::string& mac, const s
 }
 
 Status QrStore::purge(int64_t now_ms) {
-    // Windows last a day at most, codes ten minutes (a locked one until it expires): older rows count for nothing.
+    // Windows last a day at most, codes ten minutes (a locked one until it expires): older rows count for
+    // nothing.
     auto q = db_.prepare("DELETE FROM qr_rate WHERE window_start_ms < ?1");
     if (!q) return q.error();
     q->bind(1, now_ms - kDay);
@@ -138,7 +144,11 @@ Status QrStore::record_send(const std::string& mac, const std::string& phone, co
             "INSERT OR REPLACE INTO qr_otp(mac, code_hash, masked, created_ms, expires_ms, tries) "
             "VALUES(?1, ?2, ?3, ?4, ?5, 0)");
         if (!q) return q.error();
-        q->bind(1, mac).bind(2, code_hash).bind(3, masked).bind(4, now_ms).bind(5, now_ms + int64_t{limits_.ttl_s} * 1000);
+        q->bind(1, mac)
+            .bind(2, code_hash)
+            .bind(3, masked)
+            .bind(4, now_ms)
+            .bind(5, now_ms + int64_t{limits_.ttl_s} * 1000);
         return q->run();
     });
 }
@@ -201,9 +211,15 @@ Result<VerifyResult> QrStore::verify(const std::string& mac, const std::string& 
 
 Status QrStore::add_token(const TechToken& t, const std::string& token_hash) {
     auto q = db_.prepare(
-        "INSERT INTO qr_tech_token(id, token_hash, tech, created_by, created_ms, expires_ms) VALUES(?1,?2,?3,?4,?5,?6)");
+        "INSERT INTO qr_tech_token(id, token_hash, tech, created_by, created_ms, expires_ms) "
+        "VALUES(?1,?2,?3,?4,?5,?6)");
     if (!q) return q.error();
-    q->bind(1, t.id).bind(2, token_hash).bind(3, t.tech).bind(4, t.created_by).bind(5, t.created_ms).bind(6, t.expires_ms);
+    q->bind(1, t.id)
+        .bind(2, token_hash)
+        .bind(3, t.tech)
+        .bind(4, t.created_by)
+        .bind(5, t.created_ms)
+        .bind(6, t.expires_ms);
     return q->run();
 }
 

@@ -1,6 +1,6 @@
-// What the /q/ flow must keep across a hub restart, in new tables of the hub's SQLite file (a second connection
-// to store.path; WAL): one-time codes (hashed, with their tries), fixed-window rate-limit counters, and the
-// technicians' token links (hashed). docs/qr.md "Storage". Loop thread only.
+// What the /q/ flow must keep across a hub restart, in new tables of the hub's SQLite file (a second
+// connection to store.path; WAL): one-time codes (hashed, with their tries), fixed-window rate-limit
+// counters, and the technicians' token links (hashed). docs/qr.md "Storage". Loop thread only.
 #pragma once
 
 #include <cstdint>
@@ -15,12 +15,12 @@
 namespace cpe::hub::qr {
 
 struct OtpLimits {
-    unsigned ttl_s = 600;               // a code lives 10 minutes
-    unsigned max_tries = 5;             // wrong tries per code; the 6th is refused, even with the right code
-    unsigned per_mac_per_hour = 3;      // new codes per device per hour
-    unsigned per_phone_per_day = 5;     // SMS per phone number per day
-    unsigned per_address_per_hour = 10; // new codes per client address per hour
-    unsigned global_per_day = 500;      // SMS per day, the whole hub (against SMS pumping)
+    unsigned ttl_s = 600;                // a code lives 10 minutes
+    unsigned max_tries = 5;              // wrong tries per code; the 6th is refused, even with the right code
+    unsigned per_mac_per_hour = 3;       // new codes per device per hour
+    unsigned per_phone_per_day = 5;      // SMS per phone number per day
+    unsigned per_address_per_hour = 10;  // new codes per client address per hour
+    unsigned global_per_day = 500;       // SMS per day, the whole hub (against SMS pumping)
 };
 
 // Why a new code is refused, and for how long (seconds until the window that refused it ends).
@@ -48,7 +48,7 @@ struct TechToken {
 };
 
 class QrStore {
-public:
+  public:
     static Result<std::unique_ptr<QrStore>> open(const std::string& path, OtpLimits limits);
 
     const OtpLimits& limits() const { return limits_; }
@@ -57,8 +57,8 @@ public:
     // refused now? Counts nothing.
     Result<std::optional<Refusal>> may_send(const std::string& mac, const std::string& phone,
                                             const std::string& address, int64_t now_ms);
-    // A code went out (or, for an unknown device, the same page was shown): counts it in each window and stores
-    // the code's hash, replacing the device's earlier code.
+    // A code went out (or, for an unknown device, the same page was shown): counts it in each window and
+    // stores the code's hash, replacing the device's earlier code.
     Status record_send(const std::string& mac, const std::string& phone, const std::string& address,
                        const std::string& code_hash, const std::string& masked, int64_t now_ms);
     Result<std::optional<PendingCode>> pending(const std::string& mac, int64_t now_ms);
@@ -68,10 +68,12 @@ public:
 
     // A generic fixed-window counter: counts one hit of `key`; the seconds to wait when it is over `limit`
     // (the hit is then not counted), else nullopt.
-    Result<std::optional<int64_t>> hit(const std::string& key, int64_t window_ms, unsigned limit, int64_t now_ms);
+    Result<std::optional<int64_t>> hit(const std::string& key, int64_t window_ms, unsigned limit,
+                                       int64_t now_ms);
 
-    // Drops the counters of windows that ended (every window is at most a day) and expired codes, so the tables stay
-    // bounded whatever the number of devices and addresses seen. record_send runs it at most once an hour.
+    // Drops the counters of windows that ended (every window is at most a day) and expired codes, so the
+    // tables stay bounded whatever the number of devices and addresses seen. record_send runs it at most once
+    // an hour.
     Status purge(int64_t now_ms);
 
     // Technicians' token links: only the SHA-256 of the token is kept.
@@ -81,7 +83,7 @@ public:
     Result<bool> revoke_token(const std::string& id, int64_t now_ms);
     Result<std::vector<TechToken>> tokens();
 
-private:
+  private:
     QrStore(store::Db db, OtpLimits limits) : db_(std::move(db)), limits_(limits) {}
     Result<int64_t> count(const std::string& key, int64_t window_ms, int64_t now_ms, int64_t* window_end);
     Status bump(const std::string& key, int64_t window_ms, int64_t now_ms);

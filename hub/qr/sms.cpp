@@ -30,9 +30,12 @@ std::string basic(std::string_view user, std::string_view pass) {
 }
 }  // namespace
 
-void SmsClient::send(const std::string& to, const std::string& body, std::function<void(Result<SmsSent>)> done) {
+void SmsClient::send(const std::string& to, const std::string& body,
+                     std::function<void(Result<SmsSent>)> done) {
     if (!configured()) {
-        done(make_error(Errc::unavailable, "SMS provider not configured (QR_TWILIO_ACCOUNT_SID, QR_TWILIO_AUTH_TOKEN, QR_TWILIO_FROM)"));
+        done(make_error(
+            Errc::unavailable,
+            "SMS provider not configured (QR_TWILIO_ACCOUNT_SID, QR_TWILIO_AUTH_TOKEN, QR_TWILIO_FROM)"));
         return;
     }
     net::HttpRequest req;

@@ -26,18 +26,20 @@ struct SmsSent {
 
 // The provider's error, in words for logs: "Twilio 429 (20429): Too Many Requests"; never the credentials.
 class SmsClient {
-public:
+  public:
     SmsClient(net::HttpClient& http, SmsOptions options) : http_(http), options_(std::move(options)) {}
-    bool configured() const { return !options_.account_sid.empty() && !options_.auth_token.empty() && !options_.from.empty(); }
+    bool configured() const {
+        return !options_.account_sid.empty() && !options_.auth_token.empty() && !options_.from.empty();
+    }
     void send(const std::string& to, const std::string& body, std::function<void(Result<SmsSent>)> done);
 
-private:
+  private:
     net::HttpClient& http_;
     SmsOptions options_;
 };
 
-// Percent-encodes everything but RFC 3986 unreserved characters (a space → %20): query values, path segments and
-// form values alike.
+// Percent-encodes everything but RFC 3986 unreserved characters (a space → %20): query values, path segments
+// and form values alike.
 std::string pct_encode(std::string_view text);
 
 }  // namespace cpe::hub::qr

@@ -14,9 +14,13 @@
 namespace cpe::hub::qr {
 
 namespace {
-int64_t now_ms() { return sources::wall_clock_ms(); }
+int64_t now_ms() {
+    return sources::wall_clock_ms();
+}
 
-std::string e(std::string_view s) { return html_escape(s); }
+std::string e(std::string_view s) {
+    return html_escape(s);
+}
 
 // "2026-12-06 20:10:00" (UTC), as Frappe's Datetime fields are written.
 std::string frappe_datetime(int64_t ms) {
@@ -48,24 +52,31 @@ const char* verdict_words(Lang l, const std::string& v) {
 }
 
 std::string erp_unreachable_page(Lang l, const std::string& self, const std::string& why) {
-    std::string b = std::string("<div class=\"card\"><h1 id=\"erp-down\">") + tr(l, "ERPNext injoignable", "ERPNext unreachable") +
-                    "</h1><p>" + tr(l, "Les données de l’appareil ne peuvent pas être lues pour le moment.", "The device's records cannot be read right now.") +
-                    "</p><p class=\"muted\">" + e(why) + "</p><a class=\"btn\" id=\"retry\" href=\"" + e(self) + "\">" +
-                    tr(l, "Réessayer", "Retry") + "</a></div>";
-    return page_html(l, tr(l, "ERPNext injoignable", "ERPNext unreachable"), b, self, "", tr(l, "Technicien", "Technician"));
+    std::string b = std::string("<div class=\"card\"><h1 id=\"erp-down\">") +
+                    tr(l, "ERPNext injoignable", "ERPNext unreachable") + "</h1><p>" +
+                    tr(l, "Les données de l’appareil ne peuvent pas être lues pour le moment.",
+                       "The device's records cannot be read right now.") +
+                    "</p><p class=\"muted\">" + e(why) + "</p><a class=\"btn\" id=\"retry\" href=\"" +
+                    e(self) + "\">" + tr(l, "Réessayer", "Retry") + "</a></div>";
+    return page_html(l, tr(l, "ERPNext injoignable", "ERPNext unreachable"), b, self, "",
+                     tr(l, "Technicien", "Technician"));
 }
 }  // namespace
 
-// ---- token links ---------------------------------------------------------------------------------------------
+// ---- token links
+// ---------------------------------------------------------------------------------------------
 
 void QrApi::post_token(const net::Request& req, net::Responder res) {
     api::Principal who;
     if (auto refused = api::check_access(api_access_, req, &who)) return res.send(*refused);
     auto doc = json::parse(req.body, "request body");
-    if (!doc || !cJSON_IsObject(doc->get())) return res.send(json_error(400, "body: expected a JSON object {\"tech\": …}"));
+    if (!doc || !cJSON_IsObject(doc->get()))
+        return res.send(json_error(400, "body: expected a JSON object {\"tech\": …}"));
     auto tech = json::opt_string(doc->get(), "tech").value_or("");
     bool tech_ok = !tech.empty() && tech.size() <= 64;
-    for (char c : tech) tech_ok = tech_ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '@');
+    for (char c : tech)
+        tech_ok = tech_ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+                              c == '.' || c == '@');
     if (!tech_ok) return res.send(json_error(400, "tech: 1 to 64 characters of A-Z a-z 0-9 - _ . @"));
     int64_t days = json::opt_int(doc->get(), "days").value_or(config_.token_days);
     if (days < 1 || days > 366) return res.send(json_error(400, "days: expected 1..366"));
@@ -74,8 +85,10 @@ void QrApi::post_token(const net::Request& req, net::Responder res) {
     if (!raw || !idr) return res.send(json_error(500, "no randomness from the kernel"));
     std::string token = base64url(*raw);
     TechToken t{"tok_" + hex(*idr), tech, who.who, now_ms(), now_ms() + days * 86'400'000, 0};
-    if (auto st = store_->add_token(t, sha256_hex(token)); !st) return res.send(json_error(500, st.error().message));
-    LOG_INFO("qr", "token link %s issued for technician %s by %s", t.id.c_str(), tech.c_str(), who.who.c_str());
+    if (auto st = store_->add_token(t, sha256_hex(token)); !st)
+        return res.send(json_error(500, st.error().message));
+    LOG_INFO("qr", "token link %s issued for technician %s by %s", t.id.c_str(), tech.c_str(),
+             who.who.c_str());
     auto out = json::make_object();
     json::add_string(out.get(), "id", t.id);
     json::add_string(out.get(), "tech", tech);
@@ -121,33 +134,47 @@ void QrApi::delete_token(const net::Request& req, net::Responder res) {
 void QrApi::page_token(const net::Request& req, net::Responder res) {
     Lang l = page_lang(req);
     const std::string& token = req.param("token");
-    auto t = token.size() <= 128 ? store_->token_by_hash(sha256_hex(token), now_ms()) : Result<std::optional<TechToken>>(std::optional<TechToken>());
+    auto t = token.size() <= 128 ? store_->token_by_hash(sha256_hex(token), now_ms())
+                                 : Result<std::optional<TechToken>>(std::optional<TechToken>());
     if (!t || !*t) {
         // The same answer for an unknown, expired or revoked link.
-        return res.send(html_response(404, message_page(l, tr(l, "Lien invalide", "Link not valid"),
-                                                        tr(l, "Ce lien de technicien n’est pas valide (expiré ou révoqué). Demandez-en un nouveau.",
-                                                           "This technician link is not valid (expired or revoked). Ask for a new one."),
-                                                        "", "", "/t/-"), req));
+        return res.send(html_response(
+            404,
+            message_page(
+                l, tr(l, "Lien invalide", "Link not valid"),
+                tr(l, "Ce lien de technicien n’est pas valide (expiré ou révoqué). Demandez-en un nouveau.",
+                   "This technician link is not valid (expired or revoked). Ask for a new one."),
+                "", "", "/t/-"),
+            req));
     }
     const TechToken& tok = **t;
     int64_t exp = std::min<int64_t>(tok.expires_ms, now_ms() + int64_t{config_.tech_session_s} * 1000);
     Session s{'t', tok.id, "", exp};
-    std::string b = std::string("<div class=\"card\"><h1 id=\"tech-ready\">") + tr(l, "Bonjour", "Hello") + " " + e(tok.tech) + "</h1><p>" +
-                    tr(l, "Ce téléphone est connecté comme technicien. Scannez l’autocollant d’un modem avec l’appareil photo.",
+    std::string b = std::string("<div class=\"card\"><h1 id=\"tech-ready\">") + tr(l, "Bonjour", "Hello") +
+                    " " + e(tok.tech) + "</h1><p>" +
+                    tr(l,
+                       "Ce téléphone est connecté comme technicien. Scannez l’autocollant d’un modem avec "
+                       "l’appareil photo.",
                        "This phone is signed in as a technician. Scan a modem's sticker with the camera.") +
                     "</p></div>";
     // The page's own URL holds the token: never in a Referer (html_response: no-referrer), never cached.
-    net::Response r = html_response(200, page_html(l, tr(l, "Technicien", "Technician"), b, "/t/" + token, "", tr(l, "Technicien", "Technician")), req);
-    r.headers.push_back({"Set-Cookie", "qr_t=" + sign_session(config_.session_key, s) + "; Path=/; Max-Age=" +
-                                           std::to_string((exp - now_ms()) / 1000) + "; HttpOnly; SameSite=Strict" +
+    net::Response r = html_response(200,
+                                    page_html(l, tr(l, "Technicien", "Technician"), b, "/t/" + token, "",
+                                              tr(l, "Technicien", "Technician")),
+                                    req);
+    r.headers.push_back({"Set-Cookie", "qr_t=" + sign_session(config_.session_key, s) +
+                                           "; Path=/; Max-Age=" + std::to_string((exp - now_ms()) / 1000) +
+                                           "; HttpOnly; SameSite=Strict" +
                                            (config_.cookie_secure ? "; Secure" : "")});
     LOG_INFO("qr", "technician %s signed in with token link %s", tok.tech.c_str(), tok.id.c_str());
     res.send(std::move(r));
 }
 
-// ---- the tech view ---------------------------------------------------------------------------------------------
+// ---- the tech view
+// ---------------------------------------------------------------------------------------------
 
-void QrApi::tech_page(const net::Request& req, const std::string& mac, const Viewer& tech, net::Responder res) {
+void QrApi::tech_page(const net::Request& req, const std::string& mac, const Viewer& tech,
+                      net::Responder res) {
     Lang l = page_lang(req);
     const std::string self = "/q/" + mac;
     std::weak_ptr<int> alive = alive_;
@@ -162,92 +189,137 @@ void QrApi::tech_page(const net::Request& req, const std::string& mac, const Vie
         else if (!tech.tech_id.empty())
             f.add("technician", "=", tech.tech_id);
         f.add_in("status", {"Open", "Scheduled", "In Progress"});
-        auto render = [req, res, l, mac, self, tech, d](std::vector<sources::FrappeRecord> jobs, std::string jobs_error) {
-            std::string b = std::string("<h1>") + tr(l, "Appareil", "Device") + " " + e(colon_mac(mac)) + "</h1>";
+        auto render = [req, res, l, mac, self, tech, d](std::vector<sources::FrappeRecord> jobs,
+                                                        std::string jobs_error) {
+            std::string b =
+                std::string("<h1>") + tr(l, "Appareil", "Device") + " " + e(colon_mac(mac)) + "</h1>";
             b += "<p class=\"muted\" id=\"tech-who\">" + e(tech.who) + "</p>";
             // Device.
             b += "<div class=\"card\" id=\"device\"><h2>" + std::string(tr(l, "Modem", "Modem")) + "</h2>";
             if (d->view) {
                 const cJSON* v = d->view.get();
                 const bool online = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "online"));
-                b += "<div class=\"row\"><span>" + std::string(tr(l, "État", "Status")) + "</span><span id=\"online\" class=\"pill " +
-                     (online ? "on\">" + std::string(tr(l, "En ligne", "Online")) : "off\">" + std::string(tr(l, "Hors ligne", "Offline"))) +
+                b += "<div class=\"row\"><span>" + std::string(tr(l, "État", "Status")) +
+                     "</span><span id=\"online\" class=\"pill " +
+                     (online ? "on\">" + std::string(tr(l, "En ligne", "Online"))
+                             : "off\">" + std::string(tr(l, "Hors ligne", "Offline"))) +
                      "</span></div>";
                 b += row(tr(l, "Modèle", "Model"), json::opt_string(v, "model").value_or(""));
                 b += row(tr(l, "Série", "Serial"), json::opt_string(v, "serial").value_or(""), "serial");
                 b += row("Firmware", json::opt_string(v, "firmware").value_or(""));
-                b += row(tr(l, "Adresse WAN", "WAN address"), json::opt_string(cJSON_GetObjectItemCaseSensitive(v, "ip"), "internet").value_or(""));
+                b +=
+                    row(tr(l, "Adresse WAN", "WAN address"),
+                        json::opt_string(cJSON_GetObjectItemCaseSensitive(v, "ip"), "internet").value_or(""));
                 const cJSON* opt = cJSON_GetObjectItemCaseSensitive(v, "opticalStatus");
                 const cJSON* rx = cJSON_GetObjectItemCaseSensitive(opt, "rxDbm");
                 char lvl[32] = "";
                 if (cJSON_IsNumber(rx)) std::snprintf(lvl, sizeof lvl, "%.1f dBm ", rx->valuedouble);
-                b += row(tr(l, "Optique", "Optical"), std::string(lvl) + json::opt_string(opt, "grade").value_or(""));
-                b += row(tr(l, "Nœuds mesh", "Mesh nodes"), std::to_string(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(v, "mesh"))));
-                b += row(tr(l, "Source", "Source"), json::opt_string(v, "kind").value_or("") == "usp" ? "agent (USP)" : "TR-069 (GenieACS)");
+                b += row(tr(l, "Optique", "Optical"),
+                         std::string(lvl) + json::opt_string(opt, "grade").value_or(""));
+                b += row(tr(l, "Nœuds mesh", "Mesh nodes"),
+                         std::to_string(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(v, "mesh"))));
+                b += row(tr(l, "Source", "Source"), json::opt_string(v, "kind").value_or("") == "usp"
+                                                        ? "agent (USP)"
+                                                        : "TR-069 (GenieACS)");
             } else if (!d->known) {
-                b += "<p id=\"unbound\">" + std::string(tr(l, "Pas encore dans ERPNext : liez-le à une intervention ci-dessous.",
-                                                             "Not in ERPNext yet: bind it to a job below.")) + "</p>";
+                b += "<p id=\"unbound\">" +
+                     std::string(tr(l, "Pas encore dans ERPNext : liez-le à une intervention ci-dessous.",
+                                    "Not in ERPNext yet: bind it to a job below.")) +
+                     "</p>";
             } else {
-                b += "<p class=\"err\">" + std::string(tr(l, "Vue de l’appareil indisponible : ", "Device view unavailable: ")) + e(d->view_error) + "</p>";
+                b += "<p class=\"err\">" +
+                     std::string(tr(l, "Vue de l’appareil indisponible : ", "Device view unavailable: ")) +
+                     e(d->view_error) + "</p>";
             }
             b += "</div>";
             // Customer and location.
             if (d->sub.customer || d->sub.location) {
-                b += "<div class=\"card\" id=\"customer\"><h2>" + std::string(tr(l, "Client", "Customer")) + "</h2>";
+                b += "<div class=\"card\" id=\"customer\"><h2>" + std::string(tr(l, "Client", "Customer")) +
+                     "</h2>";
                 if (d->sub.customer) {
-                    b += row(tr(l, "Client", "Customer"), d->sub.customer->customer_name + " (" + d->sub.customer->name + ")", "customer-name");
+                    b += row(tr(l, "Client", "Customer"),
+                             d->sub.customer->customer_name + " (" + d->sub.customer->name + ")",
+                             "customer-name");
                     b += row(tr(l, "Téléphone", "Phone"), d->sub.customer->mobile_no);
                 }
                 if (d->sub.location) {
                     b += row(tr(l, "Lieu", "Location"), d->sub.location->name, "location");
-                    b += row(tr(l, "Adresse", "Address"), d->sub.location->address + ", " + d->sub.location->city);
+                    b += row(tr(l, "Adresse", "Address"),
+                             d->sub.location->address + ", " + d->sub.location->city);
                     b += row("OLT", d->sub.location->olt_name + " " + d->sub.location->olt_port);
                 }
-                if (!d->sub.equipment.empty()) b += row(tr(l, "Équipement", "Equipment"), d->sub.equipment.front().name, "equipment");
+                if (!d->sub.equipment.empty())
+                    b += row(tr(l, "Équipement", "Equipment"), d->sub.equipment.front().name, "equipment");
                 b += "</div>";
             }
             // Jobs.
-            b += "<div class=\"card\" id=\"jobs\"><h2>" + std::string(tr(l, "Interventions ouvertes", "Open jobs")) + "</h2>";
+            b += "<div class=\"card\" id=\"jobs\"><h2>" +
+                 std::string(tr(l, "Interventions ouvertes", "Open jobs")) + "</h2>";
             if (!jobs_error.empty()) b += "<p class=\"err\">ERPNext: " + e(jobs_error) + "</p>";
-            if (jobs.empty() && jobs_error.empty()) b += "<p class=\"muted\">" + std::string(tr(l, "Aucune.", "None.")) + "</p>";
+            if (jobs.empty() && jobs_error.empty())
+                b += "<p class=\"muted\">" + std::string(tr(l, "Aucune.", "None.")) + "</p>";
             for (const auto& j : jobs) {
-                auto get = [&](const char* k) { auto it = j.find(k); return it == j.end() ? std::string() : it->second; };
+                auto get = [&](const char* k) {
+                    auto it = j.find(k);
+                    return it == j.end() ? std::string() : it->second;
+                };
                 std::string name = get("name");
-                b += "<div class=\"job\" data-job=\"" + e(name) + "\"><div class=\"row\"><strong>" + e(name) + "</strong><span>" +
-                     e(get("job_type")) + " · " + e(get("scheduled_date")) + "</span></div><p class=\"muted\">" + e(get("service_location")) +
-                     " · " + e(get("status")) + "</p>";
+                b += "<div class=\"job\" data-job=\"" + e(name) + "\"><div class=\"row\"><strong>" + e(name) +
+                     "</strong><span>" + e(get("job_type")) + " · " + e(get("scheduled_date")) +
+                     "</span></div><p class=\"muted\">" + e(get("service_location")) + " · " +
+                     e(get("status")) + "</p>";
                 std::string verdict = get("custom_install_verdict");
-                if (!verdict.empty()) b += "<p class=\"verdict\">" + std::string(tr(l, "Vérification : ", "Check: ")) + verdict_words(l, verdict) + "</p>";
-                b += "<form method=\"post\" action=\"" + self + "/bind\"><input type=\"hidden\" name=\"job\" value=\"" + e(name) + "\">";
+                if (!verdict.empty())
+                    b += "<p class=\"verdict\">" + std::string(tr(l, "Vérification : ", "Check: ")) +
+                         verdict_words(l, verdict) + "</p>";
+                b += "<form method=\"post\" action=\"" + self +
+                     "/bind\"><input type=\"hidden\" name=\"job\" value=\"" + e(name) + "\">";
                 if (!d->known)
-                    b += "<input type=\"text\" class=\"serial\" name=\"serial\" placeholder=\"" + std::string(tr(l, "N° de série (autocollant)", "Serial (sticker)")) + "\" required>";
-                b += "<button type=\"submit\" class=\"bind\">" + std::string(tr(l, "Lier à ce lieu", "Bind to this location")) + "</button></form><p></p>";
-                b += "<form method=\"post\" action=\"" + self + "/check\"><input type=\"hidden\" name=\"job\" value=\"" + e(name) +
-                     "\"><button type=\"submit\" class=\"check secondary\">" + std::string(tr(l, "Vérifier l’installation", "Check the install")) +
+                    b += "<input type=\"text\" class=\"serial\" name=\"serial\" placeholder=\"" +
+                         std::string(tr(l, "N° de série (autocollant)", "Serial (sticker)")) + "\" required>";
+                b += "<button type=\"submit\" class=\"bind\">" +
+                     std::string(tr(l, "Lier à ce lieu", "Bind to this location")) +
+                     "</button></form><p></p>";
+                b += "<form method=\"post\" action=\"" + self +
+                     "/check\"><input type=\"hidden\" name=\"job\" value=\"" + e(name) +
+                     "\"><button type=\"submit\" class=\"check secondary\">" +
+                     std::string(tr(l, "Vérifier l’installation", "Check the install")) +
                      "</button></form><hr></div>";
             }
             // Any other job by its number (a device bound elsewhere, a job not listed).
-            b += "<h3>" + std::string(tr(l, "Autre intervention", "Another job")) + "</h3><form method=\"post\" action=\"" + self +
-                 "/bind\" id=\"other-job\"><input type=\"text\" name=\"job\" id=\"other-job-name\" placeholder=\"DJ-00000\" required>";
+            b += "<h3>" + std::string(tr(l, "Autre intervention", "Another job")) +
+                 "</h3><form method=\"post\" action=\"" + self +
+                 "/bind\" id=\"other-job\"><input type=\"text\" name=\"job\" id=\"other-job-name\" "
+                 "placeholder=\"DJ-00000\" required>";
             if (!d->known)
-                b += "<input type=\"text\" class=\"serial\" name=\"serial\" placeholder=\"" + std::string(tr(l, "N° de série (autocollant)", "Serial (sticker)")) + "\" required>";
-            b += "<button type=\"submit\" id=\"other-bind\">" + std::string(tr(l, "Lier à cette intervention", "Bind to this job")) + "</button></form>";
+                b += "<input type=\"text\" class=\"serial\" name=\"serial\" placeholder=\"" +
+                     std::string(tr(l, "N° de série (autocollant)", "Serial (sticker)")) + "\" required>";
+            b += "<button type=\"submit\" id=\"other-bind\">" +
+                 std::string(tr(l, "Lier à cette intervention", "Bind to this job")) + "</button></form>";
             b += "</div>";
-            res.send(html_response(200, page_html(l, tr(l, "Technicien", "Technician"), b, self, "", tr(l, "Technicien", "Technician")), req));
+            res.send(html_response(200,
+                                   page_html(l, tr(l, "Technicien", "Technician"), b, self, "",
+                                             tr(l, "Technicien", "Technician")),
+                                   req));
         };
         if (!f.status()) return render({}, f.status().error().message);
         if (customer.empty() && tech.tech_id.empty()) return render({}, "");
         std::weak_ptr<int> alive2 = alive_;
-        erp_->list("Dispatch Job", f, {"name", "job_type", "status", "scheduled_date", "service_location", "technician", "custom_install_verdict"},
-                   [alive2, render](sources::Fetched<std::vector<sources::FrappeRecord>> jobs) {
-                       if (alive2.expired()) return;
-                       if (!jobs.ok()) return render({}, jobs.provenance.error);
-                       render(std::move(jobs.value), "");
-                   }, "scheduled_date asc");
+        erp_->list(
+            "Dispatch Job", f,
+            {"name", "job_type", "status", "scheduled_date", "service_location", "technician",
+             "custom_install_verdict"},
+            [alive2, render](sources::Fetched<std::vector<sources::FrappeRecord>> jobs) {
+                if (alive2.expired()) return;
+                if (!jobs.ok()) return render({}, jobs.provenance.error);
+                render(std::move(jobs.value), "");
+            },
+            "scheduled_date asc");
     });
 }
 
-// ---- bind ------------------------------------------------------------------------------------------------------
+// ---- bind
+// ------------------------------------------------------------------------------------------------------
 
 void QrApi::post_bind(const net::Request& req, net::Responder res) {
     Lang l = page_lang(req);
@@ -265,92 +337,137 @@ void QrApi::post_bind(const net::Request& req, net::Responder res) {
     bind(req, *mac, v, job, move, clean.substr(0, 64), std::move(res));
 }
 
-void QrApi::bind(const net::Request& req, const std::string& mac, const Viewer& tech, const std::string& job, bool move,
-                 const std::string& serial, net::Responder res) {
+void QrApi::bind(const net::Request& req, const std::string& mac, const Viewer& tech, const std::string& job,
+                 bool move, const std::string& serial, net::Responder res) {
     Lang l = page_lang(req);
     const std::string self = "/q/" + mac;
     auto back = [l, self](const std::string& title, const std::string& text, const std::string& id) {
-        std::string b = "<div class=\"card\"><h1 id=\"" + id + "\">" + e(title) + "</h1><p id=\"message\">" + e(text) +
-                        "</p><a class=\"btn\" href=\"" + e(self) + "\">" + tr(l, "Retour à l’appareil", "Back to the device") + "</a></div>";
+        std::string b = "<div class=\"card\"><h1 id=\"" + id + "\">" + e(title) + "</h1><p id=\"message\">" +
+                        e(text) + "</p><a class=\"btn\" href=\"" + e(self) + "\">" +
+                        tr(l, "Retour à l’appareil", "Back to the device") + "</a></div>";
         return page_html(l, title, b, self, "", tr(l, "Technicien", "Technician"));
     };
-    if (job.empty() || job.size() > 64) return res.send(html_response(400, back(tr(l, "Intervention manquante", "Job missing"), "job", "bad"), req));
-    if (!erp_ || !writer_) return res.send(html_response(503, erp_unreachable_page(l, self, erp_error_), req));
+    if (job.empty() || job.size() > 64)
+        return res.send(
+            html_response(400, back(tr(l, "Intervention manquante", "Job missing"), "job", "bad"), req));
+    if (!erp_ || !writer_)
+        return res.send(html_response(503, erp_unreachable_page(l, self, erp_error_), req));
     std::weak_ptr<int> alive = alive_;
-    erp_->get("Dispatch Job", job, [this, alive, req, res, l, mac, self, tech, job, move, serial, back](sources::Fetched<std::optional<sources::FrappeRecord>> j) {
-        if (alive.expired()) return;
-        if (!j.ok()) return res.send(html_response(503, erp_unreachable_page(l, self, j.provenance.error), req));
-        if (!j.value) return res.send(html_response(404, back(tr(l, "Intervention introuvable", "Job not found"), job, "bad"), req));
-        std::string loc = (*j.value)["service_location"], cust = (*j.value)["customer"];
-        erp_->subscriber_by_mac(colon_mac(mac), [this, alive, req, res, l, mac, self, tech, job, move, serial, back, loc, cust](
-                                                   sources::Fetched<sources::ErpSubscriber> f) {
+    erp_->get(
+        "Dispatch Job", job,
+        [this, alive, req, res, l, mac, self, tech, job, move, serial,
+         back](sources::Fetched<std::optional<sources::FrappeRecord>> j) {
             if (alive.expired()) return;
-            if (!f.ok()) return res.send(html_response(503, erp_unreachable_page(l, self, f.provenance.error), req));
-            const auto& fm = erp_->fields().equipment;
-            auto done = [res, req, l, back, mac, tech, job](const char* what, std::string text) {
-                LOG_INFO("qr", "/q/%s bind (%s, job %s): %s", mac.c_str(), tech.who.c_str(), job.c_str(), text.c_str());
-                res.send(html_response(200, back(what, text, "bound"), req));
-            };
-            auto failed = [res, req, l, self](const Error& err) {
-                res.send(html_response(503, erp_unreachable_page(l, self, err.message), req));
-            };
-            if (f.value.equipment.empty()) {
-                if (serial.empty()) {
-                    return res.send(html_response(400, back(tr(l, "Numéro de série requis", "Serial number needed"),
-                                                            tr(l, "Cet appareil n’est pas dans ERPNext : entrez le numéro de série de l’autocollant.",
-                                                               "This device is not in ERPNext: type the serial from its sticker."), "bad"), req));
+            if (!j.ok())
+                return res.send(html_response(503, erp_unreachable_page(l, self, j.provenance.error), req));
+            if (!j.value)
+                return res.send(html_response(
+                    404, back(tr(l, "Intervention introuvable", "Job not found"), job, "bad"), req));
+            std::string loc = (*j.value)["service_location"], cust = (*j.value)["customer"];
+            erp_->subscriber_by_mac(colon_mac(mac), [this, alive, req, res, l, mac, self, tech, job, move,
+                                                     serial, back, loc,
+                                                     cust](sources::Fetched<sources::ErpSubscriber> f) {
+                if (alive.expired()) return;
+                if (!f.ok())
+                    return res.send(
+                        html_response(503, erp_unreachable_page(l, self, f.provenance.error), req));
+                const auto& fm = erp_->fields().equipment;
+                auto done = [res, req, l, back, mac, tech, job](const char* what, std::string text) {
+                    LOG_INFO("qr", "/q/%s bind (%s, job %s): %s", mac.c_str(), tech.who.c_str(), job.c_str(),
+                             text.c_str());
+                    res.send(html_response(200, back(what, text, "bound"), req));
+                };
+                auto failed = [res, req, l, self](const Error& err) {
+                    res.send(html_response(503, erp_unreachable_page(l, self, err.message), req));
+                };
+                if (f.value.equipment.empty()) {
+                    if (serial.empty()) {
+                        return res.send(html_response(
+                            400,
+                            back(tr(l, "Numéro de série requis", "Serial number needed"),
+                                 tr(l,
+                                    "Cet appareil n’est pas dans ERPNext : entrez le numéro de série de "
+                                    "l’autocollant.",
+                                    "This device is not in ERPNext: type the serial from its sticker."),
+                                 "bad"),
+                            req));
+                    }
+                    auto o = json::make_object();
+                    json::add_string(o.get(), fm.field("equipment_type").c_str(), "ONT");
+                    json::add_string(o.get(), fm.field("serial_number").c_str(), serial);
+                    json::add_string(o.get(), fm.field("mac_address").c_str(), colon_mac(mac));
+                    json::add_string(o.get(), fm.field("status").c_str(), "Active");
+                    json::add_string(o.get(), fm.field("service_location").c_str(), loc);
+                    if (!fm.field("customer").empty())
+                        json::add_string(o.get(), fm.field("customer").c_str(), cust);
+                    return writer_->create(fm.doctype, json::print(o.get()),
+                                           [done, failed, loc](Result<sources::FrappeRecord> r) {
+                                               if (!r) return failed(r.error());
+                                               done("Created", (*r)["name"] + " → " + loc);
+                                           });
+                }
+                const auto& eq = f.value.equipment.front();
+                if (eq.service_location == loc && eq.status == "Active" &&
+                    (fm.field("customer").empty() || eq.customer == cust))
+                    return done(tr(l, "Déjà lié", "Already bound"),
+                                eq.name + " → " + loc + tr(l, " (rien n’a changé)", " (nothing changed)"));
+                const bool elsewhere = !eq.service_location.empty() && eq.service_location != loc;
+                if (elsewhere && !move) {
+                    std::string b = std::string("<div class=\"card\"><h1 id=\"elsewhere\">") +
+                                    tr(l, "Lié ailleurs", "Bound elsewhere") + "</h1><p id=\"message\">" +
+                                    e(eq.name) + " " + tr(l, "est lié à", "is bound to") + " <strong>" +
+                                    e(eq.service_location) + "</strong>" +
+                                    (eq.customer.empty() ? "" : " (" + e(eq.customer) + ")") + ". " +
+                                    tr(l, "Le déplacer vers ", "Move it to ") + "<strong>" + e(loc) +
+                                    "</strong> ?</p><form method=\"post\" action=\"" + self +
+                                    "/bind\"><input type=\"hidden\" name=\"job\" value=\"" + e(job) +
+                                    "\"><input type=\"hidden\" name=\"move\" value=\"1\"><button id=\"move\" "
+                                    "class=\"danger\" type=\"submit\">" +
+                                    tr(l, "Déplacer ici", "Move here") +
+                                    "</button></form><p></p><a class=\"btn secondary\" href=\"" + self +
+                                    "\">" + tr(l, "Annuler", "Cancel") + "</a></div>";
+                    return res.send(html_response(409,
+                                                  page_html(l, tr(l, "Lié ailleurs", "Bound elsewhere"), b,
+                                                            self, "", tr(l, "Technicien", "Technician")),
+                                                  req));
                 }
                 auto o = json::make_object();
-                json::add_string(o.get(), fm.field("equipment_type").c_str(), "ONT");
-                json::add_string(o.get(), fm.field("serial_number").c_str(), serial);
-                json::add_string(o.get(), fm.field("mac_address").c_str(), colon_mac(mac));
                 json::add_string(o.get(), fm.field("status").c_str(), "Active");
                 json::add_string(o.get(), fm.field("service_location").c_str(), loc);
-                if (!fm.field("customer").empty()) json::add_string(o.get(), fm.field("customer").c_str(), cust);
-                return writer_->create(fm.doctype, json::print(o.get()), [done, failed, loc](Result<sources::FrappeRecord> r) {
-                    if (!r) return failed(r.error());
-                    done("Created", (*r)["name"] + " → " + loc);
-                });
-            }
-            const auto& eq = f.value.equipment.front();
-            if (eq.service_location == loc && eq.status == "Active" && (fm.field("customer").empty() || eq.customer == cust))
-                return done(tr(l, "Déjà lié", "Already bound"), eq.name + " → " + loc + tr(l, " (rien n’a changé)", " (nothing changed)"));
-            const bool elsewhere = !eq.service_location.empty() && eq.service_location != loc;
-            if (elsewhere && !move) {
-                std::string b = std::string("<div class=\"card\"><h1 id=\"elsewhere\">") + tr(l, "Lié ailleurs", "Bound elsewhere") + "</h1><p id=\"message\">" +
-                                e(eq.name) + " " + tr(l, "est lié à", "is bound to") + " <strong>" + e(eq.service_location) + "</strong>" +
-                                (eq.customer.empty() ? "" : " (" + e(eq.customer) + ")") + ". " +
-                                tr(l, "Le déplacer vers ", "Move it to ") + "<strong>" + e(loc) + "</strong> ?</p><form method=\"post\" action=\"" + self +
-                                "/bind\"><input type=\"hidden\" name=\"job\" value=\"" + e(job) + "\"><input type=\"hidden\" name=\"move\" value=\"1\"><button id=\"move\" class=\"danger\" type=\"submit\">" +
-                                tr(l, "Déplacer ici", "Move here") + "</button></form><p></p><a class=\"btn secondary\" href=\"" + self + "\">" + tr(l, "Annuler", "Cancel") + "</a></div>";
-                return res.send(html_response(409, page_html(l, tr(l, "Lié ailleurs", "Bound elsewhere"), b, self, "", tr(l, "Technicien", "Technician")), req));
-            }
-            auto o = json::make_object();
-            json::add_string(o.get(), fm.field("status").c_str(), "Active");
-            json::add_string(o.get(), fm.field("service_location").c_str(), loc);
-            if (!fm.field("customer").empty()) json::add_string(o.get(), fm.field("customer").c_str(), cust);
-            std::string from = eq.service_location;
-            writer_->update(fm.doctype, eq.name, json::print(o.get()),
-                            [this, alive, done, failed, eq, loc, from, elsewhere, tech, job, fm](Result<sources::FrappeRecord> r) {
-                if (alive.expired()) return;
-                if (!r) return failed(r.error());
-                if (!elsewhere) return done("Updated", eq.name + " → " + loc);
-                // The move: ERPNext's Version of the update holds old and new location (Track Changes); the comment
-                // says who moved it and for which job, on the equipment's timeline.
-                auto c = json::make_object();
-                json::add_string(c.get(), "comment_type", "Comment");
-                json::add_string(c.get(), "reference_doctype", fm.doctype);
-                json::add_string(c.get(), "reference_name", eq.name);
-                json::add_string(c.get(), "content", "Moved from " + from + " to " + loc + " by " + tech.who + " (Dispatch Job " + job + ", QR scan)");
-                writer_->create("Comment", json::print(c.get()), [done, eq, from, loc](Result<sources::FrappeRecord> cr) {
-                    done("Moved", eq.name + ": " + from + " → " + loc + (cr ? "" : " (comment not written: " + cr.error().message + ")"));
-                });
+                if (!fm.field("customer").empty())
+                    json::add_string(o.get(), fm.field("customer").c_str(), cust);
+                std::string from = eq.service_location;
+                writer_->update(
+                    fm.doctype, eq.name, json::print(o.get()),
+                    [this, alive, done, failed, eq, loc, from, elsewhere, tech, job,
+                     fm](Result<sources::FrappeRecord> r) {
+                        if (alive.expired()) return;
+                        if (!r) return failed(r.error());
+                        if (!elsewhere) return done("Updated", eq.name + " → " + loc);
+                        // The move: ERPNext's Version of the update holds old and new location (Track
+                        // Changes); the comment says who moved it and for which job, on the equipment's
+                        // timeline.
+                        auto c = json::make_object();
+                        json::add_string(c.get(), "comment_type", "Comment");
+                        json::add_string(c.get(), "reference_doctype", fm.doctype);
+                        json::add_string(c.get(), "reference_name", eq.name);
+                        json::add_string(c.get(), "content",
+                                         "Moved from " + from + " to " + loc + " by " + tech.who +
+                                             " (Dispatch Job " + job + ", QR scan)");
+                        writer_->create(
+                            "Comment", json::print(c.get()),
+                            [done, eq, from, loc](Result<sources::FrappeRecord> cr) {
+                                done("Moved",
+                                     eq.name + ": " + from + " → " + loc +
+                                         (cr ? "" : " (comment not written: " + cr.error().message + ")"));
+                            });
+                    });
             });
         });
-    });
 }
 
-// ---- install check ---------------------------------------------------------------------------------------------
+// ---- install check
+// ---------------------------------------------------------------------------------------------
 
 void QrApi::post_check(const net::Request& req, net::Responder res) {
     Lang l = page_lang(req);
@@ -361,59 +478,82 @@ void QrApi::post_check(const net::Request& req, net::Responder res) {
     std::string job = req.body.size() <= 4096 ? form_value(req.body, "job").value_or("") : "";
     const std::string self = "/q/" + *mac;
     if (job.empty() || job.size() > 64 || !writer_)
-        return res.send(html_response(400, message_page(l, tr(l, "Intervention manquante", "Job missing"), "job", self, tr(l, "Retour", "Back"), self), req));
+        return res.send(html_response(400,
+                                      message_page(l, tr(l, "Intervention manquante", "Job missing"), "job",
+                                                   self, tr(l, "Retour", "Back"), self),
+                                      req));
     std::weak_ptr<int> alive = alive_;
-    device_data(*mac, false, [this, alive, req, res, l, mac = *mac, self, tech, job](std::shared_ptr<DeviceData> d) {
-        if (alive.expired()) return;
-        if (!d->erp_ok) return res.send(html_response(503, erp_unreachable_page(l, self, d->erp_error), req));
-        if (!d->known)
-            return res.send(html_response(409, message_page(l, tr(l, "Appareil non lié", "Device not bound"),
-                                                            tr(l, "Liez d’abord l’appareil à l’intervention.", "Bind the device to the job first."),
-                                                            self, tr(l, "Retour", "Back"), self), req));
-        InstallCheck check = evaluate_install(d->view.get());
-        std::string equipment = d->sub.equipment.front().name;
-        auto fields = json::make_object();
-        json::add_string(fields.get(), "custom_install_verdict", check.verdict);
-        json::add_string(fields.get(), "custom_install_checked_at", frappe_datetime(now_ms()));
-        json::add_string(fields.get(), "custom_install_checked_by", tech.who);
-        json::add_string(fields.get(), "custom_install_equipment", equipment);
-        std::string comment = "<p><b>Install check: " + e(check.verdict) + "</b> (" + e(equipment) + ", MAC " + e(colon_mac(mac)) + ", by " +
-                              e(tech.who) + ")</p><ul>";
-        for (const auto& i : check.items)
-            comment += "<li>" + e(item_state_name(i.state)) + " — " + e(i.key) + ": " + e(i.reason) + "</li>";
-        comment += "</ul>";
-        auto render = [req, res, l, self, check, job](std::string recorded_error) {
-            std::string b = std::string("<div class=\"card\"><h1>") + tr(l, "Vérification de l’installation", "Install check") +
-                            "</h1><p><span id=\"verdict\" data-verdict=\"" + check.verdict + "\" class=\"pill " +
-                            (check.verdict == "fail" ? "off" : "on") + "\">" + verdict_words(l, check.verdict) + "</span></p><ul id=\"items\">";
-            for (const auto& i : check.items)
-                b += "<li class=\"row\" data-key=\"" + e(i.key) + "\" data-state=\"" + item_state_name(i.state) + "\"><span>" + e(i.key) + "</span><span>" +
-                     e(item_state_name(i.state)) + "</span></li><li class=\"muted\">" + e(i.reason) + "</li>";
-            b += "</ul>";
-            if (recorded_error.empty())
-                b += "<p class=\"ok\" id=\"recorded\">" + std::string(tr(l, "Enregistré sur ", "Recorded on ")) + e(job) + "</p>";
-            else
-                b += "<p class=\"err\" id=\"not-recorded\">" + std::string(tr(l, "Non enregistré dans ERPNext : ", "Not recorded in ERPNext: ")) + e(recorded_error) +
-                     "</p><form method=\"post\" action=\"" + self + "/check\"><input type=\"hidden\" name=\"job\" value=\"" + e(job) +
-                     "\"><button type=\"submit\">" + tr(l, "Réessayer", "Retry") + "</button></form>";
-            b += "<p></p><a class=\"btn secondary\" href=\"" + self + "\">" + tr(l, "Retour à l’appareil", "Back to the device") + "</a></div>";
-            res.send(html_response(recorded_error.empty() ? 200 : 503, page_html(l, tr(l, "Vérification", "Check"), b, self, "", tr(l, "Technicien", "Technician")), req));
-        };
-        writer_->update("Dispatch Job", job, json::print(fields.get()),
-                        [this, alive, render, job, comment, mac, tech, check](Result<sources::FrappeRecord> r) {
+    device_data(
+        *mac, false, [this, alive, req, res, l, mac = *mac, self, tech, job](std::shared_ptr<DeviceData> d) {
             if (alive.expired()) return;
-            if (!r) return render(r.error().message);
-            auto c = json::make_object();
-            json::add_string(c.get(), "comment_type", "Comment");
-            json::add_string(c.get(), "reference_doctype", "Dispatch Job");
-            json::add_string(c.get(), "reference_name", job);
-            json::add_string(c.get(), "content", comment);
-            writer_->create("Comment", json::print(c.get()), [render, mac, tech, job, check](Result<sources::FrappeRecord> cr) {
-                LOG_INFO("qr", "/q/%s install check by %s on %s: %s", mac.c_str(), tech.who.c_str(), job.c_str(), check.verdict.c_str());
-                render(cr ? "" : cr.error().message);
-            });
+            if (!d->erp_ok)
+                return res.send(html_response(503, erp_unreachable_page(l, self, d->erp_error), req));
+            if (!d->known)
+                return res.send(html_response(409,
+                                              message_page(l, tr(l, "Appareil non lié", "Device not bound"),
+                                                           tr(l, "Liez d’abord l’appareil à l’intervention.",
+                                                              "Bind the device to the job first."),
+                                                           self, tr(l, "Retour", "Back"), self),
+                                              req));
+            InstallCheck check = evaluate_install(d->view.get());
+            std::string equipment = d->sub.equipment.front().name;
+            auto fields = json::make_object();
+            json::add_string(fields.get(), "custom_install_verdict", check.verdict);
+            json::add_string(fields.get(), "custom_install_checked_at", frappe_datetime(now_ms()));
+            json::add_string(fields.get(), "custom_install_checked_by", tech.who);
+            json::add_string(fields.get(), "custom_install_equipment", equipment);
+            std::string comment = "<p><b>Install check: " + e(check.verdict) + "</b> (" + e(equipment) +
+                                  ", MAC " + e(colon_mac(mac)) + ", by " + e(tech.who) + ")</p><ul>";
+            for (const auto& i : check.items)
+                comment +=
+                    "<li>" + e(item_state_name(i.state)) + " — " + e(i.key) + ": " + e(i.reason) + "</li>";
+            comment += "</ul>";
+            auto render = [req, res, l, self, check, job](std::string recorded_error) {
+                std::string b = std::string("<div class=\"card\"><h1>") +
+                                tr(l, "Vérification de l’installation", "Install check") +
+                                "</h1><p><span id=\"verdict\" data-verdict=\"" + check.verdict +
+                                "\" class=\"pill " + (check.verdict == "fail" ? "off" : "on") + "\">" +
+                                verdict_words(l, check.verdict) + "</span></p><ul id=\"items\">";
+                for (const auto& i : check.items)
+                    b += "<li class=\"row\" data-key=\"" + e(i.key) + "\" data-state=\"" +
+                         item_state_name(i.state) + "\"><span>" + e(i.key) + "</span><span>" +
+                         e(item_state_name(i.state)) + "</span></li><li class=\"muted\">" + e(i.reason) +
+                         "</li>";
+                b += "</ul>";
+                if (recorded_error.empty())
+                    b += "<p class=\"ok\" id=\"recorded\">" +
+                         std::string(tr(l, "Enregistré sur ", "Recorded on ")) + e(job) + "</p>";
+                else
+                    b += "<p class=\"err\" id=\"not-recorded\">" +
+                         std::string(tr(l, "Non enregistré dans ERPNext : ", "Not recorded in ERPNext: ")) +
+                         e(recorded_error) + "</p><form method=\"post\" action=\"" + self +
+                         "/check\"><input type=\"hidden\" name=\"job\" value=\"" + e(job) +
+                         "\"><button type=\"submit\">" + tr(l, "Réessayer", "Retry") + "</button></form>";
+                b += "<p></p><a class=\"btn secondary\" href=\"" + self + "\">" +
+                     tr(l, "Retour à l’appareil", "Back to the device") + "</a></div>";
+                res.send(html_response(recorded_error.empty() ? 200 : 503,
+                                       page_html(l, tr(l, "Vérification", "Check"), b, self, "",
+                                                 tr(l, "Technicien", "Technician")),
+                                       req));
+            };
+            writer_->update(
+                "Dispatch Job", job, json::print(fields.get()),
+                [this, alive, render, job, comment, mac, tech, check](Result<sources::FrappeRecord> r) {
+                    if (alive.expired()) return;
+                    if (!r) return render(r.error().message);
+                    auto c = json::make_object();
+                    json::add_string(c.get(), "comment_type", "Comment");
+                    json::add_string(c.get(), "reference_doctype", "Dispatch Job");
+                    json::add_string(c.get(), "reference_name", job);
+                    json::add_string(c.get(), "content", comment);
+                    writer_->create("Comment", json::print(c.get()),
+                                    [render, mac, tech, job, check](Result<sources::FrappeRecord> cr) {
+                                        LOG_INFO("qr", "/q/%s install check by %s on %s: %s", mac.c_str(),
+                                                 tech.who.c_str(), job.c_str(), check.verdict.c_str());
+                                        render(cr ? "" : cr.error().message);
+                                    });
+                });
         });
-    });
 }
 
 }  // namespace cpe::hub::qr

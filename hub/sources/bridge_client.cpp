@@ -12,7 +12,8 @@ namespace cpe::hub::sources {
 
 namespace {
 int64_t wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -33,8 +34,8 @@ std::string bridge_error_text(const net::HttpResponse& res) {
 }
 }  // namespace
 
-BridgeClient::BridgeClient(net::EventLoop& loop, net::HttpClient& http, std::string base_url, uint64_t budget_ms,
-                           BreakerOptions breaker)
+BridgeClient::BridgeClient(net::EventLoop& loop, net::HttpClient& http, std::string base_url,
+                           uint64_t budget_ms, BreakerOptions breaker)
     : loop_(loop), http_(http), base_(std::move(base_url)), budget_ms_(budget_ms), breaker_(breaker) {
     while (!base_.empty() && base_.back() == '/') base_.pop_back();
 }
@@ -50,7 +51,8 @@ json::Ptr BridgeClient::health() const {
     if (s.retry_in_ms > 0) json::add_number(o.get(), "retry_in_ms", static_cast<double>(s.retry_in_ms));
     // last_error is left out: /health/devices is open and it can name a device (the modem id).
     if (last_ok_ms_)
-        json::add_number(o.get(), "last_ok_age_s", static_cast<double>(std::max<int64_t>(0, steady_ms() - last_ok_ms_) / 1000));
+        json::add_number(o.get(), "last_ok_age_s",
+                         static_cast<double>(std::max<int64_t>(0, steady_ms() - last_ok_ms_) / 1000));
     json::add_bool(o.get(), "configured", configured());
     return o;
 }
@@ -61,11 +63,13 @@ void BridgeClient::succeeded() {
 }
 
 template <typename T>
-void BridgeClient::fetch(std::string path, std::function<Result<std::optional<T>>(const net::HttpResponse&)> parse,
+void BridgeClient::fetch(std::string path,
+                         std::function<Result<std::optional<T>>(const net::HttpResponse&)> parse,
                          std::function<void(Result<std::optional<T>>)> done) {
     using R = std::optional<T>;
     if (!configured())
-        return fail_later<R>(loop_, std::move(done), make_error(Errc::unavailable, "the bridge is not configured"));
+        return fail_later<R>(loop_, std::move(done),
+                             make_error(Errc::unavailable, "the bridge is not configured"));
     ++calls_;
     if (!breaker_.allow())
         return fail_later<R>(loop_, std::move(done),
@@ -86,7 +90,8 @@ void BridgeClient::fetch(std::string path, std::function<Result<std::optional<T>
         }
         if (res->status != 200) {
             std::string text = bridge_error_text(*res);
-            std::string msg = "bridge: HTTP " + std::to_string(res->status) + (text.empty() ? "" : ": " + text);
+            std::string msg =
+                "bridge: HTTP " + std::to_string(res->status) + (text.empty() ? "" : ": " + text);
             breaker_.record_failure("HTTP " + std::to_string(res->status));
             return done(make_error(res->status == 504 ? Errc::timeout : Errc::unavailable, msg));
         }
@@ -100,25 +105,30 @@ void BridgeClient::fetch(std::string path, std::function<Result<std::optional<T>
     });
 }
 
-void BridgeClient::optical(const std::string& modem_id, std::function<void(Result<std::optional<json::Ptr>>)> done) {
-    fetch<json::Ptr>("/modems/" + url_component(modem_id) + "/optical",
-                     [](const net::HttpResponse& res) -> Result<std::optional<json::Ptr>> {
-                         auto out = parse_bridge_optical(res.body);
-                         if (!out) return out.error();
-                         return std::optional<json::Ptr>(std::move(out).value());
-                     },
-                     std::move(done));
+void BridgeClient::optical(const std::string& modem_id,
+                           std::function<void(Result<std::optional<json::Ptr>>)> done) {
+    fetch<json::Ptr>(
+        "/modems/" + url_component(modem_id) + "/optical",
+        [](const net::HttpResponse& res) -> Result<std::optional<json::Ptr>> {
+            auto out = parse_bridge_optical(res.body);
+            if (!out) return out.error();
+            return std::optional<json::Ptr>(std::move(out).value());
+        },
+        std::move(done));
 }
 
 void BridgeClient::onu(const std::string& olt, int slot, int port, int onu,
                        std::function<void(Result<std::optional<json::Ptr>>)> done) {
-    fetch<json::Ptr>("/olts/" + url_component(olt) + "/pons/" + std::to_string(slot) + "/" + std::to_string(port),
-                     [onu](const net::HttpResponse& res) { return parse_bridge_onu(res.body, onu); }, std::move(done));
+    fetch<json::Ptr>(
+        "/olts/" + url_component(olt) + "/pons/" + std::to_string(slot) + "/" + std::to_string(port),
+        [onu](const net::HttpResponse& res) { return parse_bridge_onu(res.body, onu); }, std::move(done));
 }
 
-void BridgeClient::mesh(const std::string& modem_id, std::function<void(Result<std::optional<json::Ptr>>)> done) {
-    fetch<json::Ptr>("/modems/" + url_component(modem_id) + "/mesh",
-                     [](const net::HttpResponse& res) { return parse_bridge_mesh(res.body); }, std::move(done));
+void BridgeClient::mesh(const std::string& modem_id,
+                        std::function<void(Result<std::optional<json::Ptr>>)> done) {
+    fetch<json::Ptr>(
+        "/modems/" + url_component(modem_id) + "/mesh",
+        [](const net::HttpResponse& res) { return parse_bridge_mesh(res.body); }, std::move(done));
 }
 
 void BridgeClient::hosts(const std::string& modem_id, bool refresh,

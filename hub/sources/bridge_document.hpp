@@ -18,8 +18,8 @@ namespace cpe::hub::sources {
 Result<json::Ptr> parse_bridge_optical(std::string_view body);
 
 // The bridge's GET /modems/:id/mesh answer (docs/bridge.md) → the consolidated view's mesh nodes:
-// [{name, mac, role, firmware, backhaul:{type, signal?, linkRate?}, parent?, clients: <count>}]; at most 64 nodes;
-// nullopt when the bridge read no mesh (supported false or no nodes). Errors name what was wrong.
+// [{name, mac, role, firmware, backhaul:{type, signal?, linkRate?}, parent?, clients: <count>}]; at most 64
+// nodes; nullopt when the bridge read no mesh (supported false or no nodes). Errors name what was wrong.
 Result<std::optional<json::Ptr>> parse_bridge_mesh(std::string_view body);
 
 // A Service Location's "olt_port" ("<slot>/<port>/<onu>", ERPNext, operator-system.md) → its three numbers;
@@ -34,14 +34,15 @@ std::optional<OltPosition> parse_olt_port(std::string_view text);
 // ONU. An answer that is not that table is an error naming what was wrong.
 Result<std::optional<json::Ptr>> parse_bridge_onu(std::string_view body, int onu);
 
-// The bridge's GET /modems/:id/hosts answer (docs/bridge.md: {"total":N,"hosts":[{name, ip, mac, band, guest, active,
-// lease?, node?}], nodes?:[{mac, name, role}]}) → the hosts view of GET /devices/:id/hosts. With mesh nodes (a
-// TP-Link modem whose EasyMesh the bridge reads) each active host goes under the node its "node" MAC names (an
-// active Wi-Fi client without one under the controller); without them the view has one node, the modem
-// (`node_name`), holding its active Wi-Fi clients. Wired, unknown-band and inactive clients are under wired/other
-// (as hosts_view places them). Bands "2.4G"/"5G"/"6G" → "2.4GHz"/"5GHz"/"6GHz", "wired" → ""
-// (interfaceType Ethernet); `guest` is kept. At most kMaxBridgeHosts hosts; "total" must equal the list's length.
-// Errors name what was wrong ("bridge hosts answer: hosts[3].mac: …").
+// The bridge's GET /modems/:id/hosts answer (docs/bridge.md: {"total":N,"hosts":[{name, ip, mac, band, guest,
+// active, lease?, node?}], nodes?:[{mac, name, role}]}) → the hosts view of GET /devices/:id/hosts. With mesh
+// nodes (a TP-Link modem whose EasyMesh the bridge reads) each active host goes under the node its "node" MAC
+// names (an active Wi-Fi client without one under the controller); without them the view has one node, the
+// modem
+// (`node_name`), holding its active Wi-Fi clients. Wired, unknown-band and inactive clients are under
+// wired/other (as hosts_view places them). Bands "2.4G"/"5G"/"6G" → "2.4GHz"/"5GHz"/"6GHz", "wired" → ""
+// (interfaceType Ethernet); `guest` is kept. At most kMaxBridgeHosts hosts; "total" must equal the list's
+// length. Errors name what was wrong ("bridge hosts answer: hosts[3].mac: …").
 inline constexpr size_t kMaxBridgeHosts = 1024;
 Result<diag::HostsView> parse_bridge_hosts(std::string_view body, const std::string& node_name);
 

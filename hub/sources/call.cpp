@@ -11,7 +11,8 @@ int64_t steady_ms() {
 }
 
 std::shared_ptr<Call> Call::start(net::EventLoop& loop, net::HttpClient& http, std::weak_ptr<void> alive,
-                                  uint64_t budget_ms, uint64_t connect_timeout_ms, std::string what, Fail on_fail) {
+                                  uint64_t budget_ms, uint64_t connect_timeout_ms, std::string what,
+                                  Fail on_fail) {
     std::shared_ptr<Call> c(new Call(loop, http));
     c->alive_ = std::move(alive);
     c->budget_ms_ = budget_ms;
@@ -30,13 +31,16 @@ std::shared_ptr<Call> Call::start(net::EventLoop& loop, net::HttpClient& http, s
     return c;
 }
 
-int64_t Call::remaining_ms() const { return deadline_ - steady_ms(); }
+int64_t Call::remaining_ms() const {
+    return deadline_ - steady_ms();
+}
 
 void Call::send(net::HttpRequest r, std::function<void(Result<net::HttpResponse>)> next) {
     if (finished_) return;
     int64_t left = remaining_ms();
     if (left <= 0) {
-        fail(make_error(Errc::timeout, what_ + ": no answer within the budget of " + std::to_string(budget_ms_) + " ms"));
+        fail(make_error(Errc::timeout,
+                        what_ + ": no answer within the budget of " + std::to_string(budget_ms_) + " ms"));
         return;
     }
     r.total_timeout_ms = static_cast<uint64_t>(left);
@@ -77,12 +81,14 @@ bool refuse_if_open(CircuitBreaker& breaker, net::EventLoop& loop, const std::we
     return true;
 }
 
-void note_outcome(CircuitBreaker& breaker, log::RateLimit& limit, const char* tag, const Error* e, bool source_fault) {
+void note_outcome(CircuitBreaker& breaker, log::RateLimit& limit, const char* tag, const Error* e,
+                  bool source_fault) {
     if (!e) {
         breaker.record_success();
     } else if (source_fault) {
         breaker.record_failure(e->message);
-        if (log::enabled(log::Level::warn)) log::write_limited(limit, log::Level::warn, tag, "%s", e->message.c_str());
+        if (log::enabled(log::Level::warn))
+            log::write_limited(limit, log::Level::warn, tag, "%s", e->message.c_str());
     }
 }
 

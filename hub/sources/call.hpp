@@ -1,6 +1,6 @@
 // One client call with a time budget, possibly several HTTP exchanges in sequence (a lookup with fallbacks,
-// equipment → location → customer). A loop timer fires at the deadline: the exchange in flight is cancelled and
-// the call fails with a timeout, so a slow source never holds a call past its budget. Loop thread only.
+// equipment → location → customer). A loop timer fires at the deadline: the exchange in flight is cancelled
+// and the call fails with a timeout, so a slow source never holds a call past its budget. Loop thread only.
 #pragma once
 
 #include <cstdint>
@@ -17,11 +17,13 @@
 namespace cpe::hub::sources {
 
 class Call : public std::enable_shared_from_this<Call> {
-public:
+  public:
     using Fail = std::function<void(Error)>;
-    // `alive`: the owning client; once it is gone nothing more runs. `on_fail` gets the first failure (or the timeout).
+    // `alive`: the owning client; once it is gone nothing more runs. `on_fail` gets the first failure (or the
+    // timeout).
     static std::shared_ptr<Call> start(net::EventLoop& loop, net::HttpClient& http, std::weak_ptr<void> alive,
-                                       uint64_t budget_ms, uint64_t connect_timeout_ms, std::string what, Fail on_fail);
+                                       uint64_t budget_ms, uint64_t connect_timeout_ms, std::string what,
+                                       Fail on_fail);
 
     // Sends `r` bounded by what is left of the budget; `next` runs (loop thread) only while the call is live.
     void send(net::HttpRequest r, std::function<void(Result<net::HttpResponse>)> next);
@@ -33,7 +35,7 @@ public:
     bool owner_alive() const { return !alive_.expired(); }
     const std::string& what() const { return what_; }
 
-private:
+  private:
     Call(net::EventLoop& loop, net::HttpClient& http) : loop_(loop), http_(http) {}
     int64_t remaining_ms() const;
 
@@ -54,11 +56,14 @@ private:
 int64_t steady_ms();
 
 // The circuit-breaker gate every source client puts in front of a call: while `breaker` refuses, `fail` gets
-// "<source>: <refusal>" (Errc::unavailable) on the loop, if the client (`alive`) still exists; true = refused.
+// "<source>: <refusal>" (Errc::unavailable) on the loop, if the client (`alive`) still exists; true =
+// refused.
 bool refuse_if_open(CircuitBreaker& breaker, net::EventLoop& loop, const std::weak_ptr<void>& alive,
                     const char* source, const std::function<void(Error)>& fail);
 // A call's outcome into the breaker: none (`e` null) is a success; an error the client counts as the source's
-// fault is a failure, logged under `tag` through `limit` (the client's own rate limit); other errors are neither.
-void note_outcome(CircuitBreaker& breaker, log::RateLimit& limit, const char* tag, const Error* e, bool source_fault);
+// fault is a failure, logged under `tag` through `limit` (the client's own rate limit); other errors are
+// neither.
+void note_outcome(CircuitBreaker& breaker, log::RateLimit& limit, const char* tag, const Error* e,
+                  bool source_fault);
 
 }  // namespace cpe::hub::sources

@@ -6,14 +6,18 @@ namespace cpe::hub::sources {
 
 const char* breaker_state_name(BreakerState s) {
     switch (s) {
-        case BreakerState::closed: return "closed";
-        case BreakerState::open: return "open";
-        case BreakerState::half_open: return "half_open";
+        case BreakerState::closed:
+            return "closed";
+        case BreakerState::open:
+            return "open";
+        case BreakerState::half_open:
+            return "half_open";
     }
     return "open";
 }
 
-CircuitBreaker::CircuitBreaker(BreakerOptions options, Clock clock) : options_(options), clock_(std::move(clock)) {
+CircuitBreaker::CircuitBreaker(BreakerOptions options, Clock clock)
+    : options_(options), clock_(std::move(clock)) {
     if (options_.failure_threshold == 0) options_.failure_threshold = 1;
 }
 
@@ -25,8 +29,11 @@ int64_t CircuitBreaker::now() const {
 
 bool CircuitBreaker::allow() {
     switch (state_) {
-        case BreakerState::closed: return true;
-        case BreakerState::half_open: ++rejected_; return false;
+        case BreakerState::closed:
+            return true;
+        case BreakerState::half_open:
+            ++rejected_;
+            return false;
         case BreakerState::open:
             if (now() - opened_at_ >= static_cast<int64_t>(options_.cool_down_ms)) {
                 state_ = BreakerState::half_open;
@@ -53,7 +60,9 @@ void CircuitBreaker::record_failure(const std::string& error) {
     }
 }
 
-BreakerState CircuitBreaker::state() const { return state_; }
+BreakerState CircuitBreaker::state() const {
+    return state_;
+}
 
 BreakerSnapshot CircuitBreaker::snapshot() const {
     BreakerSnapshot s;
@@ -72,8 +81,9 @@ BreakerSnapshot CircuitBreaker::snapshot() const {
 std::string CircuitBreaker::refusal_message() const {
     auto s = snapshot();
     if (s.state == BreakerState::half_open) return "circuit half-open: a probe call is in progress";
-    return "circuit open after " + std::to_string(s.consecutive_failures) + " consecutive failures (last: " +
-           s.last_error + "); retry in " + std::to_string(s.retry_in_ms) + " ms";
+    return "circuit open after " + std::to_string(s.consecutive_failures) +
+           " consecutive failures (last: " + s.last_error + "); retry in " + std::to_string(s.retry_in_ms) +
+           " ms";
 }
 
 }  // namespace cpe::hub::sources

@@ -22,13 +22,13 @@ struct BreakerSnapshot {
     BreakerState state = BreakerState::closed;
     unsigned consecutive_failures = 0;
     uint64_t total_failures = 0;
-    uint64_t rejected = 0;          // calls refused while open
-    int64_t retry_in_ms = 0;        // open: time left in the cool-down
+    uint64_t rejected = 0;    // calls refused while open
+    int64_t retry_in_ms = 0;  // open: time left in the cool-down
     std::string last_error;
 };
 
 class CircuitBreaker {
-public:
+  public:
     using Clock = std::function<int64_t()>;  // monotonic milliseconds
     explicit CircuitBreaker(BreakerOptions options = {}, Clock clock = {});
 
@@ -43,7 +43,7 @@ public:
     // "circuit open after 5 consecutive failures (last: …); retry in 12000 ms"
     std::string refusal_message() const;
 
-private:
+  private:
     int64_t now() const;
     BreakerOptions options_;
     Clock clock_;

@@ -9,14 +9,16 @@ namespace cpe::hub::sources {
 
 namespace {
 
-const char* kOperators[] = {"=", "!=", ">", "<", ">=", "<=", "like", "not like", "in", "not in", "is", "between"};
+const char* kOperators[] = {
+    "=", "!=", ">", "<", ">=", "<=", "like", "not like", "in", "not in", "is", "between"};
 
 Result<FrappeRecord> record_of(const cJSON* obj, const std::string& where, const FrappeLimits& limits) {
     if (!cJSON_IsObject(obj)) return make_error(Errc::parse_error, where + ": expected an object");
     FrappeRecord r;
     for (const cJSON* c = obj->child; c; c = c->next) {
         if (r.size() >= limits.max_fields)
-            return make_error(Errc::too_large, where + ": more than " + std::to_string(limits.max_fields) + " fields");
+            return make_error(Errc::too_large,
+                              where + ": more than " + std::to_string(limits.max_fields) + " fields");
         std::string key = c->string ? c->string : "";
         if (cJSON_IsString(c)) {
             r[key] = c->valuestring;
@@ -35,7 +37,8 @@ Result<FrappeRecord> record_of(const cJSON* obj, const std::string& where, const
         }
     }
     auto it = r.find("name");
-    if (it == r.end() || it->second.empty()) return make_error(Errc::parse_error, where + ": a record without 'name'");
+    if (it == r.end() || it->second.empty())
+        return make_error(Errc::parse_error, where + ": a record without 'name'");
     return r;
 }
 
@@ -47,7 +50,8 @@ std::string field(const FrappeRecord& r, const char* k) {
 bool valid_field(std::string_view f) {
     if (f.empty() || f.size() > 140) return false;
     for (char c : f)
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+            return false;
     return true;
 }
 
@@ -62,7 +66,8 @@ Result<std::vector<FrappeRecord>> parse_frappe_list(std::string_view body, const
     size_t i = 0;
     for (const cJSON* d = data->child; d; d = d->next, ++i) {
         if (out.size() >= limits.max_rows)
-            return make_error(Errc::too_large, "ERPNext list answer: more than " + std::to_string(limits.max_rows) + " rows");
+            return make_error(Errc::too_large,
+                              "ERPNext list answer: more than " + std::to_string(limits.max_rows) + " rows");
         auto r = record_of(d, "ERPNext list answer data[" + std::to_string(i) + "]", limits);
         if (!r) return r.error();
         out.push_back(std::move(*r));
@@ -83,9 +88,12 @@ std::string strip_tags(const std::string& in) {
     std::string out;
     bool tag = false;
     for (char c : in) {
-        if (c == '<') tag = true;
-        else if (c == '>' && tag) tag = false;
-        else if (!tag) out.push_back(c);
+        if (c == '<')
+            tag = true;
+        else if (c == '>' && tag)
+            tag = false;
+        else if (!tag)
+            out.push_back(c);
     }
     return out;
 }
@@ -106,7 +114,8 @@ FrappeError parse_frappe_error(std::string_view body) {
         if (auto arr = json::parse(*sm, "_server_messages"); arr && cJSON_IsArray(arr->get())) {
             for (const cJSON* m = arr->get()->child; m && e.message.empty(); m = m->next) {
                 if (!cJSON_IsString(m)) continue;
-                if (auto inner = json::parse(m->valuestring, "server message"); inner && cJSON_IsObject(inner->get())) {
+                if (auto inner = json::parse(m->valuestring, "server message");
+                    inner && cJSON_IsObject(inner->get())) {
                     if (auto msg = json::opt_string(inner->get(), "message")) e.message = *msg;
                 } else {
                     e.message = m->valuestring;
@@ -136,25 +145,36 @@ Error describe_status(long status, std::string_view body, std::optional<std::str
                       std::string_view what_in) {
     FrappeError fe = parse_frappe_error(body);
     std::string what(what_in);
-    std::string detail = " (" + std::to_string(status) + (fe.exc_type.empty() ? "" : " " + fe.exc_type) + ")" +
-                         (fe.message.empty() ? "" : ": " + fe.message);
+    std::string detail = " (" + std::to_string(status) + (fe.exc_type.empty() ? "" : " " + fe.exc_type) +
+                         ")" + (fe.message.empty() ? "" : ": " + fe.message);
     switch (status) {
-        case 400: return make_error(Errc::invalid_argument, what + ": ERPNext refused the request" + detail);
-        // Frappe answers a wrong key or secret with a bare AuthenticationError (v15 frappe/auth.py): no message.
-        case 401: return make_error(Errc::denied, what + ": ERPNext: API key or secret rejected" + detail);
+        case 400:
+            return make_error(Errc::invalid_argument, what + ": ERPNext refused the request" + detail);
+        // Frappe answers a wrong key or secret with a bare AuthenticationError (v15 frappe/auth.py): no
+        // message.
+        case 401:
+            return make_error(Errc::denied, what + ": ERPNext: API key or secret rejected" + detail);
         case 403:
-            return make_error(Errc::denied, what + ": ERPNext says not permitted (the API user's roles lack read "
-                                                   "permission, or the key was not sent as 'token key:secret')" + detail);
+            return make_error(Errc::denied,
+                              what +
+                                  ": ERPNext says not permitted (the API user's roles lack read "
+                                  "permission, or the key was not sent as 'token key:secret')" +
+                                  detail);
         case 404:
             if (!fe.json || fe.exc_type.empty())
-                return make_error(Errc::io_error, what + ": ERPNext answered 404 without Frappe's JSON error (a reverse "
-                                                         "proxy, a wrong URL prefix or an unknown site?)");
+                return make_error(Errc::io_error,
+                                  what +
+                                      ": ERPNext answered 404 without Frappe's JSON error (a reverse "
+                                      "proxy, a wrong URL prefix or an unknown site?)");
             return make_error(Errc::io_error, what + ": ERPNext answered 404" + detail);
-        case 417: return make_error(Errc::invalid_argument, what + ": ERPNext rejected the query" + detail);
+        case 417:
+            return make_error(Errc::invalid_argument, what + ": ERPNext rejected the query" + detail);
         case 429:
-            return make_error(Errc::unavailable, what + ": ERPNext rate limit" + detail +
-                                                     (retry_after ? "; retry after " + *retry_after + " s" : ""));
-        default: break;
+            return make_error(Errc::unavailable,
+                              what + ": ERPNext rate limit" + detail +
+                                  (retry_after ? "; retry after " + *retry_after + " s" : ""));
+        default:
+            break;
     }
     if (status >= 500) return make_error(Errc::unavailable, what + ": ERPNext server error" + detail);
     return make_error(Errc::io_error, what + ": unexpected ERPNext answer" + detail);
@@ -162,11 +182,13 @@ Error describe_status(long status, std::string_view body, std::optional<std::str
 }  // namespace
 
 Error frappe_status_error(long status, std::string_view body, std::optional<std::string> retry_after,
-                         std::string_view what) {
-    return describe_status(status, body, std::move(retry_after), what).with_http_status(static_cast<int>(status));
+                          std::string_view what) {
+    return describe_status(status, body, std::move(retry_after), what)
+        .with_http_status(static_cast<int>(status));
 }
 
-Result<std::map<std::string, int>> parse_frappe_doctype_fields(std::string_view body, std::string_view doctype) {
+Result<std::map<std::string, int>> parse_frappe_doctype_fields(std::string_view body,
+                                                               std::string_view doctype) {
     std::string where = "ERPNext DocType '" + std::string(doctype) + "' description";
     auto root = json::parse(body, where);
     if (!root) return root.error();
@@ -185,7 +207,8 @@ Result<std::map<std::string, int>> parse_frappe_doctype_fields(std::string_view 
         }
         return out;
     }
-    return make_error(Errc::parse_error, where + ": the answer does not describe '" + std::string(doctype) + "'");
+    return make_error(Errc::parse_error,
+                      where + ": the answer does not describe '" + std::string(doctype) + "'");
 }
 
 FrappeFilters::FrappeFilters() : array_(json::make_array()) {}
@@ -193,8 +216,10 @@ FrappeFilters::FrappeFilters() : array_(json::make_array()) {}
 FrappeFilters& FrappeFilters::add(std::string_view f, std::string_view op, std::string_view value) {
     bool known = false;
     for (const char* k : kOperators) known = known || op == k;
-    if (!known && error_.empty()) error_ = "filter on '" + std::string(f) + "': unknown operator '" + std::string(op) + "'";
-    if (!valid_field(f) && error_.empty()) error_ = "filter: invalid field name '" + std::string(f.substr(0, 64)) + "'";
+    if (!known && error_.empty())
+        error_ = "filter on '" + std::string(f) + "': unknown operator '" + std::string(op) + "'";
+    if (!valid_field(f) && error_.empty())
+        error_ = "filter: invalid field name '" + std::string(f.substr(0, 64)) + "'";
     auto e = json::make_array();
     json::append(e.get(), json::Ptr(cJSON_CreateString(std::string(f).c_str())));
     json::append(e.get(), json::Ptr(cJSON_CreateString(std::string(op).c_str())));
@@ -203,8 +228,10 @@ FrappeFilters& FrappeFilters::add(std::string_view f, std::string_view op, std::
     return *this;
 }
 
-FrappeFilters& FrappeFilters::add_in(std::string_view f, const std::vector<std::string>& values, bool negate) {
-    if (!valid_field(f) && error_.empty()) error_ = "filter: invalid field name '" + std::string(f.substr(0, 64)) + "'";
+FrappeFilters& FrappeFilters::add_in(std::string_view f, const std::vector<std::string>& values,
+                                     bool negate) {
+    if (!valid_field(f) && error_.empty())
+        error_ = "filter: invalid field name '" + std::string(f.substr(0, 64)) + "'";
     auto e = json::make_array();
     json::append(e.get(), json::Ptr(cJSON_CreateString(std::string(f).c_str())));
     json::append(e.get(), json::Ptr(cJSON_CreateString(negate ? "not in" : "in")));
@@ -219,8 +246,12 @@ Status FrappeFilters::status() const {
     if (!error_.empty()) return make_error(Errc::invalid_argument, error_);
     return {};
 }
-std::string FrappeFilters::json() const { return json::print(array_.get()); }
-bool FrappeFilters::empty() const { return array_->child == nullptr; }
+std::string FrappeFilters::json() const {
+    return json::print(array_.get());
+}
+bool FrappeFilters::empty() const {
+    return array_->child == nullptr;
+}
 
 std::string ErpDocTypeMap::field(std::string_view key) const {
     for (const auto& [k, v] : fields)
@@ -251,7 +282,8 @@ Status ErpDocTypeMap::validate() const {
     for (const auto& [k, v] : fields) {
         if (v.empty()) {
             if (std::find(required.begin(), required.end(), k) != required.end())
-                return make_error(Errc::invalid_argument, where + "." + k + ": required (the lookup needs it)");
+                return make_error(Errc::invalid_argument,
+                                  where + "." + k + ": required (the lookup needs it)");
             continue;
         }
         if (!valid_field(v))
@@ -264,15 +296,15 @@ Status ErpDocTypeMap::validate() const {
 Status ErpDocTypeMap::check_present(const std::map<std::string, int>& present) const {
     for (const auto& [k, v] : fields)
         if (!v.empty() && !present.count(v))
-            return make_error(Errc::invalid_argument,
-                              "ERPNext DocType '" + doctype + "' has no field '" + v + "' (erpnext.fields." + config_key +
-                                  "." + k + "; a field added in the UI is named custom_…)");
+            return make_error(Errc::invalid_argument, "ERPNext DocType '" + doctype + "' has no field '" + v +
+                                                          "' (erpnext.fields." + config_key + "." + k +
+                                                          "; a field added in the UI is named custom_…)");
     return {};
 }
 
 ErpFieldMap::ErpFieldMap() {
-    // The operator's DocTypes (operator-system.md): Service Equipment, Service Location, Customer (custom field
-    // legacy_account_id as the operator names it).
+    // The operator's DocTypes (operator-system.md): Service Equipment, Service Location, Customer (custom
+    // field legacy_account_id as the operator names it).
     equipment = {"equipment",
                  "Service Equipment",
                  {{"equipment_type", "equipment_type"},
@@ -297,7 +329,9 @@ ErpFieldMap::ErpFieldMap() {
                 {}};
     customer = {"customer",
                 "Customer",
-                {{"customer_name", "customer_name"}, {"mobile_no", "mobile_no"}, {"legacy_account_id", "legacy_account_id"}},
+                {{"customer_name", "customer_name"},
+                 {"mobile_no", "mobile_no"},
+                 {"legacy_account_id", "legacy_account_id"}},
                 {}};
 }
 
@@ -315,17 +349,30 @@ std::string mapped(const FrappeRecord& r, const ErpDocTypeMap& m, const char* ke
 }  // namespace
 
 Customer to_customer(const FrappeRecord& r, const ErpDocTypeMap& m) {
-    return {field(r, "name"), mapped(r, m, "customer_name"), mapped(r, m, "mobile_no"), mapped(r, m, "legacy_account_id")};
+    return {field(r, "name"), mapped(r, m, "customer_name"), mapped(r, m, "mobile_no"),
+            mapped(r, m, "legacy_account_id")};
 }
 ServiceLocation to_location(const FrappeRecord& r, const ErpDocTypeMap& m) {
-    return {field(r, "name"),           mapped(r, m, "address"),  mapped(r, m, "city"),
-            mapped(r, m, "gps"),        mapped(r, m, "connection_type"), mapped(r, m, "olt_name"),
-            mapped(r, m, "olt_port"),   mapped(r, m, "vlan"),     mapped(r, m, "customer")};
+    return {field(r, "name"),
+            mapped(r, m, "address"),
+            mapped(r, m, "city"),
+            mapped(r, m, "gps"),
+            mapped(r, m, "connection_type"),
+            mapped(r, m, "olt_name"),
+            mapped(r, m, "olt_port"),
+            mapped(r, m, "vlan"),
+            mapped(r, m, "customer")};
 }
 ServiceEquipment to_equipment(const FrappeRecord& r, const ErpDocTypeMap& m) {
-    return {field(r, "name"),          mapped(r, m, "equipment_type"), mapped(r, m, "serial_number"),
-            mapped(r, m, "mac_address"), mapped(r, m, "status"),       mapped(r, m, "ip_address"),
-            mapped(r, m, "firmware"),  mapped(r, m, "service_location"), mapped(r, m, "customer")};
+    return {field(r, "name"),
+            mapped(r, m, "equipment_type"),
+            mapped(r, m, "serial_number"),
+            mapped(r, m, "mac_address"),
+            mapped(r, m, "status"),
+            mapped(r, m, "ip_address"),
+            mapped(r, m, "firmware"),
+            mapped(r, m, "service_location"),
+            mapped(r, m, "customer")};
 }
 
 std::optional<std::string> canonical_mac(std::string_view stored) {
@@ -344,7 +391,8 @@ std::optional<std::string> canonical_mac(std::string_view stored) {
 std::string canonical_serial(std::string_view stored) {
     std::string out;
     for (char c : stored)
-        if (!std::isspace(static_cast<unsigned char>(c))) out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+        if (!std::isspace(static_cast<unsigned char>(c)))
+            out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
     return out;
 }
 

@@ -30,54 +30,62 @@ Result<std::vector<FrappeRecord>> parse_frappe_list(std::string_view body, const
 Result<FrappeRecord> parse_frappe_doc(std::string_view body, const FrappeLimits& limits = {});
 
 struct FrappeError {
-    bool json = false;     // the body is a JSON object (Frappe's error shape); false: HTML from a proxy, empty, …
-    std::string exc_type;  // "ValidationError", … ("" when the body is not a Frappe error)
-    std::string message;   // _error_message (a PermissionError's detail), else the first _server_messages message,
-                           // else exception/message, else ""; HTML tags (frappe.bold) removed
+    // The body is a JSON object (Frappe's error shape); false: HTML from a proxy, empty, …
+    bool json = false;
+    // "ValidationError", … ("" when the body is not a Frappe error).
+    std::string exc_type;
+    // _error_message (a PermissionError's detail), else the first _server_messages message, else
+    // exception/message, else ""; HTML tags (frappe.bold) removed.
+    std::string message;
 };
 // Never fails: an unreadable body gives empty fields.
 FrappeError parse_frappe_error(std::string_view body);
-// Maps an error answer to an Error with a clear message: 401 → denied "API key or secret rejected" (Frappe sends no
-// message with it); 403 → denied with the detail; 404 → io_error naming what the 404 was (a missing DocType, or not
-// Frappe's JSON at all: a proxy, a wrong URL prefix, an unknown site) — a 404 that means "no such document" is
-// frappe_document_absent's to decide, never this one's; 417 → invalid_argument; 429 → unavailable with
-// Retry-After; 5xx → unavailable. `what` names the call ("Service Equipment list"). The status is the Error's
-// http_status().
+// Maps an error answer to an Error with a clear message: 401 → denied "API key or secret rejected" (Frappe
+// sends no message with it); 403 → denied with the detail; 404 → io_error naming what the 404 was (a missing
+// DocType, or not Frappe's JSON at all: a proxy, a wrong URL prefix, an unknown site) — a 404 that means "no
+// such document" is frappe_document_absent's to decide, never this one's; 417 → invalid_argument; 429 →
+// unavailable with Retry-After; 5xx → unavailable. `what` names the call ("Service Equipment list"). The
+// status is the Error's http_status().
 Error frappe_status_error(long status, std::string_view body, std::optional<std::string> retry_after,
-                         std::string_view what);
-// True only for the answer Frappe gives for a missing document: 404 with JSON exc_type DoesNotExistError, and not
-// about the DocType `doctype` itself ("DocType <doctype> not found").
+                          std::string_view what);
+// True only for the answer Frappe gives for a missing document: 404 with JSON exc_type DoesNotExistError, and
+// not about the DocType `doctype` itself ("DocType <doctype> not found").
 bool frappe_document_absent(long status, std::string_view body, std::string_view doctype);
 
-// The fieldnames of `doctype` in GET /api/method/frappe.desk.form.load.getdoctype?doctype=… ({"docs": [{"name":
-// <doctype>, "fields": [{"fieldname", "permlevel", …}, …]}, …child tables]}); custom fields are among them.
-// Value: fieldname → permlevel.
-Result<std::map<std::string, int>> parse_frappe_doctype_fields(std::string_view body, std::string_view doctype);
+// The fieldnames of `doctype` in GET /api/method/frappe.desk.form.load.getdoctype?doctype=… ({"docs":
+// [{"name": <doctype>, "fields": [{"fieldname", "permlevel", …}, …]}, …child tables]}); custom fields are
+// among them. Value: fieldname → permlevel.
+Result<std::map<std::string, int>> parse_frappe_doctype_fields(std::string_view body,
+                                                               std::string_view doctype);
 
-// Filters: [[field, op, value], …]. Operators are checked against Frappe's list so a typo fails here, not as a 417.
+// Filters: [[field, op, value], …]. Operators are checked against Frappe's list so a typo fails here, not as
+// a 417.
 class FrappeFilters {
-public:
+  public:
     FrappeFilters();
     FrappeFilters& add(std::string_view field, std::string_view op, std::string_view value);
-    FrappeFilters& add_in(std::string_view field, const std::vector<std::string>& values, bool negate = false);
+    FrappeFilters& add_in(std::string_view field, const std::vector<std::string>& values,
+                          bool negate = false);
     // The first invalid operator or field, if any.
     Status status() const;
     std::string json() const;
     bool empty() const;
 
-private:
+  private:
     json::Ptr array_;
     std::string error_;
 };
 
 // Field names are configuration (docs/sources-hub.md "ERPNext field map"): per DocType the hub reads, the
-// ERPNext fieldname of each datum the hub uses (its key). A fieldname "" = that datum is not read. Defaults: the
-// operator's DocTypes (operator-system.md); a field added in the UI is named custom_… (Frappe's custom_field.py).
+// ERPNext fieldname of each datum the hub uses (its key). A fieldname "" = that datum is not read. Defaults:
+// the operator's DocTypes (operator-system.md); a field added in the UI is named custom_… (Frappe's
+// custom_field.py).
 struct ErpDocTypeMap {
-    std::string config_key;  // "equipment", "location", "customer" (erpnext.fields.<config_key> in the config)
-    std::string doctype;     // "Service Equipment"
+    std::string
+        config_key;       // "equipment", "location", "customer" (erpnext.fields.<config_key> in the config)
+    std::string doctype;  // "Service Equipment"
     std::vector<std::pair<std::string, std::string>> fields;  // key → fieldname, in a fixed order
-    std::vector<std::string> required;                         // keys that may not be ""
+    std::vector<std::string> required;                        // keys that may not be ""
     // The fieldname of `key` ("" when not read or not a key).
     std::string field(std::string_view key) const;
     bool set(std::string_view key, std::string fieldname);  // false: not a key
@@ -102,16 +110,16 @@ struct ServiceLocation {
     std::string name, address, city, gps, connection_type, olt_name, olt_port, vlan, customer;
 };
 struct ServiceEquipment {
-    std::string name, equipment_type, serial_number, mac_address, status, ip_address, firmware, service_location,
-        customer;
+    std::string name, equipment_type, serial_number, mac_address, status, ip_address, firmware,
+        service_location, customer;
 };
 // A record read with `map`'s fieldnames → the hub's keys.
 Customer to_customer(const FrappeRecord& r, const ErpDocTypeMap& map = ErpFieldMap().customer);
 ServiceLocation to_location(const FrappeRecord& r, const ErpDocTypeMap& map = ErpFieldMap().location);
 ServiceEquipment to_equipment(const FrappeRecord& r, const ErpDocTypeMap& map = ErpFieldMap().equipment);
 
-// A MAC as stored by hand: ':' '-' '.' and whitespace ignored, any case → "1C:61:B4:FB:2A:C8"; nullopt when that
-// leaves anything but 12 hex digits.
+// A MAC as stored by hand: ':' '-' '.' and whitespace ignored, any case → "1C:61:B4:FB:2A:C8"; nullopt when
+// that leaves anything but 12 hex digits.
 std::optional<std::string> canonical_mac(std::string_view stored);
 // A serial as stored by hand: whitespace removed, upper case (compared case-insensitively, as ILIKE does).
 std::string canonical_serial(std::string_view stored);

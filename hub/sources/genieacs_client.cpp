@@ -40,20 +40,23 @@ Error status_error(const net::HttpResponse& r, const std::string& what) {
     if (r.status >= 500)
         e = make_error(Errc::unavailable, what + ": GenieACS server error " + std::to_string(r.status));
     else if (r.status == 400)
-        e = make_error(Errc::invalid_argument, what + ": GenieACS refused the request (400): " + snippet(r.body));
+        e = make_error(Errc::invalid_argument,
+                       what + ": GenieACS refused the request (400): " + snippet(r.body));
     else
         e = make_error(Errc::io_error, what + ": unexpected GenieACS answer " + std::to_string(r.status));
     return e.with_http_status(r.status);
 }
 
 Status validate_serial(const std::string& s) {
-    if (s.empty() || s.size() > 64) return make_error(Errc::invalid_argument, "serial must be 1 to 64 characters");
+    if (s.empty() || s.size() > 64)
+        return make_error(Errc::invalid_argument, "serial must be 1 to 64 characters");
     for (size_t i = 0; i < s.size(); ++i) {
         char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-              c == '.' || c == ':'))
-            return make_error(Errc::invalid_argument, "serial '" + s.substr(0, 64) +
-                                                          "' has a character not allowed at byte " + std::to_string(i));
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+              c == '-' || c == '.' || c == ':'))
+            return make_error(
+                Errc::invalid_argument,
+                "serial '" + s.substr(0, 64) + "' has a character not allowed at byte " + std::to_string(i));
     }
     return {};
 }
@@ -77,10 +80,14 @@ std::string regex_query(const std::vector<std::pair<std::string, std::string>>& 
 
 const char* lookup_method_name(LookupMethod m) {
     switch (m) {
-        case LookupMethod::none: return "none";
-        case LookupMethod::serial: return "serial";
-        case LookupMethod::gpon_suffix: return "gpon_suffix";
-        case LookupMethod::id_contains: return "id_contains";
+        case LookupMethod::none:
+            return "none";
+        case LookupMethod::serial:
+            return "serial";
+        case LookupMethod::gpon_suffix:
+            return "gpon_suffix";
+        case LookupMethod::id_contains:
+            return "id_contains";
     }
     return "none";
 }
@@ -109,8 +116,8 @@ void GenieAcsClient::run_query(const std::shared_ptr<Call>& call, const std::str
     for (const auto& p : projection) proj += "," + p;
     net::HttpRequest r;
     r.method = "GET";
-    r.url = options_.base_url + "/devices/?query=" + url_component(query_json) + "&projection=" +
-            url_component(proj) + "&limit=" + std::to_string(options_.max_matches);
+    r.url = options_.base_url + "/devices/?query=" + url_component(query_json) +
+            "&projection=" + url_component(proj) + "&limit=" + std::to_string(options_.max_matches);
     std::string what = call->what();
     call->send(std::move(r), [next = std::move(next), what](Result<net::HttpResponse> res) {
         if (!res) return next(res.error().with_context(what));
@@ -133,8 +140,8 @@ void GenieAcsClient::query(const std::string& query_json, std::vector<std::strin
         deliver(e);
     };
     if (refuse_if_open(deliver)) return;
-    auto call = Call::start(loop_, http_, life_.token(), options_.query_budget_ms, options_.connect_timeout_ms,
-                            "GenieACS query", fail);
+    auto call = Call::start(loop_, http_, life_.token(), options_.query_budget_ms,
+                            options_.connect_timeout_ms, "GenieACS query", fail);
     run_query(call, query_json, projection, [this, call, done](Result<DeviceLookup> r) {
         if (!r) return call->fail(r.error());
         if (!call->finish()) return;
@@ -147,7 +154,7 @@ void GenieAcsClient::find_by_serial(const std::string& serial, std::vector<std::
                                     Callback<DeviceLookup> done) {
     if (auto st = validate_serial(serial); !st) {
         Error e = st.error().with_context("GenieACS lookup");
-                loop_.post(life_.guard([done, e] { done(Fetched<DeviceLookup>::failure(kSource, e)); }));
+        loop_.post(life_.guard([done, e] { done(Fetched<DeviceLookup>::failure(kSource, e)); }));
         return;
     }
     auto deliver = [done](Error e) { done(Fetched<DeviceLookup>::failure(kSource, e)); };
@@ -240,7 +247,8 @@ void GenieAcsClient::find_by_serial(const std::string& serial, std::vector<std::
             }
             s->run(i + 1);
         };
-        auto call = Call::start(loop_, http_, life_.token(), budget, options_.connect_timeout_ms, what, step_fail);
+        auto call =
+            Call::start(loop_, http_, life_.token(), budget, options_.connect_timeout_ms, what, step_fail);
         run_query(call, q, s->projection, [this, call, s, done, method, i](Result<DeviceLookup> r) {
             if (!r) return call->fail(r.error());
             if (!call->finish()) return;
@@ -283,7 +291,8 @@ void GenieAcsClient::post_task(const std::string& device_id, const Task& task, T
         deliver(e);
     };
     if (device_id.empty()) {
-                loop_.post(life_.guard([fail] { fail(make_error(Errc::invalid_argument, "GenieACS task: empty device id")); }));
+        loop_.post(life_.guard(
+            [fail] { fail(make_error(Errc::invalid_argument, "GenieACS task: empty device id")); }));
         return;
     }
     if (refuse_if_open(deliver)) return;
@@ -332,7 +341,8 @@ void GenieAcsClient::send_task(const std::shared_ptr<Call>& call, const std::str
     std::string what = call->what();
     call->send(std::move(r), [this, call, done, device_id, what, topt](Result<net::HttpResponse> res) {
         if (!res) return call->fail(res.error().with_context(what));
-        if (res->status == 400 || res->status >= 500 || (res->status != 200 && res->status != 202 && res->status != 404))
+        if (res->status == 400 || res->status >= 500 ||
+            (res->status != 200 && res->status != 202 && res->status != 404))
             return call->fail(status_error(*res, what));
         auto outcome = task_outcome_from(res->status, res->reason);
         if (!outcome) return call->fail(outcome.error().with_context(what));
@@ -432,7 +442,8 @@ void GenieAcsClient::delete_task(const std::string& task_id, Callback<bool> done
 }
 
 void GenieAcsClient::delete_fault(const std::string& fault_id, Callback<bool> done) {
-    delete_document("GenieACS delete fault " + fault_id, "/faults/" + url_component(fault_id), std::move(done));
+    delete_document("GenieACS delete fault " + fault_id, "/faults/" + url_component(fault_id),
+                    std::move(done));
 }
 
 void GenieAcsClient::delete_document(const std::string& what, const std::string& path, Callback<bool> done) {
@@ -442,7 +453,8 @@ void GenieAcsClient::delete_document(const std::string& what, const std::string&
         deliver(e);
     };
     if (refuse_if_open(deliver)) return;
-    auto call = Call::start(loop_, http_, life_.token(), options_.query_budget_ms, options_.connect_timeout_ms, what, fail);
+    auto call = Call::start(loop_, http_, life_.token(), options_.query_budget_ms,
+                            options_.connect_timeout_ms, what, fail);
     delete_one(call, path, [this, call, done](Result<bool> r) {
         if (!r) return call->fail(r.error());
         if (!call->finish()) return;
@@ -451,40 +463,44 @@ void GenieAcsClient::delete_document(const std::string& what, const std::string&
     });
 }
 
-// ---- walk: the fleet, page by page ----------------------------------------------------------------------------
+// ---- walk: the fleet, page by page
+// ----------------------------------------------------------------------------
 
 bool SkippedRange::contains(const std::string& id) const {
     return (after.empty() || id > after) && (before.empty() || id < before);
 }
 
 struct GenieAcsClient::Walk {
-    json::Ptr query;                  // the caller's query, parsed once
+    json::Ptr query;  // the caller's query, parsed once
     bool query_empty = true;
-    std::string projection;           // identity + the caller's paths, comma-separated
+    std::string projection;  // identity + the caller's paths, comma-separated
     WalkOptions options;
     std::function<void(WalkPage)> on_page;
     Callback<WalkResult> done;
     WalkResult result;
-    std::string cursor;               // the last id read ("" = none yet)
-    size_t skip = 0;                  // > 0 after failed pages: jump over them from the cursor
-    std::string skipped_error;        // why the pages being jumped over failed
-    unsigned attempt = 0;             // retries of the current page
+    std::string cursor;         // the last id read ("" = none yet)
+    size_t skip = 0;            // > 0 after failed pages: jump over them from the cursor
+    std::string skipped_error;  // why the pages being jumped over failed
+    unsigned attempt = 0;       // retries of the current page
     unsigned failed_in_row = 0;
     size_t ids_read = 0;
-    bool hopeless = false;            // a failure that asking again cannot mend: stop
+    bool hopeless = false;  // a failure that asking again cannot mend: stop
     Errc last_errc = Errc::unavailable;
 };
 
-void GenieAcsClient::walk(const std::string& query_json, std::vector<std::string> projection, WalkOptions options,
-                          std::function<void(WalkPage)> on_page, Callback<WalkResult> done) {
+void GenieAcsClient::walk(const std::string& query_json, std::vector<std::string> projection,
+                          WalkOptions options, std::function<void(WalkPage)> on_page,
+                          Callback<WalkResult> done) {
     auto refuse = [this, done](Error e) {
         loop_.post(life_.guard([done, e] { done(Fetched<WalkResult>::failure(kSource, e)); }));
     };
     if (options.page_size < 1 || options.page_size > 1000)
-        return refuse(make_error(Errc::invalid_argument, "GenieACS fleet read: page_size must be 1 to 1000, got " +
-                                                             std::to_string(options.page_size)));
+        return refuse(make_error(
+            Errc::invalid_argument,
+            "GenieACS fleet read: page_size must be 1 to 1000, got " + std::to_string(options.page_size)));
     if (options.max_devices < 1)
-        return refuse(make_error(Errc::invalid_argument, "GenieACS fleet read: max_devices must be at least 1"));
+        return refuse(
+            make_error(Errc::invalid_argument, "GenieACS fleet read: max_devices must be at least 1"));
     auto q = json::parse(query_json, "GenieACS fleet query");
     if (!q) return refuse(make_error(Errc::invalid_argument, q.error().message));
     if (!cJSON_IsObject(q->get()))
@@ -509,7 +525,7 @@ void GenieAcsClient::walk_page(const std::shared_ptr<Walk>& w) {
         ++w->result.failed_pages;
         w->result.stopped = true;
         w->result.skipped.push_back({w->cursor, "", w->result.error});
-                loop_.post(life_.guard([this, w] { walk_end(w); }));
+        loop_.post(life_.guard([this, w] { walk_end(w); }));
         return;
     }
     // The page's query: the caller's, and-ed with the cursor.
@@ -535,8 +551,9 @@ void GenieAcsClient::walk_page(const std::shared_ptr<Walk>& w) {
     size_t limit = std::min(o.page_size, o.max_devices - w->ids_read);
     net::HttpRequest r;
     r.method = "GET";
-    r.url = options_.base_url + "/devices/?query=" + url_component(q) + "&projection=" + url_component(w->projection) +
-            "&sort=" + url_component("{\"_id\":1}") + "&limit=" + std::to_string(limit);
+    r.url = options_.base_url + "/devices/?query=" + url_component(q) +
+            "&projection=" + url_component(w->projection) + "&sort=" + url_component("{\"_id\":1}") +
+            "&limit=" + std::to_string(limit);
     if (w->skip) r.url += "&skip=" + std::to_string(w->skip);
     std::string what = "GenieACS fleet page " + std::to_string(w->result.pages + w->result.failed_pages + 1) +
                        (w->cursor.empty() ? std::string(" (from the start") : " (after " + w->cursor) +
@@ -560,8 +577,9 @@ void GenieAcsClient::walk_page(const std::shared_ptr<Walk>& w) {
         for (size_t i = 0; i < page->ids.size(); ++i) {
             const std::string& prev = i ? page->ids[i - 1] : w->cursor;
             if ((i || !prev.empty()) && !(page->ids[i] > prev)) {
-                auto e = make_error(Errc::parse_error, what + ": id '" + page->ids[i] + "' does not come after '" +
-                                                           prev + "': the NBI did not honour sort {_id:1} / $gt");
+                auto e =
+                    make_error(Errc::parse_error, what + ": id '" + page->ids[i] + "' does not come after '" +
+                                                      prev + "': the NBI did not honour sort {_id:1} / $gt");
                 w->hopeless = true;  // not a passing fault: stop here
                 return call->fail(e);
             }
@@ -573,7 +591,8 @@ void GenieAcsClient::walk_page(const std::shared_ptr<Walk>& w) {
         long total = total_h ? std::strtol(total_h->c_str(), nullptr, 10) : -1;
         if (acc.pages == 0 && w->skip == 0) acc.first_total = total;
         if (w->skip) {  // the failed pages jumped over: ids between the cursor and this page's first
-            acc.skipped.push_back({w->cursor, page->ids.empty() ? std::string() : page->ids.front(), w->skipped_error});
+            acc.skipped.push_back(
+                {w->cursor, page->ids.empty() ? std::string() : page->ids.front(), w->skipped_error});
         }
         size_t n = page->ids.size();
         bool last = n < limit || (total >= 0 && static_cast<size_t>(total) <= w->skip + n);

@@ -1,7 +1,7 @@
-// The hub's client of the GenieACS NBI (shared reference/genieacs-nbi.md): device lookups with the three serial
-// fallbacks, devices with a projection of only the fields used, and validated tasks. Asynchronous on
-// cpe_net_http's HttpClient; call from the loop thread, callbacks run there. Every call has a time budget and goes
-// through a circuit breaker; every result carries its provenance. docs/sources-hub.md.
+// The hub's client of the GenieACS NBI (shared reference/genieacs-nbi.md): device lookups with the three
+// serial fallbacks, devices with a projection of only the fields used, and validated tasks. Asynchronous on
+// cpe_net_http's HttpClient; call from the loop thread, callbacks run there. Every call has a time budget and
+// goes through a circuit breaker; every result carries its provenance. docs/sources-hub.md.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +24,7 @@ namespace cpe::hub::sources {
 struct GenieAcsOptions {
     std::string base_url = "http://127.0.0.1:7557";
     uint64_t connect_timeout_ms = 2000;
-    uint64_t query_budget_ms = 8000;     // a whole lookup, all fallbacks included
+    uint64_t query_budget_ms = 8000;  // a whole lookup, all fallbacks included
     // Each lookup step (exact serial, GPON suffix, id) within the lookup's budget: a slow step fails alone
     // and the next one still runs (0: query_budget_ms / 3).
     uint64_t step_budget_ms = 0;
@@ -35,13 +35,14 @@ struct GenieAcsOptions {
     uint64_t task_budget_ms = 0;
     uint64_t connection_request_timeout_ms = 4000;  // `timeout=` sent to the NBI
     BreakerOptions breaker;
-    CircuitBreaker::Clock clock;                    // monotonic ms for the breaker (tests); default steady clock
-    // Leaves holding the GPON serial, by data model (XX230v TR-181; HT803G TR-098 — that name is unconfirmed).
+    CircuitBreaker::Clock clock;  // monotonic ms for the breaker (tests); default steady clock
+    // Leaves holding the GPON serial, by data model (XX230v TR-181; HT803G TR-098 — that name is
+    // unconfirmed).
     std::vector<std::string> gpon_serial_paths = {
         "Device.Optical.Interface.1.GponAuth.GponSn",
         "InternetGatewayDevice.WANDevice.1.X_CT-COM_GponInterfaceConfig.GponSn",
     };
-    size_t max_matches = 10;                        // devices returned per lookup step
+    size_t max_matches = 10;  // devices returned per lookup step
 };
 
 enum class LookupMethod { none, serial, gpon_suffix, id_contains };
@@ -58,9 +59,9 @@ struct DeviceLookup {
 
 struct TaskResult {
     TaskOutcome outcome = TaskOutcome::queued;
-    std::string task_id;      // _id of the task in GenieACS ("" for no_such_device)
-    std::string reason;       // the reason phrase when known, or how the outcome was determined
-    std::string fault;        // "<code>: <message>" when faulted and found under /faults
+    std::string task_id;  // _id of the task in GenieACS ("" for no_such_device)
+    std::string reason;   // the reason phrase when known, or how the outcome was determined
+    std::string fault;    // "<code>: <message>" when faulted and found under /faults
     std::string fault_code, fault_message;
     bool duplicate = false;  // not posted: a task of the same kind was already pending (task_id is that one)
     bool removed = false;    // the hub deleted the task from GenieACS (gave up on it, or it faulted)
@@ -81,14 +82,15 @@ struct TaskOptions {
     bool clean_faults = true;
 };
 
-// A read of many devices, page by page (the poller's fleet projection): GET /devices/ sorted by {"_id":1}, `limit`
-// = page_size, each page asking for the ids after the last one of the previous page ({"_id":{"$gt":last}}, and-ed
-// with the caller's query). Keyset pages, not skip: a device added or removed while the walk runs does not shift
-// the pages (skip would repeat or miss a device), and the NBI walks MongoDB's _id index from the cursor instead of
-// skipping from the start (lib/nbi.ts passes sort/limit to MongoDB; lib/query.ts leaves _id and its $gt as is).
-// One page in flight; each page is one call with its own budget through the client's breaker. A failed page is
-// asked again (page_retries), then skipped with skip=page_size from the same cursor (the ids it held are reported
-// in `skipped`, so the caller keeps what it knew of them); max_failed_pages in a row stop the walk.
+// A read of many devices, page by page (the poller's fleet projection): GET /devices/ sorted by {"_id":1},
+// `limit` = page_size, each page asking for the ids after the last one of the previous page
+// ({"_id":{"$gt":last}}, and-ed with the caller's query). Keyset pages, not skip: a device added or removed
+// while the walk runs does not shift the pages (skip would repeat or miss a device), and the NBI walks
+// MongoDB's _id index from the cursor instead of skipping from the start (lib/nbi.ts passes sort/limit to
+// MongoDB; lib/query.ts leaves _id and its $gt as is). One page in flight; each page is one call with its own
+// budget through the client's breaker. A failed page is asked again (page_retries), then skipped with
+// skip=page_size from the same cursor (the ids it held are reported in `skipped`, so the caller keeps what it
+// knew of them); max_failed_pages in a row stop the walk.
 struct WalkOptions {
     size_t page_size = 200;               // limit= per page (1…1000); also the page's parse limit
     size_t max_devices = 10000;           // the walk stops (truncated) once this many ids have been read
@@ -101,14 +103,16 @@ struct WalkOptions {
 };
 
 struct WalkPage {
-    unsigned index = 0;                    // 0 = the first page read
-    std::string after;                     // the page holds ids after this one ("" = from the start)
-    std::vector<GenieDevice> devices;      // ascending _id
-    std::vector<std::string> invalid_ids;  // documents that did not parse, left out (keep what you knew of them)
-    long total = -1;                       // the NBI's `total` header: matches after `after` (-1: absent)
+    unsigned index = 0;                // 0 = the first page read
+    std::string after;                 // the page holds ids after this one ("" = from the start)
+    std::vector<GenieDevice> devices;  // ascending _id
+    std::vector<std::string>
+        invalid_ids;  // documents that did not parse, left out (keep what you knew of them)
+    long total = -1;  // the NBI's `total` header: matches after `after` (-1: absent)
 };
 
-// Ids between `after` and `before` (both excluded; "" = from the start / to the end) that the walk did not read.
+// Ids between `after` and `before` (both excluded; "" = from the start / to the end) that the walk did not
+// read.
 struct SkippedRange {
     std::string after, before;
     std::string error;
@@ -116,15 +120,15 @@ struct SkippedRange {
 };
 
 struct WalkResult {
-    size_t devices = 0;            // documents delivered
-    size_t invalid_devices = 0;    // documents left out
-    unsigned pages = 0;            // pages read
-    unsigned requests = 0;         // NBI requests, retries included
+    size_t devices = 0;          // documents delivered
+    size_t invalid_devices = 0;  // documents left out
+    unsigned pages = 0;          // pages read
+    unsigned requests = 0;       // NBI requests, retries included
     unsigned retries = 0;
-    unsigned failed_pages = 0;     // pages given up (skipped, or the one the walk stopped at)
-    long first_total = -1;         // `total` of the first page read: the fleet when the walk started
-    bool truncated = false;        // stopped at max_devices: the ids after the last page were not asked for
-    bool stopped = false;          // stopped by errors: skipped.back() runs to the end
+    unsigned failed_pages = 0;  // pages given up (skipped, or the one the walk stopped at)
+    long first_total = -1;      // `total` of the first page read: the fleet when the walk started
+    bool truncated = false;     // stopped at max_devices: the ids after the last page were not asked for
+    bool stopped = false;       // stopped by errors: skipped.back() runs to the end
     std::vector<SkippedRange> skipped;
     std::vector<std::string> invalid;  // why documents were left out (the first few)
     std::string error;                 // the last page error ("" = none)
@@ -132,7 +136,7 @@ struct WalkResult {
 };
 
 class GenieAcsClient {
-public:
+  public:
     template <typename T>
     using Callback = std::function<void(Fetched<T>)>;
 
@@ -141,29 +145,33 @@ public:
     GenieAcsClient(const GenieAcsClient&) = delete;
     GenieAcsClient& operator=(const GenieAcsClient&) = delete;
 
-    // Exact `_deviceId._SerialNumber`, then a GPON serial ending with the last 8 characters, then an id containing
-    // the serial. `projection`: the parameter paths to return (the identity fields always come).
-    void find_by_serial(const std::string& serial, std::vector<std::string> projection, Callback<DeviceLookup> done);
+    // Exact `_deviceId._SerialNumber`, then a GPON serial ending with the last 8 characters, then an id
+    // containing the serial. `projection`: the parameter paths to return (the identity fields always come).
+    void find_by_serial(const std::string& serial, std::vector<std::string> projection,
+                        Callback<DeviceLookup> done);
     // One device by its id as stored; value nullopt when there is no such device.
     void get_device(const std::string& id, std::vector<std::string> projection,
                     Callback<std::optional<GenieDevice>> done);
     // Any NBI query (Mongo JSON, built with cJSON by the caller).
-    void query(const std::string& query_json, std::vector<std::string> projection, Callback<DeviceLookup> done);
+    void query(const std::string& query_json, std::vector<std::string> projection,
+               Callback<DeviceLookup> done);
     // POST /devices/<id>/tasks. The id is URL-encoded once more for the path (the NBI decodes once).
-    void post_task(const std::string& device_id, const Task& task, TaskOptions options, Callback<TaskResult> done);
+    void post_task(const std::string& device_id, const Task& task, TaskOptions options,
+                   Callback<TaskResult> done);
     // DELETE /tasks/<id>; value true if it existed.
     void delete_task(const std::string& task_id, Callback<bool> done);
     // DELETE /faults/<id> (id "<device id>:<channel>"); value true if it existed.
     void delete_fault(const std::string& fault_id, Callback<bool> done);
-    // Every device matching `query_json` (Mongo JSON; "{}" = all), page by page (WalkOptions). `on_page` runs for
-    // each page read, as it arrives; then `done` once: failed when the query or the options are refused, or when
-    // not one page could be read (the breaker, or every page failed); otherwise ok with what was skipped.
+    // Every device matching `query_json` (Mongo JSON; "{}" = all), page by page (WalkOptions). `on_page` runs
+    // for each page read, as it arrives; then `done` once: failed when the query or the options are refused,
+    // or when not one page could be read (the breaker, or every page failed); otherwise ok with what was
+    // skipped.
     void walk(const std::string& query_json, std::vector<std::string> projection, WalkOptions options,
               std::function<void(WalkPage)> on_page, Callback<WalkResult> done);
 
     BreakerSnapshot health() const { return breaker_.snapshot(); }
 
-private:
+  private:
     struct Step;
     struct Walk;
     void walk_page(const std::shared_ptr<Walk>& w);

@@ -46,10 +46,12 @@ struct Walker {
             const char* k = c->string ? c->string : "";
             if (k[0] == '_') {
                 has_attr = true;
-                // Named only when something is wrong (built for every attribute, it cost more than the parse).
+                // Named only when something is wrong (built for every attribute, it cost more than the
+                // parse).
                 auto attr_where = [&] { return where + ": " + path + "." + k; };
                 if (std::string_view(k) == "_object") {
-                    if (!cJSON_IsBool(c)) return make_error(Errc::parse_error, attr_where() + ": expected a boolean");
+                    if (!cJSON_IsBool(c))
+                        return make_error(Errc::parse_error, attr_where() + ": expected a boolean");
                     p.object = cJSON_IsTrue(c);
                 } else if (std::string_view(k) == "_value") {
                     if (cJSON_IsString(c)) {
@@ -61,7 +63,8 @@ struct Walker {
                     }
                     p.has_value = true;
                 } else if (std::string_view(k) == "_type") {
-                    if (!cJSON_IsString(c)) return make_error(Errc::parse_error, attr_where() + ": expected a string");
+                    if (!cJSON_IsString(c))
+                        return make_error(Errc::parse_error, attr_where() + ": expected a string");
                     p.type = c->valuestring;
                 } else if (std::string_view(k) == "_timestamp") {
                     if (cJSON_IsString(c)) p.timestamp = c->valuestring;
@@ -78,13 +81,14 @@ struct Walker {
             std::string child = path + "." + k;
             if (child.size() > limits.max_path)
                 return make_error(Errc::too_large, where + ": a path longer than " +
-                                                       std::to_string(limits.max_path) + " characters under " + path);
+                                                       std::to_string(limits.max_path) +
+                                                       " characters under " + path);
             if (auto st = walk(c, child, depth + 1); !st) return st;
         }
         if (has_attr) {
             if (dev.params.size() >= limits.max_params)
-                return make_error(Errc::too_large, where + ": more than " + std::to_string(limits.max_params) +
-                                                       " parameters");
+                return make_error(Errc::too_large,
+                                  where + ": more than " + std::to_string(limits.max_params) + " parameters");
             dev.params[path] = std::move(p);
         }
         return {};
@@ -103,7 +107,8 @@ std::string GenieDevice::value(const std::string& path) const {
     return p && p->has_value ? p->value : std::string();
 }
 
-Result<GenieDevice> parse_device(const cJSON* doc, std::string_view where_in, const GenieParseLimits& limits) {
+Result<GenieDevice> parse_device(const cJSON* doc, std::string_view where_in,
+                                 const GenieParseLimits& limits) {
     std::string where(where_in);
     if (!cJSON_IsObject(doc)) return make_error(Errc::parse_error, where + ": expected a device object");
     GenieDevice dev;
@@ -132,8 +137,10 @@ Result<GenieDevice> parse_device(const cJSON* doc, std::string_view where_in, co
         const char* k = c->string ? c->string : "";
         if (k[0] == '_') continue;
         if (!*k || std::string_view(k).find('.') != std::string_view::npos)
-            return make_error(Errc::parse_error, where + ": top-level key '" + k + "' (empty or containing '.')");
-        if (!cJSON_IsObject(c)) return make_error(Errc::parse_error, where + ": " + k + ": expected an object");
+            return make_error(Errc::parse_error,
+                              where + ": top-level key '" + k + "' (empty or containing '.')");
+        if (!cJSON_IsObject(c))
+            return make_error(Errc::parse_error, where + ": " + k + ": expected an object");
         if (auto st = w.walk(c, k, 1); !st) return st.error();
     }
     return dev;
@@ -170,14 +177,16 @@ Result<GeniePage> parse_device_page(std::string_view body, const GenieParseLimit
                                                    " devices (the limit asked for)");
         const cJSON* id = cJSON_IsObject(d) ? cJSON_GetObjectItemCaseSensitive(d, "_id") : nullptr;
         if (!cJSON_IsString(id) || !*id->valuestring)
-            return make_error(Errc::parse_error, what + "[" + std::to_string(i) + "]: " +
-                                                     (cJSON_IsObject(d) ? "missing or non-string _id"
-                                                                        : "expected a device object"));
+            return make_error(
+                Errc::parse_error,
+                what + "[" + std::to_string(i) +
+                    "]: " + (cJSON_IsObject(d) ? "missing or non-string _id" : "expected a device object"));
         page.ids.emplace_back(id->valuestring);
         auto dev = parse_device(d, what + "[" + std::to_string(i) + "]", limits);
         if (!dev) {
             page.invalid_ids.push_back(page.ids.back());
-            if (page.invalid.size() < GeniePage::kMaxInvalidMessages) page.invalid.push_back(dev.error().message);
+            if (page.invalid.size() < GeniePage::kMaxInvalidMessages)
+                page.invalid.push_back(dev.error().message);
             continue;
         }
         page.devices.push_back(std::move(*dev));

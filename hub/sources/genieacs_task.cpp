@@ -13,16 +13,17 @@ bool seg_char(char c) {
 }
 
 Status check_string_path(const cJSON* v, const char* what) {
-    if (!cJSON_IsString(v)) return make_error(Errc::invalid_argument, std::string("task ") + what + ": expected a string");
+    if (!cJSON_IsString(v))
+        return make_error(Errc::invalid_argument, std::string("task ") + what + ": expected a string");
     if (auto st = validate_parameter_path(v->valuestring); !st)
         return st.error().with_context(std::string("task ") + what);
     return {};
 }
 
-const char* kNames[] = {"getParameterValues", "setParameterValues", "refreshObject", "addObject", "deleteObject",
-                        "download", "reboot", "factoryReset"};
-const char* kTypes[] = {"xsd:string", "xsd:boolean", "xsd:int", "xsd:unsignedInt", "xsd:long", "xsd:unsignedLong",
-                        "xsd:dateTime", "xsd:base64", "xsd:hexBinary"};
+const char* kNames[] = {"getParameterValues", "setParameterValues", "refreshObject", "addObject",
+                        "deleteObject",       "download",           "reboot",        "factoryReset"};
+const char* kTypes[] = {"xsd:string",       "xsd:boolean",  "xsd:int",    "xsd:unsignedInt", "xsd:long",
+                        "xsd:unsignedLong", "xsd:dateTime", "xsd:base64", "xsd:hexBinary"};
 
 Result<Task> from_node(const cJSON* node) {
     if (auto st = validate_task(node); !st) return st.error();
@@ -42,22 +43,27 @@ Status validate_parameter_path(std::string_view path) {
     std::string shown(path.substr(0, 120));
     if (path.empty()) return make_error(Errc::invalid_argument, "parameter path is empty");
     if (path.size() > 512)
-        return make_error(Errc::invalid_argument, "parameter path '" + shown + "…' is longer than 512 characters");
+        return make_error(Errc::invalid_argument,
+                          "parameter path '" + shown + "…' is longer than 512 characters");
     if (path.back() == '.')
-        return make_error(Errc::invalid_argument, "parameter path '" + shown +
-                                                      "' ends with '.': GenieACS 1.2.16 faults it; drop the trailing dot");
+        return make_error(
+            Errc::invalid_argument,
+            "parameter path '" + shown + "' ends with '.': GenieACS 1.2.16 faults it; drop the trailing dot");
     char c0 = path[0];
     if (!((c0 >= 'A' && c0 <= 'Z') || (c0 >= 'a' && c0 <= 'z') || c0 == '_'))
-        return make_error(Errc::invalid_argument, "parameter path '" + shown + "' must start with a letter or '_'");
+        return make_error(Errc::invalid_argument,
+                          "parameter path '" + shown + "' must start with a letter or '_'");
     for (size_t i = 0; i < path.size(); ++i) {
         char c = path[i];
         if (c == '.') {
             if (path[i - 1] == '.')
-                return make_error(Errc::invalid_argument, "parameter path '" + shown + "' has an empty segment at byte " +
-                                                              std::to_string(i));
+                return make_error(
+                    Errc::invalid_argument,
+                    "parameter path '" + shown + "' has an empty segment at byte " + std::to_string(i));
         } else if (!seg_char(c)) {
-            return make_error(Errc::invalid_argument, "parameter path '" + shown + "' has a character not allowed at byte " +
-                                                          std::to_string(i));
+            return make_error(
+                Errc::invalid_argument,
+                "parameter path '" + shown + "' has a character not allowed at byte " + std::to_string(i));
         }
     }
     return {};
@@ -74,25 +80,31 @@ Status validate_task(const cJSON* task) {
     if (n == "getParameterValues") {
         const cJSON* pn = cJSON_GetObjectItemCaseSensitive(task, "parameterNames");
         if (!cJSON_IsArray(pn) || !pn->child)
-            return make_error(Errc::invalid_argument, "task getParameterValues: parameterNames must be a non-empty array");
+            return make_error(Errc::invalid_argument,
+                              "task getParameterValues: parameterNames must be a non-empty array");
         int i = 0;
         for (const cJSON* p = pn->child; p; p = p->next, ++i)
-            if (auto st = check_string_path(p, ("getParameterValues parameterNames[" + std::to_string(i) + "]").c_str()); !st)
+            if (auto st = check_string_path(
+                    p, ("getParameterValues parameterNames[" + std::to_string(i) + "]").c_str());
+                !st)
                 return st;
     } else if (n == "setParameterValues") {
         const cJSON* pv = cJSON_GetObjectItemCaseSensitive(task, "parameterValues");
         if (!cJSON_IsArray(pv) || !pv->child)
-            return make_error(Errc::invalid_argument, "task setParameterValues: parameterValues must be a non-empty array");
+            return make_error(Errc::invalid_argument,
+                              "task setParameterValues: parameterValues must be a non-empty array");
         int i = 0;
         for (const cJSON* e = pv->child; e; e = e->next, ++i) {
             std::string w = "setParameterValues parameterValues[" + std::to_string(i) + "]";
             int len = cJSON_GetArraySize(e);
             if (!cJSON_IsArray(e) || len < 2 || len > 3)
-                return make_error(Errc::invalid_argument, "task " + w + ": expected [path, value] or [path, value, type]");
+                return make_error(Errc::invalid_argument,
+                                  "task " + w + ": expected [path, value] or [path, value, type]");
             if (auto st = check_string_path(cJSON_GetArrayItem(e, 0), (w + "[0]").c_str()); !st) return st;
             const cJSON* v = cJSON_GetArrayItem(e, 1);
             if (!cJSON_IsString(v) && !cJSON_IsNumber(v) && !cJSON_IsBool(v))
-                return make_error(Errc::invalid_argument, "task " + w + "[1]: value must be a string, number or boolean");
+                return make_error(Errc::invalid_argument,
+                                  "task " + w + "[1]: value must be a string, number or boolean");
             if (len == 3) {
                 const cJSON* t = cJSON_GetArrayItem(e, 2);
                 bool ok = false;
@@ -102,7 +114,9 @@ Status validate_task(const cJSON* task) {
             }
         }
     } else if (n == "refreshObject" || n == "addObject" || n == "deleteObject") {
-        if (auto st = check_string_path(cJSON_GetObjectItemCaseSensitive(task, "objectName"), (n + " objectName").c_str()); !st)
+        if (auto st = check_string_path(cJSON_GetObjectItemCaseSensitive(task, "objectName"),
+                                        (n + " objectName").c_str());
+            !st)
             return st;
     } else if (n == "download") {
         const cJSON* f = cJSON_GetObjectItemCaseSensitive(task, "file");
@@ -111,7 +125,8 @@ Status validate_task(const cJSON* task) {
         bool by_id = cJSON_IsString(f) && *f->valuestring;
         bool by_name = cJSON_IsString(ft) && *ft->valuestring && cJSON_IsString(fn) && *fn->valuestring;
         if (!by_id && !by_name)
-            return make_error(Errc::invalid_argument, "task download: needs 'file', or 'fileType' and 'fileName'");
+            return make_error(Errc::invalid_argument,
+                              "task download: needs 'file', or 'fileType' and 'fileName'");
     }
     if (const cJSON* ex = cJSON_GetObjectItemCaseSensitive(task, "expiry");
         ex && (!cJSON_IsNumber(ex) || ex->valuedouble < 1 || ex->valuedouble > 604800))
@@ -193,9 +208,15 @@ Result<Task> Task::get_parameter_values(const std::vector<std::string>& names) {
     return from_node(t.get());
 }
 
-Result<Task> Task::refresh_object(std::string_view object_name) { return object_task("refreshObject", object_name); }
-Result<Task> Task::add_object(std::string_view object_name) { return object_task("addObject", object_name); }
-Result<Task> Task::delete_object(std::string_view object_name) { return object_task("deleteObject", object_name); }
+Result<Task> Task::refresh_object(std::string_view object_name) {
+    return object_task("refreshObject", object_name);
+}
+Result<Task> Task::add_object(std::string_view object_name) {
+    return object_task("addObject", object_name);
+}
+Result<Task> Task::delete_object(std::string_view object_name) {
+    return object_task("deleteObject", object_name);
+}
 
 Result<Task> Task::set_parameter_values(const std::vector<SetValue>& values) {
     auto t = json::make_object();
@@ -219,17 +240,27 @@ Result<Task> Task::download(std::string_view file_id) {
     return from_node(t.get());
 }
 
-Result<Task> Task::reboot() { return Task::from_json(R"({"name":"reboot"})"); }
-Result<Task> Task::factory_reset() { return Task::from_json(R"({"name":"factoryReset"})"); }
+Result<Task> Task::reboot() {
+    return Task::from_json(R"({"name":"reboot"})");
+}
+Result<Task> Task::factory_reset() {
+    return Task::from_json(R"({"name":"factoryReset"})");
+}
 
 const char* task_outcome_name(TaskOutcome o) {
     switch (o) {
-        case TaskOutcome::done: return "done";
-        case TaskOutcome::queued: return "queued";
-        case TaskOutcome::offline: return "offline";
-        case TaskOutcome::faulted: return "faulted";
-        case TaskOutcome::connection_request_error: return "connection_request_error";
-        case TaskOutcome::no_such_device: return "no_such_device";
+        case TaskOutcome::done:
+            return "done";
+        case TaskOutcome::queued:
+            return "queued";
+        case TaskOutcome::offline:
+            return "offline";
+        case TaskOutcome::faulted:
+            return "faulted";
+        case TaskOutcome::connection_request_error:
+            return "connection_request_error";
+        case TaskOutcome::no_such_device:
+            return "no_such_device";
     }
     return "queued";
 }
@@ -243,7 +274,8 @@ Result<TaskOutcome> task_outcome_from(long status, std::string_view reason) {
         if (reason.rfind("Connection request error", 0) == 0) return TaskOutcome::connection_request_error;
         return TaskOutcome::queued;
     }
-    return make_error(Errc::unsupported, "GenieACS task answer: unexpected HTTP status " + std::to_string(status));
+    return make_error(Errc::unsupported,
+                      "GenieACS task answer: unexpected HTTP status " + std::to_string(status));
 }
 
 }  // namespace cpe::hub::sources

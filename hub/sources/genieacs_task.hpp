@@ -1,5 +1,5 @@
-// GenieACS NBI tasks, validated before they are sent: the real NBI (1.2.16) crashes its worker on a task with a
-// bad shape (the client then hangs) and faults a parameter name with a trailing dot ("Device.Hosts.Host.").
+// GenieACS NBI tasks, validated before they are sent: the real NBI (1.2.16) crashes its worker on a task with
+// a bad shape (the client then hangs) and faults a parameter name with a trailing dot ("Device.Hosts.Host.").
 // A Task can only be made by these builders or by Task::from_json, which run the same checks.
 #pragma once
 
@@ -15,18 +15,20 @@
 
 namespace cpe::hub::sources {
 
-// A parameter or object path as the NBI accepts it: segments of [A-Za-z0-9_-] separated by single dots, starting
-// with a letter or '_', no trailing dot, at most 512 characters. The error names the path and the byte offset.
+// A parameter or object path as the NBI accepts it: segments of [A-Za-z0-9_-] separated by single dots,
+// starting with a letter or '_', no trailing dot, at most 512 characters. The error names the path and the
+// byte offset.
 Status validate_parameter_path(std::string_view path);
 
 class Task {
-public:
+  public:
     static Result<Task> get_parameter_values(const std::vector<std::string>& names);
     static Result<Task> refresh_object(std::string_view object_name);
     struct SetValue {
         std::string path;
         std::string value;
-        std::string type;  // "" (let GenieACS infer), or xsd:string, xsd:boolean, xsd:int, xsd:unsignedInt, xsd:dateTime
+        std::string type;  // "" (let GenieACS infer), or xsd:string, xsd:boolean, xsd:int, xsd:unsignedInt,
+                           // xsd:dateTime
     };
     static Result<Task> set_parameter_values(const std::vector<SetValue>& values);
     static Result<Task> add_object(std::string_view object_name);
@@ -75,12 +77,12 @@ Status validate_task(const cJSON* task);
 
 // How the NBI answered POST /devices/<id>/tasks.
 enum class TaskOutcome {
-    done,                     // 200: the device ran it without fault
-    queued,                   // 202 "Task queued but not processed" (or 202 with the reason unknown)
-    offline,                  // 202 "Device is offline"
-    faulted,                  // 202 "Task faulted"
-    connection_request_error, // 202 "Connection request error: …"
-    no_such_device,           // 404 "No such device"
+    done,                      // 200: the device ran it without fault
+    queued,                    // 202 "Task queued but not processed" (or 202 with the reason unknown)
+    offline,                   // 202 "Device is offline"
+    faulted,                   // 202 "Task faulted"
+    connection_request_error,  // 202 "Connection request error: …"
+    no_such_device,            // 404 "No such device"
 };
 const char* task_outcome_name(TaskOutcome o);
 // Maps a status and its reason phrase (HTTP status text). Unknown 202 phrases give `queued`.

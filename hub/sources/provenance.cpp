@@ -6,9 +6,12 @@ namespace cpe::hub::sources {
 
 const char* freshness_name(Freshness f) {
     switch (f) {
-        case Freshness::ok: return "ok";
-        case Freshness::stale: return "stale";
-        case Freshness::failed: return "failed";
+        case Freshness::ok:
+            return "ok";
+        case Freshness::stale:
+            return "stale";
+        case Freshness::failed:
+            return "failed";
     }
     return "failed";
 }

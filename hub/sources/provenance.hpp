@@ -1,5 +1,5 @@
-// Where a piece of data came from and how fresh it is: every result the hub's source clients return carries one,
-// so the device API can show "GenieACS: failed (timeout after 8000 ms)" next to data from other sources.
+// Where a piece of data came from and how fresh it is: every result the hub's source clients return carries
+// one, so the device API can show "GenieACS: failed (timeout after 8000 ms)" next to data from other sources.
 #pragma once
 
 #include <cstdint>
@@ -19,11 +19,11 @@ enum class Freshness {
 const char* freshness_name(Freshness f);
 
 struct Provenance {
-    std::string source;          // "genieacs", "erpnext"
-    int64_t fetched_at_ms = 0;   // wall clock (Unix ms) when the answer (or the failure) came
+    std::string source;         // "genieacs", "erpnext"
+    int64_t fetched_at_ms = 0;  // wall clock (Unix ms) when the answer (or the failure) came
     Freshness freshness = Freshness::failed;
-    std::string error;           // empty unless failed
-    std::optional<Errc> errc;    // set when failed
+    std::string error;         // empty unless failed
+    std::optional<Errc> errc;  // set when failed
 };
 
 int64_t wall_clock_ms();

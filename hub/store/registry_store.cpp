@@ -54,15 +54,16 @@ Status Store::migrate() {
     if (!row) return row.error();
     const int64_t have = *row ? v->integer(0) : 0;
     if (have > kSchemaVersion)
-        return make_error(Errc::unsupported, "store '" + db_->path() + "': schema version " + std::to_string(have) +
-                                                 " is newer than this hub understands (" +
-                                                 std::to_string(kSchemaVersion) + ")");
+        return make_error(Errc::unsupported,
+                          "store '" + db_->path() + "': schema version " + std::to_string(have) +
+                              " is newer than this hub understands (" + std::to_string(kSchemaVersion) + ")");
     if (have < 1) {
         auto st = transaction(*db_, [&]() -> Status {
             return db_->exec(
                 "CREATE TABLE IF NOT EXISTS endpoints ("
                 " endpoint_id TEXT PRIMARY KEY NOT NULL,"
-                " model TEXT NOT NULL DEFAULT '', serial TEXT NOT NULL DEFAULT '', oui TEXT NOT NULL DEFAULT '',"
+                " model TEXT NOT NULL DEFAULT '', serial TEXT NOT NULL DEFAULT '', oui TEXT NOT NULL DEFAULT "
+                "'',"
                 " product_class TEXT NOT NULL DEFAULT '', macs TEXT NOT NULL DEFAULT '',"
                 " firmware TEXT NOT NULL DEFAULT '',"
                 " first_seen_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL,"
@@ -89,15 +90,17 @@ Result<Stmt>& Store::cached(int slot, const char* sql) {
 }
 
 Status Store::mark_seen(const std::string& endpoint_id, int64_t now_ms, bool online) {
-    auto& s = cached(kMarkSeen,
-                     "INSERT INTO endpoints (endpoint_id, first_seen_ms, last_seen_ms, online) VALUES (?1, ?2, ?2, ?3) "
-                     "ON CONFLICT(endpoint_id) DO UPDATE SET last_seen_ms = ?2, online = ?3");
+    auto& s = cached(
+        kMarkSeen,
+        "INSERT INTO endpoints (endpoint_id, first_seen_ms, last_seen_ms, online) VALUES (?1, ?2, ?2, ?3) "
+        "ON CONFLICT(endpoint_id) DO UPDATE SET last_seen_ms = ?2, online = ?3");
     if (!s) return s.error();
     return s->bind(1, endpoint_id).bind(2, now_ms).bind(3, int64_t{online ? 1 : 0}).run();
 }
 
 Status Store::set_online(const std::string& endpoint_id, bool online, int64_t now_ms) {
-    auto& s = cached(kSetOnline, "UPDATE endpoints SET online = ?2, last_seen_ms = ?3 WHERE endpoint_id = ?1");
+    auto& s =
+        cached(kSetOnline, "UPDATE endpoints SET online = ?2, last_seen_ms = ?3 WHERE endpoint_id = ?1");
     if (!s) return s.error();
     return s->bind(1, endpoint_id).bind(2, int64_t{online ? 1 : 0}).bind(3, now_ms).run();
 }
@@ -121,7 +124,8 @@ Status Store::update_identity(const EndpointRecord& r) {
 }
 
 Result<std::optional<EndpointRecord>> Store::get(const std::string& endpoint_id) {
-    static const std::string sql = std::string("SELECT ") + kEndpointColumns + " FROM endpoints WHERE endpoint_id = ?1";
+    static const std::string sql =
+        std::string("SELECT ") + kEndpointColumns + " FROM endpoints WHERE endpoint_id = ?1";
     auto& s = cached(kGet, sql.c_str());
     if (!s) return s.error();
     s->bind(1, endpoint_id);
@@ -134,7 +138,8 @@ Result<std::optional<EndpointRecord>> Store::get(const std::string& endpoint_id)
 }
 
 Result<std::vector<EndpointRecord>> Store::list() {
-    static const std::string sql = std::string("SELECT ") + kEndpointColumns + " FROM endpoints ORDER BY endpoint_id";
+    static const std::string sql =
+        std::string("SELECT ") + kEndpointColumns + " FROM endpoints ORDER BY endpoint_id";
     auto& s = cached(kList, sql.c_str());
     if (!s) return s.error();
     std::vector<EndpointRecord> out;
@@ -152,24 +157,30 @@ Result<std::vector<EndpointRecord>> Store::list() {
 }
 
 Result<int64_t> Store::expire_unidentified(int64_t before_ms) {
-    auto st = db_->exec("DELETE FROM endpoints WHERE device_info_ms = 0 AND last_seen_ms < " + std::to_string(before_ms));
+    auto st = db_->exec("DELETE FROM endpoints WHERE device_info_ms = 0 AND last_seen_ms < " +
+                        std::to_string(before_ms));
     if (!st) return st.error();
     return db_->changes();
 }
 
 Status Store::add_notification(const StoredNotification& n, unsigned keep, size_t keep_bytes) {
-    auto& add = cached(kAddNote, "INSERT INTO notifications (endpoint_id, time_ms, kind, json) VALUES (?1, ?2, ?3, ?4)");
+    auto& add = cached(
+        kAddNote, "INSERT INTO notifications (endpoint_id, time_ms, kind, json) VALUES (?1, ?2, ?3, ?4)");
     if (!add) return add.error();
-    if (auto st = add->bind(1, n.endpoint_id).bind(2, n.time_ms).bind(3, n.kind).bind(4, n.json).run(); !st) return st;
-    auto& trim = cached(kTrimNotes,
-                        "DELETE FROM notifications WHERE endpoint_id = ?1 AND id <= (SELECT id FROM notifications "
-                        "WHERE endpoint_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)");
+    if (auto st = add->bind(1, n.endpoint_id).bind(2, n.time_ms).bind(3, n.kind).bind(4, n.json).run(); !st)
+        return st;
+    auto& trim =
+        cached(kTrimNotes,
+               "DELETE FROM notifications WHERE endpoint_id = ?1 AND id <= (SELECT id FROM notifications "
+               "WHERE endpoint_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)");
     if (!trim) return trim.error();
-    if (auto st = trim->bind(1, n.endpoint_id).bind(2, int64_t{keep}).run(); !st || keep_bytes == 0) return st;
+    if (auto st = trim->bind(1, n.endpoint_id).bind(2, int64_t{keep}).run(); !st || keep_bytes == 0)
+        return st;
     // Newest first, a running total of their sizes: the rows past the budget go.
-    auto& bytes = cached(kTrimNoteBytes,
-                         "DELETE FROM notifications WHERE id IN (SELECT id FROM (SELECT id, SUM(length(CAST(json AS "
-                         "BLOB))) OVER (ORDER BY id DESC) AS run FROM notifications WHERE endpoint_id = ?1) WHERE run > ?2)");
+    auto& bytes = cached(
+        kTrimNoteBytes,
+        "DELETE FROM notifications WHERE id IN (SELECT id FROM (SELECT id, SUM(length(CAST(json AS "
+        "BLOB))) OVER (ORDER BY id DESC) AS run FROM notifications WHERE endpoint_id = ?1) WHERE run > ?2)");
     if (!bytes) return bytes.error();
     return bytes->bind(1, n.endpoint_id).bind(2, static_cast<int64_t>(keep_bytes)).run();
 }

@@ -19,7 +19,7 @@ struct EndpointRecord {
     std::string serial;
     std::string oui;
     std::string product_class;
-    std::string macs;          // comma separated, as reported by the agent
+    std::string macs;  // comma separated, as reported by the agent
     std::string firmware;
     int64_t first_seen_ms = 0;  // unix time, milliseconds
     int64_t last_seen_ms = 0;
@@ -32,12 +32,13 @@ struct StoredNotification {
     int64_t id = 0;
     std::string endpoint_id;
     int64_t time_ms = 0;
-    std::string kind;  // event, value_change, object_creation, object_deletion, operation_complete, on_board_request
+    std::string
+        kind;  // event, value_change, object_creation, object_deletion, operation_complete, on_board_request
     std::string json;  // the notification as JSON (see docs/usp.md)
 };
 
 class Store {
-public:
+  public:
     // Opens or creates the file and brings the schema to the current version.
     static Result<Store> open(const std::string& path);
 
@@ -52,8 +53,8 @@ public:
     Result<std::optional<EndpointRecord>> get(const std::string& endpoint_id);
     Result<std::vector<EndpointRecord>> list();
 
-    // Drops the rows of endpoints never identified (device_info_ms = 0) last seen before `before_ms`, with their
-    // notifications. Returns how many went.
+    // Drops the rows of endpoints never identified (device_info_ms = 0) last seen before `before_ms`, with
+    // their notifications. Returns how many went.
     Result<int64_t> expire_unidentified(int64_t before_ms);
 
     // Appends a notification and keeps only the newest `keep` for that endpoint, and of those only the newest
@@ -64,7 +65,7 @@ public:
 
     static constexpr int kSchemaVersion = 1;
 
-private:
+  private:
     Store() = default;
     Status migrate();
     Result<Stmt>& cached(int slot, const char* sql);

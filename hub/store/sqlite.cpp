@@ -23,8 +23,8 @@ Result<Db> Db::open(const std::string& path) {
         for (const char* companion : {"-wal", "-shm", "-journal"}) ::chmod((path + companion).c_str(), 0600);
     }
     sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc = sqlite3_open_v2(path.c_str(), &raw,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     Db db;
     db.db_.reset(raw);  // owned even when open failed (sqlite hands back a handle carrying the message)
     db.path_ = path;
@@ -51,7 +51,8 @@ Status Db::exec(std::string_view sql) {
     if (rc != SQLITE_OK) {
         std::string why = err ? err : sqlite3_errstr(rc);
         sqlite3_free(err);
-        return make_error(Errc::io_error, "store '" + path_ + "': " + why + " (in: " + text.substr(0, 80) + ")");
+        return make_error(Errc::io_error,
+                          "store '" + path_ + "': " + why + " (in: " + text.substr(0, 80) + ")");
     }
     return {};
 }
@@ -61,7 +62,8 @@ Result<Stmt> Db::prepare(std::string_view sql) {
     int rc = sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
     if (rc != SQLITE_OK) {
         if (raw) sqlite3_finalize(raw);
-        return make_error(Errc::internal, "store '" + path_ + "': cannot prepare '" + std::string(sql.substr(0, 80)) +
+        return make_error(Errc::internal, "store '" + path_ + "': cannot prepare '" +
+                                              std::string(sql.substr(0, 80)) +
                                               "': " + sqlite3_errmsg(db_.get()));
     }
     return Stmt(raw, std::string(sql));
@@ -89,8 +91,8 @@ Result<bool> Stmt::step() {
     sqlite3* db = sqlite3_db_handle(stmt_.get());
     const char* file = sqlite3_db_filename(db, "main");
     return make_error(rc == SQLITE_FULL ? Errc::too_large : Errc::io_error,
-                      std::string("store '") + (file ? file : "") + "': " + sqlite3_errmsg(db) + " (in: " +
-                          sql_.substr(0, 80) + ")");
+                      std::string("store '") + (file ? file : "") + "': " + sqlite3_errmsg(db) +
+                          " (in: " + sql_.substr(0, 80) + ")");
 }
 
 Status Stmt::run() {
@@ -114,11 +116,16 @@ void Stmt::reset() {
 std::string Stmt::text(int column) const {
     const unsigned char* p = sqlite3_column_text(stmt_.get(), column);
     if (!p) return {};
-    return std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), column)));
+    return std::string(reinterpret_cast<const char*>(p),
+                       static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), column)));
 }
 
-int64_t Stmt::integer(int column) const { return sqlite3_column_int64(stmt_.get(), column); }
+int64_t Stmt::integer(int column) const {
+    return sqlite3_column_int64(stmt_.get(), column);
+}
 
-bool Stmt::is_null(int column) const { return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL; }
+bool Stmt::is_null(int column) const {
+    return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL;
+}
 
 }  // namespace cpe::hub::store

@@ -15,25 +15,24 @@
 
 namespace cpe::hub::store {
 
-
 class Db;
 
 // One prepared statement. bind_* take 1-based indexes like sqlite; step() returns true while rows remain.
 class Stmt {
-public:
+  public:
     Stmt() = default;
     Stmt& bind(int index, std::string_view text);
     Stmt& bind(int index, int64_t value);
     Stmt& bind_null(int index);
-    Result<bool> step();   // true: a row is available; false: done
-    Status run();          // step to completion, discarding rows
-    void reset();          // for re-use with new bindings
+    Result<bool> step();  // true: a row is available; false: done
+    Status run();         // step to completion, discarding rows
+    void reset();         // for re-use with new bindings
 
     std::string text(int column) const;
     int64_t integer(int column) const;
     bool is_null(int column) const;
 
-private:
+  private:
     friend class Db;
     Stmt(sqlite3_stmt* stmt, std::string sql) : stmt_(stmt), sql_(std::move(sql)) {}
     CHandle<sqlite3_stmt, sqlite3_finalize> stmt_;
@@ -41,7 +40,7 @@ private:
 };
 
 class Db {
-public:
+  public:
     // Opens (creating if needed) the database file; WAL journal, foreign keys on, a busy timeout.
     static Result<Db> open(const std::string& path);
 
@@ -51,7 +50,7 @@ public:
     const std::string& path() const { return path_; }
     std::string last_error() const { return sqlite3_errmsg(db_.get()); }
 
-private:
+  private:
     Db() = default;
     CHandle<sqlite3, sqlite3_close_v2> db_;
     std::string path_;

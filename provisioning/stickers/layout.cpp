@@ -190,7 +190,8 @@ const std::vector<Layout>& builtin_layouts() {
     static const std::vector<Layout> layouts = [] {
         auto parsed = parse_layouts(builtin_layouts_json(), "layouts.json (built in)");
         if (!parsed) {
-            // the build's own data: tests/unit/provisioning_stickers checks it parses; a broken edit stops here loudly
+            // the build's own data: tests/unit/provisioning_stickers checks it parses; a broken edit stops
+            // here loudly
             std::fprintf(stderr, "cpe-stickers: %s\n", parsed.error().message.c_str());
             std::abort();
         }

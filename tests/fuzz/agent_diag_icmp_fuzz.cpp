@@ -12,7 +12,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto m = cpe::agent::diag::parse_icmp(bytes, with_ip && !v6, v6);
     if (m && m->kind == cpe::agent::diag::IcmpMessage::Kind::echo_reply) {
         // The payload lies inside the input.
-        if (m->payload.data() < bytes.data() || m->payload.data() + m->payload.size() > bytes.data() + bytes.size())
+        if (m->payload.data() < bytes.data() ||
+            m->payload.data() + m->payload.size() > bytes.data() + bytes.size())
             __builtin_trap();
     }
     (void)cpe::agent::diag::inet_checksum(bytes);

@@ -12,7 +12,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     cpe::agent::EconetPonOptions options;
     cpe::agent::OpticalReading reading;
     cpe::agent::parse_econet_pon_info(text, options, reading, notes);
-    for (const auto& v : {reading.rx_dbm, reading.tx_dbm, reading.temperature_c, reading.voltage_v, reading.bias_ma})
+    for (const auto& v :
+         {reading.rx_dbm, reading.tx_dbm, reading.temperature_c, reading.voltage_v, reading.bias_ma})
         if (v && !std::isfinite(*v)) __builtin_trap();
     auto rssi = cpe::agent::parse_econet_rssi(text, notes);
     if (rssi && !std::isfinite(*rssi)) __builtin_trap();

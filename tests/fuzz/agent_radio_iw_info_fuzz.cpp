@@ -1,4 +1,5 @@
-// `iw dev <if> info` parser on arbitrary bytes: bounded notes, an SSID of at most 32 bytes, a plausible channel.
+// `iw dev <if> info` parser on arbitrary bytes: bounded notes, an SSID of at most 32 bytes, a plausible
+// channel.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

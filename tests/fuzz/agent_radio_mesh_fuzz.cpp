@@ -6,7 +6,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     cpe::agent::ParseNotes notes;
-    auto nodes = cpe::agent::parse_mesh_json(std::string_view(reinterpret_cast<const char*>(data), size), notes);
+    auto nodes =
+        cpe::agent::parse_mesh_json(std::string_view(reinterpret_cast<const char*>(data), size), notes);
     if (!nodes.ok()) return 0;
     for (const auto& node : *nodes)
         for (const auto& radio : node.radios)

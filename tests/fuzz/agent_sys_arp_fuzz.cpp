@@ -10,7 +10,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace cpe::agent;
     ParseNotes notes;
     size_t unresolved = 0;
-    auto table = parse_proc_net_arp(std::string_view(reinterpret_cast<const char*>(data), size), notes, &unresolved);
+    auto table =
+        parse_proc_net_arp(std::string_view(reinterpret_cast<const char*>(data), size), notes, &unresolved);
     if (notes.messages.size() > ParseNotes::kMaxKept || unresolved > notes.skipped) std::abort();
     for (const Neighbour& n : table)
         if (!n.complete || n.device.empty() || n.device.size() > 15 || n.ip.size() > 15) std::abort();

@@ -1,4 +1,5 @@
-// `bridge fdb show` and `brctl showmacs` parsers on arbitrary bytes: bounded output, unicast MACs on known ports.
+// `bridge fdb show` and `brctl showmacs` parsers on arbitrary bytes: bounded output, unicast MACs on known
+// ports.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

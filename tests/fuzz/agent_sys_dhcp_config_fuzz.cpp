@@ -13,9 +13,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         ParseNotes notes;
         auto pool = dnsmasq ? parse_dnsmasq_conf(text, notes) : parse_udhcpd_conf(text, notes);
         if (notes.messages.size() > ParseNotes::kMaxKept) std::abort();
-        if (pool && (pool->min_address.size() < 7 || pool->min_address.size() > 15 || pool->max_address.size() < 7 ||
-                     pool->max_address.size() > 15 || pool->subnet_mask.size() > 15 ||
-                     (pool->lease_time_s && *pool->lease_time_s < -1)))
+        if (pool && (pool->min_address.size() < 7 || pool->min_address.size() > 15 ||
+                     pool->max_address.size() < 7 || pool->max_address.size() > 15 ||
+                     pool->subnet_mask.size() > 15 || (pool->lease_time_s && *pool->lease_time_s < -1)))
             std::abort();
     }
     return 0;

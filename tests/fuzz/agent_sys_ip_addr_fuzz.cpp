@@ -1,4 +1,5 @@
-// `ip -o -4 addr show` parser on arbitrary bytes: bounded output, every record an IPv4 address on an interface name.
+// `ip -o -4 addr show` parser on arbitrary bytes: bounded output, every record an IPv4 address on an
+// interface name.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

@@ -1,4 +1,5 @@
-// Self-update input: the first byte picks the parser; the rest is a manifest, a signature or tar header blocks.
+// Self-update input: the first byte picks the parser; the rest is a manifest, a signature or tar header
+// blocks.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -8,7 +9,8 @@
 #include "update/package.hpp"
 
 namespace {
-// A P-256 public key (made for this target, its private half discarded): signatures of random bytes must fail.
+// A P-256 public key (made for this target, its private half discarded): signatures of random bytes must
+// fail.
 constexpr const char* kKey =
     "-----BEGIN PUBLIC KEY-----\n"
     "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEt69LzhJzHwG2995j83Bw8e9u8rRX\n"
@@ -25,7 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (mode == 0) {
         auto m = parse_manifest(text);
         if (m) {
-            if (m->files.empty() || m->files.size() > kMaxManifestFiles || m->build_id.size() != 16) std::abort();
+            if (m->files.empty() || m->files.size() > kMaxManifestFiles || m->build_id.size() != 16)
+                std::abort();
             for (const ManifestFile& f : m->files)
                 if (!safe_relative_path(f.path) || f.sha256.size() != 64) std::abort();
         }

@@ -34,7 +34,8 @@ struct Fixture {
     void reset() {
         usp::Hooks hooks;
         hooks.reboot = [](const std::string&) -> cpe::Status { return {}; };
-        agent = std::make_unique<usp::UspAgent>(device_schema(), "os::1C61B4-TPLGB43E91D4", "self::fuzz", hooks);
+        agent =
+            std::make_unique<usp::UspAgent>(device_schema(), "os::1C61B4-TPLGB43E91D4", "self::fuzz", hooks);
         agent->update_model(board->model());
     }
 };

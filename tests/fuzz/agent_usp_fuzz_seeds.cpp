@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
     const std::string d = argv[1];
     write(d, "get", u::encode_msg("1", u::Get{{"Device.Hosts.Host.*.PhysAddress", "Device.DeviceInfo."}, 2}));
     write(d, "get_bad", u::encode_msg("2", u::Get{{"Device.Hosts..X", "Device.Hosts.Host.999."}, 0}));
-    write(d, "get_instances", u::encode_msg("3", u::GetInstances{{"Device.Hosts.Host.", "Device.WiFi."}, false}));
+    write(d, "get_instances",
+          u::encode_msg("3", u::GetInstances{{"Device.Hosts.Host.", "Device.WiFi."}, false}));
     u::GetSupportedDM dm;
     dm.obj_paths = {"Device.LocalAgent.", "Device."};
     dm.first_level_only = true;
@@ -40,8 +41,10 @@ int main(int argc, char** argv) {
     write(d, "get_supported_dm", u::encode_msg("4", dm));
     u::Add add;
     add.create_objs = {{"Device.LocalAgent.Subscription.",
-                        {{"ID", "s", true}, {"NotifType", "ValueChange", true},
-                         {"ReferenceList", "Device.Hosts.Host.*.Active", true}, {"Enable", "true", true}}}};
+                        {{"ID", "s", true},
+                         {"NotifType", "ValueChange", true},
+                         {"ReferenceList", "Device.Hosts.Host.*.Active", true},
+                         {"Enable", "true", true}}}};
     write(d, "add", u::encode_msg("5", add));
     u::Set set;
     set.update_objs = {{"Device.LocalAgent.", {{"PeriodicNotifInterval", "60", true}}},

@@ -25,7 +25,10 @@ struct Reader {
         --n;
         return *p++;
     }
-    uint32_t u32() { return static_cast<uint32_t>(byte()) | byte() << 8 | byte() << 16 | static_cast<uint32_t>(byte()) << 24; }
+    uint32_t u32() {
+        return static_cast<uint32_t>(byte()) | byte() << 8 | byte() << 16 |
+               static_cast<uint32_t>(byte()) << 24;
+    }
     int64_t i64() {
         uint64_t v = u32();
         v |= static_cast<uint64_t>(u32()) << 32;

@@ -19,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static auto key_cbc = RsaPublicKey::from_hex(kN, "10001");
     static auto key_gcm = RsaPublicKey::from_hex(kN, "10001");
     if (!key_cbc || !key_gcm) return 0;
-    static SessionCrypto cbc(std::move(*key_cbc), kCbcRaw, KeyIv{"1700000000123456", "1700000000654321"}, "h", 1);
+    static SessionCrypto cbc(std::move(*key_cbc), kCbcRaw, KeyIv{"1700000000123456", "1700000000654321"}, "h",
+                             1);
     static SessionCrypto gcm(std::move(*key_gcm), kGcmRaw, KeyIv{"1700000000123456", "170000123456"}, "h", 1);
     std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
     auto plain = (data[0] & 1) ? gcm.open_response(body) : cbc.open_response(body);

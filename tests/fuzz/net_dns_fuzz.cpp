@@ -10,7 +10,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size == 0) return 0;
     namespace dns = cpe::net::dns;
     if (data[0] & 1) {
-        auto servers = dns::parse_resolv_conf(std::string_view(reinterpret_cast<const char*>(data + 1), size - 1));
+        auto servers =
+            dns::parse_resolv_conf(std::string_view(reinterpret_cast<const char*>(data + 1), size - 1));
         if (servers.size() > 3) __builtin_trap();
         return 0;
     }

@@ -28,13 +28,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             break;
         }
         case RecordType::disconnect:
-            again = encode_disconnect_record(to, from, rec->disconnect_reason(), rec->disconnect_reason_code(), version);
+            again = encode_disconnect_record(to, from, rec->disconnect_reason(),
+                                             rec->disconnect_reason_code(), version);
             break;
         case RecordType::mqtt_connect:
-            again = encode_mqtt_connect_record(to, from, rec->mqtt_version(), rec->mqtt_subscribed_topic(), version);
+            again = encode_mqtt_connect_record(to, from, rec->mqtt_version(), rec->mqtt_subscribed_topic(),
+                                               version);
             break;
-        case RecordType::websocket_connect: again = encode_websocket_connect_record(to, from, version); break;
-        case RecordType::uds_connect: again = encode_uds_connect_record(to, from, version); break;
+        case RecordType::websocket_connect:
+            again = encode_websocket_connect_record(to, from, version);
+            break;
+        case RecordType::uds_connect:
+            again = encode_uds_connect_record(to, from, version);
+            break;
         default:
             if (rec->payload().ok()) std::abort();  // session_context / stomp carry nothing we hand out
             return 0;

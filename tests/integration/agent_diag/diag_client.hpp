@@ -1,5 +1,5 @@
-// A USP controller's side of the diagnostics for the tests: subscribe to OperationComplete, Operate a command,
-// wait for its completion. Built on agent_mtp's TestController.
+// A USP controller's side of the diagnostics for the tests: subscribe to OperationComplete, Operate a
+// command, wait for its completion. Built on agent_mtp's TestController.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -16,8 +16,9 @@ namespace cpe::test {
 inline const std::string kDiagController = "self::test-controller";
 
 class DiagClient {
-public:
-    DiagClient(TestController& ctl, std::function<std::string()> agent_log) : ctl_(ctl), log_(std::move(agent_log)) {}
+  public:
+    DiagClient(TestController& ctl, std::function<std::string()> agent_log)
+        : ctl_(ctl), log_(std::move(agent_log)) {}
 
     // Accepts the agent's connection (WebSocketConnectRecord, Boot! acknowledged) and subscribes to
     // OperationComplete of every command. False (with a test failure) when the agent does not connect.
@@ -30,17 +31,19 @@ public:
         auto boot = next_msg();
         if (!boot || boot->type() != cpe::usp::MsgType::notify) return false;
         send(cpe::usp::encode_msg(boot->msg_id(), cpe::usp::NotifyResp{boot->notify()->subscription_id}));
-        send(cpe::usp::encode_msg("sub", cpe::usp::Add{false, {{"Device.LocalAgent.Subscription.",
-                                                                 {{"Enable", "true", true},
-                                                                  {"ID", "diag", true},
-                                                                  {"NotifType", "OperationComplete", true},
-                                                                  {"ReferenceList", "Device.", true}}}}}));
+        send(cpe::usp::encode_msg("sub", cpe::usp::Add{false,
+                                                       {{"Device.LocalAgent.Subscription.",
+                                                         {{"Enable", "true", true},
+                                                          {"ID", "diag", true},
+                                                          {"NotifType", "OperationComplete", true},
+                                                          {"ReferenceList", "Device.", true}}}}}));
         auto added = next_msg();
         return added && added->type() == cpe::usp::MsgType::add_resp;
     }
 
     // Operate → the OperateResp or Error message.
-    std::optional<cpe::usp::Msg> operate(const std::string& command, cpe::usp::StrMap args, const std::string& key) {
+    std::optional<cpe::usp::Msg> operate(const std::string& command, cpe::usp::StrMap args,
+                                         const std::string& key) {
         send(cpe::usp::encode_msg("op-" + key, cpe::usp::Operate{command, key, true, std::move(args)}));
         return next_msg();
     }
@@ -52,7 +55,8 @@ public:
             if (!m) return std::nullopt;
             if (m->type() != cpe::usp::MsgType::notify) continue;
             auto n = m->notify();
-            if (n->send_resp) send(cpe::usp::encode_msg(m->msg_id(), cpe::usp::NotifyResp{n->subscription_id}));
+            if (n->send_resp)
+                send(cpe::usp::encode_msg(m->msg_id(), cpe::usp::NotifyResp{n->subscription_id}));
             auto* oc = std::get_if<cpe::usp::Notify::OperationComplete>(&n->notification);
             if (oc && oc->command_key == key) return *oc;
         }
@@ -78,7 +82,7 @@ public:
         ctl_.send(conn_, cpe::usp::encode_no_session_record(agent_id_, kDiagController, msg));
     }
 
-private:
+  private:
     std::optional<cpe::usp::Msg> next_msg(int timeout_s = 30) {
         auto e = ctl_.next_of(ControllerEvent::Kind::record, timeout_s);
         if (!e) return std::nullopt;

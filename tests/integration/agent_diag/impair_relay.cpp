@@ -1,8 +1,9 @@
 // The tests' impairment relay (this kernel has no netem): forwards IP packets between two TUN devices that
-// already exist in two network namespaces (made by the test with `ip tuntap add … mode tun`), holding each one
-// for a set delay and dropping it with a set probability, from a seeded generator (the same run drops the
+// already exist in two network namespaces (made by the test with `ip tuntap add … mode tun`), holding each
+// one for a set delay and dropping it with a set probability, from a seeded generator (the same run drops the
 // same packets). Per direction: a→b and b→a.
-//   diag_impair_relay <ns-a> <tun-a> <ns-b> <tun-b> <delay-ab-ms> <delay-ba-ms> <loss-ab-%> <loss-ba-%> <seed>
+//   diag_impair_relay <ns-a> <tun-a> <ns-b> <tun-b> <delay-ab-ms> <delay-ba-ms> <loss-ab-%> <loss-ba-%>
+//   <seed>
 // Runs until SIGTERM. At most 4096 packets are held per direction (more are dropped and counted).
 #include <fcntl.h>
 #include <linux/if.h>
@@ -68,7 +69,9 @@ struct Direction {
 
 int main(int argc, char** argv) {
     if (argc != 10) {
-        fprintf(stderr, "usage: %s ns-a tun-a ns-b tun-b delay-ab-ms delay-ba-ms loss-ab-%% loss-ba-%% seed\n", argv[0]);
+        fprintf(stderr,
+                "usage: %s ns-a tun-a ns-b tun-b delay-ab-ms delay-ba-ms loss-ab-%% loss-ba-%% seed\n",
+                argv[0]);
         return 2;
     }
     signal(SIGTERM, [](int) { g_stop = 1; });
@@ -89,7 +92,8 @@ int main(int argc, char** argv) {
         const auto now = Clock::now();
         for (Direction& d : dir)
             if (!d.queue.empty()) {
-                const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d.queue.front().due - now).count();
+                const auto ms =
+                    std::chrono::duration_cast<std::chrono::milliseconds>(d.queue.front().due - now).count();
                 wait_ms = std::max(0, std::min<int>(wait_ms, static_cast<int>(ms)));
             }
         pollfd p[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
@@ -115,11 +119,14 @@ int main(int argc, char** argv) {
         const auto t = Clock::now();
         for (Direction& d : dir)
             while (!d.queue.empty() && d.queue.front().due <= t) {
-                if (write(d.to, d.queue.front().packet.data(), d.queue.front().packet.size()) >= 0) ++d.passed;
+                if (write(d.to, d.queue.front().packet.data(), d.queue.front().packet.size()) >= 0)
+                    ++d.passed;
                 d.queue.pop_front();
             }
     }
-    fprintf(stderr, "impair_relay: a->b passed %lu dropped %lu overflow %lu; b->a passed %lu dropped %lu overflow %lu\n",
-            dir[0].passed, dir[0].dropped, dir[0].overflow, dir[1].passed, dir[1].dropped, dir[1].overflow);
+    fprintf(
+        stderr,
+        "impair_relay: a->b passed %lu dropped %lu overflow %lu; b->a passed %lu dropped %lu overflow %lu\n",
+        dir[0].passed, dir[0].dropped, dir[0].overflow, dir[1].passed, dir[1].dropped, dir[1].overflow);
     return 0;
 }

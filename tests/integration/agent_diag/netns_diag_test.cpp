@@ -1,10 +1,12 @@
-// The diagnostics on a real network: namespaces made here with `ip netns`, the agent (XX230v fixture) in a "cpe"
-// namespace, routed hops r1 and r2, and a server namespace with dnsmasq. The cpe↔r1 link is two TUN devices
-// joined by the tests' impairment relay (diag_impair_relay: set delay and seeded loss — this kernel has no netem).
-// The test controller listens inside the cpe namespace (its loop thread is made there) and drives the agent over
-// USP, so each result is an OperationComplete. Where namespaces cannot be made the tests are skipped, saying why.
+// The diagnostics on a real network: namespaces made here with `ip netns`, the agent (XX230v fixture) in a
+// "cpe" namespace, routed hops r1 and r2, and a server namespace with dnsmasq. The cpe↔r1 link is two TUN
+// devices joined by the tests' impairment relay (diag_impair_relay: set delay and seeded loss — this kernel
+// has no netem). The test controller listens inside the cpe namespace (its loop thread is made there) and
+// drives the agent over USP, so each result is an OperationComplete. Where namespaces cannot be made the
+// tests are skipped, saying why.
 //
-//   cpe 10.77.1.2 ─tun/relay─ 10.77.1.1 r1 10.77.2.1 ─veth─ 10.77.2.2 r2 10.77.3.1 ─veth─ 10.77.3.2 srv (dnsmasq)
+//   cpe 10.77.1.2 ─tun/relay─ 10.77.1.1 r1 10.77.2.1 ─veth─ 10.77.2.2 r2 10.77.3.1 ─veth─ 10.77.3.2 srv
+//   (dnsmasq)
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -36,7 +38,7 @@ std::string slurp(const fs::path& p) {
 
 // A child process with its output in a file; SIGTERM (then SIGKILL) at the end.
 class Child {
-public:
+  public:
     Child(std::vector<std::string> argv, const fs::path& log) : log_(log) {
         std::vector<char*> a;
         for (auto& s : argv) a.push_back(s.data());
@@ -72,7 +74,7 @@ public:
         pid_ = -1;
     }
 
-private:
+  private:
     fs::path log_;
     pid_t pid_ = -1;
 };
@@ -105,7 +107,7 @@ int sh(const std::string& cmd, std::string* output = nullptr) {
 }
 
 class NetnsDiagTest : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         Net& n = net();
         n.prefix = "cd" + std::to_string(getpid() % 100000);
@@ -116,47 +118,63 @@ protected:
         if (sh("command -v ip", &out) != 0) return void(n.why_not = "no `ip` command (iproute2)");
         if (sh("ip netns add " + n.ns("cpe"), &out) != 0)
             return void(n.why_not = "cannot make a network namespace (`ip netns add`): " + out);
-        const std::string cpe = n.ns("cpe"), r1 = n.ns("r1"), r2 = n.ns("r2"), srv = n.ns("srv"), p = n.prefix;
+        const std::string cpe = n.ns("cpe"), r1 = n.ns("r1"), r2 = n.ns("r2"), srv = n.ns("srv"),
+                          p = n.prefix;
         const std::vector<std::string> steps = {
-            "ip netns add " + r1, "ip netns add " + r2, "ip netns add " + srv,
+            "ip netns add " + r1,
+            "ip netns add " + r2,
+            "ip netns add " + srv,
             "for ns in " + cpe + " " + r1 + " " + r2 + " " + srv + "; do ip -n $ns link set lo up; done",
             // cpe ↔ r1: two persistent TUN devices the relay joins
-            "ip -n " + cpe + " tuntap add dev imp0 mode tun", "ip -n " + r1 + " tuntap add dev imp1 mode tun",
-            "ip -n " + cpe + " addr add 10.77.1.2 peer 10.77.1.1 dev imp0", "ip -n " + cpe + " link set imp0 up",
-            "ip -n " + r1 + " addr add 10.77.1.1 peer 10.77.1.2 dev imp1", "ip -n " + r1 + " link set imp1 up",
+            "ip -n " + cpe + " tuntap add dev imp0 mode tun",
+            "ip -n " + r1 + " tuntap add dev imp1 mode tun",
+            "ip -n " + cpe + " addr add 10.77.1.2 peer 10.77.1.1 dev imp0",
+            "ip -n " + cpe + " link set imp0 up",
+            "ip -n " + r1 + " addr add 10.77.1.1 peer 10.77.1.2 dev imp1",
+            "ip -n " + r1 + " link set imp1 up",
             "ip -n " + cpe + " route add default via 10.77.1.1 dev imp0",
             // r1 ↔ r2 and r2 ↔ srv: veth pairs
             "ip -n " + r1 + " link add " + p + "a type veth peer name " + p + "b netns " + r2,
             "ip -n " + r2 + " link add " + p + "c type veth peer name " + p + "d netns " + srv,
-            "ip -n " + r1 + " addr add 10.77.2.1/24 dev " + p + "a", "ip -n " + r1 + " link set " + p + "a up",
-            "ip -n " + r2 + " addr add 10.77.2.2/24 dev " + p + "b", "ip -n " + r2 + " link set " + p + "b up",
-            "ip -n " + r2 + " addr add 10.77.3.1/24 dev " + p + "c", "ip -n " + r2 + " link set " + p + "c up",
-            "ip -n " + srv + " addr add 10.77.3.2/24 dev " + p + "d", "ip -n " + srv + " link set " + p + "d up",
+            "ip -n " + r1 + " addr add 10.77.2.1/24 dev " + p + "a",
+            "ip -n " + r1 + " link set " + p + "a up",
+            "ip -n " + r2 + " addr add 10.77.2.2/24 dev " + p + "b",
+            "ip -n " + r2 + " link set " + p + "b up",
+            "ip -n " + r2 + " addr add 10.77.3.1/24 dev " + p + "c",
+            "ip -n " + r2 + " link set " + p + "c up",
+            "ip -n " + srv + " addr add 10.77.3.2/24 dev " + p + "d",
+            "ip -n " + srv + " link set " + p + "d up",
             "ip -n " + r1 + " route add default via 10.77.2.2",
             "ip -n " + r2 + " route add 10.77.1.0/24 via 10.77.2.1",
             "ip -n " + srv + " route add default via 10.77.3.1",
             "ip netns exec " + r1 + " sysctl -qw net.ipv4.ip_forward=1",
             "ip netns exec " + r2 + " sysctl -qw net.ipv4.ip_forward=1",
             // every probe gets its ICMP answer (Linux rate-limits them by default)
-            "for ns in " + r1 + " " + r2 + " " + srv + "; do ip netns exec $ns sysctl -qw net.ipv4.icmp_ratelimit=0; done",
+            "for ns in " + r1 + " " + r2 + " " + srv +
+                "; do ip netns exec $ns sysctl -qw net.ipv4.icmp_ratelimit=0; done",
         };
         for (const std::string& s : steps)
             if (sh(s, &out) != 0) return void(n.why_not = "network setup step failed: " + s + ": " + out);
         if (sh("command -v dnsmasq", &out) != 0) return void(n.why_not = "no dnsmasq (Debian dnsmasq-base)");
         n.dnsmasq = std::make_unique<Child>(
-            std::vector<std::string>{"ip", "netns", "exec", srv, "dnsmasq", "--keep-in-foreground", "--no-resolv",
-                                     "--no-hosts", "--conf-file=/dev/null", "--listen-address=10.77.3.2",
-                                     "--bind-interfaces", "--user=root", "--pid-file=" + (n.dir / "dnsmasq.pid").string(),
-                                     "--address=/speedtest.diag.test/10.77.3.2", "--log-queries", "--log-facility=-"},
+            std::vector<std::string>{
+                "ip", "netns", "exec", srv, "dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts",
+                "--conf-file=/dev/null", "--listen-address=10.77.3.2", "--bind-interfaces", "--user=root",
+                "--pid-file=" + (n.dir / "dnsmasq.pid").string(), "--address=/speedtest.diag.test/10.77.3.2",
+                "--log-queries", "--log-facility=-"},
             n.dir / "dnsmasq.log");
         // The HTTP server the transfers use, and the 20 Mbit/s bottleneck: tbf on the server's egress.
         n.http = std::make_unique<Child>(
-            std::vector<std::string>{"ip", "netns", "exec", srv, "python3",
-                                     std::string(CPE_SOURCE_DIR) + "/tests/integration/agent_diag/tr143_server.py",
-                                     "10.77.3.2", "8080"},
+            std::vector<std::string>{
+                "ip", "netns", "exec", srv, "python3",
+                std::string(CPE_SOURCE_DIR) + "/tests/integration/agent_diag/tr143_server.py", "10.77.3.2",
+                "8080"},
             n.dir / "http.log");
-        if (!n.http->wait_log("ready", 10)) return void(n.why_not = "the test HTTP server did not start: " + n.http->log());
-        if (sh("ip netns exec " + srv + " tc qdisc add dev " + p + "d root tbf rate 20mbit burst 32kb latency 100ms", &out) != 0)
+        if (!n.http->wait_log("ready", 10))
+            return void(n.why_not = "the test HTTP server did not start: " + n.http->log());
+        if (sh("ip netns exec " + srv + " tc qdisc add dev " + p +
+                   "d root tbf rate 20mbit burst 32kb latency 100ms",
+               &out) != 0)
             return void(n.why_not = "cannot add a tbf qdisc: " + out);
         // The agent's board root: the fixture with a resolv.conf naming the server's dnsmasq.
         fs::copy(std::string(CPE_SOURCE_DIR) + "/boards/tplink-xx230v/fixtures/rootfs", n.dir / "rootfs",
@@ -207,7 +225,8 @@ protected:
         n.relay = std::make_unique<Child>(
             std::vector<std::string>{CPE_IMPAIR_RELAY, n.ns("cpe"), "imp0", n.ns("r1"), "imp1",
                                      std::to_string(delay_up_ms), std::to_string(delay_down_ms),
-                                     std::to_string(loss_up_pct), std::to_string(loss_down_pct), std::to_string(seed)},
+                                     std::to_string(loss_up_pct), std::to_string(loss_down_pct),
+                                     std::to_string(seed)},
             n.dir / "relay.log");
         ASSERT_TRUE(n.relay->wait_log("ready", 10)) << n.relay->log();
     }
@@ -242,8 +261,9 @@ TEST_F(NetnsDiagTest, PingLossIsTheLinksLoss) {
 
 TEST_F(NetnsDiagTest, TraceRouteShowsTheThreeHops) {
     relay(0, 0, 0, 0);
-    auto out = run("Device.IP.Diagnostics.TraceRoute()",
-                   {{"Host", "10.77.3.2"}, {"NumberOfTries", "2"}, {"Timeout", "1000"}, {"MaxHopCount", "10"}});
+    auto out =
+        run("Device.IP.Diagnostics.TraceRoute()",
+            {{"Host", "10.77.3.2"}, {"NumberOfTries", "2"}, {"Timeout", "1000"}, {"MaxHopCount", "10"}});
     EXPECT_EQ(out["Status"], "Complete");
     EXPECT_EQ(out["RouteHops.1.HostAddress"], "10.77.1.1");
     EXPECT_EQ(out["RouteHops.2.HostAddress"], "10.77.2.2");
@@ -251,16 +271,18 @@ TEST_F(NetnsDiagTest, TraceRouteShowsTheThreeHops) {
     EXPECT_EQ(out.count("RouteHops.4.HostAddress"), 0u);
     EXPECT_FALSE(out["RouteHops.3.RTTimes"].empty());
     // Past MaxHopCount: the trace says so.
-    auto short_trace = run("Device.IP.Diagnostics.TraceRoute()",
-                           {{"Host", "10.77.3.2"}, {"NumberOfTries", "1"}, {"Timeout", "1000"}, {"MaxHopCount", "2"}});
+    auto short_trace =
+        run("Device.IP.Diagnostics.TraceRoute()",
+            {{"Host", "10.77.3.2"}, {"NumberOfTries", "1"}, {"Timeout", "1000"}, {"MaxHopCount", "2"}});
     EXPECT_EQ(short_trace["Status"], "Error_MaxHopCountExceeded");
     EXPECT_EQ(short_trace["RouteHops.2.HostAddress"], "10.77.2.2");
 }
 
 TEST_F(NetnsDiagTest, NsLookupGetsTheAddressDnsmasqWasGiven) {
     relay(0, 0, 0, 0);
-    auto out = run("Device.DNS.Diagnostics.NSLookupDiagnostics()",
-                   {{"HostName", "speedtest.diag.test"}, {"DNSServer", "10.77.3.2"}, {"NumberOfRepetitions", "2"}});
+    auto out =
+        run("Device.DNS.Diagnostics.NSLookupDiagnostics()",
+            {{"HostName", "speedtest.diag.test"}, {"DNSServer", "10.77.3.2"}, {"NumberOfRepetitions", "2"}});
     EXPECT_EQ(out["Status"], "Complete");
     EXPECT_EQ(out["SuccessCount"], "2");
     EXPECT_EQ(out["Result.1.IPAddresses"], "10.77.3.2");
@@ -269,7 +291,8 @@ TEST_F(NetnsDiagTest, NsLookupGetsTheAddressDnsmasqWasGiven) {
     // The board's resolv.conf server when none is given; and IPPing of the name through it.
     auto board = run("Device.DNS.Diagnostics.NSLookupDiagnostics()", {{"HostName", "speedtest.diag.test"}});
     EXPECT_EQ(board["Result.1.IPAddresses"], "10.77.3.2");
-    auto ping = run("Device.IP.Diagnostics.IPPing()", {{"Host", "speedtest.diag.test"}, {"NumberOfRepetitions", "2"}});
+    auto ping = run("Device.IP.Diagnostics.IPPing()",
+                    {{"Host", "speedtest.diag.test"}, {"NumberOfRepetitions", "2"}});
     EXPECT_EQ(ping["Status"], "Complete");
     EXPECT_EQ(ping["SuccessCount"], "2");
     // A DNS server that is not there: the repetition says so, the command completes.
@@ -280,10 +303,13 @@ TEST_F(NetnsDiagTest, NsLookupGetsTheAddressDnsmasqWasGiven) {
 
 // Mb/s of a TR-143 result: body bytes over BOM → EOM (TR-143's throughput definition).
 double mbps(const cpe::usp::StrMap& out, const char* bytes_key) {
-    auto us = [](const std::string& t) {  // "YYYY-MM-DDThh:mm:ss.ffffffZ" → µs of the day (tests stay within a day)
-        return ((std::stoll(t.substr(11, 2)) * 60 + std::stoll(t.substr(14, 2))) * 60 + std::stoll(t.substr(17, 2))) *
-                   1000000 + std::stoll(t.substr(20, 6));
-    };
+    auto us =
+        [](const std::string& t) {  // "YYYY-MM-DDThh:mm:ss.ffffffZ" → µs of the day (tests stay within a day)
+            return ((std::stoll(t.substr(11, 2)) * 60 + std::stoll(t.substr(14, 2))) * 60 +
+                    std::stoll(t.substr(17, 2))) *
+                       1000000 +
+                   std::stoll(t.substr(20, 6));
+        };
     const double secs = static_cast<double>(us(out.at("EOMTime")) - us(out.at("BOMTime"))) / 1e6;
     return static_cast<double>(std::stoull(out.at(bytes_key))) * 8 / secs / 1e6;
 }
@@ -306,7 +332,8 @@ TEST_F(NetnsDiagTest, DownloadThroughATwentyMegabitLink) {
     EXPECT_EQ(up["Status"], "Complete");
     EXPECT_EQ(up["TestBytesSent"], "5000000");
     // A port where nothing listens: TR-143's Error_InitConnectionFailed.
-    auto refused = run("Device.IP.Diagnostics.DownloadDiagnostics()", {{"DownloadURL", "http://10.77.3.2:8081/bytes/1"}});
+    auto refused = run("Device.IP.Diagnostics.DownloadDiagnostics()",
+                       {{"DownloadURL", "http://10.77.3.2:8081/bytes/1"}});
     EXPECT_EQ(refused["Status"], "Error_InitConnectionFailed");
 }
 

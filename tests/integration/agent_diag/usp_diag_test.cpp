@@ -15,7 +15,7 @@ using namespace cpe::test;
 namespace {
 
 class UspDiagTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir = fs::temp_directory_path() / ("cpe-agent-diag-" + std::to_string(getpid()) + "-" +
                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -24,8 +24,8 @@ protected:
         ASSERT_TRUE(ctl.ok());
         agent = std::make_unique<AgentProcess>(
             dir, R"({"controller": {"url": "ws://127.0.0.1:)" + std::to_string(ctl.port()) +
-                     R"(/usp", "endpoint_id": ")" + kDiagController + R"("}, "state_dir": ")" + (dir / "state").string() +
-                     R"("})");
+                     R"(/usp", "endpoint_id": ")" + kDiagController + R"("}, "state_dir": ")" +
+                     (dir / "state").string() + R"("})");
         ASSERT_TRUE(agent->running());
         client = std::make_unique<DiagClient>(ctl, [this] { return agent->log(); });
         ASSERT_TRUE(client->connect());
@@ -42,7 +42,8 @@ protected:
 };
 
 TEST_F(UspDiagTest, IpPingLoopback) {
-    auto out = client->run("Device.IP.Diagnostics.IPPing()", {{"Host", "127.0.0.1"}, {"NumberOfRepetitions", "5"}}, 30);
+    auto out = client->run("Device.IP.Diagnostics.IPPing()",
+                           {{"Host", "127.0.0.1"}, {"NumberOfRepetitions", "5"}}, 30);
     EXPECT_EQ(out["Status"], "Complete");
     EXPECT_EQ(out["SuccessCount"], "5");
     EXPECT_EQ(out["FailureCount"], "0");
@@ -50,7 +51,8 @@ TEST_F(UspDiagTest, IpPingLoopback) {
 }
 
 TEST_F(UspDiagTest, BadArgumentIsNamedAndASecondOfAKindIsRefused) {
-    auto bad = client->operate("Device.IP.Diagnostics.IPPing()", {{"Host", "127.0.0.1"}, {"Timeout", "0"}}, "bad");
+    auto bad =
+        client->operate("Device.IP.Diagnostics.IPPing()", {{"Host", "127.0.0.1"}, {"Timeout", "0"}}, "bad");
     ASSERT_TRUE(bad);
     ASSERT_EQ(bad->type(), u::MsgType::error);
     ASSERT_EQ(bad->error()->param_errs.size(), 1u);
@@ -94,8 +96,9 @@ TEST_F(UspDiagTest, ARestartMidTestIsReportedAsAFailure) {
     EXPECT_EQ(agent->stop(), 0);
     ASSERT_TRUE(fs::exists(dir / "state" / "running-commands"));
     agent = std::make_unique<AgentProcess>(
-        dir, R"({"controller": {"url": "ws://127.0.0.1:)" + std::to_string(ctl.port()) + R"(/usp", "endpoint_id": ")" +
-                 kDiagController + R"("}, "state_dir": ")" + (dir / "state").string() + R"("})");
+        dir, R"({"controller": {"url": "ws://127.0.0.1:)" + std::to_string(ctl.port()) +
+                 R"(/usp", "endpoint_id": ")" + kDiagController + R"("}, "state_dir": ")" +
+                 (dir / "state").string() + R"("})");
     client = std::make_unique<DiagClient>(ctl, [this] { return agent->log(); });
     ASSERT_TRUE(client->connect());  // subscribes to OperationComplete on Device.
     auto oc = client->completion("interrupted", 10);

@@ -19,8 +19,8 @@
 #include <sstream>
 #include <thread>
 
-#include "test_controller.hpp"
 #include "agent_process.hpp"
+#include "test_controller.hpp"
 #include "usp/msg.hpp"
 #include "usp/record.hpp"
 
@@ -39,7 +39,7 @@ namespace {
 const std::string kController = "self::test-controller";
 
 class AgentMtpTest : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         certs() = fs::temp_directory_path() / ("cpe-agent-mtp-certs-" + std::to_string(getpid()));
         fs::remove_all(certs());
@@ -48,16 +48,19 @@ protected:
         const std::string o = CPE_OPENSSL;
         // mbedTLS 2.x checks the host name against DNS names only: the controller is "localhost".
         std::ofstream(certs() / "server.ext") << "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n"
-                                                  "extendedKeyUsage=serverAuth\n";
+                                                 "extendedKeyUsage=serverAuth\n";
         std::ofstream(certs() / "client.ext") << "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n";
         auto ca = [&](const std::string& name) {
-            return o + " req -x509" + ec + "-keyout " + name + ".key -out " + name + ".pem -days 2 -subj /CN=" + name +
-                   " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign && ";
+            return o + " req -x509" + ec + "-keyout " + name + ".key -out " + name +
+                   ".pem -days 2 -subj /CN=" + name +
+                   " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign "
+                   "&& ";
         };
-        auto leaf = [&](const std::string& name, const std::string& cn, const std::string& by, const std::string& ext) {
-            return o + " req" + ec + "-keyout " + name + ".key -out " + name + ".csr -subj /CN=" + cn + " && " + o +
-                   " x509 -req -in " + name + ".csr -CA " + by + ".pem -CAkey " + by + ".key -CAcreateserial -out " +
-                   name + ".pem -days 2 -extfile " + ext;
+        auto leaf = [&](const std::string& name, const std::string& cn, const std::string& by,
+                        const std::string& ext) {
+            return o + " req" + ec + "-keyout " + name + ".key -out " + name + ".csr -subj /CN=" + cn +
+                   " && " + o + " x509 -req -in " + name + ".csr -CA " + by + ".pem -CAkey " + by +
+                   ".key -CAcreateserial -out " + name + ".pem -days 2 -extfile " + ext;
         };
         const std::string script = "cd '" + certs().string() + "' && " + ca("ca") + ca("rogue-ca") +
                                    leaf("server", "localhost", "ca", "server.ext") + " && " +
@@ -77,8 +80,8 @@ protected:
     static std::string cert(const char* name) { return (certs() / name).string(); }
 
     void SetUp() override {
-        dir = fs::temp_directory_path() /
-              ("cpe-agent-mtp-" + std::to_string(getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        dir = fs::temp_directory_path() / ("cpe-agent-mtp-" + std::to_string(getpid()) + "-" +
+                                           ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(dir);
         fs::create_directories(dir / "state");
     }
@@ -87,10 +90,12 @@ protected:
         if (!HasFailure()) fs::remove_all(dir);
     }
 
-    std::string config(const std::string& url, const std::string& tls_keys = "", const std::string& extra = "") {
-        return R"({"controller": {"url": ")" + url + R"(", "endpoint_id": ")" + kController + "\"" + tls_keys +
-               R"(}, "state_dir": ")" + (dir / "state").string() +
-               R"(", "reconnect": {"min_ms": 20, "base_ms": 200, "cap_ms": 800, "stable_s": 3600})" + extra + "}";
+    std::string config(const std::string& url, const std::string& tls_keys = "",
+                       const std::string& extra = "") {
+        return R"({"controller": {"url": ")" + url + R"(", "endpoint_id": ")" + kController + "\"" +
+               tls_keys + R"(}, "state_dir": ")" + (dir / "state").string() +
+               R"(", "reconnect": {"min_ms": 20, "base_ms": 200, "cap_ms": 800, "stable_s": 3600})" + extra +
+               "}";
     }
     void start(const std::string& cfg) {
         agent = std::make_unique<AgentProcess>(dir, cfg);
@@ -112,7 +117,8 @@ protected:
         EXPECT_TRUE(m) << m.error().message;
         return std::move(*m);
     }
-    // Accepts a connection: checks ?eid=, the WebSocketConnectRecord and Boot! (acknowledged). Returns the conn.
+    // Accepts a connection: checks ?eid=, the WebSocketConnectRecord and Boot! (acknowledged). Returns the
+    // conn.
     int handshake(TestController& ctl, bool expect_boot = true, u::Notify* boot_out = nullptr) {
         auto open = ctl.next_of(Kind::open);
         EXPECT_TRUE(open) << "the agent did not connect; its log:\n" << agent->log();
@@ -136,14 +142,17 @@ protected:
                 EXPECT_EQ(ev.obj_path, "Device.");
                 EXPECT_EQ(ev.event_name, "Boot!");
                 if (boot_out) *boot_out = *n;
-                ctl.send(conn, u::encode_no_session_record(kAgentId, kController,
-                                                           u::encode_msg(m.msg_id(), u::NotifyResp{n->subscription_id})));
+                ctl.send(conn, u::encode_no_session_record(
+                                   kAgentId, kController,
+                                   u::encode_msg(m.msg_id(), u::NotifyResp{n->subscription_id})));
             }
         }
         return conn;
     }
-    u::GetResp get(TestController& ctl, int conn, std::vector<std::string> paths, const std::string& id = "get-1") {
-        ctl.send(conn, u::encode_no_session_record(kAgentId, kController, u::encode_msg(id, u::Get{std::move(paths), 0})));
+    u::GetResp get(TestController& ctl, int conn, std::vector<std::string> paths,
+                   const std::string& id = "get-1") {
+        ctl.send(conn, u::encode_no_session_record(kAgentId, kController,
+                                                   u::encode_msg(id, u::Get{std::move(paths), 0})));
         u::Record r = record(ctl);
         EXPECT_EQ(r.to_id(), kController);
         u::Msg m = msg_of(r);
@@ -206,15 +215,16 @@ TEST_F(AgentMtpTest, ConnectBootAndGetHosts) {
     auto closed = ctl.next_of(Kind::closed);
     ASSERT_TRUE(closed);
     EXPECT_EQ(closed->close_code, 1000);
-    EXPECT_NE(agent->log().find("dropped a record for 'os::000000-SOMEONE'"), std::string::npos) << agent->log();
+    EXPECT_NE(agent->log().find("dropped a record for 'os::000000-SOMEONE'"), std::string::npos)
+        << agent->log();
 }
 
-// The collectors run off the event loop: a Get arriving while a collector command is still running is answered
-// at once, from the model of the last finished refresh. The board here is the live reader with one command
-// collector whose command is a script that logs "start", sleeps 2 s, prints the fixture's `ip` output and logs
-// "end"; the agent refreshes every second. The Get goes out once a refresh after the first (which runs before
-// the agent connects) has started, and its answer must arrive before that run's "end": a loop that waited for
-// the collector would answer only after it.
+// The collectors run off the event loop: a Get arriving while a collector command is still running is
+// answered at once, from the model of the last finished refresh. The board here is the live reader with one
+// command collector whose command is a script that logs "start", sleeps 2 s, prints the fixture's `ip` output
+// and logs "end"; the agent refreshes every second. The Get goes out once a refresh after the first (which
+// runs before the agent connects) has started, and its answer must arrive before that run's "end": a loop
+// that waited for the collector would answer only after it.
 TEST_F(AgentMtpTest, AGetIsAnsweredWhileACollectorCommandStillRuns) {
     const fs::path board = dir / "slow-board";
     fs::create_directories(board);
@@ -238,7 +248,8 @@ TEST_F(AgentMtpTest, AGetIsAnsweredWhileACollectorCommandStillRuns) {
     TestController ctl;
     ASSERT_TRUE(ctl.ok());
     agent = std::make_unique<AgentProcess>(
-        dir, config("ws://127.0.0.1:" + std::to_string(ctl.port()) + "/usp", "", R"(, "refresh_interval_s": 1)"),
+        dir,
+        config("ws://127.0.0.1:" + std::to_string(ctl.port()) + "/usp", "", R"(, "refresh_interval_s": 1)"),
         std::vector<std::string>{"--board", board.string()});
     ASSERT_TRUE(agent->running());
     const int conn = handshake(ctl);
@@ -253,7 +264,8 @@ TEST_F(AgentMtpTest, AGetIsAnsweredWhileACollectorCommandStillRuns) {
 
     u::GetResp resp = get(ctl, conn, {"Device.IP.Interface.1.IPv4Address.1.IPAddress"});
     const size_t starts = count("start"), ends = count("end");
-    EXPECT_LT(ends, starts) << "the Get was answered only after the collector command ended; runs:\n" << slurp(runs);
+    EXPECT_LT(ends, starts) << "the Get was answered only after the collector command ended; runs:\n"
+                            << slurp(runs);
     ASSERT_EQ(resp.req_path_results.size(), 1u);
     ASSERT_EQ(resp.req_path_results[0].resolved_path_results.size(), 1u);
     // The last finished refresh's value (the fixture's br0 address, read by the first run).
@@ -279,13 +291,15 @@ TEST_F(AgentMtpTest, ReconnectBackoffStaysInBounds) {
     ASSERT_EQ(conn, kClosed + 1);
     EXPECT_EQ(msg_of(record(ctl)).type(), u::MsgType::notify);
     u::GetResp resp = get(ctl, conn, {"Device.DeviceInfo.SerialNumber"});
-    EXPECT_EQ(resp.req_path_results.at(0).resolved_path_results.at(0).result_params.at("SerialNumber"), "22275A7000412");
+    EXPECT_EQ(resp.req_path_results.at(0).resolved_path_results.at(0).result_params.at("SerialNumber"),
+              "22275A7000412");
 
     const std::regex line(R"(reconnecting in (\d+) ms \(attempt (\d+), ceiling (\d+) ms\))");
     const std::string text = agent->log();
     unsigned expected_attempt = 1;
     for (auto it = std::sregex_iterator(text.begin(), text.end(), line); it != std::sregex_iterator(); ++it) {
-        const uint64_t delay = std::stoull((*it)[1]), attempt = std::stoull((*it)[2]), ceiling = std::stoull((*it)[3]);
+        const uint64_t delay = std::stoull((*it)[1]), attempt = std::stoull((*it)[2]),
+                       ceiling = std::stoull((*it)[3]);
         EXPECT_EQ(attempt, expected_attempt++);
         // full jitter under a doubling ceiling: base 200, cap 800, never below min 20
         EXPECT_EQ(ceiling, std::min<uint64_t>(800, 200ull << (attempt - 1))) << it->str();
@@ -310,7 +324,8 @@ TEST_F(AgentMtpTest, MalformedRecordClosesWith1003AndTheAgentComesBack) {
     const int again = handshake(ctl, false);
     ASSERT_NE(again, 0);
     u::GetResp resp = get(ctl, again, {"Device.LocalAgent.EndpointID"});
-    EXPECT_EQ(resp.req_path_results.at(0).resolved_path_results.at(0).result_params.at("EndpointID"), kAgentId);
+    EXPECT_EQ(resp.req_path_results.at(0).resolved_path_results.at(0).result_params.at("EndpointID"),
+              kAgentId);
     const std::string log = agent->log();
     EXPECT_NE(log.find("undecodable record"), std::string::npos) << log;
 }
@@ -319,18 +334,21 @@ TEST_F(AgentMtpTest, TlsWithCaVerification) {
     ASSERT_TRUE(made()) << "openssl could not make the test certificates";
     TestController ctl(ControllerTls{cert("server.pem"), cert("server.key"), cert("ca.pem"), false});
     ASSERT_TRUE(ctl.ok());
-    start(config("wss://localhost:" + std::to_string(ctl.port()) + "/usp", R"(, "ca_file": ")" + cert("ca.pem") + "\""));
+    start(config("wss://localhost:" + std::to_string(ctl.port()) + "/usp",
+                 R"(, "ca_file": ")" + cert("ca.pem") + "\""));
     const int conn = handshake(ctl);
     ASSERT_NE(conn, 0);
     u::GetResp resp = get(ctl, conn, {"Device.DeviceInfo.ModelName"});
-    EXPECT_EQ(resp.req_path_results.at(0).resolved_path_results.at(0).result_params.at("ModelName"), "XX230v");
+    EXPECT_EQ(resp.req_path_results.at(0).resolved_path_results.at(0).result_params.at("ModelName"),
+              "XX230v");
 }
 
 TEST_F(AgentMtpTest, TlsRefusesAControllerSignedByAnotherCa) {
     ASSERT_TRUE(made()) << "openssl could not make the test certificates";
     TestController ctl(ControllerTls{cert("server.pem"), cert("server.key"), cert("ca.pem"), false});
     ASSERT_TRUE(ctl.ok());
-    start(config("wss://localhost:" + std::to_string(ctl.port()) + "/usp", R"(, "ca_file": ")" + cert("rogue-ca.pem") + "\""));
+    start(config("wss://localhost:" + std::to_string(ctl.port()) + "/usp",
+                 R"(, "ca_file": ")" + cert("rogue-ca.pem") + "\""));
     ASSERT_TRUE(agent->wait_log(std::regex("connection failed"), 2)) << agent->log();
     EXPECT_EQ(ctl.opens_seen(), 0u);
 }
@@ -350,7 +368,8 @@ TEST_F(AgentMtpTest, MutualTls) {
     EXPECT_EQ(record(ctl, &conn).type(), u::RecordType::websocket_connect);
     EXPECT_EQ(record(ctl).type(), u::RecordType::no_session_context);  // Boot!
     u::GetResp resp = get(ctl, conn, {"Device.DeviceInfo.SerialNumber"});
-    EXPECT_EQ(resp.req_path_results.at(0).resolved_path_results.at(0).result_params.at("SerialNumber"), "22275A7000412");
+    EXPECT_EQ(resp.req_path_results.at(0).resolved_path_results.at(0).result_params.at("SerialNumber"),
+              "22275A7000412");
 }
 
 TEST_F(AgentMtpTest, MutualTlsWithAnUntrustedClientCertificateIsRejected) {
@@ -379,8 +398,9 @@ TEST_F(AgentMtpTest, RebootIsRecordedAndTheNextBootSaysSo) {
     start(cfg);
     const int conn = handshake(ctl);
     ASSERT_NE(conn, 0);
-    ctl.send(conn, u::encode_no_session_record(kAgentId, kController,
-                                               u::encode_msg("op-1", u::Operate{"Device.Reboot()", "cmdkey-42", true, {}})));
+    ctl.send(conn, u::encode_no_session_record(
+                       kAgentId, kController,
+                       u::encode_msg("op-1", u::Operate{"Device.Reboot()", "cmdkey-42", true, {}})));
     u::Msg m = msg_of(record(ctl));
     ASSERT_EQ(m.type(), u::MsgType::operate_resp);
     EXPECT_EQ(m.operate_resp()->operation_results.at(0).executed_command, "Device.Reboot()");
@@ -399,7 +419,8 @@ TEST_F(AgentMtpTest, RebootIsRecordedAndTheNextBootSaysSo) {
 TEST_F(AgentMtpTest, BadConfigNamesTheKey) {
     start(R"({"controller": {"url": "http://nowhere", "endpoint_id": "self::x"}})");
     EXPECT_EQ(agent->wait_exit(), 2);
-    EXPECT_NE(agent->log().find("config.controller.url: must be a ws:// or wss:// URL"), std::string::npos) << agent->log();
+    EXPECT_NE(agent->log().find("config.controller.url: must be a ws:// or wss:// URL"), std::string::npos)
+        << agent->log();
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
-// The real cpe-agent (`run`, TP-Link XX230v fixture unless told otherwise) as a child process of a test, through
-// the integration kit: its output in a log file, stopped with SIGTERM (SIGKILL if it hangs). Shared by the MTP
-// client and server tests.
+// The real cpe-agent (`run`, TP-Link XX230v fixture unless told otherwise) as a child process of a test,
+// through the integration kit: its output in a log file, stopped with SIGTERM (SIGKILL if it hangs). Shared
+// by the MTP client and server tests.
 #pragma once
 
 #include <filesystem>
@@ -21,12 +21,14 @@ inline constexpr const char* kNow = "1795000000";  // the golden tests' clock
 using testkit::slurp;
 
 class AgentProcess {
-public:
+  public:
     // The XX230v fixture board.
     AgentProcess(const std::filesystem::path& dir, const std::string& config_json)
-        : AgentProcess(dir, config_json, {"--board", kBoard, "--root", kBoard + "/fixtures/rootfs", "--now", kNow}) {}
+        : AgentProcess(dir, config_json,
+                       {"--board", kBoard, "--root", kBoard + "/fixtures/rootfs", "--now", kNow}) {}
     // Another board: `board_args` come before `run` ("--board", dir; no "--root": the live reader).
-    AgentProcess(const std::filesystem::path& dir, const std::string& config_json, std::vector<std::string> board_args) {
+    AgentProcess(const std::filesystem::path& dir, const std::string& config_json,
+                 std::vector<std::string> board_args) {
         const std::filesystem::path config = dir / "agent.json";
         std::ofstream(config) << config_json;
         std::vector<std::string> args = {CPE_AGENT};
@@ -74,7 +76,7 @@ public:
         return found;
     }
 
-private:
+  private:
     testkit::Proc proc_;
 };
 

@@ -22,8 +22,8 @@
 #include <sstream>
 #include <thread>
 
-#include "net/event_loop.hpp"
 #include "agent_process.hpp"
+#include "net/event_loop.hpp"
 #include "usp/msg.hpp"
 #include "usp/record.hpp"
 
@@ -34,10 +34,9 @@ using cpe::test::kAgentId;
 
 namespace {
 
-
 // A controller that connects in: one lws client connection on its own loop thread.
 class TestClient {
-public:
+  public:
     struct Event {
         enum class Kind { open, record, closed, refused } kind = Kind::open;
         std::vector<uint8_t> data;
@@ -89,13 +88,14 @@ public:
     }
     std::optional<Event> next(int timeout_s = 30) {
         std::unique_lock<std::mutex> lock(mutex_);
-        if (!cv_.wait_for(lock, std::chrono::seconds(timeout_s), [&] { return !events_.empty(); })) return std::nullopt;
+        if (!cv_.wait_for(lock, std::chrono::seconds(timeout_s), [&] { return !events_.empty(); }))
+            return std::nullopt;
         Event e = std::move(events_.front());
         events_.pop_front();
         return e;
     }
 
-private:
+  private:
     void push(Event e) {
         {
             std::lock_guard<std::mutex> lock(mutex_);
@@ -138,7 +138,8 @@ private:
                 std::copy(self->out_.front().begin(), self->out_.front().end(), buf.begin() + LWS_PRE);
                 const size_t n = self->out_.front().size();
                 self->out_.pop_front();
-                if (lws_write(wsi, buf.data() + LWS_PRE, n, LWS_WRITE_BINARY) < static_cast<int>(n)) return -1;
+                if (lws_write(wsi, buf.data() + LWS_PRE, n, LWS_WRITE_BINARY) < static_cast<int>(n))
+                    return -1;
                 if (!self->out_.empty()) lws_callback_on_writable(wsi);
                 return 0;
             }
@@ -167,14 +168,15 @@ private:
 using EK = TestClient::Event::Kind;
 
 class AgentServerTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
-        dir = fs::temp_directory_path() /
-              ("cpe-agent-server-" + std::to_string(getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        dir = fs::temp_directory_path() / ("cpe-agent-server-" + std::to_string(getpid()) + "-" +
+                                           ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(dir);
         fs::create_directories(dir);
         agent = std::make_unique<AgentProcess>(
-            dir, R"({"server": {"enabled": true, "bind": "127.0.0.1", "port": 0, "allowed_controllers": ["self::test",
+            dir,
+            R"({"server": {"enabled": true, "bind": "127.0.0.1", "port": 0, "allowed_controllers": ["self::test",
                         "self::idle1", "self::idle2"], "insecure_lan": true, "first_record_timeout_s": 2}})");
         ASSERT_TRUE(agent->running());
         auto p = agent->wait_match(std::regex("server listening on 127\\.0\\.0\\.1 port ([0-9]+)"));
@@ -239,7 +241,8 @@ TEST_F(AgentServerTest, ControllerNotAllowedIsRefused) {
     auto e = c.next();
     ASSERT_TRUE(e);
     EXPECT_EQ(e->kind, EK::refused);
-    EXPECT_TRUE(agent->wait_match(std::regex("'self::intruder' is not in server.allowed_controllers"))) << agent->log();
+    EXPECT_TRUE(agent->wait_match(std::regex("'self::intruder' is not in server.allowed_controllers")))
+        << agent->log();
 }
 
 TEST_F(AgentServerTest, GarbageRecordCloses1003) {
@@ -254,7 +257,8 @@ TEST_F(AgentServerTest, GarbageRecordCloses1003) {
         EXPECT_EQ(e->close_code, 1003);
         break;
     }
-    EXPECT_TRUE(agent->wait_match(std::regex("controller 'self::test': .*closing \\(1003\\)"))) << agent->log();
+    EXPECT_TRUE(agent->wait_match(std::regex("controller 'self::test': .*closing \\(1003\\)")))
+        << agent->log();
     // The agent still serves: the same controller connects again.
     TestClient again(port, "self::test");
     open(again);
@@ -263,14 +267,16 @@ TEST_F(AgentServerTest, GarbageRecordCloses1003) {
 // Issue 10, item 9: without TLS client certificates and an allow-list the agent does not serve unless the
 // operator says insecure_lan (the fixture above does): then it warns at every start.
 TEST_F(AgentServerTest, ServerModeWithoutAuthenticationRefusesToStart) {
-    EXPECT_TRUE(agent->wait_match(std::regex("runs with server.insecure_lan: no TLS client certificates"))) << agent->log();
+    EXPECT_TRUE(agent->wait_match(std::regex("runs with server.insecure_lan: no TLS client certificates")))
+        << agent->log();
     const fs::path plain = dir / "plain";
     fs::create_directories(plain);
     AgentProcess refused(plain, R"({"server": {"enabled": true, "bind": "127.0.0.1", "port": 0,
                                       "allowed_controllers": ["self::test"]}})");
     ASSERT_TRUE(refused.running());
     EXPECT_NE(refused.wait_exit(), 0) << refused.log();
-    EXPECT_NE(refused.log().find("refusing server mode without authentication"), std::string::npos) << refused.log();
+    EXPECT_NE(refused.log().find("refusing server mode without authentication"), std::string::npos)
+        << refused.log();
     EXPECT_EQ(refused.log().find("server listening"), std::string::npos) << refused.log();
 }
 

@@ -58,7 +58,8 @@ size_t TestController::opens_seen() const {
 
 std::optional<ControllerEvent> TestController::next(int timeout_s) {
     std::unique_lock<std::mutex> lock(mutex_);
-    if (!cv_.wait_for(lock, std::chrono::seconds(timeout_s), [this] { return !events_.empty(); })) return std::nullopt;
+    if (!cv_.wait_for(lock, std::chrono::seconds(timeout_s), [this] { return !events_.empty(); }))
+        return std::nullopt;
     ControllerEvent e = std::move(events_.front());
     events_.pop_front();
     return e;

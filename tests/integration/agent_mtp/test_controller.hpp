@@ -24,11 +24,11 @@ struct ControllerEvent {
     enum class Kind { open, record, text, closed };
     Kind kind = Kind::open;
     int conn = 0;
-    Bytes data;             // record
-    std::string eid;        // open: the ?eid= the client sent
+    Bytes data;       // record
+    std::string eid;  // open: the ?eid= the client sent
     bool cert_verified = false;
     std::string cert_cn;
-    int close_code = 0;     // closed: the code of the client's close frame (0 if none)
+    int close_code = 0;  // closed: the code of the client's close frame (0 if none)
 };
 
 struct ControllerTls {
@@ -37,7 +37,7 @@ struct ControllerTls {
 };
 
 class TestController {
-public:
+  public:
     explicit TestController(std::optional<ControllerTls> tls = std::nullopt);
     ~TestController();
 
@@ -55,7 +55,7 @@ public:
     // Call before the agent connects.
     void close_first_connections(int count);
 
-private:
+  private:
     struct Conn {
         lws* wsi = nullptr;
         std::deque<Bytes> out;
@@ -75,10 +75,10 @@ private:
     std::thread thread_;
     int port_ = 0;
     bool require_client_cert_ = false;
-    int close_first_ = 0;                // loop thread
-    int next_conn_ = 1;                  // loop thread
-    std::map<int, Conn> conns_;          // loop thread
-    mutable std::mutex mutex_;           // guards events_, opens_
+    int close_first_ = 0;        // loop thread
+    int next_conn_ = 1;          // loop thread
+    std::map<int, Conn> conns_;  // loop thread
+    mutable std::mutex mutex_;   // guards events_, opens_
     std::condition_variable cv_;
     std::deque<ControllerEvent> events_;
     size_t opens_ = 0;

@@ -7,15 +7,15 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
-#include <sstream>
-#include <atomic>
 #include <iostream>
 #include <map>
+#include <regex>
+#include <sstream>
 #include <thread>
 
 #include "test_controller.hpp"
@@ -47,11 +47,13 @@ std::string first_line(const fs::path& p) {
     std::string s = slurp(p);
     return s.substr(0, s.find('\n'));
 }
-bool run(const std::string& cmd) { return std::system(("(" + cmd + ") >/dev/null 2>&1").c_str()) == 0; }
+bool run(const std::string& cmd) {
+    return std::system(("(" + cmd + ") >/dev/null 2>&1").c_str()) == 0;
+}
 
 // A child process in its own process group (killed with the group: the supervisor and its agent).
 class Child {
-public:
+  public:
     Child(std::vector<std::string> args, std::vector<std::string> env, const fs::path& log) {
         std::vector<char*> argv, envp;
         for (auto& a : args) argv.push_back(a.data());
@@ -81,13 +83,13 @@ public:
     }
     pid_t pid() const { return pid_; }
 
-private:
+  private:
     std::vector<std::string> env_;
     pid_t pid_ = -1;
 };
 
 class AgentUpdateTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir = fs::temp_directory_path() / ("cpe-agent-update-" + std::to_string(getpid()) + "-" +
                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -114,8 +116,10 @@ protected:
         supervisor.reset();
         http.reset();
         https.clear();
-        if (!HasFailure()) fs::remove_all(dir);
-        else std::cerr << "supervisor and agent log:\n" << slurp(dir / "run.log");
+        if (!HasFailure())
+            fs::remove_all(dir);
+        else
+            std::cerr << "supervisor and agent log:\n" << slurp(dir / "run.log");
     }
 
     // make-package.sh into www/; returns the .update file's name.
@@ -124,10 +128,12 @@ protected:
                         const std::string& arch = "host") {
         const fs::path out = dir / ("pkg-" + name);
         const std::string k = (dir / "keys" / key).string();
-        EXPECT_TRUE(run(kSrc + "/packaging/make-package.sh --agent " + agent + " --board " + kSrc + "/boards/" + board +
-                        " --arch " + arch + " --opkg-arch x86_64 --version " + version + " --key " + k + "/signing.key --pub " + k +
-                        "/signing.pub --ca " + (dir / "ca/ca.pem").string() + " --out " + out.string()));
-        fs::copy_file(out / board / ("cpe-agent_" + version + "_" + board + ".update"), dir / "www" / (name + ".update"));
+        EXPECT_TRUE(run(kSrc + "/packaging/make-package.sh --agent " + agent + " --board " + kSrc +
+                        "/boards/" + board + " --arch " + arch + " --opkg-arch x86_64 --version " + version +
+                        " --key " + k + "/signing.key --pub " + k + "/signing.pub --ca " +
+                        (dir / "ca/ca.pem").string() + " --out " + out.string()));
+        fs::copy_file(out / board / ("cpe-agent_" + version + "_" + board + ".update"),
+                      dir / "www" / (name + ".update"));
         return name + ".update";
     }
     std::string build_id_of(const std::string& name) {
@@ -140,14 +146,16 @@ protected:
     void start_http() {
         const fs::path log = dir / "http.log";
         http = std::make_unique<Child>(
-            std::vector<std::string>{CPE_PYTHON3, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory",
-                                     (dir / "www").string()},
+            std::vector<std::string>{CPE_PYTHON3, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1",
+                                     "--directory", (dir / "www").string()},
             std::vector<std::string>{}, log);
         for (int i = 0; i < 100 && http_port == 0; ++i) {
             std::smatch m;
             const std::string text = slurp(log);
-            if (std::regex_search(text, m, std::regex("port ([0-9]+)"))) http_port = std::stoi(m[1]);
-            else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            if (std::regex_search(text, m, std::regex("port ([0-9]+)")))
+                http_port = std::stoi(m[1]);
+            else
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
         ASSERT_GT(http_port, 0) << slurp(log);
     }
@@ -163,8 +171,10 @@ protected:
         for (int i = 0; i < 100 && port == 0; ++i) {
             std::smatch m;
             const std::string text = slurp(log);
-            if (std::regex_search(text, m, std::regex("port ([0-9]+)"))) port = std::stoi(m[1]);
-            else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            if (std::regex_search(text, m, std::regex("port ([0-9]+)")))
+                port = std::stoi(m[1]);
+            else
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
         ASSERT_GT(port, 0) << slurp(log);
         https_ports[certs] = port;
@@ -173,26 +183,31 @@ protected:
         return "https://localhost:" + std::to_string(https_ports[certs]) + "/" + name;
     }
     // The file server as the agent reaches it (the emulated CPE: 10.0.2.2, qemu's address of the host).
-    std::string url(const std::string& name) { return "http://" + http_host + ":" + std::to_string(http_port) + "/" + name; }
+    std::string url(const std::string& name) {
+        return "http://" + http_host + ":" + std::to_string(http_port) + "/" + name;
+    }
 
     // file_limit_kb > 0: the supervisor and the agent run under `ulimit -f` (a flash that fills up).
     void start_supervisor(TestController& ctl, int file_limit_kb = 0) {
         std::ofstream(dir / "etc/agent.json")
-            << R"({"controller": {"url": "ws://127.0.0.1:)" << ctl.port() << R"(/usp", "endpoint_id": ")" << kController
-            << R"("}, "state_dir": ")" << (dir / "state").string() << R"(", "update": {"signing_key": ")"
-            << (dir / "keys/fleet/signing.pub").string()
-            << R"(", "ca_file": ")" << (dir / "ca/ca.pem").string()
-            << R"(", "manifest": ")" << (dir / "factory-manifest.json").string() << R"(", "max_bytes": 67108864, "timeout_s": 60}, "reconnect": {"min_ms": 20, "base_ms": 200, "cap_ms": 800, "stable_s": 3600}})";
+            << R"({"controller": {"url": "ws://127.0.0.1:)" << ctl.port() << R"(/usp", "endpoint_id": ")"
+            << kController << R"("}, "state_dir": ")" << (dir / "state").string()
+            << R"(", "update": {"signing_key": ")" << (dir / "keys/fleet/signing.pub").string()
+            << R"(", "ca_file": ")" << (dir / "ca/ca.pem").string() << R"(", "manifest": ")"
+            << (dir / "factory-manifest.json").string()
+            << R"(", "max_bytes": 67108864, "timeout_s": 60}, "reconnect": {"min_ms": 20, "base_ms": 200, "cap_ms": 800, "stable_s": 3600}})";
         std::vector<std::string> argv{"/bin/sh", kSrc + "/packaging/files/supervise"};
         if (file_limit_kb > 0)
-            argv = {"/bin/sh", "-c", "ulimit -f " + std::to_string(file_limit_kb) + " && exec /bin/sh '" + kSrc +
-                                         "/packaging/files/supervise'"};
+            argv = {"/bin/sh", "-c",
+                    "ulimit -f " + std::to_string(file_limit_kb) + " && exec /bin/sh '" + kSrc +
+                        "/packaging/files/supervise'"};
         supervisor = std::make_unique<Child>(
             argv,
-            std::vector<std::string>{"CPE_ETC=" + (dir / "etc").string(), "CPE_FACTORY_AGENT=" CPE_AGENT,
-                                     "CPE_FACTORY_MANIFEST=" + (dir / "factory-manifest.json").string(),
-                                     "CPE_TRIAL_S=" + std::to_string(kTrialS), "CPE_POLL_S=1",
-                                     "CPE_AGENT_ARGS=--root " + kSrc + "/boards/tplink-xx230v/fixtures/rootfs --now 1795000000"},
+            std::vector<std::string>{
+                "CPE_ETC=" + (dir / "etc").string(), "CPE_FACTORY_AGENT=" CPE_AGENT,
+                "CPE_FACTORY_MANIFEST=" + (dir / "factory-manifest.json").string(),
+                "CPE_TRIAL_S=" + std::to_string(kTrialS), "CPE_POLL_S=1",
+                "CPE_AGENT_ARGS=--root " + kSrc + "/boards/tplink-xx230v/fixtures/rootfs --now 1795000000"},
             dir / "run.log");
         ASSERT_GT(supervisor->pid(), 0);
     }
@@ -214,8 +229,9 @@ protected:
             if (m->type() == u::MsgType::notify) {
                 auto n = m->notify();
                 if (n && n->send_resp)
-                    ctl.send(e->conn, u::encode_no_session_record(kAgentId, kController,
-                                                                  u::encode_msg(m->msg_id(), u::NotifyResp{n->subscription_id})));
+                    ctl.send(e->conn, u::encode_no_session_record(
+                                          kAgentId, kController,
+                                          u::encode_msg(m->msg_id(), u::NotifyResp{n->subscription_id})));
             }
             if (conn_out) *conn_out = e->conn;
             return std::move(*m);
@@ -232,20 +248,26 @@ protected:
             auto m = next_msg(ctl, nullptr, timeout_s);
             ASSERT_TRUE(m) << "the agent did not connect";
             if (auto n = m->notify(); n)
-                if (auto* ev = std::get_if<u::Notify::Event>(&n->notification); ev && ev->event_name == "Boot!") booted = true;
+                if (auto* ev = std::get_if<u::Notify::Event>(&n->notification);
+                    ev && ev->event_name == "Boot!")
+                    booted = true;
         }
         u::Add add;
         add.create_objs.push_back({"Device.LocalAgent.Subscription.",
-                                   {{"ID", "oc", true}, {"Enable", "true", true}, {"NotifType", "OperationComplete", true},
+                                   {{"ID", "oc", true},
+                                    {"Enable", "true", true},
+                                    {"NotifType", "OperationComplete", true},
                                     {"ReferenceList", "Device.SoftwareModules.", true}}});
         add.create_objs.push_back({"Device.LocalAgent.Subscription.",
-                                   {{"ID", "tc", true}, {"Enable", "true", true}, {"NotifType", "Event", true},
+                                   {{"ID", "tc", true},
+                                    {"Enable", "true", true},
+                                    {"NotifType", "Event", true},
                                     {"ReferenceList", "Device.LocalAgent.TransferComplete!", true}}});
         send(ctl, "sub", add);
     }
     struct Outcome {
         bool ok = false;
-        std::string oc_error;       // OperationComplete cmd_failure
+        std::string oc_error;                         // OperationComplete cmd_failure
         std::map<std::string, std::string> transfer;  // TransferComplete! arguments
     };
     // Both the OperationComplete and the TransferComplete! of an update.
@@ -260,9 +282,12 @@ protected:
             if (!n) continue;
             if (auto* oc = std::get_if<u::Notify::OperationComplete>(&n->notification)) {
                 got_oc = true;
-                if (auto* f = std::get_if<u::CommandFailure>(&oc->operation_resp)) o.oc_error = f->err_msg;
-                else o.ok = true;
-            } else if (auto* ev = std::get_if<u::Notify::Event>(&n->notification); ev && ev->event_name == "TransferComplete!") {
+                if (auto* f = std::get_if<u::CommandFailure>(&oc->operation_resp))
+                    o.oc_error = f->err_msg;
+                else
+                    o.ok = true;
+            } else if (auto* ev = std::get_if<u::Notify::Event>(&n->notification);
+                       ev && ev->event_name == "TransferComplete!") {
                 got_tc = true;
                 o.transfer = ev->params;
             }
@@ -270,7 +295,8 @@ protected:
         EXPECT_TRUE(got_oc && got_tc) << "no OperationComplete/TransferComplete! for the update";
         return o;
     }
-    std::string install(TestController& ctl, const std::string& file, const std::string& key, std::string at = "") {
+    std::string install(TestController& ctl, const std::string& file, const std::string& key,
+                        std::string at = "") {
         if (at.empty()) at = url(file);
         send(ctl, "op-" + key, u::Operate{"Device.SoftwareModules.InstallDU()", key, true, {{"URL", at}}});
         while (true) {
@@ -279,7 +305,8 @@ protected:
             if (m->type() != u::MsgType::operate_resp) continue;
             auto r = m->operate_resp();
             if (!r || r->operation_results.size() != 1) return "bad OperateResp";
-            if (auto* f = std::get_if<u::CommandFailure>(&r->operation_results[0].operation_resp)) return f->err_msg;
+            if (auto* f = std::get_if<u::CommandFailure>(&r->operation_results[0].operation_resp))
+                return f->err_msg;
             return "";
         }
     }
@@ -290,7 +317,8 @@ protected:
             if (!m) return "(no GetResp)";
             if (m->type() != u::MsgType::get_resp) continue;
             auto r = m->get_resp();
-            if (!r || r->req_path_results.empty() || r->req_path_results[0].resolved_path_results.empty()) return "(empty)";
+            if (!r || r->req_path_results.empty() || r->req_path_results[0].resolved_path_results.empty())
+                return "(empty)";
             return r->req_path_results[0].resolved_path_results[0].result_params.begin()->second;
         }
     }
@@ -306,7 +334,8 @@ protected:
 };
 
 TEST_F(AgentUpdateTest, RefusesBadPackagesAndKeepsTheRunningVersion) {
-    const std::string other_board = package("other-board", (dir / "bin/agent-v2").string(), "2.0.0", "fleet", "raisecom-ht803g");
+    const std::string other_board =
+        package("other-board", (dir / "bin/agent-v2").string(), "2.0.0", "fleet", "raisecom-ht803g");
     const std::string other_key = package("other-key", (dir / "bin/agent-v2").string(), "2.0.0", "other");
     const std::string good = package("good", (dir / "bin/agent-v2").string(), "2.0.0");
     fs::resize_file(dir / "www" / good, fs::file_size(dir / "www" / good) / 2);
@@ -344,7 +373,8 @@ TEST_F(AgentUpdateTest, RefusesBadPackagesAndKeepsTheRunningVersion) {
     Outcome rogue = wait_outcome(ctl);
     EXPECT_FALSE(rogue.ok);
     // (the TLS library's words follow: "connect SSL err …" here on OpenSSL)
-    EXPECT_NE(rogue.oc_error.find("download failed: download from localhost failed"), std::string::npos) << rogue.oc_error;
+    EXPECT_NE(rogue.oc_error.find("download failed: download from localhost failed"), std::string::npos)
+        << rogue.oc_error;
     EXPECT_FALSE(fs::exists(dir / "state/update/current"));
     // Input the command cannot use: refused at once in the OperateResp.
     send(ctl, "op-bad", u::Operate{"Device.SoftwareModules.InstallDU()", "x", true, {{"URL", "ftp://h/f"}}});
@@ -353,14 +383,15 @@ TEST_F(AgentUpdateTest, RefusesBadPackagesAndKeepsTheRunningVersion) {
         if (m->type() == u::MsgType::operate_resp) {
             auto r = m->operate_resp();
             if (r && !r->operation_results.empty())
-                if (auto* f = std::get_if<u::CommandFailure>(&r->operation_results[0].operation_resp)) refusal = f->err_msg;
+                if (auto* f = std::get_if<u::CommandFailure>(&r->operation_results[0].operation_resp))
+                    refusal = f->err_msg;
             break;
         }
     EXPECT_NE(refusal.find("http:// or https://"), std::string::npos) << refusal;
 }
 
-// The flash fills up while the update is written (a file size limit makes the writes fail): refused, reported,
-// the running version untouched and still answering.
+// The flash fills up while the update is written (a file size limit makes the writes fail): refused,
+// reported, the running version untouched and still answering.
 TEST_F(AgentUpdateTest, AFullFlashRefusesTheUpdate) {
     const std::string good = package("good", (dir / "bin/agent-v2").string(), "2.0.0");
     ASSERT_GT(fs::file_size(dir / "www" / good), 1024u * 1024u);
@@ -410,7 +441,8 @@ TEST_F(AgentUpdateTest, UpdatesToANewBuildThenRollsBackABrokenOne) {
     connect_and_subscribe(ctl, 90);
     o = wait_outcome(ctl);
     EXPECT_FALSE(o.ok);
-    EXPECT_NE(o.oc_error.find("did not reach its controller within " + std::to_string(kTrialS) + " s"), std::string::npos)
+    EXPECT_NE(o.oc_error.find("did not reach its controller within " + std::to_string(kTrialS) + " s"),
+              std::string::npos)
         << o.oc_error;
     EXPECT_EQ(o.transfer["FaultCode"], "7022");
     EXPECT_EQ(o.transfer["CommandKey"], "to-v3");
@@ -430,13 +462,16 @@ TEST_F(AgentUpdateTest, PowerCutAtEachSwitchStepLeavesAWorkingAgent) {
     const fs::path u = dir / "state/update";
     auto slot = [&](const std::string& file, const std::string& build) {  // what install_archive leaves
         fs::create_directories(u / "versions" / build);
-        EXPECT_TRUE(run("tar xf " + (dir / "www" / file).string() + " -C " + (u / "versions" / build).string()));
+        EXPECT_TRUE(
+            run("tar xf " + (dir / "www" / file).string() + " -C " + (u / "versions" / build).string()));
         fs::remove(u / "versions" / build / "manifest.sig");
     };
     auto put = [&](const char* name, const std::string& text) { std::ofstream(u / name) << text << "\n"; };
     auto request = [&](const std::string& build) {
-        put("request.json", R"J({"command": "Device.SoftwareModules.InstallDU()", "command_key": "cut", "url": "x",
-                              "start_time": "2026-01-01T00:00:00Z", "build_id": ")J" + build + "\"}");
+        put("request.json",
+            R"J({"command": "Device.SoftwareModules.InstallDU()", "command_key": "cut", "url": "x",
+                              "start_time": "2026-01-01T00:00:00Z", "build_id": ")J" +
+                build + "\"}");
     };
     // Starts the device, checks the version that answers and what it reports about the interrupted update
     // ("" = nothing pending, "ok" = success, else a text the failure contains), then cuts the power.
@@ -446,8 +481,10 @@ TEST_F(AgentUpdateTest, PowerCutAtEachSwitchStepLeavesAWorkingAgent) {
         connect_and_subscribe(ctl);
         if (!expect_report.empty()) {  // first: version() reads past notifications
             Outcome o = wait_outcome(ctl);
-            if (expect_report == "ok") EXPECT_TRUE(o.ok) << o.oc_error;
-            else EXPECT_NE(o.oc_error.find(expect_report), std::string::npos) << o.oc_error;
+            if (expect_report == "ok")
+                EXPECT_TRUE(o.ok) << o.oc_error;
+            else
+                EXPECT_NE(o.oc_error.find(expect_report), std::string::npos) << o.oc_error;
         }
         EXPECT_EQ(version(ctl), expect_version);
         EXPECT_FALSE(fs::exists(u / "request.json"));
@@ -494,10 +531,11 @@ TEST_F(AgentUpdateTest, PowerCutAtEachSwitchStepLeavesAWorkingAgent) {
 }
 
 // Booted, not just run: Debian's armmp kernel and busybox-static (armhf) in qemu-system-arm's "virt" machine;
-// the vendor-route overlay of the armv7 build unpacked onto the busybox root as the firmware build would; init
-// starts the agent through /etc/init.d/S95cpe-agent; the agent reaches this controller through qemu's user
-// networking (10.0.2.2 = the host's loopback), answers a Get, updates itself to a second build with InstallDU and
-// is rolled back from a broken third one. Prints boot-to-shell and boot-to-first-registration times.
+// the vendor-route overlay of the armv7 build unpacked onto the busybox root as the firmware build would;
+// init starts the agent through /etc/init.d/S95cpe-agent; the agent reaches this controller through qemu's
+// user networking (10.0.2.2 = the host's loopback), answers a Get, updates itself to a second build with
+// InstallDU and is rolled back from a broken third one. Prints boot-to-shell and boot-to-first-registration
+// times.
 TEST_F(AgentUpdateTest, EmulatorArmv7BootsRegistersUpdatesAndRollsBack) {
     const std::string qemu = CPE_QEMU_SYSTEM_ARM, arm_agent = CPE_ARMV7_AGENT;
     if (qemu.empty() || qemu.ends_with("NOTFOUND"))
@@ -505,8 +543,10 @@ TEST_F(AgentUpdateTest, EmulatorArmv7BootsRegistersUpdatesAndRollsBack) {
     if (!fs::exists(arm_agent))
         GTEST_SKIP() << "SKIPPED: no armv7 agent at " << arm_agent << " (cmake --build --preset armv7 first)";
     const fs::path cache = CPE_EMULATOR_CACHE;
-    const int rc = std::system(("'" + kSrc + "/tests/integration/emulator/fetch-debian.sh' '" + (cache / "armhf").string() +
-                                "' armhf linux-image-armmp 2>'" + (dir / "fetch.log").string() + "'").c_str());
+    const int rc = std::system(("'" + kSrc + "/tests/integration/emulator/fetch-debian.sh' '" +
+                                (cache / "armhf").string() + "' armhf linux-image-armmp 2>'" +
+                                (dir / "fetch.log").string() + "'")
+                                   .c_str());
     if (WIFEXITED(rc) && WEXITSTATUS(rc) == 77) GTEST_SKIP() << slurp(dir / "fetch.log");
     ASSERT_EQ(rc, 0) << slurp(dir / "fetch.log");
 
@@ -514,8 +554,10 @@ TEST_F(AgentUpdateTest, EmulatorArmv7BootsRegistersUpdatesAndRollsBack) {
     package("factory", arm_agent, "1.0.0", "fleet", "tplink-xx230v", "armv7");
     fs::copy_file(arm_agent, dir / "bin/arm-v2");
     std::ofstream(dir / "bin/arm-v2", std::ios::app) << "cpe-agent v2";
-    const std::string good = package("good", (dir / "bin/arm-v2").string(), "2.0.0", "fleet", "tplink-xx230v", "armv7");
-    const std::string broken = package("broken", (dir / "bin/agent-broken").string(), "3.0.0", "fleet", "tplink-xx230v", "armv7");
+    const std::string good =
+        package("good", (dir / "bin/arm-v2").string(), "2.0.0", "fleet", "tplink-xx230v", "armv7");
+    const std::string broken =
+        package("broken", (dir / "bin/agent-broken").string(), "3.0.0", "fleet", "tplink-xx230v", "armv7");
     start_http();
     http_host = "10.0.2.2";
     TestController ctl;
@@ -528,29 +570,33 @@ TEST_F(AgentUpdateTest, EmulatorArmv7BootsRegistersUpdatesAndRollsBack) {
     for (const auto& e : fs::recursive_directory_iterator(cache / "armhf/kernel/lib/modules"))
         for (const char* m : {"virtio_mmio.ko", "failover.ko", "net_failover.ko", "virtio_net.ko"})
             if (e.path().filename() == m) fs::copy_file(e.path(), root / "lib/modules" / m);
-    ASSERT_TRUE(run("tar xzf " + (dir / "pkg-factory/tplink-xx230v/cpe-agent_1.0.0_tplink-xx230v-overlay.tar.gz").string() +
-                    " -C " + root.string()));
+    ASSERT_TRUE(
+        run("tar xzf " +
+            (dir / "pkg-factory/tplink-xx230v/cpe-agent_1.0.0_tplink-xx230v-overlay.tar.gz").string() +
+            " -C " + root.string()));
     std::ofstream(root / "etc/serial_number") << "22275A7000412\n";
     std::ofstream(root / "etc/fw_version") << "emulator\n";
     std::ofstream(root / "etc/cpe-agent/agent.json", std::ios::trunc)
-        << R"({"controller": {"url": "ws://10.0.2.2:)" << ctl.port() << R"(/usp", "endpoint_id": ")" << kController
+        << R"({"controller": {"url": "ws://10.0.2.2:)" << ctl.port() << R"(/usp", "endpoint_id": ")"
+        << kController
         << R"("}, "state_dir": "/data/cpe-agent", "update": {"signing_key": "/etc/cpe-agent/signing.pub"},
               "reconnect": {"min_ms": 200, "base_ms": 500, "cap_ms": 2000, "stable_s": 3600}})";
-    std::ofstream(root / "init") << "#!/bin/busybox sh\n"
-                                    "/bin/busybox --install -s /bin\n"
-                                    "export PATH=/bin:/sbin:/usr/bin:/usr/sbin\n"
-                                    "mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev\n"
-                                    "mount -t tmpfs tmp /tmp; mount -t tmpfs data /data; mkdir -p /data/cpe-agent\n"
-                                    "for m in virtio_mmio failover net_failover virtio_net; do insmod /lib/modules/$m.ko; done\n"
-                                    "ip link set lo up; ip link set eth0 up; ip addr add 10.0.2.15/24 dev eth0\n"
-                                    "ip route add default via 10.0.2.2\n"
-                                    "echo cpe-boot: shell ready\n"
-                                    "export CPE_TRIAL_S=40 CPE_POLL_S=1\n"
-                                    "/etc/init.d/S95cpe-agent start\n"
-                                    "while :; do sleep 3600; done\n";
+    std::ofstream(root / "init")
+        << "#!/bin/busybox sh\n"
+           "/bin/busybox --install -s /bin\n"
+           "export PATH=/bin:/sbin:/usr/bin:/usr/sbin\n"
+           "mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev\n"
+           "mount -t tmpfs tmp /tmp; mount -t tmpfs data /data; mkdir -p /data/cpe-agent\n"
+           "for m in virtio_mmio failover net_failover virtio_net; do insmod /lib/modules/$m.ko; done\n"
+           "ip link set lo up; ip link set eth0 up; ip addr add 10.0.2.15/24 dev eth0\n"
+           "ip route add default via 10.0.2.2\n"
+           "echo cpe-boot: shell ready\n"
+           "export CPE_TRIAL_S=40 CPE_POLL_S=1\n"
+           "/etc/init.d/S95cpe-agent start\n"
+           "while :; do sleep 3600; done\n";
     fs::permissions(root / "init", fs::perms::owner_all);
-    ASSERT_TRUE(run(std::string(CPE_PYTHON3) + " " + kSrc + "/tests/integration/emulator/mkinitramfs.py " + root.string() +
-                    " " + (dir / "initrd.gz").string()));
+    ASSERT_TRUE(run(std::string(CPE_PYTHON3) + " " + kSrc + "/tests/integration/emulator/mkinitramfs.py " +
+                    root.string() + " " + (dir / "initrd.gz").string()));
     fs::path kernel;
     for (const auto& e : fs::directory_iterator(cache / "armhf/kernel/boot"))
         if (e.path().filename().string().starts_with("vmlinuz-")) kernel = e.path();
@@ -560,10 +606,10 @@ TEST_F(AgentUpdateTest, EmulatorArmv7BootsRegistersUpdatesAndRollsBack) {
     std::atomic<double> shell_s{-1};
     std::atomic<bool> watching{true};
     supervisor = std::make_unique<Child>(
-        std::vector<std::string>{qemu, "-M", "virt", "-cpu", "cortex-a15", "-m", "256", "-nographic", "-no-reboot",
-                                 "-kernel", kernel.string(), "-initrd", (dir / "initrd.gz").string(), "-append",
-                                 "console=ttyAMA0 rdinit=/init", "-netdev", "user,id=n0", "-device",
-                                 "virtio-net-device,netdev=n0"},
+        std::vector<std::string>{qemu, "-M", "virt", "-cpu", "cortex-a15", "-m", "256", "-nographic",
+                                 "-no-reboot", "-kernel", kernel.string(), "-initrd",
+                                 (dir / "initrd.gz").string(), "-append", "console=ttyAMA0 rdinit=/init",
+                                 "-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0"},
         std::vector<std::string>{}, dir / "run.log");
     std::thread watch([&] {
         while (watching && shell_s < 0) {

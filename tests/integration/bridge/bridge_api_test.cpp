@@ -29,14 +29,17 @@ struct OltSpec {
 };
 
 class Bridge {
-public:
+  public:
     // Writes the config (cache 300 s, back-off 120 s) and the secret files, starts cpe-bridge.
-    static std::unique_ptr<Bridge> start(const std::vector<ModemSpec>& modems, const std::vector<OltSpec>& olts = {},
+    static std::unique_ptr<Bridge> start(const std::vector<ModemSpec>& modems,
+                                         const std::vector<OltSpec>& olts = {},
                                          const std::string& extra = "") {
         std::unique_ptr<Bridge> b(new Bridge());
         b->dir = make_temp_dir("cpe-bridge-test");
-        std::string cfg = "{\"http\":{\"bind\":\"127.0.0.1\",\"port\":0},\"state_dir\":\"state\",\"cache_max_age_s\":300,"
-                          "\"backoff\":{\"base_s\":120},\"workers\":4" + extra + ",\"modems\":[";
+        std::string cfg =
+            "{\"http\":{\"bind\":\"127.0.0.1\",\"port\":0},\"state_dir\":\"state\",\"cache_max_age_s\":300,"
+            "\"backoff\":{\"base_s\":120},\"workers\":4" +
+            extra + ",\"modems\":[";
         for (size_t i = 0; i < modems.size(); ++i) {
             const auto& m = modems[i];
             write_file(b->dir + "/" + m.id + ".secret", "password=" + m.password + "\n");
@@ -48,8 +51,9 @@ public:
         for (size_t i = 0; i < olts.size(); ++i) {
             const auto& o = olts[i];
             write_file(b->dir + "/" + o.id + ".community", o.community + "\n");
-            cfg += std::string(i ? "," : "") + "{\"id\":\"" + o.id + "\",\"host\":\"127.0.0.1\",\"port\":" +
-                   std::to_string(o.port) + ",\"community_file\":\"" + o.id + ".community\"" +
+            cfg += std::string(i ? "," : "") + "{\"id\":\"" + o.id +
+                   "\",\"host\":\"127.0.0.1\",\"port\":" + std::to_string(o.port) + ",\"community_file\":\"" +
+                   o.id + ".community\"" +
                    (o.firmware.empty() ? "" : ",\"firmware\":\"" + o.firmware + "\"") + ",\"pons\":[";
             for (size_t j = 0; j < o.pons.size(); ++j)
                 cfg += std::string(j ? "," : "") + "{\"slot\":" + std::to_string(o.pons[j].first) +
@@ -104,7 +108,7 @@ const cJSON* find_by_id(const cJSON* array, const std::string& id) {
 }
 
 class BridgeApi : public ::testing::Test {
-protected:
+  protected:
     std::unique_ptr<TplinkSim> sim(std::vector<std::string> args) {
         auto s = TplinkSim::start(std::move(args));
         EXPECT_TRUE(s) << s.error().message;
@@ -198,7 +202,8 @@ TEST_F(BridgeApi, HostsAndOpticalMatchTheFixtureTruth) {
         std::string kind = json::opt_string(w, "kind").value_or("");
         std::string where = json::opt_string(w, "where").value_or("");
         if (kind == "wifi") {
-            bool five = where.rfind("rai", 0) == 0 || (where.size() >= 2 && where.substr(where.size() - 2) == "5g");
+            bool five =
+                where.rfind("rai", 0) == 0 || (where.size() >= 2 && where.substr(where.size() - 2) == "5g");
             EXPECT_EQ(json::opt_string(g, "band"), five ? "5G" : "2.4G") << where;
         } else {
             EXPECT_EQ(json::opt_string(g, "band"), "wired") << kind;
@@ -293,7 +298,8 @@ TEST_F(BridgeApi, BackoffSurvivesARestart) {
 TEST_F(BridgeApi, ConcurrentRequestsForOneModemAreSerialised) {
     auto s = sim({"--count", "2"});
     ASSERT_TRUE(s);
-    auto b = Bridge::start({{"m1", s->host(0), "password", "cbc-raw"}, {"m2", s->host(1), "password", "cbc-raw"}});
+    auto b =
+        Bridge::start({{"m1", s->host(0), "password", "cbc-raw"}, {"m2", s->host(1), "password", "cbc-raw"}});
     ASSERT_TRUE(b);
     std::atomic<int> ok{0};
     {
@@ -301,8 +307,10 @@ TEST_F(BridgeApi, ConcurrentRequestsForOneModemAreSerialised) {
         for (int i = 0; i < 6; ++i)
             threads.emplace_back([&, i] {
                 auto r = b->get(i % 2 ? "/modems/m1/hosts" : "/modems/m1/optical");
-                if (r.status == 200) ++ok;
-                else ADD_FAILURE() << r.status << " " << r.body;
+                if (r.status == 200)
+                    ++ok;
+                else
+                    ADD_FAILURE() << r.status << " " << r.body;
             });
         for (auto& t : threads) t.join();
     }
@@ -314,8 +322,10 @@ TEST_F(BridgeApi, ConcurrentRequestsForOneModemAreSerialised) {
         for (int i = 0; i < 8; ++i)
             threads.emplace_back([&, i] {
                 auto r = b->get(std::string(i % 2 ? "/modems/m1" : "/modems/m2") + "/hosts?refresh");
-                if (r.status == 200) ++ok;
-                else ADD_FAILURE() << r.status << " " << r.body;
+                if (r.status == 200)
+                    ++ok;
+                else
+                    ADD_FAILURE() << r.status << " " << r.body;
             });
         for (auto& t : threads) t.join();
     }
@@ -381,7 +391,8 @@ TEST_F(BridgeApi, UnreachableModemIsAnErrorNotAHang) {
     EXPECT_NE(down.body.find("modem down"), std::string::npos) << down.body;
     EXPECT_EQ(b->get("/modems/up/status").status, 200);
     auto hd = parse(b->get("/health"));
-    EXPECT_EQ(json::opt_string(find_by_id(cJSON_GetObjectItem(hd.get(), "modems"), "down"), "state"), "error");
+    EXPECT_EQ(json::opt_string(find_by_id(cJSON_GetObjectItem(hd.get(), "modems"), "down"), "state"),
+              "error");
     EXPECT_EQ(json::opt_string(find_by_id(cJSON_GetObjectItem(hd.get(), "modems"), "up"), "state"), "ok");
 }
 
@@ -477,7 +488,8 @@ TEST_F(BridgeApi, OltFirmwareConfiguredOrProbedOnce) {
         EXPECT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(doc->get(), "onus")), 128);
     }
     // Same-sized PONs: the second read is the first without its probe.
-    EXPECT_EQ(json::opt_int(second.get(), "requests"), json::opt_int(first.get(), "requests").value_or(0) - 1);
+    EXPECT_EQ(json::opt_int(second.get(), "requests"),
+              json::opt_int(first.get(), "requests").value_or(0) - 1);
     EXPECT_EQ(json::opt_int(configured.get(), "requests"), json::opt_int(second.get(), "requests"));
 }
 
@@ -492,7 +504,8 @@ TEST_F(BridgeApi, OltThatDoesNotAnswerGives504) {
     EXPECT_EQ(answer.status, 504) << answer.body;
     EXPECT_NE(answer.body.find("olt1"), std::string::npos) << answer.body;
     auto hd = parse(b->get("/health"));
-    const cJSON* p0 = cJSON_GetArrayItem(cJSON_GetObjectItem(find_by_id(cJSON_GetObjectItem(hd.get(), "olts"), "olt1"), "pons"), 0);
+    const cJSON* p0 = cJSON_GetArrayItem(
+        cJSON_GetObjectItem(find_by_id(cJSON_GetObjectItem(hd.get(), "olts"), "olt1"), "pons"), 0);
     EXPECT_EQ(json::opt_string(p0, "state"), "error");
 }
 
@@ -542,7 +555,8 @@ TEST(BridgeConfig, BadConfigExitsNonZeroNamingTheField) {
          "timeouts.modem_total_ms"},
         {"nothing to serve", R"({"state_dir":"s"})", "modems"},
         {"reserve not below max",
-         "{\"state_dir\":\"s\",\"backoff\":{\"modem_max_attempts\":3,\"reserve_attempts\":3},\"modems\":[" + m + "]}",
+         "{\"state_dir\":\"s\",\"backoff\":{\"modem_max_attempts\":3,\"reserve_attempts\":3},\"modems\":[" +
+             m + "]}",
          "backoff.reserve_attempts"},
     };
     for (const auto& c : cases) {

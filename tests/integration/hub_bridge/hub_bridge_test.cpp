@@ -1,9 +1,10 @@
-// GET /devices/:id/hosts for a TR-069 XX230v that cpe-bridge manages, end to end: the real cpe-hub and cpe-bridge,
-// the TP-Link simulator (one modem, the XX230v fixture), the GenieACS NBI and ERPNext simulators on one generated
-// fleet. As in tools/demo/demo.py, the bridged modems are the fleet's XX230v without an agent and the bridge knows
-// each by its ERPNext equipment name (the fleet device's equipment[0]). Only the first one is in the bridge's
-// config; the second is a TR-069 XX230v the bridge does not know. Expectations come from the bridge's own answer
-// and the simulators' counters. Every wait is bounded; no test asserts a time.
+// GET /devices/:id/hosts for a TR-069 XX230v that cpe-bridge manages, end to end: the real cpe-hub and
+// cpe-bridge, the TP-Link simulator (one modem, the XX230v fixture), the GenieACS NBI and ERPNext simulators
+// on one generated fleet. As in tools/demo/demo.py, the bridged modems are the fleet's XX230v without an
+// agent and the bridge knows each by its ERPNext equipment name (the fleet device's equipment[0]). Only the
+// first one is in the bridge's config; the second is a TR-069 XX230v the bridge does not know. Expectations
+// come from the bridge's own answer and the simulators' counters. Every wait is bounded; no test asserts a
+// time.
 #include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -48,27 +49,31 @@ struct Env {
         for (const cJSON* d = devices->child; d; d = d->next) {
             if (str(d, {"model"}) != "XX230v" || cJSON_IsTrue(at(d, {"agent"}))) continue;
             if (!cJSON_IsArray(at(d, {"equipment"})) || !at(d, {"equipment"})->child) continue;
-            if (!bridged) bridged = d;
-            else if (!other) other = d;
+            if (!bridged)
+                bridged = d;
+            else if (!other)
+                other = d;
         }
         if (!bridged || !other) return void(why = "the fleet has fewer than two XX230v without agent");
         modem = cJSON_GetArrayItem(at(bridged, {"equipment"}), 0)->valuestring;
 
-        nbi = spawn({CPE_PYTHON3, src + "/tests/sim/genieacs/nbi_sim.py", "--fleet", (dir / "fleet.json").string(), "--port", "0"},
+        nbi = spawn({CPE_PYTHON3, src + "/tests/sim/genieacs/nbi_sim.py", "--fleet",
+                     (dir / "fleet.json").string(), "--port", "0"},
                     (dir / "nbi.log").string());
-        erp = spawn({CPE_PYTHON3, src + "/tests/sim/erpnext/frappe_sim.py", "--fleet", (dir / "fleet.json").string(), "--api-key", "k",
-                     "--api-secret", "s", "--port", "0"},
+        erp = spawn({CPE_PYTHON3, src + "/tests/sim/erpnext/frappe_sim.py", "--fleet",
+                     (dir / "fleet.json").string(), "--api-key", "k", "--api-secret", "s", "--port", "0"},
                     (dir / "erp.log").string());
         std::ofstream(dir / "modem.password") << "Itest-modem-pw-42\n";
-        tplink = spawn({CPE_PYTHON3, src + "/tests/sim/tplink/tplink_sim.py", "--host", "127.0.0.1", "--port", "0", "--count",
-                        "1", "--password-file", (dir / "modem.password").string(), "--fixture",
-                        src + "/boards/tplink-xx230v/fixtures"},
+        tplink = spawn({CPE_PYTHON3, src + "/tests/sim/tplink/tplink_sim.py", "--host", "127.0.0.1", "--port",
+                        "0", "--count", "1", "--password-file", (dir / "modem.password").string(),
+                        "--fixture", src + "/boards/tplink-xx230v/fixtures"},
                        (dir / "tplink.log").string());
         std::string nbi_port = wait_for(nbi, "READY ");
         std::string erp_port = wait_for(erp, "READY ");
         std::string tplink_port = wait_for(tplink, "READY ");
         if (nbi_port.empty() || erp_port.empty() || tplink_port.empty())
-            return void(why = "simulators did not start: " + slurp(nbi.out) + slurp(erp.out) + slurp(tplink.out));
+            return void(why = "simulators did not start: " + slurp(nbi.out) + slurp(erp.out) +
+                              slurp(tplink.out));
         nbi_url = "http://127.0.0.1:" + nbi_port;
         tplink_url = "http://127.0.0.1:" + tplink_port;
 
@@ -76,12 +81,16 @@ struct Env {
             std::ofstream secret(dir / "modem.secret");
             secret << "user=user\npassword=Itest-modem-pw-42\n";
         }
-        fs::permissions(dir / "modem.secret", fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
-        std::ofstream(dir / "bridge.json") << R"({"http":{"bind":"127.0.0.1","port":0},"state_dir":"bridge-state",
-            "cache_max_age_s":300,"modems":[{"id":")" << modem << R"(","host":"127.0.0.1:)" << tplink_port
-                                           << R"(","secret_file":"modem.secret"}],"olts":[]})";
+        fs::permissions(dir / "modem.secret", fs::perms::owner_read | fs::perms::owner_write,
+                        fs::perm_options::replace);
+        std::ofstream(dir / "bridge.json")
+            << R"({"http":{"bind":"127.0.0.1","port":0},"state_dir":"bridge-state",
+            "cache_max_age_s":300,"modems":[{"id":")"
+            << modem << R"(","host":"127.0.0.1:)" << tplink_port
+            << R"(","secret_file":"modem.secret"}],"olts":[]})";
         fs::create_directories(dir / "bridge-state");
-        bridge = spawn({CPE_BRIDGE, "--config", (dir / "bridge.json").string()}, (dir / "bridge.log").string(), {}, dir.string());
+        bridge = spawn({CPE_BRIDGE, "--config", (dir / "bridge.json").string()},
+                       (dir / "bridge.log").string(), {}, dir.string());
         std::string listening = wait_for(bridge, "LISTENING ");
         if (listening.empty()) return void(why = "cpe-bridge did not start: " + slurp(bridge.out));
         bridge_url = "http://127.0.0.1:" + listening.substr(listening.find_last_of(' ') + 1);
@@ -89,10 +98,11 @@ struct Env {
         std::ofstream(dir / "hub.json") << R"({"log":{"level":"info"},"http":{"bind":"127.0.0.1","port":0},
             "usp":{"enabled":true,"bind":"127.0.0.1","port":0,"request_timeout_ms":5000},"store":{"path":"hub.db"}})";
         // A short breaker: the test that stops the bridge must not leave it open for long.
-        std::ofstream(dir / "devices.json") << R"({"genieacs":{"url":")" << nbi_url
-                                            << R"(","budget_ms":3000},"erpnext":{"url":"http://127.0.0.1:)" << erp_port
-                                            << R"(","budget_ms":3000},"bridge":{"url":")" << bridge_url
-                                            << R"(","budget_ms":8000},"access":{"trusted_proxies":["127.0.0.1"]},
+        std::ofstream(dir / "devices.json")
+            << R"({"genieacs":{"url":")" << nbi_url
+            << R"(","budget_ms":3000},"erpnext":{"url":"http://127.0.0.1:)" << erp_port
+            << R"(","budget_ms":3000},"bridge":{"url":")" << bridge_url
+            << R"(","budget_ms":8000},"access":{"trusted_proxies":["127.0.0.1"]},
             "lookup_budget_ms":15000,"poller":{"interval_s":60,"stale_after_s":120},
             "breaker":{"failures":50,"open_s":1}})";
         hub = spawn({CPE_HUB, "--config", (dir / "hub.json").string()}, (dir / "hub.log").string(),
@@ -113,7 +123,8 @@ struct Env {
         return str(v.get(), {"id"});
     }
     Ptr hosts(const std::string& id, bool refresh, long* status) {
-        auto r = request("GET", hub_url + "/devices/" + id + "/hosts" + (refresh ? "?refresh" : ""), {auth()});
+        auto r =
+            request("GET", hub_url + "/devices/" + id + "/hosts" + (refresh ? "?refresh" : ""), {auth()});
         *status = r.status;
         return parse(r.body);
     }
@@ -155,7 +166,7 @@ double node_sum(const cJSON* view) {
 }
 
 class HubBridge : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         curl_global_init(CURL_GLOBAL_DEFAULT);
         env_ = new Env();
@@ -206,8 +217,9 @@ TEST_F(HubBridge, HostsOfABridgedModemComeFromTheBridge) {
     EXPECT_EQ(str(cJSON_GetArrayItem(nodes, cJSON_GetArraySize(mesh)), {"name"}), "wired/other");
 
     // The consolidated view's mesh[] is the bridge's read of the modem's mesh.
-    auto lookup = request("GET", env_->hub_url + "/devices/lookup?serial=" + str(env_->bridged, {"serial"}) + "&refresh",
-                          {env_->auth()});
+    auto lookup = request(
+        "GET", env_->hub_url + "/devices/lookup?serial=" + str(env_->bridged, {"serial"}) + "&refresh",
+        {env_->auth()});
     ASSERT_EQ(lookup.status, 200) << lookup.body;
     auto view = parse(lookup.body);
     const cJSON* vmesh = at(view.get(), {"mesh"});
@@ -233,8 +245,9 @@ TEST_F(HubBridge, RefreshReadsTheModemThroughTheBridgeWithoutAGenieAcsTask) {
     ASSERT_EQ(status, 200) << cpe::json::print(v.get());
     EXPECT_EQ(str(v.get(), {"source", "name"}), "bridge") << cpe::json::print(v.get());
     EXPECT_EQ(str(v.get(), {"source", "state"}), "fresh");
-    EXPECT_EQ(env_->nbi_stat("tasks_posted"), tasks);      // no refreshObject task
-    EXPECT_GT(env_->tplink_stat("logins_ok"), logins);     // the bridge read the modem again (its cache was fresh)
+    EXPECT_EQ(env_->nbi_stat("tasks_posted"), tasks);  // no refreshObject task
+    EXPECT_GT(env_->tplink_stat("logins_ok"),
+              logins);  // the bridge read the modem again (its cache was fresh)
 }
 
 TEST_F(HubBridge, ModemTheBridgeDoesNotKnowFallsBackToGenieAcs) {
@@ -245,9 +258,10 @@ TEST_F(HubBridge, ModemTheBridgeDoesNotKnowFallsBackToGenieAcs) {
     ASSERT_EQ(status, 200) << cpe::json::print(v.get());
     EXPECT_EQ(str(v.get(), {"source", "name"}), "genieacs") << cpe::json::print(v.get());
     std::string error = str(v.get(), {"source", "error"});
-    EXPECT_NE(error.find("the bridge does not know modem '" +
-                         std::string(cJSON_GetArrayItem(at(env_->other, {"equipment"}), 0)->valuestring) + "'"),
-              std::string::npos)
+    EXPECT_NE(
+        error.find("the bridge does not know modem '" +
+                   std::string(cJSON_GetArrayItem(at(env_->other, {"equipment"}), 0)->valuestring) + "'"),
+        std::string::npos)
         << error;
     EXPECT_GT(num(v.get(), {"total"}), 0);
     EXPECT_EQ(node_sum(v.get()), num(v.get(), {"total"}));

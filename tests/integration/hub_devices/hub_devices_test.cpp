@@ -1,7 +1,8 @@
-// The device API end to end: the real cpe-hub process, the real cpe-agent (XX230v fixture board, its serial changed to a
-// fleet device's so every source knows it), the GenieACS NBI and ERPNext simulators (tests/sim/) started from one
-// generated fleet file. Expectations come from the fleet file and from `cpe-agent get` on the same rootfs.
-// Every wait is bounded (a missing READY line fails the test instead of hanging it); no test asserts a time.
+// The device API end to end: the real cpe-hub process, the real cpe-agent (XX230v fixture board, its serial
+// changed to a fleet device's so every source knows it), the GenieACS NBI and ERPNext simulators (tests/sim/)
+// started from one generated fleet file. Expectations come from the fleet file and from `cpe-agent get` on
+// the same rootfs. Every wait is bounded (a missing READY line fails the test instead of hanging it); no test
+// asserts a time.
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -41,9 +42,9 @@ struct Env {
     Proc nbi, erp, hub, agent;
     std::string hub_url, nbi_url, erp_url;
     Ptr fleet;
-    const cJSON* agent_dev = nullptr;   // the fleet device the agent plays
-    const cJSON* tr069_dev = nullptr;   // an XX230v without agent, TR-069 serial = serial
-    const cJSON* factory_dev = nullptr; // an XX230v whose TR-069 serial is a factory one (GPON fallback)
+    const cJSON* agent_dev = nullptr;    // the fleet device the agent plays
+    const cJSON* tr069_dev = nullptr;    // an XX230v without agent, TR-069 serial = serial
+    const cJSON* factory_dev = nullptr;  // an XX230v whose TR-069 serial is a factory one (GPON fallback)
     std::string endpoint_id;
     bool ready = false;
     std::string why;
@@ -62,28 +63,34 @@ struct Env {
             bool agent = cJSON_IsTrue(at(d, {"agent"}));
             bool xx = str(d, {"model"}) == "XX230v";
             bool same = str(d, {"serial"}) == str(d, {"tr069_serial"});
-            if (agent && xx && same && !agent_dev) agent_dev = d;
-            else if (!agent && xx && same && !tr069_dev) tr069_dev = d;
-            else if (xx && !same && !factory_dev) factory_dev = d;
+            if (agent && xx && same && !agent_dev)
+                agent_dev = d;
+            else if (!agent && xx && same && !tr069_dev)
+                tr069_dev = d;
+            else if (xx && !same && !factory_dev)
+                factory_dev = d;
         }
-        if (!agent_dev || !tr069_dev || !factory_dev) return void(why = "fleet lacks the device kinds the tests need");
+        if (!agent_dev || !tr069_dev || !factory_dev)
+            return void(why = "fleet lacks the device kinds the tests need");
 
-        nbi = spawn({CPE_PYTHON3, src + "/tests/sim/genieacs/nbi_sim.py", "--fleet", (dir / "fleet.json").string(), "--port", "0"},
+        nbi = spawn({CPE_PYTHON3, src + "/tests/sim/genieacs/nbi_sim.py", "--fleet",
+                     (dir / "fleet.json").string(), "--port", "0"},
                     (dir / "nbi.log").string());
-        erp = spawn({CPE_PYTHON3, src + "/tests/sim/erpnext/frappe_sim.py", "--fleet", (dir / "fleet.json").string(), "--api-key", "k",
-                     "--api-secret", "s", "--port", "0"},
+        erp = spawn({CPE_PYTHON3, src + "/tests/sim/erpnext/frappe_sim.py", "--fleet",
+                     (dir / "fleet.json").string(), "--api-key", "k", "--api-secret", "s", "--port", "0"},
                     (dir / "erp.log").string());
         std::string nbi_port = wait_for(nbi, "READY ");
         std::string erp_port = wait_for(erp, "READY ");
-        if (nbi_port.empty() || erp_port.empty()) return void(why = "simulators did not start: " + slurp(nbi.out) + slurp(erp.out));
+        if (nbi_port.empty() || erp_port.empty())
+            return void(why = "simulators did not start: " + slurp(nbi.out) + slurp(erp.out));
         nbi_url = "http://127.0.0.1:" + nbi_port;
         erp_url = "http://127.0.0.1:" + erp_port;
 
         std::ofstream(dir / "hub.json") << R"({"log":{"level":"info"},"http":{"bind":"127.0.0.1","port":0},
             "usp":{"enabled":true,"bind":"127.0.0.1","port":0,"request_timeout_ms":5000,"vendor_prefix":"X_EXAMPLE-NET_"},"store":{"path":"hub.db"}})";
-        std::ofstream(dir / "devices.json") << R"({"genieacs":{"url":")" << nbi_url
-                                            << R"(","budget_ms":1500},"erpnext":{"url":")" << erp_url
-                                            << R"(","budget_ms":1500},"access":{"trusted_proxies":["127.0.0.1"]},
+        std::ofstream(dir / "devices.json")
+            << R"({"genieacs":{"url":")" << nbi_url << R"(","budget_ms":1500},"erpnext":{"url":")" << erp_url
+            << R"(","budget_ms":1500},"access":{"trusted_proxies":["127.0.0.1"]},
             "agent_budget_ms":3000,"lookup_budget_ms":3500,"poller":{"interval_s":1,"stale_after_s":60,"jitter_ms":200},
             "breaker":{"failures":50,"open_s":1},
             "cache":{"agent_s":300,"genieacs_s":300,"erpnext_s":300,"bridge_s":300,"max_devices":100}})";
@@ -99,20 +106,25 @@ struct Env {
 
         // The agent: the fixture rootfs with the fleet device's serial.
         fs::copy(src + "/boards/tplink-xx230v/fixtures/rootfs", dir / "rootfs", fs::copy_options::recursive);
-        std::ofstream(dir / "rootfs" / "etc" / "serial_number", std::ios::trunc) << str(agent_dev, {"serial"}) << "\n";
+        std::ofstream(dir / "rootfs" / "etc" / "serial_number", std::ios::trunc)
+            << str(agent_dev, {"serial"}) << "\n";
         std::ofstream(dir / "agent.json") << agent_config();
-        agent = spawn({CPE_AGENT, "--board", src + "/boards/tplink-xx230v", "--root", (dir / "rootfs").string(), "--now",
-                       kFixtureNow, "run", "--config", (dir / "agent.json").string()},
-                      (dir / "agent.log").string());
+        agent =
+            spawn({CPE_AGENT, "--board", src + "/boards/tplink-xx230v", "--root", (dir / "rootfs").string(),
+                   "--now", kFixtureNow, "run", "--config", (dir / "agent.json").string()},
+                  (dir / "agent.log").string());
         for (int i = 0; i < 200 && endpoint_id.empty(); ++i) {
             auto r = request("GET", hub_url + "/usp/endpoints?online=true", {auth()});
             auto j = parse(r.body);
             const cJSON* eps = at(j.get(), {"endpoints"});
-            if (cJSON_IsArray(eps) && eps->child && !str(eps->child, {"model"}).empty() && str(eps->child, {"model"}) != "<absent>")
+            if (cJSON_IsArray(eps) && eps->child && !str(eps->child, {"model"}).empty() &&
+                str(eps->child, {"model"}) != "<absent>")
                 endpoint_id = str(eps->child, {"endpoint_id"});
-            else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            else
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
-        if (endpoint_id.empty()) return void(why = "agent never came online: " + slurp(agent.out) + slurp(hub.out));
+        if (endpoint_id.empty())
+            return void(why = "agent never came online: " + slurp(agent.out) + slurp(hub.out));
         ready = true;
     }
 
@@ -139,7 +151,7 @@ struct Env {
 };
 
 class HubDevices : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         curl_global_init(CURL_GLOBAL_DEFAULT);
         env_ = new Env();
@@ -152,8 +164,9 @@ protected:
     void SetUp() override { ASSERT_TRUE(env_->ready) << env_->why; }
     // refresh: ?refresh, every source asked whatever the lookup cache holds.
     static Ptr lookup(const std::string& serial, long* status = nullptr, bool refresh = false) {
-        auto r = request("GET", env_->hub_url + "/devices/lookup?serial=" + serial + (refresh ? "&refresh" : ""),
-                         {env_->auth()});
+        auto r =
+            request("GET", env_->hub_url + "/devices/lookup?serial=" + serial + (refresh ? "&refresh" : ""),
+                    {env_->auth()});
         if (status) *status = r.status;
         return parse(r.body);
     }
@@ -207,7 +220,8 @@ TEST_F(HubDevices, LookupByGponSerialSuffix) {
     EXPECT_EQ(str(v.get(), {"match"}), "gpon_suffix");
     EXPECT_NE(str(v.get(), {"id"}).find(str(env_->factory_dev, {"tr069_serial"})), std::string::npos);
     // ERPNext knows the sticker serial, not the factory one: the record's Ethernet MAC finds the equipment.
-    EXPECT_EQ(str(v.get(), {"sources", "erpnext", "state"}), "fresh") << cpe::json::print(at(v.get(), {"sources"}));
+    EXPECT_EQ(str(v.get(), {"sources", "erpnext", "state"}), "fresh")
+        << cpe::json::print(at(v.get(), {"sources"}));
     EXPECT_EQ(str(v.get(), {"location", "name"}), str(env_->factory_dev, {"service_location"}));
 }
 
@@ -234,14 +248,16 @@ TEST_F(HubDevices, HostsGroupedByMeshNode) {
                       "Device.WiFi.MultiAP.APDevice."},
                      out);
     wait_exit(cli);
-    std::map<std::string, std::string> node_name, node_of;  // "Device.WiFi.MultiAP.APDevice.N" → name; MAC → name
+    std::map<std::string, std::string> node_name,
+        node_of;  // "Device.WiFi.MultiAP.APDevice.N" → name; MAC → name
     std::istringstream lines(slurp(out));
     std::vector<std::pair<std::string, std::string>> macs;
     for (std::string line; std::getline(lines, line);) {
         size_t eq = line.find(" = ");
         if (eq == std::string::npos) continue;
         std::string path = line.substr(0, eq), value = line.substr(eq + 3);
-        if (path.size() > 19 && path.compare(path.size() - 19, 19, ".X_EXAMPLE-NET_Name") == 0) node_name[path.substr(0, path.size() - 19)] = value;
+        if (path.size() > 19 && path.compare(path.size() - 19, 19, ".X_EXAMPLE-NET_Name") == 0)
+            node_name[path.substr(0, path.size() - 19)] = value;
         if (path.find(".AssociatedDevice.") != std::string::npos && path.size() > 11 &&
             path.compare(path.size() - 11, 11, ".MACAddress") == 0)
             macs.push_back({path.substr(0, path.find(".Radio.")), value});
@@ -253,7 +269,8 @@ TEST_F(HubDevices, HostsGroupedByMeshNode) {
     }
     ASSERT_GE(node_name.size(), 2u) << slurp(out);
 
-    auto r = request("GET", env_->hub_url + "/devices/" + env_->endpoint_id + "/hosts?refresh", {env_->auth()});
+    auto r =
+        request("GET", env_->hub_url + "/devices/" + env_->endpoint_id + "/hosts?refresh", {env_->auth()});
     ASSERT_EQ(r.status, 200) << r.body;
     auto v = parse(r.body);
     const cJSON* hosts = at(v.get(), {"hosts"});
@@ -301,10 +318,12 @@ TEST_F(HubDevices, Tr069HostsFromGenieAcsForBothDataModels) {
         ASSERT_EQ(str(v.get(), {"kind"}), "tr069") << cpe::json::print(v.get());
         EXPECT_EQ(str(v.get(), {"model"}), str(d, {"model"}));
         bool lit = cJSON_IsTrue(at(d, {"online"})) && at(d, {"rx_power"})->valuedouble > 0;
-        EXPECT_EQ(cJSON_IsNumber(at(v.get(), {"opticalStatus", "rxDbm"})), lit) << cpe::json::print(at(v.get(), {"opticalStatus"}));
+        EXPECT_EQ(cJSON_IsNumber(at(v.get(), {"opticalStatus", "rxDbm"})), lit)
+            << cpe::json::print(at(v.get(), {"opticalStatus"}));
         std::string enc;
         for (char c : id) {
-            if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') enc += c;
+            if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')
+                enc += c;
             else {
                 char b[4];
                 std::snprintf(b, sizeof b, "%%%02X", static_cast<unsigned char>(c));
@@ -383,15 +402,19 @@ TEST_F(HubDevices, AccessControl) {
     const std::string u = env_->hub_url;
     std::string serial = str(env_->agent_dev, {"serial"});
     std::vector<std::pair<std::string, std::string>> calls = {
-        {"GET", "/devices/lookup?serial=" + serial}, {"GET", "/devices/summary"},
-        {"GET", "/devices/" + env_->endpoint_id + "/hosts"}, {"POST", "/devices/" + env_->endpoint_id + "/tasks"},
-        {"GET", "/usp/endpoints"}, {"GET", "/devices/" + env_->endpoint_id + "/hosts?refresh"}};
+        {"GET", "/devices/lookup?serial=" + serial},
+        {"GET", "/devices/summary"},
+        {"GET", "/devices/" + env_->endpoint_id + "/hosts"},
+        {"POST", "/devices/" + env_->endpoint_id + "/tasks"},
+        {"GET", "/usp/endpoints"},
+        {"GET", "/devices/" + env_->endpoint_id + "/hosts?refresh"}};
     for (const auto& [m, p] : calls) {
         auto none = request(m, u + p, {}, m == "POST" ? R"({"task":"refresh"})" : "");
         EXPECT_EQ(none.status, 401) << m << " " << p;
         EXPECT_EQ(none.body.find(serial), std::string::npos) << none.body;
         EXPECT_NE(none.body.find("\"error\""), std::string::npos);
-        auto bad = request(m, u + p, {"Authorization: Bearer wrong-token-0123456789"}, m == "POST" ? R"({"task":"refresh"})" : "");
+        auto bad = request(m, u + p, {"Authorization: Bearer wrong-token-0123456789"},
+                           m == "POST" ? R"({"task":"refresh"})" : "");
         EXPECT_EQ(bad.status, 401) << m << " " << p;
     }
     // Staff headers from the trusted proxy address (127.0.0.1) pass; from another address they do not.
@@ -440,10 +463,12 @@ TEST_F(HubDevices, SummaryCountsTheWholeFleet) {
 
 TEST_F(HubDevices, Tasks) {
     const std::string u = env_->hub_url;
-    auto refresh = request("POST", u + "/devices/" + env_->endpoint_id + "/tasks", {env_->auth()}, R"({"task":"refresh"})");
+    auto refresh = request("POST", u + "/devices/" + env_->endpoint_id + "/tasks", {env_->auth()},
+                           R"({"task":"refresh"})");
     EXPECT_EQ(refresh.status, 200) << refresh.body;
     EXPECT_NE(refresh.body.find("\"done\""), std::string::npos);
-    auto bad = request("POST", u + "/devices/" + env_->endpoint_id + "/tasks", {env_->auth()}, R"({"task":"format-disk"})");
+    auto bad = request("POST", u + "/devices/" + env_->endpoint_id + "/tasks", {env_->auth()},
+                       R"({"task":"format-disk"})");
     EXPECT_EQ(bad.status, 400);
     EXPECT_NE(bad.body.find("task"), std::string::npos);
     // TR-069 device: a validated GenieACS task (the sim answers done or queued, never a crash).
@@ -451,7 +476,8 @@ TEST_F(HubDevices, Tasks) {
     std::string id = str(lookup_t.get(), {"id"});
     std::string enc;
     for (char c : id) {
-        if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') enc += c;
+        if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')
+            enc += c;
         else {
             char b[4];
             std::snprintf(b, sizeof b, "%%%02X", static_cast<unsigned char>(c));
@@ -460,14 +486,18 @@ TEST_F(HubDevices, Tasks) {
     }
     auto reboot = request("POST", u + "/devices/" + enc + "/tasks", {env_->auth()}, R"({"task":"reboot"})");
     EXPECT_TRUE(reboot.status == 200 || reboot.status == 202) << reboot.status << " " << reboot.body;
-    auto unknown = request("POST", u + "/devices/NO-SUCH-DEVICE/tasks", {env_->auth()}, R"({"task":"reboot"})");
+    auto unknown =
+        request("POST", u + "/devices/NO-SUCH-DEVICE/tasks", {env_->auth()}, R"({"task":"reboot"})");
     EXPECT_EQ(unknown.status, 404) << unknown.body;
 }
 
-// ---- the lookup cache (docs/api.md "Cache"; windows of 300 s here: only ?refresh or a change asks again) ----
+// ---- the lookup cache (docs/api.md "Cache"; windows of 300 s here: only ?refresh or a change asks again)
+// ----
 
 namespace {
-bool cached(const cJSON* view, const char* source) { return cJSON_IsTrue(at(view, {"sources", source, "cached"})); }
+bool cached(const cJSON* view, const char* source) {
+    return cJSON_IsTrue(at(view, {"sources", source, "cached"}));
+}
 double sim_requests(const std::string& base) {
     auto s = parse(request("GET", base + "/__sim/stats").body);
     return num(s.get(), {"requests"});
@@ -483,7 +513,8 @@ struct ClearFaults {
 std::string encode_id(const std::string& id) {
     std::string enc;
     for (char c : id) {
-        if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') enc += c;
+        if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')
+            enc += c;
         else {
             char b[4];
             std::snprintf(b, sizeof b, "%%%02X", static_cast<unsigned char>(c));
@@ -510,7 +541,8 @@ TEST_F(HubDevices, RepeatedLookupIsAnsweredFromTheCacheWithRealAges) {
         EXPECT_EQ(str(first.get(), {"sources", s, "state"}), "fresh") << s;
         EXPECT_FALSE(cached(first.get(), s)) << s;
     }
-    // From now on GenieACS and ERPNext fail: a lookup within the windows does not notice, it does not ask them.
+    // From now on GenieACS and ERPNext fail: a lookup within the windows does not notice, it does not ask
+    // them.
     env_->sim_fault(env_->nbi_url, R"({"status":503,"count":-1})");
     env_->sim_fault(env_->erp_url, R"({"status":503,"count":-1})");
     const double erp_before = sim_requests(env_->erp_url);
@@ -526,7 +558,8 @@ TEST_F(HubDevices, RepeatedLookupIsAnsweredFromTheCacheWithRealAges) {
     EXPECT_GE(num(again.get(), {"sources", "agent", "age_s"}), 1);
     EXPECT_GE(num(again.get(), {"sources", "erpnext", "age_s"}), 1);
     EXPECT_GE(num(again.get(), {"provenance", "firmware", "age_s"}), 1);
-    EXPECT_GE(num(again.get(), {"sources", "genieacs", "age_s"}), num(first.get(), {"sources", "genieacs", "age_s"}));
+    EXPECT_GE(num(again.get(), {"sources", "genieacs", "age_s"}),
+              num(first.get(), {"sources", "genieacs", "age_s"}));
     EXPECT_EQ(str(again.get(), {"firmware"}), str(first.get(), {"firmware"}));
     EXPECT_EQ(str(again.get(), {"customer", "name"}), str(env_->agent_dev, {"customer"}));
 
@@ -562,10 +595,12 @@ TEST_F(HubDevices, AgentNotificationVoidsItsCachedData) {
     // Device.Hosts.Host. by default).
     const fs::path arp = env_->dir / "rootfs" / "proc" / "net" / "arp";
     const std::string arp_before = slurp(arp.string());
-    write_atomically(arp, arp_before + "192.168.1.250    0x1         0x2         02:11:22:33:44:55     *        br0\n");
+    write_atomically(
+        arp, arp_before + "192.168.1.250    0x1         0x2         02:11:22:33:44:55     *        br0\n");
     bool notified = false;
     for (int i = 0; i < 200 && !notified; ++i) {  // bounded wait: the agent re-reads its rootfs every second
-        auto n = request("GET", env_->hub_url + "/usp/" + encode_id(env_->endpoint_id) + "/notifications", {env_->auth()});
+        auto n = request("GET", env_->hub_url + "/usp/" + encode_id(env_->endpoint_id) + "/notifications",
+                         {env_->auth()});
         notified = n.body.find("object_creation") != std::string::npos;
         if (!notified) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -588,13 +623,14 @@ TEST_F(HubDevices, TaskVoidsTheCachedGenieAcsAnswer) {
     auto second = lookup(serial, &status);
     ASSERT_EQ(status, 200);
     ASSERT_TRUE(cached(second.get(), "genieacs"));
-    auto task = request("POST", env_->hub_url + "/devices/" + encode_id(str(first.get(), {"id"})) + "/tasks", {env_->auth()},
-                        R"({"task":"refresh"})");
+    auto task = request("POST", env_->hub_url + "/devices/" + encode_id(str(first.get(), {"id"})) + "/tasks",
+                        {env_->auth()}, R"({"task":"refresh"})");
     ASSERT_TRUE(task.status == 200 || task.status == 202) << task.status << " " << task.body;
     // GenieACS is now down: a lookup that still used the cached document would answer 200.
     env_->sim_fault(env_->nbi_url, R"({"status":503,"count":-1})");
     auto after = lookup(serial, &status);
-    EXPECT_EQ(status, 503) << "the task did not void the cached GenieACS answer: " << cpe::json::print(after.get());
+    EXPECT_EQ(status, 503) << "the task did not void the cached GenieACS answer: "
+                           << cpe::json::print(after.get());
 }
 
 TEST_F(HubDevices, NothingFoundIsNotKept) {
@@ -609,9 +645,10 @@ TEST_F(HubDevices, NothingFoundIsNotKept) {
 }
 
 TEST_F(HubDevices, LookupByIdContainingAcrossParts) {
-    // "ProductClass-Serial": the '-' is the id's separator. The factory-serial XX230v's last 8 characters are not
-    // its GPON serial's, so only the id matches.
-    const std::string q1 = str(env_->factory_dev, {"product_class"}) + "-" + str(env_->factory_dev, {"tr069_serial"});
+    // "ProductClass-Serial": the '-' is the id's separator. The factory-serial XX230v's last 8 characters are
+    // not its GPON serial's, so only the id matches.
+    const std::string q1 =
+        str(env_->factory_dev, {"product_class"}) + "-" + str(env_->factory_dev, {"tr069_serial"});
     long status = 0;
     auto v = lookup(q1, &status);
     ASSERT_EQ(status, 200) << q1 << ": " << cpe::json::print(v.get());
@@ -629,26 +666,29 @@ TEST_F(HubDevices, LookupByIdContainingAcrossParts) {
     auto w = lookup(q2, &status);
     ASSERT_EQ(status, 200) << q2 << ": " << cpe::json::print(w.get());
     EXPECT_EQ(str(w.get(), {"match"}), "id_contains");
-    std::string escaped = str(ht, {"oui"}) + "-" + pc.substr(0, pc.find('-')) + "%2D" + pc.substr(pc.find('-') + 1) + "-";
+    std::string escaped =
+        str(ht, {"oui"}) + "-" + pc.substr(0, pc.find('-')) + "%2D" + pc.substr(pc.find('-') + 1) + "-";
     EXPECT_EQ(str(w.get(), {"id"}).rfind(escaped, 0), 0u) << str(w.get(), {"id"});
 }
 
 TEST_F(HubDevices, SummaryCountsAnAgentDeviceOnceWhenItsTr069SerialDiffers) {
-    // A second agent plays the XX230v whose GenieACS record carries a factory serial: the same device reaches the
-    // hub twice (USP with the sticker serial, TR-069 with the factory one), matched by its GPON serial.
+    // A second agent plays the XX230v whose GenieACS record carries a factory serial: the same device reaches
+    // the hub twice (USP with the sticker serial, TR-069 with the factory one), matched by its GPON serial.
     const std::string src = CPE_SOURCE_DIR;
     const fs::path root = env_->dir / "rootfs2";
     fs::copy(src + "/boards/tplink-xx230v/fixtures/rootfs", root, fs::copy_options::recursive);
-    std::ofstream(root / "etc" / "serial_number", std::ios::trunc) << str(env_->factory_dev, {"serial"}) << "\n";
+    std::ofstream(root / "etc" / "serial_number", std::ios::trunc)
+        << str(env_->factory_dev, {"serial"}) << "\n";
     std::ofstream(env_->dir / "agent2.json") << env_->agent_config();
-    ScopedProc second(spawn({CPE_AGENT, "--board", src + "/boards/tplink-xx230v", "--root", root.string(), "--now",
-                             kFixtureNow, "run", "--config", (env_->dir / "agent2.json").string()},
+    ScopedProc second(spawn({CPE_AGENT, "--board", src + "/boards/tplink-xx230v", "--root", root.string(),
+                             "--now", kFixtureNow, "run", "--config", (env_->dir / "agent2.json").string()},
                             (env_->dir / "agent2.log").string()));
     const int fleet_count = cJSON_GetArraySize(at(env_->fleet.get(), {"devices"}));
     Ptr v;
     for (int i = 0; i < 150; ++i) {  // bounded: the agent connects, the poller reads GenieACS every second
         v = parse(request("GET", env_->hub_url + "/devices/summary", {env_->auth()}).body);
-        if (num(v.get(), {"byKind", "usp"}) == 2 && str(v.get(), {"sources", "genieacs", "state"}) == "fresh" &&
+        if (num(v.get(), {"byKind", "usp"}) == 2 &&
+            str(v.get(), {"sources", "genieacs", "state"}) == "fresh" &&
             num(v.get(), {"total"}) == fleet_count)
             break;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -657,16 +697,19 @@ TEST_F(HubDevices, SummaryCountsAnAgentDeviceOnceWhenItsTr069SerialDiffers) {
     EXPECT_EQ(num(v.get(), {"total"}), fleet_count) << cpe::json::print(v.get());
     EXPECT_EQ(num(v.get(), {"byKind", "tr069"}), fleet_count - 2);
 
-    // Models by family: the agents report "XX230v", GenieACS's HT803G records "HT803G" with the variant in the
-    // product class; one entry per model, its variants beside.
+    // Models by family: the agents report "XX230v", GenieACS's HT803G records "HT803G" with the variant in
+    // the product class; one entry per model, its variants beside.
     std::map<std::string, int> fleet_models;
-    for (const cJSON* d = at(env_->fleet.get(), {"devices"})->child; d; d = d->next) ++fleet_models[str(d, {"model"})];
+    for (const cJSON* d = at(env_->fleet.get(), {"devices"})->child; d; d = d->next)
+        ++fleet_models[str(d, {"model"})];
     const cJSON* by_model = at(v.get(), {"byModel"});
-    EXPECT_EQ(cJSON_GetArraySize(by_model), static_cast<int>(fleet_models.size())) << cpe::json::print(by_model);
+    EXPECT_EQ(cJSON_GetArraySize(by_model), static_cast<int>(fleet_models.size()))
+        << cpe::json::print(by_model);
     for (const auto& [model, n] : fleet_models) {
         EXPECT_EQ(num(by_model, {model.c_str(), "total"}), n) << model;
         double variants = 0;
-        for (const cJSON* x = at(by_model, {model.c_str(), "variants"})->child; x; x = x->next) variants += x->valuedouble;
+        for (const cJSON* x = at(by_model, {model.c_str(), "variants"})->child; x; x = x->next)
+            variants += x->valuedouble;
         EXPECT_EQ(variants, n) << model;
     }
     EXPECT_FALSE(at(by_model, {"HT803G-W"}));
@@ -691,7 +734,8 @@ TEST_F(HubDevices, HealthCarriesEachSourceWithoutDeviceData) {
         EXPECT_GE(num(h.get(), {"genieacs", "last_ok_age_s"}), 0);
         EXPECT_EQ(str(h.get(), {"erpnext", "state"}), "failing") << open.body;
         EXPECT_GE(num(h.get(), {"erpnext", "last_error_age_s"}), 0);
-        // The field map was checked against the DocTypes at start-up (docs/erpnext.md); a 503 since keeps that.
+        // The field map was checked against the DocTypes at start-up (docs/erpnext.md); a 503 since keeps
+        // that.
         for (const char* dt : {"Service Equipment", "Service Location", "Customer"})
             EXPECT_EQ(str(h.get(), {"erpnext", "doctypes", dt}), "ok") << open.body;
         EXPECT_EQ(str(h.get(), {"bridge", "state"}), "off");
@@ -705,7 +749,8 @@ TEST_F(HubDevices, HealthCarriesEachSourceWithoutDeviceData) {
     auto detailed = parse(request("GET", env_->hub_url + "/health", {env_->auth()}).body);
     EXPECT_NE(str(detailed.get(), {"erpnext", "last_error"}).find("503"), std::string::npos)
         << cpe::json::print(detailed.get());
-    auto wrong = parse(request("GET", env_->hub_url + "/health", {"Authorization: Bearer wrong-token-0123456789"}).body);
+    auto wrong = parse(
+        request("GET", env_->hub_url + "/health", {"Authorization: Bearer wrong-token-0123456789"}).body);
     EXPECT_FALSE(at(wrong.get(), {"erpnext", "last_error"}));
 }
 
@@ -751,16 +796,18 @@ TEST_F(HubDevices, Tr098HostsRefreshReadsTheTr098Hosts) {
     std::string mac;
     for (const cJSON* p = at(d, {"cpe_params"})->child; p; p = p->next) {
         std::string k = p->string;
-        if (k.size() > 11 && k.compare(k.size() - 11, 11, ".MACAddress") == 0) mac = cJSON_GetArrayItem(p, 0)->valuestring;
+        if (k.size() > 11 && k.compare(k.size() - 11, 11, ".MACAddress") == 0)
+            mac = cJSON_GetArrayItem(p, 0)->valuestring;
     }
     ASSERT_FALSE(mac.empty());
     const std::string w = "InternetGatewayDevice.LANDevice.1.WLANConfiguration.2.";
-    ASSERT_EQ(request("POST", env_->nbi_url + "/__sim/cpe", {},
-                      R"({"id":")" + str(d, {"genieacs_id"}) + R"(","params":{")" + w +
-                          R"(OperatingFrequencyBand":["5GHz","xsd:string"],")" + w +
-                          R"(AssociatedDevice.1.AssociatedDeviceMACAddress":[")" + mac + R"(","xsd:string"]}})")
-                  .status,
-              200);
+    ASSERT_EQ(
+        request("POST", env_->nbi_url + "/__sim/cpe", {},
+                R"({"id":")" + str(d, {"genieacs_id"}) + R"(","params":{")" + w +
+                    R"(OperatingFrequencyBand":["5GHz","xsd:string"],")" + w +
+                    R"(AssociatedDevice.1.AssociatedDeviceMACAddress":[")" + mac + R"(","xsd:string"]}})")
+            .status,
+        200);
     auto r = request("GET", path + "?refresh", {env_->auth()});
     ASSERT_EQ(r.status, 200) << r.body;
     auto after = parse(r.body);
@@ -769,10 +816,12 @@ TEST_F(HubDevices, Tr098HostsRefreshReadsTheTr098Hosts) {
         << "the refresh did not read InternetGatewayDevice hosts: " << r.body;
     EXPECT_EQ(at(after.get(), {"total"})->valueint, at(before.get(), {"total"})->valueint + 1);
     if (const cJSON* phone = host_named(after.get(), "new-phone")) {
-        EXPECT_EQ(str(phone, {"attachedNode"}), "gateway") << "a TR-098 Wi-Fi client shown as wired/other: " << r.body;
+        EXPECT_EQ(str(phone, {"attachedNode"}), "gateway")
+            << "a TR-098 Wi-Fi client shown as wired/other: " << r.body;
         EXPECT_EQ(str(phone, {"band"}), "5GHz") << r.body;
     }
-    EXPECT_NE(r.body.find("refreshObject InternetGatewayDevice.LANDevice.1.WLANConfiguration: done"), std::string::npos)
+    EXPECT_NE(r.body.find("refreshObject InternetGatewayDevice.LANDevice.1.WLANConfiguration: done"),
+              std::string::npos)
         << r.body;
     EXPECT_NE(r.body.find("refreshObject InternetGatewayDevice.LANDevice.1.Hosts: done"), std::string::npos)
         << r.body;
@@ -859,7 +908,8 @@ TEST_F(HubDevices, ARebootOfAnOfflineDeviceIsRefusedUnlessScheduled) {
     EXPECT_EQ(cJSON_GetArraySize(at(v.get(), {"genieacs_task_ids"})), 1);
     auto tasks = parse(request("GET", env_->nbi_url + "/tasks/").body);
     ASSERT_TRUE(cJSON_IsArray(tasks.get()) && tasks->child) << "scheduled: kept in GenieACS";
-    EXPECT_TRUE(cJSON_IsString(at(tasks->child, {"expiry"}))) << "every task carries an expiry (GenieACS lists a date)";
+    EXPECT_TRUE(cJSON_IsString(at(tasks->child, {"expiry"})))
+        << "every task carries an expiry (GenieACS lists a date)";
 }
 
 TEST_F(HubDevices, ATaskLongerThanTheAnswerBudgetIsFollowedAndNeverPostedTwice) {
@@ -887,20 +937,23 @@ TEST_F(HubDevices, ATaskLongerThanTheAnswerBudgetIsFollowedAndNeverPostedTwice) 
         curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);  // a bound, not an expectation
         curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &sse);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, +[](char* d, size_t sz, size_t n, void* user) -> size_t {
-            auto* s = static_cast<Sse*>(user);
-            std::lock_guard<std::mutex> lock(s->m);
-            s->text.append(d, sz * n);
-            return s->stop || s->text.find("event: task") != std::string::npos ? 0 : sz * n;
-        });
+        curl_easy_setopt(
+            c, CURLOPT_WRITEFUNCTION, +[](char* d, size_t sz, size_t n, void* user) -> size_t {
+                auto* s = static_cast<Sse*>(user);
+                std::lock_guard<std::mutex> lock(s->m);
+                s->text.append(d, sz * n);
+                return s->stop || s->text.find("event: task") != std::string::npos ? 0 : sz * n;
+            });
         // Stops within about a second of `stop`, data or not (the progress callback runs while idle too).
         curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(c, CURLOPT_XFERINFODATA, &sse);
-        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, +[](void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> int {
-            auto* s = static_cast<Sse*>(user);
-            std::lock_guard<std::mutex> lock(s->m);
-            return s->stop ? 1 : 0;
-        });
+        curl_easy_setopt(
+            c, CURLOPT_XFERINFOFUNCTION,
+            +[](void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> int {
+                auto* s = static_cast<Sse*>(user);
+                std::lock_guard<std::mutex> lock(s->m);
+                return s->stop ? 1 : 0;
+            });
         curl_easy_perform(c);
         curl_slist_free_all(h);
         curl_easy_cleanup(c);

@@ -31,19 +31,26 @@ using cpe::hub::test::SseReader;
 namespace {
 
 const std::string kEid = "os::0C8063-DIAG0001";
-const std::vector<std::string> kCommands = {
-    "Device.IP.Diagnostics.IPPing()",          "Device.IP.Diagnostics.TraceRoute()",
-    "Device.IP.Diagnostics.DownloadDiagnostics()", "Device.IP.Diagnostics.UploadDiagnostics()",
-    "Device.DNS.Diagnostics.NSLookupDiagnostics()", "Device.WiFi.NeighboringWiFiDiagnostic()"};
+const std::vector<std::string> kCommands = {"Device.IP.Diagnostics.IPPing()",
+                                            "Device.IP.Diagnostics.TraceRoute()",
+                                            "Device.IP.Diagnostics.DownloadDiagnostics()",
+                                            "Device.IP.Diagnostics.UploadDiagnostics()",
+                                            "Device.DNS.Diagnostics.NSLookupDiagnostics()",
+                                            "Device.WiFi.NeighboringWiFiDiagnostic()"};
 
-std::string auth() { return std::string("Authorization: Bearer ") + cpe::hub::test::kServiceToken; }
+std::string auth() {
+    return std::string("Authorization: Bearer ") + cpe::hub::test::kServiceToken;
+}
 
 std::string path_encode(const std::string& id) {
     std::string out;
     for (char c : id) {
-        if (c == '%') out += "%25";
-        else if (c == ':') out += "%3A";
-        else out += c;
+        if (c == '%')
+            out += "%25";
+        else if (c == ':')
+            out += "%3A";
+        else
+            out += c;
     }
     return out;
 }
@@ -64,7 +71,8 @@ struct Hub {
     std::string why;
 
     // `diag_config`: HUB_DIAGNOSTICS_CONFIG's text; `devices_config`: HUB_DEVICES_CONFIG's ("" = none).
-    void start(const fs::path& where, const std::string& diag_config, const std::string& devices_config = "") {
+    void start(const fs::path& where, const std::string& diag_config,
+               const std::string& devices_config = "") {
         dir = where;
         std::ofstream(dir / "hub.json") << R"({"log":{"level":"info"},"http":{"bind":"127.0.0.1","port":0},
             "usp":{"enabled":true,"bind":"127.0.0.1","port":0,"request_timeout_ms":3000},"store":{"path":")"
@@ -100,10 +108,12 @@ struct Hub {
     // Polls the record until its status is not "running"; returns it (or the last one seen).
     tk::Ptr wait_end(const std::string& id, const std::string& did, int tries = 400) const {
         tk::Ptr last;
-        eventually([&] {
-            last = tk::parse(get(id, did).body);
-            return tk::str(last.get(), {"status"}) != "running";
-        }, tries);
+        eventually(
+            [&] {
+                last = tk::parse(get(id, did).body);
+                return tk::str(last.get(), {"status"}) != "running";
+            },
+            tries);
         return last;
     }
 };
@@ -123,7 +133,7 @@ struct TempDir {
 // ---- USP route ------------------------------------------------------------------------------------
 
 class UspDiagnostics : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         hub.start(tmp.path, R"({"min_budget_ms": 2000, "margin_ms": 1000, "max_budget_ms": 200000})");
         ASSERT_TRUE(hub.why.empty()) << hub.why;
@@ -145,15 +155,16 @@ protected:
     }
     // Waits for the Operate the hub sent for diagnostic `did`.
     std::optional<ReceivedMsg> operate_of(const std::string& did) {
-        return agent->wait_for(
-            [&](const ReceivedMsg& m) { return m.type == cpe::usp::MsgType::operate && m.command_key == did; });
+        return agent->wait_for([&](const ReceivedMsg& m) {
+            return m.type == cpe::usp::MsgType::operate && m.command_key == did;
+        });
     }
     void complete(const std::string& did, const std::string& command, cpe::usp::StrMap outputs) {
         cpe::usp::Notify n;
         n.subscription_id = "cpe-hub-diagnostics";
         n.send_resp = true;
         n.notification = cpe::usp::Notify::OperationComplete{"Device.IP.Diagnostics.", command, did,
-                                                              cpe::usp::OutputArgs{std::move(outputs)}};
+                                                             cpe::usp::OutputArgs{std::move(outputs)}};
         agent->send_notify(n, "oc-" + did);
     }
     TempDir tmp;
@@ -173,7 +184,8 @@ TEST_F(UspDiagnostics, PingRunsAsOperateAndEndsWithOperationComplete) {
 
     // The subscription to OperationComplete, then the Operate with the TR-181 input arguments.
     auto add = agent->wait_for([](const ReceivedMsg& m) {
-        return m.type == cpe::usp::MsgType::add && m.args.count("NotifType") && m.args.at("NotifType") == "OperationComplete";
+        return m.type == cpe::usp::MsgType::add && m.args.count("NotifType") &&
+               m.args.at("NotifType") == "OperationComplete";
     });
     ASSERT_TRUE(add);
     EXPECT_EQ(add->args.at("ReferenceList"), "Device.");
@@ -185,16 +197,17 @@ TEST_F(UspDiagnostics, PingRunsAsOperateAndEndsWithOperationComplete) {
     EXPECT_EQ(op->args.at("Timeout"), "500");
     // Progress: the agent took it as an asynchronous command.
     ASSERT_TRUE(eventually([&] {
-        return tk::str(tk::parse(hub.get(kEid, did).body).get(), {"progress"}).find("Device.LocalAgent.Request.") !=
-               std::string::npos;
+        return tk::str(tk::parse(hub.get(kEid, did).body).get(), {"progress"})
+                   .find("Device.LocalAgent.Request.") != std::string::npos;
     }));
 
-    complete(did, "IPPing()", {{"Status", "Complete"},
-                               {"SuccessCount", "8"},
-                               {"FailureCount", "2"},
-                               {"AverageResponseTime", "41"},
-                               {"MinimumResponseTime", "40"},
-                               {"MaximumResponseTime", "45"}});
+    complete(did, "IPPing()",
+             {{"Status", "Complete"},
+              {"SuccessCount", "8"},
+              {"FailureCount", "2"},
+              {"AverageResponseTime", "41"},
+              {"MinimumResponseTime", "40"},
+              {"MaximumResponseTime", "45"}});
     auto end = hub.wait_end(kEid, did);
     EXPECT_EQ(tk::str(end.get(), {"status"}), "complete") << cpe::json::print(end.get());
     EXPECT_EQ(tk::num(end.get(), {"result", "lossPercent"}), 20);
@@ -204,10 +217,12 @@ TEST_F(UspDiagnostics, PingRunsAsOperateAndEndsWithOperationComplete) {
     EXPECT_EQ(tk::str(end.get(), {"outputs", "SuccessCount"}), "8");
     // SSE carried the start and the end.
     EXPECT_TRUE(sse.wait_until([&](const std::string& t) {
-        return t.find("event: diagnostic") != std::string::npos && t.find("\"status\":\"complete\"") != std::string::npos;
+        return t.find("event: diagnostic") != std::string::npos &&
+               t.find("\"status\":\"complete\"") != std::string::npos;
     })) << sse.text();
     // Kept in the device's history.
-    auto list = tk::parse(tk::request("GET", hub.url + "/devices/" + path_encode(kEid) + "/diagnostics", {auth()}).body);
+    auto list = tk::parse(
+        tk::request("GET", hub.url + "/devices/" + path_encode(kEid) + "/diagnostics", {auth()}).body);
     const cJSON* items = tk::at(list.get(), {"diagnostics"});
     ASSERT_EQ(cJSON_GetArraySize(items), 1);
     EXPECT_EQ(tk::str(cJSON_GetArrayItem(items, 0), {"id"}), did);
@@ -216,9 +231,12 @@ TEST_F(UspDiagnostics, PingRunsAsOperateAndEndsWithOperationComplete) {
 TEST_F(UspDiagnostics, EveryKindIsSentAsItsTr181Command) {
     const std::vector<std::pair<std::string, std::string>> cases = {
         {R"({"type":"traceroute","host":"192.0.2.9","maxHops":5})", "Device.IP.Diagnostics.TraceRoute()"},
-        {R"({"type":"download","url":"http://192.0.2.1/f","connections":2})", "Device.IP.Diagnostics.DownloadDiagnostics()"},
-        {R"({"type":"upload","url":"http://192.0.2.1/u","bytes":1000})", "Device.IP.Diagnostics.UploadDiagnostics()"},
-        {R"({"type":"nslookup","hostName":"acs.example.net"})", "Device.DNS.Diagnostics.NSLookupDiagnostics()"},
+        {R"({"type":"download","url":"http://192.0.2.1/f","connections":2})",
+         "Device.IP.Diagnostics.DownloadDiagnostics()"},
+        {R"({"type":"upload","url":"http://192.0.2.1/u","bytes":1000})",
+         "Device.IP.Diagnostics.UploadDiagnostics()"},
+        {R"({"type":"nslookup","hostName":"acs.example.net"})",
+         "Device.DNS.Diagnostics.NSLookupDiagnostics()"},
         {R"({"type":"wifiScan"})", "Device.WiFi.NeighboringWiFiDiagnostic()"}};
     for (const auto& [body, command] : cases) {
         auto r = hub.post(kEid, body);
@@ -234,11 +252,12 @@ TEST_F(UspDiagnostics, EveryKindIsSentAsItsTr181Command) {
     std::string first;
     for (const auto& m : agent->received())
         if (m.command == "Device.IP.Diagnostics.TraceRoute()") first = m.command_key;
-    complete(first, "TraceRoute()", {{"Status", "Complete"},
-                                     {"RouteHops.1.HostAddress", "10.0.0.1"},
-                                     {"RouteHops.1.RTTimes", "1,1,2"},
-                                     {"RouteHops.2.HostAddress", "192.0.2.9"},
-                                     {"RouteHops.2.RTTimes", "9,8,9"}});
+    complete(first, "TraceRoute()",
+             {{"Status", "Complete"},
+              {"RouteHops.1.HostAddress", "10.0.0.1"},
+              {"RouteHops.1.RTTimes", "1,1,2"},
+              {"RouteHops.2.HostAddress", "192.0.2.9"},
+              {"RouteHops.2.RTTimes", "9,8,9"}});
     auto end = hub.wait_end(kEid, first);
     EXPECT_EQ(tk::str(end.get(), {"status"}), "complete");
     EXPECT_EQ(cJSON_GetArraySize(tk::at(end.get(), {"result", "hops"})), 2);
@@ -281,7 +300,8 @@ TEST_F(UspDiagnostics, NoOperationCompleteEndsAsFailedAtTheBudget) {
     ASSERT_TRUE(operate_of(did));
     auto end = hub.wait_end(kEid, did);
     EXPECT_EQ(tk::str(end.get(), {"status"}), "failed");
-    EXPECT_NE(tk::str(end.get(), {"reason"}).find("budget"), std::string::npos) << cpe::json::print(end.get());
+    EXPECT_NE(tk::str(end.get(), {"reason"}).find("budget"), std::string::npos)
+        << cpe::json::print(end.get());
     // The agent's Request is cancelled (Device.LocalAgent.Request.{i}.Cancel()).
     auto cancel = agent->wait_for([](const ReceivedMsg& m) {
         return m.type == cpe::usp::MsgType::operate && m.command.starts_with("Device.LocalAgent.Request.") &&
@@ -324,7 +344,8 @@ TEST_F(UspDiagnostics, AgentErrorsAndARestartEndTheDiagnosticAsFailed) {
     agent->send_notify(boot, "boot-1");
     end = hub.wait_end(kEid, did);
     EXPECT_EQ(tk::str(end.get(), {"status"}), "failed");
-    EXPECT_NE(tk::str(end.get(), {"reason"}).find("restarted"), std::string::npos) << cpe::json::print(end.get());
+    EXPECT_NE(tk::str(end.get(), {"reason"}).find("restarted"), std::string::npos)
+        << cpe::json::print(end.get());
 
     // Offline: refused at once.
     agent.reset();
@@ -344,8 +365,8 @@ TEST_F(UspDiagnostics, ARunningDiagnosticIsFailedWhenTheHubRestarts) {
     ASSERT_TRUE(operate_of(did));
     // Running on the device (the OperateResp reached the hub), then the hub stops.
     ASSERT_TRUE(eventually([&] {
-        return tk::str(tk::parse(hub.get(kEid, did).body).get(), {"progress"}).find("Device.LocalAgent.Request.") !=
-               std::string::npos;
+        return tk::str(tk::parse(hub.get(kEid, did).body).get(), {"progress"})
+                   .find("Device.LocalAgent.Request.") != std::string::npos;
     }));
     agent.reset();
     hub.stop();
@@ -372,8 +393,8 @@ TEST(RealAgentDiagnostics, EveryCommandOfTheXx230vFixtureThroughTheHub) {
                                            << R"(/usp","endpoint_id":"self::cpe-hub"},"state_dir":")"
                                            << (tmp.path / "state").string() << R"("})";
     tk::Proc agent = tk::spawn({CPE_AGENT, "--board", src + "/boards/tplink-xx230v", "--root",
-                                src + "/boards/tplink-xx230v/fixtures/rootfs", "--now", "1795000000", "run", "--config",
-                                (tmp.path / "agent.json").string()},
+                                src + "/boards/tplink-xx230v/fixtures/rootfs", "--now", "1795000000", "run",
+                                "--config", (tmp.path / "agent.json").string()},
                                (tmp.path / "agent.log").string());
     std::string eid;
     ASSERT_TRUE(eventually([&] {
@@ -382,12 +403,14 @@ TEST(RealAgentDiagnostics, EveryCommandOfTheXx230vFixtureThroughTheHub) {
         if (!cJSON_IsArray(eps) || !eps->child || tk::str(eps->child, {"model"}).empty()) return false;
         eid = tk::str(eps->child, {"endpoint_id"});
         return true;
-    })) << tk::slurp(agent.out) << tk::slurp(hub.proc.out);
+    })) << tk::slurp(agent.out)
+        << tk::slurp(hub.proc.out);
 
     auto r = hub.post(eid, R"({"type":"ping","host":"127.0.0.1","count":3,"timeoutMs":1000})");
     ASSERT_EQ(r.status, 202) << r.body;
     auto end = hub.wait_end(eid, tk::str(tk::parse(r.body).get(), {"id"}));
-    EXPECT_EQ(tk::str(end.get(), {"status"}), "complete") << cpe::json::print(end.get()) << tk::slurp(agent.out);
+    EXPECT_EQ(tk::str(end.get(), {"status"}), "complete")
+        << cpe::json::print(end.get()) << tk::slurp(agent.out);
     EXPECT_EQ(tk::str(end.get(), {"result", "status"}), "Complete");
     EXPECT_EQ(tk::num(end.get(), {"result", "sent"}), 3);
     EXPECT_EQ(tk::num(end.get(), {"result", "received"}), 3);
@@ -406,7 +429,8 @@ TEST(RealAgentDiagnostics, EveryCommandOfTheXx230vFixtureThroughTheHub) {
     r = hub.post(eid, R"({"type":"traceroute","host":"127.0.0.1","maxHops":5,"tries":1,"timeoutMs":1000})");
     ASSERT_EQ(r.status, 202) << r.body;
     end = hub.wait_end(eid, tk::str(tk::parse(r.body).get(), {"id"}));
-    ASSERT_EQ(tk::str(end.get(), {"status"}), "complete") << cpe::json::print(end.get()) << tk::slurp(agent.out);
+    ASSERT_EQ(tk::str(end.get(), {"status"}), "complete")
+        << cpe::json::print(end.get()) << tk::slurp(agent.out);
     const cJSON* hops = tk::at(end.get(), {"result", "hops"});
     ASSERT_GE(cJSON_GetArraySize(hops), 1) << cpe::json::print(end.get());
     EXPECT_EQ(tk::str(cJSON_GetArrayItem(hops, cJSON_GetArraySize(hops) - 1), {"address"}), "127.0.0.1");
@@ -415,7 +439,8 @@ TEST(RealAgentDiagnostics, EveryCommandOfTheXx230vFixtureThroughTheHub) {
     r = hub.post(eid, R"({"type":"download","connections":2})");
     ASSERT_EQ(r.status, 202) << r.body;
     end = hub.wait_end(eid, tk::str(tk::parse(r.body).get(), {"id"}));
-    ASSERT_EQ(tk::str(end.get(), {"status"}), "complete") << cpe::json::print(end.get()) << tk::slurp(agent.out);
+    ASSERT_EQ(tk::str(end.get(), {"status"}), "complete")
+        << cpe::json::print(end.get()) << tk::slurp(agent.out);
     EXPECT_EQ(tk::str(end.get(), {"result", "status"}), "Complete") << cpe::json::print(end.get());
     // TR-143: each of the NumberOfConnections connections fetches the whole URL.
     EXPECT_EQ(tk::num(end.get(), {"result", "bytes"}), 2 * 3000000) << cpe::json::print(end.get());
@@ -423,7 +448,8 @@ TEST(RealAgentDiagnostics, EveryCommandOfTheXx230vFixtureThroughTheHub) {
     r = hub.post(eid, R"({"type":"upload","bytes":2000000})");
     ASSERT_EQ(r.status, 202) << r.body;
     end = hub.wait_end(eid, tk::str(tk::parse(r.body).get(), {"id"}));
-    ASSERT_EQ(tk::str(end.get(), {"status"}), "complete") << cpe::json::print(end.get()) << tk::slurp(agent.out);
+    ASSERT_EQ(tk::str(end.get(), {"status"}), "complete")
+        << cpe::json::print(end.get()) << tk::slurp(agent.out);
     EXPECT_EQ(tk::str(end.get(), {"result", "status"}), "Complete") << cpe::json::print(end.get());
     EXPECT_EQ(tk::num(end.get(), {"result", "bytes"}), 2000000) << cpe::json::print(end.get());
     // The hub's TR-143 listener saw both (its counters on /health).
@@ -435,7 +461,8 @@ TEST(RealAgentDiagnostics, EveryCommandOfTheXx230vFixtureThroughTheHub) {
     r = hub.post(eid, R"({"type":"wifiScan"})");
     ASSERT_EQ(r.status, 202) << r.body;
     end = hub.wait_end(eid, tk::str(tk::parse(r.body).get(), {"id"}));
-    ASSERT_EQ(tk::str(end.get(), {"status"}), "complete") << cpe::json::print(end.get()) << tk::slurp(agent.out);
+    ASSERT_EQ(tk::str(end.get(), {"status"}), "complete")
+        << cpe::json::print(end.get()) << tk::slurp(agent.out);
     const cJSON* nets = tk::at(end.get(), {"result", "networks"});
     ASSERT_GT(cJSON_GetArraySize(nets), 0) << cpe::json::print(end.get());
     EXPECT_GT(tk::num(cJSON_GetArrayItem(nets, 0), {"channel"}), 0);
@@ -459,7 +486,8 @@ size_t count_body(char* data, size_t size, size_t n, void* user) {
 }
 
 // GET (body == nullopt) or `method` with a body of `upload` generated bytes.
-Transfer transfer(const std::string& method, const std::string& url, std::optional<uint64_t> upload = std::nullopt) {
+Transfer transfer(const std::string& method, const std::string& url,
+                  std::optional<uint64_t> upload = std::nullopt) {
     Transfer t;
     CURL* c = curl_easy_init();
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
@@ -474,13 +502,14 @@ Transfer transfer(const std::string& method, const std::string& url, std::option
     if (upload) {
         curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
         curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(*upload));
-        curl_easy_setopt(c, CURLOPT_READFUNCTION, +[](char* buf, size_t size, size_t n, void* user) -> size_t {
-            auto* s = static_cast<Source*>(user);
-            size_t k = static_cast<size_t>(std::min<uint64_t>(s->left, size * n));
-            std::memset(buf, 'u', k);
-            s->left -= k;
-            return k;
-        });
+        curl_easy_setopt(
+            c, CURLOPT_READFUNCTION, +[](char* buf, size_t size, size_t n, void* user) -> size_t {
+                auto* s = static_cast<Source*>(user);
+                size_t k = static_cast<size_t>(std::min<uint64_t>(s->left, size * n));
+                std::memset(buf, 'u', k);
+                s->left -= k;
+                return k;
+            });
         curl_easy_setopt(c, CURLOPT_READDATA, &src);
     }
     if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &t.status);
@@ -498,9 +527,10 @@ long peak_rss_kib(pid_t pid) {
 }
 
 class Tr143 : public UspDiagnostics {
-protected:
+  protected:
     void SetUp() override {
-        hub.start(tmp.path, R"({"tr143":{"enabled":true,"bind":"127.0.0.1","port":0,"max_download_bytes":268435456,
+        hub.start(tmp.path,
+                  R"({"tr143":{"enabled":true,"bind":"127.0.0.1","port":0,"max_download_bytes":268435456,
                                           "max_upload_bytes":10000000,"default_download_bytes":5000000}})");
         ASSERT_TRUE(hub.why.empty()) << hub.why;
         std::string port = tk::wait_for(hub.proc, "TR-143 endpoints on 127.0.0.1:");
@@ -569,7 +599,7 @@ TEST_F(Tr143, ASpeedTestWithoutUrlUsesTheHubsOwnEndpoints) {
 // ---- TR-069 route (GenieACS NBI simulator) ---------------------------------------------------------
 
 class Tr069Diagnostics : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         const std::string src = CPE_SOURCE_DIR;
         std::string why;
@@ -605,14 +635,16 @@ protected:
 };
 
 TEST_F(Tr069Diagnostics, PingOnATr181DeviceThroughGenieAcs) {
-    sim("diagnostics", R"({"id":")" + xx + R"(","success":3,"failure":1,"avg_ms":22,"min_ms":20,"max_ms":25})");
+    sim("diagnostics",
+        R"({"id":")" + xx + R"(","success":3,"failure":1,"avg_ms":22,"min_ms":20,"max_ms":25})");
     auto r = hub.post(xx, R"({"type":"ping","host":"192.0.2.1","count":4})");
     ASSERT_EQ(r.status, 202) << r.body;
     auto rec = tk::parse(r.body);
     EXPECT_EQ(tk::str(rec.get(), {"route"}), "genieacs");
     EXPECT_EQ(tk::str(rec.get(), {"command"}), "Device.IP.Diagnostics.IPPing");
     auto end = hub.wait_end(xx, tk::str(rec.get(), {"id"}));
-    ASSERT_EQ(tk::str(end.get(), {"status"}), "complete") << cpe::json::print(end.get()) << tk::slurp(hub.proc.out);
+    ASSERT_EQ(tk::str(end.get(), {"status"}), "complete")
+        << cpe::json::print(end.get()) << tk::slurp(hub.proc.out);
     EXPECT_EQ(tk::num(end.get(), {"result", "lossPercent"}), 25);
     EXPECT_EQ(tk::num(end.get(), {"result", "avgMs"}), 22);
     EXPECT_EQ(tk::str(end.get(), {"outputs", "DiagnosticsState"}), "Complete");
@@ -628,7 +660,8 @@ TEST_F(Tr069Diagnostics, PingOnATr098DeviceUsesIPPingDiagnostics) {
     auto rec = tk::parse(r.body);
     EXPECT_EQ(tk::str(rec.get(), {"command"}), "InternetGatewayDevice.IPPingDiagnostics");
     auto end = hub.wait_end(ht, tk::str(rec.get(), {"id"}));
-    ASSERT_EQ(tk::str(end.get(), {"status"}), "complete") << cpe::json::print(end.get()) << tk::slurp(hub.proc.out);
+    ASSERT_EQ(tk::str(end.get(), {"status"}), "complete")
+        << cpe::json::print(end.get()) << tk::slurp(hub.proc.out);
     EXPECT_EQ(tk::num(end.get(), {"result", "received"}), 4);
     EXPECT_EQ(tk::num(end.get(), {"result", "lossPercent"}), 0);
 }
@@ -692,7 +725,8 @@ TEST_F(Tr069Diagnostics, FailuresOfTheTr069Route) {
     ASSERT_EQ(r.status, 202) << r.body;
     end = hub.wait_end(ht, tk::str(tk::parse(r.body).get(), {"id"}));
     EXPECT_EQ(tk::str(end.get(), {"status"}), "failed");
-    EXPECT_NE(tk::str(end.get(), {"reason"}).find("offline"), std::string::npos) << cpe::json::print(end.get());
+    EXPECT_NE(tk::str(end.get(), {"reason"}).find("offline"), std::string::npos)
+        << cpe::json::print(end.get());
     // No standard object for it in TR-098: 501 naming the data model; unknown devices are 404.
     r = hub.post(ht, R"({"type":"nslookup","hostName":"acs.example.net"})");
     EXPECT_EQ(r.status, 501) << r.body;

@@ -1,7 +1,7 @@
 // The poller's paged GenieACS fleet read end to end: the real cpe-hub process and the GenieACS NBI simulator
 // (tests/sim/genieacs) on a fleet of several pages, observed through /health/devices (poll stats) and
-// /devices/summary. A failing page, a broken document, devices removed from GenieACS, GenieACS down. Every wait is
-// bounded; no test asserts a time.
+// /devices/summary. A failing page, a broken document, devices removed from GenieACS, GenieACS down. Every
+// wait is bounded; no test asserts a time.
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -32,8 +32,8 @@ using namespace cpe::testkit;
 namespace {
 
 const std::string kToken = "poller-test-service-token-0123456789";
-constexpr int kFleet = 230;     // devices
-constexpr int kPageSize = 40;   // → 6 pages
+constexpr int kFleet = 230;    // devices
+constexpr int kPageSize = 40;  // → 6 pages
 
 struct Env {
     fs::path dir;
@@ -54,13 +54,14 @@ struct Env {
         const std::string src = CPE_SOURCE_DIR;
         // Base time now: the fleet's online devices informed minutes ago, as the summary counts them.
         std::string why_not;
-        fleet = generate_fleet(CPE_PYTHON3, src, dir.string(), kFleet, 5, {"--base-time", std::to_string(std::time(nullptr))},
-                               why_not);
+        fleet = generate_fleet(CPE_PYTHON3, src, dir.string(), kFleet, 5,
+                               {"--base-time", std::to_string(std::time(nullptr))}, why_not);
         if (!why_not.empty()) return fail(why_not);
         const cJSON* devices = at(fleet.get(), {"devices"});
         for (const cJSON* d = devices->child; d; d = d->next) ids.push_back(str(d, {"genieacs_id"}));
         std::sort(ids.begin(), ids.end());
-        nbi = spawn({CPE_PYTHON3, src + "/tests/sim/genieacs/nbi_sim.py", "--fleet", (dir / "fleet.json").string(), "--port", "0"},
+        nbi = spawn({CPE_PYTHON3, src + "/tests/sim/genieacs/nbi_sim.py", "--fleet",
+                     (dir / "fleet.json").string(), "--port", "0"},
                     (dir / "nbi.log").string());
         std::string nbi_port = wait_for(nbi, "READY ", 60);
         if (nbi_port.empty()) return fail("nbi_sim did not start: " + slurp(nbi.out));
@@ -70,7 +71,8 @@ struct Env {
         // A poll every second; pages of kPageSize; the breaker opens after 3 failures for 1 s.
         std::ofstream(dir / "devices.json") << R"({"genieacs":{"url":")" << nbi_url << R"(","budget_ms":3000},
             "access":{"trusted_proxies":["127.0.0.1"]},
-            "poller":{"interval_s":1,"genieacs_page_size":)" << kPageSize << R"(},
+            "poller":{"interval_s":1,"genieacs_page_size":)"
+                                            << kPageSize << R"(},
             "breaker":{"failures":3,"open_s":1}})";
         hub = spawn({CPE_HUB, "--config", (dir / "hub.json").string()}, (dir / "hub.log").string(),
                     {"HUB_DEVICES_CONFIG=" + (dir / "devices.json").string(), "HUB_SERVICE_TOKEN=" + kToken},
@@ -87,7 +89,9 @@ struct Env {
         if (!dir.empty() && !std::getenv("HUB_POLLER_TEST_KEEP")) fs::remove_all(dir, ec);
     }
 
-    void sim(const std::string& what, const std::string& body) { request("POST", nbi_url + "/__sim/" + what, {}, body); }
+    void sim(const std::string& what, const std::string& body) {
+        request("POST", nbi_url + "/__sim/" + what, {}, body);
+    }
     Ptr health() { return parse(request("GET", hub_url + "/health/devices").body); }
     Ptr summary() {
         return parse(request("GET", hub_url + "/devices/summary", {"Authorization: Bearer " + kToken}).body);
@@ -107,7 +111,7 @@ struct Env {
 Env* g_env = nullptr;
 
 class HubPoller : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         curl_global_init(CURL_GLOBAL_DEFAULT);
         g_env = new Env();
@@ -153,7 +157,8 @@ TEST_F(HubPoller, ReadsTheWholeFleetInPages) {
     EXPECT_EQ(num(s.get(), {"byKind", "tr069"}), kFleet);
     EXPECT_EQ(str(s.get(), {"sources", "genieacs", "state"}), "fresh");
     int online = 0;
-    for (const cJSON* d = at(g_env->fleet.get(), {"devices"})->child; d; d = d->next) online += cJSON_IsTrue(at(d, {"online"}));
+    for (const cJSON* d = at(g_env->fleet.get(), {"devices"})->child; d; d = d->next)
+        online += cJSON_IsTrue(at(d, {"online"}));
     EXPECT_EQ(num(s.get(), {"online"}), online);
     // The optical grades the fleet was made with (class B+ defaults), read through the 0.1 µW leaves.
     auto want = fleet_grades();
@@ -165,7 +170,8 @@ TEST_F(HubPoller, ReadsTheWholeFleetInPages) {
 TEST_F(HubPoller, APageThatKeepsFailingKeepsItsDevices) {
     // Every answer holding the third page's first device fails: that page is skipped (asked again first), the
     // pages after it read.
-    g_env->sim("fault", R"({"status": 503, "paths": "/devices", "ids": [")" + g_env->ids[2 * kPageSize] + R"("]})");
+    g_env->sim("fault",
+               R"({"status": 503, "paths": "/devices", "ids": [")" + g_env->ids[2 * kPageSize] + R"("]})");
     auto last = g_env->poll_where([](const cJSON* l) { return num(l, {"genieacs_failed_pages"}) == 1; });
     ASSERT_TRUE(last) << cpe::json::print(g_env->health().get());
     EXPECT_EQ(num(last.get(), {"genieacs_devices"}), kFleet - kPageSize) << cpe::json::print(last.get());
@@ -173,7 +179,8 @@ TEST_F(HubPoller, APageThatKeepsFailingKeepsItsDevices) {
     EXPECT_EQ(num(last.get(), {"genieacs_dropped"}), 0);
     EXPECT_GE(num(last.get(), {"genieacs_retries"}), 1);
     std::string err = str(last.get(), {"genieacs_error"});
-    EXPECT_NE(err.find("1 page(s) of the GenieACS fleet read failed (unavailable)"), std::string::npos) << err;
+    EXPECT_NE(err.find("1 page(s) of the GenieACS fleet read failed (unavailable)"), std::string::npos)
+        << err;
     // /health/devices is open: it names no device.
     std::string health = cpe::json::print(g_env->health().get());
     for (const auto& id : g_env->ids) ASSERT_EQ(health.find(id), std::string::npos) << id;
@@ -181,7 +188,8 @@ TEST_F(HubPoller, APageThatKeepsFailingKeepsItsDevices) {
     auto s = g_env->summary();
     EXPECT_EQ(num(s.get(), {"total"}), kFleet) << "nothing lost: " << cpe::json::print(s.get());
     EXPECT_EQ(str(s.get(), {"sources", "genieacs", "state"}), "stale");
-    EXPECT_NE(str(s.get(), {"sources", "genieacs", "error"}).find("503"), std::string::npos) << cpe::json::print(s.get());
+    EXPECT_NE(str(s.get(), {"sources", "genieacs", "error"}).find("503"), std::string::npos)
+        << cpe::json::print(s.get());
 
     g_env->sim("fault", "{}");
     auto healed = g_env->poll_where([](const cJSON* l) {
@@ -192,7 +200,8 @@ TEST_F(HubPoller, APageThatKeepsFailingKeepsItsDevices) {
 }
 
 TEST_F(HubPoller, ABrokenDocumentIsLeftOutAndItsDeviceKept) {
-    g_env->sim("fault", R"({"corrupt": true, "paths": "/devices", "ids": [")" + g_env->ids[kPageSize] + R"("]})");
+    g_env->sim("fault",
+               R"({"corrupt": true, "paths": "/devices", "ids": [")" + g_env->ids[kPageSize] + R"("]})");
     auto last = g_env->poll_where([](const cJSON* l) { return num(l, {"genieacs_invalid"}) == 1; });
     ASSERT_TRUE(last) << cpe::json::print(g_env->health().get());
     EXPECT_EQ(num(last.get(), {"genieacs_devices"}), kFleet - 1);
@@ -201,7 +210,8 @@ TEST_F(HubPoller, ABrokenDocumentIsLeftOutAndItsDeviceKept) {
     EXPECT_EQ(num(s.get(), {"total"}), kFleet);
     std::string err = str(s.get(), {"sources", "genieacs", "error"});
     EXPECT_NE(err.find("1 device document(s) could not be read"), std::string::npos) << err;
-    EXPECT_NE(err.find(g_env->ids[kPageSize]), std::string::npos) << "the protected summary names it: " << err;
+    EXPECT_NE(err.find(g_env->ids[kPageSize]), std::string::npos)
+        << "the protected summary names it: " << err;
     g_env->sim("fault", "{}");
 }
 

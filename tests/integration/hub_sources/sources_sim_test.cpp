@@ -1,6 +1,6 @@
 // GenieAcsClient and ErpNextClient end to end: the simulators as processes on free loopback ports, real curl
-// through HttpClient, a fleet generated at test time. No assertion on times: a slow source is checked by order
-// (the call ends, failed, long before the simulator would answer).
+// through HttpClient, a fleet generated at test time. No assertion on times: a slow source is checked by
+// order (the call ends, failed, long before the simulator would answer).
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
@@ -57,25 +57,27 @@ std::string random_hex(size_t n) {
 }
 
 class SourcesEnv : public ::testing::Environment {
-public:
+  public:
     void SetUp() override {
         g_world = new World;
         char tmpl[] = "/tmp/hub-sources-XXXXXX";
         ASSERT_NE(mkdtemp(tmpl), nullptr);
         g_world->dir = tmpl;
         g_world->fleet_path = g_world->dir + "/fleet.json";
-        ASSERT_EQ(run_command({HUB_SOURCES_PYTHON, kSimDir + "/fleet/make_fleet.py", "--count", "60", "--seed", "7",
-                               "--out", g_world->fleet_path}),
+        ASSERT_EQ(run_command({HUB_SOURCES_PYTHON, kSimDir + "/fleet/make_fleet.py", "--count", "60",
+                               "--seed", "7", "--out", g_world->fleet_path}),
                   0);
         auto f = json::parse_file(g_world->fleet_path, 8 << 20);
         ASSERT_TRUE(f) << f.error().message;
         g_world->fleet = std::move(*f);
         g_world->key = "test-key-" + random_hex(8);  // made at test time
         g_world->secret = random_hex(24);
-        g_world->nbi = Sim::start({HUB_SOURCES_PYTHON, kSimDir + "/genieacs/nbi_sim.py", "--fleet", g_world->fleet_path});
+        g_world->nbi = Sim::start(
+            {HUB_SOURCES_PYTHON, kSimDir + "/genieacs/nbi_sim.py", "--fleet", g_world->fleet_path});
         ASSERT_TRUE(g_world->nbi) << "nbi_sim did not start";
-        g_world->frappe = Sim::start({HUB_SOURCES_PYTHON, kSimDir + "/erpnext/frappe_sim.py", "--fleet",
-                                      g_world->fleet_path, "--api-key", g_world->key, "--api-secret", g_world->secret});
+        g_world->frappe =
+            Sim::start({HUB_SOURCES_PYTHON, kSimDir + "/erpnext/frappe_sim.py", "--fleet",
+                        g_world->fleet_path, "--api-key", g_world->key, "--api-secret", g_world->secret});
         ASSERT_TRUE(g_world->frappe) << "frappe_sim did not start";
     }
     void TearDown() override {
@@ -97,8 +99,12 @@ const cJSON* fleet_device(Pred pred) {
         if (pred(d)) return d;
     return nullptr;
 }
-std::string str(const cJSON* d, const char* k) { return json::opt_string(d, k).value_or(""); }
-bool flag(const cJSON* d, const char* k) { return json::opt_bool(d, k).value_or(false); }
+std::string str(const cJSON* d, const char* k) {
+    return json::opt_string(d, k).value_or("");
+}
+bool flag(const cJSON* d, const char* k) {
+    return json::opt_bool(d, k).value_or(false);
+}
 size_t fleet_count(const char* table, const char* field = nullptr, const char* value = nullptr) {
     size_t n = 0;
     const cJSON* t = cJSON_GetObjectItemCaseSensitive(g_world->fleet.get(), table);
@@ -108,7 +114,7 @@ size_t fleet_count(const char* table, const char* field = nullptr, const char* v
 }
 
 class SourcesTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         ASSERT_NE(g_world, nullptr);
         auto l = net::EventLoop::create();
@@ -203,7 +209,8 @@ protected:
 const std::string kRx = "Device.Optical.Interface.1.X_TP_GPON_Config.RXPower";
 const std::string kSn = "Device.Optical.Interface.1.GponAuth.GponSn";
 
-// ---------------------------------------------------------------------------------------------------------- GenieACS
+// ----------------------------------------------------------------------------------------------------------
+// GenieACS
 
 TEST_F(SourcesTest, GenieFindsByExactSerialWithProjection) {
     const cJSON* d = fleet_device([](const cJSON* x) {
@@ -211,7 +218,9 @@ TEST_F(SourcesTest, GenieFindsByExactSerialWithProjection) {
     });
     ASSERT_NE(d, nullptr);
     auto& g = make_genie();
-    auto f = wait<DeviceLookup>([&](auto cb) { g.find_by_serial(str(d, "serial"), {kRx, "Device.Hosts"}, cb); });
+    auto f = wait<DeviceLookup>([&](auto cb) {
+        g.find_by_serial(str(d, "serial"), {kRx, "Device.Hosts"}, cb);
+    });
     ASSERT_TRUE(f.ok()) << f.provenance.error;
     EXPECT_EQ(f.provenance.source, "genieacs");
     EXPECT_EQ(f.provenance.freshness, Freshness::ok);
@@ -270,12 +279,14 @@ TEST_F(SourcesTest, GenieNotFoundAndBadSerial) {
 }
 
 TEST_F(SourcesTest, GenieTaskOnEscapedIdAndDoubleEncodedId) {
-    const cJSON* d = fleet_device([](const cJSON* x) { return str(x, "model") == "HT803G" && flag(x, "online"); });
+    const cJSON* d =
+        fleet_device([](const cJSON* x) { return str(x, "model") == "HT803G" && flag(x, "online"); });
     ASSERT_NE(d, nullptr);
     std::string id = str(d, "genieacs_id");
     ASSERT_NE(id.find("%2D"), std::string::npos) << id;
     auto& g = make_genie();
-    auto task = Task::get_parameter_values({"InternetGatewayDevice.WANDevice.1.X_CT-COM_GponInterfaceConfig.RXPower"});
+    auto task = Task::get_parameter_values(
+        {"InternetGatewayDevice.WANDevice.1.X_CT-COM_GponInterfaceConfig.RXPower"});
     ASSERT_TRUE(task) << task.error().message;
     auto ok = wait<TaskResult>([&](auto cb) { g.post_task(id, *task, {}, cb); });
     ASSERT_TRUE(ok.ok()) << ok.provenance.error;
@@ -309,27 +320,31 @@ TEST_F(SourcesTest, GenieBadTaskRefusedBeforeSending) {
 }
 
 TEST_F(SourcesTest, GenieTask202Outcomes) {
-    const cJSON* on = fleet_device([](const cJSON* x) { return str(x, "model") == "XX230v" && flag(x, "online"); });
+    const cJSON* on =
+        fleet_device([](const cJSON* x) { return str(x, "model") == "XX230v" && flag(x, "online"); });
     const cJSON* off = fleet_device([](const cJSON* x) { return !flag(x, "online"); });
     ASSERT_NE(on, nullptr);
     ASSERT_NE(off, nullptr);
     auto& g = make_genie();
     // A name the device does not have: the session faults it (202 "Task faulted").
     auto faulted = wait<TaskResult>([&](auto cb) {
-        g.post_task(str(on, "genieacs_id"), *Task::get_parameter_values({"Device.NoSuchObject.Leaf"}), {}, cb);
+        g.post_task(str(on, "genieacs_id"), *Task::get_parameter_values({"Device.NoSuchObject.Leaf"}), {},
+                    cb);
     });
     ASSERT_TRUE(faulted.ok()) << faulted.provenance.error;
     EXPECT_EQ(faulted.value.outcome, TaskOutcome::faulted);
     EXPECT_NE(faulted.value.fault.find("Device.NoSuchObject.Leaf"), std::string::npos) << faulted.value.fault;
 
-    auto offline = wait<TaskResult>([&](auto cb) { g.post_task(str(off, "genieacs_id"), *Task::reboot(), {}, cb); });
+    auto offline =
+        wait<TaskResult>([&](auto cb) { g.post_task(str(off, "genieacs_id"), *Task::reboot(), {}, cb); });
     ASSERT_TRUE(offline.ok()) << offline.provenance.error;
     EXPECT_EQ(offline.value.outcome, TaskOutcome::offline);  // from the reason phrase "Device is offline"
     EXPECT_EQ(offline.value.reason, "Device is offline");
     EXPECT_FALSE(offline.value.task_id.empty());
 
     auto queued = wait<TaskResult>([&](auto cb) {
-        g.post_task(str(on, "genieacs_id"), *Task::refresh_object("Device.Hosts"), {.connection_request = false}, cb);
+        g.post_task(str(on, "genieacs_id"), *Task::refresh_object("Device.Hosts"),
+                    {.connection_request = false}, cb);
     });
     ASSERT_TRUE(queued.ok());
     EXPECT_EQ(queued.value.outcome, TaskOutcome::queued);
@@ -549,7 +564,8 @@ TEST_F(SourcesTest, GenieBreakerOpensAndHalfOpens) {
     EXPECT_EQ(g.health().state, BreakerState::closed);
 }
 
-// ------------------------------------------------------------------------------------------- GenieACS fleet walk
+// ------------------------------------------------------------------------------------------- GenieACS fleet
+// walk
 
 // Every page of a walk and its result.
 struct Walked {
@@ -572,13 +588,14 @@ std::vector<std::string> fleet_ids_sorted() {
 }
 
 class WalkTest : public SourcesTest {
-protected:
+  protected:
     Walked walk(WalkOptions o, const std::string& query = "{}") {
         Walked w;
         o.retry_delay_ms = 10;
         w.result = wait<WalkResult>([&](auto cb) {
-            genie->walk(query, {kRx, "InternetGatewayDevice.DeviceInfo.ModelName"}, o,
-                        [&](WalkPage p) { w.pages.push_back(std::move(p)); }, cb);
+            genie->walk(
+                query, {kRx, "InternetGatewayDevice.DeviceInfo.ModelName"}, o,
+                [&](WalkPage p) { w.pages.push_back(std::move(p)); }, cb);
         });
         return w;
     }
@@ -605,7 +622,8 @@ TEST_F(WalkTest, ReadsTheFleetInPagesSortedById) {
         EXPECT_LE(w.pages[i].devices.size(), 7u);
     }
     EXPECT_EQ(w.pages[0].after, "");
-    EXPECT_EQ(stat(*g_world->nbi, "devices_returned"), static_cast<int64_t>(all.size())) << "nothing read twice";
+    EXPECT_EQ(stat(*g_world->nbi, "devices_returned"), static_cast<int64_t>(all.size()))
+        << "nothing read twice";
     // Only the projection and the walk's identity came.
     const GenieDevice& d = w.pages[0].devices[0];
     EXPECT_FALSE(d.serial.empty());
@@ -647,7 +665,8 @@ TEST_F(WalkTest, StopsAtMaxDevicesAndKeepsTheCallersQuery) {
 TEST_F(WalkTest, AFailedPageIsAskedAgain) {
     make_genie();
     // The third request fails once (503), then answers.
-    control(g_world->nbi->url() + "/__sim/fault", R"({"status": 503, "count": 1, "after": 2, "paths": "/devices"})");
+    control(g_world->nbi->url() + "/__sim/fault",
+            R"({"status": 503, "count": 1, "after": 2, "paths": "/devices"})");
     WalkOptions o;
     o.page_size = 7;
     auto w = walk(o);
@@ -662,7 +681,8 @@ TEST_F(WalkTest, AFailedPageIsAskedAgain) {
 TEST_F(WalkTest, APageThatKeepsFailingIsSkippedAndNamed) {
     make_genie();
     // The third page fails twice (first ask and its retry): skipped, the walk goes on past it.
-    control(g_world->nbi->url() + "/__sim/fault", R"({"status": 503, "count": 2, "after": 2, "paths": "/devices"})");
+    control(g_world->nbi->url() + "/__sim/fault",
+            R"({"status": 503, "count": 2, "after": 2, "paths": "/devices"})");
     WalkOptions o;
     o.page_size = 7;
     auto w = walk(o);
@@ -686,7 +706,8 @@ TEST_F(WalkTest, APageThatKeepsFailingIsSkippedAndNamed) {
 TEST_F(WalkTest, MalformedPagesAndABadDocument) {
     make_genie();
     // The second page is cut mid-document twice: skipped like a failing page (a parse error).
-    control(g_world->nbi->url() + "/__sim/fault", R"({"malformed": true, "count": 2, "after": 1, "paths": "/devices"})");
+    control(g_world->nbi->url() + "/__sim/fault",
+            R"({"malformed": true, "count": 2, "after": 1, "paths": "/devices"})");
     WalkOptions o;
     o.page_size = 7;
     auto w = walk(o);
@@ -700,7 +721,8 @@ TEST_F(WalkTest, MalformedPagesAndABadDocument) {
 
     // One document of the second page is broken: left out and named, the rest of the page is read.
     control(g_world->nbi->url() + "/__sim/reset", "{}");
-    control(g_world->nbi->url() + "/__sim/fault", R"({"corrupt": true, "count": 1, "after": 1, "paths": "/devices"})");
+    control(g_world->nbi->url() + "/__sim/fault",
+            R"({"corrupt": true, "count": 1, "after": 1, "paths": "/devices"})");
     auto c = walk(o);
     ASSERT_TRUE(c.result.ok()) << c.result.provenance.error;
     EXPECT_EQ(c.result.value.failed_pages, 0u);
@@ -716,15 +738,18 @@ TEST_F(WalkTest, AFleetThatChangesBetweenPages) {
     make_genie();
     auto all = fleet_ids_sorted();
     ASSERT_GT(all.size(), 30u);
-    // After the first page: one device already read and one still ahead are removed; two are added, one behind
-    // the cursor (an HT803G-W id with serial 00000001 sorts first) and one ahead of it (…-ZZZZ0001 sorts last).
+    // After the first page: one device already read and one still ahead are removed; two are added, one
+    // behind the cursor (an HT803G-W id with serial 00000001 sorts first) and one ahead of it (…-ZZZZ0001
+    // sorts last).
     const cJSON* xx = fleet_device([](const cJSON* x) { return str(x, "model") == "XX230v"; });
     const cJSON* ht = fleet_device([](const cJSON* x) { return str(x, "product_class") == "HT803G-W"; });
     ASSERT_NE(xx, nullptr);
     ASSERT_NE(ht, nullptr);
     std::string change = R"({"after_queries": 1, "remove": [")" + all[2] + R"(", ")" + all[25] + R"("],
-        "clone": [{"from": ")" + str(ht, "genieacs_id") + R"(", "tr069_serial": "00000001"},
-                  {"from": ")" + str(xx, "genieacs_id") + R"(", "tr069_serial": "ZZZZ0001"}]})";
+        "clone": [{"from": ")" +
+                         str(ht, "genieacs_id") + R"(", "tr069_serial": "00000001"},
+                  {"from": ")" +
+                         str(xx, "genieacs_id") + R"(", "tr069_serial": "ZZZZ0001"}]})";
     control(g_world->nbi->url() + "/__sim/fleet", change);
     WalkOptions o;
     o.page_size = 7;
@@ -765,19 +790,22 @@ TEST_F(WalkTest, AllPagesFailingStopsTheWalkAndOpensTheBreaker) {
     auto w = walk(o);
     EXPECT_FALSE(w.result.ok());
     EXPECT_EQ(w.result.provenance.errc, Errc::unavailable) << w.result.provenance.error;
-    EXPECT_NE(w.result.provenance.error.find("no page could be read"), std::string::npos) << w.result.provenance.error;
+    EXPECT_NE(w.result.provenance.error.find("no page could be read"), std::string::npos)
+        << w.result.provenance.error;
     EXPECT_EQ(genie->health().state, BreakerState::open);
     EXPECT_EQ(stat(*g_world->nbi, "requests"), 3) << "page 1 twice, page 2 once; then the breaker refuses";
     // While open: refused at once, nothing sent.
     auto again = walk(o);
     EXPECT_FALSE(again.result.ok());
-    EXPECT_NE(again.result.provenance.error.find("circuit open"), std::string::npos) << again.result.provenance.error;
+    EXPECT_NE(again.result.provenance.error.find("circuit open"), std::string::npos)
+        << again.result.provenance.error;
     EXPECT_EQ(stat(*g_world->nbi, "requests"), 3);
 }
 
 TEST_F(WalkTest, ASlowPageFailsWithinItsBudget) {
     make_genie();
-    control(g_world->nbi->url() + "/__sim/fault", R"({"delay_ms": 30000, "count": 1, "after": 1, "paths": "/devices"})");
+    control(g_world->nbi->url() + "/__sim/fault",
+            R"({"delay_ms": 30000, "count": 1, "after": 1, "paths": "/devices"})");
     WalkOptions o;
     o.page_size = 7;
     o.page_budget_ms = 300;
@@ -791,7 +819,8 @@ TEST_F(WalkTest, ASlowPageFailsWithinItsBudget) {
     EXPECT_EQ(w.ids(), fleet_ids_sorted());
 }
 
-// ----------------------------------------------------------------------------------------------------------- ERPNext
+// -----------------------------------------------------------------------------------------------------------
+// ERPNext
 
 TEST_F(SourcesTest, ErpSubscriberBySerialAndMac) {
     const cJSON* d = fleet_device([](const cJSON*) { return true; });
@@ -837,8 +866,9 @@ TEST_F(SourcesTest, ErpListPagesPastTheDefault20Rows) {
 
     FrappeFilters onts;
     onts.add("equipment_type", "=", "ONT");
-    auto o2 = wait<std::vector<FrappeRecord>>(
-        [&](auto cb) { e.list("Service Equipment", onts, {"name", "equipment_type"}, cb); });
+    auto o2 = wait<std::vector<FrappeRecord>>([&](auto cb) {
+        e.list("Service Equipment", onts, {"name", "equipment_type"}, cb);
+    });
     ASSERT_TRUE(o2.ok()) << o2.provenance.error;
     EXPECT_EQ(o2.value.size(), fleet_count("service_equipment", "equipment_type", "ONT"));
     for (const auto& r : o2.value) EXPECT_EQ(r.at("equipment_type"), "ONT");
@@ -851,7 +881,8 @@ TEST_F(SourcesTest, ErpAuthFailureAndNotFound) {
     auto f = wait<ErpSubscriber>([&](auto cb) { e.subscriber_by_serial("TPLG12345678", cb); });
     EXPECT_FALSE(f.ok());
     EXPECT_EQ(f.provenance.errc, Errc::denied);
-    EXPECT_NE(f.provenance.error.find("API key or secret rejected (401 AuthenticationError)"), std::string::npos)
+    EXPECT_NE(f.provenance.error.find("API key or secret rejected (401 AuthenticationError)"),
+              std::string::npos)
         << f.provenance.error;
     EXPECT_EQ(f.provenance.error.find(o.credentials.api_secret), std::string::npos) << "no secret in errors";
     EXPECT_EQ(e.health().consecutive_failures, 0u) << "a refused key is not a source failure";
@@ -860,7 +891,8 @@ TEST_F(SourcesTest, ErpAuthFailureAndNotFound) {
     auto nf = wait<std::optional<FrappeRecord>>([&](auto cb) { good.get("Customer", "CUST-99999", cb); });
     ASSERT_TRUE(nf.ok()) << nf.provenance.error;
     EXPECT_FALSE(nf.value.has_value());
-    auto found = wait<std::optional<FrappeRecord>>([&](auto cb) { good.get("Service Location", "LOC-00002", cb); });
+    auto found =
+        wait<std::optional<FrappeRecord>>([&](auto cb) { good.get("Service Location", "LOC-00002", cb); });
     ASSERT_TRUE(found.ok()) << found.provenance.error;
     ASSERT_TRUE(found.value.has_value());
     EXPECT_EQ(found.value->at("name"), "LOC-00002");
@@ -885,14 +917,16 @@ TEST_F(SourcesTest, ErpBadOperatorRefusedLocallyAndServer417Mapped) {
     EXPECT_EQ(resp.status, 417);
     Error err = frappe_status_error(resp.status, resp.body, std::nullopt, "Service Equipment list");
     EXPECT_EQ(err.code, Errc::invalid_argument);
-    EXPECT_NE(err.message.find("ValidationError): Operator must be one of"), std::string::npos) << err.message;
+    EXPECT_NE(err.message.find("ValidationError): Operator must be one of"), std::string::npos)
+        << err.message;
 
     // A field that does not exist: the server's 417, through the client.
     FrappeFilters unknown;
     unknown.add("no_such_field", "=", "x");
     auto u = wait<std::vector<FrappeRecord>>([&](auto cb) { e.list("Service Equipment", unknown, {}, cb); });
     EXPECT_FALSE(u.ok());
-    EXPECT_NE(u.provenance.error.find("417 DataError): Field not permitted in query: no_such_field"), std::string::npos)
+    EXPECT_NE(u.provenance.error.find("417 DataError): Field not permitted in query: no_such_field"),
+              std::string::npos)
         << u.provenance.error;
 }
 
@@ -921,10 +955,11 @@ TEST_F(SourcesTest, ErpRateLimitSlowAndMalformed) {
     EXPECT_EQ(e.health().consecutive_failures, 3u);
 }
 
-// ---------------------------------------------------------------------- ERPNext as it answers on PostgreSQL (issue 19)
+// ---------------------------------------------------------------------- ERPNext as it answers on PostgreSQL
+// (issue 19)
 
-// The fleet's Service Equipment rows of ONTs, with the device each belongs to (the device's own serial and MAC are
-// canonical; the rows hold them as people typed them).
+// The fleet's Service Equipment rows of ONTs, with the device each belongs to (the device's own serial and
+// MAC are canonical; the rows hold them as people typed them).
 struct EquipmentRow {
     const cJSON* row;
     const cJSON* device;
@@ -934,7 +969,8 @@ std::vector<EquipmentRow> ont_rows() {
     const cJSON* t = cJSON_GetObjectItemCaseSensitive(g_world->fleet.get(), "service_equipment");
     for (const cJSON* r = t ? t->child : nullptr; r; r = r->next) {
         if (str(r, "equipment_type") != "ONT") continue;
-        const cJSON* d = fleet_device([&](const cJSON* x) { return str(x, "customer") == str(r, "customer"); });
+        const cJSON* d =
+            fleet_device([&](const cJSON* x) { return str(x, "customer") == str(r, "customer"); });
         if (d) out.push_back({r, d});
     }
     return out;
@@ -975,7 +1011,8 @@ TEST_F(SourcesTest, ErpMacInAnyNotationFindsTheCustomer) {
         for (const auto& a : asked) {
             auto f = wait<ErpSubscriber>([&](auto cb) { e.subscriber_by_mac(a, cb); });
             ASSERT_TRUE(f.ok()) << a << ": " << f.provenance.error;
-            ASSERT_EQ(f.value.equipment.size(), 1u) << "'" << a << "' stored as '" << str(r, "mac_address") << "'";
+            ASSERT_EQ(f.value.equipment.size(), 1u)
+                << "'" << a << "' stored as '" << str(r, "mac_address") << "'";
             EXPECT_EQ(f.value.equipment[0].name, str(r, "name"));
             ASSERT_TRUE(f.value.customer) << a;
             EXPECT_EQ(f.value.customer->name, str(d, "customer"));
@@ -1001,7 +1038,8 @@ TEST_F(SourcesTest, ErpSerialInAnyCaseFindsTheCustomer) {
         for (const std::string& asked : {serial, lower(serial), " " + serial + "\t"}) {
             auto f = wait<ErpSubscriber>([&](auto cb) { e.subscriber_by_serial(asked, cb); });
             ASSERT_TRUE(f.ok()) << asked << ": " << f.provenance.error;
-            ASSERT_EQ(f.value.equipment.size(), 1u) << "'" << asked << "' stored as '" << str(r, "serial_number") << "'";
+            ASSERT_EQ(f.value.equipment.size(), 1u)
+                << "'" << asked << "' stored as '" << str(r, "serial_number") << "'";
             EXPECT_EQ(f.value.equipment[0].name, str(r, "name"));
             ASSERT_TRUE(f.value.customer);
             EXPECT_EQ(f.value.customer->name, str(d, "customer"));
@@ -1033,15 +1071,17 @@ TEST_F(SourcesTest, ErpFieldMapCheckedAgainstTheDocTypes) {
     ASSERT_EQ(bad.value.size(), 3u);
     EXPECT_EQ(bad.value[0].problem, "");
     EXPECT_EQ(bad.value[2].doctype, "Customer");
-    EXPECT_EQ(bad.value[2].problem, "ERPNext DocType 'Customer' has no field 'custom_legacy_account_id' "
-                                    "(erpnext.fields.customer.legacy_account_id; a field added in the UI is named custom_…)");
+    EXPECT_EQ(bad.value[2].problem,
+              "ERPNext DocType 'Customer' has no field 'custom_legacy_account_id' "
+              "(erpnext.fields.customer.legacy_account_id; a field added in the UI is named custom_…)");
     // The lookup itself, with that map: ERPNext's 417 DataError names the field.
     o.fields = {};
     o.fields.equipment.set("serial_number", "serial_no");
     auto& wrong = make_erp(o);
     auto w = wait<ErpSubscriber>([&](auto cb) { wrong.subscriber_by_serial("TPLG12345678", cb); });
     EXPECT_FALSE(w.ok());
-    EXPECT_NE(w.provenance.error.find("417 DataError): Field not permitted in query: serial_no"), std::string::npos)
+    EXPECT_NE(w.provenance.error.find("417 DataError): Field not permitted in query: serial_no"),
+              std::string::npos)
         << w.provenance.error;
 
     // A field above the API user's permission level is dropped from lists silently: the check says so.
@@ -1050,7 +1090,8 @@ TEST_F(SourcesTest, ErpFieldMapCheckedAgainstTheDocTypes) {
     auto& level = make_erp(p);
     auto lv = wait<std::vector<ErpDocTypeCheck>>([&](auto cb) { level.check_schema(cb); });
     ASSERT_TRUE(lv.ok()) << lv.provenance.error;
-    EXPECT_EQ(lv.value[2].problem, "ERPNext DocType 'Customer': the API user cannot read field 'stripe_id' (permission level 1)");
+    EXPECT_EQ(lv.value[2].problem,
+              "ERPNext DocType 'Customer': the API user cannot read field 'stripe_id' (permission level 1)");
 
     // A custom field (custom_…) in the map: the sticker's label MAC finds the customer through it.
     ErpNextOptions c;
@@ -1082,7 +1123,8 @@ TEST_F(SourcesTest, ErpOnlyDoesNotExistErrorMeansAbsent) {
     auto html = wait<std::optional<FrappeRecord>>([&](auto cb) { erp->get("Customer", "CUST-00001", cb); });
     EXPECT_FALSE(html.ok());
     EXPECT_EQ(html.provenance.errc, Errc::io_error);
-    EXPECT_NE(html.provenance.error.find("404 without Frappe's JSON error"), std::string::npos) << html.provenance.error;
+    EXPECT_NE(html.provenance.error.find("404 without Frappe's JSON error"), std::string::npos)
+        << html.provenance.error;
 
     // A missing DocType (the map names one that is not there): its DoesNotExistError is no "absent".
     ErpNextOptions m;
@@ -1091,7 +1133,8 @@ TEST_F(SourcesTest, ErpOnlyDoesNotExistErrorMeansAbsent) {
     auto d = fleet_device([](const cJSON*) { return true; });
     auto f = wait<ErpSubscriber>([&](auto cb) { miss.subscriber_by_serial(str(d, "serial"), cb); });
     EXPECT_FALSE(f.ok()) << "a location silently dropped";
-    EXPECT_NE(f.provenance.error.find("DocType Service Locations not found"), std::string::npos) << f.provenance.error;
+    EXPECT_NE(f.provenance.error.find("DocType Service Locations not found"), std::string::npos)
+        << f.provenance.error;
 }
 
 TEST_F(SourcesTest, ErpCredentialsTrimmedAndMalformedNamed) {
@@ -1099,13 +1142,17 @@ TEST_F(SourcesTest, ErpCredentialsTrimmedAndMalformedNamed) {
     ASSERT_TRUE(t) << t.error().message;
     EXPECT_EQ(t->api_key, "key123");
     EXPECT_EQ(t->api_secret, "secret456");
-    for (const char* bad : {"key123: secret456", "key123 :secret456", "key123", "key123:secret:456", ":secret", "key:", ""}) {
+    for (const char* bad :
+         {"key123: secret456", "key123 :secret456", "key123", "key123:secret:456", ":secret", "key:", ""}) {
         auto b = parse_erp_token(bad, "ERP_SERVICE_TOKEN");
         ASSERT_FALSE(b) << bad;
-        EXPECT_NE(b.error().message.find("ERPNext credentials (ERP_SERVICE_TOKEN)"), std::string::npos) << b.error().message;
+        EXPECT_NE(b.error().message.find("ERPNext credentials (ERP_SERVICE_TOKEN)"), std::string::npos)
+            << b.error().message;
         EXPECT_EQ(b.error().message.find("secret456"), std::string::npos) << "no secret in errors";
     }
-    EXPECT_NE(parse_erp_token("key123: secret456", "f").error().message.find("malformed: whitespace inside the secret"),
+    EXPECT_NE(parse_erp_token("key123: secret456", "f")
+                  .error()
+                  .message.find("malformed: whitespace inside the secret"),
               std::string::npos);
 
     // A credentials file with spaces around the line still works against the simulator.
@@ -1134,15 +1181,16 @@ TEST_F(SourcesTest, ErpCredentialsTrimmedAndMalformedNamed) {
 
 // A second simulator: the API user lacks a role for Service Location and is limited by User Permissions.
 class ErpRestricted : public SourcesTest {
-protected:
+  protected:
     void SetUp() override {
         SourcesTest::SetUp();
         fleet = g_world->dir + "/restricted.json";
-        ASSERT_EQ(run_command({HUB_SOURCES_PYTHON, kSimDir + "/fleet/make_fleet.py", "--count", "12", "--seed", "7",
-                               "--hidden-customers", "2", "--out", fleet}),
+        ASSERT_EQ(run_command({HUB_SOURCES_PYTHON, kSimDir + "/fleet/make_fleet.py", "--count", "12",
+                               "--seed", "7", "--hidden-customers", "2", "--out", fleet}),
                   0);
-        sim = Sim::start({HUB_SOURCES_PYTHON, kSimDir + "/erpnext/frappe_sim.py", "--fleet", fleet, "--api-key",
-                          g_world->key, "--api-secret", g_world->secret, "--deny-read", "Service Location"});
+        sim =
+            Sim::start({HUB_SOURCES_PYTHON, kSimDir + "/erpnext/frappe_sim.py", "--fleet", fleet, "--api-key",
+                        g_world->key, "--api-secret", g_world->secret, "--deny-read", "Service Location"});
         ASSERT_TRUE(sim);
     }
     void TearDown() override {
@@ -1171,7 +1219,8 @@ TEST_F(ErpRestricted, ReadAccessCheckedAndPermissionDetailRead) {
     EXPECT_EQ(c.value[1].doctype, "Service Location");
     EXPECT_NE(c.value[1].problem.find("not permitted"), std::string::npos) << c.value[1].problem;
     EXPECT_NE(c.value[1].problem.find("(403 PermissionError): Insufficient Permission for Service Location"),
-              std::string::npos) << c.value[1].problem;
+              std::string::npos)
+        << c.value[1].problem;
     EXPECT_EQ(c.value[2].problem, "");
 }
 
@@ -1181,8 +1230,8 @@ TEST_F(ErpRestricted, UserPermissionsHideRowsSilently) {
     ASSERT_TRUE(doc);
     const cJSON* devs = cJSON_GetObjectItemCaseSensitive(doc->get(), "devices");
     const cJSON* last = cJSON_GetArrayItem(devs, cJSON_GetArraySize(devs) - 1);
-    // Hidden by a User Permission: the list is empty, not an error — why docs/sources-hub.md lists the API user's
-    // permissions, and why an empty answer is no proof of absence.
+    // Hidden by a User Permission: the list is empty, not an error — why docs/sources-hub.md lists the API
+    // user's permissions, and why an empty answer is no proof of absence.
     auto f = wait<std::vector<FrappeRecord>>([&](auto cb) {
         FrappeFilters by;
         by.add("customer", "=", str(last, "customer"));
@@ -1190,7 +1239,8 @@ TEST_F(ErpRestricted, UserPermissionsHideRowsSilently) {
     });
     ASSERT_TRUE(f.ok()) << f.provenance.error;
     EXPECT_TRUE(f.value.empty());
-    auto g = wait<std::optional<FrappeRecord>>([&](auto cb) { e.get("Customer", str(last, "customer"), cb); });
+    auto g =
+        wait<std::optional<FrappeRecord>>([&](auto cb) { e.get("Customer", str(last, "customer"), cb); });
     EXPECT_FALSE(g.ok());
     EXPECT_EQ(g.provenance.errc, Errc::denied) << g.provenance.error;
 }
@@ -1208,20 +1258,24 @@ TEST_F(SourcesTest, ErpSimulatorFollowsPostgresAndFrappeRouting) {
     };
     // '=' exact in case; 'like' is ILIKE; 'not like' stays case-sensitive; 'in' values stripped.
     EXPECT_EQ(count(get("/api/resource/Service%20Equipment?filters=" +
-                        url_component(R"([["status","=","active"]])"))), 0);
+                        url_component(R"([["status","=","active"]])"))),
+              0);
     EXPECT_GT(count(get("/api/resource/Service%20Equipment?filters=" +
-                        url_component(R"([["status","like","active"]])"))), 0);
+                        url_component(R"([["status","like","active"]])"))),
+              0);
     EXPECT_EQ(count(get("/api/resource/Service%20Equipment?limit_page_length=0&filters=" +
                         url_component(R"([["status","not like","active"]])"))),
               static_cast<int>(fleet_count("service_equipment")));
     EXPECT_GT(count(get("/api/resource/Service%20Equipment?filters=" +
-                        url_component(R"([["status","in",[" Active "]]])"))), 0);
+                        url_component(R"([["status","in",[" Active "]]])"))),
+              0);
     // A trailing slash and a raw '/' in a name are routed, not refused.
     EXPECT_EQ(get("/api/resource/Customer/CUST-00001/").status, 200);
     EXPECT_EQ(get("/api/resource/Customer/").status, 200);
     auto slash = get("/api/resource/Customer/CUST/00001");
     EXPECT_EQ(slash.status, 404);
-    EXPECT_NE(parse_frappe_error(slash.body).message.find("Customer CUST/00001 not found"), std::string::npos) << slash.body;
+    EXPECT_NE(parse_frappe_error(slash.body).message.find("Customer CUST/00001 not found"), std::string::npos)
+        << slash.body;
     // A 401 carries no message (frappe/auth.py raises a bare AuthenticationError).
     net::HttpRequest r;
     r.url = g_world->frappe->url() + "/api/resource/Customer";

@@ -28,16 +28,17 @@ struct FakeAgentOptions {
     std::string path = "/usp";
     bool put_eid_in_url = true;
     std::string subprotocol = "v1.usp";  // "" = send no Sec-WebSocket-Protocol
-    // Sec-WebSocket-Extensions: bbf-usp-protocol. Off: a libwebsockets client built with extensions (Debian's) fails
-    // the handshake on an extension it does not implement when the hub echoes it (hub_usp_test checks the echo raw).
+    // Sec-WebSocket-Extensions: bbf-usp-protocol. Off: a libwebsockets client built with extensions
+    // (Debian's) fails the handshake on an extension it does not implement when the hub echoes it
+    // (hub_usp_test checks the echo raw).
     bool offer_extension = false;
     bool send_boot = true;
     bool boot_send_resp = true;
-    std::string record_from_id;          // "" = endpoint_id
+    std::string record_from_id;  // "" = endpoint_id
     std::string controller_id = "self::cpe-hub";
     bool tls = false;
     std::string ca_path, cert_path, key_path;
-    std::string source_address;          // bind the client socket here (load generator)
+    std::string source_address;  // bind the client socket here (load generator)
     // Operate of these commands is answered as an asynchronous command (TR-369: OperateResp with req_obj_path
     // "Device.LocalAgent.Request.<n>."); the test sends the OperationComplete itself (send_notify).
     std::vector<std::string> async_commands;
@@ -50,13 +51,14 @@ struct ReceivedMsg {
     std::string msg_id;
     uint32_t err_code = 0;  // for Error messages
     std::string err_msg;
-    // Operate requests: the command, its key and input arguments. Add requests: the first object's parameters.
+    // Operate requests: the command, its key and input arguments. Add requests: the first object's
+    // parameters.
     std::string command, command_key;
     usp::StrMap args;
 };
 
 class FakeAgent {
-public:
+  public:
     using Model = std::map<std::string, usp::StrMap>;  // object path ("Device.DeviceInfo.") → params
 
     explicit FakeAgent(FakeAgentOptions options, Model model = default_model());
@@ -81,7 +83,8 @@ public:
     void send_notify(const usp::Notify& notify, const std::string& msg_id);
 
     // Waits until a received message satisfies `pred`; returns it.
-    std::optional<ReceivedMsg> wait_for(const std::function<bool(const ReceivedMsg&)>& pred, int timeout_ms = 10000);
+    std::optional<ReceivedMsg> wait_for(const std::function<bool(const ReceivedMsg&)>& pred,
+                                        int timeout_ms = 10000);
     std::vector<ReceivedMsg> received();
     size_t gets_answered() const { return gets_answered_; }
     // When set, the agent ignores requests (to test timeouts).
@@ -89,7 +92,7 @@ public:
 
     static Model default_model();
 
-private:
+  private:
     static int callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
     int on_callback(lws* wsi, lws_callback_reasons reason, void* in, size_t len);
     void connect();

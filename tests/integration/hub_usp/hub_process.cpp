@@ -56,7 +56,8 @@ HttpResult http(const std::string& method, const std::string& url, const std::st
 HubProcess::HubProcess(const std::string& binary, const TempDir& dir, const std::string& config_json) {
     static std::atomic<int> started{0};
     dir.write("hub.json", config_json);
-    proc_ = testkit::spawn({binary, "--config", dir.file("hub.json")}, dir.file("hub-" + std::to_string(++started) + ".log"),
+    proc_ = testkit::spawn({binary, "--config", dir.file("hub.json")},
+                           dir.file("hub-" + std::to_string(++started) + ".log"),
                            {std::string("HUB_SERVICE_TOKEN=") + kServiceToken});
     const std::string http = testkit::wait_for(proc_, "HTTP API on ", 10);
     if (!http.empty()) http_port_ = port_after("HTTP API on " + http, "HTTP API on ");
@@ -67,9 +68,13 @@ int HubProcess::usp_port() {
     return usp_port_;
 }
 
-int HubProcess::stop() { return testkit::stop(proc_, 10000); }
+int HubProcess::stop() {
+    return testkit::stop(proc_, 10000);
+}
 
-HubProcess::~HubProcess() { stop(); }
+HubProcess::~HubProcess() {
+    stop();
+}
 
 std::vector<std::string> HubProcess::log_lines() const {
     std::vector<std::string> lines;
@@ -88,19 +93,22 @@ size_t HubProcess::count_lines(const std::string& needle) const {
 SseReader::SseReader(int port, const std::string& path_and_query) {
     socket_ = testkit::connect_loopback(port, 10);
     if (!socket_) return;
-    std::string req = "GET " + path_and_query + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n" +
+    std::string req = "GET " + path_and_query +
+                      " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n" +
                       "Authorization: Bearer " + kServiceToken + "\r\n\r\n";
     (void)testkit::send_all(socket_.fd(), req);
 }
 
 bool SseReader::wait_for(const std::string& needle, int timeout_ms) {
-    return wait_until([&](const std::string& text) { return text.find(needle) != std::string::npos; }, timeout_ms);
+    return wait_until([&](const std::string& text) { return text.find(needle) != std::string::npos; },
+                      timeout_ms);
 }
 
 bool SseReader::wait_until(const std::function<bool(const std::string&)>& done, int timeout_ms) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     while (!done(buffer_)) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                          std::chrono::steady_clock::now());
         if (left.count() <= 0) return false;
         pollfd p{socket_.fd(), POLLIN, 0};
         if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
@@ -120,8 +128,10 @@ bool make_ca_and_server(const TempDir& dir, TestPki& pki, std::string& error) {
     dir.write("server.ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
     const std::string d = dir.path();
     std::string cmds =
-        "cd '" + d + "' && "
-        "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj '/CN=cpe-hub test CA' && "
+        "cd '" + d +
+        "' && "
+        "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj '/CN=cpe-hub "
+        "test CA' && "
         "openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=localhost' && "
         "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 "
         "-extfile server.ext";
@@ -139,10 +149,11 @@ bool make_client_cert(const TempDir& dir, const TestPki& pki, const std::string&
     const std::string d = dir.path();
     std::string ext = name + ".ext";
     dir.write(ext, san_uri.empty() ? "basicConstraints=CA:FALSE\n" : "subjectAltName=URI:" + san_uri + "\n");
-    std::string cmds = "cd '" + d + "' && openssl req -newkey rsa:2048 -nodes -keyout " + name + ".key -out " + name +
-                       ".csr -subj '/CN=" + cn + "' && openssl x509 -req -in " + name +
-                       ".csr -CA ca.crt -CAkey ca.key -CAcreateserial -out " + name + ".crt -days 2 -extfile " + ext +
-                       " && cat " + name + ".key " + name + ".crt > " + name + ".pem";
+    std::string cmds = "cd '" + d + "' && openssl req -newkey rsa:2048 -nodes -keyout " + name +
+                       ".key -out " + name + ".csr -subj '/CN=" + cn + "' && openssl x509 -req -in " + name +
+                       ".csr -CA ca.crt -CAkey ca.key -CAcreateserial -out " + name +
+                       ".crt -days 2 -extfile " + ext + " && cat " + name + ".key " + name + ".crt > " +
+                       name + ".pem";
     std::string out;
     if (run_command(cmds, &out) != 0) {
         error = "openssl failed: " + out;

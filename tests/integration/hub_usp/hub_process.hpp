@@ -3,11 +3,11 @@
 #pragma once
 
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
-#include <mutex>
-#include <optional>
 
 #include "kit/kit.hpp"
 
@@ -29,13 +29,13 @@ struct HttpResult {
     std::string body;
     std::string error;
 };
-HttpResult http(const std::string& method, const std::string& url, const std::string& body = "", long timeout_s = 20,
-                bool with_token = true);
+HttpResult http(const std::string& method, const std::string& url, const std::string& body = "",
+                long timeout_s = 20, bool with_token = true);
 
 class HubProcess {
-public:
-    // Starts `binary --config <dir>/hub.json` after writing `config_json` there; its output goes to a log file of
-    // its own in `dir`. Waits (bounded) for the line naming its HTTP port.
+  public:
+    // Starts `binary --config <dir>/hub.json` after writing `config_json` there; its output goes to a log
+    // file of its own in `dir`. Waits (bounded) for the line naming its HTTP port.
     HubProcess(const std::string& binary, const TempDir& dir, const std::string& config_json);
     ~HubProcess();
     HubProcess(const HubProcess&) = delete;
@@ -44,13 +44,15 @@ public:
     int http_port() const { return http_port_; }
     int usp_port();  // from its log line (0 while it has not written it)
     int pid() const { return proc_.pid; }
-    std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(http_port_) + path; }
+    std::string url(const std::string& path) const {
+        return "http://127.0.0.1:" + std::to_string(http_port_) + path;
+    }
     // SIGTERM and wait; returns the exit status (or -1).
     int stop();
     std::vector<std::string> log_lines() const;
     size_t count_lines(const std::string& needle) const;
 
-private:
+  private:
     testkit::Proc proc_;
     int http_port_ = 0;
     int usp_port_ = 0;
@@ -58,21 +60,22 @@ private:
 
 // Reads an SSE stream: connects, sends the GET, collects text until `needle` appears (bounded wait).
 class SseReader {
-public:
+  public:
     SseReader(int port, const std::string& path_and_query);
     bool wait_for(const std::string& needle, int timeout_ms = 10000);
     // Reads until `done(text so far)` is true (bounded wait); false on timeout or when the stream ends.
     bool wait_until(const std::function<bool(const std::string&)>& done, int timeout_ms = 10000);
     const std::string& text() const { return buffer_; }
 
-private:
+  private:
     testkit::Socket socket_;
     std::string buffer_;
 };
 
 // openssl CLI: a CA, a server certificate for 127.0.0.1 and client certificates with the given CN
 // (and optional SAN URI): <name>.crt, <name>.key and <name>.pem (key + certificate in one file, which is
-// what libwebsockets 4.1 with mbedTLS reads for a client certificate). Returns false with a message on failure.
+// what libwebsockets 4.1 with mbedTLS reads for a client certificate). Returns false with a message on
+// failure.
 struct TestPki {
     std::string ca_cert, ca_key, server_cert, server_key;
 };
@@ -81,6 +84,8 @@ bool make_client_cert(const TempDir& dir, const TestPki& pki, const std::string&
                       const std::string& san_uri, std::string& error);
 
 // A shell command line's status, its stdout and stderr in `output` (the kit's shell()).
-inline int run_command(const std::string& command, std::string* output = nullptr) { return shell(command, output); }
+inline int run_command(const std::string& command, std::string* output = nullptr) {
+    return shell(command, output);
+}
 
 }  // namespace cpe::hub::test

@@ -68,21 +68,23 @@ int free_port() {
 }
 
 // The head of the hub's answer to a WebSocket upgrade sent on a plain socket (a client that offers
-// bbf-usp-protocol: libwebsockets built with extensions, as Debian's is, refuses an extension it does not itself
-// implement in the answer, so this check does not go through the FakeAgent).
+// bbf-usp-protocol: libwebsockets built with extensions, as Debian's is, refuses an extension it does not
+// itself implement in the answer, so this check does not go through the FakeAgent).
 std::string raw_upgrade_answer(int port, const std::string& eid) {
     cpe::testkit::Socket s = cpe::testkit::connect_loopback(port, 5);
     std::string head;
-    const std::string req = "GET /usp?eid=" + eid + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+    const std::string req = "GET /usp?eid=" + eid +
+                            " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                             "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: v1.usp\r\n"
-                            "Sec-WebSocket-Extensions: bbf-usp-protocol; eid=\"" + eid + "\"\r\n\r\n";
+                            "Sec-WebSocket-Extensions: bbf-usp-protocol; eid=\"" +
+                            eid + "\"\r\n\r\n";
     if (s && cpe::testkit::send_all(s.fd(), req)) head = cpe::testkit::read_head(s.fd());
     return head.substr(0, head.find("\r\n\r\n"));
 }
 
 class HubUsp : public ::testing::Test {
-protected:
+  protected:
     void start(const std::string& config, bool usp = true) {
         hub = std::make_unique<HubProcess>(CPE_HUB_BIN, dir, config);
         ASSERT_TRUE(hub->started()) << "cpe-hub did not start; log:\n" << join(hub->log_lines());
@@ -113,12 +115,14 @@ TEST_F(HubUsp, BootRegistersIdentifiesAndGetReturnsHosts) {
     auto resp = agent.wait_for([](const ReceivedMsg& m) { return m.type == cpe::usp::MsgType::notify_resp; });
     ASSERT_TRUE(resp.has_value());
     EXPECT_EQ(resp->msg_id, "boot-1");
-    // A client that offers bbf-usp-protocol gets the hub's own endpoint id in the extension header (TR-369 WebSocket
-    // MTP); one that does not (the FakeAgent) gets none.
+    // A client that offers bbf-usp-protocol gets the hub's own endpoint id in the extension header (TR-369
+    // WebSocket MTP); one that does not (the FakeAgent) gets none.
     EXPECT_EQ(agent.server_extensions(), "");
     const std::string head = raw_upgrade_answer(hub->usp_port(), "os::0C8063-RAWPEEK");
     EXPECT_NE(head.find("HTTP/1.1 101"), std::string::npos) << head;
-    EXPECT_NE(head.find("Sec-WebSocket-Extensions: bbf-usp-protocol; eid=\"self::cpe-hub\""), std::string::npos) << head;
+    EXPECT_NE(head.find("Sec-WebSocket-Extensions: bbf-usp-protocol; eid=\"self::cpe-hub\""),
+              std::string::npos)
+        << head;
     // Registered and identified from Device.DeviceInfo.
     ASSERT_TRUE(eventually([&] { return endpoint_state(*hub, kEid, true, "FakeModel"); }));
     auto list = parse(http("GET", hub->url("/usp/endpoints")).body);
@@ -161,7 +165,8 @@ TEST_F(HubUsp, BootRegistersIdentifiesAndGetReturnsHosts) {
     EXPECT_NE(set.body.find("\"renamed\""), std::string::npos);
     auto after = http("GET", hub->url("/usp/" + encoded(kEid) + "/get?path=Device.Hosts.Host.1."));
     EXPECT_NE(after.body.find("renamed"), std::string::npos);
-    auto op = http("POST", hub->url("/usp/" + encoded(kEid) + "/operate"), R"j({"command": "Device.Reboot()"})j");
+    auto op =
+        http("POST", hub->url("/usp/" + encoded(kEid) + "/operate"), R"j({"command": "Device.Reboot()"})j");
     ASSERT_EQ(op.status, 200) << op.body;
     EXPECT_NE(op.body.find("Rebooting"), std::string::npos);
 }
@@ -188,7 +193,8 @@ TEST_F(HubUsp, ErrorsNameWhatWentWrong) {
         ASSERT_TRUE(agent.wait_connected()) << agent.error();
         ASSERT_TRUE(eventually([&] { return endpoint_state(*hub, kEid, true, "FakeModel"); }));
         // A USP Error from the agent: 502 with its code.
-        auto op = http("POST", hub->url("/usp/" + encoded(kEid) + "/operate"), R"j({"command": "Device.Nope()"})j");
+        auto op =
+            http("POST", hub->url("/usp/" + encoded(kEid) + "/operate"), R"j({"command": "Device.Nope()"})j");
         EXPECT_EQ(op.status, 502) << op.body;
         EXPECT_NE(op.body.find("\"usp_err_code\":7026"), std::string::npos) << op.body;
         // No answer: 504 naming the endpoint and msg id.
@@ -232,7 +238,8 @@ TEST_F(HubUsp, BadRecordsClose1003AndOtherAgentsAreServed) {
     EXPECT_EQ(r.status, 200) << r.body;
     EXPECT_NE(r.body.find("laptop"), std::string::npos);
     // One log line per bad connection, naming it (the pipe from the hub may lag: wait for the last one).
-    ASSERT_TRUE(eventually([&] { return hub->count_lines("os::0C8063-TEXT") >= 1; })) << join(hub->log_lines());
+    ASSERT_TRUE(eventually([&] { return hub->count_lines("os::0C8063-TEXT") >= 1; }))
+        << join(hub->log_lines());
     EXPECT_EQ(hub->count_lines("GARBAGE"), 1u) << join(hub->log_lines());
     EXPECT_EQ(hub->count_lines("os::0C8063-BIG"), 1u) << join(hub->log_lines());
 }
@@ -339,14 +346,15 @@ TEST_F(HubUsp, UspCanBeSwitchedOff) {
 }
 
 class HubUspTls : public HubUsp {
-protected:
+  protected:
     void SetUp() override {
         std::string err;
         ASSERT_TRUE(make_ca_and_server(dir, pki, err)) << err;
     }
     std::string tls_config(bool require) {
-        return base_config(R"(, "tls": {"cert": "server.crt", "key": "server.key", "ca": "ca.crt", "require_client_cert": )" +
-                           std::string(require ? "true" : "false") + "}");
+        return base_config(
+            R"(, "tls": {"cert": "server.crt", "key": "server.key", "ca": "ca.crt", "require_client_cert": )" +
+            std::string(require ? "true" : "false") + "}");
     }
     FakeAgentOptions tls_agent(const std::string& eid, const std::string& cert_name) {
         auto o = agent_options(eid);
@@ -383,9 +391,10 @@ TEST_F(HubUspTls, MutualTlsChecksTheEndpointIdAgainstTheCertificate) {
     EXPECT_FALSE(wrong.wait_connected());
     FakeAgent none(tls_agent("os::0C8063-NOCERT", ""));
     EXPECT_FALSE(none.wait_connected());
-    // The wrong certificate passes TLS (the CA signed it) and is refused by the hub for its name. No certificate:
-    // OpenSSL (Debian's libwebsockets) refuses it in the TLS 1.3 handshake, before the hub sees a request;
-    // libwebsockets on mbedTLS lets the handshake finish and the hub refuses it ("no client certificate").
+    // The wrong certificate passes TLS (the CA signed it) and is refused by the hub for its name. No
+    // certificate: OpenSSL (Debian's libwebsockets) refuses it in the TLS 1.3 handshake, before the hub sees
+    // a request; libwebsockets on mbedTLS lets the handshake finish and the hub refuses it ("no client
+    // certificate").
     ASSERT_TRUE(eventually([&] { return hub->count_lines("does not match its certificate") >= 1; }))
         << join(hub->log_lines());
     EXPECT_EQ(hub->count_lines("does not match its certificate"), 1u);
@@ -402,9 +411,9 @@ struct AgentProcess {
 #ifdef CPE_AGENT_BIN
         dir.write("agent.json", agent_json);
         const std::string board = std::string(CPE_SOURCE_DIR) + "/boards/tplink-xx230v";
-        proc = cpe::testkit::spawn({CPE_AGENT_BIN, "--board", board, "--root", board + "/fixtures/rootfs", "run", "--config",
-                               dir.file("agent.json")},
-                              dir.file("agent.log"));
+        proc = cpe::testkit::spawn({CPE_AGENT_BIN, "--board", board, "--root", board + "/fixtures/rootfs",
+                                    "run", "--config", dir.file("agent.json")},
+                                   dir.file("agent.log"));
 #else
         (void)dir;
         (void)agent_json;
@@ -429,11 +438,14 @@ TEST_F(HubUspTls, RealAgentOverMutualTls) {
     ASSERT_TRUE(make_client_cert(dir, pki, "agent", eid, "", err)) << err;
     start(tls_config(true));
     const std::string url = "wss://localhost:" + std::to_string(hub->usp_port()) + "/usp";
-    AgentProcess agent(dir, R"({"controller": {"url": ")" + url + R"(", "endpoint_id": "self::cpe-hub", "ca_file": ")" +
-                                pki.ca_cert + R"(", "cert_file": ")" + dir.file("agent.crt") + R"(", "key_file": ")" +
+    AgentProcess agent(dir, R"({"controller": {"url": ")" + url +
+                                R"(", "endpoint_id": "self::cpe-hub", "ca_file": ")" + pki.ca_cert +
+                                R"(", "cert_file": ")" + dir.file("agent.crt") + R"(", "key_file": ")" +
                                 dir.file("agent.key") + R"("}})");
     ASSERT_TRUE(eventually([&] { return endpoint_state(*hub, eid, true, "XX230v"); }, 20000))
-        << "hub log:\n" << join(hub->log_lines()) << "agent log:\n" << slurp(dir.file("agent.log"));
+        << "hub log:\n"
+        << join(hub->log_lines()) << "agent log:\n"
+        << slurp(dir.file("agent.log"));
     auto r = http("GET", hub->url("/usp/" + encoded(eid) + "/get?path=Device.DeviceInfo.SerialNumber"));
     EXPECT_EQ(r.status, 200);
     EXPECT_NE(r.body.find("22275A7000412"), std::string::npos) << r.body;
@@ -450,14 +462,15 @@ TEST_F(HubUspTls, HubSpeaksTls13AndTheMbedtlsCpeAgentConnectsOverMutualTls) {
     const std::string port = std::to_string(hub->usp_port());
 
     std::string s_client;
-    run_command("openssl s_client -connect 127.0.0.1:" + port + " -tls1_3 -CAfile " + pki.ca_cert + " -cert " +
-                    dir.file("agent.crt") + " -key " + dir.file("agent.key") + " </dev/null 2>&1",
+    run_command("openssl s_client -connect 127.0.0.1:" + port + " -tls1_3 -CAfile " + pki.ca_cert +
+                    " -cert " + dir.file("agent.crt") + " -key " + dir.file("agent.key") + " </dev/null 2>&1",
                 &s_client);
     EXPECT_NE(s_client.find("TLSv1.3"), std::string::npos) << s_client;
 
     const std::string binary = std::string(CPE_SOURCE_DIR) + "/build/armv7/agent/cpe-agent";
     if (access(binary.c_str(), X_OK) != 0)
-        GTEST_SKIP() << binary << " is not built (tools/test-all.sh builds every preset before the host tests)";
+        GTEST_SKIP() << binary
+                     << " is not built (tools/test-all.sh builds every preset before the host tests)";
     std::string qemu;
     if (run_command("command -v qemu-arm-static", &qemu) != 0 || qemu.empty())
         GTEST_SKIP() << "qemu-arm-static is not on PATH (package qemu-user-static)";
@@ -467,15 +480,22 @@ TEST_F(HubUspTls, HubSpeaksTls13AndTheMbedtlsCpeAgentConnectsOverMutualTls) {
                                 R"(", "cert_file": ")" + dir.file("agent.crt") + R"(", "key_file": ")" +
                                 dir.file("agent.key") + R"("}})");
     const std::string board = std::string(CPE_SOURCE_DIR) + "/boards/tplink-xx230v";
-    cpe::testkit::Proc agent = cpe::testkit::spawn({qemu, binary, "--board", board, "--root", board + "/fixtures/rootfs", "run",
-                                          "--config", dir.file("agent.json")},
-                                         dir.file("agent.log"));
+    cpe::testkit::Proc agent =
+        cpe::testkit::spawn({qemu, binary, "--board", board, "--root", board + "/fixtures/rootfs", "run",
+                             "--config", dir.file("agent.json")},
+                            dir.file("agent.log"));
     ASSERT_GT(agent.pid, 0);
-    const bool online = eventually([&] { return endpoint_state(*hub, eid, true, "XX230v"); }, 45000);  // qemu: slow
+    const bool online =
+        eventually([&] { return endpoint_state(*hub, eid, true, "XX230v"); }, 45000);  // qemu: slow
     std::string serial;
-    if (online) serial = http("GET", hub->url("/usp/" + encoded(eid) + "/get?path=Device.DeviceInfo.SerialNumber"), "", 40).body;
+    if (online)
+        serial =
+            http("GET", hub->url("/usp/" + encoded(eid) + "/get?path=Device.DeviceInfo.SerialNumber"), "", 40)
+                .body;
     cpe::testkit::stop(agent);
-    ASSERT_TRUE(online) << "hub log:\n" << join(hub->log_lines()) << "agent log:\n" << slurp(dir.file("agent.log"));
+    ASSERT_TRUE(online) << "hub log:\n"
+                        << join(hub->log_lines()) << "agent log:\n"
+                        << slurp(dir.file("agent.log"));
     EXPECT_NE(serial.find("22275A7000412"), std::string::npos) << serial;
 }
 
@@ -485,11 +505,14 @@ TEST_F(HubUspTls, RealAgentWithSomeoneElsesCertificateIsRefused) {
     ASSERT_TRUE(make_client_cert(dir, pki, "other", "os::1C61B4-SOMEONE-ELSE", "", err)) << err;
     start(tls_config(true));
     const std::string url = "wss://localhost:" + std::to_string(hub->usp_port()) + "/usp";
-    AgentProcess agent(dir, R"({"controller": {"url": ")" + url + R"(", "endpoint_id": "self::cpe-hub", "ca_file": ")" +
-                                pki.ca_cert + R"(", "cert_file": ")" + dir.file("other.crt") + R"(", "key_file": ")" +
+    AgentProcess agent(dir, R"({"controller": {"url": ")" + url +
+                                R"(", "endpoint_id": "self::cpe-hub", "ca_file": ")" + pki.ca_cert +
+                                R"(", "cert_file": ")" + dir.file("other.crt") + R"(", "key_file": ")" +
                                 dir.file("other.key") + R"("}})");
     ASSERT_TRUE(eventually([&] { return hub->count_lines("does not match its certificate") >= 1; }, 20000))
-        << "hub log:\n" << join(hub->log_lines()) << "agent log:\n" << slurp(dir.file("agent.log"));
+        << "hub log:\n"
+        << join(hub->log_lines()) << "agent log:\n"
+        << slurp(dir.file("agent.log"));
     EXPECT_FALSE(endpoint_state(*hub, "os::1C61B4-22275A7000412", true));
 }
 
@@ -517,8 +540,8 @@ TEST_F(HubUsp, CpectlAgainstTheRunningHub) {
     EXPECT_EQ(run_command(cli + " frobnicate", &out), 2);
     // Without the token the hub's access control answers 401 and cpectl passes the message on.
     out.clear();
-    EXPECT_EQ(run_command(std::string("CPE_HUB_TOKEN= ") + CPECTL_BIN + " --hub http://127.0.0.1:" +
-                              std::to_string(hub->http_port()) + " endpoints",
+    EXPECT_EQ(run_command(std::string("CPE_HUB_TOKEN= ") + CPECTL_BIN +
+                              " --hub http://127.0.0.1:" + std::to_string(hub->http_port()) + " endpoints",
                           &out),
               1);
     EXPECT_NE(out.find("401"), std::string::npos) << out;
@@ -531,7 +554,8 @@ TEST_F(HubUsp, RealAgentRegistersAndAnswers) {
 #else
     std::string help;
     run_command(std::string(CPE_AGENT_BIN) + " --help", &help);
-    if (help.find("run --config") == std::string::npos) GTEST_SKIP() << "this cpe-agent has no 'run --config'";
+    if (help.find("run --config") == std::string::npos)
+        GTEST_SKIP() << "this cpe-agent has no 'run --config'";
     const int usp_port = free_port();
     start(base_config("", usp_port));
     SseReader sse(hub->http_port(), "/sse?topics=devices");
@@ -539,22 +563,29 @@ TEST_F(HubUsp, RealAgentRegistersAndAnswers) {
     dir.write("agent.json", R"({"controller": {"url": "ws://127.0.0.1:)" + std::to_string(usp_port) +
                                 R"(/usp", "endpoint_id": "self::cpe-hub"}})");
     const std::string board = std::string(CPE_SOURCE_DIR) + "/boards/tplink-xx230v";
-    cpe::testkit::ScopedProc agent(cpe::testkit::spawn({CPE_AGENT_BIN, "--board", board, "--root", board + "/fixtures/rootfs", "run",
-                                              "--config", dir.file("agent.json")},
-                                             dir.file("agent.log")));
+    cpe::testkit::ScopedProc agent(
+        cpe::testkit::spawn({CPE_AGENT_BIN, "--board", board, "--root", board + "/fixtures/rootfs", "run",
+                             "--config", dir.file("agent.json")},
+                            dir.file("agent.log")));
     std::string eid;
-    ASSERT_TRUE(eventually([&] {
-        auto r = http("GET", hub->url("/usp/endpoints"));
-        auto doc = parse(r.body);
-        const cJSON* list = doc ? cJSON_GetObjectItemCaseSensitive(doc.get(), "endpoints") : nullptr;
-        for (const cJSON* e = list ? list->child : nullptr; e; e = e->next) {
-            if (cpe::json::opt_bool(e, "online") == true && cpe::json::opt_string(e, "model") == "XX230v") {
-                eid = cpe::json::opt_string(e, "endpoint_id").value_or("");
-                return true;
+    ASSERT_TRUE(eventually(
+        [&] {
+            auto r = http("GET", hub->url("/usp/endpoints"));
+            auto doc = parse(r.body);
+            const cJSON* list = doc ? cJSON_GetObjectItemCaseSensitive(doc.get(), "endpoints") : nullptr;
+            for (const cJSON* e = list ? list->child : nullptr; e; e = e->next) {
+                if (cpe::json::opt_bool(e, "online") == true &&
+                    cpe::json::opt_string(e, "model") == "XX230v") {
+                    eid = cpe::json::opt_string(e, "endpoint_id").value_or("");
+                    return true;
+                }
             }
-        }
-        return false;
-    }, 20000)) << "hub log:\n" << join(hub->log_lines()) << "agent log:\n" << slurp(dir.file("agent.log"));
+            return false;
+        },
+        20000))
+        << "hub log:\n"
+        << join(hub->log_lines()) << "agent log:\n"
+        << slurp(dir.file("agent.log"));
     auto r = http("GET", hub->url("/usp/" + encoded(eid) + "/get?path=Device.Hosts.Host."));
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_NE(r.body.find("DiskStation"), std::string::npos);  // boards/tplink-xx230v fixture's first host
@@ -565,17 +596,20 @@ TEST_F(HubUsp, RealAgentRegistersAndAnswers) {
     // Its Boot! reached the SSE stream, and the hub's subscriptions exist on the agent.
     EXPECT_TRUE(sse.wait_for("Boot!")) << sse.text();
     ASSERT_TRUE(eventually([&] {
-        auto subs = http("GET", hub->url("/usp/" + encoded(eid) + "/get?path=Device.LocalAgent.Subscription."));
+        auto subs =
+            http("GET", hub->url("/usp/" + encoded(eid) + "/get?path=Device.LocalAgent.Subscription."));
         return subs.body.find("cpe-hub-hosts-add") != std::string::npos &&
                subs.body.find("cpe-hub-optical") != std::string::npos;
-    })) << "hub log:\n" << join(hub->log_lines());
+    })) << "hub log:\n"
+        << join(hub->log_lines());
 
     // Hub restart: the agent reconnects on its own (same port), the registry has kept it.
     EXPECT_EQ(hub->stop(), 0);
     start(base_config("", usp_port));
     EXPECT_TRUE(endpoint_state(*hub, eid, false, "XX230v"));
     EXPECT_TRUE(eventually([&] { return endpoint_state(*hub, eid, true, "XX230v"); }, 60000))
-        << "agent log:\n" << slurp(dir.file("agent.log"));
+        << "agent log:\n"
+        << slurp(dir.file("agent.log"));
 #endif
 }
 

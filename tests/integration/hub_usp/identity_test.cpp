@@ -224,8 +224,9 @@ TEST_F(HubIdentity, TwoLiveAgentsClaimingOneSerialAreAConflict) {
 TEST_F(HubIdentity, ThrowAwayEndpointIdsLeaveNothingAndDoNotStallThePoller) {
     dir.write("devices.json", R"({"poller": {"interval_s": 1, "stale_after_s": 1, "jitter_ms": 200}})");
     setenv("HUB_DEVICES_CONFIG", dir.file("devices.json").c_str(), 1);
-    // The throw-away ids would come from many addresses; here they all come from 127.0.0.1, so the per-address
-    // connection limit (its own test: NetSecurity) is lifted to let every handshake reach the registry.
+    // The throw-away ids would come from many addresses; here they all come from 127.0.0.1, so the
+    // per-address connection limit (its own test: NetSecurity) is lifted to let every handshake reach the
+    // registry.
     start(config(R"(, "max_connections_per_address": 0)"));
     unsetenv("HUB_DEVICES_CONFIG");
     FakeAgent real(agent_options());

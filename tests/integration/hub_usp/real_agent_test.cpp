@@ -1,6 +1,6 @@
-// The real cpe-hub with real agents as child processes: the cross-built static agents (ARMv7, MIPS big-endian)
-// under qemu-user answering a Get through the hub, and host changes in a fixture rootfs reaching an SSE client
-// as ObjectCreation/ObjectDeletion notifications.
+// The real cpe-hub with real agents as child processes: the cross-built static agents (ARMv7, MIPS
+// big-endian) under qemu-user answering a Get through the hub, and host changes in a fixture rootfs reaching
+// an SSE client as ObjectCreation/ObjectDeletion notifications.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -95,7 +95,7 @@ std::vector<cpe::json::Ptr> notifications(const std::string& stream) {
 }
 
 class RealAgent : public ::testing::Test {
-protected:
+  protected:
     void start_hub() {
         hub = std::make_unique<HubProcess>(
             CPE_HUB_BIN, dir,
@@ -105,12 +105,14 @@ protected:
         ASSERT_GT(hub->usp_port(), 0);
     }
     std::string agent_config(int refresh_s) {
-        dir.write("agent.json", R"({"controller": {"url": "ws://127.0.0.1:)" + std::to_string(hub->usp_port()) +
+        dir.write("agent.json", R"({"controller": {"url": "ws://127.0.0.1:)" +
+                                    std::to_string(hub->usp_port()) +
                                     R"(/usp", "endpoint_id": "self::cpe-hub"}, "refresh_interval_s": )" +
                                     std::to_string(refresh_s) + "}");
         return dir.file("agent.json");
     }
-    // The endpoint id of the first agent that is online and identified (model known), waiting up to tries×100 ms.
+    // The endpoint id of the first agent that is online and identified (model known), waiting up to tries×100
+    // ms.
     std::string wait_registered(int tries) {
         std::string eid;
         eventually(
@@ -118,7 +120,8 @@ protected:
                 auto doc = parse(http("GET", hub->url("/usp/endpoints")).body);
                 const cJSON* list = doc ? cJSON_GetObjectItemCaseSensitive(doc.get(), "endpoints") : nullptr;
                 for (const cJSON* e = list ? list->child : nullptr; e; e = e->next) {
-                    if (cpe::json::opt_bool(e, "online") == true && !cpe::json::opt_string(e, "model").value_or("").empty()) {
+                    if (cpe::json::opt_bool(e, "online") == true &&
+                        !cpe::json::opt_string(e, "model").value_or("").empty()) {
                         eid = cpe::json::opt_string(e, "endpoint_id").value_or("");
                         return true;
                     }
@@ -128,27 +131,32 @@ protected:
             tries * 100);
         return eid;
     }
-    std::string logs() { return "hub log:\n" + join(hub->log_lines()) + "agent log:\n" + slurp(dir.file("agent.log")); }
+    std::string logs() {
+        return "hub log:\n" + join(hub->log_lines()) + "agent log:\n" + slurp(dir.file("agent.log"));
+    }
 
-    // The cross-built agent of `preset` under `qemu` on the XX230v fixture: registers, and its hosts through the
-    // hub equal the golden dump (and the host-built agent's own answer).
+    // The cross-built agent of `preset` under `qemu` on the XX230v fixture: registers, and its hosts through
+    // the hub equal the golden dump (and the host-built agent's own answer).
     void cross_agent_answers_get(const std::string& preset, const std::string& qemu_name) {
         const std::string binary = std::string(CPE_SOURCE_DIR) + "/build/" + preset + "/agent/cpe-agent";
         if (!fs::exists(binary))
-            GTEST_SKIP() << binary << " is not built: run `cmake --preset " << preset << " && cmake --build --preset "
-                         << preset << "` (tools/test-all.sh builds every preset before running the host tests)";
+            GTEST_SKIP() << binary << " is not built: run `cmake --preset " << preset
+                         << " && cmake --build --preset " << preset
+                         << "` (tools/test-all.sh builds every preset before running the host tests)";
         const std::string qemu = find_on_path(qemu_name);
         if (qemu.empty()) GTEST_SKIP() << qemu_name << " is not on PATH (package qemu-user-static)";
         std::string help;
         run_command(qemu + " " + binary + " --help", &help);
         ASSERT_NE(help.find("run --config"), std::string::npos)
-            << binary << " has no 'run --config' (an old build?): rebuild it with `cmake --build --preset " << preset
-            << "`\n" << help;
+            << binary << " has no 'run --config' (an old build?): rebuild it with `cmake --build --preset "
+            << preset << "`\n"
+            << help;
         start_hub();
         const std::string board = std::string(CPE_SOURCE_DIR) + "/boards/tplink-xx230v";
-        cpe::testkit::ScopedProc agent(cpe::testkit::spawn({qemu, binary, "--board", board, "--root", board + "/fixtures/rootfs", "--now", kNow, "run",
-                     "--config", agent_config(30)},
-                    dir.file("agent.log")));
+        cpe::testkit::ScopedProc agent(
+            cpe::testkit::spawn({qemu, binary, "--board", board, "--root", board + "/fixtures/rootfs",
+                                 "--now", kNow, "run", "--config", agent_config(30)},
+                                dir.file("agent.log")));
         const std::string eid = wait_registered(900);  // qemu-user is slow on a loaded machine: up to 90 s
         ASSERT_EQ(eid, "os::1C61B4-22275A7000412") << logs();
         auto r = http("GET", hub->url("/usp/" + encoded(eid) + "/get?path=Device.Hosts.Host."), "", 40);
@@ -171,9 +179,13 @@ protected:
     std::unique_ptr<HubProcess> hub;
 };
 
-TEST_F(RealAgent, Armv7AgentUnderQemuAnswersGetThroughTheHub) { cross_agent_answers_get("armv7", "qemu-arm-static"); }
+TEST_F(RealAgent, Armv7AgentUnderQemuAnswersGetThroughTheHub) {
+    cross_agent_answers_get("armv7", "qemu-arm-static");
+}
 
-TEST_F(RealAgent, MipsAgentUnderQemuAnswersGetThroughTheHub) { cross_agent_answers_get("mips", "qemu-mips-static"); }
+TEST_F(RealAgent, MipsAgentUnderQemuAnswersGetThroughTheHub) {
+    cross_agent_answers_get("mips", "qemu-mips-static");
+}
 
 void write_atomically(const fs::path& file, const std::string& text) {
     const fs::path tmp = file.string() + ".new";
@@ -189,15 +201,18 @@ TEST_F(RealAgent, HostJoiningAndLeavingTheFixtureReachesSse) {
     const fs::path root = fs::path(dir.path()) / "rootfs";
     fs::copy(board + "/fixtures/rootfs", root, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
     start_hub();
-    cpe::testkit::ScopedProc agent(cpe::testkit::spawn({CPE_AGENT_BIN, "--board", board, "--root", root.string(), "--now", kNow, "run", "--config",
-                 agent_config(1)},
-                dir.file("agent.log")));
+    cpe::testkit::ScopedProc agent(
+        cpe::testkit::spawn({CPE_AGENT_BIN, "--board", board, "--root", root.string(), "--now", kNow, "run",
+                             "--config", agent_config(1)},
+                            dir.file("agent.log")));
     const std::string eid = wait_registered(300);
     ASSERT_FALSE(eid.empty()) << logs();
-    // The hub's default subscriptions (ObjectCreation/ObjectDeletion on Device.Hosts.Host.) exist on the agent.
+    // The hub's default subscriptions (ObjectCreation/ObjectDeletion on Device.Hosts.Host.) exist on the
+    // agent.
     ASSERT_TRUE(eventually(
         [&] {
-            auto subs = http("GET", hub->url("/usp/" + encoded(eid) + "/get?path=Device.LocalAgent.Subscription."));
+            auto subs =
+                http("GET", hub->url("/usp/" + encoded(eid) + "/get?path=Device.LocalAgent.Subscription."));
             return subs.body.find("\"ObjectCreation\"") != std::string::npos &&
                    subs.body.find("\"ObjectDeletion\"") != std::string::npos;
         },
@@ -211,7 +226,8 @@ TEST_F(RealAgent, HostJoiningAndLeavingTheFixtureReachesSse) {
     const fs::path leases = root / "tmp/dhcp.leases", arp = root / "proc/net/arp";
     const std::string leases_before = slurp(leases.string()), arp_before = slurp(arp.string());
     write_atomically(leases, leases_before + "1795086400 " + mac + " 192.168.1.250 newcomer *\n");
-    write_atomically(arp, arp_before + "192.168.1.250    0x1         0x2         " + mac + "     *        br-lan\n");
+    write_atomically(
+        arp, arp_before + "192.168.1.250    0x1         0x2         " + mac + "     *        br-lan\n");
 
     const int wait_ms = 15000;  // many refresh intervals (1 s): a bound, not a timing assertion
     std::string created_path;

@@ -24,8 +24,10 @@ bool write_file(const std::string& path, const std::string& text, unsigned mode)
     bool ok = ::fchmod(fd, mode) == 0;
     for (size_t done = 0; ok && done < text.size();) {
         const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n <= 0) ok = false;
-        else done += static_cast<size_t>(n);
+        if (n <= 0)
+            ok = false;
+        else
+            done += static_cast<size_t>(n);
     }
     return ::close(fd) == 0 && ok;
 }

@@ -10,9 +10,10 @@ std::string slurp(const std::string& path);
 // Writes `text` to `path` (replacing it) with `mode`; false on failure.
 bool write_file(const std::string& path, const std::string& text, unsigned mode = 0600);
 
-// A fresh directory under the system's temporary directory ("<prefix>-XXXXXX"), removed with everything in it.
+// A fresh directory under the system's temporary directory ("<prefix>-XXXXXX"), removed with everything in
+// it.
 class TempDir {
-public:
+  public:
     explicit TempDir(const std::string& prefix = "cpe-test");
     ~TempDir();
     TempDir(const TempDir&) = delete;
@@ -21,7 +22,7 @@ public:
     std::string file(const std::string& name) const { return path_ + "/" + name; }
     void write(const std::string& name, const std::string& text) const { write_file(file(name), text); }
 
-private:
+  private:
     std::string path_;
 };
 

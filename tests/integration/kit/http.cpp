@@ -26,7 +26,8 @@ size_t on_header(char* p, size_t size, size_t n, void* user) {
     const size_t colon = line.find(':');
     if (colon != std::string::npos) {
         std::string name = line.substr(0, colon);
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
         std::string value = line.substr(colon + 1);
         value.erase(0, value.find_first_not_of(' '));
         while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.pop_back();

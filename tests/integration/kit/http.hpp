@@ -8,9 +8,9 @@
 namespace cpe::testkit {
 
 struct Http {
-    long status = 0;     // 0: no answer (error says why)
+    long status = 0;  // 0: no answer (error says why)
     std::string body;
-    std::string error;   // curl's text when there was no answer
+    std::string error;                           // curl's text when there was no answer
     std::map<std::string, std::string> headers;  // response headers, names in lower case
 };
 
@@ -23,8 +23,9 @@ struct HttpOptions {
 Http request(const std::string& method, const std::string& url, const std::vector<std::string>& headers = {},
              const std::string& body = "", const HttpOptions& options = {});
 // The same with a source address (the form several tests use).
-inline Http request(const std::string& method, const std::string& url, const std::vector<std::string>& headers,
-                    const std::string& body, const std::string& source_ip) {
+inline Http request(const std::string& method, const std::string& url,
+                    const std::vector<std::string>& headers, const std::string& body,
+                    const std::string& source_ip) {
     HttpOptions o;
     o.source_ip = source_ip;
     return request(method, url, headers, body, o);

@@ -1,4 +1,5 @@
-// The integration kit in one include: processes, files, bounded waits, sockets, HTTP, JSON (tests/integration/kit).
+// The integration kit in one include: processes, files, bounded waits, sockets, HTTP, JSON
+// (tests/integration/kit).
 #pragma once
 
 #include "kit/files.hpp"

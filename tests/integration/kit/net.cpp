@@ -19,7 +19,9 @@ sockaddr_in address(const char* addr, int port) {
     return sa;
 }
 
-Socket make_socket(int type) { return Socket(::socket(AF_INET, type | SOCK_CLOEXEC, 0)); }
+Socket make_socket(int type) {
+    return Socket(::socket(AF_INET, type | SOCK_CLOEXEC, 0));
+}
 
 }  // namespace
 

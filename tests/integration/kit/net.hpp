@@ -8,11 +8,12 @@ namespace cpe::testkit {
 // connect() to addr:port over TCP (IPv4 literal): 0 when it connected, else the errno.
 int connect_errno(const char* addr, int port);
 // A port nothing listens on right now (bound to 127.0.0.1 and released; SOCK_STREAM or SOCK_DGRAM). It can be
-// taken between this call and the caller's bind: callers that can, bind port 0 and read the port back instead.
+// taken between this call and the caller's bind: callers that can, bind port 0 and read the port back
+// instead.
 int free_port(int type);
 // A TCP socket descriptor, closed once (release() hands it over).
 class Socket {
-public:
+  public:
     Socket() = default;
     explicit Socket(int fd) : fd_(fd) {}
     ~Socket() { reset(); }
@@ -35,11 +36,12 @@ public:
     }
     void reset();
 
-private:
+  private:
     int fd_ = -1;
 };
 
-// A TCP connection to 127.0.0.1:port whose reads time out after `recv_timeout_s`; an empty Socket when refused.
+// A TCP connection to 127.0.0.1:port whose reads time out after `recv_timeout_s`; an empty Socket when
+// refused.
 Socket connect_loopback(int port, int recv_timeout_s = 10);
 // Sends all of `data`; false on a short write or an error (no SIGPIPE).
 bool send_all(int fd, const std::string& data);

@@ -27,8 +27,8 @@ int status_of(int st) {
 
 }  // namespace
 
-Proc spawn(const std::vector<std::string>& argv, const std::string& out, const std::vector<std::string>& env_extra,
-           const std::string& cwd) {
+Proc spawn(const std::vector<std::string>& argv, const std::string& out,
+           const std::vector<std::string>& env_extra, const std::string& cwd) {
     Proc p;
     p.out = out;
     if (argv.empty()) return p;
@@ -111,7 +111,8 @@ int capture(const std::vector<std::string>& argv, std::string& output, int timeo
     char buf[4096];
     for (;;) {
         const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
+                .count();
         if (left <= 0) break;
         pollfd pfd{fds[0], POLLIN, 0};
         const int r = poll(&pfd, 1, static_cast<int>(left));
@@ -124,7 +125,8 @@ int capture(const std::vector<std::string>& argv, std::string& output, int timeo
     }
     close(fds[0]);
     const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
+            .count();
     if (auto st = wait_exit(p, static_cast<int>(std::max<long long>(left, 0)))) return *st;
     return stop(p, 0);
 }

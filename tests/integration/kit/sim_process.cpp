@@ -4,7 +4,8 @@
 
 namespace cpe::testkit {
 
-std::unique_ptr<SimProcess> SimProcess::start(const std::vector<std::string>& argv, int timeout_s, std::string* why) {
+std::unique_ptr<SimProcess> SimProcess::start(const std::vector<std::string>& argv, int timeout_s,
+                                              std::string* why) {
     std::unique_ptr<SimProcess> sim(new SimProcess());
     sim->proc_ = spawn(argv, sim->dir_.file("sim.log"));
     std::istringstream ports(wait_for(sim->proc_, "READY ", timeout_s));

@@ -1,6 +1,6 @@
 // A simulator of tests/sim/ as a child process: it prints "READY <port> [<port>…]" once it listens
-// (tests/sim/simkit.py), its output goes to a file in a temporary directory of its own, and it is stopped when
-// the object goes.
+// (tests/sim/simkit.py), its output goes to a file in a temporary directory of its own, and it is stopped
+// when the object goes.
 #pragma once
 
 #include <memory>
@@ -13,8 +13,9 @@
 namespace cpe::testkit {
 
 class SimProcess {
-public:
-    // Null when it did not print its READY line within `timeout_s` (or ended first); `why` then holds its output.
+  public:
+    // Null when it did not print its READY line within `timeout_s` (or ended first); `why` then holds its
+    // output.
     static std::unique_ptr<SimProcess> start(const std::vector<std::string>& argv, int timeout_s = 60,
                                              std::string* why = nullptr);
     ~SimProcess() { stop(proc_); }
@@ -27,7 +28,7 @@ public:
     std::string url(size_t i = 0) const { return "http://" + host(i); }
     std::string log() const { return slurp(proc_.out); }
 
-private:
+  private:
     SimProcess() : dir_("cpe-sim") {}
     TempDir dir_;
     Proc proc_;

@@ -132,8 +132,8 @@ TEST(NetSecurity, SseRefusalIsAnHttpStatusAndHeadAnswersHeadersOnly) {
 }
 
 // Item 11 on the real hub: a 64 KiB value of a header lws knows (here Cookie) is answered 431 naming it, not
-// dropped: lws stores it only up to its token limit and skips the rest. (A head larger than lws's buffer made of
-// headers it does not know is still dropped: docs/security.md "Limits that remain" says why.)
+// dropped: lws stores it only up to its token limit and skips the rest. (A head larger than lws's buffer made
+// of headers it does not know is still dropped: docs/security.md "Limits that remain" says why.)
 TEST(NetSecurity, HubAnswers431ToA64KibHeader) {
     Hub hub;
     ASSERT_GT(hub.http_port, 0) << hub.log();
@@ -186,7 +186,8 @@ TEST(NetSecurity, AgentServerModeRefusesAnotherLoopbackAddress) {
     const std::string board = std::string(CPE_SOURCE_DIR) + "/boards/tplink-xx230v";
     std::ofstream(dir / "agent.json")
         << R"({"server": {"enabled": true, "bind": "127.0.0.1", "port": 0, "allowed_controllers": ["self::test"],
-                       "insecure_lan": true}})";  // plain ws: server mode needs the explicit flag (docs/security-identity.md)
+                       "insecure_lan": true}})";  // plain ws: server mode needs the explicit flag
+                                                  // (docs/security-identity.md)
     Proc agent = spawn({CPE_AGENT, "--board", board, "--root", board + "/fixtures/rootfs", "run", "--config",
                         (dir / "agent.json").string()},
                        (dir / "agent.log").string(), {}, dir.string());

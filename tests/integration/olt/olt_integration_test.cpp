@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "json/json.hpp"
-#include "olt_reader.hpp"
 #include "kit/process.hpp"
+#include "olt_reader.hpp"
 #include "snmpd_sim.hpp"
 
 using namespace cpe::bridge::olt;
@@ -51,8 +51,8 @@ bool has_missing(const OnuRow& r, Column c) {
 
 // Every row equals the simulator's own engineering values (its --dump), absent where it says null.
 void expect_matches_dump(const PonTable& t, int slot, int port, int count) {
-    auto dump = cpe::test::sim_dump({"--pon", std::to_string(slot) + "/" + std::to_string(port) + "/" +
-                                                  std::to_string(count)});
+    auto dump = cpe::test::sim_dump(
+        {"--pon", std::to_string(slot) + "/" + std::to_string(port) + "/" + std::to_string(count)});
     ASSERT_TRUE(dump.ok()) << dump.error().message;
     auto parsed = cpe::json::parse(*dump, "sim --dump");
     ASSERT_TRUE(parsed.ok()) << parsed.error().message;
@@ -81,7 +81,8 @@ void expect_matches_dump(const PonTable& t, int slot, int port, int count) {
         check("temperature_c", r->temperature_c);
         check("voltage_v", r->voltage_v);
         check("olt_rx_dbm", r->olt_rx_dbm);
-        check("distance_m", r->distance_m ? std::optional<double>(static_cast<double>(*r->distance_m)) : std::nullopt);
+        check("distance_m",
+              r->distance_m ? std::optional<double>(static_cast<double>(*r->distance_m)) : std::nullopt);
         const cJSON* reason = cJSON_GetObjectItem(e, "offline_reason");
         if (cJSON_IsNull(reason)) {
             EXPECT_FALSE(r->offline_reason.has_value());
@@ -218,7 +219,8 @@ TEST(OltSnmp, WrongV3PassphrasesAreRefusedEvenAfterAGoodRead) {
     auto bad_auth = read_pon(v3_target(*sim, wrong_auth, sim->priv_pass()), PonQuery{1, 1, 8});
     ASSERT_FALSE(bad_auth.ok());
     EXPECT_EQ(bad_auth.error().code, cpe::Errc::denied);
-    EXPECT_NE(bad_auth.error().message.find("authentication failed"), std::string::npos) << bad_auth.error().message;
+    EXPECT_NE(bad_auth.error().message.find("authentication failed"), std::string::npos)
+        << bad_auth.error().message;
     EXPECT_EQ(bad_auth.error().message.find(wrong_auth), std::string::npos);
 
     Target bad_priv = v3_target(*sim, sim->auth_pass(), "wrong-" + cpe::test::random_hex(6));
@@ -315,7 +317,8 @@ TEST(OltSnmp, ManyPonsAndOltsConcurrentlyOneDead) {
     auto a = start_sim({"--pon", "1/1/20", "--pon", "1/2/9", "--pon", "3/1/33"});
     auto b = start_sim({"--pon", "1/1/7"});
     ASSERT_TRUE(a && b);
-    std::vector<Target> targets{v2c_target(*a), v2c_target(*b), v2c_target(*b, std::chrono::milliseconds(200))};
+    std::vector<Target> targets{v2c_target(*a), v2c_target(*b),
+                                v2c_target(*b, std::chrono::milliseconds(200))};
     targets[2].port = 1;  // nothing listens there
     std::vector<ReadRequest> reqs{{0, {1, 1}}, {0, {1, 2}}, {0, {3, 1}},
                                   {1, {1, 1}}, {2, {1, 1}}, {0, {1, 200}}};
@@ -341,14 +344,16 @@ TEST(OltSnmp, ManyPonsAndOltsConcurrentlyOneDead) {
 TEST(OltSnmp, CliPrintsJsonTable) {
     auto sim = start_sim({"--pon", "1/5/6"});
     ASSERT_TRUE(sim);
-    const std::string v3 = sim->write_secret("v3.conf", "# test user\nuser = " + sim->v3_user() +
-                                                            "\nauth = SHA\nauth_passphrase = " + sim->auth_pass() +
-                                                            "\npriv = AES\npriv_passphrase = " + sim->priv_pass() + "\n");
+    const std::string v3 =
+        sim->write_secret("v3.conf", "# test user\nuser = " + sim->v3_user() +
+                                         "\nauth = SHA\nauth_passphrase = " + sim->auth_pass() +
+                                         "\npriv = AES\npriv_passphrase = " + sim->priv_pass() + "\n");
     std::string out;
-    EXPECT_EQ(cpe::testkit::capture({CPE_OLT_READ, "--host", "127.0.0.1", "--port", std::to_string(sim->port()),
-                                     "--v3-file", v3, "--slot", "1", "--port-no", "5", "--json"},
-                                    out),
-              0)
+    EXPECT_EQ(
+        cpe::testkit::capture({CPE_OLT_READ, "--host", "127.0.0.1", "--port", std::to_string(sim->port()),
+                               "--v3-file", v3, "--slot", "1", "--port-no", "5", "--json"},
+                              out),
+        0)
         << out;
     EXPECT_EQ(out.find(sim->auth_pass()), std::string::npos);
     auto parsed = cpe::json::parse(out, "cpe-olt-read output");

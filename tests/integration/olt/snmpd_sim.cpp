@@ -28,7 +28,8 @@ namespace {
 using testkit::slurp;
 
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
-    for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) s.replace(pos, from.size(), to);
+    for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size())
+        s.replace(pos, from.size(), to);
 }
 
 }  // namespace
@@ -88,9 +89,9 @@ Status SnmpdSim::launch(const SimOptions& options) {
     write_secret("snmpd.conf", conf);
     const std::string listen = "udp:127.0.0.1:" + std::to_string(port_);
 
-    proc_ = testkit::spawn({CPE_SNMPD, "-f", "-Lf", log_path, "-C", "-c", conf_path, "-p", pid_path, "-I", "-smux", listen},
-                           dir_ + "/snmpd.out",
-                           {"SNMP_PERSISTENT_DIR=" + persist, "SNMPCONFPATH=" + dir_, "MIBS=", "MIBDIRS="});
+    proc_ = testkit::spawn(
+        {CPE_SNMPD, "-f", "-Lf", log_path, "-C", "-c", conf_path, "-p", pid_path, "-I", "-smux", listen},
+        dir_ + "/snmpd.out", {"SNMP_PERSISTENT_DIR=" + persist, "SNMPCONFPATH=" + dir_, "MIBS=", "MIBDIRS="});
     if (proc_.pid <= 0) return make_error(Errc::io_error, "cannot start snmpd");
     // snmpd logs its version line once it listens; "Error opening specified endpoint" if the port is taken.
     bool ended = false;
@@ -107,7 +108,9 @@ Status SnmpdSim::launch(const SimOptions& options) {
     return make_error(Errc::timeout, "snmpd did not come up within 15 s");
 }
 
-void SnmpdSim::stop() { testkit::stop(proc_, 3000); }
+void SnmpdSim::stop() {
+    testkit::stop(proc_, 3000);
+}
 
 SnmpdSim::~SnmpdSim() {
     stop();
@@ -124,11 +127,12 @@ std::string SnmpdSim::write_secret(const std::string& name, const std::string& t
 }
 
 Result<std::string> sim_dump(const std::vector<std::string>& pon_args) {
-    std::vector<std::string> argv = {CPE_PYTHON3, std::string(CPE_SOURCE_DIR) + "/tests/sim/olt/raisecom_olt_sim.py",
-                                     "--dump"};
+    std::vector<std::string> argv = {
+        CPE_PYTHON3, std::string(CPE_SOURCE_DIR) + "/tests/sim/olt/raisecom_olt_sim.py", "--dump"};
     argv.insert(argv.end(), pon_args.begin(), pon_args.end());
     std::string out;
-    if (testkit::capture(argv, out, 120000, false) != 0) return make_error(Errc::io_error, "simulator --dump failed");
+    if (testkit::capture(argv, out, 120000, false) != 0)
+        return make_error(Errc::io_error, "simulator --dump failed");
     return out;
 }
 

@@ -19,7 +19,7 @@ struct SimOptions {
 };
 
 class SnmpdSim {
-public:
+  public:
     static Result<std::unique_ptr<SnmpdSim>> start(const SimOptions& options);
     ~SnmpdSim();
     SnmpdSim(const SnmpdSim&) = delete;
@@ -37,7 +37,7 @@ public:
     // Writes a file (mode 600) in the temp dir and returns its path.
     std::string write_secret(const std::string& name, const std::string& text) const;
 
-private:
+  private:
     SnmpdSim() = default;
     Status launch(const SimOptions& options);
 

@@ -1,15 +1,15 @@
-// The TP-Link client end to end against the python simulator (an independent implementation of the modem side,
-// tests/sim/tplink/tplink_sim.py), started as a process on free loopback ports.
+// The TP-Link client end to end against the python simulator (an independent implementation of the modem
+// side, tests/sim/tplink/tplink_sim.py), started as a process on free loopback ports.
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <sys/stat.h>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -25,7 +25,7 @@ namespace cpe::tplink {
 namespace {
 
 class Sim {
-public:
+  public:
     static std::unique_ptr<Sim> start(std::vector<std::string> extra) {
         std::vector<std::string> args = {TPLINK_PYTHON, TPLINK_SIM};
         if (std::find(extra.begin(), extra.end(), "--fixture") == extra.end()) {
@@ -60,7 +60,7 @@ public:
 
     std::vector<int> ports;
 
-private:
+  private:
     explicit Sim(std::unique_ptr<testkit::SimProcess> process) : process_(std::move(process)) {}
     std::unique_ptr<testkit::SimProcess> process_;
 };
@@ -127,10 +127,10 @@ void expect_full_snapshot(const Snapshot& s) {
     EXPECT_EQ(s.mesh[2].link_rate, 1201);
     for (const auto& n : s.mesh) EXPECT_EQ(n.clients.size(), 1u) << n.mac;
     EXPECT_EQ(s.mesh[0].clients[0].mac, "3c:06:30:2d:42:fb");
-    EXPECT_EQ(s.hosts[0].node_mac, s.mesh[0].mac);   // hosts grouped by node
+    EXPECT_EQ(s.hosts[0].node_mac, s.mesh[0].mac);  // hosts grouped by node
     EXPECT_EQ(s.hosts[1].node_mac, s.mesh[1].mac);
     EXPECT_EQ(s.hosts[3].node_mac, s.mesh[2].mac);
-    EXPECT_EQ(s.hosts[2].node_mac, "");              // wired: no Wi-Fi node
+    EXPECT_EQ(s.hosts[2].node_mac, "");  // wired: no Wi-Fi node
 }
 
 // ---------------------------------------------------------------- variants
@@ -150,7 +150,9 @@ void expect_session_closed(Sim& sim) {
     EXPECT_EQ(sim.stat("logins_refused_busy"), 0);
 }
 
-void PrintTo(const VariantCase& c, std::ostream* os) { *os << c.sim_variant << (c.auto_detect ? " auto" : " explicit"); }
+void PrintTo(const VariantCase& c, std::ostream* os) {
+    *os << c.sim_variant << (c.auto_detect ? " auto" : " explicit");
+}
 
 class TplinkVariants : public ::testing::TestWithParam<VariantCase> {};
 
@@ -185,21 +187,22 @@ TEST_P(TplinkVariants, LoginReadsLogout) {
     expect_session_closed(*sim);
 }
 
-INSTANTIATE_TEST_SUITE_P(Sim, TplinkVariants,
-                         ::testing::Values(VariantCase{"cbc-raw", false, false}, VariantCase{"cbc-oaep", false, false},
-                                           VariantCase{"gcm", false, false}, VariantCase{"gcm-oaep", false, false},
-                                           VariantCase{"cbc-raw", true, false}, VariantCase{"cbc-oaep", true, false},
-                                           VariantCase{"gcm", true, false}, VariantCase{"gcm-oaep", true, true},
-                                           VariantCase{"gcm", false, false, true},
-                                           VariantCase{"gcm-oaep", false, false, true}),
-                         [](const auto& param_info) {
-                             std::string n = std::string(param_info.param.sim_variant) +
-                                             (param_info.param.auto_detect ? "_auto" : "_explicit") +
-                                             (param_info.param.hide_js ? "_probing" : "") +
-                                             (param_info.param.gcm_joined ? "_joined_tag" : "");
-                             for (char& ch : n) if (ch == '-') ch = '_';
-                             return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Sim, TplinkVariants,
+    ::testing::Values(VariantCase{"cbc-raw", false, false}, VariantCase{"cbc-oaep", false, false},
+                      VariantCase{"gcm", false, false}, VariantCase{"gcm-oaep", false, false},
+                      VariantCase{"cbc-raw", true, false}, VariantCase{"cbc-oaep", true, false},
+                      VariantCase{"gcm", true, false}, VariantCase{"gcm-oaep", true, true},
+                      VariantCase{"gcm", false, false, true}, VariantCase{"gcm-oaep", false, false, true}),
+    [](const auto& param_info) {
+        std::string n = std::string(param_info.param.sim_variant) +
+                        (param_info.param.auto_detect ? "_auto" : "_explicit") +
+                        (param_info.param.hide_js ? "_probing" : "") +
+                        (param_info.param.gcm_joined ? "_joined_tag" : "");
+        for (char& ch : n)
+            if (ch == '-') ch = '_';
+        return n;
+    });
 
 TEST(TplinkSim, WrongSignIsDroppedAndReported) {
     auto sim = Sim::start({"--variant", "cbc-oaep"});
@@ -248,7 +251,8 @@ TEST(TplinkSim, LockoutIsRecognisedAndAtMostOneFailurePerWindow) {
     m.credentials.password = "wrong";
     int windows = 0;
     PollReport rep;
-    // Hammer the scheduler every 7 fake seconds for 30 minutes: only one attempt per back-off window reaches the modem.
+    // Hammer the scheduler every 7 fake seconds for 30 minutes: only one attempt per back-off window reaches
+    // the modem.
     for (int step = 0; step < 260 && !rep.lockout; ++step) {
         auto r = sched->poll(m, &rep);
         ASSERT_FALSE(r);
@@ -304,8 +308,10 @@ TEST(TplinkSim, ConcurrentPollsOfOneModemAreSerialised) {
     for (int i = 0; i < 6; ++i)
         threads.emplace_back([&, i] {
             auto r = sched->poll(modem_for(*sim, kCbcRaw, i % 2));
-            if (r) ++ok;
-            else ADD_FAILURE() << r.error().message;
+            if (r)
+                ++ok;
+            else
+                ADD_FAILURE() << r.error().message;
         });
     for (auto& t : threads) t.join();
     EXPECT_EQ(ok.load(), 6);
@@ -349,7 +355,9 @@ struct FaultCase {
     const char* words;
 };
 
-void PrintTo(const FaultCase& c, std::ostream* os) { *os << c.body; }
+void PrintTo(const FaultCase& c, std::ostream* os) {
+    *os << c.body;
+}
 
 class TplinkFaults : public ::testing::TestWithParam<FaultCase> {};
 
@@ -379,8 +387,8 @@ TEST_P(TplinkFaults, AreClearErrorsAndTheNextPollWorks) {
     EXPECT_EQ(sim->stat("open_sessions"), 0);
 }
 
-// Every read cycle ends with a logout the modem accepts: the simulator refuses a second admin session while one
-// is open, so five polls in a row only work if each one closed its session.
+// Every read cycle ends with a logout the modem accepts: the simulator refuses a second admin session while
+// one is open, so five polls in a row only work if each one closed its session.
 TEST(TplinkSim, SessionIsClosedAfterEveryReadCycle) {
     for (const char* variant : {"cbc-raw", "gcm", "gcm-oaep"}) {
         auto sim = Sim::start({"--variant", variant});
@@ -429,8 +437,8 @@ TEST(TplinkSim, NoMeshObjectsIsNoMesh) {
 
 // ---------------------------------------------------------------- login guard (issue 10 item 8)
 
-// The modem says nothing about attempts (the EX lockout answer is unconfirmed) and locks for good after 5: the
-// bridge stops with attempts to spare, whatever the clock does, until an operator clears the guard.
+// The modem says nothing about attempts (the EX lockout answer is unconfirmed) and locks for good after 5:
+// the bridge stops with attempts to spare, whatever the clock does, until an operator clears the guard.
 TEST(TplinkSim, SilentModemIsNeverLockedOut) {
     auto sim = Sim::start({"--lockout-answer", "none", "--max-failures", "5", "--forbid-seconds", "1e9"});
     ASSERT_TRUE(sim);
@@ -452,7 +460,9 @@ TEST(TplinkSim, SilentModemIsNeverLockedOut) {
     EXPECT_TRUE(rep.needs_operator);
     // The operator fixes the password and clears the guard with the CLI while this scheduler keeps running.
     std::string probe_out;
-    ASSERT_EQ(testkit::capture({TPLINK_PROBE, "--clear-guard", m.host, "--state-file", state}, probe_out, 120000, false), 0)
+    ASSERT_EQ(testkit::capture({TPLINK_PROBE, "--clear-guard", m.host, "--state-file", state}, probe_out,
+                               120000, false),
+              0)
         << probe_out;
     m.credentials.password = "password";
     auto snap = sched->poll(m, &rep);
@@ -463,7 +473,8 @@ TEST(TplinkSim, SilentModemIsNeverLockedOut) {
     std::remove(state.c_str());
 }
 
-// The modem's own count (currAuthTimes, MR shape) is honoured: failures by someone else bring the stop closer.
+// The modem's own count (currAuthTimes, MR shape) is honoured: failures by someone else bring the stop
+// closer.
 TEST(TplinkSim, ModemAttemptCountIsHonoured) {
     auto sim = Sim::start({"--max-failures", "5", "--forbid-seconds", "1e9"});
     ASSERT_TRUE(sim);
@@ -490,7 +501,11 @@ TEST(TplinkSim, EmptyStateFileDoesNotResetTheGuard) {
     auto sim = Sim::start({});
     ASSERT_TRUE(sim);
     std::string state = ::testing::TempDir() + "/tplink_empty_state.json";
-    { FILE* f = std::fopen(state.c_str(), "w"); ASSERT_NE(f, nullptr); std::fclose(f); }
+    {
+        FILE* f = std::fopen(state.c_str(), "w");
+        ASSERT_NE(f, nullptr);
+        std::fclose(f);
+    }
     FakeClock clock;
     auto sched = scheduler(clock, state);
     PollReport rep;
@@ -503,7 +518,8 @@ TEST(TplinkSim, EmptyStateFileDoesNotResetTheGuard) {
 INSTANTIATE_TEST_SUITE_P(
     Sim, TplinkFaults,
     ::testing::Values(FaultCase{R"({"kind":"garble","target":"act"})", Errc::parse_error, "encrypted answer"},
-                      FaultCase{R"({"kind":"truncate","target":"act"})", Errc::parse_error, "encrypted answer"},
+                      FaultCase{R"({"kind":"truncate","target":"act"})", Errc::parse_error,
+                                "encrypted answer"},
                       FaultCase{R"({"kind":"drop","target":"act"})", Errc::io_error, "connection dropped"},
                       FaultCase{R"({"kind":"slow","target":"act","delay":4})", Errc::timeout, "in time"},
                       FaultCase{R"({"kind":"garble","target":"login"})", Errc::parse_error, "login to"},
@@ -547,7 +563,8 @@ TEST(TplinkSim, ReadsMatchTheBoardFixtureTruth) {
         std::string kind = json::opt_string(h, "kind").value_or("");
         std::string where = json::opt_string(h, "where").value_or("");
         if (kind == "wifi") {
-            bool five = where.rfind("rai", 0) == 0 || (where.size() >= 2 && where.substr(where.size() - 2) == "5g");
+            bool five =
+                where.rfind("rai", 0) == 0 || (where.size() >= 2 && where.substr(where.size() - 2) == "5g");
             EXPECT_EQ(got.band.name, five ? "5G" : "2.4G") << where;
         } else {
             EXPECT_EQ(got.band.name, "wired") << kind;
@@ -574,7 +591,8 @@ TEST(TplinkSim, ReadsMatchTheBoardFixtureTruth) {
             EXPECT_EQ(got.mac, json::opt_string(n, "id").value_or(""));
             EXPECT_EQ(got.name, json::opt_string(n, "name").value_or(""));
             EXPECT_EQ(got.role, json::opt_string(n, "role") == "controller" ? "controller" : "satellite");
-            EXPECT_EQ(static_cast<int64_t>(got.clients.size()), json::opt_int(n, "stations").value_or(-1)) << got.name;
+            EXPECT_EQ(static_cast<int64_t>(got.clients.size()), json::opt_int(n, "stations").value_or(-1))
+                << got.name;
             size_t on_node = 0;
             for (const Host& h : snap->hosts) on_node += h.node_mac == got.mac;
             EXPECT_EQ(on_node, got.clients.size()) << got.name;
@@ -596,7 +614,9 @@ TEST(TplinkProbe, PrintsHostsAndOpticalLevelsAsJson) {
         chmod(secret.c_str(), 0600);
     }
     std::string out;  // stdout only: the probe's JSON (its log lines go to stderr)
-    EXPECT_EQ(testkit::capture({TPLINK_PROBE, "--host", sim->host(), "--secret-file", secret}, out, 120000, false), 0);
+    EXPECT_EQ(
+        testkit::capture({TPLINK_PROBE, "--host", sim->host(), "--secret-file", secret}, out, 120000, false),
+        0);
     auto doc = json::parse(out, "probe output");
     ASSERT_TRUE(doc) << out;
     const cJSON* hosts = cJSON_GetObjectItem(doc->get(), "hosts");

@@ -50,7 +50,8 @@ TEST(BrctlShowmacs, PortNumbersBecomeNames) {
 }
 
 TEST(BridgeFdb, GarbageIsNotedNeverKept) {
-    for (const std::string& text : {std::string("\n\n"), std::string("hello world\n"), std::string(100000, 'A')}) {
+    for (const std::string& text :
+         {std::string("\n\n"), std::string("hello world\n"), std::string(100000, 'A')}) {
         ParseNotes a, b;
         EXPECT_TRUE(parse_bridge_fdb(text, "br0", a).empty());
         EXPECT_TRUE(parse_brctl_showmacs(text, {{1, "eth0"}}, b).empty());

@@ -10,9 +10,10 @@ namespace {
 // BusyBox udhcpd.conf as its examples/udhcp/udhcpd.conf lays it out (keywords of networking/udhcp/files.c).
 TEST(UdhcpdConf, RangeLeaseAndSubnet) {
     ParseNotes notes;
-    auto pool = parse_udhcpd_conf("# comment\nstart\t\t192.168.1.2\nend 192.168.1.249   # last\ninterface br0\n"
-                                  "opt\tdns\t192.168.1.1\noption subnet 255.255.255.0\noption\tlease\t7200\n",
-                                  notes);
+    auto pool = parse_udhcpd_conf(
+        "# comment\nstart\t\t192.168.1.2\nend 192.168.1.249   # last\ninterface br0\n"
+        "opt\tdns\t192.168.1.1\noption subnet 255.255.255.0\noption\tlease\t7200\n",
+        notes);
     ASSERT_TRUE(pool);
     EXPECT_EQ(pool->min_address, "192.168.1.2");
     EXPECT_EQ(pool->max_address, "192.168.1.249");
@@ -35,10 +36,11 @@ TEST(UdhcpdConf, BadValuesAreNotedAndNoRangeIsNoPool) {
 // The file OpenWrt's /etc/init.d/dnsmasq writes: the first IPv4 dhcp-range, its tag prefixes skipped.
 TEST(DnsmasqConf, FirstIpv4Range) {
     ParseNotes notes;
-    auto pool = parse_dnsmasq_conf("domain=lan\ndhcp-range=set:guest,constructor:br-guest,::1000,::ffff,ra-names\n"
-                                   "dhcp-range=set:lan,192.168.1.100,192.168.1.249,255.255.255.0,12h\n"
-                                   "dhcp-range=set:iot,10.0.0.10,10.0.0.20,1h\n",
-                                   notes);
+    auto pool = parse_dnsmasq_conf(
+        "domain=lan\ndhcp-range=set:guest,constructor:br-guest,::1000,::ffff,ra-names\n"
+        "dhcp-range=set:lan,192.168.1.100,192.168.1.249,255.255.255.0,12h\n"
+        "dhcp-range=set:iot,10.0.0.10,10.0.0.20,1h\n",
+        notes);
     ASSERT_TRUE(pool);
     EXPECT_EQ(pool->min_address, "192.168.1.100");
     EXPECT_EQ(pool->max_address, "192.168.1.249");

@@ -77,10 +77,10 @@ TEST(IwStation, BadMacSkipsOnlyThatStation) {
 TEST(IwStation, GarbageValuesAreAbsentAndNoted) {
     const char* text =
         "Station 3c:06:30:2d:42:fb (on ra0)\n"
-        "\trx bytes:\t99999999999999999999999\n"   // overflows uint64
+        "\trx bytes:\t99999999999999999999999\n"  // overflows uint64
         "\tsignal:  \tstrong dBm\n"
         "\ttx bitrate:\t-5.0 MBit/s\n"
-        "\trx bitrate:\t9999999999.0 MBit/s\n"      // beyond uint32 kbps
+        "\trx bitrate:\t9999999999.0 MBit/s\n"  // beyond uint32 kbps
         "\tinactive time:\t12 ms\n";
     ParseNotes notes;
     auto stations = parse_iw_station_dump(text, "ra0", notes);

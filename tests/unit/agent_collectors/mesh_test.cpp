@@ -123,7 +123,8 @@ TEST(Mesh, BadRecordsAreSkippedAndBadFieldsAbsent) {
     EXPECT_FALSE(s.downlink_kbps.has_value());
     EXPECT_FALSE(s.rx_bytes.has_value());
     EXPECT_EQ(s.tx_bytes, 12u);
-    // no id, not an object, role, type, parent, radio id, band, channel, ssid, rcpi, downlink, rx_bytes, station mac
+    // no id, not an object, role, type, parent, radio id, band, channel, ssid, rcpi, downlink, rx_bytes,
+    // station mac
     EXPECT_EQ(notes.skipped, 13u);
     EXPECT_LE(notes.messages.size(), ParseNotes::kMaxKept);
     EXPECT_EQ(notes.messages[0], "devices[0].id: missing");

@@ -51,8 +51,8 @@ TEST(EconetPon, NegativeTemperatureAndCustomScales) {
 TEST(EconetPon, NoLightAndGarbage) {
     ParseNotes notes;
     OpticalReading r;
-    parse_econet_pon_info("RxPower: 0\nTxPower: 0xzz\nTemperature: 0x10000\nOnuState: running\n", EconetPonOptions{},
-                          r, notes);
+    parse_econet_pon_info("RxPower: 0\nTxPower: 0xzz\nTemperature: 0x10000\nOnuState: running\n",
+                          EconetPonOptions{}, r, notes);
     EXPECT_FALSE(r.rx_dbm.has_value());  // 0 µW: no dBm exists
     EXPECT_FALSE(r.tx_dbm.has_value());
     EXPECT_FALSE(r.temperature_c.has_value());
@@ -95,7 +95,8 @@ TEST(RealtekPon, TransceiverLines) {
     auto mv = parse_realtek_transceiver("Voltage: 3300 mV\n", RealtekQuantity::voltage, notes);
     ASSERT_TRUE(mv.has_value());
     EXPECT_NEAR(*mv, 3.3, 1e-9);
-    EXPECT_EQ(parse_realtek_transceiver("Bias Current: 12.5 mA\n", RealtekQuantity::bias_current, notes), 12.5);
+    EXPECT_EQ(parse_realtek_transceiver("Bias Current: 12.5 mA\n", RealtekQuantity::bias_current, notes),
+              12.5);
     EXPECT_EQ(parse_realtek_transceiver("bias current:12\n", RealtekQuantity::bias_current, notes), 12.0);
     EXPECT_EQ(notes.skipped, 0u);
 }
@@ -103,13 +104,16 @@ TEST(RealtekPon, TransceiverLines) {
 TEST(RealtekPon, NoLightSetsTheFlagNotAValue) {
     ParseNotes notes;
     bool no_light = false;
-    EXPECT_FALSE(parse_realtek_transceiver("Rx Power: -inf dBm\n", RealtekQuantity::rx_power, notes, &no_light));
+    EXPECT_FALSE(
+        parse_realtek_transceiver("Rx Power: -inf dBm\n", RealtekQuantity::rx_power, notes, &no_light));
     EXPECT_TRUE(no_light);
     no_light = false;
-    EXPECT_FALSE(parse_realtek_transceiver("Rx Power: -70.0 dBm\n", RealtekQuantity::rx_power, notes, &no_light));
+    EXPECT_FALSE(
+        parse_realtek_transceiver("Rx Power: -70.0 dBm\n", RealtekQuantity::rx_power, notes, &no_light));
     EXPECT_TRUE(no_light);
     no_light = false;
-    EXPECT_TRUE(parse_realtek_transceiver("Rx Power: -27.9 dBm\n", RealtekQuantity::rx_power, notes, &no_light));
+    EXPECT_TRUE(
+        parse_realtek_transceiver("Rx Power: -27.9 dBm\n", RealtekQuantity::rx_power, notes, &no_light));
     EXPECT_FALSE(no_light);
     EXPECT_EQ(notes.skipped, 0u);
 }
@@ -120,8 +124,8 @@ TEST(RealtekPon, GarbageIsAbsentAndNoted) {
     EXPECT_FALSE(parse_realtek_transceiver("Tx Power: n/a\n", RealtekQuantity::tx_power, notes));
     EXPECT_FALSE(parse_realtek_transceiver("Temperature: 45 F\n", RealtekQuantity::temperature, notes));
     EXPECT_FALSE(parse_realtek_transceiver("Voltage: 1e308 V\n", RealtekQuantity::voltage, notes));
-    EXPECT_FALSE(parse_realtek_transceiver("Bias Current: 99999999999999999999 mA\n", RealtekQuantity::bias_current,
-                                           notes));
+    EXPECT_FALSE(parse_realtek_transceiver("Bias Current: 99999999999999999999 mA\n",
+                                           RealtekQuantity::bias_current, notes));
     EXPECT_EQ(notes.skipped, 5u);
 }
 
@@ -129,7 +133,9 @@ TEST(RealtekPon, OnuState) {
     ParseNotes notes;
     EXPECT_EQ(parse_realtek_onu_state("ONU state: Operation State(O5)\n", notes), "O5");
     EXPECT_EQ(parse_realtek_onu_state("ONU state: Operation State:Associated(O5.1)\n", notes), "O5");
-    EXPECT_EQ(parse_realtek_onu_state("RTK.0> gpon get onu-state\nONU state: Initial State(O1)\nRTK.0> ", notes), "O1");
+    EXPECT_EQ(
+        parse_realtek_onu_state("RTK.0> gpon get onu-state\nONU state: Initial State(O1)\nRTK.0> ", notes),
+        "O1");
     EXPECT_EQ(parse_realtek_onu_state("O7\n", notes), "O7");
     EXPECT_EQ(notes.skipped, 0u);
     EXPECT_EQ(parse_realtek_onu_state("ONU state: unknown\n", notes), "");

@@ -4,8 +4,8 @@
 #include <string>
 
 #include "collectors/arp.hpp"
-#include "collectors/ip_addr.hpp"
 #include "collectors/identity.hpp"
+#include "collectors/ip_addr.hpp"
 #include "collectors/leases_dnsmasq.hpp"
 #include "collectors/leases_udhcpd.hpp"
 #include "collectors/sysfs_net.hpp"
@@ -29,9 +29,9 @@ TEST(ParseUptime, Good) {
 }
 
 TEST(ParseUptime, BadInputIsAnError) {
-    for (const std::string& text : {std::string(""), std::string("\n"), std::string("abc 1.0"), std::string("-5.0 1"),
-                                    std::string("1.2.3 4"), std::string("12."), kOverlong,
-                                    std::string("99999999999999999999999 1")}) {
+    for (const std::string& text :
+         {std::string(""), std::string("\n"), std::string("abc 1.0"), std::string("-5.0 1"),
+          std::string("1.2.3 4"), std::string("12."), kOverlong, std::string("99999999999999999999999 1")}) {
         auto v = parse_uptime(text);
         ASSERT_FALSE(v.ok()) << text.substr(0, 40);
         EXPECT_EQ(v.error().code, Errc::parse_error);
@@ -81,7 +81,8 @@ TEST(ParseMeminfo, EmptyInput) {
 
 TEST(ParseProcStat, ModernKernel) {
     // user nice system idle iowait irq softirq steal guest guest_nice
-    auto t = parse_proc_stat("cpu  100 20 30 800 50 5 5 0 40 0\ncpu0 50 10 15 400 25 2 3 0 20 0\nintr 1 2 3\n");
+    auto t =
+        parse_proc_stat("cpu  100 20 30 800 50 5 5 0 40 0\ncpu0 50 10 15 400 25 2 3 0 20 0\nintr 1 2 3\n");
     ASSERT_TRUE(t.ok()) << t.error().message;
     EXPECT_EQ(t->total, 1010u);  // guest is inside user already
     EXPECT_EQ(t->busy, 160u);    // total − idle − iowait
@@ -96,8 +97,9 @@ TEST(ParseProcStat, OldKernelWithFourCounters) {
 
 TEST(ParseProcStat, BadInputIsAnError) {
     for (const std::string& text :
-         {std::string(""), std::string("cpu0 1 2 3 4\n"), std::string("cpu 1 2 3\n"), std::string("cpu 1 2 x 4 5\n"),
-          std::string("cpu  184467440737095516150 1 1 1\n"), std::string("cpu") , kOverlong}) {
+         {std::string(""), std::string("cpu0 1 2 3 4\n"), std::string("cpu 1 2 3\n"),
+          std::string("cpu 1 2 x 4 5\n"), std::string("cpu  184467440737095516150 1 1 1\n"),
+          std::string("cpu"), kOverlong}) {
         auto t = parse_proc_stat(text);
         ASSERT_FALSE(t.ok()) << text.substr(0, 40);
         EXPECT_EQ(t.error().code, Errc::parse_error);
@@ -122,7 +124,8 @@ TEST(ParseLoadavg, GoodAndBad) {
     auto v = parse_loadavg("0.20 0.18 0.12 1/80 11206\n");
     ASSERT_TRUE(v.ok()) << v.error().message;
     EXPECT_DOUBLE_EQ(*v, 0.20);
-    for (const std::string& text : {std::string(""), std::string("x 0 0"), std::string("-1.0 0 0"), kOverlong}) {
+    for (const std::string& text :
+         {std::string(""), std::string("x 0 0"), std::string("-1.0 0 0"), kOverlong}) {
         auto bad = parse_loadavg(text);
         ASSERT_FALSE(bad.ok()) << text.substr(0, 40);
         EXPECT_EQ(bad.error().code, Errc::parse_error);
@@ -252,9 +255,10 @@ TEST(ParseUdhcpdLeases, SkipsZeroMacAndZeroAddress) {
     const uint8_t zero[6] = {0, 0, 0, 0, 0, 0};
     const uint8_t mac[6] = {2, 0, 0, 0, 0, 1};
     ParseNotes notes;
-    auto leases = parse_udhcpd_leases(udhcpd_header(1700000000) + udhcpd_record(60, 0x0A000002, zero, "") +
-                                          udhcpd_record(60, 0, mac, "") + udhcpd_record(60, 0x0A000003, mac, ""),
-                                      notes);
+    auto leases =
+        parse_udhcpd_leases(udhcpd_header(1700000000) + udhcpd_record(60, 0x0A000002, zero, "") +
+                                udhcpd_record(60, 0, mac, "") + udhcpd_record(60, 0x0A000003, mac, ""),
+                            notes);
     ASSERT_EQ(leases.size(), 1u);
     EXPECT_EQ(leases[0].ip, "10.0.0.3");
     EXPECT_EQ(notes.skipped, 2u);
@@ -274,7 +278,8 @@ TEST(ParseUdhcpdLeases, EmptyShortAndGarbage) {
     EXPECT_TRUE(parse_udhcpd_leases(udhcpd_header(1700000000), header_only).empty());
     EXPECT_EQ(header_only.skipped, 0u);
 
-    // Text (or a pre-1.15 file starting with a MAC) gives an implausible written-at time: noted, nothing read.
+    // Text (or a pre-1.15 file starting with a MAC) gives an implausible written-at time: noted, nothing
+    // read.
     ParseNotes garbage;
     EXPECT_TRUE(parse_udhcpd_leases(kOverlong, garbage).empty());
     ASSERT_EQ(garbage.skipped, 1u);
@@ -288,11 +293,12 @@ const char* kArpHeader = "IP address       HW type     Flags       HW address   
 TEST(ParseProcNetArp, Good) {
     ParseNotes notes;
     size_t unresolved = 99;
-    auto n = parse_proc_net_arp(std::string(kArpHeader) +
-                                    "192.168.1.100    0x1         0x2         aa:bb:cc:dd:ee:01     *        br0\n"
-                                    "192.168.1.101    0x1         0x0         00:00:00:00:00:00     *        br0\n"
-                                    "10.0.0.1         0x1         0x6         00:11:22:33:44:55     *        pon0\n",
-                                notes, &unresolved);
+    auto n = parse_proc_net_arp(
+        std::string(kArpHeader) +
+            "192.168.1.100    0x1         0x2         aa:bb:cc:dd:ee:01     *        br0\n"
+            "192.168.1.101    0x1         0x0         00:00:00:00:00:00     *        br0\n"
+            "10.0.0.1         0x1         0x6         00:11:22:33:44:55     *        pon0\n",
+        notes, &unresolved);
     ASSERT_EQ(n.size(), 2u);
     EXPECT_EQ(n[0].ip, "192.168.1.100");
     EXPECT_EQ(n[0].mac.str(), "aa:bb:cc:dd:ee:01");
@@ -306,14 +312,15 @@ TEST(ParseProcNetArp, Good) {
 TEST(ParseProcNetArp, KeepsGoodLinesAndNotesBadOnes) {
     ParseNotes notes;
     size_t unresolved = 0;
-    auto n = parse_proc_net_arp(std::string(kArpHeader) + "garbage\n" + kOverlong +
-                                    "\n"
-                                    "192.168.1.300    0x1         0x2         aa:bb:cc:dd:ee:01     *        br0\n"
-                                    "192.168.1.102    0x1         zz          aa:bb:cc:dd:ee:02     *        br0\n"
-                                    "192.168.1.103    0x1         0x2         aa:bb:cc:dd:ee        *        br0\n"
-                                    "192.168.1.104    0x1         0x2         aa:bb:cc:dd:ee:04     *        br0\n"
-                                    "192.168.1.105    0x1         0x2         aa:bb:cc",
-                                notes, &unresolved);
+    auto n =
+        parse_proc_net_arp(std::string(kArpHeader) + "garbage\n" + kOverlong +
+                               "\n"
+                               "192.168.1.300    0x1         0x2         aa:bb:cc:dd:ee:01     *        br0\n"
+                               "192.168.1.102    0x1         zz          aa:bb:cc:dd:ee:02     *        br0\n"
+                               "192.168.1.103    0x1         0x2         aa:bb:cc:dd:ee        *        br0\n"
+                               "192.168.1.104    0x1         0x2         aa:bb:cc:dd:ee:04     *        br0\n"
+                               "192.168.1.105    0x1         0x2         aa:bb:cc",
+                           notes, &unresolved);
     ASSERT_EQ(n.size(), 1u);
     EXPECT_EQ(n[0].ip, "192.168.1.104");
     EXPECT_EQ(notes.skipped, 6u);
@@ -415,7 +422,9 @@ TEST(ParseSysfsInterface, NothingReadable) {
 TEST(IdentityFirstLine, TrimsAndStopsAtTheFirstLine) {
     EXPECT_EQ(identity_first_line("  TPLGC4160688 \nsecond\n"), "TPLGC4160688");
     EXPECT_EQ(identity_first_line(""), "");
-    EXPECT_EQ(identity_first_line("a\x01" "b\r\n"), "a?b");
+    EXPECT_EQ(identity_first_line("a\x01"
+                                  "b\r\n"),
+              "a?b");
     EXPECT_EQ(identity_first_line(kOverlong).size(), 256u);
 }
 
@@ -452,14 +461,14 @@ TEST(ParseIdentitySpec, GoodAndBad) {
     }
 }
 
-
 // ---- ip_addr -------------------------------------------------------------------------------------------
 
 TEST(ParseIpAddrOneline, AddressesPeersAndScopes) {
     ParseNotes notes;
     auto a = parse_ip_addr_oneline(
         "1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n"
-        "7: br0    inet 192.168.1.1/24 brd 192.168.1.255 scope global br0\\       valid_lft forever preferred_lft forever\n"
+        "7: br0    inet 192.168.1.1/24 brd 192.168.1.255 scope global br0\\       valid_lft forever "
+        "preferred_lft forever\n"
         "7: br0    inet 192.168.1.2/24 scope global secondary br0:1\n"
         "9: eth0.6@eth0    inet 100.71.18.204/22 brd 100.71.19.255 scope global dynamic eth0.6\n"
         "14: ppp0    inet 192.168.89.137 peer 192.168.89.1/32 scope global ppp0\n"

@@ -23,7 +23,9 @@ namespace fs = std::filesystem;
 
 constexpr const char* kWhere = "profile.sources[3]";
 
-json::Ptr spec(const char* text) { return std::move(json::parse(text, "test spec").value()); }
+json::Ptr spec(const char* text) {
+    return std::move(json::parse(text, "test spec").value());
+}
 
 std::unique_ptr<Collector> make(CollectorFactory factory, const char* text) {
     auto collector = factory(spec(text).get(), kWhere);
@@ -41,7 +43,7 @@ std::string spec_error(CollectorFactory factory, const char* text) {
 
 // A throw-away rootfs for make_fixture_reader.
 class TempRoot {
-public:
+  public:
     TempRoot() {
         std::string pattern = (fs::temp_directory_path() / "agent_radio_XXXXXX").string();
         if (!mkdtemp(pattern.data())) std::abort();
@@ -58,13 +60,13 @@ public:
     }
     std::string path() const { return root_.string(); }
 
-private:
+  private:
     fs::path root_;
 };
 
 // For failures the fixture reader cannot produce on demand (a command failing for one argument only).
 class FakeReader final : public SourceReader {
-public:
+  public:
     std::map<std::string, std::string> files;
     std::map<std::string, Result<std::string>> commands;  // by captured_name(argv)
     std::vector<std::string> ran;
@@ -90,7 +92,8 @@ public:
 struct LogCapture {
     std::vector<std::string> lines;
     LogCapture() {
-        log::set_sink([](log::Level, const char* line, void* user) { static_cast<LogCapture*>(user)->lines.push_back(line); },
+        log::set_sink([](log::Level, const char* line,
+                         void* user) { static_cast<LogCapture*>(user)->lines.push_back(line); },
                       this);
     }
     ~LogCapture() { log::set_sink(nullptr, nullptr); }
@@ -119,13 +122,15 @@ TEST(RadioSpecs, ErrorsNameTheOffendingKey) {
     EXPECT_NE(spec_error(make_realtek_wlan_collector, R"({"interface":"wlan0","file":7})")
                   .find("profile.sources[3].file: must be a string"),
               std::string::npos);
-    EXPECT_NE(spec_error(make_mesh_collector, R"({"file":""})").find("profile.sources[3].file: must not be empty"),
-              std::string::npos);
+    EXPECT_NE(
+        spec_error(make_mesh_collector, R"({"file":""})").find("profile.sources[3].file: must not be empty"),
+        std::string::npos);
     EXPECT_NE(spec_error(make_econet_pon_collector, R"({"los_active_value":0.5})")
                   .find("profile.sources[3].los_active_value"),
               std::string::npos);
-    EXPECT_NE(spec_error(make_econet_pon_collector, R"({"bias_lsb_ma":-1})").find("profile.sources[3].bias_lsb_ma"),
-              std::string::npos);
+    EXPECT_NE(
+        spec_error(make_econet_pon_collector, R"({"bias_lsb_ma":-1})").find("profile.sources[3].bias_lsb_ma"),
+        std::string::npos);
     EXPECT_NE(spec_error(make_realtek_pon_collector, R"({"state_command":"diag"})")
                   .find("profile.sources[3].state_command"),
               std::string::npos);
@@ -171,8 +176,9 @@ TEST(IwStationCollector, MissingCaptureIsAnErrorAndLeavesDataUntouched) {
 
 TEST(IwStationCollector, RunsARealProcessThroughTheLiveReader) {
     // The command option lets the profile name any argv; printf stands in for iw and prints a dump.
-    auto collector = make(make_iw_station_collector,
-                          R"j({"interface":"ra0","command":["printf","%s\n%s\n","Station 02:11:22:33:44:55 (on ra0)",
+    auto collector =
+        make(make_iw_station_collector,
+             R"j({"interface":"ra0","command":["printf","%s\n%s\n","Station 02:11:22:33:44:55 (on ra0)",
                               "\ttx bitrate:\t390.0 MBit/s VHT-MCS 9 VHT-NSS 1"]})j");
     auto reader = make_live_reader();
     BoardData data;
@@ -186,7 +192,8 @@ TEST(IwStationCollector, RunsARealProcessThroughTheLiveReader) {
 
 TEST(WlBroadcomCollector, QueriesEachStationByItsPrintedMac) {
     TempRoot root;
-    root.write("captured/wl_-i_wl0_assoclist.out", "assoclist 3C:06:30:2D:42:FB\nassoclist A4:5E:60:11:22:33\n");
+    root.write("captured/wl_-i_wl0_assoclist.out",
+               "assoclist 3C:06:30:2D:42:FB\nassoclist A4:5E:60:11:22:33\n");
     root.write("captured/wl_-i_wl0_sta_info_3C:06:30:2D:42:FB.out",
                " STA 3C:06:30:2D:42:FB:\n\t idle 3 seconds\n\t smoothed rssi: -48\n");
     root.write("captured/wl_-i_wl0_sta_info_A4:5E:60:11:22:33.out",
@@ -220,7 +227,8 @@ TEST(WlBroadcomCollector, AFailingStaInfoKeepsTheAssociatedStation) {
 
 TEST(WlBroadcomCollector, FailingAssoclistIsAnError) {
     FakeReader reader;
-    reader.commands.emplace("wl_-i_wl1_assoclist.out", make_error(Errc::io_error, "wl: exited with status 1"));
+    reader.commands.emplace("wl_-i_wl1_assoclist.out",
+                            make_error(Errc::io_error, "wl: exited with status 1"));
     auto collector = make(make_wl_broadcom_collector, R"({"interface":"wl1"})");
     BoardData data;
     auto status = collector->collect(reader, data);
@@ -231,7 +239,8 @@ TEST(WlBroadcomCollector, FailingAssoclistIsAnError) {
 TEST(RealtekWlanCollector, DefaultFileIsProcOfTheInterface) {
     TempRoot root;
     root.write("proc/wlan1/sta_info",
-               "-- STA info table -- (active: 1)\n 1: stat_info...\n    hwaddr: 3c06302d42fb\n    rssi: 70 (70 68)\n");
+               "-- STA info table -- (active: 1)\n 1: stat_info...\n    hwaddr: 3c06302d42fb\n    rssi: 70 "
+               "(70 68)\n");
     auto reader = make_fixture_reader(root.path());
     auto collector = make(make_realtek_wlan_collector, R"({"interface":"wlan1"})");
     BoardData data;
@@ -251,7 +260,8 @@ TEST(MeshCollector, ReadsTheFileAndRejectsBrokenJson) {
     ASSERT_EQ(data.mesh.size(), 1u);
     EXPECT_EQ(data.mesh[0].role, "controller");
     BoardData untouched;
-    auto status = make(make_mesh_collector, R"({"file":"/var/mesh-broken.json"})")->collect(*reader, untouched);
+    auto status =
+        make(make_mesh_collector, R"({"file":"/var/mesh-broken.json"})")->collect(*reader, untouched);
     ASSERT_FALSE(status.ok());
     EXPECT_EQ(status.error().code, Errc::parse_error);
     EXPECT_NE(status.error().message.find("/var/mesh-broken.json"), std::string::npos);

@@ -6,8 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <gtest/gtest.h>
+#include <cerrno>
 
 #include "collectors/source.hpp"
 #include "test_util.hpp"
@@ -234,7 +234,8 @@ TEST(FixtureReader, RefusesPathTraversal) {
     base.write("secret", "do not read");
     base.write("root/proc/uptime", "1 1\n");
     auto reader = make_fixture_reader(base.path() + "/root");
-    for (const char* path : {"/../secret", "../secret", "/proc/../../secret", "/proc/..", "..", "/proc/../uptime"}) {
+    for (const char* path :
+         {"/../secret", "../secret", "/proc/../../secret", "/proc/..", "..", "/proc/../uptime"}) {
         auto out = reader->read_file(path);
         ASSERT_FALSE(out.ok()) << path;
         EXPECT_EQ(out.error().code, Errc::invalid_argument) << path;

@@ -159,13 +159,15 @@ TEST(LeasesCollectors, DnsmasqAndUdhcpdAppendToTheSameList) {
     std::string udhcpd;
     const uint64_t written_at = 1700000000;
     for (int s = 56; s >= 0; s -= 8) udhcpd += static_cast<char>(written_at >> s & 255);
-    const unsigned char rec[36] = {0, 0, 0x0e, 0x10, 192, 168, 1, 50, 2, 0, 0, 0, 0, 7, 'p', 'h', 'o', 'n', 'e'};
+    const unsigned char rec[36] = {0, 0, 0x0e, 0x10, 192, 168, 1,   50,  2,  0,
+                                   0, 0, 0,    7,    'p', 'h', 'o', 'n', 'e'};
     udhcpd.append(reinterpret_cast<const char*>(rec), sizeof rec);
     root.write("etc/udhcpd.leases", udhcpd);
     auto reader = make_fixture_reader(root.path());
 
     auto dnsmasq = make(make_leases_dnsmasq_collector, R"({"collector": "leases_dnsmasq"})");
-    auto busybox = make(make_leases_udhcpd_collector, R"({"collector": "leases_udhcpd", "file": "/etc/udhcpd.leases"})");
+    auto busybox =
+        make(make_leases_udhcpd_collector, R"({"collector": "leases_udhcpd", "file": "/etc/udhcpd.leases"})");
     ASSERT_TRUE(dnsmasq && busybox);
     BoardData data;
     ASSERT_TRUE(dnsmasq->collect(*reader, data).ok());
@@ -211,8 +213,8 @@ TEST(ArpCollector, ReadsThisMachinesTableWithoutMalformedLines) {
     for (const Neighbour& nb : n) EXPECT_TRUE(nb.complete);
 }
 
-void write_interface(const TempDir& root, const std::string& name, const std::string& mac, const std::string& state,
-                     bool with_link_files) {
+void write_interface(const TempDir& root, const std::string& name, const std::string& mac,
+                     const std::string& state, bool with_link_files) {
     const std::string base = "sys/class/net/" + name + "/";
     root.write(base + "address", mac + "\n");
     root.write(base + "operstate", state + "\n");
@@ -255,7 +257,8 @@ TEST(SysfsNetCollector, OnlyTheNamedInterfaces) {
     write_interface(root, "eth0.1", "1c:61:b4:00:00:01", "up", true);
     write_interface(root, "eth0.2", "1c:61:b4:00:00:02", "up", true);
     auto reader = make_fixture_reader(root.path());
-    auto c = make(make_sysfs_net_collector, R"({"collector": "sysfs_net", "interfaces": ["eth0.2", "eth0.9"]})");
+    auto c =
+        make(make_sysfs_net_collector, R"({"collector": "sysfs_net", "interfaces": ["eth0.2", "eth0.9"]})");
     ASSERT_TRUE(c);
     BoardData data;
     ASSERT_TRUE(c->collect(*reader, data).ok());
@@ -296,11 +299,11 @@ TEST(Factories, NameTheOffendingKey) {
         {make_identity_collector, R"({"collector": "identity"})"},
         {make_identity_collector, R"({"collector": "identity", "identity": {"Model": "x"}})"},
     };
-    const char* expected[] = {"profile.sources[0].uptme",     "profile.sources[0].stat",
-                              "profile.sources[0].file",      "profile.sources[0].path",
-                              "profile.sources[0].file",      "profile.sources[0].interfaces",
+    const char* expected[] = {"profile.sources[0].uptme",         "profile.sources[0].stat",
+                              "profile.sources[0].file",          "profile.sources[0].path",
+                              "profile.sources[0].file",          "profile.sources[0].interfaces",
                               "profile.sources[0].interfaces[0]", "profile.sources[0].interfaces",
-                              "profile.sources[0].identity",  "profile.sources[0].identity.Model"};
+                              "profile.sources[0].identity",      "profile.sources[0].identity.Model"};
     size_t i = 0;
     for (const auto& [factory, text] : cases) {
         json::Ptr spec = spec_of(text);

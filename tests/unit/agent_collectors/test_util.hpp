@@ -12,7 +12,7 @@
 namespace cpe::agent::testing {
 
 class TempDir {
-public:
+  public:
     TempDir() {
         std::string tmpl = (std::filesystem::temp_directory_path() / "agent_sys_XXXXXX").string();
         char* made = ::mkdtemp(tmpl.data());
@@ -36,7 +36,7 @@ public:
         std::fclose(f);
     }
 
-private:
+  private:
     std::string path_;
 };
 

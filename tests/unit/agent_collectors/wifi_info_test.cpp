@@ -7,8 +7,8 @@
 namespace cpe::agent {
 namespace {
 
-// Shaped like real `iw dev <if> info` output (iw interface.c print_iface_handler; a leading "phy#" header and a
-// second interface, as `iw dev` without a name prints).
+// Shaped like real `iw dev <if> info` output (iw interface.c print_iface_handler; a leading "phy#" header and
+// a second interface, as `iw dev` without a name prints).
 constexpr const char* kInfo =
     "phy#1\n"
     "Interface rai1\n"
@@ -49,36 +49,38 @@ TEST(IwInfo, EscapedEdgesAndBadEscapes) {
     EXPECT_FALSE(bad->channel);
     EXPECT_EQ(bad_notes.skipped, 2u);
     ParseNotes long_notes;
-    auto too_long = parse_iw_info("Interface wlan0\n\tssid " + std::string(33, 'x') + "\n", "wlan0", long_notes);
+    auto too_long =
+        parse_iw_info("Interface wlan0\n\tssid " + std::string(33, 'x') + "\n", "wlan0", long_notes);
     ASSERT_TRUE(too_long);
     EXPECT_EQ(too_long->ssid, "");
     EXPECT_EQ(long_notes.skipped, 1u);
 }
 
 TEST(IwInfo, NoBlockForTheInterfaceIsNoResult) {
-    for (const std::string& text : {std::string(""), std::string("garbage\n"), std::string("Interface ra0\n\tssid x\n"),
-                                    std::string(100000, 'A')}) {
+    for (const std::string& text : {std::string(""), std::string("garbage\n"),
+                                    std::string("Interface ra0\n\tssid x\n"), std::string(100000, 'A')}) {
         ParseNotes notes;
         EXPECT_FALSE(parse_iw_info(text, "rai0", notes)) << text.substr(0, 40);
         EXPECT_GE(notes.skipped, 1u);
     }
 }
 
-// iw station dump: SignalStrength is the "signal avg" iw prints (TR-181: an average), plus authentication state
-// and retransmissions.
+// iw station dump: SignalStrength is the "signal avg" iw prints (TR-181: an average), plus authentication
+// state and retransmissions.
 TEST(IwStation, SignalAverageAuthenticationAndRetries) {
     ParseNotes notes;
-    auto list = parse_iw_station_dump("Station 3c:06:30:2d:42:fb (on rai0)\n"
-                                      "\ttx retries:\t12\n"
-                                      "\ttx failed:\t3\n"
-                                      "\tsignal:  \t-52 [-54, -55] dBm\n"
-                                      "\tsignal avg:\t-49 [-53, -54] dBm\n"
-                                      "\tauthenticated:\tyes\n"
-                                      "Station a4:5e:60:11:22:33 (on rai0)\n"
-                                      "\tsignal avg:\t-60 dBm\n"
-                                      "\tsignal:  \t-71 dBm\n"
-                                      "\tauthenticated:\tno\n",
-                                      "rai0", notes);
+    auto list = parse_iw_station_dump(
+        "Station 3c:06:30:2d:42:fb (on rai0)\n"
+        "\ttx retries:\t12\n"
+        "\ttx failed:\t3\n"
+        "\tsignal:  \t-52 [-54, -55] dBm\n"
+        "\tsignal avg:\t-49 [-53, -54] dBm\n"
+        "\tauthenticated:\tyes\n"
+        "Station a4:5e:60:11:22:33 (on rai0)\n"
+        "\tsignal avg:\t-60 dBm\n"
+        "\tsignal:  \t-71 dBm\n"
+        "\tauthenticated:\tno\n",
+        "rai0", notes);
     ASSERT_EQ(list.size(), 2u);
     EXPECT_EQ(list[0].signal_dbm, -49);
     EXPECT_EQ(list[0].tx_retries, 12u);

@@ -5,7 +5,9 @@
 namespace cpe::agent {
 namespace {
 
-MacAddress mac(const char* text) { return MacAddress::parse(text).value(); }
+MacAddress mac(const char* text) {
+    return MacAddress::parse(text).value();
+}
 
 // Field names as in public `wl sta_info` captures (older SDK: data bytes, per-antenna rssi).
 constexpr const char* kOldSdk =

@@ -1,5 +1,5 @@
-// The Worker and the AsyncCommandRunner against a stand-in for the event loop: a queue the test thread drains,
-// as EventLoop::post feeds the loop thread.
+// The Worker and the AsyncCommandRunner against a stand-in for the event loop: a queue the test thread
+// drains, as EventLoop::post feeds the loop thread.
 #include <pthread.h>
 #include <signal.h>
 
@@ -23,7 +23,7 @@ using testing::TempDir;
 
 // What the loop thread would run, in the order it was posted.
 class FakeLoop {
-public:
+  public:
     Worker::Post poster() {
         return [this](std::function<void()> fn) {
             {
@@ -33,12 +33,14 @@ public:
             cv_.notify_all();
         };
     }
-    // Runs the next posted task on this thread; false when none came within 10 s (a hang fails, never passes).
+    // Runs the next posted task on this thread; false when none came within 10 s (a hang fails, never
+    // passes).
     bool run_one() {
         std::function<void()> fn;
         {
             std::unique_lock<std::mutex> lock(mutex_);
-            if (!cv_.wait_for(lock, std::chrono::seconds(10), [this] { return !tasks_.empty(); })) return false;
+            if (!cv_.wait_for(lock, std::chrono::seconds(10), [this] { return !tasks_.empty(); }))
+                return false;
             fn = std::move(tasks_.front());
             tasks_.pop_front();
         }
@@ -50,7 +52,7 @@ public:
         return tasks_.size();
     }
 
-private:
+  private:
     std::mutex mutex_;
     std::condition_variable cv_;
     std::deque<std::function<void()>> tasks_;
@@ -58,7 +60,7 @@ private:
 
 // A latch the test opens; jobs wait on it (bounded).
 class Gate {
-public:
+  public:
     void open() {
         {
             std::lock_guard<std::mutex> lock(mutex_);
@@ -71,7 +73,7 @@ public:
         return cv_.wait_for(lock, std::chrono::seconds(10), [this] { return open_; });
     }
 
-private:
+  private:
     std::mutex mutex_;
     std::condition_variable cv_;
     bool open_ = false;
@@ -139,7 +141,8 @@ TEST(Worker, StoppingDropsQueuedJobsAndPostsNothingMore) {
         ASSERT_TRUE(started.wait());
         std::thread opener([&] {
             // Opens the gate once the destructor has begun (stopping() is what long jobs watch).
-            for (int i = 0; i < 1000 && !worker.stopping(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            for (int i = 0; i < 1000 && !worker.stopping(); ++i)
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
             gate.open();
         });
         opener.detach();
@@ -180,8 +183,9 @@ TEST(AsyncCommandRunner, ReturnsAtOnceAndDeliversTheOutputOnTheLoop) {
     auto reader = make_live_reader();
     AsyncCommandRunner runner(worker, *reader);
     std::optional<Result<std::string>> got;
-    ASSERT_TRUE(runner.run({"sh", "-c", "while [ ! -e \"$0\" ]; do sleep 0.01; done; echo ran", flag},
-                           [&got](Result<std::string> r) { got = std::move(r); }, 10000));
+    ASSERT_TRUE(runner.run(
+        {"sh", "-c", "while [ ! -e \"$0\" ]; do sleep 0.01; done; echo ran", flag},
+        [&got](Result<std::string> r) { got = std::move(r); }, 10000));
     EXPECT_FALSE(got);
     dir.write("go", "");
     ASSERT_TRUE(loop.run_one());
@@ -196,7 +200,8 @@ TEST(AsyncCommandRunner, KeepsTheTimeLimit) {
     auto reader = make_live_reader();
     AsyncCommandRunner runner(worker, *reader);
     std::optional<Result<std::string>> got;
-    ASSERT_TRUE(runner.run({"sleep", "30"}, [&got](Result<std::string> r) { got = std::move(r); }, 100));
+    ASSERT_TRUE(runner.run(
+        {"sleep", "30"}, [&got](Result<std::string> r) { got = std::move(r); }, 100));
     ASSERT_TRUE(loop.run_one());
     ASSERT_TRUE(got);
     ASSERT_FALSE(got->ok());
@@ -211,7 +216,8 @@ TEST(AsyncCommandRunner, ServesAFixtureCommandFromItsCapturedOutput) {
     auto reader = make_fixture_reader(dir.path());
     AsyncCommandRunner runner(worker, *reader);
     std::optional<Result<std::string>> got;
-    ASSERT_TRUE(runner.run({"iw", "dev", "wlan0", "scan"}, [&got](Result<std::string> r) { got = std::move(r); }));
+    ASSERT_TRUE(
+        runner.run({"iw", "dev", "wlan0", "scan"}, [&got](Result<std::string> r) { got = std::move(r); }));
     ASSERT_TRUE(loop.run_one());
     ASSERT_TRUE(got && got->ok());
     EXPECT_EQ(**got, "BSS 00:11:22:33:44:55(on wlan0)\n");

@@ -28,7 +28,7 @@ namespace {
 
 // The loop of the test: what the runner posts waits here until the test drains it.
 class Posted {
-public:
+  public:
     void post(std::function<void()> fn) {
         std::lock_guard<std::mutex> lock(m_);
         q_.push_back(std::move(fn));
@@ -47,7 +47,7 @@ public:
         return true;
     }
 
-private:
+  private:
     std::mutex m_;
     std::condition_variable cv_;
     std::deque<std::function<void()>> q_;
@@ -61,16 +61,25 @@ CommandSpec waiting_command(std::atomic<bool>& release) {
     c.max_seconds = 30;
     c.inputs = {{"Host", cpe::tr181::Type::string, true, "", 0, UINT64_MAX, 256, {}},
                 {"NumberOfRepetitions", cpe::tr181::Type::unsigned_int, false, "3", 1, 10, 0, {}},
-                {"ProtocolVersion", cpe::tr181::Type::string, false, "Any", 0, UINT64_MAX, 8, {"Any", "IPv4", "IPv6"}}};
+                {"ProtocolVersion",
+                 cpe::tr181::Type::string,
+                 false,
+                 "Any",
+                 0,
+                 UINT64_MAX,
+                 8,
+                 {"Any", "IPv4", "IPv6"}}};
     c.run = [&release](const RunContext& ctx) {
         while (!ctx.stop_now() && !release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        return Args{{"Status", "Complete"}, {"Echo", ctx.args.at("Host")}, {"Reps", ctx.args.at("NumberOfRepetitions")}};
+        return Args{{"Status", "Complete"},
+                    {"Echo", ctx.args.at("Host")},
+                    {"Reps", ctx.args.at("NumberOfRepetitions")}};
     };
     return c;
 }
 
 class CommandsTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         state = fs::temp_directory_path() / ("cpe-diag-cmd-" + std::to_string(getpid()) + "-" +
                                              ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -88,8 +97,8 @@ protected:
     }
     void start_agent() {
         agent.reset();
-        runner = std::make_unique<CommandRunner>([this](std::function<void()> fn) { posted.post(std::move(fn)); },
-                                                 state.string());
+        runner = std::make_unique<CommandRunner>(
+            [this](std::function<void()> fn) { posted.post(std::move(fn)); }, state.string());
         runner->add(waiting_command(release));
         agent = std::make_unique<UspAgent>(device_schema(), kAgentId, kController);
         agent->update_model(board->refresh(kNow));
@@ -97,11 +106,12 @@ protected:
         agent->take_due_records();
     }
     void subscribe(const std::string& refs, const std::string& id = "oc") {
-        auto m = round_trip(*agent, u::Add{false, {{"Device.LocalAgent.Subscription.",
-                                                    {{"Enable", "true", true},
-                                                     {"ID", id, true},
-                                                     {"NotifType", "OperationComplete", true},
-                                                     {"ReferenceList", refs, true}}}}});
+        auto m = round_trip(*agent, u::Add{false,
+                                           {{"Device.LocalAgent.Subscription.",
+                                             {{"Enable", "true", true},
+                                              {"ID", id, true},
+                                              {"NotifType", "OperationComplete", true},
+                                              {"ReferenceList", refs, true}}}}});
         ASSERT_EQ(m.type(), u::MsgType::add_resp);
     }
     u::Msg operate(const std::string& cmd, u::StrMap args, const std::string& key = "k1") {
@@ -181,7 +191,9 @@ TEST_F(CommandsTest, RunsAsARequestAndCompletesToSubscriptions) {
     EXPECT_EQ(out.at("Reps"), "3");  // the default filled in
     EXPECT_EQ(runner->running(), 0u);
     auto g2 = round_trip(*agent, u::Get{{"Device.LocalAgent.RequestNumberOfEntries"}, 0});
-    EXPECT_EQ(g2.get_resp()->req_path_results.at(0).resolved_path_results.at(0).result_params.at("RequestNumberOfEntries"), "0");
+    EXPECT_EQ(g2.get_resp()->req_path_results.at(0).resolved_path_results.at(0).result_params.at(
+                  "RequestNumberOfEntries"),
+              "0");
 }
 
 TEST_F(CommandsTest, SecondOfAKindIsRefusedWithResourcesExceeded) {
@@ -189,7 +201,8 @@ TEST_F(CommandsTest, SecondOfAKindIsRefusedWithResourcesExceeded) {
     auto m = operate("Device.IP.Diagnostics.IPPing()", {{"Host", "b"}});
     ASSERT_EQ(m.type(), u::MsgType::error);
     EXPECT_EQ(m.error()->err_code, err::resources_exceeded);
-    EXPECT_NE(m.error()->err_msg.find("Device.LocalAgent.Request.1."), std::string::npos) << m.error()->err_msg;
+    EXPECT_NE(m.error()->err_msg.find("Device.LocalAgent.Request.1."), std::string::npos)
+        << m.error()->err_msg;
     release = true;
     ASSERT_TRUE(posted.run_one());
     EXPECT_EQ(operate("Device.IP.Diagnostics.IPPing()", {{"Host", "c"}}).type(), u::MsgType::operate_resp);
@@ -235,7 +248,8 @@ TEST_F(CommandsTest, ARequestInterruptedByARestartIsReportedFailed) {
 }
 
 TEST_F(CommandsTest, UnknownInterfaceReferenceIsRefused) {
-    auto m = operate("Device.IP.Diagnostics.IPPing()", {{"Host", "a"}, {"Interface", "Device.IP.Interface.99."}});
+    auto m =
+        operate("Device.IP.Diagnostics.IPPing()", {{"Host", "a"}, {"Interface", "Device.IP.Interface.99."}});
     ASSERT_EQ(m.type(), u::MsgType::error);
     ASSERT_EQ(m.error()->param_errs.size(), 1u);
     EXPECT_EQ(m.error()->param_errs[0].param_path, "Device.IP.Diagnostics.IPPing().Interface");

@@ -1,6 +1,7 @@
 // Our DNS client (common/net/dns.*): the query it builds, the parser on hand-made answers (compression,
 // CNAME chains, pointers that loop or run off the end), resolv.conf, and real queries to a responder in the
-// test (UDP on 127.0.0.77:53 and 127.0.0.80:53) — also NSLookupDiagnostics() and IPPing() of a name through it.
+// test (UDP on 127.0.0.77:53 and 127.0.0.80:53) — also NSLookupDiagnostics() and IPPing() of a name through
+// it.
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -32,8 +33,8 @@ std::vector<uint8_t> bytes(std::initializer_list<int> v) {
 TEST(DnsQuery, WireFormAndNameChecks) {
     auto q = dns::build_query(0xabcd, "www.example.com.", dns::kTypeAaaa);
     ASSERT_TRUE(q);
-    auto want = bytes({0xab, 0xcd, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l',
-                       'e', 3, 'c', 'o', 'm', 0, 0, 28, 0, 1});
+    auto want = bytes({0xab, 0xcd, 0x01, 0x00, 0,   1,   0,   0, 0,   0,   0,   0, 3, 'w', 'w', 'w', 7,
+                       'e',  'x',  'a',  'm',  'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 28,  0,   1});
     EXPECT_EQ(*q, want);
     EXPECT_FALSE(dns::build_query(1, "", 1));
     EXPECT_FALSE(dns::build_query(1, "a..b", 1));
@@ -87,14 +88,15 @@ TEST(DnsParse, MalformedAnswersAreErrors) {
 }
 
 TEST(DnsResolvConf, NameserversOnly) {
-    auto s = dns::parse_resolv_conf("# comment\nsearch lan\nnameserver 192.168.1.1\nnameserver\tfe80::1%br-lan\n"
-                                    "nameserver not-an-ip\nnameserverx 1.1.1.1\n  nameserver 8.8.8.8 # x\nnameserver 9.9.9.9\n");
+    auto s = dns::parse_resolv_conf(
+        "# comment\nsearch lan\nnameserver 192.168.1.1\nnameserver\tfe80::1%br-lan\n"
+        "nameserver not-an-ip\nnameserverx 1.1.1.1\n  nameserver 8.8.8.8 # x\nnameserver 9.9.9.9\n");
     EXPECT_EQ(s, (std::vector<std::string>{"192.168.1.1", "fe80::1", "8.8.8.8"}));
 }
 
 // A DNS responder for the tests: "host.test" → 10.20.30.40 (A) and nothing else (NXDOMAIN), authoritative.
 class Responder {
-public:
+  public:
     explicit Responder(const char* address) : address_(address) {
         fd_ = socket(AF_INET, SOCK_DGRAM, 0);
         sockaddr_in a{};
@@ -117,7 +119,7 @@ public:
     const std::string& why_not() const { return why_; }
     int queries() const { return queries_; }
 
-private:
+  private:
     void serve() {
         uint8_t buf[512];
         while (!stop_) {
@@ -136,7 +138,8 @@ private:
                 out[3] = 0x83;  // NXDOMAIN
             } else if (type == 1) {
                 out[7] = 1;
-                for (int b : {0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4, 10, 20, 30, 40}) out.push_back(static_cast<uint8_t>(b));
+                for (int b : {0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4, 10, 20, 30, 40})
+                    out.push_back(static_cast<uint8_t>(b));
             }
             sendto(fd_, out.data(), out.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
         }

@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <thread>
 #include <fstream>
+#include <thread>
 #include <vector>
 
 #include "diag/icmp.hpp"
@@ -89,14 +89,18 @@ usp::Args run(const usp::CommandSpec& spec, usp::Args args) {
 
 TEST(IpPing, LoopbackAnswersEveryProbe) {
     auto spec = ipping_command(resolve_literal);
-    auto out = run(spec, {{"Host", "127.0.0.1"}, {"NumberOfRepetitions", "4"}, {"DataBlockSize", "100"}, {"DSCP", "10"}});
+    auto out =
+        run(spec,
+            {{"Host", "127.0.0.1"}, {"NumberOfRepetitions", "4"}, {"DataBlockSize", "100"}, {"DSCP", "10"}});
     ASSERT_EQ(out.at("Status"), "Complete");
     EXPECT_EQ(out.at("SuccessCount"), "4");
     EXPECT_EQ(out.at("FailureCount"), "0");
     EXPECT_EQ(out.at("IPAddressUsed"), "127.0.0.1");
     EXPECT_GT(std::stoul(out.at("MaximumResponseTimeDetailed")), 0u);
-    EXPECT_LE(std::stoul(out.at("MinimumResponseTimeDetailed")), std::stoul(out.at("AverageResponseTimeDetailed")));
-    EXPECT_LE(std::stoul(out.at("AverageResponseTimeDetailed")), std::stoul(out.at("MaximumResponseTimeDetailed")));
+    EXPECT_LE(std::stoul(out.at("MinimumResponseTimeDetailed")),
+              std::stoul(out.at("AverageResponseTimeDetailed")));
+    EXPECT_LE(std::stoul(out.at("AverageResponseTimeDetailed")),
+              std::stoul(out.at("MaximumResponseTimeDetailed")));
 }
 
 TEST(IpPing, LoopbackOverIpv6) {
@@ -137,7 +141,8 @@ namespace {
 
 TEST(TraceRoute, LoopbackIsOneHopAway) {
     auto spec = traceroute_command(resolve_literal);
-    auto out = run(spec, {{"Host", "127.0.0.1"}, {"NumberOfTries", "2"}, {"Timeout", "1000"}, {"MaxHopCount", "5"}});
+    auto out =
+        run(spec, {{"Host", "127.0.0.1"}, {"NumberOfTries", "2"}, {"Timeout", "1000"}, {"MaxHopCount", "5"}});
     EXPECT_EQ(out.at("Status"), "Complete");
     EXPECT_EQ(out.at("IPAddressUsed"), "127.0.0.1");
     EXPECT_EQ(out.at("RouteHops.1.HostAddress"), "127.0.0.1");
@@ -153,7 +158,8 @@ TEST(TraceRoute, BoundsAreCheckedBeforeItRuns) {
     auto e = usp::validate_args(spec, a);
     ASSERT_TRUE(e);
     EXPECT_EQ(e->arg, "NumberOfTries");
-    usp::Args slow{{"Host", "127.0.0.1"}, {"MaxHopCount", "64"}, {"NumberOfTries", "3"}, {"Timeout", "30000"}};
+    usp::Args slow{
+        {"Host", "127.0.0.1"}, {"MaxHopCount", "64"}, {"NumberOfTries", "3"}, {"Timeout", "30000"}};
     auto s = usp::validate_args(spec, slow);
     ASSERT_TRUE(s);
     EXPECT_EQ(s->arg, "Timeout");

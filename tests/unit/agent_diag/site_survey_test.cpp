@@ -1,5 +1,5 @@
-// The site survey (agent/diag/site_survey.*): each radio family's parser on its format, and the command on the
-// boards' fixtures (XX230v and generic OpenWrt: iw scan dumps; HT803G: Realtek SS_Result).
+// The site survey (agent/diag/site_survey.*): each radio family's parser on its format, and the command on
+// the boards' fixtures (XX230v and generic OpenWrt: iw scan dumps; HT803G: Realtek SS_Result).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -23,7 +23,8 @@ usp::Args survey(const std::string& board, std::vector<SurveyRadio> radios) {
 }
 
 TEST(SiteSurvey, IwScanOnTheXx230vFixture) {
-    auto out = survey("tplink-xx230v", {{"ra0", "2.4GHz", RadioFamily::iw}, {"rai0", "5GHz", RadioFamily::iw}});
+    auto out =
+        survey("tplink-xx230v", {{"ra0", "2.4GHz", RadioFamily::iw}, {"rai0", "5GHz", RadioFamily::iw}});
     EXPECT_EQ(out["Status"], "Complete");
     EXPECT_EQ(out["ResultNumberOfEntries"], "6");
     EXPECT_EQ(out["Result.1.Radio"], "Device.WiFi.Radio.1.");
@@ -52,7 +53,8 @@ TEST(SiteSurvey, IwScanOnTheXx230vFixture) {
 }
 
 TEST(SiteSurvey, RealtekOnTheHt803gFixture) {
-    auto out = survey("raisecom-ht803g", {{"wlan0", "2.4GHz", RadioFamily::realtek}, {"wlan1", "5GHz", RadioFamily::realtek}});
+    auto out = survey("raisecom-ht803g",
+                      {{"wlan0", "2.4GHz", RadioFamily::realtek}, {"wlan1", "5GHz", RadioFamily::realtek}});
     EXPECT_EQ(out["Status"], "Complete");
     EXPECT_EQ(out["ResultNumberOfEntries"], "6");
     EXPECT_EQ(out["Result.3.SSID"], "Maison Dupont");  // an SSID with a space

@@ -1,7 +1,7 @@
 // TR-143 download and upload (agent/diag/transfer.*) against the tests' small HTTP server on loopback
-// (tests/integration/agent_diag/tr143_server.py): byte counts, timings in order, several connections, a time-based
-// test, and the failures TR-143 names — refused connection, a port that does not speak HTTP, a 404 — plus the URL
-// parser.
+// (tests/integration/agent_diag/tr143_server.py): byte counts, timings in order, several connections, a
+// time-based test, and the failures TR-143 names — refused connection, a port that does not speak HTTP, a 404
+// — plus the URL parser.
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -38,8 +38,8 @@ TEST(HttpUrl, Parses) {
     EXPECT_EQ(v6->host, "2001:db8::1");
     EXPECT_EQ(v6->port, 443);
     EXPECT_EQ(parse_http_url("http://h")->path, "/");
-    for (const char* bad : {"ftp://h/f", "http://", "http://:80/", "http://h:0/", "http://h:99999/", "http://u@h/",
-                            "http://h/a b", "http://[::1/", "h/f"})
+    for (const char* bad : {"ftp://h/f", "http://", "http://:80/", "http://h:0/", "http://h:99999/",
+                            "http://u@h/", "http://h/a b", "http://[::1/", "h/f"})
         EXPECT_FALSE(parse_http_url(bad)) << bad;
 }
 
@@ -62,12 +62,13 @@ int free_port() {
 }
 
 class TransferTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         port = free_port();
         std::string script = std::string(CPE_SOURCE_DIR) + "/tests/integration/agent_diag/tr143_server.py";
         std::string p = std::to_string(port);
-        std::vector<char*> argv = {const_cast<char*>("python3"), script.data(), const_cast<char*>("127.0.0.1"), p.data(), nullptr};
+        std::vector<char*> argv = {const_cast<char*>("python3"), script.data(),
+                                   const_cast<char*>("127.0.0.1"), p.data(), nullptr};
         ASSERT_EQ(posix_spawnp(&pid, "python3", nullptr, nullptr, argv.data(), environ), 0);
         // Wait until it accepts connections.
         for (int i = 0; i < 100; ++i) {
@@ -89,7 +90,9 @@ protected:
             waitpid(pid, nullptr, 0);
         }
     }
-    std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port) + path; }
+    std::string url(const std::string& path) const {
+        return "http://127.0.0.1:" + std::to_string(port) + path;
+    }
     usp::Args run(const usp::CommandSpec& spec, usp::Args args) {
         auto bad = usp::validate_args(spec, args);
         EXPECT_FALSE(bad) << (bad ? bad->message : "");
@@ -111,7 +114,8 @@ TEST_F(TransferTest, DownloadOverFourConnections) {
     EXPECT_EQ(out["IPAddressUsed"], "127.0.0.1");
     for (int i = 1; i <= 4; ++i)
         EXPECT_EQ(out["PerConnectionResult." + std::to_string(i) + ".TestBytesReceived"], "2000000") << i;
-    // TR-143 order: TCP open request ≤ TCP open response ≤ ROM ≤ BOM ≤ EOM (same-width strings compare as times).
+    // TR-143 order: TCP open request ≤ TCP open response ≤ ROM ≤ BOM ≤ EOM (same-width strings compare as
+    // times).
     EXPECT_LE(out["TCPOpenRequestTime"], out["TCPOpenResponseTime"]);
     EXPECT_LE(out["TCPOpenResponseTime"], out["ROMTime"]);
     EXPECT_LE(out["ROMTime"], out["BOMTime"]);
@@ -144,7 +148,8 @@ TEST_F(TransferTest, FailuresAreNamedAsTr143Does) {
     const int closed = free_port();
     EXPECT_EQ(run(spec, {{"DownloadURL", "http://127.0.0.1:" + std::to_string(closed) + "/f"}})["Status"],
               "Error_InitConnectionFailed");
-    EXPECT_EQ(run(spec, {{"DownloadURL", "http://no.such.host.invalid/f"}})["Status"], "Error_CannotResolveHostName");
+    EXPECT_EQ(run(spec, {{"DownloadURL", "http://no.such.host.invalid/f"}})["Status"],
+              "Error_CannotResolveHostName");
     // A port that accepts and closes without a word: no HTTP response.
     int s = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};

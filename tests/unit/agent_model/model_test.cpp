@@ -18,7 +18,9 @@ namespace {
 
 constexpr int64_t kNow = 1795000000;  // the fixtures' "now" (docs/boards.md)
 
-std::string board_dir(const std::string& board) { return std::string(CPE_SOURCE_DIR) + "/boards/" + board; }
+std::string board_dir(const std::string& board) {
+    return std::string(CPE_SOURCE_DIR) + "/boards/" + board;
+}
 
 std::map<std::string, std::string> values(const tr181::Tree& tree, const std::string& path) {
     std::map<std::string, std::string> out;
@@ -47,7 +49,9 @@ std::string read(const fs::path& p) {
     return ss.str();
 }
 
-void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+void write(const fs::path& p, const std::string& text) {
+    std::ofstream(p) << text;
+}
 
 // Drops every line of a text file that mentions `needle`.
 void drop_lines(const fs::path& p, const std::string& needle) {
@@ -59,7 +63,7 @@ void drop_lines(const fs::path& p, const std::string& needle) {
 }
 
 class TempRoot {
-public:
+  public:
     explicit TempRoot(const std::string& board) {
         dir_ = fs::temp_directory_path() / ("cpe-model-test-" + std::to_string(getpid()) + "-" + board);
         fs::remove_all(dir_);
@@ -68,7 +72,7 @@ public:
     ~TempRoot() { fs::remove_all(dir_); }
     const fs::path& path() const { return dir_; }
 
-private:
+  private:
     fs::path dir_;
 };
 
@@ -81,8 +85,8 @@ TEST_P(EveryBoard, FixtureModelMatchesTheSupportedSchema) {
     auto b = Board::open(board_dir(board), board_dir(board) + "/fixtures/rootfs");
     ASSERT_TRUE(b.ok()) << b.error().message;
     const tr181::Tree& tree = (*b)->refresh(kNow);
-    EXPECT_TRUE((*b)->failures().empty()) << (*b)->failures().front().collector << ": "
-                                          << (*b)->failures().front().error.message;
+    EXPECT_TRUE((*b)->failures().empty())
+        << (*b)->failures().front().collector << ": " << (*b)->failures().front().error.message;
     auto valid = device_schema().validate(tree);
     EXPECT_TRUE(valid.ok()) << valid.error().message;
     auto hosts = values(tree, "Device.Hosts.HostNumberOfEntries");
@@ -97,7 +101,8 @@ TEST_P(EveryBoard, FixtureModelMatchesTheSupportedSchema) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Boards, EveryBoard, ::testing::Values("tplink-xx230v", "raisecom-ht803g", "generic-openwrt"));
+INSTANTIATE_TEST_SUITE_P(Boards, EveryBoard,
+                         ::testing::Values("tplink-xx230v", "raisecom-ht803g", "generic-openwrt"));
 
 TEST(Model, HostKeepsItsInstanceNumberWhenItLeavesAndComesBack) {
     TempRoot root("generic-openwrt");
@@ -170,7 +175,8 @@ TEST(Model, MissingAndGarbledSourcesDropOnlyTheirOwnParameters) {
     EXPECT_FALSE(tree.get(*tr181::Path::parse("Device.WiFi.MultiAP.")).ok());
     // Everything that did not come from those two sources is unchanged.
     for (const auto& [path, value] : partial) {
-        if (path.find("MultiAP") != std::string::npos || path.find("DataElements") != std::string::npos) continue;
+        if (path.find("MultiAP") != std::string::npos || path.find("DataElements") != std::string::npos)
+            continue;
         if (path.rfind("Device.Hosts.", 0) == 0) continue;  // satellite stations' hosts left with the mesh
         ASSERT_EQ(full.count(path), 1u) << path;
         EXPECT_EQ(full.at(path), value) << path;
@@ -178,12 +184,13 @@ TEST(Model, MissingAndGarbledSourcesDropOnlyTheirOwnParameters) {
     EXPECT_EQ(partial.at("Device.DeviceInfo.ModelName"), "XX230v");
 }
 
-// ---- issue 18: TR-181 as the standard and the real unit say -------------------------------------------------
+// ---- issue 18: TR-181 as the standard and the real unit say
+// -------------------------------------------------
 
 namespace {
 
 std::map<std::string, std::string> board_values(const std::string& board, const std::string& path,
-                                                 const std::string& root = "") {
+                                                const std::string& root = "") {
     auto b = Board::open(board_dir(board), root.empty() ? board_dir(board) + "/fixtures/rootfs" : root);
     EXPECT_TRUE(b.ok()) << b.error().message;
     if (!b) return {};
@@ -273,8 +280,8 @@ TEST(Model, HostAttachmentFromTheBridgeFdb) {
                 return path.substr(0, path.size() - std::string("PhysAddress").size());
         return std::string();
     };
-    // The Wi-Fi-backhauled satellite (Chambre) sits behind the backhaul BSS rai1: neither a station list nor a LAN
-    // port: unknown, not "Ethernet".
+    // The Wi-Fi-backhauled satellite (Chambre) sits behind the backhaul BSS rai1: neither a station list nor
+    // a LAN port: unknown, not "Ethernet".
     const std::string chambre = host_of("1c:61:b4:52:11:e6");
     ASSERT_FALSE(chambre.empty());
     EXPECT_EQ(v.count(chambre + "InterfaceType"), 0u);
@@ -300,9 +307,11 @@ TEST_P(EveryBoard, DeclaresARootVersionThatHasEverythingItEmits) {
     auto v = board_values(GetParam(), "Device.");
     EXPECT_EQ(v["Device.RootDataModelVersion"], "2.17");
     for (const auto& [path, value] : v) {
-        EXPECT_EQ(path.find("AddressSource"), std::string::npos) << path;   // deleted in 2.15
-        EXPECT_EQ(path.find("Hosts.Host.") != std::string::npos && path.find("LeaseTimeRemaining") != std::string::npos,
-                  false) << path;                                           // deleted from Hosts in 2.15
+        EXPECT_EQ(path.find("AddressSource"), std::string::npos) << path;  // deleted in 2.15
+        EXPECT_EQ(path.find("Hosts.Host.") != std::string::npos &&
+                      path.find("LeaseTimeRemaining") != std::string::npos,
+                  false)
+            << path;                          // deleted from Hosts in 2.15
         EXPECT_NE(value, "Unknown") << path;  // nothing the device did not say
     }
 }
@@ -366,8 +375,8 @@ TEST(Model, FixtureCarriesItsCaptureTime) {
     EXPECT_EQ(fixture_capture_time(root.path().string()).error().code, Errc::not_found);
 }
 
-// docs/tr181.md's table (tools/tr181doc/generate.py) lists exactly the schema's parameters, and every parameter a
-// board's fixture tree emits is in it: the documentation cannot drift from the model.
+// docs/tr181.md's table (tools/tr181doc/generate.py) lists exactly the schema's parameters, and every
+// parameter a board's fixture tree emits is in it: the documentation cannot drift from the model.
 TEST(Tr181Doc, TableMatchesTheSchemaAndTheEmittedTrees) {
     WithVendorPrefix prefix("X_EXAMPLE-NET_");  // the table's example prefix
     std::set<std::string> documented, documented_commands;
@@ -391,16 +400,18 @@ TEST(Tr181Doc, TableMatchesTheSchemaAndTheEmittedTrees) {
         for (const auto& [path, value] : board_values(board, "Device.")) {
             auto parsed = tr181::Path::parse(path);
             ASSERT_TRUE(parsed.ok()) << path;
-            EXPECT_EQ(documented.count(parsed->supported_form()), 1u) << board << ": " << path << " is not in docs/tr181.md";
+            EXPECT_EQ(documented.count(parsed->supported_form()), 1u)
+                << board << ": " << path << " is not in docs/tr181.md";
         }
     }
 }
 
-// An agent restart (a new Board on the same state file) keeps every host's instance number, even when the host
-// that came first in MAC order is gone and a fresh numbering would shift all the others.
+// An agent restart (a new Board on the same state file) keeps every host's instance number, even when the
+// host that came first in MAC order is gone and a fresh numbering would shift all the others.
 TEST(Model, InstanceNumbersSurviveARestart) {
     TempRoot root("generic-openwrt");
-    const fs::path state = root.path().parent_path() / ("cpe-model-test-" + std::to_string(getpid()) + "-numbers");
+    const fs::path state =
+        root.path().parent_path() / ("cpe-model-test-" + std::to_string(getpid()) + "-numbers");
     fs::remove(state);
     std::map<std::string, uint32_t> before;
     {
@@ -410,8 +421,8 @@ TEST(Model, InstanceNumbersSurviveARestart) {
         before = host_numbers((*b)->refresh(kNow));
     }
     ASSERT_TRUE(fs::exists(state));
-    // The lowest wired MAC leaves (out of the leases, ARP and the bridge FDB): a fresh numbering in MAC order would
-    // move every host after it.
+    // The lowest wired MAC leaves (out of the leases, ARP and the bridge FDB): a fresh numbering in MAC order
+    // would move every host after it.
     std::string first;
     const std::string stations = read(root.path() / "captured/iw_dev_phy0-ap0_station_dump.out") +
                                  read(root.path() / "captured/iw_dev_phy1-ap0_station_dump.out");

@@ -17,7 +17,8 @@ TEST(Profile, ErrorsNameTheKey) {
          "profile.sources[1].collector: unknown type 'warp' (known: identity, system"},
         {R"({"board":"b","wifi":[{"interface":"ra0","band":"3GHz"}],"sources":[]})",
          "profile.wifi[0].band: must be 2.4GHz, 5GHz or 6GHz, not '3GHz'"},
-        {R"({"board":"b","lan":{"ports":["eth0",""]},"sources":[]})", "profile.lan.ports[1]: must be a non-empty string"},
+        {R"({"board":"b","lan":{"ports":["eth0",""]},"sources":[]})",
+         "profile.lan.ports[1]: must be a non-empty string"},
         {R"({"board":"b","wan":{},"sources":[]})", "profile.wan.interface: missing"},
         // SSIDs are the device's configuration: a profile that hard-codes one is refused.
         {R"({"board":"b","wifi":[{"interface":"ra0","band":"2.4GHz","ssid":"Home"}],"sources":[]})",
@@ -29,7 +30,8 @@ TEST(Profile, ErrorsNameTheKey) {
     for (const auto& c : cases) {
         auto r = parse_profile(c.text, "profile.json");
         ASSERT_FALSE(r.ok()) << c.text;
-        EXPECT_NE(r.error().message.find(c.expect), std::string::npos) << c.text << " → " << r.error().message;
+        EXPECT_NE(r.error().message.find(c.expect), std::string::npos)
+            << c.text << " → " << r.error().message;
     }
 }
 

@@ -14,7 +14,7 @@ namespace err = cpe::usp::err;
 namespace {
 
 class HandlersTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         auto b = Board::open(kBoard, kBoard + "/fixtures/rootfs");
         ASSERT_TRUE(b) << b.error().message;
@@ -30,7 +30,8 @@ protected:
         agent->take_due_records();
     }
 
-    const u::GetResp::ResolvedPathResult* find(const u::GetResp::RequestedPathResult& r, const std::string& path) {
+    const u::GetResp::ResolvedPathResult* find(const u::GetResp::RequestedPathResult& r,
+                                               const std::string& path) {
         for (const auto& res : r.resolved_path_results)
             if (res.resolved_path == path) return &res;
         return nullptr;
@@ -70,8 +71,11 @@ TEST_F(HandlersTest, GetMaxDepthOneStaysOnTheObject) {
 }
 
 TEST_F(HandlersTest, GetWildcardAndFullPaths) {
-    auto resp = round_trip(*agent, u::Get{{"Device.Hosts.Host.*.PhysAddress", "Device.Optical.Interface.1.OpticalSignalLevel"}, 0})
-                    .get_resp();
+    auto resp =
+        round_trip(
+            *agent,
+            u::Get{{"Device.Hosts.Host.*.PhysAddress", "Device.Optical.Interface.1.OpticalSignalLevel"}, 0})
+            .get_resp();
     ASSERT_TRUE(resp);
     ASSERT_EQ(resp->req_path_results.size(), 2u);
     const auto& hosts = resp->req_path_results[0];
@@ -90,10 +94,11 @@ TEST_F(HandlersTest, GetWildcardAndFullPaths) {
 }
 
 TEST_F(HandlersTest, GetErrorsPerPath) {
-    auto resp = round_trip(*agent, u::Get{{"Device.Hosts..Host", "Device.DeviceInfo.Nope", "Device.Hosts.Host.999.",
-                                           "Device.Reboot()", "Device.DeviceInfo.UpTime"},
-                                          0})
-                    .get_resp();
+    auto resp =
+        round_trip(*agent, u::Get{{"Device.Hosts..Host", "Device.DeviceInfo.Nope", "Device.Hosts.Host.999.",
+                                   "Device.Reboot()", "Device.DeviceInfo.UpTime"},
+                                  0})
+            .get_resp();
     ASSERT_TRUE(resp);
     const auto& r = resp->req_path_results;
     ASSERT_EQ(r.size(), 5u);
@@ -116,7 +121,8 @@ TEST_F(HandlersTest, GetInstancesWithUniqueKeys) {
     ASSERT_FALSE(r.curr_insts.empty());
     EXPECT_EQ(r.curr_insts[0].instantiated_obj_path, "Device.Hosts.Host.1.");
     EXPECT_EQ(r.curr_insts[0].unique_keys, (u::StrMap{{"PhysAddress", "00:11:32:34:f5:3c"}}));
-    for (const auto& inst : r.curr_insts) EXPECT_EQ(inst.instantiated_obj_path.find("IPv4Address"), std::string::npos);
+    for (const auto& inst : r.curr_insts)
+        EXPECT_EQ(inst.instantiated_obj_path.find("IPv4Address"), std::string::npos);
 
     auto all = round_trip(*agent, u::GetInstances{{"Device.Hosts.Host."}, false}).get_instances_resp();
     ASSERT_TRUE(all);
@@ -127,7 +133,8 @@ TEST_F(HandlersTest, GetInstancesWithUniqueKeys) {
     ASSERT_NE(nested, insts.end());
     EXPECT_EQ(nested->unique_keys, (u::StrMap{{"IPAddress", "192.168.1.176"}}));
 
-    auto bad = round_trip(*agent, u::GetInstances{{"Device.Hosts.Host.1.PhysAddress", "Device.Nope."}, true}).get_instances_resp();
+    auto bad = round_trip(*agent, u::GetInstances{{"Device.Hosts.Host.1.PhysAddress", "Device.Nope."}, true})
+                   .get_instances_resp();
     ASSERT_TRUE(bad);
     EXPECT_EQ(bad->req_path_results.at(0).err_code, err::invalid_path);
     EXPECT_EQ(bad->req_path_results.at(1).err_code, err::invalid_path);
@@ -195,7 +202,8 @@ TEST_F(HandlersTest, SetPeriodicNotifInterval) {
     EXPECT_EQ(ok.updated_inst_results.at(0).updated_params.at("PeriodicNotifInterval"), "60");
     EXPECT_EQ(intervals, std::vector<uint32_t>{60});
     auto get = round_trip(*agent, u::Get{{"Device.LocalAgent.PeriodicNotifInterval"}, 0}).get_resp();
-    EXPECT_EQ(get->req_path_results[0].resolved_path_results.at(0).result_params.at("PeriodicNotifInterval"), "60");
+    EXPECT_EQ(get->req_path_results[0].resolved_path_results.at(0).result_params.at("PeriodicNotifInterval"),
+              "60");
 }
 
 TEST_F(HandlersTest, SetFailureIsAnErrorAndChangesNothing) {
@@ -240,11 +248,13 @@ TEST_F(HandlersTest, AddSetDeleteSubscription) {
     auto resp = round_trip(*agent, add).add_resp();
     ASSERT_TRUE(resp) << resp.error().message;
     const auto& ok = std::get<u::AddResp::Success>(resp->created_obj_results.at(0).oper_status);
-    EXPECT_EQ(ok.instantiated_path, "Device.LocalAgent.Subscription.2.");  // 1 is the factory Boot! subscription
+    EXPECT_EQ(ok.instantiated_path,
+              "Device.LocalAgent.Subscription.2.");  // 1 is the factory Boot! subscription
     EXPECT_EQ(ok.unique_keys, (u::StrMap{{"ID", "vc-1"}}));
     EXPECT_TRUE(ok.param_errs.empty());
 
-    auto inst = round_trip(*agent, u::GetInstances{{"Device.LocalAgent.Subscription."}, true}).get_instances_resp();
+    auto inst =
+        round_trip(*agent, u::GetInstances{{"Device.LocalAgent.Subscription."}, true}).get_instances_resp();
     ASSERT_EQ(inst->req_path_results.at(0).curr_insts.size(), 2u);
     auto get = round_trip(*agent, u::Get{{"Device.LocalAgent.Subscription.2."}, 0}).get_resp();
     const auto& p = get->req_path_results.at(0).resolved_path_results.at(0).result_params;
@@ -267,14 +277,20 @@ TEST_F(HandlersTest, AddSetDeleteSubscription) {
     disable.update_objs = {{"Device.LocalAgent.Subscription.*.", {{"Enable", "false", true}}}};
     auto sr = round_trip(*agent, disable).set_resp();
     ASSERT_TRUE(sr) << sr.error().message;
-    EXPECT_EQ(std::get<u::SetResp::Success>(sr->updated_obj_results.at(0).oper_status).updated_inst_results.size(), 2u);
+    EXPECT_EQ(
+        std::get<u::SetResp::Success>(sr->updated_obj_results.at(0).oper_status).updated_inst_results.size(),
+        2u);
 
-    auto del = round_trip(*agent, u::Delete{false, {"Device.LocalAgent.Subscription.2.", "Device.LocalAgent.Subscription.77."}})
-                   .delete_resp();
+    auto del =
+        round_trip(
+            *agent,
+            u::Delete{false, {"Device.LocalAgent.Subscription.2.", "Device.LocalAgent.Subscription.77."}})
+            .delete_resp();
     ASSERT_TRUE(del) << del.error().message;
     EXPECT_EQ(std::get<u::DeleteResp::Success>(del->deleted_obj_results.at(0).oper_status).affected_paths,
               std::vector<std::string>{"Device.LocalAgent.Subscription.2."});
-    EXPECT_TRUE(std::get<u::DeleteResp::Success>(del->deleted_obj_results.at(1).oper_status).affected_paths.empty());
+    EXPECT_TRUE(
+        std::get<u::DeleteResp::Success>(del->deleted_obj_results.at(1).oper_status).affected_paths.empty());
     EXPECT_EQ(agent->subscription_count(), 1u);
 }
 
@@ -284,9 +300,12 @@ TEST_F(HandlersTest, AddAndDeleteOnlyOnSubscriptions) {
     add.create_objs = {{"Device.Hosts.Host.", {}}, {"Device.DeviceInfo.", {}}, {"Device.Nope.", {}}};
     auto resp = round_trip(*agent, add).add_resp();
     ASSERT_TRUE(resp);
-    EXPECT_EQ(std::get<u::OperFailure>(resp->created_obj_results.at(0).oper_status).err_code, err::object_not_creatable);
-    EXPECT_EQ(std::get<u::OperFailure>(resp->created_obj_results.at(1).oper_status).err_code, err::object_not_a_table);
-    EXPECT_EQ(std::get<u::OperFailure>(resp->created_obj_results.at(2).oper_status).err_code, err::invalid_path);
+    EXPECT_EQ(std::get<u::OperFailure>(resp->created_obj_results.at(0).oper_status).err_code,
+              err::object_not_creatable);
+    EXPECT_EQ(std::get<u::OperFailure>(resp->created_obj_results.at(1).oper_status).err_code,
+              err::object_not_a_table);
+    EXPECT_EQ(std::get<u::OperFailure>(resp->created_obj_results.at(2).oper_status).err_code,
+              err::invalid_path);
 
     auto del = round_trip(*agent, u::Delete{false, {"Device.Hosts.Host.1."}});
     ASSERT_EQ(del.type(), u::MsgType::error);
@@ -310,7 +329,8 @@ TEST_F(HandlersTest, SubscriptionsAreBounded) {
 TEST_F(HandlersTest, OperateRebootIsAsyncAndGoesThroughTheHook) {
     u::Add add;
     add.create_objs = {{"Device.LocalAgent.Subscription.",
-                        {{"NotifType", "OperationComplete", true}, {"ReferenceList", "Device.Reboot()", true},
+                        {{"NotifType", "OperationComplete", true},
+                         {"ReferenceList", "Device.Reboot()", true},
                          {"Enable", "true", true}}}};
     ASSERT_EQ(round_trip(*agent, add).type(), u::MsgType::add_resp);
 
@@ -327,7 +347,8 @@ TEST_F(HandlersTest, OperateRebootIsAsyncAndGoesThroughTheHook) {
     EXPECT_EQ(oc.command_key, "maintenance-7");
 
     // send_resp=false: no response at all
-    EXPECT_FALSE(agent->handle_msg(u::encode_msg("q", u::Operate{"Device.Reboot()", "k", false, {}}), kController));
+    EXPECT_FALSE(
+        agent->handle_msg(u::encode_msg("q", u::Operate{"Device.Reboot()", "k", false, {}}), kController));
     auto bad = round_trip(*agent, u::Operate{"Device.Explode()", "", true, {}});
     ASSERT_EQ(bad.type(), u::MsgType::error);
     EXPECT_EQ(bad.error()->err_code, err::invalid_path);
@@ -354,7 +375,8 @@ TEST_F(HandlersTest, UnsupportedMessagesGetAnError) {
 
 TEST_F(HandlersTest, RecordLayer) {
     // a Get in a record → a GetResp in a record addressed back
-    auto rec = u::encode_no_session_record(kAgentId, kController, u::encode_msg("g1", u::Get{{"Device.DeviceInfo.SerialNumber"}, 0}));
+    auto rec = u::encode_no_session_record(
+        kAgentId, kController, u::encode_msg("g1", u::Get{{"Device.DeviceInfo.SerialNumber"}, 0}));
     RecordAction a = agent->handle_record(rec, 65536);
     ASSERT_EQ(a.kind, RecordAction::Kind::reply);
     auto back = u::decode_record(a.reply);
@@ -364,9 +386,11 @@ TEST_F(HandlersTest, RecordLayer) {
     EXPECT_EQ(u::decode_msg(*back->payload())->msg_id(), "g1");
 
     // not for us, or not from our controller: dropped
-    auto other = u::encode_no_session_record("os::000000-OTHER", kController, u::encode_msg("g2", u::Get{{"Device."}, 0}));
+    auto other = u::encode_no_session_record("os::000000-OTHER", kController,
+                                             u::encode_msg("g2", u::Get{{"Device."}, 0}));
     EXPECT_EQ(agent->handle_record(other, 65536).kind, RecordAction::Kind::none);
-    auto stranger = u::encode_no_session_record(kAgentId, "self::stranger", u::encode_msg("g3", u::Get{{"Device."}, 0}));
+    auto stranger =
+        u::encode_no_session_record(kAgentId, "self::stranger", u::encode_msg("g3", u::Get{{"Device."}, 0}));
     EXPECT_EQ(agent->handle_record(stranger, 65536).kind, RecordAction::Kind::none);
 
     // garbage or too large: close the connection (1003)

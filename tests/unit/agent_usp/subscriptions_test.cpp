@@ -12,7 +12,7 @@ namespace u = cpe::usp;
 namespace {
 
 class SubscriptionsTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         auto b = Board::open(kBoard, fixture.root());
         ASSERT_TRUE(b) << b.error().message;
@@ -21,18 +21,24 @@ protected:
         agent->update_model(board->refresh(kNow));
         agent->take_due_records();
     }
-    void subscribe(const std::string& id, const std::string& type, const std::string& refs, bool retry = false) {
+    void subscribe(const std::string& id, const std::string& type, const std::string& refs,
+                   bool retry = false) {
         u::Add add;
         add.create_objs = {{"Device.LocalAgent.Subscription.",
-                            {{"ID", id, true}, {"NotifType", type, true}, {"ReferenceList", refs, true},
-                             {"NotifRetry", retry ? "true" : "false", true}, {"Enable", "true", true}}}};
+                            {{"ID", id, true},
+                             {"NotifType", type, true},
+                             {"ReferenceList", refs, true},
+                             {"NotifRetry", retry ? "true" : "false", true},
+                             {"Enable", "true", true}}}};
         auto m = round_trip(*agent, add);
         ASSERT_EQ(m.type(), u::MsgType::add_resp);
     }
     void refresh() { agent->update_model(board->refresh(kNow)); }
     std::string host_path(const std::string& mac) {
-        for (const auto& [n, host] : board->model().root().find_child("Hosts")->find_table("Host")->instances())
-            if (host.param("PhysAddress")->to_string() == mac) return "Device.Hosts.Host." + std::to_string(n) + ".";
+        for (const auto& [n, host] :
+             board->model().root().find_child("Hosts")->find_table("Host")->instances())
+            if (host.param("PhysAddress")->to_string() == mac)
+                return "Device.Hosts.Host." + std::to_string(n) + ".";
         return "";
     }
 
@@ -81,7 +87,13 @@ TEST_F(SubscriptionsTest, OpticalValueChange) {
     subscribe("rx", "ValueChange", "Device.Optical.Interface.1.OpticalSignalLevel", true);
     refresh();
     EXPECT_TRUE(drain_notifications(*agent).empty());
-    const std::string before = board->model().root().find_child("Optical")->find_table("Interface")->find(1)->param("OpticalSignalLevel")->to_string();
+    const std::string before = board->model()
+                                   .root()
+                                   .find_child("Optical")
+                                   ->find_table("Interface")
+                                   ->find(1)
+                                   ->param("OpticalSignalLevel")
+                                   ->to_string();
     std::string info = fixture.read("proc/pon_phy/info");
     const size_t rx = info.find("RxPower: 0x007e");
     ASSERT_NE(rx, std::string::npos);
@@ -89,7 +101,13 @@ TEST_F(SubscriptionsTest, OpticalValueChange) {
     fixture.write("proc/pon_phy/info", info);
     fixture.write("proc/pon_phy/RSSICurrent", "0x40\n");
     refresh();
-    const std::string after = board->model().root().find_child("Optical")->find_table("Interface")->find(1)->param("OpticalSignalLevel")->to_string();
+    const std::string after = board->model()
+                                  .root()
+                                  .find_child("Optical")
+                                  ->find_table("Interface")
+                                  ->find(1)
+                                  ->param("OpticalSignalLevel")
+                                  ->to_string();
     ASSERT_NE(before, after) << "the fixture edit should move the optical level";
     std::vector<std::string> ids;
     auto notes = drain_notifications(*agent, &ids);

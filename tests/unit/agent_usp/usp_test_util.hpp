@@ -25,7 +25,7 @@ inline const std::string kController = "self::test-controller";
 
 // A writable copy of the board's fixture rootfs, removed at the end of the test.
 class FixtureCopy {
-public:
+  public:
     FixtureCopy() {
         static int counter = 0;
         dir_ = std::filesystem::temp_directory_path() /
@@ -43,7 +43,7 @@ public:
     }
     void write(const std::string& rel, const std::string& text) const { std::ofstream(dir_ / rel) << text; }
 
-private:
+  private:
     std::filesystem::path dir_;
 };
 
@@ -58,7 +58,8 @@ cpe::usp::Msg round_trip(UspAgent& agent, const Req& req, const char* id = "req-
 }
 
 // Every Notify the agent has ready for the controller.
-inline std::vector<cpe::usp::Notify> drain_notifications(UspAgent& agent, std::vector<std::string>* ids = nullptr) {
+inline std::vector<cpe::usp::Notify> drain_notifications(UspAgent& agent,
+                                                         std::vector<std::string>* ids = nullptr) {
     std::vector<cpe::usp::Notify> out;
     for (const Bytes& rec : agent.take_due_records()) {
         auto r = cpe::usp::decode_record(rec);

@@ -20,9 +20,10 @@ TEST(OltCredentials, CommunityFirstNonCommentLine) {
 }
 
 TEST(OltCredentials, V3File) {
-    auto c = parse_v3("user = olt\nauth = SHA-256\nauth_passphrase = a-very-secret\npriv = AES\n"
-                      "priv_passphrase = another-secret\n",
-                      "v3");
+    auto c = parse_v3(
+        "user = olt\nauth = SHA-256\nauth_passphrase = a-very-secret\npriv = AES\n"
+        "priv_passphrase = another-secret\n",
+        "v3");
     ASSERT_TRUE(c.ok()) << c.error().message;
     const auto& v3 = std::get<V3Credentials>(c->value);
     EXPECT_EQ(v3.user, "olt");
@@ -40,12 +41,19 @@ TEST(OltCredentials, V3ErrorsNameLineAndKeyButNotTheSecret) {
     EXPECT_EQ(e.error().message.find("short7!"), std::string::npos);
     EXPECT_NE(parse_v3("user = olt\nauth = MD5\n", "f").error().message.find("f:2: auth must be SHA"),
               std::string::npos);
-    EXPECT_NE(parse_v3("user = olt\npriv = DES\n", "f").error().message.find("priv must be AES"), std::string::npos);
-    EXPECT_NE(parse_v3("bogus\n", "f").error().message.find("f:1: expected 'key = value'"), std::string::npos);
-    EXPECT_NE(parse_v3("colour = blue\n", "f").error().message.find("unknown key 'colour'"), std::string::npos);
-    EXPECT_NE(parse_v3("auth_passphrase = 12345678\npriv_passphrase = 12345678\n", "f").error().message.find("missing 'user'"),
+    EXPECT_NE(parse_v3("user = olt\npriv = DES\n", "f").error().message.find("priv must be AES"),
               std::string::npos);
-    EXPECT_NE(parse_v3("user = u\npriv_passphrase = 12345678\n", "f").error().message.find("missing 'auth_passphrase'"),
+    EXPECT_NE(parse_v3("bogus\n", "f").error().message.find("f:1: expected 'key = value'"),
+              std::string::npos);
+    EXPECT_NE(parse_v3("colour = blue\n", "f").error().message.find("unknown key 'colour'"),
+              std::string::npos);
+    EXPECT_NE(parse_v3("auth_passphrase = 12345678\npriv_passphrase = 12345678\n", "f")
+                  .error()
+                  .message.find("missing 'user'"),
+              std::string::npos);
+    EXPECT_NE(parse_v3("user = u\npriv_passphrase = 12345678\n", "f")
+                  .error()
+                  .message.find("missing 'auth_passphrase'"),
               std::string::npos);
 }
 

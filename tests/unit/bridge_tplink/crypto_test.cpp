@@ -10,7 +10,8 @@ namespace {
 
 std::string unhex(std::string_view h) {
     std::string out;
-    for (size_t i = 0; i + 1 < h.size(); i += 2) out.push_back(static_cast<char>(std::stoi(std::string(h.substr(i, 2)), nullptr, 16)));
+    for (size_t i = 0; i + 1 < h.size(); i += 2)
+        out.push_back(static_cast<char>(std::stoi(std::string(h.substr(i, 2)), nullptr, 16)));
     return out;
 }
 
@@ -55,9 +56,9 @@ TEST(TplinkCrypto, OaepUses22ByteChunksAndDecryptsWithThePrivateKey) {
         std::string block = unhex(std::string_view(*hex).substr(off, 128));
         unsigned char out[64];
         size_t olen = 0;
-        ASSERT_EQ(mbedtls_rsa_rsaes_oaep_decrypt(&priv, mbedtls_ctr_drbg_random, rng->drbg(), MBEDTLS_RSA_PRIVATE,
-                                                 nullptr, 0, &olen,
-                                                 reinterpret_cast<const unsigned char*>(block.data()), out, sizeof out),
+        ASSERT_EQ(mbedtls_rsa_rsaes_oaep_decrypt(
+                      &priv, mbedtls_ctr_drbg_random, rng->drbg(), MBEDTLS_RSA_PRIVATE, nullptr, 0, &olen,
+                      reinterpret_cast<const unsigned char*>(block.data()), out, sizeof out),
                   0);
         joined.append(reinterpret_cast<char*>(out), olen);
     }

@@ -29,7 +29,8 @@ TEST(TplinkModel, ConnTypeToBand) {
     EXPECT_TRUE(band_from_conn_type("2").guest);
     EXPECT_EQ(band_from_conn_type("3").name, "5G");
     EXPECT_TRUE(band_from_conn_type("4").guest);
-    EXPECT_EQ(band_from_conn_type("5").name, "unknown");  // seen in the real XX230v dump; meaning undocumented
+    EXPECT_EQ(band_from_conn_type("5").name,
+              "unknown");  // seen in the real XX230v dump; meaning undocumented
     EXPECT_EQ(band_from_conn_type("").name, "unknown");
 }
 
@@ -54,8 +55,10 @@ TEST(TplinkModel, HostsMapOntoTr181AndJson) {
     EXPECT_EQ(param(ps, "Device.Hosts.Host.2.Active"), "false");
     auto doc = to_json(s);
     std::string text = json::print(doc.get());
-    EXPECT_NE(text.find(R"("name":"MBP","ip":"192.168.1.2","mac":"3c:06:30:2d:42:fb","band":"5G","guest":false,"active":true,"lease":4006)"),
-              std::string::npos)
+    EXPECT_NE(
+        text.find(
+            R"("name":"MBP","ip":"192.168.1.2","mac":"3c:06:30:2d:42:fb","band":"5G","guest":false,"active":true,"lease":4006)"),
+        std::string::npos)
         << text;
 }
 
@@ -100,7 +103,10 @@ TEST(TplinkModel, WanPicksTheLiveInstanceNotTheFirst) {
     apply_wan(empty, reply(R"({"data":[],"success":true})"));
     EXPECT_EQ(empty.wan.ipv4, "");
     Snapshot lan;
-    apply_lan(lan, reply(R"({"data":[{"IPAddress":"","MACAddress":"x"},{"IPAddress":"192.168.1.1","MACAddress":"1C:61:B4:FB:2A:C8","DHCPv4Enable":"1"}],"success":true})"));
+    apply_lan(
+        lan,
+        reply(
+            R"({"data":[{"IPAddress":"","MACAddress":"x"},{"IPAddress":"192.168.1.1","MACAddress":"1C:61:B4:FB:2A:C8","DHCPv4Enable":"1"}],"success":true})"));
     EXPECT_EQ(lan.lan.ipv4, "192.168.1.1");
     EXPECT_EQ(lan.lan.mac, "1C:61:B4:FB:2A:C8");
 }
@@ -146,8 +152,14 @@ TEST(TplinkModel, MeshNodesBackhaulParentAndClients) {
 
 TEST(TplinkModel, DeviceWifiMemory) {
     Snapshot s;
-    apply_dev_info(s, reply(R"({"data":{"modelName":"XX230v","hardwareVersion":"XX230v v1.0","softwareVersion":"0.6.0"},"success":true})"));
-    apply_wifi(s, reply(R"({"data":[{"stack":"2,0,0,0,0,0","primaryEnable":"1","guestEnable":"0"},{"stack":"1,0,0,0,0,0","primaryEnable":"0","guestEnable":"1"}],"success":true})"));
+    apply_dev_info(
+        s,
+        reply(
+            R"({"data":{"modelName":"XX230v","hardwareVersion":"XX230v v1.0","softwareVersion":"0.6.0"},"success":true})"));
+    apply_wifi(
+        s,
+        reply(
+            R"({"data":[{"stack":"2,0,0,0,0,0","primaryEnable":"1","guestEnable":"0"},{"stack":"1,0,0,0,0,0","primaryEnable":"0","guestEnable":"1"}],"success":true})"));
     apply_mem(s, reply(R"({"data":{"total":"212544","free":"73940"},"success":true})"));
     apply_proc(s, reply(R"({"data":{"CPUUsage":"3"},"success":true})"));
     ASSERT_EQ(s.wifi.size(), 2u);

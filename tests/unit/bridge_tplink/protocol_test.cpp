@@ -51,7 +51,9 @@ TEST(TplinkProtocol, TokenPage) {
     ASSERT_FALSE(none);
     EXPECT_NE(none.error().message.find("token"), std::string::npos);
     EXPECT_FALSE(parse_token_page("var token=\"\";"));
-    EXPECT_FALSE(parse_token_page("var token=\"a\x01" "b\";"));
+    EXPECT_FALSE(
+        parse_token_page("var token=\"a\x01"
+                         "b\";"));
 }
 
 TEST(TplinkProtocol, LoginReplies) {
@@ -82,7 +84,8 @@ TEST(TplinkProtocol, LoginReplies) {
 }
 
 TEST(TplinkProtocol, ActReplies) {
-    auto obj = parse_act_reply(R"({"data":{"modelName":"XX230v","n":5,"b":true},"operation":"go","oid":"DEV2_DEV_INFO","success":true})");
+    auto obj = parse_act_reply(
+        R"({"data":{"modelName":"XX230v","n":5,"b":true},"operation":"go","oid":"DEV2_DEV_INFO","success":true})");
     ASSERT_TRUE(obj) << obj.error().message;
     EXPECT_TRUE(obj->success);
     ASSERT_EQ(obj->items.size(), 1u);
@@ -90,7 +93,8 @@ TEST(TplinkProtocol, ActReplies) {
     EXPECT_EQ(*obj->items[0].get("n"), "5");
     EXPECT_EQ(*obj->items[0].get("b"), "true");
     EXPECT_EQ(obj->items[0].get("missing"), nullptr);
-    auto list = parse_act_reply(R"({"data":[{"stack":"1,0,0,0,0,0"},{"stack":"2,0,0,0,0,0"}],"operation":"gl","success":true})");
+    auto list = parse_act_reply(
+        R"({"data":[{"stack":"1,0,0,0,0,0"},{"stack":"2,0,0,0,0,0"}],"operation":"gl","success":true})");
     ASSERT_TRUE(list);
     EXPECT_EQ(list->items.size(), 2u);
     auto err = parse_act_reply(R"({"success":false,"errorcode":9003})");
@@ -110,13 +114,16 @@ TEST(TplinkProtocol, ActReplies) {
 }
 
 TEST(TplinkProtocol, Payloads) {
-    EXPECT_EQ(login_payload("user", "password"),
-              R"({"data":{"UserName":"dXNlcg==","Passwd":"cGFzc3dvcmQ=","Action":"1","stack":"0,0,0,0,0,0","pstack":"0,0,0,0,0,0"},"operation":"cgi","oid":"/cgi/login"})");
-    EXPECT_EQ(act_payload("gl", "DEV2_HOST_ENTRY", "0,0,0,0,0,0", {"IPAddress"}),
-              R"({"data":{"stack":"0,0,0,0,0,0","pstack":"0,0,0,0,0,0","IPAddress":""},"operation":"gl","oid":"DEV2_HOST_ENTRY"})");
+    EXPECT_EQ(
+        login_payload("user", "password"),
+        R"({"data":{"UserName":"dXNlcg==","Passwd":"cGFzc3dvcmQ=","Action":"1","stack":"0,0,0,0,0,0","pstack":"0,0,0,0,0,0"},"operation":"cgi","oid":"/cgi/login"})");
+    EXPECT_EQ(
+        act_payload("gl", "DEV2_HOST_ENTRY", "0,0,0,0,0,0", {"IPAddress"}),
+        R"({"data":{"stack":"0,0,0,0,0,0","pstack":"0,0,0,0,0,0","IPAddress":""},"operation":"gl","oid":"DEV2_HOST_ENTRY"})");
     // With the data member, as the independent client sends it (issue 16 item 3).
-    EXPECT_EQ(logout_payload(),
-              R"({"data":{"stack":"0,0,0,0,0,0","pstack":"0,0,0,0,0,0"},"operation":"cgi","oid":"/cgi/logout"})");
+    EXPECT_EQ(
+        logout_payload(),
+        R"({"data":{"stack":"0,0,0,0,0,0","pstack":"0,0,0,0,0,0"},"operation":"cgi","oid":"/cgi/logout"})");
 }
 
 TEST(TplinkProtocol, VariantNames) {
@@ -134,7 +141,8 @@ TEST(TplinkProtocol, VariantNames) {
     EXPECT_FALSE(none.oaep || none.gcm);
 }
 
-// Only real use counts: helpers defined but not called, comments and object keys say nothing (issue 16 item 5).
+// Only real use counts: helpers defined but not called, comments and object keys say nothing (issue 16 item
+// 5).
 TEST(TplinkProtocol, EncryptJsHintsCountOnlyUse) {
     const char* defined_only =
         "/* encryptOAEP and GCM helpers */\n"
@@ -146,7 +154,8 @@ TEST(TplinkProtocol, EncryptJsHintsCountOnlyUse) {
     auto h = parse_encrypt_js(defined_only);
     EXPECT_FALSE(h.oaep);
     EXPECT_FALSE(h.gcm);
-    auto used = parse_encrypt_js(std::string(defined_only) + "rsaEncrypt = $.rsa.encryptOAEP;\naesMode = 'GCM';\n");
+    auto used =
+        parse_encrypt_js(std::string(defined_only) + "rsaEncrypt = $.rsa.encryptOAEP;\naesMode = 'GCM';\n");
     EXPECT_TRUE(used.oaep);
     EXPECT_TRUE(used.gcm);
     auto called = parse_encrypt_js("function f(m) { return aesGcmEncrypt(k, iv, m); }");
@@ -171,7 +180,8 @@ TEST_P(SealTest, BodyShapeAndSignLengthFollowTheDoc) {
     ASSERT_NE(data_at, std::string::npos);
     std::string sign = body->substr(5, data_at - 5);
     // Sign: key=K&iv=I&h=32&s=N. CBC: K, I the 16 digits; GCM: base64 of the 16 key digits (24) and of the
-    // 12-digit nonce (16) — tplinkrouterc6u's GCM wrapper. Raw: 2 blocks (256 hex); OAEP: ceil(len/22) blocks.
+    // 12-digit nonce (16) — tplinkrouterc6u's GCM wrapper. Raw: 2 blocks (256 hex); OAEP: ceil(len/22)
+    // blocks.
     bool gcm = v.cipher == Cipher::gcm;
     size_t sign_len = 4 + (gcm ? 24 : 16) + 4 + (gcm ? 16 : kiv.iv.size()) + 3 + 32 + 3 + 4;
     size_t blocks = v.rsa == RsaPadding::none ? 2 : (sign_len + 21) / 22;
@@ -183,9 +193,12 @@ TEST_P(SealTest, BodyShapeAndSignLengthFollowTheDoc) {
     size_t tag_at = body->find("\r\ntag=");
     EXPECT_EQ(tag_at != std::string::npos, v.cipher == Cipher::gcm);
     EXPECT_EQ(body->substr(body->size() - 2), "\r\n");
-    std::string data = body->substr(data_at + 7, (tag_at == std::string::npos ? body->size() - 2 : tag_at) - data_at - 7);
-    if (v.cipher == Cipher::cbc) EXPECT_EQ(data, vectors::kCbcB64);
-    else EXPECT_EQ(data, vectors::kGcmCipherB64);
+    std::string data =
+        body->substr(data_at + 7, (tag_at == std::string::npos ? body->size() - 2 : tag_at) - data_at - 7);
+    if (v.cipher == Cipher::cbc)
+        EXPECT_EQ(data, vectors::kCbcB64);
+    else
+        EXPECT_EQ(data, vectors::kGcmCipherB64);
 
     // The response direction: what the modem would send back decrypts to the plain text.
     std::string answer = v.cipher == Cipher::cbc ? std::string(vectors::kCbcB64)
@@ -196,8 +209,10 @@ TEST_P(SealTest, BodyShapeAndSignLengthFollowTheDoc) {
     // Garbling: GCM's tag catches it; CBC has no integrity, the plain text is at least not the original
     // (the JSON parse after it then fails).
     auto garbled = crypto.open_response("AAAA" + answer.substr(4));
-    if (v.cipher == Cipher::gcm) EXPECT_FALSE(garbled);
-    else EXPECT_TRUE(!garbled || *garbled != vectors::kPlain);
+    if (v.cipher == Cipher::gcm)
+        EXPECT_FALSE(garbled);
+    else
+        EXPECT_TRUE(!garbled || *garbled != vectors::kPlain);
     auto truncated = crypto.open_response(answer.substr(0, answer.size() / 2));
     EXPECT_FALSE(truncated);
     auto empty = crypto.open_response("  \r\n");
@@ -208,7 +223,8 @@ TEST_P(SealTest, BodyShapeAndSignLengthFollowTheDoc) {
 INSTANTIATE_TEST_SUITE_P(Variants, SealTest, ::testing::Values(kCbcRaw, kCbcOaep, kGcmRaw, kGcmOaep),
                          [](const auto& param_info) {
                              std::string n = variant_name(param_info.param);
-                             for (char& c : n) if (c == '-') c = '_';
+                             for (char& c : n)
+                                 if (c == '-') c = '_';
                              return n;
                          });
 

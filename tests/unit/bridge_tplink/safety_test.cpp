@@ -65,8 +65,8 @@ TEST(TplinkGuard, LockoutWaitsForTheForbidTime) {
 }
 
 // Issue 10 item 8: the modem says nothing (the EX lockout answer is unconfirmed). With 5 attempts before the
-// modem locks and 2 kept for a person, the guard stops after the 3rd failure; after the stop window it allows one
-// more, and then (one attempt left) only an operator resumes. The modem is never locked.
+// modem locks and 2 kept for a person, the guard stops after the 3rd failure; after the stop window it allows
+// one more, and then (one attempt left) only an operator resumes. The modem is never locked.
 TEST(TplinkGuard, StopsAtTheReserveMarginWhenTheModemSaysNothing) {
     GuardPolicy p = policy();  // max 5, reserve 2
     p.stop_window_s = 86400;

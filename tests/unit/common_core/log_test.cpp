@@ -7,7 +7,9 @@
 
 namespace {
 std::vector<std::string> g_lines;
-void capture(cpe::log::Level, const char* line, void*) { g_lines.emplace_back(line); }
+void capture(cpe::log::Level, const char* line, void*) {
+    g_lines.emplace_back(line);
+}
 }  // namespace
 
 TEST(Log, RateLimitCountsDroppedLines) {

@@ -8,7 +8,9 @@ using cpe::net::Backoff;
 
 namespace {
 // Always the top of the range: the delay equals the ceiling, so the ceiling sequence is visible.
-uint64_t top(uint64_t upper) { return upper; }
+uint64_t top(uint64_t upper) {
+    return upper;
+}
 }  // namespace
 
 TEST(Backoff, CeilingDoublesUpToTheCap) {

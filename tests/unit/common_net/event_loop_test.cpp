@@ -14,8 +14,8 @@
 #include "kit/net.hpp"
 
 using cpe::net::EventLoop;
-using cpe::testkit::connect_errno;
 using cpe::net::TimerHandle;
+using cpe::testkit::connect_errno;
 
 namespace {
 
@@ -25,7 +25,8 @@ std::unique_ptr<EventLoop> make_loop() {
     return std::move(loop).value();
 }
 
-// A hang guard, not a timing assertion: if the test's own stop never comes, the loop stops and the test fails.
+// A hang guard, not a timing assertion: if the test's own stop never comes, the loop stops and the test
+// fails.
 TimerHandle guard_against_hang(EventLoop& loop, bool& hung) {
     return loop.add_timer(20000, [&] {
         hung = true;
@@ -158,9 +159,9 @@ TEST(EventLoop, WeakGuardSkipsAFreedObject) {
     int calls_on_freed = 0;
     loop->add_timer(10, EventLoop::guard(std::weak_ptr<Session>(alive), [](Session& s) { ++s.hits; }));
     loop->add_timer(10, EventLoop::guard(std::weak_ptr<Session>(freed), [&](Session& s) {
-        ++s.hits;
-        ++calls_on_freed;
-    }));
+                        ++s.hits;
+                        ++calls_on_freed;
+                    }));
     freed.reset();
     loop->add_timer(30, [&] { loop->stop(); });
     loop->run();

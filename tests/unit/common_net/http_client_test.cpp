@@ -17,7 +17,8 @@ TEST_F(HttpClientTest, GetAndPostAgainstOurServer) {
         res.send(r);
     });
     server->route("POST", "/echo", [](const Request& req, Responder res) {
-        res.send(Response::text(200, req.method + ":" + req.header("content-type").value_or("") + ":" + req.body));
+        res.send(
+            Response::text(200, req.method + ":" + req.header("content-type").value_or("") + ":" + req.body));
     });
     start();
     auto g = get("/health");
@@ -68,7 +69,8 @@ TEST_F(HttpClientTest, TimeoutAgainstAHandlerThatNeverAnswers) {
     ASSERT_FALSE(got.ok());
     EXPECT_EQ(got.error().code, cpe::Errc::timeout) << got.error().message;
     const std::string& m = got.error().message;
-    EXPECT_NE(m.find("GET http://127.0.0.1:" + std::to_string(server->port()) + "/never"), std::string::npos) << m;
+    EXPECT_NE(m.find("GET http://127.0.0.1:" + std::to_string(server->port()) + "/never"), std::string::npos)
+        << m;
     EXPECT_EQ(m.find("SECRET"), std::string::npos) << m;
     EXPECT_EQ(m.find("hunter2"), std::string::npos) << m;
 }
@@ -96,7 +98,9 @@ TEST_F(HttpClientTest, BadUrlIsAnError) {
 
 TEST_F(HttpClientTest, ResponseBodyLimit) {
     make();
-    server->route("GET", "/big", [](const Request&, Responder res) { res.send(Response::text(200, std::string(100000, 'z'))); });
+    server->route("GET", "/big", [](const Request&, Responder res) {
+        res.send(Response::text(200, std::string(100000, 'z')));
+    });
     start();
     HttpRequest r;
     r.url = url("/big");
@@ -199,7 +203,8 @@ TEST_F(HttpClientTest, DestroyingTheClientCancelsWithoutCallbacks) {
         // when the client goes: either way it must never run.
         r.url = "http://127.0.0.1:" + std::to_string(cpe::net::test::closed_port()) + "/";
         doomed.request(r, [&](Result<HttpResponse>) { refused_called = true; });
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // lets the worker finish it: the queued case
+        std::this_thread::sleep_for(
+            std::chrono::milliseconds(50));  // lets the worker finish it: the queued case
     }
     auto h = get("/health");  // any completion the destroyed client had posted would run now
     ASSERT_TRUE(h.ok());

@@ -24,7 +24,9 @@ cpe::json::Ptr parse(const std::string& text) {
     return j.ok() ? std::move(j).value() : cpe::json::make_object();
 }
 
-std::string str(const cJSON* obj, const char* key) { return cpe::json::opt_string(obj, key).value_or("<missing>"); }
+std::string str(const cJSON* obj, const char* key) {
+    return cpe::json::opt_string(obj, key).value_or("<missing>");
+}
 
 class HttpServerTest : public cpe::net::test::NetFixture {};
 
@@ -202,7 +204,8 @@ TEST_F(HttpServerTest, MalformedRequestsDoNotHurtTheServer) {
         }
         {
             RawSocket s(server->port());
-            s.send_all("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+            s.send_all(
+                "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
             s.read_to_eof(chunked);
         }
     });
@@ -295,7 +298,8 @@ TEST_F(HttpServerTest, HandlerThatNeverAnswersGets504) {
 TEST_F(HttpServerTest, KeepAliveConnectionServesSeveralRequests) {
     make();
     int n = 0;
-    server->route("GET", "/count", [&](const Request&, Responder res) { res.json(200, std::to_string(++n)); });
+    server->route("GET", "/count",
+                  [&](const Request&, Responder res) { res.json(200, std::to_string(++n)); });
     start();
     std::string raw;
     with_client_thread([&] {
@@ -312,7 +316,7 @@ TEST_F(HttpServerTest, KeepAliveConnectionServesSeveralRequests) {
 // ---------------------------------------------------------------- static files
 
 class StaticFiles : public HttpServerTest {
-protected:
+  protected:
     void SetUp() override {
         root = std::filesystem::temp_directory_path() / ("cpe-net-static-" + std::to_string(::getpid()));
         std::filesystem::remove_all(root);
@@ -405,7 +409,8 @@ TEST_F(HttpServerTest, SseDeliversEventsToARealSocket) {
     with_client_thread([&] {
         RawSocket s(server->port());
         s.send_all("GET /sse?topics=customer:C-1 HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n");
-        s.read_until(raw, [](const std::string& b) { return b.find("data: line two\n\n") != std::string::npos; });
+        s.read_until(raw,
+                     [](const std::string& b) { return b.find("data: line two\n\n") != std::string::npos; });
         first_read = true;
         // A later event, sent from the loop, then a clean close from the server side.
         loop->post([&] {
@@ -446,7 +451,8 @@ TEST_F(HttpServerTest, SseSlowClientDropsOldestAndCounts) {
     ASSERT_TRUE(stream);
     EXPECT_EQ(stream->dropped(), 96u);
     EXPECT_EQ(raw.find("data: 95\n"), std::string::npos) << raw;
-    for (int i = 96; i < 100; ++i) EXPECT_NE(raw.find("data: " + std::to_string(i) + "\n"), std::string::npos) << raw;
+    for (int i = 96; i < 100; ++i)
+        EXPECT_NE(raw.find("data: " + std::to_string(i) + "\n"), std::string::npos) << raw;
 }
 
 TEST_F(HttpServerTest, SseKeepAliveAndClientDisconnect) {
@@ -466,7 +472,8 @@ TEST_F(HttpServerTest, SseKeepAliveAndClientDisconnect) {
     with_client_thread([&] {
         RawSocket s(server->port());
         s.send_all("GET /sse HTTP/1.1\r\nHost: x\r\n\r\n");
-        got_comment = s.read_until(raw, [](const std::string& b) { return b.find(": keep-alive\n\n") != std::string::npos; });
+        got_comment = s.read_until(
+            raw, [](const std::string& b) { return b.find(": keep-alive\n\n") != std::string::npos; });
         s.close();
     });
     EXPECT_TRUE(got_comment) << raw;
@@ -552,7 +559,8 @@ std::string exchange(int port, const std::string& request) {
 }
 }  // namespace
 
-// The core names no program's headers: a non-standard header reaches a handler only when the program lists it.
+// The core names no program's headers: a non-standard header reaches a handler only when the program lists
+// it.
 TEST_F(HttpServerTest, NonStandardHeadersOnlyWhenListed) {
     make();
     Request seen;

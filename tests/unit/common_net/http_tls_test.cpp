@@ -1,5 +1,5 @@
-// HTTPS on the lws server (mbedTLS) against the curl client (mbedTLS too), with certificates made at test time
-// by the openssl command-line tool.
+// HTTPS on the lws server (mbedTLS) against the curl client (mbedTLS too), with certificates made at test
+// time by the openssl command-line tool.
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -12,7 +12,7 @@ using cpe::Result;
 namespace {
 
 class TlsTest : public cpe::net::test::NetFixture {
-protected:
+  protected:
     static void SetUpTestSuite() {
         dir() = std::filesystem::temp_directory_path() / ("cpe-net-tls-" + std::to_string(::getpid()));
         std::filesystem::remove_all(dir());
@@ -23,20 +23,34 @@ protected:
                                                "extendedKeyUsage=serverAuth\n";
         std::ofstream(dir() / "client.ext") << "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n";
         const std::string script =
-            "cd '" + d + "' && "
-            "openssl req -x509" + ec + "-keyout ca.key -out ca.pem -days 2 -subj /CN=cpe-test-ca "
+            "cd '" + d +
+            "' && "
+            "openssl req -x509" +
+            ec +
+            "-keyout ca.key -out ca.pem -days 2 -subj /CN=cpe-test-ca "
             "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign && "
-            "openssl req" + ec + "-keyout server.key -out server.csr -subj /CN=127.0.0.1 && "
-            "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 "
+            "openssl req" +
+            ec +
+            "-keyout server.key -out server.csr -subj /CN=127.0.0.1 && "
+            "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days "
+            "2 "
             "-extfile server.ext && "
-            "openssl req" + ec + "-keyout client.key -out client.csr -subj /CN=cpe-test-client && "
-            "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2 "
+            "openssl req" +
+            ec +
+            "-keyout client.key -out client.csr -subj /CN=cpe-test-client && "
+            "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days "
+            "2 "
             "-extfile client.ext && "
             // a client certificate from a CA the server does not trust
-            "openssl req -x509" + ec + "-keyout rogue-ca.key -out rogue-ca.pem -days 2 -subj /CN=rogue-ca "
+            "openssl req -x509" +
+            ec +
+            "-keyout rogue-ca.key -out rogue-ca.pem -days 2 -subj /CN=rogue-ca "
             "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign && "
-            "openssl req" + ec + "-keyout rogue.key -out rogue.csr -subj /CN=rogue-client && "
-            "openssl x509 -req -in rogue.csr -CA rogue-ca.pem -CAkey rogue-ca.key -CAcreateserial -out rogue.pem "
+            "openssl req" +
+            ec +
+            "-keyout rogue.key -out rogue.csr -subj /CN=rogue-client && "
+            "openssl x509 -req -in rogue.csr -CA rogue-ca.pem -CAkey rogue-ca.key -CAcreateserial -out "
+            "rogue.pem "
             "-days 2 -extfile client.ext";
         made() = std::system((script + " >/dev/null 2>&1").c_str()) == 0;
     }
@@ -65,7 +79,8 @@ protected:
         });
         start();
     }
-    std::unique_ptr<HttpClient> tls_client(bool trust_ca, bool with_client_cert, const char* cert = "client") {
+    std::unique_ptr<HttpClient> tls_client(bool trust_ca, bool with_client_cert,
+                                           const char* cert = "client") {
         HttpClientOptions co;
         co.proxy = "";
         if (trust_ca) co.ca_path = file("ca.pem");
@@ -111,12 +126,13 @@ TEST_F(TlsTest, MutualTlsNeedsAClientCertificate) {
         EXPECT_EQ(refused->status, 401) << refused->body;
         EXPECT_NE(refused->body.find("client certificate"), std::string::npos) << refused->body;
     } else {
-        // On OpenSSL (Debian's libwebsockets) TLS 1.3 refuses in the handshake: the client sees the "certificate
-        // required" alert or, when the server has already closed, a dropped connection. Nothing was served.
+        // On OpenSSL (Debian's libwebsockets) TLS 1.3 refuses in the handshake: the client sees the
+        // "certificate required" alert or, when the server has already closed, a dropped connection. Nothing
+        // was served.
         const std::string& why = refused.error().message;
         EXPECT_TRUE(why.find("certificate required") != std::string::npos ||
-                    why.find("not connected") != std::string::npos || why.find("reset") != std::string::npos ||
-                    why.find("SSL") != std::string::npos)
+                    why.find("not connected") != std::string::npos ||
+                    why.find("reset") != std::string::npos || why.find("SSL") != std::string::npos)
             << why;
     }
 

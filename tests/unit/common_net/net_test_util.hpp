@@ -21,9 +21,10 @@
 
 namespace cpe::net::test {
 
-// A blocking TCP client on loopback with a receive timeout, so a broken server fails the test instead of hanging it.
+// A blocking TCP client on loopback with a receive timeout, so a broken server fails the test instead of
+// hanging it.
 class RawSocket {
-public:
+  public:
     explicit RawSocket(int port) {
         fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
         timeval tv{10, 0};
@@ -73,7 +74,7 @@ public:
         fd_ = -1;
     }
 
-private:
+  private:
     int fd_ = -1;
     bool connected_ = false;
 };
@@ -102,7 +103,7 @@ inline int closed_port() {
 }
 
 class NetFixture : public ::testing::Test {
-protected:
+  protected:
     void make(HttpServerOptions options = {}) {
         auto l = EventLoop::create();
         ASSERT_TRUE(l.ok()) << l.error().message;

@@ -25,7 +25,8 @@ TEST(InstanceNumbers, BoundedAndNeverReused) {
     for (int i = 0; i < 4; ++i) numbers.number("T.", "k" + std::to_string(i));
     numbers.begin_refresh();
     // Six new keys arrive; old absent keys are forgotten oldest-first, present ones kept.
-    for (int i = 4; i < 10; ++i) EXPECT_EQ(numbers.number("T.", "k" + std::to_string(i)), static_cast<uint32_t>(i + 1));
+    for (int i = 4; i < 10; ++i)
+        EXPECT_EQ(numbers.number("T.", "k" + std::to_string(i)), static_cast<uint32_t>(i + 1));
     EXPECT_EQ(numbers.key_count("T."), 6u);  // all six are present in this refresh: none evicted
     numbers.begin_refresh();
     numbers.number("T.", "k9");
@@ -47,8 +48,8 @@ TEST(InstanceNumbers, IdleTablesDropped) {
     EXPECT_EQ(numbers.table_count(), 1u);
 }
 
-// The agent keeps the numbers in its state directory: a restart (a new InstanceNumbers loading what the old one
-// saved) gives every key its old number, and a newcomer a number no key ever had.
+// The agent keeps the numbers in its state directory: a restart (a new InstanceNumbers loading what the old
+// one saved) gives every key its old number, and a newcomer a number no key ever had.
 TEST(InstanceNumbers, SurviveARestartThroughSaveAndLoad) {
     InstanceNumbers before;
     before.begin_refresh();

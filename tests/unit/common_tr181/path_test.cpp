@@ -59,7 +59,8 @@ TEST(Path, ErrorsNameTheOffendingSegment) {
     for (const auto& c : cases) {
         auto r = Path::parse(c.text);
         ASSERT_FALSE(r.ok()) << c.text;
-        EXPECT_NE(r.error().message.find(c.expect), std::string::npos) << c.text << " → " << r.error().message;
+        EXPECT_NE(r.error().message.find(c.expect), std::string::npos)
+            << c.text << " → " << r.error().message;
         EXPECT_EQ(r.error().code, cpe::Errc::invalid_argument);
     }
     std::string longest(2000, 'A');

@@ -34,7 +34,8 @@ TEST(Schema, ParsesAndAnswers) {
     EXPECT_TRUE(schema->check(*Path::parse("Device.Boot!")).ok());
     auto bad = schema->check(*Path::parse("Device.Hosts.Host.*.Foo"));
     ASSERT_FALSE(bad.ok());
-    EXPECT_EQ(bad.error().message, "parameter Device.Hosts.Host.*.Foo is not part of the supported data model");
+    EXPECT_EQ(bad.error().message,
+              "parameter Device.Hosts.Host.*.Foo is not part of the supported data model");
     EXPECT_FALSE(schema->check(*Path::parse("Device.Nope.")).ok());
     EXPECT_FALSE(schema->check(*Path::parse("Device.FactoryReset()")).ok());
 }
@@ -61,5 +62,6 @@ TEST(Schema, ValidatesTrees) {
     auto r = schema->validate(tree);
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message.find("2 parameter(s)"), std::string::npos);
-    EXPECT_NE(r.error().message.find("Device.Hosts.Host.1.Active is string, declared boolean"), std::string::npos);
+    EXPECT_NE(r.error().message.find("Device.Hosts.Host.1.Active is string, declared boolean"),
+              std::string::npos);
 }

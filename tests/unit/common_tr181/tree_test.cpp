@@ -83,7 +83,8 @@ TEST(Tree, MissingThingsAreNamed) {
     auto no_param = tree.get(*Path::parse("Device.DeviceInfo.Uptime"));
     ASSERT_FALSE(no_param.ok());
     EXPECT_EQ(no_param.error().message, "parameter Device.DeviceInfo.Uptime does not exist");
-    // A missing object carries its USP code (object does not exist) as the Error's detail; a parameter does not.
+    // A missing object carries its USP code (object does not exist) as the Error's detail; a parameter does
+    // not.
     EXPECT_EQ(no_obj.error().usp_error(), 7016u);
     EXPECT_EQ(no_inst.error().usp_error(), 7016u);
     EXPECT_FALSE(no_param.error().usp_error().has_value());

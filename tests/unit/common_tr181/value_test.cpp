@@ -19,17 +19,23 @@ TEST(Value, StringForms) {
 }
 
 TEST(Value, ParseRoundTrips) {
-    for (auto [type, text] : std::initializer_list<std::pair<Type, const char*>>{
-             {Type::boolean, "false"}, {Type::int_, "-2147483648"}, {Type::unsigned_int, "0"},
-             {Type::long_, "9223372036854775807"}, {Type::unsigned_long, "1"}, {Type::dbm1000, "-27000"},
-             {Type::date_time, "2024-02-29T23:59:59Z"}, {Type::string, "any text"}}) {
+    for (auto [type, text] :
+         std::initializer_list<std::pair<Type, const char*>>{{Type::boolean, "false"},
+                                                             {Type::int_, "-2147483648"},
+                                                             {Type::unsigned_int, "0"},
+                                                             {Type::long_, "9223372036854775807"},
+                                                             {Type::unsigned_long, "1"},
+                                                             {Type::dbm1000, "-27000"},
+                                                             {Type::date_time, "2024-02-29T23:59:59Z"},
+                                                             {Type::string, "any text"}}) {
         auto v = Value::parse(type, text);
         ASSERT_TRUE(v.ok()) << text;
         EXPECT_EQ(v->to_string(), text);
         EXPECT_EQ(v->type(), type);
     }
     EXPECT_TRUE(Value::parse(Type::boolean, "1")->as_bool());
-    EXPECT_EQ(Value::parse(Type::date_time, "2026-11-18T10:46:40+01:00")->to_string(), "2026-11-18T09:46:40Z");
+    EXPECT_EQ(Value::parse(Type::date_time, "2026-11-18T10:46:40+01:00")->to_string(),
+              "2026-11-18T09:46:40Z");
     EXPECT_EQ(Value::parse(Type::date_time, "2026-11-18T09:46:40.123Z")->to_string(), "2026-11-18T09:46:40Z");
 }
 
@@ -37,14 +43,16 @@ TEST(Value, ParseErrorsNameTypeAndText) {
     struct Case {
         Type type;
         const char* text;
-    } cases[] = {{Type::boolean, "yes"},  {Type::int_, "2147483648"}, {Type::unsigned_int, "-1"},
-                 {Type::int_, "12a"},     {Type::unsigned_long, ""},  {Type::date_time, "2026-13-01T00:00:00Z"},
+    } cases[] = {{Type::boolean, "yes"},         {Type::int_, "2147483648"},
+                 {Type::unsigned_int, "-1"},     {Type::int_, "12a"},
+                 {Type::unsigned_long, ""},      {Type::date_time, "2026-13-01T00:00:00Z"},
                  {Type::date_time, "yesterday"}, {Type::date_time, "2026-11-18T09:46:40"}};
     for (const auto& c : cases) {
         auto v = Value::parse(c.type, c.text);
         ASSERT_FALSE(v.ok()) << c.text;
         EXPECT_NE(v.error().message.find(cpe::tr181::type_name(c.type)), std::string::npos);
-        EXPECT_NE(v.error().message.find(std::string("'") + c.text + "'"), std::string::npos) << v.error().message;
+        EXPECT_NE(v.error().message.find(std::string("'") + c.text + "'"), std::string::npos)
+            << v.error().message;
     }
 }
 

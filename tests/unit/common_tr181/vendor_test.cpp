@@ -29,7 +29,8 @@ TEST(VendorPrefix, RefusesWhatTr106DoesNotAllowAndSaysWhy) {
 
 TEST(VendorPrefix, SchemaPlaceholderTakesThePrefixOrTheLinesGo) {
     const std::string text = "object Device.X.\n  param X_VENDOR_Name string\n  param Other string\n";
-    EXPECT_EQ(apply_vendor_prefix(text, "X_00D09E_"), "object Device.X.\n  param X_00D09E_Name string\n  param Other string\n");
+    EXPECT_EQ(apply_vendor_prefix(text, "X_00D09E_"),
+              "object Device.X.\n  param X_00D09E_Name string\n  param Other string\n");
     EXPECT_EQ(apply_vendor_prefix(text, ""), "object Device.X.\n  param Other string\n");
 }
 

@@ -34,16 +34,22 @@ TEST(UspMsg, Get) {
 TEST(UspMsg, GetResp) {
     GetResp v;
     v.req_path_results = {
-        {"Device.WiFi.SSID.*.SSID", 0, "", {{"Device.WiFi.SSID.1.", {{"SSID", "home"}}}, {"Device.WiFi.SSID.2.", {{"SSID", ""}}}}},
+        {"Device.WiFi.SSID.*.SSID",
+         0,
+         "",
+         {{"Device.WiFi.SSID.1.", {{"SSID", "home"}}}, {"Device.WiFi.SSID.2.", {{"SSID", ""}}}}},
         {"Device.Bogus.", err::invalid_path, "no such object", {}},
     };
     expect_round_trip(v, MsgType::get_resp, &Msg::get_resp);
 }
 
 TEST(UspMsg, GetInstancesAndResp) {
-    expect_round_trip(GetInstances{{"Device.IP.Interface."}, true}, MsgType::get_instances, &Msg::get_instances);
+    expect_round_trip(GetInstances{{"Device.IP.Interface."}, true}, MsgType::get_instances,
+                      &Msg::get_instances);
     GetInstancesResp v;
-    v.req_path_results = {{"Device.IP.Interface.", 0, "",
+    v.req_path_results = {{"Device.IP.Interface.",
+                           0,
+                           "",
                            {{"Device.IP.Interface.1.", {{"Alias", "cpe-wan"}, {"Name", "wan"}}},
                             {"Device.IP.Interface.2.", {{"Alias", "cpe-lan"}}}}}};
     expect_round_trip(v, MsgType::get_instances_resp, &Msg::get_instances_resp);
@@ -57,9 +63,10 @@ TEST(UspMsg, GetSupportedDMAndResp) {
     obj.supported_obj_path = "Device.IP.Interface.{i}.";
     obj.access = R::ObjAccess::add_delete;
     obj.is_multi_instance = true;
-    obj.supported_params = {{"Enable", R::ParamAccess::read_write, R::ValueType::boolean, R::ValueChange::allowed},
-                            {"Stats.BytesSent", R::ParamAccess::read_only, R::ValueType::unsigned_long,
-                             R::ValueChange::will_ignore}};
+    obj.supported_params = {
+        {"Enable", R::ParamAccess::read_write, R::ValueType::boolean, R::ValueChange::allowed},
+        {"Stats.BytesSent", R::ParamAccess::read_only, R::ValueType::unsigned_long,
+         R::ValueChange::will_ignore}};
     obj.supported_commands = {{"Reset()", {}, {"Status"}, R::CmdType::sync},
                               {"IPv6Ping()", {"Host", "Count"}, {"Result"}, R::CmdType::async}};
     obj.supported_events = {{"LinkDown!", {"Reason"}}};
@@ -72,7 +79,8 @@ TEST(UspMsg, GetSupportedDMAndResp) {
 }
 
 TEST(UspMsg, GetSupportedProtocolAndResp) {
-    expect_round_trip(GetSupportedProtocol{"1.0,1.3"}, MsgType::get_supported_proto, &Msg::get_supported_protocol);
+    expect_round_trip(GetSupportedProtocol{"1.0,1.3"}, MsgType::get_supported_proto,
+                      &Msg::get_supported_protocol);
     expect_round_trip(GetSupportedProtocolResp{"1.3"}, MsgType::get_supported_proto_resp,
                       &Msg::get_supported_protocol_resp);
 }
@@ -83,41 +91,47 @@ TEST(UspMsg, SetAndResp) {
 
     SetResp v;
     v.updated_obj_results.push_back(
-        {"Device.WiFi.SSID.1.",
-         SetResp::Success{{{"Device.WiFi.SSID.1.", {{"Enable", err::invalid_value, "not a boolean"}}, {{"SSID", "guest"}}}}}});
+        {"Device.WiFi.SSID.1.", SetResp::Success{{{"Device.WiFi.SSID.1.",
+                                                   {{"Enable", err::invalid_value, "not a boolean"}},
+                                                   {{"SSID", "guest"}}}}}});
     v.updated_obj_results.push_back(
         {"Device.WiFi.SSID.9.",
-         SetResp::Failure{err::object_does_not_exist, "no instance 9",
+         SetResp::Failure{err::object_does_not_exist,
+                          "no instance 9",
                           {{"Device.WiFi.SSID.9.", {{"SSID", err::object_does_not_exist, "gone"}}}}}});
     expect_round_trip(v, MsgType::set_resp, &Msg::set_resp);
 }
 
 TEST(UspMsg, AddAndResp) {
-    expect_round_trip(Add{false, {{"Device.NAT.PortMapping.", {{"ExternalPort", "8080", true}}}}}, MsgType::add, &Msg::add);
+    expect_round_trip(Add{false, {{"Device.NAT.PortMapping.", {{"ExternalPort", "8080", true}}}}},
+                      MsgType::add, &Msg::add);
     AddResp v;
     v.created_obj_results = {
-        {"Device.NAT.PortMapping.", AddResp::Success{"Device.NAT.PortMapping.3.", {{"Description", 7012, "too long"}},
-                                                     {{"Alias", "cpe-3"}}}},
+        {"Device.NAT.PortMapping.",
+         AddResp::Success{
+             "Device.NAT.PortMapping.3.", {{"Description", 7012, "too long"}}, {{"Alias", "cpe-3"}}}},
         {"Device.DeviceInfo.", OperFailure{err::object_not_a_table, "not a table"}},
     };
     expect_round_trip(v, MsgType::add_resp, &Msg::add_resp);
 }
 
 TEST(UspMsg, DeleteAndResp) {
-    expect_round_trip(Delete{true, {"Device.NAT.PortMapping.3.", "Device.NAT.PortMapping.4."}}, MsgType::delete_,
-                      &Msg::delete_);
+    expect_round_trip(Delete{true, {"Device.NAT.PortMapping.3.", "Device.NAT.PortMapping.4."}},
+                      MsgType::delete_, &Msg::delete_);
     DeleteResp v;
     v.deleted_obj_results = {
-        {"Device.NAT.PortMapping.*.", DeleteResp::Success{{"Device.NAT.PortMapping.3."},
-                                                         {{"Device.NAT.PortMapping.4.", err::object_not_deletable, "busy"}}}},
+        {"Device.NAT.PortMapping.*.",
+         DeleteResp::Success{{"Device.NAT.PortMapping.3."},
+                             {{"Device.NAT.PortMapping.4.", err::object_not_deletable, "busy"}}}},
         {"Device.NAT.PortMapping.9.", OperFailure{err::object_does_not_exist, "no 9"}},
     };
     expect_round_trip(v, MsgType::delete_resp, &Msg::delete_resp);
 }
 
 TEST(UspMsg, OperateAndResp) {
-    expect_round_trip(Operate{"Device.IP.Diagnostics.IPPing()", "key-1", true, {{"Host", "8.8.8.8"}, {"Count", "3"}}},
-                      MsgType::operate, &Msg::operate);
+    expect_round_trip(
+        Operate{"Device.IP.Diagnostics.IPPing()", "key-1", true, {{"Host", "8.8.8.8"}, {"Count", "3"}}},
+        MsgType::operate, &Msg::operate);
     OperateResp v;
     v.operation_results = {
         {"Device.Reboot()", OutputArgs{}},
@@ -130,8 +144,13 @@ TEST(UspMsg, OperateAndResp) {
 
 TEST(UspMsg, NotifyEveryKind) {
     std::vector<Notify> all = {
-        {"boot", true, Notify::Event{"Device.", "Boot!", {{"Cause", "LocalReboot"}, {"CommandKey", ""},
-                                                          {"FirmwareUpdated", "false"}, {"ParameterMap", "{}"}}}},
+        {"boot", true,
+         Notify::Event{"Device.",
+                       "Boot!",
+                       {{"Cause", "LocalReboot"},
+                        {"CommandKey", ""},
+                        {"FirmwareUpdated", "false"},
+                        {"ParameterMap", "{}"}}}},
         {"vc", false, Notify::ValueChange{"Device.WiFi.SSID.1.SSID", "home"}},
         {"oc", true, Notify::ObjectCreation{"Device.Hosts.Host.7.", {{"PhysAddress", "00:11:22:33:44:55"}}}},
         {"od", false, Notify::ObjectDeletion{"Device.Hosts.Host.7."}},
@@ -144,7 +163,8 @@ TEST(UspMsg, NotifyEveryKind) {
 }
 
 TEST(UspMsg, ErrorWithParamErrors) {
-    ErrorMsg v{err::invalid_arguments, "bad set", {{"Device.WiFi.SSID.1.SSID", err::invalid_value, "too long"}}};
+    ErrorMsg v{
+        err::invalid_arguments, "bad set", {{"Device.WiFi.SSID.1.SSID", err::invalid_value, "too long"}}};
     Msg msg = round_trip(encode_msg("e1", v), "e1", MsgType::error);
     EXPECT_TRUE(msg.is_error());
     auto got = msg.error();
@@ -157,28 +177,30 @@ TEST(UspMsg, ErrorWithParamErrors) {
     EXPECT_EQ(simple->msg_id(), "req-9");
 }
 
-// Hand-computed bytes of Msg{header{msg_id "1", GET}, body{request{get{param_paths "Device.", max_depth 2}}}}.
+// Hand-computed bytes of Msg{header{msg_id "1", GET}, body{request{get{param_paths "Device.", max_depth
+// 2}}}}.
 TEST(UspMsg, GetWireBytes) {
     const Bytes want = {
-        0x0a, 0x05, 0x0a, 0x01, '1', 0x10, 0x01,  // header = 1 { msg_id = 1, msg_type = 2: GET }
-        0x12, 0x12,                               // body = 2
-        0x0a, 0x10,                               //   request = 1
-        0x0a, 0x0e,                               //     get = 1
-        0x0a, 0x07, 'D', 'e', 'v', 'i', 'c', 'e', '.',  // param_paths = 1
-        0x15, 0x02, 0x00, 0x00, 0x00,             //       max_depth = 2, fixed32
+        0x0a, 0x05, 0x0a, 0x01, '1',  0x10, 0x01,            // header = 1 { msg_id = 1, msg_type = 2: GET }
+        0x12, 0x12,                                          // body = 2
+        0x0a, 0x10,                                          //   request = 1
+        0x0a, 0x0e,                                          //     get = 1
+        0x0a, 0x07, 'D',  'e',  'v',  'i',  'c',  'e', '.',  // param_paths = 1
+        0x15, 0x02, 0x00, 0x00, 0x00,                        //       max_depth = 2, fixed32
     };
     EXPECT_EQ(encode_msg("1", Get{{"Device."}, 2}), want);
 }
 
-// Field numbers deep in the response side: GetResp.req_path_results(1).resolved_path_results(4).result_params(2).
+// Field numbers deep in the response side:
+// GetResp.req_path_results(1).resolved_path_results(4).result_params(2).
 TEST(UspMsg, GetRespWireBytes) {
     GetResp v;
     v.req_path_results = {{"", 0, "", {{"", {{"k", "v"}}}}}};
     const Bytes want = {
-        0x0a, 0x05, 0x0a, 0x01, 'r', 0x10, 0x02,  // header { "r", GET_RESP }
-        0x12, 0x10, 0x12, 0x0e,                   // body = 2 { response = 2
-        0x0a, 0x0c, 0x0a, 0x0a,                   //   get_resp = 1 { req_path_results = 1
-        0x22, 0x08,                               //     resolved_path_results = 4
+        0x0a, 0x05, 0x0a, 0x01, 'r', 0x10, 0x02,       // header { "r", GET_RESP }
+        0x12, 0x10, 0x12, 0x0e,                        // body = 2 { response = 2
+        0x0a, 0x0c, 0x0a, 0x0a,                        //   get_resp = 1 { req_path_results = 1
+        0x22, 0x08,                                    //     resolved_path_results = 4
         0x12, 0x06, 0x0a, 0x01, 'k', 0x12, 0x01, 'v',  // result_params = 2 { key = 1, value = 2 }
     };
     EXPECT_EQ(encode_msg("r", v), want);
@@ -188,22 +210,24 @@ TEST(UspMsg, GetRespWireBytes) {
 TEST(UspMsg, NotifyEventWireBytes) {
     Notify boot{"s", true, Notify::Event{"Device.", "Boot!", {{"Cause", "x"}}}};
     const Bytes want = {
-        0x0a, 0x05, 0x0a, 0x01, 'n', 0x10, 0x03,  // header { "n", NOTIFY }
-        0x12, 0x27, 0x0a, 0x25,                   // body = 2 { request = 1
-        0x42, 0x23,                               //   notify = 8
-        0x0a, 0x01, 's',                          //     subscription_id = 1
-        0x10, 0x01,                               //     send_resp = 2
-        0x1a, 0x1c,                               //     event = 3
-        0x0a, 0x07, 'D', 'e', 'v', 'i', 'c', 'e', '.',  // obj_path = 1
-        0x12, 0x05, 'B', 'o', 'o', 't', '!',      //       event_name = 2
-        0x1a, 0x0a, 0x0a, 0x05, 'C', 'a', 'u', 's', 'e', 0x12, 0x01, 'x',  // params = 3
+        0x0a, 0x05, 0x0a, 0x01, 'n', 0x10, 0x03,                             // header { "n", NOTIFY }
+        0x12, 0x27, 0x0a, 0x25,                                              // body = 2 { request = 1
+        0x42, 0x23,                                                          //   notify = 8
+        0x0a, 0x01, 's',                                                     //     subscription_id = 1
+        0x10, 0x01,                                                          //     send_resp = 2
+        0x1a, 0x1c,                                                          //     event = 3
+        0x0a, 0x07, 'D',  'e',  'v', 'i',  'c',  'e', '.',                   // obj_path = 1
+        0x12, 0x05, 'B',  'o',  'o', 't',  '!',                              //       event_name = 2
+        0x1a, 0x0a, 0x0a, 0x05, 'C', 'a',  'u',  's', 'e', 0x12, 0x01, 'x',  // params = 3
     };
     EXPECT_EQ(encode_msg("n", boot), want);
 }
 
 // Reads one length-delimited field at `pos` (tag and length as single-byte varints in these small
 // messages) and returns {tag, offset of its contents}.
-std::pair<uint8_t, size_t> field_at(const Bytes& b, size_t pos) { return {b.at(pos), pos + 2}; }
+std::pair<uint8_t, size_t> field_at(const Bytes& b, size_t pos) {
+    return {b.at(pos), pos + 2};
+}
 
 // The Body / Request / Response oneof numbers of every kind, and the header's msg_type value.
 TEST(UspMsg, EveryKindsBodyTags) {
@@ -292,8 +316,8 @@ TEST(UspMsgErrors, MissingHeaderOrBody) {
 
 TEST(UspMsgErrors, MissingOperStatusIsNamed) {
     // set_resp { updated_obj_results { requested_path "A" } } — no oper_status
-    const Bytes bytes = {0x0a, 0x05, 0x0a, 0x01, 'x', 0x10, 0x05, 0x12, 0x09, 0x12, 0x07,
-                         0x22, 0x05, 0x0a, 0x03, 0x0a, 0x01, 'A'};
+    const Bytes bytes = {0x0a, 0x05, 0x0a, 0x01, 'x',  0x10, 0x05, 0x12, 0x09,
+                         0x12, 0x07, 0x22, 0x05, 0x0a, 0x03, 0x0a, 0x01, 'A'};
     auto msg = decode_msg(bytes);
     ASSERT_TRUE(msg.ok()) << msg.error().message;
     auto resp = msg->set_resp();
@@ -308,14 +332,16 @@ TEST(UspMsgErrors, TruncatedNestedStringNamesPath) {
     auto msg = decode_msg(bytes);
     ASSERT_FALSE(msg.ok());
     EXPECT_EQ(msg.error().code, Errc::parse_error);
-    EXPECT_NE(msg.error().message.find("protobuf decode failed at byte"), std::string::npos) << msg.error().message;
+    EXPECT_NE(msg.error().message.find("protobuf decode failed at byte"), std::string::npos)
+        << msg.error().message;
 }
 
 TEST(UspMsgErrors, EveryTruncationFailsOrDecodesSmaller) {
     // A protobuf prefix that ends on a field boundary is itself valid, so truncation must never crash and
     // must never report the full content.
     GetResp v;
-    v.req_path_results = {{"Device.A.", 0, "", {{"Device.A.", {{"X", "1"}, {"Y", "2"}}}}}, {"Device.B.", 7026, "no", {}}};
+    v.req_path_results = {{"Device.A.", 0, "", {{"Device.A.", {{"X", "1"}, {"Y", "2"}}}}},
+                          {"Device.B.", 7026, "no", {}}};
     Bytes full = encode_msg("t", v);
     for (size_t n = 0; n < full.size(); ++n) {
         auto msg = decode_msg(std::span<const uint8_t>(full.data(), n));
@@ -332,7 +358,8 @@ TEST(UspMsgErrors, Oversized) {
     auto msg = decode_msg(bytes, DecodeLimits{256});
     ASSERT_FALSE(msg.ok());
     EXPECT_EQ(msg.error().code, Errc::too_large);
-    EXPECT_EQ(msg.error().message, "USP msg: " + std::to_string(bytes.size()) + " bytes exceeds the 256-byte limit");
+    EXPECT_EQ(msg.error().message,
+              "USP msg: " + std::to_string(bytes.size()) + " bytes exceeds the 256-byte limit");
 }
 
 TEST(UspMsgType, Names) {

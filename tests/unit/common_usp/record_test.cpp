@@ -11,7 +11,8 @@ namespace cpe::usp {
 namespace {
 
 TEST(UspRecord, NoSessionContextRoundTrip) {
-    std::vector<uint8_t> msg = {0x0a, 0x02, 0x08, 0x01, 0x00, 0xff};  // any bytes: the record does not look inside
+    std::vector<uint8_t> msg = {0x0a, 0x02, 0x08,
+                                0x01, 0x00, 0xff};  // any bytes: the record does not look inside
     Bytes bytes = encode_no_session_record("proto::controller", "os::00D09E-123", msg);
     auto rec = decode_record(bytes);
     ASSERT_TRUE(rec.ok()) << rec.error().message;
@@ -56,12 +57,12 @@ TEST(UspRecord, DisconnectRoundTrip) {
 TEST(UspRecord, DisconnectWireBytes) {
     Bytes bytes = encode_disconnect_record("a", "b", "bye", 7003, "1.3");
     const Bytes want = {
-        0x0a, 0x03, '1', '.', '3',  // version = 1
-        0x12, 0x01, 'a',            // to_id = 2
-        0x1a, 0x01, 'b',            // from_id = 3
-        0x62, 0x0a,                 // disconnect = 12, 10 bytes
-        0x0a, 0x03, 'b', 'y', 'e',  //   reason = 1
-        0x15, 0x5b, 0x1b, 0, 0,     //   reason_code = 2, fixed32 7003
+        0x0a, 0x03, '1',  '.', '3',  // version = 1
+        0x12, 0x01, 'a',             // to_id = 2
+        0x1a, 0x01, 'b',             // from_id = 3
+        0x62, 0x0a,                  // disconnect = 12, 10 bytes
+        0x0a, 0x03, 'b',  'y', 'e',  //   reason = 1
+        0x15, 0x5b, 0x1b, 0,   0,    //   reason_code = 2, fixed32 7003
     };
     EXPECT_EQ(bytes, want);
 }
@@ -78,9 +79,13 @@ TEST(UspRecord, NoSessionAndWebSocketWireBytes) {
 // A Record → Msg → GetResp with two requested paths, the way the hub receives an agent's answer.
 TEST(UspRecord, CarriesMsgCarryingGetRespWithTwoPaths) {
     GetResp resp;
-    resp.req_path_results.push_back({"Device.DeviceInfo.", 0, "", {{"Device.DeviceInfo.", {{"SerialNumber", "ABC123"},
-                                                                                            {"SoftwareVersion", "1.2.3"}}}}});
-    resp.req_path_results.push_back({"Device.Nope.", err::invalid_path, "Device.Nope. is not in the model", {}});
+    resp.req_path_results.push_back(
+        {"Device.DeviceInfo.",
+         0,
+         "",
+         {{"Device.DeviceInfo.", {{"SerialNumber", "ABC123"}, {"SoftwareVersion", "1.2.3"}}}}});
+    resp.req_path_results.push_back(
+        {"Device.Nope.", err::invalid_path, "Device.Nope. is not in the model", {}});
     Bytes record = encode_no_session_record("proto::hub", "os::00D09E-ABC123", encode_msg("get-42", resp));
 
     auto rec = decode_record(record);
@@ -95,7 +100,8 @@ TEST(UspRecord, CarriesMsgCarryingGetRespWithTwoPaths) {
     auto got = msg->get_resp();
     ASSERT_TRUE(got.ok()) << got.error().message;
     ASSERT_EQ(got->req_path_results.size(), 2u);
-    EXPECT_EQ(got->req_path_results[0].resolved_path_results.at(0).result_params.at("SerialNumber"), "ABC123");
+    EXPECT_EQ(got->req_path_results[0].resolved_path_results.at(0).result_params.at("SerialNumber"),
+              "ABC123");
     EXPECT_EQ(got->req_path_results[1].err_code, 7026u);
     EXPECT_EQ(*got, resp);
 }
@@ -110,12 +116,14 @@ TEST(UspRecordErrors, EveryTruncationFails) {
 }
 
 TEST(UspRecordErrors, TruncatedPayloadNamesFieldAndOffset) {
-    const Bytes bad = {0x0a, 0x01, 'v', 0x3a, 0x0a, 0x12, 0x08, 1, 2};  // no_session_context says 10 bytes, 4 follow
+    const Bytes bad = {0x0a, 0x01, 'v', 0x3a, 0x0a,
+                       0x12, 0x08, 1,   2};  // no_session_context says 10 bytes, 4 follow
     auto rec = decode_record(bad);
     ASSERT_FALSE(rec.ok());
     EXPECT_EQ(rec.error().code, Errc::parse_error);
     EXPECT_EQ(rec.error().message,
-              "USP record: protobuf decode failed at byte 3: field no_session_context declares 10 bytes but 4 remain");
+              "USP record: protobuf decode failed at byte 3: field no_session_context declares 10 bytes but "
+              "4 remain");
 }
 
 TEST(UspRecordErrors, NestedFaultNamesPath) {
@@ -123,7 +131,8 @@ TEST(UspRecordErrors, NestedFaultNamesPath) {
     auto rec = decode_record(bad);
     ASSERT_FALSE(rec.ok());
     EXPECT_EQ(rec.error().message,
-              "USP record: protobuf decode failed at byte 2 (no_session_context): field payload declares 8 bytes but 2 "
+              "USP record: protobuf decode failed at byte 2 (no_session_context): field payload declares 8 "
+              "bytes but 2 "
               "remain");
 }
 
@@ -151,7 +160,8 @@ TEST(UspRecordErrors, NoRecordTypeIsNoPayload) {
 }
 
 TEST(UspRecordErrors, SessionContextIsDecodedButItsPayloadUnsupported) {
-    const Bytes bytes = {0x0a, 0x03, '1', '.', '3', 0x1a, 0x01, 'x', 0x42, 0x02, 0x08, 0x05};  // session_id = 5
+    const Bytes bytes = {0x0a, 0x03, '1',  '.',  '3',  0x1a,
+                         0x01, 'x',  0x42, 0x02, 0x08, 0x05};  // session_id = 5
     auto rec = decode_record(bytes);
     ASSERT_TRUE(rec.ok()) << rec.error().message;
     EXPECT_EQ(rec->type(), RecordType::session_context);

@@ -34,8 +34,8 @@ TEST(Access, ServiceTokenOkAndBad) {
     r.headers["x-api-key"] = "s3cret-token-0123456789";
     EXPECT_FALSE(check_access(c, r));
 
-    for (std::string bad : {"Bearer s3cret-token-012345678", "Bearer s3cret-token-01234567890", "Bearer ", "Basic abc",
-                            "s3cret-token-0123456789"}) {
+    for (std::string bad : {"Bearer s3cret-token-012345678", "Bearer s3cret-token-01234567890", "Bearer ",
+                            "Basic abc", "s3cret-token-0123456789"}) {
         auto b = req("/devices/summary");
         b.headers["authorization"] = bad;
         auto refused = check_access(c, b);

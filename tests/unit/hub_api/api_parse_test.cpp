@@ -9,7 +9,8 @@ using namespace cpe::hub::api;
 
 TEST(DevicesConfig, ParsesAndNamesBadKeys) {
     auto c = parse_devices_config(R"({"genieacs":{"url":"http://acs:7557","budget_ms":1500},
-        "optical":{"good_min_dbm":-24},"poller":{"interval_s":30},"access":{"trusted_proxies":["10.0.0.5"]}})", "d.json");
+        "optical":{"good_min_dbm":-24},"poller":{"interval_s":30},"access":{"trusted_proxies":["10.0.0.5"]}})",
+                                  "d.json");
     ASSERT_TRUE(c.ok()) << c.error().message;
     EXPECT_EQ(c->genieacs.budget_ms, 1500u);
     EXPECT_DOUBLE_EQ(c->optical.good_min_dbm, -24);
@@ -31,10 +32,12 @@ TEST(DevicesConfig, ParsesAndNamesBadKeys) {
 TEST(DevicesConfig, ErpNextFieldMap) {
     auto d = parse_devices_config(R"({"erpnext":{"url":"http://erp:8000"}})", "d.json");
     ASSERT_TRUE(d.ok()) << d.error().message;
-    EXPECT_EQ(d->erpnext.fields.equipment.doctype, "Service Equipment");  // the operator's DocTypes by default
+    EXPECT_EQ(d->erpnext.fields.equipment.doctype,
+              "Service Equipment");  // the operator's DocTypes by default
     EXPECT_EQ(d->erpnext.fields.customer.field("legacy_account_id"), "legacy_account_id");
     auto c = parse_devices_config(R"({"erpnext":{"url":"http://erp:8000","fields":{
-        "equipment":{"doctype":"CPE","mac_address":"custom_label_mac"},"customer":{"legacy_account_id":""}}}})", "d.json");
+        "equipment":{"doctype":"CPE","mac_address":"custom_label_mac"},"customer":{"legacy_account_id":""}}}})",
+                                  "d.json");
     ASSERT_TRUE(c.ok()) << c.error().message;
     EXPECT_EQ(c->erpnext.fields.equipment.doctype, "CPE");
     EXPECT_EQ(c->erpnext.fields.equipment.field("mac_address"), "custom_label_mac");
@@ -45,13 +48,17 @@ TEST(DevicesConfig, ErpNextFieldMap) {
     EXPECT_EQ(typo.error().message, "d.json: erpnext.fields.equipment.mac_adress: unknown field");
     auto req = parse_devices_config(R"({"erpnext":{"fields":{"equipment":{"serial_number":""}}}})", "d.json");
     ASSERT_FALSE(req.ok());
-    EXPECT_EQ(req.error().message, "d.json: erpnext.fields.equipment.serial_number: required (the lookup needs it)");
-    auto bad = parse_devices_config(R"({"erpnext":{"fields":{"customer":{"mobile_no":"mobile no"}}}})", "d.json");
+    EXPECT_EQ(req.error().message,
+              "d.json: erpnext.fields.equipment.serial_number: required (the lookup needs it)");
+    auto bad =
+        parse_devices_config(R"({"erpnext":{"fields":{"customer":{"mobile_no":"mobile no"}}}})", "d.json");
     ASSERT_FALSE(bad.ok());
     EXPECT_NE(bad.error().message.find("erpnext.fields.customer.mobile_no: 'mobile no' is not a fieldname"),
-              std::string::npos) << bad.error().message;
+              std::string::npos)
+        << bad.error().message;
     EXPECT_FALSE(parse_devices_config(R"({"erpnext":{"fields":{"site":{}}}})", "d.json").ok());
-    EXPECT_FALSE(parse_devices_config(R"({"erpnext":{"fields":{"customer":{"mobile_no":1}}}})", "d.json").ok());
+    EXPECT_FALSE(
+        parse_devices_config(R"({"erpnext":{"fields":{"customer":{"mobile_no":1}}}})", "d.json").ok());
 }
 
 TEST(DevicesApiParse, SerialQuery) {
@@ -101,7 +108,8 @@ TEST(SourceParse, GenieDeviceToViewValuesAndBridgeOptical) {
 }
 
 TEST(ApiParse, AgeOfTheValuesShownIsTheirOldestTimestamp) {
-    auto list = cpe::hub::sources::parse_device_list(R"([{"_id":"A-B-C","_lastInform":"2026-01-02T00:00:00.000Z",
+    auto list =
+        cpe::hub::sources::parse_device_list(R"([{"_id":"A-B-C","_lastInform":"2026-01-02T00:00:00.000Z",
         "Device":{"_object":true,"Hosts":{"_object":true,
           "Host":{"_object":true,"1":{"_object":true,
             "HostName":{"_value":"pc","_type":"xsd:string","_timestamp":"2025-11-01T00:00:00.000Z"},
@@ -119,7 +127,9 @@ TEST(ApiParse, AgeOfTheValuesShownIsTheirOldestTimestamp) {
 }
 
 // The bridge client encodes path segments with sources::url_component (a GenieACS-style id keeps its %2D).
-TEST(SourceUrl, Encode) { EXPECT_EQ(cpe::hub::sources::url_component("1C61B4-W5%2D2100G-X"), "1C61B4-W5%252D2100G-X"); }
+TEST(SourceUrl, Encode) {
+    EXPECT_EQ(cpe::hub::sources::url_component("1C61B4-W5%2D2100G-X"), "1C61B4-W5%252D2100G-X");
+}
 
 // The board fact "HT803G is sold in variants" is configuration data with a built-in default table.
 TEST(DevicesConfig, ModelFamilies) {

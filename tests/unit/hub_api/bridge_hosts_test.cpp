@@ -85,15 +85,20 @@ TEST(BridgeHosts, ErrorsNameWhatWasWrong) {
     EXPECT_EQ(error_of("[]"), "bridge hosts answer: expected an object");
     EXPECT_EQ(error_of(R"({"total":0})"), "bridge hosts answer: \"hosts\" must be an array");
     EXPECT_EQ(error_of(R"({"hosts":[]})"), "bridge hosts answer: \"total\" must be a whole number >= 0");
-    EXPECT_EQ(error_of(R"({"total":-1,"hosts":[]})"), "bridge hosts answer: \"total\" must be a whole number >= 0");
-    EXPECT_EQ(error_of(R"({"total":2,"hosts":[]})"), "bridge hosts answer: \"total\" is 2 but \"hosts\" has 0 entries");
+    EXPECT_EQ(error_of(R"({"total":-1,"hosts":[]})"),
+              "bridge hosts answer: \"total\" must be a whole number >= 0");
+    EXPECT_EQ(error_of(R"({"total":2,"hosts":[]})"),
+              "bridge hosts answer: \"total\" is 2 but \"hosts\" has 0 entries");
     EXPECT_EQ(error_of(R"({"total":1,"hosts":[7]})"), "bridge hosts answer: hosts[0]: expected an object");
-    const std::string ok_host = R"({"name":"a","ip":"1.2.3.4","mac":"00:11:22:33:44:55","band":"5G","active":true})";
-    EXPECT_EQ(error_of(R"({"total":2,"hosts":[)" + ok_host + R"(,{"name":"b","mac":"zz","band":"5G","active":true}]})"),
+    const std::string ok_host =
+        R"({"name":"a","ip":"1.2.3.4","mac":"00:11:22:33:44:55","band":"5G","active":true})";
+    EXPECT_EQ(error_of(R"({"total":2,"hosts":[)" + ok_host +
+                       R"(,{"name":"b","mac":"zz","band":"5G","active":true}]})"),
               "bridge hosts answer: hosts[1].mac: 'zz' is not a MAC address");
     EXPECT_EQ(error_of(R"({"total":1,"hosts":[{"name":3,"band":"5G","active":true}]})"),
               "bridge hosts answer: hosts[0].name: expected a string");
-    EXPECT_EQ(error_of(R"({"total":1,"hosts":[{"active":true}]})"), "bridge hosts answer: hosts[0].band: missing");
+    EXPECT_EQ(error_of(R"({"total":1,"hosts":[{"active":true}]})"),
+              "bridge hosts answer: hosts[0].band: missing");
     EXPECT_EQ(error_of(R"({"total":1,"hosts":[{"band":"60G","active":true}]})"),
               "bridge hosts answer: hosts[0].band: '60G' is not one of 2.4G, 5G, 6G, wired, unknown");
     EXPECT_EQ(error_of(R"({"total":1,"hosts":[{"band":"5G","active":"yes"}]})"),
@@ -104,13 +109,15 @@ TEST(BridgeHosts, ErrorsNameWhatWasWrong) {
               "bridge hosts answer: hosts[0].lease: expected whole seconds from 0 to 31622400");
     EXPECT_EQ(error_of(R"({"total":1,"hosts":[{"band":"5G","active":true,"lease":1.5}]})"),
               "bridge hosts answer: hosts[0].lease: expected whole seconds from 0 to 31622400");
-    EXPECT_EQ(error_of(R"({"total":1,"hosts":[{"band":"5G","active":true,"name":")" + std::string(300, 'x') + "\"}]}"),
+    EXPECT_EQ(error_of(R"({"total":1,"hosts":[{"band":"5G","active":true,"name":")" + std::string(300, 'x') +
+                       "\"}]}"),
               "bridge hosts answer: hosts[0].name: longer than 256 bytes");
 }
 
 TEST(BridgeHosts, BoundsTheNumberOfHosts) {
     std::string body = "{\"total\":" + std::to_string(api::kMaxBridgeHosts + 1) + ",\"hosts\":[";
-    for (size_t i = 0; i <= api::kMaxBridgeHosts; ++i) body += std::string(i ? "," : "") + R"({"band":"wired","active":true})";
+    for (size_t i = 0; i <= api::kMaxBridgeHosts; ++i)
+        body += std::string(i ? "," : "") + R"({"band":"wired","active":true})";
     body += "]}";
     auto r = api::parse_bridge_hosts(body, "m");
     ASSERT_FALSE(r.ok());
@@ -151,7 +158,8 @@ TEST(BridgeHosts, GroupsByMeshNodeWhenTheBridgeReadsTheMesh) {
     std::string bad = std::string(body);
     bad.replace(bad.find("1c:61:b4:fb:3b:10\"},"), 17, "02:00:00:00:00:01");
     EXPECT_NE(error_of(bad).find("hosts[1].node"), std::string::npos) << error_of(bad);
-    EXPECT_NE(error_of(R"({"total":0,"hosts":[],"nodes":{}})").find("\"nodes\" must be an array"), std::string::npos);
+    EXPECT_NE(error_of(R"({"total":0,"hosts":[],"nodes":{}})").find("\"nodes\" must be an array"),
+              std::string::npos);
 }
 
 // The bridge's GET /modems/:id/mesh answer → the consolidated view's mesh nodes.
@@ -180,7 +188,9 @@ TEST(BridgeMesh, NodesWithBackhaulParentAndClientCounts) {
     auto bad = api::parse_bridge_mesh(R"({"nodes":[{"mac":"xyz"}]})");
     ASSERT_FALSE(bad.ok());
     EXPECT_NE(bad.error().message.find("nodes[0].mac"), std::string::npos) << bad.error().message;
-    auto bad_rate = api::parse_bridge_mesh(R"({"nodes":[{"mac":"1c:61:b4:fb:2a:c8","backhaul":{"linkRate":"fast"}}]})");
+    auto bad_rate =
+        api::parse_bridge_mesh(R"({"nodes":[{"mac":"1c:61:b4:fb:2a:c8","backhaul":{"linkRate":"fast"}}]})");
     ASSERT_FALSE(bad_rate.ok());
-    EXPECT_NE(bad_rate.error().message.find("backhaul.linkRate"), std::string::npos) << bad_rate.error().message;
+    EXPECT_NE(bad_rate.error().message.find("backhaul.linkRate"), std::string::npos)
+        << bad_rate.error().message;
 }

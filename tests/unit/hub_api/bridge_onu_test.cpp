@@ -1,4 +1,5 @@
-// The hub's reading of the bridge's OLT answers: a Service Location's "olt_port" and one ONU's row of a PON table.
+// The hub's reading of the bridge's OLT answers: a Service Location's "olt_port" and one ONU's row of a PON
+// table.
 #include <gtest/gtest.h>
 
 #include "api/parse.hpp"
@@ -22,8 +23,8 @@ TEST(OltPort, ParsesSlotPortOnu) {
 }
 
 TEST(OltPort, RefusesWhatIsNotThreeNumbersInRange) {
-    for (const char* bad : {"", "1/1", "1/1/1/1", "1//1", "/1/1", "1/1/", "a/1/1", "1/1/0", "1/1/129", "100/1/1",
-                            "1/100/1", "1 /1/1", "0001/1/1", "-1/1/1"})
+    for (const char* bad : {"", "1/1", "1/1/1/1", "1//1", "/1/1", "1/1/", "a/1/1", "1/1/0", "1/1/129",
+                            "100/1/1", "1/100/1", "1 /1/1", "0001/1/1", "-1/1/1"})
         EXPECT_FALSE(parse_olt_port(bad)) << bad;
 }
 

@@ -10,9 +10,9 @@
 #include <sstream>
 
 #include "api/devices_config.hpp"
+#include "api/lookup_cache.hpp"
 #include "app/config.hpp"
 #include "log/log.hpp"
-#include "api/lookup_cache.hpp"
 
 using namespace cpe::hub::api;
 
@@ -267,7 +267,8 @@ TEST(HubCacheConfig, TheExampleFileParses) {
 
 // The device API's settings are a section of the hub configuration; its errors name the key under "devices".
 TEST(HubCacheConfig, DevicesSectionOfTheHubConfiguration) {
-    auto c = cpe::hub::app::parse_config(R"({"devices":{"cache":{"agent_s":7},"bridge":{"url":"http://b:3301"}}})", "hub.json");
+    auto c = cpe::hub::app::parse_config(
+        R"({"devices":{"cache":{"agent_s":7},"bridge":{"url":"http://b:3301"}}})", "hub.json");
     ASSERT_TRUE(c.ok()) << c.error().message;
     EXPECT_TRUE(c->devices_given);
     EXPECT_EQ(c->devices.cache.agent_s, 7u);
@@ -282,8 +283,8 @@ TEST(HubCacheConfig, DevicesSectionOfTheHubConfiguration) {
     EXPECT_FALSE(none->devices_given);
 }
 
-// The older HUB_DEVICES_CONFIG file is still read, with a warning naming the new section; naming one while the
-// hub configuration has the section is an error (which one would win is not guessed).
+// The older HUB_DEVICES_CONFIG file is still read, with a warning naming the new section; naming one while
+// the hub configuration has the section is an error (which one would win is not guessed).
 TEST(HubCacheConfig, OldDevicesFileStillReadWithAWarning) {
     auto dir = std::filesystem::temp_directory_path() / ("cpe-hub-devcfg-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
@@ -305,8 +306,9 @@ TEST(HubCacheConfig, OldDevicesFileStillReadWithAWarning) {
     ASSERT_TRUE(old.ok()) << old.error().message;
     EXPECT_EQ(old->cache.agent_s, 9u);
     bool warned = false;
-    for (const auto& l : lines) warned = warned || (l.find("HUB_DEVICES_CONFIG") != std::string::npos &&
-                                                    l.find("\"devices\"") != std::string::npos);
+    for (const auto& l : lines)
+        warned = warned || (l.find("HUB_DEVICES_CONFIG") != std::string::npos &&
+                            l.find("\"devices\"") != std::string::npos);
     EXPECT_TRUE(warned) << "no warning naming the \"devices\" section";
     ASSERT_FALSE(both.ok());
     EXPECT_NE(both.error().message.find("HUB_DEVICES_CONFIG"), std::string::npos) << both.error().message;

@@ -13,8 +13,9 @@ std::string error_of(const std::string& text) {
 }  // namespace
 
 TEST(HubConfig, DefaultsAndRelativePaths) {
-    auto c = parse_config(R"({"store": {"path": "db/hub.db"}, "usp": {"tls": {"cert": "a.crt", "key": "/abs/a.key"}}})",
-                          "hub.json", "/etc/hub");
+    auto c = parse_config(
+        R"({"store": {"path": "db/hub.db"}, "usp": {"tls": {"cert": "a.crt", "key": "/abs/a.key"}}})",
+        "hub.json", "/etc/hub");
     ASSERT_TRUE(c.ok()) << c.error().message;
     EXPECT_EQ(c->http.port, 3300);
     EXPECT_TRUE(c->usp.enabled);
@@ -35,21 +36,27 @@ TEST(HubConfig, DefaultsAndRelativePaths) {
 
 TEST(HubConfig, ErrorsNameTheField) {
     EXPECT_EQ(error_of(R"({"usp": {"port": 70000}})"), "hub.json: usp.port: expected an integer in 0..65535");
-    EXPECT_EQ(error_of(R"({"usp": {"port": "8080"}})"), "hub.json: usp.port: expected an integer in 0..65535");
+    EXPECT_EQ(error_of(R"({"usp": {"port": "8080"}})"),
+              "hub.json: usp.port: expected an integer in 0..65535");
     EXPECT_EQ(error_of(R"({"http": {"bind": 1}})"), "hub.json: http.bind: expected a string");
     EXPECT_EQ(error_of(R"({"usp": {"enabled": "yes"}})"), "hub.json: usp.enabled: expected true or false");
-    EXPECT_EQ(error_of(R"({"usp": {"tls": {"cert": "a"}}})"), "hub.json: usp.tls.key: TLS needs both a certificate and a key");
+    EXPECT_EQ(error_of(R"({"usp": {"tls": {"cert": "a"}}})"),
+              "hub.json: usp.tls.key: TLS needs both a certificate and a key");
     EXPECT_EQ(error_of(R"({"usp": {"tls": {"cert": "a", "key": "b", "require_client_cert": true}}})"),
               "hub.json: usp.tls.require_client_cert: needs usp.tls.cert, usp.tls.key and usp.tls.ca");
     EXPECT_EQ(error_of(R"({"usp": {"prot": 1}})"), "hub.json: usp.prot: unknown field");
     EXPECT_EQ(error_of(R"({"log": {"level": "loud"}})"),
               "hub.json: log.level: 'loud' is not one of debug, info, warn, error, off");
-    EXPECT_EQ(error_of(R"({"usp": {"subscriptions": [{"id": "a", "notif_type": "Sometimes", "reference_list": "Device."}]}})"),
-              "hub.json: usp.subscriptions[0].notif_type: 'Sometimes' is not ValueChange, ObjectCreation, "
-              "ObjectDeletion, Event or OperationComplete");
-    EXPECT_EQ(error_of(R"({"usp": {"subscriptions": [{"id": "a", "notif_type": "Event", "reference_list": "Device."},
+    EXPECT_EQ(
+        error_of(
+            R"({"usp": {"subscriptions": [{"id": "a", "notif_type": "Sometimes", "reference_list": "Device."}]}})"),
+        "hub.json: usp.subscriptions[0].notif_type: 'Sometimes' is not ValueChange, ObjectCreation, "
+        "ObjectDeletion, Event or OperationComplete");
+    EXPECT_EQ(
+        error_of(
+            R"({"usp": {"subscriptions": [{"id": "a", "notif_type": "Event", "reference_list": "Device."},
                                                      {"id": "a", "notif_type": "Event", "reference_list": "Device."}]}})"),
-              "hub.json: usp.subscriptions[1].id: 'a' is used twice");
+        "hub.json: usp.subscriptions[1].id: 'a' is used twice");
     EXPECT_EQ(error_of("[]"), "hub.json: expected a JSON object");
     EXPECT_NE(error_of("{\"usp\": ").find("hub.json"), std::string::npos);
     auto missing = load_config("/nonexistent/hub.json");
@@ -65,20 +72,26 @@ TEST(HubConfig, UspListenerAndAdmission) {
     EXPECT_EQ(c->usp.bind, "127.0.0.1");
     EXPECT_EQ(c->usp.admission.mode, cpe::hub::controller::Admission::identified);
     EXPECT_EQ(c->usp.notification_bytes_per_endpoint, 256u << 10);
-    EXPECT_EQ(error_of(R"({"usp": {"bind": "0.0.0.0"}})").rfind("hub.json: usp.bind: '0.0.0.0' is reachable from other hosts", 0), 0u);
+    EXPECT_EQ(error_of(R"({"usp": {"bind": "0.0.0.0"}})")
+                  .rfind("hub.json: usp.bind: '0.0.0.0' is reachable from other hosts", 0),
+              0u);
     EXPECT_EQ(error_of(R"({"usp": {"bind": ""}})").rfind("hub.json: usp.bind: '' is reachable", 0), 0u);
     EXPECT_EQ(error_of(R"({"usp": {"bind": "::1"}})"), "(parsed)");
-    EXPECT_EQ(error_of(R"({"usp": {"bind": "0.0.0.0", "tls": {"cert": "a", "key": "b", "ca": "c", "require_client_cert": true}}})"),
-              "(parsed)");
+    EXPECT_EQ(
+        error_of(
+            R"({"usp": {"bind": "0.0.0.0", "tls": {"cert": "a", "key": "b", "ca": "c", "require_client_cert": true}}})"),
+        "(parsed)");
     EXPECT_EQ(error_of(R"({"usp": {"enabled": false, "bind": "0.0.0.0"}})"), "(parsed)");
-    auto a = parse_config(R"({"usp": {"admission": {"mode": "allow_list", "allow": ["os::1-A", "os::1-B"], "unidentified_ttl_s": 60}}})",
-                          "hub.json");
+    auto a = parse_config(
+        R"({"usp": {"admission": {"mode": "allow_list", "allow": ["os::1-A", "os::1-B"], "unidentified_ttl_s": 60}}})",
+        "hub.json");
     ASSERT_TRUE(a.ok()) << a.error().message;
     EXPECT_EQ(a->usp.admission.mode, cpe::hub::controller::Admission::allow_list);
     EXPECT_EQ(a->usp.admission.allow.size(), 2u);
     EXPECT_EQ(a->usp.admission.unidentified_ttl_s, 60);
     EXPECT_EQ(error_of(R"({"usp": {"admission": {"mode": "everyone"}}})"),
-              "hub.json: usp.admission.mode: 'everyone' is not one of identified, allow_list, erpnext, provisioning");
+              "hub.json: usp.admission.mode: 'everyone' is not one of identified, allow_list, erpnext, "
+              "provisioning");
     auto erp = parse_config(R"({"usp": {"admission": {"mode": "erpnext", "refused_statuses": ["Retourne"],
                                  "check_timeout_ms": 2000, "check_cache_s": 30, "retry_min_ms": 50, "retry_max_s": 5}}})",
                             "hub.json");
@@ -92,7 +105,8 @@ TEST(HubConfig, UspListenerAndAdmission) {
     EXPECT_EQ(error_of(R"({"usp": {"admission": {"mode": "erpnext", "refused_statuses": "Retourne"}}})"),
               "hub.json: usp.admission.refused_statuses: expected an array of statuses");
     EXPECT_EQ(error_of(R"({"usp": {"admission": {"mode": "provisioning"}}})"),
-              "hub.json: usp.admission.mode: provisioning admits the endpoints whose client certificate names them: "
+              "hub.json: usp.admission.mode: provisioning admits the endpoints whose client certificate "
+              "names them: "
               "it needs usp.tls.require_client_cert");
     EXPECT_EQ(error_of(R"({"usp": {"admission": {"mode": "allow_list"}}})"),
               "hub.json: usp.admission.allow: mode allow_list needs at least one endpoint id");

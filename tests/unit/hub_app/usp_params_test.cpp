@@ -8,18 +8,22 @@ using namespace cpe;
 using namespace cpe::hub::app;
 
 TEST(HubUspParams, GetQuery) {
-    auto g = parse_get_query({{"path", "Device.DeviceInfo."}, {"path", "Device.Hosts.Host.*.HostName"}, {"max_depth", "2"}});
+    auto g = parse_get_query(
+        {{"path", "Device.DeviceInfo."}, {"path", "Device.Hosts.Host.*.HostName"}, {"max_depth", "2"}});
     ASSERT_TRUE(g.ok()) << g.error().message;
-    EXPECT_EQ(g->param_paths, (std::vector<std::string>{"Device.DeviceInfo.", "Device.Hosts.Host.*.HostName"}));
+    EXPECT_EQ(g->param_paths,
+              (std::vector<std::string>{"Device.DeviceInfo.", "Device.Hosts.Host.*.HostName"}));
     EXPECT_EQ(g->max_depth, 2u);
-    EXPECT_EQ(parse_get_query({}).error().message, "missing query parameter 'path' (e.g. ?path=Device.DeviceInfo.)");
+    EXPECT_EQ(parse_get_query({}).error().message,
+              "missing query parameter 'path' (e.g. ?path=Device.DeviceInfo.)");
     EXPECT_EQ(parse_get_query({{"path", "Device."}, {"max_depth", "-1"}}).error().message,
               "query parameter 'max_depth': '-1' is not an integer in 0..4294967295");
     EXPECT_EQ(parse_get_query({{"path", "Device."}, {"max_depth", "4294967296"}}).error().message,
               "query parameter 'max_depth': '4294967296' is not an integer in 0..4294967295");
     EXPECT_EQ(parse_get_query({{"path", "InternetGatewayDevice."}}).error().message,
               "path: 'InternetGatewayDevice.' does not start with 'Device.'");
-    EXPECT_EQ(parse_get_query({{"path", std::string("Device.\x01")}}).error().message, "path: control character at byte 7");
+    EXPECT_EQ(parse_get_query({{"path", std::string("Device.\x01")}}).error().message,
+              "path: control character at byte 7");
     EXPECT_EQ(parse_get_query({{"path", "Device."}, {"depth", "1"}}).error().message,
               "unknown query parameter 'depth' (expected path, max_depth)");
     net::HeaderList many;
@@ -41,7 +45,8 @@ TEST(HubUspParams, InstancesAndSupported) {
 }
 
 TEST(HubUspParams, SetBodies) {
-    auto flat = parse_set_body(R"({"params": {"Device.WiFi.SSID.1.SSID": "home", "Device.WiFi.SSID.1.Enable": true,
+    auto flat =
+        parse_set_body(R"({"params": {"Device.WiFi.SSID.1.SSID": "home", "Device.WiFi.SSID.1.Enable": true,
                                               "Device.WiFi.Radio.1.Channel": 36}})");
     ASSERT_TRUE(flat.ok()) << flat.error().message;
     ASSERT_EQ(flat->update_objs.size(), 2u);
@@ -49,7 +54,8 @@ TEST(HubUspParams, SetBodies) {
     EXPECT_EQ(flat->update_objs[0].param_settings[0].value, "36");
     EXPECT_EQ(flat->update_objs[1].obj_path, "Device.WiFi.SSID.1.");
     EXPECT_EQ(flat->update_objs[1].param_settings.size(), 2u);
-    auto objs = parse_set_body(R"({"allow_partial": true, "objects": [{"path": "Device.X.1.", "params": {"A": "b"}, "required": true}]})");
+    auto objs = parse_set_body(
+        R"({"allow_partial": true, "objects": [{"path": "Device.X.1.", "params": {"A": "b"}, "required": true}]})");
     ASSERT_TRUE(objs.ok());
     EXPECT_TRUE(objs->allow_partial);
     EXPECT_TRUE(objs->update_objs[0].param_settings[0].required);
@@ -66,7 +72,8 @@ TEST(HubUspParams, SetBodies) {
 }
 
 TEST(HubUspParams, OperateBodies) {
-    auto op = parse_operate_body(R"j({"command": "Device.Reboot()", "args": {"Delay": 5}, "command_key": "k1"})j");
+    auto op =
+        parse_operate_body(R"j({"command": "Device.Reboot()", "args": {"Delay": 5}, "command_key": "k1"})j");
     ASSERT_TRUE(op.ok()) << op.error().message;
     EXPECT_EQ(op->command, "Device.Reboot()");
     EXPECT_EQ(op->input_args.at("Delay"), "5");
@@ -83,7 +90,8 @@ TEST(HubUspParams, StatusMapping) {
     EXPECT_EQ(http_status_for(make_error(Errc::unavailable, "x")), 503);
     EXPECT_EQ(http_status_for(make_error(Errc::timeout, "x")), 504);
     Error usp_err =
-        make_error(Errc::io_error, "endpoint 'a' msg 'm': USP error 7016 (object does not exist): gone").with_usp_error(7016);
+        make_error(Errc::io_error, "endpoint 'a' msg 'm': USP error 7016 (object does not exist): gone")
+            .with_usp_error(7016);
     EXPECT_EQ(http_status_for(usp_err), 502);
     std::string body = error_json(502, usp_err, "a");
     EXPECT_NE(body.find("\"usp_err_code\":7016"), std::string::npos) << body;

@@ -32,8 +32,10 @@ TEST(CertMatch, ReadsCnAndSanFromARealCertificate) {
     std::string t = (std::filesystem::temp_directory_path() / "hub-cert-XXXXXX").string();
     std::string dir = mkdtemp(t.data());
     std::ofstream(dir + "/ext") << "subjectAltName=URI:urn:bbf:usp:id:os::0C8063-C1,DNS:agent.example\n";
-    std::string cmd = "cd '" + dir + "' && openssl req -x509 -newkey rsa:2048 -nodes -keyout k.pem -out c.pem -days 1 "
-                      "-subj '/CN=os::0C8063-C1' -addext 'subjectAltName=URI:urn:bbf:usp:id:os::0C8063-C1,DNS:agent.example' "
+    std::string cmd = "cd '" + dir +
+                      "' && openssl req -x509 -newkey rsa:2048 -nodes -keyout k.pem -out c.pem -days 1 "
+                      "-subj '/CN=os::0C8063-C1' -addext "
+                      "'subjectAltName=URI:urn:bbf:usp:id:os::0C8063-C1,DNS:agent.example' "
                       ">/dev/null 2>&1";
     ASSERT_EQ(std::system(cmd.c_str()), 0);
     std::ifstream in(dir + "/c.pem");

@@ -13,13 +13,15 @@ using namespace cpe::hub::controller;
 
 namespace {
 class FakeTransport : public Transport {
-public:
+  public:
     Status send(const std::string& endpoint_id, usp::Bytes msg) override {
         if (!connected.count(endpoint_id)) return make_error(Errc::unavailable, "not connected");
         sent.push_back({endpoint_id, std::move(msg)});
         return {};
     }
-    bool is_connected(const std::string& endpoint_id) const override { return connected.count(endpoint_id) != 0; }
+    bool is_connected(const std::string& endpoint_id) const override {
+        return connected.count(endpoint_id) != 0;
+    }
     std::set<std::string> connected;
     std::vector<std::pair<std::string, usp::Bytes>> sent;
 
@@ -27,13 +29,14 @@ public:
 };
 
 class HubControllerTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         loop = std::move(net::EventLoop::create()).value();
         // Admitted on connect (allow-list mode): these tests are about correlation, not admission.
         RegistryOptions ro;
         ro.admission = Admission::allow_list;
-        registry = std::make_unique<Registry>(nullptr, [] { return int64_t{1234}; }, ro);
+        registry = std::make_unique<Registry>(
+            nullptr, [] { return int64_t{1234}; }, ro);
         ControllerOptions o;
         o.request_timeout_ms = 50;
         o.identify = false;
@@ -77,12 +80,14 @@ usp::Get get_of(const std::string& path) {
 TEST_F(HubControllerTest, ResponseIsMatchedByMsgId) {
     connect("os::A");
     std::optional<Result<usp::Msg>> got;
-    std::string id = controller->request("os::A", get_of("Device.DeviceInfo."), [&](Result<usp::Msg> r) { got.emplace(std::move(r)); });
+    std::string id = controller->request("os::A", get_of("Device.DeviceInfo."),
+                                         [&](Result<usp::Msg> r) { got.emplace(std::move(r)); });
     ASSERT_EQ(transport.sent.size(), 1u);
     EXPECT_EQ(transport.decoded(0).msg_id(), id);
     // An answer to another msg_id is ignored; the right one completes the request.
     usp::GetResp resp;
-    resp.req_path_results.push_back({"Device.DeviceInfo.", 0, "", {{"Device.DeviceInfo.", {{"ModelName", "M"}}}}});
+    resp.req_path_results.push_back(
+        {"Device.DeviceInfo.", 0, "", {{"Device.DeviceInfo.", {{"ModelName", "M"}}}}});
     auto other = usp::encode_msg("not-ours", resp);
     controller->on_message("os::A", other);
     EXPECT_FALSE(got.has_value());
@@ -103,7 +108,8 @@ TEST_F(HubControllerTest, ResponseIsMatchedByMsgId) {
 TEST_F(HubControllerTest, TimeoutNamesEndpointAndMsgId) {
     connect("os::A");
     std::optional<Result<usp::Msg>> got;
-    std::string id = controller->request("os::A", get_of("Device."), [&](Result<usp::Msg> r) { got.emplace(std::move(r)); });
+    std::string id = controller->request("os::A", get_of("Device."),
+                                         [&](Result<usp::Msg> r) { got.emplace(std::move(r)); });
     run_until([&] { return got.has_value(); });
     ASSERT_FALSE(got->ok());
     EXPECT_EQ(got->error().code, Errc::timeout);
@@ -119,7 +125,8 @@ TEST_F(HubControllerTest, TimeoutNamesEndpointAndMsgId) {
 TEST_F(HubControllerTest, DisconnectFailsPendingRequests) {
     connect("os::A");
     std::optional<Result<usp::Msg>> got;
-    controller->request("os::A", get_of("Device."), [&](Result<usp::Msg> r) { got.emplace(std::move(r)); }, 100000);
+    controller->request(
+        "os::A", get_of("Device."), [&](Result<usp::Msg> r) { got.emplace(std::move(r)); }, 100000);
     transport.connected.erase("os::A");
     controller->on_disconnected("os::A");
     run_until([&] { return got.has_value(); });
@@ -130,10 +137,12 @@ TEST_F(HubControllerTest, DisconnectFailsPendingRequests) {
 
 TEST_F(HubControllerTest, UnknownAndOfflineEndpointsFailWithoutSending) {
     std::optional<Result<usp::Msg>> unknown, offline;
-    controller->request("os::X", get_of("Device."), [&](Result<usp::Msg> r) { unknown.emplace(std::move(r)); });
+    controller->request("os::X", get_of("Device."),
+                        [&](Result<usp::Msg> r) { unknown.emplace(std::move(r)); });
     connect("os::B");
     transport.connected.erase("os::B");
-    controller->request("os::B", get_of("Device."), [&](Result<usp::Msg> r) { offline.emplace(std::move(r)); });
+    controller->request("os::B", get_of("Device."),
+                        [&](Result<usp::Msg> r) { offline.emplace(std::move(r)); });
     EXPECT_FALSE(unknown.has_value());  // never inside request()
     run_until([&] { return unknown.has_value() && offline.has_value(); });
     EXPECT_EQ(unknown->error().code, Errc::not_found);
@@ -144,7 +153,8 @@ TEST_F(HubControllerTest, UnknownAndOfflineEndpointsFailWithoutSending) {
 TEST_F(HubControllerTest, UspErrorCarriesItsCode) {
     connect("os::A");
     std::optional<Result<usp::Msg>> got;
-    std::string id = controller->request("os::A", get_of("Device.Nope."), [&](Result<usp::Msg> r) { got.emplace(std::move(r)); });
+    std::string id = controller->request("os::A", get_of("Device.Nope."),
+                                         [&](Result<usp::Msg> r) { got.emplace(std::move(r)); });
     auto err = usp::encode_error(id, usp::err::invalid_path, "no such path");
     controller->on_message("os::A", err);
     ASSERT_TRUE(got.has_value());
@@ -156,7 +166,8 @@ TEST_F(HubControllerTest, UspErrorCarriesItsCode) {
 TEST_F(HubControllerTest, WrongResponseTypeIsAnError) {
     connect("os::A");
     std::optional<Result<usp::Msg>> got;
-    std::string id = controller->request("os::A", get_of("Device."), [&](Result<usp::Msg> r) { got.emplace(std::move(r)); });
+    std::string id = controller->request("os::A", get_of("Device."),
+                                         [&](Result<usp::Msg> r) { got.emplace(std::move(r)); });
     auto wrong = usp::encode_msg(id, usp::SetResp{});
     controller->on_message("os::A", wrong);
     ASSERT_TRUE(got.has_value());
@@ -168,7 +179,8 @@ TEST_F(HubControllerTest, PendingLimitPerEndpoint) {
     connect("os::A");
     std::vector<Result<usp::Msg>> results;
     for (size_t i = 0; i < controller->options().max_pending_per_endpoint + 1; ++i)
-        controller->request("os::A", get_of("Device."), [&](Result<usp::Msg> r) { results.push_back(std::move(r)); }, 100000);
+        controller->request(
+            "os::A", get_of("Device."), [&](Result<usp::Msg> r) { results.push_back(std::move(r)); }, 100000);
     run_until([&] { return !results.empty(); });
     EXPECT_EQ(results[0].error().code, Errc::too_large);
     EXPECT_EQ(transport.sent.size(), controller->options().max_pending_per_endpoint);
@@ -231,10 +243,16 @@ TEST_F(HubControllerTest, BootTriggersOneIdentifyAndSubscriptions) {
     // The identify answer fills the registry.
     usp::GetResp resp;
     resp.req_path_results.push_back(
-        {"Device.DeviceInfo.", 0, "", {{"Device.DeviceInfo.", {{"ModelName", "XX230v"}, {"SerialNumber", "S9"}}}}});
-    resp.req_path_results.push_back({"Device.Ethernet.Interface.*.MACAddress", 0, "",
-                                     {{"Device.Ethernet.Interface.1.", {{"MACAddress", "aa:bb:cc:dd:ee:01"}}},
-                                      {"Device.Ethernet.Interface.2.", {{"MACAddress", "aa:bb:cc:dd:ee:01"}}}}});
+        {"Device.DeviceInfo.",
+         0,
+         "",
+         {{"Device.DeviceInfo.", {{"ModelName", "XX230v"}, {"SerialNumber", "S9"}}}}});
+    resp.req_path_results.push_back(
+        {"Device.Ethernet.Interface.*.MACAddress",
+         0,
+         "",
+         {{"Device.Ethernet.Interface.1.", {{"MACAddress", "aa:bb:cc:dd:ee:01"}}},
+          {"Device.Ethernet.Interface.2.", {{"MACAddress", "aa:bb:cc:dd:ee:01"}}}}});
     auto r = usp::encode_msg(std::string(transport.decoded(0).msg_id()), resp);
     controller->on_message("os::A", r);
     const Endpoint* e = registry->find("os::A");

@@ -161,7 +161,8 @@ struct FakeTimers {
 struct FakeVetter {
     std::vector<std::pair<std::string, VetDone>> asked;
     Vetter hook() {
-        return [this](const std::string& serial, VetDone done) { asked.emplace_back(serial, std::move(done)); };
+        return
+            [this](const std::string& serial, VetDone done) { asked.emplace_back(serial, std::move(done)); };
     }
 };
 
@@ -260,7 +261,8 @@ TEST(HubRegistryErpNext, ErrorsAreRetriedWithBackOffAndNeverAdmit) {
     ASSERT_EQ(t.timers.fire(5000), 1);  // no answer in time
     ASSERT_EQ(t.timers.fire(400), 1);
     ASSERT_EQ(t.vetter.asked.size(), 4u);
-    t.vetter.asked[2].second(Vetting{true, "late answer of a timed-out attempt"});  // cached, but not this attempt's
+    t.vetter.asked[2].second(
+        Vetting{true, "late answer of a timed-out attempt"});  // cached, but not this attempt's
     t.vetter.asked[3].second(cpe::make_error(cpe::Errc::unavailable, "503"));
     EXPECT_FALSE(t.r.find("os::0C8063-C")->admitted);
     ASSERT_EQ(t.timers.fire(400), 1);
@@ -294,7 +296,8 @@ TEST(HubRegistryErpNext, DisconnectedBeforeTheAnswerLeavesNothing) {
 TEST(HubRegistryErpNext, WithoutAVetterNothingIsAdmitted) {
     RegistryOptions o;
     o.admission = Admission::erpnext;
-    Registry r(nullptr, [] { return int64_t{1000}; }, o);
+    Registry r(
+        nullptr, [] { return int64_t{1000}; }, o);
     FakeTimers timers;
     r.set_scheduler(timers.scheduler());
     r.connected("os::0C8063-E", {});
@@ -307,7 +310,8 @@ TEST(HubRegistryErpNext, WithoutAVetterNothingIsAdmitted) {
 TEST(HubRegistry, ProvisioningAdmitsVerifiedCertificatesOnConnect) {
     RegistryOptions o;
     o.admission = Admission::provisioning;
-    Registry r(nullptr, [] { return int64_t{1000}; }, o);
+    Registry r(
+        nullptr, [] { return int64_t{1000}; }, o);
     ConnectionInfo proven;
     proven.proven = true;
     r.connected("os::0C8063-P", proven);

@@ -33,7 +33,8 @@ TEST(Consolidate, AgentFieldsWithProvenanceAndAge) {
     in.now_ms = 1'000'000'000;
     in.agent = test::load_params("xx230v_agent.txt");
     in.agent_status = {SourceState::stale, in.now_ms - 120'000, "timeout"};  // a 2-minute-old snapshot
-    in.genieacs = Params{{"Device.DeviceInfo.SoftwareVersion", "from-acs"}, {"Device.DeviceInfo.X", "1"},
+    in.genieacs = Params{{"Device.DeviceInfo.SoftwareVersion", "from-acs"},
+                         {"Device.DeviceInfo.X", "1"},
                          {"_deviceId._SerialNumber", "TPLGB43E91D4"}};
     in.genieacs_status = {SourceState::fresh, in.now_ms - 30'000, ""};
     in.customer = Ptr(cJSON_Parse(R"({"name":"CUST-00001","customer_name":"Ines Roy"})"));
@@ -66,7 +67,8 @@ TEST(Consolidate, AgentFieldsWithProvenanceAndAge) {
     EXPECT_GE(cJSON_GetArraySize(at(v.get(), {"mesh"})), 2);
     EXPECT_TRUE(cJSON_IsObject(at(v.get(), {"wifi"})));
     EXPECT_TRUE(cJSON_IsObject(at(v.get(), {"ethernet"})));
-    for (const char* k : {"internet", "management", "service", "lan"}) EXPECT_TRUE(at(v.get(), {"ip", k})) << k;
+    for (const char* k : {"internet", "management", "service", "lan"})
+        EXPECT_TRUE(at(v.get(), {"ip", k})) << k;
 }
 
 TEST(Consolidate, Tr069OnlyDeviceFromGenieAcsLeaves) {
@@ -74,15 +76,16 @@ TEST(Consolidate, Tr069OnlyDeviceFromGenieAcsLeaves) {
     in.id = "1C61B4-Device2-TPLG0001";
     in.kind = "tr069";
     in.now_ms = 2'000'000;
-    in.genieacs = Params{{"_deviceId._SerialNumber", "TPLG0001"},
-                         {"_deviceId._ProductClass", "Device2"},
-                         {"Device.Optical.Interface.1.OpticalSignalLevel", "0"},  // TP-Link: "not supported"
-                         {"Device.Optical.Interface.1.X_TP_GPON_Config.RXPower", "100"},  // 0.1 µW → 10 µW = −20 dBm
-                         {"Device.Optical.Interface.1.GponAuth.GponSn", "54504C4700000001"},
-                         {"Device.IP.Interface.1.Name", "br0"},
-                         {"Device.IP.Interface.1.IPv4Address.1.IPAddress", "192.168.1.1"},
-                         {"Device.IP.Interface.6.Name", "ppp0"},
-                         {"Device.IP.Interface.6.IPv4Address.1.IPAddress", "100.64.1.2"}};
+    in.genieacs =
+        Params{{"_deviceId._SerialNumber", "TPLG0001"},
+               {"_deviceId._ProductClass", "Device2"},
+               {"Device.Optical.Interface.1.OpticalSignalLevel", "0"},          // TP-Link: "not supported"
+               {"Device.Optical.Interface.1.X_TP_GPON_Config.RXPower", "100"},  // 0.1 µW → 10 µW = −20 dBm
+               {"Device.Optical.Interface.1.GponAuth.GponSn", "54504C4700000001"},
+               {"Device.IP.Interface.1.Name", "br0"},
+               {"Device.IP.Interface.1.IPv4Address.1.IPAddress", "192.168.1.1"},
+               {"Device.IP.Interface.6.Name", "ppp0"},
+               {"Device.IP.Interface.6.IPv4Address.1.IPAddress", "100.64.1.2"}};
     in.genieacs_status = {SourceState::fresh, in.now_ms - 5000, ""};
     in.agent_status.state = SourceState::not_found;
     in.optical_history = {{0, -19.0}, {86400000, -19.25}, {2 * 86400000, -19.5}};
@@ -92,7 +95,8 @@ TEST(Consolidate, Tr069OnlyDeviceFromGenieAcsLeaves) {
     EXPECT_EQ(str(v.get(), {"model"}), "Device2");
     EXPECT_NEAR(at(v.get(), {"opticalStatus", "rxDbm"})->valuedouble, -20.0, 1e-9);
     EXPECT_EQ(str(v.get(), {"opticalStatus", "grade"}), "good");
-    EXPECT_EQ(str(v.get(), {"opticalStatus", "trend"}), "stable");  // −0.25 dB/day: within the ±0.5 stable band
+    EXPECT_EQ(str(v.get(), {"opticalStatus", "trend"}),
+              "stable");  // −0.25 dB/day: within the ±0.5 stable band
     EXPECT_EQ(str(v.get(), {"ip", "lan"}), "192.168.1.1");
     EXPECT_EQ(str(v.get(), {"ip", "internet"}), "100.64.1.2");
     EXPECT_EQ(str(v.get(), {"provenance", "serial", "source"}), "genieacs");
@@ -105,7 +109,8 @@ TEST(Consolidate, PrivateWanOnPppIsTheInternetAddressAndTheOltRowIsShown) {
     in.id = "ep-1";
     in.kind = "usp";
     in.now_ms = 2'000'000;
-    // as the agent's ip_addr collector reports the real XX230v dump (tests/sim/data): a PPPoE WAN with a 192.168 address
+    // as the agent's ip_addr collector reports the real XX230v dump (tests/sim/data): a PPPoE WAN with a
+    // 192.168 address
     in.agent = Params{{"Device.IP.Interface.1.Name", "br0"},
                       {"Device.IP.Interface.1.IPv4Address.1.IPAddress", "192.168.1.1"},
                       {"Device.IP.Interface.3.Name", "ppp0"},
@@ -180,7 +185,8 @@ TEST(Params, FromGenieAcsDocumentAndGetResp) {
     EXPECT_TRUE(params_from_genieacs(nullptr).empty());
 
     cpe::usp::GetResp resp;
-    resp.req_path_results.push_back({"Device.DeviceInfo.", 0, "", {{"Device.DeviceInfo.", {{"SerialNumber", "A1"}}}}});
+    resp.req_path_results.push_back(
+        {"Device.DeviceInfo.", 0, "", {{"Device.DeviceInfo.", {{"SerialNumber", "A1"}}}}});
     resp.req_path_results.push_back({"Device.Nope.", 7026, "invalid path", {}});
     Params g = params_from_get_resp(resp);
     EXPECT_EQ(g.size(), 1u);

@@ -9,7 +9,8 @@
 
 namespace cpe::hub::diag::test {
 
-// The fixtures' extension parameters carry the documentation prefix (docs/tr181.md), as the hub configured so.
+// The fixtures' extension parameters carry the documentation prefix (docs/tr181.md), as the hub configured
+// so.
 inline const bool kVendorPrefixSet = (set_vendor_prefix("X_EXAMPLE-NET_"), true);
 
 inline Params load_params(const std::string& file) {
@@ -19,7 +20,8 @@ inline Params load_params(const std::string& file) {
     while (std::getline(in, line)) {
         size_t eq = line.find(" = ");
         if (eq == std::string::npos) {
-            if (line.size() > 2 && line.compare(line.size() - 2, 2, " =") == 0) p[line.substr(0, line.size() - 2)] = "";
+            if (line.size() > 2 && line.compare(line.size() - 2, 2, " =") == 0)
+                p[line.substr(0, line.size() - 2)] = "";
             continue;
         }
         p[line.substr(0, eq)] = line.substr(eq + 3);

@@ -15,8 +15,12 @@ std::map<std::string, std::string> node_of_from_fixture(const Params& p) {
     std::map<std::string, std::string> out;
     for (const auto& [path, value] : p) {
         const std::string suffix = ".MACAddress";
-        if (path.rfind("Device.WiFi.MultiAP.APDevice.", 0) != 0 || path.find(".AssociatedDevice.") == std::string::npos) continue;
-        if (path.size() < suffix.size() || path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+        if (path.rfind("Device.WiFi.MultiAP.APDevice.", 0) != 0 ||
+            path.find(".AssociatedDevice.") == std::string::npos)
+            continue;
+        if (path.size() < suffix.size() ||
+            path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0)
+            continue;
         std::string dev = path.substr(0, path.find(".Radio."));
         out[normalize_mac(value)] = p.at(dev + ".X_EXAMPLE-NET_Name");
     }
@@ -71,7 +75,8 @@ TEST(HostsView, SmallHandMadeTree) {
         {"Device.WiFi.MultiAP.APDevice.1.X_EXAMPLE-NET_Name", "basement"},
         {"Device.WiFi.MultiAP.APDevice.1.Radio.1.OperatingFrequencyBand", "5GHz"},
         {"Device.WiFi.MultiAP.APDevice.1.Radio.1.AP.1.AssociatedDevice.1.MACAddress", "bb:bb:bb:bb:bb:01"},
-        {"Device.WiFi.MultiAP.APDevice.1.Radio.1.AP.1.AssociatedDevice.1.SignalStrength", "100"},  // RCPI → −60 dBm
+        {"Device.WiFi.MultiAP.APDevice.1.Radio.1.AP.1.AssociatedDevice.1.SignalStrength",
+         "100"},  // RCPI → −60 dBm
         {"Device.WiFi.MultiAP.APDevice.1.Radio.1.AP.1.AssociatedDevice.1.LastDataDownlinkRate", "433000"},
         {"Device.Hosts.Host.1.PhysAddress", "BB-BB-BB-BB-BB-01"},
         {"Device.Hosts.Host.1.HostName", "phone"},

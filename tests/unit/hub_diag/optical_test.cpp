@@ -34,7 +34,8 @@ TEST(OpticalTrend, SlopeOverTheNewestReadings) {
     t.trend_readings = 4;
     const int64_t day = 86400000;
     // Old readings that would flatten the slope are outside the window of 4.
-    std::vector<Reading> r = {{0, -30}, {1 * day, -10}, {10 * day, -20}, {11 * day, -21}, {12 * day, -22}, {13 * day, -23}};
+    std::vector<Reading> r = {{0, -30},        {1 * day, -10},  {10 * day, -20},
+                              {11 * day, -21}, {12 * day, -22}, {13 * day, -23}};
     Trend tr = trend_of(r, t);
     EXPECT_EQ(tr.readings, 4u);
     ASSERT_TRUE(tr.slope_db_per_day);

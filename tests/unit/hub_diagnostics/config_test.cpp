@@ -30,10 +30,11 @@ TEST(DiagnosticsConfig, TheExampleParsesWithEveryKey) {
     EXPECT_EQ(c->keep_per_device, 20u);
 }
 
-// One configuration file for the hub: the "diagnostics" section; the older HUB_DIAGNOSTICS_CONFIG file only without
-// it, and never both.
+// One configuration file for the hub: the "diagnostics" section; the older HUB_DIAGNOSTICS_CONFIG file only
+// without it, and never both.
 TEST(DiagnosticsConfig, TheHubFilesSectionOrTheOlderFileNeverBoth) {
-    const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("diag-cfg-" + std::to_string(getpid()));
+    const std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / ("diag-cfg-" + std::to_string(getpid()));
     std::filesystem::create_directories(dir);
     std::ofstream(dir / "hub.json") << R"({"usp": {}, "diagnostics": {"keep_per_device": 7}})";
     std::ofstream(dir / "old.json") << R"({"keep_per_device": 9})";
@@ -65,11 +66,13 @@ TEST(DiagnosticsConfig, BadKeysAreNamed) {
     EXPECT_NE(error_of(R"({"tr143": {"prot": 1}})").find("tr143.prot: unknown key"), std::string::npos);
     EXPECT_NE(error_of(R"({"tr143": {"port": 70000}})").find("tr143.port"), std::string::npos);
     EXPECT_NE(error_of(R"({"tr143": {"enabled": "yes"}})").find("tr143.enabled"), std::string::npos);
-    EXPECT_NE(error_of(R"({"tr143": {"public_url": "hub:3310"}})").find("tr143.public_url"), std::string::npos);
+    EXPECT_NE(error_of(R"({"tr143": {"public_url": "hub:3310"}})").find("tr143.public_url"),
+              std::string::npos);
     EXPECT_NE(error_of(R"({"tr143": {"max_download_bytes": 10, "default_download_bytes": 11}})")
                   .find("tr143.default_download_bytes"),
               std::string::npos);
-    EXPECT_NE(error_of(R"({"min_budget_ms": 5000, "max_budget_ms": 1000})").find("min_budget_ms"), std::string::npos);
+    EXPECT_NE(error_of(R"({"min_budget_ms": 5000, "max_budget_ms": 1000})").find("min_budget_ms"),
+              std::string::npos);
     EXPECT_NE(error_of(R"({"keep_per_device": 0})").find("keep_per_device"), std::string::npos);
     EXPECT_NE(error_of(R"({"default_url": "ftp://x/"})").find("default_url"), std::string::npos);
     EXPECT_NE(error_of("[]").find("expected a JSON object"), std::string::npos);

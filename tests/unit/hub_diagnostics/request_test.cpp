@@ -12,7 +12,8 @@ std::string error_of(std::string_view body, const std::string& default_url = "")
 }
 
 TEST(DiagnosticsRequest, PingMapsToTr181InputArguments) {
-    auto r = parse_request(R"({"type":"ping","host":"10.0.0.1","count":10,"timeoutMs":500,"size":64,"dscp":46,"protocol":"IPv4"})");
+    auto r = parse_request(
+        R"({"type":"ping","host":"10.0.0.1","count":10,"timeoutMs":500,"size":64,"dscp":46,"protocol":"IPv4"})");
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r->kind, Kind::ping);
     EXPECT_EQ(r->command, "Device.IP.Diagnostics.IPPing()");
@@ -44,7 +45,8 @@ TEST(DiagnosticsRequest, EveryOtherKind) {
     EXPECT_EQ(d->inputs.at("DownloadURL"), "http://192.0.2.1:3310/tr143/download?bytes=1000");
     EXPECT_EQ(d->inputs.at("NumberOfConnections"), "4");
     EXPECT_EQ(d->inputs.at("TimeBasedTestDuration"), "5");
-    auto u = parse_request(R"({"type":"upload","bytes":1000000})", {}, "http://192.0.2.1:3310/tr143/download?bytes=1");
+    auto u = parse_request(R"({"type":"upload","bytes":1000000})", {},
+                           "http://192.0.2.1:3310/tr143/download?bytes=1");
     ASSERT_TRUE(u) << u.error().message;
     EXPECT_EQ(u->command, "Device.IP.Diagnostics.UploadDiagnostics()");
     EXPECT_EQ(u->inputs.at("UploadURL"), "http://192.0.2.1:3310/tr143/upload");
@@ -73,18 +75,22 @@ TEST(DiagnosticsRequest, BadInputNamesTheArgument) {
     EXPECT_NE(error_of(R"({"type":"ping","host":"x","count":2.5})").find("'count'"), std::string::npos);
     EXPECT_NE(error_of(R"({"type":"ping","host":"x","count":"3"})").find("'count'"), std::string::npos);
     EXPECT_NE(error_of(R"({"type":"ping","host":"x","dscp":64})").find("'dscp'"), std::string::npos);
-    EXPECT_NE(error_of(R"({"type":"ping","host":"x","protocol":"IPX"})").find("'protocol'"), std::string::npos);
-    EXPECT_NE(error_of(R"({"type":"ping","host":"x","hops":3})").find("unknown argument 'hops'"), std::string::npos);
+    EXPECT_NE(error_of(R"({"type":"ping","host":"x","protocol":"IPX"})").find("'protocol'"),
+              std::string::npos);
+    EXPECT_NE(error_of(R"({"type":"ping","host":"x","hops":3})").find("unknown argument 'hops'"),
+              std::string::npos);
     EXPECT_NE(error_of(R"({"type":"download"})").find("'url' is required"), std::string::npos);
     EXPECT_NE(error_of(R"({"type":"download","url":"ftp://x/file"})").find("'url'"), std::string::npos);
     EXPECT_NE(error_of(R"({"type":"download","url":"http://u:p@x/file"})").find("'url'"), std::string::npos);
     EXPECT_NE(error_of(R"({"type":"download","url":"http://x:99999/"})").find("'url'"), std::string::npos);
-    EXPECT_NE(error_of(R"({"type":"upload","url":"http://x/","bytes":0})").find("'bytes'"), std::string::npos);
+    EXPECT_NE(error_of(R"({"type":"upload","url":"http://x/","bytes":0})").find("'bytes'"),
+              std::string::npos);
     EXPECT_NE(error_of(R"({"type":"download","url":"http://x/","connections":9})").find("'connections'"),
               std::string::npos);
     EXPECT_NE(error_of(R"({"type":"nslookup","hostName":"x","dnsServer":"-bad-"})").find("'dnsServer'"),
               std::string::npos);
-    EXPECT_NE(error_of(R"({"type":"wifiScan","band":"5GHz"})").find("unknown argument 'band'"), std::string::npos);
+    EXPECT_NE(error_of(R"({"type":"wifiScan","band":"5GHz"})").find("unknown argument 'band'"),
+              std::string::npos);
     std::string big = R"({"type":"ping","host":")" + std::string(5000, 'a') + "\"}";
     auto r = parse_request(big);
     ASSERT_FALSE(r);
@@ -112,9 +118,10 @@ TEST(DiagnosticsResult, PingInWords) {
                                         {"AverageResponseTimeDetailed", "41250"},
                                         {"MinimumResponseTime", "40"},
                                         {"MaximumResponseTime", "45"}});
-    EXPECT_EQ(json::print(r.get()),
-              R"({"status":"Complete","received":8,"sent":10,"lossPercent":20,"avgMs":41.25,"minMs":40,"maxMs":45,)"
-              R"j("ok":true,"summary":"10 sent, 8 received, 20 % loss, latency 41.2 ms average (40.0–45.0 ms)"})j");
+    EXPECT_EQ(
+        json::print(r.get()),
+        R"({"status":"Complete","received":8,"sent":10,"lossPercent":20,"avgMs":41.25,"minMs":40,"maxMs":45,)"
+        R"j("ok":true,"summary":"10 sent, 8 received, 20 % loss, latency 41.2 ms average (40.0–45.0 ms)"})j");
 }
 
 TEST(DiagnosticsResult, FailedStatusIsNotOk) {

@@ -24,7 +24,8 @@ TEST(DiagnosticsStore, KeepsTheNewestPerDevice) {
     auto s = DiagnosticsStore::open(f.path(), 3);
     ASSERT_TRUE(s) << s.error().message;
     for (int i = 1; i <= 5; ++i)
-        ASSERT_TRUE(s->put({"d" + std::to_string(i), "dev-a", "ping", "complete", i * 1000, i * 1000 + 1, "{}"}));
+        ASSERT_TRUE(
+            s->put({"d" + std::to_string(i), "dev-a", "ping", "complete", i * 1000, i * 1000 + 1, "{}"}));
     ASSERT_TRUE(s->put({"x1", "dev-b", "ping", "complete", 1, 2, "{\"b\":1}"}));
     auto a = s->list("dev-a", 10);
     ASSERT_TRUE(a);

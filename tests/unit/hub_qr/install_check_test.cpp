@@ -60,7 +60,8 @@ TEST(InstallCheck, WanStatusNotReportedIsAWarningDownIsAFailure) {
     auto c = run(R"({"online":true,"interfaces":[{"type":"ip","name":"ppp0","status":"","role":"internet"}],
                      "ip":{"internet":"192.168.89.137"},"opticalStatus":{"grade":"good"}})");
     EXPECT_EQ(item(c, "wan")->state, ItemState::warn);
-    auto d = run(R"({"online":true,"interfaces":[{"type":"ip","name":"ppp0","status":"Down","role":"internet"}],
+    auto d =
+        run(R"({"online":true,"interfaces":[{"type":"ip","name":"ppp0","status":"Down","role":"internet"}],
                      "ip":{"internet":"192.168.89.137"},"opticalStatus":{"grade":"good"}})");
     EXPECT_EQ(item(d, "wan")->state, ItemState::fail);
 }

@@ -26,7 +26,8 @@ TEST(QrConfig, ValuesReadAndUnknownKeysNamed) {
     EXPECT_EQ(c->customer_sso.header, "x-authentik-username");
     EXPECT_EQ(c->customer_sso.field, "name");
     // A header the HTTP server does not capture would never arrive: refused.
-    auto uncaptured = parse_qr_config(R"({"qr": {"customer_sso": {"header": "X-Customer-Email"}}})", "hub.json");
+    auto uncaptured =
+        parse_qr_config(R"({"qr": {"customer_sso": {"header": "X-Customer-Email"}}})", "hub.json");
     ASSERT_FALSE(uncaptured.ok());
     EXPECT_NE(uncaptured.error().message.find("qr.customer_sso.header"), std::string::npos);
     auto bad = parse_qr_config(R"({"qr": {"otp": {"per_mac_per_hours": 7}}})", "hub.json");

@@ -13,8 +13,9 @@ TEST(QrCore, StickerMacInEveryCommonNotationIsLowerHex) {
     EXPECT_EQ(parse_sticker_mac("1C:61:B4:FB:2A:C8"), "1c61b4fb2ac8");
     EXPECT_EQ(parse_sticker_mac("1c-61-b4-fb-2a-c8"), "1c61b4fb2ac8");
     EXPECT_EQ(parse_sticker_mac("1c61.b4fb.2ac8"), "1c61b4fb2ac8");
-    for (const char* bad : {"", "1c61b4fb2ac", "1c61b4fb2ac8a", "1c61b4fb2acg", "1c:61-b4:fb:2a:c8", "1c:61:b4:fb:2a:c8:",
-                            "../../etc/passwd", "1c61b4fb2ac8\n", "1c61 b4fb2ac8", "1c61.b4fb:2ac8"})
+    for (const char* bad :
+         {"", "1c61b4fb2ac", "1c61b4fb2ac8a", "1c61b4fb2acg", "1c:61-b4:fb:2a:c8",
+          "1c:61:b4:fb:2a:c8:", "../../etc/passwd", "1c61b4fb2ac8\n", "1c61 b4fb2ac8", "1c61.b4fb:2ac8"})
         EXPECT_FALSE(parse_sticker_mac(bad).has_value()) << bad;
     EXPECT_EQ(colon_mac("1c61b4fb2ac8"), "1C:61:B4:FB:2A:C8");
 }
@@ -58,7 +59,8 @@ TEST(QrCore, HmacMatchesRfc4231Case2) {
 }
 
 TEST(QrCore, Base64UrlRoundTrips) {
-    for (std::string s : std::initializer_list<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\xff\x00\xfe", 3)}) {
+    for (std::string s : std::initializer_list<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar",
+                                                            std::string("\xff\x00\xfe", 3)}) {
         auto d = base64url_decode(base64url(s));
         ASSERT_TRUE(d.has_value()) << s;
         EXPECT_EQ(*d, s);
@@ -132,7 +134,9 @@ TEST(QrCore, SignalInWords) {
     EXPECT_STREQ(signal_grade(-71), "weak");
 }
 
-TEST(QrCore, HtmlEscaped) { EXPECT_EQ(html_escape("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"); }
+TEST(QrCore, HtmlEscaped) {
+    EXPECT_EQ(html_escape("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+}
 
 TEST(QrCore, CustomerSsoIdentityOnlyFromTheCustomerProxy) {
     cpe::net::Request r;
@@ -140,7 +144,7 @@ TEST(QrCore, CustomerSsoIdentityOnlyFromTheCustomerProxy) {
     r.headers["x-authentik-username"] = " CUST-00001 ";
     EXPECT_EQ(customer_sso_identity(r, {"10.0.0.9"}, "x-authentik-username"), "CUST-00001");
     EXPECT_FALSE(customer_sso_identity(r, {"10.0.0.8"}, "x-authentik-username").has_value());  // another peer
-    EXPECT_FALSE(customer_sso_identity(r, {"10.0.0.9"}, "x-authentik-email").has_value());     // no such header
+    EXPECT_FALSE(customer_sso_identity(r, {"10.0.0.9"}, "x-authentik-email").has_value());  // no such header
     r.peer = "::ffff:10.0.0.9";
     EXPECT_TRUE(customer_sso_identity(r, {"10.0.0.9"}, "x-authentik-username").has_value());
     for (const char* bad : {"a,b", "a b", "a;b", ""}) {

@@ -20,7 +20,9 @@ struct TempDb {
 };
 constexpr int64_t kT0 = 1'800'000'000'000;
 const std::string kMac = "1c61b4fb2ac8";
-std::string h(const std::string& code) { return hex(hmac_sha256(std::string(32, 'k'), kMac + ":" + code)); }
+std::string h(const std::string& code) {
+    return hex(hmac_sha256(std::string(32, 'k'), kMac + ":" + code));
+}
 }  // namespace
 
 TEST(QrStore, CodeOkOnceThenGone) {
@@ -98,14 +100,15 @@ TEST(QrStore, RateLimitsPerMacPhoneAddressAndGlobal) {
     EXPECT_EQ(send("m1", "+1000", "a1", kT0), "");
     EXPECT_EQ(send("m1", "+1000", "a1", kT0), "");
     EXPECT_EQ(send("m1", "+1000", "a1", kT0), "mac");
-    EXPECT_EQ(send("m1", "+1000", "a1", kT0 + 3'600'000), "");  // the next hour
+    EXPECT_EQ(send("m1", "+1000", "a1", kT0 + 3'600'000), "");       // the next hour
     EXPECT_EQ(send("m2", "+1000", "a2", kT0 + 3'600'000), "phone");  // 3 to this phone today
     EXPECT_EQ(send("m3", "+2000", "a1", kT0 + 3'600'000), "");
     EXPECT_EQ(send("m4", "+3000", "a1", kT0 + 3'600'000), "");
     EXPECT_EQ(send("m5", "+4000", "a1", kT0 + 3'600'000), "address");  // a1 sent 3 this hour (m1, m3, m4)
     EXPECT_EQ(send("m5", "+4000", "a3", kT0 + 3'600'000), "");
     EXPECT_EQ(send("m6", "+5000", "a4", kT0 + 3'600'000), "global");  // 6 SMS today
-    // A device ERPNext does not know sends no SMS: not counted globally or per phone, still per MAC and address.
+    // A device ERPNext does not know sends no SMS: not counted globally or per phone, still per MAC and
+    // address.
     EXPECT_EQ(send("m7", "", "a5", kT0 + 3'600'000), "");
     auto refusal = (*s)->may_send("m1", "+9999", "a9", kT0 + 3'600'000);
     ASSERT_TRUE(refusal.ok());
@@ -156,5 +159,6 @@ TEST(QrStore, PurgeKeepsTheTablesBounded) {
     // A day and a bit later: the old windows and the expired code are gone, so nothing refuses or remains.
     ASSERT_TRUE((*s)->purge(kT0 + 86'400'000 + 1).ok());
     EXPECT_FALSE((*s)->pending(kMac, kT0 + 1)->has_value()) << "the code row was dropped";
-    EXPECT_FALSE((*s)->hit("restart:m", 600'000'000, 1, kT0 + 2)->has_value()) << "the counter row was dropped";
+    EXPECT_FALSE((*s)->hit("restart:m", 600'000'000, 1, kT0 + 2)->has_value())
+        << "the counter row was dropped";
 }

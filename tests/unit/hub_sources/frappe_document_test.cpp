@@ -28,22 +28,27 @@ TEST(Frappe, ParsesListAndDoc) {
 
 TEST(Frappe, ErrorBodies) {
     // _server_messages: a string holding a JSON array of JSON strings
-    const char* body = R"({"exc_type":"ValidationError","_server_messages":"[\"{\\\"message\\\": \\\"Operator must be one of =, !=\\\", \\\"title\\\": \\\"Message\\\"}\"]"})";
+    const char* body =
+        R"({"exc_type":"ValidationError","_server_messages":"[\"{\\\"message\\\": \\\"Operator must be one of =, !=\\\", \\\"title\\\": \\\"Message\\\"}\"]"})";
     auto e = parse_frappe_error(body);
     EXPECT_EQ(e.exc_type, "ValidationError");
     EXPECT_EQ(e.message, "Operator must be one of =, !=");
     Error err = frappe_status_error(417, body, std::nullopt, "Service Equipment list");
     EXPECT_EQ(err.code, Errc::invalid_argument);
-    EXPECT_EQ(err.message, "Service Equipment list: ERPNext rejected the query (417 ValidationError): Operator must be one of =, !=");
+    EXPECT_EQ(err.message,
+              "Service Equipment list: ERPNext rejected the query (417 ValidationError): Operator must be "
+              "one of =, !=");
     EXPECT_EQ(frappe_status_error(401, "{}", std::nullopt, "x").code, Errc::denied);
     EXPECT_EQ(frappe_status_error(401, R"({"exc_type":"AuthenticationError"})", std::nullopt, "x").message,
               "x: ERPNext: API key or secret rejected (401 AuthenticationError)");
     EXPECT_EQ(frappe_status_error(403, "<html>", std::nullopt, "x").code, Errc::denied);
     // A PermissionError's detail is _error_message (frappe.bold's tags removed).
     auto perm = frappe_status_error(
-        403, R"({"exc_type":"PermissionError","_error_message":"Insufficient Permission for <strong>Customer</strong>"})",
+        403,
+        R"({"exc_type":"PermissionError","_error_message":"Insufficient Permission for <strong>Customer</strong>"})",
         std::nullopt, "x");
-    EXPECT_NE(perm.message.find("(403 PermissionError): Insufficient Permission for Customer"), std::string::npos)
+    EXPECT_NE(perm.message.find("(403 PermissionError): Insufficient Permission for Customer"),
+              std::string::npos)
         << perm.message;
     // No 404 reads as "not found" here: that is frappe_document_absent's to say.
     auto html = frappe_status_error(404, "<html><body>Not Found</body></html>", std::nullopt, "x");
@@ -62,8 +67,10 @@ TEST(Frappe, ErrorBodies) {
 }
 
 TEST(Frappe, OnlyDoesNotExistErrorIsAbsent) {
-    const char* missing_doc = R"({"exc_type":"DoesNotExistError","_server_messages":"[\"{\\\"message\\\": \\\"Customer CUST-9 not found\\\"}\"]"})";
-    const char* missing_type = R"({"exc_type":"DoesNotExistError","_server_messages":"[\"{\\\"message\\\": \\\"DocType Customer not found\\\"}\"]"})";
+    const char* missing_doc =
+        R"({"exc_type":"DoesNotExistError","_server_messages":"[\"{\\\"message\\\": \\\"Customer CUST-9 not found\\\"}\"]"})";
+    const char* missing_type =
+        R"({"exc_type":"DoesNotExistError","_server_messages":"[\"{\\\"message\\\": \\\"DocType Customer not found\\\"}\"]"})";
     EXPECT_EQ(parse_frappe_error(missing_doc).message, "Customer CUST-9 not found");
     EXPECT_TRUE(frappe_document_absent(404, missing_doc, "Customer"));
     EXPECT_FALSE(frappe_document_absent(404, missing_type, "Customer"));
@@ -75,7 +82,8 @@ TEST(Frappe, OnlyDoesNotExistErrorIsAbsent) {
 TEST(Frappe, DocTypeFieldsAndFieldMap) {
     auto f = parse_frappe_doctype_fields(
         R"({"docs":[{"name":"Child","fields":[]},{"name":"Customer","fields":[{"fieldname":"customer_name"},
-        {"fieldtype":"Section Break"},{"fieldname":"stripe_id","permlevel":1}]}]})", "Customer");
+        {"fieldtype":"Section Break"},{"fieldname":"stripe_id","permlevel":1}]}]})",
+        "Customer");
     ASSERT_TRUE(f) << f.error().message;
     EXPECT_EQ(f->size(), 2u);
     EXPECT_EQ(f->at("stripe_id"), 1);
@@ -90,9 +98,11 @@ TEST(Frappe, DocTypeFieldsAndFieldMap) {
     EXPECT_TRUE(m.validate());
     EXPECT_EQ(m.customer.query_fields(), (std::vector<std::string>{"name", "customer_name", "mobile_no"}));
     ASSERT_TRUE(m.equipment.set("mac_address", ""));
-    EXPECT_EQ(m.validate().error().message, "erpnext.fields.equipment.mac_address: required (the lookup needs it)");
+    EXPECT_EQ(m.validate().error().message,
+              "erpnext.fields.equipment.mac_address: required (the lookup needs it)");
     m.equipment.set("mac_address", "mac address");
-    EXPECT_NE(m.validate().error().message.find("erpnext.fields.equipment.mac_address: 'mac address' is not a fieldname"),
+    EXPECT_NE(m.validate().error().message.find(
+                  "erpnext.fields.equipment.mac_address: 'mac address' is not a fieldname"),
               std::string::npos);
     m.equipment.set("mac_address", "custom_label_mac");
     EXPECT_TRUE(m.validate());
@@ -100,12 +110,13 @@ TEST(Frappe, DocTypeFieldsAndFieldMap) {
     std::map<std::string, int> present{{"customer_name", 0}, {"mobile_no", 0}};
     EXPECT_TRUE(m.customer.check_present(present));
     m.customer.set("legacy_account_id", "legacy_account_id");
-    EXPECT_NE(m.customer.check_present(present).error().message.find("has no field 'legacy_account_id'"), std::string::npos);
+    EXPECT_NE(m.customer.check_present(present).error().message.find("has no field 'legacy_account_id'"),
+              std::string::npos);
 }
 
 TEST(Frappe, StoredMacAndSerialNormalised) {
-    for (const char* m : {"1C:61:B4:FB:2A:C8", "1c-61-b4-fb-2a-c8", "1C61B4FB2AC8", " 1c:61:b4:fb:2a:c8 ", "1C 61 B4 FB 2A C8",
-                          "1C61.B4FB.2AC8"})
+    for (const char* m : {"1C:61:B4:FB:2A:C8", "1c-61-b4-fb-2a-c8", "1C61B4FB2AC8", " 1c:61:b4:fb:2a:c8 ",
+                          "1C 61 B4 FB 2A C8", "1C61.B4FB.2AC8"})
         EXPECT_EQ(canonical_mac(m).value_or("?"), "1C:61:B4:FB:2A:C8") << m;
     for (const char* m : {"", "1C:61:B4:FB:2A", "1C:61:B4:FB:2A:C8:00", "1C:61:B4:FB:2A:CG", "x1C61B4FB2AC8"})
         EXPECT_FALSE(canonical_mac(m)) << m;

@@ -44,7 +44,8 @@ TEST(GenieDocument, ErrorsNameWhatWasWrong) {
     EXPECT_NE(a.error().message.find("expected a JSON array"), std::string::npos);
     auto b = parse_device_list(R"([{"_deviceId":{}}])");
     ASSERT_FALSE(b);
-    EXPECT_NE(b.error().message.find("[0]: missing or non-string _id"), std::string::npos) << b.error().message;
+    EXPECT_NE(b.error().message.find("[0]: missing or non-string _id"), std::string::npos)
+        << b.error().message;
     auto c = parse_device_list(R"([{"_id":"x","Device":{"A":{"_value":[1]}}}])");
     ASSERT_FALSE(c);
     EXPECT_NE(c.error().message.find("device x: Device.A._value"), std::string::npos) << c.error().message;
@@ -80,7 +81,8 @@ TEST(GeniePage, LeavesOutBadDocumentsKeepsTheirIds) {
     auto p = parse_device_page(R"([
       {"_id":"a","_lastInform":"2026-11-24T10:00:00.000Z","Device":{"DeviceInfo":{"ModelName":{"_value":"XX230v"}}}},
       {"_id":"b","Device":5},
-      {"_id":"c","Device":{"X":{"_value":1},"Y":{"_value":2},"Z":{"_value":3}}}])", lim);
+      {"_id":"c","Device":{"X":{"_value":1},"Y":{"_value":2},"Z":{"_value":3}}}])",
+                               lim);
     ASSERT_TRUE(p) << p.error().message;
     EXPECT_EQ(p->ids, (std::vector<std::string>{"a", "b", "c"}));
     ASSERT_EQ(p->devices.size(), 1u);
@@ -105,7 +107,8 @@ TEST(GeniePage, FailsWhatAPagerCannotGoPast) {
     auto noid = parse_device_page(R"([{"_id":"a"},{"_deviceId":{}}])", lim);
     ASSERT_FALSE(noid);
     EXPECT_EQ(noid.error().code, Errc::parse_error);
-    EXPECT_NE(noid.error().message.find("[1]: missing or non-string _id"), std::string::npos) << noid.error().message;
+    EXPECT_NE(noid.error().message.find("[1]: missing or non-string _id"), std::string::npos)
+        << noid.error().message;
     auto notobj = parse_device_page(R"(["a"])", lim);
     ASSERT_FALSE(notobj);
     EXPECT_NE(notobj.error().message.find("[0]: expected a device object"), std::string::npos);

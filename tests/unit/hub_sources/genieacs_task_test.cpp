@@ -13,7 +13,8 @@ namespace {
 
 TEST(GenieTask, PathsWithoutTrailingDot) {
     EXPECT_TRUE(validate_parameter_path("Device.Hosts.Host"));
-    EXPECT_TRUE(validate_parameter_path("InternetGatewayDevice.WANDevice.1.X_CT-COM_GponInterfaceConfig.RXPower"));
+    EXPECT_TRUE(
+        validate_parameter_path("InternetGatewayDevice.WANDevice.1.X_CT-COM_GponInterfaceConfig.RXPower"));
     auto dot = validate_parameter_path("Device.Hosts.Host.");
     ASSERT_FALSE(dot);
     EXPECT_NE(dot.error().message.find("ends with '.'"), std::string::npos);
@@ -56,7 +57,8 @@ TEST(GenieTask, FromJsonRejectsShapesThatCrashTheNbi) {
     auto unknown = Task::from_json(R"({"name":"runScript"})");
     ASSERT_FALSE(unknown);
     EXPECT_NE(unknown.error().message.find("runScript"), std::string::npos);
-    EXPECT_TRUE(Task::from_json(R"({"name":"download","fileType":"1 Firmware Upgrade Image","fileName":"fw.bin"})"));
+    EXPECT_TRUE(
+        Task::from_json(R"({"name":"download","fileType":"1 Firmware Upgrade Image","fileName":"fw.bin"})"));
 }
 
 TEST(GenieTask, OutcomeFromStatusAndReason) {
@@ -64,7 +66,8 @@ TEST(GenieTask, OutcomeFromStatusAndReason) {
     EXPECT_EQ(*task_outcome_from(202, "Device is offline"), TaskOutcome::offline);
     EXPECT_EQ(*task_outcome_from(202, "Task faulted"), TaskOutcome::faulted);
     EXPECT_EQ(*task_outcome_from(202, "Task queued but not processed"), TaskOutcome::queued);
-    EXPECT_EQ(*task_outcome_from(202, "Connection request error: timeout"), TaskOutcome::connection_request_error);
+    EXPECT_EQ(*task_outcome_from(202, "Connection request error: timeout"),
+              TaskOutcome::connection_request_error);
     EXPECT_EQ(*task_outcome_from(202, ""), TaskOutcome::queued);
     EXPECT_EQ(*task_outcome_from(404, "No such device"), TaskOutcome::no_such_device);
     EXPECT_FALSE(task_outcome_from(500, "Internal Server Error"));

@@ -76,7 +76,8 @@ TEST(HubStore, NotificationsAreBoundedPerEndpoint) {
     ASSERT_TRUE(s->mark_seen("os::A", 1, true).ok());
     ASSERT_TRUE(s->mark_seen("os::B", 1, true).ok());
     for (int i = 0; i < 25; ++i)
-        ASSERT_TRUE(s->add_notification({0, "os::A", i, "event", "{\"n\":" + std::to_string(i) + "}"}, 10).ok());
+        ASSERT_TRUE(
+            s->add_notification({0, "os::A", i, "event", "{\"n\":" + std::to_string(i) + "}"}, 10).ok());
     ASSERT_TRUE(s->add_notification({0, "os::B", 7, "value_change", "{}"}, 10).ok());
     auto a = s->notifications("os::A", 100);
     ASSERT_TRUE(a.ok());
@@ -125,8 +126,8 @@ TEST(HubStore, NeverIdentifiedEndpointsExpire) {
     TempDb t;
     auto s = Store::open(t.path);
     ASSERT_TRUE(s.ok());
-    ASSERT_TRUE(s->mark_seen("os::A-old", 1000, false).ok());   // never identified, old
-    ASSERT_TRUE(s->mark_seen("os::A-new", 9000, false).ok());   // never identified, recent
+    ASSERT_TRUE(s->mark_seen("os::A-old", 1000, false).ok());    // never identified, old
+    ASSERT_TRUE(s->mark_seen("os::A-new", 9000, false).ok());    // never identified, recent
     ASSERT_TRUE(s->mark_seen("os::A-known", 1000, false).ok());  // identified, old
     EndpointRecord id;
     id.endpoint_id = "os::A-known";

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "controller/ws_server.hpp"
 #include "json/json.hpp"
@@ -245,20 +246,35 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
         auto tls = r.object(u, "tls", "usp.tls");
         if (!tls) return tls.error();
         if (*tls) {
-            if (auto st = r.only(*tls, "usp.tls", {"cert", "key", "ca", "require_client_cert"}); !st)
+            if (auto st = r.only(*tls, "usp.tls",
+                                 {"cert_file", "key_file", "ca_file", "require_client_cert", "cert", "key", "ca"});
+                !st)
                 return st.error();
-            if (auto st = r.path(*tls, "cert", "usp.tls.cert", c.usp.tls.cert); !st) return st.error();
-            if (auto st = r.path(*tls, "key", "usp.tls.key", c.usp.tls.key); !st) return st.error();
-            if (auto st = r.path(*tls, "ca", "usp.tls.ca", c.usp.tls.ca); !st) return st.error();
+            // The one spelling (net::TlsFiles); the older short keys are still read, with a warning.
+            for (auto [key, old_key, out] : {std::tuple{"cert_file", "cert", &c.usp.tls.cert_file},
+                                             std::tuple{"key_file", "key", &c.usp.tls.key_file},
+                                             std::tuple{"ca_file", "ca", &c.usp.tls.ca_file}}) {
+                const bool has_new = cJSON_GetObjectItemCaseSensitive(*tls, key) != nullptr;
+                const bool has_old = cJSON_GetObjectItemCaseSensitive(*tls, old_key) != nullptr;
+                if (has_new && has_old)
+                    return r.bad(std::string("usp.tls.") + old_key,
+                                 std::string("given together with usp.tls.") + key + ": keep " + key);
+                if (has_old)
+                    LOG_WARN("config", "%s: usp.tls.%s is the old spelling, read for this release: write usp.tls.%s",
+                             r.what.c_str(), old_key, key);
+                const char* use = has_old ? old_key : key;
+                if (auto st = r.path(*tls, use, std::string("usp.tls.") + use, *out); !st) return st.error();
+            }
             if (auto st = r.boolean(*tls, "require_client_cert", "usp.tls.require_client_cert",
                                     c.usp.tls.require_client_cert);
                 !st)
                 return st.error();
-            if (c.usp.tls.cert.empty() != c.usp.tls.key.empty())
-                return r.bad(c.usp.tls.cert.empty() ? "usp.tls.cert" : "usp.tls.key",
+            if (c.usp.tls.cert_file.empty() != c.usp.tls.key_file.empty())
+                return r.bad(c.usp.tls.cert_file.empty() ? "usp.tls.cert_file" : "usp.tls.key_file",
                              "TLS needs both a certificate and a key");
-            if (c.usp.tls.require_client_cert && (c.usp.tls.cert.empty() || c.usp.tls.ca.empty()))
-                return r.bad("usp.tls.require_client_cert", "needs usp.tls.cert, usp.tls.key and usp.tls.ca");
+            if (c.usp.tls.require_client_cert && (c.usp.tls.cert_file.empty() || c.usp.tls.ca_file.empty()))
+                return r.bad("usp.tls.require_client_cert",
+                             "needs usp.tls.cert_file, usp.tls.key_file and usp.tls.ca_file");
         }
         if (c.usp.admission.mode == controller::Admission::provisioning && !c.usp.tls.require_client_cert)
             return r.bad("usp.admission.mode",

@@ -12,6 +12,7 @@
 #include "api/devices_config.hpp"
 #include "controller/controller.hpp"
 #include "log/log.hpp"
+#include "net/usp_ws_server.hpp"
 #include "util/result.hpp"
 
 namespace cpe::hub::app {
@@ -27,12 +28,9 @@ struct HubConfig {
                                                     "x-authentik-username", "x-authentik-uid",
                                                     "x-request-id",         "x-api-key"};
     } http;
-    struct Tls {
-        std::string cert;
-        std::string key;
-        std::string ca;
-        bool require_client_cert = false;
-    };
+    // One TLS options struct and one spelling for the agent, the hub and the bridge: cert_file, key_file, ca_file,
+    // require_client_cert (usp.tls.cert / key / ca are still read, with a warning, for this release).
+    using Tls = net::TlsFiles;
     struct Usp {
         bool enabled = true;  // the operator's switch: off = no USP listener, /usp routes answer 503
         // Loopback by default. A bind any other host can reach needs tls.require_client_cert: without a

@@ -110,9 +110,9 @@ Result<std::unique_ptr<Hub>> Hub::create(net::EventLoop& loop, HubConfig config)
         controller::UspWsOptions wo;
         wo.bind_address = u.bind;
         wo.port = u.port;
-        wo.tls_cert_path = u.tls.cert;
-        wo.tls_key_path = u.tls.key;
-        wo.tls_ca_path = u.tls.ca;
+        wo.tls_cert_path = u.tls.cert_file;
+        wo.tls_key_path = u.tls.key_file;
+        wo.tls_ca_path = u.tls.ca_file;
         wo.require_client_cert = u.tls.require_client_cert;
         wo.controller_id = u.endpoint_id;
         wo.max_record_bytes = u.max_record_bytes;
@@ -161,7 +161,7 @@ Status Hub::start() {
         if (auto st = ws_->start(); !st) return st.error().with_context("usp");
         LOG_INFO("hub", "USP WebSocket server on %s:%d%s as '%s'",
                  config_.usp.bind.empty() ? "*" : config_.usp.bind.c_str(), ws_->port(),
-                 config_.usp.tls.cert.empty()
+                 config_.usp.tls.cert_file.empty()
                      ? ""
                      : (config_.usp.tls.require_client_cert ? " (mutual TLS)" : " (TLS)"),
                  config_.usp.endpoint_id.c_str());

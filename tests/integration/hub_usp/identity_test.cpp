@@ -340,7 +340,7 @@ TEST_F(HubIdentity, OnlyTheSameCertificateReplacesALiveConnection) {
     ASSERT_TRUE(make_client_cert(dir, pki, "real", kEid, "", err)) << err;
     ASSERT_TRUE(make_client_cert(dir, pki, "twin", kEid, "", err)) << err;  // same CN, another key
     start(config(
-        R"(, "tls": {"cert": "server.crt", "key": "server.key", "ca": "ca.crt", "require_client_cert": true})"));
+        R"(, "tls": {"cert_file": "server.crt", "key_file": "server.key", "ca_file": "ca.crt", "require_client_cert": true})"));
     auto tls = [&](const std::string& name) {
         auto o = agent_options(kEid);
         o.tls = true;
@@ -380,7 +380,7 @@ TEST_F(HubIdentity, MutualTlsIdentityMustMatchTheCertificate) {
     ASSERT_TRUE(make_client_cert(dir, pki, "real", kEid, "", err)) << err;
     ASSERT_TRUE(make_client_cert(dir, pki, "shadow", shadow, "", err)) << err;
     start(config(
-        R"(, "tls": {"cert": "server.crt", "key": "server.key", "ca": "ca.crt", "require_client_cert": true})"));
+        R"(, "tls": {"cert_file": "server.crt", "key_file": "server.key", "ca_file": "ca.crt", "require_client_cert": true})"));
     auto tls = [&](const std::string& eid, const std::string& name) {
         auto o = agent_options(eid);
         o.tls = true;

@@ -14,15 +14,15 @@ std::string error_of(const std::string& text) {
 
 TEST(HubConfig, DefaultsAndRelativePaths) {
     auto c = parse_config(
-        R"({"store": {"path": "db/hub.db"}, "usp": {"tls": {"cert": "a.crt", "key": "/abs/a.key"}}})",
+        R"({"store": {"path": "db/hub.db"}, "usp": {"tls": {"cert_file": "a.crt", "key_file": "/abs/a.key"}}})",
         "hub.json", "/etc/hub");
     ASSERT_TRUE(c.ok()) << c.error().message;
     EXPECT_EQ(c->http.port, 3300);
     EXPECT_TRUE(c->usp.enabled);
     EXPECT_EQ(c->usp.endpoint_id, "self::cpe-hub");
     EXPECT_EQ(c->store.path, "/etc/hub/db/hub.db");
-    EXPECT_EQ(c->usp.tls.cert, "/etc/hub/a.crt");
-    EXPECT_EQ(c->usp.tls.key, "/abs/a.key");
+    EXPECT_EQ(c->usp.tls.cert_file, "/etc/hub/a.crt");
+    EXPECT_EQ(c->usp.tls.key_file, "/abs/a.key");
     EXPECT_EQ(c->usp.subscriptions.size(), 3u);
     EXPECT_EQ(c->http.bind, "127.0.0.1");
     EXPECT_EQ(c->usp.max_connections_per_address, 64u);
@@ -34,16 +34,27 @@ TEST(HubConfig, DefaultsAndRelativePaths) {
     EXPECT_EQ(limits->usp.descriptor_reserve, 32u);
 }
 
+// One spelling for TLS files everywhere (cert_file, key_file, ca_file); the hub's older short keys still work.
+TEST(HubConfig, OldTlsSpellingStillRead) {
+    auto c = parse_config(R"({"usp": {"tls": {"cert": "/a.crt", "key": "/a.key", "ca": "/ca.pem"}}})", "hub.json");
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->usp.tls.cert_file, "/a.crt");
+    EXPECT_EQ(c->usp.tls.key_file, "/a.key");
+    EXPECT_EQ(c->usp.tls.ca_file, "/ca.pem");
+}
+
 TEST(HubConfig, ErrorsNameTheField) {
     EXPECT_EQ(error_of(R"({"usp": {"port": 70000}})"), "hub.json: usp.port: expected an integer in 0..65535");
     EXPECT_EQ(error_of(R"({"usp": {"port": "8080"}})"),
               "hub.json: usp.port: expected an integer in 0..65535");
     EXPECT_EQ(error_of(R"({"http": {"bind": 1}})"), "hub.json: http.bind: expected a string");
     EXPECT_EQ(error_of(R"({"usp": {"enabled": "yes"}})"), "hub.json: usp.enabled: expected true or false");
-    EXPECT_EQ(error_of(R"({"usp": {"tls": {"cert": "a"}}})"),
-              "hub.json: usp.tls.key: TLS needs both a certificate and a key");
-    EXPECT_EQ(error_of(R"({"usp": {"tls": {"cert": "a", "key": "b", "require_client_cert": true}}})"),
-              "hub.json: usp.tls.require_client_cert: needs usp.tls.cert, usp.tls.key and usp.tls.ca");
+    EXPECT_EQ(error_of(R"({"usp": {"tls": {"cert_file": "a"}}})"),
+              "hub.json: usp.tls.key_file: TLS needs both a certificate and a key");
+    EXPECT_EQ(error_of(R"({"usp": {"tls": {"cert_file": "a", "key_file": "b", "require_client_cert": true}}})"),
+              "hub.json: usp.tls.require_client_cert: needs usp.tls.cert_file, usp.tls.key_file and usp.tls.ca_file");
+    EXPECT_EQ(error_of(R"({"usp": {"tls": {"cert": "a", "cert_file": "b"}}})"),
+              "hub.json: usp.tls.cert: given together with usp.tls.cert_file: keep cert_file");
     EXPECT_EQ(error_of(R"({"usp": {"prot": 1}})"), "hub.json: usp.prot: unknown field");
     EXPECT_EQ(error_of(R"({"log": {"level": "loud"}})"),
               "hub.json: log.level: 'loud' is not one of debug, info, warn, error, off");

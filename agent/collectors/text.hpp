@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "collectors/records.hpp"
+#include "util/text.hpp"
 
 namespace cpe::agent::text {
 
@@ -60,7 +61,8 @@ std::string_view first_token(std::string_view s, std::string_view* rest = nullpt
 bool split_key_value(std::string_view line, std::string_view separators, std::string_view& key,
                      std::string_view& value);
 
-bool iequals(std::string_view a, std::string_view b);
+// Case-blind ASCII comparison: the shared one (common/util/text.hpp).
+using cpe::text::iequals;
 bool istarts_with(std::string_view s, std::string_view prefix);
 size_t ifind(std::string_view haystack, std::string_view needle);  // npos when absent
 

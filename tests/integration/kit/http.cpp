@@ -6,15 +6,10 @@
 #include <cctype>
 #include <memory>
 
+#include "net/curl_handle.hpp"
+
 namespace cpe::testkit {
 namespace {
-
-struct CurlDeleter {
-    void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-struct SlistDeleter {
-    void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
 
 size_t on_body(char* data, size_t size, size_t n, void* user) {
     static_cast<std::string*>(user)->append(data, size * n);
@@ -36,28 +31,20 @@ size_t on_header(char* p, size_t size, size_t n, void* user) {
     return size * n;
 }
 
-// Appends to a list owned once (curl_slist_append returns the head, or null on failure leaving it intact).
-void append(std::unique_ptr<curl_slist, SlistDeleter>& list, const std::string& line) {
-    if (curl_slist* head = curl_slist_append(list.get(), line.c_str())) {
-        (void)list.release();
-        list.reset(head);
-    }
-}
-
 }  // namespace
 
 Http request(const std::string& method, const std::string& url, const std::vector<std::string>& headers,
              const std::string& body, const HttpOptions& options) {
     Http r;
-    std::unique_ptr<CURL, CurlDeleter> c(curl_easy_init());
+    net::CurlEasy c(curl_easy_init());
     if (!c) {
         r.error = "curl_easy_init failed";
         return r;
     }
-    std::unique_ptr<curl_slist, SlistDeleter> list;
-    for (const auto& h : headers) append(list, h);
+    net::CurlSlist list;
+    for (const auto& h : headers) net::append(list, h.c_str());
     const bool post = method == "POST";
-    if (!body.empty() || post) append(list, "Content-Type: application/json");
+    if (!body.empty() || post) net::append(list, "Content-Type: application/json");
     curl_easy_setopt(c.get(), CURLOPT_URL, url.c_str());
     curl_easy_setopt(c.get(), CURLOPT_CUSTOMREQUEST, method.c_str());
     if (post || !body.empty()) {

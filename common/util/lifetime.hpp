@@ -20,7 +20,7 @@ class Lifetime {
     // `fn` wrapped to run only while the owner lives; the wrapper takes and forwards any arguments.
     template <typename Fn>
     auto guard(Fn fn) const {
-        return [alive = token(), fn = std::move(fn)](auto&&... args) mutable {
+        return [alive = token(), fn = std::move(fn)](auto&&... args) {
             if (!alive.expired()) fn(std::forward<decltype(args)>(args)...);
         };
     }

@@ -97,17 +97,13 @@ Controller::Controller(net::EventLoop& loop, ControllerOptions options, Registry
     id_prefix_ = prefix;
     // An endpoint admitted later (its admission check answered after the identify): what it sent meanwhile is
     // delivered; one refused then loses its connection.
-    std::weak_ptr<Controller*> weak = alive_;
-    registry_.listen([weak](const Endpoint& e, EndpointChange change) {
-        if (auto self = weak.lock(); self && change == EndpointChange::connected)
-            (*self)->release_held(e.record.endpoint_id);
-    });
-    registry_.on_refused([weak](const std::string& endpoint_id, const std::string& why) {
-        auto self = weak.lock();
-        if (!self) return;
-        (*self)->held_.erase(endpoint_id);
-        (*self)->transport_.close(endpoint_id, "not admitted: " + why);
-    });
+    registry_.listen(life_.guard([this](const Endpoint& e, EndpointChange change) {
+        if (change == EndpointChange::connected) release_held(e.record.endpoint_id);
+    }));
+    registry_.on_refused(life_.guard([this](const std::string& endpoint_id, const std::string& why) {
+        held_.erase(endpoint_id);
+        transport_.close(endpoint_id, "not admitted: " + why);
+    }));
 }
 
 Controller::~Controller() {

@@ -464,7 +464,7 @@ void Diagnostics::operate(const std::shared_ptr<Run>& run) {
             if (alive.expired() || !cur || cur->status != "running") return;
             cur->msg_id.clear();
             if (!r) {
-                auto code = controller::usp_error_code(r.error());
+                auto code = r.error().usp_error();
                 if (code && *code == 7005)
                     return finish(cur, false,
                                   "the device is busy with another diagnostic of this kind (USP 7005)");

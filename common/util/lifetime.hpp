@@ -17,12 +17,21 @@ class Lifetime {
     // Expires when the owner (and with it this Lifetime) is destroyed.
     std::weak_ptr<void> token() const { return token_; }
 
-    // `fn` wrapped to run only while the owner lives; the wrapper takes and forwards any arguments.
+    // `fn` wrapped to run only while the owner lives; the wrapper takes and forwards any arguments, and can
+    // be called through a const copy even when `fn` is a mutable lambda (it is one callback, run on one
+    // thread).
     template <typename Fn>
-    auto guard(Fn fn) const {
-        return [alive = token(), fn = std::move(fn)](auto&&... args) {
-            if (!alive.expired()) fn(std::forward<decltype(args)>(args)...);
-        };
+    struct Guarded {
+        std::weak_ptr<void> alive;
+        mutable Fn fn;
+        template <typename... Args>
+        void operator()(Args&&... args) const {
+            if (!alive.expired()) fn(std::forward<Args>(args)...);
+        }
+    };
+    template <typename Fn>
+    Guarded<Fn> guard(Fn fn) const {
+        return Guarded<Fn>{token(), std::move(fn)};
     }
 
   private:

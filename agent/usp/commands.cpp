@@ -100,7 +100,6 @@ CommandRunner::CommandRunner(Post post, std::string state_file, size_t max_runni
 }
 
 CommandRunner::~CommandRunner() {
-    *alive_ = false;
     for (auto& [n, a] : active_) a.cancelled->store(true);
     for (auto& [n, a] : active_)
         if (a.worker.joinable()) a.worker.join();
@@ -137,13 +136,13 @@ std::variant<RequestInfo, CommandRunner::Refused> CommandRunner::start(const Com
     a.cancelled = std::make_unique<std::atomic<bool>>(false);
     const std::atomic<bool>* flag = a.cancelled.get();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(spec.max_seconds);
-    std::weak_ptr<bool> alive = alive_;
+    std::weak_ptr<void> alive = life_.token();
     const uint32_t n = info.instance;
     a.worker = std::thread([this, run = spec.run, args = std::move(args), flag, deadline, alive, n] {
         RunContext ctx{args, *flag, deadline};
         Args out = run(ctx);
         post_([this, alive, n, out = std::move(out)]() mutable {
-            if (auto lock = alive.lock(); lock && *lock) finish(n, std::move(out));
+            if (!alive.expired()) finish(n, std::move(out));
         });
     });
     active_.emplace(n, std::move(a));

@@ -25,6 +25,7 @@
 
 #include "tr181/value.hpp"
 #include "usp/types.hpp"
+#include "util/lifetime.hpp"
 #include "util/result.hpp"
 
 namespace cpe::agent::usp {
@@ -132,7 +133,7 @@ class CommandRunner {
     std::map<uint32_t, Active> active_;
     uint32_t next_instance_ = 1;
     std::vector<RequestInfo> interrupted_;
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    Lifetime life_;  // completions posted to the loop after the runner is gone do nothing
 };
 
 }  // namespace cpe::agent::usp

@@ -334,27 +334,23 @@ void Registry::start_check(const std::string& endpoint_id) {
     Check& c = it->second;
     const uint64_t attempt = ++next_attempt_;
     c.attempt = attempt;
-    std::weak_ptr<Registry*> weak = alive_;
     const std::string serial = c.serial;
     const uint64_t timeout = options_.check_timeout_ms;
-    c.cancel = after(timeout, [weak, endpoint_id, attempt, serial, timeout] {
-        if (auto self = weak.lock())
-            (*self)->check_answer(
-                endpoint_id, attempt, serial,
-                make_error(Errc::timeout, "no answer within " + std::to_string(timeout) + " ms"));
-    });
+    c.cancel = after(timeout, life_.guard([this, endpoint_id, attempt, serial, timeout] {
+        check_answer(endpoint_id, attempt, serial,
+                     make_error(Errc::timeout, "no answer within " + std::to_string(timeout) + " ms"));
+    }));
     if (!vetter_) {
         if (c.cancel) c.cancel();
-        c.cancel = after(0, [weak, endpoint_id, attempt, serial] {
-            if (auto s = weak.lock())
-                (*s)->check_answer(endpoint_id, attempt, serial,
-                                   make_error(Errc::unavailable, "no admission source is configured"));
-        });
+        c.cancel = after(0, life_.guard([this, endpoint_id, attempt, serial] {
+            check_answer(endpoint_id, attempt, serial,
+                         make_error(Errc::unavailable, "no admission source is configured"));
+        }));
         return;
     }
-    vetter_(serial, [weak, endpoint_id, attempt, serial](Result<Vetting> r) {
-        if (auto self = weak.lock()) (*self)->check_answer(endpoint_id, attempt, serial, std::move(r));
-    });
+    vetter_(serial, life_.guard([this, endpoint_id, attempt, serial](Result<Vetting> r) {
+        check_answer(endpoint_id, attempt, serial, std::move(r));
+    }));
 }
 
 void Registry::check_answer(const std::string& endpoint_id, uint64_t attempt, const std::string& serial,
@@ -380,14 +376,11 @@ void Registry::check_answer(const std::string& endpoint_id, uint64_t attempt, co
             "endpoint '%s': admission check of serial '%s' failed (%s): not admitted, asked again in %llu ms",
             endpoint_id.c_str(), serial.c_str(), r.error().message.c_str(),
             static_cast<unsigned long long>(c.backoff_ms));
-        std::weak_ptr<Registry*> weak = alive_;
-        c.cancel = after(c.backoff_ms, [weak, endpoint_id, attempt] {
-            auto self = weak.lock();
-            if (!self) return;
-            auto ct = (*self)->checks_.find(endpoint_id);
-            if (ct == (*self)->checks_.end() || ct->second.attempt != attempt) return;
-            (*self)->start_check(endpoint_id);
-        });
+        c.cancel = after(c.backoff_ms, life_.guard([this, endpoint_id, attempt] {
+            auto ct = checks_.find(endpoint_id);
+            if (ct == checks_.end() || ct->second.attempt != attempt) return;
+            start_check(endpoint_id);
+        }));
         return;
     }
     store::EndpointRecord identity = std::move(c.identity);

@@ -25,6 +25,7 @@
 #include "controller/transport.hpp"
 #include "store/registry_store.hpp"
 #include "usp/types.hpp"
+#include "util/lifetime.hpp"
 #include "util/result.hpp"
 
 namespace cpe::hub::controller {
@@ -164,7 +165,7 @@ class Registry {
     std::function<void(const std::string&, const std::string&)> refused_;
     std::map<std::string, Check> checks_;      // by endpoint id
     std::map<std::string, Verdict> verdicts_;  // by canonical serial
-    std::shared_ptr<Registry*> alive_ = std::make_shared<Registry*>(this);
+    Lifetime life_;                            // the timers and admission answers it hands out
 };
 
 // Fills model/serial/OUI/product class/firmware/MACs from a GetResp; the snapshot JSON gets every

@@ -55,8 +55,20 @@ std::string unusable(const CheckDiagnostic& d) {
     return "";
 }
 
+// A TR-069 CPE that refused the diagnostic's parameters with fault 9005 (Invalid parameter name, TR-069 Annex
+// A table of faults) lacks that diagnostics object: it cannot run the test, like a 501 (hub/diagnostics names
+// the fault "cwmp.9005" in the record's reason).
+bool cannot_run(const CheckDiagnostic& d) {
+    return text(d.record, "status") == "failed" &&
+           text(d.record, "reason").find("cwmp.9005") != std::string::npos;
+}
+
 CheckItem grade_dns(const CheckDiagnostic& d) {
     if (!d.record) return {"dns", ItemState::pending, "DNS resolution from the CPE not run: " + d.not_run};
+    if (cannot_run(d))
+        return {"dns", ItemState::pending,
+                "DNS resolution from the CPE not run: the device has no NSLookup diagnostics object (" +
+                    text(d.record, "reason") + ")"};
     std::string name = text(member(d.record, "args"), "hostName");
     if (auto why = unusable(d); !why.empty())
         return {"dns", ItemState::fail, "resolving " + name + " from the CPE: " + why};
@@ -87,6 +99,10 @@ CheckItem grade_dns(const CheckDiagnostic& d) {
 
 CheckItem grade_speed(const CheckDiagnostic& d, double pass_mbps, double warn_mbps) {
     if (!d.record) return {"speedtest", ItemState::pending, "speed test from the CPE not run: " + d.not_run};
+    if (cannot_run(d))
+        return {"speedtest", ItemState::pending,
+                "speed test from the CPE not run: the device has no download diagnostics object (" +
+                    text(d.record, "reason") + ")"};
     if (auto why = unusable(d); !why.empty())
         return {"speedtest", ItemState::fail, "download from the CPE: " + why};
     const cJSON* res = member(d.record, "result");

@@ -154,6 +154,22 @@ TEST(InstallCheck, NotRunIsPendingWithTheReasonAndNotCounted) {
     EXPECT_NE(item(c, "speedtest")->reason.find("device offline"), std::string::npos);
 }
 
+TEST(InstallCheck, ObjectTheTr069DeviceLacksIsPendingNotFailed) {
+    // hub/diagnostics' record when GenieACS's setParameterValues got fault 9005 (the HT803G's TR-098 model
+    // has no DownloadDiagnostics object in the NBI simulator's data).
+    auto c = run_with(
+        kResolved,
+        R"({"type":"download","status":"failed","reason":"the CPE refused the parameters: cwmp.9005: Invalid parameter name InternetGatewayDevice.DownloadDiagnostics.DownloadURL"})");
+    EXPECT_EQ(item(c, "speedtest")->state, ItemState::pending);
+    EXPECT_NE(item(c, "speedtest")->reason.find("cwmp.9005"), std::string::npos);
+    EXPECT_EQ(c.verdict, "pass");
+    // Another fault is a failure.
+    auto f = run_with(
+        kResolved,
+        R"({"type":"download","status":"failed","reason":"the CPE refused the parameters: cwmp.9002: Internal error"})");
+    EXPECT_EQ(item(f, "speedtest")->state, ItemState::fail);
+}
+
 TEST(InstallCheck, NoViewFailsWithTheReason) {
     auto c = evaluate_install(nullptr);
     EXPECT_EQ(c.verdict, "fail");

@@ -321,7 +321,7 @@ void QrApi::device_data(const std::string& mac, bool with_hosts,
         done(d);
         return;
     }
-    std::weak_ptr<int> alive = alive_;
+    std::weak_ptr<void> alive = life_.token();
     erp_->subscriber_by_mac(
         colon_mac(mac), [this, alive, d, with_hosts, done](sources::Fetched<sources::ErpSubscriber> f) {
             if (alive.expired()) return;
@@ -404,7 +404,7 @@ void QrApi::page_q(const net::Request& req, net::Responder res) {
     if (!sso || !erp_) return res.send(html_response(200, customer_start_page(l, *mac), req));
     // A customer signed in through the customer SSO: no code when that identity owns the device (its
     // Customer's field equals it); otherwise the same start page as anyone.
-    std::weak_ptr<int> alive = alive_;
+    std::weak_ptr<void> alive = life_.token();
     erp_->subscriber_by_mac(colon_mac(*mac), [this, alive, req, res, l, mac = *mac,
                                               id = *sso](sources::Fetched<sources::ErpSubscriber> f) {
         if (alive.expired()) return;
@@ -466,7 +466,7 @@ void QrApi::post_code(const net::Request& req, net::Responder res) {
     if (*pre) return refuse(**pre);
     if (sending_.count(*mac)) return refuse(Refusal{"mac", 10});
     sending_.insert(*mac);
-    std::weak_ptr<int> alive = alive_;
+    std::weak_ptr<void> alive = life_.token();
     device_data(
         *mac, false,
         [this, alive, req, res, l, mac = *mac, self, address, refuse](std::shared_ptr<DeviceData> d) {
@@ -709,7 +709,7 @@ void QrApi::post_restart(const net::Request& req, net::Responder res) {
         r.headers.push_back({"Retry-After", std::to_string(**wait)});
         return res.send(std::move(r));
     }
-    std::weak_ptr<int> alive = alive_;
+    std::weak_ptr<void> alive = life_.token();
     device_data(*mac, false, [this, alive, res, mac = *mac](std::shared_ptr<DeviceData> d) {
         if (alive.expired()) return;
         auto id = d->view ? json::opt_string(d->view.get(), "id") : std::nullopt;

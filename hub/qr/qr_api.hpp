@@ -122,8 +122,7 @@ class QrApi {
     std::unique_ptr<ErpWriter> writer_;
     std::string erp_error_;          // why ERPNext is off ("" = configured)
     std::set<std::string> sending_;  // MACs with an SMS in flight: a second request waits for the first
-    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
-    Lifetime life_;  // guards the install check's diagnostics callbacks and timers
+    Lifetime life_;  // every callback it hands out (ERPNext, the device API, timers) checks it
 };
 
 Result<std::unique_ptr<QrApi>> install(app::Hub& hub, QrConfig config, const api::DevicesConfig& devices);

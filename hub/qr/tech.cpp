@@ -177,7 +177,7 @@ void QrApi::tech_page(const net::Request& req, const std::string& mac, const Vie
                       net::Responder res) {
     Lang l = page_lang(req);
     const std::string self = "/q/" + mac;
-    std::weak_ptr<int> alive = alive_;
+    std::weak_ptr<void> alive = life_.token();
     device_data(mac, false, [this, alive, req, res, l, mac, self, tech](std::shared_ptr<DeviceData> d) {
         if (alive.expired()) return;
         if (!d->erp_ok) return res.send(html_response(503, erp_unreachable_page(l, self, d->erp_error), req));
@@ -304,7 +304,7 @@ void QrApi::tech_page(const net::Request& req, const std::string& mac, const Vie
         };
         if (!f.status()) return render({}, f.status().error().message);
         if (customer.empty() && tech.tech_id.empty()) return render({}, "");
-        std::weak_ptr<int> alive2 = alive_;
+        std::weak_ptr<void> alive2 = life_.token();
         erp_->list(
             "Dispatch Job", f,
             {"name", "job_type", "status", "scheduled_date", "service_location", "technician",
@@ -352,7 +352,7 @@ void QrApi::bind(const net::Request& req, const std::string& mac, const Viewer& 
             html_response(400, back(tr(l, "Intervention manquante", "Job missing"), "job", "bad"), req));
     if (!erp_ || !writer_)
         return res.send(html_response(503, erp_unreachable_page(l, self, erp_error_), req));
-    std::weak_ptr<int> alive = alive_;
+    std::weak_ptr<void> alive = life_.token();
     erp_->get(
         "Dispatch Job", job,
         [this, alive, req, res, l, mac, self, tech, job, move, serial,
@@ -562,7 +562,7 @@ void QrApi::post_check(const net::Request& req, net::Responder res) {
                                       message_page(l, tr(l, "Intervention manquante", "Job missing"), "job",
                                                    self, tr(l, "Retour", "Back"), self),
                                       req));
-    std::weak_ptr<int> alive = alive_;
+    std::weak_ptr<void> alive = life_.token();
     device_data(
         *mac, false, [this, alive, req, res, l, mac = *mac, self, tech, job](std::shared_ptr<DeviceData> d) {
             if (alive.expired()) return;

@@ -246,8 +246,9 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
         auto tls = r.object(u, "tls", "usp.tls");
         if (!tls) return tls.error();
         if (*tls) {
-            if (auto st = r.only(*tls, "usp.tls",
-                                 {"cert_file", "key_file", "ca_file", "require_client_cert", "cert", "key", "ca"});
+            if (auto st =
+                    r.only(*tls, "usp.tls",
+                           {"cert_file", "key_file", "ca_file", "require_client_cert", "cert", "key", "ca"});
                 !st)
                 return st.error();
             // The one spelling (net::TlsFiles); the older short keys are still read, with a warning.
@@ -260,7 +261,8 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
                     return r.bad(std::string("usp.tls.") + old_key,
                                  std::string("given together with usp.tls.") + key + ": keep " + key);
                 if (has_old)
-                    LOG_WARN("config", "%s: usp.tls.%s is the old spelling, read for this release: write usp.tls.%s",
+                    LOG_WARN("config",
+                             "%s: usp.tls.%s is the old spelling, read for this release: write usp.tls.%s",
                              r.what.c_str(), old_key, key);
                 const char* use = has_old ? old_key : key;
                 if (auto st = r.path(*tls, use, std::string("usp.tls.") + use, *out); !st) return st.error();

@@ -28,8 +28,9 @@ struct HubConfig {
                                                     "x-authentik-username", "x-authentik-uid",
                                                     "x-request-id",         "x-api-key"};
     } http;
-    // One TLS options struct and one spelling for the agent, the hub and the bridge: cert_file, key_file, ca_file,
-    // require_client_cert (usp.tls.cert / key / ca are still read, with a warning, for this release).
+    // One TLS options struct and one spelling for the agent, the hub and the bridge: cert_file, key_file,
+    // ca_file, require_client_cert (usp.tls.cert / key / ca are still read, with a warning, for this
+    // release).
     using Tls = net::TlsFiles;
     struct Usp {
         bool enabled = true;  // the operator's switch: off = no USP listener, /usp routes answer 503

@@ -36,7 +36,93 @@ std::string num(double v, int decimals) {
 }
 }  // namespace
 
-InstallCheck evaluate_install(const cJSON* view) {
+namespace {
+// A diagnostic that did not give a usable result: why, in words ("" = it did).
+std::string unusable(const CheckDiagnostic& d) {
+    const cJSON* rec = d.record;
+    std::string st = text(rec, "status");
+    if (st == "failed") {
+        std::string r = text(rec, "reason");
+        return "the diagnostic failed: " + (r.empty() ? std::string("no reason given") : r);
+    }
+    if (st != "complete") return "no result within the install check's time budget (diagnostic " + st + ")";
+    const cJSON* res = member(rec, "result");
+    if (!cJSON_IsTrue(member(res, "ok"))) {
+        std::string s = text(res, "status");
+        if (s.empty()) s = text(member(rec, "outputs"), "Status");
+        return "the CPE reported " + (s.empty() ? std::string("an error") : s);
+    }
+    return "";
+}
+
+// A TR-069 CPE that refused the diagnostic's parameters with fault 9005 (Invalid parameter name, TR-069 Annex
+// A table of faults) lacks that diagnostics object: it cannot run the test, like a 501 (hub/diagnostics names
+// the fault "cwmp.9005" in the record's reason).
+bool cannot_run(const CheckDiagnostic& d) {
+    return text(d.record, "status") == "failed" &&
+           text(d.record, "reason").find("cwmp.9005") != std::string::npos;
+}
+
+CheckItem grade_dns(const CheckDiagnostic& d) {
+    if (!d.record) return {"dns", ItemState::pending, "DNS resolution from the CPE not run: " + d.not_run};
+    if (cannot_run(d))
+        return {"dns", ItemState::pending,
+                "DNS resolution from the CPE not run: the device has no NSLookup diagnostics object (" +
+                    text(d.record, "reason") + ")"};
+    std::string name = text(member(d.record, "args"), "hostName");
+    if (auto why = unusable(d); !why.empty())
+        return {"dns", ItemState::fail, "resolving " + name + " from the CPE: " + why};
+    const cJSON* answers = member(member(d.record, "result"), "answers");
+    std::string first_error;
+    for (const cJSON* a = answers ? answers->child : nullptr; a; a = a->next) {
+        std::string st = text(a, "status");
+        if (st == "Success") {
+            std::string addrs;
+            for (const cJSON* x = member(a, "addresses") ? member(a, "addresses")->child : nullptr; x;
+                 x = x->next)
+                if (cJSON_IsString(x)) addrs += (addrs.empty() ? "" : ", ") + std::string(x->valuestring);
+            std::string server = text(a, "server");
+            const cJSON* ms = member(a, "ms");
+            return {
+                "dns", ItemState::pass,
+                name + " resolves to " + (addrs.empty() ? std::string("an address") : addrs) +
+                    (server.empty() ? "" : " (server " + server) +
+                    (cJSON_IsNumber(ms) ? (server.empty() ? " (" : ", ") + num(ms->valuedouble, 0) + " ms)"
+                                        : (server.empty() ? "" : ")"))};
+        }
+        if (first_error.empty()) first_error = st;
+    }
+    return {"dns", ItemState::fail,
+            name + " does not resolve from the CPE: " +
+                (first_error.empty() ? std::string("no answer") : first_error)};
+}
+
+CheckItem grade_speed(const CheckDiagnostic& d, double pass_mbps, double warn_mbps) {
+    if (!d.record) return {"speedtest", ItemState::pending, "speed test from the CPE not run: " + d.not_run};
+    if (cannot_run(d))
+        return {"speedtest", ItemState::pending,
+                "speed test from the CPE not run: the device has no download diagnostics object (" +
+                    text(d.record, "reason") + ")"};
+    if (auto why = unusable(d); !why.empty())
+        return {"speedtest", ItemState::fail, "download from the CPE: " + why};
+    const cJSON* res = member(d.record, "result");
+    const cJSON* mbps = member(res, "mbps");
+    if (!cJSON_IsNumber(mbps))
+        return {"speedtest", ItemState::fail, "download from the CPE: no throughput reported"};
+    double v = mbps->valuedouble;
+    std::string what = "download " + num(v, 1) + " Mb/s";
+    const cJSON* bytes = member(res, "bytes");
+    const cJSON* secs = member(res, "seconds");
+    if (cJSON_IsNumber(bytes) && cJSON_IsNumber(secs))
+        what += " (" + num(bytes->valuedouble / 1e6, 1) + " MB in " + num(secs->valuedouble, 1) + " s)";
+    if (v >= pass_mbps) return {"speedtest", ItemState::pass, what};
+    if (v >= warn_mbps)
+        return {"speedtest", ItemState::warn, what + ", below " + num(pass_mbps, 0) + " Mb/s"};
+    return {"speedtest", ItemState::fail, what + ", below " + num(warn_mbps, 0) + " Mb/s"};
+}
+}  // namespace
+
+InstallCheck evaluate_install(const cJSON* view, const CheckDiagnostics& diag) {
     InstallCheck out;
     auto add = [&](std::string key, ItemState st, std::string reason) {
         out.items.push_back({std::move(key), st, std::move(reason)});
@@ -73,8 +159,7 @@ InstallCheck evaluate_install(const cJSON* view) {
             add("wan", ItemState::fail,
                 "WAN " + wan_name + " is " + wan_status + " (address " + wan_addr + ")");
 
-        add("dns", ItemState::pending,
-            "DNS resolution from the CPE needs the CPE diagnostics (issue 14): not run");
+        out.items.push_back(grade_dns(diag.dns));
 
         const cJSON* opt = member(view, "opticalStatus");
         const cJSON* rx = member(opt, "rxDbm");
@@ -119,8 +204,7 @@ InstallCheck evaluate_install(const cJSON* view) {
         }
         if (nodes == 0) add("mesh", ItemState::pass, "no mesh nodes reported (single unit)");
     }
-    add("speedtest", ItemState::pending,
-        "speed test from the CPE needs the CPE diagnostics (issue 14): not run");
+    out.items.push_back(grade_speed(diag.speed, diag.pass_mbps, diag.warn_mbps));
 
     bool fail = false, warn = false;
     for (const auto& i : out.items) {

@@ -24,10 +24,22 @@ struct InstallCheck {
     std::vector<CheckItem> items;
 };
 
+// A diagnostic the check ran from the CPE (hub/diagnostics, docs/api.md "Diagnostics"): its record as
+// GET /devices/:id/diagnostics/:did answers it, or why it did not run.
+struct CheckDiagnostic {
+    const cJSON* record = nullptr;                       // null = not run
+    std::string not_run = "the check did not start it";  // with no record: why (offline, 501, …) → pending
+};
+struct CheckDiagnostics {
+    CheckDiagnostic dns;    // type "nslookup"
+    CheckDiagnostic speed;  // type "download"
+    double pass_mbps = 50;  // download at or above: pass
+    double warn_mbps = 10;  // at or above (below pass_mbps): warn; below: fail
+};
+
 // `view`: the consolidated view; null = the device API could not give it (→ one failed item saying so).
-// Pending items (what the CPE cannot test yet: DNS resolution and the speed test, issue 14) do not change the
-// verdict.
-InstallCheck evaluate_install(const cJSON* view);
+// "dns" and "speedtest" are graded from `diag`; pending (not counted in the verdict) only when not run.
+InstallCheck evaluate_install(const cJSON* view, const CheckDiagnostics& diag = {});
 // {"verdict": …, "items": [{"key","state","reason"}]}
 std::string install_check_json(const InstallCheck& check);
 

@@ -170,7 +170,7 @@ std::string customer_portal_page(Lang l, const std::string& mac) {
            "The fibre signal is lost: check the fibre cable; otherwise call us.") +
         "',otherReason:'" + tr(l, "Le modem ne répond pas.", "The modem is not answering.") + "',unnamed:'" +
         tr(l, "appareil sans nom", "unnamed device") + "',pending:'" +
-        tr(l, "pas encore disponible", "not available yet") + "',none:'" +
+        tr(l, "aucun pour l’instant", "none yet") + "',none:'" +
         tr(l, "Aucun appareil connecté en Wi-Fi.", "No device on Wi-Fi.") + "',restarting:'" +
         tr(l, "Redémarrage demandé. Le modem revient d’ici 2 à 3 minutes.",
            "Restart requested. The modem will be back within 2 to 3 minutes.") +
@@ -188,7 +188,7 @@ const on=$('online');on.textContent=d.online?W.online:W.offline;on.className='pi
 let r='';if(!d.online){r=d.offlineReason==='power off'?W.powerOff:(d.offlineReason==='fibre cut'||d.offlineReason==='loss of signal')?W.fibre:W.otherReason;}
 $('reason').textContent=r;
 const g={good:W.gradeGood,warning:W.gradeWarning,critical:W.gradeCritical,too_high:W.gradeTooHigh}[d.opticalGrade]||W.gradeUnknown;$('optical').textContent=g;
-$('speed').textContent=d.speedTest?d.speedTest.downMbps+' / '+d.speedTest.upMbps+' Mb/s':W.pending;
+$('speed').textContent=d.speedTest?d.speedTest.downMbps+' Mb/s ('+new Date(d.speedTest.atMs).toLocaleString(document.documentElement.lang)+')':W.pending;
 const n=$('nodes');n.textContent='';let any=false;
 for(const node of d.nodes){any=true;const h=document.createElement('h3');h.textContent=node.name;n.appendChild(h);const ul=document.createElement('ul');
 for(const c of node.clients){const li=document.createElement('li');li.className='row';const a=document.createElement('span');a.textContent=c.name||W.unnamed;

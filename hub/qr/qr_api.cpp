@@ -1,6 +1,7 @@
 #include "qr/qr_api.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -102,10 +103,10 @@ Result<QrConfig> parse_qr_config(std::string_view text, std::string_view what) {
     const cJSON* qr = cJSON_GetObjectItemCaseSensitive(doc->get(), "qr");
     if (qr) {
         if (!cJSON_IsObject(qr)) return r.bad("", "expected an object");
-        QR_TRY(
-            r.only(qr, "",
-                   {"enabled", "cookie_secure", "otp", "customer_session_s", "tech_session_s", "token_days",
-                    "restart_min_interval_s", "public_url", "hub_url", "budget_ms", "sms", "customer_sso"}));
+        QR_TRY(r.only(qr, "",
+                      {"enabled", "cookie_secure", "otp", "customer_session_s", "tech_session_s",
+                       "token_days", "restart_min_interval_s", "public_url", "hub_url", "budget_ms", "sms",
+                       "customer_sso", "install_check"}));
         QR_TRY(r.boolean(qr, "enabled", "", c.enabled));
         QR_TRY(r.boolean(qr, "cookie_secure", "", c.cookie_secure));
         QR_TRY(r.uint(qr, "customer_session_s", "", c.customer_session_s, 60, 86400));
@@ -128,6 +129,27 @@ Result<QrConfig> parse_qr_config(std::string_view text, std::string_view what) {
             QR_TRY(r.uint(o, "per_phone_per_day", "otp.", c.otp.per_phone_per_day, 1, 100));
             QR_TRY(r.uint(o, "per_address_per_hour", "otp.", c.otp.per_address_per_hour, 1, 10000));
             QR_TRY(r.uint(o, "global_per_day", "otp.", c.otp.global_per_day, 1, 1000000));
+        }
+        QR_TRY(st);
+        if (const cJSON* s = r.object(qr, "install_check", "", st)) {
+            auto& ic = c.install_check;
+            QR_TRY(r.only(s, "install_check",
+                          {"dns_name", "download_url", "download_duration_s", "pass_mbps", "warn_mbps",
+                           "budget_s", "poll_ms"}));
+            QR_TRY(r.str(s, "dns_name", "install_check.", ic.dns_name));
+            QR_TRY(r.str(s, "download_url", "install_check.", ic.download_url));
+            QR_TRY(r.uint(s, "download_duration_s", "install_check.", ic.download_duration_s, 0, 60));
+            QR_TRY(r.uint(s, "pass_mbps", "install_check.", ic.pass_mbps, 1, 100000));
+            QR_TRY(r.uint(s, "warn_mbps", "install_check.", ic.warn_mbps, 0, 100000));
+            QR_TRY(r.uint(s, "budget_s", "install_check.", ic.budget_s, 5, 300));
+            QR_TRY(r.uint(s, "poll_ms", "install_check.", ic.poll_ms, 100, 10000));
+            if (ic.dns_name.empty() || ic.dns_name.size() > 253)
+                return r.bad("install_check.dns_name", "expected a host name");
+            if (ic.warn_mbps > ic.pass_mbps)
+                return r.bad("install_check.warn_mbps", "larger than install_check.pass_mbps");
+            if (!ic.download_url.empty() && ic.download_url.rfind("http://", 0) != 0 &&
+                ic.download_url.rfind("https://", 0) != 0)
+                return r.bad("install_check.download_url", "expected an http:// or https:// URL");
         }
         QR_TRY(st);
         if (const cJSON* s = r.object(qr, "sms", "", st)) {
@@ -339,12 +361,19 @@ void QrApi::device_data(const std::string& mac, bool with_hosts,
                              return;
                          }
                          hub_call("GET", "/devices/" + pct_encode(*id) + "/hosts", "",
-                                  [alive, d, done](Result<net::HttpResponse> h) {
+                                  [this, alive, d, done, id = *id](Result<net::HttpResponse> h) {
                                       if (alive.expired()) return;
                                       if (h && h->status == 200)
                                           if (auto hd = json::parse(h->body, "hosts"); hd)
                                               d->hosts = std::move(hd).value();
-                                      done(d);
+                                      // The recent diagnostics: the portal's last speed test.
+                                      hub_call("GET", "/devices/" + pct_encode(id) + "/diagnostics?limit=20",
+                                               "", life_.guard([d, done](Result<net::HttpResponse> g) {
+                                                   if (g && g->status == 200)
+                                                       if (auto gd = json::parse(g->body, "diagnostics"); gd)
+                                                           d->diagnostics = std::move(gd).value();
+                                                   done(d);
+                                               }));
                                   });
                      });
         });
@@ -610,7 +639,27 @@ void QrApi::get_status(const net::Request& req, net::Responder res) {
         else
             cJSON_AddNullToObject(out.get(), "offlineReason");
         if (auto model = json::opt_string(v, "model")) json::add_string(out.get(), "model", *model);
-        cJSON_AddNullToObject(out.get(), "speedTest");  // the CPE speed test (issue 14) is not there yet
+        // The newest download diagnostic that measured something: its Mb/s and when (nothing else of it).
+        json::Ptr speed;
+        const cJSON* diags =
+            d->diagnostics ? cJSON_GetObjectItemCaseSensitive(d->diagnostics.get(), "diagnostics") : nullptr;
+        for (const cJSON* g = diags ? diags->child : nullptr; g && !speed; g = g->next) {
+            const cJSON* result = cJSON_GetObjectItemCaseSensitive(g, "result");
+            const cJSON* mbps = cJSON_GetObjectItemCaseSensitive(result, "mbps");
+            const cJSON* at = cJSON_GetObjectItemCaseSensitive(g, "ended_ms");
+            if (json::opt_string(g, "type").value_or("") != "download" ||
+                json::opt_string(g, "status").value_or("") != "complete" ||
+                !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok")) || !cJSON_IsNumber(mbps) ||
+                !cJSON_IsNumber(at))
+                continue;
+            speed = json::make_object();
+            json::add_number(speed.get(), "downMbps", std::round(mbps->valuedouble * 10) / 10);
+            json::add_number(speed.get(), "atMs", at->valuedouble);
+        }
+        if (speed)
+            json::add(out.get(), "speedTest", std::move(speed));
+        else
+            cJSON_AddNullToObject(out.get(), "speedTest");
         auto nodes = json::make_array();
         std::vector<std::pair<std::string, json::Ptr>> by_node;
         const cJSON* hosts = d->hosts ? cJSON_GetObjectItemCaseSensitive(d->hosts.get(), "hosts") : nullptr;

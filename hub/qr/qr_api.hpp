@@ -23,6 +23,7 @@
 #include "qr/qr_store.hpp"
 #include "qr/sms.hpp"
 #include "sources/erpnext_client.hpp"
+#include "util/lifetime.hpp"
 
 namespace cpe::hub::qr {
 
@@ -37,10 +38,20 @@ struct QrConfig {
     unsigned restart_min_interval_s = 600;  // customer restarts per device: one per this many seconds
     std::string public_url;  // https://hub.example.net: the /t/ links issued say it ("" = path only)
     std::string hub_url;  // the hub's own API for the consolidated view ("" = http://127.0.0.1:<http.port>)
-    uint64_t budget_ms = 9000;  // a page's data (ERPNext + the device API) within this
-    SmsOptions sms;             // sms.url from the file; account, token, sender from the environment
-    std::string session_key;    // QR_SESSION_KEY (≥ 32 characters); random per start when unset
-    struct CustomerSso {        // a second trusted proxy list: the customer portal's SSO
+    uint64_t budget_ms = 9000;    // a page's data (ERPNext + the device API) within this
+    SmsOptions sms;               // sms.url from the file; account, token, sender from the environment
+    struct InstallCheckOptions {  // the tech's install check: diagnostics run from the CPE (docs/qr.md)
+        std::string dns_name = "example.com";  // NSLookup of this name (IANA's reserved example domain)
+        std::string
+            download_url;  // "" = the hub's own TR-143 endpoint (diagnostics tr143.default_download_bytes)
+        unsigned download_duration_s = 0;  // TimeBasedTestDuration; 0 = the whole file
+        unsigned pass_mbps = 50;           // download at or above: pass
+        unsigned warn_mbps = 10;           // at or above (below pass_mbps): warn; below: fail
+        unsigned budget_s = 60;            // both diagnostics' results within this, else failed items
+        unsigned poll_ms = 1000;           // GET of the records this often meanwhile
+    } install_check;
+    std::string session_key;  // QR_SESSION_KEY (≥ 32 characters); random per start when unset
+    struct CustomerSso {      // a second trusted proxy list: the customer portal's SSO
         std::vector<std::string> trusted_proxies;
         std::string header =
             "x-authentik-email";         // one the HTTP server captures: x-authentik-email/-username/-uid
@@ -80,6 +91,11 @@ class QrApi {
     void tech_page(const net::Request& req, const std::string& mac, const Viewer& tech, net::Responder res);
     void post_bind(const net::Request& req, net::Responder res);
     void post_check(const net::Request& req, net::Responder res);
+    // The install check's DNS and download diagnostics on device `id` (run at once, polled within the
+    // budget).
+    struct CheckRun;
+    void run_check_diagnostics(const std::string& id, std::function<void(std::shared_ptr<CheckRun>)> done);
+    void poll_check(std::shared_ptr<CheckRun> run);
 
     // The device behind a sticker: ERPNext (MAC → equipment → location → customer), then the hub's
     // consolidated view by the equipment's serial. `view` null when the device API could not give it (`error`
@@ -107,6 +123,7 @@ class QrApi {
     std::string erp_error_;          // why ERPNext is off ("" = configured)
     std::set<std::string> sending_;  // MACs with an SMS in flight: a second request waits for the first
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+    Lifetime life_;  // guards the install check's diagnostics callbacks and timers
 };
 
 Result<std::unique_ptr<QrApi>> install(app::Hub& hub, QrConfig config, const api::DevicesConfig& devices);

@@ -20,7 +20,8 @@ struct QrApi::DeviceData {
     bool known = false;  // ERPNext has equipment with this MAC
     json::Ptr view;      // the consolidated view (GET /devices/lookup)
     std::string view_error;
-    json::Ptr hosts;  // GET /devices/:id/hosts
+    json::Ptr hosts;        // GET /devices/:id/hosts
+    json::Ptr diagnostics;  // GET /devices/:id/diagnostics?limit=… (with the hosts)
 };
 
 }  // namespace cpe::hub::qr

@@ -156,7 +156,8 @@ async function main() {
     assert.ok(nodes.length >= 1, 'at least one node');
     const words = await page.$$eval('#nodes li span:last-child', (els) => els.map((e) => e.textContent));
     assert.ok(words.length > 0 && words.every((w) => ['excellent', 'bon', 'faible', 'inconnu'].includes(w)), words.join(','));
-    assert.equal((await page.textContent('#speed')).trim(), 'pas encore disponible');
+    // No download diagnostic has run on this device yet (the tech's install check below runs one).
+    assert.equal((await page.textContent('#speed')).trim(), 'aucun pour l’instant');
     await shot(page, 'portal');
   });
   await check('customer: the portal shows no staff-only data (account, OLT, equipment, customer id, serial)', async () => {
@@ -366,15 +367,39 @@ async function main() {
   await check('tech: install check gives one verdict with reasons, recorded on the Dispatch Job (fields + comment)', async () => {
     await tp.goto(`${hub}/q/${mac}`);
     await tp.click(`.job[data-job="${job.name}"] button.check`);
-    await tp.waitForSelector('#verdict', {timeout: 60000});
+    // The check runs an NSLookup and a download from the CPE (within qr.install_check.budget_s, 60 s by default).
+    await tp.waitForSelector('#verdict', {timeout: 120000});
     const verdict = await tp.getAttribute('#verdict', 'data-verdict');
     assert.ok(['pass', 'pass_with_warnings', 'fail'].includes(verdict));
     await tp.waitForSelector('#recorded');
     const keys = await tp.$$eval('#items li[data-key]', (els) => els.map((e) => [e.dataset.key, e.dataset.state]));
     const k = Object.fromEntries(keys);
+    const reasons = Object.fromEntries(await tp.$$eval('#items li[data-key]', (els) =>
+      els.map((e) => [e.dataset.key, e.nextElementSibling.textContent])));
     for (const want of ['online', 'wan', 'dns', 'optical', 'speedtest']) assert.ok(want in k, `item ${want}`);
-    assert.equal(k.dns, 'pending');
-    assert.equal(k.speedtest, 'pending');
+    // Both diagnostics really ran on the agent (the hub's diagnostics records of this device say so).
+    const devId = (await (await fetch(`${hub}/devices/lookup?serial=${encodeURIComponent(main.serial)}`,
+      {headers: {Authorization: `Bearer ${serviceToken}`}})).json()).id;
+    const diags = (await (await fetch(`${hub}/devices/${encodeURIComponent(devId)}/diagnostics?limit=5`,
+      {headers: {Authorization: `Bearer ${serviceToken}`}})).json()).diagnostics;
+    const ns = diags.find((d) => d.type === 'nslookup'), dl = diags.find((d) => d.type === 'download');
+    assert.ok(ns && dl, 'an nslookup and a download diagnostic were run');
+    assert.equal(ns.args.hostName, 'example.com');
+    // The demo's agents run on the XX230v fixture root, which has no etc/resolv.conf: the agent has no DNS
+    // server, so its NSLookup ends Complete with Status Error_Other (docs/diagnostics.md) — the item fails,
+    // naming that status, and so does the verdict.
+    assert.equal(ns.status, 'complete');
+    assert.equal(ns.outputs.Status, 'Error_Other');
+    assert.equal(k.dns, 'fail');
+    assert.match(reasons.dns, /Error_Other/);
+    assert.equal(verdict, 'fail');
+    // The download from the hub's own TR-143 endpoint (loopback) measured a rate, graded against the default
+    // thresholds (pass ≥ 50 Mb/s, warn ≥ 10 Mb/s).
+    assert.equal(dl.status, 'complete');
+    assert.equal(dl.result.ok, true);
+    const mbps = dl.result.mbps;
+    assert.equal(k.speedtest, mbps >= 50 ? 'pass' : mbps >= 10 ? 'warn' : 'fail');
+    assert.match(reasons.speedtest, /Mb\/s/);
     assert.ok(keys.some(([key]) => key.startsWith('mesh:')), 'mesh nodes checked (XX230v fixture: 3 nodes)');
     const dj = (await erpList('Dispatch Job', [['name', '=', job.name]]))[0];
     assert.equal(dj.custom_install_verdict, verdict);
@@ -384,6 +409,14 @@ async function main() {
     assert.equal(comments.length, 1);
     assert.match(comments[0].content, new RegExp(`Install check: ${verdict}`));
     await shot(tp, 'tech_check');
+  });
+  await check("customer: the portal's last speed test is the device's last download (its Mb/s and time only)", async () => {
+    await page.goto(`${hub}/q/${mac}/portal`);
+    await page.waitForSelector('#data:not(.hidden)', {timeout: 60000});
+    assert.match((await page.textContent('#speed')).trim(), /^\d+(\.\d)? Mb\/s \(.+\)$/);
+    const st = JSON.parse(await page.evaluate(async (u) => (await fetch(u)).text(), `/q/${mac}/status`));
+    assert.deepEqual(Object.keys(st.speedTest).sort(), ['atMs', 'downMbps']);
+    await shot(page, 'portal_speed');
   });
   await check('tech: a device bound elsewhere needs an explicit move, which ERPNext records (Version + comment)', async () => {
     const m = bare(mover.mac);
@@ -438,10 +471,31 @@ async function main() {
     await tp.waitForSelector('#jobs');
     assert.match(await tp.textContent('#device'), /TR-069/);
     await tp.click(`.job[data-job="${trJob.name}"] button.check`);
-    await tp.waitForSelector('#verdict', {timeout: 60000});
+    await tp.waitForSelector('#verdict', {timeout: 120000});
     const verdict = await tp.getAttribute('#verdict', 'data-verdict');
     const keys = await tp.$$eval('#items li[data-key]', (els) => els.map((e) => e.dataset.key));
-    for (const want of ['online', 'wan', 'optical']) assert.ok(keys.includes(want), `item ${want}`);
+    for (const want of ['online', 'wan', 'optical', 'dns', 'speedtest']) assert.ok(keys.includes(want), `item ${want}`);
+    const items = Object.fromEntries(await tp.$$eval('#items li[data-key]', (els) =>
+      els.map((e) => [e.dataset.key, [e.dataset.state, e.nextElementSibling.textContent]])));
+    // What the diagnostics did through GenieACS decides the items: a type the data model has no standard object for
+    // is refused with 501 (no record: TR-098 has no NSLookup) and one the CPE refused with fault 9005 (the NBI
+    // simulator's HT803G has no DownloadDiagnostics) are pending with that reason; one that ran is graded.
+    const auth = {headers: {Authorization: `Bearer ${serviceToken}`}};
+    const trId = (await (await fetch(`${hub}/devices/lookup?serial=${encodeURIComponent(tr.serial)}`, auth)).json()).id;
+    const recs = (await (await fetch(`${hub}/devices/${encodeURIComponent(trId)}/diagnostics?limit=5`, auth)).json()).diagnostics;
+    for (const [key, type] of [['dns', 'nslookup'], ['speedtest', 'download']]) {
+      const rec = recs.find((r) => r.type === type);
+      const [state, reason] = items[key];
+      if (!rec) {
+        assert.equal(state, 'pending', `${key}: ${reason}`);
+        assert.match(reason, /HTTP 501/);
+      } else if (rec.status === 'failed' && /cwmp\.9005/.test(rec.reason)) {
+        assert.equal(state, 'pending', `${key}: ${reason}`);
+        assert.match(reason, /cwmp\.9005/);
+      } else {
+        assert.notEqual(state, 'pending', `${key}: ${reason}`);
+      }
+    }
     const dj = (await erpList('Dispatch Job', [['name', '=', trJob.name]]))[0];
     assert.equal(dj.custom_install_verdict, verdict);
   });

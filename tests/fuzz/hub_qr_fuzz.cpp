@@ -71,10 +71,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             break;
         }
         case 6: {
-            // A consolidated view of any shape: the install check always ends in one of its three verdicts.
+            // A consolidated view (and diagnostic records) of any shape: the install check always ends in one
+            // of its three verdicts.
             auto doc = cpe::json::parse(in, "view");
             if (!doc) break;
-            auto c = evaluate_install(doc->get());
+            CheckDiagnostics diag;
+            diag.dns.record = cJSON_GetObjectItemCaseSensitive(doc->get(), "dns");
+            diag.speed.record = cJSON_GetObjectItemCaseSensitive(doc->get(), "speed");
+            auto c = evaluate_install(doc->get(), diag);
             if (c.verdict != "pass" && c.verdict != "pass_with_warnings" && c.verdict != "fail")
                 __builtin_trap();
             if (!cpe::json::parse(install_check_json(c), "check")) __builtin_trap();

@@ -85,3 +85,17 @@ TEST(Lifetime, GuardRunsOnlyWhileTheOwnerLives) {
     EXPECT_EQ(sum, 3);
     EXPECT_EQ(seen, "alive");
 }
+
+TEST(Lifetime, GuardTakesMutableFunctionsAndIsCallableConst) {
+    cpe::Lifetime life;
+    // A mutable function that moves its capture out (as a posted completion does).
+    std::string got;
+    auto once = life.guard([s = std::string("payload"), &got]() mutable { got = std::move(s); });
+    once();
+    EXPECT_EQ(got, "payload");
+    // A const wrapper of a const function (a callback kept in a const member).
+    int calls = 0;
+    const auto kept = life.guard([&calls](int n) { calls += n; });
+    kept(2);
+    EXPECT_EQ(calls, 2);
+}

@@ -34,9 +34,11 @@ TEST(HubConfig, DefaultsAndRelativePaths) {
     EXPECT_EQ(limits->usp.descriptor_reserve, 32u);
 }
 
-// One spelling for TLS files everywhere (cert_file, key_file, ca_file); the hub's older short keys still work.
+// One spelling for TLS files everywhere (cert_file, key_file, ca_file); the hub's older short keys still
+// work.
 TEST(HubConfig, OldTlsSpellingStillRead) {
-    auto c = parse_config(R"({"usp": {"tls": {"cert": "/a.crt", "key": "/a.key", "ca": "/ca.pem"}}})", "hub.json");
+    auto c =
+        parse_config(R"({"usp": {"tls": {"cert": "/a.crt", "key": "/a.key", "ca": "/ca.pem"}}})", "hub.json");
     ASSERT_TRUE(c.ok()) << c.error().message;
     EXPECT_EQ(c->usp.tls.cert_file, "/a.crt");
     EXPECT_EQ(c->usp.tls.key_file, "/a.key");
@@ -51,8 +53,10 @@ TEST(HubConfig, ErrorsNameTheField) {
     EXPECT_EQ(error_of(R"({"usp": {"enabled": "yes"}})"), "hub.json: usp.enabled: expected true or false");
     EXPECT_EQ(error_of(R"({"usp": {"tls": {"cert_file": "a"}}})"),
               "hub.json: usp.tls.key_file: TLS needs both a certificate and a key");
-    EXPECT_EQ(error_of(R"({"usp": {"tls": {"cert_file": "a", "key_file": "b", "require_client_cert": true}}})"),
-              "hub.json: usp.tls.require_client_cert: needs usp.tls.cert_file, usp.tls.key_file and usp.tls.ca_file");
+    EXPECT_EQ(
+        error_of(R"({"usp": {"tls": {"cert_file": "a", "key_file": "b", "require_client_cert": true}}})"),
+        "hub.json: usp.tls.require_client_cert: needs usp.tls.cert_file, usp.tls.key_file and "
+        "usp.tls.ca_file");
     EXPECT_EQ(error_of(R"({"usp": {"tls": {"cert": "a", "cert_file": "b"}}})"),
               "hub.json: usp.tls.cert: given together with usp.tls.cert_file: keep cert_file");
     EXPECT_EQ(error_of(R"({"usp": {"prot": 1}})"), "hub.json: usp.prot: unknown field");

@@ -37,3 +37,33 @@ TEST(QrConfig, ValuesReadAndUnknownKeysNamed) {
     ASSERT_FALSE(range.ok());
     EXPECT_NE(range.error().message.find("qr.otp.max_tries"), std::string::npos);
 }
+
+TEST(QrConfig, InstallCheckSection) {
+    auto d = parse_qr_config(R"({})", "hub.json");
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d->install_check.dns_name, "example.com");
+    EXPECT_EQ(d->install_check.budget_s, 60u);
+    EXPECT_TRUE(d->install_check.download_url.empty());
+    auto c = parse_qr_config(
+        R"({"qr": {"install_check": {"dns_name": "isp.example.net", "download_url": "http://10.0.0.1/f?bytes=10000000",
+                   "pass_mbps": 200, "warn_mbps": 25, "budget_s": 30, "poll_ms": 500, "download_duration_s": 5}}})",
+        "hub.json");
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->install_check.dns_name, "isp.example.net");
+    EXPECT_EQ(c->install_check.download_url, "http://10.0.0.1/f?bytes=10000000");
+    EXPECT_EQ(c->install_check.pass_mbps, 200u);
+    EXPECT_EQ(c->install_check.warn_mbps, 25u);
+    EXPECT_EQ(c->install_check.budget_s, 30u);
+    EXPECT_EQ(c->install_check.poll_ms, 500u);
+    EXPECT_EQ(c->install_check.download_duration_s, 5u);
+    auto inverted =
+        parse_qr_config(R"({"qr": {"install_check": {"pass_mbps": 10, "warn_mbps": 20}}})", "hub.json");
+    ASSERT_FALSE(inverted.ok());
+    EXPECT_NE(inverted.error().message.find("qr.install_check.warn_mbps"), std::string::npos);
+    auto url = parse_qr_config(R"({"qr": {"install_check": {"download_url": "ftp://x/f"}}})", "hub.json");
+    ASSERT_FALSE(url.ok());
+    EXPECT_NE(url.error().message.find("qr.install_check.download_url"), std::string::npos);
+    auto unknown = parse_qr_config(R"({"qr": {"install_check": {"dns": "x"}}})", "hub.json");
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_NE(unknown.error().message.find("qr.install_check.dns"), std::string::npos);
+}

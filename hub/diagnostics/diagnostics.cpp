@@ -71,7 +71,7 @@ Status Diagnostics::start() {
                [this](const net::Request& q, net::Responder r) { list(q, std::move(r)); });
     hub_.route("GET", "/devices/:id/diagnostics/:did",
                [this](const net::Request& q, net::Responder r) { get_one(q, std::move(r)); });
-    std::weak_ptr<int> alive = alive_;
+    std::weak_ptr<void> alive = life_.token();
     if (auto* c = hub_.controller()) {
         c->listen([this, alive](const controller::Notification& n) {
             if (!alive.expired()) on_notification(n);
@@ -141,7 +141,7 @@ std::shared_ptr<Diagnostics::Run> Diagnostics::begin(const std::string& device, 
     run->progress = "requested";
     runs_[run->id] = run;
     busy_[device + "\n" + kind_name(run->request.kind)] = run->id;
-    std::weak_ptr<int> alive = alive_;
+    std::weak_ptr<void> alive = life_.token();
     std::weak_ptr<Run> weak = run;
     run->budget = hub_.loop().add_timer(run->budget_ms, [this, alive, weak] {
         auto r = weak.lock();

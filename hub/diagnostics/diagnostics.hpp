@@ -28,6 +28,7 @@
 #include "diagnostics/tr143.hpp"
 #include "net/http_client.hpp"
 #include "sources/genieacs_client.hpp"
+#include "util/lifetime.hpp"
 
 namespace cpe::hub::diagnostics {
 
@@ -96,7 +97,7 @@ class Diagnostics {
     std::map<std::string, std::string> busy_;           // device + "\n" + type → running diagnostic id
     std::set<std::string> subscribed_;                  // endpoints subscribed on their current connection
     uint64_t seq_ = 0;
-    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+    Lifetime life_;  // every callback it hands out (USP answers, GenieACS, timers) checks it
 };
 
 }  // namespace cpe::hub::diagnostics

@@ -85,7 +85,7 @@ void Diagnostics::run_genieacs(const std::shared_ptr<Run>& run, const sources::G
     opt.keep_queued = false;  // a diagnostic asked now is not run hours later
     opt.dedupe = false;
     progress(run, "setting " + run->genie_object + ".DiagnosticsState = Requested through GenieACS");
-    std::weak_ptr<int> alive = alive_;
+    std::weak_ptr<void> alive = life_.token();
     std::weak_ptr<Run> weak = run;
     genie_->post_task(run->device, *task, opt, [this, alive, weak](sources::Fetched<sources::TaskResult> f) {
         auto cur = weak.lock();
@@ -113,7 +113,7 @@ void Diagnostics::run_genieacs(const std::shared_ptr<Run>& run, const sources::G
 }
 
 void Diagnostics::genie_poll(const std::shared_ptr<Run>& run) {
-    std::weak_ptr<int> alive = alive_;
+    std::weak_ptr<void> alive = life_.token();
     std::weak_ptr<Run> weak = run;
     run->poll = hub_.loop().add_timer(options_.genieacs_poll_ms, [this, alive, weak] {
         auto cur = weak.lock();
@@ -140,7 +140,7 @@ void Diagnostics::genie_read(const std::shared_ptr<Run>& run) {
     sources::TaskOptions opt;
     opt.keep_queued = false;
     opt.dedupe = false;
-    std::weak_ptr<int> alive = alive_;
+    std::weak_ptr<void> alive = life_.token();
     std::weak_ptr<Run> weak = run;
     genie_->post_task(run->device, *task, opt, [this, alive, weak](sources::Fetched<sources::TaskResult> f) {
         auto cur = weak.lock();

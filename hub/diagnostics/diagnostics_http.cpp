@@ -68,7 +68,7 @@ void Diagnostics::post(const net::Request& req, net::Responder res) {
     }
     if (!genie_) return res.json(404, error_body(404, "device '" + id + "' is not known"));
     auto request = std::make_shared<Request>(std::move(parsed).value());
-    std::weak_ptr<int> alive = alive_;
+    std::weak_ptr<void> alive = life_.token();
     genie_->get_device(
         id,
         {"InternetGatewayDevice.DeviceInfo.SoftwareVersion", "Device.DeviceInfo.SoftwareVersion", kDiagEvent},

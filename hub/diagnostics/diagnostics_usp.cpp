@@ -37,7 +37,7 @@ void Diagnostics::run_agent(const std::shared_ptr<Run>& run) {
                           {"Persistent", "false", false}};
     add.create_objs.push_back(std::move(obj));
     progress(run, "subscribing to OperationComplete");
-    std::weak_ptr<int> alive = alive_;
+    std::weak_ptr<void> alive = life_.token();
     std::weak_ptr<Run> weak = run;
     run->msg_id = hub_.controller()->request(
         run->device, add,
@@ -71,7 +71,7 @@ void Diagnostics::operate(const std::shared_ptr<Run>& run) {
     op.send_resp = true;
     for (const auto& [k, v] : run->request.inputs) op.input_args[k] = v;
     progress(run, "sending " + run->request.command);
-    std::weak_ptr<int> alive = alive_;
+    std::weak_ptr<void> alive = life_.token();
     std::weak_ptr<Run> weak = run;
     run->msg_id = hub_.controller()->request(
         run->device, op,

@@ -70,7 +70,7 @@ Status parse_server(const cJSON* root, Server& sv) {
                             "max_connections", "first_record_timeout_s", "insecure_lan"});
     if (!st) return st;
     const bool has_port = cJSON_GetObjectItemCaseSensitive(obj, "port") != nullptr;
-    for (Status s :
+    for (const Status& s :
          {get_bool(obj, "enabled", "server", sv.enabled), get_string(obj, "bind", "server", sv.bind),
           get_uint(obj, "port", "server", sv.port, 0, 65535), get_string(obj, "path", "server", sv.path),
           get_uint(obj, "max_connections", "server", sv.max_connections, 1, 16),
@@ -85,10 +85,10 @@ Status parse_server(const cJSON* root, Server& sv) {
         st = check_keys(tls, "server.tls", {"cert_file", "key_file", "ca_file", "require_client_cert"});
         if (!st) return st;
         ServerTls& t = sv.tls;
-        for (Status s : {get_string(tls, "cert_file", "server.tls", t.cert_file),
-                         get_string(tls, "key_file", "server.tls", t.key_file),
-                         get_string(tls, "ca_file", "server.tls", t.ca_file),
-                         get_bool(tls, "require_client_cert", "server.tls", t.require_client_cert)}) {
+        for (const Status& s : {get_string(tls, "cert_file", "server.tls", t.cert_file),
+                                get_string(tls, "key_file", "server.tls", t.key_file),
+                                get_string(tls, "ca_file", "server.tls", t.ca_file),
+                                get_bool(tls, "require_client_cert", "server.tls", t.require_client_cert)}) {
             if (!s) return s;
         }
         if (t.cert_file.empty() != t.key_file.empty())
@@ -205,14 +205,14 @@ Result<Config> parse(std::string_view text, std::string_view what) {
                             "ping_interval_s", "state_dir", "reboot_command", "reconnect", "max_record_bytes",
                             "server", "vendor_prefix", "update"});
     if (!st) return in_file(st.error());
-    for (Status s : {get_string(root, "endpoint_id", "", c.endpoint_id),
-                     get_uint(root, "refresh_interval_s", "", c.refresh_interval_s, 1, 86400),
-                     get_uint(root, "periodic_interval_s", "", c.periodic_interval_s, 1, 86400 * 7),
-                     get_uint(root, "ping_interval_s", "", c.ping_interval_s, 1, 3600),
-                     get_string(root, "state_dir", "", c.state_dir),
-                     get_string(root, "reboot_command", "", c.reboot_command),
-                     get_string(root, "vendor_prefix", "", c.vendor_prefix),
-                     get_uint(root, "max_record_bytes", "", c.max_record_bytes, 1024, 1u << 20)}) {
+    for (const Status& s : {get_string(root, "endpoint_id", "", c.endpoint_id),
+                            get_uint(root, "refresh_interval_s", "", c.refresh_interval_s, 1, 86400),
+                            get_uint(root, "periodic_interval_s", "", c.periodic_interval_s, 1, 86400 * 7),
+                            get_uint(root, "ping_interval_s", "", c.ping_interval_s, 1, 3600),
+                            get_string(root, "state_dir", "", c.state_dir),
+                            get_string(root, "reboot_command", "", c.reboot_command),
+                            get_string(root, "vendor_prefix", "", c.vendor_prefix),
+                            get_uint(root, "max_record_bytes", "", c.max_record_bytes, 1024, 1u << 20)}) {
         if (!s) return in_file(s.error());
     }
     if (cJSON_GetObjectItemCaseSensitive(root, "endpoint_id") && c.endpoint_id.empty())
@@ -228,11 +228,12 @@ Result<Config> parse(std::string_view text, std::string_view what) {
         st = check_keys(rc, "reconnect", {"min_ms", "base_ms", "cap_ms", "stable_s", "initial_jitter_ms"});
         if (!st) return in_file(st.error());
         Reconnect& r = c.reconnect;
-        for (Status s : {get_uint(rc, "min_ms", "reconnect", r.min_ms, 0, 3600000),
-                         get_uint(rc, "base_ms", "reconnect", r.base_ms, 1, 3600000),
-                         get_uint(rc, "cap_ms", "reconnect", r.cap_ms, 1, 3600000),
-                         get_uint(rc, "stable_s", "reconnect", r.stable_s, 1, 86400),
-                         get_uint(rc, "initial_jitter_ms", "reconnect", r.initial_jitter_ms, 0, 3600000)}) {
+        for (const Status& s :
+             {get_uint(rc, "min_ms", "reconnect", r.min_ms, 0, 3600000),
+              get_uint(rc, "base_ms", "reconnect", r.base_ms, 1, 3600000),
+              get_uint(rc, "cap_ms", "reconnect", r.cap_ms, 1, 3600000),
+              get_uint(rc, "stable_s", "reconnect", r.stable_s, 1, 86400),
+              get_uint(rc, "initial_jitter_ms", "reconnect", r.initial_jitter_ms, 0, 3600000)}) {
             if (!s) return in_file(s.error());
         }
         if (r.min_ms > r.cap_ms) return in_file(bad("reconnect.min_ms", "must not exceed reconnect.cap_ms"));
@@ -244,11 +245,11 @@ Result<Config> parse(std::string_view text, std::string_view what) {
         if (!cJSON_IsObject(up)) return in_file(bad("update", "must be an object"));
         st = check_keys(up, "update", {"signing_key", "ca_file", "max_bytes", "timeout_s", "manifest"});
         if (!st) return in_file(st.error());
-        for (Status s : {get_string(up, "signing_key", "update", c.update.signing_key),
-                         get_string(up, "ca_file", "update", c.update.ca_file),
-                         get_string(up, "manifest", "update", c.update.manifest),
-                         get_uint(up, "max_bytes", "update", c.update.max_bytes, 64 * 1024, 64u << 20),
-                         get_uint(up, "timeout_s", "update", c.update.timeout_s, 5, 3600)}) {
+        for (const Status& s : {get_string(up, "signing_key", "update", c.update.signing_key),
+                                get_string(up, "ca_file", "update", c.update.ca_file),
+                                get_string(up, "manifest", "update", c.update.manifest),
+                                get_uint(up, "max_bytes", "update", c.update.max_bytes, 64 * 1024, 64u << 20),
+                                get_uint(up, "timeout_s", "update", c.update.timeout_s, 5, 3600)}) {
             if (!s) return in_file(s.error());
         }
         if (c.update.signing_key.empty())
@@ -262,11 +263,11 @@ Result<Config> parse(std::string_view text, std::string_view what) {
     st = check_keys(ctl, "controller", {"url", "endpoint_id", "ca_file", "cert_file", "key_file"});
     if (!st) return in_file(st.error());
     Controller& k = c.controller;
-    for (Status s : {get_string(ctl, "url", "controller", k.url),
-                     get_string(ctl, "endpoint_id", "controller", k.endpoint_id),
-                     get_string(ctl, "ca_file", "controller", k.ca_file),
-                     get_string(ctl, "cert_file", "controller", k.cert_file),
-                     get_string(ctl, "key_file", "controller", k.key_file)}) {
+    for (const Status& s : {get_string(ctl, "url", "controller", k.url),
+                            get_string(ctl, "endpoint_id", "controller", k.endpoint_id),
+                            get_string(ctl, "ca_file", "controller", k.ca_file),
+                            get_string(ctl, "cert_file", "controller", k.cert_file),
+                            get_string(ctl, "key_file", "controller", k.key_file)}) {
         if (!s) return in_file(s.error());
     }
     if (k.url.empty()) return in_file(bad("controller.url", "missing: must be a ws:// or wss:// URL"));

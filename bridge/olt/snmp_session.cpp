@@ -15,7 +15,7 @@ std::string library_error(netsnmp_session* session) {
     char* text = nullptr;
     snmp_error(session, &liberr, &snmperr, &text);
     std::string out = text ? text : "unknown net-snmp error";
-    std::free(text);
+    std::free(text);  // NOLINT(cppcoreguidelines-no-malloc): net-snmp hands out malloc()ed text
     return out;
 }
 
@@ -24,7 +24,7 @@ std::string sess_error(void* handle) {
     char* text = nullptr;
     snmp_sess_error(handle, &liberr, &snmperr, &text);
     std::string out = text ? text : "unknown net-snmp error";
-    std::free(text);
+    std::free(text);  // NOLINT(cppcoreguidelines-no-malloc): net-snmp hands out malloc()ed text
     return out;
 }
 

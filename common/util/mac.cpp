@@ -18,7 +18,7 @@ Result<MacAddress> MacAddress::parse(std::string_view text) {
     size_t pos = 0;
     const bool separated = text.size() == 17;
     if (!separated && text.size() != 12) return fail();
-    const char sep = separated ? text[2] : 0;
+    const char sep = separated ? text[2] : '\0';
     if (separated && sep != ':' && sep != '-') return fail();
     for (size_t i = 0; i < 6; ++i) {
         if (separated && i > 0) {

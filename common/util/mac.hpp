@@ -20,6 +20,7 @@ struct MacAddress {
     bool is_zero() const;
     bool is_multicast() const { return (bytes[0] & 1) != 0; }
 
+    // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=>
     auto operator<=>(const MacAddress&) const = default;
 };
 

@@ -189,7 +189,7 @@ void DevicesApi::hosts_genieacs(const std::string& id, bool refresh, const std::
     // still running at genieacs.task_answer_ms: the hosts as GenieACS holds them now, with the task to
     // follow.
     auto run = [this, id, fetch](const GenieHit& record) {
-        tasks_.run(id, "refreshHosts", false, record, lifetime_.guard([this, fetch](const TrackedTask& t) {
+        tasks_.run(id, "refreshHosts", false, record, lifetime_.guard([fetch](const TrackedTask& t) {
             std::string tj = tracked_json(t);
             if (t.status == "done") return fetch("", tj);
             if (t.status == "running") return fetch("refresh still running (task " + t.task_id + ")", tj);

@@ -59,14 +59,14 @@ Result<DiagnosticsOptions> parse_diagnostics_config(std::string_view text, std::
                           "usp_request_ms", "genieacs_poll_ms", "default_url", "tr143"});
         !st)
         return st.error();
-    for (auto st : {r.uint(root, "keep_per_device", "", o.keep_per_device, 1, 1000),
-                    r.uint(root, "margin_ms", "", o.margin_ms, 0, 600000),
-                    r.uint(root, "min_budget_ms", "", o.min_budget_ms, 100, 3600000),
-                    r.uint(root, "max_budget_ms", "", o.max_budget_ms, 100, 3600000),
-                    r.uint(root, "max_running", "", o.max_running, 1, 10000),
-                    r.uint(root, "usp_request_ms", "", o.usp_request_ms, 100, 600000),
-                    r.uint(root, "genieacs_poll_ms", "", o.genieacs_poll_ms, 100, 600000),
-                    r.str(root, "default_url", "", o.default_url)})
+    for (const auto& st : {r.uint(root, "keep_per_device", "", o.keep_per_device, 1, 1000),
+                           r.uint(root, "margin_ms", "", o.margin_ms, 0, 600000),
+                           r.uint(root, "min_budget_ms", "", o.min_budget_ms, 100, 3600000),
+                           r.uint(root, "max_budget_ms", "", o.max_budget_ms, 100, 3600000),
+                           r.uint(root, "max_running", "", o.max_running, 1, 10000),
+                           r.uint(root, "usp_request_ms", "", o.usp_request_ms, 100, 600000),
+                           r.uint(root, "genieacs_poll_ms", "", o.genieacs_poll_ms, 100, 600000),
+                           r.str(root, "default_url", "", o.default_url)})
         if (!st) return st.error();
     if (const cJSON* t = cJSON_GetObjectItemCaseSensitive(root, "tr143")) {
         if (!cJSON_IsObject(t)) return r.bad("tr143", "expected an object");
@@ -81,7 +81,7 @@ Result<DiagnosticsOptions> parse_diagnostics_config(std::string_view text, std::
             if (!cJSON_IsBool(e)) return r.bad("tr143.enabled", "expected true or false");
             x.enabled = cJSON_IsTrue(e);
         }
-        for (auto st :
+        for (const auto& st :
              {r.str(t, "bind", "tr143.", x.bind), r.uint(t, "port", "tr143.", x.port, 0, 65535),
               r.uint(t, "max_download_bytes", "tr143.", x.max_download_bytes, 1, 1e12),
               r.uint(t, "max_upload_bytes", "tr143.", x.max_upload_bytes, 1, 1e12),

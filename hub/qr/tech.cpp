@@ -372,7 +372,7 @@ void QrApi::bind(const net::Request& req, const std::string& mac, const Viewer& 
                     return res.send(
                         html_response(503, erp_unreachable_page(l, self, f.provenance.error), req));
                 const auto& fm = erp_->fields().equipment;
-                auto done = [res, req, l, back, mac, tech, job](const char* what, std::string text) {
+                auto done = [res, req, back, mac, tech, job](const char* what, std::string text) {
                     LOG_INFO("qr", "/q/%s bind (%s, job %s): %s", mac.c_str(), tech.who.c_str(), job.c_str(),
                              text.c_str());
                     res.send(html_response(200, back(what, text, "bound"), req));

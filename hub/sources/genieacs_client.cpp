@@ -80,7 +80,7 @@ Error status_error(const net::HttpResponse& r, const std::string& what) {
                        what + ": GenieACS refused the request (400): " + snippet(r.body));
     else
         e = make_error(Errc::io_error, what + ": unexpected GenieACS answer " + std::to_string(r.status));
-    return e.with_http_status(r.status);
+    return e.with_http_status(static_cast<int>(r.status));
 }
 
 }  // namespace genieacs_detail

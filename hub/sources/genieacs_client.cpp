@@ -244,7 +244,7 @@ void GenieAcsClient::find_by_serial(const std::string& serial, std::vector<std::
         }
         uint64_t budget = std::min<uint64_t>(step_budget, static_cast<uint64_t>(left));
         std::string what = who + " (" + lookup_method_name(method) + ", " + std::to_string(budget) + " ms)";
-        auto step_fail = [this, s, method, i](Error e) {
+        auto step_fail = [s, method, i](Error e) {
             s->notes.push_back(std::string(lookup_method_name(method)) + ": failed (" + e.message + ")");
             if (!s->first_error) s->first_error = e;
             // Only a slow step (its budget spent) lets the next run: a server error, a refused query or a

@@ -16,10 +16,6 @@
 namespace cpe::hub::qr {
 
 namespace {
-int64_t now_ms() {
-    return sources::wall_clock_ms();
-}
-
 std::string env(const char* name) {
     const char* v = std::getenv(name);
     std::string s = v ? v : "";

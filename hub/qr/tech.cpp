@@ -14,14 +14,6 @@
 namespace cpe::hub::qr {
 
 namespace {
-int64_t now_ms() {
-    return sources::wall_clock_ms();
-}
-
-std::string e(std::string_view s) {
-    return html_escape(s);
-}
-
 // "2026-12-06 20:10:00" (UTC), as Frappe's Datetime fields are written.
 std::string frappe_datetime(int64_t ms) {
     std::time_t t = static_cast<std::time_t>(ms / 1000);
@@ -43,6 +35,7 @@ std::string row(std::string_view label, std::string_view value, std::string_view
     if (!id.empty()) r += " id=\"" + e(id) + "\"";
     return r + ">" + e(value.empty() ? "—" : value) + "</strong></div>";
 }
+}  // namespace
 
 const char* verdict_words(Lang l, const std::string& v) {
     if (v == "pass") return tr(l, "Réussi", "Pass");
@@ -61,7 +54,6 @@ std::string erp_unreachable_page(Lang l, const std::string& self, const std::str
     return page_html(l, tr(l, "ERPNext injoignable", "ERPNext unreachable"), b, self, "",
                      tr(l, "Technicien", "Technician"));
 }
-}  // namespace
 
 // ---- token links
 // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "json/field_reader.hpp"
 #include "json/json.hpp"
 #include "log/log.hpp"
 #include "sources/erpnext_client.hpp"
@@ -12,12 +13,8 @@
 namespace cpe::hub::api {
 
 namespace {
-struct Reader {
-    std::string what;
-    std::string prefix;  // "devices." in the hub configuration, "" in the older file of its own
-    Error bad(const std::string& key, const std::string& why) const {
-        return make_error(Errc::invalid_argument, what + ": " + prefix + key + ": " + why);
-    }
+// prefix: "devices." in the hub configuration, "" in the older file of its own.
+struct Reader : json::FieldReader {
     Status only(const cJSON* obj, const std::string& where, std::initializer_list<const char*> keys) const {
         for (const cJSON* c = obj->child; c; c = c->next) {
             bool known = false;
@@ -32,28 +29,6 @@ struct Reader {
         if (!c) return nullptr;
         if (!cJSON_IsObject(c)) st = bad(where + key, "expected an object");
         return cJSON_IsObject(c) ? c : nullptr;
-    }
-    Status str(const cJSON* obj, const char* key, const std::string& where, std::string& out) const {
-        const cJSON* c = cJSON_GetObjectItemCaseSensitive(obj, key);
-        if (!c) return {};
-        if (!cJSON_IsString(c)) return bad(where + key, "expected a string");
-        out = c->valuestring;
-        return {};
-    }
-    template <typename T>
-    Status uint(const cJSON* obj, const char* key, const std::string& where, T& out, double lo,
-                double hi) const {
-        const cJSON* c = cJSON_GetObjectItemCaseSensitive(obj, key);
-        if (!c) return {};
-        if (!cJSON_IsNumber(c) ||
-            c->valuedouble != static_cast<double>(static_cast<long long>(c->valuedouble)) ||
-            c->valuedouble < lo || c->valuedouble > hi) {
-            char buf[96];
-            std::snprintf(buf, sizeof buf, "expected an integer in %.0f..%.0f", lo, hi);
-            return bad(where + key, buf);
-        }
-        out = static_cast<T>(c->valuedouble);
-        return {};
     }
     Status real(const cJSON* obj, const char* key, const std::string& where, double& out, double lo,
                 double hi) const {
@@ -106,7 +81,7 @@ Result<DevicesConfig> parse_devices_config(std::string_view text, std::string_vi
 
 Result<DevicesConfig> parse_devices_section(const cJSON* root, std::string_view what,
                                             std::string_view prefix) {
-    Reader r{std::string(what), std::string(prefix)};
+    Reader r{{std::string(what), std::string(prefix)}};
     if (!cJSON_IsObject(root)) return r.bad("(root)", "expected an object");
     DevicesConfig c;
     TRY(r.only(root, "",

@@ -3,45 +3,20 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "json/field_reader.hpp"
 #include "json/json.hpp"
 #include "log/log.hpp"
 
 namespace cpe::hub::diagnostics {
 
 namespace {
-struct Reader {
-    std::string what;
-    Error bad(const std::string& key, const std::string& why) const {
-        return make_error(Errc::invalid_argument, what + ": " + key + ": " + why);
-    }
+struct Reader : json::FieldReader {
     Status only(const cJSON* obj, const std::string& where, std::initializer_list<const char*> keys) const {
         for (const cJSON* c = obj->child; c; c = c->next) {
             bool known = false;
             for (const char* k : keys) known = known || (c->string && std::strcmp(c->string, k) == 0);
             if (!known) return bad(where + (c->string ? c->string : ""), "unknown key");
         }
-        return {};
-    }
-    template <typename T>
-    Status uint(const cJSON* obj, const char* key, const std::string& where, T& out, double lo,
-                double hi) const {
-        const cJSON* c = cJSON_GetObjectItemCaseSensitive(obj, key);
-        if (!c) return {};
-        if (!cJSON_IsNumber(c) ||
-            c->valuedouble != static_cast<double>(static_cast<long long>(c->valuedouble)) ||
-            c->valuedouble < lo || c->valuedouble > hi) {
-            char buf[96];
-            std::snprintf(buf, sizeof buf, "expected an integer in %.0f..%.0f", lo, hi);
-            return bad(where + key, buf);
-        }
-        out = static_cast<T>(c->valuedouble);
-        return {};
-    }
-    Status str(const cJSON* obj, const char* key, const std::string& where, std::string& out) const {
-        const cJSON* c = cJSON_GetObjectItemCaseSensitive(obj, key);
-        if (!c) return {};
-        if (!cJSON_IsString(c)) return bad(where + key, "expected a string");
-        out = c->valuestring;
         return {};
     }
 };
@@ -52,7 +27,7 @@ Result<DiagnosticsOptions> parse_diagnostics_config(std::string_view text, std::
     auto doc = json::parse(text, what);
     if (!doc) return doc.error();
     const cJSON* root = doc->get();
-    Reader r{std::string(what)};
+    Reader r{{std::string(what), ""}};
     if (!cJSON_IsObject(root)) return r.bad("(top)", "expected a JSON object");
     if (auto st = r.only(root, "",
                          {"keep_per_device", "margin_ms", "min_budget_ms", "max_budget_ms", "max_running",

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "usp/error_codes.hpp"
+#include "util/fd.hpp"
 
 namespace cpe::agent::diag {
 
@@ -20,20 +21,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr uint32_t kMaxSeconds = 600;
-
-class Fd {
-  public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) close(fd_);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-
-  private:
-    int fd_;
-};
 
 struct ProbeAnswer {
     bool answered = false;

@@ -1,4 +1,5 @@
 #include "net/dns.hpp"
+#include "util/fd.hpp"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -190,24 +191,6 @@ std::vector<std::string> parse_resolv_conf(std::string_view text) {
     }
     return out;
 }
-
-namespace {
-
-class Fd {
-  public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) close(fd_);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-
-  private:
-    int fd_;
-};
-
-}  // namespace
 
 Result<Answer> query(const std::string& server, std::string_view name, uint16_t type, int timeout_ms,
                      const std::function<bool()>& stop, uint16_t port, const std::string& device) {

@@ -111,6 +111,9 @@ class CommandRunner {
     bool cancel(uint32_t instance);
     std::map<uint32_t, RequestInfo> requests() const;
     size_t running() const { return active_.size(); }
+    // A Device.LocalAgent.Request.{i}. number for a request run outside this runner (self-update, reboot),
+    // unique among this runner's own.
+    uint32_t allocate_instance() { return next_instance_++; }
 
     // Requests the previous run of the agent left running (read once at start, file removed).
     std::vector<RequestInfo> take_interrupted();

@@ -40,7 +40,8 @@ void UspAgent::overlay() {
     tr181::Object& agent = model_.root().child("LocalAgent");
     agent.set("PeriodicNotifInterval", tr181::Value::uint32(state_.periodic_interval_s));
     agent.set("SubscriptionNumberOfEntries", tr181::Value::uint32(static_cast<uint32_t>(state_.subs.size())));
-    const auto requests = runner_ ? runner_->requests() : std::map<uint32_t, RequestInfo>{};
+    auto requests = runner_ ? runner_->requests() : std::map<uint32_t, RequestInfo>{};
+    requests.insert(held_.begin(), held_.end());
     agent.set("RequestNumberOfEntries", tr181::Value::uint32(static_cast<uint32_t>(requests.size())));
     tr181::Table& req_table = agent.table("Request");
     req_table = tr181::Table{};
@@ -275,6 +276,7 @@ size_t UspAgent::operation_complete(const std::string& obj_path, const std::stri
                                     std::variant<cpe::usp::OutputArgs, cpe::usp::CommandFailure> result) {
     size_t sent = 0;
     const std::string command_path = obj_path + command_name;
+    release_request(command_path, command_key);
     auto form = tr181::Path::parse(command_path);
     const std::string generic = form ? form->supported_form() : command_path;
     for (const auto& [n, sub] : state_.subs) {

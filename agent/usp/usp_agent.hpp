@@ -194,6 +194,12 @@ class UspAgent {
     uint64_t dropped_ = 0;
     std::string msg_prefix_;
     CommandRunner* runner_ = nullptr;
+    // Requests run by a hook rather than the runner (InstallDU(), DeploymentUnit.{i}.Update(), Reboot()):
+    // a Device.LocalAgent.Request.{i}. row each until their OperationComplete; they cannot be canceled.
+    std::map<uint32_t, RequestInfo> held_;
+    uint32_t next_held_ = 1;  // instance numbers when no runner is attached
+    std::string hold_request(const cpe::usp::Operate& req, std::string_view from_id);
+    void release_request(const std::string& command, const std::string& command_key);
     std::vector<RequestInfo> interrupted_;  // not yet reported to any subscription
 };
 

@@ -370,6 +370,9 @@ std::optional<Bytes> UspAgent::on_operate(std::string_view id, const cpe::usp::O
         const std::string prefix = "Device.LocalAgent.Request.";
         if (object.starts_with(prefix) && object.size() > prefix.size() + 1)
             n = static_cast<uint32_t>(std::strtoul(object.c_str() + prefix.size(), nullptr, 10));
+        if (auto held = held_.find(n); n && held != held_.end())
+            return cpe::usp::encode_error(id, err::command_failure,
+                                          held->second.command + " (" + object + ") cannot be canceled");
         if (!runner_ || !n || !runner_->cancel(n))
             return cpe::usp::encode_error(id, err::object_does_not_exist,
                                           "object " + object + " does not exist");
@@ -386,11 +389,13 @@ std::optional<Bytes> UspAgent::on_operate(std::string_view id, const cpe::usp::O
             return cpe::usp::encode_error(id, err::command_failure,
                                           "command " + req.command + " is not available");
         OperateResp resp;
-        if (auto failure = hooks_.software_update(req.command, req.command_key, req.input_args))
+        const std::string request = hold_request(req, from_id);
+        if (auto failure = hooks_.software_update(req.command, req.command_key, req.input_args)) {
+            release_request(req.command, req.command_key);
             resp.operation_results.push_back({req.command, *failure});
-        else
-            resp.operation_results.push_back(
-                {req.command, OperateResp::ReqObjPath{"Device.LocalAgent.Request.1."}});
+        } else {
+            resp.operation_results.push_back({req.command, OperateResp::ReqObjPath{request}});
+        }
         if (!req.send_resp) return std::nullopt;
         return cpe::usp::encode_msg(id, resp);
     }
@@ -404,10 +409,11 @@ std::optional<Bytes> UspAgent::on_operate(std::string_view id, const cpe::usp::O
     // Asynchronous (TR-181 Reboot() is async): the response names the Request, completion follows as
     // OperationComplete to the subscriptions that asked for it.
     OperateResp resp;
-    resp.operation_results.push_back({req.command, OperateResp::ReqObjPath{"Device.LocalAgent.Request.1."}});
+    resp.operation_results.push_back({req.command, OperateResp::ReqObjPath{hold_request(req, from_id)}});
     std::optional<Bytes> out;
     if (req.send_resp) out = cpe::usp::encode_msg(id, resp);
     Status done = hooks_.reboot(req.command_key);
+    release_request(req.command, req.command_key);
     for (const auto& [n, sub] : state_.subs) {
         if (!sub.enable || sub.notif_type != "OperationComplete" || !refers_to_event(sub, "Device.Reboot()"))
             continue;
@@ -475,6 +481,26 @@ std::optional<Bytes> UspAgent::on_async_command(std::string_view id, const cpe::
         {req.command,
          OperateResp::ReqObjPath{"Device.LocalAgent.Request." + std::to_string(running.instance) + "."}});
     return cpe::usp::encode_msg(id, resp);
+}
+
+std::string UspAgent::hold_request(const cpe::usp::Operate& req, std::string_view from_id) {
+    RequestInfo info;
+    info.instance = runner_ ? runner_->allocate_instance() : next_held_++;
+    info.command = req.command;
+    info.command_key = req.command_key;
+    info.originator = std::string(from_id);
+    const uint32_t n = info.instance;
+    held_.emplace(n, std::move(info));
+    overlay();
+    return "Device.LocalAgent.Request." + std::to_string(n) + ".";
+}
+
+void UspAgent::release_request(const std::string& command, const std::string& command_key) {
+    const size_t before = held_.size();
+    std::erase_if(held_, [&](const auto& e) {
+        return e.second.command == command && e.second.command_key == command_key;
+    });
+    if (held_.size() != before) overlay();
 }
 
 void UspAgent::attach_commands(CommandRunner& runner) {

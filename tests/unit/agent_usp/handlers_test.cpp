@@ -1,6 +1,7 @@
 // Every request handler of the agent, through encoded bytes in and out (the codec of common/usp), against
 // the model of the TP-Link fixture.
 #include <algorithm>
+#include <map>
 
 #include "usp/error_codes.hpp"
 #include "usp_test_util.hpp"
@@ -352,6 +353,75 @@ TEST_F(HandlersTest, OperateRebootIsAsyncAndGoesThroughTheHook) {
     auto bad = round_trip(*agent, u::Operate{"Device.Explode()", "", true, {}});
     ASSERT_EQ(bad.type(), u::MsgType::error);
     EXPECT_EQ(bad.error()->err_code, err::invalid_path);
+}
+
+// A self-update runs outside the command runner and across a restart; while it runs it is a
+// Device.LocalAgent.Request.{i}. of its own (the Operate response names that row), which cannot be canceled
+// and is gone once its OperationComplete is out.
+TEST(HandlersSelfUpdate, InstallDuIsARequestRowUntilItsOperationComplete) {
+    auto b = Board::open(kBoard, kBoard + "/fixtures/rootfs");
+    ASSERT_TRUE(b) << b.error().message;
+    std::vector<std::string> started;
+    bool refuse = false;
+    Hooks hooks;
+    hooks.software_update = [&](const std::string& command, const std::string& key,
+                                const u::StrMap&) -> std::optional<u::CommandFailure> {
+        if (refuse) return u::CommandFailure{err::command_failure, "update: signature does not verify"};
+        started.push_back(command + "/" + key);
+        return std::nullopt;
+    };
+    UspAgent agent(device_schema(), kAgentId, kController, hooks);
+    agent.update_model((*b)->refresh(kNow));
+    agent.take_due_records();
+    auto rows = [&] {
+        auto g = round_trip(agent, u::Get{{"Device.LocalAgent.Request."}, 0}).get_resp();
+        std::map<std::string, std::string> out;  // row path → Command
+        if (!g) return out;
+        for (const auto& r : g->req_path_results.at(0).resolved_path_results)
+            if (auto it = r.result_params.find("Command"); it != r.result_params.end())
+                out[r.resolved_path] = it->second + "/" + r.result_params.at("CommandKey");
+        return out;
+    };
+
+    auto first =
+        round_trip(agent, u::Operate{"Device.SoftwareModules.InstallDU()", "upd-1", true, {}}).operate_resp();
+    ASSERT_TRUE(first) << first.error().message;
+    const auto* path =
+        std::get_if<u::OperateResp::ReqObjPath>(&first->operation_results.at(0).operation_resp);
+    ASSERT_NE(path, nullptr);
+    EXPECT_EQ(started, std::vector<std::string>{"Device.SoftwareModules.InstallDU()/upd-1"});
+    EXPECT_EQ(rows(),
+              (std::map<std::string, std::string>{{path->path, "Device.SoftwareModules.InstallDU()/upd-1"}}));
+
+    // A second request while the first runs gets a row of its own, not the first one's number.
+    auto second =
+        round_trip(agent, u::Operate{"Device.SoftwareModules.DeploymentUnit.1.Update()", "upd-2", true, {}})
+            .operate_resp();
+    ASSERT_TRUE(second);
+    const auto* path2 =
+        std::get_if<u::OperateResp::ReqObjPath>(&second->operation_results.at(0).operation_resp);
+    ASSERT_NE(path2, nullptr);
+    EXPECT_NE(path2->path, path->path);
+    EXPECT_EQ(rows().size(), 2u);
+
+    auto cancel = round_trip(agent, u::Operate{path->path + "Cancel()", "", true, {}});
+    ASSERT_EQ(cancel.type(), u::MsgType::error);
+    EXPECT_EQ(cancel.error()->err_code, err::command_failure);
+    EXPECT_NE(cancel.error()->err_msg.find("cannot be canceled"), std::string::npos)
+        << cancel.error()->err_msg;
+
+    agent.operation_complete("Device.SoftwareModules.", "InstallDU()", "upd-1",
+                             u::CommandFailure{err::command_failure, "download: truncated"});
+    EXPECT_EQ(rows(), (std::map<std::string, std::string>{
+                          {path2->path, "Device.SoftwareModules.DeploymentUnit.1.Update()/upd-2"}}));
+
+    // Refused at once: the failure is in the response and no row is left behind.
+    refuse = true;
+    auto refused =
+        round_trip(agent, u::Operate{"Device.SoftwareModules.InstallDU()", "upd-3", true, {}}).operate_resp();
+    ASSERT_TRUE(refused);
+    EXPECT_TRUE(std::holds_alternative<u::CommandFailure>(refused->operation_results.at(0).operation_resp));
+    EXPECT_EQ(rows().size(), 1u);
 }
 
 TEST_F(HandlersTest, UnsupportedMessagesGetAnError) {

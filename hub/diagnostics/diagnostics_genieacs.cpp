@@ -1,5 +1,18 @@
 // Hub diagnostics over GenieACS (TR-069): the diagnostics object of each kind, the task that sets its inputs,
-// the poll for 8 DIAGNOSTICS COMPLETE and the reading of its results.
+// the poll for the CPE's end of it and the reading of its results.
+//
+// The end: after the session that set DiagnosticsState = Requested the CPE runs the test, then opens a
+// session with the event 8 DIAGNOSTICS COMPLETE. GenieACS does not keep that event in the device document
+// (see detail::kRereadEveryPolls's comment), so every genieacs_poll_ms the hub reads the document's
+// _lastInform and the object's DiagnosticsState:
+//  - DiagnosticsState no longer Requested and newer than the hub's request (a preset on the event refreshed
+//  it),
+//    or a session newer than the last one the hub saw (_lastInform moved: the CPE's inform) → a refreshObject
+//    reads the object from the CPE; still Requested then (the session was another one, e.g. a periodic
+//    inform) → wait for the next;
+//  - after such a read, every kRereadEveryPolls polls without a session the object is read again, so an
+//  inform
+//    that fell between the hub's read and its look at _lastInform is not waited for until the budget.
 #include <algorithm>
 #include <chrono>
 #include <optional>
@@ -12,8 +25,6 @@
 #include "sources/genieacs_model.hpp"
 
 namespace cpe::hub::diagnostics {
-
-using detail::kDiagEvent;
 
 namespace detail {
 
@@ -70,7 +81,7 @@ std::string output_name(std::string rel) {
 }  // namespace
 
 void Diagnostics::run_genieacs(const std::shared_ptr<Run>& run, const sources::GenieDevice& doc) {
-    run->event_before = doc.value(kDiagEvent);
+    run->inform_before = doc.last_inform;
     const std::string base = run->genie_object + ".";
     std::vector<sources::Task::SetValue> values;
     for (const char* k : run->genie_inputs) {
@@ -118,16 +129,24 @@ void Diagnostics::genie_poll(const std::shared_ptr<Run>& run) {
     run->poll = hub_.loop().add_timer(options_.genieacs_poll_ms, [this, alive, weak] {
         auto cur = weak.lock();
         if (alive.expired() || !cur || cur->status != "running") return;
-        genie_->get_device(cur->device, {kDiagEvent},
-                           [this, alive, weak](sources::Fetched<std::optional<sources::GenieDevice>> f) {
-                               auto inner = weak.lock();
-                               if (alive.expired() || !inner || inner->status != "running") return;
-                               if (!f.ok() || !f.value)
-                                   return genie_poll(inner);  // the budget bounds the retries
-                               std::string ev = f.value->value(kDiagEvent);
-                               if (ev.empty() || ev <= inner->event_before) return genie_poll(inner);
-                               genie_read(inner);
-                           });
+        const std::string state_path = cur->genie_object + ".DiagnosticsState";
+        genie_->get_device(
+            cur->device, {state_path},
+            [this, alive, weak, state_path](sources::Fetched<std::optional<sources::GenieDevice>> f) {
+                auto inner = weak.lock();
+                if (alive.expired() || !inner || inner->status != "running") return;
+                if (!f.ok() || !f.value) return genie_poll(inner);  // the budget bounds the retries
+                const sources::GenieDevice& doc = *f.value;
+                bool ended_in_document = false;
+                if (auto it = doc.params.find(state_path); it != doc.params.end() && it->second.has_value)
+                    ended_in_document = it->second.value != "Requested" && !it->second.value.empty() &&
+                                        it->second.timestamp > inner->inform_before;
+                const bool new_session = doc.last_inform > inner->inform_before;
+                const bool reread =
+                    inner->reads > 0 && ++inner->polls_since_read >= detail::kRereadEveryPolls;
+                if (ended_in_document || new_session || reread) return genie_read(inner);
+                genie_poll(inner);
+            });
     });
 }
 
@@ -136,7 +155,7 @@ void Diagnostics::genie_read(const std::shared_ptr<Run>& run) {
     // refreshObject reads it from the CPE, instances gone included.
     auto task = sources::Task::refresh_object(run->genie_object);
     if (!task) return finish(run, false, task.error().message);
-    progress(run, "8 DIAGNOSTICS COMPLETE received; reading the results");
+    progress(run, "reading the results from the CPE (refreshObject)");
     sources::TaskOptions opt;
     opt.keep_queued = false;
     opt.dedupe = false;
@@ -150,31 +169,38 @@ void Diagnostics::genie_read(const std::shared_ptr<Run>& run) {
             return finish(cur, false,
                           std::string("reading the results: ") + sources::task_outcome_name(f.value.outcome) +
                               (f.value.fault.empty() ? "" : ": " + f.value.fault));
-        genie_->get_device(cur->device, {cur->genie_object},
-                           [this, alive, weak](sources::Fetched<std::optional<sources::GenieDevice>> doc) {
-                               auto inner = weak.lock();
-                               if (alive.expired() || !inner || inner->status != "running") return;
-                               if (!doc.ok())
-                                   return finish(inner, false, "GenieACS: " + doc.provenance.error);
-                               if (!doc.value) return finish(inner, false, "GenieACS: the device is gone");
-                               std::map<std::string, std::string> out;
-                               const std::string object = inner->genie_object + ".";
-                               constexpr size_t kMaxOutputs = 4096;
-                               for (auto it = doc.value->params.lower_bound(object);
-                                    it != doc.value->params.end() && it->first.starts_with(object) &&
-                                    out.size() < kMaxOutputs;
-                                    ++it)
-                                   if (!it->second.object && it->second.has_value)
-                                       out[output_name(it->first.substr(object.size()))] = it->second.value;
-                               std::string state =
-                                   out.count("DiagnosticsState") ? out["DiagnosticsState"] : "";
-                               if (state == "Requested" || state.empty())
-                                   return finish(inner, false,
-                                                 "the CPE reported 8 DIAGNOSTICS COMPLETE but "
-                                                 "DiagnosticsState is '" +
-                                                     state + "'");
-                               finish(inner, true, "", std::move(out));
-                           });
+        genie_->get_device(
+            cur->device, {cur->genie_object},
+            [this, alive, weak](sources::Fetched<std::optional<sources::GenieDevice>> doc) {
+                auto inner = weak.lock();
+                if (alive.expired() || !inner || inner->status != "running") return;
+                if (!doc.ok()) return finish(inner, false, "GenieACS: " + doc.provenance.error);
+                if (!doc.value) return finish(inner, false, "GenieACS: the device is gone");
+                std::map<std::string, std::string> out;
+                const std::string object = inner->genie_object + ".";
+                constexpr size_t kMaxOutputs = 4096;
+                for (auto it = doc.value->params.lower_bound(object);
+                     it != doc.value->params.end() && it->first.starts_with(object) &&
+                     out.size() < kMaxOutputs;
+                     ++it)
+                    if (!it->second.object && it->second.has_value)
+                        out[output_name(it->first.substr(object.size()))] = it->second.value;
+                std::string state = out.count("DiagnosticsState") ? out["DiagnosticsState"] : "";
+                if (state.empty())
+                    return finish(inner, false,
+                                  "GenieACS read " + object + " but it has no DiagnosticsState");
+                if (state == "Requested") {
+                    // Another session than the CPE's 8 DIAGNOSTICS COMPLETE: still running.
+                    inner->inform_before = doc.value->last_inform;
+                    ++inner->reads;
+                    inner->polls_since_read = 0;
+                    progress(inner,
+                             "the CPE has not finished (DiagnosticsState Requested); waiting "
+                             "for its 8 DIAGNOSTICS COMPLETE inform");
+                    return genie_poll(inner);
+                }
+                finish(inner, true, "", std::move(out));
+            });
     });
 }
 

@@ -13,7 +13,6 @@
 namespace cpe::hub::diagnostics {
 
 using detail::genie_spec;
-using detail::kDiagEvent;
 
 namespace {
 
@@ -70,8 +69,7 @@ void Diagnostics::post(const net::Request& req, net::Responder res) {
     auto request = std::make_shared<Request>(std::move(parsed).value());
     std::weak_ptr<void> alive = life_.token();
     genie_->get_device(
-        id,
-        {"InternetGatewayDevice.DeviceInfo.SoftwareVersion", "Device.DeviceInfo.SoftwareVersion", kDiagEvent},
+        id, {"InternetGatewayDevice.DeviceInfo.SoftwareVersion", "Device.DeviceInfo.SoftwareVersion"},
         [this, alive, id, res, request](sources::Fetched<std::optional<sources::GenieDevice>> f) {
             if (alive.expired()) return;
             if (!f.ok()) return res.json(502, error_body(502, "GenieACS: " + f.provenance.error));

@@ -27,7 +27,10 @@ struct Diagnostics::Run {
     std::string request_path;               // Device.LocalAgent.Request.{i} of an asynchronous command
     std::string genie_object;               // TR-069: the diagnostics object
     std::vector<const char*> genie_inputs;  // TR-069: the object's input leaves
-    std::string event_before;  // TR-069: Events.8_DIAGNOSTICS_COMPLETE when the diagnostic was asked for
+    std::string
+        inform_before;   // TR-069: the device's _lastInform when last read (ISO), see diagnostics_genieacs
+    unsigned reads = 0;  // TR-069: refreshObjects that found the diagnostic still Requested
+    unsigned polls_since_read = 0;
     bool reading = false;
 };
 
@@ -49,11 +52,13 @@ struct GenieSpec {
 // (diagnostics_genieacs.cpp).
 std::optional<GenieSpec> genie_spec(Kind kind, sources::DataModel m);
 
-// GenieACS stores each inform's event codes as Events.<code, spaces as '_'> (dateTime of the last one): the
-// XX230v's GenieACS export (tests/sim/data) has Events.0_BOOTSTRAP, Events.Inform, Events.Registered. The
-// name for "8 DIAGNOSTICS COMPLETE" (TR-069 Amendment 6, Table 7) follows that rule (assumption: not seen in
-// a dump).
-inline constexpr const char* kDiagEvent = "Events.8_DIAGNOSTICS_COMPLETE";
+// How a TR-069 diagnostic's end is seen through GenieACS: the CPE informs with "8 DIAGNOSTICS COMPLETE"
+// (TR-069 Amendment 6, Table 7), but GenieACS keeps that event only for the session (lib/session.ts inform()
+// sets Events.<code> in the session's data; lib/cwmp/db.ts saveDevice() persists only Inform, 1_BOOT,
+// 0_BOOTSTRAP and Registered, as _lastInform etc.), so the NBI never shows it. What the NBI does show:
+// _lastInform moves with every session, and a preset on that event (provisioning/genieacs) may refresh the
+// object by itself. Hence the poll in diagnostics_genieacs.cpp.
+inline constexpr unsigned kRereadEveryPolls = 5;  // a slow re-read while nothing informs (see genie_poll)
 
 }  // namespace detail
 

@@ -47,11 +47,11 @@ adds for a string never match a string _id: MongoDB compares values of one type)
 Diagnostics (issue 14). TR-069 Amendment 6 (3.2.1 / Table 7, and Annex B DiagnosticsState): an ACS starts a
 diagnostic by setting the diagnostics object's parameters with DiagnosticsState = "Requested"; once the session
 ends, the CPE runs it, sets DiagnosticsState to "Complete" (or an Error_… value) with the results, and opens a new
-session whose Inform carries the event "8 DIAGNOSTICS COMPLETE". GenieACS keeps each inform's event codes in the
-device document as Events.<code with spaces as '_'> (the XX230v export in tests/sim/data holds Events.0_BOOTSTRAP,
-Events.Inform, Events.Registered), so here: Events.8_DIAGNOSTICS_COMPLETE gets the inform's time (assumption: the
-name follows that rule; not seen in a captured document) and _lastInform too; the results stay on the CPE until a
-task reads them (GenieACS does not read them by itself without a provision). A setParameterValues that the CPE
+session whose Inform carries the event "8 DIAGNOSTICS COMPLETE". GenieACS keeps that event only for the session:
+lib/session.ts inform() sets Events.<code, spaces as '_'> in the session's data, but lib/cwmp/db.ts saveDevice()
+persists only Inform, 1_BOOT, 0_BOOTSTRAP and Registered (as _lastInform, _lastBoot, _lastBootstrap, _registered),
+so the document shows the inform as a newer _lastInform and nothing else; the results stay on the CPE until a task
+(or a preset's provision) reads them (GenieACS does not read them by itself). A setParameterValues that the CPE
 accepts updates the document's values (GenieACS writes the values it set). sim: the ping's outcome is what
 /__sim/diagnostics said (default: 4 of 4 replies, 12/10/15 ms), after delay_ms (default 300).
 
@@ -187,7 +187,9 @@ class Device:
             self.stage(p, v, spec["last_inform"])
 
     def stage(self, path, v, ts):
-        self.staged[path] = obj(ts, True) if v is None else leaf(v[0], v[1], ts)
+        # A leaf the CPE changes keeps its writability (GetParameterNames answers the same for it).
+        writable = bool((self.attr(path) or {}).get("writable", False))
+        self.staged[path] = obj(ts, True) if v is None else leaf(v[0], v[1], ts, writable)
         parts = path.split(".")
         for i in range(1, len(parts)):  # the instances and objects above it
             parent = ".".join(parts[:i])
@@ -868,9 +870,7 @@ class State:
                     dev.stage(base + k, v, now)
                 dev.stage(base + "DiagnosticsState", [state, "xsd:string"], now)
                 if o.get("inform", True) and dev.online:
-                    dev.over["Events.8_DIAGNOSTICS_COMPLETE"] = leaf(now, "xsd:dateTime", now)
-                    dev.over_keys = None
-                    dev.last_inform = now
+                    dev.last_inform = now  # the 8 DIAGNOSTICS COMPLETE session (not kept as an event: see above)
                     dev.changed()
                 self.stats["diagnostics_completed"] = self.stats.get("diagnostics_completed", 0) + 1
         t = threading.Timer(o.get("delay_ms", 300) / 1000.0, complete)

@@ -28,10 +28,10 @@ RUN_PACKAGES=(build-essential cmake ninja-build pkg-config git ca-certificates d
               protobuf-c-compiler libsqlite3-dev sqlite3 libssl-dev openssl snmpd snmp
               libwebsockets-dev libwebsockets-evlib-uv libcjson-dev libprotobuf-c-dev libcurl4-openssl-dev
               libsnmp-dev libmbedtls-dev libqrencode-dev libcairo2-dev fonts-dejavu-core
-              python3 python3-cryptography libgtest-dev libgmock-dev libbenchmark-dev iproute2 procps)
+              python3 python3-cryptography libgtest-dev libgmock-dev libbenchmark-dev iproute2 procps dnsmasq-base)
 TEST_PACKAGES=(clang libclang-rt-14-dev clang-format clang-tidy qemu-user-static qemu-system-arm poppler-utils zbar-tools librsvg2-bin
                g++-arm-linux-gnueabihf g++-mips-linux-gnu g++-mipsel-linux-gnu g++-aarch64-linux-gnu
-               valgrind mosquitto chromium xxd dnsmasq-base curl)
+               valgrind mosquitto chromium xxd curl)
 
 die() { echo "deps.sh: $*" >&2; exit 1; }
 

@@ -484,9 +484,11 @@ json::Ptr render_result(Kind kind, const std::map<std::string, std::string>& o) 
         case Kind::nslookup: {
             auto answers = json::make_array();
             auto ids = instances(o, "Result", kMaxRows);
-            std::string first;
+            std::string first, first_error;
             for (unsigned i : ids) {
                 std::string b = "Result." + std::to_string(i) + ".";
+                if (first_error.empty() && str(o, b + "Status") != "Success")
+                    first_error = str(o, b + "Status");
                 auto a = json::make_object();
                 json::add_string(a.get(), "status", str(o, b + "Status"));
                 json::add_string(a.get(), "answerType", str(o, b + "AnswerType"));
@@ -498,7 +500,9 @@ json::Ptr render_result(Kind kind, const std::map<std::string, std::string>& o) 
                 json::append(answers.get(), std::move(a));
             }
             json::add(r.get(), "answers", std::move(answers));
-            summary = first.empty() ? "no address" : "resolves to " + first;
+            summary = !first.empty()         ? "resolves to " + first
+                      : !first_error.empty() ? "not resolved: " + first_error
+                                             : "no address";
             break;
         }
         case Kind::wifi_scan: {

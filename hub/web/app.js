@@ -366,7 +366,9 @@ function diagWords(d) {
       const ok = (r.answers || []).find((x) => x.status === 'Success');
       return ok ? `${ok.name || (d.args || {}).hostName} → ${(ok.addresses || []).join(', ')}` +
                   (ok.server ? ` (serveur ${ok.server}${typeof ok.ms === 'number' ? `, ${ok.ms} ms` : ''})` : '')
-                : 'Aucune adresse';
+                : (r.answers || []).length
+                  ? `Non résolu : ${r.answers[0].status || '?'}${r.answers[0].server ? ` (serveur ${r.answers[0].server})` : ''}`
+                  : 'Aucune adresse';
     }
     case 'wifiScan': return `${(r.networks || []).length} réseau(x) voisin(s)`;
     default: return r.summary || 'Terminé';

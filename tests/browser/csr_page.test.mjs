@@ -181,13 +181,27 @@ async function main() {
     assert.equal(traceHops.length, trace.rec.result.hops.length);
     trace.rec.result.hops.forEach((x, i) => assert.ok(traceHops[i].startsWith(x.address || '*'), traceHops[i]));
   });
-  // A DNS lookup the demo's agent cannot do (its fixture root has no resolv.conf and no DNS server runs): the words
-  // say how it ended, from the record.
-  const ns = await runFromCard(view.id, 'nslookup', 'example.net');
+  if (info.dns) {
+    // The demo's dnsmasq (named by the agents' etc/resolv.conf) knows one name: the agent's own DNS client asks it.
+    const good = await runFromCard(view.id, 'nslookup', info.dns.name);
+    check('nslookup from the card: the address the demo\'s DNS server gave, in words', () => {
+      assert.equal(good.rec.status, 'complete', JSON.stringify(good.rec));
+      assert.equal(good.rec.result.summary, `resolves to ${info.dns.address}`);
+      assert.ok(good.words.startsWith(`${info.dns.name} → ${info.dns.address} (serveur ${info.dns.server}`), good.words);
+    });
+  }
+  // A DNS lookup that cannot succeed (no DNS server at all, or one that refuses the name): the words say how it
+  // ended, from the record.
+  const ns = await runFromCard(view.id, 'nslookup', 'nothing.invalid');
   check('a diagnostic that does not succeed says so in words (the record\'s status or reason)', () => {
-    assert.ok(ns.rec.status === 'failed' || (ns.rec.result && ns.rec.result.ok === false), JSON.stringify(ns.rec));
-    assert.equal(ns.words, ns.rec.status === 'failed' ? `Échec : ${ns.rec.reason}`
-                                                       : `Terminé avec l’état ${ns.rec.result.status}`);
+    const r = ns.rec.result || {};
+    if (ns.rec.status === 'failed') assert.equal(ns.words, `Échec : ${ns.rec.reason}`);
+    else if (r.ok === false) assert.equal(ns.words, `Terminé avec l’état ${r.status}`);
+    else {
+      assert.ok(r.answers.length > 0 && r.answers.every((a) => a.status !== 'Success'), JSON.stringify(ns.rec));
+      assert.equal(r.summary, `not resolved: ${r.answers[0].status}`);
+      assert.ok(ns.words.startsWith(`Non résolu : ${r.answers[0].status}`), ns.words);
+    }
   });
   // The agent's site survey (the fixture board's scan dump): one arc per network.
   const scan = await runFromCard(view.id, 'wifiScan');

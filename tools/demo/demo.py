@@ -11,7 +11,9 @@ Starts, in this order, each as a real process on 127.0.0.1:
      CSR page (hub/web);
   5. the auth proxy (tests/sim/authproxy, Traefik + Authentik stand-in) on the public port, forwarding to the hub;
   6. one cpe-agent per online agent device of the fleet, each on its own copy of its board's fixture rootfs with
-     the serial, MACs and optical level rewritten to the fleet's identity, connected to the hub over USP WebSocket.
+     the serial, MACs and optical level rewritten to the fleet's identity, connected to the hub over USP WebSocket;
+     when Debian's dnsmasq can listen on port 53 of a loopback address (root), the agents' etc/resolv.conf names
+     it and it answers DEMO_DNS_NAME (the name the /q/ install check resolves from the CPE) with the hub's address.
 
     demo.py --bin-dir build/host --state-dir build/demo [--port 3300] [--devices 24] [--seed 7] [--check]
 
@@ -25,8 +27,10 @@ import json
 import os
 import secrets
 import shutil
+import random
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -39,6 +43,7 @@ PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executabl
 LOOP = "127.0.0.1"
 # The operator's TR-106 prefix of the agents' extension parameters (docs/tr181.md): the documentation domain here.
 VENDOR_PREFIX = "X_EXAMPLE-NET_"
+DEMO_DNS_NAME = "hub.demo.example.net"  # RFC 2606 documentation domain
 
 
 def log(msg):
@@ -140,6 +145,27 @@ def http(method, url, headers=None, body=None, timeout=30):
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
+
+
+def dns_answers(server, name, timeout):
+    """True once `server`:53 answers an A query for `name` with an address."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        qid = random.randrange(65536)
+        q = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0) + b"".join(
+            bytes([len(label)]) + label.encode() for label in name.split(".")) + b"\0" + struct.pack(">HH", 1, 1)
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(0.3)
+        try:
+            s.sendto(q, (server, 53))
+            r = s.recv(512)
+            if len(r) >= 12 and struct.unpack(">H", r[:2])[0] == qid and struct.unpack(">H", r[6:8])[0] > 0:
+                return True
+        except OSError:
+            time.sleep(0.2)
+        finally:
+            s.close()
+    return False
 
 
 def port_free(port):
@@ -299,6 +325,8 @@ class Demo:
         bport = self.procs.wait_line("cpe-bridge", p, path, "LISTENING ").split()[-1]
         bridge_url = "http://%s:%s" % (LOOP, bport)
 
+        dns = self.start_dns()
+
         # 4. the SMS provider (Twilio simulator) and the hub; the /q/ flow's cookies without Secure: plain HTTP here
         twilio_sid, twilio_token = "AC" + secrets.token_hex(16), secrets.token_hex(16)
         p, path = self.procs.start("twilio", [PY, os.path.join(REPO, "tests/sim/twilio/twilio_sim.py"), "--account-sid",
@@ -313,6 +341,8 @@ class Demo:
                    "qr": {"cookie_secure": False, "sms": {"url": twilio_url}, "otp": {"per_address_per_hour": 100},
                           "customer_sso": {"trusted_proxies": ["127.0.0.2"], "header": "x-authentik-username",
                                            "field": "name"}}}
+        if dns:  # the install check resolves the name the demo's DNS server knows (docs/qr.md)
+            hub_cfg["qr"]["install_check"] = {"dns_name": DEMO_DNS_NAME}
         # Budgets a little above the defaults: two shared cores may run the demo next to a test suite.
         dev_cfg = {"access": {"trusted_proxies": [LOOP]},
                    "genieacs": {"url": nbi_url, "budget_ms": 4000}, "erpnext": {"url": erp_url, "budget_ms": 4000},
@@ -348,6 +378,13 @@ class Demo:
             root = os.path.join(st, "agents", d["serial"])
             board = os.path.join(root, "board")
             make_device(os.path.join(REPO, d["board"]), board, os.path.join(root, "rootfs"), d)
+            if dns:
+                resolv = os.path.join(root, "rootfs", "etc", "resolv.conf")
+                if os.path.islink(resolv):
+                    os.unlink(resolv)
+                os.makedirs(os.path.dirname(resolv), exist_ok=True)
+                with open(resolv, "w") as f:
+                    f.write("nameserver %s\n" % dns)
             cfg = {"controller": {"url": "ws://%s:%s/usp" % (LOOP, usp_port), "endpoint_id": "self::cpe-hub"},
                    "vendor_prefix": VENDOR_PREFIX,
                    "periodic_interval_s": 300}
@@ -375,7 +412,8 @@ class Demo:
                      "state_dir": st, "token_file": sec("hub-service-token"),
                      "erpnext_credentials_file": sec("erpnext.credentials"),
                      "agents": sorted(want), "bridged": [d["serial"] for d in bridged],
-                     "samples": self.samples(devices, agents, bridged), "twilio_url": twilio_url}
+                     "samples": self.samples(devices, agents, bridged), "twilio_url": twilio_url,
+                     "dns": {"server": dns, "name": DEMO_DNS_NAME, "address": LOOP} if dns else None}
         # A sticker to scan: an XX230v with an agent (its MAC as the sticker encodes it); staff through the proxy,
         # customers straight to the hub (in production /q/ is outside the staff ForwardAuth).
         sticker = next((d for d in devices if d["serial"] in want and d["model"] == "XX230v"), agents[0] if agents else None)
@@ -397,6 +435,34 @@ class Demo:
         log("sticker sheet: %s" % r.stdout.splitlines()[0])
         json.dump(self.info, open(os.path.join(st, "demo.json"), "w"), indent=2)
         return self.info
+
+    def start_dns(self):
+        """dnsmasq on port 53 of a loopback address of its own (127.x.y.53: two demos side by side do not meet),
+        answering DEMO_DNS_NAME with the hub's address; the agents' resolv.conf names it. None (said in the log)
+        where it cannot run: no dnsmasq, or no right to port 53."""
+        dnsmasq = shutil.which("dnsmasq") or ("/usr/sbin/dnsmasq" if os.path.exists("/usr/sbin/dnsmasq") else None)
+        if not dnsmasq:
+            log("dnsmasq not found: the agents have no DNS server (toolchains/deps.sh install run installs it)")
+            return None
+        for attempt in range(5):
+            addr = "127.%d.%d.53" % (secrets.randbelow(254) + 1, secrets.randbelow(256))
+            p, path = self.procs.start("dnsmasq-%d" % attempt, [
+                dnsmasq, "--keep-in-foreground", "--no-daemon", "--no-resolv", "--no-hosts", "--bind-interfaces",
+                "--listen-address=" + addr, "--port=53", "--pid-file=", "--log-facility=-",
+                "--address=/%s/%s" % (DEMO_DNS_NAME, LOOP)] + (["--user=root"] if os.geteuid() == 0 else []))
+            if dns_answers(addr, DEMO_DNS_NAME, timeout=5.0):
+                log("DNS for the agents: dnsmasq on %s:53 (%s -> %s)" % (addr, DEMO_DNS_NAME, LOOP))
+                return addr
+            if p.poll() is None:
+                p.terminate()
+                p.wait()
+            self.procs.items = [i for i in self.procs.items if i[1] is not p]  # not one of the demo's processes
+            text = open(path, errors="replace").read().strip().splitlines()
+            if any("Permission denied" in t for t in text):
+                log("dnsmasq cannot listen on port 53 (not root): the agents have no DNS server")
+                return None
+        log("dnsmasq did not answer on a loopback address: the agents have no DNS server")
+        return None
 
     def start_olt(self, devices, sec):
         snmpd = shutil.which("snmpd") or ("/usr/sbin/snmpd" if os.path.exists("/usr/sbin/snmpd") else None)

@@ -29,7 +29,7 @@ RUN_PACKAGES=(build-essential cmake ninja-build pkg-config git ca-certificates d
               libwebsockets-dev libwebsockets-evlib-uv libcjson-dev libprotobuf-c-dev libcurl4-openssl-dev
               libsnmp-dev libmbedtls-dev libqrencode-dev libcairo2-dev fonts-dejavu-core
               python3 python3-cryptography libgtest-dev libgmock-dev libbenchmark-dev iproute2 procps dnsmasq-base)
-TEST_PACKAGES=(clang libclang-rt-14-dev clang-format clang-tidy qemu-user-static qemu-system-arm poppler-utils zbar-tools librsvg2-bin
+TEST_PACKAGES=(clang libclang-rt-14-dev clang-format clang-tidy qemu-user-static qemu-system-arm qemu-system-mips poppler-utils zbar-tools librsvg2-bin
                g++-arm-linux-gnueabihf g++-mips-linux-gnu g++-mipsel-linux-gnu g++-aarch64-linux-gnu
                valgrind mosquitto chromium xxd curl)
 

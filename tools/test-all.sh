@@ -2,6 +2,7 @@
 # Installs what the tests need, builds every preset the suite uses and runs the whole test suite:
 #   host       unit, golden, integration tests (hub, bridge, agent ↔ hub over USP, snmpd, chromium)
 #   armv7/mips the cross-built static agent: golden tests under qemu-user
+#   mipsel     the agent and its packages only (the host's emulator test boots it in qemu-system-mipsel)
 #   fuzz       every libFuzzer target, briefly
 #   host-asan  unit tests under AddressSanitizer + UBSan
 # Usage: tools/test-all.sh [--no-install] [preset…]   (default: all of the above)
@@ -17,7 +18,7 @@ for a in "$@"; do
         *) presets+=("$a") ;;
     esac
 done
-[ ${#presets[@]} -gt 0 ] || presets=(host armv7 mips fuzz host-asan)
+[ ${#presets[@]} -gt 0 ] || presets=(host armv7 mips mipsel fuzz host-asan)
 
 if [ "$install" = 1 ]; then
     toolchains/deps.sh install test
@@ -42,10 +43,12 @@ for preset in "${presets[@]}"; do
     target=()
     [ "$preset" = fuzz ] && target=(--target fuzz_all)
     [ "$preset" = host-asan ] && target=(--target unit_tests)  # the ASan run is the unit tests
+    [ "$preset" = mipsel ] && target=(--target cpe-agent package)  # what the MIPS emulator test boots
     cmake --build --preset "$preset" -j "$jobs" "${target[@]}"
     seconds[$preset]=$(( $(date +%s) - start ))
 done
 for preset in "${presets[@]}"; do
+    [ "$preset" = mipsel ] && { summary[$preset]="built, tested by host (${seconds[$preset]} s)"; continue; }
     echo "=== $preset: test"
     start=$(date +%s)
     label=()

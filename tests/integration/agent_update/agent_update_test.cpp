@@ -51,6 +51,8 @@ bool run(const std::string& cmd) {
     return std::system(("(" + cmd + ") >/dev/null 2>&1").c_str()) == 0;
 }
 
+struct EmulatedBoard;  // a board booted in qemu-system-<arch> (the emulator tests at the end)
+
 // A child process in its own process group (killed with the group: the supervisor and its agent).
 class Child {
   public:
@@ -230,7 +232,7 @@ class AgentUpdateTest : public ::testing::Test {
                 auto n = m->notify();
                 if (n && n->send_resp)
                     ctl.send(e->conn, u::encode_no_session_record(
-                                          kAgentId, kController,
+                                          agent_id, kController,
                                           u::encode_msg(m->msg_id(), u::NotifyResp{n->subscription_id})));
             }
             if (conn_out) *conn_out = e->conn;
@@ -238,7 +240,7 @@ class AgentUpdateTest : public ::testing::Test {
         }
     }
     void send(TestController& ctl, const std::string& id, const auto& body) {
-        ctl.send(conn, u::encode_no_session_record(kAgentId, kController, u::encode_msg(id, body)));
+        ctl.send(conn, u::encode_no_session_record(agent_id, kController, u::encode_msg(id, body)));
     }
     // Waits for a (new) connection's Boot!, then subscribes to the update's events.
     void connect_and_subscribe(TestController& ctl, int timeout_s = 60) {
@@ -323,12 +325,15 @@ class AgentUpdateTest : public ::testing::Test {
         }
     }
     std::string current() { return first_line(dir / "state/update/current"); }
+    // The emulator test of one board (below).
+    void boot_register_update_rollback(const EmulatedBoard& b);
 
     fs::path dir;
     int http_port = 0;
     std::vector<std::unique_ptr<Child>> https;
     std::map<std::string, int> https_ports;
     std::string http_host = "127.0.0.1";
+    std::string agent_id = kAgentId;  // the endpoint id of the agent under test (its board's OUI)
     int conn = 0;
     std::unique_ptr<Child> http, supervisor;
 };
@@ -530,34 +535,89 @@ TEST_F(AgentUpdateTest, PowerCutAtEachSwitchStepLeavesAWorkingAgent) {
     EXPECT_EQ(current(), id);
 }
 
-// Booted, not just run: Debian's armmp kernel and busybox-static (armhf) in qemu-system-arm's "virt" machine;
-// the vendor-route overlay of the armv7 build unpacked onto the busybox root as the firmware build would;
-// init starts the agent through /etc/init.d/S95cpe-agent; the agent reaches this controller through qemu's
-// user networking (10.0.2.2 = the host's loopback), answers a Get, updates itself to a second build with
-// InstallDU and is rolled back from a broken third one. Prints boot-to-shell and boot-to-first-registration
-// times.
-TEST_F(AgentUpdateTest, EmulatorArmv7BootsRegistersUpdatesAndRollsBack) {
-    const std::string qemu = CPE_QEMU_SYSTEM_ARM, arm_agent = CPE_ARMV7_AGENT;
-    if (qemu.empty() || qemu.ends_with("NOTFOUND"))
-        GTEST_SKIP() << "SKIPPED: qemu-system-arm is not installed (toolchains/deps.sh install)";
-    if (!fs::exists(arm_agent))
-        GTEST_SKIP() << "SKIPPED: no armv7 agent at " << arm_agent << " (cmake --build --preset armv7 first)";
-    const fs::path cache = CPE_EMULATOR_CACHE;
-    const int rc = std::system(("'" + kSrc + "/tests/integration/emulator/fetch-debian.sh' '" +
-                                (cache / "armhf").string() + "' armhf linux-image-armmp 2>'" +
-                                (dir / "fetch.log").string() + "'")
-                                   .c_str());
+// Booted, not just run: a Debian kernel and busybox-static of the board's architecture in qemu-system-<arch>;
+// the vendor-route overlay of the cross-built agent unpacked onto the busybox root as the firmware build
+// would; init starts the agent through /etc/init.d/S95cpe-agent; the agent reaches this controller through
+// qemu's user networking (10.0.2.2 = the host's loopback), answers a Get, updates itself to a second build
+// with InstallDU and is rolled back from a broken third one. Prints boot-to-shell and
+// boot-to-first-registration times (bench/emulator_boot.sh).
+struct EmulatedBoard {
+    std::string name;                  // the preset: armv7, mipsel
+    std::string qemu_name;             // qemu-system-<arch>
+    std::string qemu;                  // where CMake's find_program found it ("…-NOTFOUND": the test skips)
+    std::string agent;                 // the preset's static cpe-agent
+    std::string debian_arch;           // Debian's name of the architecture
+    std::string kernel_package;        // the Debian kernel metapackage booted
+    std::vector<std::string> machine;  // qemu's machine options: "-M", <machine>, then any CPU options
+    std::string console;               // the machine's serial console
+    std::string net_device;            // the qemu network device on the user-mode network
+    std::vector<std::string> modules;  // the kernel's modules for that device, in load order
+    std::string board;                 // boards/<board>: the package's board
+    std::string oui;                   // its profile's ManufacturerOUI (the endpoint id)
+    std::string serial_file, version_file;  // its profile's SerialNumber and SoftwareVersion files
+};
+
+// Debian's armmp kernel (armhf) in the "virt" machine, its virtio network device (the kernel's modules).
+EmulatedBoard armv7_virt() {
+    return {"armv7",
+            "qemu-system-arm",
+            CPE_QEMU_SYSTEM_ARM,
+            CPE_ARMV7_AGENT,
+            "armhf",
+            "linux-image-armmp",
+            {"-M", "virt", "-cpu", "cortex-a15"},
+            "ttyAMA0",
+            "virtio-net-device",
+            {"virtio_mmio", "failover", "net_failover", "virtio_net"},
+            "tplink-xx230v",
+            "1C61B4",
+            "/etc/serial_number",
+            "/etc/fw_version"};
+}
+// Debian's 4kc-malta kernel (mipsel: Debian 12 has no big-endian MIPS port) in the "malta" machine, with the
+// board's own NIC model, an AMD PCnet (the kernel's pcnet32 module and the mii module it needs). The board is
+// the HT803G's, whose package is made for mipsel too (packaging/CMakeLists.txt).
+EmulatedBoard mipsel_malta() {
+    return {"mipsel",
+            "qemu-system-mipsel",
+            CPE_QEMU_SYSTEM_MIPSEL,
+            CPE_MIPSEL_AGENT,
+            "mipsel",
+            "linux-image-4kc-malta",
+            {"-M", "malta"},
+            "ttyS0",
+            "pcnet",
+            {"mii", "pcnet32"},
+            "raisecom-ht803g",
+            "000E5E",
+            "/var/config/serial_number",
+            "/etc/version"};
+}
+
+void AgentUpdateTest::boot_register_update_rollback(const EmulatedBoard& b) {
+    if (b.qemu.empty() || b.qemu.ends_with("NOTFOUND"))
+        GTEST_SKIP() << "SKIPPED: " << b.qemu_name << " is not installed (toolchains/deps.sh install)";
+    if (!fs::exists(b.agent))
+        GTEST_SKIP() << "SKIPPED: no " << b.name << " agent at " << b.agent << " (cmake --build --preset "
+                     << b.name << " --target cpe-agent first)";
+    const fs::path cache = fs::path(CPE_EMULATOR_CACHE) / b.debian_arch;
+    const int rc =
+        std::system(("'" + kSrc + "/tests/integration/emulator/fetch-debian.sh' '" + cache.string() + "' " +
+                     b.debian_arch + " " + b.kernel_package + " 2>'" + (dir / "fetch.log").string() + "'")
+                        .c_str());
     if (WIFEXITED(rc) && WEXITSTATUS(rc) == 77) GTEST_SKIP() << slurp(dir / "fetch.log");
     ASSERT_EQ(rc, 0) << slurp(dir / "fetch.log");
+    const std::string serial = "22275A7000412";
+    agent_id = "os::" + b.oui + "-" + serial;
 
-    // Packages of the armv7 build: 1.0.0 flashed (vendor overlay), 2.0.0 a good update, 3.0.0 a broken one.
-    package("factory", arm_agent, "1.0.0", "fleet", "tplink-xx230v", "armv7");
-    fs::copy_file(arm_agent, dir / "bin/arm-v2");
-    std::ofstream(dir / "bin/arm-v2", std::ios::app) << "cpe-agent v2";
+    // Packages of the cross build: 1.0.0 flashed (vendor overlay), 2.0.0 a good update, 3.0.0 a broken one.
+    package("factory", b.agent, "1.0.0", "fleet", b.board, b.name);
+    fs::copy_file(b.agent, dir / "bin/agent-v2-cross");
+    std::ofstream(dir / "bin/agent-v2-cross", std::ios::app) << "cpe-agent v2";
     const std::string good =
-        package("good", (dir / "bin/arm-v2").string(), "2.0.0", "fleet", "tplink-xx230v", "armv7");
+        package("good", (dir / "bin/agent-v2-cross").string(), "2.0.0", "fleet", b.board, b.name);
     const std::string broken =
-        package("broken", (dir / "bin/agent-broken").string(), "3.0.0", "fleet", "tplink-xx230v", "armv7");
+        package("broken", (dir / "bin/agent-broken").string(), "3.0.0", "fleet", b.board, b.name);
     start_http();
     http_host = "10.0.2.2";
     TestController ctl;
@@ -566,16 +626,26 @@ TEST_F(AgentUpdateTest, EmulatorArmv7BootsRegistersUpdatesAndRollsBack) {
     const fs::path root = dir / "root";
     for (const char* d : {"bin", "proc", "sys", "dev", "tmp", "etc", "var/run", "lib/modules", "data"})
         fs::create_directories(root / d);
-    fs::copy_file(cache / "armhf/busybox/bin/busybox", root / "bin/busybox");
-    for (const auto& e : fs::recursive_directory_iterator(cache / "armhf/kernel/lib/modules"))
-        for (const char* m : {"virtio_mmio.ko", "failover.ko", "net_failover.ko", "virtio_net.ko"})
-            if (e.path().filename() == m) fs::copy_file(e.path(), root / "lib/modules" / m);
+    fs::copy_file(cache / "busybox/bin/busybox", root / "bin/busybox");
+    std::string insmods;
+    for (const std::string& m : b.modules) {
+        bool found = false;
+        for (const auto& e : fs::recursive_directory_iterator(cache / "kernel/lib/modules"))
+            if (e.path().filename() == m + ".ko") {
+                fs::copy_file(e.path(), root / "lib/modules" / (m + ".ko"));
+                found = true;
+                break;
+            }
+        ASSERT_TRUE(found) << "no " << m << ".ko in " << b.kernel_package << " (" << b.debian_arch << ")";
+        insmods += " " + m;
+    }
     ASSERT_TRUE(
         run("tar xzf " +
-            (dir / "pkg-factory/tplink-xx230v/cpe-agent_1.0.0_tplink-xx230v-overlay.tar.gz").string() +
+            (dir / ("pkg-factory/" + b.board + "/cpe-agent_1.0.0_" + b.board + "-overlay.tar.gz")).string() +
             " -C " + root.string()));
-    std::ofstream(root / "etc/serial_number") << "22275A7000412\n";
-    std::ofstream(root / "etc/fw_version") << "emulator\n";
+    fs::create_directories((root / b.serial_file.substr(1)).parent_path());
+    std::ofstream(root / b.serial_file.substr(1)) << serial << "\n";
+    std::ofstream(root / b.version_file.substr(1)) << "emulator\n";
     std::ofstream(root / "etc/cpe-agent/agent.json", std::ios::trunc)
         << R"({"controller": {"url": "ws://10.0.2.2:)" << ctl.port() << R"(/usp", "endpoint_id": ")"
         << kController
@@ -587,7 +657,9 @@ TEST_F(AgentUpdateTest, EmulatorArmv7BootsRegistersUpdatesAndRollsBack) {
            "export PATH=/bin:/sbin:/usr/bin:/usr/sbin\n"
            "mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev\n"
            "mount -t tmpfs tmp /tmp; mount -t tmpfs data /data; mkdir -p /data/cpe-agent\n"
-           "for m in virtio_mmio failover net_failover virtio_net; do insmod /lib/modules/$m.ko; done\n"
+           "for m in"
+        << insmods
+        << "; do insmod /lib/modules/$m.ko; done\n"
            "ip link set lo up; ip link set eth0 up; ip addr add 10.0.2.15/24 dev eth0\n"
            "ip route add default via 10.0.2.2\n"
            "echo cpe-boot: shell ready\n"
@@ -598,19 +670,24 @@ TEST_F(AgentUpdateTest, EmulatorArmv7BootsRegistersUpdatesAndRollsBack) {
     ASSERT_TRUE(run(std::string(CPE_PYTHON3) + " " + kSrc + "/tests/integration/emulator/mkinitramfs.py " +
                     root.string() + " " + (dir / "initrd.gz").string()));
     fs::path kernel;
-    for (const auto& e : fs::directory_iterator(cache / "armhf/kernel/boot"))
+    for (const auto& e : fs::directory_iterator(cache / "kernel/boot"))
         if (e.path().filename().string().starts_with("vmlinuz-")) kernel = e.path();
     ASSERT_FALSE(kernel.empty());
 
     const auto t0 = std::chrono::steady_clock::now();
     std::atomic<double> shell_s{-1};
     std::atomic<bool> watching{true};
-    supervisor = std::make_unique<Child>(
-        std::vector<std::string>{qemu, "-M", "virt", "-cpu", "cortex-a15", "-m", "256", "-nographic",
-                                 "-no-reboot", "-kernel", kernel.string(), "-initrd",
-                                 (dir / "initrd.gz").string(), "-append", "console=ttyAMA0 rdinit=/init",
-                                 "-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0"},
-        std::vector<std::string>{}, dir / "run.log");
+    std::vector<std::string> argv{b.qemu};
+    argv.insert(argv.end(), b.machine.begin(), b.machine.end());
+    const std::vector<std::string> common{"-m",         "256",
+                                          "-nographic", "-no-reboot",
+                                          "-kernel",    kernel.string(),
+                                          "-initrd",    (dir / "initrd.gz").string(),
+                                          "-append",    "console=" + b.console + " rdinit=/init",
+                                          "-netdev",    "user,id=n0",
+                                          "-device",    b.net_device + ",netdev=n0"};
+    argv.insert(argv.end(), common.begin(), common.end());
+    supervisor = std::make_unique<Child>(argv, std::vector<std::string>{}, dir / "run.log");
     std::thread watch([&] {
         while (watching && shell_s < 0) {
             if (slurp(dir / "run.log").find("cpe-boot: shell ready") != std::string::npos)
@@ -622,9 +699,9 @@ TEST_F(AgentUpdateTest, EmulatorArmv7BootsRegistersUpdatesAndRollsBack) {
     const double registered_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     watching = false;
     watch.join();
-    std::cout << "emulator (qemu-system-arm virt, armmp kernel): boot to shell " << shell_s.load()
-              << " s, boot to first USP registration " << registered_s << " s (ratio "
-              << (shell_s > 0 ? registered_s / shell_s : 0) << ")\n";
+    std::cout << "emulator (" << b.qemu_name << " " << b.machine[1] << ", " << b.kernel_package
+              << "): boot to shell " << shell_s.load() << " s, boot to first USP registration "
+              << registered_s << " s (ratio " << (shell_s > 0 ? registered_s / shell_s : 0) << ")\n";
     EXPECT_EQ(version(ctl), "1.0.0");
 
     ASSERT_EQ(install(ctl, good, "emu-v2"), "");
@@ -638,6 +715,14 @@ TEST_F(AgentUpdateTest, EmulatorArmv7BootsRegistersUpdatesAndRollsBack) {
     o = wait_outcome(ctl, 120);
     EXPECT_NE(o.oc_error.find("did not reach its controller within 40 s"), std::string::npos) << o.oc_error;
     EXPECT_EQ(version(ctl), "2.0.0");
+}
+
+TEST_F(AgentUpdateTest, EmulatorArmv7BootsRegistersUpdatesAndRollsBack) {
+    boot_register_update_rollback(armv7_virt());
+}
+
+TEST_F(AgentUpdateTest, EmulatorMipselBootsRegistersUpdatesAndRollsBack) {
+    boot_register_update_rollback(mipsel_malta());
 }
 
 }  // namespace

@@ -62,7 +62,8 @@ DevicesApi::DevicesApi(app::Hub& hub, DevicesConfig config, diag::OpticalHistory
                             [this](const std::string& id, const diag::Params& params, int64_t time_ms) {
                                 record_optical(id, params, time_ms, "genieacs");
                             }}) {
-    tasks_.set_download_follow(config_.genieacs.download_poll_ms, config_.genieacs.download_follow_s * 1000ULL);
+    tasks_.set_download_follow(config_.genieacs.download_poll_ms,
+                               config_.genieacs.download_follow_s * 1000ULL);
 }
 
 DevicesApi::~DevicesApi() = default;

@@ -98,10 +98,9 @@ Result<DevicesConfig> parse_devices_section(const cJSON* root, std::string_view 
                 return r.bad("access.protected_prefixes", "each prefix must start with '/'");
     }
     if (const cJSON* g = r.object(root, "genieacs", "", st)) {
-        TRY(r.only(
-            g, "genieacs",
-            {"url", "budget_ms", "task_timeout_ms", "task_answer_ms", "online_window_s", "gpon_paths",
-             "firmware_dir", "firmware_max_mb", "download_poll_ms", "download_follow_s"}));
+        TRY(r.only(g, "genieacs",
+                   {"url", "budget_ms", "task_timeout_ms", "task_answer_ms", "online_window_s", "gpon_paths",
+                    "firmware_dir", "firmware_max_mb", "download_poll_ms", "download_follow_s"}));
         TRY(r.str(g, "url", "genieacs.", c.genieacs.url));
         TRY(url_ok(r, "genieacs.url", c.genieacs.url));
         TRY(r.uint(g, "budget_ms", "genieacs.", c.genieacs.budget_ms, 100, 60000));

@@ -1,7 +1,8 @@
-// The GenieACS firmware route (docs/genieacs.md, docs/api.md "Firmware"): POST /firmware uploads an image from
-// genieacs.firmware_dir to GenieACS's file server with its metadata, GET /firmware/:name shows what GenieACS holds,
-// POST /devices/:id/firmware starts a download task for a TR-069 device and follows it to the CPE's
-// TransferComplete (GenieTasks kind "firmware"; GET /devices/:id/tasks/:taskId and SSE "task" on device:<id>).
+// The GenieACS firmware route (docs/genieacs.md, docs/api.md "Firmware"): POST /firmware uploads an image
+// from genieacs.firmware_dir to GenieACS's file server with its metadata, GET /firmware/:name shows what
+// GenieACS holds, POST /devices/:id/firmware starts a download task for a TR-069 device and follows it to the
+// CPE's TransferComplete (GenieTasks kind "firmware"; GET /devices/:id/tasks/:taskId and SSE "task" on
+// device:<id>).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -54,11 +55,12 @@ Result<UploadRequest> parse_upload(std::string_view body) {
                            : key == "file_type"     ? &u.meta.file_type
                                                     : nullptr;
         if (!out)
-            return make_error(Errc::invalid_argument,
-                              "firmware request body: unknown key '" + key.substr(0, 40) +
-                                  "' (file, version, oui, product_class, file_type)");
+            return make_error(Errc::invalid_argument, "firmware request body: unknown key '" +
+                                                          key.substr(0, 40) +
+                                                          "' (file, version, oui, product_class, file_type)");
         if (!cJSON_IsString(k))
-            return make_error(Errc::invalid_argument, "firmware request body: '" + key + "' must be a string");
+            return make_error(Errc::invalid_argument,
+                              "firmware request body: '" + key + "' must be a string");
         *out = k->valuestring;
     }
     if (u.file.empty()) return make_error(Errc::invalid_argument, "firmware request body: 'file' is missing");
@@ -78,12 +80,14 @@ Result<std::string> read_image(const std::string& dir, const std::string& name, 
         return make_error(Errc::io_error, "image '" + name + "': " + std::strerror(errno));
     }
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) return make_error(Errc::io_error, "image '" + name + "': " + std::strerror(errno));
+    if (::fstat(fd.get(), &st) != 0)
+        return make_error(Errc::io_error, "image '" + name + "': " + std::strerror(errno));
     if (!S_ISREG(st.st_mode))
         return make_error(Errc::invalid_argument, "image '" + name + "': not a regular file");
     if (st.st_size <= 0) return make_error(Errc::invalid_argument, "image '" + name + "': empty");
     if (static_cast<uint64_t>(st.st_size) > max_bytes)
-        return make_error(Errc::too_large, "image too large: '" + name + "' has " + std::to_string(st.st_size) +
+        return make_error(Errc::too_large, "image too large: '" + name + "' has " +
+                                               std::to_string(st.st_size) +
                                                " bytes, genieacs.firmware_max_mb allows " +
                                                std::to_string(max_bytes) + " bytes");
     std::string data(static_cast<size_t>(st.st_size), '\0');
@@ -99,10 +103,14 @@ Result<std::string> read_image(const std::string& dir, const std::string& name, 
 
 int http_of(Errc c) {
     switch (c) {
-        case Errc::invalid_argument: return 400;
-        case Errc::not_found: return 404;
-        case Errc::too_large: return 413;
-        default: return 500;
+        case Errc::invalid_argument:
+            return 400;
+        case Errc::not_found:
+            return 404;
+        case Errc::too_large:
+            return 413;
+        default:
+            return 500;
     }
 }
 }  // namespace
@@ -136,8 +144,9 @@ void DevicesApi::firmware_upload(const net::Request& req, net::Responder res) {
     auto up = std::make_shared<UploadRequest>(std::move(*u));
     // Whether GenieACS already holds a file of that name (a PUT replaces it: lib/nbi.ts deletes it first).
     genieacs_.find_file(
-        up->file, lifetime_.guard([this, res, up, length, data = std::make_shared<std::string>(std::move(*image))](
-                                      Result<std::optional<sources::FileInfo>> before) mutable {
+        up->file,
+        lifetime_.guard([this, res, up, length, data = std::make_shared<std::string>(std::move(*image))](
+                            Result<std::optional<sources::FileInfo>> before) mutable {
             if (!before) {
                 upload_running_.clear();
                 int s = status_for(before.error());
@@ -150,10 +159,12 @@ void DevicesApi::firmware_upload(const net::Request& req, net::Responder res) {
                     upload_running_.clear();
                     if (!r) {
                         int s = status_for(r.error());
-                        return res.json(s, error_body(s, "firmware '" + up->file + "': " + r.error().message));
+                        return res.json(s,
+                                        error_body(s, "firmware '" + up->file + "': " + r.error().message));
                     }
                     LOG_INFO("devices", "firmware %s (%zu bytes, version %s) uploaded to GenieACS%s",
-                             up->file.c_str(), length, up->meta.version.c_str(), replaced ? ", replacing" : "");
+                             up->file.c_str(), length, up->meta.version.c_str(),
+                             replaced ? ", replacing" : "");
                     sources::FileInfo f;
                     f.name = up->file;
                     f.length = static_cast<int64_t>(length);
@@ -168,7 +179,8 @@ void DevicesApi::firmware_upload(const net::Request& req, net::Responder res) {
 void DevicesApi::firmware_file(const net::Request& req, net::Responder res) {
     if (auto refused = firmware_access(req)) return res.send(std::move(*refused));
     std::string name = req.param("name");
-    if (auto st = sources::validate_file_name(name); !st) return res.json(400, error_body(400, st.error().message));
+    if (auto st = sources::validate_file_name(name); !st)
+        return res.json(400, error_body(400, st.error().message));
     if (!genieacs_.configured()) return res.json(503, error_body(503, "GenieACS is not configured"));
     genieacs_.find_file(name, lifetime_.guard([res, name](Result<std::optional<sources::FileInfo>> r) {
         if (!r) return res.json(status_for(r.error()), error_body(status_for(r.error()), r.error().message));
@@ -184,49 +196,51 @@ void DevicesApi::device_firmware(const net::Request& req, net::Responder res) {
         return res.json(400, error_body(400, "firmware request body: expected a JSON object {\"file\": …}"));
     for (const cJSON* k = doc->get()->child; k; k = k->next)
         if (!k->string || std::string(k->string) != "file")
-            return res.json(400, error_body(400, "firmware request body: unknown key '" +
-                                                     std::string(k->string ? k->string : "").substr(0, 40) +
-                                                     "' (file)"));
+            return res.json(
+                400, error_body(400, "firmware request body: unknown key '" +
+                                         std::string(k->string ? k->string : "").substr(0, 40) + "' (file)"));
     auto file = json::opt_string(doc->get(), "file");
     if (!file) return res.json(400, error_body(400, "firmware request body: 'file' is missing"));
     if (auto st = sources::validate_file_name(*file); !st)
         return res.json(400, error_body(400, st.error().message));
     if (const auto* e = hub_.registry().find(id); e && e->admitted)
-        return res.json(409, error_body(409, "device '" + id +
-                                                 "' is a USP agent: it updates itself over USP (docs/flashing.md), "
-                                                 "not through GenieACS"));
+        return res.json(
+            409, error_body(409, "device '" + id +
+                                     "' is a USP agent: it updates itself over USP (docs/flashing.md), "
+                                     "not through GenieACS"));
     if (!genieacs_.configured()) return res.json(404, error_body(404, "device '" + id + "' is not known"));
     if (const TrackedTask* t = tasks_.running(id, "firmware"))  // a retry while it runs: the same task
         return res.json(t->http, tracked_json(*t));
-    genieacs_.find_file(*file, lifetime_.guard([this, id, res, name = *file](
-                                                   Result<std::optional<sources::FileInfo>> f) {
+    genieacs_.find_file(*file, lifetime_.guard([this, id, res,
+                                                name = *file](Result<std::optional<sources::FileInfo>> f) {
         if (!f) return res.json(status_for(f.error()), error_body(status_for(f.error()), f.error().message));
         if (!*f)
             return res.json(404, error_body(404, "unknown file '" + name +
                                                      "': not in GenieACS (upload it with POST /firmware)"));
         auto meta = (*f)->meta;
-        genieacs_.get(id, kGenieModelProbe,
-                      lifetime_.guard([this, id, res, name, meta](Result<std::optional<GenieHit>> r) {
-                          if (!r)
-                              return res.json(status_for(r.error()),
-                                              error_body(status_for(r.error()),
-                                                         "firmware for '" + id + "': " + r.error().message));
-                          if (!*r) return res.json(404, error_body(404, "device '" + id + "' is not known"));
-                          const GenieHit& hit = **r;
-                          auto param = [&](const char* k) {
-                              auto it = hit.params.find(k);
-                              return it == hit.params.end() ? std::string() : it->second;
-                          };
-                          std::string oui = param("_deviceId._OUI"), pc = param("_deviceId._ProductClass");
-                          if ((!meta.oui.empty() && meta.oui != oui) ||
-                              (!meta.product_class.empty() && meta.product_class != pc))
-                              return res.json(409, error_body(409, "file '" + name + "' is for " + meta.oui + "/" +
-                                                                       meta.product_class + "; device '" + id +
-                                                                       "' is " + oui + "/" + pc));
-                          tasks_.run(
-                              id, "firmware", false, hit,
-                              [res](const TrackedTask& t) { res.json(t.http, tracked_json(t)); }, name);
-                      }));
+        genieacs_.get(
+            id, kGenieModelProbe,
+            lifetime_.guard([this, id, res, name, meta](Result<std::optional<GenieHit>> r) {
+                if (!r)
+                    return res.json(
+                        status_for(r.error()),
+                        error_body(status_for(r.error()), "firmware for '" + id + "': " + r.error().message));
+                if (!*r) return res.json(404, error_body(404, "device '" + id + "' is not known"));
+                const GenieHit& hit = **r;
+                auto param = [&](const char* k) {
+                    auto it = hit.params.find(k);
+                    return it == hit.params.end() ? std::string() : it->second;
+                };
+                std::string oui = param("_deviceId._OUI"), pc = param("_deviceId._ProductClass");
+                if ((!meta.oui.empty() && meta.oui != oui) ||
+                    (!meta.product_class.empty() && meta.product_class != pc))
+                    return res.json(409, error_body(409, "file '" + name + "' is for " + meta.oui + "/" +
+                                                             meta.product_class + "; device '" + id +
+                                                             "' is " + oui + "/" + pc));
+                tasks_.run(
+                    id, "firmware", false, hit,
+                    [res](const TrackedTask& t) { res.json(t.http, tracked_json(t)); }, name);
+            }));
     }));
 }
 

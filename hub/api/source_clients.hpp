@@ -70,7 +70,8 @@ class GenieAcs {
     // where a download task stands after its session.
     void put_file(const std::string& name, const sources::FileMeta& meta, std::string body,
                   std::function<void(Result<bool>)> done);
-    void find_file(const std::string& name, std::function<void(Result<std::optional<sources::FileInfo>>)> done);
+    void find_file(const std::string& name,
+                   std::function<void(Result<std::optional<sources::FileInfo>>)> done);
     void download_state(const std::string& id, const std::string& task_id,
                         std::function<void(Result<sources::DownloadState>)> done);
     json::Ptr health(int64_t now_ms) const;

@@ -32,20 +32,20 @@ std::string tracked_json(const TrackedTask& t) {
     json::add(o.get(), "steps", std::move(steps));
     int64_t end = t.ended_ms ? t.ended_ms : now_ms();
     json::add_number(o.get(), "elapsed_ms", static_cast<double>(end - t.started_ms));
-    std::string detail = t.status == "running" ? "still running in GenieACS: follow GET /devices/:id/tasks/" +
-                                                     t.task_id + " or SSE topic device:<id> (event task)"
-                         : t.status == "downloading"
-                             ? "the CPE took the Download of '" + t.file +
-                                   "'; its TransferComplete is awaited: follow GET /devices/:id/tasks/" +
-                                   t.task_id + " or SSE topic device:<id> (event task)"
-                         : t.status == "done" && t.kind == "firmware"
-                             ? "firmware '" + t.file + "': the CPE reported the transfer complete without fault"
-                         : t.status == "done"    ? "GenieACS task: done"
-                         : t.status == "queued"  ? "GenieACS task: queued (" + t.reason + ")"
-                         : t.status == "offline" ? "device offline: " + t.reason
-                         : t.status == "faulted"
-                             ? "GenieACS task faulted: " + t.fault_code + " " + t.fault_message
-                             : "GenieACS task failed: " + t.error;
+    std::string detail =
+        t.status == "running" ? "still running in GenieACS: follow GET /devices/:id/tasks/" + t.task_id +
+                                    " or SSE topic device:<id> (event task)"
+        : t.status == "downloading"
+            ? "the CPE took the Download of '" + t.file +
+                  "'; its TransferComplete is awaited: follow GET /devices/:id/tasks/" + t.task_id +
+                  " or SSE topic device:<id> (event task)"
+        : t.status == "done" && t.kind == "firmware"
+            ? "firmware '" + t.file + "': the CPE reported the transfer complete without fault"
+        : t.status == "done"    ? "GenieACS task: done"
+        : t.status == "queued"  ? "GenieACS task: queued (" + t.reason + ")"
+        : t.status == "offline" ? "device offline: " + t.reason
+        : t.status == "faulted" ? "GenieACS task faulted: " + t.fault_code + " " + t.fault_message
+                                : "GenieACS task failed: " + t.error;
     json::add_string(o.get(), "detail", detail);
     return json::print(o.get());
 }
@@ -233,13 +233,12 @@ void GenieTasks::run(const std::string& id, const std::string& kind, bool schedu
             }));
     };
     // firmware: where the download stands (genieacs_files.hpp): an operation pending → poll again; the task's
-    // fault → faulted; neither, twice in a row → done (the operation's delete and the fault's save are written
-    // together at the session's end, lib/cwmp.ts endSession: a read between them sees neither once).
+    // fault → faulted; neither, twice in a row → done (the operation's delete and the fault's save are
+    // written together at the session's end, lib/cwmp.ts endSession: a read between them sees neither once).
     run->follow = [this, run, tid, id, end] {
         run->poll = loop_.add_timer(download_poll_ms_, lifetime_.guard([this, run, tid, id, end] {
             genieacs_.download_state(
-                id, run->genie_task,
-                lifetime_.guard([this, run, tid, end](Result<sources::DownloadState> r) {
+                id, run->genie_task, lifetime_.guard([this, run, tid, end](Result<sources::DownloadState> r) {
                     auto it = tracked_.find(tid);
                     if (it == tracked_.end() || !run->follow) return;
                     TrackedTask& t = it->second;
@@ -264,9 +263,10 @@ void GenieTasks::run(const std::string& id, const std::string& kind, bool schedu
                         run->quiet_once = false;
                     }
                     if (now_ms() >= run->follow_deadline_ms) {
-                        t.error = "no TransferComplete within " + std::to_string(download_follow_ms_ / 1000) +
-                                  " s (GenieACS ends the operation itself after cwmp.downloadTimeout with the "
-                                  "fault 'timeout')";
+                        t.error =
+                            "no TransferComplete within " + std::to_string(download_follow_ms_ / 1000) +
+                            " s (GenieACS ends the operation itself after cwmp.downloadTimeout with the "
+                            "fault 'timeout')";
                         return end("failed", 504);
                     }
                     run->follow();

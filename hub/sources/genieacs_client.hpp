@@ -43,7 +43,7 @@ struct GenieAcsOptions {
         "Device.Optical.Interface.1.GponAuth.GponSn",
         "InternetGatewayDevice.WANDevice.1.X_CT-COM_GponInterfaceConfig.GponSn",
     };
-    size_t max_matches = 10;  // devices returned per lookup step
+    size_t max_matches = 10;             // devices returned per lookup step
     uint64_t upload_budget_ms = 120000;  // PUT /files/<name> of a firmware image (tens of MB)
 };
 
@@ -70,11 +70,11 @@ struct TaskResult {
     std::string cleanup_error;  // a DELETE of the task or its fault that failed ("" = none needed or done)
 };
 
-// Where a download task stands after the session that sent the Download (genieacs_files.hpp): an operation still
-// waits for the CPE's TransferComplete, and/or the task's channel holds a fault.
+// Where a download task stands after the session that sent the Download (genieacs_files.hpp): an operation
+// still waits for the CPE's TransferComplete, and/or the task's channel holds a fault.
 struct DownloadState {
-    bool pending = false;             // an operation in /operations names the task's channel
-    std::optional<TaskFault> fault;   // the fault "<device>:task_<task id>" (TransferComplete with a fault)
+    bool pending = false;            // an operation in /operations names the task's channel
+    std::optional<TaskFault> fault;  // the fault "<device>:task_<task id>" (TransferComplete with a fault)
 };
 
 struct TaskOptions {
@@ -185,7 +185,8 @@ class GenieAcsClient {
     // GET /files/?query={"_id":<name>}: the file as GenieACS stores it, nullopt when there is none.
     void find_file(const std::string& name, Callback<std::optional<FileInfo>> done);
     // GET /operations (the one naming "task_<task id>") and GET /faults ("<device>:task_<task id>").
-    void download_state(const std::string& device_id, const std::string& task_id, Callback<DownloadState> done);
+    void download_state(const std::string& device_id, const std::string& task_id,
+                        Callback<DownloadState> done);
 
     BreakerSnapshot health() const { return breaker_.snapshot(); }
 

@@ -1,5 +1,5 @@
-// The GenieACS client's files and download follow-up (genieacs_files.hpp): PUT /files/<name>, the file by name,
-// and where a download task stands after its session (its operation, its fault).
+// The GenieACS client's files and download follow-up (genieacs_files.hpp): PUT /files/<name>, the file by
+// name, and where a download task stands after its session (its operation, its fault).
 #include <cctype>
 
 #include "json/json.hpp"
@@ -29,12 +29,13 @@ void GenieAcsClient::put_file(const std::string& name, const FileMeta& meta, std
     }
     if (refuse_if_open(deliver)) return;
     std::string what = "GenieACS PUT /files/" + name;
-    auto call = Call::start(loop_, http_, life_.token(), options_.upload_budget_ms, options_.connect_timeout_ms,
-                            what, fail);
+    auto call = Call::start(loop_, http_, life_.token(), options_.upload_budget_ms,
+                            options_.connect_timeout_ms, what, fail);
     net::HttpRequest r;
     r.method = "PUT";
     r.url = options_.base_url + "/files/" + url_component(name);
-    // lib/nbi.ts reads request.headers.filetype / oui / productclass / version (Node lower-cases header names).
+    // lib/nbi.ts reads request.headers.filetype / oui / productclass / version (Node lower-cases header
+    // names).
     r.headers = {{"Content-Type", "application/octet-stream"}, {"fileType", meta.file_type}};
     if (!meta.oui.empty()) r.headers.emplace_back("oui", meta.oui);
     if (!meta.product_class.empty()) r.headers.emplace_back("productClass", meta.product_class);
@@ -62,8 +63,8 @@ void GenieAcsClient::find_file(const std::string& name, Callback<std::optional<F
     }
     if (refuse_if_open(deliver)) return;
     std::string what = "GenieACS file " + name;
-    auto call = Call::start(loop_, http_, life_.token(), options_.query_budget_ms, options_.connect_timeout_ms,
-                            what, fail);
+    auto call = Call::start(loop_, http_, life_.token(), options_.query_budget_ms,
+                            options_.connect_timeout_ms, what, fail);
     auto q = json::make_object();
     json::add_string(q.get(), "_id", name);
     net::HttpRequest r;
@@ -99,8 +100,8 @@ void GenieAcsClient::download_state(const std::string& device_id, const std::str
     }
     if (refuse_if_open(deliver)) return;
     std::string what = "GenieACS download task " + task_id + " of " + device_id;
-    auto call = Call::start(loop_, http_, life_.token(), options_.query_budget_ms, options_.connect_timeout_ms,
-                            what, fail);
+    auto call = Call::start(loop_, http_, life_.token(), options_.query_budget_ms,
+                            options_.connect_timeout_ms, what, fail);
     // The operation's channels are a JSON string ({"task_<id>":…}, lib/cwmp/db.ts saveOperation): a regex on
     // the task's channel name finds it (lib/nbi.ts passes the query of /operations to MongoDB as it is).
     auto q = json::make_object();

@@ -17,8 +17,8 @@ Status validate_file_name(std::string_view name) {
     for (size_t i = 0; i < name.size(); ++i) {
         unsigned char c = static_cast<unsigned char>(name[i]);
         if (!std::isalnum(c) && c != '.' && c != '_' && c != '-')
-            return make_error(Errc::invalid_argument, "file name: character " + std::to_string(i) +
-                                                          " is not one of [A-Za-z0-9._-]");
+            return make_error(Errc::invalid_argument,
+                              "file name: character " + std::to_string(i) + " is not one of [A-Za-z0-9._-]");
     }
     return {};
 }

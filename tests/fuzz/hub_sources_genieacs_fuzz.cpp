@@ -1,7 +1,7 @@
 // GenieACS /devices answers → GenieDevice records (hub/sources/genieacs_document.hpp), fleet pages
 // (parse_device_page: the poller's paged read), task JSON validation, and the /tasks and /faults answers a
-// task call reads (find_duplicate_task, parse_task_fault), the /files and /operations answers of the firmware route
-// (parse_file_list, parse_operation_count).
+// task call reads (find_duplicate_task, parse_task_fault), the /files and /operations answers of the firmware
+// route (parse_file_list, parse_operation_count).
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

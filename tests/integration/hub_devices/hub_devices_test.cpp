@@ -1029,14 +1029,16 @@ TEST_F(HubDevices, AgentSerialMatchesInAnyCase) {
 
 }  // namespace
 
-// ---- the GenieACS firmware route (docs/genieacs.md): POST /firmware → GenieACS's files, POST /devices/:id/firmware →
-// a download task followed to the CPE's TransferComplete (tests/sim/genieacs/nbi_sim.py "Files and downloads")
+// ---- the GenieACS firmware route (docs/genieacs.md): POST /firmware → GenieACS's files, POST
+// /devices/:id/firmware → a download task followed to the CPE's TransferComplete
+// (tests/sim/genieacs/nbi_sim.py "Files and downloads")
 
 TEST_F(HubDevices, FirmwareUploadNamesBadInputAndStoresTheMetadata) {
     const std::string u = env_->hub_url + "/firmware";
     std::ofstream(env_->dir / "firmware" / "xx230v-1.2.0.bin", std::ios::binary) << std::string(4096, 'A');
     std::ofstream(env_->dir / "firmware" / "huge.bin", std::ios::binary) << std::string((1 << 20) + 1, 'B');
-    const std::string good = R"({"file":"xx230v-1.2.0.bin","version":"1.2.0","oui":"1C61B4","product_class":"Device2"})";
+    const std::string good =
+        R"({"file":"xx230v-1.2.0.bin","version":"1.2.0","oui":"1C61B4","product_class":"Device2"})";
 
     auto anon = request("POST", u, {}, good);
     EXPECT_EQ(anon.status, 401) << anon.body;
@@ -1066,7 +1068,8 @@ TEST_F(HubDevices, FirmwareUploadNamesBadInputAndStoresTheMetadata) {
     EXPECT_EQ(num(v.get(), {"length"}), 4096);
     EXPECT_FALSE(cJSON_IsTrue(at(v.get(), {"replaced"})));
     // GenieACS (the sim) holds it with the metadata from the headers (lib/nbi.ts PUT /files)
-    auto files = parse(request("GET", env_->nbi_url + "/files/?query=%7B%22_id%22%3A%22xx230v-1.2.0.bin%22%7D").body);
+    auto files =
+        parse(request("GET", env_->nbi_url + "/files/?query=%7B%22_id%22%3A%22xx230v-1.2.0.bin%22%7D").body);
     ASSERT_TRUE(cJSON_IsArray(files.get()) && files->child) << cpe::json::print(files.get());
     EXPECT_EQ(str(files->child, {"metadata", "fileType"}), "1 Firmware Upgrade Image");
     EXPECT_EQ(str(files->child, {"metadata", "oui"}), "1C61B4");
@@ -1075,8 +1078,9 @@ TEST_F(HubDevices, FirmwareUploadNamesBadInputAndStoresTheMetadata) {
     EXPECT_EQ(num(files->child, {"length"}), 4096);
 
     // Again with another version: GenieACS replaces it (one file)
-    auto again = request("POST", u, {env_->auth()},
-                         R"({"file":"xx230v-1.2.0.bin","version":"1.2.0-b2","oui":"1C61B4","product_class":"Device2"})");
+    auto again = request(
+        "POST", u, {env_->auth()},
+        R"({"file":"xx230v-1.2.0.bin","version":"1.2.0-b2","oui":"1C61B4","product_class":"Device2"})");
     ASSERT_EQ(again.status, 201) << again.body;
     EXPECT_TRUE(cJSON_IsTrue(at(parse(again.body).get(), {"replaced"}))) << again.body;
     auto shown = request("GET", u + "/xx230v-1.2.0.bin", {env_->auth()});
@@ -1087,7 +1091,8 @@ TEST_F(HubDevices, FirmwareUploadNamesBadInputAndStoresTheMetadata) {
 }
 
 namespace {
-// Follows a hub task to its end through GET /devices/:id/tasks/:taskId (bounded); the statuses seen on the way.
+// Follows a hub task to its end through GET /devices/:id/tasks/:taskId (bounded); the statuses seen on the
+// way.
 Ptr follow_task(Env* env, const std::string& enc, const std::string& task_id, std::set<std::string>* seen) {
     for (int i = 0; i < 300; ++i) {
         auto r = request("GET", env->hub_url + "/devices/" + enc + "/tasks/" + task_id, {env->auth()});
@@ -1111,9 +1116,10 @@ TEST_F(HubDevices, FirmwareDownloadIsFollowedToTransferComplete) {
               201);
     // The CPE answers the Download with Status 1 and reports TransferComplete 6 s later: the hub's answer (at
     // budget_ms + task_timeout_ms) finds it downloading.
-    ASSERT_EQ(request("POST", env_->nbi_url + "/__sim/download", {}, R"({"id":")" + id + R"(","delay_ms":6000})")
-                  .status,
-              200);
+    ASSERT_EQ(
+        request("POST", env_->nbi_url + "/__sim/download", {}, R"({"id":")" + id + R"(","delay_ms":6000})")
+            .status,
+        200);
     auto r = request("POST", env_->hub_url + "/devices/" + enc + "/firmware", {env_->auth()},
                      R"({"file":"fw-ok.bin"})");
     ASSERT_EQ(r.status, 202) << r.body;
@@ -1129,8 +1135,8 @@ TEST_F(HubDevices, FirmwareDownloadIsFollowedToTransferComplete) {
     ASSERT_TRUE(end) << "the download was never followed to its end";
     EXPECT_EQ(str(end.get(), {"status"}), "done") << cpe::json::print(end.get());
     // The CPE informs its new version (sim: the file's metadata.version)
-    auto doc = parse(request("GET", env_->nbi_url + "/devices/?query=" + std::string("%7B%22_id%22%3A%22") + id +
-                                        "%22%7D&projection=Device.DeviceInfo.SoftwareVersion")
+    auto doc = parse(request("GET", env_->nbi_url + "/devices/?query=" + std::string("%7B%22_id%22%3A%22") +
+                                        id + "%22%7D&projection=Device.DeviceInfo.SoftwareVersion")
                          .body);
     ASSERT_TRUE(cJSON_IsArray(doc.get()) && doc->child);
     EXPECT_EQ(str(doc->child, {"Device", "DeviceInfo", "SoftwareVersion", "_value"}), "9.9.9");

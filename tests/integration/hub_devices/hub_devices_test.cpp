@@ -1106,6 +1106,83 @@ Ptr follow_task(Env* env, const std::string& enc, const std::string& task_id, st
 }
 }  // namespace
 
+namespace {
+// Reads /sse?topics=device:<id> on a thread until `until` appears in the stream (or stop() / 60 s).
+class SseCollector {
+  public:
+    SseCollector(Env* env, const std::string& id, std::string until) : until_(std::move(until)) {
+        thread_ = std::thread([this, env, id] {
+            CURL* c = curl_easy_init();
+            char* topic = curl_easy_escape(c, ("device:" + id).c_str(), 0);
+            std::string u = env->hub_url + "/sse?topics=" + topic;
+            curl_free(topic);
+            curl_slist* h = curl_slist_append(nullptr, env->auth().c_str());
+            curl_easy_setopt(c, CURLOPT_URL, u.c_str());
+            curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+            curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);  // a bound, not an expectation
+            curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+            curl_easy_setopt(c, CURLOPT_WRITEDATA, this);
+            curl_easy_setopt(
+                c, CURLOPT_WRITEFUNCTION, +[](char* d, size_t sz, size_t n, void* user) -> size_t {
+                    auto* s = static_cast<SseCollector*>(user);
+                    std::lock_guard<std::mutex> lock(s->m_);
+                    s->text_.append(d, sz * n);
+                    return s->stop_ || s->text_.find(s->until_) != std::string::npos ? 0 : sz * n;
+                });
+            curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+            curl_easy_setopt(c, CURLOPT_XFERINFODATA, this);
+            curl_easy_setopt(
+                c, CURLOPT_XFERINFOFUNCTION,
+                +[](void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> int {
+                    auto* s = static_cast<SseCollector*>(user);
+                    std::lock_guard<std::mutex> lock(s->m_);
+                    return s->stop_ ? 1 : 0;
+                });
+            curl_easy_perform(c);
+            curl_slist_free_all(h);
+            curl_easy_cleanup(c);
+        });
+    }
+    ~SseCollector() { stop(); }
+    // Waits (bounded) for the hub's "subscribed" line: events published from then on reach this reader.
+    void wait_subscribed() {
+        for (int i = 0; i < 100; ++i) {
+            {
+                std::lock_guard<std::mutex> lock(m_);
+                if (text_.find("subscribed") != std::string::npos) return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
+    // Waits (bounded) for `until`, then stops the reader; the text read.
+    std::string wait() {
+        for (int i = 0; i < 100; ++i) {
+            {
+                std::lock_guard<std::mutex> lock(m_);
+                if (text_.find(until_) != std::string::npos) break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        stop();
+        std::lock_guard<std::mutex> lock(m_);
+        return text_;
+    }
+    void stop() {
+        {
+            std::lock_guard<std::mutex> lock(m_);
+            stop_ = true;
+        }
+        if (thread_.joinable()) thread_.join();
+    }
+
+  private:
+    std::mutex m_;
+    std::string text_, until_;
+    bool stop_ = false;
+    std::thread thread_;
+};
+}  // namespace
+
 TEST_F(HubDevices, FirmwareDownloadIsFollowedToTransferComplete) {
     const std::string id = str(env_->tr069_dev, {"genieacs_id"});
     const std::string enc = encode_id(id);
@@ -1120,6 +1197,8 @@ TEST_F(HubDevices, FirmwareDownloadIsFollowedToTransferComplete) {
         request("POST", env_->nbi_url + "/__sim/download", {}, R"({"id":")" + id + R"(","delay_ms":6000})")
             .status,
         200);
+    SseCollector sse(env_, id, R"("status":"done")");
+    sse.wait_subscribed();
     auto r = request("POST", env_->hub_url + "/devices/" + enc + "/firmware", {env_->auth()},
                      R"({"file":"fw-ok.bin"})");
     ASSERT_EQ(r.status, 202) << r.body;
@@ -1134,6 +1213,11 @@ TEST_F(HubDevices, FirmwareDownloadIsFollowedToTransferComplete) {
     auto end = follow_task(env_, enc, str(v.get(), {"task_id"}), nullptr);
     ASSERT_TRUE(end) << "the download was never followed to its end";
     EXPECT_EQ(str(end.get(), {"status"}), "done") << cpe::json::print(end.get());
+    // SSE (event task on device:<id>): the download's progress and its end
+    std::string events = sse.wait();
+    EXPECT_NE(events.find(R"("status":"downloading")"), std::string::npos) << events;
+    EXPECT_NE(events.find(R"("status":"done")"), std::string::npos) << events;
+    EXPECT_NE(events.find("event: task"), std::string::npos) << events;
     // The CPE informs its new version (sim: the file's metadata.version)
     auto doc = parse(request("GET", env_->nbi_url + "/devices/?query=" + std::string("%7B%22_id%22%3A%22") +
                                         id + "%22%7D&projection=Device.DeviceInfo.SoftwareVersion")

@@ -61,7 +61,10 @@ DevicesApi::DevicesApi(app::Hub& hub, DevicesConfig config, diag::OpticalHistory
                             },
                             [this](const std::string& id, const diag::Params& params, int64_t time_ms) {
                                 record_optical(id, params, time_ms, "genieacs");
-                            }}) {}
+                            }}) {
+    tasks_.set_download_follow(config_.genieacs.download_poll_ms,
+                               config_.genieacs.download_follow_s * 1000ULL);
+}
 
 DevicesApi::~DevicesApi() = default;
 
@@ -100,6 +103,12 @@ void DevicesApi::start() {
                [this](const net::Request& q, net::Responder r) { tasks(q, std::move(r)); });
     hub_.route("GET", "/devices/:id/tasks/:taskId",
                [this](const net::Request& q, net::Responder r) { task_status(q, std::move(r)); });
+    hub_.route("POST", "/devices/:id/firmware",
+               [this](const net::Request& q, net::Responder r) { device_firmware(q, std::move(r)); });
+    hub_.route("POST", "/firmware",
+               [this](const net::Request& q, net::Responder r) { firmware_upload(q, std::move(r)); });
+    hub_.route("GET", "/firmware/:name",
+               [this](const net::Request& q, net::Responder r) { firmware_file(q, std::move(r)); });
     // GET /health (the Hub's, open) carries each source's state; /health/devices is the same document (older
     // name). An authenticated caller (service token, staff through the proxy) also gets each source's last
     // error text.

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,11 @@ class DevicesApi {
     void summary(const net::Request& req, net::Responder res);
     void tasks(const net::Request& req, net::Responder res);
     void task_status(const net::Request& req, net::Responder res);  // GET /devices/:id/tasks/:taskId
+    // firmware_routes.cpp: POST /firmware, GET /firmware/:name, POST /devices/:id/firmware.
+    void firmware_upload(const net::Request& req, net::Responder res);
+    void firmware_file(const net::Request& req, net::Responder res);
+    void device_firmware(const net::Request& req, net::Responder res);
+    std::optional<net::Response> firmware_access(const net::Request& req) const;
 
     // Agent side.
     void agent_get(const std::string& ep, const std::vector<std::string>& paths, uint64_t timeout_ms,
@@ -109,6 +115,7 @@ class DevicesApi {
     SourceSeen seen_agent_, seen_genie_, seen_erp_, seen_bridge_;
     AgentCache agents_;
     GenieTasks tasks_;
+    std::string upload_running_;  // the image POST /firmware is uploading ("" = none)
     Poller poller_;
     Lifetime lifetime_;  // last: goes first
 };

@@ -98,9 +98,9 @@ Result<DevicesConfig> parse_devices_section(const cJSON* root, std::string_view 
                 return r.bad("access.protected_prefixes", "each prefix must start with '/'");
     }
     if (const cJSON* g = r.object(root, "genieacs", "", st)) {
-        TRY(r.only(
-            g, "genieacs",
-            {"url", "budget_ms", "task_timeout_ms", "task_answer_ms", "online_window_s", "gpon_paths"}));
+        TRY(r.only(g, "genieacs",
+                   {"url", "budget_ms", "task_timeout_ms", "task_answer_ms", "online_window_s", "gpon_paths",
+                    "firmware_dir", "firmware_max_mb", "download_poll_ms", "download_follow_s"}));
         TRY(r.str(g, "url", "genieacs.", c.genieacs.url));
         TRY(url_ok(r, "genieacs.url", c.genieacs.url));
         TRY(r.uint(g, "budget_ms", "genieacs.", c.genieacs.budget_ms, 100, 60000));
@@ -108,6 +108,10 @@ Result<DevicesConfig> parse_devices_section(const cJSON* root, std::string_view 
         TRY(r.uint(g, "task_answer_ms", "genieacs.", c.genieacs.task_answer_ms, 0, 600000));
         TRY(r.uint(g, "online_window_s", "genieacs.", c.genieacs.online_window_s, 60, 604800));
         TRY(r.strings(g, "gpon_paths", "genieacs.", c.genieacs.gpon_paths));
+        TRY(r.str(g, "firmware_dir", "genieacs.", c.genieacs.firmware_dir));
+        TRY(r.uint(g, "firmware_max_mb", "genieacs.", c.genieacs.firmware_max_mb, 1, 1024));
+        TRY(r.uint(g, "download_poll_ms", "genieacs.", c.genieacs.download_poll_ms, 100, 600000));
+        TRY(r.uint(g, "download_follow_s", "genieacs.", c.genieacs.download_follow_s, 1, 86400));
     }
     if (const cJSON* e = r.object(root, "erpnext", "", st)) {
         TRY(r.only(e, "erpnext", {"url", "budget_ms", "fields"}));

@@ -30,6 +30,15 @@ struct DevicesConfig {
         // followed to its end (GET /devices/:id/tasks/:taskId, SSE "task" on device:<id>).
         uint64_t task_answer_ms = 0;
         unsigned online_window_s = 900;  // _lastInform newer than this = online
+        // The firmware route (docs/genieacs.md): POST /firmware reads images from this directory (a file
+        // name, never a path) and uploads them to GenieACS's file server; "" = POST /firmware off (downloads
+        // of files already in GenieACS still work). Images larger than firmware_max_mb are refused.
+        std::string firmware_dir;
+        unsigned firmware_max_mb = 64;
+        uint64_t download_poll_ms =
+            5000;  // a download is followed to its TransferComplete, polled this often
+        unsigned download_follow_s =
+            3900;  // … for at most this long (GenieACS's cwmp.downloadTimeout: 3600 s)
         // GPON serial leaves by data model: XX230v (TR-181, the real dump); HT803G (TR-098, leaf name
         // unconfirmed).
         std::vector<std::string> gpon_paths = {

@@ -159,6 +159,42 @@ void GenieAcs::task(const std::string& id, const sources::Task& task, sources::T
     });
 }
 
+namespace {
+template <typename T>
+bool not_configured(net::EventLoop& loop, bool configured, const std::function<void(Result<T>)>& done) {
+    if (configured) return false;
+    loop.post([done] { done(make_error(Errc::unavailable, "GenieACS is not configured")); });
+    return true;
+}
+}  // namespace
+
+void GenieAcs::put_file(const std::string& name, const sources::FileMeta& meta, std::string body,
+                        std::function<void(Result<bool>)> done) {
+    if (not_configured(loop_, lookup_ != nullptr, done)) return;
+    lookup_->put_file(name, meta, std::move(body), [done](sources::Fetched<bool> f) {
+        if (!f.ok()) return done(error_of(f.provenance));
+        done(f.value);
+    });
+}
+
+void GenieAcs::find_file(const std::string& name,
+                         std::function<void(Result<std::optional<sources::FileInfo>>)> done) {
+    if (not_configured(loop_, lookup_ != nullptr, done)) return;
+    lookup_->find_file(name, [done](sources::Fetched<std::optional<sources::FileInfo>> f) {
+        if (!f.ok()) return done(error_of(f.provenance));
+        done(std::move(f.value));
+    });
+}
+
+void GenieAcs::download_state(const std::string& id, const std::string& task_id,
+                              std::function<void(Result<sources::DownloadState>)> done) {
+    if (not_configured(loop_, lookup_ != nullptr, done)) return;
+    lookup_->download_state(id, task_id, [done](sources::Fetched<sources::DownloadState> f) {
+        if (!f.ok()) return done(error_of(f.provenance));
+        done(std::move(f.value));
+    });
+}
+
 // ---- ERPNext (h11's client) --------------------------------------------------------------------
 
 ErpNext::ErpNext(net::EventLoop& loop, net::HttpClient& http, std::string base_url, const std::string& token,

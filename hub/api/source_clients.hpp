@@ -66,6 +66,14 @@ class GenieAcs {
     static constexpr uint32_t kTaskExpiryS = 900;
     void task(const std::string& id, const sources::Task& task, sources::TaskOptions options,
               std::function<void(Result<sources::TaskResult>)> done);
+    // The firmware route (sources/genieacs_files.hpp): PUT /files/<name>; a file by name (nullopt: none);
+    // where a download task stands after its session.
+    void put_file(const std::string& name, const sources::FileMeta& meta, std::string body,
+                  std::function<void(Result<bool>)> done);
+    void find_file(const std::string& name,
+                   std::function<void(Result<std::optional<sources::FileInfo>>)> done);
+    void download_state(const std::string& id, const std::string& task_id,
+                        std::function<void(Result<sources::DownloadState>)> done);
     json::Ptr health(int64_t now_ms) const;
 
   private:

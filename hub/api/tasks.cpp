@@ -14,6 +14,7 @@ std::string tracked_json(const TrackedTask& t) {
     json::add_string(o.get(), "task", t.kind);
     json::add_string(o.get(), "task_id", t.task_id);
     json::add_string(o.get(), "status", t.status);
+    if (!t.file.empty()) json::add_string(o.get(), "file", t.file);
     if (!t.reason.empty()) json::add_string(o.get(), "reason", t.reason);
     if (!t.fault_code.empty() || !t.fault_message.empty()) {
         auto f = json::make_object();
@@ -31,14 +32,20 @@ std::string tracked_json(const TrackedTask& t) {
     json::add(o.get(), "steps", std::move(steps));
     int64_t end = t.ended_ms ? t.ended_ms : now_ms();
     json::add_number(o.get(), "elapsed_ms", static_cast<double>(end - t.started_ms));
-    std::string detail = t.status == "running" ? "still running in GenieACS: follow GET /devices/:id/tasks/" +
-                                                     t.task_id + " or SSE topic device:<id> (event task)"
-                         : t.status == "done"    ? "GenieACS task: done"
-                         : t.status == "queued"  ? "GenieACS task: queued (" + t.reason + ")"
-                         : t.status == "offline" ? "device offline: " + t.reason
-                         : t.status == "faulted"
-                             ? "GenieACS task faulted: " + t.fault_code + " " + t.fault_message
-                             : "GenieACS task failed: " + t.error;
+    std::string detail =
+        t.status == "running" ? "still running in GenieACS: follow GET /devices/:id/tasks/" + t.task_id +
+                                    " or SSE topic device:<id> (event task)"
+        : t.status == "downloading"
+            ? "the CPE took the Download of '" + t.file +
+                  "'; its TransferComplete is awaited: follow GET /devices/:id/tasks/" + t.task_id +
+                  " or SSE topic device:<id> (event task)"
+        : t.status == "done" && t.kind == "firmware"
+            ? "firmware '" + t.file + "': the CPE reported the transfer complete without fault"
+        : t.status == "done"    ? "GenieACS task: done"
+        : t.status == "queued"  ? "GenieACS task: queued (" + t.reason + ")"
+        : t.status == "offline" ? "device offline: " + t.reason
+        : t.status == "faulted" ? "GenieACS task faulted: " + t.fault_code + " " + t.fault_message
+                                : "GenieACS task failed: " + t.error;
     json::add_string(o.get(), "detail", detail);
     return json::print(o.get());
 }
@@ -60,7 +67,7 @@ const TrackedTask* GenieTasks::find(const std::string& task_id) const {
 }
 
 void GenieTasks::run(const std::string& id, const std::string& kind, bool schedule, const GenieHit& doc,
-                     std::function<void(const TrackedTask&)> answer) {
+                     std::function<void(const TrackedTask&)> answer, const std::string& file) {
     const std::string key = id + "\n" + kind;
     if (const TrackedTask* t = running(id, kind)) return answer(*t);
     // Every path from the device's data model (sources/genieacs_model: TR-181 Device. or TR-098
@@ -78,6 +85,19 @@ void GenieTasks::run(const std::string& id, const std::string& kind, bool schedu
     std::vector<sources::Task> list;
     if (kind == "reboot") {
         list.push_back(*sources::Task::reboot());
+    } else if (kind == "firmware") {
+        auto t = sources::Task::download(file);
+        if (!t) {
+            TrackedTask bad;
+            bad.device = id;
+            bad.kind = kind;
+            bad.file = file;
+            bad.status = "failed";
+            bad.http = 400;
+            bad.error = t.error().message;
+            return answer(bad);
+        }
+        list.push_back(*t);
     } else {
         for (const auto& o : objects) {
             auto t = sources::Task::refresh_object(o);
@@ -97,6 +117,7 @@ void GenieTasks::run(const std::string& id, const std::string& kind, bool schedu
     fresh.task_id = "t" + std::to_string(++seq_) + "-" + std::to_string(now_ms() % 100000);
     fresh.device = id;
     fresh.kind = kind;
+    fresh.file = file;
     fresh.started_ms = now_ms();
     const std::string tid = fresh.task_id;
     tracked_[tid] = fresh;
@@ -118,6 +139,12 @@ void GenieTasks::run(const std::string& id, const std::string& kind, bool schedu
         std::vector<sources::Task> list;
         size_t next = 0;
         std::function<void()> step;
+        // firmware: the follow-up after the session (download_state polls)
+        std::function<void()> follow;
+        net::TimerHandle poll;
+        int64_t follow_deadline_ms = 0;
+        bool quiet_once = false;  // no operation and no fault seen once: confirmed by the next poll
+        std::string genie_task;   // the GenieACS task id of the download
     };
     auto run = std::make_shared<Run>();
     run->list = std::move(list);
@@ -127,7 +154,11 @@ void GenieTasks::run(const std::string& id, const std::string& kind, bool schedu
         answer(tracked_.at(tid));
     }));
     auto end = lifetime_.guard([this, run, tid, key, id, answer](std::string status, int http) {
-        loop_.post([run] { run->step = nullptr; });  // breaks the cycle step → run (not from inside step)
+        loop_.post([run] {  // breaks the cycles step/follow → run (not from inside them)
+            run->step = nullptr;
+            run->follow = nullptr;
+        });
+        run->poll.cancel();
         running_.erase(key);
         on_end_(id);  // done or queued: the next lookup reads the device again
         auto it = tracked_.find(tid);
@@ -168,6 +199,16 @@ void GenieTasks::run(const std::string& id, const std::string& kind, bool schedu
                                   (tr.cleanup_error.empty() ? "" : ", cleanup failed: " + tr.cleanup_error));
                 switch (tr.outcome) {
                     case O::done:
+                        if (kind == "firmware" && run->follow) {
+                            // The session sent the Download; a CPE that answered Status 1 reports the result
+                            // later in TransferComplete (lib/session.ts rpcResponse/transferComplete).
+                            run->genie_task = tr.task_id;
+                            t.status = "downloading";
+                            events_.publish({"device:" + t.device, "tasks"}, "task", tracked_json(t));
+                            run->follow_deadline_ms = now_ms() + static_cast<int64_t>(download_follow_ms_);
+                            run->follow();
+                            return;
+                        }
                         if (run->step) run->step();
                         return;
                     case O::faulted:
@@ -190,6 +231,47 @@ void GenieTasks::run(const std::string& id, const std::string& kind, bool schedu
                         return end("queued", 202);
                 }
             }));
+    };
+    // firmware: where the download stands (genieacs_files.hpp): an operation pending → poll again; the task's
+    // fault → faulted; neither, twice in a row → done (the operation's delete and the fault's save are
+    // written together at the session's end, lib/cwmp.ts endSession: a read between them sees neither once).
+    run->follow = [this, run, tid, id, end] {
+        run->poll = loop_.add_timer(download_poll_ms_, lifetime_.guard([this, run, tid, id, end] {
+            genieacs_.download_state(
+                id, run->genie_task, lifetime_.guard([this, run, tid, end](Result<sources::DownloadState> r) {
+                    auto it = tracked_.find(tid);
+                    if (it == tracked_.end() || !run->follow) return;
+                    TrackedTask& t = it->second;
+                    if (!r) {
+                        t.error = r.error().message;  // a failed poll: asked again until the deadline
+                    } else if (r->fault) {
+                        t.error.clear();
+                        t.fault_code = r->fault->code;
+                        t.fault_message = r->fault->message;
+                        t.reason = "TransferComplete with a fault";
+                        t.steps.push_back("TransferComplete: fault " + t.fault_code + " " + t.fault_message);
+                        return end("faulted", 502);
+                    } else if (!r->pending) {
+                        t.error.clear();
+                        if (run->quiet_once) {
+                            t.steps.push_back("TransferComplete: no fault");
+                            return end("done", 200);
+                        }
+                        run->quiet_once = true;
+                    } else {
+                        t.error.clear();
+                        run->quiet_once = false;
+                    }
+                    if (now_ms() >= run->follow_deadline_ms) {
+                        t.error =
+                            "no TransferComplete within " + std::to_string(download_follow_ms_ / 1000) +
+                            " s (GenieACS ends the operation itself after cwmp.downloadTimeout with the "
+                            "fault 'timeout')";
+                        return end("failed", 504);
+                    }
+                    run->follow();
+                }));
+        }));
     };
     run->step();
 }

@@ -19,8 +19,11 @@
 namespace cpe::hub::api {
 
 struct TrackedTask {
-    std::string task_id, device, kind;  // kind: reboot, refresh, refreshHosts
-    std::string status = "running";     // running, done, queued, offline, faulted, failed
+    std::string task_id, device, kind;  // kind: reboot, refresh, refreshHosts, firmware
+    // running, downloading (firmware: the CPE took the Download, its TransferComplete is awaited), done,
+    // queued, offline, faulted, failed
+    std::string status = "running";
+    std::string file;  // firmware: the GenieACS file
     std::string reason, fault_code, fault_message, error;
     std::vector<std::string> genieacs_task_ids;
     std::vector<std::string> steps;  // each GenieACS task and how it ended
@@ -44,8 +47,14 @@ class GenieTasks {
     // `doc`, its record) — and follows them to their end; or, when one of that kind is already running for
     // the device, that one (nothing posted again). `answer` runs once. `schedule`: a reboot of an offline
     // device stays queued in GenieACS (else refused).
+    // Kind "firmware": a download task of GenieACS file `file`, then followed past its session (the CPE's
+    // TransferComplete: GenieAcs::download_state every download_poll_ms, for at most download_follow_ms).
     void run(const std::string& id, const std::string& kind, bool schedule, const GenieHit& doc,
-             std::function<void(const TrackedTask&)> answer);
+             std::function<void(const TrackedTask&)> answer, const std::string& file = "");
+    void set_download_follow(uint64_t poll_ms, uint64_t follow_ms) {
+        download_poll_ms_ = poll_ms;
+        download_follow_ms_ = follow_ms;
+    }
     // The task of `kind` running for device `id`, if any.
     const TrackedTask* running(const std::string& id, const std::string& kind) const;
     // A task by the hub's id (the last kMaxTracked ended ones are kept).
@@ -57,6 +66,8 @@ class GenieTasks {
     GenieAcs& genieacs_;
     app::EventStream& events_;
     uint64_t answer_ms_;
+    uint64_t download_poll_ms_ = 5000;
+    uint64_t download_follow_ms_ = 3900 * 1000;  // GenieACS's cwmp.downloadTimeout (3600 s) and a margin
     std::function<void(const std::string&)> on_end_;
     std::map<std::string, TrackedTask> tracked_;  // by task id
     std::map<std::string, std::string> running_;  // device id + "\n" + kind → task id

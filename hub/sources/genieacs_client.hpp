@@ -15,6 +15,7 @@
 #include "net/http_client.hpp"
 #include "sources/circuit_breaker.hpp"
 #include "sources/genieacs_document.hpp"
+#include "sources/genieacs_files.hpp"
 #include "sources/genieacs_task.hpp"
 #include "sources/provenance.hpp"
 #include "util/lifetime.hpp"
@@ -42,7 +43,8 @@ struct GenieAcsOptions {
         "Device.Optical.Interface.1.GponAuth.GponSn",
         "InternetGatewayDevice.WANDevice.1.X_CT-COM_GponInterfaceConfig.GponSn",
     };
-    size_t max_matches = 10;  // devices returned per lookup step
+    size_t max_matches = 10;             // devices returned per lookup step
+    uint64_t upload_budget_ms = 120000;  // PUT /files/<name> of a firmware image (tens of MB)
 };
 
 enum class LookupMethod { none, serial, gpon_suffix, id_contains };
@@ -66,6 +68,13 @@ struct TaskResult {
     bool duplicate = false;  // not posted: a task of the same kind was already pending (task_id is that one)
     bool removed = false;    // the hub deleted the task from GenieACS (gave up on it, or it faulted)
     std::string cleanup_error;  // a DELETE of the task or its fault that failed ("" = none needed or done)
+};
+
+// Where a download task stands after the session that sent the Download (genieacs_files.hpp): an operation
+// still waits for the CPE's TransferComplete, and/or the task's channel holds a fault.
+struct DownloadState {
+    bool pending = false;            // an operation in /operations names the task's channel
+    std::optional<TaskFault> fault;  // the fault "<device>:task_<task id>" (TransferComplete with a fault)
 };
 
 struct TaskOptions {
@@ -168,6 +177,16 @@ class GenieAcsClient {
     // skipped.
     void walk(const std::string& query_json, std::vector<std::string> projection, WalkOptions options,
               std::function<void(WalkPage)> on_page, Callback<WalkResult> done);
+
+    // PUT /files/<name> with the image as the body and the metadata headers (fileType, oui, productClass,
+    // version); ok when the NBI answers 201. The name and metadata are checked first (validate_file_name,
+    // validate_file_meta). Within options.upload_budget_ms.
+    void put_file(const std::string& name, const FileMeta& meta, std::string body, Callback<bool> done);
+    // GET /files/?query={"_id":<name>}: the file as GenieACS stores it, nullopt when there is none.
+    void find_file(const std::string& name, Callback<std::optional<FileInfo>> done);
+    // GET /operations (the one naming "task_<task id>") and GET /faults ("<device>:task_<task id>").
+    void download_state(const std::string& device_id, const std::string& task_id,
+                        Callback<DownloadState> done);
 
     BreakerSnapshot health() const { return breaker_.snapshot(); }
 

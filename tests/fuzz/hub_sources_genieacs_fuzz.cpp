@@ -1,11 +1,13 @@
 // GenieACS /devices answers → GenieDevice records (hub/sources/genieacs_document.hpp), fleet pages
 // (parse_device_page: the poller's paged read), task JSON validation, and the /tasks and /faults answers a
-// task call reads (find_duplicate_task, parse_task_fault).
+// task call reads (find_duplicate_task, parse_task_fault), the /files and /operations answers of the firmware
+// route (parse_file_list, parse_operation_count).
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "sources/genieacs_document.hpp"
+#include "sources/genieacs_files.hpp"
 #include "sources/genieacs_task.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -27,5 +29,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static const auto refresh = cpe::hub::sources::Task::refresh_object("Device.Hosts");
     (void)cpe::hub::sources::find_duplicate_task(text, *refresh);
     (void)cpe::hub::sources::parse_task_fault(text);
+    if (auto files = cpe::hub::sources::parse_file_list(text))
+        for (const auto& f : *files) {
+            (void)cpe::hub::sources::validate_file_name(f.name);
+            (void)cpe::hub::sources::validate_file_meta(f.meta);
+        }
+    (void)cpe::hub::sources::parse_operation_count(text);
     return 0;
 }

@@ -86,10 +86,13 @@ struct Env {
         nbi_url = "http://127.0.0.1:" + nbi_port;
         erp_url = "http://127.0.0.1:" + erp_port;
 
+        fs::create_directories(dir / "firmware");
         std::ofstream(dir / "hub.json") << R"({"log":{"level":"info"},"http":{"bind":"127.0.0.1","port":0},
             "usp":{"enabled":true,"bind":"127.0.0.1","port":0,"request_timeout_ms":5000,"vendor_prefix":"X_EXAMPLE-NET_"},"store":{"path":"hub.db"}})";
         std::ofstream(dir / "devices.json")
-            << R"({"genieacs":{"url":")" << nbi_url << R"(","budget_ms":1500},"erpnext":{"url":")" << erp_url
+            << R"({"genieacs":{"url":")" << nbi_url << R"(","budget_ms":1500,"firmware_dir":")"
+            << (dir / "firmware").string()
+            << R"(","firmware_max_mb":1,"download_poll_ms":100},"erpnext":{"url":")" << erp_url
             << R"(","budget_ms":1500},"access":{"trusted_proxies":["127.0.0.1"]},
             "agent_budget_ms":3000,"lookup_budget_ms":3500,"poller":{"interval_s":1,"stale_after_s":60,"jitter_ms":200},
             "breaker":{"failures":50,"open_s":1},
@@ -1025,3 +1028,245 @@ TEST_F(HubDevices, AgentSerialMatchesInAnyCase) {
 }
 
 }  // namespace
+
+// ---- the GenieACS firmware route (docs/genieacs.md): POST /firmware → GenieACS's files, POST
+// /devices/:id/firmware → a download task followed to the CPE's TransferComplete
+// (tests/sim/genieacs/nbi_sim.py "Files and downloads")
+
+TEST_F(HubDevices, FirmwareUploadNamesBadInputAndStoresTheMetadata) {
+    const std::string u = env_->hub_url + "/firmware";
+    std::ofstream(env_->dir / "firmware" / "xx230v-1.2.0.bin", std::ios::binary) << std::string(4096, 'A');
+    std::ofstream(env_->dir / "firmware" / "huge.bin", std::ios::binary) << std::string((1 << 20) + 1, 'B');
+    const std::string good =
+        R"({"file":"xx230v-1.2.0.bin","version":"1.2.0","oui":"1C61B4","product_class":"Device2"})";
+
+    auto anon = request("POST", u, {}, good);
+    EXPECT_EQ(anon.status, 401) << anon.body;
+    auto no_version = request("POST", u, {env_->auth()}, R"({"file":"xx230v-1.2.0.bin"})");
+    EXPECT_EQ(no_version.status, 400);
+    EXPECT_NE(no_version.body.find("version: missing"), std::string::npos) << no_version.body;
+    auto unknown = request("POST", u, {env_->auth()}, R"({"file":"nope.bin","version":"1"})");
+    EXPECT_EQ(unknown.status, 404);
+    EXPECT_NE(unknown.body.find("unknown file 'nope.bin'"), std::string::npos) << unknown.body;
+    auto huge = request("POST", u, {env_->auth()}, R"({"file":"huge.bin","version":"1"})");
+    EXPECT_EQ(huge.status, 413);
+    EXPECT_NE(huge.body.find("image too large"), std::string::npos) << huge.body;
+    auto path = request("POST", u, {env_->auth()}, R"({"file":"../hub.json","version":"1"})");
+    EXPECT_EQ(path.status, 400);
+    EXPECT_NE(path.body.find("file name"), std::string::npos) << path.body;
+    auto type = request("POST", u, {env_->auth()},
+                        R"({"file":"xx230v-1.2.0.bin","version":"1","file_type":"Firmware"})");
+    EXPECT_EQ(type.status, 400);
+    EXPECT_NE(type.body.find("file_type"), std::string::npos) << type.body;
+    auto extra = request("POST", u, {env_->auth()}, R"({"file":"xx230v-1.2.0.bin","version":"1","sha":"x"})");
+    EXPECT_EQ(extra.status, 400);
+    EXPECT_NE(extra.body.find("unknown key 'sha'"), std::string::npos) << extra.body;
+
+    auto up = request("POST", u, {env_->auth()}, good);
+    ASSERT_EQ(up.status, 201) << up.body;
+    auto v = parse(up.body);
+    EXPECT_EQ(num(v.get(), {"length"}), 4096);
+    EXPECT_FALSE(cJSON_IsTrue(at(v.get(), {"replaced"})));
+    // GenieACS (the sim) holds it with the metadata from the headers (lib/nbi.ts PUT /files)
+    auto files =
+        parse(request("GET", env_->nbi_url + "/files/?query=%7B%22_id%22%3A%22xx230v-1.2.0.bin%22%7D").body);
+    ASSERT_TRUE(cJSON_IsArray(files.get()) && files->child) << cpe::json::print(files.get());
+    EXPECT_EQ(str(files->child, {"metadata", "fileType"}), "1 Firmware Upgrade Image");
+    EXPECT_EQ(str(files->child, {"metadata", "oui"}), "1C61B4");
+    EXPECT_EQ(str(files->child, {"metadata", "productClass"}), "Device2");
+    EXPECT_EQ(str(files->child, {"metadata", "version"}), "1.2.0");
+    EXPECT_EQ(num(files->child, {"length"}), 4096);
+
+    // Again with another version: GenieACS replaces it (one file)
+    auto again = request(
+        "POST", u, {env_->auth()},
+        R"({"file":"xx230v-1.2.0.bin","version":"1.2.0-b2","oui":"1C61B4","product_class":"Device2"})");
+    ASSERT_EQ(again.status, 201) << again.body;
+    EXPECT_TRUE(cJSON_IsTrue(at(parse(again.body).get(), {"replaced"}))) << again.body;
+    auto shown = request("GET", u + "/xx230v-1.2.0.bin", {env_->auth()});
+    EXPECT_EQ(shown.status, 200) << shown.body;
+    EXPECT_EQ(str(parse(shown.body).get(), {"metadata", "version"}), "1.2.0-b2") << shown.body;
+    EXPECT_EQ(request("GET", u + "/other.bin", {env_->auth()}).status, 404);
+    EXPECT_EQ(request("GET", u + "/xx230v-1.2.0.bin", {}).status, 401);
+}
+
+namespace {
+// Follows a hub task to its end through GET /devices/:id/tasks/:taskId (bounded); the statuses seen on the
+// way.
+Ptr follow_task(Env* env, const std::string& enc, const std::string& task_id, std::set<std::string>* seen) {
+    for (int i = 0; i < 300; ++i) {
+        auto r = request("GET", env->hub_url + "/devices/" + enc + "/tasks/" + task_id, {env->auth()});
+        auto v = parse(r.body);
+        std::string st = str(v.get(), {"status"});
+        if (seen) seen->insert(st);
+        if (st != "running" && st != "downloading") return v;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return nullptr;
+}
+}  // namespace
+
+namespace {
+// Reads /sse?topics=device:<id> on a thread until `until` appears in the stream (or stop() / 60 s).
+class SseCollector {
+  public:
+    SseCollector(Env* env, const std::string& id, std::string until) : until_(std::move(until)) {
+        thread_ = std::thread([this, env, id] {
+            CURL* c = curl_easy_init();
+            char* topic = curl_easy_escape(c, ("device:" + id).c_str(), 0);
+            std::string u = env->hub_url + "/sse?topics=" + topic;
+            curl_free(topic);
+            curl_slist* h = curl_slist_append(nullptr, env->auth().c_str());
+            curl_easy_setopt(c, CURLOPT_URL, u.c_str());
+            curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+            curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);  // a bound, not an expectation
+            curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+            curl_easy_setopt(c, CURLOPT_WRITEDATA, this);
+            curl_easy_setopt(
+                c, CURLOPT_WRITEFUNCTION, +[](char* d, size_t sz, size_t n, void* user) -> size_t {
+                    auto* s = static_cast<SseCollector*>(user);
+                    std::lock_guard<std::mutex> lock(s->m_);
+                    s->text_.append(d, sz * n);
+                    return s->stop_ || s->text_.find(s->until_) != std::string::npos ? 0 : sz * n;
+                });
+            curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+            curl_easy_setopt(c, CURLOPT_XFERINFODATA, this);
+            curl_easy_setopt(
+                c, CURLOPT_XFERINFOFUNCTION,
+                +[](void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> int {
+                    auto* s = static_cast<SseCollector*>(user);
+                    std::lock_guard<std::mutex> lock(s->m_);
+                    return s->stop_ ? 1 : 0;
+                });
+            curl_easy_perform(c);
+            curl_slist_free_all(h);
+            curl_easy_cleanup(c);
+        });
+    }
+    ~SseCollector() { stop(); }
+    // Waits (bounded) for the hub's "subscribed" line: events published from then on reach this reader.
+    void wait_subscribed() {
+        for (int i = 0; i < 100; ++i) {
+            {
+                std::lock_guard<std::mutex> lock(m_);
+                if (text_.find("subscribed") != std::string::npos) return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
+    // Waits (bounded) for `until`, then stops the reader; the text read.
+    std::string wait() {
+        for (int i = 0; i < 100; ++i) {
+            {
+                std::lock_guard<std::mutex> lock(m_);
+                if (text_.find(until_) != std::string::npos) break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        stop();
+        std::lock_guard<std::mutex> lock(m_);
+        return text_;
+    }
+    void stop() {
+        {
+            std::lock_guard<std::mutex> lock(m_);
+            stop_ = true;
+        }
+        if (thread_.joinable()) thread_.join();
+    }
+
+  private:
+    std::mutex m_;
+    std::string text_, until_;
+    bool stop_ = false;
+    std::thread thread_;
+};
+}  // namespace
+
+TEST_F(HubDevices, FirmwareDownloadIsFollowedToTransferComplete) {
+    const std::string id = str(env_->tr069_dev, {"genieacs_id"});
+    const std::string enc = encode_id(id);
+    std::ofstream(env_->dir / "firmware" / "fw-ok.bin", std::ios::binary) << std::string(2048, 'C');
+    ASSERT_EQ(request("POST", env_->hub_url + "/firmware", {env_->auth()},
+                      R"({"file":"fw-ok.bin","version":"9.9.9","oui":"1C61B4","product_class":"Device2"})")
+                  .status,
+              201);
+    // The CPE answers the Download with Status 1 and reports TransferComplete 6 s later: the hub's answer (at
+    // budget_ms + task_timeout_ms) finds it downloading.
+    ASSERT_EQ(
+        request("POST", env_->nbi_url + "/__sim/download", {}, R"({"id":")" + id + R"(","delay_ms":6000})")
+            .status,
+        200);
+    SseCollector sse(env_, id, R"("status":"done")");
+    sse.wait_subscribed();
+    auto r = request("POST", env_->hub_url + "/devices/" + enc + "/firmware", {env_->auth()},
+                     R"({"file":"fw-ok.bin"})");
+    ASSERT_EQ(r.status, 202) << r.body;
+    auto v = parse(r.body);
+    EXPECT_EQ(str(v.get(), {"status"}), "downloading") << r.body;
+    EXPECT_EQ(str(v.get(), {"task"}), "firmware");
+    EXPECT_EQ(str(v.get(), {"file"}), "fw-ok.bin");
+    // a second request while it runs is the same task
+    auto dup = request("POST", env_->hub_url + "/devices/" + enc + "/firmware", {env_->auth()},
+                       R"({"file":"fw-ok.bin"})");
+    EXPECT_EQ(str(parse(dup.body).get(), {"task_id"}), str(v.get(), {"task_id"})) << dup.body;
+    auto end = follow_task(env_, enc, str(v.get(), {"task_id"}), nullptr);
+    ASSERT_TRUE(end) << "the download was never followed to its end";
+    EXPECT_EQ(str(end.get(), {"status"}), "done") << cpe::json::print(end.get());
+    // SSE (event task on device:<id>): the download's progress and its end
+    std::string events = sse.wait();
+    EXPECT_NE(events.find(R"("status":"downloading")"), std::string::npos) << events;
+    EXPECT_NE(events.find(R"("status":"done")"), std::string::npos) << events;
+    EXPECT_NE(events.find("event: task"), std::string::npos) << events;
+    // The CPE informs its new version (sim: the file's metadata.version)
+    auto doc = parse(request("GET", env_->nbi_url + "/devices/?query=" + std::string("%7B%22_id%22%3A%22") +
+                                        id + "%22%7D&projection=Device.DeviceInfo.SoftwareVersion")
+                         .body);
+    ASSERT_TRUE(cJSON_IsArray(doc.get()) && doc->child);
+    EXPECT_EQ(str(doc->child, {"Device", "DeviceInfo", "SoftwareVersion", "_value"}), "9.9.9");
+}
+
+TEST_F(HubDevices, FirmwareDownloadFaultedByTransferCompleteAndBadRequests) {
+    const std::string id = str(env_->tr069_dev, {"genieacs_id"});
+    const std::string enc = encode_id(id);
+    const std::string url = env_->hub_url + "/devices/" + enc + "/firmware";
+    std::ofstream(env_->dir / "firmware" / "fw-bad.bin", std::ios::binary) << std::string(1024, 'D');
+    std::ofstream(env_->dir / "firmware" / "other.bin", std::ios::binary) << std::string(1024, 'E');
+    ASSERT_EQ(request("POST", env_->hub_url + "/firmware", {env_->auth()},
+                      R"({"file":"fw-bad.bin","version":"2.0","oui":"1C61B4","product_class":"Device2"})")
+                  .status,
+              201);
+    ASSERT_EQ(request("POST", env_->hub_url + "/firmware", {env_->auth()},
+                      R"({"file":"other.bin","version":"2.0","product_class":"OtherBox"})")
+                  .status,
+              201);
+
+    EXPECT_EQ(request("POST", url, {}, R"({"file":"fw-bad.bin"})").status, 401);
+    auto unknown = request("POST", url, {env_->auth()}, R"({"file":"never-uploaded.bin"})");
+    EXPECT_EQ(unknown.status, 404);
+    EXPECT_NE(unknown.body.find("unknown file 'never-uploaded.bin'"), std::string::npos) << unknown.body;
+    auto missing = request("POST", url, {env_->auth()}, R"({})");
+    EXPECT_EQ(missing.status, 400);
+    EXPECT_NE(missing.body.find("'file' is missing"), std::string::npos) << missing.body;
+    auto wrong = request("POST", url, {env_->auth()}, R"({"file":"other.bin"})");
+    EXPECT_EQ(wrong.status, 409);
+    EXPECT_NE(wrong.body.find("OtherBox"), std::string::npos) << wrong.body;
+    auto nodev = request("POST", env_->hub_url + "/devices/NO-SUCH-DEVICE/firmware", {env_->auth()},
+                         R"({"file":"fw-bad.bin"})");
+    EXPECT_EQ(nodev.status, 404) << nodev.body;
+
+    // TransferComplete with FaultStruct 9010: the task ends faulted with the CPE's fault
+    ASSERT_EQ(request("POST", env_->nbi_url + "/__sim/download", {},
+                      R"({"id":")" + id + R"(","delay_ms":200,"code":"9010","message":"Download failure"})")
+                  .status,
+              200);
+    auto r = request("POST", url, {env_->auth()}, R"({"file":"fw-bad.bin"})");
+    ASSERT_TRUE(r.status == 202 || r.status == 502) << r.status << " " << r.body;
+    auto v = parse(r.body);
+    auto end = follow_task(env_, enc, str(v.get(), {"task_id"}), nullptr);
+    ASSERT_TRUE(end) << "the download was never followed to its end";
+    EXPECT_EQ(str(end.get(), {"status"}), "faulted") << cpe::json::print(end.get());
+    EXPECT_EQ(str(end.get(), {"fault", "code"}), "cwmp.9010");
+    EXPECT_EQ(str(end.get(), {"fault", "message"}), "Download failure");
+    request("POST", env_->nbi_url + "/__sim/download", {}, R"({"id":")" + id + R"("})");
+}

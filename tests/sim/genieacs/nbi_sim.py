@@ -36,8 +36,45 @@ Test-only control endpoints (same port):
                      "max_ms":M, "state":"Complete", "inform":true}
                                     how the device's next IP ping diagnostic ends (see "Diagnostics" below); "inform":
                                     false: the CPE never sends its 8 DIAGNOSTICS COMPLETE inform
-  POST /__sim/reset                 clears faults, counters, tasks, pending fleet changes; the fleet file's devices
-                                    again
+  POST /__sim/download {"id":"<device id>", "status":1, "delay_ms":N, "code":"9010", "message":"Download failure"}
+                                    how the device answers its next Download RPCs (see "Files and downloads" below):
+                                    DownloadResponse Status 0 (done in the session) or 1 (default: later), then after
+                                    delay_ms (default 300) TransferComplete, with the fault code/message when "code"
+                                    is given; {"id":...} alone: back to success
+  POST /__sim/reset                 clears faults, counters, tasks, files, operations, pending fleet changes; the fleet
+                                    file's devices again
+
+Files and downloads (GenieACS lib/nbi.ts, lib/cwmp.ts, lib/cwmp/db.ts, lib/session.ts, read for behaviour):
+  PUT /files/<name> (lib/nbi.ts, the FILES_REGEX branch): the body is the file; headers fileType, oui, productClass,
+    version become its `metadata`; an existing file of that name is deleted first (a second PUT overwrites); the
+    answer is 201 with an empty body. The stored document is GridFS's fs.files record (lib/db/db.ts: the `files`
+    collection is "fs.files"): {_id: name, filename: name, length, chunkSize, uploadDate, metadata}. sim
+    (assumption): a header that is absent is stored as null (the Node driver serializes undefined as null).
+  DELETE /files/<name>: 200, or 404 "404 Not Found" when there is none (FileNotFound). GET /files/<name>: 405 with
+    Allow: PUT, DELETE (that branch answers nothing else). GET /files/?query=…: the query of every collection
+    (QUERY_REGEX), e.g. {"_id":"<name>"} or {"metadata.version":"…"}.
+  A download task {"name":"download","file":"<name>"}: lib/api-functions.ts accepts `file` (the id of a file) in
+    place of fileType + fileName; lib/cwmp/db.ts getDueTasks ("For API compatibility") fills fileType from the
+    file's metadata.fileType and fileName from its filename; an unknown file leaves both empty. lib/cwmp.ts nextRpc
+    turns it into a "download" provision, lib/session.ts rpcRequest sends the Download RPC (URL: the file server's
+    prefix + the file name, FileSize its length).
+  DownloadResponse Status 0 (lib/session.ts rpcResponse): done; Downloads.<i>.LastDownload/LastFileType/… are set.
+    Status 1: an operation is stored (lib/cwmp/db.ts saveOperation: /operations _id "<device>:<command key>", name
+    "Download", channels/provisions/retries/args as JSON strings); either way the declaration is met, so the task's
+    channel is done and the task is deleted at the session's end (lib/cwmp.ts nextRpc + clearTasks): the NBI answers
+    200.
+  TransferComplete (lib/session.ts transferComplete; lib/cwmp.ts transferComplete + recordFault): the operation
+    is deleted; a FaultStruct with a code other than "0" becomes the fault of the task's channel,
+    "<device>:task_<task id>" in /faults, code "cwmp.<FaultCode>", message the FaultString, detail the FaultStruct,
+    timestamp the operation's, retries 0, provisions as a JSON string (lib/cwmp/db.ts saveFault) — while the task
+    itself stays deleted. Without a fault, Downloads.<i>.LastDownload, StartTime, CompleteTime… are set. sim
+    (assumption): the CPE reboots into a firmware image (FileType "1 Firmware Upgrade Image") and its next Inform
+    carries the file's metadata.version as DeviceInfo.SoftwareVersion (a forced Inform parameter, TR-069 Amendment 6
+    A.3.3.1), with a new _lastBoot.
+  A Download the CPE cannot take (sim, assumption): an empty FileType or file name (an unknown `file`) is answered
+    with the SOAP fault 9003 Invalid arguments (TR-069 Amendment 6 A.5.1): the task faults in the session and stays
+    in /tasks with its fault (lib/cwmp.ts recordFault; the NBI answers 202 "Task faulted"). A file deleted before
+    the CPE fetched it: TransferComplete with 9016 (A.5.1 "Download failure: unable to access file"; assumption).
 
 Paging (GenieACS lib/nbi.ts and lib/query.ts, read for behaviour): `sort` keys are rewritten like query keys, then
 MongoDB applies sort, `skip`, `limit` (0 = no limit); the `total` header is the query's count, skip and limit
@@ -179,6 +216,7 @@ class Device:
         self.session_ms = 0
         self.next_fault = None
         self.ping_outcome = {}  # /__sim/diagnostics
+        self.download_outcome = {}  # /__sim/download
         # What the CPE holds that GenieACS has not read yet (path -> attributes): GenieACS's document holds the
         # values of its last read, each with its _timestamp (the doc: leaves {_value,_type,_timestamp,...}); a
         # value changes there only when a session reads it. The fleet file may list some (cpe_params).
@@ -618,6 +656,20 @@ TASK_NAMES = {"getParameterValues", "setParameterValues", "refreshObject", "addO
               "reboot", "factoryReset"}
 
 
+MAX_FILE = 64 << 20  # sim: the largest file PUT /files takes (GridFS itself has no such limit)
+
+
+def field_match(doc, key, cond):
+    """A query key of the tasks/faults/files/operations collections: MongoDB's dotted path ("metadata.version"),
+    equality or the operators of match_ops (no rewriting: lib/nbi.ts rewrites device queries only)."""
+    v = doc
+    for part in key.split("."):
+        v = v.get(part, MISSING) if isinstance(v, dict) else MISSING
+    if isinstance(cond, dict) and cond and all(c.startswith("$") for c in cond):
+        return v is not MISSING and match_ops(v, cond)
+    return v == cond
+
+
 def validate_task(t):
     """Shapes the real NBI needs; the real one crashes its worker on a bad shape (the doc), the sim answers 400."""
     if not isinstance(t, dict):
@@ -748,12 +800,19 @@ class State:
         self.ids = sorted(self.devices)           # the _id index
         self.tasks = {}
         self.faults = {}
+        self.files = {}       # name -> fs.files document (lib/nbi.ts PUT /files)
+        self.contents = {}    # name -> bytes (GridFS chunks)
+        self.operations = {}  # "<device>:<command key>" -> operation (lib/cwmp/db.ts saveOperation)
+        self.op_seq = 0
+        for d in self.loaded:
+            d.download_outcome = {}
         self.fault = {}
         self.task_seq = 0
         self.fleet_changes = []
         self.stats = {"requests": 0, "device_queries": 0, "devices_returned": 0, "tasks_posted": 0,
                       "invalid_tasks": 0, "faulted_tasks": 0, "injected_faults": 0, "fleet_changes": 0,
                       "reboots": 0, "expired_tasks": 0, "tasks_deleted": 0, "faults_deleted": 0,
+                      "files_put": 0, "downloads": 0, "transfers_complete": 0,
                       "last_device_query": ""}
 
     def change_fleet(self, change):
@@ -819,6 +878,8 @@ class State:
                     return "Invalid parameter name %s" % p[0]
                 if not a["writable"]:
                     return "Parameter %s is not writable" % p[0]
+        if name == "download":
+            return self.start_download(dev, task)
         with self.lock:
             if name == "reboot":
                 dev.last_boot = now_iso()
@@ -877,6 +938,95 @@ class State:
         t.daemon = True
         t.start()
 
+    def download_fields(self, task):
+        """(fileType, fileName, file document or None) of a download task (lock held): lib/cwmp/db.ts getDueTasks
+        fills fileType/fileName from the file named by `file` when the task does not give them."""
+        f = self.files.get(task["file"]) if isinstance(task.get("file"), str) else None
+        ftype = task.get("fileType") or ((f.get("metadata") or {}).get("fileType") if f else None) or ""
+        fname = task.get("fileName") or (f["filename"] if f else "")
+        if f is None and isinstance(task.get("fileName"), str):
+            f = self.files.get(task["fileName"])
+        return ftype, fname, f
+
+    def set_download_params(self, dev, instance, ftype, fname, start, end):
+        """Downloads.<i>.* as lib/session.ts sets them after a download (lock held)."""
+        now = now_iso()
+        base = "Downloads.%s." % instance
+        for p in ("Downloads", "Downloads." + instance):
+            if dev.attr(p) is None:
+                dev.over[p] = obj(now)
+        for k, v, t in (("LastDownload", start, "xsd:dateTime"), ("LastFileType", ftype, "xsd:string"),
+                        ("LastFileName", fname, "xsd:string"), ("StartTime", start, "xsd:dateTime"),
+                        ("CompleteTime", end, "xsd:dateTime")):
+            dev.over[base + k] = leaf(v, t, now)
+        dev.over_keys = None
+
+    def start_download(self, dev, task):
+        """The Download RPC of a session (see "Files and downloads"): None (done) or (code, message) of a fault the
+        CPE answered at once."""
+        with self.lock:
+            ftype, fname, f = self.download_fields(task)
+            if not ftype or not fname:
+                return ("cwmp.9003", "Invalid arguments")  # assumption, see "Files and downloads"
+            self.stats["downloads"] += 1
+            o = dict(dev.download_outcome)
+            now = now_iso()
+            if o.get("status", 1) == 0:
+                self.set_download_params(dev, "1", ftype, fname, now, now)
+                self.finish_firmware(dev, ftype, f, o)
+                dev.last_inform = now
+                dev.changed()
+                return None
+            self.op_seq += 1
+            key = "%s:%d" % (dev.id, self.op_seq)
+            channel = "task_" + task["_id"]
+            prov = [["download", ftype, fname, ""]]
+            self.operations[key] = {
+                "_id": key, "name": "Download", "timestamp": now, "channels": json.dumps({channel: 1}),
+                "provisions": json.dumps(prov), "retries": json.dumps({}),
+                "args": json.dumps({"instance": "1", "fileType": ftype, "fileName": fname, "targetFileName": ""})}
+            dev.last_inform = now
+            dev.changed()
+
+        def complete():
+            with self.lock:
+                op = self.operations.pop(key, None)
+                if op is None:
+                    return
+                self.stats["transfers_complete"] += 1
+                end = now_iso()
+                code, message = o.get("code"), o.get("message")
+                if not code and fname not in self.files:
+                    code, message = "9016", "Download failure: unable to access file"  # assumption
+                if code and str(code) != "0":
+                    self.faults[dev.id + ":" + channel] = {
+                        "_id": dev.id + ":" + channel, "device": dev.id, "channel": channel, "timestamp": op["timestamp"],
+                        "code": "cwmp." + str(code), "message": message or "",
+                        "detail": {"faultCode": str(code), "faultString": message or ""}, "retries": 0,
+                        "provisions": op["provisions"]}
+                else:
+                    self.set_download_params(dev, "1", ftype, fname, op["timestamp"], end)
+                    self.finish_firmware(dev, ftype, self.files.get(fname), o)
+                dev.last_inform = end
+                dev.changed()
+        t = threading.Timer(o.get("delay_ms", 300) / 1000.0, complete)
+        t.daemon = True
+        t.start()
+        return None
+
+    def finish_firmware(self, dev, ftype, f, o):
+        """A firmware image applied: the CPE reboots and informs its new SoftwareVersion (assumption, "Files and
+        downloads"). Lock held."""
+        if not ftype.startswith("1 ") or f is None:
+            return
+        version = (f.get("metadata") or {}).get("version")
+        root = "Device" if dev.attr("Device.DeviceInfo.SoftwareVersion") is not None or \
+            dev.spec["model"] == "XX230v" else "InternetGatewayDevice"
+        if version:
+            dev.over[root + ".DeviceInfo.SoftwareVersion"] = leaf(version, "xsd:string", now_iso())
+            dev.over_keys = None
+        dev.last_boot = now_iso()
+
     def expired(self, task):
         """GenieACS NBI docs: a task's `expiry` (seconds) is how long it may wait for the device; lib/api-functions.ts
         (sanitizeTask) stores it as a date, timestamp + expiry. sim (assumption): an expired task is dropped when it
@@ -933,8 +1083,11 @@ class Handler(simkit.SimHandler):
         # the doc: the NBI decodes a path segment once
         segs = [unquote(s) for s in segs]
         q = dict(parse_qsl(url.query, keep_blank_values=True))
-        if method == "GET" and segs[0] in ("devices", "tasks", "faults") and (len(segs) == 1 or segs[1:] == [""]):
+        if method == "GET" and segs[0] in ("devices", "tasks", "faults", "files", "operations") and \
+                (len(segs) == 1 or segs[1:] == [""]):
             return self.list_collection(segs[0], q, f)
+        if segs[0] == "files" and len(segs) in (2, 3) and segs[1] and (len(segs) == 2 or segs[2] == ""):
+            return self.file(method, segs[1])
         if method == "POST" and len(segs) == 3 and segs[0] == "devices" and segs[2] == "tasks":
             return self.post_task(segs[1], q)
         if method == "DELETE" and len(segs) == 2 and segs[0] == "tasks":
@@ -1000,8 +1153,9 @@ class Handler(simkit.SimHandler):
             else:
                 with st.lock:
                     st.drop_expired()
-                    items = list((st.tasks if coll == "tasks" else st.faults).values())
-                docs = [x for x in items if all(x.get(k) == v for k, v in query.items())]
+                    items = list({"tasks": st.tasks, "faults": st.faults, "files": st.files,
+                                  "operations": st.operations}[coll].values())
+                docs = [x for x in items if all(field_match(x, k, v) for k, v in query.items())]
                 total = len(docs)
                 docs = docs[skip:skip + limit] if limit else docs[skip:]
                 docs = [json.dumps(d).encode() for d in docs]
@@ -1053,6 +1207,31 @@ class Handler(simkit.SimHandler):
             hits = hits[skip:skip + limit] if limit else hits[skip:]
         return total, [d.id for d in hits], [d.document_json(projection) for d in hits]
 
+    def file(self, method, name):
+        """PUT / DELETE /files/<name> (see "Files and downloads")."""
+        st = self.server.state
+        if method == "PUT":
+            try:
+                body = self.read_body(MAX_FILE)
+            except simkit.BodyTooLarge:
+                return self.send(413, "sim: file larger than %d bytes" % MAX_FILE, ctype="text/plain")
+            meta = {k: self.headers.get(k) for k in ("fileType", "oui", "productClass", "version")}
+            with st.lock:
+                st.files.pop(name, None)  # lib/nbi.ts: filesBucket.delete first (a second PUT overwrites)
+                st.files[name] = {"_id": name, "length": len(body), "chunkSize": 261120, "uploadDate": now_iso(),
+                                  "filename": name, "metadata": meta}
+                st.contents[name] = body
+                st.stats["files_put"] += 1
+            return self.send(201, "", ctype="text/plain")
+        if method == "DELETE":
+            with st.lock:
+                gone = st.files.pop(name, None)
+                st.contents.pop(name, None)
+            if gone is None:
+                return self.send(404, "404 Not Found", ctype="text/plain")
+            return self.send(200, "", ctype="text/plain")
+        return self.send(405, "405 Method Not Allowed", ctype="text/plain", headers=(("Allow", "PUT, DELETE"),))
+
     def post_task(self, dev_id, q):
         st = self.server.state
         raw = self.read_body()
@@ -1096,6 +1275,8 @@ class Handler(simkit.SimHandler):
         # GenieACS; fault codes: TR-069 Amendment 6 A.5.1, 9002 Internal error, 9005 Invalid parameter name)
         fault = injected["message"] if injected else st.run_task(dev, task)
         code = injected["code"] if injected else "cwmp.9005"
+        if isinstance(fault, tuple):
+            code, fault = fault
         if fault:
             with st.lock:
                 st.stats["faulted_tasks"] += 1
@@ -1147,6 +1328,13 @@ class Handler(simkit.SimHandler):
                     return self.send(404, '{"error":"no such device"}')
                 d.ping_outcome = {k: v for k, v in body.items() if k != "id"}
             return self.send(200, "{}")
+        if method == "POST" and path == "/__sim/download":
+            with st.lock:
+                d = st.devices.get(body.get("id", ""))
+                if not d:
+                    return self.send(404, '{"error":"no such device"}')
+                d.download_outcome = {k: v for k, v in body.items() if k != "id"}
+            return self.send(200, "{}")
         if method == "POST" and path == "/__sim/cpe":
             with st.lock:
                 d = st.devices.get(body.get("id", ""))
@@ -1177,6 +1365,9 @@ class Handler(simkit.SimHandler):
 
     def do_DELETE(self):
         self.handle_any("DELETE")
+
+    def do_PUT(self):
+        self.handle_any("PUT")
 
 
 def main():

@@ -44,7 +44,8 @@ ProbeAnswer wait_error(int fd, bool v6, uint16_t port, Clock::time_point sent, i
         sockaddr_storage orig{};
         uint8_t data[64];
         // Zeroed: an offender address the kernel (or an emulator) did not fill in reads as no address, never
-        // as stack bytes (qemu-user 7.2 translates sock_extended_err but not the offender: docs/diagnostics.md).
+        // as stack bytes (qemu-user 7.2 translates sock_extended_err but not the offender:
+        // docs/diagnostics.md).
         alignas(cmsghdr) uint8_t control[512] = {};
         iovec iov{data, sizeof(data)};
         msghdr msg{};

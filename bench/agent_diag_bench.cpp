@@ -2,10 +2,10 @@
 // on loopback, driven over USP like a controller would:
 //   - memory: the agent's VmRSS peak during the download against its idle VmRSS just before (goal ≤ 256 KiB);
 //   - CPU per Mb/s transferred against curl fetching the same URL (4 curls at once, same duration) in the
-//   same
-//     run (goal ≤ 1.5× curl's).
+//     same run (goal ≤ 1.5× curl's), over several rounds that alternate which of the two goes first; each
+//     round's ratio and the ratio of the totals are printed.
 //   agent_diag_bench [cpe-agent binary (default: this build's; use the host-cpe static one for the goal)]
-//   [seconds=5]
+//   [seconds=5] [rounds=3]
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -16,11 +16,13 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -92,6 +94,7 @@ int free_port() {
 int main(int argc, char** argv) {
     const std::string agent_bin = argc > 1 && argv[1][0] ? argv[1] : CPE_AGENT;
     const int secs = argc > 2 ? std::stoi(argv[2]) : 5;
+    const int rounds = std::max(1, argc > 3 ? std::stoi(argv[3]) : 3);
     const fs::path dir = fs::temp_directory_path() / ("cpe-agent-diag-bench-" + std::to_string(getpid()));
     fs::create_directories(dir / "state");
     const int port = free_port();
@@ -129,61 +132,149 @@ int main(int argc, char** argv) {
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
     });
-    const double cpu0 = cpu_s(agent);
-    auto out = client.run(
-        "Device.IP.Diagnostics.DownloadDiagnostics()",
-        {{"DownloadURL", url}, {"NumberOfConnections", "4"}, {"TimeBasedTestDuration", std::to_string(secs)}},
-        secs + 60);
-    const double cpu1 = cpu_s(agent);
-    sampling = false;
-    sampler.join();
-    if (out["Status"] != "Complete") {
-        fprintf(stderr, "agent_diag_bench: download status '%s'\n", out["Status"].c_str());
-        return 1;
-    }
-    const double agent_bytes = std::stod(out["TestBytesReceived"]);
-    const double agent_secs = (us_of_day(out["EOMTime"]) - us_of_day(out["BOMTime"])) / 1e6;
-    const double agent_mbps = agent_bytes * 8 / agent_secs / 1e6;
-    const double agent_cpu = cpu1 - cpu0;
 
+    // One agent download: CPU of the whole agent process over the command, bytes and BOM→EOM from the result.
+    struct Sample {
+        double cpu = 0, bytes = 0, secs = 0;
+    };
+    auto agent_round = [&]() -> std::optional<Sample> {
+        const double cpu0 = cpu_s(agent);
+        auto out = client.run("Device.IP.Diagnostics.DownloadDiagnostics()",
+                              {{"DownloadURL", url},
+                               {"NumberOfConnections", "4"},
+                               {"TimeBasedTestDuration", std::to_string(secs)}},
+                              secs + 60);
+        const double cpu1 = cpu_s(agent);
+        if (out["Status"] != "Complete") {
+            fprintf(stderr, "agent_diag_bench: download status '%s'\n", out["Status"].c_str());
+            return std::nullopt;
+        }
+        return Sample{cpu1 - cpu0, std::stod(out["TestBytesReceived"]),
+                      (us_of_day(out["EOMTime"]) - us_of_day(out["BOMTime"])) / 1e6};
+    };
     // curl: 4 at once, the same URL and duration; CPU from their rusage, bytes from -w.
-    std::vector<pid_t> curls;
-    const auto c0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < 4; ++i)
-        curls.push_back(spawn({"curl", "-s", "-o", "/dev/null", "--max-time", std::to_string(secs), "-w",
-                               "%{size_download}", url},
-                              (dir / ("curl" + std::to_string(i) + ".out")).string()));
-    double curl_cpu = 0, curl_bytes = 0;
-    for (int i = 0; i < 4; ++i) {
+    auto curl_round = [&]() {
+        Sample s;
+        std::vector<pid_t> curls;
+        const auto c0 = std::chrono::steady_clock::now();
+        for (int i = 0; i < 4; ++i)
+            curls.push_back(spawn({"curl", "-s", "-o", "/dev/null", "--max-time", std::to_string(secs), "-w",
+                                   "%{size_download}", url},
+                                  (dir / ("curl" + std::to_string(i) + ".out")).string()));
+        for (int i = 0; i < 4; ++i) {
+            int st = 0;
+            rusage ru{};
+            wait4(curls[i], &st, 0, &ru);
+            s.cpu += static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                     static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+            std::ifstream in(dir / ("curl" + std::to_string(i) + ".out"));
+            double b = 0;
+            in >> b;
+            s.bytes += b;
+        }
+        s.secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
+        return s;
+    };
+    // One curl with the 4 transfers in parallel (-Z, all started at once): one process multiplexing 4
+    // sockets, as the agent's one transfer thread does — the same concurrency, a second baseline.
+    auto curl_parallel_round = [&]() {
+        Sample s;
+        std::vector<std::string> args = {
+            "curl", "-s",         "--no-progress-meter", "-Z", "--parallel-immediate", "--parallel-max",
+            "4",    "--max-time", std::to_string(secs),  "-w", "%{size_download}\n"};
+        for (int i = 0; i < 4; ++i) args.insert(args.end(), {"-o", "/dev/null", url});
+        const auto c0 = std::chrono::steady_clock::now();
+        const pid_t pid = spawn(args, (dir / "curl-parallel.out").string());
         int st = 0;
         rusage ru{};
-        wait4(curls[i], &st, 0, &ru);
-        curl_cpu += static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-                    static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-        std::ifstream in(dir / ("curl" + std::to_string(i) + ".out"));
-        double b = 0;
-        in >> b;
-        curl_bytes += b;
+        wait4(pid, &st, 0, &ru);
+        s.cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+        // One size per transfer on its own line; curl 7.88 writes its parallel progress meter to the same
+        // file even with -s (carriage returns, no newline), so only lines of digits count.
+        std::ifstream in(dir / "curl-parallel.out");
+        for (std::string line; std::getline(in, line);) {
+            const size_t cr = line.rfind('\r');
+            if (cr != std::string::npos) line = line.substr(cr + 1);
+            if (!line.empty() && line.find_first_not_of("0123456789") == std::string::npos)
+                s.bytes += std::stod(line);
+        }
+        s.secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
+        return s;
+    };
+    // CPU per Mb/s over the same duration is CPU per bit transferred: CPU-ms per Gb (duration-free, so rounds
+    // and totals compare).
+    auto cost = [](const Sample& s) { return s.cpu * 1e3 / (s.bytes * 8 / 1e9); };
+    auto mbps = [](const Sample& s) { return s.bytes * 8 / s.secs / 1e6; };
+    std::vector<double> ratios, ratios_parallel;
+    auto add = [](Sample& total, const Sample& s) {
+        total.cpu += s.cpu;
+        total.bytes += s.bytes;
+        total.secs += s.secs;
+    };
+
+    // Rounds alternate the order (agent, 4 curls, parallel curl / the reverse), so a change of the machine's
+    // load during the run falls on all three.
+    Sample agent_total, curl_total, parallel_total;
+    bool ok = true;
+    printf("agent binary: %s\n", agent_bin.c_str());
+    for (int r = 0; r < rounds && ok; ++r) {
+        std::optional<Sample> a;
+        Sample c, z;
+        if (r % 2 == 0) {
+            a = agent_round();
+            c = curl_round();
+            z = curl_parallel_round();
+        } else {
+            z = curl_parallel_round();
+            c = curl_round();
+            a = agent_round();
+        }
+        if (!a) {
+            ok = false;
+            break;
+        }
+        printf(
+            "round %d (%s first): agent %.0f Mb/s, CPU %.3f s -> %.1f CPU-ms per Gb; "
+            "4 curls %.0f Mb/s, CPU %.3f s -> %.1f (ratio %.2f); "
+            "curl -Z %.0f Mb/s, CPU %.3f s -> %.1f (ratio %.2f)\n",
+            r + 1, r % 2 == 0 ? "agent" : "curl", mbps(*a), a->cpu, cost(*a), mbps(c), c.cpu, cost(c),
+            cost(*a) / cost(c), mbps(z), z.cpu, cost(z), cost(*a) / cost(z));
+        ratios.push_back(cost(*a) / cost(c));
+        ratios_parallel.push_back(cost(*a) / cost(z));
+        add(agent_total, *a);
+        add(curl_total, c);
+        add(parallel_total, z);
     }
-    const double curl_secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
-    const double curl_mbps = curl_bytes * 8 / curl_secs / 1e6;
+    sampling = false;
+    sampler.join();
 
     kill(agent, SIGTERM);
     waitpid(agent, nullptr, 0);
     kill(server, SIGTERM);
     waitpid(server, nullptr, 0);
     fs::remove_all(dir);
+    if (!ok) return 1;
 
-    const double agent_cost = agent_cpu / agent_mbps, curl_cost = curl_cpu / curl_mbps;
-    printf("agent binary: %s\n", agent_bin.c_str());
     printf(
-        "memory: idle VmRSS %ld KiB, peak during the 4-connection download %ld KiB: growth %ld KiB (goal <= "
+        "memory: idle VmRSS %ld KiB, peak during the 4-connection downloads %ld KiB: growth %ld KiB (goal <= "
         "256)\n",
         idle, peak.load(), peak.load() - idle);
-    printf("agent: %.1f Mb/s over %.2f s, CPU %.3f s -> %.5f CPU-s per Mb/s\n", agent_mbps, agent_secs,
-           agent_cpu, agent_cost);
-    printf("curl (4 at once, same URL): %.1f Mb/s over %.2f s, CPU %.3f s -> %.5f CPU-s per Mb/s\n",
-           curl_mbps, curl_secs, curl_cpu, curl_cost);
-    printf("ratio agent/curl CPU per Mb/s: %.2f (goal <= 1.5)\n", agent_cost / curl_cost);
+    printf("agent (%d rounds): %.0f Mb/s over %.2f s, CPU %.3f s -> %.1f CPU-ms per Gb\n", rounds,
+           mbps(agent_total), agent_total.secs, agent_total.cpu, cost(agent_total));
+    printf(
+        "4 curls (4 processes at once, same URL, %d rounds): %.0f Mb/s over %.2f s, CPU %.3f s -> %.1f "
+        "CPU-ms per Gb\n",
+        rounds, mbps(curl_total), curl_total.secs, curl_total.cpu, cost(curl_total));
+    printf(
+        "curl -Z (one process, 4 parallel transfers, %d rounds): %.0f Mb/s over %.2f s, CPU %.3f s -> %.1f "
+        "CPU-ms per Gb\n",
+        rounds, mbps(parallel_total), parallel_total.secs, parallel_total.cpu, cost(parallel_total));
+    std::sort(ratios.begin(), ratios.end());
+    std::sort(ratios_parallel.begin(), ratios_parallel.end());
+    printf("ratio agent/curl CPU per Mb/s: %.2f over all rounds, median round %.2f (goal <= 1.5)\n",
+           cost(agent_total) / cost(curl_total), ratios[ratios.size() / 2]);
+    printf("ratio agent/curl -Z CPU per Mb/s: %.2f over all rounds, median round %.2f\n",
+           cost(agent_total) / cost(parallel_total), ratios_parallel[ratios_parallel.size() / 2]);
     return 0;
 }

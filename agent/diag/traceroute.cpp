@@ -43,7 +43,10 @@ ProbeAnswer wait_error(int fd, bool v6, uint16_t port, Clock::time_point sent, i
         if (r <= 0) continue;
         sockaddr_storage orig{};
         uint8_t data[64];
-        alignas(cmsghdr) uint8_t control[512];
+        // Zeroed: an offender address the kernel (or an emulator) did not fill in reads as no address, never
+        // as stack bytes (qemu-user 7.2 translates sock_extended_err but not the offender:
+        // docs/diagnostics.md).
+        alignas(cmsghdr) uint8_t control[512] = {};
         iovec iov{data, sizeof(data)};
         msghdr msg{};
         msg.msg_name = &orig;
@@ -64,18 +67,23 @@ ProbeAnswer wait_error(int fd, bool v6, uint16_t port, Clock::time_point sent, i
             const bool ours = (!v6 && c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
                               (v6 && c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR);
             if (!ours) continue;
+            const size_t off_len = v6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+            if (c->cmsg_len < CMSG_LEN(sizeof(sock_extended_err))) continue;
             sock_extended_err ee;
             memcpy(&ee, CMSG_DATA(c), sizeof(ee));
             if (orig_port != port) continue;  // a late answer to an earlier probe
             if (ee.ee_origin != SO_EE_ORIGIN_ICMP && ee.ee_origin != SO_EE_ORIGIN_ICMP6) continue;
+            // The offender (the router or host that sent the ICMP error) follows the extended error; an
+            // answer without it (short, or not of the probe's family) counts, with no address.
             Address from;
-            const sockaddr* off = SO_EE_OFFENDER(reinterpret_cast<sock_extended_err*>(CMSG_DATA(c)));
-            memcpy(&from.sa, off, v6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
-            from.len = v6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+            if (c->cmsg_len >= CMSG_LEN(sizeof(sock_extended_err) + off_len)) {
+                memcpy(&from.sa, CMSG_DATA(c) + sizeof(sock_extended_err), off_len);
+                from.len = static_cast<socklen_t>(off_len);
+            }
             a.answered = true;
             a.type = ee.ee_type;
             a.code = ee.ee_code;
-            a.from = from.text();
+            a.from = from.sa.ss_family == (v6 ? AF_INET6 : AF_INET) ? from.text() : "";
             a.rtt_us = static_cast<uint32_t>(
                 std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent).count());
             // Port unreachable from the host: arrived. IPv4 3/3, IPv6 1/4.

@@ -78,6 +78,14 @@ constexpr uint64_t kMaxBytes = 4ull << 30;  // download: more than this ends the
 constexpr uint32_t kMaxUploadBytes = 1u << 30;  // TestFileLength
 constexpr uint32_t kMaxConnections = 8;
 constexpr size_t kChunk = 16384;  // upload write size
+// How much one read takes. lws 4.1 reads a response into its per-thread buffer (pt_serv_buf_size) and caps a
+// read at that size whatever buffer the caller passes, so this sets the context's buffer, and the body is
+// read into it (no second buffer of ours). Bigger reads cost less CPU per byte (fewer recv() and poll()
+// calls, fewer window updates): curl reads up to 100 KiB. But the read that takes the response head keeps the
+// body bytes that came with it in a copy per connection (lws's buflist) until they are handed over, so memory
+// grows by about (1 + connections) × this at the start of a transfer. 48 KiB keeps a 4-connection download
+// within 256 KiB of VmRSS growth (docs/diagnostics.md, "Benchmark").
+constexpr unsigned kReadBuffer = 48 * 1024;
 
 int64_t now_us() {
     timeval tv{};
@@ -204,9 +212,10 @@ int callback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in, si
             return 0;
         }
         case LWS_CALLBACK_RECEIVE_CLIENT_HTTP: {
-            char buffer[32768 + LWS_PRE];
-            char* px = buffer + LWS_PRE;
-            int lenx = sizeof(buffer) - LWS_PRE;
+            // No buffer of ours: lws reads into its per-thread buffer (kReadBuffer bytes) and hands the body
+            // to LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ from there.
+            char* px = nullptr;
+            int lenx = 0;
             if (lws_http_client_read(wsi, &px, &lenx) < 0) return -1;
             return 0;
         }
@@ -264,7 +273,10 @@ usp::Args run_transfer(bool upload, const Resolver& resolver, const usp::RunCont
     lo.io_timeout_s =
         10;            // a connection that stays silent this long fails (Error_NoResponse / TransferFailed)
     lo.fd_limit = 32;  // 8 connections and lws's own descriptors
-    lo.serv_buf_bytes = 32768;  // each read takes up to 32 KiB (fewer system calls than lws's 4 KiB)
+    // lws's room for a response head (status line and headers; lws gives up on a larger one); a TR-143
+    // server's is a few hundred bytes. Each connection holds one while it runs (LoopOptions' default: 8 KiB).
+    lo.max_header_buffer_bytes = 4096;
+    lo.serv_buf_bytes = kReadBuffer;
     auto loop = net::EventLoop::create(lo);
     if (!loop) return failed("Error_Internal");
     t.loop = loop->get();

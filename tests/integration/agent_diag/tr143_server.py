@@ -4,8 +4,9 @@
     tr143_server.py <bind-address> <port>
 
 GET /bytes/<n>   answers 200 with n bytes (Content-Length set), written in 64 KiB pieces, nothing kept in memory.
-PUT or POST /any reads the request body (Content-Length) and discards it, then answers 200 "ok".
-Anything else is 404. Prints "ready" once it listens.
+PUT or POST /any reads the request body (Content-Length) and discards it, then answers 200 "ok"; prints
+                 "received <bytes read>" once the body is read.
+Anything else is 404. Prints "ready <port>" once it listens (port 0 = an ephemeral port, the one bound).
 """
 import http.server
 import re
@@ -41,11 +42,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def _upload(self):
         n = int(self.headers.get("Content-Length") or 0)
+        total = 0
         while n > 0:
             got = self.rfile.read(min(n, 65536))
             if not got:
                 break
             n -= len(got)
+            total += len(got)
+        print("received", total, flush=True)
         self.send_response(200)
         self.send_header("Content-Length", "2")
         self.send_header("Connection", "close")
@@ -58,7 +62,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 def main():
     server = http.server.ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), Handler)
-    print("ready", flush=True)
+    print("ready", server.server_address[1], flush=True)
     server.serve_forever()
 
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "fake_agent.hpp"
 #include "hub_process.hpp"
 #include "json/json.hpp"
 
@@ -16,13 +17,25 @@ namespace fs = std::filesystem;
 
 namespace {
 
-#ifdef CPE_AGENT_BIN
 const std::string kSrc = CPE_SOURCE_DIR;
 const std::string kBoard = kSrc + "/boards/tplink-xx230v";
 const std::string kEid = "os::1C61B4-22275A7000412";  // the XX230v fixture's identity
 const std::string kPrefix = "X_1C61B4_";
 const std::string kRenew = "Device.LocalAgent." + kPrefix + "RenewCertificate()";
 const std::string kInstall = "Device.LocalAgent." + kPrefix + "InstallCertificate()";
+
+// A hub configuration with mutual TLS (the fleet CA of make-certs.sh in pki/) and renewal at `days` before
+// expiry.
+std::string hub_config(int days_before_expiry) {
+    return R"({"http": {"port": 0}, "log": {"level": "info"}, "store": {"path": "hub.db"},
+                "usp": {"bind": "127.0.0.1", "port": 0, "request_timeout_ms": 5000, "vendor_prefix": ")" +
+           kPrefix + R"(",
+                        "tls": {"cert_file": "pki/hub.pem", "key_file": "pki/hub.key", "ca_file": "pki/ca.pem",
+                                "require_client_cert": true},
+                        "cert_renewal": {"days_before_expiry": )" +
+           std::to_string(days_before_expiry) +
+           R"(, "validity_days": 400, "ca_cert_file": "pki/ca.pem", "ca_key_file": "pki/ca.key"}}})";
+}
 
 std::string encoded(const std::string& eid) {
     std::string out;
@@ -41,6 +54,48 @@ std::string field(const std::string& pem_file, const std::string& what) {
     return sh("openssl x509 -in '" + pem_file + "' -noout -" + what);
 }
 
+// A CSR naming another endpoint, from an agent whose certificate is due, is refused by the hub: nothing is
+// signed, no InstallCertificate() is sent, the failure is recorded. (The agent is the test's fake: the real
+// one only makes CSRs for its own id.)
+TEST(CertRenewalHub, ACsrForAnotherEndpointIsRefused) {
+    TempDir dir;
+    const std::string pki = dir.file("pki");
+    std::string out;
+    ASSERT_EQ(run_command(kSrc + "/provisioning/certs/make-certs.sh " + pki + " localhost", &out), 0) << out;
+    const std::string key = "openssl ecparam -name prime256v1 -genkey -noout -out ";
+    ASSERT_EQ(run_command("cd '" + dir.path() + "' && " + key + "dev.key && openssl req -new -key dev.key -subj '/CN=" +
+                              kEid + "' -out dev.csr && " + kSrc + "/provisioning/certs/sign-csr.sh pki dev.csr dev.pem 10 && " +
+                              key + "other.key && openssl req -new -key other.key -subj '/CN=os::1C61B4-OTHER' -out other.csr",
+                          &out),
+              0)
+        << out;
+    HubProcess hub(CPE_HUB_BIN, dir, hub_config(30));
+    ASSERT_TRUE(hub.started());
+    FakeAgentOptions o;
+    o.endpoint_id = kEid;
+    o.port = hub.usp_port();
+    o.tls = true;
+    o.ca_path = pki + "/ca.pem";
+    o.cert_path = dir.file("dev.pem");
+    o.key_path = dir.file("dev.key");
+    o.command_outputs[kRenew] = {{"CSR", slurp(dir.file("other.csr"))}};
+    FakeAgent agent(o);
+    ASSERT_TRUE(agent.wait_connected()) << agent.error();
+    ASSERT_TRUE(eventually([&] { return hub.count_lines("renewal failed at signing") == 1; }, 20000));
+    EXPECT_EQ(hub.count_lines("CSR names CN 'os::1C61B4-OTHER', not the endpoint '" + kEid + "'"), 1u);
+    auto notes = http("GET", hub.url("/usp/" + encoded(kEid) + "/notifications")).body;
+    EXPECT_NE(notes.find("\"status\":\"failed\""), std::string::npos) << notes;
+    EXPECT_NE(notes.find("CSR names CN"), std::string::npos) << notes;
+    // The failure is recorded once the RenewCertificate() answer is handled: nothing was installed before it.
+    bool asked = false;
+    for (const auto& m : agent.received()) {
+        asked = asked || m.command == kRenew;
+        EXPECT_NE(m.command, kInstall);
+    }
+    EXPECT_TRUE(asked);
+}
+
+#ifdef CPE_AGENT_BIN
 class CertRenewal : public ::testing::Test {
   protected:
     void SetUp() override {
@@ -64,16 +119,7 @@ class CertRenewal : public ::testing::Test {
             << out;
     }
     void start_hub(int days_before_expiry) {
-        hub = std::make_unique<HubProcess>(
-            CPE_HUB_BIN, dir,
-            R"({"http": {"port": 0}, "log": {"level": "info"}, "store": {"path": "hub.db"},
-                "usp": {"bind": "127.0.0.1", "port": 0, "request_timeout_ms": 5000, "vendor_prefix": ")" +
-                kPrefix + R"(",
-                        "tls": {"cert_file": "pki/hub.pem", "key_file": "pki/hub.key", "ca_file": "pki/ca.pem",
-                                "require_client_cert": true},
-                        "cert_renewal": {"days_before_expiry": )" +
-                std::to_string(days_before_expiry) +
-                R"(, "validity_days": 400, "ca_cert_file": "pki/ca.pem", "ca_key_file": "pki/ca.key"}}})");
+        hub = std::make_unique<HubProcess>(CPE_HUB_BIN, dir, hub_config(days_before_expiry));
         ASSERT_TRUE(hub->started()) << logs();
         ASSERT_GT(hub->usp_port(), 0);
     }

@@ -31,6 +31,7 @@
 #include "net/stop_signals.hpp"
 #include "provision/renewal_commands.hpp"
 #include "update/service.hpp"
+#include "usp/error_codes.hpp"
 #include "usp/msg.hpp"
 #include "usp/record.hpp"
 #include "usp/usp_agent.hpp"
@@ -281,7 +282,15 @@ int run_daemon(const DaemonArgs& args) {
         renewal = std::make_unique<provision::Renewal>(cfg->state_dir, endpoint_id, cfg->controller.ca_file);
     provision::RenewalCommands renewal_commands(renewal.get(), cfg->vendor_prefix, no_renewal,
                                                [] { return static_cast<int64_t>(time(nullptr)); });
-    hooks.sync_command = [&](const std::string& form, const cpe::usp::StrMap& in) {
+    hooks.sync_command = [&](const std::string& form, const cpe::usp::StrMap& in, std::string_view from)
+        -> std::optional<std::variant<cpe::usp::OutputArgs, cpe::usp::CommandFailure>> {
+        // Only the controller the agent connects to renews its identity (not a LAN controller in server mode).
+        const bool ours = !cfg->vendor_prefix.empty() &&
+                          (form == renewal_commands.renew_path() || form == renewal_commands.install_path());
+        if (ours && from != cfg->controller.endpoint_id)
+            return cpe::usp::CommandFailure{cpe::usp::err::permission_denied,
+                                            form + " is only for the controller this agent connects to (" +
+                                                cfg->controller.endpoint_id + ")"};
         return renewal_commands.handle(form, in);
     };
     usp::UspAgent agent(device_schema(), endpoint_id, cfg->controller.endpoint_id, hooks);

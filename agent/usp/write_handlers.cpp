@@ -395,7 +395,7 @@ std::optional<Bytes> UspAgent::on_operate(std::string_view id, const cpe::usp::O
         return cpe::usp::encode_msg(id, resp);
     }
     if (hooks_.sync_command && form != "Device.Reboot()")
-        if (auto done = hooks_.sync_command(form, req.input_args)) {
+        if (auto done = hooks_.sync_command(form, req.input_args, from_id)) {
             if (!req.send_resp) return std::nullopt;
             OperateResp resp;
             if (auto* ok = std::get_if<cpe::usp::OutputArgs>(&*done))

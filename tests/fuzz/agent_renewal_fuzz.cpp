@@ -29,6 +29,10 @@ struct State {
         fwrite(made->key_pem.data(), 1, made->key_pem.size(), f);
         fclose(f);
     }
+    ~State() {  // at exit: the pending key and the directory
+        unlink((dir + "/" + cpe::agent::provision::kPendingKeyFile).c_str());
+        rmdir(dir.c_str());
+    }
 };
 
 }  // namespace

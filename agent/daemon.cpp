@@ -281,10 +281,11 @@ int run_daemon(const DaemonArgs& args) {
     else
         renewal = std::make_unique<provision::Renewal>(cfg->state_dir, endpoint_id, cfg->controller.ca_file);
     provision::RenewalCommands renewal_commands(renewal.get(), cfg->vendor_prefix, no_renewal,
-                                               [] { return static_cast<int64_t>(time(nullptr)); });
+                                                [] { return static_cast<int64_t>(time(nullptr)); });
     hooks.sync_command = [&](const std::string& form, const cpe::usp::StrMap& in, std::string_view from)
         -> std::optional<std::variant<cpe::usp::OutputArgs, cpe::usp::CommandFailure>> {
-        // Only the controller the agent connects to renews its identity (not a LAN controller in server mode).
+        // Only the controller the agent connects to renews its identity (not a LAN controller in server
+        // mode).
         const bool ours = !cfg->vendor_prefix.empty() &&
                           (form == renewal_commands.renew_path() || form == renewal_commands.install_path());
         if (ours && from != cfg->controller.endpoint_id)
@@ -318,7 +319,8 @@ int run_daemon(const DaemonArgs& args) {
     wo.key_file = cfg->controller.key_file;
     if (renewal) {
         if (!renewal->candidate().empty()) {
-            LOG_WARN("identity", "a renewed certificate was not confirmed before the agent stopped: set aside");
+            LOG_WARN("identity",
+                     "a renewed certificate was not confirmed before the agent stopped: set aside");
             renewal->discard();
         }
         if (std::string current = renewal->current(); !current.empty()) {
@@ -388,7 +390,8 @@ int run_daemon(const DaemonArgs& args) {
         cb.failed = [&](const std::string& why) {
             if (!trying_candidate) return;
             trying_candidate = false;
-            LOG_ERROR("identity", "the renewed certificate failed its connection (%s): back to the previous one",
+            LOG_ERROR("identity",
+                      "the renewed certificate failed its connection (%s): back to the previous one",
                       why.c_str());
             renewal->discard();
             wo = previous;
@@ -400,7 +403,8 @@ int run_daemon(const DaemonArgs& args) {
                 if (Status st = renewal->promote(); !st)
                     LOG_ERROR("identity", "%s", st.error().message.c_str());
                 else
-                    LOG_INFO("identity", "connected with the renewed certificate: it is now the device's identity");
+                    LOG_INFO("identity",
+                             "connected with the renewed certificate: it is now the device's identity");
                 wo.cert_file = wo.key_file = renewal->current();
             }
             // TR-369 WebSocket binding: the first record on a new connection is a WebSocketConnectRecord.

@@ -222,8 +222,7 @@ int WsClient::on_event(lws* wsi, lws_callback_reasons reason, void* in, size_t l
             if (wsi == wsi_ || !wsi_) wsi_ = nullptr;
             established_ = false;
             queue_.clear();
-            if (callbacks_.failed)
-                callbacks_.failed(std::string(why, len ? strnlen(why, len) : strlen(why)));
+            if (callbacks_.failed) callbacks_.failed(std::string(why, len ? strnlen(why, len) : strlen(why)));
             if (stopping_)
                 finish_close();
             else

@@ -75,8 +75,8 @@ bool usable_cn(const std::string& id) {
 
 }  // namespace
 
-Status check_certificate(const std::string& cert_pem, const std::string& key_pem, const std::string& endpoint_id,
-                         const std::string& ca_file, int64_t now) {
+Status check_certificate(const std::string& cert_pem, const std::string& key_pem,
+                         const std::string& endpoint_id, const std::string& ca_file, int64_t now) {
     if (cert_pem.empty()) return make_error(Errc::invalid_argument, "Certificate is empty");
     if (cert_pem.size() > kMaxCertificatePem)
         return make_error(Errc::invalid_argument,
@@ -96,14 +96,16 @@ Status check_certificate(const std::string& cert_pem, const std::string& key_pem
                           "Certificate's public key is not the key of the last RenewCertificate() request");
     const std::string cn = subject_cn(chain.v);
     if (cn != endpoint_id)
-        return make_error(Errc::invalid_argument,
-                          "Certificate's subject CN '" + cn + "' is not this agent's endpoint id '" + endpoint_id + "'");
+        return make_error(
+            Errc::invalid_argument,
+            "Certificate's subject CN '" + cn + "' is not this agent's endpoint id '" + endpoint_id + "'");
     Crt ca;
     if (mbedtls_x509_crt_parse_file(ca.get(), ca_file.c_str()) != 0)
         return make_error(Errc::io_error, ca_file + ": cannot read the CA certificate(s)");
     uint32_t flags = 0;
     const int rc = mbedtls_x509_crt_verify(&chain.v, ca.get(), nullptr, nullptr, &flags, nullptr, nullptr);
-    // Time is checked below against `now` (the agent's clock, given for tests), with the dates in the message.
+    // Time is checked below against `now` (the agent's clock, given for tests), with the dates in the
+    // message.
     flags &= ~static_cast<uint32_t>(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
     if (rc != 0 && flags != 0) {
         char info[512] = {0};
@@ -115,8 +117,8 @@ Status check_certificate(const std::string& cert_pem, const std::string& key_pem
         return make_error(Errc::invalid_argument, "Certificate does not chain to " + ca_file + ": " + why);
     }
     if (rc != 0 && flags == 0 && rc != MBEDTLS_ERR_X509_CERT_VERIFY_FAILED)
-        return make_error(Errc::invalid_argument,
-                          "Certificate cannot be verified against " + ca_file + " (mbedtls " + std::to_string(rc) + ")");
+        return make_error(Errc::invalid_argument, "Certificate cannot be verified against " + ca_file +
+                                                      " (mbedtls " + std::to_string(rc) + ")");
     const int64_t from = to_unix(chain.v.valid_from), to = to_unix(chain.v.valid_to);
     if (now < from)
         return make_error(Errc::invalid_argument,
@@ -129,7 +131,8 @@ Status check_certificate(const std::string& cert_pem, const std::string& key_pem
 
 Result<KeyAndCsr> make_key_and_csr(const std::string& endpoint_id) {
     if (!usable_cn(endpoint_id))
-        return make_error(Errc::invalid_argument, "endpoint id '" + endpoint_id + "' cannot be a certificate CN");
+        return make_error(Errc::invalid_argument,
+                          "endpoint id '" + endpoint_id + "' cannot be a certificate CN");
     Entropy entropy;
     Drbg drbg;
     static const char kPers[] = "cpe-agent-renew";
@@ -138,8 +141,8 @@ Result<KeyAndCsr> make_key_and_csr(const std::string& endpoint_id) {
         return make_error(Errc::internal, "random generator: no entropy");
     Pk key;
     if (mbedtls_pk_setup(key.get(), mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) != 0 ||
-        mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(key.v), mbedtls_ctr_drbg_random, drbg.get()) !=
-            0)
+        mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(key.v), mbedtls_ctr_drbg_random,
+                            drbg.get()) != 0)
         return make_error(Errc::internal, "key generation failed");
     KeyAndCsr out;
     std::vector<unsigned char> pem(4096);
@@ -150,7 +153,8 @@ Result<KeyAndCsr> make_key_and_csr(const std::string& endpoint_id) {
     mbedtls_x509write_csr_set_md_alg(w.get(), MBEDTLS_MD_SHA256);
     mbedtls_x509write_csr_set_key(w.get(), key.get());
     if (mbedtls_x509write_csr_set_subject_name(w.get(), ("CN=" + endpoint_id).c_str()) != 0)
-        return make_error(Errc::invalid_argument, "endpoint id '" + endpoint_id + "' cannot be a certificate subject");
+        return make_error(Errc::invalid_argument,
+                          "endpoint id '" + endpoint_id + "' cannot be a certificate subject");
     if (mbedtls_x509write_csr_pem(w.get(), pem.data(), pem.size(), mbedtls_ctr_drbg_random, drbg.get()) != 0)
         return make_error(Errc::internal, "cannot write the CSR");
     out.csr_pem = reinterpret_cast<const char*>(pem.data());
@@ -180,8 +184,9 @@ Result<std::string> Renewal::request() {
 Status Renewal::install(const std::string& cert_pem, int64_t now) {
     auto key = read_file(path(kPendingKeyFile), 8192);
     if (!key)
-        return make_error(Errc::invalid_argument,
-                          "no pending key: call RenewCertificate() first (a key is used for one certificate)");
+        return make_error(
+            Errc::invalid_argument,
+            "no pending key: call RenewCertificate() first (a key is used for one certificate)");
     if (Status st = check_certificate(cert_pem, *key, endpoint_id_, ca_file_, now); !st) return st;
     std::string pem = cert_pem;
     if (pem.back() != '\n') pem += '\n';

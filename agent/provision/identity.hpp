@@ -33,8 +33,8 @@ inline constexpr size_t kMaxCertificatePem = 16 * 1024;  // a larger Certificate
 // is installed. Each failure names what is wrong: not a PEM certificate, its public key is not the pending
 // key's, CN '<x>' is not the endpoint id, it does not chain to <ca_file> (with mbedTLS's reasons), expired
 // or not yet valid at `now`.
-Status check_certificate(const std::string& cert_pem, const std::string& key_pem, const std::string& endpoint_id,
-                         const std::string& ca_file, int64_t now);
+Status check_certificate(const std::string& cert_pem, const std::string& key_pem,
+                         const std::string& endpoint_id, const std::string& ca_file, int64_t now);
 
 // The PEM private key `key_pem` and its CSR with subject CN=endpoint_id (fresh ECDSA P-256 key).
 struct KeyAndCsr {

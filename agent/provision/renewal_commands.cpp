@@ -39,7 +39,8 @@ std::optional<CommandResult> RenewalCommands::handle(const std::string& supporte
     }
     auto cert = in.find("Certificate");
     if (cert == in.end())
-        return CommandFailure{err::invalid_command_arguments, "InstallCertificate(): Certificate is required"};
+        return CommandFailure{err::invalid_command_arguments,
+                              "InstallCertificate(): Certificate is required"};
     if (Status st = renewal_->install(cert->second, clock_()); !st) {
         LOG_WARN("identity", "InstallCertificate() refused: %s", st.error().message.c_str());
         const uint32_t code = st.error().code == Errc::io_error || st.error().code == Errc::internal

@@ -1,6 +1,6 @@
 // The certificate renewal commands as USP answers (provision/identity.hpp): the input argument handling of
-// Device.LocalAgent.<prefix>RenewCertificate() and <prefix>InstallCertificate(Certificate), each failure a USP
-// error naming what was wrong. Loop thread; fuzzed (tests/fuzz/fuzz_renewal_commands.cpp).
+// Device.LocalAgent.<prefix>RenewCertificate() and <prefix>InstallCertificate(Certificate), each failure a
+// USP error naming what was wrong. Loop thread; fuzzed (tests/fuzz/fuzz_renewal_commands.cpp).
 #pragma once
 
 #include <cstdint>
@@ -28,7 +28,8 @@ class RenewalCommands {
 
     // nullopt: `supported_path` is not one of these commands. After a successful install, installed() is
     // true until take_installed() (the daemon then reconnects with the candidate).
-    std::optional<CommandResult> handle(const std::string& supported_path, const cpe::usp::StrMap& input_args);
+    std::optional<CommandResult> handle(const std::string& supported_path,
+                                        const cpe::usp::StrMap& input_args);
     bool take_installed() { return std::exchange(installed_, false); }
 
   private:

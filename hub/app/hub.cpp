@@ -140,9 +140,10 @@ Result<std::unique_ptr<Hub>> Hub::create(net::EventLoop& loop, HubConfig config)
             hub->cert_renewal_ =
                 std::make_unique<controller::CertRenewal>(*hub->controller_, rn, std::move(ca).value());
             controller::CertRenewal* renewal = hub->cert_renewal_.get();
-            hub->controller_->on_connection([renewal](const std::string& id, const controller::ConnectionInfo& info) {
-                renewal->on_connected(id, info);
-            });
+            hub->controller_->on_connection(
+                [renewal](const std::string& id, const controller::ConnectionInfo& info) {
+                    renewal->on_connected(id, info);
+                });
         }
 
         Hub* self = hub.get();

@@ -26,7 +26,8 @@ std::string utc(int64_t t) {
 int64_t not_after_of(const std::string& pem) {
     using Crt = CStruct<mbedtls_x509_crt, mbedtls_x509_crt_init, mbedtls_x509_crt_free>;
     Crt crt;
-    if (mbedtls_x509_crt_parse(crt.get(), reinterpret_cast<const unsigned char*>(pem.c_str()), pem.size() + 1) != 0)
+    if (mbedtls_x509_crt_parse(crt.get(), reinterpret_cast<const unsigned char*>(pem.c_str()),
+                               pem.size() + 1) != 0)
         return 0;
     std::tm tm{};
     tm.tm_year = crt.v.valid_to.year - 1900;
@@ -44,12 +45,13 @@ Result<usp::StrMap> output_of(const Result<usp::Msg>& r) {
     auto resp = r->operate_resp();
     if (!resp) return resp.error();
     if (resp->operation_results.size() != 1)
-        return make_error(Errc::parse_error, "OperateResp with " + std::to_string(resp->operation_results.size()) +
-                                                 " results");
+        return make_error(Errc::parse_error,
+                          "OperateResp with " + std::to_string(resp->operation_results.size()) + " results");
     const auto& res = resp->operation_results[0].operation_resp;
     if (const auto* out = std::get_if<usp::OutputArgs>(&res)) return out->output_args;
     if (const auto* fail = std::get_if<usp::CommandFailure>(&res))
-        return make_error(Errc::io_error, "USP error " + std::to_string(fail->err_code) + ": " + fail->err_msg);
+        return make_error(Errc::io_error,
+                          "USP error " + std::to_string(fail->err_code) + ": " + fail->err_msg);
     return make_error(Errc::parse_error, "the command answered asynchronously (a Request object)");
 }
 
@@ -74,8 +76,8 @@ void CertRenewal::on_connected(const std::string& endpoint_id, const ConnectionI
     busy_.insert(endpoint_id);
     ++stats_.started;
     const int64_t old = info.cert_not_after;
-    LOG_INFO("cert-renewal", "endpoint '%s': certificate expires %s (within %u days): renewing", endpoint_id.c_str(),
-             utc(old).c_str(), options_.days_before_expiry);
+    LOG_INFO("cert-renewal", "endpoint '%s': certificate expires %s (within %u days): renewing",
+             endpoint_id.c_str(), utc(old).c_str(), options_.days_before_expiry);
     usp::Operate op;
     op.command = "Device.LocalAgent." + options_.vendor_prefix + "RenewCertificate()";
     op.command_key = "cpe-hub-cert-renewal";
@@ -84,7 +86,8 @@ void CertRenewal::on_connected(const std::string& endpoint_id, const ConnectionI
         auto out = output_of(r);
         if (!out) return finish(endpoint_id, false, "RenewCertificate()", out.error().message, old);
         auto csr = out->find("CSR");
-        if (csr == out->end()) return finish(endpoint_id, false, "RenewCertificate()", "no CSR in the answer", old);
+        if (csr == out->end())
+            return finish(endpoint_id, false, "RenewCertificate()", "no CSR in the answer", old);
         install(endpoint_id, csr->second, old);
     }));
 }
@@ -98,23 +101,24 @@ void CertRenewal::install(const std::string& endpoint_id, const std::string& csr
     op.command_key = "cpe-hub-cert-renewal";
     op.send_resp = true;
     op.input_args["Certificate"] = *cert;
-    controller_.request(endpoint_id, op, life_.guard([this, endpoint_id, old, new_not_after](Result<usp::Msg> r) {
-        auto out = output_of(r);
-        if (!out) return finish(endpoint_id, false, "InstallCertificate()", out.error().message, old);
-        finish(endpoint_id, true, "InstallCertificate()", "", old, new_not_after);
-    }));
+    controller_.request(
+        endpoint_id, op, life_.guard([this, endpoint_id, old, new_not_after](Result<usp::Msg> r) {
+            auto out = output_of(r);
+            if (!out) return finish(endpoint_id, false, "InstallCertificate()", out.error().message, old);
+            finish(endpoint_id, true, "InstallCertificate()", "", old, new_not_after);
+        }));
 }
 
-void CertRenewal::finish(const std::string& endpoint_id, bool ok, const std::string& step, const std::string& detail,
-                         int64_t old_not_after, int64_t new_not_after) {
+void CertRenewal::finish(const std::string& endpoint_id, bool ok, const std::string& step,
+                         const std::string& detail, int64_t old_not_after, int64_t new_not_after) {
     busy_.erase(endpoint_id);
-    std::map<std::string, std::string> fields{{"status", ok ? "renewed" : "failed"},
-                                              {"step", step},
-                                              {"old_not_after", utc(old_not_after)}};
+    std::map<std::string, std::string> fields{
+        {"status", ok ? "renewed" : "failed"}, {"step", step}, {"old_not_after", utc(old_not_after)}};
     if (ok) {
         ++stats_.renewed;
         fields["new_not_after"] = utc(new_not_after);
-        LOG_INFO("cert-renewal", "endpoint '%s': new certificate installed (valid to %s); the agent reconnects with it",
+        LOG_INFO("cert-renewal",
+                 "endpoint '%s': new certificate installed (valid to %s); the agent reconnects with it",
                  endpoint_id.c_str(), utc(new_not_after).c_str());
     } else {
         ++stats_.failed;

@@ -40,7 +40,8 @@ struct CertRenewalStats {
 class CertRenewal {
   public:
     using Clock = std::function<int64_t()>;  // unix seconds; default time()
-    CertRenewal(Controller& controller, CertRenewalOptions options, std::unique_ptr<FleetCa> ca, Clock clock = {});
+    CertRenewal(Controller& controller, CertRenewalOptions options, std::unique_ptr<FleetCa> ca,
+                Clock clock = {});
 
     // From the transport, after the controller heard of the connection.
     void on_connected(const std::string& endpoint_id, const ConnectionInfo& info);

@@ -57,7 +57,8 @@ const unsigned char kClientAuth[] = {0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06, 0x01, 0
 Result<CsrInfo> check_csr(const std::string& csr_pem, const std::string& endpoint_id) {
     if (csr_pem.empty()) return make_error(Errc::invalid_argument, "CSR is empty");
     if (csr_pem.size() > kMaxCsrPem)
-        return make_error(Errc::invalid_argument, "CSR is larger than " + std::to_string(kMaxCsrPem) + " bytes");
+        return make_error(Errc::invalid_argument,
+                          "CSR is larger than " + std::to_string(kMaxCsrPem) + " bytes");
     if (csr_pem.find("-----BEGIN CERTIFICATE REQUEST-----") == std::string::npos)
         return make_error(Errc::parse_error, "CSR is not a PEM certificate request");
     Csr csr;
@@ -83,12 +84,15 @@ Result<CsrInfo> check_csr(const std::string& csr_pem, const std::string& endpoin
             info.cn.assign(reinterpret_cast<const char*>(n->val.p), n->val.len);
     }
     if (info.cn != endpoint_id)
-        return make_error(Errc::invalid_argument, "CSR names CN '" + printable(info.cn) + "', not the endpoint '" +
-                                                      endpoint_id + "' this connection is bound to");
+        return make_error(Errc::invalid_argument, "CSR names CN '" + printable(info.cn) +
+                                                      "', not the endpoint '" + endpoint_id +
+                                                      "' this connection is bound to");
     if (attributes != 1)
-        return make_error(Errc::invalid_argument, "CSR's subject has other attributes than CN=" + endpoint_id);
+        return make_error(Errc::invalid_argument,
+                          "CSR's subject has other attributes than CN=" + endpoint_id);
     if (endpoint_id.size() > 64 || endpoint_id.find_first_of(",=+\"\\<>;") != std::string::npos)
-        return make_error(Errc::invalid_argument, "endpoint id '" + endpoint_id + "' cannot be a certificate CN");
+        return make_error(Errc::invalid_argument,
+                          "endpoint id '" + endpoint_id + "' cannot be a certificate CN");
     return info;
 }
 
@@ -163,7 +167,8 @@ Result<std::string> FleetCa::sign(const std::string& csr_pem, const std::string&
                                             sizeof kClientAuth) != 0)
         return make_error(Errc::internal, "cannot build the certificate for '" + endpoint_id + "'");
     std::vector<unsigned char> pem(4096);
-    if (mbedtls_x509write_crt_pem(w.get(), pem.data(), pem.size(), mbedtls_ctr_drbg_random, m.drbg.get()) != 0)
+    if (mbedtls_x509write_crt_pem(w.get(), pem.data(), pem.size(), mbedtls_ctr_drbg_random, m.drbg.get()) !=
+        0)
         return make_error(Errc::internal, "cannot sign the certificate for '" + endpoint_id + "'");
     return std::string(reinterpret_cast<const char*>(pem.data()));
 }

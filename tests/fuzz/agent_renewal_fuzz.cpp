@@ -54,8 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         pos = b + 1;
     }
     const bool install = data[0] & 1;
-    // Without arguments RenewCertificate() would make a key per input (slow, and it replaces the pending key):
-    // the refused-argument paths only.
+    // Without arguments RenewCertificate() would make a key per input (slow, and it replaces the pending
+    // key): the refused-argument paths only.
     if (!install && args.empty()) return 0;
     RenewalCommands commands(&renewal, "X_0C8063_", "", [] { return int64_t{1800000000}; });
     auto r = commands.handle(install ? commands.install_path() : commands.renew_path(), args);

@@ -260,7 +260,8 @@ TEST_F(AgentServerTest, ALanControllerCannotRenewTheCertificate) {
         const auto* f = std::get_if<u::CommandFailure>(&resp->operation_results[0].operation_resp);
         ASSERT_NE(f, nullptr);
         EXPECT_EQ(f->err_code, 7006u);
-        EXPECT_NE(f->err_msg.find("only for the controller this agent connects to"), std::string::npos) << f->err_msg;
+        EXPECT_NE(f->err_msg.find("only for the controller this agent connects to"), std::string::npos)
+            << f->err_msg;
         return;
     }
     FAIL() << "no OperateResp for renew-1";

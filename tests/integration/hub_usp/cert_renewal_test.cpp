@@ -63,11 +63,14 @@ TEST(CertRenewalHub, ACsrForAnotherEndpointIsRefused) {
     std::string out;
     ASSERT_EQ(run_command(kSrc + "/provisioning/certs/make-certs.sh " + pki + " localhost", &out), 0) << out;
     const std::string key = "openssl ecparam -name prime256v1 -genkey -noout -out ";
-    ASSERT_EQ(run_command("cd '" + dir.path() + "' && " + key + "dev.key && openssl req -new -key dev.key -subj '/CN=" +
-                              kEid + "' -out dev.csr && " + kSrc + "/provisioning/certs/sign-csr.sh pki dev.csr dev.pem 10 && " +
-                              key + "other.key && openssl req -new -key other.key -subj '/CN=os::1C61B4-OTHER' -out other.csr",
-                          &out),
-              0)
+    ASSERT_EQ(
+        run_command(
+            "cd '" + dir.path() + "' && " + key +
+                "dev.key && openssl req -new -key dev.key -subj '/CN=" + kEid + "' -out dev.csr && " + kSrc +
+                "/provisioning/certs/sign-csr.sh pki dev.csr dev.pem 10 && " + key +
+                "other.key && openssl req -new -key other.key -subj '/CN=os::1C61B4-OTHER' -out other.csr",
+            &out),
+        0)
         << out;
     HubProcess hub(CPE_HUB_BIN, dir, hub_config(30));
     ASSERT_TRUE(hub.started());
@@ -103,8 +106,8 @@ class CertRenewal : public ::testing::Test {
         state = dir.file("state");
         fs::create_directories(state);
         ASSERT_EQ(run_command(kSrc + "/provisioning/certs/make-certs.sh " + pki + " localhost"), 0);
-        // The device identity as provisioning makes it: key and CSR on the device, the fleet CA signs, here for
-        // 10 days (within a 30-day renewal threshold).
+        // The device identity as provisioning makes it: key and CSR on the device, the fleet CA signs, here
+        // for 10 days (within a 30-day renewal threshold).
         std::string out;
         ASSERT_EQ(run_command(std::string(CPE_AGENT_BIN) + " --board " + kBoard + " --root " + kBoard +
                                   "/fixtures/rootfs make-csr --key " + dir.file("device.key") + " --csr " +
@@ -112,8 +115,8 @@ class CertRenewal : public ::testing::Test {
                               &out),
                   0)
             << out;
-        ASSERT_EQ(run_command(kSrc + "/provisioning/certs/sign-csr.sh " + pki + " " + dir.file("device.csr") + " " +
-                                  dir.file("device.pem") + " 10",
+        ASSERT_EQ(run_command(kSrc + "/provisioning/certs/sign-csr.sh " + pki + " " + dir.file("device.csr") +
+                                  " " + dir.file("device.pem") + " 10",
                               &out),
                   0)
             << out;
@@ -126,14 +129,15 @@ class CertRenewal : public ::testing::Test {
     // `ca_file`: what the agent trusts (the fleet CA, or a bundle with a second CA for the broken-certificate
     // case).
     void start_agent(const std::string& ca_file = "") {
-        dir.write("agent.json", R"({"controller": {"url": "wss://localhost:)" + std::to_string(hub->usp_port()) +
-                                    R"(/usp", "endpoint_id": "self::cpe-hub", "ca_file": ")" +
-                                    (ca_file.empty() ? pki + "/ca.pem" : ca_file) + R"(", "cert_file": ")" +
-                                    dir.file("device.pem") + R"(", "key_file": ")" + dir.file("device.key") +
-                                    R"("}, "state_dir": ")" + state + R"(", "vendor_prefix": ")" + kPrefix +
-                                    R"(", "refresh_interval_s": 30, "reconnect": {"min_ms": 100, "base_ms": 200}})");
-        agent = cpe::testkit::spawn({CPE_AGENT_BIN, "--board", kBoard, "--root", kBoard + "/fixtures/rootfs", "run",
-                                     "--config", dir.file("agent.json")},
+        dir.write("agent.json",
+                  R"({"controller": {"url": "wss://localhost:)" + std::to_string(hub->usp_port()) +
+                      R"(/usp", "endpoint_id": "self::cpe-hub", "ca_file": ")" +
+                      (ca_file.empty() ? pki + "/ca.pem" : ca_file) + R"(", "cert_file": ")" +
+                      dir.file("device.pem") + R"(", "key_file": ")" + dir.file("device.key") +
+                      R"("}, "state_dir": ")" + state + R"(", "vendor_prefix": ")" + kPrefix +
+                      R"(", "refresh_interval_s": 30, "reconnect": {"min_ms": 100, "base_ms": 200}})");
+        agent = cpe::testkit::spawn({CPE_AGENT_BIN, "--board", kBoard, "--root", kBoard + "/fixtures/rootfs",
+                                     "run", "--config", dir.file("agent.json")},
                                     dir.file("agent.log"));
     }
     bool online() {
@@ -142,7 +146,8 @@ class CertRenewal : public ::testing::Test {
                !cpe::json::opt_string(doc.get(), "model").value_or("").empty();
     }
     std::string serial_number() {
-        return http("GET", hub->url("/usp/" + encoded(kEid) + "/get?path=Device.DeviceInfo.SerialNumber")).body;
+        return http("GET", hub->url("/usp/" + encoded(kEid) + "/get?path=Device.DeviceInfo.SerialNumber"))
+            .body;
     }
     // One Operate through the hub: the result object of the answer.
     cpe::json::Ptr operate(const std::string& command, const std::string& args_json = "{}") {
@@ -150,7 +155,8 @@ class CertRenewal : public ::testing::Test {
                       R"({"command": ")" + command + R"(", "args": )" + args_json + "}");
         auto doc = parse(r.body);
         const cJSON* results = doc ? cJSON_GetObjectItemCaseSensitive(doc.get(), "results") : nullptr;
-        return results && results->child ? cpe::json::Ptr(cJSON_Duplicate(results->child, 1)) : cpe::json::Ptr();
+        return results && results->child ? cpe::json::Ptr(cJSON_Duplicate(results->child, 1))
+                                         : cpe::json::Ptr();
     }
     std::string install(const std::string& cert_file) {
         auto text = cpe::json::Ptr(cJSON_CreateString(slurp(cert_file).c_str()));
@@ -191,19 +197,23 @@ TEST_F(CertRenewal, ACertificateCloseToExpiryIsRenewedAndTheAgentKeepsWorking) {
     EXPECT_NE(field(identity, "serial"), field(dir.file("device.pem"), "serial"));
     EXPECT_NE(field(identity, "enddate"), field(dir.file("device.pem"), "enddate"));
     // The new one is good for the configured 400 days (more than 300 from now), the old one was not.
-    EXPECT_NE(sh("openssl x509 -in '" + identity + "' -noout -checkend " + std::to_string(300 * 86400)).find(
-                  "will not expire"),
+    EXPECT_NE(sh("openssl x509 -in '" + identity + "' -noout -checkend " + std::to_string(300 * 86400))
+                  .find("will not expire"),
               std::string::npos);
-    EXPECT_NE(sh("openssl x509 -in '" + dir.file("device.pem") + "' -noout -checkend " + std::to_string(30 * 86400))
-                  .find("will expire"),
+    EXPECT_NE(
+        sh("openssl x509 -in '" + dir.file("device.pem") + "' -noout -checkend " + std::to_string(30 * 86400))
+            .find("will expire"),
+        std::string::npos);
+    EXPECT_NE(sh("openssl verify -CAfile '" + pki + "/ca.pem' '" + identity + "'").find(": OK"),
               std::string::npos);
-    EXPECT_NE(sh("openssl verify -CAfile '" + pki + "/ca.pem' '" + identity + "'").find(": OK"), std::string::npos);
-    EXPECT_NE(sh("openssl x509 -in '" + identity + "' -noout -subject -ext subjectAltName").find("URI:" + kEid),
-              std::string::npos);
+    EXPECT_NE(
+        sh("openssl x509 -in '" + identity + "' -noout -subject -ext subjectAltName").find("URI:" + kEid),
+        std::string::npos);
     // The key in the identity file is the one made on the device for it, not the provisioning key.
     EXPECT_EQ(sh("openssl pkey -in '" + identity + "' -pubout"),
               sh("openssl x509 -in '" + identity + "' -noout -pubkey"));
-    EXPECT_NE(sh("openssl pkey -in '" + identity + "' -pubout"), sh("openssl pkey -in '" + dir.file("device.key") + "' -pubout"));
+    EXPECT_NE(sh("openssl pkey -in '" + identity + "' -pubout"),
+              sh("openssl pkey -in '" + dir.file("device.key") + "' -pubout"));
     EXPECT_FALSE(fs::exists(state + "/tls-identity.next.pem"));
     EXPECT_FALSE(fs::exists(state + "/tls-identity.pending.key"));
     // Recorded by the hub.
@@ -239,9 +249,10 @@ TEST_F(CertRenewalAttacks, ACertificateForAnotherCnIsRefusedByTheAgent) {
     ASSERT_TRUE(fs::exists(state + "/tls-identity.pending.key"));
     // Another device's name on this device's key (the pending key read from the state dir for the test).
     std::string out;
-    ASSERT_EQ(run_command("openssl req -new -key '" + state + "/tls-identity.pending.key' -subj '/CN=os::1C61B4-OTHER' -out '" +
-                              dir.file("other.csr") + "' && " + kSrc + "/provisioning/certs/sign-csr.sh " + pki + " '" +
-                              dir.file("other.csr") + "' '" + dir.file("other.pem") + "'",
+    ASSERT_EQ(run_command("openssl req -new -key '" + state +
+                              "/tls-identity.pending.key' -subj '/CN=os::1C61B4-OTHER' -out '" +
+                              dir.file("other.csr") + "' && " + kSrc + "/provisioning/certs/sign-csr.sh " +
+                              pki + " '" + dir.file("other.csr") + "' '" + dir.file("other.pem") + "'",
                           &out),
               0)
         << out;
@@ -261,13 +272,14 @@ TEST_F(CertRenewalAttacks, ACertificateNotMatchingThePendingKeyIsRefused) {
     std::string out;
     ASSERT_EQ(run_command(std::string(CPE_AGENT_BIN) + " --board " + kBoard + " --root " + kBoard +
                               "/fixtures/rootfs make-csr --key " + dir.file("stranger.key") + " --csr " +
-                              dir.file("stranger.csr") + " && " + kSrc + "/provisioning/certs/sign-csr.sh " + pki +
-                              " " + dir.file("stranger.csr") + " " + dir.file("stranger.pem"),
+                              dir.file("stranger.csr") + " && " + kSrc + "/provisioning/certs/sign-csr.sh " +
+                              pki + " " + dir.file("stranger.csr") + " " + dir.file("stranger.pem"),
                           &out),
               0)
         << out;
     const std::string answer = install(dir.file("stranger.pem"));
-    EXPECT_NE(answer.find("public key is not the key of the last RenewCertificate() request"), std::string::npos)
+    EXPECT_NE(answer.find("public key is not the key of the last RenewCertificate() request"),
+              std::string::npos)
         << answer;
     // Nothing pending: an install without a RenewCertificate() first names that.
     EXPECT_TRUE(fs::exists(state + "/tls-identity.pending.key"));
@@ -287,22 +299,24 @@ TEST_F(CertRenewalAttacks, ACertificateNotMatchingThePendingKeyIsRefused) {
 // connection fails its handshake, the agent goes back to the old pair and keeps working.
 TEST_F(CertRenewalAttacks, ABrokenNewCertificateLeavesTheOldOneWorking) {
     std::string out;
-    ASSERT_EQ(run_command(kSrc + "/provisioning/certs/make-certs.sh " + dir.file("rogue") + " localhost", &out), 0);
+    ASSERT_EQ(
+        run_command(kSrc + "/provisioning/certs/make-certs.sh " + dir.file("rogue") + " localhost", &out), 0);
     dir.write("bundle.pem", slurp(pki + "/ca.pem") + slurp(dir.file("rogue/ca.pem")));
     start_agent(dir.file("bundle.pem"));
     ASSERT_TRUE(eventually([&] { return online(); }, 20000)) << logs();
     ASSERT_TRUE(renew_to(dir.file("new.csr"))) << logs();
-    ASSERT_EQ(run_command(kSrc + "/provisioning/certs/sign-csr.sh " + dir.file("rogue") + " " + dir.file("new.csr") +
-                              " " + dir.file("rogue.pem"),
+    ASSERT_EQ(run_command(kSrc + "/provisioning/certs/sign-csr.sh " + dir.file("rogue") + " " +
+                              dir.file("new.csr") + " " + dir.file("rogue.pem"),
                           &out),
               0)
         << out;
     EXPECT_EQ(install(dir.file("rogue.pem")), "ok") << logs();
     ASSERT_TRUE(eventually(
-        [&] { return slurp(dir.file("agent.log")).find("failed its connection") != std::string::npos; }, 30000))
+        [&] { return slurp(dir.file("agent.log")).find("failed its connection") != std::string::npos; },
+        30000))
         << logs();
-    ASSERT_TRUE(eventually([&] { return online() && serial_number().find("22275A7000412") != std::string::npos; },
-                           20000))
+    ASSERT_TRUE(eventually(
+        [&] { return online() && serial_number().find("22275A7000412") != std::string::npos; }, 20000))
         << logs();
     EXPECT_FALSE(fs::exists(state + "/tls-identity.pem"));
     EXPECT_FALSE(fs::exists(state + "/tls-identity.next.pem"));

@@ -32,19 +32,23 @@ class Identity : public ::testing::Test {
     void SetUp() override {
         std::string t = (fs::temp_directory_path() / "agent-identity-XXXXXX").string();
         dir = mkdtemp(t.data());
-        ASSERT_EQ(sh("openssl ecparam -name prime256v1 -genkey -noout -out ca.key && openssl req -x509 -new -key ca.key "
+        ASSERT_EQ(sh("openssl ecparam -name prime256v1 -genkey -noout -out ca.key && openssl req -x509 -new "
+                     "-key ca.key "
                      "-sha256 -days 30 -subj '/CN=unit fleet CA' -out ca.pem && "
-                     "openssl ecparam -name prime256v1 -genkey -noout -out rogue.key && openssl req -x509 -new -key "
+                     "openssl ecparam -name prime256v1 -genkey -noout -out rogue.key && openssl req -x509 "
+                     "-new -key "
                      "rogue.key -sha256 -days 30 -subj '/CN=unit fleet CA' -out rogue.pem"),
                   0);
     }
     void TearDown() override { fs::remove_all(dir); }
-    int sh(const std::string& cmd) { return std::system(("cd '" + dir + "' && " + cmd + " >/dev/null 2>&1").c_str()); }
+    int sh(const std::string& cmd) {
+        return std::system(("cd '" + dir + "' && " + cmd + " >/dev/null 2>&1").c_str());
+    }
     // The CSR text signed by `ca` (ca or rogue), `days` long.
     std::string sign(const std::string& csr, const std::string& ca = "ca", int days = 10) {
         std::ofstream(dir + "/in.csr") << csr;
-        if (sh("openssl x509 -req -in in.csr -CA " + ca + ".pem -CAkey " + ca + ".key -CAcreateserial -days " +
-               std::to_string(days) + " -out out.pem") != 0)
+        if (sh("openssl x509 -req -in in.csr -CA " + ca + ".pem -CAkey " + ca +
+               ".key -CAcreateserial -days " + std::to_string(days) + " -out out.pem") != 0)
             return "";
         return slurp(dir + "/out.pem");
     }
@@ -69,22 +73,24 @@ TEST_F(Identity, ACertificateForThePendingKeyPassesEveryCheck) {
     ASSERT_TRUE(other.ok());
     auto key = check_certificate(cert, other->key_pem, kEid, dir + "/ca.pem", now);
     ASSERT_FALSE(key.ok());
-    EXPECT_NE(key.error().message.find("public key is not the key"), std::string::npos) << key.error().message;
+    EXPECT_NE(key.error().message.find("public key is not the key"), std::string::npos)
+        << key.error().message;
     auto chain = check_certificate(cert, made->key_pem, kEid, dir + "/rogue.pem", now);
     ASSERT_FALSE(chain.ok());
     EXPECT_NE(chain.error().message.find("does not chain to " + dir + "/rogue.pem"), std::string::npos)
         << chain.error().message;
     auto expired = check_certificate(cert, made->key_pem, kEid, dir + "/ca.pem", now + 11 * 86400);
     ASSERT_FALSE(expired.ok());
-    EXPECT_NE(expired.error().message.find("Certificate expired at"), std::string::npos) << expired.error().message;
+    EXPECT_NE(expired.error().message.find("Certificate expired at"), std::string::npos)
+        << expired.error().message;
     auto early = check_certificate(cert, made->key_pem, kEid, dir + "/ca.pem", now - 86400);
     ASSERT_FALSE(early.ok());
     EXPECT_NE(early.error().message.find("not valid before"), std::string::npos) << early.error().message;
     auto garbage = check_certificate("hello", made->key_pem, kEid, dir + "/ca.pem", now);
     ASSERT_FALSE(garbage.ok());
     EXPECT_NE(garbage.error().message.find("not a PEM certificate"), std::string::npos);
-    auto broken = check_certificate("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", made->key_pem,
-                                    kEid, dir + "/ca.pem", now);
+    auto broken = check_certificate("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+                                    made->key_pem, kEid, dir + "/ca.pem", now);
     EXPECT_FALSE(broken.ok());
 }
 
@@ -161,7 +167,8 @@ TEST(RenewalCommands, ArgumentsAndAvailabilityAreUspErrors) {
     f = std::get_if<cpe::usp::CommandFailure>(&*bad);
     ASSERT_NE(f, nullptr);
     EXPECT_EQ(f->err_code, 7012u);
-    EXPECT_NE(f->err_msg.find("InstallCertificate(): Certificate is not a PEM certificate"), std::string::npos);
+    EXPECT_NE(f->err_msg.find("InstallCertificate(): Certificate is not a PEM certificate"),
+              std::string::npos);
     EXPECT_FALSE(on.take_installed());
     // Without a vendor prefix the commands are not offered at all.
     RenewalCommands no_prefix(&r, "", "", now);

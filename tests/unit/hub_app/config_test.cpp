@@ -134,11 +134,13 @@ TEST(HubConfig, UspListenerAndAdmission) {
 TEST(HubConfig, CertRenewalIsCheckedAndNeedsClientCertificatesAndThePrefix) {
     const std::string tls =
         R"("tls": {"cert_file": "hub.pem", "key_file": "hub.key", "ca_file": "ca.pem", "require_client_cert": true})";
-    auto with = [&](const std::string& renewal, const std::string& extra = R"(, "vendor_prefix": "X_0C8063_")") {
+    auto with = [&](const std::string& renewal,
+                    const std::string& extra = R"(, "vendor_prefix": "X_0C8063_")") {
         return R"({"usp": {)" + tls + extra + R"(, "cert_renewal": )" + renewal + "}}";
     };
-    auto c = parse_config(with(R"({"days_before_expiry": 20, "ca_cert_file": "ca.pem", "ca_key_file": "ca.key"})"),
-                          "hub.json", "/etc/hub");
+    auto c =
+        parse_config(with(R"({"days_before_expiry": 20, "ca_cert_file": "ca.pem", "ca_key_file": "ca.key"})"),
+                     "hub.json", "/etc/hub");
     ASSERT_TRUE(c.ok()) << c.error().message;
     EXPECT_TRUE(c->usp.cert_renewal.enabled);
     EXPECT_EQ(c->usp.cert_renewal.days_before_expiry, 20u);
@@ -158,9 +160,12 @@ TEST(HubConfig, CertRenewalIsCheckedAndNeedsClientCertificatesAndThePrefix) {
               std::string::npos);
     EXPECT_NE(error_of(with(R"({"ca_cert_file": "a", "ca_key_file": "b", "days": 3})")).find("days"),
               std::string::npos);
-    EXPECT_NE(error_of(with(R"({"ca_cert_file": "a", "ca_key_file": "b"})", "")).find("it needs usp.vendor_prefix"),
-              std::string::npos);
-    EXPECT_NE(error_of(R"({"usp": {"vendor_prefix": "X_0C8063_", "cert_renewal": {"ca_cert_file": "a", "ca_key_file": "b"}}})")
-                  .find("it needs usp.tls.require_client_cert"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of(with(R"({"ca_cert_file": "a", "ca_key_file": "b"})", "")).find("it needs usp.vendor_prefix"),
+        std::string::npos);
+    EXPECT_NE(
+        error_of(
+            R"({"usp": {"vendor_prefix": "X_0C8063_", "cert_renewal": {"ca_cert_file": "a", "ca_key_file": "b"}}})")
+            .find("it needs usp.tls.require_client_cert"),
+        std::string::npos);
 }

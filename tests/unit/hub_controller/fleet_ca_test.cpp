@@ -24,13 +24,16 @@ class FleetCaTest : public ::testing::Test {
     void SetUp() override {
         std::string t = (fs::temp_directory_path() / "hub-fleet-ca-XXXXXX").string();
         dir = mkdtemp(t.data());
-        ASSERT_EQ(sh("openssl ecparam -name prime256v1 -genkey -noout -out ca.key && openssl req -x509 -new -key "
-                     "ca.key -sha256 -days 30 -subj '/CN=unit fleet CA/O=Fibre ISP' -out ca.pem && "
-                     "openssl ecparam -name prime256v1 -genkey -noout -out dev.key"),
-                  0);
+        ASSERT_EQ(
+            sh("openssl ecparam -name prime256v1 -genkey -noout -out ca.key && openssl req -x509 -new -key "
+               "ca.key -sha256 -days 30 -subj '/CN=unit fleet CA/O=Fibre ISP' -out ca.pem && "
+               "openssl ecparam -name prime256v1 -genkey -noout -out dev.key"),
+            0);
     }
     void TearDown() override { fs::remove_all(dir); }
-    int sh(const std::string& cmd) { return std::system(("cd '" + dir + "' && " + cmd + " >/dev/null 2>&1").c_str()); }
+    int sh(const std::string& cmd) {
+        return std::system(("cd '" + dir + "' && " + cmd + " >/dev/null 2>&1").c_str());
+    }
     std::string read(const std::string& name) {
         std::ifstream in(dir + "/" + name);
         std::stringstream s;
@@ -49,19 +52,24 @@ TEST_F(FleetCaTest, ACsrMustNameTheBoundEndpointAndNothingElse) {
     EXPECT_TRUE(check_csr(csr("/CN=" + kEid), kEid).ok());
     auto other = check_csr(csr("/CN=os::0C8063-SOMEONE"), kEid);
     ASSERT_FALSE(other.ok());
-    EXPECT_NE(other.error().message.find("CSR names CN 'os::0C8063-SOMEONE', not the endpoint '" + kEid + "'"),
-              std::string::npos)
+    EXPECT_NE(
+        other.error().message.find("CSR names CN 'os::0C8063-SOMEONE', not the endpoint '" + kEid + "'"),
+        std::string::npos)
         << other.error().message;
     auto extra = check_csr(csr("/CN=" + kEid + "/O=Someone"), kEid);
     ASSERT_FALSE(extra.ok());
-    EXPECT_NE(extra.error().message.find("other attributes than CN="), std::string::npos) << extra.error().message;
+    EXPECT_NE(extra.error().message.find("other attributes than CN="), std::string::npos)
+        << extra.error().message;
     ASSERT_EQ(sh("openssl genrsa -out rsa.key 2048"), 0);
     auto rsa = check_csr(csr("/CN=" + kEid, "rsa.key"), kEid);
     ASSERT_FALSE(rsa.ok());
     EXPECT_NE(rsa.error().message.find("not an ECDSA P-256 key"), std::string::npos);
     EXPECT_FALSE(check_csr("", kEid).ok());
-    EXPECT_FALSE(check_csr("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n", kEid).ok());
-    // A CSR whose signature is not its key's: the proof of possession fails. (The last signature byte changed.)
+    EXPECT_FALSE(
+        check_csr("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n", kEid)
+            .ok());
+    // A CSR whose signature is not its key's: the proof of possession fails. (The last signature byte
+    // changed.)
     std::string good = csr("/CN=" + kEid);
     ASSERT_EQ(sh("openssl req -in x.csr -outform DER -out x.der"), 0);
     std::string der = read("x.der");
@@ -70,7 +78,8 @@ TEST_F(FleetCaTest, ACsrMustNameTheBoundEndpointAndNothingElse) {
     ASSERT_EQ(sh("openssl req -inform DER -in y.der -out y.csr"), 0);
     auto forged = check_csr(read("y.csr"), kEid);
     ASSERT_FALSE(forged.ok());
-    EXPECT_NE(forged.error().message.find("signature does not verify"), std::string::npos) << forged.error().message;
+    EXPECT_NE(forged.error().message.find("signature does not verify"), std::string::npos)
+        << forged.error().message;
 }
 
 TEST_F(FleetCaTest, SignsWhatTheHubChecksAndTheCaVerifies) {
@@ -97,7 +106,9 @@ TEST_F(FleetCaTest, SignsWhatTheHubChecksAndTheCaVerifies) {
     auto second = (*ca)->sign(csr("/CN=" + kEid), kEid, now, 400);
     ASSERT_TRUE(second.ok());
     std::ofstream(dir + "/second.pem") << *second;
-    ASSERT_EQ(sh("openssl x509 -in new.pem -noout -serial > s1 && openssl x509 -in second.pem -noout -serial > s2"), 0);
+    ASSERT_EQ(
+        sh("openssl x509 -in new.pem -noout -serial > s1 && openssl x509 -in second.pem -noout -serial > s2"),
+        0);
     EXPECT_NE(read("s1"), read("s2"));
 }
 

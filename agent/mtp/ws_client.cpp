@@ -55,6 +55,9 @@ WsClient::~WsClient() {
     reconnect_timer_.cancel();
     ping_timer_.cancel();
     if (client_pem_fd_ >= 0) close(client_pem_fd_);
+    // A client replaced with another identity (certificate renewal) frees its vhost and TLS context now, not
+    // at exit; lws defers the free while a connection of it is still closing.
+    if (vhost_) lws_vhost_destroy(vhost_);
 }
 
 Status WsClient::start() {

@@ -28,7 +28,7 @@ struct CertRenewalOptions {
     uint32_t days_before_expiry = 30;  // renew when notAfter is this close (or past)
     uint32_t validity_days = 825;      // of the new certificate (as provisioning/certs/sign-csr.sh)
     std::string vendor_prefix;         // the agents' vendor_prefix (hub usp.vendor_prefix), required
-    int64_t retry_after_s = 3600;      // after an attempt on an endpoint, the next one waits this long
+    int64_t retry_after_s = 86400;     // after an attempt on an endpoint, the next one waits this long
 };
 
 struct CertRenewalStats {

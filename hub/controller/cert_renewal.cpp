@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "log/log.hpp"
+#include "net/ws_util.hpp"
 #include "util/c_handle.hpp"
 
 namespace cpe::hub::controller {
@@ -122,9 +123,11 @@ void CertRenewal::finish(const std::string& endpoint_id, bool ok, const std::str
                  endpoint_id.c_str(), utc(new_not_after).c_str());
     } else {
         ++stats_.failed;
-        fields["error"] = detail;
+        // The agent's error text, one line and bounded, in the log and the record.
+        const std::string shown = net::printable(detail, 300);
+        fields["error"] = shown;
         LOG_WARN("cert-renewal", "endpoint '%s': renewal failed at %s: %s", endpoint_id.c_str(), step.c_str(),
-                 detail.c_str());
+                 shown.c_str());
     }
     controller_.record(endpoint_id, "cert_renewal", fields);
 }

@@ -4,6 +4,7 @@
 // <prefix>RenewCertificate() / <prefix>InstallCertificate() (docs/security.md "Certificate renewal"); the
 // attacks drive the same commands through the hub's /usp/:ep/operate route.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <memory>
@@ -136,9 +137,12 @@ class CertRenewal : public ::testing::Test {
                       dir.file("device.pem") + R"(", "key_file": ")" + dir.file("device.key") +
                       R"("}, "state_dir": ")" + state + R"(", "vendor_prefix": ")" + kPrefix +
                       R"(", "refresh_interval_s": 30, "reconnect": {"min_ms": 100, "base_ms": 200}})");
-        agent = cpe::testkit::spawn({CPE_AGENT_BIN, "--board", kBoard, "--root", kBoard + "/fixtures/rootfs",
-                                     "run", "--config", dir.file("agent.json")},
-                                    dir.file("agent.log"));
+        std::vector<std::string> argv = agent_command;
+        for (const std::string& a :
+             {std::string("--board"), kBoard, std::string("--root"), kBoard + "/fixtures/rootfs",
+              std::string("run"), std::string("--config"), dir.file("agent.json")})
+            argv.push_back(a);
+        agent = cpe::testkit::spawn(argv, dir.file("agent.log"));
     }
     bool online() {
         auto doc = parse(http("GET", hub->url("/usp/" + encoded(kEid))).body);
@@ -184,6 +188,7 @@ class CertRenewal : public ::testing::Test {
     std::string pki, state;
     std::unique_ptr<HubProcess> hub;
     cpe::testkit::ScopedProc agent;
+    std::vector<std::string> agent_command{CPE_AGENT_BIN};  // or qemu-arm-static + the armv7 build
 };
 
 // A device whose certificate expires within the threshold is renewed by the hub, reconnects with the new
@@ -230,6 +235,29 @@ TEST_F(CertRenewal, ACertificateCloseToExpiryIsRenewedAndTheAgentKeepsWorking) {
     start_agent();
     ASSERT_TRUE(eventually([&] { return online(); }, 20000)) << logs();
     EXPECT_EQ(hub->count_lines("renewing"), 1u) << logs();
+}
+
+// The same renewal with the CPE build of the agent (static, libwebsockets on mbedTLS, which reads the client
+// key from the certificate file: the renewed identity is one file holding both) under qemu-user.
+TEST_F(CertRenewal, TheArmv7AgentOnMbedtlsIsRenewedToo) {
+    const std::string binary = kSrc + "/build/armv7/agent/cpe-agent";
+    if (access(binary.c_str(), X_OK) != 0)
+        GTEST_SKIP() << binary
+                     << " is not built (tools/test-all.sh builds every preset before the host tests)";
+    std::string qemu;
+    if (run_command("command -v qemu-arm-static", &qemu) != 0 || qemu.empty())
+        GTEST_SKIP() << "qemu-arm-static is not on PATH (package qemu-user-static)";
+    while (!qemu.empty() && (qemu.back() == '\n' || qemu.back() == ' ')) qemu.pop_back();
+    agent_command = {qemu, binary};
+    start_hub(30);
+    start_agent();
+    const std::string identity = state + "/tls-identity.pem";
+    ASSERT_TRUE(eventually([&] { return fs::exists(identity); }, 90000)) << logs();  // qemu: slow
+    EXPECT_NE(field(identity, "serial"), field(dir.file("device.pem"), "serial"));
+    ASSERT_TRUE(eventually([&] { return serial_number().find("22275A7000412") != std::string::npos; }, 60000))
+        << logs();
+    EXPECT_NE(slurp(dir.file("agent.log")).find("connected with the renewed certificate"), std::string::npos)
+        << logs();
 }
 
 class CertRenewalAttacks : public CertRenewal {

@@ -293,9 +293,9 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
         if (*renew) {
             auto& cr = c.usp.cert_renewal;
             cr.enabled = true;
-            if (auto st = r.only(
-                    *renew, "usp.cert_renewal",
-                    {"days_before_expiry", "validity_days", "retry_after_s", "ca_cert_file", "ca_key_file"});
+            if (auto st = r.only(*renew, "usp.cert_renewal",
+                                 {"days_before_expiry", "validity_days", "retry_after_s", "check_interval_s",
+                                  "ca_cert_file", "ca_key_file"});
                 !st)
                 return st.error();
             if (auto st = r.integer(*renew, "days_before_expiry", "usp.cert_renewal.days_before_expiry",
@@ -308,6 +308,10 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
                 return st.error();
             if (auto st = r.integer(*renew, "retry_after_s", "usp.cert_renewal.retry_after_s",
                                     cr.retry_after_s, 1, 30LL * 86400);
+                !st)
+                return st.error();
+            if (auto st = r.integer(*renew, "check_interval_s", "usp.cert_renewal.check_interval_s",
+                                    cr.check_interval_s, 1, 86400);
                 !st)
                 return st.error();
             if (auto st = r.path(*renew, "ca_cert_file", "usp.cert_renewal.ca_cert_file", cr.ca_cert_file);

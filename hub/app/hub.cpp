@@ -136,9 +136,10 @@ Result<std::unique_ptr<Hub>> Hub::create(net::EventLoop& loop, HubConfig config)
             rn.days_before_expiry = cr.days_before_expiry;
             rn.validity_days = cr.validity_days;
             rn.retry_after_s = cr.retry_after_s;
+            rn.check_interval_s = cr.check_interval_s;
             rn.vendor_prefix = u.vendor_prefix;
             hub->cert_renewal_ =
-                std::make_unique<controller::CertRenewal>(*hub->controller_, rn, std::move(ca).value());
+                std::make_unique<controller::CertRenewal>(loop, *hub->controller_, rn, std::move(ca).value());
             controller::CertRenewal* renewal = hub->cert_renewal_.get();
             hub->controller_->on_connection(
                 [renewal](const std::string& id, const controller::ConnectionInfo& info) {

@@ -58,14 +58,40 @@ Result<usp::StrMap> output_of(const Result<usp::Msg>& r) {
 
 }  // namespace
 
-CertRenewal::CertRenewal(Controller& controller, CertRenewalOptions options, std::unique_ptr<FleetCa> ca,
-                         Clock clock)
-    : controller_(controller), options_(std::move(options)), ca_(std::move(ca)), clock_(std::move(clock)) {
+CertRenewal::CertRenewal(net::EventLoop& loop, Controller& controller, CertRenewalOptions options,
+                         std::unique_ptr<FleetCa> ca, Clock clock)
+    : loop_(loop),
+      controller_(controller),
+      options_(std::move(options)),
+      ca_(std::move(ca)),
+      clock_(std::move(clock)) {
     if (!clock_) clock_ = [] { return static_cast<int64_t>(time(nullptr)); };
+    timer_ = loop_.add_timer(static_cast<uint64_t>(options_.check_interval_s) * 1000,
+                             life_.guard([this] { recheck(); }));
+}
+
+void CertRenewal::recheck() {
+    for (auto it = watched_.begin(); it != watched_.end();) {
+        const Endpoint* e = controller_.registry().find(*it);
+        if (!e || !e->record.online) {
+            it = watched_.erase(it);
+            continue;
+        }
+        consider(*it, e->connection);
+        ++it;
+    }
+    timer_ = loop_.add_timer(static_cast<uint64_t>(options_.check_interval_s) * 1000,
+                             life_.guard([this] { recheck(); }));
 }
 
 void CertRenewal::on_connected(const std::string& endpoint_id, const ConnectionInfo& info) {
     if (!info.proven || info.cert_not_after <= 0) return;  // renewal only for certificate-bound connections
+    watched_.insert(endpoint_id);
+    consider(endpoint_id, info);
+}
+
+void CertRenewal::consider(const std::string& endpoint_id, const ConnectionInfo& info) {
+    if (!info.proven || info.cert_not_after <= 0) return;
     const int64_t now = clock_();
     if (info.cert_not_after - now > int64_t{options_.days_before_expiry} * 86400) return;
     if (busy_.count(endpoint_id)) return;

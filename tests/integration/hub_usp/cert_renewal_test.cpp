@@ -27,7 +27,7 @@ const std::string kInstall = "Device.LocalAgent." + kPrefix + "InstallCertificat
 
 // A hub configuration with mutual TLS (the fleet CA of make-certs.sh in pki/) and renewal at `days` before
 // expiry.
-std::string hub_config(int days_before_expiry) {
+std::string hub_config(int days_before_expiry, const std::string& extra = "") {
     return R"({"http": {"port": 0}, "log": {"level": "info"}, "store": {"path": "hub.db"},
                 "usp": {"bind": "127.0.0.1", "port": 0, "request_timeout_ms": 5000, "vendor_prefix": ")" +
            kPrefix + R"(",
@@ -35,7 +35,8 @@ std::string hub_config(int days_before_expiry) {
                                 "require_client_cert": true},
                         "cert_renewal": {"days_before_expiry": )" +
            std::to_string(days_before_expiry) +
-           R"(, "validity_days": 400, "ca_cert_file": "pki/ca.pem", "ca_key_file": "pki/ca.key"}}})";
+           R"(, "validity_days": 400, "ca_cert_file": "pki/ca.pem", "ca_key_file": "pki/ca.key")" + extra +
+           "}}}";
 }
 
 std::string encoded(const std::string& eid) {
@@ -97,6 +98,45 @@ TEST(CertRenewalHub, ACsrForAnotherEndpointIsRefused) {
         EXPECT_NE(m.command, kInstall);
     }
     EXPECT_TRUE(asked);
+}
+
+// An agent that stays connected is looked at again (check_interval_s): a failed attempt is retried on the
+// same connection once retry_after_s has passed, without a reconnect.
+TEST(CertRenewalHub, AConnectedAgentIsCheckedAgainAndAFailureRetried) {
+    TempDir dir;
+    const std::string pki = dir.file("pki");
+    std::string out;
+    ASSERT_EQ(run_command(kSrc + "/provisioning/certs/make-certs.sh " + pki + " localhost", &out), 0) << out;
+    ASSERT_EQ(run_command("cd '" + dir.path() +
+                              "' && openssl ecparam -name prime256v1 -genkey -noout -out dev.key && "
+                              "openssl req -new -key dev.key -subj '/CN=" +
+                              kEid + "' -out dev.csr && " + kSrc +
+                              "/provisioning/certs/sign-csr.sh pki dev.csr dev.pem 10",
+                          &out),
+              0)
+        << out;
+    HubProcess hub(CPE_HUB_BIN, dir, hub_config(30, R"(, "retry_after_s": 1, "check_interval_s": 1)"));
+    ASSERT_TRUE(hub.started());
+    FakeAgentOptions o;
+    o.endpoint_id = kEid;
+    o.port = hub.usp_port();
+    o.tls = true;
+    o.ca_path = pki + "/ca.pem";
+    o.cert_path = dir.file("dev.pem");
+    o.key_path = dir.file("dev.key");
+    o.command_errors[kRenew] = 7005;  // busy: the attempt fails
+    FakeAgent agent(o);
+    ASSERT_TRUE(agent.wait_connected()) << agent.error();
+    auto renew_requests = [&] {
+        size_t n = 0;
+        for (const auto& m : agent.received()) n += m.command == kRenew;
+        return n;
+    };
+    ASSERT_TRUE(eventually([&] { return renew_requests() >= 2; }, 20000))
+        << hub.count_lines("renewal failed");
+    EXPECT_FALSE(agent.closed());
+    EXPECT_GE(hub.count_lines("renewal failed at RenewCertificate()"), 2u);
+    EXPECT_GE(hub.count_lines("7005"), 2u);
 }
 
 #ifdef CPE_AGENT_BIN

@@ -29,7 +29,9 @@
 #include "mtp/ws_server.hpp"
 #include "net/event_loop.hpp"
 #include "net/stop_signals.hpp"
+#include "provision/renewal_commands.hpp"
 #include "update/service.hpp"
+#include "usp/error_codes.hpp"
 #include "usp/msg.hpp"
 #include "usp/record.hpp"
 #include "usp/usp_agent.hpp"
@@ -268,6 +270,30 @@ int run_daemon(const DaemonArgs& args) {
     hooks.extend_model = [&](tr181::Object& device) {
         if (updater) updater->extend(device);
     };
+    // Certificate renewal over USP (provision/identity.hpp): the hub's RenewCertificate() and
+    // InstallCertificate(), answered in the OperateResp; a renewed identity lives in the state directory.
+    std::unique_ptr<provision::Renewal> renewal;
+    std::string no_renewal;
+    if (cfg->state_dir.empty())
+        no_renewal = "no state_dir is configured (nowhere to keep a new key)";
+    else if (cfg->controller.cert_file.empty() || !cfg->controller.parsed.tls)
+        no_renewal = "the agent connects without a client certificate";
+    else
+        renewal = std::make_unique<provision::Renewal>(cfg->state_dir, endpoint_id, cfg->controller.ca_file);
+    provision::RenewalCommands renewal_commands(renewal.get(), cfg->vendor_prefix, no_renewal,
+                                                [] { return static_cast<int64_t>(time(nullptr)); });
+    hooks.sync_command = [&](const std::string& form, const cpe::usp::StrMap& in, std::string_view from)
+        -> std::optional<std::variant<cpe::usp::OutputArgs, cpe::usp::CommandFailure>> {
+        // Only the controller the agent connects to renews its identity (not a LAN controller in server
+        // mode).
+        const bool ours = !cfg->vendor_prefix.empty() &&
+                          (form == renewal_commands.renew_path() || form == renewal_commands.install_path());
+        if (ours && from != cfg->controller.endpoint_id)
+            return cpe::usp::CommandFailure{cpe::usp::err::permission_denied,
+                                            form + " is only for the controller this agent connects to (" +
+                                                cfg->controller.endpoint_id + ")"};
+        return renewal_commands.handle(form, in);
+    };
     usp::UspAgent agent(device_schema(), endpoint_id, cfg->controller.endpoint_id, hooks);
     {
         update::ServiceOptions uo;
@@ -291,6 +317,17 @@ int run_daemon(const DaemonArgs& args) {
     wo.ca_file = cfg->controller.ca_file;
     wo.cert_file = cfg->controller.cert_file;
     wo.key_file = cfg->controller.key_file;
+    if (renewal) {
+        if (!renewal->candidate().empty()) {
+            LOG_WARN("identity",
+                     "a renewed certificate was not confirmed before the agent stopped: set aside");
+            renewal->discard();
+        }
+        if (std::string current = renewal->current(); !current.empty()) {
+            wo.cert_file = current;  // certificate and key in one file
+            wo.key_file = current;
+        }
+    }
     wo.ping_interval_s = cfg->ping_interval_s;
     wo.max_record_bytes = cfg->max_record_bytes;
     wo.reconnect = cfg->reconnect;
@@ -339,9 +376,37 @@ int run_daemon(const DaemonArgs& args) {
         flush();
     });
     send_due = [&] { flush(); };
+    mtp::WsClientCallbacks cb;
+    bool trying_candidate = false;  // the client presents a just-installed certificate
+    mtp::WsClientOptions previous;  // the identity to go back to if the candidate fails
+    // A new client with `o`'s identity, once the old one is closed (never from inside its callbacks).
+    auto replace_client = [&](mtp::WsClientOptions o) {
+        ev.post([&, o] {
+            client = std::make_unique<mtp::WsClient>(ev, o, cb);
+            if (Status st = client->start(); !st) LOG_ERROR("identity", "%s", st.error().message.c_str());
+        });
+    };
     if (!cfg->controller.url.empty()) {
-        mtp::WsClientCallbacks cb;
+        cb.failed = [&](const std::string& why) {
+            if (!trying_candidate) return;
+            trying_candidate = false;
+            LOG_ERROR("identity",
+                      "the renewed certificate failed its connection (%s): back to the previous one",
+                      why.c_str());
+            renewal->discard();
+            wo = previous;
+            replace_client(wo);
+        };
         cb.connected = [&] {
+            if (trying_candidate) {
+                trying_candidate = false;
+                if (Status st = renewal->promote(); !st)
+                    LOG_ERROR("identity", "%s", st.error().message.c_str());
+                else
+                    LOG_INFO("identity",
+                             "connected with the renewed certificate: it is now the device's identity");
+                wo.cert_file = wo.key_file = renewal->current();
+            }
             // TR-369 WebSocket binding: the first record on a new connection is a WebSocketConnectRecord.
             client->send(cpe::usp::encode_websocket_connect_record(cfg->controller.endpoint_id, endpoint_id));
             agent.connection_up();
@@ -353,6 +418,16 @@ int run_daemon(const DaemonArgs& args) {
             if (a.kind == usp::RecordAction::Kind::close_unsupported) return {true, a.reason};
             if (a.kind == usp::RecordAction::Kind::reply) client->send(std::move(a.reply));
             flush();
+            if (renewal_commands.take_installed()) {
+                // The OperateResp goes out first (1 s), then the connection is closed and made again with the
+                // candidate; the old pair stays until that connection gets through.
+                ev.add_timer(1000, [&] {
+                    previous = wo;
+                    wo.cert_file = wo.key_file = renewal->candidate();
+                    trying_candidate = true;
+                    client->stop([&] { replace_client(wo); });
+                });
+            }
             return {};
         };
         client = std::make_unique<mtp::WsClient>(ev, wo, cb);

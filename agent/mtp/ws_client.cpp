@@ -55,6 +55,9 @@ WsClient::~WsClient() {
     reconnect_timer_.cancel();
     ping_timer_.cancel();
     if (client_pem_fd_ >= 0) close(client_pem_fd_);
+    // A client replaced with another identity (certificate renewal) frees its vhost and TLS context now, not
+    // at exit; lws defers the free while a connection of it is still closing.
+    if (vhost_) lws_vhost_destroy(vhost_);
 }
 
 Status WsClient::start() {
@@ -222,6 +225,7 @@ int WsClient::on_event(lws* wsi, lws_callback_reasons reason, void* in, size_t l
             if (wsi == wsi_ || !wsi_) wsi_ = nullptr;
             established_ = false;
             queue_.clear();
+            if (callbacks_.failed) callbacks_.failed(std::string(why, len ? strnlen(why, len) : strlen(why)));
             if (stopping_)
                 finish_close();
             else

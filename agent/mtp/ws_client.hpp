@@ -45,6 +45,8 @@ struct WsClientCallbacks {
     std::function<void()> connected;  // the WebSocket is open: send the connect record
     std::function<Verdict(std::span<const uint8_t>)> record;  // one complete binary message
     std::function<void()> disconnected;
+    // A connection attempt failed before the WebSocket opened (TCP, TLS handshake or upgrade refused).
+    std::function<void(const std::string& why)> failed;
 };
 
 class WsClient {

@@ -46,12 +46,14 @@ struct CsrWriter {
     mbedtls_x509write_csr csr;
 };
 
-Status write_private(const std::string& path, const char* text, mode_t mode) {
+}  // namespace
+
+Status write_file_atomic(const std::string& path, const std::string& text, unsigned mode) {
     const std::string tmp = path + ".tmp";
-    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
     if (fd < 0) return make_error(Errc::io_error, tmp + ": " + strerror(errno));
-    const size_t n = strlen(text);
-    const bool ok = write(fd, text, n) == static_cast<ssize_t>(n) && fsync(fd) == 0;
+    const size_t n = text.size();
+    const bool ok = write(fd, text.data(), n) == static_cast<ssize_t>(n) && fsync(fd) == 0;
     close(fd);
     if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
         unlink(tmp.c_str());
@@ -59,8 +61,6 @@ Status write_private(const std::string& path, const char* text, mode_t mode) {
     }
     return {};
 }
-
-}  // namespace
 
 Status make_csr(const std::string& key_path, const std::string& csr_path, const std::string& endpoint_id) {
     if (endpoint_id.empty() || endpoint_id.size() > 64 ||
@@ -84,7 +84,7 @@ Status make_csr(const std::string& key_path, const std::string& csr_path, const 
         std::vector<unsigned char> pem(2048);
         if (mbedtls_pk_write_key_pem(&key.pk, pem.data(), pem.size()) != 0)
             return make_error(Errc::internal, "cannot write the key as PEM");
-        if (Status st = write_private(key_path, reinterpret_cast<const char*>(pem.data()), 0600); !st)
+        if (Status st = write_file_atomic(key_path, reinterpret_cast<const char*>(pem.data()), 0600); !st)
             return st;
     }
     CsrWriter w;
@@ -97,7 +97,7 @@ Status make_csr(const std::string& key_path, const std::string& csr_path, const 
     std::vector<unsigned char> pem(4096);
     if (mbedtls_x509write_csr_pem(&w.csr, pem.data(), pem.size(), mbedtls_ctr_drbg_random, &rng.drbg) != 0)
         return make_error(Errc::internal, "cannot write the CSR");
-    return write_private(csr_path, reinterpret_cast<const char*>(pem.data()), 0644);
+    return write_file_atomic(csr_path, reinterpret_cast<const char*>(pem.data()), 0644);
 }
 
 }  // namespace cpe::agent::provision

@@ -11,6 +11,10 @@ namespace cpe::agent::provision {
 
 // Writes key_path (mode 0600, PEM) unless it exists (then its key is reused: a renewal keeps the key unless
 // ops remove it) and csr_path (PEM) with subject CN=<endpoint_id>.
+// Writes `text` to path.tmp (mode `mode`), fsyncs it and renames it over `path`: readers see the old file or
+// the new one, never a part.
+Status write_file_atomic(const std::string& path, const std::string& text, unsigned mode);
+
 Status make_csr(const std::string& key_path, const std::string& csr_path, const std::string& endpoint_id);
 
 }  // namespace cpe::agent::provision

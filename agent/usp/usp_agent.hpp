@@ -49,6 +49,12 @@ struct Hooks {
     std::function<std::optional<cpe::usp::CommandFailure>(
         const std::string& command, const std::string& command_key, const cpe::usp::StrMap& input_args)>
         software_update;
+    // Synchronous commands the daemon carries out and answers in the OperateResp itself (the certificate
+    // renewal commands, provision/identity.hpp). Called with the command's supported form and the requesting
+    // controller's endpoint id; nullopt = not one of its commands.
+    std::function<std::optional<std::variant<cpe::usp::OutputArgs, cpe::usp::CommandFailure>>(
+        const std::string& supported_path, const cpe::usp::StrMap& input_args, std::string_view from_id)>
+        sync_command;
     // Adds objects the agent keeps outside the board's tree (Device.SoftwareModules.) at each overlay.
     std::function<void(tr181::Object& device)> extend_model;
 };

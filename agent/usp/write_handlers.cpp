@@ -399,6 +399,16 @@ std::optional<Bytes> UspAgent::on_operate(std::string_view id, const cpe::usp::O
         if (!req.send_resp) return std::nullopt;
         return cpe::usp::encode_msg(id, resp);
     }
+    if (hooks_.sync_command && form != "Device.Reboot()")
+        if (auto done = hooks_.sync_command(form, req.input_args, from_id)) {
+            if (!req.send_resp) return std::nullopt;
+            OperateResp resp;
+            if (auto* ok = std::get_if<cpe::usp::OutputArgs>(&*done))
+                resp.operation_results.push_back({req.command, *ok});
+            else
+                resp.operation_results.push_back({req.command, std::get<cpe::usp::CommandFailure>(*done)});
+            return cpe::usp::encode_msg(id, resp);
+        }
     if (form != "Device.Reboot()" || !hooks_.reboot)
         return cpe::usp::encode_error(id, err::command_failure,
                                       "command " + req.command + " is not available");

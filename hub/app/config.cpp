@@ -132,7 +132,7 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
                        {"enabled", "bind", "port", "tls", "endpoint_id", "request_timeout_ms",
                         "max_record_bytes", "notifications_per_endpoint", "notification_bytes_per_endpoint",
                         "admission", "max_connections_per_address", "descriptor_reserve", "identify",
-                        "subscribe", "subscriptions", "vendor_prefix"});
+                        "subscribe", "subscriptions", "vendor_prefix", "cert_renewal"});
             !st)
             return st.error();
         if (auto st = r.boolean(u, "enabled", "usp.enabled", c.usp.enabled); !st) return st.error();
@@ -288,6 +288,54 @@ Result<HubConfig> parse_config(std::string_view text, std::string_view what, con
                              "' is reachable from other hosts: without usp.tls.require_client_cert nothing "
                              "proves an agent's endpoint id there; bind 127.0.0.1 (or ::1) or require "
                              "client certificates");
+        auto renew = r.object(u, "cert_renewal", "usp.cert_renewal");
+        if (!renew) return renew.error();
+        if (*renew) {
+            auto& cr = c.usp.cert_renewal;
+            cr.enabled = true;
+            if (auto st = r.only(*renew, "usp.cert_renewal",
+                                 {"days_before_expiry", "validity_days", "retry_after_s", "check_interval_s",
+                                  "ca_cert_file", "ca_key_file"});
+                !st)
+                return st.error();
+            if (auto st = r.integer(*renew, "days_before_expiry", "usp.cert_renewal.days_before_expiry",
+                                    cr.days_before_expiry, 1, 3650);
+                !st)
+                return st.error();
+            if (auto st = r.integer(*renew, "validity_days", "usp.cert_renewal.validity_days",
+                                    cr.validity_days, 1, 3650);
+                !st)
+                return st.error();
+            if (auto st = r.integer(*renew, "retry_after_s", "usp.cert_renewal.retry_after_s",
+                                    cr.retry_after_s, 1, 30LL * 86400);
+                !st)
+                return st.error();
+            if (auto st = r.integer(*renew, "check_interval_s", "usp.cert_renewal.check_interval_s",
+                                    cr.check_interval_s, 1, 86400);
+                !st)
+                return st.error();
+            if (auto st = r.path(*renew, "ca_cert_file", "usp.cert_renewal.ca_cert_file", cr.ca_cert_file);
+                !st)
+                return st.error();
+            if (auto st = r.path(*renew, "ca_key_file", "usp.cert_renewal.ca_key_file", cr.ca_key_file); !st)
+                return st.error();
+            if (cr.ca_cert_file.empty() || cr.ca_key_file.empty())
+                return r.bad(cr.ca_cert_file.empty() ? "usp.cert_renewal.ca_cert_file"
+                                                     : "usp.cert_renewal.ca_key_file",
+                             "the fleet CA's certificate and key are both required");
+            if (cr.validity_days <= cr.days_before_expiry)
+                return r.bad("usp.cert_renewal.validity_days",
+                             "must be more than days_before_expiry (" +
+                                 std::to_string(cr.days_before_expiry) +
+                                 "), or every new certificate would be renewed at once");
+            if (!c.usp.tls.require_client_cert)
+                return r.bad("usp.cert_renewal",
+                             "renews client certificates: it needs usp.tls.require_client_cert");
+            if (c.usp.vendor_prefix.empty())
+                return r.bad(
+                    "usp.cert_renewal",
+                    "the renewal commands carry the agents' vendor prefix: it needs usp.vendor_prefix");
+        }
         const cJSON* subs = cJSON_GetObjectItemCaseSensitive(u, "subscriptions");
         if (subs) {
             if (!cJSON_IsArray(subs)) return r.bad("usp.subscriptions", "expected an array");

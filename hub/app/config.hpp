@@ -66,6 +66,17 @@ struct HubConfig {
         unsigned descriptor_reserve = 256;
         bool identify = true;
         bool subscribe = true;
+        // Certificate renewal before expiry over USP (controller/cert_renewal.hpp; docs/security.md): on when
+        // the section is given. Needs usp.tls.require_client_cert and usp.vendor_prefix.
+        struct CertRenewal {
+            bool enabled = false;
+            uint32_t days_before_expiry = 30;  // renew when a connected agent's notAfter is this close
+            uint32_t validity_days = 825;      // of the new certificate; more than days_before_expiry
+            int64_t retry_after_s = 86400;     // after an attempt, that endpoint waits this long
+            int64_t check_interval_s = 3600;   // connected agents are looked at again this often
+            std::string ca_cert_file;          // the fleet CA (provisioning/certs/make-certs.sh: ca.pem)
+            std::string ca_key_file;           // and its private key (ca.key)
+        } cert_renewal;
         std::vector<controller::SubscriptionSpec> subscriptions =
             controller::ControllerOptions{}.subscriptions;
     } usp;

@@ -129,6 +129,23 @@ Result<std::unique_ptr<Hub>> Hub::create(net::EventLoop& loop, HubConfig config)
         co.subscriptions = u.subscriptions;
         hub->controller_ = std::make_unique<controller::Controller>(loop, co, *hub->registry_, *hub->ws_);
         hub->sink_->target = hub->controller_.get();
+        if (const auto& cr = u.cert_renewal; cr.enabled) {
+            auto ca = controller::FleetCa::load(cr.ca_cert_file, cr.ca_key_file);
+            if (!ca) return ca.error().with_context("usp.cert_renewal");
+            controller::CertRenewalOptions rn;
+            rn.days_before_expiry = cr.days_before_expiry;
+            rn.validity_days = cr.validity_days;
+            rn.retry_after_s = cr.retry_after_s;
+            rn.check_interval_s = cr.check_interval_s;
+            rn.vendor_prefix = u.vendor_prefix;
+            hub->cert_renewal_ =
+                std::make_unique<controller::CertRenewal>(loop, *hub->controller_, rn, std::move(ca).value());
+            controller::CertRenewal* renewal = hub->cert_renewal_.get();
+            hub->controller_->on_connection(
+                [renewal](const std::string& id, const controller::ConnectionInfo& info) {
+                    renewal->on_connected(id, info);
+                });
+        }
 
         Hub* self = hub.get();
         hub->controller_->listen([self](const controller::Notification& n) {

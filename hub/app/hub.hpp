@@ -18,6 +18,7 @@
 
 #include "app/config.hpp"
 #include "app/events.hpp"
+#include "controller/cert_renewal.hpp"
 #include "controller/controller.hpp"
 #include "controller/registry.hpp"
 #include "controller/ws_server.hpp"
@@ -81,6 +82,7 @@ class Hub {
     std::unique_ptr<store::Store> store_;
     std::unique_ptr<controller::Registry> registry_;
     std::unique_ptr<Sink> sink_;
+    std::unique_ptr<controller::CertRenewal> cert_renewal_;  // usp.cert_renewal; called by the controller
     std::unique_ptr<controller::Controller> controller_;
     std::unique_ptr<controller::UspWsServer> ws_;
     EventStream events_;

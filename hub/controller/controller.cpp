@@ -187,6 +187,22 @@ void Controller::on_connected(const std::string& endpoint_id, const ConnectionIn
             subscribe(endpoint_id);
         }
     }
+    for (const auto& l : connection_listeners_) l(endpoint_id, info);
+}
+
+void Controller::record(const std::string& endpoint_id, const std::string& kind,
+                        const std::map<std::string, std::string>& fields) {
+    Notification n;
+    n.endpoint_id = endpoint_id;
+    n.time_ms = registry_.now_ms();
+    n.kind = kind;
+    auto o = json::make_object();
+    json::add_string(o.get(), "endpoint_id", endpoint_id);
+    json::add_number(o.get(), "time_ms", static_cast<double>(n.time_ms));
+    json::add_string(o.get(), "kind", kind);
+    for (const auto& [k, v] : fields) json::add_string(o.get(), k.c_str(), v);
+    n.json = json::print(o.get());
+    deliver(n);
 }
 
 void Controller::on_disconnected(const std::string& endpoint_id) {

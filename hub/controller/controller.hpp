@@ -89,6 +89,14 @@ class Controller : public TransportSink {
     size_t pending() const { return pending_.size(); }
 
     void listen(NotificationListener listener) { listeners_.push_back(std::move(listener)); }
+    // Told of each connection after the controller (certificate renewal, cert_renewal.hpp).
+    void on_connection(std::function<void(const std::string&, const ConnectionInfo&)> fn) {
+        connection_listeners_.push_back(std::move(fn));
+    }
+    // Something the hub did to an endpoint (kind "cert_renewal"), stored and given to listeners like a
+    // notification: {"endpoint_id", "time_ms", "kind", …fields as strings}.
+    void record(const std::string& endpoint_id, const std::string& kind,
+                const std::map<std::string, std::string>& fields);
 
     const ControllerOptions& options() const { return options_; }
     Registry& registry() { return registry_; }
@@ -150,6 +158,7 @@ class Controller : public TransportSink {
     std::unordered_map<std::string, Pending> pending_;                    // by msg_id
     std::unordered_map<std::string, std::set<std::string>> by_endpoint_;  // endpoint → its pending msg_ids
     std::vector<NotificationListener> listeners_;
+    std::vector<std::function<void(const std::string&, const ConnectionInfo&)>> connection_listeners_;
     // Endpoint → msg_id of its identify Get / subscription Add in flight (cleared on disconnect; a late
     // failure of an old request does not clear a newer one).
     std::map<std::string, std::string> identifying_;

@@ -13,8 +13,9 @@ namespace cpe::hub::controller {
 struct ConnectionInfo {
     std::string peer;  // remote IP address
     bool tls = false;
-    std::string cert_cn;  // subject CN of a verified client certificate, "" without one
-    bool proven = false;  // a verified client certificate names the endpoint id (cert_match.hpp)
+    std::string cert_cn;         // subject CN of a verified client certificate, "" without one
+    bool proven = false;         // a verified client certificate names the endpoint id (cert_match.hpp)
+    int64_t cert_not_after = 0;  // that certificate's notAfter (unix seconds), 0 without one
 };
 
 // Implemented by the controller; called by a transport on the loop thread.

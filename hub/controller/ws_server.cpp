@@ -125,6 +125,11 @@ void UspWsServer::connected(const net::UspWsSession& s) {
     info.tls = s.tls;
     info.cert_cn = s.cert_cn;
     info.proven = s.proven;
+    if (s.cert_verified) {
+        lws_tls_cert_info_results res{};
+        if (lws_tls_peer_cert_info(s.wsi, LWS_TLS_CERT_INFO_VALIDITY_TO, &res, 0) == 0)
+            info.cert_not_after = static_cast<int64_t>(res.time);
+    }
     sink_.on_connected(s.id, info);
 }
 

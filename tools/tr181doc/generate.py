@@ -89,7 +89,7 @@ def command_rows():
     out = []
     with open(SCHEMA, encoding="utf-8") as f:
         for line in f:
-            t = line.split("#", 1)[0].strip()
+            t = line.split("#", 1)[0].strip().replace("X_VENDOR_", EXAMPLE_PREFIX)
             if not t.startswith("command "):
                 continue
             parts = t.split()

@@ -177,7 +177,8 @@ class AgentServerTest : public ::testing::Test {
         agent = std::make_unique<AgentProcess>(
             dir,
             R"({"server": {"enabled": true, "bind": "127.0.0.1", "port": 0, "allowed_controllers": ["self::test",
-                        "self::idle1", "self::idle2"], "insecure_lan": true, "first_record_timeout_s": 2}})");
+                        "self::idle1", "self::idle2"], "insecure_lan": true, "first_record_timeout_s": 2},
+                "vendor_prefix": "X_1C61B4_"})");
         ASSERT_TRUE(agent->running());
         auto p = agent->wait_match(std::regex("server listening on 127\\.0\\.0\\.1 port ([0-9]+)"));
         ASSERT_TRUE(p) << "no listening line; agent log:\n" << agent->log();
@@ -300,6 +301,36 @@ TEST_F(AgentServerTest, IdleConnectionsDoNotHoldTheSlots) {
     }
     TestClient later(port, "self::test");
     open(later);
+}
+
+// Certificate renewal is for the controller the agent connects to: a LAN controller gets 7006, and no key is
+// made for it.
+TEST_F(AgentServerTest, ALanControllerCannotRenewTheCertificate) {
+    TestClient c(port, "self::test");
+    open(c);
+    u::Operate op;
+    op.command = "Device.LocalAgent.X_1C61B4_RenewCertificate()";
+    op.send_resp = true;
+    c.send(u::encode_no_session_record(kAgentId, "self::test", u::encode_msg("renew-1", op)));
+    for (int i = 0; i < 10; ++i) {
+        auto e = c.next();
+        ASSERT_TRUE(e && e->kind == EK::record) << agent->log();
+        auto rec = u::decode_record(e->data);
+        ASSERT_TRUE(rec) << rec.error().message;
+        auto m = u::decode_msg(*rec->payload());
+        ASSERT_TRUE(m) << m.error().message;
+        if (m->msg_id() != "renew-1") continue;
+        auto resp = m->operate_resp();
+        ASSERT_TRUE(resp) << resp.error().message;
+        ASSERT_EQ(resp->operation_results.size(), 1u);
+        const auto* f = std::get_if<u::CommandFailure>(&resp->operation_results[0].operation_resp);
+        ASSERT_NE(f, nullptr);
+        EXPECT_EQ(f->err_code, 7006u);
+        EXPECT_NE(f->err_msg.find("only for the controller this agent connects to"), std::string::npos)
+            << f->err_msg;
+        return;
+    }
+    FAIL() << "no OperateResp for renew-1";
 }
 
 }  // namespace

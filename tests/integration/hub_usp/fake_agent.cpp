@@ -336,6 +336,11 @@ usp::Bytes FakeAgent::answer(const usp::Msg& msg) {
             if (!op) return usp::encode_error(id, 7004, op.error().message);
             if (auto e = options_.command_errors.find(op->command); e != options_.command_errors.end())
                 return usp::encode_error(id, e->second, "fake agent: " + op->command + " refused");
+            if (auto o = options_.command_outputs.find(op->command); o != options_.command_outputs.end()) {
+                usp::OperateResp resp;
+                resp.operation_results.push_back({op->command, usp::OutputArgs{o->second}});
+                return usp::encode_msg(id, resp);
+            }
             for (const auto& c : options_.async_commands) {
                 if (c != op->command) continue;
                 usp::OperateResp resp;

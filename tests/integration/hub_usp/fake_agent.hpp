@@ -44,6 +44,8 @@ struct FakeAgentOptions {
     std::vector<std::string> async_commands;
     // Operate of these commands is answered with a USP Error of that code (e.g. 7005 resources exceeded).
     std::map<std::string, uint32_t> command_errors;
+    // Operate of these commands is answered synchronously with these output arguments.
+    std::map<std::string, usp::StrMap> command_outputs;
 };
 
 struct ReceivedMsg {

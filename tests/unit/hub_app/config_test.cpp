@@ -130,3 +130,42 @@ TEST(HubConfig, UspListenerAndAdmission) {
     EXPECT_EQ(error_of(R"({"usp": {"admission": {"allow": [""], "mode": "allow_list"}}})"),
               "hub.json: usp.admission.allow[0]: expected a non-empty endpoint id");
 }
+
+TEST(HubConfig, CertRenewalIsCheckedAndNeedsClientCertificatesAndThePrefix) {
+    const std::string tls =
+        R"("tls": {"cert_file": "hub.pem", "key_file": "hub.key", "ca_file": "ca.pem", "require_client_cert": true})";
+    auto with = [&](const std::string& renewal,
+                    const std::string& extra = R"(, "vendor_prefix": "X_0C8063_")") {
+        return R"({"usp": {)" + tls + extra + R"(, "cert_renewal": )" + renewal + "}}";
+    };
+    auto c =
+        parse_config(with(R"({"days_before_expiry": 20, "ca_cert_file": "ca.pem", "ca_key_file": "ca.key"})"),
+                     "hub.json", "/etc/hub");
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_TRUE(c->usp.cert_renewal.enabled);
+    EXPECT_EQ(c->usp.cert_renewal.days_before_expiry, 20u);
+    EXPECT_EQ(c->usp.cert_renewal.validity_days, 825u);
+    EXPECT_EQ(c->usp.cert_renewal.ca_key_file, "/etc/hub/ca.key");
+    auto off = parse_config("{}", "hub.json");
+    ASSERT_TRUE(off.ok());
+    EXPECT_FALSE(off->usp.cert_renewal.enabled);
+
+    EXPECT_EQ(error_of(with(R"({"ca_cert_file": "ca.pem"})")),
+              "hub.json: usp.cert_renewal.ca_key_file: the fleet CA's certificate and key are both required");
+    EXPECT_NE(error_of(with(R"({"ca_cert_file": "a", "ca_key_file": "b", "validity_days": 30})"))
+                  .find("usp.cert_renewal.validity_days: must be more than days_before_expiry (30)"),
+              std::string::npos);
+    EXPECT_NE(error_of(with(R"({"ca_cert_file": "a", "ca_key_file": "b", "days_before_expiry": 0})"))
+                  .find("usp.cert_renewal.days_before_expiry"),
+              std::string::npos);
+    EXPECT_NE(error_of(with(R"({"ca_cert_file": "a", "ca_key_file": "b", "days": 3})")).find("days"),
+              std::string::npos);
+    EXPECT_NE(
+        error_of(with(R"({"ca_cert_file": "a", "ca_key_file": "b"})", "")).find("it needs usp.vendor_prefix"),
+        std::string::npos);
+    EXPECT_NE(
+        error_of(
+            R"({"usp": {"vendor_prefix": "X_0C8063_", "cert_renewal": {"ca_cert_file": "a", "ca_key_file": "b"}}})")
+            .find("it needs usp.tls.require_client_cert"),
+        std::string::npos);
+}

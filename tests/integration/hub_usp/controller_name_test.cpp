@@ -219,6 +219,36 @@ TEST_F(ControllerName, AnUnknownNameIsLoggedWithTheServersAskedAndRetried) {
         << logs();
 }
 
+// The CPE build's TLS (libwebsockets on mbedTLS: mbedtls_ssl_set_hostname gives both SNI and the name
+// checked) refuses the hub's certificate for a name it does not carry, though the name resolves to the hub.
+TEST_F(ControllerName, Armv7AgentUnderQemuRefusesANameTheCertificateDoesNotCarry) {
+    if (!why_not_.empty()) GTEST_SKIP() << why_not_;
+    ASSERT_TRUE(hub_ && hub_->started() && hub_->usp_port() > 0) << logs();
+    const std::string binary = std::string(CPE_SOURCE_DIR) + "/build/armv7/agent/cpe-agent";
+    if (access(binary.c_str(), X_OK) != 0)
+        GTEST_SKIP() << binary
+                     << " is not built (tools/test-all.sh builds every preset before the host tests)";
+    std::string qemu;
+    if (run_command("command -v qemu-arm-static", &qemu) != 0 || trim(qemu).empty())
+        GTEST_SKIP() << "qemu-arm-static is not on PATH (package qemu-user-static)";
+    start_agent({trim(qemu), binary}, agent_config("wss", kOtherName));
+    ASSERT_TRUE(eventually(
+        [&] {
+            const std::string log = slurp(dir.file("agent.log"));
+            const size_t first = log.find("connection failed");
+            return first != std::string::npos &&
+                   log.find("connection failed", first + 1) != std::string::npos;
+        },
+        60000))
+        << logs();
+    EXPECT_NE(slurp(dir.file("dnsmasq.log")).find(std::string("query[A] ") + kOtherName), std::string::npos)
+        << logs();
+    EXPECT_EQ(slurp(dir.file("agent.log")).find("cannot resolve"), std::string::npos) << logs();
+    EXPECT_NE(slurp(dir.file("agent.log")).find("Hostname mismatch"), std::string::npos)
+        << logs();  // mbedTLS
+    EXPECT_FALSE(online(*hub_)) << logs();
+}
+
 TEST_F(ControllerName, Armv7AgentUnderQemuRegistersByName) {
     cross_agent_registers("armv7", "qemu-arm-static");
 }

@@ -25,6 +25,7 @@
 #include "json/json.hpp"
 #include "log/log.hpp"
 #include "model/board.hpp"
+#include "mtp/resolve.hpp"
 #include "mtp/ws_client.hpp"
 #include "mtp/ws_server.hpp"
 #include "net/event_loop.hpp"
@@ -224,6 +225,16 @@ int run_daemon(const DaemonArgs& args) {
         boot.parameter_map = json::print(map.get());
     }
 
+    // Host names (the controller's, update downloads'): our DNS client on a thread of its own, never glibc's
+    // NSS and never on the loop.
+    mtp::ResolveOptions ro;
+    ro.resolv_conf = cfg->resolv_conf;
+    ro.hosts_file = cfg->hosts_file;
+    mtp::ControllerResolver resolver([&ev](std::function<void()> fn) { ev.post(std::move(fn)); }, ro);
+    auto resolve = [&resolver](const std::string& host, mtp::ResolveDone done) {
+        return resolver.resolve(host, std::move(done));
+    };
+
     usp::Hooks hooks;
     net::TimerHandle periodic_timer;
     std::function<void()> schedule_periodic;
@@ -304,6 +315,7 @@ int run_daemon(const DaemonArgs& args) {
         uo.endpoint_id = endpoint_id;
         uo.factory_manifest = cfg->update.manifest;
         uo.send_due = [&] { send_due(); };
+        uo.resolve = resolve;
         updater = std::make_unique<update::Service>(ev, agent, uo, [&] { shutdown(); });
     }
     agent.set_periodic_interval_s(cfg->periodic_interval_s);
@@ -331,6 +343,8 @@ int run_daemon(const DaemonArgs& args) {
     wo.ping_interval_s = cfg->ping_interval_s;
     wo.max_record_bytes = cfg->max_record_bytes;
     wo.reconnect = cfg->reconnect;
+
+    wo.resolve = resolve;
 
     std::unique_ptr<mtp::WsClient> client;
     std::unique_ptr<mtp::WsServer> server;

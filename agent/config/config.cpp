@@ -203,7 +203,7 @@ Result<Config> parse(std::string_view text, std::string_view what) {
     Status st = check_keys(root, "",
                            {"endpoint_id", "controller", "refresh_interval_s", "periodic_interval_s",
                             "ping_interval_s", "state_dir", "reboot_command", "reconnect", "max_record_bytes",
-                            "server", "vendor_prefix", "update"});
+                            "server", "vendor_prefix", "update", "resolv_conf", "hosts_file"});
     if (!st) return in_file(st.error());
     for (const Status& s : {get_string(root, "endpoint_id", "", c.endpoint_id),
                             get_uint(root, "refresh_interval_s", "", c.refresh_interval_s, 1, 86400),
@@ -212,6 +212,8 @@ Result<Config> parse(std::string_view text, std::string_view what) {
                             get_string(root, "state_dir", "", c.state_dir),
                             get_string(root, "reboot_command", "", c.reboot_command),
                             get_string(root, "vendor_prefix", "", c.vendor_prefix),
+                            get_string(root, "resolv_conf", "", c.resolv_conf),
+                            get_string(root, "hosts_file", "", c.hosts_file),
                             get_uint(root, "max_record_bytes", "", c.max_record_bytes, 1024, 1u << 20)}) {
         if (!s) return in_file(s.error());
     }
@@ -220,6 +222,8 @@ Result<Config> parse(std::string_view text, std::string_view what) {
     if (!c.vendor_prefix.empty())
         if (Status vp = tr181::check_vendor_prefix(c.vendor_prefix, "vendor_prefix"); !vp)
             return in_file(vp.error());
+    if (c.resolv_conf.empty())
+        return in_file(bad("resolv_conf", "must name the resolv.conf that lists the DNS servers"));
     if (c.reboot_command.find_first_not_of(' ') == std::string::npos)
         return in_file(bad("reboot_command", "must name a program"));
 

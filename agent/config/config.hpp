@@ -87,6 +87,11 @@ struct Config {
     std::string vendor_prefix;
     std::string state_dir;                  // where Reboot() requests and the boot cause are kept; "" = none
     std::string reboot_command = "reboot";  // argv split on spaces, run without a shell (live device only)
+    // Host names of the controller URL and of update downloads are looked up here (never through the C
+    // library's NSS): the hosts file, then the `nameserver`s of resolv_conf, both read at each lookup. Not
+    // under --root: those connections are real even when the board's files are a fixture.
+    std::string resolv_conf = "/etc/resolv.conf";
+    std::string hosts_file = "/etc/hosts";  // "" = none
     Reconnect reconnect;
     uint32_t max_record_bytes = 64 * 1024;  // larger records from the controller close the connection (1003)
     Update update;

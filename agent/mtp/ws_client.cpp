@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "log/log.hpp"
+#include "mtp/resolve.hpp"
 #include "util/text.hpp"
 
 namespace cpe::agent::mtp {
@@ -118,23 +119,62 @@ Status WsClient::start() {
 }
 
 void WsClient::connect() {
-    if (stopping_ || wsi_) return;
+    if (stopping_ || wsi_ || resolving_) return;
+    const std::string& host = options_.url.host;
+    if (is_ip_literal(host)) {
+        connect_to(host);
+        return;
+    }
+    if (!options_.resolve) {
+        LOG_LIMITED(log::Level::warn, 5, 300, "mtp", "%s: no resolver for the host name '%s'",
+                    url_text_.c_str(), host.c_str());
+        schedule_reconnect();
+        return;
+    }
+    auto anchor = anchor_;
+    resolving_ = options_.resolve(host, [anchor](Result<std::vector<std::string>> addresses) {
+        if (anchor->self) anchor->self->on_resolved(std::move(addresses));
+    });
+    if (!resolving_) schedule_reconnect();
+}
+
+void WsClient::on_resolved(Result<std::vector<std::string>> addresses) {
+    resolving_ = false;
+    if (stopping_) {
+        finish_close();
+        return;
+    }
+    if (!addresses || addresses->empty()) {
+        LOG_LIMITED(log::Level::warn, 5, 300, "mtp", "%s: %s", url_text_.c_str(),
+                    addresses ? "the name has no address" : addresses.error().message.c_str());
+        schedule_reconnect();
+        return;
+    }
+    // Several addresses: each failed attempt moves to the next one.
+    const std::string& address = (*addresses)[next_address_++ % addresses->size()];
+    LOG_DEBUG("mtp", "%s: %s is %s", url_text_.c_str(), options_.url.host.c_str(), address.c_str());
+    connect_to(address);
+}
+
+void WsClient::connect_to(const std::string& address) {
+    address_ = address;
     lws_client_connect_info ci{};
     ci.context = loop_.context();
     ci.vhost = vhost_;
-    ci.address = options_.url.host.c_str();
+    ci.address = address_.c_str();  // the socket's peer: an IP literal, so lws's getaddrinfo needs no NSS
     ci.port = options_.url.port;
     ci.path = request_path_.c_str();
-    ci.host = ci.address;
-    ci.origin = ci.address;
+    ci.host = options_.url.host.c_str();  // Host header, SNI and the certificate's name
+    ci.origin = ci.host;
     ci.protocol = kSubprotocol;
     ci.local_protocol_name = kSubprotocol;
     ci.ssl_connection = options_.url.tls ? LCCSCF_USE_SSL : 0;
     ci.pwsi = &wsi_;
-    LOG_DEBUG("mtp", "connecting to %s", url_text_.c_str());
+    LOG_DEBUG("mtp", "connecting to %s (%s)", url_text_.c_str(), address_.c_str());
     if (!lws_client_connect_via_info(&ci)) {
         wsi_ = nullptr;
-        LOG_LIMITED(log::Level::warn, 5, 300, "mtp", "%s: cannot start a connection", url_text_.c_str());
+        LOG_LIMITED(log::Level::warn, 5, 300, "mtp", "%s: cannot start a connection to %s", url_text_.c_str(),
+                    address_.c_str());
         schedule_reconnect();
     }
 }

@@ -2,6 +2,9 @@
 // subprotocol "v1.usp" and "?eid=<our endpoint id>", sends and receives USP records as binary frames,
 // keeps the connection alive with pings (closed when a pong does not come back before the next ping) and
 // reconnects with exponential back-off and full jitter. Runs on the shared EventLoop; loop thread only.
+// A host name is resolved by `resolve` (our DNS client off the loop, mtp/resolve.hpp) before each attempt and
+// libwebsockets connects to the address; the name stays the Host header, the TLS SNI and the name the
+// certificate is checked against (lws 4.1 takes those from connect_info.host, the socket from .address).
 #pragma once
 
 #include <libwebsockets.h>
@@ -23,6 +26,10 @@ namespace cpe::agent::mtp {
 
 using Bytes = std::vector<uint8_t>;
 
+// Looks up a host name off the loop; `done` runs on the loop thread (once). False: not started.
+using ResolveDone = std::function<void(Result<std::vector<std::string>>)>;
+using Resolve = std::function<bool(const std::string& host, ResolveDone done)>;
+
 struct WsClientOptions {
     config::WsUrl url;
     std::string endpoint_id;  // ours, sent as ?eid=
@@ -33,6 +40,7 @@ struct WsClientOptions {
     size_t max_record_bytes = 64 * 1024;  // a larger incoming record closes the connection with 1003
     size_t max_send_queue = 64;           // records waiting for the socket; more are dropped (logged)
     config::Reconnect reconnect;
+    Resolve resolve;  // required for a host name (an IP literal connects directly)
 };
 
 // What to do with a received record.
@@ -73,6 +81,8 @@ class WsClient {
     static int callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
     int on_event(lws* wsi, lws_callback_reasons reason, void* in, size_t len);
     void connect();
+    void on_resolved(Result<std::vector<std::string>> addresses);
+    void connect_to(const std::string& address);
     void schedule_reconnect();
     void on_ping_timer();
     void request_close(int code, std::string reason);
@@ -88,6 +98,9 @@ class WsClient {
     std::string request_path_;
 
     lws* wsi_ = nullptr;
+    bool resolving_ = false;
+    size_t next_address_ = 0;  // the resolved address to try next (rotates over failures)
+    std::string address_;      // the address of the current attempt (lws keeps a pointer until connected)
     bool established_ = false;
     uint64_t established_at_s_ = 0;
     std::deque<Bytes> queue_;

@@ -1,5 +1,8 @@
 #include "update/download.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -93,21 +96,26 @@ Status Download::start() {
     vo.keep_alive = anchor_;
     auto vh = loop_.create_vhost(std::move(vo));
     if (!vh) return vh.error().with_context("update download");
-    lws_client_connect_info ci{};
-    ci.context = loop_.context();
-    ci.vhost = *vh;
-    ci.address = url_.host.c_str();
-    ci.port = url_.port;
-    ci.path = url_.path.c_str();
-    ci.host = ci.address;
-    ci.origin = ci.address;
-    ci.method = "GET";
-    ci.protocol = kProtocol;
-    ci.local_protocol_name = kProtocol;
-    ci.ssl_connection = url_.tls ? LCCSCF_USE_SSL : 0;
-    ci.pwsi = &wsi_;
-    if (!lws_client_connect_via_info(&ci))
-        return make_error(Errc::unavailable, "cannot start the download from " + url_.host);
+    vhost_ = *vh;
+    in_addr a4;
+    in6_addr a6;
+    if (inet_pton(AF_INET, url_.host.c_str(), &a4) == 1 || inet_pton(AF_INET6, url_.host.c_str(), &a6) == 1) {
+        if (Status st = connect_to(url_.host); !st) return st;
+    } else {
+        if (!options_.resolve)
+            return make_error(Errc::unavailable, "no resolver for the host name " + url_.host);
+        auto anchor = anchor_;
+        const bool started = options_.resolve(url_.host, [anchor](Result<std::vector<std::string>> addrs) {
+            if (!anchor->self || anchor->self->finished_) return;
+            if (!addrs) return anchor->self->finish(addrs.error());
+            if (addrs->empty())
+                return anchor->self->finish(
+                    make_error(Errc::not_found, anchor->self->url_.host + " has no address"));
+            if (Status st = anchor->self->connect_to(addrs->front()); !st) anchor->self->finish(st.error());
+        });
+        if (!started)
+            return make_error(Errc::unavailable, "the resolver is busy: cannot look up " + url_.host);
+    }
     auto anchor = anchor_;
     timer_ = loop_.add_timer(uint64_t{options_.timeout_s} * 1000, [anchor] {
         if (!anchor->self) return;
@@ -118,6 +126,29 @@ Status Download::start() {
         else
             self->finish(make_error(Errc::timeout, self->error_));
     });
+    return {};
+}
+
+Status Download::connect_to(const std::string& address) {
+    address_ = address;
+    lws_client_connect_info ci{};
+    ci.context = loop_.context();
+    ci.vhost = vhost_;
+    ci.address = address_.c_str();  // an IP literal: lws's getaddrinfo needs no NSS
+    ci.port = url_.port;
+    ci.path = url_.path.c_str();
+    ci.host = url_.host.c_str();  // Host header, SNI and the certificate's name
+    ci.origin = ci.host;
+    ci.method = "GET";
+    ci.protocol = kProtocol;
+    ci.local_protocol_name = kProtocol;
+    ci.ssl_connection = url_.tls ? LCCSCF_USE_SSL : 0;
+    ci.pwsi = &wsi_;
+    if (!lws_client_connect_via_info(&ci)) {
+        wsi_ = nullptr;
+        return make_error(Errc::unavailable,
+                          "cannot start the download from " + url_.host + " (" + address_ + ")");
+    }
     return {};
 }
 

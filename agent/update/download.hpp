@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "net/event_loop.hpp"
 #include "util/result.hpp"
@@ -32,6 +33,10 @@ struct DownloadOptions {
     std::string dest_path;  // written from scratch
     uint64_t max_bytes = 8u << 20;
     uint32_t timeout_s = 300;
+    // Looks a host name up off the loop (the daemon's resolver, agent/mtp/resolve.hpp: never glibc's NSS);
+    // `done` runs on the loop. False: not started. Empty: names are refused (IP literals only).
+    std::function<bool(const std::string& host, std::function<void(Result<std::vector<std::string>>)> done)>
+        resolve;
 };
 
 class Download {
@@ -50,11 +55,14 @@ class Download {
     static int callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
     int on_event(lws* wsi, lws_callback_reasons reason, void* in, size_t len);
     void finish(Result<uint64_t> r);
+    Status connect_to(const std::string& address);
 
     net::EventLoop& loop_;
     DownloadOptions options_;
     std::function<void(Result<uint64_t>)> done_;
     HttpUrl url_;
+    lws_vhost* vhost_ = nullptr;
+    std::string address_;  // the resolved address connected to (the name stays Host, SNI, certificate name)
     std::shared_ptr<Anchor> anchor_;
     FILE* out_ = nullptr;
     lws* wsi_ = nullptr;

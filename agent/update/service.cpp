@@ -147,6 +147,7 @@ std::optional<cpe::usp::CommandFailure> Service::start(const std::string& comman
     d.dest_path = update_dir_ + "/download.part";
     d.max_bytes = options_.update.max_bytes;
     d.timeout_s = options_.update.timeout_s;
+    d.resolve = options_.resolve;
     download_ = std::make_unique<Download>(loop_, d, [this](Result<uint64_t> r) {
         loop_.post([this, r = std::move(r)]() mutable { downloaded(std::move(r)); });
     });

@@ -29,6 +29,7 @@ struct ServiceOptions {
     std::string
         factory_manifest;  // the flashed package's manifest ("" = derived from the program's location)
     std::function<void()> send_due;  // notifications were queued: send them now (posted to the loop)
+    decltype(DownloadOptions::resolve) resolve;  // host names of download URLs (the daemon's resolver)
 };
 
 class Service {

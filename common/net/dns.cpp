@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -187,6 +188,51 @@ std::vector<std::string> parse_resolv_conf(std::string_view text) {
         in6_addr a6;
         in_addr a4;
         if (inet_pton(AF_INET, addr.c_str(), &a4) == 1 || inet_pton(AF_INET6, addr.c_str(), &a6) == 1)
+            out.push_back(addr);
+    }
+    return out;
+}
+
+std::vector<std::string> hosts_lookup(std::string_view text, std::string_view name, bool want_v4,
+                                      bool want_v6) {
+    std::vector<std::string> out;
+    if (name.ends_with('.')) name.remove_suffix(1);
+    if (name.empty()) return out;
+    auto same = [](std::string_view a, std::string_view b) {
+        if (b.ends_with('.')) b.remove_suffix(1);
+        if (a.size() != b.size()) return false;
+        for (size_t i = 0; i < a.size(); ++i)
+            if (std::tolower(static_cast<unsigned char>(a[i])) !=
+                std::tolower(static_cast<unsigned char>(b[i])))
+                return false;
+        return true;
+    };
+    size_t start = 0;
+    while (start < text.size() && out.size() < kMaxAnswers) {
+        size_t nl = text.find('\n', start);
+        if (nl == std::string_view::npos) nl = text.size();
+        std::string_view line = text.substr(start, nl - start);
+        start = nl + 1;
+        if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+        std::vector<std::string_view> words;
+        size_t i = 0;
+        while (i < line.size()) {
+            while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
+            size_t j = i;
+            while (j < line.size() && line[j] != ' ' && line[j] != '\t' && line[j] != '\r') ++j;
+            if (j > i) words.push_back(line.substr(i, j - i));
+            i = j;
+        }
+        if (words.size() < 2) continue;
+        bool match = false;
+        for (size_t w = 1; w < words.size() && !match; ++w) match = same(name, words[w]);
+        if (!match) continue;
+        std::string addr(words[0]);
+        if (size_t pct = addr.find('%'); pct != std::string::npos) addr.resize(pct);
+        in_addr a4;
+        in6_addr a6;
+        if ((want_v4 && inet_pton(AF_INET, addr.c_str(), &a4) == 1) ||
+            (want_v6 && inet_pton(AF_INET6, addr.c_str(), &a6) == 1))
             out.push_back(addr);
     }
     return out;

@@ -49,6 +49,12 @@ Result<Response> parse_response(std::span<const uint8_t> bytes);
 // The `nameserver` addresses of a resolv.conf (at most 3, as the C library takes; IPv6 zone ids dropped).
 std::vector<std::string> parse_resolv_conf(std::string_view text);
 
+// The addresses a hosts file (hosts(5): "address name [aliases...]", '#' comments) gives `name`, compared
+// without case and without a trailing dot, in file order: IPv4 ones when `want_v4`, IPv6 ones when
+// `want_v6` (zone ids dropped). Lines whose address is not an IP literal are skipped.
+std::vector<std::string> hosts_lookup(std::string_view text, std::string_view name, bool want_v4,
+                                      bool want_v6);
+
 struct Answer {
     Response response;
     std::string server;  // the address asked

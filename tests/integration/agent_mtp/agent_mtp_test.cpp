@@ -416,6 +416,68 @@ TEST_F(AgentMtpTest, RebootIsRecordedAndTheNextBootSaysSo) {
     EXPECT_EQ(ev.params.at("CommandKey"), "cmdkey-42");
 }
 
+// "A read-only root and a small writable state directory": the agent runs in a mount namespace of its own
+// where every mount but /proc, /sys, /dev and the state directory (bound on itself) is remounted read-only,
+// so any write elsewhere fails. It registers, answers a Get, records a Reboot() and, started again the same
+// way, reports the reboot it recorded: everything it keeps is in the state directory.
+TEST_F(AgentMtpTest, ReadOnlyRootWithOnlyTheStateDirectoryWritable) {
+    std::string unshare;
+    if (cpe::testkit::shell("command -v unshare", &unshare) != 0) GTEST_SKIP() << "no unshare (util-linux)";
+    while (!unshare.empty() && unshare.back() == '\n') unshare.pop_back();
+    const std::string state = (dir / "state").string();
+    // $1 = the state dir, $2 = a path outside it that must not be writable, then the agent's argv.
+    const std::string script = R"(set -e
+state=$1; probe=$2; shift 2
+mount --make-rprivate /
+mount --bind "$state" "$state"
+for m in $(awk '{print $5}' /proc/self/mountinfo); do
+    case "$m" in /proc|/proc/*|/sys|/sys/*|/dev|/dev/*|"$state") continue ;; esac
+    mount -o remount,bind,ro "$m" 2>/dev/null || { echo "cpe-ro-setup: cannot remount $m read-only"; exit 96; }
+done
+if touch "$probe" 2>/dev/null; then echo "cpe-ro-setup: $probe is still writable"; exit 96; fi
+exec "$@")";
+    const std::vector<std::string> wrapper = {unshare, "-m", "/bin/sh", "-c",
+                                              script,  "sh", state,     (dir / "probe").string()};
+    const std::vector<std::string> board = {"--board", cpe::test::kBoard,
+                                            "--root",  cpe::test::kBoard + "/fixtures/rootfs",
+                                            "--now",   cpe::test::kNow};
+    TestController ctl;
+    ASSERT_TRUE(ctl.ok());
+    const std::string cfg = config("ws://127.0.0.1:" + std::to_string(ctl.port()) + "/usp");
+    agent = std::make_unique<AgentProcess>(dir, cfg, board, wrapper);
+    ASSERT_TRUE(agent->running());
+    auto first = ctl.next_of(Kind::open);
+    if (!first) {
+        const std::string log = agent->log();
+        if (log.find("cpe-ro-setup:") != std::string::npos || log.find("unshare:") != std::string::npos)
+            GTEST_SKIP() << "cannot make a read-only root here: " << log;
+        FAIL() << "the agent did not connect; its log:\n" << log;
+    }
+    int conn = 0;
+    ASSERT_EQ(record(ctl, &conn).type(), u::RecordType::websocket_connect);
+    u::Msg boot = msg_of(record(ctl));
+    ASSERT_EQ(boot.type(), u::MsgType::notify);
+    EXPECT_FALSE(get(ctl, conn, {"Device.Hosts.Host."}).req_path_results.empty());
+    ctl.send(conn, u::encode_no_session_record(
+                       kAgentId, kController,
+                       u::encode_msg("op-1", u::Operate{"Device.Reboot()", "ro-key", true, {}})));
+    u::Msg m = msg_of(record(ctl));
+    ASSERT_EQ(m.type(), u::MsgType::operate_resp);
+    EXPECT_EQ(agent->stop(), 0) << agent->log();
+    EXPECT_FALSE(fs::exists(dir / "probe"));
+    EXPECT_NE(slurp(dir / "state" / "reboot-requests.log").find("CommandKey=ro-key"), std::string::npos);
+    EXPECT_TRUE(fs::exists(dir / "state" / "instance-numbers")) << agent->log();
+    for (const char* bad : {"Read-only file system", "cannot open for writing", "write failed"})
+        EXPECT_EQ(agent->log().find(bad), std::string::npos) << agent->log();
+
+    agent = std::make_unique<AgentProcess>(dir, cfg, board, wrapper);
+    u::Notify again;
+    ASSERT_NE(handshake(ctl, true, &again), 0);
+    const auto& ev = std::get<u::Notify::Event>(again.notification);
+    EXPECT_EQ(ev.params.at("Cause"), "RemoteReboot");
+    EXPECT_EQ(ev.params.at("CommandKey"), "ro-key");
+}
+
 TEST_F(AgentMtpTest, BadConfigNamesTheKey) {
     start(R"({"controller": {"url": "http://nowhere", "endpoint_id": "self::x"}})");
     EXPECT_EQ(agent->wait_exit(), 2);

@@ -27,11 +27,14 @@ class AgentProcess {
         : AgentProcess(dir, config_json,
                        {"--board", kBoard, "--root", kBoard + "/fixtures/rootfs", "--now", kNow}) {}
     // Another board: `board_args` come before `run` ("--board", dir; no "--root": the live reader).
+    // `wrapper`: argv that runs the agent's command line given after it (e.g. a read-only root made by
+    // unshare).
     AgentProcess(const std::filesystem::path& dir, const std::string& config_json,
-                 std::vector<std::string> board_args) {
+                 std::vector<std::string> board_args, std::vector<std::string> wrapper = {}) {
         const std::filesystem::path config = dir / "agent.json";
         std::ofstream(config) << config_json;
-        std::vector<std::string> args = {CPE_AGENT};
+        std::vector<std::string> args = std::move(wrapper);
+        args.push_back(CPE_AGENT);
         args.insert(args.end(), board_args.begin(), board_args.end());
         for (const char* a : {"run", "--config"}) args.push_back(a);
         args.push_back(config.string());

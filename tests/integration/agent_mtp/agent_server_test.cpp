@@ -2,17 +2,23 @@
 // port read from its log line) with a controller inside the test acting as the WebSocket client (an lws
 // client vhost on its own EventLoop thread, records made and read with our codec): ?eid= and v1.usp, the
 // agent's WebSocketConnectRecord first, a Get answered from the fixture, a controller outside
-// allowed_controllers refused, and 1003 for an undecodable record.
+// allowed_controllers refused, 1003 for an undecodable record, and the loop answering while the controller's
+// DNS server is silent.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -235,6 +241,65 @@ TEST_F(AgentServerTest, ControllerConnectsInAndGets) {
         return;
     }
     FAIL() << "no GetResp for get-1";
+}
+
+// The controller's DNS server never answers (a UDP socket of the test on 127.83.0.1:53 that reads and stays
+// silent): the lookup runs on the agent's resolver thread (1 + 2 + 4 s of rounds), and meanwhile the event
+// loop answers a controller on the LAN server. The Get is sent only once the first query reached the silent
+// server, and its answer must come before the agent gives up on the name.
+TEST_F(AgentServerTest, ASilentDnsServerDoesNotStallTheLoop) {
+    const int dns = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(53);
+    inet_pton(AF_INET, "127.83.0.1", &a.sin_addr);
+    if (dns < 0 || bind(dns, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+        const std::string why = strerror(errno);
+        if (dns >= 0) close(dns);
+        GTEST_SKIP() << "cannot bind the silent DNS server on 127.83.0.1:53: " << why;
+    }
+    EXPECT_EQ(agent->stop(), 0);
+    std::ofstream(dir / "resolv.conf") << "nameserver 127.83.0.1\n";
+    agent = std::make_unique<AgentProcess>(
+        dir, R"({"controller": {"url": "ws://silent.fleet.test:9/usp", "endpoint_id": "self::hub"},
+                 "resolv_conf": ")" +
+                 (dir / "resolv.conf").string() +
+                 R"(", "hosts_file": "",
+                 "server": {"enabled": true, "bind": "127.0.0.1", "port": 0, "allowed_controllers": ["self::test"],
+                            "insecure_lan": true}})");
+    auto p = agent->wait_match(std::regex("server listening on 127\\.0\\.0\\.1 port ([0-9]+)"));
+    ASSERT_TRUE(p) << agent->log();
+    pollfd pfd{dns, POLLIN, 0};
+    const bool asked = poll(&pfd, 1, 10000) == 1;
+    struct Closer {
+        int fd;
+        ~Closer() { close(fd); }
+    } closer{dns};  // open (and silent) to the end: a closed port would refuse the next queries at once
+    ASSERT_TRUE(asked) << "no query reached the silent DNS server; agent log:\n" << agent->log();
+    TestClient c(std::stoi(*p), "self::test");
+    open(c);
+    u::Get get;
+    get.param_paths = {"Device.DeviceInfo.ModelName"};
+    c.send(u::encode_no_session_record(kAgentId, "self::test", u::encode_msg("get-1", get)));
+    bool answered = false;
+    for (int i = 0; i < 10 && !answered; ++i) {
+        auto e = c.next();
+        ASSERT_TRUE(e && e->kind == EK::record) << agent->log();
+        auto rec = u::decode_record(e->data);
+        ASSERT_TRUE(rec) << rec.error().message;
+        auto m = u::decode_msg(*rec->payload());
+        answered = m && m->msg_id() == "get-1";
+    }
+    ASSERT_TRUE(answered) << agent->log();
+    EXPECT_EQ(agent->log().find("cannot resolve"), std::string::npos)
+        << "the Get was answered only after the lookup ended:\n"
+        << agent->log();
+    // And the lookup does end, naming the name and the server.
+    EXPECT_TRUE(agent->wait_log(
+        std::regex("cannot resolve 'silent\\.fleet\\.test': DNS server 127\\.83\\.0\\.1 \\(from "
+                   ".*resolv\\.conf\\) did not answer"),
+        1, 30))
+        << agent->log();
 }
 
 TEST_F(AgentServerTest, ControllerNotAllowedIsRefused) {

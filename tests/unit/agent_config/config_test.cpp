@@ -93,6 +93,23 @@ TEST(AgentConfig, Urls) {
     EXPECT_EQ(u->path, "/?eid=1");
 }
 
+TEST(AgentConfig, NameLookupFiles) {
+    auto d = parse(R"({"controller": {"url": "ws://hub.example/usp", "endpoint_id": "self::h"}})", "a.json");
+    ASSERT_TRUE(d) << d.error().message;
+    EXPECT_EQ(d->resolv_conf, "/etc/resolv.conf");
+    EXPECT_EQ(d->hosts_file, "/etc/hosts");
+    auto c = parse(R"({"controller": {"url": "ws://hub.example/usp", "endpoint_id": "self::h"},
+                       "resolv_conf": "/tmp/resolv.conf.d/resolv.conf.auto", "hosts_file": ""})",
+                   "a.json");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->resolv_conf, "/tmp/resolv.conf.d/resolv.conf.auto");
+    EXPECT_EQ(c->hosts_file, "");
+    EXPECT_EQ(error_of(R"({"controller": {"url": "ws://x", "endpoint_id": "self::h"}, "resolv_conf": ""})"),
+              "agent.json: config.resolv_conf: must name the resolv.conf that lists the DNS servers");
+    EXPECT_EQ(error_of(R"({"controller": {"url": "ws://x", "endpoint_id": "self::h"}, "hosts_file": 1})"),
+              "agent.json: config.hosts_file: must be a string");
+}
+
 TEST(AgentConfig, ServerModeDefaultsAndFull) {
     auto c = parse(R"({"controller": {"url": "ws://x", "endpoint_id": "self::h"}})", "a.json");
     ASSERT_TRUE(c) << c.error().message;

@@ -94,6 +94,20 @@ TEST(DnsResolvConf, NameserversOnly) {
     EXPECT_EQ(s, (std::vector<std::string>{"192.168.1.1", "fe80::1", "8.8.8.8"}));
 }
 
+TEST(DnsHostsFile, NamesAndAliasesWithoutCaseInFileOrder) {
+    const char* text =
+        "127.0.0.1\tlocalhost\n::1 localhost ip6-localhost # loopback\n"
+        "# 10.0.0.9 hub.fleet.test\n10.0.0.7 other hub.Fleet.TEST\r\nnot-an-ip hub.fleet.test\n"
+        "fe80::7%br-lan hub.fleet.test\n10.0.0.8 hub.fleet.test.bad\n10.0.0.6\n";
+    EXPECT_EQ(dns::hosts_lookup(text, "hub.fleet.test.", true, true),
+              (std::vector<std::string>{"10.0.0.7", "fe80::7"}));
+    EXPECT_EQ(dns::hosts_lookup(text, "hub.fleet.test", true, false), (std::vector<std::string>{"10.0.0.7"}));
+    EXPECT_EQ(dns::hosts_lookup(text, "LOCALHOST", false, true), (std::vector<std::string>{"::1"}));
+    EXPECT_TRUE(dns::hosts_lookup(text, "ip6-localhost", true, false).empty());
+    EXPECT_TRUE(dns::hosts_lookup(text, "10.0.0.6", true, true).empty());
+    EXPECT_TRUE(dns::hosts_lookup(text, "", true, true).empty());
+}
+
 // A DNS responder for the tests: "host.test" → 10.20.30.40 (A) and nothing else (NXDOMAIN), authoritative.
 class Responder {
   public:

@@ -162,11 +162,42 @@ std::optional<cpe::usp::CommandFailure> Service::start(const std::string& comman
 
 void Service::downloaded(Result<uint64_t> r) {
     download_.reset();
-    const std::string part = update_dir_ + "/download.part";
     if (!r) {
+        unlink((update_dir_ + "/download.part").c_str());
         fail("download failed: " + r.error().message, err::command_failure);
         return;
     }
+    switching_ = true;
+    install_when_confirmed(0);
+}
+
+// The supervisor confirms a slot on trial in two steps (update/trial names it, then the file is removed) and
+// then removes every slot but the running and the previous one. A build staged or switched to meanwhile would
+// lose its files or its trial marker (a broken build never rolled back). So the downloaded file is installed
+// and switched to only once the running slot's trial is over: the supervisor confirms within its poll once
+// this agent has reached its controller. Bounded, then refused with the reason.
+void Service::install_when_confirmed(unsigned waited_ms) {
+    constexpr unsigned kStepMs = 250, kMaxWaitMs = 30000;
+    const std::string part = update_dir_ + "/download.part";
+    if (access((update_dir_ + "/trial").c_str(), F_OK) == 0) {
+        if (waited_ms >= kMaxWaitMs) {
+            switching_ = false;
+            unlink(part.c_str());
+            fail("the running version is still on trial (its supervisor has not confirmed it within " +
+                     std::to_string(kMaxWaitMs / 1000) + " s): try again later",
+                 err::command_failure);
+            return;
+        }
+        if (waited_ms == 0)
+            LOG_INFO("update", "downloaded; waiting for the supervisor to confirm the running version");
+        confirm_timer_ =
+            loop_.add_timer(kStepMs, [this, waited_ms] { install_when_confirmed(waited_ms + kStepMs); });
+        return;
+    }
+    auto failed = [this](const std::string& reason) {
+        switching_ = false;
+        fail(reason, err::command_failure);
+    };
     InstallTarget t;
     t.board = options_.board;
     t.architecture = agent_architecture();
@@ -174,15 +205,11 @@ void Service::downloaded(Result<uint64_t> r) {
     t.update_dir = update_dir_;
     if (t.signing_key_pem.empty()) {
         unlink(part.c_str());
-        fail("cannot read the signing key " + options_.update.signing_key, err::command_failure);
-        return;
+        return failed("cannot read the signing key " + options_.update.signing_key);
     }
     auto m = install_archive(part, t);
     unlink(part.c_str());
-    if (!m) {
-        fail(m.error().message, err::command_failure);
-        return;
-    }
+    if (!m) return failed(m.error().message);
     Status st;
     auto req = json::parse(read_text(update_dir_ + "/" + kRequestFile, 16384), "request");
     if (req) {
@@ -194,15 +221,11 @@ void Service::downloaded(Result<uint64_t> r) {
     if (!req || !st) {
         std::error_code ec;
         std::filesystem::remove_all(update_dir_ + "/versions/" + m->build_id, ec);
-        fail("cannot record the update request", err::command_failure);
-        return;
+        return failed("cannot record the update request");
     }
-    if (Status sw = switch_to(update_dir_, m->build_id); !sw) {
-        fail("switch failed: " + sw.error().message, err::command_failure);
-        return;
-    }
+    if (Status sw = switch_to(update_dir_, m->build_id); !sw)
+        return failed("switch failed: " + sw.error().message);
     (void)write_atomic(update_dir_ + "/url", du_url_ + "\n");  // only the DU URL shown; not needed to run
-    switching_ = true;
     LOG_INFO("update", "build %s (version %s) installed and switched to: restarting into it",
              m->build_id.c_str(), m->version.c_str());
     restart_timer_ = loop_.add_timer(200, [this] { restart_(); });

@@ -54,6 +54,8 @@ class Service {
 
   private:
     void downloaded(Result<uint64_t> r);
+    // Installs the downloaded file and switches to it once the running slot is no longer on trial.
+    void install_when_confirmed(unsigned waited_ms);
     void fail(const std::string& reason, uint32_t code);
     void report(bool ok, const std::string& reason);
 
@@ -68,6 +70,7 @@ class Service {
     std::string build_id_;
     std::string du_url_;
     net::TimerHandle restart_timer_;
+    net::TimerHandle confirm_timer_;
 };
 
 // This agent build's CPE target (armv7, mips, mipsel, aarch64, host), as written in its packages' manifests.

@@ -190,7 +190,7 @@ class AgentUpdateTest : public ::testing::Test {
     }
 
     // file_limit_kb > 0: the supervisor and the agent run under `ulimit -f` (a flash that fills up).
-    void start_supervisor(TestController& ctl, int file_limit_kb = 0) {
+    void start_supervisor(TestController& ctl, int file_limit_kb = 0, int poll_s = 1) {
         std::ofstream(dir / "etc/agent.json")
             << R"({"controller": {"url": "ws://127.0.0.1:)" << ctl.port() << R"(/usp", "endpoint_id": ")"
             << kController << R"("}, "state_dir": ")" << (dir / "state").string()
@@ -208,7 +208,7 @@ class AgentUpdateTest : public ::testing::Test {
             std::vector<std::string>{
                 "CPE_ETC=" + (dir / "etc").string(), "CPE_FACTORY_AGENT=" CPE_AGENT,
                 "CPE_FACTORY_MANIFEST=" + (dir / "factory-manifest.json").string(),
-                "CPE_TRIAL_S=" + std::to_string(kTrialS), "CPE_POLL_S=1",
+                "CPE_TRIAL_S=" + std::to_string(kTrialS), "CPE_POLL_S=" + std::to_string(poll_s),
                 "CPE_AGENT_ARGS=--root " + kSrc + "/boards/tplink-xx230v/fixtures/rootfs --now 1795000000"},
             dir / "run.log");
         ASSERT_GT(supervisor->pid(), 0);
@@ -454,6 +454,41 @@ TEST_F(AgentUpdateTest, UpdatesToANewBuildThenRollsBackABrokenOne) {
     EXPECT_EQ(version(ctl), "2.0.0");
     EXPECT_EQ(current(), v2);
     EXPECT_EQ(fs::exists(dir / "state/update/versions" / v2), true);
+}
+
+// The supervisor confirms a slot on trial in two steps (update/trial names it, then the file is removed) and
+// then removes the other slots: an update staged or switched to meanwhile would lose its files or its trial
+// marker (a broken build never rolled back). So the agent installs only once its own slot is confirmed: with
+// a slow supervisor (5 s polls) and the next update asked for as soon as v2 connects, v2 is kept before v3
+// starts, and v3 starts on trial.
+TEST_F(AgentUpdateTest, TheNextUpdateWaitsUntilTheRunningSlotIsConfirmed) {
+    const std::string good = package("good", (dir / "bin/agent-v2").string(), "2.0.0");
+    const std::string broken = package("broken", (dir / "bin/agent-broken").string(), "3.0.0");
+    start_http();
+    TestController ctl;
+    ASSERT_TRUE(ctl.ok());
+    start_supervisor(ctl, 0, 5);
+    connect_and_subscribe(ctl);
+    ASSERT_EQ(install(ctl, good, "to-v2"), "");
+    connect_and_subscribe(ctl);
+    const std::string v2 = current();
+    ASSERT_EQ(v2.size(), 16u);
+    ASSERT_EQ(install(ctl, broken, "to-v3"), "");  // while v2 is still on trial
+    connect_and_subscribe(ctl, 90);                // v2 again, after v3's rollback
+    Outcome o;
+    for (int i = 0; i < 2 && o.transfer["CommandKey"] != "to-v3"; ++i) o = wait_outcome(ctl);
+    EXPECT_FALSE(o.ok);
+    EXPECT_NE(o.oc_error.find("did not reach its controller"), std::string::npos) << o.oc_error;
+    EXPECT_EQ(current(), v2);
+    const std::string log = slurp(dir / "run.log");
+    const size_t kept = log.find("slot " + v2 + " reached its controller: kept");
+    const size_t waited = log.find("waiting for the supervisor to confirm the running version");
+    const size_t v3_on_trial =
+        log.find(" on trial, ", log.find("started slot ", kept == std::string::npos ? 0 : kept));
+    ASSERT_NE(kept, std::string::npos) << "v2 was never confirmed:\n" << log;
+    EXPECT_NE(waited, std::string::npos) << log;
+    EXPECT_LT(waited, kept) << log;
+    EXPECT_NE(v3_on_trial, std::string::npos) << "v3 did not start on trial:\n" << log;
 }
 
 // A power cut (kill -9 of the supervisor and the agent together) at each step of an update, the device then

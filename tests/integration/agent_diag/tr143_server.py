@@ -3,7 +3,8 @@
 
     tr143_server.py <bind-address> <port>
 
-GET /bytes/<n>   answers 200 with n bytes (Content-Length set), written in 64 KiB pieces, nothing kept in memory.
+GET /bytes/<n>   answers 200 with n bytes (Content-Length set), written in 64 KiB pieces, nothing kept in memory;
+                 ?mbps=<r> paces the connection to r Mb/s (a line rate; the benchmark's CPE-rate pass).
 PUT or POST /any reads the request body (Content-Length) and discards it, then answers 200 "ok"; prints
                  "received <bytes read>" once the body is read.
 Anything else is 404. Prints "ready <port>" once it listens (port 0 = an ephemeral port, the one bound).
@@ -11,6 +12,7 @@ Anything else is 404. Prints "ready <port>" once it listens (port 0 = an ephemer
 import http.server
 import re
 import sys
+import time
 
 CHUNK = b"\x5a" * 65536
 
@@ -22,7 +24,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
-        m = re.fullmatch(r"/bytes/(\d{1,12})", self.path)
+        m = re.fullmatch(r"/bytes/(\d{1,12})(?:\?mbps=(\d{1,6}))?", self.path)
         if not m:
             self.send_error(404)
             return
@@ -32,11 +34,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(n))
         self.send_header("Connection", "close")
         self.end_headers()
+        rate = int(m.group(2)) * 1e6 / 8 if m.group(2) else 0  # bytes per second; 0 = as fast as it goes
+        start, sent = time.monotonic(), 0
         try:
             while n > 0:
                 piece = CHUNK if n >= len(CHUNK) else CHUNK[:n]
                 self.wfile.write(piece)
                 n -= len(piece)
+                sent += len(piece)
+                if rate:
+                    ahead = start + sent / rate - time.monotonic()
+                    if ahead > 0:
+                        time.sleep(ahead)
         except (BrokenPipeError, ConnectionResetError):
             pass
 

@@ -1,11 +1,7 @@
 #include "provision/csr.hpp"
 
 #include <fcntl.h>
-#include <mbedtls/ctr_drbg.h>
 #include <mbedtls/ecp.h>
-#include <mbedtls/entropy.h>
-#include <mbedtls/pk.h>
-#include <mbedtls/x509_csr.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,37 +10,15 @@
 #include <cstring>
 #include <vector>
 
+#include "util/mbedtls.hpp"
+
 namespace cpe::agent::provision {
 namespace {
 
-struct Rng {
-    Rng() {
-        mbedtls_entropy_init(&entropy);
-        mbedtls_ctr_drbg_init(&drbg);
-    }
-    ~Rng() {
-        mbedtls_ctr_drbg_free(&drbg);
-        mbedtls_entropy_free(&entropy);
-    }
-    Rng(const Rng&) = delete;
-    Rng& operator=(const Rng&) = delete;
-    mbedtls_entropy_context entropy;
-    mbedtls_ctr_drbg_context drbg;
-};
-struct Pk {
-    Pk() { mbedtls_pk_init(&pk); }
-    ~Pk() { mbedtls_pk_free(&pk); }
-    Pk(const Pk&) = delete;
-    Pk& operator=(const Pk&) = delete;
-    mbedtls_pk_context pk;
-};
-struct CsrWriter {
-    CsrWriter() { mbedtls_x509write_csr_init(&csr); }
-    ~CsrWriter() { mbedtls_x509write_csr_free(&csr); }
-    CsrWriter(const CsrWriter&) = delete;
-    CsrWriter& operator=(const CsrWriter&) = delete;
-    mbedtls_x509write_csr csr;
-};
+using mbed::CsrWriter;
+using mbed::Drbg;
+using mbed::Entropy;
+using mbed::Pk;
 
 }  // namespace
 
@@ -67,35 +41,36 @@ Status make_csr(const std::string& key_path, const std::string& csr_path, const 
         endpoint_id.find_first_of(",=+\"\\<>;") != std::string::npos)
         return make_error(Errc::invalid_argument,
                           "endpoint id '" + endpoint_id + "' cannot be a certificate CN");
-    Rng rng;
+    Entropy entropy;  // before the generator: freed after it
+    Drbg drbg;
     static const char kPers[] = "cpe-agent-csr";
-    if (mbedtls_ctr_drbg_seed(&rng.drbg, mbedtls_entropy_func, &rng.entropy,
+    if (mbedtls_ctr_drbg_seed(drbg.get(), mbedtls_entropy_func, entropy.get(),
                               reinterpret_cast<const unsigned char*>(kPers), sizeof(kPers) - 1) != 0)
         return make_error(Errc::internal, "random generator: no entropy");
     Pk key;
     if (access(key_path.c_str(), F_OK) == 0) {
-        if (mbedtls_pk_parse_keyfile(&key.pk, key_path.c_str(), nullptr) != 0)
+        if (mbedtls_pk_parse_keyfile(key.get(), key_path.c_str(), nullptr) != 0)
             return make_error(Errc::parse_error, key_path + ": not a PEM private key");
     } else {
-        if (mbedtls_pk_setup(&key.pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) != 0 ||
-            mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(key.pk), mbedtls_ctr_drbg_random,
-                                &rng.drbg) != 0)
+        if (mbedtls_pk_setup(key.get(), mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) != 0 ||
+            mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(key.v), mbedtls_ctr_drbg_random,
+                                drbg.get()) != 0)
             return make_error(Errc::internal, "key generation failed");
         std::vector<unsigned char> pem(2048);
-        if (mbedtls_pk_write_key_pem(&key.pk, pem.data(), pem.size()) != 0)
+        if (mbedtls_pk_write_key_pem(key.get(), pem.data(), pem.size()) != 0)
             return make_error(Errc::internal, "cannot write the key as PEM");
         if (Status st = write_file_atomic(key_path, reinterpret_cast<const char*>(pem.data()), 0600); !st)
             return st;
     }
     CsrWriter w;
-    mbedtls_x509write_csr_set_md_alg(&w.csr, MBEDTLS_MD_SHA256);
-    mbedtls_x509write_csr_set_key(&w.csr, &key.pk);
+    mbedtls_x509write_csr_set_md_alg(w.get(), MBEDTLS_MD_SHA256);
+    mbedtls_x509write_csr_set_key(w.get(), key.get());
     const std::string subject = "CN=" + endpoint_id;
-    if (mbedtls_x509write_csr_set_subject_name(&w.csr, subject.c_str()) != 0)
+    if (mbedtls_x509write_csr_set_subject_name(w.get(), subject.c_str()) != 0)
         return make_error(Errc::invalid_argument,
                           "endpoint id '" + endpoint_id + "' cannot be a certificate subject");
     std::vector<unsigned char> pem(4096);
-    if (mbedtls_x509write_csr_pem(&w.csr, pem.data(), pem.size(), mbedtls_ctr_drbg_random, &rng.drbg) != 0)
+    if (mbedtls_x509write_csr_pem(w.get(), pem.data(), pem.size(), mbedtls_ctr_drbg_random, drbg.get()) != 0)
         return make_error(Errc::internal, "cannot write the CSR");
     return write_file_atomic(csr_path, reinterpret_cast<const char*>(pem.data()), 0644);
 }

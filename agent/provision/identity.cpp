@@ -15,46 +15,20 @@
 #include <vector>
 
 #include "provision/csr.hpp"
-#include "util/c_handle.hpp"
+#include "tr181/value.hpp"
+#include "util/mbedtls.hpp"
 
 namespace cpe::agent::provision {
 namespace {
 
-using Pk = CStruct<mbedtls_pk_context, mbedtls_pk_init, mbedtls_pk_free>;
-using Crt = CStruct<mbedtls_x509_crt, mbedtls_x509_crt_init, mbedtls_x509_crt_free>;
-using CsrWriter = CStruct<mbedtls_x509write_csr, mbedtls_x509write_csr_init, mbedtls_x509write_csr_free>;
-using Entropy = CStruct<mbedtls_entropy_context, mbedtls_entropy_init, mbedtls_entropy_free>;
-using Drbg = CStruct<mbedtls_ctr_drbg_context, mbedtls_ctr_drbg_init, mbedtls_ctr_drbg_free>;
+using mbed::Crt;
+using mbed::CsrWriter;
+using mbed::Drbg;
+using mbed::Entropy;
+using mbed::Pk;
 
 const unsigned char* bytes(const std::string& s) {
     return reinterpret_cast<const unsigned char*>(s.c_str());
-}
-
-std::string subject_cn(const mbedtls_x509_crt& crt) {
-    for (const mbedtls_x509_name* n = &crt.subject; n; n = n->next)
-        if (n->oid.p && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) == 0)
-            return std::string(reinterpret_cast<const char*>(n->val.p), n->val.len);
-    return {};
-}
-
-int64_t to_unix(const mbedtls_x509_time& t) {
-    std::tm tm{};
-    tm.tm_year = t.year - 1900;
-    tm.tm_mon = t.mon - 1;
-    tm.tm_mday = t.day;
-    tm.tm_hour = t.hour;
-    tm.tm_min = t.min;
-    tm.tm_sec = t.sec;
-    return static_cast<int64_t>(timegm(&tm));
-}
-
-std::string utc(int64_t t) {
-    const time_t tt = static_cast<time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
 }
 
 Result<std::string> read_file(const std::string& path, size_t max) {
@@ -94,7 +68,7 @@ Status check_certificate(const std::string& cert_pem, const std::string& key_pem
     if (mbedtls_pk_check_pair(&chain.v.pk, key.get()) != 0)
         return make_error(Errc::invalid_argument,
                           "Certificate's public key is not the key of the last RenewCertificate() request");
-    const std::string cn = subject_cn(chain.v);
+    const std::string cn = mbed::common_name(chain.v.subject);
     if (cn != endpoint_id)
         return make_error(
             Errc::invalid_argument,
@@ -119,13 +93,14 @@ Status check_certificate(const std::string& cert_pem, const std::string& key_pem
     if (rc != 0 && flags == 0 && rc != MBEDTLS_ERR_X509_CERT_VERIFY_FAILED)
         return make_error(Errc::invalid_argument, "Certificate cannot be verified against " + ca_file +
                                                       " (mbedtls " + std::to_string(rc) + ")");
-    const int64_t from = to_unix(chain.v.valid_from), to = to_unix(chain.v.valid_to);
+    const int64_t from = mbed::to_unix(chain.v.valid_from), to = mbed::to_unix(chain.v.valid_to);
     if (now < from)
-        return make_error(Errc::invalid_argument,
-                          "Certificate is not valid before " + utc(from) + " (now " + utc(now) + ")");
+        return make_error(Errc::invalid_argument, "Certificate is not valid before " +
+                                                      tr181::format_date_time(from) + " (now " +
+                                                      tr181::format_date_time(now) + ")");
     if (now >= to)
-        return make_error(Errc::invalid_argument,
-                          "Certificate expired at " + utc(to) + " (now " + utc(now) + ")");
+        return make_error(Errc::invalid_argument, "Certificate expired at " + tr181::format_date_time(to) +
+                                                      " (now " + tr181::format_date_time(now) + ")");
     return {};
 }
 

@@ -1,11 +1,11 @@
 #include "update/package.hpp"
 
-#include <mbedtls/pk.h>
 #include <mbedtls/sha256.h>
 
 #include <cstring>
 
 #include "json/json.hpp"
+#include "util/mbedtls.hpp"
 
 namespace cpe::agent::update {
 namespace {
@@ -37,14 +37,6 @@ Result<uint64_t> number_field(const cJSON* obj, const char* key, uint64_t max) {
         return bad(std::string("\"") + key + "\" must be an integer from 0 to " + std::to_string(max));
     return static_cast<uint64_t>(item->valuedouble);
 }
-
-struct PkContext {
-    PkContext() { mbedtls_pk_init(&pk); }
-    ~PkContext() { mbedtls_pk_free(&pk); }
-    PkContext(const PkContext&) = delete;
-    PkContext& operator=(const PkContext&) = delete;
-    mbedtls_pk_context pk;
-};
 
 uint64_t octal(std::span<const uint8_t> field, bool& ok) {
     uint64_t v = 0;
@@ -164,18 +156,18 @@ Result<Manifest> parse_manifest(std::string_view text) {
 }
 
 Status verify_signature(std::string_view data, std::span<const uint8_t> sig, std::string_view pem) {
-    PkContext key;
+    mbed::Pk key;
     std::string text(pem);  // mbedTLS wants the PEM NUL-terminated and counts the NUL
-    if (mbedtls_pk_parse_public_key(&key.pk, reinterpret_cast<const unsigned char*>(text.c_str()),
+    if (mbedtls_pk_parse_public_key(key.get(), reinterpret_cast<const unsigned char*>(text.c_str()),
                                     text.size() + 1) != 0)
         return make_error(Errc::invalid_argument, "the signing key is not a PEM public key");
-    if (!mbedtls_pk_can_do(&key.pk, MBEDTLS_PK_ECDSA) && !mbedtls_pk_can_do(&key.pk, MBEDTLS_PK_ECKEY))
+    if (!mbedtls_pk_can_do(key.get(), MBEDTLS_PK_ECDSA) && !mbedtls_pk_can_do(key.get(), MBEDTLS_PK_ECKEY))
         return make_error(Errc::invalid_argument, "the signing key is not an EC key");
     uint8_t hash[32];
     if (mbedtls_sha256_ret(reinterpret_cast<const unsigned char*>(data.data()), data.size(), hash, 0) != 0)
         return make_error(Errc::internal, "SHA-256 failed");
     if (sig.empty() || sig.size() > 200) return make_error(Errc::denied, "bad signature: wrong length");
-    if (mbedtls_pk_verify(&key.pk, MBEDTLS_MD_SHA256, hash, sizeof(hash), sig.data(), sig.size()) != 0)
+    if (mbedtls_pk_verify(key.get(), MBEDTLS_MD_SHA256, hash, sizeof(hash), sig.data(), sig.size()) != 0)
         return make_error(Errc::denied,
                           "bad signature: the manifest is not signed by the fleet's signing key");
     return {};

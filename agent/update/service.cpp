@@ -11,6 +11,7 @@
 
 #include "json/json.hpp"
 #include "log/log.hpp"
+#include "tr181/value.hpp"
 #include "update/installer.hpp"
 #include "update/package.hpp"
 #include "usp/error_codes.hpp"
@@ -25,14 +26,6 @@ namespace {
 namespace err = cpe::usp::err;
 constexpr const char* kDuPath = "Device.SoftwareModules.DeploymentUnit.1.";
 constexpr const char* kRequestFile = "request.json";
-
-std::string iso_time(time_t t) {
-    char buf[32];
-    struct tm tm {};
-    gmtime_r(&t, &tm);
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 std::string read_text(const std::string& path, size_t max) {
     FILE* f = fopen(path.c_str(), "rb");
@@ -135,7 +128,7 @@ std::optional<cpe::usp::CommandFailure> Service::start(const std::string& comman
     json::add_string(req.get(), "command", command);
     json::add_string(req.get(), "command_key", command_key);
     json::add_string(req.get(), "url", url);
-    json::add_string(req.get(), "start_time", iso_time(time(nullptr)));
+    json::add_string(req.get(), "start_time", tr181::format_date_time(time(nullptr)));
     json::add_string(req.get(), "build_id", "");
     if (Status st = write_atomic(update_dir_ + "/" + kRequestFile, json::print(req.get())); !st)
         return cpe::usp::CommandFailure{err::command_failure, st.error().message};
@@ -293,7 +286,7 @@ void Service::report(bool ok, const std::string& reason) {
                         {"Affected", kDuPath},
                         {"TransferURL", field("url")},
                         {"StartTime", field("start_time")},
-                        {"CompleteTime", iso_time(time(nullptr))},
+                        {"CompleteTime", tr181::format_date_time(time(nullptr))},
                         {"FaultCode", ok ? "0" : std::to_string(err::command_failure)},
                         {"FaultString", ok ? "" : reason}};
     const size_t cut = command.rfind('.', command.size() - 3);  // "Device.SoftwareModules.InstallDU()"

@@ -12,7 +12,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "util/c_handle.hpp"
+#include "util/mbedtls.hpp"
 
 namespace cpe::tplink {
 
@@ -37,9 +37,9 @@ bool is_hex(std::string_view s) {
     return true;
 }
 
-using Mpi = CStruct<mbedtls_mpi, mbedtls_mpi_init, mbedtls_mpi_free>;
-using Aes = CStruct<mbedtls_aes_context, mbedtls_aes_init, mbedtls_aes_free>;
-using Gcm = CStruct<mbedtls_gcm_context, mbedtls_gcm_init, mbedtls_gcm_free>;
+using mbed::Aes;
+using mbed::Gcm;
+using mbed::Mpi;
 
 }  // namespace
 

@@ -6,7 +6,7 @@
 #include <mbedtls/oid.h>
 #include <mbedtls/x509_crt.h>
 
-#include "util/c_handle.hpp"
+#include "util/mbedtls.hpp"
 
 namespace cpe::hub::controller {
 
@@ -32,16 +32,11 @@ std::string describe(const CertIdentity& cert) {
 }
 
 namespace {
-using Crt = CStruct<mbedtls_x509_crt, mbedtls_x509_crt_init, mbedtls_x509_crt_free>;
+using mbed::Crt;
 
 CertIdentity identity_of(const mbedtls_x509_crt& crt) {
     CertIdentity out;
-    for (const mbedtls_x509_name* n = &crt.subject; n; n = n->next) {
-        if (n->oid.p && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) == 0) {
-            out.cn.assign(reinterpret_cast<const char*>(n->val.p), n->val.len);
-            break;
-        }
-    }
+    out.cn = mbed::common_name(crt.subject);
     for (const mbedtls_x509_sequence* s = &crt.subject_alt_names; s && s->buf.p; s = s->next) {
         const int tag = s->buf.tag;
         std::string value(reinterpret_cast<const char*>(s->buf.p), s->buf.len);

@@ -6,7 +6,8 @@
 
 #include "log/log.hpp"
 #include "net/ws_util.hpp"
-#include "util/c_handle.hpp"
+#include "tr181/value.hpp"
+#include "util/mbedtls.hpp"
 
 namespace cpe::hub::controller {
 namespace {
@@ -14,30 +15,16 @@ namespace {
 constexpr size_t kMaxRemembered = 100000;  // endpoints with a recent attempt (bounded memory)
 
 std::string utc(int64_t t) {
-    if (t <= 0) return "";
-    const time_t tt = static_cast<time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    return t > 0 ? tr181::format_date_time(t) : "";
 }
 
 // notAfter of a PEM certificate (0 if it cannot be read).
 int64_t not_after_of(const std::string& pem) {
-    using Crt = CStruct<mbedtls_x509_crt, mbedtls_x509_crt_init, mbedtls_x509_crt_free>;
-    Crt crt;
+    mbed::Crt crt;
     if (mbedtls_x509_crt_parse(crt.get(), reinterpret_cast<const unsigned char*>(pem.c_str()),
                                pem.size() + 1) != 0)
         return 0;
-    std::tm tm{};
-    tm.tm_year = crt.v.valid_to.year - 1900;
-    tm.tm_mon = crt.v.valid_to.mon - 1;
-    tm.tm_mday = crt.v.valid_to.day;
-    tm.tm_hour = crt.v.valid_to.hour;
-    tm.tm_min = crt.v.valid_to.min;
-    tm.tm_sec = crt.v.valid_to.sec;
-    return static_cast<int64_t>(timegm(&tm));
+    return mbed::to_unix(crt.v.valid_to);
 }
 
 // The single result of an OperateResp: output arguments, or the failure as an error text.

@@ -13,18 +13,18 @@
 #include <ctime>
 #include <vector>
 
-#include "util/c_handle.hpp"
+#include "util/mbedtls.hpp"
 
 namespace cpe::hub::controller {
 namespace {
 
-using Pk = CStruct<mbedtls_pk_context, mbedtls_pk_init, mbedtls_pk_free>;
-using Crt = CStruct<mbedtls_x509_crt, mbedtls_x509_crt_init, mbedtls_x509_crt_free>;
-using Csr = CStruct<mbedtls_x509_csr, mbedtls_x509_csr_init, mbedtls_x509_csr_free>;
-using CrtWriter = CStruct<mbedtls_x509write_cert, mbedtls_x509write_crt_init, mbedtls_x509write_crt_free>;
-using Entropy = CStruct<mbedtls_entropy_context, mbedtls_entropy_init, mbedtls_entropy_free>;
-using Drbg = CStruct<mbedtls_ctr_drbg_context, mbedtls_ctr_drbg_init, mbedtls_ctr_drbg_free>;
-using Mpi = CStruct<mbedtls_mpi, mbedtls_mpi_init, mbedtls_mpi_free>;
+using mbed::Crt;
+using mbed::CrtWriter;
+using mbed::Csr;
+using mbed::Drbg;
+using mbed::Entropy;
+using mbed::Mpi;
+using mbed::Pk;
 
 constexpr size_t kMaxCsrPem = 8192;
 

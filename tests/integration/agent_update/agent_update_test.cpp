@@ -611,7 +611,9 @@ EmulatedBoard armv7_virt() {
 }
 // Debian's 4kc-malta kernel (mipsel: Debian 12 has no big-endian MIPS port) in the "malta" machine, with the
 // board's own NIC model, an AMD PCnet (the kernel's pcnet32 module and the mii module it needs). The board is
-// the HT803G's, whose package is made for mipsel too (packaging/CMakeLists.txt).
+// the HT803G's, whose package is made for mipsel too (packaging/CMakeLists.txt). No VGA and no option ROM on
+// the NIC: their ROM files come from seabios and ipxe-qemu, which qemu-system-mips only recommends (a fresh
+// root without them: "failed to find romfile vgabios-cirrus.bin", and qemu does not start).
 EmulatedBoard mipsel_malta() {
     return {"mipsel",
             "qemu-system-mipsel",
@@ -619,9 +621,9 @@ EmulatedBoard mipsel_malta() {
             CPE_MIPSEL_AGENT,
             "mipsel",
             "linux-image-4kc-malta",
-            {"-M", "malta"},
+            {"-M", "malta", "-vga", "none"},
             "ttyS0",
-            "pcnet",
+            "pcnet,romfile=",
             {"mii", "pcnet32"},
             "raisecom-ht803g",
             "000E5E",

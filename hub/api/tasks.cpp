@@ -82,34 +82,28 @@ void GenieTasks::run(const std::string& id, const std::string& kind, bool schedu
         for (const auto& m : mp.mesh_if_present)
             if (sources::has_subtree(doc.params, m)) objects.push_back(m);
     }
+    // A task that cannot even be built: answered as a failed one, nothing sent.
+    auto refuse = [&](int http, const std::string& error) {
+        TrackedTask bad;
+        bad.device = id;
+        bad.kind = kind;
+        bad.file = file;
+        bad.status = "failed";
+        bad.http = http;
+        bad.error = error;
+        return answer(bad);
+    };
     std::vector<sources::Task> list;
     if (kind == "reboot") {
         list.push_back(*sources::Task::reboot());
     } else if (kind == "firmware") {
         auto t = sources::Task::download(file);
-        if (!t) {
-            TrackedTask bad;
-            bad.device = id;
-            bad.kind = kind;
-            bad.file = file;
-            bad.status = "failed";
-            bad.http = 400;
-            bad.error = t.error().message;
-            return answer(bad);
-        }
+        if (!t) return refuse(400, t.error().message);
         list.push_back(*t);
     } else {
         for (const auto& o : objects) {
             auto t = sources::Task::refresh_object(o);
-            if (!t) {
-                TrackedTask bad;
-                bad.device = id;
-                bad.kind = kind;
-                bad.status = "failed";
-                bad.http = 500;
-                bad.error = t.error().message;
-                return answer(bad);
-            }
+            if (!t) return refuse(500, t.error().message);
             list.push_back(*t);
         }
     }
